@@ -1,0 +1,27 @@
+// The explicit, ordered registry of checks. Order matters: later checks build on
+// the facts earlier ones establish (addresses → reachable addresses → TLS offer).
+// Ids are a public contract.
+import type {Check} from '../core/types.js'
+import {authCheck} from './auth.js'
+import {configCheck} from './config.js'
+import {dnsCheck} from './dns.js'
+import {dockerCheck} from './docker.js'
+import {postgresCheck} from './postgres.js'
+import {sslConfigCheck} from './ssl-config.js'
+import {tcpCheck} from './tcp.js'
+import {tlsCheck} from './tls.js'
+
+export const checks: readonly Check[] = [
+  configCheck,
+  dnsCheck,
+  dockerCheck,
+  tcpCheck,
+  postgresCheck,
+  tlsCheck,
+  sslConfigCheck,
+  authCheck,
+]
+
+export function findCheck(id: string): Check | undefined {
+  return checks.find((c) => c.id === id)
+}

@@ -1,0 +1,14 @@
+// Placeholder: builds the pg ClientConfig exactly as node-postgres would use it.
+import type {ClientConfig} from 'pg'
+import type {ResolvedConfig} from './types.js'
+
+export function toPgClientConfig(config: ResolvedConfig): ClientConfig {
+  const f = config.fields
+  return {
+    host: f.host?.value,
+    port: f.port ? Number(f.port.value) : undefined,
+    database: f.database?.value,
+    user: f.user?.value,
+    password: f.password?.value,
+  }
+}

@@ -1,0 +1,2 @@
+// Placeholder: effective SSL settings as node-postgres and as libpq compute them.
+export {}

@@ -1,0 +1,107 @@
+// Resolved configuration: every setting with where it came from (provenance),
+// because a fix must point at the file or variable to change.
+
+export type SourceKind =
+  | 'argument' // the CONNECTION argument of `db-doctor check`
+  | 'env' // the process environment
+  | 'env-file' // a dotenv file (.env or --env-file)
+  | 'pgpass' // ~/.pgpass or PGPASSFILE
+  | 'default' // libpq / node-postgres defaults
+  | 'knexfile'
+  | 'prisma'
+  | 'node-pg-migrate'
+
+export interface Provenance {
+  kind: SourceKind
+  /** The variable, key or setting: "DATABASE_URL", "DB_PASSWORD", "connection.ssl", "datasource db.url". */
+  name: string
+  /** The file, when there is one, relative to the working folder when inside it: ".env", "knexfile.cjs". */
+  file?: string
+  /** knexfile environment, when relevant: "development". */
+  environment?: string
+  /** What a person reads: "DB_PASSWORD in .env", "DATABASE_URL (environment)", "default". */
+  label: string
+}
+
+export interface Field<T = string> {
+  value: T
+  source: Provenance
+}
+
+/** Connection settings db-doctor understands, libpq names. */
+export type FieldName =
+  | 'host'
+  | 'port'
+  | 'database'
+  | 'user'
+  | 'password'
+  | 'sslmode'
+  | 'sslrootcert'
+  | 'sslcert'
+  | 'sslkey'
+  | 'sslnegotiation'
+  | 'uselibpqcompat'
+  | 'connect_timeout'
+  | 'application_name'
+  | 'options'
+
+export interface ConfigProblem {
+  code: 'CONFIG_URL_INVALID' | 'CONFIG_PASSWORD_NOT_ENCODED' | 'CONFIG_SSLMODE_INVALID' | 'CONFIG_NOT_FOUND'
+  /** Human sentence, secrets already removed. */
+  message: string
+  source: Provenance
+  /** Extra, secret-free evidence (masked URL, offending characters, position…). */
+  details?: Record<string, unknown>
+}
+
+export interface ResolvedConfig {
+  /** Effective settings; absent means nobody set it and there is no default. */
+  fields: Partial<Record<FieldName, Field<string>>>
+  /**
+   * The connection string in play, if any. Holds the password: never print it,
+   * never put it in evidence. Use redactUrl() from core/redact.
+   */
+  connectionString?: Field<string>
+  /** The source that supplied the connection (URL or family); null when only defaults. */
+  primary: Provenance | null
+  /** Sources that were present but lost to a higher-precedence one. */
+  shadowed: Provenance[]
+  /** The app's own ssl object (knexfile `connection.ssl`, …) when one is configured. */
+  appSsl?: Field<unknown>
+  /** Problems found while resolving; the config check reports them. */
+  problems: ConfigProblem[]
+  /** True when no source configured a connection and only defaults apply. */
+  notFound: boolean
+}
+
+/** What a configuration source contributes. Adding a source is one file in config/sources/. */
+export interface SourceLayer {
+  /** Provenance of the layer as a whole (used for `primary`). */
+  origin: Provenance
+  /** A connection string this layer supplies (URL or libpq key=value). */
+  connectionString?: Field<string>
+  /** Discrete fields this layer supplies. */
+  fields: Partial<Record<FieldName, Field<string>>>
+  appSsl?: Field<unknown>
+}
+
+export interface SourceContext {
+  cwd: string
+  env: Record<string, string | undefined>
+  /** The CONNECTION argument, if given. */
+  connection?: string
+  /** Which file each env var came from when it came from an env file. */
+  envFileOf: (name: string) => string | undefined
+  knexEnv?: string
+  knexfile?: string
+}
+
+export interface ConfigSource {
+  id: string
+  /**
+   * 'primary' sources compete: the first (in registry order) that returns a layer
+   * supplies the connection. 'fill' sources fill what is still missing, in order.
+   */
+  role: 'primary' | 'fill'
+  load(ctx: SourceContext): Promise<SourceLayer | null> | SourceLayer | null
+}

@@ -1,0 +1,110 @@
+// The one redaction layer every output passes through. Secrets are registered
+// as soon as they are read (config resolution registers every password it sees);
+// stdout and stderr are wrapped so that even oclif's error printing, Node
+// warnings and stray library output cannot leak one.
+
+const MASK = '****'
+
+class Redactor {
+  private readonly secrets = new Set<string>()
+
+  /** Register a secret in every spelling it may be printed in. */
+  add(secret: string | undefined | null): void {
+    if (!secret || secret.length < 2) return
+    const forms = new Set<string>([secret])
+    try {
+      forms.add(encodeURIComponent(secret))
+    } catch {}
+    try {
+      forms.add(encodeURI(secret))
+    } catch {}
+    try {
+      forms.add(decodeURIComponent(secret))
+    } catch {}
+    forms.add(JSON.stringify(secret).slice(1, -1))
+    for (const f of forms) if (f.length >= 2) this.secrets.add(f)
+  }
+
+  /** Also register the password embedded in a connection string, parsed or not. */
+  addFromConnectionString(text: string | undefined | null): void {
+    if (!text) return
+    for (const p of passwordsInText(text)) this.add(p)
+  }
+
+  redact(text: string): string {
+    let out = maskUrlPasswords(text)
+    // longest first so that a secret containing another is masked whole
+    const list = [...this.secrets].sort((a, b) => b.length - a.length)
+    for (const s of list) if (out.includes(s)) out = out.split(s).join(MASK)
+    return out
+  }
+
+  /** Deep-redact any JSON-like value. */
+  redactValue<T>(value: T): T {
+    return JSON.parse(this.redact(JSON.stringify(value))) as T
+  }
+
+  clear(): void {
+    this.secrets.clear()
+  }
+}
+
+export const redactor = new Redactor()
+
+export function redact(text: string): string {
+  return redactor.redact(text)
+}
+
+/**
+ * user:password@ in anything URL-shaped, and password=… in libpq key=value strings.
+ * Covers unencoded passwords too: everything between the first ':' after '//' and the last '@'
+ * before the host part.
+ */
+export function passwordsInText(text: string): string[] {
+  const found: string[] = []
+  const url = /postgres(?:ql)?:\/\/([^\s'"]*)/gi
+  for (const m of text.matchAll(url)) {
+    const rest = m[1]
+    const at = rest.lastIndexOf('@')
+    if (at < 0) continue
+    const userinfo = rest.slice(0, at)
+    const colon = userinfo.indexOf(':')
+    if (colon >= 0) found.push(userinfo.slice(colon + 1))
+  }
+  const kv = /(?:^|\s)password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)/gi
+  for (const m of text.matchAll(kv)) {
+    let v = m[1]
+    if (v.startsWith("'")) v = v.slice(1, -1).replace(/\\(.)/g, '$1')
+    found.push(v)
+  }
+  return found.filter((p) => p.length > 0)
+}
+
+function maskUrlPasswords(text: string): string {
+  return text
+    .replace(/(postgres(?:ql)?:\/\/[^\s'":/@]*:)([^\s'"]*)@/gi, (_m, head: string, pw: string) =>
+      pw === MASK ? `${head}${pw}@` : `${head}${MASK}@`,
+    )
+    .replace(/((?:^|\s)password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)/gi, `$1${MASK}`)
+}
+
+/** A connection string with its password masked, for evidence and fixes. */
+export function redactUrl(text: string): string {
+  return redact(text)
+}
+
+let installed = false
+
+/** Wrap process.stdout/stderr so that every byte printed passes through the redactor. */
+export function installOutputRedaction(): void {
+  if (installed) return
+  installed = true
+  for (const stream of [process.stdout, process.stderr]) {
+    const original = stream.write.bind(stream) as (...args: unknown[]) => boolean
+    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+      if (typeof chunk === 'string') chunk = redactor.redact(chunk)
+      else if (chunk instanceof Uint8Array) chunk = redactor.redact(Buffer.from(chunk).toString('utf8'))
+      return original(chunk, ...rest)
+    }) as typeof stream.write
+  }
+}

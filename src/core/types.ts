@@ -1,0 +1,92 @@
+// The public shapes of db-doctor: what a check returns and what a report holds.
+// Check ids and failure codes are a public contract (CI greps them): never rename one.
+
+import type {ResolvedConfig} from '../config/types.js'
+import type {Facts} from './facts.js'
+
+export type Status = 'pass' | 'warn' | 'fail' | 'skip'
+
+export interface Snippet {
+  /** e.g. "bash", "dotenv", "js", "prisma", "yaml" */
+  language: string
+  code: string
+}
+
+export interface Fix {
+  summary: string
+  steps: string[]
+  snippet?: Snippet
+}
+
+/** Evidence is plain JSON data; arrays of flat objects are rendered as tables. */
+export type Evidence = Record<string, unknown>
+
+/** What a check returns. A check never prints and never throws on purpose. */
+export interface CheckOutcome {
+  status: Status
+  /** UPPER_SNAKE failure/warning code; null for pass and for skip. */
+  code: string | null
+  summary: string
+  evidence: Evidence
+  /** Required for warn and fail. */
+  fix: Fix | null
+}
+
+export interface CheckOptions {
+  /** Budget per network step, in milliseconds. */
+  timeoutMs: number
+  verbose: boolean
+  /** --dns-server values, as given (ip or ip:port). */
+  dnsServers: string[]
+  /** --knex-env */
+  knexEnv?: string
+  /** --knexfile */
+  knexfile?: string
+}
+
+export interface CheckContext {
+  config: ResolvedConfig
+  /** The environment the app would see: process env plus the env file (process wins). */
+  env: Record<string, string | undefined>
+  cwd: string
+  options: CheckOptions
+  /** Facts earlier checks established (resolved addresses, reachable ones, TLS offer…). */
+  facts: Facts
+  /** Results of the checks that already ran, by id. */
+  results: ReadonlyMap<string, CheckResult>
+}
+
+export interface Check {
+  /** Stable id, public contract. */
+  id: string
+  title: string
+  /**
+   * Checks whose failure makes this one pointless: when one of them ran and failed
+   * (or was skipped for a failure), this check is skipped and says why.
+   */
+  requires: string[]
+  run(ctx: CheckContext): Promise<CheckOutcome>
+}
+
+export interface CheckResult extends CheckOutcome {
+  id: string
+  title: string
+  durationMs: number
+}
+
+export type Verdict = 'healthy' | 'degraded' | 'failing'
+
+export interface Report {
+  version: 1
+  tool: string
+  target: {
+    host: string | null
+    port: number | null
+    database: string | null
+    user: string | null
+    sslmode: string | null
+    sources: Record<string, string>
+  }
+  checks: CheckResult[]
+  summary: {pass: number; warn: number; fail: number; skip: number; verdict: Verdict}
+}
