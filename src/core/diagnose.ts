@@ -1,0 +1,70 @@
+// The library entry point: resolve the configuration the app would use, run the
+// ordered checks and build the report. No printing here; commands do the I/O.
+import {checks as registry} from '../checks/index.js'
+import {resolveConfig} from '../config/resolve.js'
+import type {ResolvedConfig} from '../config/types.js'
+import type {Facts} from './facts.js'
+import {redactor} from './redact.js'
+import {runChecks, summarize, type RunHooks} from './runner.js'
+import type {Check, CheckOptions, Report} from './types.js'
+
+export interface DiagnoseInput {
+  /** The CONNECTION argument, when given. */
+  connection?: string
+  cwd: string
+  /** Process env merged with the env file (process wins). */
+  env: Record<string, string | undefined>
+  envFileOf?: (name: string) => string | undefined
+  options: CheckOptions
+  only?: string[]
+  skip?: string[]
+  strict?: boolean
+  tool: string
+  hooks?: RunHooks
+  /** Defaults to the full registry; tests may pass a subset. */
+  checks?: readonly Check[]
+}
+
+export async function diagnose(input: DiagnoseInput): Promise<Report> {
+  if (input.connection) redactor.addFromConnectionString(input.connection)
+  const config = await resolveConfig({
+    cwd: input.cwd,
+    env: input.env,
+    connection: input.connection,
+    envFileOf: input.envFileOf ?? (() => undefined),
+    knexEnv: input.options.knexEnv,
+    knexfile: input.options.knexfile,
+  })
+  const facts: Facts = {}
+  const results = await runChecks(
+    input.checks ?? registry,
+    {config, env: input.env, cwd: input.cwd, options: input.options, facts},
+    {only: input.only, skip: input.skip, hooks: input.hooks},
+  )
+  return {
+    version: 1,
+    tool: input.tool,
+    target: describeTarget(config),
+    checks: results,
+    summary: summarize(results, input.strict),
+  }
+}
+
+export function describeTarget(config: ResolvedConfig): Report['target'] {
+  const f = config.fields
+  const sources: Record<string, string> = {}
+  for (const [name, field] of Object.entries(f)) {
+    if (field) sources[name] = field.source.label
+  }
+  if (config.connectionString) sources.connectionString = config.connectionString.source.label
+  if (config.appSsl) sources.ssl = config.appSsl.source.label
+  const port = f.port ? Number.parseInt(f.port.value, 10) : null
+  return {
+    host: f.host?.value ?? null,
+    port: Number.isFinite(port) ? port : null,
+    database: f.database?.value ?? null,
+    user: f.user?.value ?? null,
+    sslmode: f.sslmode?.value ?? null,
+    sources: redactor.redactValue(sources),
+  }
+}

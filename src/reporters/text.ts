@@ -1,0 +1,80 @@
+// Plain-text report for a terminal: a ✓ ! ✗ – summary line per check, then for
+// each warning and failure the diagnosis, the evidence that proves it and the
+// fix as copy-pasteable steps. Colours only when asked for (TTY without NO_COLOR).
+import Table from 'cli-table3'
+import type {CheckResult, Report, Status} from '../core/types.js'
+import {redactor} from '../core/redact.js'
+import {SYMBOL, layoutEvidence, problems, targetLine} from './shared.js'
+
+export interface TextOptions {
+  color: boolean
+  verbose?: boolean
+}
+
+const CODES: Record<string, [number, number]> = {
+  green: [32, 39],
+  yellow: [33, 39],
+  red: [31, 39],
+  gray: [90, 39],
+  bold: [1, 22],
+}
+
+function painter(enabled: boolean) {
+  return (style: keyof typeof CODES, text: string) =>
+    enabled ? `\u001B[${CODES[style][0]}m${text}\u001B[${CODES[style][1]}m` : text
+}
+
+const STATUS_STYLE: Record<Status, keyof typeof CODES> = {pass: 'green', warn: 'yellow', fail: 'red', skip: 'gray'}
+
+export function statusLine(c: CheckResult, color: boolean): string {
+  const paint = painter(color)
+  const code = c.code ? ` ${c.code}` : ''
+  return `${paint(STATUS_STYLE[c.status], SYMBOL[c.status])} ${c.title}${paint('bold', code)} ${paint('gray', `(${c.durationMs} ms)`)}\n    ${c.summary}`
+}
+
+export function renderText(report: Report, opts: TextOptions): string {
+  const paint = painter(opts.color)
+  const out: string[] = []
+  out.push(`${paint('bold', 'db-doctor')} ${targetLine(report.target)}`)
+  if (opts.verbose) {
+    for (const [k, v] of Object.entries(report.target.sources)) out.push(`  ${k} ← ${v}`)
+  }
+  out.push('')
+  for (const c of report.checks) out.push(statusLine(c, opts.color))
+  const s = report.summary
+  const verdictStyle = s.verdict === 'healthy' ? 'green' : s.verdict === 'degraded' ? 'yellow' : 'red'
+  out.push('', `${s.pass} passed, ${s.warn} warnings, ${s.fail} failed, ${s.skip} skipped: ${paint(verdictStyle, s.verdict)}`)
+
+  const detailed = opts.verbose ? report.checks.filter((c) => c.status !== 'skip') : problems(report.checks)
+  for (const c of detailed) {
+    out.push('', paint(STATUS_STYLE[c.status], `${SYMBOL[c.status]} ${c.id}${c.code ? ` · ${c.code}` : ''}`), `  ${c.summary}`)
+    const layout = layoutEvidence(c.evidence)
+    if (layout.pairs.length > 0 || layout.tables.length > 0) {
+      out.push('', `  ${paint('bold', 'Evidence')}`)
+      const width = Math.max(...layout.pairs.map(([k]) => k.length), 0)
+      for (const [k, v] of layout.pairs) out.push(`    ${k.padEnd(width)}  ${v}`)
+      for (const t of layout.tables) {
+        const table = new Table({head: t.columns, style: {head: opts.color ? ['cyan'] : [], border: opts.color ? ['gray'] : []}})
+        for (const r of t.rows) table.push(r)
+        if (t.title) out.push(`    ${t.title}:`)
+        out.push(indent(table.toString(), 4))
+      }
+    }
+    if (c.fix) {
+      out.push('', `  ${paint('bold', 'Fix')}: ${c.fix.summary}`)
+      c.fix.steps.forEach((step, i) => out.push(`    ${i + 1}. ${step}`))
+      if (c.fix.snippet) {
+        out.push('', `    ${paint('gray', `# ${c.fix.snippet.language}`)}`, indent(c.fix.snippet.code, 4))
+      }
+    }
+  }
+  return redactor.redact(out.join('\n'))
+}
+
+function indent(text: string, n: number): string {
+  const pad = ' '.repeat(n)
+  return text
+    .split('\n')
+    .map((l) => pad + l)
+    .join('\n')
+}
