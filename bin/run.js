@@ -1,4 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
+// "node --": Node 20 itself acts on a stray `--env-file` anywhere in argv (it loads the
+// file, or exits 9 when it is missing); "--" keeps our own --env-file flag ours.
 // Entry point of the `db-doctor` binary. Output redaction is installed before
 // anything else can print, so no password reaches stdout or stderr.
 import {installOutputRedaction} from '../dist/core/redact.js'
