@@ -1,0 +1,77 @@
+import {describe, expect, it} from 'vitest'
+import {runChecks, summarize} from '../../src/core/runner.js'
+import type {Check, CheckContext} from '../../src/core/types.js'
+
+const ctx = {
+  config: {fields: {}, primary: null, shadowed: [], problems: [], notFound: false},
+  env: {},
+  cwd: '/',
+  options: {timeoutMs: 1000, verbose: false, dnsServers: []},
+  facts: {},
+} as Omit<CheckContext, 'results'>
+
+const check = (id: string, run: Check['run'], requires: string[] = []): Check => ({id, title: id.toUpperCase(), requires, run})
+const pass: Check['run'] = async () => ({status: 'pass', code: null, summary: 'ok', evidence: {}, fix: null})
+const fail: Check['run'] = async () => ({
+  status: 'fail',
+  code: 'X_FAILED',
+  summary: 'bad',
+  evidence: {},
+  fix: {summary: 'fix it', steps: []},
+})
+
+describe('runChecks', () => {
+  it('runs in registry order and times every check', async () => {
+    const order: string[] = []
+    const mk = (id: string) => check(id, async (c) => (order.push(id), pass(c)))
+    const results = await runChecks([mk('a'), mk('b'), mk('c')], ctx)
+    expect(order).toEqual(['a', 'b', 'c'])
+    expect(results.map((r) => r.id)).toEqual(['a', 'b', 'c'])
+    for (const r of results) expect(r.durationMs).toBeGreaterThanOrEqual(0)
+  })
+
+  it('turns an exception into a failed result, never a crash', async () => {
+    const [r] = await runChecks([check('boom', async () => { throw new Error('kaput') })], ctx)
+    expect(r).toMatchObject({id: 'boom', status: 'fail', code: 'INTERNAL_ERROR'})
+    expect(r.summary).toContain('kaput')
+    expect(r.fix?.steps.join(' ')).toContain('--skip boom')
+  })
+
+  it('skips a check whose prerequisite failed, transitively, and says why', async () => {
+    const results = await runChecks(
+      [check('a', fail), check('b', pass, ['a']), check('c', pass, ['b']), check('d', pass)],
+      ctx,
+    )
+    expect(results.map((r) => r.status)).toEqual(['fail', 'skip', 'skip', 'pass'])
+    expect(results[1].summary).toBe('Skipped: the a check failed (X_FAILED).')
+    expect(results[2].summary).toBe('Skipped: the a check failed (X_FAILED).')
+  })
+
+  it('honours --only and --skip', async () => {
+    const list = [check('a', pass), check('b', pass), check('c', pass)]
+    expect((await runChecks(list, ctx, {only: ['b']})).map((r) => r.id)).toEqual(['b'])
+    expect((await runChecks(list, ctx, {skip: ['b']})).map((r) => r.id)).toEqual(['a', 'c'])
+  })
+
+  it('gives later checks the results of earlier ones', async () => {
+    let seen: string | undefined
+    await runChecks([check('a', fail), check('b', async (c) => ((seen = c.results.get('a')?.code ?? undefined), pass(c)))], ctx)
+    expect(seen).toBe('X_FAILED')
+  })
+
+  it('a warn or fail without code or fix is completed, so the contract holds', async () => {
+    const [r] = await runChecks([check('w', async () => ({status: 'warn', code: null, summary: 's', evidence: {}, fix: null}))], ctx)
+    expect(r.code).toBe('INTERNAL_ERROR')
+    expect(r.fix).not.toBeNull()
+  })
+})
+
+describe('summarize', () => {
+  const r = (status: any) => ({id: 'x', title: 'x', status, code: null, summary: '', evidence: {}, fix: null, durationMs: 0})
+  it('derives the verdict', () => {
+    expect(summarize([r('pass'), r('skip')]).verdict).toBe('healthy')
+    expect(summarize([r('pass'), r('warn')]).verdict).toBe('degraded')
+    expect(summarize([r('pass'), r('warn')], true).verdict).toBe('failing')
+    expect(summarize([r('fail'), r('warn')])).toEqual({pass: 0, warn: 1, fail: 1, skip: 0, verdict: 'failing'})
+  })
+})
