@@ -1,0 +1,103 @@
+// `npm run bench`: speed and memory, as ratios — never a timed test.
+// 1. A healthy TLS + SCRAM check against the local test server: median wall time
+//    of `db-doctor check` against `node -e 0` and against `psql -c 'select 1'`.
+// 2. The network path in the fault lab (when namespaces can be made): time to a
+//    verdict with one blackholed IPv6 address plus a working IPv4, and with every
+//    address blackholed, against --timeout and against raw pg on the same name.
+import {spawnSync} from 'node:child_process'
+import {existsSync} from 'node:fs'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const BIN = path.join(ROOT, 'bin', 'run.js')
+const RUNS = Number(process.env.BENCH_RUNS ?? 15)
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null
+
+interface Sample {
+  ms: number
+  rssKb: number | null
+  code: number | null
+}
+
+function once(cmd: string, args: string[], env: NodeJS.ProcessEnv): Sample {
+  const started = performance.now()
+  const r = TIME
+    ? spawnSync(TIME, ['-f', '%M', cmd, ...args], {env, encoding: 'utf8'})
+    : spawnSync(cmd, args, {env, encoding: 'utf8'})
+  const ms = performance.now() - started
+  const rss = TIME ? Number.parseInt(r.stderr.trim().split('\n').at(-1) ?? '', 10) : Number.NaN
+  return {ms, rssKb: Number.isFinite(rss) ? rss : null, code: r.status}
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = Math.floor(s.length / 2)
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+}
+
+function measure(label: string, cmd: string, args: string[], env: NodeJS.ProcessEnv) {
+  once(cmd, args, env) // warm the file cache
+  const samples = Array.from({length: RUNS}, () => once(cmd, args, env))
+  const rss = samples.map((s) => s.rssKb).filter((x): x is number => x !== null)
+  return {
+    label,
+    medianMs: median(samples.map((s) => s.ms)),
+    maxRssMb: rss.length ? Math.max(...rss) / 1024 : null,
+    exit: samples[0].code,
+  }
+}
+
+async function healthyCheck() {
+  const {startPostgres} = await import('../test/helpers/postgres.js')
+  const {CANARY_PASSWORD} = await import('../test/helpers/constants.js')
+  const pg = await startPostgres()
+  try {
+    const url = `postgres://app:${CANARY_PASSWORD}@127.0.0.1:${pg.port}/appdb?sslmode=verify-full&sslrootcert=${encodeURIComponent(pg.caFile)}`
+    const env = {PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1'}
+    const rows = [measure('node -e 0', process.execPath, ['-e', '0'], env)]
+    rows.push(measure('db-doctor check (healthy, TLS + SCRAM)', process.execPath, ['--', BIN, 'check', url, '--json'], env))
+    const psql = spawnSync('psql', ['--version'], {encoding: 'utf8'})
+    if (psql.status === 0) {
+      rows.push(measure("psql -c 'select 1'", 'psql', [url, '-X', '-q', '-c', 'select 1'], env))
+    }
+    return rows
+  } finally {
+    await pg.stop()
+  }
+}
+
+async function networkLab() {
+  let lab: typeof import('../test/lab/netns.js')
+  try {
+    lab = await import('../test/lab/netns.js')
+  } catch {
+    return {skipped: 'the fault lab is not available in this checkout'}
+  }
+  const support = lab.labSupport()
+  if (!support.ok) return {skipped: `network namespaces cannot be made here: ${support.reason}`}
+  if (!('benchNetwork' in lab)) return {skipped: 'the fault lab has no network benchmark yet'}
+  return (lab as unknown as {benchNetwork: () => Promise<unknown>}).benchNetwork()
+}
+
+const healthy = await healthyCheck()
+const base = healthy[0].medianMs
+const psql = healthy.find((r) => r.label.startsWith('psql'))
+console.log('\nHealthy check (median of %d runs)', RUNS)
+console.table(
+  healthy.map((r) => ({
+    command: r.label,
+    'median ms': Math.round(r.medianMs),
+    '× node -e 0': (r.medianMs / base).toFixed(2),
+    '× psql': psql ? (r.medianMs / psql.medianMs).toFixed(2) : 'n/a',
+    'max RSS MB': r.maxRssMb?.toFixed(1) ?? 'n/a',
+    exit: r.exit,
+  })),
+)
+const ours = healthy[1]
+console.log(`db-doctor check = ${(ours.medianMs / base).toFixed(2)} × node -e 0 (target ≤ 3.5)`)
+
+console.log('\nNetwork path in the fault lab')
+const net = await networkLab()
+if (net && typeof net === 'object' && 'skipped' in net) console.log(`skipped: ${(net as {skipped: string}).skipped}`)
+else console.table(net)
