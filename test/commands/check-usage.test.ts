@@ -1,0 +1,40 @@
+// The CLI's own contract: exit code 2 and one clear line when db-doctor is used wrongly.
+import {describe, expect, it} from 'vitest'
+import {runCli} from '../helpers/cli.js'
+
+describe('db-doctor check: usage errors exit 2 with one line', () => {
+  const cases: [string, string[], RegExp][] = [
+    ['unknown flag', ['check', '--bogus'], /Nonexistent flag: --bogus/],
+    ['bad --timeout value', ['check', '--timeout', 'soon'], /--timeout.*Expected an integer/],
+    ['bad --format value', ['check', '--format', 'xml'], /--format=xml/],
+    ['unknown check id', ['check', '--only', 'dns,nope'], /Unknown check id "nope"/],
+    ['unreadable --env-file', ['check', '--env-file', '/nonexistent/app.env'], /nonexistent\/app\.env/],
+  ]
+  for (const [name, args, message] of cases) {
+    it(name, async () => {
+      const r = await runCli(args)
+      expect(r.code, r.stderr).toBe(2)
+      expect(r.stderr).toMatch(message)
+      expect(r.stderr.trim().split('\n')).toHaveLength(1)
+      expect(r.stderr).not.toMatch(/\bat .+:\d+:\d+/) // no stack trace
+      expect(r.stdout).toBe('')
+    })
+  }
+
+  it('--list prints every check id and title', async () => {
+    const r = await runCli(['check', '--list'])
+    expect(r.code).toBe(0)
+    for (const id of ['config', 'dns', 'docker', 'tcp', 'postgres', 'tls', 'ssl-config', 'auth']) {
+      expect(r.stdout).toMatch(new RegExp(`^${id}\\s`, 'm'))
+    }
+    const j = await runCli(['check', '--list', '--json'])
+    expect(JSON.parse(j.stdout).checks.map((c: {id: string}) => c.id)).toContain('ssl-config')
+  })
+
+  it('--help shows the examples that ship', async () => {
+    const r = await runCli(['check', '--help'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('db-doctor check --json --strict')
+    expect(r.stdout).toContain('Exit codes')
+  })
+})
