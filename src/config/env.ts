@@ -1,4 +1,12 @@
-// Placeholder: loads the env file (dotenv semantics: the process wins).
+// The environment the app sees: the process environment plus one dotenv file
+// (.env in the working folder, or --env-file). Semantics are dotenv's: the file
+// is parsed with dotenv.parse (never dotenv.config, which logs in v17) and a
+// variable the process already has wins over the file.
+import fs from 'node:fs'
+import path from 'node:path'
+import {parse as parseDotenv} from 'dotenv'
+import type {Provenance} from './types.js'
+
 export interface LoadedEnv {
   env: Record<string, string | undefined>
   /** The env file that supplied a variable (only when the process did not set it). */
@@ -7,8 +15,72 @@ export interface LoadedEnv {
   file?: string
 }
 
-export class EnvFileError extends Error {}
+/** An explicit --env-file that cannot be read. The message names the file only. */
+export class EnvFileError extends Error {
+  readonly file: string
+  readonly reason: string
+  constructor(file: string, reason: string) {
+    super(`Cannot read the env file ${file}: ${reason}`)
+    this.name = 'EnvFileError'
+    this.file = file
+    this.reason = reason
+  }
+}
+
+/** A path relative to cwd when it is inside cwd, absolute otherwise. */
+export function displayPath(cwd: string, file: string): string {
+  const abs = path.resolve(cwd, file)
+  const rel = path.relative(cwd, abs)
+  if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) return rel
+  return abs
+}
 
 export function loadEnv(opts: {cwd: string; envFile?: string; processEnv: NodeJS.ProcessEnv}): LoadedEnv {
-  return {env: {...opts.processEnv}, envFileOf: () => undefined}
+  const {cwd, envFile, processEnv} = opts
+  let content: string | undefined
+  let file: string | undefined
+  if (envFile) {
+    const abs = path.resolve(cwd, envFile)
+    file = displayPath(cwd, abs)
+    try {
+      content = fs.readFileSync(abs, 'utf8')
+    } catch (error) {
+      const err = error as NodeJS.ErrnoException
+      const reason =
+        err.code === 'ENOENT'
+          ? 'no such file'
+          : err.code === 'EACCES'
+            ? 'permission denied'
+            : err.code === 'EISDIR'
+              ? 'it is a directory'
+              : (err.code ?? 'unreadable')
+      throw new EnvFileError(file, reason)
+    }
+  } else {
+    const abs = path.join(cwd, '.env')
+    try {
+      if (fs.statSync(abs).isFile()) {
+        content = fs.readFileSync(abs, 'utf8')
+        file = '.env'
+      }
+    } catch {
+      // no .env (or unreadable): the app would not see one either
+    }
+  }
+
+  const fromFile: Record<string, string> = content === undefined ? {} : parseDotenv(content)
+  const env: Record<string, string | undefined> = {}
+  for (const [k, v] of Object.entries(fromFile)) env[k] = v
+  for (const [k, v] of Object.entries(processEnv)) if (v !== undefined) env[k] = v
+  const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k)
+  const envFileOf = (name: string) =>
+    file !== undefined && has(fromFile, name) && processEnv[name] === undefined ? file : undefined
+  return file === undefined ? {env, envFileOf} : {env, envFileOf, file}
+}
+
+/** Provenance of an environment variable: "DB_PASSWORD in .env" or "DATABASE_URL (environment)". */
+export function envProvenance(envFileOf: (name: string) => string | undefined, name: string): Provenance {
+  const file = envFileOf(name)
+  if (file !== undefined) return {kind: 'env-file', name, file, label: `${name} in ${file}`}
+  return {kind: 'env', name, label: `${name} (environment)`}
 }

@@ -1,0 +1,44 @@
+// The ordered registry of configuration sources. Adding a source is one file in
+// this folder plus one line here.
+//
+// 'primary' sources compete: the first one (in this order) that returns a layer
+// supplies the connection; every later primary that also returns a layer is
+// recorded in ResolvedConfig.shadowed. 'fill' sources then fill, in order, the
+// fields that are still missing (never overriding).
+//
+// Precedence (highest first):
+//   1. CONNECTION argument
+//   2. DATABASE_URL, then POSTGRES_URL
+//   3. DB_*, then DATABASE_*, then SUPABASE_DB_* (first family with any variable set)
+//   4. PG* variables (fill), then defaults (fill), then ~/.pgpass / PGPASSFILE (password)
+import type {Field, FieldName, SourceContext, ConfigSource} from '../types.js'
+import {argumentSource} from './argument.js'
+import {defaultsSource} from './defaults.js'
+import {databaseFamilySource, dbFamilySource, supabaseFamilySource} from './env-family.js'
+import {databaseUrlSource, postgresUrlSource} from './env-url.js'
+import {pgEnvSource} from './pg-env.js'
+import {pgpassSource} from './pgpass.js'
+
+/**
+ * What the resolver actually passes to load(): the SourceContext plus the fields
+ * resolved so far (fill sources such as defaults and pgpass depend on them).
+ */
+export interface ResolvingContext extends SourceContext {
+  fields: Readonly<Partial<Record<FieldName, Field<string>>>>
+}
+
+export const sources: readonly ConfigSource[] = [
+  // 1. explicit argument
+  argumentSource,
+  // 2. connection URLs in the environment
+  databaseUrlSource,
+  postgresUrlSource,
+  // 3. discrete variable families
+  dbFamilySource,
+  databaseFamilySource,
+  supabaseFamilySource,
+  // 4. node-postgres' own environment, then defaults, then the password file
+  pgEnvSource,
+  defaultsSource,
+  pgpassSource,
+]
