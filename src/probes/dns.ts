@@ -1,0 +1,343 @@
+// Name-resolution probes: the system lookup exactly as the app does it, direct
+// DNS queries over UDP/TCP with dns-packet, and readers for /etc/resolv.conf and
+// /etc/hosts. The only DNS code that touches sockets.
+import {promises as fsp} from 'node:fs'
+import dns from 'node:dns'
+import {isIP} from 'node:net'
+import type {ResolvedAddress} from '../core/facts.js'
+
+// ---------------------------------------------------------------------------
+// System lookup (getaddrinfo, as net.connect does it)
+
+export type LookupFn = (
+  host: string,
+  options: {all: true; hints: number},
+  callback: (err: NodeJS.ErrnoException | null, addresses: {address: string; family: number}[]) => void,
+) => void
+
+export type SystemLookupResult =
+  | {ok: true; addresses: ResolvedAddress[]; ms: number}
+  | {ok: false; error: string; message: string; ms: number; timedOut: boolean}
+
+/**
+ * Resolve `host` the way node-postgres' socket does: net.connect calls
+ * dns.lookup with hints ADDRCONFIG and (autoSelectFamily being on by default in
+ * Node 20) all: true; the order is the one the runtime returns (verbatim unless
+ * --dns-result-order says otherwise). dns.lookup cannot be cancelled, so it is
+ * raced against the budget; a lookup still running in the threadpool is left to finish.
+ */
+export function systemLookup(host: string, timeoutMs: number, lookup: LookupFn = dns.lookup as unknown as LookupFn): Promise<SystemLookupResult> {
+  const started = performance.now()
+  const ms = () => Math.round(performance.now() - started)
+  return new Promise((resolve) => {
+    let done = false
+    const timer = setTimeout(() => {
+      if (done) return
+      done = true
+      resolve({ok: false, error: 'ETIMEOUT', message: `no answer within ${timeoutMs} ms`, ms: ms(), timedOut: true})
+    }, timeoutMs)
+    try {
+      lookup(host, {all: true, hints: dns.ADDRCONFIG}, (err, addresses) => {
+        if (done) return
+        done = true
+        clearTimeout(timer)
+        if (err) {
+          resolve({ok: false, error: String(err.code ?? 'ERROR'), message: err.message, ms: ms(), timedOut: false})
+        } else {
+          resolve({
+            ok: true,
+            addresses: addresses
+              .filter((a) => a.family === 4 || a.family === 6)
+              .map((a) => ({address: a.address, family: a.family as 4 | 6})),
+            ms: ms(),
+          })
+        }
+      })
+    } catch (error) {
+      if (done) return
+      done = true
+      clearTimeout(timer)
+      const err = error as NodeJS.ErrnoException
+      resolve({ok: false, error: String(err.code ?? 'ERROR'), message: err.message, ms: ms(), timedOut: false})
+    }
+  })
+}
+
+/**
+ * A lookup function that behaves like dns.lookup but asks the given servers
+ * through c-ares instead of getaddrinfo. For tests and for --dns-server runs;
+ * errors carry the same codes getaddrinfo would give (ENOTFOUND, EAI_AGAIN).
+ */
+export function resolverLookup(servers: string[]): LookupFn {
+  const resolver = new dns.Resolver({timeout: 1000, tries: 1})
+  resolver.setServers(servers)
+  return (host, _options, callback) => {
+    let pending = 2
+    const found: {address: string; family: number}[][] = [[], []]
+    const errors: NodeJS.ErrnoException[] = []
+    const finish = () => {
+      if (--pending > 0) return
+      const all = [...found[0], ...found[1]]
+      if (all.length > 0) return callback(null, all)
+      const codes = errors.map((e) => e.code)
+      const err = new Error(`lookup ${host} failed`) as NodeJS.ErrnoException
+      err.code = codes.every((c) => c === 'ENOTFOUND' || c === 'ENODATA') ? 'ENOTFOUND' : 'EAI_AGAIN'
+      callback(err, [])
+    }
+    resolver.resolve4(host, (err, addrs) => {
+      if (err) errors.push(err)
+      else found[0] = addrs.map((address) => ({address, family: 4}))
+      finish()
+    })
+    resolver.resolve6(host, (err, addrs) => {
+      if (err) errors.push(err)
+      else found[1] = addrs.map((address) => ({address, family: 6}))
+      finish()
+    })
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Direct queries
+
+export interface DnsServerAddress {
+  address: string
+  port: number
+}
+
+export type QueryType = 'A' | 'AAAA'
+
+export type DirectQueryResult =
+  | {
+      ok: true
+      /** NOERROR, NXDOMAIN, SERVFAIL, REFUSED, … */
+      rcode: string
+      answers: string[]
+      /** True when the UDP answer had TC set (the final answer then came over TCP). */
+      truncated: boolean
+      transport: 'udp' | 'tcp'
+      ms: number
+    }
+  | {ok: false; error: 'timeout' | 'error'; message: string; truncated: boolean; transport: 'udp' | 'tcp'; ms: number}
+
+const MAX_TCP_ANSWER = 65_537
+
+/** Parse a --dns-server value: `ip`, `ip:port`, `[ipv6]:port`, bare IPv6. */
+export function parseServer(spec: string): DnsServerAddress | null {
+  const s = spec.trim()
+  let m = /^\[([^\]]+)\](?::(\d+))?$/.exec(s)
+  if (m) return isIP(m[1]) === 6 ? {address: m[1], port: m[2] ? Number(m[2]) : 53} : null
+  if (isIP(s)) return {address: s, port: 53}
+  m = /^([^:]+):(\d+)$/.exec(s)
+  if (m && isIP(m[1]) === 4) return {address: m[1], port: Number(m[2])}
+  return null
+}
+
+export function formatServer(server: DnsServerAddress): string {
+  const host = server.address.includes(':') ? `[${server.address}]` : server.address
+  return server.port === 53 ? server.address : `${host}:${server.port}`
+}
+
+/**
+ * Ask one server for one record type. UDP first; when the answer is truncated,
+ * ask again over TCP (2-byte length prefix). The whole exchange stays within timeoutMs.
+ */
+export async function queryDirect(server: DnsServerAddress, name: string, type: QueryType, timeoutMs: number): Promise<DirectQueryResult> {
+  const packet = (await import('dns-packet')).default
+  const started = performance.now()
+  const elapsed = () => Math.round(performance.now() - started)
+  const id = Math.floor(Math.random() * 65_535)
+  const query = {
+    type: 'query' as const,
+    id,
+    flags: packet.RECURSION_DESIRED,
+    questions: [{type, name: name.replace(/\.$/, ''), class: 'IN' as const}],
+  }
+
+  const udp = await udpExchange(server, packet.encode(query), id, timeoutMs)
+  if (!udp.ok) return {ok: false, error: udp.error, message: udp.message, truncated: false, transport: 'udp', ms: elapsed()}
+  let decoded = udp.packet
+  if (decoded.flag_tc) {
+    const remaining = timeoutMs - (performance.now() - started)
+    const tcp = await tcpExchange(server, packet.streamEncode(query), id, Math.max(remaining, 1))
+    if (!tcp.ok) return {ok: false, error: tcp.error, message: tcp.message, truncated: true, transport: 'tcp', ms: elapsed()}
+    decoded = tcp.packet
+  }
+  const answers = (decoded.answers ?? [])
+    .filter((a) => a.type === type)
+    .map((a) => String((a as {data: unknown}).data))
+  return {
+    ok: true,
+    rcode: (decoded as unknown as {rcode?: string}).rcode ?? 'NOERROR',
+    answers,
+    truncated: udp.packet.flag_tc,
+    transport: udp.packet.flag_tc ? 'tcp' : 'udp',
+    ms: elapsed(),
+  }
+}
+
+type Decoded = import('dns-packet').DecodedPacket
+type Exchange = {ok: true; packet: Decoded} | {ok: false; error: 'timeout' | 'error'; message: string}
+
+async function udpExchange(server: DnsServerAddress, message: Buffer, id: number, timeoutMs: number): Promise<Exchange> {
+  const dgram = await import('node:dgram')
+  const packet = (await import('dns-packet')).default
+  return new Promise((resolve) => {
+    const socket = dgram.createSocket(isIP(server.address) === 6 ? 'udp6' : 'udp4')
+    let done = false
+    const finish = (result: Exchange) => {
+      if (done) return
+      done = true
+      clearTimeout(timer)
+      try {
+        socket.close()
+      } catch {}
+      resolve(result)
+    }
+    const timer = setTimeout(
+      () => finish({ok: false, error: 'timeout', message: `no answer from ${formatServer(server)} within ${timeoutMs} ms`}),
+      timeoutMs,
+    )
+    socket.on('error', (err: NodeJS.ErrnoException) =>
+      finish({ok: false, error: 'error', message: `${err.code ?? 'error'}: ${err.message}`}),
+    )
+    socket.on('message', (msg, rinfo) => {
+      if (rinfo.port !== server.port) return
+      let decoded: Decoded
+      try {
+        decoded = packet.decode(msg)
+      } catch {
+        return // garbage: keep waiting for a real answer until the deadline
+      }
+      if (decoded.id !== id || decoded.type !== 'response') return
+      finish({ok: true, packet: decoded})
+    })
+    socket.send(message, server.port, server.address, (err) => {
+      if (err) finish({ok: false, error: 'error', message: `${(err as NodeJS.ErrnoException).code ?? 'error'}: ${err.message}`})
+    })
+  })
+}
+
+async function tcpExchange(server: DnsServerAddress, message: Buffer, id: number, timeoutMs: number): Promise<Exchange> {
+  const net = await import('node:net')
+  const packet = (await import('dns-packet')).default
+  return new Promise((resolve) => {
+    const socket = net.connect({host: server.address, port: server.port})
+    let done = false
+    let buf = Buffer.alloc(0)
+    const finish = (result: Exchange) => {
+      if (done) return
+      done = true
+      clearTimeout(timer)
+      socket.destroy()
+      resolve(result)
+    }
+    const timer = setTimeout(
+      () => finish({ok: false, error: 'timeout', message: `no TCP answer from ${formatServer(server)} within ${timeoutMs} ms`}),
+      timeoutMs,
+    )
+    socket.on('connect', () => socket.write(message))
+    socket.on('error', (err: NodeJS.ErrnoException) =>
+      finish({ok: false, error: 'error', message: `${err.code ?? 'error'}: ${err.message}`}),
+    )
+    socket.on('close', () => finish({ok: false, error: 'error', message: 'connection closed before an answer'}))
+    socket.on('data', (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk])
+      if (buf.length > MAX_TCP_ANSWER) return finish({ok: false, error: 'error', message: 'answer too large'})
+      if (buf.length < 2) return
+      const len = buf.readUInt16BE(0)
+      if (buf.length < len + 2) return
+      try {
+        const decoded = packet.decode(buf.subarray(2, len + 2))
+        if (decoded.id !== id) return finish({ok: false, error: 'error', message: 'answer with a wrong id'})
+        finish({ok: true, packet: decoded})
+      } catch (error) {
+        finish({ok: false, error: 'error', message: `undecodable answer: ${(error as Error).message}`})
+      }
+    })
+  })
+}
+
+// ---------------------------------------------------------------------------
+// /etc/resolv.conf
+
+export interface ResolvConf {
+  nameservers: string[]
+  search: string[]
+  ndots: number
+}
+
+/** Parse resolv.conf the way glibc reads it: last `search`/`domain` wins, ndots capped at 15. */
+export function parseResolvConf(text: string): ResolvConf {
+  const out: ResolvConf = {nameservers: [], search: [], ndots: 1}
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/[#;].*$/, '').trim()
+    if (!line) continue
+    const [key, ...rest] = line.split(/\s+/)
+    if (key === 'nameserver' && rest[0]) {
+      const addr = rest[0].replace(/%.*$/, '')
+      if (isIP(addr)) out.nameservers.push(rest[0])
+    } else if (key === 'search') {
+      out.search = rest.map((d) => d.replace(/\.$/, '')).filter(Boolean)
+    } else if (key === 'domain' && rest[0]) {
+      out.search = [rest[0].replace(/\.$/, '')]
+    } else if (key === 'options') {
+      for (const opt of rest) {
+        const m = /^ndots:(\d+)$/.exec(opt)
+        if (m) out.ndots = Math.min(Number(m[1]), 15)
+      }
+    }
+  }
+  return out
+}
+
+export async function readResolvConf(path = '/etc/resolv.conf'): Promise<ResolvConf & {path: string; readable: boolean}> {
+  try {
+    return {...parseResolvConf(await fsp.readFile(path, 'utf8')), path, readable: true}
+  } catch {
+    // glibc falls back to a local server when the file is missing
+    return {nameservers: [], search: [], ndots: 1, path, readable: false}
+  }
+}
+
+/**
+ * The names libc tries for `name`, in order: with at least `ndots` dots the
+ * name as given goes first, otherwise the search domains go first. A trailing
+ * dot means "absolute": no search list.
+ */
+export function searchCandidates(name: string, conf: Pick<ResolvConf, 'search' | 'ndots'>): string[] {
+  if (name.endsWith('.')) return [name]
+  const dots = name.split('.').length - 1
+  const absolute = `${name}.`
+  const searched = conf.search.map((d) => `${name}.${d}.`)
+  return dots >= conf.ndots ? [absolute, ...searched] : [...searched, absolute]
+}
+
+// ---------------------------------------------------------------------------
+// /etc/hosts
+
+export interface HostsEntry {
+  found: boolean
+  addresses: string[]
+}
+
+export function parseHostsFor(text: string, name: string): HostsEntry {
+  const wanted = name.toLowerCase().replace(/\.$/, '')
+  const addresses: string[] = []
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/#.*$/, '').trim()
+    if (!line) continue
+    const [addr, ...names] = line.split(/\s+/)
+    if (!isIP(addr)) continue
+    if (names.some((n) => n.toLowerCase() === wanted) && !addresses.includes(addr)) addresses.push(addr)
+  }
+  return {found: addresses.length > 0, addresses}
+}
+
+export async function readHostsFile(name: string, path = '/etc/hosts'): Promise<HostsEntry & {path: string}> {
+  try {
+    return {...parseHostsFor(await fsp.readFile(path, 'utf8'), name), path}
+  } catch {
+    return {found: false, addresses: [], path}
+  }
+}

@@ -1,0 +1,28 @@
+export interface ZoneEntry {
+  A?: string[]
+  AAAA?: string[]
+  rcode?: 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED'
+  /** Never answers (over UDP or TCP). */
+  silent?: true
+  /** UDP answers carry the TC bit and no records; TCP answers are complete. */
+  truncate?: true
+}
+
+export type Zone = Record<string, ZoneEntry>
+
+export interface RecordedQuery {
+  /** Lower-case, no trailing dot. */
+  name: string
+  type: string
+  transport: 'udp' | 'tcp'
+}
+
+export interface DnsServer {
+  host: string
+  port: number
+  queries: RecordedQuery[]
+  set(name: string, behaviour: ZoneEntry): void
+  close(): Promise<void>
+}
+
+export function startDnsServer(options?: {host?: string; port?: number; zone?: Zone}): Promise<DnsServer>
