@@ -1,2 +1,502 @@
-// Placeholder: effective SSL settings as node-postgres and as libpq compute them.
-export {}
+// Effective SSL settings, computed twice from the same inputs: as node-postgres
+// will use them and as libpq (psql) will. Pure: no file is read here (the only
+// question asked of the disk, "does ~/.postgresql/root.crt exist", goes through
+// the injected `fileExists`), so a missing certificate file is a verdict for the
+// ssl-config check, never an exception.
+//
+// The node-postgres half mirrors, line for line, pg-connection-string 2.14
+// parse() and pg 8 ConnectionParameters + Connection.upgradeToSSL; the unit
+// tests run the real pg code over the same matrix and compare. (Calling parse()
+// here is not possible: it reads sslrootcert/sslcert/sslkey with readFileSync,
+// throws on a missing file, and prints a deprecation warning.)
+//
+//   new pg.Client({connectionString, ssl})
+//     → Object.assign({}, config, parse(connectionString))   // URL ssl params REPLACE the ssl object
+//     → ssl === undefined ? PGSSLMODE : ssl                  // PGSSLMODE only when nobody set ssl
+//     → tls.connect({rejectUnauthorized: NODE_TLS_REJECT_UNAUTHORIZED !== '0', ...ssl})
+//
+// sslmode prefer/require/verify-ca mean verify-full in node-postgres 8 unless the
+// URL also says uselibpqcompat=true; libpq: prefer/require only encrypt, verify-ca
+// skips the hostname, and a root certificate file that exists turns require
+// (and prefer) into verify-ca.
+import path from 'node:path'
+import type {Field, Provenance, ResolvedConfig} from './types.js'
+
+export type Encrypt = 'no' | 'try' | 'yes'
+
+export interface SslSide {
+  /** no: plaintext; try: SSL if the server offers it, else plaintext; yes: SSL or fail. */
+  encrypt: Encrypt
+  verifyChain: boolean
+  verifyHostname: boolean
+  /** Where the trusted CA certificates come from, in words. */
+  caFrom: string
+  /** The setting in effect, in words: "sslmode=require", "ssl: true", "default (no ssl)". */
+  setting: string
+  /** Label of where each setting came from. */
+  sources: {encrypt: string; verify: string; ca: string}
+  /** Set when this client refuses the configuration before connecting. */
+  error?: string
+}
+
+export interface SslSetting {
+  /** "sslmode=require", "rejectUnauthorized: false", "NODE_TLS_REJECT_UNAUTHORIZED=0". */
+  setting: string
+  /** Human label of where it came from. */
+  source: string
+  provenance?: Provenance
+}
+
+export interface CertFileRef {
+  param: 'sslrootcert' | 'sslcert' | 'sslkey'
+  /** As written. */
+  path: string
+  /** Absolute, as the reader resolves it. */
+  resolved: string
+  /** Who reads it. */
+  reader: 'node-postgres' | 'libpq'
+  source: string
+  provenance?: Provenance
+}
+
+export interface NodePgSsl extends SslSide {
+  /** uselibpqcompat=true in the URL. */
+  libpqCompat: boolean
+  /** The sslmode node-postgres acts on (URL or PGSSLMODE), when one is in effect. */
+  sslmode?: SslSetting & {value: string}
+  /** Set when the connection string's ssl params replace the app's own ssl object. */
+  replaced?: {
+    /** URL params that caused the replacement: ["sslmode=require"]. */
+    urlParams: string[]
+    /** Keys of the app's ssl object that are lost: ["rejectUnauthorized", "ca"]. */
+    lostKeys: string[]
+    /** The app's ssl object disabled verification or brought its own CA/cert: losing it changes verification. */
+    changesVerification: boolean
+    objectSource: Provenance
+    urlSource: Provenance
+  }
+  /** Every setting that turns certificate verification off, effective ones only. */
+  verificationDisabledBy: SslSetting[]
+}
+
+export interface LibpqSsl extends SslSide {
+  sslmode: SslSetting & {value: string}
+  rootCert?: {path: string; source: string; exists: boolean}
+}
+
+export interface SslAnalysis {
+  nodePg: NodePgSsl
+  libpq: LibpqSsl
+  /** Certificate/key files a client will read, with who reads them. */
+  files: CertFileRef[]
+  /** One sentence, or null when both clients behave the same. */
+  difference: string | null
+}
+
+export interface SslInput {
+  connectionString?: Field<string>
+  appSsl?: Field<unknown>
+  fields: ResolvedConfig['fields']
+  env: Record<string, string | undefined>
+  cwd: string
+  /** Home folder for libpq's ~/.postgresql/root.crt. */
+  homeDir: string
+  /** Only used for libpq's default root certificate file. */
+  fileExists: (absPath: string) => boolean
+  /** Folder relative cert paths resolve from for node-postgres (the app's working folder); defaults to cwd. */
+  certBase?: string
+}
+
+const NODE_CA = "Node's built-in CA list"
+const LIBPQ_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const
+
+/** Is this a URL node-postgres parses as one (rather than a libpq key=value string)? */
+export function isUrlConnectionString(s: string): boolean {
+  return /^(postgres(ql)?|socket):\/\//i.test(s.trim()) || s.startsWith('/')
+}
+
+/** Query parameters exactly as pg-connection-string reads them; null when the URL does not parse. */
+export function pgUrlParams(str: string): Record<string, string> | null {
+  if (str.charAt(0) === '/') return {}
+  let s = str
+  if (/ |%[^a-f0-9]|%[a-f0-9][^a-f0-9]/i.test(s)) s = encodeURI(s).replace(/%25(\d\d)/g, '%$1')
+  let url: URL
+  try {
+    try {
+      url = new URL(s, 'postgres://base')
+    } catch {
+      url = new URL(s.replace('@/', '@___DUMMY___/'), 'postgres://base')
+    }
+  } catch {
+    return null
+  }
+  const params: Record<string, string> = {}
+  for (const [k, v] of url.searchParams.entries()) params[k] = v
+  return params
+}
+
+/** libpq key=value connection string parameters (quotes and backslash escapes). */
+export function keywordParams(str: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  const re = /([A-Za-z_]+)\s*=\s*('(?:[^'\\]|\\.)*'|\S+)/g
+  for (const m of str.matchAll(re)) {
+    let v = m[2]
+    if (v.startsWith("'")) v = v.slice(1, -1).replace(/\\(.)/g, '$1')
+    out[m[1]] = v
+  }
+  return out
+}
+
+/** The ssl value pg-connection-string puts in the config, with file params kept as paths. */
+interface UrlSsl {
+  /** Whether parse() sets config.ssl at all (then it replaces the app's ssl object). */
+  present: boolean
+  value: unknown
+  error?: string
+}
+
+interface MirrorSslObject {
+  rejectUnauthorized?: boolean
+  checkServerIdentity?: 'noop'
+  ca?: {file: string}
+  cert?: {file: string}
+  key?: {file: string}
+}
+
+function urlSsl(params: Record<string, string>): UrlSsl {
+  const has = (k: string) => Object.prototype.hasOwnProperty.call(params, k)
+  let ssl: unknown = has('ssl') ? params.ssl : undefined
+  let present = has('ssl')
+  if (ssl === 'true' || ssl === '1') ssl = true
+  if (ssl === '0') ssl = false
+  if (params.sslcert || params.sslkey || params.sslrootcert || params.sslmode) {
+    ssl = {} as MirrorSslObject
+    present = true
+  }
+  if (params.sslnegotiation === 'direct' && ssl === undefined) {
+    ssl = true
+    present = true
+  }
+  const obj = ssl as MirrorSslObject
+  if (params.sslcert) obj.cert = {file: params.sslcert}
+  if (params.sslkey) obj.key = {file: params.sslkey}
+  if (params.sslrootcert) obj.ca = {file: params.sslrootcert}
+  let error: string | undefined
+  if (params.uselibpqcompat === 'true') {
+    switch (params.sslmode) {
+      case 'disable':
+        ssl = false
+        break
+      case 'prefer':
+        obj.rejectUnauthorized = false
+        break
+      case 'require':
+        if (params.sslrootcert) obj.checkServerIdentity = 'noop'
+        else obj.rejectUnauthorized = false
+        break
+      case 'verify-ca':
+        if (!obj.ca) error = 'node-postgres refuses sslmode=verify-ca with uselibpqcompat=true but no sslrootcert ("SECURITY WARNING: Using sslmode=verify-ca requires specifying a CA with sslrootcert").'
+        else obj.checkServerIdentity = 'noop'
+        break
+    }
+  } else {
+    switch (params.sslmode) {
+      case 'disable':
+        ssl = false
+        break
+      case 'no-verify':
+        obj.rejectUnauthorized = false
+        break
+    }
+  }
+  return {present, value: ssl, ...(error ? {error} : {})}
+}
+
+function envSsl(pgsslmode: string | undefined): unknown {
+  switch (pgsslmode) {
+    case 'disable':
+      return false
+    case 'prefer':
+    case 'require':
+    case 'verify-ca':
+    case 'verify-full':
+      return true
+    case 'no-verify':
+      return {rejectUnauthorized: false}
+  }
+  return false // pg.defaults.ssl
+}
+
+function describeValue(v: unknown): string {
+  if (v === null) return 'null'
+  if (typeof v === 'string') return JSON.stringify(v)
+  if (typeof v === 'function') return 'function'
+  if (Buffer.isBuffer(v)) return '<Buffer>'
+  if (Array.isArray(v)) return '[…]'
+  if (typeof v === 'object') return '{…}'
+  return String(v)
+}
+
+/** Plain-JSON description of an ssl object: key names and scalar values, never key/cert contents. */
+export function describeSslObject(v: unknown): string {
+  if (v === true || v === false || v === undefined || v === null) return `ssl: ${String(v)}`
+  if (typeof v === 'string') return `ssl: ${JSON.stringify(v)}`
+  if (typeof v !== 'object') return `ssl: ${describeValue(v)}`
+  const parts: string[] = []
+  for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
+    if (k === 'rejectUnauthorized' && typeof val === 'boolean') parts.push(`${k}: ${val}`)
+    else if (k === 'ca' || k === 'cert' || k === 'key' || k === 'pfx' || k === 'passphrase') {
+      const file = val && typeof val === 'object' && 'file' in (val as object) ? (val as {file: string}).file : undefined
+      parts.push(file ? `${k}: <${file}>` : `${k}: <${k === 'passphrase' ? 'secret' : 'set'}>`)
+    } else if (k === 'checkServerIdentity') parts.push(`${k}: ${val === 'noop' ? '() => undefined' : describeValue(val)}`)
+    else parts.push(`${k}: ${typeof val === 'boolean' || typeof val === 'number' ? String(val) : describeValue(val)}`)
+  }
+  return `ssl: { ${parts.join(', ')} }`.replace('{  }', '{}')
+}
+
+function paramList(params: Record<string, string>): string[] {
+  const keys = ['ssl', 'sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'sslnegotiation', 'uselibpqcompat']
+  return keys.filter((k) => Object.prototype.hasOwnProperty.call(params, k)).map((k) => `${k}=${params[k]}`)
+}
+
+function resolveFrom(base: string, p: string): string {
+  return path.isAbsolute(p) ? p : path.resolve(base, p.replace(/^~(?=\/)/, process.env.HOME ?? '~'))
+}
+
+export function analyzeSsl(input: SslInput): SslAnalysis {
+  const {env} = input
+  const cs = input.connectionString
+  const files: CertFileRef[] = []
+  const csIsUrl = cs !== undefined && isUrlConnectionString(cs.value)
+  const urlParams = csIsUrl ? pgUrlParams(cs.value) : null
+  const kwParams = cs !== undefined && !csIsUrl ? keywordParams(cs.value) : null
+  const nodeTlsOff = env.NODE_TLS_REJECT_UNAUTHORIZED === '0'
+  const nodeTlsSetting: SslSetting = {setting: 'NODE_TLS_REJECT_UNAUTHORIZED=0', source: envLabel(env, 'NODE_TLS_REJECT_UNAUTHORIZED')}
+
+  // ---------- node-postgres ----------
+  const csLabel = cs?.source.label ?? ''
+  let value: unknown
+  let valueSource: string
+  let valueSetting: string
+  let replaced: NodePgSsl['replaced']
+  let sslmode: NodePgSsl['sslmode']
+  let error: string | undefined
+  const compat = urlParams?.uselibpqcompat === 'true'
+  const fromUrl = urlParams ? urlSsl(urlParams) : {present: false, value: undefined}
+  const app = input.appSsl
+  const appHas = app !== undefined && app.value !== undefined
+  if (fromUrl.present) {
+    value = fromUrl.value
+    valueSource = csLabel
+    valueSetting = paramList(urlParams!).join('&')
+    error = fromUrl.error
+    if (urlParams!.sslmode) sslmode = {value: urlParams!.sslmode, setting: `sslmode=${urlParams!.sslmode}`, source: csLabel, provenance: cs!.source}
+    if (appHas) {
+      const obj = app.value
+      const lostKeys = obj && typeof obj === 'object' ? Object.keys(obj as object) : [describeSslObject(obj)]
+      const o = (obj && typeof obj === 'object' ? obj : {}) as Record<string, unknown>
+      const changesVerification =
+        o.rejectUnauthorized === false ||
+        'ca' in o ||
+        'cert' in o ||
+        'key' in o ||
+        'pfx' in o ||
+        typeof o.checkServerIdentity === 'function' ||
+        obj === false
+      replaced = {urlParams: paramList(urlParams!), lostKeys, changesVerification, objectSource: app.source, urlSource: cs!.source}
+    }
+    for (const param of ['sslrootcert', 'sslcert', 'sslkey'] as const) {
+      const p = urlParams![param]
+      if (p) files.push({param, path: p, resolved: resolveFrom(input.certBase ?? input.cwd, p), reader: 'node-postgres', source: csLabel, provenance: cs!.source})
+    }
+  } else if (appHas) {
+    value = app.value
+    valueSource = app.source.label
+    valueSetting = describeSslObject(app.value)
+  } else {
+    value = envSsl(env.PGSSLMODE)
+    valueSource = env.PGSSLMODE ? envLabel(env, 'PGSSLMODE') : 'node-postgres default (ssl: false)'
+    valueSetting = env.PGSSLMODE ? `PGSSLMODE=${env.PGSSLMODE}` : 'default (no ssl)'
+    if (env.PGSSLMODE && ['prefer', 'require', 'verify-ca', 'verify-full', 'no-verify', 'disable'].includes(env.PGSSLMODE))
+      sslmode = {value: env.PGSSLMODE, setting: `PGSSLMODE=${env.PGSSLMODE}`, source: envLabel(env, 'PGSSLMODE')}
+  }
+  // ConnectionParameters
+  if (value === 'true') value = true
+  if (value === 'no-verify') value = {rejectUnauthorized: false}
+
+  const disabled: SslSetting[] = []
+  let nodePg: NodePgSsl
+  if (!value) {
+    nodePg = {
+      encrypt: 'no',
+      verifyChain: false,
+      verifyHostname: false,
+      caFrom: '-',
+      setting: valueSetting,
+      sources: {encrypt: valueSource, verify: valueSource, ca: '-'},
+      libpqCompat: compat,
+      verificationDisabledBy: [],
+    }
+  } else {
+    const obj = (typeof value === 'object' ? value : {}) as Record<string, unknown>
+    const hasRU = Object.prototype.hasOwnProperty.call(obj, 'rejectUnauthorized')
+    const reject = hasRU ? Boolean(obj.rejectUnauthorized) : !nodeTlsOff
+    let verifySource = valueSource
+    if (!reject) {
+      if (hasRU) {
+        const how = fromUrl.present
+          ? urlParams!.sslmode === 'no-verify'
+            ? 'sslmode=no-verify'
+            : urlParams!.sslmode && compat
+              ? `sslmode=${urlParams!.sslmode}&uselibpqcompat=true`
+              : urlParams!.ssl === 'no-verify'
+                ? 'ssl=no-verify'
+                : 'rejectUnauthorized: false'
+          : appHas
+            ? app.value === 'no-verify'
+              ? 'ssl: "no-verify"'
+              : 'rejectUnauthorized: false'
+            : 'PGSSLMODE=no-verify'
+        disabled.push({setting: how, source: valueSource, provenance: fromUrl.present ? cs!.source : app?.source})
+      } else {
+        verifySource = nodeTlsSetting.source
+        disabled.push(nodeTlsSetting)
+      }
+    }
+    const csi = obj.checkServerIdentity
+    const hostCheck = reject && csi === undefined
+    const ca = obj.ca
+    let caFrom = NODE_CA
+    let caSource = 'default'
+    if (ca && typeof ca === 'object' && 'file' in (ca as object)) {
+      caFrom = `sslrootcert=${(ca as {file: string}).file}`
+      caSource = csLabel
+    } else if (ca !== undefined) {
+      caFrom = 'ssl.ca'
+      caSource = valueSource
+    } else if (env.NODE_EXTRA_CA_CERTS) {
+      caFrom = `${NODE_CA} + NODE_EXTRA_CA_CERTS=${env.NODE_EXTRA_CA_CERTS}`
+      caSource = envLabel(env, 'NODE_EXTRA_CA_CERTS')
+    }
+    nodePg = {
+      encrypt: 'yes',
+      verifyChain: reject,
+      verifyHostname: hostCheck,
+      caFrom: reject ? caFrom : `${caFrom} (not checked)`,
+      setting: valueSetting,
+      sources: {encrypt: valueSource, verify: verifySource, ca: caSource},
+      libpqCompat: compat,
+      verificationDisabledBy: disabled,
+    }
+  }
+  if (sslmode) nodePg.sslmode = sslmode
+  if (replaced) nodePg.replaced = replaced
+  if (error) nodePg.error = error
+  if (nodeTlsOff && !disabled.some((d) => d.setting === nodeTlsSetting.setting)) {
+    // Still worth reporting: it turns off verification for every other TLS client in the process.
+    nodePg.verificationDisabledBy.push({...nodeTlsSetting, setting: `${nodeTlsSetting.setting} (overridden for node-postgres by an explicit rejectUnauthorized, but every other TLS connection in the process is unverified)`})
+  }
+
+  // ---------- libpq ----------
+  const libParams: Record<string, string> = urlParams ?? kwParams ?? {}
+  const pick = (param: 'sslmode' | 'sslrootcert' | 'sslcert' | 'sslkey', envVar: string): {value: string; source: string; provenance?: Provenance} | undefined => {
+    if (libParams[param] !== undefined && libParams[param] !== '') return {value: libParams[param], source: csLabel, provenance: cs?.source}
+    const f = input.fields[param]
+    if (f && f.value !== '' && !(cs && f.source.label === cs.source.label)) return {value: f.value, source: f.source.label, provenance: f.source}
+    const e = env[envVar]
+    if (e) return {value: e, source: envLabel(env, envVar)}
+    return undefined
+  }
+  const lm =
+    urlParams?.ssl === 'true' && !urlParams.sslmode
+      ? {value: 'require', source: csLabel, provenance: cs?.source}
+      : pick('sslmode', 'PGSSLMODE')
+  const mode = lm?.value ?? 'prefer'
+  const modeSetting: LibpqSsl['sslmode'] = lm
+    ? {value: mode, setting: `sslmode=${mode}`, source: lm.source, provenance: lm.provenance}
+    : {value: mode, setting: 'sslmode=prefer (default)', source: 'libpq default'}
+  let libError: string | undefined
+  if (!(LIBPQ_MODES as readonly string[]).includes(mode)) libError = `libpq rejects sslmode=${mode} ("invalid sslmode value").`
+  if (urlParams) {
+    // libpq maps ssl=true to sslmode=require (JDBC compatibility) and rejects every other ssl value.
+    const unknown = Object.keys(urlParams).filter((k) => k === 'uselibpqcompat' || (k === 'ssl' && urlParams.ssl !== 'true'))
+    if (unknown.length > 0) libError = `libpq rejects the URL parameter ${unknown.map((k) => `"${k}"`).join(', ')} ("invalid URI query parameter").`
+  }
+  const rc = pick('sslrootcert', 'PGSSLROOTCERT')
+  let rootCert: LibpqSsl['rootCert']
+  if (rc) {
+    const abs = rc.value === 'system' ? 'system' : resolveFrom(input.cwd, rc.value)
+    rootCert = {path: rc.value, source: rc.source, exists: rc.value === 'system' ? true : input.fileExists(abs)}
+    if (rc.value !== 'system') files.push({param: 'sslrootcert', path: rc.value, resolved: abs, reader: 'libpq', source: rc.source, provenance: rc.provenance})
+  } else {
+    const def = path.join(input.homeDir, '.postgresql', 'root.crt')
+    rootCert = {path: def, source: 'libpq default (~/.postgresql/root.crt)', exists: input.fileExists(def)}
+  }
+  for (const param of ['sslcert', 'sslkey'] as const) {
+    const v = pick(param, param === 'sslcert' ? 'PGSSLCERT' : 'PGSSLKEY')
+    if (v) files.push({param, path: v.value, resolved: resolveFrom(input.cwd, v.value), reader: 'libpq', source: v.source, provenance: v.provenance})
+  }
+  const encrypt: Encrypt = mode === 'disable' ? 'no' : mode === 'allow' || mode === 'prefer' ? 'try' : 'yes'
+  const verifyMode = mode === 'verify-ca' || mode === 'verify-full'
+  const rootPresent = rootCert.exists
+  const libVerifyChain = encrypt !== 'no' && (verifyMode || rootPresent || rootCert.path === 'system')
+  if (verifyMode && !rootPresent && !libError)
+    libError = `libpq refuses sslmode=${mode} without a root certificate file (${rootCert.path} does not exist).`
+  if (rootCert.path === 'system' && ['disable', 'allow', 'prefer', 'require'].includes(mode) && !libError && lm)
+    libError = `libpq refuses weak sslmode=${mode} together with sslrootcert=system.`
+  const libpq: LibpqSsl = {
+    encrypt,
+    verifyChain: libVerifyChain,
+    verifyHostname: encrypt !== 'no' && (mode === 'verify-full' || (rootCert.path === 'system' && !lm)),
+    caFrom: libVerifyChain ? (rootCert.path === 'system' ? 'system CA store (sslrootcert=system)' : `${rootCert.path}`) : '-',
+    setting: modeSetting.setting + (mode === 'require' && rootPresent ? ' (acts as verify-ca: a root certificate file exists)' : ''),
+    sources: {
+      encrypt: modeSetting.source,
+      verify: rootPresent && !verifyMode && encrypt !== 'no' ? `${modeSetting.source} + ${rootCert.source}` : modeSetting.source,
+      ca: libVerifyChain ? rootCert.source : '-',
+    },
+    sslmode: modeSetting,
+    rootCert,
+  }
+  if (libError) libpq.error = libError
+
+  return {nodePg, libpq, files, difference: describeDifference(nodePg, libpq)}
+}
+
+function envLabel(env: Record<string, string | undefined>, name: string): string {
+  void env
+  return `${name} (environment)`
+}
+
+/**
+ * One sentence on how psql and the Node app differ, or null. `chainVerifies`
+ * (from the TLS check: does the server chain verify the way node-postgres
+ * verifies it) turns "may" into a verdict.
+ */
+export function describeDifference(nodePg: NodePgSsl, libpq: LibpqSsl, chainVerifies?: boolean): string | null {
+  const why = nodePg.sslmode && !nodePg.libpqCompat && ['prefer', 'require', 'verify-ca'].includes(nodePg.sslmode.value)
+    ? `node-postgres treats ${nodePg.sslmode.setting} (${nodePg.sslmode.source}) as verify-full and checks the server certificate against ${nodePg.caFrom}`
+    : `node-postgres (${nodePg.setting}, ${nodePg.sources.verify}) verifies the server certificate against ${nodePg.caFrom}`
+  if (libpq.error && !nodePg.error) return `psql will not connect: ${libpq.error} node-postgres accepts this configuration.`
+  if (nodePg.error && !libpq.error) return `psql connects; your Node app will not, because ${nodePg.error}`
+  if (nodePg.encrypt === 'yes' && libpq.encrypt !== 'no' && nodePg.verifyChain && !libpq.verifyChain) {
+    const libWhat = `libpq with ${libpq.sslmode.setting} only encrypts`
+    if (chainVerifies === false) return `psql connects; your Node app will not, because ${why}, while ${libWhat}.`
+    return `psql connects even to a server whose certificate cannot be verified; your Node app does not, because ${why}, while ${libWhat}.`
+  }
+  if (nodePg.encrypt === 'yes' && nodePg.verifyChain && libpq.verifyChain && !nodePg.caFrom.startsWith(libpq.caFrom)) {
+    const tail = chainVerifies === false ? 'psql connects; your Node app will not' : 'psql and your Node app may disagree about the certificate'
+    return `${tail}: psql trusts ${libpq.caFrom} (${libpq.sources.ca}), node-postgres trusts ${nodePg.caFrom}${libpq.sources.ca.includes('PGSSLROOTCERT') || libpq.sources.ca.includes('root.crt') ? ' and ignores PGSSLROOTCERT and ~/.postgresql/root.crt' : ''}.`
+  }
+  if (nodePg.verifyHostname && !libpq.verifyHostname && libpq.verifyChain)
+    return `psql (${libpq.sslmode.setting}) does not check the host name in the certificate; node-postgres does, so a certificate issued for another name passes psql and fails your Node app.`
+  if (nodePg.encrypt === 'no' && libpq.encrypt !== 'no')
+    return `psql uses SSL when the server offers it (${libpq.sslmode.setting}); your Node app connects without SSL because node-postgres only encrypts when ssl is set — a server that requires SSL accepts psql and rejects the app.`
+  if (nodePg.encrypt === 'yes' && libpq.encrypt === 'try')
+    return `psql falls back to an unencrypted connection when the server has no SSL (${libpq.sslmode.setting}); your Node app does not, it fails with "The server does not support SSL connections".`
+  if (nodePg.encrypt === 'yes' && !nodePg.verifyChain && libpq.verifyChain)
+    return `psql verifies the server certificate (${libpq.sslmode.setting}); your Node app does not (${nodePg.verificationDisabledBy[0]?.setting ?? nodePg.setting}), so it would also talk to an impostor.`
+  if (nodePg.encrypt === 'yes' && libpq.encrypt === 'no')
+    return `psql connects without SSL (${libpq.sslmode.setting}); your Node app insists on SSL (${nodePg.setting}).`
+  return null
+}

@@ -1,0 +1,206 @@
+import fs from 'node:fs'
+import {createRequire} from 'node:module'
+import os from 'node:os'
+import path from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {analyzeSsl, describeDifference, keywordParams, pgUrlParams, type SslInput} from '../../src/config/ssl.js'
+import type {Provenance} from '../../src/config/types.js'
+
+const require = createRequire(import.meta.url)
+// The truth: node-postgres' own code.
+const ConnectionParameters = require('pg/lib/connection-parameters.js') as new (c: unknown) => {ssl: unknown}
+
+const URL_SRC: Provenance = {kind: 'env-file', name: 'DATABASE_URL', file: '.env', label: 'DATABASE_URL in .env'}
+const OBJ_SRC: Provenance = {kind: 'knexfile', name: 'connection.ssl', file: 'knexfile.cjs', environment: 'development', label: 'knexfile.cjs (development) connection.ssl'}
+const BASE = 'postgres://app:secret@127.0.0.1:5432/appdb'
+
+let dir: string
+let ca: string
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbdoc-ssl-'))
+  ca = path.join(dir, 'ca.pem')
+  fs.writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n')
+})
+afterAll(() => fs.rmSync(dir, {recursive: true, force: true}))
+
+function input(over: Partial<SslInput> & {url?: string; ssl?: unknown} = {}): SslInput {
+  const {url, ssl, ...rest} = over
+  return {
+    connectionString: url === undefined ? undefined : {value: url, source: URL_SRC},
+    appSsl: ssl === undefined ? undefined : {value: ssl, source: OBJ_SRC},
+    fields: {},
+    env: {},
+    cwd: dir,
+    homeDir: path.join(dir, 'home'),
+    fileExists: (p) => fs.existsSync(p),
+    ...rest,
+  }
+}
+
+/** What pg really does: ConnectionParameters, then upgradeToSSL's tls options. */
+function oracle(url: string | undefined, ssl: unknown, env: Record<string, string>) {
+  const saved = {...process.env}
+  try {
+    delete process.env.PGSSLMODE
+    delete process.env.NODE_TLS_REJECT_UNAUTHORIZED
+    Object.assign(process.env, env)
+    let params: {ssl: unknown}
+    try {
+      params = new ConnectionParameters({connectionString: url, ...(ssl === undefined ? {} : {ssl})})
+    } catch (error) {
+      return {error: (error as Error).message}
+    }
+    const s = params.ssl
+    if (!s) return {encrypt: 'no' as const}
+    const opts: Record<string, unknown> = {rejectUnauthorized: process.env.NODE_TLS_REJECT_UNAUTHORIZED !== '0', ...(s === true ? {} : (s as object))}
+    const verifyChain = Boolean(opts.rejectUnauthorized)
+    return {encrypt: 'yes' as const, verifyChain, verifyHostname: verifyChain && opts.checkServerIdentity === undefined}
+  } finally {
+    process.env = saved
+  }
+}
+
+describe('node-postgres side agrees with pg itself', () => {
+  const modes = [undefined, 'disable', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify']
+  const cases: Array<{url?: string; ssl?: unknown; env: Record<string, string>}> = []
+  for (const mode of modes)
+    for (const compat of [false, true])
+      for (const root of [false, true])
+        for (const ssl of [undefined, {rejectUnauthorized: false}, true])
+          for (const env of [{}, {PGSSLMODE: 'require'}, {NODE_TLS_REJECT_UNAUTHORIZED: '0'}]) {
+            const q = [mode ? `sslmode=${mode}` : '', compat ? 'uselibpqcompat=true' : '', root ? `sslrootcert=${'CA'}` : ''].filter(Boolean).join('&')
+            cases.push({url: q ? `${BASE}?${q}` : BASE, ssl, env})
+          }
+  cases.push({url: `${BASE}?ssl=true`, env: {}}, {url: `${BASE}?ssl=0`, ssl: true, env: {}}, {url: `${BASE}?ssl=no-verify`, env: {}})
+  cases.push({url: `${BASE}?ssl=`, ssl: {rejectUnauthorized: false}, env: {}}, {url: undefined, ssl: 'no-verify', env: {}})
+  for (const m of ['disable', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify', 'bogus']) cases.push({url: BASE, env: {PGSSLMODE: m}})
+  cases.push({url: undefined, env: {PGSSLMODE: 'require'}}, {url: undefined, ssl: {ca: 'x', checkServerIdentity: () => undefined}, env: {}})
+
+  it.each(cases.map((c) => [`${c.url?.replace(BASE, '') ?? '(no url)'} ssl=${JSON.stringify(c.ssl)} env=${JSON.stringify(c.env)}`, c] as const))('%s', (_name, c) => {
+    const url = c.url?.replace('sslrootcert=CA', `sslrootcert=${ca}`)
+    const want = oracle(url, c.ssl, c.env)
+    const got = analyzeSsl(input({url, ssl: c.ssl, env: c.env})).nodePg
+    if ('error' in want) {
+      expect(got.error).toBeTruthy()
+      return
+    }
+    expect(got.error).toBeUndefined()
+    expect(got.encrypt).toBe(want.encrypt)
+    if (want.encrypt === 'yes') {
+      expect(got.verifyChain).toBe(want.verifyChain)
+      expect(got.verifyHostname).toBe(want.verifyHostname)
+    }
+  })
+})
+
+describe('the field story', () => {
+  it('URL sslmode=require replaces the knexfile ssl object; node verifies, libpq only encrypts', () => {
+    const a = analyzeSsl(input({url: `${BASE}?sslmode=require`, ssl: {rejectUnauthorized: false}}))
+    expect(a.nodePg).toMatchObject({encrypt: 'yes', verifyChain: true, verifyHostname: true, caFrom: "Node's built-in CA list"})
+    expect(a.nodePg.sslmode).toMatchObject({value: 'require', source: 'DATABASE_URL in .env'})
+    expect(a.nodePg.replaced).toMatchObject({urlParams: ['sslmode=require'], lostKeys: ['rejectUnauthorized'], changesVerification: true})
+    expect(a.nodePg.verificationDisabledBy).toEqual([])
+    expect(a.libpq).toMatchObject({encrypt: 'yes', verifyChain: false, verifyHostname: false})
+    expect(a.difference).toMatch(/node-postgres treats sslmode=require \(DATABASE_URL in \.env\) as verify-full/)
+    expect(describeDifference(a.nodePg, a.libpq, false)).toMatch(/^psql connects; your Node app will not, because/)
+  })
+
+  it('without ssl params in the URL the object is kept', () => {
+    const a = analyzeSsl(input({url: BASE, ssl: {rejectUnauthorized: false}}))
+    expect(a.nodePg.replaced).toBeUndefined()
+    expect(a.nodePg).toMatchObject({encrypt: 'yes', verifyChain: false})
+    expect(a.nodePg.verificationDisabledBy[0]).toMatchObject({setting: 'rejectUnauthorized: false', source: OBJ_SRC.label})
+  })
+})
+
+describe('libpq side', () => {
+  it('defaults to prefer and tries SSL', () => {
+    const a = analyzeSsl(input({url: BASE}))
+    expect(a.libpq).toMatchObject({encrypt: 'try', verifyChain: false, sslmode: {value: 'prefer', source: 'libpq default'}})
+    expect(a.nodePg.encrypt).toBe('no')
+    expect(a.difference).toMatch(/your Node app connects without SSL/)
+  })
+
+  it('require + ~/.postgresql/root.crt present = verify-ca', () => {
+    const home = path.join(dir, 'home-with-root')
+    fs.mkdirSync(path.join(home, '.postgresql'), {recursive: true})
+    fs.writeFileSync(path.join(home, '.postgresql', 'root.crt'), 'x')
+    const a = analyzeSsl(input({url: `${BASE}?sslmode=require`, homeDir: home}))
+    expect(a.libpq).toMatchObject({encrypt: 'yes', verifyChain: true, verifyHostname: false})
+    expect(a.libpq.setting).toMatch(/acts as verify-ca/)
+  })
+
+  it('PGSSLMODE and PGSSLROOTCERT from the environment; node-postgres ignores PGSSLROOTCERT', () => {
+    const a = analyzeSsl(input({url: BASE, env: {PGSSLMODE: 'verify-full', PGSSLROOTCERT: ca}}))
+    expect(a.libpq).toMatchObject({encrypt: 'yes', verifyChain: true, verifyHostname: true, caFrom: ca})
+    expect(a.libpq.sslmode.source).toBe('PGSSLMODE (environment)')
+    expect(a.nodePg).toMatchObject({encrypt: 'yes', verifyChain: true, caFrom: "Node's built-in CA list"})
+    expect(a.difference).toMatch(/ignores PGSSLROOTCERT/)
+    expect(a.files).toEqual([expect.objectContaining({param: 'sslrootcert', reader: 'libpq', path: ca})])
+  })
+
+  it('verify-full without a root certificate is refused by libpq', () => {
+    const a = analyzeSsl(input({url: `${BASE}?sslmode=verify-full`}))
+    expect(a.libpq.error).toMatch(/without a root certificate/)
+  })
+
+  it('libpq rejects no-verify and uselibpqcompat', () => {
+    expect(analyzeSsl(input({url: `${BASE}?sslmode=no-verify`})).libpq.error).toMatch(/invalid sslmode/)
+    const a = analyzeSsl(input({url: `${BASE}?sslmode=require&uselibpqcompat=true`}))
+    expect(a.libpq.error).toMatch(/uselibpqcompat/)
+    expect(a.difference).toMatch(/^psql will not connect/)
+  })
+
+  it('ssl=true in a URL is sslmode=require for libpq', () => {
+    const a = analyzeSsl(input({url: `${BASE}?ssl=true`}))
+    expect(a.libpq.error).toBeUndefined()
+    expect(a.libpq.sslmode.value).toBe('require')
+  })
+
+  it('reads keyword connection strings', () => {
+    expect(keywordParams("host=h sslmode=verify-ca sslrootcert='/a b/ca.pem'")).toEqual({host: 'h', sslmode: 'verify-ca', sslrootcert: '/a b/ca.pem'})
+    const a = analyzeSsl(input({url: `host=127.0.0.1 sslmode=verify-ca sslrootcert=${ca}`}))
+    expect(a.libpq).toMatchObject({encrypt: 'yes', verifyChain: true, verifyHostname: false})
+    expect(a.nodePg.encrypt).toBe('no')
+  })
+})
+
+describe('node-postgres specifics', () => {
+  it('uselibpqcompat=true gives libpq semantics for require (and flags disabled verification)', () => {
+    const a = analyzeSsl(input({url: `${BASE}?sslmode=require&uselibpqcompat=true`}))
+    expect(a.nodePg).toMatchObject({encrypt: 'yes', verifyChain: false, libpqCompat: true})
+    expect(a.nodePg.verificationDisabledBy[0].setting).toBe('sslmode=require&uselibpqcompat=true')
+  })
+
+  it('uselibpqcompat=true with verify-ca and no sslrootcert is an error in pg', () => {
+    expect(analyzeSsl(input({url: `${BASE}?sslmode=verify-ca&uselibpqcompat=true`})).nodePg.error).toMatch(/verify-ca/)
+  })
+
+  it('sslmode=no-verify and NODE_TLS_REJECT_UNAUTHORIZED=0 disable verification', () => {
+    expect(analyzeSsl(input({url: `${BASE}?sslmode=no-verify`})).nodePg.verificationDisabledBy[0].setting).toBe('sslmode=no-verify')
+    const a = analyzeSsl(input({url: `${BASE}?sslmode=verify-full`, env: {NODE_TLS_REJECT_UNAUTHORIZED: '0'}}))
+    expect(a.nodePg.verifyChain).toBe(false)
+    expect(a.nodePg.verificationDisabledBy[0]).toMatchObject({setting: 'NODE_TLS_REJECT_UNAUTHORIZED=0'})
+    // an explicit rejectUnauthorized: true wins for pg but the variable is still reported
+    const b = analyzeSsl(input({ssl: {rejectUnauthorized: true}, env: {NODE_TLS_REJECT_UNAUTHORIZED: '0'}}))
+    expect(b.nodePg.verifyChain).toBe(true)
+    expect(b.nodePg.verificationDisabledBy[0].setting).toMatch(/^NODE_TLS_REJECT_UNAUTHORIZED=0 \(overridden/)
+  })
+
+  it('PGSSLMODE only applies when nobody set ssl', () => {
+    expect(analyzeSsl(input({env: {PGSSLMODE: 'require'}})).nodePg).toMatchObject({encrypt: 'yes', verifyChain: true, sslmode: {value: 'require'}})
+    expect(analyzeSsl(input({ssl: false, env: {PGSSLMODE: 'require'}})).nodePg.encrypt).toBe('no')
+    expect(analyzeSsl(input({env: {PGSSLMODE: 'no-verify'}})).nodePg.verificationDisabledBy[0].setting).toBe('PGSSLMODE=no-verify')
+  })
+
+  it('sslrootcert in the URL is the CA and a file node-postgres reads', () => {
+    const a = analyzeSsl(input({url: `${BASE}?sslmode=verify-full&sslrootcert=./ca.pem`}))
+    expect(a.nodePg.caFrom).toBe('sslrootcert=./ca.pem')
+    expect(a.files.find((f) => f.reader === 'node-postgres')).toMatchObject({param: 'sslrootcert', resolved: ca})
+  })
+
+  it('parses URL params like pg-connection-string', () => {
+    expect(pgUrlParams(`${BASE}?sslmode=require&x=1`)).toEqual({sslmode: 'require', x: '1'})
+    expect(pgUrlParams('/var/run/postgresql db')).toEqual({})
+  })
+})
