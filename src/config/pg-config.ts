@@ -1,15 +1,228 @@
-// Placeholder: builds the pg ClientConfig exactly as node-postgres would use it
-// (same ssl resolution: URL ssl params replace the app's ssl object, PGSSLMODE…).
+// The exact pg.ClientConfig an app using node-postgres ends up with for a
+// ResolvedConfig, computed with node-postgres' own code wherever possible:
+//
+//   - connection string: pg-connection-string's parse() (what ConnectionParameters
+//     calls), merged the way ConnectionParameters does it:
+//     `Object.assign({}, {ssl: appSsl}, parse(connectionString))`, so ssl params in
+//     the URL (sslmode, ssl, sslrootcert…) REPLACE the app's ssl object; sslmode
+//     semantics (verify-full aliases, uselibpqcompat, no-verify, disable) are pg's;
+//   - no ssl anywhere: PGSSLMODE from `env` (not process.env), as
+//     readSSLConfigFromEnvironment() does;
+//   - host/port/user/database/password/application_name/options/sslnegotiation are
+//     set explicitly from the resolved fields (which already follow pg's precedence:
+//     string > PG* > defaults > pgpass), so pg never reads the real process.env;
+//   - the result goes through pg's ConnectionParameters constructor once, so
+//     pg's own validation (sslnegotiation, ssl='no-verify'/'true' normalization) applies.
+//
+// libpq key=value strings are not something node-postgres accepts as a
+// connectionString; for those the fields are used and the string's ssl settings
+// are run through pg-connection-string via an equivalent query string.
+//
+// Errors: toPgClientConfig never returns a half-built config silently. It THROWS a
+// PgConfigError (secret-free message) that callers classify by `code`:
+//   - 'SSL_CERT_FILE_UNREADABLE': sslrootcert/sslcert/sslkey names a file that
+//     cannot be read (node-postgres would throw the same at connect time);
+//     `field`, `path`, `errno` and `source` say which;
+//   - 'PG_CONFIG_REJECTED': node-postgres' own code rejects the settings (bad URL,
+//     invalid sslnegotiation, uselibpqcompat verify-ca without sslrootcert…).
+//
+// The returned config may hold the password and the private key (ssl.key): never print it.
+import fs from 'node:fs'
+import {createRequire} from 'node:module'
 import type {ClientConfig} from 'pg'
-import type {ResolvedConfig} from './types.js'
+import {parse as pgParse} from 'pg-connection-string'
+import {redactor} from '../core/redact.js'
+import {classifyConnectionString, withoutWarnings} from './connection-string.js'
+import type {FieldName, Provenance, ResolvedConfig} from './types.js'
 
-export function toPgClientConfig(config: ResolvedConfig, _env: Record<string, string | undefined>): ClientConfig {
+export type PgConfigErrorCode = 'SSL_CERT_FILE_UNREADABLE' | 'PG_CONFIG_REJECTED'
+
+export class PgConfigError extends Error {
+  readonly code: PgConfigErrorCode
+  /** For SSL_CERT_FILE_UNREADABLE: which setting named the file. */
+  readonly field?: 'sslrootcert' | 'sslcert' | 'sslkey'
+  /** For SSL_CERT_FILE_UNREADABLE: the path as configured. */
+  readonly path?: string
+  /** For SSL_CERT_FILE_UNREADABLE: ENOENT, EACCES, EISDIR… */
+  readonly errno?: string
+  /** Where the offending setting came from. */
+  readonly source?: Provenance
+  constructor(
+    code: PgConfigErrorCode,
+    message: string,
+    extra: {field?: 'sslrootcert' | 'sslcert' | 'sslkey'; path?: string; errno?: string; source?: Provenance} = {},
+  ) {
+    super(redactor.redact(message))
+    this.name = 'PgConfigError'
+    this.code = code
+    Object.assign(this, extra)
+  }
+}
+
+/** Where the effective `ssl` of the client config comes from. */
+export type SslOrigin = 'connection-string' | 'app' | 'PGSSLMODE' | 'default'
+
+export interface PgClientConfigResult {
+  config: ClientConfig
+  sslOrigin: SslOrigin
+  /** Provenance of the setting that decided `ssl` (undefined for the default). */
+  sslSource?: Provenance
+}
+
+const SSL_PARAMS = ['sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'uselibpqcompat', 'sslnegotiation'] as const
+const SSL_FILE_FIELDS = ['sslrootcert', 'sslcert', 'sslkey'] as const
+
+/** pg/lib/connection-parameters.js readSSLConfigFromEnvironment(), on `env` instead of process.env. */
+export function sslFromPgsslmode(pgsslmode: string | undefined): ClientConfig['ssl'] {
+  switch (pgsslmode) {
+    case 'disable':
+      return false
+    case 'prefer':
+    case 'require':
+    case 'verify-ca':
+    case 'verify-full':
+      return true
+    case 'no-verify':
+      return {rejectUnauthorized: false}
+  }
+  return false // pg/lib/defaults.js ssl
+}
+
+/** Check the certificate files a config names, before pg-connection-string reads them. */
+function checkSslFiles(config: ResolvedConfig, names: Partial<Record<(typeof SSL_FILE_FIELDS)[number], string>>): void {
+  for (const field of SSL_FILE_FIELDS) {
+    const file = names[field]
+    if (!file) continue
+    try {
+      fs.accessSync(file, fs.constants.R_OK)
+      if (fs.statSync(file).isDirectory()) throw Object.assign(new Error('is a directory'), {code: 'EISDIR'})
+    } catch (error) {
+      const errno = (error as NodeJS.ErrnoException).code ?? 'EIO'
+      const source = config.fields[field]?.source ?? config.connectionString?.source
+      throw new PgConfigError(
+        'SSL_CERT_FILE_UNREADABLE',
+        `${field} file ${file}${source ? ` (from ${source.label})` : ''} cannot be read: ${errno}`,
+        {field, path: file, errno, ...(source ? {source} : {})},
+      )
+    }
+  }
+}
+
+function pgParseOrThrow(text: string): Record<string, unknown> {
+  try {
+    return withoutWarnings(() => pgParse(text) as Record<string, unknown>)
+  } catch (error) {
+    const err = error as NodeJS.ErrnoException
+    if (err.code && err.path) {
+      throw new PgConfigError('SSL_CERT_FILE_UNREADABLE', `a certificate file cannot be read: ${err.code}`, {
+        path: err.path,
+        errno: err.code,
+      })
+    }
+    const safe = err?.name === 'TypeError' && err.code === 'ERR_INVALID_URL' ? 'Invalid URL' : (err?.message ?? String(error))
+    throw new PgConfigError('PG_CONFIG_REJECTED', `node-postgres rejects the connection string: ${safe}`)
+  }
+}
+
+/** Same as toPgClientConfig, plus where the effective ssl setting came from. */
+export function resolvePgClientConfig(config: ResolvedConfig, env: Record<string, string | undefined>): PgClientConfigResult {
   const f = config.fields
-  return {
-    host: f.host?.value,
-    port: f.port ? Number(f.port.value) : undefined,
-    database: f.database?.value,
-    user: f.user?.value,
-    password: f.password?.value,
+  let merged: Record<string, unknown> = {}
+  let sslOrigin: SslOrigin | undefined
+  let sslSource: Provenance | undefined
+  if (config.appSsl && config.appSsl.value !== undefined) {
+    merged.ssl = config.appSsl.value
+    sslOrigin = 'app'
+    sslSource = config.appSsl.source
+  }
+
+  const cs = config.connectionString
+  if (cs) {
+    const kind = classifyConnectionString(cs.value)
+    if (kind === 'url' || kind === 'socket') {
+      checkSslFiles(config, fileNamesFromString(config, cs.source))
+      const parsed = pgParseOrThrow(cs.value.trim())
+      merged = Object.assign({}, merged, parsed)
+      if (parsed.ssl !== undefined) {
+        sslOrigin = 'connection-string'
+        sslSource = cs.source
+      }
+    } else if (kind === 'keyvalue') {
+      const q = new URLSearchParams()
+      for (const name of SSL_PARAMS) {
+        const field = f[name as FieldName]
+        if (field && sameSource(field.source, cs.source)) q.set(name, field.value)
+      }
+      if ([...q.keys()].length > 0) {
+        checkSslFiles(config, fileNamesFromString(config, cs.source))
+        const parsed = pgParseOrThrow(`postgres://localhost/?${q.toString()}`)
+        if (parsed.ssl !== undefined) {
+          merged.ssl = parsed.ssl
+          sslOrigin = 'connection-string'
+          sslSource = cs.source
+        }
+      }
+    }
+  }
+
+  let ssl: unknown = merged.ssl
+  if (ssl === undefined) {
+    const mode = env.PGSSLMODE
+    ssl = sslFromPgsslmode(mode)
+    if (mode) {
+      sslOrigin = 'PGSSLMODE'
+      sslSource = f.sslmode?.source.name === 'PGSSLMODE' ? f.sslmode.source : {kind: 'env', name: 'PGSSLMODE', label: 'PGSSLMODE (environment)'}
+    } else sslOrigin = 'default'
+  }
+
+  const out: Record<string, unknown> = {}
+  if (f.host) out.host = f.host.value
+  if (f.port) out.port = Number.parseInt(f.port.value, 10)
+  if (f.database) out.database = f.database.value
+  if (f.user) out.user = f.user.value
+  if (f.password) out.password = f.password.value
+  if (f.application_name) out.application_name = f.application_name.value
+  if (f.options) out.options = f.options.value
+  const negotiation = (merged.sslnegotiation as string | undefined) || f.sslnegotiation?.value
+  if (negotiation) (out as {sslnegotiation?: string}).sslnegotiation = negotiation
+  out.ssl = ssl
+
+  // pg's own normalization and validation (ssl 'true' / 'no-verify', sslnegotiation)
+  const cp = validateWithPg(out)
+  out.ssl = cp.ssl
+  const sslObj = out.ssl as {key?: unknown} | undefined
+  if (sslObj && typeof sslObj === 'object' && typeof sslObj.key === 'string') redactor.add(sslObj.key)
+  if (typeof out.password === 'string') redactor.add(out.password)
+  return {config: out as ClientConfig, sslOrigin: sslOrigin ?? 'default', ...(sslSource ? {sslSource} : {})}
+}
+
+/** The pg.ClientConfig an app using node-postgres ends up with. Throws PgConfigError (see above). */
+export function toPgClientConfig(config: ResolvedConfig, env: Record<string, string | undefined>): ClientConfig {
+  return resolvePgClientConfig(config, env).config
+}
+
+function sameSource(a: Provenance, b: Provenance): boolean {
+  return a.kind === b.kind && a.name === b.name && a.file === b.file
+}
+
+function fileNamesFromString(config: ResolvedConfig, source: Provenance): Partial<Record<(typeof SSL_FILE_FIELDS)[number], string>> {
+  const out: Partial<Record<(typeof SSL_FILE_FIELDS)[number], string>> = {}
+  for (const field of SSL_FILE_FIELDS) {
+    const v = config.fields[field]
+    if (v && sameSource(v.source, source)) out[field] = v.value
+  }
+  return out
+}
+
+type ConnectionParametersCtor = new (config: Record<string, unknown>) => {ssl: unknown}
+const require = createRequire(import.meta.url)
+let cpCtor: ConnectionParametersCtor | undefined
+
+function validateWithPg(config: Record<string, unknown>): {ssl: unknown} {
+  cpCtor ??= require('pg/lib/connection-parameters.js') as ConnectionParametersCtor
+  try {
+    return new cpCtor(config)
+  } catch (error) {
+    throw new PgConfigError('PG_CONFIG_REJECTED', `node-postgres rejects the settings: ${(error as Error).message}`)
   }
 }

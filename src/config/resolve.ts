@@ -1,6 +1,270 @@
-// Placeholder: the real resolver walks config/sources in order (see types.ts).
-import type {ResolvedConfig, SourceContext} from './types.js'
+// Resolves the effective connection settings, with provenance, by walking the
+// ordered sources in config/sources/index.ts:
+//   - 'primary' sources compete; the first that answers supplies the connection,
+//     the later ones that also answer are recorded as shadowed;
+//   - 'fill' sources (PG*, defaults, pgpass) fill what is still missing.
+// Problems (bad URL, unencoded password, bad sslmode, nothing configured) are
+// collected in ResolvedConfig.problems; the config check reports them.
+//
+// Secrets: every password seen is registered with the redactor before anything
+// else happens, including passwords inside strings that fail to parse.
+import fs from 'node:fs'
+import {redactor} from '../core/redact.js'
+import {
+  VALID_SSLMODES,
+  checkUrlEncoding,
+  classifyConnectionString,
+  keyValueSecrets,
+  parseConnectionString,
+  splitUrl,
+  type ConnectionValues,
+} from './connection-string.js'
+import {sources as registry} from './sources/index.js'
+import type {
+  ConfigProblem,
+  ConfigSource,
+  Field,
+  FieldName,
+  Provenance,
+  ResolvedConfig,
+  SourceContext,
+  SourceLayer,
+} from './types.js'
 
-export async function resolveConfig(_ctx: SourceContext): Promise<ResolvedConfig> {
-  return {fields: {}, primary: null, shadowed: [], problems: [], notFound: true}
+type Fields = Partial<Record<FieldName, Field<string>>>
+
+/** Fields a connection string always decides in node-postgres (parse() returns them, even empty). */
+const CONNECTION_STRING_FIELDS: readonly FieldName[] = ['host', 'port', 'database', 'user', 'password']
+
+const SEVERITY: Record<ConfigProblem['code'], number> = {
+  CONFIG_URL_INVALID: 0,
+  CONFIG_PASSWORD_NOT_ENCODED: 1,
+  CONFIG_SSLMODE_INVALID: 2,
+  CONFIG_NOT_FOUND: 3,
+}
+
+export async function resolveConfig(ctx: SourceContext, sources: readonly ConfigSource[] = registry): Promise<ResolvedConfig> {
+  registerSecrets(ctx)
+  const fields: Fields = {}
+  const shadowed: Provenance[] = []
+  const problems: ConfigProblem[] = []
+  let primary: Provenance | null = null
+  let connectionString: Field<string> | undefined
+  let appSsl: Field<unknown> | undefined
+
+  for (const source of sources) {
+    let layer: SourceLayer | null
+    try {
+      layer = await source.load({...ctx, fields: {...fields}} as SourceContext)
+    } catch {
+      continue // a source that cannot load contributes nothing; it must classify its own errors
+    }
+    if (!layer) continue
+    if (layer.fields.password) redactor.add(layer.fields.password.value)
+    if (layer.connectionString) registerConnectionString(layer.connectionString.value)
+
+    if (source.role === 'primary') {
+      if (primary) {
+        shadowed.push(layer.origin)
+        continue
+      }
+      primary = layer.origin
+      let fromString: ConnectionValues | null = null
+      if (layer.connectionString) {
+        connectionString = layer.connectionString
+        fromString = analyzeConnectionString(layer.connectionString, problems)
+      }
+      for (const [name, field] of Object.entries(layer.fields) as Array<[FieldName, Field<string>]>) {
+        if (!field) continue
+        // node-postgres: Object.assign({}, config, parse(connectionString)) — the string decides these
+        if (layer.connectionString && CONNECTION_STRING_FIELDS.includes(name)) {
+          shadowed.push({...field.source, label: `${field.source.label} (ignored: the connection string decides ${name})`})
+          continue
+        }
+        fields[name] = field
+      }
+      if (fromString && connectionString) {
+        for (const [name, value] of Object.entries(fromString) as Array<[FieldName, string]>) {
+          fields[name] = {value, source: connectionString.source}
+        }
+      }
+      if (layer.appSsl) appSsl = layer.appSsl
+    } else {
+      for (const [name, field] of Object.entries(layer.fields) as Array<[FieldName, Field<string>]>) {
+        if (field && fields[name] === undefined) fields[name] = field
+      }
+    }
+  }
+
+  const sslmode = fields.sslmode
+  if (sslmode && !(VALID_SSLMODES as readonly string[]).includes(sslmode.value)) {
+    problems.push(sslmodeProblem(sslmode))
+  }
+
+  const notFound =
+    primary === null && !Object.values(fields).some((f) => f && f.source.kind !== 'default' && f.source.kind !== 'pgpass')
+  if (notFound) problems.push(notFoundProblem(ctx, fields))
+
+  problems.sort((a, b) => SEVERITY[a.code] - SEVERITY[b.code])
+  const resolved: ResolvedConfig = {fields, primary, shadowed, problems, notFound}
+  if (connectionString) resolved.connectionString = connectionString
+  if (appSsl) resolved.appSsl = appSsl
+  return resolved
+}
+
+const SECRET_NAME = /(PASSWORD|PASSWD|_PASS|_PWD|SECRET)$/i
+const URL_NAME = /(_URL|_URI|_DSN|CONNECTION_STRING|_CONN)$/i
+
+/** Register every password-looking value of the environment and the argument, first thing. */
+function registerSecrets(ctx: SourceContext): void {
+  if (ctx.connection) registerConnectionString(ctx.connection)
+  for (const [name, value] of Object.entries(ctx.env)) {
+    if (!value) continue
+    if (SECRET_NAME.test(name)) redactor.add(value)
+    if (URL_NAME.test(name) || /postgres(?:ql)?:\/\//i.test(value) || /(?:^|\s)password\s*=/i.test(value)) {
+      registerConnectionString(value)
+    }
+  }
+}
+
+function registerConnectionString(text: string): void {
+  redactor.addFromConnectionString(text)
+  for (const s of keyValueSecrets(text)) redactor.add(s)
+  const parts = splitUrl(text.trim())
+  if (parts?.userinfo !== undefined) {
+    const colon = parts.userinfo.indexOf(':')
+    if (colon >= 0) redactor.add(parts.userinfo.slice(colon + 1))
+  }
+}
+
+/**
+ * Parse one connection string into fields, recording problems. Returns null when
+ * the string gives no usable fields (unparseable, or parsed into password fragments).
+ */
+function analyzeConnectionString(cs: Field<string>, problems: ConfigProblem[]): ConnectionValues | null {
+  const text = cs.value
+  const source = cs.source
+  const kind = classifyConnectionString(text)
+  const result = parseConnectionString(text, {allowKeyValue: source.kind === 'argument'})
+  if (result.ok && result.values.password) redactor.add(result.values.password)
+
+  const encoding = kind === 'url' && !(!result.ok && result.unexpanded) ? checkUrlEncoding(text) : null
+  if (encoding) {
+    const what = encoding.parts.length === 2 ? 'user name and password' : encoding.parts[0] === 'user' ? 'user name' : 'password'
+    problems.push({
+      code: 'CONFIG_PASSWORD_NOT_ENCODED',
+      message: `The ${what} in ${source.label} contains ${list(encoding.characters)}, which must be percent-encoded in a URL.`,
+      source,
+      details: {
+        part: encoding.parts.join(', '),
+        characters: encoding.characters.join(' '),
+        effects: encoding.effects,
+        maskedUrl: encoding.maskedUrl,
+        ...(result.ok ? {} : {parseError: result.reason}),
+      },
+    })
+    if (!result.ok) return null
+    // A URL cut short by "#", "/" or "?" may parse into pieces of the password: use none of it.
+    const raw = rawPassword(text)
+    if (raw !== undefined) {
+      for (const [name, value] of Object.entries(result.values)) {
+        if (name !== 'password' && value && raw.includes(value)) return null
+      }
+    }
+    return result.values
+  }
+
+  if (!result.ok) {
+    const where = result.position !== undefined ? ` (at character ${result.position})` : ''
+    problems.push({
+      code: 'CONFIG_URL_INVALID',
+      message: `The connection string in ${source.label} cannot be parsed: ${result.reason}${where}.`,
+      source,
+      details: {
+        kind: result.kind,
+        reason: result.reason,
+        ...(result.position !== undefined ? {position: result.position} : {}),
+        ...(result.hint ? {hint: result.hint} : {}),
+        ...(result.unexpanded ? {unexpanded: result.unexpanded} : {}),
+        ...(kind === 'url' ? {maskedUrl: redactor.redact(text.trim())} : {}),
+      },
+    })
+    return null
+  }
+  return result.values
+}
+
+function rawPassword(text: string): string | undefined {
+  const info = splitUrl(text.trim())?.userinfo
+  if (info === undefined) return undefined
+  const colon = info.indexOf(':')
+  return colon >= 0 ? info.slice(colon + 1) : undefined
+}
+
+function list(items: string[]): string {
+  if (items.length <= 1) return items.join('')
+  return `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`
+}
+
+/** The valid mode a mistyped sslmode most likely meant. */
+export function suggestSslmode(value: string): string | undefined {
+  const v = value.trim().toLowerCase().replace(/_/g, '-')
+  if ((VALID_SSLMODES as readonly string[]).includes(v)) return v
+  const aliases: Record<string, string> = {
+    required: 'require',
+    true: 'require',
+    on: 'require',
+    yes: 'require',
+    enable: 'require',
+    enabled: 'require',
+    ssl: 'require',
+    tls: 'require',
+    false: 'disable',
+    off: 'disable',
+    no: 'disable',
+    disabled: 'disable',
+    none: 'disable',
+    preferred: 'prefer',
+    allowed: 'allow',
+    verifyfull: 'verify-full',
+    'verify-fully': 'verify-full',
+    full: 'verify-full',
+    verify: 'verify-full',
+    verifyca: 'verify-ca',
+    'no-verification': 'no-verify',
+    noverify: 'no-verify',
+    insecure: 'no-verify',
+  }
+  return aliases[v]
+}
+
+function sslmodeProblem(sslmode: Field<string>): ConfigProblem {
+  const suggestion = suggestSslmode(sslmode.value)
+  return {
+    code: 'CONFIG_SSLMODE_INVALID',
+    message: `sslmode "${sslmode.value}" from ${sslmode.source.label} is not a valid mode${suggestion ? ` (did you mean "${suggestion}"?)` : ''}.`,
+    source: sslmode.source,
+    details: {
+      value: sslmode.value,
+      valid: VALID_SSLMODES.join(', '),
+      ...(suggestion ? {suggestion} : {}),
+    },
+  }
+}
+
+function notFoundProblem(ctx: SourceContext, fields: Fields): ConfigProblem {
+  let otherEnvFiles: string[] = []
+  try {
+    otherEnvFiles = fs
+      .readdirSync(ctx.cwd)
+      .filter((n) => /^\.env\..+/.test(n) && !/\.(example|sample|template|dist)$/.test(n))
+      .sort()
+  } catch {}
+  const target = `${fields.user?.value ?? '?'}@${fields.host?.value ?? 'localhost'}:${fields.port?.value ?? '5432'}/${fields.database?.value ?? '?'}`
+  return {
+    code: 'CONFIG_NOT_FOUND',
+    message: `No connection settings found (no argument, DATABASE_URL, POSTGRES_URL, DB_*, DATABASE_*, SUPABASE_DB_* or PG* variables); using the defaults ${target}.`,
+    source: {kind: 'default', name: 'defaults', label: 'default'},
+    details: otherEnvFiles.length ? {otherEnvFiles} : undefined,
+  }
 }

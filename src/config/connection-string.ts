@@ -1,0 +1,495 @@
+// Connection strings: libpq key=value parsing, URL field extraction through
+// pg-connection-string (the parser node-postgres uses; URLs are never hand-parsed
+// for their values), and diagnosis of broken strings from the raw text
+// (unencoded password characters, where a URL breaks). Pure: no I/O, no sockets.
+//
+// Secrets: nothing returned here in a `reason`, `message` or `details` contains
+// the password or a fragment of it. Only `values.password` (and parsed params the
+// caller must not print) hold it.
+import {parse as pgParse} from 'pg-connection-string'
+import {redactUrl} from '../core/redact.js'
+import type {FieldName} from './types.js'
+
+export const VALID_SSLMODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'] as const
+
+export type ConnectionStringKind = 'url' | 'keyvalue' | 'socket' | 'unknown'
+
+export type ConnectionValues = Partial<Record<FieldName, string>>
+
+export interface ParsedConnectionString {
+  ok: true
+  kind: ConnectionStringKind
+  /** Non-empty settings, libpq names (dbname → database). Holds the password. */
+  values: ConnectionValues
+  /** Other parameters (URL query / key=value), password-free: e.g. {ssl: 'true', target_session_attrs: 'any'}. */
+  params: Record<string, string>
+}
+
+export interface ConnectionStringError {
+  ok: false
+  kind: ConnectionStringKind
+  /** Secret-free: what is wrong and roughly where. */
+  reason: string
+  /** 1-based character position, when known (key=value). */
+  position?: number
+  /** Secret-free hint on how to fix it. */
+  hint?: string
+  /** Set when the string holds a ${VAR} reference nobody expanded (the variable name). */
+  unexpanded?: string
+}
+
+export type ConnectionStringResult = ParsedConnectionString | ConnectionStringError
+
+const URL_SCHEME = /^postgres(?:ql)?:\/\//i
+
+export function classifyConnectionString(text: string): ConnectionStringKind {
+  const s = text.trim()
+  if (URL_SCHEME.test(s)) return 'url'
+  if (s.startsWith('/')) return 'socket'
+  if (/^[A-Za-z_][A-Za-z0-9_]*\s*=/.test(s)) return 'keyvalue'
+  return 'unknown'
+}
+
+/** Parse any connection string the CONNECTION argument accepts. */
+export function parseConnectionString(text: string, opts: {allowKeyValue?: boolean} = {}): ConnectionStringResult {
+  const allowKeyValue = opts.allowKeyValue ?? true
+  const kind = classifyConnectionString(text)
+  if (kind === 'url') return parseUrl(text)
+  if (kind === 'keyvalue') {
+    if (!allowKeyValue) {
+      return {
+        ok: false,
+        kind,
+        reason: 'it is a libpq key=value string, which node-postgres does not understand in a connection URL variable',
+        hint: 'Write it as a URL: postgres://user:password@host:5432/database?sslmode=require',
+      }
+    }
+    return parseKeyValue(text)
+  }
+  if (kind === 'socket') return parseSocket(text)
+  return {ok: false, kind, reason: describeUnknown(text), hint: 'Use postgres://user:password@host:5432/database, or key=value pairs: host=… port=… dbname=…'}
+}
+
+function describeUnknown(text: string): string {
+  const s = text.trim()
+  if (s === '') return 'it is empty'
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(s)
+  if (scheme) return `its scheme "${scheme[1]}://" is not postgres:// or postgresql://`
+  return 'it does not start with postgres:// or postgresql:// and is not a list of key=value pairs'
+}
+
+// ---------------------------------------------------------------- URL
+
+/** Query parameters whose presence makes pg-connection-string read files or emit warnings. */
+const NEUTRALIZED = ['sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'uselibpqcompat'] as const
+const PREFIX = 'dbdoctor_'
+
+const URL_FIELD_PARAMS: ReadonlyArray<[FieldName, string]> = [
+  ['sslmode', 'sslmode'],
+  ['sslrootcert', 'sslrootcert'],
+  ['sslcert', 'sslcert'],
+  ['sslkey', 'sslkey'],
+  ['uselibpqcompat', 'uselibpqcompat'],
+  ['sslnegotiation', 'sslnegotiation'],
+  ['connect_timeout', 'connect_timeout'],
+  ['application_name', 'application_name'],
+  ['options', 'options'],
+]
+
+/** The URL with the file-reading / warning-emitting ssl params renamed, so parse() only extracts. */
+function neutralize(url: string): string {
+  const names = NEUTRALIZED.join('|')
+  return url.replace(new RegExp(`([?&])(${names})=`, 'g'), `$1${PREFIX}$2=`)
+}
+
+/**
+ * Field extraction from a postgres:// URL with pg-connection-string's own parse(),
+ * on a copy whose sslmode/sslrootcert/sslcert/sslkey/uselibpqcompat params are
+ * renamed, so it neither reads certificate files nor calls process.emitWarning.
+ */
+export function parseUrl(url: string): ConnectionStringResult {
+  const text = url.trim()
+  const diag = diagnoseUrl(text)
+  if (diag) return diag
+  let parsed: Record<string, unknown>
+  try {
+    parsed = withoutWarnings(() => pgParse(neutralize(text)) as Record<string, unknown>)
+  } catch (error) {
+    return {ok: false, kind: 'url', ...locateUrlError(text, error)}
+  }
+  const values: ConnectionValues = {}
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined)
+  const set = (f: FieldName, v: unknown) => {
+    const s = str(v)
+    if (s !== undefined) values[f] = s
+  }
+  set('host', parsed.host)
+  set('port', parsed.port)
+  set('database', parsed.database)
+  set('user', parsed.user)
+  set('password', parsed.password)
+  for (const [field, param] of URL_FIELD_PARAMS) {
+    const key = (NEUTRALIZED as readonly string[]).includes(param) ? PREFIX + param : param
+    set(field, parsed[key])
+  }
+  const params: Record<string, string> = {}
+  const skip = new Set(['host', 'port', 'database', 'user', 'password', 'client_encoding'])
+  for (const [k, v] of Object.entries(parsed)) {
+    if (skip.has(k) || v === undefined || v === null) continue
+    const name = k.startsWith(PREFIX) ? k.slice(PREFIX.length) : k
+    if (name === 'ssl') params.ssl = typeof v === 'object' ? 'true' : String(v)
+    else if (typeof v === 'string') params[name] = v
+  }
+  if (values.port !== undefined && !/^\d+$/.test(values.port)) {
+    return {ok: false, kind: 'url', reason: `the port "${values.port}" is not a number`, hint: 'The port goes after the host: postgres://user:password@host:5432/database'}
+  }
+  return {ok: true, kind: 'url', values, params}
+}
+
+/** Problems visible in the raw text before parsing (secret-free). */
+function diagnoseUrl(text: string): ConnectionStringError | null {
+  const unexpanded = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/.exec(text)
+  if (unexpanded) {
+    return {
+      ok: false,
+      kind: 'url',
+      reason: `it contains \${${unexpanded[1]}}, a variable reference that was never expanded`,
+      unexpanded: unexpanded[1],
+      hint: 'dotenv does not expand ${VAR} references (dotenv-expand does). Write the value itself, or expand it in your shell.',
+    }
+  }
+  const parts = splitUrl(text)
+  if (parts && /\s/.test(parts.hostport)) {
+    return {ok: false, kind: 'url', reason: 'the host part contains a space', hint: 'Remove the space, or percent-encode it as %20 if it belongs to the password.'}
+  }
+  if (parts && /^[0-9a-f]*:[0-9a-f]*:[0-9a-f:.]*$/i.test(parts.hostport) && !parts.hostport.startsWith('[')) {
+    return {
+      ok: false,
+      kind: 'url',
+      reason: `the IPv6 address ${parts.hostport} is not in brackets`,
+      hint: `Write it as [${parts.hostport}] (with the port after the bracket: [${parts.hostport}]:5432)`,
+    }
+  }
+  return null
+}
+
+function locateUrlError(text: string, error: unknown): {reason: string; hint?: string} {
+  const err = error as {code?: string; name?: string}
+  const parts = splitUrl(text)
+  if (err?.name === 'URIError') {
+    return {reason: 'it contains a malformed %-escape (a "%" not followed by two hex digits, or an invalid UTF-8 sequence)', hint: 'Write a literal "%" as %25.'}
+  }
+  if (parts) {
+    const hp = parts.hostport
+    const m = /^(\[[^\]]*\]|[^:]*)(?::(.*))?$/.exec(hp)
+    if (m && m[2] !== undefined && !/^\d*$/.test(m[2])) {
+      return {reason: `the port "${m[2]}" after the host "${m[1]}" is not a number`, hint: 'The port must be digits only: postgres://user:password@host:5432/database'}
+    }
+    if (m && m[1] === '' && parts.userinfo === undefined) return {reason: 'there is no host after "://"'}
+    if (/[^A-Za-z0-9.\-_~%!$&'()*+,;=[\]:]/.test(hp)) {
+      return {reason: `the host part "${hp}" contains characters not allowed in a host name`}
+    }
+  }
+  return {reason: `node-postgres cannot parse it as a URL (${err?.code ?? err?.name ?? 'Invalid URL'})`}
+}
+
+/** Run fn with process.emitWarning silenced (pg-connection-string warns about sslmode aliases). */
+export function withoutWarnings<T>(fn: () => T): T {
+  const original = process.emitWarning
+  process.emitWarning = (() => {}) as typeof process.emitWarning
+  try {
+    return fn()
+  } finally {
+    process.emitWarning = original
+  }
+}
+
+// ---------------------------------------------------------------- raw URL anatomy (diagnosis only)
+
+export interface UrlParts {
+  scheme: string
+  /** Everything between "://" and the last "@" of the authority, raw; undefined when there is no "@". */
+  userinfo?: string
+  /** host[:port] as written (after the last "@"). */
+  hostport: string
+  /** "/database?query" as written. */
+  rest: string
+}
+
+/**
+ * Split a URL the way a person meant it, for diagnosis: the credentials end at the
+ * last "@" before the query string, even when an unencoded "#", "/" or "?" in the
+ * password would make a real URL parser stop earlier. Never used to read values.
+ */
+export function splitUrl(text: string): UrlParts | null {
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/)/.exec(text)
+  if (!m) return null
+  const scheme = m[1]
+  const body = text.slice(scheme.length)
+  // the query starts at the first "?name=", or at the first "?" with no "@" after it
+  let queryStart = body.length
+  for (let i = body.indexOf('?'); i >= 0; i = body.indexOf('?', i + 1)) {
+    const before = body.slice(0, i)
+    const after = body.slice(i)
+    if (/^\?[A-Za-z_][A-Za-z0-9_]*=/.test(after) || !after.includes('@')) {
+      queryStart = i
+      break
+    }
+  }
+  const authorityAndPath = body.slice(0, queryStart)
+  const query = body.slice(queryStart)
+  const at = authorityAndPath.lastIndexOf('@')
+  const userinfo = at >= 0 ? authorityAndPath.slice(0, at) : undefined
+  const afterAt = at >= 0 ? authorityAndPath.slice(at + 1) : authorityAndPath
+  const slash = afterAt.search(/[/#]/)
+  const hostport = slash >= 0 ? afterAt.slice(0, slash) : afterAt
+  const rest = (slash >= 0 ? afterAt.slice(slash) : '') + query
+  return userinfo === undefined ? {scheme, hostport, rest} : {scheme, userinfo, hostport, rest}
+}
+
+export interface EncodingIssue {
+  /** Which part holds unencoded characters. */
+  parts: Array<'user' | 'password'>
+  /** Offending characters, described: "'#'", "space", "'%' not followed by two hex digits". */
+  characters: string[]
+  /** What each does to the URL, one sentence each. */
+  effects: string[]
+  /** The URL with the user correctly encoded and the password shown as ****. */
+  maskedUrl: string
+}
+
+const USERINFO_OK = /[A-Za-z0-9\-._~!$&'()*+,;=]/
+
+const EFFECTS: Record<string, string> = {
+  '#': '"#" starts a URL fragment: everything after it, the host included, is cut off',
+  '/': '"/" ends the host part early, so the rest of the password is read as the host and database',
+  '?': '"?" starts the query string early, so the rest of the password is read as parameters',
+  '@': '"@" separates the credentials from the host; an extra one makes libpq-based tools (psql, pg_dump, Prisma) read part of the password as the host',
+  ':': '":" separates the user from the password; another one is ambiguous for URL parsers',
+  '%': '"%" starts an escape sequence; a "%" not followed by two hex digits makes the URL malformed',
+  ' ': 'spaces are not allowed in a URL',
+}
+
+function describeChar(c: string): string {
+  if (c === ' ') return 'space'
+  if (/\s/.test(c)) return 'whitespace'
+  return `"${c}"`
+}
+
+function scanComponent(raw: string, allowColon: boolean, allowAt: boolean): string[] {
+  const bad: string[] = []
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i]
+    if (c === '%') {
+      if (/^[0-9a-fA-F]{2}$/.test(raw.slice(i + 1, i + 3))) {
+        i += 2
+        continue
+      }
+      bad.push('%')
+      continue
+    }
+    if (c === ':' && allowColon) continue
+    if (c === '@' && allowAt) continue
+    if (!USERINFO_OK.test(c)) bad.push(c)
+  }
+  return bad
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s)
+  } catch {
+    return s
+  }
+}
+
+/**
+ * Detect user/password characters that must be percent-encoded, from the raw string.
+ * Returns null for URLs whose credentials are correctly encoded (or absent).
+ */
+export function checkUrlEncoding(text: string): EncodingIssue | null {
+  const parts = splitUrl(text.trim())
+  if (!parts || parts.userinfo === undefined) return null
+  const info = parts.userinfo
+  const colon = info.indexOf(':')
+  const user = colon >= 0 ? info.slice(0, colon) : info
+  const password = colon >= 0 ? info.slice(colon + 1) : undefined
+  const userBad = scanComponent(user, false, false)
+  const passBad = password === undefined ? [] : scanComponent(password, false, false)
+  if (userBad.length === 0 && passBad.length === 0) return null
+  const chars = [...new Set([...userBad, ...passBad])]
+  const where: Array<'user' | 'password'> = []
+  if (userBad.length) where.push('user')
+  if (passBad.length) where.push('password')
+  const encodedUser = encodeURIComponent(safeDecode(user))
+  const masked = `${parts.scheme}${encodedUser}${password === undefined ? '' : ':****'}@${parts.hostport}${parts.rest}`
+  return {
+    parts: where,
+    characters: chars.map(describeChar),
+    effects: chars.map((c) => EFFECTS[c] ?? `${describeChar(c)} is not allowed unencoded in a URL`),
+    maskedUrl: redactUrl(masked),
+  }
+}
+
+// ---------------------------------------------------------------- libpq key=value
+
+/** libpq connection keywords (PostgreSQL 17/18). */
+export const LIBPQ_KEYWORDS = new Set([
+  'host', 'hostaddr', 'port', 'dbname', 'user', 'password', 'passfile', 'require_auth', 'channel_binding',
+  'connect_timeout', 'client_encoding', 'options', 'application_name', 'fallback_application_name',
+  'keepalives', 'keepalives_idle', 'keepalives_interval', 'keepalives_count', 'tcp_user_timeout',
+  'replication', 'gssencmode', 'sslmode', 'sslnegotiation', 'sslcompression', 'sslcert', 'sslkey',
+  'sslkeylogfile', 'sslpassword', 'sslcertmode', 'sslrootcert', 'sslcrl', 'sslcrldir', 'sslsni',
+  'requirepeer', 'ssl_min_protocol_version', 'ssl_max_protocol_version', 'min_protocol_version',
+  'max_protocol_version', 'krbsrvname', 'gsslib', 'gssdelegation', 'service', 'target_session_attrs',
+  'load_balance_hosts', 'scram_client_key', 'scram_server_key', 'oauth_issuer', 'oauth_client_id',
+  'oauth_client_secret', 'oauth_scope', 'uselibpqcompat',
+])
+
+const SECRET_KEYWORDS = new Set(['password', 'sslpassword', 'scram_client_key', 'scram_server_key', 'oauth_client_secret'])
+
+const KV_FIELDS: Record<string, FieldName> = {
+  host: 'host',
+  port: 'port',
+  dbname: 'database',
+  user: 'user',
+  password: 'password',
+  sslmode: 'sslmode',
+  sslrootcert: 'sslrootcert',
+  sslcert: 'sslcert',
+  sslkey: 'sslkey',
+  sslnegotiation: 'sslnegotiation',
+  uselibpqcompat: 'uselibpqcompat',
+  connect_timeout: 'connect_timeout',
+  application_name: 'application_name',
+  options: 'options',
+}
+
+export interface KeyValuePair {
+  key: string
+  value: string
+}
+
+/**
+ * Tokenize a libpq key=value string with libpq's rules (conninfo_parse): whitespace
+ * separates pairs, spaces around "=" are allowed, a value is either single-quoted
+ * (backslash escapes any character) or runs to the next whitespace (backslash escapes too).
+ */
+export function tokenizeKeyValue(text: string): {ok: true; pairs: KeyValuePair[]} | ConnectionStringError {
+  const pairs: KeyValuePair[] = []
+  let i = 0
+  const n = text.length
+  const isSpace = (c: string | undefined) => c !== undefined && /\s/.test(c)
+  let previousKey: string | undefined
+  while (i < n) {
+    while (isSpace(text[i])) i++
+    if (i >= n) break
+    const keyStart = i
+    while (i < n && !isSpace(text[i]) && text[i] !== '=') i++
+    const key = text.slice(keyStart, i)
+    while (isSpace(text[i])) i++
+    if (text[i] !== '=') {
+      const afterSecret = previousKey !== undefined && SECRET_KEYWORDS.has(previousKey)
+      return {
+        ok: false,
+        kind: 'keyvalue',
+        position: keyStart + 1,
+        reason: afterSecret
+          ? `missing "=" at character ${keyStart + 1}, right after the ${previousKey} value`
+          : `missing "=" after "${key}" at character ${keyStart + 1}`,
+        hint: afterSecret
+          ? `A ${previousKey} containing spaces must be single-quoted: ${previousKey}='…' (escape ' and \\ with a backslash).`
+          : 'Write settings as key=value pairs separated by spaces; quote values containing spaces with single quotes.',
+      }
+    }
+    i++ // '='
+    while (isSpace(text[i])) i++
+    let value = ''
+    if (text[i] === "'") {
+      const open = i
+      i++
+      let closed = false
+      while (i < n) {
+        const c = text[i]
+        if (c === '\\' && i + 1 < n) {
+          value += text[i + 1]
+          i += 2
+          continue
+        }
+        if (c === "'") {
+          closed = true
+          i++
+          break
+        }
+        value += c
+        i++
+      }
+      if (!closed) {
+        return {
+          ok: false,
+          kind: 'keyvalue',
+          position: open + 1,
+          reason: `unterminated quoted string in the value of "${key}" starting at character ${open + 1}`,
+          hint: "Close the value with a single quote; write a literal ' as \\' inside it.",
+        }
+      }
+    } else {
+      while (i < n && !isSpace(text[i])) {
+        if (text[i] === '\\' && i + 1 < n) {
+          value += text[i + 1]
+          i += 2
+          continue
+        }
+        value += text[i]
+        i++
+      }
+    }
+    pairs.push({key, value})
+    previousKey = key
+  }
+  return {ok: true, pairs}
+}
+
+export function parseKeyValue(text: string): ConnectionStringResult {
+  const tokens = tokenizeKeyValue(text)
+  if (!tokens.ok) return tokens
+  const values: ConnectionValues = {}
+  const params: Record<string, string> = {}
+  for (const {key, value} of tokens.pairs) {
+    if (!LIBPQ_KEYWORDS.has(key)) {
+      const known = /^[A-Za-z_][A-Za-z0-9_]{0,40}$/.test(key)
+      return {
+        ok: false,
+        kind: 'keyvalue',
+        reason: known ? `invalid connection option "${key}"` : 'it contains an invalid connection option',
+        hint: key === 'database' || key === 'db' ? 'The libpq keyword for the database is dbname=…' : key === 'username' ? 'The libpq keyword for the user is user=…' : 'See https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-PARAMKEYWORDS',
+      }
+    }
+    const field = KV_FIELDS[key]
+    if (field) {
+      if (value !== '') values[field] = value
+    } else if (!SECRET_KEYWORDS.has(key)) params[key] = value
+  }
+  if (values.port !== undefined && !/^\d+$/.test(values.port)) {
+    return {ok: false, kind: 'keyvalue', reason: `the port "${values.port}" is not a number`}
+  }
+  return {ok: true, kind: 'keyvalue', values, params}
+}
+
+/** Secrets in a key=value string, even one that does not tokenize cleanly. */
+export function keyValueSecrets(text: string): string[] {
+  const tokens = tokenizeKeyValue(text)
+  if (!tokens.ok) return []
+  return tokens.pairs.filter((p) => SECRET_KEYWORDS.has(p.key) && p.value !== '').map((p) => p.value)
+}
+
+// ---------------------------------------------------------------- socket form
+
+/** "/var/run/postgresql dbname": pg-connection-string's unix socket shorthand. */
+function parseSocket(text: string): ConnectionStringResult {
+  const parsed = pgParse(text.trim()) as {host?: string | null; database?: string | null}
+  const values: ConnectionValues = {}
+  if (parsed.host) values.host = parsed.host
+  if (parsed.database) values.database = parsed.database
+  return {ok: true, kind: 'socket', values, params: {}}
+}
