@@ -67,7 +67,7 @@ describe('node-postgres side agrees with pg itself', () => {
     for (const compat of [false, true])
       for (const root of [false, true])
         for (const ssl of [undefined, {rejectUnauthorized: false}, true])
-          for (const env of [{}, {PGSSLMODE: 'require'}, {NODE_TLS_REJECT_UNAUTHORIZED: '0'}]) {
+          for (const env of [{}, {PGSSLMODE: "require"}, {NODE_TLS_REJECT_UNAUTHORIZED: "0"}] as Array<Record<string, string>>) {
             const q = [mode ? `sslmode=${mode}` : '', compat ? 'uselibpqcompat=true' : '', root ? `sslrootcert=${'CA'}` : ''].filter(Boolean).join('&')
             cases.push({url: q ? `${BASE}?${q}` : BASE, ssl, env})
           }

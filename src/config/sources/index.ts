@@ -8,6 +8,7 @@
 //
 // Precedence (highest first):
 //   1. CONNECTION argument
+//   1b. the app's own config file (knexfile), because that is what the app actually uses
 //   2. DATABASE_URL, then POSTGRES_URL
 //   3. DB_*, then DATABASE_*, then SUPABASE_DB_* (first family with any variable set)
 //   4. PG* variables (fill), then defaults (fill), then ~/.pgpass / PGPASSFILE (password)
@@ -16,6 +17,7 @@ import {argumentSource} from './argument.js'
 import {defaultsSource} from './defaults.js'
 import {databaseFamilySource, dbFamilySource, supabaseFamilySource} from './env-family.js'
 import {databaseUrlSource, postgresUrlSource} from './env-url.js'
+import {knexfileSource} from './knexfile.js'
 import {pgEnvSource} from './pg-env.js'
 import {pgpassSource} from './pgpass.js'
 
@@ -30,6 +32,8 @@ export interface ResolvingContext extends SourceContext {
 export const sources: readonly ConfigSource[] = [
   // 1. explicit argument
   argumentSource,
+  // 1b. the app's own config file
+  knexfileSource,
   // 2. connection URLs in the environment
   databaseUrlSource,
   postgresUrlSource,

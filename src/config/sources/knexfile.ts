@@ -1,0 +1,281 @@
+// Source: the app's knexfile, loaded the way the knex CLI loads it.
+//
+// - file: --knexfile <path>, else knexfile.js / .cjs / .mjs / .ts in the working folder;
+// - the env file is applied to process.env for the load (knexfiles read
+//   process.env.DATABASE_URL at load time) and process.env is restored after;
+// - the working folder is the knexfile's folder during the load (the knex CLI chdirs there);
+// - environment: --knex-env, else NODE_ENV, else "development"; a config without
+//   that environment key is used as a flat config (knex: `config[env] || config`);
+// - `connection` may be a string, an object (host/port/user/password/database/ssl),
+//   `{connectionString, ssl}`, or a (async) function;
+// - only client pg / postgres / postgresql / pg-native.
+//
+// LOADING A KNEXFILE RUNS ITS CODE (as `knex migrate:latest` would). A knexfile
+// that throws becomes a config problem with the (redacted) message.
+import fs from 'node:fs'
+import path from 'node:path'
+import {redactor} from '../../core/redact.js'
+import {displayPath} from '../env.js'
+import type {ConfigProblem, ConfigSource, FieldName, Provenance, SourceContext, SourceLayer} from '../types.js'
+
+export const KNEXFILE_NAMES = ['knexfile.js', 'knexfile.cjs', 'knexfile.mjs', 'knexfile.ts'] as const
+const PG_CLIENTS = new Set(['pg', 'postgres', 'postgresql', 'pg-native'])
+
+/** A layer that may also carry problems found while loading the app's file. */
+export interface AppSourceLayer extends SourceLayer {
+  problems?: ConfigProblem[]
+}
+
+export interface LoadedKnexConfig {
+  file: string
+  /** Relative to cwd when inside it. */
+  displayFile: string
+  environment: string
+  /** True when the knexfile has one key per environment. */
+  perEnvironment: boolean
+  environments: string[]
+  client?: string
+  connection: unknown
+}
+
+export function findKnexfile(cwd: string, explicit?: string): string | undefined {
+  if (explicit) return path.resolve(cwd, explicit)
+  for (const name of KNEXFILE_NAMES) {
+    const abs = path.join(cwd, name)
+    if (fs.existsSync(abs)) return abs
+  }
+  return undefined
+}
+
+/**
+ * Runs `fn` with process.env holding `env` and process.cwd() equal to `dir`, then
+ * restores both exactly (also undoing whatever the knexfile itself did to
+ * process.env, e.g. require('dotenv').config()).
+ */
+async function withProcessState<T>(env: Record<string, string | undefined>, dir: string, fn: () => Promise<T>): Promise<T> {
+  const snapshot = {...process.env}
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) delete process.env[k]
+    else if (process.env[k] !== v) process.env[k] = v
+  }
+  const oldCwd = process.cwd()
+  let changed = false
+  if (oldCwd !== dir) {
+    try {
+      process.chdir(dir)
+      changed = true
+    } catch {
+      // chdir is not available in worker threads; the load still works for most knexfiles
+    }
+  }
+  try {
+    return await fn()
+  } finally {
+    if (changed) process.chdir(oldCwd)
+    for (const k of Object.keys(process.env)) if (!(k in snapshot)) delete process.env[k]
+    for (const [k, v] of Object.entries(snapshot)) if (process.env[k] !== v) process.env[k] = v
+  }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+function looksLikeKnexConfig(v: unknown): boolean {
+  return isPlainObject(v) && ('client' in v || 'connection' in v || 'dialect' in v)
+}
+
+function clientName(client: unknown): string | undefined {
+  if (typeof client === 'string') return client
+  if (typeof client === 'function') return (client as {name?: string}).name || 'custom client class'
+  return undefined
+}
+
+/** Load a knexfile and pick the environment, as the knex CLI does. Throws what the knexfile throws. */
+export async function loadKnexConfig(opts: {
+  file: string
+  cwd: string
+  env: Record<string, string | undefined>
+  knexEnv?: string
+}): Promise<LoadedKnexConfig> {
+  const {file, cwd, env} = opts
+  const environment = opts.knexEnv || env.NODE_ENV || 'development'
+  return withProcessState(env, path.dirname(file), async () => {
+    const {createJiti} = await import('jiti')
+    // Always evaluate afresh (the knexfile reads process.env at load time): transpile
+    // through jiti's evalModule instead of the native require/import caches.
+    const jiti = createJiti(file, {moduleCache: false, fsCache: false, interopDefault: true})
+    const source = fs.readFileSync(file, 'utf8')
+    const mod = (await jiti.evalModule(source, {id: file, filename: file, ext: path.extname(file), async: true, forceTranspile: true})) as
+      | {default?: unknown}
+      | undefined
+    let all: unknown = mod && typeof mod === 'object' && 'default' in mod && mod.default !== undefined ? mod.default : mod
+    if (typeof all === 'function') all = await (all as () => unknown)()
+    all = await all
+    if (!isPlainObject(all)) throw new Error(`the knexfile does not export a configuration object (got ${all === null ? 'null' : typeof all})`)
+    const perEnvironment = !looksLikeKnexConfig(all) && Object.values(all).some(looksLikeKnexConfig)
+    const environments = perEnvironment ? Object.keys(all).filter((k) => looksLikeKnexConfig(all[k] as unknown)) : []
+    let config: unknown = (all as Record<string, unknown>)[environment] ?? all
+    if (typeof config === 'function') config = await (config as () => unknown)()
+    if (perEnvironment && !(environment in all)) {
+      throw new KnexEnvironmentMissing(environment, environments)
+    }
+    const c = (isPlainObject(config) ? config : {}) as Record<string, unknown>
+    let connection = c.connection
+    if (typeof connection === 'function') connection = await (connection as () => unknown)()
+    return {
+      file,
+      displayFile: displayPath(cwd, file),
+      environment,
+      perEnvironment,
+      environments,
+      client: clientName(c.client ?? c.dialect),
+      connection,
+    }
+  })
+}
+
+export class KnexEnvironmentMissing extends Error {
+  constructor(
+    readonly environment: string,
+    readonly environments: string[],
+  ) {
+    super(`the knexfile has no "${environment}" environment (it has: ${environments.join(', ') || 'none'})`)
+    this.name = 'KnexEnvironmentMissing'
+  }
+}
+
+/** Env vars whose value is exactly `value`, DATABASE_URL first. */
+function envVarsWithValue(env: Record<string, string | undefined>, value: string): string[] {
+  const names = Object.keys(env).filter((k) => env[k] === value)
+  return names.sort((a, b) => (a === 'DATABASE_URL' ? -1 : b === 'DATABASE_URL' ? 1 : a.localeCompare(b)))
+}
+
+export function knexProvenance(
+  loaded: Pick<LoadedKnexConfig, 'displayFile' | 'environment' | 'perEnvironment'>,
+  setting: string,
+  ctx: Pick<SourceContext, 'env' | 'envFileOf'>,
+  value?: string,
+): Provenance {
+  const where = loaded.perEnvironment ? `${loaded.displayFile}, ${loaded.environment}` : loaded.displayFile
+  const base: Provenance = {
+    kind: 'knexfile',
+    name: setting,
+    file: loaded.displayFile,
+    label: loaded.perEnvironment
+      ? `${loaded.displayFile} (${loaded.environment}) ${setting}`
+      : `${loaded.displayFile} ${setting}`,
+  }
+  if (loaded.perEnvironment) base.environment = loaded.environment
+  if (value !== undefined && value !== '') {
+    const vars = envVarsWithValue(ctx.env, value)
+    if (vars.length > 0) {
+      const v = vars[0]
+      const file = ctx.envFileOf(v)
+      base.label = `${v} ${file ? `in ${file}` : '(environment)'} (via ${where} ${setting})`
+    }
+  }
+  return base
+}
+
+const FIELD_KEYS: Array<[string, FieldName]> = [
+  ['host', 'host'],
+  ['port', 'port'],
+  ['user', 'user'],
+  ['password', 'password'],
+  ['database', 'database'],
+  ['application_name', 'application_name'],
+  ['options', 'options'],
+]
+
+function registerSecrets(value: unknown): void {
+  if (typeof value === 'string') redactor.addFromConnectionString(value)
+  if (!isPlainObject(value)) return
+  if (typeof value.password === 'string') redactor.add(value.password)
+  if (typeof value.connectionString === 'string') redactor.addFromConnectionString(value.connectionString)
+  const ssl = value.ssl
+  if (isPlainObject(ssl)) {
+    if (typeof ssl.passphrase === 'string') redactor.add(ssl.passphrase)
+    if (typeof ssl.key === 'string') redactor.add(ssl.key)
+    if (Buffer.isBuffer(ssl.key)) redactor.add(ssl.key.toString('utf8'))
+  }
+}
+
+/** Build the layer from a loaded knexfile (pure apart from the redactor registration). */
+export function knexLayer(loaded: LoadedKnexConfig, ctx: Pick<SourceContext, 'env' | 'envFileOf'>): AppSourceLayer | null {
+  if (loaded.client !== undefined && !PG_CLIENTS.has(loaded.client)) return null
+  const origin = knexProvenance(loaded, 'connection', ctx)
+  const conn = loaded.connection
+  registerSecrets(conn)
+  const layer: AppSourceLayer = {origin, fields: {}}
+  if (typeof conn === 'string') {
+    if (conn.trim() === '') return emptyConnection(loaded, ctx, origin)
+    layer.connectionString = {value: conn, source: knexProvenance(loaded, 'connection', ctx, conn)}
+    return layer
+  }
+  if (!isPlainObject(conn)) return emptyConnection(loaded, ctx, origin)
+  if (typeof conn.connectionString === 'string' && conn.connectionString.trim() !== '') {
+    layer.connectionString = {
+      value: conn.connectionString,
+      source: knexProvenance(loaded, 'connection.connectionString', ctx, conn.connectionString),
+    }
+  }
+  for (const [key, field] of FIELD_KEYS) {
+    const v = conn[key]
+    if (v === undefined || v === null || v === '') continue
+    const value = String(v)
+    layer.fields[field] = {value, source: knexProvenance(loaded, `connection.${key}`, ctx, key === 'password' ? undefined : value)}
+  }
+  if (conn.ssl !== undefined) {
+    layer.appSsl = {value: conn.ssl, source: knexProvenance(loaded, 'connection.ssl', ctx)}
+  }
+  if (!layer.connectionString && Object.keys(layer.fields).length === 0 && !layer.appSsl) return emptyConnection(loaded, ctx, origin)
+  return layer
+}
+
+function emptyConnection(loaded: LoadedKnexConfig, ctx: Pick<SourceContext, 'env' | 'envFileOf'>, origin: Provenance): AppSourceLayer {
+  void ctx
+  return {
+    origin,
+    fields: {},
+    problems: [
+      {
+        code: 'CONFIG_NOT_FOUND',
+        message: `${origin.label} is empty: the ${loaded.perEnvironment ? `"${loaded.environment}" environment of ` : ''}${loaded.displayFile} configures no connection (an unset environment variable?).`,
+        source: origin,
+      },
+    ],
+  }
+}
+
+export const knexfileSource: ConfigSource = {
+  id: 'knexfile',
+  role: 'primary',
+  async load(ctx) {
+    const file = findKnexfile(ctx.cwd, ctx.knexfile)
+    if (!file) return null
+    const displayFile = displayPath(ctx.cwd, file)
+    const environment = ctx.knexEnv || ctx.env.NODE_ENV || 'development'
+    const origin: Provenance = {kind: 'knexfile', name: 'connection', file: displayFile, label: displayFile}
+    if (!fs.existsSync(file)) {
+      return {origin, fields: {}, problems: [{code: 'CONFIG_NOT_FOUND', message: `The knexfile ${displayFile} (--knexfile) does not exist.`, source: origin}]} satisfies AppSourceLayer
+    }
+    let loaded: LoadedKnexConfig
+    try {
+      loaded = await loadKnexConfig({file, cwd: ctx.cwd, env: ctx.env, knexEnv: ctx.knexEnv})
+    } catch (error) {
+      const err = error as Error
+      const message = redactor.redact(String(err?.message ?? error).split('\n')[0])
+      const what =
+        err instanceof KnexEnvironmentMissing
+          ? `${displayFile} has no "${environment}" environment (it has: ${err.environments.join(', ') || 'none'}); set --knex-env or NODE_ENV.`
+          : `Loading ${displayFile} (environment ${environment}) failed: ${err?.name && err.name !== 'Error' ? `${err.name}: ` : ''}${message}`
+      return {
+        origin: {...origin, environment},
+        fields: {},
+        problems: [{code: 'CONFIG_APP_FILE_ERROR' as ConfigProblem['code'], message: what, source: {...origin, environment}, details: {file: displayFile, environment}}],
+      } satisfies AppSourceLayer
+    }
+    return knexLayer(loaded, ctx)
+  },
+}
