@@ -17,8 +17,16 @@ export interface DnsFacts {
   addresses: ResolvedAddress[]
   /** True when the name came from /etc/hosts rather than DNS. */
   fromHostsFile?: boolean
-  /** Nameservers that were asked directly, with whether they failed. */
-  servers?: {server: string; error?: string}[]
+  /**
+   * Nameservers that were asked directly ("ip" or "ip:port"), with whether they
+   * failed (error: 'servfail' | 'refused' | 'timeout' | 'error') and the rcode seen
+   * (NOERROR, NXDOMAIN, SERVFAIL, REFUSED, TIMEOUT, ERROR).
+   */
+  servers?: {server: string; error?: string; rcode?: string}[]
+  /** The system lookup's error code when it failed (ENOTFOUND, EAI_AGAIN, ETIMEOUT…). */
+  systemError?: string
+  /** The fully qualified name the search list turned a short host into, when it did. */
+  searchedAs?: string
 }
 
 export type TcpOutcome = 'connected' | 'refused' | 'timeout' | 'unreachable' | 'reset' | 'error'
@@ -48,17 +56,41 @@ export interface PostgresFacts {
 }
 
 export interface TlsFacts {
+  /** True when the app's config uses TLS (pg `ssl` truthy). */
+  used?: boolean
+  /** False when the server answered 'N' (or the direct handshake found no TLS). */
+  offered?: boolean
+  /** True when the app's config verifies the chain (ssl.rejectUnauthorized !== false). */
+  verifies?: boolean
   /** Whether the presented chain verifies the way node-postgres will verify it. */
   verifiedAsApp?: boolean
-  /** Set when the TLS check predicts the connection will fail. */
+  /**
+   * Set when the TLS check predicts the connection will fail (the app verifies and the
+   * chain fails, or the handshake itself fails), e.g. TLS_SELF_SIGNED_CHAIN.
+   */
   failureCode?: string
+  /** Every problem the chain has, whether or not the app's config checks it (first = what Node reports). */
+  problems?: string[]
   protocol?: string
   cipher?: string
+  /** Which CA store the verdict used: "ssl.ca (sslrootcert ← DATABASE_URL in .env)", "Node's bundled CAs"… */
+  trustStore?: string
+  /** The presented chain in short. */
+  chain?: {subject: string; issuer: string; notAfter: string; selfSigned: boolean}[]
+  /** Names the server certificate is valid for. */
+  validNames?: string[]
+  /** Recognized managed provider id (aws-rds, azure, gcp-cloudsql, aiven, supabase). */
+  provider?: string
 }
 
 export interface DockerFacts {
   inContainer: boolean
+  /** Docker's embedded DNS (nameserver 127.0.0.11) is in resolv.conf. */
   embeddedDns: boolean
+  /** What gave the container away: "/.dockerenv", "/run/.containerenv", "cgroup", "mountinfo", "127.0.0.11". */
+  signals?: string[]
+  /** docker, podman or unknown. */
+  runtime?: 'docker' | 'podman' | 'unknown'
 }
 
 export interface Facts {
