@@ -84,3 +84,35 @@ export function envProvenance(envFileOf: (name: string) => string | undefined, n
   if (file !== undefined) return {kind: 'env-file', name, file, label: `${name} in ${file}`}
   return {kind: 'env', name, label: `${name} (environment)`}
 }
+
+/**
+ * The raw text after `NAME=` on the last line of an env file that assigns NAME,
+ * unquoted values only (undefined for quoted or absent ones). dotenv cuts an
+ * unquoted value at " #" or "#": comparing the two tells that a value was cut.
+ */
+export function rawEnvFileValue(cwd: string, file: string, name: string): string | undefined {
+  let text: string
+  try {
+    text = fs.readFileSync(path.resolve(cwd, file), 'utf8')
+  } catch {
+    return undefined
+  }
+  let raw: string | undefined
+  const re = new RegExp(`^\\s*(?:export\\s+)?${name.replace(/[^A-Za-z0-9_]/g, '')}\\s*[=:]\\s*(.*)$`)
+  for (const line of text.split(/\r?\n/)) {
+    const m = re.exec(line)
+    if (m) raw = m[1].trim()
+  }
+  if (raw === undefined || /^['"`]/.test(raw)) return undefined
+  return raw
+}
+
+/**
+ * When dotenv cut an unquoted value at a "#" (its comment syntax), the full text
+ * as written in the file; undefined when the value was not cut.
+ */
+export function dotenvCut(cwd: string, file: string, name: string, parsed: string): string | undefined {
+  const raw = rawEnvFileValue(cwd, file, name)
+  if (raw === undefined || !raw.includes('#') || raw === parsed || !raw.startsWith(parsed)) return undefined
+  return raw
+}

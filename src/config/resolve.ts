@@ -10,6 +10,7 @@
 // else happens, including passwords inside strings that fail to parse.
 import fs from 'node:fs'
 import {redactor} from '../core/redact.js'
+import {dotenvCut, rawEnvFileValue} from './env.js'
 import {
   VALID_SSLMODES,
   checkUrlEncoding,
@@ -72,7 +73,7 @@ export async function resolveConfig(ctx: SourceContext, sources: readonly Config
       let fromString: ConnectionValues | null = null
       if (layer.connectionString) {
         connectionString = layer.connectionString
-        fromString = analyzeConnectionString(layer.connectionString, problems)
+        fromString = analyzeConnectionString(layer.connectionString, problems, ctx)
       }
       for (const [name, field] of Object.entries(layer.fields) as Array<[FieldName, Field<string>]>) {
         if (!field) continue
@@ -120,9 +121,17 @@ function registerSecrets(ctx: SourceContext): void {
   if (ctx.connection) registerConnectionString(ctx.connection)
   for (const [name, value] of Object.entries(ctx.env)) {
     if (!value) continue
+    const isUrl = URL_NAME.test(name) || /postgres(?:ql)?:\/\//i.test(value) || /(?:^|\s)password\s*=/i.test(value)
     if (SECRET_NAME.test(name)) redactor.add(value)
-    if (URL_NAME.test(name) || /postgres(?:ql)?:\/\//i.test(value) || /(?:^|\s)password\s*=/i.test(value)) {
-      registerConnectionString(value)
+    if (isUrl) registerConnectionString(value)
+    // dotenv cuts an unquoted value at "#": the part after it is a secret too
+    const file = ctx.envFileOf(name)
+    if (file && (isUrl || SECRET_NAME.test(name))) {
+      const raw = rawEnvFileValue(ctx.cwd, file, name)
+      if (raw !== undefined && raw !== value) {
+        if (SECRET_NAME.test(name)) redactor.add(raw)
+        registerConnectionString(raw)
+      }
     }
   }
 }
@@ -141,10 +150,41 @@ function registerConnectionString(text: string): void {
  * Parse one connection string into fields, recording problems. Returns null when
  * the string gives no usable fields (unparseable, or parsed into password fragments).
  */
-function analyzeConnectionString(cs: Field<string>, problems: ConfigProblem[]): ConnectionValues | null {
+function analyzeConnectionString(cs: Field<string>, problems: ConfigProblem[], ctx: SourceContext): ConnectionValues | null {
   const text = cs.value
   const source = cs.source
   const kind = classifyConnectionString(text)
+
+  // An unquoted value with "#" in a .env file: dotenv keeps only what precedes it.
+  const full = source.kind === 'env-file' && source.file ? dotenvCut(ctx.cwd, source.file, source.name, text) : undefined
+  if (full !== undefined) {
+    registerConnectionString(full)
+    const cutEncoding = checkUrlEncoding(full)
+    const cut = `${source.file} does not quote the value, so dotenv treats everything from "#" on as a comment and the app gets a truncated URL`
+    if (cutEncoding) {
+      const what = cutEncoding.parts.length === 2 ? 'user name and password' : cutEncoding.parts[0] === 'user' ? 'user name' : 'password'
+      problems.push({
+        code: 'CONFIG_PASSWORD_NOT_ENCODED',
+        message: `The ${what} in ${source.label} contains ${list(cutEncoding.characters)}, which must be percent-encoded in a URL; and ${cut}.`,
+        source,
+        details: {
+          part: cutEncoding.parts.join(', '),
+          characters: cutEncoding.characters.join(' '),
+          effects: cutEncoding.effects,
+          maskedUrl: cutEncoding.maskedUrl,
+          dotenvCut: true,
+        },
+      })
+    } else {
+      problems.push({
+        code: 'CONFIG_URL_INVALID',
+        message: `The connection string in ${source.label} is cut short: ${cut}.`,
+        source,
+        details: {kind, reason: 'cut at "#" by dotenv', hint: `Quote the value in ${source.file}: ${source.name}="…"`, dotenvCut: true, maskedUrl: redactor.redact(full)},
+      })
+    }
+    return null
+  }
   const result = parseConnectionString(text, {allowKeyValue: source.kind === 'argument'})
   if (result.ok && result.values.password) redactor.add(result.values.password)
 
