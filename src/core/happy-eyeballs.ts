@@ -314,10 +314,11 @@ export function predictLibpq(input: LibpqPredictionInput): Prediction {
       a.outcome === 'refused' ? 'Connection refused' : a.outcome === 'unreachable' ? 'No route to host' : failCode(a)
   }
   const ok = connected !== null
-  const wait = ct ? `connect_timeout=${ct / 1000} s per address` : `no connect_timeout, so ~${fmtMs(kernel)} per silent address`
+  const silent = input.attempts.some((a) => a.outcome === 'timeout')
+  const wait = !silent ? '' : ct ? ` (connect_timeout=${ct / 1000} s per address)` : ` (no connect_timeout, so ~${fmtMs(kernel)} per silent address)`
   const story = ok
-    ? `psql tries each address in order (${wait}) and connects to ${connected!.address} after ${fmtMs(t)}.`
-    : `psql tries each address in order (${wait}) and fails after ${fmtMs(t)}: ${lastError}.`
+    ? `psql tries each address in order${wait} and connects to ${connected!.address} after ${fmtMs(t)}.`
+    : `psql tries each address in order${wait} and fails after ${fmtMs(t)}: ${lastError}.`
   return {client: 'libpq', ok, address: connected?.address ?? null, afterMs: t, error: ok ? null : lastError, steps, story}
 }
 
