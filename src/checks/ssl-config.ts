@@ -1,11 +1,318 @@
-import type {Check} from '../core/types.js'
+// ssl-config: the SSL settings the app ends up with, as node-postgres computes them
+// and as libpq (psql) does, side by side; and the configuration mistakes that make
+// "psql connects, the app does not" (or the reverse). Pure config analysis: no
+// sockets. Facts from the tls check (did the server chain verify the way
+// node-postgres will verify it?) turn a dead-config warning into a verdict.
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {analyzeSsl, describeDifference, describeSslObject, type CertFileRef, type SslAnalysis} from '../config/ssl.js'
+import type {ResolvedConfig} from '../config/types.js'
+import {redactUrl} from '../core/redact.js'
+import type {TlsFacts} from '../core/facts.js'
+import type {Check, CheckContext, CheckOutcome, Fix} from '../core/types.js'
 
-// Placeholder: replaced by the real check.
+export type SslFindingCode = 'SSL_CONFIG_CONFLICT' | 'SSL_CERT_FILE_UNREADABLE' | 'SSL_VERIFICATION_DISABLED' | 'SSLMODE_VERIFY_SEMANTICS'
+
+export interface SslFinding {
+  code: SslFindingCode
+  severity: 'fail' | 'warn'
+  setting: string
+  source: string
+  summary: string
+  fix: Fix
+}
+
+/** Tie-break among findings of the same severity. */
+const PRIORITY: SslFindingCode[] = ['SSL_CONFIG_CONFLICT', 'SSL_CERT_FILE_UNREADABLE', 'SSL_VERIFICATION_DISABLED', 'SSLMODE_VERIFY_SEMANTICS']
+const SSL_PARAMS = ['sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'ssl', 'uselibpqcompat', 'sslnegotiation']
+
 export const sslConfigCheck: Check = {
   id: 'ssl-config',
   title: 'SSL settings (node-postgres vs libpq)',
-  requires: [],
-  async run() {
-    return {status: 'skip', code: null, summary: 'Not implemented yet.', evidence: {}, fix: null}
+  requires: ['config'],
+  async run(ctx) {
+    return runSslConfig(ctx)
   },
+}
+
+export function runSslConfig(ctx: Pick<CheckContext, 'config' | 'env' | 'cwd' | 'facts'>): CheckOutcome {
+  const {config, env, cwd} = ctx
+  const appSsl = config.appSsl
+  const analysis = analyzeSsl({
+    connectionString: config.connectionString,
+    // The resolver keeps the ssl object of the winning (primary) layer only: the app passes both to pg.
+    appSsl,
+    fields: config.fields,
+    env,
+    cwd,
+    homeDir: env.HOME || os.homedir(),
+    fileExists: (p) => fs.existsSync(p),
+    certBase: certBase(config, cwd),
+  })
+  const tls = ctx.facts.tls
+  const chainVerifies = tls?.verifiedAsApp
+  const difference = describeDifference(analysis.nodePg, analysis.libpq, chainVerifies) ?? analysis.difference
+  const isPrisma = config.primary?.kind === 'prisma'
+
+  const findings: SslFinding[] = []
+  findings.push(...certFileFindings(analysis.files, cwd))
+  const conflict = conflictFinding(analysis, config, env, chainVerifies, tls)
+  if (conflict) findings.push(conflict)
+  findings.push(...disabledFindings(analysis))
+  const semantics = isPrisma ? null : semanticsFinding(analysis, config, env)
+  if (semantics) findings.push(semantics)
+  findings.sort((a, b) => sev(b) - sev(a) || PRIORITY.indexOf(a.code) - PRIORITY.indexOf(b.code))
+
+  const n = analysis.nodePg
+  const l = analysis.libpq
+  const yesNo = (b: boolean) => (b ? 'yes' : 'no')
+  const comparison = [
+    {setting: 'setting in effect', nodePostgres: n.setting, libpq: l.setting},
+    {setting: 'encrypt', nodePostgres: n.encrypt, libpq: l.encrypt},
+    {setting: 'verify chain', nodePostgres: yesNo(n.verifyChain), libpq: yesNo(l.verifyChain)},
+    {setting: 'verify hostname', nodePostgres: yesNo(n.verifyHostname), libpq: yesNo(l.verifyHostname)},
+    {setting: 'CA from', nodePostgres: n.caFrom, libpq: l.caFrom},
+    {setting: 'decided by', nodePostgres: n.sources.verify, libpq: l.sources.verify},
+  ]
+  if (n.error || l.error) comparison.push({setting: 'refuses the settings', nodePostgres: n.error ?? '-', libpq: l.error ?? '-'})
+  const evidence: Record<string, unknown> = {comparison}
+  if (difference) evidence.difference = difference
+  if (appSsl) evidence.appSsl = {setting: describeSslObject(appSsl.value), source: appSsl.source.label}
+  if (n.replaced) evidence.replacedBy = {urlParams: n.replaced.urlParams.join('&'), source: n.replaced.urlSource.label}
+  if (tls && tls.verifiedAsApp !== undefined) evidence.chainVerifiesAsApp = tls.verifiedAsApp
+  if (tls?.failureCode) evidence.tlsFailure = tls.failureCode
+  if (isPrisma) evidence.note = "The app is a Prisma app: Prisma's engine reads sslmode/sslcert/sslaccept itself; node-postgres semantics apply only with the pg driver adapter."
+  if (findings.length) evidence.findings = findings.map((f) => ({code: f.code, severity: f.severity, setting: f.setting, source: f.source}))
+
+  if (findings.length === 0) {
+    return {
+      status: 'pass',
+      code: null,
+      summary: difference ? `No SSL misconfiguration; note: ${difference}` : `node-postgres and libpq agree: ${summaryOf(analysis)}.`,
+      evidence,
+      fix: null,
+    }
+  }
+  const top = findings[0]
+  const others = findings.slice(1)
+  const fix: Fix = {
+    ...top.fix,
+    steps: [...top.fix.steps, ...others.map((f) => `Also (${f.code}): ${f.fix.summary}`)],
+  }
+  const summary = [top.summary, difference && top.code === 'SSL_CONFIG_CONFLICT' ? difference : null, others.length ? `(+${others.length} more: ${[...new Set(others.map((f) => f.code))].join(', ')})` : null]
+    .filter(Boolean)
+    .join(' ')
+  return {status: top.severity, code: top.code, summary, evidence, fix}
+}
+
+function sev(f: SslFinding): number {
+  return f.severity === 'fail' ? 2 : 1
+}
+
+function summaryOf(a: SslAnalysis): string {
+  const n = a.nodePg
+  if (n.encrypt === 'no') return 'no SSL'
+  return `SSL${n.verifyChain ? ', certificate verified' : ', certificate NOT verified'}${n.verifyHostname ? ' with host name' : ''}`
+}
+
+/** Prisma resolves certificate paths from the schema's folder; node-postgres from the app's working folder. */
+function certBase(config: ResolvedConfig, cwd: string): string {
+  const src = config.connectionString?.source
+  if (src?.kind === 'prisma' && src.file) return path.dirname(path.resolve(cwd, src.file))
+  return cwd
+}
+
+// ---------- SSL_CERT_FILE_UNREADABLE ----------
+
+function readProblem(file: string): string | null {
+  try {
+    const fd = fs.openSync(file, 'r')
+    try {
+      const buf = Buffer.alloc(1)
+      fs.readSync(fd, buf, 0, 1, 0)
+    } finally {
+      fs.closeSync(fd)
+    }
+    return null
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'EIO'
+    const words: Record<string, string> = {ENOENT: 'does not exist', EACCES: 'is not readable (permission denied)', EISDIR: 'is a directory', ENOTDIR: 'has a path component that is not a directory', ELOOP: 'is a symlink loop'}
+    return `${words[code] ?? 'cannot be read'} (${code})`
+  }
+}
+
+function certFileFindings(files: CertFileRef[], cwd: string): SslFinding[] {
+  const out: SslFinding[] = []
+  const seen = new Set<string>()
+  for (const f of files) {
+    const key = `${f.param}:${f.resolved}`
+    if (seen.has(key)) continue
+    seen.add(key)
+    const problem = readProblem(f.resolved)
+    if (!problem) continue
+    const who =
+      f.reader === 'node-postgres'
+        ? `node-postgres reads it while connecting and throws (the app fails with ENOENT/EACCES before talking to the server)`
+        : `libpq (psql) ${f.param === 'sslrootcert' ? 'cannot verify the server with it' : 'cannot present the client certificate'}`
+    const shown = f.path === f.resolved ? f.path : `${f.path} (→ ${f.resolved})`
+    out.push({
+      code: 'SSL_CERT_FILE_UNREADABLE',
+      severity: 'fail',
+      setting: `${f.param}=${f.path}`,
+      source: f.source,
+      summary: `The ${f.param} file ${shown} from ${f.source} ${problem}: ${who}.`,
+      fix: {
+        summary: `Point ${f.param} in ${f.source} at a readable PEM file.`,
+        steps: [
+          `${f.param} is set to ${f.path} in ${f.source}; that file ${problem}.`,
+          path.isAbsolute(f.path)
+            ? `Put the ${f.param === 'sslkey' ? 'private key' : 'certificate'} at ${f.path}, or change the path.`
+            : `Relative paths resolve from the folder the app runs in (${path.dirname(f.resolved) === cwd ? cwd : path.dirname(f.resolved)}); use an absolute path or run from that folder.`,
+          f.param === 'sslkey' ? 'The key must be readable by the app user (mode 0600, owned by that user).' : 'The file must be readable by the user the app runs as.',
+        ],
+      },
+    })
+  }
+  return out
+}
+
+// ---------- SSL_CONFIG_CONFLICT ----------
+
+/** Env variables holding exactly this connection string (DATABASE_URL first). */
+function envVarFor(env: Record<string, string | undefined>, value: string): string | undefined {
+  const names = Object.keys(env).filter((k) => env[k] === value)
+  return names.includes('DATABASE_URL') ? 'DATABASE_URL' : names.sort()[0]
+}
+
+/** The redacted URL with its ssl params replaced by `params`. */
+function urlWith(value: string, params: string): string {
+  const masked = redactUrl(value)
+  const q = masked.indexOf('?')
+  const base = q >= 0 ? masked.slice(0, q) : masked
+  const kept = q >= 0 ? masked.slice(q + 1).split('&').filter((kv) => kv && !SSL_PARAMS.includes(kv.split('=')[0])) : []
+  const all = [...kept, ...(params ? [params] : [])]
+  return all.length ? `${base}?${all.join('&')}` : base
+}
+
+function conflictFinding(
+  a: SslAnalysis,
+  config: ResolvedConfig,
+  env: Record<string, string | undefined>,
+  chainVerifies: boolean | undefined,
+  tls: TlsFacts | undefined,
+): SslFinding | null {
+  const r = a.nodePg.replaced
+  const cs = config.connectionString
+  if (!r || !cs) return null
+  const obj = r.objectSource
+  const where = `${obj.file ?? obj.label}${obj.environment ? ` (${obj.environment} environment)` : ''}`
+  const lost = config.appSsl ? describeSslObject(config.appSsl.value) : `ssl { ${r.lostKeys.join(', ')} }`
+  const changes = r.changesVerification && chainVerifies === false
+  const variable = envVarFor(env, cs.value)
+  const varWhere = variable ? (r.urlSource.label.startsWith(variable) ? r.urlSource.label.split(' (via ')[0] : variable) : r.urlSource.label
+  const root = tls?.chain?.find((c) => c.selfSigned)
+  const why = tls?.failureCode ?? tls?.problems?.[0]
+  const chainWords = root
+    ? `the server's chain ends in the self-signed root "${root.subject}", which ${a.nodePg.caFrom} does not contain${why ? ` (${why})` : ''}`
+    : `the server's certificate chain does not verify against ${a.nodePg.caFrom}${why ? ` (${why})` : ''}`
+  const summary = changes
+    ? `The ${lost.replace(/^ssl: /, 'ssl object ')} in ${where} is ignored: ${r.urlParams.join('&')} in ${varWhere} replaces it, so node-postgres verifies the certificate, and ${chainWords}.`
+    : `The ${lost.replace(/^ssl: /, 'ssl object ')} in ${where} is dead configuration: ${r.urlParams.join('&')} in ${varWhere} replaces it${r.changesVerification ? (chainVerifies === undefined ? ' (whether that changes the outcome is unknown: the TLS check did not run)' : ' (today the chain verifies either way)') : ''}.`
+  const objSetting = obj.file ? `${obj.file}${obj.environment ? ` (${obj.environment})` : ''}` : obj.label
+  const dotenvLine = `${variable ?? 'DATABASE_URL'}=${urlWith(cs.value, 'sslmode=verify-full&sslrootcert=./ca.pem')}`
+  const strippedUrl = urlWith(cs.value, '')
+  return {
+    code: 'SSL_CONFIG_CONFLICT',
+    severity: changes ? 'fail' : 'warn',
+    setting: `${r.urlParams.join('&')} replaces ${lost}`,
+    source: `${r.urlSource.label}; ${obj.label}`,
+    summary,
+    fix: {
+      summary: `Configure SSL in one place only, and keep certificate verification on: give node-postgres the server's CA instead of turning verification off.`,
+      steps: [
+        `node-postgres does Object.assign({}, config, parse(connectionString)): any ssl parameter in the URL (${r.urlParams.join(', ')}) replaces the whole ssl object of ${objSetting}.`,
+        root
+          ? `Get the root certificate "${root.subject}" that signed the server's chain (from whoever runs the server / your provider's CA bundle) and save it as ca.pem next to the app.`
+          : `Get the CA certificate that signed the server certificate (your provider's CA bundle, or the self-signed root) and save it as ca.pem next to the app.`,
+        `Either (A) let the URL carry the CA — in ${varWhere}: ${dotenvLine} — and delete the ssl object from ${objSetting};`,
+        `or (B) keep the ssl object with the CA and remove the ssl parameters from the URL: ${variable ?? 'the URL'}=${strippedUrl} (snippet below).`,
+        `Do not use rejectUnauthorized: false or sslmode=no-verify: that accepts any certificate, including an attacker's.`,
+      ],
+      snippet: {
+        language: 'js',
+        code: [
+          `// ${objSetting}: (B) no ssl params in ${variable ?? 'the URL'}, the ssl object keeps the CA`,
+          `const fs = require('node:fs')`,
+          `// …`,
+          `connection: {`,
+          `  connectionString: process.env.${variable ?? 'DATABASE_URL'}, // ${strippedUrl}`,
+          `  ssl: { ca: fs.readFileSync('ca.pem', 'utf8'), rejectUnauthorized: true },`,
+          `},`,
+        ].join('\n'),
+      },
+    },
+  }
+}
+
+// ---------- SSL_VERIFICATION_DISABLED ----------
+
+function disabledFindings(a: SslAnalysis): SslFinding[] {
+  return a.nodePg.verificationDisabledBy.map((d) => {
+    const isEnv = d.setting.startsWith('NODE_TLS_REJECT_UNAUTHORIZED')
+    return {
+      code: 'SSL_VERIFICATION_DISABLED' as const,
+      severity: 'warn' as const,
+      setting: d.setting,
+      source: d.source,
+      summary: isEnv
+        ? `NODE_TLS_REJECT_UNAUTHORIZED=0 (${d.source}) turns off certificate verification for every TLS connection of the process: anyone on the network path can impersonate the database (and every HTTPS API) and read the password and the data.`
+        : `${d.setting} (${d.source}) encrypts without verifying the server certificate: anyone on the network path can impersonate the database and read the password and the data (man-in-the-middle).`,
+      fix: {
+        summary: isEnv ? `Remove NODE_TLS_REJECT_UNAUTHORIZED=0 from ${d.source} and trust the server's CA instead.` : `Verify the server instead of ${d.setting}: trust its CA.`,
+        steps: [
+          `Get the CA certificate that signed the server certificate (provider CA bundle, or your own root) as ca.pem.`,
+          `URL form: sslmode=verify-full&sslrootcert=./ca.pem (node-postgres and psql both verify chain and host name).`,
+          `Object form: ssl: { ca: fs.readFileSync('ca.pem', 'utf8') } and no rejectUnauthorized: false.`,
+          ...(isEnv ? ['For other Node TLS clients, NODE_EXTRA_CA_CERTS=/path/ca.pem adds a CA without disabling verification.'] : []),
+        ],
+        snippet: {language: 'dotenv', code: isEnv ? 'NODE_EXTRA_CA_CERTS=./ca.pem' : 'DATABASE_URL=postgres://user:****@host:5432/db?sslmode=verify-full&sslrootcert=./ca.pem'},
+      },
+    }
+  })
+}
+
+// ---------- SSLMODE_VERIFY_SEMANTICS ----------
+
+function semanticsFinding(a: SslAnalysis, config: ResolvedConfig, env: Record<string, string | undefined>): SslFinding | null {
+  const m = a.nodePg.sslmode
+  if (!m || a.nodePg.libpqCompat || a.nodePg.encrypt !== 'yes') return null
+  if (!['prefer', 'require', 'verify-ca'].includes(m.value)) return null
+  const libpqMeaning: Record<string, string> = {
+    prefer: 'libpq: use SSL if the server offers it, without verifying the certificate, else connect unencrypted',
+    require: 'libpq: encrypt, but do not verify the certificate (unless a root certificate file exists, then verify-ca)',
+    'verify-ca': 'libpq: verify the chain against sslrootcert, but not the host name',
+  }
+  const fromEnv = m.setting.startsWith('PGSSLMODE')
+  const cs = config.connectionString
+  const variable = cs && !fromEnv ? envVarFor(env, cs.value) : undefined
+  const fullUrl = cs && !fromEnv ? `${variable ?? 'DATABASE_URL'}=${urlWith(cs.value, `sslmode=verify-full${a.nodePg.caFrom.startsWith('sslrootcert=') ? `&${a.nodePg.caFrom}` : ''}`)}` : 'PGSSLMODE=verify-full'
+  return {
+    code: 'SSLMODE_VERIFY_SEMANTICS',
+    severity: 'warn',
+    setting: m.setting,
+    source: m.source,
+    summary: `${m.setting} (${m.source}) means verify-full in node-postgres 8 (SSL required, chain and host name checked against ${a.nodePg.caFrom}); ${libpqMeaning[m.value]}. The same URL behaves differently in psql and in the app, and will change meaning in pg 9.`,
+    fix: {
+      summary: `Say what you mean: sslmode=verify-full (what node-postgres does today), or uselibpqcompat=true for libpq's meaning.`,
+      steps: [
+        `To keep today's behaviour explicitly: ${fullUrl}${a.nodePg.caFrom.startsWith('sslrootcert=') ? '' : ' (add &sslrootcert=./ca.pem when the server certificate is not from a public CA)'}.`,
+        fromEnv
+          ? `node-postgres turns any PGSSLMODE other than disable/no-verify into ssl: true (full verification against ${a.nodePg.caFrom}).`
+          : `For libpq semantics in node-postgres add uselibpqcompat=true&sslmode=${m.value} — but psql rejects the unknown uselibpqcompat parameter, so psql needs the URL without it.`,
+        `libpq reference: https://www.postgresql.org/docs/current/libpq-ssl.html (sslmode table).`,
+      ],
+      snippet: {language: 'dotenv', code: fullUrl},
+    },
+  }
 }

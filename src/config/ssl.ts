@@ -448,7 +448,7 @@ export function analyzeSsl(input: SslInput): SslAnalysis {
     encrypt,
     verifyChain: libVerifyChain,
     verifyHostname: encrypt !== 'no' && (mode === 'verify-full' || (rootCert.path === 'system' && !lm)),
-    caFrom: libVerifyChain ? (rootCert.path === 'system' ? 'system CA store (sslrootcert=system)' : `${rootCert.path}`) : '-',
+    caFrom: libVerifyChain ? (rootCert.path === 'system' ? 'system CA store (sslrootcert=system)' : rc ? `sslrootcert=${rootCert.path}` : rootCert.path) : '-',
     setting: modeSetting.setting + (mode === 'require' && rootPresent ? ' (acts as verify-ca: a root certificate file exists)' : ''),
     sources: {
       encrypt: modeSetting.source,
@@ -484,7 +484,7 @@ export function describeDifference(nodePg: NodePgSsl, libpq: LibpqSsl, chainVeri
     if (chainVerifies === false) return `psql connects; your Node app will not, because ${why}, while ${libWhat}.`
     return `psql connects even to a server whose certificate cannot be verified; your Node app does not, because ${why}, while ${libWhat}.`
   }
-  if (nodePg.encrypt === 'yes' && nodePg.verifyChain && libpq.verifyChain && !nodePg.caFrom.startsWith(libpq.caFrom)) {
+  if (nodePg.encrypt === 'yes' && nodePg.verifyChain && libpq.verifyChain && nodePg.caFrom !== libpq.caFrom) {
     const tail = chainVerifies === false ? 'psql connects; your Node app will not' : 'psql and your Node app may disagree about the certificate'
     return `${tail}: psql trusts ${libpq.caFrom} (${libpq.sources.ca}), node-postgres trusts ${nodePg.caFrom}${libpq.sources.ca.includes('PGSSLROOTCERT') || libpq.sources.ca.includes('root.crt') ? ' and ignores PGSSLROOTCERT and ~/.postgresql/root.crt' : ''}.`
   }

@@ -132,7 +132,7 @@ describe('libpq side', () => {
 
   it('PGSSLMODE and PGSSLROOTCERT from the environment; node-postgres ignores PGSSLROOTCERT', () => {
     const a = analyzeSsl(input({url: BASE, env: {PGSSLMODE: 'verify-full', PGSSLROOTCERT: ca}}))
-    expect(a.libpq).toMatchObject({encrypt: 'yes', verifyChain: true, verifyHostname: true, caFrom: ca})
+    expect(a.libpq).toMatchObject({encrypt: 'yes', verifyChain: true, verifyHostname: true, caFrom: `sslrootcert=${ca}`})
     expect(a.libpq.sslmode.source).toBe('PGSSLMODE (environment)')
     expect(a.nodePg).toMatchObject({encrypt: 'yes', verifyChain: true, caFrom: "Node's built-in CA list"})
     expect(a.difference).toMatch(/ignores PGSSLROOTCERT/)
