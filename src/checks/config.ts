@@ -1,11 +1,199 @@
-import type {Check} from '../core/types.js'
+// The `config` check: reports what the resolver found (every setting with the
+// file or variable it came from) and turns ResolvedConfig.problems into one
+// outcome, the most severe first; the other problems go into the evidence.
+// Pure: no sockets, no file reads (resolution already happened).
+import {redactUrl} from '../core/redact.js'
+import type {Check, CheckContext, CheckOutcome, Evidence, Fix} from '../core/types.js'
+import type {ConfigProblem, FieldName, Provenance, ResolvedConfig} from '../config/types.js'
+import {VALID_SSLMODES, classifyConnectionString, tokenizeKeyValue} from '../config/connection-string.js'
 
-// Placeholder: replaced by the real check.
+const SHOWN: readonly FieldName[] = ['host', 'port', 'database', 'user', 'password', 'sslmode']
+const SHOWN_IF_SET: readonly FieldName[] = [
+  'sslrootcert',
+  'sslcert',
+  'sslkey',
+  'sslnegotiation',
+  'uselibpqcompat',
+  'application_name',
+  'connect_timeout',
+  'options',
+]
+
+const URL_TEMPLATE = 'postgres://USER:PASSWORD@HOST:5432/DATABASE?sslmode=verify-full'
+
 export const configCheck: Check = {
   id: 'config',
   title: 'Configuration',
   requires: [],
-  async run() {
-    return {status: 'skip', code: null, summary: 'Not implemented yet.', evidence: {}, fix: null}
+  async run(ctx) {
+    return configOutcome(ctx.config, ctx)
   },
+}
+
+/** The outcome for a resolved configuration (exported for tests). */
+export function configOutcome(config: ResolvedConfig, ctx?: Pick<CheckContext, 'cwd'>): CheckOutcome {
+  void ctx
+  const evidence = configEvidence(config)
+  const [first, ...rest] = config.problems
+  if (rest.length) evidence.otherProblems = rest.map((p) => ({code: p.code, message: p.message, source: p.source.label}))
+  if (!first) {
+    return {status: 'pass', code: null, summary: passSummary(config), evidence, fix: null}
+  }
+  if (first.details) evidence.problem = first.details
+  const status = first.code === 'CONFIG_NOT_FOUND' ? 'warn' : 'fail'
+  return {status, code: first.code, summary: first.message, evidence, fix: fixFor(first, config)}
+}
+
+function target(config: ResolvedConfig): string {
+  const f = config.fields
+  const host = f.host?.value ?? 'localhost'
+  const h = host.includes(':') && !host.startsWith('/') ? `[${host}]` : host
+  return `${f.user?.value ?? '?'}@${h}:${f.port?.value ?? '5432'}/${f.database?.value ?? '?'}`
+}
+
+function passSummary(config: ResolvedConfig): string {
+  const from = config.primary ? config.primary.label : 'PG* variables and defaults'
+  return `Connecting to ${target(config)} as configured by ${from}.`
+}
+
+export function configEvidence(config: ResolvedConfig): Evidence {
+  const rows: Array<{field: string; value: string; source: string}> = []
+  for (const name of SHOWN) {
+    const f = config.fields[name]
+    if (name === 'password') {
+      rows.push({field: 'password', value: f ? 'set' : 'not set', source: f ? f.source.label : '—'})
+      continue
+    }
+    rows.push({field: name, value: f ? f.value : 'not set', source: f ? f.source.label : '—'})
+  }
+  for (const name of SHOWN_IF_SET) {
+    const f = config.fields[name]
+    if (f) rows.push({field: name, value: f.value, source: f.source.label})
+  }
+  const evidence: Evidence = {settings: rows}
+  evidence.configuredBy = config.primary ? config.primary.label : config.notFound ? 'defaults only' : 'PG* variables'
+  if (config.connectionString) {
+    const shown = maskedConnectionString(config.connectionString.value)
+    if (shown) evidence.connectionString = shown
+  }
+  if (config.appSsl) evidence.appSsl = config.appSsl.source.label
+  if (config.shadowed.length) {
+    evidence.shadowed = config.shadowed.map((s) => ({source: s.label, kind: s.kind}))
+  }
+  return evidence
+}
+
+const SECRET_KEYS = new Set(['password', 'sslpassword', 'scram_client_key', 'scram_server_key', 'oauth_client_secret'])
+
+/** The connection string with its secrets masked; undefined when it cannot be shown safely. */
+export function maskedConnectionString(text: string): string | undefined {
+  const kind = classifyConnectionString(text)
+  if (kind === 'url' || kind === 'socket') return redactUrl(text.trim())
+  if (kind !== 'keyvalue') return undefined
+  const tokens = tokenizeKeyValue(text)
+  if (!tokens.ok) return undefined
+  return tokens.pairs
+    .map(({key, value}) => `${key}=${SECRET_KEYS.has(key) ? '****' : /[\s'\\]/.test(value) || value === '' ? `'${value.replace(/['\\]/g, '\\$&')}'` : value}`)
+    .join(' ')
+}
+
+/** How to change a variable or setting, per kind of source. */
+function assignment(source: Provenance, value: string): {language: string; code: string} | undefined {
+  if (source.kind === 'env-file') return {language: 'dotenv', code: `${source.name}="${value}"`}
+  if (source.kind === 'env') return {language: 'bash', code: `export ${source.name}='${value}'`}
+  if (source.kind === 'argument') return {language: 'bash', code: `db-doctor check '${value}'`}
+  return undefined
+}
+
+function where(source: Provenance): string {
+  if (source.kind === 'env-file') return `${source.name} in ${source.file}`
+  if (source.kind === 'env') return `the ${source.name} environment variable (wherever it is exported: shell profile, CI settings, docker-compose, systemd unit…)`
+  if (source.kind === 'argument') return 'the CONNECTION argument'
+  return source.label
+}
+
+function fixFor(problem: ConfigProblem, config: ResolvedConfig): Fix {
+  const d = problem.details ?? {}
+  const src = problem.source
+  switch (problem.code) {
+    case 'CONFIG_PASSWORD_NOT_ENCODED': {
+      const masked = String(d.maskedUrl ?? URL_TEMPLATE)
+      const steps = [
+        `Percent-encode the password. With Node: node -e 'console.log(encodeURIComponent(process.argv[1]))' 'YOUR-PASSWORD' (inside single quotes write a ' as '\\''); or type it unseen: read -rs PW && node -e 'console.log(encodeURIComponent(process.argv[1]))' "$PW".`,
+        `With Python: python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' 'YOUR-PASSWORD'`,
+        `Put the encoded password in ${where(src)} so that it reads ${masked}, **** being the encoded password.`,
+        'When code builds the URL, encode there: `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}/${db}`.',
+      ]
+      if (String(d.part ?? '').includes('user')) steps.splice(2, 0, 'The user name needs encoding too; it is shown encoded above.')
+      if (d.dotenvCut) {
+        steps.unshift(`Quote the value in ${src.file}: ${src.name}="…". Unquoted, dotenv treats "#" as the start of a comment and drops the rest.`)
+      }
+      return {
+        summary: `Percent-encode the ${String(d.part ?? 'password')} in ${src.label}.`,
+        steps,
+        ...snippetOf(withComment(assignment(src, masked), '**** = the percent-encoded password')),
+      }
+    }
+    case 'CONFIG_URL_INVALID': {
+      const steps: string[] = []
+      if (d.hint) steps.push(String(d.hint))
+      if (d.dotenvCut) steps.unshift(`Quote the value in ${src.file}: ${src.name}="…"; unquoted, dotenv drops everything from "#" on.`)
+      if (src.kind === 'argument' && d.kind === 'keyvalue') {
+        steps.push("Key=value form: host=HOST port=5432 dbname=DATABASE user=USER password='PASSWORD' sslmode=verify-full (single-quote values with spaces; escape ' and \\ with a backslash).")
+      } else {
+        steps.push(`Expected form: ${URL_TEMPLATE}; percent-encode special characters in the user and password.`)
+      }
+      steps.push(`Change it in ${where(src)}.`)
+      const fixedExample = d.dotenvCut && typeof d.maskedUrl === 'string' ? d.maskedUrl : URL_TEMPLATE
+      return {
+        summary: `Fix the connection string in ${src.label}.`,
+        steps,
+        ...snippetOf(d.kind === 'keyvalue' && src.kind === 'argument' ? undefined : assignment(src, fixedExample)),
+      }
+    }
+    case 'CONFIG_SSLMODE_INVALID': {
+      const value = String(d.value ?? '')
+      const suggestion = typeof d.suggestion === 'string' ? d.suggestion : undefined
+      const wanted = suggestion ?? 'verify-full'
+      const steps = [
+        `Valid modes: ${VALID_SSLMODES.join(', ')} (no-verify is node-postgres only). verify-full checks the certificate and the host name; require only encrypts (in node-postgres it currently also verifies, see the ssl-config check).`,
+        suggestion ? `"${value}" most likely means "${suggestion}".` : 'Use verify-full for managed databases, disable only for a local database without TLS.',
+        `Change it in ${where(src)}.`,
+      ]
+      let snippet: {language: string; code: string} | undefined
+      if (src.kind === 'env-file' || src.kind === 'env' || src.kind === 'argument') {
+        const isString = config.connectionString && sameSource(config.connectionString.source, src)
+        const newValue = isString ? redactUrl(config.connectionString!.value).replace(`sslmode=${value}`, `sslmode=${wanted}`) : wanted
+        snippet = assignment(src, newValue)
+      }
+      return {summary: `Set sslmode in ${src.label} to a valid mode${suggestion ? ` ("${suggestion}")` : ''}.`, steps, ...snippetOf(snippet)}
+    }
+    case 'CONFIG_NOT_FOUND': {
+      const others = Array.isArray(d.otherEnvFiles) ? (d.otherEnvFiles as string[]) : []
+      const steps = [
+        `Pass the connection as an argument: db-doctor check '${URL_TEMPLATE}' (or "host=HOST port=5432 dbname=DATABASE user=USER").`,
+        'Or put DATABASE_URL (or POSTGRES_URL) in a .env file in this folder, as most apps read it.',
+        'Or set discrete variables: DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD (DATABASE_* and SUPABASE_DB_* work too).',
+        'Or the libpq/node-postgres variables: PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD, PGSSLMODE.',
+      ]
+      if (others.length) steps.unshift(`Found ${others.join(', ')} here: if your settings live there, run db-doctor check --env-file ${others[0]}.`)
+      return {
+        summary: 'Tell db-doctor (the way you tell your app) where the database is; it is testing the defaults for now.',
+        steps,
+        snippet: {language: 'dotenv', code: `# .env\nDATABASE_URL="${URL_TEMPLATE}"`},
+      }
+    }
+  }
+}
+
+function withComment(s: {language: string; code: string} | undefined, comment: string) {
+  return s ? {language: s.language, code: `# ${comment}\n${s.code}`} : undefined
+}
+
+function snippetOf(s: {language: string; code: string} | undefined): {snippet?: {language: string; code: string}} {
+  return s ? {snippet: s} : {}
+}
+
+function sameSource(a: Provenance, b: Provenance): boolean {
+  return a.kind === b.kind && a.name === b.name && a.file === b.file
 }
