@@ -26,6 +26,17 @@ export type SystemLookupResult =
  * --dns-result-order says otherwise). dns.lookup cannot be cancelled, so it is
  * raced against the budget; a lookup still running in the threadpool is left to finish.
  */
+let pending = 0
+
+/**
+ * How many real getaddrinfo calls are still running in libuv's threadpool after
+ * their caller gave up. Node's exit joins the threadpool, so while this is above
+ * zero process.exit() waits for glibc's own timeout (5 s × attempts per server).
+ */
+export function pendingSystemLookups(): number {
+  return pending
+}
+
 export function systemLookup(host: string, timeoutMs: number, lookup: LookupFn = dns.lookup as unknown as LookupFn): Promise<SystemLookupResult> {
   const started = performance.now()
   const ms = () => Math.round(performance.now() - started)
@@ -37,7 +48,9 @@ export function systemLookup(host: string, timeoutMs: number, lookup: LookupFn =
       resolve({ok: false, error: 'ETIMEOUT', message: `no answer within ${timeoutMs} ms`, ms: ms(), timedOut: true})
     }, timeoutMs)
     try {
+      pending++
       lookup(host, {all: true, hints: dns.ADDRCONFIG}, (err, addresses) => {
+        pending--
         if (done) return
         done = true
         clearTimeout(timer)
@@ -54,6 +67,7 @@ export function systemLookup(host: string, timeoutMs: number, lookup: LookupFn =
         }
       })
     } catch (error) {
+      pending--
       if (done) return
       done = true
       clearTimeout(timer)
