@@ -273,7 +273,9 @@ export function predictNode(input: NodePredictionInput): Prediction {
         : `with network-family autoselection off Node tries only the first address, ${list[0]?.address}`
   const story = ok
     ? `${how} and connects to ${connected!.address} after ${fmtMs(afterMs)}.`
-    : `${how} and fails after ${fmtMs(afterMs)} with ${error}.`
+    : `${how} and fails after ${fmtMs(afterMs)} with ${error}${
+        !cut && steps.at(-1)?.result === 'timeout' ? ` (sooner, with Error: timeout expired, if the app sets pg's connectionTimeoutMillis)` : ''
+      }.`
   return {client: 'node-postgres', ok, address: connected?.address ?? null, afterMs, error, steps, story: capitalize(story)}
 }
 
