@@ -1,11 +1,502 @@
-import type {Check} from '../core/types.js'
+// Authentication and session: connect exactly as node-postgres would (same ClientConfig,
+// read-only session) and, when the server says no, explain which setting to change and
+// where it came from. The classification of server errors is pure (classifyAuthError).
+import {isIP} from 'node:net'
+import type {ClientConfig} from 'pg'
+import type {FieldName, Provenance} from '../config/types.js'
+import {redact, redactUrl, redactor} from '../core/redact.js'
+import type {Check, CheckContext, CheckOutcome, Evidence, Fix} from '../core/types.js'
+import type {PgProbeError, PgSessionResult} from '../probes/pg.js'
 
-// Placeholder: replaced by the real check.
-export const authCheck: Check = {
-  id: 'auth',
-  title: 'Authentication and session',
-  requires: [],
-  async run() {
-    return {status: 'skip', code: null, summary: 'Not implemented yet.', evidence: {}, fix: null}
-  },
+export type AuthCode =
+  | 'AUTH_PASSWORD_FAILED'
+  | 'AUTH_PASSWORD_MISSING'
+  | 'AUTH_SSL_REQUIRED'
+  | 'AUTH_HBA_REJECTED'
+  | 'AUTH_ROLE_NOT_FOUND'
+  | 'AUTH_ROLE_NOLOGIN'
+  | 'AUTH_DATABASE_NOT_FOUND'
+  | 'AUTH_TOO_MANY_CONNECTIONS'
+  | 'AUTH_SERVER_STARTING'
+  | 'AUTH_CONNECTION_FAILED'
+
+export interface AuthClassification {
+  code: AuthCode
+  /** Names the server put in its message (host is the client address as the server sees it). */
+  host?: string
+  user?: string
+  database?: string
+  /** pg_hba "no encryption" / "SSL encryption" / "GSS encryption", when the message says. */
+  encryption?: 'none' | 'ssl' | 'gss'
+  /** AUTH_HBA_REJECTED: no line matched, or a `reject` line matched. */
+  hbaRule?: 'no-entry' | 'reject-line' | 'unknown'
+  /** AUTH_TOO_MANY_CONNECTIONS: which limit. */
+  limit?: 'role' | 'database' | 'server' | 'reserved'
+  /** AUTH_SERVER_STARTING: what the server is doing. */
+  state?: 'starting' | 'shutting-down' | 'recovery' | 'not-accepting' | 'unknown'
+}
+
+const HBA_NO_ENTRY = /no pg_hba\.conf entry for host "([^"]*)", user "([^"]*)", database "([^"]*)"(?:, (no encryption|SSL encryption|GSS encryption|SSL on|SSL off))?/
+const HBA_REJECT = /pg_hba\.conf rejects connection for host "([^"]*)", user "([^"]*)", database "([^"]*)"(?:, (no encryption|SSL encryption|GSS encryption|SSL on|SSL off))?/
+const ROLE_MISSING = /role "([^"]*)" does not exist/
+const ROLE_NOLOGIN = /role "([^"]*)" is not permitted to log in/
+const DB_MISSING = /database "([^"]*)" does not exist/
+const PASSWORD_FAILED = /password authentication failed for user "([^"]*)"/
+const PASSWORD_MISSING = /client password must be a string|password must be a string|no password (?:was )?(?:provided|supplied)|empty password returned by client/i
+
+function encryptionOf(text: string | undefined): AuthClassification['encryption'] {
+  if (!text) return undefined
+  if (text === 'no encryption' || text === 'SSL off') return 'none'
+  if (text === 'GSS encryption') return 'gss'
+  return 'ssl'
+}
+
+/** Pure: what a failed session means. */
+export function classifyAuthError(error: Pick<PgProbeError, 'code' | 'message'>): AuthClassification {
+  const {code, message} = error
+  if (code === '28P01') {
+    const m = PASSWORD_FAILED.exec(message)
+    return {code: 'AUTH_PASSWORD_FAILED', ...(m ? {user: m[1]} : {})}
+  }
+  if (code === '28000') {
+    let m = HBA_NO_ENTRY.exec(message)
+    if (m) {
+      const encryption = encryptionOf(m[4])
+      return {
+        code: encryption === 'none' ? 'AUTH_SSL_REQUIRED' : 'AUTH_HBA_REJECTED',
+        host: m[1],
+        user: m[2],
+        database: m[3],
+        ...(encryption ? {encryption} : {}),
+        hbaRule: 'no-entry',
+      }
+    }
+    m = HBA_REJECT.exec(message)
+    if (m) {
+      const encryption = encryptionOf(m[4])
+      return {code: 'AUTH_HBA_REJECTED', host: m[1], user: m[2], database: m[3], ...(encryption ? {encryption} : {}), hbaRule: 'reject-line'}
+    }
+    if ((m = ROLE_MISSING.exec(message))) return {code: 'AUTH_ROLE_NOT_FOUND', user: m[1]}
+    if ((m = ROLE_NOLOGIN.exec(message))) return {code: 'AUTH_ROLE_NOLOGIN', user: m[1]}
+    // a 28000 we cannot read (translated messages…): most often pg_hba
+    return {code: 'AUTH_HBA_REJECTED', hbaRule: 'unknown'}
+  }
+  if (code === '3D000') {
+    const m = DB_MISSING.exec(message)
+    return {code: 'AUTH_DATABASE_NOT_FOUND', ...(m ? {database: m[1]} : {})}
+  }
+  if (code === '53300') {
+    const role = /too many connections for role "([^"]*)"/.exec(message)
+    if (role) return {code: 'AUTH_TOO_MANY_CONNECTIONS', limit: 'role', user: role[1]}
+    const db = /too many connections for database "([^"]*)"/.exec(message)
+    if (db) return {code: 'AUTH_TOO_MANY_CONNECTIONS', limit: 'database', database: db[1]}
+    if (/reserved/.test(message)) return {code: 'AUTH_TOO_MANY_CONNECTIONS', limit: 'reserved'}
+    return {code: 'AUTH_TOO_MANY_CONNECTIONS', limit: 'server'}
+  }
+  if (code === '57P03') {
+    const state = /starting up/.test(message)
+      ? 'starting'
+      : /shutting down/.test(message)
+        ? 'shutting-down'
+        : /recovery/.test(message)
+          ? 'recovery'
+          : /not (?:yet )?accepting connections/.test(message)
+            ? 'not-accepting'
+            : 'unknown'
+    return {code: 'AUTH_SERVER_STARTING', state}
+  }
+  if (PASSWORD_MISSING.test(message)) return {code: 'AUTH_PASSWORD_MISSING'}
+  return {code: 'AUTH_CONNECTION_FAILED'}
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface AuthCheckDeps {
+  /** Defaults to src/probes/pg.ts pgSession. */
+  session?: (config: ClientConfig, opts: {timeoutMs: number}) => Promise<PgSessionResult>
+}
+
+export function createAuthCheck(deps: AuthCheckDeps = {}): Check {
+  return {
+    id: 'auth',
+    title: 'Authentication and session',
+    requires: ['config', 'dns', 'tcp', 'postgres', 'tls', 'ssl-config'],
+    run: (ctx) => runAuth(ctx, deps),
+  }
+}
+
+export const authCheck: Check = createAuthCheck()
+
+interface Target {
+  host: string
+  port: number
+  user: string | null
+  database: string | null
+  sslUsed: boolean
+  sslSource: Provenance | undefined
+  sslOrigin: string
+}
+
+async function runAuth(ctx: CheckContext, deps: AuthCheckDeps): Promise<CheckOutcome> {
+  const {resolvePgClientConfig} = await import('../config/pg-config.js')
+  let resolved: ReturnType<typeof resolvePgClientConfig>
+  try {
+    resolved = resolvePgClientConfig(ctx.config, ctx.env)
+  } catch (error) {
+    return {
+      status: 'skip',
+      code: null,
+      summary: `Skipped: node-postgres would refuse these settings before connecting (${redact((error as Error).message)}).`,
+      evidence: {reason: redact((error as Error).message)},
+      fix: null,
+    }
+  }
+  const config = resolved.config
+  const target: Target = {
+    host: config.host ?? 'localhost',
+    port: config.port ?? 5432,
+    user: config.user ?? null,
+    database: config.database ?? config.user ?? null,
+    sslUsed: !!config.ssl,
+    sslSource: resolved.sslSource,
+    sslOrigin: resolved.sslOrigin,
+  }
+  if (typeof config.password === 'string') redactor.add(config.password)
+
+  const session = deps.session ?? (await import('../probes/pg.js')).pgSession
+  const result = await session(config, {timeoutMs: ctx.options.timeoutMs})
+  if (result.ok) {
+    ctx.facts.auth = {connected: true, serverVersion: result.serverVersion, user: result.user}
+    const evidence: Evidence = {
+      serverVersion: result.serverVersion,
+      user: result.user,
+      database: target.database,
+      serverAddress: result.serverAddr ?? `${target.host} (Unix socket)`,
+      port: target.port,
+      tls: result.tls ? `${result.tls.protocol ?? '?'} ${result.tls.cipher ?? ''}`.trim() : 'not used',
+      ...(result.tls ? {tlsProtocol: result.tls.protocol, tlsCipher: result.tls.cipher} : {}),
+      readOnlySession: result.readOnly,
+      roundTripMs: result.rttMs,
+      connectMs: result.connectMs,
+    }
+    const shortVersion = /^PostgreSQL [\d.]+(?:\w+)?/.exec(result.serverVersion)?.[0] ?? result.serverVersion
+    return {
+      status: 'pass',
+      code: null,
+      summary: `Logged in as "${result.user}" to ${target.database ? `"${target.database}" on ` : ''}${shortVersion}${
+        result.tls ? ` over ${result.tls.protocol}` : ' without TLS'
+      }; round trip ${result.rttMs} ms.`,
+      evidence: redactor.redactValue(evidence),
+      fix: null,
+    }
+  }
+  ctx.facts.auth = {connected: false, errorCode: result.error.code}
+  return redactor.redactValue(explainFailure(ctx, target, result.error, result.ms))
+}
+
+// ---------------------------------------------------------------------------------------------
+// explanations
+
+function origin(ctx: CheckContext, field: FieldName): string | null {
+  return ctx.config.fields[field]?.source.label ?? null
+}
+
+/** "user ← DB_USER in .env" / "user (not set: default)" */
+function settingFrom(ctx: CheckContext, field: FieldName): string {
+  const label = origin(ctx, field)
+  return label ? `${field} ← ${label}` : `${field} (not set)`
+}
+
+function whereToSet(ctx: CheckContext, field: FieldName): string {
+  return origin(ctx, field) ?? ctx.config.connectionString?.source.label ?? ctx.config.primary?.label ?? 'your connection settings'
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`
+}
+
+function sourcesTable(ctx: CheckContext): {setting: string; value: string; from: string}[] {
+  const rows: {setting: string; value: string; from: string}[] = []
+  for (const field of ['host', 'port', 'database', 'user', 'password', 'sslmode'] as FieldName[]) {
+    const f = ctx.config.fields[field]
+    if (!f) continue
+    rows.push({setting: field, value: field === 'password' ? '****' : f.value, from: f.source.label})
+  }
+  return rows
+}
+
+function hbaLine(c: AuthClassification, target: Target, ssl: boolean): string {
+  const host = c.host ?? target.host
+  const mask = isIP(host) === 6 ? '128' : isIP(host) === 4 ? '32' : null
+  const address = mask ? `${host}/${mask}` : host
+  return `${ssl ? 'hostssl' : 'host'} ${c.database ?? target.database ?? 'all'} ${c.user ?? target.user ?? 'all'} ${address} scram-sha-256`
+}
+
+/** A copy of the app's URL with sslmode set, password masked; null when it is not a URL. */
+function urlWithSslmode(ctx: CheckContext, mode: string): string | null {
+  const cs = ctx.config.connectionString?.value
+  if (!cs || !/^postgres(?:ql)?:\/\//i.test(cs.trim())) return null
+  try {
+    const url = new URL(cs.trim())
+    if (url.password) url.password = '****'
+    url.searchParams.delete('ssl')
+    url.searchParams.set('sslmode', mode)
+    return redactUrl(url.toString().replace('%2A%2A%2A%2A', '****'))
+  } catch {
+    return null
+  }
+}
+
+function explainFailure(ctx: CheckContext, target: Target, error: PgProbeError, ms: number): CheckOutcome {
+  const c = classifyAuthError(error)
+  const who = c.user ?? target.user ?? '(default user)'
+  const db = c.database ?? target.database ?? '(default database)'
+  const base: Evidence = {
+    code: error.code,
+    message: error.message,
+    ...(error.detail ? {detail: error.detail} : {}),
+    ...(error.hint ? {hint: error.hint} : {}),
+    server: `${target.host}:${target.port}`,
+    user: target.user,
+    database: target.database,
+    tls: target.sslUsed ? 'used' : 'not used',
+    ms,
+    settings: sourcesTable(ctx),
+  }
+  const fail = (summary: string, evidence: Evidence, fix: Fix): CheckOutcome => ({
+    status: 'fail',
+    code: c.code,
+    summary,
+    evidence: {...base, ...evidence},
+    fix,
+  })
+
+  switch (c.code) {
+    case 'AUTH_PASSWORD_FAILED': {
+      const pw = origin(ctx, 'password')
+      return fail(
+        `The server rejected the password for user "${who}" (28P01).${pw ? ` The password comes from ${pw}.` : ''}`,
+        {passwordFrom: pw ?? '(not set)', userFrom: origin(ctx, 'user') ?? '(not set)'},
+        {
+          summary: `Correct the password for "${who}" in ${whereToSet(ctx, 'password')}.`,
+          steps: [
+            `Check the password in ${whereToSet(ctx, 'password')}; inside a URL, special characters (@ # / ? : %) must be percent-encoded.`,
+            `Check the user name too (${settingFrom(ctx, 'user')}): with SCRAM a role that does not exist gets the same 28P01 answer as a wrong password.`,
+            'If you own the database, set a new password and put the same one in your settings.',
+          ],
+          snippet: {language: 'sql', code: `ALTER ROLE ${quoteIdent(who)} WITH PASSWORD 'new-password';`},
+        },
+      )
+    }
+    case 'AUTH_PASSWORD_MISSING': {
+      const where = ctx.config.connectionString?.source.label ?? ctx.config.primary?.label ?? null
+      return fail(
+        `The server asked for a password for user "${who}" and none is configured.`,
+        {passwordFrom: '(not set)'},
+        {
+          summary: `Add the password for "${who}"${where ? ` to ${where}` : ''}.`,
+          steps: [
+            where && ctx.config.connectionString
+              ? `Put the password in the connection string in ${where}: postgres://${who}:PASSWORD@${target.host}:${target.port}/${db} (percent-encode special characters).`
+              : `Set the password next to the other settings${where ? ` in ${where}` : ''} (for example DB_PASSWORD or PGPASSWORD).`,
+            'Or add a line host:port:database:user:password to ~/.pgpass (mode 0600); node-postgres reads it when no password is set.',
+          ],
+          snippet: {language: 'dotenv', code: `PGPASSWORD=your-password`},
+        },
+      )
+    }
+    case 'AUTH_SSL_REQUIRED': {
+      const src = target.sslSource?.label ?? ctx.config.connectionString?.source.label ?? ctx.config.primary?.label ?? null
+      const url = urlWithSslmode(ctx, 'verify-full')
+      const sslFrom =
+        target.sslOrigin === 'default'
+          ? 'nothing turns TLS on (node-postgres default: no TLS)'
+          : `ssl ← ${target.sslSource?.label ?? target.sslOrigin}`
+      const steps: string[] = []
+      if (target.sslOrigin === 'app') {
+        steps.push(`Set \`ssl: { rejectUnauthorized: true }\` (add \`ca\` for a private CA) in ${src}.`)
+      } else if (target.sslOrigin === 'PGSSLMODE') {
+        steps.push(`Set PGSSLMODE=verify-full where ${src} is defined.`)
+      } else if (url) {
+        steps.push(`Set sslmode=verify-full in the URL in ${src} (node-postgres treats require as verify-full as well).`)
+      } else {
+        steps.push(`Turn TLS on in ${src ?? 'your connection settings'}: sslmode=verify-full (PGSSLMODE=verify-full, or ssl: true in code).`)
+      }
+      steps.push('If the server certificate comes from a private CA, add sslrootcert=/path/to/ca.pem (or ssl.ca) so it can be verified.')
+      return fail(
+        `The server only accepts TLS connections for user "${who}", database "${db}", and this connection does not use TLS (${sslFrom}).`,
+        {hbaClientAddress: c.host, sslFrom},
+        {
+          summary: `Turn TLS on in ${src ?? 'your connection settings'}: the server's pg_hba.conf only admits TLS connections.`,
+          steps,
+          snippet: url
+            ? {language: 'dotenv', code: `${ctx.config.connectionString?.source.name ?? 'DATABASE_URL'}=${url}`}
+            : {language: 'dotenv', code: 'PGSSLMODE=verify-full'},
+        },
+      )
+    }
+    case 'AUTH_HBA_REJECTED': {
+      const line = hbaLine(c, target, target.sslUsed || c.encryption === 'ssl')
+      const seenAs = c.host ? ` from ${c.host}` : ''
+      if (c.hbaRule === 'reject-line') {
+        return fail(
+          `A pg_hba.conf line explicitly rejects user "${who}" on database "${db}"${seenAs}.`,
+          {hbaRule: 'reject line', clientAddressSeenByServer: c.host ?? null},
+          {
+            summary: `The server's pg_hba.conf has a "reject" line for "${who}" on "${db}": use another user or ask the administrator to change it.`,
+            steps: [
+              `If "${who}" is the wrong user, change it: ${settingFrom(ctx, 'user')}.`,
+              'Otherwise the administrator must remove or narrow the reject line, or put an accepting line above it, then reload: SELECT pg_reload_conf();',
+            ],
+            snippet: {language: 'pg_hba.conf', code: line},
+          },
+        )
+      }
+      return fail(
+        c.hbaRule === 'unknown'
+          ? `The server refused the login (28000): ${error.message}`
+          : `No pg_hba.conf line admits user "${who}" to database "${db}"${seenAs}${c.encryption === 'ssl' ? ' over TLS' : ''}.`,
+        {hbaRule: c.hbaRule === 'unknown' ? 'unrecognised message' : 'no matching line', clientAddressSeenByServer: c.host ?? null},
+        {
+          summary: `Ask the administrator to allow "${who}" on "${db}"${seenAs} in pg_hba.conf, or connect with a user/database it already allows.`,
+          steps: [
+            `The user and database come from: ${settingFrom(ctx, 'user')}; ${settingFrom(ctx, 'database')}. Check they are the ones you meant.`,
+            `Add a line like the one below to pg_hba.conf, above any broader line, then reload: SELECT pg_reload_conf();`,
+            ...(c.host ? [`The server sees the client as ${c.host}: behind NAT, a proxy or Docker this is not your machine's own address.`] : []),
+          ],
+          snippet: {language: 'pg_hba.conf', code: line},
+        },
+      )
+    }
+    case 'AUTH_ROLE_NOT_FOUND':
+      return fail(
+        `The role "${who}" does not exist on the server.`,
+        {userFrom: origin(ctx, 'user') ?? '(not set)'},
+        {
+          summary: `Fix the user name in ${whereToSet(ctx, 'user')}, or create the role "${who}".`,
+          steps: [
+            `The user comes from ${settingFrom(ctx, 'user')}: check its spelling.`,
+            'Or create the role as an administrator (see below).',
+            'With the official Docker image, POSTGRES_USER only takes effect when the data volume is first created: an existing volume keeps its old roles.',
+          ],
+          snippet: {language: 'sql', code: `CREATE ROLE ${quoteIdent(who)} LOGIN PASSWORD 'new-password';`},
+        },
+      )
+    case 'AUTH_ROLE_NOLOGIN':
+      return fail(
+        `The role "${who}" exists but may not log in (NOLOGIN).`,
+        {userFrom: origin(ctx, 'user') ?? '(not set)'},
+        {
+          summary: `Use a role that can log in in ${whereToSet(ctx, 'user')}, or give "${who}" the LOGIN attribute.`,
+          steps: [`The user comes from ${settingFrom(ctx, 'user')}: a group role cannot be used to connect.`, 'Or, as an administrator: ALTER ROLE … LOGIN.'],
+          snippet: {language: 'sql', code: `ALTER ROLE ${quoteIdent(who)} LOGIN;`},
+        },
+      )
+    case 'AUTH_DATABASE_NOT_FOUND':
+      return fail(
+        `The database "${db}" does not exist on the server (3D000).`,
+        {databaseFrom: origin(ctx, 'database') ?? '(not set: defaults to the user name)'},
+        {
+          summary: `Fix the database name in ${whereToSet(ctx, 'database')}, or create the database "${db}".`,
+          steps: [
+            `The database comes from ${settingFrom(ctx, 'database')}: check its spelling (names are case-sensitive when quoted).`,
+            'Or create it as an administrator (see below), then run your migrations.',
+            'With the official Docker image, POSTGRES_DB only takes effect when the data volume is first created.',
+          ],
+          snippet: {language: 'sql', code: `CREATE DATABASE ${quoteIdent(db)}${target.user ? ` OWNER ${quoteIdent(target.user)}` : ''};`},
+        },
+      )
+    case 'AUTH_TOO_MANY_CONNECTIONS': {
+      const steps =
+        c.limit === 'role'
+          ? [
+              `The role "${who}" has a CONNECTION LIMIT that is already used up (0 means it may never connect).`,
+              'Close idle sessions or lower your pool size (pg.Pool max), or raise the limit as an administrator.',
+            ]
+          : c.limit === 'database'
+            ? [`The database "${db}" has a CONNECTION LIMIT that is used up.`, 'Close idle sessions, lower your pool size, or raise the limit.']
+            : [
+                'The server has reached max_connections (the remaining slots are reserved for administrators).',
+                'Lower the pool size (pg.Pool max) of every app that uses this server, close idle sessions, or put a pooler (PgBouncer) in front.',
+                'See who holds the connections: SELECT usename, application_name, state, count(*) FROM pg_stat_activity GROUP BY 1,2,3;',
+              ]
+      return fail(
+        `The server refused the session: too many connections${c.limit === 'role' ? ` for role "${who}"` : c.limit === 'database' ? ` for database "${db}"` : ''} (53300).`,
+        {limit: c.limit ?? 'server'},
+        {
+          summary:
+            c.limit === 'role'
+              ? `Raise the connection limit of "${who}" or use fewer connections.`
+              : c.limit === 'database'
+                ? `Raise the connection limit of "${db}" or use fewer connections.`
+                : 'Use fewer connections (smaller pools) or raise max_connections.',
+          steps,
+          snippet:
+            c.limit === 'role'
+              ? {language: 'sql', code: `ALTER ROLE ${quoteIdent(who)} CONNECTION LIMIT 20;`}
+              : c.limit === 'database'
+                ? {language: 'sql', code: `ALTER DATABASE ${quoteIdent(db)} CONNECTION LIMIT 20;`}
+                : {language: 'js', code: 'const pool = new pg.Pool({max: 5})'},
+        },
+      )
+    }
+    case 'AUTH_SERVER_STARTING': {
+      const what =
+        c.state === 'starting'
+          ? 'is starting up'
+          : c.state === 'shutting-down'
+            ? 'is shutting down'
+            : c.state === 'recovery'
+              ? 'is in recovery'
+              : 'is running but not accepting connections (for example a standby with hot_standby = off)'
+      return fail(
+        `The server ${what} (57P03): "${error.message}".`,
+        {serverState: c.state ?? 'unknown'},
+        {
+          summary: 'Wait until the server accepts connections, or find out why it does not.',
+          steps: [
+            'If it has just been started, retry in a few seconds; make your app wait for it (retry on 57P03, or a health check such as `pg_isready`).',
+            'In Docker Compose, start the app only once the database is healthy (depends_on with condition: service_healthy).',
+            'If it stays like this, read the server log: a standby with hot_standby = off, or a long crash recovery, refuses sessions.',
+          ],
+          snippet: {
+            language: 'yaml',
+            code: [
+              'services:',
+              '  db:',
+              '    healthcheck:',
+              '      test: ["CMD-SHELL", "pg_isready -U postgres"]',
+              '      interval: 2s',
+              '  app:',
+              '    depends_on:',
+              '      db:',
+              '        condition: service_healthy',
+            ].join('\n'),
+          },
+        },
+      )
+    }
+    case 'AUTH_CONNECTION_FAILED':
+    default: {
+      const timedOut = error.timedOut
+      return fail(
+        timedOut
+          ? `node-postgres got no ready session within ${ctx.options.timeoutMs} ms (${error.code ?? error.name}).`
+          : `node-postgres could not open a session: ${error.code ? `${error.code}: ` : ''}${error.message}`,
+        {
+          stage: error.stage,
+          ...(error.errors ? {attempts: error.errors.map((e) => ({address: e.address ?? '', port: e.port ?? '', code: e.code ?? '', message: e.message}))} : {}),
+        },
+        {
+          summary: timedOut
+            ? 'The connection did not complete in time: see the network and TLS checks above, or raise --timeout.'
+            : 'The connection failed below authentication: see the DNS, TCP and TLS checks above for the cause.',
+          steps: [
+            `Target: ${settingFrom(ctx, 'host')}; ${settingFrom(ctx, 'port')}.`,
+            'Fix what the earlier checks report first; this check repeats the connection exactly as node-postgres makes it.',
+          ],
+        },
+      )
+    }
+  }
 }

@@ -13,6 +13,8 @@ export const APP_DATABASE = 'appdb'
 export const SPECIAL_USER = 'special'
 /** Role with CONNECTION LIMIT 0: a correct password still gets 53300. */
 export const LIMITED_USER = 'limited'
+/** Role with NOLOGIN (password CANARY_PASSWORD): `role "cannot_login" is not permitted to log in`. */
+export const NOLOGIN_USER = 'cannot_login'
 /** Role refused by an explicit `hostssl all blocked 0.0.0.0/0 reject` (and ::/0) line. */
 export const BLOCKED_USER = 'blocked'
 /** Database that only `app` may reach: any other role gets `no pg_hba.conf entry for host …, database "onlyapp"`. */

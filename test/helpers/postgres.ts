@@ -35,6 +35,7 @@ import {
   CANARY_PASSWORD,
   CANARY_SPECIAL,
   LIMITED_USER,
+  NOLOGIN_USER,
   ONLYAPP_DATABASE,
   PG_HOST,
   SPECIAL_USER,
@@ -557,6 +558,7 @@ async function createFixtures(server: PgServer, ssl: boolean): Promise<void> {
     await q(`create role ${APP_USER} login password ${lit(CANARY_PASSWORD)}`)
     await q(`create role ${SPECIAL_USER} login password ${lit(CANARY_SPECIAL)}`)
     await q(`create role ${LIMITED_USER} login connection limit 0 password ${lit(CANARY_PASSWORD)}`)
+    await q(`create role ${NOLOGIN_USER} nologin password ${lit(CANARY_PASSWORD)}`)
     await q(`create role ${BLOCKED_USER} login password ${lit(CANARY_PASSWORD)}`)
     await q(`create database ${APP_DATABASE} owner ${APP_USER}`)
     await q(`create database ${ONLYAPP_DATABASE} owner ${APP_USER}`)

@@ -1,0 +1,208 @@
+import {once} from 'node:events'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import net from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
+import {authCheck, classifyAuthError} from '../../src/checks/auth.js'
+import {loadEnv} from '../../src/config/env.js'
+import {resolveConfig} from '../../src/config/resolve.js'
+import type {CheckContext, CheckOutcome} from '../../src/core/types.js'
+import {
+  APP_DATABASE,
+  APP_USER,
+  BLOCKED_USER,
+  CANARY_PASSWORD,
+  LIMITED_USER,
+  MISSING_DATABASE,
+  MISSING_USER,
+  NOLOGIN_USER,
+  ONLYAPP_DATABASE,
+  PG_HOST,
+  SCRAM_MISSING_USER,
+} from '../helpers/constants.js'
+import {startStandbyPostgres, type PgServer} from '../helpers/postgres.js'
+
+const info = inject('pg')
+const dirs: string[] = []
+const outcomes: CheckOutcome[] = []
+
+/** A project folder with this .env, resolved the way the CLI resolves it. */
+async function contextFor(dotenv: Record<string, string>, timeoutMs = 5000): Promise<CheckContext> {
+  const cwd = mkdtempSync(join(tmpdir(), 'dbd-auth-'))
+  dirs.push(cwd)
+  writeFileSync(join(cwd, '.env'), Object.entries(dotenv).map(([k, v]) => `${k}=${v}`).join('\n') + '\n')
+  const {env, envFileOf} = loadEnv({cwd, processEnv: {PGPASSFILE: join(cwd, 'no-pgpass'), HOME: cwd, USER: 'nobody_at_all'}})
+  const config = await resolveConfig({cwd, env, envFileOf})
+  return {config, env, cwd, options: {timeoutMs, verbose: false, dnsServers: []}, facts: {}, results: new Map()}
+}
+
+function url(opts: {user?: string; password?: string | null; port?: number; database?: string; query?: string}): string {
+  const user = opts.user ?? APP_USER
+  const pw = opts.password === null ? '' : `:${encodeURIComponent(opts.password ?? CANARY_PASSWORD)}`
+  const query = opts.query ?? `sslmode=verify-full&sslrootcert=${info.caFile}`
+  return `postgres://${user}${pw}@${PG_HOST}:${opts.port ?? info.port}/${opts.database ?? APP_DATABASE}?${query}`
+}
+
+async function run(dotenv: Record<string, string>): Promise<CheckOutcome> {
+  const outcome = await authCheck.run(await contextFor(dotenv))
+  outcomes.push(outcome)
+  return outcome
+}
+
+beforeAll(() => {
+  delete process.env.PGPASSWORD // pg itself reads it when no password is configured
+})
+
+afterAll(() => {
+  dirs.forEach((d) => rmSync(d, {recursive: true, force: true}))
+  const all = JSON.stringify(outcomes)
+  expect(outcomes.length).toBeGreaterThan(10)
+  expect(all).not.toContain(CANARY_PASSWORD)
+  expect(all).not.toContain(encodeURIComponent(CANARY_PASSWORD))
+})
+
+describe('auth check against the shared server', () => {
+  it('passes with a verified TLS session and reports version, user, address, TLS and timing', async () => {
+    const o = await run({DATABASE_URL: url({})})
+    expect(o).toMatchObject({status: 'pass', code: null, fix: null})
+    expect(o.evidence).toMatchObject({user: 'app', database: 'appdb', serverAddress: '127.0.0.1', port: info.port, readOnlySession: true})
+    expect(o.evidence.serverVersion).toMatch(/^PostgreSQL \d+/)
+    expect(o.evidence.tlsProtocol).toMatch(/^TLSv1\.[23]$/)
+    expect(typeof o.evidence.roundTripMs).toBe('number')
+    expect(o.summary).toMatch(/Logged in as "app" to "appdb" on PostgreSQL [\d.]+ over TLSv1\.[23]/)
+  })
+
+  it('AUTH_PASSWORD_FAILED names the variable the password came from', async () => {
+    const o = await run({
+      DB_HOST: PG_HOST,
+      DB_PORT: String(info.port),
+      DB_USER: APP_USER,
+      DB_NAME: APP_DATABASE,
+      DB_PASSWORD: 'not-' + CANARY_PASSWORD,
+      PGSSLMODE: 'no-verify',
+    })
+    expect(o).toMatchObject({status: 'fail', code: 'AUTH_PASSWORD_FAILED'})
+    expect(o.evidence).toMatchObject({code: '28P01', passwordFrom: 'DB_PASSWORD in .env'})
+    expect(o.fix?.summary).toContain('DB_PASSWORD in .env')
+    expect(o.fix?.steps.join('\n')).toMatch(/role that does not exist gets the same 28P01/)
+    expect(JSON.stringify(o)).not.toContain('not-' + CANARY_PASSWORD)
+  })
+
+  it('AUTH_PASSWORD_FAILED for a role that does not exist (SCRAM hides it)', async () => {
+    const o = await run({DATABASE_URL: url({user: SCRAM_MISSING_USER})})
+    expect(o).toMatchObject({status: 'fail', code: 'AUTH_PASSWORD_FAILED'})
+    expect(o.fix?.summary).toContain('DATABASE_URL in .env')
+  })
+
+  it('AUTH_PASSWORD_MISSING when the server asks for a password and none is set', async () => {
+    const o = await run({DATABASE_URL: url({password: null})})
+    expect(o).toMatchObject({status: 'fail', code: 'AUTH_PASSWORD_MISSING'})
+    expect(o.evidence.message).toMatch(/client password must be a string/)
+    expect(o.fix?.summary).toContain('DATABASE_URL in .env')
+  })
+
+  it('AUTH_SSL_REQUIRED points at the sslmode in the URL it came from', async () => {
+    const o = await run({DATABASE_URL: url({query: 'sslmode=disable'})})
+    expect(o).toMatchObject({status: 'fail', code: 'AUTH_SSL_REQUIRED'})
+    expect(o.evidence).toMatchObject({code: '28000', tls: 'not used'})
+    expect(o.fix?.summary).toContain('DATABASE_URL in .env')
+    expect(o.fix?.snippet?.code).toBe(`DATABASE_URL=postgres://app:****@127.0.0.1:${info.port}/appdb?sslmode=verify-full`)
+  })
+
+  it('AUTH_SSL_REQUIRED when nothing turns TLS on', async () => {
+    const o = await run({PGHOST: PG_HOST, PGPORT: String(info.port), PGUSER: APP_USER, PGDATABASE: APP_DATABASE, PGPASSWORD: CANARY_PASSWORD})
+    expect(o).toMatchObject({status: 'fail', code: 'AUTH_SSL_REQUIRED'})
+    expect(o.summary).toMatch(/nothing turns TLS on/)
+  })
+
+  it('AUTH_HBA_REJECTED (no entry) shows the pg_hba.conf line that would admit the login', async () => {
+    const o = await run({DATABASE_URL: url({user: LIMITED_USER, database: ONLYAPP_DATABASE})})
+    expect(o).toMatchObject({status: 'fail', code: 'AUTH_HBA_REJECTED'})
+    expect(o.evidence).toMatchObject({hbaRule: 'no matching line', clientAddressSeenByServer: '127.0.0.1'})
+    expect(o.fix?.snippet).toEqual({language: 'pg_hba.conf', code: 'hostssl onlyapp limited 127.0.0.1/32 scram-sha-256'})
+    expect(o.fix?.steps[0]).toContain('user ← DATABASE_URL in .env')
+  })
+
+  it('AUTH_HBA_REJECTED (explicit reject line)', async () => {
+    const o = await run({DATABASE_URL: url({user: BLOCKED_USER})})
+    expect(o).toMatchObject({status: 'fail', code: 'AUTH_HBA_REJECTED', evidence: {hbaRule: 'reject line'}})
+    expect(o.summary).toMatch(/explicitly rejects user "blocked"/)
+  })
+
+  it('AUTH_ROLE_NOT_FOUND', async () => {
+    const o = await run({DATABASE_URL: url({user: MISSING_USER})})
+    expect(o).toMatchObject({status: 'fail', code: 'AUTH_ROLE_NOT_FOUND'})
+    expect(o.summary).toContain(`"${MISSING_USER}" does not exist`)
+    expect(o.fix?.snippet?.code).toBe(`CREATE ROLE "${MISSING_USER}" LOGIN PASSWORD 'new-password';`)
+  })
+
+  it('AUTH_ROLE_NOLOGIN', async () => {
+    const o = await run({DATABASE_URL: url({user: NOLOGIN_USER})})
+    expect(o).toMatchObject({status: 'fail', code: 'AUTH_ROLE_NOLOGIN'})
+    expect(o.fix?.snippet?.code).toBe(`ALTER ROLE "${NOLOGIN_USER}" LOGIN;`)
+  })
+
+  it('AUTH_DATABASE_NOT_FOUND', async () => {
+    const o = await run({DATABASE_URL: url({database: MISSING_DATABASE})})
+    expect(o).toMatchObject({status: 'fail', code: 'AUTH_DATABASE_NOT_FOUND', evidence: {code: '3D000'}})
+    expect(o.fix?.snippet?.code).toBe(`CREATE DATABASE "${MISSING_DATABASE}" OWNER "app";`)
+  })
+
+  it('AUTH_TOO_MANY_CONNECTIONS (role connection limit)', async () => {
+    const o = await run({DATABASE_URL: url({user: LIMITED_USER})})
+    expect(o).toMatchObject({status: 'fail', code: 'AUTH_TOO_MANY_CONNECTIONS', evidence: {code: '53300', limit: 'role'}})
+  })
+})
+
+describe('auth check against other peers', () => {
+  let standby: PgServer | undefined
+  afterAll(async () => {
+    await standby?.stop()
+  })
+
+  it('AUTH_SERVER_STARTING from a server that is not accepting connections', async () => {
+    standby = await startStandbyPostgres()
+    const o = await run({DATABASE_URL: url({port: standby.port, query: 'sslmode=disable', user: 'postgres', database: 'postgres'})})
+    expect(o).toMatchObject({status: 'fail', code: 'AUTH_SERVER_STARTING', evidence: {code: '57P03'}})
+  })
+
+  it('AUTH_CONNECTION_FAILED from a closed loopback port', async () => {
+    const s = net.createServer().listen(0, PG_HOST)
+    await once(s, 'listening')
+    const {port} = s.address() as net.AddressInfo
+    await new Promise((r) => s.close(r))
+    const o = await run({DATABASE_URL: url({port})})
+    expect(o).toMatchObject({status: 'fail', code: 'AUTH_CONNECTION_FAILED', evidence: {code: 'ECONNREFUSED'}})
+    expect(o.fix?.steps[0]).toContain('host ← DATABASE_URL in .env')
+  })
+})
+
+describe('classifyAuthError (pure)', () => {
+  const c = (code: string | null, message: string) => classifyAuthError({code, message})
+  it('reads pg_hba messages', () => {
+    expect(c('28000', 'no pg_hba.conf entry for host "203.0.113.7", user "app", database "appdb", no encryption')).toEqual({
+      code: 'AUTH_SSL_REQUIRED', host: '203.0.113.7', user: 'app', database: 'appdb', encryption: 'none', hbaRule: 'no-entry',
+    })
+    expect(c('28000', 'no pg_hba.conf entry for host "::1", user "u", database "d", SSL encryption')).toMatchObject({code: 'AUTH_HBA_REJECTED', host: '::1', encryption: 'ssl'})
+    expect(c('28000', 'pg_hba.conf rejects connection for host "10.0.0.1", user "u", database "d", SSL encryption')).toMatchObject({code: 'AUTH_HBA_REJECTED', hbaRule: 'reject-line'})
+    expect(c('28000', 'keine pg_hba.conf-Eintrag')).toEqual({code: 'AUTH_HBA_REJECTED', hbaRule: 'unknown'})
+  })
+  it('reads roles, databases, limits and states', () => {
+    expect(c('28P01', 'password authentication failed for user "app"')).toEqual({code: 'AUTH_PASSWORD_FAILED', user: 'app'})
+    expect(c('28000', 'role "x" does not exist')).toEqual({code: 'AUTH_ROLE_NOT_FOUND', user: 'x'})
+    expect(c('28000', 'role "x" is not permitted to log in')).toEqual({code: 'AUTH_ROLE_NOLOGIN', user: 'x'})
+    expect(c('3D000', 'database "x" does not exist')).toEqual({code: 'AUTH_DATABASE_NOT_FOUND', database: 'x'})
+    expect(c('53300', 'sorry, too many clients already')).toEqual({code: 'AUTH_TOO_MANY_CONNECTIONS', limit: 'server'})
+    expect(c('53300', 'remaining connection slots are reserved for roles with the SUPERUSER attribute')).toMatchObject({limit: 'reserved'})
+    expect(c('53300', 'too many connections for database "d"')).toMatchObject({limit: 'database', database: 'd'})
+    expect(c('57P03', 'the database system is starting up')).toEqual({code: 'AUTH_SERVER_STARTING', state: 'starting'})
+    expect(c('57P03', 'the database system is shutting down')).toMatchObject({state: 'shutting-down'})
+    expect(c('57P03', 'the database system is not accepting connections')).toMatchObject({state: 'not-accepting'})
+  })
+  it('reads client-side failures', () => {
+    expect(c(null, 'SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string')).toEqual({code: 'AUTH_PASSWORD_MISSING'})
+    expect(c('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:1')).toEqual({code: 'AUTH_CONNECTION_FAILED'})
+    expect(c(null, 'The server does not support SSL connections')).toEqual({code: 'AUTH_CONNECTION_FAILED'})
+  })
+})
