@@ -1,0 +1,87 @@
+// DOCKER_DNS_FAILURE against a real DNS server on 127.0.0.11:53 inside a lab
+// namespace whose /etc/resolv.conf says `nameserver 127.0.0.11`, exactly like
+// a container on a user-defined Docker network.
+import {mkdtempSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {describe, expect, it} from 'vitest'
+import type {CheckResult} from '../../src/core/types.js'
+import {labSupport, lastJsonLine, runInLab} from './netns.js'
+import type {Zone} from './dns-server.mjs'
+
+const lab = labSupport()
+if (!lab.ok) console.warn(`[docker dns lab tests skipped] ${lab.reason}`)
+const script = fileURLToPath(new URL('./dns-lab.mjs', import.meta.url))
+
+const ZONE: Zone = {
+  'db.upstream.test': {rcode: 'SERVFAIL'},
+  'db.hung.test': {silent: true},
+  'ok.upstream.test': {A: ['192.0.2.10']},
+}
+
+async function inContainer(host: string, timeoutMs = 1200) {
+  const dir = mkdtempSync(join(tmpdir(), 'dbd-docker-lab-'))
+  writeFileSync(join(dir, '.dockerenv'), '')
+  writeFileSync(join(dir, 'cgroup'), '0::/\n')
+  const r = await runInLab({
+    addresses: ['192.0.2.1/24'],
+    resolvConf: 'nameserver 127.0.0.11\noptions ndots:0 timeout:3 attempts:1\n',
+    script,
+    args: [
+      JSON.stringify({
+        servers: [{host: '127.0.0.11', port: 53, zone: ZONE}],
+        host,
+        timeoutMs,
+        checks: ['dns', 'docker'],
+        dockerPaths: {
+          dockerenv: join(dir, '.dockerenv'),
+          containerenv: join(dir, 'none'),
+          cgroup: join(dir, 'cgroup'),
+          mountinfo: join(dir, 'none'),
+        },
+      }),
+    ],
+    timeoutMs: 20_000,
+  })
+  if (r.code !== 0) throw new Error(`lab script failed (${r.code}): ${r.stderr}`)
+  const out = lastJsonLine<{results: CheckResult[]; ms: number; facts: Record<string, any>}>(r.stdout)
+  return {dns: out.results[0], docker: out.results[1], ms: out.ms, facts: out.facts}
+}
+
+describe.skipIf(!lab.ok)('docker check with Docker-style embedded DNS (namespace)', () => {
+  it('DOCKER_DNS_FAILURE: 127.0.0.11 answers NXDOMAIN for a service name', async () => {
+    const {dns, docker, facts} = await inContainer('db')
+    expect(dns.code).toBe('DNS_NOT_FOUND')
+    expect(docker).toMatchObject({status: 'fail', code: 'DOCKER_DNS_FAILURE'})
+    expect(docker.summary).toContain('127.0.0.11')
+    expect(docker.summary).toContain('NXDOMAIN')
+    expect(docker.fix?.summary).toMatch(/same user-defined network/)
+    expect(docker.fix?.snippet?.language).toBe('yaml')
+    expect(facts.docker).toMatchObject({inContainer: true, embeddedDns: true, runtime: 'docker'})
+  })
+
+  it('DOCKER_DNS_FAILURE: 127.0.0.11 answers SERVFAIL (upstream resolvers failed)', async () => {
+    const {dns, docker} = await inContainer('db.upstream.test')
+    expect(dns.code).toBe('DNS_TEMPORARY_FAILURE')
+    expect(dns.summary).toContain('127.0.0.11 (SERVFAIL)')
+    expect(docker).toMatchObject({status: 'fail', code: 'DOCKER_DNS_FAILURE'})
+    expect(docker.summary).toContain('SERVFAIL')
+    expect(docker.fix?.steps.join('\n')).toContain('dns:')
+  })
+
+  it('DOCKER_DNS_FAILURE: a silent 127.0.0.11 gives both verdicts within --timeout + 1 s', async () => {
+    const {dns, docker, ms} = await inContainer('db.hung.test', 1000)
+    expect(dns.code).toBe('DNS_TIMEOUT')
+    expect(docker).toMatchObject({status: 'fail', code: 'DOCKER_DNS_FAILURE'})
+    expect(docker.summary).toContain('timeout')
+    expect(ms).toBeLessThan(2000)
+  })
+
+  it('passes when the embedded DNS resolves the host', async () => {
+    const {dns, docker} = await inContainer('ok.upstream.test')
+    expect(dns.status).toBe('pass')
+    expect(docker.status).toBe('pass')
+    expect(docker.summary).toContain("Docker's embedded DNS")
+  })
+})
