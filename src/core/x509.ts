@@ -19,7 +19,8 @@ export interface ChainRow {
   sha256: string
   selfSigned: boolean
   ca: boolean
-  trusted: boolean
+  /** "trust anchor" (in the app's CA store), "verified" (on a path to one), or "no". */
+  trusted: string
 }
 
 export type TrustProblemCode =
@@ -70,6 +71,8 @@ export interface VerifyResult {
   pathDepths: number[]
   /** Names the leaf is valid for (SAN DNS and IP entries, else CN). */
   validNames: string[]
+  /** True when the path reached a trust anchor (time and identity aside). */
+  pathTrusted: boolean
 }
 
 // ---------------------------------------------------------------- description
@@ -216,7 +219,7 @@ export function validNames(cert: X509Certificate): string[] {
   return names
 }
 
-export function describeChain(chain: X509Certificate[], trusted: (c: X509Certificate) => boolean = () => false): ChainRow[] {
+export function describeChain(chain: X509Certificate[], trusted: (c: X509Certificate, depth: number) => string = () => 'no'): ChainRow[] {
   return chain.map((cert, depth) => {
     const {notBefore, notAfter} = dates(cert)
     return {
@@ -231,7 +234,7 @@ export function describeChain(chain: X509Certificate[], trusted: (c: X509Certifi
       sha256: cert.fingerprint256,
       selfSigned: isSelfSigned(cert),
       ca: cert.ca,
-      trusted: trusted(cert),
+      trusted: trusted(cert, depth),
     }
   })
 }
@@ -281,7 +284,7 @@ export function verifyChain(input: VerifyInput, store: TrustStore = new TrustSto
   const warnings: TrustProblem[] = []
   const leaf = chain[0]
   if (!leaf) {
-    return {ok: false, problems: [{code: 'TLS_UNTRUSTED_ISSUER', nodeError: 'UNABLE_TO_GET_ISSUER_CERT', message: 'The server presented no certificate.'}], warnings, pathDepths: [], validNames: []}
+    return {ok: false, problems: [{code: 'TLS_UNTRUSTED_ISSUER', nodeError: 'UNABLE_TO_GET_ISSUER_CERT', message: 'The server presented no certificate.'}], warnings, pathDepths: [], validNames: [], pathTrusted: false}
   }
 
   // 1. path building. Issuers are looked up in the trust store first (OpenSSL's default
@@ -378,7 +381,7 @@ export function verifyChain(input: VerifyInput, store: TrustStore = new TrustSto
       problems.push({
         code: 'TLS_HOSTNAME_MISMATCH',
         nodeError: 'ERR_TLS_CERT_ALTNAME_INVALID',
-        message: `The server certificate is not valid for "${input.identity}": ${err.message.replace(/^Hostname\/IP does not match certificate's altnames: /, '')}`,
+        message: `The server certificate is not valid for "${input.identity}": it names ${names.length ? names.join(', ') : 'no host'}.`,
         depth: 0,
         subject: oneLineDn(leaf.subject),
       })
@@ -392,6 +395,7 @@ export function verifyChain(input: VerifyInput, store: TrustStore = new TrustSto
     anchor: anchor ? {subject: oneLineDn(anchor.subject), sha256: anchor.fingerprint256} : undefined,
     pathDepths,
     validNames: names,
+    pathTrusted: !trustProblem && anchor !== undefined,
   }
 }
 

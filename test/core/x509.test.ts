@@ -23,7 +23,7 @@ beforeAll(async () => {
 describe('describeChain', () => {
   it('describes every certificate as a flat row', async () => {
     const rsaRoot = await createCa({commonName: 'RSA Root', keyType: 'rsa'})
-    const rows = describeChain([x(c.leaf.certPem), x(c.intermediate.certPem), x(c.root.certPem), x(rsaRoot.certPem)], (cert) => cert.subject.includes('Root CA'))
+    const rows = describeChain([x(c.leaf.certPem), x(c.intermediate.certPem), x(c.root.certPem), x(rsaRoot.certPem)], (cert) => (cert.subject.includes('Root CA') ? 'trust anchor' : 'no'))
     expect(rows[0]).toMatchObject({
       depth: 0,
       subject: 'CN=localhost',
@@ -33,10 +33,10 @@ describe('describeChain', () => {
       signature: 'ecdsa-with-SHA256',
       selfSigned: false,
       ca: false,
-      trusted: false,
+      trusted: 'no',
     })
     expect(rows[0]!.sha256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/)
-    expect(rows[2]).toMatchObject({subject: 'CN=db-doctor Test Root CA', selfSigned: true, ca: true, trusted: true})
+    expect(rows[2]).toMatchObject({subject: 'CN=db-doctor Test Root CA', selfSigned: true, ca: true, trusted: 'trust anchor'})
     expect(rows[3]).toMatchObject({key: 'RSA 2048', signature: 'sha256WithRSAEncryption'})
     for (const r of rows) for (const v of Object.values(r)) expect(typeof v === 'object').toBe(false)
   })

@@ -1,0 +1,242 @@
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
+import {tlsCheck} from '../../src/checks/tls.js'
+import {resolveConfig} from '../../src/config/resolve.js'
+import type {Facts} from '../../src/core/facts.js'
+import type {CheckContext, CheckOutcome} from '../../src/core/types.js'
+import {writeTlsFiles} from '../helpers/certs.js'
+import {chainPem, makeChains, startTlsPeer, type Chains, type Peer} from '../helpers/chains.js'
+import {CANARY_PASSWORD} from '../helpers/constants.js'
+import {startPostgres, type PgServer} from '../helpers/postgres.js'
+
+let c: Chains
+let dir: string
+let files: Record<string, string>
+const peers: Peer[] = []
+
+beforeAll(async () => {
+  c = await makeChains()
+  dir = mkdtempSync(join(tmpdir(), 'dbd-tls-check-'))
+  files = writeTlsFiles(dir, {'root.pem': c.root.certPem, 'other.pem': c.otherRoot.certPem, 'selfsigned.pem': c.selfSignedLeaf.certPem})
+})
+afterAll(async () => {
+  await Promise.all(peers.map((p) => p.close()))
+  rmSync(dir, {recursive: true, force: true})
+})
+
+interface CtxOpts {
+  host?: string
+  port: number
+  /** query string of DATABASE_URL, without '?' */
+  query?: string
+  env?: Record<string, string>
+  answer?: 'S' | 'N'
+  appSsl?: unknown
+  noPostgresFacts?: boolean
+}
+
+async function ctxFor(o: CtxOpts): Promise<CheckContext> {
+  const host = o.host ?? '127.0.0.1'
+  const url = `postgres://app:${CANARY_PASSWORD}@${host}:${o.port}/appdb${o.query ? `?${o.query}` : ''}`
+  const env: Record<string, string> = {DATABASE_URL: url, ...o.env}
+  const config = await resolveConfig({cwd: dir, env, envFileOf: (n) => (n === 'DATABASE_URL' ? '.env' : undefined)})
+  if (o.appSsl !== undefined) {
+    config.appSsl = {value: o.appSsl, source: {kind: 'knexfile', name: 'connection.ssl', file: 'knexfile.cjs', environment: 'development', label: 'connection.ssl in knexfile.cjs (development)'}}
+  }
+  const facts: Facts = o.noPostgresFacts ? {} : {postgres: {address: '127.0.0.1', port: o.port, answer: o.answer ?? 'S', offersTls: (o.answer ?? 'S') === 'S'}}
+  return {config, env, cwd: dir, options: {timeoutMs: 3000, verbose: false, dnsServers: []}, facts, results: new Map()}
+}
+
+async function runTls(o: CtxOpts): Promise<{out: CheckOutcome; ctx: CheckContext}> {
+  const ctx = await ctxFor(o)
+  const out = await tlsCheck.run(ctx)
+  if (process.env.DUMP_TLS) console.log(JSON.stringify(out, null, 1))
+  const json = JSON.stringify(out)
+  expect(json).not.toContain(CANARY_PASSWORD)
+  expect(json).not.toContain(encodeURIComponent(CANARY_PASSWORD))
+  if (out.status === 'warn' || out.status === 'fail') {
+    expect(out.code).toMatch(/^[A-Z][A-Z_]+$/)
+    expect(out.fix?.summary).toBeTruthy()
+    expect(out.fix?.steps.length).toBeGreaterThan(0)
+  }
+  return {out, ctx}
+}
+
+async function peer(opts: Parameters<typeof startTlsPeer>[0]): Promise<Peer> {
+  const p = await startTlsPeer(opts)
+  peers.push(p)
+  return p
+}
+
+describe('tls check against the shared real PostgreSQL', () => {
+  it('passes a trusted chain (sslrootcert in DATABASE_URL), with the chain table and the CA store named', async () => {
+    const pg = inject('pg')
+    const {out, ctx} = await runTls({port: pg.port, query: `sslmode=verify-full&sslrootcert=${pg.caFile}`})
+    expect(out.status).toBe('pass')
+    expect(out.summary).toMatch(/^TLSv1\.[23] with /)
+    expect(out.summary).toContain('sslrootcert=')
+    const chain = out.evidence.chain as Record<string, unknown>[]
+    expect(chain[0]).toMatchObject({depth: 0, trusted: 'verified', selfSigned: false})
+    expect(chain.at(-1)).toMatchObject({trusted: expect.stringMatching(/trust anchor|verified/)})
+    expect(Object.keys(chain[0]!)).toEqual(['depth', 'subject', 'issuer', 'sans', 'notBefore', 'notAfter', 'key', 'signature', 'sha256', 'selfSigned', 'ca', 'trusted'])
+    expect(out.evidence.trustStore).toContain('DATABASE_URL in .env')
+    expect(ctx.facts.tls).toMatchObject({used: true, offered: true, verifies: true, verifiedAsApp: true, problems: []})
+    expect(ctx.facts.tls?.failureCode).toBeUndefined()
+  })
+
+  it('config without ssl: skip, unencrypted, with what verification would say', async () => {
+    const pg = inject('pg')
+    const {out, ctx} = await runTls({port: pg.port})
+    expect(out.status).toBe('skip')
+    expect(out.summary).toMatch(/does not use TLS/)
+    expect(out.summary).toMatch(/would fail with TLS_SELF_SIGNED_CHAIN|would fail with TLS_UNTRUSTED_ISSUER/)
+    expect(ctx.facts.tls).toMatchObject({used: false, verifiedAsApp: false})
+    expect(ctx.facts.tls?.failureCode).toBeUndefined()
+  })
+})
+
+describe('tls check against its own real PostgreSQL (chain swapped by reload)', () => {
+  let server: PgServer
+  beforeAll(async () => {
+    // the Aiven shape: leaf + intermediate + the private root, all sent by the server;
+    // TLSv1.3 only, for a real protocol mismatch
+    server = await startPostgres({
+      tls: {certPem: chainPem(c.leaf, c.intermediate, c.root), keyPem: c.leaf.keyPem, caPem: c.root.certPem},
+      fixtures: false,
+      settings: {ssl_min_protocol_version: 'TLSv1.3'},
+    })
+  })
+  afterAll(async () => {
+    await server?.stop()
+  })
+
+  it('a chain carrying its own self-signed root, no CA configured → TLS_SELF_SIGNED_CHAIN naming the root', async () => {
+    const {out, ctx} = await runTls({port: server.port, query: 'sslmode=require'})
+    expect(out).toMatchObject({status: 'fail', code: 'TLS_SELF_SIGNED_CHAIN'})
+    expect(out.summary).toContain('CN=db-doctor Test Root CA')
+    expect(out.summary).toContain('self-signed certificate in certificate chain')
+    expect(out.evidence.trustStore).toBe("Node's bundled CAs")
+    expect(out.fix?.snippet?.language).toBe('dotenv')
+    expect(out.fix?.snippet?.code).toMatch(/^DATABASE_URL=postgres:\/\/app:\*\*\*\*@127\.0\.0\.1:\d+\/appdb\?sslmode=require&sslrootcert=\/path\/to\/ca\.pem$/)
+    expect(ctx.facts.tls).toMatchObject({verifiedAsApp: false, failureCode: 'TLS_SELF_SIGNED_CHAIN'})
+  })
+
+  it('the same chain with a config that does not verify → warn, same code, explained', async () => {
+    const {out, ctx} = await runTls({port: server.port, query: 'sslmode=no-verify'})
+    expect(out).toMatchObject({status: 'warn', code: 'TLS_SELF_SIGNED_CHAIN'})
+    expect(out.summary).toMatch(/connects anyway — unverified/)
+    expect(ctx.facts.tls).toMatchObject({verifies: false, verifiedAsApp: false})
+    expect(ctx.facts.tls?.failureCode).toBeUndefined()
+  })
+
+  it('PGSSLROOTCERT holding the right CA: said to be ignored by node-postgres', async () => {
+    const {out} = await runTls({port: server.port, query: 'sslmode=require', env: {PGSSLROOTCERT: files['root.pem']!}})
+    expect(out.code).toBe('TLS_SELF_SIGNED_CHAIN')
+    expect(out.fix?.steps.join('\n')).toContain(`PGSSLROOTCERT=${files['root.pem']} holds the right CA, but node-postgres ignores PGSSLROOTCERT`)
+  })
+
+  it('NODE_EXTRA_CA_CERTS with the root → pass, and the store says so', async () => {
+    const {out} = await runTls({port: server.port, query: 'sslmode=verify-full', env: {NODE_EXTRA_CA_CERTS: files['root.pem']!}})
+    expect(out.status).toBe('pass')
+    expect(out.evidence.trustStore).toContain('NODE_EXTRA_CA_CERTS')
+  })
+
+  it('an explicit CA replaces NODE_EXTRA_CA_CERTS (the wrong CA in sslrootcert fails)', async () => {
+    const {out} = await runTls({port: server.port, query: `sslmode=verify-full&sslrootcert=${files['other.pem']}`, env: {NODE_EXTRA_CA_CERTS: files['root.pem']!}})
+    expect(out).toMatchObject({status: 'fail', code: 'TLS_SELF_SIGNED_CHAIN'})
+    expect((out.evidence.notes as string[]).join(' ')).toContain('NODE_EXTRA_CA_CERTS is not used')
+  })
+
+  it('a client limited to TLSv1.2 against ssl_min_protocol_version=TLSv1.3 → TLS_HANDSHAKE_FAILED', async () => {
+    const {out, ctx} = await runTls({port: server.port, appSsl: {ca: c.root.certPem, maxVersion: 'TLSv1.2'}})
+    expect(out).toMatchObject({status: 'fail', code: 'TLS_HANDSHAKE_FAILED'})
+    expect(out.summary).toMatch(/no TLS protocol version both sides accept/)
+    expect(out.fix?.steps[0]).toContain("maxVersion: 'TLSv1.2' (connection.ssl in knexfile.cjs (development))")
+    expect(ctx.facts.tls?.failureCode).toBe('TLS_HANDSHAKE_FAILED')
+  })
+
+  it('direct negotiation (sslnegotiation=direct, PostgreSQL 17+) passes with ALPN postgresql', async () => {
+    const {out} = await runTls({port: server.port, query: `sslmode=verify-full&sslrootcert=${files['root.pem']}&sslnegotiation=direct`, noPostgresFacts: false})
+    expect(out.status).toBe('pass')
+    expect(out.evidence.alpn).toBe('postgresql')
+  })
+
+  describe('after reloads (sequential)', () => {
+    it('wrong host name → TLS_HOSTNAME_MISMATCH listing the names; ssl.servername fixes an IP host', async () => {
+      await server.reloadTls(chainPem(c.wrongName, c.intermediate), c.wrongName.keyPem, c.root.certPem)
+      const {out, ctx} = await runTls({port: server.port, query: `sslmode=verify-full&sslrootcert=${files['root.pem']}`})
+      expect(out).toMatchObject({status: 'fail', code: 'TLS_HOSTNAME_MISMATCH'})
+      expect(out.fix?.summary).toContain('db.internal.example, replica.internal.example')
+      expect(out.fix?.steps.join('\n')).toContain('ssl.servername')
+      expect(out.fix?.snippet?.code).toContain("servername: 'db.internal.example'")
+      expect(ctx.facts.tls?.validNames).toEqual(['db.internal.example', 'replica.internal.example'])
+
+      const ok = await runTls({port: server.port, appSsl: {ca: c.root.certPem, servername: 'replica.internal.example'}})
+      expect(ok.out.status).toBe('pass')
+      expect(ok.out.evidence.servername).toBe('replica.internal.example')
+
+      // verify-ca semantics: pg's libpq compatibility replaces the identity check
+      const ca = await runTls({port: server.port, query: `uselibpqcompat=true&sslmode=verify-ca&sslrootcert=${files['root.pem']}`})
+      expect(ca.out.status).toBe('pass')
+      expect(ca.out.evidence.identityChecked).toBe('custom checkServerIdentity')
+    })
+
+    it('an expired server certificate → TLS_EXPIRED', async () => {
+      await server.reloadTls(chainPem(c.expired, c.intermediate), c.expired.keyPem, c.root.certPem)
+      const {out} = await runTls({port: server.port, query: `sslmode=verify-full&sslrootcert=${files['root.pem']}`})
+      expect(out).toMatchObject({status: 'fail', code: 'TLS_EXPIRED'})
+      expect(out.summary).toContain('certificate has expired')
+      expect(out.fix?.summary).toBe('Renew the server certificate.')
+    })
+  })
+})
+
+describe('tls check against a Postgres-like TLS peer', () => {
+  it('server answers N while the config requires TLS → TLS_NOT_SUPPORTED', async () => {
+    const p = await peer({certPem: c.leaf.certPem, keyPem: c.leaf.keyPem, answer: 'N'})
+    const {out, ctx} = await runTls({port: p.port, query: 'sslmode=require', answer: 'N'})
+    expect(out).toMatchObject({status: 'fail', code: 'TLS_NOT_SUPPORTED'})
+    expect(out.summary).toContain('DATABASE_URL in .env')
+    expect(ctx.facts.tls).toMatchObject({offered: false, failureCode: 'TLS_NOT_SUPPORTED'})
+    const off = await runTls({port: p.port, answer: 'N'})
+    expect(off.out.status).toBe('skip')
+  })
+
+  it('not yet valid → TLS_NOT_YET_VALID', async () => {
+    const p = await peer({certPem: chainPem(c.notYetValid, c.intermediate), keyPem: c.notYetValid.keyPem})
+    const {out} = await runTls({port: p.port, query: `sslmode=verify-full&sslrootcert=${files['root.pem']}`})
+    expect(out).toMatchObject({status: 'fail', code: 'TLS_NOT_YET_VALID'})
+  })
+
+  it('expiring within 30 days → warn TLS_EXPIRING_SOON', async () => {
+    const p = await peer({certPem: chainPem(c.expiringSoon, c.intermediate), keyPem: c.expiringSoon.keyPem})
+    const {out} = await runTls({port: p.port, query: `sslmode=verify-full&sslrootcert=${files['root.pem']}`})
+    expect(out).toMatchObject({status: 'warn', code: 'TLS_EXPIRING_SOON'})
+    expect(out.summary).toMatch(/in (9|10) days/)
+  })
+
+  it('intermediate missing, issuer unknown → TLS_UNTRUSTED_ISSUER', async () => {
+    const p = await peer({certPem: chainPem(c.leaf), keyPem: c.leaf.keyPem})
+    const {out} = await runTls({port: p.port, query: `sslmode=verify-full&sslrootcert=${files['root.pem']}`})
+    expect(out).toMatchObject({status: 'fail', code: 'TLS_UNTRUSTED_ISSUER'})
+    expect(out.summary).toContain('unable to verify the first certificate')
+    expect(out.fix?.steps.join('\n')).toMatch(/intermediate/)
+  })
+
+  it('a self-signed server certificate → TLS_SELF_SIGNED_CERT; pinning it passes', async () => {
+    const p = await peer({certPem: c.selfSignedLeaf.certPem, keyPem: c.selfSignedLeaf.keyPem})
+    const {out} = await runTls({port: p.port, host: 'localhost', query: 'sslmode=verify-full'})
+    expect(out).toMatchObject({status: 'fail', code: 'TLS_SELF_SIGNED_CERT'})
+    expect(out.summary).toContain('"self-signed certificate"')
+    const pinned = await runTls({port: p.port, host: 'localhost', query: `sslmode=verify-full&sslrootcert=${files['selfsigned.pem']}`})
+    expect(pinned.out.status).toBe('pass')
+  })
+
+  it('a peer that stops speaking TLS after S → TLS_HANDSHAKE_FAILED', async () => {
+    const p = await peer({certPem: c.leaf.certPem, keyPem: c.leaf.keyPem, garbage: true})
+    const {out} = await runTls({port: p.port, query: 'sslmode=require'})
+    expect(out).toMatchObject({status: 'fail', code: 'TLS_HANDSHAKE_FAILED'})
+  })
+})
