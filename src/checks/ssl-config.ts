@@ -146,13 +146,16 @@ function certFileFindings(files: CertFileRef[], cwd: string): SslFinding[] {
   const out: SslFinding[] = []
   const seen = new Set<string>()
   for (const f of files) {
-    const key = `${f.param}:${f.resolved}`
+    // one finding per setting: the app's reader comes first, psql's reading of the same URL param is the same mistake
+    const key = `${f.param}:${f.path}:${f.source}`
     if (seen.has(key)) continue
     seen.add(key)
     const problem = readProblem(f.resolved)
     if (!problem) continue
     const who =
-      f.reader === 'node-postgres'
+      f.provenance?.kind === 'prisma'
+        ? `Prisma reads it (${f.param === 'sslcert' ? "in Prisma URLs sslcert is the server's CA certificate; " : ''}relative paths resolve from the schema's folder) and cannot connect`
+        : f.reader === 'node-postgres'
         ? `node-postgres reads it while connecting and throws (the app fails with ENOENT/EACCES before talking to the server)`
         : `libpq (psql) ${f.param === 'sslrootcert' ? 'cannot verify the server with it' : 'cannot present the client certificate'}`
     const shown = f.path === f.resolved ? f.path : `${f.path} (→ ${f.resolved})`

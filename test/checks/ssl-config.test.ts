@@ -168,6 +168,16 @@ describe('ssl-config check', () => {
     expect(o.fix!.summary).toBe('Point sslcert in PGSSLCERT (environment) at a readable PEM file.')
   })
 
+  it('Prisma: directUrl sslcert resolves from the schema folder; missing file is SSL_CERT_FILE_UNREADABLE; no node-postgres semantics warning', async () => {
+    const cwd = path.join(FIX, 'prisma-app')
+    const o = await run(cwd)
+    expect(o.code).toBe('SSL_CERT_FILE_UNREADABLE')
+    expect(o.summary).toContain(`../certs/missing-ca.pem (→ ${path.join(cwd, 'certs', 'missing-ca.pem')}) from DIRECT_URL in .env (via prisma/schema.prisma datasource db.directUrl, used by prisma migrate) does not exist`)
+    expect(o.summary).toContain("in Prisma URLs sslcert is the server's CA certificate")
+    expect(findingCodes(o)).toEqual(['SSL_CERT_FILE_UNREADABLE'])
+    expect(o.evidence.note).toMatch(/Prisma app/)
+  })
+
   it('passes with verify-full and a readable CA; both clients agree', async () => {
     const o = await run(path.join(FIX, 'ssl-verify-full'))
     expect(o.status).toBe('pass')

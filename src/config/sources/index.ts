@@ -8,7 +8,8 @@
 //
 // Precedence (highest first):
 //   1. CONNECTION argument
-//   1b. the app's own config file (knexfile), because that is what the app actually uses
+//   1b. the app's own config file (knexfile, then Prisma schema / prisma.config.ts),
+//       because that is what the app actually uses
 //   2. DATABASE_URL, then POSTGRES_URL
 //   3. DB_*, then DATABASE_*, then SUPABASE_DB_* (first family with any variable set)
 //   4. PG* variables (fill), then defaults (fill), then ~/.pgpass / PGPASSFILE (password)
@@ -19,6 +20,7 @@ import {databaseFamilySource, dbFamilySource, supabaseFamilySource} from './env-
 import {databaseUrlSource, postgresUrlSource} from './env-url.js'
 import {knexfileSource} from './knexfile.js'
 import {pgEnvSource} from './pg-env.js'
+import {prismaSource} from './prisma.js'
 import {pgpassSource} from './pgpass.js'
 
 /**
@@ -34,6 +36,7 @@ export const sources: readonly ConfigSource[] = [
   argumentSource,
   // 1b. the app's own config file
   knexfileSource,
+  prismaSource,
   // 2. connection URLs in the environment
   databaseUrlSource,
   postgresUrlSource,

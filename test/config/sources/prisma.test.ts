@@ -1,0 +1,77 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {describe, expect, it} from 'vitest'
+import {loadEnv} from '../../../src/config/env.js'
+import {findPrismaSchema, prismaSource, readDatasource} from '../../../src/config/sources/prisma.js'
+import {redactor} from '../../../src/core/redact.js'
+
+const FIX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures')
+
+async function load(folder: string, processEnv: NodeJS.ProcessEnv = {}) {
+  const cwd = path.join(FIX, folder)
+  const loaded = loadEnv({cwd, processEnv})
+  return prismaSource.load({cwd, env: loaded.env, envFileOf: loaded.envFileOf})
+}
+
+describe('prisma datasource reader', () => {
+  it('reads provider, url and directUrl, ignoring comments', () => {
+    const ds = readDatasource(fs.readFileSync(path.join(FIX, 'prisma-app/prisma/schema.prisma'), 'utf8'))
+    expect(ds).toEqual({name: 'db', provider: 'postgresql', url: {envVar: 'DATABASE_URL'}, directUrl: {envVar: 'DIRECT_URL'}})
+  })
+
+  it('reads literals and a commented-out url', () => {
+    expect(readDatasource('datasource db {\n provider = "postgres"\n // url = env("OLD")\n url = "postgres://a@h/d"\n}')).toEqual({
+      name: 'db',
+      provider: 'postgres',
+      url: {literal: 'postgres://a@h/d'},
+    })
+    expect(readDatasource('model A { id Int @id }')).toBeNull()
+  })
+
+  it('finds the schema through package.json "prisma.schema"', () => {
+    expect(findPrismaSchema(path.join(FIX, 'prisma-app'))).toBe(path.join(FIX, 'prisma-app/prisma/schema.prisma'))
+    expect(findPrismaSchema(path.join(FIX, 'knex-flat'))).toBeUndefined()
+  })
+})
+
+describe('prisma source', () => {
+  it('checks directUrl (what prisma migrate uses) and says so', async () => {
+    const layer = await load('prisma-app')
+    expect(layer!.connectionString!.value).toContain(':5432/appdb?sslmode=require')
+    expect(layer!.connectionString!.source).toEqual({
+      kind: 'prisma',
+      name: 'datasource db.directUrl',
+      file: 'prisma/schema.prisma',
+      label: 'DIRECT_URL in .env (via prisma/schema.prisma datasource db.directUrl, used by prisma migrate)',
+    })
+    expect(redactor.redact('canary-Pw-7f3a9c1e')).toBe('****')
+  })
+
+  it('uses url when DIRECT_URL is not in the schema: literal URL in a root schema.prisma', async () => {
+    const layer = await load('prisma-literal')
+    expect(layer!.connectionString).toEqual({
+      value: 'postgresql://lit@127.0.0.1:5438/litdb',
+      source: {kind: 'prisma', name: 'datasource main.url', file: 'schema.prisma', label: 'schema.prisma datasource main.url'},
+    })
+  })
+
+  it('prisma.config.ts (Prisma 7): datasource.url with env(), loaded with virtual prisma/config and dotenv/config', async () => {
+    const before = {...process.env}
+    const layer = await load('prisma-config-app')
+    expect(process.env).toEqual(before)
+    expect(layer!.connectionString!.value).toMatch(/^postgres:\/\/cfg:.*5437\/cfgdb$/)
+    expect(layer!.connectionString!.source.label).toBe('DATABASE_URL in .env (via prisma.config.ts datasource.url)')
+  })
+
+  it('an unset env() variable is no connection (other sources may apply)', async () => {
+    const cwd = path.join(FIX, 'prisma-literal')
+    const layer = await prismaSource.load({cwd: path.join(FIX, 'prisma-mysql'), env: {}, envFileOf: () => undefined})
+    expect(layer).toBeNull() // mysql provider: not a source
+    expect(await prismaSource.load({cwd, env: {}, envFileOf: () => undefined})).not.toBeNull()
+  })
+
+  it('no prisma files: null', async () => {
+    expect(await load('knex-flat')).toBeNull()
+  })
+})
