@@ -1,0 +1,147 @@
+// End to end: the built CLI as a subprocess against the real test PostgreSQL (TLS on,
+// hostssl only, SCRAM). Verdicts, exit codes and the absence of the canary password
+// in text, JSON and Markdown.
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {afterAll, describe, expect, inject, it} from 'vitest'
+import {APP_DATABASE, APP_USER, CANARY_PASSWORD, CANARY_SPECIAL, MISSING_DATABASE} from '../helpers/constants.js'
+import {checkOf, reportOf, runCli, type CliResult} from '../helpers/cli.js'
+
+const pg = inject('pg')
+const hostport = `${pg.host}:${pg.port}`
+const verify = `sslmode=verify-full&sslrootcert=${encodeURIComponent(pg.caFile)}`
+const url = (password: string, db = APP_DATABASE, params = verify) =>
+  `postgres://${APP_USER}:${password}@${hostport}/${db}?${params}`
+
+const dirs: string[] = []
+function project(files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'dbd-cli-'))
+  dirs.push(dir)
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text)
+  return dir
+}
+afterAll(() => {
+  for (const d of dirs) rmSync(d, {recursive: true, force: true})
+})
+
+function noCanary(r: CliResult) {
+  for (const secret of [CANARY_PASSWORD, encodeURIComponent(CANARY_PASSWORD), CANARY_SPECIAL, encodeURIComponent(CANARY_SPECIAL)]) {
+    expect(r.stdout).not.toContain(secret)
+    expect(r.stderr).not.toContain(secret)
+  }
+}
+
+/** Runs the same check in all three formats and returns the JSON report. */
+async function inAllFormats(args: string[], opts: {cwd?: string; env?: Record<string, string>} = {}, expectedExit: number) {
+  const json = await runCli(['check', ...args, '--json'], opts)
+  const text = await runCli(['check', ...args], opts)
+  const md = await runCli(['check', ...args, '--format', 'markdown'], opts)
+  for (const r of [json, text, md]) {
+    noCanary(r)
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(expectedExit)
+  }
+  const report = reportOf(json)
+  const problems = report.checks.filter((c: any) => c.status === 'warn' || c.status === 'fail')
+  for (const c of problems) {
+    expect(text.stdout).toContain(c.code)
+    expect(md.stdout).toContain(`\`${c.code}\``)
+  }
+  return {report, text, md}
+}
+
+describe('db-doctor check against the real server', () => {
+  it('a healthy TLS + SCRAM URL passes every check and exits 0', async () => {
+    const {report, text} = await inAllFormats([url(CANARY_PASSWORD)], {}, 0)
+    expect(report.summary.verdict).toBe('healthy')
+    expect(report.tool).toMatch(/^db-doctor@\d+\.\d+\.\d+/)
+    expect(report.target).toMatchObject({host: pg.host, port: pg.port, database: APP_DATABASE, user: APP_USER, sslmode: 'verify-full'})
+    const auth = checkOf(report, 'auth')
+    expect(auth.status).toBe('pass')
+    expect(JSON.stringify(auth.evidence)).toMatch(/TLSv1\.[23]/)
+    for (const c of report.checks) {
+      expect(['pass', 'skip']).toContain(c.status)
+      expect(typeof c.durationMs).toBe('number')
+    }
+    expect(text.stdout).toContain('✓ Authentication and session')
+  })
+
+  it('a wrong password: AUTH_PASSWORD_FAILED, exit 1', async () => {
+    const {report} = await inAllFormats([url('not-the-' + 'password-9')], {}, 1)
+    expect(checkOf(report, 'auth').code).toBe('AUTH_PASSWORD_FAILED')
+    expect(report.summary.verdict).toBe('failing')
+  })
+
+  it('a missing database: AUTH_DATABASE_NOT_FOUND', async () => {
+    const {report} = await inAllFormats([url(CANARY_PASSWORD, MISSING_DATABASE)], {}, 1)
+    expect(checkOf(report, 'auth').code).toBe('AUTH_DATABASE_NOT_FOUND')
+  })
+
+  it('sslmode=disable against a TLS-only server: AUTH_SSL_REQUIRED, pointing at the setting', async () => {
+    const {report} = await inAllFormats([url(CANARY_PASSWORD, APP_DATABASE, 'sslmode=disable')], {}, 1)
+    const auth = checkOf(report, 'auth')
+    expect(auth.code).toBe('AUTH_SSL_REQUIRED')
+    expect(JSON.stringify(auth.fix)).toMatch(/sslmode/)
+  })
+
+  it('an unencoded password: CONFIG_PASSWORD_NOT_ENCODED, and later checks skip', async () => {
+    const raw = `postgres://${APP_USER}:${CANARY_SPECIAL}@${hostport}/${APP_DATABASE}`
+    const {report} = await inAllFormats([raw], {}, 1)
+    const config = checkOf(report, 'config')
+    expect(config.code).toBe('CONFIG_PASSWORD_NOT_ENCODED')
+    expect(JSON.stringify(config)).toContain('****')
+    expect(checkOf(report, 'auth').status).toBe('skip')
+  })
+
+  it('DATABASE_URL in .env: healthy, and the report says the settings came from .env', async () => {
+    const cwd = project({'.env': `DATABASE_URL=${url(CANARY_PASSWORD)}\n`})
+    const {report} = await inAllFormats([], {cwd}, 0)
+    expect(report.summary.verdict).toBe('healthy')
+    expect(report.target.sources.host).toMatch(/DATABASE_URL.*\.env/)
+  })
+
+  it('a wrong password in .env: the fix names the variable and the file', async () => {
+    const cwd = project({'.env': `DATABASE_URL=${url('wrong-pass-77')}\n`})
+    const {report} = await inAllFormats([], {cwd}, 1)
+    const auth = checkOf(report, 'auth')
+    expect(auth.code).toBe('AUTH_PASSWORD_FAILED')
+    expect(JSON.stringify(auth.fix)).toMatch(/DATABASE_URL in \.env/)
+  })
+
+  // Discrete families: TLS comes from PGSSLMODE and the CA from NODE_EXTRA_CA_CERTS, as an app would have it.
+  const tlsEnv = {PGSSLMODE: 'verify-full', NODE_EXTRA_CA_CERTS: pg.caFile}
+  const families: [string, Record<string, string>][] = [
+    ['DB_*', {DB_HOST: pg.host, DB_PORT: String(pg.port), DB_NAME: APP_DATABASE, DB_USER: APP_USER, DB_PASSWORD: CANARY_PASSWORD}],
+    ['DATABASE_*', {DATABASE_HOST: pg.host, DATABASE_PORT: String(pg.port), DATABASE_NAME: APP_DATABASE, DATABASE_USER: APP_USER, DATABASE_PASSWORD: CANARY_PASSWORD}],
+    ['SUPABASE_DB_*', {SUPABASE_DB_HOST: pg.host, SUPABASE_DB_PORT: String(pg.port), SUPABASE_DB_NAME: APP_DATABASE, SUPABASE_DB_USER: APP_USER, SUPABASE_DB_PASSWORD: CANARY_PASSWORD}],
+    ['PG*', {PGHOST: pg.host, PGPORT: String(pg.port), PGDATABASE: APP_DATABASE, PGUSER: APP_USER, PGPASSWORD: CANARY_PASSWORD}],
+  ]
+  for (const [name, vars] of families) {
+    it(`the ${name} family from the environment: healthy, with provenance`, async () => {
+      const {report} = await inAllFormats([], {env: {...vars, ...tlsEnv}}, 0)
+      expect(report.summary.verdict).toBe('healthy')
+      const passwordVar = Object.keys(vars).find((k) => k.endsWith('PASSWORD'))!
+      expect(report.target.sources.password).toContain(passwordVar)
+    })
+  }
+
+  it('the DB_* family in .env with a wrong password: the fix names DB_PASSWORD in .env', async () => {
+    const cwd = project({
+      '.env': `DB_HOST=${pg.host}\nDB_PORT=${pg.port}\nDB_NAME=${APP_DATABASE}\nDB_USER=${APP_USER}\nDB_PASSWORD=bad-${CANARY_PASSWORD.length}\n`,
+    })
+    const {report} = await inAllFormats([], {cwd, env: tlsEnv}, 1)
+    const auth = checkOf(report, 'auth')
+    expect(auth.code).toBe('AUTH_PASSWORD_FAILED')
+    expect(JSON.stringify(auth)).toMatch(/DB_PASSWORD in \.env/)
+  })
+
+  it('nothing configured: CONFIG_NOT_FOUND is a warning', async () => {
+    const cwd = project({})
+    const r = await runCli(['check', '--only', 'config', '--json'], {cwd})
+    const report = reportOf(r)
+    expect(checkOf(report, 'config')).toMatchObject({status: 'warn', code: 'CONFIG_NOT_FOUND'})
+    expect(r.code).toBe(0)
+    const strict = await runCli(['check', '--only', 'config', '--strict'], {cwd})
+    expect(strict.code).toBe(1)
+  })
+})
