@@ -122,7 +122,7 @@ function fixFor(problem: ConfigProblem, config: ResolvedConfig): Fix {
         `Percent-encode the password. With Node: node -e 'console.log(encodeURIComponent(process.argv[1]))' 'YOUR-PASSWORD' (inside single quotes write a ' as '\\''); or type it unseen: read -rs PW && node -e 'console.log(encodeURIComponent(process.argv[1]))' "$PW".`,
         `With Python: python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' 'YOUR-PASSWORD'`,
         `Put the encoded password in ${where(src)} so that it reads ${masked}, **** being the encoded password.`,
-        'When code builds the URL, encode there: `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}/${db}`.',
+        'When code assembles the URL, pass the user and the password through encodeURIComponent() there.',
       ]
       if (String(d.part ?? '').includes('user')) steps.splice(2, 0, 'The user name needs encoding too; it is shown encoded above.')
       if (d.dotenvCut) {

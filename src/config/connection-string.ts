@@ -331,6 +331,27 @@ export function checkUrlEncoding(text: string): EncodingIssue | null {
   }
 }
 
+/**
+ * The settings a URL with unencoded credentials was meant to carry: the host, port,
+ * database and parameters after the last "@", the user, and the raw password as
+ * written. For display and for pointing at the right server; node-postgres itself
+ * reads something else (see checkUrlEncoding). Null when even that does not parse.
+ */
+export function intendedUrlValues(text: string): ConnectionValues | null {
+  const parts = splitUrl(text.trim())
+  if (!parts || parts.userinfo === undefined) return null
+  const colon = parts.userinfo.indexOf(':')
+  const user = colon >= 0 ? parts.userinfo.slice(0, colon) : parts.userinfo
+  const password = colon >= 0 ? parts.userinfo.slice(colon + 1) : undefined
+  const rebuilt = `${parts.scheme}${encodeURIComponent(safeDecode(user))}@${parts.hostport}${parts.rest}`
+  const r = parseUrl(rebuilt)
+  if (!r.ok) return null
+  const values: ConnectionValues = {...r.values}
+  delete values.password
+  if (password) values.password = password
+  return values
+}
+
 // ---------------------------------------------------------------- libpq key=value
 
 /** libpq connection keywords (PostgreSQL 17/18). */

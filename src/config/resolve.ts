@@ -15,6 +15,7 @@ import {
   VALID_SSLMODES,
   checkUrlEncoding,
   classifyConnectionString,
+  intendedUrlValues,
   keyValueSecrets,
   parseConnectionString,
   splitUrl,
@@ -175,6 +176,7 @@ function analyzeConnectionString(cs: Field<string>, problems: ConfigProblem[], c
           dotenvCut: true,
         },
       })
+      return intendedUrlValues(full)
     } else {
       problems.push({
         code: 'CONFIG_URL_INVALID',
@@ -203,12 +205,13 @@ function analyzeConnectionString(cs: Field<string>, problems: ConfigProblem[], c
         ...(result.ok ? {} : {parseError: result.reason}),
       },
     })
-    if (!result.ok) return null
-    // A URL cut short by "#", "/" or "?" may parse into pieces of the password: use none of it.
+    // What node-postgres reads may be pieces of the password (a URL cut short by "#", "/"
+    // or "?"): then show what the string was meant to say instead; the problem explains.
+    if (!result.ok) return intendedUrlValues(text)
     const raw = rawPassword(text)
     if (raw !== undefined) {
       for (const [name, value] of Object.entries(result.values)) {
-        if (name !== 'password' && value && raw.includes(value)) return null
+        if (name !== 'password' && value && raw.includes(value)) return intendedUrlValues(text)
       }
     }
     return result.values

@@ -231,6 +231,11 @@ describe('problems', () => {
   it('unquoted in .env, dotenv cuts the URL at "#": CONFIG_PASSWORD_NOT_ENCODED says so, and no trace of the password', async () => {
     const {config} = await resolve({dotenv: `DATABASE_URL=postgresql://special:${CANARY_SPECIAL}@127.0.0.1:5432/appdb\n`})
     expect(config.problems.map((p) => p.code)).toEqual(['CONFIG_PASSWORD_NOT_ENCODED'])
+    // the fields say what the line meant, not what dotenv + node-postgres made of it
+    expect(value(config, 'host')).toBe('127.0.0.1')
+    expect(value(config, 'database')).toBe('appdb')
+    expect(value(config, 'password')).toBe(CANARY_SPECIAL)
+    expect(label(config, 'host')).toBe('DATABASE_URL in .env')
     const p = config.problems[0]
     expect(p.details?.dotenvCut).toBe(true)
     expect(p.message).toMatch(/dotenv treats everything from "#" on as a comment/)
@@ -247,9 +252,12 @@ describe('problems', () => {
     expect(config.problems[0].details).toMatchObject({dotenvCut: true})
   })
 
-  it('a "#" that makes node-postgres read part of the password as the port yields no fields from the URL', async () => {
+  it('a "#" that makes node-postgres read part of the password as the port: fields are what the URL meant', async () => {
     const {config} = await resolve({env: {DATABASE_URL: 'postgres://u:12345#secretpart@db/app'}})
     expect(config.problems.map((p) => p.code)).toEqual(['CONFIG_PASSWORD_NOT_ENCODED'])
+    expect(value(config, 'host')).toBe('db')
+    expect(value(config, 'database')).toBe('app')
+    expect(value(config, 'user')).toBe('u')
     expect(value(config, 'port')).toBe('5432')
     expect(label(config, 'port')).toBe('default')
     expect(printable(config)).not.toContain('12345')
