@@ -119,7 +119,7 @@ async function run(ctx: CheckContext): Promise<CheckOutcome> {
     const reason =
       probe.outcome === 'timeout'
         ? `no answer within ${ctx.options.timeoutMs} ms (${probe.stage})`
-        : explainHandshakeError(probe.errorCode, probe.reason)
+        : explainHandshakeError(probe.errorCode, probe.reason, view.direct)
     setFacts(ctx, {used: view.used, offered: true, verifies: view.verifies, ...(view.used ? {failureCode: 'TLS_HANDSHAKE_FAILED'} : {})})
     const evidence: Evidence = {
       ...baseEvidence,
@@ -394,8 +394,11 @@ function notSupported(ctx: CheckContext, view: SslView, evidence: Evidence, what
   }
 }
 
-function explainHandshakeError(code: string | null, message: string): string {
+function explainHandshakeError(code: string | null, message: string, direct = false): string {
   const c = code ?? ''
+  if (direct && /WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|RECORD_LAYER_FAILURE|ECONNRESET|EPIPE/.test(c)) {
+    return `the server does not accept TLS at connection start (${c}): sslnegotiation=direct needs PostgreSQL 17 or later`
+  }
   if (/PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL|NO_PROTOCOLS_AVAILABLE|VERSION_TOO_LOW|VERSION_TOO_HIGH/.test(c)) return `no TLS protocol version both sides accept (${c})`
   if (/NO_SHARED_CIPHER|HANDSHAKE_FAILURE|NO_CIPHER/.test(c)) return `no cipher suite both sides accept (${c})`
   if (/WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|RECORD_LAYER_FAILURE|UNEXPECTED_DATA/.test(c)) return `the server did not speak TLS after accepting it (${c}): not a PostgreSQL TLS endpoint, or a proxy in the way`
@@ -436,6 +439,12 @@ function caSnippet(ctx: CheckContext, view: SslView, file: string): {step: strin
     return {
       step: `Add sslrootcert=/path/to/${file} to ${cs.source.label} (node-postgres reads the file into ssl.ca; it replaces Node's default CAs for this connection).`,
       snippet: {language: cs.source.kind === 'env-file' || cs.source.kind === 'env' ? 'dotenv' : 'text', code: `${name}=${url}`},
+    }
+  }
+  if (view.origin !== 'app') {
+    return {
+      step: `node-postgres takes no CA from the environment (PGSSLROOTCERT is ignored): put sslrootcert=/path/to/${file} in the connection string, or pass ssl: { ca } in the Pool/Client options.`,
+      snippet: {language: 'js', code: `new pg.Pool({\n  // …\n  ssl: {ca: fs.readFileSync('/path/to/${file}', 'utf8')},\n})`},
     }
   }
   const where = view.source?.label ?? 'the Pool/Client options'

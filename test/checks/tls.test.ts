@@ -234,6 +234,41 @@ describe('tls check against a Postgres-like TLS peer', () => {
     expect(pinned.out.status).toBe('pass')
   })
 
+  it('recognizes a provider from the chain and names its CA bundle in the fix', async () => {
+    const {createCa, createLeaf} = await import('../helpers/certs.js')
+    const rdsRoot = await createCa({commonName: 'Amazon RDS eu-west-1 Root CA RSA2048 G1'})
+    const leaf = await createLeaf({commonName: 'mydb', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], issuer: rdsRoot})
+    const p = await peer({certPem: chainPem(leaf, rdsRoot), keyPem: leaf.keyPem})
+    const {out, ctx} = await runTls({port: p.port, query: 'sslmode=verify-full'})
+    expect(out).toMatchObject({status: 'fail', code: 'TLS_SELF_SIGNED_CHAIN'})
+    expect(out.evidence.provider).toBe('Amazon RDS / Aurora')
+    expect(out.fix?.summary).toBe('Give node-postgres the Amazon RDS / Aurora CA (global-bundle.pem).')
+    expect(out.fix?.steps.join('\n')).toContain('https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem')
+    expect(out.fix?.snippet?.code).toContain('sslmode=verify-full&sslrootcert=/path/to/global-bundle.pem')
+    expect(ctx.facts.tls?.provider).toBe('aws-rds')
+  })
+
+  it('an untrusted chain that also has the wrong name says both', async () => {
+    const p = await peer({certPem: chainPem(c.wrongName, c.intermediate), keyPem: c.wrongName.keyPem})
+    const {out} = await runTls({port: p.port, query: 'sslmode=require'})
+    expect(out).toMatchObject({status: 'fail', code: 'TLS_UNTRUSTED_ISSUER'})
+    expect(out.summary).toContain('unable to get local issuer certificate')
+    expect(out.evidence.alsoHostnameMismatch).toBeTruthy()
+    expect(out.fix?.steps.join('\n')).toContain('Next problem in line: the certificate is not valid for "127.0.0.1"')
+  })
+
+  it('direct negotiation against a server that does not do it → TLS_HANDSHAKE_FAILED naming PostgreSQL 17', async () => {
+    const p = await peer({certPem: c.leaf.certPem, keyPem: c.leaf.keyPem, garbage: true})
+    const {out} = await runTls({port: p.port, query: 'sslmode=require&sslnegotiation=direct', noPostgresFacts: true})
+    // no postgres facts and no tcp facts: nothing to inspect
+    expect(out.status).toBe('skip')
+    const ctx = await ctxFor({port: p.port, query: 'sslmode=require&sslnegotiation=direct', noPostgresFacts: true})
+    ctx.facts.tcp = {port: p.port, attempts: [], reachable: [{address: '127.0.0.1', family: 4}]}
+    const r = await tlsCheck.run(ctx)
+    expect(r).toMatchObject({status: 'fail', code: 'TLS_HANDSHAKE_FAILED'})
+    expect(r.summary).toContain('PostgreSQL 17')
+  })
+
   it('a peer that stops speaking TLS after S → TLS_HANDSHAKE_FAILED', async () => {
     const p = await peer({certPem: c.leaf.certPem, keyPem: c.leaf.keyPem, garbage: true})
     const {out} = await runTls({port: p.port, query: 'sslmode=require'})
