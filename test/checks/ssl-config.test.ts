@@ -106,6 +106,13 @@ describe('ssl-config check', () => {
     expect(o.fix!.snippet).toEqual({language: 'dotenv', code: 'DATABASE_URL=postgres://app:****@127.0.0.1:5432/appdb?sslmode=verify-full'})
   })
 
+  it('SSLMODE_VERIFY_SEMANTICS for a node-pg-migrate project (sslmode=verify-ca in its --database-url-var)', async () => {
+    const o = await run(path.join(FIX, 'node-pg-migrate-app'))
+    expect(o.code).toBe('SSLMODE_VERIFY_SEMANTICS')
+    expect(o.summary).toContain('sslmode=verify-ca (MIGRATIONS_DATABASE_URL in .env (read by node-pg-migrate)) means verify-full')
+    expect(o.fix!.snippet!.code).toBe('MIGRATIONS_DATABASE_URL=postgres://mig:****@127.0.0.1:5439/migdb?sslmode=verify-full')
+  })
+
   it('SSLMODE_VERIFY_SEMANTICS also for PGSSLMODE=require (pg turns it into ssl: true)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbdoc-pgssl-'))
     tmp.push(dir)

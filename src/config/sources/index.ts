@@ -8,8 +8,8 @@
 //
 // Precedence (highest first):
 //   1. CONNECTION argument
-//   1b. the app's own config file (knexfile, then Prisma schema / prisma.config.ts),
-//       because that is what the app actually uses
+//   1b. the app's own config file (knexfile, then Prisma schema / prisma.config.ts,
+//       then node-pg-migrate's variable or config), because that is what the app actually uses
 //   2. DATABASE_URL, then POSTGRES_URL
 //   3. DB_*, then DATABASE_*, then SUPABASE_DB_* (first family with any variable set)
 //   4. PG* variables (fill), then defaults (fill), then ~/.pgpass / PGPASSFILE (password)
@@ -19,6 +19,7 @@ import {defaultsSource} from './defaults.js'
 import {databaseFamilySource, dbFamilySource, supabaseFamilySource} from './env-family.js'
 import {databaseUrlSource, postgresUrlSource} from './env-url.js'
 import {knexfileSource} from './knexfile.js'
+import {nodePgMigrateSource} from './node-pg-migrate.js'
 import {pgEnvSource} from './pg-env.js'
 import {prismaSource} from './prisma.js'
 import {pgpassSource} from './pgpass.js'
@@ -37,6 +38,7 @@ export const sources: readonly ConfigSource[] = [
   // 1b. the app's own config file
   knexfileSource,
   prismaSource,
+  nodePgMigrateSource,
   // 2. connection URLs in the environment
   databaseUrlSource,
   postgresUrlSource,

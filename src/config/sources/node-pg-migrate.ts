@@ -1,0 +1,99 @@
+// Source: a node-pg-migrate project. Small on purpose: node-pg-migrate reads
+// DATABASE_URL (or the variable named by --database-url-var / -d in the
+// package.json scripts, or "database-url-var" in .node-pg-migraterc), or the
+// `db` key of config/default.json (node-config) — a URL string or a pg
+// ClientConfig object. It hands that to node-postgres unchanged, so node-postgres
+// semantics apply. The layer's provenance says "read by node-pg-migrate" so fixes
+// can say so.
+import fs from 'node:fs'
+import path from 'node:path'
+import {redactor} from '../../core/redact.js'
+import type {ConfigSource, FieldName, Provenance, SourceLayer} from '../types.js'
+
+function readJson(file: string): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>
+  } catch {
+    return undefined
+  }
+}
+
+export interface NodePgMigrateProject {
+  /** Why we think this is a node-pg-migrate project. */
+  detectedBy: string
+  /** The variable node-pg-migrate reads the URL from. */
+  urlVar: string
+  /** config/default.json `db`, when present. */
+  db?: unknown
+}
+
+export function detectNodePgMigrate(cwd: string): NodePgMigrateProject | undefined {
+  const pkg = readJson(path.join(cwd, 'package.json'))
+  const deps = {...(pkg?.dependencies as object), ...(pkg?.devDependencies as object)} as Record<string, unknown>
+  const rc = readJson(path.join(cwd, '.node-pg-migraterc')) ?? readJson(path.join(cwd, '.node-pg-migraterc.json'))
+  const configDb = readJson(path.join(cwd, 'config', 'default.json'))?.db
+  const detectedBy = 'node-pg-migrate' in deps ? 'package.json dependency' : rc ? '.node-pg-migraterc' : configDb !== undefined ? 'config/default.json db' : undefined
+  if (!detectedBy) return undefined
+  let urlVar = 'DATABASE_URL'
+  const scripts = Object.values((pkg?.scripts as Record<string, unknown>) ?? {}).filter((s): s is string => typeof s === 'string')
+  for (const s of scripts) {
+    if (!/node-pg-migrate/.test(s)) continue
+    const m = /(?:--database-url-var|-d)(?:\s+|=)["']?([A-Za-z_][A-Za-z0-9_]*)/.exec(s)
+    if (m) {
+      urlVar = m[1]
+      break
+    }
+  }
+  const rcVar = rc?.['database-url-var'] ?? rc?.databaseUrlVar
+  if (typeof rcVar === 'string') urlVar = rcVar
+  return {detectedBy, urlVar, ...(configDb !== undefined ? {db: configDb} : {})}
+}
+
+const DB_FIELDS: Array<[string, FieldName]> = [
+  ['host', 'host'],
+  ['port', 'port'],
+  ['user', 'user'],
+  ['password', 'password'],
+  ['database', 'database'],
+]
+
+export const nodePgMigrateSource: ConfigSource = {
+  id: 'node-pg-migrate',
+  role: 'primary',
+  load(ctx): SourceLayer | null {
+    const project = detectNodePgMigrate(ctx.cwd)
+    if (!project) return null
+    const value = ctx.env[project.urlVar]
+    if (value !== undefined && value.trim() !== '') {
+      const file = ctx.envFileOf(project.urlVar)
+      const source: Provenance = {
+        kind: 'node-pg-migrate',
+        name: project.urlVar,
+        ...(file ? {file} : {}),
+        label: `${project.urlVar} ${file ? `in ${file}` : '(environment)'} (read by node-pg-migrate)`,
+      }
+      return {origin: source, connectionString: {value, source}, fields: {}}
+    }
+    const db = project.db
+    const file = path.join('config', 'default.json')
+    if (typeof db === 'string' && db.trim() !== '') {
+      redactor.addFromConnectionString(db)
+      const source: Provenance = {kind: 'node-pg-migrate', name: 'db', file, label: `${file} db (read by node-pg-migrate)`}
+      return {origin: source, connectionString: {value: db, source}, fields: {}}
+    }
+    if (db && typeof db === 'object') {
+      const o = db as Record<string, unknown>
+      const origin: Provenance = {kind: 'node-pg-migrate', name: 'db', file, label: `${file} db (read by node-pg-migrate)`}
+      const layer: SourceLayer = {origin, fields: {}}
+      for (const [key, field] of DB_FIELDS) {
+        const v = o[key]
+        if (v === undefined || v === null || v === '') continue
+        if (key === 'password') redactor.add(String(v))
+        layer.fields[field] = {value: String(v), source: {...origin, name: `db.${key}`, label: `${file} db.${key} (read by node-pg-migrate)`}}
+      }
+      if (o.ssl !== undefined) layer.appSsl = {value: o.ssl, source: {...origin, name: 'db.ssl', label: `${file} db.ssl (read by node-pg-migrate)`}}
+      return Object.keys(layer.fields).length || layer.appSsl ? layer : null
+    }
+    return null
+  },
+}
