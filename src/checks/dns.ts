@@ -180,11 +180,12 @@ async function runDns(ctx: CheckContext, deps: DnsCheckDeps): Promise<CheckOutco
       }
     }
 
-    if (addrs.every((a) => a.family === 6)) {
+    if (!local && addrs.every((a) => a.family === 6)) {
       return ipv6Only(host, source, evidence, list, true)
     }
 
-    if (hosts.found) notes.push(`the app gets it from ${hosts.path}${dnsAnswer ? ' (DNS agrees)' : ', DNS has no record of it'}`)
+    if (hosts.found && local) notes.push(`from ${hosts.path}`)
+    else if (hosts.found) notes.push(`the app gets it from ${hosts.path}${dnsAnswer ? ' (DNS agrees)' : ', DNS has no record of it'}`)
     else if (!local && !dnsAnswer && servers.length > 0) {
       notes.push(
         failedServers.length === direct.length

@@ -167,6 +167,33 @@ async function runDocker(ctx: CheckContext, deps: DockerCheckDeps): Promise<Chec
       }
     }
 
+    // --- a service name from a container that does not use Docker's embedded DNS
+    if (!detected.embeddedDns && dnsResult?.code === 'DNS_NOT_FOUND' && !host.replace(/\.$/, '').includes('.')) {
+      const nameservers = inputs.resolvConf
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/))
+        .filter(([k, v]) => k === 'nameserver' && v)
+        .map(([, v]) => v)
+      return {
+        status: 'fail',
+        code: 'DOCKER_DNS_FAILURE',
+        summary: `Inside a container without Docker's embedded DNS (resolv.conf: ${nameservers.join(', ') || 'no nameserver'}), the short name ${host} (host ← ${source}) does not resolve.`,
+        evidence: {...base, host, source, dnsCheck: dnsResult.code, nameservers},
+        fix: {
+          summary: `Containers on Docker's default bridge network (or with a custom resolv.conf) cannot resolve compose service names like ${host}: only user-defined networks have service-name DNS at ${DOCKER_DNS}.`,
+          steps: [
+            'Run the container on a user-defined network shared with the database service (docker compose creates one per project; with docker run use --network <name>).',
+            `Do not override /etc/resolv.conf or set network_mode: bridge for this service; then ${host} resolves through ${DOCKER_DNS}.`,
+            `Or use the database's IP address or host.docker.internal in ${source}.`,
+          ],
+          snippet: {
+            language: 'yaml',
+            code: ['services:', '  app:', '    networks: [backend]', `  ${host}:`, '    networks: [backend]', 'networks:', '  backend: {}'].join('\n'),
+          },
+        },
+      }
+    }
+
     return {
       status: 'pass',
       code: null,

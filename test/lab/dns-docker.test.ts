@@ -20,17 +20,17 @@ const ZONE: Zone = {
   'ok.upstream.test': {A: ['192.0.2.10']},
 }
 
-async function inContainer(host: string, timeoutMs = 1200) {
+async function inContainer(host: string, timeoutMs = 1200, dnsAt = '127.0.0.11') {
   const dir = mkdtempSync(join(tmpdir(), 'dbd-docker-lab-'))
   writeFileSync(join(dir, '.dockerenv'), '')
   writeFileSync(join(dir, 'cgroup'), '0::/\n')
   const r = await runInLab({
     addresses: ['192.0.2.1/24'],
-    resolvConf: 'nameserver 127.0.0.11\noptions ndots:0 timeout:3 attempts:1\n',
+    resolvConf: `nameserver ${dnsAt}\noptions ndots:0 timeout:3 attempts:1\n`,
     script,
     args: [
       JSON.stringify({
-        servers: [{host: '127.0.0.11', port: 53, zone: ZONE}],
+        servers: [{host: dnsAt, port: 53, zone: ZONE}],
         host,
         timeoutMs,
         checks: ['dns', 'docker'],
@@ -76,6 +76,15 @@ describe.skipIf(!lab.ok)('docker check with Docker-style embedded DNS (namespace
     expect(docker).toMatchObject({status: 'fail', code: 'DOCKER_DNS_FAILURE'})
     expect(docker.summary).toContain('timeout')
     expect(ms).toBeLessThan(2000)
+  })
+
+  it('DOCKER_DNS_FAILURE: a service name from a container without the embedded DNS (default bridge)', async () => {
+    const {dns, docker, facts} = await inContainer('db', 1200, '127.0.0.53')
+    expect(dns.code).toBe('DNS_NOT_FOUND')
+    expect(facts.docker).toMatchObject({inContainer: true, embeddedDns: false})
+    expect(docker).toMatchObject({status: 'fail', code: 'DOCKER_DNS_FAILURE'})
+    expect(docker.summary).toContain('without Docker')
+    expect(docker.fix?.summary).toContain('default bridge')
   })
 
   it('passes when the embedded DNS resolves the host', async () => {
