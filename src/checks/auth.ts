@@ -306,12 +306,16 @@ function explainFailure(ctx: CheckContext, target: Target, error: PgProbeError, 
       )
     }
     case 'AUTH_SSL_REQUIRED': {
-      const src = target.sslSource?.label ?? ctx.config.connectionString?.source.label ?? ctx.config.primary?.label ?? null
+      const sslmode = ctx.config.fields.sslmode
+      const src =
+        sslmode?.source.label ?? target.sslSource?.label ?? ctx.config.connectionString?.source.label ?? ctx.config.primary?.label ?? null
       const url = urlWithSslmode(ctx, 'verify-full')
       const sslFrom =
         target.sslOrigin === 'default'
           ? 'nothing turns TLS on (node-postgres default: no TLS)'
-          : `ssl ← ${target.sslSource?.label ?? target.sslOrigin}`
+          : sslmode && target.sslOrigin !== 'app'
+            ? `sslmode=${sslmode.value} ← ${sslmode.source.label}`
+            : `ssl ← ${target.sslSource?.label ?? target.sslOrigin}`
       const steps: string[] = []
       if (target.sslOrigin === 'app') {
         steps.push(`Set \`ssl: { rejectUnauthorized: true }\` (add \`ca\` for a private CA) in ${src}.`)

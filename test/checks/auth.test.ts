@@ -105,7 +105,7 @@ describe('auth check against the shared server', () => {
   it('AUTH_SSL_REQUIRED points at the sslmode in the URL it came from', async () => {
     const o = await run({DATABASE_URL: url({query: 'sslmode=disable'})})
     expect(o).toMatchObject({status: 'fail', code: 'AUTH_SSL_REQUIRED'})
-    expect(o.evidence).toMatchObject({code: '28000', tls: 'not used'})
+    expect(o.evidence).toMatchObject({code: '28000', tls: 'not used', sslFrom: 'sslmode=disable ← DATABASE_URL in .env'})
     expect(o.fix?.summary).toContain('DATABASE_URL in .env')
     expect(o.fix?.snippet?.code).toBe(`DATABASE_URL=postgres://app:****@127.0.0.1:${info.port}/appdb?sslmode=verify-full`)
   })

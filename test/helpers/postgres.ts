@@ -182,6 +182,29 @@ function onExit(key: string, fn: () => void): void {
   })
 }
 
+/**
+ * Safety net for a test process killed with SIGKILL (no 'exit' hook runs): a tiny shell loop
+ * that, once this process is gone, stops the postmaster (if any) and removes `dir`. It also
+ * exits (and removes `dir`) as soon as the postmaster is gone after a normal stop().
+ */
+function spawnWatchdog(dir: string, postmasterPid?: number): void {
+  if (process.platform === 'win32') return
+  const pg = postmasterPid ? String(postmasterPid) : ''
+  const script = [
+    'while kill -0 "$1" 2>/dev/null; do',
+    '  if [ -n "$2" ] && ! kill -0 "$2" 2>/dev/null; then break; fi',
+    '  sleep 1',
+    'done',
+    'if [ -n "$2" ] && kill -0 "$2" 2>/dev/null; then kill -QUIT "$2"; sleep 2; kill -KILL "$2" 2>/dev/null; fi',
+    'rm -rf "$3"',
+  ].join('\n')
+  try {
+    const w = spawn('/bin/sh', ['-c', script, 'dbd-pg-watchdog', String(process.pid), pg, dir], {detached: true, stdio: 'ignore'})
+    w.on('error', () => {})
+    w.unref()
+  } catch {}
+}
+
 // ---------------------------------------------------------------------------------------------
 // template cluster
 
@@ -210,6 +233,7 @@ export async function createTemplate(): Promise<Template & {base: string}> {
   const who = runAs()
   const base = mkdtempSync(join(tmpdir(), 'dbd-pg-template-'))
   onExit(base, () => rmSync(base, {recursive: true, force: true}))
+  spawnWatchdog(base)
   const password = randomBytes(12).toString('hex')
   writeFileSync(join(base, 'superuser-password'), password, {mode: 0o600})
   const pwfile = join(base, 'pwfile')
@@ -475,6 +499,7 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Pg
     const settings = {...baseSettings(v6), ...tlsSettings, ...opts.settings}
     const launched = await launch(bins, dataDir, logFile, settings, who, 'ready')
     child = launched.child
+    spawnWatchdog(base, child.pid)
 
     const superuser = {user: 'postgres', password: template.password}
     const info: PgInfo = {host: PG_HOST, port: launched.port, hostV6: v6 ? '::1' : null, caPem, caFile, dataDir, superuser}
@@ -601,6 +626,7 @@ export async function startStandbyPostgres(): Promise<PgServer> {
     const settings = {...baseSettings(v6), ssl: 'off', hot_standby: 'off'}
     const launched = await launch(bins, dataDir, logFile, settings, who, 'listening')
     child = launched.child
+    spawnWatchdog(base, child.pid)
     let stopped = false
     const info: PgInfo = {
       host: PG_HOST,
