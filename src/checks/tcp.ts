@@ -164,7 +164,7 @@ async function runTcp(ctx: CheckContext, deps: TcpCheckDeps): Promise<CheckOutco
   }
 
   const ok = attempts.filter((a) => a.outcome === 'connected')
-  const predictionLine = ` ${node.story}${explanation ? ` ${explanation}` : psql.ok ? '' : ` ${psql.story}`}`
+  const predictionLine = ` ${explanation ?? node.story}`
 
   if (ok.length > 0) {
     const badFamilies = new Set(failed.map((a) => a.family))
@@ -205,11 +205,12 @@ async function runTcp(ctx: CheckContext, deps: TcpCheckDeps): Promise<CheckOutco
   const silent = failed.filter((a) => a.outcome === 'timeout')
   const others = failed.filter((a) => !refused.includes(a) && !silent.includes(a))
   const details = failed.length > 1 ? ` (${failed.map((a) => `${a.address}: ${outcomeWords(a, timeoutMs)}`).join('; ')})` : ''
+  const appSees = showPrediction && node.error ? ` Your Node app sees ${node.error} after ${he.fmtMs(node.afterMs)}.` : ''
   if (refused.length > 0) {
     return {
       status: 'fail',
       code: 'TCP_REFUSED',
-      summary: `Nothing accepts connections on ${where}: connection refused${details}.`,
+      summary: `Nothing accepts connections on ${where}: connection refused${details}.${appSees}`,
       evidence,
       fix: refusedFix(ctx, host, port),
     }
@@ -218,7 +219,7 @@ async function runTcp(ctx: CheckContext, deps: TcpCheckDeps): Promise<CheckOutco
     return {
       status: 'fail',
       code: 'TCP_TIMEOUT',
-      summary: `No answer from ${where} within ${timeoutMs} ms: the packets are silently dropped${details}.`,
+      summary: `No answer from ${where} within ${timeoutMs} ms: the packets are silently dropped${details}.${appSees}`,
       evidence,
       fix: timeoutFix(ctx, host, port, silent),
     }
@@ -253,16 +254,21 @@ function familyFix(ctx: CheckContext, host: string, port: number, bad: 4 | 6, se
   const good = bad === 6 ? 4 : 6
   const order = bad === 6 ? 'ipv4first' : 'ipv6first'
   const timeoutHint = Math.max(1000, settings.attemptTimeoutMs)
+  const orderStep = `Tell Node to put ${familyName(good)} addresses first: set NODE_OPTIONS=--dns-result-order=${order} where the app's environment is defined (service unit, Dockerfile ENV, compose environment, CI variables). A .env file read by dotenv at run time is too late for NODE_OPTIONS.`
+  const autoStep = settings.autoSelectFamily
+    ? `Keep Happy Eyeballs on (the Node 20+ default; never add --no-network-family-autoselection or net.setDefaultAutoSelectFamily(false)) and, on slow links, give each attempt more time: --network-family-autoselection-attempt-timeout=${timeoutHint} (default 250 ms).`
+    : `Turn Happy Eyeballs back on: network-family autoselection is off (${settings.from.autoSelectFamily}), so Node only ever tries the first address. Remove --no-network-family-autoselection (and any net.setDefaultAutoSelectFamily(false) in the code), or on Node 18 add --network-family-autoselection; then Node moves on to ${familyName(good)} after ${settings.attemptTimeoutMs} ms.`
+  const steps = settings.autoSelectFamily ? [orderStep, autoStep] : [autoStep, orderStep]
+  steps.push(
+    `For psql and other libpq clients set connect_timeout (${ctx.config.connectionString ? `add ?connect_timeout=5 to ${ctx.config.connectionString.source.label}` : 'PGCONNECT_TIMEOUT=5'}) so a dead ${familyName(bad)} address costs seconds instead of ~2 minutes; node-postgres ignores connect_timeout (in code it is connectionTimeoutMillis, which cuts the whole connect, it does not move on to the next address).`,
+    `Or fix the ${familyName(bad)} path: allow TCP port ${port} over ${familyName(bad)} in the firewall / security group, make the server listen on it (listen_addresses = '*' covers both families), or remove the ${bad === 6 ? 'AAAA' : 'A'} record of ${host} if that address is not meant to serve.`,
+    `Do not replace ${host} with the ${familyName(good)} address in the connection string: with sslmode=verify-full (or ssl.rejectUnauthorized) the server certificate is checked against the host you connect to, and an IP address does not match a certificate issued for ${host}; the address can also change on failover.`,
+  )
+  const flags = [`--dns-result-order=${order}`, ...(settings.autoSelectFamily ? [] : ['--network-family-autoselection']), `--network-family-autoselection-attempt-timeout=${timeoutHint}`]
   return {
-    summary: `Make the app try ${familyName(good)} first (NODE_OPTIONS=--dns-result-order=${order}), or fix ${familyName(bad)} for ${host} port ${port}.`,
-    steps: [
-      `Tell Node to put ${familyName(good)} addresses first: set NODE_OPTIONS=--dns-result-order=${order} where the app's environment is defined (service unit, Dockerfile ENV, compose environment, CI variables). A .env file read by dotenv at run time is too late for NODE_OPTIONS.`,
-      `Keep Happy Eyeballs on (the Node 20+ default; remove --no-network-family-autoselection and any net.setDefaultAutoSelectFamily(false)) and, on slow links, give each attempt more time: --network-family-autoselection-attempt-timeout=${timeoutHint} (default 250 ms).`,
-      `For psql and other libpq clients set connect_timeout (${ctx.config.connectionString ? `add ?connect_timeout=5 to ${ctx.config.connectionString.source.label}` : 'PGCONNECT_TIMEOUT=5'}) so a dead ${familyName(bad)} address costs seconds instead of ~2 minutes; node-postgres ignores connect_timeout (in code it is connectionTimeoutMillis, which cuts the whole connect, it does not move on to the next address).`,
-      `Or fix the ${familyName(bad)} path: allow TCP port ${port} over ${familyName(bad)} in the firewall / security group, make the server listen on it (listen_addresses = '*' covers both families), or remove the ${bad === 6 ? 'AAAA' : 'A'} record of ${host} if that address is not meant to serve.`,
-      `Do not replace ${host} with the ${familyName(good)} address in the connection string: with sslmode=verify-full (or ssl.rejectUnauthorized) the server certificate is checked against the host you connect to, and an IP address does not match a certificate issued for ${host}; the address can also change on failover.`,
-    ],
-    snippet: {language: 'bash', code: `NODE_OPTIONS="--dns-result-order=${order} --network-family-autoselection-attempt-timeout=${timeoutHint}"`},
+    summary: `Make the app try ${familyName(good)} first (NODE_OPTIONS=--dns-result-order=${order}${settings.autoSelectFamily ? '' : ', with network-family autoselection back on'}), or fix ${familyName(bad)} for ${host} port ${port}.`,
+    steps,
+    snippet: {language: 'bash', code: `NODE_OPTIONS="${flags.join(' ')}"`},
   }
 }
 

@@ -330,18 +330,29 @@ export function predictLibpq(input: LibpqPredictionInput): Prediction {
  */
 export function explainDifference(node: Prediction, libpq: Prediction, settings: NodeNetSettings): string | null {
   if (libpq.ok && !node.ok) {
+    const first = node.steps[0]?.address
     const why = !settings.autoSelectFamily
-      ? `Node only ever tries the first address (network-family autoselection is off, from ${settings.from.autoSelectFamily})`
+      ? `Node tries only the first address, ${first} (network-family autoselection is off, from ${settings.from.autoSelectFamily}),`
       : node.error === 'Error: timeout expired'
-        ? `Node's connect is cut by pg's connectionTimeoutMillis before it gets there`
+        ? `pg's connectionTimeoutMillis cuts Node's connect before it gets there`
         : `Node's Happy Eyeballs ends on an address that never answers`
-    return `psql works but your Node app does not: psql falls through to ${libpq.address} after ${fmtMs(libpq.afterMs)}, while ${why} and fails with ${node.error} after ${fmtMs(node.afterMs)}.`
+    const lastSilent = node.steps.at(-1)?.result === 'timeout' && node.error !== 'Error: timeout expired'
+    const tail = lastSilent ? ` (or with Error: timeout expired when the app sets pg's connectionTimeoutMillis)` : ''
+    return `psql works but your Node app does not: psql falls through to ${libpq.address} after ${fmtMs(libpq.afterMs)}, while ${why} and fails with ${node.error} after ${fmtMs(node.afterMs)}${tail}.`
   }
   if (node.ok && !libpq.ok) {
     return `Your Node app connects (${node.address} after ${fmtMs(node.afterMs)}) but psql does not: ${libpq.story}`
   }
   if (node.ok && libpq.ok && (node.address !== libpq.address || Math.abs(node.afterMs - libpq.afterMs) >= 1000)) {
-    return `Both connect, but differently: Node reaches ${node.address} after ${fmtMs(node.afterMs)}, psql reaches ${libpq.address} after ${fmtMs(libpq.afterMs)}.`
+    const abandoned = node.steps.filter((x) => x.result === 'abandoned').map((x) => x.address)
+    const waited = libpq.steps.filter((x) => x.result === 'timeout')
+    const nodePart = abandoned.length
+      ? ` (Happy Eyeballs gives up on ${abandoned.join(', ')} after ${settings.attemptTimeoutMs} ms)`
+      : ''
+    const psqlPart = waited.length
+      ? ` because it waits ${fmtMs(waited[0].endMs - waited[0].startMs)} on ${waited.map((x) => x.address).join(', ')} first`
+      : ''
+    return `Your Node app connects to ${node.address} after ${fmtMs(node.afterMs)}${nodePart}; psql connects to ${libpq.address} only after ${fmtMs(libpq.afterMs)}${psqlPart}.`
   }
   return null
 }

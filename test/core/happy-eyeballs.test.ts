@@ -127,14 +127,19 @@ describe('libpq prediction and the one-sentence explanation', () => {
     const node = predictNode({attempts: [v6dead, v4ok], settings, connectionTimeoutMillis: 5000})
     const psql = predictLibpq({attempts: [v6dead, v4ok], connectTimeoutS: 3})
     const s = explainDifference(node, psql, settings)!
-    expect(s).toMatch(/^psql works but your Node app does not: psql falls through to 192\.0\.2\.10 after 3 s, while Node only ever tries the first address/)
+    expect(s).toMatch(/^psql works but your Node app does not: psql falls through to 192\.0\.2\.10 after 3 s, while Node tries only the first address, 2001:db8::10 \(network-family autoselection is off, from NODE_OPTIONS\)/)
     expect(s).toContain('Error: timeout expired')
+    // without connectionTimeoutMillis: the kernel's timeout, and a hint about connectionTimeoutMillis
+    const slow = explainDifference(predictNode({attempts: [v6dead, v4ok], settings, kernelTimeoutMs: KERNEL}), psql, settings)!
+    expect(slow).toContain('fails with Error: connect ETIMEDOUT after 127 s (or with Error: timeout expired when the app sets')
   })
   it('explains the reverse and stays quiet when both agree', () => {
     const settings = nodeNetSettings('', NODE20)
     const node = predictNode({attempts: [v6dead, v4ok], settings})
     const psql = predictLibpq({attempts: [v6dead, v4ok], kernelTimeoutMs: KERNEL})
-    expect(explainDifference(node, psql, settings)).toMatch(/Both connect, but differently/)
+    expect(explainDifference(node, psql, settings)).toBe(
+      'Your Node app connects to 192.0.2.10 after 253 ms (Happy Eyeballs gives up on 2001:db8::10 after 250 ms); psql connects to 192.0.2.10 only after 127 s because it waits 127 s on 2001:db8::10 first.',
+    )
     const same = predictNode({attempts: [v4ok], settings})
     expect(explainDifference(same, predictLibpq({attempts: [v4ok]}), settings)).toBeNull()
   })

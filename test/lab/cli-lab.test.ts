@@ -1,0 +1,43 @@
+// End to end: the built CLI inside a namespace with a dead IPv6 address.
+import {existsSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
+import {describe, expect, it} from 'vitest'
+import type {Report} from '../../src/core/types.js'
+import {cleanEnv} from '../helpers/cli.js'
+import {labSupport, lastJsonLine, runInLab} from './netns.js'
+
+const lab = labSupport()
+if (!lab.ok) console.warn(`[fault lab skipped] ${lab.reason}`)
+const built = existsSync(fileURLToPath(new URL('../../dist/commands/check.js', import.meta.url)))
+if (!built) console.warn('[cli lab skipped] dist/ is not built: run npm run build')
+const script = fileURLToPath(new URL('./cli-in-lab.mjs', import.meta.url))
+
+describe.skipIf(!lab.ok || !built)('db-doctor check in the fault lab', () => {
+  it('reports TCP_IPV6_FAILED with the Node prediction, then Postgres on IPv4, within --timeout + 1 s per step', async () => {
+    const timeout = 1000
+    const r = await runInLab({
+      addresses: ['192.0.2.10/24', '2001:db8::10/64'],
+      blackhole: ['2001:db8::10'],
+      hosts: '127.0.0.1 localhost\n2001:db8::10 db.lab.test\n192.0.2.10 db.lab.test\n',
+      resolvConf: '# no nameserver in the lab\n',
+      script,
+      args: [
+        JSON.stringify({
+          peers: [{host: '192.0.2.10'}],
+          args: ['check', '--json', '--only', 'dns,tcp,postgres', '--timeout', String(timeout), 'postgres://lab:s3cret-lab-pw@db.lab.test:5432/app'],
+        }),
+      ],
+      env: cleanEnv(),
+      timeoutMs: 30_000,
+    })
+    const run = lastJsonLine<{code: number; stdout: string; stderr: string}>(r.stdout)
+    expect(run.stdout + run.stderr).not.toContain('s3cret-lab-pw')
+    const report = JSON.parse(run.stdout) as Report
+    const byId = Object.fromEntries(report.checks.map((c) => [c.id, c]))
+    expect(byId.tcp).toMatchObject({status: 'warn', code: 'TCP_IPV6_FAILED'})
+    expect(byId.tcp.durationMs).toBeLessThan(timeout + 1000)
+    expect(byId.tcp.summary).toContain('connects to 192.0.2.10')
+    expect(byId.postgres).toMatchObject({status: 'pass'})
+    expect(report.summary.verdict).toBe('degraded')
+  })
+})
