@@ -5,7 +5,7 @@
 import {redactUrl} from '../core/redact.js'
 import type {Check, CheckContext, CheckOutcome, Evidence, Fix} from '../core/types.js'
 import type {ConfigProblem, FieldName, Provenance, ResolvedConfig} from '../config/types.js'
-import {VALID_SSLMODES, classifyConnectionString, tokenizeKeyValue} from '../config/connection-string.js'
+import {VALID_SSLMODES, classifyConnectionString, parseConnectionString, tokenizeKeyValue} from '../config/connection-string.js'
 
 const SHOWN: readonly FieldName[] = ['host', 'port', 'database', 'user', 'password', 'sslmode']
 const SHOWN_IF_SET: readonly FieldName[] = [
@@ -75,6 +75,12 @@ export function configEvidence(config: ResolvedConfig): Evidence {
   if (config.connectionString) {
     const shown = maskedConnectionString(config.connectionString.value)
     if (shown) evidence.connectionString = shown
+    const parsed = parseConnectionString(config.connectionString.value, {allowKeyValue: true})
+    if (parsed.ok) {
+      const fieldParams = new Set<string>([...SHOWN, ...SHOWN_IF_SET, 'dbname'])
+      const other = Object.entries(parsed.params).filter(([k]) => !fieldParams.has(k))
+      if (other.length) evidence.parameters = Object.fromEntries(other)
+    }
   }
   if (config.appSsl) evidence.appSsl = config.appSsl.source.label
   if (config.shadowed.length) {

@@ -73,6 +73,10 @@ export function parseConnectionString(text: string, opts: {allowKeyValue?: boole
 function describeUnknown(text: string): string {
   const s = text.trim()
   if (s === '') return 'it is empty'
+  const quoted = /^(["'])(.*)\1$/s.exec(s)
+  if (quoted && URL_SCHEME.test(quoted[2].trim())) {
+    return `it is wrapped in ${quoted[1] === '"' ? 'double' : 'single'} quotes that became part of the value (Docker --env-file, env_file in docker-compose v1 and some CI settings keep quotes literally)`
+  }
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(s)
   if (scheme) return `its scheme "${scheme[1]}://" is not postgres:// or postgresql://`
   return 'it does not start with postgres:// or postgresql:// and is not a list of key=value pairs'
@@ -108,6 +112,17 @@ function neutralize(url: string): string {
  * renamed, so it neither reads certificate files nor calls process.emitWarning.
  */
 export function parseUrl(url: string): ConnectionStringResult {
+  // The WHATWG URL parser drops outer tabs and newlines, but pg-connection-string first
+  // turns spaces into %20, so an outer space ends up in the database name (or breaks the URL).
+  const outer = url.replace(/^[\t\r\n]+|[\t\r\n]+$/g, '')
+  if (/^\s|\s$/.test(outer)) {
+    return {
+      ok: false,
+      kind: 'url',
+      reason: `it ${/^\s/.test(outer) ? 'starts' : 'ends'} with a space, which node-postgres keeps (as %20 in the database name, or a broken URL)`,
+      hint: 'Remove the surrounding spaces from the value.',
+    }
+  }
   const text = url.trim()
   const diag = diagnoseUrl(text)
   if (diag) return diag

@@ -159,3 +159,29 @@ describe('config check', () => {
     expect(outcome.evidence.otherProblems).toEqual([expect.objectContaining({code: 'CONFIG_SSLMODE_INVALID', source: 'PGSSLMODE (environment)'})])
   })
 })
+
+describe('config check evidence', () => {
+  it('lists URL parameters that are not fields (ssl=true, target_session_attrs)', async () => {
+    const {outcome} = await check({env: {DATABASE_URL: `postgres://app:${CANARY_PASSWORD}@db/app?ssl=true&target_session_attrs=read-write`}})
+    expect(outcome.status).toBe('pass')
+    expect(outcome.evidence.parameters).toEqual({ssl: 'true', target_session_attrs: 'read-write'})
+    noSecret(outcome, CANARY_PASSWORD)
+  })
+
+  it('CONFIG_URL_INVALID for a URL wrapped in literal quotes (Docker --env-file)', async () => {
+    const {outcome} = await check({env: {DATABASE_URL: `"postgres://app:${CANARY_PASSWORD}@db/app"`}})
+    expect(outcome.code).toBe('CONFIG_URL_INVALID')
+    expect(outcome.summary).toMatch(/wrapped in double quotes/)
+    noSecret(outcome, CANARY_PASSWORD)
+  })
+})
+
+describe('passwords in URL query parameters', () => {
+  it('?password= is used as the password and never shown', async () => {
+    const {outcome, result} = await check({env: {DATABASE_URL: `postgres://app@db/app?password=${CANARY_PASSWORD}&sslmode=require`}})
+    expect(outcome.status).toBe('pass')
+    expect(rows(outcome).password).toEqual({field: 'password', value: 'set', source: 'DATABASE_URL (environment)'})
+    noSecret(outcome, CANARY_PASSWORD)
+    noSecret(result, CANARY_PASSWORD)
+  })
+})

@@ -229,3 +229,19 @@ describe('checkUrlEncoding', () => {
     })
   })
 })
+
+describe('values as they arrive from environments', () => {
+  it('a URL wrapped in literal quotes says so', () => {
+    const r = parseConnectionString(`"postgres://app:${CANARY_PASSWORD}@db/app"`)
+    expect(r.ok).toBe(false)
+    if (!r.ok) expect(r.reason).toMatch(/wrapped in double quotes/)
+    noCanary(r, CANARY_PASSWORD)
+  })
+
+  it('an outer space breaks node-postgres; an outer newline does not', () => {
+    const space = parseUrl('postgres://u@db/app ')
+    expect(!space.ok && space.reason).toMatch(/ends with a space/)
+    const newline = parseUrl('postgres://u@db/app\n')
+    expect(newline.ok && newline.values.database).toBe('app')
+  })
+})
