@@ -206,7 +206,7 @@ async function run(ctx: CheckContext): Promise<CheckOutcome> {
 
   if (!view.used) {
     const verdict = primary ? `would fail with ${primary.code} (${primary.message})` : 'would verify'
-    return skip(`The config does not use TLS (the ssl-config check judges that). The server offers ${probe.protocol ?? 'TLS'}; with verification on, the chain ${verdict}`, evidence)
+    return skip(`The config does not use TLS (the ssl-config check judges that). The server offers ${probe.protocol ?? 'TLS'}; with verification on, the chain ${verdict}.`, evidence)
   }
 
   if (primary) {

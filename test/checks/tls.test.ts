@@ -56,6 +56,7 @@ async function runTls(o: CtxOpts): Promise<{out: CheckOutcome; ctx: CheckContext
   const json = JSON.stringify(out)
   expect(json).not.toContain(CANARY_PASSWORD)
   expect(json).not.toContain(encodeURIComponent(CANARY_PASSWORD))
+  expect(JSON.stringify(ctx.facts)).not.toContain(CANARY_PASSWORD)
   if (out.status === 'warn' || out.status === 'fail') {
     expect(out.code).toMatch(/^[A-Z][A-Z_]+$/)
     expect(out.fix?.summary).toBeTruthy()
@@ -267,6 +268,15 @@ describe('tls check against a Postgres-like TLS peer', () => {
     const r = await tlsCheck.run(ctx)
     expect(r).toMatchObject({status: 'fail', code: 'TLS_HANDSHAKE_FAILED'})
     expect(r.summary).toContain('PostgreSQL 17')
+  })
+
+  it('NODE_OPTIONS=--use-openssl-ca: the system store (SSL_CERT_FILE) replaces the bundled CAs', async () => {
+    const p = await peer({certPem: chainPem(c.leaf, c.intermediate), keyPem: c.leaf.keyPem})
+    const sys = await runTls({port: p.port, query: 'sslmode=verify-full', env: {NODE_OPTIONS: '--use-openssl-ca', SSL_CERT_FILE: files['root.pem']!}})
+    expect(sys.out.status).toBe('pass')
+    expect(sys.out.evidence.trustStore).toBe(`the system CA store (${files['root.pem']}, because NODE_OPTIONS has --use-openssl-ca)`)
+    const bundled = await runTls({port: p.port, query: 'sslmode=verify-full', env: {NODE_OPTIONS: '--use-openssl-ca --use-bundled-ca', SSL_CERT_FILE: files['root.pem']!}})
+    expect(bundled.out).toMatchObject({status: 'fail', code: 'TLS_UNTRUSTED_ISSUER'})
   })
 
   it('a peer that stops speaking TLS after S → TLS_HANDSHAKE_FAILED', async () => {
