@@ -197,7 +197,7 @@ async function runDocker(ctx: CheckContext, deps: DockerCheckDeps): Promise<Chec
     return {
       status: 'pass',
       code: null,
-      summary: `Running in a container (${detected.signals.join(', ')})${detected.embeddedDns ? `, with Docker's embedded DNS at ${DOCKER_DNS}` : ''}; ${host} is not a container pitfall here.`,
+      summary: `Running in a container (${detected.signals.join(', ')})${detected.embeddedDns ? `, with Docker's embedded DNS at ${DOCKER_DNS}` : ''}; no Docker networking pitfall found for ${host}.`,
       evidence: {...base, host},
       fix: null,
     }
