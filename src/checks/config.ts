@@ -99,7 +99,8 @@ export function maskedConnectionString(text: string): string | undefined {
   const tokens = tokenizeKeyValue(text)
   if (!tokens.ok) return undefined
   return tokens.pairs
-    .map(({key, value}) => `${key}=${SECRET_KEYS.has(key) ? '****' : /[\s'\\]/.test(value) || value === '' ? `'${value.replace(/['\\]/g, '\\$&')}'` : value}`)
+    // quoted mask: the redaction layer's key=value rule then keeps the JSON intact
+    .map(({key, value}) => `${key}=${SECRET_KEYS.has(key) ? "'****'" : /[\s'\\]/.test(value) || value === '' ? `'${value.replace(/['\\]/g, '\\$&')}'` : value}`)
     .join(' ')
 }
 

@@ -74,7 +74,7 @@ describe('config check', () => {
   it('pass with a key=value argument: the string is shown with its password masked', async () => {
     const {outcome, result} = await check({connection: `host=db port=5433 user=app password='${CANARY_PASSWORD}' application_name='my app'`})
     expect(outcome.status).toBe('pass')
-    expect(outcome.evidence.connectionString).toBe("host=db port=5433 user=app password=**** application_name='my app'")
+    expect(outcome.evidence.connectionString).toBe("host=db port=5433 user=app password='****' application_name='my app'")
     expect(rows(outcome).port).toEqual({field: 'port', value: '5433', source: 'CONNECTION argument'})
     noSecret(outcome, CANARY_PASSWORD)
     noSecret(result, CANARY_PASSWORD)
@@ -182,6 +182,16 @@ describe('passwords in URL query parameters', () => {
     expect(outcome.status).toBe('pass')
     expect(rows(outcome).password).toEqual({field: 'password', value: 'set', source: 'DATABASE_URL (environment)'})
     noSecret(outcome, CANARY_PASSWORD)
+    noSecret(result, CANARY_PASSWORD)
+  })
+})
+
+describe('key=value strings through the runner', () => {
+  it('a password as the last pair survives the redaction layer', async () => {
+    const {outcome, result} = await check({connection: `host=db user=app password=${CANARY_PASSWORD}`})
+    expect(outcome.status).toBe('pass')
+    expect(result.status).toBe('pass')
+    expect(result.evidence.connectionString).toBe('host=db user=app password=****')
     noSecret(result, CANARY_PASSWORD)
   })
 })
