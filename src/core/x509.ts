@@ -336,7 +336,7 @@ export function verifyChain(input: VerifyInput, store: TrustStore = new TrustSto
       trustProblem = {
         code: 'TLS_UNTRUSTED_ISSUER',
         nodeError: path.length === 1 ? 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' : 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-        message: `No trusted certificate issued "${oneLineDn(current.subject)}": its issuer "${oneLineDn(current.issuer)}" is neither presented by the server nor in the trust store.`,
+        message: `"${oneLineDn(current.subject)}" is issued by "${oneLineDn(current.issuer)}", which the app does not trust: the server does not send that certificate and it is not in the CA store in use.`,
         depth,
         subject: oneLineDn(current.issuer),
       }
