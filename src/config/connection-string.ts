@@ -177,6 +177,14 @@ function diagnoseUrl(text: string): ConnectionStringError | null {
   if (parts && /\s/.test(parts.hostport)) {
     return {ok: false, kind: 'url', reason: 'the host part contains a space', hint: 'Remove the space, or percent-encode it as %20 if it belongs to the password.'}
   }
+  if (parts && parts.hostport.includes(',')) {
+    return {
+      ok: false,
+      kind: 'url',
+      reason: `it lists several hosts (${parts.hostport}): libpq accepts that, node-postgres does not`,
+      hint: 'Give node-postgres one host (a primary, a load balancer or a pooler address).',
+    }
+  }
   if (parts && /^[0-9a-f]*:[0-9a-f]*:[0-9a-f:.]*$/i.test(parts.hostport) && !parts.hostport.startsWith('[')) {
     return {
       ok: false,
@@ -199,6 +207,9 @@ function locateUrlError(text: string, error: unknown): {reason: string; hint?: s
     const m = /^(\[[^\]]*\]|[^:]*)(?::(.*))?$/.exec(hp)
     if (m && m[2] !== undefined && !/^\d*$/.test(m[2])) {
       return {reason: `the port "${m[2]}" after the host "${m[1]}" is not a number`, hint: 'The port must be digits only: postgres://user:password@host:5432/database'}
+    }
+    if (m && m[2] !== undefined && /^\d+$/.test(m[2]) && Number(m[2]) > 65535) {
+      return {reason: `the port ${m[2]} is out of range (1-65535)`, hint: 'PostgreSQL listens on 5432 unless configured otherwise.'}
     }
     if (m && m[1] === '' && parts.userinfo === undefined) return {reason: 'there is no host after "://"'}
     if (/[^A-Za-z0-9.\-_~%!$&'()*+,;=[\]:]/.test(hp)) {
