@@ -3,6 +3,7 @@
 //   peers?: [{kind: 'postgres'|'silent'|'http', host, port?}],   // started first (port 5432 by default)
 //   checks?: {ids: ['dns','tcp','postgres'], fields: {host, port, ...}, timeoutMs},
 //   pg?: {host, port?, connectionTimeoutMillis?}                    // a raw node-postgres connect
+//   psql?: {conninfo}                                              // a real libpq connect with psql
 // }
 // Prints one JSON line: {results?, facts?, pg?}. Imports the TypeScript sources
 // through jiti, so no build is needed.
@@ -93,6 +94,22 @@ if (spec.pg) {
     }
   }
   await client.end().catch(() => {})
+}
+
+if (spec.psql) {
+  // libpq for real: psql with a conninfo string; the peer's error names the address it reached
+  const {spawn} = await import('node:child_process')
+  const t = performance.now()
+  const r = await new Promise((resolve) => {
+    const child = spawn('psql', [spec.psql.conninfo, '-c', 'select 1'], {env: {...process.env, PGPASSWORD: 'lab'}, stdio: ['ignore', 'pipe', 'pipe']})
+    let text = ''
+    child.stdout.on('data', (d) => (text += d))
+    child.stderr.on('data', (d) => (text += d))
+    child.on('error', (e) => resolve({code: null, text: e.message}))
+    child.on('close', (code) => resolve({code, text}))
+  })
+  const reached = /lab peer reached on (\S+)/.exec(r.text)?.[1] ?? null
+  out.psql = {ok: !!reached, reached, ms: Math.round(performance.now() - t), output: r.text.trim()}
 }
 
 for (const s of servers) s.close()

@@ -2,6 +2,7 @@
 // SYNs), a dual-stack name from the lab's own /etc/hosts, the real dns, tcp and
 // postgres checks, and a raw node-postgres connect to confirm that the
 // Happy Eyeballs prediction matches what Node really does.
+import {spawnSync} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
 import {describe, expect, it} from 'vitest'
 import type {CheckResult} from '../../src/core/types.js'
@@ -9,6 +10,8 @@ import {labSupport, lastJsonLine, runInLab} from './netns.js'
 
 const lab = labSupport()
 if (!lab.ok) console.warn(`[fault lab skipped] ${lab.reason}`)
+const hasPsql = spawnSync('psql', ['--version']).status === 0
+if (lab.ok && !hasPsql) console.warn('[fault lab] psql not installed (apt-get install -y postgresql-client): the libpq comparison is skipped')
 const script = fileURLToPath(new URL('./lab-run.mjs', import.meta.url))
 
 const V4 = '192.0.2.10'
@@ -21,6 +24,7 @@ interface LabOut {
   facts: Record<string, unknown>
   totalMs: number
   pg?: {ok: boolean; reached: string | null; ms: number; error: string | null; code: string | null}
+  psql?: {ok: boolean; reached: string | null; ms: number; output: string}
 }
 
 async function scenario(o: {
@@ -30,12 +34,21 @@ async function scenario(o: {
   host?: string
   unreachable?: string[]
   pg?: {connectionTimeoutMillis?: number}
+  connectTimeout?: number
+  psql?: boolean
 }): Promise<{out: LabOut; tcp: CheckResult; byId: Record<string, CheckResult>}> {
   const host = o.host ?? 'db.lab.test'
   const spec = {
     peers: o.peer ? [{kind: 'postgres', host: o.peer}] : [],
-    checks: {ids: ['dns', 'tcp', 'postgres'], fields: {host, port: '5432'}, timeoutMs: TIMEOUT},
+    checks: {
+      ids: ['dns', 'tcp', 'postgres'],
+      fields: {host, port: '5432', ...(o.connectTimeout ? {connect_timeout: String(o.connectTimeout)} : {})},
+      timeoutMs: TIMEOUT,
+    },
     pg: o.pg ? {host, ...o.pg} : undefined,
+    psql: o.psql
+      ? {conninfo: `host=${host} port=5432 user=lab dbname=lab sslmode=disable connect_timeout=${o.connectTimeout ?? 0}`}
+      : undefined,
   }
   const r = await runInLab({
     addresses: [`${V4}/24`, `${V6}/64`],
@@ -55,6 +68,7 @@ async function scenario(o: {
 }
 
 type NodeEvidence = {result: string; afterMs: number; story: string}
+type PsqlEvidence = {result: string; afterMs: number}
 
 describe.skipIf(!lab.ok)('network path in the fault lab', () => {
   it('dead IPv6, live IPv4: TCP_IPV6_FAILED, and Node really lands on IPv4 after the 250 ms attempt timeout', async () => {
@@ -74,7 +88,15 @@ describe.skipIf(!lab.ok)('network path in the fault lab', () => {
   })
 
   it('autoselection off: Node tries only the dead IPv6 address; pg fails with "timeout expired" while psql falls through', async () => {
-    const {out, tcp} = await scenario({blackhole: [V6], peer: V4, nodeOptions: '--no-network-family-autoselection', pg: {connectionTimeoutMillis: 1500}})
+    const {out, tcp} = await scenario({
+      blackhole: [V6],
+      peer: V4,
+      nodeOptions: '--no-network-family-autoselection',
+      pg: {connectionTimeoutMillis: 1500},
+      connectTimeout: 2,
+      psql: hasPsql,
+    })
+    if (hasPsql) expect(out.psql).toMatchObject({ok: true, reached: V4})
     expect(tcp.code).toBe('TCP_IPV6_FAILED')
     expect(tcp.evidence.explanation).toMatch(/^psql works but your Node app does not/)
     expect((tcp.evidence.node as NodeEvidence).result).toMatch(/^fails: Error: connect ETIMEDOUT/)
@@ -132,5 +154,15 @@ describe.skipIf(!lab.ok)('network path in the fault lab', () => {
     const rejected = await scenario({host: '203.0.113.7', unreachable: ['203.0.113.0/24']})
     expect(rejected.tcp).toMatchObject({code: 'TCP_UNREACHABLE'})
     expect(rejected.tcp.summary).toContain('EHOSTUNREACH')
+  })
+
+  it.skipIf(!hasPsql)('psql (real libpq) waits connect_timeout on the dead IPv6 address, then lands on IPv4, as predicted', async () => {
+    const {out, tcp} = await scenario({blackhole: [V6], peer: V4, connectTimeout: 2, psql: true})
+    const psql = tcp.evidence.psql as PsqlEvidence
+    expect(psql.result).toBe('connects to 192.0.2.10')
+    expect(psql.afterMs).toBeGreaterThanOrEqual(2000)
+    expect(out.psql).toMatchObject({ok: true, reached: V4})
+    expect(out.psql!.output).toContain('(2001:db8::10), port 5432 failed: timeout expired')
+    expect(Math.abs(out.psql!.ms - psql.afterMs)).toBeLessThan(300)
   })
 })
