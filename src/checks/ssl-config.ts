@@ -50,13 +50,13 @@ export function runSslConfig(ctx: Pick<CheckContext, 'config' | 'env' | 'cwd' | 
     fileExists: (p) => fs.existsSync(p),
     certBase: certBase(config, cwd),
   })
+  const isPrisma = config.primary?.kind === 'prisma'
   const tls = ctx.facts.tls
   const chainVerifies = tls?.verifiedAsApp
   const difference = describeDifference(analysis.nodePg, analysis.libpq, chainVerifies) ?? analysis.difference
-  const isPrisma = config.primary?.kind === 'prisma'
 
   const findings: SslFinding[] = []
-  findings.push(...certFileFindings(analysis.files, cwd))
+  findings.push(...certFileFindings(analysis.files, cwd, isPrisma))
   const conflict = conflictFinding(analysis, config, env, chainVerifies, tls)
   if (conflict) findings.push(conflict)
   findings.push(...disabledFindings(analysis))
@@ -118,8 +118,8 @@ function summaryOf(a: SslAnalysis): string {
 
 /** Prisma resolves certificate paths from the schema's folder; node-postgres from the app's working folder. */
 function certBase(config: ResolvedConfig, cwd: string): string {
-  const src = config.connectionString?.source
-  if (src?.kind === 'prisma' && src.file) return path.dirname(path.resolve(cwd, src.file))
+  const src = config.primary
+  if (src?.kind === 'prisma' && src.file && src.file.endsWith('.prisma')) return path.dirname(path.resolve(cwd, src.file))
   return cwd
 }
 
@@ -142,7 +142,7 @@ function readProblem(file: string): string | null {
   }
 }
 
-function certFileFindings(files: CertFileRef[], cwd: string): SslFinding[] {
+function certFileFindings(files: CertFileRef[], cwd: string, isPrisma: boolean): SslFinding[] {
   const out: SslFinding[] = []
   const seen = new Set<string>()
   for (const f of files) {
@@ -153,7 +153,7 @@ function certFileFindings(files: CertFileRef[], cwd: string): SslFinding[] {
     const problem = readProblem(f.resolved)
     if (!problem) continue
     const who =
-      f.provenance?.kind === 'prisma'
+      isPrisma && f.reader === 'node-postgres'
         ? `Prisma reads it (${f.param === 'sslcert' ? "in Prisma URLs sslcert is the server's CA certificate; " : ''}relative paths resolve from the schema's folder) and cannot connect`
         : f.reader === 'node-postgres'
         ? `node-postgres reads it while connecting and throws (the app fails with ENOENT/EACCES before talking to the server)`

@@ -15,7 +15,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import {redactor} from '../../core/redact.js'
-import {displayPath} from '../env.js'
+import {displayPath, envProvenance} from '../env.js'
 import type {ConfigProblem, ConfigSource, FieldName, Provenance, SourceContext, SourceLayer} from '../types.js'
 
 export const KNEXFILE_NAMES = ['knexfile.js', 'knexfile.cjs', 'knexfile.mjs', 'knexfile.ts'] as const
@@ -168,11 +168,15 @@ export function knexProvenance(
   }
   if (loaded.perEnvironment) base.environment = loaded.environment
   if (value !== undefined && value !== '') {
+    // The value is an environment variable read by the knexfile: that variable is what to change.
     const vars = envVarsWithValue(ctx.env, value)
     if (vars.length > 0) {
-      const v = vars[0]
-      const file = ctx.envFileOf(v)
-      base.label = `${v} ${file ? `in ${file}` : '(environment)'} (via ${where} ${setting})`
+      const env = envProvenance(ctx.envFileOf, vars[0])
+      return {
+        ...env,
+        ...(loaded.perEnvironment ? {environment: loaded.environment} : {}),
+        label: `${env.label} (via ${where})`,
+      }
     }
   }
   return base

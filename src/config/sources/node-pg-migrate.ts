@@ -8,6 +8,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import {redactor} from '../../core/redact.js'
+import {envProvenance} from '../env.js'
 import type {ConfigSource, FieldName, Provenance, SourceLayer} from '../types.js'
 
 function readJson(file: string): Record<string, unknown> | undefined {
@@ -65,14 +66,10 @@ export const nodePgMigrateSource: ConfigSource = {
     if (!project) return null
     const value = ctx.env[project.urlVar]
     if (value !== undefined && value.trim() !== '') {
-      const file = ctx.envFileOf(project.urlVar)
-      const source: Provenance = {
-        kind: 'node-pg-migrate',
-        name: project.urlVar,
-        ...(file ? {file} : {}),
-        label: `${project.urlVar} ${file ? `in ${file}` : '(environment)'} (read by node-pg-migrate)`,
-      }
-      return {origin: source, connectionString: {value, source}, fields: {}}
+      const env = envProvenance(ctx.envFileOf, project.urlVar)
+      const source: Provenance = {...env, label: `${env.label} (read by node-pg-migrate)`}
+      const origin: Provenance = {kind: 'node-pg-migrate', name: project.urlVar, label: `node-pg-migrate (${project.detectedBy}) reading ${env.label}`}
+      return {origin, connectionString: {value, source}, fields: {}}
     }
     const db = project.db
     const file = path.join('config', 'default.json')

@@ -19,7 +19,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import {redactor} from '../../core/redact.js'
-import {displayPath} from '../env.js'
+import {displayPath, envProvenance} from '../env.js'
 import type {ConfigSource, Provenance, SourceContext, SourceLayer} from '../types.js'
 
 export interface DatasourceValue {
@@ -160,6 +160,12 @@ function envVarsWithValue(env: Record<string, string | undefined>, value: string
   return names.sort((a, b) => (a === 'DATABASE_URL' ? -1 : b === 'DATABASE_URL' ? 1 : a.localeCompare(b)))
 }
 
+/** The env variable is what to change; the label says which Prisma setting reads it. */
+function viaEnv(ctx: SourceContext, name: string, via: string): Provenance {
+  const env = envProvenance(ctx.envFileOf, name)
+  return {...env, label: `${env.label} (via ${via})`}
+}
+
 function prov(file: string, setting: string, label: string): Provenance {
   return {kind: 'prisma', name: setting, file, label}
 }
@@ -189,11 +195,9 @@ export const prismaSource: ConfigSource = {
       const vars = envVarsWithValue(ctx.env, value)
       const setting = `datasource.${which}`
       const use = which === 'directUrl' ? ', used by prisma migrate' : ''
-      const label = vars.length
-        ? `${vars[0]} ${ctx.envFileOf(vars[0]) ? `in ${ctx.envFileOf(vars[0])}` : '(environment)'} (via ${cfgShown} ${setting}${use})`
-        : `${cfgShown} ${setting}${use}`
-      const source = prov(cfgShown, setting, label)
-      return {origin: source, connectionString: {value, source}, fields: {}}
+      const origin = prov(cfgShown, setting, `${cfgShown} ${setting}${use}`)
+      const source = vars.length ? viaEnv(ctx, vars[0], `${cfgShown} ${setting}${use}`) : origin
+      return {origin, connectionString: {value, source}, fields: {}}
     }
 
     if (!ds || !schemaShown) return null
@@ -202,19 +206,11 @@ export const prismaSource: ConfigSource = {
     const v = ds[which]!
     const setting = `datasource ${dsName}.${which}`
     const use = which === 'directUrl' ? ', used by prisma migrate' : ''
-    let value: string | undefined
-    let label: string
-    if (v.envVar) {
-      value = ctx.env[v.envVar]
-      const file = ctx.envFileOf(v.envVar)
-      label = `${v.envVar} ${file ? `in ${file}` : '(environment)'} (via ${schemaShown} ${setting}${use})`
-    } else {
-      value = v.literal
-      label = `${schemaShown} ${setting}${use}`
-    }
+    const value = v.envVar ? ctx.env[v.envVar] : v.literal
     if (value === undefined || value.trim() === '') return null // env("X") unset: Prisma fails; other sources may still apply
     redactor.addFromConnectionString(value)
-    const source = prov(schemaShown, setting, label)
-    return {origin: source, connectionString: {value, source}, fields: {}}
+    const origin = prov(schemaShown, setting, `${schemaShown} ${setting}${use}`)
+    const source = v.envVar ? viaEnv(ctx, v.envVar, `${schemaShown} ${setting}${use}`) : origin
+    return {origin, connectionString: {value, source}, fields: {}}
   },
 }

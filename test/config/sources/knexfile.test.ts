@@ -28,13 +28,15 @@ describe('knexfile source', () => {
     expect(process.cwd()).toBe(cwdBefore)
     expect(layer).not.toBeNull()
     expect(layer!.connectionString?.value).toContain('sslmode=require')
-    expect(layer!.connectionString?.source).toMatchObject({
-      kind: 'knexfile',
-      file: 'knexfile.cjs',
+    // the variable is what to change; the label says the knexfile reads it
+    expect(layer!.connectionString?.source).toEqual({
+      kind: 'env-file',
+      name: 'DATABASE_URL',
+      file: '.env',
       environment: 'development',
-      name: 'connection.connectionString',
-      label: 'DATABASE_URL in .env (via knexfile.cjs, development connection.connectionString)',
+      label: 'DATABASE_URL in .env (via knexfile.cjs, development)',
     })
+    expect(layer!.origin).toMatchObject({kind: 'knexfile', file: 'knexfile.cjs', environment: 'development'})
     expect(layer!.appSsl).toEqual({
       value: {rejectUnauthorized: false},
       source: expect.objectContaining({label: 'knexfile.cjs (development) connection.ssl', environment: 'development'}),
@@ -66,7 +68,7 @@ describe('knexfile source', () => {
   it('ESM knexfile.mjs with a string connection', async () => {
     const layer = await load('knex-esm')
     expect(layer!.connectionString?.value).toMatch(/^postgresql:\/\/esm:/)
-    expect(layer!.connectionString?.source.label).toBe('DATABASE_URL in .env (via knexfile.mjs, development connection)')
+    expect(layer!.connectionString?.source.label).toBe('DATABASE_URL in .env (via knexfile.mjs, development)')
   })
 
   it('TypeScript knexfile.ts', async () => {
@@ -85,7 +87,7 @@ describe('knexfile source', () => {
   it('async function connection, URL from a non-standard variable', async () => {
     const layer = await load('knex-function')
     expect(layer!.connectionString?.value).toContain('sslmode=no-verify')
-    expect(layer!.connectionString?.source.label).toBe('APP_DB_URL in .env (via knexfile.cjs, development connection.connectionString)')
+    expect(layer!.connectionString?.source.label).toBe('APP_DB_URL in .env (via knexfile.cjs, development)')
     expect(layer!.appSsl?.value).toEqual({rejectUnauthorized: true})
   })
 

@@ -24,11 +24,12 @@ describe('node-pg-migrate source', () => {
     const layer = await nodePgMigrateSource.load(ctx('node-pg-migrate-app'))
     expect(layer!.connectionString!.value).toContain(':5439/migdb?sslmode=verify-ca')
     expect(layer!.connectionString!.source).toEqual({
-      kind: 'node-pg-migrate',
+      kind: 'env-file',
       name: 'MIGRATIONS_DATABASE_URL',
       file: '.env',
       label: 'MIGRATIONS_DATABASE_URL in .env (read by node-pg-migrate)',
     })
+    expect(layer!.origin).toMatchObject({kind: 'node-pg-migrate', label: 'node-pg-migrate (package.json dependency) reading MIGRATIONS_DATABASE_URL in .env'})
   })
 
   it('the resolver picks it although DATABASE_URL is not set', async () => {

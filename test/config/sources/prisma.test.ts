@@ -40,11 +40,12 @@ describe('prisma source', () => {
     const layer = await load('prisma-app')
     expect(layer!.connectionString!.value).toContain(':5432/appdb?sslmode=require')
     expect(layer!.connectionString!.source).toEqual({
-      kind: 'prisma',
-      name: 'datasource db.directUrl',
-      file: 'prisma/schema.prisma',
+      kind: 'env-file',
+      name: 'DIRECT_URL',
+      file: '.env',
       label: 'DIRECT_URL in .env (via prisma/schema.prisma datasource db.directUrl, used by prisma migrate)',
     })
+    expect(layer!.origin).toMatchObject({kind: 'prisma', file: 'prisma/schema.prisma', name: 'datasource db.directUrl'})
     expect(redactor.redact('canary-Pw-7f3a9c1e')).toBe('****')
   })
 

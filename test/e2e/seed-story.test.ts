@@ -1,0 +1,75 @@
+// The field story, end to end: a knex project whose .env says
+// DATABASE_URL=…?sslmode=require and whose knexfile.cjs says
+// `connection: {connectionString: process.env.DATABASE_URL, ssl: {rejectUnauthorized: false}}`,
+// against a real PostgreSQL presenting leaf + self-signed root. psql (libpq, require = encrypt
+// only) connects; the migration fails with "self-signed certificate in certificate chain".
+// `db-doctor check` with no arguments in that folder must say why.
+import {copyFileSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {createRequire} from 'node:module'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {createCa, createLeaf} from '../helpers/certs.js'
+import {chainPem} from '../helpers/chains.js'
+import {checkOf, reportOf, ROOT, runCli} from '../helpers/cli.js'
+import {APP_DATABASE, APP_USER, CANARY_PASSWORD, PG_HOST} from '../helpers/constants.js'
+import {startPostgres, type PgServer} from '../helpers/postgres.js'
+
+const require = createRequire(import.meta.url)
+
+let server: PgServer
+let dir: string
+
+beforeAll(async () => {
+  const root = await createCa({commonName: 'Seed Story Root CA'})
+  const leaf = await createLeaf({commonName: 'localhost', dnsNames: ['localhost'], ipAddresses: [PG_HOST, '::1'], issuer: root})
+  // The server sends its root too: Node reports "self-signed certificate in certificate chain".
+  server = await startPostgres({tls: {certPem: chainPem(leaf, root), keyPem: leaf.keyPem, caPem: root.certPem}})
+  dir = mkdtempSync(path.join(os.tmpdir(), 'dbd-seed-'))
+  copyFileSync(path.join(ROOT, 'test/fixtures/knex-seed/knexfile.cjs'), path.join(dir, 'knexfile.cjs'))
+  writeFileSync(
+    path.join(dir, '.env'),
+    `DATABASE_URL=postgres://${APP_USER}:${CANARY_PASSWORD}@${PG_HOST}:${server.port}/${APP_DATABASE}?sslmode=require\n`,
+  )
+}, 120_000)
+
+afterAll(async () => {
+  await server?.stop()
+  if (dir) rmSync(dir, {recursive: true, force: true})
+})
+
+describe('seed story: knexfile ssl object replaced by sslmode=require, self-signed root', () => {
+  it('what the app sees: node-postgres with the knexfile config fails on the chain', async () => {
+    const pg = require('pg') as typeof import('pg')
+    const url = `postgres://${APP_USER}:${CANARY_PASSWORD}@${PG_HOST}:${server.port}/${APP_DATABASE}?sslmode=require`
+    const client = new pg.Client({connectionString: url, ssl: {rejectUnauthorized: false}})
+    await expect(client.connect()).rejects.toThrow(/self[- ]signed certificate in certificate chain/)
+    // libpq semantics (what psql does with sslmode=require): encrypt without verifying
+    const libpqLike = new pg.Client({connectionString: `${url}&uselibpqcompat=true`})
+    await libpqLike.connect()
+    await libpqLike.end()
+  })
+
+  it('db-doctor check (no arguments) names the conflict, the untrusted root and a fix that keeps verification on', async () => {
+    const r = await runCli(['check', '--json'], {cwd: dir})
+    expect(r.stdout).not.toContain(CANARY_PASSWORD)
+    expect(r.stderr).not.toContain(CANARY_PASSWORD)
+    const report = reportOf(r)
+    expect(report.target).toMatchObject({host: PG_HOST, port: server.port, database: APP_DATABASE, sslmode: 'require'})
+    expect(report.target.sources.host).toContain('knexfile.cjs')
+
+    const ssl = checkOf(report, 'ssl-config')
+    expect(ssl.status).toBe('fail')
+    expect(ssl.code).toBe('SSL_CONFIG_CONFLICT')
+    expect(ssl.summary).toContain('knexfile.cjs (development environment)')
+    expect(ssl.summary).toContain('sslmode=require in DATABASE_URL in .env replaces it')
+    expect(ssl.summary).toContain('Seed Story Root CA')
+    expect(ssl.summary).toMatch(/psql connects; your Node app will not, because node-postgres treats sslmode=require .* as verify-full/)
+    expect(ssl.evidence.comparison).toContainEqual({setting: 'verify chain', nodePostgres: 'yes', libpq: 'no'})
+    const fix = JSON.stringify(ssl.fix)
+    expect(fix).toContain('sslmode=verify-full&sslrootcert=./ca.pem')
+    expect(fix).toContain("ssl: { ca: fs.readFileSync('ca.pem', 'utf8'), rejectUnauthorized: true }")
+    expect(fix).toContain('Do not use rejectUnauthorized: false')
+    expect(r.code).not.toBe(0)
+  })
+})
