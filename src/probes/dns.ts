@@ -9,11 +9,12 @@ import type {ResolvedAddress} from '../core/facts.js'
 // ---------------------------------------------------------------------------
 // System lookup (getaddrinfo, as net.connect does it)
 
+/** dns.lookup's shape; may return a cancel function that systemLookup calls when it gives up. */
 export type LookupFn = (
   host: string,
   options: {all: true; hints: number},
   callback: (err: NodeJS.ErrnoException | null, addresses: {address: string; family: number}[]) => void,
-) => void
+) => void | (() => void)
 
 export type SystemLookupResult =
   | {ok: true; addresses: ResolvedAddress[]; ms: number}
@@ -42,14 +43,19 @@ export function systemLookup(host: string, timeoutMs: number, lookup: LookupFn =
   const ms = () => Math.round(performance.now() - started)
   return new Promise((resolve) => {
     let done = false
+    let cancel: void | (() => void)
     const timer = setTimeout(() => {
       if (done) return
       done = true
+      if (typeof cancel === 'function') {
+        cancel() // a cancelled lookup never calls back
+        pending--
+      }
       resolve({ok: false, error: 'ETIMEOUT', message: `no answer within ${timeoutMs} ms`, ms: ms(), timedOut: true})
     }, timeoutMs)
     try {
       pending++
-      lookup(host, {all: true, hints: dns.ADDRCONFIG}, (err, addresses) => {
+      cancel = lookup(host, {all: true, hints: dns.ADDRCONFIG}, (err, addresses) => {
         pending--
         if (done) return
         done = true
@@ -75,6 +81,64 @@ export function systemLookup(host: string, timeoutMs: number, lookup: LookupFn =
       resolve({ok: false, error: String(err.code ?? 'ERROR'), message: err.message, ms: ms(), timedOut: false})
     }
   })
+}
+
+const ISOLATED_SCRIPT = `
+const dns = require('node:dns')
+const [host, hints] = process.argv.slice(-2)
+dns.lookup(host, {all: true, hints: Number(hints)}, (err, addresses) => {
+  process.stdout.write(JSON.stringify(err ? {code: err.code, message: err.message} : {addresses}))
+  process.exit(0)
+})`
+
+/**
+ * dns.lookup in a child Node process: the same getaddrinfo call with the same
+ * flags and --dns-result-order, but killable. An in-process getaddrinfo that
+ * hangs on a silent nameserver keeps the process from exiting (Node joins
+ * libuv's threadpool at exit) until glibc gives up, 5 s × attempts per server;
+ * this costs one Node start-up (~60 ms) instead.
+ */
+export const isolatedLookup: LookupFn = (host, options, callback) => {
+  let finished = false
+  let out = ''
+  const finish = (err: NodeJS.ErrnoException | null, addresses: {address: string; family: number}[]) => {
+    if (finished) return
+    finished = true
+    callback(err, addresses)
+  }
+  const orderFlags = process.execArgv.filter((a) => a.startsWith('--dns-result-order'))
+  // Spawned lazily so that importing this module stays free.
+  import('node:child_process').then(({spawn}) => {
+    if (finished) return
+    const child = spawn(process.execPath, [...orderFlags, '-e', ISOLATED_SCRIPT, host, String(options.hints)], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+    killChild = () => child.kill('SIGKILL')
+    child.unref()
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
+    child.on('error', (e: NodeJS.ErrnoException) => finish(e, []))
+    child.on('close', () => {
+      try {
+        const r = JSON.parse(out) as {code?: string; message?: string; addresses?: {address: string; family: number}[]}
+        if (r.addresses) return finish(null, r.addresses)
+        const err = new Error(r.message ?? 'lookup failed') as NodeJS.ErrnoException
+        err.code = r.code
+        finish(err, [])
+      } catch {
+        const err = new Error('the lookup process ended without an answer') as NodeJS.ErrnoException
+        err.code = 'ELOOKUPPROCESS'
+        finish(err, [])
+      }
+    })
+    if (cancelled) killChild()
+  })
+  let killChild = () => {}
+  let cancelled = false
+  return () => {
+    cancelled = true
+    finished = true
+    killChild()
+  }
 }
 
 /**

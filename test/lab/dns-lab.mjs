@@ -39,7 +39,8 @@ const ctx = {
   facts: {},
 }
 const registry = []
-if ((spec.checks ?? ['dns']).includes('dns')) registry.push(createDnsCheck())
+const {isolatedLookup} = await jiti.import('../../src/probes/dns.ts')
+if ((spec.checks ?? ['dns']).includes('dns')) registry.push(createDnsCheck(spec.isolated ? {lookup: isolatedLookup} : {}))
 if ((spec.checks ?? []).includes('docker')) registry.push(createDockerCheck({paths: spec.dockerPaths}))
 
 const started = performance.now()

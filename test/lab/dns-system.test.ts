@@ -27,14 +27,14 @@ interface LabOut {
   ms: number
 }
 
-async function dnsInLab(opts: {host: string; hosts?: string; resolvConf?: string; addresses?: string[]; timeoutMs?: number; disableIpv6?: boolean}) {
+async function dnsInLab(opts: {host: string; hosts?: string; resolvConf?: string; addresses?: string[]; timeoutMs?: number; disableIpv6?: boolean; isolated?: boolean}) {
   const timeoutMs = opts.timeoutMs ?? 1500
   const r = await runInLab({
     addresses: opts.addresses ?? ['192.0.2.1/24', '2001:db8::1/64'],
     hosts: opts.hosts ?? '127.0.0.1 localhost\n::1 localhost\n',
     resolvConf: opts.resolvConf ?? 'nameserver 127.0.0.53\n',
     script,
-    args: [JSON.stringify({servers: [{host: '127.0.0.53', port: 53, zone: ZONE}], host: opts.host, timeoutMs, checks: ['dns'], disableIpv6: opts.disableIpv6})],
+    args: [JSON.stringify({servers: [{host: '127.0.0.53', port: 53, zone: ZONE}], host: opts.host, timeoutMs, checks: ['dns'], disableIpv6: opts.disableIpv6, isolated: opts.isolated})],
     timeoutMs: 20_000,
   })
   if (r.code !== 0) throw new Error(`lab script failed (${r.code}): ${r.stderr}`)
@@ -95,6 +95,23 @@ describe.skipIf(!lab.ok)('dns check with the system resolver (namespace)', () =>
     expect(dns).toMatchObject({status: 'fail', code: 'DNS_TIMEOUT'})
     expect(dns.summary).toContain('127.0.0.53')
     expect(ms).toBeLessThan(2000)
+  })
+
+  it('isolatedLookup: the same getaddrinfo answer from a child process', async () => {
+    const {dns, facts} = await dnsInLab({host: 'db.lab.test', isolated: true})
+    expect(dns.status).toBe('pass')
+    expect(facts.dns?.addresses.map((a) => a.address).sort()).toEqual(['192.0.2.10', '2001:db8::10'])
+    const missing = await dnsInLab({host: 'typo.lab.test', isolated: true})
+    expect(missing.dns).toMatchObject({code: 'DNS_NOT_FOUND', evidence: {systemError: 'ENOTFOUND'}})
+  })
+
+  it('isolatedLookup: a silent resolver no longer holds the process at exit', async () => {
+    // glibc's default is 5 s × 2 attempts; the in-process lookup would keep node alive that long
+    const started = performance.now()
+    const {dns, ms} = await dnsInLab({host: 'silent.lab.test', timeoutMs: 1000, isolated: true})
+    expect(dns.code).toBe('DNS_TIMEOUT')
+    expect(ms).toBeLessThan(2000)
+    expect(performance.now() - started).toBeLessThan(6000)
   })
 
   it('DNS_IPV6_ONLY (warn): resolves, but only to IPv6', async () => {

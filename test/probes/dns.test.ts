@@ -4,7 +4,9 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {
   type LookupFn,
+  isolatedLookup,
   parseHostsFor,
+  pendingSystemLookups,
   parseResolvConf,
   parseServer,
   queryDirect,
@@ -84,6 +86,12 @@ describe('systemLookup', () => {
   it('resolves IP literals and localhost without DNS through the real dns.lookup', async () => {
     const r = await systemLookup('127.0.0.1', 2000)
     expect(r.ok && r.addresses).toEqual([{address: '127.0.0.1', family: 4}])
+  })
+
+  it('isolatedLookup answers an IP literal from a child process', async () => {
+    const r = await systemLookup('127.0.0.1', 5000, isolatedLookup)
+    expect(r.ok && r.addresses).toEqual([{address: '127.0.0.1', family: 4}])
+    expect(pendingSystemLookups()).toBe(0)
   })
 
   it('gives up at the budget when the lookup never calls back', async () => {
