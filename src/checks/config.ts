@@ -2,6 +2,7 @@
 // file or variable it came from) and turns ResolvedConfig.problems into one
 // outcome, the most severe first; the other problems go into the evidence.
 // Pure: no sockets, no file reads (resolution already happened).
+import {inspectPgpass} from '../config/sources/pgpass.js'
 import {redactUrl} from '../core/redact.js'
 import type {Check, CheckContext, CheckOutcome, Evidence, Fix} from '../core/types.js'
 import type {ConfigProblem, FieldName, Provenance, ResolvedConfig} from '../config/types.js'
@@ -31,9 +32,12 @@ export const configCheck: Check = {
 }
 
 /** The outcome for a resolved configuration (exported for tests). */
-export function configOutcome(config: ResolvedConfig, ctx?: Pick<CheckContext, 'cwd'>): CheckOutcome {
-  void ctx
+export function configOutcome(config: ResolvedConfig, ctx?: Pick<CheckContext, 'cwd' | 'env'>): CheckOutcome {
   const evidence = configEvidence(config)
+  if (ctx && !config.fields.password) {
+    const pgpass = pgpassEvidence(config, ctx)
+    if (pgpass) evidence.pgpass = pgpass
+  }
   const [first, ...rest] = config.problems
   if (rest.length) evidence.otherProblems = rest.map((p) => ({code: p.code, message: p.message, source: p.source.label}))
   if (!first) {
@@ -42,6 +46,24 @@ export function configOutcome(config: ResolvedConfig, ctx?: Pick<CheckContext, '
   if (first.details) evidence.problem = first.details
   const status = first.code === 'CONFIG_NOT_FOUND' ? 'warn' : 'fail'
   return {status, code: first.code, summary: first.message, evidence, fix: fixFor(first, config)}
+}
+
+/** Why ~/.pgpass gave no password, when there is a file to talk about. */
+function pgpassEvidence(config: ResolvedConfig, ctx: Pick<CheckContext, 'cwd' | 'env'>): Record<string, string> | undefined {
+  const f = config.fields
+  const found = inspectPgpass(ctx.env, {host: f.host?.value, port: f.port?.value, database: f.database?.value, user: f.user?.value}, ctx.cwd)
+  switch (found.status) {
+    case 'insecure-permissions':
+      return {file: found.display, status: `ignored by node-postgres and libpq: mode ${found.mode} gives group/other access; run chmod 600 ${found.display}`}
+    case 'not-a-file':
+      return {file: found.display, status: 'ignored: not a regular file'}
+    case 'unreadable':
+      return {file: found.display, status: 'ignored: cannot be read'}
+    case 'no-match':
+      return {file: found.display, status: `no line matches ${f.host?.value ?? '*'}:${f.port?.value ?? '5432'}:${f.database?.value ?? '*'}:${f.user?.value ?? '*'}`}
+    default:
+      return undefined
+  }
 }
 
 function target(config: ResolvedConfig): string {
