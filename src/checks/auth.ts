@@ -51,9 +51,20 @@ function encryptionOf(text: string | undefined): AuthClassification['encryption'
   return 'ssl'
 }
 
-/** Pure: what a failed session means. */
-export function classifyAuthError(error: Pick<PgProbeError, 'code' | 'message'>): AuthClassification {
+/**
+ * Pure: what a failed session means. `passwordConfigured: false` (no password in the config the
+ * app uses) turns a 28P01 into AUTH_PASSWORD_MISSING: with md5, node-postgres hashes "null" and
+ * the server answers 28P01; with cleartext the server says "empty password returned by client".
+ */
+export function classifyAuthError(
+  error: Pick<PgProbeError, 'code' | 'message'>,
+  context: {passwordConfigured?: boolean} = {},
+): AuthClassification {
   const {code, message} = error
+  if (code === '28P01' && (context.passwordConfigured === false || PASSWORD_MISSING.test(message))) {
+    const m = PASSWORD_FAILED.exec(message)
+    return {code: 'AUTH_PASSWORD_MISSING', ...(m ? {user: m[1]} : {})}
+  }
   if (code === '28P01') {
     const m = PASSWORD_FAILED.exec(message)
     return {code: 'AUTH_PASSWORD_FAILED', ...(m ? {user: m[1]} : {})}
@@ -135,6 +146,7 @@ interface Target {
   sslUsed: boolean
   sslSource: Provenance | undefined
   sslOrigin: string
+  passwordConfigured: boolean
 }
 
 async function runAuth(ctx: CheckContext, deps: AuthCheckDeps): Promise<CheckOutcome> {
@@ -160,6 +172,7 @@ async function runAuth(ctx: CheckContext, deps: AuthCheckDeps): Promise<CheckOut
     sslUsed: !!config.ssl,
     sslSource: resolved.sslSource,
     sslOrigin: resolved.sslOrigin,
+    passwordConfigured: typeof config.password === 'string' || typeof config.password === 'function',
   }
   if (typeof config.password === 'string') redactor.add(config.password)
 
@@ -248,7 +261,7 @@ function urlWithSslmode(ctx: CheckContext, mode: string): string | null {
 }
 
 function explainFailure(ctx: CheckContext, target: Target, error: PgProbeError, ms: number): CheckOutcome {
-  const c = classifyAuthError(error)
+  const c = classifyAuthError(error, {passwordConfigured: target.passwordConfigured})
   const who = c.user ?? target.user ?? '(default user)'
   const db = c.database ?? target.database ?? '(default database)'
   const base: Evidence = {

@@ -13,7 +13,9 @@ import {
   APP_USER,
   BLOCKED_USER,
   CANARY_PASSWORD,
+  CLEARTEXT_USER,
   LIMITED_USER,
+  MD5_USER,
   MISSING_DATABASE,
   MISSING_USER,
   NOLOGIN_USER,
@@ -100,6 +102,21 @@ describe('auth check against the shared server', () => {
     expect(o).toMatchObject({status: 'fail', code: 'AUTH_PASSWORD_MISSING'})
     expect(o.evidence.message).toMatch(/client password must be a string/)
     expect(o.fix?.summary).toContain('DATABASE_URL in .env')
+  })
+
+  it('AUTH_PASSWORD_MISSING with md5 (pg hashes a null password: the server says 28P01)', async () => {
+    const o = await run({DATABASE_URL: url({user: MD5_USER, password: null})})
+    expect(o).toMatchObject({status: 'fail', code: 'AUTH_PASSWORD_MISSING', evidence: {code: '28P01'}})
+  })
+
+  it('AUTH_PASSWORD_MISSING with cleartext password auth (empty password returned by client)', async () => {
+    const o = await run({DATABASE_URL: url({user: CLEARTEXT_USER, password: null})})
+    expect(o).toMatchObject({status: 'fail', code: 'AUTH_PASSWORD_MISSING', evidence: {code: '28P01', message: 'empty password returned by client'}})
+  })
+
+  it('md5 and cleartext roles log in with their password', async () => {
+    expect(await run({DATABASE_URL: url({user: MD5_USER})})).toMatchObject({status: 'pass'})
+    expect(await run({DATABASE_URL: url({user: CLEARTEXT_USER})})).toMatchObject({status: 'pass'})
   })
 
   it('AUTH_SSL_REQUIRED points at the sslmode in the URL it came from', async () => {
@@ -190,6 +207,8 @@ describe('classifyAuthError (pure)', () => {
   })
   it('reads roles, databases, limits and states', () => {
     expect(c('28P01', 'password authentication failed for user "app"')).toEqual({code: 'AUTH_PASSWORD_FAILED', user: 'app'})
+    expect(classifyAuthError({code: '28P01', message: 'password authentication failed for user "app"'}, {passwordConfigured: false})).toEqual({code: 'AUTH_PASSWORD_MISSING', user: 'app'})
+    expect(c('28P01', 'empty password returned by client')).toEqual({code: 'AUTH_PASSWORD_MISSING'})
     expect(c('28000', 'role "x" does not exist')).toEqual({code: 'AUTH_ROLE_NOT_FOUND', user: 'x'})
     expect(c('28000', 'role "x" is not permitted to log in')).toEqual({code: 'AUTH_ROLE_NOLOGIN', user: 'x'})
     expect(c('3D000', 'database "x" does not exist')).toEqual({code: 'AUTH_DATABASE_NOT_FOUND', database: 'x'})

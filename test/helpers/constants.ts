@@ -15,6 +15,10 @@ export const SPECIAL_USER = 'special'
 export const LIMITED_USER = 'limited'
 /** Role with NOLOGIN (password CANARY_PASSWORD): `role "cannot_login" is not permitted to log in`. */
 export const NOLOGIN_USER = 'cannot_login'
+/** Role (password CANARY_PASSWORD) admitted by a `password` (cleartext over TLS) pg_hba line: users named clear_*. */
+export const CLEARTEXT_USER = 'clear_app'
+/** Role whose password is stored as MD5 (CANARY_PASSWORD), admitted by an `md5` pg_hba line: users named md5_*. */
+export const MD5_USER = 'md5_app'
 /** Role refused by an explicit `hostssl all blocked 0.0.0.0/0 reject` (and ::/0) line. */
 export const BLOCKED_USER = 'blocked'
 /** Database that only `app` may reach: any other role gets `no pg_hba.conf entry for host …, database "onlyapp"`. */
@@ -37,6 +41,8 @@ export const PG_HOST = '127.0.0.1'
  * ADDR is 127.0.0.1/32 and ::1/128. Regular-expression fields need PostgreSQL >= 16.
  *   hostssl all      blocked      0.0.0.0/0, ::/0  reject
  *   hostssl all      "/^ghost_"   ADDR            trust
+ *   hostssl all      "/^clear_"   ADDR            password
+ *   hostssl all      "/^md5_"     ADDR            md5
  *   hostssl onlyapp  app          ADDR            scram-sha-256
  *   hostssl "/^(?!onlyapp$)" all  ADDR            scram-sha-256
  * Plain (non-TLS) connections match nothing: `no pg_hba.conf entry …, no encryption`.

@@ -33,8 +33,10 @@ import {
   APP_USER,
   BLOCKED_USER,
   CANARY_PASSWORD,
+  CLEARTEXT_USER,
   CANARY_SPECIAL,
   LIMITED_USER,
+  MD5_USER,
   NOLOGIN_USER,
   ONLYAPP_DATABASE,
   PG_HOST,
@@ -291,6 +293,8 @@ export function defaultHba(ssl: boolean, v6: boolean): string[] {
     `${t} all ${BLOCKED_USER} 0.0.0.0/0 reject`,
     `${t} all ${BLOCKED_USER} ::/0 reject`,
     ...addrs.map((a) => `${t} all "/^ghost_" ${a} trust`),
+    ...addrs.map((a) => `${t} all "/^clear_" ${a} password`),
+    ...addrs.map((a) => `${t} all "/^md5_" ${a} md5`),
     ...addrs.map((a) => `${t} ${ONLYAPP_DATABASE} ${APP_USER} ${a} scram-sha-256`),
     ...addrs.map((a) => `${t} "/^(?!${ONLYAPP_DATABASE}$)" all ${a} scram-sha-256`),
   ]
@@ -585,6 +589,10 @@ async function createFixtures(server: PgServer, ssl: boolean): Promise<void> {
     await q(`create role ${LIMITED_USER} login connection limit 0 password ${lit(CANARY_PASSWORD)}`)
     await q(`create role ${NOLOGIN_USER} nologin password ${lit(CANARY_PASSWORD)}`)
     await q(`create role ${BLOCKED_USER} login password ${lit(CANARY_PASSWORD)}`)
+    await q(`create role ${CLEARTEXT_USER} login password ${lit(CANARY_PASSWORD)}`)
+    await q(`set password_encryption = 'md5'`)
+    await q(`create role ${MD5_USER} login password ${lit(CANARY_PASSWORD)}`)
+    await q(`reset password_encryption`)
     await q(`create database ${APP_DATABASE} owner ${APP_USER}`)
     await q(`create database ${ONLYAPP_DATABASE} owner ${APP_USER}`)
   } finally {
