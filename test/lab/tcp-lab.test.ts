@@ -82,7 +82,8 @@ describe.skipIf(!lab.ok)('network path in the fault lab', () => {
     expect(node.afterMs).toBeGreaterThanOrEqual(250)
     // what node-postgres really did
     expect(out.pg).toMatchObject({ok: true, reached: V4})
-    expect(Math.abs(out.pg!.ms - node.afterMs)).toBeLessThan(200)
+    expect(out.pg!.ms).toBeGreaterThanOrEqual(250)
+    expect(Math.abs(out.pg!.ms - node.afterMs)).toBeLessThan(400)
     expect(byId.postgres).toMatchObject({status: 'pass'})
     expect(out.facts.postgres).toMatchObject({address: V4, answer: 'N'})
   })
@@ -109,14 +110,17 @@ describe.skipIf(!lab.ok)('network path in the fault lab', () => {
     const node = tcp.evidence.node as NodeEvidence
     expect(node.afterMs).toBeGreaterThanOrEqual(700)
     expect(out.pg).toMatchObject({ok: true, reached: V4})
-    expect(Math.abs(out.pg!.ms - node.afterMs)).toBeLessThan(200)
+    expect(out.pg!.ms).toBeGreaterThanOrEqual(700)
+    expect(Math.abs(out.pg!.ms - node.afterMs)).toBeLessThan(400)
   })
 
   it('--dns-result-order=ipv4first goes straight to IPv4', async () => {
-    const {out, tcp} = await scenario({blackhole: [V6], peer: V4, nodeOptions: '--dns-result-order=ipv4first', pg: {}})
-    expect((tcp.evidence.node as NodeEvidence).afterMs).toBeLessThan(100)
+    // a long attempt timeout makes "went straight there" unmistakable even on a loaded machine
+    const nodeOptions = '--dns-result-order=ipv4first --network-family-autoselection-attempt-timeout=2000'
+    const {out, tcp} = await scenario({blackhole: [V6], peer: V4, nodeOptions, pg: {}})
+    expect((tcp.evidence.node as NodeEvidence).afterMs).toBeLessThan(1000)
     expect(out.pg).toMatchObject({ok: true, reached: V4})
-    expect(out.pg!.ms).toBeLessThan(150)
+    expect(out.pg!.ms).toBeLessThan(1500)
   })
 
   it('dead IPv6 and refused IPv4: TCP_REFUSED, and pg fails with AggregateError [ETIMEDOUT] as predicted', async () => {
@@ -125,7 +129,7 @@ describe.skipIf(!lab.ok)('network path in the fault lab', () => {
     const node = tcp.evidence.node as NodeEvidence
     expect(node.result).toBe('fails: AggregateError [ETIMEDOUT]')
     expect(out.pg).toMatchObject({ok: false, error: 'AggregateError [ETIMEDOUT]: ', code: 'ETIMEDOUT'})
-    expect(Math.abs(out.pg!.ms - node.afterMs)).toBeLessThan(200)
+    expect(Math.abs(out.pg!.ms - node.afterMs)).toBeLessThan(400)
   })
 
   it('every address blackholed: TCP_TIMEOUT naming both addresses and the port, within --timeout + 1 s', async () => {
@@ -143,7 +147,7 @@ describe.skipIf(!lab.ok)('network path in the fault lab', () => {
     expect(tcp).toMatchObject({status: 'warn', code: 'TCP_IPV4_FAILED'})
     expect(tcp.fix!.snippet!.code).toContain('--dns-result-order=ipv6first')
     expect(out.pg).toMatchObject({ok: true, reached: V6})
-    expect(Math.abs(out.pg!.ms - (tcp.evidence.node as NodeEvidence).afterMs)).toBeLessThan(200)
+    expect(Math.abs(out.pg!.ms - (tcp.evidence.node as NodeEvidence).afterMs)).toBeLessThan(400)
   })
 
   it('an address with no route: TCP_UNREACHABLE (ENETUNREACH), and an unreachable route (EHOSTUNREACH)', async () => {
@@ -163,6 +167,6 @@ describe.skipIf(!lab.ok)('network path in the fault lab', () => {
     expect(psql.afterMs).toBeGreaterThanOrEqual(2000)
     expect(out.psql).toMatchObject({ok: true, reached: V4})
     expect(out.psql!.output).toContain('(2001:db8::10), port 5432 failed: timeout expired')
-    expect(Math.abs(out.psql!.ms - psql.afterMs)).toBeLessThan(300)
+    expect(Math.abs(out.psql!.ms - psql.afterMs)).toBeLessThan(600)
   })
 })
