@@ -210,7 +210,9 @@ function conflictFinding(
   if (!r || !cs) return null
   const obj = r.objectSource
   const where = `${obj.file ?? obj.label}${obj.environment ? ` (${obj.environment} environment)` : ''}`
-  const lost = config.appSsl ? describeSslObject(config.appSsl.value) : `ssl { ${r.lostKeys.join(', ')} }`
+  const v = config.appSsl?.value
+  const lost = config.appSsl ? describeSslObject(v) : `ssl { ${r.lostKeys.join(', ')} }`
+  const lostWords = v !== null && typeof v === 'object' ? lost.replace(/^ssl: /, 'ssl object ') : `ssl setting (${lost})`
   const changes = r.changesVerification && chainVerifies === false
   const variable = envVarFor(env, cs.value)
   const varWhere = variable ? (r.urlSource.label.startsWith(variable) ? r.urlSource.label.split(' (via ')[0] : variable) : r.urlSource.label
@@ -220,8 +222,8 @@ function conflictFinding(
     ? `the server's chain ends in the self-signed root "${root.subject}", which ${a.nodePg.caFrom} does not contain${why ? ` (${why})` : ''}`
     : `the server's certificate chain does not verify against ${a.nodePg.caFrom}${why ? ` (${why})` : ''}`
   const summary = changes
-    ? `The ${lost.replace(/^ssl: /, 'ssl object ')} in ${where} is ignored: ${r.urlParams.join('&')} in ${varWhere} replaces it, so node-postgres verifies the certificate, and ${chainWords}.`
-    : `The ${lost.replace(/^ssl: /, 'ssl object ')} in ${where} is dead configuration: ${r.urlParams.join('&')} in ${varWhere} replaces it${r.changesVerification ? (chainVerifies === undefined ? ' (whether that changes the outcome is unknown: the TLS check did not run)' : ' (today the chain verifies either way)') : ''}.`
+    ? `The ${lostWords} in ${where} is ignored: ${r.urlParams.join('&')} in ${varWhere} replaces it, so node-postgres verifies the certificate, and ${chainWords}.`
+    : `The ${lostWords} in ${where} is dead configuration: ${r.urlParams.join('&')} in ${varWhere} replaces it${r.changesVerification ? (chainVerifies === undefined ? ' (whether that changes the outcome is unknown: the TLS check did not run)' : ' (today the chain verifies either way)') : ''}.`
   const objSetting = obj.file ? `${obj.file}${obj.environment ? ` (${obj.environment})` : ''}` : obj.label
   const dotenvLine = `${variable ?? 'DATABASE_URL'}=${urlWith(cs.value, 'sslmode=verify-full&sslrootcert=./ca.pem')}`
   const strippedUrl = urlWith(cs.value, '')

@@ -259,8 +259,9 @@ function paramList(params: Record<string, string>): string[] {
   return keys.filter((k) => Object.prototype.hasOwnProperty.call(params, k)).map((k) => `${k}=${params[k]}`)
 }
 
-function resolveFrom(base: string, p: string): string {
-  return path.isAbsolute(p) ? p : path.resolve(base, p.replace(/^~(?=\/)/, process.env.HOME ?? '~'))
+function resolveFrom(base: string, p: string, home: string): string {
+  const expanded = p.replace(/^~(?=\/)/, home)
+  return path.isAbsolute(expanded) ? expanded : path.resolve(base, expanded)
 }
 
 export function analyzeSsl(input: SslInput): SslAnalysis {
@@ -307,7 +308,7 @@ export function analyzeSsl(input: SslInput): SslAnalysis {
     }
     for (const param of ['sslrootcert', 'sslcert', 'sslkey'] as const) {
       const p = urlParams![param]
-      if (p) files.push({param, path: p, resolved: resolveFrom(input.certBase ?? input.cwd, p), reader: 'node-postgres', source: csLabel, provenance: cs!.source})
+      if (p) files.push({param, path: p, resolved: resolveFrom(input.certBase ?? input.cwd, p, input.homeDir), reader: 'node-postgres', source: csLabel, provenance: cs!.source})
     }
   } else if (appHas) {
     value = app.value
@@ -425,7 +426,7 @@ export function analyzeSsl(input: SslInput): SslAnalysis {
   const rc = pick('sslrootcert', 'PGSSLROOTCERT')
   let rootCert: LibpqSsl['rootCert']
   if (rc) {
-    const abs = rc.value === 'system' ? 'system' : resolveFrom(input.cwd, rc.value)
+    const abs = rc.value === 'system' ? 'system' : resolveFrom(input.cwd, rc.value, input.homeDir)
     rootCert = {path: rc.value, source: rc.source, exists: rc.value === 'system' ? true : input.fileExists(abs)}
     if (rc.value !== 'system') files.push({param: 'sslrootcert', path: rc.value, resolved: abs, reader: 'libpq', source: rc.source, provenance: rc.provenance})
   } else {
@@ -434,7 +435,7 @@ export function analyzeSsl(input: SslInput): SslAnalysis {
   }
   for (const param of ['sslcert', 'sslkey'] as const) {
     const v = pick(param, param === 'sslcert' ? 'PGSSLCERT' : 'PGSSLKEY')
-    if (v) files.push({param, path: v.value, resolved: resolveFrom(input.cwd, v.value), reader: 'libpq', source: v.source, provenance: v.provenance})
+    if (v) files.push({param, path: v.value, resolved: resolveFrom(input.cwd, v.value, input.homeDir), reader: 'libpq', source: v.source, provenance: v.provenance})
   }
   const encrypt: Encrypt = mode === 'disable' ? 'no' : mode === 'allow' || mode === 'prefer' ? 'try' : 'yes'
   const verifyMode = mode === 'verify-ca' || mode === 'verify-full'

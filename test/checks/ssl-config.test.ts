@@ -141,6 +141,18 @@ describe('ssl-config check', () => {
     expect(o.summary).toContain('rejectUnauthorized: false (knexfile.cjs (development) connection.ssl)')
   })
 
+  it('conflict, non-object flavour: sslmode=disable in the URL replaces ssl: true (warn, dead config)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbdoc-ssltrue-'))
+    tmp.push(dir)
+    fs.writeFileSync(path.join(dir, 'knexfile.js'), "module.exports = {client: 'pg', connection: {connectionString: process.env.DATABASE_URL, ssl: true}}\n")
+    fs.writeFileSync(path.join(dir, '.env'), `DATABASE_URL=postgres://app:${CANARY}@127.0.0.1:5432/appdb?sslmode=disable\n`)
+    const o = await run(dir)
+    expect(o.status).toBe('warn')
+    expect(o.code).toBe('SSL_CONFIG_CONFLICT')
+    expect(o.summary).toMatch(/^The ssl setting \(ssl: true\) in knexfile\.js is dead configuration: sslmode=disable in DATABASE_URL in \.env replaces it\.$/)
+    expect(o.evidence.comparison).toContainEqual({setting: 'encrypt', nodePostgres: 'no', libpq: 'no'})
+  })
+
   it('conflict from a function connection: sslmode=no-verify replaces {rejectUnauthorized: true} (dead config) + verification disabled', async () => {
     const o = await run(path.join(FIX, 'knex-function'))
     expect(o.code).toBe('SSL_CONFIG_CONFLICT')
