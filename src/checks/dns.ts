@@ -219,7 +219,14 @@ async function runDns(ctx: CheckContext, deps: DnsCheckDeps): Promise<CheckOutco
       status: 'fail',
       code: 'DNS_TEMPORARY_FAILURE',
       summary: `Resolving ${hostRef} failed temporarily (${err}): ${named} could not answer.`,
-      evidence: {...evidence, systemError: err, failedServers: failedServers.map((f) => ({server: f.server, outcome: f.outcome}))},
+      evidence: {
+        ...evidence,
+        systemError: err,
+        failedServers: failedServers.map((f) => ({server: f.server, outcome: f.outcome})),
+        ...(err === 'EAI_AGAIN'
+          ? {appWouldSay: `getaddrinfo EAI_AGAIN ${host} (psql: could not translate host name "${host}" to address: Temporary failure in name resolution)`}
+          : {}),
+      },
       fix: {
         summary: `The DNS server ${failedServers[0]?.server ?? 'in use'} failed to answer for ${host}; the name itself may be fine.`,
         steps: [
@@ -251,11 +258,18 @@ async function runDns(ctx: CheckContext, deps: DnsCheckDeps): Promise<CheckOutco
     status: 'fail',
     code: 'DNS_NOT_FOUND',
     summary: `${hostRef} does not exist in DNS (${err}${decisive ? `; ${decisive.server} says ${decisive.outcome.toUpperCase()}` : ''})${notes.length ? `; ${notes.join('; ')}` : ''}.`,
-    evidence: {...evidence, systemError: err},
+    evidence: {
+      ...evidence,
+      systemError: err,
+      appWouldSay: `getaddrinfo ENOTFOUND ${host} (psql: could not translate host name "${host}" to address: Name or service not known)`,
+    },
     fix: {
       summary: `Correct the host in ${source}: nothing resolves \`${host}\`.`,
       steps: [
         `Check the spelling of \`${host}\` in ${source}.`,
+        ...(/\.rds\.amazonaws\.com\.?$/i.test(host)
+          ? ['RDS endpoints change when an instance is restored from a snapshot or recreated under another identifier: copy the current endpoint from the RDS console (Databases → Connectivity & security).']
+          : []),
         'If the database instance was rebuilt or renamed (e.g. a new RDS endpoint, a recreated cloud instance, a changed SSH tunnel target), copy the current endpoint from the provider console.',
         'If the name lives in a private DNS zone (VPC, VPN, corporate DNS), run this from inside that network or connect the VPN first.',
         ...(isShortName(host) && resolv.search.length === 0

@@ -118,6 +118,13 @@ describe('dns check (real DNS server on loopback)', () => {
     expect(outcome.summary).toContain('DATABASE_URL in .env')
     expect(outcome.evidence).toMatchObject({host: 'typo.check.test', source: 'DATABASE_URL in .env', systemError: 'ENOTFOUND'})
     expect(outcome.fix?.summary).toContain('DATABASE_URL in .env')
+    expect(outcome.evidence.appWouldSay).toContain('Name or service not known')
+  })
+
+  it('DNS_NOT_FOUND for a stale RDS endpoint says where to copy the current one', async () => {
+    const {outcome} = await run('mydb.abc123xyz.eu-west-1.rds.amazonaws.com')
+    expect(outcome.code).toBe('DNS_NOT_FOUND')
+    expect(outcome.fix?.steps.join('\n')).toContain('RDS console')
   })
 
   it('DNS_TEMPORARY_FAILURE: SERVFAIL and REFUSED name the server', async () => {
