@@ -260,6 +260,20 @@ function urlWithSslmode(ctx: CheckContext, mode: string): string | null {
   }
 }
 
+/** The app's URL with a password slot, shown masked (****) like every URL password. */
+function urlWithPassword(ctx: CheckContext): string | null {
+  const cs = ctx.config.connectionString?.value
+  if (!cs || !/^postgres(?:ql)?:\/\//i.test(cs.trim())) return null
+  try {
+    const url = new URL(cs.trim())
+    if (!url.username) return null
+    url.password = 'your-password'
+    return redactUrl(url.toString())
+  } catch {
+    return null
+  }
+}
+
 function explainFailure(ctx: CheckContext, target: Target, error: PgProbeError, ms: number): CheckOutcome {
   const c = classifyAuthError(error, {passwordConfigured: target.passwordConfigured})
   const who = c.user ?? target.user ?? '(default user)'
@@ -302,7 +316,17 @@ function explainFailure(ctx: CheckContext, target: Target, error: PgProbeError, 
       )
     }
     case 'AUTH_PASSWORD_MISSING': {
-      const where = ctx.config.connectionString?.source.label ?? ctx.config.primary?.label ?? null
+      const primary = ctx.config.primary
+      const family = primary && /^(DB|DATABASE|SUPABASE_DB)_\*$/.exec(primary.name)?.[1]
+      const where =
+        ctx.config.connectionString?.source.label ??
+        (family ? `${family}_PASSWORD${primary?.file ? ` in ${primary.file}` : ''}` : (primary?.label ?? null))
+      const withPw = urlWithPassword(ctx)
+      const snippet = withPw
+        ? {language: 'dotenv', code: `${ctx.config.connectionString?.source.name ?? 'DATABASE_URL'}=${withPw}`}
+        : family
+          ? {language: 'dotenv', code: `${family}_PASSWORD=your-password`}
+          : {language: 'dotenv', code: 'PGPASSWORD=your-password'}
       return fail(
         `The server asked for a password for user "${who}" and none is configured.`,
         {passwordFrom: '(not set)'},
@@ -310,11 +334,11 @@ function explainFailure(ctx: CheckContext, target: Target, error: PgProbeError, 
           summary: `Add the password for "${who}"${where ? ` to ${where}` : ''}.`,
           steps: [
             where && ctx.config.connectionString
-              ? `Put the password in the connection string in ${where}: postgres://${who}:PASSWORD@${target.host}:${target.port}/${db} (percent-encode special characters).`
+              ? `Put the password in the connection string in ${where}, after "${who}:" and before "@" (shown as **** below; percent-encode special characters).`
               : `Set the password next to the other settings${where ? ` in ${where}` : ''} (for example DB_PASSWORD or PGPASSWORD).`,
             'Or add a line host:port:database:user:password to ~/.pgpass (mode 0600); node-postgres reads it when no password is set.',
           ],
-          snippet: {language: 'dotenv', code: `PGPASSWORD=your-password`},
+          snippet,
         },
       )
     }

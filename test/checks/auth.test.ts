@@ -102,6 +102,14 @@ describe('auth check against the shared server', () => {
     expect(o).toMatchObject({status: 'fail', code: 'AUTH_PASSWORD_MISSING'})
     expect(o.evidence.message).toMatch(/client password must be a string/)
     expect(o.fix?.summary).toContain('DATABASE_URL in .env')
+    expect(o.fix?.snippet?.code).toMatch(new RegExp(`^DATABASE_URL=postgres://app:\\*\\*\\*\\*@127\\.0\\.0\\.1:${info.port}/appdb\\?sslmode=verify-full`))
+  })
+
+  it('AUTH_PASSWORD_MISSING names DB_PASSWORD for a DB_* family', async () => {
+    const o = await run({DB_HOST: PG_HOST, DB_PORT: String(info.port), DB_USER: APP_USER, DB_NAME: APP_DATABASE, PGSSLMODE: 'no-verify'})
+    expect(o).toMatchObject({status: 'fail', code: 'AUTH_PASSWORD_MISSING'})
+    expect(o.fix?.summary).toBe('Add the password for "app" to DB_PASSWORD in .env.')
+    expect(o.fix?.snippet?.code).toBe('DB_PASSWORD=your-password')
   })
 
   it('AUTH_PASSWORD_MISSING with md5 (pg hashes a null password: the server says 28P01)', async () => {
