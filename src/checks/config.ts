@@ -164,6 +164,14 @@ function fixFor(problem: ConfigProblem, config: ResolvedConfig): Fix {
       }
     }
     case 'CONFIG_URL_INVALID': {
+      const fromString = config.connectionString && sameSource(config.connectionString.source, src)
+      if (!fromString && typeof d.value === 'string') {
+        return {
+          summary: `Set ${src.name} to a port number.`,
+          steps: [String(d.hint ?? 'The port must be digits only, e.g. 5432.'), `Change it in ${where(src)}.`],
+          ...snippetOf(assignment(src, '5432')),
+        }
+      }
       const steps: string[] = []
       if (d.hint) steps.push(String(d.hint))
       if (d.dotenvCut) steps.unshift(`Quote the value in ${src.file}: ${src.name}="…"; unquoted, dotenv drops everything from "#" on.`)

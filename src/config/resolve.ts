@@ -98,6 +98,23 @@ export async function resolveConfig(ctx: SourceContext, sources: readonly Config
     }
   }
 
+  const port = fields.port
+  if (port && !problems.some((p) => p.code === 'CONFIG_URL_INVALID') && !/^\d+$/.test(port.value.trim())) {
+    problems.push({
+      code: 'CONFIG_URL_INVALID',
+      message: `The port "${port.value}" from ${port.source.label} is not a number.`,
+      source: port.source,
+      details: {reason: 'the port is not a number', value: port.value, hint: 'The port must be digits only, e.g. 5432.'},
+    })
+  } else if (port && (Number(port.value) < 1 || Number(port.value) > 65535)) {
+    problems.push({
+      code: 'CONFIG_URL_INVALID',
+      message: `The port ${port.value} from ${port.source.label} is out of range (1-65535).`,
+      source: port.source,
+      details: {reason: 'the port is out of range', value: port.value, hint: 'PostgreSQL listens on 5432 unless configured otherwise.'},
+    })
+  }
+
   const sslmode = fields.sslmode
   if (sslmode && !(VALID_SSLMODES as readonly string[]).includes(sslmode.value)) {
     problems.push(sslmodeProblem(sslmode))

@@ -119,6 +119,13 @@ describe('config check', () => {
     noSecret(outcome, CANARY_PASSWORD)
   })
 
+  it('CONFIG_URL_INVALID for a DB_PORT in .env that is not a number', async () => {
+    const {outcome} = await check({dotenv: 'DB_HOST=db\nDB_PORT=5432/tcp\n'})
+    expect(outcome.code).toBe('CONFIG_URL_INVALID')
+    expect(outcome.fix?.summary).toBe('Set DB_PORT to a port number.')
+    expect(outcome.fix?.snippet).toEqual({language: 'dotenv', code: 'DB_PORT="5432"'})
+  })
+
   it('CONFIG_URL_INVALID for a key=value argument with an unterminated quote', async () => {
     const {outcome} = await check({connection: `host=db password='${CANARY_PASSWORD}`})
     expect(outcome.code).toBe('CONFIG_URL_INVALID')

@@ -293,6 +293,13 @@ describe('problems', () => {
     expect(redactor.redact(CANARY_PASSWORD)).toBe('****')
   })
 
+  it('CONFIG_URL_INVALID for a port variable that is not a port', async () => {
+    const fam = await resolve({env: {DB_HOST: 'db', DB_PORT: '54 32'}})
+    expect(fam.config.problems[0]).toMatchObject({code: 'CONFIG_URL_INVALID', message: 'The port "54 32" from DB_PORT (environment) is not a number.'})
+    const pg = await resolve({env: {PGHOST: 'db', PGPORT: '70000'}})
+    expect(pg.config.problems[0]).toMatchObject({code: 'CONFIG_URL_INVALID', message: 'The port 70000 from PGPORT (environment) is out of range (1-65535).'})
+  })
+
   it('CONFIG_URL_INVALID for an unexpanded ${VAR}', async () => {
     const {config} = await resolve({dotenv: 'DATABASE_URL=postgres://${DB_USER}:${DB_PASSWORD}@db/app\n'})
     expect(config.problems.map((p) => p.code)).toEqual(['CONFIG_URL_INVALID'])
