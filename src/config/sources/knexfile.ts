@@ -274,8 +274,9 @@ export const knexfileSource: ConfigSource = {
         err instanceof KnexEnvironmentMissing
           ? `${displayFile} has no "${environment}" environment (it has: ${err.environments.join(', ') || 'none'}); set --knex-env or NODE_ENV.`
           : `Loading ${displayFile} (environment ${environment}) failed: ${err?.name && err.name !== 'Error' ? `${err.name}: ` : ''}${message}`
+      // The origin's label carries the failure too, so it shows wherever the primary source is named.
       return {
-        origin: {...origin, environment},
+        origin: {...origin, environment, label: `${displayFile} (failed to load: ${err instanceof KnexEnvironmentMissing ? `no "${environment}" environment` : message})`},
         fields: {},
         problems: [{code: 'CONFIG_APP_FILE_ERROR' as ConfigProblem['code'], message: what, source: {...origin, environment}, details: {file: displayFile, environment}}],
       } satisfies AppSourceLayer

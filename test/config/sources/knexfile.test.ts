@@ -96,6 +96,8 @@ describe('knexfile source', () => {
     const p = layer!.problems![0]
     expect(p.message).toMatch(/^Loading knexfile\.js \(environment development\) failed: DATABASE_URL is not set/)
     expect(p.message).not.toContain(CANARY)
+    expect(layer!.origin.label).toMatch(/^knexfile\.js \(failed to load: DATABASE_URL is not set/)
+    expect(layer!.origin.label).not.toContain(CANARY)
     expect(layer!.connectionString).toBeUndefined()
   })
 
