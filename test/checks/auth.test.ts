@@ -203,6 +203,31 @@ describe('auth check against other peers', () => {
   })
 })
 
+describe('auth check: more peers', () => {
+  it('AUTH_CONNECTION_FAILED (timed out) from a peer that accepts and never answers', async () => {
+    const sockets: net.Socket[] = []
+    const s = net.createServer((sock) => sockets.push(sock)).listen(0, PG_HOST)
+    await once(s, 'listening')
+    const {port} = s.address() as net.AddressInfo
+    try {
+      const ctx = await contextFor({DATABASE_URL: url({port, query: 'sslmode=disable'})}, 300)
+      const o = await authCheck.run(ctx)
+      outcomes.push(o)
+      expect(o).toMatchObject({status: 'fail', code: 'AUTH_CONNECTION_FAILED', evidence: {code: 'ETIMEDOUT'}})
+      expect(o.summary).toBe('node-postgres got no ready session within 300 ms (ETIMEDOUT).')
+    } finally {
+      sockets.forEach((x) => x.destroy())
+      s.close()
+    }
+  })
+
+  it('passes over IPv6 loopback when the machine has it', async () => {
+    if (!info.hostV6) return
+    const o = await run({DATABASE_URL: `postgres://app:${CANARY_PASSWORD}@[::1]:${info.port}/appdb?sslmode=verify-full&sslrootcert=${info.caFile}`})
+    expect(o).toMatchObject({status: 'pass', evidence: {serverAddress: '::1'}})
+  })
+})
+
 describe('classifyAuthError (pure)', () => {
   const c = (code: string | null, message: string) => classifyAuthError({code, message})
   it('reads pg_hba messages', () => {
