@@ -3,7 +3,7 @@ import {createRequire} from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {analyzeSsl, describeDifference, keywordParams, pgUrlParams, type SslInput} from '../../src/config/ssl.js'
+import {analyzeSsl, describeDifference, describeSslObject, keywordParams, pgUrlParams, type SslInput} from '../../src/config/ssl.js'
 import type {Provenance} from '../../src/config/types.js'
 
 const require = createRequire(import.meta.url)
@@ -197,6 +197,18 @@ describe('node-postgres specifics', () => {
     const a = analyzeSsl(input({url: `${BASE}?sslmode=verify-full&sslrootcert=./ca.pem`}))
     expect(a.nodePg.caFrom).toBe('sslrootcert=./ca.pem')
     expect(a.files.find((f) => f.reader === 'node-postgres')).toMatchObject({param: 'sslrootcert', resolved: ca})
+  })
+
+  it('describes an ssl object without key, cert or passphrase contents', () => {
+    const d = describeSslObject({ca: Buffer.from('CA'), key: '-----BEGIN PRIVATE KEY-----x', passphrase: 'pp-secret', rejectUnauthorized: false, servername: 'db'})
+    expect(d).toBe('ssl: { ca: <set>, key: <set>, passphrase: <secret>, rejectUnauthorized: false, servername: "db" }')
+    expect(describeSslObject(true)).toBe('ssl: true')
+    expect(describeSslObject({})).toBe('ssl: {}')
+  })
+
+  it('a custom checkServerIdentity turns the host name check off', () => {
+    const a = analyzeSsl(input({ssl: {ca: 'x', checkServerIdentity: () => undefined}}))
+    expect(a.nodePg).toMatchObject({verifyChain: true, verifyHostname: false, caFrom: 'ssl.ca'})
   })
 
   it('parses URL params like pg-connection-string', () => {
