@@ -70,6 +70,16 @@ async function runPostgres(ctx: CheckContext): Promise<CheckOutcome> {
       fix: null,
     }
   }
+  if (direct && r.kind === 'closed') {
+    evidence.outcome = 'closed'
+    return {
+      status: 'skip',
+      code: null,
+      summary: `${shown} closed the connection on SSLRequest, as a direct-TLS-only endpoint does. The app uses sslnegotiation=direct (${origin(ctx, 'sslnegotiation')}) and never sends SSLRequest: the tls check tests the handshake it really does.`,
+      evidence,
+      fix: null,
+    }
+  }
 
   return failure(ctx, r, {shown, host, port, evidence, timeoutMs, directNote})
 }
@@ -164,7 +174,7 @@ function noResponseFix(ctx: CheckContext, host: string, port: number, kind: stri
       'Load balancer or cloud proxy: check that it has healthy PostgreSQL targets (target group health, backend status).',
       'kubectl/SSH port-forward or Docker port: check that the pod/container behind it is running and listening; restart the forward.',
       kind === 'closed'
-        ? 'A proxy that closes immediately often rejects this client by IP (allow-list) or has no backend: check its logs.'
+        ? 'A proxy that closes immediately often rejects this client by IP (allow-list) or has no backend: check its logs. A port that expects TLS at once (a TLS terminator, or PostgreSQL 17+ with direct TLS only) also closes: then set sslnegotiation=direct (libpq 17+, node-postgres with sslnegotiation support).'
         : 'If PostgreSQL itself is overloaded or still starting (recovery), wait and check its log.',
       `Check ${origin(ctx, 'port')}: a port that accepts and stays silent is often the wrong service.`,
     ],

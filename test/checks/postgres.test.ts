@@ -1,7 +1,9 @@
 // postgres check (SSLRequest) against real peers on loopback.
+import tls from 'node:tls'
 import {afterAll, describe, expect, it} from 'vitest'
 import {postgresCheck} from '../../src/checks/postgres.js'
 import type {TcpFacts} from '../../src/core/facts.js'
+import {createSelfSignedLeaf} from '../helpers/certs.js'
 import {makeCtx} from '../lab/context.js'
 import {type Peer, bannerPeer, closingPeer, errorPacket, httpPeer, postgresPeer, silentPeer} from '../lab/peers.mjs'
 
@@ -91,5 +93,36 @@ describe('postgres check', () => {
   it('skips without reachable addresses', async () => {
     const r = await postgresCheck.run(makeCtx({fields: {host: 'x'}, facts: {tcp: {port: 5432, attempts: [], reachable: []}}}))
     expect(r.status).toBe('skip')
+  })
+
+  it('a direct-TLS port (a real TLS server) closes: PG_NO_RESPONSE, or a skip when the app uses sslnegotiation=direct', async () => {
+    const leaf = await createSelfSignedLeaf({commonName: 'localhost', dnsNames: ['localhost']})
+    const server = tls.createServer({cert: leaf.certPem, key: leaf.keyPem}, (s) => s.end())
+    server.on('tlsClientError', () => {})
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    const port = (server.address() as {port: number}).port
+    try {
+      // OpenSSL closes on a non-TLS record without an alert
+      const plain = await postgresCheck.run(ctxFor(port))
+      expect(plain).toMatchObject({status: 'fail', code: 'PG_NO_RESPONSE'})
+      expect(plain.summary).toContain('closed the connection')
+      expect(plain.fix!.steps.join('\n')).toContain('sslnegotiation=direct')
+      const direct = await postgresCheck.run(ctxFor(port, {sslnegotiation: 'direct'}))
+      expect(direct).toMatchObject({status: 'skip'})
+      expect(direct.summary).toContain('direct-TLS-only endpoint')
+    } finally {
+      server.close()
+    }
+  })
+
+  it('a TLS alert in answer to SSLRequest is PG_NOT_POSTGRES, or consistent with sslnegotiation=direct', async () => {
+    const alert = Buffer.from([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x46])
+    const p = await start(bannerPeer(alert, {afterData: true}))
+    const plain = await postgresCheck.run(ctxFor(p.port))
+    expect(plain).toMatchObject({status: 'fail', code: 'PG_NOT_POSTGRES'})
+    expect(plain.evidence.looksLike).toContain('TLS')
+    const direct = await postgresCheck.run(ctxFor(p.port, {sslnegotiation: 'direct'}))
+    expect(direct).toMatchObject({status: 'pass'})
+    expect(direct.summary).toContain('expects direct TLS')
   })
 })
