@@ -8,3 +8,7 @@ import {installOutputRedaction} from '../dist/core/redact.js'
 installOutputRedaction()
 const {execute} = await import('@oclif/core')
 await execute({dir: import.meta.url})
+// A DNS lookup that outlived its budget (a silent nameserver) would keep Node alive
+// for attempts × timeout per nameserver after the report is out: don't wait for it.
+const {pendingSystemLookups} = await import('../dist/probes/dns.js')
+if (pendingSystemLookups() > 0) process.stdout.write('', () => process.exit())

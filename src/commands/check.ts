@@ -31,8 +31,8 @@ Exit codes: 0 no check failed (warnings allowed unless --strict); 1 at least one
       default: 'text',
     })(),
     timeout: Flags.integer({description: 'Budget per network step, in milliseconds.', default: 5000, min: 100, max: 600_000}),
-    only: Flags.string({description: 'Run only these checks (comma-separated ids).', multiple: true, delimiter: ','}),
-    skip: Flags.string({description: 'Skip these checks (comma-separated ids).', multiple: true, delimiter: ','}),
+    only: Flags.string({description: 'Run only these checks (comma-separated ids).', multiple: true, multipleNonGreedy: true, delimiter: ','}),
+    skip: Flags.string({description: 'Skip these checks (comma-separated ids).', multiple: true, multipleNonGreedy: true, delimiter: ','}),
     'env-file': Flags.string({description: 'Env file to read (default: .env in the working folder when present).'}),
     strict: Flags.boolean({description: 'Warnings count as failures (exit 1).', default: false}),
     verbose: Flags.boolean({char: 'v', description: 'Show the evidence of every check.', default: false}),
@@ -40,6 +40,7 @@ Exit codes: 0 no check failed (warnings allowed unless --strict); 1 at least one
     'dns-server': Flags.string({
       description: 'Also ask this nameserver directly (ip or ip:port, [v6]:port); repeatable.',
       multiple: true,
+      multipleNonGreedy: true,
     }),
     knexfile: Flags.string({description: 'Path of the knexfile to read (default: knexfile.* in the working folder).'}),
     'knex-env': Flags.string({description: 'knexfile environment (default: NODE_ENV, else development).'}),
@@ -138,7 +139,7 @@ Exit codes: 0 no check failed (warnings allowed unless --strict); 1 at least one
 
   // Keep the JSON report on stdout even when the command is failing.
   protected override toSuccessJson(result: unknown): unknown {
-    return JSON.parse(redactor.redact(JSON.stringify(result)))
+    return redactor.redactValue(result)
   }
 }
 

@@ -39,9 +39,17 @@ class Redactor {
     return out
   }
 
-  /** Deep-redact any JSON-like value. */
+  /** Deep-redact any JSON-like value: every string (keys included) on its own. */
   redactValue<T>(value: T): T {
-    return JSON.parse(this.redact(JSON.stringify(value))) as T
+    const walk = (v: unknown): unknown => {
+      if (typeof v === 'string') return this.redact(v)
+      if (Array.isArray(v)) return v.map(walk)
+      if (v !== null && typeof v === 'object') {
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [this.redact(k), walk(x)]))
+      }
+      return v
+    }
+    return walk(value) as T
   }
 
   clear(): void {

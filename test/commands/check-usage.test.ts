@@ -37,4 +37,12 @@ describe('db-doctor check: usage errors exit 2 with one line', () => {
     expect(r.stdout).toContain('db-doctor check --json --strict')
     expect(r.stdout).toContain('Exit codes')
   })
+
+  it('list flags do not swallow the CONNECTION argument that follows them', async () => {
+    const r = await runCli(['check', '--only', 'config', '--dns-server', '127.0.0.1:1', '--json', 'postgres://u@127.0.0.1:1/db'])
+    expect(r.code, r.stderr).toBe(0)
+    const report = JSON.parse(r.stdout)
+    expect(report.target.host).toBe('127.0.0.1')
+    expect(report.checks.map((c: {id: string}) => c.id)).toEqual(['config'])
+  })
 })

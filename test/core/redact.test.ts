@@ -32,3 +32,11 @@ describe('redaction', () => {
     expect(redactor.redactValue({a: [{b: 'x deep-secret-123 y'}]})).toEqual({a: [{b: 'x **** y'}]})
   })
 })
+
+describe('redactValue', () => {
+  it('keeps the structure when a key=value password ends a string (no JSON re-parse)', () => {
+    const v = {a: 'x password=abc', b: "host=db password='abc", c: ['password=zz"']}
+    const out = redactor.redactValue(v)
+    expect(out).toEqual({a: 'x password=****', b: 'host=db password=****', c: ['password=****']})
+  })
+})
