@@ -13,6 +13,7 @@ import {spawn, spawnSync} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
 
 export interface LabSupport {
   ok: boolean
@@ -58,8 +59,20 @@ const DEFAULT_RESOLV = 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n'
 
 let support: LabSupport | undefined
 
-/** Can this machine run the lab? Probes once (unshare + veth + nft) and caches the answer. */
+/**
+ * Can this machine run the lab? Probes once (unshare + veth + nft) and caches the answer.
+ * With DB_DOCTOR_REQUIRE_LAB=1 (CI) a missing lab throws instead, so lab tests fail loudly
+ * rather than skip.
+ */
 export function labSupport(): LabSupport {
+  const s = probeLabSupport()
+  if (!s.ok && process.env.DB_DOCTOR_REQUIRE_LAB === '1') {
+    throw new Error(`the fault lab is required (DB_DOCTOR_REQUIRE_LAB=1) but unavailable: ${s.reason}`)
+  }
+  return s
+}
+
+function probeLabSupport(): LabSupport {
   if (support) return support
   if (process.platform !== 'linux') return (support = {ok: false, reason: 'the fault lab needs Linux network namespaces'})
   for (const tool of ['unshare', 'ip', 'nft']) {
@@ -186,4 +199,60 @@ export function lastJsonLine<T = unknown>(stdout: string): T {
     }
   }
   throw new Error(`no JSON line in lab output:\n${stdout}`)
+}
+
+/**
+ * Network timings for scripts/bench: inside the lab, a dual-stack name with a
+ * blackholed IPv6 address and one with every address blackholed. For each: how
+ * long the tcp check takes and what it says, what node-postgres does (Node's
+ * defaults) and what psql does (connect_timeout=2), measured for real.
+ */
+export async function benchNetwork(timeoutMs = 2000): Promise<Record<string, unknown>[]> {
+  const script = fileURLToPath(new URL('./lab-run.mjs', import.meta.url))
+  const hasPsql = spawnSync('sh', ['-c', 'command -v psql']).status === 0
+  const hosts = '127.0.0.1 localhost\n2001:db8::10 db.lab.test\n192.0.2.10 db.lab.test\n'
+  const scenarios = [
+    {scenario: 'healthy dual stack', blackhole: [] as string[]},
+    {scenario: 'IPv6 blackholed, IPv4 up', blackhole: ['2001:db8::10']},
+    {scenario: 'every address blackholed', blackhole: ['2001:db8::10', '192.0.2.10']},
+  ]
+  const rows: Record<string, unknown>[] = []
+  for (const sc of scenarios) {
+    const spec = {
+      peers: [{kind: 'postgres', host: '192.0.2.10'}, {kind: 'postgres', host: '2001:db8::10'}],
+      checks: {ids: ['dns', 'tcp', 'postgres'], fields: {host: 'db.lab.test', port: '5432', connect_timeout: '2'}, timeoutMs},
+      pg: {host: 'db.lab.test', connectionTimeoutMillis: 5_000},
+      psql: hasPsql ? {conninfo: 'host=db.lab.test port=5432 user=lab dbname=lab sslmode=disable connect_timeout=2'} : undefined,
+    }
+    const r = await runInLab({
+      addresses: ['192.0.2.10/24', '2001:db8::10/64'],
+      blackhole: sc.blackhole,
+      hosts,
+      resolvConf: '# no nameserver in the lab\n',
+      script,
+      args: [JSON.stringify(spec)],
+      env: {NODE_OPTIONS: ''},
+      timeoutMs: 60_000,
+    })
+    try {
+      const out = lastJsonLine<{
+        results: {id: string; status: string; code: string | null; durationMs: number}[]
+        pg: {ok: boolean; reached: string | null; ms: number; error: string | null}
+        psql?: {ok: boolean; reached: string | null; ms: number}
+      }>(r.stdout)
+      const tcp = out.results.find((x) => x.id === 'tcp')!
+      rows.push({
+        scenario: sc.scenario,
+        'tcp check': tcp.code ?? tcp.status,
+        'tcp check ms': tcp.durationMs,
+        'node-postgres': out.pg.ok ? `→ ${out.pg.reached}` : out.pg.error,
+        'node-postgres ms': out.pg.ms,
+        psql: out.psql ? (out.psql.ok ? `→ ${out.psql.reached}` : 'fails') : 'not installed',
+        'psql ms': out.psql?.ms ?? null,
+      })
+    } catch {
+      rows.push({scenario: sc.scenario, error: (r.stderr || r.stdout).trim().split('\n').slice(-1)[0]})
+    }
+  }
+  return rows
 }
