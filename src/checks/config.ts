@@ -205,6 +205,18 @@ function fixFor(problem: ConfigProblem, config: ResolvedConfig): Fix {
       }
       return {summary: `Set sslmode in ${src.label} to a valid mode${suggestion ? ` ("${suggestion}")` : ''}.`, steps, ...snippetOf(snippet)}
     }
+    case 'CONFIG_APP_FILE_ERROR': {
+      const file = String(d.file ?? src.file ?? 'the file')
+      const environment = d.environment ? String(d.environment) : undefined
+      return {
+        summary: `Make ${file} load${environment ? ` for the "${environment}" environment` : ''}, as your migration tool would load it.`,
+        steps: [
+          `Run the migration tool's own command once (for knex: npx knex migrate:status${environment ? ` --env ${environment}` : ''}) to see the same error with its stack.`,
+          'A knexfile often reads process.env.DATABASE_URL: make sure the variable is set in the environment or in the .env file db-doctor reads (--env-file).',
+          'Pick the environment with --knex-env (or NODE_ENV), or point at another file with --knexfile.',
+        ],
+      }
+    }
     case 'CONFIG_NOT_FOUND': {
       const others = Array.isArray(d.otherEnvFiles) ? (d.otherEnvFiles as string[]) : []
       const steps = [

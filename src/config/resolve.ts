@@ -39,6 +39,7 @@ type Fields = Partial<Record<FieldName, Field<string>>>
 const CONNECTION_STRING_FIELDS: readonly FieldName[] = ['host', 'port', 'database', 'user', 'password']
 
 const SEVERITY: Record<ConfigProblem['code'], number> = {
+  CONFIG_APP_FILE_ERROR: 0,
   CONFIG_URL_INVALID: 0,
   CONFIG_PASSWORD_NOT_ENCODED: 1,
   CONFIG_SSLMODE_INVALID: 2,
@@ -71,6 +72,7 @@ export async function resolveConfig(ctx: SourceContext, sources: readonly Config
         continue
       }
       primary = layer.origin
+      if (layer.problems) problems.push(...layer.problems)
       let fromString: ConnectionValues | null = null
       if (layer.connectionString) {
         connectionString = layer.connectionString

@@ -46,7 +46,12 @@ export type FieldName =
   | 'options'
 
 export interface ConfigProblem {
-  code: 'CONFIG_URL_INVALID' | 'CONFIG_PASSWORD_NOT_ENCODED' | 'CONFIG_SSLMODE_INVALID' | 'CONFIG_NOT_FOUND'
+  code:
+    | 'CONFIG_URL_INVALID'
+    | 'CONFIG_PASSWORD_NOT_ENCODED'
+    | 'CONFIG_SSLMODE_INVALID'
+    | 'CONFIG_APP_FILE_ERROR'
+    | 'CONFIG_NOT_FOUND'
   /** Human sentence, secrets already removed. */
   message: string
   source: Provenance
@@ -83,6 +88,8 @@ export interface SourceLayer {
   /** Discrete fields this layer supplies. */
   fields: Partial<Record<FieldName, Field<string>>>
   appSsl?: Field<unknown>
+  /** Problems the source found in its own file (a knexfile that throws, a missing environment…). */
+  problems?: ConfigProblem[]
 }
 
 export interface SourceContext {

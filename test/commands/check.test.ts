@@ -144,4 +144,15 @@ describe('db-doctor check against the real server', () => {
     const strict = await runCli(['check', '--only', 'config', '--strict'], {cwd})
     expect(strict.code).toBe(1)
   })
+
+  it('a knexfile that throws while loading: CONFIG_APP_FILE_ERROR, redacted, exit 1', async () => {
+    const cwd = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'fixtures', 'knex-throws')
+    const {report} = await inAllFormats(['--only', 'config'], {cwd}, 1)
+    const config = checkOf(report, 'config')
+    expect(config.code).toBe('CONFIG_APP_FILE_ERROR')
+    expect(config.summary).toContain('DATABASE_URL is not set')
+    const missing = await runCli(['check', '--only', 'config', '--knexfile', 'nope/knexfile.js', '--json'], {cwd})
+    expect(missing.code).toBe(1)
+    expect(checkOf(reportOf(missing), 'config').code).toBe('CONFIG_APP_FILE_ERROR')
+  })
 })

@@ -262,7 +262,7 @@ export const knexfileSource: ConfigSource = {
     const environment = ctx.knexEnv || ctx.env.NODE_ENV || 'development'
     const origin: Provenance = {kind: 'knexfile', name: 'connection', file: displayFile, label: displayFile}
     if (!fs.existsSync(file)) {
-      return {origin, fields: {}, problems: [{code: 'CONFIG_NOT_FOUND', message: `The knexfile ${displayFile} (--knexfile) does not exist.`, source: origin}]} satisfies AppSourceLayer
+      return {origin, fields: {}, problems: [{code: 'CONFIG_APP_FILE_ERROR', message: `The knexfile ${displayFile} (--knexfile) does not exist.`, source: origin}]} satisfies AppSourceLayer
     }
     let loaded: LoadedKnexConfig
     try {
@@ -278,7 +278,7 @@ export const knexfileSource: ConfigSource = {
       return {
         origin: {...origin, environment, label: `${displayFile} (failed to load: ${err instanceof KnexEnvironmentMissing ? `no "${environment}" environment` : message})`},
         fields: {},
-        problems: [{code: 'CONFIG_APP_FILE_ERROR' as ConfigProblem['code'], message: what, source: {...origin, environment}, details: {file: displayFile, environment}}],
+        problems: [{code: 'CONFIG_APP_FILE_ERROR', message: what, source: {...origin, environment}, details: {file: displayFile, environment}}],
       } satisfies AppSourceLayer
     }
     return knexLayer(loaded, ctx)
