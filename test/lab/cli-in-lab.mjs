@@ -1,6 +1,6 @@
-// Runs INSIDE a fault-lab namespace: starts Postgres-like peers, then the built
+// Runs INSIDE a fault-lab namespace: starts Postgres-like peers (or relays), then the built
 // CLI (bin/run.js) with the given arguments, and relays its exit code and output
-// as one JSON line. argv[2]: JSON {peers: [{host, port?}], args: [...], env?: {...}}.
+// as one JSON line. argv[2]: JSON {peers: [{host, port?, relay?: unix socket path}], args: [...], env?: {...}}.
 import {spawn} from 'node:child_process'
 import net from 'node:net'
 import {fileURLToPath} from 'node:url'
@@ -9,7 +9,15 @@ const spec = JSON.parse(process.argv[2])
 const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
 const servers = []
 for (const p of spec.peers ?? []) {
-  const server = net.createServer((s) => {
+  // A relay peer pipes every connection to a Unix socket outside the namespace (where
+  // the test relays it on to the real PostgreSQL on loopback): a real server behind a
+  // lab address, bytes untouched, so TLS and SCRAM run end to end.
+  const server = p.relay ? net.createServer((s) => {
+    const upstream = net.connect(p.relay)
+    s.on('error', () => upstream.destroy())
+    upstream.on('error', () => s.destroy())
+    s.pipe(upstream).pipe(s)
+  }) : net.createServer((s) => {
     s.on('error', () => {})
     s.on('data', (d) => {
       if (d.length >= 8 && d.readUInt32BE(0) === 8 && d.readUInt32BE(4) === 80877103) s.write('N')
