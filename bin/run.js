@@ -6,7 +6,7 @@
 import {installOutputRedaction} from '../dist/core/redact.js'
 
 installOutputRedaction()
-const {execute} = await import('@oclif/core')
+const {execute} = await import('@oclif/core/execute')
 await execute({dir: import.meta.url})
 // A DNS lookup that outlived its budget (a silent nameserver) would keep Node alive
 // for attempts × timeout per nameserver after the report is out: don't wait for it.

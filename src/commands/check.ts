@@ -1,6 +1,9 @@
 // `db-doctor check`: I/O only. Reads flags and the env file, calls the library
 // (core/diagnose), prints through a reporter and sets the exit code.
-import {Args, Command, Flags} from '@oclif/core'
+// Subpath imports: the package root loads help, ux and a semver check we don't need.
+import * as Args from '@oclif/core/args'
+import {Command} from '@oclif/core/command'
+import * as Flags from '@oclif/core/flags'
 import {checks} from '../checks/index.js'
 import {EnvFileError, loadEnv} from '../config/env.js'
 import {diagnose} from '../core/diagnose.js'
