@@ -83,7 +83,15 @@ Exit codes: 0 no check failed (warnings allowed unless --strict); 1 at least one
       throw error
     }
 
-    const interactive = format === 'text' && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb'
+    // Spinners only for a person at a real terminal: both streams are TTYs with a known
+    // width (ora loops forever on a zero-column stream), no NO_COLOR, no CI.
+    const interactive =
+      format === 'text' &&
+      Boolean(process.stdout.isTTY && process.stderr.isTTY) &&
+      (process.stderr.columns ?? 0) > 0 &&
+      !process.env.NO_COLOR &&
+      !process.env.CI &&
+      process.env.TERM !== 'dumb'
     const spinner = interactive ? await makeSpinner() : undefined
 
     const report = await diagnose({
@@ -147,15 +155,15 @@ Exit codes: 0 no check failed (warnings allowed unless --strict); 1 at least one
 }
 
 async function makeSpinner(): Promise<{onStart(c: Check): void; onEnd(r: CheckResult): void}> {
+  // Progress only: the spinner names the running check and disappears; the report follows.
   const {default: ora} = await import('ora')
-  const spinner = ora({stream: process.stderr})
-  const symbols = {pass: 'succeed', warn: 'warn', fail: 'fail', skip: 'info'} as const
+  const spinner = ora({stream: process.stderr, discardStdin: false})
   return {
     onStart(c) {
-      spinner.start(c.title)
+      spinner.start(`${c.title}…`)
     },
-    onEnd(r) {
-      spinner[symbols[r.status]](`${r.title}${r.code ? ` ${r.code}` : ''}`)
+    onEnd() {
+      spinner.stop()
     },
   }
 }
