@@ -20,6 +20,7 @@
 // skips the hostname, and a root certificate file that exists turns require
 // (and prefer) into verify-ca.
 import path from 'node:path'
+import {sslFromPgsslmode} from './pg-config.js'
 import type {Field, Provenance, ResolvedConfig} from './types.js'
 
 export type Encrypt = 'no' | 'try' | 'yes'
@@ -212,21 +213,6 @@ function urlSsl(params: Record<string, string>): UrlSsl {
   return {present, value: ssl, ...(error ? {error} : {})}
 }
 
-function envSsl(pgsslmode: string | undefined): unknown {
-  switch (pgsslmode) {
-    case 'disable':
-      return false
-    case 'prefer':
-    case 'require':
-    case 'verify-ca':
-    case 'verify-full':
-      return true
-    case 'no-verify':
-      return {rejectUnauthorized: false}
-  }
-  return false // pg.defaults.ssl
-}
-
 function describeValue(v: unknown): string {
   if (v === null) return 'null'
   if (typeof v === 'string') return JSON.stringify(v)
@@ -315,7 +301,7 @@ export function analyzeSsl(input: SslInput): SslAnalysis {
     valueSource = app.source.label
     valueSetting = describeSslObject(app.value)
   } else {
-    value = envSsl(env.PGSSLMODE)
+    value = sslFromPgsslmode(env.PGSSLMODE)
     valueSource = env.PGSSLMODE ? envLabel(env, 'PGSSLMODE') : 'node-postgres default (ssl: false)'
     valueSetting = env.PGSSLMODE ? `PGSSLMODE=${env.PGSSLMODE}` : 'default (no ssl)'
     if (env.PGSSLMODE && ['prefer', 'require', 'verify-ca', 'verify-full', 'no-verify', 'disable'].includes(env.PGSSLMODE))
