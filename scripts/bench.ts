@@ -5,7 +5,8 @@
 //    verdict with one blackholed IPv6 address plus a working IPv4, and with every
 //    address blackholed, against --timeout and against raw pg on the same name.
 import {spawnSync} from 'node:child_process'
-import {existsSync} from 'node:fs'
+import {existsSync, rmSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -57,6 +58,19 @@ async function healthyCheck() {
     const env = {PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1'}
     const rows = [measure('node -e 0', process.execPath, ['-e', '0'], env)]
     rows.push(measure('db-doctor check (healthy, TLS + SCRAM)', process.execPath, ['--', BIN, 'check', url, '--json'], env))
+    // The floor for any Node tool that logs in: node-postgres alone, same URL, one select.
+    const bare = path.join(os.tmpdir(), `dbd-bench-bare-${process.pid}.cjs`)
+    writeFileSync(
+      bare,
+      `const {Client} = require(${JSON.stringify(path.join(ROOT, 'node_modules', 'pg'))})\n` +
+        'const c = new Client({connectionString: process.argv[2]})\n' +
+        "c.connect().then(() => c.query('select 1')).then(() => c.end()).catch((e) => { console.error(e.message); process.exit(1) })\n",
+    )
+    try {
+      rows.push(measure('bare node-postgres connect + select 1', process.execPath, [bare, url], env))
+    } finally {
+      rmSync(bare, {force: true})
+    }
     const psql = spawnSync('psql', ['--version'], {encoding: 'utf8'})
     if (psql.status === 0) {
       rows.push(measure("psql -c 'select 1'", 'psql', [url, '-X', '-q', '-c', 'select 1'], env))
@@ -95,7 +109,13 @@ console.table(
   })),
 )
 const ours = healthy[1]
+const bare = healthy.find((r) => r.label.startsWith('bare'))
 console.log(`db-doctor check = ${(ours.medianMs / base).toFixed(2)} × node -e 0 (target ≤ 3.5)`)
+if (bare) {
+  console.log(
+    `bare node-postgres = ${(bare.medianMs / base).toFixed(2)} × node -e 0; db-doctor check = ${(ours.medianMs / bare.medianMs).toFixed(2)} × bare node-postgres`,
+  )
+}
 
 console.log('\nNetwork path in the fault lab')
 const net = await networkLab()

@@ -108,6 +108,7 @@ async function run(ctx: CheckContext): Promise<CheckOutcome> {
     minVersion: view.used ? (view.obj.minVersion as never) : undefined,
     maxVersion: view.used ? (view.obj.maxVersion as never) : undefined,
     ciphers: view.used ? view.obj.ciphers : undefined,
+    ca: view.used && view.obj.ca ? (view.obj.ca as never) : undefined,
   })
 
   if (probe.outcome === 'not-supported') {

@@ -18,6 +18,11 @@ export interface TlsProbeInput {
   minVersion?: ConnectionOptions['minVersion']
   maxVersion?: ConnectionOptions['maxVersion']
   ciphers?: string
+  /**
+   * The CA the app's config supplies (ssl.ca), when it has one. Verification stays off; this
+   * only spares loading Node's whole default CA store, and makes authorizationError the app's.
+   */
+  ca?: ConnectionOptions['ca']
 }
 
 export interface PresentedCert {
@@ -81,6 +86,7 @@ export async function inspectTls(input: TlsProbeInput): Promise<TlsProbeResult> 
       if (input.minVersion) opts.minVersion = input.minVersion
       if (input.maxVersion) opts.maxVersion = input.maxVersion
       if (input.ciphers) opts.ciphers = input.ciphers
+      if (input.ca) opts.ca = input.ca
       let s: TLSSocket
       try {
         s = tls.connect(opts)
