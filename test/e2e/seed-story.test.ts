@@ -72,4 +72,19 @@ describe('seed story: knexfile ssl object replaced by sslmode=require, self-sign
     expect(fix).toContain('Do not use rejectUnauthorized: false')
     expect(r.code).not.toBe(0)
   })
+
+  it('the same verdicts in text and Markdown, with no password anywhere', async () => {
+    const text = await runCli(['check'], {cwd: dir})
+    const md = await runCli(['check', '--format', 'markdown'], {cwd: dir})
+    for (const r of [text, md]) {
+      expect(r.code).toBe(1)
+      expect(r.stdout + r.stderr).not.toContain(CANARY_PASSWORD)
+      expect(r.stdout).toContain('TLS_SELF_SIGNED_CHAIN')
+      expect(r.stdout).toContain('SSL_CONFIG_CONFLICT')
+      expect(r.stdout).toContain('Seed Story Root CA')
+      expect(r.stdout).toContain('psql connects; your Node app will not')
+    }
+    expect(text.stdout).toContain('✗ ssl-config · SSL_CONFIG_CONFLICT')
+    expect(md.stdout).toContain('### ✗ SSL settings (node-postgres vs libpq) — `SSL_CONFIG_CONFLICT`')
+  })
 })
