@@ -7,35 +7,10 @@ import {chmodSync, mkdirSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {join} from 'node:path'
 import type * as X509 from '@peculiar/x509'
+import 'reflect-metadata'
 
-// @peculiar/x509 (through tsyringe) needs a Reflect metadata polyfill; the three calls it makes are
-// shimmed here so no extra dependency is needed. The shim must exist before the module loads.
-installReflectShim()
+// @peculiar/x509 (through tsyringe) needs the Reflect metadata polyfill loaded first.
 const x509 = createRequire(import.meta.url)('@peculiar/x509') as typeof X509
-
-function installReflectShim(): void {
-  const R = Reflect as unknown as Record<string, unknown>
-  if (typeof R.getMetadata === 'function') return
-  const store = new WeakMap<object, Map<string | symbol | undefined, Map<unknown, unknown>>>()
-  const own = (target: object, prop: string | symbol | undefined, create: boolean) => {
-    let byProp = store.get(target)
-    if (!byProp && create) store.set(target, (byProp = new Map()))
-    let map = byProp?.get(prop)
-    if (!map && create && byProp) byProp.set(prop, (map = new Map()))
-    return map
-  }
-  R.defineMetadata = (key: unknown, value: unknown, target: object, prop?: string | symbol) => {
-    own(target, prop, true)!.set(key, value)
-  }
-  R.getOwnMetadata = (key: unknown, target: object, prop?: string | symbol) => own(target, prop, false)?.get(key)
-  R.getMetadata = (key: unknown, target: object, prop?: string | symbol) => {
-    for (let t: object | null = target; t; t = Object.getPrototypeOf(t) as object | null) {
-      const map = own(t, prop, false)
-      if (map?.has(key)) return map.get(key)
-    }
-    return undefined
-  }
-}
 
 const subtle = webcrypto.subtle as unknown as SubtleCrypto
 x509.cryptoProvider.set(webcrypto as unknown as Crypto)
