@@ -9,6 +9,8 @@ import {SYMBOL, layoutEvidence, problems, targetLine} from './shared.js'
 export interface TextOptions {
   color: boolean
   verbose?: boolean
+  /** Width to fit tables in; wider tables are printed one record per block. Default 120. */
+  width?: number
 }
 
 const CODES: Record<string, [number, number]> = {
@@ -54,10 +56,8 @@ export function renderText(report: Report, opts: TextOptions): string {
       const width = Math.max(...layout.pairs.map(([k]) => k.length), 0)
       for (const [k, v] of layout.pairs) out.push(`    ${k.padEnd(width)}  ${v}`)
       for (const t of layout.tables) {
-        const table = new Table({head: t.columns, style: {head: opts.color ? ['cyan'] : [], border: opts.color ? ['gray'] : []}})
-        for (const r of t.rows) table.push(r)
         if (t.title) out.push(`    ${t.title}:`)
-        out.push(indent(table.toString(), 4))
+        out.push(indent(renderTable(t, opts), 4))
       }
     }
     if (c.fix) {
@@ -69,6 +69,21 @@ export function renderText(report: Report, opts: TextOptions): string {
     }
   }
   return redactor.redact(out.join('\n'))
+}
+
+/** A table when it fits the width, else one block per row (long values stay readable). */
+function renderTable(t: {columns: string[]; rows: string[][]}, opts: TextOptions): string {
+  const width = (opts.width ?? 120) - 4
+  const table = new Table({head: t.columns, style: {head: opts.color ? ['cyan'] : [], border: opts.color ? ['gray'] : []}})
+  for (const r of t.rows) table.push(r)
+  const text = table.toString()
+  // eslint-disable-next-line no-control-regex
+  const visible = (line: string) => line.replace(/\u001B\[[0-9;]*m/g, '').length
+  if (Math.max(...text.split('\n').map(visible)) <= width) return text
+  const keyWidth = Math.max(...t.columns.map((c) => c.length))
+  return t.rows
+    .map((r, i) => [`[${i}]`, ...t.columns.map((c, j) => (r[j] && r[j] !== '—' ? `  ${c.padEnd(keyWidth)}  ${r[j]}` : '')).filter(Boolean)].join('\n'))
+    .join('\n')
 }
 
 function indent(text: string, n: number): string {

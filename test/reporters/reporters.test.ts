@@ -81,3 +81,28 @@ describe('reporters', () => {
     expect(l.tables).toEqual([{title: 'rows', columns: ['k'], rows: [['v']]}])
   })
 })
+
+describe('text tables', () => {
+  it('prints a table too wide for the width one record per block', () => {
+    const wide: Report = {
+      ...report,
+      checks: [
+        {
+          id: 'tls',
+          title: 'TLS certificate chain',
+          status: 'fail',
+          code: 'TLS_SELF_SIGNED_CHAIN',
+          summary: 'Untrusted root.',
+          evidence: {chain: [{depth: 0, subject: 'CN=' + 'x'.repeat(80), sha256: 'AB:'.repeat(32)}, {depth: 1, subject: 'CN=root', sha256: 'CD:'.repeat(32)}]},
+          fix: {summary: 'Trust the CA.', steps: []},
+          durationMs: 1,
+        },
+      ],
+    }
+    const out = renderText(wide, {color: false, width: 100})
+    expect(out).toMatch(/\[0\]\n\s+depth\s+0\n\s+subject\s+CN=x+/)
+    expect(out).toMatch(/\[1\]\n\s+depth\s+1\n\s+subject\s+CN=root/)
+    expect(out).not.toContain('┌')
+    expect(renderText(wide, {color: false, width: 400})).toContain('┌')
+  })
+})
