@@ -452,32 +452,92 @@ async function servedCertificate(host: string, port: number): Promise<Buffer | n
   })
 }
 
-/** Start a real PostgreSQL. See the file header and constants.ts for what it holds. */
-export async function startPostgres(opts: StartPostgresOptions = {}): Promise<PgServer> {
+/**
+ * What every test server shares: a copy of the template in its own temp dir, removed on
+ * stop, on failure and at process exit (a watchdog covers SIGKILL).
+ */
+interface Instance {
+  bins: Awaited<ReturnType<typeof findBinaries>>
+  template: Template
+  who: RunAs | null
+  v6: boolean
+  base: string
+  dataDir: string
+  logFile: string
+  child?: ChildProcess
+  /** Kill the postmaster (if any) and remove every file, synchronously. */
+  hardCleanup(): void
+}
+
+async function newInstance(prefix: string): Promise<Instance> {
   const bins = await findBinaries()
   const template = await ensureTemplate()
-  const who = runAs()
-  const v6 = hasIpv6Loopback()
-  const ssl = opts.tls !== false
-
-  const base = mkdtempSync(join(tmpdir(), 'dbd-pg-'))
-  const dataDir = join(base, 'data')
-  const logFile = join(base, 'postgres.log')
-  let child: ChildProcess | undefined
-  const hardCleanup = () => {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      try {
-        child.kill('SIGQUIT')
-      } catch {}
-    }
-    rmSync(base, {recursive: true, force: true})
+  const base = mkdtempSync(join(tmpdir(), prefix))
+  const inst: Instance = {
+    bins,
+    template,
+    who: runAs(),
+    v6: hasIpv6Loopback(),
+    base,
+    dataDir: join(base, 'data'),
+    logFile: join(base, 'postgres.log'),
+    hardCleanup() {
+      const c = inst.child
+      if (c && c.exitCode === null && c.signalCode === null) {
+        try {
+          c.kill('SIGQUIT')
+        } catch {}
+      }
+      rmSync(base, {recursive: true, force: true})
+    },
   }
-  onExit(base, hardCleanup)
-
+  onExit(base, inst.hardCleanup)
   try {
-    cpSync(template.dataDir, dataDir, {recursive: true})
-    rmSync(join(dataDir, 'postmaster.pid'), {force: true})
+    cpSync(template.dataDir, inst.dataDir, {recursive: true})
+    rmSync(join(inst.dataDir, 'postmaster.pid'), {force: true})
+  } catch (error) {
+    failInstance(inst)
+    throw error
+  }
+  return inst
+}
 
+/** Hand the files to the server's OS user, start it, and arm the watchdog. */
+async function launchInstance(inst: Instance, settings: Record<string, string | number>, readyWhen: 'ready' | 'listening') {
+  chownR(inst.base, inst.who)
+  chmodSync(inst.dataDir, 0o700)
+  chmodSync(inst.base, 0o755)
+  const launched = await launch(inst.bins, inst.dataDir, inst.logFile, settings, inst.who, readyWhen)
+  inst.child = launched.child
+  spawnWatchdog(inst.base, launched.child.pid)
+  return launched
+}
+
+/** Stop the postmaster with `signal` (SIGKILL after 10 s), then remove its files. */
+async function stopInstance(inst: Instance, signal: NodeJS.Signals): Promise<void> {
+  const c = inst.child
+  if (c && c.exitCode === null && c.signalCode === null) {
+    const exit = once(c, 'exit')
+    c.kill(signal)
+    const timer = setTimeout(() => c.kill('SIGKILL'), 10_000)
+    await exit
+    clearTimeout(timer)
+  }
+  rmSync(inst.base, {recursive: true, force: true})
+  cleanups.delete(inst.base)
+}
+
+function failInstance(inst: Instance): void {
+  inst.hardCleanup()
+  cleanups.delete(inst.base)
+}
+
+/** Start a real PostgreSQL. See the file header and constants.ts for what it holds. */
+export async function startPostgres(opts: StartPostgresOptions = {}): Promise<PgServer> {
+  const ssl = opts.tls !== false
+  const inst = await newInstance('dbd-pg-')
+  const {template, who, v6, base, dataDir, logFile} = inst
+  try {
     let caPem = ''
     let caFile = ''
     let tlsSettings: Record<string, string> = {ssl: 'off'}
@@ -496,14 +556,7 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Pg
       tlsSettings = {ssl: 'on', ssl_cert_file: 'server.crt', ssl_key_file: 'server.key'}
     }
     writeFileSync(join(dataDir, 'pg_hba.conf'), (opts.hba ?? defaultHba(ssl, v6)).join('\n') + '\n')
-    chownR(base, who)
-    chmodSync(dataDir, 0o700)
-    chmodSync(base, 0o755)
-
-    const settings = {...baseSettings(v6), ...tlsSettings, ...opts.settings}
-    const launched = await launch(bins, dataDir, logFile, settings, who, 'ready')
-    child = launched.child
-    spawnWatchdog(base, child.pid)
+    const launched = await launchInstance(inst, {...baseSettings(v6), ...tlsSettings, ...opts.settings}, 'ready')
 
     const superuser = {user: 'postgres', password: template.password}
     const info: PgInfo = {host: PG_HOST, port: launched.port, hostV6: v6 ? '::1' : null, caPem, caFile, dataDir, superuser}
@@ -523,16 +576,7 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Pg
       async stop() {
         if (stopped) return
         stopped = true
-        const c = child!
-        if (c.exitCode === null && c.signalCode === null) {
-          const exit = once(c, 'exit')
-          c.kill('SIGINT') // fast shutdown
-          const timer = setTimeout(() => c.kill('SIGKILL'), 10_000)
-          await exit
-          clearTimeout(timer)
-        }
-        rmSync(base, {recursive: true, force: true})
-        cleanups.delete(base)
+        await stopInstance(inst, 'SIGINT') // fast shutdown
       },
       async reloadTls(certPem, keyPem, newCa) {
         if (!ssl) throw new Error('reloadTls: this server was started with tls: false')
@@ -548,7 +592,7 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Pg
         server.caPem = newCa ?? certPem
         writeFileSync(server.caFile, server.caPem)
         const want = new X509Certificate(certPem).raw
-        child!.kill('SIGHUP')
+        inst.child!.kill('SIGHUP')
         const deadline = Date.now() + 10_000
         while (Date.now() < deadline) {
           const got = await servedCertificate(PG_HOST, server.port)
@@ -562,8 +606,7 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Pg
     if (opts.fixtures !== false) await createFixtures(server, ssl)
     return server
   } catch (error) {
-    hardCleanup()
-    cleanups.delete(base)
+    failInstance(inst)
     throw error
   }
 }
@@ -605,36 +648,13 @@ async function createFixtures(server: PgServer, ssl: boolean): Promise<void> {
  * started as a standby (standby.signal, hot_standby = off) with no primary to follow.
  */
 export async function startStandbyPostgres(): Promise<PgServer> {
-  const bins = await findBinaries()
-  const template = await ensureTemplate()
-  const who = runAs()
-  const v6 = hasIpv6Loopback()
-  const base = mkdtempSync(join(tmpdir(), 'dbd-pg-standby-'))
-  const dataDir = join(base, 'data')
-  const logFile = join(base, 'postgres.log')
-  let child: ChildProcess | undefined
-  const hardCleanup = () => {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      try {
-        child.kill('SIGQUIT')
-      } catch {}
-    }
-    rmSync(base, {recursive: true, force: true})
-  }
-  onExit(base, hardCleanup)
+  const inst = await newInstance('dbd-pg-standby-')
+  const {template, v6, dataDir, logFile} = inst
   try {
-    cpSync(template.dataDir, dataDir, {recursive: true})
-    rmSync(join(dataDir, 'postmaster.pid'), {force: true})
     writeFileSync(join(dataDir, 'standby.signal'), '')
     writeFileSync(join(dataDir, 'pg_hba.conf'), defaultHba(false, v6).join('\n') + '\n')
     mkdirSync(join(dataDir, 'pg_wal', 'archive_status'), {recursive: true})
-    chownR(base, who)
-    chmodSync(dataDir, 0o700)
-    chmodSync(base, 0o755)
-    const settings = {...baseSettings(v6), ssl: 'off', hot_standby: 'off'}
-    const launched = await launch(bins, dataDir, logFile, settings, who, 'listening')
-    child = launched.child
-    spawnWatchdog(base, child.pid)
+    const launched = await launchInstance(inst, {...baseSettings(v6), ssl: 'off', hot_standby: 'off'}, 'listening')
     let stopped = false
     const info: PgInfo = {
       host: PG_HOST,
@@ -652,24 +672,14 @@ export async function startStandbyPostgres(): Promise<PgServer> {
       async stop() {
         if (stopped) return
         stopped = true
-        const c = child!
-        if (c.exitCode === null && c.signalCode === null) {
-          const exit = once(c, 'exit')
-          c.kill('SIGQUIT') // a standby that never finished startup: immediate shutdown
-          const timer = setTimeout(() => c.kill('SIGKILL'), 10_000)
-          await exit
-          clearTimeout(timer)
-        }
-        rmSync(base, {recursive: true, force: true})
-        cleanups.delete(base)
+        await stopInstance(inst, 'SIGQUIT') // a standby that never finished startup: immediate shutdown
       },
       async reloadTls() {
         throw new Error('reloadTls: not supported on the standby server')
       },
     }
   } catch (error) {
-    hardCleanup()
-    cleanups.delete(base)
+    failInstance(inst)
     throw error
   }
 }
