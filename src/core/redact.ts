@@ -93,7 +93,8 @@ function maskUrlPasswords(text: string): string {
     .replace(/(postgres(?:ql)?:\/\/[^\s'":/@]*:)([^\s'"]*)@/gi, (_m, head: string, pw: string) =>
       pw === MASK ? `${head}${pw}@` : `${head}${MASK}@`,
     )
-    .replace(/((?:^|\s)password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)/gi, `$1${MASK}`)
+    // unquoted values stop at quotes and backslashes, so JSON around them stays intact
+    .replace(/((?:^|[\s"])password\s*=\s*)('(?:[^'\\"\n]|\\.)*'|'?[^\s'"\\]+)/gi, `$1${MASK}`)
 }
 
 /** A connection string with its password masked, for evidence and fixes. */

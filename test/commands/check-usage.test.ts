@@ -53,4 +53,15 @@ describe('db-doctor check: usage errors exit 2 with one line', () => {
     expect(r.stderr).toContain('Unexpected argument: postgres://u:****@h2/db')
     expect(r.stdout + r.stderr).not.toContain(secret)
   })
+
+  it('a libpq key=value CONNECTION with a quoted password: valid JSON, password nowhere', async () => {
+    const secret = 'kv canary 5d2e'
+    for (const format of ['json', 'text', 'markdown']) {
+      const r = await runCli(['check', '--timeout', '1000', '--format', format, `host=127.0.0.1 port=1 user=u password='${secret}'`])
+      expect(r.code).toBe(1)
+      expect(r.stdout + r.stderr).not.toContain(secret)
+      expect(r.stdout + r.stderr).not.toContain('kv canary')
+      if (format === 'json') expect(JSON.parse(r.stdout).target.host).toBe('127.0.0.1')
+    }
+  })
 })

@@ -37,6 +37,15 @@ describe('redactValue', () => {
   it('keeps the structure when a key=value password ends a string (no JSON re-parse)', () => {
     const v = {a: 'x password=abc', b: "host=db password='abc", c: ['password=zz"']}
     const out = redactor.redactValue(v)
-    expect(out).toEqual({a: 'x password=****', b: 'host=db password=****', c: ['password=****']})
+    // a quote ends an unquoted value (so JSON around it survives); registered secrets are masked whole anyway
+    expect(out).toEqual({a: 'x password=****', b: 'host=db password=****', c: ['password=****"']})
+  })
+})
+
+describe('redacting serialized output', () => {
+  it('keeps JSON valid when a key=value string with a password is inside it', () => {
+    const json = JSON.stringify({connectionString: "host=h port=1 password=abc", other: "password='a b'", n: 1}, null, 2)
+    const out = redactor.redact(json)
+    expect(JSON.parse(out)).toEqual({connectionString: 'host=h port=1 password=****', other: 'password=****', n: 1})
   })
 })
