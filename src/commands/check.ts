@@ -125,7 +125,7 @@ Exit codes: 0 no check failed (warnings allowed unless --strict); 1 at least one
     } else {
       const {renderText} = await import('../reporters/text.js')
       const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb'
-      const width = process.stdout.isTTY && process.stdout.columns ? process.stdout.columns : 120
+      const width = process.stdout.isTTY && process.stdout.columns ? process.stdout.columns : 160
       this.log(renderText(report, {color, verbose: flags.verbose, width}))
     }
     return report
