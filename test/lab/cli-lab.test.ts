@@ -40,4 +40,30 @@ describe.skipIf(!lab.ok || !built)('db-doctor check in the fault lab', () => {
     expect(byId.postgres).toMatchObject({status: 'pass'})
     expect(report.summary.verdict).toBe('degraded')
   })
+
+  it('the same story in text and Markdown: code, Node/psql explanation and fix, no password', async () => {
+    for (const format of ['text', 'markdown']) {
+      const r = await runInLab({
+        addresses: ['192.0.2.10/24', '2001:db8::10/64'],
+        blackhole: ['2001:db8::10'],
+        hosts: '127.0.0.1 localhost\n2001:db8::10 db.lab.test\n192.0.2.10 db.lab.test\n',
+        resolvConf: '# no nameserver in the lab\n',
+        script,
+        args: [
+          JSON.stringify({
+            peers: [{host: '192.0.2.10'}],
+            args: ['check', '--format', format, '--only', 'dns,tcp,postgres', '--timeout', '1000', 'postgres://lab:s3cret-lab-pw@db.lab.test:5432/app'],
+          }),
+        ],
+        env: cleanEnv(),
+        timeoutMs: 30_000,
+      })
+      const run = lastJsonLine<{code: number; stdout: string; stderr: string}>(r.stdout)
+      expect(run.stdout + run.stderr).not.toContain('s3cret-lab-pw')
+      expect(run.code).toBe(0)
+      expect(run.stdout).toContain('TCP_IPV6_FAILED')
+      expect(run.stdout).toContain('connects to 192.0.2.10')
+      expect(run.stdout).toContain('--dns-result-order=ipv4first')
+    }
+  })
 })

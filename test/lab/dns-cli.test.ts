@@ -16,7 +16,7 @@ if (!built) console.warn('[dns cli lab skipped] dist/ is not built: run npm run 
 const script = fileURLToPath(new URL('./dns-cli-in-lab.mjs', import.meta.url))
 const PASSWORD = 'dns-lab-s3cret'
 
-async function cli(host: string, timeout: number) {
+async function cli(host: string, timeout: number, format: 'json' | 'text' | 'markdown' = 'json') {
   const cwd = mkdtempSync(join(tmpdir(), 'dbd-dns-cli-'))
   const r = await runInLab({
     addresses: ['192.0.2.1/24'],
@@ -27,7 +27,7 @@ async function cli(host: string, timeout: number) {
         dns: {host: '127.0.0.53', port: 53, zone: {'db.silent.test': {silent: true}}},
         cwd,
         files: {'.env': `DATABASE_URL=postgres://app:${PASSWORD}@${host}:5432/app\n`},
-        args: ['check', '--json', '--only', 'config,dns,docker', '--timeout', String(timeout)],
+        args: ['check', '--format', format, '--only', 'config,dns,docker', '--timeout', String(timeout)],
       }),
     ],
     env: cleanEnv(),
@@ -35,6 +35,7 @@ async function cli(host: string, timeout: number) {
   })
   const run = lastJsonLine<{code: number; stdout: string; stderr: string; reportMs: number; exitMs: number}>(r.stdout)
   expect(run.stdout + run.stderr).not.toContain(PASSWORD)
+  if (format !== 'json') return {run, report: undefined as unknown as Report, dns: undefined as unknown as Report['checks'][number]}
   const report = JSON.parse(run.stdout) as Report
   return {run, report, dns: report.checks.find((c) => c.id === 'dns')!}
 }
@@ -54,5 +55,15 @@ describe.skipIf(!lab.ok || !built)('db-doctor check: name resolution in the faul
     expect(dns.durationMs).toBeLessThan(2000)
     // the report is printed in time; run.exitMs shows how long getaddrinfo still holds the process
     expect(run.reportMs).toBeLessThan(4000)
+  })
+
+  it('DNS_NOT_FOUND in text and Markdown too, with the fix and no password', async () => {
+    for (const format of ['text', 'markdown'] as const) {
+      const {run} = await cli('typo.lab.test', 1000, format)
+      expect(run.code).toBe(1)
+      expect(run.stdout).toContain('DNS_NOT_FOUND')
+      expect(run.stdout).toContain('DATABASE_URL in .env')
+      expect(run.stdout).toMatch(format === 'text' ? /Fix: / : /\*\*Fix:\*\*/)
+    }
   })
 })
