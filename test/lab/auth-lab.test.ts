@@ -13,7 +13,7 @@ import {createCa, createLeaf} from '../helpers/certs.js'
 import {cleanEnv} from '../helpers/cli.js'
 import {APP_DATABASE, APP_USER, CANARY_PASSWORD} from '../helpers/constants.js'
 import {startPostgres, type PgServer} from '../helpers/postgres.js'
-import {labSupport, lastJsonLine, runInLab} from './netns.js'
+import {DEAD_IPV6_LAB, labSupport, lastJsonLine, runInLab} from './netns.js'
 
 const lab = labSupport()
 if (!lab.ok) console.warn(`[fault lab skipped] ${lab.reason}`)
@@ -51,10 +51,7 @@ describe.skipIf(!lab.ok || !built)('auth through the IPv4 fallback when only IPv
     const timeout = 2000
     const url = `postgres://${APP_USER}:${CANARY_PASSWORD}@db.lab.test:5432/${APP_DATABASE}?sslmode=verify-full&sslrootcert=${encodeURIComponent(pg.caFile)}`
     const r = await runInLab({
-      addresses: ['192.0.2.10/24', '2001:db8::10/64'],
-      blackhole: ['2001:db8::10'],
-      hosts: '127.0.0.1 localhost\n2001:db8::10 db.lab.test\n192.0.2.10 db.lab.test\n',
-      resolvConf: '# no nameserver in the lab\n',
+      ...DEAD_IPV6_LAB,
       script,
       args: [JSON.stringify({peers: [{host: '192.0.2.10', relay: sock}], args: ['check', '--json', '--timeout', String(timeout), url]})],
       env: cleanEnv(),

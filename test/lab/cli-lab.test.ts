@@ -4,7 +4,7 @@ import {fileURLToPath} from 'node:url'
 import {describe, expect, it} from 'vitest'
 import type {Report} from '../../src/core/types.js'
 import {cleanEnv} from '../helpers/cli.js'
-import {labSupport, lastJsonLine, runInLab} from './netns.js'
+import {DEAD_IPV6_LAB, labSupport, lastJsonLine, runInLab} from './netns.js'
 
 const lab = labSupport()
 if (!lab.ok) console.warn(`[fault lab skipped] ${lab.reason}`)
@@ -16,10 +16,7 @@ describe.skipIf(!lab.ok || !built)('db-doctor check in the fault lab', () => {
   it('reports TCP_IPV6_FAILED with the Node prediction, then Postgres on IPv4, within --timeout + 1 s per step', async () => {
     const timeout = 1000
     const r = await runInLab({
-      addresses: ['192.0.2.10/24', '2001:db8::10/64'],
-      blackhole: ['2001:db8::10'],
-      hosts: '127.0.0.1 localhost\n2001:db8::10 db.lab.test\n192.0.2.10 db.lab.test\n',
-      resolvConf: '# no nameserver in the lab\n',
+      ...DEAD_IPV6_LAB,
       script,
       args: [
         JSON.stringify({
@@ -44,10 +41,7 @@ describe.skipIf(!lab.ok || !built)('db-doctor check in the fault lab', () => {
   it('the same story in text and Markdown: code, Node/psql explanation and fix, no password', async () => {
     for (const format of ['text', 'markdown']) {
       const r = await runInLab({
-        addresses: ['192.0.2.10/24', '2001:db8::10/64'],
-        blackhole: ['2001:db8::10'],
-        hosts: '127.0.0.1 localhost\n2001:db8::10 db.lab.test\n192.0.2.10 db.lab.test\n',
-        resolvConf: '# no nameserver in the lab\n',
+        ...DEAD_IPV6_LAB,
         script,
         args: [
           JSON.stringify({

@@ -256,3 +256,14 @@ export async function benchNetwork(timeoutMs = 2000): Promise<Record<string, unk
   }
   return rows
 }
+
+/**
+ * The field story's network: db.lab.test has an IPv6 and an IPv4 address (from the lab's
+ * /etc/hosts, no nameserver), and every SYN to the IPv6 one is dropped.
+ */
+export const DEAD_IPV6_LAB = {
+  addresses: ['192.0.2.10/24', '2001:db8::10/64'],
+  blackhole: ['2001:db8::10'],
+  hosts: '127.0.0.1 localhost\n2001:db8::10 db.lab.test\n192.0.2.10 db.lab.test\n',
+  resolvConf: '# no nameserver in the lab\n',
+} satisfies Partial<LabOptions>
