@@ -7,6 +7,7 @@ import {redactUrl} from '../core/redact.js'
 import type {Check, CheckContext, CheckOutcome, Evidence, Fix} from '../core/types.js'
 import type {ConfigProblem, FieldName, Provenance, ResolvedConfig} from '../config/types.js'
 import {VALID_SSLMODES, classifyConnectionString, parseConnectionString, tokenizeKeyValue} from '../config/connection-string.js'
+import {sameSource} from '../config/util.js'
 
 const SHOWN: readonly FieldName[] = ['host', 'port', 'database', 'user', 'password', 'sslmode']
 const SHOWN_IF_SET: readonly FieldName[] = [
@@ -243,6 +244,3 @@ function snippetOf(s: {language: string; code: string} | undefined): {snippet?: 
   return s ? {snippet: s} : {}
 }
 
-function sameSource(a: Provenance, b: Provenance): boolean {
-  return a.kind === b.kind && a.name === b.name && a.file === b.file
-}

@@ -19,6 +19,7 @@ import {
   searchCandidates,
   systemLookup,
 } from '../probes/dns.js'
+import {stripBrackets} from '../config/util.js'
 
 export interface DnsCheckDeps {
   /** Replaces dns.lookup (tests without a namespace). Default: the real system resolver. */
@@ -467,10 +468,6 @@ function disagreeFix(host: string, source: string, hostsPath: string | undefined
 
 function skip(summary: string, evidence: Record<string, unknown>): CheckOutcome {
   return {status: 'skip', code: null, summary, evidence, fix: null}
-}
-
-function stripBrackets(host: string): string {
-  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host
 }
 
 function isLocalhostName(host: string): boolean {

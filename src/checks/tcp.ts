@@ -6,6 +6,7 @@ import {isIP} from 'node:net'
 import type {ResolvedAddress, TcpAttempt, TcpFacts} from '../core/facts.js'
 import type {NodeDefaults, NodeNetSettings} from '../core/happy-eyeballs.js'
 import type {Check, CheckContext, CheckOutcome, Fix} from '../core/types.js'
+import {stripBrackets} from '../config/util.js'
 
 export const DEFAULT_PORT = 5432
 
@@ -39,10 +40,6 @@ export function origin(ctx: CheckContext, name: 'host' | 'port' | 'connect_timeo
 
 export function familyName(f: 4 | 6): string {
   return f === 6 ? 'IPv6' : 'IPv4'
-}
-
-function stripBrackets(h: string): string {
-  return h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h
 }
 
 async function runningNodeDefaults(): Promise<NodeDefaults> {

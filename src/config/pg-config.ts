@@ -34,6 +34,7 @@ import {parse as pgParse} from 'pg-connection-string'
 import {redactor} from '../core/redact.js'
 import {classifyConnectionString, withoutWarnings} from './connection-string.js'
 import type {FieldName, Provenance, ResolvedConfig} from './types.js'
+import {sameSource} from './util.js'
 
 export type PgConfigErrorCode = 'SSL_CERT_FILE_UNREADABLE' | 'PG_CONFIG_REJECTED'
 
@@ -199,10 +200,6 @@ export function resolvePgClientConfig(config: ResolvedConfig, env: Record<string
 /** The pg.ClientConfig an app using node-postgres ends up with. Throws PgConfigError (see above). */
 export function toPgClientConfig(config: ResolvedConfig, env: Record<string, string | undefined>): ClientConfig {
   return resolvePgClientConfig(config, env).config
-}
-
-function sameSource(a: Provenance, b: Provenance): boolean {
-  return a.kind === b.kind && a.name === b.name && a.file === b.file
 }
 
 function fileNamesFromString(config: ResolvedConfig, source: Provenance): Partial<Record<(typeof SSL_FILE_FIELDS)[number], string>> {

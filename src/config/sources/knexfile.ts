@@ -17,6 +17,7 @@ import path from 'node:path'
 import {redactor} from '../../core/redact.js'
 import {displayPath, envProvenance} from '../env.js'
 import type {ConfigProblem, ConfigSource, FieldName, Provenance, SourceContext, SourceLayer} from '../types.js'
+import {envVarsWithValue} from '../util.js'
 
 export const KNEXFILE_NAMES = ['knexfile.js', 'knexfile.cjs', 'knexfile.mjs', 'knexfile.ts'] as const
 const PG_CLIENTS = new Set(['pg', 'postgres', 'postgresql', 'pg-native'])
@@ -146,10 +147,6 @@ export class KnexEnvironmentMissing extends Error {
 }
 
 /** Env vars whose value is exactly `value`, DATABASE_URL first. */
-function envVarsWithValue(env: Record<string, string | undefined>, value: string): string[] {
-  const names = Object.keys(env).filter((k) => env[k] === value)
-  return names.sort((a, b) => (a === 'DATABASE_URL' ? -1 : b === 'DATABASE_URL' ? 1 : a.localeCompare(b)))
-}
 
 export function knexProvenance(
   loaded: Pick<LoadedKnexConfig, 'displayFile' | 'environment' | 'perEnvironment'>,

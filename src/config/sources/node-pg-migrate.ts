@@ -5,19 +5,11 @@
 // ClientConfig object. It hands that to node-postgres unchanged, so node-postgres
 // semantics apply. The layer's provenance says "read by node-pg-migrate" so fixes
 // can say so.
-import fs from 'node:fs'
 import path from 'node:path'
 import {redactor} from '../../core/redact.js'
 import {envProvenance} from '../env.js'
 import type {ConfigSource, FieldName, Provenance, SourceLayer} from '../types.js'
-
-function readJson(file: string): Record<string, unknown> | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>
-  } catch {
-    return undefined
-  }
-}
+import {readJson} from '../util.js'
 
 export interface NodePgMigrateProject {
   /** Why we think this is a node-pg-migrate project. */

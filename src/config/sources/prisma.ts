@@ -21,6 +21,7 @@ import path from 'node:path'
 import {redactor} from '../../core/redact.js'
 import {displayPath, envProvenance} from '../env.js'
 import type {ConfigSource, Provenance, SourceContext, SourceLayer} from '../types.js'
+import {envVarsWithValue, readJson} from '../util.js'
 
 export interface DatasourceValue {
   /** env("X") → X; undefined for a literal. */
@@ -76,14 +77,6 @@ export function readDatasource(schema: string): PrismaDatasource | null {
   const directUrl = readValue(field('directUrl'))
   if (directUrl) ds.directUrl = directUrl
   return ds
-}
-
-function readJson(file: string): Record<string, unknown> | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>
-  } catch {
-    return undefined
-  }
 }
 
 const CONFIG_NAMES = ['prisma.config.ts', 'prisma.config.mts', 'prisma.config.js', 'prisma.config.mjs', 'prisma.config.cjs', '.config/prisma.ts']
@@ -153,11 +146,6 @@ export function findPrismaSchema(cwd: string, configSchema?: string): string | u
     } catch {}
   }
   return undefined
-}
-
-function envVarsWithValue(env: Record<string, string | undefined>, value: string): string[] {
-  const names = Object.keys(env).filter((k) => env[k] === value)
-  return names.sort((a, b) => (a === 'DATABASE_URL' ? -1 : b === 'DATABASE_URL' ? 1 : a.localeCompare(b)))
 }
 
 /** The env variable is what to change; the label says which Prisma setting reads it. */
