@@ -26,7 +26,6 @@ export interface DiagnoseInput {
 }
 
 export async function diagnose(input: DiagnoseInput): Promise<Report> {
-  if (input.connection) redactor.addFromConnectionString(input.connection)
   const config = await resolveConfig({
     cwd: input.cwd,
     env: input.env,
