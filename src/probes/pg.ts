@@ -2,8 +2,28 @@
 // ClientConfig it is given (built by config/pg-config.ts the way the app's pg would), only
 // bounding the connection time by the budget and forcing a read-only session, runs one
 // harmless query and always ends the client. Errors come back as data, never thrown.
+import {createRequire} from 'node:module'
 import type {ClientConfig} from 'pg'
 import {redact, redactor} from '../core/redact.js'
+
+const require = createRequire(import.meta.url)
+
+/**
+ * node-postgres, loaded synchronously. On load, pg asks "am I in a Cloudflare Worker?": when
+ * `navigator` is missing (Node 20) it builds a `new Response()`, which loads undici, about 20 ms
+ * of a 200 ms run. Node >= 21 defines `navigator.userAgent` ('Node.js/21'); for the length of the
+ * require only, pg sees the same here. The global is removed again before anything else runs.
+ */
+export function loadPg(): typeof import('pg') {
+  const g = globalThis as {navigator?: unknown}
+  if (g.navigator !== undefined) return require('pg') as typeof import('pg')
+  Object.defineProperty(g, 'navigator', {value: {userAgent: 'Node.js'}, configurable: true, writable: true})
+  try {
+    return require('pg') as typeof import('pg')
+  } finally {
+    delete g.navigator
+  }
+}
 
 export interface PgSessionInfo {
   serverVersion: string
@@ -101,7 +121,7 @@ export function normalizePgError(error: unknown, stage: 'connect' | 'query', tim
  * lowered if the app's is longer) and, separately, the query.
  */
 export async function pgSession(config: ClientConfig, opts: {timeoutMs: number}): Promise<PgSessionResult> {
-  const {default: pg} = await import('pg')
+  const pg = loadPg()
   if (typeof config.password === 'string') redactor.add(config.password)
   const appTimeout = config.connectionTimeoutMillis
   const connectionTimeoutMillis = appTimeout && appTimeout > 0 ? Math.min(appTimeout, opts.timeoutMs) : opts.timeoutMs

@@ -139,3 +139,37 @@ describe('pure helpers', () => {
     expect(n.message).not.toContain(CANARY_PASSWORD)
   })
 })
+
+describe('loadPg', () => {
+  it('loads node-postgres without undici and leaves no navigator behind (fresh process)', async () => {
+    const {execFileSync} = await import('node:child_process')
+    const {fileURLToPath} = await import('node:url')
+    const dist = fileURLToPath(new URL('../../dist/probes/pg.js', import.meta.url))
+    const script = `
+      const {loadPg} = await import(${JSON.stringify(dist)})
+      const pg = loadPg()
+      console.log(JSON.stringify({
+        client: typeof pg.Client,
+        navigator: typeof globalThis.navigator,
+        undici: process.moduleLoadList.some((m) => m.includes('undici')),
+        same: loadPg() === pg,
+      }))`
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {encoding: 'utf8'})
+    expect(JSON.parse(out)).toEqual({client: 'function', navigator: 'undefined', undici: false, same: true})
+  })
+
+  it('leaves an existing navigator alone', async () => {
+    const {loadPg} = await import('../../src/probes/pg.js')
+    const g = globalThis as {navigator?: unknown}
+    const had = Object.getOwnPropertyDescriptor(g, 'navigator')
+    const mine = {userAgent: 'test'}
+    Object.defineProperty(g, 'navigator', {value: mine, configurable: true, writable: true})
+    try {
+      expect(typeof loadPg().Client).toBe('function')
+      expect(g.navigator).toBe(mine)
+    } finally {
+      if (had) Object.defineProperty(g, 'navigator', had)
+      else delete g.navigator
+    }
+  })
+})
