@@ -1,0 +1,20 @@
+// The `db-doctor` binary's runtime. scripts/bundle.mjs bundles this file, oclif and our code
+// into dist/bundle/ (oclif's "explicit" command discovery reads COMMANDS from it), so a run
+// loads a few files instead of some 150 modules. bin/run.js only imports it and calls main().
+import {execute} from '@oclif/core/execute'
+import Check from './commands/check.js'
+import {installOutputRedaction} from './core/redact.js'
+import {pendingSystemLookups} from './probes/dns.js'
+
+/** Every command of the CLI, by id: package.json "oclif.commands" points here. */
+export const COMMANDS = {check: Check}
+
+/** Run the CLI. `dir`: bin/run.js's import.meta.url (oclif finds package.json from it). */
+export async function main(dir: string): Promise<void> {
+  // Before anything can print, so no password reaches stdout or stderr.
+  installOutputRedaction()
+  await execute({dir})
+  // A DNS lookup that outlived its budget (a silent nameserver) would keep Node alive for
+  // attempts × timeout per nameserver after the report is out: don't wait for it.
+  if (pendingSystemLookups() > 0) process.stdout.write('', () => process.exit())
+}
