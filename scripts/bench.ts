@@ -58,6 +58,11 @@ async function healthyCheck() {
     const env = {PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1'}
     const rows = [measure('node -e 0', process.execPath, ['-e', '0'], env)]
     rows.push(measure('db-doctor check (healthy, TLS + SCRAM)', process.execPath, ['--', BIN, 'check', url, '--json'], env))
+    // What the check is made of, for reading the ratio: the CLI framework starting with no
+    // work at all, and Node loading its TLS trust store (done once by any process that
+    // verifies a certificate: with or without ssl.ca, Node parses its ~140 bundled roots).
+    rows.push(measure('db-doctor --version (oclif start-up only)', process.execPath, ['--', BIN, '--version'], env))
+    rows.push(measure("node: tls.createSecureContext()", process.execPath, ['-e', "require('node:tls').createSecureContext()"], env))
     // The floor for any Node tool that logs in: node-postgres alone, same URL, one select.
     const bare = path.join(os.tmpdir(), `dbd-bench-bare-${process.pid}.cjs`)
     writeFileSync(
