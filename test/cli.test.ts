@@ -12,7 +12,7 @@ describe('cli runtime', () => {
     expect(Object.keys(COMMANDS).sort()).toEqual(files.map((f) => f.replace(/\.ts$/, '')).sort())
     for (const f of files) {
       const id = f.replace(/\.ts$/, '') as keyof typeof COMMANDS
-      const mod = (await import(`../src/commands/${f.replace(/\.ts$/, '.js')}`)) as {default: unknown}
+      const mod = (await import(/* @vite-ignore */ `../src/commands/${f.replace(/\.ts$/, '.js')}`)) as {default: unknown}
       expect(COMMANDS[id]).toBe(mod.default)
     }
   })
