@@ -3,6 +3,7 @@
 // where it came from. The classification of server errors is pure (classifyAuthError).
 import {isIP} from 'node:net'
 import type {ClientConfig} from 'pg'
+import {inspectPgpass, type PgpassInspection} from '../config/sources/pgpass.js'
 import type {FieldName, Provenance} from '../config/types.js'
 import {redact, redactUrl, redactor} from '../core/redact.js'
 import type {Check, CheckContext, CheckOutcome, Evidence, Fix} from '../core/types.js'
@@ -327,17 +328,27 @@ function explainFailure(ctx: CheckContext, target: Target, error: PgProbeError, 
         : family
           ? {language: 'dotenv', code: `${family}_PASSWORD=your-password`}
           : {language: 'dotenv', code: 'PGPASSWORD=your-password'}
+      const setIt =
+        where && ctx.config.connectionString
+          ? `Put the password in the connection string in ${where}, after "${who}:" and before "@" (shown as **** below; percent-encode special characters).`
+          : `Set the password next to the other settings${where ? ` in ${where}` : ''} (for example DB_PASSWORD or PGPASSWORD).`
+      // node-postgres falls back to the password file: say why it gave nothing when there is one.
+      const f = ctx.config.fields
+      const pgpass = inspectPgpass(ctx.env, {host: f.host?.value, port: f.port?.value, database: f.database?.value, user: f.user?.value}, ctx.cwd)
+      const why = pgpassWhy(pgpass, `${f.host?.value ?? 'localhost'}:${f.port?.value ?? '5432'}:${f.database?.value ?? who}:${who}`)
+      if (why) {
+        return fail(
+          `The server asked for a password for user "${who}" and none is configured: ${why.summary}`,
+          {passwordFrom: '(not set)', pgpassFile: pgpass.display, pgpass: why.evidence},
+          {summary: why.fix, steps: [...why.steps, `Or: ${setIt}`], snippet: why.snippet ?? snippet},
+        )
+      }
       return fail(
         `The server asked for a password for user "${who}" and none is configured.`,
         {passwordFrom: '(not set)'},
         {
           summary: `Add the password for "${who}"${where ? ` to ${where}` : ''}.`,
-          steps: [
-            where && ctx.config.connectionString
-              ? `Put the password in the connection string in ${where}, after "${who}:" and before "@" (shown as **** below; percent-encode special characters).`
-              : `Set the password next to the other settings${where ? ` in ${where}` : ''} (for example DB_PASSWORD or PGPASSWORD).`,
-            'Or add a line host:port:database:user:password to ~/.pgpass (mode 0600); node-postgres reads it when no password is set.',
-          ],
+          steps: [setIt, 'Or add a line host:port:database:user:password to ~/.pgpass (mode 0600); node-postgres reads it when no password is set.'],
           snippet,
         },
       )
@@ -539,5 +550,44 @@ function explainFailure(ctx: CheckContext, target: Target, error: PgProbeError, 
         },
       )
     }
+  }
+}
+
+/** Why the password file that exists gave node-postgres no password (null: no file to talk about). */
+function pgpassWhy(
+  p: PgpassInspection,
+  wanted: string,
+): {summary: string; evidence: string; fix: string; steps: string[]; snippet?: {language: string; code: string}} | null {
+  const file = p.display
+  const chosen = p.fromPgpassfile ? ' (chosen by PGPASSFILE)' : ''
+  switch (p.status) {
+    case 'insecure-permissions':
+      return {
+        summary: `${file}${chosen} is ignored because its mode ${p.mode} gives group or other users access (node-postgres and libpq both require 0600 or less).`,
+        evidence: `ignored: mode ${p.mode}`,
+        fix: `Make ${file} readable by its owner only: chmod 600 ${file}.`,
+        steps: [`Run chmod 600 ${file} as the user the app runs as; node-postgres then reads it when no password is set.`],
+        snippet: {language: 'sh', code: `chmod 600 ${file}`},
+      }
+    case 'no-match':
+      return {
+        summary: `${file}${chosen} has no line for ${wanted}.`,
+        evidence: `no line matches ${wanted}`,
+        fix: `Add a line for ${wanted} to ${file}.`,
+        steps: [
+          `Add the line ${wanted}:your-password to ${file} (fields are host:port:database:user:password; * matches anything; the first matching line wins).`,
+        ],
+        snippet: {language: 'text', code: `${wanted}:your-password`},
+      }
+    case 'not-a-file':
+    case 'unreadable':
+      return {
+        summary: `${file}${chosen} ${p.status === 'unreadable' ? 'cannot be read' : 'is not a regular file'}, so node-postgres gets no password from it.`,
+        evidence: p.status === 'unreadable' ? 'ignored: cannot be read' : 'ignored: not a regular file',
+        fix: `Make ${file} a regular file the app's user can read, with mode 0600.`,
+        steps: [`Check ${file}: it must be a file owned by the app's user, mode 0600.`],
+      }
+    default:
+      return null
   }
 }

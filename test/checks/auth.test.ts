@@ -1,5 +1,5 @@
 import {once} from 'node:events'
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import net from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -30,11 +30,14 @@ const dirs: string[] = []
 const outcomes: CheckOutcome[] = []
 
 /** A project folder with this .env, resolved the way the CLI resolves it. */
-async function contextFor(dotenv: Record<string, string>, timeoutMs = 5000): Promise<CheckContext> {
+async function contextFor(dotenv: Record<string, string>, timeoutMs = 5000, pgpass?: {text: string; mode: number}): Promise<CheckContext> {
   const cwd = mkdtempSync(join(tmpdir(), 'dbd-auth-'))
   dirs.push(cwd)
   writeFileSync(join(cwd, '.env'), Object.entries(dotenv).map(([k, v]) => `${k}=${v}`).join('\n') + '\n')
-  const {env, envFileOf} = loadEnv({cwd, processEnv: {PGPASSFILE: join(cwd, 'no-pgpass'), HOME: cwd, USER: 'nobody_at_all'}})
+  if (pgpass) writeFileSync(join(cwd, 'pgpass'), pgpass.text, {mode: pgpass.mode})
+  if (pgpass) chmodSync(join(cwd, 'pgpass'), pgpass.mode) // whatever the umask
+  const pgpassFile = join(cwd, pgpass ? 'pgpass' : 'no-pgpass')
+  const {env, envFileOf} = loadEnv({cwd, processEnv: {PGPASSFILE: pgpassFile, HOME: cwd, USER: 'nobody_at_all'}})
   const config = await resolveConfig({cwd, env, envFileOf})
   return {config, env, cwd, options: {timeoutMs, verbose: false, dnsServers: []}, facts: {}, results: new Map()}
 }
@@ -103,6 +106,35 @@ describe('auth check against the shared server', () => {
     expect(o.evidence.message).toMatch(/client password must be a string/)
     expect(o.fix?.summary).toContain('DATABASE_URL in .env')
     expect(o.fix?.snippet?.code).toMatch(new RegExp(`^DATABASE_URL=postgres://app:\\*\\*\\*\\*@127\\.0\\.0\\.1:${info.port}/appdb\\?sslmode=verify-full`))
+  })
+
+  it('AUTH_PASSWORD_MISSING says why a password file gave nothing: group/other access', async () => {
+    const line = `${PG_HOST}:${info.port}:${APP_DATABASE}:${APP_USER}:${CANARY_PASSWORD}\n`
+    const o = await authCheck.run(await contextFor({DATABASE_URL: url({password: null})}, 5000, {text: line, mode: 0o644}))
+    outcomes.push(o)
+    expect(o).toMatchObject({status: 'fail', code: 'AUTH_PASSWORD_MISSING', evidence: {pgpass: 'ignored: mode 0644', pgpassFile: 'pgpass'}})
+    expect(o.summary).toContain('pgpass (chosen by PGPASSFILE) is ignored because its mode 0644 gives group or other users access')
+    expect(o.fix).toMatchObject({summary: 'Make pgpass readable by its owner only: chmod 600 pgpass.', snippet: {language: 'sh', code: 'chmod 600 pgpass'}})
+    expect(o.fix?.steps.at(-1)).toMatch(/^Or: Put the password in the connection string in DATABASE_URL in \.env/)
+  })
+
+  it('AUTH_PASSWORD_MISSING says why a password file gave nothing: no matching line', async () => {
+    const line = `${PG_HOST}:${info.port}:${APP_DATABASE}:someone_else:${CANARY_PASSWORD}\n`
+    const o = await authCheck.run(await contextFor({DATABASE_URL: url({password: null})}, 5000, {text: line, mode: 0o600}))
+    outcomes.push(o)
+    const wanted = `${PG_HOST}:${info.port}:${APP_DATABASE}:${APP_USER}`
+    expect(o).toMatchObject({status: 'fail', code: 'AUTH_PASSWORD_MISSING', evidence: {pgpass: `no line matches ${wanted}`}})
+    expect(o.summary).toContain(`pgpass (chosen by PGPASSFILE) has no line for ${wanted}`)
+    expect(o.fix?.snippet).toEqual({language: 'text', code: `${wanted}:your-password`})
+  })
+
+  it('a password file with the right line and mode 0600 logs in', async () => {
+    const line = `${PG_HOST}:${info.port}:${APP_DATABASE}:${APP_USER}:${CANARY_PASSWORD}\n`
+    const ctx = await contextFor({DATABASE_URL: url({password: null})}, 5000, {text: line, mode: 0o600})
+    expect(ctx.config.fields.password?.source.label).toBe('pgpass line 1 (PGPASSFILE)')
+    const o = await authCheck.run(ctx)
+    outcomes.push(o)
+    expect(o).toMatchObject({status: 'pass'})
   })
 
   it('AUTH_PASSWORD_MISSING names DB_PASSWORD for a DB_* family', async () => {

@@ -1,7 +1,7 @@
 // End to end: the built CLI as a subprocess against the real test PostgreSQL (TLS on,
 // hostssl only, SCRAM). Verdicts, exit codes and the absence of the canary password
 // in text, JSON and Markdown.
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {afterAll, describe, expect, inject, it} from 'vitest'
@@ -143,6 +143,46 @@ describe('db-doctor check against the real server', () => {
     expect(r.code).toBe(0)
     const strict = await runCli(['check', '--only', 'config', '--strict'], {cwd})
     expect(strict.code).toBe(1)
+  })
+
+  it('a TypeScript knexfile and a Prisma schema are read by the built binary (jiti and pgpass load at run time)', async () => {
+    const knex = project({
+      'knexfile.ts': `const config: Record<string, unknown> = {
+  development: {client: 'pg', connection: {host: '${pg.host}', port: ${pg.port}, user: '${APP_USER}', database: '${APP_DATABASE}',
+    password: '${CANARY_PASSWORD}', ssl: {ca: ${JSON.stringify(pg.caPem)}}}},
+}
+export default config
+`,
+    })
+    const fromKnex = await runCli(['check', '--json'], {cwd: knex})
+    noCanary(fromKnex)
+    expect(fromKnex.code).toBe(0)
+    const report = reportOf(fromKnex)
+    expect(report.target.sources.password).toBe('knexfile.ts (development) connection.password')
+    expect(checkOf(report, 'auth').status).toBe('pass')
+
+    const prisma = project({
+      'schema.prisma': 'datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n',
+      '.pgpass': `${pg.host}:${pg.port}:${APP_DATABASE}:${APP_USER}:${CANARY_PASSWORD}\n`,
+    })
+    const env = {DATABASE_URL: `postgres://${APP_USER}@${hostport}/${APP_DATABASE}?${verify}`, PGPASSFILE: path.join(prisma, '.pgpass')}
+    // As libpq does, node-postgres ignores a password file others can read: so does the report.
+    chmodSync(path.join(prisma, '.pgpass'), 0o644)
+    const open = await runCli(['check', '--json'], {cwd: prisma, env})
+    noCanary(open)
+    expect(open.code).toBe(1)
+    const auth = checkOf(reportOf(open), 'auth')
+    expect(auth).toMatchObject({status: 'fail', code: 'AUTH_PASSWORD_MISSING', evidence: {pgpass: 'ignored: mode 0644'}})
+    expect(auth.fix?.snippet?.code).toBe('chmod 600 .pgpass') // relative to the folder it ran in
+
+    chmodSync(path.join(prisma, '.pgpass'), 0o600)
+    const fromPrisma = await runCli(['check', '--json'], {cwd: prisma, env})
+    noCanary(fromPrisma)
+    expect(fromPrisma.code).toBe(0)
+    const r2 = reportOf(fromPrisma)
+    expect(r2.target.sources.host).toContain('via schema.prisma')
+    expect(r2.target.sources.password).toContain('.pgpass')
+    expect(checkOf(r2, 'auth').status).toBe('pass')
   })
 
   it('a knexfile that throws while loading: CONFIG_APP_FILE_ERROR, redacted, exit 1', async () => {
