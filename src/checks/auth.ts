@@ -8,6 +8,7 @@ import type {FieldName, Provenance} from '../config/types.js'
 import {redact, redactUrl, redactor} from '../core/redact.js'
 import type {Check, CheckContext, CheckOutcome, Evidence, Fix} from '../core/types.js'
 import type {PgProbeError, PgSessionResult} from '../probes/pg.js'
+import {connectionStringSnippet} from './snippets.js'
 
 export type AuthCode =
   | 'AUTH_PASSWORD_FAILED'
@@ -324,7 +325,7 @@ function explainFailure(ctx: CheckContext, target: Target, error: PgProbeError, 
         (family ? `${family}_PASSWORD${primary?.file ? ` in ${primary.file}` : ''}` : (primary?.label ?? null))
       const withPw = urlWithPassword(ctx)
       const snippet = withPw
-        ? {language: 'dotenv', code: `${ctx.config.connectionString?.source.name ?? 'DATABASE_URL'}=${withPw}`}
+        ? connectionStringSnippet(ctx.config.connectionString?.source, withPw)
         : family
           ? {language: 'dotenv', code: `${family}_PASSWORD=your-password`}
           : {language: 'dotenv', code: 'PGPASSWORD=your-password'}
@@ -382,7 +383,7 @@ function explainFailure(ctx: CheckContext, target: Target, error: PgProbeError, 
           summary: `Turn TLS on in ${src ?? 'your connection settings'}: the server's pg_hba.conf only admits TLS connections.`,
           steps,
           snippet: url
-            ? {language: 'dotenv', code: `${ctx.config.connectionString?.source.name ?? 'DATABASE_URL'}=${url}`}
+            ? connectionStringSnippet(ctx.config.connectionString?.source, url)
             : {language: 'dotenv', code: 'PGSSLMODE=verify-full'},
         },
       )

@@ -8,6 +8,7 @@ import type {Check, CheckContext, CheckOutcome, Evidence, Fix} from '../core/typ
 import type {ConfigProblem, FieldName, Provenance, ResolvedConfig} from '../config/types.js'
 import {VALID_SSLMODES, classifyConnectionString, parseConnectionString, tokenizeKeyValue} from '../config/connection-string.js'
 import {sameSource} from '../config/util.js'
+import {assignment} from './snippets.js'
 
 const SHOWN: readonly FieldName[] = ['host', 'port', 'database', 'user', 'password', 'sslmode']
 const SHOWN_IF_SET: readonly FieldName[] = [
@@ -125,14 +126,6 @@ export function maskedConnectionString(text: string): string | undefined {
     // quoted mask: the redaction layer's key=value rule then keeps the JSON intact
     .map(({key, value}) => `${key}=${SECRET_KEYS.has(key) ? "'****'" : /[\s'\\]/.test(value) || value === '' ? `'${value.replace(/['\\]/g, '\\$&')}'` : value}`)
     .join(' ')
-}
-
-/** How to change a variable or setting, per kind of source. */
-function assignment(source: Provenance, value: string): {language: string; code: string} | undefined {
-  if (source.kind === 'env-file') return {language: 'dotenv', code: `${source.name}="${value}"`}
-  if (source.kind === 'env') return {language: 'bash', code: `export ${source.name}='${value}'`}
-  if (source.kind === 'argument') return {language: 'bash', code: `db-doctor check '${value}'`}
-  return undefined
 }
 
 function where(source: Provenance): string {

@@ -6,6 +6,7 @@ import type {ClientConfig} from 'pg'
 import type {TlsFacts} from '../core/facts.js'
 import type {Check, CheckContext, CheckOutcome, Evidence, Fix, Snippet} from '../core/types.js'
 import type {Provenance} from '../config/types.js'
+import {connectionStringSnippet} from './snippets.js'
 
 const SOON_DAYS = 30
 
@@ -436,10 +437,9 @@ function caSnippet(ctx: CheckContext, view: SslView, file: string): {step: strin
   const cs = ctx.config.connectionString
   if (cs && (view.origin === 'connection-string' || view.origin === 'default' || view.origin === 'PGSSLMODE') && /^postgres(ql)?:\/\//i.test(cs.value.trim())) {
     const url = withSslParams(maskUrl(cs.value.trim()), file)
-    const name = cs.source.name
     return {
       step: `Add sslrootcert=/path/to/${file} to ${cs.source.label} (node-postgres reads the file into ssl.ca; it replaces Node's default CAs for this connection).`,
-      snippet: {language: cs.source.kind === 'env-file' || cs.source.kind === 'env' ? 'dotenv' : 'text', code: `${name}=${url}`},
+      snippet: connectionStringSnippet(cs.source, url),
     }
   }
   if (view.origin !== 'app') {

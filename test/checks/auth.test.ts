@@ -105,7 +105,7 @@ describe('auth check against the shared server', () => {
     expect(o).toMatchObject({status: 'fail', code: 'AUTH_PASSWORD_MISSING'})
     expect(o.evidence.message).toMatch(/client password must be a string/)
     expect(o.fix?.summary).toContain('DATABASE_URL in .env')
-    expect(o.fix?.snippet?.code).toMatch(new RegExp(`^DATABASE_URL=postgres://app:\\*\\*\\*\\*@127\\.0\\.0\\.1:${info.port}/appdb\\?sslmode=verify-full`))
+    expect(o.fix?.snippet?.code).toMatch(new RegExp(`^DATABASE_URL="postgres://app:\\*\\*\\*\\*@127\\.0\\.0\\.1:${info.port}/appdb\\?sslmode=verify-full`))
   })
 
   it('AUTH_PASSWORD_MISSING says why a password file gave nothing: group/other access', async () => {
@@ -164,7 +164,7 @@ describe('auth check against the shared server', () => {
     expect(o).toMatchObject({status: 'fail', code: 'AUTH_SSL_REQUIRED'})
     expect(o.evidence).toMatchObject({code: '28000', tls: 'not used', sslFrom: 'sslmode=disable ← DATABASE_URL in .env'})
     expect(o.fix?.summary).toContain('DATABASE_URL in .env')
-    expect(o.fix?.snippet?.code).toBe(`DATABASE_URL=postgres://app:****@127.0.0.1:${info.port}/appdb?sslmode=verify-full`)
+    expect(o.fix?.snippet?.code).toBe(`DATABASE_URL="postgres://app:****@127.0.0.1:${info.port}/appdb?sslmode=verify-full"`)
   })
 
   it('AUTH_SSL_REQUIRED when nothing turns TLS on', async () => {

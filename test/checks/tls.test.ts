@@ -120,7 +120,7 @@ describe('tls check against its own real PostgreSQL (chain swapped by reload)', 
     expect(out.summary).toContain('self-signed certificate in certificate chain')
     expect(out.evidence.trustStore).toBe("Node's bundled CAs")
     expect(out.fix?.snippet?.language).toBe('dotenv')
-    expect(out.fix?.snippet?.code).toMatch(/^DATABASE_URL=postgres:\/\/app:\*\*\*\*@127\.0\.0\.1:\d+\/appdb\?sslmode=require&sslrootcert=\/path\/to\/ca\.pem$/)
+    expect(out.fix?.snippet?.code).toMatch(/^DATABASE_URL="postgres:\/\/app:\*\*\*\*@127\.0\.0\.1:\d+\/appdb\?sslmode=require&sslrootcert=\/path\/to\/ca\.pem"$/)
     expect(ctx.facts.tls).toMatchObject({verifiedAsApp: false, failureCode: 'TLS_SELF_SIGNED_CHAIN'})
   })
 
