@@ -97,7 +97,9 @@ export function configEvidence(config: ResolvedConfig): Evidence {
   const evidence: Evidence = {settings: rows}
   evidence.configuredBy = config.primary ? config.primary.label : config.notFound ? 'defaults only' : 'PG* variables'
   if (config.connectionString) {
-    const shown = maskedConnectionString(config.connectionString.value)
+    const cs = config.connectionString
+    const cut = config.problems.some((p) => p.details?.dotenvCut === true && sameSource(p.source, cs.source))
+    const shown = cut ? maskedCutUrl(cs.value) : maskedConnectionString(cs.value)
     if (shown) evidence.connectionString = shown
     const parsed = parseConnectionString(config.connectionString.value, {allowKeyValue: true})
     if (parsed.ok) {
@@ -114,6 +116,16 @@ export function configEvidence(config: ResolvedConfig): Evidence {
 }
 
 const SECRET_KEYS = new Set(['password', 'sslpassword', 'scram_client_key', 'scram_server_key', 'oauth_client_secret'])
+
+/**
+ * A URL dotenv cut at a "#" (unquoted value), masked. When the cut falls inside the password,
+ * what is left after "user:" is the start of the password, which no parser recognises as one
+ * ("postgres://app:start-of-pass" reads as host "app", port "start-of-pass"): mask it all.
+ */
+export function maskedCutUrl(text: string): string | undefined {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/[^:@/?#]*:)[^@]*$/i.exec(text.trim())
+  return m ? `${m[1]}****` : maskedConnectionString(text)
+}
 
 /** The connection string with its secrets masked; undefined when it cannot be shown safely. */
 export function maskedConnectionString(text: string): string | undefined {

@@ -102,6 +102,21 @@ describe('config check', () => {
     noSecret(outcome, CANARY_SPECIAL)
   })
 
+  it('a .env value cut by dotenv inside the password: the part before "#" is not shown either', async () => {
+    // dotenv leaves "postgres://app:<canary>", which parses as host "app", port "<canary>"
+    const {outcome, result} = await check({dotenv: `DATABASE_URL=postgres://app:${CANARY_PASSWORD}#tail@127.0.0.1:5432/appdb\n`})
+    expect(outcome.code).toBe('CONFIG_PASSWORD_NOT_ENCODED')
+    expect(outcome.evidence.connectionString).toBe('postgres://app:****')
+    expect((outcome.evidence.problem as Record<string, unknown>).maskedUrl).toBe('postgres://app:****@127.0.0.1:5432/appdb')
+    for (const o of [outcome, result]) noSecret(o, CANARY_PASSWORD)
+  })
+
+  it('a .env value cut by dotenv after the password keeps the rest visible', async () => {
+    const {outcome} = await check({dotenv: 'DATABASE_URL=postgres://app@db:5432/app?application_name=a#b\n'})
+    expect(outcome.code).toBe('CONFIG_URL_INVALID')
+    expect(outcome.evidence.connectionString).toBe('postgres://app@db:5432/app?application_name=a')
+  })
+
   it('CONFIG_PASSWORD_NOT_ENCODED from the argument points at the argument', async () => {
     const {outcome} = await check({connection: 'postgres://app:pa ss word@db/app'})
     expect(outcome.code).toBe('CONFIG_PASSWORD_NOT_ENCODED')

@@ -51,6 +51,17 @@ describe('db-doctor check --only config', () => {
     noCanary(r, CANARY_SPECIAL)
   })
 
+  it('an unquoted .env URL cut by dotenv inside the password: no part of it in any format', async () => {
+    // what dotenv leaves, "postgres://app:<canary>", reads as host "app" and port "<canary>"
+    const cwd = folder({'.env': `DATABASE_URL=postgres://app:${CANARY_PASSWORD}#rest@127.0.0.1:5432/appdb\n`})
+    for (const format of [['--json'], ['--format', 'markdown'], [], ['--verbose']]) {
+      const r = await runCli(['check', ...format], {cwd, env: cleanEnv()})
+      expect(r.code, r.stderr).toBe(1)
+      expect(r.stdout).toContain('CONFIG_PASSWORD_NOT_ENCODED')
+      noCanary(r, CANARY_PASSWORD)
+    }
+  })
+
   it('a correct DATABASE_URL: pass, exit 0, sources in the report target, no canary', async () => {
     const cwd = folder({'.env': `DATABASE_URL=postgres://app:${CANARY_PASSWORD}@127.0.0.1:5432/appdb?sslmode=disable\n`})
     const r = await runCli(['check', '--only', 'config', '--json'], {cwd, env: cleanEnv()})
