@@ -33,6 +33,9 @@ export const configCheck: Check = {
   },
 }
 
+/** Problems that leave a working configuration: later checks still run. */
+const WARN_CODES = new Set<ConfigProblem['code']>(['CONFIG_NOT_FOUND', 'CONFIG_PASSWORD_ENCODING_LENIENT'])
+
 /** The outcome for a resolved configuration (exported for tests). */
 export function configOutcome(config: ResolvedConfig, ctx?: Pick<CheckContext, 'cwd' | 'env'>): CheckOutcome {
   const evidence = configEvidence(config)
@@ -46,7 +49,7 @@ export function configOutcome(config: ResolvedConfig, ctx?: Pick<CheckContext, '
     return {status: 'pass', code: null, summary: passSummary(config), evidence, fix: null}
   }
   if (first.details) evidence.problem = first.details
-  const status = first.code === 'CONFIG_NOT_FOUND' ? 'warn' : 'fail'
+  const status = WARN_CODES.has(first.code) ? 'warn' : 'fail'
   return {status, code: first.code, summary: first.message, evidence, fix: fixFor(first, config)}
 }
 
@@ -151,6 +154,7 @@ function fixFor(problem: ConfigProblem, config: ResolvedConfig): Fix {
   const d = problem.details ?? {}
   const src = problem.source
   switch (problem.code) {
+    case 'CONFIG_PASSWORD_ENCODING_LENIENT':
     case 'CONFIG_PASSWORD_NOT_ENCODED': {
       const masked = String(d.maskedUrl ?? URL_TEMPLATE)
       const steps = [
@@ -163,8 +167,14 @@ function fixFor(problem: ConfigProblem, config: ResolvedConfig): Fix {
       if (d.dotenvCut) {
         steps.unshift(`Quote the value in ${src.file}: ${src.name}="…". Unquoted, dotenv treats "#" as the start of a comment and drops the rest.`)
       }
+      if (problem.code === 'CONFIG_PASSWORD_ENCODING_LENIENT') {
+        steps.push('node-postgres decodes the encoded form to the same password, so the app keeps working after the change.')
+      }
       return {
-        summary: `Percent-encode the ${String(d.part ?? 'password')} in ${src.label}.`,
+        summary:
+          problem.code === 'CONFIG_PASSWORD_ENCODING_LENIENT'
+            ? `Percent-encode the ${String(d.part ?? 'password')} in ${src.label} so that every tool reads the URL the same way.`
+            : `Percent-encode the ${String(d.part ?? 'password')} in ${src.label}.`,
         steps,
         ...snippetOf(withComment(assignment(src, masked), '**** = the percent-encoded password')),
       }

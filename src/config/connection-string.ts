@@ -282,6 +282,12 @@ export interface EncodingIssue {
   effects: string[]
   /** The URL with the user correctly encoded and the password shown as ****. */
   maskedUrl: string
+  /**
+   * True when a character changes what node-postgres or libpq read ("#", "/", "?", "@", a bad
+   * "%", tabs and line breaks). False when every one of them is read as written by node-postgres
+   * (WHATWG URL) and by libpq (psql), and only strict URL parsers reject them.
+   */
+  breaking: boolean
 }
 
 const USERINFO_OK = /[A-Za-z0-9\-._~!$&'()*+,;=]/
@@ -291,10 +297,21 @@ const EFFECTS: Record<string, string> = {
   '/': '"/" ends the host part early, so the rest of the password is read as the host and database',
   '?': '"?" starts the query string early, so the rest of the password is read as parameters',
   '@': '"@" separates the credentials from the host; an extra one makes libpq-based tools (psql, pg_dump, Prisma) read part of the password as the host',
-  ':': '":" separates the user from the password; another one is ambiguous for URL parsers',
   '%': '"%" starts an escape sequence; a "%" not followed by two hex digits makes the URL malformed',
-  ' ': 'spaces are not allowed in a URL',
+  '\t': 'tabs and line breaks are dropped from a URL by node-postgres, so the password it sends is a different one',
+  '\n': 'tabs and line breaks are dropped from a URL by node-postgres, so the password it sends is a different one',
+  '\r': 'tabs and line breaks are dropped from a URL by node-postgres, so the password it sends is a different one',
 }
+
+/** Characters that change what node-postgres or libpq read from the user info. */
+const BREAKING = new Set(['#', '/', '?', '@', '%', '\t', '\n', '\r'])
+
+function isBreaking(c: string): boolean {
+  return BREAKING.has(c) || c.startsWith('%') || c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f
+}
+
+const LENIENT_EFFECT = (c: string) =>
+  `${describeChar(c)} must be percent-encoded by the URL standard (RFC 3986); node-postgres and psql read it as written, strict parsers such as Go's net/url (golang-migrate, pgx) reject the URL`
 
 function describeChar(c: string): string {
   if (c === ' ') return 'space'
@@ -321,6 +338,19 @@ function scanComponent(raw: string, allowColon: boolean, allowAt: boolean): stri
   return bad
 }
 
+/**
+ * pg-connection-string re-encodes a URL that contains a space (encodeURI), then restores only
+ * the escapes made of two digits: "%2F" or "%3A" in such a URL reach node-postgres as the three
+ * characters "%2F". The escapes of `part` that this turns into other characters.
+ */
+function misreadEscapes(url: string, part: string): string[] {
+  if (!url.includes(' ')) return []
+  return [...part.matchAll(/%[0-9a-fA-F]{2}/g)].map((m) => m[0]).filter((e) => /[a-fA-F]/.test(e))
+}
+
+const ESCAPE_EFFECT = (e: string) =>
+  `"${e}" is read literally, not as the character it encodes: a space elsewhere in the URL makes node-postgres re-encode the whole URL, and it restores only escapes made of two digits`
+
 function safeDecode(s: string): string {
   try {
     return decodeURIComponent(s)
@@ -340,8 +370,9 @@ export function checkUrlEncoding(text: string): EncodingIssue | null {
   const colon = info.indexOf(':')
   const user = colon >= 0 ? info.slice(0, colon) : info
   const password = colon >= 0 ? info.slice(colon + 1) : undefined
-  const userBad = scanComponent(user, false, false)
-  const passBad = password === undefined ? [] : scanComponent(password, false, false)
+  const userBad = [...scanComponent(user, false, false), ...misreadEscapes(text, user)]
+  // RFC 3986 allows ":" in the user info: after the first one, it is part of the password
+  const passBad = password === undefined ? [] : [...scanComponent(password, true, false), ...misreadEscapes(text, password)]
   if (userBad.length === 0 && passBad.length === 0) return null
   const chars = [...new Set([...userBad, ...passBad])]
   const where: Array<'user' | 'password'> = []
@@ -352,8 +383,11 @@ export function checkUrlEncoding(text: string): EncodingIssue | null {
   return {
     parts: where,
     characters: chars.map(describeChar),
-    effects: chars.map((c) => EFFECTS[c] ?? `${describeChar(c)} is not allowed unencoded in a URL`),
+    effects: chars.map(
+      (c) => EFFECTS[c] ?? (c.length === 3 && c.startsWith('%') ? ESCAPE_EFFECT(c) : isBreaking(c) ? `${describeChar(c)} is not allowed unencoded in a URL` : LENIENT_EFFECT(c)),
+    ),
     maskedUrl: redactUrl(masked),
+    breaking: chars.some(isBreaking),
   }
 }
 

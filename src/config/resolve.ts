@@ -43,6 +43,7 @@ const SEVERITY: Record<ConfigProblem['code'], number> = {
   CONFIG_URL_INVALID: 0,
   CONFIG_PASSWORD_NOT_ENCODED: 1,
   CONFIG_SSLMODE_INVALID: 2,
+  CONFIG_PASSWORD_ENCODING_LENIENT: 3,
   CONFIG_NOT_FOUND: 3,
 }
 
@@ -210,6 +211,23 @@ function analyzeConnectionString(cs: Field<string>, problems: ConfigProblem[], c
   if (result.ok && result.values.password) redactor.add(result.values.password)
 
   const encoding = kind === 'url' && !(!result.ok && result.unexpanded) ? checkUrlEncoding(text) : null
+  if (encoding && !encoding.breaking && result.ok) {
+    // node-postgres and libpq read these characters as written: the connection works as
+    // configured, but strict URL parsers (other tools reading the same variable) reject it.
+    const what = encoding.parts.length === 2 ? 'user name and password' : encoding.parts[0] === 'user' ? 'user name' : 'password'
+    problems.push({
+      code: 'CONFIG_PASSWORD_ENCODING_LENIENT',
+      message: `The ${what} in ${source.label} contains ${list(encoding.characters)}, which the URL standard requires to be percent-encoded. node-postgres and psql read ${encoding.characters.length > 1 ? 'them' : 'it'} as written, so this works; strict URL parsers (Go's net/url, used by golang-migrate and pgx) reject the URL.`,
+      source,
+      details: {
+        part: encoding.parts.join(', '),
+        characters: encoding.characters.join(' '),
+        effects: encoding.effects,
+        maskedUrl: encoding.maskedUrl,
+      },
+    })
+    return result.values
+  }
   if (encoding) {
     const what = encoding.parts.length === 2 ? 'user name and password' : encoding.parts[0] === 'user' ? 'user name' : 'password'
     problems.push({

@@ -118,11 +118,34 @@ describe('config check', () => {
   })
 
   it('CONFIG_PASSWORD_NOT_ENCODED from the argument points at the argument', async () => {
-    const {outcome} = await check({connection: 'postgres://app:pa ss word@db/app'})
+    const {outcome} = await check({connection: 'postgres://app:pa/ss word@db/app'})
     expect(outcome.code).toBe('CONFIG_PASSWORD_NOT_ENCODED')
-    expect(outcome.summary).toMatch(/CONNECTION argument contains space/)
+    expect(outcome.summary).toMatch(/CONNECTION argument contains "\/" and space/)
     expect(outcome.fix?.snippet).toEqual({language: 'bash', code: "# **** = the percent-encoded password\ndb-doctor check 'postgres://app:****@db/app'"})
     expect(JSON.stringify(outcome)).not.toContain('ss word')
+  })
+
+  it('CONFIG_PASSWORD_ENCODING_LENIENT: characters node-postgres and psql read as written are a warning, not a failure', async () => {
+    const pw = `${CANARY_PASSWORD}^[x] y:z`
+    const {outcome, result, config} = await check({dotenv: `DATABASE_URL="postgres://app:${pw}@db:5432/app"\n`})
+    expect(outcome.status).toBe('warn')
+    expect(outcome.code).toBe('CONFIG_PASSWORD_ENCODING_LENIENT')
+    expect(outcome.summary).toBe(
+      `The password in DATABASE_URL in .env contains "^", "[", "]" and space, which the URL standard requires to be percent-encoded. node-postgres and psql read them as written, so this works; strict URL parsers (Go's net/url, used by golang-migrate and pgx) reject the URL.`,
+    )
+    // what node-postgres reads: the password exactly as written
+    expect(config.fields.password?.value).toBe(pw)
+    expect(config.fields.host?.value).toBe('db')
+    expect(outcome.fix?.summary).toBe('Percent-encode the password in DATABASE_URL in .env so that every tool reads the URL the same way.')
+    expect(outcome.fix?.snippet).toEqual({language: 'dotenv', code: '# **** = the percent-encoded password\nDATABASE_URL="postgres://app:****@db:5432/app"'})
+    for (const o of [outcome, result]) noSecret(o, pw)
+    noSecret(outcome, CANARY_PASSWORD)
+  })
+
+  it('a ":" in the password is allowed by the URL standard: no problem at all', async () => {
+    const {outcome, config} = await check({connection: `postgres://app:${CANARY_PASSWORD}:x@db/app`})
+    expect(outcome.status).toBe('pass')
+    expect(config.fields.password?.value).toBe(`${CANARY_PASSWORD}:x`)
   })
 
   it('CONFIG_URL_INVALID: where it came from and where it breaks', async () => {

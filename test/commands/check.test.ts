@@ -5,7 +5,7 @@ import {chmodSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {afterAll, describe, expect, inject, it} from 'vitest'
-import {APP_DATABASE, APP_USER, CANARY_PASSWORD, CANARY_SPECIAL, MISSING_DATABASE} from '../helpers/constants.js'
+import {APP_DATABASE, APP_USER, CANARY_LENIENT, CANARY_PASSWORD, CANARY_SPECIAL, LENIENT_USER, MISSING_DATABASE} from '../helpers/constants.js'
 import {checkOf, reportOf, runCli, type CliResult} from '../helpers/cli.js'
 
 const pg = inject('pg')
@@ -26,7 +26,7 @@ afterAll(() => {
 })
 
 function noCanary(r: CliResult) {
-  for (const secret of [CANARY_PASSWORD, encodeURIComponent(CANARY_PASSWORD), CANARY_SPECIAL, encodeURIComponent(CANARY_SPECIAL)]) {
+  for (const secret of [CANARY_PASSWORD, CANARY_SPECIAL, CANARY_LENIENT].flatMap((s) => [s, encodeURIComponent(s)])) {
     expect(r.stdout).not.toContain(secret)
     expect(r.stderr).not.toContain(secret)
   }
@@ -142,6 +142,18 @@ describe('db-doctor check against the real server', () => {
     expect(checkOf(report, 'config')).toMatchObject({status: 'warn', code: 'CONFIG_NOT_FOUND'})
     expect(r.code).toBe(0)
     const strict = await runCli(['check', '--only', 'config', '--strict'], {cwd})
+    expect(strict.code).toBe(1)
+  })
+
+  it('a password with characters node-postgres reads as written: CONFIG_PASSWORD_ENCODING_LENIENT warns, the login works, exit 0', async () => {
+    // sslrootcert not percent-encoded: with a space in the URL, node-postgres would read "%2F" literally
+    const raw = `postgres://${LENIENT_USER}:${CANARY_LENIENT}@${hostport}/${APP_DATABASE}?sslmode=verify-full&sslrootcert=${pg.caFile}`
+    const {report} = await inAllFormats([raw], {}, 0)
+    expect(checkOf(report, 'config')).toMatchObject({status: 'warn', code: 'CONFIG_PASSWORD_ENCODING_LENIENT'})
+    expect(checkOf(report, 'auth')).toMatchObject({status: 'pass', evidence: {user: LENIENT_USER}})
+    expect(report.summary).toMatchObject({fail: 0, warn: 1, verdict: 'degraded'})
+    const strict = await runCli(['check', raw, '--strict', '--json'])
+    noCanary(strict)
     expect(strict.code).toBe(1)
   })
 

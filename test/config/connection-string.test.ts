@@ -180,21 +180,28 @@ describe('libpq key=value', () => {
 })
 
 describe('checkUrlEncoding', () => {
-  const cases: Array<[string, string, string]> = [
-    ['#', 'pa#ss', '"#"'],
-    ['@', 'p@ss', '"@"'],
-    ['/', 'pa/ss', '"/"'],
-    ['?', 'pa?ss', '"?"'],
-    [':', 'pa:ss', '":"'],
-    ['%', 'pa%zz', '"%"'],
-    ['space', 'pa ss', 'space'],
-    ['quote', 'pa"ss', '"""'],
+  // breaking: node-postgres or libpq read something else. lenient: both read it as written
+  // (tried against a real server with node-postgres and psql); only strict parsers object.
+  const cases: Array<[string, string, string, boolean]> = [
+    ['#', 'pa#ss', '"#"', true],
+    ['@', 'p@ss', '"@"', true],
+    ['/', 'pa/ss', '"/"', true],
+    ['?', 'pa?ss', '"?"', true],
+    ['%', 'pa%zz', '"%"', true],
+    ['tab', 'pa\tss', 'whitespace', true],
+    ['space', 'pa ss', 'space', false],
+    ['quote', 'pa"ss', '"""', false],
+    ['caret', 'pa^ss', '"^"', false],
+    ['bracket', 'pa[ss', '"["', false],
+    ['backslash', 'pa\\ss', '"\\"', false],
+    ['non-ASCII letter', 'päss', '"ä"', false],
   ]
-  for (const [name, pw, described] of cases) {
-    it(`flags an unencoded ${name} in the password, masks it and encodes the rest`, () => {
+  for (const [name, pw, described, breaking] of cases) {
+    it(`flags an unencoded ${name} in the password (${breaking ? 'breaking' : 'lenient'}), masks it and encodes the rest`, () => {
       const url = `postgres://app:${pw}@db.example:5432/appdb?sslmode=require`
       const issue = checkUrlEncoding(url)
       expect(issue).not.toBeNull()
+      expect(issue!.breaking).toBe(breaking)
       expect(issue!.parts).toEqual(['password'])
       expect(issue!.characters).toContain(described)
       expect(issue!.maskedUrl).toBe('postgres://app:****@db.example:5432/appdb?sslmode=require')
@@ -207,6 +214,7 @@ describe('checkUrlEncoding', () => {
     expect(checkUrlEncoding(`postgres://app:${encodeURIComponent(CANARY_SPECIAL)}@db/app`)).toBeNull()
     expect(checkUrlEncoding(`postgres://app:${CANARY_PASSWORD}@db/app`)).toBeNull()
     expect(checkUrlEncoding("postgres://app:a!$&'()*+,;=~._-b@db/app")).toBeNull()
+    expect(checkUrlEncoding('postgres://app:pa:ss:word@db/app')).toBeNull() // RFC 3986 allows ":" there
     expect(checkUrlEncoding('postgres://db:5432/app?application_name=a@b')).toBeNull()
     expect(checkUrlEncoding('postgres://u:p@db/app?application_name=a@b')).toBeNull()
   })
@@ -247,5 +255,24 @@ describe('values as they arrive from environments', () => {
     expect(!space.ok && space.reason).toMatch(/ends with a space/)
     const newline = parseUrl('postgres://u@db/app\n')
     expect(newline.ok && newline.values.database).toBe('app')
+  })
+})
+
+describe('checkUrlEncoding: escapes node-postgres misreads in a URL with a space', () => {
+  it('what pg-connection-string does: a space makes it re-encode the URL, "%2F" stays three characters', async () => {
+    const {parse} = await import('pg-connection-string')
+    expect(parse('postgres://app:x%2Fy z@db/app').password).toBe('x%2Fy z')
+    expect(parse('postgres://app:x%2Fy%20z@db/app').password).toBe('x/y z')
+    expect(parse('postgres://app:x%40y z@db/app').password).toBe('x@y z') // two digits: restored
+  })
+
+  it('flags such escapes as breaking, only when the URL has a space', () => {
+    const issue = checkUrlEncoding('postgres://app:x%2Fy z@db/app')
+    expect(issue).toMatchObject({parts: ['password'], breaking: true, maskedUrl: 'postgres://app:****@db/app'})
+    expect(issue!.characters).toEqual(['space', '"%2F"'])
+    expect(issue!.effects[1]).toMatch(/read literally/)
+    expect(checkUrlEncoding('postgres://app:x%2Fy%20z@db/app')).toBeNull()
+    expect(checkUrlEncoding('postgres://app:x%40y z@db/app')).toMatchObject({breaking: false, characters: ['space']})
+    expect(checkUrlEncoding('postgres://app:x%2Fy@db/app?options=a b')).toMatchObject({breaking: true, characters: ['"%2F"']})
   })
 })

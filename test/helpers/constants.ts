@@ -5,12 +5,19 @@
 export const CANARY_PASSWORD = 'canary-Pw-7f3a9c1e'
 /** A second canary full of characters that must be percent-encoded in a URL (for encoding tests). */
 export const CANARY_SPECIAL = 'c@n#ry/p?ss'
+/**
+ * A third canary with characters the URL standard wants encoded but node-postgres and psql read
+ * as written (space, "^", "[", "]"): a working URL that strict parsers reject.
+ */
+export const CANARY_LENIENT = 'canary^Len [i]ent'
 
 /** Role with password CANARY_PASSWORD (SCRAM), owner of APP_DATABASE and ONLYAPP_DATABASE. */
 export const APP_USER = 'app'
 export const APP_DATABASE = 'appdb'
 /** Role with password CANARY_SPECIAL (SCRAM), may connect to appdb. */
 export const SPECIAL_USER = 'special'
+/** Role with password CANARY_LENIENT (SCRAM), may connect to appdb. */
+export const LENIENT_USER = 'lenient'
 /** Role with CONNECTION LIMIT 0: a correct password still gets 53300. */
 export const LIMITED_USER = 'limited'
 /** Role with NOLOGIN (password CANARY_PASSWORD): `role "cannot_login" is not permitted to log in`. */

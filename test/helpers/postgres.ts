@@ -35,12 +35,14 @@ import {
   CANARY_PASSWORD,
   CLEARTEXT_USER,
   CANARY_SPECIAL,
+  CANARY_LENIENT,
   LIMITED_USER,
   MD5_USER,
   NOLOGIN_USER,
   ONLYAPP_DATABASE,
   PG_HOST,
   SPECIAL_USER,
+  LENIENT_USER,
 } from './constants.js'
 
 export interface TlsMaterial {
@@ -629,6 +631,7 @@ async function createFixtures(server: PgServer, ssl: boolean): Promise<void> {
     const lit = (s: string) => `'${s.replace(/'/g, "''")}'`
     await q(`create role ${APP_USER} login password ${lit(CANARY_PASSWORD)}`)
     await q(`create role ${SPECIAL_USER} login password ${lit(CANARY_SPECIAL)}`)
+    await q(`create role ${LENIENT_USER} login password ${lit(CANARY_LENIENT)}`)
     await q(`create role ${LIMITED_USER} login connection limit 0 password ${lit(CANARY_PASSWORD)}`)
     await q(`create role ${NOLOGIN_USER} nologin password ${lit(CANARY_PASSWORD)}`)
     await q(`create role ${BLOCKED_USER} login password ${lit(CANARY_PASSWORD)}`)
