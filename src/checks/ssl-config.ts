@@ -159,6 +159,7 @@ function certFileFindings(files: CertFileRef[], cwd: string, isPrisma: boolean):
         ? `node-postgres reads it while connecting and throws (the app fails with ENOENT/EACCES before talking to the server)`
         : `libpq (psql) ${f.param === 'sslrootcert' ? 'cannot verify the server with it' : 'cannot present the client certificate'}`
     const shown = f.path === f.resolved ? f.path : `${f.path} (→ ${f.resolved})`
+    const escapes = escapedName(f.path, cwd)
     out.push({
       code: 'SSL_CERT_FILE_UNREADABLE',
       severity: 'fail',
@@ -168,6 +169,7 @@ function certFileFindings(files: CertFileRef[], cwd: string, isPrisma: boolean):
       fix: {
         summary: `Point ${f.param} in ${f.source} at a readable PEM file.`,
         steps: [
+          ...(escapes ? [escapes] : []),
           `${f.param} is set to ${f.path} in ${f.source}; that file ${problem}.`,
           path.isAbsolute(f.path)
             ? `Put the ${f.param === 'sslkey' ? 'private key' : 'certificate'} at ${f.path}, or change the path.`
@@ -178,6 +180,23 @@ function certFileFindings(files: CertFileRef[], cwd: string, isPrisma: boolean):
     })
   }
   return out
+}
+
+/**
+ * A file name that still holds percent-escapes ("%2Ftmp%2Fca.pem"): node-postgres decodes URL
+ * parameters, except when the URL contains a space; pg-connection-string then re-encodes the
+ * whole URL and restores only escapes made of two digits.
+ */
+function escapedName(file: string, cwd: string): string | null {
+  if (!/%[0-9A-Fa-f]{2}/.test(file)) return null
+  let decoded: string
+  try {
+    decoded = decodeURIComponent(file)
+  } catch {
+    return null
+  }
+  const there = readProblem(path.resolve(cwd, decoded)) === null
+  return `The name still holds percent-escapes: node-postgres read "${file}" literally, which happens when the URL also contains a space (it then re-encodes the whole URL and restores only escapes made of two digits). Write the path without escapes (a "/" is fine in a URL parameter) or encode that space as %20; the decoded path ${decoded} ${there ? 'exists and is readable' : 'cannot be read either'}.`
 }
 
 // ---------- SSL_CONFIG_CONFLICT ----------

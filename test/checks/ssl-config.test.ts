@@ -170,6 +170,22 @@ describe('ssl-config check', () => {
     expect(o.summary).toContain('node-postgres reads it while connecting and throws')
   })
 
+  it('SSL_CERT_FILE_UNREADABLE: a space in the URL leaves "%2F" in sslrootcert undecoded, and the fix says so', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbdoc-escaped-'))
+    tmp.push(dir)
+    const ca = path.join(dir, 'ca.pem')
+    fs.writeFileSync(ca, '-----BEGIN CERTIFICATE-----\n')
+    const o = await run(dir, {connection: `postgres://app:${CANARY}^ x@127.0.0.1/appdb?sslmode=verify-full&sslrootcert=${encodeURIComponent(ca)}`})
+    expect(o.code).toBe('SSL_CERT_FILE_UNREADABLE')
+    expect(o.summary).toContain(`The sslrootcert file ${encodeURIComponent(ca)}`)
+    expect(o.fix?.steps[0]).toBe(
+      `The name still holds percent-escapes: node-postgres read "${encodeURIComponent(ca)}" literally, which happens when the URL also contains a space (it then re-encodes the whole URL and restores only escapes made of two digits). Write the path without escapes (a "/" is fine in a URL parameter) or encode that space as %20; the decoded path ${ca} exists and is readable.`,
+    )
+    // without the space, node-postgres decodes the parameter: no finding about the file
+    const ok = await run(dir, {connection: `postgres://app:${CANARY}@127.0.0.1/appdb?sslmode=verify-full&sslrootcert=${encodeURIComponent(ca)}`})
+    expect(findingCodes(ok)).not.toContain('SSL_CERT_FILE_UNREADABLE')
+  })
+
   it('SSL_CERT_FILE_UNREADABLE: an sslcert that cannot be read (a directory; mode 000 when not root) from PGSSLCERT', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbdoc-unreadable-'))
     tmp.push(dir)
