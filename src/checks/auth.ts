@@ -532,6 +532,17 @@ function explainFailure(ctx: CheckContext, target: Target, error: PgProbeError, 
     case 'AUTH_CONNECTION_FAILED':
     default: {
       const timedOut = error.timedOut
+      const host = ctx.config.fields.host?.value
+      if (host?.startsWith('/') && /does not support SSL/i.test(error.message)) {
+        return fail(
+          `node-postgres could not open a session: ${error.message}. The host ${host} is a Unix socket directory, where PostgreSQL never offers SSL, and the settings ask for SSL.`,
+          {stage: error.stage, unixSocket: host},
+          {
+            summary: 'Turn SSL off for the Unix-socket connection (see the ssl-config check, SSL_UNIX_SOCKET), or connect over TCP to keep TLS.',
+            steps: [`Target: ${settingFrom(ctx, 'host')}.`, 'psql ignores sslmode on a Unix socket, which is why it connects with the same settings.'],
+          },
+        )
+      }
       return fail(
         timedOut
           ? `node-postgres got no ready session within ${ctx.options.timeoutMs} ms (${error.code ?? error.name}).`

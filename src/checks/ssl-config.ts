@@ -12,7 +12,7 @@ import {redactUrl} from '../core/redact.js'
 import type {TlsFacts} from '../core/facts.js'
 import type {Check, CheckContext, CheckOutcome, Fix} from '../core/types.js'
 
-export type SslFindingCode = 'SSL_CONFIG_CONFLICT' | 'SSL_CERT_FILE_UNREADABLE' | 'SSL_VERIFICATION_DISABLED' | 'SSLMODE_VERIFY_SEMANTICS'
+export type SslFindingCode = 'SSL_UNIX_SOCKET' | 'SSL_CONFIG_CONFLICT' | 'SSL_CERT_FILE_UNREADABLE' | 'SSL_VERIFICATION_DISABLED' | 'SSLMODE_VERIFY_SEMANTICS'
 
 export interface SslFinding {
   code: SslFindingCode
@@ -24,7 +24,7 @@ export interface SslFinding {
 }
 
 /** Tie-break among findings of the same severity. */
-const PRIORITY: SslFindingCode[] = ['SSL_CONFIG_CONFLICT', 'SSL_CERT_FILE_UNREADABLE', 'SSL_VERIFICATION_DISABLED', 'SSLMODE_VERIFY_SEMANTICS']
+const PRIORITY: SslFindingCode[] = ['SSL_UNIX_SOCKET', 'SSL_CONFIG_CONFLICT', 'SSL_CERT_FILE_UNREADABLE', 'SSL_VERIFICATION_DISABLED', 'SSLMODE_VERIFY_SEMANTICS']
 const SSL_PARAMS = ['sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'ssl', 'uselibpqcompat', 'sslnegotiation']
 
 export const sslConfigCheck: Check = {
@@ -53,15 +53,24 @@ export function runSslConfig(ctx: Pick<CheckContext, 'config' | 'env' | 'cwd' | 
   const isPrisma = config.primary?.kind === 'prisma'
   const tls = ctx.facts.tls
   const chainVerifies = tls?.verifiedAsApp
-  const difference = describeDifference(analysis.nodePg, analysis.libpq, chainVerifies) ?? analysis.difference
+  // Over a Unix socket the server never does SSL; libpq skips it whatever sslmode says.
+  const socketDir = unixSocketDir(config)
+  const difference = socketDir
+    ? null
+    : (describeDifference(analysis.nodePg, analysis.libpq, chainVerifies) ?? analysis.difference)
 
   const findings: SslFinding[] = []
   findings.push(...certFileFindings(analysis.files, cwd, isPrisma))
-  const conflict = conflictFinding(analysis, config, env, chainVerifies, tls)
-  if (conflict) findings.push(conflict)
-  findings.push(...disabledFindings(analysis))
-  const semantics = isPrisma ? null : semanticsFinding(analysis, config, env)
-  if (semantics) findings.push(semantics)
+  if (socketDir) {
+    const socket = socketFinding(analysis, socketDir)
+    if (socket) findings.push(socket)
+  } else {
+    const conflict = conflictFinding(analysis, config, env, chainVerifies, tls)
+    if (conflict) findings.push(conflict)
+    findings.push(...disabledFindings(analysis))
+    const semantics = isPrisma ? null : semanticsFinding(analysis, config, env)
+    if (semantics) findings.push(semantics)
+  }
   findings.sort((a, b) => sev(b) - sev(a) || PRIORITY.indexOf(a.code) - PRIORITY.indexOf(b.code))
 
   const n = analysis.nodePg
@@ -85,11 +94,16 @@ export function runSslConfig(ctx: Pick<CheckContext, 'config' | 'env' | 'cwd' | 
   if (isPrisma) evidence.note = "The app is a Prisma app: Prisma's engine reads sslmode/sslcert/sslaccept itself; node-postgres semantics apply only with the pg driver adapter."
   if (findings.length) evidence.findings = findings.map((f) => ({code: f.code, severity: f.severity, setting: f.setting, source: f.source}))
 
+  if (socketDir) evidence.unixSocket = `${socketDir}: neither client uses SSL on it (node-postgres fails if asked to)`
   if (findings.length === 0) {
     return {
       status: 'pass',
       code: null,
-      summary: difference ? `No SSL misconfiguration; note: ${difference}` : `node-postgres and libpq agree: ${summaryOf(analysis)}.`,
+      summary: socketDir
+        ? `No SSL over the Unix socket in ${socketDir}, as psql: the server never offers SSL there.`
+        : difference
+          ? `No SSL misconfiguration; note: ${difference}`
+          : `node-postgres and libpq agree: ${summaryOf(analysis)}.`,
       evidence,
       fix: null,
     }
@@ -108,6 +122,35 @@ export function runSslConfig(ctx: Pick<CheckContext, 'config' | 'env' | 'cwd' | 
 
 function sev(f: SslFinding): number {
   return f.severity === 'fail' ? 2 : 1
+}
+
+// ---------- SSL_UNIX_SOCKET ----------
+
+/** The socket directory when the host is one (libpq and node-postgres: a host starting with "/"). */
+function unixSocketDir(config: ResolvedConfig): string | null {
+  const host = config.fields.host?.value
+  return host && host.startsWith('/') ? host : null
+}
+
+function socketFinding(a: SslAnalysis, dir: string): SslFinding | null {
+  const n = a.nodePg
+  if (n.encrypt !== 'yes') return null
+  const source = n.sslmode?.source ?? n.sources.encrypt
+  return {
+    code: 'SSL_UNIX_SOCKET',
+    severity: 'fail',
+    setting: n.setting,
+    source,
+    summary: `The connection goes through the Unix socket in ${dir}, where PostgreSQL never offers SSL. node-postgres still asks for it (${n.setting} ← ${source}) and fails with "The server does not support SSL connections"; psql ignores sslmode on a Unix socket and connects.`,
+    fix: {
+      summary: `Turn SSL off for the Unix-socket connection in ${source}, or connect over TCP to keep TLS.`,
+      steps: [
+        `Remove ${n.setting} from ${source} (or set ssl: false): a Unix socket never leaves the machine, so there is nothing to encrypt.`,
+        'To keep TLS, connect over TCP instead: a host name or IP address (host=127.0.0.1 on the same machine) in place of the socket directory.',
+        'Cloud SQL and similar proxies expose a Unix socket: the proxy itself encrypts the connection to the database, so ssl must be off on the socket.',
+      ],
+    },
+  }
 }
 
 function summaryOf(a: SslAnalysis): string {
