@@ -224,6 +224,17 @@ function fixFor(problem: ConfigProblem, config: ResolvedConfig): Fix {
     case 'CONFIG_APP_FILE_ERROR': {
       const file = String(d.file ?? src.file ?? 'the file')
       const environment = d.environment ? String(d.environment) : undefined
+      if (d.tool === 'prisma' && typeof d.variable === 'string') {
+        return {
+          summary: `Set ${d.variable}, which ${file} reads, where Prisma reads it (the environment or .env).`,
+          steps: [
+            `Add ${d.variable} to .env (or export it) with the connection URL Prisma should use.`,
+            `Check the name: ${file} says env("${d.variable}").`,
+            `Run npx prisma migrate status to see Prisma's own message.`,
+          ],
+          snippet: {language: 'dotenv', code: `${d.variable}="${URL_TEMPLATE}"`},
+        }
+      }
       return {
         summary: `Make ${file} load${environment ? ` for the "${environment}" environment` : ''}, as your migration tool would load it.`,
         steps: [

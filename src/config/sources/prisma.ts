@@ -195,7 +195,24 @@ export const prismaSource: ConfigSource = {
     const setting = `datasource ${dsName}.${which}`
     const use = which === 'directUrl' ? ', used by prisma migrate' : ''
     const value = v.envVar ? ctx.env[v.envVar] : v.literal
-    if (value === undefined || value.trim() === '') return null // env("X") unset: Prisma fails; other sources may still apply
+    if (value === undefined || value.trim() === '') {
+      // env("X") unset: Prisma stops with "Environment variable not found: X" (prisma migrate for
+      // directUrl, every command for url); checking another variable would test the wrong thing.
+      const origin = prov(schemaShown, setting, `${schemaShown} ${setting}${use}`)
+      const variable = v.envVar ?? setting
+      return {
+        origin: {...origin, label: `${schemaShown} ${setting} (${variable} is not set)`},
+        fields: {},
+        problems: [
+          {
+            code: 'CONFIG_APP_FILE_ERROR',
+            message: `${schemaShown} reads ${setting} from env("${variable}"), and ${variable} is not set${value === undefined ? '' : ' (it is empty)'}: Prisma stops with "Environment variable not found: ${variable}"${which === 'directUrl' ? ' (prisma migrate uses directUrl)' : ''}.`,
+            source: origin,
+            details: {file: schemaShown, variable, tool: 'prisma'},
+          },
+        ],
+      }
+    }
     redactor.addFromConnectionString(value)
     const origin = prov(schemaShown, setting, `${schemaShown} ${setting}${use}`)
     const source = v.envVar ? viaEnv(ctx, v.envVar, `${schemaShown} ${setting}${use}`) : origin

@@ -72,6 +72,39 @@ describe('prisma source', () => {
     expect(await prismaSource.load({cwd, env: {}, envFileOf: () => undefined})).not.toBeNull()
   })
 
+  it('env("DIRECT_URL") unset: CONFIG_APP_FILE_ERROR, as prisma migrate stops there (no fallback to DATABASE_URL)', async () => {
+    const os = await import('node:os')
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'dbd-prisma-unset-'))
+    try {
+      fs.writeFileSync(
+        path.join(cwd, 'schema.prisma'),
+        'datasource db {\n  provider  = "postgresql"\n  url       = env("DATABASE_URL")\n  directUrl = env("DIRECT_URL")\n}\n',
+      )
+      const layer = await prismaSource.load({cwd, env: {DATABASE_URL: 'postgres://app@127.0.0.1:5432/appdb'}, envFileOf: () => undefined})
+      expect(layer!.connectionString).toBeUndefined()
+      expect(layer!.origin!.label).toBe('schema.prisma datasource db.directUrl (DIRECT_URL is not set)')
+      expect(layer!.problems).toEqual([
+        {
+          code: 'CONFIG_APP_FILE_ERROR',
+          message:
+            'schema.prisma reads datasource db.directUrl from env("DIRECT_URL"), and DIRECT_URL is not set: Prisma stops with "Environment variable not found: DIRECT_URL" (prisma migrate uses directUrl).',
+          source: {kind: 'prisma', name: 'datasource db.directUrl', file: 'schema.prisma', label: 'schema.prisma datasource db.directUrl, used by prisma migrate'},
+          details: {file: 'schema.prisma', variable: 'DIRECT_URL', tool: 'prisma'},
+        },
+      ])
+      const {resolveConfig} = await import('../../../src/config/resolve.js')
+      const {configCheck} = await import('../../../src/checks/config.js')
+      const env = {DATABASE_URL: 'postgres://app@127.0.0.1:5432/appdb', HOME: cwd, PGPASSFILE: path.join(cwd, 'none')}
+      const config = await resolveConfig({cwd, env, envFileOf: () => undefined})
+      const o = await configCheck.run({config, env, cwd, options: {timeoutMs: 1000, verbose: false, dnsServers: []}, facts: {}, results: new Map()})
+      expect(o).toMatchObject({status: 'fail', code: 'CONFIG_APP_FILE_ERROR'})
+      expect(o.fix?.summary).toBe('Set DIRECT_URL, which schema.prisma reads, where Prisma reads it (the environment or .env).')
+      expect(o.fix?.snippet?.code).toMatch(/^DIRECT_URL="postgres:\/\//)
+    } finally {
+      fs.rmSync(cwd, {recursive: true, force: true})
+    }
+  })
+
   it('no prisma files: null', async () => {
     expect(await load('knex-flat')).toBeNull()
   })
