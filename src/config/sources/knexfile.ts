@@ -116,8 +116,14 @@ export async function loadKnexConfig(opts: {
     if (!isPlainObject(all)) throw new Error(`the knexfile does not export a configuration object (got ${all === null ? 'null' : typeof all})`)
     const perEnvironment = !looksLikeKnexConfig(all) && Object.values(all).some(looksLikeKnexConfig)
     const environments = perEnvironment ? Object.keys(all).filter((k) => looksLikeKnexConfig(all[k] as unknown)) : []
-    let config: unknown = (all as Record<string, unknown>)[environment] ?? all
-    if (typeof config === 'function') config = await (config as () => unknown)()
+    const config: unknown = (all as Record<string, unknown>)[environment] ?? all
+    if (typeof config === 'function') {
+      // knex's CLI passes allConfigs[env] to knex() as it is; a function there fails with
+      // "knex: Required configuration option 'client' is missing."
+      throw new Error(
+        `the "${environment}" environment is a function; knex uses it as it is and fails with "Required configuration option 'client' is missing" (export the configuration object, or make the whole module export a function)`,
+      )
+    }
     if (perEnvironment && !(environment in all)) {
       throw new KnexEnvironmentMissing(environment, environments)
     }

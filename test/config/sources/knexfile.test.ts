@@ -101,6 +101,16 @@ describe('knexfile source', () => {
     expect(layer!.connectionString).toBeUndefined()
   })
 
+  it('an environment that is a function is a problem, as in the knex CLI (which fails with "client is missing")', async () => {
+    const layer = await load('knex-env-function')
+    const p = layer!.problems![0]
+    expect(p.code).toBe('CONFIG_APP_FILE_ERROR')
+    expect(p.message).toBe(
+      `Loading knexfile.js (environment development) failed: the "development" environment is a function; knex uses it as it is and fails with "Required configuration option 'client' is missing" (export the configuration object, or make the whole module export a function)`,
+    )
+    expect(layer!.connectionString).toBeUndefined()
+  })
+
   it('--knexfile <path> relative to the working folder', async () => {
     const layer = await load('knex-throws', {knexfile: '../knex-flat/knexfile.js'})
     expect(layer!.fields.database?.value).toBe('flatdb')
