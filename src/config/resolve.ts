@@ -20,6 +20,7 @@ import {
   parseConnectionString,
   splitUrl,
   type ConnectionValues,
+  type EncodingIssue,
 } from './connection-string.js'
 import {sources as registry} from './sources/index.js'
 import type {
@@ -183,18 +184,12 @@ function analyzeConnectionString(cs: Field<string>, problems: ConfigProblem[], c
     const cutEncoding = checkUrlEncoding(full)
     const cut = `${source.file} does not quote the value, so dotenv treats everything from "#" on as a comment and the app gets a truncated URL`
     if (cutEncoding) {
-      const what = cutEncoding.parts.length === 2 ? 'user name and password' : cutEncoding.parts[0] === 'user' ? 'user name' : 'password'
+      const {what, details} = describeEncoding(cutEncoding)
       problems.push({
         code: 'CONFIG_PASSWORD_NOT_ENCODED',
         message: `The ${what} in ${source.label} contains ${list(cutEncoding.characters)}, which must be percent-encoded in a URL; and ${cut}.`,
         source,
-        details: {
-          part: cutEncoding.parts.join(', '),
-          characters: cutEncoding.characters.join(' '),
-          effects: cutEncoding.effects,
-          maskedUrl: cutEncoding.maskedUrl,
-          dotenvCut: true,
-        },
+        details: {...details, dotenvCut: true},
       })
       return intendedUrlValues(full)
     } else {
@@ -214,33 +209,22 @@ function analyzeConnectionString(cs: Field<string>, problems: ConfigProblem[], c
   if (encoding && !encoding.breaking && result.ok) {
     // node-postgres and libpq read these characters as written: the connection works as
     // configured, but strict URL parsers (other tools reading the same variable) reject it.
-    const what = encoding.parts.length === 2 ? 'user name and password' : encoding.parts[0] === 'user' ? 'user name' : 'password'
+    const {what, details} = describeEncoding(encoding)
     problems.push({
       code: 'CONFIG_PASSWORD_ENCODING_LENIENT',
       message: `The ${what} in ${source.label} contains ${list(encoding.characters)}, which the URL standard requires to be percent-encoded. node-postgres and psql read ${encoding.characters.length > 1 ? 'them' : 'it'} as written, so this works; strict URL parsers (Go's net/url, used by golang-migrate and pgx) reject the URL.`,
       source,
-      details: {
-        part: encoding.parts.join(', '),
-        characters: encoding.characters.join(' '),
-        effects: encoding.effects,
-        maskedUrl: encoding.maskedUrl,
-      },
+      details,
     })
     return result.values
   }
   if (encoding) {
-    const what = encoding.parts.length === 2 ? 'user name and password' : encoding.parts[0] === 'user' ? 'user name' : 'password'
+    const {what, details} = describeEncoding(encoding)
     problems.push({
       code: 'CONFIG_PASSWORD_NOT_ENCODED',
       message: `The ${what} in ${source.label} contains ${list(encoding.characters)}, which must be percent-encoded in a URL.`,
       source,
-      details: {
-        part: encoding.parts.join(', '),
-        characters: encoding.characters.join(' '),
-        effects: encoding.effects,
-        maskedUrl: encoding.maskedUrl,
-        ...(result.ok ? {} : {parseError: result.reason}),
-      },
+      details: {...details, ...(result.ok ? {} : {parseError: result.reason})},
     })
     // What node-postgres reads may be pieces of the password (a URL cut short by "#", "/"
     // or "?"): then show what the string was meant to say instead; the problem explains.
@@ -272,6 +256,11 @@ function analyzeConnectionString(cs: Field<string>, problems: ConfigProblem[], c
     return null
   }
   return result.values
+}
+
+function describeEncoding(e: EncodingIssue): {what: string; details: Record<string, unknown>} {
+  const what = e.parts.length === 2 ? 'user name and password' : e.parts[0] === 'user' ? 'user name' : 'password'
+  return {what, details: {part: e.parts.join(', '), characters: e.characters.join(' '), effects: e.effects, maskedUrl: e.maskedUrl}}
 }
 
 function rawPassword(text: string): string | undefined {
