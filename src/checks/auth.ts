@@ -157,12 +157,21 @@ async function runAuth(ctx: CheckContext, deps: AuthCheckDeps): Promise<CheckOut
   try {
     resolved = resolvePgClientConfig(ctx.config, ctx.env)
   } catch (error) {
+    const message = redact((error as Error).message)
+    // An unreadable certificate file is the ssl-config check's finding; anything else
+    // node-postgres refuses (pg-connection-string throws at connect) is reported here.
+    if ((error as {code?: string}).code === 'SSL_CERT_FILE_UNREADABLE') {
+      return {status: 'skip', code: null, summary: `Skipped: node-postgres would refuse these settings before connecting (${message}).`, evidence: {reason: message}, fix: null}
+    }
     return {
-      status: 'skip',
-      code: null,
-      summary: `Skipped: node-postgres would refuse these settings before connecting (${redact((error as Error).message)}).`,
-      evidence: {reason: redact((error as Error).message)},
-      fix: null,
+      status: 'fail',
+      code: 'AUTH_CONNECTION_FAILED',
+      summary: `node-postgres refuses these settings before connecting: ${message.replace(/^node-postgres rejects the [^:]*: /, '')}`,
+      evidence: {stage: 'config', reason: message},
+      fix: {
+        summary: 'Change the settings node-postgres refuses, as its message says, where they are set.',
+        steps: [`Connection settings: ${ctx.config.connectionString?.source.label ?? ctx.config.primary?.label ?? 'PG* variables and defaults'}.`],
+      },
     }
   }
   const config = resolved.config

@@ -157,6 +157,14 @@ describe('db-doctor check against the real server', () => {
     expect(strict.code).toBe(1)
   })
 
+  it('settings node-postgres refuses before connecting (verify-ca without a CA, libpq semantics) fail, never "healthy"', async () => {
+    const {report} = await inAllFormats([url(CANARY_PASSWORD, APP_DATABASE, 'sslmode=verify-ca&uselibpqcompat=true')], {}, 1)
+    const auth = checkOf(report, 'auth')
+    expect(auth).toMatchObject({status: 'fail', code: 'AUTH_CONNECTION_FAILED', evidence: {stage: 'config'}})
+    expect(auth.summary).toMatch(/^node-postgres refuses these settings before connecting: SECURITY WARNING: Using sslmode=verify-ca requires specifying a CA/)
+    expect(report.summary.verdict).toBe('failing')
+  })
+
   it('a TypeScript knexfile and a Prisma schema are read by the built binary (jiti and pgpass load at run time)', async () => {
     const knex = project({
       'knexfile.ts': `const config: Record<string, unknown> = {
