@@ -134,8 +134,17 @@ export async function pgSession(config: ClientConfig, opts: {timeoutMs: number})
   client.on('error', () => {}) // late errors after a failed connect must not crash the process
   const started = performance.now()
   let stage: 'connect' | 'query' = 'connect'
+  // node-postgres can throw from inside a socket event (URL `ssl=false` keeps the string
+  // "false", which is truthy, and then `'key' in "false"` throws): the app crashes with that
+  // error. Here it becomes the session's error instead of crashing db-doctor.
+  let onCrash: ((e: unknown) => void) | undefined
+  const crashed = new Promise<never>((_, reject) => {
+    onCrash = (e) => reject(e)
+    process.once('uncaughtException', onCrash)
+  })
+  crashed.catch(() => {})
   try {
-    await client.connect()
+    await Promise.race([client.connect(), crashed])
     const connectMs = Math.round(performance.now() - started)
     stage = 'query'
     const q0 = performance.now()
@@ -161,6 +170,7 @@ export async function pgSession(config: ClientConfig, opts: {timeoutMs: number})
     if (timedOut) normalized.timedOut = true
     return {ok: false, error: normalized, ms: Math.round(performance.now() - started)}
   } finally {
+    if (onCrash) process.removeListener('uncaughtException', onCrash)
     await endQuietly(client)
   }
 }

@@ -165,6 +165,14 @@ describe('db-doctor check against the real server', () => {
     expect(report.summary.verdict).toBe('failing')
   })
 
+  it('URL ssl=false (node-postgres throws from a socket event, the app crashes): a failing report, not a db-doctor crash', async () => {
+    const raw = `postgres://${APP_USER}:${CANARY_PASSWORD}@${hostport}/${APP_DATABASE}?ssl=false`
+    const {report} = await inAllFormats([raw], {env: {NODE_EXTRA_CA_CERTS: pg.caFile}}, 1)
+    const auth = checkOf(report, 'auth')
+    expect(auth).toMatchObject({status: 'fail', code: 'AUTH_CONNECTION_FAILED'})
+    expect(auth.summary).toContain("Cannot use 'in' operator")
+  })
+
   it('a TypeScript knexfile and a Prisma schema are read by the built binary (jiti and pgpass load at run time)', async () => {
     const knex = project({
       'knexfile.ts': `const config: Record<string, unknown> = {
