@@ -8,6 +8,7 @@ import type {Check, CheckContext, CheckOutcome, Evidence, Fix} from '../core/typ
 import type {ConfigProblem, FieldName, Provenance, ResolvedConfig} from '../config/types.js'
 import {VALID_SSLMODES, classifyConnectionString, parseConnectionString, tokenizeKeyValue} from '../config/connection-string.js'
 import {sameSource} from '../config/util.js'
+import {WARNING_PROBLEMS} from '../config/resolve.js'
 import {assignment} from './snippets.js'
 
 const SHOWN: readonly FieldName[] = ['host', 'port', 'database', 'user', 'password', 'sslmode']
@@ -33,8 +34,6 @@ export const configCheck: Check = {
   },
 }
 
-/** Problems that leave a working configuration: later checks still run. */
-const WARN_CODES = new Set<ConfigProblem['code']>(['CONFIG_NOT_FOUND', 'CONFIG_PASSWORD_ENCODING_LENIENT'])
 
 /** The outcome for a resolved configuration (exported for tests). */
 export function configOutcome(config: ResolvedConfig, ctx?: Pick<CheckContext, 'cwd' | 'env'>): CheckOutcome {
@@ -49,7 +48,7 @@ export function configOutcome(config: ResolvedConfig, ctx?: Pick<CheckContext, '
     return {status: 'pass', code: null, summary: passSummary(config), evidence, fix: null}
   }
   if (first.details) evidence.problem = first.details
-  const status = WARN_CODES.has(first.code) ? 'warn' : 'fail'
+  const status = WARNING_PROBLEMS.has(first.code) ? 'warn' : 'fail'
   return {status, code: first.code, summary: first.message, evidence, fix: fixFor(first, config)}
 }
 

@@ -39,6 +39,10 @@ type Fields = Partial<Record<FieldName, Field<string>>>
 /** Fields a connection string always decides in node-postgres (parse() returns them, even empty). */
 const CONNECTION_STRING_FIELDS: readonly FieldName[] = ['host', 'port', 'database', 'user', 'password']
 
+/** Problems that leave a working configuration: the config check warns and later checks still run. */
+export const WARNING_PROBLEMS: ReadonlySet<ConfigProblem['code']> = new Set(['CONFIG_PASSWORD_ENCODING_LENIENT', 'CONFIG_NOT_FOUND'])
+
+/** Order of problems: failures first (the config check reports the first one), warnings last. */
 const SEVERITY: Record<ConfigProblem['code'], number> = {
   CONFIG_APP_FILE_ERROR: 0,
   CONFIG_URL_INVALID: 0,
