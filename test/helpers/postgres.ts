@@ -126,8 +126,11 @@ interface RunAs {
 
 let runAsCache: RunAs | null | undefined
 
-/** null: run as ourselves. As root, postgres refuses to run: use (or create) the `postgres` user. */
-function runAs(): RunAs | null {
+/**
+ * null: run as ourselves. As root, postgres refuses to run: use (or create) the `postgres` user.
+ * Shared with test/helpers/pgbouncer.ts (PgBouncer refuses root too).
+ */
+export function runAs(): RunAs | null {
   if (runAsCache !== undefined) return runAsCache
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return (runAsCache = null)
   const lookup = (): RunAs | null => {
@@ -157,7 +160,7 @@ function runAs(): RunAs | null {
   return (runAsCache = found)
 }
 
-function chownR(path: string, who: RunAs | null): void {
+export function chownR(path: string, who: RunAs | null): void {
   if (!who) return
   chownSync(path, who.uid, who.gid)
   for (const entry of readdirSync(path, {withFileTypes: true})) {
@@ -173,7 +176,8 @@ function chownR(path: string, who: RunAs | null): void {
 const cleanups = new Map<string, () => void>()
 let exitHooked = false
 
-function onExit(key: string, fn: () => void): void {
+/** Runs fn at process exit unless forgetCleanup(key) was called first. */
+export function onExit(key: string, fn: () => void): void {
   cleanups.set(key, fn)
   if (exitHooked) return
   exitHooked = true
@@ -186,12 +190,17 @@ function onExit(key: string, fn: () => void): void {
   })
 }
 
+/** Drops a cleanup registered with onExit (after a normal stop). */
+export function forgetCleanup(key: string): void {
+  cleanups.delete(key)
+}
+
 /**
  * Safety net for a test process killed with SIGKILL (no 'exit' hook runs): a tiny shell loop
  * that, once this process is gone, stops the postmaster (if any) and removes `dir`. It also
  * exits (and removes `dir`) as soon as the postmaster is gone after a normal stop().
  */
-function spawnWatchdog(dir: string, postmasterPid?: number): void {
+export function spawnWatchdog(dir: string, postmasterPid?: number): void {
   if (process.platform === 'win32') return
   const pg = postmasterPid ? String(postmasterPid) : ''
   const script = [
@@ -278,7 +287,7 @@ function hasIpv6Loopback(): boolean {
   return Object.values(networkInterfaces()).some((list) => list?.some((i) => i.address === '::1'))
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = net.createServer()
   server.listen(0, PG_HOST)
   await once(server, 'listening')
@@ -381,7 +390,7 @@ async function launch(
   throw lastError!
 }
 
-async function portOpen(port: number): Promise<boolean> {
+export async function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.connect({host: PG_HOST, port})
     s.once('connect', () => {
