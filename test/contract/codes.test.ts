@@ -1,15 +1,23 @@
-// Check ids and failure codes are a public contract (CI greps them): every code the
-// source can emit is documented in the README, every documented code exists, and
-// every code is asserted by at least one test.
+// Check ids and codes are a public contract (CI greps them). The catalogue
+// (src/catalogue/) is their single source: every code the source emits is in it
+// and every entry is emitted, every code is asserted by a test that produces it,
+// the README code tables are the generated ones, and every entry's real example
+// messages are recognised by its own matchers.
 import {readdirSync, readFileSync, statSync} from 'node:fs'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
+import {CHECK_ORDER, catalogue, confirmCommand} from '../../src/catalogue/index.js'
+import {scanText} from '../../src/catalogue/match.js'
+import {renderReadme} from '../../src/catalogue/readme.js'
 import {checks} from '../../src/checks/index.js'
 import {ROOT} from '../helpers/cli.js'
 
 /** Error codes of internal helpers that never reach a report. */
 const INTERNAL = new Set(['PG_CONFIG_REJECTED'])
-const CODE = /'((?:CONFIG|AUTH|DNS|DOCKER|TCP|PG|TLS|SSL|SSLMODE)_[A-Z0-9_]+)'/g
+const prefixes = [...new Set(catalogue.map((e) => e.code.split('_')[0]))]
+const CODE = new RegExp(`'((?:${prefixes.join('|')})_[A-Z0-9_]+|INTERNAL_ERROR)'`, 'g')
+/** Tests that name codes without producing them (the catalogue's own and explain's pasted-text tests). */
+const NOT_PRODUCING = [path.join('test', 'contract'), path.join('test', 'catalogue'), path.join('test', 'explain')]
 
 function files(dir: string, ext: RegExp): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -21,12 +29,13 @@ function files(dir: string, ext: RegExp): string[] {
 
 const sourceCodes = new Set<string>()
 for (const f of files(path.join(ROOT, 'src'), /\.ts$/)) {
+  if (path.relative(ROOT, f).startsWith(path.join('src', 'catalogue'))) continue
   for (const m of readFileSync(f, 'utf8').matchAll(CODE)) if (!INTERNAL.has(m[1])) sourceCodes.add(m[1])
 }
+const catalogued = new Set(catalogue.map((e) => e.code))
 const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8')
-const documented = new Set([...readme.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \| (?:fail|warn)/gm)].map((m) => m[1]))
 const tests = files(path.join(ROOT, 'test'), /\.(ts|mjs)$/)
-  .filter((f) => !f.endsWith('codes.test.ts'))
+  .filter((f) => !NOT_PRODUCING.some((d) => path.relative(ROOT, f).startsWith(d)))
   .map((f) => readFileSync(f, 'utf8'))
   .join('\n')
 
@@ -35,16 +44,80 @@ describe('the code contract', () => {
     expect(sourceCodes.size).toBeGreaterThan(40)
   })
 
-  it('every code the source emits is documented in the README, and nothing more', () => {
-    expect([...sourceCodes].filter((c) => !documented.has(c)).sort()).toEqual([])
-    expect([...documented].filter((c) => !sourceCodes.has(c)).sort()).toEqual([])
+  it('every code the source emits is in the catalogue, and every entry is emitted', () => {
+    expect([...sourceCodes].filter((c) => !catalogued.has(c)).sort()).toEqual([])
+    expect([...catalogued].filter((c) => !sourceCodes.has(c)).sort()).toEqual([])
   })
 
-  it('every code is asserted by a test', () => {
-    expect([...sourceCodes].filter((c) => !tests.includes(c)).sort()).toEqual([])
+  it('codes are unique UPPER_SNAKE', () => {
+    expect(catalogued.size).toBe(catalogue.length)
+    for (const e of catalogue) expect(e.code).toMatch(/^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/)
   })
 
-  it('every check id has a section in the README codes table or the checks table', () => {
+  it('every code is asserted by a test that produces it (outside the catalogue and explain tests)', () => {
+    expect([...catalogued].filter((c) => !tests.includes(c)).sort()).toEqual([])
+  })
+
+  it('the catalogue knows the registry order, and every entry belongs to a check', () => {
+    expect(CHECK_ORDER).toEqual(checks.map((c) => c.id))
+    for (const e of catalogue) expect([...CHECK_ORDER, 'runner'], e.code).toContain(e.check)
+  })
+
+  it('every entry has its words: title, meaning, likely causes, a generic fix', () => {
+    for (const e of catalogue) {
+      expect(e.title.length, e.code).toBeGreaterThan(3)
+      expect(e.meaning.length, e.code).toBeGreaterThan(10)
+      expect(e.causes.length, e.code).toBeGreaterThan(0)
+      expect(e.fix().summary, e.code).toBe(e.fixText)
+      expect(typeof e.transient, e.code).toBe('boolean')
+      expect(confirmCommand(e), e.code).toMatch(/^db-doctor check/)
+    }
+  })
+
+  it('README code tables equal the ones generated from the catalogue (`npm run docs`)', () => {
+    expect(renderReadme(readme)).toBe(readme)
+  })
+
+  it('every check id has a row in the README checks table', () => {
     for (const c of checks) expect(readme).toContain(`| \`${c.id}\` |`)
+  })
+
+  it("every entry has a real example, and its own matchers recognise every example", () => {
+    for (const e of catalogue) {
+      expect(e.examples.length, e.code).toBeGreaterThan(0)
+      for (const ex of e.examples) {
+        const found = scanText(ex.text).map((m) => m.entry.code)
+        expect(found, `${e.code}: ${ex.text}`).toContain(e.code)
+      }
+    }
+  })
+
+  it('entries with matchers have at least one example from outside db-doctor', () => {
+    for (const e of catalogue) {
+      if (e.matchers.length) expect(e.examples.some((x) => x.source !== 'db-doctor'), e.code).toBe(true)
+    }
+  })
+
+  it("a regex matcher's needle is in every example it matches (the prefilter cannot hide a match)", () => {
+    for (const e of catalogue) {
+      for (const m of e.matchers) {
+        if (typeof m === 'string') continue
+        for (const x of catalogue.flatMap((o) => o.examples)) {
+          for (const line of x.text.split('\n')) {
+            if (m.re.test(line)) expect(line.toLowerCase(), `${e.code} ${m.re}`).toContain(m.needle.toLowerCase())
+          }
+        }
+      }
+    }
+  })
+
+  it('regex matchers have no nested quantifiers (no catastrophic backtracking on hostile logs)', () => {
+    for (const e of catalogue) {
+      for (const m of e.matchers) {
+        if (typeof m === 'string') continue
+        expect(m.re.source, e.code).not.toMatch(/\([^()]*[+*}][^()]*\)[+*{]/)
+        expect(m.re.flags, e.code).not.toMatch(/[gy]/)
+      }
+    }
   })
 })

@@ -1,0 +1,74 @@
+// The code catalogue: every code db-doctor emits, in one place. Checks emit a
+// code with params and evidence; the catalogue supplies the words, the README
+// code tables (`npm run docs`), `db-doctor explain` and `transient` for `wait`.
+// Adding a code: add an entry to the file of its check (with real example
+// messages its matchers recognise), run `npm run docs`, and add a test that
+// produces the code from a real peer or real state.
+import {authEntries} from './auth.js'
+import {configEntries} from './config.js'
+import {dnsEntries} from './dns.js'
+import {dockerEntries} from './docker.js'
+import {postgresEntries} from './postgres.js'
+import {runnerEntries} from './runner.js'
+import {sslConfigEntries} from './ssl-config.js'
+import {tcpEntries} from './tcp.js'
+import {tlsEntries} from './tls.js'
+import type {CatalogueEntry, FixParams} from './types.js'
+import type {Fix} from '../core/types.js'
+
+export type {CatalogueEntry, EntrySpec, Example, ExampleSource, FixParams, Matcher} from './types.js'
+export {define} from './types.js'
+
+/**
+ * Check ids in registry order (kept equal to src/checks/index.ts by a contract
+ * test; duplicated so that `explain` does not load the checks).
+ */
+export const CHECK_ORDER: readonly string[] = ['config', 'dns', 'docker', 'tcp', 'postgres', 'tls', 'ssl-config', 'auth']
+
+export const catalogue: readonly CatalogueEntry[] = [
+  ...configEntries,
+  ...dnsEntries,
+  ...dockerEntries,
+  ...tcpEntries,
+  ...postgresEntries,
+  ...tlsEntries,
+  ...sslConfigEntries,
+  ...authEntries,
+  ...runnerEntries,
+]
+
+const byCode = new Map(catalogue.map((e) => [e.code, e]))
+
+export function findEntry(code: string): CatalogueEntry | undefined {
+  return byCode.get(code)
+}
+
+/** The entry of a code; throws for an unknown code (a bug: every emitted code is catalogued). */
+export function entry(code: string): CatalogueEntry {
+  const e = byCode.get(code)
+  if (!e) throw new Error(`unknown code ${code}: add it to src/catalogue/`)
+  return e
+}
+
+/** The fix for a code: the entry's builder with params, else its generic fix. */
+export function fixFor(code: string, params?: FixParams): Fix {
+  return entry(code).fix(params)
+}
+
+/** Can waiting fix it? Unknown codes are not transient. */
+export function isTransient(code: string | null | undefined): boolean {
+  return !!code && !!byCode.get(code)?.transient
+}
+
+/** The checks a `db-doctor check --only …` needs to confirm a code. */
+export function confirmChecks(e: CatalogueEntry): string[] {
+  if (e.confirm) return e.confirm
+  const i = CHECK_ORDER.indexOf(e.check)
+  return i < 0 ? [] : CHECK_ORDER.slice(0, i + 1)
+}
+
+/** The exact command line that confirms a code against the real database. */
+export function confirmCommand(e: CatalogueEntry): string {
+  const ids = confirmChecks(e)
+  return ids.length === 0 || ids.length === CHECK_ORDER.length ? 'db-doctor check' : `db-doctor check --only ${ids.join(',')}`
+}

@@ -1,0 +1,33 @@
+// README code tables generated from the catalogue (`npm run docs`). Each table
+// sits between `<!-- codes:CHECK -->` and `<!-- /codes:CHECK -->` markers.
+import {catalogue} from './index.js'
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ')
+}
+
+export function codeTable(check: string): string {
+  const rows = catalogue
+    .filter((e) => e.check === check)
+    .map((e) => `| \`${e.code}\` | ${cell(e.statusText ?? e.status)} | ${cell(e.meaning)} | ${cell(e.fixText)} |`)
+  return ['| code | status | meaning | fix |', '| --- | --- | --- | --- |', ...rows].join('\n')
+}
+
+/** The checks that have entries, in catalogue order. */
+export function tableChecks(): string[] {
+  return [...new Set(catalogue.map((e) => e.check))]
+}
+
+/** README text with every marked table regenerated; throws when a check's markers are missing. */
+export function renderReadme(readme: string): string {
+  let out = readme
+  for (const check of tableChecks()) {
+    const open = `<!-- codes:${check} -->`
+    const close = `<!-- /codes:${check} -->`
+    const a = out.indexOf(open)
+    const b = out.indexOf(close)
+    if (a < 0 || b < a) throw new Error(`README.md lacks the markers ${open} … ${close} for the ${check} codes`)
+    out = `${out.slice(0, a + open.length)}\n${codeTable(check)}\n${out.slice(b)}`
+  }
+  return out
+}
