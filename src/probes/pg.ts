@@ -1,7 +1,16 @@
 // The only code that opens a node-postgres connection. It connects with exactly the
-// ClientConfig it is given (built by config/pg-config.ts the way the app's pg would), only
-// bounding the connection time by the budget and forcing a read-only session, runs one
-// harmless query and always ends the client. Errors come back as data, never thrown.
+// ClientConfig it is given (built by config/pg-config.ts the way the app's pg would): the same
+// startup parameters the app sends (nothing added: poolers such as PgBouncer < 1.20 or Neon's refuse
+// an `options` they do not know), only the connection time bounded by the budget. db-doctor's own
+// queries run inside `BEGIN READ ONLY` … `ROLLBACK`, so nothing the app's `options` / PGOPTIONS set
+// (`-c default_transaction_read_only=off`) can make them write, and nothing leaks to other clients of
+// a transaction pooler (unlike a session-level SET). Errors come back as data, never thrown.
+//
+//   openSession(config, {timeoutMs}) → {ok: true, session, …info} | {ok: false, error, ms}
+//     session.readOnly(fn)  fn(query) runs in one BEGIN READ ONLY … ROLLBACK transaction; calls are
+//                           serialized; a failing fn still rolls back, and its error is rethrown
+//     session.close()       ends the client (bounded: a silent peer cannot hold the process). Idempotent.
+//   pgSession(config, {timeoutMs}) → the same info, session already closed (the auth check's one-shot).
 import {createRequire} from 'node:module'
 import type {ClientConfig} from 'pg'
 import {redact, redactor} from '../core/redact.js'
@@ -33,7 +42,7 @@ export interface PgSessionInfo {
   tls: {protocol: string | null; cipher: string | null} | null
   /** Round trip of the probe query, in ms. */
   rttMs: number
-  /** transaction_read_only of the session (always true: the probe forces it). */
+  /** transaction_read_only inside db-doctor's `BEGIN READ ONLY` transaction (always true, or the session fails). */
   readOnly: boolean
   /** Time from connect() to a ready session (TCP + TLS + authentication), in ms. */
   connectMs: number
@@ -68,14 +77,8 @@ export interface PgProbeError {
 
 export type PgSessionResult = ({ok: true} & PgSessionInfo) | {ok: false; error: PgProbeError; ms: number}
 
-export const READ_ONLY_OPTION = '-c default_transaction_read_only=on'
-
-/** Merge the read-only option into the app's own `options` (startup parameter). */
-export function withReadOnly(options: string | undefined): string {
-  if (!options || !options.trim()) return READ_ONLY_OPTION
-  if (options.includes('default_transaction_read_only')) return options
-  return `${options.trim()} ${READ_ONLY_OPTION}`
-}
+/** What db-doctor's queries run in: the app's own session, one read-only transaction at a time. */
+export const BEGIN_READ_ONLY = 'BEGIN READ ONLY'
 
 /** Normalize anything pg or Node throws into a PgProbeError. Pure. */
 export function normalizePgError(error: unknown, stage: 'connect' | 'query', timeoutMs?: number): PgProbeError {
@@ -114,23 +117,42 @@ export function normalizePgError(error: unknown, stage: 'connect' | 'query', tim
   return out
 }
 
+/** Runs one query inside a readOnly() transaction; resolves to its rows. */
+export type ReadOnlyQuery = <R extends Record<string, unknown> = Record<string, unknown>>(text: string, values?: unknown[]) => Promise<R[]>
+
+/** An open session with the app's own startup parameters. */
+export interface PgSession {
+  /**
+   * Runs fn inside one `BEGIN READ ONLY` … `ROLLBACK` transaction and returns what fn returns. fn must
+   * only use the `query` it is given (and must not COMMIT). Before fn runs, the transaction is checked
+   * to be read-only: if it is not, fn does not run and readOnly() rejects. Calls are serialized. Each
+   * query is bounded by the session's timeoutMs (pg's query_timeout). Rejects with what fn or a query
+   * threw (server messages redacted), after ROLLBACK.
+   */
+  readOnly<T>(fn: (query: ReadOnlyQuery) => Promise<T>): Promise<T>
+  /** Ends the client (at most ~1 s even when the peer does not answer). Idempotent. */
+  close(): Promise<void>
+}
+
+export type OpenSessionResult = ({ok: true; session: PgSession} & PgSessionInfo) | {ok: false; error: PgProbeError; ms: number}
+
+const INFO_QUERY =
+  "select version() as version, current_user as user, host(inet_server_addr()) as addr, current_setting('transaction_read_only') as ro"
+
+type PgClient = InstanceType<typeof import('pg').Client>
+
 /**
- * Connect with `config`, run `select version(), current_user, inet_server_addr()` (and
- * transaction_read_only) in a
- * read-only session, end the client. `timeoutMs` bounds the connection (connectionTimeoutMillis,
- * lowered if the app's is longer) and, separately, the query.
+ * Connect with exactly `config` (no startup parameter added), then, in one `BEGIN READ ONLY` …
+ * `ROLLBACK`, read `version(), current_user, inet_server_addr()` and transaction_read_only. `timeoutMs`
+ * bounds the connection (connectionTimeoutMillis, lowered if the app's is longer) and, separately,
+ * every query. On success the caller owns the session and must close() it.
  */
-export async function pgSession(config: ClientConfig, opts: {timeoutMs: number}): Promise<PgSessionResult> {
+export async function openSession(config: ClientConfig, opts: {timeoutMs: number}): Promise<OpenSessionResult> {
   const pg = loadPg()
   if (typeof config.password === 'string') redactor.add(config.password)
   const appTimeout = config.connectionTimeoutMillis
   const connectionTimeoutMillis = appTimeout && appTimeout > 0 ? Math.min(appTimeout, opts.timeoutMs) : opts.timeoutMs
-  const client = new pg.Client({
-    ...config,
-    connectionTimeoutMillis,
-    query_timeout: opts.timeoutMs,
-    options: withReadOnly(config.options),
-  })
+  const client: PgClient = new pg.Client({...config, connectionTimeoutMillis, query_timeout: opts.timeoutMs})
   client.on('error', () => {}) // late errors after a failed connect must not crash the process
   const started = performance.now()
   let stage: 'connect' | 'query' = 'connect'
@@ -143,18 +165,24 @@ export async function pgSession(config: ClientConfig, opts: {timeoutMs: number})
     process.once('uncaughtException', onCrash)
   })
   crashed.catch(() => {})
+  const session = makeSession(client)
   try {
     await Promise.race([client.connect(), crashed])
     const connectMs = Math.round(performance.now() - started)
     stage = 'query'
-    const q0 = performance.now()
-    const res = await client.query<{version: string; user: string; addr: string | null; ro: string}>(
-      "select version() as version, current_user as user, host(inet_server_addr()) as addr, current_setting('transaction_read_only') as ro",
-    )
-    const rttMs = Math.round((performance.now() - q0) * 10) / 10
-    const row = res.rows[0]!
+    let rttMs = 0
+    const row = await Promise.race([
+      session.readOnly(async (query) => {
+        const q0 = performance.now()
+        const rows = await query<{version: string; user: string; addr: string | null; ro: string}>(INFO_QUERY)
+        rttMs = Math.round((performance.now() - q0) * 10) / 10
+        return rows[0]!
+      }),
+      crashed,
+    ])
     return {
       ok: true,
+      session,
       serverVersion: row.version,
       user: row.user,
       serverAddr: row.addr ?? null,
@@ -164,6 +192,7 @@ export async function pgSession(config: ClientConfig, opts: {timeoutMs: number})
       connectMs,
     }
   } catch (error) {
+    await session.close()
     const message = (error as {message?: string})?.message
     const timedOut = stage === 'query' && typeof message === 'string' && /Query read timeout/.test(message)
     const normalized = normalizePgError(error, stage, connectionTimeoutMillis)
@@ -171,8 +200,71 @@ export async function pgSession(config: ClientConfig, opts: {timeoutMs: number})
     return {ok: false, error: normalized, ms: Math.round(performance.now() - started)}
   } finally {
     if (onCrash) process.removeListener('uncaughtException', onCrash)
-    await endQuietly(client)
   }
+}
+
+function makeSession(client: PgClient): PgSession {
+  let chain: Promise<unknown> = Promise.resolve()
+  let closed: Promise<void> | undefined
+  const run = async <T>(fn: (query: ReadOnlyQuery) => Promise<T>): Promise<T> => {
+    if (closed) throw new Error('the database session is closed')
+    let inTx = false
+    try {
+      // one simple-protocol round trip: the transaction is read-only or fn never runs
+      const res = (await client.query(`${BEGIN_READ_ONLY}; select current_setting('transaction_read_only') as ro`)) as unknown as Array<{
+        rows: Array<{ro?: string}>
+      }>
+      inTx = true
+      const ro = Array.isArray(res) ? res[1]?.rows[0]?.ro : undefined
+      if (ro !== 'on') throw new Error(`the transaction is not read-only (transaction_read_only = ${ro ?? 'unknown'})`)
+      let active = true
+      const query: ReadOnlyQuery = async (text, values) => {
+        if (!active) throw new Error('query() used after its readOnly() transaction ended')
+        const r = await client.query(text, values)
+        return r.rows as never
+      }
+      try {
+        return await fn(query)
+      } finally {
+        active = false
+      }
+    } catch (error) {
+      const e = error as {message?: unknown}
+      if (e && typeof e === 'object' && typeof e.message === 'string') {
+        try {
+          e.message = redact(e.message)
+        } catch {}
+      }
+      throw error
+    } finally {
+      if (inTx) await client.query('ROLLBACK').catch(() => {})
+    }
+  }
+  return {
+    readOnly<T>(fn: (query: ReadOnlyQuery) => Promise<T>): Promise<T> {
+      const next = chain.then(
+        () => run(fn),
+        () => run(fn),
+      )
+      chain = next.catch(() => {})
+      return next
+    },
+    close() {
+      closed ??= endQuietly(client)
+      return closed
+    },
+  }
+}
+
+/**
+ * The auth check's one-shot: openSession(), then close() at once. Same information, no handle.
+ */
+export async function pgSession(config: ClientConfig, opts: {timeoutMs: number}): Promise<PgSessionResult> {
+  const r = await openSession(config, opts)
+  if (!r.ok) return r
+  const {session, ...info} = r
+  await session.close()
+  return info
 }
 
 function tlsInfo(client: unknown): {protocol: string | null; cipher: string | null} | null {

@@ -1,8 +1,9 @@
 import {once} from 'node:events'
 import net from 'node:net'
-import {afterAll, describe, expect, inject, it} from 'vitest'
-import {normalizePgError, pgSession, withReadOnly} from '../../src/probes/pg.js'
+import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
+import {normalizePgError, openSession, pgSession, type PgSession} from '../../src/probes/pg.js'
 import {APP_DATABASE, APP_USER, CANARY_PASSWORD, PG_HOST} from '../helpers/constants.js'
+import {pgbouncerSupport, startPgBouncer, type PgBouncer} from '../helpers/pgbouncer.js'
 
 const info = inject('pg')
 const base = {host: PG_HOST, port: info.port, user: APP_USER, database: APP_DATABASE}
@@ -36,7 +37,7 @@ describe('pgSession against the shared server', () => {
     expect(r.rttMs).toBeGreaterThanOrEqual(0)
   })
 
-  it('keeps the app options and adds read-only', async () => {
+  it('keeps the app options (and adds none) and still reads read-only', async () => {
     const r = await pgSession({...base, password: CANARY_PASSWORD, ssl: verified, options: '-c search_path=public'}, {timeoutMs: 5000})
     outputs.push(r)
     expect(r).toMatchObject({ok: true, readOnly: true})
@@ -67,6 +68,96 @@ describe('pgSession against the shared server', () => {
     } finally {
       if (saved !== undefined) process.env.PGPASSWORD = saved
     }
+  })
+})
+
+async function withSession<T>(config: Parameters<typeof openSession>[0], fn: (s: PgSession) => Promise<T>): Promise<T> {
+  const r = await openSession(config, {timeoutMs: 5000})
+  outputs.push(r.ok ? {...r, session: undefined} : r)
+  if (!r.ok) throw new Error(`openSession failed: ${r.error.message}`)
+  try {
+    return await fn(r.session)
+  } finally {
+    await r.session.close()
+  }
+}
+
+describe('openSession: db-doctor\'s queries are read-only whatever the app sends', () => {
+  const app = {...base, password: CANARY_PASSWORD, ssl: verified}
+  const settings = "select current_setting('transaction_read_only') as tro, current_setting('default_transaction_read_only') as dro"
+
+  it('runs readOnly() in BEGIN READ ONLY even when the app\'s options turn read-only off', async () => {
+    await withSession({...app, options: '-c default_transaction_read_only=off'}, async (s) => {
+      const rows = await s.readOnly((q) => q(settings))
+      // the session default is what the app asked for; db-doctor's transaction is read-only anyway
+      expect(rows).toEqual([{tro: 'on', dro: 'off'}])
+      await expect(s.readOnly((q) => q('create table dbd_should_not_exist (x int)'))).rejects.toMatchObject({code: '25006'})
+      await expect(s.readOnly((q) => q("select set_config('default_transaction_read_only', 'off', false)").then(() => q('create table dbd_nope (x int)')))).rejects.toMatchObject({code: '25006'})
+      // the failed transactions were rolled back: the session is usable and nothing was created
+      expect(await s.readOnly((q) => q("select to_regclass('dbd_should_not_exist') as t, to_regclass('dbd_nope') as u"))).toEqual([{t: null, u: null}])
+    })
+  })
+
+  it('ignores PGOPTIONS in db-doctor\'s environment that try to turn read-only off', async () => {
+    const saved = process.env.PGOPTIONS
+    process.env.PGOPTIONS = '-c default_transaction_read_only=off -c transaction_read_only=off'
+    try {
+      await withSession(app, async (s) => {
+        expect(await s.readOnly((q) => q(settings))).toEqual([{tro: 'on', dro: 'off'}])
+        await expect(s.readOnly((q) => q('create table dbd_should_not_exist (x int)'))).rejects.toMatchObject({code: '25006'})
+      })
+    } finally {
+      if (saved === undefined) delete process.env.PGOPTIONS
+      else process.env.PGOPTIONS = saved
+    }
+  })
+
+  it('sends no `options` startup parameter of its own', async () => {
+    await withSession(app, async (s) => {
+      expect(await s.readOnly((q) => q("select current_setting('default_transaction_read_only') as dro"))).toEqual([{dro: 'off'}])
+    })
+  })
+
+  it('serializes readOnly() calls, rolls back after a failing fn, and refuses use after close()', async () => {
+    const r = await openSession(app, {timeoutMs: 5000})
+    if (!r.ok) throw new Error(r.error.message)
+    const [a, b] = await Promise.all([
+      r.session.readOnly((q) => q<{n: number}>('select 1 as n').then((rows) => rows[0]!.n)),
+      r.session.readOnly((q) => q<{n: number}>('select 2 as n').then((rows) => rows[0]!.n)),
+    ])
+    expect([a, b]).toEqual([1, 2])
+    await expect(r.session.readOnly(async () => {
+      throw new Error('boom')
+    })).rejects.toThrow('boom')
+    expect(await r.session.readOnly((q) => q("select current_setting('transaction_read_only') as tro"))).toEqual([{tro: 'on'}])
+    await r.session.close()
+    await r.session.close()
+    await expect(r.session.readOnly((q) => q('select 1'))).rejects.toThrow(/closed/)
+  })
+})
+
+describe.skipIf(!pgbouncerSupport().ok)('openSession through a real PgBouncer', () => {
+  const app = {host: PG_HOST, user: APP_USER, password: CANARY_PASSWORD, database: APP_DATABASE, ssl: false as const}
+  let tx: PgBouncer
+  beforeAll(async () => {
+    tx = await startPgBouncer({pg: info, poolMode: 'transaction'})
+  })
+  afterAll(async () => {
+    await tx?.stop()
+  })
+
+  it('logs in in transaction mode, queries read-only, and leaves nothing behind for the next client', async () => {
+    const r = await pgSession({...app, port: tx.port}, {timeoutMs: 5000})
+    expect(r, tx.log()).toMatchObject({ok: true, user: 'app', readOnly: true, tls: null})
+    // the next client of the pool (maybe the same server connection) is not read-only
+    await withSession({...app, port: tx.port}, async (s) => {
+      expect(await s.readOnly((q) => q("select current_setting('default_transaction_read_only') as dro"))).toEqual([{dro: 'off'}])
+    })
+  })
+
+  it('fails, like the app, only when the app itself sends `options`', async () => {
+    const r = await pgSession({...app, port: tx.port, options: '-c search_path=public'}, {timeoutMs: 5000})
+    expect(r).toMatchObject({ok: false, error: {code: '08P01', message: 'unsupported startup parameter: options', stage: 'connect'}})
   })
 })
 
@@ -110,12 +201,6 @@ describe('pgSession against bad peers', () => {
 })
 
 describe('pure helpers', () => {
-  it('withReadOnly merges options', () => {
-    expect(withReadOnly(undefined)).toBe('-c default_transaction_read_only=on')
-    expect(withReadOnly('-c search_path=x')).toBe('-c search_path=x -c default_transaction_read_only=on')
-    expect(withReadOnly('-c default_transaction_read_only=off')).toBe('-c default_transaction_read_only=off')
-  })
-
   it('normalizes an AggregateError (empty message, inner codes)', () => {
     const inner1 = Object.assign(new Error('connect ECONNREFUSED ::1:5432'), {code: 'ECONNREFUSED', address: '::1', port: 5432})
     const inner2 = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {code: 'ECONNREFUSED', address: '127.0.0.1', port: 5432})

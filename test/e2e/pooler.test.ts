@@ -1,0 +1,95 @@
+// db-doctor through a real PgBouncer (1.18, which refuses the startup parameter `options`), in
+// transaction and session mode, in every format: the login works wherever the app's login works,
+// because db-doctor sends exactly the app's startup parameters and makes its own queries read-only
+// with BEGIN READ ONLY … ROLLBACK.
+import pg from 'pg'
+import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
+import {checkOf, reportOf, runCli} from '../helpers/cli.js'
+import {APP_DATABASE, APP_USER, CANARY_PASSWORD, PG_HOST} from '../helpers/constants.js'
+import {pgbouncerSupport, startPgBouncer, type PgBouncer} from '../helpers/pgbouncer.js'
+
+const support = pgbouncerSupport()
+
+describe.skipIf(!support.ok)('db-doctor check through a real PgBouncer', () => {
+  const info = inject('pg')
+  const poolers: Partial<Record<'transaction' | 'session', PgBouncer>> = {}
+  beforeAll(async () => {
+    ;[poolers.transaction, poolers.session] = await Promise.all([
+      startPgBouncer({pg: info, poolMode: 'transaction'}),
+      startPgBouncer({pg: info, poolMode: 'session'}),
+    ])
+  })
+  afterAll(async () => {
+    await Promise.all(Object.values(poolers).map((p) => p?.stop()))
+  })
+
+  const url = (p: PgBouncer, query = '') => `postgres://${APP_USER}:${CANARY_PASSWORD}@${PG_HOST}:${p.port}/${APP_DATABASE}${query}`
+  const noSecret = (r: {stdout: string; stderr: string}) => {
+    expect(r.stdout).not.toContain(CANARY_PASSWORD)
+    expect(r.stderr).not.toContain(CANARY_PASSWORD)
+  }
+
+  for (const mode of ['transaction', 'session'] as const) {
+    it(`logs in through PgBouncer in ${mode} mode (JSON)`, async () => {
+      const p = poolers[mode]!
+      const r = await runCli(['check', url(p), '--json'])
+      noSecret(r)
+      const report = reportOf(r)
+      const auth = checkOf(report, 'auth')
+      expect(auth, p.log()).toMatchObject({status: 'pass', code: null})
+      expect(auth.evidence).toMatchObject({user: APP_USER, database: APP_DATABASE, readOnlySession: true, tls: 'not used'})
+      // the server address is PostgreSQL's, seen through the pooler
+      expect(auth.evidence.serverAddress).toBe(PG_HOST)
+      expect(r.code).toBe(0)
+      expect(report.summary.verdict, JSON.stringify(report.checks.filter((c: any) => c.status !== 'pass'))).toBe('healthy')
+    })
+
+    it(`logs in through PgBouncer in ${mode} mode (text and Markdown)`, async () => {
+      const p = poolers[mode]!
+      const text = await runCli(['check', url(p)])
+      noSecret(text)
+      expect(text.stdout).toMatch(/✓ Authentication and session .*\n\s+Logged in as "app" to "appdb" on PostgreSQL [\d.]+ without TLS/)
+      expect(text.stdout).not.toContain('unsupported startup parameter')
+      expect(text.code).toBe(0)
+      const md = await runCli(['check', url(p), '--format', 'markdown'])
+      noSecret(md)
+      expect(md.stdout).toMatch(/Logged in as "app" to "appdb" on PostgreSQL [\d.]+ without TLS/)
+      expect(md.stdout).not.toContain('unsupported startup parameter')
+      expect(md.code).toBe(0)
+    })
+  }
+
+  it('fails exactly like the app when the app itself sends `options` (PgBouncer 1.18 refuses it)', async () => {
+    const p = poolers.transaction!
+    const withOptions = url(p, `?options=${encodeURIComponent('-c search_path=public')}`)
+    // the app's own node-postgres with the same URL
+    const client = new pg.Client({connectionString: withOptions})
+    client.on('error', () => {})
+    await expect(client.connect()).rejects.toThrow('unsupported startup parameter: options')
+    await client.end().catch(() => {})
+    const r = await runCli(['check', withOptions, '--json'])
+    noSecret(r)
+    const auth = checkOf(reportOf(r), 'auth')
+    expect(auth.status).toBe('fail')
+    expect(JSON.stringify(auth)).toContain('unsupported startup parameter: options')
+    expect(r.code).toBe(1)
+  })
+
+  it("PGOPTIONS trying to turn read-only off: the app's session gets it, db-doctor's queries stay read-only", async () => {
+    // a pooler that passes `options` through (ignore_startup_parameters would drop it instead): the server itself
+    const r = await runCli(['check', '--json'], {
+      env: {
+        PGHOST: PG_HOST,
+        PGPORT: String(info.port),
+        PGUSER: APP_USER,
+        PGPASSWORD: CANARY_PASSWORD,
+        PGDATABASE: APP_DATABASE,
+        PGSSLMODE: 'no-verify',
+        PGOPTIONS: '-c default_transaction_read_only=off',
+      },
+    })
+    noSecret(r)
+    const auth = checkOf(reportOf(r), 'auth')
+    expect(auth).toMatchObject({status: 'pass', evidence: {readOnlySession: true}})
+  })
+})
