@@ -2,12 +2,14 @@
 // into dist/bundle/ (oclif's "explicit" command discovery reads COMMANDS from it), so a run
 // loads a few files instead of some 150 modules. bin/run.js only imports it and calls main().
 import {execute} from '@oclif/core/execute'
+import {isExitRequested} from './cli/base.js'
 import Check from './commands/check.js'
+import Wait from './commands/wait.js'
 import {installOutputRedaction} from './core/redact.js'
 import {pendingSystemLookups} from './probes/dns.js'
 
 /** Every command of the CLI, by id: package.json "oclif.commands" points here. */
-export const COMMANDS = {check: Check}
+export const COMMANDS = {check: Check, wait: Wait}
 
 /** Run the CLI. `dir`: bin/run.js's import.meta.url (oclif finds package.json from it). */
 export async function main(dir: string): Promise<void> {
@@ -16,5 +18,6 @@ export async function main(dir: string): Promise<void> {
   await execute({dir})
   // A DNS lookup that outlived its budget (a silent nameserver) would keep Node alive for
   // attempts × timeout per nameserver after the report is out: don't wait for it.
-  if (pendingSystemLookups() > 0) process.stdout.write('', () => process.exit())
+  // `wait` asks for the same when an attempt was cut short by its deadline or a signal.
+  if (pendingSystemLookups() > 0 || isExitRequested()) process.stdout.write('', () => process.stderr.write('', () => process.exit()))
 }

@@ -25,15 +25,27 @@ export interface DiagnoseInput {
   checks?: readonly Check[]
 }
 
+// Resolving a configuration may run app code (knexfile, prisma.config.ts) with process.env
+// and the working folder swapped in: one resolution at a time, also when targets are
+// diagnosed concurrently (core/fleet.ts).
+let resolving: Promise<unknown> = Promise.resolve()
+function serialised<T>(fn: () => Promise<T>): Promise<T> {
+  const run = resolving.then(fn, fn)
+  resolving = run.catch(() => undefined)
+  return run
+}
+
 export async function diagnose(input: DiagnoseInput): Promise<Report> {
-  const config = await resolveConfig({
-    cwd: input.cwd,
-    env: input.env,
-    connection: input.connection,
-    envFileOf: input.envFileOf ?? (() => undefined),
-    knexEnv: input.options.knexEnv,
-    knexfile: input.options.knexfile,
-  })
+  const config = await serialised(() =>
+    resolveConfig({
+      cwd: input.cwd,
+      env: input.env,
+      connection: input.connection,
+      envFileOf: input.envFileOf ?? (() => undefined),
+      knexEnv: input.options.knexEnv,
+      knexfile: input.options.knexfile,
+    }),
+  )
   const facts: Facts = {}
   const results = await runChecks(
     input.checks ?? registry,

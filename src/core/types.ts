@@ -90,3 +90,21 @@ export interface Report {
   checks: CheckResult[]
   summary: {pass: number; warn: number; fail: number; skip: number; verdict: Verdict}
 }
+
+/** One target of a multi-target run: the single-target report, exactly as it is, plus its name. */
+export type NamedReport = Report & {name: string}
+
+/** The report of a run over several targets (several CONNECTIONs, --targets, --all-envs). */
+export interface FleetReport {
+  version: 1
+  tool: string
+  reports: NamedReport[]
+  summary: {targets: number; healthy: number; degraded: number; failing: number; verdict: Verdict}
+}
+
+/** What a run produces: one target's report, or a fleet of them. */
+export type RunReport = Report | FleetReport
+
+export function isFleet(doc: RunReport): doc is FleetReport {
+  return Array.isArray((doc as FleetReport).reports)
+}

@@ -1,0 +1,95 @@
+// Where the targets of a multi-target run come from: a --targets file (one connection per
+// line, or JSON lines with a name each) and every environment of the knexfile (--all-envs).
+// The file holds passwords: each one is registered with the redactor as soon as it is read.
+import fs from 'node:fs'
+import path from 'node:path'
+import {findKnexfile, KnexEnvironmentMissing, loadKnexConfig} from '../config/sources/knexfile.js'
+import type {FleetTarget} from './fleet.js'
+import {redactor} from './redact.js'
+
+/** A --targets file larger than this is refused (a fleet list is a few KB). */
+export const TARGETS_FILE_MAX_BYTES = 1024 * 1024
+
+/** A --targets file that cannot be used; the message names the file and line, never its content. */
+export class TargetsFileError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'TargetsFileError'
+  }
+}
+
+export function readTargetsFile(file: string, cwd: string): FleetTarget[] {
+  const abs = path.resolve(cwd, file)
+  let stat: fs.Stats
+  try {
+    stat = fs.statSync(abs)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new TargetsFileError(`Cannot read the targets file ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? 'unreadable')}`)
+  }
+  if (!stat.isFile()) throw new TargetsFileError(`Cannot read the targets file ${file}: not a regular file`)
+  if (stat.size > TARGETS_FILE_MAX_BYTES) throw new TargetsFileError(`The targets file ${file} is larger than ${TARGETS_FILE_MAX_BYTES} bytes`)
+  let text: string
+  try {
+    text = fs.readFileSync(abs, 'utf8')
+  } catch (error) {
+    throw new TargetsFileError(`Cannot read the targets file ${file}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`)
+  }
+  return parseTargets(text, file)
+}
+
+/**
+ * One target per line: a URL or key=value string, or a JSON object
+ * {"name": "eu-primary", "connection": "postgres://…"} (also "url"). Blank lines and lines
+ * starting with # are ignored.
+ */
+export function parseTargets(text: string, file = 'the targets file'): FleetTarget[] {
+  const targets: FleetTarget[] = []
+  const lines = text.split(/\r?\n/)
+  // Register every password first, so that no error below can print one.
+  for (const line of lines) redactor.addFromConnectionString(line)
+  lines.forEach((raw, i) => {
+    const line = raw.trim()
+    if (!line || line.startsWith('#')) return
+    if (!line.startsWith('{')) {
+      targets.push({connection: line})
+      return
+    }
+    let value: unknown
+    try {
+      value = JSON.parse(line)
+    } catch {
+      throw new TargetsFileError(`${file} line ${i + 1}: not valid JSON`)
+    }
+    const o = value as Record<string, unknown>
+    const connection = typeof o.connection === 'string' ? o.connection : typeof o.url === 'string' ? o.url : undefined
+    if (connection === undefined) throw new TargetsFileError(`${file} line ${i + 1}: a JSON line needs "connection" (a URL or key=value string)`)
+    redactor.addFromConnectionString(connection)
+    if (o.name !== undefined && typeof o.name !== 'string') throw new TargetsFileError(`${file} line ${i + 1}: "name" must be a string`)
+    targets.push(typeof o.name === 'string' && o.name.trim() ? {name: o.name.trim(), connection} : {connection})
+  })
+  if (targets.length === 0) throw new TargetsFileError(`${file} lists no target`)
+  return targets
+}
+
+/**
+ * Every environment of the knexfile, each a target named after it. A knexfile without
+ * environments (one flat configuration), or one that cannot be loaded, is one target: its
+ * check reports what is wrong (CONFIG_APP_FILE_ERROR).
+ */
+export async function knexEnvironmentTargets(opts: {
+  cwd: string
+  env: Record<string, string | undefined>
+  knexfile?: string
+}): Promise<FleetTarget[] | undefined> {
+  const file = findKnexfile(opts.cwd, opts.knexfile)
+  if (!file || !fs.existsSync(file)) return undefined
+  let environments: string[] = []
+  try {
+    environments = (await loadKnexConfig({file, cwd: opts.cwd, env: opts.env})).environments
+  } catch (error) {
+    if (error instanceof KnexEnvironmentMissing) environments = error.environments
+  }
+  if (environments.length === 0) return [{name: path.basename(file)}]
+  return environments.map((e) => ({name: e, knexEnv: e}))
+}
