@@ -3,7 +3,7 @@
 // the command observes every attempt through onAttempt and reports the final state.
 import type {CheckResult, Report, RunReport} from './types.js'
 import {isFleet} from './types.js'
-import {isTransient} from './transient.js'
+import {isTransient} from '../catalogue/index.js'
 
 export interface WaitAttempt {
   attempt: number
@@ -43,7 +43,7 @@ export interface WaitInput {
   intervalMs: number
   maxIntervalMs?: number
   strict?: boolean
-  /** Can waiting fix this code? Default: the catalogue's knowledge (core/transient.ts). */
+  /** Can waiting fix this code? Default: the catalogue's `transient` (unknown codes are not). */
   transient?(code: string): boolean
   onAttempt?(a: WaitAttempt): void
   /** Aborting (SIGTERM, SIGINT) ends the wait at once with the last state. */

@@ -1,0 +1,96 @@
+// The wait loop's logic (pure: the attempts are scripted reports). The real thing — a port
+// that opens late, a port that never opens, a wrong password — is in test/commands/wait.test.ts.
+import {describe, expect, it} from 'vitest'
+import type {CheckResult, Report, Status} from '../../src/core/types.js'
+import {backoff, blockingOf, waitUntilHealthy} from '../../src/core/wait.js'
+
+function report(status: Status, code: string | null = null): Report {
+  const c: CheckResult = {id: 'tcp', title: 'TCP', status, code, summary: code ?? 'ok', evidence: {}, fix: null, durationMs: 1}
+  const verdict = status === 'fail' ? 'failing' : status === 'warn' ? 'degraded' : 'healthy'
+  return {
+    version: 1,
+    tool: 't',
+    target: {host: 'h', port: 1, database: 'd', user: 'u', sslmode: null, sources: {}},
+    checks: [c],
+    summary: {pass: status === 'pass' ? 1 : 0, warn: status === 'warn' ? 1 : 0, fail: status === 'fail' ? 1 : 0, skip: 0, verdict},
+  }
+}
+
+describe('backoff', () => {
+  it('starts at --interval, doubles, jitters down by at most 20 %, caps at 5 s', () => {
+    expect(backoff(1, 200, 5000, () => 0.99)).toBe(200)
+    expect(backoff(2, 200, 5000, () => 0)).toBe(400)
+    expect(backoff(3, 200, 5000, () => 0)).toBe(800)
+    expect(backoff(3, 200, 5000, () => 0.5)).toBe(720)
+    expect(backoff(20, 200, 5000, () => 0)).toBe(5000)
+    for (let n = 1; n < 50; n++) expect(backoff(n, 1000, 5000, Math.random)).toBeLessThanOrEqual(5000)
+  })
+})
+
+describe('blockingOf', () => {
+  it('prefers a failure waiting cannot fix; warnings only block under --strict', () => {
+    const fleet = {
+      version: 1 as const,
+      tool: 't',
+      reports: [{...report('fail', 'TCP_REFUSED'), name: 'a'}, {...report('fail', 'AUTH_PASSWORD_FAILED'), name: 'b'}],
+      summary: {targets: 2, healthy: 0, degraded: 0, failing: 2, verdict: 'failing' as const},
+    }
+    expect(blockingOf(fleet, false, (c) => c === 'TCP_REFUSED')).toMatchObject({code: 'AUTH_PASSWORD_FAILED', target: 'b', transient: false})
+    expect(blockingOf(report('warn', 'TCP_IPV6_FAILED'), false, () => true)).toBeUndefined()
+    expect(blockingOf(report('warn', 'TCP_IPV6_FAILED'), true, () => true)).toMatchObject({code: 'TCP_IPV6_FAILED'})
+  })
+})
+
+describe('waitUntilHealthy', () => {
+  it('retries transient failures until healthy', async () => {
+    const script = [report('fail', 'TCP_REFUSED'), report('fail', 'AUTH_SERVER_STARTING'), report('pass')]
+    const seen: string[] = []
+    const r = await waitUntilHealthy({
+      attempt: async () => script.shift()!,
+      deadlineMs: 10_000,
+      intervalMs: 10,
+      onAttempt: (a) => seen.push(a.blocking?.code ?? 'healthy'),
+    })
+    expect(r).toMatchObject({outcome: 'healthy', attempts: 3})
+    expect(seen).toEqual(['TCP_REFUSED', 'AUTH_SERVER_STARTING', 'healthy'])
+  })
+
+  it('stops at once on a failure waiting cannot fix (the catalogue says transient: false)', async () => {
+    let n = 0
+    const r = await waitUntilHealthy({attempt: async () => (n++, report('fail', 'AUTH_PASSWORD_FAILED')), deadlineMs: 10_000, intervalMs: 10})
+    expect(r).toMatchObject({outcome: 'permanent', attempts: 1, blocking: {code: 'AUTH_PASSWORD_FAILED'}})
+    expect(n).toBe(1)
+  })
+
+  it('a warning is healthy enough unless --strict', async () => {
+    expect((await waitUntilHealthy({attempt: async () => report('warn', 'SSLMODE_VERIFY_SEMANTICS'), deadlineMs: 1000, intervalMs: 10})).outcome).toBe('healthy')
+    const strict = await waitUntilHealthy({attempt: async () => report('warn', 'SSLMODE_VERIFY_SEMANTICS'), deadlineMs: 1000, intervalMs: 10, strict: true})
+    expect(strict.outcome).toBe('permanent')
+  })
+
+  it('gives up at the deadline with the last state, even while an attempt hangs', async () => {
+    let n = 0
+    const r = await waitUntilHealthy({
+      attempt: () => (n++ === 0 ? Promise.resolve(report('fail', 'TCP_TIMEOUT')) : new Promise<Report>(() => {})),
+      deadlineMs: 300,
+      intervalMs: 50,
+    })
+    expect(r.outcome).toBe('deadline')
+    expect(r.blocking?.code).toBe('TCP_TIMEOUT')
+    expect(r.report).toBeDefined()
+  })
+
+  it('an abort (SIGTERM) ends it at once with the last state', async () => {
+    const controller = new AbortController()
+    const p = waitUntilHealthy({
+      attempt: async () => report('fail', 'TCP_REFUSED'),
+      deadlineMs: 60_000,
+      intervalMs: 10_000,
+      signal: controller.signal,
+      onAttempt: () => setTimeout(() => controller.abort(), 20),
+    })
+    const r = await p
+    expect(r).toMatchObject({outcome: 'interrupted', attempts: 1, blocking: {code: 'TCP_REFUSED'}})
+    expect(r.elapsedMs).toBeLessThan(10_000)
+  })
+})
