@@ -10,6 +10,7 @@ import {checks} from '../checks/index.js'
 import {EnvFileError, loadEnv, type LoadedEnv} from '../config/env.js'
 import type {FleetTarget} from '../core/fleet.js'
 import {redactor} from '../core/redact.js'
+import {inertLine} from '../reporters/escape.js'
 import {knexEnvironmentTargets, readTargetsFile, TargetsFileError} from '../core/targets.js'
 import type {Check, CheckOptions, CheckResult, RunReport} from '../core/types.js'
 import {isFleet} from '../core/types.js'
@@ -254,7 +255,7 @@ export abstract class DoctorCommand extends Command {
     const known = exit !== undefined && exit !== false
     const line = known ? first : `internal error: ${first}`
     // process.stderr directly: oclif silences logToStderr under --json.
-    process.stderr.write(redactor.redact(`db-doctor: ${line}${known ? ` (see db-doctor ${this.id ?? ''} --help)`.replace('  ', ' ') : ''}`) + '\n')
+    process.stderr.write(inertLine(redactor.redact(`db-doctor: ${line}${known ? ` (see db-doctor ${this.id ?? ''} --help)`.replace('  ', ' ') : ''}`)) + '\n')
     process.exitCode = known && typeof exit === 'number' ? exit : 2
     return undefined
   }

@@ -1,15 +1,14 @@
 // Markdown: the same report, ready to paste into a ticket or a CI step summary.
 import type {Report} from '../core/types.js'
 import {redactor} from '../core/redact.js'
+import {mdCell as cell, mdCode, mdFence, mdInline} from './escape.js'
 import {SYMBOL, layoutEvidence, problems, targetLine} from './shared.js'
-
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
 
 export function renderMarkdown(report: Report, opts: {verbose?: boolean} = {}): string {
   const out: string[] = []
   const s = report.summary
   out.push(`## db-doctor: ${s.verdict}`, '')
-  out.push(`Target: \`${targetLine(report.target)}\` · ${report.tool}`, '')
+  out.push(`Target: ${mdCode(targetLine(report.target))} · ${mdInline(report.tool)}`, '')
   const sources = Object.entries(report.target.sources)
   if (sources.length > 0) {
     out.push('<details><summary>Where each setting came from</summary>', '', '| setting | source |', '| --- | --- |')
@@ -18,29 +17,29 @@ export function renderMarkdown(report: Report, opts: {verbose?: boolean} = {}): 
   }
   out.push('| | check | code | result | ms |', '| --- | --- | --- | --- | ---: |')
   for (const c of report.checks) {
-    out.push(`| ${SYMBOL[c.status]} | \`${c.id}\` | ${c.code ? `\`${c.code}\`` : ''} | ${cell(c.summary)} | ${c.durationMs} |`)
+    out.push(`| ${SYMBOL[c.status]} | ${cell(`\`${c.id}\``)} | ${c.code ? cell(`\`${c.code}\``) : ''} | ${cell(c.summary)} | ${c.durationMs} |`)
   }
   out.push('', `**${s.pass} passed, ${s.warn} warnings, ${s.fail} failed, ${s.skip} skipped**`, '')
   const detailed = opts.verbose ? report.checks.filter((c) => c.status !== 'skip') : problems(report.checks)
   for (const c of detailed) {
-    out.push(`### ${SYMBOL[c.status]} ${c.title}${c.code ? ` — \`${c.code}\`` : ''}`, '', c.summary, '')
+    out.push(`### ${SYMBOL[c.status]} ${mdInline(c.title)}${c.code ? ` — ${mdCode(c.code)}` : ''}`, '', mdInline(c.summary), '')
     const layout = layoutEvidence(c.evidence)
     if (layout.pairs.length > 0 || layout.tables.length > 0) {
       out.push('**Evidence**', '')
-      for (const [k, v] of layout.pairs) out.push(`- ${k}: \`${v.replace(/`/g, "'")}\``)
+      for (const [k, v] of layout.pairs) out.push(`- ${mdInline(k)}: ${mdCode(v)}`)
       if (layout.pairs.length > 0) out.push('')
       for (const t of layout.tables) {
-        if (t.title) out.push(`_${t.title}_`, '')
+        if (t.title) out.push(`_${mdInline(t.title)}_`, '')
         out.push(`| ${t.columns.map(cell).join(' | ')} |`, `| ${t.columns.map(() => '---').join(' | ')} |`)
         for (const r of t.rows) out.push(`| ${r.map(cell).join(' | ')} |`)
         out.push('')
       }
     }
     if (c.fix) {
-      out.push(`**Fix:** ${c.fix.summary}`, '')
-      c.fix.steps.forEach((step, i) => out.push(`${i + 1}. ${step}`))
+      out.push(`**Fix:** ${mdInline(c.fix.summary)}`, '')
+      c.fix.steps.forEach((step, i) => out.push(`${i + 1}. ${mdInline(step)}`))
       if (c.fix.steps.length > 0) out.push('')
-      if (c.fix.snippet) out.push('```' + c.fix.snippet.language, c.fix.snippet.code, '```', '')
+      if (c.fix.snippet) out.push(mdFence(c.fix.snippet.code, c.fix.snippet.language), '')
     }
   }
   return redactor.redact(out.join('\n'))

@@ -4,6 +4,7 @@
 import Table from 'cli-table3'
 import type {CheckResult, Report, Status} from '../core/types.js'
 import {redactor} from '../core/redact.js'
+import {inertBlock, inertLine} from './escape.js'
 import {SYMBOL, layoutEvidence, problems, targetLine} from './shared.js'
 
 export interface TextOptions {
@@ -31,15 +32,15 @@ const STATUS_STYLE: Record<Status, keyof typeof CODES> = {pass: 'green', warn: '
 export function statusLine(c: CheckResult, color: boolean): string {
   const paint = painter(color)
   const code = c.code ? ` ${c.code}` : ''
-  return `${paint(STATUS_STYLE[c.status], SYMBOL[c.status])} ${c.title}${paint('bold', code)} ${paint('gray', `(${c.durationMs} ms)`)}\n    ${c.summary}`
+  return `${paint(STATUS_STYLE[c.status], SYMBOL[c.status])} ${inertLine(c.title)}${paint('bold', inertLine(code))} ${paint('gray', `(${c.durationMs} ms)`)}\n    ${inertLine(c.summary)}`
 }
 
 export function renderText(report: Report, opts: TextOptions): string {
   const paint = painter(opts.color)
   const out: string[] = []
-  out.push(`${paint('bold', 'db-doctor')} ${targetLine(report.target)}`)
+  out.push(`${paint('bold', 'db-doctor')} ${inertLine(targetLine(report.target))}`)
   if (opts.verbose) {
-    for (const [k, v] of Object.entries(report.target.sources)) out.push(`  ${k} ← ${v}`)
+    for (const [k, v] of Object.entries(report.target.sources)) out.push(`  ${inertLine(k)} ← ${inertLine(v)}`)
   }
   out.push('')
   for (const c of report.checks) out.push(statusLine(c, opts.color))
@@ -49,8 +50,8 @@ export function renderText(report: Report, opts: TextOptions): string {
 
   const detailed = opts.verbose ? report.checks.filter((c) => c.status !== 'skip') : problems(report.checks)
   for (const c of detailed) {
-    out.push('', paint(STATUS_STYLE[c.status], `${SYMBOL[c.status]} ${c.id}${c.code ? ` · ${c.code}` : ''}`), `  ${c.summary}`)
-    const layout = layoutEvidence(c.evidence)
+    out.push('', paint(STATUS_STYLE[c.status], inertLine(`${SYMBOL[c.status]} ${c.id}${c.code ? ` · ${c.code}` : ''}`)), `  ${inertLine(c.summary)}`)
+    const layout = inertLayout(layoutEvidence(c.evidence))
     if (layout.pairs.length > 0 || layout.tables.length > 0) {
       out.push('', `  ${paint('bold', 'Evidence')}`)
       const width = Math.max(...layout.pairs.map(([k]) => k.length), 0)
@@ -61,10 +62,10 @@ export function renderText(report: Report, opts: TextOptions): string {
       }
     }
     if (c.fix) {
-      out.push('', `  ${paint('bold', 'Fix')}: ${c.fix.summary}`)
-      c.fix.steps.forEach((step, i) => out.push(`    ${i + 1}. ${step}`))
+      out.push('', `  ${paint('bold', 'Fix')}: ${inertLine(c.fix.summary)}`)
+      c.fix.steps.forEach((step, i) => out.push(`    ${i + 1}. ${inertLine(step)}`))
       if (c.fix.snippet) {
-        out.push('', `    ${paint('gray', `# ${c.fix.snippet.language}`)}`, indent(c.fix.snippet.code, 4))
+        out.push('', `    ${paint('gray', `# ${inertLine(c.fix.snippet.language)}`)}`, indent(inertBlock(c.fix.snippet.code), 4))
       }
     }
   }
@@ -84,6 +85,14 @@ function renderTable(t: {columns: string[]; rows: string[][]}, opts: TextOptions
   return t.rows
     .map((r, i) => [`[${i}]`, ...t.columns.map((c, j) => (r[j] && r[j] !== '—' ? `  ${c.padEnd(keyWidth)}  ${r[j]}` : '')).filter(Boolean)].join('\n'))
     .join('\n')
+}
+
+/** Evidence laid out with every key, value and cell made inert (network text is shown, never acted on). */
+function inertLayout(layout: ReturnType<typeof layoutEvidence>): ReturnType<typeof layoutEvidence> {
+  return {
+    pairs: layout.pairs.map(([k, v]) => [inertLine(k), inertLine(v)]),
+    tables: layout.tables.map((t) => ({title: inertLine(t.title), columns: t.columns.map(inertLine), rows: t.rows.map((r) => r.map(inertLine))})),
+  }
 }
 
 function indent(text: string, n: number): string {

@@ -12,3 +12,5 @@ export function httpPeer(host?: string): Promise<Peer>
 export function endlessPeer(host?: string): Promise<Peer & {sent(): number}>
 export function postgresPeer(answer?: string | Buffer, host?: string): Promise<Peer & {received: Buffer[][]}>
 export function errorPacket(message: string, code?: string, severity?: string): Buffer
+export function errorResponse(fields: Record<string, string>): Buffer
+export function startupErrorPeer(reply: Buffer, host?: string): Promise<Peer>

@@ -122,3 +122,37 @@ export function errorPacket(message, code = '08P01', severity = 'FATAL') {
   head.writeUInt32BE(fields.length + 4, 1)
   return Buffer.concat([head, fields])
 }
+
+/**
+ * An ErrorResponse with any fields: {S, V, C, M, D, H, …} (one-letter PostgreSQL field codes).
+ * Values may hold any bytes but NUL (terminal escapes, markup, newlines: hostile servers).
+ */
+export function errorResponse(fields) {
+  const body = Buffer.concat([...Object.entries(fields).map(([k, v]) => Buffer.from(`${k}${v}\0`)), Buffer.from([0])])
+  const head = Buffer.alloc(5)
+  head.write('E', 0)
+  head.writeUInt32BE(body.length + 4, 1)
+  return Buffer.concat([head, body])
+}
+
+/**
+ * A PostgreSQL front that answers SSLRequest with 'N' and the StartupMessage that follows with
+ * `reply` (an ErrorResponse), then closes: what a pooler or proxy refusing a login looks like.
+ */
+export function startupErrorPeer(reply, host = '127.0.0.1') {
+  const server = net.createServer((s) => {
+    let buf = Buffer.alloc(0)
+    s.on('data', (d) => {
+      buf = Buffer.concat([buf, d])
+      while (buf.length >= 8) {
+        const len = buf.readUInt32BE(0)
+        if (buf.length < len) return
+        const code = buf.readUInt32BE(4)
+        buf = buf.subarray(len)
+        if (code === 80877103) s.write('N')
+        else return s.end(reply)
+      }
+    })
+  })
+  return listen(server, host)
+}
