@@ -5,6 +5,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import {parse as parseDotenv} from 'dotenv'
+import {FileReadError, readRegularTextFile} from '../core/files.js'
 import type {Provenance} from './types.js'
 
 export interface LoadedEnv {
@@ -43,28 +44,28 @@ export function loadEnv(opts: {cwd: string; envFile?: string; processEnv: NodeJS
     const abs = path.resolve(cwd, envFile)
     file = displayPath(cwd, abs)
     try {
-      content = fs.readFileSync(abs, 'utf8')
+      content = readRegularTextFile(abs)
     } catch (error) {
-      const err = error as NodeJS.ErrnoException
-      const reason =
-        err.code === 'ENOENT'
-          ? 'no such file'
-          : err.code === 'EACCES'
-            ? 'permission denied'
-            : err.code === 'EISDIR'
-              ? 'it is a directory'
-              : (err.code ?? 'unreadable')
-      throw new EnvFileError(file, reason)
+      throw new EnvFileError(file, error instanceof FileReadError ? error.reason : 'unreadable')
     }
   } else {
+    // The default .env: absent is normal (the app would not see one either); present but not
+    // a readable regular file of sane size is reported like a bad --env-file.
     const abs = path.join(cwd, '.env')
+    let exists = false
     try {
-      if (fs.statSync(abs).isFile()) {
-        content = fs.readFileSync(abs, 'utf8')
+      fs.lstatSync(abs)
+      exists = true
+    } catch {}
+    if (exists) {
+      try {
+        content = readRegularTextFile(abs)
         file = '.env'
+      } catch (error) {
+        const reason = error instanceof FileReadError ? error.reason : 'unreadable'
+        // a dangling symlink or an unreadable file: dotenv skips it, so does the app
+        if (!(error instanceof FileReadError) || !['ENOENT', 'EACCES', 'EPERM'].includes(error.code)) throw new EnvFileError('.env', reason)
       }
-    } catch {
-      // no .env (or unreadable): the app would not see one either
     }
   }
 
@@ -93,7 +94,7 @@ export function envProvenance(envFileOf: (name: string) => string | undefined, n
 export function rawEnvFileValue(cwd: string, file: string, name: string): string | undefined {
   let text: string
   try {
-    text = fs.readFileSync(path.resolve(cwd, file), 'utf8')
+    text = readRegularTextFile(path.resolve(cwd, file))
   } catch {
     return undefined
   }
