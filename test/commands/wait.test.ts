@@ -1,0 +1,135 @@
+// `db-doctor wait` end to end: the built CLI against the real test PostgreSQL (TLS, SCRAM),
+// behind a loopback TCP forwarder that starts listening only a few seconds later; a port
+// that never opens (deadline); a wrong password (stops at once); SIGTERM (last state).
+import {spawn} from 'node:child_process'
+import net from 'node:net'
+import {afterEach, describe, expect, inject, it} from 'vitest'
+import {APP_DATABASE, APP_USER, CANARY_PASSWORD} from '../helpers/constants.js'
+import {BIN, cleanEnv, runCli, type CliResult} from '../helpers/cli.js'
+
+const pg = inject('pg')
+const verify = `sslmode=verify-full&sslrootcert=${encodeURIComponent(pg.caFile)}`
+const url = (port: number, password = CANARY_PASSWORD) => `postgres://${APP_USER}:${password}@${pg.host}:${port}/${APP_DATABASE}?${verify}`
+
+/** A loopback port nothing listens on (yet). */
+async function freePort(): Promise<number> {
+  const s = net.createServer()
+  await new Promise<void>((resolve) => s.listen(0, pg.host, resolve))
+  const port = (s.address() as net.AddressInfo).port
+  await new Promise<void>((resolve) => s.close(() => resolve()))
+  return port
+}
+
+const servers: net.Server[] = []
+afterEach(() => {
+  for (const s of servers.splice(0)) s.close()
+})
+
+/** Forwards every connection on `port` to the test server, bytes untouched (TLS and SCRAM end to end). */
+async function forward(port: number): Promise<net.Server> {
+  const server = net.createServer((s) => {
+    const upstream = net.connect(pg.port, pg.host)
+    s.on('error', () => upstream.destroy())
+    upstream.on('error', () => s.destroy())
+    s.pipe(upstream).pipe(s)
+  })
+  servers.push(server)
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, pg.host, resolve))
+  return server
+}
+
+function noCanary(r: {stdout: string; stderr: string}) {
+  expect(r.stdout + r.stderr).not.toContain(CANARY_PASSWORD)
+}
+
+const attempts = (stderr: string) => stderr.split('\n').filter((l) => /^db-doctor wait: attempt \d+, \d+\.\d s: /.test(l))
+
+describe('db-doctor wait against real components', () => {
+  it('waits for a port that starts forwarding to the server a few seconds later, then exits 0 with the healthy report', async () => {
+    const port = await freePort()
+    const opened = new Promise<number>((resolve) =>
+      setTimeout(() => {
+        void forward(port).then(() => resolve(performance.now()))
+      }, 2500),
+    )
+    const r = await runCli(['wait', url(port), '--interval', '200', '--deadline', '45', '--json'])
+    const openedAt = await opened
+    noCanary(r)
+    expect(r.code, r.stderr).toBe(0)
+    const report = JSON.parse(r.stdout)
+    expect(report.summary.verdict).toBe('healthy')
+    expect(report.checks.find((c: {id: string}) => c.id === 'auth').status).toBe('pass')
+    const lines = attempts(r.stderr)
+    expect(lines.length).toBeGreaterThanOrEqual(3)
+    expect(lines[0]).toMatch(/TCP_REFUSED: .*\(retry in 0\.2 s\)$/)
+    expect(lines.at(-1)).toMatch(/: healthy$/)
+    expect(r.stderr).toMatch(/^db-doctor wait: healthy after \d+ attempts/m)
+    expect(openedAt).toBeGreaterThan(0)
+  })
+
+  it('a port that never opens: the deadline passes, exit 1, the last state on stdout', async () => {
+    const port = await freePort()
+    const r = await runCli(['wait', url(port), '--interval', '200', '--deadline', '3', '--format', 'text'])
+    noCanary(r)
+    expect(r.code, r.stderr).toBe(1)
+    expect(attempts(r.stderr).length).toBeGreaterThanOrEqual(2)
+    expect(r.stderr).toContain('db-doctor wait: deadline of 3 s passed; last state TCP_REFUSED')
+    expect(r.stdout).toContain('TCP_REFUSED')
+    expect(r.stdout).toMatch(/failed, \d+ skipped: failing/)
+    expect(r.ms).toBeLessThan(20_000) // generous: 3 s deadline + start-up on a loaded machine
+  })
+
+  it('a wrong password stops at once: AUTH_PASSWORD_FAILED cannot be fixed by waiting', async () => {
+    const r = await runCli(['wait', url(pg.port, 'not-the-' + 'password-7'), '--deadline', '60', '--json'])
+    noCanary(r)
+    expect(r.code, r.stderr).toBe(1)
+    expect(attempts(r.stderr)).toHaveLength(1)
+    expect(r.stderr).toContain('db-doctor wait: stopped: AUTH_PASSWORD_FAILED cannot be fixed by waiting')
+    expect(JSON.parse(r.stdout).checks.find((c: {id: string}) => c.id === 'auth').code).toBe('AUTH_PASSWORD_FAILED')
+    expect(r.ms).toBeLessThan(30_000) // far below the 60 s deadline
+  })
+
+  it('a healthy target: one attempt, exit 0', async () => {
+    const r = await runCli(['wait', url(pg.port), '--format', 'markdown'])
+    noCanary(r)
+    expect(r.code, r.stderr).toBe(0)
+    expect(attempts(r.stderr)).toHaveLength(1)
+    expect(r.stdout).toContain('## db-doctor: healthy')
+  })
+
+  it('SIGTERM ends it promptly with the last state reported (exit 1)', async () => {
+    const port = await freePort()
+    const child = spawn(process.execPath, ['--', BIN, 'wait', url(port), '--interval', '300', '--deadline', '120', '--json'], {
+      env: cleanEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    let signalled = 0
+    child.stderr.on('data', (d) => {
+      stderr += d
+      if (!signalled && attempts(stderr).length >= 2) {
+        signalled = performance.now()
+        child.kill('SIGTERM')
+      }
+    })
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    const r: Pick<CliResult, 'stdout' | 'stderr'> = {stdout, stderr}
+    noCanary(r)
+    expect(signalled).toBeGreaterThan(0)
+    expect(performance.now() - signalled).toBeLessThan(10_000) // generous; the loop itself stops at once
+    expect(code, stderr).toBe(1)
+    expect(stderr).toContain('db-doctor wait: interrupted; last state TCP_REFUSED')
+    expect(JSON.parse(stdout).summary.verdict).toBe('failing')
+  })
+
+  it('usage errors exit 2 with one line', async () => {
+    for (const args of [['wait', '--deadline', '0'], ['wait', '--interval', 'soon'], ['wait', '--output', 'xml=r.xml']]) {
+      const r = await runCli(args)
+      expect(r.code, r.stderr).toBe(2)
+      expect(r.stderr.trim().split('\n')).toHaveLength(1)
+      expect(r.stdout).toBe('')
+    }
+  })
+})
