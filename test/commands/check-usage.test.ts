@@ -1,4 +1,7 @@
 // The CLI's own contract: exit code 2 and one clear line when db-doctor is used wrongly.
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {runCli} from '../helpers/cli.js'
 
@@ -9,6 +12,11 @@ describe('db-doctor check: usage errors exit 2 with one line', () => {
     ['bad --format value', ['check', '--format', 'xml'], /--format=xml/],
     ['unknown check id', ['check', '--only', 'dns,nope'], /Unknown check id "nope"/],
     ['unreadable --env-file', ['check', '--env-file', '/nonexistent/app.env'], /nonexistent\/app\.env/],
+    ['unreadable --targets', ['check', '--targets', '/nonexistent/targets.txt'], /targets file \/nonexistent\/targets\.txt: no such file/],
+    ['--targets a directory', ['check', '--targets', '/tmp'], /targets file \/tmp: not a regular file/],
+    ['--all-envs without a knexfile', ['check', '--all-envs'], /--all-envs: no knexfile here/],
+    ['bad --output', ['check', '--output', 'junit'], /--output expects FORMAT=PATH/],
+    ['bad --concurrency', ['check', '--concurrency', '0'], /--concurrency/],
   ]
   for (const [name, args, message] of cases) {
     it(name, async () => {
@@ -20,6 +28,38 @@ describe('db-doctor check: usage errors exit 2 with one line', () => {
       expect(r.stdout).toBe('')
     })
   }
+
+  it('a --targets JSON line that does not parse: exit 2 naming the line, never its content', async () => {
+    const secret = 'targets-canary-77c1'
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'dbd-targets-'))
+    const file = path.join(dir, 'targets.jsonl')
+    writeFileSync(file, `postgres://u:${secret}@127.0.0.1:1/db\n{"name": "b", "connection": "postgres://u:${secret}@h/db"\n`)
+    try {
+      const r = await runCli(['check', '--targets', file])
+      expect(r.code, r.stderr).toBe(2)
+      expect(r.stderr).toContain('line 2: not valid JSON')
+      expect(r.stdout + r.stderr).not.toContain(secret)
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+
+  it('several CONNECTIONs and a --targets file of plain lines: one fleet report, named user@host:port/db', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'dbd-targets-'))
+    const file = path.join(dir, 'targets.txt')
+    writeFileSync(file, '# fleet\npostgres://c@127.0.0.1:3/db3\n\n')
+    try {
+      const r = await runCli(['check', '--only', 'config', '--json', 'postgres://a@127.0.0.1:1/db1', 'postgres://b@127.0.0.1:2/db2', '--targets', file, '--concurrency', '2'])
+      expect(r.code, r.stderr).toBe(0)
+      const doc = JSON.parse(r.stdout)
+      expect(doc.reports.map((x: {name: string}) => x.name)).toEqual(['a@127.0.0.1:1/db1', 'b@127.0.0.1:2/db2', 'c@127.0.0.1:3/db3'])
+      expect(doc.summary).toEqual({targets: 3, healthy: 3, degraded: 0, failing: 0, verdict: 'healthy'})
+      const lines = await runCli(['check', '--only', 'config', '--format', 'jsonl', '--targets', file])
+      expect(lines.stdout.trim().split('\n').map((l) => JSON.parse(l).name)).toEqual(['c@127.0.0.1:3/db3'])
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
 
   it('--list prints every check id and title', async () => {
     const r = await runCli(['check', '--list'])
