@@ -204,6 +204,7 @@ function fixFor(problem: ConfigProblem, config: ResolvedConfig): Fix {
       }
     }
     case 'CONFIG_SSLMODE_INVALID': {
+      if (d.param === 'ssl') return sslParamFix(problem, config)
       const value = String(d.value ?? '')
       const suggestion = typeof d.suggestion === 'string' ? d.suggestion : undefined
       const wanted = suggestion ?? 'verify-full'
@@ -269,3 +270,28 @@ function snippetOf(s: {language: string; code: string} | undefined): {snippet?: 
   return s ? {snippet: s} : {}
 }
 
+
+/** ssl=<text> in a URL: write the mode that was meant instead. */
+function sslParamFix(problem: ConfigProblem, config: ResolvedConfig): Fix {
+  const d = problem.details ?? {}
+  const src = problem.source
+  const value = String(d.value ?? '')
+  const wanted = String(d.suggestion ?? 'sslmode=verify-full')
+  const cs = config.connectionString
+  const masked = cs ? redactUrl(cs.value.trim()) : undefined
+  const fixed = masked ? masked.replace(/([?&])ssl=[^&#]*/, `$1${wanted}`) : undefined
+  const off = wanted === 'sslmode=disable'
+  return {
+    summary: off
+      ? `Replace ssl=${value} with sslmode=disable (or ssl=0) in ${src.label}.`
+      : `Replace ssl=${value} with sslmode=verify-full in ${src.label} (add sslrootcert=/path/to/ca.pem when the server certificate is not from a public CA).`,
+    steps: [
+      off
+        ? 'sslmode=disable (or ssl=0) turns SSL off in node-postgres and in psql; only do that when the server accepts unencrypted connections and the network path is trusted.'
+        : 'sslmode=verify-full encrypts and verifies the certificate and host name, in node-postgres and in psql alike.',
+      `node-postgres reads ssl=true, ssl=1, ssl=0 and ssl=no-verify; any other text (here "${value}") is kept as a string, which counts as "on" and breaks the connection.`,
+      `Change it in ${where(src)}.`,
+    ],
+    ...snippetOf(fixed ? assignment(src, fixed) : undefined),
+  }
+}

@@ -6,7 +6,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import {analyzeSsl, describeDifference, describeSslObject, type CertFileRef, type SslAnalysis} from '../config/ssl.js'
+import {analyzeSsl, describeDifference, describeSslObject, isUrlConnectionString, pgUrlParams, type CertFileRef, type SslAnalysis} from '../config/ssl.js'
 import type {ResolvedConfig} from '../config/types.js'
 import {redactUrl} from '../core/redact.js'
 import type {TlsFacts} from '../core/facts.js'
@@ -270,12 +270,16 @@ function conflictFinding(
   const r = a.nodePg.replaced
   const cs = config.connectionString
   if (!r || !cs) return null
+  // ssl: false in the object and sslmode=disable (or ssl=0) in the URL say the same thing: no conflict.
+  if (config.appSsl?.value === false && a.nodePg.encrypt === 'no') return null
   const obj = r.objectSource
   const where = `${obj.file ?? obj.label}${obj.environment ? ` (${obj.environment} environment)` : ''}`
   const v = config.appSsl?.value
   const lost = config.appSsl ? describeSslObject(v) : `ssl { ${r.lostKeys.join(', ')} }`
   const lostWords = v !== null && typeof v === 'object' ? lost.replace(/^ssl: /, 'ssl object ') : `ssl setting (${lost})`
-  const changes = r.changesVerification && chainVerifies === false
+  // Losing the object changes the outcome only when node-postgres still verifies after the URL
+  // replaced it: with sslmode=no-verify or sslmode=disable in the URL nothing is verified.
+  const changes = r.changesVerification && chainVerifies === false && a.nodePg.encrypt === 'yes' && a.nodePg.verifyChain
   const variable = envVarFor(env, cs.value)
   const varWhere = variable ? (r.urlSource.label.startsWith(variable) ? r.urlSource.label.split(' (via ')[0] : variable) : r.urlSource.label
   const root = tls?.chain?.find((c) => c.selfSigned)
@@ -285,7 +289,17 @@ function conflictFinding(
     : `the server's certificate chain does not verify against ${a.nodePg.caFrom}${why ? ` (${why})` : ''}`
   const summary = changes
     ? `The ${lostWords} in ${where} is ignored: ${r.urlParams.join('&')} in ${varWhere} replaces it, so node-postgres verifies the certificate, and ${chainWords}.`
-    : `The ${lostWords} in ${where} is dead configuration: ${r.urlParams.join('&')} in ${varWhere} replaces it${r.changesVerification ? (chainVerifies === undefined ? ' (whether that changes the outcome is unknown: the TLS check did not run)' : ' (today the chain verifies either way)') : ''}.`
+    : `The ${lostWords} in ${where} is dead configuration: ${r.urlParams.join('&')} in ${varWhere} replaces it${
+        a.nodePg.encrypt === 'no'
+          ? ', so node-postgres connects without TLS and verifies nothing'
+          : !a.nodePg.verifyChain
+            ? ', so node-postgres encrypts without verifying the certificate (the app connects, unverified)'
+            : r.changesVerification
+              ? chainVerifies === undefined
+                ? ' (whether that changes the outcome is unknown: the TLS check did not run)'
+                : ' (today the chain verifies either way)'
+              : ''
+      }.`
   const objSetting = obj.file ? `${obj.file}${obj.environment ? ` (${obj.environment})` : ''}` : obj.label
   const dotenvLine = `${variable ?? 'DATABASE_URL'}=${urlWith(cs.value, 'sslmode=verify-full&sslrootcert=./ca.pem')}`
   const strippedUrl = urlWith(cs.value, '')
@@ -353,6 +367,11 @@ function disabledFindings(a: SslAnalysis): SslFinding[] {
 
 function semanticsFinding(a: SslAnalysis, config: ResolvedConfig, env: Record<string, string | undefined>): SslFinding | null {
   const m = a.nodePg.sslmode
+  if (m && a.nodePg.libpqCompat && m.value === 'no-verify' && a.nodePg.encrypt === 'yes') return compatNoVerifyFinding(a, config, env)
+  if (!m && a.nodePg.encrypt === 'yes') {
+    const t = sslTrueFinding(a, config, env)
+    if (t) return t
+  }
   if (!m || a.nodePg.libpqCompat || a.nodePg.encrypt !== 'yes') return null
   if (!['prefer', 'require', 'verify-ca'].includes(m.value)) return null
   const libpqMeaning: Record<string, string> = {
@@ -380,6 +399,57 @@ function semanticsFinding(a: SslAnalysis, config: ResolvedConfig, env: Record<st
         `libpq reference: https://www.postgresql.org/docs/current/libpq-ssl.html (sslmode table).`,
       ],
       snippet: {language: 'dotenv', code: fullUrl},
+    },
+  }
+}
+
+/** uselibpqcompat=true&sslmode=no-verify: no-verify is not a libpq mode, node-postgres silently verifies fully. */
+function compatNoVerifyFinding(a: SslAnalysis, config: ResolvedConfig, env: Record<string, string | undefined>): SslFinding {
+  const m = a.nodePg.sslmode!
+  const cs = config.connectionString
+  const variable = cs ? envVarFor(env, cs.value) : undefined
+  const full = cs ? `${variable ?? 'DATABASE_URL'}=${urlWith(cs.value, 'sslmode=verify-full&sslrootcert=./ca.pem')}` : 'sslmode=verify-full&sslrootcert=./ca.pem'
+  return {
+    code: 'SSLMODE_VERIFY_SEMANTICS',
+    severity: 'warn',
+    setting: `${m.setting}&uselibpqcompat=true`,
+    source: m.source,
+    summary: `${m.setting} is ignored (${m.source}): with uselibpqcompat=true node-postgres reads sslmode with libpq's meanings, where no-verify does not exist, so it verifies the certificate chain and host name against ${a.nodePg.caFrom} (verify-full) — the opposite of what no-verify says; psql rejects the URL.`,
+    fix: {
+      summary: 'Say what you mean: sslmode=verify-full with the server\'s CA (what node-postgres does today), and drop uselibpqcompat and no-verify.',
+      steps: [
+        `Give node-postgres the CA that signed the server certificate and keep verification: ${full}.`,
+        'Do not turn verification off to make a connection work: that accepts any certificate, including an attacker\'s.',
+        'libpq reference: https://www.postgresql.org/docs/current/libpq-ssl.html (sslmode table).',
+      ],
+      snippet: {language: 'dotenv', code: full},
+    },
+  }
+}
+
+/** URL ssl=true (or ssl=1) without sslmode: verify-full in node-postgres, sslmode=require in psql. */
+function sslTrueFinding(a: SslAnalysis, config: ResolvedConfig, env: Record<string, string | undefined>): SslFinding | null {
+  const cs = config.connectionString
+  if (!cs || !isUrlConnectionString(cs.value)) return null
+  const params = pgUrlParams(cs.value.trim())
+  if (!params || !['true', '1'].includes(params.ssl ?? '') || params.sslmode) return null
+  if (a.nodePg.sources.encrypt !== cs.source.label) return null
+  const variable = envVarFor(env, cs.value)
+  const rootcert = params.sslrootcert ? `&sslrootcert=${params.sslrootcert}` : ''
+  const full = `${variable ?? 'DATABASE_URL'}=${urlWith(cs.value, `sslmode=verify-full${rootcert}`)}`
+  return {
+    code: 'SSLMODE_VERIFY_SEMANTICS',
+    severity: 'warn',
+    setting: `ssl=${params.ssl}`,
+    source: cs.source.label,
+    summary: `ssl=${params.ssl} (${cs.source.label}) means "SSL with full verification" in node-postgres (chain and host name against ${a.nodePg.caFrom}), but sslmode=require in psql (encrypt only${params.ssl === '1' ? '; psql rejects ssl=1 outright' : ''}): the same URL behaves differently in psql and in the app.`,
+    fix: {
+      summary: 'Write the mode explicitly: sslmode=verify-full (what node-postgres does with ssl=true).',
+      steps: [
+        `${full}${rootcert ? '' : ' (add &sslrootcert=./ca.pem when the server certificate is not from a public CA)'}.`,
+        'sslmode=verify-full means the same in node-postgres and psql.',
+      ],
+      snippet: {language: 'dotenv', code: full},
     },
   }
 }

@@ -30,6 +30,8 @@ interface SslView {
   source?: Provenance
   origin: string
   direct: boolean
+  /** What turns verification off, in words, when it is off: "rejectUnauthorized: false, from …" or "NODE_TLS_REJECT_UNAUTHORIZED=0 …". */
+  offBy: string
 }
 
 export const tlsCheck: Check = {
@@ -56,6 +58,9 @@ async function run(ctx: CheckContext): Promise<CheckOutcome> {
       source: r.sslSource,
       origin: r.sslOrigin,
       direct: negotiation === 'direct',
+      offBy: r.verifyOffByEnv
+        ? `NODE_TLS_REJECT_UNAUTHORIZED=0 ${process.env.NODE_TLS_REJECT_UNAUTHORIZED === '0' ? 'in the environment' : 'from the env file (it counts only when the app loads that file into process.env before connecting: dotenv in the app does, the knex CLI never does)'}; the ssl options do not set rejectUnauthorized, so Node's default follows the variable`
+        : `rejectUnauthorized: false, from ${r.sslSource?.label ?? 'the ssl setting'}`,
     }
   } catch (error) {
     const err = error as Error & {code?: string}
@@ -79,7 +84,7 @@ async function run(ctx: CheckContext): Promise<CheckOutcome> {
   const baseEvidence: Evidence = {
     address,
     port,
-    ssl: view.used ? (view.verifies ? 'on, verified (rejectUnauthorized)' : 'on, NOT verified (rejectUnauthorized: false)') : 'off',
+    ssl: view.used ? (view.verifies ? 'on, verified (rejectUnauthorized)' : `on, NOT verified (${view.offBy.split(';')[0]})`) : 'off',
     sslSetting: settingLabel,
     negotiation: view.direct ? 'direct (TLS first, ALPN postgresql)' : 'postgres (SSLRequest)',
   }
@@ -215,7 +220,7 @@ async function run(ctx: CheckContext): Promise<CheckOutcome> {
     const status = view.verifies ? 'fail' : 'warn'
     const consequence = view.verifies
       ? `node-postgres will refuse the connection with "${nodeMessage(primary.nodeError)}"`
-      : `the config does not verify the certificate (rejectUnauthorized: false, from ${settingLabel}), so node-postgres connects anyway — unverified, open to interception`
+      : `the app does not verify the certificate (${view.offBy}), so node-postgres connects anyway — unverified, open to interception`
     return {
       status,
       code: primary.code,
@@ -244,7 +249,7 @@ async function run(ctx: CheckContext): Promise<CheckOutcome> {
   }
   const how = view.verifies
     ? `verified against ${store.name}${result.anchor ? ` (anchor "${result.anchor.subject}")` : ''}${customIdentity ? ', identity by the config\'s own check' : `, valid for "${identity}"`}`
-    : 'not verified by the config (rejectUnauthorized: false), though the chain itself verifies'
+    : `not verified by the app (${view.offBy.split(';')[0]}), though the chain itself verifies`
   return {
     status: 'pass',
     code: null,
@@ -473,7 +478,7 @@ function maskUrl(u: string): string {
 
 function problemFix(ctx: CheckContext, view: SslView, p: import('../core/x509.js').TrustProblem, pc: ProblemContext): Fix {
   const label = view.source?.label ?? 'the ssl setting'
-  const unverifiedNote = view.verifies ? [] : [`Your config does not verify (rejectUnauthorized: false from ${label}); fix the chain and then turn verification on (sslmode=verify-full).`]
+  const unverifiedNote = view.verifies ? [] : [`Your app does not verify (${view.offBy.split(';')[0]}); fix the chain and then turn verification on${view.offBy.startsWith('NODE_TLS') ? ' (remove NODE_TLS_REJECT_UNAUTHORIZED=0)' : ' (sslmode=verify-full)'}.`]
   const pgNote = pc.pgsslrootcert
     ? [
         pc.pgsslrootcertWouldTrust

@@ -68,6 +68,13 @@ export interface PgClientConfigResult {
   sslOrigin: SslOrigin
   /** Provenance of the setting that decided `ssl` (undefined for the default). */
   sslSource?: Provenance
+  /**
+   * Set when NODE_TLS_REJECT_UNAUTHORIZED=0 in the app's environment turns verification off (the
+   * ssl options say nothing about rejectUnauthorized, so Node's default follows the variable).
+   * `config.ssl` then says rejectUnauthorized: false explicitly: db-doctor's own process does not
+   * have the variable, and must connect the way the app does.
+   */
+  verifyOffByEnv?: boolean
 }
 
 const SSL_PARAMS = ['sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'uselibpqcompat', 'sslnegotiation'] as const
@@ -191,10 +198,20 @@ export function resolvePgClientConfig(config: ResolvedConfig, env: Record<string
   // pg's own normalization and validation (ssl 'true' / 'no-verify', sslnegotiation)
   const cp = validateWithPg(out)
   out.ssl = cp.ssl
+  // Node's tls.connect: {rejectUnauthorized: NODE_TLS_REJECT_UNAUTHORIZED !== '0', ...options}, read
+  // at every connect (so a variable dotenv puts in process.env before connecting counts too).
+  let verifyOffByEnv = false
+  if (env.NODE_TLS_REJECT_UNAUTHORIZED === '0' && out.ssl && (out.ssl === true || typeof out.ssl === 'object')) {
+    const o = out.ssl === true ? {} : (out.ssl as Record<string, unknown>)
+    if (!Object.prototype.hasOwnProperty.call(o, 'rejectUnauthorized')) {
+      out.ssl = {...o, rejectUnauthorized: false}
+      verifyOffByEnv = true
+    }
+  }
   const sslObj = out.ssl as {key?: unknown} | undefined
   if (sslObj && typeof sslObj === 'object' && typeof sslObj.key === 'string') redactor.add(sslObj.key)
   if (typeof out.password === 'string') redactor.add(out.password)
-  return {config: out as ClientConfig, sslOrigin: sslOrigin ?? 'default', ...(sslSource ? {sslSource} : {})}
+  return {config: out as ClientConfig, sslOrigin: sslOrigin ?? 'default', ...(sslSource ? {sslSource} : {}), ...(verifyOffByEnv ? {verifyOffByEnv} : {})}
 }
 
 /** The pg.ClientConfig an app using node-postgres ends up with. Throws PgConfigError (see above). */

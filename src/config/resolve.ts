@@ -23,6 +23,7 @@ import {
   type EncodingIssue,
 } from './connection-string.js'
 import {sources as registry} from './sources/index.js'
+import {isUrlConnectionString, pgUrlParams} from './ssl.js'
 import type {
   ConfigProblem,
   ConfigSource,
@@ -127,6 +128,9 @@ export async function resolveConfig(ctx: SourceContext, sources: readonly Config
   if (sslmode && !(VALID_SSLMODES as readonly string[]).includes(sslmode.value)) {
     problems.push(sslmodeProblem(sslmode))
   }
+
+  const sslString = connectionString ? sslParamProblem(connectionString) : null
+  if (sslString) problems.push(sslString)
 
   const notFound =
     primary === null && !Object.values(fields).some((f) => f && f.source.kind !== 'default' && f.source.kind !== 'pgpass')
@@ -339,5 +343,33 @@ function notFoundProblem(ctx: SourceContext, fields: Fields): ConfigProblem {
     message: `No connection settings found (no argument, DATABASE_URL, POSTGRES_URL, DB_*, DATABASE_*, SUPABASE_DB_* or PG* variables); using the defaults ${target}.`,
     source: {kind: 'default', name: 'defaults', label: 'default'},
     details: otherEnvFiles.length ? {otherEnvFiles} : undefined,
+  }
+}
+
+/** Words that mean "off" in an ssl= parameter written by hand. */
+const SSL_OFF_WORDS = new Set(['false', 'off', 'no', 'disable', 'disabled', 'none', 'n', 'f'])
+
+/**
+ * URL `ssl=<text>` that node-postgres does not understand. pg-connection-string turns only "true"
+ * and "1" into true and "0" into false (pg itself also knows "no-verify"); any other text stays a
+ * string, which is truthy: node-postgres asks the server for SSL and then throws "Cannot use 'in'
+ * operator to search for 'key' in false" from a socket event (the app crashes), or fails with
+ * "The server does not support SSL connections". sslmode/sslrootcert/sslcert/sslkey in the same
+ * URL replace the string with an object, so then it is harmless. libpq accepts only ssl=true.
+ */
+function sslParamProblem(cs: Field<string>): ConfigProblem | null {
+  if (!isUrlConnectionString(cs.value)) return null
+  const params = pgUrlParams(cs.value.trim())
+  if (!params || !Object.prototype.hasOwnProperty.call(params, 'ssl')) return null
+  if (params.sslmode || params.sslrootcert || params.sslcert || params.sslkey) return null
+  const value = params.ssl
+  if (['true', '1', '0', 'no-verify'].includes(value)) return null
+  const off = SSL_OFF_WORDS.has(value.trim().toLowerCase())
+  const replacement = off ? 'sslmode=disable' : 'sslmode=verify-full'
+  return {
+    code: 'CONFIG_SSLMODE_INVALID',
+    message: `ssl=${value} in ${cs.source.label} is not understood by node-postgres: it keeps the text "${value}", which counts as true, so it asks the server for SSL and then throws "Cannot use 'in' operator to search for 'key' in ${value}" from a socket event, which crashes the app (or fails with "The server does not support SSL connections" when the server has no SSL). Only ssl=true, ssl=1, ssl=0 and ssl=no-verify mean something to node-postgres; psql accepts only ssl=true.`,
+    source: cs.source,
+    details: {param: 'ssl', value, suggestion: replacement, meant: off ? 'SSL off' : 'SSL on'},
   }
 }

@@ -149,7 +149,7 @@ describe('ssl-config check', () => {
     const o = await run(dir)
     expect(o.status).toBe('warn')
     expect(o.code).toBe('SSL_CONFIG_CONFLICT')
-    expect(o.summary).toMatch(/^The ssl setting \(ssl: true\) in knexfile\.js is dead configuration: sslmode=disable in DATABASE_URL in \.env replaces it\.$/)
+    expect(o.summary).toMatch(/^The ssl setting \(ssl: true\) in knexfile\.js is dead configuration: sslmode=disable in DATABASE_URL in \.env replaces it, so node-postgres connects without TLS and verifies nothing\.$/)
     expect(o.evidence.comparison).toContainEqual({setting: 'encrypt', nodePostgres: 'no', libpq: 'no'})
   })
 
@@ -220,5 +220,69 @@ describe('ssl-config check', () => {
     expect(o.evidence.comparison).toContainEqual({setting: 'verify hostname', nodePostgres: 'yes', libpq: 'yes'})
     expect(o.evidence.comparison).toContainEqual({setting: 'CA from', nodePostgres: 'sslrootcert=./ca.pem', libpq: 'sslrootcert=./ca.pem'})
     expect(o.evidence.difference).toBeUndefined()
+  })
+
+  describe('what the app really does (issue 8 item 3)', () => {
+    const untrusted = {
+      used: true,
+      offered: true,
+      verifies: false,
+      verifiedAsApp: false,
+      problems: ['TLS_SELF_SIGNED_CHAIN'],
+      chain: [
+        {subject: 'CN=localhost', issuer: 'CN=Test Root', notAfter: '2030-01-01T00:00:00Z', selfSigned: false},
+        {subject: 'CN=Test Root', issuer: 'CN=Test Root', notAfter: '2030-01-01T00:00:00Z', selfSigned: true},
+      ],
+    }
+    function app(knexfile: string, url: string): string {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbdoc-truth-'))
+      tmp.push(dir)
+      fs.writeFileSync(path.join(dir, 'knexfile.js'), knexfile)
+      fs.writeFileSync(path.join(dir, '.env'), `DATABASE_URL=${url}\n`)
+      return dir
+    }
+
+    it('D3: an ssl object with a CA + sslmode=no-verify in the URL: dead config (warn), the app connects unverified', async () => {
+      const dir = app(
+        "module.exports = {client: 'pg', connection: {connectionString: process.env.DATABASE_URL, ssl: {ca: 'PEM', rejectUnauthorized: true}}}\n",
+        `postgres://app:${CANARY}@127.0.0.1:5432/appdb?sslmode=no-verify`,
+      )
+      const o = await run(dir, {facts: {tls: untrusted}})
+      expect(o.status).toBe('warn')
+      expect(o.code).toBe('SSL_CONFIG_CONFLICT')
+      expect(o.summary).toContain('is dead configuration: sslmode=no-verify in DATABASE_URL in .env replaces it, so node-postgres encrypts without verifying the certificate (the app connects, unverified)')
+      expect(o.summary).not.toContain('node-postgres verifies')
+      expect(findingCodes(o)).toEqual(['SSL_CONFIG_CONFLICT', 'SSL_VERIFICATION_DISABLED'])
+    })
+
+    it('D4: ssl: false + sslmode=disable say the same thing: no conflict, no SSL in either client', async () => {
+      const dir = app("module.exports = {client: 'pg', connection: {connectionString: process.env.DATABASE_URL, ssl: false}}\n", `postgres://app:${CANARY}@127.0.0.1:5432/appdb?sslmode=disable`)
+      const o = await run(dir, {facts: {tls: {...untrusted, used: false}}})
+      expect(o.status).toBe('pass')
+      expect(o.summary).toBe('node-postgres and libpq agree: no SSL.')
+    })
+
+    it('D4: an ssl object with a CA + sslmode=disable: dead config (warn), nothing is verified', async () => {
+      const dir = app("module.exports = {client: 'pg', connection: {connectionString: process.env.DATABASE_URL, ssl: {ca: 'PEM'}}}\n", `postgres://app:${CANARY}@127.0.0.1:5432/appdb?sslmode=disable`)
+      const o = await run(dir, {facts: {tls: {...untrusted, used: false}}})
+      expect(o).toMatchObject({status: 'warn', code: 'SSL_CONFIG_CONFLICT'})
+      expect(o.summary).toContain('so node-postgres connects without TLS and verifies nothing')
+    })
+
+    it('D9: uselibpqcompat=true&sslmode=no-verify verifies fully in node-postgres: reported, not silent', async () => {
+      const o = await run(HOME, {connection: `postgres://app:${CANARY}@127.0.0.1:5432/appdb?uselibpqcompat=true&sslmode=no-verify`})
+      expect(o).toMatchObject({status: 'warn', code: 'SSLMODE_VERIFY_SEMANTICS'})
+      expect(o.summary).toMatch(/^sslmode=no-verify is ignored \(CONNECTION argument\): with uselibpqcompat=true node-postgres reads sslmode with libpq's meanings, where no-verify does not exist, so it verifies/)
+      expect(o.evidence.comparison).toContainEqual({setting: 'verify chain', nodePostgres: 'yes', libpq: 'no'})
+      expect(o.fix!.snippet!.code).toContain('sslmode=verify-full&sslrootcert=./ca.pem')
+      expect(o.fix!.snippet!.code).not.toContain('uselibpqcompat')
+    })
+
+    it('URL ssl=true: verify-full in node-postgres, require in psql (warn, write sslmode=verify-full)', async () => {
+      const o = await run(HOME, {connection: `postgres://app:${CANARY}@127.0.0.1:5432/appdb?ssl=true`})
+      expect(o).toMatchObject({status: 'warn', code: 'SSLMODE_VERIFY_SEMANTICS'})
+      expect(o.summary).toContain('ssl=true (CONNECTION argument) means "SSL with full verification" in node-postgres')
+      expect(o.fix!.snippet!.code).toMatch(/appdb\?sslmode=verify-full$/)
+    })
   })
 })

@@ -168,9 +168,16 @@ describe('db-doctor check against the real server', () => {
   it('URL ssl=false (node-postgres throws from a socket event, the app crashes): a failing report, not a db-doctor crash', async () => {
     const raw = `postgres://${APP_USER}:${CANARY_PASSWORD}@${hostport}/${APP_DATABASE}?ssl=false`
     const {report} = await inAllFormats([raw], {env: {NODE_EXTRA_CA_CERTS: pg.caFile}}, 1)
-    const auth = checkOf(report, 'auth')
-    expect(auth).toMatchObject({status: 'fail', code: 'AUTH_CONNECTION_FAILED'})
-    expect(auth.summary).toContain("Cannot use 'in' operator")
+    // the config check says so before anything connects
+    const config = checkOf(report, 'config')
+    expect(config).toMatchObject({status: 'fail', code: 'CONFIG_SSLMODE_INVALID', evidence: {problem: {param: 'ssl', value: 'false', suggestion: 'sslmode=disable'}}})
+    expect(config.summary).toContain("Cannot use 'in' operator to search for 'key' in false")
+    expect(config.fix.snippet.code).toContain(`/appdb?sslmode=disable'`)
+    expect(report.summary.verdict).toBe('failing')
+    // and with the config check skipped, the pg probe turns the throw into the session's error
+    const skipped = reportOf(await runCli(['check', raw, '--json', '--skip', 'config'], {env: {NODE_EXTRA_CA_CERTS: pg.caFile}}))
+    expect(checkOf(skipped, 'auth')).toMatchObject({status: 'fail', code: 'AUTH_CONNECTION_FAILED'})
+    expect(checkOf(skipped, 'auth').summary).toContain("Cannot use 'in' operator")
   })
 
   it('a TypeScript knexfile and a Prisma schema are read by the built binary (jiti and pgpass load at run time)', async () => {

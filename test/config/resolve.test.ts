@@ -321,6 +321,19 @@ describe('problems', () => {
     }
   })
 
+  it('URL ssl=<text> node-postgres keeps as a (truthy) string: CONFIG_SSLMODE_INVALID with the mode that was meant', async () => {
+    const off = await resolve({dotenv: 'DATABASE_URL=postgres://u@db/app?ssl=false\n'})
+    expect(off.config.problems[0]).toMatchObject({code: 'CONFIG_SSLMODE_INVALID', source: {label: 'DATABASE_URL in .env'}, details: {param: 'ssl', value: 'false', suggestion: 'sslmode=disable'}})
+    expect(off.config.problems[0].message).toContain(`it keeps the text "false", which counts as true`)
+    const on = await resolve({connection: 'postgres://u@db/app?ssl=require'})
+    expect(on.config.problems[0]).toMatchObject({code: 'CONFIG_SSLMODE_INVALID', details: {param: 'ssl', value: 'require', suggestion: 'sslmode=verify-full'}})
+    // what node-postgres understands, and an ssl= string that sslmode/sslrootcert replace with an object
+    for (const q of ['ssl=true', 'ssl=1', 'ssl=0', 'ssl=no-verify', 'ssl=false&sslmode=disable', 'ssl=yes&sslrootcert=/x.pem']) {
+      const r = await resolve({connection: `postgres://u@db/app?${q}`})
+      expect(r.config.problems, q).toEqual([])
+    }
+  })
+
   it('problems come most severe first', async () => {
     const {config} = await resolve({connection: 'postgres://u:pa#ss@db/app', env: {PGSSLMODE: 'bogus'}})
     expect(config.problems.map((p) => p.code)).toEqual(['CONFIG_PASSWORD_NOT_ENCODED', 'CONFIG_SSLMODE_INVALID'])
