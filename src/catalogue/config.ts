@@ -76,12 +76,20 @@ export const configEntries = [
     check: 'config',
     status: 'fail',
     title: 'sslmode is not a valid mode',
-    meaning: '`sslmode` is not one of `disable`, `allow`, `prefer`, `require`, `verify-ca`, `verify-full`, `no-verify`.',
-    causes: ['a typo (`requre`, `verify_full`)', 'a value from another driver (`true`, `on`, `required`)'],
-    fix: 'Use a valid mode (the report suggests the likely one) in the variable or file named.',
+    meaning:
+      '`sslmode` is not one of `disable`, `allow`, `prefer`, `require`, `verify-ca`, `verify-full`, `no-verify`; or a URL says `ssl=<text>` other than `true`, `1`, `0`, `no-verify` (e.g. `ssl=false`): node-postgres keeps the text, which counts as true, asks for SSL and then throws "Cannot use \'in\' operator to search for \'key\' in false" from a socket event (the app crashes).',
+    causes: ['a typo (`requre`, `verify_full`)', 'a value from another driver (`true`, `on`, `required`)', '`ssl=false` / `ssl=require` in a URL (JDBC habits)'],
+    fix: 'Use a valid mode (the report suggests the likely one) in the variable or file named; for `ssl=false` write `sslmode=disable` (or `ssl=0`).',
     transient: false,
-    matchers: [{re: /invalid sslmode value: "[^"]{0,100}"/i, needle: 'invalid sslmode value'}, {re: /invalid value for (?:parameter )?"?sslmode"?/i, needle: 'for parameter'}],
-    examples: [{source: 'libpq', text: 'psql: error: invalid sslmode value: "requre"'}],
+    matchers: [
+      {re: /invalid sslmode value: "[^"]{0,100}"/i, needle: 'invalid sslmode value'},
+      {re: /invalid value for (?:parameter )?"?sslmode"?/i, needle: 'for parameter'},
+      {re: /Cannot use 'in' operator to search for 'key' in [^\s]{1,100}/, needle: "search for 'key' in"},
+    ],
+    examples: [
+      {source: 'libpq', text: 'psql: error: invalid sslmode value: "requre"'},
+      {source: 'node-postgres', text: "TypeError: Cannot use 'in' operator to search for 'key' in false\n    at TLSSocket.<anonymous> (node_modules/pg/lib/connection.js:110:17)"},
+    ],
   }),
   define({
     code: 'CONFIG_APP_FILE_ERROR',

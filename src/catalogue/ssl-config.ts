@@ -37,8 +37,8 @@ export const sslConfigEntries = [
     status: 'warn',
     title: 'sslmode means verify-full in node-postgres',
     meaning:
-      '`sslmode=prefer`, `require` or `verify-ca` means verify-full in node-postgres 8, while libpq only encrypts (or skips the host name): "psql connects; your Node app will not".',
-    causes: ['a URL written for libpq/psql (sslmode=require) used by a Node app'],
+      '`sslmode=prefer`, `require` or `verify-ca` (or URL `ssl=true`) means verify-full in node-postgres 8, while libpq only encrypts (or skips the host name): "psql connects; your Node app will not". Also `uselibpqcompat=true&sslmode=no-verify`: no-verify is not a libpq mode, so node-postgres silently verifies fully.',
+    causes: ['a URL written for libpq/psql (sslmode=require) used by a Node app', 'ssl=true copied from a JDBC URL', 'no-verify combined with uselibpqcompat=true'],
     fix: "Write `sslmode=verify-full` (plus `sslrootcert` for a private CA), or `uselibpqcompat=true` for libpq's meaning.",
     transient: false,
     matchers: ["are treated as aliases for 'verify-full'", 'Using sslmode=verify-ca requires specifying a CA'],
