@@ -7,13 +7,13 @@ import {checkFlags, DoctorCommand, requestExit, type CheckFlags} from '../cli/ba
 import {diagnose} from '../core/diagnose.js'
 import {diagnoseMany} from '../core/fleet.js'
 import {redactor} from '../core/redact.js'
+import {inertLine} from '../reporters/escape.js'
 import type {RunReport} from '../core/types.js'
 import {waitUntilHealthy, type WaitAttempt} from '../core/wait.js'
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 const oneLine = (s: string, max = 200) => {
-  // eslint-disable-next-line no-control-regex
-  const flat = s.replace(/\s+/g, ' ').replace(/[\u0000-\u001F\u007F-\u009F]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`).trim()
+  const flat = inertLine(s.replace(/[ \t\r\n]+/g, ' ').trim())
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
 }
 

@@ -3,6 +3,7 @@
 // The file holds passwords: each one is registered with the redactor as soon as it is read.
 import fs from 'node:fs'
 import path from 'node:path'
+import {FileReadError, readRegularTextFile} from './files.js'
 import {findKnexfile, KnexEnvironmentMissing, loadKnexConfig} from '../config/sources/knexfile.js'
 import type {FleetTarget} from './fleet.js'
 import {redactor} from './redact.js'
@@ -19,21 +20,12 @@ export class TargetsFileError extends Error {
 }
 
 export function readTargetsFile(file: string, cwd: string): FleetTarget[] {
-  const abs = path.resolve(cwd, file)
-  let stat: fs.Stats
-  try {
-    stat = fs.statSync(abs)
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    throw new TargetsFileError(`Cannot read the targets file ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? 'unreadable')}`)
-  }
-  if (!stat.isFile()) throw new TargetsFileError(`Cannot read the targets file ${file}: not a regular file`)
-  if (stat.size > TARGETS_FILE_MAX_BYTES) throw new TargetsFileError(`The targets file ${file} is larger than ${TARGETS_FILE_MAX_BYTES} bytes`)
   let text: string
   try {
-    text = fs.readFileSync(abs, 'utf8')
+    text = readRegularTextFile(path.resolve(cwd, file), TARGETS_FILE_MAX_BYTES)
   } catch (error) {
-    throw new TargetsFileError(`Cannot read the targets file ${file}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`)
+    if (error instanceof FileReadError) throw new TargetsFileError(`Cannot read the targets file ${file}: ${error.reason}`)
+    throw error
   }
   return parseTargets(text, file)
 }

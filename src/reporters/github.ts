@@ -7,6 +7,7 @@ import {createHash} from 'node:crypto'
 import type {CheckResult, Report, RunReport} from '../core/types.js'
 import {isFleet} from '../core/types.js'
 import {redactor} from '../core/redact.js'
+import {inertLine} from './escape.js'
 import {renderTextRun} from './run.js'
 
 export interface GithubOptions {
@@ -34,7 +35,9 @@ function command(c: CheckResult, target: string | undefined, strict: boolean): s
     if (c.fix.snippet) lines.push(c.fix.snippet.code)
   }
   const title = `${c.code ?? 'FAIL'}${target ? ` (${target})` : ''}`
-  return `::${level} title=${escapeProperty(redactor.redact(title))}::${escapeData(redactor.redact(lines.join('\n')))}`
+  // Network text stays inert (controls shown as escapes); the line breaks are ours.
+  const message = lines.map((l) => l.split('\n').map(inertLine).join('\n')).join('\n')
+  return `::${level} title=${escapeProperty(inertLine(redactor.redact(title)))}::${escapeData(redactor.redact(message))}`
 }
 
 export function renderGithub(doc: RunReport, opts: GithubOptions = {}): string {

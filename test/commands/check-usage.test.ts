@@ -13,7 +13,7 @@ describe('db-doctor check: usage errors exit 2 with one line', () => {
     ['unknown check id', ['check', '--only', 'dns,nope'], /Unknown check id "nope"/],
     ['unreadable --env-file', ['check', '--env-file', '/nonexistent/app.env'], /nonexistent\/app\.env/],
     ['unreadable --targets', ['check', '--targets', '/nonexistent/targets.txt'], /targets file \/nonexistent\/targets\.txt: no such file/],
-    ['--targets a directory', ['check', '--targets', '/tmp'], /targets file \/tmp: not a regular file/],
+    ['--targets a directory', ['check', '--targets', '/tmp'], /targets file \/tmp: it is a directory/],
     ['--all-envs without a knexfile', ['check', '--all-envs'], /--all-envs: no knexfile here/],
     ['bad --output', ['check', '--output', 'junit'], /--output expects FORMAT=PATH/],
     ['bad --concurrency', ['check', '--concurrency', '0'], /--concurrency/],

@@ -35,7 +35,8 @@ describe('GitHub workflow command escaping', () => {
     expect(resume).toBeGreaterThan(0)
     for (const l of lines.slice(resume + 1)) expect(l).toMatch(/^::(error|warning) title=[^\r\n]*$/)
     expect(lines.slice(resume + 1)).toHaveLength(1)
-    expect(lines.at(-1)).toContain('a%25b%0D%0Ac::set-output')
+    expect(lines.at(-1)).toContain('a%25b\\r%0Ac::set-output')
+    expect(lines.at(-1)).toContain('\\x1b[31m')
   })
 })
 
