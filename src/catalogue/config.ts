@@ -119,6 +119,45 @@ export const configEntries = [
     ],
   }),
   define({
+    code: 'CONFIG_ENV_FILE_NOT_LOADED',
+    check: 'config',
+    status: 'fail',
+    title: 'The migration tool never loads the .env file',
+    meaning:
+      "A setting the connection needs comes only from the env file db-doctor read (`.env`), and the migration tool, launched the way package.json runs it, never loads that file: the knex CLI never reads `.env`; node-pg-migrate reads it only when dotenv is installed; Prisma 6 skips it when a `prisma.config.ts` exists and Prisma 7 never reads it; and the script has no loader (`node --env-file`, `-r dotenv/config`, dotenv-cli, env-cmd) or loads another file. The evidence names the variables, the file, the script, and what was modelled (tool, version, loader); the fix is the script line with a loader. Later checks are skipped: the tool would not connect with these settings.",
+    causes: [
+      'a `knex migrate:latest` script with DATABASE_URL / DB_PASSWORD only in `.env`',
+      'node-pg-migrate without dotenv installed in the app',
+      'Prisma 7, or Prisma 6 with a prisma.config.ts that does not import dotenv/config',
+      'a script that loads `.env.production` while the settings are in `.env`',
+    ],
+    fix: 'Load the file for the tool: `"migrate": "node --env-file=.env node_modules/.bin/knex migrate:latest"` (or dotenv in the knexfile / prisma.config.ts, dotenv-cli, env-cmd, or dotenv installed for node-pg-migrate).',
+    transient: false,
+    matchers: [
+      'client password must be a string',
+      'Unable to acquire a connection',
+      'environment variable is not set or incomplete connection parameters',
+    ],
+    examples: [
+      {source: 'knex', text: 'Error: SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string'},
+      {source: 'knex', text: 'KnexTimeoutError: Knex: Timeout acquiring a connection. The pool is probably full. Are you missing a .transacting(trx) call? Unable to acquire a connection'},
+      {source: 'node-pg-migrate', text: 'The DATABASE_URL environment variable is not set or incomplete connection parameters are provided.'},
+    ],
+  }),
+  define({
+    code: 'CONFIG_ENV_FILE_LOADER_UNKNOWN',
+    check: 'config',
+    status: 'warn',
+    title: 'Nothing shows that the migration tool loads .env',
+    meaning:
+      'A setting the connection needs comes only from the env file db-doctor read, the migration tool does not load that file by itself (knex CLI, node-pg-migrate without dotenv, Prisma 7 or Prisma 6 with prisma.config.ts), and no package.json script shows how the tool is run. Run as `npx knex migrate:latest`, it would not see those settings; a CI job or shell that exports them would.',
+    causes: ['migrations run by hand (`npx knex migrate:latest`) or from a CI step db-doctor cannot see'],
+    fix: 'Run the tool through a script that loads the file (`node --env-file=.env node_modules/.bin/knex migrate:latest`), or make sure whatever runs it exports the variables.',
+    transient: false,
+    matchers: [],
+    examples: [{source: 'db-doctor', text: '! Configuration CONFIG_ENV_FILE_LOADER_UNKNOWN (3 ms)'}],
+  }),
+  define({
     code: 'CONFIG_NOT_FOUND',
     check: 'config',
     status: 'warn',

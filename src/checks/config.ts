@@ -10,6 +10,7 @@ import {VALID_SSLMODES, classifyConnectionString, parseConnectionString, tokeniz
 import {sameSource} from '../config/util.js'
 import {WARNING_PROBLEMS} from '../config/resolve.js'
 import {assignment} from './snippets.js'
+import {scriptWithLoader, type MigrationTool} from '../config/launch.js'
 
 const SHOWN: readonly FieldName[] = ['host', 'port', 'database', 'user', 'password', 'sslmode']
 const SHOWN_IF_SET: readonly FieldName[] = [
@@ -244,6 +245,9 @@ function fixFor(problem: ConfigProblem, config: ResolvedConfig): Fix {
         ],
       }
     }
+    case 'CONFIG_ENV_FILE_NOT_LOADED':
+    case 'CONFIG_ENV_FILE_LOADER_UNKNOWN':
+      return envFileFix(problem, config)
     case 'CONFIG_NOT_FOUND': {
       const others = Array.isArray(d.otherEnvFiles) ? (d.otherEnvFiles as string[]) : []
       const steps = [
@@ -259,6 +263,45 @@ function fixFor(problem: ConfigProblem, config: ResolvedConfig): Fix {
         snippet: {language: 'dotenv', code: `# .env\nDATABASE_URL="${URL_TEMPLATE}"`},
       }
     }
+  }
+}
+
+/** The script line (with a loader) that makes the migration tool see the env file. */
+function envFileFix(problem: ConfigProblem, config: ResolvedConfig): Fix {
+  const d = problem.details ?? {}
+  const launch = config.launch?.tool
+  const tool = (launch?.tool ?? String(d.tool ?? 'knex')) as MigrationTool
+  const envFile = String(d.envFile ?? '.env')
+  const scriptName = launch?.script?.name ?? 'migrate'
+  const line = scriptWithLoader(tool, launch?.script?.segment, envFile)
+  const vars = Array.isArray(d.variables) && d.variables.length ? (d.variables as string[]).join(', ') : 'the settings'
+  const other = launch?.loader && launch.readsEnvFile === false ? launch.loader.file : undefined
+  const steps: string[] = []
+  if (other) steps.push(`If ${other} is the file meant for migrations, check what the tool sees instead: db-doctor check --env-file ${other}.`)
+  steps.push(
+    launch?.script
+      ? `In package.json, change the "${scriptName}" script to load ${envFile} with Node's own --env-file (Node 20.6 or later): "${scriptName}": "${line}".`
+      : `Run ${tool} through a package.json script that loads ${envFile} with Node's own --env-file (Node 20.6 or later): "${scriptName}": "${line}", then npm run ${scriptName}.`,
+  )
+  if (tool === 'knex') {
+    steps.push(`Or load it in the knexfile itself, first line: require('dotenv').config({ quiet: true }) (dotenv installed; quiet keeps dotenv 17 from printing on stdout).`)
+  } else if (tool === 'node-pg-migrate') {
+    steps.push(`Or install dotenv in the app (npm install --save-dev dotenv): node-pg-migrate then loads ${envFile === '.env' ? '.env' : `${envFile} (with --envPath ${envFile})`} by itself.`)
+  } else {
+    steps.push(`Or load it in prisma.config.ts, first line: import 'dotenv/config' (dotenv installed), as Prisma documents for Prisma 7.`)
+  }
+  steps.push(`Other loaders work too: dotenv-cli (dotenv -e ${envFile} -- …), env-cmd (env-cmd -f ${envFile} …), node -r dotenv/config. Or export ${vars} in the shell or CI job that runs the migration.`)
+  if (problem.code === 'CONFIG_ENV_FILE_LOADER_UNKNOWN') {
+    steps.push(`If whatever runs ${tool} already exports ${vars} (a CI job, docker-compose, a shell profile), this warning does not apply.`)
+  }
+  steps.push(`db-doctor reads ${envFile} itself; to check exactly what ${tool} sees without it, run db-doctor check --env-file /dev/null.`)
+  return {
+    summary:
+      problem.code === 'CONFIG_ENV_FILE_LOADER_UNKNOWN'
+        ? `Make sure ${envFile} is loaded where ${tool} runs, e.g. "${scriptName}": "${line}".`
+        : `Load ${envFile} for ${tool}: "${scriptName}": "${line}".`,
+    steps,
+    snippet: {language: 'json', code: `"scripts": {\n  "${scriptName}": "${line}"\n}`},
   }
 }
 

@@ -167,6 +167,7 @@ export abstract class DoctorCommand extends Command {
       dnsServers: flags['dns-server'] ?? [],
       knexEnv: flags['knex-env'],
       knexfile: flags.knexfile,
+      envFile: flags['env-file'],
     }
   }
 

@@ -9,6 +9,7 @@
 // Secrets: every password seen is registered with the redactor before anything
 // else happens, including passwords inside strings that fail to parse.
 import fs from 'node:fs'
+import {capturedMark, dropCapturedSince} from '../core/app-output.js'
 import {redactor} from '../core/redact.js'
 import {dotenvCut, rawEnvFileValue} from './env.js'
 import {
@@ -22,6 +23,8 @@ import {
   type ConnectionValues,
   type EncodingIssue,
 } from './connection-string.js'
+import {resolveLaunch, type MigrationTool} from './launch.js'
+import {findKnexfile} from './sources/knexfile.js'
 import {sources as registry} from './sources/index.js'
 import {isUrlConnectionString, pgUrlParams} from './ssl.js'
 import type {
@@ -41,10 +44,16 @@ type Fields = Partial<Record<FieldName, Field<string>>>
 const CONNECTION_STRING_FIELDS: readonly FieldName[] = ['host', 'port', 'database', 'user', 'password']
 
 /** Problems that leave a working configuration: the config check warns and later checks still run. */
-export const WARNING_PROBLEMS: ReadonlySet<ConfigProblem['code']> = new Set(['CONFIG_PASSWORD_ENCODING_LENIENT', 'CONFIG_NOT_FOUND'])
+export const WARNING_PROBLEMS: ReadonlySet<ConfigProblem['code']> = new Set([
+  'CONFIG_PASSWORD_ENCODING_LENIENT',
+  'CONFIG_NOT_FOUND',
+  'CONFIG_ENV_FILE_LOADER_UNKNOWN',
+])
 
 /** Order of problems: failures first (the config check reports the first one), warnings last. */
 const SEVERITY: Record<ConfigProblem['code'], number> = {
+  CONFIG_ENV_FILE_NOT_LOADED: 0,
+  CONFIG_ENV_FILE_LOADER_UNKNOWN: 3,
   CONFIG_APP_FILE_ERROR: 0,
   CONFIG_URL_INVALID: 0,
   CONFIG_PASSWORD_NOT_ENCODED: 1,
@@ -53,7 +62,11 @@ const SEVERITY: Record<ConfigProblem['code'], number> = {
   CONFIG_NOT_FOUND: 3,
 }
 
-export async function resolveConfig(ctx: SourceContext, sources: readonly ConfigSource[] = registry): Promise<ResolvedConfig> {
+export async function resolveConfig(
+  ctx: SourceContext,
+  sources: readonly ConfigSource[] = registry,
+  opts: {launch?: boolean} = {},
+): Promise<ResolvedConfig> {
   registerSecrets(ctx)
   const fields: Fields = {}
   const shadowed: Provenance[] = []
@@ -136,11 +149,126 @@ export async function resolveConfig(ctx: SourceContext, sources: readonly Config
     primary === null && !Object.values(fields).some((f) => f && f.source.kind !== 'default' && f.source.kind !== 'pgpass')
   if (notFound) problems.push(notFoundProblem(ctx, fields))
 
-  problems.sort((a, b) => SEVERITY[a.code] - SEVERITY[b.code])
   const resolved: ResolvedConfig = {fields, primary, shadowed, problems, notFound}
   if (connectionString) resolved.connectionString = connectionString
   if (appSsl) resolved.appSsl = appSsl
+  if (opts.launch !== false && sources === registry) {
+    resolved.launch = resolveLaunch({cwd: ctx.cwd, tool: toolOf(primary), knexfile: findKnexfile(ctx.cwd, ctx.knexfile), envFile: envFileIn(ctx), processEnv: processEnvOf(ctx)})
+    const problem = await envFileProblem(ctx, resolved, sources)
+    if (problem) problems.unshift(problem)
+  }
+  problems.sort((a, b) => SEVERITY[a.code] - SEVERITY[b.code])
   return resolved
+}
+
+// ---------------------------------------------------------------------------------------------
+// the migration tool's own environment (config/launch.ts)
+
+function toolOf(primary: Provenance | null): MigrationTool | undefined {
+  if (!primary) return undefined
+  if (primary.kind === 'knexfile') return 'knex'
+  if (primary.kind === 'prisma') return 'prisma'
+  if (primary.kind === 'node-pg-migrate') return 'node-pg-migrate'
+  return undefined
+}
+
+/** The env file that supplied variables (db-doctor's .env or --env-file), when one did. */
+function envFileIn(ctx: SourceContext): string | undefined {
+  for (const name of Object.keys(ctx.env)) {
+    const file = ctx.envFileOf(name)
+    if (file !== undefined) return file
+  }
+  return undefined
+}
+
+/** The environment without what the env file added: what a process that does not load it sees. */
+function processEnvOf(ctx: SourceContext): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {}
+  for (const [k, v] of Object.entries(ctx.env)) if (ctx.envFileOf(k) === undefined) out[k] = v
+  return out
+}
+
+const COMPARED: readonly FieldName[] = ['host', 'port', 'user', 'password', 'database', 'sslmode', 'sslrootcert', 'sslcert', 'sslkey']
+
+/**
+ * When the migration tool would not load the env file db-doctor read, resolve again with the
+ * process environment alone (what the tool sees) and report the settings that only the env file
+ * supplies: CONFIG_ENV_FILE_NOT_LOADED (the tool's launch is known and loads nothing) or
+ * CONFIG_ENV_FILE_LOADER_UNKNOWN (nothing shows how the tool is run).
+ */
+async function envFileProblem(ctx: SourceContext, resolved: ResolvedConfig, sources: readonly ConfigSource[]): Promise<ConfigProblem | undefined> {
+  const tool = resolved.launch?.tool
+  const envFile = tool?.envFile
+  if (!tool || !envFile || tool.readsEnvFile === true || ctx.envFileExplicit) return undefined
+  const processEnv = processEnvOf(ctx)
+  // What the files print while modelling the tool's environment is not the app's output.
+  const mark = capturedMark()
+  const without = await resolveConfig({...ctx, env: processEnv, envFileOf: () => undefined}, sources, {launch: false})
+  dropCapturedSince(mark)
+  const differing: FieldName[] = COMPARED.filter((n) => resolved.fields[n]?.value !== without.fields[n]?.value)
+  const stringDiffers = resolved.connectionString?.value !== without.connectionString?.value
+  const newFailure = without.problems.find((p) => !WARNING_PROBLEMS.has(p.code) && !resolved.problems.some((q) => q.code === p.code))
+  if (differing.length === 0 && !stringDiffers && !newFailure) return undefined
+
+  // The variables of the env file the connection uses.
+  const fromFile = Object.keys(ctx.env).filter((k) => ctx.envFileOf(k) !== undefined)
+  const used = new Set<string>()
+  const sourcesSeen = [...Object.values(resolved.fields).map((f) => f?.source), resolved.connectionString?.source]
+  for (const s of sourcesSeen) if (s?.kind === 'env-file' && fromFile.includes(s.name)) used.add(s.name)
+  for (const n of differing) {
+    const v = resolved.fields[n]?.value
+    if (v) for (const k of fromFile) if (ctx.env[k] === v) used.add(k)
+  }
+  if (resolved.connectionString) for (const k of fromFile) if (ctx.env[k] === resolved.connectionString.value) used.add(k)
+  const variables = [...used].sort((a, b) => (a === 'DATABASE_URL' ? -1 : b === 'DATABASE_URL' ? 1 : a.localeCompare(b)))
+
+  const f = without.fields
+  const withoutTarget = {
+    host: f.host?.value ?? 'not set',
+    port: f.port?.value ?? 'not set',
+    user: f.user?.value ?? 'not set',
+    database: f.database?.value ?? 'not set',
+    password: f.password ? 'set' : 'not set',
+  }
+  const toolName = tool.tool === 'knex' ? 'the knex CLI' : tool.tool === 'prisma' ? `Prisma ${Number.parseInt(tool.version, 10)}` : 'node-pg-migrate'
+  const settings = variables.length ? variables.join(', ') : differing.join(', ')
+  const how = tool.script ? `npm run ${tool.script.name} (${tool.script.segment})` : `${tool.tool}`
+  const consequence = newFailure
+    ? `it stops: ${newFailure.message}`
+    : !f.password && resolved.fields.password
+      ? `it connects without a password${f.host ? ` to ${withoutTarget.user}@${withoutTarget.host}:${withoutTarget.port}/${withoutTarget.database}` : ''} (node-postgres fails with "SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string", knex then "Unable to acquire a connection")`
+      : `it connects to ${withoutTarget.user}@${withoutTarget.host}:${withoutTarget.port}/${withoutTarget.database} instead`
+  const source: Provenance = variables.length
+    ? {kind: 'env-file', name: variables[0]!, file: envFile, label: `${variables[0]} in ${envFile}`}
+    : {kind: 'env-file', name: differing[0] ?? 'connection', file: envFile, label: envFile}
+  const details: Record<string, unknown> = {
+    tool: tool.tool,
+    version: tool.version,
+    envFile,
+    variables,
+    fields: differing,
+    withoutEnvFile: withoutTarget,
+    ...(tool.script ? {script: tool.script.name, command: tool.script.segment} : {}),
+    ...(tool.loader ? {loader: `${tool.loader.kind} (${tool.loader.file})`} : {}),
+    modelled: tool.modelled,
+  }
+  const otherFile = tool.loader && tool.readsEnvFile === false ? tool.loader.file : undefined
+  if (tool.readsEnvFile === 'unknown') {
+    return {
+      code: 'CONFIG_ENV_FILE_LOADER_UNKNOWN',
+      message: `${settings} ${variables.length > 1 ? 'come' : 'comes'} only from ${envFile}, and ${toolName} does not read ${envFile} by itself; nothing here (no package.json script runs ${tool.tool}) shows what loads it. Run as \`npx ${tool.tool === 'prisma' ? 'prisma migrate deploy' : tool.tool === 'knex' ? 'knex migrate:latest' : 'node-pg-migrate up'}\`, ${consequence}.`,
+      source,
+      details,
+    }
+  }
+  return {
+    code: 'CONFIG_ENV_FILE_NOT_LOADED',
+    message: otherFile
+      ? `${how} loads ${otherFile}, not ${envFile}: ${settings} from ${envFile} never reach ${tool.tool}, and ${consequence}.`
+      : `${settings} ${variables.length > 1 ? 'come' : 'comes'} only from ${envFile}, which ${how} never loads (${toolName} does not read ${envFile}${tool.tool === 'node-pg-migrate' ? ' without dotenv installed' : ''}, and nothing in the script${tool.tool === 'node-pg-migrate' ? '' : ' or the config file'} loads it): ${consequence}.`,
+    source,
+    details,
+  }
 }
 
 const SECRET_NAME = /(PASSWORD|PASSWD|_PASS|_PWD|SECRET)$/i

@@ -1,5 +1,6 @@
 // Resolved configuration: every setting with where it came from (provenance),
 // because a fix must point at the file or variable to change.
+import type {AppLaunch} from './launch.js'
 
 export type SourceKind =
   | 'argument' // the CONNECTION argument of `db-doctor check`
@@ -53,6 +54,8 @@ export interface ConfigProblem {
     | 'CONFIG_SSLMODE_INVALID'
     | 'CONFIG_APP_FILE_ERROR'
     | 'CONFIG_NOT_FOUND'
+    | 'CONFIG_ENV_FILE_NOT_LOADED'
+    | 'CONFIG_ENV_FILE_LOADER_UNKNOWN'
   /** Human sentence, secrets already removed. */
   message: string
   source: Provenance
@@ -78,6 +81,8 @@ export interface ResolvedConfig {
   problems: ConfigProblem[]
   /** True when no source configured a connection and only defaults apply. */
   notFound: boolean
+  /** The app's migration tool, how it is launched and the versions installed (config/launch.ts). */
+  launch?: AppLaunch
 }
 
 /** What a configuration source contributes. Adding a source is one file in config/sources/. */
@@ -102,6 +107,11 @@ export interface SourceContext {
   envFileOf: (name: string) => string | undefined
   knexEnv?: string
   knexfile?: string
+  /**
+   * The env file was named with --env-file: the user says this is the environment the app runs
+   * with, so the migration tool's own loading of .env is not second-guessed.
+   */
+  envFileExplicit?: boolean
 }
 
 export interface ConfigSource {

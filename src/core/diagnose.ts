@@ -3,6 +3,7 @@
 import {checks as registry} from '../checks/index.js'
 import {resolveConfig} from '../config/resolve.js'
 import type {ResolvedConfig} from '../config/types.js'
+import {flushCapturedOutput} from './app-output.js'
 import type {Facts} from './facts.js'
 import {redactor} from './redact.js'
 import {runChecks, summarize, type RunHooks} from './runner.js'
@@ -36,16 +37,20 @@ function serialised<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 export async function diagnose(input: DiagnoseInput): Promise<Report> {
-  const config = await serialised(() =>
-    resolveConfig({
+  const config = await serialised(async () => {
+    const resolved = await resolveConfig({
       cwd: input.cwd,
       env: input.env,
       connection: input.connection,
       envFileOf: input.envFileOf ?? (() => undefined),
       knexEnv: input.options.knexEnv,
       knexfile: input.options.knexfile,
-    }),
-  )
+      envFileExplicit: input.options.envFile !== undefined,
+    })
+    // What the app's files printed while loading goes to stderr, never into the report's stream.
+    flushCapturedOutput()
+    return resolved
+  })
   const facts: Facts = {}
   const results = await runChecks(
     input.checks ?? registry,

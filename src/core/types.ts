@@ -42,6 +42,8 @@ export interface CheckOptions {
   knexEnv?: string
   /** --knexfile */
   knexfile?: string
+  /** --env-file: the user named the environment the app runs with (no launch modelling of .env). */
+  envFile?: string
 }
 
 export interface CheckContext {

@@ -14,6 +14,7 @@
 // that throws becomes a config problem with the (redacted) message.
 import fs from 'node:fs'
 import path from 'node:path'
+import {capturingStdout} from '../../core/app-output.js'
 import {redactor} from '../../core/redact.js'
 import {displayPath, envProvenance} from '../env.js'
 import type {ConfigProblem, ConfigSource, FieldName, Provenance, SourceContext, SourceLayer} from '../types.js'
@@ -101,7 +102,7 @@ export async function loadKnexConfig(opts: {
 }): Promise<LoadedKnexConfig> {
   const {file, cwd, env} = opts
   const environment = opts.knexEnv || env.NODE_ENV || 'development'
-  return withProcessState(env, path.dirname(file), async () => {
+  return withProcessState(env, path.dirname(file), () => capturingStdout(displayPath(cwd, file), async () => {
     const {createJiti} = await import('jiti')
     // Always evaluate afresh (the knexfile reads process.env at load time): transpile
     // through jiti's evalModule instead of the native require/import caches.
@@ -139,7 +140,7 @@ export async function loadKnexConfig(opts: {
       client: clientName(c.client ?? c.dialect),
       connection,
     }
-  })
+  }))
 }
 
 export class KnexEnvironmentMissing extends Error {

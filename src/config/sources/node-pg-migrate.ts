@@ -25,10 +25,20 @@ export function detectNodePgMigrate(cwd: string): NodePgMigrateProject | undefin
   const deps = {...(pkg?.dependencies as object), ...(pkg?.devDependencies as object)} as Record<string, unknown>
   const rc = readJson(path.join(cwd, '.node-pg-migraterc')) ?? readJson(path.join(cwd, '.node-pg-migraterc.json'))
   const configDb = readJson(path.join(cwd, 'config', 'default.json'))?.db
-  const detectedBy = 'node-pg-migrate' in deps ? 'package.json dependency' : rc ? '.node-pg-migraterc' : configDb !== undefined ? 'config/default.json db' : undefined
+  const scripts = Object.values((pkg?.scripts as Record<string, unknown>) ?? {}).filter((s): s is string => typeof s === 'string')
+  const inScript = scripts.some((s) => /(?:^|[\s/'"])node-pg-migrate(?:\.js)?(?=[\s'"]|$)/.test(s))
+  const detectedBy =
+    'node-pg-migrate' in deps
+      ? 'package.json dependency'
+      : inScript
+        ? 'package.json script'
+        : rc
+          ? '.node-pg-migraterc'
+          : configDb !== undefined
+            ? 'config/default.json db'
+            : undefined
   if (!detectedBy) return undefined
   let urlVar = 'DATABASE_URL'
-  const scripts = Object.values((pkg?.scripts as Record<string, unknown>) ?? {}).filter((s): s is string => typeof s === 'string')
   for (const s of scripts) {
     if (!/node-pg-migrate/.test(s)) continue
     const m = /(?:--database-url-var|-d)(?:\s+|=)["']?([A-Za-z_][A-Za-z0-9_]*)/.exec(s)

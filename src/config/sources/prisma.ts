@@ -18,6 +18,7 @@
 // the pg driver adapter (Prisma 7's default) node-postgres semantics apply.
 import fs from 'node:fs'
 import path from 'node:path'
+import {capturingStdout} from '../../core/app-output.js'
 import {redactor} from '../../core/redact.js'
 import {displayPath, envProvenance} from '../env.js'
 import type {ConfigSource, Provenance, SourceContext, SourceLayer} from '../types.js'
@@ -107,7 +108,9 @@ export async function loadPrismaConfig(cwd: string, env: Record<string, string |
       virtualModules: {'prisma/config': {defineConfig: (c: unknown) => c, env: envFn}, 'dotenv/config': {}},
     })
     const source = fs.readFileSync(file, 'utf8')
-    const mod = (await jiti.evalModule(source, {id: file, filename: file, ext: path.extname(file), async: true, forceTranspile: true})) as {default?: unknown} | undefined
+    const mod = (await capturingStdout(displayPath(cwd, file), async (): Promise<unknown> =>
+      jiti.evalModule(source, {id: file, filename: file, ext: path.extname(file), async: true, forceTranspile: true}),
+    )) as {default?: unknown} | undefined
     const cfg = (mod && typeof mod === 'object' && 'default' in mod && mod.default !== undefined ? mod.default : mod) as Record<string, unknown> | undefined
     const out: PrismaConfigFile = {file}
     if (cfg && typeof cfg.schema === 'string') out.schema = cfg.schema

@@ -1,0 +1,431 @@
+// How the app's migration tool is launched, and therefore which environment it sees.
+//
+// db-doctor reads the env file (.env or --env-file) like an app that loads dotenv. The migration
+// tools do not all do that:
+//   - the knex CLI never reads .env (only what the shell exports, or a knexfile that loads dotenv);
+//   - node-pg-migrate calls dotenv.config({quiet: true}) (path from --envPath) when `dotenv` can
+//     be imported, i.e. when the app has it installed; it never reads .env otherwise;
+//   - Prisma 6 loads .env itself, except when a prisma.config.* exists; Prisma 7 never does.
+// A package.json script can load the file for the tool: `node --env-file=.env …`,
+// `node -r dotenv/config …` / `--import dotenv/config` (dotenv installed), dotenv-cli
+// (`dotenv -e .env -- …`), env-cmd (`env-cmd -f .env …`), or a shell (`. ./.env`, `set -a`,
+// `export $(cat .env …)`). A knexfile / prisma.config can load it itself
+// (`require('dotenv').config()`, `import 'dotenv/config'`, `process.loadEnvFile()`).
+//
+// resolveLaunch() finds, once, which tool the resolved configuration belongs to, its installed
+// version (node_modules found by walking up from the working folder, as Node resolves it for an
+// app started there; current releases are assumed when a package is absent), the scripts that
+// run it and whether the tool process would see the env file. Pure reads, no code is run.
+import fs from 'node:fs'
+import path from 'node:path'
+import {redactor} from '../core/redact.js'
+import {readJson} from './util.js'
+
+export type MigrationTool = 'knex' | 'node-pg-migrate' | 'prisma'
+
+export type LoaderKind =
+  | 'node --env-file'
+  | 'dotenv preload'
+  | 'dotenv-cli'
+  | 'env-cmd'
+  | 'shell'
+  | 'the tool (dotenv installed)'
+  | 'the tool (Prisma 6)'
+  | 'config file'
+
+export interface EnvLoader {
+  kind: LoaderKind
+  /** The env file it loads, as written ('.env' when implicit). */
+  file: string
+  /** Where it was found: the script text, the config file. */
+  where: string
+  /** Why it does not actually load anything (dotenv/config preload without dotenv installed). */
+  broken?: string
+}
+
+export interface ToolScript {
+  name: string
+  command: string
+  /** The env loader in front of the tool in this script, if any. */
+  loader?: EnvLoader
+  /** The command line that runs the tool (the segment of the script). */
+  segment: string
+}
+
+export interface InstalledPackages {
+  knex?: string
+  pg?: string
+  /** The pg-connection-string knex uses (its own pinned copy first). */
+  knexPgConnectionString?: string
+  'pg-connection-string'?: string
+  dotenv?: string
+  'node-pg-migrate'?: string
+  prisma?: string
+  '@prisma/client'?: string
+}
+
+export interface ToolLaunch {
+  tool: MigrationTool
+  /** The version modelled: installed in the app, else the current release we model. */
+  version: string
+  versionSource: 'installed' | 'assumed (not installed in the app)'
+  /** package.json scripts that run the tool (migration commands first). */
+  scripts: ToolScript[]
+  /** The script taken as "how the tool runs" (the first migration script), when any. */
+  script?: ToolScript
+  /** What loads the env file for the tool, if anything does. */
+  loader?: EnvLoader
+  /**
+   * Whether the tool process sees the variables of `envFile`: true / false, or 'unknown' when
+   * nothing shows how the tool is run and the tool does not load the file itself.
+   */
+  readsEnvFile: boolean | 'unknown'
+  /** The env file db-doctor read, when any. */
+  envFile?: string
+  /** One sentence: what was modelled (goes into evidence). */
+  modelled: string
+}
+
+export interface AppLaunch {
+  /** The tool whose configuration db-doctor resolved (by the primary source), when one. */
+  tool?: ToolLaunch
+  /** Every tool the folder shows (knexfile, Prisma schema, package.json dependencies/scripts). */
+  detected: MigrationTool[]
+  installed: InstalledPackages
+  /** Whether `dotenv` can be imported from the working folder. */
+  dotenvInstalled: boolean
+}
+
+/** Versions modelled when the app does not have the package installed. */
+export const CURRENT_RELEASES: Record<MigrationTool, string> = {knex: '3.3.0', 'node-pg-migrate': '9.0.0', prisma: '7.0.0'}
+
+// ---------------------------------------------------------------------------------------------
+// installed packages
+
+/** The folder of `name` as Node finds it from `fromDir` (node_modules walking up, no realpath). */
+export function findPackageDir(name: string, fromDir: string): string | undefined {
+  let dir = path.resolve(fromDir)
+  for (;;) {
+    const candidate = path.join(dir, 'node_modules', name)
+    try {
+      if (fs.statSync(path.join(candidate, 'package.json')).isFile()) return candidate
+    } catch {}
+    const parent = path.dirname(dir)
+    if (parent === dir) return undefined
+    dir = parent
+  }
+}
+
+function versionOf(dir: string | undefined): string | undefined {
+  if (!dir) return undefined
+  const v = readJson(path.join(dir, 'package.json'))?.version
+  return typeof v === 'string' && /^[0-9A-Za-z.+-]{1,40}$/.test(v) ? v : undefined
+}
+
+export function installedPackages(cwd: string): InstalledPackages {
+  const out: InstalledPackages = {}
+  const set = (k: keyof InstalledPackages, v: string | undefined) => {
+    if (v) out[k] = v
+  }
+  const knexDir = findPackageDir('knex', cwd)
+  set('knex', versionOf(knexDir))
+  set('pg', versionOf(findPackageDir('pg', cwd)))
+  set('pg-connection-string', versionOf(findPackageDir('pg-connection-string', cwd)))
+  if (knexDir) set('knexPgConnectionString', versionOf(findPackageDir('pg-connection-string', knexDir)))
+  set('dotenv', versionOf(findPackageDir('dotenv', cwd)))
+  set('node-pg-migrate', versionOf(findPackageDir('node-pg-migrate', cwd)))
+  set('prisma', versionOf(findPackageDir('prisma', cwd)))
+  set('@prisma/client', versionOf(findPackageDir('@prisma/client', cwd)))
+  return out
+}
+
+// ---------------------------------------------------------------------------------------------
+// scripts
+
+const TOOL_IN_SEGMENT: Record<MigrationTool, RegExp> = {
+  knex: /(?:^|[\s/'"])knex(?:\/bin\/cli\.js)?(?=[\s'"]|$)/,
+  'node-pg-migrate': /(?:^|[\s/'"])node-pg-migrate(?:\.js)?(?=[\s'"]|$)/,
+  prisma: /(?:^|[\s/'"])prisma(?:\/build\/index\.js)?\s+(?:migrate|db)\b/,
+}
+
+/** Migration commands of each tool (a script running one is "how migrations run"). */
+const MIGRATION_COMMAND: Record<MigrationTool, RegExp> = {
+  knex: /\bmigrate:|\bseed:run\b/,
+  'node-pg-migrate': /node-pg-migrate(?:\.js)?['"]?\s+(?:up|down|redo)\b|node-pg-migrate(?:\.js)?['"]?\s*$/,
+  prisma: /\bprisma\s+(?:migrate|db)\b/,
+}
+
+/** Split a shell command into simple commands (&&, ||, ;, |), quotes respected. */
+export function splitCommands(script: string): string[] {
+  const out: string[] = []
+  let cur = ''
+  let quote: string | null = null
+  for (let i = 0; i < script.length; i++) {
+    const c = script[i]!
+    if (quote) {
+      if (c === quote) quote = null
+      cur += c
+      continue
+    }
+    if (c === '"' || c === "'") {
+      quote = c
+      cur += c
+      continue
+    }
+    if ((c === '&' && script[i + 1] === '&') || (c === '|' && script[i + 1] === '|')) {
+      out.push(cur)
+      cur = ''
+      i++
+      continue
+    }
+    if (c === ';' || c === '|' || c === '\n') {
+      out.push(cur)
+      cur = ''
+      continue
+    }
+    cur += c
+  }
+  out.push(cur)
+  return out.map((s) => s.trim()).filter(Boolean)
+}
+
+const unquote = (s: string) => s.replace(/^['"]|['"]$/g, '')
+
+/**
+ * The env loader a command line puts in front of what it runs (before `toolAt`), or that a
+ * previous command of the same script set up in the shell.
+ */
+export function loaderIn(segment: string, before: string[], dotenvInstalled: boolean): EnvLoader | undefined {
+  const where = segment
+  let m = /--env-file(?:-if-exists)?(?:=|\s+)(\S+)/.exec(segment)
+  if (m) return {kind: 'node --env-file', file: unquote(m[1]!), where}
+  m = /(?:-r|--require|--import)(?:=|\s+)['"]?dotenv(?:-flow)?\/config\b/.exec(segment)
+  if (m) {
+    const p = /dotenv_config_path=(\S+)/.exec(segment)
+    const loader: EnvLoader = {kind: 'dotenv preload', file: p ? unquote(p[1]!) : '.env', where}
+    if (!dotenvInstalled) loader.broken = 'dotenv is not installed in the app, so node stops with "Cannot find module \'dotenv/config\'"'
+    return loader
+  }
+  m = /(?:^|[\s/])dotenv(?:-cli)?(?=\s)((?:\s+(?:-[a-z]\s+\S+|-[a-z]|--\S+))*)/.exec(segment)
+  if (m && !/dotenv\/config/.test(m[0])) {
+    const e = /-e\s+(\S+)/.exec(m[1] ?? '')
+    return {kind: 'dotenv-cli', file: e ? unquote(e[1]!) : '.env', where}
+  }
+  m = /(?:^|[\s/])env-cmd(?=\s)((?:\s+(?:-[a-z]\s+\S+|--\S+(?:\s+\S+)?))*)/.exec(segment)
+  if (m) {
+    const f = /(?:-f|--file)\s+(\S+)/.exec(m[1] ?? '')
+    return {kind: 'env-cmd', file: f ? unquote(f[1]!) : '.env', where}
+  }
+  for (const prev of before) {
+    const s = /^(?:source|\.)\s+(\S*\.env\S*)/.exec(prev) ?? /export\s+\$\(\s*(?:cat|grep\s+\S+)\s+(\S*\.env\S*)/.exec(prev)
+    if (s) return {kind: 'shell', file: unquote(s[1]!).replace(/^\.\//, ''), where: `${prev} && …`}
+  }
+  return undefined
+}
+
+function readScripts(cwd: string): Record<string, string> {
+  const pkg = readJson(path.join(cwd, 'package.json'))
+  const scripts = pkg?.scripts
+  const out: Record<string, string> = {}
+  if (scripts && typeof scripts === 'object') {
+    for (const [k, v] of Object.entries(scripts as Record<string, unknown>)) {
+      if (typeof v !== 'string') continue
+      out[k] = v
+      // A script may carry a secret inline (DATABASE_URL=postgres://u:pw@… knex …, PGPASSWORD=…).
+      redactor.addFromConnectionString(v)
+      for (const m of v.matchAll(/\b[A-Z_]*(?:PASSWORD|PASSWD|_PASS|_PWD|SECRET)=(?:'([^']*)'|"([^"]*)"|(\S+))/g)) redactor.add(m[1] ?? m[2] ?? m[3])
+    }
+  }
+  return out
+}
+
+/** Scripts that run `tool`, following `npm run x` / `yarn x` / `pnpm x` one or two levels. */
+export function scriptsRunning(tool: MigrationTool, scripts: Record<string, string>, dotenvInstalled: boolean): ToolScript[] {
+  const found: ToolScript[] = []
+  const visit = (name: string, command: string, inherited: EnvLoader | undefined, depth: number, top: string) => {
+    const segments = splitCommands(command)
+    for (let i = 0; i < segments.length; i++) {
+      const seg = segments[i]!
+      const loader = loaderIn(seg, segments.slice(0, i), dotenvInstalled) ?? inherited
+      if (TOOL_IN_SEGMENT[tool].test(seg)) {
+        found.push({name: top, command: scripts[top]!, segment: seg, ...(loader ? {loader} : {})})
+        return
+      }
+      const run = /(?:^|\s)(?:npm\s+run(?:-script)?|yarn(?:\s+run)?|pnpm(?:\s+run)?|bun\s+run)\s+([\w:.-]+)/.exec(seg)
+      if (run && depth < 3 && scripts[run[1]!] !== undefined && run[1] !== name) visit(run[1]!, scripts[run[1]!]!, loader, depth + 1, top)
+    }
+  }
+  for (const [name, command] of Object.entries(scripts)) visit(name, command, undefined, 0, name)
+  // migration commands first (migrate, migrate:latest, db:migrate…), then the rest
+  const isMigration = (s: ToolScript) => MIGRATION_COMMAND[tool].test(s.segment) || /migrat/i.test(s.name)
+  return [...found.filter(isMigration), ...found.filter((s) => !isMigration(s))]
+}
+
+// ---------------------------------------------------------------------------------------------
+// config files that load dotenv themselves
+
+const LOADS_DOTENV: RegExp[] = [
+  /require\(\s*['"]dotenv(?:-flow)?['"]\s*\)\s*\.config\s*\(/,
+  /require\(\s*['"]dotenv(?:-flow)?\/config['"]\s*\)/,
+  /import\s+['"]dotenv(?:-flow)?\/config['"]/,
+  /import\(\s*['"]dotenv(?:-flow)?\/config['"]\s*\)/,
+  /process\.loadEnvFile\s*\(/,
+]
+const IMPORTS_DOTENV = /(?:from\s+|require\(\s*)['"]dotenv['"]/
+const CALLS_CONFIG = /\b(?:dotenv\s*\.\s*)?config\s*\(/
+
+/** Whether a config file (or a local module it requires, two levels) loads an env file itself. */
+export function fileLoadsDotenv(file: string, depth = 0, seen = new Set<string>()): string | undefined {
+  if (seen.has(file) || seen.size > 12) return undefined
+  seen.add(file)
+  let text: string
+  try {
+    const st = fs.statSync(file)
+    if (!st.isFile() || st.size > 512 * 1024) return undefined
+    text = fs.readFileSync(file, 'utf8')
+  } catch {
+    return undefined
+  }
+  if (LOADS_DOTENV.some((re) => re.test(text)) || (IMPORTS_DOTENV.test(text) && CALLS_CONFIG.test(text))) return file
+  if (depth >= 2) return undefined
+  const rel = /(?:require\(\s*|from\s+|import\s+|import\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g
+  for (const m of text.matchAll(rel)) {
+    const base = path.resolve(path.dirname(file), m[1]!)
+    for (const candidate of [base, ...['.js', '.cjs', '.mjs', '.ts', '.cts', '.mts'].map((e) => base + e), path.join(base, 'index.js'), path.join(base, 'index.ts')]) {
+      if (!fs.existsSync(candidate)) continue
+      const hit = fileLoadsDotenv(candidate, depth + 1, seen)
+      if (hit) return hit
+      break
+    }
+  }
+  return undefined
+}
+
+// ---------------------------------------------------------------------------------------------
+// the model
+
+const PRISMA_CONFIGS = ['prisma.config.ts', 'prisma.config.mts', 'prisma.config.js', 'prisma.config.mjs', 'prisma.config.cjs', '.config/prisma.ts']
+
+export interface LaunchInput {
+  cwd: string
+  /** The tool whose file supplied the connection (the primary source's kind), if any. */
+  tool?: MigrationTool
+  /** The knexfile in use (absolute), for knex. */
+  knexfile?: string
+  /** The env file db-doctor read (display path, e.g. ".env"). */
+  envFile?: string
+  /** The process environment (not the env file): NODE_OPTIONS may preload dotenv. */
+  processEnv: Record<string, string | undefined>
+}
+
+export function detectTools(cwd: string): MigrationTool[] {
+  const pkg = readJson(path.join(cwd, 'package.json'))
+  const deps = {...(pkg?.dependencies as object), ...(pkg?.devDependencies as object)} as Record<string, unknown>
+  const scripts = Object.values(readScripts(cwd)).join('\n')
+  const out: MigrationTool[] = []
+  const has = (f: string) => fs.existsSync(path.join(cwd, f))
+  if ('knex' in deps || ['knexfile.js', 'knexfile.cjs', 'knexfile.mjs', 'knexfile.ts'].some(has) || TOOL_IN_SEGMENT.knex.test(scripts)) out.push('knex')
+  if ('node-pg-migrate' in deps || TOOL_IN_SEGMENT['node-pg-migrate'].test(scripts) || has('.node-pg-migraterc')) out.push('node-pg-migrate')
+  if ('prisma' in deps || '@prisma/client' in deps || has('prisma/schema.prisma') || has('schema.prisma') || PRISMA_CONFIGS.some(has)) out.push('prisma')
+  return out
+}
+
+function major(version: string): number {
+  return Number.parseInt(version, 10)
+}
+
+export function resolveLaunch(input: LaunchInput): AppLaunch {
+  const {cwd} = input
+  const installed = installedPackages(cwd)
+  const dotenvInstalled = installed.dotenv !== undefined
+  const launch: AppLaunch = {detected: detectTools(cwd), installed, dotenvInstalled}
+  const tool = input.tool
+  if (!tool) return launch
+
+  const versionInstalled = tool === 'prisma' ? (installed.prisma ?? installed['@prisma/client']) : installed[tool]
+  const version = versionInstalled ?? CURRENT_RELEASES[tool]
+  const scripts = scriptsRunning(tool, readScripts(cwd), dotenvInstalled)
+  const script = scripts[0]
+  const envFile = input.envFile
+  const nodeOptions = input.processEnv.NODE_OPTIONS ?? ''
+  const names = {knex: 'the knex CLI', 'node-pg-migrate': 'node-pg-migrate', prisma: `Prisma ${major(version)}`}
+  const facts: string[] = [`${tool} ${version}${versionInstalled ? '' : ' (not installed here: current release assumed)'}`]
+
+  // What loads the env file for the tool, most specific first.
+  let loader: EnvLoader | undefined = script?.loader
+  if (!loader && /(?:-r|--require|--import)(?:=|\s+)dotenv\/config/.test(nodeOptions)) {
+    loader = {kind: 'dotenv preload', file: '.env', where: 'NODE_OPTIONS (environment)'}
+    if (!dotenvInstalled) loader.broken = 'dotenv is not installed in the app'
+  }
+  let selfLoads: EnvLoader | undefined
+  if (tool === 'knex') {
+    const hit = input.knexfile ? fileLoadsDotenv(input.knexfile) : undefined
+    if (hit) selfLoads = {kind: 'config file', file: '.env', where: path.relative(cwd, hit) || hit}
+    facts.push('the knex CLI never reads .env itself', hit ? `${path.relative(cwd, hit)} loads dotenv` : 'the knexfile does not load dotenv')
+  } else if (tool === 'node-pg-migrate') {
+    const envPath = script ? /--envPath(?:=|\s+)(\S+)/.exec(script.segment)?.[1] : undefined
+    if (dotenvInstalled) selfLoads = {kind: 'the tool (dotenv installed)', file: envPath ? unquote(envPath) : '.env', where: `node-pg-migrate (dotenv ${installed.dotenv} installed)`}
+    facts.push(dotenvInstalled ? `dotenv ${installed.dotenv} is installed, so node-pg-migrate loads ${envPath ?? '.env'}` : 'dotenv is not installed in the app, so node-pg-migrate does not read .env')
+  } else {
+    const cfg = PRISMA_CONFIGS.map((n) => path.join(cwd, n)).find((f) => fs.existsSync(f))
+    const cfgShown = cfg ? path.relative(cwd, cfg) : undefined
+    const hit = cfg ? fileLoadsDotenv(cfg) : undefined
+    if (hit) selfLoads = {kind: 'config file', file: '.env', where: path.relative(cwd, hit)}
+    else if (major(version) < 7 && !cfg) selfLoads = {kind: 'the tool (Prisma 6)', file: '.env', where: `Prisma ${version}`}
+    facts.push(
+      major(version) >= 7
+        ? 'Prisma 7 never reads .env itself'
+        : cfg
+          ? `Prisma ${major(version)} skips .env because ${cfgShown} exists`
+          : `Prisma ${major(version)} loads .env itself`,
+    )
+    if (cfgShown) facts.push(hit ? `${cfgShown} loads dotenv` : `${cfgShown} does not load dotenv`)
+  }
+
+  const effective = loader && !loader.broken ? loader : selfLoads
+  let readsEnvFile: boolean | 'unknown'
+  if (!envFile) readsEnvFile = false
+  else if (effective) readsEnvFile = sameFile(effective.file, envFile)
+  else if (loader?.broken) readsEnvFile = false
+  else readsEnvFile = script ? false : 'unknown'
+
+  if (script) facts.push(`script "${script.name}": ${script.segment}${script.loader ? ` (env loader: ${script.loader.kind}${script.loader.broken ? `, broken: ${script.loader.broken}` : ''})` : ' (no env loader)'}`)
+  else facts.push('no package.json script runs it')
+  const tl: ToolLaunch = {
+    tool,
+    version,
+    versionSource: versionInstalled ? 'installed' : 'assumed (not installed in the app)',
+    scripts,
+    readsEnvFile,
+    modelled: `Modelled ${names[tool]}: ${facts.join('; ')}.`,
+  }
+  if (script) tl.script = script
+  if (effective) tl.loader = effective
+  if (envFile) tl.envFile = envFile
+  launch.tool = tl
+  return launch
+}
+
+function sameFile(a: string, b: string): boolean {
+  const norm = (s: string) => s.replace(/^\.\//, '')
+  return norm(a) === norm(b)
+}
+
+/**
+ * The script line that makes the tool see the env file: Node's own --env-file in front of the
+ * tool's bin (no new dependency), keeping the rest of the command as written.
+ */
+export function scriptWithLoader(tool: MigrationTool, segment: string | undefined, envFile: string): string {
+  const file = envFile.includes(' ') ? `'${envFile}'` : envFile
+  const bin = tool === 'prisma' ? 'node_modules/.bin/prisma' : `node_modules/.bin/${tool}`
+  const defaultArgs: Record<MigrationTool, string> = {knex: 'migrate:latest', 'node-pg-migrate': 'up', prisma: 'migrate deploy'}
+  let args = defaultArgs[tool]
+  if (segment) {
+    const m = TOOL_IN_SEGMENT[tool].exec(segment)
+    if (m) {
+      const after = segment.slice(m.index + m[0].length).trim()
+      args = tool === 'prisma' ? `${/(migrate|db)\b/.exec(m[0])?.[1] ?? 'migrate'}${after ? ` ${after}` : ''}` : after || args
+    }
+  }
+  return `node --env-file=${file} ${bin} ${args}`.trim()
+}
