@@ -44,11 +44,10 @@ export const configEntries = [
     status: 'fail',
     title: 'Password breaks the URL',
     meaning:
-      'The user or password contains a character that changes what node-postgres or psql read: `#`, `@`, `/`, `?`, a `%` not followed by two hex digits, a tab or line break — or an escape such as `%2F` in a URL that also contains a space (node-postgres then re-encodes the URL and reads `%2F` as three characters). The report shows the masked, correctly encoded URL — never the password. Later checks are skipped.',
+      'The user or password contains a character that changes what node-postgres (and knex\'s own parser) read: `#`, `/`, `?`, a tab or line break — or an escape such as `%2F` in a URL that also contains a space or a stray `%` (node-postgres then re-encodes the URL and reads `%2F` as three characters). The report shows the masked, correctly encoded URL — never the password. Later checks are skipped. (`@` and a stray `%` are read as written by node-postgres: CONFIG_PASSWORD_ENCODING_LENIENT.)',
     causes: [
-      'a generated password with `@`, `#`, `/` or `?` pasted into the URL unencoded',
-      'a `%` in the password (URI malformed)',
-      'a URL mixing percent-escapes and a raw space',
+      'a generated password with `#`, `/` or `?` pasted into the URL unencoded',
+      'a URL mixing percent-escapes and a raw space or `%`',
     ],
     fix: "Encode it (`node -e 'console.log(encodeURIComponent(process.argv[1]))' 'PASSWORD'`) and quote the value in `.env`.",
     transient: false,
@@ -64,12 +63,19 @@ export const configEntries = [
     status: 'warn',
     title: 'Password should be percent-encoded',
     meaning:
-      'The user or password contains characters the URL standard wants encoded (a space, `"`, `^`, `[`, `]`, `\\`, `{`, `}`, `|`, non-ASCII…) that node-postgres and psql read as written: the connection works, but strict URL parsers (Go\'s `net/url`: golang-migrate, pgx) reject the URL. `:` in the password is allowed and not reported.',
-    causes: ['a generated password with URL-reserved characters, accepted by lenient parsers only'],
+      'The user or password contains characters the URL standard wants encoded that node-postgres and knex read as written, so the app connects: a space, `"`, `^`, `[`, `]`, `\\`, `{`, `}`, `|`, non-ASCII… (psql reads them too; strict URL parsers such as Go\'s `net/url` reject the URL), and `@` or a `%` not followed by two hex digits, which break psql, pg_dump and other libpq tools (libpq splits at the first `@`; rejects the stray `%`). The login still runs. `:` in the password is allowed and not reported.',
+    causes: ['a generated password with URL-reserved characters, accepted by lenient parsers only', 'an `@` in the password: fine for the Node app, broken for psql'],
     fix: 'Percent-encode the user and password as above; node-postgres decodes them to the same values.',
     transient: false,
-    matchers: ['net/url: invalid userinfo', {re: /parse "postgres(?:ql)?:\/\/[^"]{0,500}": net\/url: invalid/i, needle: 'net/url: invalid'}],
-    examples: [{source: 'golang-migrate', text: 'error: parse "postgres://app:****@db:5432/app": net/url: invalid userinfo'}],
+    matchers: [
+      'net/url: invalid userinfo',
+      {re: /parse "postgres(?:ql)?:\/\/[^"]{0,500}": net\/url: invalid/i, needle: 'net/url: invalid'},
+      'invalid percent-encoded token',
+    ],
+    examples: [
+      {source: 'golang-migrate', text: 'error: parse "postgres://app:****@db:5432/app": net/url: invalid userinfo'},
+      {source: 'libpq', text: 'psql: error: invalid percent-encoded token: "pa%zz"'},
+    ],
   }),
   define({
     code: 'CONFIG_SSLMODE_INVALID',

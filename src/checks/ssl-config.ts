@@ -239,7 +239,7 @@ function escapedName(file: string, cwd: string): string | null {
     return null
   }
   const there = readProblem(path.resolve(cwd, decoded)) === null
-  return `The name still holds percent-escapes: node-postgres read "${file}" literally, which happens when the URL also contains a space (it then re-encodes the whole URL and restores only escapes made of two digits). Write the path without escapes (a "/" is fine in a URL parameter) or encode that space as %20; the decoded path ${decoded} ${there ? 'exists and is readable' : 'cannot be read either'}.`
+  return `The name still holds percent-escapes: node-postgres read "${file}" literally, which happens when the URL also contains a space or a "%" that is not an escape (it then re-encodes the whole URL and restores only escapes made of two digits). Write the path without escapes (a "/" is fine in a URL parameter), or encode that space as %20 and that "%" as %25; the decoded path ${decoded} ${there ? 'exists and is readable' : 'cannot be read either'}.`
 }
 
 // ---------- SSL_CONFIG_CONFLICT ----------

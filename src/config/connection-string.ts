@@ -283,11 +283,14 @@ export interface EncodingIssue {
   /** The URL with the user correctly encoded and the password shown as ****. */
   maskedUrl: string
   /**
-   * True when a character changes what node-postgres or libpq read ("#", "/", "?", "@", a bad
-   * "%", tabs and line breaks). False when every one of them is read as written by node-postgres
-   * (WHATWG URL) and by libpq (psql), and only strict URL parsers reject them.
+   * True when a character changes what node-postgres (and knex's own parser) read ("#", "/", "?",
+   * tabs and line breaks, an escape a re-encoded URL misreads). False when node-postgres reads
+   * every one of them as written: then the app connects, and only psql/libpq (`libpqBreaks`) or
+   * strict URL parsers read the URL differently.
    */
   breaking: boolean
+  /** Characters node-postgres reads as written but libpq (psql, pg_dump) does not: "@", a "%" not followed by two hex digits. */
+  libpqBreaks: string[]
 }
 
 const USERINFO_OK = /[A-Za-z0-9\-._~!$&'()*+,;=]/
@@ -296,18 +299,24 @@ const EFFECTS: Record<string, string> = {
   '#': '"#" starts a URL fragment: everything after it, the host included, is cut off',
   '/': '"/" ends the host part early, so the rest of the password is read as the host and database',
   '?': '"?" starts the query string early, so the rest of the password is read as parameters',
-  '@': '"@" separates the credentials from the host; an extra one makes libpq-based tools (psql, pg_dump, Prisma) read part of the password as the host',
-  '%': '"%" starts an escape sequence; a "%" not followed by two hex digits makes the URL malformed',
+  '@': '"@" separates the credentials from the host: node-postgres and knex split at the last "@" and read the password as written, but psql, pg_dump and other libpq tools split at the first one and take the rest of the password as part of the host name',
+  '%': '"%" starts an escape sequence: node-postgres and knex read a "%" not followed by two hex digits as written, but psql, pg_dump and other libpq tools reject the URL ("invalid percent-encoded token")',
   '\t': 'tabs and line breaks are dropped from a URL by node-postgres, so the password it sends is a different one',
   '\n': 'tabs and line breaks are dropped from a URL by node-postgres, so the password it sends is a different one',
   '\r': 'tabs and line breaks are dropped from a URL by node-postgres, so the password it sends is a different one',
 }
 
-/** Characters that change what node-postgres or libpq read from the user info. */
-const BREAKING = new Set(['#', '/', '?', '@', '%', '\t', '\n', '\r'])
+/**
+ * Characters that change what node-postgres (pg-connection-string, WHATWG URL) and knex's pinned
+ * parser read from the user info. Measured against the real clients (test/lab/password-clients.test.ts):
+ * "@" (split at the last one) and a "%" not followed by two hex digits (the URL is re-encoded)
+ * reach the server as written; libpq breaks on both (LIBPQ_BREAKING).
+ */
+const BREAKING = new Set(['#', '/', '?', '\t', '\n', '\r'])
+const LIBPQ_BREAKING = new Set(['@', '%'])
 
 function isBreaking(c: string): boolean {
-  return BREAKING.has(c) || c.startsWith('%') || c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f
+  return BREAKING.has(c) || (c.startsWith('%') && c.length === 3) || c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f
 }
 
 const LENIENT_EFFECT = (c: string) =>
@@ -344,12 +353,15 @@ function scanComponent(raw: string, allowColon: boolean, allowAt: boolean): stri
  * characters "%2F". The escapes of `part` that this turns into other characters.
  */
 function misreadEscapes(url: string, part: string): string[] {
-  if (!url.includes(' ')) return []
+  if (!REENCODED.test(url)) return []
   return [...part.matchAll(/%[0-9a-fA-F]{2}/g)].map((m) => m[0]).filter((e) => /[a-fA-F]/.test(e))
 }
 
+/** pg-connection-string (2.6 and 2.14) re-encodes the URL when this matches: a space or a "%" that is not an escape. */
+const REENCODED = / |%[^a-f0-9]|%[a-f0-9][^a-f0-9]/i
+
 const ESCAPE_EFFECT = (e: string) =>
-  `"${e}" is read literally, not as the character it encodes: a space elsewhere in the URL makes node-postgres re-encode the whole URL, and it restores only escapes made of two digits`
+  `"${e}" is read literally, not as the character it encodes: a space or a stray "%" elsewhere in the URL makes node-postgres re-encode the whole URL, and it restores only escapes made of two digits`
 
 function safeDecode(s: string): string {
   try {
@@ -388,6 +400,7 @@ export function checkUrlEncoding(text: string): EncodingIssue | null {
     ),
     maskedUrl: redactUrl(masked),
     breaking: chars.some(isBreaking),
+    libpqBreaks: chars.filter((c) => LIBPQ_BREAKING.has(c)).map(describeChar),
   }
 }
 

@@ -348,7 +348,7 @@ function analyzeConnectionString(cs: Field<string>, problems: ConfigProblem[], c
     const {what, details} = describeEncoding(encoding)
     problems.push({
       code: 'CONFIG_PASSWORD_ENCODING_LENIENT',
-      message: `The ${what} in ${source.label} contains ${list(encoding.characters)}, which the URL standard requires to be percent-encoded. node-postgres and psql read ${encoding.characters.length > 1 ? 'them' : 'it'} as written, so this works; strict URL parsers (Go's net/url, used by golang-migrate and pgx) reject the URL.`,
+      message: lenientMessage(what, source.label, encoding),
       source,
       details,
     })
@@ -500,4 +500,18 @@ function sslParamProblem(cs: Field<string>): ConfigProblem | null {
     source: cs.source,
     details: {param: 'ssl', value, suggestion: replacement, meant: off ? 'SSL off' : 'SSL on'},
   }
+}
+
+/** CONFIG_PASSWORD_ENCODING_LENIENT: what the app does, and which other clients break. */
+function lenientMessage(what: string, label: string, e: EncodingIssue): string {
+  const them = e.characters.length > 1 ? 'them' : 'it'
+  const head = `The ${what} in ${label} contains ${list(e.characters)}, which the URL standard requires to be percent-encoded.`
+  if (e.libpqBreaks.length === 0) {
+    return `${head} node-postgres and psql read ${them} as written, so this works; strict URL parsers (Go's net/url, used by golang-migrate and pgx) reject the URL.`
+  }
+  const why = [
+    e.libpqBreaks.includes('"@"') ? 'libpq splits the URL at the first "@" and takes the rest of the password as part of the host name' : null,
+    e.libpqBreaks.includes('"%"') ? 'libpq rejects a "%" not followed by two hex digits ("invalid percent-encoded token")' : null,
+  ].filter(Boolean)
+  return `${head} node-postgres (and knex) read ${them} as written, so the app connects; psql, pg_dump and other libpq tools do not with this URL (${why.join('; ')}), and strict URL parsers (Go's net/url) reject it.`
 }

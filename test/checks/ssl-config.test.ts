@@ -179,7 +179,7 @@ describe('ssl-config check', () => {
     expect(o.code).toBe('SSL_CERT_FILE_UNREADABLE')
     expect(o.summary).toContain(`The sslrootcert file ${encodeURIComponent(ca)}`)
     expect(o.fix?.steps[0]).toBe(
-      `The name still holds percent-escapes: node-postgres read "${encodeURIComponent(ca)}" literally, which happens when the URL also contains a space (it then re-encodes the whole URL and restores only escapes made of two digits). Write the path without escapes (a "/" is fine in a URL parameter) or encode that space as %20; the decoded path ${ca} exists and is readable.`,
+      `The name still holds percent-escapes: node-postgres read "${encodeURIComponent(ca)}" literally, which happens when the URL also contains a space or a "%" that is not an escape (it then re-encodes the whole URL and restores only escapes made of two digits). Write the path without escapes (a "/" is fine in a URL parameter), or encode that space as %20 and that "%" as %25; the decoded path ${ca} exists and is readable.`,
     )
     // without the space, node-postgres decodes the parameter: no finding about the file
     const ok = await run(dir, {connection: `postgres://app:${CANARY}@127.0.0.1/appdb?sslmode=verify-full&sslrootcert=${encodeURIComponent(ca)}`})

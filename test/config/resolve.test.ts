@@ -264,9 +264,10 @@ describe('problems', () => {
     expect(printable(config)).not.toContain('secretpart')
   })
 
-  it('an "@" node-postgres tolerates is still flagged, and the fields are what node-postgres reads', async () => {
+  it('an "@" node-postgres reads as written is CONFIG_PASSWORD_ENCODING_LENIENT naming psql, and the fields are what node-postgres reads', async () => {
     const {config} = await resolve({env: {DATABASE_URL: 'postgres://u:p@ss-word@db:5433/app'}})
-    expect(config.problems.map((p) => p.code)).toEqual(['CONFIG_PASSWORD_NOT_ENCODED'])
+    expect(config.problems.map((p) => p.code)).toEqual(['CONFIG_PASSWORD_ENCODING_LENIENT'])
+    expect(config.problems[0].message).toContain('node-postgres (and knex) read it as written, so the app connects; psql, pg_dump and other libpq tools do not with this URL (libpq splits the URL at the first "@"')
     expect(value(config, 'host')).toBe('db')
     expect(value(config, 'password')).toBe('p@ss-word')
   })

@@ -180,3 +180,56 @@ describe('differential: TLS behaviour of the app vs db-doctor', () => {
     expect(checkOf(d2.report, 'ssl-config')).toMatchObject({status: 'warn', code: 'SSLMODE_VERIFY_SEMANTICS'})
   })
 })
+
+describe('differential: passwords node-postgres reads as written (issue 8 item 4)', () => {
+  it('an unencoded "@" (and a stray "%") in the password: knex and node-pg-migrate log in; db-doctor warns CONFIG_PASSWORD_ENCODING_LENIENT naming psql, and its own login passes', async () => {
+    const {default: pgLib} = await import('pg')
+    const role = `at_pw_${process.pid}`
+    const password = `Pw@canary@7%zz-${process.pid}`
+    const su = new pgLib.Client({host: pg.host, port: pg.port, user: pg.superuser.user, password: pg.superuser.password, database: 'postgres', ssl: {ca: pg.caPem, servername: 'localhost'}})
+    await su.connect()
+    try {
+      await su.query(`create role "${role}" login password '${password}'`)
+    } finally {
+      await su.end()
+    }
+    try {
+      const db = await createScenarioDatabase(pg, 'at_password', role)
+      dbs.push(db)
+      const url = `postgres://${role}:${password}@${pg.host}:${pg.port}/${db.name}?sslmode=verify-full&sslrootcert=${pg.caFile}`
+      const env = {DATABASE_URL: url}
+      const a = app({'knexfile.js': knexString})
+      const knex = await runTool(a, ['knex', 'migrate:latest'], {env, database: db})
+      expect(knex.connected, knex.stderr).toBe(true)
+      const d = await doctor(a, env)
+      for (const out of [d.text, JSON.stringify(d.report)]) expect(out).not.toContain(password.slice(3, 12))
+      agree(knex, d)
+      expect(d.report.summary.verdict).toBe('degraded')
+      const config = checkOf(d.report, 'config')
+      expect(config).toMatchObject({status: 'warn', code: 'CONFIG_PASSWORD_ENCODING_LENIENT'})
+      expect(config.summary).toContain('node-postgres (and knex) read them as written, so the app connects; psql, pg_dump and other libpq tools do not')
+      expect(checkOf(d.report, 'auth').status).toBe('pass')
+
+      const db2 = await createScenarioDatabase(pg, 'at_password_npm', role)
+      dbs.push(db2)
+      const npmApp = app({'package.json': JSON.stringify({name: 'a', scripts: {migrate: 'node-pg-migrate up'}})}, ['node-pg-migrate', 'pg'])
+      const npm = await runTool(npmApp, {script: 'migrate'}, {env: {DATABASE_URL: url.replace(db.name, db2.name)}, database: db2})
+      expect(npm.connected, npm.stderr).toBe(true)
+
+      // the stray "%" makes pg-connection-string re-encode the whole URL: an escaped sslrootcert
+      // path ("%2Ftmp%2F…") is then read literally and the file is not found — both agree
+      const escaped = {DATABASE_URL: url.replace(`sslrootcert=${pg.caFile}`, `sslrootcert=${encodeURIComponent(pg.caFile)}`)}
+      const knex2 = await runTool(a, ['knex', 'migrate:latest'], {env: escaped, database: db})
+      expect(`${knex2.stdout}\n${knex2.stderr}`).toContain('ENOENT')
+      const d2 = await doctor(a, escaped)
+      agree(knex2, d2)
+      expect(checkOf(d2.report, 'ssl-config')).toMatchObject({status: 'fail', code: 'SSL_CERT_FILE_UNREADABLE'})
+    } finally {
+      for (const d of dbs.splice(dbs.length - 2)) await d.drop()
+      const su2 = new pgLib.Client({host: pg.host, port: pg.port, user: pg.superuser.user, password: pg.superuser.password, database: 'postgres', ssl: {ca: pg.caPem, servername: 'localhost'}})
+      await su2.connect()
+      await su2.query(`drop role if exists "${role}"`).finally(() => su2.end())
+    }
+  })
+})
+
