@@ -1,6 +1,7 @@
 // `npm run bench`: speed and memory, as ratios — never a timed test.
 // 1. A healthy TLS + SCRAM check against the local test server: median wall time
 //    of `db-doctor check` against `node -e 0` and against `psql -c 'select 1'`.
+// 3. Many targets and `wait` (scripts/bench-fleet.ts).
 // 2. The network path in the fault lab (when namespaces can be made): time to a
 //    verdict with one blackholed IPv6 address plus a working IPv4, and with every
 //    address blackholed, against --timeout and against raw pg on the same name.
@@ -126,3 +127,7 @@ console.log('\nNetwork path in the fault lab')
 const net = await networkLab()
 if (net && typeof net === 'object' && 'skipped' in net) console.log(`skipped: ${(net as {skipped: string}).skipped}`)
 else console.table(net)
+
+// Many targets, half blackholed targets, 100 targets' memory, wait latency (scripts/bench-fleet.ts).
+const {benchFleet} = await import('./bench-fleet.js')
+await benchFleet(RUNS)
