@@ -9,7 +9,7 @@ import {diagnoseMany} from '../core/fleet.js'
 import {redactor} from '../core/redact.js'
 import {inertLine} from '../reporters/escape.js'
 import type {RunReport} from '../core/types.js'
-import {waitUntilHealthy, type WaitAttempt} from '../core/wait.js'
+import {portReadiness, waitUntilHealthy, type WaitAttempt} from '../core/wait.js'
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 const oneLine = (s: string, max = 200) => {
@@ -84,6 +84,7 @@ Exit codes: 0 healthy; 1 a failure waiting cannot fix, the deadline passed, or i
       strict: flags.strict,
       signal: controller.signal,
       onAttempt: (a) => this.progress(a),
+      readiness: portReadiness(Math.min(flags.timeout, Math.max(flags.interval, 250))),
     })
     process.off('SIGTERM', onSignal)
     process.off('SIGINT', onSignal)

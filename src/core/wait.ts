@@ -4,6 +4,7 @@
 import type {CheckResult, Report, RunReport} from './types.js'
 import {isFleet} from './types.js'
 import {isTransient} from '../catalogue/index.js'
+import {tcpAccepts} from '../probes/tcp.js'
 
 export interface WaitAttempt {
   attempt: number
@@ -48,6 +49,14 @@ export interface WaitInput {
   onAttempt?(a: WaitAttempt): void
   /** Aborting (SIGTERM, SIGINT) ends the wait at once with the last state. */
   signal?: AbortSignal
+  /**
+   * A cheap readiness poll for the time between attempts (e.g. "does the port accept TCP
+   * now?"), given the last report and what blocks it; undefined when none applies. It runs
+   * every intervalMs while waiting, and a `true` starts the next attempt at once: the wait
+   * ends about one interval + one check after the database becomes ready, even when the
+   * backoff has grown to its cap.
+   */
+  readiness?(report: RunReport, blocking: Blocking): (() => Promise<boolean>) | undefined
   /** For tests: a source of randomness in [0, 1). */
   random?(): number
 }
@@ -122,16 +131,48 @@ export async function waitUntilHealthy(input: WaitInput): Promise<WaitResult> {
     if (!blocking) return finish('healthy')
     if (!blocking.transient) return finish('permanent')
     if (nextInMs === undefined) return finish(await stop)
+    const poll = input.readiness?.(report, blocking)
     const slept = await Promise.race([
       new Promise<'slept'>((resolve) => {
-        const t = setTimeout(() => resolve('slept'), nextInMs)
-        wake = () => {
+        let polling: NodeJS.Timeout | undefined
+        const t = setTimeout(() => done(), nextInMs)
+        const done = () => {
           clearTimeout(t)
+          clearTimeout(polling)
+          wake = undefined
           resolve('slept')
+        }
+        wake = done
+        if (poll && nextInMs > input.intervalMs) {
+          const tick = () => {
+            polling = setTimeout(() => {
+              void poll().then(
+                (ready) => (!wake ? undefined : ready ? done() : tick()),
+                () => wake && tick(),
+              )
+            }, input.intervalMs)
+          }
+          tick()
         }
       }),
       stop,
     ])
     if (slept !== 'slept') return finish(slept)
+  }
+}
+
+/** Codes where "the port accepts TCP now" means the next attempt may pass. */
+const NETWORK_CODES = new Set(['TCP_REFUSED', 'TCP_TIMEOUT', 'TCP_UNREACHABLE', 'DNS_NOT_FOUND', 'DNS_TEMPORARY_FAILURE', 'DNS_TIMEOUT', 'DOCKER_DNS_FAILURE'])
+
+/**
+ * The readiness poll `wait` uses: while a single target is blocked at the network (nothing
+ * listens yet, no route, the name does not resolve yet), "does host:port accept TCP now?".
+ */
+export function portReadiness(timeoutMs: number): NonNullable<WaitInput['readiness']> {
+  return (report, blocking) => {
+    if (isFleet(report) || !NETWORK_CODES.has(blocking.code)) return undefined
+    const {host, port} = report.target
+    if (!host || !port || host.startsWith('/')) return undefined
+    return () => tcpAccepts(host, port, timeoutMs)
   }
 }

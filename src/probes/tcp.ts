@@ -53,3 +53,22 @@ export function probeTcp(address: ResolvedAddress, port: number, timeoutMs: numb
 export function probeTcpAll(addresses: readonly ResolvedAddress[], port: number, timeoutMs: number): Promise<TcpAttempt[]> {
   return Promise.all(addresses.map((a) => probeTcp(a, port, timeoutMs)))
 }
+
+/**
+ * Does anything accept TCP on host:port now? For `wait`'s readiness poll between attempts:
+ * an IP literal is probed directly, a name is resolved through the abandonable lookup first.
+ * Resolves (never rejects) within about 2 × timeoutMs.
+ */
+export async function tcpAccepts(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  const family = net.isIP(host)
+  let addresses: ResolvedAddress[]
+  if (family === 4 || family === 6) addresses = [{address: host, family}]
+  else {
+    const {isolatedLookup, systemLookup} = await import('./dns.js')
+    const r = await systemLookup(host, timeoutMs, isolatedLookup)
+    if (!r.ok) return false
+    addresses = r.addresses
+  }
+  const attempts = await probeTcpAll(addresses, port, timeoutMs)
+  return attempts.some((a) => a.outcome === 'connected')
+}

@@ -67,6 +67,25 @@ describe('db-doctor wait against real components', () => {
     expect(openedAt).toBeGreaterThan(0)
   })
 
+  it('once the port accepts, the next attempt starts at the next --interval poll, not when the grown backoff ends', async () => {
+    const port = await freePort()
+    setTimeout(() => void forward(port), 6500)
+    const r = await runCli(['wait', url(port), '--interval', '300', '--deadline', '45', '--format', 'json'])
+    noCanary(r)
+    expect(r.code, r.stderr).toBe(0)
+    const lines = attempts(r.stderr)
+    const parse = (l: string) => {
+      const m = /attempt (\d+), (\d+\.\d) s: .*?(?:\(retry in (\d+\.\d) s\))?$/.exec(l)!
+      return {elapsed: Number(m[2]), retry: m[3] ? Number(m[3]) : undefined}
+    }
+    const before = parse(lines.at(-2)!)
+    const healthy = parse(lines.at(-1)!)
+    expect(lines.at(-1)).toMatch(/: healthy$/)
+    // The backoff had grown past one second; the poll started the healthy attempt earlier.
+    expect(before.retry!).toBeGreaterThan(1)
+    expect(healthy.elapsed).toBeLessThan(before.elapsed + before.retry!)
+  })
+
   it('a port that never opens: the deadline passes, exit 1, the last state on stdout', async () => {
     const port = await freePort()
     const r = await runCli(['wait', url(port), '--interval', '200', '--deadline', '3', '--format', 'text'])

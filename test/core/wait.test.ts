@@ -94,3 +94,38 @@ describe('waitUntilHealthy', () => {
     expect(r.elapsedMs).toBeLessThan(10_000)
   })
 })
+
+describe('readiness poll', () => {
+  it('starts the next attempt as soon as the poll says ready, however long the backoff has grown', async () => {
+    // Without the poll, 8 failures back off 50 + 100 + … + 6400 ms ≈ 12.7 s.
+    const script = [...Array.from({length: 8}, () => report('fail', 'TCP_REFUSED')), report('pass')]
+    const started = performance.now()
+    let polls = 0
+    const r = await waitUntilHealthy({
+      attempt: async () => script.shift()!,
+      deadlineMs: 60_000,
+      intervalMs: 50,
+      maxIntervalMs: 30_000,
+      random: () => 0,
+      readiness: () => async () => (polls++, true),
+    })
+    expect(r).toMatchObject({outcome: 'healthy', attempts: 9})
+    expect(polls).toBeGreaterThan(0)
+    expect(performance.now() - started).toBeLessThan(8000) // generous: ≈ 9 × 50 ms
+  })
+
+  it('a poll that says "not yet" leaves the backoff as it is', async () => {
+    const script = [report('fail', 'TCP_REFUSED'), report('fail', 'TCP_REFUSED'), report('pass')]
+    const seen: number[] = []
+    const r = await waitUntilHealthy({
+      attempt: async () => script.shift()!,
+      deadlineMs: 60_000,
+      intervalMs: 100,
+      random: () => 0,
+      readiness: () => async () => false,
+      onAttempt: (a) => a.nextInMs !== undefined && seen.push(a.nextInMs),
+    })
+    expect(r.outcome).toBe('healthy')
+    expect(seen).toEqual([100, 200])
+  })
+})
