@@ -4,12 +4,13 @@
 import {execute} from '@oclif/core/execute'
 import {isExitRequested} from './cli/base.js'
 import Check from './commands/check.js'
+import Explain from './commands/explain.js'
 import Wait from './commands/wait.js'
 import {installOutputRedaction} from './core/redact.js'
 import {pendingSystemLookups} from './probes/dns.js'
 
 /** Every command of the CLI, by id: package.json "oclif.commands" points here. */
-export const COMMANDS = {check: Check, wait: Wait}
+export const COMMANDS = {check: Check, explain: Explain, wait: Wait}
 
 /** Run the CLI. `dir`: bin/run.js's import.meta.url (oclif finds package.json from it). */
 export async function main(dir: string): Promise<void> {

@@ -172,7 +172,10 @@ export const configEntries = [
     causes: ['the variables are set in another shell, CI step or container', 'the .env file is in another folder'],
     fix: 'Pass a URL, set `DATABASE_URL` in `.env`, use `DB_*` or `PG*` variables, or `--env-file`.',
     transient: false,
-    matchers: [],
-    examples: [{source: 'db-doctor', text: '! Configuration CONFIG_NOT_FOUND (2 ms)'}],
+    matchers: ['environment variable is not set or incomplete connection parameters are provided'],
+    examples: [
+      {source: 'node-pg-migrate', text: 'The DATABASE_URL environment variable is not set or incomplete connection parameters are provided.'},
+      {source: 'db-doctor', text: '! Configuration CONFIG_NOT_FOUND (2 ms)'},
+    ],
   }),
 ]

@@ -24,6 +24,7 @@ export const tcpEntries = [
     ],
     examples: [
       {source: 'node', text: 'Error: connect ECONNREFUSED 127.0.0.1:5432\n    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1611:16)'},
+      {source: 'node-pg-migrate', text: "could not connect to postgres: Error: connect ECONNREFUSED 127.0.0.1:5432\n    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1611:16) {\n  errno: -111,\n  code: 'ECONNREFUSED'"},
       {source: 'node', text: 'AggregateError [ECONNREFUSED]: \n    at internalConnectMultiple (node:net:1122:18)\n    at afterConnectMultiple (node:net:1689:7)'},
       {source: 'libpq', text: 'psql: error: connection to server at "localhost" (127.0.0.1), port 5432 failed: Connection refused\n\tIs the server running on that host and accepting TCP/IP connections?'},
       {source: 'libpq', text: 'psql: could not connect to server: Connection refused\n\tIs the server running on host "localhost" (127.0.0.1) and accepting\n\tTCP/IP connections on port 5432?'},
@@ -48,12 +49,10 @@ export const tcpEntries = [
       'Connection timed out',
       'Operation timed out',
       'timeout expired',
-      'Connection terminated due to connection timeout',
     ],
     examples: [
       {source: 'node', text: 'Error: connect ETIMEDOUT 10.0.3.25:5432\n    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1611:16)'},
       {source: 'libpq', text: 'psql: error: connection to server at "10.0.3.25", port 5432 failed: Connection timed out\n\tIs the server running on that host and accepting TCP/IP connections?'},
-      {source: 'node-postgres', text: 'Error: Connection terminated due to connection timeout\n    at Connection.<anonymous> (node_modules/pg/lib/client.js:132:73)'},
     ],
   }),
   define({

@@ -86,7 +86,7 @@ describe('the code contract', () => {
     for (const e of catalogue) {
       expect(e.examples.length, e.code).toBeGreaterThan(0)
       for (const ex of e.examples) {
-        const found = scanText(ex.text).map((m) => m.entry.code)
+        const found = scanText(ex.text).map((m) => m.item.code)
         expect(found, `${e.code}: ${ex.text}`).toContain(e.code)
       }
     }

@@ -30,15 +30,19 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): Record
 
 export function runCli(
   args: string[],
-  opts: {cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number} = {},
+  opts: {cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number; input?: string} = {},
 ): Promise<CliResult> {
   const started = performance.now()
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--', BIN, ...args], {
       cwd: opts.cwd ?? ROOT,
       env: cleanEnv(opts.env),
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     })
+    if (opts.input !== undefined) {
+      child.stdin!.on('error', () => {}) // the CLI may exit before reading it all
+      child.stdin!.end(opts.input)
+    }
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))

@@ -1,0 +1,120 @@
+// Wordings that hide their cause: one message, several possible codes. `explain`
+// lists the candidates in order and the checks that tell them apart.
+import type {Example, Matcher} from '../catalogue/types.js'
+
+export interface Hint {
+  /** Stable id (kebab-case); hints are not report codes. */
+  id: string
+  title: string
+  meaning: string
+  /** The codes that can be behind it, most likely first. */
+  candidates: string[]
+  /** Likely causes in order, in words. */
+  causes: string[]
+  fix: string
+  /** The checks that find the real cause. */
+  checks: string[]
+  matchers: Matcher[]
+  examples: Example[]
+}
+
+export const hints: readonly Hint[] = [
+  {
+    id: 'knex-acquire-timeout',
+    title: 'knex timed out acquiring a connection (the cause is hidden)',
+    meaning:
+      "knex's pool gave up waiting for a connection (acquireConnectionTimeout, 60 s by default). When the pool is not really full, each attempt to open a connection failed or hung, and knex replaced the real error with this one.",
+    candidates: ['TCP_TIMEOUT', 'TCP_IPV6_FAILED', 'DNS_TIMEOUT', 'PG_NO_RESPONSE', 'TLS_SELF_SIGNED_CHAIN', 'AUTH_PASSWORD_FAILED', 'AUTH_TOO_MANY_CONNECTIONS'],
+    causes: [
+      'the server is unreachable and connects hang (firewall, security group, VPN): TCP_TIMEOUT',
+      'a dead IPv6 path next to a working IPv4 one: TCP_IPV6_FAILED',
+      'DNS hangs: DNS_TIMEOUT',
+      'a proxy or tunnel accepts and never answers: PG_NO_RESPONSE',
+      'TLS or authentication errors swallowed by the pool: TLS_*, AUTH_*',
+      'the pool really is full: a transaction not released, or pool.max too small (AUTH_TOO_MANY_CONNECTIONS on the server side)',
+    ],
+    fix: 'Run the confirm line where the app runs to see the real error; if every check passes, look for a transaction that is never committed or released.',
+    checks: ['config', 'dns', 'docker', 'tcp', 'postgres', 'tls', 'ssl-config', 'auth'],
+    matchers: ['Timeout acquiring a connection', 'KnexTimeoutError'],
+    examples: [
+      {source: 'knex', text: 'KnexTimeoutError: Knex: Timeout acquiring a connection. The pool is probably full. Are you missing a .transacting(trx) call?\n    at Client_PG.acquireConnection (node_modules/knex/lib/client.js:332:26)'},
+    ],
+  },
+  {
+    id: 'prisma-cannot-reach',
+    title: "Prisma can't reach the database server (P1001)",
+    meaning: 'Prisma could not open a TCP connection to the server; its message does not say whether the name, the route or the port failed.',
+    candidates: ['DNS_NOT_FOUND', 'TCP_REFUSED', 'TCP_TIMEOUT', 'DNS_IPV6_ONLY', 'TCP_UNREACHABLE', 'DOCKER_SERVICE_NAME_FROM_HOST'],
+    causes: [
+      'the host does not resolve here: DNS_NOT_FOUND (or DOCKER_SERVICE_NAME_FROM_HOST)',
+      'nothing listens on the port: TCP_REFUSED',
+      'packets are dropped (firewall, allow-list, VPN): TCP_TIMEOUT',
+      'an IPv6-only host from an IPv4-only network (Supabase direct host): DNS_IPV6_ONLY',
+    ],
+    fix: 'Run the confirm line where `prisma migrate` runs; it names which step fails and what to change.',
+    checks: ['config', 'dns', 'docker', 'tcp'],
+    matchers: ["Can't reach database server", 'P1001'],
+    examples: [
+      {source: 'prisma', text: "Error: P1001: Can't reach database server at `db.example.com`:`5432`\n\nPlease make sure your database server is running at `db.example.com`:`5432`."},
+    ],
+  },
+  {
+    id: 'prisma-tls',
+    title: 'Prisma could not open a TLS connection (P1011)',
+    meaning: "Prisma's engine failed the TLS handshake; the text in parentheses, when present, is the OpenSSL reason.",
+    candidates: ['TLS_SELF_SIGNED_CHAIN', 'TLS_UNTRUSTED_ISSUER', 'TLS_HOSTNAME_MISMATCH', 'TLS_EXPIRED', 'TLS_NOT_SUPPORTED', 'TLS_HANDSHAKE_FAILED'],
+    causes: ['an untrusted chain (private or provider CA)', 'a host name the certificate does not cover', 'an expired certificate', 'a server without TLS'],
+    fix: "Trust the server's CA (`sslrootcert=` in the URL, `sslaccept=strict`) rather than accepting any certificate.",
+    checks: ['config', 'dns', 'docker', 'tcp', 'postgres', 'tls'],
+    matchers: ['Error opening a TLS connection', 'P1011'],
+    examples: [{source: 'prisma', text: 'Error: P1011: Error opening a TLS connection: bad certificate format'}],
+  },
+  {
+    id: 'prisma-timeout',
+    title: 'Prisma operations timed out (P1008)',
+    meaning: 'An operation did not finish in time: a slow or unreachable server, a lock, or an exhausted pool.',
+    candidates: ['TCP_TIMEOUT', 'PG_NO_RESPONSE', 'AUTH_TOO_MANY_CONNECTIONS', 'AUTH_SERVER_STARTING'],
+    causes: ['packets dropped on the way (TCP_TIMEOUT)', 'a proxy that accepts and never answers (PG_NO_RESPONSE)', 'connection limits reached (AUTH_TOO_MANY_CONNECTIONS)'],
+    fix: 'Run the confirm line where the app runs.',
+    checks: ['config', 'dns', 'docker', 'tcp', 'postgres', 'tls', 'ssl-config', 'auth'],
+    matchers: ['Operations timed out after', 'P1008'],
+    examples: [{source: 'prisma', text: 'Error: P1008: Operations timed out after `10s`'}],
+  },
+  {
+    id: 'prisma-shadow-database',
+    title: 'Prisma Migrate could not create the shadow database (P3014)',
+    meaning:
+      '`prisma migrate dev` creates a temporary shadow database; the user may not create databases (managed databases often forbid it).',
+    candidates: ['AUTH_DATABASE_NOT_FOUND'],
+    causes: ['the role lacks CREATEDB', 'a managed database that forbids CREATE DATABASE (set shadowDatabaseUrl)'],
+    fix: 'Grant CREATEDB to the migration role, or set `shadowDatabaseUrl` to a database you create once; in CI and production use `prisma migrate deploy`, which needs no shadow database.',
+    checks: ['config', 'dns', 'docker', 'tcp', 'postgres', 'tls', 'ssl-config', 'auth'],
+    matchers: ['could not create the shadow database', 'P3014'],
+    examples: [
+      {source: 'prisma', text: 'Error: P3014\n\nPrisma Migrate could not create the shadow database. Please make sure the database user has permission to create databases.'},
+    ],
+  },
+  {
+    id: 'prisma-create-database',
+    title: 'Prisma could not create the database (P3000)',
+    meaning: 'Prisma tried to create the database named in the URL and the server refused; the reason follows the code.',
+    candidates: ['AUTH_DATABASE_NOT_FOUND', 'AUTH_PASSWORD_FAILED'],
+    causes: ['the role may not create databases', 'the database name in the URL is not the one that exists'],
+    fix: 'Create the database once as an administrator, or fix its name in the URL.',
+    checks: ['config', 'dns', 'docker', 'tcp', 'postgres', 'tls', 'ssl-config', 'auth'],
+    matchers: ['Failed to create database', 'P3000'],
+    examples: [{source: 'prisma', text: 'Error: P3000\n\nFailed to create database: permission denied to create database'}],
+  },
+  {
+    id: 'pg-connection-timeout',
+    title: 'node-postgres connection timeout (the cause is hidden)',
+    meaning:
+      "node-postgres gave up after connectionTimeoutMillis: the TCP connection, the TLS handshake or the server's answer did not come in time.",
+    candidates: ['TCP_TIMEOUT', 'TCP_IPV6_FAILED', 'PG_NO_RESPONSE', 'DNS_TIMEOUT'],
+    causes: ['packets dropped (firewall, allow-list): TCP_TIMEOUT', 'a dead IPv6 path: TCP_IPV6_FAILED', 'a proxy that never answers: PG_NO_RESPONSE'],
+    fix: 'Run the confirm line where the app runs.',
+    checks: ['config', 'dns', 'docker', 'tcp', 'postgres'],
+    matchers: ['Connection terminated due to connection timeout', 'timeout exceeded when trying to connect'],
+    examples: [{source: 'node-postgres', text: 'Error: timeout exceeded when trying to connect\n    at Timeout._onTimeout (node_modules/pg-pool/index.js:205:27)'}],
+  },
+]
