@@ -5,6 +5,7 @@
 // 2. The network path in the fault lab (when namespaces can be made): time to a
 //    verdict with one blackholed IPv6 address plus a working IPv4, and with every
 //    address blackholed, against --timeout and against raw pg on the same name.
+// 3. `db-doctor explain` on a 10 MB log on stdin (target < 2 s) and on hostile pastes.
 import {spawnSync} from 'node:child_process'
 import {existsSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
@@ -127,6 +128,41 @@ console.log('\nNetwork path in the fault lab')
 const net = await networkLab()
 if (net && typeof net === 'object' && 'skipped' in net) console.log(`skipped: ${(net as {skipped: string}).skipped}`)
 else console.table(net)
+
+// 3. `db-doctor explain` on a 10 MB CI log (target: under 2 s), and on hostile pastes.
+console.log('\nexplain: a 10 MB log on stdin (target < 2000 ms)')
+{
+  const dir = path.join(os.tmpdir(), `dbd-bench-explain-${process.pid}`)
+  rmSync(dir, {recursive: true, force: true})
+  spawnSync('mkdir', ['-p', dir])
+  const size = 10 * 1024 * 1024
+  const fill = (unit: string) => unit.repeat(Math.ceil(size / unit.length)).slice(0, size)
+  const logLines = [
+    '2026-11-30T03:00:01.123Z [migrate] INFO batch 12 applied in 14 ms (users, orders) status=ok',
+    '    at processTicksAndRejections (node:internal/process/task_queues:95:5)',
+    'npm warn deprecated inflight@1.0.6: This module is not supported, and leaks memory.',
+    'Step 4/9 : RUN npm ci --omit=dev',
+  ]
+  let log = ''
+  for (let i = 0; log.length < size; i++) {
+    log += `${logLines[i % logLines.length]}\n`
+    if (i % 20_000 === 0) log += 'Error: connect ETIMEDOUT 10.0.3.25:5432\nerror: password authentication failed for user "app"\n'
+  }
+  const inputs: Record<string, string> = {
+    'CI log': log,
+    'one 10 MB line of "a"': fill('a'),
+    'an error on every line': fill('Error: connect ETIMEDOUT 10.0.0.1:5432\n'),
+    'one line of near-misses': fill('xECONNREFUSEDx'),
+  }
+  const rows = []
+  for (const [label, text] of Object.entries(inputs)) {
+    const file = path.join(dir, 'input.log')
+    writeFileSync(file, text)
+    rows.push(measure(label, '/bin/sh', ['-c', `"${process.execPath}" -- "${BIN}" explain --json < "${file}" > /dev/null`], {...process.env}))
+  }
+  rmSync(dir, {recursive: true, force: true})
+  console.table(rows.map((r) => ({input: r.label, medianMs: Math.round(r.medianMs), maxRssMb: r.maxRssMb?.toFixed(0), exit: r.exit})))
+}
 
 // Many targets, half blackholed targets, 100 targets' memory, wait latency (scripts/bench-fleet.ts).
 const {benchFleet} = await import('./bench-fleet.js')

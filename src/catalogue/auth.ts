@@ -90,6 +90,7 @@ export const authEntries = [
     meaning: 'No pg_hba.conf line admits this host/user/database, or a `reject` line matches.',
     causes: [
       "no pg_hba.conf line for this client's address (a new subnet, a container network)",
+      'the server requires a client certificate (Cloud SQL "trusted client certificate required", a `cert` pg_hba line)',
       'the user or database is not the one the lines name',
       'a `reject` line matches first',
     ],
@@ -99,11 +100,13 @@ export const authEntries = [
       {re: /no pg_hba\.conf entry for (?:host|replication connection from host) "[^"]{0,300}", user "[^"]{0,300}"(?:, database "[^"]{0,300}")?, (?:SSL encryption|SSL on|GSS encryption)/i, needle: 'no pg_hba.conf entry'},
       'pg_hba.conf rejects connection',
       {re: /User `[^`]{0,300}` was denied access on the database/i, needle: 'was denied access on the database'},
+      'connection requires a valid client certificate',
     ],
     examples: [
       {source: 'postgres', text: 'FATAL:  no pg_hba.conf entry for host "172.18.0.4", user "app", database "appdb", SSL encryption'},
       {source: 'postgres', text: 'FATAL:  pg_hba.conf rejects connection for host "10.0.0.9", user "app", database "appdb", no encryption'},
       {source: 'prisma', text: 'Error: P1010: User `app` was denied access on the database `appdb.public`'},
+      {source: 'google-cloud-sql', text: 'FATAL:  connection requires a valid client certificate'},
     ],
   }),
   define({

@@ -172,8 +172,9 @@ export const configEntries = [
     causes: ['the variables are set in another shell, CI step or container', 'the .env file is in another folder'],
     fix: 'Pass a URL, set `DATABASE_URL` in `.env`, use `DB_*` or `PG*` variables, or `--env-file`.',
     transient: false,
-    matchers: ['environment variable is not set or incomplete connection parameters are provided'],
+    matchers: ['environment variable is not set or incomplete connection parameters are provided', 'No configuration file found and no commandline connection parameters passed'],
     examples: [
+      {source: 'knex', text: 'Error: No configuration file found and no commandline connection parameters passed\n    at checkConfigurationOptions (node_modules/knex/bin/utils/cli-config-utils.js:109:11)'},
       {source: 'node-pg-migrate', text: 'The DATABASE_URL environment variable is not set or incomplete connection parameters are provided.'},
       {source: 'db-doctor', text: '! Configuration CONFIG_NOT_FOUND (2 ms)'},
     ],

@@ -15,6 +15,8 @@ export interface Recognisable {
 
 interface Compiled<T> {
   item: T
+  /** position in the compiled list (items keep their order) */
+  order: number
   /** lower-case literal the line must contain */
   needle: string
   /** case-sensitive literal (a code), word-bounded */
@@ -62,31 +64,37 @@ export interface TextMatch<T> {
 
 export class Scanner<T extends Recognisable> {
   private readonly compiled: Compiled<T>[] = []
-  private readonly prefilter: RegExp
+  /** lower-case needle → the matchers to try when it occurs (its own, and those of needles inside it) */
+  private readonly related = new Map<string, Compiled<T>[]>()
+  private readonly source: string
 
   constructor(items: readonly T[]) {
     for (const item of items) {
-      if (item.code) this.compiled.push({item, needle: item.code.toLowerCase(), exact: item.code})
+      if (item.code) this.compiled.push({item, order: this.compiled.length, needle: item.code.toLowerCase(), exact: item.code})
       for (const m of item.matchers) {
         if (typeof m === 'string') {
-          this.compiled.push({item, needle: m.toLowerCase(), bounded: {start: ALNUM.test(m[0]!), end: ALNUM.test(m.at(-1)!)}})
+          this.compiled.push({item, order: this.compiled.length, needle: m.toLowerCase(), bounded: {start: ALNUM.test(m[0]!), end: ALNUM.test(m.at(-1)!)}})
         } else {
-          this.compiled.push({item, needle: m.needle.toLowerCase(), re: new RegExp(m.re.source, m.re.flags.replace(/[gy]/g, ''))})
+          this.compiled.push({item, order: this.compiled.length, needle: m.needle.toLowerCase(), re: new RegExp(m.re.source, m.re.flags.replace(/[gy]/g, ''))})
         }
       }
     }
-    const needles = [...new Set(this.compiled.map((c) => c.needle))].sort((a, b) => b.length - a.length)
-    this.prefilter = new RegExp(needles.map(escapeRe).join('|'), 'gi')
+    const needles = [...new Set(this.compiled.map((c) => c.needle))].sort((x, y) => y.length - x.length)
+    for (const n of needles) this.related.set(n, this.compiled.filter((c) => n.includes(c.needle)))
+    this.source = needles.map(escapeRe).join('|')
   }
 
-  /** The items one line shows, in item order. */
+  /** The items one line shows, in item order (every matcher is tried). */
   matchLine(line: string): LineHit<T>[] {
+    return this.tryMatchers(line, this.compiled)
+  }
+
+  private tryMatchers(line: string, candidates: readonly Compiled<T>[]): LineHit<T>[] {
     const lower = line.toLowerCase()
     const found = new Map<T, number>()
-    for (const c of this.compiled) {
+    for (const c of candidates) {
       if (found.has(c.item)) continue
-      const at = lower.indexOf(c.needle)
-      if (at < 0) continue
+      if (!lower.includes(c.needle)) continue
       let index = -1
       if (c.exact) {
         const i = boundedIndex(line, c.exact, {start: true, end: true})
@@ -100,32 +108,62 @@ export class Scanner<T extends Recognisable> {
     return [...found].map(([item, index]) => ({item, index}))
   }
 
-  /** Every item found in a text, in order of first appearance. */
+  /**
+   * Every item found in a text, in order of first appearance. One pass of the literal
+   * prefilter over the text (case-folded once); each line with hits is tried only against
+   * the matchers of the needles found in it. Very long lines are read in bounded windows.
+   */
   scan(text: string): TextMatch<T>[] {
     const results = new Map<T, TextMatch<T>>()
-    const prefilter = new RegExp(this.prefilter.source, 'gi')
+    const folded = text.toLowerCase()
+    // toLowerCase keeps offsets unless a rare character changes length: then search case-insensitively
+    const hay = folded.length === text.length ? folded : text
+    const prefilter = new RegExp(this.source, hay === folded ? 'g' : 'gi')
     let lineNo = 1
-    let counted = 0
-    for (;;) {
-      const m = prefilter.exec(text)
-      if (!m) break
-      const start = text.lastIndexOf('\n', m.index) + 1
-      let end = text.indexOf('\n', m.index)
-      if (end < 0) end = text.length
-      for (let i = text.indexOf('\n', counted); i >= 0 && i < start; i = text.indexOf('\n', i + 1)) lineNo++
-      counted = start
+    let lineStart = 0
+    let lineEnd = -1 // the current line is [lineStart, lineEnd)
+    let m = prefilter.exec(hay)
+    while (m) {
+      if (m.index > lineEnd) {
+        // next line with a hit: count the newlines skipped (each text byte is visited once)
+        let nl = text.indexOf('\n', lineEnd + 1)
+        while (nl >= 0 && nl < m.index) {
+          lineNo++
+          lineStart = nl + 1
+          nl = text.indexOf('\n', nl + 1)
+        }
+        lineEnd = nl < 0 ? text.length : nl
+      }
+      let start = lineStart
+      let end = lineEnd
+      if (end - start > LONG_LINE) {
+        start = Math.max(start, m.index - WINDOW_BEFORE)
+        end = Math.min(end, m.index + WINDOW_AFTER)
+      }
+      // every needle occurring in [start, end): overlapping hits, one step at a time
+      const needles = new Set<string>()
+      while (m && m.index < end) {
+        needles.add(m[0].toLowerCase())
+        prefilter.lastIndex = m.index + 1
+        m = prefilter.exec(hay)
+      }
+      const candidates = new Set<Compiled<T>>()
+      for (const n of needles) for (const c of this.related.get(n) ?? []) candidates.add(c)
       const line = text.slice(start, end)
-      for (const hit of this.matchLine(line)) {
+      for (const hit of this.tryMatchers(line, [...candidates].sort((x, y) => x.order - y.order))) {
         const prior = results.get(hit.item)
         if (prior) prior.count++
         else results.set(hit.item, {item: hit.item, line: lineNo, text: line, index: hit.index, count: 1})
       }
-      if (end >= text.length) break
-      prefilter.lastIndex = end + 1
     }
     return [...results.values()]
   }
 }
+
+/** Lines longer than this are matched in windows around each hit. */
+const LONG_LINE = 4096
+const WINDOW_BEFORE = 512
+const WINDOW_AFTER = 2048
 
 let catalogueScanner: Scanner<(typeof catalogue)[number]> | undefined
 

@@ -23,7 +23,9 @@ Exit codes: 0 at least one known error recognised (or the code exists); 1 none r
   static override enableJsonFlag = true
 
   static override args = {
-    text: Args.string({description: 'the error message, log excerpt or code (default: read stdin)', required: false}),
+    // ignoreStdin: oclif would otherwise read stdin for a missing argument with a 10 ms timeout,
+    // keeping whatever part of a big log arrived by then. explain reads all of stdin itself.
+    text: Args.string({description: 'the error message, log excerpt or code (default: read stdin)', required: false, ignoreStdin: true}),
   }
 
   static override flags = {

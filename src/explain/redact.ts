@@ -6,6 +6,7 @@
 import {redact} from '../core/redact.js'
 
 const MASK = '****'
+const MAX_ATTEMPTS = 20_000
 
 /** keyword (lower case) → how the value after it reads */
 const VALUE_AFTER: [string, RegExp][] = [
@@ -27,10 +28,16 @@ function findSecrets(text: string): {value: string; start: number; end: number}[
   const lower = text.toLowerCase()
   const out: {value: string; start: number; end: number}[] = []
   for (const [keyword, re] of VALUE_AFTER) {
-    for (let i = lower.indexOf(keyword); i >= 0; i = lower.indexOf(keyword, i + keyword.length)) {
-      re.lastIndex = i + keyword.length
+    let next = 0
+    let attempts = 0
+    // bounded: a hostile paste with millions of keywords costs at most MAX_ATTEMPTS reads each
+    // (excerpts are also redacted on their own, so a value past the cap is still masked there)
+    for (let i = lower.indexOf(keyword); i >= 0 && attempts++ < MAX_ATTEMPTS; i = lower.indexOf(keyword, next)) {
+      next = i + keyword.length
+      re.lastIndex = next
       const m = re.exec(text)
       if (!m) continue
+      next = m.index + m[0].length // linear: the value read is not searched again
       let raw = m[1]!
       if (keyword === '://') raw = raw.slice(0, raw.lastIndexOf('@') >= 0 ? raw.lastIndexOf('@') : raw.length)
       const value = unquote(raw)
