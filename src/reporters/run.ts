@@ -3,6 +3,7 @@
 import type {FleetReport, RunReport} from '../core/types.js'
 import {isFleet} from '../core/types.js'
 import {redactor} from '../core/redact.js'
+import {inertLine, jsonInert, mdCell, mdInline} from './escape.js'
 import {renderMarkdown} from './markdown.js'
 import {renderText, type TextOptions} from './text.js'
 
@@ -13,15 +14,15 @@ export function fleetLine(s: FleetReport['summary']): string {
 export function renderTextRun(doc: RunReport, opts: TextOptions): string {
   if (!isFleet(doc)) return renderText(doc, opts)
   const rule = (name: string) => `━━ ${name} ${'━'.repeat(Math.max(3, Math.min(opts.width ?? 120, 100) - name.length - 4))}`
-  const sections = doc.reports.map((r) => `${rule(r.name)}\n${renderText(r, opts)}`)
+  const sections = doc.reports.map((r) => `${rule(inertLine(r.name))}\n${renderText(r, opts)}`)
   return redactor.redact([sections.join('\n\n'), '', fleetLine(doc.summary)].join('\n'))
 }
 
 export function renderMarkdownRun(doc: RunReport, opts: {verbose?: boolean} = {}): string {
   if (!isFleet(doc)) return renderMarkdown(doc, opts)
   const s = doc.summary
-  const cell = (t: string) => t.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
-  const out = [`# db-doctor: ${s.verdict}`, '', `**${fleetLine(s)}** · ${doc.tool}`, '', '| target | verdict | problems |', '| --- | --- | --- |']
+  const cell = mdCell
+  const out = [`# db-doctor: ${s.verdict}`, '', `**${fleetLine(s)}** · ${mdInline(doc.tool)}`, '', '| target | verdict | problems |', '| --- | --- | --- |']
   for (const r of doc.reports) {
     const codes = r.checks.filter((c) => c.code).map((c) => `\`${c.code}\``)
     out.push(`| ${cell(r.name)} | ${r.summary.verdict} | ${codes.join(' ')} |`)
@@ -34,11 +35,11 @@ export function renderMarkdownRun(doc: RunReport, opts: {verbose?: boolean} = {}
 }
 
 export function renderJsonRun(doc: RunReport): string {
-  return redactor.redact(JSON.stringify(doc, null, 2))
+  return jsonInert(redactor.redact(JSON.stringify(doc, null, 2)))
 }
 
 /** JSON lines for a log pipeline: one compact line per target (with its name when it has one). */
 export function renderJsonLines(doc: RunReport): string {
   const reports = isFleet(doc) ? doc.reports : [doc]
-  return reports.map((r) => redactor.redact(JSON.stringify(r))).join('\n')
+  return reports.map((r) => jsonInert(redactor.redact(JSON.stringify(r)))).join('\n')
 }
