@@ -7,7 +7,7 @@ import {inspectPgpass, type PgpassInspection} from '../config/sources/pgpass.js'
 import type {FieldName, Provenance} from '../config/types.js'
 import {redact, redactUrl, redactor} from '../core/redact.js'
 import type {Check, CheckContext, CheckOutcome, Evidence, Fix} from '../core/types.js'
-import type {PgProbeError, PgSessionResult} from '../probes/pg.js'
+import type {PgProbeError, PgSessionResult, SessionOptions} from '../probes/pg.js'
 import {connectionStringSnippet} from './snippets.js'
 
 export type AuthCode =
@@ -126,7 +126,7 @@ export function classifyAuthError(
 
 export interface AuthCheckDeps {
   /** Defaults to src/probes/pg.ts pgSession. */
-  session?: (config: ClientConfig, opts: {timeoutMs: number}) => Promise<PgSessionResult>
+  session?: (config: ClientConfig, opts: SessionOptions) => Promise<PgSessionResult>
 }
 
 export function createAuthCheck(deps: AuthCheckDeps = {}): Check {
@@ -188,7 +188,12 @@ async function runAuth(ctx: CheckContext, deps: AuthCheckDeps): Promise<CheckOut
   if (typeof config.password === 'string') redactor.add(config.password)
 
   const session = deps.session ?? (await import('../probes/pg.js')).pgSession
-  const result = await session(config, {timeoutMs: ctx.options.timeoutMs})
+  // The login resolves the host with the dns check's getaddrinfo answer for the same name (same
+  // addresses, same order) instead of a second, uncancellable lookup in this process.
+  const {abandonableNetLookup} = await import('../probes/dns.js')
+  const dns = ctx.facts.dns
+  const lookup = abandonableNetLookup({timeoutMs: ctx.options.timeoutMs, known: dns && !dns.literal ? {host: dns.host, addresses: dns.addresses} : undefined})
+  const result = await session(config, {timeoutMs: ctx.options.timeoutMs, lookup})
   if (result.ok) {
     ctx.facts.auth = {connected: true, serverVersion: result.serverVersion, user: result.user}
     const evidence: Evidence = {

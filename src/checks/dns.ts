@@ -12,6 +12,7 @@ import {
   type QueryType,
   type SystemLookupResult,
   formatServer,
+  isolatedLookup,
   parseServer,
   queryDirect,
   readHostsFile,
@@ -22,7 +23,12 @@ import {
 import {stripBrackets} from '../config/util.js'
 
 export interface DnsCheckDeps {
-  /** Replaces dns.lookup (tests without a namespace). Default: the real system resolver. */
+  /**
+   * Replaces the system lookup (tests without a namespace). Default: isolatedLookup, the real
+   * getaddrinfo with the app's flags in a child process that is killed when the budget runs out,
+   * so a stalled nameserver cannot keep db-doctor alive after its report (an in-process
+   * getaddrinfo cannot be cancelled, and Node's exit waits for it).
+   */
   lookup?: LookupFn
   resolvConfPath?: string
   hostsPath?: string
@@ -109,7 +115,7 @@ async function runDns(ctx: CheckContext, deps: DnsCheckDeps): Promise<CheckOutco
   const candidates = searchCandidates(host, resolv)
 
   const [system, direct] = await Promise.all([
-    systemLookup(host, timeoutMs, deps.lookup),
+    systemLookup(host, timeoutMs, deps.lookup ?? isolatedLookup),
     local ? Promise.resolve([] as ServerOutcome[]) : Promise.all(servers.map((s) => askServer(s.server, s.source, candidates, timeoutMs))),
   ])
 

@@ -107,11 +107,15 @@ export const isolatedLookup: LookupFn = (host, options, callback) => {
     callback(err, addresses)
   }
   const orderFlags = process.execArgv.filter((a) => a.startsWith('--dns-result-order'))
+  // The child needs the app's DNS settings only: NODE_OPTIONS may --require the app's code.
+  const nodeOptions = (process.env.NODE_OPTIONS ?? '').split(/\s+/).filter((a) => a.startsWith('--dns-result-order')).join(' ')
+  const env = {...process.env, NODE_OPTIONS: nodeOptions}
   // Spawned lazily so that importing this module stays free.
   import('node:child_process').then(({spawn}) => {
     if (finished) return
     const child = spawn(process.execPath, [...orderFlags, '-e', ISOLATED_SCRIPT, host, String(options.hints)], {
       stdio: ['ignore', 'pipe', 'ignore'],
+      env,
     })
     killChild = () => child.kill('SIGKILL')
     child.unref()
@@ -138,6 +142,47 @@ export const isolatedLookup: LookupFn = (host, options, callback) => {
     cancelled = true
     finished = true
     killChild()
+  }
+}
+
+/** The `lookup` option of net.connect (dns.lookup's full signature: one address, or all of them). */
+export type NetLookup = (
+  hostname: string,
+  options: {family?: number | string; hints?: number; all?: boolean},
+  callback: (err: NodeJS.ErrnoException | null, address: string | {address: string; family: number}[], family?: number) => void,
+) => void
+
+/**
+ * A net.connect `lookup` that can always be abandoned: answers from `known` (the addresses the
+ * dns check got from getaddrinfo for this very name, in the order it returned them) when the
+ * name matches, else runs `fallback` (isolatedLookup) and kills it after `timeoutMs`. So
+ * node-postgres connects to exactly the addresses its own dns.lookup would return, with the
+ * host name (and so TLS servername and certificate checks) unchanged, and no getaddrinfo ever
+ * runs in db-doctor's own process.
+ */
+export function abandonableNetLookup(opts: {known?: {host: string; addresses: ResolvedAddress[]}; timeoutMs: number; fallback?: LookupFn}): NetLookup {
+  return (hostname, options, callback) => {
+    const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : Number(options.family ?? 0)
+    const answer = (list: {address: string; family: number}[]) => {
+      const matching = family === 4 || family === 6 ? list.filter((a) => a.family === family) : list
+      if (matching.length === 0) {
+        const err = new Error(`getaddrinfo ENOTFOUND ${hostname}`) as NodeJS.ErrnoException
+        err.code = 'ENOTFOUND'
+        return callback(err, options.all ? [] : '', 0)
+      }
+      if (options.all) callback(null, matching)
+      else callback(null, matching[0]!.address, matching[0]!.family)
+    }
+    const known = opts.known
+    if (known && known.host.toLowerCase() === hostname.toLowerCase() && known.addresses.length > 0) {
+      return process.nextTick(() => answer(known.addresses))
+    }
+    systemLookup(hostname, opts.timeoutMs, opts.fallback ?? isolatedLookup).then((r) => {
+      if (r.ok) return answer(r.addresses)
+      const err = new Error(r.timedOut ? `getaddrinfo EAI_AGAIN ${hostname} (no answer within ${opts.timeoutMs} ms)` : r.message) as NodeJS.ErrnoException
+      err.code = r.timedOut ? 'EAI_AGAIN' : r.error
+      callback(err, options.all ? [] : '', 0)
+    })
   }
 }
 

@@ -12,8 +12,10 @@
 //     session.close()       ends the client (bounded: a silent peer cannot hold the process). Idempotent.
 //   pgSession(config, {timeoutMs}) → the same info, session already closed (the auth check's one-shot).
 import {createRequire} from 'node:module'
+import net from 'node:net'
 import type {ClientConfig} from 'pg'
 import {redact, redactor} from '../core/redact.js'
+import {abandonableNetLookup, type NetLookup} from './dns.js'
 
 const require = createRequire(import.meta.url)
 
@@ -147,12 +149,13 @@ type PgClient = InstanceType<typeof import('pg').Client>
  * bounds the connection (connectionTimeoutMillis, lowered if the app's is longer) and, separately,
  * every query. On success the caller owns the session and must close() it.
  */
-export async function openSession(config: ClientConfig, opts: {timeoutMs: number}): Promise<OpenSessionResult> {
+export async function openSession(config: ClientConfig, opts: SessionOptions): Promise<OpenSessionResult> {
   const pg = loadPg()
   if (typeof config.password === 'string') redactor.add(config.password)
   const appTimeout = config.connectionTimeoutMillis
   const connectionTimeoutMillis = appTimeout && appTimeout > 0 ? Math.min(appTimeout, opts.timeoutMs) : opts.timeoutMs
-  const client: PgClient = new pg.Client({...config, connectionTimeoutMillis, query_timeout: opts.timeoutMs})
+  const stream = config.stream ?? abandonableStream(config.host, opts)
+  const client: PgClient = new pg.Client({...config, connectionTimeoutMillis, query_timeout: opts.timeoutMs, ...(stream ? {stream} : {})})
   client.on('error', () => {}) // late errors after a failed connect must not crash the process
   const started = performance.now()
   let stage: 'connect' | 'query' = 'connect'
@@ -259,7 +262,40 @@ function makeSession(client: PgClient): PgSession {
 /**
  * The auth check's one-shot: openSession(), then close() at once. Same information, no handle.
  */
-export async function pgSession(config: ClientConfig, opts: {timeoutMs: number}): Promise<PgSessionResult> {
+export interface SessionOptions {
+  timeoutMs: number
+  /**
+   * How the host name is resolved for the login (net.connect's `lookup`). Default: an
+   * abandonable lookup (a getaddrinfo child process killed after timeoutMs); the auth check passes
+   * the dns check's own getaddrinfo answer for the same name (abandonableNetLookup).
+   */
+  lookup?: NetLookup
+}
+
+/**
+ * node-postgres calls `stream.connect(port, host)` and resolves `host` with dns.lookup in this
+ * process, which cannot be cancelled: a stalled nameserver would hold db-doctor's exit. For a host
+ * name (not an IP, not a Unix socket) pg gets a plain net.Socket whose connect passes a `lookup`
+ * that can be abandoned. Everything else is pg's own: the host name it connects to (so TLS
+ * servername and the certificate check are unchanged), Happy Eyeballs, timeouts.
+ */
+function abandonableStream(host: string | undefined, opts: SessionOptions): (() => net.Socket) | undefined {
+  if (!host || host.startsWith('/') || net.isIP(host.replace(/^\[|\]$/g, ''))) return undefined
+  const lookup = opts.lookup ?? abandonableNetLookup({timeoutMs: opts.timeoutMs})
+  return () => {
+    const socket = new net.Socket()
+    const connect = socket.connect.bind(socket) as (...args: unknown[]) => net.Socket
+    ;(socket as unknown as {connect: (...args: unknown[]) => net.Socket}).connect = (...args: unknown[]) => {
+      if (args.length >= 2 && typeof args[1] === 'string' && (typeof args[0] === 'number' || typeof args[0] === 'string')) {
+        return connect({port: Number(args[0]), host: args[1], lookup})
+      }
+      return connect(...args)
+    }
+    return socket
+  }
+}
+
+export async function pgSession(config: ClientConfig, opts: SessionOptions): Promise<PgSessionResult> {
   const r = await openSession(config, opts)
   if (!r.ok) return r
   const {session, ...info} = r

@@ -6,6 +6,12 @@ export interface ZoneEntry {
   silent?: true
   /** UDP answers carry the TC bit and no records; TCP answers are complete. */
   truncate?: true
+  /** With truncate: the TCP retry is accepted and read, never answered. */
+  stallTcp?: true
+  /** Random bytes instead of a DNS message, over UDP and TCP. */
+  garbage?: true
+  /** Answer only the first client (source address:port) that asks for this name; silent to any later one. */
+  firstClientOnly?: true
 }
 
 export type Zone = Record<string, ZoneEntry>

@@ -3,10 +3,14 @@
 // tests and .mjs scripts run inside lab namespaces can import it.
 //
 // Zone: { "name": { A?: string[], AAAA?: string[], rcode?: 'NXDOMAIN'|'SERVFAIL'|'REFUSED',
-//                   silent?: true, truncate?: true } }
+//                   silent?: true, truncate?: true, stallTcp?: true, garbage?: true } }
 // Unknown names get NXDOMAIN. A known name without records of the asked type
 // gets NOERROR with no answers (NODATA). `silent` never answers; `truncate`
-// answers over UDP with the TC bit and no records, and fully over TCP.
+// answers over UDP with the TC bit and no records, and fully over TCP. `stallTcp` (with
+// `truncate`): the TCP retry is accepted and read, and never answered (glibc then waits on the
+// TCP read). `garbage`: random bytes instead of a DNS message, over UDP and TCP.
+// `firstClientOnly`: only the first client (address:port) that asks for the name is answered
+// (one getaddrinfo call uses one socket for its A and AAAA queries); later ones get silence.
 //
 // Script use: node test/lab/dns-server.mjs --host 127.0.0.11 --port 53 --zone '<json>'
 // prints "READY host:port" once both sockets listen.
@@ -20,6 +24,13 @@ const TC = 1 << 9
 const AA = 1 << 10
 const RD = 1 << 8
 const RA = 1 << 7
+
+/** Bytes that are not a DNS message (with a plausible length so a TCP reader waits for more). */
+function garbageBytes() {
+  const b = Buffer.alloc(64)
+  for (let i = 0; i < b.length; i++) b[i] = (i * 37 + 11) & 0xff
+  return b
+}
 
 function normalize(name) {
   return String(name).toLowerCase().replace(/\.$/, '')
@@ -37,13 +48,20 @@ export async function startDnsServer({host = '127.0.0.1', port = 0, zone = {}} =
   const sockets = new Set()
 
   /** Build the reply for a decoded query, or null to stay silent. */
-  function answer(query, transport) {
+  const firstClient = new Map()
+  function answer(query, transport, client) {
     const q = query.questions?.[0]
     const name = q ? normalize(q.name) : ''
     const type = q?.type ?? 'A'
     queries.push({name, type, transport})
     const entry = entries.get(name)
     if (entry?.silent) return null
+    if (entry?.firstClientOnly) {
+      if (!firstClient.has(name)) firstClient.set(name, client)
+      if (firstClient.get(name) !== client) return null
+    }
+    if (entry?.garbage) return 'garbage'
+    if (entry?.stallTcp && transport === 'tcp') return null
     const base = {
       type: 'response',
       id: query.id,
@@ -68,9 +86,9 @@ export async function startDnsServer({host = '127.0.0.1', port = 0, zone = {}} =
     } catch {
       return
     }
-    const reply = answer(query, 'udp')
+    const reply = answer(query, 'udp', `${rinfo.address}:${rinfo.port}`)
     if (!reply) return
-    udp.send(packet.encode(reply), rinfo.port, rinfo.address)
+    udp.send(reply === 'garbage' ? garbageBytes() : packet.encode(reply), rinfo.port, rinfo.address)
   })
   udp.on('error', () => {})
 
@@ -93,8 +111,9 @@ export async function startDnsServer({host = '127.0.0.1', port = 0, zone = {}} =
         } catch {
           return sock.destroy()
         }
-        const reply = answer(query, 'tcp')
-        if (reply) sock.write(packet.streamEncode(reply))
+        const reply = answer(query, 'tcp', `${sock.remoteAddress}:${sock.remotePort}`)
+        if (reply === 'garbage') sock.write(garbageBytes())
+        else if (reply) sock.write(packet.streamEncode(reply))
       }
     })
   })

@@ -1,0 +1,108 @@
+// Name resolution cannot hang the process: the built CLI in a lab namespace whose only
+// nameserver (the fault-lab DNS server on 127.0.0.53, glibc's default 5 s × 2 attempts) is
+// silent, truncates then stalls the TCP retry, or answers garbage. The report comes after the
+// dns budget and the process exits right after it (getaddrinfo runs in a child that is killed).
+// And the login resolves the host with the dns check's answer: a nameserver that answers once
+// and then goes silent cannot hold node-postgres (or the exit).
+import {existsSync, mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {describe, expect, it} from 'vitest'
+import type {Report} from '../../src/core/types.js'
+import {cleanEnv} from '../helpers/cli.js'
+import {labSupport, lastJsonLine, runInLab} from './netns.js'
+
+const lab = labSupport()
+if (!lab.ok) console.warn(`[dns exit lab skipped] ${lab.reason}`)
+const built = existsSync(fileURLToPath(new URL('../../dist/bundle/cli.js', import.meta.url)))
+const script = fileURLToPath(new URL('./dns-cli-in-lab.mjs', import.meta.url))
+const PASSWORD = 'dns-exit-s3cret'
+const TIMEOUT = 1000
+// Generous: Node start-up on a loaded 2-core machine. The property tested is "no wait for
+// glibc" (5 s × 2 attempts, or forever for a stalled TCP retry).
+const STARTUP_ALLOWANCE = 2500
+
+const ZONE = {
+  'db.silent.test': {silent: true},
+  'db.stall.test': {truncate: true, stallTcp: true},
+  'db.garbage.test': {garbage: true},
+  'db.once.test': {A: ['192.0.2.1'], firstClientOnly: true},
+}
+
+interface Run {
+  code: number
+  stdout: string
+  stderr: string
+  reportMs: number
+  exitMs: number
+  queries: {name: string; type: string; transport: string}[]
+}
+
+async function cli(host: string, extra: {args?: string[]; dns2?: boolean; peer?: boolean; format?: string} = {}): Promise<Run> {
+  const cwd = mkdtempSync(join(tmpdir(), 'dbd-dns-exit-'))
+  const r = await runInLab({
+    addresses: ['192.0.2.1/24'],
+    resolvConf: 'nameserver 127.0.0.53\n', // glibc defaults: timeout 5 s, 2 attempts
+    script,
+    args: [
+      JSON.stringify({
+        dns: {host: '127.0.0.53', port: 53, zone: ZONE},
+        ...(extra.dns2 ? {dns2: {host: '127.0.0.54', port: 53, zone: {'db.once.test': {A: ['192.0.2.1']}}}} : {}),
+        ...(extra.peer ? {peer: {host: '192.0.2.1', port: 5432}} : {}),
+        cwd,
+        files: {'.env': `DATABASE_URL=postgres://app:${PASSWORD}@${host}:5432/app?sslmode=disable\n`},
+        args: ['check', '--format', extra.format ?? 'json', '--timeout', String(TIMEOUT), ...(extra.args ?? [])],
+      }),
+    ],
+    env: cleanEnv(),
+    timeoutMs: 60_000,
+  })
+  const run = lastJsonLine<Run>(r.stdout)
+  expect(run.stdout + run.stderr).not.toContain(PASSWORD)
+  return run
+}
+
+describe.skipIf(!lab.ok || !built)('a bad nameserver cannot keep db-doctor alive', () => {
+  for (const [what, host] of [
+    ['silent', 'db.silent.test'],
+    ['truncates, then stalls the TCP retry', 'db.stall.test'],
+    ['answers garbage', 'db.garbage.test'],
+  ] as const) {
+    it(`a nameserver that ${what}: report after the budget, exit right after it`, async () => {
+      const run = await cli(host)
+      expect(run.code).toBe(1)
+      const report = JSON.parse(run.stdout) as Report
+      const dns = report.checks.find((c) => c.id === 'dns')!
+      expect(dns.status).toBe('fail')
+      expect(['DNS_TIMEOUT', 'DNS_TEMPORARY_FAILURE']).toContain(dns.code)
+      // every later network step is skipped: the budget is one --timeout
+      expect(run.exitMs - run.reportMs).toBeLessThan(500 + 500)
+      expect(run.exitMs).toBeLessThan(TIMEOUT + 500 + STARTUP_ALLOWANCE)
+      if (host === 'db.stall.test') expect(run.queries.some((q) => q.transport === 'tcp')).toBe(true)
+    })
+  }
+
+  it('text and Markdown runs exit as promptly', async () => {
+    for (const format of ['text', 'markdown']) {
+      const run = await cli('db.stall.test', {format})
+      expect(run.code).toBe(1)
+      expect(run.stdout).toContain('DNS_')
+      expect(run.exitMs).toBeLessThan(TIMEOUT + 500 + STARTUP_ALLOWANCE)
+    }
+  })
+
+  it('the login reuses the dns check answer: a nameserver that answers once cannot stall node-postgres', async () => {
+    const run = await cli('db.once.test', {dns2: true, peer: true, args: ['--dns-server', '127.0.0.54']})
+    const report = JSON.parse(run.stdout) as Report
+    expect(report.checks.find((c) => c.id === 'dns')).toMatchObject({status: 'pass'})
+    expect(report.checks.find((c) => c.id === 'tcp')).toMatchObject({status: 'pass'})
+    const auth = report.checks.find((c) => c.id === 'auth')!
+    // the login reached the front at 192.0.2.1 (which drops it): not a lookup failure or a timeout
+    expect(auth.status).toBe('fail')
+    expect(JSON.stringify(auth.evidence)).not.toMatch(/EAI_AGAIN|ENOTFOUND|ETIMEDOUT|getaddrinfo/)
+    // one getaddrinfo in all (the dns check's), answered
+    expect(run.queries.filter((q) => q.type === 'A').length).toBeGreaterThanOrEqual(1)
+    expect(run.exitMs).toBeLessThan(TIMEOUT + 500 + STARTUP_ALLOWANCE)
+  })
+})
