@@ -19,9 +19,10 @@ const built = existsSync(fileURLToPath(new URL('../../dist/bundle/cli.js', impor
 const script = fileURLToPath(new URL('./dns-cli-in-lab.mjs', import.meta.url))
 const PASSWORD = 'dns-exit-s3cret'
 const TIMEOUT = 1000
-// Generous: Node start-up on a loaded 2-core machine. The property tested is "no wait for
-// glibc" (5 s × 2 attempts, or forever for a stalled TCP retry).
-const STARTUP_ALLOWANCE = 2500
+// Generous: Node start-up on a loaded 2-core machine (seen above 2.5 s while seven people run
+// suites). The property tested is "no wait for glibc" (5 s × 2 attempts, or forever for a
+// stalled TCP retry), and exit right after the report.
+const STARTUP_ALLOWANCE = 6000
 
 const ZONE = {
   'db.silent.test': {silent: true},
