@@ -8,9 +8,10 @@ export const configEntries = [
     status: 'fail',
     title: 'Connection string cannot be parsed',
     meaning:
-      'The connection string (or a port variable) cannot be parsed; the report names its source and where it breaks (unexpanded `${VAR}`, quotes inside the value, a `#` cut by dotenv, bad port…).',
+      'The connection string (or a port variable) cannot be parsed, or names no host (`postgres://`, `postgres:///db`: node-postgres would silently use localhost:5432); the report names its source and where it breaks (unexpanded `${VAR}`, quotes inside the value, a `#` cut by dotenv, bad port…). The report header then shows no target rather than the defaults.',
     causes: [
       'a variable reference such as ${DB_HOST} that nothing expanded',
+      'a URL assembled from variables that are empty where the app runs (`postgres://:@/`)',
       'quotes or spaces kept inside the value (docker --env-file, CI secrets)',
       'an unquoted `#` in .env: dotenv cuts the value there',
       'a port that is not a number, or a misspelt scheme',

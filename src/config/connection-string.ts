@@ -36,6 +36,8 @@ export interface ConnectionStringError {
   hint?: string
   /** Set when the string holds a ${VAR} reference nobody expanded (the variable name). */
   unexpanded?: string
+  /** Set for a URL without a host (`postgres://`), which node-postgres would send to localhost:5432. */
+  hostless?: boolean
 }
 
 export type ConnectionStringResult = ParsedConnectionString | ConnectionStringError
@@ -157,6 +159,19 @@ export function parseUrl(url: string): ConnectionStringResult {
   }
   if (values.port !== undefined && !/^\d+$/.test(values.port)) {
     return {ok: false, kind: 'url', reason: `the port "${values.port}" is not a number`, hint: 'The port goes after the host: postgres://user:password@host:5432/database'}
+  }
+  if (values.host === undefined) {
+    // `postgres://`, `postgres://:@/`, `postgres:///db`: node-postgres silently connects to localhost:5432 (psql to
+    // the local Unix socket). Almost always variables that expanded to nothing, never the server meant.
+    const empty = !values.user && !values.database && !values.port && !values.password
+    return {
+      ok: false,
+      kind: 'url',
+      reason: empty ? 'it is empty: no host, user or database after "://"' : 'it names no host (nothing between "://" or "@" and the next "/")',
+      hostless: true,
+      hint:
+        'node-postgres would silently connect to localhost:5432 (psql to the local Unix socket) instead of failing. If the URL is assembled from variables (postgres://${DB_USER}:${DB_PASSWORD}@${DB_HOST}/…), one of them is empty where the app runs. Write the host: postgres://user:password@host:5432/database (a Unix socket: ?host=/var/run/postgresql).',
+    }
   }
   return {ok: true, kind: 'url', values, params}
 }

@@ -378,7 +378,9 @@ function analyzeConnectionString(cs: Field<string>, problems: ConfigProblem[], c
     const where = result.position !== undefined ? ` (at character ${result.position})` : ''
     problems.push({
       code: 'CONFIG_URL_INVALID',
-      message: `The connection string in ${source.label} cannot be parsed: ${result.reason}${where}.`,
+      message: result.hostless
+        ? `The connection string in ${source.label} is not usable: ${result.reason}; node-postgres would silently use localhost:5432 instead.`
+        : `The connection string in ${source.label} cannot be parsed: ${result.reason}${where}.`,
       source,
       details: {
         kind: result.kind,
@@ -386,6 +388,7 @@ function analyzeConnectionString(cs: Field<string>, problems: ConfigProblem[], c
         ...(result.position !== undefined ? {position: result.position} : {}),
         ...(result.hint ? {hint: result.hint} : {}),
         ...(result.unexpanded ? {unexpanded: result.unexpanded} : {}),
+        ...(result.hostless ? {hostless: true} : {}),
         ...(kind === 'url' ? {maskedUrl: redactor.redact(text.trim())} : {}),
       },
     })

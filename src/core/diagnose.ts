@@ -1,7 +1,7 @@
 // The library entry point: resolve the configuration the app would use, run the
 // ordered checks and build the report. No printing here; commands do the I/O.
 import {checks as registry} from '../checks/index.js'
-import {resolveConfig} from '../config/resolve.js'
+import {WARNING_PROBLEMS, resolveConfig} from '../config/resolve.js'
 import type {ResolvedConfig} from '../config/types.js'
 import {flushCapturedOutput} from './app-output.js'
 import type {Facts} from './facts.js'
@@ -67,7 +67,10 @@ export async function diagnose(input: DiagnoseInput): Promise<Report> {
 }
 
 export function describeTarget(config: ResolvedConfig): Report['target'] {
-  const f = config.fields
+  // A configuration that failed (a broken URL, a knexfile that throws…) has no target: the defaults that
+  // filled the gaps are not what the app was configured to reach, so they are not presented as the target.
+  const broken = config.problems.some((p) => !WARNING_PROBLEMS.has(p.code))
+  const f = broken ? Object.fromEntries(Object.entries(config.fields).filter(([, v]) => v && v.source.kind !== 'default')) as ResolvedConfig['fields'] : config.fields
   const sources: Record<string, string> = {}
   for (const [name, field] of Object.entries(f)) {
     if (field) sources[name] = field.source.label

@@ -60,6 +60,7 @@ export function problems(checks: readonly CheckResult[]): CheckResult[] {
 }
 
 export function targetLine(t: {host: string | null; port: number | null; database: string | null; user: string | null; sslmode: string | null}): string {
+  if (!t.host && !t.port && !t.user && !t.database) return '(no target: the configuration is broken, see below)'
   const who = t.user ? `${t.user}@` : ''
   const where = `${t.host ?? '?'}${t.port ? `:${t.port}` : ''}`
   const db = t.database ? `/${t.database}` : ''

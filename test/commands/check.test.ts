@@ -84,6 +84,29 @@ describe('db-doctor check against the real server', () => {
     expect(JSON.stringify(auth.fix)).toMatch(/sslmode/)
   })
 
+  it('an empty or hostless URL is CONFIG_URL_INVALID, and the header does not present the defaults as the target', async () => {
+    // what the app would do: node-postgres silently goes to localhost:5432
+    const pgLib = (await import('pg')).default
+    expect(new pgLib.Client({connectionString: 'postgres://'}).host).toBe('localhost')
+    for (const u of ['postgres://', 'postgres:///appdb']) {
+      const {report, text, md} = await inAllFormats([u], {}, 1)
+      const config = checkOf(report, 'config')
+      expect(config).toMatchObject({status: 'fail', code: 'CONFIG_URL_INVALID'})
+      expect(config.summary).toMatch(/node-postgres would silently use localhost:5432/)
+      expect(report.target).toMatchObject({host: null, port: null, user: null, database: null})
+      expect(report.target.sources).toEqual({connectionString: 'CONNECTION argument'})
+      expect(text.stdout.split('\n')[0]).toBe('db-doctor (no target: the configuration is broken, see below)')
+      expect(md.stdout).not.toContain('localhost:5432/')
+      expect(text.stdout).not.toMatch(/db-doctor \S+@localhost/)
+      for (const c of report.checks.filter((x: any) => x.id !== 'config')) expect(c.status).toBe('skip')
+    }
+    // a .env URL assembled from empty variables
+    const cwd = project({'.env': 'DATABASE_URL=postgres://:@/\n'})
+    const {report} = await inAllFormats([], {cwd}, 1)
+    expect(checkOf(report, 'config')).toMatchObject({code: 'CONFIG_URL_INVALID', summary: expect.stringContaining('DATABASE_URL in .env')})
+    expect(report.target.host).toBeNull()
+  })
+
   it('an unencoded password: CONFIG_PASSWORD_NOT_ENCODED, and later checks skip', async () => {
     const raw = `postgres://${APP_USER}:${CANARY_SPECIAL}@${hostport}/${APP_DATABASE}`
     const {report} = await inAllFormats([raw], {}, 1)

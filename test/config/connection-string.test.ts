@@ -48,8 +48,17 @@ describe('parseUrl (pg-connection-string)', () => {
   it('decodes a percent-encoded password and leaves missing parts unset', () => {
     const r = parseUrl(`postgresql://special:${encodeURIComponent(CANARY_SPECIAL)}@127.0.0.1/appdb`)
     expect(r.ok && r.values).toEqual({host: '127.0.0.1', database: 'appdb', user: 'special', password: CANARY_SPECIAL})
-    const bare = parseUrl('postgres:///appdb')
-    expect(bare.ok && bare.values).toEqual({database: 'appdb'})
+    const socket = parseUrl('postgres:///appdb?host=/var/run/postgresql')
+    expect(socket.ok && socket.values).toEqual({host: '/var/run/postgresql', database: 'appdb'})
+  })
+
+  it('a URL with no host is not usable (node-postgres would silently use localhost:5432)', () => {
+    for (const u of ['postgres://', 'postgresql://', 'postgres://:@/', 'postgres:///appdb', 'postgres://app@/appdb']) {
+      const r = parseUrl(u)
+      expect(r, u).toMatchObject({ok: false, kind: 'url', hostless: true})
+    }
+    expect(parseUrl('postgres://')).toMatchObject({reason: 'it is empty: no host, user or database after "://"'})
+    expect(parseUrl('postgres:///appdb')).toMatchObject({reason: expect.stringMatching(/names no host/), hint: expect.stringMatching(/localhost:5432/)})
   })
 
   it('does not read certificate files nor warn about sslmode aliases', () => {
