@@ -62,15 +62,17 @@ export const authEntries = [
     check: 'auth',
     status: 'fail',
     title: 'The server only admits TLS connections',
-    meaning: 'pg_hba.conf only admits TLS connections ("no encryption").',
+    meaning:
+      'The server only admits TLS connections and this one is plaintext: no pg_hba.conf line for plaintext ("no encryption" / "SSL off"), a `hostnossl … reject` line ("pg_hba.conf rejects connection … no encryption"; db-doctor confirms over TLS, without a password, that the line only hits plaintext), or a service\'s own refusal (Azure, Neon).',
     causes: [
-      'the app connects without TLS (no sslmode, `ssl: false`) to a server with `hostssl` lines only',
+      'the app connects without TLS (no sslmode, `ssl: false`, `sslmode=disable`) to a server with `hostssl` lines only or a `hostnossl … reject` line',
       'AWS RDS with `rds.force_ssl=1` (the default from PostgreSQL 15), Azure, Neon or Supabase requiring TLS',
     ],
-    fix: 'Set `sslmode=verify-full` (plus `sslrootcert` for a private CA) in the variable or file the ssl setting came from.',
+    fix: 'Turn TLS on where the ssl setting came from: `sslmode=verify-full`, plus `sslrootcert` when the tls check found the chain needs a CA. Never weaken the server\'s pg_hba.conf.',
     transient: false,
     matchers: [
       {re: /no pg_hba\.conf entry for host "[^"]{0,300}", user "[^"]{0,300}", database "[^"]{0,300}", (?:no encryption|SSL off)/i, needle: 'no pg_hba.conf entry'},
+      {re: /pg_hba\.conf rejects connection for host "[^"]{0,300}", user "[^"]{0,300}", database "[^"]{0,300}", (?:no encryption|SSL off)/i, needle: 'pg_hba.conf rejects connection'},
       'SSL connection is required',
       'connection is insecure (try using `sslmode=require`)',
       'SSL required',
@@ -78,6 +80,7 @@ export const authEntries = [
     examples: [
       {source: 'node-postgres', text: 'error: no pg_hba.conf entry for host "10.0.1.5", user "app", database "appdb", no encryption'},
       {source: 'aws-rds', text: 'psql: error: connection to server at "mydb.c9akciq32.us-east-1.rds.amazonaws.com" (10.0.1.12), port 5432 failed: FATAL:  no pg_hba.conf entry for host "10.0.3.7", user "app", database "appdb", SSL off'},
+      {source: 'postgres', text: 'FATAL:  pg_hba.conf rejects connection for host "10.0.0.9", user "app", database "appdb", no encryption'},
       {source: 'azure', text: 'FATAL:  SSL connection is required. Please specify SSL options and retry.'},
       {source: 'neon', text: 'ERROR: connection is insecure (try using `sslmode=require`)'},
     ],
@@ -87,7 +90,8 @@ export const authEntries = [
     check: 'auth',
     status: 'fail',
     title: 'pg_hba.conf rejects the connection',
-    meaning: 'No pg_hba.conf line admits this host/user/database, or a `reject` line matches.',
+    meaning:
+      'No pg_hba.conf line admits this host/user/database, or a `reject` line matches (over TLS; over plaintext too when the server offers no TLS or rejects the same login over TLS). The suggested line is `hostssl` whenever the server offers TLS; a reject line gets no suggested line (it is deliberate).',
     causes: [
       "no pg_hba.conf line for this client's address (a new subnet, a container network)",
       'the server requires a client certificate (Cloud SQL "trusted client certificate required", a `cert` pg_hba line)',
@@ -98,13 +102,13 @@ export const authEntries = [
     transient: false,
     matchers: [
       {re: /no pg_hba\.conf entry for (?:host|replication connection from host) "[^"]{0,300}", user "[^"]{0,300}"(?:, database "[^"]{0,300}")?, (?:SSL encryption|SSL on|GSS encryption)/i, needle: 'no pg_hba.conf entry'},
-      'pg_hba.conf rejects connection',
+      {re: /pg_hba\.conf rejects connection for (?:host|replication connection from host) "[^"]{0,300}", user "[^"]{0,300}"(?:, database "[^"]{0,300}")?, (?:SSL encryption|SSL on|GSS encryption)/i, needle: 'pg_hba.conf rejects connection'},
       {re: /User `[^`]{0,300}` was denied access on the database/i, needle: 'was denied access on the database'},
       'connection requires a valid client certificate',
     ],
     examples: [
       {source: 'postgres', text: 'FATAL:  no pg_hba.conf entry for host "172.18.0.4", user "app", database "appdb", SSL encryption'},
-      {source: 'postgres', text: 'FATAL:  pg_hba.conf rejects connection for host "10.0.0.9", user "app", database "appdb", no encryption'},
+      {source: 'postgres', text: 'FATAL:  pg_hba.conf rejects connection for host "10.0.0.9", user "blocked", database "appdb", SSL encryption'},
       {source: 'prisma', text: 'Error: P1010: User `app` was denied access on the database `appdb.public`'},
       {source: 'google-cloud-sql', text: 'FATAL:  connection requires a valid client certificate'},
     ],

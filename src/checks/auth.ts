@@ -30,8 +30,11 @@ export interface AuthClassification {
   database?: string
   /** pg_hba "no encryption" / "SSL encryption" / "GSS encryption", when the message says. */
   encryption?: 'none' | 'ssl' | 'gss'
-  /** AUTH_HBA_REJECTED: no line matched, or a `reject` line matched. */
-  hbaRule?: 'no-entry' | 'reject-line' | 'unknown'
+  /**
+   * Which pg_hba outcome: no line matched, a `reject` line matched (AUTH_HBA_REJECTED, or AUTH_SSL_REQUIRED
+   * for a plaintext connection: `hostnossl … reject`), or a managed service's own "TLS required" answer.
+   */
+  hbaRule?: 'no-entry' | 'reject-line' | 'unknown' | 'service'
   /** AUTH_TOO_MANY_CONNECTIONS: which limit. */
   limit?: 'role' | 'database' | 'server' | 'reserved'
   /** AUTH_SERVER_STARTING: what the server is doing. */
@@ -44,6 +47,8 @@ const ROLE_MISSING = /role "([^"]*)" does not exist/
 const ROLE_NOLOGIN = /role "([^"]*)" is not permitted to log in/
 const DB_MISSING = /database "([^"]*)" does not exist/
 const PASSWORD_FAILED = /password authentication failed for user "([^"]*)"/
+/** Managed services that refuse plaintext before pg_hba: Azure (28000), Neon. */
+const SERVICE_SSL_REQUIRED = /SSL connection is required\. Please specify SSL options and retry|connection is insecure \(try using `sslmode=require`\)/i
 const PASSWORD_MISSING = /client password must be a string|password must be a string|no password (?:was )?(?:provided|supplied)|empty password returned by client/i
 
 function encryptionOf(text: string | undefined): AuthClassification['encryption'] {
@@ -86,9 +91,19 @@ export function classifyAuthError(
     }
     m = HBA_REJECT.exec(message)
     if (m) {
+      // a reject line that matched a plaintext connection: usually `hostnossl all all all reject`, the
+      // common way to force TLS (the auth check confirms it with a credential-free TLS startup)
       const encryption = encryptionOf(m[4])
-      return {code: 'AUTH_HBA_REJECTED', host: m[1], user: m[2], database: m[3], ...(encryption ? {encryption} : {}), hbaRule: 'reject-line'}
+      return {
+        code: encryption === 'none' ? 'AUTH_SSL_REQUIRED' : 'AUTH_HBA_REJECTED',
+        host: m[1],
+        user: m[2],
+        database: m[3],
+        ...(encryption ? {encryption} : {}),
+        hbaRule: 'reject-line',
+      }
     }
+    if (SERVICE_SSL_REQUIRED.test(message)) return {code: 'AUTH_SSL_REQUIRED', encryption: 'none', hbaRule: 'service'}
     if ((m = ROLE_MISSING.exec(message))) return {code: 'AUTH_ROLE_NOT_FOUND', user: m[1]}
     if ((m = ROLE_NOLOGIN.exec(message))) return {code: 'AUTH_ROLE_NOLOGIN', user: m[1]}
     // a 28000 we cannot read (translated messages…): most often pg_hba
@@ -119,6 +134,7 @@ export function classifyAuthError(
     return {code: 'AUTH_SERVER_STARTING', state}
   }
   if (PASSWORD_MISSING.test(message)) return {code: 'AUTH_PASSWORD_MISSING'}
+  if (SERVICE_SSL_REQUIRED.test(message)) return {code: 'AUTH_SSL_REQUIRED', encryption: 'none', hbaRule: 'service'}
   return {code: 'AUTH_CONNECTION_FAILED'}
 }
 
@@ -220,8 +236,26 @@ async function runAuth(ctx: CheckContext, deps: AuthCheckDeps): Promise<CheckOut
     }
   }
   ctx.facts.auth = {connected: false, errorCode: result.error.code}
-  return redactor.redactValue(explainFailure(ctx, target, result.error, result.ms))
+  let c = classifyAuthError(result.error, {passwordConfigured: target.passwordConfigured})
+  let overTls: TlsAdmission | undefined
+  const serverHasNoTls = ctx.facts.postgres?.offersTls === false || ctx.facts.tls?.offered === false
+  // "no encryption" from a server that offers no TLS at all: TLS cannot be the fix
+  if (c.code === 'AUTH_SSL_REQUIRED' && c.hbaRule === 'no-entry' && serverHasNoTls) c = {...c, code: 'AUTH_HBA_REJECTED'}
+  if (c.code === 'AUTH_SSL_REQUIRED' && c.hbaRule === 'reject-line' && !target.sslUsed) {
+    // Does the reject line only hit plaintext (`hostnossl … reject`) or this user whatever the transport
+    // (`host … reject`)? Ask the server over TLS, without any password (see probes/pg.ts hbaOverTls).
+    if (serverHasNoTls) {
+      overTls = {outcome: 'no-tls'}
+    } else {
+      const {hbaOverTls} = await import('../probes/pg.js')
+      overTls = await hbaOverTls(config, {timeoutMs: ctx.options.timeoutMs})
+    }
+    if (overTls.outcome === 'rejected' || overTls.outcome === 'no-tls') c = {...c, code: 'AUTH_HBA_REJECTED'}
+  }
+  return redactor.redactValue(explainFailure(ctx, target, c, result.error, result.ms, overTls))
 }
+
+type TlsAdmission = import('../probes/pg.js').TlsAdmission
 
 // ---------------------------------------------------------------------------------------------
 // explanations
@@ -262,7 +296,7 @@ function hbaLine(c: AuthClassification, target: Target, ssl: boolean): string {
 }
 
 /** A copy of the app's URL with sslmode set, password masked; null when it is not a URL. */
-function urlWithSslmode(ctx: CheckContext, mode: string): string | null {
+function urlWithSslmode(ctx: CheckContext, mode: string, sslrootcert?: string | null): string | null {
   const cs = ctx.config.connectionString?.value
   if (!cs || !/^postgres(?:ql)?:\/\//i.test(cs.trim())) return null
   try {
@@ -270,7 +304,11 @@ function urlWithSslmode(ctx: CheckContext, mode: string): string | null {
     if (url.password) url.password = '****'
     url.searchParams.delete('ssl')
     url.searchParams.set('sslmode', mode)
-    return redactUrl(url.toString().replace('%2A%2A%2A%2A', '****'))
+    if (sslrootcert && !url.searchParams.has('sslrootcert')) url.searchParams.set('sslrootcert', sslrootcert)
+    let text = url.toString().replace('%2A%2A%2A%2A', '****')
+    // a readable path: pg-connection-string reads sslrootcert=/path/to/ca.pem as written
+    if (sslrootcert) text = text.replace(`sslrootcert=${encodeURIComponent(sslrootcert).replace(/%20/g, '+')}`, `sslrootcert=${sslrootcert}`)
+    return redactUrl(text)
   } catch {
     return null
   }
@@ -290,8 +328,64 @@ function urlWithPassword(ctx: CheckContext): string | null {
   }
 }
 
-function explainFailure(ctx: CheckContext, target: Target, error: PgProbeError, ms: number): CheckOutcome {
-  const c = classifyAuthError(error, {passwordConfigured: target.passwordConfigured})
+const UNTRUSTED = new Set(['TLS_SELF_SIGNED_CHAIN', 'TLS_UNTRUSTED_ISSUER', 'TLS_SELF_SIGNED_CERT'])
+
+/**
+ * Does verify-full need an sslrootcert for this server? From the tls check's facts (it judges the chain the
+ * server presents against Node's default CAs when the app does not use TLS). Never verify-full without the
+ * CA the chain needs.
+ */
+function caNeed(ctx: CheckContext): {needed: boolean; file: string; step: string; evidence: string; provider?: string} {
+  const t = ctx.facts.tls
+  const provider = t?.provider
+  const file = provider === 'aws-rds' ? 'global-bundle.pem' : provider === 'gcp-cloudsql' ? 'server-ca.pem' : 'ca.pem'
+  const rootcert = ctx.config.fields.sslrootcert
+  if (rootcert) {
+    return {needed: false, file, provider, evidence: `sslrootcert already set (${rootcert.source.label})`, step: `Keep sslrootcert=${rootcert.value} (${rootcert.source.label}): node-postgres reads it into ssl.ca.`}
+  }
+  if (!t || t.offered !== true || t.verifiedAsApp === undefined) {
+    return {
+      needed: false,
+      file,
+      provider,
+      evidence: 'unknown (the tls check did not judge the chain)',
+      step: 'If the server certificate comes from a private CA (not in Node\'s default list), add sslrootcert=/path/to/ca.pem (or ssl.ca) so it can be verified.',
+    }
+  }
+  const untrusted = (t.problems ?? []).find((p) => UNTRUSTED.has(p))
+  if (untrusted) {
+    const root = t.chain?.at(-1)
+    return {
+      needed: true,
+      file,
+      provider,
+      evidence: `yes: the tls check found ${untrusted} against ${t.trustStore ?? "Node's default CAs"}`,
+      step:
+        provider === 'aws-rds'
+          ? 'The RDS CAs are not in Node\'s default list: download the RDS global bundle (global-bundle.pem, https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem) and point sslrootcert (or ssl.ca) at it.'
+          : `The chain does not verify against Node's default CAs (${untrusted}${root ? `, root "${root.issuer}"` : ''}): get the CA certificate from the server's operator or provider (never copy it from the connection itself) and point sslrootcert (or ssl.ca) at it.`,
+    }
+  }
+  const other = t.problems?.[0]
+  return {
+    needed: false,
+    file,
+    provider,
+    evidence: other ? `no (chain trusted), but the tls check found ${other}` : 'no: the chain verifies against Node\'s default CAs',
+    step: other
+      ? `With verification on, node-postgres will then report ${other}: see the tls check for that fix.`
+      : `No CA file needed: the server's chain verifies against Node's default CAs (${t.trustStore ?? 'as the tls check found'}).`,
+  }
+}
+
+function explainFailure(
+  ctx: CheckContext,
+  target: Target,
+  c: AuthClassification,
+  error: PgProbeError,
+  ms: number,
+  overTls?: TlsAdmission,
+): CheckOutcome {
   const who = c.user ?? target.user ?? '(default user)'
   const db = c.database ?? target.database ?? '(default database)'
   const base: Evidence = {
@@ -372,7 +466,9 @@ function explainFailure(ctx: CheckContext, target: Target, error: PgProbeError, 
       const sslmode = ctx.config.fields.sslmode
       const src =
         sslmode?.source.label ?? target.sslSource?.label ?? ctx.config.connectionString?.source.label ?? ctx.config.primary?.label ?? null
-      const url = urlWithSslmode(ctx, 'verify-full')
+      const ca = caNeed(ctx)
+      const rootcert = ca.needed ? `/path/to/${ca.file}` : null
+      const url = urlWithSslmode(ctx, 'verify-full', rootcert)
       const sslFrom =
         target.sslOrigin === 'default'
           ? 'nothing turns TLS on (node-postgres default: no TLS)'
@@ -380,42 +476,77 @@ function explainFailure(ctx: CheckContext, target: Target, error: PgProbeError, 
             ? `sslmode=${sslmode.value} ← ${sslmode.source.label}`
             : `ssl ← ${target.sslSource?.label ?? target.sslOrigin}`
       const steps: string[] = []
+      let snippet: Fix['snippet']
       if (target.sslOrigin === 'app') {
-        steps.push(`Set \`ssl: { rejectUnauthorized: true }\` (add \`ca\` for a private CA) in ${src}.`)
-      } else if (target.sslOrigin === 'PGSSLMODE') {
-        steps.push(`Set PGSSLMODE=verify-full where ${src} is defined.`)
+        steps.push(
+          `Set \`ssl: { rejectUnauthorized: true${rootcert ? `, ca: fs.readFileSync('${rootcert}', 'utf8')` : ''} }\` in ${src} (instead of \`ssl: false\` or no ssl).`,
+        )
+        snippet = {language: 'js', code: `ssl: { rejectUnauthorized: true${rootcert ? `, ca: fs.readFileSync('${rootcert}', 'utf8')` : ''} },`}
       } else if (url) {
-        steps.push(`Set sslmode=verify-full in the URL in ${src} (node-postgres treats require as verify-full as well).`)
+        steps.push(
+          `Set sslmode=verify-full${rootcert ? ` and sslrootcert=${rootcert}` : ''} in the URL in ${src} (node-postgres treats require as verify-full as well).`,
+        )
+        snippet = connectionStringSnippet(ctx.config.connectionString?.source, url)
       } else {
-        steps.push(`Turn TLS on in ${src ?? 'your connection settings'}: sslmode=verify-full (PGSSLMODE=verify-full, or ssl: true in code).`)
+        steps.push(
+          target.sslOrigin === 'PGSSLMODE'
+            ? `Set PGSSLMODE=verify-full where ${src} is defined.`
+            : `Turn TLS on in ${src ?? 'your connection settings'}: PGSSLMODE=verify-full (node-postgres reads it when the config sets no ssl), or ssl: { rejectUnauthorized: true } in code.`,
+        )
+        if (rootcert) {
+          steps.push(
+            `node-postgres takes no CA from the environment (it ignores PGSSLROOTCERT): give it ${ca.file} as ssl.ca in code, or use a connection string with sslrootcert=${rootcert}.`,
+          )
+        }
+        snippet = {language: 'dotenv', code: 'PGSSLMODE=verify-full'}
       }
-      steps.push('If the server certificate comes from a private CA, add sslrootcert=/path/to/ca.pem (or ssl.ca) so it can be verified.')
+      steps.push(ca.step)
+      steps.push(
+        'Keep the server\'s TLS requirement: do not add a plaintext `host` line to pg_hba.conf' +
+          (ca.provider === 'aws-rds' ? ' or set rds.force_ssl=0' : c.hbaRule === 'service' ? ' or turn the service\'s TLS enforcement off' : '') +
+          '; connect with TLS instead.',
+      )
+      const why =
+        c.hbaRule === 'reject-line'
+          ? `a pg_hba.conf reject line matches plaintext connections${overTls?.outcome === 'admitted' ? ' only; over TLS, without a password, the server went on to authentication' : ''}`
+          : c.hbaRule === 'service'
+            ? `the service answers "${error.message}"`
+            : 'pg_hba.conf has no line for plaintext connections'
       return fail(
-        `The server only accepts TLS connections for user "${who}", database "${db}", and this connection does not use TLS (${sslFrom}).`,
-        {hbaClientAddress: c.host, sslFrom},
+        `The server only accepts TLS connections for user "${who}", database "${db}" (${why}), and this connection does not use TLS (${sslFrom}).`,
         {
-          summary: `Turn TLS on in ${src ?? 'your connection settings'}: the server's pg_hba.conf only admits TLS connections.`,
+          hbaClientAddress: c.host ?? null,
+          hbaRule: c.hbaRule === 'reject-line' ? 'reject line (plaintext)' : c.hbaRule === 'service' ? 'service requires TLS' : 'no line for plaintext',
+          ...(overTls ? {overTls: overTls.outcome} : {}),
+          sslFrom,
+          caNeeded: ca.evidence,
+        },
+        {
+          summary: `Turn TLS on in ${src ?? 'your connection settings'}${rootcert ? `, with the CA (sslrootcert ${ca.file})` : ''}: the server only admits TLS connections.`,
           steps,
-          snippet: url
-            ? connectionStringSnippet(ctx.config.connectionString?.source, url)
-            : {language: 'dotenv', code: 'PGSSLMODE=verify-full'},
+          snippet,
         },
       )
     }
     case 'AUTH_HBA_REJECTED': {
-      const line = hbaLine(c, target, target.sslUsed || c.encryption === 'ssl')
+      // a line for TLS unless the server has no TLS at all: never suggest a line weaker than needed
+      const serverTls = ctx.facts.postgres?.offersTls !== false && ctx.facts.tls?.offered !== false
+      const line = hbaLine(c, target, serverTls || target.sslUsed || c.encryption === 'ssl')
       const seenAs = c.host ? ` from ${c.host}` : ''
       if (c.hbaRule === 'reject-line') {
+        const both = overTls?.outcome === 'rejected'
         return fail(
-          `A pg_hba.conf line explicitly rejects user "${who}" on database "${db}"${seenAs}.`,
-          {hbaRule: 'reject line', clientAddressSeenByServer: c.host ?? null},
+          `A pg_hba.conf line explicitly rejects user "${who}" on database "${db}"${seenAs}${
+            both ? ', with or without TLS' : overTls?.outcome === 'no-tls' ? ' (the server offers no TLS)' : ''
+          }.`,
+          {hbaRule: 'reject line', clientAddressSeenByServer: c.host ?? null, ...(overTls ? {overTls: overTls.outcome} : {})},
           {
             summary: `The server's pg_hba.conf has a "reject" line for "${who}" on "${db}": use another user or ask the administrator to change it.`,
             steps: [
               `If "${who}" is the wrong user, change it: ${settingFrom(ctx, 'user')}.`,
-              'Otherwise the administrator must remove or narrow the reject line, or put an accepting line above it, then reload: SELECT pg_reload_conf();',
+              'Otherwise only the administrator can decide: a reject line is deliberate. They can narrow it (another user, database or address) and reload: SELECT pg_reload_conf();',
+              ...(both ? ['db-doctor asked the same question over TLS, without sending a password: the server rejected it there too, so turning TLS on does not help.'] : []),
             ],
-            snippet: {language: 'pg_hba.conf', code: line},
           },
         )
       }
@@ -429,6 +560,7 @@ function explainFailure(ctx: CheckContext, target: Target, error: PgProbeError, 
           steps: [
             `The user and database come from: ${settingFrom(ctx, 'user')}; ${settingFrom(ctx, 'database')}. Check they are the ones you meant.`,
             `Add a line like the one below to pg_hba.conf, above any broader line, then reload: SELECT pg_reload_conf();`,
+            ...(serverTls && !target.sslUsed ? ['The line is a hostssl line (the server offers TLS): turn TLS on in the client too (sslmode=verify-full).'] : []),
             ...(c.host ? [`The server sees the client as ${c.host}: behind NAT, a proxy or Docker this is not your machine's own address.`] : []),
           ],
           snippet: {language: 'pg_hba.conf', code: line},

@@ -303,6 +303,54 @@ export async function pgSession(config: ClientConfig, opts: SessionOptions): Pro
   return info
 }
 
+/** What pg_hba says to the same login over TLS (hbaOverTls). */
+export type TlsAdmission =
+  /** pg_hba admitted it: the server moved on to authentication (or trust let it in). */
+  | {outcome: 'admitted'}
+  /** Refused before authentication (28000), e.g. a `host … reject` line that also matches TLS. */
+  | {outcome: 'rejected'; code: string | null; message: string}
+  /** The server does not do TLS. */
+  | {outcome: 'no-tls'}
+  /** Anything else (timeout, handshake failure…): no conclusion. */
+  | {outcome: 'unknown'; code: string | null; message: string}
+
+const NO_PASSWORD_SENT = 'db-doctor: pg_hba admitted the login; no password sent'
+
+/**
+ * Would pg_hba admit this login over TLS? Sends the app's startup packet (user, database, its other
+ * parameters) over TLS and stops as soon as the server asks for a password: no password, key or
+ * certificate of the app is ever sent (password is a function that refuses, ssl has no client key),
+ * so the certificate is not verified either. A `trust` login is closed before any query.
+ */
+export async function hbaOverTls(config: ClientConfig, opts: {timeoutMs: number}): Promise<TlsAdmission> {
+  const pg = loadPg()
+  const {password: _password, ssl: _ssl, connectionString: _cs, ...rest} = config as ClientConfig & {connectionString?: string}
+  const client: PgClient = new pg.Client({
+    ...rest,
+    ssl: {rejectUnauthorized: false},
+    password: () => {
+      throw new Error(NO_PASSWORD_SENT)
+    },
+    connectionTimeoutMillis: opts.timeoutMs,
+    query_timeout: opts.timeoutMs,
+  })
+  client.on('error', () => {})
+  try {
+    await client.connect()
+    return {outcome: 'admitted'}
+  } catch (error) {
+    const e = error as {code?: unknown; message?: unknown}
+    const message = typeof e?.message === 'string' ? e.message : String(error)
+    const code = typeof e?.code === 'string' ? e.code : null
+    if (message === NO_PASSWORD_SENT) return {outcome: 'admitted'}
+    if (/does not support SSL/i.test(message)) return {outcome: 'no-tls'}
+    if (code === '28000' && /pg_hba\.conf/.test(message)) return {outcome: 'rejected', code, message: redact(message)}
+    return {outcome: 'unknown', code, message: redact(message)}
+  } finally {
+    await endQuietly(client)
+  }
+}
+
 function tlsInfo(client: unknown): {protocol: string | null; cipher: string | null} | null {
   const stream = (client as {connection?: {stream?: unknown}}).connection?.stream as
     | {encrypted?: boolean; getProtocol?: () => string | null; getCipher?: () => {name?: string} | undefined}

@@ -23,7 +23,8 @@ import {
   PG_HOST,
   SCRAM_MISSING_USER,
 } from '../helpers/constants.js'
-import {startStandbyPostgres, type PgServer} from '../helpers/postgres.js'
+import {startPostgres, startStandbyPostgres, type PgServer} from '../helpers/postgres.js'
+import {AZURE_SSL_REQUIRED, sslRequiredPeer} from '../lab/peers.mjs'
 
 const info = inject('pg')
 const dirs: string[] = []
@@ -260,6 +261,58 @@ describe('auth check: more peers', () => {
   })
 })
 
+describe('auth check: servers that force TLS, in every wording', () => {
+  let hostnossl: PgServer | undefined
+  let hostReject: PgServer | undefined
+  beforeAll(async () => {
+    ;[hostnossl, hostReject] = await Promise.all([
+      // the usual way to force TLS: plaintext is rejected by an explicit line
+      startPostgres({hba: ['hostnossl all all all reject', 'hostssl all all all scram-sha-256']}),
+      // a reject line for one user that matches with or without TLS (`host`)
+      startPostgres({hba: [`host all ${BLOCKED_USER} all reject`, 'hostssl all all all scram-sha-256']}),
+    ])
+  })
+  afterAll(async () => {
+    await Promise.all([hostnossl?.stop(), hostReject?.stop()])
+  })
+
+  it('a `hostnossl all all all reject` line: AUTH_SSL_REQUIRED (confirmed over TLS without a password), fix turns TLS on', async () => {
+    const o = await run({DATABASE_URL: url({port: hostnossl!.port, query: 'sslmode=disable'})})
+    expect(o).toMatchObject({status: 'fail', code: 'AUTH_SSL_REQUIRED', evidence: {hbaRule: 'reject line (plaintext)', overTls: 'admitted', code: '28000'}})
+    expect(o.evidence.message).toBe('pg_hba.conf rejects connection for host "127.0.0.1", user "app", database "appdb", no encryption')
+    expect(o.summary).toContain('a pg_hba.conf reject line matches plaintext connections only')
+    expect(o.fix?.snippet?.code).toBe(`DATABASE_URL="postgres://app:****@127.0.0.1:${hostnossl!.port}/appdb?sslmode=verify-full"`)
+    // never a pg_hba line weaker than the one that rejected
+    expect(JSON.stringify(o.fix)).not.toMatch(/\bhost (all|appdb)\b/)
+    expect(o.fix?.steps.join('\n')).toMatch(/do not add a plaintext `host` line/)
+    // what the app itself gets with TLS on: in
+    const ok = await run({DATABASE_URL: url({port: hostnossl!.port, query: `sslmode=verify-full&sslrootcert=${hostnossl!.caFile}`})})
+    expect(ok.status).toBe('pass')
+  })
+
+  it('a `host … reject` line that also matches TLS stays AUTH_HBA_REJECTED, with no line to add', async () => {
+    const o = await run({DATABASE_URL: url({port: hostReject!.port, user: BLOCKED_USER, query: 'sslmode=disable'})})
+    expect(o).toMatchObject({status: 'fail', code: 'AUTH_HBA_REJECTED', evidence: {hbaRule: 'reject line', overTls: 'rejected'}})
+    expect(o.summary).toMatch(/explicitly rejects user "blocked" on database "appdb" from 127\.0\.0\.1, with or without TLS/)
+    expect(o.fix?.snippet).toBeUndefined()
+    // the same server admits app over TLS only: plaintext app is AUTH_SSL_REQUIRED (no line for plaintext)
+    const app = await run({DATABASE_URL: url({port: hostReject!.port, query: 'sslmode=disable'})})
+    expect(app).toMatchObject({code: 'AUTH_SSL_REQUIRED', evidence: {hbaRule: 'no line for plaintext'}})
+  })
+
+  it("Azure's wording (28000 \"SSL connection is required…\") from a fake front: AUTH_SSL_REQUIRED", async () => {
+    const peer = await sslRequiredPeer()
+    try {
+      const o = await run({DATABASE_URL: url({port: peer.port, query: 'sslmode=disable'})})
+      expect(o).toMatchObject({status: 'fail', code: 'AUTH_SSL_REQUIRED', evidence: {code: '28000', message: AZURE_SSL_REQUIRED, hbaRule: 'service requires TLS'}})
+      expect(o.fix?.steps.join('\n')).toMatch(/turn the service's TLS enforcement off/)
+      expect(o.fix?.snippet?.code).toContain('sslmode=verify-full')
+    } finally {
+      await peer.close()
+    }
+  })
+})
+
 describe('classifyAuthError (pure)', () => {
   const c = (code: string | null, message: string) => classifyAuthError({code, message})
   it('reads pg_hba messages', () => {
@@ -268,6 +321,10 @@ describe('classifyAuthError (pure)', () => {
     })
     expect(c('28000', 'no pg_hba.conf entry for host "::1", user "u", database "d", SSL encryption')).toMatchObject({code: 'AUTH_HBA_REJECTED', host: '::1', encryption: 'ssl'})
     expect(c('28000', 'pg_hba.conf rejects connection for host "10.0.0.1", user "u", database "d", SSL encryption')).toMatchObject({code: 'AUTH_HBA_REJECTED', hbaRule: 'reject-line'})
+    expect(c('28000', 'pg_hba.conf rejects connection for host "10.0.0.1", user "u", database "d", no encryption')).toMatchObject({code: 'AUTH_SSL_REQUIRED', hbaRule: 'reject-line', encryption: 'none'})
+    expect(c('28000', 'no pg_hba.conf entry for host "10.0.3.7", user "app", database "appdb", SSL off')).toMatchObject({code: 'AUTH_SSL_REQUIRED', hbaRule: 'no-entry'})
+    expect(c('28000', 'SSL connection is required. Please specify SSL options and retry.')).toEqual({code: 'AUTH_SSL_REQUIRED', encryption: 'none', hbaRule: 'service'})
+    expect(c('XX000', 'connection is insecure (try using `sslmode=require`)')).toEqual({code: 'AUTH_SSL_REQUIRED', encryption: 'none', hbaRule: 'service'})
     expect(c('28000', 'keine pg_hba.conf-Eintrag')).toEqual({code: 'AUTH_HBA_REJECTED', hbaRule: 'unknown'})
   })
   it('reads roles, databases, limits and states', () => {

@@ -14,3 +14,10 @@ export function postgresPeer(answer?: string | Buffer, host?: string): Promise<P
 export function errorPacket(message: string, code?: string, severity?: string): Buffer
 export function errorResponse(fields: Record<string, string>): Buffer
 export function startupErrorPeer(reply: Buffer, host?: string): Promise<Peer>
+export const AZURE_SSL_REQUIRED: string
+export function sslRequiredPeer(opts?: {
+  message?: string
+  code?: string
+  host?: string
+  tls?: {certPem: string; keyPem: string}
+}): Promise<Peer & {received: Buffer[][]}>

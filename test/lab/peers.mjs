@@ -2,6 +2,7 @@
 // (127.0.0.1 by default, or a lab address inside a namespace) and returns
 // {host, port, close}. Plain JS so that lab scripts can import it too.
 import net from 'node:net'
+import tls from 'node:tls'
 
 function listen(server, host) {
   return new Promise((resolve, reject) => {
@@ -153,6 +154,54 @@ export function startupErrorPeer(reply, host = '127.0.0.1') {
         else return s.end(reply)
       }
     })
+  })
+  return listen(server, host)
+}
+
+/** Azure Database for PostgreSQL's answer to a plaintext login when TLS is enforced (28000). */
+export const AZURE_SSL_REQUIRED = 'SSL connection is required. Please specify SSL options and retry.'
+
+/**
+ * A front that refuses plaintext logins the way a managed service does (Azure by default): a
+ * StartupMessage in the clear gets ErrorResponse FATAL `code` `message`. An SSLRequest gets 'S' and a
+ * TLS handshake with `tls` ({certPem, keyPem}); over TLS it answers 08P01 "fake front: no login here".
+ * Without `tls`, SSLRequest gets 'N'.
+ */
+export function sslRequiredPeer(opts = {}) {
+  const {message = AZURE_SSL_REQUIRED, code = '28000', host = '127.0.0.1'} = opts
+  const server = net.createServer()
+  server.received = []
+  server.on('connection', (s) => {
+    const chunks = []
+    server.received.push(chunks)
+    let buf = Buffer.alloc(0)
+    const onData = (d) => {
+      chunks.push(d)
+      buf = Buffer.concat([buf, d])
+      if (buf.length < 8) return
+      const len = buf.readUInt32BE(0)
+      const proto = buf.readUInt32BE(4)
+      if (len === 8 && proto === 80877103) {
+        s.off('data', onData)
+        if (!opts.tls) {
+          s.write('N')
+          buf = buf.subarray(8)
+          s.on('data', onData)
+          return
+        }
+        s.write('S')
+        const t = new tls.TLSSocket(s, {isServer: true, cert: opts.tls.certPem, key: opts.tls.keyPem})
+        t.on('error', () => {})
+        t.once('data', () => {
+          t.end(errorPacket('fake front: no login here', '08P01'))
+        })
+        return
+      }
+      if (buf.length < len) return
+      s.off('data', onData)
+      s.end(errorPacket(message, code))
+    }
+    s.on('data', onData)
   })
   return listen(server, host)
 }
