@@ -8,6 +8,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {analyzeSsl, describeDifference, describeSslObject, isUrlConnectionString, pgUrlParams, type CertFileRef, type SslAnalysis} from '../config/ssl.js'
 import type {ResolvedConfig} from '../config/types.js'
+import {urlParserModel} from '../config/url-parser.js'
 import {redactUrl} from '../core/redact.js'
 import type {TlsFacts} from '../core/facts.js'
 import type {Check, CheckContext, CheckOutcome, Fix} from '../core/types.js'
@@ -39,6 +40,7 @@ export const sslConfigCheck: Check = {
 export function runSslConfig(ctx: Pick<CheckContext, 'config' | 'env' | 'cwd' | 'facts'>): CheckOutcome {
   const {config, env, cwd} = ctx
   const appSsl = config.appSsl
+  const parser = config.connectionString && config.urlParser ? urlParserModel(config.urlParser.by, config.urlParser.dir) : undefined
   const analysis = analyzeSsl({
     connectionString: config.connectionString,
     // The resolver keeps the ssl object of the winning (primary) layer only: the app passes both to pg.
@@ -49,6 +51,7 @@ export function runSslConfig(ctx: Pick<CheckContext, 'config' | 'env' | 'cwd' | 
     homeDir: env.HOME || os.homedir(),
     fileExists: (p) => fs.existsSync(p),
     certBase: certBase(config, cwd),
+    parserKnowsCompat: parser?.libpqCompat ?? true,
   })
   const isPrisma = config.primary?.kind === 'prisma'
   const tls = ctx.facts.tls
@@ -68,7 +71,7 @@ export function runSslConfig(ctx: Pick<CheckContext, 'config' | 'env' | 'cwd' | 
     const conflict = conflictFinding(analysis, config, env, chainVerifies, tls)
     if (conflict) findings.push(conflict)
     findings.push(...disabledFindings(analysis))
-    const semantics = isPrisma ? null : semanticsFinding(analysis, config, env)
+    const semantics = isPrisma ? null : semanticsFinding(analysis, config, env, parser)
     if (semantics) findings.push(semantics)
   }
   findings.sort((a, b) => sev(b) - sev(a) || PRIORITY.indexOf(a.code) - PRIORITY.indexOf(b.code))
@@ -91,6 +94,7 @@ export function runSslConfig(ctx: Pick<CheckContext, 'config' | 'env' | 'cwd' | 
   if (n.replaced) evidence.replacedBy = {urlParams: n.replaced.urlParams.join('&'), source: n.replaced.urlSource.label}
   if (tls && tls.verifiedAsApp !== undefined) evidence.chainVerifiesAsApp = tls.verifiedAsApp
   if (tls?.failureCode) evidence.tlsFailure = tls.failureCode
+  if (parser && !isPrisma) evidence.urlParser = `modelled: ${parser.modelled}${parser.by === 'knex' ? ' — knex parses the string connection itself and hands pg an object' : ''}`
   if (isPrisma) evidence.note = "The app is a Prisma app: Prisma's engine reads sslmode/sslcert/sslaccept itself; node-postgres semantics apply only with the pg driver adapter."
   if (findings.length) evidence.findings = findings.map((f) => ({code: f.code, severity: f.severity, setting: f.setting, source: f.source}))
 
@@ -365,7 +369,12 @@ function disabledFindings(a: SslAnalysis): SslFinding[] {
 
 // ---------- SSLMODE_VERIFY_SEMANTICS ----------
 
-function semanticsFinding(a: SslAnalysis, config: ResolvedConfig, env: Record<string, string | undefined>): SslFinding | null {
+function semanticsFinding(
+  a: SslAnalysis,
+  config: ResolvedConfig,
+  env: Record<string, string | undefined>,
+  parser?: import('../config/url-parser.js').UrlParserModel,
+): SslFinding | null {
   const m = a.nodePg.sslmode
   if (m && a.nodePg.libpqCompat && m.value === 'no-verify' && a.nodePg.encrypt === 'yes') return compatNoVerifyFinding(a, config, env)
   if (!m && a.nodePg.encrypt === 'yes') {
@@ -374,6 +383,7 @@ function semanticsFinding(a: SslAnalysis, config: ResolvedConfig, env: Record<st
   }
   if (!m || a.nodePg.libpqCompat || a.nodePg.encrypt !== 'yes') return null
   if (!['prefer', 'require', 'verify-ca'].includes(m.value)) return null
+  const compatIgnored = parser && !parser.libpqCompat && config.connectionString && /[?&]uselibpqcompat=true(&|$)/i.test(config.connectionString.value) ? parser : undefined
   const libpqMeaning: Record<string, string> = {
     prefer: 'libpq: use SSL if the server offers it, without verifying the certificate, else connect unencrypted',
     require: 'libpq: encrypt, but do not verify the certificate (unless a root certificate file exists, then verify-ca)',
@@ -388,11 +398,18 @@ function semanticsFinding(a: SslAnalysis, config: ResolvedConfig, env: Record<st
     severity: 'warn',
     setting: m.setting,
     source: m.source,
-    summary: `${m.setting} (${m.source}) means verify-full in node-postgres 8 (SSL required, chain and host name checked against ${a.nodePg.caFrom}); ${libpqMeaning[m.value]}. The same URL behaves differently in psql and in the app, and will change meaning in pg 9.`,
+    summary: compatIgnored
+      ? `uselibpqcompat=true has no effect here: knex parses a string connection itself, with pg-connection-string ${compatIgnored.version} (modelled: ${compatIgnored.modelled}), which predates uselibpqcompat, so ${m.setting} (${m.source}) means verify-full (SSL required, chain and host name checked against ${a.nodePg.caFrom}); ${libpqMeaning[m.value]}.`
+      : `${m.setting} (${m.source}) means verify-full in node-postgres 8 (SSL required, chain and host name checked against ${a.nodePg.caFrom}); ${libpqMeaning[m.value]}. The same URL behaves differently in psql and in the app, and will change meaning in pg 9.`,
     fix: {
-      summary: `Say what you mean: sslmode=verify-full (what node-postgres does today), or uselibpqcompat=true for libpq's meaning.`,
+      summary: compatIgnored
+        ? `Say what you mean: sslmode=verify-full (what knex does with this URL today); uselibpqcompat only works when pg parses the URL ({connectionString: …} in the knexfile).`
+        : `Say what you mean: sslmode=verify-full (what node-postgres does today), or uselibpqcompat=true for libpq's meaning.`,
       steps: [
         `To keep today's behaviour explicitly: ${fullUrl}${a.nodePg.caFrom.startsWith('sslrootcert=') ? '' : ' (add &sslrootcert=./ca.pem when the server certificate is not from a public CA)'}.`,
+        ...(compatIgnored
+          ? [`knex hands pg the parsed object, so pg's newer parser never sees the URL; with connection: {connectionString: process.env.${variable ?? 'DATABASE_URL'}} in the knexfile, pg parses it and uselibpqcompat=true applies.`]
+          : []),
         fromEnv
           ? `node-postgres turns any PGSSLMODE other than disable/no-verify into ssl: true (full verification against ${a.nodePg.caFrom}).`
           : `For libpq semantics in node-postgres add uselibpqcompat=true&sslmode=${m.value} — but psql rejects the unknown uselibpqcompat parameter, so psql needs the URL without it.`,

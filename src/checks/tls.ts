@@ -45,9 +45,11 @@ async function run(ctx: CheckContext): Promise<CheckOutcome> {
   const {resolvePgClientConfig} = await import('../config/pg-config.js')
   let pgConfig: ClientConfig
   let view: SslView
+  let urlParser: string | undefined
   try {
     const r = resolvePgClientConfig(ctx.config, ctx.env)
     pgConfig = r.config
+    urlParser = r.urlParser
     const ssl = pgConfig.ssl
     const obj = (ssl && typeof ssl === 'object' ? ssl : {}) as SslObject
     const negotiation = (pgConfig as {sslnegotiation?: string}).sslnegotiation ?? ctx.config.fields.sslnegotiation?.value
@@ -87,6 +89,7 @@ async function run(ctx: CheckContext): Promise<CheckOutcome> {
     ssl: view.used ? (view.verifies ? 'on, verified (rejectUnauthorized)' : `on, NOT verified (${view.offBy.split(';')[0]})`) : 'off',
     sslSetting: settingLabel,
     negotiation: view.direct ? 'direct (TLS first, ALPN postgresql)' : 'postgres (SSLRequest)',
+    ...(urlParser ? {modelled: urlParser} : {}),
   }
 
   if (!view.direct && pgFacts && pgFacts.answer === 'N') {

@@ -33,6 +33,7 @@ import type {ClientConfig} from 'pg'
 import {parse as pgParse} from 'pg-connection-string'
 import {redactor} from '../core/redact.js'
 import {classifyConnectionString, withoutWarnings} from './connection-string.js'
+import {urlParserModel} from './url-parser.js'
 import type {FieldName, Provenance, ResolvedConfig} from './types.js'
 import {sameSource} from './util.js'
 
@@ -75,6 +76,8 @@ export interface PgClientConfigResult {
    * have the variable, and must connect the way the app does.
    */
   verifyOffByEnv?: boolean
+  /** Which URL parser was modelled ("knex 3.3.0 → pg-connection-string 2.6.2 (the app's)"), when a URL was parsed. */
+  urlParser?: string
 }
 
 const SSL_PARAMS = ['sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'uselibpqcompat', 'sslnegotiation'] as const
@@ -116,9 +119,9 @@ function checkSslFiles(config: ResolvedConfig, names: Partial<Record<(typeof SSL
   }
 }
 
-function pgParseOrThrow(text: string): Record<string, unknown> {
+function pgParseOrThrow(text: string, parse: (s: string) => Record<string, unknown> = pgParse as never): Record<string, unknown> {
   try {
-    return withoutWarnings(() => pgParse(text) as Record<string, unknown>)
+    return withoutWarnings(() => parse(text) as Record<string, unknown>)
   } catch (error) {
     const err = error as NodeJS.ErrnoException
     if (err.code && err.path) {
@@ -138,6 +141,7 @@ export function resolvePgClientConfig(config: ResolvedConfig, env: Record<string
   let merged: Record<string, unknown> = {}
   let sslOrigin: SslOrigin | undefined
   let sslSource: Provenance | undefined
+  let urlParser: string | undefined
   if (config.appSsl && config.appSsl.value !== undefined) {
     merged.ssl = config.appSsl.value
     sslOrigin = 'app'
@@ -149,7 +153,10 @@ export function resolvePgClientConfig(config: ResolvedConfig, env: Record<string
     const kind = classifyConnectionString(cs.value)
     if (kind === 'url' || kind === 'socket') {
       checkSslFiles(config, fileNamesFromString(config, cs.source))
-      const parsed = pgParseOrThrow(cs.value.trim())
+      // the parser the app really uses: knex's own for a knex string, else the app's pg's
+      const model = urlParserModel(config.urlParser?.by ?? 'pg', config.urlParser?.dir ?? process.cwd())
+      urlParser = model.modelled
+      const parsed = pgParseOrThrow(cs.value.trim(), model.parse)
       merged = Object.assign({}, merged, parsed)
       if (parsed.ssl !== undefined) {
         sslOrigin = 'connection-string'
@@ -211,7 +218,7 @@ export function resolvePgClientConfig(config: ResolvedConfig, env: Record<string
   const sslObj = out.ssl as {key?: unknown} | undefined
   if (sslObj && typeof sslObj === 'object' && typeof sslObj.key === 'string') redactor.add(sslObj.key)
   if (typeof out.password === 'string') redactor.add(out.password)
-  return {config: out as ClientConfig, sslOrigin: sslOrigin ?? 'default', ...(sslSource ? {sslSource} : {}), ...(verifyOffByEnv ? {verifyOffByEnv} : {})}
+  return {config: out as ClientConfig, sslOrigin: sslOrigin ?? 'default', ...(sslSource ? {sslSource} : {}), ...(verifyOffByEnv ? {verifyOffByEnv} : {}), ...(urlParser ? {urlParser} : {})}
 }
 
 /** The pg.ClientConfig an app using node-postgres ends up with. Throws PgConfigError (see above). */

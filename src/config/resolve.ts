@@ -74,6 +74,7 @@ export async function resolveConfig(
   let primary: Provenance | null = null
   let connectionString: Field<string> | undefined
   let appSsl: Field<unknown> | undefined
+  let urlParser: ResolvedConfig['urlParser']
 
   for (const source of sources) {
     let layer: SourceLayer | null
@@ -113,6 +114,7 @@ export async function resolveConfig(
         }
       }
       if (layer.appSsl) appSsl = layer.appSsl
+      if (layer.connectionString && layer.stringParsedBy) urlParser = layer.stringParsedBy
     } else {
       for (const [name, field] of Object.entries(layer.fields) as Array<[FieldName, Field<string>]>) {
         if (field && fields[name] === undefined) fields[name] = field
@@ -152,6 +154,7 @@ export async function resolveConfig(
   const resolved: ResolvedConfig = {fields, primary, shadowed, problems, notFound}
   if (connectionString) resolved.connectionString = connectionString
   if (appSsl) resolved.appSsl = appSsl
+  if (connectionString) resolved.urlParser = urlParser ?? {by: 'pg', dir: ctx.cwd}
   if (opts.launch !== false && sources === registry) {
     resolved.launch = resolveLaunch({cwd: ctx.cwd, tool: toolOf(primary), knexfile: findKnexfile(ctx.cwd, ctx.knexfile), envFile: envFileIn(ctx), processEnv: processEnvOf(ctx)})
     const problem = await envFileProblem(ctx, resolved, sources)

@@ -106,6 +106,11 @@ export interface SslInput {
   fileExists: (absPath: string) => boolean
   /** Folder relative cert paths resolve from for node-postgres (the app's working folder); defaults to cwd. */
   certBase?: string
+  /**
+   * Whether the app's URL parser knows uselibpqcompat (pg-connection-string >= 2.8: pg's own today;
+   * knex 3.x's pinned 2.6.2 does not). Default true.
+   */
+  parserKnowsCompat?: boolean
 }
 
 const NODE_CA = "Node's built-in CA list"
@@ -164,7 +169,7 @@ interface MirrorSslObject {
   key?: {file: string}
 }
 
-function urlSsl(params: Record<string, string>): UrlSsl {
+function urlSsl(params: Record<string, string>, knowsCompat = true): UrlSsl {
   const has = (k: string) => Object.prototype.hasOwnProperty.call(params, k)
   let ssl: unknown = has('ssl') ? params.ssl : undefined
   let present = has('ssl')
@@ -183,7 +188,7 @@ function urlSsl(params: Record<string, string>): UrlSsl {
   if (params.sslkey) obj.key = {file: params.sslkey}
   if (params.sslrootcert) obj.ca = {file: params.sslrootcert}
   let error: string | undefined
-  if (params.uselibpqcompat === 'true') {
+  if (params.uselibpqcompat === 'true' && knowsCompat) {
     switch (params.sslmode) {
       case 'disable':
         ssl = false
@@ -268,8 +273,9 @@ export function analyzeSsl(input: SslInput): SslAnalysis {
   let replaced: NodePgSsl['replaced']
   let sslmode: NodePgSsl['sslmode']
   let error: string | undefined
-  const compat = urlParams?.uselibpqcompat === 'true'
-  const fromUrl = urlParams ? urlSsl(urlParams) : {present: false, value: undefined}
+  const knowsCompat = input.parserKnowsCompat !== false
+  const compat = urlParams?.uselibpqcompat === 'true' && knowsCompat
+  const fromUrl = urlParams ? urlSsl(urlParams, knowsCompat) : {present: false, value: undefined}
   const app = input.appSsl
   const appHas = app !== undefined && app.value !== undefined
   if (fromUrl.present) {

@@ -77,6 +77,12 @@ export interface ResolvedConfig {
   shadowed: Provenance[]
   /** The app's own ssl object (knexfile `connection.ssl`, …) when one is configured. */
   appSsl?: Field<unknown>
+  /**
+   * Who parses `connectionString` in the app: knex parses a string `connection` itself (with the
+   * pg-connection-string it pins), everything else reaches pg's own parser; `dir` is where the
+   * app's packages are resolved from (the knexfile's folder, else the working folder).
+   */
+  urlParser?: {by: 'knex' | 'pg'; dir: string}
   /** Problems found while resolving; the config check reports them. */
   problems: ConfigProblem[]
   /** True when no source configured a connection and only defaults apply. */
@@ -94,6 +100,8 @@ export interface SourceLayer {
   /** Discrete fields this layer supplies. */
   fields: Partial<Record<FieldName, Field<string>>>
   appSsl?: Field<unknown>
+  /** Set when the app hands connectionString to knex as a string (knex parses it itself); dir: the knexfile's folder. */
+  stringParsedBy?: {by: 'knex'; dir: string}
   /** Problems the source found in its own file (a knexfile that throws, a missing environment…). */
   problems?: ConfigProblem[]
 }

@@ -181,6 +181,37 @@ describe('differential: TLS behaviour of the app vs db-doctor', () => {
   })
 })
 
+describe('differential: the URL parser the app really uses', () => {
+  it('uselibpqcompat=true&sslmode=require, untrusted chain: a knex string connection (pinned pg-connection-string 2.6.2) verifies and fails; {connectionString} (pg\'s parser) encrypts only and connects; db-doctor models each', async () => {
+    const q = 'uselibpqcompat=true&sslmode=require'
+    const db = await scenario('knex_string_compat')
+    const env = {DATABASE_URL: db.url(CANARY_PASSWORD, q)}
+    const stringApp = app({'knexfile.js': knexString})
+    const knex = await runTool(stringApp, ['knex', 'migrate:latest'], {env, database: db})
+    const d = await doctor(stringApp, env)
+    agree(knex, d)
+    expect(knex.connected).toBe(false)
+    const tls = checkOf(d.report, 'tls')
+    expect(tls.status).toBe('fail')
+    expect(`${knex.stdout}\n${knex.stderr}`).toMatch(NODE_WORDS[tls.code]!)
+    expect(tls.evidence.modelled).toMatch(/^knex 3\.\d+\.\d+ → pg-connection-string 2\.6\.2 \(the app's/)
+    const ssl = checkOf(d.report, 'ssl-config')
+    expect(ssl.evidence.findings).toContainEqual(expect.objectContaining({code: 'SSLMODE_VERIFY_SEMANTICS'}))
+    expect(JSON.stringify(ssl)).toContain('uselibpqcompat=true has no effect here: knex parses a string connection itself, with pg-connection-string 2.6.2')
+
+    const db2 = await scenario('knex_object_compat')
+    const env2 = {DATABASE_URL: db2.url(CANARY_PASSWORD, q)}
+    const objectApp = app({'knexfile.js': knexObject('undefined')})
+    const knex2 = await runTool(objectApp, ['knex', 'migrate:latest'], {env: env2, database: db2})
+    const d2 = await doctor(objectApp, env2)
+    agree(knex2, d2)
+    expect(knex2.connected, knex2.stderr).toBe(true)
+    expect(checkOf(d2.report, 'tls').status).toBe('warn')
+    expect(checkOf(d2.report, 'tls').evidence.modelled).toMatch(/^pg 8\.\d+\.\d+ → pg-connection-string 2\.1\d\.\d+ \(the app's\)/)
+    expect(checkOf(d2.report, 'auth').status).toBe('pass')
+  })
+})
+
 describe('differential: passwords node-postgres reads as written (issue 8 item 4)', () => {
   it('an unencoded "@" (and a stray "%") in the password: knex and node-pg-migrate log in; db-doctor warns CONFIG_PASSWORD_ENCODING_LENIENT naming psql, and its own login passes', async () => {
     const {default: pgLib} = await import('pg')

@@ -219,6 +219,8 @@ export function knexLayer(loaded: LoadedKnexConfig, ctx: Pick<SourceContext, 'en
   if (typeof conn === 'string') {
     if (conn.trim() === '') return emptyConnection(loaded, ctx, origin)
     layer.connectionString = {value: conn, source: knexProvenance(loaded, 'connection', ctx, conn)}
+    // knex parses a string connection itself (knex-builder/internal/parse-connection.js), with its own pg-connection-string
+    layer.stringParsedBy = {by: 'knex', dir: path.dirname(loaded.file)}
     return layer
   }
   if (!isPlainObject(conn)) return emptyConnection(loaded, ctx, origin)

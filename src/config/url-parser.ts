@@ -1,0 +1,134 @@
+// The connection-URL parser the app really uses, resolved from the app's folder as Node would:
+//   - knex parses a string `connection` itself with the pg-connection-string it depends on
+//     (knex 3.x pins 2.6.2: no `uselibpqcompat`, sslmode prefer/require/verify-ca mean
+//     verify-full), then hands pg an object; pg never sees the URL;
+//   - `{connectionString}` (and every other source) reaches pg's own parser: the
+//     pg-connection-string next to the app's pg (2.14 with pg 8.23: `uselibpqcompat` exists).
+// The app's own copy is loaded when it is installed (it is a library of the app, as the knexfile
+// is the app's code); otherwise db-doctor's own current release stands in, and a knex string is
+// modelled as knex 3.x does it (no uselibpqcompat). `modelled` says which, for the evidence.
+import {createRequire} from 'node:module'
+import path from 'node:path'
+import fs from 'node:fs'
+import {withoutWarnings} from './connection-string.js'
+import {findPackageDir} from './launch.js'
+
+export interface UrlParserModel {
+  by: 'knex' | 'pg'
+  /** pg-connection-string's parse() as the app runs it (may read certificate files, may throw). */
+  parse(url: string): Record<string, unknown>
+  /** The pg-connection-string version modelled. */
+  version: string
+  /** Whether this parser knows `uselibpqcompat=true` (libpq sslmode meanings). */
+  libpqCompat: boolean
+  /** True when the app's own copy was loaded. */
+  fromApp: boolean
+  /** "knex 3.3.0 → pg-connection-string 2.6.2 (the app's)". */
+  modelled: string
+}
+
+/** The release knex 3.x pins, modelled when the app has no knex installed. */
+const KNEX_PINNED = '2.6.2'
+
+const ownRequire = createRequire(import.meta.url)
+const cache = new Map<string, UrlParserModel>()
+
+type Parse = (url: string) => Record<string, unknown>
+
+function versionAt(dir: string | undefined): string | undefined {
+  if (!dir) return undefined
+  try {
+    const v = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).version
+    return typeof v === 'string' && /^[0-9A-Za-z.+-]{1,40}$/.test(v) ? v : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function load(dir: string): Parse | undefined {
+  try {
+    const mod = ownRequire(dir) as {parse?: Parse} & Parse
+    const parse = typeof mod.parse === 'function' ? mod.parse : typeof mod === 'function' ? mod : undefined
+    return parse
+  } catch {
+    return undefined // ESM-only or broken: fall back to db-doctor's own
+  }
+}
+
+function knowsCompat(parse: Parse): boolean {
+  try {
+    const r = withoutWarnings(() => parse('postgres://h/d?uselibpqcompat=true&sslmode=prefer')) as {ssl?: {rejectUnauthorized?: boolean}}
+    return typeof r.ssl === 'object' && r.ssl !== null && r.ssl.rejectUnauthorized === false
+  } catch {
+    return false
+  }
+}
+
+let bundledCache: {parse: Parse; version: string} | undefined
+
+/** db-doctor's own pg-connection-string (the one its pg-config uses), loaded on first use. */
+function bundled(): {parse: Parse; version: string} {
+  if (bundledCache) return bundledCache
+  const main = ownRequire.resolve('pg-connection-string')
+  let dir = path.dirname(main)
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir)
+  const mod = ownRequire('pg-connection-string') as {parse?: Parse} & Parse
+  bundledCache = {parse: typeof mod.parse === 'function' ? mod.parse : mod, version: versionAt(dir) ?? '?'}
+  return bundledCache
+}
+
+/** The parser the app uses for a connection string parsed `by` knex or pg, from the app folder `dir`. */
+export function urlParserModel(by: 'knex' | 'pg', dir: string): UrlParserModel {
+  const key = `${by}\0${dir}`
+  const hit = cache.get(key)
+  if (hit) return hit
+  const model = by === 'knex' ? knexModel(dir) : pgModel(dir)
+  cache.set(key, model)
+  return model
+}
+
+function knexModel(dir: string): UrlParserModel {
+  const knexDir = findPackageDir('knex', dir)
+  const knexVersion = versionAt(knexDir)
+  const pcsDir = knexDir ? findPackageDir('pg-connection-string', knexDir) : undefined
+  const own = pcsDir ? load(pcsDir) : undefined
+  if (own && knexVersion) {
+    const version = versionAt(pcsDir) ?? '?'
+    return {by: 'knex', parse: own, version, libpqCompat: knowsCompat(own), fromApp: true, modelled: `knex ${knexVersion} → pg-connection-string ${version} (the app's, from ${displayDir(pcsDir!, dir)})`}
+  }
+  // knex 3.x's own parser, without uselibpqcompat (it predates it)
+  const parse: Parse = (url) => bundled().parse(url.replace(/([?&])uselibpqcompat=/gi, '$1dbdoctor_ignored_uselibpqcompat='))
+  return {
+    by: 'knex',
+    parse,
+    version: KNEX_PINNED,
+    libpqCompat: false,
+    fromApp: false,
+    modelled: `knex 3.x → pg-connection-string ${KNEX_PINNED} (knex is not installed in ${dir}: modelled as knex 3.3 parses, no uselibpqcompat)`,
+  }
+}
+
+function pgModel(dir: string): UrlParserModel {
+  const pgDir = findPackageDir('pg', dir)
+  const pgVersion = versionAt(pgDir)
+  const pcsDir = pgDir ? findPackageDir('pg-connection-string', pgDir) : undefined
+  const own = pcsDir ? load(pcsDir) : undefined
+  if (own && pgVersion) {
+    const version = versionAt(pcsDir) ?? '?'
+    return {by: 'pg', parse: own, version, libpqCompat: knowsCompat(own), fromApp: true, modelled: `pg ${pgVersion} → pg-connection-string ${version} (the app's)`}
+  }
+  const own2 = bundled()
+  return {
+    by: 'pg',
+    parse: own2.parse,
+    version: own2.version,
+    libpqCompat: knowsCompat(own2.parse),
+    fromApp: false,
+    modelled: `pg 8 → pg-connection-string ${own2.version} (pg is not installed in ${dir}: db-doctor's own current release)`,
+  }
+}
+
+function displayDir(abs: string, from: string): string {
+  const rel = path.relative(from, abs)
+  return rel && !rel.startsWith('..') ? rel : abs
+}
