@@ -2,6 +2,7 @@
 // into dist/bundle/ (oclif's "explicit" command discovery reads COMMANDS from it), so a run
 // loads a few files instead of some 150 modules. bin/run.js only imports it and calls main().
 import {execute} from '@oclif/core/execute'
+import {planArgv} from './cli/argv.js'
 import {isExitRequested} from './cli/base.js'
 import Check from './commands/check.js'
 import Explain from './commands/explain.js'
@@ -16,7 +17,14 @@ export const COMMANDS = {check: Check, explain: Explain, wait: Wait}
 export async function main(dir: string): Promise<void> {
   // Before anything can print, so no password reaches stdout or stderr.
   installOutputRedaction()
-  await execute({dir})
+  // help / version / -h / a mistyped command, before oclif (which exits 2 on all of them)
+  const plan = planArgv(process.argv.slice(2), [...Object.keys(COMMANDS), 'help', 'version'])
+  if ('error' in plan) {
+    process.stderr.write(`db-doctor: ${plan.error}\n`)
+    process.exitCode = 2
+    return
+  }
+  await execute({dir, args: plan.args})
   // A DNS lookup that outlived its budget (a silent nameserver) would keep Node alive for
   // attempts × timeout per nameserver after the report is out: don't wait for it.
   // `wait` asks for the same when an attempt was cut short by its deadline or a signal.

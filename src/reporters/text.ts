@@ -5,6 +5,7 @@ import Table from 'cli-table3'
 import type {CheckResult, Report, Status} from '../core/types.js'
 import {redactor} from '../core/redact.js'
 import {inertBlock, inertLine} from './escape.js'
+import {wrapParagraph} from './wrap.js'
 import {SYMBOL, layoutEvidence, problems, targetLine} from './shared.js'
 
 export interface TextOptions {
@@ -29,10 +30,10 @@ function painter(enabled: boolean) {
 
 const STATUS_STYLE: Record<Status, keyof typeof CODES> = {pass: 'green', warn: 'yellow', fail: 'red', skip: 'gray'}
 
-export function statusLine(c: CheckResult, color: boolean): string {
+export function statusLine(c: CheckResult, color: boolean, width = 160): string {
   const paint = painter(color)
   const code = c.code ? ` ${c.code}` : ''
-  return `${paint(STATUS_STYLE[c.status], SYMBOL[c.status])} ${inertLine(c.title)}${paint('bold', inertLine(code))} ${paint('gray', `(${c.durationMs} ms)`)}\n    ${inertLine(c.summary)}`
+  return `${paint(STATUS_STYLE[c.status], SYMBOL[c.status])} ${inertLine(c.title)}${paint('bold', inertLine(code))} ${paint('gray', `(${c.durationMs} ms)`)}\n${wrapParagraph(inertLine(c.summary), width, '    ')}`
 }
 
 export function renderText(report: Report, opts: TextOptions): string {
@@ -43,27 +44,29 @@ export function renderText(report: Report, opts: TextOptions): string {
     for (const [k, v] of Object.entries(report.target.sources)) out.push(`  ${inertLine(k)} ← ${inertLine(v)}`)
   }
   out.push('')
-  for (const c of report.checks) out.push(statusLine(c, opts.color))
+  // prose is wrapped to the width (a terminal's, 160 when not a terminal); tables fit it; snippets are never wrapped
+  const width = opts.width ?? 120
+  for (const c of report.checks) out.push(statusLine(c, opts.color, width))
   const s = report.summary
   const verdictStyle = s.verdict === 'healthy' ? 'green' : s.verdict === 'degraded' ? 'yellow' : 'red'
   out.push('', `${s.pass} passed, ${s.warn} warnings, ${s.fail} failed, ${s.skip} skipped: ${paint(verdictStyle, s.verdict)}`)
 
   const detailed = opts.verbose ? report.checks.filter((c) => c.status !== 'skip') : problems(report.checks)
   for (const c of detailed) {
-    out.push('', paint(STATUS_STYLE[c.status], inertLine(`${SYMBOL[c.status]} ${c.id}${c.code ? ` · ${c.code}` : ''}`)), `  ${inertLine(c.summary)}`)
+    out.push('', paint(STATUS_STYLE[c.status], inertLine(`${SYMBOL[c.status]} ${c.id}${c.code ? ` · ${c.code}` : ''}`)), wrapParagraph(inertLine(c.summary), width, '  '))
     const layout = inertLayout(layoutEvidence(c.evidence))
     if (layout.pairs.length > 0 || layout.tables.length > 0) {
       out.push('', `  ${paint('bold', 'Evidence')}`)
-      const width = Math.max(...layout.pairs.map(([k]) => k.length), 0)
-      for (const [k, v] of layout.pairs) out.push(`    ${k.padEnd(width)}  ${v}`)
+      const keyWidth = Math.max(...layout.pairs.map(([k]) => k.length), 0)
+      for (const [k, v] of layout.pairs) out.push(wrapParagraph(v, width, `    ${k.padEnd(keyWidth)}  `, ' '.repeat(keyWidth + 6)))
       for (const t of layout.tables) {
         if (t.title) out.push(`    ${t.title}:`)
         out.push(indent(renderTable(t, opts), 4))
       }
     }
     if (c.fix) {
-      out.push('', `  ${paint('bold', 'Fix')}: ${inertLine(c.fix.summary)}`)
-      c.fix.steps.forEach((step, i) => out.push(`    ${i + 1}. ${inertLine(step)}`))
+      out.push('', wrapParagraph(inertLine(c.fix.summary), width, `  ${paint('bold', 'Fix')}: `, '    '))
+      c.fix.steps.forEach((step, i) => out.push(wrapParagraph(inertLine(step), width, `    ${i + 1}. `, ' '.repeat(`    ${i + 1}. `.length))))
       if (c.fix.snippet) {
         out.push('', `    ${paint('gray', `# ${inertLine(c.fix.snippet.language)}`)}`, indent(inertBlock(c.fix.snippet.code), 4))
       }

@@ -14,6 +14,7 @@ export function visibleLength(text: string): number {
  * the following ones (hanging indent); both count towards the width.
  */
 export function wrapParagraph(text: string, width: number, first = '', rest = first): string {
+  if (!text.includes('\n') && visibleLength(first + text) <= width) return first + text
   const words = text.split(/ +/).filter((w) => w.length > 0)
   if (words.length === 0) return first.trimEnd()
   const lines: string[] = []
