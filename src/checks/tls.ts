@@ -277,6 +277,7 @@ const NODE_MESSAGES: Record<string, string> = {
   SELF_SIGNED_CERT_IN_CHAIN: 'self-signed certificate in certificate chain',
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'unable to verify the first certificate',
   UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'unable to get local issuer certificate',
+  UNABLE_TO_GET_ISSUER_CERT: 'unable to get issuer certificate',
   CERT_HAS_EXPIRED: 'certificate has expired',
   CERT_NOT_YET_VALID: 'certificate is not yet valid',
   ERR_TLS_CERT_ALTNAME_INVALID: "Hostname/IP does not match certificate's altnames",
@@ -502,13 +503,21 @@ function problemFix(ctx: CheckContext, view: SslView, p: import('../core/x509.js
           ? `The server certificate is its own issuer: trust exactly that certificate (the server's ssl_cert_file), obtained from the server's operator, not from this connection.`
           : p.code === 'TLS_SELF_SIGNED_CHAIN'
             ? `Trust the root "${p.subject}"${root ? ` (SHA-256 ${root.sha256})` : ''}: get it from the provider or operator and compare the fingerprint; never copy it from the connection itself.`
-            : `Trust the CA that issued the server certificate ("${p.subject}"), or have the server send its intermediate certificates too (ssl_cert_file should hold the server certificate followed by the intermediates).`
+            : p.nodeError === 'UNABLE_TO_GET_ISSUER_CERT'
+              ? `The CA you give node-postgres is an intermediate, not a root: Node only accepts a chain that ends at a self-signed root it trusts. Add the root "${p.subject}" to the same PEM file (the intermediate, then the root), or give the root alone when the server sends its intermediate.`
+              : p.nodeError === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'
+                ? `The server sends only its own certificate, not the intermediate "${p.subject}" that issued it. Fix the server (ssl_cert_file = the server certificate followed by the intermediate), or trust a bundle with the intermediate AND its root (one PEM file, intermediate first) as sslrootcert / ssl.ca or NODE_EXTRA_CA_CERTS: the intermediate alone fails ("unable to get issuer certificate") and the root alone fails ("unable to verify the first certificate").`
+                : `Trust the CA that issued the server certificate ("${p.subject}") together with its root (one PEM file), or have the server send its intermediate certificates too (ssl_cert_file should hold the server certificate followed by the intermediates).`
       return {
         summary:
           pc.provider
             ? `Give node-postgres the ${pc.provider.name} CA (${pc.provider.caBundle.file}).`
             : p.code === 'TLS_UNTRUSTED_ISSUER'
-              ? 'Give node-postgres the CA that issued the server certificate (or fix the server\'s incomplete chain).'
+              ? p.nodeError === 'UNABLE_TO_GET_ISSUER_CERT'
+                ? 'Give node-postgres the root CA too: the CA it has is an intermediate.'
+                : p.nodeError === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'
+                  ? 'Make the server send its intermediate certificate, or give node-postgres the intermediate and the root as one bundle.'
+                  : 'Give node-postgres the CA that issued the server certificate with its root (or fix the server\'s incomplete chain).'
               : 'Give node-postgres the CA that signed the server certificate.',
         steps: [
           ...(pc.provider ? [`${pc.provider.name} (recognized by ${pc.provider.recognizedBy}): ${pc.provider.caBundle.how}${pc.provider.caBundle.url ? ` ${pc.provider.caBundle.url}` : ''}`, ...pc.provider.notes] : [what]),

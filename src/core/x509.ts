@@ -310,6 +310,19 @@ export function verifyChain(input: VerifyInput, store: TrustStore = new TrustSto
       pathDepths.push(depthOf(fromStore))
       continue
     }
+    // Once the path reaches a trusted certificate that is not a root (an intermediate given as
+    // the CA), OpenSSL looks for its issuer among the trusted ones only, even when the server
+    // sends the root: measured with Node 20, "unable to get issuer certificate".
+    if (store.has(current) && !isSelfSigned(current)) {
+      trustProblem = {
+        code: 'TLS_UNTRUSTED_ISSUER',
+        nodeError: 'UNABLE_TO_GET_ISSUER_CERT',
+        message: `The trusted CA "${oneLineDn(current.subject)}" is not a root: Node needs the chain to end at a self-signed root among the trusted CAs, and its issuer "${oneLineDn(current.issuer)}" is not one of them.`,
+        depth: pathDepths[pathDepths.length - 1]!,
+        subject: oneLineDn(current.issuer),
+      }
+      break
+    }
     if (isSelfSigned(current)) {
       const depth = pathDepths[pathDepths.length - 1]!
       trustProblem =

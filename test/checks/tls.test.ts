@@ -284,4 +284,80 @@ describe('tls check against a Postgres-like TLS peer', () => {
     const {out} = await runTls({port: p.port, query: 'sslmode=require'})
     expect(out).toMatchObject({status: 'fail', code: 'TLS_HANDSHAKE_FAILED'})
   })
+
+  describe('intermediate CAs, as Node really verifies them (D6, D7)', () => {
+    /** What node-postgres gets from this peer with this CA: SSLRequest, then tls.connect as pg does. */
+    async function nodeOutcome(port: number, ca: string): Promise<string> {
+      const net = await import('node:net')
+      const tls = await import('node:tls')
+      return new Promise((resolve) => {
+        const raw = net.connect(port, '127.0.0.1', () => raw.write(Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f])))
+        raw.once('data', () => {
+          const s = tls.connect({socket: raw, ca}, () => {
+            resolve('OK')
+            s.destroy()
+          })
+          s.on('error', (e) => {
+            resolve(e.message)
+            raw.destroy()
+          })
+        })
+        raw.on('error', (e) => resolve(e.message))
+      })
+    }
+
+    it('db-doctor predicts, for every server chain × CA file, what Node says; the fix says which bundle works', async () => {
+      const bundles: Record<string, string> = {
+        intermediate: c.intermediate.certPem,
+        root: c.root.certPem,
+        'intermediate+root': chainPem(c.intermediate, c.root),
+      }
+      const cafiles = writeTlsFiles(dir, {'int.pem': bundles.intermediate!, 'int-root.pem': bundles['intermediate+root']!})
+      const fileOf: Record<string, string> = {intermediate: cafiles['int.pem']!, root: files['root.pem']!, 'intermediate+root': cafiles['int-root.pem']!}
+      const servers: Record<string, string> = {
+        leaf: chainPem(c.leaf),
+        'leaf+intermediate': chainPem(c.leaf, c.intermediate),
+        'leaf+intermediate+root': chainPem(c.leaf, c.intermediate, c.root),
+      }
+      const seen: Record<string, string> = {}
+      for (const [sname, cert] of Object.entries(servers)) {
+        const p = await peer({certPem: cert, keyPem: c.leaf.keyPem})
+        for (const [cname, pem] of Object.entries(bundles)) {
+          const real = await nodeOutcome(p.port, pem)
+          const {out} = await runTls({port: p.port, query: `sslmode=verify-full&sslrootcert=${fileOf[cname]}`})
+          seen[`${sname} / ${cname}`] = real
+          if (real === 'OK') expect(out.status, `${sname} / ${cname}: ${out.summary}`).toBe('pass')
+          else {
+            expect(out.status, `${sname} / ${cname}`).toBe('fail')
+            expect(out.summary, `${sname} / ${cname}`).toContain(`"${real}"`)
+          }
+          if (cname === 'intermediate') {
+            expect(out.code).toBe('TLS_UNTRUSTED_ISSUER')
+            expect(out.fix!.summary).toBe('Give node-postgres the root CA too: the CA it has is an intermediate.')
+            expect(out.fix!.steps[0]).toContain('Add the root "CN=db-doctor Test Root CA" to the same PEM file (the intermediate, then the root)')
+          }
+          if (sname === 'leaf' && cname === 'root') {
+            expect(out.fix!.summary).toBe('Make the server send its intermediate certificate, or give node-postgres the intermediate and the root as one bundle.')
+            expect(out.fix!.steps[0]).toContain('the intermediate alone fails ("unable to get issuer certificate") and the root alone fails ("unable to verify the first certificate")')
+          }
+        }
+      }
+      // the facts (Node 20 / OpenSSL 3): an intermediate as the only CA never verifies
+      expect(seen['leaf+intermediate+root / intermediate']).toBe('unable to get issuer certificate')
+      expect(seen['leaf / root']).toBe('unable to verify the first certificate')
+      expect(seen['leaf / intermediate+root']).toBe('OK')
+    })
+
+    it('NODE_EXTRA_CA_CERTS with the intermediate + root bundle verifies a server that does not send its intermediate', async () => {
+      const p = await peer({certPem: chainPem(c.leaf), keyPem: c.leaf.keyPem})
+      const bundle = writeTlsFiles(dir, {'extra.pem': chainPem(c.intermediate, c.root)})['extra.pem']!
+      const {out} = await runTls({port: p.port, query: 'sslmode=verify-full', env: {NODE_EXTRA_CA_CERTS: bundle}})
+      expect(out.status).toBe('pass')
+      const only = writeTlsFiles(dir, {'extra-int.pem': c.intermediate.certPem})['extra-int.pem']!
+      const bad = await runTls({port: p.port, query: 'sslmode=verify-full', env: {NODE_EXTRA_CA_CERTS: only}})
+      expect(bad.out).toMatchObject({status: 'fail', code: 'TLS_UNTRUSTED_ISSUER'})
+      expect(bad.out.summary).toContain('"unable to get issuer certificate"')
+    })
+  })
 })
+
