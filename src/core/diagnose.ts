@@ -37,7 +37,12 @@ function serialised<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 export async function diagnose(input: DiagnoseInput): Promise<Report> {
-  const config = await serialised(async () => {
+  return diagnoseResolved(input, await resolveTarget(input))
+}
+
+/** Resolve the configuration the app would use (runs app files; one at a time). */
+export function resolveTarget(input: Omit<DiagnoseInput, 'hooks' | 'checks' | 'only' | 'skip' | 'strict' | 'tool'>): Promise<ResolvedConfig> {
+  return serialised(async () => {
     const resolved = await resolveConfig({
       cwd: input.cwd,
       env: input.env,
@@ -51,6 +56,10 @@ export async function diagnose(input: DiagnoseInput): Promise<Report> {
     flushCapturedOutput()
     return resolved
   })
+}
+
+/** Run the checks on a configuration resolveTarget() produced, and build the report. */
+export async function diagnoseResolved(input: DiagnoseInput, config: ResolvedConfig): Promise<Report> {
   const facts: Facts = {}
   const results = await runChecks(
     input.checks ?? registry,

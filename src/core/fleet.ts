@@ -1,8 +1,11 @@
-// Many targets in one run: every target is diagnosed with diagnose() (its own facts, its
-// own report), at most `concurrency` at a time, and the reports are put together in one
-// FleetReport. Configuration loading runs app code that touches process-wide state
-// (process.env, cwd): diagnose() serialises that part, the network checks run in parallel.
-import {diagnose, type DiagnoseInput} from './diagnose.js'
+// Many targets in one run: every target gets its own facts and its own report, and the
+// reports are put together in one FleetReport. Resolving a configuration runs app code that
+// touches process-wide state (a knexfile load swaps process.env and the working folder, and
+// Node reads NODE_TLS_REJECT_UNAUTHORIZED from process.env at every TLS connect), so all
+// targets are resolved first, one at a time; then the checks run, `concurrency` targets at
+// a time, with no app code running beside them.
+import type {ResolvedConfig} from '../config/types.js'
+import {diagnoseResolved, resolveTarget, type DiagnoseInput} from './diagnose.js'
 import type {FleetReport, NamedReport, Report, Verdict} from './types.js'
 
 export interface FleetTarget {
@@ -25,17 +28,19 @@ export interface FleetInput extends Omit<DiagnoseInput, 'connection' | 'hooks'> 
 export async function diagnoseMany(input: FleetInput): Promise<FleetReport> {
   const {targets, concurrency = 8, onReport, ...base} = input
   const reports: NamedReport[] = new Array(targets.length)
+  const inputs: DiagnoseInput[] = targets.map((t) => ({
+    ...base,
+    connection: t.connection,
+    options: t.knexEnv ? {...base.options, knexEnv: t.knexEnv} : base.options,
+  }))
+  const configs: ResolvedConfig[] = []
+  for (const input of inputs) configs.push(await resolveTarget(input))
   let next = 0
   const worker = async () => {
     while (next < targets.length) {
       const i = next++
-      const t = targets[i]
-      const report = await diagnose({
-        ...base,
-        connection: t.connection,
-        options: t.knexEnv ? {...base.options, knexEnv: t.knexEnv} : base.options,
-      })
-      reports[i] = {name: t.name ?? '', ...report}
+      const report = await diagnoseResolved(inputs[i], configs[i])
+      reports[i] = {name: targets[i].name ?? '', ...report}
       onReport?.(reports[i], i)
     }
   }
