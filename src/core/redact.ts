@@ -25,10 +25,19 @@ class Redactor {
     for (const f of forms) if (f.length >= 2) this.secrets.add(f)
   }
 
-  /** Also register the password embedded in a connection string, parsed or not. */
+  /**
+   * Also register the password embedded in a connection string, parsed or not: as typed, and
+   * every piece a URL parser can make of it when it holds a raw delimiter. In
+   * `postgres://app:S3cret?x=1@host/db` WHATWG parsing ends the authority at "?" and reads
+   * "S3cret" as the port and "x" / "1@host/db" as a parameter; "#" starts a fragment, "/" the
+   * database, "&" and "=" split parameters, ";" and "," split hosts or values elsewhere.
+   */
   addFromConnectionString(text: string | undefined | null): void {
     if (!text) return
-    for (const p of passwordsInText(text)) this.add(p)
+    for (const p of passwordsInText(text)) {
+      this.add(p)
+      for (const piece of passwordFragments(p)) this.add(piece)
+    }
   }
 
   redact(text: string): string {
@@ -86,6 +95,29 @@ export function passwordsInText(text: string): string[] {
     found.push(v)
   }
   return found.filter((p) => p.length > 0)
+}
+
+/** URL delimiters a parser may cut a raw password at. */
+const URL_CUTS = /[?#/&=;,@\s]/
+
+/**
+ * The pieces a parser can make of a password typed raw into a URL: split at every URL delimiter,
+ * plus each prefix up to a delimiter and each suffix after one (a cut keeps one side whole).
+ * Empty when the password holds no delimiter (nothing to cut).
+ */
+export function passwordFragments(password: string): string[] {
+  if (!URL_CUTS.test(password)) return []
+  const out = new Set<string>()
+  for (const piece of password.split(new RegExp(URL_CUTS.source, 'g'))) if (piece) out.add(piece)
+  for (let i = 0; i < password.length; i++) {
+    if (!URL_CUTS.test(password[i]!)) continue
+    const before = password.slice(0, i)
+    const after = password.slice(i + 1)
+    if (before) out.add(before)
+    if (after) out.add(after)
+  }
+  out.delete(password)
+  return [...out]
 }
 
 function maskUrlPasswords(text: string): string {

@@ -15,7 +15,9 @@ import {renderText} from '../../src/reporters/text.js'
 
 const HEAD = 'HEADcanary7f3a'
 const TAIL = 'TAILcanary9c1e'
-const SPECIALS = ['#', '@', '/', '?', ':', '%', ' ', '&', '=', "'", '"', '\\', '%2', '#@', '@#', '/#', ';', '[', ']', '`', '$', '^']
+const SPECIALS = ['#', '@', '/', '?', ':', '%', ' ', '&', '=', "'", '"', '\\', '%2', '#@', '@#', '/#', ';', '[', ']', '`', '$', '^',
+  // malformed URLs that split the password into a port, a parameter name or value, a database
+  '?x=1', '?x=1&y=', '?sslmode=disable&a=', '/db?x=', '#x=1', '/x/y', '?#/&=;,']
 
 interface Way {
   name: string
