@@ -22,6 +22,8 @@ class Redactor {
       forms.add(decodeURIComponent(secret))
     } catch {}
     forms.add(JSON.stringify(secret).slice(1, -1))
+    // as written back into a quoted libpq key=value string
+    forms.add(secret.replace(/['\\]/g, '\\$&'))
     for (const f of forms) if (f.length >= 2) this.secrets.add(f)
   }
 
@@ -41,11 +43,13 @@ class Redactor {
   }
 
   redact(text: string): string {
-    let out = maskUrlPasswords(text)
-    // longest first so that a secret containing another is masked whole
+    let out = text
+    // Registered secrets first, longest first so that a secret containing another is masked
+    // whole; then the generic masks (which stop at a backslash or a quote, and would otherwise
+    // leave the end of a registered secret behind).
     const list = [...this.secrets].sort((a, b) => b.length - a.length)
     for (const s of list) if (out.includes(s)) out = out.split(s).join(MASK)
-    return out
+    return maskUrlPasswords(out)
   }
 
   /** Deep-redact any JSON-like value: every string (keys included) on its own. */
@@ -88,11 +92,33 @@ export function passwordsInText(text: string): string[] {
     const colon = userinfo.indexOf(':')
     if (colon >= 0) found.push(userinfo.slice(colon + 1))
   }
+  // Anything else with an "@" (no scheme, a wrong scheme, "postgres:/", spaces or quotes in the
+  // password): every candidate after a ":" before the last "@" (over-registering is safe).
+  const at = text.lastIndexOf('@')
+  if (at > 0) {
+    const before = text.slice(0, at)
+    let from = 0
+    for (let n = 0; n < 4; n++) {
+      const colon = before.indexOf(':', from)
+      if (colon < 0) break
+      found.push(before.slice(colon + 1).replace(/^\/+/, ''))
+      from = colon + 1
+    }
+  }
   const kv = /(?:^|\s)password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)/gi
   for (const m of text.matchAll(kv)) {
     let v = m[1]
     if (v.startsWith("'")) v = v.slice(1, -1).replace(/\\(.)/g, '$1')
+    else if (v.includes('\\')) found.push(v.replace(/\\(.)/g, '$1')) // libpq unescapes unquoted values too
     found.push(v)
+    // libpq reads an unquoted value up to whitespace; what follows until the next key=value
+    // (an unquoted password with a space or a line break in it) is shown in parse errors.
+    const rest = text.slice((m.index ?? 0) + m[0].length).split(/\s+/)
+    for (const token of rest) {
+      if (!token) continue
+      if (/^[A-Za-z_][A-Za-z0-9_]*\s*=/.test(token)) break
+      found.push(token)
+    }
   }
   return found.filter((p) => p.length > 0)
 }
