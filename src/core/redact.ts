@@ -4,9 +4,12 @@
 // warnings and stray library output cannot leak one.
 
 const MASK = '****'
+/** Shortest piece of a cut password that is masked on its own. */
+export const MIN_FRAGMENT = 4
 
 class Redactor {
   private readonly secrets = new Set<string>()
+  private readonly fragments = new Set<string>()
 
   /** Register a secret in every spelling it may be printed in. */
   add(secret: string | undefined | null): void {
@@ -38,8 +41,31 @@ class Redactor {
     if (!text) return
     for (const p of passwordsInText(text)) {
       this.add(p)
-      for (const piece of passwordFragments(p)) this.add(piece)
+      // Pieces of 1–3 characters are not masked: they would mask words of the report itself
+      // ("pass", "app", "db") and a fragment that short gives little away.
+      for (const piece of passwordFragments(p)) if (piece.length >= MIN_FRAGMENT) this.addFragment(piece)
     }
+    // A URL cut before its "@" (dotenv at a line break or "#", a shell at a space) leaves
+    // "user:PIECE" where the port goes: a non-numeric "port" is a piece of the password.
+    for (const m of text.matchAll(/postgres(?:ql)?:\/\/([^\s'"/?#@]*)(?=$|[\s'"/?#])/gi)) {
+      const port = /:([^:]*)$/.exec(m[1])?.[1]
+      if (port && !/^\d*$/.test(port) && port.length >= MIN_FRAGMENT) this.addFragment(port)
+    }
+  }
+
+  /**
+   * A piece of a cut password: masked where it stands on its own (not inside a longer word), so
+   * that "word" from "p@ss#word" does not turn "password" in the report into "pass****".
+   */
+  addFragment(piece: string): void {
+    const forms = new Set<string>([piece])
+    try {
+      forms.add(decodeURIComponent(piece))
+    } catch {}
+    try {
+      forms.add(encodeURIComponent(piece))
+    } catch {}
+    for (const f of forms) if (f.length >= MIN_FRAGMENT && !this.secrets.has(f)) this.fragments.add(f)
   }
 
   redact(text: string): string {
@@ -49,6 +75,11 @@ class Redactor {
     // leave the end of a registered secret behind).
     const list = [...this.secrets].sort((a, b) => b.length - a.length)
     for (const s of list) if (out.includes(s)) out = out.split(s).join(MASK)
+    for (const f of [...this.fragments].sort((a, b) => b.length - a.length)) {
+      if (!out.includes(f)) continue
+      const escaped = f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+      out = out.replace(new RegExp(`(?<![A-Za-z0-9])${escaped}(?![A-Za-z0-9])`, 'g'), MASK)
+    }
     return maskUrlPasswords(out)
   }
 
@@ -67,6 +98,7 @@ class Redactor {
 
   clear(): void {
     this.secrets.clear()
+    this.fragments.clear()
   }
 }
 
@@ -95,13 +127,14 @@ export function passwordsInText(text: string): string[] {
   // Anything else with an "@" (no scheme, a wrong scheme, "postgres:/", spaces or quotes in the
   // password): every candidate after a ":" before the last "@" (over-registering is safe).
   const at = text.lastIndexOf('@')
-  if (at > 0) {
-    const before = text.slice(0, at)
+  if (at > 0 && found.length === 0) {
+    // a scheme ("postgres:", "pg://", "x+y:/") is not a user name
+    const before = text.slice(0, at).replace(/^\s*['"]?(?:[A-Za-z][A-Za-z0-9+.-]*:\/+|postgres(?:ql)?:)/i, '')
     let from = 0
     for (let n = 0; n < 4; n++) {
       const colon = before.indexOf(':', from)
       if (colon < 0) break
-      found.push(before.slice(colon + 1).replace(/^\/+/, ''))
+      found.push(before.slice(colon + 1))
       from = colon + 1
     }
   }
