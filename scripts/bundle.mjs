@@ -9,7 +9,7 @@ import {rmSync} from 'node:fs'
 
 rmSync('dist/bundle', {recursive: true, force: true})
 await build({
-  entryPoints: {cli: 'src/cli.ts'},
+  entryPoints: {cli: 'src/cli.ts', index: 'src/index.ts'},
   outdir: 'dist/bundle',
   bundle: true,
   splitting: true,
@@ -18,7 +18,6 @@ await build({
   target: 'node20',
   minifySyntax: true,
   minifyWhitespace: true,
-  sourcemap: 'linked',
   external: ['pg', 'pg-native', 'jiti', 'typescript'],
   // oclif and its dependencies are CommonJS and call require() for Node built-ins.
   banner: {js: "import {createRequire as __dbdCreateRequire} from 'node:module'; const require = __dbdCreateRequire(import.meta.url);"},
