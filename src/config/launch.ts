@@ -68,7 +68,7 @@ export interface ToolLaunch {
   tool: MigrationTool
   /** The version modelled: installed in the app, else the current release we model. */
   version: string
-  versionSource: 'installed' | 'assumed (not installed in the app)'
+  versionSource: 'installed' | 'declared in package.json' | 'assumed (not installed in the app)'
   /** package.json scripts that run the tool (migration commands first). */
   scripts: ToolScript[]
   /** The script taken as "how the tool runs" (the first migration script), when any. */
@@ -330,6 +330,19 @@ export function detectTools(cwd: string): MigrationTool[] {
   return out
 }
 
+/** "^6.19.0" / "~6" / "6.x" in package.json dependencies → "6.19.0" / "6.0.0"; undefined for tags, URLs… */
+function declaredVersion(cwd: string, names: string[]): string | undefined {
+  const pkg = readJson(path.join(cwd, 'package.json'))
+  const deps = {...(pkg?.dependencies as object), ...(pkg?.devDependencies as object)} as Record<string, unknown>
+  for (const n of names) {
+    const range = deps[n]
+    if (typeof range !== 'string') continue
+    const m = /^[\^~>=v\s]*(\d+)(?:\.(\d+|x|\*))?(?:\.(\d+|x|\*))?/.exec(range)
+    if (m) return [m[1], /^\d+$/.test(m[2] ?? '') ? m[2] : '0', /^\d+$/.test(m[3] ?? '') ? m[3] : '0'].join('.')
+  }
+  return undefined
+}
+
 function major(version: string): number {
   return Number.parseInt(version, 10)
 }
@@ -343,13 +356,16 @@ export function resolveLaunch(input: LaunchInput): AppLaunch {
   if (!tool) return launch
 
   const versionInstalled = tool === 'prisma' ? (installed.prisma ?? installed['@prisma/client']) : installed[tool]
-  const version = versionInstalled ?? CURRENT_RELEASES[tool]
+  const declared = versionInstalled ? undefined : declaredVersion(cwd, tool === 'prisma' ? ['prisma', '@prisma/client'] : [tool])
+  const version = versionInstalled ?? declared ?? CURRENT_RELEASES[tool]
   const scripts = scriptsRunning(tool, readScripts(cwd), dotenvInstalled)
   const script = scripts[0]
   const envFile = input.envFile
   const nodeOptions = input.processEnv.NODE_OPTIONS ?? ''
   const names = {knex: 'the knex CLI', 'node-pg-migrate': 'node-pg-migrate', prisma: `Prisma ${major(version)}`}
-  const facts: string[] = [`${tool} ${version}${versionInstalled ? '' : ' (not installed here: current release assumed)'}`]
+  const facts: string[] = [
+    `${tool} ${version}${versionInstalled ? '' : declared ? ' (not installed here: the version package.json declares)' : ' (not installed here: current release assumed)'}`,
+  ]
 
   // What loads the env file for the tool, most specific first.
   let loader: EnvLoader | undefined = script?.loader
@@ -394,7 +410,7 @@ export function resolveLaunch(input: LaunchInput): AppLaunch {
   const tl: ToolLaunch = {
     tool,
     version,
-    versionSource: versionInstalled ? 'installed' : 'assumed (not installed in the app)',
+    versionSource: versionInstalled ? 'installed' : declared ? 'declared in package.json' : 'assumed (not installed in the app)',
     scripts,
     readsEnvFile,
     modelled: `Modelled ${names[tool]}: ${facts.join('; ')}.`,
