@@ -46,10 +46,12 @@ async function run(ctx: CheckContext): Promise<CheckOutcome> {
   let pgConfig: ClientConfig
   let view: SslView
   let urlParser: string | undefined
+  let nodeTlsNotLoaded = false
   try {
     const r = resolvePgClientConfig(ctx.config, ctx.env)
     pgConfig = r.config
     urlParser = r.urlParser
+    nodeTlsNotLoaded = r.nodeTlsNotLoaded === true
     const ssl = pgConfig.ssl
     const obj = (ssl && typeof ssl === 'object' ? ssl : {}) as SslObject
     const negotiation = (pgConfig as {sslnegotiation?: string}).sslnegotiation ?? ctx.config.fields.sslnegotiation?.value
@@ -168,6 +170,10 @@ async function run(ctx: CheckContext): Promise<CheckOutcome> {
   const provider = recognizeProvider({host, chain: rows.map((r) => ({subject: r.subject, issuer: r.issuer}))})
 
   const notes: string[] = [...store.notes]
+  if (nodeTlsNotLoaded) {
+    const tool = ctx.config.launch?.tool
+    notes.push(`NODE_TLS_REJECT_UNAUTHORIZED=0 is only in the env file, which ${tool ? `${tool.tool}, as it is launched (${tool.modelled}),` : 'the migration tool'} does not load: its process verifies the certificate.`)
+  }
   if (!view.used) notes.unshift('Your config does not use TLS: this is what node-postgres would see with ssl enabled and verified.')
   if (customIdentity) notes.push(`The identity check is replaced by the config's checkServerIdentity (${settingLabel}), e.g. verify-ca semantics.`)
   const leaf = chain[0]

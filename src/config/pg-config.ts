@@ -76,6 +76,8 @@ export interface PgClientConfigResult {
    * have the variable, and must connect the way the app does.
    */
   verifyOffByEnv?: boolean
+  /** NODE_TLS_REJECT_UNAUTHORIZED=0 is only in the env file, which the migration tool's launch does not load: not applied. */
+  nodeTlsNotLoaded?: boolean
   /** Which URL parser was modelled ("knex 3.3.0 → pg-connection-string 2.6.2 (the app's)"), when a URL was parsed. */
   urlParser?: string
 }
@@ -208,7 +210,11 @@ export function resolvePgClientConfig(config: ResolvedConfig, env: Record<string
   // Node's tls.connect: {rejectUnauthorized: NODE_TLS_REJECT_UNAUTHORIZED !== '0', ...options}, read
   // at every connect (so a variable dotenv puts in process.env before connecting counts too).
   let verifyOffByEnv = false
-  if (env.NODE_TLS_REJECT_UNAUTHORIZED === '0' && out.ssl && (out.ssl === true || typeof out.ssl === 'object')) {
+  // Only in the env file (db-doctor's own process does not have it) while the migration tool is
+  // launched without loading that file: the tool's process never sees the variable.
+  const onlyInEnvFile = process.env.NODE_TLS_REJECT_UNAUTHORIZED !== '0'
+  const toolSkipsEnvFile = config.launch?.tool?.readsEnvFile === false
+  if (env.NODE_TLS_REJECT_UNAUTHORIZED === '0' && !(onlyInEnvFile && toolSkipsEnvFile) && out.ssl && (out.ssl === true || typeof out.ssl === 'object')) {
     const o = out.ssl === true ? {} : (out.ssl as Record<string, unknown>)
     if (!Object.prototype.hasOwnProperty.call(o, 'rejectUnauthorized')) {
       out.ssl = {...o, rejectUnauthorized: false}
@@ -218,7 +224,7 @@ export function resolvePgClientConfig(config: ResolvedConfig, env: Record<string
   const sslObj = out.ssl as {key?: unknown} | undefined
   if (sslObj && typeof sslObj === 'object' && typeof sslObj.key === 'string') redactor.add(sslObj.key)
   if (typeof out.password === 'string') redactor.add(out.password)
-  return {config: out as ClientConfig, sslOrigin: sslOrigin ?? 'default', ...(sslSource ? {sslSource} : {}), ...(verifyOffByEnv ? {verifyOffByEnv} : {}), ...(urlParser ? {urlParser} : {})}
+  return {config: out as ClientConfig, sslOrigin: sslOrigin ?? 'default', ...(sslSource ? {sslSource} : {}), ...(verifyOffByEnv ? {verifyOffByEnv} : {}), ...(urlParser ? {urlParser} : {}), ...(env.NODE_TLS_REJECT_UNAUTHORIZED === '0' && onlyInEnvFile && toolSkipsEnvFile ? {nodeTlsNotLoaded: true} : {})}
 }
 
 /** The pg.ClientConfig an app using node-postgres ends up with. Throws PgConfigError (see above). */

@@ -118,6 +118,24 @@ describe('differential: TLS behaviour of the app vs db-doctor', () => {
     expect(checkOf(d.report, 'auth').status).toBe('pass')
   })
 
+  it('NODE_TLS_REJECT_UNAUTHORIZED=0 only in .env, knex CLI launched by a script without a loader: knex verifies and fails; so does db-doctor', async () => {
+    const db = await scenario('nodetls_not_loaded')
+    const a = app({
+      'knexfile.js': knexString,
+      '.env': 'NODE_TLS_REJECT_UNAUTHORIZED=0\n',
+      'package.json': JSON.stringify({name: 'a', scripts: {migrate: 'knex migrate:latest'}}),
+    })
+    const env = {DATABASE_URL: db.url(CANARY_PASSWORD, 'sslmode=require')}
+    const knex = await runTool(a, {script: 'migrate'}, {env, database: db})
+    const d = await doctor(a, env)
+    agree(knex, d)
+    expect(knex.connected).toBe(false)
+    const tls = checkOf(d.report, 'tls')
+    expect(tls.status).toBe('fail')
+    expect(`${knex.stdout}\n${knex.stderr}`).toMatch(NODE_WORDS[tls.code]!)
+    expect(tls.evidence.notes.join('\n')).toContain('NODE_TLS_REJECT_UNAUTHORIZED=0 is only in the env file, which knex, as it is launched')
+  })
+
   it('D3: knexfile ssl object with a CA + sslmode=no-verify in the URL: knex connects; db-doctor warns (dead config), exit 0', async () => {
     const db = await scenario('d3_noverify')
     const env = {DATABASE_URL: db.url(CANARY_PASSWORD, 'sslmode=no-verify'), CA_PEM: pg.caPem}
