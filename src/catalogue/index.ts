@@ -8,8 +8,10 @@ import {authEntries} from './auth.js'
 import {configEntries} from './config.js'
 import {dnsEntries} from './dns.js'
 import {dockerEntries} from './docker.js'
+import {migrationsEntries} from './migrations.js'
 import {postgresEntries} from './postgres.js'
 import {runnerEntries} from './runner.js'
+import {serverEntries} from './server.js'
 import {sslConfigEntries} from './ssl-config.js'
 import {tcpEntries} from './tcp.js'
 import {tlsEntries} from './tls.js'
@@ -23,7 +25,7 @@ export {define} from './types.js'
  * Check ids in registry order (kept equal to src/checks/index.ts by a contract
  * test; duplicated so that `explain` does not load the checks).
  */
-export const CHECK_ORDER: readonly string[] = ['config', 'dns', 'docker', 'tcp', 'postgres', 'tls', 'ssl-config', 'auth']
+export const CHECK_ORDER: readonly string[] = ['config', 'dns', 'docker', 'tcp', 'postgres', 'tls', 'ssl-config', 'auth', 'server', 'migrations']
 
 export const catalogue: readonly CatalogueEntry[] = [
   ...configEntries,
@@ -34,6 +36,8 @@ export const catalogue: readonly CatalogueEntry[] = [
   ...tlsEntries,
   ...sslConfigEntries,
   ...authEntries,
+  ...serverEntries,
+  ...migrationsEntries,
   ...runnerEntries,
 ]
 

@@ -150,6 +150,8 @@ export function createAuthCheck(deps: AuthCheckDeps = {}): Check {
     id: 'auth',
     title: 'Authentication and session',
     requires: ['config', 'dns', 'tcp', 'postgres', 'tls', 'ssl-config'],
+    provides: ['auth'],
+    uses: ['dns'],
     run: (ctx) => runAuth(ctx, deps),
   }
 }
@@ -203,13 +205,18 @@ async function runAuth(ctx: CheckContext, deps: AuthCheckDeps): Promise<CheckOut
   }
   if (typeof config.password === 'string') redactor.add(config.password)
 
-  const session = deps.session ?? (await import('../probes/pg.js')).pgSession
   // The login resolves the host with the dns check's getaddrinfo answer for the same name (same
   // addresses, same order) instead of a second, uncancellable lookup in this process.
   const {abandonableNetLookup} = await import('../probes/dns.js')
   const dns = ctx.facts.dns
   const lookup = abandonableNetLookup({timeoutMs: ctx.options.timeoutMs, known: dns && !dns.literal ? {host: dns.host, addresses: dns.addresses} : undefined})
-  const result = await session(config, {timeoutMs: ctx.options.timeoutMs, lookup})
+  // The login opens the run's shared read-only session (owned and closed by the runner); the
+  // later checks that query reuse it. Called directly (unit tests), a one-off session.
+  const result: PgSessionResult = deps.session
+    ? await deps.session(config, {timeoutMs: ctx.options.timeoutMs, lookup})
+    : ctx.session
+      ? await ctx.session.open(config, {lookup})
+      : await (await import('../probes/pg.js')).pgSession(config, {timeoutMs: ctx.options.timeoutMs, lookup})
   if (result.ok) {
     ctx.facts.auth = {connected: true, serverVersion: result.serverVersion, user: result.user}
     const evidence: Evidence = {

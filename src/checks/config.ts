@@ -30,6 +30,8 @@ export const configCheck: Check = {
   id: 'config',
   title: 'Configuration',
   requires: [],
+  provides: [],
+  uses: [],
   async run(ctx) {
     return configOutcome(ctx.config, ctx)
   },

@@ -63,6 +63,8 @@ export function createDnsCheck(deps: DnsCheckDeps = {}): Check {
     id: 'dns',
     title: 'Name resolution',
     requires: ['config'],
+    provides: ['dns'],
+    uses: [],
     run: (ctx) => runDns(ctx, deps),
   }
 }

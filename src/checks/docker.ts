@@ -31,6 +31,8 @@ export function createDockerCheck(deps: DockerCheckDeps = {}): Check {
     id: 'docker',
     title: 'Docker networking',
     requires: ['config'],
+    provides: ['docker'],
+    uses: ['dns'],
     run: (ctx) => runDocker(ctx, deps),
   }
 }

@@ -6,7 +6,9 @@ import {authCheck} from './auth.js'
 import {configCheck} from './config.js'
 import {dnsCheck} from './dns.js'
 import {dockerCheck} from './docker.js'
+import {migrationsCheck} from './migrations.js'
 import {postgresCheck} from './postgres.js'
+import {serverCheck} from './server.js'
 import {sslConfigCheck} from './ssl-config.js'
 import {tcpCheck} from './tcp.js'
 import {tlsCheck} from './tls.js'
@@ -20,6 +22,8 @@ export const checks: readonly Check[] = [
   tlsCheck,
   sslConfigCheck,
   authCheck,
+  serverCheck,
+  migrationsCheck,
 ]
 
 export function findCheck(id: string): Check | undefined {

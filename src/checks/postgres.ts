@@ -9,6 +9,8 @@ export const postgresCheck: Check = {
   id: 'postgres',
   title: 'PostgreSQL protocol',
   requires: ['tcp'],
+  provides: ['postgres'],
+  uses: ['tcp'],
   run: runPostgres,
 }
 

@@ -32,6 +32,8 @@ export const sslConfigCheck: Check = {
   id: 'ssl-config',
   title: 'SSL settings (node-postgres vs libpq)',
   requires: ['config'],
+  provides: [],
+  uses: ['tls'],
   async run(ctx) {
     return runSslConfig(ctx)
   },

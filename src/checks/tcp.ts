@@ -22,6 +22,8 @@ export function createTcpCheck(deps: TcpCheckDeps = {}): Check {
     id: 'tcp',
     title: 'TCP connection',
     requires: ['config', 'dns'],
+    provides: ['tcp'],
+    uses: ['dns'],
     run: (ctx) => runTcp(ctx, deps),
   }
 }

@@ -38,6 +38,8 @@ export const tlsCheck: Check = {
   id: 'tls',
   title: 'TLS certificate chain',
   requires: ['postgres'],
+  provides: ['tls'],
+  uses: ['postgres', 'tcp', 'dns'],
   run,
 }
 

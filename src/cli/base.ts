@@ -52,6 +52,10 @@ export const checkFlags = {
   }),
   knexfile: Flags.string({description: 'Path of the knexfile to read (default: knexfile.* in the working folder).'}),
   'knex-env': Flags.string({description: 'knexfile environment (default: NODE_ENV, else development).'}),
+  tool: Flags.option({
+    description: 'The migration tool to check migrations for, when none is found in the folder (knexfile, Prisma schema, node-pg-migrate in package.json).',
+    options: ['knex', 'prisma', 'node-pg-migrate'] as const,
+  })(),
   'all-envs': Flags.boolean({description: 'Check every environment of the knexfile, as one target each.', default: false}),
   targets: Flags.string({description: 'File listing targets: one connection per line, or JSON lines {"name","connection"}.'}),
   concurrency: Flags.integer({description: 'How many targets are checked at the same time.', default: 8, min: 1, max: 64}),
@@ -70,6 +74,7 @@ export interface CheckFlags {
   'dns-server'?: string[]
   knexfile?: string
   'knex-env'?: string
+  tool?: 'knex' | 'prisma' | 'node-pg-migrate'
   'all-envs': boolean
   targets?: string
   concurrency: number
@@ -168,6 +173,7 @@ export abstract class DoctorCommand extends Command {
       knexEnv: flags['knex-env'],
       knexfile: flags.knexfile,
       envFile: flags['env-file'],
+      ...(flags.tool ? {tool: flags.tool} : {}),
     }
   }
 

@@ -32,6 +32,7 @@ import type {
   ConfigSource,
   Field,
   FieldName,
+  MigrationToolInfo,
   Provenance,
   ResolvedConfig,
   SourceContext,
@@ -75,6 +76,7 @@ export async function resolveConfig(
   let connectionString: Field<string> | undefined
   let appSsl: Field<unknown> | undefined
   let urlParser: ResolvedConfig['urlParser']
+  const tools: MigrationToolInfo[] = []
 
   for (const source of sources) {
     let layer: SourceLayer | null
@@ -84,6 +86,7 @@ export async function resolveConfig(
       continue // a source that cannot load contributes nothing; it must classify its own errors
     }
     if (!layer) continue
+    if (layer.tool) tools.push(layer.tool)
     if (layer.fields.password) redactor.add(layer.fields.password.value)
     if (layer.connectionString) registerConnectionString(layer.connectionString.value)
 
@@ -161,6 +164,7 @@ export async function resolveConfig(
     if (problem) problems.unshift(problem)
   }
   problems.sort((a, b) => SEVERITY[a.code] - SEVERITY[b.code])
+  if (tools.length) resolved.tools = tools
   return resolved
 }
 

@@ -63,7 +63,32 @@ export interface ConfigProblem {
   details?: Record<string, unknown>
 }
 
+export type MigrationToolName = 'knex' | 'prisma' | 'node-pg-migrate'
+
+/** A migration tool found in the project (or named with --tool), with what the checks need of it. */
+export interface MigrationToolInfo {
+  name: MigrationToolName
+  /** What gave it away: "knexfile.cjs", "prisma/schema.prisma", "package.json dependency", "--tool". */
+  detectedBy: string
+  /** The migrations table, its schema when the tool sets one (else the first schema of search_path). */
+  table: string
+  schema?: string
+  /** Where the setting for the schema comes from ("knexfile.cjs migrations.schemaName", "?schema= in DATABASE_URL"). */
+  schemaSource?: string
+  /** Absolute migration directories, and the same as the user reads them. */
+  directories: string[]
+  displayDirectories: string[]
+  /** knex: loadExtensions. */
+  extensions?: string[]
+  /** Prisma: datasource directUrl / shadowDatabaseUrl set. */
+  directUrl?: boolean
+  shadowDatabaseUrl?: boolean
+  /** Prisma: the url is the pooled one (no directUrl) — what migrate runs through. */
+}
+
 export interface ResolvedConfig {
+  /** Migration tools found in the project, in source order (knexfile, Prisma, node-pg-migrate). */
+  tools?: MigrationToolInfo[]
   /** Effective settings; absent means nobody set it and there is no default. */
   fields: Partial<Record<FieldName, Field<string>>>
   /**
@@ -104,6 +129,8 @@ export interface SourceLayer {
   stringParsedBy?: {by: 'knex'; dir: string}
   /** Problems the source found in its own file (a knexfile that throws, a missing environment…). */
   problems?: ConfigProblem[]
+  /** The migration tool this source belongs to, whether or not it supplies the connection. */
+  tool?: MigrationToolInfo
 }
 
 export interface SourceContext {

@@ -22,6 +22,8 @@ export interface DiagnoseInput {
   strict?: boolean
   tool: string
   hooks?: RunHooks
+  /** Fail a check that touches a fact it does not declare (tests). */
+  strictFacts?: boolean
   /** Defaults to the full registry; tests may pass a subset. */
   checks?: readonly Check[]
 }
@@ -64,7 +66,7 @@ export async function diagnoseResolved(input: DiagnoseInput, config: ResolvedCon
   const results = await runChecks(
     input.checks ?? registry,
     {config, env: input.env, cwd: input.cwd, options: input.options, facts},
-    {only: input.only, skip: input.skip, hooks: input.hooks},
+    {only: input.only, skip: input.skip, hooks: input.hooks, strictFacts: input.strictFacts},
   )
   return {
     version: 1,

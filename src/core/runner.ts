@@ -3,6 +3,7 @@
 // observes progress through the hooks and hands the report to a reporter.
 import type {Check, CheckContext, CheckOutcome, CheckResult, Report, Verdict} from './types.js'
 import {redactor} from './redact.js'
+import {appSessionOpener, createSessionBroker} from './session.js'
 
 export interface RunHooks {
   onStart?(check: Check): void
@@ -13,6 +14,11 @@ export interface RunOptions {
   only?: string[]
   skip?: string[]
   hooks?: RunHooks
+  /**
+   * Fail a check (INTERNAL_ERROR) that reads or writes a fact it does not declare in
+   * `uses`/`provides`. Tests turn it on; a normal run does not pay for the proxy.
+   */
+  strictFacts?: boolean
 }
 
 export async function runChecks(
@@ -23,6 +29,15 @@ export async function runChecks(
   const results = new Map<string, CheckResult>()
   const blocked = new Map<string, string>() // id -> why
   const out: CheckResult[] = []
+  const session = ctx.session ?? createSessionBroker(appSessionOpener(ctx))
+  try {
+    await runAll()
+  } finally {
+    await session.close()
+  }
+  return out
+
+  async function runAll(): Promise<void> {
   for (const check of registry) {
     if (opts.only?.length && !opts.only.includes(check.id)) continue
     if (opts.skip?.includes(check.id)) continue
@@ -43,7 +58,8 @@ export async function runChecks(
         fix: null,
       }
     } else {
-      outcome = await runOne(check, {...ctx, results})
+      const facts = opts.strictFacts ? declaredFacts(check, ctx.facts) : ctx.facts
+      outcome = await runOne(check, {...ctx, facts, results, session})
     }
     const result: CheckResult = {
       id: check.id,
@@ -57,7 +73,23 @@ export async function runChecks(
     out.push(result)
     opts.hooks?.onEnd?.(result)
   }
-  return out
+  }
+}
+
+/** ctx.facts as one check may see it: reading or writing an undeclared fact throws. */
+function declaredFacts(check: Check, facts: CheckContext['facts']): CheckContext['facts'] {
+  const reads = new Set([...(check.uses ?? []), ...(check.provides ?? [])])
+  const writes = new Set(check.provides ?? [])
+  return new Proxy(facts, {
+    get(target, key, receiver) {
+      if (typeof key === 'string' && !reads.has(key)) throw new Error(`the ${check.id} check reads the fact "${key}" it does not declare`)
+      return Reflect.get(target, key, receiver)
+    },
+    set(target, key, value, receiver) {
+      if (typeof key === 'string' && !writes.has(key)) throw new Error(`the ${check.id} check writes the fact "${key}" it does not declare`)
+      return Reflect.set(target, key, value, receiver)
+    },
+  })
 }
 
 async function runOne(check: Check, ctx: CheckContext): Promise<CheckOutcome> {

@@ -3,6 +3,7 @@
 
 import type {ResolvedConfig} from '../config/types.js'
 import type {Facts} from './facts.js'
+import type {SessionBroker} from './session.js'
 
 export type Status = 'pass' | 'warn' | 'fail' | 'skip'
 
@@ -44,6 +45,8 @@ export interface CheckOptions {
   knexfile?: string
   /** --env-file: the user named the environment the app runs with (no launch modelling of .env). */
   envFile?: string
+  /** --tool: the migration tool named by the user (else the one found in the folder). */
+  tool?: 'knex' | 'prisma' | 'node-pg-migrate'
 }
 
 export interface CheckContext {
@@ -56,6 +59,11 @@ export interface CheckContext {
   facts: Facts
   /** Results of the checks that already ran, by id. */
   results: ReadonlyMap<string, CheckResult>
+  /**
+   * The run's one read-only database session, owned by the runner (opened lazily, closed at the
+   * end). Absent only when a check is called directly (unit tests).
+   */
+  session?: SessionBroker
 }
 
 export interface Check {
@@ -67,6 +75,10 @@ export interface Check {
    * (or was skipped for a failure), this check is skipped and says why.
    */
   requires: string[]
+  /** Facts this check writes to ctx.facts (keys of Facts). */
+  provides?: string[]
+  /** Facts this check reads; each must be provided by an earlier check of the registry. */
+  uses?: string[]
   run(ctx: CheckContext): Promise<CheckOutcome>
 }
 

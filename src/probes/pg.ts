@@ -119,6 +119,16 @@ export function normalizePgError(error: unknown, stage: 'connect' | 'query', tim
   return out
 }
 
+/** 'it''s' — a SQL string literal for batch() statements (NUL removed: PostgreSQL rejects it). */
+export function sqlLiteral(value: string): string {
+  return `'${value.replace(/\0/g, '').replace(/'/g, "''")}'`
+}
+
+/** "name" — a quoted SQL identifier. */
+export function sqlIdent(value: string): string {
+  return `"${value.replace(/\0/g, '').replace(/"/g, '""')}"`
+}
+
 /** Runs one query inside a readOnly() transaction; resolves to its rows. */
 export type ReadOnlyQuery = <R extends Record<string, unknown> = Record<string, unknown>>(text: string, values?: unknown[]) => Promise<R[]>
 
@@ -132,6 +142,13 @@ export interface PgSession {
    * threw (server messages redacted), after ROLLBACK.
    */
   readOnly<T>(fn: (query: ReadOnlyQuery) => Promise<T>): Promise<T>
+  /**
+   * Runs parameterless statements (callers quote literals with sqlLiteral) in one simple-protocol
+   * message: `BEGIN READ ONLY; s1; s2; …; ROLLBACK` — one round trip, read-only by the BEGIN itself.
+   * Resolves to one row list per statement; rejects (redacted) when one fails, after ROLLBACK.
+   * Serialized with readOnly().
+   */
+  batch(statements: string[]): Promise<Array<Array<Record<string, unknown>>>>
   /** Ends the client (at most ~1 s even when the peer does not answer). Idempotent. */
   close(): Promise<void>
 }
@@ -243,7 +260,33 @@ function makeSession(client: PgClient): PgSession {
       if (inTx) await client.query('ROLLBACK').catch(() => {})
     }
   }
+  const runBatch = async (statements: string[]): Promise<Array<Array<Record<string, unknown>>>> => {
+    if (closed) throw new Error('the database session is closed')
+    try {
+      const res = (await client.query([BEGIN_READ_ONLY, ...statements, 'ROLLBACK'].join(';\n'))) as unknown
+      const list = (Array.isArray(res) ? res : [res]) as Array<{rows: Array<Record<string, unknown>>}>
+      return list.slice(1, 1 + statements.length).map((r) => r.rows)
+    } catch (error) {
+      // the failed statement aborted the transaction and the rest of the message was skipped
+      await client.query('ROLLBACK').catch(() => {})
+      const e = error as {message?: unknown}
+      if (e && typeof e === 'object' && typeof e.message === 'string') {
+        try {
+          e.message = redact(e.message)
+        } catch {}
+      }
+      throw error
+    }
+  }
   return {
+    batch(statements) {
+      const next = chain.then(
+        () => runBatch(statements),
+        () => runBatch(statements),
+      )
+      chain = next.catch(() => {})
+      return next
+    },
     readOnly<T>(fn: (query: ReadOnlyQuery) => Promise<T>): Promise<T> {
       const next = chain.then(
         () => run(fn),

@@ -75,3 +75,42 @@ describe('summarize', () => {
     expect(summarize([r('fail'), r('warn')])).toEqual({pass: 0, warn: 1, fail: 1, skip: 0, verdict: 'failing'})
   })
 })
+
+describe('the runner-owned session', () => {
+  const fakeSession = () => {
+    const calls: string[] = []
+    const session = {
+      readOnly: async () => undefined as never,
+      batch: async () => [],
+      close: async () => void calls.push('close'),
+    }
+    return {calls, session}
+  }
+
+  it('opens it once for every check that asks, and closes it at the end even when a check throws', async () => {
+    const {createSessionBroker} = await import('../../src/core/session.js')
+    const {calls, session} = fakeSession()
+    let opened = 0
+    const broker = createSessionBroker(async () => {
+      opened++
+      return {ok: true, session, serverVersion: 'x', user: 'u', serverAddr: null, tls: null, rttMs: 0, readOnly: true, connectMs: 0}
+    })
+    const user = (id: string): Check => check(id, async (c) => (await c.session!.open(), pass(c)))
+    const results = await runChecks([user('a'), user('b'), check('boom', async () => { throw new Error('kaput') })], {...ctx, session: broker})
+    expect(results.map((r) => r.status)).toEqual(['pass', 'pass', 'fail'])
+    expect(opened).toBe(1)
+    expect(calls).toEqual(['close'])
+  })
+
+  it('never opens a session when no check asks for one', async () => {
+    const {createSessionBroker} = await import('../../src/core/session.js')
+    let opened = 0
+    const broker = createSessionBroker(async () => {
+      opened++
+      throw new Error('not expected')
+    })
+    await runChecks([check('a', pass)], {...ctx, session: broker})
+    expect(opened).toBe(0)
+    expect(broker.attempted).toBe(false)
+  })
+})

@@ -659,14 +659,18 @@ async function createFixtures(server: PgServer, ssl: boolean): Promise<void> {
  * A server that answers every connection with 57P03 (cannot_connect_now): a copy of the template
  * started as a standby (standby.signal, hot_standby = off) with no primary to follow.
  */
-export async function startStandbyPostgres(): Promise<PgServer> {
+export async function startStandbyPostgres(opts: {hotStandby?: boolean} = {}): Promise<PgServer> {
   const inst = await newInstance('dbd-pg-standby-')
   const {template, v6, dataDir, logFile} = inst
   try {
     writeFileSync(join(dataDir, 'standby.signal'), '')
     writeFileSync(join(dataDir, 'pg_hba.conf'), defaultHba(false, v6).join('\n') + '\n')
     mkdirSync(join(dataDir, 'pg_wal', 'archive_status'), {recursive: true})
-    const launched = await launchInstance(inst, {...baseSettings(v6), ssl: 'off', hot_standby: 'off'}, 'listening')
+    // hotStandby: a standby with no primary that reaches consistency from its own WAL and then
+    // accepts read-only sessions (pg_is_in_recovery() = true).
+    // A hot standby refuses to start with lower limits than the primary (the template's initdb defaults).
+    const hot: Record<string, string | number> = opts.hotStandby ? {hot_standby: 'on', max_connections: 100, max_worker_processes: 8, max_wal_senders: 10} : {hot_standby: 'off'}
+    const launched = await launchInstance(inst, {...baseSettings(v6), ssl: 'off', ...hot}, opts.hotStandby ? 'ready' : 'listening')
     let stopped = false
     const info: PgInfo = {
       host: PG_HOST,

@@ -17,7 +17,7 @@ import path from 'node:path'
 import {capturingStdout} from '../../core/app-output.js'
 import {redactor} from '../../core/redact.js'
 import {displayPath, envProvenance} from '../env.js'
-import type {ConfigProblem, ConfigSource, FieldName, Provenance, SourceContext, SourceLayer} from '../types.js'
+import type {ConfigProblem, ConfigSource, FieldName, MigrationToolInfo, Provenance, SourceContext, SourceLayer} from '../types.js'
 import {envVarsWithValue} from '../util.js'
 
 export const KNEXFILE_NAMES = ['knexfile.js', 'knexfile.cjs', 'knexfile.mjs', 'knexfile.ts'] as const
@@ -38,6 +38,8 @@ export interface LoadedKnexConfig {
   environments: string[]
   client?: string
   connection: unknown
+  /** The environment's `migrations` object, as written. */
+  migrations?: unknown
 }
 
 export function findKnexfile(cwd: string, explicit?: string): string | undefined {
@@ -139,6 +141,7 @@ export async function loadKnexConfig(opts: {
       environments,
       client: clientName(c.client ?? c.dialect),
       connection,
+      migrations: c.migrations,
     }
   }))
 }
@@ -209,9 +212,43 @@ function registerSecrets(value: unknown): void {
   }
 }
 
+// knex's defaults (lib/migrations/migrate/migrator-configuration-merger.js, MigrationsLoader.js)
+const KNEX_DEFAULT_EXTENSIONS = ['.co', '.coffee', '.eg', '.iced', '.js', '.cjs', '.litcoffee', '.ls', '.ts']
+
+/**
+ * What `knex migrate:*` will use: tableName (default knex_migrations), schemaName, directory
+ * (default ./migrations, resolved from the knexfile's folder: the CLI chdirs there), loadExtensions.
+ */
+export function knexTool(loaded: LoadedKnexConfig, cwd: string): MigrationToolInfo {
+  const m = (isPlainObject(loaded.migrations) ? loaded.migrations : {}) as Record<string, unknown>
+  const where = loaded.perEnvironment ? `${loaded.displayFile} (${loaded.environment})` : loaded.displayFile
+  const dirs = (Array.isArray(m.directory) ? m.directory : [m.directory ?? './migrations']).filter((d): d is string => typeof d === 'string')
+  const base = path.dirname(loaded.file)
+  const directories = dirs.map((d) => path.resolve(base, d))
+  const tool: MigrationToolInfo = {
+    name: 'knex',
+    detectedBy: loaded.displayFile,
+    table: typeof m.tableName === 'string' && m.tableName ? m.tableName : 'knex_migrations',
+    directories,
+    displayDirectories: directories.map((d) => displayPath(cwd, d)),
+    extensions: Array.isArray(m.loadExtensions) ? m.loadExtensions.filter((e): e is string => typeof e === 'string') : KNEX_DEFAULT_EXTENSIONS,
+  }
+  if (typeof m.schemaName === 'string' && m.schemaName) {
+    tool.schema = m.schemaName
+    tool.schemaSource = `${where} migrations.schemaName`
+  }
+  return tool
+}
+
 /** Build the layer from a loaded knexfile (pure apart from the redactor registration). */
-export function knexLayer(loaded: LoadedKnexConfig, ctx: Pick<SourceContext, 'env' | 'envFileOf'>): AppSourceLayer | null {
+export function knexLayer(loaded: LoadedKnexConfig, ctx: Pick<SourceContext, 'env' | 'envFileOf'> & {cwd?: string}): AppSourceLayer | null {
   if (loaded.client !== undefined && !PG_CLIENTS.has(loaded.client)) return null
+  const layer = knexConnectionLayer(loaded, ctx)
+  if (layer) layer.tool = knexTool(loaded, ctx.cwd ?? path.dirname(loaded.file))
+  return layer
+}
+
+function knexConnectionLayer(loaded: LoadedKnexConfig, ctx: Pick<SourceContext, 'env' | 'envFileOf'>): AppSourceLayer | null {
   const origin = knexProvenance(loaded, 'connection', ctx)
   const conn = loaded.connection
   registerSecrets(conn)

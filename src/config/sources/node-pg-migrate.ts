@@ -7,8 +7,8 @@
 // can say so.
 import path from 'node:path'
 import {redactor} from '../../core/redact.js'
-import {envProvenance} from '../env.js'
-import type {ConfigSource, FieldName, Provenance, SourceLayer} from '../types.js'
+import {displayPath, envProvenance} from '../env.js'
+import type {ConfigSource, FieldName, MigrationToolInfo, Provenance, SourceContext, SourceLayer} from '../types.js'
 import {readJson} from '../util.js'
 
 export interface NodePgMigrateProject {
@@ -18,6 +18,37 @@ export interface NodePgMigrateProject {
   urlVar: string
   /** config/default.json `db`, when present. */
   db?: unknown
+  /** From the package.json scripts (-m/-t/-s/--migrations-schema) or .node-pg-migraterc. */
+  migrationsDir?: string
+  migrationsTable?: string
+  schema?: string
+  migrationsSchema?: string
+  /** Where these came from ("package.json script migrate"). */
+  optionsFrom?: string
+}
+
+function flag(script: string, long: string, short?: string): string | undefined {
+  const names = short ? `--${long}|-${short}` : `--${long}`
+  const m = new RegExp(`(?:^|\\s)(?:${names})(?:\\s+|=)["']?([^\\s"']+)`).exec(script)
+  return m?.[1]
+}
+
+/** node-pg-migrate's migrations table, schema and folder (bin/node-pg-migrate.ts defaults). */
+export function nodePgMigrateTool(project: NodePgMigrateProject, cwd: string): MigrationToolInfo {
+  const dir = path.resolve(cwd, project.migrationsDir ?? 'migrations')
+  const schema = project.migrationsSchema ?? project.schema ?? 'public'
+  return {
+    name: 'node-pg-migrate',
+    detectedBy: project.detectedBy,
+    table: project.migrationsTable ?? 'pgmigrations',
+    schema,
+    schemaSource:
+      project.migrationsSchema || project.schema
+        ? `${project.migrationsSchema ? '--migrations-schema' : '--schema'} in ${project.optionsFrom ?? 'package.json'}`
+        : 'node-pg-migrate default (public)',
+    directories: [dir],
+    displayDirectories: [displayPath(cwd, dir)],
+  }
 }
 
 export function detectNodePgMigrate(cwd: string): NodePgMigrateProject | undefined {
@@ -49,7 +80,31 @@ export function detectNodePgMigrate(cwd: string): NodePgMigrateProject | undefin
   }
   const rcVar = rc?.['database-url-var'] ?? rc?.databaseUrlVar
   if (typeof rcVar === 'string') urlVar = rcVar
-  return {detectedBy, urlVar, ...(configDb !== undefined ? {db: configDb} : {})}
+  const out: NodePgMigrateProject = {detectedBy, urlVar, ...(configDb !== undefined ? {db: configDb} : {})}
+  for (const [name, s] of Object.entries((pkg?.scripts as Record<string, unknown>) ?? {})) {
+    if (typeof s !== 'string' || !/node-pg-migrate/.test(s)) continue
+    const dir = flag(s, 'migrations-dir', 'm')
+    const table = flag(s, 'migrations-table', 't')
+    const schema = flag(s, 'schema', 's')
+    const mschema = flag(s, 'migrations-schema')
+    if (dir || table || schema || mschema) {
+      if (dir) out.migrationsDir = dir
+      if (table) out.migrationsTable = table
+      if (schema) out.schema = schema
+      if (mschema) out.migrationsSchema = mschema
+      out.optionsFrom = `package.json script "${name}"`
+      break
+    }
+  }
+  const rcStr = (k: string) => (typeof rc?.[k] === 'string' ? (rc[k] as string) : undefined)
+  if (rc) {
+    out.migrationsDir ??= rcStr('migrations-dir')
+    out.migrationsTable ??= rcStr('migrations-table')
+    out.schema ??= rcStr('schema')
+    out.migrationsSchema ??= rcStr('migrations-schema')
+    if (!out.optionsFrom && (rcStr('migrations-dir') || rcStr('migrations-table') || rcStr('schema'))) out.optionsFrom = '.node-pg-migraterc'
+  }
+  return out
 }
 
 const DB_FIELDS: Array<[string, FieldName]> = [
@@ -66,6 +121,14 @@ export const nodePgMigrateSource: ConfigSource = {
   load(ctx): SourceLayer | null {
     const project = detectNodePgMigrate(ctx.cwd)
     if (!project) return null
+    const layer = loadConnection(ctx, project)
+    if (layer) layer.tool = nodePgMigrateTool(project, ctx.cwd)
+    return layer
+  },
+}
+
+function loadConnection(ctx: SourceContext, project: NodePgMigrateProject): SourceLayer | null {
+  {
     const value = ctx.env[project.urlVar]
     if (value !== undefined && value.trim() !== '') {
       const env = envProvenance(ctx.envFileOf, project.urlVar)
@@ -94,5 +157,5 @@ export const nodePgMigrateSource: ConfigSource = {
       return Object.keys(layer.fields).length || layer.appSsl ? layer : null
     }
     return null
-  },
+  }
 }

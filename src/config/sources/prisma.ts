@@ -21,7 +21,7 @@ import path from 'node:path'
 import {capturingStdout} from '../../core/app-output.js'
 import {redactor} from '../../core/redact.js'
 import {displayPath, envProvenance} from '../env.js'
-import type {ConfigSource, Provenance, SourceContext, SourceLayer} from '../types.js'
+import type {ConfigSource, MigrationToolInfo, Provenance, SourceContext, SourceLayer} from '../types.js'
 import {envVarsWithValue, readJson} from '../util.js'
 
 export interface DatasourceValue {
@@ -35,6 +35,7 @@ export interface PrismaDatasource {
   provider?: string
   url?: DatasourceValue
   directUrl?: DatasourceValue
+  shadowDatabaseUrl?: DatasourceValue
 }
 
 /** Remove // and /// comments outside of strings. */
@@ -77,6 +78,8 @@ export function readDatasource(schema: string): PrismaDatasource | null {
   if (url) ds.url = url
   const directUrl = readValue(field('directUrl'))
   if (directUrl) ds.directUrl = directUrl
+  const shadow = readValue(field('shadowDatabaseUrl'))
+  if (shadow) ds.shadowDatabaseUrl = shadow
   return ds
 }
 
@@ -85,7 +88,7 @@ const CONFIG_NAMES = ['prisma.config.ts', 'prisma.config.mts', 'prisma.config.js
 export interface PrismaConfigFile {
   file: string
   schema?: string
-  datasource?: {url?: string; directUrl?: string}
+  datasource?: {url?: string; directUrl?: string; shadowDatabaseUrl?: string}
 }
 
 /** Load prisma.config.* (runs its code), with the app's env applied to process.env for the load. */
@@ -119,6 +122,7 @@ export async function loadPrismaConfig(cwd: string, env: Record<string, string |
       out.datasource = {}
       if (typeof ds.url === 'string' && ds.url !== '') out.datasource.url = ds.url
       if (typeof ds.directUrl === 'string' && ds.directUrl !== '') out.datasource.directUrl = ds.directUrl
+      if (typeof ds.shadowDatabaseUrl === 'string' && ds.shadowDatabaseUrl !== '') out.datasource.shadowDatabaseUrl = ds.shadowDatabaseUrl
     }
     return out
   } finally {
@@ -161,6 +165,31 @@ function prov(file: string, setting: string, label: string): Provenance {
   return {kind: 'prisma', name: setting, file, label}
 }
 
+/**
+ * What `prisma migrate` uses: the `_prisma_migrations` table in the schema named by the URL's
+ * `?schema=` (default public), the migrations folder next to the schema file.
+ */
+export function prismaTool(ctx: SourceContext, schemaFile: string, layer: SourceLayer, ds: PrismaDatasource | null, config?: PrismaConfigFile): MigrationToolInfo {
+  const dir = path.join(path.dirname(schemaFile), 'migrations')
+  const tool: MigrationToolInfo = {
+    name: 'prisma',
+    detectedBy: displayPath(ctx.cwd, schemaFile),
+    table: '_prisma_migrations',
+    directories: [dir],
+    displayDirectories: [displayPath(ctx.cwd, dir)],
+    directUrl: Boolean(config?.datasource?.directUrl ?? ds?.directUrl),
+    shadowDatabaseUrl: Boolean(config?.datasource?.shadowDatabaseUrl ?? ds?.shadowDatabaseUrl),
+  }
+  const url = layer.connectionString?.value
+  let schema: string | null = null
+  try {
+    schema = url ? new URL(url).searchParams.get('schema') : null
+  } catch {}
+  tool.schema = schema || 'public'
+  tool.schemaSource = schema ? `?schema= in ${layer.connectionString!.source.label}` : 'Prisma default (public)'
+  return tool
+}
+
 export const prismaSource: ConfigSource = {
   id: 'prisma',
   role: 'primary',
@@ -169,9 +198,22 @@ export const prismaSource: ConfigSource = {
     try {
       config = await loadPrismaConfig(ctx.cwd, ctx.env)
     } catch {
-      config = undefined // a prisma.config.ts that cannot load: fall back to the schema alone
+      config = undefined
     }
     const schemaFile = findPrismaSchema(ctx.cwd, config?.schema)
+    const layer = await loadConnection(ctx, config, schemaFile)
+    if (layer && schemaFile) {
+      const ds = readDatasource(fs.readFileSync(schemaFile, 'utf8'))
+      layer.tool = prismaTool(ctx, schemaFile, layer, ds, config)
+    }
+    return layer
+  },
+}
+
+async function loadConnection(ctx: SourceContext, preloaded: PrismaConfigFile | undefined, preSchema: string | undefined): Promise<SourceLayer | null> {
+  {
+    const config = preloaded // a prisma.config.ts that cannot load: the schema alone
+    const schemaFile = preSchema
     const ds = schemaFile ? readDatasource(fs.readFileSync(schemaFile, 'utf8')) : null
     if (ds?.provider && !['postgresql', 'postgres'].includes(ds.provider)) return null
     const schemaShown = schemaFile ? displayPath(ctx.cwd, schemaFile) : undefined
@@ -220,5 +262,5 @@ export const prismaSource: ConfigSource = {
     const origin = prov(schemaShown, setting, `${schemaShown} ${setting}${use}`)
     const source = v.envVar ? viaEnv(ctx, v.envVar, `${schemaShown} ${setting}${use}`) : origin
     return {origin, connectionString: {value, source}, fields: {}}
-  },
+  }
 }

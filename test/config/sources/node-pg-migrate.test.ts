@@ -16,7 +16,13 @@ function ctx(folder: string) {
 
 describe('node-pg-migrate source', () => {
   it('detects the dependency and the --database-url-var of the migrate script', () => {
-    expect(detectNodePgMigrate(path.join(FIX, 'node-pg-migrate-app'))).toEqual({detectedBy: 'package.json dependency', urlVar: 'MIGRATIONS_DATABASE_URL'})
+    expect(detectNodePgMigrate(path.join(FIX, 'node-pg-migrate-app'))).toEqual({
+      detectedBy: 'package.json dependency',
+      urlVar: 'MIGRATIONS_DATABASE_URL',
+      // the migrations check reads its folder from the same script (-m)
+      migrationsDir: 'db/migrations',
+      optionsFrom: 'package.json script "migrate"',
+    })
     expect(detectNodePgMigrate(path.join(FIX, 'prisma-app'))).toBeUndefined()
   })
 

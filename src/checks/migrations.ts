@@ -1,0 +1,428 @@
+// Migration state of the tool the project uses, read in the shared read-only session: a held
+// migration lock (knex's <table>_lock row; Prisma's and node-pg-migrate's advisory locks, read
+// from pg_locks — never by trying to take them), recorded migrations whose files are gone, a
+// failed Prisma migration, a database Prisma never baselined, pending migrations. Table names,
+// schemas and folders come from the knexfile / Prisma schema / node-pg-migrate options.
+// At most two round trips: the catalog (tables, locks, holders), then the tables that exist.
+import fs from 'node:fs'
+import path from 'node:path'
+import type {MigrationToolInfo} from '../config/types.js'
+import {redact} from '../core/redact.js'
+import type {Check, CheckContext, CheckOutcome, Evidence, Fix} from '../core/types.js'
+import {sqlLiteral} from '../probes/pg.js'
+import {migrationTools, NO_TOOL} from './tools.js'
+
+type Row = Record<string, unknown>
+
+/** Prisma's schema engine: pg_advisory_lock(72707369) around migrate commands (P1002 after 10 s). */
+export const PRISMA_LOCK_KEY = 72707369n
+/** node-pg-migrate: PG_MIGRATE_LOCK_ID, pg_try_advisory_lock (dist/bundle/index.js). */
+export const NODE_PG_MIGRATE_LOCK_KEY = 7241865325823964n
+
+export interface LockHolder {
+  pid: number
+  user: string | null
+  application_name: string | null
+  client_addr: string | null
+  backend_start: string | null
+  query_start: string | null
+  state: string | null
+}
+
+function qualified(tool: MigrationToolInfo, table: string): string {
+  const q = (s: string) => `"${s.replace(/"/g, '""')}"`
+  return tool.schema ? `${q(tool.schema)}.${q(table)}` : q(table)
+}
+
+function lockKey(tool: MigrationToolInfo): bigint | null {
+  return tool.name === 'prisma' ? PRISMA_LOCK_KEY : tool.name === 'node-pg-migrate' ? NODE_PG_MIGRATE_LOCK_KEY : null
+}
+
+const HOLDER_COLUMNS = `a.pid, a.usename as user, a.application_name, host(a.client_addr) as client_addr,
+  to_char(a.backend_start, 'YYYY-MM-DD"T"HH24:MI:SSOF') as backend_start, to_char(a.query_start, 'YYYY-MM-DD"T"HH24:MI:SSOF') as query_start, a.state`
+
+/** First batch: the tool's tables and lock holders. Pure. */
+export function catalogSql(tool: MigrationToolInfo): string[] {
+  const table = qualified(tool, tool.table)
+  const out = [
+    `select to_regclass(${sqlLiteral(table)})::text as migrations_table${
+      tool.name === 'knex' ? `, to_regclass(${sqlLiteral(qualified(tool, `${tool.table}_lock`))})::text as lock_table` : ''
+    }, (select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where c.relkind in ('r', 'p') and n.nspname = ${tool.schema ? sqlLiteral(tool.schema) : 'current_schema()'}
+          and c.relname not in (${sqlLiteral(tool.table)}, ${sqlLiteral(`${tool.table}_lock`)}))::int as other_tables`,
+  ]
+  const key = lockKey(tool)
+  if (key !== null) {
+    const hi = key >> 32n
+    const lo = key & 0xffffffffn
+    out.push(
+      `select ${HOLDER_COLUMNS} from pg_locks l left join pg_stat_activity a on a.pid = l.pid
+        where l.locktype = 'advisory' and l.granted and l.database = (select oid from pg_database where datname = current_database())
+          and l.classid::bigint = ${hi} and l.objid::bigint = ${lo} and l.objsubid = 1 and l.pid <> pg_backend_pid()`,
+    )
+  } else {
+    // knex has no server-side lock: who else is connected as this role here (a run still going?)
+    out.push(
+      `select ${HOLDER_COLUMNS} from pg_stat_activity a where a.datname = current_database() and a.usename = current_user
+        and a.pid <> pg_backend_pid() and a.backend_type = 'client backend'`,
+    )
+  }
+  return out
+}
+
+/** Second batch: the rows of the tables that exist. Pure. */
+export function rowsSql(tool: MigrationToolInfo, has: {table: boolean; lock: boolean}): string[] {
+  const out: string[] = []
+  const t = qualified(tool, tool.table)
+  if (!has.table) return out
+  if (tool.name === 'knex') {
+    out.push(`select name from ${t} order by id`)
+    if (has.lock) out.push(`select is_locked from ${qualified(tool, `${tool.table}_lock`)}`)
+  } else if (tool.name === 'prisma') {
+    out.push(
+      `select migration_name, to_char(started_at, 'YYYY-MM-DD"T"HH24:MI:SSOF') as started_at, finished_at is not null as finished,
+        rolled_back_at is not null as rolled_back, left(logs, 2000) as logs, applied_steps_count from ${t} order by started_at, migration_name`,
+    )
+  } else {
+    out.push(`select name from ${t} order by run_on, id`)
+  }
+  return out
+}
+
+/** The migration files the tool will see, sorted as the tool sorts them. */
+export function migrationFiles(tool: MigrationToolInfo): {names: string[]; missingDirs: string[]} {
+  const names: string[] = []
+  const missingDirs: string[] = []
+  for (const dir of tool.directories) {
+    let entries: fs.Dirent[]
+    try {
+      entries = fs.readdirSync(dir, {withFileTypes: true})
+    } catch {
+      missingDirs.push(dir)
+      continue
+    }
+    for (const e of entries) {
+      if (tool.name === 'prisma') {
+        if (e.isDirectory() && fs.existsSync(path.join(dir, e.name, 'migration.sql'))) names.push(e.name)
+      } else if (tool.name === 'knex') {
+        if ((e.isFile() || e.isSymbolicLink()) && (tool.extensions ?? []).includes(path.extname(e.name))) names.push(e.name)
+      } else if ((e.isFile() || e.isSymbolicLink()) && !e.name.startsWith('.')) {
+        names.push(e.name.slice(0, e.name.length - path.extname(e.name).length))
+      }
+    }
+  }
+  names.sort()
+  return {names, missingDirs}
+}
+
+export interface Finding {
+  code: 'MIGRATION_LOCKED' | 'MIGRATION_FILES_MISSING' | 'MIGRATION_FAILED' | 'MIGRATION_NOT_BASELINED' | 'MIGRATION_OUT_OF_ORDER'
+  severity: 'fail' | 'warn'
+  summary: string
+  evidence: Evidence
+  fix: Fix
+}
+
+export interface ToolState {
+  tool: MigrationToolInfo
+  tableExists: boolean
+  lockTableExists: boolean
+  otherTables: number
+  holders: LockHolder[]
+  recorded: string[]
+  knexLocked: boolean
+  prismaRows: {migration_name: string; started_at: string; finished: boolean; rolled_back: boolean; logs: string | null; applied_steps_count: number}[]
+  files: string[]
+  missingDirs: string[]
+}
+
+function holderTable(holders: LockHolder[]): Evidence[] {
+  return holders.map((h) => ({
+    pid: h.pid,
+    user: h.user,
+    application_name: h.application_name,
+    client_addr: h.client_addr,
+    backend_start: h.backend_start,
+    query_start: h.query_start,
+    state: h.state,
+  }))
+}
+
+const TOOL_CMD: Record<string, string> = {knex: 'npx knex', prisma: 'npx prisma', 'node-pg-migrate': 'npx node-pg-migrate'}
+
+/** Pure: what the state means for the next migration run. */
+export function evaluate(s: ToolState): {findings: Finding[]; pending: string[]; applied: number} {
+  const {tool} = s
+  const findings: Finding[] = []
+  const where = `${tool.schema ? `${tool.schema}.` : ''}${tool.table}`
+  const dirs = tool.displayDirectories.join(', ')
+  let applied = 0
+  let pending: string[] = []
+  const heldLock = (what: string, error: string) => {
+    const h = s.holders[0]!
+    findings.push({
+      code: 'MIGRATION_LOCKED',
+      severity: 'fail',
+      summary: `${what} is held by another session (pid ${h.pid}${h.application_name ? `, application "${h.application_name}"` : ''}${h.client_addr ? ` from ${h.client_addr}` : ''}${h.query_start ? `, query started ${h.query_start}` : ''}${h.state ? `, ${h.state}` : ''}): the next ${tool.name} run fails with "${error}".`,
+      evidence: {lock: what, holders: holderTable(s.holders)},
+      fix: {
+        summary: 'Wait for that migration to finish; if that run is dead (a killed CI job, a crashed pod), end its session.',
+        steps: [
+          `Check the holder: SELECT pid, application_name, client_addr, state, query_start, query FROM pg_stat_activity WHERE pid = ${h.pid};`,
+          `If it is not a live migration: SELECT pg_terminate_backend(${h.pid});  -- needs the same role or pg_signal_backend`,
+        ],
+        snippet: {language: 'sql', code: `SELECT pg_terminate_backend(${h.pid});`},
+      },
+    })
+  }
+  if (tool.name === 'knex') {
+    if (s.knexLocked) {
+      findings.push({
+        code: 'MIGRATION_LOCKED',
+        severity: 'fail',
+        summary: `${where}_lock has is_locked = 1: knex refuses to migrate with "Migration table is already locked" (a run holds it, or one crashed without releasing it).`,
+        evidence: {lockTable: `${where}_lock`, is_locked: 1, otherSessionsOfThisRole: holderTable(s.holders)},
+        fix: {
+          summary: 'Once no migration is running (check the sessions in the evidence), release the lock with knex.',
+          steps: [
+            'Make sure no knex migration is running (CI jobs, pods, other terminals; the evidence lists other sessions of this role).',
+            `Run: ${TOOL_CMD.knex} migrate:unlock${tool.detectedBy !== '--tool' ? ` (in the folder of ${tool.detectedBy})` : ''}`,
+          ],
+          snippet: {language: 'bash', code: `${TOOL_CMD.knex} migrate:unlock`},
+        },
+      })
+    }
+    const files = new Set(s.files)
+    const missing = s.recorded.filter((n) => !files.has(n))
+    const recorded = new Set(s.recorded)
+    pending = s.files.filter((n) => !recorded.has(n))
+    applied = s.recorded.length
+    if (missing.length) {
+      findings.push({
+        code: 'MIGRATION_FILES_MISSING',
+        severity: 'fail',
+        summary: `${missing.length} migration${missing.length === 1 ? '' : 's'} recorded in ${where} ha${missing.length === 1 ? 's' : 've'} no file in ${dirs}: knex stops with "The migration directory is corrupt, the following files are missing: ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', …' : ''}".`,
+        evidence: {table: where, directories: tool.displayDirectories, missing, recorded: s.recorded.length, files: s.files.length, pending: pending.length},
+        fix: {
+          summary: 'Restore the missing files (a branch switch, a rename, a deploy without them), or point migrations.directory at the folder that has them.',
+          steps: [
+            `Restore: git log --diff-filter=D --name-only -- ${tool.displayDirectories[0] ?? 'migrations'} shows when they were deleted.`,
+            `Only if they were deliberately squashed or renamed: delete their rows (DELETE FROM ${where} WHERE name IN (…)) after a backup, as the table owner.`,
+          ],
+        },
+      })
+    }
+  } else if (tool.name === 'node-pg-migrate') {
+    if (s.holders.length) heldLock(`node-pg-migrate's advisory lock ${NODE_PG_MIGRATE_LOCK_KEY}`, "Another migration is already running. Advisory lock mode is set to 'fail'.")
+    const files = new Set(s.files)
+    const missing = s.recorded.filter((n) => !files.has(n))
+    const recorded = new Set(s.recorded)
+    pending = s.files.filter((n) => !recorded.has(n))
+    applied = s.recorded.length
+    // node-pg-migrate's checkOrder (on by default): the i-th migration that ran must be the i-th file
+    let mismatch = -1
+    for (let i = 0; i < Math.min(s.recorded.length, s.files.length); i++) {
+      if (s.recorded[i] !== s.files[i]) {
+        mismatch = i
+        break
+      }
+    }
+    const predicted = mismatch >= 0 ? `Not run migration ${s.files[mismatch]} is preceding already run migration ${s.recorded[mismatch]}` : null
+    if (missing.length) {
+      findings.push({
+        code: 'MIGRATION_FILES_MISSING',
+        severity: predicted ? 'fail' : 'warn',
+        summary: `${missing.length} migration${missing.length === 1 ? '' : 's'} recorded in ${where} ha${missing.length === 1 ? 's' : 've'} no file in ${dirs} (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', …' : ''}): ${
+          predicted
+            ? `node-pg-migrate up stops with "${predicted}"`
+            : `node-pg-migrate up still runs (they are the last ones), but down fails with "Definitions of migrations ${missing.join(', ')} have been deleted."`
+        }.`,
+        evidence: {table: where, directories: tool.displayDirectories, missing, recorded: s.recorded.length, files: s.files.length, pending: pending.length, ...(predicted ? {predictedError: predicted} : {})},
+        fix: {
+          summary: 'Restore the missing migration files, or run from the folder that has them (--migrations-dir).',
+          steps: [`git log --diff-filter=D --name-only -- ${tool.displayDirectories[0] ?? 'migrations'} shows when they were deleted.`],
+        },
+      })
+    } else if (predicted) {
+      findings.push({
+        code: 'MIGRATION_OUT_OF_ORDER',
+        severity: 'fail',
+        summary: `The migration file ${s.files[mismatch]} sorts before ${s.recorded[mismatch]}, which already ran: node-pg-migrate stops with "${predicted}".`,
+        evidence: {table: where, notRun: s.files[mismatch], alreadyRun: s.recorded[mismatch], position: mismatch + 1},
+        fix: {
+          summary: 'Rename the new migration so it sorts after the last one that ran (a newer timestamp prefix), or run once with --no-check-order if the order truly does not matter.',
+          steps: [`Rename ${s.files[mismatch]} with a timestamp after ${s.recorded.at(-1)}.`],
+        },
+      })
+    }
+  } else if (tool.name === 'prisma') {
+    if (s.holders.length) heldLock(`Prisma's advisory lock ${PRISMA_LOCK_KEY}`, 'P1002 … Timed out trying to acquire a postgres advisory lock (SELECT pg_advisory_lock(72707369))')
+    if (!s.tableExists) {
+      if (s.otherTables > 0) {
+        findings.push({
+          code: 'MIGRATION_NOT_BASELINED',
+          severity: 'warn',
+          summary: `The schema ${tool.schema ?? 'public'} has ${s.otherTables} table${s.otherTables === 1 ? '' : 's'} but no _prisma_migrations: prisma migrate deploy fails with P3005 ("The database schema is not empty").`,
+          evidence: {schema: tool.schema ?? 'public', tables: s.otherTables, migrations: s.files.length},
+          fix: {
+            summary: 'Baseline the existing database: mark the migration that matches it as applied.',
+            steps: [
+              'Create the baseline: prisma migrate diff --from-empty --to-schema-datamodel prisma/schema.prisma --script > prisma/migrations/0_init/migration.sql',
+              'Mark it applied: npx prisma migrate resolve --applied 0_init',
+            ],
+            snippet: {language: 'bash', code: 'npx prisma migrate resolve --applied 0_init'},
+          },
+        })
+      }
+      pending = s.files
+    } else {
+      const failed = s.prismaRows.filter((r) => !r.finished && !r.rolled_back)
+      const done = new Set(s.prismaRows.filter((r) => r.finished && !r.rolled_back).map((r) => r.migration_name))
+      applied = done.size
+      pending = s.files.filter((n) => !done.has(n))
+      if (failed.length) {
+        const f = failed[0]!
+        const lockHeld = s.holders.length > 0
+        findings.push({
+          code: 'MIGRATION_FAILED',
+          severity: 'fail',
+          summary: `The migration ${f.migration_name} (started ${f.started_at}) ${lockHeld ? 'is unfinished (a migrate run holds the lock: it may still be running)' : 'failed'} and was never resolved: prisma migrate deploy stops with P3009 ("migrate found failed migrations in the target database").`,
+          evidence: {
+            failed: failed.map((r) => ({migration: r.migration_name, started_at: r.started_at, applied_steps_count: r.applied_steps_count, logs: r.logs ? redact(r.logs).slice(0, 500) : null})),
+          },
+          fix: {
+            summary: `Find out how far ${f.migration_name} got (its logs in the evidence, applied_steps_count), repair the database, then tell Prisma.`,
+            steps: [
+              `If its changes were rolled back or never applied: npx prisma migrate resolve --rolled-back ${f.migration_name} (then deploy again).`,
+              `If you completed it by hand: npx prisma migrate resolve --applied ${f.migration_name}.`,
+            ],
+            snippet: {language: 'bash', code: `npx prisma migrate resolve --rolled-back ${f.migration_name}`},
+          },
+        })
+      }
+    }
+  }
+  return {findings, pending, applied}
+}
+
+async function stateOf(tool: MigrationToolInfo, batch: (s: string[]) => Promise<Row[][]>): Promise<ToolState> {
+  const [cat, holders] = await batch(catalogSql(tool))
+  const c = (cat?.[0] ?? {}) as Row
+  const state: ToolState = {
+    tool,
+    tableExists: c.migrations_table !== null && c.migrations_table !== undefined,
+    lockTableExists: c.lock_table !== null && c.lock_table !== undefined,
+    otherTables: Number(c.other_tables ?? 0),
+    holders: (holders ?? []).map((h) => ({
+      pid: Number(h.pid),
+      user: (h.user as string) ?? null,
+      application_name: (h.application_name as string) || null,
+      client_addr: (h.client_addr as string) ?? null,
+      backend_start: (h.backend_start as string) ?? null,
+      query_start: (h.query_start as string) ?? null,
+      state: (h.state as string) ?? null,
+    })),
+    recorded: [],
+    knexLocked: false,
+    prismaRows: [],
+    ...migrationFilesOf(tool),
+  }
+  const second = rowsSql(tool, {table: state.tableExists, lock: state.lockTableExists})
+  if (second.length) {
+    const rows = await batch(second)
+    if (tool.name === 'prisma') {
+      state.prismaRows = (rows[0] ?? []).map((r) => ({
+        migration_name: String(r.migration_name),
+        started_at: String(r.started_at),
+        finished: r.finished === true,
+        rolled_back: r.rolled_back === true,
+        logs: (r.logs as string) ?? null,
+        applied_steps_count: Number(r.applied_steps_count ?? 0),
+      }))
+    } else {
+      state.recorded = (rows[0] ?? []).map((r) => String(r.name))
+      if (tool.name === 'knex') state.knexLocked = (rows[1] ?? []).some((r) => Number(r.is_locked) === 1)
+    }
+  }
+  return state
+}
+
+function migrationFilesOf(tool: MigrationToolInfo): {files: string[]; missingDirs: string[]} {
+  const {names, missingDirs} = migrationFiles(tool)
+  return {files: names, missingDirs}
+}
+
+export async function runMigrations(ctx: CheckContext): Promise<CheckOutcome> {
+  const tools = migrationTools(ctx)
+  if (!tools.length) return {status: 'skip', code: null, summary: `Skipped: ${NO_TOOL}.`, evidence: {reason: 'no migration tool'}, fix: null}
+  const broker = ctx.session
+  if (!broker) return {status: 'skip', code: null, summary: 'Skipped: no database session in this run.', evidence: {}, fix: null}
+  const opened = await broker.open()
+  if (!opened.ok) {
+    return {status: 'skip', code: null, summary: `Skipped: no session (the login failed${opened.error.code ? ` with ${opened.error.code}` : ''}; see the auth check).`, evidence: {loginError: opened.error.code}, fix: null}
+  }
+  const session = opened.session
+  const all: Finding[] = []
+  const summaries: Evidence[] = []
+  for (const tool of tools) {
+    let state: ToolState
+    try {
+      state = await stateOf(tool, (s) => session.batch(s))
+    } catch (error) {
+      const e = error as {code?: string; message?: string}
+      if (e.code === '42501') {
+        summaries.push({tool: tool.name, table: tool.table, error: `permission denied reading ${tool.table} (42501)`})
+        continue
+      }
+      throw error
+    }
+    const {findings, pending, applied} = evaluate(state)
+    all.push(...findings)
+    summaries.push({
+      tool: tool.name,
+      detectedBy: tool.detectedBy,
+      table: `${tool.schema ? `${tool.schema}.` : ''}${tool.table}`,
+      tableExists: state.tableExists,
+      directories: tool.displayDirectories.join(', '),
+      ...(state.missingDirs.length ? {missingDirectories: state.missingDirs.length} : {}),
+      files: state.files.length,
+      applied,
+      pending: pending.length,
+      ...(pending.length ? {nextPending: pending.slice(0, 5).join(', ')} : {}),
+    })
+  }
+  const base: Evidence = {tools: summaries}
+  if (!all.length) {
+    return {
+      status: 'pass',
+      code: null,
+      summary: summaries
+        .map((x) =>
+          x.error
+            ? `${x.tool}: ${x.error}`
+            : `${x.tool}: ${x.tableExists ? `${x.applied} applied` : `no ${x.table} table yet`}, ${x.pending} pending, no lock held`,
+        )
+        .join('; ') + '.',
+      evidence: base,
+      fix: null,
+    }
+  }
+  all.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'fail' ? -1 : 1))
+  const [first, ...rest] = all
+  return {
+    status: first!.severity,
+    code: first!.code,
+    summary: first!.summary + (rest.length ? ` (+${rest.length} more: ${rest.map((r) => r.code).join(', ')})` : ''),
+    evidence: {...first!.evidence, ...base, ...(rest.length ? {alsoFound: rest.map((r) => ({code: r.code, status: r.severity, summary: r.summary}))} : {})},
+    fix: rest.length ? {...first!.fix, steps: [...first!.fix.steps, ...rest.flatMap((r) => [`${r.code}: ${r.fix.summary}`, ...r.fix.steps])]} : first!.fix,
+  }
+}
+
+export const migrationsCheck: Check = {
+  id: 'migrations',
+  title: 'Migration state',
+  requires: ['auth'],
+  provides: [],
+  uses: ['auth'],
+  run: runMigrations,
+}

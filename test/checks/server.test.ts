@@ -1,0 +1,166 @@
+// The server check against real state: role / database settings on the shared server, a real
+// hot standby (pg_is_in_recovery), a role whose connection slots are taken.
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import pg from 'pg'
+import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
+import {authCheck} from '../../src/checks/auth.js'
+import {serverCheck} from '../../src/checks/server.js'
+import {loadEnv} from '../../src/config/env.js'
+import {diagnose} from '../../src/core/diagnose.js'
+import type {CheckResult, Report} from '../../src/core/types.js'
+import {APP_DATABASE, APP_USER, CANARY_PASSWORD, PG_HOST} from '../helpers/constants.js'
+import {startStandbyPostgres, type PgServer} from '../helpers/postgres.js'
+
+const info = inject('pg')
+const dirs: string[] = []
+const reports: Report[] = []
+let admin: pg.Client
+
+async function sql(text: string, database = 'postgres'): Promise<void> {
+  if (database === 'postgres') {
+    await admin.query(text)
+    return
+  }
+  const c = new pg.Client({host: PG_HOST, port: info.port, user: info.superuser.user, password: info.superuser.password, database, ssl: {ca: info.caPem, servername: 'localhost'}})
+  await c.connect()
+  try {
+    await c.query(text)
+  } finally {
+    await c.end()
+  }
+}
+
+function url(user: string, database = APP_DATABASE, port = info.port, query = `sslmode=verify-full&sslrootcert=${info.caFile}`): string {
+  return `postgres://${user}:${CANARY_PASSWORD}@${PG_HOST}:${port}/${database}${query ? `?${query}` : ''}`
+}
+
+async function run(dbUrl: string, opts: {tool?: 'knex' | 'prisma' | 'node-pg-migrate'; files?: Record<string, string>} = {}): Promise<CheckResult> {
+  const cwd = mkdtempSync(join(tmpdir(), 'dbd-server-'))
+  dirs.push(cwd)
+  for (const [name, text] of Object.entries(opts.files ?? {})) writeFileSync(join(cwd, name), text)
+  const {env, envFileOf} = loadEnv({cwd, processEnv: {DATABASE_URL: dbUrl, PGPASSFILE: join(cwd, 'none'), HOME: cwd}})
+  const report = await diagnose({
+    cwd,
+    env,
+    envFileOf,
+    options: {timeoutMs: 5000, verbose: false, dnsServers: [], ...(opts.tool ? {tool: opts.tool} : {})},
+    tool: 'db-doctor@test',
+    checks: [authCheck, serverCheck],
+    strictFacts: true,
+  })
+  reports.push(report)
+  expect(report.checks[0], JSON.stringify(report.checks[0])).toMatchObject({id: 'auth', status: 'pass'})
+  return report.checks[1]!
+}
+
+const roles: string[] = []
+async function role(name: string, extra = ''): Promise<string> {
+  await sql(`drop role if exists ${name}`)
+  await sql(`create role ${name} login password '${CANARY_PASSWORD}' ${extra}`)
+  await sql(`grant connect on database ${APP_DATABASE} to ${name}`)
+  roles.push(name)
+  return name
+}
+
+beforeAll(async () => {
+  delete process.env.PGPASSWORD
+  admin = new pg.Client({host: PG_HOST, port: info.port, user: info.superuser.user, password: info.superuser.password, database: 'postgres', ssl: {ca: info.caPem, servername: 'localhost'}})
+  await admin.connect()
+})
+
+afterAll(async () => {
+  for (const r of roles) await sql(`drop role if exists ${r}`).catch(() => {})
+  await admin.end()
+  dirs.forEach((d) => rmSync(d, {recursive: true, force: true}))
+  const all = JSON.stringify(reports)
+  expect(all).not.toContain(CANARY_PASSWORD)
+})
+
+describe('server check on the shared server', () => {
+  it('passes on a writable primary with no risky timeout, in one extra round trip', async () => {
+    const r = await run(url(APP_USER))
+    expect(r).toMatchObject({status: 'pass', code: null})
+    expect(r.evidence).toMatchObject({inRecovery: false, defaultTransactionReadOnly: 'off'})
+  })
+
+  it('SERVER_READ_ONLY (warn without a tool) from ALTER ROLE … SET default_transaction_read_only = on, with the RESET', async () => {
+    const name = await role('srv_ro_role')
+    await sql(`alter role ${name} set default_transaction_read_only = on`)
+    const r = await run(url(name))
+    expect(r).toMatchObject({status: 'warn', code: 'SERVER_READ_ONLY'})
+    expect(r.evidence).toMatchObject({setBy: 'role', pgSettingsSource: 'user'})
+    expect(r.fix!.steps.join(' ')).toContain(`ALTER ROLE ${name} RESET default_transaction_read_only;`)
+  })
+
+  it('SERVER_READ_ONLY fails when a migration tool is named (--tool), set on the database', async () => {
+    await sql(`create database srv_ro_db owner ${APP_USER}`)
+    try {
+      await sql(`alter database srv_ro_db set default_transaction_read_only = on`)
+      const r = await run(url(APP_USER, 'srv_ro_db'), {tool: 'knex'})
+      expect(r).toMatchObject({status: 'fail', code: 'SERVER_READ_ONLY'})
+      expect(r.evidence).toMatchObject({setBy: 'database'})
+      expect(r.fix!.steps.join(' ')).toContain('ALTER DATABASE srv_ro_db RESET default_transaction_read_only;')
+    } finally {
+      await sql('drop database if exists srv_ro_db with (force)')
+    }
+  })
+
+  it('SERVER_STATEMENT_TIMEOUT from a role-in-database statement_timeout, with where it is set', async () => {
+    const name = await role('srv_timeout')
+    await sql(`alter role ${name} in database ${APP_DATABASE} set statement_timeout = '5s'`)
+    await sql(`alter role ${name} set lock_timeout = '1s'`)
+    const r = await run(url(name))
+    expect(r).toMatchObject({status: 'warn', code: 'SERVER_STATEMENT_TIMEOUT'})
+    const settings = r.evidence.settings as {setting: string; value: string; setBy: string}[]
+    expect(settings).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({setting: 'statement_timeout', value: '5 s', setBy: 'role-in-database'}),
+        expect.objectContaining({setting: 'lock_timeout', value: '1 s', setBy: 'role'}),
+      ]),
+    )
+    expect(r.fix!.snippet!.code).toContain("PGOPTIONS='-c statement_timeout=0 -c lock_timeout=0'")
+  })
+
+  it('a statement_timeout sent by the app itself (URL options) is reported as the client\'s', async () => {
+    const r = await run(url(APP_USER, APP_DATABASE, info.port, `sslmode=verify-full&sslrootcert=${info.caFile}&options=${encodeURIComponent('-c statement_timeout=3000')}`))
+    expect(r).toMatchObject({status: 'warn', code: 'SERVER_STATEMENT_TIMEOUT'})
+    expect((r.evidence.settings as {setBy: string}[])[0]).toMatchObject({setBy: 'client'})
+  })
+
+  it('SERVER_CONNECTIONS_EXHAUSTED when the role has one slot left besides db-doctor', async () => {
+    const name = await role('srv_limited', 'connection limit 2')
+    const holder = new pg.Client({connectionString: url(name).replace(/\?.*$/, ''), ssl: {ca: info.caPem, servername: 'localhost'}})
+    await holder.connect()
+    try {
+      const r = await run(url(name))
+      expect(r).toMatchObject({status: 'warn', code: 'SERVER_CONNECTIONS_EXHAUSTED'})
+      expect(r.evidence).toMatchObject({limitedBy: 'role', freeSlots: 1, roleConnectionLimit: 2, roleSessions: 1})
+      expect(r.fix!.steps.join(' ')).toContain(`ALTER ROLE ${name} CONNECTION LIMIT`)
+    } finally {
+      await holder.end()
+    }
+  })
+})
+
+describe('server check on a real hot standby', () => {
+  let standby: PgServer
+  beforeAll(async () => {
+    standby = await startStandbyPostgres({hotStandby: true})
+  }, 60_000)
+  afterAll(async () => {
+    await standby?.stop()
+  })
+
+  it('SERVER_READ_ONLY from pg_is_in_recovery(), failing with a tool', async () => {
+    const u = `postgres://${standby.superuser.user}:${encodeURIComponent(standby.superuser.password)}@${PG_HOST}:${standby.port}/postgres?sslmode=disable`
+    const warn = await run(u)
+    expect(warn).toMatchObject({status: 'warn', code: 'SERVER_READ_ONLY'})
+    expect(warn.evidence).toMatchObject({pg_is_in_recovery: true})
+    const fail = await run(u, {tool: 'prisma'})
+    expect(fail).toMatchObject({status: 'fail', code: 'SERVER_READ_ONLY'})
+    expect(fail.fix!.summary).toMatch(/primary \(writer\) endpoint/)
+    expect(JSON.stringify(reports)).not.toContain(standby.superuser.password)
+  })
+})

@@ -1,0 +1,63 @@
+// Declared facts: every fact a check of the registry uses is provided by an earlier check, and a
+// check that reads or writes a fact it does not declare fails in a strict run.
+import {describe, expect, it} from 'vitest'
+import {checks} from '../../src/checks/index.js'
+import {runChecks} from '../../src/core/runner.js'
+import type {Check, CheckContext} from '../../src/core/types.js'
+
+describe('declared facts of the registry', () => {
+  it('every check declares what it provides and uses', () => {
+    for (const c of checks) {
+      expect(Array.isArray(c.provides), `${c.id} provides`).toBe(true)
+      expect(Array.isArray(c.uses), `${c.id} uses`).toBe(true)
+    }
+  })
+
+  it('every fact a check uses is provided by an earlier check', () => {
+    const provided = new Set<string>()
+    const missing: string[] = []
+    for (const c of checks) {
+      for (const f of c.uses ?? []) if (!provided.has(f)) missing.push(`${c.id} uses "${f}"`)
+      for (const f of c.provides ?? []) provided.add(f)
+    }
+    expect(missing).toEqual([])
+  })
+
+  it('no two checks provide the same fact', () => {
+    const seen = new Map<string, string>()
+    for (const c of checks) {
+      for (const f of c.provides ?? []) {
+        expect(seen.get(f), `${f} provided by ${seen.get(f)} and ${c.id}`).toBeUndefined()
+        seen.set(f, c.id)
+      }
+    }
+  })
+})
+
+describe('strict facts in the runner', () => {
+  const ctx = {
+    config: {fields: {}, primary: null, shadowed: [], problems: [], notFound: false},
+    env: {},
+    cwd: '/',
+    options: {timeoutMs: 1000, verbose: false, dnsServers: []},
+    facts: {},
+  } as Omit<CheckContext, 'results'>
+  const ok = {status: 'pass', code: null, summary: 'ok', evidence: {}, fix: null} as const
+
+  it('a check reading an undeclared fact fails with INTERNAL_ERROR naming the fact', async () => {
+    const writer: Check = {id: 'w', title: 'W', requires: [], provides: ['x'], uses: [], run: async (c) => ((c.facts.x = 1), ok)}
+    const sneaky: Check = {id: 's', title: 'S', requires: [], provides: [], uses: [], run: async (c) => (void c.facts.x, ok)}
+    const honest: Check = {id: 'h', title: 'H', requires: [], provides: [], uses: ['x'], run: async (c) => (expect(c.facts.x).toBe(1), ok)}
+    const results = await runChecks([writer, sneaky, honest], {...ctx, facts: {}}, {strictFacts: true})
+    expect(results.map((r) => r.status)).toEqual(['pass', 'fail', 'pass'])
+    expect(results[1]).toMatchObject({code: 'INTERNAL_ERROR'})
+    expect(results[1]!.summary).toContain('reads the fact "x"')
+  })
+
+  it('a check writing an undeclared fact fails', async () => {
+    const w: Check = {id: 'w', title: 'W', requires: [], provides: [], uses: [], run: async (c) => ((c.facts.y = 1), ok)}
+    const [r] = await runChecks([w], {...ctx, facts: {}}, {strictFacts: true})
+    expect(r).toMatchObject({status: 'fail', code: 'INTERNAL_ERROR'})
+    expect(r!.summary).toContain('writes the fact "y"')
+  })
+})
