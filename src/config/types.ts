@@ -142,6 +142,8 @@ export interface SourceContext {
   envFileOf: (name: string) => string | undefined
   knexEnv?: string
   knexfile?: string
+  /** Budget for loading an app file (knexfile, prisma.config.ts): --timeout. */
+  appTimeoutMs?: number
   /**
    * The env file was named with --env-file: the user says this is the environment the app runs
    * with, so the migration tool's own loading of .env is not second-guessed.

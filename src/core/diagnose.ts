@@ -52,6 +52,7 @@ export function resolveTarget(input: Omit<DiagnoseInput, 'hooks' | 'checks' | 'o
       envFileOf: input.envFileOf ?? (() => undefined),
       knexEnv: input.options.knexEnv,
       knexfile: input.options.knexfile,
+      appTimeoutMs: input.options.timeoutMs,
       envFileExplicit: input.options.envFile !== undefined,
     })
     // What the app's files printed while loading goes to stderr, never into the report's stream.

@@ -104,6 +104,17 @@ class Redactor {
 
 export const redactor = new Redactor()
 
+/**
+ * Register the secrets written literally in an app file's source (knexfile, prisma.config.ts)
+ * before running it: `password: '…'` / `password = "…"` literals and URLs with credentials. A
+ * file that throws or prints before returning its configuration then cannot show them.
+ */
+export function registerSecretsInSource(source: string): void {
+  const literal = /pass(?:word)?['"]?\s*[:=]\s*(['"`])((?:\\.|(?!\1)[^\\])*)\1/gi
+  for (const m of source.matchAll(literal)) if (m[2] && !m[2].includes('${')) redactor.add(m[2].replace(/\\(.)/g, '$1'))
+  for (const m of source.matchAll(/(['"`])(postgres(?:ql)?:\/\/(?:\\.|(?!\1)[^\\])*)\1/gi)) redactor.addFromConnectionString(m[2])
+}
+
 export function redact(text: string): string {
   return redactor.redact(text)
 }

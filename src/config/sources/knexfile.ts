@@ -14,8 +14,9 @@
 // that throws becomes a config problem with the (redacted) message.
 import fs from 'node:fs'
 import path from 'node:path'
+import {guardAppCode} from '../../core/app-code.js'
 import {capturingStdout} from '../../core/app-output.js'
-import {redactor} from '../../core/redact.js'
+import {redactor, registerSecretsInSource} from '../../core/redact.js'
 import {displayPath, envProvenance} from '../env.js'
 import type {ConfigProblem, ConfigSource, FieldName, MigrationToolInfo, Provenance, SourceContext, SourceLayer} from '../types.js'
 import {envVarsWithValue} from '../util.js'
@@ -101,15 +102,25 @@ export async function loadKnexConfig(opts: {
   cwd: string
   env: Record<string, string | undefined>
   knexEnv?: string
+  /** Budget for the whole load (module, exported function, connection function). Default 5000 ms. */
+  timeoutMs?: number
 }): Promise<LoadedKnexConfig> {
   const {file, cwd, env} = opts
   const environment = opts.knexEnv || env.NODE_ENV || 'development'
-  return withProcessState(env, path.dirname(file), () => capturingStdout(displayPath(cwd, file), async () => {
-    const {createJiti} = await import('jiti')
-    // Always evaluate afresh (the knexfile reads process.env at load time): transpile
-    // through jiti's evalModule instead of the native require/import caches.
-    const jiti = createJiti(file, {moduleCache: false, fsCache: false, interopDefault: true})
-    const source = fs.readFileSync(file, 'utf8')
+  const {createJiti} = await import('jiti')
+  // Always evaluate afresh (the knexfile reads process.env at load time): transpile
+  // through jiti's evalModule instead of the native require/import caches.
+  const jiti = createJiti(file, {moduleCache: false, fsCache: false, interopDefault: true})
+  const source = fs.readFileSync(file, 'utf8')
+  registerSecretsInSource(source)
+  // Load the transpiler before the budget starts (its first use costs up to a second on a busy
+  // machine): --timeout bounds the file's own code, not db-doctor's start-up.
+  try {
+    jiti.transform({source, filename: file, async: true, ts: /\.[cm]?ts$/.test(file)})
+  } catch {
+    // a syntax error: evalModule below reports it
+  }
+  return withProcessState(env, path.dirname(file), () => capturingStdout(displayPath(cwd, file), () => guardAppCode(file, opts.timeoutMs, async () => {
     const mod = (await jiti.evalModule(source, {id: file, filename: file, ext: path.extname(file), async: true, forceTranspile: true})) as
       | {default?: unknown}
       | undefined
@@ -143,7 +154,7 @@ export async function loadKnexConfig(opts: {
       connection,
       migrations: c.migrations,
     }
-  }))
+  })))
 }
 
 export class KnexEnvironmentMissing extends Error {
@@ -309,7 +320,7 @@ export const knexfileSource: ConfigSource = {
     }
     let loaded: LoadedKnexConfig
     try {
-      loaded = await loadKnexConfig({file, cwd: ctx.cwd, env: ctx.env, knexEnv: ctx.knexEnv})
+      loaded = await loadKnexConfig({file, cwd: ctx.cwd, env: ctx.env, knexEnv: ctx.knexEnv, timeoutMs: ctx.appTimeoutMs})
     } catch (error) {
       const err = error as Error
       const message = redactor.redact(String(err?.message ?? error).split('\n')[0])
