@@ -4,6 +4,7 @@
 // Linear in the text: keywords are found with indexOf, then a bounded sticky
 // regex reads the value at that place (hostile logs stay cheap).
 import {redact} from '../core/redact.js'
+import {inertLine} from '../reporters/escape.js'
 
 const MASK = '****'
 const MAX_ATTEMPTS = 20_000
@@ -68,12 +69,7 @@ export function redactPasted(text: string, secrets: readonly string[]): string {
   return redact(out)
 }
 
-/** Control characters (terminal escapes, NUL, CR, bidi overrides…) shown escaped, never interpreted. */
+/** Control characters (terminal escapes, NUL, CR, bidi overrides…) shown escaped, never interpreted (the shared escaping). */
 export function inert(text: string): string {
-  return text
-    .replace(/\t/g, ' ')
-    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
-      const code = c.charCodeAt(0)
-      return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`
-    })
+  return inertLine(text)
 }

@@ -1,4 +1,5 @@
 // Pure renderers of an explain result: text (wrapped), json, markdown.
+import {jsonInert, mdCode, mdInline} from '../reporters/escape.js'
 import {wrapText} from '../reporters/wrap.js'
 import type {ExplainMatch, ExplainResult} from './index.js'
 
@@ -33,19 +34,10 @@ export function renderExplainText(r: ExplainResult, opts: {width: number; entryO
 }
 
 export function renderExplainJson(r: ExplainResult): string {
-  return JSON.stringify(r, null, 2)
+  return jsonInert(JSON.stringify(r, null, 2))
 }
 
-function md(text: string): string {
-  // inert in Markdown: no HTML, no links, no table breaks
-  return text.replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;')).replace(/\|/g, '\\|')
-}
-
-function codeSpan(text: string): string {
-  const ticks = (text.match(/`+/g) ?? []).reduce((n, t) => Math.max(n, t.length), 0)
-  const fence = '`'.repeat(ticks + 1)
-  return `${fence} ${text} ${fence}`
-}
+const md = (text: string) => mdInline(text)
 
 export function renderExplainMarkdown(r: ExplainResult, opts: {entryOnly?: boolean} = {}): string {
   const out: string[] = []
@@ -56,7 +48,7 @@ export function renderExplainMarkdown(r: ExplainResult, opts: {entryOnly?: boole
   }
   for (const m of r.matches) {
     out.push('', `### ${m.code ? `\`${m.code}\` — ` : ''}${md(m.title)}${m.check ? ` (${m.check} check)` : ''}`, '')
-    if (m.excerpt) out.push(`Found on line ${m.line}: ${codeSpan(m.excerpt)}`, '')
+    if (m.excerpt) out.push(`Found on line ${m.line}: ${mdCode(m.excerpt)}`, '')
     out.push(`**Meaning:** ${md(m.meaning)}`, '')
     if (m.candidates?.length) out.push(`**Codes it can hide:** ${m.candidates.map((c) => `\`${c}\``).join(', ')}`, '')
     out.push('**Likely causes:**', '')
