@@ -18,8 +18,9 @@
 // the pg driver adapter (Prisma 7's default) node-postgres semantics apply.
 import fs from 'node:fs'
 import path from 'node:path'
+import {guardAppCode} from '../../core/app-code.js'
 import {capturingStdout} from '../../core/app-output.js'
-import {redactor} from '../../core/redact.js'
+import {redactor, registerSecretsInSource} from '../../core/redact.js'
 import {displayPath, envProvenance} from '../env.js'
 import type {ConfigSource, MigrationToolInfo, Provenance, SourceContext, SourceLayer} from '../types.js'
 import {envVarsWithValue, readJson} from '../util.js'
@@ -92,7 +93,7 @@ export interface PrismaConfigFile {
 }
 
 /** Load prisma.config.* (runs its code), with the app's env applied to process.env for the load. */
-export async function loadPrismaConfig(cwd: string, env: Record<string, string | undefined>): Promise<PrismaConfigFile | undefined> {
+export async function loadPrismaConfig(cwd: string, env: Record<string, string | undefined>, timeoutMs?: number): Promise<PrismaConfigFile | undefined> {
   const file = CONFIG_NAMES.map((n) => path.join(cwd, n)).find((f) => fs.existsSync(f))
   if (!file) return undefined
   const snapshot = {...process.env}
@@ -111,8 +112,18 @@ export async function loadPrismaConfig(cwd: string, env: Record<string, string |
       virtualModules: {'prisma/config': {defineConfig: (c: unknown) => c, env: envFn}, 'dotenv/config': {}},
     })
     const source = fs.readFileSync(file, 'utf8')
-    const mod = (await capturingStdout(displayPath(cwd, file), async (): Promise<unknown> =>
-      jiti.evalModule(source, {id: file, filename: file, ext: path.extname(file), async: true, forceTranspile: true}),
+    registerSecretsInSource(source)
+    try {
+      jiti.transform({source, filename: file, async: true, ts: /\.[cm]?ts$/.test(file)}) // the transpiler loads outside the budget
+    } catch {}
+    // Untrusted code: bounded by --timeout, no process.exit, async throws become the load's error.
+    const mod = (await capturingStdout(displayPath(cwd, file), () =>
+      guardAppCode(file, timeoutMs, async (): Promise<unknown> => {
+        const m = (await jiti.evalModule(source, {id: file, filename: file, ext: path.extname(file), async: true, forceTranspile: true})) as {default?: unknown} | undefined
+        // prisma's defineConfig may be given a promise; wait for it inside the budget too
+        if (m && typeof m === 'object' && 'default' in m) return {default: await (m as {default?: unknown}).default}
+        return m
+      }),
     )) as {default?: unknown} | undefined
     const cfg = (mod && typeof mod === 'object' && 'default' in mod && mod.default !== undefined ? mod.default : mod) as Record<string, unknown> | undefined
     const out: PrismaConfigFile = {file}
@@ -196,7 +207,7 @@ export const prismaSource: ConfigSource = {
   async load(ctx: SourceContext): Promise<SourceLayer | null> {
     let config: PrismaConfigFile | undefined
     try {
-      config = await loadPrismaConfig(ctx.cwd, ctx.env)
+      config = await loadPrismaConfig(ctx.cwd, ctx.env, ctx.appTimeoutMs)
     } catch {
       config = undefined
     }
