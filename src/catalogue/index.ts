@@ -10,6 +10,7 @@ import {dnsEntries} from './dns.js'
 import {dockerEntries} from './docker.js'
 import {migrationsEntries} from './migrations.js'
 import {postgresEntries} from './postgres.js'
+import {privilegesEntries} from './privileges.js'
 import {runnerEntries} from './runner.js'
 import {serverEntries} from './server.js'
 import {sslConfigEntries} from './ssl-config.js'
@@ -25,7 +26,7 @@ export {define} from './types.js'
  * Check ids in registry order (kept equal to src/checks/index.ts by a contract
  * test; duplicated so that `explain` does not load the checks).
  */
-export const CHECK_ORDER: readonly string[] = ['config', 'dns', 'docker', 'tcp', 'postgres', 'tls', 'ssl-config', 'auth', 'server', 'migrations']
+export const CHECK_ORDER: readonly string[] = ['config', 'dns', 'docker', 'tcp', 'postgres', 'tls', 'ssl-config', 'auth', 'server', 'privileges', 'migrations']
 
 export const catalogue: readonly CatalogueEntry[] = [
   ...configEntries,
@@ -37,6 +38,7 @@ export const catalogue: readonly CatalogueEntry[] = [
   ...sslConfigEntries,
   ...authEntries,
   ...serverEntries,
+  ...privilegesEntries,
   ...migrationsEntries,
   ...runnerEntries,
 ]

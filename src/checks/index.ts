@@ -8,6 +8,7 @@ import {dnsCheck} from './dns.js'
 import {dockerCheck} from './docker.js'
 import {migrationsCheck} from './migrations.js'
 import {postgresCheck} from './postgres.js'
+import {privilegesCheck} from './privileges.js'
 import {serverCheck} from './server.js'
 import {sslConfigCheck} from './ssl-config.js'
 import {tcpCheck} from './tcp.js'
@@ -23,6 +24,7 @@ export const checks: readonly Check[] = [
   sslConfigCheck,
   authCheck,
   serverCheck,
+  privilegesCheck,
   migrationsCheck,
 ]
 

@@ -85,10 +85,10 @@ export const hints: readonly Hint[] = [
     title: 'Prisma Migrate could not create the shadow database (P3014)',
     meaning:
       '`prisma migrate dev` creates a temporary shadow database; the user may not create databases (managed databases often forbid it).',
-    candidates: ['AUTH_DATABASE_NOT_FOUND'],
+    candidates: ['PRIV_NO_CREATEDB', 'AUTH_DATABASE_NOT_FOUND'],
     causes: ['the role lacks CREATEDB', 'a managed database that forbids CREATE DATABASE (set shadowDatabaseUrl)'],
     fix: 'Grant CREATEDB to the migration role, or set `shadowDatabaseUrl` to a database you create once; in CI and production use `prisma migrate deploy`, which needs no shadow database.',
-    checks: ['config', 'dns', 'docker', 'tcp', 'postgres', 'tls', 'ssl-config', 'auth'],
+    checks: ['config', 'dns', 'docker', 'tcp', 'postgres', 'tls', 'ssl-config', 'auth', 'privileges'],
     matchers: ['could not create the shadow database', 'P3014'],
     examples: [
       {source: 'prisma', text: 'Error: P3014\n\nPrisma Migrate could not create the shadow database. Please make sure the database user has permission to create databases.'},
