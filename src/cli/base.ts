@@ -156,7 +156,7 @@ export abstract class DoctorCommand extends Command {
     }
     if (flags['all-envs']) {
       if (flags['knex-env']) this.usage('--all-envs checks every knexfile environment: drop --knex-env')
-      const envs = await knexEnvironmentTargets({cwd: process.cwd(), env: env.env, knexfile: flags.knexfile})
+      const envs = await knexEnvironmentTargets({cwd: process.cwd(), env: env.env, knexfile: flags.knexfile, timeoutMs: flags.timeout})
       if (!envs) this.usage(`--all-envs: no knexfile here${flags.knexfile ? ` (${flags.knexfile})` : ''}`)
       fleet.push(...envs)
     }

@@ -73,12 +73,14 @@ export async function knexEnvironmentTargets(opts: {
   cwd: string
   env: Record<string, string | undefined>
   knexfile?: string
+  /** Budget for loading the knexfile (its code may never settle). */
+  timeoutMs?: number
 }): Promise<FleetTarget[] | undefined> {
   const file = findKnexfile(opts.cwd, opts.knexfile)
   if (!file || !fs.existsSync(file)) return undefined
   let environments: string[] = []
   try {
-    environments = (await loadKnexConfig({file, cwd: opts.cwd, env: opts.env})).environments
+    environments = (await loadKnexConfig({file, cwd: opts.cwd, env: opts.env, timeoutMs: opts.timeoutMs})).environments
   } catch (error) {
     if (error instanceof KnexEnvironmentMissing) environments = error.environments
   }
