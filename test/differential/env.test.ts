@@ -5,7 +5,10 @@
 // not, the failing code names the cause (CONFIG_ENV_FILE_NOT_LOADED).
 import {afterAll, describe, expect, inject, it} from 'vitest'
 import {checkOf, reportOf} from '../helpers/cli.js'
+import {createCa, createLeaf} from '../helpers/certs.js'
+import {chainPem} from '../helpers/chains.js'
 import {CANARY_PASSWORD} from '../helpers/constants.js'
+import {startPostgres, type PgServer} from '../helpers/postgres.js'
 import {
   createScenarioDatabase,
   makeApp,
@@ -299,5 +302,48 @@ describe('stdout is exactly the report (issue 8 item 6)', () => {
       expect(out.stdout).not.toMatch(/injected env|knexfile config|raw write/)
       expect(out.stdout + out.stderr).not.toContain(CANARY_PASSWORD)
     }
+  })
+})
+
+describe('differential: the README seed story, run by the real knex CLI', () => {
+  // knexfile `connection: {connectionString: process.env.DATABASE_URL, ssl: {rejectUnauthorized: false}}`,
+  // .env DATABASE_URL=…?sslmode=require, a server that sends leaf + self-signed root.
+  const KNEXFILE_SEED = `module.exports = {client: 'pg', connection: {connectionString: process.env.DATABASE_URL, ssl: {rejectUnauthorized: false}}}\n`
+  let server: PgServer | undefined
+  afterAll(async () => {
+    await server?.stop()
+  })
+
+  it('with a script that loads .env: the tool fails on the chain, db-doctor fails with SSL_CONFIG_CONFLICT; without a loader: CONFIG_ENV_FILE_NOT_LOADED', async () => {
+    const root = await createCa({commonName: 'Differential Seed Root CA'})
+    const leaf = await createLeaf({commonName: 'localhost', dnsNames: ['localhost'], ipAddresses: [pg.host, '::1'], issuer: root})
+    server = await startPostgres({tls: {certPem: chainPem(leaf, root), keyPem: leaf.keyPem, caPem: root.certPem}})
+    const db = await createScenarioDatabase(server.info(), 'seed')
+    const files = (script: string) => ({
+      'knexfile.js': KNEXFILE_SEED,
+      '.env': `DATABASE_URL=${db.url(CANARY_PASSWORD, 'sslmode=require')}\n`,
+      'package.json': pkg({migrate: script}),
+    })
+
+    const loaded = makeApp({files: files('node --env-file=.env node_modules/.bin/knex migrate:latest'), packages: ['knex', 'pg']})
+    apps.push(loaded)
+    const tool = await runTool(loaded, {script: 'migrate'}, {database: db})
+    expect(tool.connected).toBe(false)
+    expect(tool.errorLine).toMatch(/self[- ]signed certificate in certificate chain/)
+    const r = await runDoctor(loaded, ['check', '--json'])
+    expect(r.code).toBe(1)
+    const report = reportOf(r)
+    expect(checkOf(report, 'config').status).toBe('pass')
+    expect(checkOf(report, 'ssl-config').code).toBe('SSL_CONFIG_CONFLICT')
+
+    const bare = makeApp({files: files('knex migrate:latest'), packages: ['knex', 'pg']})
+    apps.push(bare)
+    const bareTool = await runTool(bare, {script: 'migrate'}, {database: db})
+    expect(bareTool.connected).toBe(false)
+    const b = await runDoctor(bare, ['check', '--json'])
+    expect(b.code).toBe(1)
+    expect(checkOf(reportOf(b), 'config').code).toBe('CONFIG_ENV_FILE_NOT_LOADED')
+    for (const out of [r.stdout, r.stderr, b.stdout, b.stderr]) expect(out).not.toContain(CANARY_PASSWORD)
+    await db.drop()
   })
 })
