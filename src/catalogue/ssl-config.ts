@@ -28,7 +28,7 @@ export const sslConfigEntries = [
     transient: false,
     matchers: [{re: /host=\/[^\s]{0,300}[^\n]{0,300}sslmode=(?:require|verify-ca|verify-full)/i, needle: 'host=/'}],
     examples: [
-      {source: 'google-cloud-sql', text: 'DATABASE_URL=postgres://app@/appdb?host=/cloudsql/proj:europe-west1:db&sslmode=require'},
+      {source: 'config', text: 'DATABASE_URL=postgres://app@/appdb?host=/cloudsql/proj:europe-west1:db&sslmode=require'},
     ],
   }),
   define({
@@ -41,8 +41,14 @@ export const sslConfigEntries = [
     causes: ['a URL written for libpq/psql (sslmode=require) used by a Node app', 'ssl=true copied from a JDBC URL', 'no-verify combined with uselibpqcompat=true'],
     fix: "Write `sslmode=verify-full` (plus `sslrootcert` for a private CA), or `uselibpqcompat=true` for libpq's meaning.",
     transient: false,
-    matchers: ["are treated as aliases for 'verify-full'", 'Using sslmode=verify-ca requires specifying a CA'],
+    matchers: [
+      "are treated as aliases for 'verify-full'",
+      'Using sslmode=verify-ca requires specifying a CA',
+      // a pasted URL: the mode psql reads as "encrypt only" and node-postgres as verify-full
+      {re: /postgres(?:ql)?:\/\/[^\s'"]{0,500}[?&]sslmode=(?:prefer|require|verify-ca)(?![\w-])/i, needle: 'sslmode='},
+    ],
     examples: [
+      {source: 'config', text: 'DATABASE_URL=postgres://app:****@db.example.com:5432/app?sslmode=require'},
       {source: 'node-postgres', text: "(node:4242) Warning: SECURITY WARNING: The SSL modes 'prefer', 'require', and 'verify-ca' are treated as aliases for 'verify-full'."},
     ],
   }),

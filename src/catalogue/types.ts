@@ -22,6 +22,8 @@ export type ExampleSource =
   | 'neon'
   | 'docker'
   | 'golang-migrate'
+  /** a pasted setting (a URL from .env or a CI variable), not a message */
+  | 'config'
 
 export interface Example {
   /** A real message, as the tool prints it (one line is enough). */

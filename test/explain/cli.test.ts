@@ -28,7 +28,7 @@ describe('db-doctor explain', () => {
       const r = await runCli(['explain', '--format', format], {input: LOG})
       expect(r.code, r.stderr).toBe(0)
       for (const s of SECRETS) expect(r.stdout + r.stderr).not.toContain(s)
-      for (const code of ['TLS_SELF_SIGNED_CHAIN', 'AUTH_PASSWORD_FAILED']) expect(r.stdout).toContain(code)
+      for (const code of ['TLS_SELF_SIGNED_CHAIN', 'AUTH_PASSWORD_FAILED', 'SSLMODE_VERIFY_SEMANTICS']) expect(r.stdout).toContain(code)
       expect(r.stdout).toContain('Timeout acquiring a connection')
       expect(r.stdout).toContain('db-doctor check --only config,dns,docker,tcp,postgres,tls')
     })
