@@ -75,7 +75,7 @@ export const dnsEntries = [
       "a Supabase direct host (db.<ref>.supabase.co) used from an IPv4-only network",
       'an IPv6-only endpoint used from a CI runner or Docker bridge without IPv6',
     ],
-    fix: 'Use an IPv4 endpoint; for Supabase the session pooler `aws-0-<region>.pooler.supabase.com:5432` with user `postgres.<ref>`.',
+    fix: "Use an IPv4 endpoint; for Supabase the pooler string copied from the project's Connect dialog (host `aws-<N>-<region>.pooler.supabase.com`, number and region your project's own; user `postgres.<ref>`; port 5432 session mode, 6543 transaction mode), or the IPv4 add-on.",
     transient: false,
     matchers: [
       {re: /\bENETUNREACH [0-9a-f]{1,4}:[0-9a-f:]{2,40}/i, needle: 'enetunreach'},

@@ -26,7 +26,7 @@ export {define} from './types.js'
  * Check ids in registry order (kept equal to src/checks/index.ts by a contract
  * test; duplicated so that `explain` does not load the checks).
  */
-export const CHECK_ORDER: readonly string[] = ['config', 'dns', 'docker', 'tcp', 'postgres', 'tls', 'ssl-config', 'auth', 'server', 'privileges', 'migrations']
+export const CHECK_ORDER: readonly string[] = ['config', 'dns', 'tcp', 'docker', 'postgres', 'tls', 'ssl-config', 'auth', 'server', 'privileges', 'migrations']
 
 export const catalogue: readonly CatalogueEntry[] = [
   ...configEntries,

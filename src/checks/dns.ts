@@ -3,6 +3,7 @@
 // so that a failure can name the server, the rcode and the file the host came from.
 import {isIP} from 'node:net'
 import {networkInterfaces} from 'node:os'
+import {settingsSnippet} from './snippets.js'
 import type {DnsFacts, ResolvedAddress} from '../core/facts.js'
 import type {Check, CheckContext, CheckOutcome, Fix} from '../core/types.js'
 import {
@@ -190,7 +191,7 @@ async function runDns(ctx: CheckContext, deps: DnsCheckDeps): Promise<CheckOutco
     }
 
     if (!local && addrs.every((a) => a.family === 6)) {
-      return ipv6Only(host, source, evidence, list, true)
+      return ipv6Only(ctx, host, source, evidence, list, true)
     }
 
     if (hosts.found && local) notes.push(`from ${hosts.path}`)
@@ -250,7 +251,7 @@ async function runDns(ctx: CheckContext, deps: DnsCheckDeps): Promise<CheckOutco
 
   // ENOTFOUND: does DNS know something the system lookup does not?
   if (dnsAnswer && dnsAnswer.a.length === 0 && dnsAnswer.aaaa.length > 0) {
-    return ipv6Only(host, source, {...evidence, systemError: err}, dnsAnswer.aaaa.join(', '), false)
+    return ipv6Only(ctx, host, source, {...evidence, systemError: err}, dnsAnswer.aaaa.join(', '), false)
   }
   if (dnsAnswer && dnsAnswer.a.length + dnsAnswer.aaaa.length > 0) {
     const dnsList = [...dnsAnswer.a, ...dnsAnswer.aaaa].join(', ')
@@ -401,13 +402,14 @@ function normalizeIp(ip: string): string {
   return groups.map((g) => g.replace(/^0+(?=.)/, '')).join(':')
 }
 
-function ipv6Only(host: string, source: string, evidence: Record<string, unknown>, list: string, systemOk: boolean): CheckOutcome {
+function ipv6Only(ctx: CheckContext, host: string, source: string, evidence: Record<string, unknown>, list: string, systemOk: boolean): CheckOutcome {
   const supabase = /^db\.([a-z0-9]+)\.supabase\.co\.?$/i.exec(host)
   const steps = supabase
     ? [
-        `Supabase's direct host ${host} is IPv6-only. Use the IPv4-compatible connection pooler in session mode instead: host aws-0-<region>.pooler.supabase.com, port 5432, user postgres.${supabase[1]} (Dashboard → Connect → Session pooler shows the exact string).`,
+        `Supabase's direct host ${host} is IPv6-only. From an IPv4-only network use the Supavisor pooler: copy the Session pooler connection string from the project's Connect dialog (Dashboard → Connect). Its host is aws-<N>-<region>.pooler.supabase.com, and the number and region are your project's own: copy them, never guess them.`,
+        `The pooler wants the user postgres.${supabase[1]} (not postgres). Port 5432 is session mode (what migrations and prepared statements need); 6543 is transaction mode (serverless, no session state).`,
         `Put it in ${source}.`,
-        'Or enable IPv6 where the app runs, or buy the IPv4 add-on for the project.',
+        'Or enable the IPv4 add-on for the project (the direct host then gets an IPv4 address), or give the network the app runs on IPv6.',
       ]
     : [
         `Use an endpoint of ${host} that has an IPv4 (A) record, if the provider offers one (a pooler, a proxy, an IPv4 add-on), and put it in ${source}.`,
@@ -420,10 +422,7 @@ function ipv6Only(host: string, source: string, evidence: Record<string, unknown
     steps,
   }
   if (supabase) {
-    fix.snippet = {
-      language: 'dotenv',
-      code: `DATABASE_URL=postgresql://postgres.${supabase[1]}:[YOUR-PASSWORD]@aws-0-<region>.pooler.supabase.com:5432/postgres`,
-    }
+    fix.snippet = settingsSnippet(ctx.config, {host: '<Session pooler host from Connect>', port: '5432', user: `postgres.${supabase[1]}`})
   }
   return {
     status: systemOk ? 'warn' : 'fail',

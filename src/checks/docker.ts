@@ -4,6 +4,7 @@
 import {isIP} from 'node:net'
 import type {DnsFacts, DockerFacts} from '../core/facts.js'
 import type {Check, CheckContext, CheckOutcome} from '../core/types.js'
+import {settingsSnippet} from './snippets.js'
 import {
   type ComposeFile,
   type ComposePort,
@@ -99,7 +100,7 @@ async function runDocker(ctx: CheckContext, deps: DockerCheckDeps): Promise<Chec
               'services:',
               '  app:',
               '    environment:',
-              `      DATABASE_URL: postgres://USER:PASSWORD@db:5432/DBNAME   # service name, not ${host}`,
+              `      ${composeEnvLine(ctx, host, port)}`,
               '    extra_hosts:',
               '      - "host.docker.internal:host-gateway"   # when PostgreSQL runs on the host',
               '  db:',
@@ -229,7 +230,7 @@ async function runDocker(ctx: CheckContext, deps: DockerCheckDeps): Promise<Chec
         `Change the host in ${source} from ${host} to ${hostPart} and the port to ${published.published} (service ${match.service.name} publishes ${published.raw} in ${match.file}).`,
         `Keep ${host}:${port} for code that runs inside the compose network; use a separate env file for the host.`,
       )
-      snippet = {language: 'dotenv', code: `DATABASE_URL=postgres://USER:PASSWORD@${hostPart}:${published.published}/DBNAME`}
+      snippet = settingsSnippet(ctx.config, {host: hostPart, port: String(published.published)})
     } else if (published) {
       steps.push(
         `Service ${match.service.name} publishes container port ${published.target} on a random host port: find it with \`docker compose port ${match.service.name} ${published.target}\`, then use localhost and that port in ${source}.`,
@@ -300,4 +301,14 @@ function pickPort(ports: ComposePort[], target: number): ComposePort | undefined
     ports.find((p) => p.target === target) ??
     (ports.length === 1 ? ports[0] : undefined)
   )
+}
+
+/** The compose `environment:` line that points the app at the service `db`, in the variable the app reads. */
+function composeEnvLine(ctx: CheckContext, host: string, port: number): string {
+  const isEnv = (k?: string) => k === 'env' || k === 'env-file'
+  const cs = ctx.config.connectionString
+  const hostSrc = ctx.config.fields.host?.source
+  if (!cs && hostSrc && isEnv(hostSrc.kind)) return `${hostSrc.name}: db   # service name, not ${host}`
+  const name = cs && isEnv(cs.source.kind) ? cs.source.name : 'DATABASE_URL'
+  return `${name}: postgres://USER:PASSWORD@db:${port}/DBNAME   # service name, not ${host}`
 }

@@ -17,8 +17,10 @@ import {tlsCheck} from './tls.js'
 export const checks: readonly Check[] = [
   configCheck,
   dnsCheck,
-  dockerCheck,
+  // after tcp: Docker advice explains a failure (TCP_REFUSED on localhost, a service name that does not
+  // resolve) and comes after it, never before
   tcpCheck,
+  dockerCheck,
   postgresCheck,
   tlsCheck,
   sslConfigCheck,

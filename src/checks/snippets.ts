@@ -1,5 +1,6 @@
 // How to change a setting where it came from: the code to paste, per kind of source.
-import type {Provenance} from '../config/types.js'
+import {splitUrl} from '../config/connection-string.js'
+import type {Provenance, ResolvedConfig} from '../config/types.js'
 import type {Snippet} from '../core/types.js'
 
 /**
@@ -23,4 +24,53 @@ export function connectionStringSnippet(source: Provenance | undefined, url: str
   if (source.kind === 'knexfile') return {language: 'js', code: `${source.name.split('.').at(-1) ?? 'connection'}: '${url}',`}
   if (source.kind === 'prisma') return {language: 'prisma', code: `url = "${url}"`}
   return assignment(source, url) ?? {language: 'text', code: url}
+}
+
+type Changeable = 'host' | 'port' | 'user'
+const PG_VARS: Record<Changeable, string> = {host: 'PGHOST', port: 'PGPORT', user: 'PGUSER'}
+const FAMILY_SUFFIX: Record<Changeable, string> = {host: 'HOST', port: 'PORT', user: 'USER'}
+
+/**
+ * New host / port / user written where the app's settings come from: the app's own URL rewritten (password
+ * masked) in the variable, file or argument it came from; else one line per setting in that setting's own
+ * source (DB_HOST in .env, PGPORT exported, a knexfile `host:`). Values may be placeholders.
+ */
+export function settingsSnippet(config: ResolvedConfig, changes: Partial<Record<Changeable, string>>): Snippet {
+  const cs = config.connectionString
+  const parts = cs ? splitUrl(cs.value.trim()) : null
+  if (cs && parts) {
+    const info = parts.userinfo
+    const colon = info === undefined ? -1 : info.indexOf(':')
+    const oldUser = info === undefined ? '' : colon >= 0 ? info.slice(0, colon) : info
+    const user = changes.user ?? oldUser
+    const pw = colon >= 0 ? ':****' : ''
+    const m = /^(\[[^\]]*\]|[^:]*)(?::(.*))?$/.exec(parts.hostport)
+    const host = changes.host ?? m?.[1] ?? parts.hostport
+    const port = changes.port ?? m?.[2]
+    const url = `${parts.scheme}${user || pw ? `${user}${pw}@` : ''}${host}${port ? `:${port}` : ''}${parts.rest}`
+    return connectionStringSnippet(cs.source, url)
+  }
+  const family = config.primary && /^(DB|DATABASE|SUPABASE_DB)_\*$/.exec(config.primary.name)?.[1]
+  const names = (Object.keys(changes) as Changeable[]).map((n) => config.fields[n]?.source).filter((x) => x && (x.kind === 'env' || x.kind === 'env-file'))
+  const shared = names.find((x, i) => names.findIndex((y) => y!.name === x!.name) !== i)
+  if (shared) {
+    // several settings from one variable: a connection string
+    const url = `postgresql://${changes.user ?? 'USER'}:[YOUR-PASSWORD]@${changes.host ?? 'HOST'}:${changes.port ?? '5432'}/DATABASE`
+    return assignment(shared, url) ?? {language: 'dotenv', code: `${shared.name}=${url}`}
+  }
+  const lines: string[] = []
+  let language = 'dotenv'
+  for (const [name, value] of Object.entries(changes) as Array<[Changeable, string]>) {
+    const src = config.fields[name]?.source
+    if (src && (src.kind === 'knexfile' || src.kind === 'prisma')) {
+      language = 'js'
+      lines.push(`${name}: '${value}',`)
+    } else if (src && (src.kind === 'env' || src.kind === 'env-file')) {
+      if (src.kind === 'env') language = 'bash'
+      lines.push(src.kind === 'env' ? `export ${src.name}='${value}'` : `${src.name}=${value}`)
+    } else {
+      lines.push(`${family ? `${family}_${FAMILY_SUFFIX[name]}` : PG_VARS[name]}=${value}`)
+    }
+  }
+  return {language, code: lines.join('\n')}
 }

@@ -12,6 +12,8 @@ import {urlParserModel} from '../config/url-parser.js'
 import {redactUrl} from '../core/redact.js'
 import type {TlsFacts} from '../core/facts.js'
 import type {Check, CheckContext, CheckOutcome, Fix} from '../core/types.js'
+import {splitUrl} from '../config/connection-string.js'
+import {connectionStringSnippet} from './snippets.js'
 
 export type SslFindingCode = 'SSL_UNIX_SOCKET' | 'SSL_CONFIG_CONFLICT' | 'SSL_CERT_FILE_UNREADABLE' | 'SSL_VERIFICATION_DISABLED' | 'SSLMODE_VERIFY_SEMANTICS'
 
@@ -72,7 +74,7 @@ export function runSslConfig(ctx: Pick<CheckContext, 'config' | 'env' | 'cwd' | 
   } else {
     const conflict = conflictFinding(analysis, config, env, chainVerifies, tls)
     if (conflict) findings.push(conflict)
-    findings.push(...disabledFindings(analysis))
+    findings.push(...disabledFindings(analysis, config))
     const semantics = isPrisma ? null : semanticsFinding(analysis, config, env, parser)
     if (semantics) findings.push(semantics)
   }
@@ -344,7 +346,7 @@ function conflictFinding(
 
 // ---------- SSL_VERIFICATION_DISABLED ----------
 
-function disabledFindings(a: SslAnalysis): SslFinding[] {
+function disabledFindings(a: SslAnalysis, config: ResolvedConfig): SslFinding[] {
   return a.nodePg.verificationDisabledBy.map((d) => {
     const isEnv = d.setting.startsWith('NODE_TLS_REJECT_UNAUTHORIZED')
     return {
@@ -363,7 +365,7 @@ function disabledFindings(a: SslAnalysis): SslFinding[] {
           `Object form: ssl: { ca: fs.readFileSync('ca.pem', 'utf8') } and no rejectUnauthorized: false.`,
           ...(isEnv ? ['For other Node TLS clients, NODE_EXTRA_CA_CERTS=/path/ca.pem adds a CA without disabling verification.'] : []),
         ],
-        snippet: {language: 'dotenv', code: isEnv ? 'NODE_EXTRA_CA_CERTS=./ca.pem' : 'DATABASE_URL=postgres://user:****@host:5432/db?sslmode=verify-full&sslrootcert=./ca.pem'},
+        snippet: isEnv ? {language: 'dotenv', code: 'NODE_EXTRA_CA_CERTS=./ca.pem'} : verifySnippet(config),
       },
     }
   })
@@ -471,4 +473,28 @@ function sslTrueFinding(a: SslAnalysis, config: ResolvedConfig, env: Record<stri
       snippet: {language: 'dotenv', code: full},
     },
   }
+}
+
+/** Verification on, written where the connection string came from (or the ssl object form without one). */
+function verifySnippet(config: ResolvedConfig): {language: string; code: string} {
+  const cs = config.connectionString
+  if (cs && /^postgres(?:ql)?:\/\//i.test(cs.value.trim())) {
+    const masked = maskedUrlWith(cs.value.trim(), {sslmode: 'verify-full', sslrootcert: './ca.pem'})
+    if (masked) return connectionStringSnippet(cs.source, masked)
+  }
+  return {language: 'js', code: "ssl: { ca: fs.readFileSync('ca.pem', 'utf8') },"}
+}
+
+/** The URL with the password as ****, ssl/sslmode/sslrootcert/no-verify params replaced by `params`. */
+function maskedUrlWith(url: string, params: Record<string, string>): string | null {
+  const parts = splitUrl(url)
+  if (!parts) return null
+  const info = parts.userinfo
+  const colon = info === undefined ? -1 : info.indexOf(':')
+  const userinfo = info === undefined ? '' : colon >= 0 ? `${info.slice(0, colon)}:****@` : `${info}@`
+  const q = parts.rest.indexOf('?')
+  const path = q >= 0 ? parts.rest.slice(0, q) : parts.rest
+  const kept = (q >= 0 ? parts.rest.slice(q + 1) : '').split('&').filter((kv) => kv && !/^(ssl|sslmode|sslrootcert|uselibpqcompat)=/i.test(kv))
+  const all = [...kept, ...Object.entries(params).map(([k, v]) => `${k}=${v}`)]
+  return `${parts.scheme}${userinfo}${parts.hostport}${path}?${all.join('&')}`
 }

@@ -283,7 +283,7 @@ function refusedFix(ctx: CheckContext, host: string, port: number): Fix {
         ? 'Inside a Docker container, localhost is the container itself: connect to the database service name (compose) or host.docker.internal instead.'
         : `In Docker, publish the port (-p ${port}:5432) and connect to the published port from the host, or to the service name from other containers.`,
     ],
-    snippet: {language: 'ini', code: "# postgresql.conf\nlisten_addresses = '*'\nport = 5432"},
+    snippet: {language: 'ini', code: `# postgresql.conf (the port the app connects to: ${port})\nlisten_addresses = '*'\nport = ${port}`},
   }
 }
 

@@ -156,7 +156,15 @@ describe('dns check (real DNS server on loopback)', () => {
     expect(outcome.code).toBe('DNS_IPV6_ONLY')
     expect(outcome.fix?.steps.join('\n')).toContain('pooler.supabase.com')
     expect(outcome.fix?.snippet?.code).toContain('postgres.abcdefghijklmnop')
-    expect(outcome.fix?.snippet?.code).toContain('aws-0-<region>.pooler.supabase.com:5432')
+    // never a hard-coded aws-0: the pooler host's number and region are the project's own
+    const all = JSON.stringify(outcome.fix)
+    expect(all).not.toContain('aws-0')
+    expect(all).toContain('aws-<N>-<region>.pooler.supabase.com')
+    expect(all).toMatch(/Connect dialog/)
+    expect(all).toMatch(/5432 is session mode/)
+    expect(all).toMatch(/6543 is transaction mode/)
+    expect(all).toMatch(/IPv4 add-on/)
+    expect(outcome.fix?.snippet?.code).toBe('DATABASE_URL="postgresql://postgres.abcdefghijklmnop:[YOUR-PASSWORD]@<Session pooler host from Connect>:5432/DATABASE"')
   })
 
   it('DNS_RESOLVERS_DISAGREE: the system and the asked server answer differently (split horizon)', async () => {

@@ -1,6 +1,8 @@
 // End to end: the built CLI as a subprocess against the real test PostgreSQL (TLS on,
 // hostssl only, SCRAM). Verdicts, exit codes and the absence of the canary password
 // in text, JSON and Markdown.
+import net from 'node:net'
+import {once} from 'node:events'
 import {chmodSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -82,6 +84,28 @@ describe('db-doctor check against the real server', () => {
     const auth = checkOf(report, 'auth')
     expect(auth.code).toBe('AUTH_SSL_REQUIRED')
     expect(JSON.stringify(auth.fix)).toMatch(/sslmode/)
+  })
+
+  it('fix texts point at the right place: the configured port, the argument (not DATABASE_URL=), Docker advice after the failure', async () => {
+    const closed = net.createServer().listen(0, pg.host)
+    await once(closed, 'listening')
+    const {port} = closed.address() as net.AddressInfo
+    await new Promise((r) => closed.close(r))
+    const arg = `postgres://${APP_USER}:${CANARY_PASSWORD}@${pg.host}:${port}/${APP_DATABASE}?sslmode=no-verify`
+    const {report, text} = await inAllFormats([arg], {}, 1)
+    const tcp = checkOf(report, 'tcp')
+    expect(tcp.code).toBe('TCP_REFUSED')
+    expect(tcp.fix.snippet.code).toContain(`port = ${port}`)
+    expect(tcp.fix.snippet.code).not.toContain('5432')
+    const ssl = checkOf(report, 'ssl-config')
+    expect(ssl.code).toBe('SSL_VERIFICATION_DISABLED')
+    expect(ssl.fix.snippet.code).toBe(`db-doctor check 'postgres://app:****@127.0.0.1:${port}/appdb?sslmode=verify-full&sslrootcert=./ca.pem'`)
+    expect(JSON.stringify(report.checks.map((c: any) => c.fix))).not.toContain('DATABASE_URL=')
+    // the tcp failure comes before any Docker advice that explains it
+    const ids = report.checks.map((c: any) => c.id)
+    expect(ids.indexOf('tcp')).toBeLessThan(ids.indexOf('docker'))
+    const docker = text.stdout.indexOf('Docker networking')
+    expect(text.stdout.indexOf('TCP connection')).toBeLessThan(docker)
   })
 
   it('an empty or hostless URL is CONFIG_URL_INVALID, and the header does not present the defaults as the target', async () => {

@@ -58,7 +58,7 @@ describe('CI outputs', () => {
     expect(suites.failures).toBe('0')
     expect(suites.testsuite).toHaveLength(1)
     const cases = suites.testsuite[0].testcase
-    expect(cases.map((c: {name: string}) => c.name.split(':')[0])).toEqual(['config', 'dns', 'docker', 'tcp', 'postgres', 'tls', 'ssl-config', 'auth', 'server', 'privileges', 'migrations'])
+    expect(cases.map((c: {name: string}) => c.name.split(':')[0])).toEqual(['config', 'dns', 'tcp', 'docker', 'postgres', 'tls', 'ssl-config', 'auth', 'server', 'privileges', 'migrations'])
     for (const c of cases) {
       expect(c.failure).toBeUndefined()
       expect(Number(c.time)).toBeGreaterThanOrEqual(0)

@@ -30,7 +30,7 @@ describe('db-doctor explain', () => {
       for (const s of SECRETS) expect(r.stdout + r.stderr).not.toContain(s)
       for (const code of ['TLS_SELF_SIGNED_CHAIN', 'AUTH_PASSWORD_FAILED', 'SSLMODE_VERIFY_SEMANTICS']) expect(r.stdout).toContain(code)
       expect(r.stdout).toContain('Timeout acquiring a connection')
-      expect(r.stdout).toContain('db-doctor check --only config,dns,docker,tcp,postgres,tls')
+      expect(r.stdout).toContain('db-doctor check --only config,dns,tcp,docker,postgres,tls')
     })
   }
 
@@ -75,7 +75,7 @@ describe('db-doctor explain', () => {
     expect(r.code).toBe(0)
     expect(r.stdout).toContain('TCP_IPV6_FAILED')
     expect(r.stdout).toContain('--dns-result-order=ipv4first')
-    expect(r.stdout).toContain('Confirm: db-doctor check --only config,dns,docker,tcp')
+    expect(r.stdout).toContain('Confirm: db-doctor check --only config,dns,tcp')
     const md = await runCli(['explain', '-f', 'markdown', 'AUTH_SERVER_STARTING'])
     expect(md.stdout).toContain('### `AUTH_SERVER_STARTING`')
     expect(md.stdout).toContain('pg_isready')
