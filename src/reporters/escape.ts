@@ -11,6 +11,8 @@
 // - JSON: JSON.stringify escapes C0 itself; C1, separators and bidi overrides are written as
 //   \u escapes too (the same string once parsed).
 
+import {redact} from '../core/redact.js'
+
 /** Characters never printed raw: C0 (minus tab/newline, handled per context), DEL, C1, U+2028/9, bidi controls. */
 // eslint-disable-next-line no-control-regex
 const UNSAFE = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u2028\u2029\u200E\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/g
@@ -25,14 +27,18 @@ function visible(ch: string): string {
   return `\\u${code.toString(16).padStart(4, '0')}`
 }
 
-/** One line of text for a terminal: every control character (newlines too) shown as an escape. */
+/**
+ * One line of text for a terminal: every control character (newlines too) shown as an escape.
+ * Redacted first: once escaped, a password holding a tab or a quote would no longer match its
+ * registered spelling in the final redaction pass.
+ */
 export function inertLine(text: string): string {
-  return String(text).replace(UNSAFE_OR_NEWLINE, visible).replace(/\t/g, '\\t')
+  return redact(String(text)).replace(UNSAFE_OR_NEWLINE, visible).replace(/\t/g, '\\t')
 }
 
-/** Multi-line text for a terminal (snippets): newlines and tabs kept, every other control escaped. */
+/** Multi-line text for a terminal (snippets): newlines and tabs kept, every other control escaped. Redacted first. */
 export function inertBlock(text: string): string {
-  return String(text).replace(UNSAFE, visible)
+  return redact(String(text)).replace(UNSAFE, visible)
 }
 
 // ---------------------------------------------------------------------------
