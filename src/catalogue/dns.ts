@@ -15,7 +15,10 @@ export const dnsEntries = [
       'a private zone (VPC, VPN, compose network) not visible from where this runs',
     ],
     fix: 'Fix the host in the variable or file named, or run where the private zone resolves (VPN, VPC).',
-    transient: false,
+    // A compose service not yet started, or a Kubernetes headless Service with no ready pod, is
+    // NXDOMAIN until the database comes up: `wait` keeps trying (a typo then runs to --deadline,
+    // and the final report still says DNS_NOT_FOUND).
+    transient: true,
     matchers: [
       'ENOTFOUND',
       'Name or service not known',

@@ -62,6 +62,12 @@ describe('waitUntilHealthy', () => {
     expect(n).toBe(1)
   })
 
+  it('retries a name that does not resolve yet (a compose service or headless Service before the database is up)', async () => {
+    const script = [report('fail', 'DNS_NOT_FOUND'), report('fail', 'TCP_REFUSED'), report('pass')]
+    const r = await waitUntilHealthy({attempt: async () => script.shift()!, deadlineMs: 10_000, intervalMs: 10})
+    expect(r).toMatchObject({outcome: 'healthy', attempts: 3})
+  })
+
   it('a warning is healthy enough unless --strict', async () => {
     expect((await waitUntilHealthy({attempt: async () => report('warn', 'SSLMODE_VERIFY_SEMANTICS'), deadlineMs: 1000, intervalMs: 10})).outcome).toBe('healthy')
     const strict = await waitUntilHealthy({attempt: async () => report('warn', 'SSLMODE_VERIFY_SEMANTICS'), deadlineMs: 1000, intervalMs: 10, strict: true})
