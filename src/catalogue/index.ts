@@ -9,6 +9,7 @@ import {configEntries} from './config.js'
 import {dnsEntries} from './dns.js'
 import {dockerEntries} from './docker.js'
 import {migrationsEntries} from './migrations.js'
+import {poolerEntries} from './pooler.js'
 import {postgresEntries} from './postgres.js'
 import {privilegesEntries} from './privileges.js'
 import {runnerEntries} from './runner.js'
@@ -26,7 +27,7 @@ export {define} from './types.js'
  * Check ids in registry order (kept equal to src/checks/index.ts by a contract
  * test; duplicated so that `explain` does not load the checks).
  */
-export const CHECK_ORDER: readonly string[] = ['config', 'dns', 'tcp', 'docker', 'postgres', 'tls', 'ssl-config', 'auth', 'server', 'privileges', 'migrations']
+export const CHECK_ORDER: readonly string[] = ['config', 'dns', 'tcp', 'docker', 'postgres', 'tls', 'ssl-config', 'auth', 'server', 'pooler', 'privileges', 'migrations']
 
 export const catalogue: readonly CatalogueEntry[] = [
   ...configEntries,
@@ -38,6 +39,7 @@ export const catalogue: readonly CatalogueEntry[] = [
   ...sslConfigEntries,
   ...authEntries,
   ...serverEntries,
+  ...poolerEntries,
   ...privilegesEntries,
   ...migrationsEntries,
   ...runnerEntries,

@@ -7,6 +7,7 @@ import {configCheck} from './config.js'
 import {dnsCheck} from './dns.js'
 import {dockerCheck} from './docker.js'
 import {migrationsCheck} from './migrations.js'
+import {poolerCheck} from './pooler.js'
 import {postgresCheck} from './postgres.js'
 import {privilegesCheck} from './privileges.js'
 import {serverCheck} from './server.js'
@@ -26,6 +27,7 @@ export const checks: readonly Check[] = [
   sslConfigCheck,
   authCheck,
   serverCheck,
+  poolerCheck,
   privilegesCheck,
   migrationsCheck,
 ]

@@ -54,11 +54,11 @@ describe('CI outputs', () => {
     noCanary(r.stdout, r.stderr, xml, md)
     expect(md).toContain('## db-doctor: healthy')
     const suites = parseJunit(xml)
-    expect(suites.tests).toBe('11')
+    expect(suites.tests).toBe('12')
     expect(suites.failures).toBe('0')
     expect(suites.testsuite).toHaveLength(1)
     const cases = suites.testsuite[0].testcase
-    expect(cases.map((c: {name: string}) => c.name.split(':')[0])).toEqual(['config', 'dns', 'tcp', 'docker', 'postgres', 'tls', 'ssl-config', 'auth', 'server', 'privileges', 'migrations'])
+    expect(cases.map((c: {name: string}) => c.name.split(':')[0])).toEqual(['config', 'dns', 'tcp', 'docker', 'postgres', 'tls', 'ssl-config', 'auth', 'server', 'pooler', 'privileges', 'migrations'])
     for (const c of cases) {
       expect(c.failure).toBeUndefined()
       expect(Number(c.time)).toBeGreaterThanOrEqual(0)
@@ -81,9 +81,9 @@ describe('CI outputs', () => {
     expect(tcp.failure['#text']).toContain('Evidence:')
     expect(tcp.failure['#text']).toContain('Fix: ')
     const skipped = cases.filter((c) => c.skipped !== undefined)
-    expect(skipped.map((c) => c.name.split(':')[0])).toEqual(['postgres', 'tls', 'auth', 'server', 'privileges', 'migrations'])
+    expect(skipped.map((c) => c.name.split(':')[0])).toEqual(['postgres', 'tls', 'auth', 'server', 'pooler', 'privileges', 'migrations'])
     expect(skipped[0].skipped.message).toContain('Skipped: the tcp check failed (TCP_REFUSED)')
-    expect(Number(suites.testsuite[0].skipped)).toBe(6)
+    expect(Number(suites.testsuite[0].skipped)).toBe(7)
   })
 
   it('GitHub: ::error workflow commands carry the code and the fix, escaped; the Markdown report goes to $GITHUB_STEP_SUMMARY', async () => {

@@ -72,6 +72,10 @@ describe.skipIf(!support.ok)('db-doctor check through a real PgBouncer', () => {
     const auth = checkOf(reportOf(r), 'auth')
     expect(auth.status).toBe('fail')
     expect(JSON.stringify(auth)).toContain('unsupported startup parameter: options')
+    // the pooler check names the refused parameter and where the app sends it from
+    const pooler = checkOf(reportOf(r), 'pooler')
+    expect(pooler).toMatchObject({status: 'fail', code: 'POOLER_STARTUP_PARAMETER', evidence: {parameter: 'options', sqlstate: '08P01'}})
+    expect(pooler.evidence.source).toMatch(/argument|URL|command line/i)
     expect(r.code).toBe(1)
   })
 
