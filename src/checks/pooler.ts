@@ -68,5 +68,7 @@ export const poolerCheck: Check = {
   id: 'pooler',
   title: 'Connection pooler',
   requires: ['tcp', 'postgres'],
+  provides: [],
+  uses: [],
   run: runPooler,
 }
