@@ -22,4 +22,22 @@ export const poolerEntries = [
       {source: 'node-postgres', text: 'error: unsupported startup parameter: search_path'},
     ],
   }),
+  define({
+    code: 'POOLER_TRANSACTION_MODE',
+    check: 'pooler',
+    status: 'warn',
+    statusText: 'fail when the migration tool runs through it (warn otherwise)',
+    title: 'A transaction pooler between the migration and PostgreSQL',
+    meaning:
+      'Two separate logins with the app\'s settings got the same server connection (the same `pg_backend_pid()`): the pooler hands server connections out per transaction (PgBouncer `pool_mode = transaction`, Supavisor on 6543, Neon `-pooler` hosts). Session state does not survive a transaction: advisory locks (knex, node-pg-migrate, Prisma migrate\'s lock 72707369), session `SET`s and prepared statements. Checked only when something sits in between (the server listens on another port than the app connects to, or the host looks like a pooler).',
+    causes: [
+      'the pooled URL (PgBouncer 6432, Supabase 6543, Neon -pooler) used for migrations too',
+      'Prisma without `directUrl` in the datasource',
+      'a PgBouncer `[databases]` entry or default with `pool_mode = transaction`',
+    ],
+    fix: 'Run migrations on a session connection: the direct host, the pooler\'s session port, or (Prisma) `directUrl`.',
+    transient: false,
+    matchers: [{re: /pool_mode\s*=\s*transaction/i, needle: 'pool_mode'}],
+    examples: [{source: 'pgbouncer', text: 'pool_mode = transaction'}],
+  }),
 ]

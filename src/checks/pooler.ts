@@ -2,7 +2,8 @@
 // it decides whether the app's login and its migration work. Always runs (it describes the
 // connection path). Today: a pooler that refuses a startup parameter the app sends
 // (POOLER_STARTUP_PARAMETER), read from the login of the run's shared session.
-import type {Check, CheckContext, CheckOutcome, Fix} from '../core/types.js'
+import type {Check, CheckContext, CheckOutcome, Evidence, Fix} from '../core/types.js'
+import {migrationTools} from './tools.js'
 
 /** PgBouncer: `unsupported startup parameter: options` (08P01); also its `: search_path`, `: statement_timeout`… */
 const UNSUPPORTED_PARAMETER = /unsupported startup parameter:?\s*"?([A-Za-z_][A-Za-z0-9_.-]{0,62})"?/i
@@ -61,7 +62,96 @@ export async function runPooler(ctx: CheckContext): Promise<CheckOutcome> {
     }
     return {status: 'skip', code: null, summary: `Skipped: no session (the login failed${opened.error.code ? ` with ${opened.error.code}` : ''}; see the auth check).`, evidence: {loginError: opened.error.code}, fix: null}
   }
-  return {status: 'pass', code: null, summary: 'The login went through with every startup parameter the app sends.', evidence: {}, fix: null}
+  return transactionMode(ctx, opened.session)
+}
+
+/** Pure: what the host and port say about a pooler in front (names only, nothing is resolved). */
+export function poolerHostHint(host: string | null | undefined, port: number): string | null {
+  const h = (host ?? '').toLowerCase()
+  if (/\.pooler\.supabase\.com$/.test(h)) return port === 6543 ? 'Supabase pooler (Supavisor), transaction port 6543' : `Supabase pooler (Supavisor), port ${port}`
+  if (/-pooler\./.test(h) && /neon\.tech$/.test(h)) return 'Neon pooled endpoint (-pooler: PgBouncer in transaction mode)'
+  if (/\.proxy-[a-z0-9]+\./.test(h) && /\.rds\.amazonaws\.com$/.test(h)) return 'Amazon RDS Proxy endpoint'
+  if (port === 6432) return 'port 6432 (PgBouncer\'s default port)'
+  if (port === 6543) return 'port 6543 (the transaction-pooler port of Supabase)'
+  return null
+}
+
+type Session = import('../probes/pg.js').PgSession
+
+/**
+ * Transaction pooling, read-only: the shared session reads its backend pid and the server's port; when
+ * something sits in between (the server's port is not the one the app connects to, or the host/port
+ * look like a pooler), a second login of the same settings reads its backend pid while the first
+ * client is idle between transactions. Behind a transaction pooler the second client gets the server
+ * connection the first one just released (the same pid); behind a session pooler or none it cannot.
+ */
+async function transactionMode(ctx: CheckContext, session: Session): Promise<CheckOutcome> {
+  const {resolvePgClientConfig} = await import('../config/pg-config.js')
+  const config = resolvePgClientConfig(ctx.config, ctx.env).config
+  const port = config.port ?? 5432
+  const host = config.host ?? null
+  let first: {pid: number; serverPort: number | null}
+  try {
+    const [rows] = await session.batch(['select pg_backend_pid() as pid, inet_server_port() as server_port'])
+    const r = rows?.[0] ?? {}
+    first = {pid: Number(r.pid), serverPort: r.server_port === null || r.server_port === undefined ? null : Number(r.server_port)}
+  } catch (error) {
+    const e = error as {code?: string; message?: string}
+    return {status: 'skip', code: null, summary: `Skipped: the query failed (${e.code ?? 'error'}: ${e.message}).`, evidence: {sqlstate: e.code ?? null}, fix: null}
+  }
+  const hint = poolerHostHint(host, port)
+  const proxied = first.serverPort !== null && first.serverPort !== port
+  const evidence: Evidence = {host, port, serverPort: first.serverPort, backendPid: first.pid, hostHint: hint}
+  if (!proxied && !hint) {
+    return {status: 'pass', code: null, summary: `No pooler in between: the server listens on the port the app connects to (${port}).`, evidence, fix: null}
+  }
+  const {openSession} = await import('../probes/pg.js')
+  const second = await openSession(config, {timeoutMs: ctx.options.timeoutMs})
+  let secondPid: number | null = null
+  if (second.ok) {
+    try {
+      const [rows] = await second.session.batch(['select pg_backend_pid() as pid'])
+      secondPid = Number(rows?.[0]?.pid)
+    } catch {}
+    await second.session.close()
+  }
+  evidence.secondLoginBackendPid = secondPid
+  const shared = secondPid !== null && secondPid === first.pid
+  if (!shared) {
+    return {
+      status: 'pass',
+      code: null,
+      summary: `${proxied ? `A proxy or pooler sits in between (the app connects to port ${port}, the server listens on ${first.serverPort})` : `The host looks like a pooler (${hint})`}, and a second login got its own server connection: no sign of transaction pooling.`,
+      evidence,
+      fix: null,
+    }
+  }
+  const tools = migrationTools(ctx)
+  const tool = tools[0] ?? null
+  const throughIt = tool ? !(tool.name === 'prisma' && tool.directUrl) : false
+  const why =
+    tool?.name === 'prisma'
+      ? tool.directUrl
+        ? 'Prisma migrate uses directUrl, not this URL'
+        : 'Prisma migrate runs through it (no directUrl): its advisory lock 72707369 and prepared statements break ("P1002", "prepared statement \"s0\" already exists")'
+      : tool
+        ? `${tool.name} runs through it: its advisory lock and session settings do not survive the transaction, so two runs can migrate at once or the lock is never released`
+        : 'no migration tool was found; a migration run through it loses advisory locks and session settings between transactions'
+  return {
+    status: throughIt ? 'fail' : 'warn',
+    code: 'POOLER_TRANSACTION_MODE',
+    summary: `Transaction pooling: two separate logins got the same server connection (backend pid ${first.pid})${hint ? ` — ${hint}` : ''}; ${why}.`,
+    evidence: {...evidence, migrationTool: tool?.name ?? null, directUrl: tool?.directUrl ?? null},
+    fix: {
+      summary: 'Run migrations on a session connection: the direct host, the pooler\'s session port, or (Prisma) directUrl.',
+      steps: [
+        tool?.name === 'prisma'
+          ? 'Set `directUrl = env("DIRECT_URL")` in the datasource of schema.prisma, with DIRECT_URL pointing at the database directly (or at the session port); keep the pooled URL for the app.'
+          : "Point the migration's URL at the database directly, or at the pooler's session-mode port (Supabase: 5432 on the pooler host; Neon: the host without -pooler).",
+        'Or set `pool_mode = session` for this database in pgbouncer.ini (a `[databases]` entry with pool_mode=session).',
+      ],
+    },
+  }
 }
 
 export const poolerCheck: Check = {

@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 import {authCheck} from '../../src/checks/auth.js'
-import {poolerCheck, refusedStartupParameter} from '../../src/checks/pooler.js'
+import {poolerCheck, poolerHostHint, refusedStartupParameter} from '../../src/checks/pooler.js'
 import {loadEnv} from '../../src/config/env.js'
 import {diagnose} from '../../src/core/diagnose.js'
 import type {Report} from '../../src/core/types.js'
@@ -25,19 +25,20 @@ const support = pgbouncerSupport()
 describe.skipIf(!support.ok)('pooler check through a real PgBouncer', () => {
   const info = inject('pg')
   let bouncer: PgBouncer
+  let sessionBouncer: PgBouncer
   const dirs: string[] = []
   const reports: Report[] = []
   beforeAll(async () => {
     delete process.env.PGPASSWORD
-    bouncer = await startPgBouncer({pg: info, poolMode: 'transaction'})
+    ;[bouncer, sessionBouncer] = await Promise.all([startPgBouncer({pg: info, poolMode: 'transaction'}), startPgBouncer({pg: info, poolMode: 'session'})])
   })
   afterAll(async () => {
-    await bouncer?.stop()
+    await Promise.all([bouncer?.stop(), sessionBouncer?.stop()])
     dirs.forEach((d) => rmSync(d, {recursive: true, force: true}))
     expect(JSON.stringify(reports)).not.toContain(CANARY_PASSWORD)
   })
 
-  async function run(env: Record<string, string>) {
+  async function run(env: Record<string, string>, tool?: 'knex' | 'prisma' | 'node-pg-migrate') {
     const cwd = mkdtempSync(join(tmpdir(), 'dbd-pooler-'))
     dirs.push(cwd)
     const {env: appEnv, envFileOf} = loadEnv({cwd, processEnv: {PGPASSFILE: join(cwd, 'none'), HOME: cwd, ...env}})
@@ -45,7 +46,7 @@ describe.skipIf(!support.ok)('pooler check through a real PgBouncer', () => {
       cwd,
       env: appEnv,
       envFileOf,
-      options: {timeoutMs: 5000, verbose: false, dnsServers: []},
+      options: {timeoutMs: 5000, verbose: false, dnsServers: [], ...(tool ? {tool} : {})},
       tool: 'db-doctor@test',
       checks: [authCheck, poolerCheck],
       strictFacts: true,
@@ -70,18 +71,54 @@ describe.skipIf(!support.ok)('pooler check through a real PgBouncer', () => {
     expect(pooler.evidence.source).toContain('PGOPTIONS')
   })
 
-  it('no refused parameter: pass, and the same PgBouncer with ignore_startup_parameters=options lets the login through', async () => {
+  it('no refused parameter: no POOLER_STARTUP_PARAMETER, and the same PgBouncer with ignore_startup_parameters=options lets the login through', async () => {
     const {auth, pooler} = await run({DATABASE_URL: url()})
     expect(auth.status).toBe('pass')
-    expect(pooler).toMatchObject({status: 'pass', code: null})
+    // a transaction pooler: the only finding is the pooling mode
+    expect(pooler).toMatchObject({status: 'warn', code: 'POOLER_TRANSACTION_MODE'})
     const lenient = await startPgBouncer({pg: info, poolMode: 'transaction', ignoreStartupParameters: ['options']})
     try {
       const u = `postgres://${APP_USER}:${CANARY_PASSWORD}@${PG_HOST}:${lenient.port}/${APP_DATABASE}?options=${encodeURIComponent('-c search_path=public')}`
       const r = await run({DATABASE_URL: u})
       expect(r.auth.status, lenient.log()).toBe('pass')
-      expect(r.pooler).toMatchObject({status: 'pass', code: null})
+      expect(r.pooler).toMatchObject({status: 'warn', code: 'POOLER_TRANSACTION_MODE'})
     } finally {
       await lenient.stop()
     }
+  })
+
+  it('transaction mode: POOLER_TRANSACTION_MODE (warn without a tool, fail with knex running through it)', async () => {
+    const plain = await run({DATABASE_URL: url()})
+    expect(plain.auth.status).toBe('pass')
+    expect(plain.pooler, bouncer.log()).toMatchObject({status: 'warn', code: 'POOLER_TRANSACTION_MODE', evidence: {port: bouncer.port, serverPort: info.port}})
+    expect(plain.pooler.evidence.secondLoginBackendPid).toBe(plain.pooler.evidence.backendPid)
+    const knex = await run({DATABASE_URL: url()}, 'knex')
+    expect(knex.pooler).toMatchObject({status: 'fail', code: 'POOLER_TRANSACTION_MODE', evidence: {migrationTool: 'knex'}})
+    expect(knex.pooler.fix!.summary).toContain('session connection')
+  })
+
+  it('session mode: a pooler in between, but no finding', async () => {
+    const u = `postgres://${APP_USER}:${CANARY_PASSWORD}@${PG_HOST}:${sessionBouncer.port}/${APP_DATABASE}`
+    const r = await run({DATABASE_URL: u}, 'knex')
+    expect(r.auth.status).toBe('pass')
+    expect(r.pooler, sessionBouncer.log()).toMatchObject({status: 'pass', code: null, evidence: {port: sessionBouncer.port, serverPort: info.port}})
+    expect(r.pooler.evidence.secondLoginBackendPid).not.toBe(r.pooler.evidence.backendPid)
+  })
+
+  it('directly on PostgreSQL: no pooler, no second login', async () => {
+    const u = `postgres://${APP_USER}:${CANARY_PASSWORD}@${PG_HOST}:${info.port}/${APP_DATABASE}?sslmode=verify-full&sslrootcert=${info.caFile}`
+    const r = await run({DATABASE_URL: u}, 'knex')
+    expect(r.pooler).toMatchObject({status: 'pass', code: null, evidence: {serverPort: info.port}})
+    expect(r.pooler.evidence.secondLoginBackendPid).toBeUndefined()
+  })
+})
+
+describe('poolerHostHint (pure, names only)', () => {
+  it('knows the managed poolers and the usual ports', () => {
+    expect(poolerHostHint('aws-0-eu-central-1.pooler.supabase.com', 6543)).toMatch(/Supavisor/)
+    expect(poolerHostHint('ep-cool-name-123-pooler.eu-central-1.aws.neon.tech', 5432)).toMatch(/Neon/)
+    expect(poolerHostHint('app.proxy-abc123.eu-west-1.rds.amazonaws.com', 5432)).toMatch(/RDS Proxy/)
+    expect(poolerHostHint('db.internal', 6432)).toMatch(/PgBouncer/)
+    expect(poolerHostHint('db.internal', 5432)).toBeNull()
   })
 })
