@@ -40,4 +40,24 @@ export const poolerEntries = [
     matchers: [{re: /pool_mode\s*=\s*transaction/i, needle: 'pool_mode'}],
     examples: [{source: 'pgbouncer', text: 'pool_mode = transaction'}],
   }),
+  define({
+    code: 'POOLER_TENANT_NOT_FOUND',
+    check: 'pooler',
+    status: 'fail',
+    title: 'Supavisor does not know the project (tenant) of this login',
+    meaning:
+      'Supabase\'s shared pooler (Supavisor, `*.pooler.supabase.com`) finds the project from the user name `postgres.<project-ref>`: a plain `postgres` (or a ref of another project or region) is answered with "Tenant or user not found" (XX000) before any password check. Found from the settings before connecting, or from the pooler\'s answer to the login.',
+    causes: [
+      'the direct connection\'s user (`postgres`) kept when switching to the pooler host',
+      'a pooler host of another region than the project\'s',
+      'a paused or deleted project',
+    ],
+    fix: 'Use the user `postgres.<project-ref>` from the dashboard\'s pooler connection string, with the pooler host of the project\'s region.',
+    transient: false,
+    matchers: ['Tenant or user not found'],
+    examples: [
+      {source: 'supavisor', text: 'FATAL:  Tenant or user not found'},
+      {source: 'node-postgres', text: 'error: Tenant or user not found'},
+    ],
+  }),
 ]

@@ -8,6 +8,37 @@ import {migrationTools} from './tools.js'
 /** PgBouncer: `unsupported startup parameter: options` (08P01); also its `: search_path`, `: statement_timeout`… */
 const UNSUPPORTED_PARAMETER = /unsupported startup parameter:?\s*"?([A-Za-z_][A-Za-z0-9_.-]{0,62})"?/i
 
+/** Supavisor's answer when the user name (or the SNI host) names no project: XX000 "Tenant or user not found". */
+const TENANT_NOT_FOUND = /Tenant or user not found/i
+
+/** Pure: a Supabase pooler host with a user lacking `.<project-ref>` (names only, nothing is resolved). */
+export function supabaseTenantProblem(host: string | null, user: string | null): {host: string; user: string} | null {
+  if (!host || !user) return null
+  if (!/\.pooler\.supabase\.com$/i.test(host.trim())) return null
+  if (/\.[a-z0-9]{6,}$/i.test(user)) return null
+  return {host: host.trim(), user}
+}
+
+function tenantNotFound(ctx: CheckContext, summary: string, evidence: Evidence): CheckOutcome {
+  const userFrom = ctx.config.fields.user?.source.label ?? ctx.config.connectionString?.source.label ?? "the app's connection settings"
+  const user = ctx.config.fields.user?.value ?? 'postgres'
+  const base = user.split('.')[0] || 'postgres'
+  return {
+    status: 'fail',
+    code: 'POOLER_TENANT_NOT_FOUND',
+    summary,
+    evidence: {...evidence, userFrom},
+    fix: {
+      summary: `Use the pooler user name with the project ref: \`${base}.<project-ref>\`, in ${userFrom}.`,
+      steps: [
+        `Copy the connection string from the Supabase dashboard (Connect → the pooler "Session" or "Transaction" string): its user is \`${base}.<project-ref>\`; set that user in ${userFrom}.`,
+        'Check that the host is the pooler host of the project\'s region shown there (a pooler of another region does not know the project).',
+        'Or connect directly to db.<project-ref>.supabase.co:5432 (IPv6 unless the IPv4 add-on is enabled) with the plain user.',
+      ],
+    },
+  }
+}
+
 /** Pure: the startup parameter a pooler refused, from the login error; null when it is not that error. */
 export function refusedStartupParameter(error: {code?: string | null; message?: string | null}): string | null {
   const m = UNSUPPORTED_PARAMETER.exec(error.message ?? '')
@@ -47,8 +78,16 @@ export function startupParameterFix(parameter: string, source: string): Fix {
 export async function runPooler(ctx: CheckContext): Promise<CheckOutcome> {
   const broker = ctx.session
   if (!broker) return {status: 'skip', code: null, summary: 'Skipped: no database session in this run.', evidence: {}, fix: null}
+  const tenant = supabaseTenantProblem(ctx.config.fields.host?.value ?? null, ctx.config.fields.user?.value ?? null)
+  if (tenant) {
+    // before connecting: Supavisor would answer "Tenant or user not found" to every login
+    return tenantNotFound(ctx, `The host ${tenant.host} is Supabase's shared pooler (Supavisor), which finds the project from the user name: it must be \`${tenant.user}.<project-ref>\`, and "${tenant.user}" has no \`.<project-ref>\`. Every login fails with "Tenant or user not found" (XX000).`, {host: tenant.host, user: tenant.user, before: 'connecting'})
+  }
   const opened = await broker.open()
   if (!opened.ok) {
+    if (TENANT_NOT_FOUND.test(opened.error.message ?? '')) {
+      return tenantNotFound(ctx, `The pooler answers the login with "${opened.error.message}" (${opened.error.code ?? 'no SQLSTATE'}): Supavisor does not know the project (tenant) from the user name and host, or the user.`, {sqlstate: opened.error.code ?? null, serverMessage: opened.error.message})
+    }
     const parameter = refusedStartupParameter(opened.error)
     if (parameter) {
       const source = parameterSource(ctx, parameter)
