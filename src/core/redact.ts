@@ -45,11 +45,20 @@ class Redactor {
       // ("pass", "app", "db") and a fragment that short gives little away.
       for (const piece of passwordFragments(p)) if (piece.length >= MIN_FRAGMENT) this.addFragment(piece)
     }
-    // A URL cut before its "@" (dotenv at a line break or "#", a shell at a space) leaves
-    // "user:PIECE" where the port goes: a non-numeric "port" is a piece of the password.
-    for (const m of text.matchAll(/postgres(?:ql)?:\/\/([^\s'"/?#@]*)(?=$|[\s'"/?#])/gi)) {
-      const port = /:([^:]*)$/.exec(m[1])?.[1]
-      if (port && !/^\d*$/.test(port) && port.length >= MIN_FRAGMENT) this.addFragment(port)
+    // A URL (any scheme: "pg://", "postgres:", none) cut before its "@" (dotenv at a line break or "#", a shell at a space) leaves
+    // "user:PIECE" where the port goes: a non-numeric "port" is a piece of the password. So does
+    // a user name holding an "@" ("x@y:PIECE"): the part after its "@" reads as host:port. Not
+    // when the user info already has a password ("user:password@host:port", a template).
+    for (const m of text.matchAll(/(?:postgres(?:ql)?:\/*|[A-Za-z][A-Za-z0-9+.-]*:\/+|^\s*)([^\s'"/?#]*)(?=$|[\s'"/?#])/gi)) {
+      const authority = m[1]
+      const at = authority.lastIndexOf('@')
+      if (at >= 0 && authority.slice(0, at).includes(':')) continue
+      const hostPort = authority.slice(at + 1)
+      // everything after the host's first ":" ("HEAD:" of a password "HEAD:\nTAIL"), and each ":" piece
+      const port = hostPort.startsWith('[') ? /\]:(.*)$/.exec(hostPort)?.[1] : /:(.*)$/.exec(hostPort)?.[1]
+      for (const piece of port === undefined ? [] : [port, ...port.split(':')]) {
+        if (!/^\d*$/.test(piece) && piece.length >= MIN_FRAGMENT) this.addFragment(piece)
+      }
     }
   }
 
@@ -126,14 +135,22 @@ export function redact(text: string): string {
  */
 export function passwordsInText(text: string): string[] {
   const found: string[] = []
+  // up to a quote (a URL quoted in code), and up to whitespace only (a quote inside the password)
   const url = /postgres(?:ql)?:\/\/([^\s'"]*)/gi
-  for (const m of text.matchAll(url)) {
+  const unquoted = /postgres(?:ql)?:\/\/(\S*)/gi
+  for (const m of [...text.matchAll(url), ...text.matchAll(unquoted)]) {
     const rest = m[1]
     const at = rest.lastIndexOf('@')
     if (at < 0) continue
     const userinfo = rest.slice(0, at)
     const colon = userinfo.indexOf(':')
     if (colon >= 0) found.push(userinfo.slice(colon + 1))
+  }
+  // a password holding whitespace or a line break: from the URL's first ":" to the text's last "@"
+  for (const m of text.matchAll(/postgres(?:ql)?:\/\/([^\s:@'"]*):/gi)) {
+    const from = (m.index ?? 0) + m[0].length
+    const last = text.lastIndexOf('@')
+    if (last > from && /\s/.test(text.slice(from, last))) found.push(text.slice(from, last))
   }
   // Anything else with an "@" (no scheme, a wrong scheme, "postgres:/", spaces or quotes in the
   // password): every candidate after a ":" before the last "@" (over-registering is safe).
@@ -152,23 +169,33 @@ export function passwordsInText(text: string): string[] {
   const kv = /(?:^|\s)password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)/gi
   for (const m of text.matchAll(kv)) {
     let v = m[1]
-    if (v.startsWith("'")) v = v.slice(1, -1).replace(/\\(.)/g, '$1')
-    else if (v.includes('\\')) found.push(v.replace(/\\(.)/g, '$1')) // libpq unescapes unquoted values too
+    if (v.startsWith("'")) {
+      // as typed too (escapes kept): a parse error quotes the raw text, cut at whitespace
+      found.push(v.slice(1, -1))
+      v = v.slice(1, -1).replace(/\\(.)/g, '$1')
+    } else if (v.includes('\\')) found.push(v.replace(/\\(.)/g, '$1')) // libpq unescapes unquoted values too
     found.push(v)
     // libpq reads an unquoted value up to whitespace; what follows until the next key=value
     // (an unquoted password with a space or a line break in it) is shown in parse errors.
     const rest = text.slice((m.index ?? 0) + m[0].length).split(/\s+/)
     for (const token of rest) {
       if (!token) continue
-      if (/^[A-Za-z_][A-Za-z0-9_]*\s*=/.test(token)) break
+      // the next setting (libpq keywords are lower-case words); anything else ("_=…", "=…") may
+      // still be the password, and so may the value after its "="
+      if (/^[a-z][a-z0-9_]{2,}\s*=/.test(token)) break
       found.push(token)
+      const eq = token.indexOf('=')
+      if (eq >= 0 && eq < token.length - 1) found.push(token.slice(eq + 1))
     }
   }
   return found.filter((p) => p.length > 0)
 }
 
-/** URL delimiters a parser may cut a raw password at. */
-const URL_CUTS = /[?#/&=;,@\s]/
+/**
+ * Where a parser may cut a raw password: URL delimiters, whitespace, and the quotes and
+ * backslashes of libpq key=value strings and .env lines.
+ */
+const URL_CUTS = /[?#/&=;,@\s'"\\]/
 
 /**
  * The pieces a parser can make of a password typed raw into a URL: split at every URL delimiter,
