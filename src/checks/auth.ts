@@ -153,7 +153,7 @@ export function createAuthCheck(deps: AuthCheckDeps = {}): Check {
     title: 'Authentication and session',
     requires: ['config', 'dns', 'tcp', 'postgres', 'tls', 'ssl-config'],
     provides: ['auth'],
-    uses: ['dns'],
+    uses: ['dns', 'postgres', 'tls'],
     run: (ctx) => runAuth(ctx, deps),
   }
 }

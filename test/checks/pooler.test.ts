@@ -97,8 +97,7 @@ describe.skipIf(!support.ok)('pooler check through a real PgBouncer', () => {
     try {
       await holder.connect()
       const u = `postgres://${APP_USER}:${CANARY_PASSWORD}@${PG_HOST}:${small.port}/${APP_DATABASE}`
-      // not strict: auth's failure path reads the postgres/tls facts it does not declare (left to its owner)
-      const {auth, pooler} = await run({DATABASE_URL: u}, undefined, false)
+      const {auth, pooler} = await run({DATABASE_URL: u})
       expect(auth, small.log()).toMatchObject({status: 'fail', code: 'AUTH_TOO_MANY_CONNECTIONS', evidence: {limit: 'pooler'}})
       expect(auth.summary).toContain('max_client_conn')
       expect(auth.fix!.summary).toContain('max_client_conn')
