@@ -88,6 +88,22 @@ export interface OutputFile {
 /** What to check: one target (the classic report) or several (a fleet report). */
 export type TargetPlan = {kind: 'single'; connection?: string} | {kind: 'fleet'; targets: FleetTarget[]}
 
+/** What every diagnose call of a command takes (the per-target connection aside). */
+export interface CommonInput {
+  cwd: string
+  env: LoadedEnv['env']
+  envFileOf: LoadedEnv['envFileOf']
+  options: CheckOptions
+  only?: string[]
+  skip?: string[]
+  strict: boolean
+  tool: string
+}
+
+export type Prepared =
+  | {kind: 'list'; list: {checks: {id: string; title: string}[]}}
+  | {kind: 'run'; outputs: OutputFile[]; format: FormatName; plan: TargetPlan; common: CommonInput}
+
 export abstract class DoctorCommand extends Command {
   static override enableJsonFlag = true
 
@@ -162,6 +178,31 @@ export abstract class DoctorCommand extends Command {
     }
     if (!flags.targets && !flags['all-envs'] && fleet.length <= 1) return {kind: 'single', connection: connections[0]}
     return {kind: 'fleet', targets: fleet}
+  }
+
+  /**
+   * What `check` and `wait` do before any check runs: validate the flags, read the env file and
+   * plan the targets; or, for --list, print the list. `common` is what every diagnose call takes.
+   */
+  protected async prepare(argv: unknown[], flags: CheckFlags): Promise<Prepared> {
+    const connections = this.connectionsOf(argv)
+    this.validateCheckIds(flags)
+    const outputs = this.parseOutputs(flags.output)
+    const format = this.formatOf(flags)
+    if (flags.list) return {kind: 'list', list: await this.printList(format)}
+    const loaded = this.loadEnvironment(flags['env-file'])
+    const plan = await this.planTargets(connections, flags, loaded)
+    const common = {
+      cwd: process.cwd(),
+      env: loaded.env,
+      envFileOf: loaded.envFileOf,
+      options: this.checkOptions(flags),
+      only: flags.only,
+      skip: flags.skip,
+      strict: flags.strict,
+      tool: `db-doctor@${this.config.version}`,
+    }
+    return {kind: 'run', outputs, format, plan, common}
   }
 
   /** The per-target options every check reads. */

@@ -43,24 +43,9 @@ Exit codes: 0 no check failed (warnings allowed unless --strict); 1 at least one
   public async run(): Promise<RunReport | {checks: {id: string; title: string}[]}> {
     const {argv, flags: parsed} = await this.parse(Check_)
     const flags = parsed as CheckFlags
-    const connections = this.connectionsOf(argv)
-    this.validateCheckIds(flags)
-    const outputs = this.parseOutputs(flags.output)
-    const format = this.formatOf(flags)
-    if (flags.list) return this.printList(format)
-
-    const loaded = this.loadEnvironment(flags['env-file'])
-    const plan = await this.planTargets(connections, flags, loaded)
-    const common = {
-      cwd: process.cwd(),
-      env: loaded.env,
-      envFileOf: loaded.envFileOf,
-      options: this.checkOptions(flags),
-      only: flags.only,
-      skip: flags.skip,
-      strict: flags.strict,
-      tool: `db-doctor@${this.config.version}`,
-    }
+    const prepared = await this.prepare(argv, flags)
+    if (prepared.kind === 'list') return prepared.list
+    const {outputs, format, plan, common} = prepared
     const report: RunReport =
       plan.kind === 'single'
         ? await diagnose({...common, connection: plan.connection, hooks: await this.spinnerFor(format)})

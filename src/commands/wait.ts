@@ -50,24 +50,9 @@ Exit codes: 0 healthy; 1 a failure waiting cannot fix, the deadline passed, or i
   public async run(): Promise<RunReport | {checks: {id: string; title: string}[]} | undefined> {
     const {argv, flags: parsed} = await this.parse(Wait)
     const flags = parsed as CheckFlags & {deadline: number; interval: number}
-    const connections = this.connectionsOf(argv)
-    this.validateCheckIds(flags)
-    const outputs = this.parseOutputs(flags.output)
-    const format = this.formatOf(flags)
-    if (flags.list) return this.printList(format)
-
-    const loaded = this.loadEnvironment(flags['env-file'])
-    const plan = await this.planTargets(connections, flags, loaded)
-    const common = {
-      cwd: process.cwd(),
-      env: loaded.env,
-      envFileOf: loaded.envFileOf,
-      options: this.checkOptions(flags),
-      only: flags.only,
-      skip: flags.skip,
-      strict: flags.strict,
-      tool: `db-doctor@${this.config.version}`,
-    }
+    const prepared = await this.prepare(argv, flags)
+    if (prepared.kind === 'list') return prepared.list
+    const {outputs, format, plan, common} = prepared
     const attempt = (): Promise<RunReport> =>
       plan.kind === 'single'
         ? diagnose({...common, connection: plan.connection})
