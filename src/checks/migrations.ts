@@ -10,6 +10,7 @@ import type {MigrationToolInfo} from '../config/types.js'
 import {redact} from '../core/redact.js'
 import type {Check, CheckContext, CheckOutcome, Evidence, Fix} from '../core/types.js'
 import {sqlLiteral} from '../probes/pg.js'
+import {failsFirst, foldFindings, type Finding as BaseFinding} from './findings.js'
 import {migrationTools, NO_TOOL} from './tools.js'
 
 type Row = Record<string, unknown>
@@ -115,13 +116,7 @@ export function migrationFiles(tool: MigrationToolInfo): {names: string[]; missi
   return {names, missingDirs}
 }
 
-export interface Finding {
-  code: 'MIGRATION_LOCKED' | 'MIGRATION_FILES_MISSING' | 'MIGRATION_FAILED' | 'MIGRATION_NOT_BASELINED' | 'MIGRATION_OUT_OF_ORDER'
-  severity: 'fail' | 'warn'
-  summary: string
-  evidence: Evidence
-  fix: Fix
-}
+export type Finding = BaseFinding<'MIGRATION_LOCKED' | 'MIGRATION_FILES_MISSING' | 'MIGRATION_FAILED' | 'MIGRATION_NOT_BASELINED' | 'MIGRATION_OUT_OF_ORDER'>
 
 export interface ToolState {
   tool: MigrationToolInfo
@@ -407,15 +402,7 @@ export async function runMigrations(ctx: CheckContext): Promise<CheckOutcome> {
       fix: null,
     }
   }
-  all.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'fail' ? -1 : 1))
-  const [first, ...rest] = all
-  return {
-    status: first!.severity,
-    code: first!.code,
-    summary: first!.summary + (rest.length ? ` (+${rest.length} more: ${rest.map((r) => r.code).join(', ')})` : ''),
-    evidence: {...first!.evidence, ...base, ...(rest.length ? {alsoFound: rest.map((r) => ({code: r.code, status: r.severity, summary: r.summary}))} : {})},
-    fix: rest.length ? {...first!.fix, steps: [...first!.fix.steps, ...rest.flatMap((r) => [`${r.code}: ${r.fix.summary}`, ...r.fix.steps])]} : first!.fix,
-  }
+  return foldFindings(all.sort(failsFirst), base, {baseWins: true})
 }
 
 export const migrationsCheck: Check = {

@@ -5,6 +5,7 @@
 import type {MigrationToolInfo} from '../config/types.js'
 import type {Check, CheckContext, CheckOutcome, Evidence, Fix} from '../core/types.js'
 import {sqlLiteral} from '../probes/pg.js'
+import {failsFirst, foldFindings, type Finding as BaseFinding} from './findings.js'
 import {migrationTools, NO_TOOL} from './tools.js'
 
 type Row = Record<string, unknown>
@@ -38,13 +39,7 @@ export function privilegesSql(tool: MigrationToolInfo): string[] {
   ]
 }
 
-interface Finding {
-  code: 'PRIV_NO_CREATE_ON_SCHEMA' | 'PRIV_NOT_OWNER' | 'PRIV_NO_CREATEDB'
-  severity: 'fail' | 'warn'
-  summary: string
-  evidence: Evidence
-  fix: Fix
-}
+type Finding = BaseFinding<'PRIV_NO_CREATE_ON_SCHEMA' | 'PRIV_NOT_OWNER' | 'PRIV_NO_CREATEDB'>
 
 export interface PrivilegeState {
   schema: string | null
@@ -181,15 +176,7 @@ export async function runPrivileges(ctx: CheckContext): Promise<CheckOutcome> {
       fix: null,
     }
   }
-  findings.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'fail' ? -1 : 1))
-  const [first, ...rest] = findings
-  return {
-    status: first!.severity,
-    code: first!.code,
-    summary: first!.summary + (rest.length ? ` (+${rest.length} more: ${rest.map((r) => r.code).join(', ')})` : ''),
-    evidence: {...base, ...first!.evidence, ...(rest.length ? {alsoFound: rest.map((r) => ({code: r.code, status: r.severity, summary: r.summary}))} : {})},
-    fix: rest.length ? {...first!.fix, steps: [...first!.fix.steps, ...rest.flatMap((r) => [`${r.code}: ${r.fix.summary}`, ...r.fix.steps])]} : first!.fix,
-  }
+  return foldFindings(findings.sort(failsFirst), base)
 }
 
 export const privilegesCheck: Check = {

@@ -4,6 +4,7 @@
 // Always runs; without a migration tool its findings only warn.
 import type {Check, CheckContext, CheckOutcome, Evidence, Fix} from '../core/types.js'
 type Row = Record<string, unknown>
+import {foldFindings, type Finding as BaseFinding} from './findings.js'
 import {migrationTools} from './tools.js'
 
 export interface ServerFacts {
@@ -149,13 +150,7 @@ export function parseServerSnapshot(results: Row[][]): ServerSnapshot {
 export const STATEMENT_TIMEOUT_RISK_MS = 60_000
 export const LOCK_TIMEOUT_RISK_MS = 2_000
 
-interface Finding {
-  code: 'SERVER_READ_ONLY' | 'SERVER_STATEMENT_TIMEOUT' | 'SERVER_CONNECTIONS_EXHAUSTED'
-  severity: 'fail' | 'warn'
-  summary: string
-  evidence: Evidence
-  fix: Fix
-}
+type Finding = BaseFinding<'SERVER_READ_ONLY' | 'SERVER_STATEMENT_TIMEOUT' | 'SERVER_CONNECTIONS_EXHAUSTED'>
 
 const SCOPE_WORDS: Record<SettingSource, string> = {
   default: 'the server default',
@@ -344,15 +339,9 @@ export async function runServer(ctx: CheckContext): Promise<CheckOutcome> {
   }
   const order = (x: Finding) => (x.severity === 'fail' ? 0 : 1)
   findings.sort((a, b) => order(a) - order(b))
-  const [first, ...rest] = findings
-  const noTool = !tools.length && first!.severity === 'warn' && first!.code === 'SERVER_READ_ONLY' ? ' (a warning: no migration tool was found; with one it fails)' : ''
-  return {
-    status: first!.severity,
-    code: first!.code,
-    summary: first!.summary + noTool + (rest.length ? ` (+${rest.length} more: ${rest.map((r) => r.code).join(', ')})` : ''),
-    evidence: {...base, ...first!.evidence, ...(rest.length ? {alsoFound: rest.map((r) => ({code: r.code, status: r.severity, summary: r.summary}))} : {})},
-    fix: rest.length ? {...first!.fix, steps: [...first!.fix.steps, ...rest.flatMap((r) => [`${r.code}: ${r.fix.summary}`, ...r.fix.steps])]} : first!.fix,
-  }
+  const first = findings[0]!
+  const noTool = !tools.length && first.severity === 'warn' && first.code === 'SERVER_READ_ONLY' ? ' (a warning: no migration tool was found; with one it fails)' : ''
+  return foldFindings(findings, base, {note: noTool})
 }
 
 export const serverCheck: Check = {
