@@ -26,10 +26,10 @@ export const poolerEntries = [
     code: 'POOLER_TRANSACTION_MODE',
     check: 'pooler',
     status: 'warn',
-    statusText: 'fail when the migration tool runs through it (warn otherwise)',
+    statusText: 'fail when Prisma migrate runs through it without `directUrl` (warn otherwise)',
     title: 'A transaction pooler between the migration and PostgreSQL',
     meaning:
-      'Two separate logins with the app\'s settings got the same server connection (the same `pg_backend_pid()`): the pooler hands server connections out per transaction (PgBouncer `pool_mode = transaction`, Supavisor on 6543, Neon `-pooler` hosts). Session state does not survive a transaction: advisory locks (knex, node-pg-migrate, Prisma migrate\'s lock 72707369), session `SET`s and prepared statements. Checked only when something sits in between (the server listens on another port than the app connects to, or the host looks like a pooler).',
+      'Two separate logins with the app\'s settings got the same server connection (the same `pg_backend_pid()`): the pooler hands server connections out per transaction (PgBouncer `pool_mode = transaction`, Supavisor on 6543, Neon `-pooler` hosts). Session state does not survive a transaction: advisory locks (node-pg-migrate\'s, Prisma migrate\'s 72707369), session `SET`s (a knexfile `searchPath`) and prepared statements. Prisma migrate fails through it (P1002, `prepared statement "s0" already exists`); the knex and node-pg-migrate CLIs connect and migrate (measured through PgBouncer 1.18), but node-pg-migrate\'s lock no longer keeps two concurrent runs apart and session settings leak to other clients of the pool: a warning. Checked only when something sits in between (the server listens on another port than the app connects to, or the host looks like a pooler).',
     causes: [
       'the pooled URL (PgBouncer 6432, Supabase 6543, Neon -pooler) used for migrations too',
       'Prisma without `directUrl` in the datasource',

@@ -167,17 +167,23 @@ async function transactionMode(ctx: CheckContext, session: Session): Promise<Che
   }
   const tools = migrationTools(ctx)
   const tool = tools[0] ?? null
+  // Prisma migrate really fails through it; the knex and node-pg-migrate CLIs connect and migrate
+  // (test/differential/pooler.test.ts), so for them it is a warning about what the pool does to
+  // locks and session settings, not a predicted failure.
   const throughIt = tool ? !(tool.name === 'prisma' && tool.directUrl) : false
+  const fails = throughIt && tool?.name === 'prisma'
   const why =
     tool?.name === 'prisma'
       ? tool.directUrl
         ? 'Prisma migrate uses directUrl, not this URL'
         : 'Prisma migrate runs through it (no directUrl): its advisory lock 72707369 and prepared statements break ("P1002", "prepared statement \"s0\" already exists")'
-      : tool
-        ? `${tool.name} runs through it: its advisory lock and session settings do not survive the transaction, so two runs can migrate at once or the lock is never released`
+      : tool?.name === 'knex'
+        ? 'knex runs through it: its migrations work (its lock is a row in the lock table), but session settings such as a knexfile `searchPath` are lost between transactions and leak to other clients of the pool'
+        : tool
+          ? `${tool.name} runs through it: its migrations work, but its advisory lock is taken on whatever server connection the pooler hands out, so it no longer keeps two concurrent runs apart (or is left held for another client)`
         : 'no migration tool was found; a migration run through it loses advisory locks and session settings between transactions'
   return {
-    status: throughIt ? 'fail' : 'warn',
+    status: fails ? 'fail' : 'warn',
     code: 'POOLER_TRANSACTION_MODE',
     summary: `Transaction pooling: two separate logins got the same server connection (backend pid ${first.pid})${hint ? ` — ${hint}` : ''}; ${why}.`,
     evidence: {...evidence, migrationTool: tool?.name ?? null, directUrl: tool?.directUrl ?? null},

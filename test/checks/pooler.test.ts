@@ -108,14 +108,20 @@ describe.skipIf(!support.ok)('pooler check through a real PgBouncer', () => {
     }
   })
 
-  it('transaction mode: POOLER_TRANSACTION_MODE (warn without a tool, fail with knex running through it)', async () => {
+  it('transaction mode: POOLER_TRANSACTION_MODE (warn without a tool or with knex, fail with Prisma migrate and no directUrl)', async () => {
     const plain = await run({DATABASE_URL: url()})
     expect(plain.auth.status).toBe('pass')
     expect(plain.pooler, bouncer.log()).toMatchObject({status: 'warn', code: 'POOLER_TRANSACTION_MODE', evidence: {port: bouncer.port, serverPort: info.port}})
     expect(plain.pooler.evidence.secondLoginBackendPid).toBe(plain.pooler.evidence.backendPid)
     const knex = await run({DATABASE_URL: url()}, 'knex')
-    expect(knex.pooler).toMatchObject({status: 'fail', code: 'POOLER_TRANSACTION_MODE', evidence: {migrationTool: 'knex'}})
+    // the real knex CLI migrates through it (test/differential/pooler.test.ts): a warning
+    expect(knex.pooler).toMatchObject({status: 'warn', code: 'POOLER_TRANSACTION_MODE', evidence: {migrationTool: 'knex'}})
+    expect(knex.pooler.summary).toContain('searchPath')
     expect(knex.pooler.fix!.summary).toContain('session connection')
+    const prisma = await run({DATABASE_URL: url()}, 'prisma')
+    expect(prisma.pooler).toMatchObject({status: 'fail', code: 'POOLER_TRANSACTION_MODE', evidence: {migrationTool: 'prisma', directUrl: null}})
+    expect(prisma.pooler.summary).toContain('P1002')
+    expect(prisma.pooler.fix!.steps[0]).toContain('directUrl')
   })
 
   it('session mode: a pooler in between, but no finding', async () => {
