@@ -11,7 +11,7 @@ import {redact} from '../core/redact.js'
 import type {Check, CheckContext, CheckOutcome, Evidence, Fix} from '../core/types.js'
 import {sqlLiteral} from '../probes/pg.js'
 import {failsFirst, foldFindings, type Finding as BaseFinding} from './findings.js'
-import {migrationTools, NO_TOOL} from './tools.js'
+import {toolSession} from './tools.js'
 
 type Row = Record<string, unknown>
 
@@ -348,15 +348,10 @@ function migrationFilesOf(tool: MigrationToolInfo): {files: string[]; missingDir
 }
 
 export async function runMigrations(ctx: CheckContext): Promise<CheckOutcome> {
-  const tools = migrationTools(ctx)
-  if (!tools.length) return {status: 'skip', code: null, summary: `Skipped: ${NO_TOOL}.`, evidence: {reason: 'no migration tool'}, fix: null}
-  const broker = ctx.session
-  if (!broker) return {status: 'skip', code: null, summary: 'Skipped: no database session in this run.', evidence: {}, fix: null}
-  const opened = await broker.open()
-  if (!opened.ok) {
-    return {status: 'skip', code: null, summary: `Skipped: no session (the login failed${opened.error.code ? ` with ${opened.error.code}` : ''}; see the auth check).`, evidence: {loginError: opened.error.code}, fix: null}
-  }
-  const session = opened.session
+  const ready = await toolSession(ctx)
+  if (!ready.ok) return ready.skip
+  const {tools} = ready
+  const session = ready.session
   const all: Finding[] = []
   const summaries: Evidence[] = []
   for (const tool of tools) {

@@ -6,7 +6,7 @@ import type {MigrationToolInfo} from '../config/types.js'
 import type {Check, CheckContext, CheckOutcome, Evidence, Fix} from '../core/types.js'
 import {sqlLiteral} from '../probes/pg.js'
 import {failsFirst, foldFindings, type Finding as BaseFinding} from './findings.js'
-import {migrationTools, NO_TOOL} from './tools.js'
+import {toolSession} from './tools.js'
 
 type Row = Record<string, unknown>
 
@@ -155,16 +155,11 @@ export function evaluatePrivileges(p: PrivilegeState, tool: MigrationToolInfo): 
 }
 
 export async function runPrivileges(ctx: CheckContext): Promise<CheckOutcome> {
-  const tools = migrationTools(ctx)
-  if (!tools.length) return {status: 'skip', code: null, summary: `Skipped: ${NO_TOOL}.`, evidence: {reason: 'no migration tool'}, fix: null}
-  const broker = ctx.session
-  if (!broker) return {status: 'skip', code: null, summary: 'Skipped: no database session in this run.', evidence: {}, fix: null}
-  const opened = await broker.open()
-  if (!opened.ok) {
-    return {status: 'skip', code: null, summary: `Skipped: no session (the login failed${opened.error.code ? ` with ${opened.error.code}` : ''}; see the auth check).`, evidence: {loginError: opened.error.code}, fix: null}
-  }
+  const ready = await toolSession(ctx)
+  if (!ready.ok) return ready.skip
+  const {tools} = ready
   const tool = tools[0]!
-  const state = parsePrivileges(await opened.session.batch(privilegesSql(tool)))
+  const state = parsePrivileges(await ready.session.batch(privilegesSql(tool)))
   const findings = evaluatePrivileges(state, tool)
   const base: Evidence = {tool: tool.name, schema: state.schema, schemaFrom: tool.schemaSource ?? 'search_path', user: state.user, databaseOwner: state.databaseOwner}
   if (!findings.length) {
