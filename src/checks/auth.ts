@@ -77,8 +77,11 @@ export function classifyAuthError(
     return {code: 'AUTH_PASSWORD_FAILED', ...(m ? {user: m[1]} : {})}
   }
   if (code === '28000') {
-    let m = HBA_NO_ENTRY.exec(message)
-    if (m) {
+    // A reject line that matched a plaintext connection is usually `hostnossl all all all reject`, the
+    // common way to force TLS (the auth check confirms it with a credential-free TLS startup).
+    for (const [re, hbaRule] of [[HBA_NO_ENTRY, 'no-entry'], [HBA_REJECT, 'reject-line']] as const) {
+      const m = re.exec(message)
+      if (!m) continue
       const encryption = encryptionOf(m[4])
       return {
         code: encryption === 'none' ? 'AUTH_SSL_REQUIRED' : 'AUTH_HBA_REJECTED',
@@ -86,23 +89,10 @@ export function classifyAuthError(
         user: m[2],
         database: m[3],
         ...(encryption ? {encryption} : {}),
-        hbaRule: 'no-entry',
+        hbaRule,
       }
     }
-    m = HBA_REJECT.exec(message)
-    if (m) {
-      // a reject line that matched a plaintext connection: usually `hostnossl all all all reject`, the
-      // common way to force TLS (the auth check confirms it with a credential-free TLS startup)
-      const encryption = encryptionOf(m[4])
-      return {
-        code: encryption === 'none' ? 'AUTH_SSL_REQUIRED' : 'AUTH_HBA_REJECTED',
-        host: m[1],
-        user: m[2],
-        database: m[3],
-        ...(encryption ? {encryption} : {}),
-        hbaRule: 'reject-line',
-      }
-    }
+    let m: RegExpExecArray | null
     if (SERVICE_SSL_REQUIRED.test(message)) return {code: 'AUTH_SSL_REQUIRED', encryption: 'none', hbaRule: 'service'}
     if ((m = ROLE_MISSING.exec(message))) return {code: 'AUTH_ROLE_NOT_FOUND', user: m[1]}
     if ((m = ROLE_NOLOGIN.exec(message))) return {code: 'AUTH_ROLE_NOLOGIN', user: m[1]}

@@ -249,13 +249,7 @@ function makeSession(client: PgClient): PgSession {
         active = false
       }
     } catch (error) {
-      const e = error as {message?: unknown}
-      if (e && typeof e === 'object' && typeof e.message === 'string') {
-        try {
-          e.message = redact(e.message)
-        } catch {}
-      }
-      throw error
+      throw redactErrorMessage(error)
     } finally {
       if (inTx) await client.query('ROLLBACK').catch(() => {})
     }
@@ -269,13 +263,7 @@ function makeSession(client: PgClient): PgSession {
     } catch (error) {
       // the failed statement aborted the transaction and the rest of the message was skipped
       await client.query('ROLLBACK').catch(() => {})
-      const e = error as {message?: unknown}
-      if (e && typeof e === 'object' && typeof e.message === 'string') {
-        try {
-          e.message = redact(e.message)
-        } catch {}
-      }
-      throw error
+      throw redactErrorMessage(error)
     }
   }
   return {
@@ -417,4 +405,15 @@ async function endQuietly(client: {end: () => Promise<void>}): Promise<void> {
     // a peer that never answers the Terminate must not keep the process alive
     ;(client as {connection?: {stream?: {destroy?: () => void}}}).connection?.stream?.destroy?.()
   }
+}
+
+/** The same error, its message redacted (a server error can quote the query or a setting). */
+function redactErrorMessage(error: unknown): unknown {
+  const e = error as {message?: unknown}
+  if (e && typeof e === 'object' && typeof e.message === 'string') {
+    try {
+      e.message = redact(e.message)
+    } catch {}
+  }
+  return error
 }
