@@ -20,8 +20,8 @@ import {tlsEntries} from './tls.js'
 import type {CatalogueEntry, FixParams} from './types.js'
 import type {Fix} from '../core/types.js'
 
-export type {CatalogueEntry, EntrySpec, Example, ExampleSource, FixParams, Matcher} from './types.js'
-export {define} from './types.js'
+export type {CatalogueEntry, EntrySpec, Example, ExampleSource, Finding, FixParams, Matcher} from './types.js'
+export {define, messages} from './types.js'
 
 /**
  * Check ids in registry order (kept equal to src/checks/index.ts by a contract

@@ -1,15 +1,10 @@
 // Several findings of one check folded into the one outcome a check returns: the first (already
 // ordered by the caller) gives status, code, summary and fix; the others are named in the summary,
 // listed under evidence.alsoFound, and their fixes appended as steps.
-import type {CheckOutcome, Evidence, Fix} from '../core/types.js'
+import type {Finding} from '../catalogue/types.js'
+import type {CheckOutcome, Evidence} from '../core/types.js'
 
-export interface Finding<C extends string = string> {
-  code: C
-  severity: 'fail' | 'warn'
-  summary: string
-  evidence: Evidence
-  fix: Fix
-}
+export type {Finding}
 
 /** Fails before warnings, keeping the given order otherwise. */
 export function failsFirst<F extends Finding>(a: F, b: F): number {
