@@ -28,15 +28,21 @@ export const configEntries = [
       {re: /missing "=" after "[^"]{0,200}" in connection info string/i, needle: 'in connection info string'},
       'P1013',
       'The provided database string is invalid',
+      // Prisma's datasource validation (a P1012 line; an empty or non-postgres URL): prisma-engines psl,
+      // PostgresDatamodelConnector validate_url ("must start with the protocol `postgresql://` or `postgres://`.")
+      {re: /the URL must start with the protocol `[a-z]{1,20}:/i, needle: 'the url must start with the protocol'},
       'invalid connection string',
       'invalid database url',
     ],
     examples: [
       {source: 'node', text: "TypeError: Invalid URL\n    at new URL (node:internal/url:816:29) { code: 'ERR_INVALID_URL', input: 'postgres://app:${DB_PASSWORD}@db:5432/app' }"},
       {source: 'libpq', text: 'psql: error: invalid integer value "5432abc" for connection option "port"'},
+      {source: 'prisma', text: 'error: Error validating datasource `db`: the URL must start with the protocol `postgresql://` or `postgres://`.'},
       {source: 'libpq', text: 'psql: error: invalid URI query parameter: "ssl"'},
       {source: 'libpq', text: 'psql: error: missing "=" after "postgres:" in connection info string'},
-      {source: 'prisma', text: 'Error: P1013: The provided database string is invalid. invalid port number in database URL.'},
+      // P1013 InvalidConnectionString (prisma-engines libs/user-facing-errors/src/common.rs), details from
+      // quaint.rs invalid_url_description; printed as in https://github.com/linkwarden/linkwarden/issues/519
+      {source: 'prisma', text: 'Error: P1013: The provided database string is invalid. invalid port number in database URL. Please refer to the documentation in https://www.prisma.io/docs/reference/database-reference/connection-urls for constructing a correct connection string. In some cases, certain characters must be escaped. Please check the string for any illegal characters.'},
     ],
   }),
   define({
@@ -52,10 +58,13 @@ export const configEntries = [
     ],
     fix: "Encode it (`node -e 'console.log(encodeURIComponent(process.argv[1]))' 'PASSWORD'`) and quote the value in `.env`.",
     transient: false,
-    matchers: ['URI malformed', 'URIError', 'percent-decoding'],
+    // Prisma: a raw '/', '#' or '?' in the password ends the authority early and the rest is read as the
+    // port ("invalid port number in database URL", https://github.com/PatchMon/PatchMon/issues/394): shown
+    // next to CONFIG_URL_INVALID, which P1013 also names.
+    matchers: ['URI malformed', 'URIError', 'invalid port number in database URL'],
     examples: [
       {source: 'node-postgres', text: 'URIError: URI malformed\n    at decodeURIComponent (<anonymous>)\n    at parse (node_modules/pg-connection-string/index.js:31:26)'},
-      {source: 'prisma', text: 'Error: P1013: The provided database string is invalid. Error parsing connection string: invalid percent-decoding in database URL.'},
+      {source: 'prisma', text: 'Error: P1013: The provided database string is invalid. invalid port number in database URL. Please refer to the documentation in https://www.prisma.io/docs/reference/database-reference/connection-urls for constructing a correct connection string. In some cases, certain characters must be escaped. Please check the string for any illegal characters.'},
     ],
   }),
   define({
@@ -121,7 +130,8 @@ export const configEntries = [
       'Failed to resolve environment',
     ],
     examples: [
-      {source: 'prisma', text: 'error: Environment variable not found: DATABASE_URL.\n  -->  schema.prisma:10\n   | \n 9 |   provider = "postgresql"\n10 |   url      = env("DATABASE_URL")'},
+      // Prisma 5 schema validation (P1012), as printed in https://github.com/mickasmt/next-saas-stripe-starter/issues/68
+      {source: 'prisma', text: 'Error: Prisma schema validation - (get-config wasm)\nError code: P1012\nerror: Environment variable not found: DATABASE_URL.\n  -->  prisma/schema.prisma:10\n   | \n 9 |   provider     = "postgresql"\n10 |   url          = env("DATABASE_URL")\n   | \n\nValidation Error Count: 1\n[Context: getConfig]'},
       {source: 'knex', text: "Error: knex: Required configuration option 'client' is missing."},
     ],
   }),

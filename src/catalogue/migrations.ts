@@ -27,7 +27,9 @@ export const migrationsEntries = [
     examples: [
       {source: 'knex', text: 'Error: Migration table is already locked'},
       {source: 'node-pg-migrate', text: "Error: Another migration is already running. Advisory lock mode is set to 'fail'."},
-      {source: 'prisma', text: 'Error: P1002 The database server at `db:5432` was reached but timed out. Context: Timed out trying to acquire a postgres advisory lock (SELECT pg_advisory_lock(72707369)). Timeout: 10000ms.'},
+      // Prisma 6 `migrate deploy` as printed in a CI log (https://github.com/palhinhax/TheBate/issues/48, host
+      // anonymised); template P1002 DatabaseTimeout in prisma-engines libs/user-facing-errors/src/common.rs
+      {source: 'prisma', text: 'Error: P1002\n\nThe database server at `ep-cool-name-a1b2c3d4-pooler.us-east-1.aws.neon.tech:5432` was reached but timed out.\n\nPlease try again.\n\nPlease make sure your database server is running at `ep-cool-name-a1b2c3d4-pooler.us-east-1.aws.neon.tech:5432`.\n\nContext: Timed out trying to acquire a postgres advisory lock (SELECT pg_advisory_lock(72707369)). Elapsed: 10000ms. See https://pris.ly/d/migrate-advisory-locking for details.'},
     ],
   }),
   define({
@@ -76,9 +78,12 @@ export const migrationsEntries = [
     ],
     fix: 'Check how far it got, repair the database, then `prisma migrate resolve --rolled-back <name>` (or `--applied <name>`) and deploy again.',
     transient: false,
-    matchers: ['P3009', 'migrate found failed migrations in the target database', 'P3018'],
+    matchers: ['P3009', 'migrate found failed migrations in the target database', 'P3018', 'A migration failed to apply. New migrations cannot be applied'],
     examples: [
-      {source: 'prisma', text: 'Error: P3009 migrate found failed migrations in the target database, new migrations will not be applied. Read more about how to resolve migration issues in a production database: https://pris.ly/d/migrate-resolve'},
+      // P3009 FoundFailedMigrations and P3018 ApplyMigrationError: prisma-engines libs/user-facing-errors/src/schema_engine.rs;
+      // printed as in https://github.com/langfuse/langfuse-k8s/issues/253 and https://github.com/SOZ-Faut-etre-Sub/SOZ-FiveM-Server/issues/175
+      {source: 'prisma', text: 'Error: P3009\n\nmigrate found failed migrations in the target database, new migrations will not be applied. Read more about how to resolve migration issues in a production database: https://pris.ly/d/migrate-resolve\nThe `20240528214728_add_cursor_index` migration started at 2025-10-10 13:48:23.538445 UTC failed'},
+      {source: 'prisma', text: 'Error: P3018\n\nA migration failed to apply. New migrations cannot be applied before the error is recovered from. Read more about how to resolve migration issues in a production database: https://pris.ly/d/migrate-resolve\n\nMigration name: 20240101000000_init\n\nDatabase error code: 23505\n\nDatabase error:\nERROR: could not create unique index "User_email_key"'},
     ],
   }),
   define({
@@ -92,6 +97,8 @@ export const migrationsEntries = [
     fix: 'Baseline: create the initial migration from the current schema and `prisma migrate resolve --applied <it>`.',
     transient: false,
     matchers: ['P3005', 'The database schema is not empty'],
-    examples: [{source: 'prisma', text: 'Error: P3005 The database schema is not empty. Read more about how to baseline an existing production database: https://pris.ly/d/migrate-baseline'}],
+    // P3005 DatabaseSchemaNotEmpty, prisma-engines libs/user-facing-errors/src/schema_engine.rs; printed as in
+    // https://github.com/langfuse/langfuse/issues/4996
+    examples: [{source: 'prisma', text: 'Error: P3005\n\nThe database schema is not empty. Read more about how to baseline an existing production database: https://pris.ly/d/migrate-baseline'}],
   }),
 ]

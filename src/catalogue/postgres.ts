@@ -148,14 +148,14 @@ Where & {
     'P1017',
     'ECONNRESET',
     'socket hang up',
-    'P1002',
-    'was reached but timed out',
+    // Prisma's P1002 ("was reached but timed out") is an explain hint (prisma-timeout-reached): its
+    // Context line tells an advisory-lock wait (MIGRATION_LOCKED) from a server that does not answer.
   ],
   examples: [
     {source: 'node-postgres', text: 'Error: Connection terminated unexpectedly\n    at Connection.<anonymous> (node_modules/pg/lib/client.js:136:73)'},
     {source: 'libpq', text: 'psql: error: connection to server at "127.0.0.1", port 15432 failed: server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally\n\tbefore or while processing the request.'},
+    // Prisma P1017 (ConnectionClosed), prisma-engines libs/user-facing-errors/src/common.rs
     {source: 'prisma', text: 'Error: P1017: Server has closed the connection.'},
-    {source: 'prisma', text: 'Error: P1002: The database server at `db.example.com`:`5432` was reached but timed out.'},
     {source: 'node', text: 'Error: read ECONNRESET\n    at TCP.onStreamRead (node:internal/stream_base_commons:217:20)'},
   ],
   summary: (p) => {

@@ -65,7 +65,9 @@ export const serverEntries = [
     ],
     fix: 'Free connections (shrink pools, end idle sessions) or raise the limit the evidence names.',
     transient: true,
-    matchers: ['Too many database connections opened', 'P2037'],
-    examples: [{source: 'prisma', text: 'Error: P2037 Too many database connections opened: FATAL: sorry, too many clients already'}],
+    // No pasted wording: a refused login ("sorry, too many clients already", Prisma P2037) is
+    // AUTH_TOO_MANY_CONNECTIONS; this code is db-doctor's own early warning before the limit is hit.
+    matchers: [],
+    examples: [{source: 'db-doctor', text: '! Server state SERVER_CONNECTIONS_EXHAUSTED (4 ms)'}],
   }),
 ]

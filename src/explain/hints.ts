@@ -55,7 +55,10 @@ export const hints: readonly Hint[] = [
     checks: ['config', 'dns', 'tcp', 'docker'],
     matchers: ["Can't reach database server", 'P1001'],
     examples: [
+      // P1001 DatabaseNotReachable, prisma-engines libs/user-facing-errors/src/common.rs (older engines quote host and
+      // port apart, newer ones together: https://github.com/evolution-foundation/evolution-api/issues/1087)
       {source: 'prisma', text: "Error: P1001: Can't reach database server at `db.example.com`:`5432`\n\nPlease make sure your database server is running at `db.example.com`:`5432`."},
+      {source: 'prisma', text: "Error: P1001: Can't reach database server at `localhost:5432`\n\nPlease make sure your database server is running at `localhost:5432`."},
     ],
   },
   {
@@ -67,7 +70,44 @@ export const hints: readonly Hint[] = [
     fix: "Trust the server's CA (`sslrootcert=` in the URL, `sslaccept=strict`) rather than accepting any certificate.",
     checks: ['config', 'dns', 'tcp', 'docker', 'postgres', 'tls'],
     matchers: ['Error opening a TLS connection', 'P1011'],
+    // P1011 TlsConnectionError ("Error opening a TLS connection: {message}"), prisma-engines libs/user-facing-errors/src/common.rs
     examples: [{source: 'prisma', text: 'Error: P1011: Error opening a TLS connection: bad certificate format'}],
+  },
+  {
+    id: 'prisma-timeout-reached',
+    title: 'Prisma reached the server but timed out (P1002)',
+    meaning:
+      "Prisma's engine connected and then waited too long. Its `Context:` line says for what: `Timed out trying to acquire a postgres advisory lock` is `prisma migrate` waiting 10 s for its lock 72707369 (another migrate run holds it, or a transaction pooler lost it); otherwise the server or a proxy accepted and did not answer.",
+    candidates: ['MIGRATION_LOCKED', 'POOLER_TRANSACTION_MODE', 'PG_NO_RESPONSE', 'AUTH_SERVER_STARTING'],
+    causes: [
+      'another `prisma migrate` run holds the advisory lock (a second pod, a parallel CI job, a hung run): MIGRATION_LOCKED',
+      'migrate through a transaction pooler (PgBouncer, Supavisor 6543, Neon -pooler) without directUrl: POOLER_TRANSACTION_MODE',
+      'a proxy or tunnel that accepts and never answers: PG_NO_RESPONSE',
+    ],
+    fix: 'Run the confirm line with the URL migrate uses; for the lock, wait for the other run or end a dead holder; through a pooler, set `directUrl` to a direct or session connection.',
+    checks: ['config', 'dns', 'tcp', 'docker', 'postgres', 'tls', 'ssl-config', 'auth', 'server', 'pooler', 'privileges', 'migrations'],
+    matchers: ['P1002', 'was reached but timed out'],
+    // P1002 DatabaseTimeout, prisma-engines libs/user-facing-errors/src/common.rs
+    examples: [
+      {source: 'prisma', text: 'Error: P1002: The database server at `db.example.com`:`5432` was reached but timed out.\n\nPlease try again.\n\nPlease make sure your database server is running at `db.example.com`:`5432`.'},
+    ],
+  },
+  {
+    id: 'prisma-access-denied',
+    title: 'Prisma: the server refused this user on this database (P1010)',
+    meaning:
+      "Prisma turns every 28000 answer of PostgreSQL into P1010 (quaint connector/postgres/error.rs): no pg_hba.conf line admits this host/user/database (or one rejects it, or requires TLS), the role may not log in, or the role does not exist under `trust`. The database name it shows is `<database>.<schema>`.",
+    candidates: ['AUTH_HBA_REJECTED', 'AUTH_SSL_REQUIRED', 'AUTH_ROLE_NOLOGIN', 'AUTH_ROLE_NOT_FOUND'],
+    causes: [
+      "no pg_hba.conf line for this client's address, user or database: AUTH_HBA_REJECTED",
+      'the server only admits TLS and the URL has no sslmode: AUTH_SSL_REQUIRED',
+      'a NOLOGIN role: AUTH_ROLE_NOLOGIN',
+    ],
+    fix: 'Run the confirm line with the same URL: the auth check gives the exact server message and the line or grant to change.',
+    checks: ['config', 'dns', 'tcp', 'docker', 'postgres', 'tls', 'ssl-config', 'auth'],
+    matchers: [{re: /User `[^`]{0,300}` was denied access on the database/i, needle: 'was denied access on the database'}, 'P1010'],
+    // P1010 DatabaseAccessDenied, prisma-engines libs/user-facing-errors/src/common.rs (database_name = "<db>.<schema>", quaint.rs)
+    examples: [{source: 'prisma', text: 'Error: P1010: User `app` was denied access on the database `appdb.public`'}],
   },
   {
     id: 'prisma-timeout',
@@ -78,6 +118,7 @@ export const hints: readonly Hint[] = [
     fix: 'Run the confirm line where the app runs.',
     checks: ['config', 'dns', 'tcp', 'docker', 'postgres', 'tls', 'ssl-config', 'auth'],
     matchers: ['Operations timed out after', 'P1008'],
+    // P1008 DatabaseOperationTimeout ("Operations timed out after `{time}`"), prisma-engines libs/user-facing-errors/src/common.rs
     examples: [{source: 'prisma', text: 'Error: P1008: Operations timed out after `10s`'}],
   },
   {
@@ -91,7 +132,8 @@ export const hints: readonly Hint[] = [
     checks: ['config', 'dns', 'tcp', 'docker', 'postgres', 'tls', 'ssl-config', 'auth', 'privileges'],
     matchers: ['could not create the shadow database', 'P3014'],
     examples: [
-      {source: 'prisma', text: 'Error: P3014\n\nPrisma Migrate could not create the shadow database. Please make sure the database user has permission to create databases.'},
+      // P3014 ShadowDbCreationError, prisma-engines libs/user-facing-errors/src/schema_engine.rs
+      {source: 'prisma', text: 'Error: P3014\n\nPrisma Migrate could not create the shadow database. Please make sure the database user has permission to create databases. Read more about the shadow database (and workarounds) at https://pris.ly/d/migrate-shadow\n\nOriginal error: \nERROR: permission denied to create database'},
     ],
   },
   {
@@ -103,6 +145,7 @@ export const hints: readonly Hint[] = [
     fix: 'Create the database once as an administrator, or fix its name in the URL.',
     checks: ['config', 'dns', 'tcp', 'docker', 'postgres', 'tls', 'ssl-config', 'auth'],
     matchers: ['Failed to create database', 'P3000'],
+    // P3000 DatabaseCreationFailed ("Failed to create database: {database_error}"), prisma-engines libs/user-facing-errors/src/schema_engine.rs
     examples: [{source: 'prisma', text: 'Error: P3000\n\nFailed to create database: permission denied to create database'}],
   },
   {

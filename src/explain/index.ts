@@ -84,7 +84,7 @@ function fromHint(h: Hint, m: TextMatch<Item>, secrets: readonly string[]): Expl
     meaning: h.meaning,
     causes: h.causes,
     fix: h.fix,
-    confirm: h.checks.length === 8 ? 'db-doctor check' : `db-doctor check --only ${h.checks.join(',')}`,
+    confirm: h.checks.length >= 8 ? 'db-doctor check' : `db-doctor check --only ${h.checks.join(',')}`,
     transient: null,
     candidates: h.candidates,
   }
