@@ -6,7 +6,7 @@
 import {isIP} from 'node:net'
 import {TCP_IPV4_FAILED, TCP_IPV6_FAILED, TCP_PORT_INVALID, TCP_REFUSED, TCP_SOME_ADDRESSES_FAILED, TCP_TIMEOUT, TCP_UNREACHABLE, familyName, tcpSays} from '../catalogue/tcp.js'
 import type {ResolvedAddress, TcpFacts} from '../core/facts.js'
-import type {NodeDefaults} from '../core/happy-eyeballs.js'
+import type {NodeDefaults} from '../network/happy-eyeballs.js'
 import type {Check, CheckContext, CheckOutcome, Evidence} from '../core/types.js'
 import {stripBrackets} from '../config/util.js'
 
@@ -96,7 +96,7 @@ async function runTcp(ctx: CheckContext, deps: TcpCheckDeps): Promise<CheckOutco
   const facts: TcpFacts = {port, attempts, reachable}
   ctx.facts.tcp = facts
 
-  const he = await import('../core/happy-eyeballs.js')
+  const he = await import('../network/happy-eyeballs.js')
   const defaults = deps.nodeDefaults ?? (await runningNodeDefaults())
   const settings = he.nodeNetSettings(ctx.env.NODE_OPTIONS, defaults)
   const kernelTimeoutMs = he.kernelSynTimeoutMs(deps.synRetries ?? (await readSynRetries()))

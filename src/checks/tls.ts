@@ -154,7 +154,7 @@ async function run(ctx: CheckContext): Promise<CheckOutcome> {
   }
 
   // ---- a chain to judge
-  const x = await import('../core/x509.js')
+  const x = await import('../tls/x509.js')
   const chain = probe.chain.map((c) => new x.X509Certificate(Buffer.from(c.derBase64, 'base64')))
   const store = await trustStoreFor(ctx, view)
   const trust = new x.TrustStore(store.anchors)
@@ -168,7 +168,7 @@ async function run(ctx: CheckContext): Promise<CheckOutcome> {
   }, trust)
   const onPath = new Set(result.pathTrusted ? result.pathDepths.filter((d) => d >= 0) : [])
   const rows = x.describeChain(chain, (c, depth) => (trust.has(c) ? 'trust anchor' : onPath.has(depth) ? 'verified' : 'no'))
-  const {recognizeProvider} = await import('../core/providers.js')
+  const {recognizeProvider} = await import('../providers/index.js')
   const provider = recognizeProvider({host, chain: rows.map((r) => ({subject: r.subject, issuer: r.issuer}))})
 
   const notes: string[] = [...store.notes]
@@ -305,7 +305,7 @@ interface StoreView {
 
 /** The CA store the app's Node process uses for this connection. */
 async function trustStoreFor(ctx: CheckContext, view: SslView): Promise<StoreView> {
-  const x = await import('../core/x509.js')
+  const x = await import('../tls/x509.js')
   const notes: string[] = []
   if (view.used && view.obj.ca !== undefined && view.obj.ca !== null && view.obj.ca !== '') {
     const anchors = x.parsePemBundle(view.obj.ca)
@@ -364,10 +364,10 @@ function caSourceLabel(ctx: CheckContext, view: SslView): string {
 
 /** Would the certificates in `file` make the chain trusted (for the PGSSLROOTCERT hint)? */
 function wouldTrust(
-  x: typeof import('../core/x509.js'),
+  x: typeof import('../tls/x509.js'),
   chain: import('node:crypto').X509Certificate[],
   file: string,
-  result: import('../core/x509.js').VerifyResult,
+  result: import('../tls/x509.js').VerifyResult,
   view: SslView,
 ): boolean {
   if (result.ok || !result.problems.some((p) => p.code === 'TLS_SELF_SIGNED_CHAIN' || p.code === 'TLS_UNTRUSTED_ISSUER' || p.code === 'TLS_SELF_SIGNED_CERT')) return false
@@ -438,9 +438,9 @@ function handshakeFix(view: SslView, code: string | null): Fix {
 }
 
 interface ProblemContext {
-  result: import('../core/x509.js').VerifyResult
-  rows: import('../core/x509.js').ChainRow[]
-  provider: import('../core/providers.js').ProviderInfo | null
+  result: import('../tls/x509.js').VerifyResult
+  rows: import('../tls/x509.js').ChainRow[]
+  provider: import('../providers/index.js').ProviderInfo | null
   identity: string
   hostIsIp: boolean
   host: string
@@ -488,7 +488,7 @@ function maskUrl(u: string): string {
   return u.replace(/^(postgres(?:ql)?:\/\/[^:/@]*:)[^@]*@/i, '$1****@')
 }
 
-function problemFix(ctx: CheckContext, view: SslView, p: import('../core/x509.js').TrustProblem, pc: ProblemContext): Fix {
+function problemFix(ctx: CheckContext, view: SslView, p: import('../tls/x509.js').TrustProblem, pc: ProblemContext): Fix {
   const label = view.source?.label ?? 'the ssl setting'
   const unverifiedNote = view.verifies ? [] : [`Your app does not verify (${view.offBy.split(';')[0]}); fix the chain and then turn verification on${view.offBy.startsWith('NODE_TLS') ? ' (remove NODE_TLS_REJECT_UNAUTHORIZED=0)' : ' (sslmode=verify-full)'}.`]
   const pgNote = pc.pgsslrootcert

@@ -1,10 +1,10 @@
 // `db-doctor check`: I/O only. Reads flags and the env file, calls the library
-// (core/diagnose for one target, core/fleet for several), prints through the reporter
+// (core/diagnose for one target, fleet/ for several), prints through the reporter
 // registry and sets the exit code (see cli/base.ts).
 import * as Args from '@oclif/core/args'
 import {checkFlags, DoctorCommand, type CheckFlags} from '../cli/base.js'
 import {diagnose} from '../core/diagnose.js'
-import {diagnoseMany} from '../core/fleet.js'
+import {diagnoseMany} from '../fleet/index.js'
 import type {RunReport} from '../core/types.js'
 
 export default class Check_ extends DoctorCommand {

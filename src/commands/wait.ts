@@ -1,15 +1,15 @@
 // `db-doctor wait`: I/O only. Runs the checks until healthy, the deadline, or a failure
-// waiting cannot fix (core/wait.ts); one line per attempt on stderr, the final report on
+// waiting cannot fix (wait/index.ts); one line per attempt on stderr, the final report on
 // stdout. SIGTERM / SIGINT end it at once with the last state.
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {checkFlags, DoctorCommand, requestExit, type CheckFlags} from '../cli/base.js'
 import {diagnose} from '../core/diagnose.js'
-import {diagnoseMany} from '../core/fleet.js'
+import {diagnoseMany} from '../fleet/index.js'
 import {redactor} from '../core/redact.js'
 import {inertLine} from '../reporters/escape.js'
 import type {RunReport} from '../core/types.js'
-import {portReadiness, waitUntilHealthy, type WaitAttempt} from '../core/wait.js'
+import {portReadiness, waitUntilHealthy, type WaitAttempt} from '../wait/index.js'
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 const oneLine = (s: string, max = 200) => {

@@ -5,7 +5,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import {parse as parseDotenv} from 'dotenv'
-import {FileReadError, readRegularTextFile} from '../core/files.js'
+import {FileReadError, readRegularTextFile} from './files.js'
 import type {Provenance} from './types.js'
 
 export interface LoadedEnv {

@@ -9,7 +9,7 @@
 // Secrets: every password seen is registered with the redactor before anything
 // else happens, including passwords inside strings that fail to parse.
 import fs from 'node:fs'
-import {capturedMark, dropCapturedSince} from '../core/app-output.js'
+import {capturedMark, dropCapturedSince} from './app-output.js'
 import {redactor} from '../core/redact.js'
 import {dotenvCut, rawEnvFileValue} from './env.js'
 import {

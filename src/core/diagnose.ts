@@ -3,7 +3,7 @@
 import {checks as registry} from '../checks/index.js'
 import {WARNING_PROBLEMS, resolveConfig} from '../config/resolve.js'
 import type {ResolvedConfig} from '../config/types.js'
-import {flushCapturedOutput} from './app-output.js'
+import {flushCapturedOutput} from '../config/app-output.js'
 import type {Facts} from './facts.js'
 import {redactor} from './redact.js'
 import {runChecks, summarize, type RunHooks} from './runner.js'
@@ -30,7 +30,7 @@ export interface DiagnoseInput {
 
 // Resolving a configuration may run app code (knexfile, prisma.config.ts) with process.env
 // and the working folder swapped in: one resolution at a time, also when targets are
-// diagnosed concurrently (core/fleet.ts).
+// diagnosed concurrently (fleet/index.ts).
 let resolving: Promise<unknown> = Promise.resolve()
 function serialised<T>(fn: () => Promise<T>): Promise<T> {
   const run = resolving.then(fn, fn)

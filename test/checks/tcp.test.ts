@@ -2,7 +2,7 @@
 // live in test/lab/tcp-lab.test.ts, inside network namespaces.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {createTcpCheck} from '../../src/checks/tcp.js'
-import type {NodeDefaults} from '../../src/core/happy-eyeballs.js'
+import type {NodeDefaults} from '../../src/network/happy-eyeballs.js'
 import {makeCtx} from '../lab/context.js'
 import {type Peer, refusingPort, silentPeer} from '../lab/peers.mjs'
 

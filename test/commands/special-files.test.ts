@@ -6,7 +6,7 @@ import {mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
-import {MAX_TEXT_FILE_BYTES} from '../../src/core/files.js'
+import {MAX_TEXT_FILE_BYTES} from '../../src/config/files.js'
 import {runCli} from '../helpers/cli.js'
 
 const root = mkdtempSync(join(tmpdir(), 'dbd-special-'))

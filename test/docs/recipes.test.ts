@@ -7,7 +7,7 @@ import {readFileSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 import {describe, expect, it} from 'vitest'
 import {parseAllDocuments} from 'yaml'
-import {parseTargets} from '../../src/core/targets.js'
+import {parseTargets} from '../../src/fleet/targets.js'
 import {runCli} from '../helpers/cli.js'
 
 const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url))

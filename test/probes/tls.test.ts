@@ -2,7 +2,7 @@ import {X509Certificate} from 'node:crypto'
 import net from 'node:net'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 import {inspectTls, type TlsProbeResult} from '../../src/probes/tls.js'
-import {verifyChain} from '../../src/core/x509.js'
+import {verifyChain} from '../../src/tls/x509.js'
 import {chainPem, makeChains, startTlsPeer, type Chains, type Peer} from '../helpers/chains.js'
 
 let c: Chains

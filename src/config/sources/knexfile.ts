@@ -14,8 +14,8 @@
 // that throws becomes a config problem with the (redacted) message.
 import fs from 'node:fs'
 import path from 'node:path'
-import {guardAppCode} from '../../core/app-code.js'
-import {capturingStdout} from '../../core/app-output.js'
+import {guardAppCode} from '../app-code.js'
+import {capturingStdout} from '../app-output.js'
 import {redactor, registerSecretsInSource} from '../../core/redact.js'
 import {displayPath, envProvenance} from '../env.js'
 import type {ConfigProblem, ConfigSource, FieldName, MigrationToolInfo, Provenance, SourceContext, SourceLayer} from '../types.js'

@@ -18,8 +18,8 @@
 // the pg driver adapter (Prisma 7's default) node-postgres semantics apply.
 import fs from 'node:fs'
 import path from 'node:path'
-import {guardAppCode} from '../../core/app-code.js'
-import {capturingStdout} from '../../core/app-output.js'
+import {guardAppCode} from '../app-code.js'
+import {capturingStdout} from '../app-output.js'
 import {redactor, registerSecretsInSource} from '../../core/redact.js'
 import {displayPath, envProvenance} from '../env.js'
 import type {ConfigSource, MigrationToolInfo, Provenance, SourceContext, SourceLayer} from '../types.js'

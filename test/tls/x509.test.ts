@@ -9,7 +9,7 @@ import {
   signatureAlgorithmOid,
   validNames,
   verifyChain,
-} from '../../src/core/x509.js'
+} from '../../src/tls/x509.js'
 import {createCa, createLeaf} from '../helpers/certs.js'
 import {makeChains, type Chains} from '../helpers/chains.js'
 

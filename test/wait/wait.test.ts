@@ -2,7 +2,7 @@
 // that opens late, a port that never opens, a wrong password — is in test/commands/wait.test.ts.
 import {describe, expect, it} from 'vitest'
 import type {CheckResult, Report, Status} from '../../src/core/types.js'
-import {backoff, blockingOf, waitUntilHealthy} from '../../src/core/wait.js'
+import {backoff, blockingOf, waitUntilHealthy} from '../../src/wait/index.js'
 
 function report(status: Status, code: string | null = null): Report {
   const c: CheckResult = {id: 'tcp', title: 'TCP', status, code, summary: code ?? 'ok', evidence: {}, fix: null, durationMs: 1}

@@ -12,7 +12,7 @@
 //   on stderr and the run goes on.
 // Not covered (in-process): a synchronous endless loop in the file. Loading in a child process
 // would cover it at ~60 ms per run and lose functions and buffers in the configuration.
-import {redact} from './redact.js'
+import {redact} from '../core/redact.js'
 import {inertLine} from '../reporters/escape.js'
 
 export class AppCodeError extends Error {

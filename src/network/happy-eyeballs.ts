@@ -17,7 +17,7 @@
 // libpq / psql: every address in getaddrinfo order, one after the other;
 // connect_timeout (seconds, minimum 2) applies to each address separately;
 // without it a silent address costs the kernel's SYN retry time (~127 s).
-import type {IpFamily, ResolvedAddress, TcpOutcome} from './facts.js'
+import type {IpFamily, ResolvedAddress, TcpOutcome} from '../core/facts.js'
 
 export type DnsOrder = 'verbatim' | 'ipv4first' | 'ipv6first'
 

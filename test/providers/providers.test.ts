@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {recognizeProvider} from '../../src/core/providers.js'
+import {recognizeProvider} from '../../src/providers/index.js'
 
 const none = {chain: []}
 

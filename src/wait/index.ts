@@ -1,8 +1,8 @@
 // `db-doctor wait`: run the checks until the target is healthy (warnings allowed unless
 // strict), the deadline passes, or a failure that waiting cannot fix appears. No printing:
 // the command observes every attempt through onAttempt and reports the final state.
-import type {CheckResult, Report, RunReport} from './types.js'
-import {isFleet} from './types.js'
+import type {CheckResult, Report, RunReport} from '../core/types.js'
+import {isFleet} from '../core/types.js'
 import {isTransient} from '../catalogue/index.js'
 import {tcpAccepts} from '../probes/tcp.js'
 

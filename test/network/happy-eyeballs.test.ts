@@ -10,7 +10,7 @@ import {
   predictLibpq,
   predictNode,
   splitNodeOptions,
-} from '../../src/core/happy-eyeballs.js'
+} from '../../src/network/happy-eyeballs.js'
 
 const NODE20: NodeDefaults = {autoSelectFamily: true, attemptTimeoutMs: 250, dnsOrder: 'verbatim', label: 'Node 20 default'}
 const v6dead: ObservedAttempt = {address: '2001:db8::10', family: 6, outcome: 'timeout', ms: 2000}

@@ -5,8 +5,8 @@
 // targets are resolved first, one at a time; then the checks run, `concurrency` targets at
 // a time, with no app code running beside them.
 import type {ResolvedConfig} from '../config/types.js'
-import {diagnoseResolved, resolveTarget, type DiagnoseInput} from './diagnose.js'
-import type {FleetReport, NamedReport, Report, Verdict} from './types.js'
+import {diagnoseResolved, resolveTarget, type DiagnoseInput} from '../core/diagnose.js'
+import type {FleetReport, NamedReport, Report, Verdict} from '../core/types.js'
 
 export interface FleetTarget {
   /** The name shown in every format (never a secret). Defaults to user@host:port/db. */

@@ -3,10 +3,10 @@
 // The file holds passwords: each one is registered with the redactor as soon as it is read.
 import fs from 'node:fs'
 import path from 'node:path'
-import {FileReadError, readRegularTextFile} from './files.js'
+import {FileReadError, readRegularTextFile} from '../config/files.js'
 import {findKnexfile, KnexEnvironmentMissing, loadKnexConfig} from '../config/sources/knexfile.js'
-import type {FleetTarget} from './fleet.js'
-import {redactor} from './redact.js'
+import type {FleetTarget} from './index.js'
+import {redactor} from '../core/redact.js'
 
 /** A --targets file larger than this is refused (a fleet list is a few KB). */
 export const TARGETS_FILE_MAX_BYTES = 1024 * 1024
