@@ -7,7 +7,7 @@ import {inspectPgpass, type PgpassInspection} from '../config/sources/pgpass.js'
 import type {FieldName, Provenance} from '../config/types.js'
 import {redact, redactUrl, redactor} from '../core/redact.js'
 import type {Check, CheckContext, CheckOutcome, Evidence, Fix} from '../core/types.js'
-import type {PgProbeError, PgSessionResult, SessionOptions} from '../probes/pg.js'
+import type {PgProbeError, PgSessionResult, SessionOptions} from '../probes/pg-session.js'
 import {connectionStringSnippet} from './snippets.js'
 
 export type AuthCode =
@@ -133,7 +133,7 @@ export function classifyAuthError(
 // ---------------------------------------------------------------------------------------------
 
 export interface AuthCheckDeps {
-  /** Defaults to src/probes/pg.ts pgSession. */
+  /** Defaults to src/probes/pg-session.ts pgSession. */
   session?: (config: ClientConfig, opts: SessionOptions) => Promise<PgSessionResult>
 }
 
@@ -208,7 +208,7 @@ async function runAuth(ctx: CheckContext, deps: AuthCheckDeps): Promise<CheckOut
     ? await deps.session(config, {timeoutMs: ctx.options.timeoutMs, lookup})
     : ctx.session
       ? await ctx.session.open(config, {lookup})
-      : await (await import('../probes/pg.js')).pgSession(config, {timeoutMs: ctx.options.timeoutMs, lookup})
+      : await (await import('../probes/pg-session.js')).pgSession(config, {timeoutMs: ctx.options.timeoutMs, lookup})
   if (result.ok) {
     ctx.facts.auth = {connected: true, serverVersion: result.serverVersion, user: result.user}
     const evidence: Evidence = {
@@ -242,11 +242,11 @@ async function runAuth(ctx: CheckContext, deps: AuthCheckDeps): Promise<CheckOut
   if (c.code === 'AUTH_SSL_REQUIRED' && c.hbaRule === 'no-entry' && serverHasNoTls) c = {...c, code: 'AUTH_HBA_REJECTED'}
   if (c.code === 'AUTH_SSL_REQUIRED' && c.hbaRule === 'reject-line' && !target.sslUsed) {
     // Does the reject line only hit plaintext (`hostnossl … reject`) or this user whatever the transport
-    // (`host … reject`)? Ask the server over TLS, without any password (see probes/pg.ts hbaOverTls).
+    // (`host … reject`)? Ask the server over TLS, without any password (see probes/pg-session.ts hbaOverTls).
     if (serverHasNoTls) {
       overTls = {outcome: 'no-tls'}
     } else {
-      const {hbaOverTls} = await import('../probes/pg.js')
+      const {hbaOverTls} = await import('../probes/pg-session.js')
       overTls = await hbaOverTls(config, {timeoutMs: ctx.options.timeoutMs})
     }
     if (overTls.outcome === 'rejected' || overTls.outcome === 'no-tls') c = {...c, code: 'AUTH_HBA_REJECTED'}
@@ -254,7 +254,7 @@ async function runAuth(ctx: CheckContext, deps: AuthCheckDeps): Promise<CheckOut
   return redactor.redactValue(explainFailure(ctx, target, c, result.error, result.ms, overTls))
 }
 
-type TlsAdmission = import('../probes/pg.js').TlsAdmission
+type TlsAdmission = import('../probes/pg-session.js').TlsAdmission
 
 // ---------------------------------------------------------------------------------------------
 // explanations

@@ -9,7 +9,7 @@ import path from 'node:path'
 import type {MigrationToolInfo} from '../config/types.js'
 import {redact} from '../core/redact.js'
 import type {Check, CheckContext, CheckOutcome, Evidence, Fix} from '../core/types.js'
-import {sqlLiteral} from '../probes/pg.js'
+import {sqlLiteral} from '../probes/pg-session.js'
 import {failsFirst, foldFindings, type Finding as BaseFinding} from './findings.js'
 import {toolSession} from './tools.js'
 

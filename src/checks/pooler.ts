@@ -115,7 +115,7 @@ export function poolerHostHint(host: string | null | undefined, port: number): s
   return null
 }
 
-type Session = import('../probes/pg.js').PgSession
+type Session = import('../probes/pg-session.js').PgSession
 
 /**
  * Transaction pooling, read-only: the shared session reads its backend pid and the server's port; when
@@ -144,7 +144,7 @@ async function transactionMode(ctx: CheckContext, session: Session): Promise<Che
   if (!proxied && !hint) {
     return {status: 'pass', code: null, summary: `No pooler in between: the server listens on the port the app connects to (${port}).`, evidence, fix: null}
   }
-  const {openSession} = await import('../probes/pg.js')
+  const {openSession} = await import('../probes/pg-session.js')
   const second = await openSession(config, {timeoutMs: ctx.options.timeoutMs})
   let secondPid: number | null = null
   if (second.ok) {

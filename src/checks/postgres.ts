@@ -5,7 +5,7 @@
 import {PG_NOT_POSTGRES, PG_NO_RESPONSE, PG_SSLREQUEST_REJECTED, looksLike, postgresSays} from '../catalogue/postgres.js'
 import type {PostgresFacts} from '../core/facts.js'
 import type {Check, CheckContext, CheckOutcome, Evidence} from '../core/types.js'
-import type {SslRequestResult} from '../probes/postgres.js'
+import type {SslRequestResult} from '../probes/ssl-request.js'
 
 export const postgresCheck: Check = {
   id: 'postgres',
@@ -31,7 +31,7 @@ async function runPostgres(ctx: CheckContext): Promise<CheckOutcome> {
   const direct = ctx.config.fields.sslnegotiation?.value?.trim().toLowerCase() === 'direct' ? origin(ctx, 'sslnegotiation') : null
   const shown = target.family === 6 ? `[${target.address}]:${port}` : `${target.address}:${port}`
   const timeoutMs = ctx.options.timeoutMs
-  const {probeSslRequest} = await import('../probes/postgres.js')
+  const {probeSslRequest} = await import('../probes/ssl-request.js')
   const r = await probeSslRequest(target.address, port, {connectTimeoutMs: timeoutMs, answerTimeoutMs: timeoutMs})
 
   const evidence: Evidence = {address: target.address, port, host, sent: 'SSLRequest (8 bytes, code 80877103)'}

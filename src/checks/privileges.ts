@@ -4,7 +4,7 @@
 // read-only session (has_schema_privilege, pg_namespace, pg_class, pg_roles).
 import type {MigrationToolInfo} from '../config/types.js'
 import type {Check, CheckContext, CheckOutcome, Evidence, Fix} from '../core/types.js'
-import {sqlLiteral} from '../probes/pg.js'
+import {sqlLiteral} from '../probes/pg-session.js'
 import {failsFirst, foldFindings, type Finding as BaseFinding} from './findings.js'
 import {toolSession} from './tools.js'
 

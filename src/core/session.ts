@@ -4,7 +4,7 @@
 // even when a check throws. Checks never close it.
 import type {ClientConfig} from 'pg'
 import type {NetLookup} from '../probes/dns.js'
-import type {OpenSessionResult as SessionOpenResult, PgSession as DbSession} from '../probes/pg.js'
+import type {OpenSessionResult as SessionOpenResult, PgSession as DbSession} from '../probes/pg-session.js'
 
 export type {SessionOpenResult, DbSession}
 
@@ -52,14 +52,14 @@ export function appSessionOpener(ctx: {
   options: {timeoutMs: number}
 }): SessionOpener {
   return async (given, opts) => {
-    const {openSession} = await import('../probes/pg.js')
+    const {openSession} = await import('../probes/pg-session.js')
     let config = given
     if (!config) {
       const {resolvePgClientConfig} = await import('../config/pg-config.js')
       try {
         config = resolvePgClientConfig(ctx.config, ctx.env).config
       } catch (error) {
-        const {normalizePgError} = await import('../probes/pg.js')
+        const {normalizePgError} = await import('../probes/pg-session.js')
         return {ok: false, error: normalizePgError(error, 'connect'), ms: 0}
       }
     }

@@ -1,6 +1,6 @@
 // SSLRequest probe against real peers on loopback.
 import {afterAll, describe, expect, it} from 'vitest'
-import {classifyAnswer, escapeBytes, parseErrorPacket, probeSslRequest, recognize, sslRequestPacket} from '../../src/probes/postgres.js'
+import {classifyAnswer, escapeBytes, parseErrorPacket, probeSslRequest, recognize, sslRequestPacket} from '../../src/probes/ssl-request.js'
 import {type Peer, bannerPeer, closingPeer, endlessPeer, errorPacket, httpPeer, postgresPeer, refusingPort, silentPeer} from '../lab/peers.mjs'
 
 const peers: Peer[] = []

@@ -1,7 +1,7 @@
 import {once} from 'node:events'
 import net from 'node:net'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
-import {normalizePgError, openSession, pgSession, type PgSession} from '../../src/probes/pg.js'
+import {normalizePgError, openSession, pgSession, type PgSession} from '../../src/probes/pg-session.js'
 import {APP_DATABASE, APP_USER, CANARY_PASSWORD, PG_HOST} from '../helpers/constants.js'
 import {pgbouncerSupport, startPgBouncer, type PgBouncer} from '../helpers/pgbouncer.js'
 
@@ -229,7 +229,7 @@ describe('loadPg', () => {
   it('loads node-postgres without undici and leaves no navigator behind (fresh process)', async () => {
     const {execFileSync} = await import('node:child_process')
     const {fileURLToPath} = await import('node:url')
-    const dist = fileURLToPath(new URL('../../dist/probes/pg.js', import.meta.url))
+    const dist = fileURLToPath(new URL('../../dist/probes/pg-session.js', import.meta.url))
     const script = `
       const {loadPg} = await import(${JSON.stringify(dist)})
       const pg = loadPg()
@@ -244,7 +244,7 @@ describe('loadPg', () => {
   })
 
   it('leaves an existing navigator alone', async () => {
-    const {loadPg} = await import('../../src/probes/pg.js')
+    const {loadPg} = await import('../../src/probes/pg-session.js')
     const g = globalThis as {navigator?: unknown}
     const had = Object.getOwnPropertyDescriptor(g, 'navigator')
     const mine = {userAgent: 'test'}
