@@ -4,6 +4,7 @@
 import {isIP} from 'node:net'
 import type {ClientConfig} from 'pg'
 import {inspectPgpass, type PgpassInspection} from '../config/sources/pgpass.js'
+import {fieldSourceLabel} from '../config/provenance.js'
 import type {FieldName, Provenance} from '../config/types.js'
 import {redact, redactUrl, redactor} from '../core/redact.js'
 import type {Check, CheckContext, CheckOutcome, Evidence, Fix} from '../core/types.js'
@@ -259,18 +260,14 @@ type TlsAdmission = import('../probes/pg-session.js').TlsAdmission
 // ---------------------------------------------------------------------------------------------
 // explanations
 
-function origin(ctx: CheckContext, field: FieldName): string | null {
-  return ctx.config.fields[field]?.source.label ?? null
-}
-
 /** "user ← DB_USER in .env" / "user (not set: default)" */
 function settingFrom(ctx: CheckContext, field: FieldName): string {
-  const label = origin(ctx, field)
+  const label = fieldSourceLabel(ctx.config, field)
   return label ? `${field} ← ${label}` : `${field} (not set)`
 }
 
 function whereToSet(ctx: CheckContext, field: FieldName): string {
-  return origin(ctx, field) ?? ctx.config.connectionString?.source.label ?? ctx.config.primary?.label ?? 'your connection settings'
+  return fieldSourceLabel(ctx.config, field) ?? ctx.config.connectionString?.source.label ?? ctx.config.primary?.label ?? 'your connection settings'
 }
 
 function quoteIdent(name: string): string {
@@ -409,10 +406,10 @@ function explainFailure(
 
   switch (c.code) {
     case 'AUTH_PASSWORD_FAILED': {
-      const pw = origin(ctx, 'password')
+      const pw = fieldSourceLabel(ctx.config, 'password')
       return fail(
         `The server rejected the password for user "${who}" (28P01).${pw ? ` The password comes from ${pw}.` : ''}`,
-        {passwordFrom: pw ?? '(not set)', userFrom: origin(ctx, 'user') ?? '(not set)'},
+        {passwordFrom: pw ?? '(not set)', userFrom: fieldSourceLabel(ctx.config, 'user') ?? '(not set)'},
         {
           summary: `Correct the password for "${who}" in ${whereToSet(ctx, 'password')}.`,
           steps: [
@@ -569,7 +566,7 @@ function explainFailure(
     case 'AUTH_ROLE_NOT_FOUND':
       return fail(
         `The role "${who}" does not exist on the server.`,
-        {userFrom: origin(ctx, 'user') ?? '(not set)'},
+        {userFrom: fieldSourceLabel(ctx.config, 'user') ?? '(not set)'},
         {
           summary: `Fix the user name in ${whereToSet(ctx, 'user')}, or create the role "${who}".`,
           steps: [
@@ -583,7 +580,7 @@ function explainFailure(
     case 'AUTH_ROLE_NOLOGIN':
       return fail(
         `The role "${who}" exists but may not log in (NOLOGIN).`,
-        {userFrom: origin(ctx, 'user') ?? '(not set)'},
+        {userFrom: fieldSourceLabel(ctx.config, 'user') ?? '(not set)'},
         {
           summary: `Use a role that can log in in ${whereToSet(ctx, 'user')}, or give "${who}" the LOGIN attribute.`,
           steps: [`The user comes from ${settingFrom(ctx, 'user')}: a group role cannot be used to connect.`, 'Or, as an administrator: ALTER ROLE … LOGIN.'],
@@ -593,7 +590,7 @@ function explainFailure(
     case 'AUTH_DATABASE_NOT_FOUND':
       return fail(
         `The database "${db}" does not exist on the server (3D000).`,
-        {databaseFrom: origin(ctx, 'database') ?? '(not set: defaults to the user name)'},
+        {databaseFrom: fieldSourceLabel(ctx.config, 'database') ?? '(not set: defaults to the user name)'},
         {
           summary: `Fix the database name in ${whereToSet(ctx, 'database')}, or create the database "${db}".`,
           steps: [

@@ -3,6 +3,7 @@
 // instead: a web server, SSH, MySQL, Redis, a TLS-only port, a proxy.
 // Data only: the words of every outcome are in src/catalogue/postgres.ts.
 import {PG_NOT_POSTGRES, PG_NO_RESPONSE, PG_SSLREQUEST_REJECTED, looksLike, postgresSays} from '../catalogue/postgres.js'
+import {fieldWithSource} from '../config/provenance.js'
 import type {PostgresFacts} from '../core/facts.js'
 import type {Check, CheckContext, CheckOutcome, Evidence} from '../core/types.js'
 import type {SslRequestResult} from '../probes/ssl-request.js'
@@ -16,11 +17,6 @@ export const postgresCheck: Check = {
   run: runPostgres,
 }
 
-function origin(ctx: CheckContext, name: 'host' | 'port' | 'sslnegotiation'): string {
-  const f = ctx.config.fields[name]
-  return f ? `${name} ← ${f.source.label}` : `${name} (not set: default)`
-}
-
 async function runPostgres(ctx: CheckContext): Promise<CheckOutcome> {
   const tcp = ctx.facts.tcp
   if (!tcp) return {status: 'skip', code: null, summary: postgresSays.noTcp(), evidence: {}, fix: null}
@@ -28,7 +24,7 @@ async function runPostgres(ctx: CheckContext): Promise<CheckOutcome> {
   if (!target) return {status: 'skip', code: null, summary: postgresSays.noAddress(), evidence: {}, fix: null}
   const {port} = tcp
   const host = ctx.config.fields.host?.value ?? target.address
-  const direct = ctx.config.fields.sslnegotiation?.value?.trim().toLowerCase() === 'direct' ? origin(ctx, 'sslnegotiation') : null
+  const direct = ctx.config.fields.sslnegotiation?.value?.trim().toLowerCase() === 'direct' ? fieldWithSource(ctx.config, 'sslnegotiation') : null
   const shown = target.family === 6 ? `[${target.address}]:${port}` : `${target.address}:${port}`
   const timeoutMs = ctx.options.timeoutMs
   const {probeSslRequest} = await import('../probes/ssl-request.js')
@@ -52,7 +48,7 @@ async function runPostgres(ctx: CheckContext): Promise<CheckOutcome> {
     evidence.outcome = 'closed'
     return {status: 'skip', code: null, summary: postgresSays.directClosed({shown, direct}), evidence, fix: null}
   }
-  return failure(r, {shown, host, port, evidence, timeoutMs, direct, hostFrom: origin(ctx, 'host'), portFrom: origin(ctx, 'port')})
+  return failure(r, {shown, host, port, evidence, timeoutMs, direct, hostFrom: fieldWithSource(ctx.config, 'host'), portFrom: fieldWithSource(ctx.config, 'port')})
 }
 
 function failure(

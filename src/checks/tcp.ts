@@ -9,6 +9,7 @@ import type {ResolvedAddress, TcpFacts} from '../core/facts.js'
 import type {NodeDefaults} from '../network/happy-eyeballs.js'
 import type {Check, CheckContext, CheckOutcome, Evidence} from '../core/types.js'
 import {stripBrackets} from '../config/util.js'
+import {fieldWithSource} from '../config/provenance.js'
 
 export const DEFAULT_PORT = 5432
 
@@ -34,12 +35,6 @@ export const tcpCheck: Check = createTcpCheck()
 
 function skip(summary: string, evidence: Record<string, unknown> = {}): CheckOutcome {
   return {status: 'skip', code: null, summary, evidence, fix: null}
-}
-
-/** "port ← DB_PORT in .env" */
-export function origin(ctx: CheckContext, name: 'host' | 'port' | 'connect_timeout'): string {
-  const f = ctx.config.fields[name]
-  return f ? `${name} ← ${f.source.label}` : `${name} (not set: default)`
 }
 
 
@@ -72,7 +67,7 @@ async function runTcp(ctx: CheckContext, deps: TcpCheckDeps): Promise<CheckOutco
   const portText = ctx.config.fields.port?.value?.trim()
   const port = portText ? Number(portText) : DEFAULT_PORT
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    return TCP_PORT_INVALID.emit({portText, portFrom: origin(ctx, 'port')}, {port: portText, from: origin(ctx, 'port')})
+    return TCP_PORT_INVALID.emit({portText, portFrom: fieldWithSource(ctx.config, 'port')}, {port: portText, from: fieldWithSource(ctx.config, 'port')})
   }
 
   let addresses: ResolvedAddress[]
@@ -113,7 +108,7 @@ async function runTcp(ctx: CheckContext, deps: TcpCheckDeps): Promise<CheckOutco
     ms: a.ms,
     error: a.errorCode ?? (a.outcome === 'timeout' ? `no answer within ${timeoutMs} ms` : null),
   }))
-  const evidence: Evidence = {host, port, from: [origin(ctx, 'host'), origin(ctx, 'port')], attempts: table}
+  const evidence: Evidence = {host, port, from: [fieldWithSource(ctx.config, 'host'), fieldWithSource(ctx.config, 'port')], attempts: table}
   const showPrediction = attempts.some((a) => a.outcome !== 'connected') || new Set(attempts.map((a) => a.address)).size > 1
   if (showPrediction) {
     evidence.node = {
@@ -125,7 +120,7 @@ async function runTcp(ctx: CheckContext, deps: TcpCheckDeps): Promise<CheckOutco
       story: node.story,
     }
     evidence.psql = {
-      connectTimeout: connectTimeoutS ? `${connectTimeoutS} s (${origin(ctx, 'connect_timeout')})` : 'not set',
+      connectTimeout: connectTimeoutS ? `${connectTimeoutS} s (${fieldWithSource(ctx.config, 'connect_timeout')})` : 'not set',
       result: psql.ok ? `connects to ${psql.address}` : `fails: ${psql.error}`,
       afterMs: psql.afterMs,
       story: psql.story,
@@ -134,7 +129,7 @@ async function runTcp(ctx: CheckContext, deps: TcpCheckDeps): Promise<CheckOutco
     if (explanation) evidence.explanation = explanation
   }
 
-  const params = {host, port, hostFrom: origin(ctx, 'host'), portFrom: origin(ctx, 'port'), literal, attempts, timeoutMs}
+  const params = {host, port, hostFrom: fieldWithSource(ctx.config, 'host'), portFrom: fieldWithSource(ctx.config, 'port'), literal, attempts, timeoutMs}
   const failed = attempts.filter((a) => a.outcome !== 'connected')
   if (failed.length === 0) return {status: 'pass', code: null, summary: tcpSays.connected(params), evidence, fix: null}
 
