@@ -1,257 +1,740 @@
-// Codes of the `auth` check (a real login in a read-only session).
-import {define} from './types.js'
+// Codes of the `auth` check (a real login in a read-only session), and the check's words: the summaries
+// and fixes of its outcomes, built from the params the check emits (src/checks/auth.ts holds data only).
+import {isIP} from 'node:net'
+import {connectionStringSnippet} from '../checks/snippets.js'
+import type {Provenance} from '../config/types.js'
+import type {Fix} from '../core/types.js'
+import {define, messages} from './types.js'
 
-export const authEntries = [
-  define({
-    code: 'AUTH_PASSWORD_FAILED',
-    check: 'auth',
-    status: 'fail',
-    title: 'Password rejected',
-    meaning: 'The server rejected the password (28P01). Under SCRAM a role that does not exist gets the same answer.',
-    causes: [
-      'a wrong or rotated password (or one set in another .env / secret)',
-      'a password with special characters that was not percent-encoded in the URL',
-      'a wrong user name (under SCRAM a missing role looks the same)',
-      'an expired IAM / Entra token (AWS RDS, Azure)',
+/** A SQL identifier, quoted. */
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`
+}
+
+/** The names the words use: the server's own (from its message) else the app's, else a placeholder. */
+interface Names {
+  /** The user, or "(default user)". */
+  who: string
+  /** The database, or "(default database)". */
+  db: string
+}
+
+/** Where a setting comes from, as the check found it: "user ← DB_USER in .env" / "user (not set)". */
+interface From {
+  userFrom: string
+  databaseFrom: string
+  hostFrom: string
+  portFrom: string
+}
+
+/** The label of the source to change a setting in (its own, else the connection string's, …). */
+interface WhereToSet {
+  passwordWhere: string
+  userWhere: string
+  databaseWhere: string
+}
+
+/** Pass and skip summaries of the auth check. */
+export const authSays = messages({
+  certUnreadable: (p: {reason: string}) => `Skipped: node-postgres would refuse these settings before connecting (${p.reason}).`,
+  loggedIn: (p: {user: string; database: string | null; version: string; tlsProtocol: string | null | undefined; tls: boolean; rttMs: number}) =>
+    `Logged in as "${p.user}" to ${p.database ? `"${p.database}" on ` : ''}${p.version}${p.tls ? ` over ${p.tlsProtocol}` : ' without TLS'}; round trip ${p.rttMs} ms.`,
+})
+
+// ---------------------------------------------------------------------------------------------
+// the password file (AUTH_PASSWORD_MISSING)
+
+/** Why the password file that exists gave node-postgres no password (what the check found). */
+export interface PgpassWhy {
+  /** The file, as shown to people. */
+  file: string
+  /** PGPASSFILE chose it. */
+  chosen: boolean
+  status: 'insecure-permissions' | 'no-match' | 'not-a-file' | 'unreadable'
+  mode: string | null
+  /** host:port:database:user the line must match. */
+  wanted: string
+}
+
+function pgpassWords(p: PgpassWhy): {summary: string; evidence: string; fix: string; steps: string[]; snippet?: {language: string; code: string}} {
+  const {file, wanted} = p
+  const chosen = p.chosen ? ' (chosen by PGPASSFILE)' : ''
+  switch (p.status) {
+    case 'insecure-permissions':
+      return {
+        summary: `${file}${chosen} is ignored because its mode ${p.mode} gives group or other users access (node-postgres and libpq both require 0600 or less).`,
+        evidence: `ignored: mode ${p.mode}`,
+        fix: `Make ${file} readable by its owner only: chmod 600 ${file}.`,
+        steps: [`Run chmod 600 ${file} as the user the app runs as; node-postgres then reads it when no password is set.`],
+        snippet: {language: 'sh', code: `chmod 600 ${file}`},
+      }
+    case 'no-match':
+      return {
+        summary: `${file}${chosen} has no line for ${wanted}.`,
+        evidence: `no line matches ${wanted}`,
+        fix: `Add a line for ${wanted} to ${file}.`,
+        steps: [
+          `Add the line ${wanted}:your-password to ${file} (fields are host:port:database:user:password; * matches anything; the first matching line wins).`,
+        ],
+        snippet: {language: 'text', code: `${wanted}:your-password`},
+      }
+    case 'not-a-file':
+    case 'unreadable':
+      return {
+        summary: `${file}${chosen} ${p.status === 'unreadable' ? 'cannot be read' : 'is not a regular file'}, so node-postgres gets no password from it.`,
+        evidence: p.status === 'unreadable' ? 'ignored: cannot be read' : 'ignored: not a regular file',
+        fix: `Make ${file} a regular file the app's user can read, with mode 0600.`,
+        steps: [`Check ${file}: it must be a file owned by the app's user, mode 0600.`],
+      }
+  }
+}
+
+/** The evidence line for the password file node-postgres got nothing from. */
+export function pgpassEvidence(p: PgpassWhy): string {
+  return pgpassWords(p).evidence
+}
+
+// ---------------------------------------------------------------------------------------------
+// TLS (AUTH_SSL_REQUIRED)
+
+/** Does verify-full need an sslrootcert for this server? What the tls check's facts say. */
+export type CaNeed = {
+  /** The CA file name the provider publishes (global-bundle.pem, server-ca.pem) or ca.pem. */
+  file: string
+  provider: string | null
+} & (
+  | {kind: 'rootcert-set'; value: string; label: string}
+  | {kind: 'not-judged'}
+  | {kind: 'untrusted'; problem: string; rootIssuer: string | null; trustStore: string | null}
+  | {kind: 'trusted'; other: string | null; trustStore: string | null}
+)
+
+/** The placeholder path of the CA file the user downloads. */
+export function caPath(ca: CaNeed): string | null {
+  return ca.kind === 'untrusted' ? `/path/to/${ca.file}` : null
+}
+
+/** The evidence line about the CA. */
+export function caEvidence(ca: CaNeed): string {
+  switch (ca.kind) {
+    case 'rootcert-set':
+      return `sslrootcert already set (${ca.label})`
+    case 'not-judged':
+      return 'unknown (the tls check did not judge the chain)'
+    case 'untrusted':
+      return `yes: the tls check found ${ca.problem} against ${ca.trustStore ?? "Node's default CAs"}`
+    case 'trusted':
+      return ca.other ? `no (chain trusted), but the tls check found ${ca.other}` : 'no: the chain verifies against Node\'s default CAs'
+  }
+}
+
+function caStep(ca: CaNeed): string {
+  switch (ca.kind) {
+    case 'rootcert-set':
+      return `Keep sslrootcert=${ca.value} (${ca.label}): node-postgres reads it into ssl.ca.`
+    case 'not-judged':
+      return 'If the server certificate comes from a private CA (not in Node\'s default list), add sslrootcert=/path/to/ca.pem (or ssl.ca) so it can be verified.'
+    case 'untrusted':
+      return ca.provider === 'aws-rds'
+        ? 'The RDS CAs are not in Node\'s default list: download the RDS global bundle (global-bundle.pem, https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem) and point sslrootcert (or ssl.ca) at it.'
+        : `The chain does not verify against Node's default CAs (${ca.problem}${ca.rootIssuer !== null ? `, root "${ca.rootIssuer}"` : ''}): get the CA certificate from the server's operator or provider (never copy it from the connection itself) and point sslrootcert (or ssl.ca) at it.`
+    case 'trusted':
+      return ca.other
+        ? `With verification on, node-postgres will then report ${ca.other}: see the tls check for that fix.`
+        : `No CA file needed: the server's chain verifies against Node's default CAs (${ca.trustStore ?? 'as the tls check found'}).`
+  }
+}
+
+/** How the connection decided on TLS. */
+export interface SslFromParams {
+  /** pg-config's SslOrigin: 'connection-string' | 'app' | 'PGSSLMODE' | 'default'. */
+  sslOrigin: string
+  sslmode: {value: string; label: string} | null
+  sslSourceLabel: string | null
+}
+
+/** "sslmode=disable ← DATABASE_URL in .env", "nothing turns TLS on (…)": evidence and summary. */
+export function sslFrom(p: SslFromParams): string {
+  return p.sslOrigin === 'default'
+    ? 'nothing turns TLS on (node-postgres default: no TLS)'
+    : p.sslmode && p.sslOrigin !== 'app'
+      ? `sslmode=${p.sslmode.value} ← ${p.sslmode.label}`
+      : `ssl ← ${p.sslSourceLabel ?? p.sslOrigin}`
+}
+
+type HbaRule = 'no-entry' | 'reject-line' | 'unknown' | 'service'
+type OverTls = 'admitted' | 'rejected' | 'no-tls' | 'unknown' | null
+
+// ---------------------------------------------------------------------------------------------
+// params of each code
+
+type AuthPasswordFailedParams = Pick<Names, 'who'> & Pick<From, 'userFrom'> & Pick<WhereToSet, 'passwordWhere'> & {passwordFrom: string | null}
+
+type AuthPasswordMissingParams = Pick<Names, 'who'> & {
+  /** Where the password belongs: the connection string's source, DB_PASSWORD in .env, the primary source. */
+  where: string | null
+  /** The settings come from a connection string. */
+  viaUrl: boolean
+  /** The app's URL with a password slot (masked), when it is a URL with a user. */
+  urlWithPassword: string | null
+  urlSource: Provenance | null
+  /** DB / DATABASE / SUPABASE_DB when the settings are a DB_* family. */
+  family: string | null
+  /** Why the existing password file gave nothing (null: no file to talk about). */
+  pgpass: PgpassWhy | null
+}
+
+type AuthSslRequiredParams = Names &
+  SslFromParams & {
+    /** Where the ssl setting lives (or the connection settings). */
+    src: string | null
+    hbaRule: HbaRule | null
+    overTls: OverTls
+    /** The service's own answer (hbaRule 'service'). */
+    message: string
+    ca: CaNeed
+    /** The app's URL with sslmode=verify-full (and sslrootcert when needed), masked; null when not a URL. */
+    url: string | null
+    urlSource: Provenance | null
+  }
+
+type AuthHbaRejectedParams = Names &
+  Pick<From, 'userFrom' | 'databaseFrom'> & {
+    hbaRule: HbaRule | null
+    overTls: OverTls
+    encryption: 'none' | 'ssl' | 'gss' | null
+    /** The client address the server names. */
+    clientHost: string | null
+    message: string
+    /** The server offers TLS (as far as the earlier checks know). */
+    serverTls: boolean
+    sslUsed: boolean
+    /** The pg_hba.conf line to suggest. */
+    line: {ssl: boolean; host: string; database: string; user: string}
+  }
+
+type AuthRoleNotFoundParams = Pick<Names, 'who'> & Pick<From, 'userFrom'> & Pick<WhereToSet, 'userWhere'>
+type AuthRoleNologinParams = AuthRoleNotFoundParams
+type AuthDatabaseNotFoundParams = Pick<Names, 'db'> & Pick<From, 'databaseFrom'> & Pick<WhereToSet, 'databaseWhere'> & {owner: string | null}
+type AuthTooManyConnectionsParams = Names & {limit: 'role' | 'database' | 'server' | 'reserved' | 'pooler'; message: string}
+type AuthServerStartingParams = {state: 'starting' | 'shutting-down' | 'recovery' | 'not-accepting' | 'unknown'; message: string}
+type AuthConnectionFailedParams =
+  /** node-postgres refuses the settings before connecting */
+  | {stage: 'config'; reason: string; settings: string}
+  /** SSL asked for on a Unix socket */
+  | {stage: 'unix-ssl'; message: string; socket: string; hostFrom: string}
+  | ({stage: 'session'; timedOut: boolean; timeoutMs: number; errorCode: string | null; errorName: string; message: string} & Pick<From, 'hostFrom' | 'portFrom'>)
+
+// ---------------------------------------------------------------------------------------------
+
+export const AUTH_PASSWORD_FAILED = define<AuthPasswordFailedParams>({
+  code: 'AUTH_PASSWORD_FAILED',
+  check: 'auth',
+  status: 'fail',
+  title: 'Password rejected',
+  meaning: 'The server rejected the password (28P01). Under SCRAM a role that does not exist gets the same answer.',
+  causes: [
+    'a wrong or rotated password (or one set in another .env / secret)',
+    'a password with special characters that was not percent-encoded in the URL',
+    'a wrong user name (under SCRAM a missing role looks the same)',
+    'an expired IAM / Entra token (AWS RDS, Azure)',
+  ],
+  fix: 'Correct the password where it came from (percent-encoded in URLs) and check the user name.',
+  transient: false,
+  matchers: [
+    {re: /password authentication failed for user "[^"]{0,300}"/i, needle: 'password authentication failed'},
+    'password authentication failed',
+    '28P01',
+    {re: /PAM authentication failed for user/i, needle: 'pam authentication failed'},
+    'Authentication failed against database server',
+    'P1000',
+  ],
+  examples: [
+    {source: 'node-postgres', text: "error: password authentication failed for user \"app\"\n    at Parser.parseErrorMessage (node_modules/pg-protocol/dist/parser.js:285:98) { length: 102, severity: 'FATAL', code: '28P01' }"},
+    {source: 'libpq', text: 'psql: error: connection to server at "127.0.0.1", port 5432 failed: FATAL:  password authentication failed for user "app"'},
+    // Prisma P1000 (28P01 → AuthenticationFailed): template of IncorrectDatabaseCredentials, prisma-engines
+    // libs/user-facing-errors/src/common.rs, as the CLI prints it ("Error: P1000: …").
+    {source: 'prisma', text: 'Error: P1000: Authentication failed against database server at `db.example.com`, the provided database credentials for `app` are not valid.\n\nPlease make sure to provide valid database credentials for the database server at `db.example.com`.'},
+    {source: 'aws-rds', text: 'psql: error: connection to server at "mydb.c9akciq32.us-east-1.rds.amazonaws.com" (10.0.1.12), port 5432 failed: FATAL:  PAM authentication failed for user "iam_user"'},
+  ],
+  summary: (p) => `The server rejected the password for user "${p.who}" (28P01).${p.passwordFrom ? ` The password comes from ${p.passwordFrom}.` : ''}`,
+  buildFix: (p) => ({
+    summary: `Correct the password for "${p.who}" in ${p.passwordWhere}.`,
+    steps: [
+      `Check the password in ${p.passwordWhere}; inside a URL, special characters (@ # / ? : %) must be percent-encoded.`,
+      `Check the user name too (${p.userFrom}): with SCRAM a role that does not exist gets the same 28P01 answer as a wrong password.`,
+      'If you own the database, set a new password and put the same one in your settings.',
     ],
-    fix: 'Correct the password where it came from (percent-encoded in URLs) and check the user name.',
-    transient: false,
-    matchers: [
-      {re: /password authentication failed for user "[^"]{0,300}"/i, needle: 'password authentication failed'},
-      'password authentication failed',
-      '28P01',
-      {re: /PAM authentication failed for user/i, needle: 'pam authentication failed'},
-      'Authentication failed against database server',
-      'P1000',
-    ],
-    examples: [
-      {source: 'node-postgres', text: "error: password authentication failed for user \"app\"\n    at Parser.parseErrorMessage (node_modules/pg-protocol/dist/parser.js:285:98) { length: 102, severity: 'FATAL', code: '28P01' }"},
-      {source: 'libpq', text: 'psql: error: connection to server at "127.0.0.1", port 5432 failed: FATAL:  password authentication failed for user "app"'},
-      // Prisma P1000 (28P01 → AuthenticationFailed): template of IncorrectDatabaseCredentials, prisma-engines
-      // libs/user-facing-errors/src/common.rs, as the CLI prints it ("Error: P1000: …").
-      {source: 'prisma', text: 'Error: P1000: Authentication failed against database server at `db.example.com`, the provided database credentials for `app` are not valid.\n\nPlease make sure to provide valid database credentials for the database server at `db.example.com`.'},
-      {source: 'aws-rds', text: 'psql: error: connection to server at "mydb.c9akciq32.us-east-1.rds.amazonaws.com" (10.0.1.12), port 5432 failed: FATAL:  PAM authentication failed for user "iam_user"'},
-    ],
+    snippet: {language: 'sql', code: `ALTER ROLE ${quoteIdent(p.who)} WITH PASSWORD 'new-password';`},
   }),
-  define({
-    code: 'AUTH_PASSWORD_MISSING',
-    check: 'auth',
-    status: 'fail',
-    title: 'No password configured',
-    meaning:
-      'The server asked for a password and none is configured. When a password file exists (`~/.pgpass` or `PGPASSFILE`), says why it gave nothing: a mode with group/other access (node-postgres, like libpq, then ignores it), no line for host:port:database:user, or not a readable file.',
-    causes: [
-      'the password variable is not set where the app runs (another .env, a CI secret not passed)',
-      '~/.pgpass is group/other-readable, so it is ignored',
-      'no ~/.pgpass line matches host:port:database:user',
+})
+
+export const AUTH_PASSWORD_MISSING = define<AuthPasswordMissingParams>({
+  code: 'AUTH_PASSWORD_MISSING',
+  check: 'auth',
+  status: 'fail',
+  title: 'No password configured',
+  meaning:
+    'The server asked for a password and none is configured. When a password file exists (`~/.pgpass` or `PGPASSFILE`), says why it gave nothing: a mode with group/other access (node-postgres, like libpq, then ignores it), no line for host:port:database:user, or not a readable file.',
+  causes: [
+    'the password variable is not set where the app runs (another .env, a CI secret not passed)',
+    '~/.pgpass is group/other-readable, so it is ignored',
+    'no ~/.pgpass line matches host:port:database:user',
+  ],
+  fix: 'Add it to the URL, `DB_PASSWORD` / `PGPASSWORD`, or the password file; for an ignored file, `chmod 600` it, or add the missing line.',
+  transient: false,
+  matchers: [
+    'fe_sendauth: no password supplied',
+    'client password must be a string',
+    'client password must be a non-empty string',
+    'Password must be a string',
+    {re: /password file "[^"]{0,300}" has group or world access/i, needle: 'has group or world access'},
+  ],
+  examples: [
+    {source: 'node-postgres', text: 'Error: SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string\n    at Object.continueSession (node_modules/pg/lib/crypto/sasl.js:67:11)'},
+    {source: 'libpq', text: 'psql: error: connection to server at "127.0.0.1", port 5432 failed: fe_sendauth: no password supplied'},
+  ],
+  summary: (p) => `The server asked for a password for user "${p.who}" and none is configured${p.pgpass ? `: ${pgpassWords(p.pgpass).summary}` : '.'}`,
+  buildFix: (p): Fix => {
+    const snippet = p.urlWithPassword
+      ? connectionStringSnippet(p.urlSource ?? undefined, p.urlWithPassword)
+      : p.family
+        ? {language: 'dotenv', code: `${p.family}_PASSWORD=your-password`}
+        : {language: 'dotenv', code: 'PGPASSWORD=your-password'}
+    const setIt =
+      p.where && p.viaUrl
+        ? `Put the password in the connection string in ${p.where}, after "${p.who}:" and before "@" (shown as **** below; percent-encode special characters).`
+        : `Set the password next to the other settings${p.where ? ` in ${p.where}` : ''} (for example DB_PASSWORD or PGPASSWORD).`
+    if (p.pgpass) {
+      const why = pgpassWords(p.pgpass)
+      return {summary: why.fix, steps: [...why.steps, `Or: ${setIt}`], snippet: why.snippet ?? snippet}
+    }
+    return {
+      summary: `Add the password for "${p.who}"${p.where ? ` to ${p.where}` : ''}.`,
+      steps: [setIt, 'Or add a line host:port:database:user:password to ~/.pgpass (mode 0600); node-postgres reads it when no password is set.'],
+      snippet,
+    }
+  },
+})
+
+export const AUTH_SSL_REQUIRED = define<AuthSslRequiredParams>({
+  code: 'AUTH_SSL_REQUIRED',
+  check: 'auth',
+  status: 'fail',
+  title: 'The server only admits TLS connections',
+  meaning:
+    'The server only admits TLS connections and this one is plaintext: no pg_hba.conf line for plaintext ("no encryption" / "SSL off"), a `hostnossl … reject` line ("pg_hba.conf rejects connection … no encryption"; db-doctor confirms over TLS, without a password, that the line only hits plaintext), or a service\'s own refusal (Azure, Neon).',
+  causes: [
+    'the app connects without TLS (no sslmode, `ssl: false`, `sslmode=disable`) to a server with `hostssl` lines only or a `hostnossl … reject` line',
+    'AWS RDS with `rds.force_ssl=1` (the default from PostgreSQL 15), Azure, Neon or Supabase requiring TLS',
+  ],
+  fix: 'Turn TLS on where the ssl setting came from: `sslmode=verify-full`, plus `sslrootcert` when the tls check found the chain needs a CA. Never weaken the server\'s pg_hba.conf.',
+  transient: false,
+  matchers: [
+    {re: /no pg_hba\.conf entry for host "[^"]{0,300}", user "[^"]{0,300}", database "[^"]{0,300}", (?:no encryption|SSL off)/i, needle: 'no pg_hba.conf entry'},
+    {re: /pg_hba\.conf rejects connection for host "[^"]{0,300}", user "[^"]{0,300}", database "[^"]{0,300}", (?:no encryption|SSL off)/i, needle: 'pg_hba.conf rejects connection'},
+    'SSL connection is required',
+    'connection is insecure (try using `sslmode=require`)',
+    'SSL required',
+  ],
+  examples: [
+    {source: 'node-postgres', text: 'error: no pg_hba.conf entry for host "10.0.1.5", user "app", database "appdb", no encryption'},
+    {source: 'aws-rds', text: 'psql: error: connection to server at "mydb.c9akciq32.us-east-1.rds.amazonaws.com" (10.0.1.12), port 5432 failed: FATAL:  no pg_hba.conf entry for host "10.0.3.7", user "app", database "appdb", SSL off'},
+    {source: 'postgres', text: 'FATAL:  pg_hba.conf rejects connection for host "10.0.0.9", user "app", database "appdb", no encryption'},
+    {source: 'azure', text: 'FATAL:  SSL connection is required. Please specify SSL options and retry.'},
+    {source: 'neon', text: 'ERROR: connection is insecure (try using `sslmode=require`)'},
+  ],
+  summary: (p) => {
+    const why =
+      p.hbaRule === 'reject-line'
+        ? `a pg_hba.conf reject line matches plaintext connections${p.overTls === 'admitted' ? ' only; over TLS, without a password, the server went on to authentication' : ''}`
+        : p.hbaRule === 'service'
+          ? `the service answers "${p.message}"`
+          : 'pg_hba.conf has no line for plaintext connections'
+    return `The server only accepts TLS connections for user "${p.who}", database "${p.db}" (${why}), and this connection does not use TLS (${sslFrom(p)}).`
+  },
+  buildFix: (p): Fix => {
+    const rootcert = caPath(p.ca)
+    const steps: string[] = []
+    let snippet: Fix['snippet']
+    if (p.sslOrigin === 'app') {
+      steps.push(
+        `Set \`ssl: { rejectUnauthorized: true${rootcert ? `, ca: fs.readFileSync('${rootcert}', 'utf8')` : ''} }\` in ${p.src} (instead of \`ssl: false\` or no ssl).`,
+      )
+      snippet = {language: 'js', code: `ssl: { rejectUnauthorized: true${rootcert ? `, ca: fs.readFileSync('${rootcert}', 'utf8')` : ''} },`}
+    } else if (p.url) {
+      steps.push(`Set sslmode=verify-full${rootcert ? ` and sslrootcert=${rootcert}` : ''} in the URL in ${p.src} (node-postgres treats require as verify-full as well).`)
+      snippet = connectionStringSnippet(p.urlSource ?? undefined, p.url)
+    } else {
+      steps.push(
+        p.sslOrigin === 'PGSSLMODE'
+          ? `Set PGSSLMODE=verify-full where ${p.src} is defined.`
+          : `Turn TLS on in ${p.src ?? 'your connection settings'}: PGSSLMODE=verify-full (node-postgres reads it when the config sets no ssl), or ssl: { rejectUnauthorized: true } in code.`,
+      )
+      if (rootcert) {
+        steps.push(
+          `node-postgres takes no CA from the environment (it ignores PGSSLROOTCERT): give it ${p.ca.file} as ssl.ca in code, or use a connection string with sslrootcert=${rootcert}.`,
+        )
+      }
+      snippet = {language: 'dotenv', code: 'PGSSLMODE=verify-full'}
+    }
+    steps.push(caStep(p.ca))
+    steps.push(
+      'Keep the server\'s TLS requirement: do not add a plaintext `host` line to pg_hba.conf' +
+        (p.ca.provider === 'aws-rds' ? ' or set rds.force_ssl=0' : p.hbaRule === 'service' ? ' or turn the service\'s TLS enforcement off' : '') +
+        '; connect with TLS instead.',
+    )
+    return {
+      summary: `Turn TLS on in ${p.src ?? 'your connection settings'}${rootcert ? `, with the CA (sslrootcert ${p.ca.file})` : ''}: the server only admits TLS connections.`,
+      steps,
+      snippet,
+    }
+  },
+})
+
+export const AUTH_HBA_REJECTED = define<AuthHbaRejectedParams>({
+  code: 'AUTH_HBA_REJECTED',
+  check: 'auth',
+  status: 'fail',
+  title: 'pg_hba.conf rejects the connection',
+  meaning:
+    'No pg_hba.conf line admits this host/user/database, or a `reject` line matches (over TLS; over plaintext too when the server offers no TLS or rejects the same login over TLS). The suggested line is `hostssl` whenever the server offers TLS; a reject line gets no suggested line (it is deliberate).',
+  causes: [
+    "no pg_hba.conf line for this client's address (a new subnet, a container network)",
+    'the server requires a client certificate (Cloud SQL "trusted client certificate required", a `cert` pg_hba line)',
+    'the user or database is not the one the lines name',
+    'a `reject` line matches first',
+  ],
+  fix: 'Use the right user/database, or add the pg_hba.conf line the report shows and reload.',
+  transient: false,
+  matchers: [
+    {re: /no pg_hba\.conf entry for (?:host|replication connection from host) "[^"]{0,300}", user "[^"]{0,300}"(?:, database "[^"]{0,300}")?, (?:SSL encryption|SSL on|GSS encryption)/i, needle: 'no pg_hba.conf entry'},
+    {re: /pg_hba\.conf rejects connection for (?:host|replication connection from host) "[^"]{0,300}", user "[^"]{0,300}"(?:, database "[^"]{0,300}")?, (?:SSL encryption|SSL on|GSS encryption)/i, needle: 'pg_hba.conf rejects connection'},
+    // Prisma's P1010 ("User `x` was denied access on the database `db.schema`") is every 28000 answer —
+    // pg_hba no entry or reject, a NOLOGIN role, a missing role under trust — so it is an explain hint
+    // (src/explain/hints.ts, prisma-access-denied) listing this code first, not a matcher here.
+    'connection requires a valid client certificate',
+  ],
+  examples: [
+    {source: 'postgres', text: 'FATAL:  no pg_hba.conf entry for host "172.18.0.4", user "app", database "appdb", SSL encryption'},
+    {source: 'postgres', text: 'FATAL:  pg_hba.conf rejects connection for host "10.0.0.9", user "blocked", database "appdb", SSL encryption'},
+    {source: 'google-cloud-sql', text: 'FATAL:  connection requires a valid client certificate'},
+  ],
+  summary: (p) => {
+    const seenAs = p.clientHost ? ` from ${p.clientHost}` : ''
+    if (p.hbaRule === 'reject-line')
+      return `A pg_hba.conf line explicitly rejects user "${p.who}" on database "${p.db}"${seenAs}${
+        p.overTls === 'rejected' ? ', with or without TLS' : p.overTls === 'no-tls' ? ' (the server offers no TLS)' : ''
+      }.`
+    return p.hbaRule === 'unknown'
+      ? `The server refused the login (28000): ${p.message}`
+      : `No pg_hba.conf line admits user "${p.who}" to database "${p.db}"${seenAs}${p.encryption === 'ssl' ? ' over TLS' : ''}.`
+  },
+  buildFix: (p): Fix => {
+    const seenAs = p.clientHost ? ` from ${p.clientHost}` : ''
+    if (p.hbaRule === 'reject-line') {
+      return {
+        summary: `The server's pg_hba.conf has a "reject" line for "${p.who}" on "${p.db}": use another user or ask the administrator to change it.`,
+        steps: [
+          `If "${p.who}" is the wrong user, change it: ${p.userFrom}.`,
+          'Otherwise only the administrator can decide: a reject line is deliberate. They can narrow it (another user, database or address) and reload: SELECT pg_reload_conf();',
+          ...(p.overTls === 'rejected' ? ['db-doctor asked the same question over TLS, without sending a password: the server rejected it there too, so turning TLS on does not help.'] : []),
+        ],
+      }
+    }
+    const l = p.line
+    const mask = isIP(l.host) === 6 ? '128' : isIP(l.host) === 4 ? '32' : null
+    return {
+      summary: `Ask the administrator to allow "${p.who}" on "${p.db}"${seenAs} in pg_hba.conf, or connect with a user/database it already allows.`,
+      steps: [
+        `The user and database come from: ${p.userFrom}; ${p.databaseFrom}. Check they are the ones you meant.`,
+        `Add a line like the one below to pg_hba.conf, above any broader line, then reload: SELECT pg_reload_conf();`,
+        ...(p.serverTls && !p.sslUsed ? ['The line is a hostssl line (the server offers TLS): turn TLS on in the client too (sslmode=verify-full).'] : []),
+        ...(p.clientHost ? [`The server sees the client as ${p.clientHost}: behind NAT, a proxy or Docker this is not your machine's own address.`] : []),
+      ],
+      snippet: {language: 'pg_hba.conf', code: `${l.ssl ? 'hostssl' : 'host'} ${l.database} ${l.user} ${mask ? `${l.host}/${mask}` : l.host} scram-sha-256`},
+    }
+  },
+})
+
+export const AUTH_ROLE_NOT_FOUND = define<AuthRoleNotFoundParams>({
+  code: 'AUTH_ROLE_NOT_FOUND',
+  check: 'auth',
+  status: 'fail',
+  title: 'Role does not exist',
+  meaning: 'The role does not exist.',
+  causes: [
+    'a typo in the user name',
+    '`POSTGRES_USER` changed after the Docker volume was first created',
+    'a pooler user format not used (Supabase/Supavisor `postgres.<ref>`, Azure Single Server `user@server`)',
+  ],
+  fix: 'Fix the user name, or `CREATE ROLE`; `POSTGRES_USER` only applies when a Docker volume is first created.',
+  transient: false,
+  matchers: [
+    {re: /role "[^"]{0,300}" does not exist/i, needle: 'does not exist'},
+    'Tenant or user not found',
+    'Invalid Username specified',
+  ],
+  examples: [
+    {source: 'postgres', text: 'FATAL:  role "postgress" does not exist'},
+    {source: 'supavisor', text: 'error: Tenant or user not found'},
+    {source: 'azure', text: 'FATAL:  Invalid Username specified. Please check the Username and retry connection. The Username should be in <username@hostname> format.'},
+  ],
+  summary: (p) => `The role "${p.who}" does not exist on the server.`,
+  buildFix: (p) => ({
+    summary: `Fix the user name in ${p.userWhere}, or create the role "${p.who}".`,
+    steps: [
+      `The user comes from ${p.userFrom}: check its spelling.`,
+      'Or create the role as an administrator (see below).',
+      'With the official Docker image, POSTGRES_USER only takes effect when the data volume is first created: an existing volume keeps its old roles.',
     ],
-    fix: 'Add it to the URL, `DB_PASSWORD` / `PGPASSWORD`, or the password file; for an ignored file, `chmod 600` it, or add the missing line.',
-    transient: false,
-    matchers: [
-      'fe_sendauth: no password supplied',
-      'client password must be a string',
-      'client password must be a non-empty string',
-      'Password must be a string',
-      {re: /password file "[^"]{0,300}" has group or world access/i, needle: 'has group or world access'},
-    ],
-    examples: [
-      {source: 'node-postgres', text: 'Error: SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string\n    at Object.continueSession (node_modules/pg/lib/crypto/sasl.js:67:11)'},
-      {source: 'libpq', text: 'psql: error: connection to server at "127.0.0.1", port 5432 failed: fe_sendauth: no password supplied'},
-    ],
+    snippet: {language: 'sql', code: `CREATE ROLE ${quoteIdent(p.who)} LOGIN PASSWORD 'new-password';`},
   }),
-  define({
-    code: 'AUTH_SSL_REQUIRED',
-    check: 'auth',
-    status: 'fail',
-    title: 'The server only admits TLS connections',
-    meaning:
-      'The server only admits TLS connections and this one is plaintext: no pg_hba.conf line for plaintext ("no encryption" / "SSL off"), a `hostnossl … reject` line ("pg_hba.conf rejects connection … no encryption"; db-doctor confirms over TLS, without a password, that the line only hits plaintext), or a service\'s own refusal (Azure, Neon).',
-    causes: [
-      'the app connects without TLS (no sslmode, `ssl: false`, `sslmode=disable`) to a server with `hostssl` lines only or a `hostnossl … reject` line',
-      'AWS RDS with `rds.force_ssl=1` (the default from PostgreSQL 15), Azure, Neon or Supabase requiring TLS',
-    ],
-    fix: 'Turn TLS on where the ssl setting came from: `sslmode=verify-full`, plus `sslrootcert` when the tls check found the chain needs a CA. Never weaken the server\'s pg_hba.conf.',
-    transient: false,
-    matchers: [
-      {re: /no pg_hba\.conf entry for host "[^"]{0,300}", user "[^"]{0,300}", database "[^"]{0,300}", (?:no encryption|SSL off)/i, needle: 'no pg_hba.conf entry'},
-      {re: /pg_hba\.conf rejects connection for host "[^"]{0,300}", user "[^"]{0,300}", database "[^"]{0,300}", (?:no encryption|SSL off)/i, needle: 'pg_hba.conf rejects connection'},
-      'SSL connection is required',
-      'connection is insecure (try using `sslmode=require`)',
-      'SSL required',
-    ],
-    examples: [
-      {source: 'node-postgres', text: 'error: no pg_hba.conf entry for host "10.0.1.5", user "app", database "appdb", no encryption'},
-      {source: 'aws-rds', text: 'psql: error: connection to server at "mydb.c9akciq32.us-east-1.rds.amazonaws.com" (10.0.1.12), port 5432 failed: FATAL:  no pg_hba.conf entry for host "10.0.3.7", user "app", database "appdb", SSL off'},
-      {source: 'postgres', text: 'FATAL:  pg_hba.conf rejects connection for host "10.0.0.9", user "app", database "appdb", no encryption'},
-      {source: 'azure', text: 'FATAL:  SSL connection is required. Please specify SSL options and retry.'},
-      {source: 'neon', text: 'ERROR: connection is insecure (try using `sslmode=require`)'},
-    ],
+})
+
+export const AUTH_ROLE_NOLOGIN = define<AuthRoleNologinParams>({
+  code: 'AUTH_ROLE_NOLOGIN',
+  check: 'auth',
+  status: 'fail',
+  title: 'Role may not log in',
+  meaning: 'The role exists but may not log in.',
+  causes: ['a group role (NOLOGIN) used as the user', 'a role created with CREATE ROLE instead of CREATE USER'],
+  fix: 'Use a login role, or `ALTER ROLE … LOGIN`.',
+  transient: false,
+  matchers: [{re: /role "[^"]{0,300}" is not permitted to log in/i, needle: 'is not permitted to log in'}],
+  examples: [{source: 'postgres', text: 'FATAL:  role "readers" is not permitted to log in'}],
+  summary: (p) => `The role "${p.who}" exists but may not log in (NOLOGIN).`,
+  buildFix: (p) => ({
+    summary: `Use a role that can log in in ${p.userWhere}, or give "${p.who}" the LOGIN attribute.`,
+    steps: [`The user comes from ${p.userFrom}: a group role cannot be used to connect.`, 'Or, as an administrator: ALTER ROLE … LOGIN.'],
+    snippet: {language: 'sql', code: `ALTER ROLE ${quoteIdent(p.who)} LOGIN;`},
   }),
-  define({
-    code: 'AUTH_HBA_REJECTED',
-    check: 'auth',
-    status: 'fail',
-    title: 'pg_hba.conf rejects the connection',
-    meaning:
-      'No pg_hba.conf line admits this host/user/database, or a `reject` line matches (over TLS; over plaintext too when the server offers no TLS or rejects the same login over TLS). The suggested line is `hostssl` whenever the server offers TLS; a reject line gets no suggested line (it is deliberate).',
-    causes: [
-      "no pg_hba.conf line for this client's address (a new subnet, a container network)",
-      'the server requires a client certificate (Cloud SQL "trusted client certificate required", a `cert` pg_hba line)',
-      'the user or database is not the one the lines name',
-      'a `reject` line matches first',
+})
+
+export const AUTH_DATABASE_NOT_FOUND = define<AuthDatabaseNotFoundParams>({
+  code: 'AUTH_DATABASE_NOT_FOUND',
+  check: 'auth',
+  status: 'fail',
+  title: 'Database does not exist',
+  meaning: 'The database does not exist (3D000).',
+  causes: [
+    'a typo in the database name (or the user name used as the default database)',
+    '`POSTGRES_DB` changed after the Docker volume was first created',
+    'the database was never created (migrations do not create it)',
+  ],
+  fix: 'Fix the name, or `CREATE DATABASE`; same `POSTGRES_DB` caveat.',
+  transient: false,
+  matchers: [
+    {re: /database "[^"]{0,300}" does not exist/i, needle: 'does not exist'},
+    '3D000',
+    {re: /Database `[^`]{0,300}` does not exist/i, needle: 'does not exist'},
+    'P1003',
+    {re: /no such database: \S{1,100}/i, needle: 'no such database'},
+  ],
+  examples: [
+    {source: 'node-postgres', text: "error: database \"appdb\" does not exist { code: '3D000' }"},
+    // Prisma P1003 (3D000 → DatabaseDoesNotExist::Postgres), prisma-engines libs/user-facing-errors/src/common.rs
+    {source: 'prisma', text: 'Error: P1003: Database `appdb` does not exist on the database server at `localhost:5432`.'},
+    {source: 'pgbouncer', text: 'ERROR:  no such database: appdb'},
+  ],
+  summary: (p) => `The database "${p.db}" does not exist on the server (3D000).`,
+  buildFix: (p) => ({
+    summary: `Fix the database name in ${p.databaseWhere}, or create the database "${p.db}".`,
+    steps: [
+      `The database comes from ${p.databaseFrom}: check its spelling (names are case-sensitive when quoted).`,
+      'Or create it as an administrator (see below), then run your migrations.',
+      'With the official Docker image, POSTGRES_DB only takes effect when the data volume is first created.',
     ],
-    fix: 'Use the right user/database, or add the pg_hba.conf line the report shows and reload.',
-    transient: false,
-    matchers: [
-      {re: /no pg_hba\.conf entry for (?:host|replication connection from host) "[^"]{0,300}", user "[^"]{0,300}"(?:, database "[^"]{0,300}")?, (?:SSL encryption|SSL on|GSS encryption)/i, needle: 'no pg_hba.conf entry'},
-      {re: /pg_hba\.conf rejects connection for (?:host|replication connection from host) "[^"]{0,300}", user "[^"]{0,300}"(?:, database "[^"]{0,300}")?, (?:SSL encryption|SSL on|GSS encryption)/i, needle: 'pg_hba.conf rejects connection'},
-      // Prisma's P1010 ("User `x` was denied access on the database `db.schema`") is every 28000 answer —
-      // pg_hba no entry or reject, a NOLOGIN role, a missing role under trust — so it is an explain hint
-      // (src/explain/hints.ts, prisma-access-denied) listing this code first, not a matcher here.
-      'connection requires a valid client certificate',
-    ],
-    examples: [
-      {source: 'postgres', text: 'FATAL:  no pg_hba.conf entry for host "172.18.0.4", user "app", database "appdb", SSL encryption'},
-      {source: 'postgres', text: 'FATAL:  pg_hba.conf rejects connection for host "10.0.0.9", user "blocked", database "appdb", SSL encryption'},
-      {source: 'google-cloud-sql', text: 'FATAL:  connection requires a valid client certificate'},
-    ],
+    snippet: {language: 'sql', code: `CREATE DATABASE ${quoteIdent(p.db)}${p.owner ? ` OWNER ${quoteIdent(p.owner)}` : ''};`},
   }),
-  define({
-    code: 'AUTH_ROLE_NOT_FOUND',
-    check: 'auth',
-    status: 'fail',
-    title: 'Role does not exist',
-    meaning: 'The role does not exist.',
-    causes: [
-      'a typo in the user name',
-      '`POSTGRES_USER` changed after the Docker volume was first created',
-      'a pooler user format not used (Supabase/Supavisor `postgres.<ref>`, Azure Single Server `user@server`)',
+})
+
+export const AUTH_TOO_MANY_CONNECTIONS = define<AuthTooManyConnectionsParams>({
+  code: 'AUTH_TOO_MANY_CONNECTIONS',
+  check: 'auth',
+  status: 'fail',
+  title: 'Connection limit reached',
+  meaning: 'A role, database or server connection limit is reached (53300).',
+  causes: [
+    'pools too large for max_connections (pool size × instances × pods)',
+    'leaked or idle sessions',
+    "a role's or database's CONNECTION LIMIT",
+    "a pooler's client limit (PgBouncer max_client_conn, Supavisor pool_size)",
+  ],
+  fix: 'Smaller pools, close idle sessions, raise the limit.',
+  transient: true,
+  matchers: [
+    'sorry, too many clients already',
+    {re: /too many connections for (?:role|database) "[^"]{0,300}"/i, needle: 'too many connections for'},
+    'remaining connection slots are reserved',
+    '53300',
+    'no more connections allowed',
+    'Max client connections reached',
+    'max clients reached',
+    'Too many database connections opened',
+    'P2037',
+  ],
+  examples: [
+    {source: 'postgres', text: 'FATAL:  sorry, too many clients already'},
+    {source: 'postgres', text: 'FATAL:  remaining connection slots are reserved for roles with the SUPERUSER attribute'},
+    {source: 'pgbouncer', text: 'ERROR:  no more connections allowed (max_client_conn)'},
+    // Prisma P2037 (53300 → TooManyConnections; the server error shown as "<severity>: <message>", quaint
+    // connector/postgres/error.rs); the same wording with MySQL's text is in prisma/prisma's client tests.
+    {source: 'prisma', text: 'Invalid `prisma.user.findMany()` invocation:\n\n\nToo many database connections opened: FATAL: sorry, too many clients already'},
+    {source: 'supavisor', text: 'FATAL:  Max client connections reached'},
+    {source: 'supavisor', text: '(EMAXCONNSESSION) max clients reached in session mode - max clients are limited to pool_size: 15'},
+  ],
+  summary: (p) =>
+    p.limit === 'pooler'
+      ? `The pooler refused the session: ${p.message.slice(0, 200)}.`
+      : `The server refused the session: too many connections${p.limit === 'role' ? ` for role "${p.who}"` : p.limit === 'database' ? ` for database "${p.db}"` : ''} (53300).`,
+  buildFix: (p) => {
+    const steps =
+      p.limit === 'role'
+        ? [
+            `The role "${p.who}" has a CONNECTION LIMIT that is already used up (0 means it may never connect).`,
+            'Close idle sessions or lower your pool size (pg.Pool max), or raise the limit as an administrator.',
+          ]
+        : p.limit === 'database'
+          ? [`The database "${p.db}" has a CONNECTION LIMIT that is used up.`, 'Close idle sessions, lower your pool size, or raise the limit.']
+          : p.limit === 'pooler'
+            ? [
+                'The pooler in front of PostgreSQL reached its own client limit (PgBouncer max_client_conn, Supavisor max clients), not the server\'s max_connections.',
+                'Raise max_client_conn in pgbouncer.ini (and the file-descriptor limit to match), or lower the pool size (pg.Pool max) of the apps that connect through it.',
+              ]
+            : [
+                'The server has reached max_connections (the remaining slots are reserved for administrators).',
+                'Lower the pool size (pg.Pool max) of every app that uses this server, close idle sessions, or put a pooler (PgBouncer) in front.',
+                'See who holds the connections: SELECT usename, application_name, state, count(*) FROM pg_stat_activity GROUP BY 1,2,3;',
+              ]
+    return {
+      summary:
+        p.limit === 'role'
+          ? `Raise the connection limit of "${p.who}" or use fewer connections.`
+          : p.limit === 'database'
+            ? `Raise the connection limit of "${p.db}" or use fewer connections.`
+            : p.limit === 'pooler'
+              ? 'Raise the pooler\'s client limit (PgBouncer max_client_conn) or use fewer client connections.'
+              : 'Use fewer connections (smaller pools) or raise max_connections.',
+      steps,
+      snippet:
+        p.limit === 'role'
+          ? {language: 'sql', code: `ALTER ROLE ${quoteIdent(p.who)} CONNECTION LIMIT 20;`}
+          : p.limit === 'database'
+            ? {language: 'sql', code: `ALTER DATABASE ${quoteIdent(p.db)} CONNECTION LIMIT 20;`}
+            : {language: 'js', code: 'const pool = new pg.Pool({max: 5})'},
+    }
+  },
+})
+
+export const AUTH_SERVER_STARTING = define<AuthServerStartingParams>({
+  code: 'AUTH_SERVER_STARTING',
+  check: 'auth',
+  status: 'fail',
+  title: 'Server starting, stopping or in recovery',
+  meaning: 'The server is starting, shutting down, in recovery, or a standby without hot standby (57P03).',
+  causes: [
+    'the server (or its container) is still starting: the app started first',
+    'a restart, failover or maintenance in progress',
+    'a standby without hot_standby',
+  ],
+  fix: 'Wait and retry; in compose, gate on a `pg_isready` healthcheck.',
+  transient: true,
+  matchers: [
+    'the database system is starting up',
+    'the database system is shutting down',
+    'the database system is in recovery mode',
+    'the database system is not yet accepting connections',
+    'the database system is not accepting connections',
+    '57P03',
+  ],
+  examples: [
+    {source: 'postgres', text: 'FATAL:  the database system is starting up'},
+    {source: 'node-postgres', text: "error: the database system is not yet accepting connections { code: '57P03' }"},
+  ],
+  summary: (p) => {
+    const what =
+      p.state === 'starting'
+        ? 'is starting up'
+        : p.state === 'shutting-down'
+          ? 'is shutting down'
+          : p.state === 'recovery'
+            ? 'is in recovery'
+            : 'is running but not accepting connections (for example a standby with hot_standby = off)'
+    return `The server ${what} (57P03): "${p.message}".`
+  },
+  buildFix: () => ({
+    summary: 'Wait until the server accepts connections, or find out why it does not.',
+    steps: [
+      'If it has just been started, retry in a few seconds; make your app wait for it (retry on 57P03, or a health check such as `pg_isready`).',
+      'In Docker Compose, start the app only once the database is healthy (depends_on with condition: service_healthy).',
+      'If it stays like this, read the server log: a standby with hot_standby = off, or a long crash recovery, refuses sessions.',
     ],
-    fix: 'Fix the user name, or `CREATE ROLE`; `POSTGRES_USER` only applies when a Docker volume is first created.',
-    transient: false,
-    matchers: [
-      {re: /role "[^"]{0,300}" does not exist/i, needle: 'does not exist'},
-      'Tenant or user not found',
-      'Invalid Username specified',
-    ],
-    examples: [
-      {source: 'postgres', text: 'FATAL:  role "postgress" does not exist'},
-      {source: 'supavisor', text: 'error: Tenant or user not found'},
-      {source: 'azure', text: 'FATAL:  Invalid Username specified. Please check the Username and retry connection. The Username should be in <username@hostname> format.'},
-    ],
+    snippet: {
+      language: 'yaml',
+      code: [
+        'services:',
+        '  db:',
+        '    healthcheck:',
+        '      test: ["CMD-SHELL", "pg_isready -U postgres"]',
+        '      interval: 2s',
+        '  app:',
+        '    depends_on:',
+        '      db:',
+        '        condition: service_healthy',
+      ].join('\n'),
+    },
   }),
-  define({
-    code: 'AUTH_ROLE_NOLOGIN',
-    check: 'auth',
-    status: 'fail',
-    title: 'Role may not log in',
-    meaning: 'The role exists but may not log in.',
-    causes: ['a group role (NOLOGIN) used as the user', 'a role created with CREATE ROLE instead of CREATE USER'],
-    fix: 'Use a login role, or `ALTER ROLE … LOGIN`.',
-    transient: false,
-    matchers: [{re: /role "[^"]{0,300}" is not permitted to log in/i, needle: 'is not permitted to log in'}],
-    examples: [{source: 'postgres', text: 'FATAL:  role "readers" is not permitted to log in'}],
-  }),
-  define({
-    code: 'AUTH_DATABASE_NOT_FOUND',
-    check: 'auth',
-    status: 'fail',
-    title: 'Database does not exist',
-    meaning: 'The database does not exist (3D000).',
-    causes: [
-      'a typo in the database name (or the user name used as the default database)',
-      '`POSTGRES_DB` changed after the Docker volume was first created',
-      'the database was never created (migrations do not create it)',
-    ],
-    fix: 'Fix the name, or `CREATE DATABASE`; same `POSTGRES_DB` caveat.',
-    transient: false,
-    matchers: [
-      {re: /database "[^"]{0,300}" does not exist/i, needle: 'does not exist'},
-      '3D000',
-      {re: /Database `[^`]{0,300}` does not exist/i, needle: 'does not exist'},
-      'P1003',
-      {re: /no such database: \S{1,100}/i, needle: 'no such database'},
-    ],
-    examples: [
-      {source: 'node-postgres', text: "error: database \"appdb\" does not exist { code: '3D000' }"},
-      // Prisma P1003 (3D000 → DatabaseDoesNotExist::Postgres), prisma-engines libs/user-facing-errors/src/common.rs
-      {source: 'prisma', text: 'Error: P1003: Database `appdb` does not exist on the database server at `localhost:5432`.'},
-      {source: 'pgbouncer', text: 'ERROR:  no such database: appdb'},
-    ],
-  }),
-  define({
-    code: 'AUTH_TOO_MANY_CONNECTIONS',
-    check: 'auth',
-    status: 'fail',
-    title: 'Connection limit reached',
-    meaning: 'A role, database or server connection limit is reached (53300).',
-    causes: [
-      'pools too large for max_connections (pool size × instances × pods)',
-      'leaked or idle sessions',
-      "a role's or database's CONNECTION LIMIT",
-      "a pooler's client limit (PgBouncer max_client_conn, Supavisor pool_size)",
-    ],
-    fix: 'Smaller pools, close idle sessions, raise the limit.',
-    transient: true,
-    matchers: [
-      'sorry, too many clients already',
-      {re: /too many connections for (?:role|database) "[^"]{0,300}"/i, needle: 'too many connections for'},
-      'remaining connection slots are reserved',
-      '53300',
-      'no more connections allowed',
-      'Max client connections reached',
-      'max clients reached',
-      'Too many database connections opened',
-      'P2037',
-    ],
-    examples: [
-      {source: 'postgres', text: 'FATAL:  sorry, too many clients already'},
-      {source: 'postgres', text: 'FATAL:  remaining connection slots are reserved for roles with the SUPERUSER attribute'},
-      {source: 'pgbouncer', text: 'ERROR:  no more connections allowed (max_client_conn)'},
-      // Prisma P2037 (53300 → TooManyConnections; the server error shown as "<severity>: <message>", quaint
-      // connector/postgres/error.rs); the same wording with MySQL's text is in prisma/prisma's client tests.
-      {source: 'prisma', text: 'Invalid `prisma.user.findMany()` invocation:\n\n\nToo many database connections opened: FATAL: sorry, too many clients already'},
-      {source: 'supavisor', text: 'FATAL:  Max client connections reached'},
-      {source: 'supavisor', text: '(EMAXCONNSESSION) max clients reached in session mode - max clients are limited to pool_size: 15'},
-    ],
-  }),
-  define({
-    code: 'AUTH_SERVER_STARTING',
-    check: 'auth',
-    status: 'fail',
-    title: 'Server starting, stopping or in recovery',
-    meaning: 'The server is starting, shutting down, in recovery, or a standby without hot standby (57P03).',
-    causes: [
-      'the server (or its container) is still starting: the app started first',
-      'a restart, failover or maintenance in progress',
-      'a standby without hot_standby',
-    ],
-    fix: 'Wait and retry; in compose, gate on a `pg_isready` healthcheck.',
-    transient: true,
-    matchers: [
-      'the database system is starting up',
-      'the database system is shutting down',
-      'the database system is in recovery mode',
-      'the database system is not yet accepting connections',
-      'the database system is not accepting connections',
-      '57P03',
-    ],
-    examples: [
-      {source: 'postgres', text: 'FATAL:  the database system is starting up'},
-      {source: 'node-postgres', text: "error: the database system is not yet accepting connections { code: '57P03' }"},
-    ],
-  }),
-  define({
-    code: 'AUTH_CONNECTION_FAILED',
-    check: 'auth',
-    status: 'fail',
-    title: 'Connection failed below authentication',
-    meaning:
-      'The connection failed below authentication; the raw code and message are shown (redacted) — the dns, tcp and tls checks explain most of these.',
-    causes: ['a network or TLS problem that appeared between the checks', 'settings node-postgres refuses before connecting'],
-    fix: 'See those checks, or raise `--timeout`.',
-    transient: true,
-    matchers: ['server login has been failing, try again later'],
-    examples: [{source: 'pgbouncer', text: 'ERROR:  server login has been failing, try again later (server_login_retry)'}],
-  }),
-]
+})
+
+export const AUTH_CONNECTION_FAILED = define<AuthConnectionFailedParams>({
+  code: 'AUTH_CONNECTION_FAILED',
+  check: 'auth',
+  status: 'fail',
+  title: 'Connection failed below authentication',
+  meaning:
+    'The connection failed below authentication; the raw code and message are shown (redacted) — the dns, tcp and tls checks explain most of these.',
+  causes: ['a network or TLS problem that appeared between the checks', 'settings node-postgres refuses before connecting'],
+  fix: 'See those checks, or raise `--timeout`.',
+  transient: true,
+  matchers: ['server login has been failing, try again later'],
+  examples: [{source: 'pgbouncer', text: 'ERROR:  server login has been failing, try again later (server_login_retry)'}],
+  summary: (p) => {
+    switch (p.stage) {
+      case 'config':
+        return `node-postgres refuses these settings before connecting: ${p.reason.replace(/^node-postgres rejects the [^:]*: /, '')}`
+      case 'unix-ssl':
+        return `node-postgres could not open a session: ${p.message}. The host ${p.socket} is a Unix socket directory, where PostgreSQL never offers SSL, and the settings ask for SSL.`
+      case 'session':
+        return p.timedOut
+          ? `node-postgres got no ready session within ${p.timeoutMs} ms (${p.errorCode ?? p.errorName}).`
+          : `node-postgres could not open a session: ${p.errorCode ? `${p.errorCode}: ` : ''}${p.message}`
+    }
+  },
+  buildFix: (p) => {
+    switch (p.stage) {
+      case 'config':
+        return {
+          summary: 'Change the settings node-postgres refuses, as its message says, where they are set.',
+          steps: [`Connection settings: ${p.settings}.`],
+        }
+      case 'unix-ssl':
+        return {
+          summary: 'Turn SSL off for the Unix-socket connection (see the ssl-config check, SSL_UNIX_SOCKET), or connect over TCP to keep TLS.',
+          steps: [`Target: ${p.hostFrom}.`, 'psql ignores sslmode on a Unix socket, which is why it connects with the same settings.'],
+        }
+      case 'session':
+        return {
+          summary: p.timedOut
+            ? 'The connection did not complete in time: see the network and TLS checks above, or raise --timeout.'
+            : 'The connection failed below authentication: see the DNS, TCP and TLS checks above for the cause.',
+          steps: [
+            `Target: ${p.hostFrom}; ${p.portFrom}.`,
+            'Fix what the earlier checks report first; this check repeats the connection exactly as node-postgres makes it.',
+          ],
+        }
+    }
+  },
+})
+
+export const authEntries = [AUTH_PASSWORD_FAILED, AUTH_PASSWORD_MISSING, AUTH_SSL_REQUIRED, AUTH_HBA_REJECTED, AUTH_ROLE_NOT_FOUND, AUTH_ROLE_NOLOGIN, AUTH_DATABASE_NOT_FOUND, AUTH_TOO_MANY_CONNECTIONS, AUTH_SERVER_STARTING, AUTH_CONNECTION_FAILED]
