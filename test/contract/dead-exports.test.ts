@@ -1,0 +1,67 @@
+// The dead-export finder (scripts/dead-exports.ts, npm run lint:dead) on a small project: what counts
+// as a use, what --fix changes. Pure (the TypeScript compiler over files on disk), no network.
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {afterAll, describe, expect, it} from 'vitest'
+import {findDeadExports, removeExportKeywords} from '../../scripts/dead-exports.js'
+
+describe('dead exports', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbd-dead-'))
+  afterAll(() => fs.rmSync(dir, {recursive: true, force: true}))
+  const write = (file: string, text: string): void => {
+    fs.mkdirSync(path.dirname(path.join(dir, file)), {recursive: true})
+    fs.writeFileSync(path.join(dir, file), text)
+  }
+  write('tsconfig.json', JSON.stringify({
+    compilerOptions: {target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: true, types: []},
+    include: ['src/**/*.ts', 'test/**/*.ts'],
+  }))
+  write('src/lib.ts', [
+    'export function imported(): number { return 1 }',
+    'export function renamed(): number { return 2 }',
+    'export const viaEntry = 3',
+    'export interface AsImportType { a: number }',
+    'export function destructured(): number { return 4 }',
+    'export function viaNamespace(): number { return 5 }',
+    'export function fromJs(): number { return 6 }',
+    'export function onlyHere(): number { return 7 }',
+    'export type OnlyHereType = {b: string}',
+    'export function nowhere(): number { return 8 }',
+    'export const keep = onlyHere() as OnlyHereType | number',
+    '',
+  ].join('\n'))
+  write('src/index.ts', "export {viaEntry} from './lib.js'\nexport function publicApi(): number { return 0 }\n")
+  write('src/user.ts', [
+    "import {imported, renamed as other} from './lib.js'",
+    "export const a: number = imported() + other()",
+    "export async function b(): Promise<number> {",
+    "  const {destructured} = await import('./lib.js')",
+    "  const ns = await import('./lib.js')",
+    "  return destructured() + ns.viaNamespace()",
+    '}',
+    "export type C = import('./lib.js').AsImportType",
+    '',
+  ].join('\n'))
+  write('test/user.test.ts', "import {a, b, type C} from '../src/user.js'\nimport {keep} from '../src/lib.js'\nexport const t: [number, () => Promise<number>, C | null, unknown] = [a, b, null, keep]\n")
+  write('test/lab/run.mjs', "const {fromJs} = await load('../../src/lib.ts')\n")
+
+  it('finds exports no other file uses, and only those', () => {
+    const dead = findDeadExports({root: dir})
+    expect(dead.map((d) => [d.file, d.name, d.usedInOwnFile])).toEqual([
+      ['src/lib.ts', 'onlyHere', true],
+      ['src/lib.ts', 'OnlyHereType', true],
+      ['src/lib.ts', 'nowhere', false],
+    ])
+    expect(dead.map((d) => d.line)).toEqual([8, 9, 10])
+  })
+
+  it('--fix drops the export keyword of what its own file still uses, and lists the rest', () => {
+    const fixed = removeExportKeywords(dir, findDeadExports({root: dir}))
+    expect(fixed.map((d) => d.name).sort()).toEqual(['OnlyHereType', 'onlyHere'])
+    const text = fs.readFileSync(path.join(dir, 'src/lib.ts'), 'utf8')
+    expect(text).toContain('\nfunction onlyHere(): number')
+    expect(text).toContain('\ntype OnlyHereType = {b: string}')
+    expect(findDeadExports({root: dir}).map((d) => d.name)).toEqual(['nowhere'])
+  })
+})
