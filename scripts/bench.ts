@@ -6,6 +6,9 @@
 //    verdict with one blackholed IPv6 address plus a working IPv4, and with every
 //    address blackholed, against --timeout and against raw pg on the same name.
 // 3. `db-doctor explain` on a 10 MB log on stdin (target < 2 s) and on hostile pastes.
+// 4. Round trips: what a healthy `db-doctor check` costs the server over a bare node-postgres login,
+//    counted from outside by a protocol-reading relay, per project kind and through PgBouncer
+//    (scripts/bench-round-trips.ts). Counts, not timings.
 import {spawnSync} from 'node:child_process'
 import {existsSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
@@ -162,6 +165,13 @@ console.log('\nexplain: a 10 MB log on stdin (target < 2000 ms)')
   }
   rmSync(dir, {recursive: true, force: true})
   console.table(rows.map((r) => ({input: r.label, medianMs: Math.round(r.medianMs), maxRssMb: r.maxRssMb?.toFixed(0), exit: r.exit})))
+}
+
+// 4. Round trips over a bare login (exact counts from a relay that reads the protocol).
+console.log('\nRound trips after the login (counted by a relay on loopback; bare node-postgres = connect + select 1)')
+{
+  const {benchRoundTrips} = await import('./bench-round-trips.js')
+  console.table(await benchRoundTrips())
 }
 
 // Many targets, half blackholed targets, 100 targets' memory, wait latency (scripts/bench-fleet.ts).
