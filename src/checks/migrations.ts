@@ -3,7 +3,8 @@
 // from pg_locks — never by trying to take them), recorded migrations whose files are gone, a
 // failed Prisma migration, a database Prisma never baselined, pending migrations. Table names,
 // schemas and folders come from the knexfile / Prisma schema / node-pg-migrate options.
-// At most two round trips: the catalog (tables, locks, holders), then the tables that exist.
+// Read in the run's one catalog round trip (core/session.ts): tables, their rows where they exist
+// (guarded, so a missing or unreadable table cannot fail the batch), lock holders.
 import fs from 'node:fs'
 import path from 'node:path'
 import type {MigrationToolInfo} from '../config/types.js'
@@ -11,7 +12,7 @@ import {redact} from '../core/redact.js'
 import type {Check, CheckContext, CheckOutcome, Evidence, Fix} from '../core/types.js'
 import {sqlLiteral} from '../probes/pg-session.js'
 import {failsFirst, foldFindings, type Finding as BaseFinding} from './findings.js'
-import {toolSession} from './tools.js'
+import {migrationTools, toolSession} from './tools.js'
 
 type Row = Record<string, unknown>
 
@@ -42,15 +43,28 @@ function lockKey(tool: MigrationToolInfo): bigint | null {
 const HOLDER_COLUMNS = `a.pid, a.usename as user, a.application_name, host(a.client_addr) as client_addr,
   to_char(a.backend_start, 'YYYY-MM-DD"T"HH24:MI:SSOF') as backend_start, to_char(a.query_start, 'YYYY-MM-DD"T"HH24:MI:SSOF') as query_start, a.state`
 
-/** First batch: the tool's tables and lock holders. Pure. */
+/**
+ * The tool's statements, all in the run's one catalog round trip (core/session.ts), none able to fail on
+ * a missing or unreadable table: the first reads which tables exist and, guarded by to_regclass and
+ * has_table_privilege, their rows (query_to_xml runs the row query only when the table is there and
+ * readable); the second, who holds the tool's lock. Pure.
+ */
 export function catalogSql(tool: MigrationToolInfo): string[] {
   const table = qualified(tool, tool.table)
+  const rows = rowsSql(tool)
+  const lockTable = tool.name === 'knex' ? `to_regclass(${sqlLiteral(qualified(tool, `${tool.table}_lock`))})` : 'null::regclass'
+  const xml = (rel: string, sql: string | undefined) =>
+    sql ? `case when ${rel} is not null and has_table_privilege(${rel}, 'SELECT') then query_to_xml(${sqlLiteral(sql)}, true, false, '')::text end` : 'null::text'
   const out = [
-    `select to_regclass(${sqlLiteral(table)})::text as migrations_table${
-      tool.name === 'knex' ? `, to_regclass(${sqlLiteral(qualified(tool, `${tool.table}_lock`))})::text as lock_table` : ''
-    }, (select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    `with t as (select to_regclass(${sqlLiteral(table)}) as m, ${lockTable} as l)
+     select m::text as migrations_table, l::text as lock_table,
+       m is not null and not has_table_privilege(m, 'SELECT') as unreadable,
+       (select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where c.relkind in ('r', 'p') and n.nspname = ${tool.schema ? sqlLiteral(tool.schema) : 'current_schema()'}
-          and c.relname not in (${sqlLiteral(tool.table)}, ${sqlLiteral(`${tool.table}_lock`)}))::int as other_tables`,
+          and c.relname not in (${sqlLiteral(tool.table)}, ${sqlLiteral(`${tool.table}_lock`)}))::int as other_tables,
+       ${xml('m', rows.table)} as rows_xml,
+       ${xml('m', rows.lock)} as lock_xml
+     from t`,
   ]
   const key = lockKey(tool)
   if (key !== null) {
@@ -71,23 +85,47 @@ export function catalogSql(tool: MigrationToolInfo): string[] {
   return out
 }
 
-/** Second batch: the rows of the tables that exist. Pure. */
-export function rowsSql(tool: MigrationToolInfo, has: {table: boolean; lock: boolean}): string[] {
-  const out: string[] = []
+/** The row queries of the tool's tables (run through query_to_xml when the table exists). Pure. */
+export function rowsSql(tool: MigrationToolInfo): {table: string; lock?: string} {
   const t = qualified(tool, tool.table)
-  if (!has.table) return out
-  if (tool.name === 'knex') {
-    out.push(`select name from ${t} order by id`)
-    if (has.lock) out.push(`select is_locked from ${qualified(tool, `${tool.table}_lock`)}`)
-  } else if (tool.name === 'prisma') {
-    out.push(
-      `select migration_name, to_char(started_at, 'YYYY-MM-DD"T"HH24:MI:SSOF') as started_at, finished_at is not null as finished,
+  if (tool.name === 'knex') return {table: `select name from ${t} order by id`, lock: `select is_locked from ${qualified(tool, `${tool.table}_lock`)}`}
+  if (tool.name === 'prisma') {
+    return {
+      table: `select migration_name, to_char(started_at, 'YYYY-MM-DD"T"HH24:MI:SSOF') as started_at, finished_at is not null as finished,
         rolled_back_at is not null as rolled_back, left(logs, 2000) as logs, applied_steps_count from ${t} order by started_at, migration_name`,
-    )
-  } else {
-    out.push(`select name from ${t} order by run_on, id`)
+    }
+  }
+  return {table: `select name from ${t} order by run_on, id`}
+}
+
+const XML_ROW = /<row>([^]*?)<\/row>/g
+const XML_COLUMN = /<([A-Za-z_][\w.-]*)(?: xsi:nil="true"\/>|>([^<]*)<\/\1>)/g
+
+/**
+ * Pure: the rows of PostgreSQL's query_to_xml(…, nulls => true, tableforest => false) as column → text
+ * (null for xsi:nil). PostgreSQL escapes &, <, > and CR in values, so a value never holds a '<'.
+ */
+export function xmlRows(xml: unknown): Array<Record<string, string | null>> {
+  if (typeof xml !== 'string') return []
+  const out: Array<Record<string, string | null>> = []
+  for (const row of xml.matchAll(XML_ROW)) {
+    const rec: Record<string, string | null> = {}
+    for (const col of row[1]!.matchAll(XML_COLUMN)) rec[col[1]!] = col[2] === undefined ? null : unescapeXml(col[2])
+    out.push(rec)
   }
   return out
+}
+
+function unescapeXml(text: string): string {
+  return text.replace(/&(lt|gt|amp|quot|apos|#x[0-9a-fA-F]{1,6}|#[0-9]{1,7});/g, (_, e: string) => {
+    if (e === 'lt') return '<'
+    if (e === 'gt') return '>'
+    if (e === 'amp') return '&'
+    if (e === 'quot') return '"'
+    if (e === 'apos') return "'"
+    const code = e.startsWith('#x') ? Number.parseInt(e.slice(2), 16) : Number.parseInt(e.slice(1), 10)
+    return code <= 0x10ffff ? String.fromCodePoint(code) : ''
+  })
 }
 
 /** The migration files the tool will see, sorted as the tool sorts them. */
@@ -300,12 +338,15 @@ export function evaluate(s: ToolState): {findings: Finding[]; pending: string[];
   return {findings, pending, applied}
 }
 
-async function stateOf(tool: MigrationToolInfo, batch: (s: string[]) => Promise<Row[][]>): Promise<ToolState> {
-  const [cat, holders] = await batch(catalogSql(tool))
+/** Pure: the tool's state from the results of catalogSql(tool) and the files on disk. */
+export function parseToolState(tool: MigrationToolInfo, results: Array<Array<Record<string, unknown>>>, files: {files: string[]; missingDirs: string[]}): ToolState {
+  const [cat, holders] = results
   const c = (cat?.[0] ?? {}) as Row
+  const tableExists = c.migrations_table !== null && c.migrations_table !== undefined
+  const rows = tableExists ? xmlRows(c.rows_xml) : []
   const state: ToolState = {
     tool,
-    tableExists: c.migrations_table !== null && c.migrations_table !== undefined,
+    tableExists,
     lockTableExists: c.lock_table !== null && c.lock_table !== undefined,
     otherTables: Number(c.other_tables ?? 0),
     holders: (holders ?? []).map((h) => ({
@@ -320,26 +361,28 @@ async function stateOf(tool: MigrationToolInfo, batch: (s: string[]) => Promise<
     recorded: [],
     knexLocked: false,
     prismaRows: [],
-    ...migrationFilesOf(tool),
+    ...files,
   }
-  const second = rowsSql(tool, {table: state.tableExists, lock: state.lockTableExists})
-  if (second.length) {
-    const rows = await batch(second)
-    if (tool.name === 'prisma') {
-      state.prismaRows = (rows[0] ?? []).map((r) => ({
-        migration_name: String(r.migration_name),
-        started_at: String(r.started_at),
-        finished: r.finished === true,
-        rolled_back: r.rolled_back === true,
-        logs: (r.logs as string) ?? null,
-        applied_steps_count: Number(r.applied_steps_count ?? 0),
-      }))
-    } else {
-      state.recorded = (rows[0] ?? []).map((r) => String(r.name))
-      if (tool.name === 'knex') state.knexLocked = (rows[1] ?? []).some((r) => Number(r.is_locked) === 1)
-    }
+  if (!tableExists) return state
+  if (tool.name === 'prisma') {
+    state.prismaRows = rows.map((r) => ({
+      migration_name: String(r.migration_name ?? ''),
+      started_at: String(r.started_at ?? ''),
+      finished: r.finished === 'true',
+      rolled_back: r.rolled_back === 'true',
+      logs: r.logs ?? null,
+      applied_steps_count: Number(r.applied_steps_count ?? 0),
+    }))
+  } else {
+    state.recorded = rows.map((r) => String(r.name ?? ''))
+    if (tool.name === 'knex') state.knexLocked = xmlRows(c.lock_xml).some((r) => Number(r.is_locked) === 1)
   }
   return state
+}
+
+/** The statements of every tool found, in order (the check's share of the run's catalog round trip). */
+export function migrationsSql(tools: readonly MigrationToolInfo[]): string[] {
+  return tools.flatMap((t) => catalogSql(t))
 }
 
 function migrationFilesOf(tool: MigrationToolInfo): {files: string[]; missingDirs: string[]} {
@@ -351,21 +394,18 @@ export async function runMigrations(ctx: CheckContext): Promise<CheckOutcome> {
   const ready = await toolSession(ctx)
   if (!ready.ok) return ready.skip
   const {tools} = ready
-  const session = ready.session
   const all: Finding[] = []
   const summaries: Evidence[] = []
+  const results = await ctx.session!.shared('migrations', migrationsSql(tools))
+  let at = 0
   for (const tool of tools) {
-    let state: ToolState
-    try {
-      state = await stateOf(tool, (s) => session.batch(s))
-    } catch (error) {
-      const e = error as {code?: string; message?: string}
-      if (e.code === '42501') {
-        summaries.push({tool: tool.name, table: tool.table, error: `permission denied reading ${tool.table} (42501)`})
-        continue
-      }
-      throw error
+    const mine = results.slice(at, at + catalogSql(tool).length)
+    at += catalogSql(tool).length
+    if (mine[0]?.[0]?.unreadable === true) {
+      summaries.push({tool: tool.name, table: tool.table, error: `permission denied reading ${tool.table} (42501)`})
+      continue
     }
+    const state = parseToolState(tool, mine, migrationFilesOf(tool))
     const {findings, pending, applied} = evaluate(state)
     all.push(...findings)
     summaries.push({
@@ -406,5 +446,9 @@ export const migrationsCheck: Check = {
   requires: ['auth'],
   provides: [],
   uses: ['auth'],
+  queries: (ctx) => {
+    const tools = migrationTools(ctx)
+    return tools.length ? migrationsSql(tools) : null
+  },
   run: runMigrations,
 }

@@ -117,6 +117,9 @@ export function poolerHostHint(host: string | null | undefined, port: number): s
 
 type Session = import('../probes/pg-session.js').PgSession
 
+/** The first session's backend pid and the server's own port, read in the run's one catalog round trip. */
+export const POOLER_SQL = ['select pg_backend_pid() as pid, inet_server_port() as server_port']
+
 /**
  * Transaction pooling, read-only: the shared session reads its backend pid and the server's port; when
  * something sits in between (the server's port is not the one the app connects to, or the host/port
@@ -131,7 +134,7 @@ async function transactionMode(ctx: CheckContext, session: Session): Promise<Che
   const host = config.host ?? null
   let first: {pid: number; serverPort: number | null}
   try {
-    const [rows] = await session.batch(['select pg_backend_pid() as pid, inet_server_port() as server_port'])
+    const [rows] = await ctx.session!.shared('pooler', POOLER_SQL)
     const r = rows?.[0] ?? {}
     first = {pid: Number(r.pid), serverPort: r.server_port === null || r.server_port === undefined ? null : Number(r.server_port)}
   } catch (error) {
@@ -145,13 +148,11 @@ async function transactionMode(ctx: CheckContext, session: Session): Promise<Che
     return {status: 'pass', code: null, summary: `No pooler in between: the server listens on the port the app connects to (${port}).`, evidence, fix: null}
   }
   const {openSession} = await import('../probes/pg-session.js')
+  // the login's own info query (one round trip) reads its backend pid
   const second = await openSession(config, {timeoutMs: ctx.options.timeoutMs})
   let secondPid: number | null = null
   if (second.ok) {
-    try {
-      const [rows] = await second.session.batch(['select pg_backend_pid() as pid'])
-      secondPid = Number(rows?.[0]?.pid)
-    } catch {}
+    secondPid = second.backendPid
     await second.session.close()
   }
   evidence.secondLoginBackendPid = secondPid
@@ -205,5 +206,6 @@ export const poolerCheck: Check = {
   requires: ['tcp', 'postgres'],
   provides: [],
   uses: [],
+  queries: () => POOLER_SQL,
   run: runPooler,
 }

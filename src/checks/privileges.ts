@@ -1,12 +1,13 @@
 // Can the role the migration logs in as do what migrations do? CREATE in the schema the tool
 // migrates (PostgreSQL 15 took CREATE on public from everyone but the database owner), owning the
-// tables it will ALTER or DROP, CREATEDB for Prisma's shadow database. One round trip in the shared
-// read-only session (has_schema_privilege, pg_namespace, pg_class, pg_roles).
+// tables it will ALTER or DROP, CREATEDB for Prisma's shadow database. Read in the shared read-only
+// session (has_schema_privilege, pg_namespace, pg_class, pg_roles), in the run's one catalog round trip
+// (core/session.ts).
 import type {MigrationToolInfo} from '../config/types.js'
 import type {Check, CheckContext, CheckOutcome, Evidence, Fix} from '../core/types.js'
 import {sqlLiteral} from '../probes/pg-session.js'
 import {failsFirst, foldFindings, type Finding as BaseFinding} from './findings.js'
-import {toolSession} from './tools.js'
+import {migrationTools, toolSession} from './tools.js'
 
 type Row = Record<string, unknown>
 
@@ -159,7 +160,7 @@ export async function runPrivileges(ctx: CheckContext): Promise<CheckOutcome> {
   if (!ready.ok) return ready.skip
   const {tools} = ready
   const tool = tools[0]!
-  const state = parsePrivileges(await ready.session.batch(privilegesSql(tool)))
+  const state = parsePrivileges(await ctx.session!.shared('privileges', privilegesSql(tool)))
   const findings = evaluatePrivileges(state, tool)
   const base: Evidence = {tool: tool.name, schema: state.schema, schemaFrom: tool.schemaSource ?? 'search_path', user: state.user, databaseOwner: state.databaseOwner}
   if (!findings.length) {
@@ -180,5 +181,9 @@ export const privilegesCheck: Check = {
   requires: ['auth'],
   provides: [],
   uses: ['auth'],
+  queries: (ctx) => {
+    const tool = migrationTools(ctx)[0]
+    return tool ? privilegesSql(tool) : null
+  },
   run: runPrivileges,
 }

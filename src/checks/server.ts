@@ -1,5 +1,5 @@
 // Server state that decides whether a migration can run on this connection, read in the shared
-// read-only session (one round trip): a standby / read-only default, statement and lock timeouts
+// read-only session (in the run's one catalog round trip, see core/session.ts): a standby / read-only default, statement and lock timeouts
 // as the app's session has them (and where they are set), free connection slots.
 // Always runs; without a migration tool its findings only warn.
 import type {Check, CheckContext, CheckOutcome, Evidence, Fix} from '../core/types.js'
@@ -310,7 +310,7 @@ export async function runServer(ctx: CheckContext): Promise<CheckOutcome> {
   }
   let results: Row[][]
   try {
-    results = await opened.session.batch(SERVER_SQL)
+    results = await broker.shared('server', SERVER_SQL)
   } catch (error) {
     const e = error as {code?: string; message?: string}
     return {status: 'skip', code: null, summary: `Skipped: the catalog query failed (${e.code ?? 'error'}: ${e.message}).`, evidence: {error: e.message ?? String(error), sqlstate: e.code ?? null}, fix: null}
@@ -350,5 +350,6 @@ export const serverCheck: Check = {
   requires: ['auth'],
   provides: ['server'],
   uses: ['auth'],
+  queries: () => SERVER_SQL,
   run: runServer,
 }

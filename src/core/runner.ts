@@ -38,9 +38,18 @@ export async function runChecks(
   return out
 
   async function runAll(): Promise<void> {
-  for (const check of registry) {
-    if (opts.only?.length && !opts.only.includes(check.id)) continue
-    if (opts.skip?.includes(check.id)) continue
+  const selected = registry.filter((check) => !(opts.only?.length && !opts.only.includes(check.id)) && !opts.skip?.includes(check.id))
+  // every catalog read of the run in one round trip (core/session.ts); a check whose queries() throws
+  // is left out here and meets its error again in run()
+  for (const check of selected) {
+    if (!check.queries) continue
+    try {
+      const facts = opts.strictFacts ? declaredFacts(check, ctx.facts) : ctx.facts
+      const statements = check.queries({...ctx, facts, results, session})
+      if (statements?.length) session.plan(check.id, statements)
+    } catch {}
+  }
+  for (const check of selected) {
     opts.hooks?.onStart?.(check)
     const started = performance.now()
     let outcome: CheckOutcome

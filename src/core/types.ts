@@ -79,6 +79,13 @@ export interface Check {
   provides?: string[]
   /** Facts this check reads; each must be provided by an earlier check of the registry. */
   uses?: string[]
+  /**
+   * The catalog statements this check will read through ctx.session.shared(id, …), when it can tell
+   * before any check runs (from the resolved config and options only). The runner sends every check's
+   * in one round trip (see core/session.ts). The same statements must reach shared(), or they are sent
+   * alone.
+   */
+  queries?(ctx: CheckContext): string[] | null
   run(ctx: CheckContext): Promise<CheckOutcome>
 }
 

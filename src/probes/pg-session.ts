@@ -7,6 +7,8 @@
 // a transaction pooler (unlike a session-level SET). Errors come back as data, never thrown.
 //
 //   openSession(config, {timeoutMs}) → {ok: true, session, …info} | {ok: false, error, ms}
+//                         one round trip after the login: `BEGIN READ ONLY; <info>; ROLLBACK`
+//     session.batch(sqls)   `BEGIN READ ONLY; s1; s2; …; ROLLBACK` in one round trip
 //     session.readOnly(fn)  fn(query) runs in one BEGIN READ ONLY … ROLLBACK transaction; calls are
 //                           serialized; a failing fn still rolls back, and its error is rethrown
 //     session.close()       ends the client (bounded: a silent peer cannot hold the process). Idempotent.
@@ -48,6 +50,10 @@ export interface PgSessionInfo {
   readOnly: boolean
   /** Time from connect() to a ready session (TCP + TLS + authentication), in ms. */
   connectMs: number
+  /** pg_backend_pid() of the info query (behind a transaction pooler: the server connection lent for it). */
+  backendPid: number | null
+  /** inet_server_port(): the port the server itself listens on (differs from the app's behind a proxy); null over a Unix socket. */
+  serverPort: number | null
 }
 
 export interface PgInnerError {
@@ -156,13 +162,14 @@ export interface PgSession {
 export type OpenSessionResult = ({ok: true; session: PgSession} & PgSessionInfo) | {ok: false; error: PgProbeError; ms: number}
 
 const INFO_QUERY =
-  "select version() as version, current_user as user, host(inet_server_addr()) as addr, current_setting('transaction_read_only') as ro"
+  "select version() as version, current_user as user, host(inet_server_addr()) as addr, current_setting('transaction_read_only') as ro, pg_backend_pid() as pid, inet_server_port() as port"
 
 type PgClient = InstanceType<typeof import('pg').Client>
 
 /**
- * Connect with exactly `config` (no startup parameter added), then, in one `BEGIN READ ONLY` …
- * `ROLLBACK`, read `version(), current_user, inet_server_addr()` and transaction_read_only. `timeoutMs`
+ * Connect with exactly `config` (no startup parameter added), then, in one `BEGIN READ ONLY; …;
+ * ROLLBACK` message (one round trip), read `version(), current_user, inet_server_addr()`,
+ * transaction_read_only, the backend pid and the server's port. `timeoutMs`
  * bounds the connection (connectionTimeoutMillis, lowered if the app's is longer) and, separately,
  * every query. On success the caller owns the session and must close() it.
  */
@@ -190,26 +197,24 @@ export async function openSession(config: ClientConfig, opts: SessionOptions): P
     await Promise.race([client.connect(), crashed])
     const connectMs = Math.round(performance.now() - started)
     stage = 'query'
-    let rttMs = 0
-    const row = await Promise.race([
-      session.readOnly(async (query) => {
-        const q0 = performance.now()
-        const rows = await query<{version: string; user: string; addr: string | null; ro: string}>(INFO_QUERY)
-        rttMs = Math.round((performance.now() - q0) * 10) / 10
-        return rows[0]!
-      }),
-      crashed,
-    ])
+    const q0 = performance.now()
+    // one flight: the statement only reads, and BEGIN READ ONLY is checked in the same answer
+    const [rows] = await Promise.race([session.batch([INFO_QUERY]), crashed])
+    const rttMs = Math.round((performance.now() - q0) * 10) / 10
+    const row = (rows?.[0] ?? {}) as {version?: string; user?: string; addr?: string | null; ro?: string; pid?: number | null; port?: number | null}
+    if (row.ro !== 'on') throw new Error(`the transaction is not read-only (transaction_read_only = ${row.ro ?? 'unknown'})`)
     return {
       ok: true,
       session,
-      serverVersion: row.version,
-      user: row.user,
+      serverVersion: String(row.version ?? ''),
+      user: String(row.user ?? ''),
       serverAddr: row.addr ?? null,
       tls: tlsInfo(client),
       rttMs,
       readOnly: row.ro === 'on',
       connectMs,
+      backendPid: row.pid === null || row.pid === undefined ? null : Number(row.pid),
+      serverPort: row.port === null || row.port === undefined ? null : Number(row.port),
     }
   } catch (error) {
     await session.close()

@@ -93,7 +93,7 @@ describe('the runner-owned session', () => {
     let opened = 0
     const broker = createSessionBroker(async () => {
       opened++
-      return {ok: true, session, serverVersion: 'x', user: 'u', serverAddr: null, tls: null, rttMs: 0, readOnly: true, connectMs: 0}
+      return {ok: true, session, serverVersion: 'x', user: 'u', serverAddr: null, tls: null, rttMs: 0, readOnly: true, connectMs: 0, backendPid: null, serverPort: null}
     })
     const user = (id: string): Check => check(id, async (c) => (await c.session!.open(), pass(c)))
     const results = await runChecks([user('a'), user('b'), check('boom', async () => { throw new Error('kaput') })], {...ctx, session: broker})
@@ -112,5 +112,66 @@ describe('the runner-owned session', () => {
     await runChecks([check('a', pass)], {...ctx, session: broker})
     expect(opened).toBe(0)
     expect(broker.attempted).toBe(false)
+  })
+
+  // Pure logic of the planned batch (the real round trips are counted against a real server in
+  // test/checks/round-trips.test.ts): the statements travel together, sliced back per check.
+  const batching = (fails: (statements: string[]) => boolean) => {
+    const batches: string[][] = []
+    const session = {
+      readOnly: async () => undefined as never,
+      batch: async (statements: string[]) => {
+        batches.push(statements)
+        if (fails(statements)) throw new Error('boom')
+        return statements.map((s) => [{s}])
+      },
+      close: async () => undefined,
+    }
+    return {batches, session}
+  }
+  const querying = (id: string, statements: string[], seen: Record<string, unknown>): Check => ({
+    id,
+    title: id,
+    requires: [],
+    queries: () => statements,
+    run: async (c) => {
+      await c.session!.open()
+      try {
+        seen[id] = await c.session!.shared(id, statements)
+      } catch (error) {
+        seen[id] = (error as Error).message
+      }
+      return pass(c)
+    },
+  })
+
+  it("sends every planned check's statements in one batch and hands each check its own rows", async () => {
+    const {createSessionBroker} = await import('../../src/core/session.js')
+    const {batches, session} = batching(() => false)
+    const broker = createSessionBroker(async () => ({ok: true, session, serverVersion: 'x', user: 'u', serverAddr: null, tls: null, rttMs: 0, readOnly: true, connectMs: 0, backendPid: null, serverPort: null}))
+    const seen: Record<string, unknown> = {}
+    await runChecks([querying('a', ['a1', 'a2'], seen), check('plain', pass), querying('b', ['b1'], seen)], {...ctx, session: broker})
+    expect(batches).toEqual([['a1', 'a2', 'b1']])
+    expect(seen).toEqual({a: [[{s: 'a1'}], [{s: 'a2'}]], b: [[{s: 'b1'}]]})
+  })
+
+  it('when the batch fails, each check sends its own statements, so only the failing one sees the error', async () => {
+    const {createSessionBroker} = await import('../../src/core/session.js')
+    const {batches, session} = batching((st) => st.includes('bad'))
+    const broker = createSessionBroker(async () => ({ok: true, session, serverVersion: 'x', user: 'u', serverAddr: null, tls: null, rttMs: 0, readOnly: true, connectMs: 0, backendPid: null, serverPort: null}))
+    const seen: Record<string, unknown> = {}
+    await runChecks([querying('a', ['a1'], seen), querying('b', ['bad'], seen), querying('c', ['c1'], seen)], {...ctx, session: broker})
+    expect(batches).toEqual([['a1', 'bad', 'c1'], ['a1'], ['bad'], ['c1']])
+    expect(seen).toEqual({a: [[{s: 'a1'}]], b: 'boom', c: [[{s: 'c1'}]]})
+  })
+
+  it('plans only the checks that will run (--only / --skip), and statements that differ from the plan go alone', async () => {
+    const {createSessionBroker} = await import('../../src/core/session.js')
+    const {batches, session} = batching(() => false)
+    const broker = createSessionBroker(async () => ({ok: true, session, serverVersion: 'x', user: 'u', serverAddr: null, tls: null, rttMs: 0, readOnly: true, connectMs: 0, backendPid: null, serverPort: null}))
+    const seen: Record<string, unknown> = {}
+    const drifting: Check = {...querying('d', ['d1'], seen), run: async (c) => (await c.session!.open(), (seen.d = await c.session!.shared('d', ['d2'])), pass(c))}
+    await runChecks([querying('a', ['a1'], seen), querying('b', ['b1'], seen), drifting], {...ctx, session: broker}, {skip: ['b']})
+    expect(batches).toEqual([['a1', 'd1'], ['d2']])
   })
 })
