@@ -2,10 +2,13 @@
 // read-only session (in the run's one catalog round trip, see core/session.ts): a standby / read-only default, statement and lock timeouts
 // as the app's session has them (and where they are set), free connection slots.
 // Always runs; without a migration tool its findings only warn.
-import type {Check, CheckContext, CheckOutcome, Evidence, Fix} from '../core/types.js'
-type Row = Record<string, unknown>
-import {foldFindings, type Finding as BaseFinding} from './findings.js'
+// Data only: the words of every outcome are in src/catalogue/server.ts.
+import {SERVER_CONNECTIONS_EXHAUSTED, SERVER_READ_ONLY, SERVER_STATEMENT_TIMEOUT, humanMs, serverSays, type SettingSource} from '../catalogue/server.js'
+import type {Check, CheckContext, CheckOutcome, Evidence} from '../core/types.js'
+import {foldFindings, type Finding} from './findings.js'
 import {migrationTools} from './tools.js'
+
+type Row = Record<string, unknown>
 
 export interface ServerFacts {
   inRecovery: boolean
@@ -20,8 +23,7 @@ export interface ServerFacts {
   backendPid: number
 }
 
-/** Where a setting's value comes from, from pg_settings.source. */
-export type SettingSource = 'default' | 'server' | 'database' | 'role' | 'role-in-database' | 'client' | 'other'
+export type {SettingSource}
 
 export interface SettingRow {
   name: string
@@ -150,39 +152,9 @@ export function parseServerSnapshot(results: Row[][]): ServerSnapshot {
 export const STATEMENT_TIMEOUT_RISK_MS = 60_000
 export const LOCK_TIMEOUT_RISK_MS = 2_000
 
-type Finding = BaseFinding<'SERVER_READ_ONLY' | 'SERVER_STATEMENT_TIMEOUT' | 'SERVER_CONNECTIONS_EXHAUSTED'>
-
-const SCOPE_WORDS: Record<SettingSource, string> = {
-  default: 'the server default',
-  server: 'the server configuration (postgresql.conf / ALTER SYSTEM / command line)',
-  database: 'the database (ALTER DATABASE … SET)',
-  role: 'the role (ALTER ROLE … SET)',
-  'role-in-database': 'the role in this database (ALTER ROLE … IN DATABASE … SET)',
-  client: "the app's own connection settings (startup options)",
-  other: 'the session',
-}
-
-function ident(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`
-}
-
-function resetStatement(setting: string, source: SettingSource, user: string, database: string): string | null {
-  if (source === 'role') return `ALTER ROLE ${ident(user)} RESET ${setting};`
-  if (source === 'database') return `ALTER DATABASE ${ident(database)} RESET ${setting};`
-  if (source === 'role-in-database') return `ALTER ROLE ${ident(user)} IN DATABASE ${ident(database)} RESET ${setting};`
-  if (source === 'server') return `ALTER SYSTEM RESET ${setting}; SELECT pg_reload_conf();  -- or remove it from postgresql.conf`
-  return null
-}
-
 function ms(v: string): number {
   const n = Number(v)
   return Number.isFinite(n) ? n : 0
-}
-
-function human(msValue: number): string {
-  if (msValue % 60_000 === 0 && msValue >= 60_000) return `${msValue / 60_000} min`
-  if (msValue % 1000 === 0 && msValue >= 1000) return `${msValue / 1000} s`
-  return `${msValue} ms`
 }
 
 /** Pure: what the snapshot means for a migration. `tool`: a migration tool was found or named. */
@@ -190,38 +162,19 @@ export function evaluateServer(s: ServerSnapshot, opts: {tool: string | null; ho
   const out: Finding[] = []
   const f = s.facts
   const hard = opts.tool ? 'fail' : 'warn'
-  const toolWords = opts.tool ? `${opts.tool} migrations` : 'a migration'
   if (f.inRecovery) {
-    const aurora = opts.host && /\.cluster-ro-/.test(opts.host)
-    out.push({
-      code: 'SERVER_READ_ONLY',
-      severity: hard,
-      summary: `The server is a standby in recovery (pg_is_in_recovery() = true)${aurora ? `: ${opts.host} is an Aurora reader endpoint` : ''}. Every write fails with "cannot execute CREATE TABLE in a read-only transaction"; ${toolWords} cannot run here.`,
-      evidence: {pg_is_in_recovery: true, host: opts.host},
-      fix: {
-        summary: 'Point the migration at the primary (writer) endpoint.',
-        steps: [
-          aurora
-            ? `Use the cluster (writer) endpoint: ${opts.host!.replace('.cluster-ro-', '.cluster-')}.`
-            : 'Use the primary server\'s host (the writer endpoint of a managed cluster), not a replica or reader endpoint.',
-        ],
-      },
-    })
+    const aurora = !!opts.host && /\.cluster-ro-/.test(opts.host)
+    out.push(SERVER_READ_ONLY.finding({cause: 'recovery', tool: opts.tool, host: opts.host, aurora}, {pg_is_in_recovery: true, host: opts.host}, {status: hard}))
   } else if (f.defaultReadOnly) {
     const row = s.settings.default_transaction_read_only
     const source = row?.source ?? 'other'
-    const reset = resetStatement('default_transaction_read_only', source, f.user, f.database)
-    out.push({
-      code: 'SERVER_READ_ONLY',
-      severity: hard,
-      summary: `default_transaction_read_only is on for this session, set by ${SCOPE_WORDS[source]}: every transaction the app starts is read-only, so ${toolWords} fail with "cannot execute CREATE TABLE in a read-only transaction".`,
-      evidence: {default_transaction_read_only: 'on', setBy: source, pgSettingsSource: row?.rawSource ?? null, scoped: s.scoped.filter((x) => x.name === 'default_transaction_read_only')},
-      fix: {
-        summary: source === 'client' ? 'Remove default_transaction_read_only from the connection options the app sends.' : 'Remove the read-only default where it is set (as an owner or superuser), or migrate as a role without it.',
-        steps: reset ? [`Run: ${reset}`] : ['Remove `-c default_transaction_read_only=on` from the connection `options` (URL `options=` or PGOPTIONS).'],
-        ...(reset ? {snippet: {language: 'sql', code: reset}} : {}),
-      },
-    })
+    out.push(
+      SERVER_READ_ONLY.finding(
+        {cause: 'default', tool: opts.tool, source, user: f.user, database: f.database},
+        {default_transaction_read_only: 'on', setBy: source, pgSettingsSource: row?.rawSource ?? null, scoped: s.scoped.filter((x) => x.name === 'default_transaction_read_only')},
+        {status: hard},
+      ),
+    )
   }
   const risky: {name: string; value: number; source: SettingSource; rawSource: string}[] = []
   for (const [name, limit] of [
@@ -234,23 +187,12 @@ export function evaluateServer(s: ServerSnapshot, opts: {tool: string | null; ho
     if (v > 0 && v <= limit) risky.push({name, value: v, source: row.source, rawSource: row.rawSource})
   }
   if (risky.length) {
-    const words = risky.map((r) => `${r.name} = ${human(r.value)} (set by ${SCOPE_WORDS[r.source]})`).join(' and ')
-    const resets = risky.map((r) => resetStatement(r.name, r.source, f.user, f.database)).filter((x): x is string => !!x)
-    const options = risky.map((r) => `-c ${r.name}=0`).join(' ')
-    out.push({
-      code: 'SERVER_STATEMENT_TIMEOUT',
-      severity: 'warn',
-      summary: `${words}: a migration statement that runs or waits for a lock longer than that is cancelled ("canceling statement due to ${risky[0]!.name === 'lock_timeout' ? 'lock timeout' : 'statement timeout'}", 57014/55P03).`,
-      evidence: {settings: risky.map((r) => ({setting: r.name, value: human(r.value), setBy: r.source, pgSettingsSource: r.rawSource})), scoped: s.scoped.filter((x) => risky.some((r) => r.name === x.name))},
-      fix: {
-        summary: 'Lift the timeout for the migration only, and keep it for the app.',
-        steps: [
-          `Run the migration with its own session setting, e.g. PGOPTIONS='${options}' (node-postgres and psql read it) or \`options=${encodeURIComponent(options)}\` in the migration's URL.`,
-          ...(resets.length ? [`Or remove it where it is set: ${resets.join(' ')}`] : []),
-        ],
-        snippet: {language: 'bash', code: `PGOPTIONS='${options}' npm run migrate`},
-      },
-    })
+    out.push(
+      SERVER_STATEMENT_TIMEOUT.finding(
+        {risky: risky.map((r) => ({name: r.name, value: r.value, source: r.source})), user: f.user, database: f.database},
+        {settings: risky.map((r) => ({setting: r.name, value: humanMs(r.value), setBy: r.source, pgSettingsSource: r.rawSource})), scoped: s.scoped.filter((x) => risky.some((r) => r.name === x.name))},
+      ),
+    )
   }
   const c = s.connections
   if (c.max > 0) {
@@ -262,40 +204,35 @@ export function evaluateServer(s: ServerSnapshot, opts: {tool: string | null; ho
     const which = free === roleFree ? 'role' : free === dbFree ? 'database' : 'server'
     const serverLow = serverFree <= Math.max(2, Math.ceil(c.max * 0.05))
     if (free <= 2 || serverLow) {
-      const limitWords =
-        which === 'role'
-          ? `role "${f.user}" has CONNECTION LIMIT ${c.roleLimit} and ${c.roleUsed - 1} other session(s)`
-          : which === 'database'
-            ? `database "${f.database}" has CONNECTION LIMIT ${c.databaseLimit} and ${c.databaseUsed - 1} other session(s)`
-            : `max_connections ${c.max}, ${c.superuserReserved + Math.max(c.reserved, 0)} reserved, ${c.used - 1} other session(s)`
       const free0 = Math.max(free, 0)
-      out.push({
-        code: 'SERVER_CONNECTIONS_EXHAUSTED',
-        severity: free0 === 0 ? 'fail' : 'warn',
-        summary: `${free0 === 0 ? 'No' : `Only ${free0}`} connection slot${free0 === 1 ? '' : 's'} free once db-doctor disconnects (${limitWords}): the next connections fail with "too many connections" (53300), and a migration tool's pool needs one or more.`,
-        evidence: {
-          freeSlots: free0,
-          limitedBy: which,
-          maxConnections: c.max,
-          reserved: c.superuserReserved + Math.max(c.reserved, 0),
-          otherSessions: c.used - 1,
-          roleConnectionLimit: c.roleLimit,
-          roleSessions: c.roleUsed - 1,
-          databaseConnectionLimit: c.databaseLimit,
-          databaseSessions: c.databaseUsed - 1,
-        },
-        fix: {
-          summary: 'Free connections before migrating, or raise the limit.',
-          steps: [
-            'Stop or shrink the app pools (or idle sessions) that hold the slots: SELECT pid, usename, application_name, state FROM pg_stat_activity.',
-            which === 'role'
-              ? `Or raise the role's limit: ALTER ROLE ${ident(f.user)} CONNECTION LIMIT ${c.roleLimit + 5};`
-              : which === 'database'
-                ? `Or raise the database's limit: ALTER DATABASE ${ident(f.database)} CONNECTION LIMIT ${c.databaseLimit + 5};`
-                : 'Or raise max_connections (restart needed), or put a pooler in front of the app (not of the migration).',
-          ],
-        },
-      })
+      const counts = {
+        maxConnections: c.max,
+        reserved: c.superuserReserved + Math.max(c.reserved, 0),
+        otherSessions: c.used - 1,
+        roleConnectionLimit: c.roleLimit,
+        roleSessions: c.roleUsed - 1,
+        databaseConnectionLimit: c.databaseLimit,
+        databaseSessions: c.databaseUsed - 1,
+      }
+      out.push(
+        SERVER_CONNECTIONS_EXHAUSTED.finding(
+          {
+            free: free0,
+            limitedBy: which,
+            user: f.user,
+            database: f.database,
+            maxConnections: counts.maxConnections,
+            reserved: counts.reserved,
+            otherSessions: counts.otherSessions,
+            roleLimit: c.roleLimit,
+            roleSessions: counts.roleSessions,
+            databaseLimit: c.databaseLimit,
+            databaseSessions: counts.databaseSessions,
+          },
+          {freeSlots: free0, limitedBy: which, ...counts},
+          {status: free0 === 0 ? 'fail' : 'warn'},
+        ),
+      )
     }
   }
   return out
@@ -303,17 +240,17 @@ export function evaluateServer(s: ServerSnapshot, opts: {tool: string | null; ho
 
 export async function runServer(ctx: CheckContext): Promise<CheckOutcome> {
   const broker = ctx.session
-  if (!broker) return {status: 'skip', code: null, summary: 'Skipped: no database session in this run.', evidence: {}, fix: null}
+  if (!broker) return {status: 'skip', code: null, summary: serverSays.noSession(), evidence: {}, fix: null}
   const opened = await broker.open()
   if (!opened.ok) {
-    return {status: 'skip', code: null, summary: `Skipped: no session (the login failed${opened.error.code ? ` with ${opened.error.code}` : ''}; see the auth check).`, evidence: {loginError: opened.error.code}, fix: null}
+    return {status: 'skip', code: null, summary: serverSays.loginFailed({code: opened.error.code}), evidence: {loginError: opened.error.code}, fix: null}
   }
   let results: Row[][]
   try {
     results = await broker.shared('server', SERVER_SQL)
   } catch (error) {
     const e = error as {code?: string; message?: string}
-    return {status: 'skip', code: null, summary: `Skipped: the catalog query failed (${e.code ?? 'error'}: ${e.message}).`, evidence: {error: e.message ?? String(error), sqlstate: e.code ?? null}, fix: null}
+    return {status: 'skip', code: null, summary: serverSays.queryFailed({code: e.code ?? null, message: e.message}), evidence: {error: e.message ?? String(error), sqlstate: e.code ?? null}, fix: null}
   }
   const snap = parseServerSnapshot(results)
   ctx.facts.server = snap.facts
@@ -329,18 +266,13 @@ export async function runServer(ctx: CheckContext): Promise<CheckOutcome> {
     migrationTool: tools.map((t) => t.name).join(', ') || null,
   }
   if (!findings.length) {
-    return {
-      status: 'pass',
-      code: null,
-      summary: `Writable primary (not in recovery, default_transaction_read_only off); no timeout that cancels DDL; ${c.max - c.used - c.superuserReserved - Math.max(c.reserved, 0)} connection slots free.`,
-      evidence: base,
-      fix: null,
-    }
+    const free = c.max - c.used - c.superuserReserved - Math.max(c.reserved, 0)
+    return {status: 'pass', code: null, summary: serverSays.healthy({free}), evidence: base, fix: null}
   }
   const order = (x: Finding) => (x.severity === 'fail' ? 0 : 1)
   findings.sort((a, b) => order(a) - order(b))
   const first = findings[0]!
-  const noTool = !tools.length && first.severity === 'warn' && first.code === 'SERVER_READ_ONLY' ? ' (a warning: no migration tool was found; with one it fails)' : ''
+  const noTool = !tools.length && first.severity === 'warn' && first.code === 'SERVER_READ_ONLY' ? serverSays.noToolNote() : ''
   return foldFindings(findings, base, {note: noTool})
 }
 
