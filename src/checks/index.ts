@@ -31,7 +31,3 @@ export const checks: readonly Check[] = [
   privilegesCheck,
   migrationsCheck,
 ]
-
-export function findCheck(id: string): Check | undefined {
-  return checks.find((c) => c.id === id)
-}

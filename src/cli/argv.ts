@@ -2,7 +2,7 @@
 // `-h` as --help, and "did you mean …?" for a mistyped command. Pure: returns the argv
 // to run, or a usage error line (exit 2).
 
-export type ArgvPlan = {args: string[]} | {error: string}
+type ArgvPlan = {args: string[]} | {error: string}
 
 /** Edit distance with adjacent swaps counted as one edit. */
 function distance(a: string, b: string): number {

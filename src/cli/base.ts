@@ -80,16 +80,16 @@ export interface CheckFlags {
   concurrency: number
 }
 
-export interface OutputFile {
+interface OutputFile {
   format: FormatName
   file: string
 }
 
 /** What to check: one target (the classic report) or several (a fleet report). */
-export type TargetPlan = {kind: 'single'; connection?: string} | {kind: 'fleet'; targets: FleetTarget[]}
+type TargetPlan = {kind: 'single'; connection?: string} | {kind: 'fleet'; targets: FleetTarget[]}
 
 /** What every diagnose call of a command takes (the per-target connection aside). */
-export interface CommonInput {
+interface CommonInput {
   cwd: string
   env: LoadedEnv['env']
   envFileOf: LoadedEnv['envFileOf']
@@ -100,7 +100,7 @@ export interface CommonInput {
   tool: string
 }
 
-export type Prepared =
+type Prepared =
   | {kind: 'list'; list: {checks: {id: string; title: string}[]}}
   | {kind: 'run'; outputs: OutputFile[]; format: FormatName; plan: TargetPlan; common: CommonInput}
 

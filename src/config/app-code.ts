@@ -15,7 +15,7 @@
 import {redact} from '../core/redact.js'
 import {inertLine} from '../reporters/escape.js'
 
-export class AppCodeError extends Error {
+class AppCodeError extends Error {
   constructor(message: string) {
     super(message)
     this.name = 'AppCodeError'

@@ -39,11 +39,6 @@ export function dropCapturedSince(mark: number): void {
   captured = captured.slice(0, mark)
 }
 
-/** What the app files printed so far (for tests). */
-export function capturedOutput(): string {
-  return captured.map((c) => c.text).join('')
-}
-
 /** Write what app files printed to stderr (redacted by the output layer), then forget it. */
 export function flushCapturedOutput(): void {
   const byLabel = new Map<string, string>()

@@ -37,7 +37,7 @@ import {urlParserModel} from './url-parser.js'
 import type {FieldName, Provenance, ResolvedConfig} from './types.js'
 import {sameSource} from './util.js'
 
-export type PgConfigErrorCode = 'SSL_CERT_FILE_UNREADABLE' | 'PG_CONFIG_REJECTED'
+type PgConfigErrorCode = 'SSL_CERT_FILE_UNREADABLE' | 'PG_CONFIG_REJECTED'
 
 export class PgConfigError extends Error {
   readonly code: PgConfigErrorCode
@@ -62,9 +62,9 @@ export class PgConfigError extends Error {
 }
 
 /** Where the effective `ssl` of the client config comes from. */
-export type SslOrigin = 'connection-string' | 'app' | 'PGSSLMODE' | 'default'
+type SslOrigin = 'connection-string' | 'app' | 'PGSSLMODE' | 'default'
 
-export interface PgClientConfigResult {
+interface PgClientConfigResult {
   config: ClientConfig
   sslOrigin: SslOrigin
   /** Provenance of the setting that decided `ssl` (undefined for the default). */

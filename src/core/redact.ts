@@ -5,7 +5,7 @@
 
 const MASK = '****'
 /** Shortest piece of a cut password that is masked on its own. */
-export const MIN_FRAGMENT = 4
+const MIN_FRAGMENT = 4
 
 class Redactor {
   private readonly secrets = new Set<string>()
@@ -202,7 +202,7 @@ const URL_CUTS = /[?#/&=;,@\s'"\\]/
  * plus each prefix up to a delimiter and each suffix after one (a cut keeps one side whole).
  * Empty when the password holds no delimiter (nothing to cut).
  */
-export function passwordFragments(password: string): string[] {
+function passwordFragments(password: string): string[] {
   if (!URL_CUTS.test(password)) return []
   const out = new Set<string>()
   for (const piece of password.split(new RegExp(URL_CUTS.source, 'g'))) if (piece) out.add(piece)

@@ -63,7 +63,7 @@ function nameReports(reports: NamedReport[]): void {
   }
 }
 
-export function summarizeFleet(reports: readonly Report[], strict = false): FleetReport['summary'] {
+function summarizeFleet(reports: readonly Report[], strict = false): FleetReport['summary'] {
   const count = (v: Verdict) => reports.filter((r) => r.summary.verdict === v).length
   const healthy = count('healthy')
   const degraded = count('degraded')

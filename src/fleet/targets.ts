@@ -9,7 +9,7 @@ import type {FleetTarget} from './index.js'
 import {redactor} from '../core/redact.js'
 
 /** A --targets file larger than this is refused (a fleet list is a few KB). */
-export const TARGETS_FILE_MAX_BYTES = 1024 * 1024
+const TARGETS_FILE_MAX_BYTES = 1024 * 1024
 
 /** A --targets file that cannot be used; the message names the file and line, never its content. */
 export class TargetsFileError extends Error {

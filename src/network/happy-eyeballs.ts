@@ -19,7 +19,7 @@
 // without it a silent address costs the kernel's SYN retry time (~127 s).
 import type {IpFamily, ResolvedAddress, TcpOutcome} from '../core/facts.js'
 
-export type DnsOrder = 'verbatim' | 'ipv4first' | 'ipv6first'
+type DnsOrder = 'verbatim' | 'ipv4first' | 'ipv6first'
 
 export interface ObservedAttempt {
   address: string
@@ -31,7 +31,7 @@ export interface ObservedAttempt {
   errorCode?: string
 }
 
-export interface NodeNetSettings {
+interface NodeNetSettings {
   autoSelectFamily: boolean
   attemptTimeoutMs: number
   dnsOrder: DnsOrder
@@ -157,9 +157,9 @@ export function kernelSynTimeoutMs(synRetries = 6): number {
   return (2 ** (synRetries + 1) - 1) * 1000
 }
 
-export type StepResult = 'connected' | 'abandoned' | 'refused' | 'timeout' | 'unreachable' | 'reset' | 'error'
+type StepResult = 'connected' | 'abandoned' | 'refused' | 'timeout' | 'unreachable' | 'reset' | 'error'
 
-export interface PredictedStep {
+interface PredictedStep {
   address: string
   family: IpFamily
   /** What this attempt does in the client. 'abandoned': Happy Eyeballs moved on before an answer. */
@@ -169,7 +169,7 @@ export interface PredictedStep {
   endMs: number
 }
 
-export interface Prediction {
+interface Prediction {
   client: 'node-postgres' | 'libpq'
   ok: boolean
   /** The address the client ends up on. */
@@ -183,7 +183,7 @@ export interface Prediction {
   story: string
 }
 
-export interface NodePredictionInput {
+interface NodePredictionInput {
   /** Addresses as dns.lookup returns them with the resolver's own order (verbatim). */
   attempts: readonly ObservedAttempt[]
   settings: NodeNetSettings
@@ -279,7 +279,7 @@ export function predictNode(input: NodePredictionInput): Prediction {
   return {client: 'node-postgres', ok, address: connected?.address ?? null, afterMs, error, steps, story: capitalize(story)}
 }
 
-export interface LibpqPredictionInput {
+interface LibpqPredictionInput {
   /** Addresses in getaddrinfo order (libpq ignores Node's flags). */
   attempts: readonly ObservedAttempt[]
   /** connect_timeout in seconds from the config, if set. */

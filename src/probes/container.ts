@@ -12,7 +12,7 @@ export interface ContainerPaths {
   resolvConf: string
 }
 
-export const DEFAULT_CONTAINER_PATHS: ContainerPaths = {
+const DEFAULT_CONTAINER_PATHS: ContainerPaths = {
   dockerenv: '/.dockerenv',
   containerenv: '/run/.containerenv',
   cgroup: '/proc/1/cgroup',
@@ -21,7 +21,7 @@ export const DEFAULT_CONTAINER_PATHS: ContainerPaths = {
 }
 
 /** What detection looks at: existence of the marker files and the text of the others ('' when unreadable). */
-export interface ContainerInputs {
+interface ContainerInputs {
   dockerenv: boolean
   containerenv: boolean
   cgroup: string
@@ -79,7 +79,7 @@ export function detectContainer(inputs: ContainerInputs): DockerFacts & {signals
   return {inContainer: signals.length > 0, embeddedDns, signals, runtime}
 }
 
-export function hasEmbeddedDns(resolvConf: string): boolean {
+function hasEmbeddedDns(resolvConf: string): boolean {
   return resolvConf
     .split('\n')
     .map((l) => l.replace(/[#;].*$/, '').trim().split(/\s+/))
@@ -89,7 +89,7 @@ export function hasEmbeddedDns(resolvConf: string): boolean {
 // ---------------------------------------------------------------------------
 // docker compose files
 
-export const COMPOSE_FILES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml']
+const COMPOSE_FILES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml']
 
 export interface ComposePort {
   /** Host port; undefined when Docker picks one at random. */

@@ -384,7 +384,7 @@ async function tcpExchange(server: DnsServerAddress, message: Buffer, id: number
 // ---------------------------------------------------------------------------
 // /etc/resolv.conf
 
-export interface ResolvConf {
+interface ResolvConf {
   nameservers: string[]
   search: string[]
   ndots: number
@@ -439,7 +439,7 @@ export function searchCandidates(name: string, conf: Pick<ResolvConf, 'search' |
 // ---------------------------------------------------------------------------
 // /etc/hosts
 
-export interface HostsEntry {
+interface HostsEntry {
   found: boolean
   addresses: string[]
 }

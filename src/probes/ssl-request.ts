@@ -5,9 +5,9 @@
 // listening. Reads are bounded: the socket is destroyed after the first chunk.
 import net from 'node:net'
 
-export const SSL_REQUEST_CODE = 80877103
+const SSL_REQUEST_CODE = 80877103
 /** How many bytes of a foreign answer we keep and show. */
-export const SHOW_BYTES = 64
+const SHOW_BYTES = 64
 /** How many bytes of an 'E' packet we parse at most. */
 const ERROR_PACKET_MAX = 1024
 
@@ -18,9 +18,9 @@ export function sslRequestPacket(): Buffer {
   return b
 }
 
-export type Recognized = 'http' | 'ssh' | 'mysql' | 'redis' | 'tls' | 'smtp' | 'ftp' | null
+type Recognized = 'http' | 'ssh' | 'mysql' | 'redis' | 'tls' | 'smtp' | 'ftp' | null
 
-export interface ErrorPacket {
+interface ErrorPacket {
   /** 3: ErrorResponse with fields; 2: the pre-7.4 string form. */
   protocol: 2 | 3
   severity?: string

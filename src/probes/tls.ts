@@ -4,7 +4,7 @@
 // closes before anything else is sent: no startup message, no credential, ever.
 import type {ConnectionOptions, TLSSocket} from 'node:tls'
 
-export interface TlsProbeInput {
+interface TlsProbeInput {
   /** IP literal to connect to (the resolved address). */
   address: string
   port: number
@@ -25,7 +25,7 @@ export interface TlsProbeInput {
   ca?: ConnectionOptions['ca']
 }
 
-export interface PresentedCert {
+interface PresentedCert {
   /** DER bytes, as base64 (plain JSON). */
   derBase64: string
 }
@@ -48,7 +48,7 @@ export type TlsProbeResult =
   | {outcome: 'timeout'; stage: 'connect' | 'sslrequest' | 'handshake'; ms: number}
 
 /** The 8-byte SSLRequest: length 8, code 80877103. */
-export const SSL_REQUEST = Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f])
+const SSL_REQUEST = Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f])
 
 export async function inspectTls(input: TlsProbeInput): Promise<TlsProbeResult> {
   const net = await import('node:net')

@@ -2,7 +2,7 @@
 // chain, with the CA bundle to get and where it comes from. Only facts the providers
 // document; nothing is ever fetched.
 
-export type ProviderId = 'aws-rds' | 'azure' | 'gcp-cloudsql' | 'aiven' | 'supabase'
+type ProviderId = 'aws-rds' | 'azure' | 'gcp-cloudsql' | 'aiven' | 'supabase'
 
 export interface ProviderInfo {
   id: ProviderId
@@ -15,7 +15,7 @@ export interface ProviderInfo {
   notes: string[]
 }
 
-export interface ProviderInput {
+interface ProviderInput {
   host: string | null | undefined
   /** Subjects and issuers of the presented chain (one-line DNs), leaf first. */
   chain: {subject: string; issuer: string}[]

@@ -10,7 +10,7 @@ import {redactor} from '../core/redact.js'
 import {inertLine} from './escape.js'
 import {renderTextRun} from './run.js'
 
-export interface GithubOptions {
+interface GithubOptions {
   strict?: boolean
   verbose?: boolean
   width?: number

@@ -15,7 +15,7 @@ export interface RenderOptions {
   timestamp?: string
 }
 
-export interface CheckListEntry {
+interface CheckListEntry {
   id: string
   title: string
 }

@@ -7,7 +7,7 @@ import {isFleet} from '../core/types.js'
 import {redactor} from '../core/redact.js'
 import {layoutEvidence, targetLine} from './shared.js'
 
-export interface JunitOptions {
+interface JunitOptions {
   strict?: boolean
   /** ISO time stamp of the run (testsuite timestamp); omitted when not given. */
   timestamp?: string
@@ -23,19 +23,19 @@ function clean(text: string): string {
 }
 
 /** Text content. */
-export function xmlText(text: string): string {
+function xmlText(text: string): string {
   return clean(redactor.redact(text)).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 }
 
 /** An attribute value (double-quoted); line breaks kept as character references. */
-export function xmlAttr(text: string): string {
+function xmlAttr(text: string): string {
   return xmlText(text).replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;')
 }
 
 const seconds = (ms: number) => (ms / 1000).toFixed(3)
 
 /** The evidence and the fix of a check, as plain text (failure body, system-out). */
-export function checkDetails(c: CheckResult): string {
+function checkDetails(c: CheckResult): string {
   const out: string[] = [c.summary]
   const layout = layoutEvidence(c.evidence)
   if (layout.pairs.length > 0 || layout.tables.length > 0) {

@@ -7,7 +7,7 @@ import {inertLine, jsonInert, mdCell, mdInline} from './escape.js'
 import {renderMarkdown} from './markdown.js'
 import {renderText, type TextOptions} from './text.js'
 
-export function fleetLine(s: FleetReport['summary']): string {
+function fleetLine(s: FleetReport['summary']): string {
   return `${s.targets} target${s.targets === 1 ? '' : 's'}: ${s.healthy} healthy, ${s.degraded} degraded, ${s.failing} failing: ${s.verdict}`
 }
 

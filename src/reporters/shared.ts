@@ -3,16 +3,16 @@ import type {CheckResult, Status} from '../core/types.js'
 
 export const SYMBOL: Record<Status, string> = {pass: '✓', warn: '!', fail: '✗', skip: '–'}
 
-export type Row = Record<string, unknown>
+type Row = Record<string, unknown>
 
-export interface EvidenceLayout {
+interface EvidenceLayout {
   /** Scalars and flattened nested objects: [label, text]. */
   pairs: [string, string][]
   /** Arrays of flat objects, rendered as tables. */
   tables: {title: string; columns: string[]; rows: string[][]}[]
 }
 
-export function formatScalar(value: unknown): string {
+function formatScalar(value: unknown): string {
   if (value === null || value === undefined) return '—'
   if (typeof value === 'string') return value
   if (typeof value === 'number' || typeof value === 'boolean') return String(value)

@@ -30,7 +30,7 @@ function painter(enabled: boolean) {
 
 const STATUS_STYLE: Record<Status, keyof typeof CODES> = {pass: 'green', warn: 'yellow', fail: 'red', skip: 'gray'}
 
-export function statusLine(c: CheckResult, color: boolean, width = 160): string {
+function statusLine(c: CheckResult, color: boolean, width = 160): string {
   const paint = painter(color)
   const code = c.code ? ` ${c.code}` : ''
   return `${paint(STATUS_STYLE[c.status], SYMBOL[c.status])} ${inertLine(c.title)}${paint('bold', inertLine(code))} ${paint('gray', `(${c.durationMs} ms)`)}\n${wrapParagraph(inertLine(c.summary), width, '    ')}`

@@ -5,7 +5,7 @@
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001B\[[0-9;]*m/g
 
-export function visibleLength(text: string): number {
+function visibleLength(text: string): number {
   return [...text.replace(ANSI, '')].length
 }
 

@@ -7,7 +7,7 @@ import {checkServerIdentity as nodeCheckServerIdentity, type PeerCertificate} fr
 export {X509Certificate}
 
 /** One row of the chain table: flat, JSON-plain, secret-free. */
-export interface ChainRow {
+interface ChainRow {
   depth: number
   subject: string
   issuer: string
@@ -23,7 +23,7 @@ export interface ChainRow {
   trusted: string
 }
 
-export type TrustProblemCode =
+type TrustProblemCode =
   | 'TLS_SELF_SIGNED_CERT'
   | 'TLS_SELF_SIGNED_CHAIN'
   | 'TLS_UNTRUSTED_ISSUER'
@@ -42,7 +42,7 @@ export interface TrustProblem {
   subject?: string
 }
 
-export interface VerifyInput {
+interface VerifyInput {
   /** As presented: leaf first. */
   chain: X509Certificate[]
   /** The trust anchors the app's Node process uses. */
@@ -153,7 +153,7 @@ export function signatureAlgorithmName(der: Uint8Array): string {
 }
 
 /** "RSA 2048", "EC P-256", "Ed25519". */
-export function describeKey(cert: X509Certificate): string {
+function describeKey(cert: X509Certificate): string {
   const key = cert.publicKey
   const type = key.asymmetricKeyType ?? 'unknown'
   const d = key.asymmetricKeyDetails ?? {}
@@ -165,16 +165,16 @@ export function describeKey(cert: X509Certificate): string {
 }
 
 /** A one-line DN: "CN=db.example.com, O=Example" (Node gives "CN=…\nO=…"). */
-export function oneLineDn(dn: string): string {
+function oneLineDn(dn: string): string {
   return dn.split('\n').filter(Boolean).join(', ')
 }
 
-export function commonName(dn: string): string | undefined {
+function commonName(dn: string): string | undefined {
   for (const line of dn.split('\n')) if (line.startsWith('CN=')) return line.slice(3)
   return undefined
 }
 
-export function isSelfSigned(cert: X509Certificate): boolean {
+function isSelfSigned(cert: X509Certificate): boolean {
   if (!cert.checkIssued(cert)) return false
   try {
     return cert.verify(cert.publicKey)
@@ -184,7 +184,7 @@ export function isSelfSigned(cert: X509Certificate): boolean {
 }
 
 /** True when `issuer` issued `cert` (names match and the signature verifies). */
-export function issuedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
+function issuedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
   if (!cert.checkIssued(issuer)) return false
   try {
     return cert.verify(issuer.publicKey)
@@ -193,12 +193,12 @@ export function issuedBy(cert: X509Certificate, issuer: X509Certificate): boolea
   }
 }
 
-export function dates(cert: X509Certificate): {notBefore: Date; notAfter: Date} {
+function dates(cert: X509Certificate): {notBefore: Date; notAfter: Date} {
   return {notBefore: new Date(cert.validFrom), notAfter: new Date(cert.validTo)}
 }
 
 /** SAN entries as "DNS:a, IP Address:1.2.3.4"; empty string when none. */
-export function sanList(cert: X509Certificate): string[] {
+function sanList(cert: X509Certificate): string[] {
   const raw = cert.subjectAltName
   if (!raw) return []
   return raw.split(/,\s*/).map((s) => s.trim()).filter(Boolean)
