@@ -86,7 +86,7 @@ export function catalogSql(tool: MigrationToolInfo): string[] {
 }
 
 /** The row queries of the tool's tables (run through query_to_xml when the table exists). Pure. */
-export function rowsSql(tool: MigrationToolInfo): {table: string; lock?: string} {
+function rowsSql(tool: MigrationToolInfo): {table: string; lock?: string} {
   const t = qualified(tool, tool.table)
   if (tool.name === 'knex') return {table: `select name from ${t} order by id`, lock: `select is_locked from ${qualified(tool, `${tool.table}_lock`)}`}
   if (tool.name === 'prisma') {
@@ -339,7 +339,7 @@ export function evaluate(s: ToolState): {findings: Finding[]; pending: string[];
 }
 
 /** Pure: the tool's state from the results of catalogSql(tool) and the files on disk. */
-export function parseToolState(tool: MigrationToolInfo, results: Array<Array<Record<string, unknown>>>, files: {files: string[]; missingDirs: string[]}): ToolState {
+function parseToolState(tool: MigrationToolInfo, results: Array<Array<Record<string, unknown>>>, files: {files: string[]; missingDirs: string[]}): ToolState {
   const [cat, holders] = results
   const c = (cat?.[0] ?? {}) as Row
   const tableExists = c.migrations_table !== null && c.migrations_table !== undefined
@@ -381,7 +381,7 @@ export function parseToolState(tool: MigrationToolInfo, results: Array<Array<Rec
 }
 
 /** The statements of every tool found, in order (the check's share of the run's catalog round trip). */
-export function migrationsSql(tools: readonly MigrationToolInfo[]): string[] {
+function migrationsSql(tools: readonly MigrationToolInfo[]): string[] {
   return tools.flatMap((t) => catalogSql(t))
 }
 

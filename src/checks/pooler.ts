@@ -118,7 +118,7 @@ export function poolerHostHint(host: string | null | undefined, port: number): s
 type Session = import('../probes/pg-session.js').PgSession
 
 /** The first session's backend pid and the server's own port, read in the run's one catalog round trip. */
-export const POOLER_SQL = ['select pg_backend_pid() as pid, inet_server_port() as server_port']
+const POOLER_SQL = ['select pg_backend_pid() as pid, inet_server_port() as server_port']
 
 /**
  * Transaction pooling, read-only: the shared session reads its backend pid and the server's port; when
