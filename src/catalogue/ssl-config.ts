@@ -1,95 +1,394 @@
-// Codes of the `ssl-config` check (node-postgres vs libpq SSL settings).
-import {define} from './types.js'
+// Codes of the `ssl-config` check (node-postgres vs libpq SSL settings), and the check's words: the
+// summaries and fixes of its findings, built from the params the check emits (src/checks/ssl-config.ts
+// holds data only).
+import {connectionStringSnippet} from '../checks/snippets.js'
+import type {Provenance} from '../config/types.js'
+import type {Fix} from '../core/types.js'
+import {define, messages, type Finding} from './types.js'
 
-export const sslConfigEntries = [
-  define({
-    code: 'SSL_CONFIG_CONFLICT',
-    check: 'ssl-config',
-    status: 'fail',
-    statusText: 'fail / warn',
-    title: "The URL's ssl params replace the ssl object",
-    meaning:
-      "The connection string has ssl params (`sslmode`, `sslrootcert`, `ssl`…) and the app also passes an `ssl` object (knexfile `connection.ssl`): node-postgres lets the URL replace the whole object. Fail when that changes the outcome (the lost object disabled verification or supplied a CA, and the chain does not verify the URL's way), warn when it is dead config.",
-    causes: ['`?sslmode=require` in DATABASE_URL next to `ssl: { ca }` or `ssl: { rejectUnauthorized: false }` in the knexfile'],
-    fix: "Configure SSL in one place and keep verification on: the CA in the URL (`sslmode=verify-full&sslrootcert=./ca.pem`) and no object, or no ssl params in the URL and `ssl: { ca: fs.readFileSync('ca.pem') }`.",
-    transient: false,
-    matchers: [],
-    examples: [{source: 'db-doctor', text: '✗ SSL settings (node-postgres vs libpq) SSL_CONFIG_CONFLICT (1 ms)'}],
-  }),
-  define({
-    code: 'SSL_UNIX_SOCKET',
-    check: 'ssl-config',
-    status: 'fail',
-    title: 'SSL asked for over a Unix socket',
-    meaning:
-      'The host is a Unix socket directory (`host=/var/run/postgresql`, a Cloud SQL proxy socket) and the settings ask for SSL: PostgreSQL never offers SSL on a socket, psql ignores `sslmode` there and connects, node-postgres asks anyway and fails with "The server does not support SSL connections".',
-    causes: ['sslmode=require or `ssl: true` kept when switching to a socket (Cloud SQL Auth Proxy `/cloudsql/…`)'],
-    fix: 'Turn SSL off for the socket connection (no `sslmode`, `ssl: false`), or connect over TCP to keep TLS.',
-    transient: false,
-    matchers: [{re: /host=\/[^\s]{0,300}[^\n]{0,300}sslmode=(?:require|verify-ca|verify-full)/i, needle: 'host=/'}],
-    examples: [
-      {source: 'config', text: 'DATABASE_URL=postgres://app@/appdb?host=/cloudsql/proj:europe-west1:db&sslmode=require'},
+/** Pass summaries of the ssl-config check. */
+export const sslConfigSays = messages({
+  unixSocket: (p: {dir: string}) => `No SSL over the Unix socket in ${p.dir}, as psql: the server never offers SSL there.`,
+  difference: (p: {difference: string}) => `No SSL misconfiguration; note: ${p.difference}`,
+  agree: (p: {encrypt: string; verifyChain: boolean; verifyHostname: boolean}) =>
+    `node-postgres and libpq agree: ${p.encrypt === 'no' ? 'no SSL' : `SSL${p.verifyChain ? ', certificate verified' : ', certificate NOT verified'}${p.verifyHostname ? ' with host name' : ''}`}.`,
+})
+
+/**
+ * The words of several findings folded into one outcome: the first gives summary and fix, the
+ * connection's node-postgres/libpq difference follows a conflict, the others are named and their
+ * fixes' summaries appended as steps.
+ */
+export function foldSslFindings(top: Finding, others: Finding[], difference: string | null): {summary: string; fix: Fix} {
+  const summary = [top.summary, difference && top.code === 'SSL_CONFIG_CONFLICT' ? difference : null, others.length ? `(+${others.length} more: ${[...new Set(others.map((f) => f.code))].join(', ')})` : null]
+    .filter(Boolean)
+    .join(' ')
+  return {summary, fix: {...top.fix, steps: [...top.fix.steps, ...others.map((f) => `Also (${f.code}): ${f.fix.summary}`)]}}
+}
+
+/** `VAR=url`: the connection string as it would be written in its variable (DATABASE_URL when none holds it). */
+function assignmentLine(variable: string | null, url: string): string {
+  return `${variable ?? 'DATABASE_URL'}=${url}`
+}
+
+interface UnixSocket {
+  /** the socket directory */
+  dir: string
+  /** the setting that asks for SSL, and where it comes from */
+  setting: string
+  source: string
+}
+
+interface CertFile {
+  param: 'sslrootcert' | 'sslcert' | 'sslkey'
+  /** as written, and as the reader resolves it */
+  path: string
+  resolved: string
+  source: string
+  /** why it cannot be read (errno) */
+  errno: string
+  reader: 'node-postgres' | 'libpq'
+  isPrisma: boolean
+  absolute: boolean
+  /** the folder the path resolves from */
+  dir: string
+  /** when the name still holds percent-escapes: the decoded path and whether that one is readable */
+  escaped: {decoded: string; readable: boolean} | null
+}
+
+const ERRNO_WORDS: Record<string, string> = {ENOENT: 'does not exist', EACCES: 'is not readable (permission denied)', EISDIR: 'is a directory', ENOTDIR: 'has a path component that is not a directory', ELOOP: 'is a symlink loop'}
+
+function unreadable(errno: string): string {
+  return `${ERRNO_WORDS[errno] ?? 'cannot be read'} (${errno})`
+}
+
+interface Conflict {
+  /** the URL's ssl params that replace the app's ssl object */
+  urlParams: string[]
+  /** where that URL is set, as the fix names it (its variable, or its source) */
+  varWhere: string
+  /** the env variable holding the URL, when one does */
+  variable: string | null
+  /** the lost ssl setting, described (config/ssl.ts), and whether it is an ssl object */
+  lost: string
+  lostIsObject: boolean
+  /** where the ssl object is written */
+  object: {file: string | null; label: string; environment: string | null}
+  /** losing the object changes the outcome (the chain does not verify the URL's way) */
+  changes: boolean
+  encrypt: string
+  verifyChain: boolean
+  changesVerification: boolean
+  /** did the chain verify the way the app verifies (null: the tls check did not run) */
+  chainVerifies: boolean | null
+  /** the self-signed root the server's chain ends in, and the tls check's failure code */
+  rootSubject: string | null
+  why: string | null
+  /** the CA node-postgres verifies against, in words (config/ssl.ts) */
+  caFrom: string
+  /** the app's URL (redacted) with the CA in it, and without ssl params */
+  urlWithCa: string
+  urlStripped: string
+}
+
+interface Disabled {
+  setting: string
+  source: string
+  /** NODE_TLS_REJECT_UNAUTHORIZED=0 (else an ssl setting) */
+  isEnv: boolean
+  /** the app's URL (password masked) with verification on, and its source, when the app uses a URL */
+  verifyUrl: {masked: string; source: Provenance} | null
+}
+
+/** The three ways an sslmode (or ssl=true) means something else in node-postgres than in psql. */
+type Semantics =
+  | {
+      kind: 'mode'
+      /** "sslmode=require", and where it comes from */
+      setting: string
+      source: string
+      mode: string
+      caFrom: string
+      /** the mode comes from PGSSLMODE */
+      fromEnv: boolean
+      variable: string | null
+      /** the app's URL (redacted) with sslmode=verify-full, when the mode is in a URL */
+      url: string | null
+      /** knex's own pg-connection-string ignores uselibpqcompat=true in the URL */
+      compatIgnored: {version: string; modelled: string} | null
+    }
+  | {kind: 'compat-no-verify'; setting: string; source: string; caFrom: string; variable: string | null; url: string | null}
+  | {kind: 'ssl-true'; ssl: string; source: string; caFrom: string; variable: string | null; url: string; rootcert: boolean}
+
+const LIBPQ_MEANING: Record<string, string> = {
+  prefer: 'libpq: use SSL if the server offers it, without verifying the certificate, else connect unencrypted',
+  require: 'libpq: encrypt, but do not verify the certificate (unless a root certificate file exists, then verify-ca)',
+  'verify-ca': 'libpq: verify the chain against sslrootcert, but not the host name',
+}
+
+function semanticsSummary(p: Semantics): string {
+  switch (p.kind) {
+    case 'compat-no-verify':
+      return `${p.setting} is ignored (${p.source}): with uselibpqcompat=true node-postgres reads sslmode with libpq's meanings, where no-verify does not exist, so it verifies the certificate chain and host name against ${p.caFrom} (verify-full) — the opposite of what no-verify says; psql rejects the URL.`
+    case 'ssl-true':
+      return `ssl=${p.ssl} (${p.source}) means "SSL with full verification" in node-postgres (chain and host name against ${p.caFrom}), but sslmode=require in psql (encrypt only${p.ssl === '1' ? '; psql rejects ssl=1 outright' : ''}): the same URL behaves differently in psql and in the app.`
+    case 'mode':
+      return p.compatIgnored
+        ? `uselibpqcompat=true has no effect here: knex parses a string connection itself, with pg-connection-string ${p.compatIgnored.version} (modelled: ${p.compatIgnored.modelled}), which predates uselibpqcompat, so ${p.setting} (${p.source}) means verify-full (SSL required, chain and host name checked against ${p.caFrom}); ${LIBPQ_MEANING[p.mode]}.`
+        : `${p.setting} (${p.source}) means verify-full in node-postgres 8 (SSL required, chain and host name checked against ${p.caFrom}); ${LIBPQ_MEANING[p.mode]}. The same URL behaves differently in psql and in the app, and will change meaning in pg 9.`
+  }
+}
+
+function semanticsFix(p: Semantics): Fix {
+  switch (p.kind) {
+    case 'compat-no-verify': {
+      const full = p.url !== null ? assignmentLine(p.variable, p.url) : 'sslmode=verify-full&sslrootcert=./ca.pem'
+      return {
+        summary: 'Say what you mean: sslmode=verify-full with the server\'s CA (what node-postgres does today), and drop uselibpqcompat and no-verify.',
+        steps: [
+          `Give node-postgres the CA that signed the server certificate and keep verification: ${full}.`,
+          'Do not turn verification off to make a connection work: that accepts any certificate, including an attacker\'s.',
+          'libpq reference: https://www.postgresql.org/docs/current/libpq-ssl.html (sslmode table).',
+        ],
+        snippet: {language: 'dotenv', code: full},
+      }
+    }
+    case 'ssl-true': {
+      const full = assignmentLine(p.variable, p.url)
+      return {
+        summary: 'Write the mode explicitly: sslmode=verify-full (what node-postgres does with ssl=true).',
+        steps: [
+          `${full}${p.rootcert ? '' : ' (add &sslrootcert=./ca.pem when the server certificate is not from a public CA)'}.`,
+          'sslmode=verify-full means the same in node-postgres and psql.',
+        ],
+        snippet: {language: 'dotenv', code: full},
+      }
+    }
+    case 'mode': {
+      const rootcert = p.caFrom.startsWith('sslrootcert=')
+      const fullUrl = p.url !== null ? assignmentLine(p.variable, p.url) : 'PGSSLMODE=verify-full'
+      return {
+        summary: p.compatIgnored
+          ? `Say what you mean: sslmode=verify-full (what knex does with this URL today); uselibpqcompat only works when pg parses the URL ({connectionString: …} in the knexfile).`
+          : `Say what you mean: sslmode=verify-full (what node-postgres does today), or uselibpqcompat=true for libpq's meaning.`,
+        steps: [
+          `To keep today's behaviour explicitly: ${fullUrl}${rootcert ? '' : ' (add &sslrootcert=./ca.pem when the server certificate is not from a public CA)'}.`,
+          ...(p.compatIgnored
+            ? [`knex hands pg the parsed object, so pg's newer parser never sees the URL; with connection: {connectionString: process.env.${p.variable ?? 'DATABASE_URL'}} in the knexfile, pg parses it and uselibpqcompat=true applies.`]
+            : []),
+          p.fromEnv
+            ? `node-postgres turns any PGSSLMODE other than disable/no-verify into ssl: true (full verification against ${p.caFrom}).`
+            : `For libpq semantics in node-postgres add uselibpqcompat=true&sslmode=${p.mode} — but psql rejects the unknown uselibpqcompat parameter, so psql needs the URL without it.`,
+          `libpq reference: https://www.postgresql.org/docs/current/libpq-ssl.html (sslmode table).`,
+        ],
+        snippet: {language: 'dotenv', code: fullUrl},
+      }
+    }
+  }
+}
+
+export const SSL_CONFIG_CONFLICT = define<Conflict>({
+  code: 'SSL_CONFIG_CONFLICT',
+  check: 'ssl-config',
+  status: 'fail',
+  statusText: 'fail / warn',
+  title: "The URL's ssl params replace the ssl object",
+  meaning:
+    "The connection string has ssl params (`sslmode`, `sslrootcert`, `ssl`…) and the app also passes an `ssl` object (knexfile `connection.ssl`): node-postgres lets the URL replace the whole object. Fail when that changes the outcome (the lost object disabled verification or supplied a CA, and the chain does not verify the URL's way), warn when it is dead config.",
+  causes: ['`?sslmode=require` in DATABASE_URL next to `ssl: { ca }` or `ssl: { rejectUnauthorized: false }` in the knexfile'],
+  fix: "Configure SSL in one place and keep verification on: the CA in the URL (`sslmode=verify-full&sslrootcert=./ca.pem`) and no object, or no ssl params in the URL and `ssl: { ca: fs.readFileSync('ca.pem') }`.",
+  transient: false,
+  matchers: [],
+  examples: [{source: 'db-doctor', text: '✗ SSL settings (node-postgres vs libpq) SSL_CONFIG_CONFLICT (1 ms)'}],
+  summary: (p) => {
+    const o = p.object
+    const where = `${o.file ?? o.label}${o.environment ? ` (${o.environment} environment)` : ''}`
+    const lostWords = p.lostIsObject ? p.lost.replace(/^ssl: /, 'ssl object ') : `ssl setting (${p.lost})`
+    const chainWords = p.rootSubject
+      ? `the server's chain ends in the self-signed root "${p.rootSubject}", which ${p.caFrom} does not contain${p.why ? ` (${p.why})` : ''}`
+      : `the server's certificate chain does not verify against ${p.caFrom}${p.why ? ` (${p.why})` : ''}`
+    return p.changes
+      ? `The ${lostWords} in ${where} is ignored: ${p.urlParams.join('&')} in ${p.varWhere} replaces it, so node-postgres verifies the certificate, and ${chainWords}.`
+      : `The ${lostWords} in ${where} is dead configuration: ${p.urlParams.join('&')} in ${p.varWhere} replaces it${
+          p.encrypt === 'no'
+            ? ', so node-postgres connects without TLS and verifies nothing'
+            : !p.verifyChain
+              ? ', so node-postgres encrypts without verifying the certificate (the app connects, unverified)'
+              : p.changesVerification
+                ? p.chainVerifies === null
+                  ? ' (whether that changes the outcome is unknown: the TLS check did not run)'
+                  : ' (today the chain verifies either way)'
+                : ''
+        }.`
+  },
+  buildFix: (p) => {
+    const o = p.object
+    const objSetting = o.file ? `${o.file}${o.environment ? ` (${o.environment})` : ''}` : o.label
+    const dotenvLine = assignmentLine(p.variable, p.urlWithCa)
+    return {
+      summary: `Configure SSL in one place only, and keep certificate verification on: give node-postgres the server's CA instead of turning verification off.`,
+      steps: [
+        `node-postgres does Object.assign({}, config, parse(connectionString)): any ssl parameter in the URL (${p.urlParams.join(', ')}) replaces the whole ssl object of ${objSetting}.`,
+        p.rootSubject
+          ? `Get the root certificate "${p.rootSubject}" that signed the server's chain (from whoever runs the server / your provider's CA bundle) and save it as ca.pem next to the app.`
+          : `Get the CA certificate that signed the server certificate (your provider's CA bundle, or the self-signed root) and save it as ca.pem next to the app.`,
+        `Either (A) let the URL carry the CA — in ${p.varWhere}: ${dotenvLine} — and delete the ssl object from ${objSetting};`,
+        `or (B) keep the ssl object with the CA and remove the ssl parameters from the URL: ${p.variable ?? 'the URL'}=${p.urlStripped} (snippet below).`,
+        `Do not use rejectUnauthorized: false or sslmode=no-verify: that accepts any certificate, including an attacker's.`,
+      ],
+      snippet: {
+        language: 'js',
+        code: [
+          `// ${objSetting}: (B) no ssl params in ${p.variable ?? 'the URL'}, the ssl object keeps the CA`,
+          `const fs = require('node:fs')`,
+          `// …`,
+          `connection: {`,
+          `  connectionString: process.env.${p.variable ?? 'DATABASE_URL'}, // ${p.urlStripped}`,
+          `  ssl: { ca: fs.readFileSync('ca.pem', 'utf8'), rejectUnauthorized: true },`,
+          `},`,
+        ].join('\n'),
+      },
+    }
+  },
+})
+
+export const SSL_UNIX_SOCKET = define<UnixSocket>({
+  code: 'SSL_UNIX_SOCKET',
+  check: 'ssl-config',
+  status: 'fail',
+  title: 'SSL asked for over a Unix socket',
+  meaning:
+    'The host is a Unix socket directory (`host=/var/run/postgresql`, a Cloud SQL proxy socket) and the settings ask for SSL: PostgreSQL never offers SSL on a socket, psql ignores `sslmode` there and connects, node-postgres asks anyway and fails with "The server does not support SSL connections".',
+  causes: ['sslmode=require or `ssl: true` kept when switching to a socket (Cloud SQL Auth Proxy `/cloudsql/…`)'],
+  fix: 'Turn SSL off for the socket connection (no `sslmode`, `ssl: false`), or connect over TCP to keep TLS.',
+  transient: false,
+  matchers: [{re: /host=\/[^\s]{0,300}[^\n]{0,300}sslmode=(?:require|verify-ca|verify-full)/i, needle: 'host=/'}],
+  examples: [
+    {source: 'config', text: 'DATABASE_URL=postgres://app@/appdb?host=/cloudsql/proj:europe-west1:db&sslmode=require'},
+  ],
+  summary: (p) =>
+    `The connection goes through the Unix socket in ${p.dir}, where PostgreSQL never offers SSL. node-postgres still asks for it (${p.setting} ← ${p.source}) and fails with "The server does not support SSL connections"; psql ignores sslmode on a Unix socket and connects.`,
+  buildFix: (p) => ({
+    summary: `Turn SSL off for the Unix-socket connection in ${p.source}, or connect over TCP to keep TLS.`,
+    steps: [
+      `Remove ${p.setting} from ${p.source} (or set ssl: false): a Unix socket never leaves the machine, so there is nothing to encrypt.`,
+      'To keep TLS, connect over TCP instead: a host name or IP address (host=127.0.0.1 on the same machine) in place of the socket directory.',
+      'Cloud SQL and similar proxies expose a Unix socket: the proxy itself encrypts the connection to the database, so ssl must be off on the socket.',
     ],
   }),
-  define({
-    code: 'SSLMODE_VERIFY_SEMANTICS',
-    check: 'ssl-config',
-    status: 'warn',
-    title: 'sslmode means verify-full in node-postgres',
-    meaning:
-      '`sslmode=prefer`, `require` or `verify-ca` (or URL `ssl=true`) means verify-full in node-postgres 8, while libpq only encrypts (or skips the host name): "psql connects; your Node app will not". Also `uselibpqcompat=true&sslmode=no-verify`: no-verify is not a libpq mode, so node-postgres silently verifies fully.',
-    causes: ['a URL written for libpq/psql (sslmode=require) used by a Node app', 'ssl=true copied from a JDBC URL', 'no-verify combined with uselibpqcompat=true'],
-    fix: "Write `sslmode=verify-full` (plus `sslrootcert` for a private CA), or `uselibpqcompat=true` for libpq's meaning.",
-    transient: false,
-    matchers: [
-      "are treated as aliases for 'verify-full'",
-      'Using sslmode=verify-ca requires specifying a CA',
-      // a pasted URL: the mode psql reads as "encrypt only" and node-postgres as verify-full
-      {re: /postgres(?:ql)?:\/\/[^\s'"]{0,500}[?&]sslmode=(?:prefer|require|verify-ca)(?![\w-])/i, needle: 'sslmode='},
+})
+
+export const SSLMODE_VERIFY_SEMANTICS = define<Semantics>({
+  code: 'SSLMODE_VERIFY_SEMANTICS',
+  check: 'ssl-config',
+  status: 'warn',
+  title: 'sslmode means verify-full in node-postgres',
+  meaning:
+    '`sslmode=prefer`, `require` or `verify-ca` (or URL `ssl=true`) means verify-full in node-postgres 8, while libpq only encrypts (or skips the host name): "psql connects; your Node app will not". Also `uselibpqcompat=true&sslmode=no-verify`: no-verify is not a libpq mode, so node-postgres silently verifies fully.',
+  causes: ['a URL written for libpq/psql (sslmode=require) used by a Node app', 'ssl=true copied from a JDBC URL', 'no-verify combined with uselibpqcompat=true'],
+  fix: "Write `sslmode=verify-full` (plus `sslrootcert` for a private CA), or `uselibpqcompat=true` for libpq's meaning.",
+  transient: false,
+  matchers: [
+    "are treated as aliases for 'verify-full'",
+    'Using sslmode=verify-ca requires specifying a CA',
+    // a pasted URL: the mode psql reads as "encrypt only" and node-postgres as verify-full
+    {re: /postgres(?:ql)?:\/\/[^\s'"]{0,500}[?&]sslmode=(?:prefer|require|verify-ca)(?![\w-])/i, needle: 'sslmode='},
+  ],
+  examples: [
+    {source: 'config', text: 'DATABASE_URL=postgres://app:****@db.example.com:5432/app?sslmode=require'},
+    {source: 'node-postgres', text: "(node:4242) Warning: SECURITY WARNING: The SSL modes 'prefer', 'require', and 'verify-ca' are treated as aliases for 'verify-full'."},
+  ],
+  summary: semanticsSummary,
+  buildFix: semanticsFix,
+})
+
+export const SSL_VERIFICATION_DISABLED = define<Disabled>({
+  code: 'SSL_VERIFICATION_DISABLED',
+  check: 'ssl-config',
+  status: 'warn',
+  title: 'Certificate verification disabled',
+  meaning:
+    '`sslmode=no-verify`, `rejectUnauthorized: false` or `NODE_TLS_REJECT_UNAUTHORIZED=0`: encrypted but unauthenticated — anyone on the path can impersonate the server and read the password.',
+  causes: ['a workaround for a self-signed or private-CA chain that was never replaced by the CA'],
+  fix: "Trust the server's CA (`sslrootcert` / `ssl.ca`) and remove the setting.",
+  transient: false,
+  matchers: ["Setting the NODE_TLS_REJECT_UNAUTHORIZED environment variable to '0'", 'sslmode=no-verify', 'rejectUnauthorized: false'],
+  examples: [
+    {source: 'node', text: "(node:4242) Warning: Setting the NODE_TLS_REJECT_UNAUTHORIZED environment variable to '0' makes TLS connections and HTTPS requests insecure by disabling certificate verification."},
+  ],
+  summary: (p) =>
+    p.isEnv
+      ? `NODE_TLS_REJECT_UNAUTHORIZED=0 (${p.source}) turns off certificate verification for every TLS connection of the process: anyone on the network path can impersonate the database (and every HTTPS API) and read the password and the data.`
+      : `${p.setting} (${p.source}) encrypts without verifying the server certificate: anyone on the network path can impersonate the database and read the password and the data (man-in-the-middle).`,
+  buildFix: (p) => ({
+    summary: p.isEnv ? `Remove NODE_TLS_REJECT_UNAUTHORIZED=0 from ${p.source} and trust the server's CA instead.` : `Verify the server instead of ${p.setting}: trust its CA.`,
+    steps: [
+      `Get the CA certificate that signed the server certificate (provider CA bundle, or your own root) as ca.pem.`,
+      `URL form: sslmode=verify-full&sslrootcert=./ca.pem (node-postgres and psql both verify chain and host name).`,
+      `Object form: ssl: { ca: fs.readFileSync('ca.pem', 'utf8') } and no rejectUnauthorized: false.`,
+      ...(p.isEnv ? ['For other Node TLS clients, NODE_EXTRA_CA_CERTS=/path/ca.pem adds a CA without disabling verification.'] : []),
     ],
-    examples: [
-      {source: 'config', text: 'DATABASE_URL=postgres://app:****@db.example.com:5432/app?sslmode=require'},
-      {source: 'node-postgres', text: "(node:4242) Warning: SECURITY WARNING: The SSL modes 'prefer', 'require', and 'verify-ca' are treated as aliases for 'verify-full'."},
+    // verification on, written where the connection string came from (or the ssl object form without one)
+    snippet: p.isEnv
+      ? {language: 'dotenv', code: 'NODE_EXTRA_CA_CERTS=./ca.pem'}
+      : p.verifyUrl
+        ? connectionStringSnippet(p.verifyUrl.source, p.verifyUrl.masked)
+        : {language: 'js', code: "ssl: { ca: fs.readFileSync('ca.pem', 'utf8') },"},
+  }),
+})
+
+export const SSL_CERT_FILE_UNREADABLE = define<CertFile>({
+  code: 'SSL_CERT_FILE_UNREADABLE',
+  check: 'ssl-config',
+  status: 'fail',
+  title: 'Certificate or key file unreadable',
+  meaning:
+    'An `sslrootcert`, `sslcert` or `sslkey` path (URL, `PGSSLROOTCERT`…, Prisma `sslcert`) is missing or unreadable; node-postgres throws before connecting.',
+  causes: [
+    'a relative path resolved from another working folder',
+    'the file exists on a laptop but not in the container or CI job',
+    'a path with a space left percent-escaped in the URL',
+  ],
+  fix: 'Point the setting, at the source named, to a readable PEM file.',
+  transient: false,
+  matchers: [
+    {re: /ENOENT: no such file or directory, open '[^'\n]{0,300}\.(?:pem|crt|cer|key)'/i, needle: 'enoent: no such file or directory'},
+    {re: /(?:root )?certificate file "[^"]{0,300}" does not exist/i, needle: 'does not exist'},
+    {re: /could not (?:open|read) (?:root )?certificate file/i, needle: 'certificate file'},
+    {re: /could not (?:open|load) private key file/i, needle: 'private key file'},
+  ],
+  examples: [
+    {source: 'node-postgres', text: "Error: ENOENT: no such file or directory, open './certs/ca.pem'\n    at Object.openSync (node:fs:573:18)\n    at Object.readFileSync (node:fs:452:35)\n    at parse (node_modules/pg-connection-string/index.js:107:24)"},
+    {source: 'libpq', text: 'psql: error: connection to server at "db.example.com", port 5432 failed: root certificate file "/root/.postgresql/root.crt" does not exist\nEither provide the file, use the system\'s trusted roots with sslrootcert=system, or change sslmode to disable server certificate verification.'},
+  ],
+  summary: (p) => {
+    const who =
+      p.isPrisma && p.reader === 'node-postgres'
+        ? `Prisma reads it (${p.param === 'sslcert' ? "in Prisma URLs sslcert is the server's CA certificate; " : ''}relative paths resolve from the schema's folder) and cannot connect`
+        : p.reader === 'node-postgres'
+          ? `node-postgres reads it while connecting and throws (the app fails with ENOENT/EACCES before talking to the server)`
+          : `libpq (psql) ${p.param === 'sslrootcert' ? 'cannot verify the server with it' : 'cannot present the client certificate'}`
+    const shown = p.path === p.resolved ? p.path : `${p.path} (→ ${p.resolved})`
+    return `The ${p.param} file ${shown} from ${p.source} ${unreadable(p.errno)}: ${who}.`
+  },
+  buildFix: (p) => ({
+    summary: `Point ${p.param} in ${p.source} at a readable PEM file.`,
+    steps: [
+      // A name that still holds percent-escapes ("%2Ftmp%2Fca.pem"): node-postgres decodes URL parameters, except
+      // when the URL contains a space; pg-connection-string then re-encodes the whole URL and restores only
+      // escapes made of two digits.
+      ...(p.escaped
+        ? [
+            `The name still holds percent-escapes: node-postgres read "${p.path}" literally, which happens when the URL also contains a space or a "%" that is not an escape (it then re-encodes the whole URL and restores only escapes made of two digits). Write the path without escapes (a "/" is fine in a URL parameter), or encode that space as %20 and that "%" as %25; the decoded path ${p.escaped.decoded} ${p.escaped.readable ? 'exists and is readable' : 'cannot be read either'}.`,
+          ]
+        : []),
+      `${p.param} is set to ${p.path} in ${p.source}; that file ${unreadable(p.errno)}.`,
+      p.absolute
+        ? `Put the ${p.param === 'sslkey' ? 'private key' : 'certificate'} at ${p.path}, or change the path.`
+        : `Relative paths resolve from the folder the app runs in (${p.dir}); use an absolute path or run from that folder.`,
+      p.param === 'sslkey' ? 'The key must be readable by the app user (mode 0600, owned by that user).' : 'The file must be readable by the user the app runs as.',
     ],
   }),
-  define({
-    code: 'SSL_VERIFICATION_DISABLED',
-    check: 'ssl-config',
-    status: 'warn',
-    title: 'Certificate verification disabled',
-    meaning:
-      '`sslmode=no-verify`, `rejectUnauthorized: false` or `NODE_TLS_REJECT_UNAUTHORIZED=0`: encrypted but unauthenticated — anyone on the path can impersonate the server and read the password.',
-    causes: ['a workaround for a self-signed or private-CA chain that was never replaced by the CA'],
-    fix: "Trust the server's CA (`sslrootcert` / `ssl.ca`) and remove the setting.",
-    transient: false,
-    matchers: ["Setting the NODE_TLS_REJECT_UNAUTHORIZED environment variable to '0'", 'sslmode=no-verify', 'rejectUnauthorized: false'],
-    examples: [
-      {source: 'node', text: "(node:4242) Warning: Setting the NODE_TLS_REJECT_UNAUTHORIZED environment variable to '0' makes TLS connections and HTTPS requests insecure by disabling certificate verification."},
-    ],
-  }),
-  define({
-    code: 'SSL_CERT_FILE_UNREADABLE',
-    check: 'ssl-config',
-    status: 'fail',
-    title: 'Certificate or key file unreadable',
-    meaning:
-      'An `sslrootcert`, `sslcert` or `sslkey` path (URL, `PGSSLROOTCERT`…, Prisma `sslcert`) is missing or unreadable; node-postgres throws before connecting.',
-    causes: [
-      'a relative path resolved from another working folder',
-      'the file exists on a laptop but not in the container or CI job',
-      'a path with a space left percent-escaped in the URL',
-    ],
-    fix: 'Point the setting, at the source named, to a readable PEM file.',
-    transient: false,
-    matchers: [
-      {re: /ENOENT: no such file or directory, open '[^'\n]{0,300}\.(?:pem|crt|cer|key)'/i, needle: 'enoent: no such file or directory'},
-      {re: /(?:root )?certificate file "[^"]{0,300}" does not exist/i, needle: 'does not exist'},
-      {re: /could not (?:open|read) (?:root )?certificate file/i, needle: 'certificate file'},
-      {re: /could not (?:open|load) private key file/i, needle: 'private key file'},
-    ],
-    examples: [
-      {source: 'node-postgres', text: "Error: ENOENT: no such file or directory, open './certs/ca.pem'\n    at Object.openSync (node:fs:573:18)\n    at Object.readFileSync (node:fs:452:35)\n    at parse (node_modules/pg-connection-string/index.js:107:24)"},
-      {source: 'libpq', text: 'psql: error: connection to server at "db.example.com", port 5432 failed: root certificate file "/root/.postgresql/root.crt" does not exist\nEither provide the file, use the system\'s trusted roots with sslrootcert=system, or change sslmode to disable server certificate verification.'},
-    ],
-  }),
-]
+})
+
+export const sslConfigEntries = [SSL_CONFIG_CONFLICT, SSL_UNIX_SOCKET, SSLMODE_VERIFY_SEMANTICS, SSL_VERIFICATION_DISABLED, SSL_CERT_FILE_UNREADABLE]
