@@ -151,13 +151,13 @@ export const configEntries = [
     fix: 'Load the file for the tool: `"migrate": "node --env-file=.env node_modules/.bin/knex migrate:latest"` (or dotenv in the knexfile / prisma.config.ts, dotenv-cli, env-cmd, or dotenv installed for node-pg-migrate).',
     transient: false,
     matchers: [
+      // pg/lib/crypto/sasl.js: a password variable that is not set reaches node-postgres as undefined
       'client password must be a string',
-      'Unable to acquire a connection',
+      // node-pg-migrate 9 bin/node-pg-migrate.js (the variable named by --database-url-var, DATABASE_URL by default)
       'environment variable is not set or incomplete connection parameters',
     ],
     examples: [
       {source: 'knex', text: 'Error: SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string'},
-      {source: 'knex', text: 'KnexTimeoutError: Knex: Timeout acquiring a connection. The pool is probably full. Are you missing a .transacting(trx) call? Unable to acquire a connection'},
       {source: 'node-pg-migrate', text: 'The DATABASE_URL environment variable is not set or incomplete connection parameters are provided.'},
     ],
   }),

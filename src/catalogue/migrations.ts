@@ -25,6 +25,8 @@ export const migrationsEntries = [
       'Can\'t take lock to run migrations',
     ],
     examples: [
+      // knex 3.3 lib/migrations/migrate/Migrator.js (_lockMigrations); node-pg-migrate 9 dist/bundle/index.js lock() in
+      // its default 'fail' mode; Prisma: below
       {source: 'knex', text: 'Error: Migration table is already locked'},
       {source: 'node-pg-migrate', text: "Error: Another migration is already running. Advisory lock mode is set to 'fail'."},
       // Prisma 6 `migrate deploy` as printed in a CI log (https://github.com/palhinhax/TheBate/issues/48, host
@@ -48,6 +50,7 @@ export const migrationsEntries = [
     transient: false,
     matchers: ['The migration directory is corrupt', {re: /Definitions of migrations .{1,200} have been deleted/, needle: 'have been deleted'}],
     examples: [
+      // knex 3.3 lib/migrations/migrate/Migrator.js (validateMigrationList); node-pg-migrate 9 dist/bundle/index.js (checkOrder)
       {source: 'knex', text: 'Error: The migration directory is corrupt, the following files are missing: 20240101120000_create_users.js'},
       {source: 'node-pg-migrate', text: 'Error: Definitions of migrations 1700000000000_init have been deleted.'},
     ],
@@ -63,6 +66,7 @@ export const migrationsEntries = [
     fix: 'Rename the new migration so it sorts after the last applied one, or run with `--no-check-order` when the order does not matter.',
     transient: false,
     matchers: [{re: /Not run migration .{1,200} is preceding already run migration/, needle: 'is preceding already run migration'}],
+    // node-pg-migrate 9 dist/bundle/index.js (checkOrder)
     examples: [{source: 'node-pg-migrate', text: 'Error: Not run migration 1690000000000_add_index is preceding already run migration 1700000000000_init'}],
   }),
   define({

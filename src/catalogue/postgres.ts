@@ -144,6 +144,8 @@ Where & {
   matchers: [
     'Connection terminated unexpectedly',
     'server closed the connection unexpectedly',
+    // libpq (fe-secure-openssl.c): the same hang-up once TLS is up
+    'SSL connection has been closed unexpectedly',
     'Server has closed the connection',
     'P1017',
     'ECONNRESET',
@@ -152,7 +154,9 @@ Where & {
     // Context line tells an advisory-lock wait (MIGRATION_LOCKED) from a server that does not answer.
   ],
   examples: [
+    // pg/lib/client.js: the socket ended before the client asked it to
     {source: 'node-postgres', text: 'Error: Connection terminated unexpectedly\n    at Connection.<anonymous> (node_modules/pg/lib/client.js:136:73)'},
+    {source: 'libpq', text: 'psql: error: connection to server at "db.example.com" (10.0.0.5), port 5432 failed: SSL connection has been closed unexpectedly'},
     {source: 'libpq', text: 'psql: error: connection to server at "127.0.0.1", port 15432 failed: server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally\n\tbefore or while processing the request.'},
     // Prisma P1017 (ConnectionClosed), prisma-engines libs/user-facing-errors/src/common.rs
     {source: 'prisma', text: 'Error: P1017: Server has closed the connection.'},

@@ -153,6 +153,8 @@ export const TCP_REFUSED = define<Attempts & AppSees>({
   examples: [
     {source: 'node', text: 'Error: connect ECONNREFUSED 127.0.0.1:5432\n    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1611:16)'},
     {source: 'node-pg-migrate', text: "could not connect to postgres: Error: connect ECONNREFUSED 127.0.0.1:5432\n    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1611:16) {\n  errno: -111,\n  code: 'ECONNREFUSED'"},
+    // Node ≥ 20 with several addresses (autoSelectFamily, lib/net.js internalConnectMultiple): an AggregateError
+    // with an empty message (https://github.com/brianc/node-postgres/issues/3312); produced live in families.test.ts
     {source: 'node', text: 'AggregateError [ECONNREFUSED]: \n    at internalConnectMultiple (node:net:1122:18)\n    at afterConnectMultiple (node:net:1689:7)'},
     {source: 'libpq', text: 'psql: error: connection to server at "localhost" (127.0.0.1), port 5432 failed: Connection refused\n\tIs the server running on that host and accepting TCP/IP connections?'},
     {source: 'libpq', text: 'psql: could not connect to server: Connection refused\n\tIs the server running on host "localhost" (127.0.0.1) and accepting\n\tTCP/IP connections on port 5432?'},
@@ -194,9 +196,11 @@ export const TCP_TIMEOUT = define<Attempts & AppSees>({
     'ETIMEDOUT',
     'Connection timed out',
     'Operation timed out',
-    'timeout expired',
+    // "timeout expired" (node-postgres' connectionTimeoutMillis, pg/lib/client.js; libpq's connect_timeout) is the
+    // pg-connection-timeout explain hint: it does not say whether TCP, TLS or the server's answer hung.
   ],
   examples: [
+    // Node's connect error (lib/net.js afterConnect), as in https://github.com/brianc/node-postgres/issues/2600
     {source: 'node', text: 'Error: connect ETIMEDOUT 10.0.3.25:5432\n    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1611:16)'},
     {source: 'libpq', text: 'psql: error: connection to server at "10.0.3.25", port 5432 failed: Connection timed out\n\tIs the server running on that host and accepting TCP/IP connections?'},
   ],
@@ -267,7 +271,9 @@ export const TCP_IPV6_FAILED = define<FamilyParams>({
   transient: false,
   matchers: ['AggregateError [ETIMEDOUT]', 'internalConnectMultipleTimeout'],
   examples: [
-    {source: 'knex', text: 'AggregateError [ETIMEDOUT]: \n    at internalConnectMultiple (node:net:1122:18)\n    at internalConnectMultiple (node:net:1190:5)\n    at Timeout.internalConnectMultipleTimeout (node:net:1716:5)'},
+    // Node ≥ 20's Happy Eyeballs giving up on every address (lib/net.js internalConnectMultipleTimeout), as in
+    // https://github.com/zenstackhq/zenstack/issues/1046 and https://github.com/vercel/next-learn/issues/612
+    {source: 'node', text: 'AggregateError [ETIMEDOUT]: \n    at internalConnectMultiple (node:net:1122:18)\n    at internalConnectMultiple (node:net:1190:5)\n    at Timeout.internalConnectMultipleTimeout (node:net:1716:5)'},
   ],
   summary: familySummary,
   buildFix: familyFix,

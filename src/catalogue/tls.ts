@@ -308,11 +308,14 @@ export const TLS_NOT_SUPPORTED = define<NotSupported>({
   matchers: [
     'The server does not support SSL connections',
     'server does not support SSL, but SSL was required',
+    // tokio-postgres (Prisma's engine, connect_tls.rs) → "P1011: Error opening a TLS connection: server does not support TLS"
     'server does not support TLS',
   ],
   examples: [
+    // pg/lib/connection.js (the server answered 'N' to SSLRequest); libpq fe-connect.c
     {source: 'node-postgres', text: 'Error: The server does not support SSL connections\n    at Socket.<anonymous> (node_modules/pg/lib/connection.js:86:35)'},
     {source: 'libpq', text: 'psql: error: connection to server at "127.0.0.1", port 5432 failed: server does not support SSL, but SSL was required'},
+    {source: 'prisma', text: 'Error: P1011: Error opening a TLS connection: server does not support TLS'},
   ],
   summary: (p) =>
     `The server answered '${p.answer}' to SSLRequest: it does not accept TLS, but the config requires it (${p.sslFrom ?? 'the ssl setting'}). node-postgres fails with "The server does not support SSL connections".`,
@@ -344,6 +347,9 @@ export const TLS_SELF_SIGNED_CHAIN = define<ChainProblem>({
   transient: false,
   matchers: [{re: /self[- ]signed certificate in certificate chain/i, needle: 'signed certificate in certificate chain'}, 'SELF_SIGNED_CERT_IN_CHAIN'],
   examples: [
+    // OpenSSL's X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN text (crypto/x509/x509_txt.c): "self-signed …" since OpenSSL 3
+    // (Node ≥ 17, https://github.com/run-llama/LlamaIndexTS/issues/366), "self signed …" before (Node ≤ 16,
+    // https://github.com/brianc/node-postgres/issues/2009); Prisma appends it to the OpenSSL error in parentheses
     {source: 'node-postgres', text: "Error: self-signed certificate in certificate chain\n    at TLSSocket.onConnectSecure (node:_tls_wrap:1677:34) { code: 'SELF_SIGNED_CERT_IN_CHAIN' }"},
     {source: 'aws-rds', text: 'Error: self signed certificate in certificate chain (mydb.c9akciq32.us-east-1.rds.amazonaws.com)'},
     {source: 'prisma', text: 'Error: P1011: Error opening a TLS connection: error:0A000086:SSL routines:tls_post_process_server_certificate:certificate verify failed:../ssl/statem/statem_clnt.c:1889: (self-signed certificate in certificate chain)'},
@@ -367,8 +373,11 @@ export const TLS_SELF_SIGNED_CERT = define<ChainProblem>({
     'DEPTH_ZERO_SELF_SIGNED_CERT',
   ],
   examples: [
+    // X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT: "self-signed certificate" (OpenSSL 3, https://github.com/brianc/node-postgres/issues/2946),
+    // "self signed certificate" (OpenSSL 1.1, https://github.com/heroku/nodejs-getting-started/issues/166, prisma/orm#1010)
     {source: 'node-postgres', text: "Error: self-signed certificate\n    at TLSSocket.onConnectSecure (node:_tls_wrap:1677:34) { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }"},
-    {source: 'node', text: 'Error: self signed certificate'},
+    {source: 'node', text: "Error: self signed certificate\n    at TLSSocket.onConnectSecure (_tls_wrap.js:1473:34)\n    at TLSSocket.emit (events.js:311:20) {\n  code: 'DEPTH_ZERO_SELF_SIGNED_CERT'\n}"},
+    {source: 'prisma', text: 'Error: P1011: Error opening a TLS connection: error:1416F086:SSL routines:tls_process_server_certificate:certificate verify failed:../ssl/statem/statem_clnt.c:1924: (self signed certificate)'},
   ],
   summary: chainSummary,
   buildFix: trustFix,
@@ -398,6 +407,8 @@ export const TLS_UNTRUSTED_ISSUER = define<ChainProblem>({
     {re: /SSL error: certificate verify failed/i, needle: 'certificate verify failed'},
   ],
   examples: [
+    // X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE / _UNABLE_TO_GET_ISSUER_CERT_LOCALLY texts (OpenSSL x509_txt.c), Node's
+    // codes from them (src/crypto/crypto_common.cc); libpq prints "SSL error: certificate verify failed" (fe-secure-openssl.c)
     {source: 'node-postgres', text: "Error: unable to verify the first certificate\n    at TLSSocket.onConnectSecure (node:_tls_wrap:1677:34) { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' }"},
     {source: 'node', text: "Error: unable to get local issuer certificate { code: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' }"},
     {source: 'libpq', text: 'psql: error: connection to server at "db.example.com" (10.0.0.5), port 5432 failed: SSL error: certificate verify failed'},
@@ -428,6 +439,8 @@ export const TLS_HOSTNAME_MISMATCH = define<ChainProblem>({
     {re: /server certificate for "[^"]{0,300}"(?: \(and \d{1,4} other names?\))? does not match host name "[^"]{0,300}"/i, needle: 'does not match host name'},
   ],
   examples: [
+    // Node lib/tls.js checkServerIdentity ("IP: <ip> is not in the cert's list: …", "Host: <name>. is not in the cert's
+    // altnames: …"); libpq fe-secure-common.c ('server certificate for "%s" (and %d other names) does not match host name "%s"')
     {source: 'node-postgres', text: "Error: Hostname/IP does not match certificate's altnames: IP: 10.0.0.5 is not in the cert's list: \n    at Object.checkServerIdentity (node:tls:316:12) { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }"},
     {source: 'node', text: "Error [ERR_TLS_CERT_ALTNAME_INVALID]: Hostname/IP does not match certificate's altnames: Host: localhost. is not in the cert's altnames: DNS:db.example.com"},
     {source: 'libpq', text: 'psql: error: connection to server at "localhost" (127.0.0.1), port 5432 failed: server certificate for "db.example.com" does not match host name "localhost"'},
@@ -448,6 +461,7 @@ export const TLS_EXPIRED = define<ChainProblem>({
   transient: false,
   matchers: ['certificate has expired', 'CERT_HAS_EXPIRED'],
   examples: [
+    // X509_V_ERR_CERT_HAS_EXPIRED (OpenSSL x509_txt.c) → Node code CERT_HAS_EXPIRED
     {source: 'node-postgres', text: "Error: certificate has expired\n    at TLSSocket.onConnectSecure (node:_tls_wrap:1677:34) { code: 'CERT_HAS_EXPIRED' }"},
     {source: 'libpq', text: 'psql: error: connection to server at "db.example.com", port 5432 failed: SSL error: certificate has expired'},
   ],

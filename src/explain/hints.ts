@@ -36,6 +36,7 @@ export const hints: readonly Hint[] = [
     fix: 'Run the confirm line where the app runs to see the real error; if every check passes, look for a transaction that is never committed or released.',
     checks: ['config', 'dns', 'tcp', 'docker', 'postgres', 'tls', 'ssl-config', 'auth'],
     matchers: ['Timeout acquiring a connection', 'KnexTimeoutError'],
+    // knex 3.3 lib/client.js acquireConnection (the tarn TimeoutError converted to a KnexTimeoutError)
     examples: [
       {source: 'knex', text: 'KnexTimeoutError: Knex: Timeout acquiring a connection. The pool is probably full. Are you missing a .transacting(trx) call?\n    at Client_PG.acquireConnection (node_modules/knex/lib/client.js:332:26)'},
     ],
@@ -157,7 +158,15 @@ export const hints: readonly Hint[] = [
     causes: ['packets dropped (firewall, allow-list): TCP_TIMEOUT', 'a dead IPv6 path: TCP_IPV6_FAILED', 'a proxy that never answers: PG_NO_RESPONSE'],
     fix: 'Run the confirm line where the app runs.',
     checks: ['config', 'dns', 'tcp', 'docker', 'postgres'],
-    matchers: ['Connection terminated due to connection timeout', 'timeout exceeded when trying to connect'],
-    examples: [{source: 'node-postgres', text: 'Error: timeout exceeded when trying to connect\n    at Timeout._onTimeout (node_modules/pg-pool/index.js:205:27)'}],
+    // pg/lib/client.js ("timeout expired", a bare Client with connectionTimeoutMillis); pg-pool/index.js ("Connection
+    // terminated due to connection timeout" when connecting timed out, "timeout exceeded when trying to connect" when no
+    // pooled client came free in time); libpq prints "timeout expired" for connect_timeout (fe-connect.c).
+    matchers: ['Connection terminated due to connection timeout', 'timeout exceeded when trying to connect', 'timeout expired'],
+    examples: [
+      {source: 'node-postgres', text: 'Error: timeout exceeded when trying to connect\n    at Timeout._onTimeout (node_modules/pg-pool/index.js:205:27)'},
+      {source: 'node-postgres', text: 'Error: Connection terminated due to connection timeout\n    at node_modules/pg-pool/index.js:45:11 {\n  [cause]: Error: Connection terminated unexpectedly'},
+      {source: 'node-postgres', text: 'Error: timeout expired\n    at Timeout._onTimeout (node_modules/pg/lib/client.js:170:28)'},
+      {source: 'libpq', text: 'psql: error: connection to server at "db.example.com" (2001:db8::10), port 5432 failed: timeout expired'},
+    ],
   },
 ]
