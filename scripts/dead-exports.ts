@@ -75,10 +75,19 @@ export function findDeadExports(opts: DeadExportOptions): DeadExport[] {
   const isDeclarationName = (node: ts.Node, sym: ts.Symbol): boolean =>
     (sym.declarations ?? []).some((d) => (d as ts.NamedDeclaration).name === node)
 
+  // Only identifiers spelled like an export of src/ can refer to one: resolving just those keeps
+  // the type checker's work (the slow part) small.
+  const exported = new Set<string>()
+  for (const sf of ours) {
+    if (!path.resolve(sf.fileName).startsWith(srcDir)) continue
+    const moduleSym = checker.getSymbolAtLocation(sf)
+    if (moduleSym) for (const e of checker.getExportsOfModule(moduleSym)) exported.add(e.getName())
+  }
+
   for (const sf of ours) {
     const file = path.resolve(sf.fileName)
     const visit = (node: ts.Node): void => {
-      if (ts.isIdentifier(node) || ts.isPrivateIdentifier(node)) {
+      if ((ts.isIdentifier(node) || ts.isPrivateIdentifier(node)) && exported.has(node.text)) {
         const sym = checker.getSymbolAtLocation(node)
         if (sym && !isDeclarationName(node, sym)) use(sym, file)
         // `import {x as y}` / `export {x as y}`: the property name refers to the other module's x
@@ -89,7 +98,7 @@ export function findDeadExports(opts: DeadExportOptions): DeadExport[] {
       if (ts.isBindingElement(node) && ts.isObjectBindingPattern(node.parent) && !node.dotDotDotToken) {
         const key = node.propertyName ?? node.name
         const name = ts.isIdentifier(key) || ts.isStringLiteral(key) ? key.text : undefined
-        if (name) {
+        if (name && exported.has(name)) {
           const type = checker.getTypeAtLocation(node.parent)
           use(type.getProperty(name), file)
         }
