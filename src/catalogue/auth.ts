@@ -216,7 +216,12 @@ type AuthHbaRejectedParams = Names &
 type AuthRoleNotFoundParams = Pick<Names, 'who'> & Pick<From, 'userFrom'> & Pick<WhereToSet, 'userWhere'>
 type AuthRoleNologinParams = AuthRoleNotFoundParams
 type AuthDatabaseNotFoundParams = Pick<Names, 'db'> & Pick<From, 'databaseFrom'> & Pick<WhereToSet, 'databaseWhere'> & {owner: string | null}
-type AuthTooManyConnectionsParams = Names & {limit: 'role' | 'database' | 'server' | 'reserved' | 'pooler'; message: string}
+type AuthTooManyConnectionsParams = Names & {
+  limit: 'role' | 'database' | 'server' | 'reserved' | 'pooler'
+  /** limit 'pooler': whose (Supavisor in session mode admits at most pool_size clients). */
+  pooler?: 'pgbouncer' | 'supavisor' | 'supavisor-session' | null
+  message: string
+}
 type AuthServerStartingParams = {state: 'starting' | 'shutting-down' | 'recovery' | 'not-accepting' | 'unknown'; message: string}
 type AuthConnectionFailedParams =
   /** node-postgres refuses the settings before connecting */
@@ -466,18 +471,16 @@ export const AUTH_ROLE_NOT_FOUND = define<AuthRoleNotFoundParams>({
   causes: [
     'a typo in the user name',
     '`POSTGRES_USER` changed after the Docker volume was first created',
-    'a pooler user format not used (Supabase/Supavisor `postgres.<ref>`, Azure Single Server `user@server`)',
+    'a pooler user format not used (Azure Single Server `user@server`; Supabase\'s pooler answers "Tenant or user not found" instead: POOLER_TENANT_NOT_FOUND)',
   ],
   fix: 'Fix the user name, or `CREATE ROLE`; `POSTGRES_USER` only applies when a Docker volume is first created.',
   transient: false,
   matchers: [
     {re: /role "[^"]{0,300}" does not exist/i, needle: 'does not exist'},
-    'Tenant or user not found',
     'Invalid Username specified',
   ],
   examples: [
     {source: 'postgres', text: 'FATAL:  role "postgress" does not exist'},
-    {source: 'supavisor', text: 'error: Tenant or user not found'},
     {source: 'azure', text: 'FATAL:  Invalid Username specified. Please check the Username and retry connection. The Username should be in <username@hostname> format.'},
   ],
   summary: (p) => `The role "${p.who}" does not exist on the server.`,
@@ -571,6 +574,7 @@ export const AUTH_TOO_MANY_CONNECTIONS = define<AuthTooManyConnectionsParams>({
     'no more connections allowed',
     'Max client connections reached',
     'max clients reached',
+    'MaxClientsInSessionMode',
     'Too many database connections opened',
     'P2037',
   ],
@@ -581,8 +585,12 @@ export const AUTH_TOO_MANY_CONNECTIONS = define<AuthTooManyConnectionsParams>({
     // Prisma P2037 (53300 → TooManyConnections; the server error shown as "<severity>: <message>", quaint
     // connector/postgres/error.rs); the same wording with MySQL's text is in prisma/prisma's client tests.
     {source: 'prisma', text: 'Invalid `prisma.user.findMany()` invocation:\n\n\nToo many database connections opened: FATAL: sorry, too many clients already'},
+    // Supavisor before v2.9: lib/supavisor/client_handler/error.ex (FATAL XX000)
     {source: 'supavisor', text: 'FATAL:  Max client connections reached'},
-    {source: 'supavisor', text: '(EMAXCONNSESSION) max clients reached in session mode - max clients are limited to pool_size: 15'},
+    {source: 'supavisor', text: 'FATAL:  MaxClientsInSessionMode: max clients reached - in Session mode max clients are limited to pool_size'},
+    // Supavisor v2.9+: lib/supavisor/errors/max_connections_error.ex, the code prefixed by lib/supavisor/error.ex
+    {source: 'supavisor', text: 'FATAL:  (EMAXCONN) max client connections reached, limit: 200'},
+    {source: 'supavisor', text: 'FATAL:  (EMAXCONNSESSION) max clients reached in session mode - max clients are limited to pool_size: 15'},
   ],
   summary: (p) =>
     p.limit === 'pooler'
@@ -598,10 +606,21 @@ export const AUTH_TOO_MANY_CONNECTIONS = define<AuthTooManyConnectionsParams>({
         : p.limit === 'database'
           ? [`The database "${p.db}" has a CONNECTION LIMIT that is used up.`, 'Close idle sessions, lower your pool size, or raise the limit.']
           : p.limit === 'pooler'
-            ? [
-                'The pooler in front of PostgreSQL reached its own client limit (PgBouncer max_client_conn, Supavisor max clients), not the server\'s max_connections.',
-                'Raise max_client_conn in pgbouncer.ini (and the file-descriptor limit to match), or lower the pool size (pg.Pool max) of the apps that connect through it.',
-              ]
+            ? p.pooler === 'supavisor-session'
+              ? [
+                  'Supavisor in session mode (Supabase pooler port 5432) gives each client a server connection of its own, so it admits at most pool_size clients, and they are all in use — not the server\'s max_connections.',
+                  'Connect the app through the transaction port (6543 on the same pooler host), which shares server connections; keep session mode for migrations only.',
+                  'Or lower the pool size (pg.Pool max) of the apps and jobs using the session port, or raise the pool size in the Supabase dashboard (Database → Connection pooling).',
+                ]
+              : p.pooler === 'supavisor'
+                ? [
+                    'Supavisor reached its client limit for this project (max client connections, set by the compute size), not the server\'s max_connections.',
+                    'Lower the pool size (pg.Pool max) or the number of instances of the apps connecting through it, close idle clients, or move to a larger compute size.',
+                  ]
+                : [
+                    'The pooler in front of PostgreSQL reached its own client limit (PgBouncer max_client_conn), not the server\'s max_connections.',
+                    'Raise max_client_conn in pgbouncer.ini (and the file-descriptor limit to match), or lower the pool size (pg.Pool max) of the apps that connect through it.',
+                  ]
             : [
                 'The server has reached max_connections (the remaining slots are reserved for administrators).',
                 'Lower the pool size (pg.Pool max) of every app that uses this server, close idle sessions, or put a pooler (PgBouncer) in front.',
@@ -614,7 +633,11 @@ export const AUTH_TOO_MANY_CONNECTIONS = define<AuthTooManyConnectionsParams>({
           : p.limit === 'database'
             ? `Raise the connection limit of "${p.db}" or use fewer connections.`
             : p.limit === 'pooler'
-              ? 'Raise the pooler\'s client limit (PgBouncer max_client_conn) or use fewer client connections.'
+              ? p.pooler === 'supavisor-session'
+                ? 'Use the transaction port (6543) for the app, or fewer clients on the session port (its limit is pool_size).'
+                : p.pooler === 'supavisor'
+                  ? "Use fewer client connections through Supavisor (its limit follows the project's compute size)."
+                  : 'Raise the pooler\'s client limit (PgBouncer max_client_conn) or use fewer client connections.'
               : 'Use fewer connections (smaller pools) or raise max_connections.',
       steps,
       snippet:

@@ -1,63 +1,250 @@
-// Codes of the `pooler` check (the connection pooler between the app and PostgreSQL).
-import {define} from './types.js'
+// Codes of the `pooler` check (the connection pooler between the app and PostgreSQL), and the check's
+// words: the summaries and fixes of its outcomes, built from the params the check emits
+// (src/checks/pooler.ts holds data only).
+//
+// Wordings verified at their source:
+// - PgBouncer 1.18 (the Debian package run by test/helpers/pgbouncer.ts): "unsupported startup parameter:
+//   options" (08P01), produced in test/checks/pooler.test.ts.
+// - Supavisor (github.com/supabase/supavisor): before v2.9 lib/supavisor/client_handler/error.ex answered
+//   FATAL XX000 "Tenant or user not found"; since v2.9 (commit 71eb86b, "improve errors, add error codes")
+//   lib/supavisor/errors/tenant_or_user_not_found_error.ex answers "(ENOTFOUND) tenant/user <user>.<ref> not
+//   found" (the code in parentheses is prefixed by lib/supavisor/error.ex, FATAL XX000).
+// - Prisma through a transaction pooler: 42P05 `prepared statement "s0" already exists` (prisma/orm#2179,
+//   #11643, #4752) and 26000 `prepared statement "s0" does not exist` (prisma/orm#22831 from `prisma migrate`
+//   on Supabase's 6543, #6053 `migrate deploy`, #16471 `"s15" does not exist`, fixed by pgbouncer=true).
+import type {Fix, Snippet} from '../core/types.js'
+import {define, messages} from './types.js'
 
-export const poolerEntries = [
-  define({
-    code: 'POOLER_STARTUP_PARAMETER',
-    check: 'pooler',
-    status: 'fail',
-    title: 'The pooler refuses a startup parameter the app sends',
-    meaning:
-      'A pooler in front of PostgreSQL (PgBouncer refuses the startup parameters it does not track — `options` in older versions such as 1.18 — unless `ignore_startup_parameters` lists them) answers the login with "unsupported startup parameter: <name>" (08P01): every connection of the app fails before authentication. The evidence names the parameter and where the app\'s settings send it from (URL `options=`, PGOPTIONS, a knexfile `connection.statement_timeout`…).',
-    causes: [
-      '`?options=-c search_path=…` in the URL, or PGOPTIONS in the environment, reused through the pooler',
-      'a driver setting node-postgres sends as a startup parameter (`statement_timeout`, `lock_timeout`, `idle_in_transaction_session_timeout`)',
-      'a client that sends `search_path` or `extra_float_digits` at startup',
+/** Pass and skip summaries of the pooler check. */
+export const poolerSays = messages({
+  noSession: () => 'Skipped: no database session in this run.',
+  loginFailed: (p: {sqlstate: string | null}) => `Skipped: no session (the login failed${p.sqlstate ? ` with ${p.sqlstate}` : ''}; see the auth check).`,
+  queryFailed: (p: {sqlstate: string | null; message: string}) => `Skipped: the query failed (${p.sqlstate ?? 'error'}: ${p.message}).`,
+  direct: (p: {port: number}) => `No pooler in between: the server listens on the port the app connects to (${p.port}).`,
+  ownConnection: (p: {port: number; serverPort: number | null; proxied: boolean; hint: string | null}) =>
+    `${p.proxied ? `A proxy or pooler sits in between (the app connects to port ${p.port}, the server listens on ${p.serverPort})` : `The host looks like a pooler (${p.hint})`}, and a second login got its own server connection: no sign of transaction pooling.`,
+  /** auth's skip when the pooler answered the login before authentication */
+  refusedBeforeAuth: (p: {message: string; sqlstate: string | null}) =>
+    `Skipped: the pooler refused the login before authentication ("${p.message}", ${p.sqlstate ?? 'no SQLSTATE'}): no password was checked. See the pooler check.`,
+})
+
+// ---------------------------------------------------------------------------------------------
+
+export interface StartupParameterParams {
+  parameter: string
+  /** Where the app's settings send it from. */
+  source: string
+  message: string
+  sqlstate: string | null
+}
+
+function startupParameterFix(p: Pick<StartupParameterParams, 'parameter' | 'source'>): Fix {
+  const dropsSettings = p.parameter === 'options' || p.parameter === 'search_path'
+  return {
+    summary: `Stop sending \`${p.parameter}\` through the pooler, or let the pooler ignore it.`,
+    steps: [
+      `Remove \`${p.parameter}\` from ${p.source}${dropsSettings ? ', and set what it carried on the role instead (e.g. `ALTER ROLE app SET search_path = myschema;`) or with a `SET` after connecting' : ''}.`,
+      `Or, on PgBouncer: add it to \`ignore_startup_parameters\` in pgbouncer.ini (e.g. \`ignore_startup_parameters = extra_float_digits,${p.parameter}\`) and reload PgBouncer${dropsSettings ? ' — the pooler then drops it silently, so the settings it carried no longer apply' : ''}.`,
+      'Or connect the migration to the database directly (the direct host or port, not the pooler), which accepts every startup parameter.',
     ],
-    fix: 'Remove the parameter from the app\'s settings (set what it carried on the role instead), add it to `ignore_startup_parameters` in pgbouncer.ini, or connect the migration to the database directly.',
-    transient: false,
-    matchers: ['unsupported startup parameter'],
-    examples: [
-      {source: 'pgbouncer', text: 'ERROR:  unsupported startup parameter: options'},
-      {source: 'node-postgres', text: 'error: unsupported startup parameter: search_path'},
+    snippet: {language: 'ini', code: `[pgbouncer]\nignore_startup_parameters = extra_float_digits,${p.parameter}`},
+  }
+}
+
+export const POOLER_STARTUP_PARAMETER = define<StartupParameterParams>({
+  code: 'POOLER_STARTUP_PARAMETER',
+  check: 'pooler',
+  status: 'fail',
+  title: 'The pooler refuses a startup parameter the app sends',
+  meaning:
+    'A pooler in front of PostgreSQL (PgBouncer refuses the startup parameters it does not track — `options` in older versions such as 1.18 — unless `ignore_startup_parameters` lists them) answers the login with "unsupported startup parameter: <name>" (08P01): every connection of the app fails before authentication. The evidence names the parameter and where the app\'s settings send it from (URL `options=`, PGOPTIONS, a knexfile `connection.statement_timeout`…). This is the run\'s failure: the auth check is skipped (no password was checked).',
+  causes: [
+    '`?options=-c search_path=…` in the URL, or PGOPTIONS in the environment, reused through the pooler',
+    'a driver setting node-postgres sends as a startup parameter (`statement_timeout`, `lock_timeout`, `idle_in_transaction_session_timeout`)',
+    'a client that sends `search_path` or `extra_float_digits` at startup',
+  ],
+  fix: 'Remove the parameter from the app\'s settings (set what it carried on the role instead), add it to `ignore_startup_parameters` in pgbouncer.ini, or connect the migration to the database directly.',
+  transient: false,
+  matchers: ['unsupported startup parameter'],
+  examples: [
+    {source: 'pgbouncer', text: 'ERROR:  unsupported startup parameter: options'},
+    {source: 'node-postgres', text: 'error: unsupported startup parameter: search_path'},
+  ],
+  summary: (p) =>
+    `The pooler refuses the startup parameter \`${p.parameter}\` the app sends ("${p.message}", ${p.sqlstate ?? 'no SQLSTATE'}): every connection of the app fails at login, before authentication. It comes from ${p.source}.`,
+  buildFix: startupParameterFix,
+})
+
+// ---------------------------------------------------------------------------------------------
+
+export interface TransactionModeParams {
+  pid: number
+  hint: string | null
+  tool: 'knex' | 'prisma' | 'node-pg-migrate' | null
+  /**
+   * Prisma's directUrl: 'checked' (set, and the URL checked is it: what `prisma migrate` uses),
+   * 'elsewhere' (set, but the URL checked came from somewhere else), null (not set).
+   */
+  directUrl: 'checked' | 'elsewhere' | null
+  /** Where the URL checked comes from. */
+  urlFrom: string | null
+}
+
+function transactionWhy(p: TransactionModeParams): string {
+  switch (p.tool) {
+    case 'prisma':
+      if (p.directUrl === 'elsewhere') return 'Prisma migrate uses the datasource\'s directUrl, not this URL'
+      return p.directUrl === 'checked'
+        ? `Prisma migrate uses this URL (the datasource's directUrl${p.urlFrom ? `, ${p.urlFrom}` : ''}), and it goes through the pooler: its advisory lock 72707369 and its prepared statements break ("P1002", "prepared statement \\"s0\\" already exists")`
+        : 'Prisma migrate runs through it (no directUrl): its advisory lock 72707369 and prepared statements break ("P1002", "prepared statement \\"s0\\" already exists")'
+    case 'knex':
+      return 'knex runs through it: its migrations work (its lock is a row in the lock table), but session settings such as a knexfile `searchPath` are lost between transactions and leak to other clients of the pool'
+    case 'node-pg-migrate':
+      return 'node-pg-migrate runs through it: its migrations work, but its advisory lock is taken on whatever server connection the pooler hands out, so it no longer keeps two concurrent runs apart (or is left held for another client)'
+    default:
+      return 'no migration tool was found; a migration run through it loses advisory locks and session settings between transactions'
+  }
+}
+
+export const POOLER_TRANSACTION_MODE = define<TransactionModeParams>({
+  code: 'POOLER_TRANSACTION_MODE',
+  check: 'pooler',
+  status: 'warn',
+  statusText: 'fail when Prisma migrate runs through it (warn otherwise)',
+  title: 'A transaction pooler between the migration and PostgreSQL',
+  meaning:
+    'Two separate logins with the app\'s settings got the same server connection (the same `pg_backend_pid()`): the pooler hands server connections out per transaction (PgBouncer `pool_mode = transaction`, Supavisor on 6543, Neon `-pooler` hosts). Session state does not survive a transaction: advisory locks (node-pg-migrate\'s, Prisma migrate\'s 72707369), session `SET`s (a knexfile `searchPath`) and prepared statements. Prisma migrate fails through it (P1002, `prepared statement "s0" already exists`) — through the datasource `url` when there is no `directUrl`, or through a `directUrl` that itself points at the pooler; the knex and node-pg-migrate CLIs connect and migrate (measured through PgBouncer 1.18), but node-pg-migrate\'s lock no longer keeps two concurrent runs apart and session settings leak to other clients of the pool: a warning. Checked only when something sits in between (the server listens on another port than the app connects to, or the host looks like a pooler).',
+  causes: [
+    'the pooled URL (PgBouncer 6432, Supabase 6543, Neon -pooler) used for migrations too',
+    'Prisma without `directUrl` in the datasource, or a `directUrl` that points at the pooler as well',
+    'a PgBouncer `[databases]` entry or default with `pool_mode = transaction`',
+  ],
+  fix: 'Run migrations on a session connection: the direct host, the pooler\'s session port, or (Prisma) `directUrl`.',
+  transient: false,
+  matchers: [{re: /pool_mode\s*=\s*transaction/i, needle: 'pool_mode'}],
+  examples: [{source: 'pgbouncer', text: 'pool_mode = transaction'}],
+  summary: (p) => `Transaction pooling: two separate logins got the same server connection (backend pid ${p.pid})${p.hint ? ` — ${p.hint}` : ''}; ${transactionWhy(p)}.`,
+  buildFix: (p): Fix => ({
+    summary: 'Run migrations on a session connection: the direct host, the pooler\'s session port, or (Prisma) directUrl.',
+    steps: [
+      p.tool === 'prisma'
+        ? p.directUrl === 'checked'
+          ? `Point the datasource's directUrl${p.urlFrom ? ` (${p.urlFrom})` : ''} at the database directly or at the pooler's session port (Supabase: 5432 on the pooler host; Neon: the host without -pooler), not at the transaction pooler; keep the pooled URL in \`url\` for the app.`
+          : 'Set `directUrl = env("DIRECT_URL")` in the datasource of schema.prisma, with DIRECT_URL pointing at the database directly (or at the session port); keep the pooled URL for the app.'
+        : "Point the migration's URL at the database directly, or at the pooler's session-mode port (Supabase: 5432 on the pooler host; Neon: the host without -pooler).",
+      'Or set `pool_mode = session` for this database in pgbouncer.ini (a `[databases]` entry with pool_mode=session).',
     ],
   }),
-  define({
-    code: 'POOLER_TRANSACTION_MODE',
-    check: 'pooler',
-    status: 'warn',
-    statusText: 'fail when Prisma migrate runs through it without `directUrl` (warn otherwise)',
-    title: 'A transaction pooler between the migration and PostgreSQL',
-    meaning:
-      'Two separate logins with the app\'s settings got the same server connection (the same `pg_backend_pid()`): the pooler hands server connections out per transaction (PgBouncer `pool_mode = transaction`, Supavisor on 6543, Neon `-pooler` hosts). Session state does not survive a transaction: advisory locks (node-pg-migrate\'s, Prisma migrate\'s 72707369), session `SET`s (a knexfile `searchPath`) and prepared statements. Prisma migrate fails through it (P1002, `prepared statement "s0" already exists`); the knex and node-pg-migrate CLIs connect and migrate (measured through PgBouncer 1.18), but node-pg-migrate\'s lock no longer keeps two concurrent runs apart and session settings leak to other clients of the pool: a warning. Checked only when something sits in between (the server listens on another port than the app connects to, or the host looks like a pooler).',
-    causes: [
-      'the pooled URL (PgBouncer 6432, Supabase 6543, Neon -pooler) used for migrations too',
-      'Prisma without `directUrl` in the datasource',
-      'a PgBouncer `[databases]` entry or default with `pool_mode = transaction`',
+})
+
+// ---------------------------------------------------------------------------------------------
+
+export interface PreparedStatementsParams {
+  /** Where the URL Prisma reads comes from ("DATABASE_URL in .env (via prisma/schema.prisma …)"). */
+  urlFrom: string
+  /** The user's own URL with pgbouncer=true added, password masked, written where it came from. */
+  snippet: Snippet | null
+  /** The pooler's 26000 on another server connection (measured), else why nothing was measured. */
+  measured: boolean
+  sqlstate?: string
+  message?: string
+  reason?: string
+  hint: string | null
+}
+
+export const POOLER_PREPARED_STATEMENTS = define<PreparedStatementsParams>({
+  code: 'POOLER_PREPARED_STATEMENTS',
+  check: 'pooler',
+  status: 'warn',
+  title: 'Prisma\'s named prepared statements through a pooler that does not carry them',
+  meaning:
+    'Prisma\'s query engine names its prepared statements (s0, s1, …) per connection unless the URL it reads has `pgbouncer=true`. Through a transaction pooler that does not carry prepared statements across the server connections it hands out (PgBouncer before 1.21, or 1.21+ with `max_prepared_statements = 0`), queries fail at random with `prepared statement "s0" already exists` (42P05) or `prepared statement "s0" does not exist` (26000). db-doctor measures it, read-only: a named statement prepared in one transaction is run again in a later one while another session holds the first server connection; 26000 shows the pooler does not carry it (the statement is then removed). A pooler that re-prepares it (PgBouncer 1.21+ with `max_prepared_statements` > 0) gives no warning.',
+  causes: [
+    'the pooled URL (PgBouncer 6432, Supabase 6543, Neon -pooler) without `pgbouncer=true`',
+    'a PgBouncer older than 1.21, or one with `max_prepared_statements = 0`',
+    'Prisma migrate run through the pooler (no `directUrl`)',
+  ],
+  fix: 'Add `pgbouncer=true` to the URL Prisma reads (and `directUrl` for migrate), or run PgBouncer 1.21+ with `max_prepared_statements` > 0.',
+  transient: false,
+  matchers: [
+    {re: /prepared statement \\?"[^"\\]{1,64}\\?" already exists/i, needle: 'prepared statement'},
+    {re: /prepared statement \\?"[^"\\]{1,64}\\?" does not exist/i, needle: 'prepared statement'},
+    '42P05',
+  ],
+  examples: [
+    // prisma/orm#2179 and #11643 (PgBouncer and Supabase in transaction mode)
+    {source: 'prisma', text: 'ConnectorError(ConnectorError { user_facing_error: None, kind: QueryError(Error { kind: Db, cause: Some(DbError { severity: "ERROR", parsed_severity: Some(Error), code: SqlState("42P05"), message: "prepared statement \\"s0\\" already exists", detail: None'},
+    // prisma/orm#22831: `prisma migrate` through Supabase's transaction port 6543
+    {source: 'prisma', text: 'Error: Schema engine error:\nERROR: prepared statement "s0" does not exist'},
+    // prisma/orm#16471 (fixed by pgbouncer=true)
+    {source: 'prisma', text: 'code: SqlState(E26000), message: "prepared statement \\"s15\\" does not exist"'},
+    // node-postgres through PgBouncer 1.18 in transaction mode, the statement prepared on another server connection (test/explain/poolers.test.ts)
+    {source: 'node-postgres', text: 'error: prepared statement "s1" does not exist'},
+  ],
+  summary: (p) =>
+    p.measured
+      ? `Prisma reads this URL (${p.urlFrom}) without \`pgbouncer=true\`, and the pooler${p.hint ? ` (${p.hint})` : ''} does not carry prepared statements across server connections: a named statement run again while another session held its server connection failed with "${p.message}" (${p.sqlstate}). Prisma's queries will fail at random with \`prepared statement "s0" already exists\` / \`does not exist\`.`
+      : `Prisma reads this URL (${p.urlFrom}) without \`pgbouncer=true\` through a transaction pooler${p.hint ? ` (${p.hint})` : ''}; whether the pooler carries prepared statements could not be measured (${p.reason ?? 'no second session'}). Unless it is PgBouncer 1.21+ with max_prepared_statements > 0, Prisma's queries fail with \`prepared statement "s0" already exists\`.`,
+  buildFix: (p): Fix => ({
+    summary: `Add \`pgbouncer=true\` to the URL Prisma reads (${p.urlFrom}), and give \`prisma migrate\` a directUrl.`,
+    steps: [
+      `Add \`pgbouncer=true\` to the query string of the pooled URL in ${p.urlFrom}: Prisma then uses unnamed statements${p.snippet ? ` (your URL with it, password masked: \`${p.snippet.code}\`)` : ''}.`,
+      'Run migrations on a direct connection: `directUrl = env("DIRECT_URL")` in the datasource, DIRECT_URL pointing at the database or the pooler\'s session port.',
+      'Or, on your own PgBouncer: upgrade to 1.21+ and set `max_prepared_statements` (e.g. 200) in pgbouncer.ini; then leave `pgbouncer=true` out.',
     ],
-    fix: 'Run migrations on a session connection: the direct host, the pooler\'s session port, or (Prisma) `directUrl`.',
-    transient: false,
-    matchers: [{re: /pool_mode\s*=\s*transaction/i, needle: 'pool_mode'}],
-    examples: [{source: 'pgbouncer', text: 'pool_mode = transaction'}],
+    ...(p.snippet ? {snippet: p.snippet} : {}),
   }),
-  define({
-    code: 'POOLER_TENANT_NOT_FOUND',
-    check: 'pooler',
-    status: 'fail',
-    title: 'Supavisor does not know the project (tenant) of this login',
-    meaning:
-      'Supabase\'s shared pooler (Supavisor, `*.pooler.supabase.com`) finds the project from the user name `postgres.<project-ref>`: a plain `postgres` (or a ref of another project or region) is answered with "Tenant or user not found" (XX000) before any password check. Found from the settings before connecting, or from the pooler\'s answer to the login.',
-    causes: [
-      'the direct connection\'s user (`postgres`) kept when switching to the pooler host',
-      'a pooler host of another region than the project\'s',
-      'a paused or deleted project',
-    ],
-    fix: 'Use the user `postgres.<project-ref>` from the dashboard\'s pooler connection string, with the pooler host of the project\'s region.',
-    transient: false,
-    matchers: ['Tenant or user not found'],
-    examples: [
-      {source: 'supavisor', text: 'FATAL:  Tenant or user not found'},
-      {source: 'node-postgres', text: 'error: Tenant or user not found'},
-    ],
-  }),
-]
+})
+
+// ---------------------------------------------------------------------------------------------
+
+export interface TenantParams {
+  /** 'names': found from the host and user before connecting; 'answer': the pooler's answer to the login. */
+  from: 'names' | 'answer'
+  host: string | null
+  user: string
+  message?: string
+  sqlstate?: string | null
+  userFrom: string
+}
+
+export const POOLER_TENANT_NOT_FOUND = define<TenantParams>({
+  code: 'POOLER_TENANT_NOT_FOUND',
+  check: 'pooler',
+  status: 'fail',
+  title: 'Supavisor does not know the project (tenant) of this login',
+  meaning:
+    'Supabase\'s shared pooler (Supavisor, `*.pooler.supabase.com`) finds the project from the user name `postgres.<project-ref>`: a plain `postgres` (or a ref of another project or region) is answered with "Tenant or user not found" (Supavisor before 2.9) or "(ENOTFOUND) tenant/user postgres.<ref> not found" (2.9+), FATAL XX000, before any password check. Found from the settings before connecting, or from the pooler\'s answer to the login; the auth check is then skipped.',
+  causes: [
+    'the direct connection\'s user (`postgres`) kept when switching to the pooler host',
+    'a pooler host of another region than the project\'s',
+    'a paused or deleted project',
+  ],
+  fix: 'Use the user `postgres.<project-ref>` from the dashboard\'s pooler connection string, with the pooler host of the project\'s region.',
+  transient: false,
+  matchers: ['Tenant or user not found', {re: /tenant\/user \S{0,200} not found/i, needle: 'tenant/user'}],
+  examples: [
+    // Supavisor < 2.9, lib/supavisor/client_handler/error.ex
+    {source: 'supavisor', text: 'FATAL:  Tenant or user not found'},
+    {source: 'node-postgres', text: 'error: Tenant or user not found'},
+    // Supavisor 2.9+, lib/supavisor/errors/tenant_or_user_not_found_error.ex (code prefix from lib/supavisor/error.ex)
+    {source: 'supavisor', text: 'FATAL:  (ENOTFOUND) tenant/user postgres.abcdefghijklmnopqrst not found'},
+  ],
+  summary: (p) =>
+    p.from === 'names'
+      ? `The host ${p.host} is Supabase's shared pooler (Supavisor), which finds the project from the user name: it must be \`${p.user}.<project-ref>\`, and "${p.user}" has no \`.<project-ref>\`. Every login fails with "Tenant or user not found" (XX000).`
+      : `The pooler answers the login with "${p.message}" (${p.sqlstate ?? 'no SQLSTATE'}), before authentication: Supavisor does not know the project (tenant) from the user name and host, or the user.`,
+  buildFix: (p): Fix => {
+    const base = p.user.split('.')[0] || 'postgres'
+    return {
+      summary: `Use the pooler user name with the project ref: \`${base}.<project-ref>\`, in ${p.userFrom}.`,
+      steps: [
+        `Copy the connection string from the Supabase dashboard (Connect → the pooler "Session" or "Transaction" string): its user is \`${base}.<project-ref>\`; set that user in ${p.userFrom}.`,
+        'Check that the host is the pooler host of the project\'s region shown there (a pooler of another region does not know the project).',
+        'Or connect directly to db.<project-ref>.supabase.co:5432 (IPv6 unless the IPv4 add-on is enabled) with the plain user.',
+      ],
+    }
+  },
+})
+
+export const poolerEntries = [POOLER_STARTUP_PARAMETER, POOLER_TRANSACTION_MODE, POOLER_PREPARED_STATEMENTS, POOLER_TENANT_NOT_FOUND]

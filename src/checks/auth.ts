@@ -29,6 +29,8 @@ import type {FieldName, Provenance} from '../config/types.js'
 import {redact, redactUrl, redactor} from '../core/redact.js'
 import type {Check, CheckContext, CheckOutcome, Evidence} from '../core/types.js'
 import type {PgProbeError, PgSessionResult, SessionOptions} from '../probes/pg-session.js'
+import {poolerSays} from '../catalogue/pooler.js'
+import {poolerRefusal} from './pooler.js'
 
 export type AuthCode =
   | 'AUTH_PASSWORD_FAILED'
@@ -57,6 +59,8 @@ export interface AuthClassification {
   hbaRule?: 'no-entry' | 'reject-line' | 'unknown' | 'service'
   /** AUTH_TOO_MANY_CONNECTIONS: which limit. */
   limit?: 'role' | 'database' | 'server' | 'reserved' | 'pooler'
+  /** limit 'pooler': whose (Supavisor in session mode limits clients to the pool size). */
+  pooler?: 'pgbouncer' | 'supavisor' | 'supavisor-session'
   /** AUTH_SERVER_STARTING: what the server is doing. */
   state?: 'starting' | 'shutting-down' | 'recovery' | 'not-accepting' | 'unknown'
 }
@@ -123,8 +127,16 @@ export function classifyAuthError(
     const m = DB_MISSING.exec(message)
     return {code: 'AUTH_DATABASE_NOT_FOUND', ...(m ? {database: m[1]} : {})}
   }
-  // PgBouncer "no more connections allowed (max_client_conn)" (08P01), Supavisor's client limit
-  if (/no more connections allowed|max_client_conn|Max client connections reached/i.test(message)) return {code: 'AUTH_TOO_MANY_CONNECTIONS', limit: 'pooler'}
+  // PgBouncer "no more connections allowed (max_client_conn)" (08P01); Supavisor's client limits (XX000), in
+  // the wordings of its source: before v2.9 "Max client connections reached" and "MaxClientsInSessionMode: max
+  // clients reached - in Session mode max clients are limited to pool_size" (lib/supavisor/client_handler/
+  // error.ex); since, "(EMAXCONN) max client connections reached, limit: N" and "(EMAXCONNSESSION) max clients
+  // reached in session mode - max clients are limited to pool_size: N" (lib/supavisor/errors/max_connections_error.ex)
+  if (/no more connections allowed|max_client_conn/i.test(message)) return {code: 'AUTH_TOO_MANY_CONNECTIONS', limit: 'pooler', pooler: 'pgbouncer'}
+  if (/MaxClientsInSessionMode|EMAXCONNSESSION|max clients reached in session mode/i.test(message)) {
+    return {code: 'AUTH_TOO_MANY_CONNECTIONS', limit: 'pooler', pooler: 'supavisor-session'}
+  }
+  if (/max client connections reached|\(EMAXCONN\)/i.test(message)) return {code: 'AUTH_TOO_MANY_CONNECTIONS', limit: 'pooler', pooler: 'supavisor'}
   if (code === '53300') {
     const role = /too many connections for role "([^"]*)"/.exec(message)
     if (role) return {code: 'AUTH_TOO_MANY_CONNECTIONS', limit: 'role', user: role[1]}
@@ -249,6 +261,17 @@ async function runAuth(ctx: CheckContext, deps: AuthCheckDeps): Promise<CheckOut
     return {status: 'pass', code: null, summary, evidence: redactor.redactValue(evidence), fix: null}
   }
   ctx.facts.auth = {connected: false, errorCode: result.error.code}
+  // A pooler that refuses the client before any authentication (a startup parameter, an unknown tenant):
+  // no password was checked, and the pooler check, which runs in this run, reports it with its own code.
+  if (poolerRefusal(result.error) && ctx.planned?.has('pooler')) {
+    return {
+      status: 'skip',
+      code: null,
+      summary: redact(poolerSays.refusedBeforeAuth({message: result.error.message, sqlstate: result.error.code ?? null})),
+      evidence: {refusedBy: 'pooler', sqlstate: result.error.code ?? null, serverMessage: redact(result.error.message)},
+      fix: null,
+    }
+  }
   let c = classifyAuthError(result.error, {passwordConfigured: target.passwordConfigured})
   let overTls: TlsAdmission | undefined
   const serverHasNoTls = ctx.facts.postgres?.offersTls === false || ctx.facts.tls?.offered === false
@@ -490,7 +513,10 @@ function explainFailure(
         with_({databaseFrom: fieldSourceLabel(ctx.config, 'database') ?? '(not set: defaults to the user name)'}),
       )
     case 'AUTH_TOO_MANY_CONNECTIONS':
-      return AUTH_TOO_MANY_CONNECTIONS.emit({who, db, limit: c.limit ?? 'server', message: error.message}, with_({limit: c.limit ?? 'server'}))
+      return AUTH_TOO_MANY_CONNECTIONS.emit(
+        {who, db, limit: c.limit ?? 'server', pooler: c.pooler ?? null, message: error.message},
+        with_({limit: c.limit ?? 'server', ...(c.pooler ? {pooler: c.pooler} : {})}),
+      )
     case 'AUTH_SERVER_STARTING':
       return AUTH_SERVER_STARTING.emit({state: c.state ?? 'unknown', message: error.message}, with_({serverState: c.state ?? 'unknown'}))
     case 'AUTH_CONNECTION_FAILED':

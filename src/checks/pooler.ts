@@ -1,15 +1,32 @@
 // The connection pooler between the app and PostgreSQL (PgBouncer, Supavisor, RDS Proxy…), as far as
 // it decides whether the app's login and its migration work. Always runs (it describes the
-// connection path). Today: a pooler that refuses a startup parameter the app sends
-// (POOLER_STARTUP_PARAMETER), read from the login of the run's shared session.
-import type {Check, CheckContext, CheckOutcome, Evidence, Fix} from '../core/types.js'
+// connection path). Data only: the words are in src/catalogue/pooler.ts.
+//   - a pooler that refuses the login before authentication: a startup parameter the app sends
+//     (POOLER_STARTUP_PARAMETER) or a tenant it does not know (POOLER_TENANT_NOT_FOUND); the auth check
+//     recognises the same answers (poolerRefusal) and skips, so this is the run's failure;
+//   - transaction pooling (POOLER_TRANSACTION_MODE), and, for Prisma without `pgbouncer=true`, whether
+//     the pooler carries named prepared statements (POOLER_PREPARED_STATEMENTS, measured read-only).
+import {
+  POOLER_PREPARED_STATEMENTS,
+  POOLER_STARTUP_PARAMETER,
+  POOLER_TENANT_NOT_FOUND,
+  POOLER_TRANSACTION_MODE,
+  poolerSays,
+} from '../catalogue/pooler.js'
+import type {Check, CheckContext, CheckOutcome, Evidence} from '../core/types.js'
+import type {PreparedCarry} from '../probes/prepared-statements.js'
+import {failsFirst, foldFindings, type Finding} from './findings.js'
+import {urlWithParamSnippet} from './snippets.js'
 import {migrationTools} from './tools.js'
 
 /** PgBouncer: `unsupported startup parameter: options` (08P01); also its `: search_path`, `: statement_timeout`… */
 const UNSUPPORTED_PARAMETER = /unsupported startup parameter:?\s*"?([A-Za-z_][A-Za-z0-9_.-]{0,62})"?/i
 
-/** Supavisor's answer when the user name (or the SNI host) names no project: XX000 "Tenant or user not found". */
-const TENANT_NOT_FOUND = /Tenant or user not found/i
+/**
+ * Supavisor's answer when the user name (or the SNI host) names no project, FATAL XX000: "Tenant or user not
+ * found" before v2.9, "(ENOTFOUND) tenant/user <user>.<ref> not found" since (see src/catalogue/pooler.ts).
+ */
+const TENANT_NOT_FOUND = /Tenant or user not found|tenant\/user \S{0,200} not found/i
 
 /** Pure: a Supabase pooler host with a user lacking `.<project-ref>` (names only, nothing is resolved). */
 export function supabaseTenantProblem(host: string | null, user: string | null): {host: string; user: string} | null {
@@ -19,32 +36,28 @@ export function supabaseTenantProblem(host: string | null, user: string | null):
   return {host: host.trim(), user}
 }
 
-function tenantNotFound(ctx: CheckContext, summary: string, evidence: Evidence): CheckOutcome {
-  const userFrom = ctx.config.fields.user?.source.label ?? ctx.config.connectionString?.source.label ?? "the app's connection settings"
-  const user = ctx.config.fields.user?.value ?? 'postgres'
-  const base = user.split('.')[0] || 'postgres'
-  return {
-    status: 'fail',
-    code: 'POOLER_TENANT_NOT_FOUND',
-    summary,
-    evidence: {...evidence, userFrom},
-    fix: {
-      summary: `Use the pooler user name with the project ref: \`${base}.<project-ref>\`, in ${userFrom}.`,
-      steps: [
-        `Copy the connection string from the Supabase dashboard (Connect → the pooler "Session" or "Transaction" string): its user is \`${base}.<project-ref>\`; set that user in ${userFrom}.`,
-        'Check that the host is the pooler host of the project\'s region shown there (a pooler of another region does not know the project).',
-        'Or connect directly to db.<project-ref>.supabase.co:5432 (IPv6 unless the IPv4 add-on is enabled) with the plain user.',
-      ],
-    },
-  }
-}
-
 /** Pure: the startup parameter a pooler refused, from the login error; null when it is not that error. */
 export function refusedStartupParameter(error: {code?: string | null; message?: string | null}): string | null {
   const m = UNSUPPORTED_PARAMETER.exec(error.message ?? '')
   if (!m) return null
   if (error.code && error.code !== '08P01' && error.code !== 'XX000') return null
   return m[1]!
+}
+
+export type PoolerRefusal = {kind: 'startup-parameter'; parameter: string} | {kind: 'tenant'}
+
+/**
+ * Pure: a login answer that comes from a pooler refusing the client before any authentication (the
+ * pooler check reports it; the auth check skips). Null for everything else.
+ */
+export function poolerRefusal(error: {code?: string | null; message?: string | null}): PoolerRefusal | null {
+  if (TENANT_NOT_FOUND.test(error.message ?? '') && (!error.code || error.code === 'XX000')) return {kind: 'tenant'}
+  const parameter = refusedStartupParameter(error)
+  return parameter ? {kind: 'startup-parameter', parameter} : null
+}
+
+function userFrom(ctx: CheckContext): string {
+  return ctx.config.fields.user?.source.label ?? ctx.config.connectionString?.source.label ?? "the app's connection settings"
 }
 
 /** Where the app's settings send that parameter from (node-postgres startup parameters). */
@@ -62,44 +75,37 @@ function parameterSource(ctx: Pick<CheckContext, 'config'>, parameter: string): 
   return ctx.config.connectionString?.source.label ?? ctx.config.primary?.label ?? "the app's connection settings"
 }
 
-export function startupParameterFix(parameter: string, source: string): Fix {
-  const dropsSettings = parameter === 'options' || parameter === 'search_path'
-  return {
-    summary: `Stop sending \`${parameter}\` through the pooler, or let the pooler ignore it.`,
-    steps: [
-      `Remove \`${parameter}\` from ${source}${dropsSettings ? ', and set what it carried on the role instead (e.g. `ALTER ROLE app SET search_path = myschema;`) or with a `SET` after connecting' : ''}.`,
-      `Or, on PgBouncer: add it to \`ignore_startup_parameters\` in pgbouncer.ini (e.g. \`ignore_startup_parameters = extra_float_digits,${parameter}\`) and reload PgBouncer${dropsSettings ? ' — the pooler then drops it silently, so the settings it carried no longer apply' : ''}.`,
-      'Or connect the migration to the database directly (the direct host or port, not the pooler), which accepts every startup parameter.',
-    ],
-    snippet: {language: 'ini', code: `[pgbouncer]\nignore_startup_parameters = extra_float_digits,${parameter}`},
-  }
-}
-
 export async function runPooler(ctx: CheckContext): Promise<CheckOutcome> {
+  const skip = (summary: string, evidence: Evidence = {}): CheckOutcome => ({status: 'skip', code: null, summary, evidence, fix: null})
   const broker = ctx.session
-  if (!broker) return {status: 'skip', code: null, summary: 'Skipped: no database session in this run.', evidence: {}, fix: null}
+  if (!broker) return skip(poolerSays.noSession())
   const tenant = supabaseTenantProblem(ctx.config.fields.host?.value ?? null, ctx.config.fields.user?.value ?? null)
   if (tenant) {
     // before connecting: Supavisor would answer "Tenant or user not found" to every login
-    return tenantNotFound(ctx, `The host ${tenant.host} is Supabase's shared pooler (Supavisor), which finds the project from the user name: it must be \`${tenant.user}.<project-ref>\`, and "${tenant.user}" has no \`.<project-ref>\`. Every login fails with "Tenant or user not found" (XX000).`, {host: tenant.host, user: tenant.user, before: 'connecting'})
+    return POOLER_TENANT_NOT_FOUND.emit(
+      {from: 'names', host: tenant.host, user: tenant.user, userFrom: userFrom(ctx)},
+      {host: tenant.host, user: tenant.user, before: 'connecting', userFrom: userFrom(ctx)},
+    )
   }
   const opened = await broker.open()
   if (!opened.ok) {
-    if (TENANT_NOT_FOUND.test(opened.error.message ?? '')) {
-      return tenantNotFound(ctx, `The pooler answers the login with "${opened.error.message}" (${opened.error.code ?? 'no SQLSTATE'}): Supavisor does not know the project (tenant) from the user name and host, or the user.`, {sqlstate: opened.error.code ?? null, serverMessage: opened.error.message})
+    const {code, message} = opened.error
+    const refusal = poolerRefusal(opened.error)
+    if (refusal?.kind === 'tenant') {
+      const user = ctx.config.fields.user?.value ?? 'postgres'
+      return POOLER_TENANT_NOT_FOUND.emit(
+        {from: 'answer', host: ctx.config.fields.host?.value ?? null, user, message, sqlstate: code ?? null, userFrom: userFrom(ctx)},
+        {sqlstate: code ?? null, serverMessage: message, userFrom: userFrom(ctx)},
+      )
     }
-    const parameter = refusedStartupParameter(opened.error)
-    if (parameter) {
-      const source = parameterSource(ctx, parameter)
-      return {
-        status: 'fail',
-        code: 'POOLER_STARTUP_PARAMETER',
-        summary: `The pooler refuses the startup parameter \`${parameter}\` the app sends ("${opened.error.message}", ${opened.error.code ?? 'no SQLSTATE'}): every connection of the app fails at login. It comes from ${source}.`,
-        evidence: {parameter, source, sqlstate: opened.error.code ?? null, serverMessage: opened.error.message},
-        fix: startupParameterFix(parameter, source),
-      }
+    if (refusal?.kind === 'startup-parameter') {
+      const source = parameterSource(ctx, refusal.parameter)
+      return POOLER_STARTUP_PARAMETER.emit(
+        {parameter: refusal.parameter, source, message, sqlstate: code ?? null},
+        {parameter: refusal.parameter, source, sqlstate: code ?? null, serverMessage: message},
+      )
     }
-    return {status: 'skip', code: null, summary: `Skipped: no session (the login failed${opened.error.code ? ` with ${opened.error.code}` : ''}; see the auth check).`, evidence: {loginError: opened.error.code}, fix: null}
+    return skip(poolerSays.loginFailed({sqlstate: code ?? null}), {loginError: code})
   }
   return transactionMode(ctx, opened.session)
 }
@@ -113,6 +119,14 @@ export function poolerHostHint(host: string | null | undefined, port: number): s
   if (port === 6432) return 'port 6432 (PgBouncer\'s default port)'
   if (port === 6543) return 'port 6543 (the transaction-pooler port of Supabase)'
   return null
+}
+
+/** Pure: does this connection string carry Prisma's `pgbouncer=true`? (Prisma reads only "true".) */
+export function hasPgbouncerFlag(url: string | null | undefined): boolean {
+  if (!url) return false
+  const q = url.indexOf('?')
+  if (q < 0) return false
+  return new URLSearchParams(url.slice(q + 1).replace(/#.*$/, '')).getAll('pgbouncer').includes('true')
 }
 
 type Session = import('../probes/pg-session.js').PgSession
@@ -139,65 +153,86 @@ async function transactionMode(ctx: CheckContext, session: Session): Promise<Che
     first = {pid: Number(r.pid), serverPort: r.server_port === null || r.server_port === undefined ? null : Number(r.server_port)}
   } catch (error) {
     const e = error as {code?: string; message?: string}
-    return {status: 'skip', code: null, summary: `Skipped: the query failed (${e.code ?? 'error'}: ${e.message}).`, evidence: {sqlstate: e.code ?? null}, fix: null}
+    return {status: 'skip', code: null, summary: poolerSays.queryFailed({sqlstate: e.code ?? null, message: e.message ?? ''}), evidence: {sqlstate: e.code ?? null}, fix: null}
   }
   const hint = poolerHostHint(host, port)
   const proxied = first.serverPort !== null && first.serverPort !== port
   const evidence: Evidence = {host, port, serverPort: first.serverPort, backendPid: first.pid, hostHint: hint}
-  if (!proxied && !hint) {
-    return {status: 'pass', code: null, summary: `No pooler in between: the server listens on the port the app connects to (${port}).`, evidence, fix: null}
-  }
+  if (!proxied && !hint) return {status: 'pass', code: null, summary: poolerSays.direct({port}), evidence, fix: null}
+
+  const tools = migrationTools(ctx)
+  const tool = tools[0] ?? null
+  const prisma = tools.find((t) => t.name === 'prisma') ?? null
+  const url = ctx.config.connectionString?.value ?? null
+  const urlFrom = ctx.config.connectionString?.source.label ?? ctx.config.primary?.label ?? null
+  // Prisma Client reads the datasource `url`; when a directUrl is set, the URL checked is that one
+  // (migrate only), whose prepared statements do not matter beside the migration's own failure.
+  const prismaReadsUrl = !!prisma && !prisma.directUrl
+  const flagged = hasPgbouncerFlag(url)
+
   const {openSession} = await import('../probes/pg-session.js')
   // the login's own info query (one round trip) reads its backend pid
   const second = await openSession(config, {timeoutMs: ctx.options.timeoutMs})
   let secondPid: number | null = null
+  let carry: PreparedCarry | null = null
   if (second.ok) {
-    secondPid = second.backendPid
+    try {
+      secondPid = second.backendPid
+      if (secondPid === first.pid && prismaReadsUrl && !flagged) {
+        // the prober is the second login, the holder the shared session (its transaction ends normally
+        // even when the prober's query times out)
+        const {preparedStatementCarry} = await import('../probes/prepared-statements.js')
+        carry = await preparedStatementCarry(second.session, session)
+      }
+    } catch {}
     await second.session.close()
   }
   evidence.secondLoginBackendPid = secondPid
   const shared = secondPid !== null && secondPid === first.pid
-  if (!shared) {
-    return {
-      status: 'pass',
-      code: null,
-      summary: `${proxied ? `A proxy or pooler sits in between (the app connects to port ${port}, the server listens on ${first.serverPort})` : `The host looks like a pooler (${hint})`}, and a second login got its own server connection: no sign of transaction pooling.`,
-      evidence,
-      fix: null,
-    }
-  }
-  const tools = migrationTools(ctx)
-  const tool = tools[0] ?? null
+  if (!shared) return {status: 'pass', code: null, summary: poolerSays.ownConnection({port, serverPort: first.serverPort, proxied, hint}), evidence, fix: null}
+
   // Prisma migrate really fails through it; the knex and node-pg-migrate CLIs connect and migrate
   // (test/differential/pooler.test.ts), so for them it is a warning about what the pool does to
-  // locks and session settings, not a predicted failure.
-  const throughIt = tool ? !(tool.name === 'prisma' && tool.directUrl) : false
-  const fails = throughIt && tool?.name === 'prisma'
-  const why =
-    tool?.name === 'prisma'
-      ? tool.directUrl
-        ? 'Prisma migrate uses directUrl, not this URL'
-        : 'Prisma migrate runs through it (no directUrl): its advisory lock 72707369 and prepared statements break ("P1002", "prepared statement \"s0\" already exists")'
-      : tool?.name === 'knex'
-        ? 'knex runs through it: its migrations work (its lock is a row in the lock table), but session settings such as a knexfile `searchPath` are lost between transactions and leak to other clients of the pool'
-        : tool
-          ? `${tool.name} runs through it: its migrations work, but its advisory lock is taken on whatever server connection the pooler hands out, so it no longer keeps two concurrent runs apart (or is left held for another client)`
-        : 'no migration tool was found; a migration run through it loses advisory locks and session settings between transactions'
-  return {
-    status: fails ? 'fail' : 'warn',
-    code: 'POOLER_TRANSACTION_MODE',
-    summary: `Transaction pooling: two separate logins got the same server connection (backend pid ${first.pid})${hint ? ` — ${hint}` : ''}; ${why}.`,
-    evidence: {...evidence, migrationTool: tool?.name ?? null, directUrl: tool?.directUrl ?? null},
-    fix: {
-      summary: 'Run migrations on a session connection: the direct host, the pooler\'s session port, or (Prisma) directUrl.',
-      steps: [
-        tool?.name === 'prisma'
-          ? 'Set `directUrl = env("DIRECT_URL")` in the datasource of schema.prisma, with DIRECT_URL pointing at the database directly (or at the session port); keep the pooled URL for the app.'
-          : "Point the migration's URL at the database directly, or at the pooler's session-mode port (Supabase: 5432 on the pooler host; Neon: the host without -pooler).",
-        'Or set `pool_mode = session` for this database in pgbouncer.ini (a `[databases]` entry with pool_mode=session).',
-      ],
-    },
+  // locks and session settings, not a predicted failure. For Prisma the URL checked is always the
+  // one migrate uses (directUrl when set, else url).
+  const toolName = tool?.name ?? null
+  const directUrl = tool?.name === 'prisma' && tool.directUrl ? (ctx.config.primary?.kind === 'prisma' ? 'checked' : 'elsewhere') : null
+  const findings: Finding[] = [
+    POOLER_TRANSACTION_MODE.finding(
+      {pid: first.pid, hint, tool: toolName, directUrl, urlFrom},
+      {...evidence, migrationTool: toolName, directUrl: tool?.directUrl ?? null},
+      {status: toolName === 'prisma' && directUrl !== 'elsewhere' ? 'fail' : 'warn'},
+    ),
+  ]
+  if (prismaReadsUrl) {
+    const prepared: Evidence = {
+      pgbouncerParameter: flagged,
+      modelled: "Prisma's query engine names its prepared statements (s0, s1, …) unless the URL it reads has pgbouncer=true",
+    }
+    if (flagged) prepared.measured = 'not measured: the URL has pgbouncer=true (Prisma uses unnamed statements)'
+    else if (carry?.outcome === 'not-carried') {
+      prepared.measured = `named statement prepared on backend ${carry.firstPid}, run again while another session held backend ${carry.holderPid}: ${carry.sqlstate} "${carry.message}" (then removed)`
+    } else if (carry?.outcome === 'carried') {
+      prepared.measured = `named statement prepared on backend ${carry.firstPid}, run again on backend ${carry.secondPid} while another session held the first: the pooler re-prepared it (PgBouncer 1.21+ with max_prepared_statements > 0, or alike)`
+    } else prepared.measured = `inconclusive: ${carry?.reason ?? 'no second session'}`
+    findings[0]!.evidence.preparedStatements = prepared
+    if (!flagged && carry?.outcome !== 'carried') {
+      const measured = carry?.outcome === 'not-carried'
+      findings.push(
+        POOLER_PREPARED_STATEMENTS.finding(
+          {
+            urlFrom: urlFrom ?? 'the datasource url',
+            snippet: urlWithParamSnippet(ctx.config, 'pgbouncer', 'true'),
+            measured,
+            ...(carry?.outcome === 'not-carried' ? {sqlstate: carry.sqlstate, message: carry.message} : {reason: carry?.outcome === 'inconclusive' ? carry.reason : 'no second session'}),
+            hint,
+          },
+          {preparedStatements: prepared},
+        ),
+      )
+    }
   }
+  return foldFindings(findings.sort(failsFirst), {})
 }
 
 export const poolerCheck: Check = {

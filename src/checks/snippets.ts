@@ -74,3 +74,26 @@ export function settingsSnippet(config: ResolvedConfig, changes: Partial<Record<
   }
   return {language, code: lines.join('\n')}
 }
+
+/**
+ * The app's own connection URL with the query parameter `name=value` set (added, or its value replaced),
+ * password masked, written back where it came from. Null when the connection is not a URL.
+ */
+export function urlWithParamSnippet(config: ResolvedConfig, name: string, value: string): Snippet | null {
+  const cs = config.connectionString
+  const parts = cs ? splitUrl(cs.value.trim()) : null
+  if (!cs || !parts) return null
+  const info = parts.userinfo
+  const colon = info === undefined ? -1 : info.indexOf(':')
+  const user = info === undefined ? '' : colon >= 0 ? info.slice(0, colon) : info
+  const auth = info === undefined ? '' : `${user}${colon >= 0 ? ':****' : ''}@`
+  const hash = parts.rest.indexOf('#')
+  const rest = hash >= 0 ? parts.rest.slice(0, hash) : parts.rest
+  const q = rest.indexOf('?')
+  const path = q >= 0 ? rest.slice(0, q) : rest
+  const pairs = q >= 0 ? rest.slice(q + 1).split('&').filter((x) => x !== '') : []
+  const key = (pair: string) => pair.split('=')[0]
+  const kept = pairs.filter((p) => key(p) !== name)
+  const query = [...kept, `${name}=${value}`].join('&')
+  return connectionStringSnippet(cs.source, `${parts.scheme}${auth}${parts.hostport}${path || '/'}?${query}`)
+}

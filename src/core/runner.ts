@@ -30,6 +30,7 @@ export async function runChecks(
   const blocked = new Map<string, string>() // id -> why
   const out: CheckResult[] = []
   const session = ctx.session ?? createSessionBroker(appSessionOpener(ctx))
+  const planned = new Set(registry.filter((c) => !(opts.only?.length && !opts.only.includes(c.id)) && !opts.skip?.includes(c.id)).map((c) => c.id))
   try {
     await runAll()
   } finally {
@@ -68,7 +69,7 @@ export async function runChecks(
       }
     } else {
       const facts = opts.strictFacts ? declaredFacts(check, ctx.facts) : ctx.facts
-      outcome = await runOne(check, {...ctx, facts, results, session})
+      outcome = await runOne(check, {...ctx, facts, results, session, planned})
     }
     const result: CheckResult = {
       id: check.id,

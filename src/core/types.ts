@@ -60,6 +60,11 @@ export interface CheckContext {
   /** Results of the checks that already ran, by id. */
   results: ReadonlyMap<string, CheckResult>
   /**
+   * Ids of the checks this run includes (after --only / --skip), set by the runner: a check may leave
+   * a finding to a later check only when that check runs. Absent when a check is called directly.
+   */
+  planned?: ReadonlySet<string>
+  /**
    * The run's one read-only database session, owned by the runner (opened lazily, closed at the
    * end). Absent only when a check is called directly (unit tests).
    */

@@ -135,8 +135,15 @@ export function sqlIdent(value: string): string {
   return `"${value.replace(/\0/g, '').replace(/"/g, '""')}"`
 }
 
-/** Runs one query inside a readOnly() transaction; resolves to its rows. */
-export type ReadOnlyQuery = <R extends Record<string, unknown> = Record<string, unknown>>(text: string, values?: unknown[]) => Promise<R[]>
+/**
+ * Runs one query inside a readOnly() transaction; resolves to its rows. With `opts.name`, as a named
+ * prepared statement (node-postgres `{name, text}`: Parse once per client, later only Bind/Execute).
+ */
+export type ReadOnlyQuery = <R extends Record<string, unknown> = Record<string, unknown>>(
+  text: string,
+  values?: unknown[],
+  opts?: {name?: string},
+) => Promise<R[]>
 
 /** An open session with the app's own startup parameters. */
 export interface PgSession {
@@ -243,9 +250,9 @@ function makeSession(client: PgClient): PgSession {
       const ro = Array.isArray(res) ? res[1]?.rows[0]?.ro : undefined
       if (ro !== 'on') throw new Error(`the transaction is not read-only (transaction_read_only = ${ro ?? 'unknown'})`)
       let active = true
-      const query: ReadOnlyQuery = async (text, values) => {
+      const query: ReadOnlyQuery = async (text, values, opts) => {
         if (!active) throw new Error('query() used after its readOnly() transaction ended')
-        const r = await client.query(text, values)
+        const r = opts?.name ? await client.query({name: opts.name, text, ...(values ? {values} : {})}) : await client.query(text, values)
         return r.rows as never
       }
       try {

@@ -56,11 +56,57 @@ describe('POOLER_TENANT_NOT_FOUND', () => {
     expect(r.code).toBe(1)
   })
 
-  it("Supavisor's real wording (XX000) from a PostgreSQL front on loopback", async () => {
+  for (const message of ['Tenant or user not found', '(ENOTFOUND) tenant/user postgres.abcdefghijklmnopqrst not found']) {
+    it(`Supavisor's wording "${message}" (FATAL XX000) from a PostgreSQL front on loopback: pooler fails, auth skips`, async () => {
+      const peer = await startupErrorPeer(errorResponse({S: 'FATAL', V: 'FATAL', C: 'XX000', M: message}))
+      closers.push(peer.close)
+      const r = await run(`postgres://postgres:${CANARY_PASSWORD}@127.0.0.1:${peer.port}/postgres?sslmode=disable`, [authCheck, poolerCheck])
+      expect(r.checks[0]).toMatchObject({id: 'auth', status: 'skip', code: null, evidence: {refusedBy: 'pooler', sqlstate: 'XX000', serverMessage: message}})
+      expect(r.checks[1]).toMatchObject({status: 'fail', code: 'POOLER_TENANT_NOT_FOUND', evidence: {sqlstate: 'XX000', serverMessage: message}})
+      expect(r.checks[1]!.summary).toContain(message)
+      expect(r.checks[1]!.fix!.summary).toContain('postgres.<project-ref>')
+    })
+  }
+
+  it('through the CLI (JSON and text): the first failure is the pooler\'s, and `--only auth` still fails (the pooler check does not run)', async () => {
     const peer = await startupErrorPeer(errorResponse({S: 'FATAL', V: 'FATAL', C: 'XX000', M: 'Tenant or user not found'}))
     closers.push(peer.close)
-    const r = await run(`postgres://postgres:${CANARY_PASSWORD}@127.0.0.1:${peer.port}/postgres?sslmode=disable`, [authCheck, poolerCheck])
-    expect(r.checks[0]!.status).toBe('fail')
-    expect(r.checks[1]).toMatchObject({status: 'fail', code: 'POOLER_TENANT_NOT_FOUND', evidence: {sqlstate: 'XX000', serverMessage: 'Tenant or user not found'}})
+    const url = `postgres://postgres:${CANARY_PASSWORD}@127.0.0.1:${peer.port}/postgres?sslmode=disable`
+    const json = await runCli(['check', url, '--json'])
+    expect(json.stdout + json.stderr).not.toContain(CANARY_PASSWORD)
+    const report = reportOf(json)
+    expect(report.checks.find((c: any) => c.status === 'fail')).toMatchObject({id: 'pooler', code: 'POOLER_TENANT_NOT_FOUND'})
+    expect(checkOf(report, 'auth')).toMatchObject({status: 'skip', evidence: {refusedBy: 'pooler'}})
+    expect(json.code).toBe(1)
+    const text = await runCli(['check', url])
+    expect(text.stdout).toContain('Skipped: the pooler refused the login before authentication ("Tenant or user not found", XX000)')
+    expect(text.stdout).toContain('✗ Connection pooler POOLER_TENANT_NOT_FOUND')
+    expect(text.code).toBe(1)
+    const only = await runCli(['check', url, '--only', 'auth', '--json'])
+    expect(checkOf(reportOf(only), 'auth')).toMatchObject({status: 'fail', code: 'AUTH_CONNECTION_FAILED'})
+    expect(only.code).toBe(1)
   })
+})
+
+describe("Supavisor's client limits (wordings from its source) → AUTH_TOO_MANY_CONNECTIONS", () => {
+  const cases = [
+    // before v2.9: lib/supavisor/client_handler/error.ex
+    ['Max client connections reached', 'supavisor'],
+    ['MaxClientsInSessionMode: max clients reached - in Session mode max clients are limited to pool_size', 'supavisor-session'],
+    // v2.9+: lib/supavisor/errors/max_connections_error.ex (code prefix from lib/supavisor/error.ex)
+    ['(EMAXCONN) max client connections reached, limit: 200', 'supavisor'],
+    ['(EMAXCONNSESSION) max clients reached in session mode - max clients are limited to pool_size: 15', 'supavisor-session'],
+  ] as const
+  for (const [message, pooler] of cases) {
+    it(`"${message}" from a PostgreSQL front on loopback`, async () => {
+      const peer = await startupErrorPeer(errorResponse({S: 'FATAL', V: 'FATAL', C: 'XX000', M: message}))
+      closers.push(peer.close)
+      const r = await run(`postgres://postgres.abcdefghijklmnopqrst:${CANARY_PASSWORD}@127.0.0.1:${peer.port}/postgres?sslmode=disable`, [authCheck, poolerCheck])
+      expect(r.checks[0]).toMatchObject({id: 'auth', status: 'fail', code: 'AUTH_TOO_MANY_CONNECTIONS', evidence: {limit: 'pooler', pooler}})
+      expect(r.checks[0]!.summary).toContain(message)
+      if (pooler === 'supavisor-session') expect(r.checks[0]!.fix!.summary).toContain('6543')
+      else expect(r.checks[0]!.fix!.summary).toContain('Supavisor')
+      expect(r.checks[1]!.status).toBe('skip')
+    })
+  }
 })

@@ -1,7 +1,7 @@
 // The pooler check against a real PgBouncer (1.18, which refuses the startup parameter `options`).
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 import pg from 'pg'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 import {classifyAuthError} from '../../src/checks/auth.js'
@@ -40,9 +40,13 @@ describe.skipIf(!support.ok)('pooler check through a real PgBouncer', () => {
     expect(JSON.stringify(reports)).not.toContain(CANARY_PASSWORD)
   })
 
-  async function run(env: Record<string, string>, tool?: 'knex' | 'prisma' | 'node-pg-migrate', strictFacts = true) {
+  async function run(env: Record<string, string>, tool?: 'knex' | 'prisma' | 'node-pg-migrate', strictFacts = true, files: Record<string, string> = {}) {
     const cwd = mkdtempSync(join(tmpdir(), 'dbd-pooler-'))
     dirs.push(cwd)
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(cwd, name)), {recursive: true})
+      writeFileSync(join(cwd, name), text)
+    }
     const {env: appEnv, envFileOf} = loadEnv({cwd, processEnv: {PGPASSFILE: join(cwd, 'none'), HOME: cwd, ...env}})
     const report = await diagnose({
       cwd,
@@ -60,7 +64,9 @@ describe.skipIf(!support.ok)('pooler check through a real PgBouncer', () => {
 
   it('URL options=: POOLER_STARTUP_PARAMETER names `options` and the URL it comes from', async () => {
     const {auth, pooler} = await run({DATABASE_URL: url(`?options=${encodeURIComponent('-c search_path=public')}`)})
-    expect(auth.status).toBe('fail')
+    // refused before authentication: auth skips and points at the pooler check, whose code is the run's failure
+    expect(auth).toMatchObject({status: 'skip', code: null, evidence: {refusedBy: 'pooler', sqlstate: '08P01'}})
+    expect(auth.summary).toContain('See the pooler check')
     expect(pooler, bouncer.log()).toMatchObject({status: 'fail', code: 'POOLER_STARTUP_PARAMETER', evidence: {parameter: 'options', sqlstate: '08P01'}})
     expect(pooler.evidence.source).toContain('DATABASE_URL')
     expect(pooler.summary).toContain('unsupported startup parameter: options')
@@ -90,7 +96,7 @@ describe.skipIf(!support.ok)('pooler check through a real PgBouncer', () => {
   })
 
   it("PgBouncer's client limit (max_client_conn) is AUTH_TOO_MANY_CONNECTIONS with the pooler's fix", async () => {
-    expect(classifyAuthError({code: '08P01', message: 'no more connections allowed (max_client_conn)'})).toEqual({code: 'AUTH_TOO_MANY_CONNECTIONS', limit: 'pooler'})
+    expect(classifyAuthError({code: '08P01', message: 'no more connections allowed (max_client_conn)'})).toEqual({code: 'AUTH_TOO_MANY_CONNECTIONS', limit: 'pooler', pooler: 'pgbouncer'})
     const small = await startPgBouncer({pg: info, poolMode: 'transaction', settings: {max_client_conn: 1}})
     const holder = new pg.Client({host: PG_HOST, port: small.port, user: APP_USER, password: CANARY_PASSWORD, database: APP_DATABASE})
     holder.on('error', () => {})
@@ -98,7 +104,7 @@ describe.skipIf(!support.ok)('pooler check through a real PgBouncer', () => {
       await holder.connect()
       const u = `postgres://${APP_USER}:${CANARY_PASSWORD}@${PG_HOST}:${small.port}/${APP_DATABASE}`
       const {auth, pooler} = await run({DATABASE_URL: u})
-      expect(auth, small.log()).toMatchObject({status: 'fail', code: 'AUTH_TOO_MANY_CONNECTIONS', evidence: {limit: 'pooler'}})
+      expect(auth, small.log()).toMatchObject({status: 'fail', code: 'AUTH_TOO_MANY_CONNECTIONS', evidence: {limit: 'pooler', pooler: 'pgbouncer'}})
       expect(auth.summary).toContain('max_client_conn')
       expect(auth.fix!.summary).toContain('max_client_conn')
       expect(pooler.status).toBe('skip')
@@ -122,6 +128,60 @@ describe.skipIf(!support.ok)('pooler check through a real PgBouncer', () => {
     expect(prisma.pooler).toMatchObject({status: 'fail', code: 'POOLER_TRANSACTION_MODE', evidence: {migrationTool: 'prisma', directUrl: null}})
     expect(prisma.pooler.summary).toContain('P1002')
     expect(prisma.pooler.fix!.steps[0]).toContain('directUrl')
+    // and Prisma Client's named statements, measured through the same PgBouncer 1.18
+    expect(prisma.pooler.evidence.alsoFound).toEqual([expect.objectContaining({code: 'POOLER_PREPARED_STATEMENTS', status: 'warn'})])
+  })
+
+  const schema = (directUrl = false) =>
+    ['datasource db {', '  provider = "postgresql"', '  url      = env("DATABASE_URL")', ...(directUrl ? ['  directUrl = env("DIRECT_URL")'] : []), '}', ''].join('\n')
+
+  it('Prisma (prisma/schema.prisma, url = env("DATABASE_URL")) through PgBouncer 1.18 in transaction mode: POOLER_PREPARED_STATEMENTS measured, fix adds pgbouncer=true to the URL', async () => {
+    const r = await run({DATABASE_URL: url()}, undefined, true, {'prisma/schema.prisma': schema()})
+    expect(r.auth.status).toBe('pass')
+    // migrate through the pooler fails first; the prepared statements are the second finding
+    expect(r.pooler, bouncer.log()).toMatchObject({status: 'fail', code: 'POOLER_TRANSACTION_MODE', evidence: {migrationTool: 'prisma'}})
+    expect(r.pooler.summary).toContain('+1 more: POOLER_PREPARED_STATEMENTS')
+    const also = (r.pooler.evidence.alsoFound as any[])[0]
+    expect(also).toMatchObject({code: 'POOLER_PREPARED_STATEMENTS', status: 'warn'})
+    expect(also.summary).toContain('does not carry prepared statements')
+    expect(also.summary).toMatch(/prepared statement "db_doctor_probe_[0-9a-f]+" does not exist" \(26000\)/)
+    expect(also.summary).toContain('DATABASE_URL')
+    const prepared = r.pooler.evidence.preparedStatements as any
+    expect(prepared).toMatchObject({pgbouncerParameter: false})
+    expect(prepared.measured).toMatch(/^named statement prepared on backend \d+, run again while another session held backend \d+: 26000/)
+    expect(prepared.modelled).toContain('pgbouncer=true')
+    const steps = r.pooler.fix!.steps.join('\n')
+    expect(steps).toContain('POOLER_PREPARED_STATEMENTS: Add `pgbouncer=true` to the URL Prisma reads')
+    expect(steps).toContain('max_prepared_statements')
+  })
+
+  it("Prisma's fix is the user's own URL with pgbouncer=true, password masked, where it came from", async () => {
+    const r = await run({DATABASE_URL: url('?connection_limit=5')}, undefined, true, {'prisma/schema.prisma': schema()})
+    const steps = r.pooler.fix!.steps.join('\n')
+    expect(steps).toContain(`export DATABASE_URL='postgres://${APP_USER}:****@${PG_HOST}:${bouncer.port}/${APP_DATABASE}?connection_limit=5&pgbouncer=true'`)
+    expect(JSON.stringify(r.pooler)).not.toContain(CANARY_PASSWORD)
+  })
+
+  it('Prisma with pgbouncer=true: no POOLER_PREPARED_STATEMENTS (migrate still needs a direct connection)', async () => {
+    const r = await run({DATABASE_URL: url('?pgbouncer=true')}, undefined, true, {'prisma/schema.prisma': schema()})
+    expect(r.pooler).toMatchObject({status: 'fail', code: 'POOLER_TRANSACTION_MODE', evidence: {preparedStatements: {pgbouncerParameter: true}}})
+    expect(r.pooler.evidence.alsoFound).toBeUndefined()
+    expect(JSON.stringify(r.pooler)).not.toContain('POOLER_PREPARED_STATEMENTS')
+  })
+
+  it('Prisma in session mode: no finding at all', async () => {
+    const u = `postgres://${APP_USER}:${CANARY_PASSWORD}@${PG_HOST}:${sessionBouncer.port}/${APP_DATABASE}`
+    const r = await run({DATABASE_URL: u}, undefined, true, {'prisma/schema.prisma': schema()})
+    expect(r.pooler).toMatchObject({status: 'pass', code: null})
+  })
+
+  it("Prisma with a directUrl that points at the transaction pooler too: migrate runs through it (fail), the fix points DIRECT_URL elsewhere", async () => {
+    const r = await run({DATABASE_URL: url('?pgbouncer=true'), DIRECT_URL: url()}, undefined, true, {'prisma/schema.prisma': schema(true)})
+    expect(r.pooler).toMatchObject({status: 'fail', code: 'POOLER_TRANSACTION_MODE', evidence: {migrationTool: 'prisma', directUrl: true}})
+    expect(r.pooler.summary).toContain("Prisma migrate uses this URL (the datasource's directUrl")
+    expect(r.pooler.fix!.steps[0]).toContain("Point the datasource's directUrl")
+    // the URL checked is migrate's: Prisma Client's prepared statements are not this URL's concern
+    expect(r.pooler.evidence.alsoFound).toBeUndefined()
   })
 
   it('session mode: a pooler in between, but no finding', async () => {

@@ -74,14 +74,46 @@ describe.skipIf(!support.ok)('db-doctor check through a real PgBouncer', () => {
     await client.end().catch(() => {})
     const r = await runCli(['check', withOptions, '--json'])
     noSecret(r)
-    const auth = checkOf(reportOf(r), 'auth')
-    expect(auth.status).toBe('fail')
-    expect(JSON.stringify(auth)).toContain('unsupported startup parameter: options')
-    // the pooler check names the refused parameter and where the app sends it from
-    const pooler = checkOf(reportOf(r), 'pooler')
-    expect(pooler).toMatchObject({status: 'fail', code: 'POOLER_STARTUP_PARAMETER', evidence: {parameter: 'options', sqlstate: '08P01'}})
-    expect(pooler.evidence.source).toMatch(/argument|URL|command line/i)
+    const report = reportOf(r)
+    // refused before authentication: the run's first failure is the pooler's code, auth is skipped
+    const firstFail = report.checks.find((c: any) => c.status === 'fail')
+    expect(firstFail, JSON.stringify(report.checks.map((c: any) => [c.id, c.status, c.code]))).toMatchObject({
+      id: 'pooler',
+      code: 'POOLER_STARTUP_PARAMETER',
+      evidence: {parameter: 'options', sqlstate: '08P01'},
+    })
+    expect(firstFail.evidence.source).toMatch(/argument|URL|command line/i)
+    const auth = checkOf(report, 'auth')
+    expect(auth).toMatchObject({status: 'skip', code: null, evidence: {refusedBy: 'pooler', sqlstate: '08P01', serverMessage: 'unsupported startup parameter: options'}})
+    expect(report.checks.filter((c: any) => c.status === 'fail').map((c: any) => c.code)).toEqual(['POOLER_STARTUP_PARAMETER'])
     expect(r.code).toBe(1)
+  })
+
+  it('the refused `options` in text: pooler is the failure, auth says the pooler refused before authentication', async () => {
+    const p = poolers.transaction!
+    const withOptions = url(p, `?options=${encodeURIComponent('-c search_path=x')}`)
+    const r = await runCli(['check', withOptions])
+    noSecret(r)
+    expect(r.code).toBe(1)
+    expect(r.stdout).toMatch(/Authentication and session[^\n]*\n\s+Skipped: the pooler refused the login before authentication \("unsupported startup parameter: options", 08P01\)/)
+    expect(r.stdout).toContain('unsupported startup parameter: options')
+    expect(r.stdout).toContain('ignore_startup_parameters')
+    // every ✗ line (the check list and the failure's details) is the pooler's
+    const crosses = r.stdout.split('\n').filter((l) => l.includes('✗'))
+    expect(crosses.length, r.stdout).toBeGreaterThan(0)
+    for (const l of crosses) expect(l, r.stdout).toMatch(/Connection pooler POOLER_STARTUP_PARAMETER|pooler · POOLER_STARTUP_PARAMETER/)
+    expect(r.stdout).toMatch(/1 failed, \d+ skipped: failing/)
+  })
+
+  it('`wait` stops at once on the refused parameter: waiting cannot fix it', async () => {
+    const p = poolers.transaction!
+    const withOptions = url(p, `?options=${encodeURIComponent('-c search_path=x')}`)
+    const r = await runCli(['wait', withOptions, '--deadline', '60', '--json'])
+    noSecret(r)
+    expect(r.code, r.stderr).toBe(1)
+    expect(r.stderr).toContain('db-doctor wait: stopped: POOLER_STARTUP_PARAMETER cannot be fixed by waiting')
+    expect(r.stderr.split('\n').filter((l) => /^db-doctor wait: attempt \d+/.test(l))).toHaveLength(1)
+    expect(checkOf(reportOf(r), 'pooler').code).toBe('POOLER_STARTUP_PARAMETER')
   })
 
   it("PGOPTIONS trying to turn read-only off: the app's session gets it, db-doctor's queries stay read-only", async () => {
