@@ -10,7 +10,8 @@
 // else happens, including passwords inside strings that fail to parse.
 import fs from 'node:fs'
 import {capturedMark, dropCapturedSince} from './app-output.js'
-import {redactor} from '../core/redact.js'
+import type {ConfigProblemWords, WithoutEnvFile} from '../catalogue/config.js'
+import {redactUrl, redactor} from '../core/redact.js'
 import {dotenvCut, rawEnvFileValue} from './env.js'
 import {
   VALID_SSLMODES,
@@ -24,9 +25,11 @@ import {
   type EncodingIssue,
 } from './connection-string.js'
 import {resolveLaunch, type MigrationTool} from './launch.js'
+import {configProblem, isWarning} from './problems.js'
 import {findKnexfile} from './sources/knexfile.js'
 import {sources as registry} from './sources/index.js'
 import {isUrlConnectionString, pgUrlParams} from './ssl.js'
+import {sameSource} from './util.js'
 import type {
   ConfigProblem,
   ConfigSource,
@@ -43,13 +46,6 @@ type Fields = Partial<Record<FieldName, Field<string>>>
 
 /** Fields a connection string always decides in node-postgres (parse() returns them, even empty). */
 const CONNECTION_STRING_FIELDS: readonly FieldName[] = ['host', 'port', 'database', 'user', 'password']
-
-/** Problems that leave a working configuration: the config check warns and later checks still run. */
-export const WARNING_PROBLEMS: ReadonlySet<ConfigProblem['code']> = new Set([
-  'CONFIG_PASSWORD_ENCODING_LENIENT',
-  'CONFIG_NOT_FOUND',
-  'CONFIG_ENV_FILE_LOADER_UNKNOWN',
-])
 
 /** Order of problems: failures first (the config check reports the first one), warnings last. */
 const SEVERITY: Record<ConfigProblem['code'], number> = {
@@ -127,24 +123,30 @@ export async function resolveConfig(
 
   const port = fields.port
   if (port && !problems.some((p) => p.code === 'CONFIG_URL_INVALID') && !/^\d+$/.test(port.value.trim())) {
-    problems.push({
-      code: 'CONFIG_URL_INVALID',
-      message: `The port "${port.value}" from ${port.source.label} is not a number.`,
-      source: port.source,
-      details: {reason: 'the port is not a number', value: port.value, hint: 'The port must be digits only, e.g. 5432.'},
-    })
+    const hint = 'The port must be digits only, e.g. 5432.'
+    problems.push(
+      configProblem(
+        'CONFIG_URL_INVALID',
+        port.source,
+        {case: 'port-not-a-number', value: port.value, hint, fromString: fromConnectionString(connectionString, port.source)},
+        {reason: 'the port is not a number', value: port.value, hint},
+      ),
+    )
   } else if (port && (Number(port.value) < 1 || Number(port.value) > 65535)) {
-    problems.push({
-      code: 'CONFIG_URL_INVALID',
-      message: `The port ${port.value} from ${port.source.label} is out of range (1-65535).`,
-      source: port.source,
-      details: {reason: 'the port is out of range', value: port.value, hint: 'PostgreSQL listens on 5432 unless configured otherwise.'},
-    })
+    const hint = 'PostgreSQL listens on 5432 unless configured otherwise.'
+    problems.push(
+      configProblem(
+        'CONFIG_URL_INVALID',
+        port.source,
+        {case: 'port-out-of-range', value: port.value, hint, fromString: fromConnectionString(connectionString, port.source)},
+        {reason: 'the port is out of range', value: port.value, hint},
+      ),
+    )
   }
 
   const sslmode = fields.sslmode
   if (sslmode && !(VALID_SSLMODES as readonly string[]).includes(sslmode.value)) {
-    problems.push(sslmodeProblem(sslmode))
+    problems.push(sslmodeProblem(sslmode, connectionString))
   }
 
   const sslString = connectionString ? sslParamProblem(connectionString) : null
@@ -170,6 +172,11 @@ export async function resolveConfig(
 
 // ---------------------------------------------------------------------------------------------
 // the migration tool's own environment (config/launch.ts)
+
+/** The setting comes from the connection string in play. */
+function fromConnectionString(cs: Field<string> | undefined, source: Provenance): boolean {
+  return cs !== undefined && sameSource(cs.source, source)
+}
 
 function toolOf(primary: Provenance | null): MigrationTool | undefined {
   if (!primary) return undefined
@@ -214,7 +221,7 @@ async function envFileProblem(ctx: SourceContext, resolved: ResolvedConfig, sour
   dropCapturedSince(mark)
   const differing: FieldName[] = COMPARED.filter((n) => resolved.fields[n]?.value !== without.fields[n]?.value)
   const stringDiffers = resolved.connectionString?.value !== without.connectionString?.value
-  const newFailure = without.problems.find((p) => !WARNING_PROBLEMS.has(p.code) && !resolved.problems.some((q) => q.code === p.code))
+  const newFailure = without.problems.find((p) => !isWarning(p.code) && !resolved.problems.some((q) => q.code === p.code))
   if (differing.length === 0 && !stringDiffers && !newFailure) return undefined
 
   // The variables of the env file the connection uses.
@@ -237,14 +244,11 @@ async function envFileProblem(ctx: SourceContext, resolved: ResolvedConfig, sour
     database: f.database?.value ?? 'not set',
     password: f.password ? 'set' : 'not set',
   }
-  const toolName = tool.tool === 'knex' ? 'the knex CLI' : tool.tool === 'prisma' ? `Prisma ${Number.parseInt(tool.version, 10)}` : 'node-pg-migrate'
-  const settings = variables.length ? variables.join(', ') : differing.join(', ')
-  const how = tool.script ? `npm run ${tool.script.name} (${tool.script.segment})` : `${tool.tool}`
-  const consequence = newFailure
-    ? `it stops: ${newFailure.message}`
+  const consequence: WithoutEnvFile = newFailure
+    ? {kind: 'stops', problem: {code: newFailure.code, params: newFailure.params} as ConfigProblemWords}
     : !f.password && resolved.fields.password
-      ? `it connects without a password${f.host ? ` to ${withoutTarget.user}@${withoutTarget.host}:${withoutTarget.port}/${withoutTarget.database}` : ''} (node-postgres fails with "SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string", knex then "Unable to acquire a connection")`
-      : `it connects to ${withoutTarget.user}@${withoutTarget.host}:${withoutTarget.port}/${withoutTarget.database} instead`
+      ? {kind: 'no-password', target: f.host ? `${withoutTarget.user}@${withoutTarget.host}:${withoutTarget.port}/${withoutTarget.database}` : null}
+      : {kind: 'other-target', target: `${withoutTarget.user}@${withoutTarget.host}:${withoutTarget.port}/${withoutTarget.database}`}
   const source: Provenance = variables.length
     ? {kind: 'env-file', name: variables[0]!, file: envFile, label: `${variables[0]} in ${envFile}`}
     : {kind: 'env-file', name: differing[0] ?? 'connection', file: envFile, label: envFile}
@@ -260,22 +264,17 @@ async function envFileProblem(ctx: SourceContext, resolved: ResolvedConfig, sour
     modelled: tool.modelled,
   }
   const otherFile = tool.loader && tool.readsEnvFile === false ? tool.loader.file : undefined
-  if (tool.readsEnvFile === 'unknown') {
-    return {
-      code: 'CONFIG_ENV_FILE_LOADER_UNKNOWN',
-      message: `${settings} ${variables.length > 1 ? 'come' : 'comes'} only from ${envFile}, and ${toolName} does not read ${envFile} by itself; nothing here (no package.json script runs ${tool.tool}) shows what loads it. Run as \`npx ${tool.tool === 'prisma' ? 'prisma migrate deploy' : tool.tool === 'knex' ? 'knex migrate:latest' : 'node-pg-migrate up'}\`, ${consequence}.`,
-      source,
-      details,
-    }
+  const params = {
+    tool: tool.tool,
+    version: tool.version,
+    envFile,
+    variables,
+    fields: differing,
+    ...(tool.script ? {script: {name: tool.script.name, segment: tool.script.segment}} : {}),
+    ...(otherFile ? {otherFile} : {}),
+    without: consequence,
   }
-  return {
-    code: 'CONFIG_ENV_FILE_NOT_LOADED',
-    message: otherFile
-      ? `${how} loads ${otherFile}, not ${envFile}: ${settings} from ${envFile} never reach ${tool.tool}, and ${consequence}.`
-      : `${settings} ${variables.length > 1 ? 'come' : 'comes'} only from ${envFile}, which ${how} never loads (${toolName} does not read ${envFile}${tool.tool === 'node-pg-migrate' ? ' without dotenv installed' : ''}, and nothing in the script${tool.tool === 'node-pg-migrate' ? '' : ' or the config file'} loads it): ${consequence}.`,
-    source,
-    details,
-  }
+  return configProblem(tool.readsEnvFile === 'unknown' ? 'CONFIG_ENV_FILE_LOADER_UNKNOWN' : 'CONFIG_ENV_FILE_NOT_LOADED', source, params, details)
 }
 
 const SECRET_NAME = /(PASSWORD|PASSWD|_PASS|_PWD|SECRET)$/i
@@ -325,23 +324,21 @@ function analyzeConnectionString(cs: Field<string>, problems: ConfigProblem[], c
   if (full !== undefined) {
     registerConnectionString(full)
     const cutEncoding = checkUrlEncoding(full)
-    const cut = `${source.file} does not quote the value, so dotenv treats everything from "#" on as a comment and the app gets a truncated URL`
     if (cutEncoding) {
-      const {what, details} = describeEncoding(cutEncoding)
-      problems.push({
-        code: 'CONFIG_PASSWORD_NOT_ENCODED',
-        message: `The ${what} in ${source.label} contains ${list(cutEncoding.characters)}, which must be percent-encoded in a URL; and ${cut}.`,
-        source,
-        details: {...details, dotenvCut: true},
-      })
+      const {details, words} = describeEncoding(cutEncoding)
+      problems.push(configProblem('CONFIG_PASSWORD_NOT_ENCODED', source, {...words, dotenvCut: true}, {...details, dotenvCut: true}))
       return intendedUrlValues(full)
     } else {
-      problems.push({
-        code: 'CONFIG_URL_INVALID',
-        message: `The connection string in ${source.label} is cut short: ${cut}.`,
-        source,
-        details: {kind, reason: 'cut at "#" by dotenv', hint: `Quote the value in ${source.file}: ${source.name}="…"`, dotenvCut: true, maskedUrl: redactor.redact(full)},
-      })
+      const hint = `Quote the value in ${source.file}: ${source.name}="…"`
+      const maskedUrl = redactor.redact(full)
+      problems.push(
+        configProblem(
+          'CONFIG_URL_INVALID',
+          source,
+          {case: 'cut-by-dotenv', fromString: true, kind, hint, dotenvCut: true, maskedUrl},
+          {kind, reason: 'cut at "#" by dotenv', hint, dotenvCut: true, maskedUrl},
+        ),
+      )
     }
     return null
   }
@@ -352,23 +349,15 @@ function analyzeConnectionString(cs: Field<string>, problems: ConfigProblem[], c
   if (encoding && !encoding.breaking && result.ok) {
     // node-postgres and libpq read these characters as written: the connection works as
     // configured, but strict URL parsers (other tools reading the same variable) reject it.
-    const {what, details} = describeEncoding(encoding)
-    problems.push({
-      code: 'CONFIG_PASSWORD_ENCODING_LENIENT',
-      message: lenientMessage(what, source.label, encoding),
-      source,
-      details,
-    })
+    const {details, words} = describeEncoding(encoding)
+    problems.push(configProblem('CONFIG_PASSWORD_ENCODING_LENIENT', source, {...words, libpqBreaks: encoding.libpqBreaks}, details))
     return result.values
   }
   if (encoding) {
-    const {what, details} = describeEncoding(encoding)
-    problems.push({
-      code: 'CONFIG_PASSWORD_NOT_ENCODED',
-      message: `The ${what} in ${source.label} contains ${list(encoding.characters)}, which must be percent-encoded in a URL.`,
-      source,
-      details: {...details, ...(result.ok ? {} : {parseError: result.reason})},
-    })
+    const {details, words} = describeEncoding(encoding)
+    problems.push(
+      configProblem('CONFIG_PASSWORD_NOT_ENCODED', source, {...words, dotenvCut: false}, {...details, ...(result.ok ? {} : {parseError: result.reason})}),
+    )
     // What node-postgres reads may be pieces of the password (a URL cut short by "#", "/"
     // or "?"): then show what the string was meant to say instead; the problem explains.
     if (!result.ok) return intendedUrlValues(text)
@@ -382,31 +371,43 @@ function analyzeConnectionString(cs: Field<string>, problems: ConfigProblem[], c
   }
 
   if (!result.ok) {
-    const where = result.position !== undefined ? ` (at character ${result.position})` : ''
-    problems.push({
-      code: 'CONFIG_URL_INVALID',
-      message: result.hostless
-        ? `The connection string in ${source.label} is not usable: ${result.reason}; node-postgres would silently use localhost:5432 instead.`
-        : `The connection string in ${source.label} cannot be parsed: ${result.reason}${where}.`,
-      source,
-      details: {
-        kind: result.kind,
-        reason: result.reason,
-        ...(result.position !== undefined ? {position: result.position} : {}),
-        ...(result.hint ? {hint: result.hint} : {}),
-        ...(result.unexpanded ? {unexpanded: result.unexpanded} : {}),
-        ...(result.hostless ? {hostless: true} : {}),
-        ...(kind === 'url' ? {maskedUrl: redactor.redact(text.trim())} : {}),
-      },
-    })
+    const maskedUrl = kind === 'url' ? redactor.redact(text.trim()) : undefined
+    const shared = {
+      fromString: true,
+      kind: result.kind,
+      ...(result.hint ? {hint: result.hint} : {}),
+      ...(maskedUrl !== undefined ? {maskedUrl} : {}),
+    }
+    problems.push(
+      configProblem(
+        'CONFIG_URL_INVALID',
+        source,
+        result.hostless
+          ? {...shared, case: 'hostless', reason: result.reason}
+          : {...shared, case: 'unparsable', reason: result.reason, ...(result.position !== undefined ? {position: result.position} : {})},
+        {
+          kind: result.kind,
+          reason: result.reason,
+          ...(result.position !== undefined ? {position: result.position} : {}),
+          ...(result.hint ? {hint: result.hint} : {}),
+          ...(result.unexpanded ? {unexpanded: result.unexpanded} : {}),
+          ...(result.hostless ? {hostless: true} : {}),
+          ...(maskedUrl !== undefined ? {maskedUrl} : {}),
+        },
+      ),
+    )
     return null
   }
   return result.values
 }
 
-function describeEncoding(e: EncodingIssue): {what: string; details: Record<string, unknown>} {
+function describeEncoding(e: EncodingIssue): {words: {what: string; part: string; characters: string[]; maskedUrl: string}; details: Record<string, unknown>} {
   const what = e.parts.length === 2 ? 'user name and password' : e.parts[0] === 'user' ? 'user name' : 'password'
-  return {what, details: {part: e.parts.join(', '), characters: e.characters.join(' '), effects: e.effects, maskedUrl: e.maskedUrl}}
+  const part = e.parts.join(', ')
+  return {
+    words: {what, part, characters: e.characters, maskedUrl: e.maskedUrl},
+    details: {part, characters: e.characters.join(' '), effects: e.effects, maskedUrl: e.maskedUrl},
+  }
 }
 
 function rawPassword(text: string): string | undefined {
@@ -414,11 +415,6 @@ function rawPassword(text: string): string | undefined {
   if (info === undefined) return undefined
   const colon = info.indexOf(':')
   return colon >= 0 ? info.slice(colon + 1) : undefined
-}
-
-function list(items: string[]): string {
-  if (items.length <= 1) return items.join('')
-  return `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`
 }
 
 /** The valid mode a mistyped sslmode most likely meant. */
@@ -453,18 +449,19 @@ export function suggestSslmode(value: string): string | undefined {
   return aliases[v]
 }
 
-function sslmodeProblem(sslmode: Field<string>): ConfigProblem {
+function sslmodeProblem(sslmode: Field<string>, cs: Field<string> | undefined): ConfigProblem {
   const suggestion = suggestSslmode(sslmode.value)
-  return {
-    code: 'CONFIG_SSLMODE_INVALID',
-    message: `sslmode "${sslmode.value}" from ${sslmode.source.label} is not a valid mode${suggestion ? ` (did you mean "${suggestion}"?)` : ''}.`,
-    source: sslmode.source,
-    details: {
+  const inString = cs !== undefined && sameSource(cs.source, sslmode.source)
+  return configProblem(
+    'CONFIG_SSLMODE_INVALID',
+    sslmode.source,
+    {param: 'sslmode', value: sslmode.value, ...(suggestion ? {suggestion} : {}), ...(inString ? {maskedString: redactUrl(cs.value)} : {})},
+    {
       value: sslmode.value,
       valid: VALID_SSLMODES.join(', '),
       ...(suggestion ? {suggestion} : {}),
     },
-  }
+  )
 }
 
 function notFoundProblem(ctx: SourceContext, fields: Fields): ConfigProblem {
@@ -476,12 +473,12 @@ function notFoundProblem(ctx: SourceContext, fields: Fields): ConfigProblem {
       .sort()
   } catch {}
   const target = `${fields.user?.value ?? '?'}@${fields.host?.value ?? 'localhost'}:${fields.port?.value ?? '5432'}/${fields.database?.value ?? '?'}`
-  return {
-    code: 'CONFIG_NOT_FOUND',
-    message: `No connection settings found (no argument, DATABASE_URL, POSTGRES_URL, DB_*, DATABASE_*, SUPABASE_DB_* or PG* variables); using the defaults ${target}.`,
-    source: {kind: 'default', name: 'defaults', label: 'default'},
-    details: otherEnvFiles.length ? {otherEnvFiles} : undefined,
-  }
+  return configProblem(
+    'CONFIG_NOT_FOUND',
+    {kind: 'default', name: 'defaults', label: 'default'},
+    {case: 'defaults', target, otherEnvFiles},
+    otherEnvFiles.length ? {otherEnvFiles} : undefined,
+  )
 }
 
 /** Words that mean "off" in an ssl= parameter written by hand. */
@@ -504,24 +501,10 @@ function sslParamProblem(cs: Field<string>): ConfigProblem | null {
   if (['true', '1', '0', 'no-verify'].includes(value)) return null
   const off = SSL_OFF_WORDS.has(value.trim().toLowerCase())
   const replacement = off ? 'sslmode=disable' : 'sslmode=verify-full'
-  return {
-    code: 'CONFIG_SSLMODE_INVALID',
-    message: `ssl=${value} in ${cs.source.label} is not understood by node-postgres: it keeps the text "${value}", which counts as true, so it asks the server for SSL and then throws "Cannot use 'in' operator to search for 'key' in ${value}" from a socket event, which crashes the app (or fails with "The server does not support SSL connections" when the server has no SSL). Only ssl=true, ssl=1, ssl=0 and ssl=no-verify mean something to node-postgres; psql accepts only ssl=true.`,
-    source: cs.source,
-    details: {param: 'ssl', value, suggestion: replacement, meant: off ? 'SSL off' : 'SSL on'},
-  }
-}
-
-/** CONFIG_PASSWORD_ENCODING_LENIENT: what the app does, and which other clients break. */
-function lenientMessage(what: string, label: string, e: EncodingIssue): string {
-  const them = e.characters.length > 1 ? 'them' : 'it'
-  const head = `The ${what} in ${label} contains ${list(e.characters)}, which the URL standard requires to be percent-encoded.`
-  if (e.libpqBreaks.length === 0) {
-    return `${head} node-postgres and psql read ${them} as written, so this works; strict URL parsers (Go's net/url, used by golang-migrate and pgx) reject the URL.`
-  }
-  const why = [
-    e.libpqBreaks.includes('"@"') ? 'libpq splits the URL at the first "@" and takes the rest of the password as part of the host name' : null,
-    e.libpqBreaks.includes('"%"') ? 'libpq rejects a "%" not followed by two hex digits ("invalid percent-encoded token")' : null,
-  ].filter(Boolean)
-  return `${head} node-postgres (and knex) read ${them} as written, so the app connects; psql, pg_dump and other libpq tools do not with this URL (${why.join('; ')}), and strict URL parsers (Go's net/url) reject it.`
+  return configProblem(
+    'CONFIG_SSLMODE_INVALID',
+    cs.source,
+    {param: 'ssl', value, suggestion: replacement, maskedString: redactUrl(cs.value.trim())},
+    {param: 'ssl', value, suggestion: replacement, meant: off ? 'SSL off' : 'SSL on'},
+  )
 }

@@ -1,5 +1,6 @@
 // Resolved configuration: every setting with where it came from (provenance),
 // because a fix must point at the file or variable to change.
+import type {ConfigCode, ConfigParams} from '../catalogue/config.js'
 import type {AppLaunch} from './launch.js'
 
 export type SourceKind =
@@ -46,22 +47,22 @@ export type FieldName =
   | 'application_name'
   | 'options'
 
-export interface ConfigProblem {
-  code:
-    | 'CONFIG_URL_INVALID'
-    | 'CONFIG_PASSWORD_NOT_ENCODED'
-    | 'CONFIG_PASSWORD_ENCODING_LENIENT'
-    | 'CONFIG_SSLMODE_INVALID'
-    | 'CONFIG_APP_FILE_ERROR'
-    | 'CONFIG_NOT_FOUND'
-    | 'CONFIG_ENV_FILE_NOT_LOADED'
-    | 'CONFIG_ENV_FILE_LOADER_UNKNOWN'
-  /** Human sentence, secrets already removed. */
-  message: string
-  source: Provenance
-  /** Extra, secret-free evidence (masked URL, offending characters, position…). */
-  details?: Record<string, unknown>
-}
+/**
+ * A problem found while resolving: its code and the params its words are built from (the catalogue,
+ * src/catalogue/config.ts, words it: `message` is the catalogue's summary of these params; build one
+ * with `configProblem()` from src/config/problems.ts).
+ */
+export type ConfigProblem = {
+  [C in ConfigCode]: {
+    code: C
+    params: ConfigParams[C]
+    /** Human sentence, secrets already removed: the catalogue's summary of `params`. */
+    message: string
+    source: Provenance
+    /** Extra, secret-free evidence (masked URL, offending characters, position…). */
+    details?: Record<string, unknown>
+  }
+}[ConfigCode]
 
 export type MigrationToolName = 'knex' | 'prisma' | 'node-pg-migrate'
 

@@ -18,6 +18,7 @@ import {guardAppCode} from '../app-code.js'
 import {capturingStdout} from '../app-output.js'
 import {redactor, registerSecretsInSource} from '../../core/redact.js'
 import {displayPath, envProvenance} from '../env.js'
+import {configProblem} from '../problems.js'
 import type {ConfigProblem, ConfigSource, FieldName, MigrationToolInfo, Provenance, SourceContext, SourceLayer} from '../types.js'
 import {envVarsWithValue} from '../util.js'
 
@@ -297,11 +298,12 @@ function emptyConnection(loaded: LoadedKnexConfig, ctx: Pick<SourceContext, 'env
     origin,
     fields: {},
     problems: [
-      {
-        code: 'CONFIG_NOT_FOUND',
-        message: `${origin.label} is empty: the ${loaded.perEnvironment ? `"${loaded.environment}" environment of ` : ''}${loaded.displayFile} configures no connection (an unset environment variable?).`,
-        source: origin,
-      },
+      configProblem('CONFIG_NOT_FOUND', origin, {
+        case: 'empty-knexfile',
+        label: origin.label,
+        file: loaded.displayFile,
+        environment: loaded.perEnvironment ? loaded.environment : null,
+      }),
     ],
   }
 }
@@ -316,7 +318,7 @@ export const knexfileSource: ConfigSource = {
     const environment = ctx.knexEnv || ctx.env.NODE_ENV || 'development'
     const origin: Provenance = {kind: 'knexfile', name: 'connection', file: displayFile, label: displayFile}
     if (!fs.existsSync(file)) {
-      return {origin, fields: {}, problems: [{code: 'CONFIG_APP_FILE_ERROR', message: `The knexfile ${displayFile} (--knexfile) does not exist.`, source: origin}]} satisfies AppSourceLayer
+      return {origin, fields: {}, problems: [configProblem('CONFIG_APP_FILE_ERROR', origin, {case: 'knexfile-missing', file: displayFile})]} satisfies AppSourceLayer
     }
     let loaded: LoadedKnexConfig
     try {
@@ -324,15 +326,21 @@ export const knexfileSource: ConfigSource = {
     } catch (error) {
       const err = error as Error
       const message = redactor.redact(String(err?.message ?? error).split('\n')[0])
-      const what =
+      const source: Provenance = {...origin, environment}
+      const problem =
         err instanceof KnexEnvironmentMissing
-          ? `${displayFile} has no "${environment}" environment (it has: ${err.environments.join(', ') || 'none'}); set --knex-env or NODE_ENV.`
-          : `Loading ${displayFile} (environment ${environment}) failed: ${err?.name && err.name !== 'Error' ? `${err.name}: ` : ''}${message}`
+          ? configProblem('CONFIG_APP_FILE_ERROR', source, {case: 'knex-environment-missing', file: displayFile, environment, environments: err.environments}, {file: displayFile, environment})
+          : configProblem(
+              'CONFIG_APP_FILE_ERROR',
+              source,
+              {case: 'knexfile-failed', file: displayFile, environment, error: message, errorName: err?.name && err.name !== 'Error' ? err.name : null},
+              {file: displayFile, environment},
+            )
       // The origin's label carries the failure too, so it shows wherever the primary source is named.
       return {
         origin: {...origin, environment, label: `${displayFile} (failed to load: ${err instanceof KnexEnvironmentMissing ? `no "${environment}" environment` : message})`},
         fields: {},
-        problems: [{code: 'CONFIG_APP_FILE_ERROR', message: what, source: {...origin, environment}, details: {file: displayFile, environment}}],
+        problems: [problem],
       } satisfies AppSourceLayer
     }
     return knexLayer(loaded, ctx)

@@ -22,6 +22,7 @@ import {guardAppCode} from '../app-code.js'
 import {capturingStdout} from '../app-output.js'
 import {redactor, registerSecretsInSource} from '../../core/redact.js'
 import {displayPath, envProvenance} from '../env.js'
+import {configProblem} from '../problems.js'
 import type {ConfigSource, MigrationToolInfo, Provenance, SourceContext, SourceLayer} from '../types.js'
 import {envVarsWithValue, readJson} from '../util.js'
 
@@ -260,12 +261,12 @@ async function loadConnection(ctx: SourceContext, preloaded: PrismaConfigFile | 
         origin: {...origin, label: `${schemaShown} ${setting} (${variable} is not set)`},
         fields: {},
         problems: [
-          {
-            code: 'CONFIG_APP_FILE_ERROR',
-            message: `${schemaShown} reads ${setting} from env("${variable}"), and ${variable} is not set${value === undefined ? '' : ' (it is empty)'}: Prisma stops with "Environment variable not found: ${variable}"${which === 'directUrl' ? ' (prisma migrate uses directUrl)' : ''}.`,
-            source: origin,
-            details: {file: schemaShown, variable, tool: 'prisma'},
-          },
+          configProblem(
+            'CONFIG_APP_FILE_ERROR',
+            origin,
+            {case: 'prisma-env-unset', file: schemaShown, setting, variable, empty: value !== undefined, directUrl: which === 'directUrl'},
+            {file: schemaShown, variable, tool: 'prisma'},
+          ),
         ],
       }
     }

@@ -90,6 +90,16 @@ describe('prisma source', () => {
             'schema.prisma reads datasource db.directUrl from env("DIRECT_URL"), and DIRECT_URL is not set: Prisma stops with "Environment variable not found: DIRECT_URL" (prisma migrate uses directUrl).',
           source: {kind: 'prisma', name: 'datasource db.directUrl', file: 'schema.prisma', label: 'schema.prisma datasource db.directUrl, used by prisma migrate'},
           details: {file: 'schema.prisma', variable: 'DIRECT_URL', tool: 'prisma'},
+          // the data the catalogue words the problem from (src/catalogue/config.ts)
+          params: {
+            case: 'prisma-env-unset',
+            file: 'schema.prisma',
+            setting: 'datasource db.directUrl',
+            variable: 'DIRECT_URL',
+            empty: false,
+            directUrl: true,
+            source: {kind: 'prisma', name: 'datasource db.directUrl', file: 'schema.prisma', label: 'schema.prisma datasource db.directUrl, used by prisma migrate'},
+          },
         },
       ])
       const {resolveConfig} = await import('../../../src/config/resolve.js')

@@ -1,0 +1,20 @@
+// Config problems carry a code and params; the catalogue (src/catalogue/config.ts) words them and
+// holds each code's default status.
+import {configEntry, type ConfigCode, type ConfigParams} from '../catalogue/config.js'
+import type {ConfigProblem, Provenance} from './types.js'
+
+export {isWarning} from '../catalogue/config.js'
+
+/** The params without the source (each member of a union alike). */
+type WithoutSource<T> = T extends unknown ? Omit<T, 'source'> : never
+
+/** A problem of `code` from `source`; `params` are the data its words need (the source is added). */
+export function configProblem<C extends ConfigCode>(
+  code: C,
+  source: Provenance,
+  params: WithoutSource<ConfigParams[C]>,
+  details?: Record<string, unknown>,
+): ConfigProblem {
+  const full = {...params, source} as unknown as ConfigParams[C]
+  return {code, params: full, message: configEntry(code).summarize(full), source, ...(details ? {details} : {})} as ConfigProblem
+}
