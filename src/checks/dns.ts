@@ -1,11 +1,21 @@
 // Name resolution: resolve the host the way the app does (getaddrinfo via
 // dns.lookup) and, side by side, ask each nameserver directly with dns-packet,
 // so that a failure can name the server, the rcode and the file the host came from.
+// Data only: the words of every outcome are in src/catalogue/dns.ts.
 import {isIP} from 'node:net'
 import {networkInterfaces} from 'node:os'
 import {settingsSnippet} from './snippets.js'
 import type {DnsFacts, ResolvedAddress} from '../core/facts.js'
-import type {Check, CheckContext, CheckOutcome, Fix} from '../core/types.js'
+import type {Check, CheckContext, CheckOutcome, Evidence} from '../core/types.js'
+import {
+  DNS_IPV6_ONLY,
+  DNS_NOT_FOUND,
+  DNS_RESOLVERS_DISAGREE,
+  DNS_TEMPORARY_FAILURE,
+  DNS_TIMEOUT,
+  dnsSays,
+  type DnsNote,
+} from '../catalogue/dns.js'
 import {
   type DirectQueryResult,
   type DnsServerAddress,
@@ -75,24 +85,18 @@ export const dnsCheck: Check = createDnsCheck()
 async function runDns(ctx: CheckContext, deps: DnsCheckDeps): Promise<CheckOutcome> {
   const field = ctx.config.fields.host
   if (!field || !field.value) {
-    return skip('No host is configured, so there is nothing to resolve.', {})
+    return skip(dnsSays.noHost(), {})
   }
   const host = field.value.trim()
   const source = field.source.label
   if (host.startsWith('/')) {
-    return skip(`The host ${host} is a Unix socket directory: no name resolution happens.`, {host, source})
+    return skip(dnsSays.socket({host}), {host, source})
   }
   const literal = stripBrackets(host)
   if (isIP(literal)) {
     const facts: DnsFacts = {host, literal: true, addresses: [{address: literal, family: isIP(literal) as 4 | 6}]}
     ctx.facts.dns = facts
-    return {
-      status: 'pass',
-      code: null,
-      summary: `${literal} is an IP address: no name resolution needed.`,
-      evidence: {host, source, literal: true},
-      fix: null,
-    }
+    return {status: 'pass', code: null, summary: dnsSays.literal({address: literal}), evidence: {host, source, literal: true}, fix: null}
   }
 
   const timeoutMs = ctx.options.timeoutMs
@@ -162,54 +166,49 @@ async function runDns(ctx: CheckContext, deps: DnsCheckDeps): Promise<CheckOutco
   if (badSpecs.length) evidence.ignoredDnsServers = badSpecs
   if (servers.length === 0 && !local) evidence.note = 'no nameserver to ask directly (none in resolv.conf, no --dns-server)'
 
-  const notes: string[] = []
-  if (searchedAs) notes.push(`the short name \`${host}\` was tried as \`${searchedAs}\` (search list in ${resolv.path})`)
-  const hostRef = `\`${host}\` (host ← ${source})`
+  const notes: DnsNote[] = []
+  if (searchedAs) notes.push({kind: 'searched-as', host, searchedAs, resolvConf: resolv.path})
+  const named = {host, source}
   const failedServers = direct.filter((d) => FAILED.has(d.outcome))
 
   // ---- The system lookup succeeded: the app gets addresses.
   if (system.ok && system.addresses.length > 0) {
     const addrs = system.addresses
-    const list = addrs.map((a) => a.address).join(', ')
+    const list = addrs.map((a) => a.address)
     const dnsAddrs = dnsAnswer ? [...dnsAnswer.a, ...dnsAnswer.aaaa] : []
 
     // Differences between what the app gets and what DNS says.
     if (dnsAnswer) {
       const diff = compare(addrs, dnsAnswer)
       if (diff) {
-        const why = hosts.found
-          ? `${hosts.path} maps it to ${hosts.addresses.join(', ')}`
-          : 'a cache, split-horizon DNS or another resolver on this machine answers differently'
-        return {
-          status: 'warn',
-          code: 'DNS_RESOLVERS_DISAGREE',
-          summary: `${hostRef} resolves to ${list} for the app, but ${dnsAnswer.server} answers ${dnsAddrs.join(', ')}${hosts.found ? ` (${hosts.path} overrides DNS)` : ''}.`,
-          evidence: {...evidence, systemAnswer: list, dnsAnswer: dnsAddrs.join(', '), dnsServer: dnsAnswer.server, ...diff},
-          fix: disagreeFix(host, source, hosts.found ? hosts.path : undefined, why),
-        }
+        return DNS_RESOLVERS_DISAGREE.emit(
+          {
+            ...named,
+            case: 'app-differs',
+            appAddresses: list,
+            server: dnsAnswer.server,
+            dnsAddresses: dnsAddrs,
+            hostsFile: hosts.found ? {path: hosts.path, addresses: hosts.addresses} : null,
+          },
+          {...evidence, systemAnswer: list.join(', '), dnsAnswer: dnsAddrs.join(', '), dnsServer: dnsAnswer.server, ...diff},
+        )
       }
     }
 
     if (!local && addrs.every((a) => a.family === 6)) {
-      return ipv6Only(ctx, host, source, evidence, list, true)
+      return ipv6Only(ctx, named, evidence, list, true)
     }
 
-    if (hosts.found && local) notes.push(`from ${hosts.path}`)
-    else if (hosts.found) notes.push(`the app gets it from ${hosts.path}${dnsAnswer ? ' (DNS agrees)' : ', DNS has no record of it'}`)
+    if (hosts.found && local) notes.push({kind: 'hosts-file-local', path: hosts.path})
+    else if (hosts.found) notes.push({kind: 'hosts-file', path: hosts.path, dnsAgrees: !!dnsAnswer})
     else if (!local && !dnsAnswer && servers.length > 0) {
       notes.push(
         failedServers.length === direct.length
-          ? `the direct queries failed (${failedServers.map((f) => `${f.server}: ${f.outcome}`).join(', ')}) but the system resolver answered`
-          : 'DNS has no record of it; the system resolves it some other way (nsswitch)',
+          ? {kind: 'direct-queries-failed', failures: failedServers.map((f) => ({server: f.server, outcome: f.outcome}))}
+          : {kind: 'system-only'},
       )
     }
-    return {
-      status: 'pass',
-      code: null,
-      summary: `${host} resolves to ${list}${notes.length ? `; ${notes.join('; ')}` : ''}.`,
-      evidence,
-      fix: null,
-    }
+    return {status: 'pass', code: null, summary: dnsSays.resolves({host, addresses: list, notes}), evidence, fix: null}
   }
 
   // ---- The app gets no address.
@@ -217,19 +216,16 @@ async function runDns(ctx: CheckContext, deps: DnsCheckDeps): Promise<CheckOutco
   const timedOutServers = failedServers.filter((d) => d.outcome === 'timeout')
 
   if (!system.ok && system.timedOut) {
-    return timeout(host, source, evidence, timeoutMs, timedOutServers.length ? timedOutServers : failedServers, 'the system resolver')
+    return timeout(named, evidence, timeoutMs, timedOutServers.length ? timedOutServers : failedServers, null)
   }
 
   if (err === 'EAI_AGAIN' || (err !== 'ENOTFOUND' && err !== 'ENODATA' && err !== 'EAI_NONAME' && err !== 'EAI_NODATA')) {
     if (failedServers.length > 0 && timedOutServers.length === failedServers.length && !decisive) {
-      return timeout(host, source, evidence, timeoutMs, timedOutServers, `getaddrinfo (${err})`)
+      return timeout(named, evidence, timeoutMs, timedOutServers, err)
     }
-    const named = failedServers.length ? failedServers.map((f) => `${f.server} (${f.outcome.toUpperCase()})`).join(', ') : 'the system resolver'
-    return {
-      status: 'fail',
-      code: 'DNS_TEMPORARY_FAILURE',
-      summary: `Resolving ${hostRef} failed temporarily (${err}): ${named} could not answer.`,
-      evidence: {
+    return DNS_TEMPORARY_FAILURE.emit(
+      {...named, error: err, failed: failedServers.map((f) => ({server: f.server, outcome: f.outcome})), resolvConf: resolv.path},
+      {
         ...evidence,
         systemError: err,
         failedServers: failedServers.map((f) => ({server: f.server, outcome: f.outcome})),
@@ -237,58 +233,37 @@ async function runDns(ctx: CheckContext, deps: DnsCheckDeps): Promise<CheckOutco
           ? {appWouldSay: `getaddrinfo EAI_AGAIN ${host} (psql: could not translate host name "${host}" to address: Temporary failure in name resolution)`}
           : {}),
       },
-      fix: {
-        summary: `The DNS server ${failedServers[0]?.server ?? 'in use'} failed to answer for ${host}; the name itself may be fine.`,
-        steps: [
-          `Check that ${failedServers[0] ? `the nameserver ${failedServers[0].server}` : `the nameservers in ${resolv.path}`} works and can reach the zone of ${host} (SERVFAIL usually means its upstream or DNSSEC failed; REFUSED means it does not serve you).`,
-          'On a VPN or corporate network, the private zone may only resolve while connected: reconnect, then run db-doctor again.',
-          `Inside Docker, 127.0.0.11 is Docker's embedded DNS: it forwards to the host's resolvers (see the docker check).`,
-          `To compare servers, run db-doctor check --dns-server <ip> with a resolver you trust.`,
-        ],
-      },
-    }
+    )
   }
 
   // ENOTFOUND: does DNS know something the system lookup does not?
   if (dnsAnswer && dnsAnswer.a.length === 0 && dnsAnswer.aaaa.length > 0) {
-    return ipv6Only(ctx, host, source, {...evidence, systemError: err}, dnsAnswer.aaaa.join(', '), false)
+    return ipv6Only(ctx, named, {...evidence, systemError: err}, dnsAnswer.aaaa, false)
   }
   if (dnsAnswer && dnsAnswer.a.length + dnsAnswer.aaaa.length > 0) {
-    const dnsList = [...dnsAnswer.a, ...dnsAnswer.aaaa].join(', ')
-    return {
-      status: 'fail',
-      code: 'DNS_RESOLVERS_DISAGREE',
-      summary: `The app's lookup of ${hostRef} fails (${err}), but ${dnsAnswer.server} answers ${dnsList}.`,
-      evidence: {...evidence, systemError: err, dnsAnswer: dnsList, dnsServer: dnsAnswer.server},
-      fix: disagreeFix(host, source, undefined, `the system resolver does not ask ${dnsAnswer.server} (or gets a different answer from it)`),
-    }
+    const dnsAddresses = [...dnsAnswer.a, ...dnsAnswer.aaaa]
+    return DNS_RESOLVERS_DISAGREE.emit(
+      {...named, case: 'app-fails', error: err, server: dnsAnswer.server, dnsAddresses},
+      {...evidence, systemError: err, dnsAnswer: dnsAddresses.join(', '), dnsServer: dnsAnswer.server},
+      {status: 'fail'},
+    )
   }
 
-  return {
-    status: 'fail',
-    code: 'DNS_NOT_FOUND',
-    summary: `${hostRef} does not exist in DNS (${err}${decisive ? `; ${decisive.server} says ${decisive.outcome.toUpperCase()}` : ''})${notes.length ? `; ${notes.join('; ')}` : ''}.`,
-    evidence: {
+  return DNS_NOT_FOUND.emit(
+    {
+      ...named,
+      error: err,
+      decisive: decisive ? {server: decisive.server, outcome: decisive.outcome} : null,
+      notes,
+      resolvConf: resolv.path,
+      searchDomains: resolv.search.length,
+    },
+    {
       ...evidence,
       systemError: err,
       appWouldSay: `getaddrinfo ENOTFOUND ${host} (psql: could not translate host name "${host}" to address: Name or service not known)`,
     },
-    fix: {
-      summary: `Correct the host in ${source}: nothing resolves \`${host}\`.`,
-      steps: [
-        `Check the spelling of \`${host}\` in ${source}.`,
-        ...(/\.rds\.amazonaws\.com\.?$/i.test(host)
-          ? ['RDS endpoints change when an instance is restored from a snapshot or recreated under another identifier: copy the current endpoint from the RDS console (Databases → Connectivity & security).']
-          : []),
-        'If the database instance was rebuilt or renamed (e.g. a new RDS endpoint, a recreated cloud instance, a changed SSH tunnel target), copy the current endpoint from the provider console.',
-        'If the name lives in a private DNS zone (VPC, VPN, corporate DNS), run this from inside that network or connect the VPN first.',
-        ...(isShortName(host) && resolv.search.length === 0
-          ? [`\`${host}\` is a short name and ${resolv.path} has no search domains: use the fully qualified name.`]
-          : []),
-        ...(isShortName(host) ? [`If \`${host}\` is a docker compose service name, it only resolves inside containers on the same network (see the docker check).`] : []),
-      ],
-    },
-  }
+  )
 }
 
 // ---------------------------------------------------------------------------
@@ -402,75 +377,25 @@ function normalizeIp(ip: string): string {
   return groups.map((g) => g.replace(/^0+(?=.)/, '')).join(':')
 }
 
-function ipv6Only(ctx: CheckContext, host: string, source: string, evidence: Record<string, unknown>, list: string, systemOk: boolean): CheckOutcome {
-  const supabase = /^db\.([a-z0-9]+)\.supabase\.co\.?$/i.exec(host)
-  const steps = supabase
-    ? [
-        `Supabase's direct host ${host} is IPv6-only. From an IPv4-only network use the Supavisor pooler: copy the Session pooler connection string from the project's Connect dialog (Dashboard → Connect). Its host is aws-<N>-<region>.pooler.supabase.com, and the number and region are your project's own: copy them, never guess them.`,
-        `The pooler wants the user postgres.${supabase[1]} (not postgres). Port 5432 is session mode (what migrations and prepared statements need); 6543 is transaction mode (serverless, no session state).`,
-        `Put it in ${source}.`,
-        'Or enable the IPv4 add-on for the project (the direct host then gets an IPv4 address), or give the network the app runs on IPv6.',
-      ]
-    : [
-        `Use an endpoint of ${host} that has an IPv4 (A) record, if the provider offers one (a pooler, a proxy, an IPv4 add-on), and put it in ${source}.`,
-        'Or give the network the app runs on IPv6: many CI runners and Docker\'s default bridge have none (compose: `enable_ipv6: true` on a user-defined network, plus IPv6 routing on the host).',
-      ]
-  const fix: Fix = {
-    summary: systemOk
-      ? `${host} has only IPv6 addresses: it works here, but not from IPv4-only networks.`
-      : `${host} has only IPv6 addresses and this machine resolves only IPv4: switch to an IPv4 endpoint.`,
-    steps,
-  }
-  if (supabase) {
-    fix.snippet = settingsSnippet(ctx.config, {host: '<Session pooler host from Connect>', port: '5432', user: `postgres.${supabase[1]}`})
-  }
-  return {
-    status: systemOk ? 'warn' : 'fail',
-    code: 'DNS_IPV6_ONLY',
-    summary: systemOk
-      ? `${host} (host ← ${source}) resolves only to IPv6 (${list}); IPv4-only networks such as many CI runners and Docker's default bridge cannot reach it.`
-      : `${host} (host ← ${source}) has only AAAA records (${list}) and this machine has no IPv6, so the app's lookup finds nothing.`,
-    evidence: {...evidence, ipv6Only: true},
-    fix,
-  }
+function ipv6Only(ctx: CheckContext, named: {host: string; source: string}, evidence: Evidence, addresses: string[], systemOk: boolean): CheckOutcome {
+  const supabase = /^db\.([a-z0-9]+)\.supabase\.co\.?$/i.exec(named.host)
+  const supabaseRef = supabase ? supabase[1]! : null
+  // the app's own settings rewritten for the Supavisor session pooler (placeholders for what only the project knows)
+  const poolerSnippet = supabaseRef
+    ? settingsSnippet(ctx.config, {host: '<Session pooler host from Connect>', port: '5432', user: `postgres.${supabaseRef}`})
+    : undefined
+  return DNS_IPV6_ONLY.emit(
+    {...named, addresses, systemOk, supabaseRef, ...(poolerSnippet ? {poolerSnippet} : {})},
+    {...evidence, ipv6Only: true},
+    {status: systemOk ? 'warn' : 'fail'},
+  )
 }
 
-function timeout(
-  host: string,
-  source: string,
-  evidence: Record<string, unknown>,
-  timeoutMs: number,
-  servers: ServerOutcome[],
-  who: string,
-): CheckOutcome {
-  const named = servers.length ? servers.map((s) => s.server).join(', ') : who
-  return {
-    status: 'fail',
-    code: 'DNS_TIMEOUT',
-    summary: `No answer for ${host} (host ← ${source}) within ${timeoutMs} ms from ${named}.`,
-    evidence: {...evidence, timeoutMs, silentServers: servers.map((s) => s.server)},
-    fix: {
-      summary: `The nameserver ${named} does not answer: DNS traffic is blocked or the server is down.`,
-      steps: [
-        `Check that ${named} is reachable on port 53 (UDP and TCP) from here: firewalls and VPN split tunnels often drop DNS.`,
-        'If you are on a VPN or corporate network, reconnect; if resolv.conf was written by a VPN client that is no longer running, restore it.',
-        'Inside Docker, 127.0.0.11 forwards to the host\'s resolvers: see the docker check.',
-        'Raise --timeout if the network is just slow.',
-      ],
-    },
-  }
-}
-
-function disagreeFix(host: string, source: string, hostsPath: string | undefined, why: string): Fix {
-  return {
-    summary: `The app and DNS see different addresses for ${host}: ${why}.`,
-    steps: [
-      ...(hostsPath ? [`Remove or update the ${host} line in ${hostsPath} if it is stale.`] : []),
-      'Flush the local DNS cache (systemd-resolved: resolvectl flush-caches; macOS: sudo dscacheutil -flushcache; sudo killall -HUP mDNSResponder).',
-      'With split-horizon DNS (VPN, VPC), the answer depends on where you ask: run db-doctor where the app runs.',
-      `If the address the app gets is wrong, change the host in ${source} to the current endpoint.`,
-    ],
-  }
+function timeout(named: {host: string; source: string}, evidence: Evidence, timeoutMs: number, servers: ServerOutcome[], lookupError: string | null): CheckOutcome {
+  return DNS_TIMEOUT.emit(
+    {...named, timeoutMs, silent: servers.map((s) => s.server), lookupError},
+    {...evidence, timeoutMs, silentServers: servers.map((s) => s.server)},
+  )
 }
 
 function skip(summary: string, evidence: Record<string, unknown>): CheckOutcome {
@@ -480,8 +405,4 @@ function skip(summary: string, evidence: Record<string, unknown>): CheckOutcome 
 function isLocalhostName(host: string): boolean {
   const h = host.toLowerCase().replace(/\.$/, '')
   return h === 'localhost' || h.endsWith('.localhost')
-}
-
-function isShortName(host: string): boolean {
-  return !host.replace(/\.$/, '').includes('.')
 }
