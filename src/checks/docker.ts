@@ -1,9 +1,11 @@
 // Docker networking: the classic container mistakes. `localhost` inside a
 // container, Docker's embedded DNS (127.0.0.11) failing, and a compose service
 // name used from the host, where it does not resolve.
+// Data only: the words of every outcome are in src/catalogue/docker.ts.
 import {isIP} from 'node:net'
 import type {DnsFacts, DockerFacts} from '../core/facts.js'
 import type {Check, CheckContext, CheckOutcome} from '../core/types.js'
+import {DOCKER_DNS_FAILURE, DOCKER_LOCALHOST, DOCKER_SERVICE_NAME_FROM_HOST, dockerSays, type ComposeVariable, type ServiceNameParams} from '../catalogue/docker.js'
 import {settingsSnippet} from './snippets.js'
 import {
   type ComposeFile,
@@ -48,13 +50,7 @@ async function runDocker(ctx: CheckContext, deps: DockerCheckDeps): Promise<Chec
   const field = ctx.config.fields.host
   const base = {inContainer: detected.inContainer, embeddedDns: detected.embeddedDns, signals: detected.signals, runtime: detected.runtime}
   if (!field?.value) {
-    return {
-      status: 'skip',
-      code: null,
-      summary: `No host is configured${detected.inContainer ? '' : '; not in a container'}.`,
-      evidence: base,
-      fix: null,
-    }
+    return {status: 'skip', code: null, summary: dockerSays.noHost({inContainer: detected.inContainer}), evidence: base, fix: null}
   }
   const host = field.value.trim()
   const source = field.source.label
@@ -63,7 +59,7 @@ async function runDocker(ctx: CheckContext, deps: DockerCheckDeps): Promise<Chec
   const dnsFacts = ctx.facts.dns as DnsFacts | undefined
 
   if (host.startsWith('/')) {
-    return {status: 'skip', code: null, summary: 'Unix socket: no container networking involved.', evidence: {...base, host}, fix: null}
+    return {status: 'skip', code: null, summary: dockerSays.socket(), evidence: {...base, host}, fix: null}
   }
 
   if (detected.inContainer) {
@@ -74,41 +70,9 @@ async function runDocker(ctx: CheckContext, deps: DockerCheckDeps): Promise<Chec
       const listening = attempts.find((a) => a.outcome === 'connected')
       const evidence = {...base, host, source, port, loopbackProbe: attempts.map((a) => ({address: a.address, port: a.port, outcome: a.outcome, ms: a.ms}))}
       if (listening) {
-        return {
-          status: 'pass',
-          code: null,
-          summary: `In a container, ${host} is the container itself, and something listens on ${listening.address}:${port} here.`,
-          evidence,
-          fix: null,
-        }
+        return {status: 'pass', code: null, summary: dockerSays.localhostListens({host, address: listening.address, port}), evidence, fix: null}
       }
-      return {
-        status: 'warn',
-        code: 'DOCKER_LOCALHOST',
-        summary: `${host} (host ← ${source}) inside a container means the container itself, and nothing listens on port ${port} here.`,
-        evidence,
-        fix: {
-          summary: `Point the host in ${source} at the database container or at the Docker host, not at ${host}.`,
-          steps: [
-            `If PostgreSQL runs as a compose service, use its service name (e.g. db) as the host in ${source}; both services must share a network.`,
-            'If PostgreSQL runs on the Docker host, use host.docker.internal; on Linux add `extra_hosts: ["host.docker.internal:host-gateway"]` to the service and make PostgreSQL listen on the bridge address (listen_addresses, pg_hba.conf).',
-            'Or run the container with network_mode: host (Linux only) so that localhost is the host.',
-          ],
-          snippet: {
-            language: 'yaml',
-            code: [
-              'services:',
-              '  app:',
-              '    environment:',
-              `      ${composeEnvLine(ctx, host, port)}`,
-              '    extra_hosts:',
-              '      - "host.docker.internal:host-gateway"   # when PostgreSQL runs on the host',
-              '  db:',
-              '    image: postgres:16',
-            ].join('\n'),
-          },
-        },
-      }
+      return DOCKER_LOCALHOST.emit({host, source, port, variable: composeVariable(ctx)}, evidence)
     }
 
     // --- the dns check failed against Docker's embedded DNS
@@ -134,40 +98,10 @@ async function runDocker(ctx: CheckContext, deps: DockerCheckDeps): Promise<Chec
           {server: DOCKER_DNS, name, type: 'AAAA', answer: describe(aaaa), ms: aaaa.ms},
         ]
       }
-      const why =
-        answer === 'NXDOMAIN'
-          ? `Docker's embedded DNS does not know \`${host}\`: compose service names resolve only for containers on the same user-defined network, and outside names are forwarded to the host's resolvers, which do not know it either.`
-          : answer === 'timeout'
-            ? `Docker's embedded DNS (${DOCKER_DNS}) did not answer within ${ctx.options.timeoutMs} ms: the daemon cannot reach its upstream resolvers (VPN, firewall, host resolv.conf pointing at 127.0.0.53).`
-            : `Docker's embedded DNS (${DOCKER_DNS}) answered ${answer}: it forwards outside names to the host's resolvers, and those failed.`
-      return {
-        status: 'fail',
-        code: 'DOCKER_DNS_FAILURE',
-        summary: `Inside a container, ${host} (host ← ${source}) does not resolve through Docker's DNS at ${DOCKER_DNS} (${answer}).`,
-        evidence: {...base, host, source, dnsCheck: dnsResult.code, embeddedDnsAnswers: rows},
-        fix: {
-          summary: why,
-          steps: [
-            `If \`${host}\` is a compose service, put this container and that service on the same user-defined network (the default bridge has no service-name DNS) and check the name's spelling.`,
-            'If it is an outside name (a cloud endpoint, a VPN-only name), give the service DNS servers that know it with `dns:` in compose, or fix the daemon\'s "dns" in /etc/docker/daemon.json.',
-            'Or use `network_mode: host` (Linux) so the container uses the host\'s resolver, or run the migration from the host instead.',
-          ],
-          snippet: {
-            language: 'yaml',
-            code: [
-              'services:',
-              '  app:',
-              '    networks: [backend]',
-              '    dns:',
-              '      - 10.0.0.2        # a resolver that knows the database host (e.g. your VPN or VPC DNS)',
-              '  db:',
-              '    networks: [backend]',
-              'networks:',
-              '  backend: {}',
-            ].join('\n'),
-          },
-        },
-      }
+      return DOCKER_DNS_FAILURE.emit(
+        {host, source, dockerDns: DOCKER_DNS, case: 'embedded-dns', answer, timeoutMs: ctx.options.timeoutMs},
+        {...base, host, source, dnsCheck: dnsResult.code, embeddedDnsAnswers: rows},
+      )
     }
 
     // --- a service name from a container that does not use Docker's embedded DNS
@@ -177,30 +111,16 @@ async function runDocker(ctx: CheckContext, deps: DockerCheckDeps): Promise<Chec
         .map((l) => l.trim().split(/\s+/))
         .filter(([k, v]) => k === 'nameserver' && v)
         .map(([, v]) => v)
-      return {
-        status: 'fail',
-        code: 'DOCKER_DNS_FAILURE',
-        summary: `Inside a container without Docker's embedded DNS (resolv.conf: ${nameservers.join(', ') || 'no nameserver'}), the short name ${host} (host ← ${source}) does not resolve.`,
-        evidence: {...base, host, source, dnsCheck: dnsResult.code, nameservers},
-        fix: {
-          summary: `Containers on Docker's default bridge network (or with a custom resolv.conf) cannot resolve compose service names like ${host}: only user-defined networks have service-name DNS at ${DOCKER_DNS}.`,
-          steps: [
-            'Run the container on a user-defined network shared with the database service (docker compose creates one per project; with docker run use --network <name>).',
-            `Do not override /etc/resolv.conf or set network_mode: bridge for this service; then ${host} resolves through ${DOCKER_DNS}.`,
-            `Or use the database's IP address or host.docker.internal in ${source}.`,
-          ],
-          snippet: {
-            language: 'yaml',
-            code: ['services:', '  app:', '    networks: [backend]', `  ${host}:`, '    networks: [backend]', 'networks:', '  backend: {}'].join('\n'),
-          },
-        },
-      }
+      return DOCKER_DNS_FAILURE.emit(
+        {host, source, dockerDns: DOCKER_DNS, case: 'no-embedded-dns', nameservers},
+        {...base, host, source, dnsCheck: dnsResult.code, nameservers},
+      )
     }
 
     return {
       status: 'pass',
       code: null,
-      summary: `Running in a container (${detected.signals.join(', ')})${detected.embeddedDns ? `, with Docker's embedded DNS at ${DOCKER_DNS}` : ''}; no Docker networking pitfall found for ${host}.`,
+      summary: dockerSays.inContainer({host, signals: detected.signals, embeddedDns: detected.embeddedDns ? DOCKER_DNS : null}),
       evidence: {...base, host},
       fix: null,
     }
@@ -215,7 +135,7 @@ async function runDocker(ctx: CheckContext, deps: DockerCheckDeps): Promise<Chec
       return {
         status: 'pass',
         code: null,
-        summary: `Not in a container. ${host} is a service in ${match.file}, but it resolves here (e.g. through /etc/hosts).`,
+        summary: dockerSays.serviceResolvesHere({host, file: match.file}),
         evidence: {...base, host, composeFile: match.file, service: match.service.name},
         fix: null,
       }
@@ -223,44 +143,28 @@ async function runDocker(ctx: CheckContext, deps: DockerCheckDeps): Promise<Chec
     const published = pickPort(match.service.ports, port)
     const hostPart = published?.hostIp && published.hostIp !== '0.0.0.0' && published.hostIp !== '::' ? published.hostIp : 'localhost'
     const portsTable = match.service.ports.map((p) => ({published: p.published ?? '(random)', target: p.target, hostIp: p.hostIp ?? '', spec: p.raw}))
-    const steps: string[] = []
-    let snippet: {language: string; code: string} | undefined
-    if (published?.published) {
-      steps.push(
-        `Change the host in ${source} from ${host} to ${hostPart} and the port to ${published.published} (service ${match.service.name} publishes ${published.raw} in ${match.file}).`,
-        `Keep ${host}:${port} for code that runs inside the compose network; use a separate env file for the host.`,
-      )
-      snippet = settingsSnippet(ctx.config, {host: hostPart, port: String(published.published)})
-    } else if (published) {
-      steps.push(
-        `Service ${match.service.name} publishes container port ${published.target} on a random host port: find it with \`docker compose port ${match.service.name} ${published.target}\`, then use localhost and that port in ${source}.`,
-        `Or publish a fixed port in ${match.file}: ports: ["${port}:${published.target}"].`,
-      )
-    } else {
-      steps.push(
-        `Service ${match.service.name} publishes no port to the host in ${match.file}: add one, then use localhost and that port in ${source}.`,
-        `Or run the command inside the compose network: docker compose run --rm <app service> <command>.`,
-      )
-      snippet = {
-        language: 'yaml',
-        code: ['services:', `  ${match.service.name}:`, '    ports:', `      - "${port}:${port}"`].join('\n'),
-      }
-    }
-    return {
-      status: resolvedHere === false ? 'fail' : 'warn',
-      code: 'DOCKER_SERVICE_NAME_FROM_HOST',
-      summary:
-        `${host} (host ← ${source}) is a service name in ${match.file}; service names resolve only inside the compose network, not on this machine` +
-        (published?.published ? `: use ${hostPart}:${published.published}.` : '.'),
-      evidence: {...base, host, source, composeFile: match.file, service: match.service.name, ports: portsTable, dnsCheck: dnsResult?.code ?? dnsResult?.status ?? 'not run'},
-      fix: {summary: `Outside Docker, reach ${match.service.name} through the port it publishes on localhost.`, steps, ...(snippet ? {snippet} : {})},
-    }
+    const publish: ServiceNameParams['publish'] = published?.published
+      ? {
+          kind: 'fixed',
+          hostPart,
+          published: published.published,
+          raw: published.raw,
+          snippet: settingsSnippet(ctx.config, {host: hostPart, port: String(published.published)}),
+        }
+      : published
+        ? {kind: 'random', target: published.target}
+        : {kind: 'none'}
+    return DOCKER_SERVICE_NAME_FROM_HOST.emit(
+      {host, source, file: match.file, service: match.service.name, port, publish},
+      {...base, host, source, composeFile: match.file, service: match.service.name, ports: portsTable, dnsCheck: dnsResult?.code ?? dnsResult?.status ?? 'not run'},
+      {status: resolvedHere === false ? 'fail' : 'warn'},
+    )
   }
 
   return {
     status: 'pass',
     code: null,
-    summary: 'Not in a container; no Docker networking pitfall applies.',
+    summary: dockerSays.notInContainer(),
     evidence: {...base, host, composeFiles: compose.map((c) => c.file)},
     fix: null,
   }
@@ -303,12 +207,11 @@ function pickPort(ports: ComposePort[], target: number): ComposePort | undefined
   )
 }
 
-/** The compose `environment:` line that points the app at the service `db`, in the variable the app reads. */
-function composeEnvLine(ctx: CheckContext, host: string, port: number): string {
+/** The variable that points the app at the database (the words of the compose line are the catalogue's). */
+function composeVariable(ctx: CheckContext): ComposeVariable {
   const isEnv = (k?: string) => k === 'env' || k === 'env-file'
   const cs = ctx.config.connectionString
   const hostSrc = ctx.config.fields.host?.source
-  if (!cs && hostSrc && isEnv(hostSrc.kind)) return `${hostSrc.name}: db   # service name, not ${host}`
-  const name = cs && isEnv(cs.source.kind) ? cs.source.name : 'DATABASE_URL'
-  return `${name}: postgres://USER:PASSWORD@db:${port}/DBNAME   # service name, not ${host}`
+  if (!cs && hostSrc && isEnv(hostSrc.kind)) return {name: hostSrc.name, holds: 'host'}
+  return {name: cs && isEnv(cs.source.kind) ? cs.source.name : 'DATABASE_URL', holds: 'url'}
 }

@@ -42,7 +42,7 @@ for (const f of files(path.join(ROOT, 'src'), /\.ts$/)) {
  * check's words to src/catalogue/<check>.ts (ENTRY.emit(params, evidence), `messages` for pass/skip)
  * removes it from this list; the list only shrinks.
  */
-const WORDS_STILL_IN_CHECK = new Set(['docker', 'migrations'])
+const WORDS_STILL_IN_CHECK = new Set(['migrations'])
 const catalogued = new Set(catalogue.map((e) => e.code))
 const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8')
 const tests = files(path.join(ROOT, 'test'), /\.(ts|mjs)$/)
