@@ -13,7 +13,7 @@ export function schemaFrom(p: {schemaSource: string | undefined; schema: string 
   return p.schemaSource ?? (p.schema ? `the first schema of search_path (${p.searchPath})` : 'search_path')
 }
 
-/** The pass summary of the privileges check (its skips come from src/checks/tools.ts toolSession). */
+/** The pass summary of the privileges check (its skips: src/catalogue/session.ts). */
 export const privilegesSays = messages({
   ok: (p: {user: string; schema: string | null; prisma: boolean; createdb: boolean}) =>
     `${p.user} may create in "${p.schema}" and owns what is there${p.prisma ? (p.createdb ? '; CREATEDB for the shadow database' : '; shadowDatabaseUrl set') : ''}.`,

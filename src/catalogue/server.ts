@@ -41,10 +41,8 @@ function toolWords(tool: string | null): string {
   return tool ? `${tool} migrations` : 'a migration'
 }
 
-/** Pass and skip summaries of the server check, and the note on a read-only warning without a tool. */
+/** Pass and skip summaries of the server check (no session: src/catalogue/session.ts), and the note on a read-only warning without a tool. */
 export const serverSays = messages({
-  noSession: () => 'Skipped: no database session in this run.',
-  loginFailed: (p: {code: string | null}) => `Skipped: no session (the login failed${p.code ? ` with ${p.code}` : ''}; see the auth check).`,
   queryFailed: (p: {code: string | null; message: string | undefined}) => `Skipped: the catalog query failed (${p.code ?? 'error'}: ${p.message}).`,
   healthy: (p: {free: number}) =>
     `Writable primary (not in recovery, default_transaction_read_only off); no timeout that cancels DDL; ${p.free} connection slots free.`,

@@ -4,6 +4,7 @@
 // Always runs; without a migration tool its findings only warn.
 // Data only: the words of every outcome are in src/catalogue/server.ts.
 import {SERVER_CONNECTIONS_EXHAUSTED, SERVER_READ_ONLY, SERVER_STATEMENT_TIMEOUT, humanMs, serverSays, type SettingSource} from '../catalogue/server.js'
+import {sessionSays} from '../catalogue/session.js'
 import type {Check, CheckContext, CheckOutcome, Evidence} from '../core/types.js'
 import {foldFindings, type Finding} from './findings.js'
 import {migrationTools} from './tools.js'
@@ -23,7 +24,6 @@ export interface ServerFacts {
   backendPid: number
 }
 
-export type {SettingSource}
 
 export interface SettingRow {
   name: string
@@ -240,10 +240,10 @@ export function evaluateServer(s: ServerSnapshot, opts: {tool: string | null; ho
 
 export async function runServer(ctx: CheckContext): Promise<CheckOutcome> {
   const broker = ctx.session
-  if (!broker) return {status: 'skip', code: null, summary: serverSays.noSession(), evidence: {}, fix: null}
+  if (!broker) return {status: 'skip', code: null, summary: sessionSays.noSession(), evidence: {}, fix: null}
   const opened = await broker.open()
   if (!opened.ok) {
-    return {status: 'skip', code: null, summary: serverSays.loginFailed({code: opened.error.code}), evidence: {loginError: opened.error.code}, fix: null}
+    return {status: 'skip', code: null, summary: sessionSays.loginFailed({code: opened.error.code}), evidence: {loginError: opened.error.code}, fix: null}
   }
   let results: Row[][]
   try {

@@ -2,6 +2,7 @@
 // (knexfile, Prisma schema, node-pg-migrate in package.json, see config/sources) or the one named
 // with --tool (its defaults when the project does not configure it). Pure.
 import path from 'node:path'
+import {sessionSays} from '../catalogue/session.js'
 import type {MigrationToolInfo, MigrationToolName} from '../config/types.js'
 import type {DbSession} from '../core/session.js'
 import type {CheckContext, CheckOutcome} from '../core/types.js'
@@ -32,10 +33,6 @@ export function migrationTools(ctx: Pick<CheckContext, 'config' | 'options' | 'c
   ]
 }
 
-/** "no migration tool found (no knexfile, Prisma schema or node-pg-migrate in package.json); name one with --tool" */
-export const NO_TOOL =
-  'no migration tool found here (no knexfile, Prisma schema, or node-pg-migrate in package.json); name one with --tool knex|prisma|node-pg-migrate'
-
 /**
  * What the checks that read the migration tool's state start with: the tools found (else a skip,
  * naming --tool) and the run's shared read-only session (else a skip pointing at the auth check).
@@ -45,11 +42,11 @@ export async function toolSession(
 ): Promise<{ok: true; tools: MigrationToolInfo[]; session: DbSession} | {ok: false; skip: CheckOutcome}> {
   const skip = (summary: string, evidence: CheckOutcome['evidence']) => ({ok: false as const, skip: {status: 'skip' as const, code: null, summary, evidence, fix: null}})
   const tools = migrationTools(ctx)
-  if (!tools.length) return skip(`Skipped: ${NO_TOOL}.`, {reason: 'no migration tool'})
-  if (!ctx.session) return skip('Skipped: no database session in this run.', {})
+  if (!tools.length) return skip(sessionSays.noTool(), {reason: 'no migration tool'})
+  if (!ctx.session) return skip(sessionSays.noSession(), {})
   const opened = await ctx.session.open()
   if (!opened.ok) {
-    return skip(`Skipped: no session (the login failed${opened.error.code ? ` with ${opened.error.code}` : ''}; see the auth check).`, {loginError: opened.error.code})
+    return skip(sessionSays.loginFailed({code: opened.error.code}), {loginError: opened.error.code})
   }
   return {ok: true, tools, session: opened.session}
 }
