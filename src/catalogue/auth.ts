@@ -260,7 +260,12 @@ export const AUTH_PASSWORD_FAILED = define<AuthPasswordFailedParams>({
     // Prisma P1000 (28P01 → AuthenticationFailed): template of IncorrectDatabaseCredentials, prisma-engines
     // libs/user-facing-errors/src/common.rs, as the CLI prints it ("Error: P1000: …").
     {source: 'prisma', text: 'Error: P1000: Authentication failed against database server at `db.example.com`, the provided database credentials for `app` are not valid.\n\nPlease make sure to provide valid database credentials for the database server at `db.example.com`.'},
+    // RDS IAM: an expired or wrong token (PostgreSQL's PAM message, auth.c); as in https://github.com/haines/pg-aws_rds_iam/issues/639
     {source: 'aws-rds', text: 'psql: error: connection to server at "mydb.c9akciq32.us-east-1.rds.amazonaws.com" (10.0.1.12), port 5432 failed: FATAL:  PAM authentication failed for user "iam_user"'},
+    // Supavisor answers a wrong password with PostgreSQL's 28P01 text (lib/supavisor/errors/wrong_password_error.ex)
+    {source: 'supavisor', text: 'FATAL:  password authentication failed for user "postgres.abcdefghijklmnop"'},
+    // Neon's proxy quotes the user in single quotes (https://neon.tech/docs/connect/connection-errors)
+    {source: 'neon', text: "ERROR:  password authentication failed for user 'alex'"},
   ],
   summary: (p) => `The server rejected the password for user "${p.who}" (28P01).${p.passwordFrom ? ` The password comes from ${p.passwordFrom}.` : ''}`,
   buildFix: (p) => ({
@@ -338,16 +343,23 @@ export const AUTH_SSL_REQUIRED = define<AuthSslRequiredParams>({
   matchers: [
     {re: /no pg_hba\.conf entry for host "[^"]{0,300}", user "[^"]{0,300}", database "[^"]{0,300}", (?:no encryption|SSL off)/i, needle: 'no pg_hba.conf entry'},
     {re: /pg_hba\.conf rejects connection for host "[^"]{0,300}", user "[^"]{0,300}", database "[^"]{0,300}", (?:no encryption|SSL off)/i, needle: 'pg_hba.conf rejects connection'},
+    // Azure Database for PostgreSQL (28000), https://github.com/MicrosoftDocs/azure-docs/issues/49915
     'SSL connection is required',
+    // Neon's proxy (proxy crate, ERR_INSECURE_CONNECTION; https://neon.tech/docs/connect/connection-errors)
     'connection is insecure (try using `sslmode=require`)',
+    // PgBouncer with client_tls_sslmode = require (src/client.c)
     'SSL required',
   ],
   examples: [
     {source: 'node-postgres', text: 'error: no pg_hba.conf entry for host "10.0.1.5", user "app", database "appdb", no encryption'},
+    // RDS with rds.force_ssl = 1 (the default from PostgreSQL 15): PostgreSQL's own pg_hba wording, "no encryption" from
+    // PostgreSQL 17 ("SSL off" before); https://github.com/DataDog/datadog-agent/issues/13318, https://github.com/pgbouncer/pgbouncer/issues/812
     {source: 'aws-rds', text: 'psql: error: connection to server at "mydb.c9akciq32.us-east-1.rds.amazonaws.com" (10.0.1.12), port 5432 failed: FATAL:  no pg_hba.conf entry for host "10.0.3.7", user "app", database "appdb", SSL off'},
     {source: 'postgres', text: 'FATAL:  pg_hba.conf rejects connection for host "10.0.0.9", user "app", database "appdb", no encryption'},
     {source: 'azure', text: 'FATAL:  SSL connection is required. Please specify SSL options and retry.'},
-    {source: 'neon', text: 'ERROR: connection is insecure (try using `sslmode=require`)'},
+    {source: 'neon', text: 'psql: error: connection to server at "ep-cool-darkness-123456.us-east-2.aws.neon.tech" (3.18.6.96), port 5432 failed: ERROR:  connection is insecure (try using `sslmode=require`)'},
+    {source: 'azure', text: 'Npgsql.PostgresException (0x80004005): 28000: SSL connection is required. Please specify SSL options and retry.'},
+    {source: 'pgbouncer', text: 'FATAL:  SSL required'},
   ],
   summary: (p) => {
     const why =
@@ -423,6 +435,8 @@ export const AUTH_HBA_REJECTED = define<AuthHbaRejectedParams>({
   examples: [
     {source: 'postgres', text: 'FATAL:  no pg_hba.conf entry for host "172.18.0.4", user "app", database "appdb", SSL encryption'},
     {source: 'postgres', text: 'FATAL:  pg_hba.conf rejects connection for host "10.0.0.9", user "blocked", database "appdb", SSL encryption'},
+    // PostgreSQL's clientcert message (auth.c): Cloud SQL with "Require trusted client certificates",
+    // https://github.com/dbeaver/dbeaver/issues/5302, https://github.com/db-migrate/pg/pull/59
     {source: 'google-cloud-sql', text: 'FATAL:  connection requires a valid client certificate'},
   ],
   summary: (p) => {
@@ -477,6 +491,7 @@ export const AUTH_ROLE_NOT_FOUND = define<AuthRoleNotFoundParams>({
   transient: false,
   matchers: [
     {re: /role "[^"]{0,300}" does not exist/i, needle: 'does not exist'},
+    // Azure Single Server (retired 2025): https://github.com/ckan/ckan/issues/4153, https://github.com/brianc/node-postgres/issues/2288
     'Invalid Username specified',
   ],
   examples: [
@@ -538,7 +553,8 @@ export const AUTH_DATABASE_NOT_FOUND = define<AuthDatabaseNotFoundParams>({
     {source: 'node-postgres', text: "error: database \"appdb\" does not exist { code: '3D000' }"},
     // Prisma P1003 (3D000 → DatabaseDoesNotExist::Postgres), prisma-engines libs/user-facing-errors/src/common.rs
     {source: 'prisma', text: 'Error: P1003: Database `appdb` does not exist on the database server at `localhost:5432`.'},
-    {source: 'pgbouncer', text: 'ERROR:  no such database: appdb'},
+    // PgBouncer src/objects.c (a database with no [databases] entry and no '*' fallback); FATAL since 1.16
+    {source: 'pgbouncer', text: 'FATAL:  no such database: appdb'},
   ],
   summary: (p) => `The database "${p.db}" does not exist on the server (3D000).`,
   buildFix: (p) => ({
@@ -580,8 +596,12 @@ export const AUTH_TOO_MANY_CONNECTIONS = define<AuthTooManyConnectionsParams>({
   ],
   examples: [
     {source: 'postgres', text: 'FATAL:  sorry, too many clients already'},
+    // PostgreSQL 16+ (postinit.c); 15 and older said "… for non-replication superuser connections"
     {source: 'postgres', text: 'FATAL:  remaining connection slots are reserved for roles with the SUPERUSER attribute'},
-    {source: 'pgbouncer', text: 'ERROR:  no more connections allowed (max_client_conn)'},
+    {source: 'postgres', text: 'FATAL:  remaining connection slots are reserved for non-replication superuser connections'},
+    {source: 'postgres', text: 'FATAL:  too many connections for role "app"'},
+    // PgBouncer src/client.c (FATAL since 1.16, src/proto.c send_pooler_error)
+    {source: 'pgbouncer', text: 'FATAL:  no more connections allowed (max_client_conn)'},
     // Prisma P2037 (53300 → TooManyConnections; the server error shown as "<severity>: <message>", quaint
     // connector/postgres/error.rs); the same wording with MySQL's text is in prisma/prisma's client tests.
     {source: 'prisma', text: 'Invalid `prisma.user.findMany()` invocation:\n\n\nToo many database connections opened: FATAL: sorry, too many clients already'},
@@ -670,9 +690,13 @@ export const AUTH_SERVER_STARTING = define<AuthServerStartingParams>({
     'the database system is not yet accepting connections',
     'the database system is not accepting connections',
     '57P03',
+    // Neon's proxy while a suspended compute starts (proxy/src/compute.rs COULD_NOT_CONNECT; https://neon.tech/docs/connect/connection-errors)
+    "Couldn't connect to compute node",
   ],
   examples: [
+    // PostgreSQL postmaster/postinit messages (57P03), checked in the PostgreSQL 18 server binary
     {source: 'postgres', text: 'FATAL:  the database system is starting up'},
+    {source: 'neon', text: "ERROR:  Couldn't connect to compute node"},
     {source: 'node-postgres', text: "error: the database system is not yet accepting connections { code: '57P03' }"},
   ],
   summary: (p) => {
@@ -720,8 +744,15 @@ export const AUTH_CONNECTION_FAILED = define<AuthConnectionFailedParams>({
   causes: ['a network or TLS problem that appeared between the checks', 'settings node-postgres refuses before connecting'],
   fix: 'See those checks, or raise `--timeout`.',
   transient: true,
-  matchers: ['server login has been failing, try again later'],
-  examples: [{source: 'pgbouncer', text: 'ERROR:  server login has been failing, try again later (server_login_retry)'}],
+  // PgBouncer src/objects.c: "pgbouncer cannot connect to server" up to 1.16, "server login has been failing, try again
+  // later (server_login_retry)" in 1.17–1.23, "server login has been failing, cached error: <the server's error>
+  // (server_login_retry)" from 1.24 (the cached error is matched on its own).
+  matchers: ['server login has been failing', 'pgbouncer cannot connect to server'],
+  examples: [
+    {source: 'pgbouncer', text: 'FATAL:  server login has been failing, try again later (server_login_retry)'},
+    {source: 'pgbouncer', text: 'FATAL:  server login has been failing, cached error: connect failed (server_login_retry)'},
+    {source: 'pgbouncer', text: 'ERROR:  pgbouncer cannot connect to server'},
+  ],
   summary: (p) => {
     switch (p.stage) {
       case 'config':

@@ -127,7 +127,8 @@ export const DNS_NOT_FOUND = define<DnsNotFoundParams>({
   // and the final report still says DNS_NOT_FOUND).
   transient: true,
   matchers: [
-    'ENOTFOUND',
+    // not Supavisor's "(ENOTFOUND) tenant/user … not found" (POOLER_TENANT_NOT_FOUND)
+    {re: /ENOTFOUND(?!\) tenant)/, needle: 'enotfound'},
     'Name or service not known',
     'nodename nor servname provided',
     'No such host is known',
@@ -232,10 +233,15 @@ export const DNS_IPV6_ONLY = define<DnsIpv6OnlyParams>({
     {re: /\bENETUNREACH [0-9a-f]{1,4}:[0-9a-f:]{2,40}/i, needle: 'enetunreach'},
     {re: /Network is unreachable[^\n]{0,200}\b(?:supabase\.co|[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f:]{2,40})/i, needle: 'network is unreachable'},
     {re: /\(\s?[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f:]{2,40}\s?\), port \d{1,5} failed: Network is unreachable/i, needle: 'network is unreachable'},
+    // Go clients (the Supabase CLI, pgx): https://github.com/supabase/cli/issues/3318
+    {re: /dial tcp \[[0-9a-f]{1,4}:[0-9a-f:]{2,40}\]:\d{1,5}: connect: (?:no route to host|network is unreachable)/i, needle: 'dial tcp ['},
   ],
   examples: [
-    {source: 'supabase', text: 'Error: connect ENETUNREACH 2406:da18:243:7412:3b2a:9b3e:8c45:4a2b:5432 - Local (:::0)'},
+    // Supabase direct hosts (db.<ref>.supabase.co) are IPv6-only: https://github.com/n8n-io/n8n/issues/17262 (Node),
+    // https://github.com/slowfound/supabase-database-backup/issues/4 (libpq), https://github.com/supabase/cli/issues/3318 (Go)
+    {source: 'supabase', text: 'Error: connect ENETUNREACH 2406:da14:271:9901:9d9f:d659:40d6:6a21:5432 - Local (:::0)'},
     {source: 'libpq', text: 'psql: error: connection to server at "db.abcdefghijklmnop.supabase.co" (2406:da18:243:7412:3b2a:9b3e:8c45:4a2b), port 5432 failed: Network is unreachable'},
+    {source: 'supabase', text: 'failed to connect to `host=db.abcdefghijklmnop.supabase.co user=postgres database=postgres`: dial error (dial tcp [2406:da14:271:9903:c1bf:5f4c:ff8a:9e0c]:5432: connect: no route to host)'},
   ],
   summary: (p) =>
     p.systemOk

@@ -67,7 +67,10 @@ export const POOLER_STARTUP_PARAMETER = define<StartupParameterParams>({
   transient: false,
   matchers: ['unsupported startup parameter'],
   examples: [
-    {source: 'pgbouncer', text: 'ERROR:  unsupported startup parameter: options'},
+    // PgBouncer src/client.c ("unsupported startup parameter: %s"; from 1.20 also "… in options: %s"), FATAL since 1.16;
+    // Neon's pooler is PgBouncer (https://neon.tech/docs/connect/connection-errors)
+    {source: 'pgbouncer', text: 'FATAL:  unsupported startup parameter: options'},
+    {source: 'pgbouncer', text: 'FATAL:  unsupported startup parameter in options: search_path'},
     {source: 'node-postgres', text: 'error: unsupported startup parameter: search_path'},
   ],
   summary: (p) =>

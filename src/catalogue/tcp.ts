@@ -202,6 +202,8 @@ export const TCP_TIMEOUT = define<Attempts & AppSees>({
   examples: [
     // Node's connect error (lib/net.js afterConnect), as in https://github.com/brianc/node-postgres/issues/2600
     {source: 'node', text: 'Error: connect ETIMEDOUT 10.0.3.25:5432\n    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1611:16)'},
+    // Cloud SQL Auth Proxy v1 log when the instance's 3307 is unreachable (https://github.com/GoogleCloudPlatform/cloud-sql-proxy/issues/395)
+    {source: 'google-cloud-sql', text: '2020/05/14 14:56:06 couldn\'t connect to "my-project:us-west4:staging": dial tcp 172.20.0.3:3307: connect: operation timed out'},
     {source: 'libpq', text: 'psql: error: connection to server at "10.0.3.25", port 5432 failed: Connection timed out\n\tIs the server running on that host and accepting TCP/IP connections?'},
   ],
   summary: (p) => `No answer from ${where(p)} within ${p.timeoutMs} ms: the packets are silently dropped${details(p)}.${appSees(p)}`,

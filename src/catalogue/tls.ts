@@ -351,7 +351,10 @@ export const TLS_SELF_SIGNED_CHAIN = define<ChainProblem>({
     // (Node ≥ 17, https://github.com/run-llama/LlamaIndexTS/issues/366), "self signed …" before (Node ≤ 16,
     // https://github.com/brianc/node-postgres/issues/2009); Prisma appends it to the OpenSSL error in parentheses
     {source: 'node-postgres', text: "Error: self-signed certificate in certificate chain\n    at TLSSocket.onConnectSecure (node:_tls_wrap:1677:34) { code: 'SELF_SIGNED_CERT_IN_CHAIN' }"},
-    {source: 'aws-rds', text: 'Error: self signed certificate in certificate chain (mydb.c9akciq32.us-east-1.rds.amazonaws.com)'},
+    // RDS's CA is not in Node's store: https://github.com/brianc/node-postgres/issues/2558 (Node 16, rds.force_ssl = 1),
+    // https://github.com/NangoHQ/nango/issues/2694 (Node ≥ 17); a Rust client against RDS: https://github.com/joshstevens19/rindexer/issues/320
+    {source: 'aws-rds', text: 'connection error Error: self signed certificate in certificate chain\n    at TLSSocket.onConnectSecure (node:_tls_wrap:1530:34)\n    at TLSSocket.emit (node:events:526:28)'},
+    {source: 'aws-rds', text: 'Error connecting to database: error performing TLS handshake: error:0A000086:SSL routines:tls_post_process_server_certificate:certificate verify failed:ssl/statem/statem_clnt.c:2123: (self-signed certificate in certificate chain)'},
     {source: 'prisma', text: 'Error: P1011: Error opening a TLS connection: error:0A000086:SSL routines:tls_post_process_server_certificate:certificate verify failed:../ssl/statem/statem_clnt.c:1889: (self-signed certificate in certificate chain)'},
   ],
   summary: chainSummary,

@@ -8,10 +8,15 @@
 // every family, old and new spellings, and which codes stay unmapped.
 import {spawnSync} from 'node:child_process'
 import pg from 'pg'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 import type {Issued} from '../helpers/certs.js'
 import {chainPem, makeChains, startTlsPeer, type Chains, type Peer, type PeerOptions} from '../helpers/chains.js'
-import {CANARY_PASSWORD} from '../helpers/constants.js'
+import {APP_DATABASE, APP_USER, CANARY_PASSWORD} from '../helpers/constants.js'
+import {pgbouncerSupport, startPgBouncer, type PgBouncer} from '../helpers/pgbouncer.js'
+import {catalogue, type Example, type Matcher} from '../../src/catalogue/index.js'
+import {Scanner} from '../../src/catalogue/match.js'
+import {hints} from '../../src/explain/hints.js'
+import {explainText} from '../../src/explain/index.js'
 import {runCli} from '../helpers/cli.js'
 import {freePort} from '../helpers/postgres.js'
 
@@ -24,7 +29,15 @@ interface Match {
 /** A pasted log always carries the app's URL with its password: it must never come back. */
 const URL_LINE = `DATABASE_URL=postgresql://app:${CANARY_PASSWORD}@db.example.com:5432/appdb`
 
-async function explain(text: string): Promise<{code: number; matches: Match[]}> {
+/** explain's library call (what the command prints as --json); the password never appears in it. */
+async function explain(text: string): Promise<{matches: Match[]}> {
+  const result = explainText(`${URL_LINE}\n${text}\n`, 'test')
+  expect(JSON.stringify(result)).not.toContain(CANARY_PASSWORD)
+  return {matches: result.matches as Match[]}
+}
+
+/** The command itself: exit code and --json output, nothing of the password on stdout or stderr. */
+async function explainCli(text: string): Promise<{code: number; matches: Match[]}> {
   const r = await runCli(['explain', '--json'], {input: `${URL_LINE}\n${text}\n`})
   expect(r.stdout + r.stderr).not.toContain(CANARY_PASSWORD)
   expect([0, 1], r.stderr).toContain(r.code)
@@ -84,7 +97,7 @@ describe('explain: Prisma (prisma-engines libs/user-facing-errors: common.rs, sc
       'Error: P3015: Could not find the migration file at prisma/migrations/20240101000000_init/migration.sql. Please delete the directory or restore the migration file.',
       'Error: P3019: The datasource provider `postgresql` specified in your schema does not match the one specified in the migration_lock.toml, `mysql`.',
     ]) {
-      const r = await explain(text)
+      const r = await explainCli(text)
       expect(r.matches, text).toEqual([])
       expect(r.code, text).toBe(1)
     }
@@ -195,5 +208,199 @@ describe('explain: knex 3.3 and node-pg-migrate 9 (their sources in node_modules
       ['The DATABASE_URL environment variable is not set or incomplete connection parameters are provided.', 'CONFIG_NOT_FOUND'],
       ["could not connect to postgres: Error: connect ECONNREFUSED 127.0.0.1:5432\n  errno: -111,\n  code: 'ECONNREFUSED'", 'TCP_REFUSED'],
     ])
+  })
+})
+
+function psql(args: string[], env: Record<string, string>): string {
+  const r = spawnSync('psql', [...args, '-c', 'select 1'], {
+    env: {PATH: process.env.PATH ?? '/usr/bin:/bin', PGCONNECT_TIMEOUT: '5', ...env},
+    encoding: 'utf8',
+    timeout: 20_000,
+  })
+  return r.stderr
+}
+
+const bouncerSupport = pgbouncerSupport()
+
+describe.skipIf(!bouncerSupport.ok)('explain: PgBouncer 1.18, produced live (client_tls_sslmode = require, max_client_conn = 1)', () => {
+  const info = inject('pg')
+  let bouncer: PgBouncer
+  beforeAll(async () => {
+    bouncer = await startPgBouncer({pg: info, clientTls: 'require', settings: {max_client_conn: 1}})
+  })
+  afterAll(async () => {
+    await bouncer?.stop()
+  })
+
+  it('SSL required, max_client_conn, unsupported startup parameter: as psql and node-postgres print them', async () => {
+    const conn = ['-h', bouncer.host, '-p', String(bouncer.port), '-U', APP_USER, '-d', APP_DATABASE]
+    const plain = psql(conn, {PGSSLMODE: 'disable', PGPASSWORD: CANARY_PASSWORD})
+    expect(plain, bouncer.log()).toContain('SSL required')
+    expect((await explain(plain)).matches.map((m) => m.code)).toContain('AUTH_SSL_REQUIRED')
+
+    const tls = {host: bouncer.host, port: bouncer.port, ssl: {ca: bouncer.caPem}}
+    const holder = new pg.Client({...tls, user: APP_USER, password: CANARY_PASSWORD, database: APP_DATABASE})
+    holder.on('error', () => {})
+    await holder.connect()
+    try {
+      const full = psql(conn, {PGSSLMODE: 'require', PGPASSWORD: CANARY_PASSWORD})
+      expect(full, bouncer.log()).toContain('no more connections allowed (max_client_conn)')
+      expect((await explain(full)).matches.map((m) => m.code)).toContain('AUTH_TOO_MANY_CONNECTIONS')
+    } finally {
+      await holder.end().catch(() => {})
+    }
+
+    const options = await pgError({...tls, options: '-c search_path=public'})
+    expect(options, bouncer.log()).toContain('unsupported startup parameter')
+    expect((await explain(options)).matches.map((m) => m.code)).toContain('POOLER_STARTUP_PARAMETER')
+  })
+
+  it("the wordings of other PgBouncer versions (src/client.c, src/objects.c): FATAL since 1.16, server_login_retry's three texts", async () => {
+    await expectCodes([
+      ['FATAL:  no such database: appdb', 'AUTH_DATABASE_NOT_FOUND'],
+      ['FATAL:  unsupported startup parameter in options: search_path', 'POOLER_STARTUP_PARAMETER'],
+      ['ERROR:  pgbouncer cannot connect to server', 'AUTH_CONNECTION_FAILED'],
+      ['FATAL:  server login has been failing, try again later (server_login_retry)', 'AUTH_CONNECTION_FAILED'],
+      ['FATAL:  server login has been failing, cached error: connect failed (server_login_retry)', 'AUTH_CONNECTION_FAILED'],
+    ])
+  })
+})
+
+describe('explain: PostgreSQL server and libpq wordings (checked in the PostgreSQL 18 server binary and libpq 15)', () => {
+  it('server messages', async () => {
+    await expectCodes([
+      ['FATAL:  no pg_hba.conf entry for host "10.0.0.9", user "app", database "appdb", no encryption', 'AUTH_SSL_REQUIRED'],
+      ['FATAL:  no pg_hba.conf entry for host "10.0.0.9", user "app", database "appdb", SSL off', 'AUTH_SSL_REQUIRED'],
+      ['FATAL:  no pg_hba.conf entry for host "10.0.0.9", user "app", database "appdb", SSL encryption', 'AUTH_HBA_REJECTED'],
+      ['FATAL:  password authentication failed for user "app"', 'AUTH_PASSWORD_FAILED'],
+      ['FATAL:  database "appdb" does not exist', 'AUTH_DATABASE_NOT_FOUND'],
+      ['FATAL:  role "app" does not exist', 'AUTH_ROLE_NOT_FOUND'],
+      ['FATAL:  role "readers" is not permitted to log in', 'AUTH_ROLE_NOLOGIN'],
+      ['FATAL:  the database system is starting up', 'AUTH_SERVER_STARTING'],
+      ['FATAL:  the database system is not yet accepting connections', 'AUTH_SERVER_STARTING'],
+      ['FATAL:  remaining connection slots are reserved for roles with the SUPERUSER attribute', 'AUTH_TOO_MANY_CONNECTIONS'],
+      ['FATAL:  remaining connection slots are reserved for non-replication superuser connections', 'AUTH_TOO_MANY_CONNECTIONS'],
+      ['FATAL:  sorry, too many clients already', 'AUTH_TOO_MANY_CONNECTIONS'],
+      ['ERROR:  cannot execute CREATE TABLE in a read-only transaction', 'SERVER_READ_ONLY'],
+      ['ERROR:  canceling statement due to statement timeout', 'SERVER_STATEMENT_TIMEOUT'],
+      ['ERROR:  permission denied for schema public', 'PRIV_NO_CREATE_ON_SCHEMA'],
+      ['ERROR:  must be owner of table users', 'PRIV_NOT_OWNER'],
+    ])
+  })
+  it('libpq (psql, pg_dump) messages', async () => {
+    await expectCodes([
+      ['psql: error: connection to server at "127.0.0.1", port 5432 failed: server does not support SSL, but SSL was required', 'TLS_NOT_SUPPORTED'],
+      ['psql: error: connection to server at "db.example.com" (10.0.0.5), port 5432 failed: SSL connection has been closed unexpectedly', 'PG_NO_RESPONSE'],
+      ['psql: error: connection to server at "127.0.0.1", port 15432 failed: server closed the connection unexpectedly', 'PG_NO_RESPONSE'],
+      ['psql: error: connection to server at "db.example.com" (2001:db8::10), port 5432 failed: timeout expired', 'hint:TCP_TIMEOUT'],
+      ['psql: error: could not translate host name "db.example.invalid" to address: Name or service not known', 'DNS_NOT_FOUND'],
+      ['psql: error: connection to server at "localhost" (127.0.0.1), port 5432 failed: server certificate for "db.example.com" (and 2 other names) does not match host name "localhost"', 'TLS_HOSTNAME_MISMATCH'],
+      ['psql: error: connection to server at "127.0.0.1", port 8080 failed: received invalid response to SSL negotiation: H', 'PG_NOT_POSTGRES'],
+      ['psql: error: invalid percent-encoded token: "pa%zz"', 'CONFIG_PASSWORD_ENCODING_LENIENT'],
+    ])
+  })
+})
+
+describe('explain: Supavisor (supabase/supavisor lib/supavisor/errors and, before 2026-03, client_handler/error.ex)', () => {
+  it('tenant not found, old and new wordings, and never a DNS or role error', async () => {
+    for (const text of ['FATAL:  Tenant or user not found', 'FATAL:  (ENOTFOUND) tenant/user postgres.nonexistent_tenant not found']) {
+      const codes = (await explain(text)).matches.map((m) => m.code)
+      expect(codes, text).toContain('POOLER_TENANT_NOT_FOUND')
+      expect(codes, text).not.toContain('DNS_NOT_FOUND')
+      expect(codes, text).not.toContain('AUTH_ROLE_NOT_FOUND')
+    }
+  })
+  it('client limits and a wrong password', async () => {
+    await expectCodes([
+      ['FATAL:  Max client connections reached', 'AUTH_TOO_MANY_CONNECTIONS'],
+      ['FATAL:  MaxClientsInSessionMode: max clients reached - in Session mode max clients are limited to pool_size', 'AUTH_TOO_MANY_CONNECTIONS'],
+      ['FATAL:  (EMAXCONNSESSION) max clients reached in session mode - max clients are limited to pool_size: 15', 'AUTH_TOO_MANY_CONNECTIONS'],
+      ['FATAL:  (EMAXCONN) max client connections reached, limit: 200', 'AUTH_TOO_MANY_CONNECTIONS'],
+      ['FATAL:  password authentication failed for user "postgres.abcdefghijklmnop"', 'AUTH_PASSWORD_FAILED'],
+    ])
+  })
+})
+
+describe('explain: cloud providers (wordings from their public issue threads and docs, cited in the catalogue)', () => {
+  it('AWS RDS / Aurora', async () => {
+    await expectCodes([
+      ['psql: error: connection to server at "mydb.c9akciq32.us-east-1.rds.amazonaws.com" (10.0.1.12), port 5432 failed: FATAL:  no pg_hba.conf entry for host "10.0.3.7", user "app", database "appdb", no encryption', 'AUTH_SSL_REQUIRED'],
+      ['connection to server at "172.31.15.204", port 5432 failed: FATAL:  PAM authentication failed for user "user_name" (PG::ConnectionBad)', 'AUTH_PASSWORD_FAILED'],
+      ['Error: self-signed certificate in certificate chain', 'TLS_SELF_SIGNED_CHAIN'],
+    ])
+  })
+  it('Azure Database for PostgreSQL', async () => {
+    await expectCodes([
+      ['FATAL:  SSL connection is required. Please specify SSL options and retry.', 'AUTH_SSL_REQUIRED'],
+      ['Npgsql.PostgresException (0x80004005): 28000: SSL connection is required. Please specify SSL options and retry.', 'AUTH_SSL_REQUIRED'],
+      ['error: Invalid Username specified. Please check the Username and retry connection. The Username should be in <username@hostname> format.', 'AUTH_ROLE_NOT_FOUND'],
+    ])
+  })
+  it('Google Cloud SQL', async () => {
+    await expectCodes([
+      ['FATAL:  connection requires a valid client certificate', 'AUTH_HBA_REJECTED'],
+      ['2020/05/14 14:56:06 couldn\'t connect to "my-project:us-west4:staging": dial tcp 172.20.0.3:3307: connect: operation timed out', 'TCP_TIMEOUT'],
+      ['DATABASE_URL=postgres://app@/appdb?host=/cloudsql/proj:europe-west1:db&sslmode=require', 'SSL_UNIX_SOCKET'],
+    ])
+  })
+  it('Supabase (IPv6-only direct hosts)', async () => {
+    await expectCodes([
+      ['connect ENETUNREACH 2600:1f1e:75b:4b01:317e:2906:b007:5fab:5432 - Local (:::0)', 'DNS_IPV6_ONLY'],
+      ['pg_dumpall: error: connection to server at "db.abcdefghijklmnop.supabase.co" (2a05:d018:135e:1600::1), port 5432 failed: Network is unreachable', 'DNS_IPV6_ONLY'],
+      ['failed to connect to `host=db.abcdefghijklmnop.supabase.co user=postgres database=postgres`: dial error (dial tcp [2406:da14:271:9903:c1bf:5f4c:ff8a:9e0c]:5432: connect: no route to host)', 'DNS_IPV6_ONLY'],
+    ])
+  })
+  it('Neon (its proxy and docs); the compute quota and SNI wordings have no db-doctor code', async () => {
+    await expectCodes([
+      ['psql: error: connection to server at "ep-cool-darkness-123456.us-east-2.aws.neon.tech" (3.18.6.96), port 5432 failed: ERROR:  connection is insecure (try using `sslmode=require`)', 'AUTH_SSL_REQUIRED'],
+      ["ERROR:  password authentication failed for user 'alex'", 'AUTH_PASSWORD_FAILED'],
+      ["ERROR:  Couldn't connect to compute node", 'AUTH_SERVER_STARTING'],
+      ['FATAL:  unsupported startup parameter: search_path', 'POOLER_STARTUP_PARAMETER'],
+    ])
+    for (const text of [
+      'ERROR: Your account or project has exceeded the compute time quota. Upgrade your plan to increase limits.',
+      "ERROR: The endpoint ID is not specified. Either upgrade the Postgres client library (libpq) for SNI support or pass the endpoint ID (the first part of the domain name) as a parameter: '&options=endpoint%3D'. See https://neon.tech/sni for more information.",
+    ]) {
+      expect((await explain(text)).matches, text).toEqual([])
+    }
+  })
+})
+
+describe('explain: no wording is claimed by an unrelated entry', () => {
+  /** Pairs that legitimately share a wording (both are shown; the confirm line tells them apart), with why. */
+  const SHARED: Record<string, string> = {
+    'AUTH_PASSWORD_MISSING|CONFIG_ENV_FILE_NOT_LOADED': "pg's 'client password must be a string': no password, often because the tool never loaded .env",
+    'CONFIG_ENV_FILE_NOT_LOADED|CONFIG_NOT_FOUND': "node-pg-migrate's 'DATABASE_URL environment variable is not set': never set, or set only in an unread .env",
+    'CONFIG_PASSWORD_NOT_ENCODED|CONFIG_URL_INVALID': "Prisma's P1013 'invalid port number in database URL': a raw '/' or '#' in the password is its usual cause",
+    'DNS_IPV6_ONLY|TCP_UNREACHABLE': 'ENETUNREACH to an IPv6 address: no route, because the name has IPv6 addresses only',
+    'DNS_TEMPORARY_FAILURE|DOCKER_DNS_FAILURE': "getaddrinfo EAI_AGAIN of a bare service name: Docker's embedded DNS",
+    'MIGRATION_LOCKED|prisma-timeout-reached': "Prisma's P1002 with the advisory-lock context line",
+    'SSLMODE_VERIFY_SEMANTICS|SSL_UNIX_SOCKET': 'a pasted URL with sslmode=require and a socket host',
+    'TCP_IPV6_FAILED|TCP_TIMEOUT': "AggregateError [ETIMEDOUT]: every address timed out (often a dead IPv6 path)",
+    'TLS_NOT_SUPPORTED|prisma-tls': 'P1011 names the TLS reason',
+    'TLS_SELF_SIGNED_CERT|prisma-tls': 'P1011 names the TLS reason',
+    'TLS_SELF_SIGNED_CHAIN|prisma-tls': 'P1011 names the TLS reason',
+    'PG_NO_RESPONSE|pg-connection-timeout': "pg-pool's timeout error carries 'Connection terminated unexpectedly' as its cause",
+    'PRIV_NO_CREATEDB|prisma-create-database': "P3000 quotes the server's 'permission denied to create database'",
+    'PRIV_NO_CREATEDB|prisma-shadow-database': "P3014 quotes the server's 'permission denied to create database'",
+  }
+  it("every example of every entry and hint is found as its own, and only shares a wording with the pairs listed", () => {
+    type Item = {code?: string; id?: string; matchers: Matcher[]; examples: Example[]}
+    const items: Item[] = [...catalogue, ...hints.map((h) => ({...h, code: undefined}))]
+    const name = (i: Item) => (i.code ?? i.id)!
+    const scanner = new Scanner<Item>(items)
+    const unexpected: string[] = []
+    for (const item of items) {
+      for (const x of item.examples) {
+        const found = scanner.scan(x.text).map((m) => name(m.item))
+        expect(found, `${name(item)}: ${x.text}`).toContain(name(item))
+        for (const other of found) {
+          if (other === name(item)) continue
+          const pair = [name(item), other].sort().join('|')
+          if (!SHARED[pair]) unexpected.push(`${pair}: ${x.text.split('\n')[0]}`)
+        }
+      }
+    }
+    expect(unexpected).toEqual([])
   })
 })
