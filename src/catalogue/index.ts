@@ -17,10 +17,9 @@ import {serverEntries} from './server.js'
 import {sslConfigEntries} from './ssl-config.js'
 import {tcpEntries} from './tcp.js'
 import {tlsEntries} from './tls.js'
-import type {CatalogueEntry, FixParams} from './types.js'
-import type {Fix} from '../core/types.js'
+import type {CatalogueEntry} from './types.js'
 
-export type {CatalogueEntry, EntrySpec, Example, ExampleSource, Finding, FixParams, Matcher} from './types.js'
+export type {CatalogueEntry, EntrySpec, Example, ExampleSource, Finding, Matcher} from './types.js'
 export {define, messages} from './types.js'
 
 /**
@@ -58,18 +57,13 @@ export function entry(code: string): CatalogueEntry {
   return e
 }
 
-/** The fix for a code: the entry's builder with params, else its generic fix. */
-export function fixFor(code: string, params?: FixParams): Fix {
-  return entry(code).fix(params)
-}
-
 /** Can waiting fix it? Unknown codes are not transient. */
 export function isTransient(code: string | null | undefined): boolean {
   return !!code && !!byCode.get(code)?.transient
 }
 
 /** The checks a `db-doctor check --only …` needs to confirm a code. */
-export function confirmChecks(e: CatalogueEntry): string[] {
+function confirmChecks(e: CatalogueEntry): string[] {
   if (e.confirm) return e.confirm
   const i = CHECK_ORDER.indexOf(e.check)
   return i < 0 ? [] : CHECK_ORDER.slice(0, i + 1)

@@ -7,7 +7,7 @@ import {catalogue} from './index.js'
 import type {Matcher} from './types.js'
 
 /** Anything recognisable: a catalogue entry (its code also matches) or an explain hint. */
-export interface Recognisable {
+interface Recognisable {
   matchers: readonly Matcher[]
   /** A report code: the code itself, as a word, also matches. */
   code?: string
@@ -44,7 +44,7 @@ function boundedIndex(hay: string, needle: string, b: {start: boolean; end: bool
   }
 }
 
-export interface LineHit<T> {
+interface LineHit<T> {
   item: T
   /** where in the line the wording starts */
   index: number

@@ -6,7 +6,7 @@ function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ')
 }
 
-export function codeTable(check: string): string {
+function codeTable(check: string): string {
   const rows = catalogue
     .filter((e) => e.check === check)
     .map((e) => `| \`${e.code}\` | ${cell(e.statusText ?? e.status)} | ${cell(e.meaning)} | ${cell(e.fixText)} |`)
@@ -14,7 +14,7 @@ export function codeTable(check: string): string {
 }
 
 /** The checks that have entries, in catalogue order. */
-export function tableChecks(): string[] {
+function tableChecks(): string[] {
   return [...new Set(catalogue.map((e) => e.check))]
 }
 

@@ -9,7 +9,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type {MigrationToolInfo} from '../config/types.js'
 import {redact} from '../core/redact.js'
-import type {Check, CheckContext, CheckOutcome, Evidence, Fix} from '../core/types.js'
+import type {Check, CheckContext, CheckOutcome, Evidence} from '../core/types.js'
 import {sqlLiteral} from '../probes/pg-session.js'
 import {failsFirst, foldFindings, type Finding as BaseFinding} from './findings.js'
 import {migrationTools, toolSession} from './tools.js'
@@ -17,11 +17,11 @@ import {migrationTools, toolSession} from './tools.js'
 type Row = Record<string, unknown>
 
 /** Prisma's schema engine: pg_advisory_lock(72707369) around migrate commands (P1002 after 10 s). */
-export const PRISMA_LOCK_KEY = 72707369n
+const PRISMA_LOCK_KEY = 72707369n
 /** node-pg-migrate: PG_MIGRATE_LOCK_ID, pg_try_advisory_lock (dist/bundle/index.js). */
-export const NODE_PG_MIGRATE_LOCK_KEY = 7241865325823964n
+const NODE_PG_MIGRATE_LOCK_KEY = 7241865325823964n
 
-export interface LockHolder {
+interface LockHolder {
   pid: number
   user: string | null
   application_name: string | null
@@ -49,7 +49,7 @@ const HOLDER_COLUMNS = `a.pid, a.usename as user, a.application_name, host(a.cli
  * has_table_privilege, their rows (query_to_xml runs the row query only when the table is there and
  * readable); the second, who holds the tool's lock. Pure.
  */
-export function catalogSql(tool: MigrationToolInfo): string[] {
+function catalogSql(tool: MigrationToolInfo): string[] {
   const table = qualified(tool, tool.table)
   const rows = rowsSql(tool)
   const lockTable = tool.name === 'knex' ? `to_regclass(${sqlLiteral(qualified(tool, `${tool.table}_lock`))})` : 'null::regclass'
@@ -129,7 +129,7 @@ function unescapeXml(text: string): string {
 }
 
 /** The migration files the tool will see, sorted as the tool sorts them. */
-export function migrationFiles(tool: MigrationToolInfo): {names: string[]; missingDirs: string[]} {
+function migrationFiles(tool: MigrationToolInfo): {names: string[]; missingDirs: string[]} {
   const names: string[] = []
   const missingDirs: string[] = []
   for (const dir of tool.directories) {
@@ -154,9 +154,9 @@ export function migrationFiles(tool: MigrationToolInfo): {names: string[]; missi
   return {names, missingDirs}
 }
 
-export type Finding = BaseFinding<'MIGRATION_LOCKED' | 'MIGRATION_FILES_MISSING' | 'MIGRATION_FAILED' | 'MIGRATION_NOT_BASELINED' | 'MIGRATION_OUT_OF_ORDER'>
+type Finding = BaseFinding<'MIGRATION_LOCKED' | 'MIGRATION_FILES_MISSING' | 'MIGRATION_FAILED' | 'MIGRATION_NOT_BASELINED' | 'MIGRATION_OUT_OF_ORDER'>
 
-export interface ToolState {
+interface ToolState {
   tool: MigrationToolInfo
   tableExists: boolean
   lockTableExists: boolean
@@ -184,7 +184,7 @@ function holderTable(holders: LockHolder[]): Evidence[] {
 const TOOL_CMD: Record<string, string> = {knex: 'npx knex', prisma: 'npx prisma', 'node-pg-migrate': 'npx node-pg-migrate'}
 
 /** Pure: what the state means for the next migration run. */
-export function evaluate(s: ToolState): {findings: Finding[]; pending: string[]; applied: number} {
+function evaluate(s: ToolState): {findings: Finding[]; pending: string[]; applied: number} {
   const {tool} = s
   const findings: Finding[] = []
   const where = `${tool.schema ? `${tool.schema}.` : ''}${tool.table}`
@@ -390,7 +390,7 @@ function migrationFilesOf(tool: MigrationToolInfo): {files: string[]; missingDir
   return {files: names, missingDirs}
 }
 
-export async function runMigrations(ctx: CheckContext): Promise<CheckOutcome> {
+async function runMigrations(ctx: CheckContext): Promise<CheckOutcome> {
   const ready = await toolSession(ctx)
   if (!ready.ok) return ready.skip
   const {tools} = ready

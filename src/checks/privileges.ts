@@ -18,7 +18,7 @@ function targetSchemaExpr(tool: MigrationToolInfo): string {
   return tool.schema ? sqlLiteral(tool.schema) : 'coalesce(current_schema(), (current_schemas(false))[1])'
 }
 
-export function privilegesSql(tool: MigrationToolInfo): string[] {
+function privilegesSql(tool: MigrationToolInfo): string[] {
   const s = targetSchemaExpr(tool)
   return [
     `select ${s} as schema, current_setting('search_path') as search_path, current_user as "user", current_database() as database,
@@ -38,7 +38,7 @@ export function privilegesSql(tool: MigrationToolInfo): string[] {
   ]
 }
 
-export interface PrivilegeState {
+interface PrivilegeState {
   schema: string | null
   searchPath: string
   user: string
@@ -55,7 +55,7 @@ export interface PrivilegeState {
   foreign: {name: string; kind: string; owner: string}[]
 }
 
-export function parsePrivileges(results: Row[][]): PrivilegeState {
+function parsePrivileges(results: Row[][]): PrivilegeState {
   const r = (results[0]?.[0] ?? {}) as Row
   return {
     schema: (r.schema as string) ?? null,
@@ -76,7 +76,7 @@ export function parsePrivileges(results: Row[][]): PrivilegeState {
 }
 
 /** Pure. */
-export function evaluatePrivileges(p: PrivilegeState, tool: MigrationToolInfo): Finding[] {
+function evaluatePrivileges(p: PrivilegeState, tool: MigrationToolInfo): Finding[] {
   const out: Finding[] = []
   const where = schemaFrom({schemaSource: tool.schemaSource, schema: p.schema, searchPath: p.searchPath})
   if (!p.schema) {
@@ -110,7 +110,7 @@ export function evaluatePrivileges(p: PrivilegeState, tool: MigrationToolInfo): 
   return out
 }
 
-export async function runPrivileges(ctx: CheckContext): Promise<CheckOutcome> {
+async function runPrivileges(ctx: CheckContext): Promise<CheckOutcome> {
   const ready = await toolSession(ctx)
   if (!ready.ok) return ready.skip
   const {tools} = ready

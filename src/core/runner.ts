@@ -10,7 +10,7 @@ export interface RunHooks {
   onEnd?(result: CheckResult): void
 }
 
-export interface RunOptions {
+interface RunOptions {
   only?: string[]
   skip?: string[]
   hooks?: RunHooks

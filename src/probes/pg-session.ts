@@ -38,7 +38,7 @@ export function loadPg(): typeof import('pg') {
   }
 }
 
-export interface PgSessionInfo {
+interface PgSessionInfo {
   serverVersion: string
   user: string
   /** inet_server_addr(): the server address of this session; null over a Unix socket. */
@@ -56,7 +56,7 @@ export interface PgSessionInfo {
   serverPort: number | null
 }
 
-export interface PgInnerError {
+interface PgInnerError {
   code: string | null
   message: string
   address?: string
@@ -86,7 +86,7 @@ export interface PgProbeError {
 export type PgSessionResult = ({ok: true} & PgSessionInfo) | {ok: false; error: PgProbeError; ms: number}
 
 /** What db-doctor's queries run in: the app's own session, one read-only transaction at a time. */
-export const BEGIN_READ_ONLY = 'BEGIN READ ONLY'
+const BEGIN_READ_ONLY = 'BEGIN READ ONLY'
 
 /** Normalize anything pg or Node throws into a PgProbeError. Pure. */
 export function normalizePgError(error: unknown, stage: 'connect' | 'query', timeoutMs?: number): PgProbeError {
@@ -130,16 +130,11 @@ export function sqlLiteral(value: string): string {
   return `'${value.replace(/\0/g, '').replace(/'/g, "''")}'`
 }
 
-/** "name" — a quoted SQL identifier. */
-export function sqlIdent(value: string): string {
-  return `"${value.replace(/\0/g, '').replace(/"/g, '""')}"`
-}
-
 /**
  * Runs one query inside a readOnly() transaction; resolves to its rows. With `opts.name`, as a named
  * prepared statement (node-postgres `{name, text}`: Parse once per client, later only Bind/Execute).
  */
-export type ReadOnlyQuery = <R extends Record<string, unknown> = Record<string, unknown>>(
+type ReadOnlyQuery = <R extends Record<string, unknown> = Record<string, unknown>>(
   text: string,
   values?: unknown[],
   opts?: {name?: string},

@@ -1,7 +1,7 @@
 // Source 1: the CONNECTION argument of `db-doctor check` (URL or libpq key=value).
 import type {ConfigSource, Provenance} from '../types.js'
 
-export const argumentOrigin: Provenance = {kind: 'argument', name: 'CONNECTION', label: 'CONNECTION argument'}
+const argumentOrigin: Provenance = {kind: 'argument', name: 'CONNECTION', label: 'CONNECTION argument'}
 
 export const argumentSource: ConfigSource = {
   id: 'argument',

@@ -5,7 +5,7 @@ import {envProvenance} from '../env.js'
 import type {ConfigSource, Field, FieldName, Provenance} from '../types.js'
 
 /** Suffixes per field, first match wins (DB_NAME before DB_DATABASE…). */
-export const FAMILY_SUFFIXES: ReadonlyArray<[FieldName, readonly string[]]> = [
+const FAMILY_SUFFIXES: ReadonlyArray<[FieldName, readonly string[]]> = [
   ['host', ['HOST']],
   ['port', ['PORT']],
   ['database', ['NAME', 'DATABASE']],
@@ -13,7 +13,7 @@ export const FAMILY_SUFFIXES: ReadonlyArray<[FieldName, readonly string[]]> = [
   ['password', ['PASSWORD', 'PASS']],
 ]
 
-export function envFamilySource(prefix: string): ConfigSource {
+function envFamilySource(prefix: string): ConfigSource {
   return {
     id: `env-family:${prefix}`,
     role: 'primary',

@@ -3,7 +3,7 @@
 import {envProvenance} from '../env.js'
 import type {ConfigSource} from '../types.js'
 
-export function envUrlSource(variable: string): ConfigSource {
+function envUrlSource(variable: string): ConfigSource {
   return {
     id: `env-url:${variable}`,
     role: 'primary',

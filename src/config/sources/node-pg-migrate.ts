@@ -11,7 +11,7 @@ import {displayPath, envProvenance} from '../env.js'
 import type {ConfigSource, FieldName, MigrationToolInfo, Provenance, SourceContext, SourceLayer} from '../types.js'
 import {readJson} from '../util.js'
 
-export interface NodePgMigrateProject {
+interface NodePgMigrateProject {
   /** Why we think this is a node-pg-migrate project. */
   detectedBy: string
   /** The variable node-pg-migrate reads the URL from. */
@@ -34,7 +34,7 @@ function flag(script: string, long: string, short?: string): string | undefined 
 }
 
 /** node-pg-migrate's migrations table, schema and folder (bin/node-pg-migrate.ts defaults). */
-export function nodePgMigrateTool(project: NodePgMigrateProject, cwd: string): MigrationToolInfo {
+function nodePgMigrateTool(project: NodePgMigrateProject, cwd: string): MigrationToolInfo {
   const dir = path.resolve(cwd, project.migrationsDir ?? 'migrations')
   const schema = project.migrationsSchema ?? project.schema ?? 'public'
   return {

@@ -6,7 +6,7 @@
 import {envProvenance} from '../env.js'
 import type {ConfigSource, Field, FieldName} from '../types.js'
 
-export const PG_ENV_VARS: ReadonlyArray<[FieldName, string]> = [
+const PG_ENV_VARS: ReadonlyArray<[FieldName, string]> = [
   ['host', 'PGHOST'],
   ['port', 'PGPORT'],
   ['database', 'PGDATABASE'],
