@@ -4,7 +4,7 @@ import {connectionStringSnippet} from '../checks/snippets.js'
 import type {Provenance} from '../config/types.js'
 import type {ProviderInfo} from '../providers/index.js'
 import type {Fix, Snippet} from '../core/types.js'
-import type {TrustProblem} from '../tls/x509.js'
+import type {TrustProblem, TrustProblemDetail} from '../tls/x509.js'
 import {define, messages} from './types.js'
 
 /** What turns certificate verification off in the app, when it is off. */
@@ -27,6 +27,31 @@ function offBy(p: VerifyOff): string {
 /** The first clause of what turns verification off (the evidence's `ssl` line uses it too). */
 export function offByShort(p: VerifyOff): string {
   return offBy(p).split(';')[0]
+}
+
+/** What the x509 model found, in words (the summaries and the evidence's problems and warnings). */
+export function trustProblemMessage(d: TrustProblemDetail): string {
+  const who = (ca: string | null) => (ca === null ? 'The server certificate' : `The CA certificate "${ca}"`)
+  switch (d.kind) {
+    case 'no-certificate':
+      return 'The server presented no certificate.'
+    case 'trusted-ca-not-root':
+      return `The trusted CA "${d.ca}" is not a root: Node needs the chain to end at a self-signed root among the trusted CAs, and its issuer "${d.issuer}" is not one of them.`
+    case 'self-signed-leaf':
+      return `The server certificate "${d.subject}" is self-signed and not trusted.`
+    case 'self-signed-root':
+      return `The chain ends in the self-signed root "${d.root}", which is not trusted.`
+    case 'issuer-unknown':
+      return `"${d.subject}" is issued by "${d.issuer}", which the app does not trust: the server does not send that certificate and it is not in the CA store in use.`
+    case 'not-yet-valid':
+      return `${who(d.ca)} is not valid before ${d.notBefore}.`
+    case 'expired':
+      return `${who(d.ca)} expired on ${d.notAfter}.`
+    case 'expiring':
+      return `${who(d.ca)} expires on ${d.notAfter} (in ${d.days} day${d.days === 1 ? '' : 's'}).`
+    case 'hostname':
+      return `The server certificate is not valid for "${d.identity}": it names ${d.names.length ? d.names.join(', ') : 'no host'}.`
+  }
 }
 
 const NODE_MESSAGES: Record<string, string> = {
@@ -80,8 +105,8 @@ export const tlsSays = messages({
   notOfferedNotAsked: () => 'The server does not offer TLS and the config does not ask for it: the connection is unencrypted (the ssl-config check judges that).',
   notOfferedNotUsed: () => 'The server does not offer TLS; the config does not use it.',
   handshakeFailedUnused: (p: HandshakeEnd) => `The config does not use TLS; a TLS handshake with the server failed anyway: ${handshakeReason(p)}.`,
-  unusedChain: (p: {protocol: string | null; problem: {code: string; message: string} | null}) =>
-    `The config does not use TLS (the ssl-config check judges that). The server offers ${p.protocol ?? 'TLS'}; with verification on, the chain ${p.problem ? `would fail with ${p.problem.code} (${p.problem.message})` : 'would verify'}.`,
+  unusedChain: (p: {protocol: string | null; problem: Pick<TrustProblem, 'code' | 'detail'> | null}) =>
+    `The config does not use TLS (the ssl-config check judges that). The server offers ${p.protocol ?? 'TLS'}; with verification on, the chain ${p.problem ? `would fail with ${p.problem.code} (${trustProblemMessage(p.problem.detail)})` : 'would verify'}.`,
   verified: (
     p: VerifyOff & {
       protocol: string | null
@@ -163,7 +188,7 @@ function chainSummary(p: ChainProblem): string {
   const consequence = p.verifies
     ? `node-postgres will refuse the connection with "${nodeMessage(p.problem.nodeError)}"`
     : `the app does not verify the certificate (${offBy(p)}), so node-postgres connects anyway — unverified, open to interception`
-  return `${p.problem.message} Consequence: ${consequence}.`
+  return `${trustProblemMessage(p.problem.detail)} Consequence: ${consequence}.`
 }
 
 /** The URL with sslmode (kept when it verifies) and sslrootcert set, other params untouched. */
@@ -500,7 +525,7 @@ export const TLS_EXPIRING_SOON = define<ExpiringSoon>({
   matchers: [],
   examples: [{source: 'db-doctor', text: '! TLS certificate chain TLS_EXPIRING_SOON (41 ms)'}],
   summary: (p) =>
-    `${p.warning.message} After that, node-postgres ${p.verifies ? 'will refuse the connection ("certificate has expired")' : 'still connects (it does not verify), but the certificate is invalid'}.`,
+    `${trustProblemMessage(p.warning.detail)} After that, node-postgres ${p.verifies ? 'will refuse the connection ("certificate has expired")' : 'still connects (it does not verify), but the certificate is invalid'}.`,
   buildFix: (p) => {
     const w = p.warning
     return {

@@ -16,6 +16,7 @@ import {
   TLS_UNTRUSTED_ISSUER,
   offByShort,
   tlsSays,
+  trustProblemMessage,
   type VerifyOff,
 } from '../catalogue/tls.js'
 import type {TlsFacts} from '../core/facts.js'
@@ -220,8 +221,8 @@ async function run(ctx: CheckContext): Promise<CheckOutcome> {
     chain: rows,
     validFor: result.validNames,
     ...(result.anchor ? {verifiedBy: result.anchor.subject} : {}),
-    ...(result.problems.length ? {problems: result.problems.map((p) => ({code: p.code, nodeError: p.nodeError, message: p.message}))} : {}),
-    ...(result.warnings.length ? {warnings: result.warnings.map((p) => p.message)} : {}),
+    ...(result.problems.length ? {problems: result.problems.map((p) => ({code: p.code, nodeError: p.nodeError, message: trustProblemMessage(p.detail)}))} : {}),
+    ...(result.warnings.length ? {warnings: result.warnings.map((p) => trustProblemMessage(p.detail))} : {}),
     ...(hostnameAside ? {alsoHostnameMismatch: hostnameAside} : {}),
     ...(provider ? {provider: provider.name, providerRecognizedBy: provider.recognizedBy} : {}),
     ...(notes.length ? {notes} : {}),
@@ -245,7 +246,7 @@ async function run(ctx: CheckContext): Promise<CheckOutcome> {
   setFacts(ctx, facts)
 
   const protocol = probe.protocol ?? null
-  if (!view.used) return skip(tlsSays.unusedChain({protocol, problem: primary ? {code: primary.code, message: primary.message} : null}), evidence)
+  if (!view.used) return skip(tlsSays.unusedChain({protocol, problem: primary ? {code: primary.code, detail: primary.detail} : null}), evidence)
 
   if (primary) {
     const entry = CHAIN_PROBLEM[primary.code as keyof typeof CHAIN_PROBLEM]

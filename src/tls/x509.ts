@@ -32,11 +32,26 @@ type TrustProblemCode =
   | 'TLS_HOSTNAME_MISMATCH'
   | 'TLS_EXPIRING_SOON'
 
+/**
+ * What was found, as data (src/catalogue/tls.ts words it). Certificates are named by one-line
+ * subject; `ca` is null for the server certificate itself; dates are ISO strings.
+ */
+export type TrustProblemDetail =
+  | {kind: 'no-certificate'}
+  | {kind: 'trusted-ca-not-root'; ca: string; issuer: string}
+  | {kind: 'self-signed-leaf'; subject: string}
+  | {kind: 'self-signed-root'; root: string}
+  | {kind: 'issuer-unknown'; subject: string; issuer: string}
+  | {kind: 'not-yet-valid'; ca: string | null; notBefore: string}
+  | {kind: 'expired'; ca: string | null; notAfter: string}
+  | {kind: 'expiring'; ca: string | null; notAfter: string; days: number}
+  | {kind: 'hostname'; identity: string; names: string[]}
+
 export interface TrustProblem {
   code: TrustProblemCode
   /** The error Node reports for it (err.code in the app's stack trace). */
   nodeError: string
-  message: string
+  detail: TrustProblemDetail
   /** Depth in the chain (0 = server certificate) the problem is about. */
   depth?: number
   subject?: string
@@ -284,7 +299,7 @@ export function verifyChain(input: VerifyInput, store: TrustStore = new TrustSto
   const warnings: TrustProblem[] = []
   const leaf = chain[0]
   if (!leaf) {
-    return {ok: false, problems: [{code: 'TLS_UNTRUSTED_ISSUER', nodeError: 'UNABLE_TO_GET_ISSUER_CERT', message: 'The server presented no certificate.'}], warnings, pathDepths: [], validNames: [], pathTrusted: false}
+    return {ok: false, problems: [{code: 'TLS_UNTRUSTED_ISSUER', nodeError: 'UNABLE_TO_GET_ISSUER_CERT', detail: {kind: 'no-certificate'}}], warnings, pathDepths: [], validNames: [], pathTrusted: false}
   }
 
   // 1. path building. Issuers are looked up in the trust store first (OpenSSL's default
@@ -317,7 +332,7 @@ export function verifyChain(input: VerifyInput, store: TrustStore = new TrustSto
       trustProblem = {
         code: 'TLS_UNTRUSTED_ISSUER',
         nodeError: 'UNABLE_TO_GET_ISSUER_CERT',
-        message: `The trusted CA "${oneLineDn(current.subject)}" is not a root: Node needs the chain to end at a self-signed root among the trusted CAs, and its issuer "${oneLineDn(current.issuer)}" is not one of them.`,
+        detail: {kind: 'trusted-ca-not-root', ca: oneLineDn(current.subject), issuer: oneLineDn(current.issuer)},
         depth: pathDepths[pathDepths.length - 1]!,
         subject: oneLineDn(current.issuer),
       }
@@ -330,14 +345,14 @@ export function verifyChain(input: VerifyInput, store: TrustStore = new TrustSto
           ? {
               code: 'TLS_SELF_SIGNED_CERT',
               nodeError: 'DEPTH_ZERO_SELF_SIGNED_CERT',
-              message: `The server certificate "${oneLineDn(current.subject)}" is self-signed and not trusted.`,
+              detail: {kind: 'self-signed-leaf', subject: oneLineDn(current.subject)},
               depth,
               subject: oneLineDn(current.subject),
             }
           : {
               code: 'TLS_SELF_SIGNED_CHAIN',
               nodeError: 'SELF_SIGNED_CERT_IN_CHAIN',
-              message: `The chain ends in the self-signed root "${oneLineDn(current.subject)}", which is not trusted.`,
+              detail: {kind: 'self-signed-root', root: oneLineDn(current.subject)},
               depth,
               subject: oneLineDn(current.subject),
             }
@@ -349,7 +364,7 @@ export function verifyChain(input: VerifyInput, store: TrustStore = new TrustSto
       trustProblem = {
         code: 'TLS_UNTRUSTED_ISSUER',
         nodeError: path.length === 1 ? 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' : 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-        message: `"${oneLineDn(current.subject)}" is issued by "${oneLineDn(current.issuer)}", which the app does not trust: the server does not send that certificate and it is not in the CA store in use.`,
+        detail: {kind: 'issuer-unknown', subject: oneLineDn(current.subject), issuer: oneLineDn(current.issuer)},
         depth,
         subject: oneLineDn(current.issuer),
       }
@@ -366,14 +381,14 @@ export function verifyChain(input: VerifyInput, store: TrustStore = new TrustSto
   path.forEach((cert, i) => {
     const {notBefore, notAfter} = dates(cert)
     const depth = pathDepths[i]!
-    const who = i === 0 ? 'The server certificate' : `The CA certificate "${oneLineDn(cert.subject)}"`
+    const ca = i === 0 ? null : oneLineDn(cert.subject)
     if (now < notBefore) {
-      timeProblems.push({code: 'TLS_NOT_YET_VALID', nodeError: 'CERT_NOT_YET_VALID', message: `${who} is not valid before ${notBefore.toISOString()}.`, depth, subject: oneLineDn(cert.subject)})
+      timeProblems.push({code: 'TLS_NOT_YET_VALID', nodeError: 'CERT_NOT_YET_VALID', detail: {kind: 'not-yet-valid', ca, notBefore: notBefore.toISOString()}, depth, subject: oneLineDn(cert.subject)})
     } else if (now > notAfter) {
-      timeProblems.push({code: 'TLS_EXPIRED', nodeError: 'CERT_HAS_EXPIRED', message: `${who} expired on ${notAfter.toISOString()}.`, depth, subject: oneLineDn(cert.subject)})
+      timeProblems.push({code: 'TLS_EXPIRED', nodeError: 'CERT_HAS_EXPIRED', detail: {kind: 'expired', ca, notAfter: notAfter.toISOString()}, depth, subject: oneLineDn(cert.subject)})
     } else if (notAfter.getTime() - now.getTime() < soon) {
       const days = Math.floor((notAfter.getTime() - now.getTime()) / DAY)
-      warnings.push({code: 'TLS_EXPIRING_SOON', nodeError: '', message: `${who} expires on ${notAfter.toISOString()} (in ${days} day${days === 1 ? '' : 's'}).`, depth, subject: oneLineDn(cert.subject)})
+      warnings.push({code: 'TLS_EXPIRING_SOON', nodeError: '', detail: {kind: 'expiring', ca, notAfter: notAfter.toISOString(), days}, depth, subject: oneLineDn(cert.subject)})
     }
   })
   // OpenSSL walks the path from the anchor down to the leaf: the leaf's error is the last one.
@@ -394,7 +409,7 @@ export function verifyChain(input: VerifyInput, store: TrustStore = new TrustSto
       problems.push({
         code: 'TLS_HOSTNAME_MISMATCH',
         nodeError: 'ERR_TLS_CERT_ALTNAME_INVALID',
-        message: `The server certificate is not valid for "${input.identity}": it names ${names.length ? names.join(', ') : 'no host'}.`,
+        detail: {kind: 'hostname', identity: input.identity, names},
         depth: 0,
         subject: oneLineDn(leaf.subject),
       })
