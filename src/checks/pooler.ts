@@ -166,8 +166,14 @@ async function transactionMode(ctx: CheckContext, session: Session): Promise<Che
   const url = ctx.config.connectionString?.value ?? null
   const urlFrom = ctx.config.connectionString?.source.label ?? ctx.config.primary?.label ?? null
   // Prisma Client reads the datasource `url`; when a directUrl is set, the URL checked is that one
-  // (migrate only), whose prepared statements do not matter beside the migration's own failure.
-  const prismaReadsUrl = !!prisma && !prisma.directUrl
+  // (migrate only), whose prepared statements do not matter beside the migration's own failure. Prisma 7
+  // (its URL in prisma.config.*, or 7+ installed) connects its Client through a driver adapter
+  // (node-postgres, unnamed statements): the named statements s0, s1, … are Prisma 6's query engine's.
+  const installedPrisma = ctx.config.launch?.installed.prisma ?? ctx.config.launch?.installed['@prisma/client']
+  const prisma7 =
+    (ctx.config.primary?.kind === 'prisma' && /prisma\.config|\.config[\\/]prisma/.test(ctx.config.primary.file ?? '')) ||
+    (!!installedPrisma && Number.parseInt(installedPrisma, 10) >= 7)
+  const prismaReadsUrl = !!prisma && !prisma.directUrl && !prisma7
   const flagged = hasPgbouncerFlag(url)
 
   const {openSession} = await import('../probes/pg-session.js')
@@ -207,7 +213,7 @@ async function transactionMode(ctx: CheckContext, session: Session): Promise<Che
   if (prismaReadsUrl) {
     const prepared: Evidence = {
       pgbouncerParameter: flagged,
-      modelled: "Prisma's query engine names its prepared statements (s0, s1, …) unless the URL it reads has pgbouncer=true",
+      modelled: `Prisma ${installedPrisma ?? '≤ 6'} (datasource url in the schema): its query engine names its prepared statements (s0, s1, …) unless the URL it reads has pgbouncer=true`,
     }
     if (flagged) prepared.measured = 'not measured: the URL has pgbouncer=true (Prisma uses unnamed statements)'
     else if (carry?.outcome === 'not-carried') {

@@ -169,6 +169,21 @@ describe.skipIf(!support.ok)('pooler check through a real PgBouncer', () => {
     expect(JSON.stringify(r.pooler)).not.toContain('POOLER_PREPARED_STATEMENTS')
   })
 
+  it('Prisma 7 (the URL in prisma.config.ts: the Client connects through a driver adapter): migrate fails through the pooler, no POOLER_PREPARED_STATEMENTS', async () => {
+    const config = [
+      "import {defineConfig, env} from 'prisma/config'",
+      "export default defineConfig({schema: 'prisma/schema.prisma', datasource: {url: env('DATABASE_URL')}})",
+      '',
+    ].join('\n')
+    const r = await run({DATABASE_URL: url()}, undefined, true, {
+      'prisma.config.ts': config,
+      'prisma/schema.prisma': 'datasource db {\n  provider = "postgresql"\n}\n',
+    })
+    expect(r.pooler).toMatchObject({status: 'fail', code: 'POOLER_TRANSACTION_MODE', evidence: {migrationTool: 'prisma'}})
+    expect(r.pooler.evidence.alsoFound).toBeUndefined()
+    expect(r.pooler.evidence.preparedStatements).toBeUndefined()
+  })
+
   it('Prisma in session mode: no finding at all', async () => {
     const u = `postgres://${APP_USER}:${CANARY_PASSWORD}@${PG_HOST}:${sessionBouncer.port}/${APP_DATABASE}`
     const r = await run({DATABASE_URL: u}, undefined, true, {'prisma/schema.prisma': schema()})
