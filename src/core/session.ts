@@ -45,8 +45,8 @@ export function createSessionBroker(opener: SessionOpener): SessionBroker {
   let pending: Promise<SessionOpenResult> | undefined
   let opened: SessionOpenResult | undefined
   const plans = new Map<string, string[]>()
-  let combined: Promise<Map<string, Rows[]> | null> | undefined
-  const sendPlanned = (session: DbSession): Promise<Map<string, Rows[]> | null> => {
+  let combined: Promise<Map<string, Rows[]> | {timedOut: unknown} | null> | undefined
+  const sendPlanned = (session: DbSession): Promise<Map<string, Rows[]> | {timedOut: unknown} | null> => {
     const ids = [...plans.keys()]
     const all = ids.flatMap((id) => plans.get(id)!)
     return session.batch(all).then(
@@ -60,7 +60,9 @@ export function createSessionBroker(opener: SessionOpener): SessionBroker {
         }
         return byId
       },
-      () => null, // one statement failed: each check sends its own (shared() below)
+      // one statement failed: each check sends its own (shared() below); but a server too slow for the
+      // budget would be as slow for each check's part, so a timeout is every planned check's answer
+      (error: {code?: string; message?: string}) => (error?.code === '57014' || /timeout/i.test(error?.message ?? '') ? {timedOut: error} : null),
     )
   }
   return {
@@ -83,7 +85,9 @@ export function createSessionBroker(opener: SessionOpener): SessionBroker {
       const planned = plans.get(id)
       if (planned && planned.length === statements.length && planned.every((s, i) => s === statements[i])) {
         combined ??= sendPlanned(r.session)
-        const mine = (await combined)?.get(id)
+        const done = await combined
+        if (done && 'timedOut' in done) throw done.timedOut
+        const mine = done?.get(id)
         if (mine) return mine
       }
       return r.session.batch(statements)

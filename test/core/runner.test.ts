@@ -165,6 +165,24 @@ describe('the runner-owned session', () => {
     expect(seen).toEqual({a: [[{s: 'a1'}]], b: 'boom', c: [[{s: 'c1'}]]})
   })
 
+  it('a batch that times out is every planned check\'s answer (no second wait per check)', async () => {
+    const {createSessionBroker} = await import('../../src/core/session.js')
+    const batches: string[][] = []
+    const session = {
+      readOnly: async () => undefined as never,
+      batch: async (statements: string[]) => {
+        batches.push(statements)
+        throw Object.assign(new Error('canceling statement due to statement timeout'), {code: '57014'})
+      },
+      close: async () => undefined,
+    }
+    const broker = createSessionBroker(async () => ({ok: true, session, serverVersion: 'x', user: 'u', serverAddr: null, tls: null, rttMs: 0, readOnly: true, connectMs: 0, backendPid: null, serverPort: null}))
+    const seen: Record<string, unknown> = {}
+    await runChecks([querying('a', ['a1'], seen), querying('b', ['b1'], seen)], {...ctx, session: broker})
+    expect(batches).toEqual([['a1', 'b1']])
+    expect(seen).toEqual({a: 'canceling statement due to statement timeout', b: 'canceling statement due to statement timeout'})
+  })
+
   it('plans only the checks that will run (--only / --skip), and statements that differ from the plan go alone', async () => {
     const {createSessionBroker} = await import('../../src/core/session.js')
     const {batches, session} = batching(() => false)
