@@ -150,6 +150,26 @@ export const hints: readonly Hint[] = [
     examples: [{source: 'prisma', text: 'Error: P3000\n\nFailed to create database: permission denied to create database'}],
   },
   {
+    id: 'pgbouncer-wait-timeout',
+    title: 'PgBouncer gave up waiting for a server connection (query_wait_timeout, client_login_timeout)',
+    meaning:
+      "PgBouncer kept the client waiting for a server connection longer than `query_wait_timeout` (or, before the first login, `client_login_timeout`) and closed it: either every server connection of the pool is busy, or PgBouncer cannot open one to PostgreSQL at all (\"(server down)\").",
+    candidates: ['AUTH_TOO_MANY_CONNECTIONS', 'AUTH_CONNECTION_FAILED', 'TCP_TIMEOUT', 'AUTH_PASSWORD_FAILED'],
+    causes: [
+      'the pool is exhausted: `default_pool_size` too small for the clients, or long transactions hold the server connections',
+      'PgBouncer cannot reach or log in to PostgreSQL (its own `server_login_retry` errors in its log): the server is down, unreachable, or rejects the auth_file credentials',
+    ],
+    fix: 'Run the confirm line through PgBouncer and directly against PostgreSQL: if the direct login works, raise `default_pool_size` / end long transactions; otherwise fix what PgBouncer cannot reach.',
+    checks: ['config', 'dns', 'tcp', 'docker', 'postgres', 'tls', 'ssl-config', 'auth'],
+    // PgBouncer src/janitor.c (FATAL since 1.16)
+    // the error, not a pasted pgbouncer.ini line setting it
+    matchers: [{re: /\bquery_wait_timeout(?!\s{0,10}=)/, needle: 'query_wait_timeout'}, {re: /\bclient_login_timeout(?!\s{0,10}=)/, needle: 'client_login_timeout'}],
+    examples: [
+      {source: 'pgbouncer', text: 'FATAL:  query_wait_timeout'},
+      {source: 'pgbouncer', text: 'FATAL:  client_login_timeout (server down)'},
+    ],
+  },
+  {
     id: 'pg-connection-timeout',
     title: 'node-postgres connection timeout (the cause is hidden)',
     meaning:

@@ -262,6 +262,8 @@ describe.skipIf(!bouncerSupport.ok)('explain: PgBouncer 1.18, produced live (cli
       ['ERROR:  pgbouncer cannot connect to server', 'AUTH_CONNECTION_FAILED'],
       ['FATAL:  server login has been failing, try again later (server_login_retry)', 'AUTH_CONNECTION_FAILED'],
       ['FATAL:  server login has been failing, cached error: connect failed (server_login_retry)', 'AUTH_CONNECTION_FAILED'],
+      ['FATAL:  query_wait_timeout', 'hint:AUTH_TOO_MANY_CONNECTIONS'],
+      ['FATAL:  client_login_timeout (server down)', 'hint:AUTH_TOO_MANY_CONNECTIONS'],
     ])
   })
 })
