@@ -184,6 +184,21 @@ describe.skipIf(!support.ok)('pooler check through a real PgBouncer', () => {
     expect(r.pooler.evidence.preparedStatements).toBeUndefined()
   })
 
+  it('a pool of one server connection: the probe cannot measure (its second run waits for the held connection, bounded by --timeout) and says so', async () => {
+    const one = await startPgBouncer({pg: info, poolMode: 'transaction', settings: {default_pool_size: 1}})
+    try {
+      const u = `postgres://${APP_USER}:${CANARY_PASSWORD}@${PG_HOST}:${one.port}/${APP_DATABASE}`
+      const r = await run({DATABASE_URL: u}, undefined, true, {'prisma/schema.prisma': schema()})
+      expect(r.pooler, one.log()).toMatchObject({status: 'fail', code: 'POOLER_TRANSACTION_MODE'})
+      const also = (r.pooler.evidence.alsoFound as any[])[0]
+      expect(also).toMatchObject({code: 'POOLER_PREPARED_STATEMENTS', status: 'warn'})
+      expect(also.summary).toContain('could not be measured')
+      expect((r.pooler.evidence.preparedStatements as any).measured).toMatch(/^inconclusive: /)
+    } finally {
+      await one.stop()
+    }
+  })
+
   it('Prisma in session mode: no finding at all', async () => {
     const u = `postgres://${APP_USER}:${CANARY_PASSWORD}@${PG_HOST}:${sessionBouncer.port}/${APP_DATABASE}`
     const r = await run({DATABASE_URL: u}, undefined, true, {'prisma/schema.prisma': schema()})
