@@ -406,14 +406,15 @@ function explainFailure(
     ms,
     settings: sourcesTable(ctx),
   }
-  const with_ = (evidence: Evidence): Evidence => ({...base, ...evidence})
+  /** The evidence every failure shows, then the case's own. */
+  const withBase = (evidence: Evidence): Evidence => ({...base, ...evidence})
 
   switch (c.code) {
     case 'AUTH_PASSWORD_FAILED': {
       const pw = fieldSourceLabel(ctx.config, 'password')
       return AUTH_PASSWORD_FAILED.emit(
         {who, passwordFrom: pw, passwordWhere: whereToSet(ctx, 'password'), userFrom: settingFrom(ctx, 'user')},
-        with_({passwordFrom: pw ?? '(not set)', userFrom: fieldSourceLabel(ctx.config, 'user') ?? '(not set)'}),
+        withBase({passwordFrom: pw ?? '(not set)', userFrom: fieldSourceLabel(ctx.config, 'user') ?? '(not set)'}),
       )
     }
     case 'AUTH_PASSWORD_MISSING': {
@@ -437,7 +438,7 @@ function explainFailure(
       }
       return AUTH_PASSWORD_MISSING.emit(
         params,
-        with_(why ? {passwordFrom: '(not set)', pgpassFile: pgpass.display, pgpass: pgpassEvidence(why)} : {passwordFrom: '(not set)'}),
+        withBase(why ? {passwordFrom: '(not set)', pgpassFile: pgpass.display, pgpass: pgpassEvidence(why)} : {passwordFrom: '(not set)'}),
       )
     }
     case 'AUTH_SSL_REQUIRED': {
@@ -463,7 +464,7 @@ function explainFailure(
           url: urlWithSslmode(ctx, 'verify-full', caPath(ca)),
           urlSource: ctx.config.connectionString?.source ?? null,
         },
-        with_({
+        withBase({
           hbaClientAddress: c.host ?? null,
           hbaRule: c.hbaRule === 'reject-line' ? 'reject line (plaintext)' : c.hbaRule === 'service' ? 'service requires TLS' : 'no line for plaintext',
           ...(overTls ? {overTls: overTls.outcome} : {}),
@@ -495,37 +496,37 @@ function explainFailure(
         },
       }
       if (c.hbaRule === 'reject-line')
-        return AUTH_HBA_REJECTED.emit(params, with_({hbaRule: 'reject line', clientAddressSeenByServer: c.host ?? null, ...(overTls ? {overTls: overTls.outcome} : {})}))
+        return AUTH_HBA_REJECTED.emit(params, withBase({hbaRule: 'reject line', clientAddressSeenByServer: c.host ?? null, ...(overTls ? {overTls: overTls.outcome} : {})}))
       return AUTH_HBA_REJECTED.emit(
         params,
-        with_({hbaRule: c.hbaRule === 'unknown' ? 'unrecognised message' : 'no matching line', clientAddressSeenByServer: c.host ?? null}),
+        withBase({hbaRule: c.hbaRule === 'unknown' ? 'unrecognised message' : 'no matching line', clientAddressSeenByServer: c.host ?? null}),
       )
     }
     case 'AUTH_ROLE_NOT_FOUND':
     case 'AUTH_ROLE_NOLOGIN':
       return (c.code === 'AUTH_ROLE_NOT_FOUND' ? AUTH_ROLE_NOT_FOUND : AUTH_ROLE_NOLOGIN).emit(
         {who, userWhere: whereToSet(ctx, 'user'), userFrom: settingFrom(ctx, 'user')},
-        with_({userFrom: fieldSourceLabel(ctx.config, 'user') ?? '(not set)'}),
+        withBase({userFrom: fieldSourceLabel(ctx.config, 'user') ?? '(not set)'}),
       )
     case 'AUTH_DATABASE_NOT_FOUND':
       return AUTH_DATABASE_NOT_FOUND.emit(
         {db, databaseWhere: whereToSet(ctx, 'database'), databaseFrom: settingFrom(ctx, 'database'), owner: target.user},
-        with_({databaseFrom: fieldSourceLabel(ctx.config, 'database') ?? '(not set: defaults to the user name)'}),
+        withBase({databaseFrom: fieldSourceLabel(ctx.config, 'database') ?? '(not set: defaults to the user name)'}),
       )
     case 'AUTH_TOO_MANY_CONNECTIONS':
       return AUTH_TOO_MANY_CONNECTIONS.emit(
         {who, db, limit: c.limit ?? 'server', pooler: c.pooler ?? null, message: error.message},
-        with_({limit: c.limit ?? 'server', ...(c.pooler ? {pooler: c.pooler} : {})}),
+        withBase({limit: c.limit ?? 'server', ...(c.pooler ? {pooler: c.pooler} : {})}),
       )
     case 'AUTH_SERVER_STARTING':
-      return AUTH_SERVER_STARTING.emit({state: c.state ?? 'unknown', message: error.message}, with_({serverState: c.state ?? 'unknown'}))
+      return AUTH_SERVER_STARTING.emit({state: c.state ?? 'unknown', message: error.message}, withBase({serverState: c.state ?? 'unknown'}))
     case 'AUTH_CONNECTION_FAILED':
     default: {
       const host = ctx.config.fields.host?.value
       if (host?.startsWith('/') && /does not support SSL/i.test(error.message)) {
         return AUTH_CONNECTION_FAILED.emit(
           {stage: 'unix-ssl', message: error.message, socket: host, hostFrom: settingFrom(ctx, 'host')},
-          with_({stage: error.stage, unixSocket: host}),
+          withBase({stage: error.stage, unixSocket: host}),
         )
       }
       return AUTH_CONNECTION_FAILED.emit(
@@ -539,7 +540,7 @@ function explainFailure(
           hostFrom: settingFrom(ctx, 'host'),
           portFrom: settingFrom(ctx, 'port'),
         },
-        with_({
+        withBase({
           stage: error.stage,
           ...(error.errors ? {attempts: error.errors.map((e) => ({address: e.address ?? '', port: e.port ?? '', code: e.code ?? '', message: e.message}))} : {}),
         }),
