@@ -1,6 +1,7 @@
 // Codes of the `tls` check. When the config does not verify certificates, the
 // chain problems are reported as warnings (the app connects, unverified).
 import {connectionStringSnippet} from '../checks/snippets.js'
+import {VERIFY_FULL_ALIASES, editUrlParams, pgUrlParams} from '../config/connection-string.js'
 import type {Provenance} from '../config/types.js'
 import type {ProviderInfo} from '../providers/index.js'
 import type {Fix, Snippet} from '../core/types.js'
@@ -193,14 +194,11 @@ function chainSummary(p: ChainProblem): string {
 
 /** The URL with sslmode (kept when it verifies) and sslrootcert set, other params untouched. */
 function withSslParams(u: string, file: string): string {
-  const q = u.indexOf('?')
-  const base = q < 0 ? u : u.slice(0, q)
-  const params = (q < 0 ? '' : u.slice(q + 1)).split('&').filter((kv) => kv && !/^sslrootcert=/i.test(kv))
-  const mode = params.find((kv) => /^sslmode=/i.test(kv))?.split('=')[1]
-  const kept = params.filter((kv) => !/^sslmode=/i.test(kv) || (mode && ['verify-full', 'verify-ca', 'require'].includes(mode)))
-  if (!kept.some((kv) => /^sslmode=/i.test(kv))) kept.push('sslmode=verify-full')
-  kept.push(`sslrootcert=/path/to/${file}`)
-  return `${base}?${kept.join('&')}`
+  const mode = pgUrlParams(u)?.sslmode
+  const verifies = mode !== undefined && mode !== 'prefer' && (mode === 'verify-full' || (VERIFY_FULL_ALIASES as readonly string[]).includes(mode))
+  const remove = ['sslrootcert']
+  if (!verifies) remove.push('sslmode')
+  return editUrlParams(u, {remove, set: {...(verifies ? {} : {sslmode: 'verify-full'}), sslrootcert: `/path/to/${file}`}})
 }
 
 /** Where to put a CA so node-postgres uses it: the URL the setting came from, or the app's ssl object. */

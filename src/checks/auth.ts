@@ -24,7 +24,10 @@ import {
   type SslFromParams,
 } from '../catalogue/auth.js'
 import {fieldSourceLabel} from '../config/provenance.js'
-import {inspectPgpass, type PgpassInspection} from '../config/sources/pgpass.js'
+import {DEFAULT_PORT, editUrlParams, isUnixSocketHost, maskUrlPassword, withPasswordSlot} from '../config/connection-string.js'
+import type {PgClientConfigResult} from '../config/pg-config.js'
+import type {PgpassInspection} from '../config/pgpass.js'
+import {targetOf} from '../config/target.js'
 import type {FieldName, Provenance} from '../config/types.js'
 import {redact, redactUrl, redactor} from '../core/redact.js'
 import type {Check, CheckContext, CheckOutcome, Evidence} from '../core/types.js'
@@ -194,10 +197,9 @@ interface Target {
 }
 
 async function runAuth(ctx: CheckContext, deps: AuthCheckDeps): Promise<CheckOutcome> {
-  const {resolvePgClientConfig} = await import('../config/pg-config.js')
-  let resolved: ReturnType<typeof resolvePgClientConfig>
+  let resolved: PgClientConfigResult
   try {
-    resolved = resolvePgClientConfig(ctx.config, ctx.env)
+    resolved = targetOf(ctx).pgClient()
   } catch (error) {
     const message = redact((error as Error).message)
     // An unreadable certificate file is the ssl-config check's finding; anything else
@@ -213,7 +215,7 @@ async function runAuth(ctx: CheckContext, deps: AuthCheckDeps): Promise<CheckOut
   const config = resolved.config
   const target: Target = {
     host: config.host ?? 'localhost',
-    port: config.port ?? 5432,
+    port: config.port ?? DEFAULT_PORT,
     user: config.user ?? null,
     database: config.database ?? config.user ?? null,
     sslUsed: !!config.ssl,
@@ -320,33 +322,18 @@ function sourcesTable(ctx: CheckContext): {setting: string; value: string; from:
 function urlWithSslmode(ctx: CheckContext, mode: string, sslrootcert?: string | null): string | null {
   const cs = ctx.config.connectionString?.value
   if (!cs || !/^postgres(?:ql)?:\/\//i.test(cs.trim())) return null
-  try {
-    const url = new URL(cs.trim())
-    if (url.password) url.password = '****'
-    url.searchParams.delete('ssl')
-    url.searchParams.set('sslmode', mode)
-    if (sslrootcert && !url.searchParams.has('sslrootcert')) url.searchParams.set('sslrootcert', sslrootcert)
-    let text = url.toString().replace('%2A%2A%2A%2A', '****')
-    // a readable path: pg-connection-string reads sslrootcert=/path/to/ca.pem as written
-    if (sslrootcert) text = text.replace(`sslrootcert=${encodeURIComponent(sslrootcert).replace(/%20/g, '+')}`, `sslrootcert=${sslrootcert}`)
-    return redactUrl(text)
-  } catch {
-    return null
-  }
+  const params = targetOf(ctx).urlParams
+  if (!params) return null
+  const masked = maskUrlPassword(cs.trim()) ?? cs.trim()
+  // a readable path: pg-connection-string reads sslrootcert=/path/to/ca.pem as written
+  return redactUrl(editUrlParams(masked, {remove: ['ssl'], set: {sslmode: mode, ...(sslrootcert && params.sslrootcert === undefined ? {sslrootcert} : {})}}))
 }
 
 /** The app's URL with a password slot, shown masked (****) like every URL password. */
 function urlWithPassword(ctx: CheckContext): string | null {
   const cs = ctx.config.connectionString?.value
-  if (!cs || !/^postgres(?:ql)?:\/\//i.test(cs.trim())) return null
-  try {
-    const url = new URL(cs.trim())
-    if (!url.username) return null
-    url.password = 'your-password'
-    return redactUrl(url.toString())
-  } catch {
-    return null
-  }
+  if (!cs || !/^postgres(?:ql)?:\/\//i.test(cs.trim()) || !targetOf(ctx).urlParams) return null
+  return withPasswordSlot(cs)
 }
 
 const UNTRUSTED = new Set(['TLS_SELF_SIGNED_CHAIN', 'TLS_UNTRUSTED_ISSUER', 'TLS_SELF_SIGNED_CERT'])
@@ -425,8 +412,8 @@ function explainFailure(
         (family ? `${family}_PASSWORD${primary?.file ? ` in ${primary.file}` : ''}` : (primary?.label ?? null))
       // node-postgres falls back to the password file: say why it gave nothing when there is one.
       const f = ctx.config.fields
-      const pgpass = inspectPgpass(ctx.env, {host: f.host?.value, port: f.port?.value, database: f.database?.value, user: f.user?.value}, ctx.cwd)
-      const why = pgpassWhy(pgpass, `${f.host?.value ?? 'localhost'}:${f.port?.value ?? '5432'}:${f.database?.value ?? who}:${who}`)
+      const pgpass = targetOf(ctx).pgpass
+      const why = pgpassWhy(pgpass, `${f.host?.value ?? 'localhost'}:${f.port?.value ?? DEFAULT_PORT}:${f.database?.value ?? who}:${who}`)
       const params = {
         who,
         where,
@@ -523,7 +510,7 @@ function explainFailure(
     case 'AUTH_CONNECTION_FAILED':
     default: {
       const host = ctx.config.fields.host?.value
-      if (host?.startsWith('/') && /does not support SSL/i.test(error.message)) {
+      if (host !== undefined && isUnixSocketHost(host) && /does not support SSL/i.test(error.message)) {
         return AUTH_CONNECTION_FAILED.emit(
           {stage: 'unix-ssl', message: error.message, socket: host, hostFrom: settingFrom(ctx, 'host')},
           withBase({stage: error.stage, unixSocket: host}),

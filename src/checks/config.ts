@@ -3,20 +3,18 @@
 // outcome, the most severe first; the other problems go into the evidence.
 // Pure: no sockets, no file reads (resolution already happened). Data only: the words of every
 // outcome are in src/catalogue/config.ts (problems carry a code and params, src/config/problems.ts).
-import {inspectPgpass} from '../config/sources/pgpass.js'
+import {connectionOf, targetOf} from '../config/target.js'
 import {redactUrl} from '../core/redact.js'
 import type {Check, CheckContext, CheckOutcome, Evidence} from '../core/types.js'
 import type {ConfigProblem, FieldName, ResolvedConfig} from '../config/types.js'
-import {classifyConnectionString, parseConnectionString, tokenizeKeyValue} from '../config/connection-string.js'
+import {DEFAULT_PORT, SSL_FILE_PARAMS, isUnixSocketHost, maskConnectionString, maskCutUrl} from '../config/connection-string.js'
 import {sameSource} from '../config/util.js'
 import {configEntry, configSays} from '../catalogue/config.js'
 import type {CatalogueEntry} from '../catalogue/types.js'
 
 const SHOWN: readonly FieldName[] = ['host', 'port', 'database', 'user', 'password', 'sslmode']
 const SHOWN_IF_SET: readonly FieldName[] = [
-  'sslrootcert',
-  'sslcert',
-  'sslkey',
+  ...SSL_FILE_PARAMS,
   'sslnegotiation',
   'uselibpqcompat',
   'application_name',
@@ -62,7 +60,7 @@ export function configOutcome(config: ResolvedConfig, ctx?: Pick<CheckContext, '
 /** Why ~/.pgpass gave no password, when there is a file to talk about. */
 function pgpassEvidence(config: ResolvedConfig, ctx: Pick<CheckContext, 'cwd' | 'env'>): Record<string, string> | undefined {
   const f = config.fields
-  const found = inspectPgpass(ctx.env, {host: f.host?.value, port: f.port?.value, database: f.database?.value, user: f.user?.value}, ctx.cwd)
+  const found = targetOf({config, env: ctx.env, cwd: ctx.cwd}).pgpass
   switch (found.status) {
     case 'insecure-permissions':
       return {file: found.display, status: `ignored by node-postgres and libpq: mode ${found.mode} gives group/other access; run chmod 600 ${found.display}`}
@@ -71,7 +69,7 @@ function pgpassEvidence(config: ResolvedConfig, ctx: Pick<CheckContext, 'cwd' | 
     case 'unreadable':
       return {file: found.display, status: 'ignored: cannot be read'}
     case 'no-match':
-      return {file: found.display, status: `no line matches ${f.host?.value ?? '*'}:${f.port?.value ?? '5432'}:${f.database?.value ?? '*'}:${f.user?.value ?? '*'}`}
+      return {file: found.display, status: `no line matches ${f.host?.value ?? '*'}:${f.port?.value ?? DEFAULT_PORT}:${f.database?.value ?? '*'}:${f.user?.value ?? '*'}`}
     default:
       return undefined
   }
@@ -80,8 +78,8 @@ function pgpassEvidence(config: ResolvedConfig, ctx: Pick<CheckContext, 'cwd' | 
 function target(config: ResolvedConfig): string {
   const f = config.fields
   const host = f.host?.value ?? 'localhost'
-  const h = host.includes(':') && !host.startsWith('/') ? `[${host}]` : host
-  return `${f.user?.value ?? '?'}@${h}:${f.port?.value ?? '5432'}/${f.database?.value ?? '?'}`
+  const h = host.includes(':') && !isUnixSocketHost(host) ? `[${host}]` : host
+  return `${f.user?.value ?? '?'}@${h}:${f.port?.value ?? DEFAULT_PORT}/${f.database?.value ?? '?'}`
 }
 
 export function configEvidence(config: ResolvedConfig): Evidence {
@@ -103,10 +101,10 @@ export function configEvidence(config: ResolvedConfig): Evidence {
   if (config.connectionString) {
     const cs = config.connectionString
     const cut = config.problems.some((p) => p.details?.dotenvCut === true && sameSource(p.source, cs.source))
-    const shown = cut ? maskedCutUrl(cs.value) : maskedConnectionString(cs.value)
+    const shown = cut ? maskCutUrl(cs.value) : maskConnectionString(cs.value)
     if (shown) evidence.connectionString = shown
-    const parsed = parseConnectionString(config.connectionString.value, {allowKeyValue: true})
-    if (parsed.ok) {
+    const parsed = connectionOf(config)
+    if (parsed?.ok) {
       const fieldParams = new Set<string>([...SHOWN, ...SHOWN_IF_SET, 'dbname'])
       const other = Object.entries(parsed.params).filter(([k]) => !fieldParams.has(k))
       if (other.length) evidence.parameters = Object.fromEntries(other)
@@ -119,27 +117,3 @@ export function configEvidence(config: ResolvedConfig): Evidence {
   return evidence
 }
 
-const SECRET_KEYS = new Set(['password', 'sslpassword', 'scram_client_key', 'scram_server_key', 'oauth_client_secret'])
-
-/**
- * A URL dotenv cut at a "#" (unquoted value), masked. When the cut falls inside the password,
- * what is left after "user:" is the start of the password, which no parser recognises as one
- * ("postgres://app:start-of-pass" reads as host "app", port "start-of-pass"): mask it all.
- */
-export function maskedCutUrl(text: string): string | undefined {
-  const m = /^([a-z][a-z0-9+.-]*:\/\/[^:@/?#]*:)[^@]*$/i.exec(text.trim())
-  return m ? `${m[1]}****` : maskedConnectionString(text)
-}
-
-/** The connection string with its secrets masked; undefined when it cannot be shown safely. */
-export function maskedConnectionString(text: string): string | undefined {
-  const kind = classifyConnectionString(text)
-  if (kind === 'url' || kind === 'socket') return redactUrl(text.trim())
-  if (kind !== 'keyvalue') return undefined
-  const tokens = tokenizeKeyValue(text)
-  if (!tokens.ok) return undefined
-  return tokens.pairs
-    // quoted mask: the redaction layer's key=value rule then keeps the JSON intact
-    .map(({key, value}) => `${key}=${SECRET_KEYS.has(key) ? "'****'" : /[\s'\\]/.test(value) || value === '' ? `'${value.replace(/['\\]/g, '\\$&')}'` : value}`)
-    .join(' ')
-}

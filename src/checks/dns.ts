@@ -2,6 +2,7 @@
 // dns.lookup) and, side by side, ask each nameserver directly with dns-packet,
 // so that a failure can name the server, the rcode and the file the host came from.
 // Data only: the words of every outcome are in src/catalogue/dns.ts.
+import {isUnixSocketHost} from '../config/connection-string.js'
 import {isIP} from 'node:net'
 import {networkInterfaces} from 'node:os'
 import {settingsSnippet} from './snippets.js'
@@ -89,7 +90,7 @@ async function runDns(ctx: CheckContext, deps: DnsCheckDeps): Promise<CheckOutco
   }
   const host = field.value.trim()
   const source = field.source.label
-  if (host.startsWith('/')) {
+  if (isUnixSocketHost(host)) {
     return skip(dnsSays.socket({host}), {host, source})
   }
   const literal = stripBrackets(host)

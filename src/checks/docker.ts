@@ -2,6 +2,7 @@
 // container, Docker's embedded DNS (127.0.0.11) failing, and a compose service
 // name used from the host, where it does not resolve.
 // Data only: the words of every outcome are in src/catalogue/docker.ts.
+import {DEFAULT_PORT, isUnixSocketHost} from '../config/connection-string.js'
 import {isIP} from 'node:net'
 import type {DnsFacts, DockerFacts} from '../core/facts.js'
 import type {Check, CheckContext, CheckOutcome} from '../core/types.js'
@@ -54,11 +55,11 @@ async function runDocker(ctx: CheckContext, deps: DockerCheckDeps): Promise<Chec
   }
   const host = field.value.trim()
   const source = field.source.label
-  const port = Number(ctx.config.fields.port?.value ?? 5432) || 5432
+  const port = Number(ctx.config.fields.port?.value ?? DEFAULT_PORT) || DEFAULT_PORT
   const dnsResult = ctx.results.get('dns')
   const dnsFacts = ctx.facts.dns as DnsFacts | undefined
 
-  if (host.startsWith('/')) {
+  if (isUnixSocketHost(host)) {
     return {status: 'skip', code: null, summary: dockerSays.socket(), evidence: {...base, host}, fix: null}
   }
 

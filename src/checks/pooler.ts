@@ -6,6 +6,8 @@
 //     recognises the same answers (poolerRefusal) and skips, so this is the run's failure;
 //   - transaction pooling (POOLER_TRANSACTION_MODE), and, for Prisma without `pgbouncer=true`, whether
 //     the pooler carries named prepared statements (POOLER_PREPARED_STATEMENTS, measured read-only).
+import {DEFAULT_PORT} from '../config/connection-string.js'
+import {targetOf} from '../config/target.js'
 import {
   POOLER_PREPARED_STATEMENTS,
   POOLER_STARTUP_PARAMETER,
@@ -142,9 +144,8 @@ const POOLER_SQL = ['select pg_backend_pid() as pid, inet_server_port() as serve
  * connection the first one just released (the same pid); behind a session pooler or none it cannot.
  */
 async function transactionMode(ctx: CheckContext, session: Session): Promise<CheckOutcome> {
-  const {resolvePgClientConfig} = await import('../config/pg-config.js')
-  const config = resolvePgClientConfig(ctx.config, ctx.env).config
-  const port = config.port ?? 5432
+  const config = targetOf(ctx).pgClient().config
+  const port = config.port ?? DEFAULT_PORT
   const host = config.host ?? null
   let first: {pid: number; serverPort: number | null}
   try {

@@ -1,5 +1,5 @@
 // How to change a setting where it came from: the code to paste, per kind of source.
-import {splitUrl} from '../config/connection-string.js'
+import {DEFAULT_PORT, editUrlParams, maskUrlPassword, withAuthority} from '../config/connection-string.js'
 import type {Provenance, ResolvedConfig} from '../config/types.js'
 import type {Snippet} from '../core/types.js'
 
@@ -37,25 +37,14 @@ const FAMILY_SUFFIX: Record<Changeable, string> = {host: 'HOST', port: 'PORT', u
  */
 export function settingsSnippet(config: ResolvedConfig, changes: Partial<Record<Changeable, string>>): Snippet {
   const cs = config.connectionString
-  const parts = cs ? splitUrl(cs.value.trim()) : null
-  if (cs && parts) {
-    const info = parts.userinfo
-    const colon = info === undefined ? -1 : info.indexOf(':')
-    const oldUser = info === undefined ? '' : colon >= 0 ? info.slice(0, colon) : info
-    const user = changes.user ?? oldUser
-    const pw = colon >= 0 ? ':****' : ''
-    const m = /^(\[[^\]]*\]|[^:]*)(?::(.*))?$/.exec(parts.hostport)
-    const host = changes.host ?? m?.[1] ?? parts.hostport
-    const port = changes.port ?? m?.[2]
-    const url = `${parts.scheme}${user || pw ? `${user}${pw}@` : ''}${host}${port ? `:${port}` : ''}${parts.rest}`
-    return connectionStringSnippet(cs.source, url)
-  }
+  const url = cs ? withAuthority(cs.value, changes) : null
+  if (cs && url !== null) return connectionStringSnippet(cs.source, url)
   const family = config.primary && /^(DB|DATABASE|SUPABASE_DB)_\*$/.exec(config.primary.name)?.[1]
   const names = (Object.keys(changes) as Changeable[]).map((n) => config.fields[n]?.source).filter((x) => x && (x.kind === 'env' || x.kind === 'env-file'))
   const shared = names.find((x, i) => names.findIndex((y) => y!.name === x!.name) !== i)
   if (shared) {
     // several settings from one variable: a connection string
-    const url = `postgresql://${changes.user ?? 'USER'}:[YOUR-PASSWORD]@${changes.host ?? 'HOST'}:${changes.port ?? '5432'}/DATABASE`
+    const url = `postgresql://${changes.user ?? 'USER'}:[YOUR-PASSWORD]@${changes.host ?? 'HOST'}:${changes.port ?? DEFAULT_PORT}/DATABASE`
     return assignment(shared, url) ?? {language: 'dotenv', code: `${shared.name}=${url}`}
   }
   const lines: string[] = []
@@ -81,19 +70,7 @@ export function settingsSnippet(config: ResolvedConfig, changes: Partial<Record<
  */
 export function urlWithParamSnippet(config: ResolvedConfig, name: string, value: string): Snippet | null {
   const cs = config.connectionString
-  const parts = cs ? splitUrl(cs.value.trim()) : null
-  if (!cs || !parts) return null
-  const info = parts.userinfo
-  const colon = info === undefined ? -1 : info.indexOf(':')
-  const user = info === undefined ? '' : colon >= 0 ? info.slice(0, colon) : info
-  const auth = info === undefined ? '' : `${user}${colon >= 0 ? ':****' : ''}@`
-  const hash = parts.rest.indexOf('#')
-  const rest = hash >= 0 ? parts.rest.slice(0, hash) : parts.rest
-  const q = rest.indexOf('?')
-  const path = q >= 0 ? rest.slice(0, q) : rest
-  const pairs = q >= 0 ? rest.slice(q + 1).split('&').filter((x) => x !== '') : []
-  const key = (pair: string) => pair.split('=')[0]
-  const kept = pairs.filter((p) => key(p) !== name)
-  const query = [...kept, `${name}=${value}`].join('&')
-  return connectionStringSnippet(cs.source, `${parts.scheme}${auth}${parts.hostport}${path || '/'}?${query}`)
+  const masked = cs ? maskUrlPassword(cs.value.trim()) : null
+  if (!cs || masked === null) return null
+  return connectionStringSnippet(cs.source, editUrlParams(masked, {remove: [name], set: {[name]: value}}))
 }

@@ -4,15 +4,14 @@
 // sockets. Facts from the tls check (did the server chain verify the way
 // node-postgres will verify it?) turn a dead-config warning into a verdict.
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
-import {analyzeSsl, describeDifference, describeSslObject, isUrlConnectionString, pgUrlParams, type CertFileRef, type SslAnalysis} from '../config/ssl.js'
+import {describeDifference, describeSslObject, type CertFileRef, type SslAnalysis} from '../config/ssl.js'
 import type {ResolvedConfig} from '../config/types.js'
-import {urlParserModel} from '../config/url-parser.js'
+import {targetOf} from '../config/target.js'
 import {redactUrl} from '../core/redact.js'
 import type {TlsFacts} from '../core/facts.js'
 import type {Check, CheckContext, CheckOutcome, Evidence} from '../core/types.js'
-import {splitUrl} from '../config/connection-string.js'
+import {SSL_PARAMS, SSL_VERIFY_PARAMS, VERIFY_FULL_ALIASES, editUrlParams, isUnixSocketHost, maskUrlPassword, paramsFromQuery} from '../config/connection-string.js'
 import {
   SSLMODE_VERIFY_SEMANTICS,
   SSL_CERT_FILE_UNREADABLE,
@@ -40,7 +39,6 @@ function withSetting(f: Finding, setting: string, source: string): SslFinding {
 
 /** Tie-break among findings of the same severity. */
 const PRIORITY: SslFindingCode[] = ['SSL_UNIX_SOCKET', 'SSL_CONFIG_CONFLICT', 'SSL_CERT_FILE_UNREADABLE', 'SSL_VERIFICATION_DISABLED', 'SSLMODE_VERIFY_SEMANTICS']
-const SSL_PARAMS = ['sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'ssl', 'uselibpqcompat', 'sslnegotiation']
 
 export const sslConfigCheck: Check = {
   id: 'ssl-config',
@@ -56,19 +54,9 @@ export const sslConfigCheck: Check = {
 export function runSslConfig(ctx: Pick<CheckContext, 'config' | 'env' | 'cwd' | 'facts'>): CheckOutcome {
   const {config, env, cwd} = ctx
   const appSsl = config.appSsl
-  const parser = config.connectionString && config.urlParser ? urlParserModel(config.urlParser.by, config.urlParser.dir) : undefined
-  const analysis = analyzeSsl({
-    connectionString: config.connectionString,
-    // The resolver keeps the ssl object of the winning (primary) layer only: the app passes both to pg.
-    appSsl,
-    fields: config.fields,
-    env,
-    cwd,
-    homeDir: env.HOME || os.homedir(),
-    fileExists: (p) => fs.existsSync(p),
-    certBase: certBase(config, cwd),
-    parserKnowsCompat: parser?.libpqCompat ?? true,
-  })
+  const target = targetOf(ctx)
+  const parser = target.urlParser
+  const analysis = target.ssl
   const isPrisma = config.primary?.kind === 'prisma'
   const tls = ctx.facts.tls
   const chainVerifies = tls?.verifiedAsApp
@@ -87,7 +75,7 @@ export function runSslConfig(ctx: Pick<CheckContext, 'config' | 'env' | 'cwd' | 
     const conflict = conflictFinding(analysis, config, env, chainVerifies, tls)
     if (conflict) findings.push(conflict)
     findings.push(...disabledFindings(analysis, config))
-    const semantics = isPrisma ? null : semanticsFinding(analysis, config, env, parser)
+    const semantics = isPrisma ? null : semanticsFinding(analysis, config, env, parser, target.urlParams)
     if (semantics) findings.push(semantics)
   }
   findings.sort((a, b) => sev(b) - sev(a) || PRIORITY.indexOf(a.code) - PRIORITY.indexOf(b.code))
@@ -137,7 +125,7 @@ function sev(f: SslFinding): number {
 /** The socket directory when the host is one (libpq and node-postgres: a host starting with "/"). */
 function unixSocketDir(config: ResolvedConfig): string | null {
   const host = config.fields.host?.value
-  return host && host.startsWith('/') ? host : null
+  return host && isUnixSocketHost(host) ? host : null
 }
 
 function socketFinding(a: SslAnalysis, dir: string): SslFinding | null {
@@ -148,12 +136,6 @@ function socketFinding(a: SslAnalysis, dir: string): SslFinding | null {
 }
 
 /** Prisma resolves certificate paths from the schema's folder; node-postgres from the app's working folder. */
-function certBase(config: ResolvedConfig, cwd: string): string {
-  const src = config.primary
-  if (src?.kind === 'prisma' && src.file && src.file.endsWith('.prisma')) return path.dirname(path.resolve(cwd, src.file))
-  return cwd
-}
-
 // ---------- SSL_CERT_FILE_UNREADABLE ----------
 
 /** Why the file cannot be read (its errno), or null when it can. */
@@ -225,12 +207,7 @@ function envVarFor(env: Record<string, string | undefined>, value: string): stri
 
 /** The redacted URL with its ssl params replaced by `params`. */
 function urlWith(value: string, params: string): string {
-  const masked = redactUrl(value)
-  const q = masked.indexOf('?')
-  const base = q >= 0 ? masked.slice(0, q) : masked
-  const kept = q >= 0 ? masked.slice(q + 1).split('&').filter((kv) => kv && !SSL_PARAMS.includes(kv.split('=')[0])) : []
-  const all = [...kept, ...(params ? [params] : [])]
-  return all.length ? `${base}?${all.join('&')}` : base
+  return editUrlParams(redactUrl(value), {remove: SSL_PARAMS, set: paramsFromQuery(params)})
 }
 
 function conflictFinding(
@@ -292,16 +269,17 @@ function semanticsFinding(
   config: ResolvedConfig,
   env: Record<string, string | undefined>,
   parser?: import('../config/url-parser.js').UrlParserModel,
+  urlParams: Record<string, string> | null = null,
 ): SslFinding | null {
   const m = a.nodePg.sslmode
   if (m && a.nodePg.libpqCompat && m.value === 'no-verify' && a.nodePg.encrypt === 'yes') return compatNoVerifyFinding(a, config, env)
   if (!m && a.nodePg.encrypt === 'yes') {
-    const t = sslTrueFinding(a, config, env)
+    const t = sslTrueFinding(a, config, env, urlParams)
     if (t) return t
   }
   if (!m || a.nodePg.libpqCompat || a.nodePg.encrypt !== 'yes') return null
-  if (!['prefer', 'require', 'verify-ca'].includes(m.value)) return null
-  const compatIgnored = parser && !parser.libpqCompat && config.connectionString && /[?&]uselibpqcompat=true(&|$)/i.test(config.connectionString.value) ? parser : undefined
+  if (!(VERIFY_FULL_ALIASES as readonly string[]).includes(m.value)) return null
+  const compatIgnored = parser && !parser.libpqCompat && config.connectionString && urlParams?.uselibpqcompat === 'true' ? parser : undefined
   const fromEnv = m.setting.startsWith('PGSSLMODE')
   const cs = config.connectionString
   const variable = cs && !fromEnv ? envVarFor(env, cs.value) : undefined
@@ -331,10 +309,9 @@ function compatNoVerifyFinding(a: SslAnalysis, config: ResolvedConfig, env: Reco
 }
 
 /** URL ssl=true (or ssl=1) without sslmode: verify-full in node-postgres, sslmode=require in psql. */
-function sslTrueFinding(a: SslAnalysis, config: ResolvedConfig, env: Record<string, string | undefined>): SslFinding | null {
+function sslTrueFinding(a: SslAnalysis, config: ResolvedConfig, env: Record<string, string | undefined>, params: Record<string, string> | null): SslFinding | null {
   const cs = config.connectionString
-  if (!cs || !isUrlConnectionString(cs.value)) return null
-  const params = pgUrlParams(cs.value.trim())
+  if (!cs) return null
   if (!params || !['true', '1'].includes(params.ssl ?? '') || params.sslmode) return null
   if (a.nodePg.sources.encrypt !== cs.source.label) return null
   const variable = envVarFor(env, cs.value)
@@ -358,14 +335,6 @@ function verifyUrl(config: ResolvedConfig): {masked: string; source: Provenance}
 
 /** The URL with the password as ****, ssl/sslmode/sslrootcert/no-verify params replaced by `params`. */
 function maskedUrlWith(url: string, params: Record<string, string>): string | null {
-  const parts = splitUrl(url)
-  if (!parts) return null
-  const info = parts.userinfo
-  const colon = info === undefined ? -1 : info.indexOf(':')
-  const userinfo = info === undefined ? '' : colon >= 0 ? `${info.slice(0, colon)}:****@` : `${info}@`
-  const q = parts.rest.indexOf('?')
-  const path = q >= 0 ? parts.rest.slice(0, q) : parts.rest
-  const kept = (q >= 0 ? parts.rest.slice(q + 1) : '').split('&').filter((kv) => kv && !/^(ssl|sslmode|sslrootcert|uselibpqcompat)=/i.test(kv))
-  const all = [...kept, ...Object.entries(params).map(([k, v]) => `${k}=${v}`)]
-  return `${parts.scheme}${userinfo}${parts.hostport}${path}?${all.join('&')}`
+  const masked = maskUrlPassword(url)
+  return masked === null ? null : editUrlParams(masked, {remove: SSL_VERIFY_PARAMS, set: params})
 }

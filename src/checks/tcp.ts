@@ -3,6 +3,7 @@
 // address they end on, after how long), so that "psql works but my Node app
 // doesn't" gets a one-sentence answer.
 // Data only: the words of every outcome are in src/catalogue/tcp.ts.
+import {DEFAULT_PORT, isUnixSocketHost} from '../config/connection-string.js'
 import {isIP} from 'node:net'
 import {TCP_IPV4_FAILED, TCP_IPV6_FAILED, TCP_PORT_INVALID, TCP_REFUSED, TCP_SOME_ADDRESSES_FAILED, TCP_TIMEOUT, TCP_UNREACHABLE, familyName, tcpSays} from '../catalogue/tcp.js'
 import type {ResolvedAddress, TcpFacts} from '../core/facts.js'
@@ -11,7 +12,6 @@ import type {Check, CheckContext, CheckOutcome, Evidence} from '../core/types.js
 import {stripBrackets} from '../config/util.js'
 import {fieldWithSource} from '../config/provenance.js'
 
-export const DEFAULT_PORT = 5432
 
 export interface TcpCheckDeps {
   /** Node's defaults the app starts from. Default: the running Node's. */
@@ -63,7 +63,7 @@ async function readSynRetries(): Promise<number> {
 async function runTcp(ctx: CheckContext, deps: TcpCheckDeps): Promise<CheckOutcome> {
   const hostField = ctx.config.fields.host
   const host = (hostField?.value ?? 'localhost').trim()
-  if (host.startsWith('/')) return skip(tcpSays.unixSocket({host}), {host})
+  if (isUnixSocketHost(host)) return skip(tcpSays.unixSocket({host}), {host})
   const portText = ctx.config.fields.port?.value?.trim()
   const port = portText ? Number(portText) : DEFAULT_PORT
   if (!Number.isInteger(port) || port < 1 || port > 65535) {

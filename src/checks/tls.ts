@@ -21,6 +21,8 @@ import {
 } from '../catalogue/tls.js'
 import type {TlsFacts} from '../core/facts.js'
 import type {Check, CheckContext, CheckOutcome, Evidence} from '../core/types.js'
+import {DEFAULT_PORT, isUnixSocketHost, maskUrlPassword} from '../config/connection-string.js'
+import {targetOf} from '../config/target.js'
 import type {Provenance} from '../config/types.js'
 
 const SOON_DAYS = 30
@@ -62,13 +64,12 @@ export const tlsCheck: Check = {
 }
 
 async function run(ctx: CheckContext): Promise<CheckOutcome> {
-  const {resolvePgClientConfig} = await import('../config/pg-config.js')
   let pgConfig: ClientConfig
   let view: SslView
   let urlParser: string | undefined
   let nodeTlsNotLoaded = false
   try {
-    const r = resolvePgClientConfig(ctx.config, ctx.env)
+    const r = targetOf(ctx).pgClient()
     pgConfig = r.config
     urlParser = r.urlParser
     nodeTlsNotLoaded = r.nodeTlsNotLoaded === true
@@ -90,11 +91,11 @@ async function run(ctx: CheckContext): Promise<CheckOutcome> {
   }
 
   const host = pgConfig.host ?? 'localhost'
-  if (host.startsWith('/')) return skip(tlsSays.unixSocket(), {host})
+  if (isUnixSocketHost(host)) return skip(tlsSays.unixSocket(), {host})
 
   const pgFacts = ctx.facts.postgres
   let address = pgFacts?.address
-  let port = pgFacts?.port ?? pgConfig.port ?? 5432
+  let port = pgFacts?.port ?? pgConfig.port ?? DEFAULT_PORT
   if (!address && view.direct) {
     const reachable = ctx.facts.tcp?.reachable[0] ?? (ctx.facts.dns?.addresses[0] as {address: string} | undefined)
     address = reachable?.address
@@ -402,11 +403,7 @@ function notSupported(ctx: CheckContext, view: SslView, answer: string) {
 function caUrl(ctx: CheckContext, view: SslView): {masked: string; source: Provenance} | null {
   const cs = ctx.config.connectionString
   if (cs && (view.origin === 'connection-string' || view.origin === 'default' || view.origin === 'PGSSLMODE') && /^postgres(ql)?:\/\//i.test(cs.value.trim())) {
-    return {masked: maskUrl(cs.value.trim()), source: cs.source}
+    return {masked: maskUrlPassword(cs.value.trim()) ?? cs.value.trim(), source: cs.source}
   }
   return null
-}
-
-function maskUrl(u: string): string {
-  return u.replace(/^(postgres(?:ql)?:\/\/[^:/@]*:)[^@]*@/i, '$1****@')
 }

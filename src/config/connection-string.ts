@@ -1,16 +1,25 @@
-// Connection strings: libpq key=value parsing, URL field extraction through
-// pg-connection-string (the parser node-postgres uses; URLs are never hand-parsed
-// for their values), and diagnosis of broken strings from the raw text
-// (unencoded password characters, where a URL breaks). Pure: no I/O, no sockets.
+// The connection-string module: the one place a connection string is parsed, masked and edited.
+//   - parse: libpq key=value parsing, URL field extraction through pg-connection-string (the parser
+//     node-postgres uses; URLs are never hand-parsed for their values; the app's own parser model,
+//     config/url-parser.ts, is used where the client config is built), query parameters exactly as
+//     pg-connection-string reads them (pgUrlParams), and diagnosis of broken strings from the raw
+//     text (unencoded password characters, where a URL breaks);
+//   - masking: the string with its secrets shown as **** (feeds core/redact.ts);
+//   - editing: a query parameter set or removed, the rest of the string kept byte for byte (fix
+//     texts print the user's own URL with sslmode changed);
+//   - the single lists (config/connection-keywords.ts, re-exported here): sslmodes, ssl parameters,
+//     secret keywords, libpq keywords, the default port, Unix-socket detection.
+// Pure: no I/O, no sockets.
 //
 // Secrets: nothing returned here in a `reason`, `message` or `details` contains
 // the password or a fragment of it. Only `values.password` (and parsed params the
 // caller must not print) hold it.
 import {parse as pgParse} from 'pg-connection-string'
 import {redactUrl} from '../core/redact.js'
+import {LIBPQ_KEYWORDS, SSL_FILE_PARAMS, isSecretKeyword} from './connection-keywords.js'
 import type {FieldName} from './types.js'
 
-export const VALID_SSLMODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'] as const
+export * from './connection-keywords.js'
 
 export type ConnectionStringKind = 'url' | 'keyvalue' | 'socket' | 'unknown'
 
@@ -87,7 +96,7 @@ function describeUnknown(text: string): string {
 // ---------------------------------------------------------------- URL
 
 /** Query parameters whose presence makes pg-connection-string read files or emit warnings. */
-const NEUTRALIZED = ['sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'uselibpqcompat'] as const
+const NEUTRALIZED = ['sslmode', ...SSL_FILE_PARAMS, 'uselibpqcompat'] as const
 const PREFIX = 'dbdoctor_'
 
 const URL_FIELD_PARAMS: ReadonlyArray<[FieldName, string]> = [
@@ -442,21 +451,6 @@ export function intendedUrlValues(text: string): ConnectionValues | null {
 
 // ---------------------------------------------------------------- libpq key=value
 
-/** libpq connection keywords (PostgreSQL 17/18). */
-export const LIBPQ_KEYWORDS = new Set([
-  'host', 'hostaddr', 'port', 'dbname', 'user', 'password', 'passfile', 'require_auth', 'channel_binding',
-  'connect_timeout', 'client_encoding', 'options', 'application_name', 'fallback_application_name',
-  'keepalives', 'keepalives_idle', 'keepalives_interval', 'keepalives_count', 'tcp_user_timeout',
-  'replication', 'gssencmode', 'sslmode', 'sslnegotiation', 'sslcompression', 'sslcert', 'sslkey',
-  'sslkeylogfile', 'sslpassword', 'sslcertmode', 'sslrootcert', 'sslcrl', 'sslcrldir', 'sslsni',
-  'requirepeer', 'ssl_min_protocol_version', 'ssl_max_protocol_version', 'min_protocol_version',
-  'max_protocol_version', 'krbsrvname', 'gsslib', 'gssdelegation', 'service', 'target_session_attrs',
-  'load_balance_hosts', 'scram_client_key', 'scram_server_key', 'oauth_issuer', 'oauth_client_id',
-  'oauth_client_secret', 'oauth_scope', 'uselibpqcompat',
-])
-
-const SECRET_KEYWORDS = new Set(['password', 'sslpassword', 'scram_client_key', 'scram_server_key', 'oauth_client_secret'])
-
 const KV_FIELDS: Record<string, FieldName> = {
   host: 'host',
   port: 'port',
@@ -498,7 +492,7 @@ export function tokenizeKeyValue(text: string): {ok: true; pairs: KeyValuePair[]
     const key = text.slice(keyStart, i)
     while (isSpace(text[i])) i++
     if (text[i] !== '=') {
-      const afterSecret = previousKey !== undefined && SECRET_KEYWORDS.has(previousKey)
+      const afterSecret = previousKey !== undefined && isSecretKeyword(previousKey)
       return {
         ok: false,
         kind: 'keyvalue',
@@ -577,7 +571,7 @@ export function parseKeyValue(text: string): ConnectionStringResult {
     const field = KV_FIELDS[key]
     if (field) {
       if (value !== '') values[field] = value
-    } else if (!SECRET_KEYWORDS.has(key)) params[key] = value
+    } else if (!isSecretKeyword(key)) params[key] = value
   }
   if (values.port !== undefined && !/^\d+$/.test(values.port)) {
     return {ok: false, kind: 'keyvalue', reason: `the port "${values.port}" is not a number`}
@@ -589,7 +583,7 @@ export function parseKeyValue(text: string): ConnectionStringResult {
 export function keyValueSecrets(text: string): string[] {
   const tokens = tokenizeKeyValue(text)
   if (!tokens.ok) return []
-  return tokens.pairs.filter((p) => SECRET_KEYWORDS.has(p.key) && p.value !== '').map((p) => p.value)
+  return tokens.pairs.filter((p) => isSecretKeyword(p.key) && p.value !== '').map((p) => p.value)
 }
 
 // ---------------------------------------------------------------- socket form
@@ -601,4 +595,192 @@ function parseSocket(text: string): ConnectionStringResult {
   if (parsed.host) values.host = parsed.host
   if (parsed.database) values.database = parsed.database
   return {ok: true, kind: 'socket', values, params: {}}
+}
+
+// ---------------------------------------------------------------- query parameters as the clients read them
+
+/** Is this a string node-postgres parses as a URL (rather than a libpq key=value string)? */
+export function isUrlConnectionString(s: string): boolean {
+  return /^(postgres(ql)?|socket):\/\//i.test(s.trim()) || s.startsWith('/')
+}
+
+/**
+ * Query parameters exactly as pg-connection-string reads them (its own URL steps: the re-encoding
+ * of a URL with a space or a stray "%", WHATWG URL against a dummy base, the "@/" host
+ * workaround), without parse()'s side effects (certificate files read, warnings); null when the
+ * URL does not parse. The Unix-socket shorthand ("/dir db") has none.
+ */
+export function pgUrlParams(str: string): Record<string, string> | null {
+  if (str.charAt(0) === '/') return {}
+  let s = str
+  if (REENCODED.test(s)) s = encodeURI(s).replace(/%25(\d\d)/g, '%$1')
+  let url: URL
+  try {
+    try {
+      url = new URL(s, 'postgres://base')
+    } catch {
+      url = new URL(s.replace('@/', '@___DUMMY___/'), 'postgres://base')
+    }
+  } catch {
+    return null
+  }
+  const params: Record<string, string> = {}
+  for (const [k, v] of url.searchParams.entries()) params[k] = v
+  return params
+}
+
+/**
+ * libpq key=value parameters (quotes and backslash escapes, libpq's rules); for a string that
+ * does not tokenize, the pairs that can still be read.
+ */
+export function keyValueParams(str: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  const tokens = tokenizeKeyValue(str)
+  if (tokens.ok) {
+    for (const {key, value} of tokens.pairs) out[key] = value
+    return out
+  }
+  for (const m of str.matchAll(/([A-Za-z_]+)\s*=\s*('(?:[^'\\]|\\.)*'|\S+)/g)) {
+    let v = m[2]
+    if (v.startsWith("'")) v = v.slice(1, -1).replace(/\\(.)/g, '$1')
+    out[m[1]] = v
+  }
+  return out
+}
+
+/** The parameters of any connection string: URL query parameters, or key=value pairs; null for a URL that does not parse. */
+export function connectionParams(str: string): Record<string, string> | null {
+  return isUrlConnectionString(str) ? pgUrlParams(str.trim()) : keyValueParams(str)
+}
+
+/**
+ * db-doctor's own pg-connection-string parse() (the release its node-postgres uses), warnings
+ * silenced. It may read certificate files and may throw: callers that build a client config
+ * (config/pg-config.ts) classify that; for field extraction use parseConnectionString().
+ */
+export function pgConnectionStringParse(text: string): Record<string, unknown> {
+  return withoutWarnings(() => pgParse(text) as Record<string, unknown>)
+}
+
+// ---------------------------------------------------------------- masking
+
+const MASK = '****'
+
+/** The URL with the password in its user info shown as ****, from the raw text (no redactor needed); null when not a URL. */
+export function maskUrlPassword(url: string): string | null {
+  const parts = splitUrl(url)
+  if (!parts) return null
+  const info = parts.userinfo
+  const colon = info === undefined ? -1 : info.indexOf(':')
+  const userinfo = info === undefined ? '' : colon >= 0 ? `${info.slice(0, colon)}:${MASK}@` : `${info}@`
+  return `${parts.scheme}${userinfo}${parts.hostport}${parts.rest}`
+}
+
+/** The URL with a password slot (shown as ****) after its user; null when not a URL or when it names no user. */
+export function withPasswordSlot(url: string): string | null {
+  const parts = splitUrl(url.trim())
+  if (!parts || !parts.userinfo) return null
+  const colon = parts.userinfo.indexOf(':')
+  const user = colon >= 0 ? parts.userinfo.slice(0, colon) : parts.userinfo
+  if (!user) return null
+  return redactUrl(`${parts.scheme}${user}:${MASK}@${parts.hostport}${parts.rest}`)
+}
+
+/** The connection string with its secrets masked; undefined when it cannot be shown safely. */
+export function maskConnectionString(text: string): string | undefined {
+  const kind = classifyConnectionString(text)
+  if (kind === 'url' || kind === 'socket') return redactUrl(text.trim())
+  if (kind !== 'keyvalue') return undefined
+  const tokens = tokenizeKeyValue(text)
+  if (!tokens.ok) return undefined
+  return tokens.pairs
+    // quoted mask: the redaction layer's key=value rule then keeps the JSON intact
+    .map(({key, value}) => `${key}=${isSecretKeyword(key) ? `'${MASK}'` : /[\s'\\]/.test(value) || value === '' ? `'${value.replace(/['\\]/g, '\\$&')}'` : value}`)
+    .join(' ')
+}
+
+/**
+ * A URL dotenv cut at a "#" (unquoted value), masked. When the cut falls inside the password,
+ * what is left after "user:" is the start of the password, which no parser recognises as one
+ * ("postgres://app:start-of-pass" reads as host "app", port "start-of-pass"): mask it all.
+ */
+export function maskCutUrl(text: string): string | undefined {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/[^:@/?#]*:)[^@]*$/i.exec(text.trim())
+  return m ? `${m[1]}${MASK}` : maskConnectionString(text)
+}
+
+// ---------------------------------------------------------------- editing
+
+export interface UrlParamEdits {
+  /** Parameters removed (every occurrence; names compared case-insensitively). */
+  remove?: readonly string[]
+  /**
+   * Parameters set, values written as given (the caller encodes what needs encoding): the first
+   * occurrence left after `remove` is replaced in place and the others dropped (URLSearchParams.set);
+   * a parameter not present is appended, in the order given.
+   */
+  set?: Record<string, string>
+}
+
+/**
+ * The URL with query parameters removed or set; everything else (scheme, user info, host, path,
+ * the other parameters, their order and spelling) kept byte for byte. Works on a masked URL as on
+ * a raw one: the query starts after the user info (splitUrl), so a "?" in a raw password is not
+ * taken for it. Empty `a&&b` segments are dropped.
+ */
+export function editUrlParams(url: string, edits: UrlParamEdits): string {
+  const parts = splitUrl(url)
+  const head = parts ? url.length - parts.rest.length : 0
+  const q = url.indexOf('?', head)
+  const base = q >= 0 ? url.slice(0, q) : url
+  let query = q >= 0 ? url.slice(q + 1) : ''
+  let fragment = ''
+  const hash = query.indexOf('#')
+  if (hash >= 0) {
+    fragment = query.slice(hash)
+    query = query.slice(0, hash)
+  }
+  const nameOf = (segment: string) => {
+    const eq = segment.indexOf('=')
+    return eq >= 0 ? segment.slice(0, eq) : segment
+  }
+  const removed = new Set((edits.remove ?? []).map((k) => k.toLowerCase()))
+  let segments = query.split('&').filter((kv) => kv && !removed.has(nameOf(kv).toLowerCase()))
+  for (const [key, value] of Object.entries(edits.set ?? {})) {
+    const first = segments.findIndex((kv) => nameOf(kv) === key)
+    const segment = `${key}=${value}`
+    if (first < 0) segments.push(segment)
+    else segments = segments.flatMap((kv, i) => (i === first ? [segment] : nameOf(kv) === key ? [] : [kv]))
+  }
+  return `${base}${segments.length ? `?${segments.join('&')}` : ''}${fragment}`
+}
+
+/** `a=1&b=2` as edits for editUrlParams' `set`. */
+export function paramsFromQuery(query: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const kv of query.split('&')) {
+    if (!kv) continue
+    const eq = kv.indexOf('=')
+    out[eq >= 0 ? kv.slice(0, eq) : kv] = eq >= 0 ? kv.slice(eq + 1) : ''
+  }
+  return out
+}
+
+/**
+ * The URL with its user, host or port replaced and the password shown as ****; the path and
+ * parameters kept byte for byte. Null when the text is not a URL. (Fix texts: the app's own URL,
+ * pointed at another host, port or user.)
+ */
+export function withAuthority(url: string, changes: {host?: string; port?: string; user?: string}): string | null {
+  const parts = splitUrl(url.trim())
+  if (!parts) return null
+  const info = parts.userinfo
+  const colon = info === undefined ? -1 : info.indexOf(':')
+  const oldUser = info === undefined ? '' : colon >= 0 ? info.slice(0, colon) : info
+  const user = changes.user ?? oldUser
+  const pw = colon >= 0 ? `:${MASK}` : ''
+  const m = /^(\[[^\]]*\]|[^:]*)(?::(.*))?$/.exec(parts.hostport)
+  const host = changes.host ?? m?.[1] ?? parts.hostport
+  const port = changes.port ?? m?.[2]
+  return `${parts.scheme}${user || pw ? `${user}${pw}@` : ''}${host}${port ? `:${port}` : ''}${parts.rest}`
 }

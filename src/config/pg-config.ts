@@ -30,9 +30,8 @@
 import fs from 'node:fs'
 import {createRequire} from 'node:module'
 import type {ClientConfig} from 'pg'
-import {parse as pgParse} from 'pg-connection-string'
 import {redactor} from '../core/redact.js'
-import {classifyConnectionString, withoutWarnings} from './connection-string.js'
+import {SSL_FILE_PARAMS, SSL_PARAMS, classifyConnectionString, pgConnectionStringParse, withoutWarnings} from './connection-string.js'
 import {urlParserModel} from './url-parser.js'
 import type {FieldName, Provenance, ResolvedConfig} from './types.js'
 import {sameSource} from './util.js'
@@ -64,7 +63,7 @@ export class PgConfigError extends Error {
 /** Where the effective `ssl` of the client config comes from. */
 type SslOrigin = 'connection-string' | 'app' | 'PGSSLMODE' | 'default'
 
-interface PgClientConfigResult {
+export interface PgClientConfigResult {
   config: ClientConfig
   sslOrigin: SslOrigin
   /** Provenance of the setting that decided `ssl` (undefined for the default). */
@@ -82,8 +81,9 @@ interface PgClientConfigResult {
   urlParser?: string
 }
 
-const SSL_PARAMS = ['sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'uselibpqcompat', 'sslnegotiation'] as const
-const SSL_FILE_FIELDS = ['sslrootcert', 'sslcert', 'sslkey'] as const
+/** The ssl settings of a key=value string, as pg-connection-string reads them from a URL query. */
+const KEY_VALUE_SSL_PARAMS = SSL_PARAMS.filter((p): p is Exclude<(typeof SSL_PARAMS)[number], 'ssl'> => p !== 'ssl')
+const SSL_FILE_FIELDS = SSL_FILE_PARAMS
 
 /** pg/lib/connection-parameters.js readSSLConfigFromEnvironment(), on `env` instead of process.env. */
 export function sslFromPgsslmode(pgsslmode: string | undefined): ClientConfig['ssl'] {
@@ -121,7 +121,7 @@ function checkSslFiles(config: ResolvedConfig, names: Partial<Record<(typeof SSL
   }
 }
 
-function pgParseOrThrow(text: string, parse: (s: string) => Record<string, unknown> = pgParse as never): Record<string, unknown> {
+function pgParseOrThrow(text: string, parse: (s: string) => Record<string, unknown> = pgConnectionStringParse): Record<string, unknown> {
   try {
     return withoutWarnings(() => parse(text) as Record<string, unknown>)
   } catch (error) {
@@ -166,7 +166,7 @@ export function resolvePgClientConfig(config: ResolvedConfig, env: Record<string
       }
     } else if (kind === 'keyvalue') {
       const q = new URLSearchParams()
-      for (const name of SSL_PARAMS) {
+      for (const name of KEY_VALUE_SSL_PARAMS) {
         const field = f[name as FieldName]
         if (field && sameSource(field.source, cs.source)) q.set(name, field.value)
       }

@@ -14,7 +14,11 @@ import type {ConfigProblemWords, WithoutEnvFile} from '../catalogue/config.js'
 import {redactUrl, redactor} from '../core/redact.js'
 import {dotenvCut, rawEnvFileValue} from './env.js'
 import {
+  DEFAULT_PORT,
   VALID_SSLMODES,
+  isUrlConnectionString,
+  pgUrlParams,
+  type ConnectionStringResult,
   checkUrlEncoding,
   classifyConnectionString,
   intendedUrlValues,
@@ -28,7 +32,8 @@ import {resolveLaunch, type MigrationTool} from './launch.js'
 import {configProblem, isWarning} from './problems.js'
 import {findKnexfile} from './sources/knexfile.js'
 import {sources as registry} from './sources/index.js'
-import {isUrlConnectionString, pgUrlParams} from './ssl.js'
+import type {PgpassInspection} from './pgpass.js'
+import {attachTarget} from './target.js'
 import {sameSource} from './util.js'
 import type {
   ConfigProblem,
@@ -43,6 +48,9 @@ import type {
 } from './types.js'
 
 type Fields = Partial<Record<FieldName, Field<string>>>
+
+/** The settings the password file is matched on. */
+const PGPASS_KEYS: readonly FieldName[] = ['host', 'port', 'database', 'user']
 
 /** Fields a connection string always decides in node-postgres (parse() returns them, even empty). */
 const CONNECTION_STRING_FIELDS: readonly FieldName[] = ['host', 'port', 'database', 'user', 'password']
@@ -73,6 +81,8 @@ export async function resolveConfig(
   let appSsl: Field<unknown> | undefined
   let urlParser: ResolvedConfig['urlParser']
   const tools: MigrationToolInfo[] = []
+  let pgpassSeen: {inspection: PgpassInspection; fields: Fields} | undefined
+  let parsedString: ConnectionStringResult | undefined
 
   for (const source of sources) {
     let layer: SourceLayer | null
@@ -82,6 +92,7 @@ export async function resolveConfig(
       continue // a source that cannot load contributes nothing; it must classify its own errors
     }
     if (!layer) continue
+    if (layer.pgpass) pgpassSeen = {inspection: layer.pgpass, fields: {...fields}}
     if (layer.tool) tools.push(layer.tool)
     if (layer.fields.password) redactor.add(layer.fields.password.value)
     if (layer.connectionString) registerConnectionString(layer.connectionString.value)
@@ -96,7 +107,7 @@ export async function resolveConfig(
       let fromString: ConnectionValues | null = null
       if (layer.connectionString) {
         connectionString = layer.connectionString
-        fromString = analyzeConnectionString(layer.connectionString, problems, ctx)
+        fromString = analyzeConnectionString(layer.connectionString, problems, ctx, (r) => (parsedString = r))
       }
       for (const [name, field] of Object.entries(layer.fields) as Array<[FieldName, Field<string>]>) {
         if (!field) continue
@@ -167,6 +178,9 @@ export async function resolveConfig(
   }
   problems.sort((a, b) => SEVERITY[a.code] - SEVERITY[b.code])
   if (tools.length) resolved.tools = tools
+  // The password file was read for these very settings, the string parsed: the checks reuse both.
+  const samePgpass = pgpassSeen && PGPASS_KEYS.every((k) => pgpassSeen!.fields[k]?.value === fields[k]?.value)
+  attachTarget(resolved, ctx.env, ctx.cwd, {...(samePgpass ? {pgpass: pgpassSeen!.inspection} : {}), ...(parsedString ? {connection: parsedString} : {})})
   return resolved
 }
 
@@ -314,7 +328,12 @@ function registerConnectionString(text: string): void {
  * Parse one connection string into fields, recording problems. Returns null when
  * the string gives no usable fields (unparseable, or parsed into password fragments).
  */
-function analyzeConnectionString(cs: Field<string>, problems: ConfigProblem[], ctx: SourceContext): ConnectionValues | null {
+function analyzeConnectionString(
+  cs: Field<string>,
+  problems: ConfigProblem[],
+  ctx: SourceContext,
+  parsed: (result: ConnectionStringResult) => void,
+): ConnectionValues | null {
   const text = cs.value
   const source = cs.source
   const kind = classifyConnectionString(text)
@@ -343,6 +362,8 @@ function analyzeConnectionString(cs: Field<string>, problems: ConfigProblem[], c
     return null
   }
   const result = parseConnectionString(text, {allowKeyValue: source.kind === 'argument'})
+  // the target keeps it (config/target.ts) when it is what a parse allowing key=value gives
+  if (source.kind === 'argument' || kind !== 'keyvalue') parsed(result)
   if (result.ok && result.values.password) redactor.add(result.values.password)
 
   const encoding = kind === 'url' && !(!result.ok && result.unexpanded) ? checkUrlEncoding(text) : null
@@ -472,7 +493,7 @@ function notFoundProblem(ctx: SourceContext, fields: Fields): ConfigProblem {
       .filter((n) => /^\.env\..+/.test(n) && !/\.(example|sample|template|dist)$/.test(n))
       .sort()
   } catch {}
-  const target = `${fields.user?.value ?? '?'}@${fields.host?.value ?? 'localhost'}:${fields.port?.value ?? '5432'}/${fields.database?.value ?? '?'}`
+  const target = `${fields.user?.value ?? '?'}@${fields.host?.value ?? 'localhost'}:${fields.port?.value ?? DEFAULT_PORT}/${fields.database?.value ?? '?'}`
   return configProblem(
     'CONFIG_NOT_FOUND',
     {kind: 'default', name: 'defaults', label: 'default'},

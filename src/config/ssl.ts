@@ -20,6 +20,7 @@
 // skips the hostname, and a root certificate file that exists turns require
 // (and prefer) into verify-ca.
 import path from 'node:path'
+import {LIBPQ_SSLMODES, PG_ENV_SSLMODES, SSL_FILE_PARAMS, SSL_PARAMS, VERIFY_FULL_ALIASES, isUrlConnectionString, keyValueParams, pgUrlParams} from './connection-string.js'
 import {sslFromPgsslmode} from './pg-config.js'
 import type {Field, Provenance, ResolvedConfig} from './types.js'
 
@@ -114,44 +115,6 @@ export interface SslInput {
 }
 
 const NODE_CA = "Node's built-in CA list"
-const LIBPQ_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const
-
-/** Is this a URL node-postgres parses as one (rather than a libpq key=value string)? */
-export function isUrlConnectionString(s: string): boolean {
-  return /^(postgres(ql)?|socket):\/\//i.test(s.trim()) || s.startsWith('/')
-}
-
-/** Query parameters exactly as pg-connection-string reads them; null when the URL does not parse. */
-export function pgUrlParams(str: string): Record<string, string> | null {
-  if (str.charAt(0) === '/') return {}
-  let s = str
-  if (/ |%[^a-f0-9]|%[a-f0-9][^a-f0-9]/i.test(s)) s = encodeURI(s).replace(/%25(\d\d)/g, '%$1')
-  let url: URL
-  try {
-    try {
-      url = new URL(s, 'postgres://base')
-    } catch {
-      url = new URL(s.replace('@/', '@___DUMMY___/'), 'postgres://base')
-    }
-  } catch {
-    return null
-  }
-  const params: Record<string, string> = {}
-  for (const [k, v] of url.searchParams.entries()) params[k] = v
-  return params
-}
-
-/** libpq key=value connection string parameters (quotes and backslash escapes). */
-export function keywordParams(str: string): Record<string, string> {
-  const out: Record<string, string> = {}
-  const re = /([A-Za-z_]+)\s*=\s*('(?:[^'\\]|\\.)*'|\S+)/g
-  for (const m of str.matchAll(re)) {
-    let v = m[2]
-    if (v.startsWith("'")) v = v.slice(1, -1).replace(/\\(.)/g, '$1')
-    out[m[1]] = v
-  }
-  return out
-}
 
 /** The ssl value pg-connection-string puts in the config, with file params kept as paths. */
 interface UrlSsl {
@@ -246,8 +209,7 @@ export function describeSslObject(v: unknown): string {
 }
 
 function paramList(params: Record<string, string>): string[] {
-  const keys = ['ssl', 'sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'sslnegotiation', 'uselibpqcompat']
-  return keys.filter((k) => Object.prototype.hasOwnProperty.call(params, k)).map((k) => `${k}=${params[k]}`)
+  return SSL_PARAMS.filter((k) => Object.prototype.hasOwnProperty.call(params, k)).map((k) => `${k}=${params[k]}`)
 }
 
 function resolveFrom(base: string, p: string, home: string): string {
@@ -261,7 +223,7 @@ export function analyzeSsl(input: SslInput): SslAnalysis {
   const files: CertFileRef[] = []
   const csIsUrl = cs !== undefined && isUrlConnectionString(cs.value)
   const urlParams = csIsUrl ? pgUrlParams(cs.value) : null
-  const kwParams = cs !== undefined && !csIsUrl ? keywordParams(cs.value) : null
+  const kwParams = cs !== undefined && !csIsUrl ? keyValueParams(cs.value) : null
   const nodeTlsOff = env.NODE_TLS_REJECT_UNAUTHORIZED === '0'
   const nodeTlsSetting: SslSetting = {setting: 'NODE_TLS_REJECT_UNAUTHORIZED=0', source: envLabel(env, 'NODE_TLS_REJECT_UNAUTHORIZED')}
 
@@ -298,7 +260,7 @@ export function analyzeSsl(input: SslInput): SslAnalysis {
         obj === false
       replaced = {urlParams: paramList(urlParams!), lostKeys, changesVerification, objectSource: app.source, urlSource: cs!.source}
     }
-    for (const param of ['sslrootcert', 'sslcert', 'sslkey'] as const) {
+    for (const param of SSL_FILE_PARAMS) {
       const p = urlParams![param]
       if (p) files.push({param, path: p, resolved: resolveFrom(input.certBase ?? input.cwd, p, input.homeDir), reader: 'node-postgres', source: csLabel, provenance: cs!.source})
     }
@@ -310,7 +272,7 @@ export function analyzeSsl(input: SslInput): SslAnalysis {
     value = sslFromPgsslmode(env.PGSSLMODE)
     valueSource = env.PGSSLMODE ? envLabel(env, 'PGSSLMODE') : 'node-postgres default (ssl: false)'
     valueSetting = env.PGSSLMODE ? `PGSSLMODE=${env.PGSSLMODE}` : 'default (no ssl)'
-    if (env.PGSSLMODE && ['prefer', 'require', 'verify-ca', 'verify-full', 'no-verify', 'disable'].includes(env.PGSSLMODE))
+    if (env.PGSSLMODE && (PG_ENV_SSLMODES as readonly string[]).includes(env.PGSSLMODE))
       sslmode = {value: env.PGSSLMODE, setting: `PGSSLMODE=${env.PGSSLMODE}`, source: envLabel(env, 'PGSSLMODE')}
   }
   // ConnectionParameters
@@ -409,7 +371,7 @@ export function analyzeSsl(input: SslInput): SslAnalysis {
     ? {value: mode, setting: `sslmode=${mode}`, source: lm.source, provenance: lm.provenance}
     : {value: mode, setting: 'sslmode=prefer (default)', source: 'libpq default'}
   let libError: string | undefined
-  if (!(LIBPQ_MODES as readonly string[]).includes(mode)) libError = `libpq rejects sslmode=${mode} ("invalid sslmode value").`
+  if (!(LIBPQ_SSLMODES as readonly string[]).includes(mode)) libError = `libpq rejects sslmode=${mode} ("invalid sslmode value").`
   if (urlParams) {
     // libpq maps ssl=true to sslmode=require (JDBC compatibility) and rejects every other ssl value.
     const unknown = Object.keys(urlParams).filter((k) => k === 'uselibpqcompat' || (k === 'ssl' && urlParams.ssl !== 'true'))
@@ -425,7 +387,7 @@ export function analyzeSsl(input: SslInput): SslAnalysis {
     const def = path.join(input.homeDir, '.postgresql', 'root.crt')
     rootCert = {path: def, source: 'libpq default (~/.postgresql/root.crt)', exists: input.fileExists(def)}
   }
-  for (const param of ['sslcert', 'sslkey'] as const) {
+  for (const param of SSL_FILE_PARAMS.filter((p) => p !== 'sslrootcert')) {
     const v = pick(param, param === 'sslcert' ? 'PGSSLCERT' : 'PGSSLKEY')
     if (v) files.push({param, path: v.value, resolved: resolveFrom(input.cwd, v.value, input.homeDir), reader: 'libpq', source: v.source, provenance: v.provenance})
   }
@@ -435,7 +397,7 @@ export function analyzeSsl(input: SslInput): SslAnalysis {
   const libVerifyChain = encrypt !== 'no' && (verifyMode || rootPresent || rootCert.path === 'system')
   if (verifyMode && !rootPresent && !libError)
     libError = `libpq refuses sslmode=${mode} without a root certificate file (${rootCert.path} does not exist).`
-  if (rootCert.path === 'system' && ['disable', 'allow', 'prefer', 'require'].includes(mode) && !libError && lm)
+  if (rootCert.path === 'system' && (LIBPQ_SSLMODES as readonly string[]).includes(mode) && !mode.startsWith('verify-') && !libError && lm)
     libError = `libpq refuses weak sslmode=${mode} together with sslrootcert=system.`
   const libpq: LibpqSsl = {
     encrypt,
@@ -467,7 +429,7 @@ function envLabel(env: Record<string, string | undefined>, name: string): string
  * verifies it) turns "may" into a verdict.
  */
 export function describeDifference(nodePg: NodePgSsl, libpq: LibpqSsl, chainVerifies?: boolean): string | null {
-  const why = nodePg.sslmode && !nodePg.libpqCompat && ['prefer', 'require', 'verify-ca'].includes(nodePg.sslmode.value)
+  const why = nodePg.sslmode && !nodePg.libpqCompat && (VERIFY_FULL_ALIASES as readonly string[]).includes(nodePg.sslmode.value)
     ? `node-postgres treats ${nodePg.sslmode.setting} (${nodePg.sslmode.source}) as verify-full and checks the server certificate against ${nodePg.caFrom}`
     : `node-postgres (${nodePg.setting}, ${nodePg.sources.verify}) verifies the server certificate against ${nodePg.caFrom}`
   if (libpq.error && !nodePg.error) return `psql will not connect: ${libpq.error} node-postgres accepts this configuration.`

@@ -2,6 +2,8 @@
 // because a fix must point at the file or variable to change.
 import type {ConfigCode, ConfigParams} from '../catalogue/config.js'
 import type {AppLaunch} from './launch.js'
+import type {PgpassInspection} from './pgpass.js'
+import type {ResolvedTarget} from './target.js'
 
 export type SourceKind =
   | 'argument' // the CONNECTION argument of `db-doctor check`
@@ -115,6 +117,13 @@ export interface ResolvedConfig {
   notFound: boolean
   /** The app's migration tool, how it is launched and the versions installed (config/launch.ts). */
   launch?: AppLaunch
+  /**
+   * What is derived from this configuration, computed once per target on first read (config/target.ts):
+   * the parsed connection string, the pg client config, the SSL analysis, the pgpass result. Set by
+   * resolveConfig() (not enumerable); checks read it through targetOf(ctx), which also serves a
+   * configuration built by hand.
+   */
+  readonly target?: ResolvedTarget
 }
 
 /** What a configuration source contributes. Adding a source is one file in config/sources/. */
@@ -132,6 +141,8 @@ export interface SourceLayer {
   problems?: ConfigProblem[]
   /** The migration tool this source belongs to, whether or not it supplies the connection. */
   tool?: MigrationToolInfo
+  /** The password file's answer for the fields resolved so far (the pgpass source), kept for the checks. */
+  pgpass?: PgpassInspection
 }
 
 export interface SourceContext {

@@ -3,7 +3,11 @@
 // stdout and stderr are wrapped so that even oclif's error printing, Node
 // warnings and stray library output cannot leak one.
 
+import {SECRET_KEYWORDS} from '../config/connection-keywords.js'
+
 const MASK = '****'
+/** The libpq keywords whose value is a secret, as a regex alternation (password, sslpassword…). */
+const SECRET_KEY = `(?:${SECRET_KEYWORDS.join('|')})`
 /** Shortest piece of a cut password that is masked on its own. */
 const MIN_FRAGMENT = 4
 
@@ -166,7 +170,7 @@ export function passwordsInText(text: string): string[] {
       from = colon + 1
     }
   }
-  const kv = /(?:^|\s)password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)/gi
+  const kv = new RegExp(String.raw`(?:^|\s)${SECRET_KEY}\s*=\s*('(?:[^'\\]|\\.)*'|\S+)`, 'gi')
   for (const m of text.matchAll(kv)) {
     let v = m[1]
     if (v.startsWith("'")) {
@@ -217,13 +221,15 @@ function passwordFragments(password: string): string[] {
   return [...out]
 }
 
+const SECRET_KV = new RegExp(String.raw`((?:^|[\s"])${SECRET_KEY}\s*=\s*)('(?:[^'\\"\n]|\\.)*'|'?[^\s'"\\]+)`, 'gi')
+
 function maskUrlPasswords(text: string): string {
   return text
     .replace(/(postgres(?:ql)?:\/\/[^\s'":/@]*:)([^\s'"]*)@/gi, (_m, head: string, pw: string) =>
       pw === MASK ? `${head}${pw}@` : `${head}${MASK}@`,
     )
     // unquoted values stop at quotes and backslashes, so JSON around them stays intact
-    .replace(/((?:^|[\s"])password\s*=\s*)('(?:[^'\\"\n]|\\.)*'|'?[^\s'"\\]+)/gi, `$1${MASK}`)
+    .replace(SECRET_KV, `$1${MASK}`)
 }
 
 /** A connection string with its password masked, for evidence and fixes. */

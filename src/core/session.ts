@@ -104,15 +104,16 @@ export function createSessionBroker(opener: SessionOpener): SessionBroker {
 export function appSessionOpener(ctx: {
   config: import('../config/types.js').ResolvedConfig
   env: Record<string, string | undefined>
+  cwd: string
   options: {timeoutMs: number}
 }): SessionOpener {
   return async (given, opts) => {
     const {openSession} = await import('../probes/pg-session.js')
     let config = given
     if (!config) {
-      const {resolvePgClientConfig} = await import('../config/pg-config.js')
+      const {targetOf} = await import('../config/target.js')
       try {
-        config = resolvePgClientConfig(ctx.config, ctx.env).config
+        config = targetOf(ctx).pgClient().config
       } catch (error) {
         const {normalizePgError} = await import('../probes/pg-session.js')
         return {ok: false, error: normalizePgError(error, 'connect'), ms: 0}

@@ -1,6 +1,7 @@
 // `db-doctor wait`: run the checks until the target is healthy (warnings allowed unless
 // strict), the deadline passes, or a failure that waiting cannot fix appears. No printing:
 // the command observes every attempt through onAttempt and reports the final state.
+import {isUnixSocketHost} from '../config/connection-keywords.js'
 import type {CheckResult, Report, RunReport} from '../core/types.js'
 import {isFleet} from '../core/types.js'
 import {isTransient} from '../catalogue/index.js'
@@ -172,7 +173,7 @@ export function portReadiness(timeoutMs: number): NonNullable<WaitInput['readine
   return (report, blocking) => {
     if (isFleet(report) || !NETWORK_CODES.has(blocking.code)) return undefined
     const {host, port} = report.target
-    if (!host || !port || host.startsWith('/')) return undefined
+    if (!host || !port || isUnixSocketHost(host)) return undefined
     return () => tcpAccepts(host, port, timeoutMs)
   }
 }

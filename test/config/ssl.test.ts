@@ -3,7 +3,8 @@ import {createRequire} from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {analyzeSsl, describeDifference, describeSslObject, keywordParams, pgUrlParams, type SslInput} from '../../src/config/ssl.js'
+import {analyzeSsl, describeDifference, describeSslObject, type SslInput} from '../../src/config/ssl.js'
+import {keyValueParams as keywordParams, pgUrlParams} from '../../src/config/connection-string.js'
 import type {Provenance} from '../../src/config/types.js'
 
 const require = createRequire(import.meta.url)

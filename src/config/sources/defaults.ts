@@ -2,6 +2,7 @@
 // port 5432, user = $USER (USERNAME on Windows), database = the user.
 // Runs after the PG* variables so `database` defaults to the effective user.
 import os from 'node:os'
+import {DEFAULT_PORT} from '../connection-keywords.js'
 import type {ConfigSource, Field, FieldName, Provenance} from '../types.js'
 import type {ResolvingContext} from './index.js'
 
@@ -14,7 +15,7 @@ export const defaultsSource: ConfigSource = {
     const current = (ctx as Partial<ResolvingContext>).fields ?? {}
     const fields: Partial<Record<FieldName, Field<string>>> = {
       host: {value: 'localhost', source: dflt('host')},
-      port: {value: '5432', source: dflt('port')},
+      port: {value: String(DEFAULT_PORT), source: dflt('port')},
     }
     const userVar = process.platform === 'win32' ? 'USERNAME' : 'USER'
     let user = ctx.env[userVar]

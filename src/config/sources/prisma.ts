@@ -21,6 +21,7 @@ import path from 'node:path'
 import {guardAppCode} from '../app-code.js'
 import {capturingStdout} from '../app-output.js'
 import {redactor, registerSecretsInSource} from '../../core/redact.js'
+import {connectionParams} from '../connection-string.js'
 import {displayPath, envProvenance} from '../env.js'
 import {configProblem} from '../problems.js'
 import type {ConfigSource, MigrationToolInfo, Provenance, SourceContext, SourceLayer} from '../types.js'
@@ -193,10 +194,7 @@ export function prismaTool(ctx: SourceContext, schemaFile: string, layer: Source
     shadowDatabaseUrl: Boolean(config?.datasource?.shadowDatabaseUrl ?? ds?.shadowDatabaseUrl),
   }
   const url = layer.connectionString?.value
-  let schema: string | null = null
-  try {
-    schema = url ? new URL(url).searchParams.get('schema') : null
-  } catch {}
+  const schema = (url ? connectionParams(url)?.schema : undefined) ?? null
   tool.schema = schema || 'public'
   tool.schemaSource = schema ? `?schema= in ${layer.connectionString!.source.label}` : 'Prisma default (public)'
   return tool

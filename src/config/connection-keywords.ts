@@ -1,0 +1,73 @@
+// The single lists about connection settings: sslmodes, ssl parameters, secret keywords, libpq
+// keywords, the default port and Unix-socket detection. Part of the connection-string module
+// (config/connection-string.ts re-exports all of it); a leaf with no imports, so that the
+// redaction layer (core/redact.ts) can use the secret keywords without an import cycle.
+// Every other file imports these; none keeps its own copy.
+
+/** PostgreSQL's (libpq's and node-postgres') default port. */
+export const DEFAULT_PORT = 5432
+
+/** The sslmode values libpq accepts. */
+export const LIBPQ_SSLMODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const
+
+/** Every sslmode a client db-doctor models accepts: libpq's six plus node-postgres' `no-verify`. */
+export const VALID_SSLMODES = [...LIBPQ_SSLMODES, 'no-verify'] as const
+
+/** The sslmodes node-postgres 8 treats as verify-full unless the URL says uselibpqcompat=true. */
+export const VERIFY_FULL_ALIASES = ['prefer', 'require', 'verify-ca'] as const
+
+/**
+ * The PGSSLMODE values pg's readSSLConfigFromEnvironment() knows (pg/lib/connection-parameters.js);
+ * any other value (`allow`, a typo) leaves ssl at its default, false.
+ */
+export const PG_ENV_SSLMODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'] as const
+
+/** Connection-string parameters about SSL, in the order evidence lists them. */
+export const SSL_PARAMS = ['ssl', 'sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'sslnegotiation', 'uselibpqcompat'] as const
+
+/** The SSL parameters that name a file a client reads. */
+export const SSL_FILE_PARAMS = ['sslrootcert', 'sslcert', 'sslkey'] as const
+
+/** The SSL parameters that decide whether and how the server certificate is verified (not the client certificate). */
+export const SSL_VERIFY_PARAMS = ['ssl', 'sslmode', 'sslrootcert', 'uselibpqcompat'] as const
+
+/** libpq keywords whose value is a secret: never printed, masked in every connection string shown. */
+export const SECRET_KEYWORDS = ['password', 'sslpassword', 'scram_client_key', 'scram_server_key', 'oauth_client_secret'] as const
+
+export function isSecretKeyword(key: string): boolean {
+  return (SECRET_KEYWORDS as readonly string[]).includes(key)
+}
+
+/** libpq connection keywords (PostgreSQL 17/18). */
+export const LIBPQ_KEYWORDS: ReadonlySet<string> = new Set([
+  'host', 'hostaddr', 'port', 'dbname', 'user', 'password', 'passfile', 'require_auth', 'channel_binding',
+  'connect_timeout', 'client_encoding', 'options', 'application_name', 'fallback_application_name',
+  'keepalives', 'keepalives_idle', 'keepalives_interval', 'keepalives_count', 'tcp_user_timeout',
+  'replication', 'gssencmode', 'sslmode', 'sslnegotiation', 'sslcompression', 'sslcert', 'sslkey',
+  'sslkeylogfile', 'sslpassword', 'sslcertmode', 'sslrootcert', 'sslcrl', 'sslcrldir', 'sslsni',
+  'requirepeer', 'ssl_min_protocol_version', 'ssl_max_protocol_version', 'min_protocol_version',
+  'max_protocol_version', 'krbsrvname', 'gsslib', 'gssdelegation', 'service', 'target_session_attrs',
+  'load_balance_hosts', 'scram_client_key', 'scram_server_key', 'oauth_issuer', 'oauth_client_id',
+  'oauth_client_secret', 'oauth_scope', 'uselibpqcompat',
+])
+
+/**
+ * Is this (resolved, decoded) host a Unix-socket directory? libpq and node-postgres take a host
+ * starting with "/" as one. In a connection string it may be written percent-encoded in the host
+ * position or as a `host=` parameter: see unixSocketInConnectionString().
+ */
+export function isUnixSocketHost(host: string | null | undefined): boolean {
+  return typeof host === 'string' && host.trim().startsWith('/')
+}
+
+/**
+ * The raw connection string names a Unix socket: pg-connection-string's "/dir db" shorthand, a URL
+ * whose host is a percent-encoded path (`postgres://%2Fvar%2Frun%2Fpostgresql/db`), a URL or
+ * key=value `host=/dir`. From the text only; the parsed host answers the same for what parses.
+ */
+export function unixSocketInConnectionString(text: string): boolean {
+  const s = text.trim()
+  if (s.startsWith('/')) return true
+  if (/^[a-z][a-z0-9+.-]*:\/\/(?:[^/?#]*@)?%2F/i.test(s)) return true
+  return /(?:[?&]|^|\s)host\s*=\s*'?(?:\/|%2F)/i.test(s)
+}
