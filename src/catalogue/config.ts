@@ -1,6 +1,7 @@
 // Codes of the `config` check, and the check's words: the summaries (which are also the problems'
 // messages, ConfigProblem.message) and the fixes, built from the params the resolver records with
 // each problem (src/config/resolve.ts and the sources hold data only; so does src/checks/config.ts).
+import {DEFAULT_PORT} from '../config/connection-keywords.js'
 import {VALID_SSLMODES} from '../config/connection-string.js'
 import {scriptWithLoader, type MigrationTool} from '../config/launch.js'
 import type {Provenance} from '../config/types.js'
@@ -200,7 +201,7 @@ function urlInvalidFix(p: UrlInvalidParams): Fix {
     return {
       summary: `Set ${src.name} to a port number.`,
       steps: [p.hint ?? 'The port must be digits only, e.g. 5432.', `Change it in ${where(src)}.`],
-      ...snippetOf(assignment(src, '5432')),
+      ...snippetOf(assignment(src, String(DEFAULT_PORT))),
     }
   }
   const steps: string[] = []

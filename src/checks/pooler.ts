@@ -123,14 +123,6 @@ export function poolerHostHint(host: string | null | undefined, port: number): s
   return null
 }
 
-/** Pure: does this connection string carry Prisma's `pgbouncer=true`? (Prisma reads only "true".) */
-export function hasPgbouncerFlag(url: string | null | undefined): boolean {
-  if (!url) return false
-  const q = url.indexOf('?')
-  if (q < 0) return false
-  return new URLSearchParams(url.slice(q + 1).replace(/#.*$/, '')).getAll('pgbouncer').includes('true')
-}
-
 type Session = import('../probes/pg-session.js').PgSession
 
 /** The first session's backend pid and the server's own port, read in the run's one catalog round trip. */
@@ -164,7 +156,6 @@ async function transactionMode(ctx: CheckContext, session: Session): Promise<Che
   const tools = migrationTools(ctx)
   const tool = tools[0] ?? null
   const prisma = tools.find((t) => t.name === 'prisma') ?? null
-  const url = ctx.config.connectionString?.value ?? null
   const urlFrom = ctx.config.connectionString?.source.label ?? ctx.config.primary?.label ?? null
   // Prisma Client reads the datasource `url`; when a directUrl is set, the URL checked is that one
   // (migrate only), whose prepared statements do not matter beside the migration's own failure. Prisma 7
@@ -175,7 +166,8 @@ async function transactionMode(ctx: CheckContext, session: Session): Promise<Che
     (ctx.config.primary?.kind === 'prisma' && /prisma\.config|\.config[\\/]prisma/.test(ctx.config.primary.file ?? '')) ||
     (!!installedPrisma && Number.parseInt(installedPrisma, 10) >= 7)
   const prismaReadsUrl = !!prisma && !prisma.directUrl && !prisma7
-  const flagged = hasPgbouncerFlag(url)
+  // Prisma's `pgbouncer=true` (Prisma reads only "true"), as the URL's parameters read
+  const flagged = targetOf(ctx).urlParams?.pgbouncer === 'true'
 
   const {openSession} = await import('../probes/pg-session.js')
   // the login's own info query (one round trip) reads its backend pid
