@@ -30,7 +30,7 @@ export const poolerSays = messages({
 
 // ---------------------------------------------------------------------------------------------
 
-export interface StartupParameterParams {
+interface StartupParameterParams {
   parameter: string
   /** Where the app's settings send it from. */
   source: string
@@ -80,7 +80,7 @@ export const POOLER_STARTUP_PARAMETER = define<StartupParameterParams>({
 
 // ---------------------------------------------------------------------------------------------
 
-export interface TransactionModeParams {
+interface TransactionModeParams {
   pid: number
   hint: string | null
   tool: 'knex' | 'prisma' | 'node-pg-migrate' | null
@@ -142,7 +142,7 @@ export const POOLER_TRANSACTION_MODE = define<TransactionModeParams>({
 
 // ---------------------------------------------------------------------------------------------
 
-export interface PreparedStatementsParams {
+interface PreparedStatementsParams {
   /** Where the URL Prisma reads comes from ("DATABASE_URL in .env (via prisma/schema.prisma …)"). */
   urlFrom: string
   /** The user's own URL with pgbouncer=true added, password masked, written where it came from. */
@@ -201,7 +201,7 @@ export const POOLER_PREPARED_STATEMENTS = define<PreparedStatementsParams>({
 
 // ---------------------------------------------------------------------------------------------
 
-export interface TenantParams {
+interface TenantParams {
   /** 'names': found from the host and user before connecting; 'answer': the pooler's answer to the login. */
   from: 'names' | 'answer'
   host: string | null

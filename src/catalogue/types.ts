@@ -39,8 +39,6 @@ export interface Example {
  */
 export type Matcher = string | {re: RegExp; needle: string}
 
-export type FixParams = Record<string, unknown>
-
 export interface EntrySpec<P extends object = object> {
   /** UPPER_SNAKE, public contract: never renamed. */
   code: string

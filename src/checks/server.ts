@@ -11,7 +11,7 @@ import {migrationTools} from './tools.js'
 
 type Row = Record<string, unknown>
 
-export interface ServerFacts {
+interface ServerFacts {
   inRecovery: boolean
   defaultReadOnly: boolean
   user: string
@@ -25,7 +25,7 @@ export interface ServerFacts {
 }
 
 
-export interface SettingRow {
+interface SettingRow {
   name: string
   /** milliseconds for timeouts, 'on'/'off' for booleans */
   setting: string
@@ -33,7 +33,7 @@ export interface SettingRow {
   rawSource: string
 }
 
-export interface ServerSnapshot {
+interface ServerSnapshot {
   facts: ServerFacts
   settings: Record<string, SettingRow>
   /** pg_db_role_setting entries that apply to this role and database. */
@@ -52,7 +52,7 @@ export interface ServerSnapshot {
 
 const WATCHED = ['default_transaction_read_only', 'statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout', 'transaction_timeout']
 
-export const SERVER_SQL = [
+const SERVER_SQL = [
   `select pg_is_in_recovery() as in_recovery, current_setting('default_transaction_read_only') as dtro,
     current_user as "user", current_database() as database,
     r.rolsuper as superuser, r.rolcreatedb as createdb, r.rolconnlimit as role_limit,
@@ -102,7 +102,7 @@ function pgArray(v: unknown): string[] {
 }
 
 /** Pure: the three result sets of SERVER_SQL → a snapshot. */
-export function parseServerSnapshot(results: Row[][]): ServerSnapshot {
+function parseServerSnapshot(results: Row[][]): ServerSnapshot {
   const r = (results[0]?.[0] ?? {}) as Record<string, unknown>
   const n = (v: unknown) => (v === null || v === undefined ? -1 : Number(v))
   const settings: Record<string, SettingRow> = {}
@@ -149,8 +149,8 @@ export function parseServerSnapshot(results: Row[][]): ServerSnapshot {
 }
 
 /** Timeouts at or below these cancel ordinary DDL (an index build, a table rewrite, a lock wait behind traffic). */
-export const STATEMENT_TIMEOUT_RISK_MS = 60_000
-export const LOCK_TIMEOUT_RISK_MS = 2_000
+const STATEMENT_TIMEOUT_RISK_MS = 60_000
+const LOCK_TIMEOUT_RISK_MS = 2_000
 
 function ms(v: string): number {
   const n = Number(v)
@@ -158,7 +158,7 @@ function ms(v: string): number {
 }
 
 /** Pure: what the snapshot means for a migration. `tool`: a migration tool was found or named. */
-export function evaluateServer(s: ServerSnapshot, opts: {tool: string | null; host: string | null}): Finding[] {
+function evaluateServer(s: ServerSnapshot, opts: {tool: string | null; host: string | null}): Finding[] {
   const out: Finding[] = []
   const f = s.facts
   const hard = opts.tool ? 'fail' : 'warn'
@@ -238,7 +238,7 @@ export function evaluateServer(s: ServerSnapshot, opts: {tool: string | null; ho
   return out
 }
 
-export async function runServer(ctx: CheckContext): Promise<CheckOutcome> {
+async function runServer(ctx: CheckContext): Promise<CheckOutcome> {
   const broker = ctx.session
   if (!broker) return {status: 'skip', code: null, summary: sessionSays.noSession(), evidence: {}, fix: null}
   const opened = await broker.open()
