@@ -136,6 +136,21 @@ export type ConfigCode = keyof ConfigParams
 /** A problem's code with its params: what the catalogue words. */
 export type ConfigProblemWords = {[C in ConfigCode]: {code: C; params: ConfigParams[C]}}[ConfigCode]
 
+/**
+ * The hint (evidence `hint` and the fix's first step) for a CONFIG_URL_INVALID case the resolver finds
+ * itself; the connection-string parser's own hints come with its reasons.
+ */
+export function resolverHint(c: {case: 'port-not-a-number' | 'port-out-of-range'} | {case: 'cut-by-dotenv'; source: Provenance}): string {
+  switch (c.case) {
+    case 'port-not-a-number':
+      return 'The port must be digits only, e.g. 5432.'
+    case 'port-out-of-range':
+      return 'PostgreSQL listens on 5432 unless configured otherwise.'
+    case 'cut-by-dotenv':
+      return `Quote the value in ${c.source.file}: ${c.source.name}="…"`
+  }
+}
+
 const CUT = (file: string | undefined) =>
   `${file} does not quote the value, so dotenv treats everything from "#" on as a comment and the app gets a truncated URL`
 
@@ -200,7 +215,7 @@ function urlInvalidFix(p: UrlInvalidParams): Fix {
   if (!p.fromString && (p.case === 'port-not-a-number' || p.case === 'port-out-of-range')) {
     return {
       summary: `Set ${src.name} to a port number.`,
-      steps: [p.hint ?? 'The port must be digits only, e.g. 5432.', `Change it in ${where(src)}.`],
+      steps: [p.hint ?? resolverHint({case: 'port-not-a-number'}), `Change it in ${where(src)}.`],
       ...snippetOf(assignment(src, String(DEFAULT_PORT))),
     }
   }
@@ -629,7 +644,7 @@ export function configEntry<C extends ConfigCode>(code: C): CatalogueEntry<Confi
 }
 
 /** A problem's summary (ConfigProblem.message): the words of its code for its params. */
-export function problemSummary(p: ConfigProblemWords): string {
+function problemSummary(p: ConfigProblemWords): string {
   return (configEntry(p.code) as CatalogueEntry<ConfigParams[ConfigCode]>).summarize(p.params)
 }
 

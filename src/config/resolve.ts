@@ -10,7 +10,7 @@
 // else happens, including passwords inside strings that fail to parse.
 import fs from 'node:fs'
 import {capturedMark, dropCapturedSince} from './app-output.js'
-import type {ConfigProblemWords, WithoutEnvFile} from '../catalogue/config.js'
+import {resolverHint, type ConfigProblemWords, type WithoutEnvFile} from '../catalogue/config.js'
 import {redactUrl, redactor} from '../core/redact.js'
 import {dotenvCut, rawEnvFileValue} from './env.js'
 import {
@@ -134,7 +134,7 @@ export async function resolveConfig(
 
   const port = fields.port
   if (port && !problems.some((p) => p.code === 'CONFIG_URL_INVALID') && !/^\d+$/.test(port.value.trim())) {
-    const hint = 'The port must be digits only, e.g. 5432.'
+    const hint = resolverHint({case: 'port-not-a-number'})
     problems.push(
       configProblem(
         'CONFIG_URL_INVALID',
@@ -144,7 +144,7 @@ export async function resolveConfig(
       ),
     )
   } else if (port && (Number(port.value) < 1 || Number(port.value) > 65535)) {
-    const hint = 'PostgreSQL listens on 5432 unless configured otherwise.'
+    const hint = resolverHint({case: 'port-out-of-range'})
     problems.push(
       configProblem(
         'CONFIG_URL_INVALID',
@@ -348,7 +348,7 @@ function analyzeConnectionString(
       problems.push(configProblem('CONFIG_PASSWORD_NOT_ENCODED', source, {...words, dotenvCut: true}, {...details, dotenvCut: true}))
       return intendedUrlValues(full)
     } else {
-      const hint = `Quote the value in ${source.file}: ${source.name}="…"`
+      const hint = resolverHint({case: 'cut-by-dotenv', source})
       const maskedUrl = redactor.redact(full)
       problems.push(
         configProblem(
