@@ -2,6 +2,7 @@
 // the params the check emits (src/checks/tcp.ts holds data only).
 import type {TcpAttempt} from '../core/facts.js'
 import type {Fix} from '../core/types.js'
+import {fmtMs, type NodeNetSettings, type Prediction} from '../network/happy-eyeballs.js'
 import {define, messages} from './types.js'
 
 export function familyName(f: 4 | 6): string {
@@ -76,6 +77,80 @@ function appSees(p: AppSees): string {
   return p.nodeError ? ` Your Node app sees ${p.nodeError} after ${p.nodeAfter}.` : ''
 }
 
+/** The one sentence of a prediction (src/network/happy-eyeballs.ts): how the client goes through the addresses and how it ends. */
+export function predictionStory(p: Prediction): string {
+  const path = p.path
+  if (path.kind === 'in-order') {
+    const wait = !path.wait ? '' : 'connectTimeoutS' in path.wait ? ` (connect_timeout=${path.wait.connectTimeoutS} s per address)` : ` (no connect_timeout, so ~${fmtMs(path.wait.kernelMs)} per silent address)`
+    return p.ok
+      ? `psql tries each address in order${wait} and connects to ${p.address} after ${fmtMs(p.afterMs)}.`
+      : `psql tries each address in order${wait} and fails after ${fmtMs(p.afterMs)}: ${p.error}.`
+  }
+  const how =
+    path.kind === 'happy-eyeballs'
+      ? `Happy Eyeballs (${path.attemptTimeoutMs} ms per attempt) tries ${path.addresses.join(', ')}`
+      : path.kind === 'literal'
+        ? `Node connects to the IP address ${path.address ?? undefined}`
+        : path.kind === 'only-address'
+          ? `Node connects to its only address ${path.address ?? undefined}`
+          : `with network-family autoselection off Node tries only the first address, ${path.address ?? undefined}`
+  const story = p.ok
+    ? `${how} and connects to ${p.address} after ${fmtMs(p.afterMs)}.`
+    : `${how} and fails after ${fmtMs(p.afterMs)} with ${p.error}${
+        !p.connectionTimeoutSet && p.steps.at(-1)?.result === 'timeout' ? ` (sooner, with Error: timeout expired, if the app sets pg's connectionTimeoutMillis)` : ''
+      }.`
+  return story.charAt(0).toUpperCase() + story.slice(1)
+}
+
+/**
+ * The one sentence that answers "psql works but my Node app doesn't" (or the
+ * reverse); null when both behave the same.
+ */
+export function explainDifference(node: Prediction, libpq: Prediction, settings: NodeNetSettings): string | null {
+  if (libpq.ok && !node.ok) {
+    const first = node.steps[0]?.address
+    const why = !settings.autoSelectFamily
+      ? `Node tries only the first address, ${first} (network-family autoselection is off, from ${settings.from.autoSelectFamily}),`
+      : node.error === 'Error: timeout expired'
+        ? `pg's connectionTimeoutMillis cuts Node's connect before it gets there`
+        : `Node's Happy Eyeballs ends on an address that never answers`
+    const lastSilent = node.steps.at(-1)?.result === 'timeout' && node.error !== 'Error: timeout expired'
+    const tail = lastSilent ? ` (or with Error: timeout expired when the app sets pg's connectionTimeoutMillis)` : ''
+    return `psql works but your Node app does not: psql falls through to ${libpq.address} after ${fmtMs(libpq.afterMs)}, while ${why} and fails with ${node.error} after ${fmtMs(node.afterMs)}${tail}.`
+  }
+  if (node.ok && !libpq.ok) {
+    return `Your Node app connects (${node.address} after ${fmtMs(node.afterMs)}) but psql does not: ${predictionStory(libpq)}`
+  }
+  if (node.ok && libpq.ok && (node.address !== libpq.address || Math.abs(node.afterMs - libpq.afterMs) >= 1000)) {
+    const abandoned = node.steps.filter((x) => x.result === 'abandoned').map((x) => x.address)
+    const waited = libpq.steps.filter((x) => x.result === 'timeout')
+    const nodePart = abandoned.length
+      ? ` (Happy Eyeballs gives up on ${abandoned.join(', ')} after ${settings.attemptTimeoutMs} ms)`
+      : ''
+    const psqlPart = waited.length
+      ? ` because it waits ${fmtMs(waited[0].endMs - waited[0].startMs)} on ${waited.map((x) => x.address).join(', ')} first`
+      : ''
+    return `Your Node app connects to ${node.address} after ${fmtMs(node.afterMs)}${nodePart}; psql connects to ${libpq.address} only after ${fmtMs(libpq.afterMs)}${psqlPart}.`
+  }
+  return null
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1)
+}
+
+/** What the app and psql are predicted to do with these attempts (the network model's data). */
+interface Predicted {
+  node: Prediction
+  libpq: Prediction
+  settings: NodeNetSettings
+}
+
+/** The summary's prediction: the difference between the app and psql when there is one, else the app's story. */
+function predictionLine(p: Predicted): string {
+  return explainDifference(p.node, p.libpq, p.settings) ?? predictionStory(p.node)
+}
+
 /** Pass and skip summaries of the tcp check. */
 export const tcpSays = messages({
   unixSocket: (p: {host: string}) => `The host ${p.host} is a Unix socket directory: the connection does not use TCP.`,
@@ -89,8 +164,8 @@ export const tcpSays = messages({
 
 /** One address family fails, the other works. */
 type FamilyParams = Attempts & {
-  /** the Happy Eyeballs explanation or Node's predicted story (from the network model) */
-  prediction: string
+  /** what the app and psql do (the network model) */
+  predicted: Predicted
   autoSelectFamily: boolean
   /** where autoSelectFamily comes from ("Node v20.20.0 default", "NODE_OPTIONS") */
   autoSelectFamilyFrom: string
@@ -103,7 +178,7 @@ function familySummary(p: FamilyParams): string {
   const failed = failedOf(p)
   const bad = failed[0].family
   const good: 4 | 6 = bad === 6 ? 4 : 6
-  return `${familyName(bad)} fails on port ${p.port}: ${describe(failed, p.timeoutMs)}; ${familyName(good)} ${list(okOf(p))} works. ${p.prediction}`
+  return `${familyName(bad)} fails on port ${p.port}: ${describe(failed, p.timeoutMs)}; ${familyName(good)} ${list(okOf(p))} works. ${predictionLine(p.predicted)}`
 }
 
 function familyFix(p: FamilyParams): Fix {
@@ -296,7 +371,7 @@ export const TCP_IPV4_FAILED = define<FamilyParams>({
   buildFix: familyFix,
 })
 
-export const TCP_SOME_ADDRESSES_FAILED = define<Attempts & {prediction: string}>({
+export const TCP_SOME_ADDRESSES_FAILED = define<Attempts & {predicted: Predicted}>({
   code: 'TCP_SOME_ADDRESSES_FAILED',
   check: 'tcp',
   status: 'warn',
@@ -307,7 +382,7 @@ export const TCP_SOME_ADDRESSES_FAILED = define<Attempts & {prediction: string}>
   transient: false,
   matchers: [],
   examples: [{source: 'db-doctor', text: '! TCP connection TCP_SOME_ADDRESSES_FAILED (2010 ms)'}],
-  summary: (p) => `Some addresses of ${p.host} fail on port ${p.port}: ${describe(failedOf(p), p.timeoutMs)}; ${list(okOf(p))} works. ${p.prediction}`,
+  summary: (p) => `Some addresses of ${p.host} fail on port ${p.port}: ${describe(failedOf(p), p.timeoutMs)}; ${list(okOf(p))} works. ${predictionLine(p.predicted)}`,
   buildFix: (p) => {
     const {host, port} = p
     return {

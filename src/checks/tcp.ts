@@ -5,7 +5,7 @@
 // Data only: the words of every outcome are in src/catalogue/tcp.ts.
 import {DEFAULT_PORT, isUnixSocketHost} from '../config/connection-string.js'
 import {isIP} from 'node:net'
-import {TCP_IPV4_FAILED, TCP_IPV6_FAILED, TCP_PORT_INVALID, TCP_REFUSED, TCP_SOME_ADDRESSES_FAILED, TCP_TIMEOUT, TCP_UNREACHABLE, familyName, tcpSays} from '../catalogue/tcp.js'
+import {TCP_IPV4_FAILED, TCP_IPV6_FAILED, TCP_PORT_INVALID, TCP_REFUSED, TCP_SOME_ADDRESSES_FAILED, TCP_TIMEOUT, TCP_UNREACHABLE, explainDifference, familyName, predictionStory, tcpSays} from '../catalogue/tcp.js'
 import type {ResolvedAddress, TcpFacts} from '../core/facts.js'
 import type {NodeDefaults} from '../network/happy-eyeballs.js'
 import type {Check, CheckContext, CheckOutcome, Evidence} from '../core/types.js'
@@ -99,7 +99,7 @@ async function runTcp(ctx: CheckContext, deps: TcpCheckDeps): Promise<CheckOutco
   const connectTimeoutS = ctRaw !== undefined && Number.isFinite(Number(ctRaw)) ? Number(ctRaw) : undefined
   const node = he.predictNode({attempts, settings, literal, kernelTimeoutMs})
   const psql = he.predictLibpq({attempts, connectTimeoutS, kernelTimeoutMs})
-  const explanation = he.explainDifference(node, psql, settings)
+  const explanation = explainDifference(node, psql, settings)
 
   const table = attempts.map((a) => ({
     address: a.address,
@@ -117,13 +117,13 @@ async function runTcp(ctx: CheckContext, deps: TcpCheckDeps): Promise<CheckOutco
       dnsResultOrder: `${settings.dnsOrder} (${settings.from.dnsOrder})`,
       result: node.ok ? `connects to ${node.address}` : `fails: ${node.error}`,
       afterMs: node.afterMs,
-      story: node.story,
+      story: predictionStory(node),
     }
     evidence.psql = {
       connectTimeout: connectTimeoutS ? `${connectTimeoutS} s (${fieldWithSource(ctx.config, 'connect_timeout')})` : 'not set',
       result: psql.ok ? `connects to ${psql.address}` : `fails: ${psql.error}`,
       afterMs: psql.afterMs,
-      story: psql.story,
+      story: predictionStory(psql),
     }
     evidence.kernelSynTimeoutMs = kernelTimeoutMs
     if (explanation) evidence.explanation = explanation
@@ -134,7 +134,7 @@ async function runTcp(ctx: CheckContext, deps: TcpCheckDeps): Promise<CheckOutco
   if (failed.length === 0) return {status: 'pass', code: null, summary: tcpSays.connected(params), evidence, fix: null}
 
   const ok = attempts.filter((a) => a.outcome === 'connected')
-  const prediction = explanation ?? node.story
+  const predicted = {node, libpq: psql, settings}
 
   if (ok.length > 0) {
     const badFamilies = new Set(failed.map((a) => a.family))
@@ -142,7 +142,7 @@ async function runTcp(ctx: CheckContext, deps: TcpCheckDeps): Promise<CheckOutco
     if (badFamilies.size === 1 && !okFamilies.has([...badFamilies][0])) {
       const family = {
         ...params,
-        prediction,
+        predicted,
         autoSelectFamily: settings.autoSelectFamily,
         autoSelectFamilyFrom: settings.from.autoSelectFamily,
         attemptTimeoutMs: settings.attemptTimeoutMs,
@@ -150,7 +150,7 @@ async function runTcp(ctx: CheckContext, deps: TcpCheckDeps): Promise<CheckOutco
       }
       return failed[0].family === 6 ? TCP_IPV6_FAILED.emit(family, evidence) : TCP_IPV4_FAILED.emit(family, evidence)
     }
-    return TCP_SOME_ADDRESSES_FAILED.emit({...params, prediction}, evidence)
+    return TCP_SOME_ADDRESSES_FAILED.emit({...params, predicted}, evidence)
   }
 
   // Nothing connected: the most explanatory failure wins. A refusal proves the

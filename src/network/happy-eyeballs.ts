@@ -31,7 +31,7 @@ export interface ObservedAttempt {
   errorCode?: string
 }
 
-interface NodeNetSettings {
+export interface NodeNetSettings {
   autoSelectFamily: boolean
   attemptTimeoutMs: number
   dnsOrder: DnsOrder
@@ -169,7 +169,14 @@ interface PredictedStep {
   endMs: number
 }
 
-interface Prediction {
+/** How the client goes through the addresses (src/catalogue/tcp.ts words it into the prediction's story). */
+type PredictionPath =
+  | {kind: 'happy-eyeballs'; attemptTimeoutMs: number; addresses: string[]}
+  | {kind: 'literal' | 'only-address' | 'autoselect-off'; address: string | null}
+  /** libpq: each address in order; how long it waits on a silent one (null: none is silent) */
+  | {kind: 'in-order'; wait: {connectTimeoutS: number} | {kernelMs: number} | null}
+
+export interface Prediction {
   client: 'node-postgres' | 'libpq'
   ok: boolean
   /** The address the client ends up on. */
@@ -179,8 +186,9 @@ interface Prediction {
   /** The error the app sees: "AggregateError [ETIMEDOUT]", "Error: timeout expired", "ECONNREFUSED"… */
   error: string | null
   steps: PredictedStep[]
-  /** One sentence. */
-  story: string
+  path: PredictionPath
+  /** node-postgres: pg's connectionTimeoutMillis is known to be set */
+  connectionTimeoutSet: boolean
 }
 
 interface NodePredictionInput {
@@ -264,19 +272,11 @@ export function predictNode(input: NodePredictionInput): Prediction {
     error = 'Error: timeout expired'
     afterMs = cut
   }
-  const how = multiple
-    ? `Happy Eyeballs (${settings.attemptTimeoutMs} ms per attempt) tries ${list.map((a) => a.address).join(', ')}`
-    : input.literal
-      ? `Node connects to the IP address ${list[0]?.address}`
-      : settings.autoSelectFamily
-        ? `Node connects to its only address ${list[0]?.address}`
-        : `with network-family autoselection off Node tries only the first address, ${list[0]?.address}`
-  const story = ok
-    ? `${how} and connects to ${connected!.address} after ${fmtMs(afterMs)}.`
-    : `${how} and fails after ${fmtMs(afterMs)} with ${error}${
-        !cut && steps.at(-1)?.result === 'timeout' ? ` (sooner, with Error: timeout expired, if the app sets pg's connectionTimeoutMillis)` : ''
-      }.`
-  return {client: 'node-postgres', ok, address: connected?.address ?? null, afterMs, error, steps, story: capitalize(story)}
+  const first = list[0]?.address ?? null
+  const path: PredictionPath = multiple
+    ? {kind: 'happy-eyeballs', attemptTimeoutMs: settings.attemptTimeoutMs, addresses: list.map((a) => a.address)}
+    : {kind: input.literal ? 'literal' : settings.autoSelectFamily ? 'only-address' : 'autoselect-off', address: first}
+  return {client: 'node-postgres', ok, address: connected?.address ?? null, afterMs, error, steps, path, connectionTimeoutSet: Boolean(cut)}
 }
 
 interface LibpqPredictionInput {
@@ -317,46 +317,6 @@ export function predictLibpq(input: LibpqPredictionInput): Prediction {
   }
   const ok = connected !== null
   const silent = input.attempts.some((a) => a.outcome === 'timeout')
-  const wait = !silent ? '' : ct ? ` (connect_timeout=${ct / 1000} s per address)` : ` (no connect_timeout, so ~${fmtMs(kernel)} per silent address)`
-  const story = ok
-    ? `psql tries each address in order${wait} and connects to ${connected!.address} after ${fmtMs(t)}.`
-    : `psql tries each address in order${wait} and fails after ${fmtMs(t)}: ${lastError}.`
-  return {client: 'libpq', ok, address: connected?.address ?? null, afterMs: t, error: ok ? null : lastError, steps, story}
-}
-
-/**
- * The one sentence that answers "psql works but my Node app doesn't" (or the
- * reverse); null when both behave the same.
- */
-export function explainDifference(node: Prediction, libpq: Prediction, settings: NodeNetSettings): string | null {
-  if (libpq.ok && !node.ok) {
-    const first = node.steps[0]?.address
-    const why = !settings.autoSelectFamily
-      ? `Node tries only the first address, ${first} (network-family autoselection is off, from ${settings.from.autoSelectFamily}),`
-      : node.error === 'Error: timeout expired'
-        ? `pg's connectionTimeoutMillis cuts Node's connect before it gets there`
-        : `Node's Happy Eyeballs ends on an address that never answers`
-    const lastSilent = node.steps.at(-1)?.result === 'timeout' && node.error !== 'Error: timeout expired'
-    const tail = lastSilent ? ` (or with Error: timeout expired when the app sets pg's connectionTimeoutMillis)` : ''
-    return `psql works but your Node app does not: psql falls through to ${libpq.address} after ${fmtMs(libpq.afterMs)}, while ${why} and fails with ${node.error} after ${fmtMs(node.afterMs)}${tail}.`
-  }
-  if (node.ok && !libpq.ok) {
-    return `Your Node app connects (${node.address} after ${fmtMs(node.afterMs)}) but psql does not: ${libpq.story}`
-  }
-  if (node.ok && libpq.ok && (node.address !== libpq.address || Math.abs(node.afterMs - libpq.afterMs) >= 1000)) {
-    const abandoned = node.steps.filter((x) => x.result === 'abandoned').map((x) => x.address)
-    const waited = libpq.steps.filter((x) => x.result === 'timeout')
-    const nodePart = abandoned.length
-      ? ` (Happy Eyeballs gives up on ${abandoned.join(', ')} after ${settings.attemptTimeoutMs} ms)`
-      : ''
-    const psqlPart = waited.length
-      ? ` because it waits ${fmtMs(waited[0].endMs - waited[0].startMs)} on ${waited.map((x) => x.address).join(', ')} first`
-      : ''
-    return `Your Node app connects to ${node.address} after ${fmtMs(node.afterMs)}${nodePart}; psql connects to ${libpq.address} only after ${fmtMs(libpq.afterMs)}${psqlPart}.`
-  }
-  return null
-}
-
-function capitalize(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1)
+  const path: PredictionPath = {kind: 'in-order', wait: !silent ? null : ct ? {connectTimeoutS: ct / 1000} : {kernelMs: kernel}}
+  return {client: 'libpq', ok, address: connected?.address ?? null, afterMs: t, error: ok ? null : lastError, steps, path, connectionTimeoutSet: false}
 }

@@ -3,7 +3,6 @@ import {
   type NodeDefaults,
   type ObservedAttempt,
   applyDnsOrder,
-  explainDifference,
   interleaveFamilies,
   kernelSynTimeoutMs,
   nodeNetSettings,
@@ -11,6 +10,7 @@ import {
   predictNode,
   splitNodeOptions,
 } from '../../src/network/happy-eyeballs.js'
+import {explainDifference, predictionStory} from '../../src/catalogue/tcp.js'
 
 const NODE20: NodeDefaults = {autoSelectFamily: true, attemptTimeoutMs: 250, dnsOrder: 'verbatim', label: 'Node 20 default'}
 const v6dead: ObservedAttempt = {address: '2001:db8::10', family: 6, outcome: 'timeout', ms: 2000}
@@ -67,7 +67,7 @@ describe('node-postgres prediction', () => {
     const p = predictNode({attempts: [v6dead, v4ok], settings: nodeNetSettings('', NODE20), kernelTimeoutMs: KERNEL})
     expect(p).toMatchObject({ok: true, address: '192.0.2.10', afterMs: 253, error: null})
     expect(p.steps.map((s) => s.result)).toEqual(['abandoned', 'connected'])
-    expect(p.story).toContain('250 ms per attempt')
+    expect(predictionStory(p)).toContain('250 ms per attempt')
   })
   it('a longer attempt timeout costs that much', () => {
     const p = predictNode({
@@ -108,7 +108,7 @@ describe('node-postgres prediction', () => {
   it('an IP literal is one connect, no lookup', () => {
     const p = predictNode({attempts: [v4ok], settings: nodeNetSettings('', NODE20), literal: true})
     expect(p).toMatchObject({ok: true, address: '192.0.2.10'})
-    expect(p.story).toContain('IP address')
+    expect(predictionStory(p)).toContain('IP address')
   })
 })
 
