@@ -119,8 +119,16 @@ export type NotFoundParams = Sourced &
     | {case: 'empty-knexfile'; label: string; file: string; environment: string | null}
   )
 
+export type KnexfileNotFoundParams = Sourced & {
+  /** The knexfile the knex CLI does not look for (display path, e.g. "knexfile.cjs"). */
+  file: string
+  /** The package.json script that runs the knex CLI without `--knexfile`, when one does. */
+  script?: {name: string; command: string; segment: string}
+}
+
 /** The params of each config code. */
 export interface ConfigParams {
+  CONFIG_KNEXFILE_NOT_FOUND: KnexfileNotFoundParams
   CONFIG_URL_INVALID: UrlInvalidParams
   CONFIG_PASSWORD_NOT_ENCODED: PasswordNotEncodedParams
   CONFIG_PASSWORD_ENCODING_LENIENT: PasswordLenientParams
@@ -606,14 +614,55 @@ export const CONFIG_NOT_FOUND = define<NotFoundParams>({
   causes: ['the variables are set in another shell, CI step or container', 'the .env file is in another folder'],
   fix: 'Pass a URL, set `DATABASE_URL` in `.env`, use `DB_*` or `PG*` variables, or `--env-file`.',
   transient: false,
-  matchers: ['environment variable is not set or incomplete connection parameters are provided', 'No configuration file found and no commandline connection parameters passed'],
+  matchers: ['environment variable is not set or incomplete connection parameters are provided'],
   examples: [
-    {source: 'knex', text: 'Error: No configuration file found and no commandline connection parameters passed\n    at checkConfigurationOptions (node_modules/knex/bin/utils/cli-config-utils.js:109:11)'},
     {source: 'node-pg-migrate', text: 'The DATABASE_URL environment variable is not set or incomplete connection parameters are provided.'},
     {source: 'db-doctor', text: '! Configuration CONFIG_NOT_FOUND (2 ms)'},
   ],
   summary: notFoundSummary,
   buildFix: notFoundFix,
+})
+
+/** The script with `--knexfile <file>` added to the segment that runs the knex CLI. */
+export function scriptWithKnexfile(command: string, segment: string, file: string): string {
+  const arg = /[\s'"$`\\]/.test(file) ? `'${file.replace(/'/g, `'\\''`)}'` : file
+  return command.replace(segment, `${segment.trimEnd()} --knexfile ${arg}`)
+}
+
+export const CONFIG_KNEXFILE_NOT_FOUND = define<KnexfileNotFoundParams>({
+  code: 'CONFIG_KNEXFILE_NOT_FOUND',
+  check: 'config',
+  status: 'fail',
+  statusText: 'fail when a package.json script runs the knex CLI without `--knexfile` (warn otherwise)',
+  title: 'The knex CLI does not find the knexfile',
+  meaning:
+    'The knex CLI looks only for knexfile.js, .mjs, .coffee, .ts, .eg and .ls, in the working folder and then in its parents (knex 3 bin/cli.js); it never looks for knexfile.cjs. With only a knexfile.cjs and no `--knexfile`, `knex migrate:latest` stops with "No configuration file found and no commandline connection parameters passed" before connecting. db-doctor still reads the file to check the connection it configures.',
+  causes: [
+    'a knexfile renamed to .cjs (a package with "type": "module") and the script left as `knex migrate:latest`',
+    'the knexfile in another folder than the one the CLI runs in, without `--knexfile`',
+  ],
+  fix: 'Name the file for the CLI: `knex migrate:latest --knexfile knexfile.cjs` in the script (or rename it to a name the CLI looks for, such as knexfile.js in a CommonJS package).',
+  transient: false,
+  matchers: ['No configuration file found and no commandline connection parameters passed'],
+  examples: [
+    // knex 3 bin/utils/cli-config-utils.js checkConfigurationOptions()
+    {source: 'knex', text: 'Error: No configuration file found and no commandline connection parameters passed\n    at checkConfigurationOptions (node_modules/knex/bin/utils/cli-config-utils.js:109:11)'},
+  ],
+  summary: (p) =>
+    p.script
+      ? `The knex CLI does not look for ${p.file}: the script "${p.script.name}" (${p.script.segment}) stops with "No configuration file found and no commandline connection parameters passed" before connecting. db-doctor read ${p.file} to check the connection it configures.`
+      : `The knex CLI does not look for ${p.file}: run as \`npx knex migrate:latest\` it stops with "No configuration file found and no commandline connection parameters passed". No package.json script runs the knex CLI, so db-doctor cannot tell how it is run; it read ${p.file} to check the connection.`,
+  buildFix: (p) => {
+    const fixed = p.script ? scriptWithKnexfile(p.script.command, p.script.segment, p.file) : `knex migrate:latest --knexfile ${p.file}`
+    return {
+      summary: p.script ? `Pass the knexfile to the CLI in the "${p.script.name}" script: ${fixed}` : `Pass the knexfile to the CLI: ${fixed}`,
+      steps: [
+        p.script ? `In package.json, set "${p.script.name}": "${fixed}".` : `Run migrations as \`npx ${fixed}\`, or add a script "migrate": "${fixed}" to package.json.`,
+        `Or rename ${p.file} to a name the CLI looks for: knexfile.js in a CommonJS package (no "type": "module"), knexfile.mjs with \`export default\` in an ESM one.`,
+      ],
+      snippet: {language: 'json', code: `"scripts": {\n  "${p.script?.name ?? 'migrate'}": ${JSON.stringify(fixed)}\n}`},
+    }
+  },
 })
 
 export const configEntries = [
@@ -625,6 +674,7 @@ export const configEntries = [
   CONFIG_ENV_FILE_NOT_LOADED,
   CONFIG_ENV_FILE_LOADER_UNKNOWN,
   CONFIG_NOT_FOUND,
+  CONFIG_KNEXFILE_NOT_FOUND,
 ]
 
 const BY_CODE: {[C in ConfigCode]: CatalogueEntry<ConfigParams[C]>} = {
@@ -636,6 +686,7 @@ const BY_CODE: {[C in ConfigCode]: CatalogueEntry<ConfigParams[C]>} = {
   CONFIG_ENV_FILE_NOT_LOADED,
   CONFIG_ENV_FILE_LOADER_UNKNOWN,
   CONFIG_NOT_FOUND,
+  CONFIG_KNEXFILE_NOT_FOUND,
 }
 
 /** The entry of a config code (its default status, its words). */

@@ -26,7 +26,7 @@ const SHOWN_IF_SET: readonly FieldName[] = [
 function emitProblem(problem: ConfigProblem, evidence: Evidence): CheckOutcome {
   // one entry per code; the params were recorded for that code (src/config/problems.ts)
   const entry = configEntry(problem.code) as CatalogueEntry<ConfigProblem['params']>
-  return entry.emit(problem.params, evidence)
+  return entry.emit(problem.params, evidence, problem.status ? {status: problem.status} : undefined)
 }
 
 export const configCheck: Check = {

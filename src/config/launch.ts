@@ -223,7 +223,7 @@ export function loaderIn(segment: string, before: string[], dotenvInstalled: boo
   return undefined
 }
 
-function readScripts(cwd: string): Record<string, string> {
+export function readScripts(cwd: string): Record<string, string> {
   const pkg = readJson(path.join(cwd, 'package.json'))
   const scripts = pkg?.scripts
   const out: Record<string, string> = {}

@@ -5,6 +5,11 @@ import type {ConfigProblem, Provenance} from './types.js'
 
 export {isWarning} from '../catalogue/config.js'
 
+/** Whether a problem only warns: its own status when it has one, else its code's default. */
+export function problemIsWarning(problem: Pick<ConfigProblem, 'code' | 'status'>): boolean {
+  return problem.status ? problem.status === 'warn' : configEntry(problem.code).status === 'warn'
+}
+
 /** The params without the source (each member of a union alike). */
 type WithoutSource<T> = T extends unknown ? Omit<T, 'source'> : never
 
@@ -14,7 +19,8 @@ export function configProblem<C extends ConfigCode>(
   source: Provenance,
   params: WithoutSource<ConfigParams[C]>,
   details?: Record<string, unknown>,
+  status?: 'fail' | 'warn',
 ): ConfigProblem {
   const full = {...params, source} as unknown as ConfigParams[C]
-  return {code, params: full, message: configEntry(code).summarize(full), source, ...(details ? {details} : {})} as ConfigProblem
+  return {code, params: full, message: configEntry(code).summarize(full), source, ...(details ? {details} : {}), ...(status ? {status} : {})} as ConfigProblem
 }

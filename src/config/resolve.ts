@@ -29,7 +29,7 @@ import {
   type EncodingIssue,
 } from './connection-string.js'
 import {resolveLaunch, type MigrationTool} from './launch.js'
-import {configProblem, isWarning} from './problems.js'
+import {configProblem, problemIsWarning} from './problems.js'
 import {findKnexfile} from './sources/knexfile.js'
 import {sources as registry} from './sources/index.js'
 import type {PgpassInspection} from './pgpass.js'
@@ -65,6 +65,12 @@ const SEVERITY: Record<ConfigProblem['code'], number> = {
   CONFIG_SSLMODE_INVALID: 2,
   CONFIG_PASSWORD_ENCODING_LENIENT: 3,
   CONFIG_NOT_FOUND: 3,
+  CONFIG_KNEXFILE_NOT_FOUND: 0,
+}
+
+/** Failures first (the config check reports the first one), warnings last. */
+function severity(p: ConfigProblem): number {
+  return p.status === 'warn' ? Math.max(3, SEVERITY[p.code]) : SEVERITY[p.code]
 }
 
 export async function resolveConfig(
@@ -176,7 +182,7 @@ export async function resolveConfig(
     const problem = await envFileProblem(ctx, resolved, sources)
     if (problem) problems.unshift(problem)
   }
-  problems.sort((a, b) => SEVERITY[a.code] - SEVERITY[b.code])
+  problems.sort((a, b) => severity(a) - severity(b))
   if (tools.length) resolved.tools = tools
   // The password file was read for these very settings, the string parsed: the checks reuse both.
   const samePgpass = pgpassSeen && PGPASS_KEYS.every((k) => pgpassSeen!.fields[k]?.value === fields[k]?.value)
@@ -235,7 +241,7 @@ async function envFileProblem(ctx: SourceContext, resolved: ResolvedConfig, sour
   dropCapturedSince(mark)
   const differing: FieldName[] = COMPARED.filter((n) => resolved.fields[n]?.value !== without.fields[n]?.value)
   const stringDiffers = resolved.connectionString?.value !== without.connectionString?.value
-  const newFailure = without.problems.find((p) => !isWarning(p.code) && !resolved.problems.some((q) => q.code === p.code))
+  const newFailure = without.problems.find((p) => !problemIsWarning(p) && !resolved.problems.some((q) => q.code === p.code))
   if (differing.length === 0 && !stringDiffers && !newFailure) return undefined
 
   // The variables of the env file the connection uses.

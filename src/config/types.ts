@@ -63,6 +63,8 @@ export type ConfigProblem = {
     source: Provenance
     /** Extra, secret-free evidence (masked URL, offending characters, position…). */
     details?: Record<string, unknown>
+    /** This case's status when it differs from the code's default (the entry's `statusText` says when). */
+    status?: 'fail' | 'warn'
   }
 }[ConfigCode]
 

@@ -1,7 +1,7 @@
 // The library entry point: resolve the configuration the app would use, run the
 // ordered checks and build the report. No printing here; commands do the I/O.
 import {checks as registry} from '../checks/index.js'
-import {isWarning} from '../config/problems.js'
+import {problemIsWarning} from '../config/problems.js'
 import {resolveConfig} from '../config/resolve.js'
 import type {ResolvedConfig} from '../config/types.js'
 import {flushCapturedOutput} from '../config/app-output.js'
@@ -82,7 +82,7 @@ export async function diagnoseResolved(input: DiagnoseInput, config: ResolvedCon
 export function describeTarget(config: ResolvedConfig): Report['target'] {
   // A configuration that failed (a broken URL, a knexfile that throws…) has no target: the defaults that
   // filled the gaps are not what the app was configured to reach, so they are not presented as the target.
-  const broken = config.problems.some((p) => !isWarning(p.code))
+  const broken = config.problems.some((p) => !problemIsWarning(p))
   const f = broken ? Object.fromEntries(Object.entries(config.fields).filter(([, v]) => v && v.source.kind !== 'default')) as ResolvedConfig['fields'] : config.fields
   const sources: Record<string, string> = {}
   for (const [name, field] of Object.entries(f)) {

@@ -4,7 +4,7 @@
 // against a real PostgreSQL presenting leaf + self-signed root. psql (libpq, require = encrypt
 // only) connects; the migration fails with "self-signed certificate in certificate chain".
 // `db-doctor check` with no arguments in that folder must say why.
-import {copyFileSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {createRequire} from 'node:module'
@@ -27,6 +27,12 @@ beforeAll(async () => {
   server = await startPostgres({tls: {certPem: chainPem(leaf, root), keyPem: leaf.keyPem, caPem: root.certPem}})
   dir = mkdtempSync(path.join(os.tmpdir(), 'dbd-seed-'))
   copyFileSync(path.join(ROOT, 'test/fixtures/knex-seed/knexfile.cjs'), path.join(dir, 'knexfile.cjs'))
+  // How the story's developer runs the migration: Node loads .env for the knex CLI, which is told where
+  // the knexfile is (the CLI never looks for knexfile.cjs by itself).
+  writeFileSync(
+    path.join(dir, 'package.json'),
+    JSON.stringify({name: 'seed-app', private: true, scripts: {migrate: 'node --env-file=.env node_modules/.bin/knex migrate:latest --knexfile knexfile.cjs'}}, null, 2),
+  )
   writeFileSync(
     path.join(dir, '.env'),
     `DATABASE_URL=postgres://${APP_USER}:${CANARY_PASSWORD}@${PG_HOST}:${server.port}/${APP_DATABASE}?sslmode=require\n`,
@@ -86,5 +92,25 @@ describe('seed story: knexfile ssl object replaced by sslmode=require, self-sign
     }
     expect(text.stdout).toContain('✗ ssl-config · SSL_CONFIG_CONFLICT')
     expect(md.stdout).toContain('### ✗ SSL settings (node-postgres vs libpq) — `SSL_CONFIG_CONFLICT`')
+    expect(checkOf(reportOf(await runCli(['check', '--json'], {cwd: dir})), 'config').status).toBe('pass')
+  })
+
+  it("README's copy of this run is the real text report's head (timings and the port aside)", async () => {
+    const text = await runCli(['check'], {cwd: dir})
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8')
+    const block = /```text\n\$ db-doctor check\n([\s\S]*?)```/.exec(readme)?.[1]
+    expect(block, 'README has the seed story block').toBeDefined()
+    const norm = (s: string) =>
+      s
+        .replace(/\(\d+ ms\)/g, '(N ms)')
+        .replace(/in \d+ ms/g, 'in N ms')
+        .replace(new RegExp(`:${server.port}\\b`, 'g'), ':5432')
+        .replace(new RegExp(`port ${server.port}\\b`, 'g'), 'port 5432')
+        // Docker networking says where it runs (a laptop in README, maybe a container here)
+        .replace(/(✓ Docker networking \(N ms\)\n)[^\n]*\n/, '$1(where it runs)\n')
+        // wrapping depends on the width
+        .replace(/\s+/g, ' ')
+    const head = text.stdout.slice(0, text.stdout.indexOf('\n\n', text.stdout.indexOf(': failing')) + 1)
+    expect(norm(head)).toBe(norm(block!))
   })
 })

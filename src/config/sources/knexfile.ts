@@ -1,6 +1,7 @@
 // Source: the app's knexfile, loaded the way the knex CLI loads it.
 //
-// - file: --knexfile <path>, else knexfile.js / .cjs / .mjs / .ts in the working folder;
+// - file: --knexfile <path>, else the script's --knexfile, else the knex CLI's own search (knexfile.js /
+//   .mjs / .ts … in the working folder, then its parents; never knexfile.cjs: see discoverKnexfile);
 // - the env file is applied to process.env for the load (knexfiles read
 //   process.env.DATABASE_URL at load time) and process.env is restored after;
 // - the working folder is the knexfile's folder during the load (the knex CLI chdirs there);
@@ -21,6 +22,7 @@ import {displayPath, envProvenance} from '../env.js'
 import {configProblem} from '../problems.js'
 import type {ConfigProblem, ConfigSource, FieldName, MigrationToolInfo, Provenance, SourceContext, SourceLayer} from '../types.js'
 import {envVarsWithValue} from '../util.js'
+import {readScripts, scriptsRunning, type ToolScript} from '../launch.js'
 
 export const KNEXFILE_NAMES = ['knexfile.js', 'knexfile.cjs', 'knexfile.mjs', 'knexfile.ts'] as const
 const PG_CLIENTS = new Set(['pg', 'postgres', 'postgresql', 'pg-native'])
@@ -44,13 +46,74 @@ export interface LoadedKnexConfig {
   migrations?: unknown
 }
 
-export function findKnexfile(cwd: string, explicit?: string): string | undefined {
-  if (explicit) return path.resolve(cwd, explicit)
-  for (const name of KNEXFILE_NAMES) {
-    const abs = path.join(cwd, name)
-    if (fs.existsSync(abs)) return abs
+/**
+ * The names the knex CLI looks for, in its order (knex 3 bin/cli.js `invoke()`:
+ * `findUpConfig(cwd, 'knexfile', ['js', 'mjs', 'coffee', 'ts', 'eg', 'ls'])`), in the working folder
+ * and then in each parent folder. `knexfile.cjs` is not among them.
+ */
+export const KNEX_CLI_SEARCH = ['knexfile.js', 'knexfile.mjs', 'knexfile.coffee', 'knexfile.ts', 'knexfile.eg', 'knexfile.ls'] as const
+
+/** How the knexfile in use was found, as the knex CLI would find it. */
+export interface KnexfileDiscovery {
+  /** The knexfile db-doctor reads (absolute). */
+  file: string
+  /** --knexfile of db-doctor; a package.json script's --knexfile; the CLI's own search. */
+  how: 'flag' | 'script' | 'search' | 'not-searched'
+  /** The script that names it (how = 'script'), or the script that runs the knex CLI without naming one. */
+  script?: ToolScript
+  /**
+   * how = 'not-searched': a knexfile the knex CLI does not look for (knexfile.cjs) and nothing names
+   * it: `knex migrate:latest` stops with "No configuration file found".
+   */
+  unseenByCli?: boolean
+}
+
+function findUp(dir: string, names: readonly string[]): string | undefined {
+  let d = path.resolve(dir)
+  for (;;) {
+    let entries: string[] = []
+    try {
+      entries = fs.readdirSync(d)
+    } catch {}
+    const hit = names.find((n) => entries.includes(n))
+    if (hit) return path.join(d, hit)
+    const parent = path.dirname(d)
+    if (parent === d) return undefined
+    d = parent
   }
+}
+
+/** `--knexfile X` / `--knexfile=X` in a script segment (quotes removed), or undefined. */
+function knexfileArg(segment: string): string | undefined {
+  const m = /(?:^|\s)--knexfile(?:=|\s+)("[^"]*"|'[^']*'|\S+)/.exec(segment)
+  return m ? m[1]!.replace(/^(["'])(.*)\1$/, '$2') : undefined
+}
+
+/**
+ * Where the knexfile is, modelled on the knex CLI: db-doctor's --knexfile; else the `--knexfile` of
+ * the package.json script that runs the knex CLI (the CLI takes it when the file exists, else
+ * searches from its folder); else the CLI's search (KNEX_CLI_SEARCH, up the folders). When the CLI
+ * finds nothing but the folder has a knexfile.cjs, that file is returned with `unseenByCli`.
+ */
+export function discoverKnexfile(cwd: string, explicit?: string): KnexfileDiscovery | undefined {
+  if (explicit) return {file: path.resolve(cwd, explicit), how: 'flag'}
+  const script = scriptsRunning('knex', readScripts(cwd), false)[0]
+  const named = script ? knexfileArg(script.segment) : undefined
+  if (script && named) {
+    const abs = path.resolve(cwd, named)
+    if (fs.existsSync(abs)) return {file: abs, how: 'script', script}
+    const found = findUp(path.dirname(abs), KNEX_CLI_SEARCH)
+    return found ? {file: found, how: 'search', script} : {file: abs, how: 'script', script}
+  }
+  const found = findUp(cwd, KNEX_CLI_SEARCH)
+  if (found) return {file: found, how: 'search', ...(script ? {script} : {})}
+  const cjs = path.join(cwd, 'knexfile.cjs')
+  if (fs.existsSync(cjs)) return {file: cjs, how: 'not-searched', unseenByCli: true, ...(script ? {script} : {})}
   return undefined
+}
+
+export function findKnexfile(cwd: string, explicit?: string): string | undefined {
+  return discoverKnexfile(cwd, explicit)?.file
 }
 
 /**
@@ -312,8 +375,9 @@ export const knexfileSource: ConfigSource = {
   id: 'knexfile',
   role: 'primary',
   async load(ctx) {
-    const file = findKnexfile(ctx.cwd, ctx.knexfile)
-    if (!file) return null
+    const found = discoverKnexfile(ctx.cwd, ctx.knexfile)
+    if (!found) return null
+    const {file} = found
     const displayFile = displayPath(ctx.cwd, file)
     const environment = ctx.knexEnv || ctx.env.NODE_ENV || 'development'
     const origin: Provenance = {kind: 'knexfile', name: 'connection', file: displayFile, label: displayFile}
@@ -343,6 +407,20 @@ export const knexfileSource: ConfigSource = {
         problems: [problem],
       } satisfies AppSourceLayer
     }
-    return knexLayer(loaded, ctx)
+    const layer = knexLayer(loaded, ctx)
+    if (layer && found.unseenByCli) {
+      // The knex CLI would not find this file (knexfile.cjs, not named by --knexfile): the migration
+      // stops before connecting; a failure when a script runs the CLI, else a warning.
+      const {script} = found
+      const problem = configProblem(
+        'CONFIG_KNEXFILE_NOT_FOUND',
+        origin,
+        {file: displayFile, ...(script ? {script: {name: script.name, command: script.command, segment: script.segment}} : {})},
+        {file: displayFile, searched: [...KNEX_CLI_SEARCH], script: script?.name ?? null},
+        script ? 'fail' : 'warn',
+      )
+      layer.problems = [...(layer.problems ?? []), problem]
+    }
+    return layer
   },
 }
