@@ -197,7 +197,7 @@ describe('explain: knex 3.3 and node-pg-migrate 9 (their sources in node_modules
       ['KnexTimeoutError: Knex: Timeout acquiring a connection. The pool is probably full. Are you missing a .transacting(trx) call?', 'hint:TCP_TIMEOUT'],
       ['Error: Migration table is already locked', 'MIGRATION_LOCKED'],
       ['Error: The migration directory is corrupt, the following files are missing: 20240101120000_create_users.js', 'MIGRATION_FILES_MISSING'],
-      ['Error: No configuration file found and no commandline connection parameters passed', 'CONFIG_NOT_FOUND'],
+      ['Error: No configuration file found and no commandline connection parameters passed', 'CONFIG_KNEXFILE_NOT_FOUND'],
     ])
   })
   it('node-pg-migrate', async () => {

@@ -43,11 +43,11 @@ describe('explain: the real knex CLI', () => {
 })
 
 describe('explain: the real knex CLI without a knexfile', () => {
-  it('no knexfile → CONFIG_NOT_FOUND', async () => {
-    const app = makeApp({packages: ['knex', 'pg'], files: {}})
+  it('no knexfile the CLI looks for (only a knexfile.cjs) → CONFIG_KNEXFILE_NOT_FOUND', async () => {
+    const app = makeApp({packages: ['knex', 'pg'], files: {'knexfile.cjs': "module.exports = {client: 'pg', connection: process.env.DATABASE_URL}\n"}})
     apps.push(app)
     const r = await runTool(app, ['knex', 'migrate:latest'])
-    expect(await explainCodes(`${r.stdout}\n${r.stderr}`)).toContain('CONFIG_NOT_FOUND')
+    expect(await explainCodes(`${r.stdout}\n${r.stderr}`)).toContain('CONFIG_KNEXFILE_NOT_FOUND')
   })
 })
 
