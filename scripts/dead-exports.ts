@@ -125,6 +125,9 @@ export function findDeadExports(opts: DeadExportOptions): DeadExport[] {
     for (const exp of checker.getExportsOfModule(moduleSym)) {
       const name = exp.getName()
       if (jsWords.has(name)) continue
+      const declaredHere = (exp.declarations ?? []).some((d) => path.resolve(d.getSourceFile().fileName) === file)
+      // `export * from './x.js'` passes x's own exports on: x is checked for them.
+      if (!(exp.flags & ts.SymbolFlags.Alias) && !declaredHere) continue
       const targets = [exp]
       if (exp.flags & ts.SymbolFlags.Alias) targets.push(checker.getAliasedSymbol(exp))
       const files = new Set<string>()
@@ -133,7 +136,7 @@ export function findDeadExports(opts: DeadExportOptions): DeadExport[] {
       if (elsewhere) continue
       const decl = exp.declarations?.find((d) => path.resolve(d.getSourceFile().fileName) === file) ?? exp.declarations?.[0]
       const line = decl ? decl.getSourceFile().getLineAndCharacterOfPosition(decl.getStart()).line + 1 : 0
-      dead.push({file: path.relative(root, file).split(path.sep).join('/'), line, name, usedInOwnFile: files.has(file), exportKeyword: exportKeyword(decl)})
+      dead.push({file: path.relative(root, file).split(path.sep).join('/'), line, name, usedInOwnFile: files.has(file), exportKeyword: declaredHere ? exportKeyword(decl) : undefined})
     }
   }
   return dead.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line)

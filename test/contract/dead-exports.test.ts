@@ -32,6 +32,9 @@ describe('dead exports', () => {
     '',
   ].join('\n'))
   write('src/index.ts', "export {viaEntry} from './lib.js'\nexport function publicApi(): number { return 0 }\n")
+  // a facade passing another module's exports on: only the module that declares them is checked
+  write('src/facade.ts', "export * from './leaf.js'\n")
+  write('src/leaf.ts', "export function leafUsed(): number { return 9 }\nexport function leafDead(): number { return leafUsed() }\n")
   write('src/user.ts', [
     "import {imported, renamed as other} from './lib.js'",
     "export const a: number = imported() + other()",
@@ -41,19 +44,22 @@ describe('dead exports', () => {
     "  return destructured() + ns.viaNamespace()",
     '}',
     "export type C = import('./lib.js').AsImportType",
+    "import {leafUsed} from './leaf.js'",
+    "export const d = leafUsed()",
     '',
   ].join('\n'))
-  write('test/user.test.ts', "import {a, b, type C} from '../src/user.js'\nimport {keep} from '../src/lib.js'\nexport const t: [number, () => Promise<number>, C | null, unknown] = [a, b, null, keep]\n")
+  write('test/user.test.ts', "import {a, b, d, type C} from '../src/user.js'\nimport {keep} from '../src/lib.js'\nexport const t: [number, () => Promise<number>, C | null, unknown, number] = [a, b, null, keep, d]\n")
   write('test/lab/run.mjs', "const {fromJs} = await load('../../src/lib.ts')\n")
 
   it('finds exports no other file uses, and only those', () => {
     const dead = findDeadExports({root: dir})
     expect(dead.map((d) => [d.file, d.name, d.usedInOwnFile])).toEqual([
+      ['src/leaf.ts', 'leafDead', false],
       ['src/lib.ts', 'onlyHere', true],
       ['src/lib.ts', 'OnlyHereType', true],
       ['src/lib.ts', 'nowhere', false],
     ])
-    expect(dead.map((d) => d.line)).toEqual([8, 9, 10])
+    expect(dead.map((d) => d.line)).toEqual([2, 8, 9, 10])
   })
 
   it('--fix drops the export keyword of what its own file still uses, and lists the rest', () => {
@@ -62,6 +68,6 @@ describe('dead exports', () => {
     const text = fs.readFileSync(path.join(dir, 'src/lib.ts'), 'utf8')
     expect(text).toContain('\nfunction onlyHere(): number')
     expect(text).toContain('\ntype OnlyHereType = {b: string}')
-    expect(findDeadExports({root: dir}).map((d) => d.name)).toEqual(['nowhere'])
+    expect(findDeadExports({root: dir}).map((d) => d.name)).toEqual(['leafDead', 'nowhere'])
   })
 })
