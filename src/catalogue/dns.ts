@@ -65,7 +65,7 @@ function disagreeFix(host: string, source: string, hostsPath: string | undefined
   }
 }
 
-export type DnsNotFoundParams = Named & {
+type DnsNotFoundParams = Named & {
   /** The app's lookup error: ENOTFOUND, ENODATA, EAI_NONAME… */
   error: string
   /** The first server that gave a definitive answer (NXDOMAIN / NODATA). */
@@ -75,13 +75,13 @@ export type DnsNotFoundParams = Named & {
   searchDomains: number
 }
 
-export type DnsTemporaryParams = Named & {
+type DnsTemporaryParams = Named & {
   error: string
   failed: Array<{server: string; outcome: string}>
   resolvConf: string
 }
 
-export type DnsTimeoutParams = Named & {
+type DnsTimeoutParams = Named & {
   timeoutMs: number
   /** The servers that stayed silent (none: the system lookup itself timed out). */
   silent: string[]
@@ -89,7 +89,7 @@ export type DnsTimeoutParams = Named & {
   lookupError: string | null
 }
 
-export type DnsIpv6OnlyParams = Named & {
+type DnsIpv6OnlyParams = Named & {
   addresses: string[]
   /** The app's lookup works here (only IPv4-only networks break). */
   systemOk: boolean
@@ -99,7 +99,7 @@ export type DnsIpv6OnlyParams = Named & {
   poolerSnippet?: Snippet
 }
 
-export type DnsDisagreeParams = Named & {server: string; dnsAddresses: string[]} & (
+type DnsDisagreeParams = Named & {server: string; dnsAddresses: string[]} & (
     | {case: 'app-differs'; appAddresses: string[]; hostsFile: {path: string; addresses: string[]} | null}
     | {case: 'app-fails'; error: string}
   )

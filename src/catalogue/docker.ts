@@ -25,9 +25,9 @@ export const dockerSays = messages({
 /** The variable that points the app at the database, as compose's `environment:` would set it. */
 export type ComposeVariable = {name: string; holds: 'host' | 'url'}
 
-export type DockerLocalhostParams = Named & {port: number; variable: ComposeVariable}
+type DockerLocalhostParams = Named & {port: number; variable: ComposeVariable}
 
-export type DockerDnsParams = Named & {
+type DockerDnsParams = Named & {
   /** Docker's embedded DNS address (127.0.0.11). */
   dockerDns: string
 } & (

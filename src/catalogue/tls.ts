@@ -71,7 +71,7 @@ function nodeMessage(code: string): string {
 }
 
 /** How a handshake that did not complete ended (the probe's outcome). */
-export interface HandshakeEnd {
+interface HandshakeEnd {
   outcome: 'timeout' | 'handshake-failed' | 'connect-failed'
   /** for a timeout: where it stalled */
   stage: string | null

@@ -35,7 +35,7 @@ import type {PgProbeError, PgSessionResult, SessionOptions} from '../probes/pg-s
 import {poolerSays} from '../catalogue/pooler.js'
 import {poolerRefusal} from './pooler.js'
 
-export type AuthCode =
+type AuthCode =
   | 'AUTH_PASSWORD_FAILED'
   | 'AUTH_PASSWORD_MISSING'
   | 'AUTH_SSL_REQUIRED'
@@ -47,7 +47,7 @@ export type AuthCode =
   | 'AUTH_SERVER_STARTING'
   | 'AUTH_CONNECTION_FAILED'
 
-export interface AuthClassification {
+interface AuthClassification {
   code: AuthCode
   /** Names the server put in its message (host is the client address as the server sees it). */
   host?: string
@@ -167,12 +167,12 @@ export function classifyAuthError(
 
 // ---------------------------------------------------------------------------------------------
 
-export interface AuthCheckDeps {
+interface AuthCheckDeps {
   /** Defaults to src/probes/pg-session.ts pgSession. */
   session?: (config: ClientConfig, opts: SessionOptions) => Promise<PgSessionResult>
 }
 
-export function createAuthCheck(deps: AuthCheckDeps = {}): Check {
+function createAuthCheck(deps: AuthCheckDeps = {}): Check {
   return {
     id: 'auth',
     title: 'Authentication and session',

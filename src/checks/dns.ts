@@ -22,7 +22,6 @@ import {
   type DnsServerAddress,
   type LookupFn,
   type QueryType,
-  type SystemLookupResult,
   formatServer,
   isolatedLookup,
   parseServer,
@@ -34,7 +33,7 @@ import {
 } from '../probes/dns.js'
 import {stripBrackets} from '../config/util.js'
 
-export interface DnsCheckDeps {
+interface DnsCheckDeps {
   /**
    * Replaces the system lookup (tests without a namespace). Default: isolatedLookup, the real
    * getaddrinfo with the app's flags in a child process that is killed when the budget runs out,
@@ -47,7 +46,7 @@ export interface DnsCheckDeps {
 }
 
 /** One server's answer for the host, after walking the search list. */
-export interface ServerOutcome {
+interface ServerOutcome {
   server: string
   source: 'resolv.conf' | '--dns-server'
   /** answer: records found; nxdomain/nodata: definitive "no"; the others: the server failed. */

@@ -21,7 +21,7 @@ import {
 import {type DirectQueryResult, queryDirect} from '../probes/dns.js'
 import {probeTcp} from '../probes/tcp.js'
 
-export interface DockerCheckDeps {
+interface DockerCheckDeps {
   /** Where container detection looks (tests point these at fixtures). */
   paths?: Partial<ContainerPaths>
   /** Where Docker's embedded DNS listens; default 127.0.0.11:53. */

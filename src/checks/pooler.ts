@@ -46,7 +46,7 @@ export function refusedStartupParameter(error: {code?: string | null; message?: 
   return m[1]!
 }
 
-export type PoolerRefusal = {kind: 'startup-parameter'; parameter: string} | {kind: 'tenant'}
+type PoolerRefusal = {kind: 'startup-parameter'; parameter: string} | {kind: 'tenant'}
 
 /**
  * Pure: a login answer that comes from a pooler refusing the client before any authentication (the
@@ -77,7 +77,7 @@ function parameterSource(ctx: Pick<CheckContext, 'config'>, parameter: string): 
   return ctx.config.connectionString?.source.label ?? ctx.config.primary?.label ?? "the app's connection settings"
 }
 
-export async function runPooler(ctx: CheckContext): Promise<CheckOutcome> {
+async function runPooler(ctx: CheckContext): Promise<CheckOutcome> {
   const skip = (summary: string, evidence: Evidence = {}): CheckOutcome => ({status: 'skip', code: null, summary, evidence, fix: null})
   const broker = ctx.session
   if (!broker) return skip(poolerSays.noSession())

@@ -24,10 +24,10 @@ import {
 import type {Finding} from '../catalogue/types.js'
 import type {Provenance} from '../config/types.js'
 
-export type SslFindingCode = 'SSL_UNIX_SOCKET' | 'SSL_CONFIG_CONFLICT' | 'SSL_CERT_FILE_UNREADABLE' | 'SSL_VERIFICATION_DISABLED' | 'SSLMODE_VERIFY_SEMANTICS'
+type SslFindingCode = 'SSL_UNIX_SOCKET' | 'SSL_CONFIG_CONFLICT' | 'SSL_CERT_FILE_UNREADABLE' | 'SSL_VERIFICATION_DISABLED' | 'SSLMODE_VERIFY_SEMANTICS'
 
 /** A finding (its words from the catalogue) with the setting it is about and where that comes from. */
-export interface SslFinding extends Finding<SslFindingCode> {
+interface SslFinding extends Finding<SslFindingCode> {
   setting: string
   source: string
 }
@@ -51,7 +51,7 @@ export const sslConfigCheck: Check = {
   },
 }
 
-export function runSslConfig(ctx: Pick<CheckContext, 'config' | 'env' | 'cwd' | 'facts'>): CheckOutcome {
+function runSslConfig(ctx: Pick<CheckContext, 'config' | 'env' | 'cwd' | 'facts'>): CheckOutcome {
   const {config, env, cwd} = ctx
   const appSsl = config.appSsl
   const target = targetOf(ctx)

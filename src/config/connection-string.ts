@@ -21,11 +21,11 @@ import type {FieldName} from './types.js'
 
 export * from './connection-keywords.js'
 
-export type ConnectionStringKind = 'url' | 'keyvalue' | 'socket' | 'unknown'
+type ConnectionStringKind = 'url' | 'keyvalue' | 'socket' | 'unknown'
 
 export type ConnectionValues = Partial<Record<FieldName, string>>
 
-export interface ParsedConnectionString {
+interface ParsedConnectionString {
   ok: true
   kind: ConnectionStringKind
   /** Non-empty settings, libpq names (dbname → database). Holds the password. */
@@ -34,7 +34,7 @@ export interface ParsedConnectionString {
   params: Record<string, string>
 }
 
-export interface ConnectionStringError {
+interface ConnectionStringError {
   ok: false
   kind: ConnectionStringKind
   /** Secret-free: what is wrong and roughly where. */
@@ -256,7 +256,7 @@ export function withoutWarnings<T>(fn: () => T): T {
 
 // ---------------------------------------------------------------- raw URL anatomy (diagnosis only)
 
-export interface UrlParts {
+interface UrlParts {
   scheme: string
   /** Everything between "://" and the last "@" of the authority, raw; undefined when there is no "@". */
   userinfo?: string
@@ -468,7 +468,7 @@ const KV_FIELDS: Record<string, FieldName> = {
   options: 'options',
 }
 
-export interface KeyValuePair {
+interface KeyValuePair {
   key: string
   value: string
 }
@@ -711,7 +711,7 @@ export function maskCutUrl(text: string): string | undefined {
 
 // ---------------------------------------------------------------- editing
 
-export interface UrlParamEdits {
+interface UrlParamEdits {
   /** Parameters removed (every occurrence; names compared case-insensitively). */
   remove?: readonly string[]
   /**

@@ -31,7 +31,7 @@ function helper(): PgpassHelper {
   return helperCache
 }
 
-export type PgpassStatus = 'missing' | 'not-a-file' | 'insecure-permissions' | 'unreadable' | 'no-match' | 'match' | 'skipped'
+type PgpassStatus = 'missing' | 'not-a-file' | 'insecure-permissions' | 'unreadable' | 'no-match' | 'match' | 'skipped'
 
 export interface PgpassInspection {
   /** The file node-postgres would read (absolute). */

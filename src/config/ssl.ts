@@ -24,9 +24,9 @@ import {LIBPQ_SSLMODES, PG_ENV_SSLMODES, SSL_FILE_PARAMS, SSL_PARAMS, VERIFY_FUL
 import {sslFromPgsslmode} from './pg-config.js'
 import type {Field, Provenance, ResolvedConfig} from './types.js'
 
-export type Encrypt = 'no' | 'try' | 'yes'
+type Encrypt = 'no' | 'try' | 'yes'
 
-export interface SslSide {
+interface SslSide {
   /** no: plaintext; try: SSL if the server offers it, else plaintext; yes: SSL or fail. */
   encrypt: Encrypt
   verifyChain: boolean
@@ -41,7 +41,7 @@ export interface SslSide {
   error?: string
 }
 
-export interface SslSetting {
+interface SslSetting {
   /** "sslmode=require", "rejectUnauthorized: false", "NODE_TLS_REJECT_UNAUTHORIZED=0". */
   setting: string
   /** Human label of where it came from. */
@@ -61,7 +61,7 @@ export interface CertFileRef {
   provenance?: Provenance
 }
 
-export interface NodePgSsl extends SslSide {
+interface NodePgSsl extends SslSide {
   /** uselibpqcompat=true in the URL. */
   libpqCompat: boolean
   /** The sslmode node-postgres acts on (URL or PGSSLMODE), when one is in effect. */
@@ -81,7 +81,7 @@ export interface NodePgSsl extends SslSide {
   verificationDisabledBy: SslSetting[]
 }
 
-export interface LibpqSsl extends SslSide {
+interface LibpqSsl extends SslSide {
   sslmode: SslSetting & {value: string}
   rootCert?: {path: string; source: string; exists: boolean}
 }

@@ -37,9 +37,9 @@ export interface SessionBroker {
   close(): Promise<void>
 }
 
-export type Rows = Array<Record<string, unknown>>
+type Rows = Array<Record<string, unknown>>
 
-export type SessionOpener = (config?: ClientConfig, opts?: {lookup?: NetLookup}) => Promise<SessionOpenResult>
+type SessionOpener = (config?: ClientConfig, opts?: {lookup?: NetLookup}) => Promise<SessionOpenResult>
 
 export function createSessionBroker(opener: SessionOpener): SessionBroker {
   let pending: Promise<SessionOpenResult> | undefined

@@ -18,7 +18,7 @@ export interface WaitAttempt {
   nextInMs?: number
 }
 
-export interface Blocking {
+interface Blocking {
   code: string
   summary: string
   /** The target's name in a multi-target run. */
@@ -26,7 +26,7 @@ export interface Blocking {
   transient: boolean
 }
 
-export type WaitOutcome = 'healthy' | 'permanent' | 'deadline' | 'interrupted'
+type WaitOutcome = 'healthy' | 'permanent' | 'deadline' | 'interrupted'
 
 export interface WaitResult {
   outcome: WaitOutcome
@@ -62,7 +62,7 @@ export interface WaitInput {
   random?(): number
 }
 
-export const MAX_INTERVAL_MS = 5000
+const MAX_INTERVAL_MS = 5000
 
 /**
  * The delay before retry n (1-based): intervalMs, then doubling, capped; every delay after the

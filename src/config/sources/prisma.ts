@@ -27,13 +27,13 @@ import {configProblem} from '../problems.js'
 import type {ConfigSource, MigrationToolInfo, Provenance, SourceContext, SourceLayer} from '../types.js'
 import {envVarsWithValue, readJson} from '../util.js'
 
-export interface DatasourceValue {
+interface DatasourceValue {
   /** env("X") → X; undefined for a literal. */
   envVar?: string
   literal?: string
 }
 
-export interface PrismaDatasource {
+interface PrismaDatasource {
   name: string
   provider?: string
   url?: DatasourceValue
@@ -88,14 +88,14 @@ export function readDatasource(schema: string): PrismaDatasource | null {
 
 const CONFIG_NAMES = ['prisma.config.ts', 'prisma.config.mts', 'prisma.config.js', 'prisma.config.mjs', 'prisma.config.cjs', '.config/prisma.ts']
 
-export interface PrismaConfigFile {
+interface PrismaConfigFile {
   file: string
   schema?: string
   datasource?: {url?: string; directUrl?: string; shadowDatabaseUrl?: string}
 }
 
 /** Load prisma.config.* (runs its code), with the app's env applied to process.env for the load. */
-export async function loadPrismaConfig(cwd: string, env: Record<string, string | undefined>, timeoutMs?: number): Promise<PrismaConfigFile | undefined> {
+async function loadPrismaConfig(cwd: string, env: Record<string, string | undefined>, timeoutMs?: number): Promise<PrismaConfigFile | undefined> {
   const file = CONFIG_NAMES.map((n) => path.join(cwd, n)).find((f) => fs.existsSync(f))
   if (!file) return undefined
   const snapshot = {...process.env}
@@ -182,7 +182,7 @@ function prov(file: string, setting: string, label: string): Provenance {
  * What `prisma migrate` uses: the `_prisma_migrations` table in the schema named by the URL's
  * `?schema=` (default public), the migrations folder next to the schema file.
  */
-export function prismaTool(ctx: SourceContext, schemaFile: string, layer: SourceLayer, ds: PrismaDatasource | null, config?: PrismaConfigFile): MigrationToolInfo {
+function prismaTool(ctx: SourceContext, schemaFile: string, layer: SourceLayer, ds: PrismaDatasource | null, config?: PrismaConfigFile): MigrationToolInfo {
   const dir = path.join(path.dirname(schemaFile), 'migrations')
   const tool: MigrationToolInfo = {
     name: 'prisma',
