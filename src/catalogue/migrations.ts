@@ -1,108 +1,252 @@
-// Codes of the `migrations` check (the migration tool's own state in the database).
-import {define} from './types.js'
+// Codes of the `migrations` check (the migration tool's own state in the database), and the check's
+// words: the summaries and fixes of its findings, built from the params the check emits
+// (src/checks/migrations.ts holds data only).
+import type {Fix} from '../core/types.js'
+import {define, messages} from './types.js'
 
-export const migrationsEntries = [
-  define({
-    code: 'MIGRATION_LOCKED',
-    check: 'migrations',
-    status: 'fail',
-    title: 'The migration lock is held',
-    meaning:
-      'The tool\'s migration lock is taken: knex\'s `<tableName>_lock` row has `is_locked = 1` ("Migration table is already locked"), or another session holds Prisma\'s advisory lock 72707369 (P1002 after 10 s) or node-pg-migrate\'s 7241865325823964 ("Another migration is already running"). Read from the lock table and `pg_locks` — db-doctor never takes or releases a lock. The evidence names the holder as far as `pg_stat_activity` shows it (pid, application, client address, start times, state).',
-    causes: [
-      'a migration still running (another CI job, a second pod, a deploy hook)',
-      'a run that was killed after taking the lock (knex with `disableTransactions`, a timed-out job): the knex row stays locked',
-      'an idle session left holding an advisory lock (a pooled connection, a hung migrate process)',
-      'Prisma migrate through a transaction pooler: the lock and the check land on different server connections',
-    ],
-    fix: 'Wait for the running migration; when that run is dead, `knex migrate:unlock`, or end the holder with `pg_terminate_backend(pid)`.',
-    transient: true,
-    matchers: [
-      'Migration table is already locked',
-      'Another migration is already running',
-      'Timed out trying to acquire a postgres advisory lock',
-      {re: /pg_advisory_lock\(72707369\)/, needle: '72707369'},
-      'Can\'t take lock to run migrations',
-    ],
-    examples: [
-      // knex 3.3 lib/migrations/migrate/Migrator.js (_lockMigrations); node-pg-migrate 9 dist/bundle/index.js lock() in
-      // its default 'fail' mode; Prisma: below
-      {source: 'knex', text: 'Error: Migration table is already locked'},
-      {source: 'node-pg-migrate', text: "Error: Another migration is already running. Advisory lock mode is set to 'fail'."},
-      // Prisma 6 `migrate deploy` as printed in a CI log (https://github.com/palhinhax/TheBate/issues/48, host
-      // anonymised); template P1002 DatabaseTimeout in prisma-engines libs/user-facing-errors/src/common.rs
-      {source: 'prisma', text: 'Error: P1002\n\nThe database server at `ep-cool-name-a1b2c3d4-pooler.us-east-1.aws.neon.tech:5432` was reached but timed out.\n\nPlease try again.\n\nPlease make sure your database server is running at `ep-cool-name-a1b2c3d4-pooler.us-east-1.aws.neon.tech:5432`.\n\nContext: Timed out trying to acquire a postgres advisory lock (SELECT pg_advisory_lock(72707369)). Elapsed: 10000ms. See https://pris.ly/d/migrate-advisory-locking for details.'},
-    ],
+const TOOL_CMD: Record<string, string> = {knex: 'npx knex', prisma: 'npx prisma', 'node-pg-migrate': 'npx node-pg-migrate'}
+
+/** One migrations summary of the pass (evidence `tools`): a tool's table state, or why it was not read. */
+type ToolSummary = {tool: string; error?: string; table?: string; tableExists?: boolean; applied?: number; pending?: number}
+
+/** Pass and skip summaries of the migrations check (no session / no tool: src/catalogue/session.ts). */
+export const migrationsSays = messages({
+  readFailed: (p: {code: string | null; message: string | undefined}) => `Skipped: reading the migration state failed (${p.code ?? 'error'}: ${p.message}).`,
+  /** The evidence's `error` of a tool whose table the role may not read. */
+  unreadable: (p: {table: string}) => `permission denied reading ${p.table} (42501)`,
+  ok: (p: {tools: ToolSummary[]}) =>
+    p.tools
+      .map((x) =>
+        x.error ? `${x.tool}: ${x.error}` : `${x.tool}: ${x.tableExists ? `${x.applied} applied` : `no ${x.table} table yet`}, ${x.pending} pending, no lock held`,
+      )
+      .join('; ') + '.',
+})
+
+/** The session holding an advisory lock, as far as pg_stat_activity shows it. */
+type LockHolder = {pid: number; application_name: string | null; client_addr: string | null; query_start: string | null; state: string | null}
+
+type MigrationLockedParams =
+  /** knex's <table>_lock row has is_locked = 1 */
+  | {case: 'knex'; lockTable: string; detectedBy: string}
+  /** another session holds Prisma's or node-pg-migrate's advisory lock */
+  | {case: 'advisory'; tool: 'prisma' | 'node-pg-migrate'; key: string; holder: LockHolder}
+
+/** The advisory lock a tool takes, as the evidence's `lock` names it. */
+export function advisoryLockName(p: {tool: 'prisma' | 'node-pg-migrate'; key: string}): string {
+  return p.tool === 'prisma' ? `Prisma's advisory lock ${p.key}` : `node-pg-migrate's advisory lock ${p.key}`
+}
+
+const ADVISORY_LOCK_ERROR: Record<'prisma' | 'node-pg-migrate', string> = {
+  prisma: 'P1002 … Timed out trying to acquire a postgres advisory lock (SELECT pg_advisory_lock(72707369))',
+  'node-pg-migrate': "Another migration is already running. Advisory lock mode is set to 'fail'.",
+}
+
+type MigrationFilesMissingParams = {
+  tool: 'knex' | 'node-pg-migrate'
+  /** the tool's table, schema-qualified when a schema is set */
+  table: string
+  /** the folders the tool reads, as the user reads them */
+  directories: string[]
+  /** recorded names without a file */
+  missing: string[]
+  /** node-pg-migrate: the order check that stops `up` (null: they are the last ones, `up` still runs) */
+  order?: {notRun: string; alreadyRun: string} | null
+}
+
+/** node-pg-migrate 9's checkOrder error (dist/bundle/index.js), as the evidence's `predictedError` quotes it. */
+export function notRunPrecedingError(p: {notRun: string; alreadyRun: string}): string {
+  return `Not run migration ${p.notRun} is preceding already run migration ${p.alreadyRun}`
+}
+
+type MigrationOutOfOrderParams = {notRun: string; alreadyRun: string; lastRun: string | undefined}
+
+type MigrationFailedParams = {migration: string; startedAt: string; lockHeld: boolean}
+
+type MigrationNotBaselinedParams = {schema: string; tables: number}
+
+export const MIGRATION_LOCKED = define<MigrationLockedParams>({
+  code: 'MIGRATION_LOCKED',
+  check: 'migrations',
+  status: 'fail',
+  title: 'The migration lock is held',
+  meaning:
+    'The tool\'s migration lock is taken: knex\'s `<tableName>_lock` row has `is_locked = 1` ("Migration table is already locked"), or another session holds Prisma\'s advisory lock 72707369 (P1002 after 10 s) or node-pg-migrate\'s 7241865325823964 ("Another migration is already running"). Read from the lock table and `pg_locks` — db-doctor never takes or releases a lock. The evidence names the holder as far as `pg_stat_activity` shows it (pid, application, client address, start times, state).',
+  causes: [
+    'a migration still running (another CI job, a second pod, a deploy hook)',
+    'a run that was killed after taking the lock (knex with `disableTransactions`, a timed-out job): the knex row stays locked',
+    'an idle session left holding an advisory lock (a pooled connection, a hung migrate process)',
+    'Prisma migrate through a transaction pooler: the lock and the check land on different server connections',
+  ],
+  fix: 'Wait for the running migration; when that run is dead, `knex migrate:unlock`, or end the holder with `pg_terminate_backend(pid)`.',
+  transient: true,
+  matchers: [
+    'Migration table is already locked',
+    'Another migration is already running',
+    'Timed out trying to acquire a postgres advisory lock',
+    {re: /pg_advisory_lock\(72707369\)/, needle: '72707369'},
+    'Can\'t take lock to run migrations',
+  ],
+  examples: [
+    // knex 3.3 lib/migrations/migrate/Migrator.js (_lockMigrations); node-pg-migrate 9 dist/bundle/index.js lock() in
+    // its default 'fail' mode; Prisma: below
+    {source: 'knex', text: 'Error: Migration table is already locked'},
+    {source: 'node-pg-migrate', text: "Error: Another migration is already running. Advisory lock mode is set to 'fail'."},
+    // Prisma 6 `migrate deploy` as printed in a CI log (https://github.com/palhinhax/TheBate/issues/48, host
+    // anonymised); template P1002 DatabaseTimeout in prisma-engines libs/user-facing-errors/src/common.rs
+    {source: 'prisma', text: 'Error: P1002\n\nThe database server at `ep-cool-name-a1b2c3d4-pooler.us-east-1.aws.neon.tech:5432` was reached but timed out.\n\nPlease try again.\n\nPlease make sure your database server is running at `ep-cool-name-a1b2c3d4-pooler.us-east-1.aws.neon.tech:5432`.\n\nContext: Timed out trying to acquire a postgres advisory lock (SELECT pg_advisory_lock(72707369)). Elapsed: 10000ms. See https://pris.ly/d/migrate-advisory-locking for details.'},
+  ],
+  summary: (p) => {
+    if (p.case === 'knex')
+      return `${p.lockTable} has is_locked = 1: knex refuses to migrate with "Migration table is already locked" (a run holds it, or one crashed without releasing it).`
+    const h = p.holder
+    return `${advisoryLockName(p)} is held by another session (pid ${h.pid}${h.application_name ? `, application "${h.application_name}"` : ''}${h.client_addr ? ` from ${h.client_addr}` : ''}${h.query_start ? `, query started ${h.query_start}` : ''}${h.state ? `, ${h.state}` : ''}): the next ${p.tool} run fails with "${ADVISORY_LOCK_ERROR[p.tool]}".`
+  },
+  buildFix: (p): Fix => {
+    if (p.case === 'knex') {
+      return {
+        summary: 'Once no migration is running (check the sessions in the evidence), release the lock with knex.',
+        steps: [
+          'Make sure no knex migration is running (CI jobs, pods, other terminals; the evidence lists other sessions of this role).',
+          `Run: ${TOOL_CMD.knex} migrate:unlock${p.detectedBy !== '--tool' ? ` (in the folder of ${p.detectedBy})` : ''}`,
+        ],
+        snippet: {language: 'bash', code: `${TOOL_CMD.knex} migrate:unlock`},
+      }
+    }
+    const pid = p.holder.pid
+    return {
+      summary: 'Wait for that migration to finish; if that run is dead (a killed CI job, a crashed pod), end its session.',
+      steps: [
+        `Check the holder: SELECT pid, application_name, client_addr, state, query_start, query FROM pg_stat_activity WHERE pid = ${pid};`,
+        `If it is not a live migration: SELECT pg_terminate_backend(${pid});  -- needs the same role or pg_signal_backend`,
+      ],
+      snippet: {language: 'sql', code: `SELECT pg_terminate_backend(${pid});`},
+    }
+  },
+})
+
+export const MIGRATION_FILES_MISSING = define<MigrationFilesMissingParams>({
+  code: 'MIGRATION_FILES_MISSING',
+  check: 'migrations',
+  status: 'fail',
+  title: 'Recorded migrations have no file',
+  meaning:
+    'Migrations recorded in the tool\'s table (knex `knex_migrations`, node-pg-migrate `pgmigrations`, or the names the project configures) have no file in the migration folders the tool reads: knex stops with "The migration directory is corrupt, the following files are missing", node-pg-migrate with its order check. The evidence lists them, with the number of pending migrations.',
+  causes: [
+    'a deploy or branch without the latest migration files (the database is ahead of the code)',
+    'renamed or squashed migration files',
+    'the wrong `migrations.directory` / `--migrations-dir`, or running from another folder',
+  ],
+  fix: 'Restore the missing files (or point the tool at the folder that has them); delete their rows only if they were deliberately squashed.',
+  transient: false,
+  matchers: ['The migration directory is corrupt', {re: /Definitions of migrations .{1,200} have been deleted/, needle: 'have been deleted'}],
+  examples: [
+    // knex 3.3 lib/migrations/migrate/Migrator.js (validateMigrationList); node-pg-migrate 9 dist/bundle/index.js (checkOrder)
+    {source: 'knex', text: 'Error: The migration directory is corrupt, the following files are missing: 20240101120000_create_users.js'},
+    {source: 'node-pg-migrate', text: 'Error: Definitions of migrations 1700000000000_init have been deleted.'},
+  ],
+  summary: (p) => {
+    const n = p.missing.length
+    const dirs = p.directories.join(', ')
+    const first3 = `${p.missing.slice(0, 3).join(', ')}${n > 3 ? ', …' : ''}`
+    const recorded = `${n} migration${n === 1 ? '' : 's'} recorded in ${p.table} ha${n === 1 ? 's' : 've'} no file in ${dirs}`
+    if (p.tool === 'knex') return `${recorded}: knex stops with "The migration directory is corrupt, the following files are missing: ${first3}".`
+    return `${recorded} (${first3}): ${
+      p.order
+        ? `node-pg-migrate up stops with "${notRunPrecedingError(p.order)}"`
+        : `node-pg-migrate up still runs (they are the last ones), but down fails with "Definitions of migrations ${p.missing.join(', ')} have been deleted."`
+    }.`
+  },
+  buildFix: (p): Fix => {
+    const deleted = `git log --diff-filter=D --name-only -- ${p.directories[0] ?? 'migrations'} shows when they were deleted.`
+    if (p.tool === 'knex') {
+      return {
+        summary: 'Restore the missing files (a branch switch, a rename, a deploy without them), or point migrations.directory at the folder that has them.',
+        steps: [
+          `Restore: ${deleted}`,
+          `Only if they were deliberately squashed or renamed: delete their rows (DELETE FROM ${p.table} WHERE name IN (…)) after a backup, as the table owner.`,
+        ],
+      }
+    }
+    return {summary: 'Restore the missing migration files, or run from the folder that has them (--migrations-dir).', steps: [deleted]}
+  },
+})
+
+export const MIGRATION_OUT_OF_ORDER = define<MigrationOutOfOrderParams>({
+  code: 'MIGRATION_OUT_OF_ORDER',
+  check: 'migrations',
+  status: 'fail',
+  title: 'A new migration sorts before one that already ran',
+  meaning:
+    'node-pg-migrate (check-order on, its default) requires the i-th migration that ran to be the i-th file: a file that sorts before an applied one stops it with "Not run migration X is preceding already run migration Y".',
+  causes: ['a migration from a long-lived branch merged after newer ones ran', 'a file renamed with an older timestamp'],
+  fix: 'Rename the new migration so it sorts after the last applied one, or run with `--no-check-order` when the order does not matter.',
+  transient: false,
+  matchers: [{re: /Not run migration .{1,200} is preceding already run migration/, needle: 'is preceding already run migration'}],
+  // node-pg-migrate 9 dist/bundle/index.js (checkOrder)
+  examples: [{source: 'node-pg-migrate', text: 'Error: Not run migration 1690000000000_add_index is preceding already run migration 1700000000000_init'}],
+  summary: (p) => `The migration file ${p.notRun} sorts before ${p.alreadyRun}, which already ran: node-pg-migrate stops with "${notRunPrecedingError(p)}".`,
+  buildFix: (p) => ({
+    summary: 'Rename the new migration so it sorts after the last one that ran (a newer timestamp prefix), or run once with --no-check-order if the order truly does not matter.',
+    steps: [`Rename ${p.notRun} with a timestamp after ${p.lastRun}.`],
   }),
-  define({
-    code: 'MIGRATION_FILES_MISSING',
-    check: 'migrations',
-    status: 'fail',
-    title: 'Recorded migrations have no file',
-    meaning:
-      'Migrations recorded in the tool\'s table (knex `knex_migrations`, node-pg-migrate `pgmigrations`, or the names the project configures) have no file in the migration folders the tool reads: knex stops with "The migration directory is corrupt, the following files are missing", node-pg-migrate with its order check. The evidence lists them, with the number of pending migrations.',
-    causes: [
-      'a deploy or branch without the latest migration files (the database is ahead of the code)',
-      'renamed or squashed migration files',
-      'the wrong `migrations.directory` / `--migrations-dir`, or running from another folder',
+})
+
+export const MIGRATION_FAILED = define<MigrationFailedParams>({
+  code: 'MIGRATION_FAILED',
+  check: 'migrations',
+  status: 'fail',
+  title: 'A Prisma migration failed and was never resolved',
+  meaning:
+    'A row of `_prisma_migrations` has neither `finished_at` nor `rolled_back_at`: `prisma migrate deploy` refuses to continue (P3009). The evidence gives the migration name, its start time, `applied_steps_count` and its logs (redacted).',
+  causes: [
+    'a migration that failed half-way (a constraint violated by existing data, a timeout, a lost connection)',
+    'a migrate run killed while applying',
+  ],
+  fix: 'Check how far it got, repair the database, then `prisma migrate resolve --rolled-back <name>` (or `--applied <name>`) and deploy again.',
+  transient: false,
+  matchers: ['P3009', 'migrate found failed migrations in the target database', 'P3018', 'A migration failed to apply. New migrations cannot be applied'],
+  examples: [
+    // P3009 FoundFailedMigrations and P3018 ApplyMigrationError: prisma-engines libs/user-facing-errors/src/schema_engine.rs;
+    // printed as in https://github.com/langfuse/langfuse-k8s/issues/253 and https://github.com/SOZ-Faut-etre-Sub/SOZ-FiveM-Server/issues/175
+    {source: 'prisma', text: 'Error: P3009\n\nmigrate found failed migrations in the target database, new migrations will not be applied. Read more about how to resolve migration issues in a production database: https://pris.ly/d/migrate-resolve\nThe `20240528214728_add_cursor_index` migration started at 2025-10-10 13:48:23.538445 UTC failed'},
+    {source: 'prisma', text: 'Error: P3018\n\nA migration failed to apply. New migrations cannot be applied before the error is recovered from. Read more about how to resolve migration issues in a production database: https://pris.ly/d/migrate-resolve\n\nMigration name: 20240101000000_init\n\nDatabase error code: 23505\n\nDatabase error:\nERROR: could not create unique index "User_email_key"'},
+  ],
+  summary: (p) =>
+    `The migration ${p.migration} (started ${p.startedAt}) ${p.lockHeld ? 'is unfinished (a migrate run holds the lock: it may still be running)' : 'failed'} and was never resolved: prisma migrate deploy stops with P3009 ("migrate found failed migrations in the target database").`,
+  buildFix: (p) => ({
+    summary: `Find out how far ${p.migration} got (its logs in the evidence, applied_steps_count), repair the database, then tell Prisma.`,
+    steps: [
+      `If its changes were rolled back or never applied: npx prisma migrate resolve --rolled-back ${p.migration} (then deploy again).`,
+      `If you completed it by hand: npx prisma migrate resolve --applied ${p.migration}.`,
     ],
-    fix: 'Restore the missing files (or point the tool at the folder that has them); delete their rows only if they were deliberately squashed.',
-    transient: false,
-    matchers: ['The migration directory is corrupt', {re: /Definitions of migrations .{1,200} have been deleted/, needle: 'have been deleted'}],
-    examples: [
-      // knex 3.3 lib/migrations/migrate/Migrator.js (validateMigrationList); node-pg-migrate 9 dist/bundle/index.js (checkOrder)
-      {source: 'knex', text: 'Error: The migration directory is corrupt, the following files are missing: 20240101120000_create_users.js'},
-      {source: 'node-pg-migrate', text: 'Error: Definitions of migrations 1700000000000_init have been deleted.'},
+    snippet: {language: 'bash', code: `npx prisma migrate resolve --rolled-back ${p.migration}`},
+  }),
+})
+
+export const MIGRATION_NOT_BASELINED = define<MigrationNotBaselinedParams>({
+  code: 'MIGRATION_NOT_BASELINED',
+  check: 'migrations',
+  status: 'warn',
+  title: 'Tables, but no Prisma migration history',
+  meaning:
+    'The schema Prisma migrates has tables but no `_prisma_migrations` table: `prisma migrate deploy` fails with P3005 ("The database schema is not empty") until the database is baselined.',
+  causes: ['a database created before Prisma Migrate (or with `db push`)', 'the wrong `?schema=`: Prisma looks at another schema than the app\'s'],
+  fix: 'Baseline: create the initial migration from the current schema and `prisma migrate resolve --applied <it>`.',
+  transient: false,
+  matchers: ['P3005', 'The database schema is not empty'],
+  // P3005 DatabaseSchemaNotEmpty, prisma-engines libs/user-facing-errors/src/schema_engine.rs; printed as in
+  // https://github.com/langfuse/langfuse/issues/4996
+  examples: [{source: 'prisma', text: 'Error: P3005\n\nThe database schema is not empty. Read more about how to baseline an existing production database: https://pris.ly/d/migrate-baseline'}],
+  summary: (p) =>
+    `The schema ${p.schema} has ${p.tables} table${p.tables === 1 ? '' : 's'} but no _prisma_migrations: prisma migrate deploy fails with P3005 ("The database schema is not empty").`,
+  buildFix: () => ({
+    summary: 'Baseline the existing database: mark the migration that matches it as applied.',
+    steps: [
+      'Create the baseline: prisma migrate diff --from-empty --to-schema-datamodel prisma/schema.prisma --script > prisma/migrations/0_init/migration.sql',
+      'Mark it applied: npx prisma migrate resolve --applied 0_init',
     ],
+    snippet: {language: 'bash', code: 'npx prisma migrate resolve --applied 0_init'},
   }),
-  define({
-    code: 'MIGRATION_OUT_OF_ORDER',
-    check: 'migrations',
-    status: 'fail',
-    title: 'A new migration sorts before one that already ran',
-    meaning:
-      'node-pg-migrate (check-order on, its default) requires the i-th migration that ran to be the i-th file: a file that sorts before an applied one stops it with "Not run migration X is preceding already run migration Y".',
-    causes: ['a migration from a long-lived branch merged after newer ones ran', 'a file renamed with an older timestamp'],
-    fix: 'Rename the new migration so it sorts after the last applied one, or run with `--no-check-order` when the order does not matter.',
-    transient: false,
-    matchers: [{re: /Not run migration .{1,200} is preceding already run migration/, needle: 'is preceding already run migration'}],
-    // node-pg-migrate 9 dist/bundle/index.js (checkOrder)
-    examples: [{source: 'node-pg-migrate', text: 'Error: Not run migration 1690000000000_add_index is preceding already run migration 1700000000000_init'}],
-  }),
-  define({
-    code: 'MIGRATION_FAILED',
-    check: 'migrations',
-    status: 'fail',
-    title: 'A Prisma migration failed and was never resolved',
-    meaning:
-      'A row of `_prisma_migrations` has neither `finished_at` nor `rolled_back_at`: `prisma migrate deploy` refuses to continue (P3009). The evidence gives the migration name, its start time, `applied_steps_count` and its logs (redacted).',
-    causes: [
-      'a migration that failed half-way (a constraint violated by existing data, a timeout, a lost connection)',
-      'a migrate run killed while applying',
-    ],
-    fix: 'Check how far it got, repair the database, then `prisma migrate resolve --rolled-back <name>` (or `--applied <name>`) and deploy again.',
-    transient: false,
-    matchers: ['P3009', 'migrate found failed migrations in the target database', 'P3018', 'A migration failed to apply. New migrations cannot be applied'],
-    examples: [
-      // P3009 FoundFailedMigrations and P3018 ApplyMigrationError: prisma-engines libs/user-facing-errors/src/schema_engine.rs;
-      // printed as in https://github.com/langfuse/langfuse-k8s/issues/253 and https://github.com/SOZ-Faut-etre-Sub/SOZ-FiveM-Server/issues/175
-      {source: 'prisma', text: 'Error: P3009\n\nmigrate found failed migrations in the target database, new migrations will not be applied. Read more about how to resolve migration issues in a production database: https://pris.ly/d/migrate-resolve\nThe `20240528214728_add_cursor_index` migration started at 2025-10-10 13:48:23.538445 UTC failed'},
-      {source: 'prisma', text: 'Error: P3018\n\nA migration failed to apply. New migrations cannot be applied before the error is recovered from. Read more about how to resolve migration issues in a production database: https://pris.ly/d/migrate-resolve\n\nMigration name: 20240101000000_init\n\nDatabase error code: 23505\n\nDatabase error:\nERROR: could not create unique index "User_email_key"'},
-    ],
-  }),
-  define({
-    code: 'MIGRATION_NOT_BASELINED',
-    check: 'migrations',
-    status: 'warn',
-    title: 'Tables, but no Prisma migration history',
-    meaning:
-      'The schema Prisma migrates has tables but no `_prisma_migrations` table: `prisma migrate deploy` fails with P3005 ("The database schema is not empty") until the database is baselined.',
-    causes: ['a database created before Prisma Migrate (or with `db push`)', 'the wrong `?schema=`: Prisma looks at another schema than the app\'s'],
-    fix: 'Baseline: create the initial migration from the current schema and `prisma migrate resolve --applied <it>`.',
-    transient: false,
-    matchers: ['P3005', 'The database schema is not empty'],
-    // P3005 DatabaseSchemaNotEmpty, prisma-engines libs/user-facing-errors/src/schema_engine.rs; printed as in
-    // https://github.com/langfuse/langfuse/issues/4996
-    examples: [{source: 'prisma', text: 'Error: P3005\n\nThe database schema is not empty. Read more about how to baseline an existing production database: https://pris.ly/d/migrate-baseline'}],
-  }),
-]
+})
+
+export const migrationsEntries = [MIGRATION_LOCKED, MIGRATION_FILES_MISSING, MIGRATION_OUT_OF_ORDER, MIGRATION_FAILED, MIGRATION_NOT_BASELINED]

@@ -8,10 +8,20 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type {MigrationToolInfo} from '../config/types.js'
+import {
+  MIGRATION_FAILED,
+  MIGRATION_FILES_MISSING,
+  MIGRATION_LOCKED,
+  MIGRATION_NOT_BASELINED,
+  MIGRATION_OUT_OF_ORDER,
+  advisoryLockName,
+  migrationsSays,
+  notRunPrecedingError,
+} from '../catalogue/migrations.js'
 import {redact} from '../core/redact.js'
 import type {Check, CheckContext, CheckOutcome, Evidence} from '../core/types.js'
 import {sqlLiteral} from '../probes/pg-session.js'
-import {failsFirst, foldFindings, type Finding as BaseFinding} from './findings.js'
+import {failsFirst, foldFindings, type Finding} from './findings.js'
 import {migrationTools, toolSession} from './tools.js'
 
 type Row = Record<string, unknown>
@@ -154,8 +164,6 @@ function migrationFiles(tool: MigrationToolInfo): {names: string[]; missingDirs:
   return {names, missingDirs}
 }
 
-type Finding = BaseFinding<'MIGRATION_LOCKED' | 'MIGRATION_FILES_MISSING' | 'MIGRATION_FAILED' | 'MIGRATION_NOT_BASELINED' | 'MIGRATION_OUT_OF_ORDER'>
-
 interface ToolState {
   tool: MigrationToolInfo
   tableExists: boolean
@@ -181,49 +189,30 @@ function holderTable(holders: LockHolder[]): Evidence[] {
   }))
 }
 
-const TOOL_CMD: Record<string, string> = {knex: 'npx knex', prisma: 'npx prisma', 'node-pg-migrate': 'npx node-pg-migrate'}
+/** The holder's fields the summary names. */
+function holderParams(h: LockHolder) {
+  return {pid: h.pid, application_name: h.application_name, client_addr: h.client_addr, query_start: h.query_start, state: h.state}
+}
 
 /** Pure: what the state means for the next migration run. */
 function evaluate(s: ToolState): {findings: Finding[]; pending: string[]; applied: number} {
   const {tool} = s
   const findings: Finding[] = []
   const where = `${tool.schema ? `${tool.schema}.` : ''}${tool.table}`
-  const dirs = tool.displayDirectories.join(', ')
   let applied = 0
   let pending: string[] = []
-  const heldLock = (what: string, error: string) => {
-    const h = s.holders[0]!
-    findings.push({
-      code: 'MIGRATION_LOCKED',
-      severity: 'fail',
-      summary: `${what} is held by another session (pid ${h.pid}${h.application_name ? `, application "${h.application_name}"` : ''}${h.client_addr ? ` from ${h.client_addr}` : ''}${h.query_start ? `, query started ${h.query_start}` : ''}${h.state ? `, ${h.state}` : ''}): the next ${tool.name} run fails with "${error}".`,
-      evidence: {lock: what, holders: holderTable(s.holders)},
-      fix: {
-        summary: 'Wait for that migration to finish; if that run is dead (a killed CI job, a crashed pod), end its session.',
-        steps: [
-          `Check the holder: SELECT pid, application_name, client_addr, state, query_start, query FROM pg_stat_activity WHERE pid = ${h.pid};`,
-          `If it is not a live migration: SELECT pg_terminate_backend(${h.pid});  -- needs the same role or pg_signal_backend`,
-        ],
-        snippet: {language: 'sql', code: `SELECT pg_terminate_backend(${h.pid});`},
-      },
-    })
+  const heldLock = (lockTool: 'prisma' | 'node-pg-migrate', key: bigint) => {
+    const params = {case: 'advisory' as const, tool: lockTool, key: String(key), holder: holderParams(s.holders[0]!)}
+    findings.push(MIGRATION_LOCKED.finding(params, {lock: advisoryLockName(params), holders: holderTable(s.holders)}))
   }
   if (tool.name === 'knex') {
     if (s.knexLocked) {
-      findings.push({
-        code: 'MIGRATION_LOCKED',
-        severity: 'fail',
-        summary: `${where}_lock has is_locked = 1: knex refuses to migrate with "Migration table is already locked" (a run holds it, or one crashed without releasing it).`,
-        evidence: {lockTable: `${where}_lock`, is_locked: 1, otherSessionsOfThisRole: holderTable(s.holders)},
-        fix: {
-          summary: 'Once no migration is running (check the sessions in the evidence), release the lock with knex.',
-          steps: [
-            'Make sure no knex migration is running (CI jobs, pods, other terminals; the evidence lists other sessions of this role).',
-            `Run: ${TOOL_CMD.knex} migrate:unlock${tool.detectedBy !== '--tool' ? ` (in the folder of ${tool.detectedBy})` : ''}`,
-          ],
-          snippet: {language: 'bash', code: `${TOOL_CMD.knex} migrate:unlock`},
-        },
-      })
+      findings.push(
+        MIGRATION_LOCKED.finding(
+          {case: 'knex', lockTable: `${where}_lock`, detectedBy: tool.detectedBy},
+          {lockTable: `${where}_lock`, is_locked: 1, otherSessionsOfThisRole: holderTable(s.holders)},
+        ),
+      )
     }
     const files = new Set(s.files)
     const missing = s.recorded.filter((n) => !files.has(n))
@@ -231,22 +220,15 @@ function evaluate(s: ToolState): {findings: Finding[]; pending: string[]; applie
     pending = s.files.filter((n) => !recorded.has(n))
     applied = s.recorded.length
     if (missing.length) {
-      findings.push({
-        code: 'MIGRATION_FILES_MISSING',
-        severity: 'fail',
-        summary: `${missing.length} migration${missing.length === 1 ? '' : 's'} recorded in ${where} ha${missing.length === 1 ? 's' : 've'} no file in ${dirs}: knex stops with "The migration directory is corrupt, the following files are missing: ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', …' : ''}".`,
-        evidence: {table: where, directories: tool.displayDirectories, missing, recorded: s.recorded.length, files: s.files.length, pending: pending.length},
-        fix: {
-          summary: 'Restore the missing files (a branch switch, a rename, a deploy without them), or point migrations.directory at the folder that has them.',
-          steps: [
-            `Restore: git log --diff-filter=D --name-only -- ${tool.displayDirectories[0] ?? 'migrations'} shows when they were deleted.`,
-            `Only if they were deliberately squashed or renamed: delete their rows (DELETE FROM ${where} WHERE name IN (…)) after a backup, as the table owner.`,
-          ],
-        },
-      })
+      findings.push(
+        MIGRATION_FILES_MISSING.finding(
+          {tool: 'knex', table: where, directories: tool.displayDirectories, missing},
+          {table: where, directories: tool.displayDirectories, missing, recorded: s.recorded.length, files: s.files.length, pending: pending.length},
+        ),
+      )
     }
   } else if (tool.name === 'node-pg-migrate') {
-    if (s.holders.length) heldLock(`node-pg-migrate's advisory lock ${NODE_PG_MIGRATE_LOCK_KEY}`, "Another migration is already running. Advisory lock mode is set to 'fail'.")
+    if (s.holders.length) heldLock('node-pg-migrate', NODE_PG_MIGRATE_LOCK_KEY)
     const files = new Set(s.files)
     const missing = s.recorded.filter((n) => !files.has(n))
     const recorded = new Set(s.recorded)
@@ -260,52 +242,29 @@ function evaluate(s: ToolState): {findings: Finding[]; pending: string[]; applie
         break
       }
     }
-    const predicted = mismatch >= 0 ? `Not run migration ${s.files[mismatch]} is preceding already run migration ${s.recorded[mismatch]}` : null
+    const order = mismatch >= 0 ? {notRun: s.files[mismatch]!, alreadyRun: s.recorded[mismatch]!} : null
     if (missing.length) {
-      findings.push({
-        code: 'MIGRATION_FILES_MISSING',
-        severity: predicted ? 'fail' : 'warn',
-        summary: `${missing.length} migration${missing.length === 1 ? '' : 's'} recorded in ${where} ha${missing.length === 1 ? 's' : 've'} no file in ${dirs} (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', …' : ''}): ${
-          predicted
-            ? `node-pg-migrate up stops with "${predicted}"`
-            : `node-pg-migrate up still runs (they are the last ones), but down fails with "Definitions of migrations ${missing.join(', ')} have been deleted."`
-        }.`,
-        evidence: {table: where, directories: tool.displayDirectories, missing, recorded: s.recorded.length, files: s.files.length, pending: pending.length, ...(predicted ? {predictedError: predicted} : {})},
-        fix: {
-          summary: 'Restore the missing migration files, or run from the folder that has them (--migrations-dir).',
-          steps: [`git log --diff-filter=D --name-only -- ${tool.displayDirectories[0] ?? 'migrations'} shows when they were deleted.`],
-        },
-      })
-    } else if (predicted) {
-      findings.push({
-        code: 'MIGRATION_OUT_OF_ORDER',
-        severity: 'fail',
-        summary: `The migration file ${s.files[mismatch]} sorts before ${s.recorded[mismatch]}, which already ran: node-pg-migrate stops with "${predicted}".`,
-        evidence: {table: where, notRun: s.files[mismatch], alreadyRun: s.recorded[mismatch], position: mismatch + 1},
-        fix: {
-          summary: 'Rename the new migration so it sorts after the last one that ran (a newer timestamp prefix), or run once with --no-check-order if the order truly does not matter.',
-          steps: [`Rename ${s.files[mismatch]} with a timestamp after ${s.recorded.at(-1)}.`],
-        },
-      })
+      findings.push(
+        MIGRATION_FILES_MISSING.finding(
+          {tool: 'node-pg-migrate', table: where, directories: tool.displayDirectories, missing, order},
+          {table: where, directories: tool.displayDirectories, missing, recorded: s.recorded.length, files: s.files.length, pending: pending.length, ...(order ? {predictedError: notRunPrecedingError(order)} : {})},
+          {status: order ? 'fail' : 'warn'},
+        ),
+      )
+    } else if (order) {
+      findings.push(
+        MIGRATION_OUT_OF_ORDER.finding(
+          {...order, lastRun: s.recorded.at(-1)},
+          {table: where, notRun: order.notRun, alreadyRun: order.alreadyRun, position: mismatch + 1},
+        ),
+      )
     }
   } else if (tool.name === 'prisma') {
-    if (s.holders.length) heldLock(`Prisma's advisory lock ${PRISMA_LOCK_KEY}`, 'P1002 … Timed out trying to acquire a postgres advisory lock (SELECT pg_advisory_lock(72707369))')
+    if (s.holders.length) heldLock('prisma', PRISMA_LOCK_KEY)
     if (!s.tableExists) {
       if (s.otherTables > 0) {
-        findings.push({
-          code: 'MIGRATION_NOT_BASELINED',
-          severity: 'warn',
-          summary: `The schema ${tool.schema ?? 'public'} has ${s.otherTables} table${s.otherTables === 1 ? '' : 's'} but no _prisma_migrations: prisma migrate deploy fails with P3005 ("The database schema is not empty").`,
-          evidence: {schema: tool.schema ?? 'public', tables: s.otherTables, migrations: s.files.length},
-          fix: {
-            summary: 'Baseline the existing database: mark the migration that matches it as applied.',
-            steps: [
-              'Create the baseline: prisma migrate diff --from-empty --to-schema-datamodel prisma/schema.prisma --script > prisma/migrations/0_init/migration.sql',
-              'Mark it applied: npx prisma migrate resolve --applied 0_init',
-            ],
-            snippet: {language: 'bash', code: 'npx prisma migrate resolve --applied 0_init'},
-          },
-        })
+        const schema = tool.schema ?? 'public'
+        findings.push(MIGRATION_NOT_BASELINED.finding({schema, tables: s.otherTables}, {schema, tables: s.otherTables, migrations: s.files.length}))
       }
       pending = s.files
     } else {
@@ -315,23 +274,14 @@ function evaluate(s: ToolState): {findings: Finding[]; pending: string[]; applie
       pending = s.files.filter((n) => !done.has(n))
       if (failed.length) {
         const f = failed[0]!
-        const lockHeld = s.holders.length > 0
-        findings.push({
-          code: 'MIGRATION_FAILED',
-          severity: 'fail',
-          summary: `The migration ${f.migration_name} (started ${f.started_at}) ${lockHeld ? 'is unfinished (a migrate run holds the lock: it may still be running)' : 'failed'} and was never resolved: prisma migrate deploy stops with P3009 ("migrate found failed migrations in the target database").`,
-          evidence: {
-            failed: failed.map((r) => ({migration: r.migration_name, started_at: r.started_at, applied_steps_count: r.applied_steps_count, logs: r.logs ? redact(r.logs).slice(0, 500) : null})),
-          },
-          fix: {
-            summary: `Find out how far ${f.migration_name} got (its logs in the evidence, applied_steps_count), repair the database, then tell Prisma.`,
-            steps: [
-              `If its changes were rolled back or never applied: npx prisma migrate resolve --rolled-back ${f.migration_name} (then deploy again).`,
-              `If you completed it by hand: npx prisma migrate resolve --applied ${f.migration_name}.`,
-            ],
-            snippet: {language: 'bash', code: `npx prisma migrate resolve --rolled-back ${f.migration_name}`},
-          },
-        })
+        findings.push(
+          MIGRATION_FAILED.finding(
+            {migration: f.migration_name, startedAt: f.started_at, lockHeld: s.holders.length > 0},
+            {
+              failed: failed.map((r) => ({migration: r.migration_name, started_at: r.started_at, applied_steps_count: r.applied_steps_count, logs: r.logs ? redact(r.logs).slice(0, 500) : null})),
+            },
+          ),
+        )
       }
     }
   }
@@ -396,6 +346,7 @@ async function runMigrations(ctx: CheckContext): Promise<CheckOutcome> {
   const {tools} = ready
   const all: Finding[] = []
   const summaries: Evidence[] = []
+  const passLines: Parameters<typeof migrationsSays.ok>[0]['tools'] = []
   let results: Array<Array<Record<string, unknown>>>
   try {
     results = await ctx.session!.shared('migrations', migrationsSql(tools))
@@ -406,7 +357,7 @@ async function runMigrations(ctx: CheckContext): Promise<CheckOutcome> {
     return {
       status: 'skip',
       code: null,
-      summary: `Skipped: reading the migration state failed (${e.code ?? 'error'}: ${e.message}).`,
+      summary: migrationsSays.readFailed({code: e.code ?? null, message: e.message}),
       evidence: {tools: tools.map((t) => `${t.name} (${t.schema ? `${t.schema}.` : ''}${t.table})`).join(', '), sqlstate: e.code ?? null, error: e.message ?? String(error)},
       fix: null,
     }
@@ -416,16 +367,20 @@ async function runMigrations(ctx: CheckContext): Promise<CheckOutcome> {
     const mine = results.slice(at, at + catalogSql(tool).length)
     at += catalogSql(tool).length
     if (mine[0]?.[0]?.unreadable === true) {
-      summaries.push({tool: tool.name, table: tool.table, error: `permission denied reading ${tool.table} (42501)`})
+      const error = migrationsSays.unreadable({table: tool.table})
+      summaries.push({tool: tool.name, table: tool.table, error})
+      passLines.push({tool: tool.name, error})
       continue
     }
     const state = parseToolState(tool, mine, migrationFilesOf(tool))
     const {findings, pending, applied} = evaluate(state)
     all.push(...findings)
+    const table = `${tool.schema ? `${tool.schema}.` : ''}${tool.table}`
+    passLines.push({tool: tool.name, table, tableExists: state.tableExists, applied, pending: pending.length})
     summaries.push({
       tool: tool.name,
       detectedBy: tool.detectedBy,
-      table: `${tool.schema ? `${tool.schema}.` : ''}${tool.table}`,
+      table,
       tableExists: state.tableExists,
       directories: tool.displayDirectories.join(', '),
       ...(state.missingDirs.length ? {missingDirectories: state.missingDirs.length} : {}),
@@ -436,21 +391,7 @@ async function runMigrations(ctx: CheckContext): Promise<CheckOutcome> {
     })
   }
   const base: Evidence = {tools: summaries}
-  if (!all.length) {
-    return {
-      status: 'pass',
-      code: null,
-      summary: summaries
-        .map((x) =>
-          x.error
-            ? `${x.tool}: ${x.error}`
-            : `${x.tool}: ${x.tableExists ? `${x.applied} applied` : `no ${x.table} table yet`}, ${x.pending} pending, no lock held`,
-        )
-        .join('; ') + '.',
-      evidence: base,
-      fix: null,
-    }
-  }
+  if (!all.length) return {status: 'pass', code: null, summary: migrationsSays.ok({tools: passLines}), evidence: base, fix: null}
   return foldFindings(all.sort(failsFirst), base, {baseWins: true})
 }
 
