@@ -237,7 +237,9 @@ async function transactionMode(ctx: CheckContext, session: Session): Promise<Che
 export const poolerCheck: Check = {
   id: 'pooler',
   title: 'Connection pooler',
-  requires: ['tcp', 'postgres'],
+  // not auth: a pooler's refusal of the login is this check's finding (auth skips for it). But a TLS
+  // handshake the app's settings cannot complete means no login at all: nothing to ask the pooler.
+  requires: ['tcp', 'postgres', 'tls', 'ssl-config'],
   provides: [],
   uses: [],
   queries: () => POOLER_SQL,
