@@ -8,6 +8,7 @@ const NO_TOOL =
 
 export const sessionSays = messages({
   noSession: () => 'Skipped: no database session in this run.',
-  loginFailed: (p: {code: string | null}) => `Skipped: no session (the login failed${p.code ? ` with ${p.code}` : ''}; see the auth check).`,
+  loginFailed: (p: {code: string | null; byPooler?: boolean}) =>
+    `Skipped: no session (the ${p.byPooler ? 'pooler refused the login' : 'login failed'}${p.code ? ` with ${p.code}` : ''}; see the ${p.byPooler ? 'pooler' : 'auth'} check).`,
   noTool: () => `Skipped: ${NO_TOOL}.`,
 })

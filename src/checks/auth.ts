@@ -33,7 +33,7 @@ import {redact, redactUrl, redactor} from '../core/redact.js'
 import type {Check, CheckContext, CheckOutcome, Evidence} from '../core/types.js'
 import type {PgProbeError, PgSessionResult, SessionOptions} from '../probes/pg-session.js'
 import {poolerSays} from '../catalogue/pooler.js'
-import {poolerRefusal} from './pooler.js'
+import {poolerRefusal} from './pooler-refusal.js'
 
 type AuthCode =
   | 'AUTH_PASSWORD_FAILED'

@@ -5,6 +5,7 @@
 // Data only: the words of every outcome are in src/catalogue/server.ts.
 import {SERVER_CONNECTIONS_EXHAUSTED, SERVER_READ_ONLY, SERVER_STATEMENT_TIMEOUT, humanMs, serverSays, type SettingSource} from '../catalogue/server.js'
 import {sessionSays} from '../catalogue/session.js'
+import {poolerRefusal} from './pooler-refusal.js'
 import type {Check, CheckContext, CheckOutcome, Evidence} from '../core/types.js'
 import {foldFindings, type Finding} from './findings.js'
 import {migrationTools} from './tools.js'
@@ -243,7 +244,7 @@ async function runServer(ctx: CheckContext): Promise<CheckOutcome> {
   if (!broker) return {status: 'skip', code: null, summary: sessionSays.noSession(), evidence: {}, fix: null}
   const opened = await broker.open()
   if (!opened.ok) {
-    return {status: 'skip', code: null, summary: sessionSays.loginFailed({code: opened.error.code}), evidence: {loginError: opened.error.code}, fix: null}
+    return {status: 'skip', code: null, summary: sessionSays.loginFailed({code: opened.error.code, byPooler: !!poolerRefusal(opened.error)}), evidence: {loginError: opened.error.code}, fix: null}
   }
   let results: Row[][]
   try {

@@ -3,6 +3,7 @@
 // with --tool (its defaults when the project does not configure it). Pure.
 import path from 'node:path'
 import {sessionSays} from '../catalogue/session.js'
+import {poolerRefusal} from './pooler-refusal.js'
 import type {MigrationToolInfo, MigrationToolName} from '../config/types.js'
 import type {DbSession} from '../core/session.js'
 import type {CheckContext, CheckOutcome} from '../core/types.js'
@@ -46,7 +47,7 @@ export async function toolSession(
   if (!ctx.session) return skip(sessionSays.noSession(), {})
   const opened = await ctx.session.open()
   if (!opened.ok) {
-    return skip(sessionSays.loginFailed({code: opened.error.code}), {loginError: opened.error.code})
+    return skip(sessionSays.loginFailed({code: opened.error.code, byPooler: !!poolerRefusal(opened.error)}), {loginError: opened.error.code})
   }
   return {ok: true, tools, session: opened.session}
 }

@@ -86,6 +86,9 @@ describe.skipIf(!support.ok)('db-doctor check through a real PgBouncer', () => {
     const auth = checkOf(report, 'auth')
     expect(auth).toMatchObject({status: 'skip', code: null, evidence: {refusedBy: 'pooler', sqlstate: '08P01', serverMessage: 'unsupported startup parameter: options'}})
     expect(report.checks.filter((c: any) => c.status === 'fail').map((c: any) => c.code)).toEqual(['POOLER_STARTUP_PARAMETER'])
+    // the session checks point at the pooler, not at the skipped auth check
+    expect(checkOf(report, 'server')).toMatchObject({status: 'skip'})
+    expect(checkOf(report, 'server').summary).toMatch(/pooler refused the login with 08P01; see the pooler check/)
     expect(r.code).toBe(1)
   })
 
