@@ -43,7 +43,7 @@ export const configSays = messages({
   pass: (p: {target: string; from: string | null}) => `Connecting to ${p.target} as configured by ${p.from ?? 'PG* variables and defaults'}.`,
 })
 
-export type UrlInvalidParams = Sourced & {
+type UrlInvalidParams = Sourced & {
   /** The string (or port) comes from the connection string in play. */
   fromString: boolean
   hint?: string
@@ -59,7 +59,7 @@ export type UrlInvalidParams = Sourced & {
     | {case: 'hostless'; reason: string}
   )
 
-export type PasswordNotEncodedParams = Sourced & {
+type PasswordNotEncodedParams = Sourced & {
   /** "password", "user name", "user name and password" */
   what: string
   /** The parts, as evidence names them: "password", "user, password". */
@@ -70,7 +70,7 @@ export type PasswordNotEncodedParams = Sourced & {
   dotenvCut: boolean
 }
 
-export type PasswordLenientParams = Sourced & {
+type PasswordLenientParams = Sourced & {
   what: string
   part: string
   characters: string[]
@@ -79,13 +79,13 @@ export type PasswordLenientParams = Sourced & {
   libpqBreaks: string[]
 }
 
-export type SslmodeInvalidParams = Sourced & {
+type SslmodeInvalidParams = Sourced & {
   value: string
   /** The connection string in play, masked, when the setting is in it. */
   maskedString?: string
 } & ({param: 'sslmode'; suggestion?: string} | {param: 'ssl'; suggestion: 'sslmode=disable' | 'sslmode=verify-full'})
 
-export type AppFileErrorParams = Sourced &
+type AppFileErrorParams = Sourced &
   (
     | {case: 'knexfile-missing'; file: string}
     | {case: 'knex-environment-missing'; file: string; environment: string; environments: string[]}
@@ -99,7 +99,7 @@ export type WithoutEnvFile =
   | {kind: 'no-password'; target: string | null}
   | {kind: 'other-target'; target: string}
 
-export type EnvFileParams = Sourced & {
+type EnvFileParams = Sourced & {
   tool: MigrationTool
   version: string
   envFile: string
@@ -113,13 +113,13 @@ export type EnvFileParams = Sourced & {
   without: WithoutEnvFile
 }
 
-export type NotFoundParams = Sourced &
+type NotFoundParams = Sourced &
   (
     | {case: 'defaults'; target: string; otherEnvFiles: string[]}
     | {case: 'empty-knexfile'; label: string; file: string; environment: string | null}
   )
 
-export type KnexfileNotFoundParams = Sourced & {
+type KnexfileNotFoundParams = Sourced & {
   /** The knexfile the knex CLI does not look for (display path, e.g. "knexfile.cjs"). */
   file: string
   /** The package.json script that runs the knex CLI without `--knexfile`, when one does. */
@@ -411,7 +411,7 @@ function notFoundFix(p: NotFoundParams): Fix {
   }
 }
 
-export const CONFIG_URL_INVALID = define<UrlInvalidParams>({
+const CONFIG_URL_INVALID = define<UrlInvalidParams>({
   code: 'CONFIG_URL_INVALID',
   check: 'config',
   status: 'fail',
@@ -457,7 +457,7 @@ export const CONFIG_URL_INVALID = define<UrlInvalidParams>({
   buildFix: urlInvalidFix,
 })
 
-export const CONFIG_PASSWORD_NOT_ENCODED = define<PasswordNotEncodedParams>({
+const CONFIG_PASSWORD_NOT_ENCODED = define<PasswordNotEncodedParams>({
   code: 'CONFIG_PASSWORD_NOT_ENCODED',
   check: 'config',
   status: 'fail',
@@ -483,7 +483,7 @@ export const CONFIG_PASSWORD_NOT_ENCODED = define<PasswordNotEncodedParams>({
   buildFix: (p) => encodingFix('CONFIG_PASSWORD_NOT_ENCODED', p),
 })
 
-export const CONFIG_PASSWORD_ENCODING_LENIENT = define<PasswordLenientParams>({
+const CONFIG_PASSWORD_ENCODING_LENIENT = define<PasswordLenientParams>({
   code: 'CONFIG_PASSWORD_ENCODING_LENIENT',
   check: 'config',
   status: 'warn',
@@ -506,7 +506,7 @@ export const CONFIG_PASSWORD_ENCODING_LENIENT = define<PasswordLenientParams>({
   buildFix: (p) => encodingFix('CONFIG_PASSWORD_ENCODING_LENIENT', p),
 })
 
-export const CONFIG_SSLMODE_INVALID = define<SslmodeInvalidParams>({
+const CONFIG_SSLMODE_INVALID = define<SslmodeInvalidParams>({
   code: 'CONFIG_SSLMODE_INVALID',
   check: 'config',
   status: 'fail',
@@ -529,7 +529,7 @@ export const CONFIG_SSLMODE_INVALID = define<SslmodeInvalidParams>({
   buildFix: sslmodeFix,
 })
 
-export const CONFIG_APP_FILE_ERROR = define<AppFileErrorParams>({
+const CONFIG_APP_FILE_ERROR = define<AppFileErrorParams>({
   code: 'CONFIG_APP_FILE_ERROR',
   check: 'config',
   status: 'fail',
@@ -560,7 +560,7 @@ export const CONFIG_APP_FILE_ERROR = define<AppFileErrorParams>({
   buildFix: appFileFix,
 })
 
-export const CONFIG_ENV_FILE_NOT_LOADED = define<EnvFileParams>({
+const CONFIG_ENV_FILE_NOT_LOADED = define<EnvFileParams>({
   code: 'CONFIG_ENV_FILE_NOT_LOADED',
   check: 'config',
   status: 'fail',
@@ -589,7 +589,7 @@ export const CONFIG_ENV_FILE_NOT_LOADED = define<EnvFileParams>({
   buildFix: (p) => envFileFix('CONFIG_ENV_FILE_NOT_LOADED', p),
 })
 
-export const CONFIG_ENV_FILE_LOADER_UNKNOWN = define<EnvFileParams>({
+const CONFIG_ENV_FILE_LOADER_UNKNOWN = define<EnvFileParams>({
   code: 'CONFIG_ENV_FILE_LOADER_UNKNOWN',
   check: 'config',
   status: 'warn',
@@ -605,7 +605,7 @@ export const CONFIG_ENV_FILE_LOADER_UNKNOWN = define<EnvFileParams>({
   buildFix: (p) => envFileFix('CONFIG_ENV_FILE_LOADER_UNKNOWN', p),
 })
 
-export const CONFIG_NOT_FOUND = define<NotFoundParams>({
+const CONFIG_NOT_FOUND = define<NotFoundParams>({
   code: 'CONFIG_NOT_FOUND',
   check: 'config',
   status: 'warn',
@@ -624,12 +624,12 @@ export const CONFIG_NOT_FOUND = define<NotFoundParams>({
 })
 
 /** The script with `--knexfile <file>` added to the segment that runs the knex CLI. */
-export function scriptWithKnexfile(command: string, segment: string, file: string): string {
+function scriptWithKnexfile(command: string, segment: string, file: string): string {
   const arg = /[\s'"$`\\]/.test(file) ? `'${file.replace(/'/g, `'\\''`)}'` : file
   return command.replace(segment, `${segment.trimEnd()} --knexfile ${arg}`)
 }
 
-export const CONFIG_KNEXFILE_NOT_FOUND = define<KnexfileNotFoundParams>({
+const CONFIG_KNEXFILE_NOT_FOUND = define<KnexfileNotFoundParams>({
   code: 'CONFIG_KNEXFILE_NOT_FOUND',
   check: 'config',
   status: 'fail',
@@ -697,9 +697,4 @@ export function configEntry<C extends ConfigCode>(code: C): CatalogueEntry<Confi
 /** A problem's summary (ConfigProblem.message): the words of its code for its params. */
 function problemSummary(p: ConfigProblemWords): string {
   return (configEntry(p.code) as CatalogueEntry<ConfigParams[ConfigCode]>).summarize(p.params)
-}
-
-/** Problems that leave a working configuration (their entry's status is warn): later checks still run. */
-export function isWarning(code: ConfigCode): boolean {
-  return configEntry(code).status === 'warn'
 }

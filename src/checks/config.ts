@@ -82,7 +82,7 @@ function target(config: ResolvedConfig): string {
   return `${f.user?.value ?? '?'}@${h}:${f.port?.value ?? DEFAULT_PORT}/${f.database?.value ?? '?'}`
 }
 
-export function configEvidence(config: ResolvedConfig): Evidence {
+function configEvidence(config: ResolvedConfig): Evidence {
   const rows: Array<{field: string; value: string; source: string}> = []
   for (const name of SHOWN) {
     const f = config.fields[name]

@@ -13,7 +13,7 @@ import {stripBrackets} from '../config/util.js'
 import {fieldWithSource} from '../config/provenance.js'
 
 
-export interface TcpCheckDeps {
+interface TcpCheckDeps {
   /** Node's defaults the app starts from. Default: the running Node's. */
   nodeDefaults?: NodeDefaults
   /** net.ipv4.tcp_syn_retries. Default: read from /proc, else 6. */

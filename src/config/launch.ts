@@ -23,7 +23,7 @@ import {readJson} from './util.js'
 
 export type MigrationTool = 'knex' | 'node-pg-migrate' | 'prisma'
 
-export type LoaderKind =
+type LoaderKind =
   | 'node --env-file'
   | 'dotenv preload'
   | 'dotenv-cli'
@@ -33,7 +33,7 @@ export type LoaderKind =
   | 'the tool (Prisma 6)'
   | 'config file'
 
-export interface EnvLoader {
+interface EnvLoader {
   kind: LoaderKind
   /** The env file it loads, as written ('.env' when implicit). */
   file: string
@@ -52,7 +52,7 @@ export interface ToolScript {
   segment: string
 }
 
-export interface InstalledPackages {
+interface InstalledPackages {
   knex?: string
   pg?: string
   /** The pg-connection-string knex uses (its own pinned copy first). */
@@ -64,7 +64,7 @@ export interface InstalledPackages {
   '@prisma/client'?: string
 }
 
-export interface ToolLaunch {
+interface ToolLaunch {
   tool: MigrationTool
   /** The version modelled: installed in the app, else the current release we model. */
   version: string
@@ -97,7 +97,7 @@ export interface AppLaunch {
 }
 
 /** Versions modelled when the app does not have the package installed. */
-export const CURRENT_RELEASES: Record<MigrationTool, string> = {knex: '3.3.0', 'node-pg-migrate': '9.0.0', prisma: '7.0.0'}
+const CURRENT_RELEASES: Record<MigrationTool, string> = {knex: '3.3.0', 'node-pg-migrate': '9.0.0', prisma: '7.0.0'}
 
 // ---------------------------------------------------------------------------------------------
 // installed packages
@@ -122,7 +122,7 @@ function versionOf(dir: string | undefined): string | undefined {
   return typeof v === 'string' && /^[0-9A-Za-z.+-]{1,40}$/.test(v) ? v : undefined
 }
 
-export function installedPackages(cwd: string): InstalledPackages {
+function installedPackages(cwd: string): InstalledPackages {
   const out: InstalledPackages = {}
   const set = (k: keyof InstalledPackages, v: string | undefined) => {
     if (v) out[k] = v
@@ -275,7 +275,7 @@ const IMPORTS_DOTENV = /(?:from\s+|require\(\s*)['"]dotenv['"]/
 const CALLS_CONFIG = /\b(?:dotenv\s*\.\s*)?config\s*\(/
 
 /** Whether a config file (or a local module it requires, two levels) loads an env file itself. */
-export function fileLoadsDotenv(file: string, depth = 0, seen = new Set<string>()): string | undefined {
+function fileLoadsDotenv(file: string, depth = 0, seen = new Set<string>()): string | undefined {
   if (seen.has(file) || seen.size > 12) return undefined
   seen.add(file)
   let text: string
@@ -306,7 +306,7 @@ export function fileLoadsDotenv(file: string, depth = 0, seen = new Set<string>(
 
 const PRISMA_CONFIGS = ['prisma.config.ts', 'prisma.config.mts', 'prisma.config.js', 'prisma.config.mjs', 'prisma.config.cjs', '.config/prisma.ts']
 
-export interface LaunchInput {
+interface LaunchInput {
   cwd: string
   /** The tool whose file supplied the connection (the primary source's kind), if any. */
   tool?: MigrationTool
@@ -318,7 +318,7 @@ export interface LaunchInput {
   processEnv: Record<string, string | undefined>
 }
 
-export function detectTools(cwd: string): MigrationTool[] {
+function detectTools(cwd: string): MigrationTool[] {
   const pkg = readJson(path.join(cwd, 'package.json'))
   const deps = {...(pkg?.dependencies as object), ...(pkg?.devDependencies as object)} as Record<string, unknown>
   const scripts = Object.values(readScripts(cwd)).join('\n')

@@ -3,8 +3,6 @@
 import {configEntry, type ConfigCode, type ConfigParams} from '../catalogue/config.js'
 import type {ConfigProblem, Provenance} from './types.js'
 
-export {isWarning} from '../catalogue/config.js'
-
 /** Whether a problem only warns: its own status when it has one, else its code's default. */
 export function problemIsWarning(problem: Pick<ConfigProblem, 'code' | 'status'>): boolean {
   return problem.status ? problem.status === 'warn' : configEntry(problem.code).status === 'warn'

@@ -445,7 +445,7 @@ function rawPassword(text: string): string | undefined {
 }
 
 /** The valid mode a mistyped sslmode most likely meant. */
-export function suggestSslmode(value: string): string | undefined {
+function suggestSslmode(value: string): string | undefined {
   const v = value.trim().toLowerCase().replace(/_/g, '-')
   if ((VALID_SSLMODES as readonly string[]).includes(v)) return v
   const aliases: Record<string, string> = {

@@ -5,7 +5,7 @@ import type {AppLaunch} from './launch.js'
 import type {PgpassInspection} from './pgpass.js'
 import type {ResolvedTarget} from './target.js'
 
-export type SourceKind =
+type SourceKind =
   | 'argument' // the CONNECTION argument of `db-doctor check`
   | 'env' // the process environment
   | 'env-file' // a dotenv file (.env or --env-file)

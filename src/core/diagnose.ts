@@ -79,7 +79,7 @@ export async function diagnoseResolved(input: DiagnoseInput, config: ResolvedCon
   }
 }
 
-export function describeTarget(config: ResolvedConfig): Report['target'] {
+function describeTarget(config: ResolvedConfig): Report['target'] {
   // A configuration that failed (a broken URL, a knexfile that throws…) has no target: the defaults that
   // filled the gaps are not what the app was configured to reach, so they are not presented as the target.
   const broken = config.problems.some((p) => !problemIsWarning(p))

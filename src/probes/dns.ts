@@ -16,7 +16,7 @@ export type LookupFn = (
   callback: (err: NodeJS.ErrnoException | null, addresses: {address: string; family: number}[]) => void,
 ) => void | (() => void)
 
-export type SystemLookupResult =
+type SystemLookupResult =
   | {ok: true; addresses: ResolvedAddress[]; ms: number}
   | {ok: false; error: string; message: string; ms: number; timedOut: boolean}
 

@@ -24,7 +24,6 @@ import type {ConfigProblem, ConfigSource, FieldName, MigrationToolInfo, Provenan
 import {envVarsWithValue} from '../util.js'
 import {readScripts, scriptsRunning, type ToolScript} from '../launch.js'
 
-export const KNEXFILE_NAMES = ['knexfile.js', 'knexfile.cjs', 'knexfile.mjs', 'knexfile.ts'] as const
 const PG_CLIENTS = new Set(['pg', 'postgres', 'postgresql', 'pg-native'])
 
 /** A layer that may also carry problems found while loading the app's file. */
@@ -32,7 +31,7 @@ export interface AppSourceLayer extends SourceLayer {
   problems?: ConfigProblem[]
 }
 
-export interface LoadedKnexConfig {
+interface LoadedKnexConfig {
   file: string
   /** Relative to cwd when inside it. */
   displayFile: string
@@ -51,10 +50,10 @@ export interface LoadedKnexConfig {
  * `findUpConfig(cwd, 'knexfile', ['js', 'mjs', 'coffee', 'ts', 'eg', 'ls'])`), in the working folder
  * and then in each parent folder. `knexfile.cjs` is not among them.
  */
-export const KNEX_CLI_SEARCH = ['knexfile.js', 'knexfile.mjs', 'knexfile.coffee', 'knexfile.ts', 'knexfile.eg', 'knexfile.ls'] as const
+const KNEX_CLI_SEARCH = ['knexfile.js', 'knexfile.mjs', 'knexfile.coffee', 'knexfile.ts', 'knexfile.eg', 'knexfile.ls'] as const
 
 /** How the knexfile in use was found, as the knex CLI would find it. */
-export interface KnexfileDiscovery {
+interface KnexfileDiscovery {
   /** The knexfile db-doctor reads (absolute). */
   file: string
   /** --knexfile of db-doctor; a package.json script's --knexfile; the CLI's own search. */
@@ -95,7 +94,7 @@ function knexfileArg(segment: string): string | undefined {
  * searches from its folder); else the CLI's search (KNEX_CLI_SEARCH, up the folders). When the CLI
  * finds nothing but the folder has a knexfile.cjs, that file is returned with `unseenByCli`.
  */
-export function discoverKnexfile(cwd: string, explicit?: string): KnexfileDiscovery | undefined {
+function discoverKnexfile(cwd: string, explicit?: string): KnexfileDiscovery | undefined {
   if (explicit) return {file: path.resolve(cwd, explicit), how: 'flag'}
   const script = scriptsRunning('knex', readScripts(cwd), false)[0]
   const named = script ? knexfileArg(script.segment) : undefined
@@ -233,7 +232,7 @@ export class KnexEnvironmentMissing extends Error {
 
 /** Env vars whose value is exactly `value`, DATABASE_URL first. */
 
-export function knexProvenance(
+function knexProvenance(
   loaded: Pick<LoadedKnexConfig, 'displayFile' | 'environment' | 'perEnvironment'>,
   setting: string,
   ctx: Pick<SourceContext, 'env' | 'envFileOf'>,
@@ -294,7 +293,7 @@ const KNEX_DEFAULT_EXTENSIONS = ['.co', '.coffee', '.eg', '.iced', '.js', '.cjs'
  * What `knex migrate:*` will use: tableName (default knex_migrations), schemaName, directory
  * (default ./migrations, resolved from the knexfile's folder: the CLI chdirs there), loadExtensions.
  */
-export function knexTool(loaded: LoadedKnexConfig, cwd: string): MigrationToolInfo {
+function knexTool(loaded: LoadedKnexConfig, cwd: string): MigrationToolInfo {
   const m = (isPlainObject(loaded.migrations) ? loaded.migrations : {}) as Record<string, unknown>
   const where = loaded.perEnvironment ? `${loaded.displayFile} (${loaded.environment})` : loaded.displayFile
   const dirs = (Array.isArray(m.directory) ? m.directory : [m.directory ?? './migrations']).filter((d): d is string => typeof d === 'string')
@@ -316,7 +315,7 @@ export function knexTool(loaded: LoadedKnexConfig, cwd: string): MigrationToolIn
 }
 
 /** Build the layer from a loaded knexfile (pure apart from the redactor registration). */
-export function knexLayer(loaded: LoadedKnexConfig, ctx: Pick<SourceContext, 'env' | 'envFileOf'> & {cwd?: string}): AppSourceLayer | null {
+function knexLayer(loaded: LoadedKnexConfig, ctx: Pick<SourceContext, 'env' | 'envFileOf'> & {cwd?: string}): AppSourceLayer | null {
   if (loaded.client !== undefined && !PG_CLIENTS.has(loaded.client)) return null
   const layer = knexConnectionLayer(loaded, ctx)
   if (layer) layer.tool = knexTool(loaded, ctx.cwd ?? path.dirname(loaded.file))
