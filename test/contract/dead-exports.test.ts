@@ -1,10 +1,14 @@
-// The dead-export finder (scripts/dead-exports.ts, npm run lint:dead) on a small project: what counts
-// as a use, what --fix changes. Pure (the TypeScript compiler over files on disk), no network.
+// Dead exports: every export of src/ is used by another file (src/, test/, scripts/), or it is not
+// exported. The finder (scripts/dead-exports.ts, npm run lint:dead) is first tried on a small project:
+// what counts as a use, what --fix changes. Pure (the TypeScript compiler over files on disk), no network.
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import {fileURLToPath} from 'node:url'
 import {afterAll, describe, expect, it} from 'vitest'
 import {findDeadExports, removeExportKeywords} from '../../scripts/dead-exports.js'
+
+const repo = fileURLToPath(new URL('../..', import.meta.url))
 
 describe('dead exports', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbd-dead-'))
@@ -70,4 +74,10 @@ describe('dead exports', () => {
     expect(text).toContain('\ntype OnlyHereType = {b: string}')
     expect(findDeadExports({root: dir}).map((d) => d.name)).toEqual(['leafDead', 'nowhere'])
   })
+
+  it('src/ has none (npm run lint:dead lists them; --fix un-exports what is used in its own file)', () => {
+    const dead = findDeadExports({root: repo})
+    const lines = dead.map((d) => `${d.file}:${d.line} ${d.name}${d.usedInOwnFile ? '' : ' (unused: remove the code)'}`)
+    expect(lines, 'exports no other file uses: drop the export (npm run lint:dead -- --fix) or the code').toEqual([])
+  }, 300_000)
 })
