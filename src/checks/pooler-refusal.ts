@@ -18,7 +18,7 @@ export function refusedStartupParameter(error: {code?: string | null; message?: 
   return m[1]!
 }
 
-export type PoolerRefusal = {kind: 'startup-parameter'; parameter: string} | {kind: 'tenant'}
+type PoolerRefusal = {kind: 'startup-parameter'; parameter: string} | {kind: 'tenant'}
 
 /**
  * Pure: a login answer that comes from a pooler refusing the client before any authentication (the
