@@ -249,4 +249,57 @@ export const MIGRATION_NOT_BASELINED = define<MigrationNotBaselinedParams>({
   }),
 })
 
-export const migrationsEntries = [MIGRATION_LOCKED, MIGRATION_FILES_MISSING, MIGRATION_OUT_OF_ORDER, MIGRATION_FAILED, MIGRATION_NOT_BASELINED]
+type MigrationDirectoryMissingParams = {
+  tool: 'knex' | 'node-pg-migrate'
+  /** the missing folder, as the user reads it */
+  directory: string
+  /** where it is set: "knexfile.js migrations.directory", "knex default ./migrations beside config/knexfile.cjs" */
+  source: string
+  /** the folder's absolute path (the tool's error names it) */
+  absolute: string
+}
+
+/**
+ * The error the tool stops with: knex 3.3 readdir(dir); node-pg-migrate 9 readdir(`${dir}/`) wrapped by
+ * loadMigrations ("Error loading migration files: …"). Both as measured from the real CLIs.
+ */
+export function scandirError(p: {tool: 'knex' | 'node-pg-migrate'; absolute: string}): string {
+  const enoent = `ENOENT: no such file or directory, scandir '${p.absolute}${p.tool === 'node-pg-migrate' ? '/' : ''}'`
+  return p.tool === 'node-pg-migrate' ? `Error loading migration files: ${enoent}` : enoent
+}
+
+export const MIGRATION_DIRECTORY_MISSING = define<MigrationDirectoryMissingParams>({
+  code: 'MIGRATION_DIRECTORY_MISSING',
+  check: 'migrations',
+  status: 'fail',
+  title: 'The migrations folder does not exist',
+  meaning:
+    'The folder the tool reads its migrations from does not exist: the knex CLI stops `migrate:latest` with "ENOENT: no such file or directory, scandir \'<dir>\'" (it resolves `migrations.directory`, default `./migrations`, from the knexfile\'s folder, because it chdirs there), and node-pg-migrate `up` with "Error loading migration files: ENOENT: … scandir \'<dir>/\'" (its `--migrations-dir`, default `./migrations` from where it runs). The evidence gives the folder and where it is set. Prisma is not flagged: `prisma migrate deploy` without `prisma/migrations` says "No migration found" and exits 0.',
+  causes: [
+    'a knexfile moved to a subfolder (config/knexfile.js): `./migrations` now means config/migrations',
+    'a deploy or Docker image that does not copy the migrations folder',
+    'a typo in `migrations.directory` / `--migrations-dir`, or a script run from another folder',
+  ],
+  fix: 'Create the folder, or point `migrations.directory` (knex) / `--migrations-dir` (node-pg-migrate) at the folder that has the migrations.',
+  transient: false,
+  matchers: [{re: /ENOENT: no such file or directory, scandir '[^']{0,300}migrations/, needle: 'scandir'}, 'Error loading migration files: ENOENT'],
+  examples: [
+    // printed by the real CLIs in test/differential/migrations-directory.test.ts (temp folder shown as /srv/app):
+    // knex 3.3 `migrate:latest --knexfile=config/knexfile.cjs` without config/migrations; node-pg-migrate 9 `up`
+    // without ./migrations
+    {source: 'knex', text: "Error: ENOENT: no such file or directory, scandir '/srv/app/config/migrations'"},
+    {source: 'node-pg-migrate', text: "Error: Error loading migration files: ENOENT: no such file or directory, scandir '/srv/app/migrations/'"},
+  ],
+  summary: (p) =>
+    `The migrations folder ${p.directory} (${p.source}) does not exist: ${p.tool === 'knex' ? 'knex migrate:latest' : 'node-pg-migrate up'} stops with "${scandirError(p)}".`,
+  buildFix: (p) => ({
+    summary: `Create ${p.directory}, or point ${p.tool === 'knex' ? 'migrations.directory in the knexfile' : '--migrations-dir'} at the folder that has the migrations.`,
+    steps: [
+      `If the migrations live elsewhere: ${p.tool === 'knex' ? `set migrations.directory (resolved from the knexfile's folder: the knex CLI chdirs there)` : 'pass --migrations-dir <folder> (resolved from where node-pg-migrate runs)'}.`,
+      `If there are none yet: mkdir -p ${p.directory}`,
+    ],
+    snippet: {language: 'bash', code: `mkdir -p ${p.directory}`},
+  }),
+})
+
+export const migrationsEntries = [MIGRATION_LOCKED, MIGRATION_FILES_MISSING, MIGRATION_OUT_OF_ORDER, MIGRATION_FAILED, MIGRATION_NOT_BASELINED, MIGRATION_DIRECTORY_MISSING]

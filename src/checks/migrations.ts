@@ -9,6 +9,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type {MigrationToolInfo} from '../config/types.js'
 import {
+  MIGRATION_DIRECTORY_MISSING,
   MIGRATION_FAILED,
   MIGRATION_FILES_MISSING,
   MIGRATION_LOCKED,
@@ -17,6 +18,7 @@ import {
   advisoryLockName,
   migrationsSays,
   notRunPrecedingError,
+  scandirError,
 } from '../catalogue/migrations.js'
 import {redact} from '../core/redact.js'
 import type {Check, CheckContext, CheckOutcome, Evidence} from '../core/types.js'
@@ -146,8 +148,9 @@ function migrationFiles(tool: MigrationToolInfo): {names: string[]; missingDirs:
     let entries: fs.Dirent[]
     try {
       entries = fs.readdirSync(dir, {withFileTypes: true})
-    } catch {
-      missingDirs.push(dir)
+    } catch (error) {
+      // a folder that does not exist stops knex and node-pg-migrate (ENOENT scandir); another error is the tool's to report
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') missingDirs.push(dir)
       continue
     }
     for (const e of entries) {
@@ -205,7 +208,18 @@ function evaluate(s: ToolState): {findings: Finding[]; pending: string[]; applie
     const params = {case: 'advisory' as const, tool: lockTool, key: String(key), holder: holderParams(s.holders[0]!)}
     findings.push(MIGRATION_LOCKED.finding(params, {lock: advisoryLockName(params), holders: holderTable(s.holders)}))
   }
+  // knex and node-pg-migrate read every folder before comparing: a missing one stops them there (ENOENT scandir);
+  // prisma migrate deploy without its folder finds no migration and exits 0
+  const missingDir = tool.name !== 'prisma' ? s.missingDirs[0] : undefined
+  const directoryMissing = (name: 'knex' | 'node-pg-migrate') => {
+    if (missingDir === undefined) return
+    const at = tool.directories.indexOf(missingDir)
+    const params = {tool: name, directory: tool.displayDirectories[at] ?? missingDir, source: tool.directorySource ?? `${name} default ./migrations`, absolute: missingDir}
+    findings.push(MIGRATION_DIRECTORY_MISSING.finding(params, {directory: params.directory, setBy: params.source, absolutePath: missingDir, predictedError: scandirError(params)}))
+  }
   if (tool.name === 'knex') {
+    // knex lists the folders before it looks at its lock (Migrator#latest: _migrationData, then _runBatch)
+    directoryMissing('knex')
     if (s.knexLocked) {
       findings.push(
         MIGRATION_LOCKED.finding(
@@ -219,7 +233,7 @@ function evaluate(s: ToolState): {findings: Finding[]; pending: string[]; applie
     const recorded = new Set(s.recorded)
     pending = s.files.filter((n) => !recorded.has(n))
     applied = s.recorded.length
-    if (missing.length) {
+    if (missing.length && missingDir === undefined) {
       findings.push(
         MIGRATION_FILES_MISSING.finding(
           {tool: 'knex', table: where, directories: tool.displayDirectories, missing},
@@ -228,7 +242,9 @@ function evaluate(s: ToolState): {findings: Finding[]; pending: string[]; applie
       )
     }
   } else if (tool.name === 'node-pg-migrate') {
+    // node-pg-migrate takes its lock before it reads the folder (runner: lock, then loadMigrations)
     if (s.holders.length) heldLock('node-pg-migrate', NODE_PG_MIGRATE_LOCK_KEY)
+    directoryMissing('node-pg-migrate')
     const files = new Set(s.files)
     const missing = s.recorded.filter((n) => !files.has(n))
     const recorded = new Set(s.recorded)
@@ -243,7 +259,9 @@ function evaluate(s: ToolState): {findings: Finding[]; pending: string[]; applie
       }
     }
     const order = mismatch >= 0 ? {notRun: s.files[mismatch]!, alreadyRun: s.recorded[mismatch]!} : null
-    if (missing.length) {
+    if (missingDir !== undefined) {
+      // stops at scandir before its order check
+    } else if (missing.length) {
       findings.push(
         MIGRATION_FILES_MISSING.finding(
           {tool: 'node-pg-migrate', table: where, directories: tool.displayDirectories, missing, order},

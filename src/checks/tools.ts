@@ -30,6 +30,7 @@ export function migrationTools(ctx: Pick<CheckContext, 'config' | 'options' | 'c
       ...(d.schema ? {schema: d.schema, schemaSource: `${named} default (${d.schema})`} : {}),
       directories: [dir],
       displayDirectories: [d.dir],
+      directorySource: `${named} default ./${d.dir}`,
     },
   ]
 }

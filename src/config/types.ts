@@ -83,6 +83,8 @@ export interface MigrationToolInfo {
   /** Absolute migration directories, and the same as the user reads them. */
   directories: string[]
   displayDirectories: string[]
+  /** Where the folder is set ("knexfile.js migrations.directory", "knex default ./migrations beside config/knexfile.cjs"). */
+  directorySource?: string
   /** knex: loadExtensions. */
   extensions?: string[]
   /** Prisma: datasource directUrl / shadowDatabaseUrl set. */

@@ -305,6 +305,7 @@ function knexTool(loaded: LoadedKnexConfig, cwd: string): MigrationToolInfo {
     table: typeof m.tableName === 'string' && m.tableName ? m.tableName : 'knex_migrations',
     directories,
     displayDirectories: directories.map((d) => displayPath(cwd, d)),
+    directorySource: m.directory === undefined ? `knex default ./migrations beside ${loaded.displayFile}` : `${where} migrations.directory`,
     extensions: Array.isArray(m.loadExtensions) ? m.loadExtensions.filter((e): e is string => typeof e === 'string') : KNEX_DEFAULT_EXTENSIONS,
   }
   if (typeof m.schemaName === 'string' && m.schemaName) {

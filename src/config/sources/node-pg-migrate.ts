@@ -48,6 +48,7 @@ function nodePgMigrateTool(project: NodePgMigrateProject, cwd: string): Migratio
         : 'node-pg-migrate default (public)',
     directories: [dir],
     displayDirectories: [displayPath(cwd, dir)],
+    directorySource: project.migrationsDir ? `--migrations-dir in ${project.optionsFrom ?? 'package.json'}` : 'node-pg-migrate default ./migrations',
   }
 }
 
