@@ -3,7 +3,7 @@
 // in text, JSON and Markdown.
 import net from 'node:net'
 import {once} from 'node:events'
-import {chmodSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {afterAll, describe, expect, inject, it} from 'vitest'
@@ -236,6 +236,7 @@ describe('db-doctor check against the real server', () => {
 export default config
 `,
     })
+    mkdirSync(path.join(knex, 'migrations')) // knex's default folder: without it migrate:latest fails (MIGRATION_DIRECTORY_MISSING)
     const fromKnex = await runCli(['check', '--json'], {cwd: knex})
     noCanary(fromKnex)
     expect(fromKnex.code).toBe(0)

@@ -2,7 +2,7 @@
 // real test PostgreSQL, relayed to 127.0.0.1:5432 inside the namespace: TLS verified, SCRAM),
 // a wrong password (same server) and a blackholed address (SYNs dropped) — checked in one
 // concurrent run. One report, a section per target, exit 1, no password anywhere.
-import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -27,6 +27,7 @@ describe.skipIf(!lab.ok || !built)('many targets in one concurrent run (fault la
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'dbd-fleet-'))
     sock = path.join(dir, 'pg.sock')
+    mkdirSync(path.join(dir, 'migrations')) // knex's default folder: without it migrate:latest fails (MIGRATION_DIRECTORY_MISSING)
     relay = net.createServer((s) => {
       const upstream = net.connect(pg.port, pg.host)
       s.on('error', () => upstream.destroy())
