@@ -35,6 +35,20 @@ async function measureDoctor(relay: CountingRelay, run: () => Promise<{stdout: s
   return {summary: summarize(relay.connections()), verdict, checks}
 }
 
+/** One row of the table for a measured db-doctor run; `bare` is the bare login's round trips. */
+function doctorRow(scenario: string, m: Awaited<ReturnType<typeof measureDoctor>>, bare: number): RoundTripRow {
+  return {
+    scenario,
+    logins: m.summary.logins,
+    perLogin: m.summary.perLogin.join('+'),
+    roundTrips: m.summary.roundTrips,
+    extra: m.summary.roundTrips - bare,
+    statements: m.summary.statements,
+    connections: m.summary.connections,
+    verdict: m.verdict,
+  }
+}
+
 export async function benchRoundTrips(opts: {pg?: PgInfo; log?: (s: string) => void} = {}): Promise<RoundTripRow[]> {
   const log = opts.log ?? (() => {})
   const owned = opts.pg ? null : await startPostgres()
@@ -57,16 +71,7 @@ export async function benchRoundTrips(opts: {pg?: PgInfo; log?: (s: string) => v
         }
         const m = await measureDoctor(relay, () => runDoctor(s.app, ['check', '--json'], {env: s.env(relay)}))
         log(`${name}: ${m.checks}`)
-        rows.push({
-          scenario: `db-doctor check, ${name === 'url-only' ? 'URL only (no migration tool)' : `${name} project`}`,
-          logins: m.summary.logins,
-          perLogin: m.summary.perLogin.join('+'),
-          roundTrips: m.summary.roundTrips,
-          extra: m.summary.roundTrips - bare,
-          statements: m.summary.statements,
-          connections: m.summary.connections,
-          verdict: m.verdict,
-        })
+        rows.push(doctorRow(`db-doctor check, ${name === 'url-only' ? 'URL only (no migration tool)' : `${name} project`}`, m, bare))
       } finally {
         await s.cleanup()
       }
@@ -83,16 +88,7 @@ export async function benchRoundTrips(opts: {pg?: PgInfo; log?: (s: string) => v
       try {
         const m = await measureDoctor(viaBouncer, () => runDoctor(s.app, ['check', '--json'], {env: s.env(viaBouncer)}))
         log(`pgbouncer: ${m.checks}`)
-        rows.push({
-          scenario: 'db-doctor check, knex project through PgBouncer (transaction mode)',
-          logins: m.summary.logins,
-          perLogin: m.summary.perLogin.join('+'),
-          roundTrips: m.summary.roundTrips,
-          extra: m.summary.roundTrips - bare,
-          statements: m.summary.statements,
-          connections: m.summary.connections,
-          verdict: m.verdict,
-        })
+        rows.push(doctorRow('db-doctor check, knex project through PgBouncer (transaction mode)', m, bare))
       } finally {
         await s.cleanup()
         await viaBouncer.close()

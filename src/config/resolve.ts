@@ -139,24 +139,21 @@ export async function resolveConfig(
   }
 
   const port = fields.port
-  if (port && !problems.some((p) => p.code === 'CONFIG_URL_INVALID') && !/^\d+$/.test(port.value.trim())) {
-    const hint = resolverHint({case: 'port-not-a-number'})
+  const portCase = !port
+    ? null
+    : !problems.some((p) => p.code === 'CONFIG_URL_INVALID') && !/^\d+$/.test(port.value.trim())
+      ? ('port-not-a-number' as const)
+      : Number(port.value) < 1 || Number(port.value) > 65535
+        ? ('port-out-of-range' as const)
+        : null
+  if (port && portCase) {
+    const hint = resolverHint({case: portCase})
     problems.push(
       configProblem(
         'CONFIG_URL_INVALID',
         port.source,
-        {case: 'port-not-a-number', value: port.value, hint, fromString: fromConnectionString(connectionString, port.source)},
-        {reason: 'the port is not a number', value: port.value, hint},
-      ),
-    )
-  } else if (port && (Number(port.value) < 1 || Number(port.value) > 65535)) {
-    const hint = resolverHint({case: 'port-out-of-range'})
-    problems.push(
-      configProblem(
-        'CONFIG_URL_INVALID',
-        port.source,
-        {case: 'port-out-of-range', value: port.value, hint, fromString: fromConnectionString(connectionString, port.source)},
-        {reason: 'the port is out of range', value: port.value, hint},
+        {case: portCase, value: port.value, hint, fromString: fromConnectionString(connectionString, port.source)},
+        {reason: portCase === 'port-not-a-number' ? 'the port is not a number' : 'the port is out of range', value: port.value, hint},
       ),
     )
   }

@@ -8,6 +8,7 @@
 // every family, old and new spellings, and which codes stay unmapped.
 import {spawnSync} from 'node:child_process'
 import pg from 'pg'
+import {pgConnectError} from '../helpers/app-errors.js'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 import type {Issued} from '../helpers/certs.js'
 import {chainPem, makeChains, startTlsPeer, type Chains, type Peer, type PeerOptions} from '../helpers/chains.js'
@@ -105,17 +106,8 @@ describe('explain: Prisma (prisma-engines libs/user-facing-errors: common.rs, sc
 })
 
 /** What node-postgres throws, printed the way an app's crash log shows it (stack + code). */
-async function pgError(config: pg.ClientConfig): Promise<string> {
-  const client = new pg.Client({connectionTimeoutMillis: 5000, user: 'app', password: CANARY_PASSWORD, database: 'appdb', ...config})
-  client.on('error', () => {})
-  try {
-    await client.connect()
-    await client.end()
-    return 'connected'
-  } catch (error) {
-    const e = error as Error & {code?: string}
-    return `${e.stack}\n{ code: '${e.code ?? ''}' }`
-  }
+function pgError(config: pg.ClientConfig): Promise<string> {
+  return pgConnectError({user: 'app', password: CANARY_PASSWORD, database: 'appdb', ...config})
 }
 
 describe('explain: Node (net/tls) and node-postgres, produced live on loopback', () => {

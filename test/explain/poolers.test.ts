@@ -3,6 +3,7 @@
 // client limit), Supavisor's answers (its source's wordings, sent by a PostgreSQL front on loopback), and
 // the Prisma messages quoted in prisma/prisma issues (cited in src/catalogue/pooler.ts).
 import pg from 'pg'
+import {crashText, pgConnectError} from '../helpers/app-errors.js'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 import {runCli} from '../helpers/cli.js'
 import {APP_DATABASE, APP_USER, CANARY_PASSWORD, PG_HOST} from '../helpers/constants.js'
@@ -17,22 +18,8 @@ async function explainCodes(text: string): Promise<string[]> {
 }
 
 /** What an app's crash prints for a node-postgres error: the stack and the code. */
-function printed(error: unknown): string {
-  const e = error as Error & {code?: string}
-  return `${e.stack}\n{ code: '${e.code ?? ''}' }`
-}
-
-async function connectError(config: pg.ClientConfig): Promise<string> {
-  const client = new pg.Client({connectionTimeoutMillis: 5000, ...config})
-  client.on('error', () => {})
-  try {
-    await client.connect()
-    await client.end()
-    return 'connected'
-  } catch (error) {
-    return printed(error)
-  }
-}
+const printed = crashText
+const connectError = pgConnectError
 
 const support = pgbouncerSupport()
 

@@ -5,6 +5,7 @@
 import {spawnSync} from 'node:child_process'
 import {describe, expect, inject, it} from 'vitest'
 import pg from 'pg'
+import {pgConnectError} from '../helpers/app-errors.js'
 import {
   APP_DATABASE,
   APP_USER,
@@ -21,18 +22,7 @@ const info = inject('pg')
 const WRONG = 'wrong-canary-5e1d0b'
 
 /** What node-postgres throws, printed the way an app's crash prints it (message + inspect). */
-async function pgError(config: pg.ClientConfig): Promise<string> {
-  const client = new pg.Client({connectionTimeoutMillis: 5000, ...config})
-  client.on('error', () => {})
-  try {
-    await client.connect()
-    await client.end()
-    return 'connected'
-  } catch (error) {
-    const e = error as Error & {code?: string}
-    return `${e.stack}\n{ code: '${e.code ?? ''}' }`
-  }
-}
+const pgError = pgConnectError
 
 function psql(args: string[], env: Record<string, string> = {}): string {
   const r = spawnSync('psql', [...args, '-c', 'select 1'], {
