@@ -50,7 +50,7 @@ export const checkFlags = {
     multiple: true,
     multipleNonGreedy: true,
   }),
-  knexfile: Flags.string({description: 'Path of the knexfile to read (default: knexfile.* in the working folder).'}),
+  knexfile: Flags.string({description: 'Path of the knexfile to read (default: where the knex CLI finds it: the --knexfile of the package.json script that runs knex, else knexfile.js/.mjs/.ts in the working folder or a parent).'}),
   'knex-env': Flags.string({description: 'knexfile environment (default: NODE_ENV, else development).'}),
   tool: Flags.option({
     description: 'The migration tool to check migrations for, when none is found in the folder (knexfile, Prisma schema, node-pg-migrate in package.json).',

@@ -10,7 +10,7 @@ import type {RunReport} from '../core/types.js'
 export default class Check_ extends DoctorCommand {
   static override summary = 'Diagnose why a PostgreSQL connection fails and say what to change.'
 
-  static override description = `Reads the configuration your app reads (the CONNECTION argument, DATABASE_URL / POSTGRES_URL, the DB_*, DATABASE_* or SUPABASE_DB_* variables, PG* variables, ~/.pgpass, knexfile, schema.prisma) and runs the checks in order: configuration, name resolution, TCP, Docker networking (which explains a failure above), the PostgreSQL protocol, the TLS chain, SSL settings, then authentication in a read-only session. Every warning and failure comes with its evidence and the exact fix.
+  static override description = `Reads the configuration your app reads (the CONNECTION argument, DATABASE_URL / POSTGRES_URL, the DB_*, DATABASE_* or SUPABASE_DB_* variables, PG* variables, ~/.pgpass, knexfile, schema.prisma) and runs the checks in order: configuration, name resolution, TCP, Docker networking (which explains a failure above), the PostgreSQL protocol, the TLS chain, SSL settings, authentication in a read-only session, then what the migration needs: the server's state (read-only, timeouts, free connections), the connection pooler, privileges and the migration state of the tool found (knex, Prisma, node-pg-migrate). Every warning and failure comes with its evidence and the exact fix.
 
 Several targets in one run (several CONNECTIONs, --targets FILE, --all-envs) are checked concurrently and reported together: {"version":1,"tool","reports":[…each target's report with its "name"],"summary":{"targets","healthy","degraded","failing","verdict"}}.
 
