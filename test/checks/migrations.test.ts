@@ -9,6 +9,7 @@ import pg from 'pg'
 import {afterAll, describe, expect, inject, it} from 'vitest'
 import {checkOf, reportOf} from '../helpers/cli.js'
 import {CANARY_PASSWORD} from '../helpers/constants.js'
+import {PRISMA_MIGRATIONS_DDL} from '../helpers/round-trips.js'
 import {appEnv, createScenarioDatabase, makeApp, runDoctor, runTool, type App, type ScenarioDatabase} from '../helpers/migration-tools.js'
 
 const info = inject('pg')
@@ -211,16 +212,7 @@ describe('node-pg-migrate', () => {
 
 describe('prisma (the table made with Prisma\'s own DDL)', () => {
   // prisma-engines, schema-engine/connectors/sql-schema-connector, postgres flavour: create_migrations_table
-  const PRISMA_DDL = `CREATE TABLE _prisma_migrations (
-    id                      VARCHAR(36) PRIMARY KEY NOT NULL,
-    checksum                VARCHAR(64) NOT NULL,
-    finished_at             TIMESTAMPTZ,
-    migration_name          VARCHAR(255) NOT NULL,
-    logs                    TEXT,
-    rolled_back_at          TIMESTAMPTZ,
-    started_at              TIMESTAMPTZ NOT NULL DEFAULT now(),
-    applied_steps_count     INTEGER NOT NULL DEFAULT 0
-  )`
+  const PRISMA_DDL = PRISMA_MIGRATIONS_DDL
   const files = {
     'prisma/schema.prisma': 'datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n',
     'prisma/migrations/20240101000000_init/migration.sql': 'CREATE TABLE users (id int);\n',

@@ -10,22 +10,18 @@ import {chainPem} from '../helpers/chains.js'
 import {CANARY_PASSWORD} from '../helpers/constants.js'
 import {startPostgres, type PgServer} from '../helpers/postgres.js'
 import {
+  appPackageJson,
   createScenarioDatabase,
   makeApp,
   runDoctor,
   runTool,
-  type App,
   type ScenarioDatabase,
   type ToolResult,
 } from '../helpers/migration-tools.js'
+import {scenarioCleanup} from '../helpers/scenario-cleanup.js'
 
 const pg = inject('pg')
-const apps: App[] = []
-const dbs: ScenarioDatabase[] = []
-afterAll(async () => {
-  for (const a of apps) a.cleanup()
-  for (const d of dbs) await d.drop().catch(() => {})
-})
+const {apps, dbs} = scenarioCleanup()
 
 const KNEX_URL = `module.exports = {client: 'pg', connection: process.env.DATABASE_URL}\n`
 const KNEX_FIELDS = `module.exports = {
@@ -39,7 +35,7 @@ const KNEX_FIELDS = `module.exports = {
     ssl: {ca: require('fs').readFileSync(process.env.DB_CA, 'utf8')},
   },
 }\n`
-const pkg = (scripts: Record<string, string>) => JSON.stringify({name: 'app', private: true, scripts}, null, 2)
+const pkg = appPackageJson
 
 interface Scenario {
   name: string

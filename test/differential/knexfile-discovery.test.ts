@@ -6,20 +6,16 @@
 // knexfile db-doctor says so (CONFIG_KNEXFILE_NOT_FOUND) with the script line that works.
 import {mkdirSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
-import {afterAll, describe, expect, inject, it} from 'vitest'
+import {describe, expect, inject, it} from 'vitest'
 import {checkOf, reportOf} from '../helpers/cli.js'
 import {CANARY_PASSWORD} from '../helpers/constants.js'
-import {createScenarioDatabase, makeApp, runDoctor, runTool, type App, type ScenarioDatabase} from '../helpers/migration-tools.js'
+import {appPackageJson, createScenarioDatabase, makeApp, runDoctor, runTool, type ScenarioDatabase} from '../helpers/migration-tools.js'
+import {scenarioCleanup} from '../helpers/scenario-cleanup.js'
 
 const pg = inject('pg')
-const apps: App[] = []
-const dbs: ScenarioDatabase[] = []
-afterAll(async () => {
-  for (const a of apps) a.cleanup()
-  for (const d of dbs) await d.drop().catch(() => {})
-})
+const {apps, dbs} = scenarioCleanup()
 
-const pkg = (scripts: Record<string, string>) => JSON.stringify({name: 'app', private: true, scripts}, null, 2)
+const pkg = appPackageJson
 const knexfile = (db: ScenarioDatabase) =>
   `module.exports = {client: 'pg', connection: {connectionString: ${JSON.stringify(db.url(CANARY_PASSWORD))}, ssl: {ca: ${JSON.stringify(db.pg.caPem)}, servername: 'localhost'}}}\n`
 

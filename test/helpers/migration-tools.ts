@@ -147,6 +147,11 @@ export interface RunOptions {
   database?: ScenarioDatabase
 }
 
+/** An app's package.json with these scripts. */
+export function appPackageJson(scripts: Record<string, string>): string {
+  return JSON.stringify({name: 'app', private: true, scripts}, null, 2)
+}
+
 /** The environment both the tool and db-doctor get. */
 export function appEnv(app: App, extra: Record<string, string | undefined> = {}): Record<string, string> {
   const env = cleanEnv(extra)
