@@ -52,19 +52,15 @@ interface LoadedKnexConfig {
  */
 const KNEX_CLI_SEARCH = ['knexfile.js', 'knexfile.mjs', 'knexfile.coffee', 'knexfile.ts', 'knexfile.eg', 'knexfile.ls'] as const
 
-/** How the knexfile in use was found, as the knex CLI would find it. */
+/** The knexfile in use, found as the knex CLI would find it. */
 interface KnexfileDiscovery {
   /** The knexfile db-doctor reads (absolute). */
   file: string
-  /** --knexfile of db-doctor; a package.json script's --knexfile; the CLI's own search. */
-  how: 'flag' | 'script' | 'search' | 'not-searched'
-  /** The script that names it (how = 'script'), or the script that runs the knex CLI without naming one. */
-  script?: ToolScript
   /**
-   * how = 'not-searched': a knexfile the knex CLI does not look for (knexfile.cjs) and nothing names
-   * it: `knex migrate:latest` stops with "No configuration file found".
+   * A knexfile the knex CLI does not look for (knexfile.cjs) and nothing names it: `knex migrate:latest`
+   * stops with "No configuration file found". `script` is then the script that runs the CLI, if any.
    */
-  unseenByCli?: boolean
+  unseenByCli?: {script?: ToolScript}
 }
 
 function findUp(dir: string, names: readonly string[]): string | undefined {
@@ -95,20 +91,17 @@ function knexfileArg(segment: string): string | undefined {
  * finds nothing but the folder has a knexfile.cjs, that file is returned with `unseenByCli`.
  */
 function discoverKnexfile(cwd: string, explicit?: string): KnexfileDiscovery | undefined {
-  if (explicit) return {file: path.resolve(cwd, explicit), how: 'flag'}
+  if (explicit) return {file: path.resolve(cwd, explicit)}
   const script = scriptsRunning('knex', readScripts(cwd), false)[0]
   const named = script ? knexfileArg(script.segment) : undefined
-  if (script && named) {
+  if (named) {
     const abs = path.resolve(cwd, named)
-    if (fs.existsSync(abs)) return {file: abs, how: 'script', script}
-    const found = findUp(path.dirname(abs), KNEX_CLI_SEARCH)
-    return found ? {file: found, how: 'search', script} : {file: abs, how: 'script', script}
+    return {file: fs.existsSync(abs) ? abs : (findUp(path.dirname(abs), KNEX_CLI_SEARCH) ?? abs)}
   }
   const found = findUp(cwd, KNEX_CLI_SEARCH)
-  if (found) return {file: found, how: 'search', ...(script ? {script} : {})}
+  if (found) return {file: found}
   const cjs = path.join(cwd, 'knexfile.cjs')
-  if (fs.existsSync(cjs)) return {file: cjs, how: 'not-searched', unseenByCli: true, ...(script ? {script} : {})}
-  return undefined
+  return fs.existsSync(cjs) ? {file: cjs, unseenByCli: script ? {script} : {}} : undefined
 }
 
 export function findKnexfile(cwd: string, explicit?: string): string | undefined {
@@ -411,7 +404,7 @@ export const knexfileSource: ConfigSource = {
     if (layer && found.unseenByCli) {
       // The knex CLI would not find this file (knexfile.cjs, not named by --knexfile): the migration
       // stops before connecting; a failure when a script runs the CLI, else a warning.
-      const {script} = found
+      const {script} = found.unseenByCli
       const problem = configProblem(
         'CONFIG_KNEXFILE_NOT_FOUND',
         origin,
