@@ -3,5 +3,14 @@
 // file, or exits 9 when it is missing); "--" keeps our own --env-file flag ours.
 // Entry point of the `db-doctor` binary: the runtime is one bundle (src/cli.ts, built by
 // scripts/bundle.mjs); main() installs output redaction before anything can print.
-const {main} = await import('../dist/bundle/cli.js')
-await main(import.meta.url)
+// `db-doctor --version` alone (or -v, -V, version): oclif's own line (config.userAgent), printed
+// here before any other module loads. It holds nothing but package.json's name and version.
+const argv = process.argv.slice(2)
+if (argv.length === 1 && ['--version', '-v', '-V', 'version'].includes(argv[0])) {
+  const {readFileSync} = await import('node:fs')
+  const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+  process.stdout.write(`${pjson.name}/${pjson.version} ${process.platform}-${process.arch} node-${process.version}\n`)
+} else {
+  const {main} = await import('../dist/bundle/cli.js')
+  await main(import.meta.url)
+}

@@ -4,7 +4,14 @@
 import {CANARY_PASSWORD} from '../test/helpers/constants.js'
 import {runDoctor} from '../test/helpers/migration-tools.js'
 import {startPostgres, type PgInfo} from '../test/helpers/postgres.js'
-import {bareLogin, makeRoundTripScenario, startCountingRelay, summarize, type CountingRelay, type ScenarioName} from '../test/helpers/round-trips.js'
+import {
+  bareLogin,
+  makeRoundTripScenario,
+  startCountingRelay,
+  summarize,
+  type CountingRelay,
+  type ScenarioName,
+} from '../test/helpers/round-trips.js'
 
 export interface RoundTripRow {
   scenario: string
@@ -19,16 +26,22 @@ export interface RoundTripRow {
   verdict: string
 }
 
-async function measureDoctor(relay: CountingRelay, run: () => Promise<{stdout: string}>): Promise<{summary: ReturnType<typeof summarize>; verdict: string; checks: string}> {
+async function measureDoctor(
+  relay: CountingRelay,
+  run: () => Promise<{stdout: string}>,
+): Promise<{summary: ReturnType<typeof summarize>; verdict: string; checks: string}> {
   relay.reset()
   const res = await run()
   await relay.settled()
-  let verdict = '?'
+  let verdict: string
   let checks = ''
   try {
     const report = JSON.parse(res.stdout)
     verdict = report.summary?.verdict ?? '?'
-    checks = (report.checks as {id: string; status: string}[]).filter((c) => ['server', 'pooler', 'privileges', 'migrations'].includes(c.id)).map((c) => `${c.id} ${c.status}`).join(', ')
+    checks = (report.checks as {id: string; status: string}[])
+      .filter((c) => ['server', 'pooler', 'privileges', 'migrations'].includes(c.id))
+      .map((c) => `${c.id} ${c.status}`)
+      .join(', ')
   } catch {
     verdict = 'no report'
   }
@@ -67,11 +80,26 @@ export async function benchRoundTrips(opts: {pg?: PgInfo; log?: (s: string) => v
           await relay.settled()
           const b = summarize(relay.connections())
           bare = b.roundTrips
-          rows.push({scenario: 'bare node-postgres: connect, select 1, end', logins: b.logins, perLogin: b.perLogin.join('+'), roundTrips: b.roundTrips, extra: 0, statements: b.statements, connections: b.connections, verdict: '-'})
+          rows.push({
+            scenario: 'bare node-postgres: connect, select 1, end',
+            logins: b.logins,
+            perLogin: b.perLogin.join('+'),
+            roundTrips: b.roundTrips,
+            extra: 0,
+            statements: b.statements,
+            connections: b.connections,
+            verdict: '-',
+          })
         }
         const m = await measureDoctor(relay, () => runDoctor(s.app, ['check', '--json'], {env: s.env(relay)}))
         log(`${name}: ${m.checks}`)
-        rows.push(doctorRow(`db-doctor check, ${name === 'url-only' ? 'URL only (no migration tool)' : `${name} project`}`, m, bare))
+        rows.push(
+          doctorRow(
+            `db-doctor check, ${name === 'url-only' ? 'URL only (no migration tool)' : `${name} project`}`,
+            m,
+            bare,
+          ),
+        )
       } finally {
         await s.cleanup()
       }
@@ -80,7 +108,16 @@ export async function benchRoundTrips(opts: {pg?: PgInfo; log?: (s: string) => v
     const {pgbouncerSupport, startPgBouncer} = await import('../test/helpers/pgbouncer.js')
     const support = pgbouncerSupport()
     if (!support.ok) {
-      rows.push({scenario: `through PgBouncer (skipped: ${support.reason})`, logins: 0, perLogin: '', roundTrips: 0, extra: 0, statements: 0, connections: 0, verdict: '-'})
+      rows.push({
+        scenario: `through PgBouncer (skipped: ${support.reason})`,
+        logins: 0,
+        perLogin: '',
+        roundTrips: 0,
+        extra: 0,
+        statements: 0,
+        connections: 0,
+        verdict: '-',
+      })
     } else {
       const bouncer = await startPgBouncer({pg, poolMode: 'transaction'})
       const viaBouncer = await startCountingRelay({port: bouncer.port})

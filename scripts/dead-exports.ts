@@ -47,7 +47,12 @@ export function findDeadExports(opts: DeadExportOptions): DeadExport[] {
   const checker = program.getTypeChecker()
   const ours = program
     .getSourceFiles()
-    .filter((sf) => !sf.isDeclarationFile && path.resolve(sf.fileName).startsWith(root + path.sep) && !sf.fileName.includes('/node_modules/'))
+    .filter(
+      (sf) =>
+        !sf.isDeclarationFile &&
+        path.resolve(sf.fileName).startsWith(root + path.sep) &&
+        !sf.fileName.includes('/node_modules/'),
+    )
 
   // symbol → files that refer to it (other than by declaring it)
   const users = new Map<ts.Symbol, Set<string>>()
@@ -134,9 +139,16 @@ export function findDeadExports(opts: DeadExportOptions): DeadExport[] {
       for (const t of targets) for (const f of users.get(t) ?? []) files.add(f)
       const elsewhere = [...files].some((f) => f !== file)
       if (elsewhere) continue
-      const decl = exp.declarations?.find((d) => path.resolve(d.getSourceFile().fileName) === file) ?? exp.declarations?.[0]
+      const decl =
+        exp.declarations?.find((d) => path.resolve(d.getSourceFile().fileName) === file) ?? exp.declarations?.[0]
       const line = decl ? decl.getSourceFile().getLineAndCharacterOfPosition(decl.getStart()).line + 1 : 0
-      dead.push({file: path.relative(root, file).split(path.sep).join('/'), line, name, usedInOwnFile: files.has(file), exportKeyword: declaredHere ? exportKeyword(decl) : undefined})
+      dead.push({
+        file: path.relative(root, file).split(path.sep).join('/'),
+        line,
+        name,
+        usedInOwnFile: files.has(file),
+        exportKeyword: declaredHere ? exportKeyword(decl) : undefined,
+      })
     }
   }
   return dead.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line)
@@ -148,7 +160,8 @@ function exportKeyword(decl: ts.Declaration | undefined): {start: number; end: n
   let holder: ts.Node = decl
   if (ts.isVariableDeclaration(decl)) {
     const list = decl.parent
-    if (!ts.isVariableDeclarationList(list) || list.declarations.length !== 1 || !ts.isVariableStatement(list.parent)) return undefined
+    if (!ts.isVariableDeclarationList(list) || list.declarations.length !== 1 || !ts.isVariableStatement(list.parent))
+      return undefined
     holder = list.parent
   }
   if (!ts.canHaveModifiers(holder)) return undefined

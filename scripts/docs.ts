@@ -1,8 +1,9 @@
-// `npm run docs`: regenerates README.md's code tables from src/catalogue/.
+// `npm run docs`: regenerates docs/codes.md's code tables from src/catalogue/.
 import {readFileSync, writeFileSync} from 'node:fs'
-import {renderReadme} from '../src/catalogue/readme.js'
+import {renderCodeTables} from '../src/catalogue/codes-doc.js'
 
-const before = readFileSync('README.md', 'utf8')
-const after = renderReadme(before)
-if (after !== before) writeFileSync('README.md', after)
-console.log(after === before ? 'README.md code tables are up to date' : 'README.md code tables regenerated')
+const file = 'docs/codes.md'
+const before = readFileSync(file, 'utf8')
+const after = renderCodeTables(before)
+if (after !== before) writeFileSync(file, after)
+console.log(after === before ? `${file} code tables are up to date` : `${file} code tables regenerated`)

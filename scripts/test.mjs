@@ -7,7 +7,14 @@ mkdirSync('.tmp', {recursive: true})
 const out = '.tmp/vitest-results.json'
 const child = spawn(
   process.execPath,
-  ['node_modules/vitest/vitest.mjs', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...process.argv.slice(2)],
+  [
+    'node_modules/vitest/vitest.mjs',
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${out}`,
+    ...process.argv.slice(2),
+  ],
   {stdio: 'inherit'},
 )
 child.on('close', (code, signal) => {

@@ -1,32 +1,51 @@
-// The `db-doctor` binary's runtime. scripts/bundle.mjs bundles this file, oclif and our code
-// into dist/bundle/ (oclif's "explicit" command discovery reads COMMANDS from it), so a run
-// loads a few files instead of some 150 modules. bin/run.js only imports it and calls main().
-import {execute} from '@oclif/core/execute'
+// The `db-doctor` binary's runtime. scripts/bundle.mjs bundles it into dist/bundle/cli.js;
+// bin/run.js imports it and calls main(), except for `--version` alone (-v, -V, version), which
+// bin/run.js answers before loading anything. It loads oclif and the commands (commands.js, which
+// oclif's "explicit" command discovery reads COMMANDS from) only to run a command, and not for
+// `check` with the arguments its fast path takes (cli/fast-check.ts).
 import {planArgv} from './cli/argv.js'
-import {isExitRequested} from './cli/base.js'
-import Check from './commands/check.js'
-import Explain from './commands/explain.js'
-import Wait from './commands/wait.js'
+import {guardActionsOutput, isActionsContext} from './cli/actions.js'
 import {installOutputRedaction} from './core/redact.js'
-import {pendingSystemLookups} from './probes/dns.js'
 
-/** Every command of the CLI, by id: package.json "oclif.commands" points here. */
-export const COMMANDS = {check: Check, explain: Explain, wait: Wait}
+/** The command ids (src/commands/index.ts has the classes: loaded only when a command runs). */
+const COMMAND_IDS = ['check', 'demo', 'explain', 'serve', 'wait']
 
 /** Run the CLI. `dir`: bin/run.js's import.meta.url (oclif finds package.json from it). */
 export async function main(dir: string): Promise<void> {
   // Before anything can print, so no password reaches stdout or stderr.
   installOutputRedaction()
+  // In GitHub Actions no line this process writes is a workflow command (--format github: from prepare()).
+  if (isActionsContext()) guardActionsOutput()
   // help / version / -h / a mistyped command, before oclif (which exits 2 on all of them)
-  const plan = planArgv(process.argv.slice(2), [...Object.keys(COMMANDS), 'help', 'version'])
+  const plan = planArgv(process.argv.slice(2), [...COMMAND_IDS, 'help', 'version'])
   if ('error' in plan) {
     process.stderr.write(`db-doctor: ${plan.error}\n`)
     process.exitCode = 2
     return
   }
-  await execute({dir, args: plan.args})
+  // `check` with the arguments a CI preflight passes runs without oclif's runtime (cli/fast-check.ts);
+  // anything else, --help included, goes to oclif.
+  const fast =
+    plan.args[0] === 'check'
+      ? await import('./cli/fast-check.js').then((m) => ({m, args: m.parseCheckArgv(plan.args.slice(1), process.env)}))
+      : undefined
+  if (fast?.args) {
+    const {readFileSync} = await import('node:fs')
+    const {version} = JSON.parse(readFileSync(new URL('../package.json', dir), 'utf8')) as {version: string}
+    await fast.m.runCheck(fast.args, version)
+  } else {
+    // oclif is CommonJS: bundled, a dynamic import of it gives its exports as `default`.
+    const oclif = await import('@oclif/core/execute')
+    const execute = oclif.execute ?? (oclif as unknown as {default: typeof oclif}).default.execute
+    await execute({dir, args: plan.args})
+  }
+  const [{pendingSystemLookups}, {isExitRequested}] = await Promise.all([
+    import('./probes/dns.js'),
+    import('./cli/exit.js'),
+  ])
   // A DNS lookup that outlived its budget (a silent nameserver) would keep Node alive for
   // attempts × timeout per nameserver after the report is out: don't wait for it.
   // `wait` asks for the same when an attempt was cut short by its deadline or a signal.
-  if (pendingSystemLookups() > 0 || isExitRequested()) process.stdout.write('', () => process.stderr.write('', () => process.exit()))
+  if (pendingSystemLookups() > 0 || isExitRequested())
+    process.stdout.write('', () => process.stderr.write('', () => process.exit()))
 }

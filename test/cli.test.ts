@@ -1,32 +1,108 @@
 // src/cli.ts is the binary's runtime and oclif's explicit command registry.
+import {execFileSync} from 'node:child_process'
 import {existsSync, readFileSync, readdirSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 import {describe, expect, it} from 'vitest'
-import {COMMANDS} from '../src/cli.js'
+import {COMMANDS} from '../src/commands/index.js'
 
 const root = (p: string) => fileURLToPath(new URL(`../${p}`, import.meta.url))
 
 describe('cli runtime', () => {
   it('registers every command file under its id', async () => {
-    const files = readdirSync(root('src/commands')).filter((f) => f.endsWith('.ts'))
+    const files = readdirSync(root('src/commands')).filter((f) => f.endsWith('.ts') && f !== 'index.ts')
     expect(Object.keys(COMMANDS).sort()).toEqual(files.map((f) => f.replace(/\.ts$/, '')).sort())
     for (const f of files) {
       const id = f.replace(/\.ts$/, '') as keyof typeof COMMANDS
-      const mod = (await import(/* @vite-ignore */ `../src/commands/${f.replace(/\.ts$/, '.js')}`)) as {default: unknown}
+      const mod = (await import(/* @vite-ignore */ `../src/commands/${f.replace(/\.ts$/, '.js')}`)) as {
+        default: unknown
+      }
       expect(COMMANDS[id]).toBe(mod.default)
     }
   })
 
   it('is what package.json tells oclif to load, and what bin/run.js runs', () => {
     const pkg = JSON.parse(readFileSync(root('package.json'), 'utf8')) as {oclif: {commands: unknown}}
-    expect(pkg.oclif.commands).toEqual({strategy: 'explicit', target: './dist/bundle/cli.js', identifier: 'COMMANDS'})
+    expect(pkg.oclif.commands).toEqual({
+      strategy: 'explicit',
+      target: './dist/bundle/commands.js',
+      identifier: 'COMMANDS',
+    })
     expect(readFileSync(root('bin/run.js'), 'utf8')).toContain("import('../dist/bundle/cli.js')")
   })
 
-  it.runIf(existsSync(root('dist/bundle/cli.js')))('bundles oclif but leaves node-postgres to be loaded by loadPg', () => {
-    const bundle = readFileSync(root('dist/bundle/cli.js'), 'utf8')
-    expect(bundle).toContain('COMMANDS')
-    // pg inside the bundle would run its Cloudflare probe (and load undici) outside loadPg's shim.
-    expect(bundle).not.toContain('getCloudflareStreamFuncs')
-  })
+  it.runIf(existsSync(root('dist/bundle-meta.json')))(
+    'bundles node-postgres only into the chunk loadPg imports, after its Cloudflare-probe shim',
+    () => {
+      expect(readFileSync(root('dist/bundle/commands.js'), 'utf8')).toContain('COMMANDS')
+      const meta = JSON.parse(readFileSync(root('dist/bundle-meta.json'), 'utf8')) as {
+        outputs: Record<string, {inputs: Record<string, unknown>}>
+      }
+      const withPg = Object.entries(meta.outputs)
+        .filter(([, o]) => Object.keys(o.inputs).some((i) => i.startsWith('node_modules/pg/')))
+        .map(([out]) => out)
+      expect(withPg).toHaveLength(1)
+      expect(Object.keys(meta.outputs[withPg[0]]!.inputs)).toContain('src/probes/pg-load.ts')
+      // a fresh process: the chunk loads pg without its Cloudflare probe (which loads undici) and leaves no
+      // navigator behind
+      const script = `
+        const pg = (await import(${JSON.stringify(root(withPg[0]))})).default
+        console.log(JSON.stringify({
+          client: typeof pg.Client,
+          navigator: typeof globalThis.navigator,
+          undici: process.moduleLoadList.some((m) => m.includes('undici')),
+        }))`
+      const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {encoding: 'utf8'})
+      expect(JSON.parse(out)).toEqual({client: 'function', navigator: 'undefined', undici: false})
+    },
+  )
+
+  it.runIf(existsSync(root('dist/bundle-meta.json')))(
+    'start-up loads only what the command needs (the static imports of the entry points)',
+    () => {
+      const meta = JSON.parse(readFileSync(root('dist/bundle-meta.json'), 'utf8')) as {
+        outputs: Record<
+          string,
+          {imports: {path: string; kind: string; external?: boolean}[]; inputs: Record<string, unknown>}
+        >
+      }
+      const loadedBy = (entry: string) => {
+        const seen = new Set<string>()
+        const todo = [entry]
+        while (todo.length) {
+          const out = todo.pop()!
+          if (seen.has(out)) continue
+          seen.add(out)
+          for (const i of meta.outputs[out]!.imports)
+            if (i.kind === 'import-statement' && !i.external) todo.push(i.path)
+        }
+        return [...seen].flatMap((o) => Object.keys(meta.outputs[o]!.inputs))
+      }
+      // --version (and argv planning, redaction): no oclif, no command
+      const cli = loadedBy('dist/bundle/cli.js')
+      expect(cli.filter((i) => i.includes('node_modules/'))).toEqual([])
+      expect(cli.filter((i) => /src\/(commands|checks|catalogue|probes|reporters|explain)\//.test(i))).toEqual([])
+      // --help, explain: oclif and the command classes, but no check, probe, catalogue entry or report
+      const commands = loadedBy('dist/bundle/commands.js')
+      expect(commands.some((i) => i.includes('@oclif/core'))).toBe(true)
+      expect(
+        commands.filter((i) =>
+          /src\/(checks\/|catalogue\/|probes\/|explain\/|app\/diagnose\.ts|fleet\/|wait\/)/.test(i),
+        ),
+      ).toEqual([])
+      expect(commands.filter((i) => /src\/reporters\/(?!index|escape|wrap)/.test(i))).toEqual([])
+      // `check`'s fast path (src/cli/fast-check.ts) and everything it may import, dynamically too: no oclif
+      const fast = Object.keys(meta.outputs).find((o) => 'src/cli/fast-check.ts' in meta.outputs[o]!.inputs)!
+      const reach = new Set<string>()
+      const todo = [fast]
+      while (todo.length) {
+        const out = todo.pop()!
+        if (reach.has(out)) continue
+        reach.add(out)
+        for (const i of meta.outputs[out]!.imports) if (!i.external) todo.push(i.path)
+      }
+      const reached = [...reach].flatMap((o) => Object.keys(meta.outputs[o]!.inputs))
+      expect(reached).toContain('src/app/diagnose.ts')
+      expect(reached.filter((i) => i.includes('@oclif/core'))).toEqual([])
+    },
+  )
 })

@@ -12,14 +12,20 @@ const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
 
 describe('the npm package', () => {
   it('packs the bundle, declarations, bin and manifest only', () => {
-    const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']})
+    const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
     const files: string[] = JSON.parse(out)[0].files.map((f: {path: string}) => f.path)
     expect(files).toContain('bin/run.js')
     expect(files).toContain('dist/bundle/cli.js')
     expect(files).toContain('dist/bundle/index.js')
     expect(files).toContain('oclif.manifest.json')
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([])
-    expect(files.filter((f) => f.startsWith('dist/') && !f.startsWith('dist/bundle/') && !f.endsWith('.d.ts'))).toEqual([])
+    expect(files.filter((f) => f.startsWith('dist/') && !f.startsWith('dist/bundle/') && !f.endsWith('.d.ts'))).toEqual(
+      [],
+    )
   })
 
   it('dependencies are what the bundle leaves to node_modules', () => {
@@ -30,13 +36,16 @@ describe('the npm package', () => {
       .join('\n')
     const builtins = new Set(builtinModules)
     const external = new Set<string>()
-    for (const m of bundle.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)"(@?[a-z0-9][a-z0-9._-]*(?:\/[a-z0-9._-]+)*)"/g)) {
+    for (const m of bundle.matchAll(
+      /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)"(@?[a-z0-9][a-z0-9._-]*(?:\/[a-z0-9._-]+)*)"/g,
+    )) {
       const name = m[1]!.startsWith('@') ? m[1]!.split('/').slice(0, 2).join('/') : m[1]!.split('/')[0]!
       if (!name.startsWith('node:') && !builtins.has(name)) external.add(name)
     }
     // esbuild writes specifiers in double quotes (single-quoted ones are text, e.g. a fix mentioning require('dotenv'))
     // typescript: oclif looks for it in development only; pg-native: pg's optional native binding
-    for (const name of external) expect([...Object.keys(pkg.dependencies), 'typescript', 'pg-native'], name).toContain(name)
+    for (const name of external)
+      expect([...Object.keys(pkg.dependencies), 'typescript', 'pg-native'], name).toContain(name)
   })
 
   it("the build does not let oclif's update check reach the registry", () => {

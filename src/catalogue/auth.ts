@@ -1,15 +1,11 @@
 // Codes of the `auth` check (a real login in a read-only session), and the check's words: the summaries
 // and fixes of its outcomes, built from the params the check emits (src/checks/auth.ts holds data only).
 import {isIP} from 'node:net'
-import {connectionStringSnippet} from '../checks/snippets.js'
+import {connectionStringSnippet} from './snippets.js'
 import type {Provenance} from '../config/types.js'
 import type {Fix} from '../core/types.js'
+import {sqlIdentifier} from '../core/sql.js'
 import {define, messages} from './types.js'
-
-/** A SQL identifier, quoted. */
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`
-}
 
 /** The names the words use: the server's own (from its message) else the app's, else a placeholder. */
 interface Names {
@@ -36,10 +32,27 @@ interface WhereToSet {
 
 /** Pass and skip summaries of the auth check. */
 export const authSays = messages({
-  certUnreadable: (p: {reason: string}) => `Skipped: node-postgres would refuse these settings before connecting (${p.reason}).`,
-  loggedIn: (p: {user: string; database: string | null; version: string; tlsProtocol: string | null | undefined; tls: boolean; rttMs: number}) =>
+  certUnreadable: (p: {reason: string}) =>
+    `Skipped: node-postgres would refuse these settings before connecting (${p.reason}).`,
+  loggedIn: (p: {
+    user: string
+    database: string | null
+    version: string
+    tlsProtocol: string | null | undefined
+    tls: boolean
+    rttMs: number
+  }) =>
     `Logged in as "${p.user}" to ${p.database ? `"${p.database}" on ` : ''}${p.version}${p.tls ? ` over ${p.tlsProtocol}` : ' without TLS'}; round trip ${p.rttMs} ms.`,
+  /** Appended to a refused login when the name's addresses are different servers (PG_TWO_SERVERS). */
+  twoServers: (p: {appAddress: string; others: string[]}) =>
+    ` This login went to ${p.appAddress}, where node-postgres connects; ${p.others.join(' and ')} is another server (PG_TWO_SERVERS in the postgres check), where these settings may be right.`,
 })
+
+/** A refused login's fix, with the first step for a name whose addresses are two servers (PG_TWO_SERVERS). */
+export function twoServersFix(fix: Fix, p: {appAddress: string; others: string[]}): Fix {
+  const first = `Two servers answer this name: the login reached the one on ${p.appAddress}. If your database is the one on ${p.others[0]}, connect to host=${p.others[0]} instead of changing anything here (see PG_TWO_SERVERS).`
+  return {...fix, steps: [first, ...fix.steps]}
+}
 
 // ---------------------------------------------------------------------------------------------
 // the password file (AUTH_PASSWORD_MISSING)
@@ -56,7 +69,13 @@ export interface PgpassWhy {
   wanted: string
 }
 
-function pgpassWords(p: PgpassWhy): {summary: string; evidence: string; fix: string; steps: string[]; snippet?: {language: string; code: string}} {
+function pgpassWords(p: PgpassWhy): {
+  summary: string
+  evidence: string
+  fix: string
+  steps: string[]
+  snippet?: {language: string; code: string}
+} {
   const {file, wanted} = p
   const chosen = p.chosen ? ' (chosen by PGPASSFILE)' : ''
   switch (p.status) {
@@ -65,7 +84,9 @@ function pgpassWords(p: PgpassWhy): {summary: string; evidence: string; fix: str
         summary: `${file}${chosen} is ignored because its mode ${p.mode} gives group or other users access (node-postgres and libpq both require 0600 or less).`,
         evidence: `ignored: mode ${p.mode}`,
         fix: `Make ${file} readable by its owner only: chmod 600 ${file}.`,
-        steps: [`Run chmod 600 ${file} as the user the app runs as; node-postgres then reads it when no password is set.`],
+        steps: [
+          `Run chmod 600 ${file} as the user the app runs as; node-postgres then reads it when no password is set.`,
+        ],
         snippet: {language: 'sh', code: `chmod 600 ${file}`},
       }
     case 'no-match':
@@ -124,7 +145,9 @@ export function caEvidence(ca: CaNeed): string {
     case 'untrusted':
       return `yes: the tls check found ${ca.problem} against ${ca.trustStore ?? "Node's default CAs"}`
     case 'trusted':
-      return ca.other ? `no (chain trusted), but the tls check found ${ca.other}` : 'no: the chain verifies against Node\'s default CAs'
+      return ca.other
+        ? `no (chain trusted), but the tls check found ${ca.other}`
+        : "no: the chain verifies against Node's default CAs"
   }
 }
 
@@ -133,10 +156,10 @@ function caStep(ca: CaNeed): string {
     case 'rootcert-set':
       return `Keep sslrootcert=${ca.value} (${ca.label}): node-postgres reads it into ssl.ca.`
     case 'not-judged':
-      return 'If the server certificate comes from a private CA (not in Node\'s default list), add sslrootcert=/path/to/ca.pem (or ssl.ca) so it can be verified.'
+      return "If the server certificate comes from a private CA (not in Node's default list), add sslrootcert=/path/to/ca.pem (or ssl.ca) so it can be verified."
     case 'untrusted':
       return ca.provider === 'aws-rds'
-        ? 'The RDS CAs are not in Node\'s default list: download the RDS global bundle (global-bundle.pem, https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem) and point sslrootcert (or ssl.ca) at it.'
+        ? "The RDS CAs are not in Node's default list: download the RDS global bundle (global-bundle.pem, https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem) and point sslrootcert (or ssl.ca) at it."
         : `The chain does not verify against Node's default CAs (${ca.problem}${ca.rootIssuer !== null ? `, root "${ca.rootIssuer}"` : ''}): get the CA certificate from the server's operator or provider (never copy it from the connection itself) and point sslrootcert (or ssl.ca) at it.`
     case 'trusted':
       return ca.other
@@ -168,7 +191,9 @@ type OverTls = 'admitted' | 'rejected' | 'no-tls' | 'unknown' | null
 // ---------------------------------------------------------------------------------------------
 // params of each code
 
-type AuthPasswordFailedParams = Pick<Names, 'who'> & Pick<From, 'userFrom'> & Pick<WhereToSet, 'passwordWhere'> & {passwordFrom: string | null}
+type AuthPasswordFailedParams = Pick<Names, 'who'> &
+  Pick<From, 'userFrom'> &
+  Pick<WhereToSet, 'passwordWhere'> & {passwordFrom: string | null}
 
 type AuthPasswordMissingParams = Pick<Names, 'who'> & {
   /** Where the password belongs: the connection string's source, DB_PASSWORD in .env, the primary source. */
@@ -215,20 +240,32 @@ type AuthHbaRejectedParams = Names &
 
 type AuthRoleNotFoundParams = Pick<Names, 'who'> & Pick<From, 'userFrom'> & Pick<WhereToSet, 'userWhere'>
 type AuthRoleNologinParams = AuthRoleNotFoundParams
-type AuthDatabaseNotFoundParams = Pick<Names, 'db'> & Pick<From, 'databaseFrom'> & Pick<WhereToSet, 'databaseWhere'> & {owner: string | null}
+type AuthDatabaseNotFoundParams = Pick<Names, 'db'> &
+  Pick<From, 'databaseFrom'> &
+  Pick<WhereToSet, 'databaseWhere'> & {owner: string | null}
 type AuthTooManyConnectionsParams = Names & {
   limit: 'role' | 'database' | 'server' | 'reserved' | 'pooler'
   /** limit 'pooler': whose (Supavisor in session mode admits at most pool_size clients). */
   pooler?: 'pgbouncer' | 'supavisor' | 'supavisor-session' | null
   message: string
 }
-type AuthServerStartingParams = {state: 'starting' | 'shutting-down' | 'recovery' | 'not-accepting' | 'unknown'; message: string}
+type AuthServerStartingParams = {
+  state: 'starting' | 'shutting-down' | 'recovery' | 'not-accepting' | 'unknown'
+  message: string
+}
 type AuthConnectionFailedParams =
   /** node-postgres refuses the settings before connecting */
   | {stage: 'config'; reason: string; settings: string}
   /** SSL asked for on a Unix socket */
   | {stage: 'unix-ssl'; message: string; socket: string; hostFrom: string}
-  | ({stage: 'session'; timedOut: boolean; timeoutMs: number; errorCode: string | null; errorName: string; message: string} & Pick<From, 'hostFrom' | 'portFrom'>)
+  | ({
+      stage: 'session'
+      timedOut: boolean
+      timeoutMs: number
+      errorCode: string | null
+      errorName: string
+      message: string
+    } & Pick<From, 'hostFrom' | 'portFrom'>)
 
 // ---------------------------------------------------------------------------------------------
 
@@ -255,19 +292,32 @@ export const AUTH_PASSWORD_FAILED = define<AuthPasswordFailedParams>({
     'P1000',
   ],
   examples: [
-    {source: 'node-postgres', text: "error: password authentication failed for user \"app\"\n    at Parser.parseErrorMessage (node_modules/pg-protocol/dist/parser.js:285:98) { length: 102, severity: 'FATAL', code: '28P01' }"},
-    {source: 'libpq', text: 'psql: error: connection to server at "127.0.0.1", port 5432 failed: FATAL:  password authentication failed for user "app"'},
+    {
+      source: 'node-postgres',
+      text: "error: password authentication failed for user \"app\"\n    at Parser.parseErrorMessage (node_modules/pg-protocol/dist/parser.js:285:98) { length: 102, severity: 'FATAL', code: '28P01' }",
+    },
+    {
+      source: 'libpq',
+      text: 'psql: error: connection to server at "127.0.0.1", port 5432 failed: FATAL:  password authentication failed for user "app"',
+    },
     // Prisma P1000 (28P01 → AuthenticationFailed): template of IncorrectDatabaseCredentials, prisma-engines
     // libs/user-facing-errors/src/common.rs, as the CLI prints it ("Error: P1000: …").
-    {source: 'prisma', text: 'Error: P1000: Authentication failed against database server at `db.example.com`, the provided database credentials for `app` are not valid.\n\nPlease make sure to provide valid database credentials for the database server at `db.example.com`.'},
+    {
+      source: 'prisma',
+      text: 'Error: P1000: Authentication failed against database server at `db.example.com`, the provided database credentials for `app` are not valid.\n\nPlease make sure to provide valid database credentials for the database server at `db.example.com`.',
+    },
     // RDS IAM: an expired or wrong token (PostgreSQL's PAM message, auth.c); as in https://github.com/haines/pg-aws_rds_iam/issues/639
-    {source: 'aws-rds', text: 'psql: error: connection to server at "mydb.c9akciq32.us-east-1.rds.amazonaws.com" (10.0.1.12), port 5432 failed: FATAL:  PAM authentication failed for user "iam_user"'},
+    {
+      source: 'aws-rds',
+      text: 'psql: error: connection to server at "mydb.c9akciq32.us-east-1.rds.amazonaws.com" (10.0.1.12), port 5432 failed: FATAL:  PAM authentication failed for user "iam_user"',
+    },
     // Supavisor answers a wrong password with PostgreSQL's 28P01 text (lib/supavisor/errors/wrong_password_error.ex)
     {source: 'supavisor', text: 'FATAL:  password authentication failed for user "postgres.abcdefghijklmnop"'},
     // Neon's proxy quotes the user in single quotes (https://neon.tech/docs/connect/connection-errors)
     {source: 'neon', text: "ERROR:  password authentication failed for user 'alex'"},
   ],
-  summary: (p) => `The server rejected the password for user "${p.who}" (28P01).${p.passwordFrom ? ` The password comes from ${p.passwordFrom}.` : ''}`,
+  summary: (p) =>
+    `The server rejected the password for user "${p.who}" (28P01).${p.passwordFrom ? ` The password comes from ${p.passwordFrom}.` : ''}`,
   buildFix: (p) => ({
     summary: `Correct the password for "${p.who}" in ${p.passwordWhere}.`,
     steps: [
@@ -275,7 +325,7 @@ export const AUTH_PASSWORD_FAILED = define<AuthPasswordFailedParams>({
       `Check the user name too (${p.userFrom}): with SCRAM a role that does not exist gets the same 28P01 answer as a wrong password.`,
       'If you own the database, set a new password and put the same one in your settings.',
     ],
-    snippet: {language: 'sql', code: `ALTER ROLE ${quoteIdent(p.who)} WITH PASSWORD 'new-password';`},
+    snippet: {language: 'sql', code: `ALTER ROLE ${sqlIdentifier(p.who)} WITH PASSWORD 'new-password';`},
   }),
 })
 
@@ -301,10 +351,17 @@ export const AUTH_PASSWORD_MISSING = define<AuthPasswordMissingParams>({
     {re: /password file "[^"]{0,300}" has group or world access/i, needle: 'has group or world access'},
   ],
   examples: [
-    {source: 'node-postgres', text: 'Error: SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string\n    at Object.continueSession (node_modules/pg/lib/crypto/sasl.js:67:11)'},
-    {source: 'libpq', text: 'psql: error: connection to server at "127.0.0.1", port 5432 failed: fe_sendauth: no password supplied'},
+    {
+      source: 'node-postgres',
+      text: 'Error: SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string\n    at Object.continueSession (node_modules/pg/lib/crypto/sasl.js:67:11)',
+    },
+    {
+      source: 'libpq',
+      text: 'psql: error: connection to server at "127.0.0.1", port 5432 failed: fe_sendauth: no password supplied',
+    },
   ],
-  summary: (p) => `The server asked for a password for user "${p.who}" and none is configured${p.pgpass ? `: ${pgpassWords(p.pgpass).summary}` : '.'}`,
+  summary: (p) =>
+    `The server asked for a password for user "${p.who}" and none is configured${p.pgpass ? `: ${pgpassWords(p.pgpass).summary}` : '.'}`,
   buildFix: (p): Fix => {
     const snippet = p.urlWithPassword
       ? connectionStringSnippet(p.urlSource ?? undefined, p.urlWithPassword)
@@ -321,7 +378,10 @@ export const AUTH_PASSWORD_MISSING = define<AuthPasswordMissingParams>({
     }
     return {
       summary: `Add the password for "${p.who}"${p.where ? ` to ${p.where}` : ''}.`,
-      steps: [setIt, 'Or add a line host:port:database:user:password to ~/.pgpass (mode 0600); node-postgres reads it when no password is set.'],
+      steps: [
+        setIt,
+        'Or add a line host:port:database:user:password to ~/.pgpass (mode 0600); node-postgres reads it when no password is set.',
+      ],
       snippet,
     }
   },
@@ -338,27 +398,52 @@ export const AUTH_SSL_REQUIRED = define<AuthSslRequiredParams>({
     'the app connects without TLS (no sslmode, `ssl: false`, `sslmode=disable`) to a server with `hostssl` lines only or a `hostnossl … reject` line',
     'AWS RDS with `rds.force_ssl=1` (the default from PostgreSQL 15), Azure, Neon or Supabase requiring TLS',
   ],
-  fix: 'Turn TLS on where the ssl setting came from: `sslmode=verify-full`, plus `sslrootcert` when the tls check found the chain needs a CA. Never weaken the server\'s pg_hba.conf.',
+  fix: "Turn TLS on where the ssl setting came from: `sslmode=verify-full`, plus `sslrootcert` when the tls check found the chain needs a CA. Never weaken the server's pg_hba.conf.",
   transient: false,
   matchers: [
-    {re: /no pg_hba\.conf entry for host "[^"]{0,300}", user "[^"]{0,300}", database "[^"]{0,300}", (?:no encryption|SSL off)/i, needle: 'no pg_hba.conf entry'},
-    {re: /pg_hba\.conf rejects connection for host "[^"]{0,300}", user "[^"]{0,300}", database "[^"]{0,300}", (?:no encryption|SSL off)/i, needle: 'pg_hba.conf rejects connection'},
+    {
+      re: /no pg_hba\.conf entry for host "[^"]{0,300}", user "[^"]{0,300}", database "[^"]{0,300}", (?:no encryption|SSL off)/i,
+      needle: 'no pg_hba.conf entry',
+    },
+    {
+      re: /pg_hba\.conf rejects connection for host "[^"]{0,300}", user "[^"]{0,300}", database "[^"]{0,300}", (?:no encryption|SSL off)/i,
+      needle: 'pg_hba.conf rejects connection',
+    },
     // Azure Database for PostgreSQL (28000), https://github.com/MicrosoftDocs/azure-docs/issues/49915
     'SSL connection is required',
     // Neon's proxy (proxy crate, ERR_INSECURE_CONNECTION; https://neon.tech/docs/connect/connection-errors)
     'connection is insecure (try using `sslmode=require`)',
     // PgBouncer with client_tls_sslmode = require (src/client.c)
     'SSL required',
+    // Render's PostgreSQL (28000), as postgres.js and pgx print it
+    'SSL/TLS required',
   ],
   examples: [
-    {source: 'node-postgres', text: 'error: no pg_hba.conf entry for host "10.0.1.5", user "app", database "appdb", no encryption'},
+    {
+      source: 'node-postgres',
+      text: 'error: no pg_hba.conf entry for host "10.0.1.5", user "app", database "appdb", no encryption',
+    },
+    // Render's PostgreSQL to a client without TLS, as pgx prints it (pasted in public project notes on Render)
+    {source: 'postgres', text: 'FATAL: SSL/TLS required (SQLSTATE 28000)'},
     // RDS with rds.force_ssl = 1 (the default from PostgreSQL 15): PostgreSQL's own pg_hba wording, "no encryption" from
     // PostgreSQL 17 ("SSL off" before); https://github.com/DataDog/datadog-agent/issues/13318, https://github.com/pgbouncer/pgbouncer/issues/812
-    {source: 'aws-rds', text: 'psql: error: connection to server at "mydb.c9akciq32.us-east-1.rds.amazonaws.com" (10.0.1.12), port 5432 failed: FATAL:  no pg_hba.conf entry for host "10.0.3.7", user "app", database "appdb", SSL off'},
-    {source: 'postgres', text: 'FATAL:  pg_hba.conf rejects connection for host "10.0.0.9", user "app", database "appdb", no encryption'},
+    {
+      source: 'aws-rds',
+      text: 'psql: error: connection to server at "mydb.c9akciq32.us-east-1.rds.amazonaws.com" (10.0.1.12), port 5432 failed: FATAL:  no pg_hba.conf entry for host "10.0.3.7", user "app", database "appdb", SSL off',
+    },
+    {
+      source: 'postgres',
+      text: 'FATAL:  pg_hba.conf rejects connection for host "10.0.0.9", user "app", database "appdb", no encryption',
+    },
     {source: 'azure', text: 'FATAL:  SSL connection is required. Please specify SSL options and retry.'},
-    {source: 'neon', text: 'psql: error: connection to server at "ep-cool-darkness-123456.us-east-2.aws.neon.tech" (3.18.6.96), port 5432 failed: ERROR:  connection is insecure (try using `sslmode=require`)'},
-    {source: 'azure', text: 'Npgsql.PostgresException (0x80004005): 28000: SSL connection is required. Please specify SSL options and retry.'},
+    {
+      source: 'neon',
+      text: 'psql: error: connection to server at "ep-cool-darkness-123456.us-east-2.aws.neon.tech" (3.18.6.96), port 5432 failed: ERROR:  connection is insecure (try using `sslmode=require`)',
+    },
+    {
+      source: 'azure',
+      text: 'Npgsql.PostgresException (0x80004005): 28000: SSL connection is required. Please specify SSL options and retry.',
+    },
     {source: 'pgbouncer', text: 'FATAL:  SSL required'},
   ],
   summary: (p) => {
@@ -378,9 +463,14 @@ export const AUTH_SSL_REQUIRED = define<AuthSslRequiredParams>({
       steps.push(
         `Set \`ssl: { rejectUnauthorized: true${rootcert ? `, ca: fs.readFileSync('${rootcert}', 'utf8')` : ''} }\` in ${p.src} (instead of \`ssl: false\` or no ssl).`,
       )
-      snippet = {language: 'js', code: `ssl: { rejectUnauthorized: true${rootcert ? `, ca: fs.readFileSync('${rootcert}', 'utf8')` : ''} },`}
+      snippet = {
+        language: 'js',
+        code: `ssl: { rejectUnauthorized: true${rootcert ? `, ca: fs.readFileSync('${rootcert}', 'utf8')` : ''} },`,
+      }
     } else if (p.url) {
-      steps.push(`Set sslmode=verify-full${rootcert ? ` and sslrootcert=${rootcert}` : ''} in the URL in ${p.src} (node-postgres treats require as verify-full as well).`)
+      steps.push(
+        `Set sslmode=verify-full${rootcert ? ` and sslrootcert=${rootcert}` : ''} in the URL in ${p.src} (node-postgres treats require as verify-full as well).`,
+      )
       snippet = connectionStringSnippet(p.urlSource ?? undefined, p.url)
     } else {
       steps.push(
@@ -397,8 +487,12 @@ export const AUTH_SSL_REQUIRED = define<AuthSslRequiredParams>({
     }
     steps.push(caStep(p.ca))
     steps.push(
-      'Keep the server\'s TLS requirement: do not add a plaintext `host` line to pg_hba.conf' +
-        (p.ca.provider === 'aws-rds' ? ' or set rds.force_ssl=0' : p.hbaRule === 'service' ? ' or turn the service\'s TLS enforcement off' : '') +
+      "Keep the server's TLS requirement: do not add a plaintext `host` line to pg_hba.conf" +
+        (p.ca.provider === 'aws-rds'
+          ? ' or set rds.force_ssl=0'
+          : p.hbaRule === 'service'
+            ? " or turn the service's TLS enforcement off"
+            : '') +
         '; connect with TLS instead.',
     )
     return {
@@ -425,16 +519,28 @@ export const AUTH_HBA_REJECTED = define<AuthHbaRejectedParams>({
   fix: 'Use the right user/database, or add the pg_hba.conf line the report shows and reload.',
   transient: false,
   matchers: [
-    {re: /no pg_hba\.conf entry for (?:host|replication connection from host) "[^"]{0,300}", user "[^"]{0,300}"(?:, database "[^"]{0,300}")?, (?:SSL encryption|SSL on|GSS encryption)/i, needle: 'no pg_hba.conf entry'},
-    {re: /pg_hba\.conf rejects connection for (?:host|replication connection from host) "[^"]{0,300}", user "[^"]{0,300}"(?:, database "[^"]{0,300}")?, (?:SSL encryption|SSL on|GSS encryption)/i, needle: 'pg_hba.conf rejects connection'},
+    {
+      re: /no pg_hba\.conf entry for (?:host|replication connection from host) "[^"]{0,300}", user "[^"]{0,300}"(?:, database "[^"]{0,300}")?, (?:SSL encryption|SSL on|GSS encryption)/i,
+      needle: 'no pg_hba.conf entry',
+    },
+    {
+      re: /pg_hba\.conf rejects connection for (?:host|replication connection from host) "[^"]{0,300}", user "[^"]{0,300}"(?:, database "[^"]{0,300}")?, (?:SSL encryption|SSL on|GSS encryption)/i,
+      needle: 'pg_hba.conf rejects connection',
+    },
     // Prisma's P1010 ("User `x` was denied access on the database `db.schema`") is every 28000 answer —
     // pg_hba no entry or reject, a NOLOGIN role, a missing role under trust — so it is an explain hint
-    // (src/explain/hints.ts, prisma-access-denied) listing this code first, not a matcher here.
+    // (src/catalogue/hints.ts, prisma-access-denied) listing this code first, not a matcher here.
     'connection requires a valid client certificate',
   ],
   examples: [
-    {source: 'postgres', text: 'FATAL:  no pg_hba.conf entry for host "172.18.0.4", user "app", database "appdb", SSL encryption'},
-    {source: 'postgres', text: 'FATAL:  pg_hba.conf rejects connection for host "10.0.0.9", user "blocked", database "appdb", SSL encryption'},
+    {
+      source: 'postgres',
+      text: 'FATAL:  no pg_hba.conf entry for host "172.18.0.4", user "app", database "appdb", SSL encryption',
+    },
+    {
+      source: 'postgres',
+      text: 'FATAL:  pg_hba.conf rejects connection for host "10.0.0.9", user "blocked", database "appdb", SSL encryption',
+    },
     // PostgreSQL's clientcert message (auth.c): Cloud SQL with "Require trusted client certificates",
     // https://github.com/dbeaver/dbeaver/issues/5302, https://github.com/db-migrate/pg/pull/59
     {source: 'google-cloud-sql', text: 'FATAL:  connection requires a valid client certificate'},
@@ -457,7 +563,11 @@ export const AUTH_HBA_REJECTED = define<AuthHbaRejectedParams>({
         steps: [
           `If "${p.who}" is the wrong user, change it: ${p.userFrom}.`,
           'Otherwise only the administrator can decide: a reject line is deliberate. They can narrow it (another user, database or address) and reload: SELECT pg_reload_conf();',
-          ...(p.overTls === 'rejected' ? ['db-doctor asked the same question over TLS, without sending a password: the server rejected it there too, so turning TLS on does not help.'] : []),
+          ...(p.overTls === 'rejected'
+            ? [
+                'db-doctor asked the same question over TLS, without sending a password: the server rejected it there too, so turning TLS on does not help.',
+              ]
+            : []),
         ],
       }
     }
@@ -468,10 +578,19 @@ export const AUTH_HBA_REJECTED = define<AuthHbaRejectedParams>({
       steps: [
         `The user and database come from: ${p.userFrom}; ${p.databaseFrom}. Check they are the ones you meant.`,
         `Add a line like the one below to pg_hba.conf, above any broader line, then reload: SELECT pg_reload_conf();`,
-        ...(p.serverTls && !p.sslUsed ? ['The line is a hostssl line (the server offers TLS): turn TLS on in the client too (sslmode=verify-full).'] : []),
-        ...(p.clientHost ? [`The server sees the client as ${p.clientHost}: behind NAT, a proxy or Docker this is not your machine's own address.`] : []),
+        ...(p.serverTls && !p.sslUsed
+          ? ['The line is a hostssl line (the server offers TLS): turn TLS on in the client too (sslmode=verify-full).']
+          : []),
+        ...(p.clientHost
+          ? [
+              `The server sees the client as ${p.clientHost}: behind NAT, a proxy or Docker this is not your machine's own address.`,
+            ]
+          : []),
       ],
-      snippet: {language: 'pg_hba.conf', code: `${l.ssl ? 'hostssl' : 'host'} ${l.database} ${l.user} ${mask ? `${l.host}/${mask}` : l.host} scram-sha-256`},
+      snippet: {
+        language: 'pg_hba.conf',
+        code: `${l.ssl ? 'hostssl' : 'host'} ${l.database} ${l.user} ${mask ? `${l.host}/${mask}` : l.host} scram-sha-256`,
+      },
     }
   },
 })
@@ -496,7 +615,10 @@ export const AUTH_ROLE_NOT_FOUND = define<AuthRoleNotFoundParams>({
   ],
   examples: [
     {source: 'postgres', text: 'FATAL:  role "postgress" does not exist'},
-    {source: 'azure', text: 'FATAL:  Invalid Username specified. Please check the Username and retry connection. The Username should be in <username@hostname> format.'},
+    {
+      source: 'azure',
+      text: 'FATAL:  Invalid Username specified. Please check the Username and retry connection. The Username should be in <username@hostname> format.',
+    },
   ],
   summary: (p) => `The role "${p.who}" does not exist on the server.`,
   buildFix: (p) => ({
@@ -506,7 +628,7 @@ export const AUTH_ROLE_NOT_FOUND = define<AuthRoleNotFoundParams>({
       'Or create the role as an administrator (see below).',
       'With the official Docker image, POSTGRES_USER only takes effect when the data volume is first created: an existing volume keeps its old roles.',
     ],
-    snippet: {language: 'sql', code: `CREATE ROLE ${quoteIdent(p.who)} LOGIN PASSWORD 'new-password';`},
+    snippet: {language: 'sql', code: `CREATE ROLE ${sqlIdentifier(p.who)} LOGIN PASSWORD 'new-password';`},
   }),
 })
 
@@ -524,8 +646,11 @@ export const AUTH_ROLE_NOLOGIN = define<AuthRoleNologinParams>({
   summary: (p) => `The role "${p.who}" exists but may not log in (NOLOGIN).`,
   buildFix: (p) => ({
     summary: `Use a role that can log in in ${p.userWhere}, or give "${p.who}" the LOGIN attribute.`,
-    steps: [`The user comes from ${p.userFrom}: a group role cannot be used to connect.`, 'Or, as an administrator: ALTER ROLE … LOGIN.'],
-    snippet: {language: 'sql', code: `ALTER ROLE ${quoteIdent(p.who)} LOGIN;`},
+    steps: [
+      `The user comes from ${p.userFrom}: a group role cannot be used to connect.`,
+      'Or, as an administrator: ALTER ROLE … LOGIN.',
+    ],
+    snippet: {language: 'sql', code: `ALTER ROLE ${sqlIdentifier(p.who)} LOGIN;`},
   }),
 })
 
@@ -550,9 +675,12 @@ export const AUTH_DATABASE_NOT_FOUND = define<AuthDatabaseNotFoundParams>({
     {re: /no such database: \S{1,100}/i, needle: 'no such database'},
   ],
   examples: [
-    {source: 'node-postgres', text: "error: database \"appdb\" does not exist { code: '3D000' }"},
+    {source: 'node-postgres', text: 'error: database "appdb" does not exist { code: \'3D000\' }'},
     // Prisma P1003 (3D000 → DatabaseDoesNotExist::Postgres), prisma-engines libs/user-facing-errors/src/common.rs
-    {source: 'prisma', text: 'Error: P1003: Database `appdb` does not exist on the database server at `localhost:5432`.'},
+    {
+      source: 'prisma',
+      text: 'Error: P1003: Database `appdb` does not exist on the database server at `localhost:5432`.',
+    },
     // PgBouncer src/objects.c (a database with no [databases] entry and no '*' fallback); FATAL since 1.16
     {source: 'pgbouncer', text: 'FATAL:  no such database: appdb'},
   ],
@@ -564,7 +692,10 @@ export const AUTH_DATABASE_NOT_FOUND = define<AuthDatabaseNotFoundParams>({
       'Or create it as an administrator (see below), then run your migrations.',
       'With the official Docker image, POSTGRES_DB only takes effect when the data volume is first created.',
     ],
-    snippet: {language: 'sql', code: `CREATE DATABASE ${quoteIdent(p.db)}${p.owner ? ` OWNER ${quoteIdent(p.owner)}` : ''};`},
+    snippet: {
+      language: 'sql',
+      code: `CREATE DATABASE ${sqlIdentifier(p.db)}${p.owner ? ` OWNER ${sqlIdentifier(p.owner)}` : ''};`,
+    },
   }),
 })
 
@@ -597,20 +728,35 @@ export const AUTH_TOO_MANY_CONNECTIONS = define<AuthTooManyConnectionsParams>({
   examples: [
     {source: 'postgres', text: 'FATAL:  sorry, too many clients already'},
     // PostgreSQL 16+ (postinit.c); 15 and older said "… for non-replication superuser connections"
-    {source: 'postgres', text: 'FATAL:  remaining connection slots are reserved for roles with the SUPERUSER attribute'},
-    {source: 'postgres', text: 'FATAL:  remaining connection slots are reserved for non-replication superuser connections'},
+    {
+      source: 'postgres',
+      text: 'FATAL:  remaining connection slots are reserved for roles with the SUPERUSER attribute',
+    },
+    {
+      source: 'postgres',
+      text: 'FATAL:  remaining connection slots are reserved for non-replication superuser connections',
+    },
     {source: 'postgres', text: 'FATAL:  too many connections for role "app"'},
     // PgBouncer src/client.c (FATAL since 1.16, src/proto.c send_pooler_error)
     {source: 'pgbouncer', text: 'FATAL:  no more connections allowed (max_client_conn)'},
     // Prisma P2037 (53300 → TooManyConnections; the server error shown as "<severity>: <message>", quaint
     // connector/postgres/error.rs); the same wording with MySQL's text is in prisma/prisma's client tests.
-    {source: 'prisma', text: 'Invalid `prisma.user.findMany()` invocation:\n\n\nToo many database connections opened: FATAL: sorry, too many clients already'},
+    {
+      source: 'prisma',
+      text: 'Invalid `prisma.user.findMany()` invocation:\n\n\nToo many database connections opened: FATAL: sorry, too many clients already',
+    },
     // Supavisor before v2.9: lib/supavisor/client_handler/error.ex (FATAL XX000)
     {source: 'supavisor', text: 'FATAL:  Max client connections reached'},
-    {source: 'supavisor', text: 'FATAL:  MaxClientsInSessionMode: max clients reached - in Session mode max clients are limited to pool_size'},
+    {
+      source: 'supavisor',
+      text: 'FATAL:  MaxClientsInSessionMode: max clients reached - in Session mode max clients are limited to pool_size',
+    },
     // Supavisor v2.9+: lib/supavisor/errors/max_connections_error.ex, the code prefixed by lib/supavisor/error.ex
     {source: 'supavisor', text: 'FATAL:  (EMAXCONN) max client connections reached, limit: 200'},
-    {source: 'supavisor', text: 'FATAL:  (EMAXCONNSESSION) max clients reached in session mode - max clients are limited to pool_size: 15'},
+    {
+      source: 'supavisor',
+      text: 'FATAL:  (EMAXCONNSESSION) max clients reached in session mode - max clients are limited to pool_size: 15',
+    },
   ],
   summary: (p) =>
     p.limit === 'pooler'
@@ -624,21 +770,24 @@ export const AUTH_TOO_MANY_CONNECTIONS = define<AuthTooManyConnectionsParams>({
             'Close idle sessions or lower your pool size (pg.Pool max), or raise the limit as an administrator.',
           ]
         : p.limit === 'database'
-          ? [`The database "${p.db}" has a CONNECTION LIMIT that is used up.`, 'Close idle sessions, lower your pool size, or raise the limit.']
+          ? [
+              `The database "${p.db}" has a CONNECTION LIMIT that is used up.`,
+              'Close idle sessions, lower your pool size, or raise the limit.',
+            ]
           : p.limit === 'pooler'
             ? p.pooler === 'supavisor-session'
               ? [
-                  'Supavisor in session mode (Supabase pooler port 5432) gives each client a server connection of its own, so it admits at most pool_size clients, and they are all in use — not the server\'s max_connections.',
+                  "Supavisor in session mode (Supabase pooler port 5432) gives each client a server connection of its own, so it admits at most pool_size clients, and they are all in use — not the server's max_connections.",
                   'Connect the app through the transaction port (6543 on the same pooler host), which shares server connections; keep session mode for migrations only.',
                   'Or lower the pool size (pg.Pool max) of the apps and jobs using the session port, or raise the pool size in the Supabase dashboard (Database → Connection pooling).',
                 ]
               : p.pooler === 'supavisor'
                 ? [
-                    'Supavisor reached its client limit for this project (max client connections, set by the compute size), not the server\'s max_connections.',
+                    "Supavisor reached its client limit for this project (max client connections, set by the compute size), not the server's max_connections.",
                     'Lower the pool size (pg.Pool max) or the number of instances of the apps connecting through it, close idle clients, or move to a larger compute size.',
                   ]
                 : [
-                    'The pooler in front of PostgreSQL reached its own client limit (PgBouncer max_client_conn), not the server\'s max_connections.',
+                    "The pooler in front of PostgreSQL reached its own client limit (PgBouncer max_client_conn), not the server's max_connections.",
                     'Raise max_client_conn in pgbouncer.ini (and the file-descriptor limit to match), or lower the pool size (pg.Pool max) of the apps that connect through it.',
                   ]
             : [
@@ -657,14 +806,14 @@ export const AUTH_TOO_MANY_CONNECTIONS = define<AuthTooManyConnectionsParams>({
                 ? 'Use the transaction port (6543) for the app, or fewer clients on the session port (its limit is pool_size).'
                 : p.pooler === 'supavisor'
                   ? "Use fewer client connections through Supavisor (its limit follows the project's compute size)."
-                  : 'Raise the pooler\'s client limit (PgBouncer max_client_conn) or use fewer client connections.'
+                  : "Raise the pooler's client limit (PgBouncer max_client_conn) or use fewer client connections."
               : 'Use fewer connections (smaller pools) or raise max_connections.',
       steps,
       snippet:
         p.limit === 'role'
-          ? {language: 'sql', code: `ALTER ROLE ${quoteIdent(p.who)} CONNECTION LIMIT 20;`}
+          ? {language: 'sql', code: `ALTER ROLE ${sqlIdentifier(p.who)} CONNECTION LIMIT 20;`}
           : p.limit === 'database'
-            ? {language: 'sql', code: `ALTER DATABASE ${quoteIdent(p.db)} CONNECTION LIMIT 20;`}
+            ? {language: 'sql', code: `ALTER DATABASE ${sqlIdentifier(p.db)} CONNECTION LIMIT 20;`}
             : {language: 'js', code: 'const pool = new pg.Pool({max: 5})'},
     }
   },
@@ -741,7 +890,10 @@ export const AUTH_CONNECTION_FAILED = define<AuthConnectionFailedParams>({
   title: 'Connection failed below authentication',
   meaning:
     'The connection failed below authentication; the raw code and message are shown (redacted) — the dns, tcp and tls checks explain most of these.',
-  causes: ['a network or TLS problem that appeared between the checks', 'settings node-postgres refuses before connecting'],
+  causes: [
+    'a network or TLS problem that appeared between the checks',
+    'settings node-postgres refuses before connecting',
+  ],
   fix: 'See those checks, or raise `--timeout`.',
   transient: true,
   // PgBouncer src/objects.c: "pgbouncer cannot connect to server" up to 1.16, "server login has been failing, try again
@@ -750,7 +902,10 @@ export const AUTH_CONNECTION_FAILED = define<AuthConnectionFailedParams>({
   matchers: ['server login has been failing', 'pgbouncer cannot connect to server'],
   examples: [
     {source: 'pgbouncer', text: 'FATAL:  server login has been failing, try again later (server_login_retry)'},
-    {source: 'pgbouncer', text: 'FATAL:  server login has been failing, cached error: connect failed (server_login_retry)'},
+    {
+      source: 'pgbouncer',
+      text: 'FATAL:  server login has been failing, cached error: connect failed (server_login_retry)',
+    },
     {source: 'pgbouncer', text: 'ERROR:  pgbouncer cannot connect to server'},
   ],
   summary: (p) => {
@@ -774,8 +929,12 @@ export const AUTH_CONNECTION_FAILED = define<AuthConnectionFailedParams>({
         }
       case 'unix-ssl':
         return {
-          summary: 'Turn SSL off for the Unix-socket connection (see the ssl-config check, SSL_UNIX_SOCKET), or connect over TCP to keep TLS.',
-          steps: [`Target: ${p.hostFrom}.`, 'psql ignores sslmode on a Unix socket, which is why it connects with the same settings.'],
+          summary:
+            'Turn SSL off for the Unix-socket connection (see the ssl-config check, SSL_UNIX_SOCKET), or connect over TCP to keep TLS.',
+          steps: [
+            `Target: ${p.hostFrom}.`,
+            'psql ignores sslmode on a Unix socket, which is why it connects with the same settings.',
+          ],
         }
       case 'session':
         return {
@@ -791,4 +950,85 @@ export const AUTH_CONNECTION_FAILED = define<AuthConnectionFailedParams>({
   },
 })
 
-export const authEntries = [AUTH_PASSWORD_FAILED, AUTH_PASSWORD_MISSING, AUTH_SSL_REQUIRED, AUTH_HBA_REJECTED, AUTH_ROLE_NOT_FOUND, AUTH_ROLE_NOLOGIN, AUTH_DATABASE_NOT_FOUND, AUTH_TOO_MANY_CONNECTIONS, AUTH_SERVER_STARTING, AUTH_CONNECTION_FAILED]
+/** What the peer sent that broke a protocol limit (src/probes/pg-framing.ts). */
+interface AuthProtocolViolationParams {
+  kind: 'message-too-long' | 'bad-length' | 'byte-budget' | 'notice-count'
+  /** "ErrorResponse", "DataRow"… ('' for the byte budget). */
+  messageName: string
+  /** The type byte, as a character. */
+  messageType: string
+  /** The declared length, the bytes or the notices received. */
+  amount: number
+  limit: number
+  /** host:port as configured. */
+  server: string
+  stage: 'connect' | 'query'
+}
+
+/** What a peer sent that broke a protocol limit (src/probes/pg-framing.ts), as a phrase: "a ErrorResponse ('E') declaring …". */
+export function protocolLimitWhat(p: {
+  kind: string
+  messageName: string
+  messageType: string
+  amount: number
+  limit: number
+}): string {
+  const a = /^[AEIOU]/.test(p.messageName) ? 'an' : 'a'
+  return p.kind === 'byte-budget'
+    ? `more than ${p.limit} bytes in one step`
+    : p.kind === 'notice-count'
+      ? `more than ${p.limit} notices in one step`
+      : p.kind === 'bad-length'
+        ? `${a} ${p.messageName} ('${p.messageType}') with an impossible length of ${p.amount} bytes`
+        : `${a} ${p.messageName} ('${p.messageType}') declaring ${p.amount} bytes, where ${p.limit} is the most it can need`
+}
+
+export const AUTH_PROTOCOL_VIOLATION = define<AuthProtocolViolationParams>({
+  code: 'AUTH_PROTOCOL_VIOLATION',
+  check: 'auth',
+  status: 'fail',
+  title: 'The server broke the PostgreSQL protocol',
+  meaning:
+    'What answered the login sent a message no PostgreSQL server or pooler sends (a length far beyond its type, more data or notices than the step can need); db-doctor closed the connection instead of buffering it. No login result is known.',
+  causes: [
+    'a broken or hostile proxy, load balancer or pooler between the app and the database',
+    'a port that belongs to another service which happens to answer the startup message',
+    'a man-in-the-middle on the path to the database',
+  ],
+  fix: 'Find what listens at host:port (the postgres check shows its first answer) and connect to the real PostgreSQL server or pooler.',
+  transient: false,
+  matchers: [],
+  examples: [
+    {
+      source: 'db-doctor',
+      text: 'AUTH_PROTOCOL_VIOLATION: ErrorResponse declares 2147483632 bytes (limit 16384); db-doctor closed the connection.',
+    },
+  ],
+  summary: (p) => {
+    const what = protocolLimitWhat(p)
+    return `${p.server} broke the PostgreSQL protocol ${p.stage === 'connect' ? 'during the login' : 'answering a read-only query after the login'}: it sent ${what}. db-doctor closed the connection${p.stage === 'connect' ? '; no login result is known' : ''}.`
+  },
+  buildFix: (p) => ({
+    summary:
+      'Connect to the real PostgreSQL server or pooler: what answers at this address is not speaking the protocol.',
+    steps: [
+      `Find what listens at ${p.server} (a proxy, load balancer, pooler or another service) and check its logs and version.`,
+      'Compare with a direct connection to the database (psql or db-doctor against the server itself).',
+      'node-postgres would buffer such a message whole: the app could hang or run out of memory on the same connection.',
+    ],
+  }),
+})
+
+export const authEntries = [
+  AUTH_PASSWORD_FAILED,
+  AUTH_PASSWORD_MISSING,
+  AUTH_SSL_REQUIRED,
+  AUTH_HBA_REJECTED,
+  AUTH_ROLE_NOT_FOUND,
+  AUTH_ROLE_NOLOGIN,
+  AUTH_DATABASE_NOT_FOUND,
+  AUTH_TOO_MANY_CONNECTIONS,
+  AUTH_SERVER_STARTING,
+  AUTH_CONNECTION_FAILED,
+  AUTH_PROTOCOL_VIOLATION,
+]

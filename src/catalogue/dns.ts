@@ -50,7 +50,8 @@ export const dnsSays = messages({
   noHost: () => 'No host is configured, so there is nothing to resolve.',
   socket: (p: {host: string}) => `The host ${p.host} is a Unix socket directory: no name resolution happens.`,
   literal: (p: {address: string}) => `${p.address} is an IP address: no name resolution needed.`,
-  resolves: (p: {host: string; addresses: string[]; notes: DnsNote[]}) => `${p.host} resolves to ${p.addresses.join(', ')}${notesText(p.notes)}.`,
+  resolves: (p: {host: string; addresses: string[]; notes: DnsNote[]}) =>
+    `${p.host} resolves to ${p.addresses.join(', ')}${notesText(p.notes)}.`,
 })
 
 function disagreeFix(host: string, source: string, hostsPath: string | undefined, why: string): Fix {
@@ -73,6 +74,8 @@ type DnsNotFoundParams = Named & {
   notes: DnsNote[]
   resolvConf: string
   searchDomains: number
+  /** The name a typo most likely meant ('localhots' → localhost), with the setting written where it is set. */
+  didYouMean: {host: string; snippet: Snippet} | null
 }
 
 type DnsTemporaryParams = Named & {
@@ -106,7 +109,11 @@ type DnsDisagreeParams = Named & {server: string; dnsAddresses: string[]} & (
 
 /** The silent servers, or the lookup that gave up. */
 function silentNamed(p: DnsTimeoutParams): string {
-  return p.silent.length ? p.silent.join(', ') : p.lookupError ? `getaddrinfo (${p.lookupError})` : 'the system resolver'
+  return p.silent.length
+    ? p.silent.join(', ')
+    : p.lookupError
+      ? `getaddrinfo (${p.lookupError})`
+      : 'the system resolver'
 }
 
 export const DNS_NOT_FOUND = define<DnsNotFoundParams>({
@@ -132,29 +139,50 @@ export const DNS_NOT_FOUND = define<DnsNotFoundParams>({
     'Name or service not known',
     'nodename nor servname provided',
     'No such host is known',
-    {re: /could not translate host name "[^"]{0,300}" to address: (?:Name or service not known|nodename nor servname|No address associated|Unknown host|No such host)/i, needle: 'could not translate host name'},
+    {
+      re: /could not translate host name "[^"]{0,300}" to address: (?:Name or service not known|nodename nor servname|No address associated|Unknown host|No such host)/i,
+      needle: 'could not translate host name',
+    },
     'NXDOMAIN',
   ],
   examples: [
-    {source: 'node', text: 'Error: getaddrinfo ENOTFOUND db.example.invalid\n    at GetAddrInfoReqWrap.onlookup [as oncomplete] (node:dns:107:26) { errno: -3008, code: \'ENOTFOUND\', syscall: \'getaddrinfo\', hostname: \'db.example.invalid\' }'},
-    {source: 'libpq', text: 'psql: error: could not translate host name "db.example.invalid" to address: Name or service not known'},
-    {source: 'aws-rds', text: 'psql: error: could not translate host name "mydb.c9akciq32.us-east-1.rds.amazonaws.com" to address: Name or service not known'},
+    {
+      source: 'node',
+      text: "Error: getaddrinfo ENOTFOUND db.example.invalid\n    at GetAddrInfoReqWrap.onlookup [as oncomplete] (node:dns:107:26) { errno: -3008, code: 'ENOTFOUND', syscall: 'getaddrinfo', hostname: 'db.example.invalid' }",
+    },
+    {
+      source: 'libpq',
+      text: 'psql: error: could not translate host name "db.example.invalid" to address: Name or service not known',
+    },
+    {
+      source: 'aws-rds',
+      text: 'psql: error: could not translate host name "mydb.c9akciq32.us-east-1.rds.amazonaws.com" to address: Name or service not known',
+    },
   ],
   summary: (p) =>
-    `${hostRef(p)} does not exist in DNS (${p.error}${p.decisive ? `; ${p.decisive.server} says ${p.decisive.outcome.toUpperCase()}` : ''})${notesText(p.notes)}.`,
+    `${hostRef(p)} does not exist in DNS (${p.error}${p.decisive ? `; ${p.decisive.server} says ${p.decisive.outcome.toUpperCase()}` : ''})${notesText(p.notes)}.${p.didYouMean ? ` Did you mean ${p.didYouMean.host}?` : ''}`,
   buildFix: (p) => ({
-    summary: `Correct the host in ${p.source}: nothing resolves \`${p.host}\`.`,
+    summary: p.didYouMean
+      ? `Did you mean ${p.didYouMean.host}? Correct the host in ${p.source}: nothing resolves \`${p.host}\`.`
+      : `Correct the host in ${p.source}: nothing resolves \`${p.host}\`.`,
+    ...(p.didYouMean ? {snippet: p.didYouMean.snippet} : {}),
     steps: [
       `Check the spelling of \`${p.host}\` in ${p.source}.`,
       ...(/\.rds\.amazonaws\.com\.?$/i.test(p.host)
-        ? ['RDS endpoints change when an instance is restored from a snapshot or recreated under another identifier: copy the current endpoint from the RDS console (Databases → Connectivity & security).']
+        ? [
+            'RDS endpoints change when an instance is restored from a snapshot or recreated under another identifier: copy the current endpoint from the RDS console (Databases → Connectivity & security).',
+          ]
         : []),
       'If the database instance was rebuilt or renamed (e.g. a new RDS endpoint, a recreated cloud instance, a changed SSH tunnel target), copy the current endpoint from the provider console.',
       'If the name lives in a private DNS zone (VPC, VPN, corporate DNS), run this from inside that network or connect the VPN first.',
       ...(isShortName(p.host) && p.searchDomains === 0
         ? [`\`${p.host}\` is a short name and ${p.resolvConf} has no search domains: use the fully qualified name.`]
         : []),
-      ...(isShortName(p.host) ? [`If \`${p.host}\` is a docker compose service name, it only resolves inside containers on the same network (see the docker check).`] : []),
+      ...(isShortName(p.host)
+        ? [
+            `If \`${p.host}\` is a docker compose service name, it only resolves inside containers on the same network (see the docker check).`,
+          ]
+        : []),
     ],
   }),
 })
@@ -174,8 +202,14 @@ export const DNS_TEMPORARY_FAILURE = define<DnsTemporaryParams>({
   transient: true,
   matchers: ['EAI_AGAIN', 'Temporary failure in name resolution', 'SERVFAIL', 'ESERVFAIL'],
   examples: [
-    {source: 'node', text: 'Error: getaddrinfo EAI_AGAIN db.internal.example\n    at GetAddrInfoReqWrap.onlookup [as oncomplete] (node:dns:120:26)'},
-    {source: 'libpq', text: 'psql: error: could not translate host name "db.internal.example" to address: Temporary failure in name resolution'},
+    {
+      source: 'node',
+      text: 'Error: getaddrinfo EAI_AGAIN db.internal.example\n    at GetAddrInfoReqWrap.onlookup [as oncomplete] (node:dns:120:26)',
+    },
+    {
+      source: 'libpq',
+      text: 'psql: error: could not translate host name "db.internal.example" to address: Temporary failure in name resolution',
+    },
   ],
   summary: (p) =>
     `Resolving ${hostRef(p)} failed temporarily (${p.error}): ${p.failed.length ? p.failed.map((f) => `${f.server} (${f.outcome.toUpperCase()})`).join(', ') : 'the system resolver'} could not answer.`,
@@ -196,12 +230,18 @@ export const DNS_TIMEOUT = define<DnsTimeoutParams>({
   status: 'fail',
   title: 'Nameserver did not answer',
   meaning: 'The nameserver named in the report did not answer within `--timeout`.',
-  causes: ['UDP/TCP 53 blocked by a firewall or VPN split tunnel', 'a dead nameserver still listed in /etc/resolv.conf'],
+  causes: [
+    'UDP/TCP 53 blocked by a firewall or VPN split tunnel',
+    'a dead nameserver still listed in /etc/resolv.conf',
+  ],
   fix: 'Open UDP/TCP 53 to it (firewall, VPN split tunnel) or fix `/etc/resolv.conf`.',
   transient: true,
   matchers: ['ETIMEOUT'],
   examples: [
-    {source: 'node', text: 'Error: queryA ETIMEOUT db.example.com\n    at QueryReqWrap.onresolve [as oncomplete] (node:internal/dns/promises:291:17)'},
+    {
+      source: 'node',
+      text: 'Error: queryA ETIMEOUT db.example.com\n    at QueryReqWrap.onresolve [as oncomplete] (node:internal/dns/promises:291:17)',
+    },
   ],
   summary: (p) => `No answer for ${p.host} (host ← ${p.source}) within ${p.timeoutMs} ms from ${silentNamed(p)}.`,
   buildFix: (p) => ({
@@ -209,7 +249,7 @@ export const DNS_TIMEOUT = define<DnsTimeoutParams>({
     steps: [
       `Check that ${silentNamed(p)} is reachable on port 53 (UDP and TCP) from here: firewalls and VPN split tunnels often drop DNS.`,
       'If you are on a VPN or corporate network, reconnect; if resolv.conf was written by a VPN client that is no longer running, restore it.',
-      'Inside Docker, 127.0.0.11 forwards to the host\'s resolvers: see the docker check.',
+      "Inside Docker, 127.0.0.11 forwards to the host's resolvers: see the docker check.",
       'Raise --timeout if the network is just slow.',
     ],
   }),
@@ -222,26 +262,41 @@ export const DNS_IPV6_ONLY = define<DnsIpv6OnlyParams>({
   statusText: 'warn (fail when this machine has no IPv6 at all)',
   title: 'Host has IPv6 addresses only',
   meaning:
-    'The host has AAAA records only: IPv4-only networks (many CI runners, Docker\'s default bridge) cannot reach it — Supabase direct hosts, for example.',
+    "The host has AAAA records only: IPv4-only networks (many CI runners, Docker's default bridge) cannot reach it — Supabase direct hosts, for example.",
   causes: [
-    "a Supabase direct host (db.<ref>.supabase.co) used from an IPv4-only network",
+    'a Supabase direct host (db.<ref>.supabase.co) used from an IPv4-only network',
     'an IPv6-only endpoint used from a CI runner or Docker bridge without IPv6',
   ],
   fix: "Use an IPv4 endpoint; for Supabase the pooler string copied from the project's Connect dialog (host `aws-<N>-<region>.pooler.supabase.com`, number and region your project's own; user `postgres.<ref>`; port 5432 session mode, 6543 transaction mode), or the IPv4 add-on.",
   transient: false,
   matchers: [
     {re: /\bENETUNREACH [0-9a-f]{1,4}:[0-9a-f:]{2,40}/i, needle: 'enetunreach'},
-    {re: /Network is unreachable[^\n]{0,200}\b(?:supabase\.co|[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f:]{2,40})/i, needle: 'network is unreachable'},
-    {re: /\(\s?[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f:]{2,40}\s?\), port \d{1,5} failed: Network is unreachable/i, needle: 'network is unreachable'},
+    {
+      re: /Network is unreachable[^\n]{0,200}\b(?:supabase\.co|[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f:]{2,40})/i,
+      needle: 'network is unreachable',
+    },
+    {
+      re: /\(\s?[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f:]{2,40}\s?\), port \d{1,5} failed: Network is unreachable/i,
+      needle: 'network is unreachable',
+    },
     // Go clients (the Supabase CLI, pgx): https://github.com/supabase/cli/issues/3318
-    {re: /dial tcp \[[0-9a-f]{1,4}:[0-9a-f:]{2,40}\]:\d{1,5}: connect: (?:no route to host|network is unreachable)/i, needle: 'dial tcp ['},
+    {
+      re: /dial tcp \[[0-9a-f]{1,4}:[0-9a-f:]{2,40}\]:\d{1,5}: connect: (?:no route to host|network is unreachable)/i,
+      needle: 'dial tcp [',
+    },
   ],
   examples: [
     // Supabase direct hosts (db.<ref>.supabase.co) are IPv6-only: https://github.com/n8n-io/n8n/issues/17262 (Node),
     // https://github.com/slowfound/supabase-database-backup/issues/4 (libpq), https://github.com/supabase/cli/issues/3318 (Go)
     {source: 'supabase', text: 'Error: connect ENETUNREACH 2406:da14:271:9901:9d9f:d659:40d6:6a21:5432 - Local (:::0)'},
-    {source: 'libpq', text: 'psql: error: connection to server at "db.abcdefghijklmnop.supabase.co" (2406:da18:243:7412:3b2a:9b3e:8c45:4a2b), port 5432 failed: Network is unreachable'},
-    {source: 'supabase', text: 'failed to connect to `host=db.abcdefghijklmnop.supabase.co user=postgres database=postgres`: dial error (dial tcp [2406:da14:271:9903:c1bf:5f4c:ff8a:9e0c]:5432: connect: no route to host)'},
+    {
+      source: 'libpq',
+      text: 'psql: error: connection to server at "db.abcdefghijklmnop.supabase.co" (2406:da18:243:7412:3b2a:9b3e:8c45:4a2b), port 5432 failed: Network is unreachable',
+    },
+    {
+      source: 'supabase',
+      text: 'failed to connect to `host=db.abcdefghijklmnop.supabase.co user=postgres database=postgres`: dial error (dial tcp [2406:da14:271:9903:c1bf:5f4c:ff8a:9e0c]:5432: connect: no route to host)',
+    },
   ],
   summary: (p) =>
     p.systemOk
@@ -258,7 +313,7 @@ export const DNS_IPV6_ONLY = define<DnsIpv6OnlyParams>({
         ]
       : [
           `Use an endpoint of ${host} that has an IPv4 (A) record, if the provider offers one (a pooler, a proxy, an IPv4 add-on), and put it in ${source}.`,
-          'Or give the network the app runs on IPv6: many CI runners and Docker\'s default bridge have none (compose: `enable_ipv6: true` on a user-defined network, plus IPv6 routing on the host).',
+          "Or give the network the app runs on IPv6: many CI runners and Docker's default bridge have none (compose: `enable_ipv6: true` on a user-defined network, plus IPv6 routing on the host).",
         ]
     const fix: Fix = {
       summary: p.systemOk
@@ -279,7 +334,11 @@ export const DNS_RESOLVERS_DISAGREE = define<DnsDisagreeParams>({
   title: 'System lookup and DNS disagree',
   meaning:
     "The app's lookup (`/etc/hosts`, nsswitch) and DNS give different answers: a hosts-file override, split-horizon DNS, a stale cache.",
-  causes: ['a stale /etc/hosts line', 'split-horizon DNS (VPN vs public answers)', 'a stale local cache (nscd, systemd-resolved)'],
+  causes: [
+    'a stale /etc/hosts line',
+    'split-horizon DNS (VPN vs public answers)',
+    'a stale local cache (nscd, systemd-resolved)',
+  ],
   fix: 'Remove the stale hosts line or flush the cache; run db-doctor where the app runs.',
   transient: false,
   matchers: [],
@@ -294,15 +353,16 @@ export const DNS_RESOLVERS_DISAGREE = define<DnsDisagreeParams>({
           p.host,
           p.source,
           p.hostsFile?.path,
-          p.hostsFile ? `${p.hostsFile.path} maps it to ${p.hostsFile.addresses.join(', ')}` : 'a cache, split-horizon DNS or another resolver on this machine answers differently',
+          p.hostsFile
+            ? `${p.hostsFile.path} maps it to ${p.hostsFile.addresses.join(', ')}`
+            : 'a cache, split-horizon DNS or another resolver on this machine answers differently',
         )
-      : disagreeFix(p.host, p.source, undefined, `the system resolver does not ask ${p.server} (or gets a different answer from it)`),
+      : disagreeFix(
+          p.host,
+          p.source,
+          undefined,
+          `the system resolver does not ask ${p.server} (or gets a different answer from it)`,
+        ),
 })
 
-export const dnsEntries = [
-  DNS_NOT_FOUND,
-  DNS_TEMPORARY_FAILURE,
-  DNS_TIMEOUT,
-  DNS_IPV6_ONLY,
-  DNS_RESOLVERS_DISAGREE,
-]
+export const dnsEntries = [DNS_NOT_FOUND, DNS_TEMPORARY_FAILURE, DNS_TIMEOUT, DNS_IPV6_ONLY, DNS_RESOLVERS_DISAGREE]

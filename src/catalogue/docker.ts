@@ -16,9 +16,14 @@ export const dockerSays = messages({
   socket: () => 'Unix socket: no container networking involved.',
   localhostListens: (p: {host: string; address: string; port: number}) =>
     `In a container, ${p.host} is the container itself, and something listens on ${p.address}:${p.port} here.`,
+  serverHereOtherPort: (p: {host: string; address: string; port: number; otherPort: number}) =>
+    `In a container, ${p.host} is the container itself, and a PostgreSQL server answers here on ${p.address}:${p.otherPort}, not on ${p.port}: the server runs in this container, so localhost is right and the port is not (see the tcp check).`,
+  serverProcessHere: (p: {host: string; port: number; pids: number[]}) =>
+    `In a container, ${p.host} is the container itself, and a PostgreSQL server process runs here (pid ${p.pids.join(', ')}) but does not accept TCP on port ${p.port}: it listens on another port or only on its Unix socket (listen_addresses, port in its postgresql.conf), so localhost is right.`,
   inContainer: (p: {host: string; signals: string[]; embeddedDns: string | null}) =>
     `Running in a container (${p.signals.join(', ')})${p.embeddedDns ? `, with Docker's embedded DNS at ${p.embeddedDns}` : ''}; no Docker networking pitfall found for ${p.host}.`,
-  serviceResolvesHere: (p: {host: string; file: string}) => `Not in a container. ${p.host} is a service in ${p.file}, but it resolves here (e.g. through /etc/hosts).`,
+  serviceResolvesHere: (p: {host: string; file: string}) =>
+    `Not in a container. ${p.host} is a service in ${p.file}, but it resolves here (e.g. through /etc/hosts).`,
   notInContainer: () => 'Not in a container; no Docker networking pitfall applies.',
 })
 
@@ -32,7 +37,7 @@ type DockerDnsParams = Named & {
   dockerDns: string
 } & (
     | {case: 'embedded-dns'; answer: string; timeoutMs: number}
-    | {case: 'no-embedded-dns'; nameservers: string[]}
+    | {case: 'no-embedded-dns'; nameservers: string[]; composeFile: string}
   )
 
 export type ServiceNameParams = Named & {
@@ -57,7 +62,8 @@ export const DOCKER_DNS_FAILURE = define<DockerDnsParams>({
   check: 'docker',
   status: 'fail',
   title: "Docker's embedded DNS cannot resolve the host",
-  meaning: "Inside a container, Docker's embedded DNS (127.0.0.11) cannot resolve the host (`getaddrinfo EAI_AGAIN db`).",
+  meaning:
+    "Inside a container, Docker's embedded DNS (127.0.0.11) cannot resolve the host (`getaddrinfo EAI_AGAIN db`).",
   causes: [
     'the two services are not on the same user-defined network (`docker run` without `--network`)',
     'the service name is misspelt or the service is not running',
@@ -68,13 +74,16 @@ export const DOCKER_DNS_FAILURE = define<DockerDnsParams>({
   confirm: ['config', 'dns', 'docker'],
   matchers: ['127.0.0.11', {re: /getaddrinfo EAI_AGAIN [a-z][a-z0-9_-]{0,62}(?![.\w])/i, needle: 'eai_again'}],
   examples: [
-    {source: 'docker', text: 'Error: getaddrinfo EAI_AGAIN db\n    at GetAddrInfoReqWrap.onlookup [as oncomplete] (node:dns:107:26) { errno: -3001, code: \'EAI_AGAIN\', syscall: \'getaddrinfo\', hostname: \'db\' }'},
+    {
+      source: 'docker',
+      text: "Error: getaddrinfo EAI_AGAIN db\n    at GetAddrInfoReqWrap.onlookup [as oncomplete] (node:dns:107:26) { errno: -3001, code: 'EAI_AGAIN', syscall: 'getaddrinfo', hostname: 'db' }",
+    },
     {source: 'docker', text: ';; communications error to 127.0.0.11#53: timed out'},
   ],
   summary: (p) =>
     p.case === 'embedded-dns'
       ? `Inside a container, ${p.host} (host ← ${p.source}) does not resolve through Docker's DNS at ${p.dockerDns} (${p.answer}).`
-      : `Inside a container without Docker's embedded DNS (resolv.conf: ${p.nameservers.join(', ') || 'no nameserver'}), the short name ${p.host} (host ← ${p.source}) does not resolve.`,
+      : `Inside a container without Docker's embedded DNS (resolv.conf: ${p.nameservers.join(', ') || 'no nameserver'}), ${p.host} (host ← ${p.source}), a service of ${p.composeFile}, does not resolve.`,
   buildFix: (p) => {
     if (p.case === 'no-embedded-dns') {
       return {
@@ -86,7 +95,15 @@ export const DOCKER_DNS_FAILURE = define<DockerDnsParams>({
         ],
         snippet: {
           language: 'yaml',
-          code: ['services:', '  app:', '    networks: [backend]', `  ${p.host}:`, '    networks: [backend]', 'networks:', '  backend: {}'].join('\n'),
+          code: [
+            'services:',
+            '  app:',
+            '    networks: [backend]',
+            `  ${p.host}:`,
+            '    networks: [backend]',
+            'networks:',
+            '  backend: {}',
+          ].join('\n'),
         },
       }
     }
@@ -101,7 +118,7 @@ export const DOCKER_DNS_FAILURE = define<DockerDnsParams>({
       steps: [
         `If \`${p.host}\` is a compose service, put this container and that service on the same user-defined network (the default bridge has no service-name DNS) and check the name's spelling.`,
         'If it is an outside name (a cloud endpoint, a VPN-only name), give the service DNS servers that know it with `dns:` in compose, or fix the daemon\'s "dns" in /etc/docker/daemon.json.',
-        'Or use `network_mode: host` (Linux) so the container uses the host\'s resolver, or run the migration from the host instead.',
+        "Or use `network_mode: host` (Linux) so the container uses the host's resolver, or run the migration from the host instead.",
       ],
       snippet: {
         language: 'yaml',
@@ -127,13 +144,17 @@ export const DOCKER_LOCALHOST = define<DockerLocalhostParams>({
   status: 'warn',
   title: 'localhost inside a container',
   meaning: 'Inside a container, `localhost` / `127.0.0.1` is the container itself and nothing listens there.',
-  causes: ['a URL written for the host machine used inside a container', 'DATABASE_URL copied from a local .env into compose'],
+  causes: [
+    'a URL written for the host machine used inside a container',
+    'DATABASE_URL copied from a local .env into compose',
+  ],
   fix: 'Use the compose service name, or `host.docker.internal` (on Linux with `extra_hosts: ["host.docker.internal:host-gateway"]`).',
   transient: false,
   confirm: ['config', 'dns', 'docker'],
   matchers: [],
   examples: [{source: 'db-doctor', text: '! Docker networking DOCKER_LOCALHOST (3 ms)'}],
-  summary: (p) => `${p.host} (host ← ${p.source}) inside a container means the container itself, and nothing listens on port ${p.port} here.`,
+  summary: (p) =>
+    `${p.host} (host ← ${p.source}) inside a container means the container itself, and nothing listens on port ${p.port} here.`,
   buildFix: (p) => ({
     summary: `Point the host in ${p.source} at the database container or at the Docker host, not at ${p.host}.`,
     steps: [
@@ -199,12 +220,12 @@ export const DOCKER_SERVICE_NAME_FROM_HOST = define<ServiceNameParams>({
         code: ['services:', `  ${service}:`, '    ports:', `      - "${port}:${port}"`].join('\n'),
       }
     }
-    return {summary: `Outside Docker, reach ${service} through the port it publishes on localhost.`, steps, ...(snippet ? {snippet} : {})}
+    return {
+      summary: `Outside Docker, reach ${service} through the port it publishes on localhost.`,
+      steps,
+      ...(snippet ? {snippet} : {}),
+    }
   },
 })
 
-export const dockerEntries = [
-  DOCKER_DNS_FAILURE,
-  DOCKER_LOCALHOST,
-  DOCKER_SERVICE_NAME_FROM_HOST,
-]
+export const dockerEntries = [DOCKER_DNS_FAILURE, DOCKER_LOCALHOST, DOCKER_SERVICE_NAME_FROM_HOST]

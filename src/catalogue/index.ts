@@ -8,8 +8,12 @@ import {authEntries} from './auth.js'
 import {configEntries} from './config.js'
 import {dnsEntries} from './dns.js'
 import {dockerEntries} from './docker.js'
+import {driverEntries} from './drivers.js'
+import {iamEntries} from './iam.js'
 import {migrationsEntries} from './migrations.js'
+import {migrationFileEntries} from './migration-files.js'
 import {poolerEntries} from './pooler.js'
+import {pastedEntries} from './pasted.js'
 import {postgresEntries} from './postgres.js'
 import {privilegesEntries} from './privileges.js'
 import {runnerEntries} from './runner.js'
@@ -26,7 +30,20 @@ export {define, messages} from './types.js'
  * Check ids in registry order (kept equal to src/checks/index.ts by a contract
  * test; duplicated so that `explain` does not load the checks).
  */
-export const CHECK_ORDER: readonly string[] = ['config', 'dns', 'tcp', 'docker', 'postgres', 'tls', 'ssl-config', 'auth', 'server', 'pooler', 'privileges', 'migrations']
+export const CHECK_ORDER: readonly string[] = [
+  'config',
+  'dns',
+  'tcp',
+  'docker',
+  'postgres',
+  'tls',
+  'ssl-config',
+  'auth',
+  'server',
+  'pooler',
+  'privileges',
+  'migrations',
+]
 
 export const catalogue: readonly CatalogueEntry[] = [
   ...configEntries,
@@ -41,7 +58,11 @@ export const catalogue: readonly CatalogueEntry[] = [
   ...poolerEntries,
   ...privilegesEntries,
   ...migrationsEntries,
+  ...migrationFileEntries,
+  ...driverEntries,
+  ...iamEntries,
   ...runnerEntries,
+  ...pastedEntries,
 ]
 
 const byCode = new Map(catalogue.map((e) => [e.code, e]))
@@ -62,15 +83,21 @@ export function isTransient(code: string | null | undefined): boolean {
   return !!code && !!byCode.get(code)?.transient
 }
 
+/** The checks of the run up to and including `id`, in the registry's order ([] for an unknown id). */
+export function checksThrough(id: string): string[] {
+  const i = CHECK_ORDER.indexOf(id)
+  return i < 0 ? [] : CHECK_ORDER.slice(0, i + 1)
+}
+
 /** The checks a `db-doctor check --only …` needs to confirm a code. */
 function confirmChecks(e: CatalogueEntry): string[] {
-  if (e.confirm) return e.confirm
-  const i = CHECK_ORDER.indexOf(e.check)
-  return i < 0 ? [] : CHECK_ORDER.slice(0, i + 1)
+  return e.confirm ?? checksThrough(e.check)
 }
 
 /** The exact command line that confirms a code against the real database. */
 export function confirmCommand(e: CatalogueEntry): string {
   const ids = confirmChecks(e)
-  return ids.length === 0 || ids.length === CHECK_ORDER.length ? 'db-doctor check' : `db-doctor check --only ${ids.join(',')}`
+  return ids.length === 0 || ids.length === CHECK_ORDER.length
+    ? 'db-doctor check'
+    : `db-doctor check --only ${ids.join(',')}`
 }

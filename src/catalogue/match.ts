@@ -70,17 +70,32 @@ export class Scanner<T extends Recognisable> {
 
   constructor(items: readonly T[]) {
     for (const item of items) {
-      if (item.code) this.compiled.push({item, order: this.compiled.length, needle: item.code.toLowerCase(), exact: item.code})
+      if (item.code)
+        this.compiled.push({item, order: this.compiled.length, needle: item.code.toLowerCase(), exact: item.code})
       for (const m of item.matchers) {
         if (typeof m === 'string') {
-          this.compiled.push({item, order: this.compiled.length, needle: m.toLowerCase(), bounded: {start: ALNUM.test(m[0]!), end: ALNUM.test(m.at(-1)!)}})
+          this.compiled.push({
+            item,
+            order: this.compiled.length,
+            needle: m.toLowerCase(),
+            bounded: {start: ALNUM.test(m[0]!), end: ALNUM.test(m.at(-1)!)},
+          })
         } else {
-          this.compiled.push({item, order: this.compiled.length, needle: m.needle.toLowerCase(), re: new RegExp(m.re.source, m.re.flags.replace(/[gy]/g, ''))})
+          this.compiled.push({
+            item,
+            order: this.compiled.length,
+            needle: m.needle.toLowerCase(),
+            re: new RegExp(m.re.source, m.re.flags.replace(/[gy]/g, '')),
+          })
         }
       }
     }
     const needles = [...new Set(this.compiled.map((c) => c.needle))].sort((x, y) => y.length - x.length)
-    for (const n of needles) this.related.set(n, this.compiled.filter((c) => n.includes(c.needle)))
+    for (const n of needles)
+      this.related.set(
+        n,
+        this.compiled.filter((c) => n.includes(c.needle)),
+      )
     this.source = needles.map(escapeRe).join('|')
   }
 
@@ -125,8 +140,13 @@ export class Scanner<T extends Recognisable> {
     let m = prefilter.exec(hay)
     while (m) {
       if (m.index > lineEnd) {
-        // next line with a hit: count the newlines skipped (each text byte is visited once)
-        let nl = text.indexOf('\n', lineEnd + 1)
+        // leave the current line (its newline is at lineEnd), then count the newlines skipped up to the
+        // next line with a hit (each text byte is visited once)
+        if (lineEnd >= 0) {
+          lineNo++
+          lineStart = lineEnd + 1
+        }
+        let nl = text.indexOf('\n', lineStart)
         while (nl >= 0 && nl < m.index) {
           lineNo++
           lineStart = nl + 1
@@ -150,7 +170,10 @@ export class Scanner<T extends Recognisable> {
       const candidates = new Set<Compiled<T>>()
       for (const n of needles) for (const c of this.related.get(n) ?? []) candidates.add(c)
       const line = text.slice(start, end)
-      for (const hit of this.tryMatchers(line, [...candidates].sort((x, y) => x.order - y.order))) {
+      for (const hit of this.tryMatchers(
+        line,
+        [...candidates].sort((x, y) => x.order - y.order),
+      )) {
         const prior = results.get(hit.item)
         if (prior) prior.count++
         else results.set(hit.item, {item: hit.item, line: lineNo, text: line, index: hit.index, count: 1})

@@ -4,26 +4,46 @@
 import type {Fix} from '../core/types.js'
 import {define, messages} from './types.js'
 
-const TOOL_CMD: Record<string, string> = {knex: 'npx knex', prisma: 'npx prisma', 'node-pg-migrate': 'npx node-pg-migrate'}
+const TOOL_CMD: Record<string, string> = {
+  knex: 'npx knex',
+  prisma: 'npx prisma',
+  'node-pg-migrate': 'npx node-pg-migrate',
+}
 
 /** One migrations summary of the pass (evidence `tools`): a tool's table state, or why it was not read. */
-type ToolSummary = {tool: string; error?: string; table?: string; tableExists?: boolean; applied?: number; pending?: number}
+type ToolSummary = {
+  tool: string
+  error?: string
+  table?: string
+  tableExists?: boolean
+  applied?: number
+  pending?: number
+}
 
 /** Pass and skip summaries of the migrations check (no session / no tool: src/catalogue/session.ts). */
 export const migrationsSays = messages({
-  readFailed: (p: {code: string | null; message: string | undefined}) => `Skipped: reading the migration state failed (${p.code ?? 'error'}: ${p.message}).`,
+  readFailed: (p: {code: string | null; message: string | undefined}) =>
+    `Skipped: reading the migration state failed (${p.code ?? 'error'}: ${p.message}).`,
   /** The evidence's `error` of a tool whose table the role may not read. */
   unreadable: (p: {table: string}) => `permission denied reading ${p.table} (42501)`,
   ok: (p: {tools: ToolSummary[]}) =>
     p.tools
       .map((x) =>
-        x.error ? `${x.tool}: ${x.error}` : `${x.tool}: ${x.tableExists ? `${x.applied} applied` : `no ${x.table} table yet`}, ${x.pending} pending, no lock held`,
+        x.error
+          ? `${x.tool}: ${x.error}`
+          : `${x.tool}: ${x.tableExists ? `${x.applied} applied` : `no ${x.table} table yet`}, ${x.pending} pending, no lock held`,
       )
       .join('; ') + '.',
 })
 
 /** The session holding an advisory lock, as far as pg_stat_activity shows it. */
-type LockHolder = {pid: number; application_name: string | null; client_addr: string | null; query_start: string | null; state: string | null}
+type LockHolder = {
+  pid: number
+  application_name: string | null
+  client_addr: string | null
+  query_start: string | null
+  state: string | null
+}
 
 type MigrationLockedParams =
   /** knex's <table>_lock row has is_locked = 1 */
@@ -84,16 +104,22 @@ export const MIGRATION_LOCKED = define<MigrationLockedParams>({
     'Another migration is already running',
     'Timed out trying to acquire a postgres advisory lock',
     {re: /pg_advisory_lock\(72707369\)/, needle: '72707369'},
-    'Can\'t take lock to run migrations',
+    "Can't take lock to run migrations",
   ],
   examples: [
     // knex 3.3 lib/migrations/migrate/Migrator.js (_lockMigrations); node-pg-migrate 9 dist/bundle/index.js lock() in
     // its default 'fail' mode; Prisma: below
     {source: 'knex', text: 'Error: Migration table is already locked'},
-    {source: 'node-pg-migrate', text: "Error: Another migration is already running. Advisory lock mode is set to 'fail'."},
+    {
+      source: 'node-pg-migrate',
+      text: "Error: Another migration is already running. Advisory lock mode is set to 'fail'.",
+    },
     // Prisma 6 `migrate deploy` as printed in a CI log (https://github.com/palhinhax/TheBate/issues/48, host
     // anonymised); template P1002 DatabaseTimeout in prisma-engines libs/user-facing-errors/src/common.rs
-    {source: 'prisma', text: 'Error: P1002\n\nThe database server at `ep-cool-name-a1b2c3d4-pooler.us-east-1.aws.neon.tech:5432` was reached but timed out.\n\nPlease try again.\n\nPlease make sure your database server is running at `ep-cool-name-a1b2c3d4-pooler.us-east-1.aws.neon.tech:5432`.\n\nContext: Timed out trying to acquire a postgres advisory lock (SELECT pg_advisory_lock(72707369)). Elapsed: 10000ms. See https://pris.ly/d/migrate-advisory-locking for details.'},
+    {
+      source: 'prisma',
+      text: 'Error: P1002\n\nThe database server at `ep-cool-name-a1b2c3d4-pooler.us-east-1.aws.neon.tech:5432` was reached but timed out.\n\nPlease try again.\n\nPlease make sure your database server is running at `ep-cool-name-a1b2c3d4-pooler.us-east-1.aws.neon.tech:5432`.\n\nContext: Timed out trying to acquire a postgres advisory lock (SELECT pg_advisory_lock(72707369)). Elapsed: 10000ms. See https://pris.ly/d/migrate-advisory-locking for details.',
+    },
   ],
   summary: (p) => {
     if (p.case === 'knex')
@@ -114,7 +140,8 @@ export const MIGRATION_LOCKED = define<MigrationLockedParams>({
     }
     const pid = p.holder.pid
     return {
-      summary: 'Wait for that migration to finish; if that run is dead (a killed CI job, a crashed pod), end its session.',
+      summary:
+        'Wait for that migration to finish; if that run is dead (a killed CI job, a crashed pod), end its session.',
       steps: [
         `Check the holder: SELECT pid, application_name, client_addr, state, query_start, query FROM pg_stat_activity WHERE pid = ${pid};`,
         `If it is not a live migration: SELECT pg_terminate_backend(${pid});  -- needs the same role or pg_signal_backend`,
@@ -138,10 +165,16 @@ export const MIGRATION_FILES_MISSING = define<MigrationFilesMissingParams>({
   ],
   fix: 'Restore the missing files (or point the tool at the folder that has them); delete their rows only if they were deliberately squashed.',
   transient: false,
-  matchers: ['The migration directory is corrupt', {re: /Definitions of migrations .{1,200} have been deleted/, needle: 'have been deleted'}],
+  matchers: [
+    'The migration directory is corrupt',
+    {re: /Definitions of migrations .{1,200} have been deleted/, needle: 'have been deleted'},
+  ],
   examples: [
     // knex 3.3 lib/migrations/migrate/Migrator.js (validateMigrationList); node-pg-migrate 9 dist/bundle/index.js (checkOrder)
-    {source: 'knex', text: 'Error: The migration directory is corrupt, the following files are missing: 20240101120000_create_users.js'},
+    {
+      source: 'knex',
+      text: 'Error: The migration directory is corrupt, the following files are missing: 20240101120000_create_users.js',
+    },
     {source: 'node-pg-migrate', text: 'Error: Definitions of migrations 1700000000000_init have been deleted.'},
   ],
   summary: (p) => {
@@ -149,7 +182,8 @@ export const MIGRATION_FILES_MISSING = define<MigrationFilesMissingParams>({
     const dirs = p.directories.join(', ')
     const first3 = `${p.missing.slice(0, 3).join(', ')}${n > 3 ? ', …' : ''}`
     const recorded = `${n} migration${n === 1 ? '' : 's'} recorded in ${p.table} ha${n === 1 ? 's' : 've'} no file in ${dirs}`
-    if (p.tool === 'knex') return `${recorded}: knex stops with "The migration directory is corrupt, the following files are missing: ${first3}".`
+    if (p.tool === 'knex')
+      return `${recorded}: knex stops with "The migration directory is corrupt, the following files are missing: ${first3}".`
     return `${recorded} (${first3}): ${
       p.order
         ? `node-pg-migrate up stops with "${notRunPrecedingError(p.order)}"`
@@ -160,14 +194,18 @@ export const MIGRATION_FILES_MISSING = define<MigrationFilesMissingParams>({
     const deleted = `git log --diff-filter=D --name-only -- ${p.directories[0] ?? 'migrations'} shows when they were deleted.`
     if (p.tool === 'knex') {
       return {
-        summary: 'Restore the missing files (a branch switch, a rename, a deploy without them), or point migrations.directory at the folder that has them.',
+        summary:
+          'Restore the missing files (a branch switch, a rename, a deploy without them), or point migrations.directory at the folder that has them.',
         steps: [
           `Restore: ${deleted}`,
           `Only if they were deliberately squashed or renamed: delete their rows (DELETE FROM ${p.table} WHERE name IN (…)) after a backup, as the table owner.`,
         ],
       }
     }
-    return {summary: 'Restore the missing migration files, or run from the folder that has them (--migrations-dir).', steps: [deleted]}
+    return {
+      summary: 'Restore the missing migration files, or run from the folder that has them (--migrations-dir).',
+      steps: [deleted],
+    }
   },
 })
 
@@ -178,15 +216,27 @@ export const MIGRATION_OUT_OF_ORDER = define<MigrationOutOfOrderParams>({
   title: 'A new migration sorts before one that already ran',
   meaning:
     'node-pg-migrate (check-order on, its default) requires the i-th migration that ran to be the i-th file: a file that sorts before an applied one stops it with "Not run migration X is preceding already run migration Y".',
-  causes: ['a migration from a long-lived branch merged after newer ones ran', 'a file renamed with an older timestamp'],
+  causes: [
+    'a migration from a long-lived branch merged after newer ones ran',
+    'a file renamed with an older timestamp',
+  ],
   fix: 'Rename the new migration so it sorts after the last applied one, or run with `--no-check-order` when the order does not matter.',
   transient: false,
-  matchers: [{re: /Not run migration .{1,200} is preceding already run migration/, needle: 'is preceding already run migration'}],
+  matchers: [
+    {re: /Not run migration .{1,200} is preceding already run migration/, needle: 'is preceding already run migration'},
+  ],
   // node-pg-migrate 9 dist/bundle/index.js (checkOrder)
-  examples: [{source: 'node-pg-migrate', text: 'Error: Not run migration 1690000000000_add_index is preceding already run migration 1700000000000_init'}],
-  summary: (p) => `The migration file ${p.notRun} sorts before ${p.alreadyRun}, which already ran: node-pg-migrate stops with "${notRunPrecedingError(p)}".`,
+  examples: [
+    {
+      source: 'node-pg-migrate',
+      text: 'Error: Not run migration 1690000000000_add_index is preceding already run migration 1700000000000_init',
+    },
+  ],
+  summary: (p) =>
+    `The migration file ${p.notRun} sorts before ${p.alreadyRun}, which already ran: node-pg-migrate stops with "${notRunPrecedingError(p)}".`,
   buildFix: (p) => ({
-    summary: 'Rename the new migration so it sorts after the last one that ran (a newer timestamp prefix), or run once with --no-check-order if the order truly does not matter.',
+    summary:
+      'Rename the new migration so it sorts after the last one that ran (a newer timestamp prefix), or run once with --no-check-order if the order truly does not matter.',
     steps: [`Rename ${p.notRun} with a timestamp after ${p.lastRun}.`],
   }),
 })
@@ -204,12 +254,23 @@ export const MIGRATION_FAILED = define<MigrationFailedParams>({
   ],
   fix: 'Check how far it got, repair the database, then `prisma migrate resolve --rolled-back <name>` (or `--applied <name>`) and deploy again.',
   transient: false,
-  matchers: ['P3009', 'migrate found failed migrations in the target database', 'P3018', 'A migration failed to apply. New migrations cannot be applied'],
+  matchers: [
+    'P3009',
+    'migrate found failed migrations in the target database',
+    'P3018',
+    'A migration failed to apply. New migrations cannot be applied',
+  ],
   examples: [
     // P3009 FoundFailedMigrations and P3018 ApplyMigrationError: prisma-engines libs/user-facing-errors/src/schema_engine.rs;
     // printed as in https://github.com/langfuse/langfuse-k8s/issues/253 and https://github.com/SOZ-Faut-etre-Sub/SOZ-FiveM-Server/issues/175
-    {source: 'prisma', text: 'Error: P3009\n\nmigrate found failed migrations in the target database, new migrations will not be applied. Read more about how to resolve migration issues in a production database: https://pris.ly/d/migrate-resolve\nThe `20240528214728_add_cursor_index` migration started at 2025-10-10 13:48:23.538445 UTC failed'},
-    {source: 'prisma', text: 'Error: P3018\n\nA migration failed to apply. New migrations cannot be applied before the error is recovered from. Read more about how to resolve migration issues in a production database: https://pris.ly/d/migrate-resolve\n\nMigration name: 20240101000000_init\n\nDatabase error code: 23505\n\nDatabase error:\nERROR: could not create unique index "User_email_key"'},
+    {
+      source: 'prisma',
+      text: 'Error: P3009\n\nmigrate found failed migrations in the target database, new migrations will not be applied. Read more about how to resolve migration issues in a production database: https://pris.ly/d/migrate-resolve\nThe `20240528214728_add_cursor_index` migration started at 2025-10-10 13:48:23.538445 UTC failed',
+    },
+    {
+      source: 'prisma',
+      text: 'Error: P3018\n\nA migration failed to apply. New migrations cannot be applied before the error is recovered from. Read more about how to resolve migration issues in a production database: https://pris.ly/d/migrate-resolve\n\nMigration name: 20240101000000_init\n\nDatabase error code: 23505\n\nDatabase error:\nERROR: could not create unique index "User_email_key"',
+    },
   ],
   summary: (p) =>
     `The migration ${p.migration} (started ${p.startedAt}) ${p.lockHeld ? 'is unfinished (a migrate run holds the lock: it may still be running)' : 'failed'} and was never resolved: prisma migrate deploy stops with P3009 ("migrate found failed migrations in the target database").`,
@@ -230,13 +291,21 @@ export const MIGRATION_NOT_BASELINED = define<MigrationNotBaselinedParams>({
   title: 'Tables, but no Prisma migration history',
   meaning:
     'The schema Prisma migrates has tables but no `_prisma_migrations` table: `prisma migrate deploy` fails with P3005 ("The database schema is not empty") until the database is baselined.',
-  causes: ['a database created before Prisma Migrate (or with `db push`)', 'the wrong `?schema=`: Prisma looks at another schema than the app\'s'],
+  causes: [
+    'a database created before Prisma Migrate (or with `db push`)',
+    "the wrong `?schema=`: Prisma looks at another schema than the app's",
+  ],
   fix: 'Baseline: create the initial migration from the current schema and `prisma migrate resolve --applied <it>`.',
   transient: false,
   matchers: ['P3005', 'The database schema is not empty'],
   // P3005 DatabaseSchemaNotEmpty, prisma-engines libs/user-facing-errors/src/schema_engine.rs; printed as in
   // https://github.com/langfuse/langfuse/issues/4996
-  examples: [{source: 'prisma', text: 'Error: P3005\n\nThe database schema is not empty. Read more about how to baseline an existing production database: https://pris.ly/d/migrate-baseline'}],
+  examples: [
+    {
+      source: 'prisma',
+      text: 'Error: P3005\n\nThe database schema is not empty. Read more about how to baseline an existing production database: https://pris.ly/d/migrate-baseline',
+    },
+  ],
   summary: (p) =>
     `The schema ${p.schema} has ${p.tables} table${p.tables === 1 ? '' : 's'} but no _prisma_migrations: prisma migrate deploy fails with P3005 ("The database schema is not empty").`,
   buildFix: () => ({
@@ -282,13 +351,19 @@ export const MIGRATION_DIRECTORY_MISSING = define<MigrationDirectoryMissingParam
   ],
   fix: 'Create the folder, or point `migrations.directory` (knex) / `--migrations-dir` (node-pg-migrate) at the folder that has the migrations.',
   transient: false,
-  matchers: [{re: /ENOENT: no such file or directory, scandir '[^']{0,300}migrations/, needle: 'scandir'}, 'Error loading migration files: ENOENT'],
+  matchers: [
+    {re: /ENOENT: no such file or directory, scandir '[^']{0,300}migrations/, needle: 'scandir'},
+    'Error loading migration files: ENOENT',
+  ],
   examples: [
     // printed by the real CLIs in test/differential/migrations-directory.test.ts (temp folder shown as /srv/app):
     // knex 3.3 `migrate:latest --knexfile=config/knexfile.cjs` without config/migrations; node-pg-migrate 9 `up`
     // without ./migrations
     {source: 'knex', text: "Error: ENOENT: no such file or directory, scandir '/srv/app/config/migrations'"},
-    {source: 'node-pg-migrate', text: "Error: Error loading migration files: ENOENT: no such file or directory, scandir '/srv/app/migrations/'"},
+    {
+      source: 'node-pg-migrate',
+      text: "Error: Error loading migration files: ENOENT: no such file or directory, scandir '/srv/app/migrations/'",
+    },
   ],
   summary: (p) =>
     `The migrations folder ${p.directory} (${p.source}) does not exist: ${p.tool === 'knex' ? 'knex migrate:latest' : 'node-pg-migrate up'} stops with "${scandirError(p)}".`,
@@ -302,4 +377,11 @@ export const MIGRATION_DIRECTORY_MISSING = define<MigrationDirectoryMissingParam
   }),
 })
 
-export const migrationsEntries = [MIGRATION_LOCKED, MIGRATION_FILES_MISSING, MIGRATION_OUT_OF_ORDER, MIGRATION_FAILED, MIGRATION_NOT_BASELINED, MIGRATION_DIRECTORY_MISSING]
+export const migrationsEntries = [
+  MIGRATION_LOCKED,
+  MIGRATION_FILES_MISSING,
+  MIGRATION_OUT_OF_ORDER,
+  MIGRATION_FAILED,
+  MIGRATION_NOT_BASELINED,
+  MIGRATION_DIRECTORY_MISSING,
+]

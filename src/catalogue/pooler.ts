@@ -13,14 +13,34 @@
 //   #11643, #4752) and 26000 `prepared statement "s0" does not exist` (prisma/orm#22831 from `prisma migrate`
 //   on Supabase's 6543, #6053 `migrate deploy`, #16471 `"s15" does not exist`, fixed by pgbouncer=true).
 import type {Fix, Snippet} from '../core/types.js'
+import type {PreparedCarry} from '../probes/prepared-statements.js'
 import {define, messages} from './types.js'
+import {protocolLimitWhat} from './auth.js'
+
+/** The preparedStatements evidence of a transaction pooler under Prisma: what was modelled, and what was measured. */
+export const poolerPreparedEvidence = {
+  modelled: (p: {version: string}) =>
+    `Prisma ${p.version} (datasource url in the schema): its query engine names its prepared statements (s0, s1, …) unless the URL it reads has pgbouncer=true`,
+  measured: (p: {flagged: boolean; carry: PreparedCarry | null}): string => {
+    const carry = p.carry
+    if (p.flagged) return 'not measured: the URL has pgbouncer=true (Prisma uses unnamed statements)'
+    if (carry?.outcome === 'not-carried')
+      return `named statement prepared on backend ${carry.firstPid}, run again while another session held backend ${carry.holderPid}: ${carry.sqlstate} "${carry.message}" (then removed)`
+    if (carry?.outcome === 'carried')
+      return `named statement prepared on backend ${carry.firstPid}, run again on backend ${carry.secondPid} while another session held the first: the pooler re-prepared it (PgBouncer 1.21+ with max_prepared_statements > 0, or alike)`
+    return `inconclusive: ${carry?.reason ?? 'no second session'}`
+  },
+}
 
 /** Pass and skip summaries of the pooler check. */
 export const poolerSays = messages({
   noSession: () => 'Skipped: no database session in this run.',
-  loginFailed: (p: {sqlstate: string | null}) => `Skipped: no session (the login failed${p.sqlstate ? ` with ${p.sqlstate}` : ''}; see the auth check).`,
-  queryFailed: (p: {sqlstate: string | null; message: string}) => `Skipped: the query failed (${p.sqlstate ?? 'error'}: ${p.message}).`,
-  direct: (p: {port: number}) => `No pooler in between: the server listens on the port the app connects to (${p.port}).`,
+  loginFailed: (p: {sqlstate: string | null}) =>
+    `Skipped: no session (the login failed${p.sqlstate ? ` with ${p.sqlstate}` : ''}; see the auth check).`,
+  queryFailed: (p: {sqlstate: string | null; message: string}) =>
+    `Skipped: the query failed (${p.sqlstate ?? 'error'}: ${p.message}).`,
+  direct: (p: {port: number}) =>
+    `No pooler in between: the server listens on the port the app connects to (${p.port}).`,
   ownConnection: (p: {port: number; serverPort: number | null; proxied: boolean; hint: string | null}) =>
     `${p.proxied ? `A proxy or pooler sits in between (the app connects to port ${p.port}, the server listens on ${p.serverPort})` : `The host looks like a pooler (${p.hint})`}, and a second login got its own server connection: no sign of transaction pooling.`,
   /** auth's skip when the pooler answered the login before authentication */
@@ -63,7 +83,7 @@ export const POOLER_STARTUP_PARAMETER = define<StartupParameterParams>({
     'a driver setting node-postgres sends as a startup parameter (`statement_timeout`, `lock_timeout`, `idle_in_transaction_session_timeout`)',
     'a client that sends `search_path` or `extra_float_digits` at startup',
   ],
-  fix: 'Remove the parameter from the app\'s settings (set what it carried on the role instead), add it to `ignore_startup_parameters` in pgbouncer.ini, or connect the migration to the database directly.',
+  fix: "Remove the parameter from the app's settings (set what it carried on the role instead), add it to `ignore_startup_parameters` in pgbouncer.ini, or connect the migration to the database directly.",
   transient: false,
   matchers: ['unsupported startup parameter'],
   examples: [
@@ -83,7 +103,8 @@ export const POOLER_STARTUP_PARAMETER = define<StartupParameterParams>({
 interface TransactionModeParams {
   pid: number
   hint: string | null
-  tool: 'knex' | 'prisma' | 'node-pg-migrate' | null
+  /** A tool of src/models/tools/names.ts, or null. */
+  tool: string | null
   /**
    * Prisma's directUrl: 'checked' (set, and the URL checked is it: what `prisma migrate` uses),
    * 'elsewhere' (set, but the URL checked came from somewhere else), null (not set).
@@ -96,7 +117,7 @@ interface TransactionModeParams {
 function transactionWhy(p: TransactionModeParams): string {
   switch (p.tool) {
     case 'prisma':
-      if (p.directUrl === 'elsewhere') return 'Prisma migrate uses the datasource\'s directUrl, not this URL'
+      if (p.directUrl === 'elsewhere') return "Prisma migrate uses the datasource's directUrl, not this URL"
       return p.directUrl === 'checked'
         ? `Prisma migrate uses this URL (the datasource's directUrl${p.urlFrom ? `, ${p.urlFrom}` : ''}), and it goes through the pooler: its advisory lock 72707369 and its prepared statements break ("P1002", "prepared statement \\"s0\\" already exists")`
         : 'Prisma migrate runs through it (no directUrl): its advisory lock 72707369 and prepared statements break ("P1002", "prepared statement \\"s0\\" already exists")'
@@ -105,6 +126,8 @@ function transactionWhy(p: TransactionModeParams): string {
     case 'node-pg-migrate':
       return 'node-pg-migrate runs through it: its migrations work, but its advisory lock is taken on whatever server connection the pooler hands out, so it no longer keeps two concurrent runs apart (or is left held for another client)'
     default:
+      if (p.tool)
+        return `${p.tool} runs through it: its migrations run in one transaction each, but session settings are lost between transactions and a migration run through it may run twice at once`
       return 'no migration tool was found; a migration run through it loses advisory locks and session settings between transactions'
   }
 }
@@ -116,19 +139,21 @@ export const POOLER_TRANSACTION_MODE = define<TransactionModeParams>({
   statusText: 'fail when Prisma migrate runs through it (warn otherwise)',
   title: 'A transaction pooler between the migration and PostgreSQL',
   meaning:
-    'Two separate logins with the app\'s settings got the same server connection (the same `pg_backend_pid()`): the pooler hands server connections out per transaction (PgBouncer `pool_mode = transaction`, Supavisor on 6543, Neon `-pooler` hosts). Session state does not survive a transaction: advisory locks (node-pg-migrate\'s, Prisma migrate\'s 72707369), session `SET`s (a knexfile `searchPath`) and prepared statements. Prisma migrate fails through it (P1002, `prepared statement "s0" already exists`) — through the datasource `url` when there is no `directUrl`, or through a `directUrl` that itself points at the pooler; the knex and node-pg-migrate CLIs connect and migrate (measured through PgBouncer 1.18), but node-pg-migrate\'s lock no longer keeps two concurrent runs apart and session settings leak to other clients of the pool: a warning. Checked only when something sits in between (the server listens on another port than the app connects to, or the host looks like a pooler).',
+    "Two separate logins with the app's settings got the same server connection (the same `pg_backend_pid()`): the pooler hands server connections out per transaction (PgBouncer `pool_mode = transaction`, Supavisor on 6543, Neon `-pooler` hosts). Session state does not survive a transaction: advisory locks (node-pg-migrate's, Prisma migrate's 72707369), session `SET`s (a knexfile `searchPath`) and prepared statements. Prisma migrate fails through it (P1002, `prepared statement \"s0\" already exists`) — through the datasource `url` when there is no `directUrl`, or through a `directUrl` that itself points at the pooler; the knex and node-pg-migrate CLIs connect and migrate (measured through PgBouncer 1.18), but node-pg-migrate's lock no longer keeps two concurrent runs apart and session settings leak to other clients of the pool: a warning. Checked only when something sits in between (the server listens on another port than the app connects to, or the host looks like a pooler).",
   causes: [
     'the pooled URL (PgBouncer 6432, Supabase 6543, Neon -pooler) used for migrations too',
     'Prisma without `directUrl` in the datasource, or a `directUrl` that points at the pooler as well',
     'a PgBouncer `[databases]` entry or default with `pool_mode = transaction`',
   ],
-  fix: 'Run migrations on a session connection: the direct host, the pooler\'s session port, or (Prisma) `directUrl`.',
+  fix: "Run migrations on a session connection: the direct host, the pooler's session port, or (Prisma) `directUrl`.",
   transient: false,
   matchers: [{re: /pool_mode\s*=\s*transaction/i, needle: 'pool_mode'}],
   examples: [{source: 'pgbouncer', text: 'pool_mode = transaction'}],
-  summary: (p) => `Transaction pooling: two separate logins got the same server connection (backend pid ${p.pid})${p.hint ? ` — ${p.hint}` : ''}; ${transactionWhy(p)}.`,
+  summary: (p) =>
+    `Transaction pooling: two separate logins got the same server connection (backend pid ${p.pid})${p.hint ? ` — ${p.hint}` : ''}; ${transactionWhy(p)}.`,
   buildFix: (p): Fix => ({
-    summary: 'Run migrations on a session connection: the direct host, the pooler\'s session port, or (Prisma) directUrl.',
+    summary:
+      "Run migrations on a session connection: the direct host, the pooler's session port, or (Prisma) directUrl.",
     steps: [
       p.tool === 'prisma'
         ? p.directUrl === 'checked'
@@ -159,7 +184,7 @@ export const POOLER_PREPARED_STATEMENTS = define<PreparedStatementsParams>({
   code: 'POOLER_PREPARED_STATEMENTS',
   check: 'pooler',
   status: 'warn',
-  title: 'Prisma\'s named prepared statements through a pooler that does not carry them',
+  title: "Prisma's named prepared statements through a pooler that does not carry them",
   meaning:
     'Prisma\'s query engine (Prisma 6 and earlier: the datasource `url` in schema.prisma) names its prepared statements (s0, s1, …) per connection unless the URL it reads has `pgbouncer=true`; Prisma 7 connects its Client through a driver adapter (node-postgres) and is not warned. Through a transaction pooler that does not carry prepared statements across the server connections it hands out (PgBouncer before 1.21, or 1.21+ with `max_prepared_statements = 0`), queries fail at random with `prepared statement "s0" already exists` (42P05) or `prepared statement "s0" does not exist` (26000). db-doctor measures it, read-only: a named statement prepared in one transaction is run again in a later one while another session holds the first server connection; 26000 shows the pooler does not carry it (the statement is then removed). A pooler that re-prepares it (PgBouncer 1.21+ with `max_prepared_statements` > 0) gives no warning.',
   causes: [
@@ -176,7 +201,10 @@ export const POOLER_PREPARED_STATEMENTS = define<PreparedStatementsParams>({
   ],
   examples: [
     // prisma/orm#2179 and #11643 (PgBouncer and Supabase in transaction mode)
-    {source: 'prisma', text: 'ConnectorError(ConnectorError { user_facing_error: None, kind: QueryError(Error { kind: Db, cause: Some(DbError { severity: "ERROR", parsed_severity: Some(Error), code: SqlState("42P05"), message: "prepared statement \\"s0\\" already exists", detail: None'},
+    {
+      source: 'prisma',
+      text: 'ConnectorError(ConnectorError { user_facing_error: None, kind: QueryError(Error { kind: Db, cause: Some(DbError { severity: "ERROR", parsed_severity: Some(Error), code: SqlState("42P05"), message: "prepared statement \\"s0\\" already exists", detail: None',
+    },
     // prisma/orm#22831: `prisma migrate` through Supabase's transaction port 6543
     {source: 'prisma', text: 'Error: Schema engine error:\nERROR: prepared statement "s0" does not exist'},
     // prisma/orm#16471 (fixed by pgbouncer=true)
@@ -219,11 +247,11 @@ export const POOLER_TENANT_NOT_FOUND = define<TenantParams>({
   meaning:
     'Supabase\'s shared pooler (Supavisor, `*.pooler.supabase.com`) finds the project from the user name `postgres.<project-ref>`: a plain `postgres` (or a ref of another project or region) is answered with "Tenant or user not found" (Supavisor before 2.9) or "(ENOTFOUND) tenant/user postgres.<ref> not found" (2.9+), FATAL XX000, before any password check. Found from the settings before connecting, or from the pooler\'s answer to the login; the auth check is then skipped.',
   causes: [
-    'the direct connection\'s user (`postgres`) kept when switching to the pooler host',
-    'a pooler host of another region than the project\'s',
+    "the direct connection's user (`postgres`) kept when switching to the pooler host",
+    "a pooler host of another region than the project's",
     'a paused or deleted project',
   ],
-  fix: 'Use the user `postgres.<project-ref>` from the dashboard\'s pooler connection string, with the pooler host of the project\'s region.',
+  fix: "Use the user `postgres.<project-ref>` from the dashboard's pooler connection string, with the pooler host of the project's region.",
   transient: false,
   matchers: ['Tenant or user not found', {re: /tenant\/user \S{0,200} not found/i, needle: 'tenant/user'}],
   examples: [
@@ -243,11 +271,113 @@ export const POOLER_TENANT_NOT_FOUND = define<TenantParams>({
       summary: `Use the pooler user name with the project ref: \`${base}.<project-ref>\`, in ${p.userFrom}.`,
       steps: [
         `Copy the connection string from the Supabase dashboard (Connect → the pooler "Session" or "Transaction" string): its user is \`${base}.<project-ref>\`; set that user in ${p.userFrom}.`,
-        'Check that the host is the pooler host of the project\'s region shown there (a pooler of another region does not know the project).',
+        "Check that the host is the pooler host of the project's region shown there (a pooler of another region does not know the project).",
         'Or connect directly to db.<project-ref>.supabase.co:5432 (IPv6 unless the IPv4 add-on is enabled) with the plain user.',
       ],
     }
   },
 })
 
-export const poolerEntries = [POOLER_STARTUP_PARAMETER, POOLER_TRANSACTION_MODE, POOLER_PREPARED_STATEMENTS, POOLER_TENANT_NOT_FOUND]
+// ---------------------------------------------------------------------------------------------
+
+/** Why a second login through the pooler failed while the first session was open. */
+export type SecondLoginReason = 'client-limit' | 'protocol' | 'timeout' | 'other'
+
+interface SecondLoginParams {
+  reason: SecondLoginReason
+  /** The pooler's or the socket's error (redacted, bounded). */
+  message: string
+  /** The protocol limit the answer broke (reason 'protocol'). */
+  protocolLimit: {kind: string; messageName: string; messageType: string; amount: number; limit: number} | null
+  sqlstate: string | null
+  port: number
+  serverPort: number | null
+  proxied: boolean
+  hint: string | null
+  timeoutMs: number
+}
+
+function secondLoginCause(p: SecondLoginParams): string {
+  switch (p.reason) {
+    case 'client-limit':
+      return 'the pooler refused it at its own client limit (PgBouncer max_client_conn)'
+    case 'protocol':
+      return `what answered it broke the PostgreSQL protocol: it sent ${p.protocolLimit ? protocolLimitWhat(p.protocolLimit) : p.message}, and db-doctor closed the connection`
+    case 'timeout':
+      return `it got no answer within ${p.timeoutMs} ms (a pooler whose pool is full queues new clients: PgBouncer default_pool_size in session mode, query_wait_timeout)`
+    default:
+      return `it failed: "${p.message}"${p.sqlstate ? ` (${p.sqlstate})` : ''}`
+  }
+}
+
+export const POOLER_SECOND_LOGIN_FAILED = define<SecondLoginParams>({
+  code: 'POOLER_SECOND_LOGIN_FAILED',
+  check: 'pooler',
+  status: 'warn',
+  title: 'A second connection through the pooler fails while the first is open',
+  meaning:
+    "Something sits between the app and PostgreSQL (the server listens on another port than the app connects to, or the host looks like a pooler), the run's first login works, but a second login with the same settings, made while the first session is still open, fails. An app's pool opens several connections (node-postgres' Pool and knex default to 10, Prisma to num_cpus × 2 + 1): its second connection will fail the same way, under load or during a migration that runs beside the app. The evidence has the second login's error; transaction pooling could not be measured.",
+  causes: [
+    "the pooler's client limit reached (PgBouncer `max_client_conn`, Supavisor's max clients)",
+    'a session-mode pool that is full (PgBouncer `default_pool_size`): new clients wait',
+    'a broken proxy or load balancer in front of the database that mishandles concurrent connections',
+  ],
+  fix: "Give the pooler room for the app's pool (PgBouncer max_client_conn / default_pool_size), or lower the pool size; a proxy that breaks the protocol must be fixed or bypassed.",
+  transient: true,
+  matchers: [],
+  examples: [{source: 'db-doctor', text: '! Connection pooler POOLER_SECOND_LOGIN_FAILED (412 ms)'}],
+  summary: (p) =>
+    `${p.proxied ? `A proxy or pooler sits in between (the app connects to port ${p.port}, the server listens on ${p.serverPort})` : `The host looks like a pooler (${p.hint})`}, and a second login made while the first session was open failed: ${secondLoginCause(p)}. An app pool of more than one connection will see this on its second connection; transaction pooling could not be measured.`,
+  buildFix: (p): Fix => {
+    const steps =
+      p.reason === 'client-limit'
+        ? [
+            'Raise `max_client_conn` in pgbouncer.ini to at least the sum of the pools of every app and job that connects through it (pool size × instances), with the file-descriptor limit to match, and reload PgBouncer.',
+            'Or lower the pool size of the apps that connect through it (pg.Pool `max`, knexfile `pool: {max}`, Prisma `connection_limit`).',
+          ]
+        : p.reason === 'timeout'
+          ? [
+              "In session mode each client holds a server connection for as long as it is connected: raise `default_pool_size` (or the database's `pool_size`) in pgbouncer.ini, or use `pool_mode = transaction` for the app (keep migrations on a session connection).",
+              'See who holds the pool: `SHOW POOLS;` on the PgBouncer admin console (cl_waiting > 0 means clients are queued).',
+            ]
+          : p.reason === 'protocol'
+            ? [
+                'The second connection was answered with data that is not the PostgreSQL protocol: look at the proxy or load balancer in front of the database (its logs for this connection), and fix or bypass it.',
+                'Connect the app to the database (or a known-good pooler) directly, and run `db-doctor check` again.',
+              ]
+            : [
+                "Read the error in the evidence: it is the pooler's answer to a second connection. Look at the pooler's log for it.",
+                'Run `db-doctor check` again to see whether it repeats.',
+              ]
+    return {
+      summary:
+        p.reason === 'client-limit'
+          ? "Raise the pooler's client limit (PgBouncer max_client_conn) or lower the app's pool size."
+          : p.reason === 'timeout'
+            ? "Give the pooler's pool room for the app's connections (PgBouncer default_pool_size), or use transaction mode for the app."
+            : p.reason === 'protocol'
+              ? 'Fix or bypass the proxy that answers a second connection with something that is not PostgreSQL.'
+              : "Look at the pooler's answer to a second connection (in the evidence) and its log.",
+      steps,
+      ...(p.reason === 'client-limit' || p.reason === 'timeout'
+        ? {
+            snippet: {
+              language: 'ini',
+              code:
+                p.reason === 'client-limit'
+                  ? '[pgbouncer]\nmax_client_conn = 200'
+                  : '[pgbouncer]\ndefault_pool_size = 20',
+            },
+          }
+        : {}),
+    }
+  },
+})
+
+export const poolerEntries = [
+  POOLER_STARTUP_PARAMETER,
+  POOLER_TRANSACTION_MODE,
+  POOLER_PREPARED_STATEMENTS,
+  POOLER_SECOND_LOGIN_FAILED,
+  POOLER_TENANT_NOT_FOUND,
+]

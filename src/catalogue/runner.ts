@@ -1,18 +1,32 @@
-// Codes the runner emits for any check.
+// Codes the runner emits for any check, and the runner's words (src/core/runner.ts holds none: the
+// app passes `runnerWords` in).
+import type {RunnerWords} from '../core/types.js'
 import {define} from './types.js'
 
-export const runnerEntries = [
-  define({
-    code: 'INTERNAL_ERROR',
-    check: 'runner',
-    status: 'fail',
-    title: 'db-doctor crashed in a check',
-    meaning: 'db-doctor itself crashed in a check (a bug: please report it); the other checks still run.',
-    causes: ['a bug in db-doctor'],
-    fix: 'Report it with the `--json` output (passwords are masked); run with `--skip <check>` meanwhile.',
-    transient: false,
-    confirm: [],
-    matchers: [],
-    examples: [{source: 'db-doctor', text: '✗ TCP connection INTERNAL_ERROR (3 ms)'}],
+const INTERNAL_ERROR = define<{check: string; message: string}>({
+  code: 'INTERNAL_ERROR',
+  check: 'runner',
+  status: 'fail',
+  title: 'db-doctor crashed in a check',
+  meaning: 'db-doctor itself crashed in a check (a bug: please report it); the other checks still run.',
+  causes: ['a bug in db-doctor'],
+  fix: 'Report it with the `--json` output (passwords are masked); run with `--skip <check>` meanwhile.',
+  summary: (p) => `The ${p.check} check crashed: ${p.message}`,
+  buildFix: (p) => ({
+    summary: 'This is a db-doctor bug, not a problem with your database.',
+    steps: [`Re-run with --skip ${p.check} to get the other checks, and report the issue with this report attached.`],
   }),
-]
+  transient: false,
+  confirm: [],
+  matchers: [],
+  examples: [{source: 'db-doctor', text: '✗ TCP connection INTERNAL_ERROR (3 ms)'}],
+})
+
+export const runnerEntries = [INTERNAL_ERROR]
+
+/** What the runner says: a check that crashed, the fix of an outcome without one, a skipped check. */
+export const runnerWords: RunnerWords = {
+  crashed: (p) => INTERNAL_ERROR.emit({check: p.check, message: p.message}, {error: p.error, message: p.message}),
+  internalFix: (check) => INTERNAL_ERROR.fix({check, message: ''}),
+  skipped: (p) => `Skipped: the ${p.blocker} check failed${p.code ? ` (${p.code})` : ''}.`,
+}

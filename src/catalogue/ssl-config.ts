@@ -1,14 +1,17 @@
 // Codes of the `ssl-config` check (node-postgres vs libpq SSL settings), and the check's words: the
 // summaries and fixes of its findings, built from the params the check emits (src/checks/ssl-config.ts
 // holds data only).
-import {connectionStringSnippet} from '../checks/snippets.js'
+import {connectionStringSnippet} from './snippets.js'
+import {VERIFY_FULL_ALIASES} from '../config/connection-string.js'
+import type {SslAnalysis, SslRefusal} from '../config/ssl.js'
 import type {Provenance} from '../config/types.js'
 import type {Fix} from '../core/types.js'
 import {define, messages, type Finding} from './types.js'
 
 /** Pass summaries of the ssl-config check. */
 export const sslConfigSays = messages({
-  unixSocket: (p: {dir: string}) => `No SSL over the Unix socket in ${p.dir}, as psql: the server never offers SSL there.`,
+  unixSocket: (p: {dir: string}) =>
+    `No SSL over the Unix socket in ${p.dir}, as psql: the server never offers SSL there.`,
   difference: (p: {difference: string}) => `No SSL misconfiguration; note: ${p.difference}`,
   agree: (p: {encrypt: string; verifyChain: boolean; verifyHostname: boolean}) =>
     `node-postgres and libpq agree: ${p.encrypt === 'no' ? 'no SSL' : `SSL${p.verifyChain ? ', certificate verified' : ', certificate NOT verified'}${p.verifyHostname ? ' with host name' : ''}`}.`,
@@ -19,11 +22,22 @@ export const sslConfigSays = messages({
  * connection's node-postgres/libpq difference follows a conflict, the others are named and their
  * fixes' summaries appended as steps.
  */
-export function foldSslFindings(top: Finding, others: Finding[], difference: string | null): {summary: string; fix: Fix} {
-  const summary = [top.summary, difference && top.code === 'SSL_CONFIG_CONFLICT' ? difference : null, others.length ? `(+${others.length} more: ${[...new Set(others.map((f) => f.code))].join(', ')})` : null]
+export function foldSslFindings(
+  top: Finding,
+  others: Finding[],
+  difference: string | null,
+): {summary: string; fix: Fix} {
+  const summary = [
+    top.summary,
+    difference && top.code === 'SSL_CONFIG_CONFLICT' ? difference : null,
+    others.length ? `(+${others.length} more: ${[...new Set(others.map((f) => f.code))].join(', ')})` : null,
+  ]
     .filter(Boolean)
     .join(' ')
-  return {summary, fix: {...top.fix, steps: [...top.fix.steps, ...others.map((f) => `Also (${f.code}): ${f.fix.summary}`)]}}
+  return {
+    summary,
+    fix: {...top.fix, steps: [...top.fix.steps, ...others.map((f) => `Also (${f.code}): ${f.fix.summary}`)]},
+  }
 }
 
 /** `VAR=url`: the connection string as it would be written in its variable (DATABASE_URL when none holds it). */
@@ -56,7 +70,13 @@ interface CertFile {
   escaped: {decoded: string; readable: boolean} | null
 }
 
-const ERRNO_WORDS: Record<string, string> = {ENOENT: 'does not exist', EACCES: 'is not readable (permission denied)', EISDIR: 'is a directory', ENOTDIR: 'has a path component that is not a directory', ELOOP: 'is a symlink loop'}
+const ERRNO_WORDS: Record<string, string> = {
+  ENOENT: 'does not exist',
+  EACCES: 'is not readable (permission denied)',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'has a path component that is not a directory',
+  ELOOP: 'is a symlink loop',
+}
 
 function unreadable(errno: string): string {
   return `${ERRNO_WORDS[errno] ?? 'cannot be read'} (${errno})`
@@ -73,7 +93,7 @@ interface Conflict {
   lost: string
   lostIsObject: boolean
   /** where the ssl object is written */
-  object: {file: string | null; label: string; environment: string | null}
+  object: {file: string | null; label: string; environment: string | null; kind?: string}
   /** losing the object changes the outcome (the chain does not verify the URL's way) */
   changes: boolean
   encrypt: string
@@ -117,8 +137,23 @@ type Semantics =
       /** knex's own pg-connection-string ignores uselibpqcompat=true in the URL */
       compatIgnored: {version: string; modelled: string} | null
     }
-  | {kind: 'compat-no-verify'; setting: string; source: string; caFrom: string; variable: string | null; url: string | null}
-  | {kind: 'ssl-true'; ssl: string; source: string; caFrom: string; variable: string | null; url: string; rootcert: boolean}
+  | {
+      kind: 'compat-no-verify'
+      setting: string
+      source: string
+      caFrom: string
+      variable: string | null
+      url: string | null
+    }
+  | {
+      kind: 'ssl-true'
+      ssl: string
+      source: string
+      caFrom: string
+      variable: string | null
+      url: string
+      rootcert: boolean
+    }
 
 const LIBPQ_MEANING: Record<string, string> = {
   prefer: 'libpq: use SSL if the server offers it, without verifying the certificate, else connect unencrypted',
@@ -144,10 +179,11 @@ function semanticsFix(p: Semantics): Fix {
     case 'compat-no-verify': {
       const full = p.url !== null ? assignmentLine(p.variable, p.url) : 'sslmode=verify-full&sslrootcert=./ca.pem'
       return {
-        summary: 'Say what you mean: sslmode=verify-full with the server\'s CA (what node-postgres does today), and drop uselibpqcompat and no-verify.',
+        summary:
+          "Say what you mean: sslmode=verify-full with the server's CA (what node-postgres does today), and drop uselibpqcompat and no-verify.",
         steps: [
           `Give node-postgres the CA that signed the server certificate and keep verification: ${full}.`,
-          'Do not turn verification off to make a connection work: that accepts any certificate, including an attacker\'s.',
+          "Do not turn verification off to make a connection work: that accepts any certificate, including an attacker's.",
           'libpq reference: https://www.postgresql.org/docs/current/libpq-ssl.html (sslmode table).',
         ],
         snippet: {language: 'dotenv', code: full},
@@ -174,7 +210,9 @@ function semanticsFix(p: Semantics): Fix {
         steps: [
           `To keep today's behaviour explicitly: ${fullUrl}${rootcert ? '' : ' (add &sslrootcert=./ca.pem when the server certificate is not from a public CA)'}.`,
           ...(p.compatIgnored
-            ? [`knex hands pg the parsed object, so pg's newer parser never sees the URL; with connection: {connectionString: process.env.${p.variable ?? 'DATABASE_URL'}} in the knexfile, pg parses it and uselibpqcompat=true applies.`]
+            ? [
+                `knex hands pg the parsed object, so pg's newer parser never sees the URL; with connection: {connectionString: process.env.${p.variable ?? 'DATABASE_URL'}} in the knexfile, pg parses it and uselibpqcompat=true applies.`,
+              ]
             : []),
           p.fromEnv
             ? `node-postgres turns any PGSSLMODE other than disable/no-verify into ssl: true (full verification against ${p.caFrom}).`
@@ -195,7 +233,9 @@ export const SSL_CONFIG_CONFLICT = define<Conflict>({
   title: "The URL's ssl params replace the ssl object",
   meaning:
     "The connection string has ssl params (`sslmode`, `sslrootcert`, `ssl`…) and the app also passes an `ssl` object (knexfile `connection.ssl`): node-postgres lets the URL replace the whole object. Fail when that changes the outcome (the lost object disabled verification or supplied a CA, and the chain does not verify the URL's way), warn when it is dead config.",
-  causes: ['`?sslmode=require` in DATABASE_URL next to `ssl: { ca }` or `ssl: { rejectUnauthorized: false }` in the knexfile'],
+  causes: [
+    '`?sslmode=require` in DATABASE_URL next to `ssl: { ca }` or `ssl: { rejectUnauthorized: false }` in the knexfile',
+  ],
   fix: "Configure SSL in one place and keep verification on: the CA in the URL (`sslmode=verify-full&sslrootcert=./ca.pem`) and no object, or no ssl params in the URL and `ssl: { ca: fs.readFileSync('ca.pem') }`.",
   transient: false,
   matchers: [],
@@ -238,15 +278,27 @@ export const SSL_CONFIG_CONFLICT = define<Conflict>({
       ],
       snippet: {
         language: 'js',
-        code: [
-          `// ${objSetting}: (B) no ssl params in ${p.variable ?? 'the URL'}, the ssl object keeps the CA`,
-          `const fs = require('node:fs')`,
-          `// …`,
-          `connection: {`,
-          `  connectionString: process.env.${p.variable ?? 'DATABASE_URL'}, // ${p.urlStripped}`,
-          `  ssl: { ca: fs.readFileSync('ca.pem', 'utf8'), rejectUnauthorized: true },`,
-          `},`,
-        ].join('\n'),
+        code:
+          o.kind === 'typeorm'
+            ? [
+                `// ${objSetting}: (B) no ssl params in ${p.variable ?? 'the URL'}, the data source keeps the CA (extra.ssl, when set, wins over ssl)`,
+                `import fs from 'node:fs'`,
+                `export const AppDataSource = new DataSource({`,
+                `  type: 'postgres',`,
+                `  url: process.env.${p.variable ?? 'DATABASE_URL'}, // ${p.urlStripped}`,
+                `  ssl: { ca: fs.readFileSync('ca.pem', 'utf8'), rejectUnauthorized: true },`,
+                `  // …`,
+                `})`,
+              ].join('\n')
+            : [
+                `// ${objSetting}: (B) no ssl params in ${p.variable ?? 'the URL'}, the ssl object keeps the CA`,
+                `const fs = require('node:fs')`,
+                `// …`,
+                `connection: {`,
+                `  connectionString: process.env.${p.variable ?? 'DATABASE_URL'}, // ${p.urlStripped}`,
+                `  ssl: { ca: fs.readFileSync('ca.pem', 'utf8'), rejectUnauthorized: true },`,
+                `},`,
+              ].join('\n'),
       },
     }
   },
@@ -285,7 +337,11 @@ export const SSLMODE_VERIFY_SEMANTICS = define<Semantics>({
   title: 'sslmode means verify-full in node-postgres',
   meaning:
     '`sslmode=prefer`, `require` or `verify-ca` (or URL `ssl=true`) means verify-full in node-postgres 8, while libpq only encrypts (or skips the host name): "psql connects; your Node app will not". Also `uselibpqcompat=true&sslmode=no-verify`: no-verify is not a libpq mode, so node-postgres silently verifies fully.',
-  causes: ['a URL written for libpq/psql (sslmode=require) used by a Node app', 'ssl=true copied from a JDBC URL', 'no-verify combined with uselibpqcompat=true'],
+  causes: [
+    'a URL written for libpq/psql (sslmode=require) used by a Node app',
+    'ssl=true copied from a JDBC URL',
+    'no-verify combined with uselibpqcompat=true',
+  ],
   fix: "Write `sslmode=verify-full` (plus `sslrootcert` for a private CA), or `uselibpqcompat=true` for libpq's meaning.",
   transient: false,
   matchers: [
@@ -296,7 +352,10 @@ export const SSLMODE_VERIFY_SEMANTICS = define<Semantics>({
   ],
   examples: [
     {source: 'config', text: 'DATABASE_URL=postgres://app:****@db.example.com:5432/app?sslmode=require'},
-    {source: 'node-postgres', text: "(node:4242) Warning: SECURITY WARNING: The SSL modes 'prefer', 'require', and 'verify-ca' are treated as aliases for 'verify-full'."},
+    {
+      source: 'node-postgres',
+      text: "(node:4242) Warning: SECURITY WARNING: The SSL modes 'prefer', 'require', and 'verify-ca' are treated as aliases for 'verify-full'.",
+    },
   ],
   summary: semanticsSummary,
   buildFix: semanticsFix,
@@ -312,21 +371,37 @@ export const SSL_VERIFICATION_DISABLED = define<Disabled>({
   causes: ['a workaround for a self-signed or private-CA chain that was never replaced by the CA'],
   fix: "Trust the server's CA (`sslrootcert` / `ssl.ca`) and remove the setting.",
   transient: false,
-  matchers: ["Setting the NODE_TLS_REJECT_UNAUTHORIZED environment variable to '0'", 'sslmode=no-verify', 'rejectUnauthorized: false'],
+  matchers: [
+    "Setting the NODE_TLS_REJECT_UNAUTHORIZED environment variable to '0'",
+    'sslmode=no-verify',
+    'rejectUnauthorized: false',
+  ],
   examples: [
-    {source: 'node', text: "(node:4242) Warning: Setting the NODE_TLS_REJECT_UNAUTHORIZED environment variable to '0' makes TLS connections and HTTPS requests insecure by disabling certificate verification."},
+    {
+      source: 'node',
+      text: "(node:4242) Warning: Setting the NODE_TLS_REJECT_UNAUTHORIZED environment variable to '0' makes TLS connections and HTTPS requests insecure by disabling certificate verification.",
+    },
   ],
   summary: (p) =>
     p.isEnv
       ? `NODE_TLS_REJECT_UNAUTHORIZED=0 (${p.source}) turns off certificate verification for every TLS connection of the process: anyone on the network path can impersonate the database (and every HTTPS API) and read the password and the data.`
       : `${p.setting} (${p.source}) encrypts without verifying the server certificate: anyone on the network path can impersonate the database and read the password and the data (man-in-the-middle).`,
   buildFix: (p) => ({
-    summary: p.isEnv ? `Remove NODE_TLS_REJECT_UNAUTHORIZED=0 from ${p.source} and trust the server's CA instead.` : `Verify the server instead of ${p.setting}: trust its CA.`,
+    summary: p.isEnv
+      ? `Remove NODE_TLS_REJECT_UNAUTHORIZED=0 from ${p.source} and trust the server's CA instead.`
+      : `Verify the server instead of ${p.setting}: trust its CA.`,
     steps: [
       `Get the CA certificate that signed the server certificate (provider CA bundle, or your own root) as ca.pem.`,
       `URL form: sslmode=verify-full&sslrootcert=./ca.pem (node-postgres and psql both verify chain and host name).`,
       `Object form: ssl: { ca: fs.readFileSync('ca.pem', 'utf8') } and no rejectUnauthorized: false.`,
-      ...(p.isEnv ? ['For other Node TLS clients, NODE_EXTRA_CA_CERTS=/path/ca.pem adds a CA without disabling verification.'] : []),
+      ...(/--(?:no-)?reject-unauthorized/.test(p.source)
+        ? [
+            "node-pg-migrate: drop --reject-unauthorized false from the script (it turns into ssl: {rejectUnauthorized: false}); with the URL form the URL's ssl parameters replace that object anyway.",
+          ]
+        : []),
+      ...(p.isEnv
+        ? ['For other Node TLS clients, NODE_EXTRA_CA_CERTS=/path/ca.pem adds a CA without disabling verification.']
+        : []),
     ],
     // verification on, written where the connection string came from (or the ssl object form without one)
     snippet: p.isEnv
@@ -352,14 +427,23 @@ export const SSL_CERT_FILE_UNREADABLE = define<CertFile>({
   fix: 'Point the setting, at the source named, to a readable PEM file.',
   transient: false,
   matchers: [
-    {re: /ENOENT: no such file or directory, open '[^'\n]{0,300}\.(?:pem|crt|cer|key)'/i, needle: 'enoent: no such file or directory'},
+    {
+      re: /ENOENT: no such file or directory, open '[^'\n]{0,300}\.(?:pem|crt|cer|key)'/i,
+      needle: 'enoent: no such file or directory',
+    },
     {re: /(?:root )?certificate file "[^"]{0,300}" does not exist/i, needle: 'does not exist'},
     {re: /could not (?:open|read) (?:root )?certificate file/i, needle: 'certificate file'},
     {re: /could not (?:open|load) private key file/i, needle: 'private key file'},
   ],
   examples: [
-    {source: 'node-postgres', text: "Error: ENOENT: no such file or directory, open './certs/ca.pem'\n    at Object.openSync (node:fs:573:18)\n    at Object.readFileSync (node:fs:452:35)\n    at parse (node_modules/pg-connection-string/index.js:107:24)"},
-    {source: 'libpq', text: 'psql: error: connection to server at "db.example.com", port 5432 failed: root certificate file "/root/.postgresql/root.crt" does not exist\nEither provide the file, use the system\'s trusted roots with sslrootcert=system, or change sslmode to disable server certificate verification.'},
+    {
+      source: 'node-postgres',
+      text: "Error: ENOENT: no such file or directory, open './certs/ca.pem'\n    at Object.openSync (node:fs:573:18)\n    at Object.readFileSync (node:fs:452:35)\n    at parse (node_modules/pg-connection-string/index.js:107:24)",
+    },
+    {
+      source: 'libpq',
+      text: 'psql: error: connection to server at "db.example.com", port 5432 failed: root certificate file "/root/.postgresql/root.crt" does not exist\nEither provide the file, use the system\'s trusted roots with sslrootcert=system, or change sslmode to disable server certificate verification.',
+    },
   ],
   summary: (p) => {
     const who =
@@ -386,9 +470,159 @@ export const SSL_CERT_FILE_UNREADABLE = define<CertFile>({
       p.absolute
         ? `Put the ${p.param === 'sslkey' ? 'private key' : 'certificate'} at ${p.path}, or change the path.`
         : `Relative paths resolve from the folder the app runs in (${p.dir}); use an absolute path or run from that folder.`,
-      p.param === 'sslkey' ? 'The key must be readable by the app user (mode 0600, owned by that user).' : 'The file must be readable by the user the app runs as.',
+      p.param === 'sslkey'
+        ? 'The key must be readable by the app user (mode 0600, owned by that user).'
+        : 'The file must be readable by the user the app runs as.',
     ],
   }),
 })
 
-export const sslConfigEntries = [SSL_CONFIG_CONFLICT, SSL_UNIX_SOCKET, SSLMODE_VERIFY_SEMANTICS, SSL_VERIFICATION_DISABLED, SSL_CERT_FILE_UNREADABLE]
+interface Dropped {
+  /** The migration tool that throws the setting away. */
+  tool: string
+  /** The setting as written ("sslmode=require", "ssl: true") and where it is. */
+  setting: string
+  source: string
+  /** The config file and environment where TLS must be configured instead, when the tool has one. */
+  file: string | null
+  environment: string | null
+  /** What the driver does instead: no | try | yes (encrypt), and whether it verifies. */
+  encrypt: string
+  verifyChain: boolean
+  /** sequelize-cli only: the config file is JSON (no fs.readFileSync for a CA there). */
+  json: boolean
+}
+
+const DROP_WHY: Record<string, string> = {
+  'sequelize-cli':
+    'sequelize-cli keeps only host, port, database, user and password of the URL (use_env_variable / url), and sequelize hands node-postgres no ssl but dialectOptions.ssl',
+  'drizzle-kit': 'drizzle-kit passes dbCredentials.url alone to the driver; an ssl key next to it is dropped',
+}
+
+export const SSL_SETTING_DROPPED = define<Dropped>({
+  code: 'SSL_SETTING_DROPPED',
+  check: 'ssl-config',
+  status: 'warn',
+  title: 'The migration tool throws this SSL setting away',
+  meaning:
+    "An SSL setting is written where the migration tool never passes it to the driver: sequelize-cli drops every query parameter of the URL but host, port, database, user and password (so `sslmode=require` does nothing; TLS comes only from `dialectOptions.ssl`, else PGSSLMODE), and a top-level `ssl` in its config never reaches node-postgres; drizzle-kit drops `dbCredentials.ssl` next to `dbCredentials.url`. The connection then runs without TLS (or without the CA) although the configuration seems to ask for it. A warning: whether the login then fails is the auth check's verdict (a server that requires TLS refuses it: `no pg_hba.conf entry … no encryption`).",
+  causes: [
+    'sequelize-cli with `use_env_variable: "DATABASE_URL"` and `?sslmode=require` in the URL (a hosted database URL pasted as is)',
+    '`"ssl": true` at the top of a sequelize config environment instead of `dialectOptions.ssl`',
+  ],
+  fix: "Configure TLS where the tool reads it: `dialectOptions: {ssl: {ca: fs.readFileSync('ca.pem', 'utf8')}}` in the sequelize config (or `{ssl: {rejectUnauthorized: true}}` for a public CA).",
+  transient: false,
+  matchers: [],
+  examples: [{source: 'db-doctor', text: '! SSL settings (node-postgres vs libpq) SSL_SETTING_DROPPED (1 ms)'}],
+  summary: (p) =>
+    `${p.setting} (${p.source}) never reaches the driver: ${DROP_WHY[p.tool] ?? `${p.tool} drops it`}. ${
+      p.encrypt === 'no'
+        ? 'node-postgres connects without TLS.'
+        : `node-postgres uses what is left: ${p.encrypt === 'yes' ? 'TLS' : 'TLS when offered'}${p.verifyChain ? ', certificate verified' : ', certificate NOT verified'}.`
+    }`,
+  buildFix: (p) => {
+    if (p.tool === 'sequelize-cli') {
+      const where = `${p.file ?? 'the sequelize config'}${p.environment ? ` ("${p.environment}" environment)` : ''}`
+      const env = p.environment ?? 'development'
+      return {
+        summary: `Put TLS in dialectOptions.ssl of ${where}: that is the only ssl sequelize passes to node-postgres.`,
+        steps: [
+          `${p.setting} (${p.source}) is thrown away by sequelize-cli; keep the URL for host, user, password and database.`,
+          p.json
+            ? `In ${p.file ?? 'config/config.json'} add "dialectOptions": {"ssl": {"require": true, "rejectUnauthorized": true}} to "${env}" (verifies against Node's built-in CA list: a public CA); for a private CA rename the file to config/config.js and read the CA with fs (snippet).`
+            : `In ${p.file ?? 'config/config.js'} add dialectOptions.ssl with the server's CA to "${env}" (snippet).`,
+          "Do not use rejectUnauthorized: false: that accepts any certificate, including an attacker's.",
+        ],
+        snippet: {
+          language: 'js',
+          code: [
+            `// ${p.json ? 'config/config.js' : (p.file ?? 'config/config.js')}`,
+            `const fs = require('node:fs')`,
+            `module.exports = {`,
+            `  ${/^[A-Za-z_$][\w$]*$/.test(env) ? env : JSON.stringify(env)}: {`,
+            `    use_env_variable: 'DATABASE_URL',`,
+            `    dialect: 'postgres',`,
+            `    dialectOptions: {ssl: {ca: fs.readFileSync('ca.pem', 'utf8'), rejectUnauthorized: true}},`,
+            `  },`,
+            `}`,
+          ].join('\n'),
+        },
+      }
+    }
+    return {
+      summary: `Configure TLS where ${p.tool} passes it to the driver, not in ${p.source}.`,
+      steps: [
+        `${p.setting} (${p.source}) is dropped by ${p.tool}: ${DROP_WHY[p.tool] ?? 'it never reaches the driver'}.`,
+      ],
+    }
+  },
+})
+
+export const sslConfigEntries = [
+  SSL_CONFIG_CONFLICT,
+  SSL_SETTING_DROPPED,
+  SSL_UNIX_SOCKET,
+  SSLMODE_VERIFY_SEMANTICS,
+  SSL_VERIFICATION_DISABLED,
+  SSL_CERT_FILE_UNREADABLE,
+]
+
+/** Why a client refuses the ssl settings before connecting, in one sentence. */
+export function sslRefusalText(r: SslRefusal): string {
+  switch (r.id) {
+    case 'verify-ca-without-ca':
+      return 'node-postgres refuses sslmode=verify-ca with uselibpqcompat=true but no sslrootcert ("SECURITY WARNING: Using sslmode=verify-ca requires specifying a CA with sslrootcert").'
+    case 'invalid-sslmode':
+      return `libpq rejects sslmode=${r.mode} ("invalid sslmode value").`
+    case 'uri-params':
+      return `libpq rejects the URL parameter ${r.params.map((k) => `"${k}"`).join(', ')} ("invalid URI query parameter").`
+    case 'no-root-cert':
+      return `libpq refuses sslmode=${r.mode} without a root certificate file (${r.path} does not exist).`
+    case 'weak-with-system':
+      return `libpq refuses weak sslmode=${r.mode} together with sslrootcert=system.`
+  }
+}
+
+/**
+ * One sentence on how psql and the Node app differ, or null. `chainVerifies`
+ * (from the TLS check: does the server chain verify the way node-postgres
+ * verifies it) turns "may" into a verdict.
+ */
+export function describeDifference(
+  nodePg: SslAnalysis['nodePg'],
+  libpq: SslAnalysis['libpq'],
+  chainVerifies?: boolean,
+): string | null {
+  const nodeRefusal = nodePg.error && sslRefusalText(nodePg.error)
+  const libpqRefusal = libpq.error && sslRefusalText(libpq.error)
+  const why =
+    nodePg.sslmode && !nodePg.libpqCompat && (VERIFY_FULL_ALIASES as readonly string[]).includes(nodePg.sslmode.value)
+      ? `node-postgres treats ${nodePg.sslmode.setting} (${nodePg.sslmode.source}) as verify-full and checks the server certificate against ${nodePg.caFrom}`
+      : `node-postgres (${nodePg.setting}, ${nodePg.sources.verify}) verifies the server certificate against ${nodePg.caFrom}`
+  if (libpqRefusal && !nodeRefusal)
+    return `psql will not connect: ${libpqRefusal} node-postgres accepts this configuration.`
+  if (nodeRefusal && !libpqRefusal) return `psql connects; your Node app will not, because ${nodeRefusal}`
+  if (nodePg.encrypt === 'yes' && libpq.encrypt !== 'no' && nodePg.verifyChain && !libpq.verifyChain) {
+    const libWhat = `libpq with ${libpq.sslmode.setting} only encrypts`
+    if (chainVerifies === false) return `psql connects; your Node app will not, because ${why}, while ${libWhat}.`
+    return `psql connects even to a server whose certificate cannot be verified; your Node app does not, because ${why}, while ${libWhat}.`
+  }
+  if (nodePg.encrypt === 'yes' && nodePg.verifyChain && libpq.verifyChain && nodePg.caFrom !== libpq.caFrom) {
+    const tail =
+      chainVerifies === false
+        ? 'psql connects; your Node app will not'
+        : 'psql and your Node app may disagree about the certificate'
+    return `${tail}: psql trusts ${libpq.caFrom} (${libpq.sources.ca}), node-postgres trusts ${nodePg.caFrom}${libpq.sources.ca.includes('PGSSLROOTCERT') || libpq.sources.ca.includes('root.crt') ? ' and ignores PGSSLROOTCERT and ~/.postgresql/root.crt' : ''}.`
+  }
+  if (nodePg.verifyHostname && !libpq.verifyHostname && libpq.verifyChain)
+    return `psql (${libpq.sslmode.setting}) does not check the host name in the certificate; node-postgres does, so a certificate issued for another name passes psql and fails your Node app.`
+  if (nodePg.encrypt === 'no' && libpq.encrypt !== 'no')
+    return `psql uses SSL when the server offers it (${libpq.sslmode.setting}); your Node app connects without SSL because node-postgres only encrypts when ssl is set — a server that requires SSL accepts psql and rejects the app.`
+  if (nodePg.encrypt === 'yes' && libpq.encrypt === 'try')
+    return `psql falls back to an unencrypted connection when the server has no SSL (${libpq.sslmode.setting}); your Node app does not, it fails with "The server does not support SSL connections".`
+  if (nodePg.encrypt === 'yes' && !nodePg.verifyChain && libpq.verifyChain)
+    return `psql verifies the server certificate (${libpq.sslmode.setting}); your Node app does not (${nodePg.verificationDisabledBy[0]?.setting ?? nodePg.setting}), so it would also talk to an impostor.`
+  if (nodePg.encrypt === 'yes' && libpq.encrypt === 'no')
+    return `psql connects without SSL (${libpq.sslmode.setting}); your Node app insists on SSL (${nodePg.setting}).`
+  return null
+}

@@ -1,7 +1,7 @@
 // Codes of the `tcp` check, and the check's words: the summaries and fixes of its outcomes, built from
 // the params the check emits (src/checks/tcp.ts holds data only).
 import type {TcpAttempt} from '../core/facts.js'
-import type {Fix} from '../core/types.js'
+import type {Fix, Snippet} from '../core/types.js'
 import {fmtMs, type NodeNetSettings, type Prediction} from '../network/happy-eyeballs.js'
 import {define, messages} from './types.js'
 
@@ -81,7 +81,11 @@ function appSees(p: AppSees): string {
 export function predictionStory(p: Prediction): string {
   const path = p.path
   if (path.kind === 'in-order') {
-    const wait = !path.wait ? '' : 'connectTimeoutS' in path.wait ? ` (connect_timeout=${path.wait.connectTimeoutS} s per address)` : ` (no connect_timeout, so ~${fmtMs(path.wait.kernelMs)} per silent address)`
+    const wait = !path.wait
+      ? ''
+      : 'connectTimeoutS' in path.wait
+        ? ` (connect_timeout=${path.wait.connectTimeoutS} s per address)`
+        : ` (no connect_timeout, so ~${fmtMs(path.wait.kernelMs)} per silent address)`
     return p.ok
       ? `psql tries each address in order${wait} and connects to ${p.address} after ${fmtMs(p.afterMs)}.`
       : `psql tries each address in order${wait} and fails after ${fmtMs(p.afterMs)}: ${p.error}.`
@@ -97,7 +101,9 @@ export function predictionStory(p: Prediction): string {
   const story = p.ok
     ? `${how} and connects to ${p.address} after ${fmtMs(p.afterMs)}.`
     : `${how} and fails after ${fmtMs(p.afterMs)} with ${p.error}${
-        !p.connectionTimeoutSet && p.steps.at(-1)?.result === 'timeout' ? ` (sooner, with Error: timeout expired, if the app sets pg's connectionTimeoutMillis)` : ''
+        !p.connectionTimeoutSet && p.steps.at(-1)?.result === 'timeout'
+          ? ` (sooner, with Error: timeout expired, if the app sets pg's connectionTimeoutMillis)`
+          : ''
       }.`
   return story.charAt(0).toUpperCase() + story.slice(1)
 }
@@ -135,10 +141,6 @@ export function explainDifference(node: Prediction, libpq: Prediction, settings:
   return null
 }
 
-function capitalize(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1)
-}
-
 /** What the app and psql are predicted to do with these attempts (the network model's data). */
 interface Predicted {
   node: Prediction
@@ -154,7 +156,8 @@ function predictionLine(p: Predicted): string {
 /** Pass and skip summaries of the tcp check. */
 export const tcpSays = messages({
   unixSocket: (p: {host: string}) => `The host ${p.host} is a Unix socket directory: the connection does not use TCP.`,
-  noDns: (p: {host: string}) => `The dns check did not run, so ${p.host} has no addresses to connect to. Run it too (drop --skip dns / add it to --only).`,
+  noDns: (p: {host: string}) =>
+    `The dns check did not run, so ${p.host} has no addresses to connect to. Run it too (drop --skip dns / add it to --only).`,
   noAddress: (p: {host: string}) => `${p.host} resolved to no address (see the dns check).`,
   connected: (p: Attempts) =>
     p.attempts.length === 1
@@ -197,7 +200,11 @@ function familyFix(p: FamilyParams): Fix {
     `Or fix the ${familyName(bad)} path: allow TCP port ${port} over ${familyName(bad)} in the firewall / security group, make the server listen on it (listen_addresses = '*' covers both families), or remove the ${bad === 6 ? 'AAAA' : 'A'} record of ${host} if that address is not meant to serve.`,
     `Do not replace ${host} with the ${familyName(good)} address in the connection string: with sslmode=verify-full (or ssl.rejectUnauthorized) the server certificate is checked against the host you connect to, and an IP address does not match a certificate issued for ${host}; the address can also change on failover.`,
   )
-  const flags = [`--dns-result-order=${order}`, ...(p.autoSelectFamily ? [] : ['--network-family-autoselection']), `--network-family-autoselection-attempt-timeout=${timeoutHint}`]
+  const flags = [
+    `--dns-result-order=${order}`,
+    ...(p.autoSelectFamily ? [] : ['--network-family-autoselection']),
+    `--network-family-autoselection-attempt-timeout=${timeoutHint}`,
+  ]
   return {
     summary: `Make the app try ${familyName(good)} first (NODE_OPTIONS=--dns-result-order=${order}${p.autoSelectFamily ? '' : ', with network-family autoselection back on'}), or fix ${familyName(bad)} for ${host} port ${port}.`,
     steps,
@@ -205,7 +212,14 @@ function familyFix(p: FamilyParams): Fix {
   }
 }
 
-export const TCP_REFUSED = define<Attempts & AppSees>({
+/** What answers instead: a PostgreSQL-protocol server on another port of the same host (a real SSLRequest probe). */
+interface RefusedParams {
+  nearby: {port: number; address: string; others: number[]; snippet: Snippet} | null
+  /** The first address that refused (the one a listen_addresses entry would name). */
+  refusedAddress: string
+}
+
+export const TCP_REFUSED = define<Attempts & AppSees & RefusedParams>({
   code: 'TCP_REFUSED',
   check: 'tcp',
   status: 'fail',
@@ -226,29 +240,69 @@ export const TCP_REFUSED = define<Attempts & AppSees>({
     {re: /Is the server running on host "[^"]{0,300}"/i, needle: 'is the server running'},
   ],
   examples: [
-    {source: 'node', text: 'Error: connect ECONNREFUSED 127.0.0.1:5432\n    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1611:16)'},
-    {source: 'node-pg-migrate', text: "could not connect to postgres: Error: connect ECONNREFUSED 127.0.0.1:5432\n    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1611:16) {\n  errno: -111,\n  code: 'ECONNREFUSED'"},
+    {
+      source: 'node',
+      text: 'Error: connect ECONNREFUSED 127.0.0.1:5432\n    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1611:16)',
+    },
+    {
+      source: 'node-pg-migrate',
+      text: "could not connect to postgres: Error: connect ECONNREFUSED 127.0.0.1:5432\n    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1611:16) {\n  errno: -111,\n  code: 'ECONNREFUSED'",
+    },
     // Node ≥ 20 with several addresses (autoSelectFamily, lib/net.js internalConnectMultiple): an AggregateError
     // with an empty message (https://github.com/brianc/node-postgres/issues/3312); produced live in families.test.ts
-    {source: 'node', text: 'AggregateError [ECONNREFUSED]: \n    at internalConnectMultiple (node:net:1122:18)\n    at afterConnectMultiple (node:net:1689:7)'},
-    {source: 'libpq', text: 'psql: error: connection to server at "localhost" (127.0.0.1), port 5432 failed: Connection refused\n\tIs the server running on that host and accepting TCP/IP connections?'},
-    {source: 'libpq', text: 'psql: could not connect to server: Connection refused\n\tIs the server running on host "localhost" (127.0.0.1) and accepting\n\tTCP/IP connections on port 5432?'},
+    {
+      source: 'node',
+      text: 'AggregateError [ECONNREFUSED]: \n    at internalConnectMultiple (node:net:1122:18)\n    at afterConnectMultiple (node:net:1689:7)',
+    },
+    {
+      source: 'libpq',
+      text: 'psql: error: connection to server at "localhost" (127.0.0.1), port 5432 failed: Connection refused\n\tIs the server running on that host and accepting TCP/IP connections?',
+    },
+    {
+      source: 'libpq',
+      text: 'psql: could not connect to server: Connection refused\n\tIs the server running on host "localhost" (127.0.0.1) and accepting\n\tTCP/IP connections on port 5432?',
+    },
   ],
-  summary: (p) => `Nothing accepts connections on ${where(p)}: connection refused${details(p)}.${appSees(p)}`,
+  summary: (p) =>
+    `Nothing accepts connections on ${where(p)}: connection refused${details(p)}.${
+      p.nearby
+        ? ` A PostgreSQL server answers on port ${p.nearby.port} of the same host${p.nearby.others.length ? ` (and on ${p.nearby.others.join(', ')})` : ''}.`
+        : ''
+    }${appSees(p)}`,
   buildFix: (p) => {
     const {host, port} = p
     const local = /^(localhost|127\.|::1$|\[::1\])/.test(host)
+    const docker = local
+      ? 'Inside a Docker container, localhost is the container itself: connect to the database service name (compose) or host.docker.internal instead.'
+      : `In Docker, publish the port (-p ${port}:5432) and connect to the published port from the host, or to the service name from other containers.`
+    if (p.nearby) {
+      return {
+        summary: `A PostgreSQL server answers on ${host} port ${p.nearby.port}, not on ${port}: connect to port ${p.nearby.port} (${p.portFrom}).`,
+        steps: [
+          `Set the port to ${p.nearby.port} where it is set: ${p.portFrom}.`,
+          `Port ${p.nearby.port} answered PostgreSQL's SSLRequest (it may be PgBouncer: PgBouncer usually listens on 6432, PostgreSQL on 5432). If it is not the server you mean, start that one on ${port}: pg_isready -h ${host} -p ${port}.`,
+          docker,
+        ],
+        snippet: p.nearby.snippet,
+      }
+    }
+    const address = p.refusedAddress
     return {
-      summary: `Connect to the port the server really listens on, and make sure the server is running and listening on this address (${p.portFrom}).`,
+      summary: `Nothing answers PostgreSQL on ${host} port ${port} or the ports near it: start the server, or set the port it really listens on (${p.portFrom}).`,
       steps: [
-        `Check the port: ${p.portFrom}. PostgreSQL listens on 5432 unless configured otherwise; PgBouncer usually on 6432.`,
-        `Check that the server runs: pg_isready -h ${host} -p ${port}; on its machine: systemctl status postgresql, docker ps, or the cloud console.`,
-        `If the server is on another machine, it must listen on a non-local address: listen_addresses = '*' in postgresql.conf (the default 'localhost' refuses remote clients), then restart it.`,
+        `Check that the server runs: pg_isready -h ${host} -p ${port}; on its machine: systemctl status postgresql, docker ps (is the container up, and its port published?), or the cloud console.`,
+        `Check the port: ${p.portFrom}. PostgreSQL listens on 5432 unless configured otherwise (SHOW port; on the server); PgBouncer usually on 6432.`,
         local
-          ? 'Inside a Docker container, localhost is the container itself: connect to the database service name (compose) or host.docker.internal instead.'
-          : `In Docker, publish the port (-p ${port}:5432) and connect to the published port from the host, or to the service name from other containers.`,
+          ? docker
+          : `If the server runs on ${host} but only listens on localhost (the default), add the address the app connects to, not '*': listen_addresses = 'localhost,${address}' in postgresql.conf, a hostssl line for the app's network in pg_hba.conf, then restart it. '*' would open it on every interface.`,
+        ...(local ? [] : [docker]),
       ],
-      snippet: {language: 'ini', code: `# postgresql.conf (the port the app connects to: ${port})\nlisten_addresses = '*'\nport = ${port}`},
+      snippet: local
+        ? {language: 'bash', code: `pg_isready -h ${host} -p ${port}`}
+        : {
+            language: 'ini',
+            code: `# postgresql.conf on ${host}: listen on the address the app connects to, besides localhost\nlisten_addresses = 'localhost,${address}'`,
+          },
     }
   },
 })
@@ -276,12 +330,22 @@ export const TCP_TIMEOUT = define<Attempts & AppSees>({
   ],
   examples: [
     // Node's connect error (lib/net.js afterConnect), as in https://github.com/brianc/node-postgres/issues/2600
-    {source: 'node', text: 'Error: connect ETIMEDOUT 10.0.3.25:5432\n    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1611:16)'},
+    {
+      source: 'node',
+      text: 'Error: connect ETIMEDOUT 10.0.3.25:5432\n    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1611:16)',
+    },
     // Cloud SQL Auth Proxy v1 log when the instance's 3307 is unreachable (https://github.com/GoogleCloudPlatform/cloud-sql-proxy/issues/395)
-    {source: 'google-cloud-sql', text: '2020/05/14 14:56:06 couldn\'t connect to "my-project:us-west4:staging": dial tcp 172.20.0.3:3307: connect: operation timed out'},
-    {source: 'libpq', text: 'psql: error: connection to server at "10.0.3.25", port 5432 failed: Connection timed out\n\tIs the server running on that host and accepting TCP/IP connections?'},
+    {
+      source: 'google-cloud-sql',
+      text: '2020/05/14 14:56:06 couldn\'t connect to "my-project:us-west4:staging": dial tcp 172.20.0.3:3307: connect: operation timed out',
+    },
+    {
+      source: 'libpq',
+      text: 'psql: error: connection to server at "10.0.3.25", port 5432 failed: Connection timed out\n\tIs the server running on that host and accepting TCP/IP connections?',
+    },
   ],
-  summary: (p) => `No answer from ${where(p)} within ${p.timeoutMs} ms: the packets are silently dropped${details(p)}.${appSees(p)}`,
+  summary: (p) =>
+    `No answer from ${where(p)} within ${p.timeoutMs} ms: the packets are silently dropped${details(p)}.${appSees(p)}`,
   buildFix: (p) => {
     const {host, port} = p
     const addrs = failedOf(p)
@@ -307,15 +371,25 @@ export const TCP_UNREACHABLE = define<Attempts>({
   status: 'fail',
   title: 'No route to the address',
   meaning: 'No route to the address (`ENETUNREACH`, `EHOSTUNREACH`).',
-  causes: ['an address family this machine has no route for (IPv6 on an IPv4-only runner)', 'a private network this machine is not part of', 'a host that is down (EHOSTUNREACH from the local network)'],
+  causes: [
+    'an address family this machine has no route for (IPv6 on an IPv4-only runner)',
+    'a private network this machine is not part of',
+    'a host that is down (EHOSTUNREACH from the local network)',
+  ],
   fix: 'Join the network, or use an address family this machine can reach.',
   transient: false,
   matchers: ['ENETUNREACH', 'EHOSTUNREACH', 'Network is unreachable', 'No route to host'],
   examples: [
-    {source: 'node', text: 'Error: connect EHOSTUNREACH 192.168.1.20:5432\n    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1555:16)'},
+    {
+      source: 'node',
+      text: 'Error: connect EHOSTUNREACH 192.168.1.20:5432\n    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1555:16)',
+    },
     {source: 'libpq', text: 'psql: error: connection to server at "192.168.1.20", port 5432 failed: No route to host'},
   ],
-  summary: (p) => `No network route to ${where(p)}: ${unreachableOf(p).map((a) => `${a.address} ${a.errorCode ?? a.outcome}`).join(', ')}.`,
+  summary: (p) =>
+    `No network route to ${where(p)}: ${unreachableOf(p)
+      .map((a) => `${a.address} ${a.errorCode ?? a.outcome}`)
+      .join(', ')}.`,
   buildFix: (p) => {
     const bad = unreachableOf(p)
     const v6 = bad.some((a) => a.family === 6)
@@ -350,7 +424,10 @@ export const TCP_IPV6_FAILED = define<FamilyParams>({
   examples: [
     // Node ≥ 20's Happy Eyeballs giving up on every address (lib/net.js internalConnectMultipleTimeout), as in
     // https://github.com/zenstackhq/zenstack/issues/1046 and https://github.com/vercel/next-learn/issues/612
-    {source: 'node', text: 'AggregateError [ETIMEDOUT]: \n    at internalConnectMultiple (node:net:1122:18)\n    at internalConnectMultiple (node:net:1190:5)\n    at Timeout.internalConnectMultipleTimeout (node:net:1716:5)'},
+    {
+      source: 'node',
+      text: 'AggregateError [ETIMEDOUT]: \n    at internalConnectMultiple (node:net:1122:18)\n    at internalConnectMultiple (node:net:1190:5)\n    at Timeout.internalConnectMultipleTimeout (node:net:1716:5)',
+    },
   ],
   summary: familySummary,
   buildFix: familyFix,
@@ -382,7 +459,8 @@ export const TCP_SOME_ADDRESSES_FAILED = define<Attempts & {predicted: Predicted
   transient: false,
   matchers: [],
   examples: [{source: 'db-doctor', text: '! TCP connection TCP_SOME_ADDRESSES_FAILED (2010 ms)'}],
-  summary: (p) => `Some addresses of ${p.host} fail on port ${p.port}: ${describe(failedOf(p), p.timeoutMs)}; ${list(okOf(p))} works. ${predictionLine(p.predicted)}`,
+  summary: (p) =>
+    `Some addresses of ${p.host} fail on port ${p.port}: ${describe(failedOf(p), p.timeoutMs)}; ${list(okOf(p))} works. ${predictionLine(p.predicted)}`,
   buildFix: (p) => {
     const {host, port} = p
     return {
@@ -407,12 +485,27 @@ export const TCP_PORT_INVALID = define<{portText: string | undefined; portFrom: 
   fix: 'Fix the port in the variable named.',
   transient: false,
   matchers: ['ERR_SOCKET_BAD_PORT', {re: /Port should be >= 0 and < 65536/i, needle: 'port should be'}],
-  examples: [{source: 'node', text: 'RangeError [ERR_SOCKET_BAD_PORT]: Port should be >= 0 and < 65536. Received type number (654321).'}],
+  examples: [
+    {
+      source: 'node',
+      text: 'RangeError [ERR_SOCKET_BAD_PORT]: Port should be >= 0 and < 65536. Received type number (654321).',
+    },
+  ],
   summary: (p) => `The port "${p.portText}" is not a TCP port number (1–65535).`,
   buildFix: (p) => ({
     summary: `Set the port to a number, usually 5432 (${p.portFrom}).`,
-    steps: [`Fix ${p.portFrom}: a whole number from 1 to 65535; PostgreSQL listens on 5432 by default, PgBouncer on 6432.`],
+    steps: [
+      `Fix ${p.portFrom}: a whole number from 1 to 65535; PostgreSQL listens on 5432 by default, PgBouncer on 6432.`,
+    ],
   }),
 })
 
-export const tcpEntries = [TCP_REFUSED, TCP_TIMEOUT, TCP_UNREACHABLE, TCP_IPV6_FAILED, TCP_IPV4_FAILED, TCP_SOME_ADDRESSES_FAILED, TCP_PORT_INVALID]
+export const tcpEntries = [
+  TCP_REFUSED,
+  TCP_TIMEOUT,
+  TCP_UNREACHABLE,
+  TCP_IPV6_FAILED,
+  TCP_IPV4_FAILED,
+  TCP_SOME_ADDRESSES_FAILED,
+  TCP_PORT_INVALID,
+]

@@ -1,7 +1,8 @@
 // Codes of the `tls` check. When the config does not verify certificates, the
 // chain problems are reported as warnings (the app connects, unverified).
-import {connectionStringSnippet} from '../checks/snippets.js'
-import {VERIFY_FULL_ALIASES, editUrlParams, pgUrlParams} from '../config/connection-string.js'
+import type {NoTlsError} from '../models/drivers/types.js'
+import {connectionStringSnippet} from './snippets.js'
+import {VERIFY_FULL_ALIASES, pgUrlParams, urlWithParams} from '../config/connection-string.js'
 import type {Provenance} from '../config/types.js'
 import type {ProviderInfo} from '../providers/index.js'
 import type {Fix, Snippet} from '../core/types.js'
@@ -90,9 +91,11 @@ function handshakeReason(p: HandshakeEnd): string {
   if (p.direct && /WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|RECORD_LAYER_FAILURE|ECONNRESET|EPIPE/.test(c)) {
     return `the server does not accept TLS at connection start (${c}): sslnegotiation=direct needs PostgreSQL 17 or later`
   }
-  if (/PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL|NO_PROTOCOLS_AVAILABLE|VERSION_TOO_LOW|VERSION_TOO_HIGH/.test(c)) return `no TLS protocol version both sides accept (${c})`
+  if (/PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL|NO_PROTOCOLS_AVAILABLE|VERSION_TOO_LOW|VERSION_TOO_HIGH/.test(c))
+    return `no TLS protocol version both sides accept (${c})`
   if (/NO_SHARED_CIPHER|HANDSHAKE_FAILURE|NO_CIPHER/.test(c)) return `no cipher suite both sides accept (${c})`
-  if (/WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|RECORD_LAYER_FAILURE|UNEXPECTED_DATA/.test(c)) return `the server did not speak TLS after accepting it (${c}): not a PostgreSQL TLS endpoint, or a proxy in the way`
+  if (/WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|RECORD_LAYER_FAILURE|UNEXPECTED_DATA/.test(c))
+    return `the server did not speak TLS after accepting it (${c}): not a PostgreSQL TLS endpoint, or a proxy in the way`
   if (c === 'ECONNRESET' || c === 'EPIPE') return `the server closed the connection during the handshake (${c})`
   if (/ALPN|NO_APPLICATION_PROTOCOL/.test(c)) return `the server refused ALPN "postgresql" (${c})`
   return `${p.error ?? ''}${c ? ` (${c})` : ''}`
@@ -100,12 +103,17 @@ function handshakeReason(p: HandshakeEnd): string {
 
 /** Pass and skip summaries of the tls check. */
 export const tlsSays = messages({
-  cannotBuild: (p: {errorCode: string | null}) => `Cannot build the TLS settings node-postgres would use (${p.errorCode ?? 'error'}): the ssl-config check reports it.`,
+  cannotBuild: (p: {errorCode: string | null}) =>
+    `Cannot build the TLS settings node-postgres would use (${p.errorCode ?? 'error'}): the ssl-config check reports it.`,
   unixSocket: () => 'The connection uses a Unix socket: TLS does not apply.',
   noAnswer: () => 'No server answer to inspect: the postgres check established no TLS offer.',
-  notOfferedNotAsked: () => 'The server does not offer TLS and the config does not ask for it: the connection is unencrypted (the ssl-config check judges that).',
+  notOfferedNotAsked: () =>
+    'The server does not offer TLS and the config does not ask for it: the connection is unencrypted (the ssl-config check judges that).',
   notOfferedNotUsed: () => 'The server does not offer TLS; the config does not use it.',
-  handshakeFailedUnused: (p: HandshakeEnd) => `The config does not use TLS; a TLS handshake with the server failed anyway: ${handshakeReason(p)}.`,
+  notOfferedFallsBack: (p: {driver: string; ssl: string; setting: string | null}) =>
+    `The server does not offer TLS (it answered N to SSLRequest); ${p.driver} goes on without it for ssl '${p.ssl}'${p.setting ? ` (${p.setting})` : ''}, so db-doctor logs in without TLS too. It never retries without TLS after a TLS failure. The connection is unencrypted (the ssl-config check judges that).`,
+  handshakeFailedUnused: (p: HandshakeEnd) =>
+    `The config does not use TLS; a TLS handshake with the server failed anyway: ${handshakeReason(p)}.`,
   unusedChain: (p: {protocol: string | null; problem: Pick<TrustProblem, 'code' | 'detail'> | null}) =>
     `The config does not use TLS (the ssl-config check judges that). The server offers ${p.protocol ?? 'TLS'}; with verification on, the chain ${p.problem ? `would fail with ${p.problem.code} (${trustProblemMessage(p.problem.detail)})` : 'would verify'}.`,
   verified: (
@@ -122,7 +130,7 @@ export const tlsSays = messages({
     },
   ) => {
     const how = p.verifies
-      ? `verified against ${p.store}${p.anchorSubject ? ` (anchor "${p.anchorSubject}")` : ''}${p.customIdentity ? ', identity by the config\'s own check' : `, valid for "${p.identity}"`}`
+      ? `verified against ${p.store}${p.anchorSubject ? ` (anchor "${p.anchorSubject}")` : ''}${p.customIdentity ? ", identity by the config's own check" : `, valid for "${p.identity}"`}`
       : `not verified by the app (${offByShort(p)}), though the chain itself verifies`
     return `${p.protocol ?? 'TLS'} with ${p.cipher ?? 'an agreed cipher'}; the certificate chain is ${how}.`
   },
@@ -134,6 +142,8 @@ interface NotSupported {
   sslFrom: string | null
   /** the app's sslmode, when set */
   sslmode: string | null
+  /** the app's driver when it is not node-postgres ("postgres.js 3.4.10"), and which error it shows */
+  driver?: {driver: string; error: NoTlsError} | null
 }
 
 interface Handshake extends HandshakeEnd {
@@ -195,10 +205,14 @@ function chainSummary(p: ChainProblem): string {
 /** The URL with sslmode (kept when it verifies) and sslrootcert set, other params untouched. */
 function withSslParams(u: string, file: string): string {
   const mode = pgUrlParams(u)?.sslmode
-  const verifies = mode !== undefined && mode !== 'prefer' && (mode === 'verify-full' || (VERIFY_FULL_ALIASES as readonly string[]).includes(mode))
+  const verifies =
+    mode !== undefined &&
+    mode !== 'prefer' &&
+    (mode === 'verify-full' || (VERIFY_FULL_ALIASES as readonly string[]).includes(mode))
   const remove = ['sslrootcert']
   if (!verifies) remove.push('sslmode')
-  return editUrlParams(u, {remove, set: {...(verifies ? {} : {sslmode: 'verify-full'}), sslrootcert: `/path/to/${file}`}})
+  const edits = {remove, set: {...(verifies ? {} : {sslmode: 'verify-full'}), sslrootcert: `/path/to/${file}`}}
+  return urlWithParams(u, edits) ?? u
 }
 
 /** Where to put a CA so node-postgres uses it: the URL the setting came from, or the app's ssl object. */
@@ -212,7 +226,10 @@ function caSnippet(p: ChainProblem, file: string): {step: string; snippet: Snipp
   if (!p.sslInApp) {
     return {
       step: `node-postgres takes no CA from the environment (PGSSLROOTCERT is ignored): put sslrootcert=/path/to/${file} in the connection string, or pass ssl: { ca } in the Pool/Client options.`,
-      snippet: {language: 'js', code: `new pg.Pool({\n  // …\n  ssl: {ca: fs.readFileSync('/path/to/${file}', 'utf8')},\n})`},
+      snippet: {
+        language: 'js',
+        code: `new pg.Pool({\n  // …\n  ssl: {ca: fs.readFileSync('/path/to/${file}', 'utf8')},\n})`,
+      },
     }
   }
   const where = p.sslFrom ?? 'the Pool/Client options'
@@ -224,7 +241,11 @@ function caSnippet(p: ChainProblem, file: string): {step: string; snippet: Snipp
 
 /** The step added when the app does not verify: fix the chain, then turn verification on. */
 function unverifiedNote(p: ChainProblem): string[] {
-  return p.verifies ? [] : [`Your app does not verify (${offByShort(p)}); fix the chain and then turn verification on${p.offByEnv ? ' (remove NODE_TLS_REJECT_UNAUTHORIZED=0)' : ' (sslmode=verify-full)'}.`]
+  return p.verifies
+    ? []
+    : [
+        `Your app does not verify (${offByShort(p)}); fix the chain and then turn verification on${p.offByEnv ? ' (remove NODE_TLS_REJECT_UNAUTHORIZED=0)' : ' (sslmode=verify-full)'}.`,
+      ]
 }
 
 /** The fix of an untrusted chain (self-signed root or certificate, unknown issuer, missing intermediate). */
@@ -239,7 +260,11 @@ function trustFix(p: ChainProblem): Fix {
           : `PGSSLROOTCERT=${p.pgsslrootcert} is ignored by node-postgres (only libpq/psql read it).`,
       ]
     : []
-  const hostAside = p.hostnameAside ? [`Next problem in line: the certificate is not valid for "${p.identity}" either (valid for ${p.validNames.join(', ') || 'no names'}).`] : []
+  const hostAside = p.hostnameAside
+    ? [
+        `Next problem in line: the certificate is not valid for "${p.identity}" either (valid for ${p.validNames.join(', ') || 'no names'}).`,
+      ]
+    : []
   const what =
     pr.code === 'TLS_SELF_SIGNED_CERT'
       ? `The server certificate is its own issuer: trust exactly that certificate (the server's ssl_cert_file), obtained from the server's operator, not from this connection.`
@@ -258,13 +283,20 @@ function trustFix(p: ChainProblem): Fix {
           ? 'Give node-postgres the root CA too: the CA it has is an intermediate.'
           : pr.nodeError === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'
             ? 'Make the server send its intermediate certificate, or give node-postgres the intermediate and the root as one bundle.'
-            : 'Give node-postgres the CA that issued the server certificate with its root (or fix the server\'s incomplete chain).'
+            : "Give node-postgres the CA that issued the server certificate with its root (or fix the server's incomplete chain)."
         : 'Give node-postgres the CA that signed the server certificate.',
     steps: [
-      ...(p.provider ? [`${p.provider.name} (recognized by ${p.provider.recognizedBy}): ${p.provider.caBundle.how}${p.provider.caBundle.url ? ` ${p.provider.caBundle.url}` : ''}`, ...p.provider.notes] : [what]),
+      ...(p.provider
+        ? [
+            `${p.provider.name} (recognized by ${p.provider.recognizedBy}): ${p.provider.caBundle.how}${p.provider.caBundle.url ? ` ${p.provider.caBundle.url}` : ''}`,
+            ...p.provider.notes,
+          ]
+        : [what]),
       step,
       ...pgNote,
-      'Alternatively, when the app cannot take a CA file: start Node with NODE_EXTRA_CA_CERTS=/path/to/' + file + ' (ignored when ssl.ca is set).',
+      'Alternatively, when the app cannot take a CA file: start Node with NODE_EXTRA_CA_CERTS=/path/to/' +
+        file +
+        ' (ignored when ssl.ca is set).',
       ...unverifiedNote(p),
       ...hostAside,
     ],
@@ -287,7 +319,10 @@ function hostnameFix(p: ChainProblem): Fix {
       ...unverifiedNote(p),
     ],
     snippet: p.hostIsIp
-      ? {language: 'js', code: `ssl: {\n  ca: fs.readFileSync('/path/to/ca.pem', 'utf8'),\n  servername: '${names.find((n) => !n.includes('*') && !/^[\d.:]+$/.test(n)) ?? names[0] ?? 'db.example.com'}',\n}`}
+      ? {
+          language: 'js',
+          code: `ssl: {\n  ca: fs.readFileSync('/path/to/ca.pem', 'utf8'),\n  servername: '${names.find((n) => !n.includes('*') && !/^[\d.:]+$/.test(n)) ?? names[0] ?? 'db.example.com'}',\n}`,
+        }
       : undefined,
   }
 }
@@ -297,7 +332,11 @@ function validityFix(p: ChainProblem): Fix {
   const leaf = pr.depth === 0
   const expired = pr.code === 'TLS_EXPIRED'
   return {
-    summary: expired ? (leaf ? 'Renew the server certificate.' : `Replace the expired CA certificate "${pr.subject}".`) : 'Check the clocks, or wait until the certificate becomes valid.',
+    summary: expired
+      ? leaf
+        ? 'Renew the server certificate.'
+        : `Replace the expired CA certificate "${pr.subject}".`
+      : 'Check the clocks, or wait until the certificate becomes valid.',
     steps: expired
       ? [
           leaf
@@ -315,12 +354,20 @@ function validityFix(p: ChainProblem): Fix {
   }
 }
 
+/** What a driver other than node-postgres shows when the server answers N (models/drivers NoTlsError). */
+const NO_TLS_ERROR: Record<NoTlsError, string> = {
+  // postgres.js 4.x src/startup.js negotiate()
+  'ssl-not-supported': 'SSL_NOT_SUPPORTED: The server does not support SSL connections',
+  // postgres.js 3.4 src/connection.js secure(): tls.connect on the socket the server then closes
+  'tls-on-plaintext': 'Client network socket disconnected before secure TLS connection was established (ECONNRESET)',
+}
+
 export const TLS_NOT_SUPPORTED = define<NotSupported>({
   code: 'TLS_NOT_SUPPORTED',
   check: 'tls',
   status: 'fail',
   title: 'Server does not offer TLS',
-  meaning: "The server answered `N` (no TLS) but the config requires TLS; node-postgres never falls back.",
+  meaning: 'The server answered `N` (no TLS) but the config requires TLS; node-postgres never falls back.',
   causes: [
     '`ssl = off` on the server (a local or Docker PostgreSQL)',
     'a pooler or proxy in front without TLS',
@@ -329,27 +376,39 @@ export const TLS_NOT_SUPPORTED = define<NotSupported>({
   fix: 'Enable `ssl` on the server, or change the setting where it is set.',
   transient: false,
   matchers: [
-    'The server does not support SSL connections',
+    // pgJDBC (PSQLException) and postgres.js (SSL_NOT_SUPPORTED, src/startup.js:226): "The server does not support SSL…"
+    'The server does not support SSL',
     'server does not support SSL, but SSL was required',
     // tokio-postgres (Prisma's engine, connect_tls.rs) → "P1011: Error opening a TLS connection: server does not support TLS"
     'server does not support TLS',
   ],
   examples: [
     // pg/lib/connection.js (the server answered 'N' to SSLRequest); libpq fe-connect.c
-    {source: 'node-postgres', text: 'Error: The server does not support SSL connections\n    at Socket.<anonymous> (node_modules/pg/lib/connection.js:86:35)'},
-    {source: 'libpq', text: 'psql: error: connection to server at "127.0.0.1", port 5432 failed: server does not support SSL, but SSL was required'},
+    {
+      source: 'node-postgres',
+      text: 'Error: The server does not support SSL connections\n    at Socket.<anonymous> (node_modules/pg/lib/connection.js:86:35)',
+    },
+    {
+      source: 'libpq',
+      text: 'psql: error: connection to server at "127.0.0.1", port 5432 failed: server does not support SSL, but SSL was required',
+    },
     {source: 'prisma', text: 'Error: P1011: Error opening a TLS connection: server does not support TLS'},
   ],
   summary: (p) =>
-    `The server answered '${p.answer}' to SSLRequest: it does not accept TLS, but the config requires it (${p.sslFrom ?? 'the ssl setting'}). node-postgres fails with "The server does not support SSL connections".`,
+    `The server answered '${p.answer}' to SSLRequest: it does not accept TLS, but the config requires it (${p.sslFrom ?? 'the ssl setting'}). ${p.driver ? `${p.driver.driver} fails with "${NO_TLS_ERROR[p.driver.error]}"` : 'node-postgres fails with "The server does not support SSL connections"'}.`,
   buildFix: (p) => ({
     summary: 'Enable TLS on the server, or stop requiring it where the setting comes from.',
     steps: [
       'On the server: set ssl = on with ssl_cert_file and ssl_key_file in postgresql.conf, then reload (SELECT pg_reload_conf()).',
       `Or, only if the network path is trusted (same host, private network): change the setting at its source, ${p.sslFrom ?? 'the ssl setting'} (sslmode=disable / ssl: false).`,
-      ...(p.sslmode === 'prefer' ? ['Note: node-postgres does not fall back to an unencrypted connection for sslmode=prefer the way libpq does.'] : []),
+      ...(p.sslmode === 'prefer' && !p.driver
+        ? ['Note: node-postgres does not fall back to an unencrypted connection for sslmode=prefer the way libpq does.']
+        : []),
     ],
-    snippet: {language: 'ini', code: "# postgresql.conf\nssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'"},
+    snippet: {
+      language: 'ini',
+      code: "# postgresql.conf\nssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'",
+    },
   }),
 })
 
@@ -360,7 +419,7 @@ export const TLS_SELF_SIGNED_CHAIN = define<ChainProblem>({
   statusText: 'fail / warn',
   title: 'Chain ends in an untrusted self-signed root',
   meaning:
-    'The chain ends in a self-signed root the app does not trust — `self-signed certificate in certificate chain`. The evidence names the root\'s subject and fingerprint.',
+    "The chain ends in a self-signed root the app does not trust — `self-signed certificate in certificate chain`. The evidence names the root's subject and fingerprint.",
   causes: [
     "a provider's private CA (AWS RDS, Azure, Cloud SQL, Aiven, Supabase) that is not in Node's CA list",
     'sslmode=require in the URL: node-postgres verifies it like verify-full (libpq does not)',
@@ -368,17 +427,32 @@ export const TLS_SELF_SIGNED_CHAIN = define<ChainProblem>({
   ],
   fix: "Get the provider's or operator's CA and set `sslrootcert=` in the URL or `ssl: { ca }` — keep verification on.",
   transient: false,
-  matchers: [{re: /self[- ]signed certificate in certificate chain/i, needle: 'signed certificate in certificate chain'}, 'SELF_SIGNED_CERT_IN_CHAIN'],
+  matchers: [
+    {re: /self[- ]signed certificate in certificate chain/i, needle: 'signed certificate in certificate chain'},
+    'SELF_SIGNED_CERT_IN_CHAIN',
+  ],
   examples: [
     // OpenSSL's X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN text (crypto/x509/x509_txt.c): "self-signed …" since OpenSSL 3
     // (Node ≥ 17, https://github.com/run-llama/LlamaIndexTS/issues/366), "self signed …" before (Node ≤ 16,
     // https://github.com/brianc/node-postgres/issues/2009); Prisma appends it to the OpenSSL error in parentheses
-    {source: 'node-postgres', text: "Error: self-signed certificate in certificate chain\n    at TLSSocket.onConnectSecure (node:_tls_wrap:1677:34) { code: 'SELF_SIGNED_CERT_IN_CHAIN' }"},
+    {
+      source: 'node-postgres',
+      text: "Error: self-signed certificate in certificate chain\n    at TLSSocket.onConnectSecure (node:_tls_wrap:1677:34) { code: 'SELF_SIGNED_CERT_IN_CHAIN' }",
+    },
     // RDS's CA is not in Node's store: https://github.com/brianc/node-postgres/issues/2558 (Node 16, rds.force_ssl = 1),
     // https://github.com/NangoHQ/nango/issues/2694 (Node ≥ 17); a Rust client against RDS: https://github.com/joshstevens19/rindexer/issues/320
-    {source: 'aws-rds', text: 'connection error Error: self signed certificate in certificate chain\n    at TLSSocket.onConnectSecure (node:_tls_wrap:1530:34)\n    at TLSSocket.emit (node:events:526:28)'},
-    {source: 'aws-rds', text: 'Error connecting to database: error performing TLS handshake: error:0A000086:SSL routines:tls_post_process_server_certificate:certificate verify failed:ssl/statem/statem_clnt.c:2123: (self-signed certificate in certificate chain)'},
-    {source: 'prisma', text: 'Error: P1011: Error opening a TLS connection: error:0A000086:SSL routines:tls_post_process_server_certificate:certificate verify failed:../ssl/statem/statem_clnt.c:1889: (self-signed certificate in certificate chain)'},
+    {
+      source: 'aws-rds',
+      text: 'connection error Error: self signed certificate in certificate chain\n    at TLSSocket.onConnectSecure (node:_tls_wrap:1530:34)\n    at TLSSocket.emit (node:events:526:28)',
+    },
+    {
+      source: 'aws-rds',
+      text: 'Error connecting to database: error performing TLS handshake: error:0A000086:SSL routines:tls_post_process_server_certificate:certificate verify failed:ssl/statem/statem_clnt.c:2123: (self-signed certificate in certificate chain)',
+    },
+    {
+      source: 'prisma',
+      text: 'Error: P1011: Error opening a TLS connection: error:0A000086:SSL routines:tls_post_process_server_certificate:certificate verify failed:../ssl/statem/statem_clnt.c:1889: (self-signed certificate in certificate chain)',
+    },
   ],
   summary: chainSummary,
   buildFix: trustFix,
@@ -401,9 +475,18 @@ export const TLS_SELF_SIGNED_CERT = define<ChainProblem>({
   examples: [
     // X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT: "self-signed certificate" (OpenSSL 3, https://github.com/brianc/node-postgres/issues/2946),
     // "self signed certificate" (OpenSSL 1.1, https://github.com/heroku/nodejs-getting-started/issues/166, prisma/orm#1010)
-    {source: 'node-postgres', text: "Error: self-signed certificate\n    at TLSSocket.onConnectSecure (node:_tls_wrap:1677:34) { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }"},
-    {source: 'node', text: "Error: self signed certificate\n    at TLSSocket.onConnectSecure (_tls_wrap.js:1473:34)\n    at TLSSocket.emit (events.js:311:20) {\n  code: 'DEPTH_ZERO_SELF_SIGNED_CERT'\n}"},
-    {source: 'prisma', text: 'Error: P1011: Error opening a TLS connection: error:1416F086:SSL routines:tls_process_server_certificate:certificate verify failed:../ssl/statem/statem_clnt.c:1924: (self signed certificate)'},
+    {
+      source: 'node-postgres',
+      text: "Error: self-signed certificate\n    at TLSSocket.onConnectSecure (node:_tls_wrap:1677:34) { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }",
+    },
+    {
+      source: 'node',
+      text: "Error: self signed certificate\n    at TLSSocket.onConnectSecure (_tls_wrap.js:1473:34)\n    at TLSSocket.emit (events.js:311:20) {\n  code: 'DEPTH_ZERO_SELF_SIGNED_CERT'\n}",
+    },
+    {
+      source: 'prisma',
+      text: 'Error: P1011: Error opening a TLS connection: error:1416F086:SSL routines:tls_process_server_certificate:certificate verify failed:../ssl/statem/statem_clnt.c:1924: (self signed certificate)',
+    },
   ],
   summary: chainSummary,
   buildFix: trustFix,
@@ -435,9 +518,18 @@ export const TLS_UNTRUSTED_ISSUER = define<ChainProblem>({
   examples: [
     // X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE / _UNABLE_TO_GET_ISSUER_CERT_LOCALLY texts (OpenSSL x509_txt.c), Node's
     // codes from them (src/crypto/crypto_common.cc); libpq prints "SSL error: certificate verify failed" (fe-secure-openssl.c)
-    {source: 'node-postgres', text: "Error: unable to verify the first certificate\n    at TLSSocket.onConnectSecure (node:_tls_wrap:1677:34) { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' }"},
-    {source: 'node', text: "Error: unable to get local issuer certificate { code: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' }"},
-    {source: 'libpq', text: 'psql: error: connection to server at "db.example.com" (10.0.0.5), port 5432 failed: SSL error: certificate verify failed'},
+    {
+      source: 'node-postgres',
+      text: "Error: unable to verify the first certificate\n    at TLSSocket.onConnectSecure (node:_tls_wrap:1677:34) { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' }",
+    },
+    {
+      source: 'node',
+      text: "Error: unable to get local issuer certificate { code: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' }",
+    },
+    {
+      source: 'libpq',
+      text: 'psql: error: connection to server at "db.example.com" (10.0.0.5), port 5432 failed: SSL error: certificate verify failed',
+    },
   ],
   summary: chainSummary,
   buildFix: trustFix,
@@ -462,14 +554,26 @@ export const TLS_HOSTNAME_MISMATCH = define<ChainProblem>({
     "does not match certificate's altnames",
     'ERR_TLS_CERT_ALTNAME_INVALID',
     {re: /is not in the cert's (?:altnames|list)/i, needle: "is not in the cert's"},
-    {re: /server certificate for "[^"]{0,300}"(?: \(and \d{1,4} other names?\))? does not match host name "[^"]{0,300}"/i, needle: 'does not match host name'},
+    {
+      re: /server certificate for "[^"]{0,300}"(?: \(and \d{1,4} other names?\))? does not match host name "[^"]{0,300}"/i,
+      needle: 'does not match host name',
+    },
   ],
   examples: [
     // Node lib/tls.js checkServerIdentity ("IP: <ip> is not in the cert's list: …", "Host: <name>. is not in the cert's
     // altnames: …"); libpq fe-secure-common.c ('server certificate for "%s" (and %d other names) does not match host name "%s"')
-    {source: 'node-postgres', text: "Error: Hostname/IP does not match certificate's altnames: IP: 10.0.0.5 is not in the cert's list: \n    at Object.checkServerIdentity (node:tls:316:12) { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }"},
-    {source: 'node', text: "Error [ERR_TLS_CERT_ALTNAME_INVALID]: Hostname/IP does not match certificate's altnames: Host: localhost. is not in the cert's altnames: DNS:db.example.com"},
-    {source: 'libpq', text: 'psql: error: connection to server at "localhost" (127.0.0.1), port 5432 failed: server certificate for "db.example.com" does not match host name "localhost"'},
+    {
+      source: 'node-postgres',
+      text: "Error: Hostname/IP does not match certificate's altnames: IP: 10.0.0.5 is not in the cert's list: \n    at Object.checkServerIdentity (node:tls:316:12) { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }",
+    },
+    {
+      source: 'node',
+      text: "Error [ERR_TLS_CERT_ALTNAME_INVALID]: Hostname/IP does not match certificate's altnames: Host: localhost. is not in the cert's altnames: DNS:db.example.com",
+    },
+    {
+      source: 'libpq',
+      text: 'psql: error: connection to server at "localhost" (127.0.0.1), port 5432 failed: server certificate for "db.example.com" does not match host name "localhost"',
+    },
   ],
   summary: chainSummary,
   buildFix: hostnameFix,
@@ -482,14 +586,24 @@ export const TLS_EXPIRED = define<ChainProblem>({
   statusText: 'fail / warn',
   title: 'Certificate expired',
   meaning: 'A certificate in the chain has expired.',
-  causes: ['the server certificate was not renewed (or renewed but the server not reloaded)', 'an outdated CA bundle (RDS rds-ca-2019)', "this machine's clock is far ahead"],
+  causes: [
+    'the server certificate was not renewed (or renewed but the server not reloaded)',
+    'an outdated CA bundle (RDS rds-ca-2019)',
+    "this machine's clock is far ahead",
+  ],
   fix: 'Renew it and reload the server, or update the CA file.',
   transient: false,
   matchers: ['certificate has expired', 'CERT_HAS_EXPIRED'],
   examples: [
     // X509_V_ERR_CERT_HAS_EXPIRED (OpenSSL x509_txt.c) → Node code CERT_HAS_EXPIRED
-    {source: 'node-postgres', text: "Error: certificate has expired\n    at TLSSocket.onConnectSecure (node:_tls_wrap:1677:34) { code: 'CERT_HAS_EXPIRED' }"},
-    {source: 'libpq', text: 'psql: error: connection to server at "db.example.com", port 5432 failed: SSL error: certificate has expired'},
+    {
+      source: 'node-postgres',
+      text: "Error: certificate has expired\n    at TLSSocket.onConnectSecure (node:_tls_wrap:1677:34) { code: 'CERT_HAS_EXPIRED' }",
+    },
+    {
+      source: 'libpq',
+      text: 'psql: error: connection to server at "db.example.com", port 5432 failed: SSL error: certificate has expired',
+    },
   ],
   summary: chainSummary,
   buildFix: validityFix,
@@ -502,7 +616,10 @@ export const TLS_NOT_YET_VALID = define<ChainProblem>({
   statusText: 'fail / warn',
   title: 'Certificate not valid yet',
   meaning: 'A certificate is not valid yet.',
-  causes: ["this machine's clock is behind (containers, VMs after suspend)", 'a certificate issued with a future start date'],
+  causes: [
+    "this machine's clock is behind (containers, VMs after suspend)",
+    'a certificate issued with a future start date',
+  ],
   fix: 'Check the clocks, or re-issue it.',
   transient: false,
   matchers: ['certificate is not yet valid', 'CERT_NOT_YET_VALID'],
@@ -527,11 +644,18 @@ export const TLS_EXPIRING_SOON = define<ExpiringSoon>({
   buildFix: (p) => {
     const w = p.warning
     return {
-      summary: w.depth === 0 ? 'Renew the server certificate before it expires.' : `Renew or replace the CA certificate "${w.subject}" before it expires.`,
+      summary:
+        w.depth === 0
+          ? 'Renew the server certificate before it expires.'
+          : `Renew or replace the CA certificate "${w.subject}" before it expires.`,
       steps: [
         w.depth === 0
-          ? 'Issue a new server certificate (same names: ' + (p.validNames.join(', ') || 'see the chain table') + ') and reload PostgreSQL (`SELECT pg_reload_conf()`): ssl_cert_file is re-read on reload.'
-          : 'Get the renewed CA certificate and update the CA file the app trusts' + (p.caLabel ? ` (${p.caLabel})` : '') + '.',
+          ? 'Issue a new server certificate (same names: ' +
+            (p.validNames.join(', ') || 'see the chain table') +
+            ') and reload PostgreSQL (`SELECT pg_reload_conf()`): ssl_cert_file is re-read on reload.'
+          : 'Get the renewed CA certificate and update the CA file the app trusts' +
+            (p.caLabel ? ` (${p.caLabel})` : '') +
+            '.',
         ...(p.provider ? [`${p.provider.name}: ${p.provider.caBundle.how}`] : []),
       ],
     }
@@ -563,22 +687,53 @@ export const TLS_HANDSHAKE_FAILED = define<Handshake>({
     'Client network socket disconnected before secure TLS connection was established',
   ],
   examples: [
-    {source: 'node', text: 'Error: C0CFE6D4F67F0000:error:0A00042E:SSL routines:ssl3_read_bytes:tlsv1 alert protocol version:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1605:SSL alert number 70'},
-    {source: 'libpq', text: 'psql: error: connection to server at "127.0.0.1", port 5432 failed: SSL error: unsupported protocol'},
+    {
+      source: 'node',
+      text: 'Error: C0CFE6D4F67F0000:error:0A00042E:SSL routines:ssl3_read_bytes:tlsv1 alert protocol version:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1605:SSL alert number 70',
+    },
+    {
+      source: 'libpq',
+      text: 'psql: error: connection to server at "127.0.0.1", port 5432 failed: SSL error: unsupported protocol',
+    },
     {source: 'node', text: 'Error: Client network socket disconnected before secure TLS connection was established'},
   ],
   summary: (p) => `The TLS handshake with ${p.address}:${p.port} failed: ${handshakeReason(p)}.`,
   buildFix: (p) => {
     const label = p.sslFrom ?? 'the ssl setting'
     const code = p.outcome === 'handshake-failed' ? p.errorCode : null
-    const limits = [p.minVersion && `minVersion: '${p.minVersion}'`, p.maxVersion && `maxVersion: '${p.maxVersion}'`, p.ciphers && `ciphers: '${p.ciphers}'`].filter(Boolean)
+    const limits = [
+      p.minVersion && `minVersion: '${p.minVersion}'`,
+      p.maxVersion && `maxVersion: '${p.maxVersion}'`,
+      p.ciphers && `ciphers: '${p.ciphers}'`,
+    ].filter(Boolean)
     const steps: string[] = []
-    if (limits.length) steps.push(`The app limits TLS with ${limits.join(', ')} (${label}): remove or widen it to what the server supports.`)
-    steps.push('Check the server side: ssl_min_protocol_version, ssl_max_protocol_version and ssl_ciphers in postgresql.conf (SHOW ssl_min_protocol_version;). Node 20 speaks TLSv1.2 and TLSv1.3 by default.')
-    if (p.direct) steps.push('sslnegotiation=direct needs PostgreSQL 17 or later on the server (and a pooler/proxy that supports it); otherwise remove sslnegotiation=direct.')
-    if (code && /WRONG_VERSION_NUMBER|UNEXPECTED_DATA|PACKET_LENGTH/.test(code)) steps.push('Make sure the host and port point at PostgreSQL itself (not an HTTP proxy or a load balancer terminating something else).')
+    if (limits.length)
+      steps.push(
+        `The app limits TLS with ${limits.join(', ')} (${label}): remove or widen it to what the server supports.`,
+      )
+    steps.push(
+      'Check the server side: ssl_min_protocol_version, ssl_max_protocol_version and ssl_ciphers in postgresql.conf (SHOW ssl_min_protocol_version;). Node 20 speaks TLSv1.2 and TLSv1.3 by default.',
+    )
+    if (p.direct)
+      steps.push(
+        'sslnegotiation=direct needs PostgreSQL 17 or later on the server (and a pooler/proxy that supports it); otherwise remove sslnegotiation=direct.',
+      )
+    if (code && /WRONG_VERSION_NUMBER|UNEXPECTED_DATA|PACKET_LENGTH/.test(code))
+      steps.push(
+        'Make sure the host and port point at PostgreSQL itself (not an HTTP proxy or a load balancer terminating something else).',
+      )
     return {summary: 'Make the client and server agree on a TLS version and cipher.', steps}
   },
 })
 
-export const tlsEntries = [TLS_NOT_SUPPORTED, TLS_SELF_SIGNED_CHAIN, TLS_SELF_SIGNED_CERT, TLS_UNTRUSTED_ISSUER, TLS_HOSTNAME_MISMATCH, TLS_EXPIRED, TLS_NOT_YET_VALID, TLS_EXPIRING_SOON, TLS_HANDSHAKE_FAILED]
+export const tlsEntries = [
+  TLS_NOT_SUPPORTED,
+  TLS_SELF_SIGNED_CHAIN,
+  TLS_SELF_SIGNED_CERT,
+  TLS_UNTRUSTED_ISSUER,
+  TLS_HOSTNAME_MISMATCH,
+  TLS_EXPIRED,
+  TLS_NOT_YET_VALID,
+  TLS_EXPIRING_SOON,
+  TLS_HANDSHAKE_FAILED,
+]

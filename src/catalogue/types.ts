@@ -22,6 +22,10 @@ export type ExampleSource =
   | 'neon'
   | 'docker'
   | 'golang-migrate'
+  | 'postgres.js'
+  | 'typeorm'
+  | 'drizzle-kit'
+  | 'sequelize'
   /** a pasted setting (a URL from .env or a CI variable), not a message */
   | 'config'
 
@@ -67,6 +71,11 @@ export interface EntrySpec<P extends object = object> {
   matchers: Matcher[]
   /** At least one real message per entry, each matched by this entry's matchers. */
   examples: Example[]
+  /**
+   * Recognised in pasted text only: no check emits it yet (src/catalogue/pasted.ts). `check` names the
+   * check whose run confirms the surroundings; the code is proven by the explain corpus and live tests.
+   */
+  explainOnly?: boolean
   /** Checks a `db-doctor check --only …` needs to confirm it; default: every check up to this one. */
   confirm?: string[]
 }
@@ -116,10 +125,22 @@ export function define<P extends object = object>(spec: EntrySpec<P>): Catalogue
     fix: fixOf,
     summarize,
     emit(params, evidence, opts) {
-      return {status: opts?.status ?? spec.status, code: spec.code, summary: summarize(params), evidence, fix: fixOf(params)}
+      return {
+        status: opts?.status ?? spec.status,
+        code: spec.code,
+        summary: summarize(params),
+        evidence,
+        fix: fixOf(params),
+      }
     },
     finding(params, evidence, opts) {
-      return {code: spec.code, severity: opts?.status ?? spec.status, summary: summarize(params), evidence, fix: fixOf(params)}
+      return {
+        code: spec.code,
+        severity: opts?.status ?? spec.status,
+        summary: summarize(params),
+        evidence,
+        fix: fixOf(params),
+      }
     },
   }
 }

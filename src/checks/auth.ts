@@ -9,6 +9,7 @@ import {
   AUTH_HBA_REJECTED,
   AUTH_PASSWORD_FAILED,
   AUTH_PASSWORD_MISSING,
+  AUTH_PROTOCOL_VIOLATION,
   AUTH_ROLE_NOLOGIN,
   AUTH_ROLE_NOT_FOUND,
   AUTH_SERVER_STARTING,
@@ -22,15 +23,24 @@ import {
   type CaNeed,
   type PgpassWhy,
   type SslFromParams,
+  twoServersFix,
 } from '../catalogue/auth.js'
 import {fieldSourceLabel} from '../config/provenance.js'
-import {DEFAULT_PORT, editUrlParams, isUnixSocketHost, maskUrlPassword, withPasswordSlot} from '../config/connection-string.js'
+import {
+  DEFAULT_PORT,
+  urlWithParams,
+  isUnixSocketHost,
+  withPasswordSlot,
+  isPostgresUrl,
+} from '../config/connection-string.js'
 import type {PgClientConfigResult} from '../config/pg-config.js'
 import type {PgpassInspection} from '../config/pgpass.js'
 import {targetOf} from '../config/target.js'
+import {withServerAnswer} from '../config/driver-client.js'
 import type {FieldName, Provenance} from '../config/types.js'
-import {redact, redactUrl, redactor} from '../core/redact.js'
-import type {Check, CheckContext, CheckOutcome, Evidence} from '../core/types.js'
+import {redact, redactOutcome, redactor} from '../core/redact.js'
+import type {CheckOutcome, Evidence} from '../core/types.js'
+import type {Check, CheckContext} from './types.js'
 import type {PgProbeError, PgSessionResult, SessionOptions} from '../probes/pg-session.js'
 import {poolerSays} from '../catalogue/pooler.js'
 import {poolerRefusal} from './pooler-refusal.js'
@@ -68,15 +78,19 @@ interface AuthClassification {
   state?: 'starting' | 'shutting-down' | 'recovery' | 'not-accepting' | 'unknown'
 }
 
-const HBA_NO_ENTRY = /no pg_hba\.conf entry for host "([^"]*)", user "([^"]*)", database "([^"]*)"(?:, (no encryption|SSL encryption|GSS encryption|SSL on|SSL off))?/
-const HBA_REJECT = /pg_hba\.conf rejects connection for host "([^"]*)", user "([^"]*)", database "([^"]*)"(?:, (no encryption|SSL encryption|GSS encryption|SSL on|SSL off))?/
+const HBA_NO_ENTRY =
+  /no pg_hba\.conf entry for host "([^"]*)", user "([^"]*)", database "([^"]*)"(?:, (no encryption|SSL encryption|GSS encryption|SSL on|SSL off))?/
+const HBA_REJECT =
+  /pg_hba\.conf rejects connection for host "([^"]*)", user "([^"]*)", database "([^"]*)"(?:, (no encryption|SSL encryption|GSS encryption|SSL on|SSL off))?/
 const ROLE_MISSING = /role "([^"]*)" does not exist/
 const ROLE_NOLOGIN = /role "([^"]*)" is not permitted to log in/
 const DB_MISSING = /database "([^"]*)" does not exist/
 const PASSWORD_FAILED = /password authentication failed for user "([^"]*)"/
 /** Managed services that refuse plaintext before pg_hba: Azure (28000), Neon. */
-const SERVICE_SSL_REQUIRED = /SSL connection is required\. Please specify SSL options and retry|connection is insecure \(try using `sslmode=require`\)/i
-const PASSWORD_MISSING = /client password must be a string|password must be a string|no password (?:was )?(?:provided|supplied)|empty password returned by client/i
+const SERVICE_SSL_REQUIRED =
+  /SSL connection is required\. Please specify SSL options and retry|connection is insecure \(try using `sslmode=require`\)/i
+const PASSWORD_MISSING =
+  /client password must be a string|password must be a string|no password (?:was )?(?:provided|supplied)|empty password returned by client/i
 
 function encryptionOf(text: string | undefined): AuthClassification['encryption'] {
   if (!text) return undefined
@@ -106,7 +120,10 @@ export function classifyAuthError(
   if (code === '28000') {
     // A reject line that matched a plaintext connection is usually `hostnossl all all all reject`, the
     // common way to force TLS (the auth check confirms it with a credential-free TLS startup).
-    for (const [re, hbaRule] of [[HBA_NO_ENTRY, 'no-entry'], [HBA_REJECT, 'reject-line']] as const) {
+    for (const [re, hbaRule] of [
+      [HBA_NO_ENTRY, 'no-entry'],
+      [HBA_REJECT, 'reject-line'],
+    ] as const) {
       const m = re.exec(message)
       if (!m) continue
       const encryption = encryptionOf(m[4])
@@ -135,11 +152,13 @@ export function classifyAuthError(
   // clients reached - in Session mode max clients are limited to pool_size" (lib/supavisor/client_handler/
   // error.ex); since, "(EMAXCONN) max client connections reached, limit: N" and "(EMAXCONNSESSION) max clients
   // reached in session mode - max clients are limited to pool_size: N" (lib/supavisor/errors/max_connections_error.ex)
-  if (/no more connections allowed|max_client_conn/i.test(message)) return {code: 'AUTH_TOO_MANY_CONNECTIONS', limit: 'pooler', pooler: 'pgbouncer'}
+  if (/no more connections allowed|max_client_conn/i.test(message))
+    return {code: 'AUTH_TOO_MANY_CONNECTIONS', limit: 'pooler', pooler: 'pgbouncer'}
   if (/MaxClientsInSessionMode|EMAXCONNSESSION|max clients reached in session mode/i.test(message)) {
     return {code: 'AUTH_TOO_MANY_CONNECTIONS', limit: 'pooler', pooler: 'supavisor-session'}
   }
-  if (/max client connections reached|\(EMAXCONN\)/i.test(message)) return {code: 'AUTH_TOO_MANY_CONNECTIONS', limit: 'pooler', pooler: 'supavisor'}
+  if (/max client connections reached|\(EMAXCONN\)/i.test(message))
+    return {code: 'AUTH_TOO_MANY_CONNECTIONS', limit: 'pooler', pooler: 'supavisor'}
   if (code === '53300') {
     const role = /too many connections for role "([^"]*)"/.exec(message)
     if (role) return {code: 'AUTH_TOO_MANY_CONNECTIONS', limit: 'role', user: role[1]}
@@ -199,16 +218,28 @@ interface Target {
 async function runAuth(ctx: CheckContext, deps: AuthCheckDeps): Promise<CheckOutcome> {
   let resolved: PgClientConfigResult
   try {
-    resolved = targetOf(ctx).pgClient()
+    // a driver that goes on in plaintext when the server has no TLS (postgres.js `prefer`) logs in so
+    resolved = withServerAnswer(targetOf(ctx).pgClient(), ctx.facts.postgres?.answer)
   } catch (error) {
     const message = redact((error as Error).message)
     // An unreadable certificate file is the ssl-config check's finding; anything else
     // node-postgres refuses (pg-connection-string throws at connect) is reported here.
     if ((error as {code?: string}).code === 'SSL_CERT_FILE_UNREADABLE') {
-      return {status: 'skip', code: null, summary: authSays.certUnreadable({reason: message}), evidence: {reason: message}, fix: null}
+      return {
+        status: 'skip',
+        code: null,
+        summary: authSays.certUnreadable({reason: message}),
+        evidence: {reason: message},
+        fix: null,
+      }
     }
     return AUTH_CONNECTION_FAILED.emit(
-      {stage: 'config', reason: message, settings: ctx.config.connectionString?.source.label ?? ctx.config.primary?.label ?? 'PG* variables and defaults'},
+      {
+        stage: 'config',
+        reason: message,
+        settings:
+          ctx.config.connectionString?.source.label ?? ctx.config.primary?.label ?? 'PG* variables and defaults',
+      },
       {stage: 'config', reason: message},
     )
   }
@@ -229,7 +260,10 @@ async function runAuth(ctx: CheckContext, deps: AuthCheckDeps): Promise<CheckOut
   // addresses, same order) instead of a second, uncancellable lookup in this process.
   const {abandonableNetLookup} = await import('../probes/dns.js')
   const dns = ctx.facts.dns
-  const lookup = abandonableNetLookup({timeoutMs: ctx.options.timeoutMs, known: dns && !dns.literal ? {host: dns.host, addresses: dns.addresses} : undefined})
+  const lookup = abandonableNetLookup({
+    timeoutMs: ctx.options.timeoutMs,
+    known: dns && !dns.literal ? {host: dns.host, addresses: dns.addresses} : undefined,
+  })
   // The login opens the run's shared read-only session (owned and closed by the runner); the
   // later checks that query reuse it. Called directly (unit tests), a one-off session.
   const result: PgSessionResult = deps.session
@@ -263,13 +297,32 @@ async function runAuth(ctx: CheckContext, deps: AuthCheckDeps): Promise<CheckOut
     return {status: 'pass', code: null, summary, evidence: redactor.redactValue(evidence), fix: null}
   }
   ctx.facts.auth = {connected: false, errorCode: result.error.code}
+  // The peer broke a protocol limit (a 2 GB ErrorResponse, a notice flood): db-doctor ended the
+  // connection, and nothing the peer said is a login result.
+  const limit = result.error.protocolLimit
+  if (limit && limit.kind !== 'deadline') {
+    const {messageName} = await import('../probes/pg-framing.js')
+    const server = `${target.host}:${target.port}`
+    const params = {
+      kind: limit.kind,
+      messageName: messageName(limit.messageType),
+      messageType: limit.messageType,
+      amount: limit.amount,
+      limit: limit.limit,
+      server,
+      stage: result.error.stage,
+    }
+    return AUTH_PROTOCOL_VIOLATION.emit(params, {...params, code: result.error.code, ms: result.ms})
+  }
   // A pooler that refuses the client before any authentication (a startup parameter, an unknown tenant):
   // no password was checked, and the pooler check, which runs in this run, reports it with its own code.
   if (poolerRefusal(result.error) && ctx.planned?.has('pooler')) {
     return {
       status: 'skip',
       code: null,
-      summary: redact(poolerSays.refusedBeforeAuth({message: result.error.message, sqlstate: result.error.code ?? null})),
+      summary: redact(
+        poolerSays.refusedBeforeAuth({message: result.error.message, sqlstate: result.error.code ?? null}),
+      ),
       evidence: {refusedBy: 'pooler', sqlstate: result.error.code ?? null, serverMessage: redact(result.error.message)},
       fix: null,
     }
@@ -278,7 +331,8 @@ async function runAuth(ctx: CheckContext, deps: AuthCheckDeps): Promise<CheckOut
   let overTls: TlsAdmission | undefined
   const serverHasNoTls = ctx.facts.postgres?.offersTls === false || ctx.facts.tls?.offered === false
   // "no encryption" from a server that offers no TLS at all: TLS cannot be the fix
-  if (c.code === 'AUTH_SSL_REQUIRED' && c.hbaRule === 'no-entry' && serverHasNoTls) c = {...c, code: 'AUTH_HBA_REJECTED'}
+  if (c.code === 'AUTH_SSL_REQUIRED' && c.hbaRule === 'no-entry' && serverHasNoTls)
+    c = {...c, code: 'AUTH_HBA_REJECTED'}
   if (c.code === 'AUTH_SSL_REQUIRED' && c.hbaRule === 'reject-line' && !target.sslUsed) {
     // Does the reject line only hit plaintext (`hostnossl … reject`) or this user whatever the transport
     // (`host … reject`)? Ask the server over TLS, without any password (see probes/pg-session.ts hbaOverTls).
@@ -290,7 +344,21 @@ async function runAuth(ctx: CheckContext, deps: AuthCheckDeps): Promise<CheckOut
     }
     if (overTls.outcome === 'rejected' || overTls.outcome === 'no-tls') c = {...c, code: 'AUTH_HBA_REJECTED'}
   }
-  return redactor.redactValue(explainFailure(ctx, target, c, result.error, result.ms, overTls))
+  return redactOutcome(withTwoServers(ctx, explainFailure(ctx, target, c, result.error, result.ms, overTls)))
+}
+
+/** A refused login on a name whose addresses are different servers: say which one refused it. */
+function withTwoServers(ctx: CheckContext, outcome: CheckOutcome): CheckOutcome {
+  const servers = ctx.facts.postgres?.servers
+  const refusals = ['AUTH_PASSWORD_FAILED', 'AUTH_ROLE_NOT_FOUND', 'AUTH_DATABASE_NOT_FOUND', 'AUTH_HBA_REJECTED']
+  if (servers?.verdict !== 'different' || !servers.appAddress || !refusals.includes(outcome.code ?? '')) return outcome
+  const p = {appAddress: servers.appAddress, others: servers.others}
+  return {
+    ...outcome,
+    summary: outcome.summary + authSays.twoServers(p),
+    evidence: {...outcome.evidence, serverAddress: servers.appAddress, otherServers: servers.others},
+    fix: outcome.fix ? twoServersFix(outcome.fix, p) : outcome.fix,
+  }
 }
 
 type TlsAdmission = import('../probes/pg-session.js').TlsAdmission
@@ -305,7 +373,12 @@ function settingFrom(ctx: CheckContext, field: FieldName): string {
 }
 
 function whereToSet(ctx: CheckContext, field: FieldName): string {
-  return fieldSourceLabel(ctx.config, field) ?? ctx.config.connectionString?.source.label ?? ctx.config.primary?.label ?? 'your connection settings'
+  return (
+    fieldSourceLabel(ctx.config, field) ??
+    ctx.config.connectionString?.source.label ??
+    ctx.config.primary?.label ??
+    'your connection settings'
+  )
 }
 
 function sourcesTable(ctx: CheckContext): {setting: string; value: string; from: string}[] {
@@ -321,18 +394,20 @@ function sourcesTable(ctx: CheckContext): {setting: string; value: string; from:
 /** A copy of the app's URL with sslmode set, password masked; null when it is not a URL. */
 function urlWithSslmode(ctx: CheckContext, mode: string, sslrootcert?: string | null): string | null {
   const cs = ctx.config.connectionString?.value
-  if (!cs || !/^postgres(?:ql)?:\/\//i.test(cs.trim())) return null
+  if (!cs || !isPostgresUrl(cs)) return null
   const params = targetOf(ctx).urlParams
   if (!params) return null
-  const masked = maskUrlPassword(cs.trim()) ?? cs.trim()
   // a readable path: pg-connection-string reads sslrootcert=/path/to/ca.pem as written
-  return redactUrl(editUrlParams(masked, {remove: ['ssl'], set: {sslmode: mode, ...(sslrootcert && params.sslrootcert === undefined ? {sslrootcert} : {})}}))
+  return urlWithParams(cs, {
+    remove: ['ssl'],
+    set: {sslmode: mode, ...(sslrootcert && params.sslrootcert === undefined ? {sslrootcert} : {})},
+  })
 }
 
 /** The app's URL with a password slot, shown masked (****) like every URL password. */
 function urlWithPassword(ctx: CheckContext): string | null {
   const cs = ctx.config.connectionString?.value
-  if (!cs || !/^postgres(?:ql)?:\/\//i.test(cs.trim()) || !targetOf(ctx).urlParams) return null
+  if (!cs || !isPostgresUrl(cs) || !targetOf(ctx).urlParams) return null
   return withPasswordSlot(cs)
 }
 
@@ -353,7 +428,14 @@ function caNeed(ctx: CheckContext): CaNeed {
   const untrusted = (t.problems ?? []).find((p) => UNTRUSTED.has(p))
   if (untrusted) {
     const root = t.chain?.at(-1)
-    return {file, provider, kind: 'untrusted', problem: untrusted, rootIssuer: root ? root.issuer : null, trustStore: t.trustStore ?? null}
+    return {
+      file,
+      provider,
+      kind: 'untrusted',
+      problem: untrusted,
+      rootIssuer: root ? root.issuer : null,
+      trustStore: t.trustStore ?? null,
+    }
   }
   return {file, provider, kind: 'trusted', other: t.problems?.[0] ?? null, trustStore: t.trustStore ?? null}
 }
@@ -413,7 +495,10 @@ function explainFailure(
       // node-postgres falls back to the password file: say why it gave nothing when there is one.
       const f = ctx.config.fields
       const pgpass = targetOf(ctx).pgpass
-      const why = pgpassWhy(pgpass, `${f.host?.value ?? 'localhost'}:${f.port?.value ?? DEFAULT_PORT}:${f.database?.value ?? who}:${who}`)
+      const why = pgpassWhy(
+        pgpass,
+        `${f.host?.value ?? 'localhost'}:${f.port?.value ?? DEFAULT_PORT}:${f.database?.value ?? who}:${who}`,
+      )
       const params = {
         who,
         where,
@@ -425,13 +510,21 @@ function explainFailure(
       }
       return AUTH_PASSWORD_MISSING.emit(
         params,
-        withBase(why ? {passwordFrom: '(not set)', pgpassFile: pgpass.display, pgpass: pgpassEvidence(why)} : {passwordFrom: '(not set)'}),
+        withBase(
+          why
+            ? {passwordFrom: '(not set)', pgpassFile: pgpass.display, pgpass: pgpassEvidence(why)}
+            : {passwordFrom: '(not set)'},
+        ),
       )
     }
     case 'AUTH_SSL_REQUIRED': {
       const sslmode = ctx.config.fields.sslmode
       const src =
-        sslmode?.source.label ?? target.sslSource?.label ?? ctx.config.connectionString?.source.label ?? ctx.config.primary?.label ?? null
+        sslmode?.source.label ??
+        target.sslSource?.label ??
+        ctx.config.connectionString?.source.label ??
+        ctx.config.primary?.label ??
+        null
       const ca = caNeed(ctx)
       const how: SslFromParams = {
         sslOrigin: target.sslOrigin,
@@ -453,7 +546,12 @@ function explainFailure(
         },
         withBase({
           hbaClientAddress: c.host ?? null,
-          hbaRule: c.hbaRule === 'reject-line' ? 'reject line (plaintext)' : c.hbaRule === 'service' ? 'service requires TLS' : 'no line for plaintext',
+          hbaRule:
+            c.hbaRule === 'reject-line'
+              ? 'reject line (plaintext)'
+              : c.hbaRule === 'service'
+                ? 'service requires TLS'
+                : 'no line for plaintext',
           ...(overTls ? {overTls: overTls.outcome} : {}),
           sslFrom: sslFrom(how),
           caNeeded: caEvidence(ca),
@@ -483,10 +581,20 @@ function explainFailure(
         },
       }
       if (c.hbaRule === 'reject-line')
-        return AUTH_HBA_REJECTED.emit(params, withBase({hbaRule: 'reject line', clientAddressSeenByServer: c.host ?? null, ...(overTls ? {overTls: overTls.outcome} : {})}))
+        return AUTH_HBA_REJECTED.emit(
+          params,
+          withBase({
+            hbaRule: 'reject line',
+            clientAddressSeenByServer: c.host ?? null,
+            ...(overTls ? {overTls: overTls.outcome} : {}),
+          }),
+        )
       return AUTH_HBA_REJECTED.emit(
         params,
-        withBase({hbaRule: c.hbaRule === 'unknown' ? 'unrecognised message' : 'no matching line', clientAddressSeenByServer: c.host ?? null}),
+        withBase({
+          hbaRule: c.hbaRule === 'unknown' ? 'unrecognised message' : 'no matching line',
+          clientAddressSeenByServer: c.host ?? null,
+        }),
       )
     }
     case 'AUTH_ROLE_NOT_FOUND':
@@ -497,7 +605,12 @@ function explainFailure(
       )
     case 'AUTH_DATABASE_NOT_FOUND':
       return AUTH_DATABASE_NOT_FOUND.emit(
-        {db, databaseWhere: whereToSet(ctx, 'database'), databaseFrom: settingFrom(ctx, 'database'), owner: target.user},
+        {
+          db,
+          databaseWhere: whereToSet(ctx, 'database'),
+          databaseFrom: settingFrom(ctx, 'database'),
+          owner: target.user,
+        },
         withBase({databaseFrom: fieldSourceLabel(ctx.config, 'database') ?? '(not set: defaults to the user name)'}),
       )
     case 'AUTH_TOO_MANY_CONNECTIONS':
@@ -506,7 +619,10 @@ function explainFailure(
         withBase({limit: c.limit ?? 'server', ...(c.pooler ? {pooler: c.pooler} : {})}),
       )
     case 'AUTH_SERVER_STARTING':
-      return AUTH_SERVER_STARTING.emit({state: c.state ?? 'unknown', message: error.message}, withBase({serverState: c.state ?? 'unknown'}))
+      return AUTH_SERVER_STARTING.emit(
+        {state: c.state ?? 'unknown', message: error.message},
+        withBase({serverState: c.state ?? 'unknown'}),
+      )
     case 'AUTH_CONNECTION_FAILED':
     default: {
       const host = ctx.config.fields.host?.value
@@ -529,7 +645,16 @@ function explainFailure(
         },
         withBase({
           stage: error.stage,
-          ...(error.errors ? {attempts: error.errors.map((e) => ({address: e.address ?? '', port: e.port ?? '', code: e.code ?? '', message: e.message}))} : {}),
+          ...(error.errors
+            ? {
+                attempts: error.errors.map((e) => ({
+                  address: e.address ?? '',
+                  port: e.port ?? '',
+                  code: e.code ?? '',
+                  message: e.message,
+                })),
+              }
+            : {}),
         }),
       )
     }

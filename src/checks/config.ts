@@ -4,13 +4,24 @@
 // Pure: no sockets, no file reads (resolution already happened). Data only: the words of every
 // outcome are in src/catalogue/config.ts (problems carry a code and params, src/config/problems.ts).
 import {connectionOf, targetOf} from '../config/target.js'
-import {redactUrl} from '../core/redact.js'
-import type {Check, CheckContext, CheckOutcome, Evidence} from '../core/types.js'
+import {MASK, redact} from '../core/redact.js'
+import type {CheckOutcome, Evidence} from '../core/types.js'
+import type {Check, CheckContext} from './types.js'
 import type {ConfigProblem, FieldName, ResolvedConfig} from '../config/types.js'
-import {DEFAULT_PORT, SSL_FILE_PARAMS, isUnixSocketHost, maskConnectionString, maskCutUrl} from '../config/connection-string.js'
+import {
+  DEFAULT_PORT,
+  SSL_FILE_PARAMS,
+  isSecretKeyword,
+  isUnixSocketHost,
+  maskConnectionString,
+  maskCutUrl,
+} from '../config/connection-string.js'
 import {sameSource} from '../config/util.js'
-import {configEntry, configSays} from '../catalogue/config.js'
+import {configEntry, configProblemEvidence, configProblemSummary, configSays} from '../catalogue/config.js'
 import type {CatalogueEntry} from '../catalogue/types.js'
+import {driverFindings} from './app-driver.js'
+import {iamTokenFindings} from './iam-token.js'
+import {failsFirst, foldFindings, type Finding} from './findings.js'
 
 const SHOWN: readonly FieldName[] = ['host', 'port', 'database', 'user', 'password', 'sslmode']
 const SHOWN_IF_SET: readonly FieldName[] = [
@@ -21,6 +32,12 @@ const SHOWN_IF_SET: readonly FieldName[] = [
   'connect_timeout',
   'options',
 ]
+
+/** A problem as one finding among others (folded with the app-state findings). */
+function problemFinding(problem: ConfigProblem): Finding {
+  const entry = configEntry(problem.code) as CatalogueEntry<ConfigProblem['params']>
+  return entry.finding(problem.params, {}, problem.status ? {status: problem.status} : undefined)
+}
 
 /** The outcome of a problem: its entry's status and words, from the params the resolver recorded. */
 function emitProblem(problem: ConfigProblem, evidence: Evidence): CheckOutcome {
@@ -36,40 +53,70 @@ export const configCheck: Check = {
   provides: [],
   uses: [],
   async run(ctx) {
-    return configOutcome(ctx.config, ctx)
+    return configOutcome(ctx.config, ctx, {node: process.versions.node, now: Date.now()})
   },
 }
 
-
 /** The outcome for a resolved configuration (exported for tests). */
-export function configOutcome(config: ResolvedConfig, ctx?: Pick<CheckContext, 'cwd' | 'env'>): CheckOutcome {
+export function configOutcome(
+  config: ResolvedConfig,
+  ctx?: Pick<CheckContext, 'cwd' | 'env'>,
+  app?: {node: string; now: number},
+): CheckOutcome {
   const evidence = configEvidence(config)
   if (ctx && !config.fields.password) {
     const pgpass = pgpassEvidence(config, ctx)
     if (pgpass) evidence.pgpass = pgpass
   }
   const [first, ...rest] = config.problems
-  if (rest.length) evidence.otherProblems = rest.map((p) => ({code: p.code, message: p.message, source: p.source.label}))
-  if (!first) {
-    return {status: 'pass', code: null, summary: configSays.pass({target: target(config), from: config.primary ? config.primary.label : null}), evidence, fix: null}
+  if (rest.length)
+    evidence.otherProblems = rest.map((p) => ({code: p.code, message: configProblemSummary(p), source: p.source.label}))
+  // the app's files beyond the connection settings: its driver, an IAM token used as the password
+  // (an IAM token is the password itself: it goes before the problem it causes, e.g. an unparsable URL)
+  const iam = app ? iamTokenFindings(config, app.now) : []
+  const driver = app ? driverFindings(config, app.node) : []
+  if (iam.length || driver.length) {
+    const shown = first && configProblemEvidence(first)
+    if (shown) evidence.problem = shown
+    const problem = first ? [problemFinding(first)] : []
+    return foldFindings([...iam, ...problem, ...driver].sort(failsFirst), evidence)
   }
-  if (first.details) evidence.problem = first.details
+  if (!first) {
+    return {
+      status: 'pass',
+      code: null,
+      summary: configSays.pass({target: target(config), from: config.primary ? config.primary.label : null}),
+      evidence,
+      fix: null,
+    }
+  }
+  const shown = configProblemEvidence(first)
+  if (shown) evidence.problem = shown
   return emitProblem(first, evidence)
 }
 
 /** Why ~/.pgpass gave no password, when there is a file to talk about. */
-function pgpassEvidence(config: ResolvedConfig, ctx: Pick<CheckContext, 'cwd' | 'env'>): Record<string, string> | undefined {
+function pgpassEvidence(
+  config: ResolvedConfig,
+  ctx: Pick<CheckContext, 'cwd' | 'env'>,
+): Record<string, string> | undefined {
   const f = config.fields
   const found = targetOf({config, env: ctx.env, cwd: ctx.cwd}).pgpass
   switch (found.status) {
     case 'insecure-permissions':
-      return {file: found.display, status: `ignored by node-postgres and libpq: mode ${found.mode} gives group/other access; run chmod 600 ${found.display}`}
+      return {
+        file: found.display,
+        status: `ignored by node-postgres and libpq: mode ${found.mode} gives group/other access; run chmod 600 ${found.display}`,
+      }
     case 'not-a-file':
       return {file: found.display, status: 'ignored: not a regular file'}
     case 'unreadable':
       return {file: found.display, status: 'ignored: cannot be read'}
     case 'no-match':
-      return {file: found.display, status: `no line matches ${f.host?.value ?? '*'}:${f.port?.value ?? DEFAULT_PORT}:${f.database?.value ?? '*'}:${f.user?.value ?? '*'}`}
+      return {
+        file: found.display,
+        status: `no line matches ${f.host?.value ?? '*'}:${f.port?.value ?? DEFAULT_PORT}:${f.database?.value ?? '*'}:${f.user?.value ?? '*'}`,
+      }
     default:
       return undefined
   }
@@ -106,7 +153,11 @@ function configEvidence(config: ResolvedConfig): Evidence {
     const parsed = connectionOf(config)
     if (parsed?.ok) {
       const fieldParams = new Set<string>([...SHOWN, ...SHOWN_IF_SET, 'dbname'])
-      const other = Object.entries(parsed.params).filter(([k]) => !fieldParams.has(k))
+      // a secret keyword's value is never shown; a parameter whose NAME is a piece of the password
+      // (`?password=A&B=C` typed raw: the parser reads "B" as a parameter) is shown masked whole
+      const other = Object.entries(parsed.params)
+        .filter(([k]) => !fieldParams.has(k))
+        .map(([k, v]): [string, string] => (isSecretKeyword(k) ? [k, MASK] : redact(k) !== k ? [MASK, MASK] : [k, v]))
       if (other.length) evidence.parameters = Object.fromEntries(other)
     }
   }
@@ -116,4 +167,3 @@ function configEvidence(config: ResolvedConfig): Evidence {
   }
   return evidence
 }
-

@@ -5,9 +5,10 @@
 import {isUnixSocketHost} from '../config/connection-string.js'
 import {isIP} from 'node:net'
 import {networkInterfaces} from 'node:os'
-import {settingsSnippet} from './snippets.js'
+import {settingsSnippet} from '../catalogue/snippets.js'
 import type {DnsFacts, ResolvedAddress} from '../core/facts.js'
-import type {Check, CheckContext, CheckOutcome, Evidence} from '../core/types.js'
+import type {CheckOutcome, Evidence} from '../core/types.js'
+import type {Check, CheckContext} from './types.js'
 import {
   DNS_IPV6_ONLY,
   DNS_NOT_FOUND,
@@ -23,26 +24,34 @@ import {
   type LookupFn,
   type QueryType,
   formatServer,
-  isolatedLookup,
+  guardedLookup,
+  type LookupRoute,
+  type NameserverWalk,
   parseServer,
+  promptMs,
   queryDirect,
   readHostsFile,
   readResolvConf,
   searchCandidates,
   systemLookup,
+  walkProblem,
 } from '../probes/dns.js'
 import {stripBrackets} from '../config/util.js'
+import {closest} from '../core/spelling.js'
 
 interface DnsCheckDeps {
   /**
-   * Replaces the system lookup (tests without a namespace). Default: isolatedLookup, the real
-   * getaddrinfo with the app's flags in a child process that is killed when the budget runs out,
-   * so a stalled nameserver cannot keep db-doctor alive after its report (an in-process
-   * getaddrinfo cannot be cancelled, and Node's exit waits for it).
+   * Replaces the system lookup (tests without a namespace). Default: guardedLookup, the real
+   * getaddrinfo in this process when the nameservers it asks have just answered this check's
+   * own direct queries promptly and cleanly (or the name is in the hosts file read first), else
+   * in a child process that is killed when the budget runs out, so a stalled nameserver cannot
+   * keep db-doctor alive after its report (an in-process getaddrinfo cannot be cancelled, and
+   * Node's exit waits for it).
    */
   lookup?: LookupFn
   resolvConfPath?: string
   hostsPath?: string
+  nsswitchPath?: string
 }
 
 /** One server's answer for the host, after walking the search list. */
@@ -57,6 +66,8 @@ interface ServerOutcome {
   aaaa: string[]
   rows: EvidenceRow[]
   detail?: string
+  /** Every query of the walk answered promptly over UDP with NOERROR/NXDOMAIN (what lets getaddrinfo run in-process). */
+  walk: NameserverWalk
 }
 
 interface EvidenceRow {
@@ -96,7 +107,13 @@ async function runDns(ctx: CheckContext, deps: DnsCheckDeps): Promise<CheckOutco
   if (isIP(literal)) {
     const facts: DnsFacts = {host, literal: true, addresses: [{address: literal, family: isIP(literal) as 4 | 6}]}
     ctx.facts.dns = facts
-    return {status: 'pass', code: null, summary: dnsSays.literal({address: literal}), evidence: {host, source, literal: true}, fix: null}
+    return {
+      status: 'pass',
+      code: null,
+      summary: dnsSays.literal({address: literal}),
+      evidence: {host, source, literal: true},
+      fix: null,
+    }
   }
 
   const timeoutMs = ctx.options.timeoutMs
@@ -121,10 +138,27 @@ async function runDns(ctx: CheckContext, deps: DnsCheckDeps): Promise<CheckOutco
   const local = isLocalhostName(host)
   const candidates = searchCandidates(host, resolv)
 
-  const [system, direct] = await Promise.all([
-    systemLookup(host, timeoutMs, deps.lookup ?? isolatedLookup),
-    local ? Promise.resolve([] as ServerOutcome[]) : Promise.all(servers.map((s) => askServer(s.server, s.source, candidates, timeoutMs))),
-  ])
+  const asking = local
+    ? Promise.resolve([] as ServerOutcome[])
+    : Promise.all(servers.map((s) => askServer(s.server, s.source, candidates, timeoutMs)))
+  // The direct queries to resolv.conf's servers are the ones getaddrinfo is about to make: when
+  // they come back promptly and cleanly, getaddrinfo runs in this process (guardedLookup).
+  let route: LookupRoute | undefined
+  const fromResolvConf = servers.length > 0 && servers.every((s) => s.source === 'resolv.conf')
+  const lookup =
+    deps.lookup ??
+    guardedLookup(
+      {
+        resolvConfPath: deps.resolvConfPath,
+        hostsPath: deps.hostsPath,
+        nsswitchPath: deps.nsswitchPath,
+        promptMs: promptMs(timeoutMs),
+        walks: () => (fromResolvConf && !local ? asking.then((d) => d.map((o) => o.walk)) : null),
+        onRoute: (r) => (route = r),
+      },
+      timeoutMs,
+    )
+  const [system, direct] = await Promise.all([systemLookup(host, timeoutMs, lookup), asking])
 
   const systemRow: EvidenceRow = {
     resolver: 'system (getaddrinfo)',
@@ -144,7 +178,11 @@ async function runDns(ctx: CheckContext, deps: DnsCheckDeps): Promise<CheckOutco
     literal: false,
     addresses: system.ok ? system.addresses : [],
     fromHostsFile: hosts.found && system.ok ? true : undefined,
-    servers: direct.map((d) => ({server: d.server, ...(FAILED.has(d.outcome) ? {error: d.outcome} : {}), rcode: rcodeOf(d)})),
+    servers: direct.map((d) => ({
+      server: d.server,
+      ...(FAILED.has(d.outcome) ? {error: d.outcome} : {}),
+      rcode: rcodeOf(d),
+    })),
     systemError: system.ok ? undefined : system.error,
     searchedAs,
   }
@@ -161,10 +199,12 @@ async function runDns(ctx: CheckContext, deps: DnsCheckDeps): Promise<CheckOutco
       ndots: resolv.ndots,
     },
   }
+  if (route) evidence.systemLookup = {ranIn: route.in === 'process' ? 'db-doctor' : 'child process', why: route.why}
   if (hosts.found) evidence.hostsFile = {path: hosts.path, addresses: hosts.addresses}
   if (searchedAs) evidence.searchedAs = searchedAs
   if (badSpecs.length) evidence.ignoredDnsServers = badSpecs
-  if (servers.length === 0 && !local) evidence.note = 'no nameserver to ask directly (none in resolv.conf, no --dns-server)'
+  if (servers.length === 0 && !local)
+    evidence.note = 'no nameserver to ask directly (none in resolv.conf, no --dns-server)'
 
   const notes: DnsNote[] = []
   if (searchedAs) notes.push({kind: 'searched-as', host, searchedAs, resolvConf: resolv.path})
@@ -190,7 +230,13 @@ async function runDns(ctx: CheckContext, deps: DnsCheckDeps): Promise<CheckOutco
             dnsAddresses: dnsAddrs,
             hostsFile: hosts.found ? {path: hosts.path, addresses: hosts.addresses} : null,
           },
-          {...evidence, systemAnswer: list.join(', '), dnsAnswer: dnsAddrs.join(', '), dnsServer: dnsAnswer.server, ...diff},
+          {
+            ...evidence,
+            systemAnswer: list.join(', '),
+            dnsAnswer: dnsAddrs.join(', '),
+            dnsServer: dnsAnswer.server,
+            ...diff,
+          },
         )
       }
     }
@@ -204,7 +250,10 @@ async function runDns(ctx: CheckContext, deps: DnsCheckDeps): Promise<CheckOutco
     else if (!local && !dnsAnswer && servers.length > 0) {
       notes.push(
         failedServers.length === direct.length
-          ? {kind: 'direct-queries-failed', failures: failedServers.map((f) => ({server: f.server, outcome: f.outcome}))}
+          ? {
+              kind: 'direct-queries-failed',
+              failures: failedServers.map((f) => ({server: f.server, outcome: f.outcome})),
+            }
           : {kind: 'system-only'},
       )
     }
@@ -219,18 +268,28 @@ async function runDns(ctx: CheckContext, deps: DnsCheckDeps): Promise<CheckOutco
     return timeout(named, evidence, timeoutMs, timedOutServers.length ? timedOutServers : failedServers, null)
   }
 
-  if (err === 'EAI_AGAIN' || (err !== 'ENOTFOUND' && err !== 'ENODATA' && err !== 'EAI_NONAME' && err !== 'EAI_NODATA')) {
+  if (
+    err === 'EAI_AGAIN' ||
+    (err !== 'ENOTFOUND' && err !== 'ENODATA' && err !== 'EAI_NONAME' && err !== 'EAI_NODATA')
+  ) {
     if (failedServers.length > 0 && timedOutServers.length === failedServers.length && !decisive) {
       return timeout(named, evidence, timeoutMs, timedOutServers, err)
     }
     return DNS_TEMPORARY_FAILURE.emit(
-      {...named, error: err, failed: failedServers.map((f) => ({server: f.server, outcome: f.outcome})), resolvConf: resolv.path},
+      {
+        ...named,
+        error: err,
+        failed: failedServers.map((f) => ({server: f.server, outcome: f.outcome})),
+        resolvConf: resolv.path,
+      },
       {
         ...evidence,
         systemError: err,
         failedServers: failedServers.map((f) => ({server: f.server, outcome: f.outcome})),
         ...(err === 'EAI_AGAIN'
-          ? {appWouldSay: `getaddrinfo EAI_AGAIN ${host} (psql: could not translate host name "${host}" to address: Temporary failure in name resolution)`}
+          ? {
+              appWouldSay: `getaddrinfo EAI_AGAIN ${host} (psql: could not translate host name "${host}" to address: Temporary failure in name resolution)`,
+            }
           : {}),
       },
     )
@@ -249,9 +308,14 @@ async function runDns(ctx: CheckContext, deps: DnsCheckDeps): Promise<CheckOutco
     )
   }
 
+  // 'localhots', 'locahost': a typo of the one name every machine has
+  const meant = closest(host.replace(/\.$/, ''), ['localhost'])
+  const didYouMean =
+    meant && meant !== host.toLowerCase() ? {host: meant, snippet: settingsSnippet(ctx.config, {host: meant})} : null
   return DNS_NOT_FOUND.emit(
     {
       ...named,
+      didYouMean,
       error: err,
       decisive: decisive ? {server: decisive.server, outcome: decisive.outcome} : null,
       notes,
@@ -279,19 +343,23 @@ async function askServer(
   const rows: EvidenceRow[] = []
   let failure: {outcome: ServerOutcome['outcome']; name: string; detail?: string} | undefined
   let nodata: string | undefined
+  let walk: NameserverWalk = {server: label, clean: true}
   for (const name of candidates) {
     const remaining = Math.round(deadline - performance.now())
     if (remaining <= 0) {
       failure ??= {outcome: 'timeout', name}
+      if (walk.clean) walk = {server: label, clean: false, problem: 'timeout'}
       break
     }
     const [a, aaaa] = await Promise.all(
       (['A', 'AAAA'] as QueryType[]).map((t) => queryDirect(server, name, t, remaining)),
     )
     rows.push(row(label, name, 'A', a), row(label, name, 'AAAA', aaaa))
+    const problem = walkProblem([a, aaaa])
+    if (problem && walk.clean) walk = {server: label, clean: false, problem}
     const ans = (r: DirectQueryResult) => (r.ok && r.rcode === 'NOERROR' ? r.answers : [])
     if (ans(a).length + ans(aaaa).length > 0) {
-      return {server: label, source, outcome: 'answer', name, a: ans(a), aaaa: ans(aaaa), rows}
+      return {server: label, source, outcome: 'answer', name, a: ans(a), aaaa: ans(aaaa), rows, walk}
     }
     const bad = [a, aaaa].find((r) => !r.ok || (r.rcode !== 'NOERROR' && r.rcode !== 'NXDOMAIN'))
     if (bad) {
@@ -308,9 +376,29 @@ async function askServer(
     }
     if ([a, aaaa].some((r) => r.ok && r.rcode === 'NOERROR')) nodata ??= name
   }
-  if (failure) return {server: label, source, outcome: failure.outcome, name: failure.name, a: [], aaaa: [], rows, detail: failure.detail}
-  if (nodata) return {server: label, source, outcome: 'nodata', name: nodata, a: [], aaaa: [], rows}
-  return {server: label, source, outcome: 'nxdomain', name: candidates[candidates.length - 1] ?? '', a: [], aaaa: [], rows}
+  if (failure)
+    return {
+      server: label,
+      source,
+      outcome: failure.outcome,
+      name: failure.name,
+      a: [],
+      aaaa: [],
+      rows,
+      detail: failure.detail,
+      walk,
+    }
+  if (nodata) return {server: label, source, outcome: 'nodata', name: nodata, a: [], aaaa: [], rows, walk}
+  return {
+    server: label,
+    source,
+    outcome: 'nxdomain',
+    name: candidates[candidates.length - 1] ?? '',
+    a: [],
+    aaaa: [],
+    rows,
+    walk,
+  }
 }
 
 function row(resolver: string, name: string, type: QueryType, r: DirectQueryResult): EvidenceRow {
@@ -361,7 +449,11 @@ function hasInterfaceOfFamily(family: 4 | 6): boolean {
   for (const list of Object.values(networkInterfaces())) {
     for (const i of list ?? []) {
       if (i.internal) continue
-      if ((family === 4 && i.family === 'IPv4') || (family === 6 && i.family === 'IPv6' && !i.address.startsWith('fe80'))) return true
+      if (
+        (family === 4 && i.family === 'IPv4') ||
+        (family === 6 && i.family === 'IPv6' && !i.address.startsWith('fe80'))
+      )
+        return true
     }
   }
   return false
@@ -377,12 +469,22 @@ function normalizeIp(ip: string): string {
   return groups.map((g) => g.replace(/^0+(?=.)/, '')).join(':')
 }
 
-function ipv6Only(ctx: CheckContext, named: {host: string; source: string}, evidence: Evidence, addresses: string[], systemOk: boolean): CheckOutcome {
+function ipv6Only(
+  ctx: CheckContext,
+  named: {host: string; source: string},
+  evidence: Evidence,
+  addresses: string[],
+  systemOk: boolean,
+): CheckOutcome {
   const supabase = /^db\.([a-z0-9]+)\.supabase\.co\.?$/i.exec(named.host)
   const supabaseRef = supabase ? supabase[1]! : null
   // the app's own settings rewritten for the Supavisor session pooler (placeholders for what only the project knows)
   const poolerSnippet = supabaseRef
-    ? settingsSnippet(ctx.config, {host: '<Session pooler host from Connect>', port: '5432', user: `postgres.${supabaseRef}`})
+    ? settingsSnippet(ctx.config, {
+        host: '<Session pooler host from Connect>',
+        port: '5432',
+        user: `postgres.${supabaseRef}`,
+      })
     : undefined
   return DNS_IPV6_ONLY.emit(
     {...named, addresses, systemOk, supabaseRef, ...(poolerSnippet ? {poolerSnippet} : {})},
@@ -391,7 +493,13 @@ function ipv6Only(ctx: CheckContext, named: {host: string; source: string}, evid
   )
 }
 
-function timeout(named: {host: string; source: string}, evidence: Evidence, timeoutMs: number, servers: ServerOutcome[], lookupError: string | null): CheckOutcome {
+function timeout(
+  named: {host: string; source: string},
+  evidence: Evidence,
+  timeoutMs: number,
+  servers: ServerOutcome[],
+  lookupError: string | null,
+): CheckOutcome {
   return DNS_TIMEOUT.emit(
     {...named, timeoutMs, silent: servers.map((s) => s.server), lookupError},
     {...evidence, timeoutMs, silentServers: servers.map((s) => s.server)},

@@ -5,9 +5,17 @@
 import {DEFAULT_PORT, isUnixSocketHost} from '../config/connection-string.js'
 import {isIP} from 'node:net'
 import type {DnsFacts, DockerFacts} from '../core/facts.js'
-import type {Check, CheckContext, CheckOutcome} from '../core/types.js'
-import {DOCKER_DNS_FAILURE, DOCKER_LOCALHOST, DOCKER_SERVICE_NAME_FROM_HOST, dockerSays, type ComposeVariable, type ServiceNameParams} from '../catalogue/docker.js'
-import {settingsSnippet} from './snippets.js'
+import type {CheckOutcome} from '../core/types.js'
+import type {Check, CheckContext} from './types.js'
+import {
+  DOCKER_DNS_FAILURE,
+  DOCKER_LOCALHOST,
+  DOCKER_SERVICE_NAME_FROM_HOST,
+  dockerSays,
+  type ComposeVariable,
+  type ServiceNameParams,
+} from '../catalogue/docker.js'
+import {settingsSnippet} from '../catalogue/snippets.js'
 import {
   type ComposeFile,
   type ComposePort,
@@ -26,6 +34,8 @@ interface DockerCheckDeps {
   paths?: Partial<ContainerPaths>
   /** Where Docker's embedded DNS listens; default 127.0.0.11:53. */
   embeddedDns?: {address: string; port: number}
+  /** The proc file system whose processes are this container's (default /proc). */
+  procDir?: string
 }
 
 const DNS_FAILURES = new Set(['DNS_NOT_FOUND', 'DNS_TEMPORARY_FAILURE', 'DNS_TIMEOUT'])
@@ -36,7 +46,7 @@ export function createDockerCheck(deps: DockerCheckDeps = {}): Check {
     title: 'Docker networking',
     requires: ['config'],
     provides: ['docker'],
-    uses: ['dns'],
+    uses: ['dns', 'tcp'],
     run: (ctx) => runDocker(ctx, deps),
   }
 }
@@ -49,9 +59,20 @@ async function runDocker(ctx: CheckContext, deps: DockerCheckDeps): Promise<Chec
   const facts: DockerFacts = detected
   ctx.facts.docker = facts
   const field = ctx.config.fields.host
-  const base = {inContainer: detected.inContainer, embeddedDns: detected.embeddedDns, signals: detected.signals, runtime: detected.runtime}
+  const base = {
+    inContainer: detected.inContainer,
+    embeddedDns: detected.embeddedDns,
+    signals: detected.signals,
+    runtime: detected.runtime,
+  }
   if (!field?.value) {
-    return {status: 'skip', code: null, summary: dockerSays.noHost({inContainer: detected.inContainer}), evidence: base, fix: null}
+    return {
+      status: 'skip',
+      code: null,
+      summary: dockerSays.noHost({inContainer: detected.inContainer}),
+      evidence: base,
+      fix: null,
+    }
   }
   const host = field.value.trim()
   const source = field.source.label
@@ -69,9 +90,48 @@ async function runDocker(ctx: CheckContext, deps: DockerCheckDeps): Promise<Chec
     if (loopback) {
       const attempts = await Promise.all(loopback.map((a) => probeTcp(a, port, ctx.options.timeoutMs)))
       const listening = attempts.find((a) => a.outcome === 'connected')
-      const evidence = {...base, host, source, port, loopbackProbe: attempts.map((a) => ({address: a.address, port: a.port, outcome: a.outcome, ms: a.ms}))}
+      const evidence = {
+        ...base,
+        host,
+        source,
+        port,
+        loopbackProbe: attempts.map((a) => ({address: a.address, port: a.port, outcome: a.outcome, ms: a.ms})),
+      }
       if (listening) {
-        return {status: 'pass', code: null, summary: dockerSays.localhostListens({host, address: listening.address, port}), evidence, fix: null}
+        return {
+          status: 'pass',
+          code: null,
+          summary: dockerSays.localhostListens({host, address: listening.address, port}),
+          evidence,
+          fix: null,
+        }
+      }
+      // The server may run in this very container (or network namespace), on another port: then localhost is
+      // right and the port is the problem (the tcp check's TCP_REFUSED says which port answers).
+      const loopbackSet = new Set(loopback.map((a) => a.address))
+      const {findPostgresNearby} = await import('../probes/ssl-request.js')
+      const tcpNearby = ctx.facts.tcp?.nearby
+      const nearby = (tcpNearby ?? (await findPostgresNearby(loopback, port, ctx.options.timeoutMs))).filter((n) =>
+        loopbackSet.has(n.address),
+      )
+      if (nearby[0]) {
+        return {
+          status: 'pass',
+          code: null,
+          summary: dockerSays.serverHereOtherPort({host, address: nearby[0].address, port, otherPort: nearby[0].port}),
+          evidence: {...evidence, nearbyHere: nearby.map((n) => `${n.address}:${n.port}`)},
+          fix: null,
+        }
+      }
+      const processes = await postgresProcesses(deps.procDir ?? '/proc')
+      if (processes.length) {
+        return {
+          status: 'pass',
+          code: null,
+          summary: dockerSays.serverProcessHere({host, port, pids: processes}),
+          evidence: {...evidence, postgresProcesses: processes},
+          fix: null,
+        }
       }
       return DOCKER_LOCALHOST.emit({host, source, port, variable: composeVariable(ctx)}, evidence)
     }
@@ -105,23 +165,32 @@ async function runDocker(ctx: CheckContext, deps: DockerCheckDeps): Promise<Chec
       )
     }
 
-    // --- a service name from a container that does not use Docker's embedded DNS
-    if (!detected.embeddedDns && dnsResult?.code === 'DNS_NOT_FOUND' && !host.replace(/\.$/, '').includes('.')) {
+    // --- a compose service name from a container that does not use Docker's embedded DNS. Only a name a compose
+    // file here declares: any other NXDOMAIN from a plain resolver is the dns check's finding, not Docker's.
+    const service =
+      !detected.embeddedDns && dnsResult?.code === 'DNS_NOT_FOUND' && !host.replace(/\.$/, '').includes('.')
+        ? findService(await readComposeFiles(ctx.cwd), host)
+        : null
+    if (service) {
       const nameservers = inputs.resolvConf
         .split('\n')
         .map((l) => l.trim().split(/\s+/))
         .filter(([k, v]) => k === 'nameserver' && v)
         .map(([, v]) => v)
       return DOCKER_DNS_FAILURE.emit(
-        {host, source, dockerDns: DOCKER_DNS, case: 'no-embedded-dns', nameservers},
-        {...base, host, source, dnsCheck: dnsResult.code, nameservers},
+        {host, source, dockerDns: DOCKER_DNS, case: 'no-embedded-dns', nameservers, composeFile: service.file},
+        {...base, host, source, dnsCheck: dnsResult?.code, nameservers, composeFile: service.file},
       )
     }
 
     return {
       status: 'pass',
       code: null,
-      summary: dockerSays.inContainer({host, signals: detected.signals, embeddedDns: detected.embeddedDns ? DOCKER_DNS : null}),
+      summary: dockerSays.inContainer({
+        host,
+        signals: detected.signals,
+        embeddedDns: detected.embeddedDns ? DOCKER_DNS : null,
+      }),
       evidence: {...base, host},
       fix: null,
     }
@@ -142,8 +211,14 @@ async function runDocker(ctx: CheckContext, deps: DockerCheckDeps): Promise<Chec
       }
     }
     const published = pickPort(match.service.ports, port)
-    const hostPart = published?.hostIp && published.hostIp !== '0.0.0.0' && published.hostIp !== '::' ? published.hostIp : 'localhost'
-    const portsTable = match.service.ports.map((p) => ({published: p.published ?? '(random)', target: p.target, hostIp: p.hostIp ?? '', spec: p.raw}))
+    const hostPart =
+      published?.hostIp && published.hostIp !== '0.0.0.0' && published.hostIp !== '::' ? published.hostIp : 'localhost'
+    const portsTable = match.service.ports.map((p) => ({
+      published: p.published ?? '(random)',
+      target: p.target,
+      hostIp: p.hostIp ?? '',
+      spec: p.raw,
+    }))
     const publish: ServiceNameParams['publish'] = published?.published
       ? {
           kind: 'fixed',
@@ -157,7 +232,15 @@ async function runDocker(ctx: CheckContext, deps: DockerCheckDeps): Promise<Chec
         : {kind: 'none'}
     return DOCKER_SERVICE_NAME_FROM_HOST.emit(
       {host, source, file: match.file, service: match.service.name, port, publish},
-      {...base, host, source, composeFile: match.file, service: match.service.name, ports: portsTable, dnsCheck: dnsResult?.code ?? dnsResult?.status ?? 'not run'},
+      {
+        ...base,
+        host,
+        source,
+        composeFile: match.file,
+        service: match.service.name,
+        ports: portsTable,
+        dnsCheck: dnsResult?.code ?? dnsResult?.status ?? 'not run',
+      },
       {status: resolvedHere === false ? 'fail' : 'warn'},
     )
   }
@@ -171,6 +254,22 @@ async function runDocker(ctx: CheckContext, deps: DockerCheckDeps): Promise<Chec
   }
 }
 
+/** PostgreSQL server processes visible here (in a container: the container's own), by /proc/<pid>/comm. */
+async function postgresProcesses(procDir: string): Promise<number[]> {
+  const {readdir, readFile} = await import('node:fs/promises')
+  let pids: string[]
+  try {
+    pids = (await readdir(procDir)).filter((n) => /^\d+$/.test(n)).slice(0, 4096)
+  } catch {
+    return []
+  }
+  const comms = await Promise.all(pids.map((pid) => readFile(`${procDir}/${pid}/comm`, 'utf8').catch(() => '')))
+  return pids
+    .filter((_, i) => /^(?:postgres|postmaster)$/.test(comms[i]!.trim()))
+    .map(Number)
+    .slice(0, 5)
+}
+
 function describe(r: DirectQueryResult): string {
   if (!r.ok) return r.error === 'timeout' ? 'timeout' : `error: ${r.message}`
   if (r.rcode !== 'NOERROR') return r.rcode
@@ -178,7 +277,10 @@ function describe(r: DirectQueryResult): string {
 }
 
 function loopbackAddresses(host: string): {address: string; family: 4 | 6}[] | null {
-  const h = host.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '')
+  const h = host
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
   if (h === 'localhost' || h.endsWith('.localhost')) {
     return [
       {address: '127.0.0.1', family: 4},

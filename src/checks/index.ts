@@ -1,7 +1,7 @@
 // The explicit, ordered registry of checks. Order matters: later checks build on
 // the facts earlier ones establish (addresses → reachable addresses → TLS offer).
 // Ids are a public contract.
-import type {Check} from '../core/types.js'
+import type {Check} from './types.js'
 import {authCheck} from './auth.js'
 import {configCheck} from './config.js'
 import {dnsCheck} from './dns.js'

@@ -3,7 +3,7 @@
 // from pg_locks — never by trying to take them), recorded migrations whose files are gone, a
 // failed Prisma migration, a database Prisma never baselined, pending migrations. Table names,
 // schemas and folders come from the knexfile / Prisma schema / node-pg-migrate options.
-// Read in the run's one catalog round trip (core/session.ts): tables, their rows where they exist
+// Read in the run's one catalog round trip (probes/session.ts): tables, their rows where they exist
 // (guarded, so a missing or unreadable table cannot fail the batch), lock holders.
 import fs from 'node:fs'
 import path from 'node:path'
@@ -21,10 +21,12 @@ import {
   scandirError,
 } from '../catalogue/migrations.js'
 import {redact} from '../core/redact.js'
-import type {Check, CheckContext, CheckOutcome, Evidence} from '../core/types.js'
-import {sqlLiteral} from '../probes/pg-session.js'
+import type {CheckOutcome, Evidence} from '../core/types.js'
+import type {Check, CheckContext} from './types.js'
+import {sqlIdentifier, sqlLiteral} from '../core/sql.js'
 import {failsFirst, foldFindings, type Finding} from './findings.js'
 import {migrationTools, toolSession} from './tools.js'
+import {migrationFileFindings, migrationFilesSql, toolFiles} from './migration-files.js'
 
 type Row = Record<string, unknown>
 
@@ -41,11 +43,14 @@ interface LockHolder {
   backend_start: string | null
   query_start: string | null
   state: string | null
+  /** Seconds from the session's start, its transaction's start and its last query's start to now (server clock). */
+  connected_s: number | null
+  xact_s: number | null
+  query_s: number | null
 }
 
 function qualified(tool: MigrationToolInfo, table: string): string {
-  const q = (s: string) => `"${s.replace(/"/g, '""')}"`
-  return tool.schema ? `${q(tool.schema)}.${q(table)}` : q(table)
+  return tool.schema ? `${sqlIdentifier(tool.schema)}.${sqlIdentifier(table)}` : sqlIdentifier(table)
 }
 
 function lockKey(tool: MigrationToolInfo): bigint | null {
@@ -53,10 +58,12 @@ function lockKey(tool: MigrationToolInfo): bigint | null {
 }
 
 const HOLDER_COLUMNS = `a.pid, a.usename as user, a.application_name, host(a.client_addr) as client_addr,
-  to_char(a.backend_start, 'YYYY-MM-DD"T"HH24:MI:SSOF') as backend_start, to_char(a.query_start, 'YYYY-MM-DD"T"HH24:MI:SSOF') as query_start, a.state`
+  to_char(a.backend_start, 'YYYY-MM-DD"T"HH24:MI:SSOF') as backend_start, to_char(a.query_start, 'YYYY-MM-DD"T"HH24:MI:SSOF') as query_start, a.state,
+  floor(extract(epoch from now() - a.backend_start))::int as connected_s, floor(extract(epoch from now() - a.xact_start))::int as xact_s,
+  floor(extract(epoch from now() - a.query_start))::int as query_s`
 
 /**
- * The tool's statements, all in the run's one catalog round trip (core/session.ts), none able to fail on
+ * The tool's statements, all in the run's one catalog round trip (probes/session.ts), none able to fail on
  * a missing or unreadable table: the first reads which tables exist and, guarded by to_regclass and
  * has_table_privilege, their rows (query_to_xml runs the row query only when the table is there and
  * readable); the second, who holds the tool's lock. Pure.
@@ -64,9 +71,12 @@ const HOLDER_COLUMNS = `a.pid, a.usename as user, a.application_name, host(a.cli
 function catalogSql(tool: MigrationToolInfo): string[] {
   const table = qualified(tool, tool.table)
   const rows = rowsSql(tool)
-  const lockTable = tool.name === 'knex' ? `to_regclass(${sqlLiteral(qualified(tool, `${tool.table}_lock`))})` : 'null::regclass'
+  const lockTable =
+    tool.name === 'knex' ? `to_regclass(${sqlLiteral(qualified(tool, `${tool.table}_lock`))})` : 'null::regclass'
   const xml = (rel: string, sql: string | undefined) =>
-    sql ? `case when ${rel} is not null and has_table_privilege(${rel}, 'SELECT') then query_to_xml(${sqlLiteral(sql)}, true, false, '')::text end` : 'null::text'
+    sql
+      ? `case when ${rel} is not null and has_table_privilege(${rel}, 'SELECT') then query_to_xml(${sqlLiteral(sql)}, true, false, '')::text end`
+      : 'null::text'
   const out = [
     `with t as (select to_regclass(${sqlLiteral(table)}) as m, ${lockTable} as l)
      select m::text as migrations_table, l::text as lock_table,
@@ -100,14 +110,41 @@ function catalogSql(tool: MigrationToolInfo): string[] {
 /** The row queries of the tool's tables (run through query_to_xml when the table exists). Pure. */
 function rowsSql(tool: MigrationToolInfo): {table: string; lock?: string} {
   const t = qualified(tool, tool.table)
-  if (tool.name === 'knex') return {table: `select name from ${t} order by id`, lock: `select is_locked from ${qualified(tool, `${tool.table}_lock`)}`}
+  if (tool.name === 'knex')
+    return {
+      table: `select name from ${t} order by id`,
+      lock: `select is_locked from ${qualified(tool, `${tool.table}_lock`)}`,
+    }
   if (tool.name === 'prisma') {
     return {
       table: `select migration_name, to_char(started_at, 'YYYY-MM-DD"T"HH24:MI:SSOF') as started_at, finished_at is not null as finished,
         rolled_back_at is not null as rolled_back, left(logs, 2000) as logs, applied_steps_count from ${t} order by started_at, migration_name`,
     }
   }
+  // TypeORM: (id, timestamp, name), name = the migration class's name (MigrationExecutor.loadExecutedMigrations);
+  // sequelize-cli (umzug SequelizeStorage): (name), the file name
+  if (tool.name === 'typeorm') return {table: `select name from ${t} order by id`}
+  // drizzle-orm's migrator (pg-core/dialect.js migrate): (id, hash, created_at bigint = the journal entry's `when`)
+  if (tool.name === 'drizzle-kit') return {table: `select hash, created_at::text as created_at from ${t} order by id`}
+  if (tool.name === 'sequelize-cli') return {table: `select name from ${t} order by name`}
   return {table: `select name from ${t} order by run_on, id`}
+}
+
+/** The name TypeORM records for a migration file: its `name` property, else its class's name (getMigrations). */
+function typeormMigrationName(file: string): string | undefined {
+  let text: string
+  try {
+    const st = fs.statSync(file)
+    if (!st.isFile() || st.size > 512 * 1024) return undefined
+    text = fs.readFileSync(file, 'utf8')
+  } catch {
+    return undefined
+  }
+  return (
+    /\bname\s*=\s*['"]([^'"\n]{1,200})['"]/.exec(text)?.[1] ??
+    /\bclass\s+([A-Za-z_$][\w$]{0,200})\s+implements\s+MigrationInterface\b/.exec(text)?.[1] ??
+    /\bclass\s+([A-Za-z_$][\w$]{0,200})/.exec(text)?.[1]
+  )
 }
 
 const XML_ROW = /<row>([^]*?)<\/row>/g
@@ -140,10 +177,50 @@ function unescapeXml(text: string): string {
   })
 }
 
+/** A drizzle journal entry: the tag (the .sql file's name) and `when`, recorded as created_at. */
+interface JournalEntry {
+  tag: string
+  when: number
+}
+
+/**
+ * drizzle-orm's readMigrationFiles (migrator.js): `<out>/meta/_journal.json`, its entries in order; without
+ * the journal `drizzle-kit migrate` stops ("Can't find meta/_journal.json file"). undefined: no journal.
+ */
+function drizzleJournal(dir: string): JournalEntry[] | undefined {
+  let text: string
+  try {
+    const file = path.join(dir, 'meta', '_journal.json')
+    const st = fs.statSync(file)
+    if (!st.isFile() || st.size > 4 * 1024 * 1024) return undefined
+    text = fs.readFileSync(file, 'utf8')
+  } catch {
+    return undefined
+  }
+  try {
+    const entries = (JSON.parse(text) as {entries?: unknown}).entries
+    if (!Array.isArray(entries)) return []
+    return entries
+      .filter((e): e is {tag: string; when: number} => typeof e?.tag === 'string' && typeof e?.when === 'number')
+      .map((e) => ({tag: e.tag.slice(0, 300), when: e.when}))
+  } catch {
+    return []
+  }
+}
+
 /** The migration files the tool will see, sorted as the tool sorts them. */
-function migrationFiles(tool: MigrationToolInfo): {names: string[]; missingDirs: string[]} {
+function migrationFiles(tool: MigrationToolInfo): {names: string[]; missingDirs: string[]; journal?: JournalEntry[]} {
   const names: string[] = []
   const missingDirs: string[] = []
+  if (tool.name === 'drizzle-kit') {
+    // the journal is the list (in its order), not the folder: a .sql file not in it is never run
+    const journal: JournalEntry[] = []
+    for (const dir of tool.directories) {
+      if (!fs.existsSync(dir)) missingDirs.push(dir)
+      else journal.push(...(drizzleJournal(dir) ?? []))
+    }
+    return {names: journal.map((e) => e.tag), missingDirs, journal}
+  }
   for (const dir of tool.directories) {
     let entries: fs.Dirent[]
     try {
@@ -157,7 +234,16 @@ function migrationFiles(tool: MigrationToolInfo): {names: string[]; missingDirs:
       if (tool.name === 'prisma') {
         if (e.isDirectory() && fs.existsSync(path.join(dir, e.name, 'migration.sql'))) names.push(e.name)
       } else if (tool.name === 'knex') {
-        if ((e.isFile() || e.isSymbolicLink()) && (tool.extensions ?? []).includes(path.extname(e.name))) names.push(e.name)
+        if ((e.isFile() || e.isSymbolicLink()) && (tool.extensions ?? []).includes(path.extname(e.name)))
+          names.push(e.name)
+      } else if (tool.name === 'sequelize-cli') {
+        // sequelize-cli 6 (lib/core/migrator.js): /^(?!.*\.d\.ts$).*\.(cjs|js|cts|ts)$/, recorded with the extension
+        if ((e.isFile() || e.isSymbolicLink()) && /^(?!.*\.d\.ts$).*\.(cjs|js|cts|ts)$/.test(e.name)) names.push(e.name)
+      } else if (tool.name === 'typeorm') {
+        if ((e.isFile() || e.isSymbolicLink()) && /^(?!.*\.d\.ts$).*\.(c|m)?(js|ts)$/.test(e.name)) {
+          const name = typeormMigrationName(path.join(dir, e.name))
+          if (name) names.push(name)
+        }
       } else if ((e.isFile() || e.isSymbolicLink()) && !e.name.startsWith('.')) {
         names.push(e.name.slice(0, e.name.length - path.extname(e.name).length))
       }
@@ -175,9 +261,19 @@ interface ToolState {
   holders: LockHolder[]
   recorded: string[]
   knexLocked: boolean
-  prismaRows: {migration_name: string; started_at: string; finished: boolean; rolled_back: boolean; logs: string | null; applied_steps_count: number}[]
+  prismaRows: {
+    migration_name: string
+    started_at: string
+    finished: boolean
+    rolled_back: boolean
+    logs: string | null
+    applied_steps_count: number
+  }[]
   files: string[]
   missingDirs: string[]
+  /** drizzle-kit: the journal's entries, and the created_at of each recorded row. */
+  journal?: JournalEntry[]
+  createdAt?: number[]
 }
 
 function holderTable(holders: LockHolder[]): Evidence[] {
@@ -192,9 +288,33 @@ function holderTable(holders: LockHolder[]): Evidence[] {
   }))
 }
 
+/**
+ * How long an advisory migration lock has been held, in seconds, as far as the server shows it
+ * (evidence.lockAge; the openmetrics reporter's db_doctor_migration_lock_age_seconds and _min_age_seconds).
+ * PostgreSQL records when a session connected, began its transaction and its last query, never when a
+ * lock was granted. The lock cannot be older than the session (atMostSeconds: now − backend_start), and
+ * the holder took it at or before its last query (atLeastSeconds: now − query_start; node-pg-migrate takes
+ * it right after connecting and before its BEGIN — runner(): createConnection, lock, …, BEGIN — so there
+ * now − xact_start when the session is in a transaction). Both seconds on the server's clock.
+ */
+function advisoryLockAge(
+  tool: 'prisma' | 'node-pg-migrate',
+  h: LockHolder,
+): {atMostSeconds: number | null; atLeastSeconds: number | null} {
+  const s = (v: number | null) => (v !== null && Number.isFinite(v) && v >= 0 ? v : null)
+  const since = [s(h.query_s), tool === 'node-pg-migrate' ? s(h.xact_s) : null].filter((v): v is number => v !== null)
+  return {atMostSeconds: s(h.connected_s), atLeastSeconds: since.length ? Math.max(...since) : null}
+}
+
 /** The holder's fields the summary names. */
 function holderParams(h: LockHolder) {
-  return {pid: h.pid, application_name: h.application_name, client_addr: h.client_addr, query_start: h.query_start, state: h.state}
+  return {
+    pid: h.pid,
+    application_name: h.application_name,
+    client_addr: h.client_addr,
+    query_start: h.query_start,
+    state: h.state,
+  }
 }
 
 /** Pure: what the state means for the next migration run. */
@@ -206,7 +326,13 @@ function evaluate(s: ToolState): {findings: Finding[]; pending: string[]; applie
   let pending: string[] = []
   const heldLock = (lockTool: 'prisma' | 'node-pg-migrate', key: bigint) => {
     const params = {case: 'advisory' as const, tool: lockTool, key: String(key), holder: holderParams(s.holders[0]!)}
-    findings.push(MIGRATION_LOCKED.finding(params, {lock: advisoryLockName(params), holders: holderTable(s.holders)}))
+    findings.push(
+      MIGRATION_LOCKED.finding(params, {
+        lock: advisoryLockName(params),
+        holders: holderTable(s.holders),
+        lockAge: advisoryLockAge(lockTool, s.holders[0]!),
+      }),
+    )
   }
   // knex and node-pg-migrate read every folder before comparing: a missing one stops them there (ENOENT scandir);
   // prisma migrate deploy without its folder finds no migration and exits 0
@@ -214,8 +340,20 @@ function evaluate(s: ToolState): {findings: Finding[]; pending: string[]; applie
   const directoryMissing = (name: 'knex' | 'node-pg-migrate') => {
     if (missingDir === undefined) return
     const at = tool.directories.indexOf(missingDir)
-    const params = {tool: name, directory: tool.displayDirectories[at] ?? missingDir, source: tool.directorySource ?? `${name} default ./migrations`, absolute: missingDir}
-    findings.push(MIGRATION_DIRECTORY_MISSING.finding(params, {directory: params.directory, setBy: params.source, absolutePath: missingDir, predictedError: scandirError(params)}))
+    const params = {
+      tool: name,
+      directory: tool.displayDirectories[at] ?? missingDir,
+      source: tool.directorySource ?? `${name} default ./migrations`,
+      absolute: missingDir,
+    }
+    findings.push(
+      MIGRATION_DIRECTORY_MISSING.finding(params, {
+        directory: params.directory,
+        setBy: params.source,
+        absolutePath: missingDir,
+        predictedError: scandirError(params),
+      }),
+    )
   }
   if (tool.name === 'knex') {
     // knex lists the folders before it looks at its lock (Migrator#latest: _migrationData, then _runBatch)
@@ -237,7 +375,14 @@ function evaluate(s: ToolState): {findings: Finding[]; pending: string[]; applie
       findings.push(
         MIGRATION_FILES_MISSING.finding(
           {tool: 'knex', table: where, directories: tool.displayDirectories, missing},
-          {table: where, directories: tool.displayDirectories, missing, recorded: s.recorded.length, files: s.files.length, pending: pending.length},
+          {
+            table: where,
+            directories: tool.displayDirectories,
+            missing,
+            recorded: s.recorded.length,
+            files: s.files.length,
+            pending: pending.length,
+          },
         ),
       )
     }
@@ -265,7 +410,15 @@ function evaluate(s: ToolState): {findings: Finding[]; pending: string[]; applie
       findings.push(
         MIGRATION_FILES_MISSING.finding(
           {tool: 'node-pg-migrate', table: where, directories: tool.displayDirectories, missing, order},
-          {table: where, directories: tool.displayDirectories, missing, recorded: s.recorded.length, files: s.files.length, pending: pending.length, ...(order ? {predictedError: notRunPrecedingError(order)} : {})},
+          {
+            table: where,
+            directories: tool.displayDirectories,
+            missing,
+            recorded: s.recorded.length,
+            files: s.files.length,
+            pending: pending.length,
+            ...(order ? {predictedError: notRunPrecedingError(order)} : {}),
+          },
           {status: order ? 'fail' : 'warn'},
         ),
       )
@@ -277,12 +430,29 @@ function evaluate(s: ToolState): {findings: Finding[]; pending: string[]; applie
         ),
       )
     }
+  } else if (tool.name === 'drizzle-kit') {
+    // drizzle-orm's migrator: the row with the greatest created_at; every journal entry whose `when` is
+    // later runs (in journal order), an older one never does (no name is recorded, only hash and time)
+    applied = s.createdAt?.length ?? 0
+    const last = s.createdAt?.length ? Math.max(...s.createdAt) : undefined
+    pending = (s.journal ?? []).filter((e) => last === undefined || last < e.when).map((e) => e.tag)
+  } else if (tool.name === 'typeorm' || tool.name === 'sequelize-cli') {
+    // neither takes a lock nor stops on a recorded migration without its file: pending is what the CLI runs next
+    // (typeorm migration:show "[ ]", sequelize-cli db:migrate:status "down")
+    const recorded = new Set(s.recorded)
+    applied = s.recorded.length
+    pending = s.files.filter((n) => !recorded.has(n))
   } else if (tool.name === 'prisma') {
     if (s.holders.length) heldLock('prisma', PRISMA_LOCK_KEY)
     if (!s.tableExists) {
       if (s.otherTables > 0) {
         const schema = tool.schema ?? 'public'
-        findings.push(MIGRATION_NOT_BASELINED.finding({schema, tables: s.otherTables}, {schema, tables: s.otherTables, migrations: s.files.length}))
+        findings.push(
+          MIGRATION_NOT_BASELINED.finding(
+            {schema, tables: s.otherTables},
+            {schema, tables: s.otherTables, migrations: s.files.length},
+          ),
+        )
       }
       pending = s.files
     } else {
@@ -296,7 +466,12 @@ function evaluate(s: ToolState): {findings: Finding[]; pending: string[]; applie
           MIGRATION_FAILED.finding(
             {migration: f.migration_name, startedAt: f.started_at, lockHeld: s.holders.length > 0},
             {
-              failed: failed.map((r) => ({migration: r.migration_name, started_at: r.started_at, applied_steps_count: r.applied_steps_count, logs: r.logs ? redact(r.logs).slice(0, 500) : null})),
+              failed: failed.map((r) => ({
+                migration: r.migration_name,
+                started_at: r.started_at,
+                applied_steps_count: r.applied_steps_count,
+                logs: r.logs ? redact(r.logs).slice(0, 500) : null,
+              })),
             },
           ),
         )
@@ -306,8 +481,17 @@ function evaluate(s: ToolState): {findings: Finding[]; pending: string[]; applie
   return {findings, pending, applied}
 }
 
+function seconds(v: unknown): number | null {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v !== '' ? Number(v) : NaN
+  return Number.isFinite(n) ? n : null
+}
+
 /** Pure: the tool's state from the results of catalogSql(tool) and the files on disk. */
-function parseToolState(tool: MigrationToolInfo, results: Array<Array<Record<string, unknown>>>, files: {files: string[]; missingDirs: string[]}): ToolState {
+function parseToolState(
+  tool: MigrationToolInfo,
+  results: Array<Array<Record<string, unknown>>>,
+  files: {files: string[]; missingDirs: string[]},
+): ToolState {
   const [cat, holders] = results
   const c = (cat?.[0] ?? {}) as Row
   const tableExists = c.migrations_table !== null && c.migrations_table !== undefined
@@ -325,6 +509,9 @@ function parseToolState(tool: MigrationToolInfo, results: Array<Array<Record<str
       backend_start: (h.backend_start as string) ?? null,
       query_start: (h.query_start as string) ?? null,
       state: (h.state as string) ?? null,
+      connected_s: seconds(h.connected_s),
+      xact_s: seconds(h.xact_s),
+      query_s: seconds(h.query_s),
     })),
     recorded: [],
     knexLocked: false,
@@ -341,6 +528,9 @@ function parseToolState(tool: MigrationToolInfo, results: Array<Array<Record<str
       logs: r.logs ?? null,
       applied_steps_count: Number(r.applied_steps_count ?? 0),
     }))
+  } else if (tool.name === 'drizzle-kit') {
+    state.createdAt = rows.map((r) => Number(r.created_at)).filter((n) => Number.isFinite(n))
+    state.recorded = rows.map((r) => String(r.hash ?? ''))
   } else {
     state.recorded = rows.map((r) => String(r.name ?? ''))
     if (tool.name === 'knex') state.knexLocked = xmlRows(c.lock_xml).some((r) => Number(r.is_locked) === 1)
@@ -353,9 +543,9 @@ function migrationsSql(tools: readonly MigrationToolInfo[]): string[] {
   return tools.flatMap((t) => catalogSql(t))
 }
 
-function migrationFilesOf(tool: MigrationToolInfo): {files: string[]; missingDirs: string[]} {
-  const {names, missingDirs} = migrationFiles(tool)
-  return {files: names, missingDirs}
+function migrationFilesOf(tool: MigrationToolInfo): {files: string[]; missingDirs: string[]; journal?: JournalEntry[]} {
+  const {names, missingDirs, journal} = migrationFiles(tool)
+  return {files: names, missingDirs, ...(journal ? {journal} : {})}
 }
 
 async function runMigrations(ctx: CheckContext): Promise<CheckOutcome> {
@@ -366,22 +556,30 @@ async function runMigrations(ctx: CheckContext): Promise<CheckOutcome> {
   const summaries: Evidence[] = []
   const passLines: Parameters<typeof migrationsSays.ok>[0]['tools'] = []
   let results: Array<Array<Record<string, unknown>>>
+  // the pending files against the role and the server (migration-files.ts): extra statements, after the tools'
+  const fileFacts = tools.map(toolFiles)
+  const own = migrationsSql(tools)
   try {
-    results = await ctx.session!.shared('migrations', migrationsSql(tools))
+    results = await ctx.session!.shared('migrations', [...own, ...migrationFilesSql(fileFacts)])
   } catch (error) {
     // e.g. a table of that name that the tool did not make (no `name` column: 42703); the other checks'
-    // reads were sent again without these statements (core/session.ts), so only this check says so
+    // reads were sent again without these statements (probes/session.ts), so only this check says so
     const e = error as {code?: string; message?: string}
     return {
       status: 'skip',
       code: null,
       summary: migrationsSays.readFailed({code: e.code ?? null, message: e.message}),
-      evidence: {tools: tools.map((t) => `${t.name} (${t.schema ? `${t.schema}.` : ''}${t.table})`).join(', '), sqlstate: e.code ?? null, error: e.message ?? String(error)},
+      evidence: {
+        tools: tools.map((t) => `${t.name} (${t.schema ? `${t.schema}.` : ''}${t.table})`).join(', '),
+        sqlstate: e.code ?? null,
+        error: e.message ?? String(error),
+      },
       fix: null,
     }
   }
+  const fileRows = results.slice(own.length)
   let at = 0
-  for (const tool of tools) {
+  for (const [i, tool] of tools.entries()) {
     const mine = results.slice(at, at + catalogSql(tool).length)
     at += catalogSql(tool).length
     if (mine[0]?.[0]?.unreadable === true) {
@@ -393,6 +591,7 @@ async function runMigrations(ctx: CheckContext): Promise<CheckOutcome> {
     const state = parseToolState(tool, mine, migrationFilesOf(tool))
     const {findings, pending, applied} = evaluate(state)
     all.push(...findings)
+    if (fileRows.length) all.push(...migrationFileFindings(fileFacts[i]!, pending, fileRows))
     const table = `${tool.schema ? `${tool.schema}.` : ''}${tool.table}`
     passLines.push({tool: tool.name, table, tableExists: state.tableExists, applied, pending: pending.length})
     summaries.push({
@@ -409,7 +608,8 @@ async function runMigrations(ctx: CheckContext): Promise<CheckOutcome> {
     })
   }
   const base: Evidence = {tools: summaries}
-  if (!all.length) return {status: 'pass', code: null, summary: migrationsSays.ok({tools: passLines}), evidence: base, fix: null}
+  if (!all.length)
+    return {status: 'pass', code: null, summary: migrationsSays.ok({tools: passLines}), evidence: base, fix: null}
   return foldFindings(all.sort(failsFirst), base, {baseWins: true})
 }
 
@@ -418,10 +618,10 @@ export const migrationsCheck: Check = {
   title: 'Migration state',
   requires: ['auth'],
   provides: [],
-  uses: ['auth'],
+  uses: [],
   queries: (ctx) => {
     const tools = migrationTools(ctx)
-    return tools.length ? migrationsSql(tools) : null
+    return tools.length ? [...migrationsSql(tools), ...migrationFilesSql(tools.map(toolFiles))] : null
   },
   run: runMigrations,
 }

@@ -8,17 +8,24 @@
 //     the pooler carries named prepared statements (POOLER_PREPARED_STATEMENTS, measured read-only).
 import {DEFAULT_PORT} from '../config/connection-string.js'
 import {targetOf} from '../config/target.js'
+import {withServerAnswer} from '../config/driver-client.js'
 import {
   POOLER_PREPARED_STATEMENTS,
+  POOLER_SECOND_LOGIN_FAILED,
+  type SecondLoginReason,
   POOLER_STARTUP_PARAMETER,
   POOLER_TENANT_NOT_FOUND,
   POOLER_TRANSACTION_MODE,
+  poolerPreparedEvidence,
   poolerSays,
 } from '../catalogue/pooler.js'
-import type {Check, CheckContext, CheckOutcome, Evidence} from '../core/types.js'
+import type {CheckOutcome, Evidence} from '../core/types.js'
+import type {Check, CheckContext} from './types.js'
 import type {PreparedCarry} from '../probes/prepared-statements.js'
+import type {PgProbeError} from '../probes/pg-session.js'
+import {classifyAuthError} from './auth.js'
 import {failsFirst, foldFindings, type Finding} from './findings.js'
-import {urlWithParamSnippet} from './snippets.js'
+import {urlWithParamSnippet} from '../catalogue/snippets.js'
 import {migrationTools} from './tools.js'
 import {poolerRefusal, refusedStartupParameter} from './pooler-refusal.js'
 
@@ -32,9 +39,10 @@ export function supabaseTenantProblem(host: string | null, user: string | null):
   return {host: host.trim(), user}
 }
 
-
 function userFrom(ctx: CheckContext): string {
-  return ctx.config.fields.user?.source.label ?? ctx.config.connectionString?.source.label ?? "the app's connection settings"
+  return (
+    ctx.config.fields.user?.source.label ?? ctx.config.connectionString?.source.label ?? "the app's connection settings"
+  )
 }
 
 /** Where the app's settings send that parameter from (node-postgres startup parameters). */
@@ -44,16 +52,24 @@ function parameterSource(ctx: Pick<CheckContext, 'config'>, parameter: string): 
     if (f) return f.source.label
     return 'the connection `options` (URL `options=` or PGOPTIONS)'
   }
-  if (parameter === 'application_name') return ctx.config.fields.application_name?.source.label ?? 'the connection `application_name`'
+  if (parameter === 'application_name')
+    return ctx.config.fields.application_name?.source.label ?? 'the connection `application_name`'
   if (/^(statement_timeout|lock_timeout|idle_in_transaction_session_timeout)$/.test(parameter)) {
     return `the client config's \`${parameter}\` (node-postgres sends it as a startup parameter; e.g. a knexfile \`connection.${parameter}\`)`
   }
-  if (parameter === 'search_path') return 'a client that sends `search_path` at startup (e.g. a `-c search_path=…` option or the driver\'s schema setting)'
+  if (parameter === 'search_path')
+    return "a client that sends `search_path` at startup (e.g. a `-c search_path=…` option or the driver's schema setting)"
   return ctx.config.connectionString?.source.label ?? ctx.config.primary?.label ?? "the app's connection settings"
 }
 
 async function runPooler(ctx: CheckContext): Promise<CheckOutcome> {
-  const skip = (summary: string, evidence: Evidence = {}): CheckOutcome => ({status: 'skip', code: null, summary, evidence, fix: null})
+  const skip = (summary: string, evidence: Evidence = {}): CheckOutcome => ({
+    status: 'skip',
+    code: null,
+    summary,
+    evidence,
+    fix: null,
+  })
   const broker = ctx.session
   if (!broker) return skip(poolerSays.noSession())
   const tenant = supabaseTenantProblem(ctx.config.fields.host?.value ?? null, ctx.config.fields.user?.value ?? null)
@@ -71,7 +87,14 @@ async function runPooler(ctx: CheckContext): Promise<CheckOutcome> {
     if (refusal?.kind === 'tenant') {
       const user = ctx.config.fields.user?.value ?? 'postgres'
       return POOLER_TENANT_NOT_FOUND.emit(
-        {from: 'answer', host: ctx.config.fields.host?.value ?? null, user, message, sqlstate: code ?? null, userFrom: userFrom(ctx)},
+        {
+          from: 'answer',
+          host: ctx.config.fields.host?.value ?? null,
+          user,
+          message,
+          sqlstate: code ?? null,
+          userFrom: userFrom(ctx),
+        },
         {sqlstate: code ?? null, serverMessage: message, userFrom: userFrom(ctx)},
       )
     }
@@ -90,10 +113,14 @@ async function runPooler(ctx: CheckContext): Promise<CheckOutcome> {
 /** Pure: what the host and port say about a pooler in front (names only, nothing is resolved). */
 export function poolerHostHint(host: string | null | undefined, port: number): string | null {
   const h = (host ?? '').toLowerCase()
-  if (/\.pooler\.supabase\.com$/.test(h)) return port === 6543 ? 'Supabase pooler (Supavisor), transaction port 6543' : `Supabase pooler (Supavisor), port ${port}`
-  if (/-pooler\./.test(h) && /neon\.tech$/.test(h)) return 'Neon pooled endpoint (-pooler: PgBouncer in transaction mode)'
+  if (/\.pooler\.supabase\.com$/.test(h))
+    return port === 6543
+      ? 'Supabase pooler (Supavisor), transaction port 6543'
+      : `Supabase pooler (Supavisor), port ${port}`
+  if (/-pooler\./.test(h) && /neon\.tech$/.test(h))
+    return 'Neon pooled endpoint (-pooler: PgBouncer in transaction mode)'
   if (/\.proxy-[a-z0-9]+\./.test(h) && /\.rds\.amazonaws\.com$/.test(h)) return 'Amazon RDS Proxy endpoint'
-  if (port === 6432) return 'port 6432 (PgBouncer\'s default port)'
+  if (port === 6432) return "port 6432 (PgBouncer's default port)"
   if (port === 6543) return 'port 6543 (the transaction-pooler port of Supabase)'
   return null
 }
@@ -111,17 +138,26 @@ const POOLER_SQL = ['select pg_backend_pid() as pid, inet_server_port() as serve
  * connection the first one just released (the same pid); behind a session pooler or none it cannot.
  */
 async function transactionMode(ctx: CheckContext, session: Session): Promise<CheckOutcome> {
-  const config = targetOf(ctx).pgClient().config
+  const config = withServerAnswer(targetOf(ctx).pgClient(), ctx.facts.postgres?.answer).config
   const port = config.port ?? DEFAULT_PORT
   const host = config.host ?? null
   let first: {pid: number; serverPort: number | null}
   try {
     const [rows] = await ctx.session!.shared('pooler', POOLER_SQL)
     const r = rows?.[0] ?? {}
-    first = {pid: Number(r.pid), serverPort: r.server_port === null || r.server_port === undefined ? null : Number(r.server_port)}
+    first = {
+      pid: Number(r.pid),
+      serverPort: r.server_port === null || r.server_port === undefined ? null : Number(r.server_port),
+    }
   } catch (error) {
     const e = error as {code?: string; message?: string}
-    return {status: 'skip', code: null, summary: poolerSays.queryFailed({sqlstate: e.code ?? null, message: e.message ?? ''}), evidence: {sqlstate: e.code ?? null}, fix: null}
+    return {
+      status: 'skip',
+      code: null,
+      summary: poolerSays.queryFailed({sqlstate: e.code ?? null, message: e.message ?? ''}),
+      evidence: {sqlstate: e.code ?? null},
+      fix: null,
+    }
   }
   const hint = poolerHostHint(host, port)
   const proxied = first.serverPort !== null && first.serverPort !== port
@@ -138,7 +174,8 @@ async function transactionMode(ctx: CheckContext, session: Session): Promise<Che
   // (node-postgres, unnamed statements): the named statements s0, s1, … are Prisma 6's query engine's.
   const installedPrisma = ctx.config.launch?.installed.prisma ?? ctx.config.launch?.installed['@prisma/client']
   const prisma7 =
-    (ctx.config.primary?.kind === 'prisma' && /prisma\.config|\.config[\\/]prisma/.test(ctx.config.primary.file ?? '')) ||
+    (ctx.config.primary?.kind === 'prisma' &&
+      /prisma\.config|\.config[\\/]prisma/.test(ctx.config.primary.file ?? '')) ||
     (!!installedPrisma && Number.parseInt(installedPrisma, 10) >= 7)
   const prismaReadsUrl = !!prisma && !prisma.directUrl && !prisma7
   // Prisma's `pgbouncer=true` (Prisma reads only "true"), as the URL's parameters read
@@ -162,15 +199,59 @@ async function transactionMode(ctx: CheckContext, session: Session): Promise<Che
     await second.session.close()
   }
   evidence.secondLoginBackendPid = secondPid
+  if (!second.ok) {
+    // not measured: the second login itself failed, which an app pool's second connection would too
+    const e = second.error
+    const reason = secondLoginReason(e)
+    const message = e.message.slice(0, 300)
+    const {messageName} = await import('../probes/pg-framing.js')
+    const limit =
+      reason === 'protocol' && e.protocolLimit
+        ? {...e.protocolLimit, messageName: messageName(e.protocolLimit.messageType)}
+        : null
+    return POOLER_SECOND_LOGIN_FAILED.emit(
+      {
+        reason,
+        message,
+        protocolLimit: limit,
+        sqlstate: e.code,
+        port,
+        serverPort: first.serverPort,
+        proxied,
+        hint,
+        timeoutMs: ctx.options.timeoutMs,
+      },
+      {
+        ...evidence,
+        secondLogin: {
+          code: e.code,
+          message,
+          stage: e.stage,
+          timedOut: e.timedOut,
+          ms: second.ms,
+          protocolLimit: e.protocolLimit ?? null,
+        },
+      },
+    )
+  }
   const shared = secondPid !== null && secondPid === first.pid
-  if (!shared) return {status: 'pass', code: null, summary: poolerSays.ownConnection({port, serverPort: first.serverPort, proxied, hint}), evidence, fix: null}
+  if (!shared)
+    return {
+      status: 'pass',
+      code: null,
+      summary: poolerSays.ownConnection({port, serverPort: first.serverPort, proxied, hint}),
+      evidence,
+      fix: null,
+    }
 
   // Prisma migrate really fails through it; the knex and node-pg-migrate CLIs connect and migrate
   // (test/differential/pooler.test.ts), so for them it is a warning about what the pool does to
   // locks and session settings, not a predicted failure. For Prisma the URL checked is always the
   // one migrate uses (directUrl when set, else url).
-  const toolName = tool?.name ?? null
-  const directUrl = tool?.name === 'prisma' && tool.directUrl ? (ctx.config.primary?.kind === 'prisma' ? 'checked' : 'elsewhere') : null
+  const toolName =
+    tool?.name === 'knex' || tool?.name === 'prisma' || tool?.name === 'node-pg-migrate' ? tool.name : null
+  const directUrl =
+    tool?.name === 'prisma' && tool.directUrl ? (ctx.config.primary?.kind === 'prisma' ? 'checked' : 'elsewhere') : null
   const findings: Finding[] = [
     POOLER_TRANSACTION_MODE.finding(
       {pid: first.pid, hint, tool: toolName, directUrl, urlFrom},
@@ -181,14 +262,9 @@ async function transactionMode(ctx: CheckContext, session: Session): Promise<Che
   if (prismaReadsUrl) {
     const prepared: Evidence = {
       pgbouncerParameter: flagged,
-      modelled: `Prisma ${installedPrisma ?? '≤ 6'} (datasource url in the schema): its query engine names its prepared statements (s0, s1, …) unless the URL it reads has pgbouncer=true`,
+      modelled: poolerPreparedEvidence.modelled({version: installedPrisma ?? '≤ 6'}),
+      measured: poolerPreparedEvidence.measured({flagged, carry}),
     }
-    if (flagged) prepared.measured = 'not measured: the URL has pgbouncer=true (Prisma uses unnamed statements)'
-    else if (carry?.outcome === 'not-carried') {
-      prepared.measured = `named statement prepared on backend ${carry.firstPid}, run again while another session held backend ${carry.holderPid}: ${carry.sqlstate} "${carry.message}" (then removed)`
-    } else if (carry?.outcome === 'carried') {
-      prepared.measured = `named statement prepared on backend ${carry.firstPid}, run again on backend ${carry.secondPid} while another session held the first: the pooler re-prepared it (PgBouncer 1.21+ with max_prepared_statements > 0, or alike)`
-    } else prepared.measured = `inconclusive: ${carry?.reason ?? 'no second session'}`
     findings[0]!.evidence.preparedStatements = prepared
     if (!flagged && carry?.outcome !== 'carried') {
       const measured = carry?.outcome === 'not-carried'
@@ -198,7 +274,9 @@ async function transactionMode(ctx: CheckContext, session: Session): Promise<Che
             urlFrom: urlFrom ?? 'the datasource url',
             snippet: urlWithParamSnippet(ctx.config, 'pgbouncer', 'true'),
             measured,
-            ...(carry?.outcome === 'not-carried' ? {sqlstate: carry.sqlstate, message: carry.message} : {reason: carry?.outcome === 'inconclusive' ? carry.reason : 'no second session'}),
+            ...(carry?.outcome === 'not-carried'
+              ? {sqlstate: carry.sqlstate, message: carry.message}
+              : {reason: carry?.outcome === 'inconclusive' ? carry.reason : 'no second session'}),
             hint,
           },
           {preparedStatements: prepared},
@@ -209,6 +287,15 @@ async function transactionMode(ctx: CheckContext, session: Session): Promise<Che
   return foldFindings(findings.sort(failsFirst), {})
 }
 
+/** Why the second login failed: the pooler's client limit, a protocol violation, no answer in time, or else. */
+function secondLoginReason(e: PgProbeError): SecondLoginReason {
+  // the step deadline is enforced on the socket as a protocol limit of its own: that is no answer in time
+  if (e.timedOut || e.protocolLimit?.kind === 'deadline') return 'timeout'
+  if (e.protocolLimit) return 'protocol'
+  if (classifyAuthError(e).code === 'AUTH_TOO_MANY_CONNECTIONS') return 'client-limit'
+  return 'other'
+}
+
 export const poolerCheck: Check = {
   id: 'pooler',
   title: 'Connection pooler',
@@ -216,7 +303,8 @@ export const poolerCheck: Check = {
   // handshake the app's settings cannot complete means no login at all: nothing to ask the pooler.
   requires: ['tcp', 'postgres', 'tls', 'ssl-config'],
   provides: [],
-  uses: [],
+  // the server's answer to SSLRequest: its client connects as the app's driver would (withServerAnswer)
+  uses: ['postgres'],
   queries: () => POOLER_SQL,
   run: runPooler,
 }

@@ -2,14 +2,22 @@
 // migrates (PostgreSQL 15 took CREATE on public from everyone but the database owner), owning the
 // tables it will ALTER or DROP, CREATEDB for Prisma's shadow database. Read in the shared read-only
 // session (has_schema_privilege, pg_namespace, pg_class, pg_roles), in the run's one catalog round trip
-// (core/session.ts).
+// (probes/session.ts).
 // Data only: the words of every outcome are in src/catalogue/privileges.ts.
-import {PRIV_NOT_OWNER, PRIV_NO_CREATEDB, PRIV_NO_CREATE_ON_SCHEMA, privilegesSays, schemaFrom} from '../catalogue/privileges.js'
+import {
+  PRIV_NOT_OWNER,
+  PRIV_NO_CREATEDB,
+  PRIV_NO_CREATE_ON_SCHEMA,
+  privilegesSays,
+  schemaFrom,
+} from '../catalogue/privileges.js'
 import type {MigrationToolInfo} from '../config/types.js'
-import type {Check, CheckContext, CheckOutcome, Evidence} from '../core/types.js'
-import {sqlLiteral} from '../probes/pg-session.js'
+import type {CheckOutcome, Evidence} from '../core/types.js'
+import type {Check, CheckContext} from './types.js'
+import {sqlLiteral} from '../core/sql.js'
 import {failsFirst, foldFindings, type Finding} from './findings.js'
 import {migrationTools, toolSession} from './tools.js'
+import {TOOLS} from '../models/tools/registry.js'
 
 type Row = Record<string, unknown>
 
@@ -79,13 +87,43 @@ function parsePrivileges(results: Row[][]): PrivilegeState {
 function evaluatePrivileges(p: PrivilegeState, tool: MigrationToolInfo): Finding[] {
   const out: Finding[] = []
   const where = schemaFrom({schemaSource: tool.schemaSource, schema: p.schema, searchPath: p.searchPath})
-  if (!p.schema) {
-    out.push(PRIV_NO_CREATE_ON_SCHEMA.finding({case: 'no-schema', searchPath: p.searchPath, user: p.user, tool: tool.name}, {searchPath: p.searchPath, user: p.user}))
+  // drizzle-kit runs CREATE SCHEMA IF NOT EXISTS on every migrate; PostgreSQL checks CREATE on the
+  // database before IF NOT EXISTS (CreateSchemaCommand), so the schema existing does not help.
+  const everyRun = TOOLS[tool.name].migrations.createsSchema === 'every-run'
+  if (everyRun && p.schema && !p.canCreateSchema && !p.superuser) {
+    out.push(
+      PRIV_NO_CREATE_ON_SCHEMA.finding(
+        {
+          case: 'create-schema-every-run',
+          schema: p.schema,
+          tool: tool.name,
+          user: p.user,
+          database: p.database,
+          databaseOwner: p.databaseOwner,
+          exists: p.schemaExists,
+        },
+        {schema: p.schema, schemaFrom: where, schemaExists: p.schemaExists, user: p.user, canCreateOnDatabase: false},
+      ),
+    )
+  } else if (!p.schema) {
+    out.push(
+      PRIV_NO_CREATE_ON_SCHEMA.finding(
+        {case: 'no-schema', searchPath: p.searchPath, user: p.user, tool: tool.name},
+        {searchPath: p.searchPath, user: p.user},
+      ),
+    )
   } else if (!p.schemaExists) {
     if (!p.canCreateSchema && !p.superuser) {
       out.push(
         PRIV_NO_CREATE_ON_SCHEMA.finding(
-          {case: 'missing', schema: p.schema, where, user: p.user, database: p.database, databaseOwner: p.databaseOwner},
+          {
+            case: 'missing',
+            schema: p.schema,
+            where,
+            user: p.user,
+            database: p.database,
+            databaseOwner: p.databaseOwner,
+          },
           {schema: p.schema, schemaFrom: where, schemaExists: false, user: p.user, databaseOwner: p.databaseOwner},
         ),
       )
@@ -94,15 +132,37 @@ function evaluatePrivileges(p: PrivilegeState, tool: MigrationToolInfo): Finding
     const pg15 = p.schema === 'public' && p.versionNum >= 150000
     out.push(
       PRIV_NO_CREATE_ON_SCHEMA.finding(
-        {case: 'no-create', schema: p.schema, where, user: p.user, database: p.database, schemaOwner: p.schemaOwner, canUse: p.canUse, pg15},
-        {schema: p.schema, schemaFrom: where, user: p.user, schemaOwner: p.schemaOwner, databaseOwner: p.databaseOwner, canCreate: false, canUse: p.canUse},
+        {
+          case: 'no-create',
+          schema: p.schema,
+          where,
+          user: p.user,
+          database: p.database,
+          schemaOwner: p.schemaOwner,
+          canUse: p.canUse,
+          pg15,
+        },
+        {
+          schema: p.schema,
+          schemaFrom: where,
+          user: p.user,
+          schemaOwner: p.schemaOwner,
+          databaseOwner: p.databaseOwner,
+          canCreate: false,
+          canUse: p.canUse,
+        },
       ),
     )
   }
   if (p.foreign.length) {
     const list = p.foreign.slice(0, 20)
     const owners = [...new Set(list.map((f) => f.owner))]
-    out.push(PRIV_NOT_OWNER.finding({count: p.foreign.length, schema: p.schema, owners, user: p.user}, {schema: p.schema, user: p.user, objects: list}))
+    out.push(
+      PRIV_NOT_OWNER.finding(
+        {count: p.foreign.length, schema: p.schema, owners, user: p.user},
+        {schema: p.schema, user: p.user, objects: list},
+      ),
+    )
   }
   if (tool.name === 'prisma' && !p.createdb && !p.superuser && !tool.shadowDatabaseUrl) {
     out.push(PRIV_NO_CREATEDB.finding({user: p.user}, {user: p.user, createdb: false, shadowDatabaseUrl: false}))
@@ -117,9 +177,20 @@ async function runPrivileges(ctx: CheckContext): Promise<CheckOutcome> {
   const tool = tools[0]!
   const state = parsePrivileges(await ctx.session!.shared('privileges', privilegesSql(tool)))
   const findings = evaluatePrivileges(state, tool)
-  const base: Evidence = {tool: tool.name, schema: state.schema, schemaFrom: tool.schemaSource ?? 'search_path', user: state.user, databaseOwner: state.databaseOwner}
+  const base: Evidence = {
+    tool: tool.name,
+    schema: state.schema,
+    schemaFrom: tool.schemaSource ?? 'search_path',
+    user: state.user,
+    databaseOwner: state.databaseOwner,
+  }
   if (!findings.length) {
-    const summary = privilegesSays.ok({user: state.user, schema: state.schema, prisma: tool.name === 'prisma', createdb: state.createdb || state.superuser})
+    const summary = privilegesSays.ok({
+      user: state.user,
+      schema: state.schema,
+      prisma: tool.name === 'prisma',
+      createdb: state.createdb || state.superuser,
+    })
     return {status: 'pass', code: null, summary, evidence: base, fix: null}
   }
   return foldFindings(findings.sort(failsFirst), base)
@@ -130,7 +201,7 @@ export const privilegesCheck: Check = {
   title: 'Privileges for migrations',
   requires: ['auth'],
   provides: [],
-  uses: ['auth'],
+  uses: [],
   queries: (ctx) => {
     const tool = migrationTools(ctx)[0]
     return tool ? privilegesSql(tool) : null

@@ -3,28 +3,46 @@
 // "psql connects, the app does not" (or the reverse). Pure config analysis: no
 // sockets. Facts from the tls check (did the server chain verify the way
 // node-postgres will verify it?) turn a dead-config warning into a verdict.
-import fs from 'node:fs'
 import path from 'node:path'
-import {describeDifference, describeSslObject, type CertFileRef, type SslAnalysis} from '../config/ssl.js'
+import {describeSslObject, type CertFileRef, type SslAnalysis} from '../config/ssl.js'
 import type {ResolvedConfig} from '../config/types.js'
 import {targetOf} from '../config/target.js'
 import {redactUrl} from '../core/redact.js'
 import type {TlsFacts} from '../core/facts.js'
-import type {Check, CheckContext, CheckOutcome, Evidence} from '../core/types.js'
-import {SSL_PARAMS, SSL_VERIFY_PARAMS, VERIFY_FULL_ALIASES, editUrlParams, isUnixSocketHost, maskUrlPassword, paramsFromQuery} from '../config/connection-string.js'
+import type {CheckOutcome, Evidence} from '../core/types.js'
+import type {Check, CheckContext} from './types.js'
+import {
+  SSL_PARAMS,
+  SSL_VERIFY_PARAMS,
+  VERIFY_FULL_ALIASES,
+  urlWithParams,
+  isUnixSocketHost,
+  paramsFromQuery,
+  isPostgresUrl,
+} from '../config/connection-string.js'
 import {
   SSLMODE_VERIFY_SEMANTICS,
   SSL_CERT_FILE_UNREADABLE,
   SSL_CONFIG_CONFLICT,
+  SSL_SETTING_DROPPED,
   SSL_UNIX_SOCKET,
   SSL_VERIFICATION_DISABLED,
+  describeDifference,
   foldSslFindings,
+  sslRefusalText,
   sslConfigSays,
 } from '../catalogue/ssl-config.js'
 import type {Finding} from '../catalogue/types.js'
 import type {Provenance} from '../config/types.js'
+import {FileReadError, readGuarded} from '../core/files.js'
 
-type SslFindingCode = 'SSL_UNIX_SOCKET' | 'SSL_CONFIG_CONFLICT' | 'SSL_CERT_FILE_UNREADABLE' | 'SSL_VERIFICATION_DISABLED' | 'SSLMODE_VERIFY_SEMANTICS'
+type SslFindingCode =
+  | 'SSL_UNIX_SOCKET'
+  | 'SSL_CONFIG_CONFLICT'
+  | 'SSL_SETTING_DROPPED'
+  | 'SSL_CERT_FILE_UNREADABLE'
+  | 'SSL_VERIFICATION_DISABLED'
+  | 'SSLMODE_VERIFY_SEMANTICS'
 
 /** A finding (its words from the catalogue) with the setting it is about and where that comes from. */
 interface SslFinding extends Finding<SslFindingCode> {
@@ -38,7 +56,14 @@ function withSetting(f: Finding, setting: string, source: string): SslFinding {
 }
 
 /** Tie-break among findings of the same severity. */
-const PRIORITY: SslFindingCode[] = ['SSL_UNIX_SOCKET', 'SSL_CONFIG_CONFLICT', 'SSL_CERT_FILE_UNREADABLE', 'SSL_VERIFICATION_DISABLED', 'SSLMODE_VERIFY_SEMANTICS']
+const PRIORITY: SslFindingCode[] = [
+  'SSL_UNIX_SOCKET',
+  'SSL_CONFIG_CONFLICT',
+  'SSL_SETTING_DROPPED',
+  'SSL_CERT_FILE_UNREADABLE',
+  'SSL_VERIFICATION_DISABLED',
+  'SSLMODE_VERIFY_SEMANTICS',
+]
 
 export const sslConfigCheck: Check = {
   id: 'ssl-config',
@@ -51,6 +76,15 @@ export const sslConfigCheck: Check = {
   },
 }
 
+/** The driver reading db-doctor connects with (config/driver-client.ts), in words; undefined when the settings are refused. */
+function safeClient(ctx: Pick<CheckContext, 'config' | 'env' | 'cwd'>): string | undefined {
+  try {
+    return targetOf(ctx).pgClient().urlParser
+  } catch {
+    return undefined
+  }
+}
+
 function runSslConfig(ctx: Pick<CheckContext, 'config' | 'env' | 'cwd' | 'facts'>): CheckOutcome {
   const {config, env, cwd} = ctx
   const appSsl = config.appSsl
@@ -60,20 +94,27 @@ function runSslConfig(ctx: Pick<CheckContext, 'config' | 'env' | 'cwd' | 'facts'
   const isPrisma = config.primary?.kind === 'prisma'
   const tls = ctx.facts.tls
   const chainVerifies = tls?.verifiedAsApp
+  const postgresJs = config.stack?.driver.name === 'postgres.js'
   // Over a Unix socket the server never does SSL; libpq skips it whatever sslmode says.
   const socketDir = unixSocketDir(config)
-  const difference = socketDir
-    ? null
-    : (describeDifference(analysis.nodePg, analysis.libpq, chainVerifies) ?? analysis.difference)
+  const difference = socketDir ? null : describeDifference(analysis.nodePg, analysis.libpq, chainVerifies)
 
   const findings: SslFinding[] = []
   findings.push(...certFileFindings(analysis.files, cwd, isPrisma))
   if (socketDir) {
     const socket = socketFinding(analysis, socketDir)
     if (socket) findings.push(socket)
+  } else if (postgresJs) {
+    // postgres.js reads the settings its own way (src/models/drivers/postgres-js.ts): node-postgres's
+    // findings (URL params replacing the ssl object, sslmode=require meaning verify-full, uselibpqcompat)
+    // do not apply; what the tool throws away still does.
+    const dropped = droppedFinding(analysis, config)
+    if (dropped) findings.push(dropped)
   } else {
     const conflict = conflictFinding(analysis, config, env, chainVerifies, tls)
     if (conflict) findings.push(conflict)
+    const dropped = droppedFinding(analysis, config)
+    if (dropped) findings.push(dropped)
     findings.push(...disabledFindings(analysis, config))
     const semantics = isPrisma ? null : semanticsFinding(analysis, config, env, parser, target.urlParams)
     if (semantics) findings.push(semantics)
@@ -91,16 +132,33 @@ function runSslConfig(ctx: Pick<CheckContext, 'config' | 'env' | 'cwd' | 'facts'
     {setting: 'CA from', nodePostgres: n.caFrom, libpq: l.caFrom},
     {setting: 'decided by', nodePostgres: n.sources.verify, libpq: l.sources.verify},
   ]
-  if (n.error || l.error) comparison.push({setting: 'refuses the settings', nodePostgres: n.error ?? '-', libpq: l.error ?? '-'})
+  if (n.error || l.error)
+    comparison.push({
+      setting: 'refuses the settings',
+      nodePostgres: n.error ? sslRefusalText(n.error) : '-',
+      libpq: l.error ? sslRefusalText(l.error) : '-',
+    })
   const evidence: Evidence = {comparison}
   if (difference) evidence.difference = difference
   if (appSsl) evidence.appSsl = {setting: describeSslObject(appSsl.value), source: appSsl.source.label}
   if (n.replaced) evidence.replacedBy = {urlParams: n.replaced.urlParams.join('&'), source: n.replaced.urlSource.label}
   if (tls && tls.verifiedAsApp !== undefined) evidence.chainVerifiesAsApp = tls.verifiedAsApp
   if (tls?.failureCode) evidence.tlsFailure = tls.failureCode
-  if (parser && !isPrisma) evidence.urlParser = `modelled: ${parser.modelled}${parser.by === 'knex' ? ' — knex parses the string connection itself and hands pg an object' : ''}`
-  if (isPrisma) evidence.note = "The app is a Prisma app: Prisma's engine reads sslmode/sslcert/sslaccept itself; node-postgres semantics apply only with the pg driver adapter."
-  if (findings.length) evidence.findings = findings.map((f) => ({code: f.code, severity: f.severity, setting: f.setting, source: f.source}))
+  if (postgresJs) {
+    const c = safeClient(ctx)
+    evidence.driver = `modelled: ${c ?? `postgres.js ${config.stack!.driver.version}`} — postgres.js reads sslmode its own way: require/prefer/allow encrypt without verifying, any other mode verifies`
+  } else if (parser && !isPrisma)
+    evidence.urlParser = `modelled: ${parser.modelled}${parser.by === 'knex' ? ' — knex parses the string connection itself and hands pg an object' : ''}`
+  if (isPrisma)
+    evidence.note =
+      "The app is a Prisma app: Prisma's engine reads sslmode/sslcert/sslaccept itself; node-postgres semantics apply only with the pg driver adapter."
+  if (findings.length)
+    evidence.findings = findings.map((f) => ({
+      code: f.code,
+      severity: f.severity,
+      setting: f.setting,
+      source: f.source,
+    }))
 
   if (socketDir) evidence.unixSocket = `${socketDir}: neither client uses SSL on it (node-postgres fails if asked to)`
   if (findings.length === 0) {
@@ -113,7 +171,17 @@ function runSslConfig(ctx: Pick<CheckContext, 'config' | 'env' | 'cwd' | 'facts'
   }
   const top = findings[0]
   const {summary, fix} = foldSslFindings(top, findings.slice(1), difference ?? null)
-  return {status: top.severity, code: top.code, summary, evidence, fix}
+  const listed = findings.filter(
+    (f, i) => findings.findIndex((g) => g.code === f.code && g.summary === f.summary) === i,
+  )
+  return {
+    status: top.severity,
+    code: top.code,
+    summary,
+    evidence,
+    fix,
+    findings: listed.map((f) => ({code: f.code, status: f.severity, summary: f.summary})),
+  }
 }
 
 function sev(f: SslFinding): number {
@@ -141,16 +209,10 @@ function socketFinding(a: SslAnalysis, dir: string): SslFinding | null {
 /** Why the file cannot be read (its errno), or null when it can. */
 function readProblem(file: string): string | null {
   try {
-    const fd = fs.openSync(file, 'r')
-    try {
-      const buf = Buffer.alloc(1)
-      fs.readSync(fd, buf, 0, 1, 0)
-    } finally {
-      fs.closeSync(fd)
-    }
+    readGuarded(file, 'certificate') // never blocks on a FIFO, never reads /dev/zero
     return null
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code ?? 'EIO'
+    return (error as FileReadError).code ?? (error as NodeJS.ErrnoException).code ?? 'EIO'
   }
 }
 
@@ -197,6 +259,29 @@ function escapedName(file: string, cwd: string): {decoded: string; readable: boo
   return {decoded, readable: readProblem(path.resolve(cwd, decoded)) === null}
 }
 
+// ---------- SSL_SETTING_DROPPED ----------
+
+/** An ssl setting the migration tool throws away before its driver sees it (config.droppedSsl). */
+function droppedFinding(a: SslAnalysis, config: ResolvedConfig): SslFinding | null {
+  const d = config.droppedSsl
+  if (!d) return null
+  const tool = config.tools?.[0]?.name ?? config.primary?.kind ?? 'the tool'
+  const setting = typeof d.value === 'string' ? d.value : `ssl: ${describeSslObject(d.value)}`
+  const primary = config.primary
+  const file = primary?.file ?? null
+  const params = {
+    tool,
+    setting,
+    source: d.source.label,
+    file,
+    environment: primary?.kind === 'sequelize-cli' ? (primary.name ?? null) : null,
+    encrypt: a.nodePg.encrypt,
+    verifyChain: a.nodePg.verifyChain,
+    json: !!file && file.endsWith('.json'),
+  }
+  return withSetting(SSL_SETTING_DROPPED.finding(params, {}), setting, d.source.label)
+}
+
 // ---------- SSL_CONFIG_CONFLICT ----------
 
 /** Env variables holding exactly this connection string (DATABASE_URL first). */
@@ -205,9 +290,9 @@ function envVarFor(env: Record<string, string | undefined>, value: string): stri
   return names.includes('DATABASE_URL') ? 'DATABASE_URL' : names.sort()[0]
 }
 
-/** The redacted URL with its ssl params replaced by `params`. */
+/** The app's URL (masked) with its ssl params replaced by `params`. */
 function urlWith(value: string, params: string): string {
-  return editUrlParams(redactUrl(value), {remove: SSL_PARAMS, set: paramsFromQuery(params)})
+  return urlWithParams(value, {remove: SSL_PARAMS, set: paramsFromQuery(params)}) ?? redactUrl(value)
 }
 
 function conflictFinding(
@@ -229,14 +314,18 @@ function conflictFinding(
   // replaced it: with sslmode=no-verify or sslmode=disable in the URL nothing is verified.
   const changes = r.changesVerification && chainVerifies === false && a.nodePg.encrypt === 'yes' && a.nodePg.verifyChain
   const variable = envVarFor(env, cs.value)
-  const varWhere = variable ? (r.urlSource.label.startsWith(variable) ? r.urlSource.label.split(' (via ')[0] : variable) : r.urlSource.label
+  const varWhere = variable
+    ? r.urlSource.label.startsWith(variable)
+      ? r.urlSource.label.split(' (via ')[0]
+      : variable
+    : r.urlSource.label
   const params = {
     urlParams: r.urlParams,
     varWhere,
     variable: variable ?? null,
     lost,
     lostIsObject: v !== null && typeof v === 'object',
-    object: {file: obj.file ?? null, label: obj.label, environment: obj.environment ?? null},
+    object: {file: obj.file ?? null, label: obj.label, environment: obj.environment ?? null, kind: obj.kind},
     changes,
     encrypt: a.nodePg.encrypt,
     verifyChain: a.nodePg.verifyChain,
@@ -257,7 +346,10 @@ function conflictFinding(
 function disabledFindings(a: SslAnalysis, config: ResolvedConfig): SslFinding[] {
   return a.nodePg.verificationDisabledBy.map((d) => {
     const isEnv = d.setting.startsWith('NODE_TLS_REJECT_UNAUTHORIZED')
-    const finding = SSL_VERIFICATION_DISABLED.finding({setting: d.setting, source: d.source, isEnv, verifyUrl: isEnv ? null : verifyUrl(config)}, {})
+    const finding = SSL_VERIFICATION_DISABLED.finding(
+      {setting: d.setting, source: d.source, isEnv, verifyUrl: isEnv ? null : verifyUrl(config)},
+      {},
+    )
     return withSetting(finding, d.setting, d.source)
   })
 }
@@ -272,18 +364,28 @@ function semanticsFinding(
   urlParams: Record<string, string> | null = null,
 ): SslFinding | null {
   const m = a.nodePg.sslmode
-  if (m && a.nodePg.libpqCompat && m.value === 'no-verify' && a.nodePg.encrypt === 'yes') return compatNoVerifyFinding(a, config, env)
+  if (m && a.nodePg.libpqCompat && m.value === 'no-verify' && a.nodePg.encrypt === 'yes')
+    return compatNoVerifyFinding(a, config, env)
   if (!m && a.nodePg.encrypt === 'yes') {
     const t = sslTrueFinding(a, config, env, urlParams)
     if (t) return t
   }
   if (!m || a.nodePg.libpqCompat || a.nodePg.encrypt !== 'yes') return null
   if (!(VERIFY_FULL_ALIASES as readonly string[]).includes(m.value)) return null
-  const compatIgnored = parser && !parser.libpqCompat && config.connectionString && urlParams?.uselibpqcompat === 'true' ? parser : undefined
+  const compatIgnored =
+    parser && !parser.libpqCompat && config.connectionString && urlParams?.uselibpqcompat === 'true'
+      ? parser
+      : undefined
   const fromEnv = m.setting.startsWith('PGSSLMODE')
   const cs = config.connectionString
   const variable = cs && !fromEnv ? envVarFor(env, cs.value) : undefined
-  const url = cs && !fromEnv ? urlWith(cs.value, `sslmode=verify-full${a.nodePg.caFrom.startsWith('sslrootcert=') ? `&${a.nodePg.caFrom}` : ''}`) : null
+  const url =
+    cs && !fromEnv
+      ? urlWith(
+          cs.value,
+          `sslmode=verify-full${a.nodePg.caFrom.startsWith('sslrootcert=') ? `&${a.nodePg.caFrom}` : ''}`,
+        )
+      : null
   const params = {
     kind: 'mode' as const,
     setting: m.setting,
@@ -299,17 +401,33 @@ function semanticsFinding(
 }
 
 /** uselibpqcompat=true&sslmode=no-verify: no-verify is not a libpq mode, node-postgres silently verifies fully. */
-function compatNoVerifyFinding(a: SslAnalysis, config: ResolvedConfig, env: Record<string, string | undefined>): SslFinding {
+function compatNoVerifyFinding(
+  a: SslAnalysis,
+  config: ResolvedConfig,
+  env: Record<string, string | undefined>,
+): SslFinding {
   const m = a.nodePg.sslmode!
   const cs = config.connectionString
   const variable = cs ? envVarFor(env, cs.value) : undefined
   const url = cs ? urlWith(cs.value, 'sslmode=verify-full&sslrootcert=./ca.pem') : null
-  const params = {kind: 'compat-no-verify' as const, setting: m.setting, source: m.source, caFrom: a.nodePg.caFrom, variable: variable ?? null, url}
+  const params = {
+    kind: 'compat-no-verify' as const,
+    setting: m.setting,
+    source: m.source,
+    caFrom: a.nodePg.caFrom,
+    variable: variable ?? null,
+    url,
+  }
   return withSetting(SSLMODE_VERIFY_SEMANTICS.finding(params, {}), `${m.setting}&uselibpqcompat=true`, m.source)
 }
 
 /** URL ssl=true (or ssl=1) without sslmode: verify-full in node-postgres, sslmode=require in psql. */
-function sslTrueFinding(a: SslAnalysis, config: ResolvedConfig, env: Record<string, string | undefined>, params: Record<string, string> | null): SslFinding | null {
+function sslTrueFinding(
+  a: SslAnalysis,
+  config: ResolvedConfig,
+  env: Record<string, string | undefined>,
+  params: Record<string, string> | null,
+): SslFinding | null {
   const cs = config.connectionString
   if (!cs) return null
   if (!params || !['true', '1'].includes(params.ssl ?? '') || params.sslmode) return null
@@ -317,7 +435,15 @@ function sslTrueFinding(a: SslAnalysis, config: ResolvedConfig, env: Record<stri
   const variable = envVarFor(env, cs.value)
   const rootcert = params.sslrootcert ? `&sslrootcert=${params.sslrootcert}` : ''
   const finding = SSLMODE_VERIFY_SEMANTICS.finding(
-    {kind: 'ssl-true', ssl: params.ssl ?? '', source: cs.source.label, caFrom: a.nodePg.caFrom, variable: variable ?? null, url: urlWith(cs.value, `sslmode=verify-full${rootcert}`), rootcert: rootcert !== ''},
+    {
+      kind: 'ssl-true',
+      ssl: params.ssl ?? '',
+      source: cs.source.label,
+      caFrom: a.nodePg.caFrom,
+      variable: variable ?? null,
+      url: urlWith(cs.value, `sslmode=verify-full${rootcert}`),
+      rootcert: rootcert !== '',
+    },
     {},
   )
   return withSetting(finding, `ssl=${params.ssl}`, cs.source.label)
@@ -326,7 +452,7 @@ function sslTrueFinding(a: SslAnalysis, config: ResolvedConfig, env: Record<stri
 /** The app's URL (password masked) with verification on, and where it came from, when the app uses a URL. */
 function verifyUrl(config: ResolvedConfig): {masked: string; source: Provenance} | null {
   const cs = config.connectionString
-  if (cs && /^postgres(?:ql)?:\/\//i.test(cs.value.trim())) {
+  if (cs && isPostgresUrl(cs.value)) {
     const masked = maskedUrlWith(cs.value.trim(), {sslmode: 'verify-full', sslrootcert: './ca.pem'})
     if (masked) return {masked, source: cs.source}
   }
@@ -335,6 +461,5 @@ function verifyUrl(config: ResolvedConfig): {masked: string; source: Provenance}
 
 /** The URL with the password as ****, ssl/sslmode/sslrootcert/no-verify params replaced by `params`. */
 function maskedUrlWith(url: string, params: Record<string, string>): string | null {
-  const masked = maskUrlPassword(url)
-  return masked === null ? null : editUrlParams(masked, {remove: SSL_VERIFY_PARAMS, set: params})
+  return urlWithParams(url, {remove: SSL_VERIFY_PARAMS, set: params})
 }

@@ -5,13 +5,26 @@
 // Data only: the words of every outcome are in src/catalogue/tcp.ts.
 import {DEFAULT_PORT, isUnixSocketHost} from '../config/connection-string.js'
 import {isIP} from 'node:net'
-import {TCP_IPV4_FAILED, TCP_IPV6_FAILED, TCP_PORT_INVALID, TCP_REFUSED, TCP_SOME_ADDRESSES_FAILED, TCP_TIMEOUT, TCP_UNREACHABLE, explainDifference, familyName, predictionStory, tcpSays} from '../catalogue/tcp.js'
+import {
+  TCP_IPV4_FAILED,
+  TCP_IPV6_FAILED,
+  TCP_PORT_INVALID,
+  TCP_REFUSED,
+  TCP_SOME_ADDRESSES_FAILED,
+  TCP_TIMEOUT,
+  TCP_UNREACHABLE,
+  explainDifference,
+  familyName,
+  predictionStory,
+  tcpSays,
+} from '../catalogue/tcp.js'
 import type {ResolvedAddress, TcpFacts} from '../core/facts.js'
 import type {NodeDefaults} from '../network/happy-eyeballs.js'
-import type {Check, CheckContext, CheckOutcome, Evidence} from '../core/types.js'
+import type {CheckOutcome, Evidence} from '../core/types.js'
+import type {Check, CheckContext} from './types.js'
 import {stripBrackets} from '../config/util.js'
 import {fieldWithSource} from '../config/provenance.js'
-
+import {settingsSnippet} from '../catalogue/snippets.js'
 
 interface TcpCheckDeps {
   /** Node's defaults the app starts from. Default: the running Node's. */
@@ -36,7 +49,6 @@ export const tcpCheck: Check = createTcpCheck()
 function skip(summary: string, evidence: Record<string, unknown> = {}): CheckOutcome {
   return {status: 'skip', code: null, summary, evidence, fix: null}
 }
-
 
 async function runningNodeDefaults(): Promise<NodeDefaults> {
   const net = await import('node:net')
@@ -67,11 +79,14 @@ async function runTcp(ctx: CheckContext, deps: TcpCheckDeps): Promise<CheckOutco
   const portText = ctx.config.fields.port?.value?.trim()
   const port = portText ? Number(portText) : DEFAULT_PORT
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    return TCP_PORT_INVALID.emit({portText, portFrom: fieldWithSource(ctx.config, 'port')}, {port: portText, from: fieldWithSource(ctx.config, 'port')})
+    return TCP_PORT_INVALID.emit(
+      {portText, portFrom: fieldWithSource(ctx.config, 'port')},
+      {port: portText, from: fieldWithSource(ctx.config, 'port')},
+    )
   }
 
   let addresses: ResolvedAddress[]
-  let literal = false
+  let literal: boolean
   if (ctx.facts.dns) {
     addresses = ctx.facts.dns.addresses
     literal = ctx.facts.dns.literal
@@ -87,7 +102,9 @@ async function runTcp(ctx: CheckContext, deps: TcpCheckDeps): Promise<CheckOutco
   const timeoutMs = ctx.options.timeoutMs
   const {probeTcpAll} = await import('../probes/tcp.js')
   const attempts = await probeTcpAll(addresses, port, timeoutMs)
-  const reachable = attempts.filter((a) => a.outcome === 'connected').map((a) => ({address: a.address, family: a.family}))
+  const reachable = attempts
+    .filter((a) => a.outcome === 'connected')
+    .map((a) => ({address: a.address, family: a.family}))
   const facts: TcpFacts = {port, attempts, reachable}
   ctx.facts.tcp = facts
 
@@ -100,6 +117,7 @@ async function runTcp(ctx: CheckContext, deps: TcpCheckDeps): Promise<CheckOutco
   const node = he.predictNode({attempts, settings, literal, kernelTimeoutMs})
   const psql = he.predictLibpq({attempts, connectTimeoutS, kernelTimeoutMs})
   const explanation = explainDifference(node, psql, settings)
+  facts.clients = {nodePostgres: node.ok ? node.address : null, libpq: psql.ok ? psql.address : null}
 
   const table = attempts.map((a) => ({
     address: a.address,
@@ -108,8 +126,14 @@ async function runTcp(ctx: CheckContext, deps: TcpCheckDeps): Promise<CheckOutco
     ms: a.ms,
     error: a.errorCode ?? (a.outcome === 'timeout' ? `no answer within ${timeoutMs} ms` : null),
   }))
-  const evidence: Evidence = {host, port, from: [fieldWithSource(ctx.config, 'host'), fieldWithSource(ctx.config, 'port')], attempts: table}
-  const showPrediction = attempts.some((a) => a.outcome !== 'connected') || new Set(attempts.map((a) => a.address)).size > 1
+  const evidence: Evidence = {
+    host,
+    port,
+    from: [fieldWithSource(ctx.config, 'host'), fieldWithSource(ctx.config, 'port')],
+    attempts: table,
+  }
+  const showPrediction =
+    attempts.some((a) => a.outcome !== 'connected') || new Set(attempts.map((a) => a.address)).size > 1
   if (showPrediction) {
     evidence.node = {
       autoSelectFamily: `${settings.autoSelectFamily} (${settings.from.autoSelectFamily})`,
@@ -120,7 +144,9 @@ async function runTcp(ctx: CheckContext, deps: TcpCheckDeps): Promise<CheckOutco
       story: predictionStory(node),
     }
     evidence.psql = {
-      connectTimeout: connectTimeoutS ? `${connectTimeoutS} s (${fieldWithSource(ctx.config, 'connect_timeout')})` : 'not set',
+      connectTimeout: connectTimeoutS
+        ? `${connectTimeoutS} s (${fieldWithSource(ctx.config, 'connect_timeout')})`
+        : 'not set',
       result: psql.ok ? `connects to ${psql.address}` : `fails: ${psql.error}`,
       afterMs: psql.afterMs,
       story: predictionStory(psql),
@@ -129,7 +155,15 @@ async function runTcp(ctx: CheckContext, deps: TcpCheckDeps): Promise<CheckOutco
     if (explanation) evidence.explanation = explanation
   }
 
-  const params = {host, port, hostFrom: fieldWithSource(ctx.config, 'host'), portFrom: fieldWithSource(ctx.config, 'port'), literal, attempts, timeoutMs}
+  const params = {
+    host,
+    port,
+    hostFrom: fieldWithSource(ctx.config, 'host'),
+    portFrom: fieldWithSource(ctx.config, 'port'),
+    literal,
+    attempts,
+    timeoutMs,
+  }
   const failed = attempts.filter((a) => a.outcome !== 'connected')
   if (failed.length === 0) return {status: 'pass', code: null, summary: tcpSays.connected(params), evidence, fix: null}
 
@@ -156,7 +190,33 @@ async function runTcp(ctx: CheckContext, deps: TcpCheckDeps): Promise<CheckOutco
   // Nothing connected: the most explanatory failure wins. A refusal proves the
   // host is there; a timeout means packets are dropped; unreachable: no route.
   const app = {nodeError: showPrediction && node.error ? node.error : null, nodeAfter: he.fmtMs(node.afterMs)}
-  if (failed.some((a) => a.outcome === 'refused' || a.outcome === 'reset')) return TCP_REFUSED.emit({...params, ...app}, evidence)
+  const refused = failed.filter((a) => a.outcome === 'refused' || a.outcome === 'reset')
+  if (refused.length > 0) {
+    // What does answer on this host? A PostgreSQL (or PgBouncer) on a nearby port is the first thing to look at.
+    const {findPostgresNearby} = await import('../probes/ssl-request.js')
+    const nearby = await findPostgresNearby(refused, port, timeoutMs)
+    facts.nearby = nearby
+    evidence.nearbyPorts = nearby.length
+      ? nearby.map((n) => ({address: n.address, port: n.port, answer: `SSLRequest answered '${n.answer}'`}))
+      : 'no PostgreSQL answers on the usual ports or the ones next to this one'
+    const best = nearby[0]
+    return TCP_REFUSED.emit(
+      {
+        ...params,
+        ...app,
+        nearby: best
+          ? {
+              port: best.port,
+              address: best.address,
+              others: nearby.slice(1).map((n) => n.port),
+              snippet: settingsSnippet(ctx.config, {port: String(best.port)}),
+            }
+          : null,
+        refusedAddress: refused[0]!.address,
+      },
+      evidence,
+    )
+  }
   if (failed.some((a) => a.outcome === 'timeout')) return TCP_TIMEOUT.emit({...params, ...app}, evidence)
   return TCP_UNREACHABLE.emit(params, evidence)
 }

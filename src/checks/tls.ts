@@ -20,10 +20,13 @@ import {
   type VerifyOff,
 } from '../catalogue/tls.js'
 import type {TlsFacts} from '../core/facts.js'
-import type {Check, CheckContext, CheckOutcome, Evidence} from '../core/types.js'
-import {DEFAULT_PORT, isUnixSocketHost, maskUrlPassword} from '../config/connection-string.js'
+import type {CheckOutcome, Evidence} from '../core/types.js'
+import type {Check, CheckContext} from './types.js'
+import {DEFAULT_PORT, isPostgresUrl, isUnixSocketHost, maskUrlPassword} from '../config/connection-string.js'
 import {targetOf} from '../config/target.js'
 import type {Provenance} from '../config/types.js'
+import type {NoTlsError} from '../models/drivers/types.js'
+import {readGuardedText} from '../core/files.js'
 
 const SOON_DAYS = 30
 
@@ -49,10 +52,21 @@ interface SslView {
   direct: boolean
   /** What turns verification off, when it is off (the catalogue words it). */
   off: VerifyOff
+  /** The app's driver goes on without TLS when the server answers N (postgres.js `prefer`). */
+  fallback?: {driver: string; ssl: string}
+  /** The app's driver (not node-postgres) and its error when the server offers no TLS. */
+  driver?: {driver: string; error: NoTlsError}
 }
 
 /** The catalogue entry of each chain problem the x509 model reports. */
-const CHAIN_PROBLEM = {TLS_SELF_SIGNED_CHAIN, TLS_SELF_SIGNED_CERT, TLS_UNTRUSTED_ISSUER, TLS_HOSTNAME_MISMATCH, TLS_EXPIRED, TLS_NOT_YET_VALID}
+const CHAIN_PROBLEM = {
+  TLS_SELF_SIGNED_CHAIN,
+  TLS_SELF_SIGNED_CERT,
+  TLS_UNTRUSTED_ISSUER,
+  TLS_HOSTNAME_MISMATCH,
+  TLS_EXPIRED,
+  TLS_NOT_YET_VALID,
+}
 
 export const tlsCheck: Check = {
   id: 'tls',
@@ -67,7 +81,7 @@ async function run(ctx: CheckContext): Promise<CheckOutcome> {
   let pgConfig: ClientConfig
   let view: SslView
   let urlParser: string | undefined
-  let nodeTlsNotLoaded = false
+  let nodeTlsNotLoaded: boolean
   try {
     const r = targetOf(ctx).pgClient()
     pgConfig = r.config
@@ -75,7 +89,8 @@ async function run(ctx: CheckContext): Promise<CheckOutcome> {
     nodeTlsNotLoaded = r.nodeTlsNotLoaded === true
     const ssl = pgConfig.ssl
     const obj = (ssl && typeof ssl === 'object' ? ssl : {}) as SslObject
-    const negotiation = (pgConfig as {sslnegotiation?: string}).sslnegotiation ?? ctx.config.fields.sslnegotiation?.value
+    const negotiation =
+      (pgConfig as {sslnegotiation?: string}).sslnegotiation ?? ctx.config.fields.sslnegotiation?.value
     view = {
       used: Boolean(ssl),
       obj,
@@ -83,7 +98,13 @@ async function run(ctx: CheckContext): Promise<CheckOutcome> {
       source: r.sslSource,
       origin: r.sslOrigin,
       direct: negotiation === 'direct',
-      off: {offByEnv: r.verifyOffByEnv === true, offByEnvInProcess: process.env.NODE_TLS_REJECT_UNAUTHORIZED === '0', sslFrom: r.sslSource?.label ?? null},
+      ...(r.sslFallback ? {fallback: r.sslFallback} : {}),
+      ...(r.noTlsError ? {driver: r.noTlsError} : {}),
+      off: {
+        offByEnv: r.verifyOffByEnv === true,
+        offByEnvInProcess: process.env.NODE_TLS_REJECT_UNAUTHORIZED === '0',
+        sslFrom: r.sslSource?.label ?? null,
+      },
     }
   } catch (error) {
     const err = error as Error & {code?: string}
@@ -107,15 +128,25 @@ async function run(ctx: CheckContext): Promise<CheckOutcome> {
   const baseEvidence: Evidence = {
     address,
     port,
-    ssl: view.used ? (view.verifies ? 'on, verified (rejectUnauthorized)' : `on, NOT verified (${offByShort(view.off)})`) : 'off',
+    ssl: view.used
+      ? view.verifies
+        ? 'on, verified (rejectUnauthorized)'
+        : `on, NOT verified (${offByShort(view.off)})`
+      : 'off',
     sslSetting: settingLabel,
     negotiation: view.direct ? 'direct (TLS first, ALPN postgresql)' : 'postgres (SSLRequest)',
     ...(urlParser ? {modelled: urlParser} : {}),
   }
 
   if (!view.direct && pgFacts && pgFacts.answer === 'N') {
-    setFacts(ctx, {used: view.used, offered: false, verifies: view.verifies, ...(view.used ? {failureCode: 'TLS_NOT_SUPPORTED'} : {})})
+    setFacts(ctx, {
+      used: view.used,
+      offered: false,
+      verifies: view.verifies,
+      ...(view.used ? {failureCode: 'TLS_NOT_SUPPORTED'} : {}),
+    })
     if (!view.used) return skip(tlsSays.notOfferedNotAsked(), baseEvidence)
+    if (view.fallback) return fellBack(ctx, view, baseEvidence)
     return TLS_NOT_SUPPORTED.emit(notSupported(ctx, view, 'N'), baseEvidence)
   }
 
@@ -124,7 +155,10 @@ async function run(ctx: CheckContext): Promise<CheckOutcome> {
   const hostIsIp = net.isIP(host) !== 0
   const servername = hostIsIp ? view.obj.servername : host
   const identity = servername || view.obj.host || host
-  const customIdentity = typeof view.obj.checkServerIdentity === 'function' ? (view.obj.checkServerIdentity as (h: string, c: unknown) => Error | undefined) : undefined
+  const customIdentity =
+    typeof view.obj.checkServerIdentity === 'function'
+      ? (view.obj.checkServerIdentity as (h: string, c: unknown) => Error | undefined)
+      : undefined
 
   const {inspectTls} = await import('../probes/tls.js')
   const probe = await inspectTls({
@@ -140,8 +174,14 @@ async function run(ctx: CheckContext): Promise<CheckOutcome> {
   })
 
   if (probe.outcome === 'not-supported') {
-    setFacts(ctx, {used: view.used, offered: false, verifies: view.verifies, ...(view.used ? {failureCode: 'TLS_NOT_SUPPORTED'} : {})})
+    setFacts(ctx, {
+      used: view.used,
+      offered: false,
+      verifies: view.verifies,
+      ...(view.used ? {failureCode: 'TLS_NOT_SUPPORTED'} : {}),
+    })
     if (!view.used) return skip(tlsSays.notOfferedNotUsed(), baseEvidence)
+    if (view.fallback && probe.answer === 'N') return fellBack(ctx, view, baseEvidence)
     return TLS_NOT_SUPPORTED.emit(notSupported(ctx, view, probe.answer), {...baseEvidence, answer: probe.answer})
   }
   if (probe.outcome !== 'handshake') {
@@ -153,11 +193,18 @@ async function run(ctx: CheckContext): Promise<CheckOutcome> {
       error: probe.outcome === 'timeout' ? null : probe.reason,
       direct: view.direct,
     }
-    setFacts(ctx, {used: view.used, offered: true, verifies: view.verifies, ...(view.used ? {failureCode: 'TLS_HANDSHAKE_FAILED'} : {})})
+    setFacts(ctx, {
+      used: view.used,
+      offered: true,
+      verifies: view.verifies,
+      ...(view.used ? {failureCode: 'TLS_HANDSHAKE_FAILED'} : {}),
+    })
     const evidence: Evidence = {
       ...baseEvidence,
       outcome: probe.outcome,
-      ...(probe.outcome !== 'timeout' ? {errorCode: probe.errorCode, error: probe.reason.trim()} : {stage: probe.stage}),
+      ...(probe.outcome !== 'timeout'
+        ? {errorCode: probe.errorCode, error: probe.reason.trim()}
+        : {stage: probe.stage}),
       ...(view.obj.minVersion ? {minVersion: view.obj.minVersion} : {}),
       ...(view.obj.maxVersion ? {maxVersion: view.obj.maxVersion} : {}),
       ...(view.obj.ciphers ? {ciphers: view.obj.ciphers} : {}),
@@ -182,28 +229,42 @@ async function run(ctx: CheckContext): Promise<CheckOutcome> {
   const chain = probe.chain.map((c) => new x.X509Certificate(Buffer.from(c.derBase64, 'base64')))
   const store = await trustStoreFor(ctx, view)
   const trust = new x.TrustStore(store.anchors)
-  const result = x.verifyChain({
-    chain,
-    anchors: store.anchors,
-    identity,
-    checkServerIdentity: customIdentity as never,
-    partialChain: view.obj.allowPartialTrustChain === true,
-    soonDays: SOON_DAYS,
-  }, trust)
+  const result = x.verifyChain(
+    {
+      chain,
+      anchors: store.anchors,
+      identity,
+      checkServerIdentity: customIdentity as never,
+      partialChain: view.obj.allowPartialTrustChain === true,
+      soonDays: SOON_DAYS,
+    },
+    trust,
+  )
   const onPath = new Set(result.pathTrusted ? result.pathDepths.filter((d) => d >= 0) : [])
-  const rows = x.describeChain(chain, (c, depth) => (trust.has(c) ? 'trust anchor' : onPath.has(depth) ? 'verified' : 'no'))
+  const rows = x.describeChain(chain, (c, depth) =>
+    trust.has(c) ? 'trust anchor' : onPath.has(depth) ? 'verified' : 'no',
+  )
   const {recognizeProvider} = await import('../providers/index.js')
   const provider = recognizeProvider({host, chain: rows.map((r) => ({subject: r.subject, issuer: r.issuer}))})
 
   const notes: string[] = [...store.notes]
   if (nodeTlsNotLoaded) {
     const tool = ctx.config.launch?.tool
-    notes.push(`NODE_TLS_REJECT_UNAUTHORIZED=0 is only in the env file, which ${tool ? `${tool.tool}, as it is launched (${tool.modelled}),` : 'the migration tool'} does not load: its process verifies the certificate.`)
+    notes.push(
+      `NODE_TLS_REJECT_UNAUTHORIZED=0 is only in the env file, which ${tool ? `${tool.tool}, as it is launched (${tool.modelled}),` : 'the migration tool'} does not load: its process verifies the certificate.`,
+    )
   }
-  if (!view.used) notes.unshift('Your config does not use TLS: this is what node-postgres would see with ssl enabled and verified.')
-  if (customIdentity) notes.push(`The identity check is replaced by the config's checkServerIdentity (${settingLabel}), e.g. verify-ca semantics.`)
+  if (!view.used)
+    notes.unshift('Your config does not use TLS: this is what node-postgres would see with ssl enabled and verified.')
+  if (customIdentity)
+    notes.push(
+      `The identity check is replaced by the config's checkServerIdentity (${settingLabel}), e.g. verify-ca semantics.`,
+    )
   const leaf = chain[0]
-  const hostnameAside = leaf && result.problems[0]?.code !== 'TLS_HOSTNAME_MISMATCH' && !customIdentity ? x.identityMismatch(leaf, identity) : null
+  const hostnameAside =
+    leaf && result.problems[0]?.code !== 'TLS_HOSTNAME_MISMATCH' && !customIdentity
+      ? x.identityMismatch(leaf, identity)
+      : null
   const pgsslrootcert = ctx.env.PGSSLROOTCERT
   const pgsslrootcertWouldTrust = pgsslrootcert ? wouldTrust(x, chain, pgsslrootcert, result, view) : false
   if (pgsslrootcert) {
@@ -222,7 +283,15 @@ async function run(ctx: CheckContext): Promise<CheckOutcome> {
     chain: rows,
     validFor: result.validNames,
     ...(result.anchor ? {verifiedBy: result.anchor.subject} : {}),
-    ...(result.problems.length ? {problems: result.problems.map((p) => ({code: p.code, nodeError: p.nodeError, message: trustProblemMessage(p.detail)}))} : {}),
+    ...(result.problems.length
+      ? {
+          problems: result.problems.map((p) => ({
+            code: p.code,
+            nodeError: p.nodeError,
+            message: trustProblemMessage(p.detail),
+          })),
+        }
+      : {}),
     ...(result.warnings.length ? {warnings: result.warnings.map((p) => trustProblemMessage(p.detail))} : {}),
     ...(hostnameAside ? {alsoHostnameMismatch: hostnameAside} : {}),
     ...(provider ? {provider: provider.name, providerRecognizedBy: provider.recognizedBy} : {}),
@@ -247,7 +316,11 @@ async function run(ctx: CheckContext): Promise<CheckOutcome> {
   setFacts(ctx, facts)
 
   const protocol = probe.protocol ?? null
-  if (!view.used) return skip(tlsSays.unusedChain({protocol, problem: primary ? {code: primary.code, detail: primary.detail} : null}), evidence)
+  if (!view.used)
+    return skip(
+      tlsSays.unusedChain({protocol, problem: primary ? {code: primary.code, detail: primary.detail} : null}),
+      evidence,
+    )
 
   if (primary) {
     const entry = CHAIN_PROBLEM[primary.code as keyof typeof CHAIN_PROBLEM]
@@ -271,7 +344,10 @@ async function run(ctx: CheckContext): Promise<CheckOutcome> {
   }
   if (result.warnings.length) {
     const warning = result.warnings[0]!
-    return TLS_EXPIRING_SOON.emit({warning, verifies: view.verifies, validNames: result.validNames, caLabel: store.caLabel ?? null, provider}, evidence)
+    return TLS_EXPIRING_SOON.emit(
+      {warning, verifies: view.verifies, validNames: result.validNames, caLabel: store.caLabel ?? null, provider},
+      evidence,
+    )
   }
   const summary = tlsSays.verified({
     ...view.off,
@@ -311,7 +387,8 @@ async function trustStoreFor(ctx: CheckContext, view: SslView): Promise<StoreVie
   if (view.used && view.obj.ca !== undefined && view.obj.ca !== null && view.obj.ca !== '') {
     const anchors = x.parsePemBundle(view.obj.ca)
     const caLabel = caSourceLabel(ctx, view)
-    if (ctx.env.NODE_EXTRA_CA_CERTS) notes.push('NODE_EXTRA_CA_CERTS is not used for this connection: an explicit ssl.ca replaces every default CA.')
+    if (ctx.env.NODE_EXTRA_CA_CERTS)
+      notes.push('NODE_EXTRA_CA_CERTS is not used for this connection: an explicit ssl.ca replaces every default CA.')
     if (anchors.length === 0) notes.push(`The configured CA (${caLabel}) holds no parsable PEM certificate.`)
     return {anchors, name: `the CA the config supplies (${caLabel}; replaces Node's default CAs)`, notes, caLabel}
   }
@@ -324,7 +401,7 @@ async function trustStoreFor(ctx: CheckContext, view: SslView): Promise<StoreVie
   if (last === '--use-openssl-ca' || last === '--use-system-ca') {
     const file = systemBundle(ctx.env)
     if (file) {
-      anchors.push(...x.parsePemBundle(fs.readFileSync(file, 'utf8')))
+      anchors.push(...x.parsePemBundle(readGuardedText(file, 'CA bundle')))
       parts.push(`the system CA store (${file}, because NODE_OPTIONS has ${last})`)
     } else {
       parts.push(`the system CA store (NODE_OPTIONS has ${last}; no CA bundle file found)`)
@@ -337,21 +414,31 @@ async function trustStoreFor(ctx: CheckContext, view: SslView): Promise<StoreVie
   const extra = ctx.env.NODE_EXTRA_CA_CERTS
   if (extra) {
     try {
-      const certs = x.parsePemBundle(fs.readFileSync(extra, 'utf8'))
+      const certs = x.parsePemBundle(readGuardedText(extra, 'certificate'))
       anchors.push(...certs)
       parts.push(`NODE_EXTRA_CA_CERTS (${extra}, ${certs.length} certificate${certs.length === 1 ? '' : 's'})`)
       if (process.env.NODE_EXTRA_CA_CERTS !== extra) {
-        notes.push('NODE_EXTRA_CA_CERTS only works when set before Node starts (shell, container env, `node --env-file`); setting it from dotenv inside the app is too late.')
+        notes.push(
+          'NODE_EXTRA_CA_CERTS only works when set before Node starts (shell, container env, `node --env-file`); setting it from dotenv inside the app is too late.',
+        )
       }
     } catch (error) {
-      notes.push(`NODE_EXTRA_CA_CERTS=${extra} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}): Node ignores it with a warning.`)
+      notes.push(
+        `NODE_EXTRA_CA_CERTS=${extra} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}): Node ignores it with a warning.`,
+      )
     }
   }
   return {anchors, name: parts.join(' + '), notes}
 }
 
 function systemBundle(env: Record<string, string | undefined>): string | null {
-  const candidates = [env.SSL_CERT_FILE, '/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/cert.pem', '/etc/ssl/ca-bundle.pem']
+  const candidates = [
+    env.SSL_CERT_FILE,
+    '/etc/ssl/certs/ca-certificates.crt',
+    '/etc/pki/tls/certs/ca-bundle.crt',
+    '/etc/ssl/cert.pem',
+    '/etc/ssl/ca-bundle.pem',
+  ]
   for (const c of candidates) if (c && fs.existsSync(c)) return c
   return null
 }
@@ -371,14 +458,24 @@ function wouldTrust(
   result: import('../tls/x509.js').VerifyResult,
   view: SslView,
 ): boolean {
-  if (result.ok || !result.problems.some((p) => p.code === 'TLS_SELF_SIGNED_CHAIN' || p.code === 'TLS_UNTRUSTED_ISSUER' || p.code === 'TLS_SELF_SIGNED_CERT')) return false
+  if (
+    result.ok ||
+    !result.problems.some(
+      (p) =>
+        p.code === 'TLS_SELF_SIGNED_CHAIN' || p.code === 'TLS_UNTRUSTED_ISSUER' || p.code === 'TLS_SELF_SIGNED_CERT',
+    )
+  )
+    return false
   if (view.obj.ca) return false
   try {
     const text = readFileSyncSafe(file)
     if (!text) return false
     const anchors = x.parsePemBundle(text)
     const r = x.verifyChain({chain, anchors, identity: null})
-    return !r.problems.some((p) => p.code === 'TLS_SELF_SIGNED_CHAIN' || p.code === 'TLS_UNTRUSTED_ISSUER' || p.code === 'TLS_SELF_SIGNED_CERT')
+    return !r.problems.some(
+      (p) =>
+        p.code === 'TLS_SELF_SIGNED_CHAIN' || p.code === 'TLS_UNTRUSTED_ISSUER' || p.code === 'TLS_SELF_SIGNED_CERT',
+    )
   } catch {
     return false
   }
@@ -386,7 +483,7 @@ function wouldTrust(
 
 function readFileSyncSafe(file: string): string | null {
   try {
-    return fs.readFileSync(file, 'utf8')
+    return readGuardedText(file, 'certificate')
   } catch {
     return null
   }
@@ -396,13 +493,30 @@ function readFileSyncSafe(file: string): string | null {
 
 /** TLS_NOT_SUPPORTED's params: the server's answer and where the requirement comes from. */
 function notSupported(ctx: CheckContext, view: SslView, answer: string) {
-  return {answer, sslFrom: view.source?.label ?? null, sslmode: ctx.config.fields.sslmode?.value ?? null}
+  return {
+    answer,
+    sslFrom: view.source?.label ?? null,
+    sslmode: ctx.config.fields.sslmode?.value ?? null,
+    driver: view.driver ?? null,
+  }
+}
+
+/** The server has no TLS and the app's driver goes on without it (postgres.js `prefer`): the login runs in plaintext. */
+function fellBack(ctx: CheckContext, view: SslView, evidence: Evidence): CheckOutcome {
+  setFacts(ctx, {used: false, offered: false, verifies: false})
+  const {driver, ssl} = view.fallback!
+  const setting = view.source?.label ?? null
+  return skip(tlsSays.notOfferedFallsBack({driver, ssl, setting}), {...evidence, ssl: 'off', fellBack: {driver, ssl}})
 }
 
 /** The app's URL (password masked) when a CA belongs in it: the ssl setting comes from it, or from a default. */
 function caUrl(ctx: CheckContext, view: SslView): {masked: string; source: Provenance} | null {
   const cs = ctx.config.connectionString
-  if (cs && (view.origin === 'connection-string' || view.origin === 'default' || view.origin === 'PGSSLMODE') && /^postgres(ql)?:\/\//i.test(cs.value.trim())) {
+  if (
+    cs &&
+    (view.origin === 'connection-string' || view.origin === 'default' || view.origin === 'PGSSLMODE') &&
+    isPostgresUrl(cs.value)
+  ) {
     return {masked: maskUrlPassword(cs.value.trim()) ?? cs.value.trim(), source: cs.source}
   }
   return null

@@ -5,14 +5,13 @@ import path from 'node:path'
 import {sessionSays} from '../catalogue/session.js'
 import {poolerRefusal} from './pooler-refusal.js'
 import type {MigrationToolInfo, MigrationToolName} from '../config/types.js'
-import type {DbSession} from '../core/session.js'
-import type {CheckContext, CheckOutcome} from '../core/types.js'
+import type {DbSession} from '../probes/session.js'
+import type {CheckOutcome} from '../core/types.js'
+import type {CheckContext} from './types.js'
+import {TOOLS} from '../models/tools/registry.js'
 
-const DEFAULTS: Record<MigrationToolName, {table: string; dir: string; schema?: string}> = {
-  knex: {table: 'knex_migrations', dir: 'migrations'},
-  prisma: {table: '_prisma_migrations', dir: path.join('prisma', 'migrations'), schema: 'public'},
-  'node-pg-migrate': {table: 'pgmigrations', dir: 'migrations', schema: 'public'},
-}
+/** The tool's default table, schema and folder (src/models/tools/<tool>.ts `migrations`). */
+const DEFAULTS = (name: MigrationToolName): {table: string; dir: string; schema?: string} => TOOLS[name].migrations
 
 export function migrationTools(ctx: Pick<CheckContext, 'config' | 'options' | 'cwd'>): MigrationToolInfo[] {
   const found = ctx.config.tools ?? []
@@ -20,7 +19,7 @@ export function migrationTools(ctx: Pick<CheckContext, 'config' | 'options' | 'c
   if (!named) return found
   const match = found.filter((t) => t.name === named)
   if (match.length) return match
-  const d = DEFAULTS[named]
+  const d = DEFAULTS(named)
   const dir = path.resolve(ctx.cwd, d.dir)
   return [
     {
@@ -42,13 +41,18 @@ export function migrationTools(ctx: Pick<CheckContext, 'config' | 'options' | 'c
 export async function toolSession(
   ctx: CheckContext,
 ): Promise<{ok: true; tools: MigrationToolInfo[]; session: DbSession} | {ok: false; skip: CheckOutcome}> {
-  const skip = (summary: string, evidence: CheckOutcome['evidence']) => ({ok: false as const, skip: {status: 'skip' as const, code: null, summary, evidence, fix: null}})
+  const skip = (summary: string, evidence: CheckOutcome['evidence']) => ({
+    ok: false as const,
+    skip: {status: 'skip' as const, code: null, summary, evidence, fix: null},
+  })
   const tools = migrationTools(ctx)
   if (!tools.length) return skip(sessionSays.noTool(), {reason: 'no migration tool'})
   if (!ctx.session) return skip(sessionSays.noSession(), {})
   const opened = await ctx.session.open()
   if (!opened.ok) {
-    return skip(sessionSays.loginFailed({code: opened.error.code, byPooler: !!poolerRefusal(opened.error)}), {loginError: opened.error.code})
+    return skip(sessionSays.loginFailed({code: opened.error.code, byPooler: !!poolerRefusal(opened.error)}), {
+      loginError: opened.error.code,
+    })
   }
   return {ok: true, tools, session: opened.session}
 }

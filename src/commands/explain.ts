@@ -4,8 +4,9 @@
 import * as Args from '@oclif/core/args'
 import {Command} from '@oclif/core/command'
 import * as Flags from '@oclif/core/flags'
-import {redactor} from '../core/redact.js'
-import {explainCode, explainText, looksLikeCode, type ExplainResult} from '../explain/index.js'
+import {inertLine, jsonInert} from '../core/escape.js'
+import {redactor, unredacted} from '../core/redact.js'
+import type {ExplainResult} from '../explain/index.js'
 import {outputWidth} from '../reporters/wrap.js'
 
 /** Bigger pastes are cut (the head is kept): a log this size is already unusual. */
@@ -14,7 +15,7 @@ const MAX_INPUT = 64 * 1024 * 1024
 export default class Explain extends Command {
   static override summary = 'Explain a pasted error message or log: which db-doctor code it is, why, and the fix.'
 
-  static override description = `Finds every known PostgreSQL connection error in TEXT (or in the text on stdin): Node, node-postgres, knex, node-pg-migrate, Prisma, libpq/psql, PgBouncer, Supavisor and cloud-provider wordings, whole stack traces and CI or kubectl logs. For each: the db-doctor code, what it means, the likely causes in order, the fix, and the db-doctor check line that confirms it. With a code (TLS_SELF_SIGNED_CHAIN) it prints that code's entry.
+  static override description = `Finds every known PostgreSQL connection error in TEXT (or in the text on stdin): Node, node-postgres, postgres.js, knex, node-pg-migrate, Prisma 6 and 7, TypeORM, Sequelize, drizzle-kit, libpq/psql, PostgreSQL, PgBouncer, Supavisor and cloud-provider wordings, in whole stack traces and CI, Docker, kubectl or JSON (pino) logs. For each: the db-doctor code, what it means, the likely causes in order, the fix, and the db-doctor check line that confirms it. With a code (TLS_SELF_SIGNED_CHAIN) it prints that code's entry.
 
 Offline: nothing is sent anywhere and no configuration is read. Passwords in the pasted text (URLs, password=…, PGPASSWORD=…, Authorization headers) are masked before anything is printed.
 
@@ -25,17 +26,37 @@ Exit codes: 0 at least one known error recognised (or the code exists); 1 none r
   static override args = {
     // ignoreStdin: oclif would otherwise read stdin for a missing argument with a 10 ms timeout,
     // keeping whatever part of a big log arrived by then. explain reads all of stdin itself.
-    text: Args.string({description: 'the error message, log excerpt or code (default: read stdin)', required: false, ignoreStdin: true}),
+    text: Args.string({
+      description: 'the error message, log excerpt or code (default: read stdin)',
+      required: false,
+      ignoreStdin: true,
+    }),
   }
 
   static override flags = {
-    format: Flags.option({char: 'f', description: 'Output format.', options: ['text', 'json', 'markdown'] as const, default: 'text'})(),
+    format: Flags.option({
+      char: 'f',
+      description: 'Output format.',
+      options: ['text', 'json', 'markdown'] as const,
+      default: 'text',
+    })(),
+    width: Flags.integer({
+      description: 'Wrap the text to this many columns (default: the terminal, else $COLUMNS, else 160).',
+      min: 20,
+      max: 1000,
+    }),
   }
 
   static override examples = [
-    {description: 'Explain one message', command: `<%= config.bin %> <%= command.id %> 'self-signed certificate in certificate chain'`},
+    {
+      description: 'Explain one message',
+      command: `<%= config.bin %> <%= command.id %> 'self-signed certificate in certificate chain'`,
+    },
     {description: 'Explain a whole CI log', command: '<%= config.bin %> <%= command.id %> < ci.log'},
-    {description: 'From a pod', command: 'kubectl logs job/migrate | <%= config.bin %> <%= command.id %> --format markdown'},
+    {
+      description: 'From a pod',
+      command: 'kubectl logs job/migrate | <%= config.bin %> <%= command.id %> --format markdown',
+    },
     {description: "A code's entry", command: '<%= config.bin %> <%= command.id %> TCP_IPV6_FAILED'},
   ]
 
@@ -44,9 +65,12 @@ Exit codes: 0 at least one known error recognised (or the code exists); 1 none r
     const tool = `db-doctor@${this.config.version}`
     let text = args.text
     if (text === undefined) {
-      if (process.stdin.isTTY) this.error('Give the error text as an argument, or pipe it on stdin (db-doctor explain < ci.log).', {exit: 2})
+      if (process.stdin.isTTY)
+        this.error('Give the error text as an argument, or pipe it on stdin (db-doctor explain < ci.log).', {exit: 2})
       text = await readStdin()
     }
+    // The explain library (the catalogue and its matchers) loads here: `explain --help` needs none of it.
+    const {explainCode, explainText, looksLikeCode} = await import('../explain/index.js')
     let result: ExplainResult
     let entryOnly = false
     if (looksLikeCode(text)) {
@@ -61,9 +85,12 @@ Exit codes: 0 at least one known error recognised (or the code exists); 1 none r
     if (this.jsonEnabled()) return result
     const format = flags.format
     const {renderExplainJson, renderExplainMarkdown, renderExplainText} = await import('../explain/render.js')
-    if (format === 'json') this.log(renderExplainJson(result))
-    else if (format === 'markdown') this.log(renderExplainMarkdown(result, {entryOnly}))
-    else this.log(renderExplainText(result, {width: outputWidth(process.stdout), entryOnly}))
+    // The excerpts (the only pasted text shown) are redacted already: written past the output
+    // redaction, which would re-mask the serialized text.
+    const out = (text: string) => unredacted(() => this.log(text))
+    if (format === 'json') out(renderExplainJson(result))
+    else if (format === 'markdown') out(renderExplainMarkdown(result, {entryOnly}))
+    else out(renderExplainText(result, {width: outputWidth(process.stdout, process.env, flags.width), entryOnly}))
     return result
   }
 
@@ -71,15 +98,31 @@ Exit codes: 0 at least one known error recognised (or the code exists); 1 none r
   protected override async catch(error: Error & {oclif?: {exit?: number | false}}): Promise<unknown> {
     const exit = error.oclif?.exit
     if (exit === 0) return super.catch(error)
-    const first = (error.message || String(error)).split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('See more help')).slice(0, 2).join(': ')
+    const first = (error.message || String(error))
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('See more help'))
+      .slice(0, 2)
+      .join(': ')
     const known = exit !== undefined && exit !== false
-    process.stderr.write(redactor.redact(`db-doctor: ${known ? first : `internal error: ${first}`}${known ? ' (see db-doctor explain --help)' : ''}`) + '\n')
+    process.stderr.write(
+      inertLine(
+        redactor.redact(
+          `db-doctor: ${known ? first : `internal error: ${first}`}${known ? ' (see db-doctor explain --help)' : ''}`,
+        ),
+      ) + '\n',
+    )
     process.exitCode = known && typeof exit === 'number' ? exit : 2
     return undefined
   }
 
   protected override toSuccessJson(result: unknown): unknown {
     return result
+  }
+
+  /** --json: excerpts are redacted already; written past the output redaction, which would re-mask the serialized text. */
+  protected override logJson(json: unknown): void {
+    unredacted(() => process.stdout.write(jsonInert(JSON.stringify(json, null, 2)) + '\n'))
   }
 }
 

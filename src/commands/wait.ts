@@ -3,13 +3,12 @@
 // stdout. SIGTERM / SIGINT end it at once with the last state.
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
-import {checkFlags, DoctorCommand, requestExit, type CheckFlags} from '../cli/base.js'
-import {diagnose} from '../core/diagnose.js'
-import {diagnoseMany} from '../fleet/index.js'
+import {checkFlags, DoctorCommand, type CheckFlags} from '../cli/base.js'
+import {requestExit} from '../cli/exit.js'
 import {redactor} from '../core/redact.js'
-import {inertLine} from '../reporters/escape.js'
+import {inertLine} from '../core/escape.js'
 import type {RunReport} from '../core/types.js'
-import {portReadiness, waitUntilHealthy, type WaitAttempt} from '../wait/index.js'
+import type {WaitAttempt} from '../wait/index.js'
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 const oneLine = (s: string, max = 200) => {
@@ -38,13 +37,27 @@ Exit codes: 0 healthy; 1 a failure waiting cannot fix, the deadline passed, or i
   static override flags = {
     ...checkFlags,
     deadline: Flags.integer({description: 'Give up after this many seconds.', default: 60, min: 1, max: 86_400}),
-    interval: Flags.integer({description: 'First retry after this many milliseconds (then doubling, with jitter, up to 5 s).', default: 1000, min: 50, max: 60_000}),
+    interval: Flags.integer({
+      description: 'First retry after this many milliseconds (then doubling, with jitter, up to 5 s).',
+      default: 1000,
+      min: 50,
+      max: 60_000,
+    }),
   }
 
   static override examples = [
-    {description: 'Gate a migration on the database the app in this folder uses', command: '<%= config.bin %> <%= command.id %> && npx knex migrate:latest'},
-    {description: 'Kubernetes init container: up to 2 minutes, a short timeout per step', command: '<%= config.bin %> <%= command.id %> --deadline 120 --timeout 3000'},
-    {description: 'Wait for a URL, JSON report at the end', command: "<%= config.bin %> <%= command.id %> 'postgres://app@db:5432/appdb?sslmode=verify-full' --json"},
+    {
+      description: 'Gate a migration on the database the app in this folder uses',
+      command: '<%= config.bin %> <%= command.id %> && npx knex migrate:latest',
+    },
+    {
+      description: 'Kubernetes init container: up to 2 minutes, a short timeout per step',
+      command: '<%= config.bin %> <%= command.id %> --deadline 120 --timeout 3000',
+    },
+    {
+      description: 'Wait for a URL, JSON report at the end',
+      command: "<%= config.bin %> <%= command.id %> 'postgres://app@db:5432/appdb?sslmode=verify-full' --json",
+    },
   ]
 
   public async run(): Promise<RunReport | {checks: {id: string; title: string}[]} | undefined> {
@@ -52,7 +65,13 @@ Exit codes: 0 healthy; 1 a failure waiting cannot fix, the deadline passed, or i
     const flags = parsed as CheckFlags & {deadline: number; interval: number}
     const prepared = await this.prepare(argv, flags)
     if (prepared.kind === 'list') return prepared.list
-    const {outputs, format, plan, common} = prepared
+    const {outputs, plan, common} = prepared
+    // Loaded here, not at start-up: `wait --help` needs none of it.
+    const [{diagnose}, {diagnoseMany}, {portReadiness, waitUntilHealthy}] = await Promise.all([
+      import('../app/diagnose.js'),
+      import('../fleet/index.js'),
+      import('../wait/index.js'),
+    ])
     const attempt = (): Promise<RunReport> =>
       plan.kind === 'single'
         ? diagnose({...common, connection: plan.connection})
@@ -77,7 +96,9 @@ Exit codes: 0 healthy; 1 a failure waiting cannot fix, the deadline passed, or i
     // lookup: exit as soon as the report is out instead of waiting for them.
     requestExit()
 
-    const last = result.blocking ? `${result.blocking.target ? `[${result.blocking.target}] ` : ''}${result.blocking.code}` : ''
+    const last = result.blocking
+      ? `${result.blocking.target ? `[${result.blocking.target}] ` : ''}${result.blocking.code}`
+      : ''
     const end =
       result.outcome === 'healthy'
         ? `healthy after ${result.attempts} attempt${result.attempts === 1 ? '' : 's'}, ${secs(result.elapsedMs)}`
@@ -103,6 +124,8 @@ Exit codes: 0 healthy; 1 a failure waiting cannot fix, the deadline passed, or i
       ? `${a.blocking.target ? `[${a.blocking.target}] ` : ''}${a.blocking.code}: ${oneLine(a.blocking.summary)}`
       : 'healthy'
     const next = a.nextInMs !== undefined ? ` (retry in ${secs(a.nextInMs)})` : ''
-    process.stderr.write(redactor.redact(`db-doctor wait: attempt ${a.attempt}, ${secs(a.elapsedMs)}: ${state}${next}`) + '\n')
+    process.stderr.write(
+      redactor.redact(`db-doctor wait: attempt ${a.attempt}, ${secs(a.elapsedMs)}: ${state}${next}`) + '\n',
+    )
   }
 }

@@ -1,9 +1,10 @@
-// stdout is exactly the report. App files db-doctor loads (a knexfile, prisma.config.ts) are
-// user code that may print: console.log(config), dotenv 17's "injected env (N) from .env" (it
-// logs on stdout unless quiet: true). While such a file loads, writes to stdout are captured
-// instead; after configuration is resolved (every secret registered) they go to stderr, each
-// line prefixed with the file that printed it, through the output redaction of core/redact.ts.
-// (Loading app files in a child process would only move this guard there.)
+// stdout is exactly the report. App files db-doctor runs (a knexfile, prisma.config.ts) are user
+// code that may print: console.log(config), console.error(err), dotenv 17's "injected env (N) from
+// .env". They run in a child process (app-code.ts) whose stdout and stderr are captured; after
+// configuration is resolved (every secret registered) the text goes to stderr, each line prefixed
+// with the file that printed it, redacted and made inert (core/redact.ts, core/escape.ts).
+import {redact} from '../core/redact.js'
+import {inertLine} from '../core/escape.js'
 
 interface Captured {
   label: string
@@ -12,22 +13,9 @@ interface Captured {
 
 let captured: Captured[] = []
 
-/** Run `fn` (which loads `label`) with stdout writes captured. */
-export async function capturingStdout<T>(label: string, fn: () => Promise<T>): Promise<T> {
-  const stdout = process.stdout
-  const original = stdout.write
-  stdout.write = ((chunk: unknown, encoding?: unknown, callback?: unknown) => {
-    const text = typeof chunk === 'string' ? chunk : chunk instanceof Uint8Array ? Buffer.from(chunk).toString('utf8') : String(chunk)
-    captured.push({label, text})
-    const cb = typeof encoding === 'function' ? encoding : callback
-    if (typeof cb === 'function') queueMicrotask(() => (cb as () => void)())
-    return true
-  }) as typeof stdout.write
-  try {
-    return await fn()
-  } finally {
-    stdout.write = original
-  }
+/** Keep what the app file `label` printed (stdout and stderr), to show after resolution. */
+export function addCapturedOutput(label: string, text: string): void {
+  captured.push({label, text})
 }
 
 /** A position in the captured output (to drop what a modelling pass printed). */
@@ -48,7 +36,7 @@ export function flushCapturedOutput(): void {
   const LIMIT = 8192
   for (const [label, text] of byLabel) {
     const shown = text.length > LIMIT ? `${text.slice(0, LIMIT)}\n… (${text.length - LIMIT} more characters)` : text
-    const lines = shown.replace(/\n$/, '').split('\n')
-    process.stderr.write(lines.map((l) => `[${label}] ${l}`).join('\n') + '\n')
+    const lines = redact(shown).replace(/\n$/, '').split('\n')
+    process.stderr.write(lines.map((l) => inertLine(`[${label}] ${l}`)).join('\n') + '\n')
   }
 }

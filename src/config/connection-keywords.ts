@@ -1,7 +1,7 @@
 // The single lists about connection settings: sslmodes, ssl parameters, secret keywords, libpq
 // keywords, the default port and Unix-socket detection. Part of the connection-string module
-// (config/connection-string.ts re-exports all of it); a leaf with no imports, so that the
-// redaction layer (core/redact.ts) can use the secret keywords without an import cycle.
+// (config/connection-string.ts re-exports all of it). The secret keywords live in core/secrets.ts
+// (re-exported here): the redaction layer below uses them, and core imports nothing above it.
 // Every other file imports these; none keeps its own copy.
 
 /** PostgreSQL's (libpq's and node-postgres') default port. */
@@ -23,7 +23,15 @@ export const VERIFY_FULL_ALIASES = ['prefer', 'require', 'verify-ca'] as const
 export const PG_ENV_SSLMODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'] as const
 
 /** Connection-string parameters about SSL, in the order evidence lists them. */
-export const SSL_PARAMS = ['ssl', 'sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'sslnegotiation', 'uselibpqcompat'] as const
+export const SSL_PARAMS = [
+  'ssl',
+  'sslmode',
+  'sslrootcert',
+  'sslcert',
+  'sslkey',
+  'sslnegotiation',
+  'uselibpqcompat',
+] as const
 
 /** The SSL parameters that name a file a client reads. */
 export const SSL_FILE_PARAMS = ['sslrootcert', 'sslcert', 'sslkey'] as const
@@ -31,25 +39,7 @@ export const SSL_FILE_PARAMS = ['sslrootcert', 'sslcert', 'sslkey'] as const
 /** The SSL parameters that decide whether and how the server certificate is verified (not the client certificate). */
 export const SSL_VERIFY_PARAMS = ['ssl', 'sslmode', 'sslrootcert', 'uselibpqcompat'] as const
 
-/** libpq keywords whose value is a secret: never printed, masked in every connection string shown. */
-export const SECRET_KEYWORDS = ['password', 'sslpassword', 'scram_client_key', 'scram_server_key', 'oauth_client_secret'] as const
-
-export function isSecretKeyword(key: string): boolean {
-  return (SECRET_KEYWORDS as readonly string[]).includes(key)
-}
-
-/** libpq connection keywords (PostgreSQL 17/18). */
-export const LIBPQ_KEYWORDS: ReadonlySet<string> = new Set([
-  'host', 'hostaddr', 'port', 'dbname', 'user', 'password', 'passfile', 'require_auth', 'channel_binding',
-  'connect_timeout', 'client_encoding', 'options', 'application_name', 'fallback_application_name',
-  'keepalives', 'keepalives_idle', 'keepalives_interval', 'keepalives_count', 'tcp_user_timeout',
-  'replication', 'gssencmode', 'sslmode', 'sslnegotiation', 'sslcompression', 'sslcert', 'sslkey',
-  'sslkeylogfile', 'sslpassword', 'sslcertmode', 'sslrootcert', 'sslcrl', 'sslcrldir', 'sslsni',
-  'requirepeer', 'ssl_min_protocol_version', 'ssl_max_protocol_version', 'min_protocol_version',
-  'max_protocol_version', 'krbsrvname', 'gsslib', 'gssdelegation', 'service', 'target_session_attrs',
-  'load_balance_hosts', 'scram_client_key', 'scram_server_key', 'oauth_issuer', 'oauth_client_id',
-  'oauth_client_secret', 'oauth_scope', 'uselibpqcompat',
-])
+export {LIBPQ_KEYWORDS, SECRET_KEYWORDS, isSecretKeyword} from '../core/secrets.js'
 
 /**
  * Is this (resolved, decoded) host a Unix-socket directory? libpq and node-postgres take a host
@@ -71,3 +61,20 @@ export function unixSocketInConnectionString(text: string): boolean {
   if (/^[a-z][a-z0-9+.-]*:\/\/(?:[^/?#]*@)?%2F/i.test(s)) return true
   return /(?:[?&]|^|\s)host\s*=\s*'?(?:\/|%2F)/i.test(s)
 }
+
+/** Connection settings db-doctor understands, libpq names. */
+export type FieldName =
+  | 'host'
+  | 'port'
+  | 'database'
+  | 'user'
+  | 'password'
+  | 'sslmode'
+  | 'sslrootcert'
+  | 'sslcert'
+  | 'sslkey'
+  | 'sslnegotiation'
+  | 'uselibpqcompat'
+  | 'connect_timeout'
+  | 'application_name'
+  | 'options'

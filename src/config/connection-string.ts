@@ -11,13 +11,15 @@
 //     secret keywords, libpq keywords, the default port, Unix-socket detection.
 // Pure: no I/O, no sockets.
 //
-// Secrets: nothing returned here in a `reason`, `message` or `details` contains
-// the password or a fragment of it. Only `values.password` (and parsed params the
-// caller must not print) hold it.
+// Words: none. A broken string is a `problem` (an id and the data its words need) and an encoding
+// issue lists its `effects` by id; src/catalogue/connection-string.ts words both.
+//
+// Secrets: nothing returned here in a `problem` or `effects` contains the password or a fragment
+// of it. Only `values.password` (and parsed params the caller must not print) hold it.
 import {parse as pgParse} from 'pg-connection-string'
 import {redactUrl} from '../core/redact.js'
 import {LIBPQ_KEYWORDS, SSL_FILE_PARAMS, isSecretKeyword} from './connection-keywords.js'
-import type {FieldName} from './types.js'
+import type {FieldName} from './connection-keywords.js'
 
 export * from './connection-keywords.js'
 
@@ -34,15 +36,42 @@ interface ParsedConnectionString {
   params: Record<string, string>
 }
 
+/**
+ * What is wrong with a connection string, secret-free: an id and the data its words need
+ * (src/catalogue/connection-string.ts words it: a reason, and for most a hint).
+ */
+export type ConnectionStringProblem =
+  | {id: 'keyvalue-not-url'}
+  | {id: 'empty'}
+  | {id: 'quoted'; quote: 'double' | 'single'}
+  | {id: 'other-scheme'; scheme: string}
+  | {id: 'not-a-connection-string'}
+  | {id: 'outer-space'; at: 'starts' | 'ends'}
+  | {id: 'url-port-not-a-number'; port: string}
+  | {id: 'hostless'; empty: boolean}
+  | {id: 'unexpanded'; name: string}
+  | {id: 'host-space'}
+  | {id: 'several-hosts'; hosts: string}
+  | {id: 'ipv6-unbracketed'; address: string}
+  | {id: 'malformed-escape'}
+  | {id: 'port-after-host'; port: string; host: string}
+  | {id: 'port-out-of-range'; port: string}
+  | {id: 'no-host'}
+  | {id: 'host-characters'; host: string}
+  | {id: 'unparsable-url'; error: string}
+  | {id: 'missing-equals'; key: string; position: number; afterSecret: boolean}
+  | {id: 'unterminated-quote'; key: string; position: number}
+  | {id: 'invalid-option'; key: string | null}
+  | {id: 'keyvalue-port-not-a-number'; port: string}
+  | {id: 'cut-by-dotenv'}
+
 interface ConnectionStringError {
   ok: false
   kind: ConnectionStringKind
-  /** Secret-free: what is wrong and roughly where. */
-  reason: string
+  /** Secret-free: what is wrong and roughly where (worded by the catalogue). */
+  problem: ConnectionStringProblem
   /** 1-based character position, when known (key=value). */
   position?: number
-  /** Secret-free hint on how to fix it. */
-  hint?: string
   /** Set when the string holds a ${VAR} reference nobody expanded (the variable name). */
   unexpanded?: string
   /** Set for a URL without a host (`postgres://`), which node-postgres would send to localhost:5432. */
@@ -51,7 +80,15 @@ interface ConnectionStringError {
 
 export type ConnectionStringResult = ParsedConnectionString | ConnectionStringError
 
-const URL_SCHEME = /^postgres(?:ql)?:\/\//i
+/** The postgres:// / postgresql:// scheme (any case), written once: anywhere in a text… */
+export const POSTGRES_SCHEME = /postgres(?:ql)?:\/\//i
+/** …and at the start of a connection string. */
+const URL_SCHEME = new RegExp(`^${POSTGRES_SCHEME.source}`, 'i')
+
+/** Whether a connection string is a postgres:// or postgresql:// URL (surrounding spaces ignored). */
+export function isPostgresUrl(text: string): boolean {
+  return URL_SCHEME.test(text.trim())
+}
 
 export function classifyConnectionString(text: string): ConnectionStringKind {
   const s = text.trim()
@@ -68,29 +105,22 @@ export function parseConnectionString(text: string, opts: {allowKeyValue?: boole
   if (kind === 'url') return parseUrl(text)
   if (kind === 'keyvalue') {
     if (!allowKeyValue) {
-      return {
-        ok: false,
-        kind,
-        reason: 'it is a libpq key=value string, which node-postgres does not understand in a connection URL variable',
-        hint: 'Write it as a URL: postgres://user:password@host:5432/database?sslmode=require',
-      }
+      return {ok: false, kind, problem: {id: 'keyvalue-not-url'}}
     }
     return parseKeyValue(text)
   }
   if (kind === 'socket') return parseSocket(text)
-  return {ok: false, kind, reason: describeUnknown(text), hint: 'Use postgres://user:password@host:5432/database, or key=value pairs: host=… port=… dbname=…'}
+  return {ok: false, kind, problem: describeUnknown(text)}
 }
 
-function describeUnknown(text: string): string {
+function describeUnknown(text: string): ConnectionStringProblem {
   const s = text.trim()
-  if (s === '') return 'it is empty'
+  if (s === '') return {id: 'empty'}
   const quoted = /^(["'])(.*)\1$/s.exec(s)
-  if (quoted && URL_SCHEME.test(quoted[2].trim())) {
-    return `it is wrapped in ${quoted[1] === '"' ? 'double' : 'single'} quotes that became part of the value (Docker --env-file, env_file in docker-compose v1 and some CI settings keep quotes literally)`
-  }
+  if (quoted && URL_SCHEME.test(quoted[2].trim())) return {id: 'quoted', quote: quoted[1] === '"' ? 'double' : 'single'}
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(s)
-  if (scheme) return `its scheme "${scheme[1]}://" is not postgres:// or postgresql://`
-  return 'it does not start with postgres:// or postgresql:// and is not a list of key=value pairs'
+  if (scheme) return {id: 'other-scheme', scheme: scheme[1]}
+  return {id: 'not-a-connection-string'}
 }
 
 // ---------------------------------------------------------------- URL
@@ -127,12 +157,7 @@ export function parseUrl(url: string): ConnectionStringResult {
   // turns spaces into %20, so an outer space ends up in the database name (or breaks the URL).
   const outer = url.replace(/^[\t\r\n]+|[\t\r\n]+$/g, '')
   if (/^\s|\s$/.test(outer)) {
-    return {
-      ok: false,
-      kind: 'url',
-      reason: `it ${/^\s/.test(outer) ? 'starts' : 'ends'} with a space, which node-postgres keeps (as %20 in the database name, or a broken URL)`,
-      hint: 'Remove the surrounding spaces from the value.',
-    }
+    return {ok: false, kind: 'url', problem: {id: 'outer-space', at: /^\s/.test(outer) ? 'starts' : 'ends'}}
   }
   const text = url.trim()
   const diag = diagnoseUrl(text)
@@ -141,7 +166,7 @@ export function parseUrl(url: string): ConnectionStringResult {
   try {
     parsed = withoutWarnings(() => pgParse(neutralize(text)) as Record<string, unknown>)
   } catch (error) {
-    return {ok: false, kind: 'url', ...locateUrlError(text, error)}
+    return {ok: false, kind: 'url', problem: locateUrlError(text, error)}
   }
   const values: ConnectionValues = {}
   const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined)
@@ -167,20 +192,13 @@ export function parseUrl(url: string): ConnectionStringResult {
     else if (typeof v === 'string') params[name] = v
   }
   if (values.port !== undefined && !/^\d+$/.test(values.port)) {
-    return {ok: false, kind: 'url', reason: `the port "${values.port}" is not a number`, hint: 'The port goes after the host: postgres://user:password@host:5432/database'}
+    return {ok: false, kind: 'url', problem: {id: 'url-port-not-a-number', port: values.port}}
   }
   if (values.host === undefined) {
     // `postgres://`, `postgres://:@/`, `postgres:///db`: node-postgres silently connects to localhost:5432 (psql to
     // the local Unix socket). Almost always variables that expanded to nothing, never the server meant.
     const empty = !values.user && !values.database && !values.port && !values.password
-    return {
-      ok: false,
-      kind: 'url',
-      reason: empty ? 'it is empty: no host, user or database after "://"' : 'it names no host (nothing between "://" or "@" and the next "/")',
-      hostless: true,
-      hint:
-        'node-postgres would silently connect to localhost:5432 (psql to the local Unix socket) instead of failing. If the URL is assembled from variables (postgres://${DB_USER}:${DB_PASSWORD}@${DB_HOST}/…), one of them is empty where the app runs. Write the host: postgres://user:password@host:5432/database (a Unix socket: ?host=/var/run/postgresql).',
-    }
+    return {ok: false, kind: 'url', problem: {id: 'hostless', empty}, hostless: true}
   }
   return {ok: true, kind: 'url', values, params}
 }
@@ -189,58 +207,35 @@ export function parseUrl(url: string): ConnectionStringResult {
 function diagnoseUrl(text: string): ConnectionStringError | null {
   const unexpanded = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/.exec(text)
   if (unexpanded) {
-    return {
-      ok: false,
-      kind: 'url',
-      reason: `it contains \${${unexpanded[1]}}, a variable reference that was never expanded`,
-      unexpanded: unexpanded[1],
-      hint: 'dotenv does not expand ${VAR} references (dotenv-expand does). Write the value itself, or expand it in your shell.',
-    }
+    return {ok: false, kind: 'url', problem: {id: 'unexpanded', name: unexpanded[1]}, unexpanded: unexpanded[1]}
   }
   const parts = splitUrl(text)
   if (parts && /\s/.test(parts.hostport)) {
-    return {ok: false, kind: 'url', reason: 'the host part contains a space', hint: 'Remove the space, or percent-encode it as %20 if it belongs to the password.'}
+    return {ok: false, kind: 'url', problem: {id: 'host-space'}}
   }
   if (parts && parts.hostport.includes(',')) {
-    return {
-      ok: false,
-      kind: 'url',
-      reason: `it lists several hosts (${parts.hostport}): libpq accepts that, node-postgres does not`,
-      hint: 'Give node-postgres one host (a primary, a load balancer or a pooler address).',
-    }
+    return {ok: false, kind: 'url', problem: {id: 'several-hosts', hosts: parts.hostport}}
   }
   if (parts && /^[0-9a-f]*:[0-9a-f]*:[0-9a-f:.]*$/i.test(parts.hostport) && !parts.hostport.startsWith('[')) {
-    return {
-      ok: false,
-      kind: 'url',
-      reason: `the IPv6 address ${parts.hostport} is not in brackets`,
-      hint: `Write it as [${parts.hostport}] (with the port after the bracket: [${parts.hostport}]:5432)`,
-    }
+    return {ok: false, kind: 'url', problem: {id: 'ipv6-unbracketed', address: parts.hostport}}
   }
   return null
 }
 
-function locateUrlError(text: string, error: unknown): {reason: string; hint?: string} {
+function locateUrlError(text: string, error: unknown): ConnectionStringProblem {
   const err = error as {code?: string; name?: string}
   const parts = splitUrl(text)
-  if (err?.name === 'URIError') {
-    return {reason: 'it contains a malformed %-escape (a "%" not followed by two hex digits, or an invalid UTF-8 sequence)', hint: 'Write a literal "%" as %25.'}
-  }
+  if (err?.name === 'URIError') return {id: 'malformed-escape'}
   if (parts) {
     const hp = parts.hostport
     const m = /^(\[[^\]]*\]|[^:]*)(?::(.*))?$/.exec(hp)
-    if (m && m[2] !== undefined && !/^\d*$/.test(m[2])) {
-      return {reason: `the port "${m[2]}" after the host "${m[1]}" is not a number`, hint: 'The port must be digits only: postgres://user:password@host:5432/database'}
-    }
-    if (m && m[2] !== undefined && /^\d+$/.test(m[2]) && Number(m[2]) > 65535) {
-      return {reason: `the port ${m[2]} is out of range (1-65535)`, hint: 'PostgreSQL listens on 5432 unless configured otherwise.'}
-    }
-    if (m && m[1] === '' && parts.userinfo === undefined) return {reason: 'there is no host after "://"'}
-    if (/[^A-Za-z0-9.\-_~%!$&'()*+,;=[\]:]/.test(hp)) {
-      return {reason: `the host part "${hp}" contains characters not allowed in a host name`}
-    }
+    if (m && m[2] !== undefined && !/^\d*$/.test(m[2])) return {id: 'port-after-host', port: m[2], host: m[1]}
+    if (m && m[2] !== undefined && /^\d+$/.test(m[2]) && Number(m[2]) > 65535)
+      return {id: 'port-out-of-range', port: m[2]}
+    if (m && m[1] === '' && parts.userinfo === undefined) return {id: 'no-host'}
+    if (/[^A-Za-z0-9.\-_~%!$&'()*+,;=[\]:]/.test(hp)) return {id: 'host-characters', host: hp}
   }
-  return {reason: `node-postgres cannot parse it as a URL (${err?.code ?? err?.name ?? 'Invalid URL'})`}
+  return {id: 'unparsable-url', error: err?.code ?? err?.name ?? 'Invalid URL'}
 }
 
 /** Run fn with process.emitWarning silenced (pg-connection-string warns about sslmode aliases). */
@@ -279,7 +274,6 @@ export function splitUrl(text: string): UrlParts | null {
   // the query starts at the first "?name=", or at the first "?" with no "@" after it
   let queryStart = body.length
   for (let i = body.indexOf('?'); i >= 0; i = body.indexOf('?', i + 1)) {
-    const before = body.slice(0, i)
     const after = body.slice(i)
     if (/^\?[A-Za-z_][A-Za-z0-9_]*=/.test(after) || !after.includes('@')) {
       queryStart = i
@@ -302,8 +296,8 @@ export interface EncodingIssue {
   parts: Array<'user' | 'password'>
   /** Offending characters, described: "'#'", "space", "'%' not followed by two hex digits". */
   characters: string[]
-  /** What each does to the URL, one sentence each. */
-  effects: string[]
+  /** What each does to the URL (the catalogue words each in one sentence). */
+  effects: EncodingEffect[]
   /** The URL with the user correctly encoded and the password shown as ****. */
   maskedUrl: string
   /**
@@ -319,15 +313,32 @@ export interface EncodingIssue {
 
 const USERINFO_OK = /[A-Za-z0-9\-._~!$&'()*+,;=]/
 
-const EFFECTS: Record<string, string> = {
-  '#': '"#" starts a URL fragment: everything after it, the host included, is cut off',
-  '/': '"/" ends the host part early, so the rest of the password is read as the host and database',
-  '?': '"?" starts the query string early, so the rest of the password is read as parameters',
-  '@': '"@" separates the credentials from the host: node-postgres and knex split at the last "@" and read the password as written, but psql, pg_dump and other libpq tools split at the first one and take the rest of the password as part of the host name',
-  '%': '"%" starts an escape sequence: node-postgres and knex read a "%" not followed by two hex digits as written, but psql, pg_dump and other libpq tools reject the URL ("invalid percent-encoded token")',
-  '\t': 'tabs and line breaks are dropped from a URL by node-postgres, so the password it sends is a different one',
-  '\n': 'tabs and line breaks are dropped from a URL by node-postgres, so the password it sends is a different one',
-  '\r': 'tabs and line breaks are dropped from a URL by node-postgres, so the password it sends is a different one',
+/**
+ * What an unencoded character does to the URL, by id (the catalogue words each): a character with an
+ * effect of its own ("#", "/", "?", "@", "%", tabs and line breaks), an escape misread after re-encoding,
+ * another character a URL does not allow (breaking) or one only strict parsers reject (lenient).
+ */
+export type EncodingEffect =
+  | {id: 'fragment' | 'ends-host' | 'starts-query' | 'at-sign' | 'percent' | 'line-break'}
+  | {id: 'misread-escape'; escape: string}
+  | {id: 'not-allowed' | 'lenient'; character: string}
+
+const EFFECTS: Readonly<Record<string, EncodingEffect['id']>> = {
+  '#': 'fragment',
+  '/': 'ends-host',
+  '?': 'starts-query',
+  '@': 'at-sign',
+  '%': 'percent',
+  '\t': 'line-break',
+  '\n': 'line-break',
+  '\r': 'line-break',
+}
+
+function effectOf(c: string): EncodingEffect {
+  const own = EFFECTS[c]
+  if (own) return {id: own} as EncodingEffect
+  if (c.length === 3 && c.startsWith('%')) return {id: 'misread-escape', escape: c}
+  return {id: isBreaking(c) ? 'not-allowed' : 'lenient', character: describeChar(c)}
 }
 
 /**
@@ -342,9 +353,6 @@ const LIBPQ_BREAKING = new Set(['@', '%'])
 function isBreaking(c: string): boolean {
   return BREAKING.has(c) || (c.startsWith('%') && c.length === 3) || c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f
 }
-
-const LENIENT_EFFECT = (c: string) =>
-  `${describeChar(c)} must be percent-encoded by the URL standard (RFC 3986); node-postgres and psql read it as written, strict parsers such as Go's net/url (golang-migrate, pgx) reject the URL`
 
 function describeChar(c: string): string {
   if (c === ' ') return 'space'
@@ -384,9 +392,6 @@ function misreadEscapes(url: string, part: string): string[] {
 /** pg-connection-string (2.6 and 2.14) re-encodes the URL when this matches: a space or a "%" that is not an escape. */
 const REENCODED = / |%[^a-f0-9]|%[a-f0-9][^a-f0-9]/i
 
-const ESCAPE_EFFECT = (e: string) =>
-  `"${e}" is read literally, not as the character it encodes: a space or a stray "%" elsewhere in the URL makes node-postgres re-encode the whole URL, and it restores only escapes made of two digits`
-
 function safeDecode(s: string): string {
   try {
     return decodeURIComponent(s)
@@ -408,7 +413,8 @@ export function checkUrlEncoding(text: string): EncodingIssue | null {
   const password = colon >= 0 ? info.slice(colon + 1) : undefined
   const userBad = [...scanComponent(user, false, false), ...misreadEscapes(text, user)]
   // RFC 3986 allows ":" in the user info: after the first one, it is part of the password
-  const passBad = password === undefined ? [] : [...scanComponent(password, true, false), ...misreadEscapes(text, password)]
+  const passBad =
+    password === undefined ? [] : [...scanComponent(password, true, false), ...misreadEscapes(text, password)]
   if (userBad.length === 0 && passBad.length === 0) return null
   const chars = [...new Set([...userBad, ...passBad])]
   const where: Array<'user' | 'password'> = []
@@ -419,9 +425,7 @@ export function checkUrlEncoding(text: string): EncodingIssue | null {
   return {
     parts: where,
     characters: chars.map(describeChar),
-    effects: chars.map(
-      (c) => EFFECTS[c] ?? (c.length === 3 && c.startsWith('%') ? ESCAPE_EFFECT(c) : isBreaking(c) ? `${describeChar(c)} is not allowed unencoded in a URL` : LENIENT_EFFECT(c)),
-    ),
+    effects: chars.map(effectOf),
     maskedUrl: redactUrl(masked),
     breaking: chars.some(isBreaking),
     libpqBreaks: chars.filter((c) => LIBPQ_BREAKING.has(c)).map(describeChar),
@@ -497,12 +501,8 @@ export function tokenizeKeyValue(text: string): {ok: true; pairs: KeyValuePair[]
         ok: false,
         kind: 'keyvalue',
         position: keyStart + 1,
-        reason: afterSecret
-          ? `missing "=" at character ${keyStart + 1}, right after the ${previousKey} value`
-          : `missing "=" after "${key}" at character ${keyStart + 1}`,
-        hint: afterSecret
-          ? `A ${previousKey} containing spaces must be single-quoted: ${previousKey}='…' (escape ' and \\ with a backslash).`
-          : 'Write settings as key=value pairs separated by spaces; quote values containing spaces with single quotes.',
+        // after a secret keyword, the key read is a piece of its value: name the keyword instead
+        problem: {id: 'missing-equals', key: afterSecret ? previousKey! : key, position: keyStart + 1, afterSecret},
       }
     }
     i++ // '='
@@ -532,8 +532,7 @@ export function tokenizeKeyValue(text: string): {ok: true; pairs: KeyValuePair[]
           ok: false,
           kind: 'keyvalue',
           position: open + 1,
-          reason: `unterminated quoted string in the value of "${key}" starting at character ${open + 1}`,
-          hint: "Close the value with a single quote; write a literal ' as \\' inside it.",
+          problem: {id: 'unterminated-quote', key, position: open + 1},
         }
       }
     } else {
@@ -561,12 +560,7 @@ export function parseKeyValue(text: string): ConnectionStringResult {
   for (const {key, value} of tokens.pairs) {
     if (!LIBPQ_KEYWORDS.has(key)) {
       const known = /^[A-Za-z_][A-Za-z0-9_]{0,40}$/.test(key)
-      return {
-        ok: false,
-        kind: 'keyvalue',
-        reason: known ? `invalid connection option "${key}"` : 'it contains an invalid connection option',
-        hint: key === 'database' || key === 'db' ? 'The libpq keyword for the database is dbname=…' : key === 'username' ? 'The libpq keyword for the user is user=…' : 'See https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-PARAMKEYWORDS',
-      }
+      return {ok: false, kind: 'keyvalue', problem: {id: 'invalid-option', key: known ? key : null}}
     }
     const field = KV_FIELDS[key]
     if (field) {
@@ -574,7 +568,7 @@ export function parseKeyValue(text: string): ConnectionStringResult {
     } else if (!isSecretKeyword(key)) params[key] = value
   }
   if (values.port !== undefined && !/^\d+$/.test(values.port)) {
-    return {ok: false, kind: 'keyvalue', reason: `the port "${values.port}" is not a number`}
+    return {ok: false, kind: 'keyvalue', problem: {id: 'keyvalue-port-not-a-number', port: values.port}}
   }
   return {ok: true, kind: 'keyvalue', values, params}
 }
@@ -601,7 +595,7 @@ function parseSocket(text: string): ConnectionStringResult {
 
 /** Is this a string node-postgres parses as a URL (rather than a libpq key=value string)? */
 export function isUrlConnectionString(s: string): boolean {
-  return /^(postgres(ql)?|socket):\/\//i.test(s.trim()) || s.startsWith('/')
+  return isPostgresUrl(s) || /^socket:\/\//i.test(s.trim()) || s.startsWith('/')
 }
 
 /**
@@ -640,7 +634,7 @@ export function keyValueParams(str: string): Record<string, string> {
     for (const {key, value} of tokens.pairs) out[key] = value
     return out
   }
-  for (const m of str.matchAll(/([A-Za-z_]+)\s*=\s*('(?:[^'\\]|\\.)*'|\S+)/g)) {
+  for (const m of str.matchAll(/(?<![A-Za-z_])([A-Za-z_]+)\s*=\s*('(?:[^'\\]|\\.)*'|\S+)/g)) {
     let v = m[2]
     if (v.startsWith("'")) v = v.slice(1, -1).replace(/\\(.)/g, '$1')
     out[m[1]] = v
@@ -693,10 +687,15 @@ export function maskConnectionString(text: string): string | undefined {
   if (kind !== 'keyvalue') return undefined
   const tokens = tokenizeKeyValue(text)
   if (!tokens.ok) return undefined
-  return tokens.pairs
-    // quoted mask: the redaction layer's key=value rule then keeps the JSON intact
-    .map(({key, value}) => `${key}=${isSecretKeyword(key) ? `'${MASK}'` : /[\s'\\]/.test(value) || value === '' ? `'${value.replace(/['\\]/g, '\\$&')}'` : value}`)
-    .join(' ')
+  return (
+    tokens.pairs
+      // quoted mask: the redaction layer's key=value rule then keeps the JSON intact
+      .map(
+        ({key, value}) =>
+          `${key}=${isSecretKeyword(key) ? `'${MASK}'` : /[\s'\\]/.test(value) || value === '' ? `'${value.replace(/['\\]/g, '\\$&')}'` : value}`,
+      )
+      .join(' ')
+  )
 }
 
 /**
@@ -753,6 +752,16 @@ export function editUrlParams(url: string, edits: UrlParamEdits): string {
     else segments = segments.flatMap((kv, i) => (i === first ? [segment] : nameOf(kv) === key ? [] : [kv]))
   }
   return `${base}${segments.length ? `?${segments.join('&')}` : ''}${fragment}`
+}
+
+/**
+ * The one edited URL every fix shows: the connection string in play (`target`) with query parameters
+ * removed or set (editUrlParams), its password shown as **** and secret parameters redacted. Null when
+ * the target is not a URL.
+ */
+export function urlWithParams(target: string, edits: UrlParamEdits): string | null {
+  const masked = maskUrlPassword(target.trim())
+  return masked === null ? null : redactUrl(editUrlParams(masked, edits))
 }
 
 /** `a=1&b=2` as edits for editUrlParams' `set`. */

@@ -5,8 +5,8 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import {parse as parseDotenv} from 'dotenv'
-import {FileReadError, readRegularTextFile} from './files.js'
-import type {Provenance} from './types.js'
+import {FileReadError, readRegularTextFile} from '../core/files.js'
+import type {Provenance} from './field.js'
 
 export interface LoadedEnv {
   env: Record<string, string | undefined>
@@ -64,7 +64,8 @@ export function loadEnv(opts: {cwd: string; envFile?: string; processEnv: NodeJS
       } catch (error) {
         const reason = error instanceof FileReadError ? error.reason : 'unreadable'
         // a dangling symlink or an unreadable file: dotenv skips it, so does the app
-        if (!(error instanceof FileReadError) || !['ENOENT', 'EACCES', 'EPERM'].includes(error.code)) throw new EnvFileError('.env', reason)
+        if (!(error instanceof FileReadError) || !['ENOENT', 'EACCES', 'EPERM'].includes(error.code))
+          throw new EnvFileError('.env', reason)
       }
     }
   }

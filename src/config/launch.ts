@@ -18,10 +18,16 @@
 // run it and whether the tool process would see the env file. Pure reads, no code is run.
 import fs from 'node:fs'
 import path from 'node:path'
-import {redactor} from '../core/redact.js'
+import {redactor, secretsInText} from '../core/redact.js'
+import {TOOLS} from '../models/tools/registry.js'
+import type {ToolName} from '../models/tools/names.js'
+import {findPackageDir} from '../models/packages.js'
 import {readJson} from './util.js'
+import {readGuardedText} from '../core/files.js'
 
-export type MigrationTool = 'knex' | 'node-pg-migrate' | 'prisma'
+export {findPackageDir}
+
+export type MigrationTool = ToolName
 
 type LoaderKind =
   | 'node --env-file'
@@ -31,6 +37,7 @@ type LoaderKind =
   | 'shell'
   | 'the tool (dotenv installed)'
   | 'the tool (Prisma 6)'
+  | 'the tool'
   | 'config file'
 
 interface EnvLoader {
@@ -62,6 +69,8 @@ interface InstalledPackages {
   'node-pg-migrate'?: string
   prisma?: string
   '@prisma/client'?: string
+  /** The other tools' packages (src/models/tools), by npm name. */
+  [pkg: string]: string | undefined
 }
 
 interface ToolLaunch {
@@ -82,6 +91,11 @@ interface ToolLaunch {
   readsEnvFile: boolean | 'unknown'
   /** The env file db-doctor read, when any. */
   envFile?: string
+  /**
+   * With no package.json script: the other files that run the tool (Makefile, CI workflow…); [] when none does, so
+   * it runs by hand and sees only the shell's environment. Undefined when a script or a loader decided.
+   */
+  launchers?: string[]
   /** One sentence: what was modelled (goes into evidence). */
   modelled: string
 }
@@ -96,25 +110,8 @@ export interface AppLaunch {
   dotenvInstalled: boolean
 }
 
-/** Versions modelled when the app does not have the package installed. */
-const CURRENT_RELEASES: Record<MigrationTool, string> = {knex: '3.3.0', 'node-pg-migrate': '9.0.0', prisma: '7.0.0'}
-
 // ---------------------------------------------------------------------------------------------
 // installed packages
-
-/** The folder of `name` as Node finds it from `fromDir` (node_modules walking up, no realpath). */
-export function findPackageDir(name: string, fromDir: string): string | undefined {
-  let dir = path.resolve(fromDir)
-  for (;;) {
-    const candidate = path.join(dir, 'node_modules', name)
-    try {
-      if (fs.statSync(path.join(candidate, 'package.json')).isFile()) return candidate
-    } catch {}
-    const parent = path.dirname(dir)
-    if (parent === dir) return undefined
-    dir = parent
-  }
-}
 
 function versionOf(dir: string | undefined): string | undefined {
   if (!dir) return undefined
@@ -136,24 +133,19 @@ function installedPackages(cwd: string): InstalledPackages {
   set('node-pg-migrate', versionOf(findPackageDir('node-pg-migrate', cwd)))
   set('prisma', versionOf(findPackageDir('prisma', cwd)))
   set('@prisma/client', versionOf(findPackageDir('@prisma/client', cwd)))
+  for (const model of Object.values(TOOLS))
+    for (const p of model.packages) if (out[p] === undefined) set(p, versionOf(findPackageDir(p, cwd)))
   return out
 }
 
 // ---------------------------------------------------------------------------------------------
 // scripts
 
-const TOOL_IN_SEGMENT: Record<MigrationTool, RegExp> = {
-  knex: /(?:^|[\s/'"])knex(?:\/bin\/cli\.js)?(?=[\s'"]|$)/,
-  'node-pg-migrate': /(?:^|[\s/'"])node-pg-migrate(?:\.js)?(?=[\s'"]|$)/,
-  prisma: /(?:^|[\s/'"])prisma(?:\/build\/index\.js)?\s+(?:migrate|db)\b/,
-}
+/** The tool's bin in a command line (src/models/tools/<tool>.ts `scripts.bin`). */
+const TOOL_IN_SEGMENT = (tool: MigrationTool): RegExp => TOOLS[tool].scripts.bin
 
 /** Migration commands of each tool (a script running one is "how migrations run"). */
-const MIGRATION_COMMAND: Record<MigrationTool, RegExp> = {
-  knex: /\bmigrate:|\bseed:run\b/,
-  'node-pg-migrate': /node-pg-migrate(?:\.js)?['"]?\s+(?:up|down|redo)\b|node-pg-migrate(?:\.js)?['"]?\s*$/,
-  prisma: /\bprisma\s+(?:migrate|db)\b/,
-}
+const MIGRATION_COMMAND = (tool: MigrationTool): RegExp => TOOLS[tool].scripts.migrate
 
 /** Split a shell command into simple commands (&&, ||, ;, |), quotes respected. */
 export function splitCommands(script: string): string[] {
@@ -203,7 +195,8 @@ export function loaderIn(segment: string, before: string[], dotenvInstalled: boo
   if (m) {
     const p = /dotenv_config_path=(\S+)/.exec(segment)
     const loader: EnvLoader = {kind: 'dotenv preload', file: p ? unquote(p[1]!) : '.env', where}
-    if (!dotenvInstalled) loader.broken = 'dotenv is not installed in the app, so node stops with "Cannot find module \'dotenv/config\'"'
+    if (!dotenvInstalled)
+      loader.broken = 'dotenv is not installed in the app, so node stops with "Cannot find module \'dotenv/config\'"'
     return loader
   }
   m = /(?:^|[\s/])dotenv(?:-cli)?(?=\s)((?:\s+(?:-[a-z]\s+\S+|-[a-z]|--\S+))*)/.exec(segment)
@@ -217,7 +210,8 @@ export function loaderIn(segment: string, before: string[], dotenvInstalled: boo
     return {kind: 'env-cmd', file: f ? unquote(f[1]!) : '.env', where}
   }
   for (const prev of before) {
-    const s = /^(?:source|\.)\s+(\S*\.env\S*)/.exec(prev) ?? /export\s+\$\(\s*(?:cat|grep\s+\S+)\s+(\S*\.env\S*)/.exec(prev)
+    const s =
+      /^(?:source|\.)\s+(\S*\.env\S*)/.exec(prev) ?? /export\s+\$\(\s*(?:cat|grep\s+\S+)\s+(\S*\.env\S*)/.exec(prev)
     if (s) return {kind: 'shell', file: unquote(s[1]!).replace(/^\.\//, ''), where: `${prev} && …`}
   }
   return undefined
@@ -232,32 +226,40 @@ export function readScripts(cwd: string): Record<string, string> {
       if (typeof v !== 'string') continue
       out[k] = v
       // A script may carry a secret inline (DATABASE_URL=postgres://u:pw@… knex …, PGPASSWORD=…).
-      redactor.addFromConnectionString(v)
-      for (const m of v.matchAll(/\b[A-Z_]*(?:PASSWORD|PASSWD|_PASS|_PWD|SECRET)=(?:'([^']*)'|"([^"]*)"|(\S+))/g)) redactor.add(m[1] ?? m[2] ?? m[3])
+      // Only a connection string is read as one: `knex migrate:latest` or `user=app` holds no password.
+      if (/:\/\/[^\s]*@|(?:^|\s)\S*password\s*=/i.test(v)) redactor.addFromConnectionString(v)
+      for (const s of secretsInText(v)) redactor.add(s)
+      for (const m of v.matchAll(/\b[A-Z_]*(?:PASSWORD|PASSWD|_PASS|_PWD|SECRET)=(?:'([^']*)'|"([^"]*)"|(\S+))/g))
+        redactor.add(m[1] ?? m[2] ?? m[3])
     }
   }
   return out
 }
 
 /** Scripts that run `tool`, following `npm run x` / `yarn x` / `pnpm x` one or two levels. */
-export function scriptsRunning(tool: MigrationTool, scripts: Record<string, string>, dotenvInstalled: boolean): ToolScript[] {
+export function scriptsRunning(
+  tool: MigrationTool,
+  scripts: Record<string, string>,
+  dotenvInstalled: boolean,
+): ToolScript[] {
   const found: ToolScript[] = []
   const visit = (name: string, command: string, inherited: EnvLoader | undefined, depth: number, top: string) => {
     const segments = splitCommands(command)
     for (let i = 0; i < segments.length; i++) {
       const seg = segments[i]!
       const loader = loaderIn(seg, segments.slice(0, i), dotenvInstalled) ?? inherited
-      if (TOOL_IN_SEGMENT[tool].test(seg)) {
+      if (TOOL_IN_SEGMENT(tool).test(seg)) {
         found.push({name: top, command: scripts[top]!, segment: seg, ...(loader ? {loader} : {})})
         return
       }
       const run = /(?:^|\s)(?:npm\s+run(?:-script)?|yarn(?:\s+run)?|pnpm(?:\s+run)?|bun\s+run)\s+([\w:.-]+)/.exec(seg)
-      if (run && depth < 3 && scripts[run[1]!] !== undefined && run[1] !== name) visit(run[1]!, scripts[run[1]!]!, loader, depth + 1, top)
+      if (run && depth < 3 && scripts[run[1]!] !== undefined && run[1] !== name)
+        visit(run[1]!, scripts[run[1]!]!, loader, depth + 1, top)
     }
   }
   for (const [name, command] of Object.entries(scripts)) visit(name, command, undefined, 0, name)
   // migration commands first (migrate, migrate:latest, db:migrate…), then the rest
-  const isMigration = (s: ToolScript) => MIGRATION_COMMAND[tool].test(s.segment) || /migrat/i.test(s.name)
+  const isMigration = (s: ToolScript) => MIGRATION_COMMAND(tool).test(s.segment) || /migrat/i.test(s.name)
   return [...found.filter(isMigration), ...found.filter((s) => !isMigration(s))]
 }
 
@@ -280,9 +282,7 @@ function fileLoadsDotenv(file: string, depth = 0, seen = new Set<string>()): str
   seen.add(file)
   let text: string
   try {
-    const st = fs.statSync(file)
-    if (!st.isFile() || st.size > 512 * 1024) return undefined
-    text = fs.readFileSync(file, 'utf8')
+    text = readGuardedText(file, 'config file', 512 * 1024)
   } catch {
     return undefined
   }
@@ -291,7 +291,12 @@ function fileLoadsDotenv(file: string, depth = 0, seen = new Set<string>()): str
   const rel = /(?:require\(\s*|from\s+|import\s+|import\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g
   for (const m of text.matchAll(rel)) {
     const base = path.resolve(path.dirname(file), m[1]!)
-    for (const candidate of [base, ...['.js', '.cjs', '.mjs', '.ts', '.cts', '.mts'].map((e) => base + e), path.join(base, 'index.js'), path.join(base, 'index.ts')]) {
+    for (const candidate of [
+      base,
+      ...['.js', '.cjs', '.mjs', '.ts', '.cts', '.mts'].map((e) => base + e),
+      path.join(base, 'index.js'),
+      path.join(base, 'index.ts'),
+    ]) {
       if (!fs.existsSync(candidate)) continue
       const hit = fileLoadsDotenv(candidate, depth + 1, seen)
       if (hit) return hit
@@ -304,7 +309,14 @@ function fileLoadsDotenv(file: string, depth = 0, seen = new Set<string>()): str
 // ---------------------------------------------------------------------------------------------
 // the model
 
-const PRISMA_CONFIGS = ['prisma.config.ts', 'prisma.config.mts', 'prisma.config.js', 'prisma.config.mjs', 'prisma.config.cjs', '.config/prisma.ts']
+const PRISMA_CONFIGS = [
+  'prisma.config.ts',
+  'prisma.config.mts',
+  'prisma.config.js',
+  'prisma.config.mjs',
+  'prisma.config.cjs',
+  '.config/prisma.ts',
+]
 
 interface LaunchInput {
   cwd: string
@@ -312,6 +324,8 @@ interface LaunchInput {
   tool?: MigrationTool
   /** The knexfile in use (absolute), for knex. */
   knexfile?: string
+  /** The tool's config file in use (absolute): TypeORM's data source, sequelize-cli's config. */
+  configFile?: string
   /** The env file db-doctor read (display path, e.g. ".env"). */
   envFile?: string
   /** The process environment (not the env file): NODE_OPTIONS may preload dotenv. */
@@ -324,9 +338,28 @@ function detectTools(cwd: string): MigrationTool[] {
   const scripts = Object.values(readScripts(cwd)).join('\n')
   const out: MigrationTool[] = []
   const has = (f: string) => fs.existsSync(path.join(cwd, f))
-  if ('knex' in deps || ['knexfile.js', 'knexfile.cjs', 'knexfile.mjs', 'knexfile.ts'].some(has) || TOOL_IN_SEGMENT.knex.test(scripts)) out.push('knex')
-  if ('node-pg-migrate' in deps || TOOL_IN_SEGMENT['node-pg-migrate'].test(scripts) || has('.node-pg-migraterc')) out.push('node-pg-migrate')
-  if ('prisma' in deps || '@prisma/client' in deps || has('prisma/schema.prisma') || has('schema.prisma') || PRISMA_CONFIGS.some(has)) out.push('prisma')
+  if (
+    'knex' in deps ||
+    ['knexfile.js', 'knexfile.cjs', 'knexfile.mjs', 'knexfile.ts'].some(has) ||
+    TOOL_IN_SEGMENT('knex').test(scripts)
+  )
+    out.push('knex')
+  if ('node-pg-migrate' in deps || TOOL_IN_SEGMENT('node-pg-migrate').test(scripts) || has('.node-pg-migraterc'))
+    out.push('node-pg-migrate')
+  if (
+    'prisma' in deps ||
+    '@prisma/client' in deps ||
+    has('prisma/schema.prisma') ||
+    has('schema.prisma') ||
+    PRISMA_CONFIGS.some(has)
+  )
+    out.push('prisma')
+  // the tools modelled in src/models/tools with their own rules: a dependency, a config file or a script
+  for (const model of Object.values(TOOLS)) {
+    if (model.env.loads === 'legacy') continue
+    if (model.packages.some((p) => p in deps) || model.config.files.some(has) || model.scripts.bin.test(scripts))
+      out.push(model.name)
+  }
   return out
 }
 
@@ -355,14 +388,21 @@ export function resolveLaunch(input: LaunchInput): AppLaunch {
   const tool = input.tool
   if (!tool) return launch
 
-  const versionInstalled = tool === 'prisma' ? (installed.prisma ?? installed['@prisma/client']) : installed[tool]
-  const declared = versionInstalled ? undefined : declaredVersion(cwd, tool === 'prisma' ? ['prisma', '@prisma/client'] : [tool])
-  const version = versionInstalled ?? declared ?? CURRENT_RELEASES[tool]
+  const model = TOOLS[tool]
+  const versionInstalled = model.packages.map((p) => installed[p]).find(Boolean)
+  const declared = versionInstalled ? undefined : declaredVersion(cwd, [...model.packages])
+  const version = versionInstalled ?? declared ?? model.currentRelease
   const scripts = scriptsRunning(tool, readScripts(cwd), dotenvInstalled)
   const script = scripts[0]
   const envFile = input.envFile
   const nodeOptions = input.processEnv.NODE_OPTIONS ?? ''
-  const names = {knex: 'the knex CLI', 'node-pg-migrate': 'node-pg-migrate', prisma: `Prisma ${major(version)}`}
+  const names: Record<string, string> = {
+    knex: 'the knex CLI',
+    'node-pg-migrate': 'node-pg-migrate',
+    prisma: `Prisma ${major(version)}`,
+    typeorm: 'the TypeORM CLI',
+    'sequelize-cli': 'sequelize-cli',
+  }
   const facts: string[] = [
     `${tool} ${version}${versionInstalled ? '' : declared ? ' (not installed here: the version package.json declares)' : ' (not installed here: current release assumed)'}`,
   ]
@@ -377,17 +417,46 @@ export function resolveLaunch(input: LaunchInput): AppLaunch {
   if (tool === 'knex') {
     const hit = input.knexfile ? fileLoadsDotenv(input.knexfile) : undefined
     if (hit) selfLoads = {kind: 'config file', file: '.env', where: path.relative(cwd, hit) || hit}
-    facts.push('the knex CLI never reads .env itself', hit ? `${path.relative(cwd, hit)} loads dotenv` : 'the knexfile does not load dotenv')
+    facts.push(
+      'the knex CLI never reads .env itself',
+      hit ? `${path.relative(cwd, hit)} loads dotenv` : 'the knexfile does not load dotenv',
+    )
   } else if (tool === 'node-pg-migrate') {
     const envPath = script ? /--envPath(?:=|\s+)(\S+)/.exec(script.segment)?.[1] : undefined
-    if (dotenvInstalled) selfLoads = {kind: 'the tool (dotenv installed)', file: envPath ? unquote(envPath) : '.env', where: `node-pg-migrate (dotenv ${installed.dotenv} installed)`}
-    facts.push(dotenvInstalled ? `dotenv ${installed.dotenv} is installed, so node-pg-migrate loads ${envPath ?? '.env'}` : 'dotenv is not installed in the app, so node-pg-migrate does not read .env')
+    if (dotenvInstalled)
+      selfLoads = {
+        kind: 'the tool (dotenv installed)',
+        file: envPath ? unquote(envPath) : '.env',
+        where: `node-pg-migrate (dotenv ${installed.dotenv} installed)`,
+      }
+    facts.push(
+      dotenvInstalled
+        ? `dotenv ${installed.dotenv} is installed, so node-pg-migrate loads ${envPath ?? '.env'}`
+        : 'dotenv is not installed in the app, so node-pg-migrate does not read .env',
+    )
+  } else if (tool === 'typeorm' || tool === 'sequelize-cli') {
+    const cfg = input.configFile
+    const hit = cfg ? fileLoadsDotenv(cfg) : undefined
+    if (hit) selfLoads = {kind: 'config file', file: '.env', where: path.relative(cwd, hit) || hit}
+    facts.push(`${names[tool]} never reads .env itself`)
+    if (cfg) facts.push(`${path.relative(cwd, cfg)} ${hit ? 'loads' : 'does not load'} dotenv`)
+  } else if (tool !== 'prisma') {
+    // the tools of src/models/tools: the model says which process reads .env
+    const cfg = model.config.files.map((n) => path.join(cwd, n)).find((f) => fs.existsSync(f))
+    const hit = cfg ? fileLoadsDotenv(cfg) : undefined
+    if (model.env.loads === 'itself')
+      selfLoads = {kind: 'the tool', file: '.env', where: `${tool} ${version} (loads .env of the working folder)`}
+    else if (hit) selfLoads = {kind: 'config file', file: '.env', where: path.relative(cwd, hit)}
+    facts.push(model.env.describe)
+    if (cfg && model.env.loads !== 'itself')
+      facts.push(`${path.relative(cwd, cfg)} ${hit ? 'loads' : 'does not load'} dotenv`)
   } else {
     const cfg = PRISMA_CONFIGS.map((n) => path.join(cwd, n)).find((f) => fs.existsSync(f))
     const cfgShown = cfg ? path.relative(cwd, cfg) : undefined
     const hit = cfg ? fileLoadsDotenv(cfg) : undefined
     if (hit) selfLoads = {kind: 'config file', file: '.env', where: path.relative(cwd, hit)}
-    else if (major(version) < 7 && !cfg) selfLoads = {kind: 'the tool (Prisma 6)', file: '.env', where: `Prisma ${version}`}
+    else if (major(version) < 7 && !cfg)
+      selfLoads = {kind: 'the tool (Prisma 6)', file: '.env', where: `Prisma ${version}`}
     facts.push(
       major(version) >= 7
         ? 'Prisma 7 never reads .env itself'
@@ -400,26 +469,88 @@ export function resolveLaunch(input: LaunchInput): AppLaunch {
 
   const effective = loader && !loader.broken ? loader : selfLoads
   let readsEnvFile: boolean | 'unknown'
+  let launchers: string[] | undefined
   if (!envFile) readsEnvFile = false
   else if (effective) readsEnvFile = sameFile(effective.file, envFile)
   else if (loader?.broken) readsEnvFile = false
-  else readsEnvFile = script ? false : 'unknown'
+  else if (script) readsEnvFile = false
+  else {
+    // No script: what else runs it (a Makefile, a CI job, a Dockerfile) may load the file db-doctor cannot model;
+    // when nothing does, it runs by hand from a shell like this one, which does not have the file's variables.
+    launchers = launcherFiles(cwd, tool)
+    readsEnvFile = launchers.length ? 'unknown' : false
+  }
 
-  if (script) facts.push(`script "${script.name}": ${script.segment}${script.loader ? ` (env loader: ${script.loader.kind}${script.loader.broken ? `, broken: ${script.loader.broken}` : ''})` : ' (no env loader)'}`)
+  if (script)
+    facts.push(
+      `script "${script.name}": ${script.segment}${script.loader ? ` (env loader: ${script.loader.kind}${script.loader.broken ? `, broken: ${script.loader.broken}` : ''})` : ' (no env loader)'}`,
+    )
+  else if (launchers?.length)
+    facts.push(`no package.json script runs it; ${launchers.join(', ')} ${launchers.length > 1 ? 'do' : 'does'}`)
+  else if (launchers)
+    facts.push(
+      'no package.json script, Makefile, CI workflow, Procfile or Dockerfile runs it: run by hand (npx …), it sees only the environment of the shell',
+    )
   else facts.push('no package.json script runs it')
   const tl: ToolLaunch = {
     tool,
     version,
-    versionSource: versionInstalled ? 'installed' : declared ? 'declared in package.json' : 'assumed (not installed in the app)',
+    versionSource: versionInstalled
+      ? 'installed'
+      : declared
+        ? 'declared in package.json'
+        : 'assumed (not installed in the app)',
     scripts,
     readsEnvFile,
-    modelled: `Modelled ${names[tool]}: ${facts.join('; ')}.`,
+    modelled: `Modelled ${names[tool] ?? tool}: ${facts.join('; ')}.`,
   }
   if (script) tl.script = script
+  if (launchers) tl.launchers = launchers
   if (effective) tl.loader = effective
   if (envFile) tl.envFile = envFile
   launch.tool = tl
   return launch
+}
+
+const LAUNCHER_FILES = [
+  'Makefile',
+  'makefile',
+  'GNUmakefile',
+  'justfile',
+  'Justfile',
+  'Taskfile.yml',
+  'Taskfile.yaml',
+  'Procfile',
+  'Dockerfile',
+  'docker-compose.yml',
+  'docker-compose.yaml',
+  'compose.yml',
+  'compose.yaml',
+  '.gitlab-ci.yml',
+  'bitbucket-pipelines.yml',
+  '.circleci/config.yml',
+  'Jenkinsfile',
+]
+
+/** The files besides package.json that run `tool` (its command on one of their lines); bounded reads. */
+function launcherFiles(cwd: string, tool: MigrationTool): string[] {
+  const files = [...LAUNCHER_FILES]
+  try {
+    const wf = path.join(cwd, '.github', 'workflows')
+    for (const f of fs.readdirSync(wf).slice(0, 50))
+      if (/\.ya?ml$/.test(f)) files.push(path.join('.github', 'workflows', f))
+  } catch {}
+  const out: string[] = []
+  for (const f of files) {
+    let text: string
+    try {
+      text = readGuardedText(path.join(cwd, f), 'launcher file', 256 * 1024)
+    } catch {
+      continue
+    }
+    if (text.split('\n').some((line) => TOOL_IN_SEGMENT(tool).test(line))) out.push(f)
+  }
+  return out
 }
 
 function sameFile(a: string, b: string): boolean {
@@ -434,13 +565,15 @@ function sameFile(a: string, b: string): boolean {
 export function scriptWithLoader(tool: MigrationTool, segment: string | undefined, envFile: string): string {
   const file = envFile.includes(' ') ? `'${envFile}'` : envFile
   const bin = tool === 'prisma' ? 'node_modules/.bin/prisma' : `node_modules/.bin/${tool}`
-  const defaultArgs: Record<MigrationTool, string> = {knex: 'migrate:latest', 'node-pg-migrate': 'up', prisma: 'migrate deploy'}
-  let args = defaultArgs[tool]
+  let args = TOOLS[tool].scripts.defaultArgs
   if (segment) {
-    const m = TOOL_IN_SEGMENT[tool].exec(segment)
+    const m = TOOL_IN_SEGMENT(tool).exec(segment)
     if (m) {
       const after = segment.slice(m.index + m[0].length).trim()
-      args = tool === 'prisma' ? `${/(migrate|db)\b/.exec(m[0])?.[1] ?? 'migrate'}${after ? ` ${after}` : ''}` : after || args
+      args =
+        tool === 'prisma'
+          ? `${/(migrate|db)\b/.exec(m[0])?.[1] ?? 'migrate'}${after ? ` ${after}` : ''}`
+          : after || args
     }
   }
   return `node --env-file=${file} ${bin} ${args}`.trim()

@@ -27,11 +27,18 @@
 //     invalid sslnegotiation, uselibpqcompat verify-ca without sslrootcert…).
 //
 // The returned config may hold the password and the private key (ssl.key): never print it.
+import type {NoTlsError} from '../models/drivers/types.js'
 import fs from 'node:fs'
 import {createRequire} from 'node:module'
 import type {ClientConfig} from 'pg'
 import {redactor} from '../core/redact.js'
-import {SSL_FILE_PARAMS, SSL_PARAMS, classifyConnectionString, pgConnectionStringParse, withoutWarnings} from './connection-string.js'
+import {
+  SSL_FILE_PARAMS,
+  SSL_PARAMS,
+  classifyConnectionString,
+  pgConnectionStringParse,
+  withoutWarnings,
+} from './connection-string.js'
 import {urlParserModel} from './url-parser.js'
 import type {FieldName, Provenance, ResolvedConfig} from './types.js'
 import {sameSource} from './util.js'
@@ -79,6 +86,15 @@ export interface PgClientConfigResult {
   nodeTlsNotLoaded?: boolean
   /** Which URL parser was modelled ("knex 3.3.0 → pg-connection-string 2.6.2 (the app's)"), when a URL was parsed. */
   urlParser?: string
+  /**
+   * The app's driver goes on without TLS when the server answers N to SSLRequest (postgres.js
+   * ssl: 'prefer', 4.x 'allow'): the words of the driver model. node-postgres never does.
+   */
+  sslFallback?: {driver: string; ssl: string}
+  /** The error the app's driver (when not node-postgres) shows when the server offers no TLS (a catalogue key). */
+  noTlsError?: {driver: string; error: NoTlsError}
+  /** Set by withServerAnswer(): the server answered N and the driver went on in plaintext (config.ssl is false). */
+  fellBack?: boolean
 }
 
 /** The ssl settings of a key=value string, as pg-connection-string reads them from a URL query. */
@@ -121,7 +137,10 @@ function checkSslFiles(config: ResolvedConfig, names: Partial<Record<(typeof SSL
   }
 }
 
-function pgParseOrThrow(text: string, parse: (s: string) => Record<string, unknown> = pgConnectionStringParse): Record<string, unknown> {
+function pgParseOrThrow(
+  text: string,
+  parse: (s: string) => Record<string, unknown> = pgConnectionStringParse,
+): Record<string, unknown> {
   try {
     return withoutWarnings(() => parse(text) as Record<string, unknown>)
   } catch (error) {
@@ -132,13 +151,17 @@ function pgParseOrThrow(text: string, parse: (s: string) => Record<string, unkno
         errno: err.code,
       })
     }
-    const safe = err?.name === 'TypeError' && err.code === 'ERR_INVALID_URL' ? 'Invalid URL' : (err?.message ?? String(error))
+    const safe =
+      err?.name === 'TypeError' && err.code === 'ERR_INVALID_URL' ? 'Invalid URL' : (err?.message ?? String(error))
     throw new PgConfigError('PG_CONFIG_REJECTED', `node-postgres rejects the connection string: ${safe}`)
   }
 }
 
 /** Same as toPgClientConfig, plus where the effective ssl setting came from. */
-export function resolvePgClientConfig(config: ResolvedConfig, env: Record<string, string | undefined>): PgClientConfigResult {
+export function resolvePgClientConfig(
+  config: ResolvedConfig,
+  env: Record<string, string | undefined>,
+): PgClientConfigResult {
   const f = config.fields
   let merged: Record<string, unknown> = {}
   let sslOrigin: SslOrigin | undefined
@@ -188,7 +211,10 @@ export function resolvePgClientConfig(config: ResolvedConfig, env: Record<string
     ssl = sslFromPgsslmode(mode)
     if (mode) {
       sslOrigin = 'PGSSLMODE'
-      sslSource = f.sslmode?.source.name === 'PGSSLMODE' ? f.sslmode.source : {kind: 'env', name: 'PGSSLMODE', label: 'PGSSLMODE (environment)'}
+      sslSource =
+        f.sslmode?.source.name === 'PGSSLMODE'
+          ? f.sslmode.source
+          : {kind: 'env', name: 'PGSSLMODE', label: 'PGSSLMODE (environment)'}
     } else sslOrigin = 'default'
   }
 
@@ -214,7 +240,12 @@ export function resolvePgClientConfig(config: ResolvedConfig, env: Record<string
   // launched without loading that file: the tool's process never sees the variable.
   const onlyInEnvFile = process.env.NODE_TLS_REJECT_UNAUTHORIZED !== '0'
   const toolSkipsEnvFile = config.launch?.tool?.readsEnvFile === false
-  if (env.NODE_TLS_REJECT_UNAUTHORIZED === '0' && !(onlyInEnvFile && toolSkipsEnvFile) && out.ssl && (out.ssl === true || typeof out.ssl === 'object')) {
+  if (
+    env.NODE_TLS_REJECT_UNAUTHORIZED === '0' &&
+    !(onlyInEnvFile && toolSkipsEnvFile) &&
+    out.ssl &&
+    (out.ssl === true || typeof out.ssl === 'object')
+  ) {
     const o = out.ssl === true ? {} : (out.ssl as Record<string, unknown>)
     if (!Object.prototype.hasOwnProperty.call(o, 'rejectUnauthorized')) {
       out.ssl = {...o, rejectUnauthorized: false}
@@ -224,7 +255,14 @@ export function resolvePgClientConfig(config: ResolvedConfig, env: Record<string
   const sslObj = out.ssl as {key?: unknown} | undefined
   if (sslObj && typeof sslObj === 'object' && typeof sslObj.key === 'string') redactor.add(sslObj.key)
   if (typeof out.password === 'string') redactor.add(out.password)
-  return {config: out as ClientConfig, sslOrigin: sslOrigin ?? 'default', ...(sslSource ? {sslSource} : {}), ...(verifyOffByEnv ? {verifyOffByEnv} : {}), ...(urlParser ? {urlParser} : {}), ...(env.NODE_TLS_REJECT_UNAUTHORIZED === '0' && onlyInEnvFile && toolSkipsEnvFile ? {nodeTlsNotLoaded: true} : {})}
+  return {
+    config: out as ClientConfig,
+    sslOrigin: sslOrigin ?? 'default',
+    ...(sslSource ? {sslSource} : {}),
+    ...(verifyOffByEnv ? {verifyOffByEnv} : {}),
+    ...(urlParser ? {urlParser} : {}),
+    ...(env.NODE_TLS_REJECT_UNAUTHORIZED === '0' && onlyInEnvFile && toolSkipsEnvFile ? {nodeTlsNotLoaded: true} : {}),
+  }
 }
 
 /** The pg.ClientConfig an app using node-postgres ends up with. Throws PgConfigError (see above). */
@@ -232,7 +270,10 @@ export function toPgClientConfig(config: ResolvedConfig, env: Record<string, str
   return resolvePgClientConfig(config, env).config
 }
 
-function fileNamesFromString(config: ResolvedConfig, source: Provenance): Partial<Record<(typeof SSL_FILE_FIELDS)[number], string>> {
+function fileNamesFromString(
+  config: ResolvedConfig,
+  source: Provenance,
+): Partial<Record<(typeof SSL_FILE_FIELDS)[number], string>> {
   const out: Partial<Record<(typeof SSL_FILE_FIELDS)[number], string>> = {}
   for (const field of SSL_FILE_FIELDS) {
     const v = config.fields[field]

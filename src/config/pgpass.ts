@@ -9,6 +9,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {redactor} from '../core/redact.js'
 import {displayPath} from './env.js'
+import {readGuardedText} from '../core/files.js'
 
 interface PgpassEntry {
   host: string
@@ -63,10 +64,15 @@ export function inspectPgpass(
   const fromPgpassfile = Boolean(env.PGPASSFILE)
   const home = env.HOME ?? os.homedir()
   const rel = displayPath(cwd, file)
-  const display = !path.isAbsolute(rel) ? rel : home && file.startsWith(home + path.sep) ? `~${file.slice(home.length)}` : file
+  const display = !path.isAbsolute(rel)
+    ? rel
+    : home && file.startsWith(home + path.sep)
+      ? `~${file.slice(home.length)}`
+      : file
   const base = {file, display, fromPgpassfile}
   // pgpass/lib/helper.js usePgPass(): any PGPASSWORD, even empty, disables the file
-  if (Object.prototype.hasOwnProperty.call(env, 'PGPASSWORD') && env.PGPASSWORD !== undefined) return {...base, status: 'skipped'}
+  if (Object.prototype.hasOwnProperty.call(env, 'PGPASSWORD') && env.PGPASSWORD !== undefined)
+    return {...base, status: 'skipped'}
   let stat: fs.Stats
   try {
     stat = fs.statSync(file)
@@ -79,7 +85,7 @@ export function inspectPgpass(
   }
   let text: string
   try {
-    text = fs.readFileSync(file, 'utf8')
+    text = readGuardedText(file, 'password file')
   } catch {
     return {...base, status: 'unreadable'}
   }
@@ -92,4 +98,3 @@ export function inspectPgpass(
   }
   return {...base, status: 'no-match'}
 }
-

@@ -1,11 +1,11 @@
-// Config problems carry a code and params; the catalogue (src/catalogue/config.ts) words them and
-// holds each code's default status.
-import {configEntry, type ConfigCode, type ConfigParams} from '../catalogue/config.js'
+// Config problems carry a code and params (src/config/problem-params.ts), nothing worded: the catalogue
+// (src/catalogue/config.ts) words them.
+import {CONFIG_DEFAULT_STATUS, type ConfigCode, type ConfigParams} from './problem-params.js'
 import type {ConfigProblem, Provenance} from './types.js'
 
 /** Whether a problem only warns: its own status when it has one, else its code's default. */
 export function problemIsWarning(problem: Pick<ConfigProblem, 'code' | 'status'>): boolean {
-  return problem.status ? problem.status === 'warn' : configEntry(problem.code).status === 'warn'
+  return (problem.status ?? CONFIG_DEFAULT_STATUS[problem.code]) === 'warn'
 }
 
 /** The params without the source (each member of a union alike). */
@@ -20,5 +20,11 @@ export function configProblem<C extends ConfigCode>(
   status?: 'fail' | 'warn',
 ): ConfigProblem {
   const full = {...params, source} as unknown as ConfigParams[C]
-  return {code, params: full, message: configEntry(code).summarize(full), source, ...(details ? {details} : {}), ...(status ? {status} : {})} as ConfigProblem
+  return {
+    code,
+    params: full,
+    source,
+    ...(details ? {details} : {}),
+    ...(status ? {status} : {}),
+  } as ConfigProblem
 }

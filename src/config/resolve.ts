@@ -9,12 +9,14 @@
 // Secrets: every password seen is registered with the redactor before anything
 // else happens, including passwords inside strings that fail to parse.
 import fs from 'node:fs'
+import path from 'node:path'
 import {capturedMark, dropCapturedSince} from './app-output.js'
-import {resolverHint, type ConfigProblemWords, type WithoutEnvFile} from '../catalogue/config.js'
-import {redactUrl, redactor} from '../core/redact.js'
+import type {ConfigProblemWords, WithoutEnvFile} from './problem-params.js'
+import {isSecretName, redactUrl, redactor} from '../core/redact.js'
 import {dotenvCut, rawEnvFileValue} from './env.js'
 import {
   DEFAULT_PORT,
+  POSTGRES_SCHEME,
   VALID_SSLMODES,
   isUrlConnectionString,
   pgUrlParams,
@@ -28,13 +30,21 @@ import {
   type ConnectionValues,
   type EncodingIssue,
 } from './connection-string.js'
-import {resolveLaunch, type MigrationTool} from './launch.js'
+import {manifestInstances} from './replicas.js'
+import {readScripts, resolveLaunch, type MigrationTool} from './launch.js'
+import {resolveStack} from '../models/tools/index.js'
+import {postgresJs} from '../models/drivers/postgres-js.js'
+import {serverAcceptsStartupParam} from '../models/drivers/pg-settings.js'
+import {isToolName} from '../models/tools/names.js'
+import {unmodelledTools} from '../models/tools/unmodelled.js'
 import {configProblem, problemIsWarning} from './problems.js'
-import {findKnexfile} from './sources/knexfile.js'
+import {connectionGivenIn, findKnexfile} from './sources/knexfile.js'
+import {assertSafeFile, FILE_CAPS, UnsafeFileError} from '../core/files.js'
+import {SSL_FILE_PARAMS} from './connection-keywords.js'
 import {sources as registry} from './sources/index.js'
 import type {PgpassInspection} from './pgpass.js'
-import {attachTarget} from './target.js'
-import {sameSource} from './util.js'
+import {attachTarget, type TargetedConfig} from './target.js'
+import {readJson, sameSource} from './util.js'
 import type {
   ConfigProblem,
   ConfigSource,
@@ -60,12 +70,18 @@ const SEVERITY: Record<ConfigProblem['code'], number> = {
   CONFIG_ENV_FILE_NOT_LOADED: 0,
   CONFIG_ENV_FILE_LOADER_UNKNOWN: 3,
   CONFIG_APP_FILE_ERROR: 0,
+  CONFIG_APP_FILE_LIMIT: 0,
   CONFIG_URL_INVALID: 0,
   CONFIG_PASSWORD_NOT_ENCODED: 1,
   CONFIG_SSLMODE_INVALID: 2,
   CONFIG_PASSWORD_ENCODING_LENIENT: 3,
   CONFIG_NOT_FOUND: 3,
   CONFIG_KNEXFILE_NOT_FOUND: 0,
+  CONFIG_PRISMA_URL_IN_SCHEMA: 0,
+  CONFIG_PRISMA_CONFIG_URL_MISSING: 0,
+  CONFIG_UNKNOWN_SERVER_PARAMETER: 1,
+  CONFIG_DRIVER_UNMODELLED: 3,
+  CONFIG_TOOL_UNMODELLED: 3,
 }
 
 /** Failures first (the config check reports the first one), warnings last. */
@@ -77,7 +93,7 @@ export async function resolveConfig(
   ctx: SourceContext,
   sources: readonly ConfigSource[] = registry,
   opts: {launch?: boolean} = {},
-): Promise<ResolvedConfig> {
+): Promise<TargetedConfig> {
   registerSecrets(ctx)
   const fields: Fields = {}
   const shadowed: Provenance[] = []
@@ -85,6 +101,8 @@ export async function resolveConfig(
   let primary: Provenance | null = null
   let connectionString: Field<string> | undefined
   let appSsl: Field<unknown> | undefined
+  let droppedSsl: Field<unknown> | undefined
+  let pool: Field<number> | undefined
   let urlParser: ResolvedConfig['urlParser']
   const tools: MigrationToolInfo[] = []
   let pgpassSeen: {inspection: PgpassInspection; fields: Fields} | undefined
@@ -94,7 +112,8 @@ export async function resolveConfig(
     let layer: SourceLayer | null
     try {
       layer = await source.load({...ctx, fields: {...fields}} as SourceContext)
-    } catch {
+    } catch (error) {
+      if (error instanceof UnsafeFileError) throw error // a FIFO or a device where a file was expected: exit 2
       continue // a source that cannot load contributes nothing; it must classify its own errors
     }
     if (!layer) continue
@@ -119,7 +138,10 @@ export async function resolveConfig(
         if (!field) continue
         // node-postgres: Object.assign({}, config, parse(connectionString)) — the string decides these
         if (layer.connectionString && CONNECTION_STRING_FIELDS.includes(name)) {
-          shadowed.push({...field.source, label: `${field.source.label} (ignored: the connection string decides ${name})`})
+          shadowed.push({
+            ...field.source,
+            label: `${field.source.label} (ignored: the connection string decides ${name})`,
+          })
           continue
         }
         fields[name] = field
@@ -130,6 +152,8 @@ export async function resolveConfig(
         }
       }
       if (layer.appSsl) appSsl = layer.appSsl
+      if (layer.droppedSsl) droppedSsl = layer.droppedSsl
+      if (layer.pool) pool = layer.pool
       if (layer.connectionString && layer.stringParsedBy) urlParser = layer.stringParsedBy
     } else {
       for (const [name, field] of Object.entries(layer.fields) as Array<[FieldName, Field<string>]>) {
@@ -147,13 +171,15 @@ export async function resolveConfig(
         ? ('port-out-of-range' as const)
         : null
   if (port && portCase) {
-    const hint = resolverHint({case: portCase})
     problems.push(
       configProblem(
         'CONFIG_URL_INVALID',
         port.source,
-        {case: portCase, value: port.value, hint, fromString: fromConnectionString(connectionString, port.source)},
-        {reason: portCase === 'port-not-a-number' ? 'the port is not a number' : 'the port is out of range', value: port.value, hint},
+        {case: portCase, value: port.value, fromString: fromConnectionString(connectionString, port.source)},
+        {
+          reason: portCase === 'port-not-a-number' ? 'the port is not a number' : 'the port is out of range',
+          value: port.value,
+        },
       ),
     )
   }
@@ -167,15 +193,56 @@ export async function resolveConfig(
   if (sslString) problems.push(sslString)
 
   const notFound =
-    primary === null && !Object.values(fields).some((f) => f && f.source.kind !== 'default' && f.source.kind !== 'pgpass')
+    primary === null &&
+    !Object.values(fields).some((f) => f && f.source.kind !== 'default' && f.source.kind !== 'pgpass')
   if (notFound) problems.push(notFoundProblem(ctx, fields))
+
+  // pg-connection-string reads these with readFileSync while parsing the URL: refuse a FIFO or a
+  // device (/dev/zero) before anything parses it. Missing files are the ssl-config check's finding.
+  for (const name of SSL_FILE_PARAMS) {
+    const value = fields[name]?.value
+    if (value && value !== 'system') assertSafeFile(path.resolve(ctx.cwd, value), name, FILE_CAPS.certificate)
+  }
+  for (const name of ['PGSSLROOTCERT', 'PGSSLCERT', 'PGSSLKEY', 'NODE_EXTRA_CA_CERTS'] as const) {
+    const value = ctx.env[name]
+    if (value && value !== 'system') assertSafeFile(path.resolve(ctx.cwd, value), `${name} file`, FILE_CAPS.certificate)
+  }
 
   const resolved: ResolvedConfig = {fields, primary, shadowed, problems, notFound}
   if (connectionString) resolved.connectionString = connectionString
   if (appSsl) resolved.appSsl = appSsl
+  if (droppedSsl) resolved.droppedSsl = droppedSsl
+  if (pool) resolved.pool = pool
+  if (ctx.instances !== undefined)
+    resolved.instances = {
+      value: ctx.instances,
+      source: {kind: 'flag', name: '--instances', label: `--instances ${ctx.instances}`},
+    }
+  else if (opts.launch !== false && sources === registry) {
+    const declared = await manifestInstances(ctx.cwd)
+    if (declared) resolved.instances = declared
+  }
   if (connectionString) resolved.urlParser = urlParser ?? {by: 'pg', dir: ctx.cwd}
   if (opts.launch !== false && sources === registry) {
-    resolved.launch = resolveLaunch({cwd: ctx.cwd, tool: toolOf(primary), knexfile: findKnexfile(ctx.cwd, ctx.knexfile), envFile: envFileIn(ctx), processEnv: processEnvOf(ctx)})
+    resolved.launch = resolveLaunch({
+      cwd: ctx.cwd,
+      tool: toolOf(primary),
+      knexfile: findKnexfile(ctx.cwd, ctx.knexfile, {
+        toolNamed: ctx.tool === 'knex',
+        connectionGiven: connectionGivenIn(ctx.connection, ctx.env),
+      }),
+      ...(primary?.file && (primary.kind === 'typeorm' || primary.kind === 'sequelize-cli')
+        ? {configFile: path.resolve(ctx.cwd, primary.file)}
+        : {}),
+      envFile: envFileIn(ctx),
+      processEnv: processEnvOf(ctx),
+    })
+    const launchedTool = resolved.launch.tool
+    resolved.stack = resolveStack({
+      cwd: ctx.cwd,
+      ...(launchedTool ? {tool: launchedTool.tool, toolVersion: launchedTool.version} : {}),
+    })
+    problems.push(...driverProblems(resolved, ctx.env), ...toolProblems(resolved, ctx.cwd))
     const problem = await envFileProblem(ctx, resolved, sources)
     if (problem) problems.unshift(problem)
   }
@@ -183,8 +250,99 @@ export async function resolveConfig(
   if (tools.length) resolved.tools = tools
   // The password file was read for these very settings, the string parsed: the checks reuse both.
   const samePgpass = pgpassSeen && PGPASS_KEYS.every((k) => pgpassSeen!.fields[k]?.value === fields[k]?.value)
-  attachTarget(resolved, ctx.env, ctx.cwd, {...(samePgpass ? {pgpass: pgpassSeen!.inspection} : {}), ...(parsedString ? {connection: parsedString} : {})})
+  attachTarget(resolved, ctx.env, ctx.cwd, {
+    ...(samePgpass ? {pgpass: pgpassSeen!.inspection} : {}),
+    ...(parsedString ? {connection: parsedString} : {}),
+  })
   return resolved
+}
+
+// ---------------------------------------------------------------------------------------------
+// the driver the app really uses (src/models)
+
+/** The URL without the query parameters `drop` (as written, password masked). */
+function urlWithout(url: string, drop: string[]): string {
+  const q = url.indexOf('?')
+  if (q < 0) return redactUrl(url)
+  const hash = url.indexOf('#', q)
+  const query = url.slice(q + 1, hash < 0 ? undefined : hash)
+  const kept = query.split('&').filter((pair) => {
+    const key = pair.split('=')[0] ?? ''
+    let name = key
+    try {
+      name = decodeURIComponent(key.replace(/\+/g, ' '))
+    } catch {}
+    return pair !== '' && !drop.includes(name)
+  })
+  return redactUrl(url.slice(0, q) + (kept.length ? `?${kept.join('&')}` : '') + (hash < 0 ? '' : url.slice(hash)))
+}
+
+/**
+ * What the driver the app uses (resolved.stack) says about these settings before any connection:
+ * a driver db-doctor does not model (CONFIG_DRIVER_UNMODELLED), URL parameters postgres.js sends to
+ * the server, which rejects them (CONFIG_UNKNOWN_SERVER_PARAMETER).
+ */
+function driverProblems(resolved: ResolvedConfig, env: Record<string, string | undefined>): ConfigProblem[] {
+  const stack = resolved.stack
+  if (!stack) return []
+  const out: ConfigProblem[] = []
+  const source: Provenance = resolved.primary ?? {kind: 'default', name: 'driver', label: 'package.json'}
+  if (stack.driver.name === null)
+    out.push(
+      configProblem(
+        'CONFIG_DRIVER_UNMODELLED',
+        source,
+        {tool: stack.tool?.name ?? null, package: stack.driver.package, why: stack.driver.why},
+        {driver: stack.driver.package, version: stack.driver.version, tool: stack.tool?.name ?? null},
+      ),
+    )
+  const cs = resolved.connectionString
+  if (stack.driver.name === 'postgres.js' && cs && isUrlConnectionString(cs.value)) {
+    let params: string[]
+    try {
+      params = Object.keys(postgresJs.read({url: cs.value.trim(), env}, stack.driver.version).startupParams)
+    } catch {
+      params = [] // a URL postgres.js cannot parse: CONFIG_URL_INVALID says so
+    }
+    const rejected = params.filter((p) => !serverAcceptsStartupParam(p))
+    if (rejected.length) {
+      const inCode = !['env', 'env-file', 'argument'].includes(cs.source.kind)
+      out.push(
+        configProblem(
+          'CONFIG_UNKNOWN_SERVER_PARAMETER',
+          cs.source,
+          {
+            driver: 'postgres.js',
+            version: stack.driver.version,
+            params: rejected,
+            ...(inCode ? {} : {maskedUrl: urlWithout(cs.value.trim(), rejected)}),
+            ...(stack.tool ? {tool: stack.tool.name} : {}),
+          },
+          {driver: `postgres.js ${stack.driver.version}`, params: rejected},
+        ),
+      )
+    }
+  }
+  return out
+}
+
+/**
+ * A migration tool db-doctor does not model that the project's package.json shows (a script running its
+ * bin, or a dependency): CONFIG_TOOL_UNMODELLED names it and the model used instead.
+ */
+function toolProblems(resolved: ResolvedConfig, cwd: string): ConfigProblem[] {
+  const stack = resolved.stack
+  if (!stack) return []
+  const pkg = readJson(path.join(cwd, 'package.json'))
+  const deps = {...(pkg?.dependencies as object), ...(pkg?.devDependencies as object)} as Record<string, unknown>
+  return unmodelledTools(readScripts(cwd), deps).map((found) =>
+    configProblem(
+      'CONFIG_TOOL_UNMODELLED',
+      {kind: 'default', name: 'package.json', label: 'package.json'},
+      {...found, modelled: stack.text},
+      {tool: found.tool, script: found.script, dependency: found.dependency, modelled: stack.text},
+    ),
+  )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -198,9 +356,7 @@ function fromConnectionString(cs: Field<string> | undefined, source: Provenance)
 function toolOf(primary: Provenance | null): MigrationTool | undefined {
   if (!primary) return undefined
   if (primary.kind === 'knexfile') return 'knex'
-  if (primary.kind === 'prisma') return 'prisma'
-  if (primary.kind === 'node-pg-migrate') return 'node-pg-migrate'
-  return undefined
+  return isToolName(primary.kind) ? primary.kind : undefined
 }
 
 /** The env file that supplied variables (db-doctor's .env or --env-file), when one did. */
@@ -219,7 +375,17 @@ function processEnvOf(ctx: SourceContext): Record<string, string | undefined> {
   return out
 }
 
-const COMPARED: readonly FieldName[] = ['host', 'port', 'user', 'password', 'database', 'sslmode', 'sslrootcert', 'sslcert', 'sslkey']
+const COMPARED: readonly FieldName[] = [
+  'host',
+  'port',
+  'user',
+  'password',
+  'database',
+  'sslmode',
+  'sslrootcert',
+  'sslcert',
+  'sslkey',
+]
 
 /**
  * When the migration tool would not load the env file db-doctor read, resolve again with the
@@ -227,7 +393,11 @@ const COMPARED: readonly FieldName[] = ['host', 'port', 'user', 'password', 'dat
  * supplies: CONFIG_ENV_FILE_NOT_LOADED (the tool's launch is known and loads nothing) or
  * CONFIG_ENV_FILE_LOADER_UNKNOWN (nothing shows how the tool is run).
  */
-async function envFileProblem(ctx: SourceContext, resolved: ResolvedConfig, sources: readonly ConfigSource[]): Promise<ConfigProblem | undefined> {
+async function envFileProblem(
+  ctx: SourceContext,
+  resolved: ResolvedConfig,
+  sources: readonly ConfigSource[],
+): Promise<ConfigProblem | undefined> {
   const tool = resolved.launch?.tool
   const envFile = tool?.envFile
   if (!tool || !envFile || tool.readsEnvFile === true || ctx.envFileExplicit) return undefined
@@ -238,7 +408,9 @@ async function envFileProblem(ctx: SourceContext, resolved: ResolvedConfig, sour
   dropCapturedSince(mark)
   const differing: FieldName[] = COMPARED.filter((n) => resolved.fields[n]?.value !== without.fields[n]?.value)
   const stringDiffers = resolved.connectionString?.value !== without.connectionString?.value
-  const newFailure = without.problems.find((p) => !problemIsWarning(p) && !resolved.problems.some((q) => q.code === p.code))
+  const newFailure = without.problems.find(
+    (p) => !problemIsWarning(p) && !resolved.problems.some((q) => q.code === p.code),
+  )
   if (differing.length === 0 && !stringDiffers && !newFailure) return undefined
 
   // The variables of the env file the connection uses.
@@ -250,8 +422,11 @@ async function envFileProblem(ctx: SourceContext, resolved: ResolvedConfig, sour
     const v = resolved.fields[n]?.value
     if (v) for (const k of fromFile) if (ctx.env[k] === v) used.add(k)
   }
-  if (resolved.connectionString) for (const k of fromFile) if (ctx.env[k] === resolved.connectionString.value) used.add(k)
-  const variables = [...used].sort((a, b) => (a === 'DATABASE_URL' ? -1 : b === 'DATABASE_URL' ? 1 : a.localeCompare(b)))
+  if (resolved.connectionString)
+    for (const k of fromFile) if (ctx.env[k] === resolved.connectionString.value) used.add(k)
+  const variables = [...used].sort((a, b) =>
+    a === 'DATABASE_URL' ? -1 : b === 'DATABASE_URL' ? 1 : a.localeCompare(b),
+  )
 
   const f = without.fields
   const withoutTarget = {
@@ -261,11 +436,25 @@ async function envFileProblem(ctx: SourceContext, resolved: ResolvedConfig, sour
     database: f.database?.value ?? 'not set',
     password: f.password ? 'set' : 'not set',
   }
+  // knex with no connection at all (a string connection whose variable is unset): no pool is made
+  const emptyKnex = without.problems.find(
+    (p) => p.code === 'CONFIG_NOT_FOUND' && p.params.case === 'empty-knexfile' && tool.tool === 'knex',
+  )
   const consequence: WithoutEnvFile = newFailure
     ? {kind: 'stops', problem: {code: newFailure.code, params: newFailure.params} as ConfigProblemWords}
-    : !f.password && resolved.fields.password
-      ? {kind: 'no-password', target: f.host ? `${withoutTarget.user}@${withoutTarget.host}:${withoutTarget.port}/${withoutTarget.database}` : null}
-      : {kind: 'other-target', target: `${withoutTarget.user}@${withoutTarget.host}:${withoutTarget.port}/${withoutTarget.database}`}
+    : emptyKnex
+      ? {kind: 'no-connection', file: emptyKnex.source.file ?? emptyKnex.source.label}
+      : !f.password && resolved.fields.password
+        ? {
+            kind: 'no-password',
+            target: f.host
+              ? `${withoutTarget.user}@${withoutTarget.host}:${withoutTarget.port}/${withoutTarget.database}`
+              : null,
+          }
+        : {
+            kind: 'other-target',
+            target: `${withoutTarget.user}@${withoutTarget.host}:${withoutTarget.port}/${withoutTarget.database}`,
+          }
   const source: Provenance = variables.length
     ? {kind: 'env-file', name: variables[0]!, file: envFile, label: `${variables[0]} in ${envFile}`}
     : {kind: 'env-file', name: differing[0] ?? 'connection', file: envFile, label: envFile}
@@ -278,6 +467,7 @@ async function envFileProblem(ctx: SourceContext, resolved: ResolvedConfig, sour
     withoutEnvFile: withoutTarget,
     ...(tool.script ? {script: tool.script.name, command: tool.script.segment} : {}),
     ...(tool.loader ? {loader: `${tool.loader.kind} (${tool.loader.file})`} : {}),
+    ...(tool.launchers?.length ? {launchers: tool.launchers} : {}),
     modelled: tool.modelled,
   }
   const otherFile = tool.loader && tool.readsEnvFile === false ? tool.loader.file : undefined
@@ -289,12 +479,19 @@ async function envFileProblem(ctx: SourceContext, resolved: ResolvedConfig, sour
     fields: differing,
     ...(tool.script ? {script: {name: tool.script.name, segment: tool.script.segment}} : {}),
     ...(otherFile ? {otherFile} : {}),
+    ...(tool.launchers ? {launchers: tool.launchers} : {}),
     without: consequence,
   }
-  return configProblem(tool.readsEnvFile === 'unknown' ? 'CONFIG_ENV_FILE_LOADER_UNKNOWN' : 'CONFIG_ENV_FILE_NOT_LOADED', source, params, details)
+  return configProblem(
+    tool.readsEnvFile === 'unknown' ? 'CONFIG_ENV_FILE_LOADER_UNKNOWN' : 'CONFIG_ENV_FILE_NOT_LOADED',
+    source,
+    params,
+    details,
+  )
 }
 
-const SECRET_NAME = /(PASSWORD|PASSWD|_PASS|_PWD|SECRET)$/i
+/** An environment variable holding a secret: DB_PASSWORD, DB_PASSWORD_PROD, PGPASSWORD, DB_PASS, MYSQL_PWD, *_TOKEN… */
+const SECRET_NAME = {test: (name: string) => !/^(?:OLD)?PWD$/i.test(name) && isSecretName(name)}
 const URL_NAME = /(_URL|_URI|_DSN|CONNECTION_STRING|_CONN)$/i
 
 /** Register every password-looking value of the environment and the argument, first thing. */
@@ -302,7 +499,7 @@ function registerSecrets(ctx: SourceContext): void {
   if (ctx.connection) registerConnectionString(ctx.connection)
   for (const [name, value] of Object.entries(ctx.env)) {
     if (!value) continue
-    const isUrl = URL_NAME.test(name) || /postgres(?:ql)?:\/\//i.test(value) || /(?:^|\s)password\s*=/i.test(value)
+    const isUrl = URL_NAME.test(name) || POSTGRES_SCHEME.test(value) || /(?:^|\s)password\s*=/i.test(value)
     if (SECRET_NAME.test(name)) redactor.add(value)
     if (isUrl) registerConnectionString(value)
     // dotenv cuts an unquoted value at "#": the part after it is a secret too
@@ -342,23 +539,30 @@ function analyzeConnectionString(
   const kind = classifyConnectionString(text)
 
   // An unquoted value with "#" in a .env file: dotenv keeps only what precedes it.
-  const full = source.kind === 'env-file' && source.file ? dotenvCut(ctx.cwd, source.file, source.name, text) : undefined
+  const full =
+    source.kind === 'env-file' && source.file ? dotenvCut(ctx.cwd, source.file, source.name, text) : undefined
   if (full !== undefined) {
     registerConnectionString(full)
     const cutEncoding = checkUrlEncoding(full)
     if (cutEncoding) {
       const {details, words} = describeEncoding(cutEncoding)
-      problems.push(configProblem('CONFIG_PASSWORD_NOT_ENCODED', source, {...words, dotenvCut: true}, {...details, dotenvCut: true}))
+      problems.push(
+        configProblem(
+          'CONFIG_PASSWORD_NOT_ENCODED',
+          source,
+          {...words, dotenvCut: true},
+          {...details, dotenvCut: true},
+        ),
+      )
       return intendedUrlValues(full)
     } else {
-      const hint = resolverHint({case: 'cut-by-dotenv', source})
       const maskedUrl = redactor.redact(full)
       problems.push(
         configProblem(
           'CONFIG_URL_INVALID',
           source,
-          {case: 'cut-by-dotenv', fromString: true, kind, hint, dotenvCut: true, maskedUrl},
-          {kind, reason: 'cut at "#" by dotenv', hint, dotenvCut: true, maskedUrl},
+          {case: 'cut-by-dotenv', fromString: true, kind, dotenvCut: true, maskedUrl},
+          {kind, problem: {id: 'cut-by-dotenv'}, dotenvCut: true, maskedUrl},
         ),
       )
     }
@@ -374,13 +578,20 @@ function analyzeConnectionString(
     // node-postgres and libpq read these characters as written: the connection works as
     // configured, but strict URL parsers (other tools reading the same variable) reject it.
     const {details, words} = describeEncoding(encoding)
-    problems.push(configProblem('CONFIG_PASSWORD_ENCODING_LENIENT', source, {...words, libpqBreaks: encoding.libpqBreaks}, details))
+    problems.push(
+      configProblem('CONFIG_PASSWORD_ENCODING_LENIENT', source, {...words, libpqBreaks: encoding.libpqBreaks}, details),
+    )
     return result.values
   }
   if (encoding) {
     const {details, words} = describeEncoding(encoding)
     problems.push(
-      configProblem('CONFIG_PASSWORD_NOT_ENCODED', source, {...words, dotenvCut: false}, {...details, ...(result.ok ? {} : {parseError: result.reason})}),
+      configProblem(
+        'CONFIG_PASSWORD_NOT_ENCODED',
+        source,
+        {...words, dotenvCut: false},
+        {...details, ...(result.ok ? {} : {parseError: result.problem})},
+      ),
     )
     // What node-postgres reads may be pieces of the password (a URL cut short by "#", "/"
     // or "?"): then show what the string was meant to say instead; the problem explains.
@@ -396,24 +607,24 @@ function analyzeConnectionString(
 
   if (!result.ok) {
     const maskedUrl = kind === 'url' ? redactor.redact(text.trim()) : undefined
-    const shared = {
-      fromString: true,
-      kind: result.kind,
-      ...(result.hint ? {hint: result.hint} : {}),
-      ...(maskedUrl !== undefined ? {maskedUrl} : {}),
-    }
+    const shared = {fromString: true, kind: result.kind, ...(maskedUrl !== undefined ? {maskedUrl} : {})}
     problems.push(
       configProblem(
         'CONFIG_URL_INVALID',
         source,
         result.hostless
-          ? {...shared, case: 'hostless', reason: result.reason}
-          : {...shared, case: 'unparsable', reason: result.reason, ...(result.position !== undefined ? {position: result.position} : {})},
+          ? {...shared, case: 'hostless', problem: result.problem}
+          : {
+              ...shared,
+              case: 'unparsable',
+              problem: result.problem,
+              ...(result.position !== undefined ? {position: result.position} : {}),
+            },
         {
           kind: result.kind,
-          reason: result.reason,
+          // worded in place (reason, position, hint) by the catalogue's configProblemEvidence
+          problem: result.problem,
           ...(result.position !== undefined ? {position: result.position} : {}),
-          ...(result.hint ? {hint: result.hint} : {}),
           ...(result.unexpanded ? {unexpanded: result.unexpanded} : {}),
           ...(result.hostless ? {hostless: true} : {}),
           ...(maskedUrl !== undefined ? {maskedUrl} : {}),
@@ -425,7 +636,10 @@ function analyzeConnectionString(
   return result.values
 }
 
-function describeEncoding(e: EncodingIssue): {words: {what: string; part: string; characters: string[]; maskedUrl: string}; details: Record<string, unknown>} {
+function describeEncoding(e: EncodingIssue): {
+  words: {what: string; part: string; characters: string[]; maskedUrl: string}
+  details: Record<string, unknown>
+} {
   const what = e.parts.length === 2 ? 'user name and password' : e.parts[0] === 'user' ? 'user name' : 'password'
   const part = e.parts.join(', ')
   return {
@@ -479,7 +693,12 @@ function sslmodeProblem(sslmode: Field<string>, cs: Field<string> | undefined): 
   return configProblem(
     'CONFIG_SSLMODE_INVALID',
     sslmode.source,
-    {param: 'sslmode', value: sslmode.value, ...(suggestion ? {suggestion} : {}), ...(inString ? {maskedString: redactUrl(cs.value)} : {})},
+    {
+      param: 'sslmode',
+      value: sslmode.value,
+      ...(suggestion ? {suggestion} : {}),
+      ...(inString ? {maskedString: redactUrl(cs.value)} : {}),
+    },
     {
       value: sslmode.value,
       valid: VALID_SSLMODES.join(', '),

@@ -20,9 +20,20 @@
 // skips the hostname, and a root certificate file that exists turns require
 // (and prefer) into verify-ca.
 import path from 'node:path'
-import {LIBPQ_SSLMODES, PG_ENV_SSLMODES, SSL_FILE_PARAMS, SSL_PARAMS, VERIFY_FULL_ALIASES, isUrlConnectionString, keyValueParams, pgUrlParams} from './connection-string.js'
+import {
+  LIBPQ_SSLMODES,
+  PG_ENV_SSLMODES,
+  SSL_FILE_PARAMS,
+  SSL_PARAMS,
+  isUrlConnectionString,
+  keyValueParams,
+  pgUrlParams,
+} from './connection-string.js'
 import {sslFromPgsslmode} from './pg-config.js'
+import type {SslRefusal} from './ssl-refusal.js'
 import type {Field, Provenance, ResolvedConfig} from './types.js'
+
+export type {SslRefusal} from './ssl-refusal.js'
 
 type Encrypt = 'no' | 'try' | 'yes'
 
@@ -37,8 +48,8 @@ interface SslSide {
   setting: string
   /** Label of where each setting came from. */
   sources: {encrypt: string; verify: string; ca: string}
-  /** Set when this client refuses the configuration before connecting. */
-  error?: string
+  /** Set when this client refuses the configuration before connecting (the catalogue words it). */
+  error?: SslRefusal
 }
 
 interface SslSetting {
@@ -91,8 +102,6 @@ export interface SslAnalysis {
   libpq: LibpqSsl
   /** Certificate/key files a client will read, with who reads them. */
   files: CertFileRef[]
-  /** One sentence, or null when both clients behave the same. */
-  difference: string | null
 }
 
 export interface SslInput {
@@ -121,7 +130,7 @@ interface UrlSsl {
   /** Whether parse() sets config.ssl at all (then it replaces the app's ssl object). */
   present: boolean
   value: unknown
-  error?: string
+  error?: SslRefusal
 }
 
 interface MirrorSslObject {
@@ -150,7 +159,7 @@ function urlSsl(params: Record<string, string>, knowsCompat = true): UrlSsl {
   if (params.sslcert) obj.cert = {file: params.sslcert}
   if (params.sslkey) obj.key = {file: params.sslkey}
   if (params.sslrootcert) obj.ca = {file: params.sslrootcert}
-  let error: string | undefined
+  let error: SslRefusal | undefined
   if (params.uselibpqcompat === 'true' && knowsCompat) {
     switch (params.sslmode) {
       case 'disable':
@@ -164,7 +173,7 @@ function urlSsl(params: Record<string, string>, knowsCompat = true): UrlSsl {
         else obj.rejectUnauthorized = false
         break
       case 'verify-ca':
-        if (!obj.ca) error = 'node-postgres refuses sslmode=verify-ca with uselibpqcompat=true but no sslrootcert ("SECURITY WARNING: Using sslmode=verify-ca requires specifying a CA with sslrootcert").'
+        if (!obj.ca) error = {id: 'verify-ca-without-ca'}
         else obj.checkServerIdentity = 'noop'
         break
     }
@@ -200,9 +209,11 @@ export function describeSslObject(v: unknown): string {
   for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
     if (k === 'rejectUnauthorized' && typeof val === 'boolean') parts.push(`${k}: ${val}`)
     else if (k === 'ca' || k === 'cert' || k === 'key' || k === 'pfx' || k === 'passphrase') {
-      const file = val && typeof val === 'object' && 'file' in (val as object) ? (val as {file: string}).file : undefined
+      const file =
+        val && typeof val === 'object' && 'file' in (val as object) ? (val as {file: string}).file : undefined
       parts.push(file ? `${k}: <${file}>` : `${k}: <${k === 'passphrase' ? 'secret' : 'set'}>`)
-    } else if (k === 'checkServerIdentity') parts.push(`${k}: ${val === 'noop' ? '() => undefined' : describeValue(val)}`)
+    } else if (k === 'checkServerIdentity')
+      parts.push(`${k}: ${val === 'noop' ? '() => undefined' : describeValue(val)}`)
     else parts.push(`${k}: ${typeof val === 'boolean' || typeof val === 'number' ? String(val) : describeValue(val)}`)
   }
   return `ssl: { ${parts.join(', ')} }`.replace('{  }', '{}')
@@ -225,7 +236,10 @@ export function analyzeSsl(input: SslInput): SslAnalysis {
   const urlParams = csIsUrl ? pgUrlParams(cs.value) : null
   const kwParams = cs !== undefined && !csIsUrl ? keyValueParams(cs.value) : null
   const nodeTlsOff = env.NODE_TLS_REJECT_UNAUTHORIZED === '0'
-  const nodeTlsSetting: SslSetting = {setting: 'NODE_TLS_REJECT_UNAUTHORIZED=0', source: envLabel(env, 'NODE_TLS_REJECT_UNAUTHORIZED')}
+  const nodeTlsSetting: SslSetting = {
+    setting: 'NODE_TLS_REJECT_UNAUTHORIZED=0',
+    source: envLabel(env, 'NODE_TLS_REJECT_UNAUTHORIZED'),
+  }
 
   // ---------- node-postgres ----------
   const csLabel = cs?.source.label ?? ''
@@ -234,7 +248,7 @@ export function analyzeSsl(input: SslInput): SslAnalysis {
   let valueSetting: string
   let replaced: NodePgSsl['replaced']
   let sslmode: NodePgSsl['sslmode']
-  let error: string | undefined
+  let error: SslRefusal | undefined
   const knowsCompat = input.parserKnowsCompat !== false
   const compat = urlParams?.uselibpqcompat === 'true' && knowsCompat
   const fromUrl = urlParams ? urlSsl(urlParams, knowsCompat) : {present: false, value: undefined}
@@ -245,7 +259,13 @@ export function analyzeSsl(input: SslInput): SslAnalysis {
     valueSource = csLabel
     valueSetting = paramList(urlParams!).join('&')
     error = fromUrl.error
-    if (urlParams!.sslmode) sslmode = {value: urlParams!.sslmode, setting: `sslmode=${urlParams!.sslmode}`, source: csLabel, provenance: cs!.source}
+    if (urlParams!.sslmode)
+      sslmode = {
+        value: urlParams!.sslmode,
+        setting: `sslmode=${urlParams!.sslmode}`,
+        source: csLabel,
+        provenance: cs!.source,
+      }
     if (appHas) {
       const obj = app.value
       const lostKeys = obj && typeof obj === 'object' ? Object.keys(obj as object) : [describeSslObject(obj)]
@@ -258,11 +278,25 @@ export function analyzeSsl(input: SslInput): SslAnalysis {
         'pfx' in o ||
         typeof o.checkServerIdentity === 'function' ||
         obj === false
-      replaced = {urlParams: paramList(urlParams!), lostKeys, changesVerification, objectSource: app.source, urlSource: cs!.source}
+      replaced = {
+        urlParams: paramList(urlParams!),
+        lostKeys,
+        changesVerification,
+        objectSource: app.source,
+        urlSource: cs!.source,
+      }
     }
     for (const param of SSL_FILE_PARAMS) {
       const p = urlParams![param]
-      if (p) files.push({param, path: p, resolved: resolveFrom(input.certBase ?? input.cwd, p, input.homeDir), reader: 'node-postgres', source: csLabel, provenance: cs!.source})
+      if (p)
+        files.push({
+          param,
+          path: p,
+          resolved: resolveFrom(input.certBase ?? input.cwd, p, input.homeDir),
+          reader: 'node-postgres',
+          source: csLabel,
+          provenance: cs!.source,
+        })
     }
   } else if (appHas) {
     value = app.value
@@ -349,15 +383,23 @@ export function analyzeSsl(input: SslInput): SslAnalysis {
   if (error) nodePg.error = error
   if (nodeTlsOff && !disabled.some((d) => d.setting === nodeTlsSetting.setting)) {
     // Still worth reporting: it turns off verification for every other TLS client in the process.
-    nodePg.verificationDisabledBy.push({...nodeTlsSetting, setting: `${nodeTlsSetting.setting} (overridden for node-postgres by an explicit rejectUnauthorized, but every other TLS connection in the process is unverified)`})
+    nodePg.verificationDisabledBy.push({
+      ...nodeTlsSetting,
+      setting: `${nodeTlsSetting.setting} (overridden for node-postgres by an explicit rejectUnauthorized, but every other TLS connection in the process is unverified)`,
+    })
   }
 
   // ---------- libpq ----------
   const libParams: Record<string, string> = urlParams ?? kwParams ?? {}
-  const pick = (param: 'sslmode' | 'sslrootcert' | 'sslcert' | 'sslkey', envVar: string): {value: string; source: string; provenance?: Provenance} | undefined => {
-    if (libParams[param] !== undefined && libParams[param] !== '') return {value: libParams[param], source: csLabel, provenance: cs?.source}
+  const pick = (
+    param: 'sslmode' | 'sslrootcert' | 'sslcert' | 'sslkey',
+    envVar: string,
+  ): {value: string; source: string; provenance?: Provenance} | undefined => {
+    if (libParams[param] !== undefined && libParams[param] !== '')
+      return {value: libParams[param], source: csLabel, provenance: cs?.source}
     const f = input.fields[param]
-    if (f && f.value !== '' && !(cs && f.source.label === cs.source.label)) return {value: f.value, source: f.source.label, provenance: f.source}
+    if (f && f.value !== '' && !(cs && f.source.label === cs.source.label))
+      return {value: f.value, source: f.source.label, provenance: f.source}
     const e = env[envVar]
     if (e) return {value: e, source: envLabel(env, envVar)}
     return undefined
@@ -370,44 +412,78 @@ export function analyzeSsl(input: SslInput): SslAnalysis {
   const modeSetting: LibpqSsl['sslmode'] = lm
     ? {value: mode, setting: `sslmode=${mode}`, source: lm.source, provenance: lm.provenance}
     : {value: mode, setting: 'sslmode=prefer (default)', source: 'libpq default'}
-  let libError: string | undefined
-  if (!(LIBPQ_SSLMODES as readonly string[]).includes(mode)) libError = `libpq rejects sslmode=${mode} ("invalid sslmode value").`
+  let libError: SslRefusal | undefined
+  if (!(LIBPQ_SSLMODES as readonly string[]).includes(mode)) libError = {id: 'invalid-sslmode', mode}
   if (urlParams) {
     // libpq maps ssl=true to sslmode=require (JDBC compatibility) and rejects every other ssl value.
-    const unknown = Object.keys(urlParams).filter((k) => k === 'uselibpqcompat' || (k === 'ssl' && urlParams.ssl !== 'true'))
-    if (unknown.length > 0) libError = `libpq rejects the URL parameter ${unknown.map((k) => `"${k}"`).join(', ')} ("invalid URI query parameter").`
+    const unknown = Object.keys(urlParams).filter(
+      (k) => k === 'uselibpqcompat' || (k === 'ssl' && urlParams.ssl !== 'true'),
+    )
+    if (unknown.length > 0) libError = {id: 'uri-params', params: unknown}
   }
   const rc = pick('sslrootcert', 'PGSSLROOTCERT')
   let rootCert: LibpqSsl['rootCert']
   if (rc) {
     const abs = rc.value === 'system' ? 'system' : resolveFrom(input.cwd, rc.value, input.homeDir)
     rootCert = {path: rc.value, source: rc.source, exists: rc.value === 'system' ? true : input.fileExists(abs)}
-    if (rc.value !== 'system') files.push({param: 'sslrootcert', path: rc.value, resolved: abs, reader: 'libpq', source: rc.source, provenance: rc.provenance})
+    if (rc.value !== 'system')
+      files.push({
+        param: 'sslrootcert',
+        path: rc.value,
+        resolved: abs,
+        reader: 'libpq',
+        source: rc.source,
+        provenance: rc.provenance,
+      })
   } else {
     const def = path.join(input.homeDir, '.postgresql', 'root.crt')
     rootCert = {path: def, source: 'libpq default (~/.postgresql/root.crt)', exists: input.fileExists(def)}
   }
   for (const param of SSL_FILE_PARAMS.filter((p) => p !== 'sslrootcert')) {
     const v = pick(param, param === 'sslcert' ? 'PGSSLCERT' : 'PGSSLKEY')
-    if (v) files.push({param, path: v.value, resolved: resolveFrom(input.cwd, v.value, input.homeDir), reader: 'libpq', source: v.source, provenance: v.provenance})
+    if (v)
+      files.push({
+        param,
+        path: v.value,
+        resolved: resolveFrom(input.cwd, v.value, input.homeDir),
+        reader: 'libpq',
+        source: v.source,
+        provenance: v.provenance,
+      })
   }
   const encrypt: Encrypt = mode === 'disable' ? 'no' : mode === 'allow' || mode === 'prefer' ? 'try' : 'yes'
   const verifyMode = mode === 'verify-ca' || mode === 'verify-full'
   const rootPresent = rootCert.exists
   const libVerifyChain = encrypt !== 'no' && (verifyMode || rootPresent || rootCert.path === 'system')
-  if (verifyMode && !rootPresent && !libError)
-    libError = `libpq refuses sslmode=${mode} without a root certificate file (${rootCert.path} does not exist).`
-  if (rootCert.path === 'system' && (LIBPQ_SSLMODES as readonly string[]).includes(mode) && !mode.startsWith('verify-') && !libError && lm)
-    libError = `libpq refuses weak sslmode=${mode} together with sslrootcert=system.`
+  if (verifyMode && !rootPresent && !libError) libError = {id: 'no-root-cert', mode, path: rootCert.path}
+  if (
+    rootCert.path === 'system' &&
+    (LIBPQ_SSLMODES as readonly string[]).includes(mode) &&
+    !mode.startsWith('verify-') &&
+    !libError &&
+    lm
+  )
+    libError = {id: 'weak-with-system', mode}
   const libpq: LibpqSsl = {
     encrypt,
     verifyChain: libVerifyChain,
     verifyHostname: encrypt !== 'no' && (mode === 'verify-full' || (rootCert.path === 'system' && !lm)),
-    caFrom: libVerifyChain ? (rootCert.path === 'system' ? 'system CA store (sslrootcert=system)' : rc ? `sslrootcert=${rootCert.path}` : rootCert.path) : '-',
-    setting: modeSetting.setting + (mode === 'require' && rootPresent ? ' (acts as verify-ca: a root certificate file exists)' : ''),
+    caFrom: libVerifyChain
+      ? rootCert.path === 'system'
+        ? 'system CA store (sslrootcert=system)'
+        : rc
+          ? `sslrootcert=${rootCert.path}`
+          : rootCert.path
+      : '-',
+    setting:
+      modeSetting.setting +
+      (mode === 'require' && rootPresent ? ' (acts as verify-ca: a root certificate file exists)' : ''),
     sources: {
       encrypt: modeSetting.source,
-      verify: rootPresent && !verifyMode && encrypt !== 'no' ? `${modeSetting.source} + ${rootCert.source}` : modeSetting.source,
+      verify:
+        rootPresent && !verifyMode && encrypt !== 'no'
+          ? `${modeSetting.source} + ${rootCert.source}`
+          : modeSetting.source,
       ca: libVerifyChain ? rootCert.source : '-',
     },
     sslmode: modeSetting,
@@ -415,43 +491,10 @@ export function analyzeSsl(input: SslInput): SslAnalysis {
   }
   if (libError) libpq.error = libError
 
-  return {nodePg, libpq, files, difference: describeDifference(nodePg, libpq)}
+  return {nodePg, libpq, files}
 }
 
 function envLabel(env: Record<string, string | undefined>, name: string): string {
   void env
   return `${name} (environment)`
-}
-
-/**
- * One sentence on how psql and the Node app differ, or null. `chainVerifies`
- * (from the TLS check: does the server chain verify the way node-postgres
- * verifies it) turns "may" into a verdict.
- */
-export function describeDifference(nodePg: NodePgSsl, libpq: LibpqSsl, chainVerifies?: boolean): string | null {
-  const why = nodePg.sslmode && !nodePg.libpqCompat && (VERIFY_FULL_ALIASES as readonly string[]).includes(nodePg.sslmode.value)
-    ? `node-postgres treats ${nodePg.sslmode.setting} (${nodePg.sslmode.source}) as verify-full and checks the server certificate against ${nodePg.caFrom}`
-    : `node-postgres (${nodePg.setting}, ${nodePg.sources.verify}) verifies the server certificate against ${nodePg.caFrom}`
-  if (libpq.error && !nodePg.error) return `psql will not connect: ${libpq.error} node-postgres accepts this configuration.`
-  if (nodePg.error && !libpq.error) return `psql connects; your Node app will not, because ${nodePg.error}`
-  if (nodePg.encrypt === 'yes' && libpq.encrypt !== 'no' && nodePg.verifyChain && !libpq.verifyChain) {
-    const libWhat = `libpq with ${libpq.sslmode.setting} only encrypts`
-    if (chainVerifies === false) return `psql connects; your Node app will not, because ${why}, while ${libWhat}.`
-    return `psql connects even to a server whose certificate cannot be verified; your Node app does not, because ${why}, while ${libWhat}.`
-  }
-  if (nodePg.encrypt === 'yes' && nodePg.verifyChain && libpq.verifyChain && nodePg.caFrom !== libpq.caFrom) {
-    const tail = chainVerifies === false ? 'psql connects; your Node app will not' : 'psql and your Node app may disagree about the certificate'
-    return `${tail}: psql trusts ${libpq.caFrom} (${libpq.sources.ca}), node-postgres trusts ${nodePg.caFrom}${libpq.sources.ca.includes('PGSSLROOTCERT') || libpq.sources.ca.includes('root.crt') ? ' and ignores PGSSLROOTCERT and ~/.postgresql/root.crt' : ''}.`
-  }
-  if (nodePg.verifyHostname && !libpq.verifyHostname && libpq.verifyChain)
-    return `psql (${libpq.sslmode.setting}) does not check the host name in the certificate; node-postgres does, so a certificate issued for another name passes psql and fails your Node app.`
-  if (nodePg.encrypt === 'no' && libpq.encrypt !== 'no')
-    return `psql uses SSL when the server offers it (${libpq.sslmode.setting}); your Node app connects without SSL because node-postgres only encrypts when ssl is set — a server that requires SSL accepts psql and rejects the app.`
-  if (nodePg.encrypt === 'yes' && libpq.encrypt === 'try')
-    return `psql falls back to an unencrypted connection when the server has no SSL (${libpq.sslmode.setting}); your Node app does not, it fails with "The server does not support SSL connections".`
-  if (nodePg.encrypt === 'yes' && !nodePg.verifyChain && libpq.verifyChain)
-    return `psql verifies the server certificate (${libpq.sslmode.setting}); your Node app does not (${nodePg.verificationDisabledBy[0]?.setting ?? nodePg.setting}), so it would also talk to an impostor.`
-  if (nodePg.encrypt === 'yes' && libpq.encrypt === 'no')
-    return `psql connects without SSL (${libpq.sslmode.setting}); your Node app insists on SSL (${nodePg.setting}).`
-  return null
 }

@@ -9,14 +9,28 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import {isUrlConnectionString, parseConnectionString, pgUrlParams, type ConnectionStringResult} from './connection-string.js'
+import {
+  isUrlConnectionString,
+  parseConnectionString,
+  pgUrlParams,
+  type ConnectionStringResult,
+} from './connection-string.js'
 import {resolvePgClientConfig, type PgClientConfigResult} from './pg-config.js'
 import {inspectPgpass, type PgpassInspection} from './pgpass.js'
 import {analyzeSsl, type SslAnalysis} from './ssl.js'
+import {asAppDriver} from './driver-client.js'
 import type {ResolvedConfig} from './types.js'
 import {urlParserModel, type UrlParserModel} from './url-parser.js'
 
-export interface ResolvedTarget {
+/**
+ * A configuration as resolveConfig() returns it: with what is derived from it, computed once per target
+ * on first read (the parsed connection string, the pg client config, the SSL analysis, the pgpass
+ * result). `target` is not enumerable; checks read it through targetOf(ctx), which also serves a
+ * configuration built by hand.
+ */
+export type TargetedConfig = ResolvedConfig & {readonly target?: ResolvedTarget}
+
+interface ResolvedTarget {
   /** The connection string parsed (URL or key=value); undefined when the configuration has none. Holds the password. */
   readonly connection: ConnectionStringResult | undefined
   /**
@@ -67,7 +81,11 @@ export function attachTarget(
 }
 
 /** The derived target of the configuration a check runs on, computed once per (config, env, cwd). */
-export function targetOf(ctx: {config: ResolvedConfig; env: Record<string, string | undefined>; cwd: string}): ResolvedTarget {
+export function targetOf(ctx: {
+  config: ResolvedConfig
+  env: Record<string, string | undefined>
+  cwd: string
+}): ResolvedTarget {
   const list = attached.get(ctx.config) ?? []
   const hit = list.find((b) => b.env === ctx.env && b.cwd === ctx.cwd)
   if (hit) return hit.target
@@ -81,19 +99,23 @@ const parsedByHand = new WeakMap<ResolvedConfig, ConnectionStringResult | undefi
 
 /** The connection string parsed: the attached target's, or parsed once for a configuration built by hand. */
 export function connectionOf(config: ResolvedConfig): ConnectionStringResult | undefined {
-  if (config.target) return config.target.connection
+  const attachedTarget = (config as TargetedConfig).target
+  if (attachedTarget) return attachedTarget.connection
   if (!parsedByHand.has(config)) parsedByHand.set(config, parse(config))
   return parsedByHand.get(config)
 }
 
 function parse(config: ResolvedConfig): ConnectionStringResult | undefined {
-  return config.connectionString ? parseConnectionString(config.connectionString.value, {allowKeyValue: true}) : undefined
+  return config.connectionString
+    ? parseConnectionString(config.connectionString.value, {allowKeyValue: true})
+    : undefined
 }
 
 /** Folder relative certificate paths resolve from for node-postgres: the Prisma schema's for a Prisma app, else the working folder. */
 function certBase(config: ResolvedConfig, cwd: string): string {
   const src = config.primary
-  if (src?.kind === 'prisma' && src.file && src.file.endsWith('.prisma')) return path.dirname(path.resolve(cwd, src.file))
+  if (src?.kind === 'prisma' && src.file && src.file.endsWith('.prisma'))
+    return path.dirname(path.resolve(cwd, src.file))
   return cwd
 }
 
@@ -114,7 +136,12 @@ function copyClient(r: PgClientConfigResult): PgClientConfigResult {
   return {...r, config: {...r.config, ...(ssl && typeof ssl === 'object' ? {ssl: {...ssl}} : {})}}
 }
 
-function createTarget(config: ResolvedConfig, env: Record<string, string | undefined>, cwd: string, known: Known = {}): ResolvedTarget {
+function createTarget(
+  config: ResolvedConfig,
+  env: Record<string, string | undefined>,
+  cwd: string,
+  known: Known = {},
+): ResolvedTarget {
   const connection = once(() => known.connection ?? parse(config))
   const urlParams = once(() => {
     const cs = config.connectionString?.value
@@ -122,12 +149,14 @@ function createTarget(config: ResolvedConfig, env: Record<string, string | undef
   })
   const client = once((): {ok: true; result: PgClientConfigResult} | {ok: false; error: unknown} => {
     try {
-      return {ok: true, result: resolvePgClientConfig(config, env)}
+      return {ok: true, result: asAppDriver(config, env, cwd, resolvePgClientConfig(config, env))}
     } catch (error) {
       return {ok: false, error}
     }
   })
-  const parser = once(() => (config.connectionString && config.urlParser ? urlParserModel(config.urlParser.by, config.urlParser.dir) : undefined))
+  const parser = once(() =>
+    config.connectionString && config.urlParser ? urlParserModel(config.urlParser.by, config.urlParser.dir) : undefined,
+  )
   const ssl = once(() =>
     analyzeSsl({
       connectionString: config.connectionString,
@@ -145,7 +174,11 @@ function createTarget(config: ResolvedConfig, env: Record<string, string | undef
   const pgpass = once(() => {
     if (known.pgpass) return known.pgpass
     const f = config.fields
-    return inspectPgpass(env, {host: f.host?.value, port: f.port?.value, database: f.database?.value, user: f.user?.value}, cwd)
+    return inspectPgpass(
+      env,
+      {host: f.host?.value, port: f.port?.value, database: f.database?.value, user: f.user?.value},
+      cwd,
+    )
   })
   return {
     get connection() {

@@ -1,65 +1,23 @@
 // Resolved configuration: every setting with where it came from (provenance),
 // because a fix must point at the file or variable to change.
-import type {ConfigCode, ConfigParams} from '../catalogue/config.js'
+import type {ConfigCode, ConfigParams} from './problem-params.js'
 import type {AppLaunch} from './launch.js'
 import type {PgpassInspection} from './pgpass.js'
-import type {ResolvedTarget} from './target.js'
+import type {ModelledStack} from '../models/tools/types.js'
+import type {ToolName} from '../models/tools/names.js'
+import type {Field, FieldName, Provenance} from './field.js'
 
-type SourceKind =
-  | 'argument' // the CONNECTION argument of `db-doctor check`
-  | 'env' // the process environment
-  | 'env-file' // a dotenv file (.env or --env-file)
-  | 'pgpass' // ~/.pgpass or PGPASSFILE
-  | 'default' // libpq / node-postgres defaults
-  | 'knexfile'
-  | 'prisma'
-  | 'node-pg-migrate'
-
-export interface Provenance {
-  kind: SourceKind
-  /** The variable, key or setting: "DATABASE_URL", "DB_PASSWORD", "connection.ssl", "datasource db.url". */
-  name: string
-  /** The file, when there is one, relative to the working folder when inside it: ".env", "knexfile.cjs". */
-  file?: string
-  /** knexfile environment, when relevant: "development". */
-  environment?: string
-  /** What a person reads: "DB_PASSWORD in .env", "DATABASE_URL (environment)", "default". */
-  label: string
-}
-
-export interface Field<T = string> {
-  value: T
-  source: Provenance
-}
-
-/** Connection settings db-doctor understands, libpq names. */
-export type FieldName =
-  | 'host'
-  | 'port'
-  | 'database'
-  | 'user'
-  | 'password'
-  | 'sslmode'
-  | 'sslrootcert'
-  | 'sslcert'
-  | 'sslkey'
-  | 'sslnegotiation'
-  | 'uselibpqcompat'
-  | 'connect_timeout'
-  | 'application_name'
-  | 'options'
+export type {Field, FieldName, Provenance} from './field.js'
 
 /**
  * A problem found while resolving: its code and the params its words are built from (the catalogue,
- * src/catalogue/config.ts, words it: `message` is the catalogue's summary of these params; build one
- * with `configProblem()` from src/config/problems.ts).
+ * src/catalogue/config.ts, words it: configProblemSummary; build one with `configProblem()` from
+ * src/config/problems.ts).
  */
 export type ConfigProblem = {
   [C in ConfigCode]: {
     code: C
     params: ConfigParams[C]
-    /** Human sentence, secrets already removed: the catalogue's summary of `params`. */
-    message: string
     source: Provenance
     /** Extra, secret-free evidence (masked URL, offending characters, position…). */
     details?: Record<string, unknown>
@@ -68,7 +26,8 @@ export type ConfigProblem = {
   }
 }[ConfigCode]
 
-export type MigrationToolName = 'knex' | 'prisma' | 'node-pg-migrate'
+/** Every tool db-doctor models: the one list in src/models/tools/names.ts. */
+export type MigrationToolName = ToolName
 
 /** A migration tool found in the project (or named with --tool), with what the checks need of it. */
 export interface MigrationToolInfo {
@@ -109,6 +68,8 @@ export interface ResolvedConfig {
   shadowed: Provenance[]
   /** The app's own ssl object (knexfile `connection.ssl`, …) when one is configured. */
   appSsl?: Field<unknown>
+  /** An ssl setting the tool drops before its driver sees it (drizzle-kit: dbCredentials.ssl next to url). */
+  droppedSsl?: Field<unknown>
   /**
    * Who parses `connectionString` in the app: knex parses a string `connection` itself (with the
    * pg-connection-string it pins), everything else reaches pg's own parser; `dir` is where the
@@ -121,13 +82,15 @@ export interface ResolvedConfig {
   notFound: boolean
   /** The app's migration tool, how it is launched and the versions installed (config/launch.ts). */
   launch?: AppLaunch
+  /** The tool and driver modelled, at the versions installed in the app (src/models/tools). */
+  stack?: ModelledStack
+  /** The pool size the app's config file sets (knexfile pool.max, TypeORM extra.max, sequelize pool.max). */
+  pool?: Field<number>
   /**
-   * What is derived from this configuration, computed once per target on first read (config/target.ts):
-   * the parsed connection string, the pg client config, the SSL analysis, the pgpass result. Set by
-   * resolveConfig() (not enumerable); checks read it through targetOf(ctx), which also serves a
-   * configuration built by hand.
+   * How many app processes share the server (--instances, else the replicas of the Kubernetes
+   * manifests in the folder: config/replicas.ts); absent: not stated (one is assumed).
    */
-  readonly target?: ResolvedTarget
+  instances?: Field<number> & {details?: string[]}
 }
 
 /** What a configuration source contributes. Adding a source is one file in config/sources/. */
@@ -147,6 +110,10 @@ export interface SourceLayer {
   tool?: MigrationToolInfo
   /** The password file's answer for the fields resolved so far (the pgpass source), kept for the checks. */
   pgpass?: PgpassInspection
+  /** An ssl setting the tool itself throws away (drizzle-kit drops dbCredentials.ssl next to dbCredentials.url). */
+  droppedSsl?: Field<unknown>
+  /** The app's pool size as this config file sets it (the connection budget). */
+  pool?: Field<number>
 }
 
 export interface SourceContext {
@@ -158,6 +125,8 @@ export interface SourceContext {
   envFileOf: (name: string) => string | undefined
   knexEnv?: string
   knexfile?: string
+  /** --tool: the migration tool the user named (it lets a knexfile in a parent folder be loaded). */
+  tool?: MigrationToolName
   /** Budget for loading an app file (knexfile, prisma.config.ts): --timeout. */
   appTimeoutMs?: number
   /**
@@ -165,6 +134,16 @@ export interface SourceContext {
    * with, so the migration tool's own loading of .env is not second-guessed.
    */
   envFileExplicit?: boolean
+  /** --instances: how many app processes run with this configuration. */
+  instances?: number
+}
+
+/**
+ * What the resolver actually passes to load(): the SourceContext plus the fields
+ * resolved so far (fill sources such as defaults and pgpass depend on them).
+ */
+export interface ResolvingContext extends SourceContext {
+  fields: Readonly<Partial<Record<FieldName, Field<string>>>>
 }
 
 export interface ConfigSource {

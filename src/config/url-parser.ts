@@ -11,7 +11,8 @@ import {createRequire} from 'node:module'
 import path from 'node:path'
 import fs from 'node:fs'
 import {withoutWarnings} from './connection-string.js'
-import {findPackageDir} from './launch.js'
+import {findPackageDir} from '../models/packages.js'
+import {readGuardedText} from '../core/files.js'
 
 export interface UrlParserModel {
   by: 'knex' | 'pg'
@@ -38,7 +39,7 @@ type Parse = (url: string) => Record<string, unknown>
 function versionAt(dir: string | undefined): string | undefined {
   if (!dir) return undefined
   try {
-    const v = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).version
+    const v = JSON.parse(readGuardedText(path.join(dir, 'package.json'), 'package.json')).version
     return typeof v === 'string' && /^[0-9A-Za-z.+-]{1,40}$/.test(v) ? v : undefined
   } catch {
     return undefined
@@ -57,7 +58,9 @@ function load(dir: string): Parse | undefined {
 
 function knowsCompat(parse: Parse): boolean {
   try {
-    const r = withoutWarnings(() => parse('postgres://h/d?uselibpqcompat=true&sslmode=prefer')) as {ssl?: {rejectUnauthorized?: boolean}}
+    const r = withoutWarnings(() => parse('postgres://h/d?uselibpqcompat=true&sslmode=prefer')) as {
+      ssl?: {rejectUnauthorized?: boolean}
+    }
     return typeof r.ssl === 'object' && r.ssl !== null && r.ssl.rejectUnauthorized === false
   } catch {
     return false
@@ -94,10 +97,18 @@ function knexModel(dir: string): UrlParserModel {
   const own = pcsDir ? load(pcsDir) : undefined
   if (own && knexVersion) {
     const version = versionAt(pcsDir) ?? '?'
-    return {by: 'knex', parse: own, version, libpqCompat: knowsCompat(own), fromApp: true, modelled: `knex ${knexVersion} → pg-connection-string ${version} (the app's, from ${displayDir(pcsDir!, dir)})`}
+    return {
+      by: 'knex',
+      parse: own,
+      version,
+      libpqCompat: knowsCompat(own),
+      fromApp: true,
+      modelled: `knex ${knexVersion} → pg-connection-string ${version} (the app's, from ${displayDir(pcsDir!, dir)})`,
+    }
   }
   // knex 3.x's own parser, without uselibpqcompat (it predates it)
-  const parse: Parse = (url) => bundled().parse(url.replace(/([?&])uselibpqcompat=/gi, '$1dbdoctor_ignored_uselibpqcompat='))
+  const parse: Parse = (url) =>
+    bundled().parse(url.replace(/([?&])uselibpqcompat=/gi, '$1dbdoctor_ignored_uselibpqcompat='))
   return {
     by: 'knex',
     parse,
@@ -115,7 +126,14 @@ function pgModel(dir: string): UrlParserModel {
   const own = pcsDir ? load(pcsDir) : undefined
   if (own && pgVersion) {
     const version = versionAt(pcsDir) ?? '?'
-    return {by: 'pg', parse: own, version, libpqCompat: knowsCompat(own), fromApp: true, modelled: `pg ${pgVersion} → pg-connection-string ${version} (the app's)`}
+    return {
+      by: 'pg',
+      parse: own,
+      version,
+      libpqCompat: knowsCompat(own),
+      fromApp: true,
+      modelled: `pg ${pgVersion} → pg-connection-string ${version} (the app's)`,
+    }
   }
   const own2 = bundled()
   return {

@@ -1,12 +1,19 @@
 // Small helpers the configuration sources and checks share.
-import fs from 'node:fs'
-import type {Provenance} from './types.js'
+import {readGuardedText, UnsafeFileError} from '../core/files.js'
+import type {Provenance} from './field.js'
 
-/** A JSON file's object, or undefined when it is missing or not JSON. */
+/**
+ * A JSON file's object (package.json, .node-pg-migraterc, config/default.json), or undefined when
+ * it is missing or not JSON. A FIFO, a device or a file over 4 MiB stops the run (UnsafeFileError).
+ */
 export function readJson(file: string): Record<string, unknown> | undefined {
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>
-  } catch {
+    return JSON.parse(readGuardedText(file, file.endsWith('package.json') ? 'package.json' : 'config file')) as Record<
+      string,
+      unknown
+    >
+  } catch (error) {
+    if (error instanceof UnsafeFileError) throw error
     return undefined
   }
 }

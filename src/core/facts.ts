@@ -45,6 +45,13 @@ export interface TcpFacts {
   attempts: TcpAttempt[]
   /** Addresses that accepted a connection, in the app's order. */
   reachable: ResolvedAddress[]
+  /**
+   * The address each client ends up connected to (null: it fails), as predicted from these attempts:
+   * node-postgres (Node's Happy Eyeballs and DNS order) and libpq (psql: addresses in order).
+   */
+  clients?: {nodePostgres: string | null; libpq: string | null}
+  /** When refused: PostgreSQL-protocol servers answering on other ports of the same addresses, nearest first. */
+  nearby?: {address: string; family: IpFamily; port: number; answer: 'S' | 'N'}[]
 }
 
 export interface PostgresFacts {
@@ -53,6 +60,16 @@ export interface PostgresFacts {
   /** The one-byte answer to SSLRequest. */
   answer: 'S' | 'N'
   offersTls: boolean
+  /**
+   * When the name has several addresses that accept on the port: what answers on each (an unauthenticated
+   * look, src/probes/pg-identity.ts) and whether they are one server.
+   */
+  servers?: {
+    verdict: 'same' | 'different' | 'unknown'
+    /** The address node-postgres reaches, and the other servers' addresses. */
+    appAddress: string | null
+    others: string[]
+  }
 }
 
 export interface TlsFacts {
@@ -93,12 +110,40 @@ export interface DockerFacts {
   runtime?: 'docker' | 'podman' | 'unknown'
 }
 
+/** The auth check's login: whether it connected, and as whom to which server (or the error's code). */
+interface AuthFacts {
+  connected: boolean
+  serverVersion?: string
+  user?: string
+  errorCode?: string | null
+}
+
+/** What the server check read in the shared session. */
+export interface ServerFacts {
+  inRecovery: boolean
+  defaultReadOnly: boolean
+  user: string
+  database: string
+  superuser: boolean
+  createdb: boolean
+  /** current_schemas(false): the search path as resolved for this role. */
+  searchPath: string[]
+  serverVersionNum: number
+  backendPid: number
+  /** inet_server_port(): the server's own port (another than the app's: something in between). */
+  serverPort: number | null
+}
+
+/**
+ * What checks hand to later checks, one typed slot per providing check (no open slot: a new fact is
+ * declared here, and in its check's `provides` and its readers' `uses`).
+ */
 export interface Facts {
   dns?: DnsFacts
   tcp?: TcpFacts
   postgres?: PostgresFacts
   tls?: TlsFacts
   docker?: DockerFacts
-  /** Open-ended slot for checks added later (migration state, pooler…). */
-  [key: string]: unknown
+  auth?: AuthFacts
+  server?: ServerFacts
 }

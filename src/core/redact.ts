@@ -1,15 +1,311 @@
-// The one redaction layer every output passes through. Secrets are registered
-// as soon as they are read (config resolution registers every password it sees);
-// stdout and stderr are wrapped so that even oclif's error printing, Node
-// warnings and stray library output cannot leak one.
+// The one redaction module: every rule about secrets, for the report, stray output and `explain`.
+//
+// Secrets are masked where they ENTER and at the LEAVES of what is printed, never over a
+// serialized document:
+// - entry: config resolution registers every password it reads (in every spelling a parser can
+//   make of it); server text, app output and errors are redacted as free text;
+// - leaves: a report is masked string value by string value (redactReport / redactValue), never
+//   its keys, numbers, booleans or structure, and never the contract fields (check ids, codes,
+//   statuses, verdicts): a password of `null`, `5432`, `name` or `postgres` cannot turn
+//   `"code": null` into `"code": ****` or `<testsuites name=…>` into `<testsuites ****=…>`;
+// - the rule set (maskSecretForms / secretsInText): a value after a secret keyword in any form
+//   (URL user info, `?password=A&B=C`, libpq key=value with quoted values, `DB_PASS=`,
+//   `PGPASSWORD=`, `pwd=`, `password => "…"`, JSON `"password": "…"`, YAML), every libpq secret
+//   keyword (password, sslpassword, scram keys, oauth_client_secret), JWTs, SigV4 signatures and
+//   credentials, Authorization headers. Linear in the text: keywords are found with one global
+//   scan, values read by a bounded loop at that place, and the scan resumes after the value.
+// stdout and stderr are wrapped so that anything else printed (oclif errors, Node warnings, app
+// output, stray library output) passes through the same free-text redaction; a report already
+// masked by structure is written past that wrapper (unredacted), so nothing re-masks its
+// serialized form.
 
-import {SECRET_KEYWORDS} from '../config/connection-keywords.js'
+import {LIBPQ_KEYWORDS, SECRET_KEYWORDS} from './secrets.js'
 
-const MASK = '****'
+export const MASK = '****'
 /** The libpq keywords whose value is a secret, as a regex alternation (password, sslpassword…). */
 const SECRET_KEY = `(?:${SECRET_KEYWORDS.join('|')})`
 /** Shortest piece of a cut password that is masked on its own. */
 const MIN_FRAGMENT = 4
+/** Longest value read after a keyword (a JWT or a presigned token fits; the scan stays linear). */
+const MAX_VALUE = 16_384
+
+// ---------------------------------------------------------------------------------------------
+// The rule set: where a secret stands in text
+
+/** A secret found in text: its value (unquoted, to mask wherever else it appears) and its span. */
+interface FoundSecret {
+  value: string
+  start: number
+  end: number
+}
+
+/** Where an identifier that may name a secret is found (then read whole around the hit). */
+const STEM = /pass|pwd|pw|secret|token|key|credential|signature|authori[sz]ation|:\/\/|eyJ/gi
+const IDENT_CHAR = /[A-Za-z0-9_.-]/
+/** Names whose value is a secret wherever they appear (a part of the name is enough). */
+const SECRET_WORD = /password|passwd|passphrase|secret|credential|authori[sz]ation/
+const SECRET_PART = new Set(['pass', 'pwd', 'pw', 'token', 'signature', 'apikey'])
+/** A database word glued to pass/pwd/pw (DBPASS, PGPASS_PROD, ROOTPW), not any word ending so (BYPASS, COMPASS). */
+const GLUED_PASS = /^(?:db|pg|psql|sql|mysql|postgres|database|root|admin|user|app|my)(?:pass|pwd|pw)$/
+const KEY_QUALIFIER = new Set([
+  'api',
+  'private',
+  'client',
+  'server',
+  'access',
+  'secret',
+  'signing',
+  'session',
+  'master',
+])
+
+/** Is this identifier (a key, an env variable, a query parameter) the name of a secret? */
+export function isSecretName(ident: string): boolean {
+  const name = ident.toLowerCase().replace(/^[-.]+/, '')
+  if (SECRET_WORD.test(name)) return true
+  // camelCase parts too (dbPass, pgPwdProd)
+  const parts = ident
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .split(/[_.-]+/)
+    .filter(Boolean)
+  for (let i = 0; i < parts.length; i++) {
+    if (SECRET_PART.has(parts[i]!) || GLUED_PASS.test(parts[i]!)) return true
+    if (parts[i] === 'key' && i > 0 && KEY_QUALIFIER.has(parts[i - 1]!)) return true
+  }
+  return false
+}
+
+/** Parameters that end a `?password=…` value at `&name=` (anything else after `&` may be the password's own). */
+const KNOWN_PARAMS = new Set<string>([...LIBPQ_KEYWORDS, 'ssl', 'schema', 'search_path', 'statement_timeout'])
+
+/** Words a sentence puts after "password:" (the catalogue's prose), not values. */
+const PROSE = new Set(['the', 'a', 'an', 'is', 'are', 'was', 'not', 'no', 'none', 'it', 'this', 'that', 'and', 'or'])
+
+/** Values that stand for a password in docs and fixes (`DB_PASSWORD=your-password`, `password='PASSWORD'`, `$PGPASSWORD`): not secrets. */
+const PLACEHOLDER =
+  /^(?:your[-_]?password|password|<[^<>\s]{1,40}>|\$\{[^{}\s]{1,60}\}|\$[A-Za-z_][A-Za-z0-9_]{0,60}|\$\([^\s]{0,200}|…|\.\.\.)$/i
+
+const SEPARATOR = /["'`]?[ \t]{0,10}(=>|:=|=|:)[ \t]{0,10}/y
+const AUTH_SCHEME = /(?:Bearer|Basic|Token|Digest|Negotiate|AWS4-HMAC-SHA256)[ \t]{1,10}/iy
+const JWT = /eyJ[A-Za-z0-9_-]{2,8192}\.[A-Za-z0-9_-]{2,8192}(?:\.[A-Za-z0-9_-]{0,8192})?/y
+
+function isSpace(c: string): boolean {
+  return c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\v'
+}
+
+/** A quoted value from its opening quote: to the matching unescaped quote, or to the end of the line. */
+function readQuoted(text: string, at: number): {start: number; end: number; value: string} {
+  const q = text[at]!
+  let i = at + 1
+  const limit = Math.min(text.length, at + 1 + MAX_VALUE)
+  while (i < limit) {
+    const c = text[i]!
+    if (c === '\\') i += 2
+    else if (c === q || c === '\n') break
+    else i++
+  }
+  const closed = text[i] === q
+  const end = Math.min(closed ? i + 1 : i, text.length)
+  return {start: at, end, value: text.slice(at + 1, Math.min(i, text.length))}
+}
+
+/**
+ * An unquoted value: to whitespace; a quote ends it only where it closes something (followed by
+ * a separator or the end), `&` only before a known parameter (`?password=A&B=C&sslmode=…`: "A&B=C"
+ * is the password a URL parser cut in two).
+ */
+function readUnquoted(text: string, at: number, inQuery: boolean): {start: number; end: number; value: string} {
+  let i = at
+  const limit = Math.min(text.length, at + MAX_VALUE)
+  while (i < limit) {
+    const c = text[i]!
+    if (isSpace(c)) break
+    if (c === '\\') {
+      i += 2
+      continue
+    }
+    if (c === '"' || c === "'" || c === '`') {
+      const next = text[i + 1]
+      if (next === undefined || isSpace(next) || ',;)}]>&'.includes(next)) break
+    }
+    if (c === '&' && inQuery) {
+      let j = i + 1
+      while (j < limit && j - i < 64 && /[A-Za-z0-9_]/.test(text[j]!)) j++
+      if (text[j] === '=' && KNOWN_PARAMS.has(text.slice(i + 1, j).toLowerCase())) break
+    }
+    i++
+  }
+  i = Math.min(i, text.length)
+  return {start: at, end: i, value: text.slice(at, i)}
+}
+
+/** The value after a secret name ending at `at` (separator first); null when none follows. */
+function readValueAfter(text: string, at: number, name: string, inQuery: boolean): FoundSecret | null {
+  SEPARATOR.lastIndex = at
+  const sep = SEPARATOR.exec(text)
+  if (!sep) return null
+  let from = at + sep[0].length
+  if (/authori[sz]ation/i.test(name)) {
+    AUTH_SCHEME.lastIndex = from
+    const scheme = AUTH_SCHEME.exec(text)
+    if (scheme) from += scheme[0].length
+  }
+  const c = text[from]
+  if (c === undefined) return null
+  let v: {start: number; end: number; value: string}
+  if (c === '"' || c === "'" || c === '`') v = readQuoted(text, from)
+  else {
+    v = readUnquoted(text, from, inQuery)
+    // "password: the server rejected…" is a sentence, not a value; `"password": null` is no secret
+    if (sep[1] === ':' && (PROSE.has(v.value.toLowerCase()) || /^(?:null|undefined|true|false),?$/.test(v.value)))
+      return null
+  }
+  const value = v.value
+  if (!value || PLACEHOLDER.test(value)) return null
+  // an already masked quoted value ('****') is shown as the bare mask, as every masked value is
+  if (value === MASK) return v.end - v.start > MASK.length ? {value, start: v.start, end: v.end} : null
+  return {value, start: v.start, end: v.end}
+}
+
+/**
+ * `scheme://user:PASSWORD@host`: the password runs to the last "@" before whitespace or a closing
+ * quote. `end` is where the scan may resume: past the whole run when it holds no "@" (no URL later in
+ * the same run can have user info either), so that "://" repeated a million times stays linear.
+ */
+function readUrlPassword(text: string, at: number): {found: FoundSecret | null; end: number} {
+  let i = at
+  const userLimit = Math.min(text.length, at + 300)
+  while (i < userLimit && !/[\s:/@'"]/.test(text[i]!)) i++
+  if (text[i] !== ':') return {found: null, end: i}
+  const from = i + 1
+  let end = from
+  let lastAt = -1
+  const limit = Math.min(text.length, from + MAX_VALUE)
+  while (end < limit && !isSpace(text[end]!)) {
+    const c = text[end]!
+    // a quote ends the URL where it closes one ('postgres://…', "…", "url": "…"), not inside a password
+    if (
+      (c === '"' || c === "'" || c === '`' || c === '<') &&
+      (end + 1 >= text.length || /[\s,;)}\]>/]/.test(text[end + 1]!))
+    )
+      break
+    if (c === '@') lastAt = end
+    end++
+  }
+  if (lastAt <= from) return {found: null, end}
+  const value = text.slice(from, lastAt)
+  return {found: value === MASK ? null : {value, start: from, end: lastAt}, end: lastAt}
+}
+
+/** Cap on keyword hits per text: a hostile paste of millions of keywords stays bounded. */
+const MAX_HITS = 200_000
+
+/** Every secret the rule set finds in the text, in order (spans do not overlap). */
+function findSecrets(text: string): FoundSecret[] {
+  const out: FoundSecret[] = []
+  if (!text) return out
+  const stem = new RegExp(STEM.source, 'gi')
+  let hits = 0
+  for (let m = stem.exec(text); m && hits++ < MAX_HITS; m = stem.exec(text)) {
+    const hit = m.index
+    const word = m[0].toLowerCase()
+    let resume = hit + m[0].length
+    if (word === '://') {
+      const url = readUrlPassword(text, resume)
+      if (url.found) out.push(url.found)
+      resume = Math.max(resume, url.end)
+    } else if (word === 'eyj') {
+      JWT.lastIndex = hit
+      const jwt = /[A-Za-z0-9_]/.test(text[hit - 1] ?? '') ? null : JWT.exec(text)
+      if (jwt) {
+        out.push({value: jwt[0], start: hit, end: hit + jwt[0].length})
+        resume = hit + jwt[0].length
+      } else {
+        while (resume < text.length && /[A-Za-z0-9_.-]/.test(text[resume]!)) resume++
+      }
+    } else {
+      // the whole identifier around the hit (bounded both ways)
+      let s = hit
+      while (s > 0 && hit - s < 64 && IDENT_CHAR.test(text[s - 1]!)) s--
+      let e = resume
+      while (e < text.length && e - resume < 64 && IDENT_CHAR.test(text[e]!)) e++
+      resume = e
+      const ident = text.slice(s, e)
+      if (isSecretName(ident)) {
+        const before = text[s - 1]
+        const f = readValueAfter(text, e, ident, before === '?' || before === '&' || before === ';')
+        if (f) {
+          out.push(f)
+          resume = f.end
+        }
+      }
+    }
+    stem.lastIndex = Math.max(resume, hit + 1)
+  }
+  return out
+}
+
+/** Every secret value the rule set finds in the text (to mask wherever else it appears), longest first. */
+export function secretsInText(text: string): string[] {
+  return [...new Set(findSecrets(text).map((f) => f.value))]
+    .filter((v) => v !== MASK)
+    .filter((v) => v.length >= 3)
+    .sort((a, b) => b.length - a.length)
+}
+
+/** The text with every secret the rule set finds replaced by the mask (forms only: no registered values). */
+export function maskSecretForms(text: string): string {
+  const found = findSecrets(text)
+  if (found.length === 0) return text
+  let out = ''
+  let last = 0
+  for (const f of found) {
+    if (f.start < last) continue
+    out += text.slice(last, f.start) + MASK
+    last = f.end
+  }
+  return out + text.slice(last)
+}
+
+/**
+ * The part [from, to) of `text` with every secret that overlaps it masked, including one the cut
+ * goes through (the tail of a long JWT after `password=`, the end of a presigned token): secrets
+ * are found in a margin of MAX_VALUE around the window, by the rule set and by value. Bounded.
+ */
+export function maskWindow(text: string, from: number, to: number, values: readonly string[] = []): string {
+  const m0 = Math.max(0, from - MAX_VALUE)
+  const m1 = Math.min(text.length, to + MAX_VALUE)
+  const margin = text.slice(m0, m1)
+  const spans: [number, number][] = findSecrets(margin).map((f) => [f.start + m0, f.end + m0])
+  for (const s of values.slice(0, 2000)) {
+    if (!s) continue
+    for (let i = margin.indexOf(s); i >= 0; i = margin.indexOf(s, i + s.length)) spans.push([i + m0, i + m0 + s.length])
+  }
+  spans.sort((a, b) => a[0] - b[0])
+  // overlapping spans (a value and a shorter reading of it) are one masked run
+  const merged: [number, number][] = []
+  for (const [s, e] of spans) {
+    const last = merged[merged.length - 1]
+    if (last && s < last[1]) last[1] = Math.max(last[1], e)
+    else merged.push([s, e])
+  }
+  let out = ''
+  let pos = from
+  for (const [s, e] of merged) {
+    if (e <= pos || s >= to) continue
+    out += text.slice(pos, Math.max(pos, s)) + MASK
+    pos = Math.min(e, to)
+  }
+  return out + text.slice(pos, to)
+}
+
+/** Replace every occurrence of the given values (longest first), then every form of the rule set. */
+export function maskValues(text: string, values: readonly string[]): string {
+  let out = text
+  for (const s of values) if (s && out.includes(s)) out = out.split(s).join(MASK)
+  return out
+}
 
 class Redactor {
   private readonly secrets = new Set<string>()
@@ -32,6 +328,7 @@ class Redactor {
     // as written back into a quoted libpq key=value string
     forms.add(secret.replace(/['\\]/g, '\\$&'))
     for (const f of forms) if (f.length >= 2) this.secrets.add(f)
+    this.sortedCache = null
   }
 
   /**
@@ -43,7 +340,8 @@ class Redactor {
    */
   addFromConnectionString(text: string | undefined | null): void {
     if (!text) return
-    for (const p of passwordsInText(text)) {
+    // every value the rule set finds too: `?password=A&B=C` (a URL parser's "A" and "B=C"), sslpassword=…
+    for (const p of [...passwordsInText(text), ...secretsInText(text)]) {
       this.add(p)
       // Pieces of 1–3 characters are not masked: they would mask words of the report itself
       // ("pass", "app", "db") and a fragment that short gives little away.
@@ -53,7 +351,9 @@ class Redactor {
     // "user:PIECE" where the port goes: a non-numeric "port" is a piece of the password. So does
     // a user name holding an "@" ("x@y:PIECE"): the part after its "@" reads as host:port. Not
     // when the user info already has a password ("user:password@host:port", a template).
-    for (const m of text.matchAll(/(?:postgres(?:ql)?:\/*|[A-Za-z][A-Za-z0-9+.-]*:\/+|^\s*)([^\s'"/?#]*)(?=$|[\s'"/?#])/gi)) {
+    for (const m of text.matchAll(
+      /(?:postgres(?:ql)?:\/*|[A-Za-z][A-Za-z0-9+.-]{0,63}:\/+|^\s*)([^\s'"/?#]*)(?=$|[\s'"/?#])/gi,
+    )) {
       const authority = m[1]
       const at = authority.lastIndexOf('@')
       if (at >= 0 && authority.slice(0, at).includes(':')) continue
@@ -81,28 +381,42 @@ class Redactor {
     for (const f of forms) if (f.length >= MIN_FRAGMENT && !this.secrets.has(f)) this.fragments.add(f)
   }
 
+  /**
+   * Free text (a string leaf, a server message, a line of app output, an error): every registered
+   * secret in every spelling, the pieces of cut passwords, then every form of the rule set.
+   * Never call it on serialized JSON, XML or Markdown: mask the values before serializing.
+   */
   redact(text: string): string {
-    let out = text
+    if (!text) return text
     // Registered secrets first, longest first so that a secret containing another is masked
-    // whole; then the generic masks (which stop at a backslash or a quote, and would otherwise
-    // leave the end of a registered secret behind).
-    const list = [...this.secrets].sort((a, b) => b.length - a.length)
-    for (const s of list) if (out.includes(s)) out = out.split(s).join(MASK)
+    // whole; then the rule set (which reads a value to its end and would otherwise leave the end
+    // of a registered secret behind).
+    let out = maskValues(text, this.sorted())
     for (const f of [...this.fragments].sort((a, b) => b.length - a.length)) {
       if (!out.includes(f)) continue
       const escaped = f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
       out = out.replace(new RegExp(`(?<![A-Za-z0-9])${escaped}(?![A-Za-z0-9])`, 'g'), MASK)
     }
-    return maskUrlPasswords(out)
+    return maskSecretForms(out)
   }
 
-  /** Deep-redact any JSON-like value: every string (keys included) on its own. */
+  private sortedCache: string[] | null = null
+  private sorted(): string[] {
+    if (!this.sortedCache || this.sortedCache.length !== this.secrets.size)
+      this.sortedCache = [...this.secrets].sort((a, b) => b.length - a.length)
+    return this.sortedCache
+  }
+
+  /**
+   * Mask a JSON-like value by structure: every string VALUE on its own (free-text redaction);
+   * keys, numbers, booleans, null and the shape are never touched.
+   */
   redactValue<T>(value: T): T {
     const walk = (v: unknown): unknown => {
       if (typeof v === 'string') return this.redact(v)
-      if (Array.isArray(v)) return v.map(walk)
+      if (Array.isArray(v)) return v.map((x) => walk(x))
       if (v !== null && typeof v === 'object') {
-        return Object.fromEntries(Object.entries(v).map(([k, x]) => [this.redact(k), walk(x)]))
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]))
       }
       return v
     }
@@ -110,6 +424,7 @@ class Redactor {
   }
 
   clear(): void {
+    this.sortedCache = null
     this.secrets.clear()
     this.fragments.clear()
   }
@@ -125,7 +440,8 @@ export const redactor = new Redactor()
 export function registerSecretsInSource(source: string): void {
   const literal = /pass(?:word)?['"]?\s*[:=]\s*(['"`])((?:\\.|(?!\1)[^\\])*)\1/gi
   for (const m of source.matchAll(literal)) if (m[2] && !m[2].includes('${')) redactor.add(m[2].replace(/\\(.)/g, '$1'))
-  for (const m of source.matchAll(/(['"`])(postgres(?:ql)?:\/\/(?:\\.|(?!\1)[^\\])*)\1/gi)) redactor.addFromConnectionString(m[2])
+  for (const m of source.matchAll(/(['"`])(postgres(?:ql)?:\/\/(?:\\.|(?!\1)[^\\])*)\1/gi))
+    redactor.addFromConnectionString(m[2])
 }
 
 export function redact(text: string): string {
@@ -151,10 +467,21 @@ export function passwordsInText(text: string): string[] {
     if (colon >= 0) found.push(userinfo.slice(colon + 1))
   }
   // a password holding whitespace or a line break: from the URL's first ":" to the text's last "@"
+  // (linear: the last "@" and the last blank before it are found once; a few URLs are enough, each
+  // later candidate is a suffix of an earlier one)
+  const last = text.lastIndexOf('@')
+  let lastBlank = -1
+  for (let i = last - 1; i >= 0; i--) {
+    if (/\s/.test(text[i]!)) {
+      lastBlank = i
+      break
+    }
+  }
+  let spaced = 0
   for (const m of text.matchAll(/postgres(?:ql)?:\/\/([^\s:@'"]*):/gi)) {
     const from = (m.index ?? 0) + m[0].length
-    const last = text.lastIndexOf('@')
-    if (last > from && /\s/.test(text.slice(from, last))) found.push(text.slice(from, last))
+    if (last > from && lastBlank >= from) found.push(text.slice(from, last))
+    if (++spaced >= MAX_CANDIDATE_URLS) break
   }
   // Anything else with an "@" (no scheme, a wrong scheme, "postgres:/", spaces or quotes in the
   // password): every candidate after a ":" before the last "@" (over-registering is safe).
@@ -181,9 +508,11 @@ export function passwordsInText(text: string): string[] {
     found.push(v)
     // libpq reads an unquoted value up to whitespace; what follows until the next key=value
     // (an unquoted password with a space or a line break in it) is shown in parse errors.
-    const rest = text.slice((m.index ?? 0) + m[0].length).split(/\s+/)
-    for (const token of rest) {
-      if (!token) continue
+    // Tokens are read one at a time from the end of the match (linear: the scan stops at the next setting).
+    const tokens = /\S+/g
+    tokens.lastIndex = (m.index ?? 0) + m[0].length
+    for (let t = tokens.exec(text); t; t = tokens.exec(text)) {
+      const token = t[0]
       // the next setting (libpq keywords are lower-case words); anything else ("_=…", "=…") may
       // still be the password, and so may the value after its "="
       if (/^[a-z][a-z0-9_]{2,}\s*=/.test(token)) break
@@ -200,6 +529,10 @@ export function passwordsInText(text: string): string[] {
  * backslashes of libpq key=value strings and .env lines.
  */
 const URL_CUTS = /[?#/&=;,@\s'"\\]/
+/** Bounds that keep registering a hostile value linear (see passwordFragments, passwordsInText). */
+const MAX_PIECES = 64
+const MAX_CUTS = 8
+const MAX_CANDIDATE_URLS = 8
 
 /**
  * The pieces a parser can make of a password typed raw into a URL: split at every URL delimiter,
@@ -207,11 +540,21 @@ const URL_CUTS = /[?#/&=;,@\s'"\\]/
  * Empty when the password holds no delimiter (nothing to cut).
  */
 function passwordFragments(password: string): string[] {
+  if (SIGV4_TOKEN.test(password)) return sigv4SecretPieces(password)
   if (!URL_CUTS.test(password)) return []
   const out = new Set<string>()
-  for (const piece of password.split(new RegExp(URL_CUTS.source, 'g'))) if (piece) out.add(piece)
-  for (let i = 0; i < password.length; i++) {
-    if (!URL_CUTS.test(password[i]!)) continue
+  // the longest pieces, at most MAX_PIECES: a typed password has a few delimiters, and a text with
+  // thousands (a hostile value) must not register thousands of fragments each report line is searched for
+  const pieces = password.split(new RegExp(URL_CUTS.source, 'g')).filter((p) => p)
+  for (const piece of pieces.length > MAX_PIECES
+    ? pieces.sort((a, b) => b.length - a.length).slice(0, MAX_PIECES)
+    : pieces)
+    out.add(piece)
+  // each prefix up to a cut and each suffix after one, for the first and last MAX_CUTS cuts only (linear)
+  const cuts: number[] = []
+  for (let i = 0; i < password.length; i++) if (URL_CUTS.test(password[i]!)) cuts.push(i)
+  const used = cuts.length > 2 * MAX_CUTS ? [...cuts.slice(0, MAX_CUTS), ...cuts.slice(-MAX_CUTS)] : cuts
+  for (const i of used) {
     const before = password.slice(0, i)
     const after = password.slice(i + 1)
     if (before) out.add(before)
@@ -221,15 +564,27 @@ function passwordFragments(password: string): string[] {
   return [...out]
 }
 
-const SECRET_KV = new RegExp(String.raw`((?:^|[\s"])${SECRET_KEY}\s*=\s*)('(?:[^'\\"\n]|\\.)*'|'?[^\s'"\\]+)`, 'gi')
+/** An RDS IAM auth token (a SigV4-presigned query string) used as a password. */
+const SIGV4_TOKEN = /[?&]X-Amz-Signature=/i
 
-function maskUrlPasswords(text: string): string {
-  return text
-    .replace(/(postgres(?:ql)?:\/\/[^\s'":/@]*:)([^\s'"]*)@/gi, (_m, head: string, pw: string) =>
-      pw === MASK ? `${head}${pw}@` : `${head}${MASK}@`,
-    )
-    // unquoted values stop at quotes and backslashes, so JSON around them stays intact
-    .replace(SECRET_KV, `$1${MASK}`)
+/**
+ * The secret pieces of an RDS IAM token cut by a URL parser: its signature, its session token and
+ * the access key id of its credential. Its other pieces are public words of the report itself
+ * ("host" of X-Amz-SignedHeaders, "connect", the user, the region and endpoint the IAM findings
+ * compare), and masking them would corrupt the report.
+ */
+function sigv4SecretPieces(token: string): string[] {
+  const out = new Set<string>()
+  for (const m of token
+    .slice(0, 64 * 1024)
+    .matchAll(/X-Amz-(Signature|Security-Token|Credential)=([^&\s#]{1,8192})/gi)) {
+    const value = m[1]!.toLowerCase() === 'credential' ? m[2]!.split(/\/|%2F/i)[0]! : m[2]!
+    out.add(value)
+    try {
+      out.add(decodeURIComponent(value))
+    } catch {}
+  }
+  return [...out].filter((v) => v.length >= MIN_FRAGMENT)
 }
 
 /** A connection string with its password masked, for evidence and fixes. */
@@ -237,17 +592,67 @@ export function redactUrl(text: string): string {
   return redact(text)
 }
 
-let installed = false
+// ---------------------------------------------------------------------------------------------
+// Reports: masked by structure
 
-/** Wrap process.stdout/stderr so that every byte printed passes through the redactor. */
+/**
+ * A check's outcome or result masked by structure: its summary, evidence and fix string by
+ * string; its id, title, status, code and numbers as they are.
+ */
+export function redactOutcome<T extends object>(outcome: T): T {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(outcome)) {
+    if (k === 'id' || k === 'title' || k === 'status' || k === 'code') out[k] = v
+    // every finding of the check: its code and status are contract fields too
+    else if (k === 'findings' && Array.isArray(v))
+      out[k] = v.map((f: unknown) => (f && typeof f === 'object' ? redactOutcome(f) : f))
+    else out[k] = redactor.redactValue(v)
+  }
+  return out as T
+}
+
+/** One target's report, or a fleet of them, masked by structure (see redactOutcome). */
+export function redactReport<T>(doc: T): T {
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return redactor.redactValue(doc)
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
+    if (k === 'version' || k === 'tool' || k === 'summary') out[k] = v
+    else if (k === 'checks' && Array.isArray(v))
+      out[k] = v.map((c) => (c && typeof c === 'object' ? redactOutcome(c) : c))
+    else if (k === 'reports' && Array.isArray(v)) out[k] = v.map((r) => redactReport(r))
+    else out[k] = redactor.redactValue(v)
+  }
+  return out as T
+}
+
+let installed = false
+let verbatim = 0
+
+/**
+ * Run `write` (which writes text already masked by structure: a rendered report) past the output
+ * redaction: re-masking its serialized form could change a key, a number or the markup around a
+ * value. Other wrappers of the streams (the GitHub Actions neutraliser) still apply.
+ */
+export function unredacted<T>(write: () => T): T {
+  verbatim++
+  try {
+    return write()
+  } finally {
+    verbatim--
+  }
+}
+
+/** Wrap process.stdout/stderr so that every byte printed (except under unredacted()) passes through the redactor. */
 export function installOutputRedaction(): void {
   if (installed) return
   installed = true
   for (const stream of [process.stdout, process.stderr]) {
     const original = stream.write.bind(stream) as (...args: unknown[]) => boolean
     stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-      if (typeof chunk === 'string') chunk = redactor.redact(chunk)
-      else if (chunk instanceof Uint8Array) chunk = redactor.redact(Buffer.from(chunk).toString('utf8'))
+      if (verbatim === 0) {
+        if (typeof chunk === 'string') chunk = redactor.redact(chunk)
+        else if (chunk instanceof Uint8Array) chunk = redactor.redact(Buffer.from(chunk).toString('utf8'))
+      }
       return original(chunk, ...rest)
     }) as typeof stream.write
   }

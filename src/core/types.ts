@@ -1,9 +1,7 @@
 // The public shapes of db-doctor: what a check returns and what a report holds.
 // Check ids and failure codes are a public contract (CI greps them): never rename one.
 
-import type {ResolvedConfig} from '../config/types.js'
 import type {Facts} from './facts.js'
-import type {SessionBroker} from './session.js'
 
 export type Status = 'pass' | 'warn' | 'fail' | 'skip'
 
@@ -22,6 +20,13 @@ export interface Fix {
 /** Evidence is plain JSON data; arrays of flat objects are rendered as tables. */
 export type Evidence = Record<string, unknown>
 
+/** One finding of a check, as reports list it (JSON `findings`, JUnit, GitHub annotations). */
+interface FindingRef {
+  code: string
+  status: 'warn' | 'fail'
+  summary: string
+}
+
 /** What a check returns. A check never prints and never throws on purpose. */
 export interface CheckOutcome {
   status: Status
@@ -31,30 +36,37 @@ export interface CheckOutcome {
   evidence: Evidence
   /** Required for warn and fail. */
   fix: Fix | null
+  /**
+   * Every finding when the check folded several (src/checks/findings.ts), its own code first.
+   * Absent in an outcome: the outcome's own code is its only finding (none for pass and skip). The
+   * runner always sets it on a result (JSON `findings`, a public contract); read it with findingsOf().
+   */
+  findings?: FindingRef[]
 }
 
-export interface CheckOptions {
-  /** Budget per network step, in milliseconds. */
-  timeoutMs: number
-  verbose: boolean
-  /** --dns-server values, as given (ip or ip:port). */
-  dnsServers: string[]
-  /** --knex-env */
-  knexEnv?: string
-  /** --knexfile */
-  knexfile?: string
-  /** --env-file: the user named the environment the app runs with (no launch modelling of .env). */
-  envFile?: string
-  /** --tool: the migration tool named by the user (else the one found in the folder). */
-  tool?: 'knex' | 'prisma' | 'node-pg-migrate'
+/**
+ * The runner's words, passed in by the app (src/catalogue/runner.ts: `runnerWords`); the runner holds none.
+ */
+export interface RunnerWords {
+  /** The INTERNAL_ERROR outcome of a check that threw. */
+  crashed(p: {check: string; error: string; message: string}): CheckOutcome
+  /** The fix of a warn/fail outcome that came without one (INTERNAL_ERROR's). */
+  internalFix(check: string): Fix
+  /** The summary of a check skipped because `blocker` (the first check that failed on its path) failed. */
+  skipped(p: {blocker: string; code: string | null}): string
 }
 
-export interface CheckContext {
-  config: ResolvedConfig
-  /** The environment the app would see: process env plus the env file (process wins). */
-  env: Record<string, string | undefined>
-  cwd: string
-  options: CheckOptions
+/**
+ * The database session a run may hold, as the runner sees it: it plans each check's statements before
+ * any check runs and closes the session at the end. Its full shape is the checks' (src/probes/session.ts).
+ */
+interface RunSession {
+  plan(id: string, statements: string[]): void
+  close(): Promise<void>
+}
+
+/** What the runner itself reads and sets in a check's context; the checks' context extends it (src/checks/types.ts). */
+export interface RunContext {
   /** Facts earlier checks established (resolved addresses, reachable ones, TLS offer…). */
   facts: Facts
   /** Results of the checks that already ran, by id. */
@@ -68,10 +80,11 @@ export interface CheckContext {
    * The run's one read-only database session, owned by the runner (opened lazily, closed at the
    * end). Absent only when a check is called directly (unit tests).
    */
-  session?: SessionBroker
+  session?: RunSession
 }
 
-export interface Check {
+/** A check as the runner runs it, over the context type C its caller builds. */
+export interface RunnableCheck<C extends RunContext = RunContext> {
   /** Stable id, public contract. */
   id: string
   title: string
@@ -87,17 +100,25 @@ export interface Check {
   /**
    * The catalog statements this check will read through ctx.session.shared(id, …), when it can tell
    * before any check runs (from the resolved config and options only). The runner sends every check's
-   * in one round trip (see core/session.ts). The same statements must reach shared(), or they are sent
+   * in one round trip (see probes/session.ts). The same statements must reach shared(), or they are sent
    * alone.
    */
-  queries?(ctx: CheckContext): string[] | null
-  run(ctx: CheckContext): Promise<CheckOutcome>
+  queries?(ctx: C): string[] | null
+  run(ctx: C): Promise<CheckOutcome>
 }
 
 export interface CheckResult extends CheckOutcome {
   id: string
   title: string
   durationMs: number
+}
+
+/** The findings a result lists: the folded ones, else the outcome's own code (warn and fail only). */
+export function findingsOf(outcome: CheckOutcome): FindingRef[] {
+  if (outcome.findings && outcome.findings.length > 0) return outcome.findings
+  if ((outcome.status === 'warn' || outcome.status === 'fail') && outcome.code)
+    return [{code: outcome.code, status: outcome.status, summary: outcome.summary}]
+  return []
 }
 
 export type Verdict = 'healthy' | 'degraded' | 'failing'
@@ -112,6 +133,17 @@ export interface Report {
     user: string | null
     sslmode: string | null
     sources: Record<string, string>
+  }
+  /**
+   * The migration tool and the driver db-doctor modelled, at the versions installed in the app
+   * (src/models/tools): `text` is "drizzle-kit 0.31 → postgres.js 3.4". `driver.name` is null for a
+   * driver db-doctor does not model (then CONFIG_DRIVER_UNMODELLED says so). Absent when nothing was
+   * resolved (a report built by hand).
+   */
+  modelled?: {
+    tool: {name: string; version: string; versionSource: string} | null
+    driver: {name: string | null; package: string; version: string; versionSource: string; why: string}
+    text: string
   }
   checks: CheckResult[]
   summary: {pass: number; warn: number; fail: number; skip: number; verdict: Verdict}

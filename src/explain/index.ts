@@ -3,7 +3,9 @@
 // Offline: no network, no configuration read. Pure: the command prints.
 import {catalogue, confirmCommand, findEntry, type CatalogueEntry} from '../catalogue/index.js'
 import {Scanner, type TextMatch} from '../catalogue/match.js'
-import {hints, type Hint} from './hints.js'
+import {hints, type Hint} from '../catalogue/hints.js'
+import {normalise, unescapeLoose} from './normalise.js'
+import {maskWindow} from '../core/redact.js'
 import {inert, pastedSecrets, redactPasted} from './redact.js'
 
 export interface ExplainMatch {
@@ -50,10 +52,8 @@ function excerptOf(m: TextMatch<Item>, secrets: readonly string[]): string {
   const line = m.text
   const from = Math.max(0, m.index - EXCERPT_BEFORE)
   const to = Math.min(line.length, m.index + EXCERPT_AFTER)
-  // redact the whole line first so that a secret cut by the window is still masked
-  const cut = redactPasted(line.slice(Math.max(0, from - 200), Math.min(line.length, to + 200)), secrets)
-  const offset = from - Math.max(0, from - 200)
-  const window = cut.slice(offset, offset + (to - from))
+  // a secret the window cuts through is masked whole (its tail, its head): see maskWindow
+  const window = redactPasted(maskWindow(line, from, to, secrets), secrets)
   return `${from > 0 ? '…' : ''}${inert(window.trim())}${to < line.length ? '…' : ''}`
 }
 
@@ -90,13 +90,39 @@ function fromHint(h: Hint, m: TextMatch<Item>, secrets: readonly string[]): Expl
   }
 }
 
-/** Every known error in a text, in order of first appearance. */
-export function explainText(text: string, tool: string): ExplainResult {
-  const secrets = pastedSecrets(text)
+/** Texts longer than this are cut (the head is kept), as the command cuts stdin. */
+const MAX_TEXT = 64 * 1024 * 1024
+
+/**
+ * Every known error in a text, in order of first appearance. Whole logs are normalised first
+ * (src/explain/normalise.ts: ANSI colour, CRLF, Docker/Kubernetes prefixes, JSON-lines loggers);
+ * the line numbers are those of the pasted text.
+ */
+export function explainText(pasted: string, tool: string): ExplainResult {
+  const text = pasted.length > MAX_TEXT ? pasted.slice(0, MAX_TEXT) : pasted
+  const {text: plain, origin} = normalise(text)
+  // the lines matched are normalised (JSON escapes undone, once or twice): a secret found in the paste
+  // is masked in those spellings too (`password => "a,\\"b"` is `a,"b` in the line the excerpt shows)
+  const found = plain === text ? pastedSecrets(text) : pastedSecrets(text).flatMap((s) => unescapings(s))
+  const secrets = [...new Set([...found, ...(plain === text ? [] : pastedSecrets(plain))])].sort(
+    (a, b) => b.length - a.length,
+  )
   const matches = getScanner()
-    .scan(text)
-    .map((m) => (m.item.kind === 'hint' ? fromHint(m.item, m, secrets) : fromEntry(m.item as CatalogueEntry, m, secrets)))
+    .scan(plain)
+    .map((m) => {
+      const at = {...m, line: origin[m.line - 1] ?? m.line}
+      return at.item.kind === 'hint'
+        ? fromHint(at.item, at, secrets)
+        : fromEntry(at.item as CatalogueEntry, at, secrets)
+    })
   return {version: 1, tool, matches}
+}
+
+/** A secret as written, and as the normaliser may show it (its JSON escapes undone once and twice). */
+function unescapings(secret: string): string[] {
+  if (!secret.includes('\\')) return [secret]
+  const once = unescapeLoose(secret)
+  return [secret, once, unescapeLoose(once)].filter((s) => s.length >= 3)
 }
 
 /** One code's entry, as a match without an excerpt; undefined for an unknown code. */
@@ -129,4 +155,4 @@ export function looksLikeCode(text: string): boolean {
   return /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/.test(text.trim())
 }
 
-export {hints} from './hints.js'
+export {hints} from '../catalogue/hints.js'

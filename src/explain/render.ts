@@ -1,5 +1,5 @@
 // Pure renderers of an explain result: text (wrapped), json, markdown.
-import {jsonInert, mdCode, mdInline} from '../reporters/escape.js'
+import {jsonInert, mdCode, mdInline} from '../core/escape.js'
 import {wrapText} from '../reporters/wrap.js'
 import type {ExplainMatch, ExplainResult} from './index.js'
 
@@ -18,7 +18,8 @@ export function renderExplainText(r: ExplainResult, opts: {width: number; entryO
   }
   for (const m of r.matches) {
     out.push('', `✗ ${heading(m)}`)
-    if (m.excerpt) out.push(`  Found (line ${m.line}${m.occurrences > 1 ? `, ${m.occurrences} lines` : ''}): ${m.excerpt}`)
+    if (m.excerpt)
+      out.push(`  Found (line ${m.line}${m.occurrences > 1 ? `, ${m.occurrences} lines` : ''}): ${m.excerpt}`)
     out.push(`  Meaning: ${m.meaning}`)
     if (m.candidates?.length) out.push(`  Codes it can hide: ${m.candidates.join(', ')}`)
     out.push('  Likely causes:')

@@ -5,7 +5,8 @@
 // targets are resolved first, one at a time; then the checks run, `concurrency` targets at
 // a time, with no app code running beside them.
 import type {ResolvedConfig} from '../config/types.js'
-import {diagnoseResolved, resolveTarget, type DiagnoseInput} from '../core/diagnose.js'
+import {diagnoseResolved, resolveTarget, type DiagnoseInput} from '../app/diagnose.js'
+import {verdictOf} from '../core/runner.js'
 import type {FleetReport, NamedReport, Report, Verdict} from '../core/types.js'
 
 export interface FleetTarget {
@@ -68,6 +69,5 @@ function summarizeFleet(reports: readonly Report[], strict = false): FleetReport
   const healthy = count('healthy')
   const degraded = count('degraded')
   const failing = count('failing')
-  const verdict: Verdict = failing > 0 || (strict && degraded > 0) ? 'failing' : degraded > 0 ? 'degraded' : 'healthy'
-  return {targets: reports.length, healthy, degraded, failing, verdict}
+  return {targets: reports.length, healthy, degraded, failing, verdict: verdictOf(failing, degraded, strict)}
 }

@@ -276,7 +276,16 @@ export function predictNode(input: NodePredictionInput): Prediction {
   const path: PredictionPath = multiple
     ? {kind: 'happy-eyeballs', attemptTimeoutMs: settings.attemptTimeoutMs, addresses: list.map((a) => a.address)}
     : {kind: input.literal ? 'literal' : settings.autoSelectFamily ? 'only-address' : 'autoselect-off', address: first}
-  return {client: 'node-postgres', ok, address: connected?.address ?? null, afterMs, error, steps, path, connectionTimeoutSet: Boolean(cut)}
+  return {
+    client: 'node-postgres',
+    ok,
+    address: connected?.address ?? null,
+    afterMs,
+    error,
+    steps,
+    path,
+    connectionTimeoutSet: Boolean(cut),
+  }
 }
 
 interface LibpqPredictionInput {
@@ -290,7 +299,8 @@ interface LibpqPredictionInput {
 /** What libpq (psql) does: each address in order, connect_timeout per address. */
 export function predictLibpq(input: LibpqPredictionInput): Prediction {
   const kernel = input.kernelTimeoutMs ?? kernelSynTimeoutMs()
-  const ct = input.connectTimeoutS && input.connectTimeoutS > 0 ? Math.max(2, Math.floor(input.connectTimeoutS)) * 1000 : 0
+  const ct =
+    input.connectTimeoutS && input.connectTimeoutS > 0 ? Math.max(2, Math.floor(input.connectTimeoutS)) * 1000 : 0
   const perAddress = ct || kernel
   const steps: PredictedStep[] = []
   let t = 0
@@ -317,6 +327,18 @@ export function predictLibpq(input: LibpqPredictionInput): Prediction {
   }
   const ok = connected !== null
   const silent = input.attempts.some((a) => a.outcome === 'timeout')
-  const path: PredictionPath = {kind: 'in-order', wait: !silent ? null : ct ? {connectTimeoutS: ct / 1000} : {kernelMs: kernel}}
-  return {client: 'libpq', ok, address: connected?.address ?? null, afterMs: t, error: ok ? null : lastError, steps, path, connectionTimeoutSet: false}
+  const path: PredictionPath = {
+    kind: 'in-order',
+    wait: !silent ? null : ct ? {connectTimeoutS: ct / 1000} : {kernelMs: kernel},
+  }
+  return {
+    client: 'libpq',
+    ok,
+    address: connected?.address ?? null,
+    afterMs: t,
+    error: ok ? null : lastError,
+    steps,
+    path,
+    connectionTimeoutSet: false,
+  }
 }

@@ -66,10 +66,13 @@ export function detectContainer(inputs: ContainerInputs): DockerFacts & {signals
     signals.push('cgroup')
     if (runtime === 'unknown') runtime = /docker/.test(cg) ? 'docker' : /libpod/.test(cg) ? 'podman' : 'unknown'
   }
-  const mi = inputs.mountinfo
+  // Only the files a runtime bind-mounts INTO a container count: the host's own mount table lists
+  // /var/lib/docker/containers/<id>/mounts/shm (and kubelet's pod volumes) for every container it runs.
+  const mi = containerFileMounts(inputs.mountinfo)
   if (/\/docker\/containers\/[0-9a-f]{12,}|\/containers\/storage\/overlay-containers\/|\/kubelet\/pods\//.test(mi)) {
     signals.push('mountinfo')
-    if (runtime === 'unknown') runtime = /docker\/containers/.test(mi) ? 'docker' : /overlay-containers/.test(mi) ? 'podman' : 'unknown'
+    if (runtime === 'unknown')
+      runtime = /docker\/containers/.test(mi) ? 'docker' : /overlay-containers/.test(mi) ? 'podman' : 'unknown'
   }
   const embeddedDns = hasEmbeddedDns(inputs.resolvConf)
   if (embeddedDns) {
@@ -79,10 +82,25 @@ export function detectContainer(inputs: ContainerInputs): DockerFacts & {signals
   return {inContainer: signals.length > 0, embeddedDns, signals, runtime}
 }
 
+/** The mountinfo roots (field 4) of the mounts at /etc/resolv.conf, /etc/hostname and /etc/hosts (field 5). */
+function containerFileMounts(mountinfo: string): string {
+  return mountinfo
+    .split('\n')
+    .map((l) => l.split(' '))
+    .filter((f) => /^\/etc\/(?:resolv\.conf|hostname|hosts)$/.test(f[4] ?? ''))
+    .map((f) => f[3])
+    .join('\n')
+}
+
 function hasEmbeddedDns(resolvConf: string): boolean {
   return resolvConf
     .split('\n')
-    .map((l) => l.replace(/[#;].*$/, '').trim().split(/\s+/))
+    .map((l) =>
+      l
+        .replace(/[#;].*$/, '')
+        .trim()
+        .split(/\s+/),
+    )
     .some(([k, v]) => k === 'nameserver' && v === DOCKER_DNS)
 }
 
@@ -202,14 +220,20 @@ export function parseComposeServices(text: string): ComposeService[] {
       if (key !== 'ports') continue
       if (value.startsWith('[')) {
         const inner = value.replace(/^\[/, '').replace(/\]\s*$/, '')
-        for (const item of inner.split(',').map((s) => s.trim()).filter(Boolean)) {
+        for (const item of inner
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)) {
           const p = parseShortPort(unquote(item))
           if (p) service.ports.push(...p)
         }
         continue
       }
       // block list
-      while (i < ls.length && (ls[i].indent > bodyIndent || (ls[i].indent === bodyIndent && ls[i].text.startsWith('-')))) {
+      while (
+        i < ls.length &&
+        (ls[i].indent > bodyIndent || (ls[i].indent === bodyIndent && ls[i].text.startsWith('-')))
+      ) {
         const item = ls[i]
         if (!item.text.startsWith('-')) {
           i++

@@ -21,24 +21,49 @@ type SystemLookupResult =
   | {ok: false; error: string; message: string; ms: number; timedOut: boolean}
 
 /**
- * Resolve `host` the way node-postgres' socket does: net.connect calls
- * dns.lookup with hints ADDRCONFIG and (autoSelectFamily being on by default in
- * Node 20) all: true; the order is the one the runtime returns (verbatim unless
- * --dns-result-order says otherwise). dns.lookup cannot be cancelled, so it is
- * raced against the budget; a lookup still running in the threadpool is left to finish.
+ * How many real getaddrinfo calls are still running in libuv's threadpool in THIS process
+ * (inProcessLookup). Node's exit joins the threadpool, so while this is above zero
+ * process.exit() waits for glibc's own timeout (timeout × attempts per server).
  */
 let pending = 0
 
-/**
- * How many real getaddrinfo calls are still running in libuv's threadpool after
- * their caller gave up. Node's exit joins the threadpool, so while this is above
- * zero process.exit() waits for glibc's own timeout (5 s × attempts per server).
- */
 export function pendingSystemLookups(): number {
   return pending
 }
 
-export function systemLookup(host: string, timeoutMs: number, lookup: LookupFn = dns.lookup as unknown as LookupFn): Promise<SystemLookupResult> {
+/** dns.lookup in this process, counted by pendingSystemLookups() until it calls back. */
+const inProcessLookup: LookupFn = (host, options, callback) => {
+  pending++
+  let called = false
+  try {
+    dns.lookup(host, options, (err, addresses) => {
+      if (called) return
+      called = true
+      pending--
+      callback(err, addresses as {address: string; family: number}[])
+    })
+  } catch (error) {
+    if (!called) {
+      called = true
+      pending--
+    }
+    throw error
+  }
+}
+
+/**
+ * Resolve `host` the way node-postgres' socket does: net.connect calls
+ * dns.lookup with hints ADDRCONFIG and (autoSelectFamily being on by default in
+ * Node 20) all: true; the order is the one the runtime returns (verbatim unless
+ * --dns-result-order says otherwise). A lookup is raced against the budget; one that
+ * returns a cancel function (a child process) is cancelled when the budget runs out, an
+ * in-process getaddrinfo is left to finish (see pendingSystemLookups).
+ */
+export function systemLookup(
+  host: string,
+  timeoutMs: number,
+  lookup: LookupFn = inProcessLookup,
+): Promise<SystemLookupResult> {
   const started = performance.now()
   const ms = () => Math.round(performance.now() - started)
   return new Promise((resolve) => {
@@ -47,16 +72,11 @@ export function systemLookup(host: string, timeoutMs: number, lookup: LookupFn =
     const timer = setTimeout(() => {
       if (done) return
       done = true
-      if (typeof cancel === 'function') {
-        cancel() // a cancelled lookup never calls back
-        pending--
-      }
+      if (typeof cancel === 'function') cancel() // a cancelled lookup never calls back
       resolve({ok: false, error: 'ETIMEOUT', message: `no answer within ${timeoutMs} ms`, ms: ms(), timedOut: true})
     }, timeoutMs)
     try {
-      pending++
       cancel = lookup(host, {all: true, hints: dns.ADDRCONFIG}, (err, addresses) => {
-        pending--
         if (done) return
         done = true
         clearTimeout(timer)
@@ -73,7 +93,6 @@ export function systemLookup(host: string, timeoutMs: number, lookup: LookupFn =
         }
       })
     } catch (error) {
-      pending--
       if (done) return
       done = true
       clearTimeout(timer)
@@ -108,7 +127,10 @@ export const isolatedLookup: LookupFn = (host, options, callback) => {
   }
   const orderFlags = process.execArgv.filter((a) => a.startsWith('--dns-result-order'))
   // The child needs the app's DNS settings only: NODE_OPTIONS may --require the app's code.
-  const nodeOptions = (process.env.NODE_OPTIONS ?? '').split(/\s+/).filter((a) => a.startsWith('--dns-result-order')).join(' ')
+  const nodeOptions = (process.env.NODE_OPTIONS ?? '')
+    .split(/\s+/)
+    .filter((a) => a.startsWith('--dns-result-order'))
+    .join(' ')
   const env = {...process.env, NODE_OPTIONS: nodeOptions}
   // Spawned lazily so that importing this module stays free.
   import('node:child_process').then(({spawn}) => {
@@ -145,22 +167,256 @@ export const isolatedLookup: LookupFn = (host, options, callback) => {
   }
 }
 
+// ---------------------------------------------------------------------------
+// Which process runs getaddrinfo
+
+/**
+ * Where the app's getaddrinfo is modelled: in this process (fast, and what the app itself
+ * does), or in a killable child (isolatedLookup), when the nameservers getaddrinfo would ask
+ * did not answer the same questions promptly and cleanly, or when the resolver setup goes
+ * through something a direct query cannot see. `why` says which, for the evidence.
+ */
+export type LookupRoute = {in: 'process'; why: string} | {in: 'child'; why: string}
+
+/** What glibc's resolver does with resolv.conf, nsswitch.conf and the environment, as far as the route goes. */
+interface ResolverSetup {
+  resolvConf: string
+  /** The nameservers getaddrinfo asks, in order (glibc uses the first three). */
+  nameservers: DnsServerAddress[]
+  search: string[]
+  ndots: number
+  /** How many of them must answer cleanly: the first (glibc asks it first, and the next only after a failure), or all (rotate). */
+  mustAnswer: number
+  /** options no-aaaa: glibc asks A only. */
+  noAaaa: boolean
+  /** nsswitch asks /etc/hosts before DNS, with only local services before it. */
+  filesFirst: boolean
+  /** Why the direct query cannot model getaddrinfo here (then the child runs it); null when it can. */
+  unseen: string | null
+}
+
+const MAXNS = 3
+/** nsswitch services that answer from local files or state only (no network, no daemon). */
+const LOCAL_NSS = new Set(['files', 'myhostname'])
+
+/** The services of the `hosts:` line of nsswitch.conf, in order (actions like [NOTFOUND=return] dropped). */
+export function parseNsswitchHosts(text: string): string[] | null {
+  let services: string[] | null = null
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/#.*$/, '').trim()
+    const m = /^hosts\s*:(.*)$/.exec(line)
+    if (m)
+      services = m[1]!
+        .replace(/\[[^\]]*\]/g, ' ')
+        .split(/\s+/)
+        .filter(Boolean)
+  }
+  return services
+}
+
+/** resolv.conf options that change how getaddrinfo talks to the nameservers. */
+export function parseResolvOptions(text: string): {rotate: boolean; useVc: boolean; noAaaa: boolean} {
+  const out = {rotate: false, useVc: false, noAaaa: false}
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/[#;].*$/, '').trim()
+    const [key, ...rest] = line.split(/\s+/)
+    if (key !== 'options') continue
+    for (const opt of rest) {
+      if (opt === 'rotate') out.rotate = true
+      else if (opt === 'use-vc' || opt === 'usevc') out.useVc = true
+      else if (opt === 'no-aaaa') out.noAaaa = true
+    }
+  }
+  return out
+}
+
+export async function readResolverSetup(
+  paths: {resolvConf?: string; nsswitch?: string} = {},
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ResolverSetup> {
+  const resolvPath = paths.resolvConf ?? '/etc/resolv.conf'
+  const [resolvText, nssText] = await Promise.all([
+    fsp.readFile(resolvPath, 'utf8').catch(() => null),
+    fsp.readFile(paths.nsswitch ?? '/etc/nsswitch.conf', 'utf8').catch(() => null),
+  ])
+  const conf = parseResolvConf(resolvText ?? '')
+  const opts = parseResolvOptions(resolvText ?? '')
+  const nameservers = conf.nameservers
+    .map((ns) => parseServer(ns.replace(/%.*$/, '')))
+    .filter((s): s is DnsServerAddress => s !== null)
+    .slice(0, MAXNS)
+  // Without nsswitch.conf glibc uses "dns files" for hosts (and musl reads the hosts file first, with no NSS at all).
+  const services = (nssText === null ? null : parseNsswitchHosts(nssText)) ?? ['dns', 'files']
+  const dnsAt = services.indexOf('dns')
+  const filesAt = services.indexOf('files')
+  let unseen: string | null = null
+  const other = services.filter((s) => s !== 'dns' && !LOCAL_NSS.has(s))
+  if (other.length) unseen = `nsswitch.conf resolves hosts through ${other.join(', ')}`
+  else if (dnsAt < 0) unseen = 'nsswitch.conf does not ask DNS'
+  else if (env.RES_OPTIONS || env.LOCALDOMAIN || env.HOSTALIASES)
+    unseen = 'RES_OPTIONS, LOCALDOMAIN or HOSTALIASES change the resolver'
+  else if (resolvText === null) unseen = `${resolvPath} cannot be read`
+  else if (opts.useVc) unseen = 'resolv.conf says use-vc (queries over TCP)'
+  else if (nameservers.length === 0) unseen = `no nameserver in ${resolvPath}`
+  return {
+    resolvConf: resolvPath,
+    nameservers,
+    search: conf.search,
+    ndots: conf.ndots,
+    mustAnswer: opts.rotate ? nameservers.length : Math.min(1, nameservers.length),
+    noAaaa: opts.noAaaa,
+    // the hosts file answers first when only local services come before it (dns absent counts as last)
+    filesFirst:
+      filesAt >= 0 && (dnsAt < 0 || filesAt < dnsAt) && services.slice(0, filesAt).every((s) => LOCAL_NSS.has(s)),
+    unseen,
+  }
+}
+
+/** One nameserver's walk of the search list as getaddrinfo makes it, asked directly. */
+export interface NameserverWalk {
+  server: string
+  /** Every query answered over UDP, untruncated, with NOERROR or NXDOMAIN, up to the name that has records. */
+  clean: boolean
+  /** When not clean: what went wrong first (SERVFAIL, timeout, truncated…). */
+  problem?: string
+}
+
+/**
+ * Ask `server` what getaddrinfo would ask it, in the same order: each candidate of the search
+ * list, A and AAAA (A only with no-aaaa), stopping at the first name with records.
+ */
+async function walkNameserver(
+  server: DnsServerAddress,
+  candidates: string[],
+  types: QueryType[],
+  timeoutMs: number,
+): Promise<NameserverWalk> {
+  const label = formatServer(server)
+  const deadline = performance.now() + timeoutMs
+  for (const name of candidates) {
+    const remaining = Math.round(deadline - performance.now())
+    if (remaining <= 0) return {server: label, clean: false, problem: 'timeout'}
+    const answers = await Promise.all(types.map((t) => queryDirect(server, name, t, remaining)))
+    const problem = walkProblem(answers)
+    if (problem) return {server: label, clean: false, problem}
+    if (answers.some((r) => r.ok && r.rcode === 'NOERROR' && r.answers.length > 0)) break
+  }
+  return {server: label, clean: true}
+}
+
+/** Why these answers would not let getaddrinfo finish at once (null: they would). */
+export function walkProblem(answers: DirectQueryResult[]): string | null {
+  for (const r of answers) {
+    if (!r.ok) return r.error === 'timeout' ? 'timeout' : 'error'
+    if (r.truncated) return 'truncated (getaddrinfo would retry over TCP)'
+    if (r.rcode !== 'NOERROR' && r.rcode !== 'NXDOMAIN') return r.rcode
+  }
+  return null
+}
+
+/** How long the direct queries may take before getaddrinfo goes to the child instead. */
+export function promptMs(timeoutMs: number): number {
+  return Math.max(50, Math.min(1000, Math.floor(timeoutMs / 2)))
+}
+
+interface GuardedOptions {
+  resolvConfPath?: string
+  hostsPath?: string
+  nsswitchPath?: string
+  /** The caller's own walk of the nameservers for this name (the dns check asks them anyway). */
+  walks?: (setup: ResolverSetup) => Promise<NameserverWalk[]> | null
+  /** How long the walk may take (default promptMs of the lookup's budget). */
+  promptMs?: number
+  /** Told where the lookup ran, and why. */
+  onRoute?: (route: LookupRoute) => void
+}
+
+/** Where getaddrinfo for `host` can run without being able to hold the process: see LookupRoute. */
+async function routeLookup(host: string, opts: GuardedOptions & {promptMs: number}): Promise<LookupRoute> {
+  if (isIP(host.replace(/^\[|\]$/g, ''))) return {in: 'process', why: 'an IP address (no resolver is asked)'}
+  const setup = await readResolverSetup({resolvConf: opts.resolvConfPath, nsswitch: opts.nsswitchPath})
+  // A hit in a hosts file read first ends getaddrinfo before any nameserver or module is asked,
+  // so what the direct query cannot see (no nameserver, a module after files) does not matter then.
+  if (setup.filesFirst && (await readHostsFile(host, opts.hostsPath)).found)
+    return {in: 'process', why: 'the name is in the hosts file, which is read before DNS'}
+  if (setup.unseen) return {in: 'child', why: setup.unseen}
+  const asked = setup.nameservers.slice(0, setup.mustAnswer)
+  const own = opts.walks?.(setup)
+  const types: QueryType[] = setup.noAaaa ? ['A'] : ['A', 'AAAA']
+  const walking =
+    own ?? Promise.all(asked.map((s) => walkNameserver(s, searchCandidates(host, setup), types, opts.promptMs)))
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), opts.promptMs)))
+  const walks = await Promise.race([walking, late])
+  clearTimeout(timer)
+  if (!walks) return {in: 'child', why: `the nameservers did not answer within ${opts.promptMs} ms`}
+  const labels = new Set(asked.map(formatServer))
+  const relevant = walks.filter((w) => labels.has(w.server))
+  const bad = relevant.find((w) => !w.clean)
+  if (bad) return {in: 'child', why: `${bad.server}: ${bad.problem ?? 'no clean answer'}`}
+  if (relevant.length < labels.size) return {in: 'child', why: 'not every nameserver getaddrinfo asks was asked'}
+  return {in: 'process', why: `${[...labels].join(', ')} answered promptly`}
+}
+
+/**
+ * The lookup db-doctor uses for the app's getaddrinfo: the real getaddrinfo in this process
+ * when the nameservers it will ask have just answered the same questions promptly (or the
+ * name is in the hosts file read first), so the app's own resolution (hosts file, nsswitch,
+ * AI_ADDRCONFIG, ordering) is what gets modelled at no extra cost; otherwise in a child
+ * process that is killed when the budget runs out (isolatedLookup), because an in-process
+ * getaddrinfo stuck on a silent nameserver keeps Node from exiting. What is left: a server
+ * that answers the direct questions and then not getaddrinfo's own can still hold the exit
+ * for glibc's own timeout (timeout × attempts); a truncated answer (a TCP retry, which can
+ * stall for longer) always goes to the child.
+ */
+export function guardedLookup(opts: GuardedOptions = {}, budgetMs?: number): LookupFn {
+  return (host, options, callback) => {
+    let cancelled = false
+    let cancelChild: (() => void) | undefined
+    const prompt = opts.promptMs ?? promptMs(budgetMs ?? 5000)
+    routeLookup(host, {...opts, promptMs: prompt})
+      .catch((error: Error): LookupRoute => ({in: 'child', why: `route: ${error.message}`}))
+      .then((route) => {
+        opts.onRoute?.(route)
+        if (cancelled) return
+        if (route.in === 'process') inProcessLookup(host, options, callback)
+        else cancelChild = isolatedLookup(host, options, callback) || undefined
+      })
+      .catch((error: NodeJS.ErrnoException) => {
+        if (!cancelled) callback(error, [])
+      })
+    return () => {
+      cancelled = true
+      cancelChild?.()
+    }
+  }
+}
+
 /** The `lookup` option of net.connect (dns.lookup's full signature: one address, or all of them). */
 export type NetLookup = (
   hostname: string,
   options: {family?: number | string; hints?: number; all?: boolean},
-  callback: (err: NodeJS.ErrnoException | null, address: string | {address: string; family: number}[], family?: number) => void,
+  callback: (
+    err: NodeJS.ErrnoException | null,
+    address: string | {address: string; family: number}[],
+    family?: number,
+  ) => void,
 ) => void
 
 /**
  * A net.connect `lookup` that can always be abandoned: answers from `known` (the addresses the
  * dns check got from getaddrinfo for this very name, in the order it returned them) when the
- * name matches, else runs `fallback` (isolatedLookup) and kills it after `timeoutMs`. So
- * node-postgres connects to exactly the addresses its own dns.lookup would return, with the
- * host name (and so TLS servername and certificate checks) unchanged, and no getaddrinfo ever
- * runs in db-doctor's own process.
+ * name matches, else runs `fallback` (guardedLookup: in this process only when the nameservers
+ * have just answered promptly, else in a child killed after `timeoutMs`). So node-postgres
+ * connects to exactly the addresses its own dns.lookup would return, with the host name (and
+ * so TLS servername and certificate checks) unchanged, and a stalled nameserver cannot hold
+ * db-doctor's process.
  */
-export function abandonableNetLookup(opts: {known?: {host: string; addresses: ResolvedAddress[]}; timeoutMs: number; fallback?: LookupFn}): NetLookup {
+export function abandonableNetLookup(opts: {
+  known?: {host: string; addresses: ResolvedAddress[]}
+  timeoutMs: number
+  fallback?: LookupFn
+}): NetLookup {
   return (hostname, options, callback) => {
     const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : Number(options.family ?? 0)
     const answer = (list: {address: string; family: number}[]) => {
@@ -177,9 +433,11 @@ export function abandonableNetLookup(opts: {known?: {host: string; addresses: Re
     if (known && known.host.toLowerCase() === hostname.toLowerCase() && known.addresses.length > 0) {
       return process.nextTick(() => answer(known.addresses))
     }
-    systemLookup(hostname, opts.timeoutMs, opts.fallback ?? isolatedLookup).then((r) => {
+    systemLookup(hostname, opts.timeoutMs, opts.fallback ?? guardedLookup({}, opts.timeoutMs)).then((r) => {
       if (r.ok) return answer(r.addresses)
-      const err = new Error(r.timedOut ? `getaddrinfo EAI_AGAIN ${hostname} (no answer within ${opts.timeoutMs} ms)` : r.message) as NodeJS.ErrnoException
+      const err = new Error(
+        r.timedOut ? `getaddrinfo EAI_AGAIN ${hostname} (no answer within ${opts.timeoutMs} ms)` : r.message,
+      ) as NodeJS.ErrnoException
       err.code = r.timedOut ? 'EAI_AGAIN' : r.error
       callback(err, options.all ? [] : '', 0)
     })
@@ -265,7 +523,12 @@ export function formatServer(server: DnsServerAddress): string {
  * Ask one server for one record type. UDP first; when the answer is truncated,
  * ask again over TCP (2-byte length prefix). The whole exchange stays within timeoutMs.
  */
-export async function queryDirect(server: DnsServerAddress, name: string, type: QueryType, timeoutMs: number): Promise<DirectQueryResult> {
+export async function queryDirect(
+  server: DnsServerAddress,
+  name: string,
+  type: QueryType,
+  timeoutMs: number,
+): Promise<DirectQueryResult> {
   const packet = (await import('dns-packet')).default
   const started = performance.now()
   const elapsed = () => Math.round(performance.now() - started)
@@ -278,17 +541,17 @@ export async function queryDirect(server: DnsServerAddress, name: string, type: 
   }
 
   const udp = await udpExchange(server, packet.encode(query), id, timeoutMs)
-  if (!udp.ok) return {ok: false, error: udp.error, message: udp.message, truncated: false, transport: 'udp', ms: elapsed()}
+  if (!udp.ok)
+    return {ok: false, error: udp.error, message: udp.message, truncated: false, transport: 'udp', ms: elapsed()}
   let decoded = udp.packet
   if (decoded.flag_tc) {
     const remaining = timeoutMs - (performance.now() - started)
     const tcp = await tcpExchange(server, packet.streamEncode(query), id, Math.max(remaining, 1))
-    if (!tcp.ok) return {ok: false, error: tcp.error, message: tcp.message, truncated: true, transport: 'tcp', ms: elapsed()}
+    if (!tcp.ok)
+      return {ok: false, error: tcp.error, message: tcp.message, truncated: true, transport: 'tcp', ms: elapsed()}
     decoded = tcp.packet
   }
-  const answers = (decoded.answers ?? [])
-    .filter((a) => a.type === type)
-    .map((a) => String((a as {data: unknown}).data))
+  const answers = (decoded.answers ?? []).filter((a) => a.type === type).map((a) => String((a as {data: unknown}).data))
   return {
     ok: true,
     rcode: (decoded as unknown as {rcode?: string}).rcode ?? 'NOERROR',
@@ -302,7 +565,12 @@ export async function queryDirect(server: DnsServerAddress, name: string, type: 
 type Decoded = import('dns-packet').DecodedPacket
 type Exchange = {ok: true; packet: Decoded} | {ok: false; error: 'timeout' | 'error'; message: string}
 
-async function udpExchange(server: DnsServerAddress, message: Buffer, id: number, timeoutMs: number): Promise<Exchange> {
+async function udpExchange(
+  server: DnsServerAddress,
+  message: Buffer,
+  id: number,
+  timeoutMs: number,
+): Promise<Exchange> {
   const dgram = await import('node:dgram')
   const packet = (await import('dns-packet')).default
   return new Promise((resolve) => {
@@ -318,7 +586,8 @@ async function udpExchange(server: DnsServerAddress, message: Buffer, id: number
       resolve(result)
     }
     const timer = setTimeout(
-      () => finish({ok: false, error: 'timeout', message: `no answer from ${formatServer(server)} within ${timeoutMs} ms`}),
+      () =>
+        finish({ok: false, error: 'timeout', message: `no answer from ${formatServer(server)} within ${timeoutMs} ms`}),
       timeoutMs,
     )
     socket.on('error', (err: NodeJS.ErrnoException) =>
@@ -336,12 +605,22 @@ async function udpExchange(server: DnsServerAddress, message: Buffer, id: number
       finish({ok: true, packet: decoded})
     })
     socket.send(message, server.port, server.address, (err) => {
-      if (err) finish({ok: false, error: 'error', message: `${(err as NodeJS.ErrnoException).code ?? 'error'}: ${err.message}`})
+      if (err)
+        finish({
+          ok: false,
+          error: 'error',
+          message: `${(err as NodeJS.ErrnoException).code ?? 'error'}: ${err.message}`,
+        })
     })
   })
 }
 
-async function tcpExchange(server: DnsServerAddress, message: Buffer, id: number, timeoutMs: number): Promise<Exchange> {
+async function tcpExchange(
+  server: DnsServerAddress,
+  message: Buffer,
+  id: number,
+  timeoutMs: number,
+): Promise<Exchange> {
   const net = await import('node:net')
   const packet = (await import('dns-packet')).default
   return new Promise((resolve) => {
@@ -356,7 +635,12 @@ async function tcpExchange(server: DnsServerAddress, message: Buffer, id: number
       resolve(result)
     }
     const timer = setTimeout(
-      () => finish({ok: false, error: 'timeout', message: `no TCP answer from ${formatServer(server)} within ${timeoutMs} ms`}),
+      () =>
+        finish({
+          ok: false,
+          error: 'timeout',
+          message: `no TCP answer from ${formatServer(server)} within ${timeoutMs} ms`,
+        }),
       timeoutMs,
     )
     socket.on('connect', () => socket.write(message))
@@ -414,7 +698,9 @@ export function parseResolvConf(text: string): ResolvConf {
   return out
 }
 
-export async function readResolvConf(path = '/etc/resolv.conf'): Promise<ResolvConf & {path: string; readable: boolean}> {
+export async function readResolvConf(
+  path = '/etc/resolv.conf',
+): Promise<ResolvConf & {path: string; readable: boolean}> {
   try {
     return {...parseResolvConf(await fsp.readFile(path, 'utf8')), path, readable: true}
   } catch {

@@ -13,29 +13,15 @@
 //                           serialized; a failing fn still rolls back, and its error is rethrown
 //     session.close()       ends the client (bounded: a silent peer cannot hold the process). Idempotent.
 //   pgSession(config, {timeoutMs}) → the same info, session already closed (the auth check's one-shot).
-import {createRequire} from 'node:module'
 import net from 'node:net'
 import type {ClientConfig} from 'pg'
 import {redact, redactor} from '../core/redact.js'
 import {abandonableNetLookup, type NetLookup} from './dns.js'
+import {guardClient, type ProtocolLimitKind, type SessionGuard} from './pg-framing.js'
 
-const require = createRequire(import.meta.url)
-
-/**
- * node-postgres, loaded synchronously. On load, pg asks "am I in a Cloudflare Worker?": when
- * `navigator` is missing (Node 20) it builds a `new Response()`, which loads undici, about 20 ms
- * of a 200 ms run. Node >= 21 defines `navigator.userAgent` ('Node.js/21'); for the length of the
- * require only, pg sees the same here. The global is removed again before anything else runs.
- */
-export function loadPg(): typeof import('pg') {
-  const g = globalThis as {navigator?: unknown}
-  if (g.navigator !== undefined) return require('pg') as typeof import('pg')
-  Object.defineProperty(g, 'navigator', {value: {userAgent: 'Node.js'}, configurable: true, writable: true})
-  try {
-    return require('pg') as typeof import('pg')
-  } finally {
-    delete g.navigator
-  }
+/** node-postgres, loaded once on first use (pg-load.ts: without its Cloudflare-Workers probe). */
+export async function loadPg(): Promise<(typeof import('./pg-load.js'))['default']> {
+  return (await import('./pg-load.js')).default
 }
 
 interface PgSessionInfo {
@@ -81,6 +67,8 @@ export interface PgProbeError {
   timedOut: boolean
   /** Where it failed: while connecting/authenticating, or during the probe query. */
   stage: 'connect' | 'query'
+  /** The peer broke a protocol limit (pg-framing.ts) and db-doctor ended the connection. */
+  protocolLimit?: {kind: ProtocolLimitKind; messageType: string; amount: number; limit: number}
 }
 
 export type PgSessionResult = ({ok: true} & PgSessionInfo) | {ok: false; error: PgProbeError; ms: number}
@@ -119,15 +107,23 @@ export function normalizePgError(error: unknown, stage: 'connect' | 'query', tim
   if (!message) message = code ?? name
   const out: PgProbeError = {code, message: redact(message), name, timedOut, stage}
   if (errors) out.errors = errors
+  if (code === 'EPROTOLIMIT' && typeof e.kind === 'string') {
+    out.protocolLimit = {
+      kind: e.kind as ProtocolLimitKind,
+      messageType: String(e.messageType ?? ''),
+      amount: Number(e.amount),
+      limit: Number(e.limit),
+    }
+    // a deadline the socket ran past is a timeout, whatever the peer was sending
+    if (e.kind === 'deadline') {
+      out.timedOut = true
+      out.code = 'ETIMEDOUT'
+    }
+  }
   for (const k of ['severity', 'detail', 'hint', 'routine'] as const) {
     if (typeof e[k] === 'string' && e[k]) out[k] = redact(e[k] as string)
   }
   return out
-}
-
-/** 'it''s' — a SQL string literal for batch() statements (NUL removed: PostgreSQL rejects it). */
-export function sqlLiteral(value: string): string {
-  return `'${value.replace(/\0/g, '').replace(/'/g, "''")}'`
 }
 
 /**
@@ -161,7 +157,8 @@ export interface PgSession {
   close(): Promise<void>
 }
 
-export type OpenSessionResult = ({ok: true; session: PgSession} & PgSessionInfo) | {ok: false; error: PgProbeError; ms: number}
+export type OpenSessionResult =
+  ({ok: true; session: PgSession} & PgSessionInfo) | {ok: false; error: PgProbeError; ms: number}
 
 const INFO_QUERY =
   "select version() as version, current_user as user, host(inet_server_addr()) as addr, current_setting('transaction_read_only') as ro, pg_backend_pid() as pid, inet_server_port() as port"
@@ -176,13 +173,19 @@ type PgClient = InstanceType<typeof import('pg').Client>
  * every query. On success the caller owns the session and must close() it.
  */
 export async function openSession(config: ClientConfig, opts: SessionOptions): Promise<OpenSessionResult> {
-  const pg = loadPg()
+  const pg = await loadPg()
   if (typeof config.password === 'string') redactor.add(config.password)
   const appTimeout = config.connectionTimeoutMillis
   const connectionTimeoutMillis = appTimeout && appTimeout > 0 ? Math.min(appTimeout, opts.timeoutMs) : opts.timeoutMs
   const stream = config.stream ?? abandonableStream(config.host, opts)
-  const client: PgClient = new pg.Client({...config, connectionTimeoutMillis, query_timeout: opts.timeoutMs, ...(stream ? {stream} : {})})
+  const client: PgClient = new pg.Client({
+    ...config,
+    connectionTimeoutMillis,
+    query_timeout: opts.timeoutMs,
+    ...(stream ? {stream} : {}),
+  })
   client.on('error', () => {}) // late errors after a failed connect must not crash the process
+  const guard = guardClient(client)
   const started = performance.now()
   let stage: 'connect' | 'query' = 'connect'
   // node-postgres can throw from inside a socket event (URL `ssl=false` keeps the string
@@ -194,7 +197,7 @@ export async function openSession(config: ClientConfig, opts: SessionOptions): P
     process.once('uncaughtException', onCrash)
   })
   crashed.catch(() => {})
-  const session = makeSession(client)
+  const session = makeSession(client, guard, opts.timeoutMs)
   try {
     await Promise.race([client.connect(), crashed])
     const connectMs = Math.round(performance.now() - started)
@@ -203,8 +206,16 @@ export async function openSession(config: ClientConfig, opts: SessionOptions): P
     // one flight: the statement only reads, and BEGIN READ ONLY is checked in the same answer
     const [rows] = await Promise.race([session.batch([INFO_QUERY]), crashed])
     const rttMs = Math.round((performance.now() - q0) * 10) / 10
-    const row = (rows?.[0] ?? {}) as {version?: string; user?: string; addr?: string | null; ro?: string; pid?: number | null; port?: number | null}
-    if (row.ro !== 'on') throw new Error(`the transaction is not read-only (transaction_read_only = ${row.ro ?? 'unknown'})`)
+    const row = (rows?.[0] ?? {}) as {
+      version?: string
+      user?: string
+      addr?: string | null
+      ro?: string
+      pid?: number | null
+      port?: number | null
+    }
+    if (row.ro !== 'on')
+      throw new Error(`the transaction is not read-only (transaction_read_only = ${row.ro ?? 'unknown'})`)
     return {
       ok: true,
       session,
@@ -222,7 +233,8 @@ export async function openSession(config: ClientConfig, opts: SessionOptions): P
     await session.close()
     const message = (error as {message?: string})?.message
     const timedOut = stage === 'query' && typeof message === 'string' && /Query read timeout/.test(message)
-    const normalized = normalizePgError(error, stage, connectionTimeoutMillis)
+    // the limit the peer broke is the cause, whatever pg made of the connection it lost
+    const normalized = normalizePgError(guard.failure ?? error, stage, connectionTimeoutMillis)
     if (timedOut) normalized.timedOut = true
     return {ok: false, error: normalized, ms: Math.round(performance.now() - started)}
   } finally {
@@ -230,15 +242,35 @@ export async function openSession(config: ClientConfig, opts: SessionOptions): P
   }
 }
 
-function makeSession(client: PgClient): PgSession {
+/**
+ * A step's grace after pg's own query_timeout: pg rejects the query at timeoutMs but keeps the socket
+ * (and the ROLLBACK queued behind a message that never ends); the step deadline then destroys it.
+ */
+const DEADLINE_GRACE_MS = 250
+
+function makeSession(client: PgClient, guard: SessionGuard, timeoutMs: number): PgSession {
   let chain: Promise<unknown> = Promise.resolve()
   let closed: Promise<void> | undefined
+  /** One step: a fresh byte budget, and the socket destroyed if the step outlives its deadline. */
+  const step = async <T>(body: () => Promise<T>): Promise<T> => {
+    guard.step()
+    const disarm = guard.deadline(timeoutMs + DEADLINE_GRACE_MS)
+    try {
+      return await body()
+    } catch (error) {
+      throw guard.failure ?? error
+    } finally {
+      disarm()
+    }
+  }
   const run = async <T>(fn: (query: ReadOnlyQuery) => Promise<T>): Promise<T> => {
     if (closed) throw new Error('the database session is closed')
     let inTx = false
     try {
       // one simple-protocol round trip: the transaction is read-only or fn never runs
-      const res = (await client.query(`${BEGIN_READ_ONLY}; select current_setting('transaction_read_only') as ro`)) as unknown as Array<{
+      const res = (await client.query(
+        `${BEGIN_READ_ONLY}; select current_setting('transaction_read_only') as ro`,
+      )) as unknown as Array<{
         rows: Array<{ro?: string}>
       }>
       inTx = true
@@ -247,7 +279,9 @@ function makeSession(client: PgClient): PgSession {
       let active = true
       const query: ReadOnlyQuery = async (text, values, opts) => {
         if (!active) throw new Error('query() used after its readOnly() transaction ended')
-        const r = opts?.name ? await client.query({name: opts.name, text, ...(values ? {values} : {})}) : await client.query(text, values)
+        const r = opts?.name
+          ? await client.query({name: opts.name, text, ...(values ? {values} : {})})
+          : await client.query(text, values)
         return r.rows as never
       }
       try {
@@ -276,22 +310,23 @@ function makeSession(client: PgClient): PgSession {
   return {
     batch(statements) {
       const next = chain.then(
-        () => runBatch(statements),
-        () => runBatch(statements),
+        () => step(() => runBatch(statements)),
+        () => step(() => runBatch(statements)),
       )
       chain = next.catch(() => {})
       return next
     },
     readOnly<T>(fn: (query: ReadOnlyQuery) => Promise<T>): Promise<T> {
       const next = chain.then(
-        () => run(fn),
-        () => run(fn),
+        () => step(() => run(fn)),
+        () => step(() => run(fn)),
       )
       chain = next.catch(() => {})
       return next
     },
     close() {
-      closed ??= endQuietly(client)
+      // a peer that broke a limit gets no Terminate and no second of grace
+      closed ??= guard.failure ? Promise.resolve(destroyClient(client)) : endQuietly(client)
       return closed
     },
   }
@@ -324,7 +359,11 @@ function abandonableStream(host: string | undefined, opts: SessionOptions): (() 
     const socket = new net.Socket()
     const connect = socket.connect.bind(socket) as (...args: unknown[]) => net.Socket
     ;(socket as unknown as {connect: (...args: unknown[]) => net.Socket}).connect = (...args: unknown[]) => {
-      if (args.length >= 2 && typeof args[1] === 'string' && (typeof args[0] === 'number' || typeof args[0] === 'string')) {
+      if (
+        args.length >= 2 &&
+        typeof args[1] === 'string' &&
+        (typeof args[0] === 'number' || typeof args[0] === 'string')
+      ) {
         return connect({port: Number(args[0]), host: args[1], lookup})
       }
       return connect(...args)
@@ -361,8 +400,13 @@ const NO_PASSWORD_SENT = 'db-doctor: pg_hba admitted the login; no password sent
  * so the certificate is not verified either. A `trust` login is closed before any query.
  */
 export async function hbaOverTls(config: ClientConfig, opts: {timeoutMs: number}): Promise<TlsAdmission> {
-  const pg = loadPg()
-  const {password: _password, ssl: _ssl, connectionString: _cs, ...rest} = config as ClientConfig & {connectionString?: string}
+  const pg = await loadPg()
+  const {
+    password: _password,
+    ssl: _ssl,
+    connectionString: _cs,
+    ...rest
+  } = config as ClientConfig & {connectionString?: string}
   const client: PgClient = new pg.Client({
     ...rest,
     ssl: {rejectUnauthorized: false},
@@ -373,10 +417,12 @@ export async function hbaOverTls(config: ClientConfig, opts: {timeoutMs: number}
     query_timeout: opts.timeoutMs,
   })
   client.on('error', () => {})
+  const guard = guardClient(client)
   try {
     await client.connect()
     return {outcome: 'admitted'}
-  } catch (error) {
+  } catch (err) {
+    const error = guard.failure ?? err
     const e = error as {code?: unknown; message?: unknown}
     const message = typeof e?.message === 'string' ? e.message : String(error)
     const code = typeof e?.code === 'string' ? e.code : null
@@ -391,8 +437,7 @@ export async function hbaOverTls(config: ClientConfig, opts: {timeoutMs: number}
 
 function tlsInfo(client: unknown): {protocol: string | null; cipher: string | null} | null {
   const stream = (client as {connection?: {stream?: unknown}}).connection?.stream as
-    | {encrypted?: boolean; getProtocol?: () => string | null; getCipher?: () => {name?: string} | undefined}
-    | undefined
+    {encrypted?: boolean; getProtocol?: () => string | null; getCipher?: () => {name?: string} | undefined} | undefined
   if (!stream || !stream.encrypted || typeof stream.getProtocol !== 'function') return null
   return {protocol: stream.getProtocol() ?? null, cipher: stream.getCipher?.()?.name ?? null}
 }
@@ -410,8 +455,12 @@ async function endQuietly(client: {end: () => Promise<void>}): Promise<void> {
   } finally {
     clearTimeout(timer)
     // a peer that never answers the Terminate must not keep the process alive
-    ;(client as {connection?: {stream?: {destroy?: () => void}}}).connection?.stream?.destroy?.()
+    destroyClient(client)
   }
+}
+
+function destroyClient(client: unknown): void {
+  ;(client as {connection?: {stream?: {destroy?: () => void}}}).connection?.stream?.destroy?.()
 }
 
 /** The same error, its message redacted (a server error can quote the query or a setting). */

@@ -36,7 +36,11 @@ export async function preparedStatementCarry(prober: PgSession, holder: PgSessio
     firstPid = Number(rows[0]?.pid)
   } catch (error) {
     const e = error as {code?: string; message?: string}
-    return {outcome: 'inconclusive', name, reason: `preparing the statement failed (${e.code ?? 'error'}: ${e.message ?? ''})`}
+    return {
+      outcome: 'inconclusive',
+      name,
+      reason: `preparing the statement failed (${e.code ?? 'error'}: ${e.message ?? ''})`,
+    }
   }
   try {
     return await holder.readOnly(async (q) => {
@@ -48,13 +52,26 @@ export async function preparedStatementCarry(prober: PgSession, holder: PgSessio
         result =
           secondPid !== firstPid
             ? {outcome: 'carried', name, firstPid, holderPid, secondPid}
-            : {outcome: 'inconclusive', name, reason: 'the second run got the same server connection', firstPid, holderPid, secondPid}
+            : {
+                outcome: 'inconclusive',
+                name,
+                reason: 'the second run got the same server connection',
+                firstPid,
+                holderPid,
+                secondPid,
+              }
       } catch (error) {
         const e = error as {code?: string; message?: string}
         result =
           e.code === '26000'
             ? {outcome: 'not-carried', name, firstPid, holderPid, sqlstate: e.code, message: e.message ?? ''}
-            : {outcome: 'inconclusive', name, reason: `the second run failed (${e.code ?? 'error'}: ${e.message ?? ''})`, firstPid, holderPid}
+            : {
+                outcome: 'inconclusive',
+                name,
+                reason: `the second run failed (${e.code ?? 'error'}: ${e.message ?? ''})`,
+                firstPid,
+                holderPid,
+              }
       }
       if (holderPid === firstPid) {
         // the holder sits on the connection the statement was prepared on: remove it there
@@ -65,6 +82,11 @@ export async function preparedStatementCarry(prober: PgSession, holder: PgSessio
     })
   } catch (error) {
     const e = error as {code?: string; message?: string}
-    return {outcome: 'inconclusive', name, reason: `the second session failed (${e.code ?? 'error'}: ${e.message ?? ''})`, firstPid}
+    return {
+      outcome: 'inconclusive',
+      name,
+      reason: `the second session failed (${e.code ?? 'error'}: ${e.message ?? ''})`,
+      firstPid,
+    }
   }
 }

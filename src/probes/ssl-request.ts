@@ -123,7 +123,10 @@ export function probeSslRequest(
     let done = false
     let connected = false
     const socket = new net.Socket()
-    let timer: NodeJS.Timeout = setTimeout(() => finish({kind: 'timeout', phase: 'connect', ms: ms()}), opts.connectTimeoutMs)
+    let timer: NodeJS.Timeout = setTimeout(
+      () => finish({kind: 'timeout', phase: 'connect', ms: ms()}),
+      opts.connectTimeoutMs,
+    )
     const finish = (r: SslRequestResult) => {
       if (done) return
       done = true
@@ -155,4 +158,43 @@ export function probeSslRequest(
       finish({kind: 'connect-error', code: (error as NodeJS.ErrnoException).code ?? 'EINVAL', ms: ms()})
     }
   })
+}
+
+/** A PostgreSQL-protocol server (PostgreSQL, PgBouncer) that answered SSLRequest on another port of the same host. */
+interface NearbyServer {
+  address: string
+  family: 4 | 6
+  port: number
+  answer: 'S' | 'N'
+}
+
+/** The ports a mistyped or misremembered one is most often meant to be: the usual ones, then its neighbours. */
+function nearbyPorts(port: number): number[] {
+  const out: number[] = []
+  for (const p of [5432, 5433, 5434, 6432, port - 1, port + 1, port - 2, port + 2, port - 10, port + 10])
+    if (p !== port && p >= 1 && p <= 65535 && !out.includes(p)) out.push(p)
+  return out
+}
+
+/**
+ * Ask the ports near `port` on each address (only the 8 bytes of SSLRequest, no credentials) and return those
+ * a PostgreSQL-protocol server answers on, nearest port first. Takes about 2 × min(timeoutMs, 1000) at most.
+ */
+export async function findPostgresNearby(
+  addresses: readonly {address: string; family: 4 | 6}[],
+  port: number,
+  timeoutMs: number,
+): Promise<NearbyServer[]> {
+  const t = Math.min(timeoutMs, 1000)
+  const asks = addresses.slice(0, 2).flatMap((a) => nearbyPorts(port).map((p) => ({...a, port: p})))
+  const answers = await Promise.all(
+    asks.map(async (a) => ({
+      a,
+      r: await probeSslRequest(a.address, a.port, {connectTimeoutMs: t, answerTimeoutMs: t}),
+    })),
+  )
+  const found: NearbyServer[] = []
+  for (const {a, r} of answers)
+    if (r.kind === 'answer') found.push({address: a.address, family: a.family, port: a.port, answer: r.answer})
+  return found.sort((x, y) => Math.abs(x.port - port) - Math.abs(y.port - port) || x.port - y.port)
 }

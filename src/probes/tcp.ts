@@ -50,7 +50,11 @@ export function probeTcp(address: ResolvedAddress, port: number, timeoutMs: numb
 }
 
 /** Probe every address concurrently; results in the order given. Takes about one timeoutMs at most. */
-export function probeTcpAll(addresses: readonly ResolvedAddress[], port: number, timeoutMs: number): Promise<TcpAttempt[]> {
+export function probeTcpAll(
+  addresses: readonly ResolvedAddress[],
+  port: number,
+  timeoutMs: number,
+): Promise<TcpAttempt[]> {
   return Promise.all(addresses.map((a) => probeTcp(a, port, timeoutMs)))
 }
 
@@ -64,8 +68,8 @@ export async function tcpAccepts(host: string, port: number, timeoutMs: number):
   let addresses: ResolvedAddress[]
   if (family === 4 || family === 6) addresses = [{address: host, family}]
   else {
-    const {isolatedLookup, systemLookup} = await import('./dns.js')
-    const r = await systemLookup(host, timeoutMs, isolatedLookup)
+    const {guardedLookup, systemLookup} = await import('./dns.js')
+    const r = await systemLookup(host, timeoutMs, guardedLookup({}, timeoutMs))
     if (!r.ok) return false
     addresses = r.addresses
   }

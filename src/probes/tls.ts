@@ -112,7 +112,14 @@ export async function inspectTls(input: TlsProbeInput): Promise<TlsProbeResult> 
       s.once('error', (e: NodeJS.ErrnoException) => {
         finish({outcome: 'handshake-failed', errorCode: e.code ?? null, reason: e.message, ms: ms()})
       })
-      s.once('close', () => finish({outcome: 'handshake-failed', errorCode: 'ECONNRESET', reason: 'The server closed the connection during the TLS handshake.', ms: ms()}))
+      s.once('close', () =>
+        finish({
+          outcome: 'handshake-failed',
+          errorCode: 'ECONNRESET',
+          reason: 'The server closed the connection during the TLS handshake.',
+          ms: ms(),
+        }),
+      )
     }
 
     raw.once('error', (e: NodeJS.ErrnoException) => {
@@ -128,16 +135,31 @@ export async function inspectTls(input: TlsProbeInput): Promise<TlsProbeResult> 
         if (answer === 'S') {
           if (buf.length > 1) {
             // bytes after 'S' before the handshake: CVE-2021-23222 style injection; refuse as pg would misparse
-            finish({outcome: 'handshake-failed', errorCode: 'UNEXPECTED_DATA', reason: 'The server sent unexpected data after accepting SSLRequest.', ms: ms()})
+            finish({
+              outcome: 'handshake-failed',
+              errorCode: 'UNEXPECTED_DATA',
+              reason: 'The server sent unexpected data after accepting SSLRequest.',
+              ms: ms(),
+            })
             return
           }
           startTls()
         } else {
-          finish({outcome: 'not-supported', answer: /^[\x20-\x7e]$/.test(answer) ? answer : `0x${(buf[0] ?? 0).toString(16)}`, ms: ms()})
+          finish({
+            outcome: 'not-supported',
+            answer: /^[\x20-\x7e]$/.test(answer) ? answer : `0x${(buf[0] ?? 0).toString(16)}`,
+            ms: ms(),
+          })
         }
       })
       raw.once('close', () => {
-        if (!tlsSocket) finish({outcome: 'connect-failed', errorCode: 'ECONNRESET', reason: 'The server closed the connection after SSLRequest.', ms: ms()})
+        if (!tlsSocket)
+          finish({
+            outcome: 'connect-failed',
+            errorCode: 'ECONNRESET',
+            reason: 'The server closed the connection after SSLRequest.',
+            ms: ms(),
+          })
       })
       raw.write(SSL_REQUEST)
     })

@@ -64,7 +64,7 @@ const RULES: Rule[] = [
     issuers: [/Google Cloud SQL Server CA/i],
     caBundle: {
       file: 'server-ca.pem',
-      how: 'Download the instance\'s server CA certificate (Cloud console → the instance → Connections → Security, or `gcloud sql ssl server-ca-certs list --instance=INSTANCE`).',
+      how: "Download the instance's server CA certificate (Cloud console → the instance → Connections → Security, or `gcloud sql ssl server-ca-certs list --instance=INSTANCE`).",
     },
     notes: ['Cloud SQL server CAs are private to the instance or project: Node never trusts them by default.'],
   },
@@ -77,7 +77,9 @@ const RULES: Rule[] = [
       file: 'ca.pem',
       how: 'Download the project CA certificate from the service overview page in the Aiven console (every Aiven project has its own private CA).',
     },
-    notes: ['Aiven servers present their project CA root in the chain; it is private, so Node reports "self-signed certificate in certificate chain" until ca.pem is supplied.'],
+    notes: [
+      'Aiven servers present their project CA root in the chain; it is private, so Node reports "self-signed certificate in certificate chain" until ca.pem is supplied.',
+    ],
   },
   {
     id: 'supabase',

@@ -1,14 +1,15 @@
 // GitHub Actions: the text report for the log, then one workflow command per warning and
 // failure (`::error title=CODE::summary … Fix: …`), which GitHub shows as annotations on the
-// run. The text report sits between `::stop-commands::TOKEN` and `::TOKEN::`, so text that
-// came from the network cannot issue workflow commands. The Markdown report for
+// run. No line of the text report can issue a workflow command (core/escape.ts actionsInert: `::` at
+// any indentation, `##[` anywhere), and it also sits between `::stop-commands::TOKEN` and `::TOKEN::`. The Markdown report for
 // $GITHUB_STEP_SUMMARY is written by the command (I/O), not here.
 import {createHash} from 'node:crypto'
 import type {CheckResult, Report, RunReport} from '../core/types.js'
 import {isFleet} from '../core/types.js'
-import {redactor} from '../core/redact.js'
-import {inertLine} from './escape.js'
+import {redactReport} from '../core/redact.js'
+import {actionsInert, inertLine} from '../core/escape.js'
 import {renderTextRun} from './run.js'
+import {findingsLine} from './shared.js'
 
 interface GithubOptions {
   strict?: boolean
@@ -29,6 +30,8 @@ export function escapeProperty(text: string): string {
 function command(c: CheckResult, target: string | undefined, strict: boolean): string {
   const level = c.status === 'fail' || strict ? 'error' : 'warning'
   const lines = [`${target ? `[${target}] ` : ''}${c.summary}`]
+  const all = findingsLine(c)
+  if (all) lines.push(all)
   if (c.fix) {
     lines.push(`Fix: ${c.fix.summary}`)
     c.fix.steps.forEach((s, i) => lines.push(`${i + 1}. ${s}`))
@@ -37,19 +40,23 @@ function command(c: CheckResult, target: string | undefined, strict: boolean): s
   const title = `${c.code ?? 'FAIL'}${target ? ` (${target})` : ''}`
   // Network text stays inert (controls shown as escapes); the line breaks are ours.
   const message = lines.map((l) => l.split('\n').map(inertLine).join('\n')).join('\n')
-  return `::${level} title=${escapeProperty(inertLine(redactor.redact(title)))}::${escapeData(redactor.redact(message))}`
+  // `##[` is honoured anywhere in a line, so the title and the message are neutralised too
+  return `::${level} title=${actionsInert(escapeProperty(inertLine(title)))}::${actionsInert(escapeData(message))}`
 }
 
 export function renderGithub(doc: RunReport, opts: GithubOptions = {}): string {
+  doc = redactReport(doc) // masked by structure: string values only, never keys or markup
   const reports: (Report & {name?: string})[] = isFleet(doc) ? doc.reports : [doc]
   const textOpts = {color: false, verbose: opts.verbose, width: opts.width ?? 160}
-  const text = renderTextRun(doc, textOpts)
+  // no line of the report (wrapped, indented) can start a workflow command, or hold a `##[` one
+  const text = actionsInert(renderTextRun(doc, textOpts))
   // Unguessable by whoever wrote text into the report, and the same for the same report.
   const token = createHash('sha256').update(text).digest('hex').slice(0, 32)
   const out = [`::stop-commands::${token}`, text, `::${token}::`]
   for (const r of reports) {
     const name = r.name
-    for (const c of r.checks) if (c.status === 'fail' || c.status === 'warn') out.push(command(c, name, Boolean(opts.strict)))
+    for (const c of r.checks)
+      if (c.status === 'fail' || c.status === 'warn') out.push(command(c, name, Boolean(opts.strict)))
   }
-  return redactor.redact(out.join('\n'))
+  return out.join('\n')
 }

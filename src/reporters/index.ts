@@ -43,7 +43,12 @@ const LOADERS = {
   },
   json: async (): Promise<Reporter> => {
     const {renderJsonRun} = await import('./run.js')
-    return {name: 'json', description: 'one JSON document (version 1)', render: (doc) => renderJsonRun(doc), renderList: jsonList}
+    return {
+      name: 'json',
+      description: 'one JSON document (version 1)',
+      render: (doc) => renderJsonRun(doc),
+      renderList: jsonList,
+    }
   },
   jsonl: async (): Promise<Reporter> => {
     const {renderJsonLines} = await import('./run.js')
@@ -78,6 +83,16 @@ const LOADERS = {
       name: 'github',
       description: 'GitHub Actions: the text report plus ::error / ::warning annotations',
       render: (doc, o) => renderGithub(doc, {strict: o.strict, verbose: o.verbose, width: o.width}),
+      renderList: textList,
+    }
+  },
+  openmetrics: async (): Promise<Reporter> => {
+    const {renderOpenMetrics} = await import('./openmetrics.js')
+    return {
+      name: 'openmetrics',
+      description:
+        'OpenMetrics / Prometheus text: node_exporter textfile collector, Pushgateway (docs/prometheus.md); several targets carry a target label',
+      render: (doc, o) => renderOpenMetrics(doc, {strict: o.strict}).trimEnd(),
       renderList: textList,
     }
   },

@@ -1,8 +1,9 @@
 import type {Report} from '../core/types.js'
-import {redactor} from '../core/redact.js'
-import {jsonInert} from './escape.js'
+import {redactReport} from '../core/redact.js'
+import {jsonInert} from '../core/escape.js'
 
 /** The JSON report: a public contract (version 1). */
 export function renderJson(report: Report): string {
-  return jsonInert(redactor.redact(JSON.stringify(report, null, 2)))
+  report = redactReport(report) // masked by structure: string values only, never keys or markup
+  return jsonInert(JSON.stringify(report, null, 2))
 }

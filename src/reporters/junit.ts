@@ -4,8 +4,8 @@
 // (its code and fix go to <system-out>) unless --strict made it count as a failure.
 import type {CheckResult, RunReport} from '../core/types.js'
 import {isFleet} from '../core/types.js'
-import {redactor} from '../core/redact.js'
-import {layoutEvidence, targetLine} from './shared.js'
+import {redactReport} from '../core/redact.js'
+import {findingsLine, layoutEvidence, targetLine} from './shared.js'
 
 interface JunitOptions {
   strict?: boolean
@@ -15,21 +15,45 @@ interface JunitOptions {
 
 // XML 1.0 allows neither C0 controls other than tab/LF/CR, nor lone surrogates, nor U+FFFE/U+FFFF,
 // even escaped: show them as \\uXXXX text.
-// eslint-disable-next-line no-control-regex
-const INVALID_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
+const INVALID_XML =
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
+
+/**
+ * Valid XML, but invisible: line separators and every format character (bidi overrides such as
+ * U+202E, zero-width characters, U+FEFF, tag characters). A CI viewer would render them.
+ */
+const INVISIBLE = /[\u2028\u2029\p{Cf}]/gu
+
+const hex = (c: string) => {
+  const code = c.codePointAt(0) ?? 0
+  return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, '0')}`
+}
 
 function clean(text: string): string {
-  return text.replace(INVALID_XML, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return text.replace(INVALID_XML, hex).replace(INVISIBLE, hex)
 }
 
 /** Text content. */
 function xmlText(text: string): string {
-  return clean(redactor.redact(text)).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+  return (
+    clean(text)
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      // the legacy workflow-command form, which the Actions runner honours anywhere in a line
+      .replace(/##\[/g, '##&#91;')
+  )
 }
 
 /** An attribute value (double-quoted); line breaks kept as character references. */
 function xmlAttr(text: string): string {
-  return xmlText(text).replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;')
+  return xmlText(text)
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;')
+    .replace(/\t/g, '&#9;')
+    .replace(/\n/g, '&#10;')
+    .replace(/\r/g, '&#13;')
 }
 
 const seconds = (ms: number) => (ms / 1000).toFixed(3)
@@ -37,6 +61,8 @@ const seconds = (ms: number) => (ms / 1000).toFixed(3)
 /** The evidence and the fix of a check, as plain text (failure body, system-out). */
 function checkDetails(c: CheckResult): string {
   const out: string[] = [c.summary]
+  const all = findingsLine(c)
+  if (all) out.push('', all)
   const layout = layoutEvidence(c.evidence)
   if (layout.pairs.length > 0 || layout.tables.length > 0) {
     out.push('', 'Evidence:')
@@ -49,12 +75,14 @@ function checkDetails(c: CheckResult): string {
   if (c.fix) {
     out.push('', `Fix: ${c.fix.summary}`)
     c.fix.steps.forEach((s, i) => out.push(`  ${i + 1}. ${s}`))
-    if (c.fix.snippet) out.push('', `  # ${c.fix.snippet.language}`, ...c.fix.snippet.code.split('\n').map((l) => `  ${l}`))
+    if (c.fix.snippet)
+      out.push('', `  # ${c.fix.snippet.language}`, ...c.fix.snippet.code.split('\n').map((l) => `  ${l}`))
   }
   return out.join('\n')
 }
 
 export function renderJunit(doc: RunReport, opts: JunitOptions = {}): string {
+  doc = redactReport(doc) // masked by structure: string values only, never keys or markup
   const reports = isFleet(doc) ? doc.reports : [{...doc, name: targetLine(doc.target)}]
   const suites: string[] = []
   let tests = 0
@@ -80,7 +108,9 @@ export function renderJunit(doc: RunReport, opts: JunitOptions = {}): string {
         suiteSkipped++
         cases.push(`${head}>\n      <skipped message="${xmlAttr(c.summary)}"/>\n    </testcase>`)
       } else if (c.status === 'warn') {
-        cases.push(`${head}>\n      <system-out>${xmlText(`WARNING ${c.code}: ${checkDetails(c)}`)}</system-out>\n    </testcase>`)
+        cases.push(
+          `${head}>\n      <system-out>${xmlText(`WARNING ${c.code}: ${checkDetails(c)}`)}</system-out>\n    </testcase>`,
+        )
       } else {
         cases.push(`${head}/>`)
       }
@@ -101,5 +131,5 @@ export function renderJunit(doc: RunReport, opts: JunitOptions = {}): string {
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
     `<testsuites name="db-doctor" tests="${tests}" failures="${failures}" errors="0" skipped="${skipped}" time="${seconds(totalMs)}">\n` +
     `${suites.join('\n')}\n</testsuites>`
-  return redactor.redact(xml)
+  return xml
 }

@@ -1,10 +1,11 @@
 // Markdown: the same report, ready to paste into a ticket or a CI step summary.
 import type {Report} from '../core/types.js'
-import {redactor} from '../core/redact.js'
-import {mdCell as cell, mdCode, mdFence, mdInline} from './escape.js'
-import {SYMBOL, layoutEvidence, problems, targetLine} from './shared.js'
+import {redactReport} from '../core/redact.js'
+import {mdCell as cell, mdCode, mdFence, mdInline} from '../core/escape.js'
+import {SYMBOL, countsLine, layoutEvidence, problems, targetLine} from './shared.js'
 
 export function renderMarkdown(report: Report, opts: {verbose?: boolean} = {}): string {
+  report = redactReport(report) // masked by structure: string values only, never keys or markup
   const out: string[] = []
   const s = report.summary
   out.push(`## db-doctor: ${s.verdict}`, '')
@@ -17,12 +18,19 @@ export function renderMarkdown(report: Report, opts: {verbose?: boolean} = {}): 
   }
   out.push('| | check | code | result | ms |', '| --- | --- | --- | --- | ---: |')
   for (const c of report.checks) {
-    out.push(`| ${SYMBOL[c.status]} | ${cell(`\`${c.id}\``)} | ${c.code ? cell(`\`${c.code}\``) : ''} | ${cell(c.summary)} | ${c.durationMs} |`)
+    out.push(
+      `| ${SYMBOL[c.status]} | ${cell(`\`${c.id}\``)} | ${c.code ? cell(`\`${c.code}\``) : ''} | ${cell(c.summary)} | ${c.durationMs} |`,
+    )
   }
-  out.push('', `**${s.pass} passed, ${s.warn} warnings, ${s.fail} failed, ${s.skip} skipped**`, '')
+  out.push('', `**${countsLine(s)}**`, '')
   const detailed = opts.verbose ? report.checks.filter((c) => c.status !== 'skip') : problems(report.checks)
   for (const c of detailed) {
-    out.push(`### ${SYMBOL[c.status]} ${mdInline(c.title)}${c.code ? ` — ${mdCode(c.code)}` : ''}`, '', mdInline(c.summary), '')
+    out.push(
+      `### ${SYMBOL[c.status]} ${mdInline(c.title)}${c.code ? ` — ${mdCode(c.code)}` : ''}`,
+      '',
+      mdInline(c.summary),
+      '',
+    )
     const layout = layoutEvidence(c.evidence)
     if (layout.pairs.length > 0 || layout.tables.length > 0) {
       out.push('**Evidence**', '')
@@ -42,5 +50,5 @@ export function renderMarkdown(report: Report, opts: {verbose?: boolean} = {}): 
       if (c.fix.snippet) out.push(mdFence(c.fix.snippet.code, c.fix.snippet.language), '')
     }
   }
-  return redactor.redact(out.join('\n'))
+  return out.join('\n')
 }

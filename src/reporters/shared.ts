@@ -1,9 +1,20 @@
 // Helpers shared by the reporters: how evidence values are laid out.
 import type {CheckResult, Status} from '../core/types.js'
+import {findingsOf} from '../core/types.js'
 
 export const SYMBOL: Record<Status, string> = {pass: '✓', warn: '!', fail: '✗', skip: '–'}
 
 type Row = Record<string, unknown>
+
+/** "1 warning", "2 warnings" (the reporters' counts). */
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`
+}
+
+/** "3 passed, 1 warning, 0 failed, 2 skipped" */
+export function countsLine(s: {pass: number; warn: number; fail: number; skip: number}): string {
+  return `${s.pass} passed, ${plural(s.warn, 'warning')}, ${s.fail} failed, ${s.skip} skipped`
+}
 
 interface EvidenceLayout {
   /** Scalars and flattened nested objects: [label, text]. */
@@ -25,7 +36,9 @@ function isFlatObject(v: unknown): v is Row {
     typeof v === 'object' &&
     v !== null &&
     !Array.isArray(v) &&
-    Object.values(v).every((x) => x === null || typeof x !== 'object' || (Array.isArray(x) && x.every((y) => typeof y !== 'object')))
+    Object.values(v).every(
+      (x) => x === null || typeof x !== 'object' || (Array.isArray(x) && x.every((y) => typeof y !== 'object')),
+    )
   )
 }
 
@@ -59,11 +72,23 @@ export function problems(checks: readonly CheckResult[]): CheckResult[] {
   return checks.filter((c) => c.status === 'warn' || c.status === 'fail')
 }
 
-export function targetLine(t: {host: string | null; port: number | null; database: string | null; user: string | null; sslmode: string | null}): string {
+export function targetLine(t: {
+  host: string | null
+  port: number | null
+  database: string | null
+  user: string | null
+  sslmode: string | null
+}): string {
   if (!t.host && !t.port && !t.user && !t.database) return '(no target: the configuration is broken, see below)'
   const who = t.user ? `${t.user}@` : ''
   const where = `${t.host ?? '?'}${t.port ? `:${t.port}` : ''}`
   const db = t.database ? `/${t.database}` : ''
   const ssl = t.sslmode ? ` (sslmode=${t.sslmode})` : ''
   return `${who}${where}${db}${ssl}`
+}
+
+/** "Findings: TLS_SELF_SIGNED_CHAIN (fail), SSLMODE_VERIFY_SEMANTICS (warn)" when a check folded several; else null. */
+export function findingsLine(c: CheckResult): string | null {
+  const all = findingsOf(c)
+  return all.length > 1 ? `Findings: ${all.map((f) => `${f.code} (${f.status})`).join(', ')}` : null
 }

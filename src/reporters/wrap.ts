@@ -1,5 +1,4 @@
-// Word-wrapping prose for text output: a terminal's width, 160 columns when not a
-// terminal. Breaks at spaces only; a word longer than the line (a URL, a path)
+// Word-wrapping prose for text output: --width, a terminal's width, COLUMNS, else 160 columns. Breaks at spaces only; a word longer than the line (a URL, a path)
 // stays whole on its own line rather than being cut. Colour escapes count as zero width.
 
 // eslint-disable-next-line no-control-regex
@@ -47,7 +46,17 @@ export function wrapText(text: string, width: number): string {
     .join('\n')
 }
 
-/** The width to wrap text output to: the terminal's, else 160. */
-export function outputWidth(stream: {isTTY?: boolean; columns?: number}): number {
-  return stream.isTTY && stream.columns && stream.columns > 20 ? stream.columns : 160
+/**
+ * The width to wrap text output to: `--width` when given; else a terminal's own width; else `COLUMNS`
+ * (set by shells and CI systems when the output is piped); else 160.
+ */
+export function outputWidth(
+  stream: {isTTY?: boolean; columns?: number},
+  env: Record<string, string | undefined> = process.env,
+  flag?: number,
+): number {
+  if (flag !== undefined) return flag
+  if (stream.isTTY && stream.columns && stream.columns > 20) return stream.columns
+  const columns = /^\d{1,4}$/.test(env.COLUMNS?.trim() ?? '') ? Number(env.COLUMNS) : NaN
+  return columns >= 20 ? columns : 160
 }

@@ -173,7 +173,8 @@ function describeKey(cert: X509Certificate): string {
   const type = key.asymmetricKeyType ?? 'unknown'
   const d = key.asymmetricKeyDetails ?? {}
   if (type === 'rsa' || type === 'rsa-pss') return `${type.toUpperCase()} ${d.modulusLength ?? '?'}`
-  if (type === 'ec') return `EC ${d.namedCurve === 'prime256v1' ? 'P-256' : d.namedCurve === 'secp384r1' ? 'P-384' : d.namedCurve === 'secp521r1' ? 'P-521' : (d.namedCurve ?? '?')}`
+  if (type === 'ec')
+    return `EC ${d.namedCurve === 'prime256v1' ? 'P-256' : d.namedCurve === 'secp384r1' ? 'P-384' : d.namedCurve === 'secp521r1' ? 'P-521' : (d.namedCurve ?? '?')}`
   if (type === 'ed25519') return 'Ed25519'
   if (type === 'ed448') return 'Ed448'
   return type
@@ -216,7 +217,10 @@ function dates(cert: X509Certificate): {notBefore: Date; notAfter: Date} {
 function sanList(cert: X509Certificate): string[] {
   const raw = cert.subjectAltName
   if (!raw) return []
-  return raw.split(/,\s*/).map((s) => s.trim()).filter(Boolean)
+  return raw
+    .split(/,\s*/)
+    .map((s) => s.trim())
+    .filter(Boolean)
 }
 
 /** Names a certificate is valid for, the way checkServerIdentity looks at them. */
@@ -234,7 +238,10 @@ export function validNames(cert: X509Certificate): string[] {
   return names
 }
 
-export function describeChain(chain: X509Certificate[], trusted: (c: X509Certificate, depth: number) => string = () => 'no'): ChainRow[] {
+export function describeChain(
+  chain: X509Certificate[],
+  trusted: (c: X509Certificate, depth: number) => string = () => 'no',
+): ChainRow[] {
   return chain.map((cert, depth) => {
     const {notBefore, notAfter} = dates(cert)
     return {
@@ -299,7 +306,16 @@ export function verifyChain(input: VerifyInput, store: TrustStore = new TrustSto
   const warnings: TrustProblem[] = []
   const leaf = chain[0]
   if (!leaf) {
-    return {ok: false, problems: [{code: 'TLS_UNTRUSTED_ISSUER', nodeError: 'UNABLE_TO_GET_ISSUER_CERT', detail: {kind: 'no-certificate'}}], warnings, pathDepths: [], validNames: [], pathTrusted: false}
+    return {
+      ok: false,
+      problems: [
+        {code: 'TLS_UNTRUSTED_ISSUER', nodeError: 'UNABLE_TO_GET_ISSUER_CERT', detail: {kind: 'no-certificate'}},
+      ],
+      warnings,
+      pathDepths: [],
+      validNames: [],
+      pathTrusted: false,
+    }
   }
 
   // 1. path building. Issuers are looked up in the trust store first (OpenSSL's default
@@ -383,12 +399,30 @@ export function verifyChain(input: VerifyInput, store: TrustStore = new TrustSto
     const depth = pathDepths[i]!
     const ca = i === 0 ? null : oneLineDn(cert.subject)
     if (now < notBefore) {
-      timeProblems.push({code: 'TLS_NOT_YET_VALID', nodeError: 'CERT_NOT_YET_VALID', detail: {kind: 'not-yet-valid', ca, notBefore: notBefore.toISOString()}, depth, subject: oneLineDn(cert.subject)})
+      timeProblems.push({
+        code: 'TLS_NOT_YET_VALID',
+        nodeError: 'CERT_NOT_YET_VALID',
+        detail: {kind: 'not-yet-valid', ca, notBefore: notBefore.toISOString()},
+        depth,
+        subject: oneLineDn(cert.subject),
+      })
     } else if (now > notAfter) {
-      timeProblems.push({code: 'TLS_EXPIRED', nodeError: 'CERT_HAS_EXPIRED', detail: {kind: 'expired', ca, notAfter: notAfter.toISOString()}, depth, subject: oneLineDn(cert.subject)})
+      timeProblems.push({
+        code: 'TLS_EXPIRED',
+        nodeError: 'CERT_HAS_EXPIRED',
+        detail: {kind: 'expired', ca, notAfter: notAfter.toISOString()},
+        depth,
+        subject: oneLineDn(cert.subject),
+      })
     } else if (notAfter.getTime() - now.getTime() < soon) {
       const days = Math.floor((notAfter.getTime() - now.getTime()) / DAY)
-      warnings.push({code: 'TLS_EXPIRING_SOON', nodeError: '', detail: {kind: 'expiring', ca, notAfter: notAfter.toISOString(), days}, depth, subject: oneLineDn(cert.subject)})
+      warnings.push({
+        code: 'TLS_EXPIRING_SOON',
+        nodeError: '',
+        detail: {kind: 'expiring', ca, notAfter: notAfter.toISOString(), days},
+        depth,
+        subject: oneLineDn(cert.subject),
+      })
     }
   })
   // OpenSSL walks the path from the anchor down to the leaf: the leaf's error is the last one.

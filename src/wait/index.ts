@@ -68,7 +68,12 @@ const MAX_INTERVAL_MS = 5000
  * The delay before retry n (1-based): intervalMs, then doubling, capped; every delay after the
  * first is jittered down by up to 20 % so that many waiters do not retry in lockstep.
  */
-export function backoff(n: number, intervalMs: number, maxMs = MAX_INTERVAL_MS, random: () => number = Math.random): number {
+export function backoff(
+  n: number,
+  intervalMs: number,
+  maxMs = MAX_INTERVAL_MS,
+  random: () => number = Math.random,
+): number {
   const cap = Math.max(intervalMs, maxMs)
   const base = Math.min(cap, intervalMs * 2 ** Math.min(n - 1, 30))
   return n === 1 ? base : Math.round(base * (1 - 0.2 * random()))
@@ -79,12 +84,21 @@ function problemsOf(report: Report, strict: boolean): CheckResult[] {
 }
 
 /** The first problem of the run, preferring one waiting cannot fix (it decides to stop). */
-export function blockingOf(doc: RunReport, strict: boolean, transient: (code: string) => boolean): Blocking | undefined {
+export function blockingOf(
+  doc: RunReport,
+  strict: boolean,
+  transient: (code: string) => boolean,
+): Blocking | undefined {
   const reports = isFleet(doc) ? doc.reports : [doc]
   let first: Blocking | undefined
   for (const r of reports) {
     for (const c of problemsOf(r, strict)) {
-      const b: Blocking = {code: c.code ?? 'FAIL', summary: c.summary, transient: transient(c.code ?? ''), ...('name' in r ? {target: (r as {name: string}).name} : {})}
+      const b: Blocking = {
+        code: c.code ?? 'FAIL',
+        summary: c.summary,
+        transient: transient(c.code ?? ''),
+        ...('name' in r ? {target: (r as {name: string}).name} : {}),
+      }
       if (!b.transient) return b
       first ??= b
     }
@@ -128,7 +142,13 @@ export async function waitUntilHealthy(input: WaitInput): Promise<WaitResult> {
     const delay = backoff(attempts, input.intervalMs, input.maxIntervalMs, random)
     const remaining = Math.round(deadlineAt - performance.now())
     const nextInMs = last || remaining <= 0 ? undefined : Math.min(delay, remaining)
-    input.onAttempt?.({attempt: attempts, elapsedMs: elapsed(), report, ...(blocking ? {blocking} : {}), ...(nextInMs !== undefined ? {nextInMs} : {})})
+    input.onAttempt?.({
+      attempt: attempts,
+      elapsedMs: elapsed(),
+      report,
+      ...(blocking ? {blocking} : {}),
+      ...(nextInMs !== undefined ? {nextInMs} : {}),
+    })
     if (!blocking) return finish('healthy')
     if (!blocking.transient) return finish('permanent')
     if (nextInMs === undefined) return finish(await stop)
@@ -163,7 +183,15 @@ export async function waitUntilHealthy(input: WaitInput): Promise<WaitResult> {
 }
 
 /** Codes where "the port accepts TCP now" means the next attempt may pass. */
-const NETWORK_CODES = new Set(['TCP_REFUSED', 'TCP_TIMEOUT', 'TCP_UNREACHABLE', 'DNS_NOT_FOUND', 'DNS_TEMPORARY_FAILURE', 'DNS_TIMEOUT', 'DOCKER_DNS_FAILURE'])
+const NETWORK_CODES = new Set([
+  'TCP_REFUSED',
+  'TCP_TIMEOUT',
+  'TCP_UNREACHABLE',
+  'DNS_NOT_FOUND',
+  'DNS_TEMPORARY_FAILURE',
+  'DNS_TIMEOUT',
+  'DOCKER_DNS_FAILURE',
+])
 
 /**
  * The readiness poll `wait` uses: while a single target is blocked at the network (nothing

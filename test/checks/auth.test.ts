@@ -7,7 +7,8 @@ import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 import {authCheck, classifyAuthError} from '../../src/checks/auth.js'
 import {loadEnv} from '../../src/config/env.js'
 import {resolveConfig} from '../../src/config/resolve.js'
-import type {CheckContext, CheckOutcome} from '../../src/core/types.js'
+import type {CheckOutcome} from '../../src/core/types.js'
+import type {CheckContext} from '../../src/checks/types.js'
 import {
   APP_DATABASE,
   APP_USER,
@@ -31,10 +32,19 @@ const dirs: string[] = []
 const outcomes: CheckOutcome[] = []
 
 /** A project folder with this .env, resolved the way the CLI resolves it. */
-async function contextFor(dotenv: Record<string, string>, timeoutMs = 5000, pgpass?: {text: string; mode: number}): Promise<CheckContext> {
+async function contextFor(
+  dotenv: Record<string, string>,
+  timeoutMs = 5000,
+  pgpass?: {text: string; mode: number},
+): Promise<CheckContext> {
   const cwd = mkdtempSync(join(tmpdir(), 'dbd-auth-'))
   dirs.push(cwd)
-  writeFileSync(join(cwd, '.env'), Object.entries(dotenv).map(([k, v]) => `${k}=${v}`).join('\n') + '\n')
+  writeFileSync(
+    join(cwd, '.env'),
+    Object.entries(dotenv)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n') + '\n',
+  )
   if (pgpass) writeFileSync(join(cwd, 'pgpass'), pgpass.text, {mode: pgpass.mode})
   if (pgpass) chmodSync(join(cwd, 'pgpass'), pgpass.mode) // whatever the umask
   const pgpassFile = join(cwd, pgpass ? 'pgpass' : 'no-pgpass')
@@ -43,7 +53,13 @@ async function contextFor(dotenv: Record<string, string>, timeoutMs = 5000, pgpa
   return {config, env, cwd, options: {timeoutMs, verbose: false, dnsServers: []}, facts: {}, results: new Map()}
 }
 
-function url(opts: {user?: string; password?: string | null; port?: number; database?: string; query?: string}): string {
+function url(opts: {
+  user?: string
+  password?: string | null
+  port?: number
+  database?: string
+  query?: string
+}): string {
   const user = opts.user ?? APP_USER
   const pw = opts.password === null ? '' : `:${encodeURIComponent(opts.password ?? CANARY_PASSWORD)}`
   const query = opts.query ?? `sslmode=verify-full&sslrootcert=${info.caFile}`
@@ -72,7 +88,13 @@ describe('auth check against the shared server', () => {
   it('passes with a verified TLS session and reports version, user, address, TLS and timing', async () => {
     const o = await run({DATABASE_URL: url({})})
     expect(o).toMatchObject({status: 'pass', code: null, fix: null})
-    expect(o.evidence).toMatchObject({user: 'app', database: 'appdb', serverAddress: '127.0.0.1', port: info.port, readOnlySession: true})
+    expect(o.evidence).toMatchObject({
+      user: 'app',
+      database: 'appdb',
+      serverAddress: '127.0.0.1',
+      port: info.port,
+      readOnlySession: true,
+    })
     expect(o.evidence.serverVersion).toMatch(/^PostgreSQL \d+/)
     expect(o.evidence.tlsProtocol).toMatch(/^TLSv1\.[23]$/)
     expect(typeof o.evidence.roundTripMs).toBe('number')
@@ -106,25 +128,44 @@ describe('auth check against the shared server', () => {
     expect(o).toMatchObject({status: 'fail', code: 'AUTH_PASSWORD_MISSING'})
     expect(o.evidence.message).toMatch(/client password must be a string/)
     expect(o.fix?.summary).toContain('DATABASE_URL in .env')
-    expect(o.fix?.snippet?.code).toMatch(new RegExp(`^DATABASE_URL="postgres://app:\\*\\*\\*\\*@127\\.0\\.0\\.1:${info.port}/appdb\\?sslmode=verify-full`))
+    expect(o.fix?.snippet?.code).toMatch(
+      new RegExp(`^DATABASE_URL="postgres://app:\\*\\*\\*\\*@127\\.0\\.0\\.1:${info.port}/appdb\\?sslmode=verify-full`),
+    )
   })
 
   it('AUTH_PASSWORD_MISSING says why a password file gave nothing: group/other access', async () => {
     const line = `${PG_HOST}:${info.port}:${APP_DATABASE}:${APP_USER}:${CANARY_PASSWORD}\n`
-    const o = await authCheck.run(await contextFor({DATABASE_URL: url({password: null})}, 5000, {text: line, mode: 0o644}))
+    const o = await authCheck.run(
+      await contextFor({DATABASE_URL: url({password: null})}, 5000, {text: line, mode: 0o644}),
+    )
     outcomes.push(o)
-    expect(o).toMatchObject({status: 'fail', code: 'AUTH_PASSWORD_MISSING', evidence: {pgpass: 'ignored: mode 0644', pgpassFile: 'pgpass'}})
-    expect(o.summary).toContain('pgpass (chosen by PGPASSFILE) is ignored because its mode 0644 gives group or other users access')
-    expect(o.fix).toMatchObject({summary: 'Make pgpass readable by its owner only: chmod 600 pgpass.', snippet: {language: 'sh', code: 'chmod 600 pgpass'}})
+    expect(o).toMatchObject({
+      status: 'fail',
+      code: 'AUTH_PASSWORD_MISSING',
+      evidence: {pgpass: 'ignored: mode 0644', pgpassFile: 'pgpass'},
+    })
+    expect(o.summary).toContain(
+      'pgpass (chosen by PGPASSFILE) is ignored because its mode 0644 gives group or other users access',
+    )
+    expect(o.fix).toMatchObject({
+      summary: 'Make pgpass readable by its owner only: chmod 600 pgpass.',
+      snippet: {language: 'sh', code: 'chmod 600 pgpass'},
+    })
     expect(o.fix?.steps.at(-1)).toMatch(/^Or: Put the password in the connection string in DATABASE_URL in \.env/)
   })
 
   it('AUTH_PASSWORD_MISSING says why a password file gave nothing: no matching line', async () => {
     const line = `${PG_HOST}:${info.port}:${APP_DATABASE}:someone_else:${CANARY_PASSWORD}\n`
-    const o = await authCheck.run(await contextFor({DATABASE_URL: url({password: null})}, 5000, {text: line, mode: 0o600}))
+    const o = await authCheck.run(
+      await contextFor({DATABASE_URL: url({password: null})}, 5000, {text: line, mode: 0o600}),
+    )
     outcomes.push(o)
     const wanted = `${PG_HOST}:${info.port}:${APP_DATABASE}:${APP_USER}`
-    expect(o).toMatchObject({status: 'fail', code: 'AUTH_PASSWORD_MISSING', evidence: {pgpass: `no line matches ${wanted}`}})
+    expect(o).toMatchObject({
+      status: 'fail',
+      code: 'AUTH_PASSWORD_MISSING',
+      evidence: {pgpass: `no line matches ${wanted}`},
+    })
     expect(o.summary).toContain(`pgpass (chosen by PGPASSFILE) has no line for ${wanted}`)
     expect(o.fix?.snippet).toEqual({language: 'text', code: `${wanted}:your-password`})
   })
@@ -139,7 +180,13 @@ describe('auth check against the shared server', () => {
   })
 
   it('AUTH_PASSWORD_MISSING names DB_PASSWORD for a DB_* family', async () => {
-    const o = await run({DB_HOST: PG_HOST, DB_PORT: String(info.port), DB_USER: APP_USER, DB_NAME: APP_DATABASE, PGSSLMODE: 'no-verify'})
+    const o = await run({
+      DB_HOST: PG_HOST,
+      DB_PORT: String(info.port),
+      DB_USER: APP_USER,
+      DB_NAME: APP_DATABASE,
+      PGSSLMODE: 'no-verify',
+    })
     expect(o).toMatchObject({status: 'fail', code: 'AUTH_PASSWORD_MISSING'})
     expect(o.fix?.summary).toBe('Add the password for "app" to DB_PASSWORD in .env.')
     expect(o.fix?.snippet?.code).toBe('DB_PASSWORD=your-password')
@@ -152,7 +199,11 @@ describe('auth check against the shared server', () => {
 
   it('AUTH_PASSWORD_MISSING with cleartext password auth (empty password returned by client)', async () => {
     const o = await run({DATABASE_URL: url({user: CLEARTEXT_USER, password: null})})
-    expect(o).toMatchObject({status: 'fail', code: 'AUTH_PASSWORD_MISSING', evidence: {code: '28P01', message: 'empty password returned by client'}})
+    expect(o).toMatchObject({
+      status: 'fail',
+      code: 'AUTH_PASSWORD_MISSING',
+      evidence: {code: '28P01', message: 'empty password returned by client'},
+    })
   })
 
   it('md5 and cleartext roles log in with their password', async () => {
@@ -163,13 +214,25 @@ describe('auth check against the shared server', () => {
   it('AUTH_SSL_REQUIRED points at the sslmode in the URL it came from', async () => {
     const o = await run({DATABASE_URL: url({query: 'sslmode=disable'})})
     expect(o).toMatchObject({status: 'fail', code: 'AUTH_SSL_REQUIRED'})
-    expect(o.evidence).toMatchObject({code: '28000', tls: 'not used', sslFrom: 'sslmode=disable ← DATABASE_URL in .env'})
+    expect(o.evidence).toMatchObject({
+      code: '28000',
+      tls: 'not used',
+      sslFrom: 'sslmode=disable ← DATABASE_URL in .env',
+    })
     expect(o.fix?.summary).toContain('DATABASE_URL in .env')
-    expect(o.fix?.snippet?.code).toBe(`DATABASE_URL="postgres://app:****@127.0.0.1:${info.port}/appdb?sslmode=verify-full"`)
+    expect(o.fix?.snippet?.code).toBe(
+      `DATABASE_URL="postgres://app:****@127.0.0.1:${info.port}/appdb?sslmode=verify-full"`,
+    )
   })
 
   it('AUTH_SSL_REQUIRED when nothing turns TLS on', async () => {
-    const o = await run({PGHOST: PG_HOST, PGPORT: String(info.port), PGUSER: APP_USER, PGDATABASE: APP_DATABASE, PGPASSWORD: CANARY_PASSWORD})
+    const o = await run({
+      PGHOST: PG_HOST,
+      PGPORT: String(info.port),
+      PGUSER: APP_USER,
+      PGDATABASE: APP_DATABASE,
+      PGPASSWORD: CANARY_PASSWORD,
+    })
     expect(o).toMatchObject({status: 'fail', code: 'AUTH_SSL_REQUIRED'})
     expect(o.summary).toMatch(/nothing turns TLS on/)
   })
@@ -178,7 +241,10 @@ describe('auth check against the shared server', () => {
     const o = await run({DATABASE_URL: url({user: LIMITED_USER, database: ONLYAPP_DATABASE})})
     expect(o).toMatchObject({status: 'fail', code: 'AUTH_HBA_REJECTED'})
     expect(o.evidence).toMatchObject({hbaRule: 'no matching line', clientAddressSeenByServer: '127.0.0.1'})
-    expect(o.fix?.snippet).toEqual({language: 'pg_hba.conf', code: 'hostssl onlyapp limited 127.0.0.1/32 scram-sha-256'})
+    expect(o.fix?.snippet).toEqual({
+      language: 'pg_hba.conf',
+      code: 'hostssl onlyapp limited 127.0.0.1/32 scram-sha-256',
+    })
     expect(o.fix?.steps[0]).toContain('user ← DATABASE_URL in .env')
   })
 
@@ -209,7 +275,11 @@ describe('auth check against the shared server', () => {
 
   it('AUTH_TOO_MANY_CONNECTIONS (role connection limit)', async () => {
     const o = await run({DATABASE_URL: url({user: LIMITED_USER})})
-    expect(o).toMatchObject({status: 'fail', code: 'AUTH_TOO_MANY_CONNECTIONS', evidence: {code: '53300', limit: 'role'}})
+    expect(o).toMatchObject({
+      status: 'fail',
+      code: 'AUTH_TOO_MANY_CONNECTIONS',
+      evidence: {code: '53300', limit: 'role'},
+    })
   })
 })
 
@@ -221,7 +291,9 @@ describe('auth check against other peers', () => {
 
   it('AUTH_SERVER_STARTING from a server that is not accepting connections', async () => {
     standby = await startStandbyPostgres()
-    const o = await run({DATABASE_URL: url({port: standby.port, query: 'sslmode=disable', user: 'postgres', database: 'postgres'})})
+    const o = await run({
+      DATABASE_URL: url({port: standby.port, query: 'sslmode=disable', user: 'postgres', database: 'postgres'}),
+    })
     expect(o).toMatchObject({status: 'fail', code: 'AUTH_SERVER_STARTING', evidence: {code: '57P03'}})
   })
 
@@ -256,7 +328,9 @@ describe('auth check: more peers', () => {
 
   it('passes over IPv6 loopback when the machine has it', async () => {
     if (!info.hostV6) return
-    const o = await run({DATABASE_URL: `postgres://app:${CANARY_PASSWORD}@[::1]:${info.port}/appdb?sslmode=verify-full&sslrootcert=${info.caFile}`})
+    const o = await run({
+      DATABASE_URL: `postgres://app:${CANARY_PASSWORD}@[::1]:${info.port}/appdb?sslmode=verify-full&sslrootcert=${info.caFile}`,
+    })
     expect(o).toMatchObject({status: 'pass', evidence: {serverAddress: '::1'}})
   })
 })
@@ -278,33 +352,53 @@ describe('auth check: servers that force TLS, in every wording', () => {
 
   it('a `hostnossl all all all reject` line: AUTH_SSL_REQUIRED (confirmed over TLS without a password), fix turns TLS on', async () => {
     const o = await run({DATABASE_URL: url({port: hostnossl!.port, query: 'sslmode=disable'})})
-    expect(o).toMatchObject({status: 'fail', code: 'AUTH_SSL_REQUIRED', evidence: {hbaRule: 'reject line (plaintext)', overTls: 'admitted', code: '28000'}})
-    expect(o.evidence.message).toBe('pg_hba.conf rejects connection for host "127.0.0.1", user "app", database "appdb", no encryption')
+    expect(o).toMatchObject({
+      status: 'fail',
+      code: 'AUTH_SSL_REQUIRED',
+      evidence: {hbaRule: 'reject line (plaintext)', overTls: 'admitted', code: '28000'},
+    })
+    expect(o.evidence.message).toBe(
+      'pg_hba.conf rejects connection for host "127.0.0.1", user "app", database "appdb", no encryption',
+    )
     expect(o.summary).toContain('a pg_hba.conf reject line matches plaintext connections only')
-    expect(o.fix?.snippet?.code).toBe(`DATABASE_URL="postgres://app:****@127.0.0.1:${hostnossl!.port}/appdb?sslmode=verify-full"`)
+    expect(o.fix?.snippet?.code).toBe(
+      `DATABASE_URL="postgres://app:****@127.0.0.1:${hostnossl!.port}/appdb?sslmode=verify-full"`,
+    )
     // never a pg_hba line weaker than the one that rejected
     expect(JSON.stringify(o.fix)).not.toMatch(/\bhost (all|appdb)\b/)
     expect(o.fix?.steps.join('\n')).toMatch(/do not add a plaintext `host` line/)
     // what the app itself gets with TLS on: in
-    const ok = await run({DATABASE_URL: url({port: hostnossl!.port, query: `sslmode=verify-full&sslrootcert=${hostnossl!.caFile}`})})
+    const ok = await run({
+      DATABASE_URL: url({port: hostnossl!.port, query: `sslmode=verify-full&sslrootcert=${hostnossl!.caFile}`}),
+    })
     expect(ok.status).toBe('pass')
   })
 
   it('a `host … reject` line that also matches TLS stays AUTH_HBA_REJECTED, with no line to add', async () => {
     const o = await run({DATABASE_URL: url({port: hostReject!.port, user: BLOCKED_USER, query: 'sslmode=disable'})})
-    expect(o).toMatchObject({status: 'fail', code: 'AUTH_HBA_REJECTED', evidence: {hbaRule: 'reject line', overTls: 'rejected'}})
-    expect(o.summary).toMatch(/explicitly rejects user "blocked" on database "appdb" from 127\.0\.0\.1, with or without TLS/)
+    expect(o).toMatchObject({
+      status: 'fail',
+      code: 'AUTH_HBA_REJECTED',
+      evidence: {hbaRule: 'reject line', overTls: 'rejected'},
+    })
+    expect(o.summary).toMatch(
+      /explicitly rejects user "blocked" on database "appdb" from 127\.0\.0\.1, with or without TLS/,
+    )
     expect(o.fix?.snippet).toBeUndefined()
     // the same server admits app over TLS only: plaintext app is AUTH_SSL_REQUIRED (no line for plaintext)
     const app = await run({DATABASE_URL: url({port: hostReject!.port, query: 'sslmode=disable'})})
     expect(app).toMatchObject({code: 'AUTH_SSL_REQUIRED', evidence: {hbaRule: 'no line for plaintext'}})
   })
 
-  it("Azure's wording (28000 \"SSL connection is required…\") from a fake front: AUTH_SSL_REQUIRED", async () => {
+  it('Azure\'s wording (28000 "SSL connection is required…") from a fake front: AUTH_SSL_REQUIRED', async () => {
     const peer = await sslRequiredPeer()
     try {
       const o = await run({DATABASE_URL: url({port: peer.port, query: 'sslmode=disable'})})
-      expect(o).toMatchObject({status: 'fail', code: 'AUTH_SSL_REQUIRED', evidence: {code: '28000', message: AZURE_SSL_REQUIRED, hbaRule: 'service requires TLS'}})
+      expect(o).toMatchObject({
+        status: 'fail',
+        code: 'AUTH_SSL_REQUIRED',
+        evidence: {code: '28000', message: AZURE_SSL_REQUIRED, hbaRule: 'service requires TLS'},
+      })
       expect(o.fix?.steps.join('\n')).toMatch(/turn the service's TLS enforcement off/)
       expect(o.fix?.snippet?.code).toContain('sslmode=verify-full')
     } finally {
@@ -316,33 +410,70 @@ describe('auth check: servers that force TLS, in every wording', () => {
 describe('classifyAuthError (pure)', () => {
   const c = (code: string | null, message: string) => classifyAuthError({code, message})
   it('reads pg_hba messages', () => {
-    expect(c('28000', 'no pg_hba.conf entry for host "203.0.113.7", user "app", database "appdb", no encryption')).toEqual({
-      code: 'AUTH_SSL_REQUIRED', host: '203.0.113.7', user: 'app', database: 'appdb', encryption: 'none', hbaRule: 'no-entry',
+    expect(
+      c('28000', 'no pg_hba.conf entry for host "203.0.113.7", user "app", database "appdb", no encryption'),
+    ).toEqual({
+      code: 'AUTH_SSL_REQUIRED',
+      host: '203.0.113.7',
+      user: 'app',
+      database: 'appdb',
+      encryption: 'none',
+      hbaRule: 'no-entry',
     })
-    expect(c('28000', 'no pg_hba.conf entry for host "::1", user "u", database "d", SSL encryption')).toMatchObject({code: 'AUTH_HBA_REJECTED', host: '::1', encryption: 'ssl'})
-    expect(c('28000', 'pg_hba.conf rejects connection for host "10.0.0.1", user "u", database "d", SSL encryption')).toMatchObject({code: 'AUTH_HBA_REJECTED', hbaRule: 'reject-line'})
-    expect(c('28000', 'pg_hba.conf rejects connection for host "10.0.0.1", user "u", database "d", no encryption')).toMatchObject({code: 'AUTH_SSL_REQUIRED', hbaRule: 'reject-line', encryption: 'none'})
-    expect(c('28000', 'no pg_hba.conf entry for host "10.0.3.7", user "app", database "appdb", SSL off')).toMatchObject({code: 'AUTH_SSL_REQUIRED', hbaRule: 'no-entry'})
-    expect(c('28000', 'SSL connection is required. Please specify SSL options and retry.')).toEqual({code: 'AUTH_SSL_REQUIRED', encryption: 'none', hbaRule: 'service'})
-    expect(c('XX000', 'connection is insecure (try using `sslmode=require`)')).toEqual({code: 'AUTH_SSL_REQUIRED', encryption: 'none', hbaRule: 'service'})
+    expect(c('28000', 'no pg_hba.conf entry for host "::1", user "u", database "d", SSL encryption')).toMatchObject({
+      code: 'AUTH_HBA_REJECTED',
+      host: '::1',
+      encryption: 'ssl',
+    })
+    expect(
+      c('28000', 'pg_hba.conf rejects connection for host "10.0.0.1", user "u", database "d", SSL encryption'),
+    ).toMatchObject({code: 'AUTH_HBA_REJECTED', hbaRule: 'reject-line'})
+    expect(
+      c('28000', 'pg_hba.conf rejects connection for host "10.0.0.1", user "u", database "d", no encryption'),
+    ).toMatchObject({code: 'AUTH_SSL_REQUIRED', hbaRule: 'reject-line', encryption: 'none'})
+    expect(c('28000', 'no pg_hba.conf entry for host "10.0.3.7", user "app", database "appdb", SSL off')).toMatchObject(
+      {code: 'AUTH_SSL_REQUIRED', hbaRule: 'no-entry'},
+    )
+    expect(c('28000', 'SSL connection is required. Please specify SSL options and retry.')).toEqual({
+      code: 'AUTH_SSL_REQUIRED',
+      encryption: 'none',
+      hbaRule: 'service',
+    })
+    expect(c('XX000', 'connection is insecure (try using `sslmode=require`)')).toEqual({
+      code: 'AUTH_SSL_REQUIRED',
+      encryption: 'none',
+      hbaRule: 'service',
+    })
     expect(c('28000', 'keine pg_hba.conf-Eintrag')).toEqual({code: 'AUTH_HBA_REJECTED', hbaRule: 'unknown'})
   })
   it('reads roles, databases, limits and states', () => {
-    expect(c('28P01', 'password authentication failed for user "app"')).toEqual({code: 'AUTH_PASSWORD_FAILED', user: 'app'})
-    expect(classifyAuthError({code: '28P01', message: 'password authentication failed for user "app"'}, {passwordConfigured: false})).toEqual({code: 'AUTH_PASSWORD_MISSING', user: 'app'})
+    expect(c('28P01', 'password authentication failed for user "app"')).toEqual({
+      code: 'AUTH_PASSWORD_FAILED',
+      user: 'app',
+    })
+    expect(
+      classifyAuthError(
+        {code: '28P01', message: 'password authentication failed for user "app"'},
+        {passwordConfigured: false},
+      ),
+    ).toEqual({code: 'AUTH_PASSWORD_MISSING', user: 'app'})
     expect(c('28P01', 'empty password returned by client')).toEqual({code: 'AUTH_PASSWORD_MISSING'})
     expect(c('28000', 'role "x" does not exist')).toEqual({code: 'AUTH_ROLE_NOT_FOUND', user: 'x'})
     expect(c('28000', 'role "x" is not permitted to log in')).toEqual({code: 'AUTH_ROLE_NOLOGIN', user: 'x'})
     expect(c('3D000', 'database "x" does not exist')).toEqual({code: 'AUTH_DATABASE_NOT_FOUND', database: 'x'})
     expect(c('53300', 'sorry, too many clients already')).toEqual({code: 'AUTH_TOO_MANY_CONNECTIONS', limit: 'server'})
-    expect(c('53300', 'remaining connection slots are reserved for roles with the SUPERUSER attribute')).toMatchObject({limit: 'reserved'})
+    expect(c('53300', 'remaining connection slots are reserved for roles with the SUPERUSER attribute')).toMatchObject({
+      limit: 'reserved',
+    })
     expect(c('53300', 'too many connections for database "d"')).toMatchObject({limit: 'database', database: 'd'})
     expect(c('57P03', 'the database system is starting up')).toEqual({code: 'AUTH_SERVER_STARTING', state: 'starting'})
     expect(c('57P03', 'the database system is shutting down')).toMatchObject({state: 'shutting-down'})
     expect(c('57P03', 'the database system is not accepting connections')).toMatchObject({state: 'not-accepting'})
   })
   it('reads client-side failures', () => {
-    expect(c(null, 'SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string')).toEqual({code: 'AUTH_PASSWORD_MISSING'})
+    expect(c(null, 'SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string')).toEqual({
+      code: 'AUTH_PASSWORD_MISSING',
+    })
     expect(c('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:1')).toEqual({code: 'AUTH_CONNECTION_FAILED'})
     expect(c(null, 'The server does not support SSL connections')).toEqual({code: 'AUTH_CONNECTION_FAILED'})
   })

@@ -5,7 +5,7 @@ import {afterAll, describe, expect, it} from 'vitest'
 import {configCheck} from '../../src/checks/config.js'
 import {loadEnv} from '../../src/config/env.js'
 import {resolveConfig} from '../../src/config/resolve.js'
-import {runChecks} from '../../src/core/runner.js'
+import {runChecks} from '../helpers/run-checks.js'
 import type {CheckOutcome} from '../../src/core/types.js'
 import {CANARY_PASSWORD, CANARY_SPECIAL} from '../helpers/constants.js'
 
@@ -14,12 +14,17 @@ afterAll(() => {
   for (const d of dirs) fs.rmSync(d, {recursive: true, force: true})
 })
 
-async function check(opts: {dotenv?: string; env?: Record<string, string>; connection?: string; files?: Record<string, string>} = {}) {
+async function check(
+  opts: {dotenv?: string; env?: Record<string, string>; connection?: string; files?: Record<string, string>} = {},
+) {
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'dbd-config-check-'))
   dirs.push(cwd)
   for (const [n, c] of Object.entries(opts.files ?? {})) fs.writeFileSync(path.join(cwd, n), c)
   if (opts.dotenv !== undefined) fs.writeFileSync(path.join(cwd, '.env'), opts.dotenv)
-  const loaded = loadEnv({cwd, processEnv: {USER: 'osuser', HOME: cwd, PGPASSFILE: path.join(cwd, 'none'), ...opts.env}})
+  const loaded = loadEnv({
+    cwd,
+    processEnv: {USER: 'osuser', HOME: cwd, PGPASSFILE: path.join(cwd, 'none'), ...opts.env},
+  })
   const config = await resolveConfig({cwd, env: loaded.env, envFileOf: loaded.envFileOf, connection: opts.connection})
   const ctx = {
     config,
@@ -41,7 +46,10 @@ function noSecret(outcome: CheckOutcome, secret: string) {
   expect(text).not.toContain(encodeURIComponent(secret))
 }
 
-const rows = (o: CheckOutcome) => Object.fromEntries((o.evidence.settings as Array<{field: string; value: string; source: string}>).map((r) => [r.field, r]))
+const rows = (o: CheckOutcome) =>
+  Object.fromEntries(
+    (o.evidence.settings as Array<{field: string; value: string; source: string}>).map((r) => [r.field, r]),
+  )
 
 describe('config check', () => {
   it('pass: a table of every setting with its source; password shown as set (source)', async () => {
@@ -72,16 +80,22 @@ describe('config check', () => {
   })
 
   it('pass with a key=value argument: the string is shown with its password masked', async () => {
-    const {outcome, result} = await check({connection: `host=db port=5433 user=app password='${CANARY_PASSWORD}' application_name='my app'`})
+    const {outcome, result} = await check({
+      connection: `host=db port=5433 user=app password='${CANARY_PASSWORD}' application_name='my app'`,
+    })
     expect(outcome.status).toBe('pass')
-    expect(outcome.evidence.connectionString).toBe("host=db port=5433 user=app password='****' application_name='my app'")
+    expect(outcome.evidence.connectionString).toBe(
+      "host=db port=5433 user=app password='****' application_name='my app'",
+    )
     expect(rows(outcome).port).toEqual({field: 'port', value: '5433', source: 'CONNECTION argument'})
     noSecret(outcome, CANARY_PASSWORD)
     noSecret(result, CANARY_PASSWORD)
   })
 
   it('CONFIG_PASSWORD_NOT_ENCODED: masked encoded URL, how to encode, the variable and file, no canary', async () => {
-    const {outcome, result} = await check({dotenv: `DATABASE_URL="postgresql://special:${CANARY_SPECIAL}@127.0.0.1:5432/appdb"\n`})
+    const {outcome, result} = await check({
+      dotenv: `DATABASE_URL="postgresql://special:${CANARY_SPECIAL}@127.0.0.1:5432/appdb"\n`,
+    })
     expect(outcome.status).toBe('fail')
     expect(outcome.code).toBe('CONFIG_PASSWORD_NOT_ENCODED')
     expect(outcome.fix?.summary).toBe('Percent-encode the password in DATABASE_URL in .env.')
@@ -89,14 +103,19 @@ describe('config check', () => {
     expect(steps).toContain('encodeURIComponent')
     expect(steps).toContain('urllib.parse.quote')
     expect(steps).toContain('postgresql://special:****@127.0.0.1:5432/appdb')
-    expect(outcome.fix?.snippet).toEqual({language: 'dotenv', code: '# **** = the percent-encoded password\nDATABASE_URL="postgresql://special:****@127.0.0.1:5432/appdb"'})
+    expect(outcome.fix?.snippet).toEqual({
+      language: 'dotenv',
+      code: '# **** = the percent-encoded password\nDATABASE_URL="postgresql://special:****@127.0.0.1:5432/appdb"',
+    })
     expect(outcome.evidence.problem).toMatchObject({maskedUrl: 'postgresql://special:****@127.0.0.1:5432/appdb'})
     noSecret(outcome, CANARY_SPECIAL)
     noSecret(result, CANARY_SPECIAL)
   })
 
   it('CONFIG_PASSWORD_NOT_ENCODED with an unquoted .env value cut by dotenv: says to quote it', async () => {
-    const {outcome} = await check({dotenv: `DATABASE_URL=postgresql://special:${CANARY_SPECIAL}@127.0.0.1:5432/appdb\n`})
+    const {outcome} = await check({
+      dotenv: `DATABASE_URL=postgresql://special:${CANARY_SPECIAL}@127.0.0.1:5432/appdb\n`,
+    })
     expect(outcome.code).toBe('CONFIG_PASSWORD_NOT_ENCODED')
     expect(outcome.fix?.steps[0]).toMatch(/Quote the value in \.env: DATABASE_URL="…"/)
     noSecret(outcome, CANARY_SPECIAL)
@@ -104,10 +123,14 @@ describe('config check', () => {
 
   it('a .env value cut by dotenv inside the password: the part before "#" is not shown either', async () => {
     // dotenv leaves "postgres://app:<canary>", which parses as host "app", port "<canary>"
-    const {outcome, result} = await check({dotenv: `DATABASE_URL=postgres://app:${CANARY_PASSWORD}#tail@127.0.0.1:5432/appdb\n`})
+    const {outcome, result} = await check({
+      dotenv: `DATABASE_URL=postgres://app:${CANARY_PASSWORD}#tail@127.0.0.1:5432/appdb\n`,
+    })
     expect(outcome.code).toBe('CONFIG_PASSWORD_NOT_ENCODED')
     expect(outcome.evidence.connectionString).toBe('postgres://app:****')
-    expect((outcome.evidence.problem as Record<string, unknown>).maskedUrl).toBe('postgres://app:****@127.0.0.1:5432/appdb')
+    expect((outcome.evidence.problem as Record<string, unknown>).maskedUrl).toBe(
+      'postgres://app:****@127.0.0.1:5432/appdb',
+    )
     for (const o of [outcome, result]) noSecret(o, CANARY_PASSWORD)
   })
 
@@ -121,7 +144,10 @@ describe('config check', () => {
     const {outcome} = await check({connection: 'postgres://app:pa/ss word@db/app'})
     expect(outcome.code).toBe('CONFIG_PASSWORD_NOT_ENCODED')
     expect(outcome.summary).toMatch(/CONNECTION argument contains "\/" and space/)
-    expect(outcome.fix?.snippet).toEqual({language: 'bash', code: "# **** = the percent-encoded password\ndb-doctor check 'postgres://app:****@db/app'"})
+    expect(outcome.fix?.snippet).toEqual({
+      language: 'bash',
+      code: "# **** = the percent-encoded password\ndb-doctor check 'postgres://app:****@db/app'",
+    })
     expect(JSON.stringify(outcome)).not.toContain('ss word')
   })
 
@@ -136,8 +162,13 @@ describe('config check', () => {
     // what node-postgres reads: the password exactly as written
     expect(config.fields.password?.value).toBe(pw)
     expect(config.fields.host?.value).toBe('db')
-    expect(outcome.fix?.summary).toBe('Percent-encode the password in DATABASE_URL in .env so that every tool reads the URL the same way.')
-    expect(outcome.fix?.snippet).toEqual({language: 'dotenv', code: '# **** = the percent-encoded password\nDATABASE_URL="postgres://app:****@db:5432/app"'})
+    expect(outcome.fix?.summary).toBe(
+      'Percent-encode the password in DATABASE_URL in .env so that every tool reads the URL the same way.',
+    )
+    expect(outcome.fix?.snippet).toEqual({
+      language: 'dotenv',
+      code: '# **** = the percent-encoded password\nDATABASE_URL="postgres://app:****@db:5432/app"',
+    })
     for (const o of [outcome, result]) noSecret(o, pw)
     noSecret(outcome, CANARY_PASSWORD)
   })
@@ -152,7 +183,9 @@ describe('config check', () => {
     const {outcome} = await check({env: {DATABASE_URL: `postgres://app:${CANARY_PASSWORD}@db:54x2/app`}})
     expect(outcome.status).toBe('fail')
     expect(outcome.code).toBe('CONFIG_URL_INVALID')
-    expect(outcome.summary).toBe('The connection string in DATABASE_URL (environment) cannot be parsed: the port "54x2" after the host "db" is not a number.')
+    expect(outcome.summary).toBe(
+      'The connection string in DATABASE_URL (environment) cannot be parsed: the port "54x2" after the host "db" is not a number.',
+    )
     expect(outcome.fix?.snippet?.language).toBe('bash')
     noSecret(outcome, CANARY_PASSWORD)
   })
@@ -176,8 +209,13 @@ describe('config check', () => {
     const {outcome} = await check({dotenv: `DATABASE_URL=postgres://app:${CANARY_PASSWORD}@db/app?sslmode=required\n`})
     expect(outcome.status).toBe('fail')
     expect(outcome.code).toBe('CONFIG_SSLMODE_INVALID')
-    expect(outcome.summary).toBe('sslmode "required" from DATABASE_URL in .env is not a valid mode (did you mean "require"?).')
-    expect(outcome.fix?.snippet).toEqual({language: 'dotenv', code: 'DATABASE_URL="postgres://app:****@db/app?sslmode=require"'})
+    expect(outcome.summary).toBe(
+      'sslmode "required" from DATABASE_URL in .env is not a valid mode (did you mean "require"?).',
+    )
+    expect(outcome.fix?.snippet).toEqual({
+      language: 'dotenv',
+      code: 'DATABASE_URL="postgres://app:****@db/app?sslmode=require"',
+    })
     noSecret(outcome, CANARY_PASSWORD)
   })
 
@@ -193,7 +231,8 @@ describe('config check', () => {
     expect(outcome.code).toBe('CONFIG_NOT_FOUND')
     expect(outcome.summary).toMatch(/using the defaults osuser@localhost:5432\/osuser/)
     const steps = outcome.fix!.steps.join('\n')
-    for (const way of ['db-doctor check', 'DATABASE_URL', 'DB_HOST', 'PGHOST', '--env-file .env.local']) expect(steps).toContain(way)
+    for (const way of ['db-doctor check', 'DATABASE_URL', 'DB_HOST', 'PGHOST', '--env-file .env.local'])
+      expect(steps).toContain(way)
     expect(rows(outcome).host.source).toBe('default')
     expect(result.status).toBe('warn')
   })
@@ -201,13 +240,17 @@ describe('config check', () => {
   it('several problems: the most severe is the outcome, the rest in evidence', async () => {
     const {outcome} = await check({connection: 'postgres://u:pa#ss@db/app', env: {PGSSLMODE: 'bogus'}})
     expect(outcome.code).toBe('CONFIG_PASSWORD_NOT_ENCODED')
-    expect(outcome.evidence.otherProblems).toEqual([expect.objectContaining({code: 'CONFIG_SSLMODE_INVALID', source: 'PGSSLMODE (environment)'})])
+    expect(outcome.evidence.otherProblems).toEqual([
+      expect.objectContaining({code: 'CONFIG_SSLMODE_INVALID', source: 'PGSSLMODE (environment)'}),
+    ])
   })
 })
 
 describe('config check evidence', () => {
   it('lists URL parameters that are not fields (ssl=true, target_session_attrs)', async () => {
-    const {outcome} = await check({env: {DATABASE_URL: `postgres://app:${CANARY_PASSWORD}@db/app?ssl=true&target_session_attrs=read-write`}})
+    const {outcome} = await check({
+      env: {DATABASE_URL: `postgres://app:${CANARY_PASSWORD}@db/app?ssl=true&target_session_attrs=read-write`},
+    })
     expect(outcome.status).toBe('pass')
     expect(outcome.evidence.parameters).toEqual({ssl: 'true', target_session_attrs: 'read-write'})
     noSecret(outcome, CANARY_PASSWORD)
@@ -223,7 +266,9 @@ describe('config check evidence', () => {
 
 describe('passwords in URL query parameters', () => {
   it('?password= is used as the password and never shown', async () => {
-    const {outcome, result} = await check({env: {DATABASE_URL: `postgres://app@db/app?password=${CANARY_PASSWORD}&sslmode=require`}})
+    const {outcome, result} = await check({
+      env: {DATABASE_URL: `postgres://app@db/app?password=${CANARY_PASSWORD}&sslmode=require`},
+    })
     expect(outcome.status).toBe('pass')
     expect(rows(outcome).password).toEqual({field: 'password', value: 'set', source: 'DATABASE_URL (environment)'})
     noSecret(outcome, CANARY_PASSWORD)
@@ -251,7 +296,10 @@ describe('pgpass evidence', () => {
     const {outcome} = await check({env: {PGHOST: 'db', PGUSER: 'app', PGPASSFILE: file}})
     expect(outcome.status).toBe('pass')
     expect(rows(outcome).password.value).toBe('not set')
-    expect(outcome.evidence.pgpass).toEqual({file, status: `ignored by node-postgres and libpq: mode 0644 gives group/other access; run chmod 600 ${file}`})
+    expect(outcome.evidence.pgpass).toEqual({
+      file,
+      status: `ignored by node-postgres and libpq: mode 0644 gives group/other access; run chmod 600 ${file}`,
+    })
     fs.chmodSync(file, 0o600)
     const ok = await check({env: {PGHOST: 'db', PGUSER: 'app', PGPASSFILE: file}})
     expect(rows(ok.outcome).password).toEqual({field: 'password', value: 'set', source: `${file} line 1 (PGPASSFILE)`})

@@ -8,7 +8,8 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {createDnsCheck} from '../../src/checks/dns.js'
 import type {Provenance} from '../../src/config/types.js'
-import type {CheckContext, CheckOutcome} from '../../src/core/types.js'
+import type {CheckOutcome} from '../../src/core/types.js'
+import type {CheckContext} from '../../src/checks/types.js'
 import {resolverLookup} from '../../src/probes/dns.js'
 import {type DnsServer, startDnsServer} from '../lab/dns-server.mjs'
 
@@ -89,7 +90,9 @@ describe('dns check (real DNS server on loopback)', () => {
     })
     const table = outcome.evidence.resolvers as {resolver: string; type: string; answer: string}[]
     expect(table[0]).toMatchObject({resolver: 'system (getaddrinfo)', answer: '192.0.2.10, 2001:db8::10'})
-    expect(table).toContainEqual(expect.objectContaining({resolver: `127.0.0.1:${main.port}`, type: 'AAAA', answer: '2001:db8::10'}))
+    expect(table).toContainEqual(
+      expect.objectContaining({resolver: `127.0.0.1:${main.port}`, type: 'AAAA', answer: '2001:db8::10'}),
+    )
   })
 
   it('follows a truncated answer over TCP', async () => {
@@ -116,9 +119,26 @@ describe('dns check (real DNS server on loopback)', () => {
     expect(outcome).toMatchObject({status: 'fail', code: 'DNS_NOT_FOUND'})
     expect(outcome.summary).toContain('typo.check.test')
     expect(outcome.summary).toContain('DATABASE_URL in .env')
-    expect(outcome.evidence).toMatchObject({host: 'typo.check.test', source: 'DATABASE_URL in .env', systemError: 'ENOTFOUND'})
+    expect(outcome.evidence).toMatchObject({
+      host: 'typo.check.test',
+      source: 'DATABASE_URL in .env',
+      systemError: 'ENOTFOUND',
+    })
     expect(outcome.fix?.summary).toContain('DATABASE_URL in .env')
     expect(outcome.evidence.appWouldSay).toContain('Name or service not known')
+  })
+
+  it('DNS_NOT_FOUND for localhots says "did you mean localhost?", with the host rewritten where it is set', async () => {
+    for (const typo of ['localhots', 'locahost', 'LOCALHOST1']) {
+      const {outcome} = await run(typo)
+      expect(outcome.code).toBe('DNS_NOT_FOUND')
+      expect(outcome.summary).toContain('Did you mean localhost?')
+      expect(outcome.fix?.summary).toMatch(/^Did you mean localhost\?/)
+      expect(outcome.fix?.snippet?.code).toContain('localhost')
+    }
+    const far = await run('dbhost')
+    expect(far.outcome.summary).not.toContain('Did you mean')
+    expect(far.outcome.fix?.snippet).toBeUndefined()
   })
 
   it('DNS_NOT_FOUND for a stale RDS endpoint says where to copy the current one', async () => {
@@ -164,7 +184,9 @@ describe('dns check (real DNS server on loopback)', () => {
     expect(all).toMatch(/5432 is session mode/)
     expect(all).toMatch(/6543 is transaction mode/)
     expect(all).toMatch(/IPv4 add-on/)
-    expect(outcome.fix?.snippet?.code).toBe('DATABASE_URL="postgresql://postgres.abcdefghijklmnop:[YOUR-PASSWORD]@<Session pooler host from Connect>:5432/DATABASE"')
+    expect(outcome.fix?.snippet?.code).toBe(
+      'DATABASE_URL="postgresql://postgres.abcdefghijklmnop:[YOUR-PASSWORD]@<Session pooler host from Connect>:5432/DATABASE"',
+    )
   })
 
   it('DNS_RESOLVERS_DISAGREE: the system and the asked server answer differently (split horizon)', async () => {

@@ -1,13 +1,14 @@
-import {mkdtempSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
 import net from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 import {createDnsCheck} from '../../src/checks/dns.js'
 import {createDockerCheck} from '../../src/checks/docker.js'
 import type {Provenance} from '../../src/config/types.js'
-import {runChecks} from '../../src/core/runner.js'
-import type {CheckContext, CheckResult} from '../../src/core/types.js'
+import {runChecks} from '../helpers/run-checks.js'
+import type {CheckResult} from '../../src/core/types.js'
+import type {CheckContext} from '../../src/checks/types.js'
 import {detectContainer, parseComposeServices, parseShortPort, readContainerInputs} from '../../src/probes/container.js'
 import {resolverLookup} from '../../src/probes/dns.js'
 import {type DnsServer, startDnsServer} from '../lab/dns-server.mjs'
@@ -41,21 +42,49 @@ describe('container detection (pure)', () => {
   })
 
   it('recognizes the marker files, cgroup v1 paths, mountinfo and the embedded DNS', () => {
-    expect(detectContainer({...EMPTY, dockerenv: true})).toMatchObject({inContainer: true, runtime: 'docker', signals: ['/.dockerenv']})
+    expect(detectContainer({...EMPTY, dockerenv: true})).toMatchObject({
+      inContainer: true,
+      runtime: 'docker',
+      signals: ['/.dockerenv'],
+    })
     expect(detectContainer({...EMPTY, containerenv: true})).toMatchObject({inContainer: true, runtime: 'podman'})
-    expect(detectContainer({...EMPTY, cgroup: '12:memory:/docker/0123456789abcdef\n'})).toMatchObject({inContainer: true, runtime: 'docker', signals: ['cgroup']})
-    expect(detectContainer({...EMPTY, cgroup: '0::/kubepods/besteffort/pod1234\n'})).toMatchObject({inContainer: true, signals: ['cgroup']})
+    expect(detectContainer({...EMPTY, cgroup: '12:memory:/docker/0123456789abcdef\n'})).toMatchObject({
+      inContainer: true,
+      runtime: 'docker',
+      signals: ['cgroup'],
+    })
+    expect(detectContainer({...EMPTY, cgroup: '0::/kubepods/besteffort/pod1234\n'})).toMatchObject({
+      inContainer: true,
+      signals: ['cgroup'],
+    })
     expect(
       detectContainer({
         ...EMPTY,
-        mountinfo: '612 590 254:1 /var/lib/docker/containers/3f4e5d6c7b8a9f0e1d2c/resolv.conf /etc/resolv.conf rw,relatime - ext4 /dev/vda1 rw\n',
+        mountinfo:
+          '612 590 254:1 /var/lib/docker/containers/3f4e5d6c7b8a9f0e1d2c/resolv.conf /etc/resolv.conf rw,relatime - ext4 /dev/vda1 rw\n',
       }),
     ).toMatchObject({inContainer: true, runtime: 'docker', signals: ['mountinfo']})
-    expect(detectContainer({...EMPTY, resolvConf: '# Docker\nnameserver 127.0.0.11\noptions ndots:0\n'})).toMatchObject({
-      inContainer: true,
-      embeddedDns: true,
-      signals: ['127.0.0.11'],
-    })
+    // a plain host running containers: its own mount table lists their shm and kubelet volumes
+    expect(
+      detectContainer({
+        ...EMPTY,
+        cgroup: '0::/init.scope\n',
+        mountinfo: [
+          '29 1 259:2 / / rw,relatime shared:1 - ext4 /dev/nvme0n1p2 rw',
+          '812 29 0:73 / /var/lib/docker/containers/3f4e5d6c7b8a9f0e1d2c3b4a/mounts/shm rw,nosuid shared:420 - tmpfs shm rw,size=65536k',
+          '830 29 0:75 / /var/lib/kubelet/pods/0a1b2c3d-aaaa/volumes/kubernetes.io~projected/kube-api-access rw - tmpfs tmpfs rw',
+          '',
+        ].join('\n'),
+        resolvConf: 'nameserver 127.0.0.53\n',
+      }),
+    ).toMatchObject({inContainer: false, signals: []})
+    expect(detectContainer({...EMPTY, resolvConf: '# Docker\nnameserver 127.0.0.11\noptions ndots:0\n'})).toMatchObject(
+      {
+        inContainer: true,
+        embeddedDns: true,
+        signals: ['127.0.0.11'],
+      },
+    )
   })
 
   it('reads injected paths, tolerating missing files', async () => {
@@ -69,7 +98,13 @@ describe('container detection (pure)', () => {
       mountinfo: join(dir, 'missing'),
       resolvConf: join(dir, 'resolv.conf'),
     })
-    expect(inputs).toEqual({dockerenv: true, containerenv: false, cgroup: '', mountinfo: '', resolvConf: 'nameserver 127.0.0.11\n'})
+    expect(inputs).toEqual({
+      dockerenv: true,
+      containerenv: false,
+      cgroup: '',
+      mountinfo: '',
+      resolvConf: 'nameserver 127.0.0.11\n',
+    })
   })
 })
 
@@ -102,7 +137,13 @@ describe('compose reader', () => {
       ].join('\n'),
     )
     expect(services.map((s) => s.name)).toEqual(['app', 'db', 'cache', 'pg2'])
-    expect(services[1]).toMatchObject({containerName: 'pg', ports: [{target: 5432, published: 5433}, {target: 6000, published: 6000, hostIp: '127.0.0.1'}]})
+    expect(services[1]).toMatchObject({
+      containerName: 'pg',
+      ports: [
+        {target: 5432, published: 5433},
+        {target: 6000, published: 6000, hostIp: '127.0.0.1'},
+      ],
+    })
     expect(services[2].ports).toMatchObject([{target: 6379}, {target: 6379, published: 16379}])
     expect(services[2].ports[0].published).toBeUndefined()
     expect(services[3].ports).toMatchObject([{target: 5432, published: 55432, hostIp: '127.0.0.1'}])
@@ -110,7 +151,9 @@ describe('compose reader', () => {
 
   it('parses short port specs', () => {
     expect(parseShortPort('5432')).toEqual([{target: 5432, raw: '5432'}])
-    expect(parseShortPort('[::1]:5433:5432')).toEqual([{target: 5432, published: 5433, hostIp: '::1', raw: '[::1]:5433:5432'}])
+    expect(parseShortPort('[::1]:5433:5432')).toEqual([
+      {target: 5432, published: 5433, hostIp: '::1', raw: '[::1]:5433:5432'},
+    ])
     expect(parseShortPort('53:53/udp')).toBeNull()
   })
 })
@@ -132,14 +175,26 @@ describe('docker check', () => {
     writeFileSync(join(dir, '.dockerenv'), '')
     writeFileSync(join(dir, 'resolv.conf'), 'nameserver 127.0.0.1\n')
     writeFileSync(join(dir, 'hosts'), '127.0.0.1 localhost\n')
+    mkdirSync(join(dir, 'proc'))
     dns = await startDnsServer({zone: {'db.check.test': {A: ['192.0.2.10']}}}) // everything else: NXDOMAIN
   })
   afterAll(() => dns.close())
 
-  async function run(host: string, port: number, cwd: string, paths: Record<string, string>): Promise<CheckResult[]> {
+  /** procDir: an empty one by default (no PostgreSQL process "in the container"); '/proc' for this machine's. */
+  async function run(
+    host: string,
+    port: number,
+    cwd: string,
+    paths: Record<string, string>,
+    procDir = join(dir, 'proc'),
+  ): Promise<CheckResult[]> {
     const registry = [
-      createDnsCheck({lookup: resolverLookup([`127.0.0.1:${dns.port}`]), resolvConfPath: join(dir, 'resolv.conf'), hostsPath: join(dir, 'hosts')}),
-      createDockerCheck({paths}),
+      createDnsCheck({
+        lookup: resolverLookup([`127.0.0.1:${dns.port}`]),
+        resolvConfPath: join(dir, 'resolv.conf'),
+        hostsPath: join(dir, 'hosts'),
+      }),
+      createDockerCheck({paths, procDir}),
     ]
     return runChecks(registry, ctxFor(host, port, cwd, [`127.0.0.1:${dns.port}`]))
   }
@@ -158,7 +213,9 @@ describe('docker check', () => {
     expect(docker).toMatchObject({status: 'warn', code: 'DOCKER_LOCALHOST'})
     expect(docker.summary).toContain('DATABASE_URL in .env')
     expect(docker.fix?.steps.join('\n')).toContain('host.docker.internal:host-gateway')
-    expect(docker.evidence.loopbackProbe).toContainEqual(expect.objectContaining({address: '127.0.0.1', port, outcome: 'refused'}))
+    expect(docker.evidence.loopbackProbe).toContainEqual(
+      expect.objectContaining({address: '127.0.0.1', port, outcome: 'refused'}),
+    )
   })
 
   it('DOCKER_LOCALHOST also for 127.0.0.1; passes when something listens in the container', async () => {
@@ -174,6 +231,22 @@ describe('docker check', () => {
     } finally {
       srv.close()
     }
+  })
+
+  it('no DOCKER_LOCALHOST while the server runs in the same container on another port (real probe of the test server)', async () => {
+    const pg = inject('pg')
+    const [, docker] = await run('localhost', pg.port + 1, dir, inContainer(dir))
+    expect(docker.status).toBe('pass')
+    expect(docker.code).toBeNull()
+    expect(docker.summary).toContain(`answers here on ${pg.host}:${pg.port}, not on ${pg.port + 1}`)
+  })
+
+  it("no DOCKER_LOCALHOST while a PostgreSQL process runs in the same PID namespace (this machine's /proc)", async () => {
+    const port = await freePort()
+    const [, docker] = await run('localhost', port, dir, inContainer(dir), '/proc')
+    expect(docker.status).toBe('pass')
+    expect(docker.summary).toMatch(/a PostgreSQL server process runs here \(pid \d+/)
+    expect(docker.evidence.postgresProcesses).toEqual(expect.arrayContaining([expect.any(Number)]))
   })
 
   it('DOCKER_SERVICE_NAME_FROM_HOST: a compose service name used from the host, with its published port', async () => {

@@ -11,7 +11,10 @@ describe('network path against a real PostgreSQL', () => {
     const pg = inject('pg')
     const addresses: ResolvedAddress[] = [{address: pg.host, family: 4}]
     if (pg.hostV6) addresses.unshift({address: pg.hostV6, family: 6})
-    const ctx = makeCtx({fields: {host: 'localhost', port: String(pg.port)}, facts: {dns: {host: 'localhost', literal: false, addresses}}})
+    const ctx = makeCtx({
+      fields: {host: 'localhost', port: String(pg.port)},
+      facts: {dns: {host: 'localhost', literal: false, addresses}},
+    })
     const tcp = await createTcpCheck().run(ctx)
     expect(tcp).toMatchObject({status: 'pass', code: null})
     expect(ctx.facts.tcp!.reachable).toEqual(addresses)

@@ -19,7 +19,12 @@ afterAll(async () => {
 
 function ctxFor(port: number, extra: Record<string, string> = {}, timeoutMs = 1000) {
   const tcp: TcpFacts = {port, attempts: [], reachable: [{address: '127.0.0.1', family: 4}]}
-  return makeCtx({fields: {host: 'db.local.test', port: String(port), ...extra}, labels: {port: 'DB_PORT in .env'}, facts: {tcp}, timeoutMs})
+  return makeCtx({
+    fields: {host: 'db.local.test', port: String(port), ...extra},
+    labels: {port: 'DB_PORT in .env'},
+    facts: {tcp},
+    timeoutMs,
+  })
 }
 
 describe('postgres check', () => {
@@ -68,7 +73,9 @@ describe('postgres check', () => {
   })
 
   it('PG_SSLREQUEST_REJECTED for an E packet, with the message', async () => {
-    const p = await start(bannerPeer(errorPacket('unsupported frontend protocol 1234.5679', '08P01'), {afterData: true}))
+    const p = await start(
+      bannerPeer(errorPacket('unsupported frontend protocol 1234.5679', '08P01'), {afterData: true}),
+    )
     const r = await postgresCheck.run(ctxFor(p.port))
     expect(r).toMatchObject({status: 'fail', code: 'PG_SSLREQUEST_REJECTED'})
     expect(r.summary).toContain('unsupported frontend protocol 1234.5679')
@@ -91,7 +98,9 @@ describe('postgres check', () => {
   })
 
   it('skips without reachable addresses', async () => {
-    const r = await postgresCheck.run(makeCtx({fields: {host: 'x'}, facts: {tcp: {port: 5432, attempts: [], reachable: []}}}))
+    const r = await postgresCheck.run(
+      makeCtx({fields: {host: 'x'}, facts: {tcp: {port: 5432, attempts: [], reachable: []}}}),
+    )
     expect(r.status).toBe('skip')
   })
 

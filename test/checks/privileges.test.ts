@@ -4,7 +4,14 @@ import pg from 'pg'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 import {checkOf, reportOf} from '../helpers/cli.js'
 import {CANARY_PASSWORD} from '../helpers/constants.js'
-import {createScenarioDatabase, makeApp, runDoctor, runTool, type App, type ScenarioDatabase} from '../helpers/migration-tools.js'
+import {
+  createScenarioDatabase,
+  makeApp,
+  runDoctor,
+  runTool,
+  type App,
+  type ScenarioDatabase,
+} from '../helpers/migration-tools.js'
 
 const info = inject('pg')
 const apps: App[] = []
@@ -15,7 +22,17 @@ const TLS = `sslmode=verify-full&sslrootcert=${encodeURIComponent(info.caFile)}`
 let admin: pg.Client
 
 async function sql(text: string, database = 'postgres'): Promise<void> {
-  const c = database === 'postgres' ? admin : new pg.Client({host: info.host, port: info.port, user: info.superuser.user, password: info.superuser.password, database, ssl: {ca: info.caPem, servername: 'localhost'}})
+  const c =
+    database === 'postgres'
+      ? admin
+      : new pg.Client({
+          host: info.host,
+          port: info.port,
+          user: info.superuser.user,
+          password: info.superuser.password,
+          database,
+          ssl: {ca: info.caPem, servername: 'localhost'},
+        })
   if (c !== admin) await c.connect()
   try {
     await c.query(text)
@@ -44,7 +61,14 @@ async function doctor(app: App, env: Record<string, string>, args: string[] = []
 }
 
 beforeAll(async () => {
-  admin = new pg.Client({host: info.host, port: info.port, user: info.superuser.user, password: info.superuser.password, database: 'postgres', ssl: {ca: info.caPem, servername: 'localhost'}})
+  admin = new pg.Client({
+    host: info.host,
+    port: info.port,
+    user: info.superuser.user,
+    password: info.superuser.password,
+    database: 'postgres',
+    ssl: {ca: info.caPem, servername: 'localhost'},
+  })
   await admin.connect()
 })
 
@@ -62,12 +86,21 @@ describe('privileges', () => {
     dbs.push(db)
     const user = await role('priv_guest')
     await sql(`grant connect on database ${db.name} to ${user}`)
-    const app = makeApp({files: {'knexfile.js': `module.exports = {client: 'pg', connection: process.env.DATABASE_URL}\n`}, packages: ['knex', 'pg']})
+    const app = makeApp({
+      files: {'knexfile.js': `module.exports = {client: 'pg', connection: process.env.DATABASE_URL}\n`},
+      packages: ['knex', 'pg'],
+    })
     apps.push(app)
     const env = {DATABASE_URL: urlAs(db, user)}
     const p = await doctor(app, env)
     expect(p).toMatchObject({status: 'fail', code: 'PRIV_NO_CREATE_ON_SCHEMA'})
-    expect(p.evidence).toMatchObject({schema: 'public', user, canCreate: false, schemaOwner: 'pg_database_owner', databaseOwner: 'app'})
+    expect(p.evidence).toMatchObject({
+      schema: 'public',
+      user,
+      canCreate: false,
+      schemaOwner: 'pg_database_owner',
+      databaseOwner: 'app',
+    })
     expect(p.fix.snippet.code).toBe(`GRANT CREATE ON SCHEMA public TO ${user};`)
     const knex = await runTool(app, ['knex', 'migrate:latest'], {env})
     expect(knex.code).not.toBe(0)
@@ -96,7 +129,11 @@ describe('privileges', () => {
   it('PRIV_NO_CREATEDB for a Prisma project whose role lacks CREATEDB and no shadowDatabaseUrl', async () => {
     const db = await createScenarioDatabase(info, 'priv_prisma')
     dbs.push(db)
-    const app = makeApp({files: {'prisma/schema.prisma': 'datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n'}})
+    const app = makeApp({
+      files: {
+        'prisma/schema.prisma': 'datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n',
+      },
+    })
     apps.push(app)
     const p = await doctor(app, {DATABASE_URL: db.url(CANARY_PASSWORD, TLS)})
     expect(p).toMatchObject({status: 'warn', code: 'PRIV_NO_CREATEDB'})

@@ -10,7 +10,15 @@ import {CANARY_PASSWORD} from '../helpers/constants.js'
 import {runDoctor} from '../helpers/migration-tools.js'
 import {xmlRows} from '../../src/checks/migrations.js'
 import {pgbouncerSupport, startPgBouncer} from '../helpers/pgbouncer.js'
-import {bareLogin, makeRoundTripScenario, startCountingRelay, summarize, type CountingRelay, type RoundTripScenario, type ScenarioName} from '../helpers/round-trips.js'
+import {
+  bareLogin,
+  makeRoundTripScenario,
+  startCountingRelay,
+  summarize,
+  type CountingRelay,
+  type RoundTripScenario,
+  type ScenarioName,
+} from '../helpers/round-trips.js'
 
 const info = inject('pg')
 let relay: CountingRelay
@@ -50,42 +58,66 @@ describe('round trips of a healthy run, counted by a relay on the wire', () => {
     expect(summarize(relay.connections())).toMatchObject({logins: 1, perLogin: [1], roundTrips: 1})
   })
 
-  it.each(['url-only', 'knex', 'prisma', 'node-pg-migrate'] as const)('%s: one login, at most 2 round trips after it (info + one catalog batch)', async (name) => {
-    const s = await scenario(name)
-    const {report, counts, conns, stdout} = await doctorThrough(relay, s)
-    for (const id of ['auth', 'server', 'pooler']) expect(checkOf(report, id).status, stdout).toBe('pass')
-    if (name !== 'url-only') {
-      expect(checkOf(report, 'privileges').status, stdout).not.toBe('skip')
-      expect(checkOf(report, 'migrations').status, stdout).toBe('pass')
-    }
-    expect(counts.logins, JSON.stringify(conns)).toBe(1)
-    expect(counts.perLogin[0], JSON.stringify(conns)).toBeLessThanOrEqual(2)
-  })
+  it.each(['url-only', 'knex', 'prisma', 'node-pg-migrate'] as const)(
+    '%s: one login, at most 2 round trips after it (info + one catalog batch)',
+    async (name) => {
+      const s = await scenario(name)
+      const {report, counts, conns, stdout} = await doctorThrough(relay, s)
+      for (const id of ['auth', 'server', 'pooler']) expect(checkOf(report, id).status, stdout).toBe('pass')
+      if (name !== 'url-only') {
+        expect(checkOf(report, 'privileges').status, stdout).not.toBe('skip')
+        expect(checkOf(report, 'migrations').status, stdout).toBe('pass')
+      }
+      expect(counts.logins, JSON.stringify(conns)).toBe(1)
+      expect(counts.perLogin[0], JSON.stringify(conns)).toBeLessThanOrEqual(2)
+    },
+  )
 
   it('knex: the one catalog batch still reads the rows of the tables that exist (applied, pending)', async () => {
     const s = scenarios.find((x) => x.name === 'knex') ?? (await scenario('knex'))
     const {report, counts} = await doctorThrough(relay, s)
-    expect(checkOf(report, 'migrations').evidence.tools[0]).toMatchObject({tool: 'knex', tableExists: true, applied: 1, pending: 1, nextPending: '002_b.js'})
+    expect(checkOf(report, 'migrations').evidence.tools[0]).toMatchObject({
+      tool: 'knex',
+      tableExists: true,
+      applied: 1,
+      pending: 1,
+      nextPending: '002_b.js',
+    })
     expect(counts.perLogin).toEqual([2])
   })
 
   it('a migrations table the role may not read does not cost a round trip more: the guard skips it, the check says so', async () => {
     const s = await scenario('knex')
-    const c = new pg.Client({host: info.host, port: info.port, user: info.superuser.user, password: info.superuser.password, database: s.db.name, ssl: {ca: info.caPem, servername: 'localhost'}})
+    const c = new pg.Client({
+      host: info.host,
+      port: info.port,
+      user: info.superuser.user,
+      password: info.superuser.password,
+      database: s.db.name,
+      ssl: {ca: info.caPem, servername: 'localhost'},
+    })
     await c.connect()
     try {
-      await c.query(`alter table knex_migrations owner to "${info.superuser.user}"; revoke all on knex_migrations from app`)
+      await c.query(
+        `alter table knex_migrations owner to "${info.superuser.user}"; revoke all on knex_migrations from app`,
+      )
     } finally {
       await c.end()
     }
     const {report, counts} = await doctorThrough(relay, s)
-    expect(checkOf(report, 'migrations').evidence.tools[0]).toMatchObject({tool: 'knex', error: 'permission denied reading knex_migrations (42501)'})
+    expect(checkOf(report, 'migrations').evidence.tools[0]).toMatchObject({
+      tool: 'knex',
+      error: 'permission denied reading knex_migrations (42501)',
+    })
     expect(counts).toMatchObject({logins: 1, perLogin: [2]})
   })
 
   it("a statement that fails anyway (a knex_migrations table knex did not make) sinks only its own check: the others' reads are sent again without it", async () => {
     const s = await scenario('knex')
-    const c = new pg.Client({connectionString: s.env().DATABASE_URL.replace(/\?.*$/, ''), ssl: {ca: info.caPem, servername: 'localhost'}})
+    const c = new pg.Client({
+      connectionString: s.env().DATABASE_URL.replace(/\?.*$/, ''),
+      ssl: {ca: info.caPem, servername: 'localhost'},
+    })
     await c.connect()
     try {
       await c.query('drop table knex_migrations; create table knex_migrations (id serial, title text)')
@@ -102,22 +134,25 @@ describe('round trips of a healthy run, counted by a relay on the wire', () => {
   })
 
   const bouncer = pgbouncerSupport()
-  it.skipIf(!bouncer.ok)('through PgBouncer in transaction mode: the pooler check adds a second login of one round trip (and only there)', async () => {
-    const b = await startPgBouncer({pg: info, poolMode: 'transaction'})
-    const viaBouncer = await startCountingRelay({port: b.port})
-    try {
-      const s = await scenario('knex')
-      const {report, counts, conns} = await doctorThrough(viaBouncer, s)
-      expect(checkOf(report, 'pooler')).toMatchObject({status: 'warn', code: 'POOLER_TRANSACTION_MODE'})
-      expect(checkOf(report, 'migrations').status).toBe('pass')
-      expect(counts.logins, JSON.stringify(conns)).toBe(2)
-      expect(counts.perLogin[0]).toBeLessThanOrEqual(2)
-      expect(counts.perLogin[1]).toBe(1)
-    } finally {
-      await viaBouncer.close()
-      await b.stop()
-    }
-  })
+  it.skipIf(!bouncer.ok)(
+    'through PgBouncer in transaction mode: the pooler check adds a second login of one round trip (and only there)',
+    async () => {
+      const b = await startPgBouncer({pg: info, poolMode: 'transaction'})
+      const viaBouncer = await startCountingRelay({port: b.port})
+      try {
+        const s = await scenario('knex')
+        const {report, counts, conns} = await doctorThrough(viaBouncer, s)
+        expect(checkOf(report, 'pooler')).toMatchObject({status: 'warn', code: 'POOLER_TRANSACTION_MODE'})
+        expect(checkOf(report, 'migrations').status).toBe('pass')
+        expect(counts.logins, JSON.stringify(conns)).toBe(2)
+        expect(counts.perLogin[0]).toBeLessThanOrEqual(2)
+        expect(counts.perLogin[1]).toBe(1)
+      } finally {
+        await viaBouncer.close()
+        await b.stop()
+      }
+    },
+  )
 })
 
 describe('xmlRows (pure): the rows query_to_xml returns, as PostgreSQL 18 printed them', () => {

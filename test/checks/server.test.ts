@@ -8,7 +8,7 @@ import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 import {authCheck} from '../../src/checks/auth.js'
 import {serverCheck} from '../../src/checks/server.js'
 import {loadEnv} from '../../src/config/env.js'
-import {diagnose} from '../../src/core/diagnose.js'
+import {diagnose} from '../../src/app/diagnose.js'
 import type {CheckResult, Report} from '../../src/core/types.js'
 import {APP_DATABASE, APP_USER, CANARY_PASSWORD, PG_HOST} from '../helpers/constants.js'
 import {startStandbyPostgres, type PgServer} from '../helpers/postgres.js'
@@ -23,7 +23,14 @@ async function sql(text: string, database = 'postgres'): Promise<void> {
     await admin.query(text)
     return
   }
-  const c = new pg.Client({host: PG_HOST, port: info.port, user: info.superuser.user, password: info.superuser.password, database, ssl: {ca: info.caPem, servername: 'localhost'}})
+  const c = new pg.Client({
+    host: PG_HOST,
+    port: info.port,
+    user: info.superuser.user,
+    password: info.superuser.password,
+    database,
+    ssl: {ca: info.caPem, servername: 'localhost'},
+  })
   await c.connect()
   try {
     await c.query(text)
@@ -32,11 +39,19 @@ async function sql(text: string, database = 'postgres'): Promise<void> {
   }
 }
 
-function url(user: string, database = APP_DATABASE, port = info.port, query = `sslmode=verify-full&sslrootcert=${info.caFile}`): string {
+function url(
+  user: string,
+  database = APP_DATABASE,
+  port = info.port,
+  query = `sslmode=verify-full&sslrootcert=${info.caFile}`,
+): string {
   return `postgres://${user}:${CANARY_PASSWORD}@${PG_HOST}:${port}/${database}${query ? `?${query}` : ''}`
 }
 
-async function run(dbUrl: string, opts: {tool?: 'knex' | 'prisma' | 'node-pg-migrate'; files?: Record<string, string>} = {}): Promise<CheckResult> {
+async function run(
+  dbUrl: string,
+  opts: {tool?: 'knex' | 'prisma' | 'node-pg-migrate'; files?: Record<string, string>} = {},
+): Promise<CheckResult> {
   const cwd = mkdtempSync(join(tmpdir(), 'dbd-server-'))
   dirs.push(cwd)
   for (const [name, text] of Object.entries(opts.files ?? {})) writeFileSync(join(cwd, name), text)
@@ -66,7 +81,14 @@ async function role(name: string, extra = ''): Promise<string> {
 
 beforeAll(async () => {
   delete process.env.PGPASSWORD
-  admin = new pg.Client({host: PG_HOST, port: info.port, user: info.superuser.user, password: info.superuser.password, database: 'postgres', ssl: {ca: info.caPem, servername: 'localhost'}})
+  admin = new pg.Client({
+    host: PG_HOST,
+    port: info.port,
+    user: info.superuser.user,
+    password: info.superuser.password,
+    database: 'postgres',
+    ssl: {ca: info.caPem, servername: 'localhost'},
+  })
   await admin.connect()
 })
 
@@ -123,15 +145,38 @@ describe('server check on the shared server', () => {
     expect(r.fix!.snippet!.code).toContain("PGOPTIONS='-c statement_timeout=0 -c lock_timeout=0'")
   })
 
-  it('a statement_timeout sent by the app itself (URL options) is reported as the client\'s', async () => {
-    const r = await run(url(APP_USER, APP_DATABASE, info.port, `sslmode=verify-full&sslrootcert=${info.caFile}&options=${encodeURIComponent('-c statement_timeout=3000')}`))
+  it("SERVER_IDLE_SESSION_TIMEOUT from ALTER ROLE … SET idle_session_timeout, against knex's pool (pool.min kept forever)", async () => {
+    const name = await role('srv_idle')
+    await sql(`alter role ${name} set idle_session_timeout = '30s'`)
+    const r = await run(url(name), {tool: 'knex'})
+    expect(r).toMatchObject({status: 'warn', code: 'SERVER_IDLE_SESSION_TIMEOUT'})
+    expect(r.summary).toContain("idle_session_timeout is 30 s (set by the role (ALTER ROLE … SET)), and knex's pool")
+    expect(r.evidence).toMatchObject({idle_session_timeout: '30 s', setBy: 'role', pgSettingsSource: 'user'})
+    expect(r.fix!.snippet!.code).toBe('pool: {min: 0, idleTimeoutMillis: 15000}')
+    expect(r.fix!.steps.join(' ')).toContain(`ALTER ROLE ${name} RESET idle_session_timeout;`)
+    // without a tool: node-postgres' Pool lets idle connections go after 10 s, so 30 s is fine
+    expect((await run(url(name))).status).toBe('pass')
+  })
+
+  it("a statement_timeout sent by the app itself (URL options) is reported as the client's", async () => {
+    const r = await run(
+      url(
+        APP_USER,
+        APP_DATABASE,
+        info.port,
+        `sslmode=verify-full&sslrootcert=${info.caFile}&options=${encodeURIComponent('-c statement_timeout=3000')}`,
+      ),
+    )
     expect(r).toMatchObject({status: 'warn', code: 'SERVER_STATEMENT_TIMEOUT'})
     expect((r.evidence.settings as {setBy: string}[])[0]).toMatchObject({setBy: 'client'})
   })
 
   it('SERVER_CONNECTIONS_EXHAUSTED when the role has one slot left besides db-doctor', async () => {
     const name = await role('srv_limited', 'connection limit 2')
-    const holder = new pg.Client({connectionString: url(name).replace(/\?.*$/, ''), ssl: {ca: info.caPem, servername: 'localhost'}})
+    const holder = new pg.Client({
+      connectionString: url(name).replace(/\?.*$/, ''),
+      ssl: {ca: info.caPem, servername: 'localhost'},
+    })
     await holder.connect()
     try {
       const r = await run(url(name))

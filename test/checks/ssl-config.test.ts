@@ -8,7 +8,8 @@ import {loadEnv} from '../../src/config/env.js'
 import {resolveConfig} from '../../src/config/resolve.js'
 import type {Facts} from '../../src/core/facts.js'
 import {redactor} from '../../src/core/redact.js'
-import type {CheckContext, CheckOutcome} from '../../src/core/types.js'
+import type {CheckOutcome} from '../../src/core/types.js'
+import type {CheckContext} from '../../src/checks/types.js'
 
 const FIX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures')
 const CANARY = 'canary-Pw-7f3a9c1e'
@@ -21,9 +22,18 @@ afterAll(() => {
   }
 })
 
-async function run(cwd: string, opts: {facts?: Facts; processEnv?: NodeJS.ProcessEnv; knexEnv?: string; connection?: string} = {}) {
+async function run(
+  cwd: string,
+  opts: {facts?: Facts; processEnv?: NodeJS.ProcessEnv; knexEnv?: string; connection?: string} = {},
+) {
   const loaded = loadEnv({cwd, processEnv: {HOME, ...opts.processEnv}})
-  const config = await resolveConfig({cwd, env: loaded.env, envFileOf: loaded.envFileOf, knexEnv: opts.knexEnv, connection: opts.connection})
+  const config = await resolveConfig({
+    cwd,
+    env: loaded.env,
+    envFileOf: loaded.envFileOf,
+    knexEnv: opts.knexEnv,
+    connection: opts.connection,
+  })
   const ctx: CheckContext = {
     config,
     env: loaded.env,
@@ -58,7 +68,10 @@ describe('ssl-config check', () => {
     expect(o.summary).toContain('knexfile.cjs (development environment)')
     expect(o.summary).toContain('sslmode=require in DATABASE_URL in .env replaces it')
     expect(findingCodes(o)).toEqual(['SSL_CONFIG_CONFLICT', 'SSLMODE_VERIFY_SEMANTICS'])
-    expect(o.evidence.appSsl).toEqual({setting: 'ssl: { rejectUnauthorized: false }', source: 'knexfile.cjs (development) connection.ssl'})
+    expect(o.evidence.appSsl).toEqual({
+      setting: 'ssl: { rejectUnauthorized: false }',
+      source: 'knexfile.cjs (development) connection.ssl',
+    })
     expect(o.evidence.comparison).toContainEqual({setting: 'verify chain', nodePostgres: 'yes', libpq: 'no'})
     expect(o.evidence.comparison).toContainEqual({setting: 'encrypt', nodePostgres: 'yes', libpq: 'yes'})
   })
@@ -81,11 +94,17 @@ describe('ssl-config check', () => {
     const o = await run(path.join(FIX, 'knex-seed'), {facts: {tls}})
     expect(o.status).toBe('fail')
     expect(o.code).toBe('SSL_CONFIG_CONFLICT')
-    expect(o.summary).toMatch(/psql connects; your Node app will not, because node-postgres treats sslmode=require .* as verify-full/)
+    expect(o.summary).toMatch(
+      /psql connects; your Node app will not, because node-postgres treats sslmode=require .* as verify-full/,
+    )
     expect(o.evidence.chainVerifiesAsApp).toBe(false)
-    expect(o.summary).toContain(`the server's chain ends in the self-signed root "CN=Seed Root CA", which Node's built-in CA list does not contain (TLS_SELF_SIGNED_CHAIN)`)
+    expect(o.summary).toContain(
+      `the server's chain ends in the self-signed root "CN=Seed Root CA", which Node's built-in CA list does not contain (TLS_SELF_SIGNED_CHAIN)`,
+    )
     const steps = o.fix!.steps.join('\n')
-    expect(steps).toContain('DATABASE_URL=postgres://app:****@127.0.0.1:5432/appdb?sslmode=verify-full&sslrootcert=./ca.pem')
+    expect(steps).toContain(
+      'DATABASE_URL=postgres://app:****@127.0.0.1:5432/appdb?sslmode=verify-full&sslrootcert=./ca.pem',
+    )
     expect(steps).toContain('DATABASE_URL=postgres://app:****@127.0.0.1:5432/appdb (snippet below)')
     expect(o.fix!.snippet?.code).toContain("ssl: { ca: fs.readFileSync('ca.pem', 'utf8'), rejectUnauthorized: true }")
     expect(o.fix!.snippet?.code).toContain('knexfile.cjs (development)')
@@ -103,14 +122,21 @@ describe('ssl-config check', () => {
     expect(o.code).toBe('SSLMODE_VERIFY_SEMANTICS')
     expect(o.summary).toMatch(/sslmode=require \(DATABASE_URL in \.env\) means verify-full in node-postgres/)
     expect(o.fix!.steps.join(' ')).toContain('uselibpqcompat=true&sslmode=require')
-    expect(o.fix!.snippet).toEqual({language: 'dotenv', code: 'DATABASE_URL=postgres://app:****@127.0.0.1:5432/appdb?sslmode=verify-full'})
+    expect(o.fix!.snippet).toEqual({
+      language: 'dotenv',
+      code: 'DATABASE_URL=postgres://app:****@127.0.0.1:5432/appdb?sslmode=verify-full',
+    })
   })
 
   it('SSLMODE_VERIFY_SEMANTICS for a node-pg-migrate project (sslmode=verify-ca in its --database-url-var)', async () => {
     const o = await run(path.join(FIX, 'node-pg-migrate-app'))
     expect(o.code).toBe('SSLMODE_VERIFY_SEMANTICS')
-    expect(o.summary).toContain('sslmode=verify-ca (MIGRATIONS_DATABASE_URL in .env (read by node-pg-migrate)) means verify-full')
-    expect(o.fix!.snippet!.code).toBe('MIGRATIONS_DATABASE_URL=postgres://mig:****@127.0.0.1:5439/migdb?sslmode=verify-full')
+    expect(o.summary).toContain(
+      'sslmode=verify-ca (MIGRATIONS_DATABASE_URL in .env (read by node-pg-migrate)) means verify-full',
+    )
+    expect(o.fix!.snippet!.code).toBe(
+      'MIGRATIONS_DATABASE_URL=postgres://mig:****@127.0.0.1:5439/migdb?sslmode=verify-full',
+    )
   })
 
   it('SSLMODE_VERIFY_SEMANTICS also for PGSSLMODE=require (pg turns it into ssl: true)', async () => {
@@ -125,9 +151,14 @@ describe('ssl-config check', () => {
     const o = await run(path.join(FIX, 'ssl-no-verify'))
     expect(o.status).toBe('warn')
     expect(o.code).toBe('SSL_VERIFICATION_DISABLED')
-    expect(o.summary).toMatch(/^sslmode=no-verify \(DATABASE_URL in \.env\) encrypts without verifying .*\(man-in-the-middle\)/)
+    expect(o.summary).toMatch(
+      /^sslmode=no-verify \(DATABASE_URL in \.env\) encrypts without verifying .*\(man-in-the-middle\)/,
+    )
     const f = o.evidence.findings as Array<{code: string; setting: string}>
-    expect(f.map((x) => x.setting)).toEqual(['sslmode=no-verify', expect.stringMatching(/^NODE_TLS_REJECT_UNAUTHORIZED=0/)])
+    expect(f.map((x) => x.setting)).toEqual([
+      'sslmode=no-verify',
+      expect.stringMatching(/^NODE_TLS_REJECT_UNAUTHORIZED=0/),
+    ])
     expect(o.evidence.difference).toMatch(/^psql will not connect: libpq rejects sslmode=no-verify/)
   })
 
@@ -144,12 +175,20 @@ describe('ssl-config check', () => {
   it('conflict, non-object flavour: sslmode=disable in the URL replaces ssl: true (warn, dead config)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbdoc-ssltrue-'))
     tmp.push(dir)
-    fs.writeFileSync(path.join(dir, 'knexfile.js'), "module.exports = {client: 'pg', connection: {connectionString: process.env.DATABASE_URL, ssl: true}}\n")
-    fs.writeFileSync(path.join(dir, '.env'), `DATABASE_URL=postgres://app:${CANARY}@127.0.0.1:5432/appdb?sslmode=disable\n`)
+    fs.writeFileSync(
+      path.join(dir, 'knexfile.js'),
+      "module.exports = {client: 'pg', connection: {connectionString: process.env.DATABASE_URL, ssl: true}}\n",
+    )
+    fs.writeFileSync(
+      path.join(dir, '.env'),
+      `DATABASE_URL=postgres://app:${CANARY}@127.0.0.1:5432/appdb?sslmode=disable\n`,
+    )
     const o = await run(dir)
     expect(o.status).toBe('warn')
     expect(o.code).toBe('SSL_CONFIG_CONFLICT')
-    expect(o.summary).toMatch(/^The ssl setting \(ssl: true\) in knexfile\.js is dead configuration: sslmode=disable in DATABASE_URL in \.env replaces it, so node-postgres connects without TLS and verifies nothing\.$/)
+    expect(o.summary).toMatch(
+      /^The ssl setting \(ssl: true\) in knexfile\.js is dead configuration: sslmode=disable in DATABASE_URL in \.env replaces it, so node-postgres connects without TLS and verifies nothing\.$/,
+    )
     expect(o.evidence.comparison).toContainEqual({setting: 'encrypt', nodePostgres: 'no', libpq: 'no'})
   })
 
@@ -166,7 +205,9 @@ describe('ssl-config check', () => {
     const o = await run(cwd)
     expect(o.status).toBe('fail')
     expect(o.code).toBe('SSL_CERT_FILE_UNREADABLE')
-    expect(o.summary).toContain(`./certs/missing-ca.pem (→ ${path.join(cwd, 'certs', 'missing-ca.pem')}) from DATABASE_URL in .env does not exist (ENOENT)`)
+    expect(o.summary).toContain(
+      `./certs/missing-ca.pem (→ ${path.join(cwd, 'certs', 'missing-ca.pem')}) from DATABASE_URL in .env does not exist (ENOENT)`,
+    )
     expect(o.summary).toContain('node-postgres reads it while connecting and throws')
   })
 
@@ -175,14 +216,18 @@ describe('ssl-config check', () => {
     tmp.push(dir)
     const ca = path.join(dir, 'ca.pem')
     fs.writeFileSync(ca, '-----BEGIN CERTIFICATE-----\n')
-    const o = await run(dir, {connection: `postgres://app:${CANARY}^ x@127.0.0.1/appdb?sslmode=verify-full&sslrootcert=${encodeURIComponent(ca)}`})
+    const o = await run(dir, {
+      connection: `postgres://app:${CANARY}^ x@127.0.0.1/appdb?sslmode=verify-full&sslrootcert=${encodeURIComponent(ca)}`,
+    })
     expect(o.code).toBe('SSL_CERT_FILE_UNREADABLE')
     expect(o.summary).toContain(`The sslrootcert file ${encodeURIComponent(ca)}`)
     expect(o.fix?.steps[0]).toBe(
       `The name still holds percent-escapes: node-postgres read "${encodeURIComponent(ca)}" literally, which happens when the URL also contains a space or a "%" that is not an escape (it then re-encodes the whole URL and restores only escapes made of two digits). Write the path without escapes (a "/" is fine in a URL parameter), or encode that space as %20 and that "%" as %25; the decoded path ${ca} exists and is readable.`,
     )
     // without the space, node-postgres decodes the parameter: no finding about the file
-    const ok = await run(dir, {connection: `postgres://app:${CANARY}@127.0.0.1/appdb?sslmode=verify-full&sslrootcert=${encodeURIComponent(ca)}`})
+    const ok = await run(dir, {
+      connection: `postgres://app:${CANARY}@127.0.0.1/appdb?sslmode=verify-full&sslrootcert=${encodeURIComponent(ca)}`,
+    })
     expect(findingCodes(ok)).not.toContain('SSL_CERT_FILE_UNREADABLE')
   })
 
@@ -196,10 +241,17 @@ describe('ssl-config check', () => {
       fs.writeFileSync(target, 'x')
       fs.chmodSync(target, 0o000)
     }
-    const o = await run(dir, {processEnv: {DATABASE_URL: `postgres://app:${CANARY}@127.0.0.1/appdb?sslmode=verify-full&sslrootcert=${path.join(FIX, 'ssl-verify-full', 'ca.pem')}`, PGSSLCERT: target}})
+    const o = await run(dir, {
+      processEnv: {
+        DATABASE_URL: `postgres://app:${CANARY}@127.0.0.1/appdb?sslmode=verify-full&sslrootcert=${path.join(FIX, 'ssl-verify-full', 'ca.pem')}`,
+        PGSSLCERT: target,
+      },
+    })
     expect(o.status).toBe('fail')
     expect(o.code).toBe('SSL_CERT_FILE_UNREADABLE')
-    expect(o.summary).toContain(`The sslcert file ${target} from PGSSLCERT (environment) ${isRoot ? 'is a directory (EISDIR)' : 'is not readable'}`)
+    expect(o.summary).toContain(
+      `The sslcert file ${target} from PGSSLCERT (environment) ${isRoot ? 'is a directory (EISDIR)' : 'is not readable'}`,
+    )
     expect(o.fix!.summary).toBe('Point sslcert in PGSSLCERT (environment) at a readable PEM file.')
   })
 
@@ -207,7 +259,9 @@ describe('ssl-config check', () => {
     const cwd = path.join(FIX, 'prisma-app')
     const o = await run(cwd)
     expect(o.code).toBe('SSL_CERT_FILE_UNREADABLE')
-    expect(o.summary).toContain(`../certs/missing-ca.pem (→ ${path.join(cwd, 'certs', 'missing-ca.pem')}) from DIRECT_URL in .env (via prisma/schema.prisma datasource db.directUrl, used by prisma migrate) does not exist`)
+    expect(o.summary).toContain(
+      `../certs/missing-ca.pem (→ ${path.join(cwd, 'certs', 'missing-ca.pem')}) from DIRECT_URL in .env (via prisma/schema.prisma datasource db.directUrl, used by prisma migrate) does not exist`,
+    )
     expect(o.summary).toContain("in Prisma URLs sslcert is the server's CA certificate")
     expect(findingCodes(o)).toEqual(['SSL_CERT_FILE_UNREADABLE'])
     expect(o.evidence.note).toMatch(/Prisma app/)
@@ -218,7 +272,11 @@ describe('ssl-config check', () => {
     expect(o.status).toBe('pass')
     expect(o.code).toBeNull()
     expect(o.evidence.comparison).toContainEqual({setting: 'verify hostname', nodePostgres: 'yes', libpq: 'yes'})
-    expect(o.evidence.comparison).toContainEqual({setting: 'CA from', nodePostgres: 'sslrootcert=./ca.pem', libpq: 'sslrootcert=./ca.pem'})
+    expect(o.evidence.comparison).toContainEqual({
+      setting: 'CA from',
+      nodePostgres: 'sslrootcert=./ca.pem',
+      libpq: 'sslrootcert=./ca.pem',
+    })
     expect(o.evidence.difference).toBeUndefined()
   })
 
@@ -250,29 +308,41 @@ describe('ssl-config check', () => {
       const o = await run(dir, {facts: {tls: untrusted}})
       expect(o.status).toBe('warn')
       expect(o.code).toBe('SSL_CONFIG_CONFLICT')
-      expect(o.summary).toContain('is dead configuration: sslmode=no-verify in DATABASE_URL in .env replaces it, so node-postgres encrypts without verifying the certificate (the app connects, unverified)')
+      expect(o.summary).toContain(
+        'is dead configuration: sslmode=no-verify in DATABASE_URL in .env replaces it, so node-postgres encrypts without verifying the certificate (the app connects, unverified)',
+      )
       expect(o.summary).not.toContain('node-postgres verifies')
       expect(findingCodes(o)).toEqual(['SSL_CONFIG_CONFLICT', 'SSL_VERIFICATION_DISABLED'])
     })
 
     it('D4: ssl: false + sslmode=disable say the same thing: no conflict, no SSL in either client', async () => {
-      const dir = app("module.exports = {client: 'pg', connection: {connectionString: process.env.DATABASE_URL, ssl: false}}\n", `postgres://app:${CANARY}@127.0.0.1:5432/appdb?sslmode=disable`)
+      const dir = app(
+        "module.exports = {client: 'pg', connection: {connectionString: process.env.DATABASE_URL, ssl: false}}\n",
+        `postgres://app:${CANARY}@127.0.0.1:5432/appdb?sslmode=disable`,
+      )
       const o = await run(dir, {facts: {tls: {...untrusted, used: false}}})
       expect(o.status).toBe('pass')
       expect(o.summary).toBe('node-postgres and libpq agree: no SSL.')
     })
 
     it('D4: an ssl object with a CA + sslmode=disable: dead config (warn), nothing is verified', async () => {
-      const dir = app("module.exports = {client: 'pg', connection: {connectionString: process.env.DATABASE_URL, ssl: {ca: 'PEM'}}}\n", `postgres://app:${CANARY}@127.0.0.1:5432/appdb?sslmode=disable`)
+      const dir = app(
+        "module.exports = {client: 'pg', connection: {connectionString: process.env.DATABASE_URL, ssl: {ca: 'PEM'}}}\n",
+        `postgres://app:${CANARY}@127.0.0.1:5432/appdb?sslmode=disable`,
+      )
       const o = await run(dir, {facts: {tls: {...untrusted, used: false}}})
       expect(o).toMatchObject({status: 'warn', code: 'SSL_CONFIG_CONFLICT'})
       expect(o.summary).toContain('so node-postgres connects without TLS and verifies nothing')
     })
 
     it('D9: uselibpqcompat=true&sslmode=no-verify verifies fully in node-postgres: reported, not silent', async () => {
-      const o = await run(HOME, {connection: `postgres://app:${CANARY}@127.0.0.1:5432/appdb?uselibpqcompat=true&sslmode=no-verify`})
+      const o = await run(HOME, {
+        connection: `postgres://app:${CANARY}@127.0.0.1:5432/appdb?uselibpqcompat=true&sslmode=no-verify`,
+      })
       expect(o).toMatchObject({status: 'warn', code: 'SSLMODE_VERIFY_SEMANTICS'})
-      expect(o.summary).toMatch(/^sslmode=no-verify is ignored \(CONNECTION argument\): with uselibpqcompat=true node-postgres reads sslmode with libpq's meanings, where no-verify does not exist, so it verifies/)
+      expect(o.summary).toMatch(
+        /^sslmode=no-verify is ignored \(CONNECTION argument\): with uselibpqcompat=true node-postgres reads sslmode with libpq's meanings, where no-verify does not exist, so it verifies/,
+      )
       expect(o.evidence.comparison).toContainEqual({setting: 'verify chain', nodePostgres: 'yes', libpq: 'no'})
       expect(o.fix!.snippet!.code).toContain('sslmode=verify-full&sslrootcert=./ca.pem')
       expect(o.fix!.snippet!.code).not.toContain('uselibpqcompat')

@@ -1,12 +1,18 @@
 // tcp check against real peers on loopback. Blackholes (timeouts, dead IPv6)
 // live in test/lab/tcp-lab.test.ts, inside network namespaces.
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
+import {probeTcp} from '../../src/probes/tcp.js'
 import {createTcpCheck} from '../../src/checks/tcp.js'
 import type {NodeDefaults} from '../../src/network/happy-eyeballs.js'
 import {makeCtx} from '../lab/context.js'
 import {type Peer, refusingPort, silentPeer} from '../lab/peers.mjs'
 
-const NODE20: NodeDefaults = {autoSelectFamily: true, attemptTimeoutMs: 250, dnsOrder: 'verbatim', label: 'Node 20 default'}
+const NODE20: NodeDefaults = {
+  autoSelectFamily: true,
+  attemptTimeoutMs: 250,
+  dnsOrder: 'verbatim',
+  label: 'Node 20 default',
+}
 const check = createTcpCheck({nodeDefaults: NODE20, synRetries: 6})
 let up: Peer
 let down: Peer
@@ -18,11 +24,18 @@ afterAll(async () => {
   await up.close()
 })
 
-const dns = (addresses: {address: string; family: 4 | 6}[], host = 'db.local.test') => ({host, literal: false, addresses})
+const dns = (addresses: {address: string; family: 4 | 6}[], host = 'db.local.test') => ({
+  host,
+  literal: false,
+  addresses,
+})
 
 describe('tcp check on loopback', () => {
   it('passes and records the reachable addresses', async () => {
-    const ctx = makeCtx({fields: {host: '127.0.0.1', port: String(up.port)}, facts: {dns: {host: '127.0.0.1', literal: true, addresses: [{address: '127.0.0.1', family: 4}]}}})
+    const ctx = makeCtx({
+      fields: {host: '127.0.0.1', port: String(up.port)},
+      facts: {dns: {host: '127.0.0.1', literal: true, addresses: [{address: '127.0.0.1', family: 4}]}},
+    })
     const r = await check.run(ctx)
     expect(r).toMatchObject({status: 'pass', code: null})
     expect(r.summary).toMatch(/^Connected to 127\.0\.0\.1 port \d+ in \d+ ms\.$/)
@@ -30,19 +43,49 @@ describe('tcp check on loopback', () => {
   })
 
   it('TCP_REFUSED names the port and where it came from', async () => {
-    const ctx = makeCtx({fields: {host: 'localhost', port: String(down.port)}, labels: {port: 'DB_PORT in .env'}, facts: {dns: dns([{address: '127.0.0.1', family: 4}], 'localhost')}})
+    const ctx = makeCtx({
+      fields: {host: 'localhost', port: String(down.port)},
+      labels: {port: 'DB_PORT in .env'},
+      facts: {dns: dns([{address: '127.0.0.1', family: 4}], 'localhost')},
+    })
     const r = await check.run(ctx)
     expect(r).toMatchObject({status: 'fail', code: 'TCP_REFUSED'})
     expect(r.fix!.summary).toContain('port ← DB_PORT in .env')
-    expect(r.fix!.steps.join('\n')).toContain('listen_addresses')
-    expect(r.evidence.attempts).toEqual([expect.objectContaining({address: '127.0.0.1', family: 'IPv4', outcome: 'refused'})])
+    expect(JSON.stringify(r.fix)).not.toContain('listen_addresses')
+    expect(r.fix!.snippet).toEqual({language: 'bash', code: `pg_isready -h localhost -p ${down.port}`})
+    expect(r.evidence.attempts).toEqual([
+      expect.objectContaining({address: '127.0.0.1', family: 'IPv4', outcome: 'refused'}),
+    ])
     expect(ctx.facts.tcp!.reachable).toEqual([])
+  })
+
+  it('TCP_REFUSED: the test PostgreSQL on a nearby port of the same host is found by a real probe and is the first fix', async () => {
+    const pg = inject('pg')
+    const port = pg.port + 1
+    expect((await probeTcp({address: pg.host, family: 4}, port, 500)).outcome).toBe('refused')
+    const ctx = makeCtx({
+      fields: {host: 'localhost', port: String(port)},
+      labels: {port: 'DB_PORT in .env'},
+      facts: {dns: dns([{address: pg.host, family: 4}], 'localhost')},
+    })
+    const r = await check.run(ctx)
+    expect(r).toMatchObject({status: 'fail', code: 'TCP_REFUSED'})
+    expect(r.summary).toContain(`A PostgreSQL server answers on port ${pg.port} of the same host.`)
+    expect(r.fix!.summary).toContain(`connect to port ${pg.port} (port ← DB_PORT in .env)`)
+    expect(r.fix!.snippet!.code).toContain(String(pg.port))
+    expect(JSON.stringify(r.fix)).not.toContain('listen_addresses')
+    expect(ctx.facts.tcp!.nearby).toEqual([{address: pg.host, family: 4, port: pg.port, answer: 'S'}])
   })
 
   it('TCP_REFUSED wins over other failures: a refusal proves the host is there', async () => {
     const ctx = makeCtx({
       fields: {host: 'db.local.test', port: String(down.port)},
-      facts: {dns: dns([{address: '127.0.0.1', family: 4}, {address: '127.0.0.9', family: 4}])},
+      facts: {
+        dns: dns([
+          {address: '127.0.0.1', family: 4},
+          {address: '127.0.0.9', family: 4},
+        ]),
+      },
     })
     const r = await check.run(ctx)
     expect(r.code).toBe('TCP_REFUSED')
@@ -51,7 +94,12 @@ describe('tcp check on loopback', () => {
   it('TCP_IPV6_FAILED when ::1 refuses and 127.0.0.1 accepts, with the Node prediction', async () => {
     const ctx = makeCtx({
       fields: {host: 'db.local.test', port: String(up.port)},
-      facts: {dns: dns([{address: '::1', family: 6}, {address: '127.0.0.1', family: 4}])},
+      facts: {
+        dns: dns([
+          {address: '::1', family: 6},
+          {address: '127.0.0.1', family: 4},
+        ]),
+      },
     })
     const r = await check.run(ctx)
     expect(r).toMatchObject({status: 'warn', code: 'TCP_IPV6_FAILED'})
@@ -65,7 +113,13 @@ describe('tcp check on loopback', () => {
   it('TCP_SOME_ADDRESSES_FAILED when one IPv4 address of several is dead and the other family works', async () => {
     const ctx = makeCtx({
       fields: {host: 'db.local.test', port: String(up.port)},
-      facts: {dns: dns([{address: '127.0.0.1', family: 4}, {address: '127.0.0.9', family: 4}, {address: '::ffff:127.0.0.1', family: 6}])},
+      facts: {
+        dns: dns([
+          {address: '127.0.0.1', family: 4},
+          {address: '127.0.0.9', family: 4},
+          {address: '::ffff:127.0.0.1', family: 6},
+        ]),
+      },
     })
     const r = await check.run(ctx)
     expect(r).toMatchObject({status: 'warn', code: 'TCP_SOME_ADDRESSES_FAILED'})

@@ -5,7 +5,8 @@ import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 import {tlsCheck} from '../../src/checks/tls.js'
 import {resolveConfig} from '../../src/config/resolve.js'
 import type {Facts} from '../../src/core/facts.js'
-import type {CheckContext, CheckOutcome} from '../../src/core/types.js'
+import type {CheckOutcome} from '../../src/core/types.js'
+import type {CheckContext} from '../../src/checks/types.js'
 import {writeTlsFiles} from '../helpers/certs.js'
 import {chainPem, makeChains, startTlsPeer, type Chains, type Peer} from '../helpers/chains.js'
 import {CANARY_PASSWORD} from '../helpers/constants.js'
@@ -19,7 +20,11 @@ const peers: Peer[] = []
 beforeAll(async () => {
   c = await makeChains()
   dir = mkdtempSync(join(tmpdir(), 'dbd-tls-check-'))
-  files = writeTlsFiles(dir, {'root.pem': c.root.certPem, 'other.pem': c.otherRoot.certPem, 'selfsigned.pem': c.selfSignedLeaf.certPem})
+  files = writeTlsFiles(dir, {
+    'root.pem': c.root.certPem,
+    'other.pem': c.otherRoot.certPem,
+    'selfsigned.pem': c.selfSignedLeaf.certPem,
+  })
 })
 afterAll(async () => {
   await Promise.all(peers.map((p) => p.close()))
@@ -43,9 +48,20 @@ async function ctxFor(o: CtxOpts): Promise<CheckContext> {
   const env: Record<string, string> = {DATABASE_URL: url, ...o.env}
   const config = await resolveConfig({cwd: dir, env, envFileOf: (n) => (n === 'DATABASE_URL' ? '.env' : undefined)})
   if (o.appSsl !== undefined) {
-    config.appSsl = {value: o.appSsl, source: {kind: 'knexfile', name: 'connection.ssl', file: 'knexfile.cjs', environment: 'development', label: 'connection.ssl in knexfile.cjs (development)'}}
+    config.appSsl = {
+      value: o.appSsl,
+      source: {
+        kind: 'knexfile',
+        name: 'connection.ssl',
+        file: 'knexfile.cjs',
+        environment: 'development',
+        label: 'connection.ssl in knexfile.cjs (development)',
+      },
+    }
   }
-  const facts: Facts = o.noPostgresFacts ? {} : {postgres: {address: '127.0.0.1', port: o.port, answer: o.answer ?? 'S', offersTls: (o.answer ?? 'S') === 'S'}}
+  const facts: Facts = o.noPostgresFacts
+    ? {}
+    : {postgres: {address: '127.0.0.1', port: o.port, answer: o.answer ?? 'S', offersTls: (o.answer ?? 'S') === 'S'}}
   return {config, env, cwd: dir, options: {timeoutMs: 3000, verbose: false, dnsServers: []}, facts, results: new Map()}
 }
 
@@ -81,7 +97,20 @@ describe('tls check against the shared real PostgreSQL', () => {
     const chain = out.evidence.chain as Record<string, unknown>[]
     expect(chain[0]).toMatchObject({depth: 0, trusted: 'verified', selfSigned: false})
     expect(chain.at(-1)).toMatchObject({trusted: expect.stringMatching(/trust anchor|verified/)})
-    expect(Object.keys(chain[0]!)).toEqual(['depth', 'subject', 'issuer', 'sans', 'notBefore', 'notAfter', 'key', 'signature', 'sha256', 'selfSigned', 'ca', 'trusted'])
+    expect(Object.keys(chain[0]!)).toEqual([
+      'depth',
+      'subject',
+      'issuer',
+      'sans',
+      'notBefore',
+      'notAfter',
+      'key',
+      'signature',
+      'sha256',
+      'selfSigned',
+      'ca',
+      'trusted',
+    ])
     expect(out.evidence.trustStore).toContain('DATABASE_URL in .env')
     expect(ctx.facts.tls).toMatchObject({used: true, offered: true, verifies: true, verifiedAsApp: true, problems: []})
     expect(ctx.facts.tls?.failureCode).toBeUndefined()
@@ -120,7 +149,9 @@ describe('tls check against its own real PostgreSQL (chain swapped by reload)', 
     expect(out.summary).toContain('self-signed certificate in certificate chain')
     expect(out.evidence.trustStore).toBe("Node's bundled CAs")
     expect(out.fix?.snippet?.language).toBe('dotenv')
-    expect(out.fix?.snippet?.code).toMatch(/^DATABASE_URL="postgres:\/\/app:\*\*\*\*@127\.0\.0\.1:\d+\/appdb\?sslmode=require&sslrootcert=\/path\/to\/ca\.pem"$/)
+    expect(out.fix?.snippet?.code).toMatch(
+      /^DATABASE_URL="postgres:\/\/app:\*\*\*\*@127\.0\.0\.1:\d+\/appdb\?sslmode=require&sslrootcert=\/path\/to\/ca\.pem"$/,
+    )
     expect(ctx.facts.tls).toMatchObject({verifiedAsApp: false, failureCode: 'TLS_SELF_SIGNED_CHAIN'})
   })
 
@@ -135,17 +166,27 @@ describe('tls check against its own real PostgreSQL (chain swapped by reload)', 
   it('PGSSLROOTCERT holding the right CA: said to be ignored by node-postgres', async () => {
     const {out} = await runTls({port: server.port, query: 'sslmode=require', env: {PGSSLROOTCERT: files['root.pem']!}})
     expect(out.code).toBe('TLS_SELF_SIGNED_CHAIN')
-    expect(out.fix?.steps.join('\n')).toContain(`PGSSLROOTCERT=${files['root.pem']} holds the right CA, but node-postgres ignores PGSSLROOTCERT`)
+    expect(out.fix?.steps.join('\n')).toContain(
+      `PGSSLROOTCERT=${files['root.pem']} holds the right CA, but node-postgres ignores PGSSLROOTCERT`,
+    )
   })
 
   it('NODE_EXTRA_CA_CERTS with the root → pass, and the store says so', async () => {
-    const {out} = await runTls({port: server.port, query: 'sslmode=verify-full', env: {NODE_EXTRA_CA_CERTS: files['root.pem']!}})
+    const {out} = await runTls({
+      port: server.port,
+      query: 'sslmode=verify-full',
+      env: {NODE_EXTRA_CA_CERTS: files['root.pem']!},
+    })
     expect(out.status).toBe('pass')
     expect(out.evidence.trustStore).toContain('NODE_EXTRA_CA_CERTS')
   })
 
   it('an explicit CA replaces NODE_EXTRA_CA_CERTS (the wrong CA in sslrootcert fails)', async () => {
-    const {out} = await runTls({port: server.port, query: `sslmode=verify-full&sslrootcert=${files['other.pem']}`, env: {NODE_EXTRA_CA_CERTS: files['root.pem']!}})
+    const {out} = await runTls({
+      port: server.port,
+      query: `sslmode=verify-full&sslrootcert=${files['other.pem']}`,
+      env: {NODE_EXTRA_CA_CERTS: files['root.pem']!},
+    })
     expect(out).toMatchObject({status: 'fail', code: 'TLS_SELF_SIGNED_CHAIN'})
     expect((out.evidence.notes as string[]).join(' ')).toContain('NODE_EXTRA_CA_CERTS is not used')
   })
@@ -159,7 +200,11 @@ describe('tls check against its own real PostgreSQL (chain swapped by reload)', 
   })
 
   it('direct negotiation (sslnegotiation=direct, PostgreSQL 17+) passes with ALPN postgresql', async () => {
-    const {out} = await runTls({port: server.port, query: `sslmode=verify-full&sslrootcert=${files['root.pem']}&sslnegotiation=direct`, noPostgresFacts: false})
+    const {out} = await runTls({
+      port: server.port,
+      query: `sslmode=verify-full&sslrootcert=${files['root.pem']}&sslnegotiation=direct`,
+      noPostgresFacts: false,
+    })
     expect(out.status).toBe('pass')
     expect(out.evidence.alpn).toBe('postgresql')
   })
@@ -167,7 +212,10 @@ describe('tls check against its own real PostgreSQL (chain swapped by reload)', 
   describe('after reloads (sequential)', () => {
     it('wrong host name → TLS_HOSTNAME_MISMATCH listing the names; ssl.servername fixes an IP host', async () => {
       await server.reloadTls(chainPem(c.wrongName, c.intermediate), c.wrongName.keyPem, c.root.certPem)
-      const {out, ctx} = await runTls({port: server.port, query: `sslmode=verify-full&sslrootcert=${files['root.pem']}`})
+      const {out, ctx} = await runTls({
+        port: server.port,
+        query: `sslmode=verify-full&sslrootcert=${files['root.pem']}`,
+      })
       expect(out).toMatchObject({status: 'fail', code: 'TLS_HOSTNAME_MISMATCH'})
       expect(out.fix?.summary).toContain('db.internal.example, replica.internal.example')
       expect(out.fix?.steps.join('\n')).toContain('ssl.servername')
@@ -179,7 +227,10 @@ describe('tls check against its own real PostgreSQL (chain swapped by reload)', 
       expect(ok.out.evidence.servername).toBe('replica.internal.example')
 
       // verify-ca semantics: pg's libpq compatibility replaces the identity check
-      const ca = await runTls({port: server.port, query: `uselibpqcompat=true&sslmode=verify-ca&sslrootcert=${files['root.pem']}`})
+      const ca = await runTls({
+        port: server.port,
+        query: `uselibpqcompat=true&sslmode=verify-ca&sslrootcert=${files['root.pem']}`,
+      })
       expect(ca.out.status).toBe('pass')
       expect(ca.out.evidence.identityChecked).toBe('custom checkServerIdentity')
     })
@@ -231,14 +282,23 @@ describe('tls check against a Postgres-like TLS peer', () => {
     const {out} = await runTls({port: p.port, host: 'localhost', query: 'sslmode=verify-full'})
     expect(out).toMatchObject({status: 'fail', code: 'TLS_SELF_SIGNED_CERT'})
     expect(out.summary).toContain('"self-signed certificate"')
-    const pinned = await runTls({port: p.port, host: 'localhost', query: `sslmode=verify-full&sslrootcert=${files['selfsigned.pem']}`})
+    const pinned = await runTls({
+      port: p.port,
+      host: 'localhost',
+      query: `sslmode=verify-full&sslrootcert=${files['selfsigned.pem']}`,
+    })
     expect(pinned.out.status).toBe('pass')
   })
 
   it('recognizes a provider from the chain and names its CA bundle in the fix', async () => {
     const {createCa, createLeaf} = await import('../helpers/certs.js')
     const rdsRoot = await createCa({commonName: 'Amazon RDS eu-west-1 Root CA RSA2048 G1'})
-    const leaf = await createLeaf({commonName: 'mydb', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], issuer: rdsRoot})
+    const leaf = await createLeaf({
+      commonName: 'mydb',
+      dnsNames: ['localhost'],
+      ipAddresses: ['127.0.0.1'],
+      issuer: rdsRoot,
+    })
     const p = await peer({certPem: chainPem(leaf, rdsRoot), keyPem: leaf.keyPem})
     const {out, ctx} = await runTls({port: p.port, query: 'sslmode=verify-full'})
     expect(out).toMatchObject({status: 'fail', code: 'TLS_SELF_SIGNED_CHAIN'})
@@ -272,10 +332,20 @@ describe('tls check against a Postgres-like TLS peer', () => {
 
   it('NODE_OPTIONS=--use-openssl-ca: the system store (SSL_CERT_FILE) replaces the bundled CAs', async () => {
     const p = await peer({certPem: chainPem(c.leaf, c.intermediate), keyPem: c.leaf.keyPem})
-    const sys = await runTls({port: p.port, query: 'sslmode=verify-full', env: {NODE_OPTIONS: '--use-openssl-ca', SSL_CERT_FILE: files['root.pem']!}})
+    const sys = await runTls({
+      port: p.port,
+      query: 'sslmode=verify-full',
+      env: {NODE_OPTIONS: '--use-openssl-ca', SSL_CERT_FILE: files['root.pem']!},
+    })
     expect(sys.out.status).toBe('pass')
-    expect(sys.out.evidence.trustStore).toBe(`the system CA store (${files['root.pem']}, because NODE_OPTIONS has --use-openssl-ca)`)
-    const bundled = await runTls({port: p.port, query: 'sslmode=verify-full', env: {NODE_OPTIONS: '--use-openssl-ca --use-bundled-ca', SSL_CERT_FILE: files['root.pem']!}})
+    expect(sys.out.evidence.trustStore).toBe(
+      `the system CA store (${files['root.pem']}, because NODE_OPTIONS has --use-openssl-ca)`,
+    )
+    const bundled = await runTls({
+      port: p.port,
+      query: 'sslmode=verify-full',
+      env: {NODE_OPTIONS: '--use-openssl-ca --use-bundled-ca', SSL_CERT_FILE: files['root.pem']!},
+    })
     expect(bundled.out).toMatchObject({status: 'fail', code: 'TLS_UNTRUSTED_ISSUER'})
   })
 
@@ -312,8 +382,15 @@ describe('tls check against a Postgres-like TLS peer', () => {
         root: c.root.certPem,
         'intermediate+root': chainPem(c.intermediate, c.root),
       }
-      const cafiles = writeTlsFiles(dir, {'int.pem': bundles.intermediate!, 'int-root.pem': bundles['intermediate+root']!})
-      const fileOf: Record<string, string> = {intermediate: cafiles['int.pem']!, root: files['root.pem']!, 'intermediate+root': cafiles['int-root.pem']!}
+      const cafiles = writeTlsFiles(dir, {
+        'int.pem': bundles.intermediate!,
+        'int-root.pem': bundles['intermediate+root']!,
+      })
+      const fileOf: Record<string, string> = {
+        intermediate: cafiles['int.pem']!,
+        root: files['root.pem']!,
+        'intermediate+root': cafiles['int-root.pem']!,
+      }
       const servers: Record<string, string> = {
         leaf: chainPem(c.leaf),
         'leaf+intermediate': chainPem(c.leaf, c.intermediate),
@@ -334,11 +411,17 @@ describe('tls check against a Postgres-like TLS peer', () => {
           if (cname === 'intermediate') {
             expect(out.code).toBe('TLS_UNTRUSTED_ISSUER')
             expect(out.fix!.summary).toBe('Give node-postgres the root CA too: the CA it has is an intermediate.')
-            expect(out.fix!.steps[0]).toContain('Add the root "CN=db-doctor Test Root CA" to the same PEM file (the intermediate, then the root)')
+            expect(out.fix!.steps[0]).toContain(
+              'Add the root "CN=db-doctor Test Root CA" to the same PEM file (the intermediate, then the root)',
+            )
           }
           if (sname === 'leaf' && cname === 'root') {
-            expect(out.fix!.summary).toBe('Make the server send its intermediate certificate, or give node-postgres the intermediate and the root as one bundle.')
-            expect(out.fix!.steps[0]).toContain('the intermediate alone fails ("unable to get issuer certificate") and the root alone fails ("unable to verify the first certificate")')
+            expect(out.fix!.summary).toBe(
+              'Make the server send its intermediate certificate, or give node-postgres the intermediate and the root as one bundle.',
+            )
+            expect(out.fix!.steps[0]).toContain(
+              'the intermediate alone fails ("unable to get issuer certificate") and the root alone fails ("unable to verify the first certificate")',
+            )
           }
         }
       }
@@ -360,4 +443,3 @@ describe('tls check against a Postgres-like TLS peer', () => {
     })
   })
 })
-

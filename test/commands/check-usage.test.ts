@@ -12,9 +12,13 @@ describe('db-doctor check: usage errors exit 2 with one line', () => {
     ['bad --format value', ['check', '--format', 'xml'], /--format=xml/],
     ['unknown check id', ['check', '--only', 'dns,nope'], /Unknown check id "nope"/],
     ['unreadable --env-file', ['check', '--env-file', '/nonexistent/app.env'], /nonexistent\/app\.env/],
-    ['unreadable --targets', ['check', '--targets', '/nonexistent/targets.txt'], /targets file \/nonexistent\/targets\.txt: no such file/],
+    [
+      'unreadable --targets',
+      ['check', '--targets', '/nonexistent/targets.txt'],
+      /targets file \/nonexistent\/targets\.txt: no such file/,
+    ],
     ['--targets a directory', ['check', '--targets', '/tmp'], /targets file \/tmp: it is a directory/],
-    ['--all-envs without a knexfile', ['check', '--all-envs'], /--all-envs: no knexfile here/],
+    ['--all-envs without a knexfile', ['check', '--all-envs'], /--all-envs: no knexfile or sequelize-cli config here/],
     ['bad --output', ['check', '--output', 'junit'], /--output expects FORMAT=PATH/],
     ['bad --concurrency', ['check', '--concurrency', '0'], /--concurrency/],
   ]
@@ -33,7 +37,10 @@ describe('db-doctor check: usage errors exit 2 with one line', () => {
     const secret = 'targets-canary-77c1'
     const dir = mkdtempSync(path.join(os.tmpdir(), 'dbd-targets-'))
     const file = path.join(dir, 'targets.jsonl')
-    writeFileSync(file, `postgres://u:${secret}@127.0.0.1:1/db\n{"name": "b", "connection": "postgres://u:${secret}@h/db"\n`)
+    writeFileSync(
+      file,
+      `postgres://u:${secret}@127.0.0.1:1/db\n{"name": "b", "connection": "postgres://u:${secret}@h/db"\n`,
+    )
     try {
       const r = await runCli(['check', '--targets', file])
       expect(r.code, r.stderr).toBe(2)
@@ -49,13 +56,33 @@ describe('db-doctor check: usage errors exit 2 with one line', () => {
     const file = path.join(dir, 'targets.txt')
     writeFileSync(file, '# fleet\npostgres://c@127.0.0.1:3/db3\n\n')
     try {
-      const r = await runCli(['check', '--only', 'config', '--json', 'postgres://a@127.0.0.1:1/db1', 'postgres://b@127.0.0.1:2/db2', '--targets', file, '--concurrency', '2'])
+      const r = await runCli([
+        'check',
+        '--only',
+        'config',
+        '--json',
+        'postgres://a@127.0.0.1:1/db1',
+        'postgres://b@127.0.0.1:2/db2',
+        '--targets',
+        file,
+        '--concurrency',
+        '2',
+      ])
       expect(r.code, r.stderr).toBe(0)
       const doc = JSON.parse(r.stdout)
-      expect(doc.reports.map((x: {name: string}) => x.name)).toEqual(['a@127.0.0.1:1/db1', 'b@127.0.0.1:2/db2', 'c@127.0.0.1:3/db3'])
+      expect(doc.reports.map((x: {name: string}) => x.name)).toEqual([
+        'a@127.0.0.1:1/db1',
+        'b@127.0.0.1:2/db2',
+        'c@127.0.0.1:3/db3',
+      ])
       expect(doc.summary).toEqual({targets: 3, healthy: 3, degraded: 0, failing: 0, verdict: 'healthy'})
       const lines = await runCli(['check', '--only', 'config', '--format', 'jsonl', '--targets', file])
-      expect(lines.stdout.trim().split('\n').map((l) => JSON.parse(l).name)).toEqual(['c@127.0.0.1:3/db3'])
+      expect(
+        lines.stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l).name),
+      ).toEqual(['c@127.0.0.1:3/db3'])
     } finally {
       rmSync(dir, {recursive: true, force: true})
     }
@@ -79,7 +106,15 @@ describe('db-doctor check: usage errors exit 2 with one line', () => {
   })
 
   it('list flags do not swallow the CONNECTION argument that follows them', async () => {
-    const r = await runCli(['check', '--only', 'config', '--dns-server', '127.0.0.1:1', '--json', 'postgres://u@127.0.0.1:1/db'])
+    const r = await runCli([
+      'check',
+      '--only',
+      'config',
+      '--dns-server',
+      '127.0.0.1:1',
+      '--json',
+      'postgres://u@127.0.0.1:1/db',
+    ])
     expect(r.code, r.stderr).toBe(0)
     const report = JSON.parse(r.stdout)
     expect(report.target.host).toBe('127.0.0.1')
@@ -97,7 +132,14 @@ describe('db-doctor check: usage errors exit 2 with one line', () => {
   it('a libpq key=value CONNECTION with a quoted password: valid JSON, password nowhere', async () => {
     const secret = 'kv canary 5d2e'
     for (const format of ['json', 'text', 'markdown']) {
-      const r = await runCli(['check', '--timeout', '1000', '--format', format, `host=127.0.0.1 port=1 user=u password='${secret}'`])
+      const r = await runCli([
+        'check',
+        '--timeout',
+        '1000',
+        '--format',
+        format,
+        `host=127.0.0.1 port=1 user=u password='${secret}'`,
+      ])
       expect(r.code).toBe(1)
       expect(r.stdout + r.stderr).not.toContain(secret)
       expect(r.stdout + r.stderr).not.toContain('kv canary')

@@ -7,7 +7,15 @@ import {chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {afterAll, describe, expect, inject, it} from 'vitest'
-import {APP_DATABASE, APP_USER, CANARY_LENIENT, CANARY_PASSWORD, CANARY_SPECIAL, LENIENT_USER, MISSING_DATABASE} from '../helpers/constants.js'
+import {
+  APP_DATABASE,
+  APP_USER,
+  CANARY_LENIENT,
+  CANARY_PASSWORD,
+  CANARY_SPECIAL,
+  LENIENT_USER,
+  MISSING_DATABASE,
+} from '../helpers/constants.js'
 import {checkOf, reportOf, runCli, type CliResult} from '../helpers/cli.js'
 
 const pg = inject('pg')
@@ -35,7 +43,11 @@ function noCanary(r: CliResult) {
 }
 
 /** Runs the same check in all three formats and returns the JSON report. */
-async function inAllFormats(args: string[], opts: {cwd?: string; env?: Record<string, string>} = {}, expectedExit: number) {
+async function inAllFormats(
+  args: string[],
+  opts: {cwd?: string; env?: Record<string, string>} = {},
+  expectedExit: number,
+) {
   const json = await runCli(['check', ...args, '--json'], opts)
   const text = await runCli(['check', ...args], opts)
   const md = await runCli(['check', ...args, '--format', 'markdown'], opts)
@@ -57,7 +69,13 @@ describe('db-doctor check against the real server', () => {
     const {report, text} = await inAllFormats([url(CANARY_PASSWORD)], {}, 0)
     expect(report.summary.verdict).toBe('healthy')
     expect(report.tool).toMatch(/^db-doctor@\d+\.\d+\.\d+/)
-    expect(report.target).toMatchObject({host: pg.host, port: pg.port, database: APP_DATABASE, user: APP_USER, sslmode: 'verify-full'})
+    expect(report.target).toMatchObject({
+      host: pg.host,
+      port: pg.port,
+      database: APP_DATABASE,
+      user: APP_USER,
+      sslmode: 'verify-full',
+    })
     const auth = checkOf(report, 'auth')
     expect(auth.status).toBe('pass')
     expect(JSON.stringify(auth.evidence)).toMatch(/TLSv1\.[23]/)
@@ -95,11 +113,16 @@ describe('db-doctor check against the real server', () => {
     const {report, text} = await inAllFormats([arg], {}, 1)
     const tcp = checkOf(report, 'tcp')
     expect(tcp.code).toBe('TCP_REFUSED')
-    expect(tcp.fix.snippet.code).toContain(`port = ${port}`)
+    // nothing answers on or near the port (276590a): the fix checks the configured port, never 5432 or
+    // listen_addresses = '*'
+    expect(tcp.fix.snippet.code).toContain(`-p ${port}`)
     expect(tcp.fix.snippet.code).not.toContain('5432')
+    expect(JSON.stringify(tcp.fix)).not.toMatch(/listen_addresses\s*=\s*'\*'/)
     const ssl = checkOf(report, 'ssl-config')
     expect(ssl.code).toBe('SSL_VERIFICATION_DISABLED')
-    expect(ssl.fix.snippet.code).toBe(`db-doctor check 'postgres://app:****@127.0.0.1:${port}/appdb?sslmode=verify-full&sslrootcert=./ca.pem'`)
+    expect(ssl.fix.snippet.code).toBe(
+      `db-doctor check 'postgres://app:****@127.0.0.1:${port}/appdb?sslmode=verify-full&sslrootcert=./ca.pem'`,
+    )
     expect(JSON.stringify(report.checks.map((c: any) => c.fix))).not.toContain('DATABASE_URL=')
     // the tcp failure comes before any Docker advice that explains it
     const ids = report.checks.map((c: any) => c.id)
@@ -127,7 +150,10 @@ describe('db-doctor check against the real server', () => {
     // a .env URL assembled from empty variables
     const cwd = project({'.env': 'DATABASE_URL=postgres://:@/\n'})
     const {report} = await inAllFormats([], {cwd}, 1)
-    expect(checkOf(report, 'config')).toMatchObject({code: 'CONFIG_URL_INVALID', summary: expect.stringContaining('DATABASE_URL in .env')})
+    expect(checkOf(report, 'config')).toMatchObject({
+      code: 'CONFIG_URL_INVALID',
+      summary: expect.stringContaining('DATABASE_URL in .env'),
+    })
     expect(report.target.host).toBeNull()
   })
 
@@ -158,10 +184,46 @@ describe('db-doctor check against the real server', () => {
   // Discrete families: TLS comes from PGSSLMODE and the CA from NODE_EXTRA_CA_CERTS, as an app would have it.
   const tlsEnv = {PGSSLMODE: 'verify-full', NODE_EXTRA_CA_CERTS: pg.caFile}
   const families: [string, Record<string, string>][] = [
-    ['DB_*', {DB_HOST: pg.host, DB_PORT: String(pg.port), DB_NAME: APP_DATABASE, DB_USER: APP_USER, DB_PASSWORD: CANARY_PASSWORD}],
-    ['DATABASE_*', {DATABASE_HOST: pg.host, DATABASE_PORT: String(pg.port), DATABASE_NAME: APP_DATABASE, DATABASE_USER: APP_USER, DATABASE_PASSWORD: CANARY_PASSWORD}],
-    ['SUPABASE_DB_*', {SUPABASE_DB_HOST: pg.host, SUPABASE_DB_PORT: String(pg.port), SUPABASE_DB_NAME: APP_DATABASE, SUPABASE_DB_USER: APP_USER, SUPABASE_DB_PASSWORD: CANARY_PASSWORD}],
-    ['PG*', {PGHOST: pg.host, PGPORT: String(pg.port), PGDATABASE: APP_DATABASE, PGUSER: APP_USER, PGPASSWORD: CANARY_PASSWORD}],
+    [
+      'DB_*',
+      {
+        DB_HOST: pg.host,
+        DB_PORT: String(pg.port),
+        DB_NAME: APP_DATABASE,
+        DB_USER: APP_USER,
+        DB_PASSWORD: CANARY_PASSWORD,
+      },
+    ],
+    [
+      'DATABASE_*',
+      {
+        DATABASE_HOST: pg.host,
+        DATABASE_PORT: String(pg.port),
+        DATABASE_NAME: APP_DATABASE,
+        DATABASE_USER: APP_USER,
+        DATABASE_PASSWORD: CANARY_PASSWORD,
+      },
+    ],
+    [
+      'SUPABASE_DB_*',
+      {
+        SUPABASE_DB_HOST: pg.host,
+        SUPABASE_DB_PORT: String(pg.port),
+        SUPABASE_DB_NAME: APP_DATABASE,
+        SUPABASE_DB_USER: APP_USER,
+        SUPABASE_DB_PASSWORD: CANARY_PASSWORD,
+      },
+    ],
+    [
+      'PG*',
+      {
+        PGHOST: pg.host,
+        PGPORT: String(pg.port),
+        PGDATABASE: APP_DATABASE,
+        PGUSER: APP_USER,
+        PGPASSWORD: CANARY_PASSWORD,
+      },
+    ],
   ]
   for (const [name, vars] of families) {
     it(`the ${name} family from the environment: healthy, with provenance`, async () => {
@@ -205,10 +267,16 @@ describe('db-doctor check against the real server', () => {
   })
 
   it('settings node-postgres refuses before connecting (verify-ca without a CA, libpq semantics) fail, never "healthy"', async () => {
-    const {report} = await inAllFormats([url(CANARY_PASSWORD, APP_DATABASE, 'sslmode=verify-ca&uselibpqcompat=true')], {}, 1)
+    const {report} = await inAllFormats(
+      [url(CANARY_PASSWORD, APP_DATABASE, 'sslmode=verify-ca&uselibpqcompat=true')],
+      {},
+      1,
+    )
     const auth = checkOf(report, 'auth')
     expect(auth).toMatchObject({status: 'fail', code: 'AUTH_CONNECTION_FAILED', evidence: {stage: 'config'}})
-    expect(auth.summary).toMatch(/^node-postgres refuses these settings before connecting: SECURITY WARNING: Using sslmode=verify-ca requires specifying a CA/)
+    expect(auth.summary).toMatch(
+      /^node-postgres refuses these settings before connecting: SECURITY WARNING: Using sslmode=verify-ca requires specifying a CA/,
+    )
     expect(report.summary.verdict).toBe('failing')
   })
 
@@ -217,12 +285,18 @@ describe('db-doctor check against the real server', () => {
     const {report} = await inAllFormats([raw], {env: {NODE_EXTRA_CA_CERTS: pg.caFile}}, 1)
     // the config check says so before anything connects
     const config = checkOf(report, 'config')
-    expect(config).toMatchObject({status: 'fail', code: 'CONFIG_SSLMODE_INVALID', evidence: {problem: {param: 'ssl', value: 'false', suggestion: 'sslmode=disable'}}})
+    expect(config).toMatchObject({
+      status: 'fail',
+      code: 'CONFIG_SSLMODE_INVALID',
+      evidence: {problem: {param: 'ssl', value: 'false', suggestion: 'sslmode=disable'}},
+    })
     expect(config.summary).toContain("Cannot use 'in' operator to search for 'key' in false")
     expect(config.fix.snippet.code).toContain(`/appdb?sslmode=disable'`)
     expect(report.summary.verdict).toBe('failing')
     // and with the config check skipped, the pg probe turns the throw into the session's error
-    const skipped = reportOf(await runCli(['check', raw, '--json', '--skip', 'config'], {env: {NODE_EXTRA_CA_CERTS: pg.caFile}}))
+    const skipped = reportOf(
+      await runCli(['check', raw, '--json', '--skip', 'config'], {env: {NODE_EXTRA_CA_CERTS: pg.caFile}}),
+    )
     expect(checkOf(skipped, 'auth')).toMatchObject({status: 'fail', code: 'AUTH_CONNECTION_FAILED'})
     expect(checkOf(skipped, 'auth').summary).toContain("Cannot use 'in' operator")
   })
@@ -248,14 +322,21 @@ export default config
       'schema.prisma': 'datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n',
       '.pgpass': `${pg.host}:${pg.port}:${APP_DATABASE}:${APP_USER}:${CANARY_PASSWORD}\n`,
     })
-    const env = {DATABASE_URL: `postgres://${APP_USER}@${hostport}/${APP_DATABASE}?${verify}`, PGPASSFILE: path.join(prisma, '.pgpass')}
+    const env = {
+      DATABASE_URL: `postgres://${APP_USER}@${hostport}/${APP_DATABASE}?${verify}`,
+      PGPASSFILE: path.join(prisma, '.pgpass'),
+    }
     // As libpq does, node-postgres ignores a password file others can read: so does the report.
     chmodSync(path.join(prisma, '.pgpass'), 0o644)
     const open = await runCli(['check', '--json'], {cwd: prisma, env})
     noCanary(open)
     expect(open.code).toBe(1)
     const auth = checkOf(reportOf(open), 'auth')
-    expect(auth).toMatchObject({status: 'fail', code: 'AUTH_PASSWORD_MISSING', evidence: {pgpass: 'ignored: mode 0644'}})
+    expect(auth).toMatchObject({
+      status: 'fail',
+      code: 'AUTH_PASSWORD_MISSING',
+      evidence: {pgpass: 'ignored: mode 0644'},
+    })
     expect(auth.fix?.snippet?.code).toBe('chmod 600 .pgpass') // relative to the folder it ran in
 
     chmodSync(path.join(prisma, '.pgpass'), 0o600)

@@ -13,7 +13,8 @@ import {runCli} from '../helpers/cli.js'
 
 const pg = inject('pg')
 const verify = `sslmode=verify-full&sslrootcert=${encodeURIComponent(pg.caFile)}`
-const url = (password = CANARY_PASSWORD, port = pg.port) => `postgres://${APP_USER}:${password}@${pg.host}:${port}/${APP_DATABASE}?${verify}`
+const url = (password = CANARY_PASSWORD, port = pg.port) =>
+  `postgres://${APP_USER}:${password}@${pg.host}:${port}/${APP_DATABASE}?${verify}`
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'dbd-ci-out-'))
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
@@ -46,7 +47,14 @@ function noCanary(...texts: string[]) {
 
 describe('CI outputs', () => {
   it('text on the terminal plus JUnit and Markdown files in one run (healthy: every testcase passes)', async () => {
-    const r = await runCli(['check', url(), '--output', `junit=${file('ok.xml')}`, '--output', `markdown=${file('ok.md')}`])
+    const r = await runCli([
+      'check',
+      url(),
+      '--output',
+      `junit=${file('ok.xml')}`,
+      '--output',
+      `markdown=${file('ok.md')}`,
+    ])
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toContain('✓ Authentication and session')
     const xml = readFileSync(file('ok.xml'), 'utf8')
@@ -58,7 +66,20 @@ describe('CI outputs', () => {
     expect(suites.failures).toBe('0')
     expect(suites.testsuite).toHaveLength(1)
     const cases = suites.testsuite[0].testcase
-    expect(cases.map((c: {name: string}) => c.name.split(':')[0])).toEqual(['config', 'dns', 'tcp', 'docker', 'postgres', 'tls', 'ssl-config', 'auth', 'server', 'pooler', 'privileges', 'migrations'])
+    expect(cases.map((c: {name: string}) => c.name.split(':')[0])).toEqual([
+      'config',
+      'dns',
+      'tcp',
+      'docker',
+      'postgres',
+      'tls',
+      'ssl-config',
+      'auth',
+      'server',
+      'pooler',
+      'privileges',
+      'migrations',
+    ])
     for (const c of cases) {
       expect(c.failure).toBeUndefined()
       expect(Number(c.time)).toBeGreaterThanOrEqual(0)
@@ -67,7 +88,14 @@ describe('CI outputs', () => {
 
   it('JUnit: a failing check is a failure "CODE: summary" with the evidence and fix as its body; skipped checks are skipped', async () => {
     const port = await refusedPort()
-    const r = await runCli(['check', url(CANARY_PASSWORD, port), '--format', 'junit', '--output', `json=${file('refused.json')}`])
+    const r = await runCli([
+      'check',
+      url(CANARY_PASSWORD, port),
+      '--format',
+      'junit',
+      '--output',
+      `json=${file('refused.json')}`,
+    ])
     expect(r.code, r.stderr).toBe(1)
     const json = readFileSync(file('refused.json'), 'utf8')
     noCanary(r.stdout, r.stderr, json)
@@ -81,7 +109,15 @@ describe('CI outputs', () => {
     expect(tcp.failure['#text']).toContain('Evidence:')
     expect(tcp.failure['#text']).toContain('Fix: ')
     const skipped = cases.filter((c) => c.skipped !== undefined)
-    expect(skipped.map((c) => c.name.split(':')[0])).toEqual(['postgres', 'tls', 'auth', 'server', 'pooler', 'privileges', 'migrations'])
+    expect(skipped.map((c) => c.name.split(':')[0])).toEqual([
+      'postgres',
+      'tls',
+      'auth',
+      'server',
+      'pooler',
+      'privileges',
+      'migrations',
+    ])
     expect(skipped[0].skipped.message).toContain('Skipped: the tcp check failed (TCP_REFUSED)')
     expect(Number(suites.testsuite[0].skipped)).toBe(7)
   })
@@ -90,7 +126,9 @@ describe('CI outputs', () => {
     const summary = file('step-summary.md')
     writeFileSync(summary, '# earlier step\n')
     const port = await refusedPort()
-    const r = await runCli(['check', url('wrong-' + 'pw-for-gh', port), '--format', 'github'], {env: {GITHUB_STEP_SUMMARY: summary}})
+    const r = await runCli(['check', url('wrong-' + 'pw-for-gh', port), '--format', 'github'], {
+      env: {GITHUB_STEP_SUMMARY: summary},
+    })
     expect(r.code, r.stderr).toBe(1)
     const md = readFileSync(summary, 'utf8')
     noCanary(r.stdout, r.stderr, md)
@@ -122,8 +160,24 @@ describe('CI outputs', () => {
   it('several targets: one testsuite per target, named; exit 1 when any fails', async () => {
     const port = await refusedPort()
     const targets = file('targets.jsonl')
-    writeFileSync(targets, [JSON.stringify({name: 'primary', connection: url()}), '# a comment', JSON.stringify({name: 'replica', connection: url(CANARY_PASSWORD, port)}), ''].join('\n'))
-    const r = await runCli(['check', '--targets', targets, '--format', 'junit', '--output', `github=${file('fleet.gh')}`])
+    writeFileSync(
+      targets,
+      [
+        JSON.stringify({name: 'primary', connection: url()}),
+        '# a comment',
+        JSON.stringify({name: 'replica', connection: url(CANARY_PASSWORD, port)}),
+        '',
+      ].join('\n'),
+    )
+    const r = await runCli([
+      'check',
+      '--targets',
+      targets,
+      '--format',
+      'junit',
+      '--output',
+      `github=${file('fleet.gh')}`,
+    ])
     expect(r.code, r.stderr).toBe(1)
     const gh = readFileSync(file('fleet.gh'), 'utf8')
     noCanary(r.stdout, r.stderr, gh)

@@ -6,7 +6,7 @@ import {mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
-import {MAX_TEXT_FILE_BYTES} from '../../src/config/files.js'
+import {MAX_TEXT_FILE_BYTES} from '../../src/core/files.js'
 import {runCli} from '../helpers/cli.js'
 
 const root = mkdtempSync(join(tmpdir(), 'dbd-special-'))
@@ -59,12 +59,140 @@ describe('special files as env files: exit 2, one line, no wait', () => {
   }
 
   it('--env-file /dev/null still means "no env file" (documented), and a 1 MiB file is still read', async () => {
-    const r = await runCli(['check', '--only', 'config', '--json', '--env-file', '/dev/null', 'postgres://u@127.0.0.1:1/db'])
+    const r = await runCli([
+      'check',
+      '--only',
+      'config',
+      '--json',
+      '--env-file',
+      '/dev/null',
+      'postgres://u@127.0.0.1:1/db',
+    ])
     expect(r.code, r.stderr).toBe(0)
     const big = join(root, 'big.env')
     writeFileSync(big, `DATABASE_URL=postgres://u@127.0.0.1:1/bigdb\n# ${'x'.repeat(MAX_TEXT_FILE_BYTES - 100)}\n`)
     const b = await runCli(['check', '--only', 'config', '--json', '--env-file', big])
     expect(b.code, b.stderr).toBe(0)
     expect(JSON.parse(b.stdout).target.database).toBe('bigdb')
+  })
+})
+
+// Every other file input goes through the same guarded opener (src/core/files.ts): a FIFO or
+// /dev/zero is a usage error (exit 2) naming the file, at once; nothing blocks on a FIFO, nothing
+// reads /dev/zero, and a knexfile of that kind is never handed to the child that runs app code.
+describe('special files as every other input: exit 2 naming the file, within the budget', () => {
+  const BOUND = 20_000 // several runs at once on a loaded 2-core machine
+  const URL = 'postgres://u@127.0.0.1:1/db'
+
+  interface Case {
+    name: string
+    run: (file: string) => {args: string[]; cwd?: string; env?: Record<string, string>}
+  }
+  const app = (files: Record<string, string | {link: string}>) => {
+    const cwd = mkdtempSync(join(root, 'app-'))
+    for (const [name, content] of Object.entries(files)) {
+      mkdirSync(join(cwd, name, '..'), {recursive: true})
+      if (typeof content === 'string') writeFileSync(join(cwd, name), content)
+      else symlinkSync(content.link, join(cwd, name))
+    }
+    return cwd
+  }
+  const cases: Case[] = [
+    {name: '--knexfile', run: (f) => ({args: ['--only', 'config', '--knexfile', f]})},
+    {
+      name: 'knexfile.js in the working folder',
+      run: (f) => ({args: ['--only', 'config'], cwd: app({'knexfile.js': {link: f}})}),
+    },
+    {name: 'package.json', run: (f) => ({args: ['--only', 'config', URL], cwd: app({'package.json': {link: f}})})},
+    {
+      name: 'prisma/schema.prisma',
+      run: (f) => ({args: ['--only', 'config'], cwd: app({'prisma/schema.prisma': {link: f}})}),
+    },
+    {name: 'prisma.config.ts', run: (f) => ({args: ['--only', 'config'], cwd: app({'prisma.config.ts': {link: f}})})},
+    {
+      name: 'drizzle.config.ts',
+      run: (f) => ({args: ['--only', 'config', URL], cwd: app({'drizzle.config.ts': {link: f}})}),
+    },
+    {name: 'data-source.ts', run: (f) => ({args: ['--only', 'config', URL], cwd: app({'data-source.ts': {link: f}})})},
+    {name: '.sequelizerc', run: (f) => ({args: ['--only', 'config', URL], cwd: app({'.sequelizerc': {link: f}})})},
+    {
+      name: 'config/config.js',
+      run: (f) => ({
+        args: ['--only', 'config', URL],
+        cwd: app({
+          'package.json': JSON.stringify({scripts: {m: 'sequelize-cli db:migrate'}}),
+          'config/config.js': {link: f},
+        }),
+      }),
+    },
+    {name: 'sslrootcert', run: (f) => ({args: ['--only', 'config', `${URL}?sslmode=verify-full&sslrootcert=${f}`]})},
+    {name: 'sslcert', run: (f) => ({args: ['--only', 'config', `${URL}?sslcert=${f}&sslkey=/nonexistent`]})},
+    {name: 'sslkey', run: (f) => ({args: ['--only', 'config', `${URL}?sslkey=${f}`]})},
+    {name: 'PGSSLROOTCERT', run: (f) => ({args: ['--only', 'config', URL], env: {PGSSLROOTCERT: f}})},
+    {name: '--targets', run: (f) => ({args: ['--only', 'config', '--targets', f]})},
+    {name: '--output', run: (f) => ({args: ['--only', 'config', '--output', `json=${f}`, URL]})},
+    {
+      name: '$GITHUB_STEP_SUMMARY',
+      run: (f) => ({args: ['--only', 'config', '--format', 'github', URL], env: {GITHUB_STEP_SUMMARY: f}}),
+    },
+  ]
+
+  for (const kind of ['fifo', 'zero'] as const) {
+    it(`a ${kind === 'fifo' ? 'FIFO' : '/dev/zero'} as each of: ${cases.map((c) => c.name).join(', ')}`, async () => {
+      const runs = await Promise.all(
+        cases.map(async (c) => {
+          const file = kind === 'zero' ? '/dev/zero' : special('fifo')
+          const {args, cwd, env} = c.run(file)
+          return {c, file, r: await runCli(['check', ...args], {cwd, env, timeoutMs: 60_000})}
+        }),
+      )
+      for (const {c, r} of runs) {
+        const what = `${c.name}: ${r.stderr}`
+        expect(r.code, what).toBe(2)
+        expect(r.stderr, what).toMatch(kind === 'fifo' ? /FIFO/ : /character device/)
+        expect(r.stderr, what).toMatch(/db-doctor: /)
+        expect(r.stderr, what).not.toMatch(/\bat .+:\d+:\d+/)
+        expect(r.ms, what).toBeLessThan(BOUND)
+      }
+    }, 120_000)
+  }
+
+  it('serve --web-config that is a FIFO or /dev/zero: a usage error naming it, nothing listens', async () => {
+    const targets = join(root, 'serve-targets.jsonl')
+    writeFileSync(targets, JSON.stringify({name: 'a', connection: URL}) + '\n')
+    const runs = await Promise.all(
+      [special('fifo'), '/dev/zero'].map((f) =>
+        runCli(['serve', '--targets', targets, '--listen', '127.0.0.1:0', '--web-config', f], {timeoutMs: 30_000}),
+      ),
+    )
+    for (const [i, r] of runs.entries()) {
+      expect(r.code, r.stderr).toBe(2)
+      expect(r.stderr).toMatch(i === 0 ? /FIFO/ : /character device/)
+      expect(r.ms).toBeLessThan(BOUND)
+    }
+  })
+
+  it('a password file that is a FIFO is what libpq makes of it (ignored, a finding), never a hang', async () => {
+    const r = await runCli(['check', '--only', 'config', '--json', URL], {env: {PGPASSFILE: special('fifo')}})
+    expect([0, 1], r.stderr).toContain(r.code)
+    expect(r.ms).toBeLessThan(BOUND)
+  })
+
+  it('two --output flags naming the same file: a usage error', async () => {
+    const out = join(root, 'same.json')
+    const r = await runCli(['check', '--only', 'config', '--output', `json=${out}`, '--output', `junit=${out}`, URL])
+    expect(r.code, r.stderr).toBe(2)
+    expect(r.stderr).toContain('already an --output target')
+    const ok = await runCli([
+      'check',
+      '--only',
+      'config',
+      '--output',
+      `json=${out}`,
+      '--output',
+      'junit=/dev/null',
+      URL,
+    ])
+    expect(ok.code, ok.stderr).toBe(0)
   })
 })

@@ -9,7 +9,8 @@ import {BIN, cleanEnv, runCli, type CliResult} from '../helpers/cli.js'
 
 const pg = inject('pg')
 const verify = `sslmode=verify-full&sslrootcert=${encodeURIComponent(pg.caFile)}`
-const url = (port: number, password = CANARY_PASSWORD) => `postgres://${APP_USER}:${password}@${pg.host}:${port}/${APP_DATABASE}?${verify}`
+const url = (port: number, password = CANARY_PASSWORD) =>
+  `postgres://${APP_USER}:${password}@${pg.host}:${port}/${APP_DATABASE}?${verify}`
 
 /** A loopback port nothing listens on (yet). */
 async function freePort(): Promise<number> {
@@ -42,7 +43,8 @@ function noCanary(r: {stdout: string; stderr: string}) {
   expect(r.stdout + r.stderr).not.toContain(CANARY_PASSWORD)
 }
 
-const attempts = (stderr: string) => stderr.split('\n').filter((l) => /^db-doctor wait: attempt \d+, \d+\.\d s: /.test(l))
+const attempts = (stderr: string) =>
+  stderr.split('\n').filter((l) => /^db-doctor wait: attempt \d+, \d+\.\d s: /.test(l))
 
 describe('db-doctor wait against real components', () => {
   it('waits for a port that starts forwarding to the server a few seconds later, then exits 0 with the healthy report', async () => {
@@ -118,10 +120,14 @@ describe('db-doctor wait against real components', () => {
 
   it('SIGTERM ends it promptly with the last state reported (exit 1)', async () => {
     const port = await freePort()
-    const child = spawn(process.execPath, ['--', BIN, 'wait', url(port), '--interval', '300', '--deadline', '120', '--json'], {
-      env: cleanEnv(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const child = spawn(
+      process.execPath,
+      ['--', BIN, 'wait', url(port), '--interval', '300', '--deadline', '120', '--json'],
+      {
+        env: cleanEnv(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
@@ -144,7 +150,11 @@ describe('db-doctor wait against real components', () => {
   })
 
   it('usage errors exit 2 with one line', async () => {
-    for (const args of [['wait', '--deadline', '0'], ['wait', '--interval', 'soon'], ['wait', '--output', 'xml=r.xml']]) {
+    for (const args of [
+      ['wait', '--deadline', '0'],
+      ['wait', '--interval', 'soon'],
+      ['wait', '--output', 'xml=r.xml'],
+    ]) {
       const r = await runCli(args)
       expect(r.code, r.stderr).toBe(2)
       expect(r.stderr.trim().split('\n')).toHaveLength(1)

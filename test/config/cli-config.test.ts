@@ -63,7 +63,9 @@ describe('db-doctor check --only config', () => {
   })
 
   it('a correct DATABASE_URL: pass, exit 0, sources in the report target, no canary', async () => {
-    const cwd = folder({'.env': `DATABASE_URL=postgres://app:${CANARY_PASSWORD}@127.0.0.1:5432/appdb?sslmode=disable\n`})
+    const cwd = folder({
+      '.env': `DATABASE_URL=postgres://app:${CANARY_PASSWORD}@127.0.0.1:5432/appdb?sslmode=disable\n`,
+    })
     const r = await runCli(['check', '--only', 'config', '--json'], {cwd, env: cleanEnv()})
     expect(r.code, r.stderr).toBe(0)
     const report = reportOf(r)
@@ -82,7 +84,10 @@ describe('db-doctor check --only config', () => {
   })
 
   it('an invalid sslmode in PGSSLMODE: CONFIG_SSLMODE_INVALID naming the variable', async () => {
-    const r = await runCli(['check', '--only', 'config', '--json'], {cwd: folder(), env: cleanEnv({PGHOST: '127.0.0.1', PGSSLMODE: 'required'})})
+    const r = await runCli(['check', '--only', 'config', '--json'], {
+      cwd: folder(),
+      env: cleanEnv({PGHOST: '127.0.0.1', PGSSLMODE: 'required'}),
+    })
     expect(r.code, r.stderr).toBe(1)
     const config = checkOf(reportOf(r), 'config')
     expect(config.code).toBe('CONFIG_SSLMODE_INVALID')

@@ -54,7 +54,11 @@ const urlParts: fc.Arbitrary<UrlParts> = fc.record({
   scheme: fc.constantFrom('postgres://', 'postgresql://'),
   user: word,
   password: anyPassword,
-  host: fc.oneof(word.map((w) => `${w}.internal`), fc.constant('127.0.0.1'), fc.constant('[::1]')),
+  host: fc.oneof(
+    word.map((w) => `${w}.internal`),
+    fc.constant('127.0.0.1'),
+    fc.constant('[::1]'),
+  ),
   port: fc.integer({min: 1, max: 65535}),
   database: word,
   params,
@@ -116,13 +120,18 @@ describe('editUrlParams: parse ∘ edit round trips', () => {
 
   it('an existing parameter is replaced in place; the order of the others is kept', () => {
     fc.assert(
-      fc.property(urlParts.filter((p) => p.params.length > 0), fc.nat(), paramValue, (p, i, value) => {
-        const url = build(p)
-        const [key] = p.params[i % p.params.length]!
-        const edited = editUrlParams(url, {set: {[key]: value}})
-        const expected = p.params.map(([k, v]) => `${k}=${k === key ? value : v}`).join('&')
-        expect(edited).toBe(`${url.split('?')[0]}?${expected}`)
-      }),
+      fc.property(
+        urlParts.filter((p) => p.params.length > 0),
+        fc.nat(),
+        paramValue,
+        (p, i, value) => {
+          const url = build(p)
+          const [key] = p.params[i % p.params.length]!
+          const edited = editUrlParams(url, {set: {[key]: value}})
+          const expected = p.params.map(([k, v]) => `${k}=${k === key ? value : v}`).join('&')
+          expect(edited).toBe(`${url.split('?')[0]}?${expected}`)
+        },
+      ),
       opts,
     )
   })
@@ -141,14 +150,18 @@ describe('editUrlParams: parse ∘ edit round trips', () => {
 
   it('removing a parameter removes every occurrence and keeps the rest', () => {
     fc.assert(
-      fc.property(urlParts.filter((p) => p.params.length > 0), fc.nat(), (p, i) => {
-        const url = build(p)
-        const [key] = p.params[i % p.params.length]!
-        const edited = editUrlParams(`${url}&${key}=again`, {remove: [key.toUpperCase()]})
-        expect(pgUrlParams(edited)).toEqual(without(pgUrlParams(url), key))
-        const r = parseUrl(edited)
-        expect(r.ok).toBe(true)
-      }),
+      fc.property(
+        urlParts.filter((p) => p.params.length > 0),
+        fc.nat(),
+        (p, i) => {
+          const url = build(p)
+          const [key] = p.params[i % p.params.length]!
+          const edited = editUrlParams(`${url}&${key}=again`, {remove: [key.toUpperCase()]})
+          expect(pgUrlParams(edited)).toEqual(without(pgUrlParams(url), key))
+          const r = parseUrl(edited)
+          expect(r.ok).toBe(true)
+        },
+      ),
       opts,
     )
   })
@@ -167,10 +180,15 @@ describe('editUrlParams: parse ∘ edit round trips', () => {
 
   it('a "?" or "&" in a raw (unencoded) password is not taken for the query', () => {
     const url = 'postgres://app:pa?ss&word=1@db.internal:5432/app?sslmode=require'
-    expect(editUrlParams(url, {set: {sslmode: 'verify-full'}})).toBe('postgres://app:pa?ss&word=1@db.internal:5432/app?sslmode=verify-full')
+    expect(editUrlParams(url, {set: {sslmode: 'verify-full'}})).toBe(
+      'postgres://app:pa?ss&word=1@db.internal:5432/app?sslmode=verify-full',
+    )
     expect(editUrlParams('postgres://db/app', {set: {pgbouncer: 'true'}})).toBe('postgres://db/app?pgbouncer=true')
     expect(editUrlParams('postgres://db/app?a=1&&b=2#frag', {set: {c: '3'}})).toBe('postgres://db/app?a=1&b=2&c=3#frag')
-    expect(paramsFromQuery('sslmode=verify-full&sslrootcert=./ca.pem')).toEqual({sslmode: 'verify-full', sslrootcert: './ca.pem'})
+    expect(paramsFromQuery('sslmode=verify-full&sslrootcert=./ca.pem')).toEqual({
+      sslmode: 'verify-full',
+      sslrootcert: './ca.pem',
+    })
   })
 
   it('withAuthority changes host, port or user and keeps path and parameters', () => {
@@ -208,7 +226,8 @@ describe('masking: no password survives', () => {
         redactor.addFromConnectionString(url)
         const masked = maskConnectionString(url)!
         expect(masked.startsWith(`${url.split('://')[0]}://USER:****@HOST:`)).toBe(true)
-        for (const s of spellings(p.password)) if (!/^[A-Z0-9:/@]+$/.test(s)) expect(masked.split('://')[1]).not.toContain(s)
+        for (const s of spellings(p.password))
+          if (!/^[A-Z0-9:/@]+$/.test(s)) expect(masked.split('://')[1]).not.toContain(s)
         redactor.clear()
       }),
       opts,
@@ -239,8 +258,14 @@ describe('masking: no password survives', () => {
         const tokens = tokenizeKeyValue(masked)
         expect(tokens.ok).toBe(true)
         if (!tokens.ok) return
-        expect(Object.fromEntries(tokens.pairs.map((t) => [t.key, t.value]))).toEqual({host: 'HOST', port: '5432', [key]: '****', dbname: db})
-        if (secret.length >= 2 && !'host=HOST port=5432 dbname= ****'.includes(secret) && !db.includes(secret)) expect(masked).not.toContain(secret)
+        expect(Object.fromEntries(tokens.pairs.map((t) => [t.key, t.value]))).toEqual({
+          host: 'HOST',
+          port: '5432',
+          [key]: '****',
+          dbname: db,
+        })
+        if (secret.length >= 2 && !'host=HOST port=5432 dbname= ****'.includes(secret) && !db.includes(secret))
+          expect(masked).not.toContain(secret)
       }),
       opts,
     )
@@ -256,7 +281,7 @@ describe('masking: no password survives', () => {
 // ---------------------------------------------------------------- lists and sockets
 
 describe('the single lists and Unix-socket detection', () => {
-  it('the default port is PostgreSQL\'s', () => {
+  it("the default port is PostgreSQL's", () => {
     expect(DEFAULT_PORT).toBe(5432)
   })
 
@@ -271,7 +296,7 @@ describe('the single lists and Unix-socket detection', () => {
       'postgres://app:pw@%2Ftmp/app',
       'postgres://app@/app?host=/var/run/postgresql',
       'postgres:///app?host=%2Ftmp',
-      "host=/tmp dbname=app",
+      'host=/tmp dbname=app',
       "dbname=app host='/var/run/postgresql'",
     ]) {
       expect(unixSocketInConnectionString(text), text).toBe(true)

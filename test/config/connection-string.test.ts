@@ -1,13 +1,11 @@
 import {describe, expect, it} from 'vitest'
 import {
-  checkUrlEncoding,
-  classifyConnectionString,
-  parseConnectionString,
-  parseKeyValue,
-  parseUrl,
-  splitUrl,
-  tokenizeKeyValue,
-} from '../../src/config/connection-string.js'
+  connectionStringHint,
+  connectionStringReason,
+  encodingEffectText,
+} from '../../src/catalogue/connection-string.js'
+import * as cs from '../../src/config/connection-string.js'
+import {checkUrlEncoding, classifyConnectionString, splitUrl} from '../../src/config/connection-string.js'
 import {CANARY_PASSWORD, CANARY_SPECIAL} from '../helpers/constants.js'
 
 const noCanary = (value: unknown, canary = CANARY_SPECIAL) => {
@@ -15,6 +13,19 @@ const noCanary = (value: unknown, canary = CANARY_SPECIAL) => {
   expect(text).not.toContain(canary)
   expect(text).not.toContain(encodeURIComponent(canary))
 }
+
+/** A parse result as the config check shows it: the problem's reason and hint in the catalogue's words. */
+type Worded<R> = R extends {ok: false; problem: cs.ConnectionStringProblem} ? R & {reason: string; hint?: string} : R
+function worded<R extends {ok: boolean}>(r: R): Worded<R> {
+  if (!('problem' in r)) return r as Worded<R>
+  const problem = r.problem as cs.ConnectionStringProblem
+  return {...r, reason: connectionStringReason(problem), hint: connectionStringHint(problem)} as Worded<R>
+}
+const parseUrl = (text: string) => worded(cs.parseUrl(text))
+const parseKeyValue = (text: string) => worded(cs.parseKeyValue(text))
+const tokenizeKeyValue = (text: string) => worded(cs.tokenizeKeyValue(text))
+const parseConnectionString = (text: string, opts?: {allowKeyValue?: boolean}) =>
+  worded(cs.parseConnectionString(text, opts))
 
 describe('classifyConnectionString', () => {
   it('tells URLs, key=value strings, sockets and garbage apart', () => {
@@ -29,7 +40,9 @@ describe('classifyConnectionString', () => {
 
 describe('parseUrl (pg-connection-string)', () => {
   it('extracts every field and keeps non-field params', () => {
-    const r = parseUrl(`postgres://app:${CANARY_PASSWORD}@db.internal:6543/appdb?sslmode=verify-full&application_name=web&ssl=true&target_session_attrs=any`)
+    const r = parseUrl(
+      `postgres://app:${CANARY_PASSWORD}@db.internal:6543/appdb?sslmode=verify-full&application_name=web&ssl=true&target_session_attrs=any`,
+    )
     expect(r.ok).toBe(true)
     if (!r.ok) return
     expect(r.values).toEqual({
@@ -58,7 +71,10 @@ describe('parseUrl (pg-connection-string)', () => {
       expect(r, u).toMatchObject({ok: false, kind: 'url', hostless: true})
     }
     expect(parseUrl('postgres://')).toMatchObject({reason: 'it is empty: no host, user or database after "://"'})
-    expect(parseUrl('postgres:///appdb')).toMatchObject({reason: expect.stringMatching(/names no host/), hint: expect.stringMatching(/localhost:5432/)})
+    expect(parseUrl('postgres:///appdb')).toMatchObject({
+      reason: expect.stringMatching(/names no host/),
+      hint: expect.stringMatching(/localhost:5432/),
+    })
   })
 
   it('does not read certificate files nor warn about sslmode aliases', () => {
@@ -66,7 +82,9 @@ describe('parseUrl (pg-connection-string)', () => {
     const onWarning = (w: unknown) => warnings.push(w)
     process.on('warning', onWarning)
     try {
-      const r = parseUrl('postgres://h/db?sslmode=require&sslrootcert=/nonexistent/ca.pem&sslcert=/nonexistent/c.pem&sslkey=/nonexistent/k.pem')
+      const r = parseUrl(
+        'postgres://h/db?sslmode=require&sslrootcert=/nonexistent/ca.pem&sslcert=/nonexistent/c.pem&sslkey=/nonexistent/k.pem',
+      )
       expect(r.ok && r.values).toMatchObject({
         sslmode: 'require',
         sslrootcert: '/nonexistent/ca.pem',
@@ -133,7 +151,9 @@ describe('parseConnectionString', () => {
 
 describe('libpq key=value', () => {
   it('follows libpq quoting: spaces around =, single quotes, backslash escapes', () => {
-    const t = tokenizeKeyValue(`host = db  port=5432 password='it\\'s a \\\\secret' application_name=my\\ app dbname=''`)
+    const t = tokenizeKeyValue(
+      `host = db  port=5432 password='it\\'s a \\\\secret' application_name=my\\ app dbname=''`,
+    )
     expect(t.ok && t.pairs).toEqual([
       {key: 'host', value: 'db'},
       {key: 'port', value: '5432'},
@@ -144,7 +164,9 @@ describe('libpq key=value', () => {
   })
 
   it('maps libpq keywords to fields', () => {
-    const r = parseKeyValue(`host=db port=5432 dbname=app user=u password=${CANARY_PASSWORD} sslmode=require sslrootcert=/x/ca.pem target_session_attrs=read-write`)
+    const r = parseKeyValue(
+      `host=db port=5432 dbname=app user=u password=${CANARY_PASSWORD} sslmode=require sslrootcert=/x/ca.pem target_session_attrs=read-write`,
+    )
     expect(r.ok && r.values).toEqual({
       host: 'db',
       port: '5432',
@@ -280,9 +302,12 @@ describe('checkUrlEncoding: escapes node-postgres misreads in a URL with a space
     const issue = checkUrlEncoding('postgres://app:x%2Fy z@db/app')
     expect(issue).toMatchObject({parts: ['password'], breaking: true, maskedUrl: 'postgres://app:****@db/app'})
     expect(issue!.characters).toEqual(['space', '"%2F"'])
-    expect(issue!.effects[1]).toMatch(/read literally/)
+    expect(encodingEffectText(issue!.effects[1])).toMatch(/read literally/)
     expect(checkUrlEncoding('postgres://app:x%2Fy%20z@db/app')).toBeNull()
     expect(checkUrlEncoding('postgres://app:x%40y z@db/app')).toMatchObject({breaking: false, characters: ['space']})
-    expect(checkUrlEncoding('postgres://app:x%2Fy@db/app?options=a b')).toMatchObject({breaking: true, characters: ['"%2F"']})
+    expect(checkUrlEncoding('postgres://app:x%2Fy@db/app?options=a b')).toMatchObject({
+      breaking: true,
+      characters: ['"%2F"'],
+    })
   })
 })

@@ -16,7 +16,11 @@ const saved: Record<string, string | undefined> = {}
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbd-pgconfig-'))
   // node-postgres reads process.env PG*; the comparison below runs pg with a clean one
-  for (const k of Object.keys(process.env)) if (/^PG/.test(k)) (saved[k] = process.env[k]), delete process.env[k]
+  for (const k of Object.keys(process.env)) {
+    if (!/^PG/.test(k)) continue
+    saved[k] = process.env[k]
+    delete process.env[k]
+  }
 })
 afterAll(() => {
   fs.rmSync(dir, {recursive: true, force: true})
@@ -30,7 +34,11 @@ async function resolved(opts: {connection?: string; env?: Record<string, string>
 
 async function client(opts: {connection?: string; env?: Record<string, string>; appSsl?: unknown}) {
   const config = await resolved(opts)
-  if (opts.appSsl !== undefined) config.appSsl = {value: opts.appSsl, source: {kind: 'knexfile', name: 'connection.ssl', label: 'connection.ssl in knexfile.js'}}
+  if (opts.appSsl !== undefined)
+    config.appSsl = {
+      value: opts.appSsl,
+      source: {kind: 'knexfile', name: 'connection.ssl', label: 'connection.ssl in knexfile.js'},
+    }
   return resolvePgClientConfig(config, {USER: 'osuser', ...opts.env})
 }
 
@@ -55,7 +63,8 @@ describe('toPgClientConfig: sslmode semantics are node-postgres own', () => {
       expect(sslOrigin).toBe('connection-string')
       expect(sslSource?.label).toBe('CONNECTION argument')
       const pg = new ConnectionParameters({connectionString: url})
-      for (const k of ['host', 'port', 'database', 'user', 'ssl'] as const) expect((config as Record<string, unknown>)[k]).toEqual(pg[k])
+      for (const k of ['host', 'port', 'database', 'user', 'ssl'] as const)
+        expect((config as Record<string, unknown>)[k]).toEqual(pg[k])
       expect(config.password).toBe(pg.password)
     })
   }
@@ -75,7 +84,11 @@ describe('toPgClientConfig: sslmode semantics are node-postgres own', () => {
 
 describe('toPgClientConfig: where ssl comes from', () => {
   it('the app ssl object is used when the URL has no ssl params', async () => {
-    const r = await client({connection: 'postgres://u@h/db', appSsl: {rejectUnauthorized: false}, env: {PGSSLMODE: 'disable'}})
+    const r = await client({
+      connection: 'postgres://u@h/db',
+      appSsl: {rejectUnauthorized: false},
+      env: {PGSSLMODE: 'disable'},
+    })
     expect(r.config.ssl).toEqual({rejectUnauthorized: false})
     expect(r.sslOrigin).toBe('app')
   })
@@ -88,7 +101,9 @@ describe('toPgClientConfig: where ssl comes from', () => {
 
   it('no ssl anywhere: PGSSLMODE from the given env, never from process.env', async () => {
     expect((await client({connection: 'postgres://u@h/db', env: {PGSSLMODE: 'require'}})).config.ssl).toBe(true)
-    expect((await client({connection: 'postgres://u@h/db', env: {PGSSLMODE: 'no-verify'}})).config.ssl).toEqual({rejectUnauthorized: false})
+    expect((await client({connection: 'postgres://u@h/db', env: {PGSSLMODE: 'no-verify'}})).config.ssl).toEqual({
+      rejectUnauthorized: false,
+    })
     const r = await client({connection: 'postgres://u@h/db', env: {PGSSLMODE: 'verify-full'}})
     expect(r.sslOrigin).toBe('PGSSLMODE')
     expect(r.sslSource?.label).toBe('PGSSLMODE (environment)')
@@ -104,7 +119,13 @@ describe('toPgClientConfig: where ssl comes from', () => {
 
   it('the libpq key=value argument goes through the same sslmode semantics', async () => {
     const r = await client({connection: 'host=db port=5433 dbname=app user=u sslmode=no-verify'})
-    expect(r.config).toMatchObject({host: 'db', port: 5433, database: 'app', user: 'u', ssl: {rejectUnauthorized: false}})
+    expect(r.config).toMatchObject({
+      host: 'db',
+      port: 5433,
+      database: 'app',
+      user: 'u',
+      ssl: {rejectUnauthorized: false},
+    })
     const plain = await client({connection: 'host=db', env: {PGSSLMODE: 'require'}})
     expect(plain.config.ssl).toBe(true)
   })
@@ -112,8 +133,22 @@ describe('toPgClientConfig: where ssl comes from', () => {
 
 describe('toPgClientConfig: fields', () => {
   it('fills host/port/user/database/password from PG* and defaults explicitly', async () => {
-    const config = toPgClientConfig(await resolved({connection: 'postgres://urlhost/urldb', env: {PGPORT: '7000', PGPASSWORD: CANARY_PASSWORD, PGAPPNAME: 'a1'}}), {})
-    expect(config).toMatchObject({host: 'urlhost', port: 7000, database: 'urldb', user: 'osuser', password: CANARY_PASSWORD, application_name: 'a1', ssl: false})
+    const config = toPgClientConfig(
+      await resolved({
+        connection: 'postgres://urlhost/urldb',
+        env: {PGPORT: '7000', PGPASSWORD: CANARY_PASSWORD, PGAPPNAME: 'a1'},
+      }),
+      {},
+    )
+    expect(config).toMatchObject({
+      host: 'urlhost',
+      port: 7000,
+      database: 'urldb',
+      user: 'osuser',
+      password: CANARY_PASSWORD,
+      application_name: 'a1',
+      ssl: false,
+    })
   })
 
   it('defaults only: localhost:5432, user and database from $USER', async () => {
@@ -126,7 +161,9 @@ describe('toPgClientConfig: fields', () => {
 describe('toPgClientConfig: certificate files', () => {
   it('throws PgConfigError SSL_CERT_FILE_UNREADABLE naming the setting, the path and the source', async () => {
     const missing = path.join(dir, 'missing-ca.pem')
-    const config = await resolved({connection: `postgres://u:${CANARY_PASSWORD}@h/db?sslmode=verify-full&sslrootcert=${missing}`})
+    const config = await resolved({
+      connection: `postgres://u:${CANARY_PASSWORD}@h/db?sslmode=verify-full&sslrootcert=${missing}`,
+    })
     let error: unknown
     try {
       toPgClientConfig(config, {})
@@ -146,7 +183,10 @@ describe('toPgClientConfig: certificate files', () => {
   it('reads an existing sslrootcert into ssl.ca, as node-postgres does', async () => {
     const ca = path.join(dir, 'ca.pem')
     fs.writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n')
-    const config = toPgClientConfig(await resolved({connection: `postgres://u@h/db?sslmode=verify-full&sslrootcert=${ca}`}), {})
+    const config = toPgClientConfig(
+      await resolved({connection: `postgres://u@h/db?sslmode=verify-full&sslrootcert=${ca}`}),
+      {},
+    )
     expect(config.ssl).toMatchObject({ca: fs.readFileSync(ca, 'utf8')})
   })
 

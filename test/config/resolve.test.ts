@@ -7,6 +7,7 @@ import {resolveConfig} from '../../src/config/resolve.js'
 import type {ResolvedConfig} from '../../src/config/types.js'
 import {redactor} from '../../src/core/redact.js'
 import {CANARY_PASSWORD, CANARY_SPECIAL} from '../helpers/constants.js'
+import {configProblemSummary} from '../../src/catalogue/config.js'
 
 const dirs: string[] = []
 afterAll(() => {
@@ -21,7 +22,15 @@ function tmpdir(files: Record<string, string> = {}): string {
 }
 
 /** Resolve with a real temp folder (and .env), an explicit process env and no ~/.pgpass. */
-async function resolve(opts: {env?: Record<string, string>; dotenv?: string; connection?: string; envFile?: string; files?: Record<string, string>} = {}) {
+async function resolve(
+  opts: {
+    env?: Record<string, string>
+    dotenv?: string
+    connection?: string
+    envFile?: string
+    files?: Record<string, string>
+  } = {},
+) {
   const files = {...opts.files}
   if (opts.dotenv !== undefined) files['.env'] = opts.dotenv
   const cwd = tmpdir(files)
@@ -60,7 +69,12 @@ describe('precedence', () => {
     })
     expect(value(config, 'host')).toBe('dbhost')
     expect(label(config, 'host')).toBe('DATABASE_URL in .env')
-    expect(config.fields.host?.source).toEqual({kind: 'env-file', name: 'DATABASE_URL', file: '.env', label: 'DATABASE_URL in .env'})
+    expect(config.fields.host?.source).toEqual({
+      kind: 'env-file',
+      name: 'DATABASE_URL',
+      file: '.env',
+      label: 'DATABASE_URL in .env',
+    })
     expect(config.shadowed.map((s) => s.label)).toEqual(['POSTGRES_URL (environment)', 'DB_HOST (environment)'])
   })
 
@@ -98,7 +112,15 @@ describe('precedence', () => {
 
   it('PG* variables fill what the URL left missing, exactly the ones node-postgres reads', async () => {
     const {config} = await resolve({
-      env: {PGPORT: '6000', PGUSER: 'pguser', PGPASSWORD: CANARY_PASSWORD, PGSSLMODE: 'require', PGAPPNAME: 'app1', PGHOST: 'pghost', PGSSLROOTCERT: '/x.pem'},
+      env: {
+        PGPORT: '6000',
+        PGUSER: 'pguser',
+        PGPASSWORD: CANARY_PASSWORD,
+        PGSSLMODE: 'require',
+        PGAPPNAME: 'app1',
+        PGHOST: 'pghost',
+        PGSSLROOTCERT: '/x.pem',
+      },
       dotenv: 'DATABASE_URL=postgres://urlhost/urldb\n',
     })
     expect(value(config, 'host')).toBe('urlhost')
@@ -163,7 +185,9 @@ describe('precedence', () => {
   })
 
   it('the libpq key=value argument', async () => {
-    const {config} = await resolve({connection: `host=db port=5433 dbname=app user=u password='${CANARY_PASSWORD}' sslmode=verify-full`})
+    const {config} = await resolve({
+      connection: `host=db port=5433 dbname=app user=u password='${CANARY_PASSWORD}' sslmode=verify-full`,
+    })
     expect(value(config, 'host')).toBe('db')
     expect(value(config, 'port')).toBe('5433')
     expect(value(config, 'database')).toBe('app')
@@ -213,23 +237,28 @@ describe('pgpass', () => {
 
 describe('problems', () => {
   it('CONFIG_PASSWORD_NOT_ENCODED for the special canary (quoted in .env), without any trace of it', async () => {
-    const {config} = await resolve({dotenv: `DATABASE_URL="postgresql://special:${CANARY_SPECIAL}@127.0.0.1:5432/appdb"\n`})
+    const {config} = await resolve({
+      dotenv: `DATABASE_URL="postgresql://special:${CANARY_SPECIAL}@127.0.0.1:5432/appdb"\n`,
+    })
     const p = config.problems[0]
     expect(p.code).toBe('CONFIG_PASSWORD_NOT_ENCODED')
     expect(p.details?.dotenvCut).toBeUndefined()
     expect(p.source.label).toBe('DATABASE_URL in .env')
-    expect(p.message).toMatch(/password in DATABASE_URL in \.env contains/)
+    expect(configProblemSummary(p)).toMatch(/password in DATABASE_URL in \.env contains/)
     expect(p.details?.maskedUrl).toBe('postgresql://special:****@127.0.0.1:5432/appdb')
     const text = printable(config)
     expect(text).not.toContain(CANARY_SPECIAL)
     expect(text).not.toContain(encodeURIComponent(CANARY_SPECIAL))
     // node-postgres would read host "n" and password "c" (cut at "#"): no such fragment becomes a field
-    for (const [name, f] of Object.entries(config.fields)) if (name !== 'password') expect(CANARY_SPECIAL).not.toContain(f!.value)
+    for (const [name, f] of Object.entries(config.fields))
+      if (name !== 'password') expect(CANARY_SPECIAL).not.toContain(f!.value)
     expect(redactor.redact(`pw=${CANARY_SPECIAL}`)).toBe('pw=****')
   })
 
   it('unquoted in .env, dotenv cuts the URL at "#": CONFIG_PASSWORD_NOT_ENCODED says so, and no trace of the password', async () => {
-    const {config} = await resolve({dotenv: `DATABASE_URL=postgresql://special:${CANARY_SPECIAL}@127.0.0.1:5432/appdb\n`})
+    const {config} = await resolve({
+      dotenv: `DATABASE_URL=postgresql://special:${CANARY_SPECIAL}@127.0.0.1:5432/appdb\n`,
+    })
     expect(config.problems.map((p) => p.code)).toEqual(['CONFIG_PASSWORD_NOT_ENCODED'])
     // the fields say what the line meant, not what dotenv + node-postgres made of it
     expect(value(config, 'host')).toBe('127.0.0.1')
@@ -238,7 +267,7 @@ describe('problems', () => {
     expect(label(config, 'host')).toBe('DATABASE_URL in .env')
     const p = config.problems[0]
     expect(p.details?.dotenvCut).toBe(true)
-    expect(p.message).toMatch(/dotenv treats everything from "#" on as a comment/)
+    expect(configProblemSummary(p)).toMatch(/dotenv treats everything from "#" on as a comment/)
     expect(p.details?.maskedUrl).toBe('postgresql://special:****@127.0.0.1:5432/appdb')
     const text = printable(config)
     expect(text).not.toContain(CANARY_SPECIAL)
@@ -267,7 +296,9 @@ describe('problems', () => {
   it('an "@" node-postgres reads as written is CONFIG_PASSWORD_ENCODING_LENIENT naming psql, and the fields are what node-postgres reads', async () => {
     const {config} = await resolve({env: {DATABASE_URL: 'postgres://u:p@ss-word@db:5433/app'}})
     expect(config.problems.map((p) => p.code)).toEqual(['CONFIG_PASSWORD_ENCODING_LENIENT'])
-    expect(config.problems[0].message).toContain('node-postgres (and knex) read it as written, so the app connects; psql, pg_dump and other libpq tools do not with this URL (libpq splits the URL at the first "@"')
+    expect(configProblemSummary(config.problems[0])).toContain(
+      'node-postgres (and knex) read it as written, so the app connects; psql, pg_dump and other libpq tools do not with this URL (libpq splits the URL at the first "@"',
+    )
     expect(value(config, 'host')).toBe('db')
     expect(value(config, 'password')).toBe('p@ss-word')
   })
@@ -276,8 +307,8 @@ describe('problems', () => {
     const {config} = await resolve({dotenv: `DATABASE_URL=postgres://app:${CANARY_PASSWORD}@db:54x2/app\n`})
     const p = config.problems[0]
     expect(p.code).toBe('CONFIG_URL_INVALID')
-    expect(p.message).toContain('DATABASE_URL in .env')
-    expect(p.message).toContain('port "54x2"')
+    expect(configProblemSummary(p)).toContain('DATABASE_URL in .env')
+    expect(configProblemSummary(p)).toContain('port "54x2"')
     expect(p.details?.maskedUrl).toBe('postgres://app:****@db:54x2/app')
     expect(printable(config)).not.toContain(CANARY_PASSWORD)
   })
@@ -285,7 +316,7 @@ describe('problems', () => {
   it('CONFIG_URL_INVALID for a key=value string in DATABASE_URL and for an unterminated quote in the argument', async () => {
     const kv = await resolve({env: {DATABASE_URL: `host=db password=${CANARY_PASSWORD}`}})
     expect(kv.config.problems[0].code).toBe('CONFIG_URL_INVALID')
-    expect(kv.config.problems[0].message).toMatch(/key=value/)
+    expect(configProblemSummary(kv.config.problems[0])).toMatch(/key=value/)
     expect(printable(kv.config)).not.toContain(CANARY_PASSWORD)
     const arg = await resolve({connection: `host=db password='${CANARY_PASSWORD}`})
     expect(arg.config.problems[0].code).toBe('CONFIG_URL_INVALID')
@@ -296,9 +327,15 @@ describe('problems', () => {
 
   it('CONFIG_URL_INVALID for a port variable that is not a port', async () => {
     const fam = await resolve({env: {DB_HOST: 'db', DB_PORT: '54 32'}})
-    expect(fam.config.problems[0]).toMatchObject({code: 'CONFIG_URL_INVALID', message: 'The port "54 32" from DB_PORT (environment) is not a number.'})
+    expect(fam.config.problems[0]!.code).toBe('CONFIG_URL_INVALID')
+    expect(configProblemSummary(fam.config.problems[0]!)).toBe(
+      'The port "54 32" from DB_PORT (environment) is not a number.',
+    )
     const pg = await resolve({env: {PGHOST: 'db', PGPORT: '70000'}})
-    expect(pg.config.problems[0]).toMatchObject({code: 'CONFIG_URL_INVALID', message: 'The port 70000 from PGPORT (environment) is out of range (1-65535).'})
+    expect(pg.config.problems[0]!.code).toBe('CONFIG_URL_INVALID')
+    expect(configProblemSummary(pg.config.problems[0]!)).toBe(
+      'The port 70000 from PGPORT (environment) is out of range (1-65535).',
+    )
   })
 
   it('CONFIG_URL_INVALID for an unexpanded ${VAR}', async () => {
@@ -315,7 +352,11 @@ describe('problems', () => {
       details: {value: 'required', suggestion: 'require'},
     })
     const fromEnv = await resolve({env: {PGHOST: 'db', PGSSLMODE: 'VERIFY_FULL'}})
-    expect(fromEnv.config.problems[0]).toMatchObject({code: 'CONFIG_SSLMODE_INVALID', source: {label: 'PGSSLMODE (environment)'}, details: {suggestion: 'verify-full'}})
+    expect(fromEnv.config.problems[0]).toMatchObject({
+      code: 'CONFIG_SSLMODE_INVALID',
+      source: {label: 'PGSSLMODE (environment)'},
+      details: {suggestion: 'verify-full'},
+    })
     for (const ok of ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify']) {
       const r = await resolve({env: {PGHOST: 'db', PGSSLMODE: ok}})
       expect(r.config.problems).toEqual([])
@@ -324,12 +365,26 @@ describe('problems', () => {
 
   it('URL ssl=<text> node-postgres keeps as a (truthy) string: CONFIG_SSLMODE_INVALID with the mode that was meant', async () => {
     const off = await resolve({dotenv: 'DATABASE_URL=postgres://u@db/app?ssl=false\n'})
-    expect(off.config.problems[0]).toMatchObject({code: 'CONFIG_SSLMODE_INVALID', source: {label: 'DATABASE_URL in .env'}, details: {param: 'ssl', value: 'false', suggestion: 'sslmode=disable'}})
-    expect(off.config.problems[0].message).toContain(`it keeps the text "false", which counts as true`)
+    expect(off.config.problems[0]).toMatchObject({
+      code: 'CONFIG_SSLMODE_INVALID',
+      source: {label: 'DATABASE_URL in .env'},
+      details: {param: 'ssl', value: 'false', suggestion: 'sslmode=disable'},
+    })
+    expect(configProblemSummary(off.config.problems[0])).toContain(`it keeps the text "false", which counts as true`)
     const on = await resolve({connection: 'postgres://u@db/app?ssl=require'})
-    expect(on.config.problems[0]).toMatchObject({code: 'CONFIG_SSLMODE_INVALID', details: {param: 'ssl', value: 'require', suggestion: 'sslmode=verify-full'}})
+    expect(on.config.problems[0]).toMatchObject({
+      code: 'CONFIG_SSLMODE_INVALID',
+      details: {param: 'ssl', value: 'require', suggestion: 'sslmode=verify-full'},
+    })
     // what node-postgres understands, and an ssl= string that sslmode/sslrootcert replace with an object
-    for (const q of ['ssl=true', 'ssl=1', 'ssl=0', 'ssl=no-verify', 'ssl=false&sslmode=disable', 'ssl=yes&sslrootcert=/x.pem']) {
+    for (const q of [
+      'ssl=true',
+      'ssl=1',
+      'ssl=0',
+      'ssl=no-verify',
+      'ssl=false&sslmode=disable',
+      'ssl=yes&sslrootcert=/x.pem',
+    ]) {
       const r = await resolve({connection: `postgres://u@db/app?${q}`})
       expect(r.config.problems, q).toEqual([])
     }
@@ -343,8 +398,23 @@ describe('problems', () => {
   it('a source that throws contributes nothing instead of crashing resolution', async () => {
     const cwd = tmpdir()
     const config = await resolveConfig({cwd, env: {PGHOST: 'h'}, envFileOf: () => undefined}, [
-      {id: 'boom', role: 'primary', load: () => { throw new Error('nope') }},
-      {id: 'pg', role: 'fill', load: (ctx) => ({origin: {kind: 'env', name: 'PGHOST', label: 'x'}, fields: {host: {value: ctx.env.PGHOST!, source: {kind: 'env', name: 'PGHOST', label: 'PGHOST (environment)'}}}})},
+      {
+        id: 'boom',
+        role: 'primary',
+        load: () => {
+          throw new Error('nope')
+        },
+      },
+      {
+        id: 'pg',
+        role: 'fill',
+        load: (ctx) => ({
+          origin: {kind: 'env', name: 'PGHOST', label: 'x'},
+          fields: {
+            host: {value: ctx.env.PGHOST!, source: {kind: 'env', name: 'PGHOST', label: 'PGHOST (environment)'}},
+          },
+        }),
+      },
     ])
     expect(config.fields.host?.value).toBe('h')
   })
@@ -358,9 +428,21 @@ describe('problems', () => {
         role: 'primary',
         load: () => ({
           origin: src,
-          connectionString: {value: 'postgres://u@urlhost/db', source: {...src, name: 'connection.connectionString', label: 'connection.connectionString in knexfile.js'}},
-          fields: {host: {value: 'objhost', source: {...src, name: 'connection.host', label: 'connection.host in knexfile.js'}}, application_name: {value: 'kx', source: src}},
-          appSsl: {value: {rejectUnauthorized: false}, source: {...src, name: 'connection.ssl', label: 'connection.ssl in knexfile.js'}},
+          connectionString: {
+            value: 'postgres://u@urlhost/db',
+            source: {...src, name: 'connection.connectionString', label: 'connection.connectionString in knexfile.js'},
+          },
+          fields: {
+            host: {
+              value: 'objhost',
+              source: {...src, name: 'connection.host', label: 'connection.host in knexfile.js'},
+            },
+            application_name: {value: 'kx', source: src},
+          },
+          appSsl: {
+            value: {rejectUnauthorized: false},
+            source: {...src, name: 'connection.ssl', label: 'connection.ssl in knexfile.js'},
+          },
         }),
       },
     ])
@@ -374,7 +456,9 @@ describe('problems', () => {
 describe('env file', () => {
   it('an unreadable explicit --env-file throws EnvFileError naming the file', async () => {
     const cwd = tmpdir()
-    expect(() => loadEnv({cwd, envFile: 'missing.env', processEnv: {}})).toThrowError(/Cannot read the env file missing\.env: no such file/)
+    expect(() => loadEnv({cwd, envFile: 'missing.env', processEnv: {}})).toThrowError(
+      /Cannot read the env file missing\.env: no such file/,
+    )
   })
 
   it('envFileOf tells which variables the file supplied', () => {

@@ -3,7 +3,8 @@ import {createRequire} from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {analyzeSsl, describeDifference, describeSslObject, type SslInput} from '../../src/config/ssl.js'
+import {describeDifference, sslRefusalText} from '../../src/catalogue/ssl-config.js'
+import {analyzeSsl, describeSslObject, type SslInput} from '../../src/config/ssl.js'
 import {keyValueParams as keywordParams, pgUrlParams} from '../../src/config/connection-string.js'
 import type {Provenance} from '../../src/config/types.js'
 
@@ -12,7 +13,13 @@ const require = createRequire(import.meta.url)
 const ConnectionParameters = require('pg/lib/connection-parameters.js') as new (c: unknown) => {ssl: unknown}
 
 const URL_SRC: Provenance = {kind: 'env-file', name: 'DATABASE_URL', file: '.env', label: 'DATABASE_URL in .env'}
-const OBJ_SRC: Provenance = {kind: 'knexfile', name: 'connection.ssl', file: 'knexfile.cjs', environment: 'development', label: 'knexfile.cjs (development) connection.ssl'}
+const OBJ_SRC: Provenance = {
+  kind: 'knexfile',
+  name: 'connection.ssl',
+  file: 'knexfile.cjs',
+  environment: 'development',
+  label: 'knexfile.cjs (development) connection.ssl',
+}
 const BASE = 'postgres://app:secret@127.0.0.1:5432/appdb'
 
 let dir: string
@@ -53,7 +60,10 @@ function oracle(url: string | undefined, ssl: unknown, env: Record<string, strin
     }
     const s = params.ssl
     if (!s) return {encrypt: 'no' as const}
-    const opts: Record<string, unknown> = {rejectUnauthorized: process.env.NODE_TLS_REJECT_UNAUTHORIZED !== '0', ...(s === true ? {} : (s as object))}
+    const opts: Record<string, unknown> = {
+      rejectUnauthorized: process.env.NODE_TLS_REJECT_UNAUTHORIZED !== '0',
+      ...(s === true ? {} : (s as object)),
+    }
     const verifyChain = Boolean(opts.rejectUnauthorized)
     return {encrypt: 'yes' as const, verifyChain, verifyHostname: verifyChain && opts.checkServerIdentity === undefined}
   } finally {
@@ -68,16 +78,43 @@ describe('node-postgres side agrees with pg itself', () => {
     for (const compat of [false, true])
       for (const root of [false, true])
         for (const ssl of [undefined, {rejectUnauthorized: false}, true])
-          for (const env of [{}, {PGSSLMODE: "require"}, {NODE_TLS_REJECT_UNAUTHORIZED: "0"}] as Array<Record<string, string>>) {
-            const q = [mode ? `sslmode=${mode}` : '', compat ? 'uselibpqcompat=true' : '', root ? `sslrootcert=${'CA'}` : ''].filter(Boolean).join('&')
+          for (const env of [{}, {PGSSLMODE: 'require'}, {NODE_TLS_REJECT_UNAUTHORIZED: '0'}] as Array<
+            Record<string, string>
+          >) {
+            const q = [
+              mode ? `sslmode=${mode}` : '',
+              compat ? 'uselibpqcompat=true' : '',
+              root ? `sslrootcert=${'CA'}` : '',
+            ]
+              .filter(Boolean)
+              .join('&')
             cases.push({url: q ? `${BASE}?${q}` : BASE, ssl, env})
           }
-  cases.push({url: `${BASE}?ssl=true`, env: {}}, {url: `${BASE}?ssl=0`, ssl: true, env: {}}, {url: `${BASE}?ssl=no-verify`, env: {}})
-  cases.push({url: `${BASE}?ssl=`, ssl: {rejectUnauthorized: false}, env: {}}, {url: undefined, ssl: 'no-verify', env: {}})
-  for (const m of ['disable', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify', 'bogus']) cases.push({url: BASE, env: {PGSSLMODE: m}})
-  cases.push({url: undefined, env: {PGSSLMODE: 'require'}}, {url: undefined, ssl: {ca: 'x', checkServerIdentity: () => undefined}, env: {}})
+  cases.push(
+    {url: `${BASE}?ssl=true`, env: {}},
+    {url: `${BASE}?ssl=0`, ssl: true, env: {}},
+    {url: `${BASE}?ssl=no-verify`, env: {}},
+  )
+  cases.push(
+    {url: `${BASE}?ssl=`, ssl: {rejectUnauthorized: false}, env: {}},
+    {url: undefined, ssl: 'no-verify', env: {}},
+  )
+  for (const m of ['disable', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify', 'bogus'])
+    cases.push({url: BASE, env: {PGSSLMODE: m}})
+  cases.push(
+    {url: undefined, env: {PGSSLMODE: 'require'}},
+    {url: undefined, ssl: {ca: 'x', checkServerIdentity: () => undefined}, env: {}},
+  )
 
-  it.each(cases.map((c) => [`${c.url?.replace(BASE, '') ?? '(no url)'} ssl=${JSON.stringify(c.ssl)} env=${JSON.stringify(c.env)}`, c] as const))('%s', (_name, c) => {
+  it.each(
+    cases.map(
+      (c) =>
+        [
+          `${c.url?.replace(BASE, '') ?? '(no url)'} ssl=${JSON.stringify(c.ssl)} env=${JSON.stringify(c.env)}`,
+          c,
+        ] as const,
+    ),
+  )('%s', (_name, c) => {
     const url = c.url?.replace('sslrootcert=CA', `sslrootcert=${ca}`)
     const want = oracle(url, c.ssl, c.env)
     const got = analyzeSsl(input({url, ssl: c.ssl, env: c.env})).nodePg
@@ -97,12 +134,23 @@ describe('node-postgres side agrees with pg itself', () => {
 describe('the field story', () => {
   it('URL sslmode=require replaces the knexfile ssl object; node verifies, libpq only encrypts', () => {
     const a = analyzeSsl(input({url: `${BASE}?sslmode=require`, ssl: {rejectUnauthorized: false}}))
-    expect(a.nodePg).toMatchObject({encrypt: 'yes', verifyChain: true, verifyHostname: true, caFrom: "Node's built-in CA list"})
+    expect(a.nodePg).toMatchObject({
+      encrypt: 'yes',
+      verifyChain: true,
+      verifyHostname: true,
+      caFrom: "Node's built-in CA list",
+    })
     expect(a.nodePg.sslmode).toMatchObject({value: 'require', source: 'DATABASE_URL in .env'})
-    expect(a.nodePg.replaced).toMatchObject({urlParams: ['sslmode=require'], lostKeys: ['rejectUnauthorized'], changesVerification: true})
+    expect(a.nodePg.replaced).toMatchObject({
+      urlParams: ['sslmode=require'],
+      lostKeys: ['rejectUnauthorized'],
+      changesVerification: true,
+    })
     expect(a.nodePg.verificationDisabledBy).toEqual([])
     expect(a.libpq).toMatchObject({encrypt: 'yes', verifyChain: false, verifyHostname: false})
-    expect(a.difference).toMatch(/node-postgres treats sslmode=require \(DATABASE_URL in \.env\) as verify-full/)
+    expect(describeDifference(a.nodePg, a.libpq)).toMatch(
+      /node-postgres treats sslmode=require \(DATABASE_URL in \.env\) as verify-full/,
+    )
     expect(describeDifference(a.nodePg, a.libpq, false)).toMatch(/^psql connects; your Node app will not, because/)
   })
 
@@ -110,16 +158,23 @@ describe('the field story', () => {
     const a = analyzeSsl(input({url: BASE, ssl: {rejectUnauthorized: false}}))
     expect(a.nodePg.replaced).toBeUndefined()
     expect(a.nodePg).toMatchObject({encrypt: 'yes', verifyChain: false})
-    expect(a.nodePg.verificationDisabledBy[0]).toMatchObject({setting: 'rejectUnauthorized: false', source: OBJ_SRC.label})
+    expect(a.nodePg.verificationDisabledBy[0]).toMatchObject({
+      setting: 'rejectUnauthorized: false',
+      source: OBJ_SRC.label,
+    })
   })
 })
 
 describe('libpq side', () => {
   it('defaults to prefer and tries SSL', () => {
     const a = analyzeSsl(input({url: BASE}))
-    expect(a.libpq).toMatchObject({encrypt: 'try', verifyChain: false, sslmode: {value: 'prefer', source: 'libpq default'}})
+    expect(a.libpq).toMatchObject({
+      encrypt: 'try',
+      verifyChain: false,
+      sslmode: {value: 'prefer', source: 'libpq default'},
+    })
     expect(a.nodePg.encrypt).toBe('no')
-    expect(a.difference).toMatch(/your Node app connects without SSL/)
+    expect(describeDifference(a.nodePg, a.libpq)).toMatch(/your Node app connects without SSL/)
   })
 
   it('require + ~/.postgresql/root.crt present = verify-ca', () => {
@@ -133,23 +188,30 @@ describe('libpq side', () => {
 
   it('PGSSLMODE and PGSSLROOTCERT from the environment; node-postgres ignores PGSSLROOTCERT', () => {
     const a = analyzeSsl(input({url: BASE, env: {PGSSLMODE: 'verify-full', PGSSLROOTCERT: ca}}))
-    expect(a.libpq).toMatchObject({encrypt: 'yes', verifyChain: true, verifyHostname: true, caFrom: `sslrootcert=${ca}`})
+    expect(a.libpq).toMatchObject({
+      encrypt: 'yes',
+      verifyChain: true,
+      verifyHostname: true,
+      caFrom: `sslrootcert=${ca}`,
+    })
     expect(a.libpq.sslmode.source).toBe('PGSSLMODE (environment)')
     expect(a.nodePg).toMatchObject({encrypt: 'yes', verifyChain: true, caFrom: "Node's built-in CA list"})
-    expect(a.difference).toMatch(/ignores PGSSLROOTCERT/)
+    expect(describeDifference(a.nodePg, a.libpq)).toMatch(/ignores PGSSLROOTCERT/)
     expect(a.files).toEqual([expect.objectContaining({param: 'sslrootcert', reader: 'libpq', path: ca})])
   })
 
   it('verify-full without a root certificate is refused by libpq', () => {
     const a = analyzeSsl(input({url: `${BASE}?sslmode=verify-full`}))
-    expect(a.libpq.error).toMatch(/without a root certificate/)
+    expect(sslRefusalText(a.libpq.error!)).toMatch(/without a root certificate/)
   })
 
   it('libpq rejects no-verify and uselibpqcompat', () => {
-    expect(analyzeSsl(input({url: `${BASE}?sslmode=no-verify`})).libpq.error).toMatch(/invalid sslmode/)
+    expect(sslRefusalText(analyzeSsl(input({url: `${BASE}?sslmode=no-verify`})).libpq.error!)).toMatch(
+      /invalid sslmode/,
+    )
     const a = analyzeSsl(input({url: `${BASE}?sslmode=require&uselibpqcompat=true`}))
-    expect(a.libpq.error).toMatch(/uselibpqcompat/)
-    expect(a.difference).toMatch(/^psql will not connect/)
+    expect(sslRefusalText(a.libpq.error!)).toMatch(/uselibpqcompat/)
+    expect(describeDifference(a.nodePg, a.libpq)).toMatch(/^psql will not connect/)
   })
 
   it('ssl=true in a URL is sslmode=require for libpq', () => {
@@ -159,7 +221,11 @@ describe('libpq side', () => {
   })
 
   it('reads keyword connection strings', () => {
-    expect(keywordParams("host=h sslmode=verify-ca sslrootcert='/a b/ca.pem'")).toEqual({host: 'h', sslmode: 'verify-ca', sslrootcert: '/a b/ca.pem'})
+    expect(keywordParams("host=h sslmode=verify-ca sslrootcert='/a b/ca.pem'")).toEqual({
+      host: 'h',
+      sslmode: 'verify-ca',
+      sslrootcert: '/a b/ca.pem',
+    })
     const a = analyzeSsl(input({url: `host=127.0.0.1 sslmode=verify-ca sslrootcert=${ca}`}))
     expect(a.libpq).toMatchObject({encrypt: 'yes', verifyChain: true, verifyHostname: false})
     expect(a.nodePg.encrypt).toBe('no')
@@ -174,11 +240,15 @@ describe('node-postgres specifics', () => {
   })
 
   it('uselibpqcompat=true with verify-ca and no sslrootcert is an error in pg', () => {
-    expect(analyzeSsl(input({url: `${BASE}?sslmode=verify-ca&uselibpqcompat=true`})).nodePg.error).toMatch(/verify-ca/)
+    expect(
+      sslRefusalText(analyzeSsl(input({url: `${BASE}?sslmode=verify-ca&uselibpqcompat=true`})).nodePg.error!),
+    ).toMatch(/verify-ca/)
   })
 
   it('sslmode=no-verify and NODE_TLS_REJECT_UNAUTHORIZED=0 disable verification', () => {
-    expect(analyzeSsl(input({url: `${BASE}?sslmode=no-verify`})).nodePg.verificationDisabledBy[0].setting).toBe('sslmode=no-verify')
+    expect(analyzeSsl(input({url: `${BASE}?sslmode=no-verify`})).nodePg.verificationDisabledBy[0].setting).toBe(
+      'sslmode=no-verify',
+    )
     const a = analyzeSsl(input({url: `${BASE}?sslmode=verify-full`, env: {NODE_TLS_REJECT_UNAUTHORIZED: '0'}}))
     expect(a.nodePg.verifyChain).toBe(false)
     expect(a.nodePg.verificationDisabledBy[0]).toMatchObject({setting: 'NODE_TLS_REJECT_UNAUTHORIZED=0'})
@@ -189,9 +259,15 @@ describe('node-postgres specifics', () => {
   })
 
   it('PGSSLMODE only applies when nobody set ssl', () => {
-    expect(analyzeSsl(input({env: {PGSSLMODE: 'require'}})).nodePg).toMatchObject({encrypt: 'yes', verifyChain: true, sslmode: {value: 'require'}})
+    expect(analyzeSsl(input({env: {PGSSLMODE: 'require'}})).nodePg).toMatchObject({
+      encrypt: 'yes',
+      verifyChain: true,
+      sslmode: {value: 'require'},
+    })
     expect(analyzeSsl(input({ssl: false, env: {PGSSLMODE: 'require'}})).nodePg.encrypt).toBe('no')
-    expect(analyzeSsl(input({env: {PGSSLMODE: 'no-verify'}})).nodePg.verificationDisabledBy[0].setting).toBe('PGSSLMODE=no-verify')
+    expect(analyzeSsl(input({env: {PGSSLMODE: 'no-verify'}})).nodePg.verificationDisabledBy[0].setting).toBe(
+      'PGSSLMODE=no-verify',
+    )
   })
 
   it('sslrootcert in the URL is the CA and a file node-postgres reads', () => {
@@ -201,7 +277,13 @@ describe('node-postgres specifics', () => {
   })
 
   it('describes an ssl object without key, cert or passphrase contents', () => {
-    const d = describeSslObject({ca: Buffer.from('CA'), key: '-----BEGIN PRIVATE KEY-----x', passphrase: 'pp-secret', rejectUnauthorized: false, servername: 'db'})
+    const d = describeSslObject({
+      ca: Buffer.from('CA'),
+      key: '-----BEGIN PRIVATE KEY-----x',
+      passphrase: 'pp-secret',
+      rejectUnauthorized: false,
+      servername: 'db',
+    })
     expect(d).toBe('ssl: { ca: <set>, key: <set>, passphrase: <secret>, rejectUnauthorized: false, servername: "db" }')
     expect(describeSslObject(true)).toBe('ssl: true')
     expect(describeSslObject({})).toBe('ssl: {}')

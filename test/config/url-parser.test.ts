@@ -16,7 +16,9 @@ describe('urlParserModel', () => {
   it("a knex string: the app's knex and the pg-connection-string it pins (2.6.2, no uselibpqcompat)", () => {
     const m = urlParserModel('knex', ROOT)
     expect(m).toMatchObject({by: 'knex', version: '2.6.2', libpqCompat: false, fromApp: true})
-    expect(m.modelled).toMatch(/^knex 3\.\d+\.\d+ → pg-connection-string 2\.6\.2 \(the app's, from node_modules\/knex\/node_modules\/pg-connection-string\)$/)
+    expect(m.modelled).toMatch(
+      /^knex 3\.\d+\.\d+ → pg-connection-string 2\.6\.2 \(the app's, from node_modules\/knex\/node_modules\/pg-connection-string\)$/,
+    )
     expect(m.parse(COMPAT).ssl).toEqual({}) // sslmode=require: verify-full
   })
 
@@ -27,13 +29,13 @@ describe('urlParserModel', () => {
     expect(m.parse(COMPAT).ssl).toMatchObject({rejectUnauthorized: false})
   })
 
-  it('nothing installed in the app: knex 3.x semantics (uselibpqcompat ignored) and db-doctor\'s own pg parser, said so', () => {
+  it("nothing installed in the app: knex 3.x semantics (uselibpqcompat ignored) and db-doctor's own pg parser, said so", () => {
     const k = urlParserModel('knex', empty)
     expect(k).toMatchObject({by: 'knex', version: '2.6.2', libpqCompat: false, fromApp: false})
     expect(k.modelled).toContain('knex is not installed in')
     expect(k.parse(COMPAT).ssl).toEqual({})
     const p = urlParserModel('pg', empty)
     expect(p).toMatchObject({by: 'pg', libpqCompat: true, fromApp: false})
-    expect(p.modelled).toContain("pg is not installed in")
+    expect(p.modelled).toContain('pg is not installed in')
   })
 })

@@ -17,42 +17,64 @@ describe('dead exports', () => {
     fs.mkdirSync(path.dirname(path.join(dir, file)), {recursive: true})
     fs.writeFileSync(path.join(dir, file), text)
   }
-  write('tsconfig.json', JSON.stringify({
-    compilerOptions: {target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: true, types: []},
-    include: ['src/**/*.ts', 'test/**/*.ts'],
-  }))
-  write('src/lib.ts', [
-    'export function imported(): number { return 1 }',
-    'export function renamed(): number { return 2 }',
-    'export const viaEntry = 3',
-    'export interface AsImportType { a: number }',
-    'export function destructured(): number { return 4 }',
-    'export function viaNamespace(): number { return 5 }',
-    'export function fromJs(): number { return 6 }',
-    'export function onlyHere(): number { return 7 }',
-    'export type OnlyHereType = {b: string}',
-    'export function nowhere(): number { return 8 }',
-    'export const keep = onlyHere() as OnlyHereType | number',
-    '',
-  ].join('\n'))
+  write(
+    'tsconfig.json',
+    JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        strict: true,
+        skipLibCheck: true,
+        types: [],
+      },
+      include: ['src/**/*.ts', 'test/**/*.ts'],
+    }),
+  )
+  write(
+    'src/lib.ts',
+    [
+      'export function imported(): number { return 1 }',
+      'export function renamed(): number { return 2 }',
+      'export const viaEntry = 3',
+      'export interface AsImportType { a: number }',
+      'export function destructured(): number { return 4 }',
+      'export function viaNamespace(): number { return 5 }',
+      'export function fromJs(): number { return 6 }',
+      'export function onlyHere(): number { return 7 }',
+      'export type OnlyHereType = {b: string}',
+      'export function nowhere(): number { return 8 }',
+      'export const keep = onlyHere() as OnlyHereType | number',
+      '',
+    ].join('\n'),
+  )
   write('src/index.ts', "export {viaEntry} from './lib.js'\nexport function publicApi(): number { return 0 }\n")
   // a facade passing another module's exports on: only the module that declares them is checked
   write('src/facade.ts', "export * from './leaf.js'\n")
-  write('src/leaf.ts', "export function leafUsed(): number { return 9 }\nexport function leafDead(): number { return leafUsed() }\n")
-  write('src/user.ts', [
-    "import {imported, renamed as other} from './lib.js'",
-    "export const a: number = imported() + other()",
-    "export async function b(): Promise<number> {",
-    "  const {destructured} = await import('./lib.js')",
-    "  const ns = await import('./lib.js')",
-    "  return destructured() + ns.viaNamespace()",
-    '}',
-    "export type C = import('./lib.js').AsImportType",
-    "import {leafUsed} from './leaf.js'",
-    "export const d = leafUsed()",
-    '',
-  ].join('\n'))
-  write('test/user.test.ts', "import {a, b, d, type C} from '../src/user.js'\nimport {keep} from '../src/lib.js'\nexport const t: [number, () => Promise<number>, C | null, unknown, number] = [a, b, null, keep, d]\n")
+  write(
+    'src/leaf.ts',
+    'export function leafUsed(): number { return 9 }\nexport function leafDead(): number { return leafUsed() }\n',
+  )
+  write(
+    'src/user.ts',
+    [
+      "import {imported, renamed as other} from './lib.js'",
+      'export const a: number = imported() + other()',
+      'export async function b(): Promise<number> {',
+      "  const {destructured} = await import('./lib.js')",
+      "  const ns = await import('./lib.js')",
+      '  return destructured() + ns.viaNamespace()',
+      '}',
+      "export type C = import('./lib.js').AsImportType",
+      "import {leafUsed} from './leaf.js'",
+      'export const d = leafUsed()',
+      '',
+    ].join('\n'),
+  )
+  write(
+    'test/user.test.ts',
+    "import {a, b, d, type C} from '../src/user.js'\nimport {keep} from '../src/lib.js'\nexport const t: [number, () => Promise<number>, C | null, unknown, number] = [a, b, null, keep, d]\n",
+  )
   write('test/lab/run.mjs', "const {fromJs} = await load('../../src/lib.ts')\n")
 
   it('finds exports no other file uses, and only those', () => {

@@ -1,7 +1,16 @@
 import {describe, expect, it} from 'vitest'
-import {passwordsInText, redactor} from '../../src/core/redact.js'
+import {isSecretName, maskSecretForms, passwordsInText, redactor} from '../../src/core/redact.js'
 
 describe('redaction', () => {
+  it('secret names: DB_PASSWORD_PROD and its kin, glued and camelCase, not words merely ending in pass', () => {
+    const secret = ['DB_PASSWORD_PROD', 'PROD_DB_PASSWORD', 'DB_PASS', 'DBPASS', 'PGPASS_PROD', 'dbPass', 'pgPwdProd']
+    const more = ['MYSQL_ROOT_PW', 'ROOTPW', 'DB_PASSWD', 'DB_PASSPHRASE', 'API_TOKEN', 'X-Amz-Signature']
+    for (const n of [...secret, ...more]) expect(isSecretName(n), n).toBe(true)
+    for (const n of ['CACHE_BYPASS', 'COMPASS_URL', 'PGPASSFILE', 'PGHOST', 'DB_USER', 'PASSENGER', 'passive'])
+      expect(isSecretName(n), n).toBe(false)
+    expect(maskSecretForms('export DBPASS=S3kr1t-zq dbPass: "S3kr1t-zq"')).not.toContain('S3kr1t')
+  })
+
   it('masks registered secrets in every spelling', () => {
     redactor.add('c@n#ry/p?ss')
     const encoded = encodeURIComponent('c@n#ry/p?ss')
@@ -13,13 +22,33 @@ describe('redaction', () => {
 
   it('masks the password of any postgres URL, even unregistered and unencoded', () => {
     expect(redactor.redact('postgres://app:hunter2@db:5432/x')).toBe('postgres://app:****@db:5432/x')
-    expect(redactor.redact('see postgresql://u:p%40ss@h/d?sslmode=require')).toBe('see postgresql://u:****@h/d?sslmode=require')
+    expect(redactor.redact('see postgresql://u:p%40ss@h/d?sslmode=require')).toBe(
+      'see postgresql://u:****@h/d?sslmode=require',
+    )
     expect(redactor.redact('postgres://nopass@h/d')).toBe('postgres://nopass@h/d')
   })
 
   it('masks password= in libpq key=value strings', () => {
-    expect(redactor.redact("host=db password=hunter2 user=x")).toBe('host=db password=**** user=x')
+    expect(redactor.redact('host=db password=hunter2 user=x')).toBe('host=db password=**** user=x')
     expect(redactor.redact("host=db password='a b' user=x")).toBe('host=db password=**** user=x')
+  })
+
+  it('an RDS IAM token typed raw into a URL: its signature, session token and key id are masked, its public words are not', () => {
+    const token =
+      'mydb.cluster-abc.us-east-1.rds.amazonaws.com:5432/?Action=connect&DBUser=app&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAEXAMPLEKEY01%2F20261207%2Fus-east-1%2Frds-db%2Faws4_request&X-Amz-Date=20261207T120000Z&X-Amz-Expires=900&X-Amz-Security-Token=IQoJb3JpZ2luX2VjEXAMPLE&X-Amz-SignedHeaders=host&X-Amz-Signature=5c1e0f3a9b7d2e4f6a8c0b1d3e5f7a9c2b4d6e8f0a1c3e5b7d9f1a3c5e7b9d0f'
+    redactor.addFromConnectionString(`postgres://app:${token}@127.0.0.1:5432/db`)
+    const words = 'field host, the port after the host "app", connect, region us-east-1, rds-db, aws4_request, 900'
+    expect(redactor.redact(words)).toBe(words)
+    const signature = /X-Amz-Signature=(\w+)/.exec(token)![1]!
+    for (const secret of [signature, 'IQoJb3JpZ2luX2VjEXAMPLE', 'AKIAEXAMPLEKEY01'])
+      expect(redactor.redact(`value ${secret} here`)).not.toContain(secret)
+  })
+
+  it('a shell command substitution is no password value: PGPASSWORD=$(cat …) stays as written', () => {
+    expect(maskSecretForms('TOKEN_ENC=$(printf %s "$TOKEN" | jq -sRr @uri)')).toBe(
+      'TOKEN_ENC=$(printf %s "$TOKEN" | jq -sRr @uri)',
+    )
+    expect(maskSecretForms('PGPASSWORD=hunter22 psql')).toBe('PGPASSWORD=**** psql')
   })
 
   it('finds passwords in unparseable URLs (unencoded @ and #)', () => {
@@ -44,7 +73,11 @@ describe('redactValue', () => {
 
 describe('redacting serialized output', () => {
   it('keeps JSON valid when a key=value string with a password is inside it', () => {
-    const json = JSON.stringify({connectionString: "host=h port=1 password=abc", other: "password='a b'", n: 1}, null, 2)
+    const json = JSON.stringify(
+      {connectionString: 'host=h port=1 password=abc', other: "password='a b'", n: 1},
+      null,
+      2,
+    )
     const out = redactor.redact(json)
     expect(JSON.parse(out)).toEqual({connectionString: 'host=h port=1 password=****', other: 'password=****', n: 1})
   })

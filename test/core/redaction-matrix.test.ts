@@ -7,7 +7,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {loadEnv} from '../../src/config/env.js'
-import {diagnose} from '../../src/core/diagnose.js'
+import {diagnose} from '../../src/app/diagnose.js'
 import {redactor} from '../../src/core/redact.js'
 import {renderJson} from '../../src/reporters/json.js'
 import {renderMarkdown} from '../../src/reporters/markdown.js'
@@ -15,9 +15,38 @@ import {renderText} from '../../src/reporters/text.js'
 
 const HEAD = 'HEADcanary7f3a'
 const TAIL = 'TAILcanary9c1e'
-const SPECIALS = ['#', '@', '/', '?', ':', '%', ' ', '&', '=', "'", '"', '\\', '%2', '#@', '@#', '/#', ';', '[', ']', '`', '$', '^',
+const SPECIALS = [
+  '#',
+  '@',
+  '/',
+  '?',
+  ':',
+  '%',
+  ' ',
+  '&',
+  '=',
+  "'",
+  '"',
+  '\\',
+  '%2',
+  '#@',
+  '@#',
+  '/#',
+  ';',
+  '[',
+  ']',
+  '`',
+  '$',
+  '^',
   // malformed URLs that split the password into a port, a parameter name or value, a database
-  '?x=1', '?x=1&y=', '?sslmode=disable&a=', '/db?x=', '#x=1', '/x/y', '?#/&=;,']
+  '?x=1',
+  '?x=1&y=',
+  '?sslmode=disable&a=',
+  '/db?x=',
+  '#x=1',
+  '/x/y',
+  '?#/&=;,',
+]
 
 interface Way {
   name: string
@@ -29,17 +58,30 @@ const url = (pw: string) => `postgres://app:${pw}@127.0.0.1:5432/appdb`
 const WAYS: Way[] = [
   {name: 'URL argument', connection: url},
   {name: 'key=value argument', connection: (pw) => `host=127.0.0.1 user=app password=${pw}`},
-  {name: 'quoted key=value argument', connection: (pw) => `host=127.0.0.1 user=app password='${pw.replace(/['\\]/g, '\\$&')}'`},
+  {
+    name: 'quoted key=value argument',
+    connection: (pw) => `host=127.0.0.1 user=app password='${pw.replace(/['\\]/g, '\\$&')}'`,
+  },
   {name: 'unquoted .env URL', files: (pw) => ({'.env': `DATABASE_URL=${url(pw)}\n`})},
   {name: 'double-quoted .env URL', files: (pw) => ({'.env': `DATABASE_URL="${url(pw)}"\n`})},
-  {name: "single-quoted .env URL", files: (pw) => ({'.env': `DATABASE_URL='${url(pw)}'\n`})},
-  {name: 'DB_* in .env', files: (pw) => ({'.env': `DB_HOST=127.0.0.1\nDB_USER=app\nDB_NAME=appdb\nDB_PASSWORD=${pw}\n`})},
+  {name: 'single-quoted .env URL', files: (pw) => ({'.env': `DATABASE_URL='${url(pw)}'\n`})},
+  {
+    name: 'DB_* in .env',
+    files: (pw) => ({'.env': `DB_HOST=127.0.0.1\nDB_USER=app\nDB_NAME=appdb\nDB_PASSWORD=${pw}\n`}),
+  },
   {name: 'DATABASE_URL in the environment', env: (pw) => ({DATABASE_URL: url(pw)})},
   {name: 'PGPASSWORD', env: (pw) => ({PGHOST: '127.0.0.1', PGUSER: 'app', PGPASSWORD: pw})},
-  {name: 'knexfile URL', files: (pw) => ({'knexfile.cjs': `module.exports = {development: {client: 'pg', connection: ${JSON.stringify(url(pw))}}}\n`})},
+  {
+    name: 'knexfile URL',
+    files: (pw) => ({
+      'knexfile.cjs': `module.exports = {development: {client: 'pg', connection: ${JSON.stringify(url(pw))}}}\n`,
+    }),
+  },
   {
     name: 'knexfile object',
-    files: (pw) => ({'knexfile.cjs': `module.exports = {development: {client: 'pg', connection: {host: '127.0.0.1', user: 'app', password: ${JSON.stringify(pw)}}}}\n`}),
+    files: (pw) => ({
+      'knexfile.cjs': `module.exports = {development: {client: 'pg', connection: {host: '127.0.0.1', user: 'app', password: ${JSON.stringify(pw)}}}}\n`,
+    }),
   },
 ]
 
@@ -54,7 +96,10 @@ async function outputs(way: Way, pw: string): Promise<string[]> {
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'dbd-redaction-'))
   dirs.push(cwd)
   for (const [n, c] of Object.entries(way.files?.(pw) ?? {})) fs.writeFileSync(path.join(cwd, n), c)
-  const {env, envFileOf} = loadEnv({cwd, processEnv: {HOME: cwd, USER: 'osuser', PGPASSFILE: path.join(cwd, 'none'), ...way.env?.(pw)}})
+  const {env, envFileOf} = loadEnv({
+    cwd,
+    processEnv: {HOME: cwd, USER: 'osuser', PGPASSFILE: path.join(cwd, 'none'), ...way.env?.(pw)},
+  })
   const report = await diagnose({
     connection: way.connection?.(pw),
     cwd,
@@ -64,9 +109,11 @@ async function outputs(way: Way, pw: string): Promise<string[]> {
     only: ['config', 'ssl-config'],
     tool: 'db-doctor@test',
   })
-  return [renderJson(report), renderMarkdown(report, {verbose: true}), renderText(report, {color: false, verbose: true, width: 160})].map((o) =>
-    redactor.redact(o),
-  )
+  return [
+    renderJson(report),
+    renderMarkdown(report, {verbose: true}),
+    renderText(report, {color: false, verbose: true, width: 160}),
+  ].map((o) => redactor.redact(o))
 }
 
 describe('no part of a password in any format', () => {

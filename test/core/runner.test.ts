@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest'
-import {runChecks, summarize} from '../../src/core/runner.js'
-import type {Check, CheckContext} from '../../src/core/types.js'
+import {summarize} from '../../src/core/runner.js'
+import {runChecks} from '../helpers/run-checks.js'
+import type {Check, CheckContext} from '../../src/checks/types.js'
 
 const ctx = {
   config: {fields: {}, primary: null, shadowed: [], problems: [], notFound: false},
@@ -10,7 +11,12 @@ const ctx = {
   facts: {},
 } as Omit<CheckContext, 'results'>
 
-const check = (id: string, run: Check['run'], requires: string[] = []): Check => ({id, title: id.toUpperCase(), requires, run})
+const check = (id: string, run: Check['run'], requires: string[] = []): Check => ({
+  id,
+  title: id.toUpperCase(),
+  requires,
+  run,
+})
 const pass: Check['run'] = async () => ({status: 'pass', code: null, summary: 'ok', evidence: {}, fix: null})
 const fail: Check['run'] = async () => ({
   status: 'fail',
@@ -31,7 +37,14 @@ describe('runChecks', () => {
   })
 
   it('turns an exception into a failed result, never a crash', async () => {
-    const [r] = await runChecks([check('boom', async () => { throw new Error('kaput') })], ctx)
+    const [r] = await runChecks(
+      [
+        check('boom', async () => {
+          throw new Error('kaput')
+        }),
+      ],
+      ctx,
+    )
     expect(r).toMatchObject({id: 'boom', status: 'fail', code: 'INTERNAL_ERROR'})
     expect(r.summary).toContain('kaput')
     expect(r.fix?.steps.join(' ')).toContain('--skip boom')
@@ -55,19 +68,34 @@ describe('runChecks', () => {
 
   it('gives later checks the results of earlier ones', async () => {
     let seen: string | undefined
-    await runChecks([check('a', fail), check('b', async (c) => ((seen = c.results.get('a')?.code ?? undefined), pass(c)))], ctx)
+    await runChecks(
+      [check('a', fail), check('b', async (c) => ((seen = c.results.get('a')?.code ?? undefined), pass(c)))],
+      ctx,
+    )
     expect(seen).toBe('X_FAILED')
   })
 
   it('a warn or fail without code or fix is completed, so the contract holds', async () => {
-    const [r] = await runChecks([check('w', async () => ({status: 'warn', code: null, summary: 's', evidence: {}, fix: null}))], ctx)
+    const [r] = await runChecks(
+      [check('w', async () => ({status: 'warn', code: null, summary: 's', evidence: {}, fix: null}))],
+      ctx,
+    )
     expect(r.code).toBe('INTERNAL_ERROR')
     expect(r.fix).not.toBeNull()
   })
 })
 
 describe('summarize', () => {
-  const r = (status: any) => ({id: 'x', title: 'x', status, code: null, summary: '', evidence: {}, fix: null, durationMs: 0})
+  const r = (status: any) => ({
+    id: 'x',
+    title: 'x',
+    status,
+    code: null,
+    summary: '',
+    evidence: {},
+    fix: null,
+    durationMs: 0,
+  })
   it('derives the verdict', () => {
     expect(summarize([r('pass'), r('skip')]).verdict).toBe('healthy')
     expect(summarize([r('pass'), r('warn')]).verdict).toBe('degraded')
@@ -88,22 +116,43 @@ describe('the runner-owned session', () => {
   }
 
   it('opens it once for every check that asks, and closes it at the end even when a check throws', async () => {
-    const {createSessionBroker} = await import('../../src/core/session.js')
+    const {createSessionBroker} = await import('../../src/probes/session.js')
     const {calls, session} = fakeSession()
     let opened = 0
     const broker = createSessionBroker(async () => {
       opened++
-      return {ok: true, session, serverVersion: 'x', user: 'u', serverAddr: null, tls: null, rttMs: 0, readOnly: true, connectMs: 0, backendPid: null, serverPort: null}
+      return {
+        ok: true,
+        session,
+        serverVersion: 'x',
+        user: 'u',
+        serverAddr: null,
+        tls: null,
+        rttMs: 0,
+        readOnly: true,
+        connectMs: 0,
+        backendPid: null,
+        serverPort: null,
+      }
     })
     const user = (id: string): Check => check(id, async (c) => (await c.session!.open(), pass(c)))
-    const results = await runChecks([user('a'), user('b'), check('boom', async () => { throw new Error('kaput') })], {...ctx, session: broker})
+    const results = await runChecks(
+      [
+        user('a'),
+        user('b'),
+        check('boom', async () => {
+          throw new Error('kaput')
+        }),
+      ],
+      {...ctx, session: broker},
+    )
     expect(results.map((r) => r.status)).toEqual(['pass', 'pass', 'fail'])
     expect(opened).toBe(1)
     expect(calls).toEqual(['close'])
   })
 
   it('never opens a session when no check asks for one', async () => {
-    const {createSessionBroker} = await import('../../src/core/session.js')
+    const {createSessionBroker} = await import('../../src/probes/session.js')
     let opened = 0
     const broker = createSessionBroker(async () => {
       opened++
@@ -146,27 +195,57 @@ describe('the runner-owned session', () => {
   })
 
   it("sends every planned check's statements in one batch and hands each check its own rows", async () => {
-    const {createSessionBroker} = await import('../../src/core/session.js')
+    const {createSessionBroker} = await import('../../src/probes/session.js')
     const {batches, session} = batching(() => false)
-    const broker = createSessionBroker(async () => ({ok: true, session, serverVersion: 'x', user: 'u', serverAddr: null, tls: null, rttMs: 0, readOnly: true, connectMs: 0, backendPid: null, serverPort: null}))
+    const broker = createSessionBroker(async () => ({
+      ok: true,
+      session,
+      serverVersion: 'x',
+      user: 'u',
+      serverAddr: null,
+      tls: null,
+      rttMs: 0,
+      readOnly: true,
+      connectMs: 0,
+      backendPid: null,
+      serverPort: null,
+    }))
     const seen: Record<string, unknown> = {}
-    await runChecks([querying('a', ['a1', 'a2'], seen), check('plain', pass), querying('b', ['b1'], seen)], {...ctx, session: broker})
+    await runChecks([querying('a', ['a1', 'a2'], seen), check('plain', pass), querying('b', ['b1'], seen)], {
+      ...ctx,
+      session: broker,
+    })
     expect(batches).toEqual([['a1', 'a2', 'b1']])
     expect(seen).toEqual({a: [[{s: 'a1'}], [{s: 'a2'}]], b: [[{s: 'b1'}]]})
   })
 
   it('when the batch fails, each check sends its own statements, so only the failing one sees the error', async () => {
-    const {createSessionBroker} = await import('../../src/core/session.js')
+    const {createSessionBroker} = await import('../../src/probes/session.js')
     const {batches, session} = batching((st) => st.includes('bad'))
-    const broker = createSessionBroker(async () => ({ok: true, session, serverVersion: 'x', user: 'u', serverAddr: null, tls: null, rttMs: 0, readOnly: true, connectMs: 0, backendPid: null, serverPort: null}))
+    const broker = createSessionBroker(async () => ({
+      ok: true,
+      session,
+      serverVersion: 'x',
+      user: 'u',
+      serverAddr: null,
+      tls: null,
+      rttMs: 0,
+      readOnly: true,
+      connectMs: 0,
+      backendPid: null,
+      serverPort: null,
+    }))
     const seen: Record<string, unknown> = {}
-    await runChecks([querying('a', ['a1'], seen), querying('b', ['bad'], seen), querying('c', ['c1'], seen)], {...ctx, session: broker})
+    await runChecks([querying('a', ['a1'], seen), querying('b', ['bad'], seen), querying('c', ['c1'], seen)], {
+      ...ctx,
+      session: broker,
+    })
     expect(batches).toEqual([['a1', 'bad', 'c1'], ['a1'], ['bad'], ['c1']])
     expect(seen).toEqual({a: [[{s: 'a1'}]], b: 'boom', c: [[{s: 'c1'}]]})
   })
 
-  it('a batch that times out is every planned check\'s answer (no second wait per check)', async () => {
-    const {createSessionBroker} = await import('../../src/core/session.js')
+  it("a batch that times out is every planned check's answer (no second wait per check)", async () => {
+    const {createSessionBroker} = await import('../../src/probes/session.js')
     const batches: string[][] = []
     const session = {
       readOnly: async () => undefined as never,
@@ -176,20 +255,54 @@ describe('the runner-owned session', () => {
       },
       close: async () => undefined,
     }
-    const broker = createSessionBroker(async () => ({ok: true, session, serverVersion: 'x', user: 'u', serverAddr: null, tls: null, rttMs: 0, readOnly: true, connectMs: 0, backendPid: null, serverPort: null}))
+    const broker = createSessionBroker(async () => ({
+      ok: true,
+      session,
+      serverVersion: 'x',
+      user: 'u',
+      serverAddr: null,
+      tls: null,
+      rttMs: 0,
+      readOnly: true,
+      connectMs: 0,
+      backendPid: null,
+      serverPort: null,
+    }))
     const seen: Record<string, unknown> = {}
     await runChecks([querying('a', ['a1'], seen), querying('b', ['b1'], seen)], {...ctx, session: broker})
     expect(batches).toEqual([['a1', 'b1']])
-    expect(seen).toEqual({a: 'canceling statement due to statement timeout', b: 'canceling statement due to statement timeout'})
+    expect(seen).toEqual({
+      a: 'canceling statement due to statement timeout',
+      b: 'canceling statement due to statement timeout',
+    })
   })
 
   it('plans only the checks that will run (--only / --skip), and statements that differ from the plan go alone', async () => {
-    const {createSessionBroker} = await import('../../src/core/session.js')
+    const {createSessionBroker} = await import('../../src/probes/session.js')
     const {batches, session} = batching(() => false)
-    const broker = createSessionBroker(async () => ({ok: true, session, serverVersion: 'x', user: 'u', serverAddr: null, tls: null, rttMs: 0, readOnly: true, connectMs: 0, backendPid: null, serverPort: null}))
+    const broker = createSessionBroker(async () => ({
+      ok: true,
+      session,
+      serverVersion: 'x',
+      user: 'u',
+      serverAddr: null,
+      tls: null,
+      rttMs: 0,
+      readOnly: true,
+      connectMs: 0,
+      backendPid: null,
+      serverPort: null,
+    }))
     const seen: Record<string, unknown> = {}
-    const drifting: Check = {...querying('d', ['d1'], seen), run: async (c) => (await c.session!.open(), (seen.d = await c.session!.shared('d', ['d2'])), pass(c))}
-    await runChecks([querying('a', ['a1'], seen), querying('b', ['b1'], seen), drifting], {...ctx, session: broker}, {skip: ['b']})
+    const drifting: Check = {
+      ...querying('d', ['d1'], seen),
+      run: async (c) => (await c.session!.open(), (seen.d = await c.session!.shared('d', ['d2'])), pass(c)),
+    }
+    await runChecks(
+      [querying('a', ['a1'], seen), querying('b', ['b1'], seen), drifting],
+      {...ctx, session: broker},
+      {skip: ['b']},
+    )
     expect(batches).toEqual([['a1', 'd1'], ['d2']])
   })
 })

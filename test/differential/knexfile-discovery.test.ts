@@ -9,7 +9,14 @@ import path from 'node:path'
 import {describe, expect, inject, it} from 'vitest'
 import {checkOf, reportOf} from '../helpers/cli.js'
 import {CANARY_PASSWORD} from '../helpers/constants.js'
-import {appPackageJson, createScenarioDatabase, makeApp, runDoctor, runTool, type ScenarioDatabase} from '../helpers/migration-tools.js'
+import {
+  appPackageJson,
+  createScenarioDatabase,
+  makeApp,
+  runDoctor,
+  runTool,
+  type ScenarioDatabase,
+} from '../helpers/migration-tools.js'
 import {scenarioCleanup} from '../helpers/scenario-cleanup.js'
 
 const pg = inject('pg')
@@ -35,14 +42,21 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'knexfile.cjs and a script passing --knexfile knexfile.cjs',
-    files: (db) => ({'knexfile.cjs': knexfile(db), 'package.json': pkg({migrate: 'knex migrate:latest --knexfile knexfile.cjs'})}),
+    files: (db) => ({
+      'knexfile.cjs': knexfile(db),
+      'package.json': pkg({migrate: 'knex migrate:latest --knexfile knexfile.cjs'}),
+    }),
     connects: true,
     code: null,
   },
   {
     name: 'knexfile.cjs elsewhere, named by the script with --knexfile=config/knexfile.cjs',
     // the CLI chdirs to the knexfile's folder: its ./migrations is config/migrations
-    files: (db) => ({'config/knexfile.cjs': knexfile(db), 'config/migrations/.keep': '', 'package.json': pkg({migrate: 'knex migrate:latest --knexfile=config/knexfile.cjs'})}),
+    files: (db) => ({
+      'config/knexfile.cjs': knexfile(db),
+      'config/migrations/.keep': '',
+      'package.json': pkg({migrate: 'knex migrate:latest --knexfile=config/knexfile.cjs'}),
+    }),
     connects: true,
     code: null,
   },
@@ -80,7 +94,13 @@ describe('differential: where the knex CLI finds its knexfile', () => {
   it('CONFIG_KNEXFILE_NOT_FOUND names the file the CLI skips, the script, and the script line that works', async () => {
     const db = await createScenarioDatabase(pg, 'knexfile_fix')
     dbs.push(db)
-    const app = makeApp({files: {'knexfile.cjs': knexfile(db), 'package.json': pkg({'db:migrate': 'knex migrate:latest --env production'})}, packages: ['knex', 'pg']})
+    const app = makeApp({
+      files: {
+        'knexfile.cjs': knexfile(db),
+        'package.json': pkg({'db:migrate': 'knex migrate:latest --env production'}),
+      },
+      packages: ['knex', 'pg'],
+    })
     apps.push(app)
     const doctor = await runDoctor(app, ['check', '--json'])
     const config = checkOf(reportOf(doctor), 'config')
@@ -90,7 +110,10 @@ describe('differential: where the knex CLI finds its knexfile', () => {
     expect(text).toContain('db:migrate')
     expect(text).toContain('knex migrate:latest --env production --knexfile knexfile.cjs')
     // the fixed script really works
-    writeFileSync(path.join(app.dir, 'package.json'), pkg({'db:migrate': 'knex migrate:latest --knexfile knexfile.cjs'}))
+    writeFileSync(
+      path.join(app.dir, 'package.json'),
+      pkg({'db:migrate': 'knex migrate:latest --knexfile knexfile.cjs'}),
+    )
     const tool = await runTool(app, {script: 'db:migrate'}, {database: db})
     expect(tool.connected, tool.stderr).toBe(true)
   })
@@ -120,7 +143,10 @@ describe('differential: where the knex CLI finds its knexfile', () => {
   it('a knexfile.js in a parent folder: the CLI run from a subfolder finds it, and so does db-doctor', async () => {
     const db = await createScenarioDatabase(pg, 'knexfile_parent')
     dbs.push(db)
-    const app = makeApp({files: {'knexfile.js': knexfile(db), 'package.json': pkg({migrate: 'knex migrate:latest'})}, packages: ['knex', 'pg']})
+    const app = makeApp({
+      files: {'knexfile.js': knexfile(db), 'package.json': pkg({migrate: 'knex migrate:latest'})},
+      packages: ['knex', 'pg'],
+    })
     apps.push(app)
     const sub = path.join(app.dir, 'packages', 'api')
     mkdirSync(sub, {recursive: true})

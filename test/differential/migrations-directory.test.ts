@@ -9,7 +9,14 @@ import path from 'node:path'
 import {describe, expect, inject, it} from 'vitest'
 import {checkOf, reportOf, runCli} from '../helpers/cli.js'
 import {CANARY_PASSWORD} from '../helpers/constants.js'
-import {appPackageJson, createScenarioDatabase, makeApp, runDoctor, runTool, type ScenarioDatabase} from '../helpers/migration-tools.js'
+import {
+  appPackageJson,
+  createScenarioDatabase,
+  makeApp,
+  runDoctor,
+  runTool,
+  type ScenarioDatabase,
+} from '../helpers/migration-tools.js'
 import {scenarioCleanup} from '../helpers/scenario-cleanup.js'
 
 const pg = inject('pg')
@@ -38,7 +45,10 @@ interface Scenario {
 const scenarios: Scenario[] = [
   {
     name: 'knex: config/knexfile.cjs named by the script, no config/migrations (./migrations exists beside package.json)',
-    files: (db) => ({'config/knexfile.cjs': knexfile(db), 'package.json': pkg({migrate: 'knex migrate:latest --knexfile=config/knexfile.cjs'})}),
+    files: (db) => ({
+      'config/knexfile.cjs': knexfile(db),
+      'package.json': pkg({migrate: 'knex migrate:latest --knexfile=config/knexfile.cjs'}),
+    }),
     packages: ['knex', 'pg'],
     directory: 'config/migrations',
     setBy: 'knex default ./migrations beside config/knexfile.cjs',
@@ -47,7 +57,10 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'knex: migrations.directory names a folder that does not exist',
-    files: (db) => ({'knexfile.js': knexfile(db, './db/migrations'), 'package.json': pkg({migrate: 'knex migrate:latest'})}),
+    files: (db) => ({
+      'knexfile.js': knexfile(db, './db/migrations'),
+      'package.json': pkg({migrate: 'knex migrate:latest'}),
+    }),
     packages: ['knex', 'pg'],
     directory: 'db/migrations',
     setBy: 'knexfile.js migrations.directory',

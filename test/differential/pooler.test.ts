@@ -7,7 +7,14 @@
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 import {checkOf, reportOf} from '../helpers/cli.js'
 import {CANARY_PASSWORD} from '../helpers/constants.js'
-import {createScenarioDatabase, makeApp, runDoctor, runTool, type App, type ScenarioDatabase} from '../helpers/migration-tools.js'
+import {
+  createScenarioDatabase,
+  makeApp,
+  runDoctor,
+  runTool,
+  type App,
+  type ScenarioDatabase,
+} from '../helpers/migration-tools.js'
 import {pgbouncerSupport, startPgBouncer, type PgBouncer} from '../helpers/pgbouncer.js'
 
 const pg = inject('pg')
@@ -37,11 +44,17 @@ describe.skipIf(!support.ok)('differential: the real migration CLIs through a re
         const db = await createScenarioDatabase(pg, `pool ${mode} ${tool}`.slice(0, 20))
         dbs.push(db)
         const files: Record<string, string> =
-          tool === 'knex' ? {'knexfile.js': KNEXFILE} : {'package.json': JSON.stringify({name: 'app', private: true, devDependencies: {'node-pg-migrate': '9'}})}
+          tool === 'knex'
+            ? {'knexfile.js': KNEXFILE}
+            : {'package.json': JSON.stringify({name: 'app', private: true, devDependencies: {'node-pg-migrate': '9'}})}
         const app = makeApp({files, packages: tool === 'knex' ? ['knex', 'pg'] : ['node-pg-migrate', 'pg']})
         apps.push(app)
         const env = {DATABASE_URL: `postgres://app:${CANARY_PASSWORD}@${bouncer.host}:${bouncer.port}/${db.name}`}
-        const real = await runTool(app, tool === 'knex' ? ['knex', 'migrate:latest'] : ['node-pg-migrate', 'up', '-m', 'migrations'], {env, database: db})
+        const real = await runTool(
+          app,
+          tool === 'knex' ? ['knex', 'migrate:latest'] : ['node-pg-migrate', 'up', '-m', 'migrations'],
+          {env, database: db},
+        )
         const doctor = await runDoctor(app, ['check', '--json'], {env})
         const why = `${real.command}: ${real.errorLine ?? 'ok'}\n${bouncer.log().slice(-2000)}\n${doctor.stdout.slice(0, 4000)}\n${doctor.stderr}`
         expect(real.connected, why).toBe(true)
@@ -56,9 +69,18 @@ describe.skipIf(!support.ok)('differential: the real migration CLIs through a re
           // transaction pooling does to locks and session settings
           expect(pooler, why).toMatchObject({status: 'warn', code: 'POOLER_TRANSACTION_MODE'})
           expect(doctor.code, why).toBe(0)
-          expect((await runTool(app, tool === 'knex' ? ['knex', 'migrate:latest'] : ['node-pg-migrate', 'up', '-m', 'migrations'], {env, database: db})).connected).toBe(true)
+          expect(
+            (
+              await runTool(
+                app,
+                tool === 'knex' ? ['knex', 'migrate:latest'] : ['node-pg-migrate', 'up', '-m', 'migrations'],
+                {env, database: db},
+              )
+            ).connected,
+          ).toBe(true)
         }
-        for (const out of [doctor.stdout, doctor.stderr, real.stdout, real.stderr]) expect(out).not.toContain(CANARY_PASSWORD)
+        for (const out of [doctor.stdout, doctor.stderr, real.stdout, real.stderr])
+          expect(out).not.toContain(CANARY_PASSWORD)
       })
     }
   }

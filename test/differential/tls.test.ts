@@ -4,9 +4,17 @@
 // it with the same folder and environment, and the verdicts must agree: exit 0 exactly when
 // the real tool connects, and the failing code names the real cause.
 import {afterAll, describe, expect, inject, it} from 'vitest'
-import {APP_USER, CANARY_LENIENT, CANARY_PASSWORD, CANARY_SPECIAL} from '../helpers/constants.js'
+import {CANARY_LENIENT, CANARY_PASSWORD, CANARY_SPECIAL} from '../helpers/constants.js'
 import {checkOf, reportOf, type CliResult} from '../helpers/cli.js'
-import {createScenarioDatabase, makeApp, runDoctor, runTool, type App, type ScenarioDatabase, type ToolResult} from '../helpers/migration-tools.js'
+import {
+  createScenarioDatabase,
+  makeApp,
+  runDoctor,
+  runTool,
+  type App,
+  type ScenarioDatabase,
+  type ToolResult,
+} from '../helpers/migration-tools.js'
 
 const pg = inject('pg')
 const apps: App[] = []
@@ -57,7 +65,8 @@ function agree(tool: ToolResult, d: {code: number | null; report: any}) {
 }
 
 const knexString = `module.exports = {client: 'pg', connection: process.env.DATABASE_URL}\n`
-const knexObject = (ssl: string) => `module.exports = {client: 'pg', connection: {connectionString: process.env.DATABASE_URL, ssl: ${ssl}}}\n`
+const knexObject = (ssl: string) =>
+  `module.exports = {client: 'pg', connection: {connectionString: process.env.DATABASE_URL, ssl: ${ssl}}}\n`
 
 /** The node error of each tls code, as node-postgres surfaces it through the tools. */
 const NODE_WORDS: Record<string, RegExp> = {
@@ -71,9 +80,16 @@ describe('differential: TLS behaviour of the app vs db-doctor', () => {
     const db = await scenario('nodetls_off')
     const env = {DATABASE_URL: db.url(CANARY_PASSWORD, 'sslmode=require'), NODE_TLS_REJECT_UNAUTHORIZED: '0'}
     const knex = await runTool(app({'knexfile.js': knexString}), ['knex', 'migrate:latest'], {env, database: db})
-    const npmApp = app({'package.json': JSON.stringify({name: 'a', scripts: {migrate: 'node-pg-migrate up'}})}, ['node-pg-migrate', 'pg'])
+    const npmApp = app({'package.json': JSON.stringify({name: 'a', scripts: {migrate: 'node-pg-migrate up'}})}, [
+      'node-pg-migrate',
+      'pg',
+    ])
     const db2 = await scenario('nodetls_off_npm')
-    const npm = await runTool(npmApp, {script: 'migrate'}, {env: {...env, DATABASE_URL: db2.url(CANARY_PASSWORD, 'sslmode=require')}, database: db2})
+    const npm = await runTool(
+      npmApp,
+      {script: 'migrate'},
+      {env: {...env, DATABASE_URL: db2.url(CANARY_PASSWORD, 'sslmode=require')}, database: db2},
+    )
     expect(knex.connected, knex.stderr).toBe(true)
     expect(npm.connected, npm.stderr).toBe(true)
 
@@ -84,7 +100,9 @@ describe('differential: TLS behaviour of the app vs db-doctor', () => {
     expect(tls.status).toBe('warn')
     expect(Object.keys(NODE_WORDS)).toContain(tls.code)
     expect(tls.summary).toContain('NODE_TLS_REJECT_UNAUTHORIZED=0 in the environment')
-    expect(checkOf(d.report, 'ssl-config').evidence.findings).toContainEqual(expect.objectContaining({code: 'SSL_VERIFICATION_DISABLED', setting: 'NODE_TLS_REJECT_UNAUTHORIZED=0'}))
+    expect(checkOf(d.report, 'ssl-config').evidence.findings).toContainEqual(
+      expect.objectContaining({code: 'SSL_VERIFICATION_DISABLED', setting: 'NODE_TLS_REJECT_UNAUTHORIZED=0'}),
+    )
     expect(checkOf(d.report, 'auth').status).toBe('pass')
 
     // the control: without the variable both tools fail on the chain, and db-doctor names it
@@ -133,7 +151,9 @@ describe('differential: TLS behaviour of the app vs db-doctor', () => {
     const tls = checkOf(d.report, 'tls')
     expect(tls.status).toBe('fail')
     expect(`${knex.stdout}\n${knex.stderr}`).toMatch(NODE_WORDS[tls.code]!)
-    expect(tls.evidence.notes.join('\n')).toContain('NODE_TLS_REJECT_UNAUTHORIZED=0 is only in the env file, which knex, as it is launched')
+    expect(tls.evidence.notes.join('\n')).toContain(
+      'NODE_TLS_REJECT_UNAUTHORIZED=0 is only in the env file, which knex, as it is launched',
+    )
   })
 
   it('D3: knexfile ssl object with a CA + sslmode=no-verify in the URL: knex connects; db-doctor warns (dead config), exit 0', async () => {
@@ -146,7 +166,9 @@ describe('differential: TLS behaviour of the app vs db-doctor', () => {
     expect(knex.connected, knex.stderr).toBe(true)
     const ssl = checkOf(d.report, 'ssl-config')
     expect(ssl).toMatchObject({status: 'warn', code: 'SSL_CONFIG_CONFLICT'})
-    expect(ssl.summary).toContain('is dead configuration: sslmode=no-verify in DATABASE_URL (environment) replaces it, so node-postgres encrypts without verifying')
+    expect(ssl.summary).toContain(
+      'is dead configuration: sslmode=no-verify in DATABASE_URL (environment) replaces it, so node-postgres encrypts without verifying',
+    )
     expect(ssl.evidence.findings).toContainEqual(expect.objectContaining({code: 'SSL_VERIFICATION_DISABLED'}))
   })
 
@@ -187,10 +209,17 @@ describe('differential: TLS behaviour of the app vs db-doctor', () => {
     agree(knex, d)
     expect(knex.connected).toBe(false)
     expect(`${knex.stdout}\n${knex.stderr}`).toMatch(NODE_WORDS[checkOf(d.report, 'tls').code]!)
-    expect(checkOf(d.report, 'ssl-config').evidence.findings).toContainEqual(expect.objectContaining({code: 'SSLMODE_VERIFY_SEMANTICS', setting: 'sslmode=no-verify&uselibpqcompat=true'}))
+    expect(checkOf(d.report, 'ssl-config').evidence.findings).toContainEqual(
+      expect.objectContaining({code: 'SSLMODE_VERIFY_SEMANTICS', setting: 'sslmode=no-verify&uselibpqcompat=true'}),
+    )
 
     const db2 = await scenario('d9_cafile')
-    const env2 = {DATABASE_URL: db2.url(CANARY_PASSWORD, `uselibpqcompat=true&sslmode=no-verify&sslrootcert=${encodeURIComponent(pg.caFile)}`)}
+    const env2 = {
+      DATABASE_URL: db2.url(
+        CANARY_PASSWORD,
+        `uselibpqcompat=true&sslmode=no-verify&sslrootcert=${encodeURIComponent(pg.caFile)}`,
+      ),
+    }
     const knex2 = await runTool(a, ['knex', 'migrate:latest'], {env: env2, database: db2})
     const d2 = await doctor(a, env2)
     agree(knex2, d2)
@@ -200,7 +229,7 @@ describe('differential: TLS behaviour of the app vs db-doctor', () => {
 })
 
 describe('differential: the URL parser the app really uses', () => {
-  it('uselibpqcompat=true&sslmode=require, untrusted chain: a knex string connection (pinned pg-connection-string 2.6.2) verifies and fails; {connectionString} (pg\'s parser) encrypts only and connects; db-doctor models each', async () => {
+  it("uselibpqcompat=true&sslmode=require, untrusted chain: a knex string connection (pinned pg-connection-string 2.6.2) verifies and fails; {connectionString} (pg's parser) encrypts only and connects; db-doctor models each", async () => {
     const q = 'uselibpqcompat=true&sslmode=require'
     const db = await scenario('knex_string_compat')
     const env = {DATABASE_URL: db.url(CANARY_PASSWORD, q)}
@@ -215,7 +244,9 @@ describe('differential: the URL parser the app really uses', () => {
     expect(tls.evidence.modelled).toMatch(/^knex 3\.\d+\.\d+ → pg-connection-string 2\.6\.2 \(the app's/)
     const ssl = checkOf(d.report, 'ssl-config')
     expect(ssl.evidence.findings).toContainEqual(expect.objectContaining({code: 'SSLMODE_VERIFY_SEMANTICS'}))
-    expect(JSON.stringify(ssl)).toContain('uselibpqcompat=true has no effect here: knex parses a string connection itself, with pg-connection-string 2.6.2')
+    expect(JSON.stringify(ssl)).toContain(
+      'uselibpqcompat=true has no effect here: knex parses a string connection itself, with pg-connection-string 2.6.2',
+    )
 
     const db2 = await scenario('knex_object_compat')
     const env2 = {DATABASE_URL: db2.url(CANARY_PASSWORD, q)}
@@ -225,7 +256,9 @@ describe('differential: the URL parser the app really uses', () => {
     agree(knex2, d2)
     expect(knex2.connected, knex2.stderr).toBe(true)
     expect(checkOf(d2.report, 'tls').status).toBe('warn')
-    expect(checkOf(d2.report, 'tls').evidence.modelled).toMatch(/^pg 8\.\d+\.\d+ → pg-connection-string 2\.1\d\.\d+ \(the app's\)/)
+    expect(checkOf(d2.report, 'tls').evidence.modelled).toMatch(
+      /^pg 8\.\d+\.\d+ → pg-connection-string 2\.1\d\.\d+ \(the app's\)/,
+    )
     expect(checkOf(d2.report, 'auth').status).toBe('pass')
   })
 })
@@ -235,7 +268,14 @@ describe('differential: passwords node-postgres reads as written (issue 8 item 4
     const {default: pgLib} = await import('pg')
     const role = `at_pw_${process.pid}`
     const password = `Pw@canary@7%zz-${process.pid}`
-    const su = new pgLib.Client({host: pg.host, port: pg.port, user: pg.superuser.user, password: pg.superuser.password, database: 'postgres', ssl: {ca: pg.caPem, servername: 'localhost'}})
+    const su = new pgLib.Client({
+      host: pg.host,
+      port: pg.port,
+      user: pg.superuser.user,
+      password: pg.superuser.password,
+      database: 'postgres',
+      ssl: {ca: pg.caPem, servername: 'localhost'},
+    })
     await su.connect()
     try {
       await su.query(`create role "${role}" login password '${password}'`)
@@ -256,18 +296,29 @@ describe('differential: passwords node-postgres reads as written (issue 8 item 4
       expect(d.report.summary.verdict).toBe('degraded')
       const config = checkOf(d.report, 'config')
       expect(config).toMatchObject({status: 'warn', code: 'CONFIG_PASSWORD_ENCODING_LENIENT'})
-      expect(config.summary).toContain('node-postgres (and knex) read them as written, so the app connects; psql, pg_dump and other libpq tools do not')
+      expect(config.summary).toContain(
+        'node-postgres (and knex) read them as written, so the app connects; psql, pg_dump and other libpq tools do not',
+      )
       expect(checkOf(d.report, 'auth').status).toBe('pass')
 
       const db2 = await createScenarioDatabase(pg, 'at_password_npm', role)
       dbs.push(db2)
-      const npmApp = app({'package.json': JSON.stringify({name: 'a', scripts: {migrate: 'node-pg-migrate up'}})}, ['node-pg-migrate', 'pg'])
-      const npm = await runTool(npmApp, {script: 'migrate'}, {env: {DATABASE_URL: url.replace(db.name, db2.name)}, database: db2})
+      const npmApp = app({'package.json': JSON.stringify({name: 'a', scripts: {migrate: 'node-pg-migrate up'}})}, [
+        'node-pg-migrate',
+        'pg',
+      ])
+      const npm = await runTool(
+        npmApp,
+        {script: 'migrate'},
+        {env: {DATABASE_URL: url.replace(db.name, db2.name)}, database: db2},
+      )
       expect(npm.connected, npm.stderr).toBe(true)
 
       // the stray "%" makes pg-connection-string re-encode the whole URL: an escaped sslrootcert
       // path ("%2Ftmp%2F…") is then read literally and the file is not found — both agree
-      const escaped = {DATABASE_URL: url.replace(`sslrootcert=${pg.caFile}`, `sslrootcert=${encodeURIComponent(pg.caFile)}`)}
+      const escaped = {
+        DATABASE_URL: url.replace(`sslrootcert=${pg.caFile}`, `sslrootcert=${encodeURIComponent(pg.caFile)}`),
+      }
       const knex2 = await runTool(a, ['knex', 'migrate:latest'], {env: escaped, database: db})
       expect(`${knex2.stdout}\n${knex2.stderr}`).toContain('ENOENT')
       const d2 = await doctor(a, escaped)
@@ -275,10 +326,16 @@ describe('differential: passwords node-postgres reads as written (issue 8 item 4
       expect(checkOf(d2.report, 'ssl-config')).toMatchObject({status: 'fail', code: 'SSL_CERT_FILE_UNREADABLE'})
     } finally {
       for (const d of dbs.splice(dbs.length - 2)) await d.drop()
-      const su2 = new pgLib.Client({host: pg.host, port: pg.port, user: pg.superuser.user, password: pg.superuser.password, database: 'postgres', ssl: {ca: pg.caPem, servername: 'localhost'}})
+      const su2 = new pgLib.Client({
+        host: pg.host,
+        port: pg.port,
+        user: pg.superuser.user,
+        password: pg.superuser.password,
+        database: 'postgres',
+        ssl: {ca: pg.caPem, servername: 'localhost'},
+      })
       await su2.connect()
       await su2.query(`drop role if exists "${role}"`).finally(() => su2.end())
     }
   })
 })
-

@@ -1,4 +1,4 @@
-// The recipes in docs/kubernetes.md and README.md cannot rot: every YAML block parses (the
+// The recipes in docs/kubernetes.md and docs/ci.md cannot rot: every YAML block parses (the
 // `yaml` package), and every db-doctor command line in them — container command/args arrays and
 // shell scripts alike — goes through the real CLI's flag parser (the built binary, with --list
 // appended so that nothing connects anywhere). The ConfigMap's target list goes through the
@@ -19,7 +19,8 @@ function yamlBlocks(markdown: string): string[] {
 /** Minimal shell word splitting: whitespace, single and double quotes. */
 function words(segment: string): string[] {
   const out: string[] = []
-  for (const m of segment.matchAll(/'([^']*)'|"((?:[^"\\]|\\.)*)"|(\S+)/g)) out.push(m[1] ?? m[2]?.replace(/\\(.)/g, '$1') ?? m[3])
+  for (const m of segment.matchAll(/'([^']*)'|"((?:[^"\\]|\\.)*)"|(\S+)/g))
+    out.push(m[1] ?? m[2]?.replace(/\\(.)/g, '$1') ?? m[3])
   return out
 }
 
@@ -68,7 +69,9 @@ describe('docs/kubernetes.md recipes', () => {
     const job = docs.find((d) => d.kind === 'Job')
     expect(job.metadata.annotations['argocd.argoproj.io/hook']).toBe('PreSync')
     expect(commandLines(job).map((a) => a[0])).toEqual(['wait', 'check'])
-    expect(job.spec.template.spec.containers[0].command.join(' ')).toMatch(/db-doctor check --strict &&\s+npx knex migrate:latest/)
+    expect(job.spec.template.spec.containers[0].command.join(' ')).toMatch(
+      /db-doctor check --strict &&\s+npx knex migrate:latest/,
+    )
   })
 
   it('the ConfigMap target list parses as a --targets file, with no password in it', () => {
@@ -84,13 +87,13 @@ describe('docs/kubernetes.md recipes', () => {
 })
 
 describe('every db-doctor command line in the docs goes through the CLI flag parser', () => {
-  const lines = [...docsOf('docs/kubernetes.md'), ...docsOf('README.md')].flatMap((d) => commandLines(d))
+  const lines = [...docsOf('docs/kubernetes.md'), ...docsOf('docs/ci.md')].flatMap((d) => commandLines(d))
 
   it('finds them', () => {
     expect(lines.length).toBeGreaterThanOrEqual(4)
   })
 
-  for (const args of [...docsOf('docs/kubernetes.md'), ...docsOf('README.md')].flatMap((d) => commandLines(d))) {
+  for (const args of [...docsOf('docs/kubernetes.md'), ...docsOf('docs/ci.md')].flatMap((d) => commandLines(d))) {
     it(`db-doctor ${args.join(' ')}`, async () => {
       // $VARS and $(VARS) a shell or Kubernetes would expand stand for a connection string.
       const argv = args.map((a) => (/^\$\(?\{?[A-Z_]+\}?\)?$/.test(a) ? 'postgres://u@127.0.0.1:1/db' : a))

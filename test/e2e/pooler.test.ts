@@ -23,7 +23,8 @@ describe.skipIf(!support.ok)('db-doctor check through a real PgBouncer', () => {
     await Promise.all(Object.values(poolers).map((p) => p?.stop()))
   })
 
-  const url = (p: PgBouncer, query = '') => `postgres://${APP_USER}:${CANARY_PASSWORD}@${PG_HOST}:${p.port}/${APP_DATABASE}${query}`
+  const url = (p: PgBouncer, query = '') =>
+    `postgres://${APP_USER}:${CANARY_PASSWORD}@${PG_HOST}:${p.port}/${APP_DATABASE}${query}`
   const noSecret = (r: {stdout: string; stderr: string}) => {
     expect(r.stdout).not.toContain(CANARY_PASSWORD)
     expect(r.stderr).not.toContain(CANARY_PASSWORD)
@@ -37,7 +38,12 @@ describe.skipIf(!support.ok)('db-doctor check through a real PgBouncer', () => {
       const report = reportOf(r)
       const auth = checkOf(report, 'auth')
       expect(auth, p.log()).toMatchObject({status: 'pass', code: null})
-      expect(auth.evidence).toMatchObject({user: APP_USER, database: APP_DATABASE, readOnlySession: true, tls: 'not used'})
+      expect(auth.evidence).toMatchObject({
+        user: APP_USER,
+        database: APP_DATABASE,
+        readOnlySession: true,
+        tls: 'not used',
+      })
       // the server address is PostgreSQL's, seen through the pooler
       expect(auth.evidence.serverAddress).toBe(PG_HOST)
       expect(r.code).toBe(0)
@@ -45,7 +51,9 @@ describe.skipIf(!support.ok)('db-doctor check through a real PgBouncer', () => {
       if (mode === 'session') expect(report.summary.verdict, JSON.stringify(nonPass)).toBe('healthy')
       else {
         // transaction pooling is the one finding: a warning, as no migration tool is found
-        expect(nonPass.map((c: any) => [c.id, c.status, c.code])).toEqual([['pooler', 'warn', 'POOLER_TRANSACTION_MODE']])
+        expect(nonPass.map((c: any) => [c.id, c.status, c.code])).toEqual([
+          ['pooler', 'warn', 'POOLER_TRANSACTION_MODE'],
+        ])
       }
     })
 
@@ -53,7 +61,9 @@ describe.skipIf(!support.ok)('db-doctor check through a real PgBouncer', () => {
       const p = poolers[mode]!
       const text = await runCli(['check', url(p)])
       noSecret(text)
-      expect(text.stdout).toMatch(/✓ Authentication and session .*\n\s+Logged in as "app" to "appdb" on PostgreSQL [\d.]+ without TLS/)
+      expect(text.stdout).toMatch(
+        /✓ Authentication and session .*\n\s+Logged in as "app" to "appdb" on PostgreSQL [\d.]+ without TLS/,
+      )
       expect(text.stdout).not.toContain('unsupported startup parameter')
       expect(text.code).toBe(0)
       const md = await runCli(['check', url(p), '--format', 'markdown'])
@@ -84,8 +94,14 @@ describe.skipIf(!support.ok)('db-doctor check through a real PgBouncer', () => {
     })
     expect(firstFail.evidence.source).toMatch(/argument|URL|command line/i)
     const auth = checkOf(report, 'auth')
-    expect(auth).toMatchObject({status: 'skip', code: null, evidence: {refusedBy: 'pooler', sqlstate: '08P01', serverMessage: 'unsupported startup parameter: options'}})
-    expect(report.checks.filter((c: any) => c.status === 'fail').map((c: any) => c.code)).toEqual(['POOLER_STARTUP_PARAMETER'])
+    expect(auth).toMatchObject({
+      status: 'skip',
+      code: null,
+      evidence: {refusedBy: 'pooler', sqlstate: '08P01', serverMessage: 'unsupported startup parameter: options'},
+    })
+    expect(report.checks.filter((c: any) => c.status === 'fail').map((c: any) => c.code)).toEqual([
+      'POOLER_STARTUP_PARAMETER',
+    ])
     // the session checks point at the pooler, not at the skipped auth check
     expect(checkOf(report, 'server')).toMatchObject({status: 'skip'})
     expect(checkOf(report, 'server').summary).toMatch(/pooler refused the login with 08P01; see the pooler check/)
@@ -98,13 +114,16 @@ describe.skipIf(!support.ok)('db-doctor check through a real PgBouncer', () => {
     const r = await runCli(['check', withOptions])
     noSecret(r)
     expect(r.code).toBe(1)
-    expect(r.stdout).toMatch(/Authentication and session[^\n]*\n\s+Skipped: the pooler refused the login before authentication \("unsupported startup parameter: options", 08P01\)/)
+    expect(r.stdout).toMatch(
+      /Authentication and session[^\n]*\n\s+Skipped: the pooler refused the login before authentication \("unsupported startup parameter: options", 08P01\)/,
+    )
     expect(r.stdout).toContain('unsupported startup parameter: options')
     expect(r.stdout).toContain('ignore_startup_parameters')
     // every ✗ line (the check list and the failure's details) is the pooler's
     const crosses = r.stdout.split('\n').filter((l) => l.includes('✗'))
     expect(crosses.length, r.stdout).toBeGreaterThan(0)
-    for (const l of crosses) expect(l, r.stdout).toMatch(/Connection pooler POOLER_STARTUP_PARAMETER|pooler · POOLER_STARTUP_PARAMETER/)
+    for (const l of crosses)
+      expect(l, r.stdout).toMatch(/Connection pooler POOLER_STARTUP_PARAMETER|pooler · POOLER_STARTUP_PARAMETER/)
     expect(r.stdout).toMatch(/1 failed, \d+ skipped: failing/)
   })
 

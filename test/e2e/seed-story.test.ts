@@ -4,7 +4,7 @@
 // against a real PostgreSQL presenting leaf + self-signed root. psql (libpq, require = encrypt
 // only) connects; the migration fails with "self-signed certificate in certificate chain".
 // `db-doctor check` with no arguments in that folder must say why.
-import {copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {createRequire} from 'node:module'
@@ -22,7 +22,12 @@ let dir: string
 
 beforeAll(async () => {
   const root = await createCa({commonName: 'Seed Story Root CA'})
-  const leaf = await createLeaf({commonName: 'localhost', dnsNames: ['localhost'], ipAddresses: [PG_HOST, '::1'], issuer: root})
+  const leaf = await createLeaf({
+    commonName: 'localhost',
+    dnsNames: ['localhost'],
+    ipAddresses: [PG_HOST, '::1'],
+    issuer: root,
+  })
   // The server sends its root too: Node reports "self-signed certificate in certificate chain".
   server = await startPostgres({tls: {certPem: chainPem(leaf, root), keyPem: leaf.keyPem, caPem: root.certPem}})
   dir = mkdtempSync(path.join(os.tmpdir(), 'dbd-seed-'))
@@ -31,8 +36,21 @@ beforeAll(async () => {
   // the knexfile is (the CLI never looks for knexfile.cjs by itself).
   writeFileSync(
     path.join(dir, 'package.json'),
-    JSON.stringify({name: 'seed-app', private: true, scripts: {migrate: 'node --env-file=.env node_modules/.bin/knex migrate:latest --knexfile knexfile.cjs'}}, null, 2),
+    JSON.stringify(
+      {
+        name: 'seed-app',
+        private: true,
+        scripts: {migrate: 'node --env-file=.env node_modules/.bin/knex migrate:latest --knexfile knexfile.cjs'},
+      },
+      null,
+      2,
+    ),
   )
+  // The story's app has its tool and driver installed (links to this repository's knex and pg), so the
+  // report models the versions it would really run.
+  mkdirSync(path.join(dir, 'node_modules'))
+  for (const pkg of ['knex', 'pg'])
+    symlinkSync(path.join(ROOT, 'node_modules', pkg), path.join(dir, 'node_modules', pkg), 'dir')
   writeFileSync(
     path.join(dir, '.env'),
     `DATABASE_URL=postgres://${APP_USER}:${CANARY_PASSWORD}@${PG_HOST}:${server.port}/${APP_DATABASE}?sslmode=require\n`,
@@ -70,7 +88,9 @@ describe('seed story: knexfile ssl object replaced by sslmode=require, self-sign
     expect(ssl.summary).toContain('knexfile.cjs (development environment)')
     expect(ssl.summary).toContain('sslmode=require in DATABASE_URL in .env replaces it')
     expect(ssl.summary).toContain('Seed Story Root CA')
-    expect(ssl.summary).toMatch(/psql connects; your Node app will not, because node-postgres treats sslmode=require .* as verify-full/)
+    expect(ssl.summary).toMatch(
+      /psql connects; your Node app will not, because node-postgres treats sslmode=require .* as verify-full/,
+    )
     expect(ssl.evidence.comparison).toContainEqual({setting: 'verify chain', nodePostgres: 'yes', libpq: 'no'})
     const fix = JSON.stringify(ssl.fix)
     expect(fix).toContain('sslmode=verify-full&sslrootcert=./ca.pem')

@@ -17,7 +17,8 @@ afterAll(async () => {
   await server?.stop()
 })
 
-const url = (port: number, query: string) => `postgres://${APP_USER}:${CANARY_PASSWORD}@${PG_HOST}:${port}/${APP_DATABASE}?${query}`
+const url = (port: number, query: string) =>
+  `postgres://${APP_USER}:${CANARY_PASSWORD}@${PG_HOST}:${port}/${APP_DATABASE}?${query}`
 
 async function inAllFormats(args: string[], env: Record<string, string> = {}) {
   const json = await runCli(['check', ...args, '--json'], {env})
@@ -39,7 +40,9 @@ describe('AUTH_SSL_REQUIRED through the CLI', () => {
     const {auth, text, md} = await inAllFormats([url(server.port, 'sslmode=disable')])
     expect(auth).toMatchObject({status: 'fail', code: 'AUTH_SSL_REQUIRED', evidence: {overTls: 'admitted'}})
     expect(auth.evidence.caNeeded).toMatch(/^yes: the tls check found TLS_/)
-    expect(auth.fix.snippet.code).toBe(`db-doctor check 'postgres://app:****@127.0.0.1:${server.port}/appdb?sslmode=verify-full&sslrootcert=/path/to/ca.pem'`)
+    expect(auth.fix.snippet.code).toBe(
+      `db-doctor check 'postgres://app:****@127.0.0.1:${server.port}/appdb?sslmode=verify-full&sslrootcert=/path/to/ca.pem'`,
+    )
     expect(auth.fix.summary).toContain('sslrootcert')
     for (const out of [text.stdout, md.stdout]) {
       expect(out).toContain('sslrootcert=/path/to/ca.pem')
@@ -53,7 +56,9 @@ describe('AUTH_SSL_REQUIRED through the CLI', () => {
   it('hostnossl reject + a chain Node already trusts (NODE_EXTRA_CA_CERTS): verify-full without sslrootcert', async () => {
     const {auth} = await inAllFormats([url(server.port, 'sslmode=disable')], {NODE_EXTRA_CA_CERTS: server.caFile})
     expect(auth.evidence.caNeeded).toBe("no: the chain verifies against Node's default CAs")
-    expect(auth.fix.snippet.code).toBe(`db-doctor check 'postgres://app:****@127.0.0.1:${server.port}/appdb?sslmode=verify-full'`)
+    expect(auth.fix.snippet.code).toBe(
+      `db-doctor check 'postgres://app:****@127.0.0.1:${server.port}/appdb?sslmode=verify-full'`,
+    )
   })
 
   it('PG* variables: PGSSLMODE=verify-full, and the CA in code or the URL (node-postgres ignores PGSSLROOTCERT)', async () => {
@@ -75,7 +80,10 @@ describe('AUTH_SSL_REQUIRED through the CLI', () => {
     const peer = await sslRequiredPeer({tls: {certPem: leaf.certPem, keyPem: leaf.keyPem}})
     try {
       const {auth} = await inAllFormats([url(peer.port, 'sslmode=disable')])
-      expect(auth).toMatchObject({code: 'AUTH_SSL_REQUIRED', evidence: {message: AZURE_SSL_REQUIRED, hbaRule: 'service requires TLS'}})
+      expect(auth).toMatchObject({
+        code: 'AUTH_SSL_REQUIRED',
+        evidence: {message: AZURE_SSL_REQUIRED, hbaRule: 'service requires TLS'},
+      })
       expect(auth.fix.snippet.code).toContain('sslmode=verify-full&sslrootcert=/path/to/ca.pem')
     } finally {
       await peer.close()

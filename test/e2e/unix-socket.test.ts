@@ -36,14 +36,29 @@ const url = (params: string) =>
 describe('SSL asked for over a Unix socket', () => {
   it('what really happens: node-postgres fails, psql connects', async () => {
     const pg = require('pg') as typeof import('pg')
-    const client = new pg.Client({host: dir, port: server.port, user: APP_USER, password: CANARY_PASSWORD, database: APP_DATABASE, ssl: true})
+    const client = new pg.Client({
+      host: dir,
+      port: server.port,
+      user: APP_USER,
+      password: CANARY_PASSWORD,
+      database: APP_DATABASE,
+      ssl: true,
+    })
     await expect(client.connect()).rejects.toThrow('The server does not support SSL connections')
     const psql = spawnSync('psql', ['--version'])
     if (psql.status === 0) {
-      const r = spawnSync('psql', [`host=${dir} port=${server.port} user=${APP_USER} dbname=${APP_DATABASE} sslmode=require`, '-Xqtc', 'select 1'], {
-        encoding: 'utf8',
-        env: {PATH: process.env.PATH, PGPASSWORD: CANARY_PASSWORD},
-      })
+      const r = spawnSync(
+        'psql',
+        [
+          `host=${dir} port=${server.port} user=${APP_USER} dbname=${APP_DATABASE} sslmode=require`,
+          '-Xqtc',
+          'select 1',
+        ],
+        {
+          encoding: 'utf8',
+          env: {PATH: process.env.PATH, PGPASSWORD: CANARY_PASSWORD},
+        },
+      )
       expect(r.status, r.stderr).toBe(0)
     }
   })
@@ -56,7 +71,9 @@ describe('SSL asked for over a Unix socket', () => {
     const ssl = checkOf(report, 'ssl-config')
     expect(ssl).toMatchObject({status: 'fail', code: 'SSL_UNIX_SOCKET'})
     expect(ssl.summary).toContain(`Unix socket in ${dir}, where PostgreSQL never offers SSL`)
-    expect(ssl.fix.summary).toBe('Turn SSL off for the Unix-socket connection in CONNECTION argument, or connect over TCP to keep TLS.')
+    expect(ssl.fix.summary).toBe(
+      'Turn SSL off for the Unix-socket connection in CONNECTION argument, or connect over TCP to keep TLS.',
+    )
     expect(checkOf(report, 'auth')).toMatchObject({status: 'skip', evidence: {blockedBy: 'ssl-config'}})
 
     // run anyway, the login itself says what went wrong
@@ -73,6 +90,9 @@ describe('SSL asked for over a Unix socket', () => {
     expect(r.code, r.stdout).toBe(0)
     const report = reportOf(r)
     expect(checkOf(report, 'auth')).toMatchObject({status: 'pass'})
-    expect(checkOf(report, 'ssl-config')).toMatchObject({status: 'pass', summary: `No SSL over the Unix socket in ${dir}, as psql: the server never offers SSL there.`})
+    expect(checkOf(report, 'ssl-config')).toMatchObject({
+      status: 'pass',
+      summary: `No SSL over the Unix socket in ${dir}, as psql: the server never offers SSL there.`,
+    })
   })
 })

@@ -3,7 +3,7 @@
 import {describe, expect, it} from 'vitest'
 import {catalogue} from '../../src/catalogue/index.js'
 import {explainText} from '../../src/explain/index.js'
-import {hints} from '../../src/explain/hints.js'
+import {hints} from '../../src/catalogue/hints.js'
 import {CANARY_PASSWORD, CANARY_SPECIAL} from '../helpers/constants.js'
 import {runCli} from '../helpers/cli.js'
 
@@ -28,7 +28,8 @@ describe('db-doctor explain', () => {
       const r = await runCli(['explain', '--format', format], {input: LOG})
       expect(r.code, r.stderr).toBe(0)
       for (const s of SECRETS) expect(r.stdout + r.stderr).not.toContain(s)
-      for (const code of ['TLS_SELF_SIGNED_CHAIN', 'AUTH_PASSWORD_FAILED', 'SSLMODE_VERIFY_SEMANTICS']) expect(r.stdout).toContain(code)
+      for (const code of ['TLS_SELF_SIGNED_CHAIN', 'AUTH_PASSWORD_FAILED', 'SSLMODE_VERIFY_SEMANTICS'])
+        expect(r.stdout).toContain(code)
       expect(r.stdout).toContain('Timeout acquiring a connection')
       expect(r.stdout).toContain('db-doctor check --only config,dns,tcp,docker,postgres,tls')
     })
@@ -40,7 +41,8 @@ describe('db-doctor explain', () => {
     expect(j.version).toBe(1)
     expect(j.tool).toMatch(/^db-doctor@/)
     const tls = j.matches.find((m: {code: string}) => m.code === 'TLS_SELF_SIGNED_CHAIN')
-    for (const k of ['code', 'check', 'title', 'excerpt', 'meaning', 'causes', 'fix', 'confirm']) expect(tls).toHaveProperty(k)
+    for (const k of ['code', 'check', 'title', 'excerpt', 'meaning', 'causes', 'fix', 'confirm'])
+      expect(tls).toHaveProperty(k)
     expect(tls.check).toBe('tls')
     expect(tls.causes.length).toBeGreaterThan(1)
     expect(tls.excerpt).toContain('self-signed certificate in certificate chain')
@@ -84,10 +86,13 @@ describe('db-doctor explain', () => {
   })
 
   it('excerpts are inert: terminal escapes and control characters are shown escaped', async () => {
-    const r = await runCli(['explain', '--json'], {input: 'Error: connect ECONNREFUSED 127.0.0.1:5432 \u001b[2J\u001b]0;pwned\u0007\r\u0000\u202e'})
+    const r = await runCli(['explain', '--json'], {
+      input: 'Error: connect ECONNREFUSED 127.0.0.1:5432 \u001b[2J\u001b]0;pwned\u0007\r\u0000\u202e',
+    })
     const j = JSON.parse(r.stdout)
     const excerpt = j.matches[0].excerpt as string
     expect(excerpt).toContain('\\x1b[2J')
+    // eslint-disable-next-line no-control-regex
     expect(excerpt).not.toMatch(/[\u0000-\u001f\u007f\u202e]/)
     const t = await runCli(['explain'], {input: 'Error: connect ECONNREFUSED 127.0.0.1:5432 \u001b[2J\u0007'})
     expect(t.stdout).not.toContain('\u001b')
@@ -100,11 +105,30 @@ describe('db-doctor explain', () => {
 })
 
 describe('explain: every family of wordings', () => {
-  const families = ['node', 'node-postgres', 'knex', 'node-pg-migrate', 'prisma', 'libpq', 'postgres', 'pgbouncer', 'supavisor', 'aws-rds', 'azure', 'google-cloud-sql', 'supabase', 'neon']
+  const families = [
+    'node',
+    'node-postgres',
+    'knex',
+    'node-pg-migrate',
+    'prisma',
+    'libpq',
+    'postgres',
+    'pgbouncer',
+    'supavisor',
+    'aws-rds',
+    'azure',
+    'google-cloud-sql',
+    'supabase',
+    'neon',
+  ]
   for (const family of families) {
     it(family, async () => {
-      const entries = catalogue.flatMap((e) => e.examples.filter((x) => x.source === family).map((x) => ({code: e.code as string | null, text: x.text})))
-      const fromHints = hints.flatMap((h) => h.examples.filter((x) => x.source === family).map((x) => ({code: null as string | null, text: x.text})))
+      const entries = catalogue.flatMap((e) =>
+        e.examples.filter((x) => x.source === family).map((x) => ({code: e.code as string | null, text: x.text})),
+      )
+      const fromHints = hints.flatMap((h) =>
+        h.examples.filter((x) => x.source === family).map((x) => ({code: null as string | null, text: x.text})),
+      )
       const all = [...entries, ...fromHints]
       expect(all.length, `no ${family} example`).toBeGreaterThan(0)
       const r = await runCli(['explain', '--json'], {input: all.map((x) => x.text).join('\n')})

@@ -21,7 +21,9 @@ async function explainCodes(text: string): Promise<string[]> {
 function knexApp(connection: string): App {
   const app = makeApp({
     packages: ['knex', 'pg'],
-    files: {'knexfile.js': `module.exports = {client: 'pg', connection: ${JSON.stringify(connection)}, acquireConnectionTimeout: 5000}\n`},
+    files: {
+      'knexfile.js': `module.exports = {client: 'pg', connection: ${JSON.stringify(connection)}, acquireConnectionTimeout: 5000}\n`,
+    },
   })
   apps.push(app)
   return app
@@ -29,7 +31,9 @@ function knexApp(connection: string): App {
 
 describe('explain: the real knex CLI', () => {
   it('wrong password → AUTH_PASSWORD_FAILED', async () => {
-    const app = knexApp(`postgres://${APP_USER}:${WRONG}@${info.host}:${info.port}/${APP_DATABASE}?sslmode=verify-full&sslrootcert=${info.caFile}`)
+    const app = knexApp(
+      `postgres://${APP_USER}:${WRONG}@${info.host}:${info.port}/${APP_DATABASE}?sslmode=verify-full&sslrootcert=${info.caFile}`,
+    )
     const r = await runTool(app, ['knex', 'migrate:latest'])
     expect(r.connected).toBe(false)
     expect(await explainCodes(`$ ${r.command}\n${r.stdout}\n${r.stderr}`)).toContain('AUTH_PASSWORD_FAILED')
@@ -44,7 +48,10 @@ describe('explain: the real knex CLI', () => {
 
 describe('explain: the real knex CLI without a knexfile', () => {
   it('no knexfile the CLI looks for (only a knexfile.cjs) → CONFIG_KNEXFILE_NOT_FOUND', async () => {
-    const app = makeApp({packages: ['knex', 'pg'], files: {'knexfile.cjs': "module.exports = {client: 'pg', connection: process.env.DATABASE_URL}\n"}})
+    const app = makeApp({
+      packages: ['knex', 'pg'],
+      files: {'knexfile.cjs': "module.exports = {client: 'pg', connection: process.env.DATABASE_URL}\n"},
+    })
     apps.push(app)
     const r = await runTool(app, ['knex', 'migrate:latest'])
     expect(await explainCodes(`${r.stdout}\n${r.stderr}`)).toContain('CONFIG_KNEXFILE_NOT_FOUND')
@@ -62,7 +69,9 @@ describe('explain: the real node-pg-migrate CLI', () => {
   it('a refused port → TCP_REFUSED', async () => {
     const app = makeApp({packages: ['node-pg-migrate', 'pg'], files: {}})
     apps.push(app)
-    const r = await runTool(app, ['node-pg-migrate', 'up'], {env: {DATABASE_URL: `postgres://${APP_USER}:${WRONG}@127.0.0.1:${await freePort()}/${APP_DATABASE}`}})
+    const r = await runTool(app, ['node-pg-migrate', 'up'], {
+      env: {DATABASE_URL: `postgres://${APP_USER}:${WRONG}@127.0.0.1:${await freePort()}/${APP_DATABASE}`},
+    })
     expect(r.stderr + r.stdout).toContain('could not connect to postgres')
     expect(await explainCodes(`${r.stdout}\n${r.stderr}`)).toContain('TCP_REFUSED')
   })

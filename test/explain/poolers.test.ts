@@ -28,12 +28,21 @@ describe.skipIf(!support.ok)('explain: node-postgres through a real PgBouncer 1.
   let bouncer: PgBouncer
   let small: PgBouncer
   beforeAll(async () => {
-    ;[bouncer, small] = await Promise.all([startPgBouncer({pg: info}), startPgBouncer({pg: info, settings: {max_client_conn: 1}})])
+    ;[bouncer, small] = await Promise.all([
+      startPgBouncer({pg: info}),
+      startPgBouncer({pg: info, settings: {max_client_conn: 1}}),
+    ])
   })
   afterAll(async () => {
     await Promise.all([bouncer?.stop(), small?.stop()])
   })
-  const config = (port: number): pg.ClientConfig => ({host: PG_HOST, port, user: APP_USER, password: CANARY_PASSWORD, database: APP_DATABASE})
+  const config = (port: number): pg.ClientConfig => ({
+    host: PG_HOST,
+    port,
+    user: APP_USER,
+    password: CANARY_PASSWORD,
+    database: APP_DATABASE,
+  })
 
   it('a refused startup parameter → POOLER_STARTUP_PARAMETER', async () => {
     const text = await connectError({...config(bouncer.port), options: '-c search_path=x'})
@@ -83,15 +92,27 @@ describe("explain: Supavisor's answers (the wordings of its source) through node
     ['Tenant or user not found', 'POOLER_TENANT_NOT_FOUND'],
     ['(ENOTFOUND) tenant/user postgres.abcdefghijklmnopqrst not found', 'POOLER_TENANT_NOT_FOUND'],
     ['Max client connections reached', 'AUTH_TOO_MANY_CONNECTIONS'],
-    ['MaxClientsInSessionMode: max clients reached - in Session mode max clients are limited to pool_size', 'AUTH_TOO_MANY_CONNECTIONS'],
+    [
+      'MaxClientsInSessionMode: max clients reached - in Session mode max clients are limited to pool_size',
+      'AUTH_TOO_MANY_CONNECTIONS',
+    ],
     ['(EMAXCONN) max client connections reached, limit: 200', 'AUTH_TOO_MANY_CONNECTIONS'],
-    ['(EMAXCONNSESSION) max clients reached in session mode - max clients are limited to pool_size: 15', 'AUTH_TOO_MANY_CONNECTIONS'],
+    [
+      '(EMAXCONNSESSION) max clients reached in session mode - max clients are limited to pool_size: 15',
+      'AUTH_TOO_MANY_CONNECTIONS',
+    ],
   ]
   for (const [message, code] of cases) {
     it(`${message} → ${code}`, async () => {
       const peer = await startupErrorPeer(errorResponse({S: 'FATAL', V: 'FATAL', C: 'XX000', M: message}))
       try {
-        const text = await connectError({host: '127.0.0.1', port: peer.port, user: 'postgres', password: CANARY_PASSWORD, database: 'postgres'})
+        const text = await connectError({
+          host: '127.0.0.1',
+          port: peer.port,
+          user: 'postgres',
+          password: CANARY_PASSWORD,
+          database: 'postgres',
+        })
         expect(text).toContain(message)
         const codes = await explainCodes(text)
         expect(codes).toContain(code)

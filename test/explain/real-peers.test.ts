@@ -48,8 +48,16 @@ const url = (user: string, password: string, db = APP_DATABASE, q = `sslmode=ver
 describe('explain: node-postgres errors from the real server', () => {
   const cases: [string, pg.ClientConfig, string][] = [
     ['wrong password', {...base, user: APP_USER, password: WRONG}, 'AUTH_PASSWORD_FAILED'],
-    ['no TLS to a hostssl-only server', {...base, ssl: false, user: APP_USER, password: CANARY_PASSWORD}, 'AUTH_SSL_REQUIRED'],
-    ['missing database', {...base, database: MISSING_DATABASE, user: APP_USER, password: CANARY_PASSWORD}, 'AUTH_DATABASE_NOT_FOUND'],
+    [
+      'no TLS to a hostssl-only server',
+      {...base, ssl: false, user: APP_USER, password: CANARY_PASSWORD},
+      'AUTH_SSL_REQUIRED',
+    ],
+    [
+      'missing database',
+      {...base, database: MISSING_DATABASE, user: APP_USER, password: CANARY_PASSWORD},
+      'AUTH_DATABASE_NOT_FOUND',
+    ],
     ['missing role', {...base, user: MISSING_USER, password: CANARY_PASSWORD}, 'AUTH_ROLE_NOT_FOUND'],
     ['NOLOGIN role', {...base, user: NOLOGIN_USER, password: CANARY_PASSWORD}, 'AUTH_ROLE_NOLOGIN'],
     ['connection limit', {...base, user: LIMITED_USER, password: CANARY_PASSWORD}, 'AUTH_TOO_MANY_CONNECTIONS'],
@@ -60,7 +68,11 @@ describe('explain: node-postgres errors from the real server', () => {
     it(name, async () => {
       const text = `> app@1.0.0 migrate\nconnecting to ${url(config.user ?? '', String(config.password ?? ''))}\n${await pgError(config)}`
       const codes = await explainCodes(text)
-      if (code.endsWith('_')) expect(codes.some((c) => c?.startsWith(code)), `${codes}\n${text}`).toBe(true)
+      if (code.endsWith('_'))
+        expect(
+          codes.some((c) => c?.startsWith(code)),
+          `${codes}\n${text}`,
+        ).toBe(true)
       else expect(codes, text).toContain(code)
     })
   }
@@ -89,14 +101,19 @@ describe('explain: libpq/psql errors from the real server', () => {
     expect(await explainCodes(err)).toContain('CONFIG_SSLMODE_INVALID')
   })
   it('a missing database and a missing role', async () => {
-    const db = psql(['-h', info.host, '-p', String(info.port), '-d', MISSING_DATABASE, '-U', APP_USER], {...tls, PGPASSWORD: CANARY_PASSWORD})
+    const db = psql(['-h', info.host, '-p', String(info.port), '-d', MISSING_DATABASE, '-U', APP_USER], {
+      ...tls,
+      PGPASSWORD: CANARY_PASSWORD,
+    })
     expect(await explainCodes(db)).toContain('AUTH_DATABASE_NOT_FOUND')
     const role = psql([...conn, '-U', MISSING_USER], {...tls, PGPASSWORD: CANARY_PASSWORD})
     expect(await explainCodes(role)).toContain('AUTH_ROLE_NOT_FOUND')
   })
   it('a refused port', async () => {
     const port = await freePort()
-    const err = psql(['-h', '127.0.0.1', '-p', String(port), '-U', APP_USER, '-d', APP_DATABASE], {PGPASSWORD: CANARY_PASSWORD})
+    const err = psql(['-h', '127.0.0.1', '-p', String(port), '-U', APP_USER, '-d', APP_DATABASE], {
+      PGPASSWORD: CANARY_PASSWORD,
+    })
     expect(err).toMatch(/Connection refused/)
     expect(await explainCodes(err)).toContain('TCP_REFUSED')
   })
@@ -105,7 +122,11 @@ describe('explain: libpq/psql errors from the real server', () => {
     expect(await explainCodes(err)).toContain('AUTH_PASSWORD_MISSING')
   })
   it('an untrusted server certificate (no root file)', async () => {
-    const err = psql([...conn, '-U', APP_USER], {PGSSLMODE: 'verify-full', PGSSLROOTCERT: '/nonexistent/root.crt', PGPASSWORD: CANARY_PASSWORD})
+    const err = psql([...conn, '-U', APP_USER], {
+      PGSSLMODE: 'verify-full',
+      PGSSLROOTCERT: '/nonexistent/root.crt',
+      PGPASSWORD: CANARY_PASSWORD,
+    })
     expect(await explainCodes(err)).toContain('SSL_CERT_FILE_UNREADABLE')
   })
 })

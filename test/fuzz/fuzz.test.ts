@@ -12,7 +12,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {loadEnv} from '../../src/config/env.js'
-import {diagnose} from '../../src/core/diagnose.js'
+import {diagnose} from '../../src/app/diagnose.js'
 import {redactor} from '../../src/core/redact.js'
 import {renderJson} from '../../src/reporters/json.js'
 import {renderMarkdown} from '../../src/reporters/markdown.js'
@@ -40,7 +40,39 @@ function tmp(): string {
 // ---------------------------------------------------------------------------
 // Generators
 
-const DELIMS = ['?', '#', '/', '&', '=', ';', ',', '@', ':', '%', '%2', '%41', '%zz', ' ', '"', "'", '\\', '`', '$', '{', '}', '[', ']', '^', '|', '\t', '\n', '\r', '\u001b', 'é', '\u202e']
+const DELIMS = [
+  '?',
+  '#',
+  '/',
+  '&',
+  '=',
+  ';',
+  ',',
+  '@',
+  ':',
+  '%',
+  '%2',
+  '%41',
+  '%zz',
+  ' ',
+  '"',
+  "'",
+  '\\',
+  '`',
+  '$',
+  '{',
+  '}',
+  '[',
+  ']',
+  '^',
+  '|',
+  '\t',
+  '\n',
+  '\r',
+  '\u001b',
+  'é',
+  '\u202e',
+]
 const piece = fc.oneof(fc.constantFrom(...DELIMS), fc.stringMatching(/^[A-Za-z0-9._~-]{0,4}$/))
 /** The middle of a password: URL delimiters, escapes, controls and plain characters. */
 const middle = fc.array(piece, {maxLength: 6}).map((p) => p.join(''))
@@ -48,14 +80,48 @@ const password = middle.map((m) => `${HEAD}${m}${TAIL}`)
 
 const scheme = fc.constantFrom('postgres://', 'postgresql://', 'POSTGRES://', 'postgres:/', 'postgres:', 'pg://', '')
 const user = fc.constantFrom('app', '', 'a:b', 'ü', 'x@y', '%61pp')
-const host = fc.constantFrom('127.0.0.1', 'localhost', '[::1]', '', '127.0.0.1,127.0.0.2', '/var/run/postgresql', '%2Ftmp', '127.0.0.1:')
+const host = fc.constantFrom(
+  '127.0.0.1',
+  'localhost',
+  '[::1]',
+  '',
+  '127.0.0.1,127.0.0.2',
+  '/var/run/postgresql',
+  '%2Ftmp',
+  '127.0.0.1:',
+)
 const port = fc.constantFrom('', ':5432', ':0', ':99999', ':abc', ':', ':-1', ':5432:5433')
 const dbname = fc.constantFrom('', '/appdb', '/', '/a%20b', '/db?', '/d#b')
 const param = fc.tuple(
-  fc.constantFrom('sslmode', 'sslrootcert', 'ssl', 'options', 'application_name', 'host', 'port', 'password', 'uselibpqcompat', 'x'),
-  fc.constantFrom('require', 'verify-full', 'disable', 'no-verify', 'true', 'false', '', '%', './ca.pem', '-c a=b', '1'),
+  fc.constantFrom(
+    'sslmode',
+    'sslrootcert',
+    'ssl',
+    'options',
+    'application_name',
+    'host',
+    'port',
+    'password',
+    'uselibpqcompat',
+    'x',
+  ),
+  fc.constantFrom(
+    'require',
+    'verify-full',
+    'disable',
+    'no-verify',
+    'true',
+    'false',
+    '',
+    '%',
+    './ca.pem',
+    '-c a=b',
+    '1',
+  ),
 )
-const query = fc.array(param, {maxLength: 3}).map((ps) => (ps.length ? `?${ps.map(([k, v]) => `${k}=${v}`).join('&')}` : ''))
+const query = fc
+  .array(param, {maxLength: 3})
+  .map((ps) => (ps.length ? `?${ps.map(([k, v]) => `${k}=${v}`).join('&')}` : ''))
 
 const url = fc
   .tuple(scheme, user, password, host, port, dbname, query)
@@ -79,9 +145,24 @@ const envLine = fc.oneof(
   url.map((u) => `export POSTGRES_URL = ${u} # comment`),
   password.map((pw) => `DB_PASSWORD=${pw}`),
   password.map((pw) => `PGPASSWORD="${pw}"`),
-  fc.constantFrom('DB_HOST=127.0.0.1', 'DB_USER=app', 'DB_PORT=abc', 'PGSSLMODE=verify-full', '# comment', '', '=', 'NOEQUALS', 'A=${B}', 'DATABASE_URL=${DB_URL}', '\u0000', '"'),
+  fc.constantFrom(
+    'DB_HOST=127.0.0.1',
+    'DB_USER=app',
+    'DB_PORT=abc',
+    'PGSSLMODE=verify-full',
+    '# comment',
+    '',
+    '=',
+    'NOEQUALS',
+    'A=${B}',
+    'DATABASE_URL=${DB_URL}',
+    '\u0000',
+    '"',
+  ),
 )
-const envFile = fc.tuple(fc.array(envLine, {minLength: 1, maxLength: 6}), fc.constantFrom('\n', '\r\n')).map(([lines, sep]) => lines.join(sep))
+const envFile = fc
+  .tuple(fc.array(envLine, {minLength: 1, maxLength: 6}), fc.constantFrom('\n', '\r\n'))
+  .map(([lines, sep]) => lines.join(sep))
 
 // ---------------------------------------------------------------------------
 
@@ -93,11 +174,18 @@ function assertClean(outputs: string[], label: string): void {
   }
 }
 
-async function inProcess(opts: {connection?: string; files?: Record<string, string>; env?: Record<string, string>}): Promise<string[]> {
+async function inProcess(opts: {
+  connection?: string
+  files?: Record<string, string>
+  env?: Record<string, string>
+}): Promise<string[]> {
   redactor.clear() // a fresh process: only what this run registers may mask anything
   const cwd = tmp()
   for (const [n, c] of Object.entries(opts.files ?? {})) fs.writeFileSync(path.join(cwd, n), c)
-  const {env, envFileOf} = loadEnv({cwd, processEnv: {HOME: cwd, USER: 'osuser', PGPASSFILE: path.join(cwd, 'none'), ...opts.env}})
+  const {env, envFileOf} = loadEnv({
+    cwd,
+    processEnv: {HOME: cwd, USER: 'osuser', PGPASSFILE: path.join(cwd, 'none'), ...opts.env},
+  })
   const report = await diagnose({
     connection: opts.connection,
     cwd,
@@ -108,7 +196,11 @@ async function inProcess(opts: {connection?: string; files?: Record<string, stri
     tool: 'db-doctor@fuzz',
   })
   expect(['healthy', 'degraded', 'failing']).toContain(report.summary.verdict)
-  return [renderJson(report), renderMarkdown(report, {verbose: true}), renderText(report, {color: false, verbose: true, width: 160})].map((o) => redactor.redact(o))
+  return [
+    renderJson(report),
+    renderMarkdown(report, {verbose: true}),
+    renderText(report, {color: false, verbose: true, width: 160}),
+  ].map((o) => redactor.redact(o))
 }
 
 describe('fuzz (fast-check, fixed seed): a report, no stack, no fragment of the password', () => {
@@ -116,7 +208,11 @@ describe('fuzz (fast-check, fixed seed): a report, no stack, no fragment of the 
     await fc.assert(
       fc.asyncProperty(url, async (u) => assertClean(await inProcess({connection: u}), u)),
       // found by long runs (seed 4242): a quote, a line break inside the password
-      {seed: SEED, numRuns: RUNS, examples: [[`postgres://app:${HEAD}@'?${TAIL}@127.0.0.1`], [`postgres://app:${HEAD}@'?\r${TAIL}@127.0.0.1`]]},
+      {
+        seed: SEED,
+        numRuns: RUNS,
+        examples: [[`postgres://app:${HEAD}@'?${TAIL}@127.0.0.1`], [`postgres://app:${HEAD}@'?\r${TAIL}@127.0.0.1`]],
+      },
     )
   })
 
@@ -125,7 +221,16 @@ describe('fuzz (fast-check, fixed seed): a report, no stack, no fragment of the 
       fc.asyncProperty(keyValue, async (kv) => assertClean(await inProcess({connection: kv}), kv)),
       // found by long runs (seeds 99, 7): "host= " swallows "password='…" up to the tab as the host,
       // and the parse error quotes the rest as typed; a quote or a backslash cuts the password
-      {seed: SEED, numRuns: RUNS, examples: [[`host= password='${HEAD}\t\`\\'${TAIL}'`], [`host='unterminated password=${HEAD}'${TAIL}`], [`password=${HEAD} =\\${TAIL}`], [`password=${HEAD}\n_=${TAIL}`]]},
+      {
+        seed: SEED,
+        numRuns: RUNS,
+        examples: [
+          [`host= password='${HEAD}\t\`\\'${TAIL}'`],
+          [`host='unterminated password=${HEAD}'${TAIL}`],
+          [`password=${HEAD} =\\${TAIL}`],
+          [`password=${HEAD}\n_=${TAIL}`],
+        ],
+      },
     )
   })
 
@@ -134,7 +239,18 @@ describe('fuzz (fast-check, fixed seed): a report, no stack, no fragment of the 
       fc.asyncProperty(envFile, async (text) => assertClean(await inProcess({files: {'.env': text}}), text)),
       // found by long runs (seeds 99, 7): a line break in the password cuts the URL, and the user's
       // "@" (or no "@" left, any scheme) makes the first piece of the password read as a port
-      {seed: SEED, numRuns: RUNS, examples: [[`export POSTGRES_URL = postgres://x@y:${HEAD}\n${TAIL}@127.0.0.1 # comment\nDB_HOST=127.0.0.1`], [`export POSTGRES_URL = pg://app:${HEAD}#\n${TAIL}@127.0.0.1 # comment`], [`DATABASE_URL=postgres://app:${HEAD}:\r${TAIL}@127.0.0.1`], [`DATABASE_URL=postgres:/app:${HEAD}#\n${TAIL}@127.0.0.1`], [`DATABASE_URL=postgres:app:${HEAD}#\n${TAIL}@127.0.0.1`], [`DATABASE_URL=app:${HEAD}#\n${TAIL}@127.0.0.1`]]},
+      {
+        seed: SEED,
+        numRuns: RUNS,
+        examples: [
+          [`export POSTGRES_URL = postgres://x@y:${HEAD}\n${TAIL}@127.0.0.1 # comment\nDB_HOST=127.0.0.1`],
+          [`export POSTGRES_URL = pg://app:${HEAD}#\n${TAIL}@127.0.0.1 # comment`],
+          [`DATABASE_URL=postgres://app:${HEAD}:\r${TAIL}@127.0.0.1`],
+          [`DATABASE_URL=postgres:/app:${HEAD}#\n${TAIL}@127.0.0.1`],
+          [`DATABASE_URL=postgres:app:${HEAD}#\n${TAIL}@127.0.0.1`],
+          [`DATABASE_URL=app:${HEAD}#\n${TAIL}@127.0.0.1`],
+        ],
+      },
     )
   })
 
@@ -147,7 +263,21 @@ describe('fuzz (fast-check, fixed seed): a report, no stack, no fragment of the 
 })
 
 describe('fuzz the real CLI (few runs): exit 0/1/2, one report or one line, no fragment', () => {
-  const flagValue = fc.constantFrom('', '0', '-1', '99999999999', 'NaN', 'json', 'text', 'markdown', 'xml', '--json', '=', 'config,nope', '\u001b[2J')
+  const flagValue = fc.constantFrom(
+    '',
+    '0',
+    '-1',
+    '99999999999',
+    'NaN',
+    'json',
+    'text',
+    'markdown',
+    'xml',
+    '--json',
+    '=',
+    'config,nope',
+    '\u001b[2J',
+  )
   const argv = fc.tuple(
     fc.oneof(url, keyValue),
     fc.constantFrom('--timeout', '--format', '--skip', '--knex-env', '--dns-server', '--strict', '-v'),
@@ -159,7 +289,13 @@ describe('fuzz the real CLI (few runs): exit 0/1/2, one report or one line, no f
       fc.asyncProperty(argv, async ([connection, flag, value, dotenv]) => {
         const cwd = tmp()
         if (dotenv !== undefined) fs.writeFileSync(path.join(cwd, '.env'), dotenv)
-        const args = ['check', '--only', 'config', ...(flag === '--strict' || flag === '-v' ? [flag] : [flag, value]), connection]
+        const args = [
+          'check',
+          '--only',
+          'config',
+          ...(flag === '--strict' || flag === '-v' ? [flag] : [flag, value]),
+          connection,
+        ]
         const r = await runCli(args, {cwd, timeoutMs: 30_000})
         const label = JSON.stringify(args)
         expect([0, 1, 2], `${label}\n${r.stderr}`).toContain(r.code)

@@ -8,7 +8,12 @@ import {afterAll, describe, expect, it} from 'vitest'
 import {createCa, createLeaf, createSelfSignedLeaf, writeTlsFiles, type Issued} from './certs.js'
 
 /** Serves `chain` on 127.0.0.1 and connects with `ca`; resolves to the client's verdict. */
-async function handshake(leaf: Issued, chainPem: string, ca: string, servername = 'localhost'): Promise<{authorized: boolean; error?: string}> {
+async function handshake(
+  leaf: Issued,
+  chainPem: string,
+  ca: string,
+  servername = 'localhost',
+): Promise<{authorized: boolean; error?: string}> {
   const server = tls.createServer({cert: chainPem, key: leaf.keyPem}, (s) => s.end())
   server.on('tlsClientError', () => {})
   server.listen(0, '127.0.0.1')
@@ -33,7 +38,12 @@ describe('certs', () => {
 
   it('root -> leaf verifies with the CA, SAN and basicConstraints are set', async () => {
     const ca = await createCa({commonName: 'Test Root'})
-    const leaf = await createLeaf({commonName: 'localhost', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1', '::1'], issuer: ca})
+    const leaf = await createLeaf({
+      commonName: 'localhost',
+      dnsNames: ['localhost'],
+      ipAddresses: ['127.0.0.1', '::1'],
+      issuer: ca,
+    })
     expect(ca.cert.ca).toBe(true)
     expect(leaf.cert.ca).toBe(false)
     expect(leaf.cert.subjectAltName).toContain('DNS:localhost')
@@ -55,7 +65,10 @@ describe('certs', () => {
     expect(inter.cert.ca).toBe(true)
     expect(inter.cert.checkIssued(root.cert)).toBe(true)
     expect(leaf.cert.publicKey.asymmetricKeyType).toBe('rsa')
-    expect(await handshake(leaf, leaf.certPem + inter.certPem, root.certPem)).toEqual({authorized: true, error: undefined})
+    expect(await handshake(leaf, leaf.certPem + inter.certPem, root.certPem)).toEqual({
+      authorized: true,
+      error: undefined,
+    })
     const missing = await handshake(leaf, leaf.certPem, root.certPem)
     expect(missing.error).toMatch(/UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY/)
   })
@@ -72,12 +85,18 @@ describe('certs', () => {
     const ca = await createCa({commonName: 'Test Root'})
     const day = 24 * 3600 * 1000
     const expired = await createLeaf({
-      commonName: 'localhost', dnsNames: ['localhost'], issuer: ca,
-      notBefore: new Date(Date.now() - 10 * day), notAfter: new Date(Date.now() - day),
+      commonName: 'localhost',
+      dnsNames: ['localhost'],
+      issuer: ca,
+      notBefore: new Date(Date.now() - 10 * day),
+      notAfter: new Date(Date.now() - day),
     })
     const future = await createLeaf({
-      commonName: 'localhost', dnsNames: ['localhost'], issuer: ca,
-      notBefore: new Date(Date.now() + day), notAfter: new Date(Date.now() + 10 * day),
+      commonName: 'localhost',
+      dnsNames: ['localhost'],
+      issuer: ca,
+      notBefore: new Date(Date.now() + day),
+      notAfter: new Date(Date.now() + 10 * day),
     })
     expect(new Date(expired.cert.validTo).getTime()).toBeLessThan(Date.now())
     expect(new Date(future.cert.validFrom).getTime()).toBeGreaterThan(Date.now())

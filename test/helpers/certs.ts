@@ -55,7 +55,13 @@ async function importSigningKey(keyPem: string): Promise<{key: CryptoKey; type: 
   const nodeKey = createPrivateKey(keyPem)
   const type: KeyType = nodeKey.asymmetricKeyType === 'ec' ? 'ec' : 'rsa'
   const der = nodeKey.export({format: 'der', type: 'pkcs8'})
-  const key = await subtle.importKey('pkcs8', der, type === 'ec' ? EC_GEN : {name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256'}, false, ['sign'])
+  const key = await subtle.importKey(
+    'pkcs8',
+    der,
+    type === 'ec' ? EC_GEN : {name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256'},
+    false,
+    ['sign'],
+  )
   return {key, type}
 }
 
@@ -118,21 +124,25 @@ async function build(opts: BuildOpts): Promise<Issued> {
   // A self-signed end-entity gets no keyUsage: OpenSSL only treats a cert as its own issuer
   // (and so as a usable trust anchor) when keyUsage is absent or includes keyCertSign.
   if (opts.isCa || opts.issuer) {
-    extensions.push(new x509.KeyUsagesExtension(
-      opts.isCa
-        ? x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature
-        : opts.keyType === 'ec'
-          ? x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement
-          : x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
-      true,
-    ))
+    extensions.push(
+      new x509.KeyUsagesExtension(
+        opts.isCa
+          ? x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature
+          : opts.keyType === 'ec'
+            ? x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement
+            : x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+        true,
+      ),
+    )
   }
   extensions.push(
     await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     await x509.AuthorityKeyIdentifierExtension.create(issuerPublicKey),
   )
   if (!opts.isCa) {
-    extensions.push(new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]))
+    extensions.push(
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
+    )
   }
   const san = sanExtension(opts.dnsNames, opts.ipAddresses)
   if (san) extensions.push(san)

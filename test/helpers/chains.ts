@@ -29,10 +29,32 @@ export async function makeChains(): Promise<Chains> {
   const now = Date.now()
   const [leaf, wrongName, expired, notYetValid, expiringSoon, selfSignedLeaf, otherRoot] = await Promise.all([
     createLeaf({commonName: 'localhost', ...names, issuer: intermediate}),
-    createLeaf({commonName: 'db.internal.example', dnsNames: ['db.internal.example', 'replica.internal.example'], issuer: intermediate}),
-    createLeaf({commonName: 'localhost', ...names, issuer: intermediate, notBefore: new Date(now - 400 * DAY), notAfter: new Date(now - 2 * DAY)}),
-    createLeaf({commonName: 'localhost', ...names, issuer: intermediate, notBefore: new Date(now + 5 * DAY), notAfter: new Date(now + 400 * DAY)}),
-    createLeaf({commonName: 'localhost', ...names, issuer: intermediate, notBefore: new Date(now - 300 * DAY), notAfter: new Date(now + 10 * DAY)}),
+    createLeaf({
+      commonName: 'db.internal.example',
+      dnsNames: ['db.internal.example', 'replica.internal.example'],
+      issuer: intermediate,
+    }),
+    createLeaf({
+      commonName: 'localhost',
+      ...names,
+      issuer: intermediate,
+      notBefore: new Date(now - 400 * DAY),
+      notAfter: new Date(now - 2 * DAY),
+    }),
+    createLeaf({
+      commonName: 'localhost',
+      ...names,
+      issuer: intermediate,
+      notBefore: new Date(now + 5 * DAY),
+      notAfter: new Date(now + 400 * DAY),
+    }),
+    createLeaf({
+      commonName: 'localhost',
+      ...names,
+      issuer: intermediate,
+      notBefore: new Date(now - 300 * DAY),
+      notAfter: new Date(now + 10 * DAY),
+    }),
     createSelfSignedLeaf({commonName: 'localhost', ...names}),
     createCa({commonName: 'Unrelated Root CA'}),
   ])

@@ -14,7 +14,8 @@ export interface CliResult {
 }
 
 /** Variables that would leak the machine's own database settings into a test. */
-const SCRUB = /^(DATABASE_|DB_|POSTGRES_|SUPABASE_|PG|NODE_OPTIONS$|NODE_ENV$|NODE_TLS_REJECT_UNAUTHORIZED$|NODE_EXTRA_CA_CERTS$)/
+const SCRUB =
+  /^(DATABASE_|DB_|POSTGRES_|SUPABASE_|PG|NODE_OPTIONS$|NODE_ENV$|NODE_TLS_REJECT_UNAUTHORIZED$|NODE_EXTRA_CA_CERTS$)/
 
 export function cleanEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
   const env: Record<string, string> = {}

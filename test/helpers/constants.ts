@@ -54,4 +54,3 @@ export const PG_HOST = '127.0.0.1'
  *   hostssl "/^(?!onlyapp$)" all  ADDR            scram-sha-256
  * Plain (non-TLS) connections match nothing: `no pg_hba.conf entry …, no encryption`.
  */
-

@@ -4,7 +4,15 @@ import {existsSync} from 'node:fs'
 import path from 'node:path'
 import {afterAll, describe, expect, inject, it} from 'vitest'
 import {APP_USER, CANARY_PASSWORD} from './constants.js'
-import {createScenarioDatabase, dependencyClosure, makeApp, runDoctor, runTool, type App, type ScenarioDatabase} from './migration-tools.js'
+import {
+  createScenarioDatabase,
+  dependencyClosure,
+  makeApp,
+  runDoctor,
+  runTool,
+  type App,
+  type ScenarioDatabase,
+} from './migration-tools.js'
 
 const pg = inject('pg')
 const apps: App[] = []
@@ -32,10 +40,15 @@ describe('migration-tools harness', () => {
     const app = makeApp({files: {'knexfile.js': KNEXFILE}, packages: ['knex', 'pg']})
     apps.push(app)
     expect(existsSync(path.join(app.dir, 'node_modules', 'dotenv'))).toBe(false)
-    const r = await runTool(app, ['knex', 'migrate:latest'], {env: {DATABASE_URL: db.url(CANARY_PASSWORD), CA_PEM: pg.caPem}, database: db})
+    const r = await runTool(app, ['knex', 'migrate:latest'], {
+      env: {DATABASE_URL: db.url(CANARY_PASSWORD), CA_PEM: pg.caPem},
+      database: db,
+    })
     expect(r.code, r.stderr).toBe(0)
     expect(r.connected).toBe(true)
-    const d = await runDoctor(app, ['check', '--json'], {env: {DATABASE_URL: db.url(CANARY_PASSWORD), CA_PEM: pg.caPem}})
+    const d = await runDoctor(app, ['check', '--json'], {
+      env: {DATABASE_URL: db.url(CANARY_PASSWORD), CA_PEM: pg.caPem},
+    })
     expect(d.stdout).toContain('"checks"')
   })
 

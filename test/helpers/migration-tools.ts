@@ -40,6 +40,24 @@ const MAIN_MODULES = path.join(ROOT, 'node_modules')
 const BINS: Record<string, [string, string]> = {
   knex: ['knex', 'bin/cli.js'],
   'node-pg-migrate': ['node-pg-migrate', 'bin/node-pg-migrate.js'],
+  typeorm: ['typeorm', 'cli.js'],
+  sequelize: ['sequelize-cli', 'lib/sequelize'],
+  'sequelize-cli': ['sequelize-cli', 'lib/sequelize'],
+  tsx: ['tsx', 'dist/cli.mjs'],
+  'drizzle-kit': ['drizzle-kit', 'bin.cjs'],
+}
+
+/** Bins that are ES modules: their launcher imports them. */
+const ESM_BINS = new Set(['node-pg-migrate', 'tsx'])
+
+/**
+ * Installed under another name in this repository (npm aliases for old versions): the app gets
+ * `node_modules/<as>` pointing at it, as `npm install <as>@<old version>` would give it.
+ * Write `'typeorm-03 as typeorm'` in `packages`.
+ */
+function aliasOf(spec: string): {pkg: string; as: string} {
+  const m = /^(\S+) as (\S+)$/.exec(spec)
+  return m ? {pkg: m[1]!, as: m[2]!} : {pkg: spec, as: spec}
 }
 
 export interface App {
@@ -85,10 +103,16 @@ export function dependencyClosure(names: string[]): string[] {
     }
     if (seen.has(dir)) return
     seen.add(dir)
-    if (path.dirname(dir) === MAIN_MODULES || path.dirname(path.dirname(dir)) === MAIN_MODULES && name.startsWith('@')) {
+    if (
+      path.dirname(dir) === MAIN_MODULES ||
+      (path.dirname(path.dirname(dir)) === MAIN_MODULES && name.startsWith('@'))
+    ) {
       top.add(name)
     }
-    const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>
+    const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as Record<
+      string,
+      Record<string, string> | undefined
+    >
     for (const dep of Object.keys(pkg.dependencies ?? {})) visit(dep, dir, false)
     for (const dep of Object.keys(pkg.optionalDependencies ?? {})) visit(dep, dir, true)
   }
@@ -104,12 +128,19 @@ export function makeApp(opts: MakeAppOptions): App {
     writeFileSync(file, content)
   }
   if (opts.migrationsDir !== false) mkdirSync(path.join(dir, 'migrations'), {recursive: true})
-  const installed = dependencyClosure(opts.packages ?? [])
+  const specs = (opts.packages ?? []).map(aliasOf)
+  const aliased = new Map(specs.filter((s) => s.pkg !== s.as).map((s) => [s.pkg, s.as]))
+  const closure = dependencyClosure(specs.map((s) => s.pkg))
+  // an aliased package takes its alias's name; the package of that name itself is not installed
+  const installed = closure
+    .filter((n) => ![...aliased.values()].includes(n) || aliased.has(n))
+    .map((n) => aliased.get(n) ?? n)
   if (installed.length) {
     const nm = path.join(dir, 'node_modules')
     mkdirSync(path.join(nm, '.bin'), {recursive: true})
-    for (const name of installed) {
-      const link = path.join(nm, name)
+    for (const name of closure) {
+      if ([...aliased.values()].includes(name) && !aliased.has(name)) continue
+      const link = path.join(nm, aliased.get(name) ?? name)
       mkdirSync(path.dirname(link), {recursive: true})
       symlinkSync(path.join(MAIN_MODULES, name), link, 'dir')
     }
@@ -119,7 +150,7 @@ export function makeApp(opts: MakeAppOptions): App {
       // CommonJS launcher (no package.json scope inside node_modules): works both as
       // `node node_modules/.bin/knex` and as an executable on PATH.
       const target = JSON.stringify(`../${pkg}/${file}`)
-      const body = pkg === 'node-pg-migrate' ? `import(require('node:path').join(__dirname, ${target}))` : `require(${target})`
+      const body = ESM_BINS.has(pkg) ? `import(require('node:path').join(__dirname, ${target}))` : `require(${target})`
       writeFileSync(launcher, `#!/usr/bin/env node\n${body}\n`)
       chmodSync(launcher, 0o755)
     }
@@ -208,11 +239,14 @@ export async function runTool(app: App, what: string[] | {script: string}, opts:
   if (Array.isArray(what)) {
     const [bin, ...rest] = what
     const launcher = path.join(app.dir, 'node_modules', '.bin', bin!)
-    if (!existsSync(launcher)) throw new Error(`migration-tools: ${bin} is not installed in this app (packages: ${app.installed.join(', ')})`)
+    if (!existsSync(launcher))
+      throw new Error(`migration-tools: ${bin} is not installed in this app (packages: ${app.installed.join(', ')})`)
     command = what.join(' ')
     res = await run(process.execPath, [launcher, ...rest], app.dir, env, timeoutMs)
   } else {
-    const pkg = JSON.parse(readFileSync(path.join(app.dir, 'package.json'), 'utf8')) as {scripts?: Record<string, string>}
+    const pkg = JSON.parse(readFileSync(path.join(app.dir, 'package.json'), 'utf8')) as {
+      scripts?: Record<string, string>
+    }
     const script = pkg.scripts?.[what.script]
     if (!script) throw new Error(`migration-tools: no "${what.script}" script in package.json`)
     command = script
@@ -226,7 +260,11 @@ export async function runTool(app: App, what: string[] | {script: string}, opts:
 }
 
 /** db-doctor in the same folder with the same environment as runTool. */
-export function runDoctor(app: App, args: string[], opts: {env?: Record<string, string | undefined>; timeoutMs?: number} = {}): Promise<CliResult> {
+export function runDoctor(
+  app: App,
+  args: string[],
+  opts: {env?: Record<string, string | undefined>; timeoutMs?: number} = {},
+): Promise<CliResult> {
   const env: Record<string, string | undefined> = {...appEnv(app, opts.env)}
   // db-doctor itself runs from this repository (bin/run.js), like an npx-installed tool would,
   // without the harness's --preserve-symlinks (only what the scenario set).
@@ -264,7 +302,10 @@ let counter = 0
 
 /** A fresh empty database owned by `owner` (default: the `app` role), for one scenario to migrate. */
 export async function createScenarioDatabase(pg: PgInfo, label: string, owner = APP_USER): Promise<ScenarioDatabase> {
-  const name = `dif_${label.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 30)}_${process.pid}_${++counter}`
+  const name = `dif_${label
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_')
+    .slice(0, 30)}_${process.pid}_${++counter}`
   const client = await superClient(pg)
   try {
     await client.query(`create database "${name}" owner "${owner}"`)
@@ -274,7 +315,8 @@ export async function createScenarioDatabase(pg: PgInfo, label: string, owner = 
   return {
     name,
     pg,
-    url: (password, query) => `postgres://${owner}:${password}@${pg.host}:${pg.port}/${name}${query ? `?${query}` : ''}`,
+    url: (password, query) =>
+      `postgres://${owner}:${password}@${pg.host}:${pg.port}/${name}${query ? `?${query}` : ''}`,
     drop: async () => {
       const c = await superClient(pg)
       try {
@@ -286,12 +328,12 @@ export async function createScenarioDatabase(pg: PgInfo, label: string, owner = 
   }
 }
 
-/** Whether knex's or node-pg-migrate's migrations table exists in the database (any schema). */
+/** Whether a migration tool's table (knex, node-pg-migrate, TypeORM, sequelize-cli, drizzle-kit) exists in the database (any schema). */
 export async function migrationsTableExists(db: ScenarioDatabase): Promise<boolean> {
   const client = await superClient(db.pg, db.name)
   try {
     const r = await client.query(
-      `select 1 from information_schema.tables where table_name in ('knex_migrations', 'pgmigrations')`,
+      `select 1 from information_schema.tables where table_name in ('knex_migrations', 'pgmigrations', 'migrations', 'SequelizeMeta', '__drizzle_migrations')`,
     )
     return (r.rowCount ?? 0) > 0
   } finally {

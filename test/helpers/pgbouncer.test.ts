@@ -60,7 +60,9 @@ describe.skipIf(!support.ok)('PgBouncer harness (real /usr/sbin/pgbouncer)', () 
     expect(r).toMatchObject({ok: false, code: '08P01', message: 'unsupported startup parameter: options'})
     const lenient = await startPgBouncer({pg: info, ignoreStartupParameters: ['options']})
     try {
-      expect((await tryConnect({...app, port: lenient.port, options: '-c default_transaction_read_only=on'})).ok).toBe(true)
+      expect((await tryConnect({...app, port: lenient.port, options: '-c default_transaction_read_only=on'})).ok).toBe(
+        true,
+      )
     } finally {
       await lenient.stop()
     }

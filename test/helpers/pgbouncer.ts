@@ -156,7 +156,9 @@ export async function startPgBouncer(opts: StartPgBouncerOptions): Promise<PgBou
   const logFile = join(base, 'pgbouncer.log')
   try {
     const verifiers = await scramVerifiers(opts.pg, opts.users)
-    writeFileSync(join(base, 'userlist.txt'), verifiers.map(([u, v]) => `${q(u)} ${q(v)}`).join('\n') + '\n', {mode: 0o600})
+    writeFileSync(join(base, 'userlist.txt'), verifiers.map(([u, v]) => `${q(u)} ${q(v)}`).join('\n') + '\n', {
+      mode: 0o600,
+    })
     writeFileSync(join(base, 'server-ca.crt'), readFileSync(opts.pg.caFile))
     let caPem = ''
     const clientTlsLines: string[] = [`client_tls_sslmode = ${clientTls}`]
@@ -165,7 +167,10 @@ export async function startPgBouncer(opts: StartPgBouncerOptions): Promise<PgBou
       caPem = ca.certPem
       writeFileSync(join(base, 'client.crt'), leaf.certPem)
       writeFileSync(join(base, 'client.key'), leaf.keyPem, {mode: 0o600})
-      clientTlsLines.push(`client_tls_cert_file = ${join(base, 'client.crt')}`, `client_tls_key_file = ${join(base, 'client.key')}`)
+      clientTlsLines.push(
+        `client_tls_cert_file = ${join(base, 'client.crt')}`,
+        `client_tls_key_file = ${join(base, 'client.key')}`,
+      )
     }
     writeFileSync(logFile, '')
     chownR(base, who)

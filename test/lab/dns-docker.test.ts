@@ -20,9 +20,10 @@ const ZONE: Zone = {
   'ok.upstream.test': {A: ['192.0.2.10']},
 }
 
-async function inContainer(host: string, timeoutMs = 1200, dnsAt = '127.0.0.11') {
+async function inContainer(host: string, timeoutMs = 1200, dnsAt = '127.0.0.11', compose?: string) {
   const dir = mkdtempSync(join(tmpdir(), 'dbd-docker-lab-'))
   writeFileSync(join(dir, '.dockerenv'), '')
+  if (compose) writeFileSync(join(dir, 'compose.yaml'), compose)
   writeFileSync(join(dir, 'cgroup'), '0::/\n')
   const r = await runInLab({
     addresses: ['192.0.2.1/24'],
@@ -34,6 +35,7 @@ async function inContainer(host: string, timeoutMs = 1200, dnsAt = '127.0.0.11')
         host,
         timeoutMs,
         checks: ['dns', 'docker'],
+        cwd: dir,
         dockerPaths: {
           dockerenv: join(dir, '.dockerenv'),
           containerenv: join(dir, 'none'),
@@ -78,13 +80,22 @@ describe.skipIf(!lab.ok)('docker check with Docker-style embedded DNS (namespace
     expect(ms).toBeLessThan(2000)
   })
 
-  it('DOCKER_DNS_FAILURE: a service name from a container without the embedded DNS (default bridge)', async () => {
-    const {dns, docker, facts} = await inContainer('db', 1200, '127.0.0.53')
+  it('DOCKER_DNS_FAILURE: a compose service name from a container without the embedded DNS (default bridge)', async () => {
+    const compose = 'services:\n  app:\n    build: .\n  db:\n    image: postgres:17\n'
+    const {dns, docker, facts} = await inContainer('db', 1200, '127.0.0.53', compose)
     expect(dns.code).toBe('DNS_NOT_FOUND')
     expect(facts.docker).toMatchObject({inContainer: true, embeddedDns: false})
     expect(docker).toMatchObject({status: 'fail', code: 'DOCKER_DNS_FAILURE'})
     expect(docker.summary).toContain('without Docker')
+    expect(docker.summary).toContain('a service of compose.yaml')
     expect(docker.fix?.summary).toContain('default bridge')
+  })
+
+  it('a plain NXDOMAIN from a non-Docker resolver (no compose service of that name) is the dns finding only', async () => {
+    const {dns, docker} = await inContainer('dbhost', 1200, '127.0.0.53')
+    expect(dns.code).toBe('DNS_NOT_FOUND')
+    expect(docker.status).toBe('pass')
+    expect(docker.code).toBeNull()
   })
 
   it('passes when the embedded DNS resolves the host', async () => {

@@ -28,7 +28,10 @@ const ZONE = {
   'db.silent.test': {silent: true},
   'db.stall.test': {truncate: true, stallTcp: true},
   'db.garbage.test': {garbage: true},
-  'db.once.test': {A: ['192.0.2.1'], firstClientOnly: true},
+  // answered for the dns check only: its direct A and AAAA queries (one socket each), then its
+  // getaddrinfo (one socket for both); silent to any later lookup, e.g. a second one by the login
+  'db.once.test': {A: ['192.0.2.1'], answerClients: 3},
+  'db.ok.test': {A: ['192.0.2.1']},
 }
 
 interface Run {
@@ -40,7 +43,10 @@ interface Run {
   queries: {name: string; type: string; transport: string}[]
 }
 
-async function cli(host: string, extra: {args?: string[]; dns2?: boolean; peer?: boolean; format?: string} = {}): Promise<Run> {
+async function cli(
+  host: string,
+  extra: {args?: string[]; dns2?: boolean; peer?: boolean; format?: string} = {},
+): Promise<Run> {
   const cwd = mkdtempSync(join(tmpdir(), 'dbd-dns-exit-'))
   const r = await runInLab({
     addresses: ['192.0.2.1/24'],
@@ -76,6 +82,8 @@ describe.skipIf(!lab.ok || !built)('a bad nameserver cannot keep db-doctor alive
       const report = JSON.parse(run.stdout) as Report
       const dns = report.checks.find((c) => c.id === 'dns')!
       expect(dns.status).toBe('fail')
+      // the nameserver did not answer the direct queries cleanly: getaddrinfo ran in the killable child
+      expect(dns.evidence).toMatchObject({systemLookup: {ranIn: 'child process'}})
       expect(['DNS_TIMEOUT', 'DNS_TEMPORARY_FAILURE']).toContain(dns.code)
       // every later network step is skipped: the budget is one --timeout
       expect(run.exitMs - run.reportMs).toBeLessThan(500 + 500)
@@ -91,6 +99,14 @@ describe.skipIf(!lab.ok || !built)('a bad nameserver cannot keep db-doctor alive
       expect(run.stdout).toContain('DNS_')
       expect(run.exitMs).toBeLessThan(TIMEOUT + 500 + STARTUP_ALLOWANCE)
     }
+  })
+
+  it('a name the nameserver answers promptly: getaddrinfo runs in-process, and the process still exits at once', async () => {
+    const run = await cli('db.ok.test', {args: ['--only', 'config,dns']})
+    const report = JSON.parse(run.stdout) as Report
+    const dns = report.checks.find((c) => c.id === 'dns')!
+    expect(dns).toMatchObject({status: 'pass', evidence: {systemLookup: {ranIn: 'db-doctor'}}})
+    expect(run.exitMs - run.reportMs).toBeLessThan(1000)
   })
 
   it('the login reuses the dns check answer: a nameserver that answers once cannot stall node-postgres', async () => {

@@ -12,6 +12,8 @@ export interface ZoneEntry {
   garbage?: true
   /** Answer only the first client (source address:port) that asks for this name; silent to any later one. */
   firstClientOnly?: true
+  /** Answer only the first n clients (a direct query is one client per query, a getaddrinfo call one); silent to later ones. */
+  answerClients?: number
 }
 
 export type Zone = Record<string, ZoneEntry>

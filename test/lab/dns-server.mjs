@@ -11,6 +11,8 @@
 // TCP read). `garbage`: random bytes instead of a DNS message, over UDP and TCP.
 // `firstClientOnly`: only the first client (address:port) that asks for the name is answered
 // (one getaddrinfo call uses one socket for its A and AAAA queries); later ones get silence.
+// `answerClients: n`: the same for the first n clients (a direct dns-packet query is one
+// client per query).
 //
 // Script use: node test/lab/dns-server.mjs --host 127.0.0.11 --port 53 --zone '<json>'
 // prints "READY host:port" once both sockets listen.
@@ -48,7 +50,7 @@ export async function startDnsServer({host = '127.0.0.1', port = 0, zone = {}} =
   const sockets = new Set()
 
   /** Build the reply for a decoded query, or null to stay silent. */
-  const firstClient = new Map()
+  const clientsOf = new Map()
   function answer(query, transport, client) {
     const q = query.questions?.[0]
     const name = q ? normalize(q.name) : ''
@@ -56,9 +58,12 @@ export async function startDnsServer({host = '127.0.0.1', port = 0, zone = {}} =
     queries.push({name, type, transport})
     const entry = entries.get(name)
     if (entry?.silent) return null
-    if (entry?.firstClientOnly) {
-      if (!firstClient.has(name)) firstClient.set(name, client)
-      if (firstClient.get(name) !== client) return null
+    const limit = entry?.answerClients ?? (entry?.firstClientOnly ? 1 : 0)
+    if (limit > 0) {
+      const seen = clientsOf.get(name) ?? []
+      if (!seen.includes(client)) seen.push(client)
+      clientsOf.set(name, seen)
+      if (seen.indexOf(client) >= limit) return null
     }
     if (entry?.garbage) return 'garbage'
     if (entry?.stallTcp && transport === 'tcp') return null
@@ -72,7 +77,7 @@ export async function startDnsServer({host = '127.0.0.1', port = 0, zone = {}} =
     if (!entry) return {...base, flags: base.flags | RCODES.NXDOMAIN}
     if (entry.rcode) return {...base, flags: base.flags | (RCODES[entry.rcode] ?? 2)}
     if (entry.truncate && transport === 'udp') return {...base, flags: base.flags | TC}
-    const records = type === 'A' ? entry.A ?? [] : type === 'AAAA' ? entry.AAAA ?? [] : []
+    const records = type === 'A' ? (entry.A ?? []) : type === 'AAAA' ? (entry.AAAA ?? []) : []
     return {
       ...base,
       answers: records.map((data) => ({type, class: 'IN', name: q.name, ttl: 60, data})),

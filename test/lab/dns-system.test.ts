@@ -27,14 +27,36 @@ interface LabOut {
   ms: number
 }
 
-async function dnsInLab(opts: {host: string; hosts?: string; resolvConf?: string; addresses?: string[]; timeoutMs?: number; disableIpv6?: boolean; isolated?: boolean}) {
+/** The step budget for tests whose getaddrinfo runs in a child process (a Node start-up, slow under load). */
+const CHILD_BUDGET_MS = 8000
+
+async function dnsInLab(opts: {
+  host: string
+  hosts?: string
+  resolvConf?: string
+  addresses?: string[]
+  timeoutMs?: number
+  disableIpv6?: boolean
+  isolated?: boolean
+  nsswitch?: string
+}) {
   const timeoutMs = opts.timeoutMs ?? 1500
   const r = await runInLab({
     addresses: opts.addresses ?? ['192.0.2.1/24', '2001:db8::1/64'],
     hosts: opts.hosts ?? '127.0.0.1 localhost\n::1 localhost\n',
     resolvConf: opts.resolvConf ?? 'nameserver 127.0.0.53\n',
     script,
-    args: [JSON.stringify({servers: [{host: '127.0.0.53', port: 53, zone: ZONE}], host: opts.host, timeoutMs, checks: ['dns'], disableIpv6: opts.disableIpv6, isolated: opts.isolated})],
+    args: [
+      JSON.stringify({
+        servers: [{host: '127.0.0.53', port: 53, zone: ZONE}],
+        host: opts.host,
+        timeoutMs,
+        checks: ['dns'],
+        disableIpv6: opts.disableIpv6,
+        isolated: opts.isolated,
+        nsswitch: opts.nsswitch,
+      }),
+    ],
     timeoutMs: 20_000,
   })
   if (r.code !== 0) throw new Error(`lab script failed (${r.code}): ${r.stderr}`)
@@ -59,7 +81,10 @@ describe.skipIf(!lab.ok)('dns check with the system resolver (namespace)', () =>
   })
 
   it('a name only in /etc/hosts passes with a note', async () => {
-    const {dns, facts} = await dnsInLab({host: 'pg.hostsonly.test', hosts: '127.0.0.1 localhost\n192.0.2.40 pg.hostsonly.test\n'})
+    const {dns, facts} = await dnsInLab({
+      host: 'pg.hostsonly.test',
+      hosts: '127.0.0.1 localhost\n192.0.2.40 pg.hostsonly.test\n',
+    })
     expect(dns.status).toBe('pass')
     expect(dns.summary).toContain('from /etc/hosts')
     expect(dns.summary).toContain('DNS has no record')
@@ -91,17 +116,87 @@ describe.skipIf(!lab.ok)('dns check with the system resolver (namespace)', () =>
 
   it('DNS_TIMEOUT: a silent resolver gets a verdict within --timeout + 1 s', async () => {
     // glibc's own timeout (3 s) outlasts --timeout; the process exit still waits for it
-    const {dns, ms} = await dnsInLab({host: 'silent.lab.test', timeoutMs: 1000, resolvConf: 'nameserver 127.0.0.53\noptions timeout:3 attempts:1\n'})
+    const {dns, ms} = await dnsInLab({
+      host: 'silent.lab.test',
+      timeoutMs: 1000,
+      resolvConf: 'nameserver 127.0.0.53\noptions timeout:3 attempts:1\n',
+    })
     expect(dns).toMatchObject({status: 'fail', code: 'DNS_TIMEOUT'})
     expect(dns.summary).toContain('127.0.0.53')
     expect(ms).toBeLessThan(2000)
   })
 
+  it('a name the nameserver answers promptly: getaddrinfo runs in-process, with the same answer', async () => {
+    const {dns, facts} = await dnsInLab({host: 'db.lab.test'})
+    expect(dns.evidence).toMatchObject({systemLookup: {ranIn: 'db-doctor', why: '127.0.0.53 answered promptly'}})
+    expect(facts.dns?.addresses.map((a) => a.address).sort()).toEqual(['192.0.2.10', '2001:db8::10'])
+    // NXDOMAIN is a prompt, clean answer too: getaddrinfo's ENOTFOUND comes from this process
+    const missing = await dnsInLab({host: 'typo.lab.test'})
+    expect(missing.dns).toMatchObject({code: 'DNS_NOT_FOUND', evidence: {systemLookup: {ranIn: 'db-doctor'}}})
+  })
+
+  it('a silent nameserver: getaddrinfo goes to the child, the verdict comes within the budget and nothing holds the exit', async () => {
+    // glibc's default is 5 s × 2 attempts; an in-process lookup would keep node alive that long
+    const started = performance.now()
+    const {dns, ms} = await dnsInLab({host: 'silent.lab.test', timeoutMs: 1000})
+    expect(dns).toMatchObject({code: 'DNS_TIMEOUT', evidence: {systemLookup: {ranIn: 'child process'}}})
+    expect(ms).toBeLessThan(2000)
+    expect(performance.now() - started).toBeLessThan(6000)
+  })
+
+  it('a SERVFAIL goes to the child (getaddrinfo would ask the next server), with the same verdict', async () => {
+    const {dns} = await dnsInLab({host: 'broken.lab.test'})
+    expect(dns).toMatchObject({code: 'DNS_TEMPORARY_FAILURE', evidence: {systemLookup: {ranIn: 'child process'}}})
+  })
+
+  it('a name in /etc/hosts (read before DNS) resolves in-process even when the nameserver is silent', async () => {
+    const started = performance.now()
+    const {dns, facts} = await dnsInLab({
+      host: 'silent.lab.test',
+      timeoutMs: 1000,
+      hosts: '127.0.0.1 localhost\n192.0.2.41 silent.lab.test\n',
+    })
+    expect(dns.status).toBe('pass')
+    expect(dns.evidence).toMatchObject({systemLookup: {ranIn: 'db-doctor'}})
+    expect(facts.dns?.addresses).toEqual([{address: '192.0.2.41', family: 4}])
+    expect(performance.now() - started).toBeLessThan(6000)
+  })
+
+  it('no nameserver at all, or a module after files: a name in /etc/hosts still resolves in-process', async () => {
+    const hosts = '127.0.0.1 localhost\n192.0.2.41 only.lab.test\n'
+    const bare = await dnsInLab({host: 'only.lab.test', hosts, resolvConf: '# no nameserver\n'})
+    expect(bare.dns.status).toBe('pass')
+    expect(bare.dns.evidence).toMatchObject({
+      systemLookup: {ranIn: 'db-doctor', why: 'the name is in the hosts file, which is read before DNS'},
+    })
+    const mdns = await dnsInLab({
+      host: 'only.lab.test',
+      hosts,
+      nsswitch: 'passwd: files\nhosts: files mdns4_minimal [NOTFOUND=return] dns\n',
+    })
+    expect(mdns.dns.evidence).toMatchObject({systemLookup: {ranIn: 'db-doctor'}})
+    expect(mdns.facts.dns?.addresses).toEqual([{address: '192.0.2.41', family: 4}])
+  })
+
+  it('a resolver setup the direct query cannot see (an nsswitch module): getaddrinfo runs in the child', async () => {
+    // a child Node process starts within the step budget; under CI load that takes seconds, not 1.5
+    const {dns, facts} = await dnsInLab({
+      host: 'db.lab.test',
+      timeoutMs: CHILD_BUDGET_MS,
+      nsswitch: 'passwd: files\nhosts: files mdns4_minimal [NOTFOUND=return] dns\n',
+    })
+    expect(dns.status).toBe('pass')
+    expect(dns.evidence).toMatchObject({
+      systemLookup: {ranIn: 'child process', why: 'nsswitch.conf resolves hosts through mdns4_minimal'},
+    })
+    expect(facts.dns?.addresses.map((a) => a.address).sort()).toEqual(['192.0.2.10', '2001:db8::10'])
+  })
+
   it('isolatedLookup: the same getaddrinfo answer from a child process', async () => {
-    const {dns, facts} = await dnsInLab({host: 'db.lab.test', isolated: true})
+    const {dns, facts} = await dnsInLab({host: 'db.lab.test', isolated: true, timeoutMs: CHILD_BUDGET_MS})
     expect(dns.status).toBe('pass')
     expect(facts.dns?.addresses.map((a) => a.address).sort()).toEqual(['192.0.2.10', '2001:db8::10'])
-    const missing = await dnsInLab({host: 'typo.lab.test', isolated: true})
+    const missing = await dnsInLab({host: 'typo.lab.test', isolated: true, timeoutMs: CHILD_BUDGET_MS})
     expect(missing.dns).toMatchObject({code: 'DNS_NOT_FOUND', evidence: {systemError: 'ENOTFOUND'}})
   })
 

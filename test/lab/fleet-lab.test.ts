@@ -36,7 +36,8 @@ describe.skipIf(!lab.ok || !built)('many targets in one concurrent run (fault la
     })
     await new Promise<void>((resolve) => relay.listen(sock, resolve))
     const tls = `sslmode=verify-full&sslrootcert=${encodeURIComponent(pg.caFile)}`
-    const conn = (password: string, host: string) => `postgres://${APP_USER}:${password}@${host}:5432/${APP_DATABASE}?${tls}`
+    const conn = (password: string, host: string) =>
+      `postgres://${APP_USER}:${password}@${host}:5432/${APP_DATABASE}?${tls}`
     writeFileSync(
       path.join(dir, 'knexfile.cjs'),
       `module.exports = {
@@ -59,7 +60,12 @@ describe.skipIf(!lab.ok || !built)('many targets in one concurrent run (fault la
       blackhole: ['192.0.2.20'],
       script,
       cwd: dir,
-      args: [JSON.stringify({peers: [{host: '127.0.0.1', port: 5432, relay: sock}], args: ['check', '--all-envs', '--timeout', '2000', '--format', format]})],
+      args: [
+        JSON.stringify({
+          peers: [{host: '127.0.0.1', port: 5432, relay: sock}],
+          args: ['check', '--all-envs', '--timeout', '2000', '--format', format],
+        }),
+      ],
       env: cleanEnv(),
       timeoutMs: 60_000,
     })
@@ -78,7 +84,15 @@ describe.skipIf(!lab.ok || !built)('many targets in one concurrent run (fault la
     const byName = Object.fromEntries(doc.reports.map((r: any) => [r.name, r]))
     const code = (name: string, id: string) => byName[name].checks.find((c: {id: string}) => c.id === id)
     // Each entry is the single-target report as it is, plus its name.
-    expect(Object.keys(byName.production).sort()).toEqual(['checks', 'name', 'summary', 'target', 'tool', 'version'])
+    expect(Object.keys(byName.production).sort()).toEqual([
+      'checks',
+      'modelled',
+      'name',
+      'summary',
+      'target',
+      'tool',
+      'version',
+    ])
     expect(code('production', 'auth').status).toBe('pass')
     expect(byName.production.summary.verdict).not.toBe('failing')
     expect(code('staging', 'auth').code).toBe('AUTH_PASSWORD_FAILED')

@@ -43,7 +43,7 @@ for (const p of spec.peers ?? []) servers.push(await startPeer(p))
 
 if (spec.checks) {
   const [{runChecks}, {dnsCheck}, {tcpCheck}, {postgresCheck}] = await Promise.all([
-    src('core/runner.ts'),
+    jiti.import(new URL('../helpers/run-checks.ts', import.meta.url).href),
     src('checks/dns.ts'),
     src('checks/tcp.ts'),
     src('checks/postgres.ts'),
@@ -101,7 +101,10 @@ if (spec.psql) {
   const {spawn} = await import('node:child_process')
   const t = performance.now()
   const r = await new Promise((resolve) => {
-    const child = spawn('psql', [spec.psql.conninfo, '-c', 'select 1'], {env: {...process.env, PGPASSWORD: 'lab'}, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn('psql', [spec.psql.conninfo, '-c', 'select 1'], {
+      env: {...process.env, PGPASSWORD: 'lab'},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let text = ''
     child.stdout.on('data', (d) => (text += d))
     child.stderr.on('data', (d) => (text += d))

@@ -74,7 +74,8 @@ export function labSupport(): LabSupport {
 
 function probeLabSupport(): LabSupport {
   if (support) return support
-  if (process.platform !== 'linux') return (support = {ok: false, reason: 'the fault lab needs Linux network namespaces'})
+  if (process.platform !== 'linux')
+    return (support = {ok: false, reason: 'the fault lab needs Linux network namespaces'})
   for (const tool of ['unshare', 'ip', 'nft']) {
     const r = spawnSync('sh', ['-c', `command -v ${tool}`], {encoding: 'utf8'})
     if (r.status !== 0) {
@@ -112,7 +113,11 @@ function isV6(addr: string): boolean {
 }
 
 /** The shell that builds the namespace, then execs node with "$@". Exported for debugging. */
-export function labSetupScript(opts: Pick<LabOptions, 'addresses' | 'blackhole' | 'unreachable' | 'routes'>, hostsFile: string, resolvFile: string): string {
+export function labSetupScript(
+  opts: Pick<LabOptions, 'addresses' | 'blackhole' | 'unreachable' | 'routes'>,
+  hostsFile: string,
+  resolvFile: string,
+): string {
   const lines = [
     'set -e',
     'ip link set lo up',
@@ -131,7 +136,9 @@ export function labSetupScript(opts: Pick<LabOptions, 'addresses' | 'blackhole' 
     lines.push('nft add table inet lab')
     lines.push(`nft add chain inet lab out '{ type filter hook output priority 0; policy accept; }'`)
     for (const dst of opts.blackhole) {
-      lines.push(`nft add rule inet lab out ${isV6(dst) ? 'ip6' : 'ip'} daddr ${shq(dst)} tcp flags '& (syn | ack) == syn' drop`)
+      lines.push(
+        `nft add rule inet lab out ${isV6(dst) ? 'ip6' : 'ip'} daddr ${shq(dst)} tcp flags '& (syn | ack) == syn' drop`,
+      )
     }
   }
   lines.push(`mount --bind ${shq(hostsFile)} /etc/hosts`)
@@ -154,7 +161,17 @@ export async function runInLab(opts: LabOptions): Promise<LabResult> {
     return await new Promise<LabResult>((resolve, reject) => {
       const child = spawn(
         'unshare',
-        ['-rnm', '--fork', '--kill-child', 'sh', setupFile, process.execPath, ...(opts.nodeArgs ?? []), opts.script, ...(opts.args ?? [])],
+        [
+          '-rnm',
+          '--fork',
+          '--kill-child',
+          'sh',
+          setupFile,
+          process.execPath,
+          ...(opts.nodeArgs ?? []),
+          opts.script,
+          ...(opts.args ?? []),
+        ],
         {
           cwd: opts.cwd ?? process.cwd(),
           env: {...process.env, ...opts.env},
@@ -219,10 +236,19 @@ export async function benchNetwork(timeoutMs = 2000): Promise<Record<string, unk
   const rows: Record<string, unknown>[] = []
   for (const sc of scenarios) {
     const spec = {
-      peers: [{kind: 'postgres', host: '192.0.2.10'}, {kind: 'postgres', host: '2001:db8::10'}],
-      checks: {ids: ['dns', 'tcp', 'postgres'], fields: {host: 'db.lab.test', port: '5432', connect_timeout: '2'}, timeoutMs},
+      peers: [
+        {kind: 'postgres', host: '192.0.2.10'},
+        {kind: 'postgres', host: '2001:db8::10'},
+      ],
+      checks: {
+        ids: ['dns', 'tcp', 'postgres'],
+        fields: {host: 'db.lab.test', port: '5432', connect_timeout: '2'},
+        timeoutMs,
+      },
       pg: {host: 'db.lab.test', connectionTimeoutMillis: 5_000},
-      psql: hasPsql ? {conninfo: 'host=db.lab.test port=5432 user=lab dbname=lab sslmode=disable connect_timeout=2'} : undefined,
+      psql: hasPsql
+        ? {conninfo: 'host=db.lab.test port=5432 user=lab dbname=lab sslmode=disable connect_timeout=2'}
+        : undefined,
     }
     const r = await runInLab({
       addresses: ['192.0.2.10/24', '2001:db8::10/64'],

@@ -64,7 +64,11 @@ await new Promise((resolve, reject) => server.once('error', reject).listen(5432,
 
 function outcome(error) {
   if (captured) return {...captured}
-  return {error: String(error?.message ?? error ?? 'no connection').split('\n')[0].slice(0, 300)}
+  return {
+    error: String(error?.message ?? error ?? 'no connection')
+      .split('\n')[0]
+      .slice(0, 300),
+  }
 }
 
 function psql(url) {

@@ -44,42 +44,50 @@ interface Got {
   error?: string
 }
 
-describe.skipIf(!lab.ok || !hasPsql)('unencoded password characters: psql, node-postgres and knex against a recording peer', () => {
-  it('db-doctor calls a character breaking exactly when the Node clients misread it, and names psql exactly when libpq does', async () => {
-    const cases = CASES.map(([id, pw]) => ({id, pw, url: `postgres://app:${pw}@127.0.0.1:5432/appdb?sslmode=disable`}))
-    const r = await runInLab({
-      script,
-      args: [JSON.stringify({root: ROOT, cases: cases.map(({id, url}) => ({id, url}))})],
-      timeoutMs: 120_000,
-    })
-    expect(r.timedOut, r.stderr).toBe(false)
-    const {results} = lastJsonLine<{results: Array<{id: string; psql: Got; pg: Got; knex: Got}>}>(r.stdout)
-    const table: Record<string, {psql: boolean; pg: boolean; knex: boolean}> = {}
-    for (const c of cases) {
-      const row = results.find((x) => x.id === c.id)!
-      const ok = (g: Got) => g.password === c.pw
-      table[c.id] = {psql: ok(row.psql), pg: ok(row.pg), knex: ok(row.knex)}
-      const issue = checkUrlEncoding(c.url)
-      const nodeReads = ok(row.pg) && ok(row.knex)
-      expect(ok(row.pg), `${c.id}: pg and knex agree`).toBe(ok(row.knex))
-      if (c.id === 'colon' || c.id === 'sub-delims') {
-        expect(issue, c.id).toBeNull() // allowed in the user info: nothing to report
-        expect(nodeReads && ok(row.psql), `${c.id}: ${JSON.stringify(row)}`).toBe(true)
-        continue
+describe.skipIf(!lab.ok || !hasPsql)(
+  'unencoded password characters: psql, node-postgres and knex against a recording peer',
+  () => {
+    it('db-doctor calls a character breaking exactly when the Node clients misread it, and names psql exactly when libpq does', async () => {
+      const cases = CASES.map(([id, pw]) => ({
+        id,
+        pw,
+        url: `postgres://app:${pw}@127.0.0.1:5432/appdb?sslmode=disable`,
+      }))
+      const r = await runInLab({
+        script,
+        args: [JSON.stringify({root: ROOT, cases: cases.map(({id, url}) => ({id, url}))})],
+        timeoutMs: 120_000,
+      })
+      expect(r.timedOut, r.stderr).toBe(false)
+      const {results} = lastJsonLine<{results: Array<{id: string; psql: Got; pg: Got; knex: Got}>}>(r.stdout)
+      const table: Record<string, {psql: boolean; pg: boolean; knex: boolean}> = {}
+      for (const c of cases) {
+        const row = results.find((x) => x.id === c.id)!
+        const ok = (g: Got) => g.password === c.pw
+        table[c.id] = {psql: ok(row.psql), pg: ok(row.pg), knex: ok(row.knex)}
+        const issue = checkUrlEncoding(c.url)
+        const nodeReads = ok(row.pg) && ok(row.knex)
+        expect(ok(row.pg), `${c.id}: pg and knex agree`).toBe(ok(row.knex))
+        if (c.id === 'colon' || c.id === 'sub-delims') {
+          expect(issue, c.id).toBeNull() // allowed in the user info: nothing to report
+          expect(nodeReads && ok(row.psql), `${c.id}: ${JSON.stringify(row)}`).toBe(true)
+          continue
+        }
+        expect(issue, c.id).not.toBeNull()
+        expect(issue!.breaking, `${c.id}: ${JSON.stringify(row)}`).toBe(!nodeReads)
+        if (nodeReads)
+          expect(issue!.libpqBreaks.length > 0, `${c.id} psql: ${JSON.stringify(row.psql)}`).toBe(!ok(row.psql))
       }
-      expect(issue, c.id).not.toBeNull()
-      expect(issue!.breaking, `${c.id}: ${JSON.stringify(row)}`).toBe(!nodeReads)
-      if (nodeReads) expect(issue!.libpqBreaks.length > 0, `${c.id} psql: ${JSON.stringify(row.psql)}`).toBe(!ok(row.psql))
-    }
-    // the facts, as measured (psql 15, pg-connection-string 2.14.1 and 2.6.2)
-    expect(table.at).toEqual({psql: false, pg: true, knex: true})
-    expect(table['two-ats']).toEqual({psql: false, pg: true, knex: true})
-    expect(table['stray-percent']).toEqual({psql: false, pg: true, knex: true})
-    expect(table.hash).toEqual({psql: true, pg: false, knex: false}) // libpq URIs have no fragment: "#" breaks only the Node clients
-    expect(table.space).toEqual({psql: true, pg: true, knex: true})
-    expect(table['non-ascii']).toEqual({psql: true, pg: true, knex: true})
-    // libpq's reading of the extra "@": the rest of the password becomes part of the host name
-    expect(results.find((x) => x.id === 'at')!.psql.error).toMatch(/could not translate host name "ss@127\.0\.0\.1"/)
-    expect(results.find((x) => x.id === 'stray-percent')!.psql.error).toMatch(/invalid percent-encoded token/)
-  })
-})
+      // the facts, as measured (psql 15, pg-connection-string 2.14.1 and 2.6.2)
+      expect(table.at).toEqual({psql: false, pg: true, knex: true})
+      expect(table['two-ats']).toEqual({psql: false, pg: true, knex: true})
+      expect(table['stray-percent']).toEqual({psql: false, pg: true, knex: true})
+      expect(table.hash).toEqual({psql: true, pg: false, knex: false}) // libpq URIs have no fragment: "#" breaks only the Node clients
+      expect(table.space).toEqual({psql: true, pg: true, knex: true})
+      expect(table['non-ascii']).toEqual({psql: true, pg: true, knex: true})
+      // libpq's reading of the extra "@": the rest of the password becomes part of the host name
+      expect(results.find((x) => x.id === 'at')!.psql.error).toMatch(/could not translate host name "ss@127\.0\.0\.1"/)
+      expect(results.find((x) => x.id === 'stray-percent')!.psql.error).toMatch(/invalid percent-encoded token/)
+    })
+  },
+)

@@ -7,7 +7,10 @@ export interface Peer {
 export function refusingPort(host?: string): Promise<Peer>
 export function silentPeer(host?: string): Promise<Peer & {received: Buffer[][]}>
 export function closingPeer(host?: string): Promise<Peer>
-export function bannerPeer(bytes: string | Buffer, opts?: {host?: string; afterData?: boolean; keepOpen?: boolean}): Promise<Peer>
+export function bannerPeer(
+  bytes: string | Buffer,
+  opts?: {host?: string; afterData?: boolean; keepOpen?: boolean},
+): Promise<Peer>
 export function httpPeer(host?: string): Promise<Peer>
 export function endlessPeer(host?: string): Promise<Peer & {sent(): number}>
 export function postgresPeer(answer?: string | Buffer, host?: string): Promise<Peer & {received: Buffer[][]}>

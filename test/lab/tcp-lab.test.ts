@@ -11,7 +11,8 @@ import {labSupport, lastJsonLine, runInLab} from './netns.js'
 const lab = labSupport()
 if (!lab.ok) console.warn(`[fault lab skipped] ${lab.reason}`)
 const hasPsql = spawnSync('psql', ['--version']).status === 0
-if (lab.ok && !hasPsql) console.warn('[fault lab] psql not installed (apt-get install -y postgresql-client): the libpq comparison is skipped')
+if (lab.ok && !hasPsql)
+  console.warn('[fault lab] psql not installed (apt-get install -y postgresql-client): the libpq comparison is skipped')
 const script = fileURLToPath(new URL('./lab-run.mjs', import.meta.url))
 
 const V4 = '192.0.2.10'
@@ -47,7 +48,9 @@ async function scenario(o: {
     },
     pg: o.pg ? {host, ...o.pg} : undefined,
     psql: o.psql
-      ? {conninfo: `host=${host} port=5432 user=lab dbname=lab sslmode=disable connect_timeout=${o.connectTimeout ?? 0}`}
+      ? {
+          conninfo: `host=${host} port=5432 user=lab dbname=lab sslmode=disable connect_timeout=${o.connectTimeout ?? 0}`,
+        }
       : undefined,
   }
   const r = await runInLab({
@@ -106,7 +109,12 @@ describe.skipIf(!lab.ok)('network path in the fault lab', () => {
   })
 
   it('a longer attempt timeout costs exactly that long', async () => {
-    const {out, tcp} = await scenario({blackhole: [V6], peer: V4, nodeOptions: '--network-family-autoselection-attempt-timeout=700', pg: {}})
+    const {out, tcp} = await scenario({
+      blackhole: [V6],
+      peer: V4,
+      nodeOptions: '--network-family-autoselection-attempt-timeout=700',
+      pg: {},
+    })
     const node = tcp.evidence.node as NodeEvidence
     expect(node.afterMs).toBeGreaterThanOrEqual(700)
     expect(out.pg).toMatchObject({ok: true, reached: V4})
@@ -126,6 +134,10 @@ describe.skipIf(!lab.ok)('network path in the fault lab', () => {
   it('dead IPv6 and refused IPv4: TCP_REFUSED, and pg fails with AggregateError [ETIMEDOUT] as predicted', async () => {
     const {out, tcp} = await scenario({blackhole: [V6], pg: {}})
     expect(tcp).toMatchObject({status: 'fail', code: 'TCP_REFUSED'})
+    // nothing answers PostgreSQL near 5432 either: start it, or listen on the address the app uses — never '*'
+    expect(tcp.evidence.nearbyPorts).toMatch(/^no PostgreSQL answers/)
+    expect(tcp.fix!.snippet!.code).toContain(`listen_addresses = 'localhost,${V4}'`)
+    expect(JSON.stringify(tcp.fix)).not.toContain("listen_addresses = '*'")
     const node = tcp.evidence.node as NodeEvidence
     expect(node.result).toBe('fails: AggregateError [ETIMEDOUT]')
     expect(out.pg).toMatchObject({ok: false, error: 'AggregateError [ETIMEDOUT]: ', code: 'ETIMEDOUT'})
@@ -160,13 +172,16 @@ describe.skipIf(!lab.ok)('network path in the fault lab', () => {
     expect(rejected.tcp.summary).toContain('EHOSTUNREACH')
   })
 
-  it.skipIf(!hasPsql)('psql (real libpq) waits connect_timeout on the dead IPv6 address, then lands on IPv4, as predicted', async () => {
-    const {out, tcp} = await scenario({blackhole: [V6], peer: V4, connectTimeout: 2, psql: true})
-    const psql = tcp.evidence.psql as PsqlEvidence
-    expect(psql.result).toBe('connects to 192.0.2.10')
-    expect(psql.afterMs).toBeGreaterThanOrEqual(2000)
-    expect(out.psql).toMatchObject({ok: true, reached: V4})
-    expect(out.psql!.output).toContain('(2001:db8::10), port 5432 failed: timeout expired')
-    expect(Math.abs(out.psql!.ms - psql.afterMs)).toBeLessThan(600)
-  })
+  it.skipIf(!hasPsql)(
+    'psql (real libpq) waits connect_timeout on the dead IPv6 address, then lands on IPv4, as predicted',
+    async () => {
+      const {out, tcp} = await scenario({blackhole: [V6], peer: V4, connectTimeout: 2, psql: true})
+      const psql = tcp.evidence.psql as PsqlEvidence
+      expect(psql.result).toBe('connects to 192.0.2.10')
+      expect(psql.afterMs).toBeGreaterThanOrEqual(2000)
+      expect(out.psql).toMatchObject({ok: true, reached: V4})
+      expect(out.psql!.output).toContain('(2001:db8::10), port 5432 failed: timeout expired')
+      expect(Math.abs(out.psql!.ms - psql.afterMs)).toBeLessThan(600)
+    },
+  )
 })

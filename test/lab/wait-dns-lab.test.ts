@@ -27,7 +27,15 @@ describe.skipIf(!lab.ok || !built)('db-doctor wait with a stuck name lookup (fau
           JSON.stringify({
             dns: {host: '127.0.0.53', port: 53, zone: {'db.silent.test': {silent: true}}},
             cwd,
-            args: ['wait', `postgres://app:${PASSWORD}@db.silent.test:5432/app`, '--deadline', '2', '--timeout', '20000', '--json'],
+            args: [
+              'wait',
+              `postgres://app:${PASSWORD}@db.silent.test:5432/app`,
+              '--deadline',
+              '2',
+              '--timeout',
+              '20000',
+              '--json',
+            ],
           }),
         ],
         env: cleanEnv(),

@@ -12,12 +12,29 @@ import {
 } from '../../src/network/happy-eyeballs.js'
 import {explainDifference, predictionStory} from '../../src/catalogue/tcp.js'
 
-const NODE20: NodeDefaults = {autoSelectFamily: true, attemptTimeoutMs: 250, dnsOrder: 'verbatim', label: 'Node 20 default'}
+const NODE20: NodeDefaults = {
+  autoSelectFamily: true,
+  attemptTimeoutMs: 250,
+  dnsOrder: 'verbatim',
+  label: 'Node 20 default',
+}
 const v6dead: ObservedAttempt = {address: '2001:db8::10', family: 6, outcome: 'timeout', ms: 2000}
-const v6refused: ObservedAttempt = {address: '2001:db8::10', family: 6, outcome: 'refused', ms: 1, errorCode: 'ECONNREFUSED'}
+const v6refused: ObservedAttempt = {
+  address: '2001:db8::10',
+  family: 6,
+  outcome: 'refused',
+  ms: 1,
+  errorCode: 'ECONNREFUSED',
+}
 const v4ok: ObservedAttempt = {address: '192.0.2.10', family: 4, outcome: 'connected', ms: 3}
 const v4dead: ObservedAttempt = {address: '192.0.2.10', family: 4, outcome: 'timeout', ms: 2000}
-const v4refused: ObservedAttempt = {address: '192.0.2.10', family: 4, outcome: 'refused', ms: 1, errorCode: 'ECONNREFUSED'}
+const v4refused: ObservedAttempt = {
+  address: '192.0.2.10',
+  family: 4,
+  outcome: 'refused',
+  ms: 1,
+  errorCode: 'ECONNREFUSED',
+}
 const KERNEL = kernelSynTimeoutMs(6)
 
 describe('NODE_OPTIONS parsing', () => {
@@ -36,8 +53,14 @@ describe('NODE_OPTIONS parsing', () => {
       NODE20,
     )
     expect(s).toMatchObject({autoSelectFamily: false, attemptTimeoutMs: 10, dnsOrder: 'ipv4first'})
-    expect(s.from).toEqual({autoSelectFamily: 'NODE_OPTIONS', attemptTimeoutMs: 'NODE_OPTIONS', dnsOrder: 'NODE_OPTIONS'})
-    expect(nodeNetSettings('--enable-network-family-autoselection', {...NODE20, autoSelectFamily: false}).autoSelectFamily).toBe(true)
+    expect(s.from).toEqual({
+      autoSelectFamily: 'NODE_OPTIONS',
+      attemptTimeoutMs: 'NODE_OPTIONS',
+      dnsOrder: 'NODE_OPTIONS',
+    })
+    expect(
+      nodeNetSettings('--enable-network-family-autoselection', {...NODE20, autoSelectFamily: false}).autoSelectFamily,
+    ).toBe(true)
     expect(nodeNetSettings('--dns-result-order=bogus', NODE20).dnsOrder).toBe('verbatim')
   })
 })
@@ -50,7 +73,12 @@ describe('address order', () => {
     {address: '192.0.2.1', family: 4 as const},
   ]
   it('applies --dns-result-order stably', () => {
-    expect(applyDnsOrder(list, 'ipv4first').map((a) => a.address)).toEqual(['192.0.2.1', '192.0.2.1', '2001:db8::1', '2001:db8::2'])
+    expect(applyDnsOrder(list, 'ipv4first').map((a) => a.address)).toEqual([
+      '192.0.2.1',
+      '192.0.2.1',
+      '2001:db8::1',
+      '2001:db8::2',
+    ])
     expect(applyDnsOrder(list, 'verbatim')).toEqual(list)
   })
   it('interleaves families from the first one and drops duplicates, like internalConnectMultiple', () => {
@@ -120,18 +148,30 @@ describe('libpq prediction and the one-sentence explanation', () => {
   it('connect_timeout applies per address, minimum 2 s', () => {
     expect(predictLibpq({attempts: [v6dead, v4ok], connectTimeoutS: 5}).afterMs).toBe(5003)
     expect(predictLibpq({attempts: [v6dead, v4ok], connectTimeoutS: 1}).afterMs).toBe(2003)
-    expect(predictLibpq({attempts: [v6dead, v4dead], connectTimeoutS: 3})).toMatchObject({ok: false, afterMs: 6000, error: 'timeout expired'})
+    expect(predictLibpq({attempts: [v6dead, v4dead], connectTimeoutS: 3})).toMatchObject({
+      ok: false,
+      afterMs: 6000,
+      error: 'timeout expired',
+    })
   })
   it('explains "psql works but my Node app does not"', () => {
     const settings = nodeNetSettings('--no-network-family-autoselection', NODE20)
     const node = predictNode({attempts: [v6dead, v4ok], settings, connectionTimeoutMillis: 5000})
     const psql = predictLibpq({attempts: [v6dead, v4ok], connectTimeoutS: 3})
     const s = explainDifference(node, psql, settings)!
-    expect(s).toMatch(/^psql works but your Node app does not: psql falls through to 192\.0\.2\.10 after 3 s, while Node tries only the first address, 2001:db8::10 \(network-family autoselection is off, from NODE_OPTIONS\)/)
+    expect(s).toMatch(
+      /^psql works but your Node app does not: psql falls through to 192\.0\.2\.10 after 3 s, while Node tries only the first address, 2001:db8::10 \(network-family autoselection is off, from NODE_OPTIONS\)/,
+    )
     expect(s).toContain('Error: timeout expired')
     // without connectionTimeoutMillis: the kernel's timeout, and a hint about connectionTimeoutMillis
-    const slow = explainDifference(predictNode({attempts: [v6dead, v4ok], settings, kernelTimeoutMs: KERNEL}), psql, settings)!
-    expect(slow).toContain('fails with Error: connect ETIMEDOUT after 127 s (or with Error: timeout expired when the app sets')
+    const slow = explainDifference(
+      predictNode({attempts: [v6dead, v4ok], settings, kernelTimeoutMs: KERNEL}),
+      psql,
+      settings,
+    )!
+    expect(slow).toContain(
+      'fails with Error: connect ETIMEDOUT after 127 s (or with Error: timeout expired when the app sets',
+    )
   })
   it('explains the reverse and stays quiet when both agree', () => {
     const settings = nodeNetSettings('', NODE20)

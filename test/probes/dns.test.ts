@@ -6,12 +6,15 @@ import {
   type LookupFn,
   isolatedLookup,
   parseHostsFor,
+  parseNsswitchHosts,
+  parseResolvOptions,
   pendingSystemLookups,
   parseResolvConf,
   parseServer,
   queryDirect,
   readHostsFile,
   readResolvConf,
+  readResolverSetup,
   resolverLookup,
   searchCandidates,
   systemLookup,
@@ -38,14 +41,24 @@ afterAll(() => server.close())
 describe('queryDirect', () => {
   it('gets A and AAAA records over UDP', async () => {
     const a = await queryDirect(at(), 'db.probe.test', 'A', 2000)
-    expect(a).toMatchObject({ok: true, rcode: 'NOERROR', answers: ['192.0.2.10', '192.0.2.11'], transport: 'udp', truncated: false})
+    expect(a).toMatchObject({
+      ok: true,
+      rcode: 'NOERROR',
+      answers: ['192.0.2.10', '192.0.2.11'],
+      transport: 'udp',
+      truncated: false,
+    })
     const aaaa = await queryDirect(at(), 'db.probe.test.', 'AAAA', 2000)
     expect(aaaa).toMatchObject({ok: true, rcode: 'NOERROR', answers: ['2001:db8::10']})
   })
 
   it('reports NODATA as NOERROR without answers, and NXDOMAIN for unknown names', async () => {
     expect(await queryDirect(at(), 'v6.probe.test', 'A', 2000)).toMatchObject({ok: true, rcode: 'NOERROR', answers: []})
-    expect(await queryDirect(at(), 'nope.probe.test', 'A', 2000)).toMatchObject({ok: true, rcode: 'NXDOMAIN', answers: []})
+    expect(await queryDirect(at(), 'nope.probe.test', 'A', 2000)).toMatchObject({
+      ok: true,
+      rcode: 'NXDOMAIN',
+      answers: [],
+    })
   })
 
   it('retries over TCP when the UDP answer is truncated', async () => {
@@ -108,13 +121,23 @@ describe('resolv.conf and hosts', () => {
     const conf = parseResolvConf(
       '# generated\nnameserver 127.0.0.11\nnameserver fe80::1%eth0\nnameserver bogus\ndomain old.example\nsearch corp.example svc.cluster.local\noptions ndots:5 timeout:2\n',
     )
-    expect(conf).toEqual({nameservers: ['127.0.0.11', 'fe80::1%eth0'], search: ['corp.example', 'svc.cluster.local'], ndots: 5})
+    expect(conf).toEqual({
+      nameservers: ['127.0.0.11', 'fe80::1%eth0'],
+      search: ['corp.example', 'svc.cluster.local'],
+      ndots: 5,
+    })
   })
 
   it('orders search candidates the way libc does', () => {
     expect(searchCandidates('db', {search: ['corp.example'], ndots: 1})).toEqual(['db.corp.example.', 'db.'])
-    expect(searchCandidates('db.internal', {search: ['corp.example'], ndots: 1})).toEqual(['db.internal.', 'db.internal.corp.example.'])
-    expect(searchCandidates('db.internal', {search: ['corp.example'], ndots: 5})).toEqual(['db.internal.corp.example.', 'db.internal.'])
+    expect(searchCandidates('db.internal', {search: ['corp.example'], ndots: 1})).toEqual([
+      'db.internal.',
+      'db.internal.corp.example.',
+    ])
+    expect(searchCandidates('db.internal', {search: ['corp.example'], ndots: 5})).toEqual([
+      'db.internal.corp.example.',
+      'db.internal.',
+    ])
     expect(searchCandidates('db.example.com.', {search: ['corp.example'], ndots: 1})).toEqual(['db.example.com.'])
   })
 
@@ -136,9 +159,70 @@ describe('resolv.conf and hosts', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dbd-dns-'))
     writeFileSync(join(dir, 'resolv.conf'), 'nameserver 127.0.0.53\nsearch lan\n')
     writeFileSync(join(dir, 'hosts'), '192.0.2.9 pg.lan\n')
-    expect(await readResolvConf(join(dir, 'resolv.conf'))).toMatchObject({nameservers: ['127.0.0.53'], search: ['lan'], readable: true})
+    expect(await readResolvConf(join(dir, 'resolv.conf'))).toMatchObject({
+      nameservers: ['127.0.0.53'],
+      search: ['lan'],
+      readable: true,
+    })
     expect(await readResolvConf(join(dir, 'missing'))).toMatchObject({nameservers: [], readable: false})
     expect(await readHostsFile('pg.lan', join(dir, 'hosts'))).toMatchObject({found: true, addresses: ['192.0.2.9']})
     expect(await readHostsFile('pg.lan', join(dir, 'missing'))).toMatchObject({found: false})
+  })
+
+  it('reads the hosts line of nsswitch.conf (actions dropped, the last line wins)', () => {
+    expect(parseNsswitchHosts('passwd: files\nhosts: files dns\n')).toEqual(['files', 'dns'])
+    expect(parseNsswitchHosts('hosts: files mdns4_minimal [NOTFOUND=return] dns # c\n')).toEqual([
+      'files',
+      'mdns4_minimal',
+      'dns',
+    ])
+    expect(parseNsswitchHosts('passwd: files\n')).toBeNull()
+  })
+
+  it('reads the resolv.conf options that change how getaddrinfo asks', () => {
+    expect(parseResolvOptions('nameserver 10.0.0.2\noptions rotate ndots:5\noptions use-vc no-aaaa\n')).toEqual({
+      rotate: true,
+      useVc: true,
+      noAaaa: true,
+    })
+    expect(parseResolvOptions('options edns0 trust-ad\n')).toEqual({rotate: false, useVc: false, noAaaa: false})
+  })
+
+  it('says when the direct query cannot see the resolver setup (then getaddrinfo runs in the child)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dbd-setup-'))
+    const file = (name: string, text: string) => (writeFileSync(join(dir, name), text), join(dir, name))
+    const resolvConf = file('resolv.conf', 'nameserver 10.0.0.2\nnameserver 10.0.0.3\n')
+    const plain = file('nss-plain', 'hosts: files dns myhostname\n')
+    const setup = await readResolverSetup({resolvConf, nsswitch: plain}, {})
+    expect(setup).toMatchObject({unseen: null, filesFirst: true, mustAnswer: 1, noAaaa: false})
+    expect(setup.nameservers).toEqual([
+      {address: '10.0.0.2', port: 53},
+      {address: '10.0.0.3', port: 53},
+    ])
+    const rotate = file('resolv-rotate', 'nameserver 10.0.0.2\nnameserver 10.0.0.3\noptions rotate\n')
+    expect(await readResolverSetup({resolvConf: rotate, nsswitch: plain}, {})).toMatchObject({mustAnswer: 2})
+    // glibc's default without nsswitch.conf: DNS before the hosts file
+    expect(await readResolverSetup({resolvConf, nsswitch: join(dir, 'none')}, {})).toMatchObject({
+      unseen: null,
+      filesFirst: false,
+    })
+    const unseen = async (r: string, n: string, env: NodeJS.ProcessEnv = {}) =>
+      (await readResolverSetup({resolvConf: r, nsswitch: n}, env)).unseen
+    expect(await unseen(resolvConf, file('nss-resolve', 'hosts: resolve [!UNAVAIL=return] files dns\n'))).toBe(
+      'nsswitch.conf resolves hosts through resolve',
+    )
+    expect(await unseen(resolvConf, file('nss-files', 'hosts: files\n'))).toBe('nsswitch.conf does not ask DNS')
+    expect(await unseen(resolvConf, plain, {RES_OPTIONS: 'use-vc'})).toMatch(/RES_OPTIONS/)
+    expect(await unseen(file('resolv-vc', 'nameserver 10.0.0.2\noptions use-vc\n'), plain)).toMatch(/use-vc/)
+    expect(await unseen(file('resolv-empty', 'search lan\n'), plain)).toMatch(/no nameserver/)
+    expect(await unseen(join(dir, 'missing'), plain)).toMatch(/cannot be read/)
+    // the hosts file answers first only when nothing but local services comes before it
+    const first = async (n: string) =>
+      (await readResolverSetup({resolvConf, nsswitch: file('nss-x', n)}, {})).filesFirst
+    expect(await first('hosts: files mdns4_minimal [NOTFOUND=return] dns\n')).toBe(true)
+    expect(await first('hosts: myhostname files dns\n')).toBe(true)
+    expect(await first('hosts: files\n')).toBe(true)
+    expect(await first('hosts: resolve [!UNAVAIL=return] files dns\n')).toBe(false)
+    expect(await first('hosts: dns files\n')).toBe(false)
   })
 })

@@ -38,7 +38,10 @@ describe('pgSession against the shared server', () => {
   })
 
   it('keeps the app options (and adds none) and still reads read-only', async () => {
-    const r = await pgSession({...base, password: CANARY_PASSWORD, ssl: verified, options: '-c search_path=public'}, {timeoutMs: 5000})
+    const r = await pgSession(
+      {...base, password: CANARY_PASSWORD, ssl: verified, options: '-c search_path=public'},
+      {timeoutMs: 5000},
+    )
     outputs.push(r)
     expect(r).toMatchObject({ok: true, readOnly: true})
   })
@@ -55,7 +58,9 @@ describe('pgSession against the shared server', () => {
     expect(r.ok).toBe(false)
     if (r.ok) return
     expect(r.error.code).toBe('28000')
-    expect(r.error.message).toMatch(/no pg_hba.conf entry for host "127.0.0.1", user "app", database "appdb", no encryption/)
+    expect(r.error.message).toMatch(
+      /no pg_hba.conf entry for host "127.0.0.1", user "app", database "appdb", no encryption/,
+    )
   })
 
   it('returns the SCRAM error when no password is configured', async () => {
@@ -64,7 +69,10 @@ describe('pgSession against the shared server', () => {
     try {
       const r = await pgSession({...base, ssl: verified}, {timeoutMs: 5000})
       outputs.push(r)
-      expect(r).toMatchObject({ok: false, error: {code: null, message: expect.stringMatching(/client password must be a string/)}})
+      expect(r).toMatchObject({
+        ok: false,
+        error: {code: null, message: expect.stringMatching(/client password must be a string/)},
+      })
     } finally {
       if (saved !== undefined) process.env.PGPASSWORD = saved
     }
@@ -82,29 +90,42 @@ async function withSession<T>(config: Parameters<typeof openSession>[0], fn: (s:
   }
 }
 
-describe('openSession: db-doctor\'s queries are read-only whatever the app sends', () => {
+describe("openSession: db-doctor's queries are read-only whatever the app sends", () => {
   const app = {...base, password: CANARY_PASSWORD, ssl: verified}
-  const settings = "select current_setting('transaction_read_only') as tro, current_setting('default_transaction_read_only') as dro"
+  const settings =
+    "select current_setting('transaction_read_only') as tro, current_setting('default_transaction_read_only') as dro"
 
-  it('runs readOnly() in BEGIN READ ONLY even when the app\'s options turn read-only off', async () => {
+  it("runs readOnly() in BEGIN READ ONLY even when the app's options turn read-only off", async () => {
     await withSession({...app, options: '-c default_transaction_read_only=off'}, async (s) => {
       const rows = await s.readOnly((q) => q(settings))
       // the session default is what the app asked for; db-doctor's transaction is read-only anyway
       expect(rows).toEqual([{tro: 'on', dro: 'off'}])
-      await expect(s.readOnly((q) => q('create table dbd_should_not_exist (x int)'))).rejects.toMatchObject({code: '25006'})
-      await expect(s.readOnly((q) => q("select set_config('default_transaction_read_only', 'off', false)").then(() => q('create table dbd_nope (x int)')))).rejects.toMatchObject({code: '25006'})
+      await expect(s.readOnly((q) => q('create table dbd_should_not_exist (x int)'))).rejects.toMatchObject({
+        code: '25006',
+      })
+      await expect(
+        s.readOnly((q) =>
+          q("select set_config('default_transaction_read_only', 'off', false)").then(() =>
+            q('create table dbd_nope (x int)'),
+          ),
+        ),
+      ).rejects.toMatchObject({code: '25006'})
       // the failed transactions were rolled back: the session is usable and nothing was created
-      expect(await s.readOnly((q) => q("select to_regclass('dbd_should_not_exist') as t, to_regclass('dbd_nope') as u"))).toEqual([{t: null, u: null}])
+      expect(
+        await s.readOnly((q) => q("select to_regclass('dbd_should_not_exist') as t, to_regclass('dbd_nope') as u")),
+      ).toEqual([{t: null, u: null}])
     })
   })
 
-  it('ignores PGOPTIONS in db-doctor\'s environment that try to turn read-only off', async () => {
+  it("ignores PGOPTIONS in db-doctor's environment that try to turn read-only off", async () => {
     const saved = process.env.PGOPTIONS
     process.env.PGOPTIONS = '-c default_transaction_read_only=off -c transaction_read_only=off'
     try {
       await withSession(app, async (s) => {
         expect(await s.readOnly((q) => q(settings))).toEqual([{tro: 'on', dro: 'off'}])
-        await expect(s.readOnly((q) => q('create table dbd_should_not_exist (x int)'))).rejects.toMatchObject({code: '25006'})
+        await expect(s.readOnly((q) => q('create table dbd_should_not_exist (x int)'))).rejects.toMatchObject({
+          code: '25006',
+        })
       })
     } finally {
       if (saved === undefined) delete process.env.PGOPTIONS
@@ -114,7 +135,9 @@ describe('openSession: db-doctor\'s queries are read-only whatever the app sends
 
   it('sends no `options` startup parameter of its own', async () => {
     await withSession(app, async (s) => {
-      expect(await s.readOnly((q) => q("select current_setting('default_transaction_read_only') as dro"))).toEqual([{dro: 'off'}])
+      expect(await s.readOnly((q) => q("select current_setting('default_transaction_read_only') as dro"))).toEqual([
+        {dro: 'off'},
+      ])
     })
   })
 
@@ -126,10 +149,14 @@ describe('openSession: db-doctor\'s queries are read-only whatever the app sends
       r.session.readOnly((q) => q<{n: number}>('select 2 as n').then((rows) => rows[0]!.n)),
     ])
     expect([a, b]).toEqual([1, 2])
-    await expect(r.session.readOnly(async () => {
-      throw new Error('boom')
-    })).rejects.toThrow('boom')
-    expect(await r.session.readOnly((q) => q("select current_setting('transaction_read_only') as tro"))).toEqual([{tro: 'on'}])
+    await expect(
+      r.session.readOnly(async () => {
+        throw new Error('boom')
+      }),
+    ).rejects.toThrow('boom')
+    expect(await r.session.readOnly((q) => q("select current_setting('transaction_read_only') as tro"))).toEqual([
+      {tro: 'on'},
+    ])
     await r.session.close()
     await r.session.close()
     await expect(r.session.readOnly((q) => q('select 1'))).rejects.toThrow(/closed/)
@@ -151,13 +178,18 @@ describe.skipIf(!pgbouncerSupport().ok)('openSession through a real PgBouncer', 
     expect(r, tx.log()).toMatchObject({ok: true, user: 'app', readOnly: true, tls: null})
     // the next client of the pool (maybe the same server connection) is not read-only
     await withSession({...app, port: tx.port}, async (s) => {
-      expect(await s.readOnly((q) => q("select current_setting('default_transaction_read_only') as dro"))).toEqual([{dro: 'off'}])
+      expect(await s.readOnly((q) => q("select current_setting('default_transaction_read_only') as dro"))).toEqual([
+        {dro: 'off'},
+      ])
     })
   })
 
   it('fails, like the app, only when the app itself sends `options`', async () => {
     const r = await pgSession({...app, port: tx.port, options: '-c search_path=public'}, {timeoutMs: 5000})
-    expect(r).toMatchObject({ok: false, error: {code: '08P01', message: 'unsupported startup parameter: options', stage: 'connect'}})
+    expect(r).toMatchObject({
+      ok: false,
+      error: {code: '08P01', message: 'unsupported startup parameter: options', stage: 'connect'},
+    })
   })
 })
 
@@ -169,16 +201,22 @@ describe('pgSession against bad peers', () => {
     expect(JSON.stringify(r)).not.toContain(CANARY_PASSWORD)
   })
 
-  it('normalizes pg\'s `timeout expired` from a peer that never answers', async () => {
+  it("normalizes pg's `timeout expired` from a peer that never answers", async () => {
     const sockets: net.Socket[] = []
     const server = net.createServer((s) => sockets.push(s)).listen(0, PG_HOST)
     await once(server, 'listening')
     const {port} = server.address() as net.AddressInfo
     try {
       const started = Date.now()
-      const r = await pgSession({host: PG_HOST, port, user: 'x', password: CANARY_PASSWORD, ssl: false}, {timeoutMs: 400})
+      const r = await pgSession(
+        {host: PG_HOST, port, user: 'x', password: CANARY_PASSWORD, ssl: false},
+        {timeoutMs: 400},
+      )
       expect(Date.now() - started).toBeLessThan(3000)
-      expect(r).toMatchObject({ok: false, error: {code: 'ETIMEDOUT', timedOut: true, message: 'timeout expired: no ready session within 400 ms'}})
+      expect(r).toMatchObject({
+        ok: false,
+        error: {code: 'ETIMEDOUT', timedOut: true, message: 'timeout expired: no ready session within 400 ms'},
+      })
     } finally {
       sockets.forEach((s) => s.destroy())
       server.close()
@@ -191,8 +229,14 @@ describe('pgSession against bad peers', () => {
     await once(server, 'listening')
     const {port} = server.address() as net.AddressInfo
     try {
-      const r = await pgSession({host: PG_HOST, port, user: 'x', ssl: false, connectionTimeoutMillis: 200}, {timeoutMs: 5000})
-      expect(r).toMatchObject({ok: false, error: {code: 'ETIMEDOUT', message: 'timeout expired: no ready session within 200 ms'}})
+      const r = await pgSession(
+        {host: PG_HOST, port, user: 'x', ssl: false, connectionTimeoutMillis: 200},
+        {timeoutMs: 5000},
+      )
+      expect(r).toMatchObject({
+        ok: false,
+        error: {code: 'ETIMEDOUT', message: 'timeout expired: no ready session within 200 ms'},
+      })
     } finally {
       sockets.forEach((s) => s.destroy())
       server.close()
@@ -202,8 +246,16 @@ describe('pgSession against bad peers', () => {
 
 describe('pure helpers', () => {
   it('normalizes an AggregateError (empty message, inner codes)', () => {
-    const inner1 = Object.assign(new Error('connect ECONNREFUSED ::1:5432'), {code: 'ECONNREFUSED', address: '::1', port: 5432})
-    const inner2 = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {code: 'ECONNREFUSED', address: '127.0.0.1', port: 5432})
+    const inner1 = Object.assign(new Error('connect ECONNREFUSED ::1:5432'), {
+      code: 'ECONNREFUSED',
+      address: '::1',
+      port: 5432,
+    })
+    const inner2 = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+      code: 'ECONNREFUSED',
+      address: '127.0.0.1',
+      port: 5432,
+    })
     const agg = new AggregateError([inner1, inner2], '')
     const n = normalizePgError(agg, 'connect')
     expect(n).toEqual({
@@ -232,29 +284,35 @@ describe('loadPg', () => {
     const dist = fileURLToPath(new URL('../../dist/probes/pg-session.js', import.meta.url))
     const script = `
       const {loadPg} = await import(${JSON.stringify(dist)})
-      const pg = loadPg()
+      const pg = await loadPg()
       console.log(JSON.stringify({
         client: typeof pg.Client,
         navigator: typeof globalThis.navigator,
         undici: process.moduleLoadList.some((m) => m.includes('undici')),
-        same: loadPg() === pg,
+        same: (await loadPg()) === pg,
       }))`
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {encoding: 'utf8'})
     expect(JSON.parse(out)).toEqual({client: 'function', navigator: 'undefined', undici: false, same: true})
   })
 
-  it('leaves an existing navigator alone', async () => {
+  it('loads node-postgres once', async () => {
     const {loadPg} = await import('../../src/probes/pg-session.js')
-    const g = globalThis as {navigator?: unknown}
-    const had = Object.getOwnPropertyDescriptor(g, 'navigator')
-    const mine = {userAgent: 'test'}
-    Object.defineProperty(g, 'navigator', {value: mine, configurable: true, writable: true})
-    try {
-      expect(typeof loadPg().Client).toBe('function')
-      expect(g.navigator).toBe(mine)
-    } finally {
-      if (had) Object.defineProperty(g, 'navigator', had)
-      else delete g.navigator
-    }
+    const pg = await loadPg()
+    expect(typeof pg.Client).toBe('function')
+    expect(await loadPg()).toBe(pg)
+  })
+
+  it('leaves an existing navigator alone (fresh process)', async () => {
+    const {execFileSync} = await import('node:child_process')
+    const {fileURLToPath} = await import('node:url')
+    const dist = fileURLToPath(new URL('../../dist/probes/pg-session.js', import.meta.url))
+    const script = `
+      const mine = {userAgent: 'test'}
+      Object.defineProperty(globalThis, 'navigator', {value: mine, configurable: true, writable: true})
+      const {loadPg} = await import(${JSON.stringify(dist)})
+      const pg = await loadPg()
+      console.log(JSON.stringify({client: typeof pg.Client, same: globalThis.navigator === mine}))`
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {encoding: 'utf8'})
+    expect(JSON.parse(out)).toEqual({client: 'function', same: true})
   })
 })

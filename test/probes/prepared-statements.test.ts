@@ -21,7 +21,14 @@ describe.skipIf(!support.ok)('preparedStatementCarry', () => {
     await Promise.all([tx?.stop(), session?.stop()])
   })
 
-  const config = (port: number, ssl?: object) => ({host: PG_HOST, port, user: APP_USER, password: CANARY_PASSWORD, database: APP_DATABASE, ...(ssl ? {ssl} : {})})
+  const config = (port: number, ssl?: object) => ({
+    host: PG_HOST,
+    port,
+    user: APP_USER,
+    password: CANARY_PASSWORD,
+    database: APP_DATABASE,
+    ...(ssl ? {ssl} : {}),
+  })
   async function two(port: number, ssl?: object): Promise<[PgSession, PgSession]> {
     const a = await openSession(config(port, ssl), {timeoutMs: 5000})
     const b = await openSession(config(port, ssl), {timeoutMs: 5000})
@@ -45,7 +52,13 @@ describe.skipIf(!support.ok)('preparedStatementCarry', () => {
     try {
       await Promise.all(clients.map((c) => c.connect()))
       await Promise.all(clients.map((c) => c.query('BEGIN READ ONLY')))
-      const rows = await Promise.all(clients.map((c) => c.query("select pg_backend_pid() as pid, (select count(*)::int from pg_prepared_statements where name like 'db_doctor_probe_%') as left_over")))
+      const rows = await Promise.all(
+        clients.map((c) =>
+          c.query(
+            "select pg_backend_pid() as pid, (select count(*)::int from pg_prepared_statements where name like 'db_doctor_probe_%') as left_over",
+          ),
+        ),
+      )
       expect(new Set(rows.map((r) => r.rows[0].pid)).size).toBe(3)
       expect(rows.map((r) => r.rows[0].left_over)).toEqual([0, 0, 0])
       await Promise.all(clients.map((c) => c.query('ROLLBACK')))
@@ -55,7 +68,10 @@ describe.skipIf(!support.ok)('preparedStatementCarry', () => {
   })
 
   it('session mode and a direct server: the client keeps its server connection (inconclusive, never "not carried")', async () => {
-    for (const [port, ssl] of [[session.port, undefined], [info.port, {ca: info.caPem, servername: 'localhost'}]] as const) {
+    for (const [port, ssl] of [
+      [session.port, undefined],
+      [info.port, {ca: info.caPem, servername: 'localhost'}],
+    ] as const) {
       const [prober, holder] = await two(port, ssl)
       try {
         const r = await preparedStatementCarry(prober, holder)

@@ -1,7 +1,24 @@
 // SSLRequest probe against real peers on loopback.
 import {afterAll, describe, expect, it} from 'vitest'
-import {classifyAnswer, escapeBytes, parseErrorPacket, probeSslRequest, recognize, sslRequestPacket} from '../../src/probes/ssl-request.js'
-import {type Peer, bannerPeer, closingPeer, endlessPeer, errorPacket, httpPeer, postgresPeer, refusingPort, silentPeer} from '../lab/peers.mjs'
+import {
+  classifyAnswer,
+  escapeBytes,
+  parseErrorPacket,
+  probeSslRequest,
+  recognize,
+  sslRequestPacket,
+} from '../../src/probes/ssl-request.js'
+import {
+  type Peer,
+  bannerPeer,
+  closingPeer,
+  endlessPeer,
+  errorPacket,
+  httpPeer,
+  postgresPeer,
+  refusingPort,
+  silentPeer,
+} from '../lab/peers.mjs'
 
 const peers: Peer[] = []
 async function peer<T extends Peer>(p: Promise<T>): Promise<T> {
@@ -40,7 +57,10 @@ describe('probeSslRequest', () => {
   it('parses an E error packet (pooler rejecting SSLRequest)', async () => {
     const p = await peer(bannerPeer(errorPacket('unsupported startup parameter', '08P01'), {afterData: true}))
     const r = await probeSslRequest('127.0.0.1', p.port, OPTS)
-    expect(r).toMatchObject({kind: 'error-packet', error: {protocol: 3, code: '08P01', message: 'unsupported startup parameter', severity: 'FATAL'}})
+    expect(r).toMatchObject({
+      kind: 'error-packet',
+      error: {protocol: 3, code: '08P01', message: 'unsupported startup parameter', severity: 'FATAL'},
+    })
   })
   it('times out on a silent peer within the answer budget', async () => {
     const p = await peer(silentPeer())
@@ -55,7 +75,10 @@ describe('probeSslRequest', () => {
   })
   it('reports a refused connect', async () => {
     const p = await refusingPort()
-    expect(await probeSslRequest('127.0.0.1', p.port, OPTS)).toMatchObject({kind: 'connect-error', code: 'ECONNREFUSED'})
+    expect(await probeSslRequest('127.0.0.1', p.port, OPTS)).toMatchObject({
+      kind: 'connect-error',
+      code: 'ECONNREFUSED',
+    })
   })
   it('an endless sender costs neither memory nor time', async () => {
     const p = await peer(endlessPeer())
@@ -87,6 +110,9 @@ describe('pure helpers', () => {
     expect(classifyAnswer(Buffer.from('Sx'), 1)).toMatchObject({kind: 'foreign', recognized: null})
   })
   it('parses the protocol-2 error form', () => {
-    expect(parseErrorPacket(Buffer.from('EFATAL: unsupported frontend protocol\n\0'))).toMatchObject({protocol: 2, message: 'FATAL: unsupported frontend protocol'})
+    expect(parseErrorPacket(Buffer.from('EFATAL: unsupported frontend protocol\n\0'))).toMatchObject({
+      protocol: 2,
+      message: 'FATAL: unsupported frontend protocol',
+    })
   })
 })

@@ -28,7 +28,9 @@ function handshake(r: TlsProbeResult) {
 describe('inspectTls against a Postgres-like peer', () => {
   it('captures the whole presented chain, protocol and cipher, and sends nothing after the handshake', async () => {
     const p = await peer({certPem: chainPem(c.leaf, c.intermediate, c.root), keyPem: c.leaf.keyPem})
-    const r = handshake(await inspectTls({address: '127.0.0.1', port: p.port, servername: 'localhost', timeoutMs: 2000}))
+    const r = handshake(
+      await inspectTls({address: '127.0.0.1', port: p.port, servername: 'localhost', timeoutMs: 2000}),
+    )
     expect(r.protocol).toMatch(/^TLSv1\.[23]$/)
     expect(r.cipher?.standardName).toBeTruthy()
     const subjects = r.chain.map((d) => new X509Certificate(Buffer.from(d.derBase64, 'base64')).subject)
@@ -40,7 +42,10 @@ describe('inspectTls against a Postgres-like peer', () => {
 
   it("reports the server's 'N'", async () => {
     const p = await peer({certPem: c.leaf.certPem, keyPem: c.leaf.keyPem, answer: 'N'})
-    expect(await inspectTls({address: '127.0.0.1', port: p.port, timeoutMs: 2000})).toMatchObject({outcome: 'not-supported', answer: 'N'})
+    expect(await inspectTls({address: '127.0.0.1', port: p.port, timeoutMs: 2000})).toMatchObject({
+      outcome: 'not-supported',
+      answer: 'N',
+    })
   })
 
   it('a peer that is not TLS after accepting → handshake-failed with the reason', async () => {
@@ -54,12 +59,16 @@ describe('inspectTls against a Postgres-like peer', () => {
     const p = await peer({certPem: c.leaf.certPem, keyPem: c.leaf.keyPem, maxVersion: 'TLSv1.2'})
     const r = await inspectTls({address: '127.0.0.1', port: p.port, timeoutMs: 2000, minVersion: 'TLSv1.3'})
     expect(r.outcome).toBe('handshake-failed')
-    expect(r.outcome === 'handshake-failed' && r.errorCode).toMatch(/PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL|NO_PROTOCOLS/)
+    expect(r.outcome === 'handshake-failed' && r.errorCode).toMatch(
+      /PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL|NO_PROTOCOLS/,
+    )
   })
 
   it('direct negotiation: TLS at once with ALPN postgresql', async () => {
     const p = await peer({certPem: chainPem(c.leaf, c.intermediate), keyPem: c.leaf.keyPem, direct: true})
-    const r = handshake(await inspectTls({address: '127.0.0.1', port: p.port, servername: 'localhost', timeoutMs: 2000, direct: true}))
+    const r = handshake(
+      await inspectTls({address: '127.0.0.1', port: p.port, servername: 'localhost', timeoutMs: 2000, direct: true}),
+    )
     expect(r.alpn).toBe('postgresql')
     expect(r.chain).toHaveLength(2)
   })
@@ -80,7 +89,10 @@ describe('inspectTls against a Postgres-like peer', () => {
     await new Promise<void>((res) => s.listen(0, '127.0.0.1', res))
     const port = (s.address() as net.AddressInfo).port
     await new Promise((res) => s.close(res))
-    expect(await inspectTls({address: '127.0.0.1', port, timeoutMs: 1000})).toMatchObject({outcome: 'connect-failed', errorCode: 'ECONNREFUSED'})
+    expect(await inspectTls({address: '127.0.0.1', port, timeoutMs: 1000})).toMatchObject({
+      outcome: 'connect-failed',
+      errorCode: 'ECONNREFUSED',
+    })
   })
 
   it("the pure verdict names the same error Node does (Node's default store, no CA)", async () => {
@@ -97,7 +109,9 @@ describe('inspectTls against a Postgres-like peer', () => {
     for (const [pem, nodeError] of cases) {
       const key = keys[pem.split(/(?<=-----END CERTIFICATE-----)/)[0]!.trim()]!
       const p = await peer({certPem: pem, keyPem: key})
-      const r = handshake(await inspectTls({address: '127.0.0.1', port: p.port, servername: 'localhost', timeoutMs: 2000}))
+      const r = handshake(
+        await inspectTls({address: '127.0.0.1', port: p.port, servername: 'localhost', timeoutMs: 2000}),
+      )
       expect(r.authorizationError).toBe(nodeError)
       const chain = r.chain.map((d) => new X509Certificate(Buffer.from(d.derBase64, 'base64')))
       expect(verifyChain({chain, anchors: [], identity: 'localhost'}).problems[0]?.nodeError).toBe(nodeError)

@@ -14,8 +14,26 @@ function report(summary: string, code = 'AUTH_HBA_REJECTED'): Report {
     tool: 'db-doctor@0.0.0',
     target: {host: 'h', port: 5432, database: 'd', user: 'u', sslmode: null, sources: {}},
     checks: [
-      {id: 'config', title: 'Configuration', status: 'pass', code: null, summary: 'ok', evidence: {}, fix: null, durationMs: 1},
-      {id: 'auth', title: 'Authentication', status: 'fail', code, summary, evidence: {message: summary}, fix: {summary: 'do\nthis', steps: [summary]}, durationMs: 2},
+      {
+        id: 'config',
+        title: 'Configuration',
+        status: 'pass',
+        code: null,
+        summary: 'ok',
+        evidence: {},
+        fix: null,
+        durationMs: 1,
+      },
+      {
+        id: 'auth',
+        title: 'Authentication',
+        status: 'fail',
+        code,
+        summary,
+        evidence: {message: summary},
+        fix: {summary: 'do\nthis', steps: [summary]},
+        durationMs: 2,
+      },
     ],
     summary: {pass: 1, warn: 0, fail: 1, skip: 0, verdict: 'failing'},
   }

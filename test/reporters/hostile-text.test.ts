@@ -6,10 +6,10 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {diagnose} from '../../src/core/diagnose.js'
+import {diagnose} from '../../src/app/diagnose.js'
 import {redactor} from '../../src/core/redact.js'
 import type {Report} from '../../src/core/types.js'
-import {inertLine, mdCell, mdCode, mdFence, mdInline} from '../../src/reporters/escape.js'
+import {inertLine, mdCell, mdCode, mdFence, mdInline} from '../../src/core/escape.js'
 import {renderJson} from '../../src/reporters/json.js'
 import {renderMarkdown} from '../../src/reporters/markdown.js'
 import {renderText} from '../../src/reporters/text.js'
@@ -59,7 +59,11 @@ function assertInert(r: Report, where: string, raw = true): void {
   const text = renderText(r, {color: false, verbose: true, width: 160})
   const md = renderMarkdown(r, {verbose: true})
   const json = renderJson(r)
-  for (const [name, out] of [['text', text], ['markdown', md], ['json', json]] as const) {
+  for (const [name, out] of [
+    ['text', text],
+    ['markdown', md],
+    ['json', json],
+  ] as const) {
     expect(out, `${where} ${name}: a raw control character`).not.toMatch(RAW_CONTROL)
     expect(out, `${where} ${name}: a forged line`).not.toMatch(/^\s*✓ Authentication and session \(1 ms\)/m)
     expect(out, `${where} ${name}: a forged heading`).not.toMatch(/^\s*#+ forged heading/m)
@@ -80,17 +84,30 @@ describe('hostile text from real peers is inert in text, Markdown and JSON', () 
   it('an ErrorResponse to SSLRequest (postgres check)', async () => {
     const peer = await bannerPeer(errorResponse({S: 'FATAL', V: 'FATAL', C: '08P01', M: HOSTILE}), {afterData: true})
     closers.push(peer.close)
-    const r = await report(`postgres://app:${CANARY_PASSWORD}@127.0.0.1:${peer.port}/appdb?sslmode=require`, ['config', 'dns', 'tcp', 'postgres'])
+    const r = await report(`postgres://app:${CANARY_PASSWORD}@127.0.0.1:${peer.port}/appdb?sslmode=require`, [
+      'config',
+      'dns',
+      'tcp',
+      'postgres',
+    ])
     const pg = r.checks.find((c) => c.id === 'postgres')!
     expect(pg.status).toBe('fail')
     expect(JSON.stringify(pg)).toContain('alert(1)')
     assertInert(r, 'SSLRequest error')
   })
 
-  it("a login refused with message, detail and hint (auth check)", async () => {
-    const peer = await startupErrorPeer(errorResponse({S: 'FATAL', V: 'FATAL', C: '28000', M: HOSTILE, D: HOSTILE, H: HOSTILE}))
+  it('a login refused with message, detail and hint (auth check)', async () => {
+    const peer = await startupErrorPeer(
+      errorResponse({S: 'FATAL', V: 'FATAL', C: '28000', M: HOSTILE, D: HOSTILE, H: HOSTILE}),
+    )
     closers.push(peer.close)
-    const r = await report(`postgres://app:${CANARY_PASSWORD}@127.0.0.1:${peer.port}/appdb?sslmode=disable`, ['config', 'dns', 'tcp', 'postgres', 'auth'])
+    const r = await report(`postgres://app:${CANARY_PASSWORD}@127.0.0.1:${peer.port}/appdb?sslmode=disable`, [
+      'config',
+      'dns',
+      'tcp',
+      'postgres',
+      'auth',
+    ])
     const auth = r.checks.find((c) => c.id === 'auth')!
     expect(auth.status).toBe('fail')
     expect(JSON.stringify(auth.evidence)).toContain('alert(1)')
@@ -100,7 +117,12 @@ describe('hostile text from real peers is inert in text, Markdown and JSON', () 
   it('banner bytes of something that is not PostgreSQL', async () => {
     const peer = await bannerPeer(HOSTILE, {keepOpen: true})
     closers.push(peer.close)
-    const r = await report(`postgres://app:${CANARY_PASSWORD}@127.0.0.1:${peer.port}/appdb`, ['config', 'dns', 'tcp', 'postgres'])
+    const r = await report(`postgres://app:${CANARY_PASSWORD}@127.0.0.1:${peer.port}/appdb`, [
+      'config',
+      'dns',
+      'tcp',
+      'postgres',
+    ])
     expect(r.checks.find((c) => c.id === 'postgres')).toMatchObject({status: 'fail', code: 'PG_NOT_POSTGRES'})
     const md = renderMarkdown(r, {verbose: true})
     expect(md).not.toMatch(RAW_CONTROL)
@@ -108,10 +130,19 @@ describe('hostile text from real peers is inert in text, Markdown and JSON', () 
   })
 
   it('certificate subject and SAN fields (tls check)', async () => {
-    const leaf = await createSelfSignedLeaf({commonName: HOSTILE, dnsNames: ['evil\u001b[2J.test', '<img src=x onerror=alert(1)>.test']})
+    const leaf = await createSelfSignedLeaf({
+      commonName: HOSTILE,
+      dnsNames: ['evil\u001b[2J.test', '<img src=x onerror=alert(1)>.test'],
+    })
     const peer = await startTlsPeer({certPem: leaf.certPem, keyPem: leaf.keyPem})
     closers.push(peer.close)
-    const r = await report(`postgres://app:${CANARY_PASSWORD}@127.0.0.1:${peer.port}/appdb?sslmode=verify-full`, ['config', 'dns', 'tcp', 'postgres', 'tls'])
+    const r = await report(`postgres://app:${CANARY_PASSWORD}@127.0.0.1:${peer.port}/appdb?sslmode=verify-full`, [
+      'config',
+      'dns',
+      'tcp',
+      'postgres',
+      'tls',
+    ])
     const t = r.checks.find((c) => c.id === 'tls')!
     expect(t.status).toBe('fail')
     expect(JSON.stringify(t)).toContain('alert(1)')

@@ -4,7 +4,8 @@ import type {Report} from '../../src/core/types.js'
 import {renderText} from '../../src/reporters/text.js'
 import {wrapParagraph, wrapText} from '../../src/reporters/wrap.js'
 
-const long = 'The chain ends in the self-signed root "CN=Seed Story Root CA", which is not trusted. Consequence: node-postgres will refuse the connection with "self-signed certificate in certificate chain", while psql with sslmode=require connects.'
+const long =
+  'The chain ends in the self-signed root "CN=Seed Story Root CA", which is not trusted. Consequence: node-postgres will refuse the connection with "self-signed certificate in certificate chain", while psql with sslmode=require connects.'
 const snippet = `DATABASE_URL='postgres://app@db.example.com:5432/appdb?sslmode=verify-full&sslrootcert=/etc/ssl/certs/a-very-long-path/to/the/provider/ca-bundle.pem'`
 
 const report: Report = {
@@ -13,7 +14,11 @@ const report: Report = {
   target: {host: 'db.example.com', port: 5432, database: 'appdb', user: 'app', sslmode: 'require', sources: {}},
   checks: [
     {
-      id: 'tls', title: 'TLS certificate chain', status: 'fail', code: 'TLS_SELF_SIGNED_CHAIN', summary: long,
+      id: 'tls',
+      title: 'TLS certificate chain',
+      status: 'fail',
+      code: 'TLS_SELF_SIGNED_CHAIN',
+      summary: long,
       evidence: {root: long},
       fix: {summary: long, steps: [long, 'short step'], snippet: {language: 'dotenv', code: snippet}},
       durationMs: 3,

@@ -5,14 +5,29 @@ import type {CheckResult, Report, Status} from '../../src/core/types.js'
 import {backoff, blockingOf, waitUntilHealthy} from '../../src/wait/index.js'
 
 function report(status: Status, code: string | null = null): Report {
-  const c: CheckResult = {id: 'tcp', title: 'TCP', status, code, summary: code ?? 'ok', evidence: {}, fix: null, durationMs: 1}
+  const c: CheckResult = {
+    id: 'tcp',
+    title: 'TCP',
+    status,
+    code,
+    summary: code ?? 'ok',
+    evidence: {},
+    fix: null,
+    durationMs: 1,
+  }
   const verdict = status === 'fail' ? 'failing' : status === 'warn' ? 'degraded' : 'healthy'
   return {
     version: 1,
     tool: 't',
     target: {host: 'h', port: 1, database: 'd', user: 'u', sslmode: null, sources: {}},
     checks: [c],
-    summary: {pass: status === 'pass' ? 1 : 0, warn: status === 'warn' ? 1 : 0, fail: status === 'fail' ? 1 : 0, skip: 0, verdict},
+    summary: {
+      pass: status === 'pass' ? 1 : 0,
+      warn: status === 'warn' ? 1 : 0,
+      fail: status === 'fail' ? 1 : 0,
+      skip: 0,
+      verdict,
+    },
   }
 }
 
@@ -32,10 +47,17 @@ describe('blockingOf', () => {
     const fleet = {
       version: 1 as const,
       tool: 't',
-      reports: [{...report('fail', 'TCP_REFUSED'), name: 'a'}, {...report('fail', 'AUTH_PASSWORD_FAILED'), name: 'b'}],
+      reports: [
+        {...report('fail', 'TCP_REFUSED'), name: 'a'},
+        {...report('fail', 'AUTH_PASSWORD_FAILED'), name: 'b'},
+      ],
       summary: {targets: 2, healthy: 0, degraded: 0, failing: 2, verdict: 'failing' as const},
     }
-    expect(blockingOf(fleet, false, (c) => c === 'TCP_REFUSED')).toMatchObject({code: 'AUTH_PASSWORD_FAILED', target: 'b', transient: false})
+    expect(blockingOf(fleet, false, (c) => c === 'TCP_REFUSED')).toMatchObject({
+      code: 'AUTH_PASSWORD_FAILED',
+      target: 'b',
+      transient: false,
+    })
     expect(blockingOf(report('warn', 'TCP_IPV6_FAILED'), false, () => true)).toBeUndefined()
     expect(blockingOf(report('warn', 'TCP_IPV6_FAILED'), true, () => true)).toMatchObject({code: 'TCP_IPV6_FAILED'})
   })
@@ -57,7 +79,11 @@ describe('waitUntilHealthy', () => {
 
   it('stops at once on a failure waiting cannot fix (the catalogue says transient: false)', async () => {
     let n = 0
-    const r = await waitUntilHealthy({attempt: async () => (n++, report('fail', 'AUTH_PASSWORD_FAILED')), deadlineMs: 10_000, intervalMs: 10})
+    const r = await waitUntilHealthy({
+      attempt: async () => (n++, report('fail', 'AUTH_PASSWORD_FAILED')),
+      deadlineMs: 10_000,
+      intervalMs: 10,
+    })
     expect(r).toMatchObject({outcome: 'permanent', attempts: 1, blocking: {code: 'AUTH_PASSWORD_FAILED'}})
     expect(n).toBe(1)
   })
@@ -69,8 +95,21 @@ describe('waitUntilHealthy', () => {
   })
 
   it('a warning is healthy enough unless --strict', async () => {
-    expect((await waitUntilHealthy({attempt: async () => report('warn', 'SSLMODE_VERIFY_SEMANTICS'), deadlineMs: 1000, intervalMs: 10})).outcome).toBe('healthy')
-    const strict = await waitUntilHealthy({attempt: async () => report('warn', 'SSLMODE_VERIFY_SEMANTICS'), deadlineMs: 1000, intervalMs: 10, strict: true})
+    expect(
+      (
+        await waitUntilHealthy({
+          attempt: async () => report('warn', 'SSLMODE_VERIFY_SEMANTICS'),
+          deadlineMs: 1000,
+          intervalMs: 10,
+        })
+      ).outcome,
+    ).toBe('healthy')
+    const strict = await waitUntilHealthy({
+      attempt: async () => report('warn', 'SSLMODE_VERIFY_SEMANTICS'),
+      deadlineMs: 1000,
+      intervalMs: 10,
+      strict: true,
+    })
     expect(strict.outcome).toBe('permanent')
   })
 

@@ -3,8 +3,7 @@
 // Runs after the PG* variables so `database` defaults to the effective user.
 import os from 'node:os'
 import {DEFAULT_PORT} from '../connection-keywords.js'
-import type {ConfigSource, Field, FieldName, Provenance} from '../types.js'
-import type {ResolvingContext} from './index.js'
+import type {ConfigSource, Field, FieldName, Provenance, ResolvingContext} from '../types.js'
 
 const dflt = (name: string, label = 'default'): Provenance => ({kind: 'default', name, label})
 

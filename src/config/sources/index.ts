@@ -9,28 +9,23 @@
 // Precedence (highest first):
 //   1. CONNECTION argument
 //   1b. the app's own config file (knexfile, then Prisma schema / prisma.config.ts,
-//       then node-pg-migrate's variable or config), because that is what the app actually uses
+//       then node-pg-migrate's variable or config, then drizzle.config.*), because that is what the app actually uses
 //   2. DATABASE_URL, then POSTGRES_URL
 //   3. DB_*, then DATABASE_*, then SUPABASE_DB_* (first family with any variable set)
 //   4. PG* variables (fill), then defaults (fill), then ~/.pgpass / PGPASSFILE (password)
-import type {Field, FieldName, SourceContext, ConfigSource} from '../types.js'
+import type {ConfigSource} from '../types.js'
 import {argumentSource} from './argument.js'
 import {defaultsSource} from './defaults.js'
 import {databaseFamilySource, dbFamilySource, supabaseFamilySource} from './env-family.js'
 import {databaseUrlSource, postgresUrlSource} from './env-url.js'
+import {drizzleKitSource} from './drizzle-kit.js'
 import {knexfileSource} from './knexfile.js'
 import {nodePgMigrateSource} from './node-pg-migrate.js'
 import {pgEnvSource} from './pg-env.js'
 import {prismaSource} from './prisma.js'
+import {sequelizeCliSource} from './sequelize-cli.js'
+import {typeormSource} from './typeorm.js'
 import {pgpassSource} from './pgpass.js'
-
-/**
- * What the resolver actually passes to load(): the SourceContext plus the fields
- * resolved so far (fill sources such as defaults and pgpass depend on them).
- */
-export interface ResolvingContext extends SourceContext {
-  fields: Readonly<Partial<Record<FieldName, Field<string>>>>
-}
 
 export const sources: readonly ConfigSource[] = [
   // 1. explicit argument
@@ -38,7 +33,10 @@ export const sources: readonly ConfigSource[] = [
   // 1b. the app's own config file
   knexfileSource,
   prismaSource,
+  typeormSource,
+  sequelizeCliSource,
   nodePgMigrateSource,
+  drizzleKitSource,
   // 2. connection URLs in the environment
   databaseUrlSource,
   postgresUrlSource,

@@ -11,18 +11,29 @@
 //   `{connectionString, ssl}`, or a (async) function;
 // - only client pg / postgres / postgresql / pg-native.
 //
-// LOADING A KNEXFILE RUNS ITS CODE (as `knex migrate:latest` would). A knexfile
-// that throws becomes a config problem with the (redacted) message.
+// LOADING A KNEXFILE RUNS ITS CODE (as `knex migrate:latest` would): only when the knex CLI would
+// (discoverKnexfile), read through the guarded opener, in a child process with a time budget and a
+// memory cap (config/app-code.ts, docs/app-code.md). A knexfile that throws, exits or hits a
+// limit becomes a config problem with the (redacted) message.
+import {poolSizeOf} from '../../models/pool.js'
 import fs from 'node:fs'
 import path from 'node:path'
-import {guardAppCode} from '../app-code.js'
-import {capturingStdout} from '../app-output.js'
+import {AppCodeLimitError, runAppFile} from '../app-code.js'
+import {readGuardedText, UnsafeFileError} from '../../core/files.js'
 import {redactor, registerSecretsInSource} from '../../core/redact.js'
 import {displayPath, envProvenance} from '../env.js'
 import {configProblem} from '../problems.js'
-import type {ConfigProblem, ConfigSource, FieldName, MigrationToolInfo, Provenance, SourceContext, SourceLayer} from '../types.js'
-import {envVarsWithValue} from '../util.js'
-import {readScripts, scriptsRunning, type ToolScript} from '../launch.js'
+import type {
+  ConfigProblem,
+  ConfigSource,
+  FieldName,
+  MigrationToolInfo,
+  Provenance,
+  SourceContext,
+  SourceLayer,
+} from '../types.js'
+import {envVarsWithValue, readJson} from '../util.js'
+import {findPackageDir, readScripts, scriptsRunning, type ToolScript} from '../launch.js'
 
 const PG_CLIENTS = new Set(['pg', 'postgres', 'postgresql', 'pg-native'])
 
@@ -43,6 +54,8 @@ interface LoadedKnexConfig {
   connection: unknown
   /** The environment's `migrations` object, as written. */
   migrations?: unknown
+  /** The environment's `pool` object, as written. */
+  pool?: unknown
 }
 
 /**
@@ -50,7 +63,14 @@ interface LoadedKnexConfig {
  * `findUpConfig(cwd, 'knexfile', ['js', 'mjs', 'coffee', 'ts', 'eg', 'ls'])`), in the working folder
  * and then in each parent folder. `knexfile.cjs` is not among them.
  */
-const KNEX_CLI_SEARCH = ['knexfile.js', 'knexfile.mjs', 'knexfile.coffee', 'knexfile.ts', 'knexfile.eg', 'knexfile.ls'] as const
+const KNEX_CLI_SEARCH = [
+  'knexfile.js',
+  'knexfile.mjs',
+  'knexfile.coffee',
+  'knexfile.ts',
+  'knexfile.eg',
+  'knexfile.ls',
+] as const
 
 /** The knexfile in use, found as the knex CLI would find it. */
 interface KnexfileDiscovery {
@@ -89,53 +109,70 @@ function knexfileArg(segment: string): string | undefined {
  * the package.json script that runs the knex CLI (the CLI takes it when the file exists, else
  * searches from its folder); else the CLI's search (KNEX_CLI_SEARCH, up the folders). When the CLI
  * finds nothing but the folder has a knexfile.cjs, that file is returned with `unseenByCli`.
+ *
+ * Loading a knexfile runs its code, so a knexfile found in a PARENT folder is used only when the
+ * knex CLI started here would run it too (see knexfileAllowedAbove and docs/app-code.md): a
+ * knexfile that anyone could drop in a shared parent (/tmp) never runs just because db-doctor
+ * was started below it.
  */
-function discoverKnexfile(cwd: string, explicit?: string): KnexfileDiscovery | undefined {
+function discoverKnexfile(cwd: string, explicit?: string, policy: KnexfilePolicy = {}): KnexfileDiscovery | undefined {
   if (explicit) return {file: path.resolve(cwd, explicit)}
   const script = scriptsRunning('knex', readScripts(cwd), false)[0]
   const named = script ? knexfileArg(script.segment) : undefined
   if (named) {
     const abs = path.resolve(cwd, named)
-    return {file: fs.existsSync(abs) ? abs : (findUp(path.dirname(abs), KNEX_CLI_SEARCH) ?? abs)}
+    if (fs.existsSync(abs)) return {file: abs}
+    const up = findUp(path.dirname(abs), KNEX_CLI_SEARCH)
+    return {file: up && allowed(up, path.dirname(abs), cwd, policy) ? up : abs}
   }
   const found = findUp(cwd, KNEX_CLI_SEARCH)
-  if (found) return {file: found}
+  if (found && allowed(found, cwd, cwd, policy)) return {file: found}
   const cjs = path.join(cwd, 'knexfile.cjs')
   return fs.existsSync(cjs) ? {file: cjs, unseenByCli: script ? {script} : {}} : undefined
 }
 
-export function findKnexfile(cwd: string, explicit?: string): string | undefined {
-  return discoverKnexfile(cwd, explicit)?.file
+/** What decides whether a knexfile found in a parent folder may be loaded (its code run). */
+interface KnexfilePolicy {
+  /** --tool knex, or --all-envs (which asks for the knexfile's environments). */
+  toolNamed?: boolean
+  /**
+   * The connection comes from the command line (CONNECTION) or the environment (DATABASE_URL,
+   * POSTGRES_URL, DB_* / DATABASE_* / SUPABASE_DB_*, PGHOST / PGHOSTADDR / PGDATABASE / PGSERVICE).
+   */
+  connectionGiven?: boolean
+}
+
+/** Variables that name a connection on their own: with one set, a parent knexfile needs the tool named or declared. */
+const CONNECTION_VARS =
+  /^(?:DATABASE_URL|POSTGRES_URL|(?:DB|DATABASE|SUPABASE_DB)_(?:HOST|PORT|NAME|DATABASE|USER|USERNAME|PASSWORD|PASS)|PGHOST|PGHOSTADDR|PGDATABASE|PGSERVICE)$/
+
+export function connectionGivenIn(connection: string | undefined, env: Record<string, string | undefined>): boolean {
+  if (connection !== undefined && connection.trim() !== '') return true
+  return Object.entries(env).some(([k, v]) => v !== undefined && v.trim() !== '' && CONNECTION_VARS.test(k))
+}
+
+/** package.json in `cwd` (that very folder) declares knex or has a script that runs it. */
+function knexDeclaredIn(cwd: string): boolean {
+  const pkg = readJson(path.join(cwd, 'package.json'))
+  const deps = {...(pkg?.dependencies as object), ...(pkg?.devDependencies as object)} as Record<string, unknown>
+  return 'knex' in deps || scriptsRunning('knex', readScripts(cwd), false).length > 0
 }
 
 /**
- * Runs `fn` with process.env holding `env` and process.cwd() equal to `dir`, then
- * restores both exactly (also undoing whatever the knexfile itself did to
- * process.env, e.g. require('dotenv').config()).
+ * A knexfile `file` found by searching up from `from`: in that folder itself it is the working
+ * folder's own file. Above it, the knex CLI run here would load it only if it can start at all
+ * (knex resolvable from here: bin/cli.js checkLocalModule, else "No local knex install found");
+ * and when the connection is given on the command line or in the environment, db-doctor needs
+ * more than that: the tool named (--tool knex) or declared in this folder's package.json.
  */
-async function withProcessState<T>(env: Record<string, string | undefined>, dir: string, fn: () => Promise<T>): Promise<T> {
-  const snapshot = {...process.env}
-  for (const [k, v] of Object.entries(env)) {
-    if (v === undefined) delete process.env[k]
-    else if (process.env[k] !== v) process.env[k] = v
-  }
-  const oldCwd = process.cwd()
-  let changed = false
-  if (oldCwd !== dir) {
-    try {
-      process.chdir(dir)
-      changed = true
-    } catch {
-      // chdir is not available in worker threads; the load still works for most knexfiles
-    }
-  }
-  try {
-    return await fn()
-  } finally {
-    if (changed) process.chdir(oldCwd)
-    for (const k of Object.keys(process.env)) if (!(k in snapshot)) delete process.env[k]
-    for (const [k, v] of Object.entries(snapshot)) if (process.env[k] !== v) process.env[k] = v
-  }
+function allowed(file: string, from: string, cwd: string, policy: KnexfilePolicy): boolean {
+  if (path.dirname(file) === path.resolve(from)) return true
+  if (policy.toolNamed || knexDeclaredIn(cwd)) return true
+  return !policy.connectionGiven && findPackageDir('knex', cwd) !== undefined
+}
+
+export function findKnexfile(cwd: string, explicit?: string, policy?: KnexfilePolicy): string | undefined {
+  return discoverKnexfile(cwd, explicit, policy)?.file
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -163,54 +200,47 @@ export async function loadKnexConfig(opts: {
 }): Promise<LoadedKnexConfig> {
   const {file, cwd, env} = opts
   const environment = opts.knexEnv || env.NODE_ENV || 'development'
-  const {createJiti} = await import('jiti')
-  // Always evaluate afresh (the knexfile reads process.env at load time): transpile
-  // through jiti's evalModule instead of the native require/import caches.
-  const jiti = createJiti(file, {moduleCache: false, fsCache: false, interopDefault: true})
-  const source = fs.readFileSync(file, 'utf8')
+  // Read through the guarded opener before anything runs: a FIFO or /dev/zero never reaches the child.
+  const source = readGuardedText(file, 'knexfile')
   registerSecretsInSource(source)
-  // Load the transpiler before the budget starts (its first use costs up to a second on a busy
-  // machine): --timeout bounds the file's own code, not db-doctor's start-up.
-  try {
-    jiti.transform({source, filename: file, async: true, ts: /\.[cm]?ts$/.test(file)})
-  } catch {
-    // a syntax error: evalModule below reports it
+  // The knex CLI chdirs to the knexfile's folder; the file runs in a child with the app's env.
+  const all: unknown = await runAppFile({
+    kind: 'knexfile',
+    file,
+    source,
+    dir: path.dirname(file),
+    env,
+    knexEnv: environment,
+    timeoutMs: opts.timeoutMs,
+    label: displayPath(cwd, file),
+  })
+  if (!isPlainObject(all))
+    throw new Error(`the knexfile does not export a configuration object (got ${all === null ? 'null' : typeof all})`)
+  const perEnvironment = !looksLikeKnexConfig(all) && Object.values(all).some(looksLikeKnexConfig)
+  const environments = perEnvironment ? Object.keys(all).filter((k) => looksLikeKnexConfig(all[k] as unknown)) : []
+  const config: unknown = (all as Record<string, unknown>)[environment] ?? all
+  if (typeof config === 'function') {
+    // knex's CLI passes allConfigs[env] to knex() as it is; a function there fails with
+    // "knex: Required configuration option 'client' is missing."
+    throw new Error(
+      `the "${environment}" environment is a function; knex uses it as it is and fails with "Required configuration option 'client' is missing" (export the configuration object, or make the whole module export a function)`,
+    )
   }
-  return withProcessState(env, path.dirname(file), () => capturingStdout(displayPath(cwd, file), () => guardAppCode(file, opts.timeoutMs, async () => {
-    const mod = (await jiti.evalModule(source, {id: file, filename: file, ext: path.extname(file), async: true, forceTranspile: true})) as
-      | {default?: unknown}
-      | undefined
-    let all: unknown = mod && typeof mod === 'object' && 'default' in mod && mod.default !== undefined ? mod.default : mod
-    if (typeof all === 'function') all = await (all as () => unknown)()
-    all = await all
-    if (!isPlainObject(all)) throw new Error(`the knexfile does not export a configuration object (got ${all === null ? 'null' : typeof all})`)
-    const perEnvironment = !looksLikeKnexConfig(all) && Object.values(all).some(looksLikeKnexConfig)
-    const environments = perEnvironment ? Object.keys(all).filter((k) => looksLikeKnexConfig(all[k] as unknown)) : []
-    const config: unknown = (all as Record<string, unknown>)[environment] ?? all
-    if (typeof config === 'function') {
-      // knex's CLI passes allConfigs[env] to knex() as it is; a function there fails with
-      // "knex: Required configuration option 'client' is missing."
-      throw new Error(
-        `the "${environment}" environment is a function; knex uses it as it is and fails with "Required configuration option 'client' is missing" (export the configuration object, or make the whole module export a function)`,
-      )
-    }
-    if (perEnvironment && !(environment in all)) {
-      throw new KnexEnvironmentMissing(environment, environments)
-    }
-    const c = (isPlainObject(config) ? config : {}) as Record<string, unknown>
-    let connection = c.connection
-    if (typeof connection === 'function') connection = await (connection as () => unknown)()
-    return {
-      file,
-      displayFile: displayPath(cwd, file),
-      environment,
-      perEnvironment,
-      environments,
-      client: clientName(c.client ?? c.dialect),
-      connection,
-      migrations: c.migrations,
-    }
-  })))
+  if (perEnvironment && !(environment in all)) {
+    throw new KnexEnvironmentMissing(environment, environments)
+  }
+  const c = (isPlainObject(config) ? config : {}) as Record<string, unknown>
+  return {
+    file,
+    displayFile: displayPath(cwd, file),
+    environment,
+    perEnvironment,
+    environments,
+    client: clientName(c.client ?? c.dialect),
+    connection: c.connection, // a connection function was called in the child
+    migrations: c.migrations,
+    pool: c.pool,
+  }
 }
 
 export class KnexEnvironmentMissing extends Error {
@@ -289,7 +319,9 @@ const KNEX_DEFAULT_EXTENSIONS = ['.co', '.coffee', '.eg', '.iced', '.js', '.cjs'
 function knexTool(loaded: LoadedKnexConfig, cwd: string): MigrationToolInfo {
   const m = (isPlainObject(loaded.migrations) ? loaded.migrations : {}) as Record<string, unknown>
   const where = loaded.perEnvironment ? `${loaded.displayFile} (${loaded.environment})` : loaded.displayFile
-  const dirs = (Array.isArray(m.directory) ? m.directory : [m.directory ?? './migrations']).filter((d): d is string => typeof d === 'string')
+  const dirs = (Array.isArray(m.directory) ? m.directory : [m.directory ?? './migrations']).filter(
+    (d): d is string => typeof d === 'string',
+  )
   const base = path.dirname(loaded.file)
   const directories = dirs.map((d) => path.resolve(base, d))
   const tool: MigrationToolInfo = {
@@ -298,8 +330,13 @@ function knexTool(loaded: LoadedKnexConfig, cwd: string): MigrationToolInfo {
     table: typeof m.tableName === 'string' && m.tableName ? m.tableName : 'knex_migrations',
     directories,
     displayDirectories: directories.map((d) => displayPath(cwd, d)),
-    directorySource: m.directory === undefined ? `knex default ./migrations beside ${loaded.displayFile}` : `${where} migrations.directory`,
-    extensions: Array.isArray(m.loadExtensions) ? m.loadExtensions.filter((e): e is string => typeof e === 'string') : KNEX_DEFAULT_EXTENSIONS,
+    directorySource:
+      m.directory === undefined
+        ? `knex default ./migrations beside ${loaded.displayFile}`
+        : `${where} migrations.directory`,
+    extensions: Array.isArray(m.loadExtensions)
+      ? m.loadExtensions.filter((e): e is string => typeof e === 'string')
+      : KNEX_DEFAULT_EXTENSIONS,
   }
   if (typeof m.schemaName === 'string' && m.schemaName) {
     tool.schema = m.schemaName
@@ -309,14 +346,22 @@ function knexTool(loaded: LoadedKnexConfig, cwd: string): MigrationToolInfo {
 }
 
 /** Build the layer from a loaded knexfile (pure apart from the redactor registration). */
-function knexLayer(loaded: LoadedKnexConfig, ctx: Pick<SourceContext, 'env' | 'envFileOf'> & {cwd?: string}): AppSourceLayer | null {
+function knexLayer(
+  loaded: LoadedKnexConfig,
+  ctx: Pick<SourceContext, 'env' | 'envFileOf'> & {cwd?: string},
+): AppSourceLayer | null {
   if (loaded.client !== undefined && !PG_CLIENTS.has(loaded.client)) return null
   const layer = knexConnectionLayer(loaded, ctx)
   if (layer) layer.tool = knexTool(loaded, ctx.cwd ?? path.dirname(loaded.file))
+  const poolMax = isPlainObject(loaded.pool) ? poolSizeOf(loaded.pool.max) : undefined
+  if (layer && poolMax !== undefined) layer.pool = {value: poolMax, source: knexProvenance(loaded, 'pool.max', ctx)}
   return layer
 }
 
-function knexConnectionLayer(loaded: LoadedKnexConfig, ctx: Pick<SourceContext, 'env' | 'envFileOf'>): AppSourceLayer | null {
+function knexConnectionLayer(
+  loaded: LoadedKnexConfig,
+  ctx: Pick<SourceContext, 'env' | 'envFileOf'>,
+): AppSourceLayer | null {
   const origin = knexProvenance(loaded, 'connection', ctx)
   const conn = loaded.connection
   registerSecrets(conn)
@@ -339,16 +384,24 @@ function knexConnectionLayer(loaded: LoadedKnexConfig, ctx: Pick<SourceContext, 
     const v = conn[key]
     if (v === undefined || v === null || v === '') continue
     const value = String(v)
-    layer.fields[field] = {value, source: knexProvenance(loaded, `connection.${key}`, ctx, key === 'password' ? undefined : value)}
+    layer.fields[field] = {
+      value,
+      source: knexProvenance(loaded, `connection.${key}`, ctx, key === 'password' ? undefined : value),
+    }
   }
   if (conn.ssl !== undefined) {
     layer.appSsl = {value: conn.ssl, source: knexProvenance(loaded, 'connection.ssl', ctx)}
   }
-  if (!layer.connectionString && Object.keys(layer.fields).length === 0 && !layer.appSsl) return emptyConnection(loaded, ctx, origin)
+  if (!layer.connectionString && Object.keys(layer.fields).length === 0 && !layer.appSsl)
+    return emptyConnection(loaded, ctx, origin)
   return layer
 }
 
-function emptyConnection(loaded: LoadedKnexConfig, ctx: Pick<SourceContext, 'env' | 'envFileOf'>, origin: Provenance): AppSourceLayer {
+function emptyConnection(
+  loaded: LoadedKnexConfig,
+  ctx: Pick<SourceContext, 'env' | 'envFileOf'>,
+  origin: Provenance,
+): AppSourceLayer {
   void ctx
   return {
     origin,
@@ -368,34 +421,76 @@ export const knexfileSource: ConfigSource = {
   id: 'knexfile',
   role: 'primary',
   async load(ctx) {
-    const found = discoverKnexfile(ctx.cwd, ctx.knexfile)
+    const found = discoverKnexfile(ctx.cwd, ctx.knexfile, {
+      toolNamed: ctx.tool === 'knex',
+      connectionGiven: connectionGivenIn(ctx.connection, ctx.env),
+    })
     if (!found) return null
     const {file} = found
     const displayFile = displayPath(ctx.cwd, file)
     const environment = ctx.knexEnv || ctx.env.NODE_ENV || 'development'
     const origin: Provenance = {kind: 'knexfile', name: 'connection', file: displayFile, label: displayFile}
     if (!fs.existsSync(file)) {
-      return {origin, fields: {}, problems: [configProblem('CONFIG_APP_FILE_ERROR', origin, {case: 'knexfile-missing', file: displayFile})]} satisfies AppSourceLayer
+      return {
+        origin,
+        fields: {},
+        problems: [configProblem('CONFIG_APP_FILE_ERROR', origin, {case: 'knexfile-missing', file: displayFile})],
+      } satisfies AppSourceLayer
     }
     let loaded: LoadedKnexConfig
     try {
-      loaded = await loadKnexConfig({file, cwd: ctx.cwd, env: ctx.env, knexEnv: ctx.knexEnv, timeoutMs: ctx.appTimeoutMs})
+      loaded = await loadKnexConfig({
+        file,
+        cwd: ctx.cwd,
+        env: ctx.env,
+        knexEnv: ctx.knexEnv,
+        timeoutMs: ctx.appTimeoutMs,
+      })
     } catch (error) {
+      if (error instanceof UnsafeFileError) throw error // a FIFO, a device: a usage error (exit 2)
       const err = error as Error
       const message = redactor.redact(String(err?.message ?? error).split('\n')[0])
       const source: Provenance = {...origin, environment}
       const problem =
-        err instanceof KnexEnvironmentMissing
-          ? configProblem('CONFIG_APP_FILE_ERROR', source, {case: 'knex-environment-missing', file: displayFile, environment, environments: err.environments}, {file: displayFile, environment})
-          : configProblem(
-              'CONFIG_APP_FILE_ERROR',
+        err instanceof AppCodeLimitError
+          ? configProblem(
+              'CONFIG_APP_FILE_LIMIT',
               source,
-              {case: 'knexfile-failed', file: displayFile, environment, error: message, errorName: err?.name && err.name !== 'Error' ? err.name : null},
-              {file: displayFile, environment},
+              {file: displayFile, tool: 'knex', environment, limit: err.limit, amount: err.amount},
+              {
+                file: displayFile,
+                environment,
+                [err.limit === 'time' ? 'budgetMs' : 'memoryCapMiB']: err.amount,
+                stopped: true,
+                ...(err.lastOutput ? {lastOutput: redactor.redact(err.lastOutput)} : {}),
+              },
             )
+          : err instanceof KnexEnvironmentMissing
+            ? configProblem(
+                'CONFIG_APP_FILE_ERROR',
+                source,
+                {case: 'knex-environment-missing', file: displayFile, environment, environments: err.environments},
+                {file: displayFile, environment},
+              )
+            : configProblem(
+                'CONFIG_APP_FILE_ERROR',
+                source,
+                {
+                  case: 'knexfile-failed',
+                  file: displayFile,
+                  environment,
+                  error: message,
+                  errorName: err?.name && err.name !== 'Error' ? err.name : null,
+                },
+                {file: displayFile, environment},
+              )
       // The origin's label carries the failure too, so it shows wherever the primary source is named.
       return {
-        origin: {...origin, environment, label: `${displayFile} (failed to load: ${err instanceof KnexEnvironmentMissing ? `no "${environment}" environment` : message})`},
+        origin: {
+          ...origin,
+          environment,
+          label: `${displayFile} (failed to load: ${err instanceof KnexEnvironmentMissing ? `no "${environment}" environment` : message})`,
+        },
         fields: {},
         problems: [problem],
       } satisfies AppSourceLayer
@@ -408,7 +503,10 @@ export const knexfileSource: ConfigSource = {
       const problem = configProblem(
         'CONFIG_KNEXFILE_NOT_FOUND',
         origin,
-        {file: displayFile, ...(script ? {script: {name: script.name, command: script.command, segment: script.segment}} : {})},
+        {
+          file: displayFile,
+          ...(script ? {script: {name: script.name, command: script.command, segment: script.segment}} : {}),
+        },
         {file: displayFile, searched: [...KNEX_CLI_SEARCH], script: script?.name ?? null},
         script ? 'fail' : 'warn',
       )

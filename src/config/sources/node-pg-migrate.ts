@@ -25,6 +25,22 @@ interface NodePgMigrateProject {
   migrationsSchema?: string
   /** Where these came from ("package.json script migrate"). */
   optionsFrom?: string
+  /**
+   * `--reject-unauthorized <bool>` (or `--no-reject-unauthorized`) in the script: node-pg-migrate
+   * then passes `ssl: {...ssl, rejectUnauthorized}` to pg (bin/node-pg-migrate.js) — an ssl object,
+   * so TLS is on even when nothing else asked for it.
+   */
+  rejectUnauthorized?: {value: boolean; script: string; flag: string}
+}
+
+/** The --reject-unauthorized flag of a node-pg-migrate command line, as yargs reads a boolean. */
+function rejectUnauthorizedFlag(script: string): {value: boolean; flag: string} | undefined {
+  const no = /(?:^|\s)--no-reject-unauthorized(?=\s|$)/.exec(script)
+  if (no) return {value: false, flag: '--no-reject-unauthorized'}
+  const m = /(?:^|\s)--reject-unauthorized(?:(?:=|\s+)(['"]?)(true|false)\1)?(?=\s|$)/.exec(script)
+  if (!m) return undefined
+  const value = m[2] !== 'false'
+  return {value, flag: m[0].trim()}
 }
 
 function flag(script: string, long: string, short?: string): string | undefined {
@@ -48,7 +64,9 @@ function nodePgMigrateTool(project: NodePgMigrateProject, cwd: string): Migratio
         : 'node-pg-migrate default (public)',
     directories: [dir],
     displayDirectories: [displayPath(cwd, dir)],
-    directorySource: project.migrationsDir ? `--migrations-dir in ${project.optionsFrom ?? 'package.json'}` : 'node-pg-migrate default ./migrations',
+    directorySource: project.migrationsDir
+      ? `--migrations-dir in ${project.optionsFrom ?? 'package.json'}`
+      : 'node-pg-migrate default ./migrations',
   }
 }
 
@@ -57,7 +75,9 @@ export function detectNodePgMigrate(cwd: string): NodePgMigrateProject | undefin
   const deps = {...(pkg?.dependencies as object), ...(pkg?.devDependencies as object)} as Record<string, unknown>
   const rc = readJson(path.join(cwd, '.node-pg-migraterc')) ?? readJson(path.join(cwd, '.node-pg-migraterc.json'))
   const configDb = readJson(path.join(cwd, 'config', 'default.json'))?.db
-  const scripts = Object.values((pkg?.scripts as Record<string, unknown>) ?? {}).filter((s): s is string => typeof s === 'string')
+  const scripts = Object.values((pkg?.scripts as Record<string, unknown>) ?? {}).filter(
+    (s): s is string => typeof s === 'string',
+  )
   const inScript = scripts.some((s) => /(?:^|[\s/'"])node-pg-migrate(?:\.js)?(?=[\s'"]|$)/.test(s))
   const detectedBy =
     'node-pg-migrate' in deps
@@ -97,13 +117,22 @@ export function detectNodePgMigrate(cwd: string): NodePgMigrateProject | undefin
       break
     }
   }
+  for (const [name, s] of Object.entries((pkg?.scripts as Record<string, unknown>) ?? {})) {
+    if (typeof s !== 'string' || !/node-pg-migrate/.test(s)) continue
+    const flagged = rejectUnauthorizedFlag(s)
+    if (flagged) {
+      out.rejectUnauthorized = {...flagged, script: name}
+      break
+    }
+  }
   const rcStr = (k: string) => (typeof rc?.[k] === 'string' ? (rc[k] as string) : undefined)
   if (rc) {
     out.migrationsDir ??= rcStr('migrations-dir')
     out.migrationsTable ??= rcStr('migrations-table')
     out.schema ??= rcStr('schema')
     out.migrationsSchema ??= rcStr('migrations-schema')
-    if (!out.optionsFrom && (rcStr('migrations-dir') || rcStr('migrations-table') || rcStr('schema'))) out.optionsFrom = '.node-pg-migraterc'
+    if (!out.optionsFrom && (rcStr('migrations-dir') || rcStr('migrations-table') || rcStr('schema')))
+      out.optionsFrom = '.node-pg-migraterc'
   }
   return out
 }
@@ -124,6 +153,20 @@ export const nodePgMigrateSource: ConfigSource = {
     if (!project) return null
     const layer = loadConnection(ctx, project)
     if (layer) layer.tool = nodePgMigrateTool(project, ctx.cwd)
+    const ru = project.rejectUnauthorized
+    if (layer && ru) {
+      // {...databaseUrl.ssl, rejectUnauthorized}: the config's own ssl object, with the flag over it
+      const base = layer.appSsl?.value
+      const value = {...(base && typeof base === 'object' ? (base as object) : {}), rejectUnauthorized: ru.value}
+      layer.appSsl = {
+        value,
+        source: {
+          kind: 'node-pg-migrate',
+          name: ru.flag,
+          label: `${ru.flag} in package.json script "${ru.script}" (node-pg-migrate passes it as ssl: {rejectUnauthorized: ${ru.value}})`,
+        },
+      }
+    }
     return layer
   },
 }
@@ -134,27 +177,48 @@ function loadConnection(ctx: SourceContext, project: NodePgMigrateProject): Sour
     if (value !== undefined && value.trim() !== '') {
       const env = envProvenance(ctx.envFileOf, project.urlVar)
       const source: Provenance = {...env, label: `${env.label} (read by node-pg-migrate)`}
-      const origin: Provenance = {kind: 'node-pg-migrate', name: project.urlVar, label: `node-pg-migrate (${project.detectedBy}) reading ${env.label}`}
+      const origin: Provenance = {
+        kind: 'node-pg-migrate',
+        name: project.urlVar,
+        label: `node-pg-migrate (${project.detectedBy}) reading ${env.label}`,
+      }
       return {origin, connectionString: {value, source}, fields: {}}
     }
     const db = project.db
     const file = path.join('config', 'default.json')
     if (typeof db === 'string' && db.trim() !== '') {
       redactor.addFromConnectionString(db)
-      const source: Provenance = {kind: 'node-pg-migrate', name: 'db', file, label: `${file} db (read by node-pg-migrate)`}
+      const source: Provenance = {
+        kind: 'node-pg-migrate',
+        name: 'db',
+        file,
+        label: `${file} db (read by node-pg-migrate)`,
+      }
       return {origin: source, connectionString: {value: db, source}, fields: {}}
     }
     if (db && typeof db === 'object') {
       const o = db as Record<string, unknown>
-      const origin: Provenance = {kind: 'node-pg-migrate', name: 'db', file, label: `${file} db (read by node-pg-migrate)`}
+      const origin: Provenance = {
+        kind: 'node-pg-migrate',
+        name: 'db',
+        file,
+        label: `${file} db (read by node-pg-migrate)`,
+      }
       const layer: SourceLayer = {origin, fields: {}}
       for (const [key, field] of DB_FIELDS) {
         const v = o[key]
         if (v === undefined || v === null || v === '') continue
         if (key === 'password') redactor.add(String(v))
-        layer.fields[field] = {value: String(v), source: {...origin, name: `db.${key}`, label: `${file} db.${key} (read by node-pg-migrate)`}}
+        layer.fields[field] = {
+          value: String(v),
+          source: {...origin, name: `db.${key}`, label: `${file} db.${key} (read by node-pg-migrate)`},
+        }
       }
-      if (o.ssl !== undefined) layer.appSsl = {value: o.ssl, source: {...origin, name: 'db.ssl', label: `${file} db.ssl (read by node-pg-migrate)`}}
+      if (o.ssl !== undefined)
+        layer.appSsl = {
+          value: o.ssl,
+          source: {...origin, name: 'db.ssl', label: `${file} db.ssl (read by node-pg-migrate)`},
+        }
       return Object.keys(layer.fields).length || layer.appSsl ? layer : null
     }
     return null

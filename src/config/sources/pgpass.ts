@@ -1,8 +1,7 @@
 // Source 4b: the password from ~/.pgpass (or PGPASSFILE), found the way node-postgres finds it
 // (config/pgpass.ts), with the file and line as provenance.
 import {inspectPgpass} from '../pgpass.js'
-import type {ConfigSource, Provenance} from '../types.js'
-import type {ResolvingContext} from './index.js'
+import type {ConfigSource, Provenance, ResolvingContext} from '../types.js'
 
 export const pgpassSource: ConfigSource = {
   id: 'pgpass',
@@ -21,7 +20,8 @@ export const pgpassSource: ConfigSource = {
       ctx.cwd,
     )
     // the resolver keeps the answer for the checks (config/target.ts): the file is read once per target
-    if (found.status !== 'match' || found.password === undefined) return {origin: {kind: 'pgpass', name: 'pgpass', label: found.display}, fields: {}, pgpass: found}
+    if (found.status !== 'match' || found.password === undefined)
+      return {origin: {kind: 'pgpass', name: 'pgpass', label: found.display}, fields: {}, pgpass: found}
     const name = found.fromPgpassfile ? 'PGPASSFILE' : '~/.pgpass'
     const source: Provenance = {
       kind: 'pgpass',

@@ -18,14 +18,35 @@
 // the pg driver adapter (Prisma 7's default) node-postgres semantics apply.
 import fs from 'node:fs'
 import path from 'node:path'
-import {guardAppCode} from '../app-code.js'
-import {capturingStdout} from '../app-output.js'
+import {AppCodeLimitError, runAppFile} from '../app-code.js'
+import {assertSafeFile, readGuardedText, UnsafeFileError} from '../../core/files.js'
 import {redactor, registerSecretsInSource} from '../../core/redact.js'
 import {connectionParams} from '../connection-string.js'
 import {displayPath, envProvenance} from '../env.js'
 import {configProblem} from '../problems.js'
 import type {ConfigSource, MigrationToolInfo, Provenance, SourceContext, SourceLayer} from '../types.js'
 import {envVarsWithValue, readJson} from '../util.js'
+import {findPackageDir} from '../launch.js'
+
+/**
+ * The Prisma major version the project runs, when known: installed (prisma, else @prisma/client),
+ * else the range package.json declares. Undefined when neither says (then no Prisma 7 rule is
+ * applied: a bare schema is read the way every version before 7 reads it).
+ */
+function prismaMajor(cwd: string): number | undefined {
+  for (const name of ['prisma', '@prisma/client']) {
+    const dir = findPackageDir(name, cwd)
+    const v = dir ? readJson(path.join(dir, 'package.json'))?.version : undefined
+    if (typeof v === 'string' && /^\d+/.test(v)) return Number.parseInt(v, 10)
+  }
+  const pkg = readJson(path.join(cwd, 'package.json'))
+  const deps = {...(pkg?.dependencies as object), ...(pkg?.devDependencies as object)} as Record<string, unknown>
+  for (const name of ['prisma', '@prisma/client']) {
+    const m = typeof deps[name] === 'string' ? /^[\^~>=v\s]*(\d+)/.exec(deps[name] as string) : null
+    if (m) return Number(m[1])
+  }
+  return undefined
+}
 
 interface DatasourceValue {
   /** env("X") → X; undefined for a literal. */
@@ -86,7 +107,14 @@ export function readDatasource(schema: string): PrismaDatasource | null {
   return ds
 }
 
-const CONFIG_NAMES = ['prisma.config.ts', 'prisma.config.mts', 'prisma.config.js', 'prisma.config.mjs', 'prisma.config.cjs', '.config/prisma.ts']
+const CONFIG_NAMES = [
+  'prisma.config.ts',
+  'prisma.config.mts',
+  'prisma.config.js',
+  'prisma.config.mjs',
+  'prisma.config.cjs',
+  '.config/prisma.ts',
+]
 
 interface PrismaConfigFile {
   file: string
@@ -94,40 +122,34 @@ interface PrismaConfigFile {
   datasource?: {url?: string; directUrl?: string; shadowDatabaseUrl?: string}
 }
 
+function prismaConfigFile(cwd: string): string | undefined {
+  return CONFIG_NAMES.map((n) => path.join(cwd, n)).find((f) => fs.existsSync(f))
+}
+
 /** Load prisma.config.* (runs its code), with the app's env applied to process.env for the load. */
-async function loadPrismaConfig(cwd: string, env: Record<string, string | undefined>, timeoutMs?: number): Promise<PrismaConfigFile | undefined> {
-  const file = CONFIG_NAMES.map((n) => path.join(cwd, n)).find((f) => fs.existsSync(f))
+async function loadPrismaConfig(
+  cwd: string,
+  env: Record<string, string | undefined>,
+  timeoutMs?: number,
+): Promise<PrismaConfigFile | undefined> {
+  const file = prismaConfigFile(cwd)
   if (!file) return undefined
-  const snapshot = {...process.env}
-  for (const [k, v] of Object.entries(env)) if (v !== undefined && process.env[k] !== v) process.env[k] = v
-  try {
-    const {createJiti} = await import('jiti')
-    const envFn = (name: string) => {
-      const v = process.env[name]
-      if (v === undefined) throw new Error(`Cannot resolve environment variable: ${name}.`)
-      return v
-    }
-    const jiti = createJiti(file, {
-      moduleCache: false,
-      fsCache: false,
-      interopDefault: true,
-      virtualModules: {'prisma/config': {defineConfig: (c: unknown) => c, env: envFn}, 'dotenv/config': {}},
-    })
-    const source = fs.readFileSync(file, 'utf8')
-    registerSecretsInSource(source)
-    try {
-      jiti.transform({source, filename: file, async: true, ts: /\.[cm]?ts$/.test(file)}) // the transpiler loads outside the budget
-    } catch {}
-    // Untrusted code: bounded by --timeout, no process.exit, async throws become the load's error.
-    const mod = (await capturingStdout(displayPath(cwd, file), () =>
-      guardAppCode(file, timeoutMs, async (): Promise<unknown> => {
-        const m = (await jiti.evalModule(source, {id: file, filename: file, ext: path.extname(file), async: true, forceTranspile: true})) as {default?: unknown} | undefined
-        // prisma's defineConfig may be given a promise; wait for it inside the budget too
-        if (m && typeof m === 'object' && 'default' in m) return {default: await (m as {default?: unknown}).default}
-        return m
-      }),
-    )) as {default?: unknown} | undefined
-    const cfg = (mod && typeof mod === 'object' && 'default' in mod && mod.default !== undefined ? mod.default : mod) as Record<string, unknown> | undefined
+  // Read through the guarded opener, then run in a child (config/app-code.ts) with the app's env.
+  const source = readGuardedText(file, 'Prisma config')
+  registerSecretsInSource(source)
+  const mod = (await runAppFile({
+    kind: 'prisma-config',
+    file,
+    source,
+    dir: cwd,
+    env,
+    timeoutMs,
+    label: displayPath(cwd, file),
+  })) as {default?: unknown} | undefined
+  {
+    const cfg = (
+      mod && typeof mod === 'object' && 'default' in mod && mod.default !== undefined ? mod.default : mod
+    ) as Record<string, unknown> | undefined
     const out: PrismaConfigFile = {file}
     if (cfg && typeof cfg.schema === 'string') out.schema = cfg.schema
     const ds = cfg?.datasource as Record<string, unknown> | undefined
@@ -135,12 +157,10 @@ async function loadPrismaConfig(cwd: string, env: Record<string, string | undefi
       out.datasource = {}
       if (typeof ds.url === 'string' && ds.url !== '') out.datasource.url = ds.url
       if (typeof ds.directUrl === 'string' && ds.directUrl !== '') out.datasource.directUrl = ds.directUrl
-      if (typeof ds.shadowDatabaseUrl === 'string' && ds.shadowDatabaseUrl !== '') out.datasource.shadowDatabaseUrl = ds.shadowDatabaseUrl
+      if (typeof ds.shadowDatabaseUrl === 'string' && ds.shadowDatabaseUrl !== '')
+        out.datasource.shadowDatabaseUrl = ds.shadowDatabaseUrl
     }
     return out
-  } finally {
-    for (const k of Object.keys(process.env)) if (!(k in snapshot)) delete process.env[k]
-    for (const [k, v] of Object.entries(snapshot)) if (process.env[k] !== v) process.env[k] = v
   }
 }
 
@@ -151,19 +171,29 @@ export function findPrismaSchema(cwd: string, configSchema?: string): string | u
   const pkg = readJson(path.join(cwd, 'package.json'))
   const fromPkg = (pkg?.prisma as {schema?: unknown} | undefined)?.schema
   if (typeof fromPkg === 'string') candidates.push(path.resolve(cwd, fromPkg))
-  candidates.push(path.join(cwd, 'prisma', 'schema.prisma'), path.join(cwd, 'schema.prisma'), path.join(cwd, 'prisma', 'schema'))
+  candidates.push(
+    path.join(cwd, 'prisma', 'schema.prisma'),
+    path.join(cwd, 'schema.prisma'),
+    path.join(cwd, 'prisma', 'schema'),
+  )
   for (const c of candidates) {
+    assertSafeFile(c, 'Prisma schema') // a FIFO or a device named schema.prisma: a usage error
     try {
       const st = fs.statSync(c)
       if (st.isFile()) return c
       if (st.isDirectory()) {
         // multi-file schema: the file holding the datasource block
-        for (const name of fs.readdirSync(c).filter((n) => n.endsWith('.prisma')).sort()) {
+        for (const name of fs
+          .readdirSync(c)
+          .filter((n) => n.endsWith('.prisma'))
+          .sort()) {
           const f = path.join(c, name)
-          if (/(^|\n)\s*datasource\s+\w+\s*\{/.test(fs.readFileSync(f, 'utf8'))) return f
+          if (/(^|\n)\s*datasource\s+\w+\s*\{/.test(readGuardedText(f, 'Prisma schema'))) return f
         }
       }
-    } catch {}
+    } catch (error) {
+      if (error instanceof UnsafeFileError) throw error
+    }
   }
   return undefined
 }
@@ -182,7 +212,13 @@ function prov(file: string, setting: string, label: string): Provenance {
  * What `prisma migrate` uses: the `_prisma_migrations` table in the schema named by the URL's
  * `?schema=` (default public), the migrations folder next to the schema file.
  */
-function prismaTool(ctx: SourceContext, schemaFile: string, layer: SourceLayer, ds: PrismaDatasource | null, config?: PrismaConfigFile): MigrationToolInfo {
+function prismaTool(
+  ctx: SourceContext,
+  schemaFile: string,
+  layer: SourceLayer,
+  ds: PrismaDatasource | null,
+  config?: PrismaConfigFile,
+): MigrationToolInfo {
   const dir = path.join(path.dirname(schemaFile), 'migrations')
   const tool: MigrationToolInfo = {
     name: 'prisma',
@@ -205,26 +241,138 @@ export const prismaSource: ConfigSource = {
   role: 'primary',
   async load(ctx: SourceContext): Promise<SourceLayer | null> {
     let config: PrismaConfigFile | undefined
+    let loadError: {file: string; message: string} | undefined
     try {
       config = await loadPrismaConfig(ctx.cwd, ctx.env, ctx.appTimeoutMs)
-    } catch {
+    } catch (error) {
+      if (error instanceof UnsafeFileError) throw error // a FIFO, a device: a usage error (exit 2)
+      if (error instanceof AppCodeLimitError) {
+        const file = displayPath(ctx.cwd, prismaConfigFile(ctx.cwd) ?? 'prisma.config.ts')
+        const origin: Provenance = {kind: 'prisma', name: 'datasource', file, label: file}
+        return {
+          origin,
+          fields: {},
+          problems: [
+            configProblem(
+              'CONFIG_APP_FILE_LIMIT',
+              origin,
+              {file, tool: 'prisma', environment: null, limit: error.limit, amount: error.amount},
+              {file, [error.limit === 'time' ? 'budgetMs' : 'memoryCapMiB']: error.amount, stopped: true},
+            ),
+          ],
+        } as SourceLayer
+      }
       config = undefined
+      const file = CONFIG_NAMES.map((n) => path.join(ctx.cwd, n)).find((f) => fs.existsSync(f))
+      if (file)
+        loadError = {
+          file: displayPath(ctx.cwd, file),
+          message: redactor.redact(String((error as Error)?.message ?? error).split('\n')[0] ?? ''),
+        }
     }
     const schemaFile = findPrismaSchema(ctx.cwd, config?.schema)
+    const major = prismaMajor(ctx.cwd)
+    if (loadError) {
+      // Prisma stops before anything else: "Failed to load config file …" (every version that reads the file)
+      const origin = prov(loadError.file, 'datasource', `${loadError.file} (loading failed)`)
+      const layer: SourceLayer = {
+        origin,
+        fields: {},
+        problems: [
+          configProblem(
+            'CONFIG_APP_FILE_ERROR',
+            origin,
+            {case: 'tool-config-failed', file: loadError.file, tool: 'prisma', error: loadError.message},
+            {file: loadError.file, message: loadError.message, tool: 'prisma'},
+          ),
+        ],
+      }
+      if (schemaFile)
+        layer.tool = prismaTool(ctx, schemaFile, layer, readDatasource(readGuardedText(schemaFile, 'Prisma schema')))
+      return layer
+    }
+    if (major !== undefined && major >= 7) {
+      const seven = prisma7Layer(ctx, config, schemaFile, major)
+      if (seven) return seven
+    }
     const layer = await loadConnection(ctx, config, schemaFile)
     if (layer && schemaFile) {
-      const ds = readDatasource(fs.readFileSync(schemaFile, 'utf8'))
+      const ds = readDatasource(readGuardedText(schemaFile, 'Prisma schema'))
       layer.tool = prismaTool(ctx, schemaFile, layer, ds, config)
     }
     return layer
   },
 }
 
-async function loadConnection(ctx: SourceContext, preloaded: PrismaConfigFile | undefined, preSchema: string | undefined): Promise<SourceLayer | null> {
+/**
+ * Prisma 7 (prisma.config.ts holds the URLs; the CLI never reads .env):
+ *   - a `url` / `directUrl` / `shadowDatabaseUrl` in the schema's datasource is a validation error
+ *     (P1012 "The datasource property `url` is no longer supported in schema files") for every command;
+ *   - `prisma migrate deploy` needs datasource.url in the config ("The datasource.url property is
+ *     required in your Prisma config file when using prisma migrate deploy."); directUrl is gone:
+ *     url is what migrate uses.
+ * Returns the layer that says so, or null when the project is a valid Prisma 7 one (the config's url
+ * is then read by loadConnection).
+ */
+function prisma7Layer(
+  ctx: SourceContext,
+  config: PrismaConfigFile | undefined,
+  schemaFile: string | undefined,
+  major: number,
+): SourceLayer | null {
+  const ds = schemaFile ? readDatasource(readGuardedText(schemaFile, 'Prisma schema')) : null
+  if (ds?.provider && !['postgresql', 'postgres'].includes(ds.provider)) return null
+  const schemaShown = schemaFile ? displayPath(ctx.cwd, schemaFile) : undefined
+  const inSchema = ds ? (['url', 'directUrl', 'shadowDatabaseUrl'] as const).filter((k) => ds[k]) : []
+  const cfgShown = config ? displayPath(ctx.cwd, config.file) : undefined
+  const tool = (layer: SourceLayer) => {
+    if (schemaFile) layer.tool = prismaTool(ctx, schemaFile, layer, ds, config)
+    return layer
+  }
+  if (inSchema.length && schemaShown) {
+    const origin = prov(schemaShown, `datasource ${ds!.name}.${inSchema[0]}`, `${schemaShown} datasource ${ds!.name}`)
+    return tool({
+      origin,
+      fields: {},
+      problems: [
+        configProblem(
+          'CONFIG_PRISMA_URL_IN_SCHEMA',
+          origin,
+          {file: schemaShown, properties: [...inSchema], major, config: cfgShown ?? null},
+          {file: schemaShown, properties: inSchema, tool: 'prisma', version: major},
+        ),
+      ],
+    })
+  }
+  if (!config?.datasource?.url) {
+    if (!schemaShown && !cfgShown) return null
+    const where = cfgShown ?? 'prisma.config.ts'
+    const origin = prov(where, 'datasource.url', `${where} datasource.url (not set)`)
+    return tool({
+      origin,
+      fields: {},
+      problems: [
+        configProblem(
+          'CONFIG_PRISMA_CONFIG_URL_MISSING',
+          origin,
+          {file: where, exists: cfgShown !== undefined, major},
+          {file: where, tool: 'prisma', version: major},
+        ),
+      ],
+    })
+  }
+  return null
+}
+
+async function loadConnection(
+  ctx: SourceContext,
+  preloaded: PrismaConfigFile | undefined,
+  preSchema: string | undefined,
+): Promise<SourceLayer | null> {
   {
     const config = preloaded // a prisma.config.ts that cannot load: the schema alone
     const schemaFile = preSchema
-    const ds = schemaFile ? readDatasource(fs.readFileSync(schemaFile, 'utf8')) : null
+    const ds = schemaFile ? readDatasource(readGuardedText(schemaFile, 'Prisma schema')) : null
     if (ds?.provider && !['postgresql', 'postgres'].includes(ds.provider)) return null
     const schemaShown = schemaFile ? displayPath(ctx.cwd, schemaFile) : undefined
     const dsName = ds?.name ?? 'db'
@@ -262,7 +410,14 @@ async function loadConnection(ctx: SourceContext, preloaded: PrismaConfigFile | 
           configProblem(
             'CONFIG_APP_FILE_ERROR',
             origin,
-            {case: 'prisma-env-unset', file: schemaShown, setting, variable, empty: value !== undefined, directUrl: which === 'directUrl'},
+            {
+              case: 'prisma-env-unset',
+              file: schemaShown,
+              setting,
+              variable,
+              empty: value !== undefined,
+              directUrl: which === 'directUrl',
+            },
             {file: schemaShown, variable, tool: 'prisma'},
           ),
         ],

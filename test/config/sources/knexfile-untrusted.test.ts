@@ -1,7 +1,8 @@
 // A knexfile is user code that db-doctor runs, as the knex CLI does: it may print its password,
 // throw or reject later, never settle, or call process.exit. The built CLI keeps stdout the
 // report, turns each misbehaviour into CONFIG_APP_FILE_ERROR (redacted, first line, no stack,
-// no source line) within the --timeout budget, and keeps its own exit code (0/1/2).
+// no source line) or, when it is still running at the --timeout budget, CONFIG_APP_FILE_LIMIT, and
+// keeps its own exit code (0/1/2): the file runs in a child process (src/config/app-code.ts).
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import net from 'node:net'
 import {tmpdir} from 'node:os'
@@ -22,7 +23,8 @@ function app(knexfile: string): string {
   return cwd
 }
 
-const CONFIG = (port = 1) => `{development: {client: 'pg', connection: {host: '127.0.0.1', port: ${port}, user: 'app', password: ${JSON.stringify(PW)}, database: 'appdb'}}}`
+const CONFIG = (port = 1) =>
+  `{development: {client: 'pg', connection: {host: '127.0.0.1', port: ${port}, user: 'app', password: ${JSON.stringify(PW)}, database: 'appdb'}}}`
 
 function clean(r: {stdout: string; stderr: string}): void {
   expect(r.stdout + r.stderr).not.toContain(PW)
@@ -39,7 +41,9 @@ async function run(knexfile: string, args: string[] = ['--only', 'config']) {
 
 describe('a misbehaving knexfile cannot take db-doctor over', () => {
   it('logs its password: stdout stays one JSON report, the log goes to stderr redacted', async () => {
-    const r = await run(`console.log('connecting with', ${JSON.stringify(PW)}); console.error('pw', ${JSON.stringify(PW)});\nmodule.exports = ${CONFIG()}\n`)
+    const r = await run(
+      `console.log('connecting with', ${JSON.stringify(PW)}); console.error('pw', ${JSON.stringify(PW)});\nmodule.exports = ${CONFIG()}\n`,
+    )
     expect(r.code).toBe(0)
     expect(reportOf(r).checks[0].id).toBe('config')
   })
@@ -62,18 +66,18 @@ describe('a misbehaving knexfile cannot take db-doctor over', () => {
     expect(checkOf(reportOf(r), 'config')).toMatchObject({code: 'CONFIG_APP_FILE_ERROR'})
   })
 
-  it('exports a promise that never settles: CONFIG_APP_FILE_ERROR after --timeout (not exit 13, not silence)', async () => {
+  it('exports a promise that never settles: CONFIG_APP_FILE_LIMIT after --timeout (not exit 13, not silence)', async () => {
     const r = await run(`module.exports = new Promise(() => {})\n`)
     expect(r.code).toBe(1)
     const c = checkOf(reportOf(r), 'config')
-    expect(c).toMatchObject({status: 'fail', code: 'CONFIG_APP_FILE_ERROR'})
-    expect(c.summary).toContain('within 1000 ms')
+    expect(c).toMatchObject({status: 'fail', code: 'CONFIG_APP_FILE_LIMIT'})
+    expect(c.summary).toContain('after 1000 ms')
   })
 
-  it('a connection function that never settles: CONFIG_APP_FILE_ERROR after --timeout', async () => {
+  it('a connection function that never settles: CONFIG_APP_FILE_LIMIT after --timeout', async () => {
     const r = await run(`module.exports = {development: {client: 'pg', connection: () => new Promise(() => {})}}\n`)
     expect(r.code).toBe(1)
-    expect(checkOf(reportOf(r), 'config')).toMatchObject({code: 'CONFIG_APP_FILE_ERROR'})
+    expect(checkOf(reportOf(r), 'config')).toMatchObject({code: 'CONFIG_APP_FILE_LIMIT'})
   })
 
   it('calls process.exit(7) while loading: CONFIG_APP_FILE_ERROR, exit 1', async () => {
@@ -90,10 +94,13 @@ describe('a misbehaving knexfile cannot take db-doctor over', () => {
     await new Promise((r) => silent.once('listening', r))
     const port = (silent.address() as net.AddressInfo).port
     try {
-      const r = await run(`setTimeout(() => process.exit(0), 300)\nmodule.exports = ${CONFIG(port)}\n`, ['--only', 'config,dns,tcp,postgres'])
+      const r = await run(`setTimeout(() => process.exit(0), 300)\nmodule.exports = ${CONFIG(port)}\n`, [
+        '--only',
+        'config,dns,tcp,postgres',
+      ])
       expect(r.code).toBe(1)
       expect(checkOf(reportOf(r), 'postgres').status).toBe('fail')
-      expect(r.stderr).toContain('ignored process.exit(0)')
+      // the child that ran the file is gone once its configuration is back: the timer never fires
     } finally {
       sockets.forEach((s) => s.destroy())
       silent.close()

@@ -5,6 +5,7 @@ import {loadEnv} from '../../../src/config/env.js'
 import {findKnexfile, knexfileSource, type AppSourceLayer} from '../../../src/config/sources/knexfile.js'
 import type {SourceContext} from '../../../src/config/types.js'
 import {redactor} from '../../../src/core/redact.js'
+import {configProblemSummary} from '../../../src/catalogue/config.js'
 
 const FIX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures')
 const CANARY = 'canary-Pw-7f3a9c1e'
@@ -48,7 +49,10 @@ describe('knexfile source', () => {
   it('--knex-env production: literal fields with their knexfile keys; password from the environment', async () => {
     const layer = await load('knex-seed', {knexEnv: 'production'}, {PROD_DB_PASSWORD: 'prod-canary-Pw-1'})
     expect(layer!.connectionString).toBeUndefined()
-    expect(layer!.fields.host).toEqual({value: 'db.prod.invalid', source: expect.objectContaining({label: 'knexfile.cjs (production) connection.host'})})
+    expect(layer!.fields.host).toEqual({
+      value: 'db.prod.invalid',
+      source: expect.objectContaining({label: 'knexfile.cjs (production) connection.host'}),
+    })
     expect(layer!.fields.port?.value).toBe('6432')
     expect(layer!.fields.password?.value).toBe('prod-canary-Pw-1')
     expect(layer!.appSsl?.value).toBe(true)
@@ -62,7 +66,9 @@ describe('knexfile source', () => {
 
   it('an environment the knexfile lacks is a problem naming the ones it has', async () => {
     const layer = await load('knex-seed', {knexEnv: 'staging'})
-    expect(layer!.problems?.[0].message).toMatch(/no "staging" environment \(it has: development, production\)/)
+    expect(configProblemSummary(layer!.problems![0]!)).toMatch(
+      /no "staging" environment \(it has: development, production\)/,
+    )
   })
 
   it('ESM knexfile.mjs with a string connection', async () => {
@@ -80,7 +86,10 @@ describe('knexfile source', () => {
 
   it('flat knexfile (no environments)', async () => {
     const layer = await load('knex-flat')
-    expect(layer!.fields.port).toEqual({value: '5435', source: expect.objectContaining({label: 'knexfile.js connection.port'})})
+    expect(layer!.fields.port).toEqual({
+      value: '5435',
+      source: expect.objectContaining({label: 'knexfile.js connection.port'}),
+    })
     expect(layer!.fields.port?.source.environment).toBeUndefined()
   })
 
@@ -94,8 +103,10 @@ describe('knexfile source', () => {
   it('a knexfile that throws is a problem with the redacted message, not a crash', async () => {
     const layer = await load('knex-throws')
     const p = layer!.problems![0]
-    expect(p.message).toMatch(/^Loading knexfile\.js \(environment development\) failed: DATABASE_URL is not set/)
-    expect(p.message).not.toContain(CANARY)
+    expect(configProblemSummary(p)).toMatch(
+      /^Loading knexfile\.js \(environment development\) failed: DATABASE_URL is not set/,
+    )
+    expect(configProblemSummary(p)).not.toContain(CANARY)
     expect(layer!.origin.label).toMatch(/^knexfile\.js \(failed to load: DATABASE_URL is not set/)
     expect(layer!.origin.label).not.toContain(CANARY)
     expect(layer!.connectionString).toBeUndefined()
@@ -105,7 +116,7 @@ describe('knexfile source', () => {
     const layer = await load('knex-env-function')
     const p = layer!.problems![0]
     expect(p.code).toBe('CONFIG_APP_FILE_ERROR')
-    expect(p.message).toBe(
+    expect(configProblemSummary(p)).toBe(
       `Loading knexfile.js (environment development) failed: the "development" environment is a function; knex uses it as it is and fails with "Required configuration option 'client' is missing" (export the configuration object, or make the whole module export a function)`,
     )
     expect(layer!.connectionString).toBeUndefined()
@@ -119,7 +130,7 @@ describe('knexfile source', () => {
 
   it('a missing --knexfile is a problem', async () => {
     const layer = await load('knex-flat', {knexfile: 'nope.js'})
-    expect(layer!.problems![0].message).toMatch(/nope\.js \(--knexfile\) does not exist/)
+    expect(configProblemSummary(layer!.problems![0]!)).toMatch(/nope\.js \(--knexfile\) does not exist/)
   })
 
   it('non-PostgreSQL clients are not a source', async () => {

@@ -35,7 +35,10 @@ describe('node-pg-migrate source', () => {
       file: '.env',
       label: 'MIGRATIONS_DATABASE_URL in .env (read by node-pg-migrate)',
     })
-    expect(layer!.origin).toMatchObject({kind: 'node-pg-migrate', label: 'node-pg-migrate (package.json dependency) reading MIGRATIONS_DATABASE_URL in .env'})
+    expect(layer!.origin).toMatchObject({
+      kind: 'node-pg-migrate',
+      label: 'node-pg-migrate (package.json dependency) reading MIGRATIONS_DATABASE_URL in .env',
+    })
   })
 
   it('the resolver picks it although DATABASE_URL is not set', async () => {
@@ -46,7 +49,10 @@ describe('node-pg-migrate source', () => {
 
   it('config/default.json db object: fields and the ssl object', async () => {
     const layer = await nodePgMigrateSource.load(ctx('node-pg-migrate-config'))
-    expect(layer!.fields.host).toEqual({value: '127.0.0.1', source: expect.objectContaining({label: 'config/default.json db.host (read by node-pg-migrate)'})})
+    expect(layer!.fields.host).toEqual({
+      value: '127.0.0.1',
+      source: expect.objectContaining({label: 'config/default.json db.host (read by node-pg-migrate)'}),
+    })
     expect(layer!.appSsl!.value).toEqual({rejectUnauthorized: false})
     expect(redactor.redact('canary-Pw-7f3a9c1e')).toBe('****')
   })

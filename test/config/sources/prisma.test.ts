@@ -5,6 +5,7 @@ import {describe, expect, it} from 'vitest'
 import {loadEnv} from '../../../src/config/env.js'
 import {findPrismaSchema, prismaSource, readDatasource} from '../../../src/config/sources/prisma.js'
 import {redactor} from '../../../src/core/redact.js'
+import {configProblemSummary} from '../../../src/catalogue/config.js'
 
 const FIX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures')
 
@@ -17,11 +18,18 @@ async function load(folder: string, processEnv: NodeJS.ProcessEnv = {}) {
 describe('prisma datasource reader', () => {
   it('reads provider, url and directUrl, ignoring comments', () => {
     const ds = readDatasource(fs.readFileSync(path.join(FIX, 'prisma-app/prisma/schema.prisma'), 'utf8'))
-    expect(ds).toEqual({name: 'db', provider: 'postgresql', url: {envVar: 'DATABASE_URL'}, directUrl: {envVar: 'DIRECT_URL'}})
+    expect(ds).toEqual({
+      name: 'db',
+      provider: 'postgresql',
+      url: {envVar: 'DATABASE_URL'},
+      directUrl: {envVar: 'DIRECT_URL'},
+    })
   })
 
   it('reads literals and a commented-out url', () => {
-    expect(readDatasource('datasource db {\n provider = "postgres"\n // url = env("OLD")\n url = "postgres://a@h/d"\n}')).toEqual({
+    expect(
+      readDatasource('datasource db {\n provider = "postgres"\n // url = env("OLD")\n url = "postgres://a@h/d"\n}'),
+    ).toEqual({
       name: 'db',
       provider: 'postgres',
       url: {literal: 'postgres://a@h/d'},
@@ -53,7 +61,12 @@ describe('prisma source', () => {
     const layer = await load('prisma-literal')
     expect(layer!.connectionString).toEqual({
       value: 'postgresql://lit@127.0.0.1:5438/litdb',
-      source: {kind: 'prisma', name: 'datasource main.url', file: 'schema.prisma', label: 'schema.prisma datasource main.url'},
+      source: {
+        kind: 'prisma',
+        name: 'datasource main.url',
+        file: 'schema.prisma',
+        label: 'schema.prisma datasource main.url',
+      },
     })
   })
 
@@ -80,15 +93,22 @@ describe('prisma source', () => {
         path.join(cwd, 'schema.prisma'),
         'datasource db {\n  provider  = "postgresql"\n  url       = env("DATABASE_URL")\n  directUrl = env("DIRECT_URL")\n}\n',
       )
-      const layer = await prismaSource.load({cwd, env: {DATABASE_URL: 'postgres://app@127.0.0.1:5432/appdb'}, envFileOf: () => undefined})
+      const layer = await prismaSource.load({
+        cwd,
+        env: {DATABASE_URL: 'postgres://app@127.0.0.1:5432/appdb'},
+        envFileOf: () => undefined,
+      })
       expect(layer!.connectionString).toBeUndefined()
       expect(layer!.origin!.label).toBe('schema.prisma datasource db.directUrl (DIRECT_URL is not set)')
       expect(layer!.problems).toEqual([
         {
           code: 'CONFIG_APP_FILE_ERROR',
-          message:
-            'schema.prisma reads datasource db.directUrl from env("DIRECT_URL"), and DIRECT_URL is not set: Prisma stops with "Environment variable not found: DIRECT_URL" (prisma migrate uses directUrl).',
-          source: {kind: 'prisma', name: 'datasource db.directUrl', file: 'schema.prisma', label: 'schema.prisma datasource db.directUrl, used by prisma migrate'},
+          source: {
+            kind: 'prisma',
+            name: 'datasource db.directUrl',
+            file: 'schema.prisma',
+            label: 'schema.prisma datasource db.directUrl, used by prisma migrate',
+          },
           details: {file: 'schema.prisma', variable: 'DIRECT_URL', tool: 'prisma'},
           // the data the catalogue words the problem from (src/catalogue/config.ts)
           params: {
@@ -98,17 +118,34 @@ describe('prisma source', () => {
             variable: 'DIRECT_URL',
             empty: false,
             directUrl: true,
-            source: {kind: 'prisma', name: 'datasource db.directUrl', file: 'schema.prisma', label: 'schema.prisma datasource db.directUrl, used by prisma migrate'},
+            source: {
+              kind: 'prisma',
+              name: 'datasource db.directUrl',
+              file: 'schema.prisma',
+              label: 'schema.prisma datasource db.directUrl, used by prisma migrate',
+            },
           },
         },
       ])
+      expect(configProblemSummary(layer!.problems![0]!)).toBe(
+        'schema.prisma reads datasource db.directUrl from env("DIRECT_URL"), and DIRECT_URL is not set: Prisma stops with "Environment variable not found: DIRECT_URL" (prisma migrate uses directUrl).',
+      )
       const {resolveConfig} = await import('../../../src/config/resolve.js')
       const {configCheck} = await import('../../../src/checks/config.js')
       const env = {DATABASE_URL: 'postgres://app@127.0.0.1:5432/appdb', HOME: cwd, PGPASSFILE: path.join(cwd, 'none')}
       const config = await resolveConfig({cwd, env, envFileOf: () => undefined})
-      const o = await configCheck.run({config, env, cwd, options: {timeoutMs: 1000, verbose: false, dnsServers: []}, facts: {}, results: new Map()})
+      const o = await configCheck.run({
+        config,
+        env,
+        cwd,
+        options: {timeoutMs: 1000, verbose: false, dnsServers: []},
+        facts: {},
+        results: new Map(),
+      })
       expect(o).toMatchObject({status: 'fail', code: 'CONFIG_APP_FILE_ERROR'})
-      expect(o.fix?.summary).toBe('Set DIRECT_URL, which schema.prisma reads, where Prisma reads it (the environment or .env).')
+      expect(o.fix?.summary).toBe(
+        'Set DIRECT_URL, which schema.prisma reads, where Prisma reads it (the environment or .env).',
+      )
       expect(o.fix?.snippet?.code).toMatch(/^DIRECT_URL="postgres:\/\//)
     } finally {
       fs.rmSync(cwd, {recursive: true, force: true})

@@ -1,0 +1,43 @@
+// The checks' side of the check shapes: the context a check of the registry runs with (the resolved
+// configuration, the environment, the options, the run's database session) on top of what the
+// runner sets (src/core/types.ts RunContext).
+import type {ToolName} from '../models/tools/names.js'
+import type {ResolvedConfig} from '../config/types.js'
+import type {RunContext, RunnableCheck} from '../core/types.js'
+import type {SessionBroker} from '../probes/session.js'
+
+export interface CheckOptions {
+  /** Budget per network step, in milliseconds. */
+  timeoutMs: number
+  verbose: boolean
+  /** --dns-server values, as given (ip or ip:port). */
+  dnsServers: string[]
+  /** --knex-env */
+  knexEnv?: string
+  /** --knexfile */
+  knexfile?: string
+  /** --env-file: the user named the environment the app runs with (no launch modelling of .env). */
+  envFile?: string
+  /** --tool: the migration tool named by the user (else the one found in the folder). */
+  tool?: ToolName
+  /** --instances (check): how many app processes run with this configuration (the connection budget). */
+  instances?: number
+  /** The age (s) from which another session's open transaction is reported (default 60; tests lower it). */
+  longTransactionSeconds?: number
+}
+
+export interface CheckContext extends RunContext {
+  config: ResolvedConfig
+  /** The environment the app would see: process env plus the env file (process wins). */
+  env: Record<string, string | undefined>
+  cwd: string
+  options: CheckOptions
+  /**
+   * The run's one read-only database session, owned by the runner (opened lazily, closed at the
+   * end). Absent only when a check is called directly (unit tests).
+   */
+  session?: SessionBroker
+}
+
+/** A check of the registry. */
+export type Check = RunnableCheck<CheckContext>

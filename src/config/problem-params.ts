@@ -1,0 +1,214 @@
+// The config check's codes and the params each problem records: data the resolver and the sources
+// build (src/config/problems.ts) and the catalogue words (src/catalogue/config.ts). No words here.
+import type {ConnectionStringProblem} from './connection-string.js'
+import type {Provenance} from './field.js'
+import type {MigrationTool} from './launch.js'
+
+/** Every problem's params name the setting's source (the file or variable to change). */
+export interface Sourced {
+  source: Provenance
+}
+
+export type UrlInvalidParams = Sourced & {
+  /** The string (or port) comes from the connection string in play. */
+  fromString: boolean
+  /** What the text looks like: url, keyvalue, socket… */
+  kind?: string
+  dotenvCut?: boolean
+  /** The URL as it should read, masked. */
+  maskedUrl?: string
+} & (
+    | {case: 'port-not-a-number' | 'port-out-of-range'; value: string}
+    | {case: 'cut-by-dotenv'}
+    | {case: 'unparsable'; problem: ConnectionStringProblem; position?: number}
+    | {case: 'hostless'; problem: ConnectionStringProblem}
+  )
+
+export type PasswordNotEncodedParams = Sourced & {
+  /** "password", "user name", "user name and password" */
+  what: string
+  /** The parts, as evidence names them: "password", "user, password". */
+  part: string
+  characters: string[]
+  maskedUrl: string
+  /** dotenv cut the unquoted value at "#". */
+  dotenvCut: boolean
+}
+
+export type PasswordLenientParams = Sourced & {
+  what: string
+  part: string
+  characters: string[]
+  maskedUrl: string
+  /** Characters libpq reads differently: '"@"', '"%"'. */
+  libpqBreaks: string[]
+}
+
+export type SslmodeInvalidParams = Sourced & {
+  value: string
+  /** The connection string in play, masked, when the setting is in it. */
+  maskedString?: string
+} & ({param: 'sslmode'; suggestion?: string} | {param: 'ssl'; suggestion: 'sslmode=disable' | 'sslmode=verify-full'})
+
+export type AppFileErrorParams = Sourced &
+  (
+    | {case: 'knexfile-missing'; file: string}
+    | {case: 'knex-environment-missing'; file: string; environment: string; environments: string[]}
+    | {case: 'knexfile-failed'; file: string; environment: string; error: string; errorName: string | null}
+    | {case: 'prisma-env-unset'; file: string; setting: string; variable: string; empty: boolean; directUrl: boolean}
+    /** a tool's own config file (drizzle.config.ts, …; src/models/tools) throws while loading */
+    | {case: 'tool-config-failed'; file: string; tool: string; error: string}
+    /** sequelize-cli's use_env_variable names a variable that is not set: "Error parsing url: undefined". */
+    | {
+        case: 'tool-env-unset'
+        tool: 'sequelize-cli'
+        file: string
+        setting: string
+        variable: string
+        environment: string
+      }
+    /** sequelize-cli: the environment's section is not a postgres one (another dialect, or none). */
+    | {
+        case: 'tool-environment-missing'
+        tool: 'sequelize-cli'
+        file: string
+        environment: string
+        environments: string[]
+      }
+  )
+
+/** What the migration tool does without the env file. */
+export type WithoutEnvFile =
+  | {kind: 'stops'; problem: ConfigProblemWords}
+  | {kind: 'no-password'; target: string | null}
+  | {kind: 'other-target'; target: string}
+  /** knex with an empty connection (undefined / ''): no pool, "Unable to acquire a connection", no server asked. */
+  | {kind: 'no-connection'; file: string}
+
+export type EnvFileParams = Sourced & {
+  tool: MigrationTool
+  version: string
+  envFile: string
+  /** The env file's variables the connection uses (else the fields that differ). */
+  variables: string[]
+  fields: string[]
+  /** The package.json script that runs the tool. */
+  script?: {name: string; segment: string}
+  /** The file the script's loader loads instead, when it loads another. */
+  otherFile?: string
+  /** No script runs the tool: the other files that do (LOADER_UNKNOWN), or [] when none does (run by hand). */
+  launchers?: string[]
+  without: WithoutEnvFile
+}
+
+export type NotFoundParams = Sourced &
+  (
+    | {case: 'defaults'; target: string; otherEnvFiles: string[]}
+    | {case: 'empty-knexfile'; label: string; file: string; environment: string | null}
+  )
+
+export type KnexfileNotFoundParams = Sourced & {
+  /** The knexfile the knex CLI does not look for (display path, e.g. "knexfile.cjs"). */
+  file: string
+  /** The package.json script that runs the knex CLI without `--knexfile`, when one does. */
+  script?: {name: string; command: string; segment: string}
+}
+
+/** Prisma 7: URLs in the schema's datasource are a validation error (P1012) for every command. */
+export type PrismaUrlInSchemaParams = Sourced & {
+  file: string
+  properties: string[]
+  major: number
+  config: string | null
+}
+/** Prisma 7: no datasource.url in prisma.config.ts (or no prisma.config.ts): migrate deploy stops. */
+export type PrismaConfigUrlMissingParams = Sourced & {file: string; exists: boolean; major: number}
+
+export type DriverUnmodelledParams = Sourced & {
+  /** The migration tool that picks the driver, when one does. */
+  tool: string | null
+  /** The npm package the app connects with. */
+  package: string
+  /** Why this driver ("drizzle-kit uses the first installed of pg, postgres, …"). */
+  why: string
+}
+
+export type ToolUnmodelledParams = Sourced & {
+  /** The migration tool db-doctor does not model ("kysely-ctl", "mikro-orm", "umzug"). */
+  tool: string
+  /** The package.json script that runs it, when one does. */
+  script: string | null
+  /** The dependency that shows it, when one does. */
+  dependency: string | null
+  /** What db-doctor modelled instead ("node-postgres 8.16", "knex 3.3 → node-postgres 8.16"). */
+  modelled: string
+}
+
+export type StartupParamParams = Sourced & {
+  driver: string
+  version: string
+  /** The URL parameters the server rejects as startup parameters, as written. */
+  params: string[]
+  /** The URL without them, password masked (for the snippet), when the URL is in a variable or argument. */
+  maskedUrl?: string
+  /** The migration tool the URL belongs to, when one. */
+  tool?: string
+}
+
+/** An app file stopped at a limit of the child that runs it (config/app-code.ts). */
+export type AppFileLimitParams = Sourced & {
+  /** The app file (display path). */
+  file: string
+  tool: 'knex' | 'prisma' | 'typeorm' | 'sequelize-cli' | 'drizzle-kit'
+  /** knex, sequelize-cli: the environment loaded. */
+  environment: string | null
+  limit: 'time' | 'memory'
+  /** The budget in ms (time) or the cap in MiB (memory). */
+  amount: number
+}
+
+/** The params of each config code. */
+export interface ConfigParams {
+  CONFIG_PRISMA_URL_IN_SCHEMA: PrismaUrlInSchemaParams
+  CONFIG_PRISMA_CONFIG_URL_MISSING: PrismaConfigUrlMissingParams
+  CONFIG_DRIVER_UNMODELLED: DriverUnmodelledParams
+  CONFIG_TOOL_UNMODELLED: ToolUnmodelledParams
+  CONFIG_UNKNOWN_SERVER_PARAMETER: StartupParamParams
+  CONFIG_KNEXFILE_NOT_FOUND: KnexfileNotFoundParams
+  CONFIG_URL_INVALID: UrlInvalidParams
+  CONFIG_PASSWORD_NOT_ENCODED: PasswordNotEncodedParams
+  CONFIG_PASSWORD_ENCODING_LENIENT: PasswordLenientParams
+  CONFIG_SSLMODE_INVALID: SslmodeInvalidParams
+  CONFIG_APP_FILE_ERROR: AppFileErrorParams
+  CONFIG_APP_FILE_LIMIT: AppFileLimitParams
+  CONFIG_ENV_FILE_NOT_LOADED: EnvFileParams
+  CONFIG_ENV_FILE_LOADER_UNKNOWN: EnvFileParams
+  CONFIG_NOT_FOUND: NotFoundParams
+}
+
+export type ConfigCode = keyof ConfigParams
+
+/** A problem's code with its params: what the catalogue words. */
+export type ConfigProblemWords = {[C in ConfigCode]: {code: C; params: ConfigParams[C]}}[ConfigCode]
+
+/**
+ * Each code's default status (a problem's own `status` overrides it; the catalogue entry's `statusText`
+ * says when): data, so the resolver can tell a failure from a warning without the words.
+ */
+export const CONFIG_DEFAULT_STATUS: {readonly [C in ConfigCode]: 'fail' | 'warn'} = {
+  CONFIG_PRISMA_URL_IN_SCHEMA: 'fail',
+  CONFIG_PRISMA_CONFIG_URL_MISSING: 'fail',
+  CONFIG_DRIVER_UNMODELLED: 'warn',
+  CONFIG_TOOL_UNMODELLED: 'warn',
+  CONFIG_UNKNOWN_SERVER_PARAMETER: 'fail',
+  CONFIG_KNEXFILE_NOT_FOUND: 'fail',
+  CONFIG_URL_INVALID: 'fail',
+  CONFIG_PASSWORD_NOT_ENCODED: 'fail',
+  CONFIG_PASSWORD_ENCODING_LENIENT: 'warn',
+  CONFIG_SSLMODE_INVALID: 'fail',
+  CONFIG_APP_FILE_ERROR: 'fail',
+  CONFIG_APP_FILE_LIMIT: 'fail',
+  CONFIG_ENV_FILE_NOT_LOADED: 'fail',
+  CONFIG_ENV_FILE_LOADER_UNKNOWN: 'warn',
+  CONFIG_NOT_FOUND: 'warn',
+}

@@ -1,0 +1,397 @@
+// Source: a sequelize-cli project, read the way sequelize-cli 6 reads it (lib/core/yargs.js,
+// lib/helpers/config-helper.js, sequelize 6's postgres connection-manager), see
+// src/models/tools/sequelize-cli.ts:
+//   - options: the package.json script's flags (--config, --env, --url, --migrations-path,
+//     --options-path), else .sequelizerc in the working folder (a JS module, required; its keys are
+//     the same options), else the defaults;
+//   - config file: --config (resolved from the working folder), else config/config.js when it
+//     exists, else config/config.json; a config.js may export a function (called, awaited);
+//   - environment: --env, else NODE_ENV, else "development"; the section of that name, else the
+//     whole file;
+//   - `url`, else `use_env_variable` (process.env[name]), are parsed by url.parse and MERGED over the
+//     section: only dialect (the URL's scheme), host, port, database, username, password (decoded)
+//     and ssl (true when the query contains "ssl=true") are kept. Every other query parameter —
+//     sslmode, sslrootcert, uselibpqcompat — is thrown away;
+//   - sequelize hands node-postgres only user, password, host (default "localhost"), database and
+//     port, plus dialectOptions.ssl (and a few session options). The section's own `ssl` (and the
+//     URL's ssl=true) never reaches pg: TLS comes only from dialectOptions.ssl, else PGSSLMODE;
+//   - the CLI never reads .env; its table is SequelizeMeta (migrationStorageTableName,
+//     migrationStorageTableSchema).
+// LOADING config.js / .sequelizerc RUNS THEIR CODE (as the CLI would), in a child with limits
+// (config/app-code.ts).
+import {poolSizeOf} from '../../models/pool.js'
+import fs from 'node:fs'
+import path from 'node:path'
+import {redactor} from '../../core/redact.js'
+import {displayPath, envProvenance} from '../env.js'
+import {readScripts, scriptsRunning} from '../launch.js'
+import {configProblem} from '../problems.js'
+import type {
+  ConfigSource,
+  Field,
+  FieldName,
+  MigrationToolInfo,
+  Provenance,
+  SourceContext,
+  SourceLayer,
+} from '../types.js'
+import {envVarsWithValue} from '../util.js'
+import {appFileLimit, loadAppModule} from './app-module.js'
+import {AppCodeLimitError} from '../app-code.js'
+import {readGuardedText, UnsafeFileError} from '../../core/files.js'
+
+interface SequelizeProject {
+  /** The config file the CLI reads (absolute) and how it was chosen. */
+  configFile: string
+  configHow: string
+  /** --env of the script or .sequelizerc, when set. */
+  env?: string
+  envHow?: string
+  /** --url of the script or .sequelizerc. */
+  url?: string
+  migrationsPath: string
+  migrationsHow: string
+  /** .sequelizerc, when one was read. */
+  rc?: string
+  script?: string
+}
+
+function flagOf(segment: string, name: string): string | undefined {
+  const m = new RegExp(`(?:^|\\s)--${name}(?:=|\\s+)(?:'([^']*)'|"([^"]*)"|(\\S+))`).exec(segment)
+  return m ? (m[1] ?? m[2] ?? m[3]) : undefined
+}
+
+/** The options sequelize-cli runs with: script flags over .sequelizerc over its defaults. */
+export async function findSequelizeProject(ctx: SourceContext): Promise<SequelizeProject | undefined> {
+  const {cwd} = ctx
+  const scripts = scriptsRunning('sequelize-cli', readScripts(cwd), false)
+  const script = scripts[0]
+  const seg = script?.segment ?? ''
+  const rcPath = path.resolve(cwd, flagOf(seg, 'options-path') ?? '.sequelizerc')
+  let rc: Record<string, unknown> = {}
+  let rcShown: string | undefined
+  if (fs.existsSync(rcPath)) {
+    rcShown = displayPath(cwd, rcPath)
+    const mod = await loadAppModule(rcPath, {
+      label: rcShown,
+      cwd,
+      env: ctx.env,
+      ...(ctx.appTimeoutMs !== undefined ? {timeoutMs: ctx.appTimeoutMs} : {}),
+    })
+    const v = mod?.default
+    if (v && typeof v === 'object') rc = v as Record<string, unknown>
+  }
+  const opt = (name: string): {value: string; how: string} | undefined => {
+    const f = flagOf(seg, name)
+    if (f !== undefined) return {value: f, how: `--${name} in script "${script!.name}"`}
+    const r = rc[name]
+    if (typeof r === 'string' && r) return {value: r, how: `${rcShown} ${name}`}
+    return undefined
+  }
+  const config = opt('config')
+  const defaultJs = path.join(cwd, 'config', 'config.js')
+  const configFile = config
+    ? path.resolve(cwd, config.value)
+    : fs.existsSync(defaultJs)
+      ? defaultJs
+      : path.join(cwd, 'config', 'config.json')
+  const configHow = config ? config.how : 'sequelize-cli default'
+  const url = opt('url')
+  const env = opt('env')
+  const migrations = opt('migrations-path')
+  const detected = !!script || !!rcShown || fs.existsSync(configFile) || !!url
+  if (!detected) return undefined
+  // config/config.json alone is a common name: without a script, .sequelizerc or the package, it is not sequelize's
+  if (!script && !rcShown && !config && !hasSequelizeDependency(cwd)) return undefined
+  return {
+    configFile,
+    configHow,
+    ...(env ? {env: env.value, envHow: env.how} : {}),
+    ...(url ? {url: url.value} : {}),
+    migrationsPath: path.resolve(cwd, migrations?.value ?? 'migrations'),
+    migrationsHow: migrations ? migrations.how : 'sequelize-cli default ./migrations',
+    ...(rcShown ? {rc: rcShown} : {}),
+    ...(script ? {script: script.name} : {}),
+  }
+}
+
+function hasSequelizeDependency(cwd: string): boolean {
+  try {
+    const pkg = JSON.parse(readGuardedText(path.join(cwd, 'package.json'), 'package.json')) as Record<string, unknown>
+    const deps = {...(pkg.dependencies as object), ...(pkg.devDependencies as object)} as Record<string, unknown>
+    return 'sequelize-cli' in deps
+  } catch {
+    return false
+  }
+}
+
+/** config-helper.js urlStringToConfigHash: url.parse, the path's database, auth split at the first ":". */
+function sequelizeUrlParts(urlString: string):
+  | {
+      dialect: string
+      host?: string
+      port?: string
+      database?: string
+      username?: string
+      password?: string
+      ssl: boolean
+      /** Query parameters the CLI throws away. */
+      dropped: string[]
+    }
+  | undefined {
+  let u: URL
+  try {
+    u = new URL(urlString)
+  } catch {
+    return undefined
+  }
+  // url.parse (legacy) decodes auth; WHATWG keeps it encoded
+  const dec = (s: string) => {
+    try {
+      return decodeURIComponent(s)
+    } catch {
+      return s
+    }
+  }
+  const query = u.search.replace(/^\?/, '')
+  const dropped = [...new URLSearchParams(query).keys()].filter((k) => k !== 'ssl')
+  return {
+    dialect: u.protocol.replace(/:$/, ''),
+    ...(u.hostname ? {host: u.hostname.replace(/^\[(.*)\]$/, '$1')} : {}),
+    ...(u.port ? {port: u.port} : {}),
+    ...(u.pathname.replace(/^\//, '') ? {database: dec(u.pathname.replace(/^\//, ''))} : {}),
+    ...(u.username ? {username: dec(u.username)} : {}),
+    ...(u.password ? {password: dec(u.password)} : {}),
+    ssl: query.includes('ssl=true'),
+    dropped,
+  }
+}
+
+function prov(file: string, setting: string, label?: string): Provenance {
+  return {kind: 'sequelize-cli', name: setting, file, label: label ?? `${file} ${setting}`}
+}
+
+function sequelizeTool(
+  ctx: SourceContext,
+  p: SequelizeProject,
+  shown: string,
+  section: Record<string, unknown>,
+): MigrationToolInfo {
+  const table =
+    typeof section.migrationStorageTableName === 'string' && section.migrationStorageTableName
+      ? section.migrationStorageTableName
+      : 'SequelizeMeta'
+  const schema =
+    typeof section.migrationStorageTableSchema === 'string' && section.migrationStorageTableSchema
+      ? section.migrationStorageTableSchema
+      : undefined
+  return {
+    name: 'sequelize-cli',
+    detectedBy: shown,
+    table,
+    ...(schema ? {schema, schemaSource: `${shown} migrationStorageTableSchema`} : {}),
+    directories: [p.migrationsPath],
+    displayDirectories: [displayPath(ctx.cwd, p.migrationsPath)],
+    directorySource: p.migrationsHow,
+  }
+}
+
+/** The environment sequelize-cli runs with: --env (script, .sequelizerc), else NODE_ENV, else development. */
+function environmentOf(ctx: SourceContext, p: SequelizeProject): string {
+  return ctx.knexEnv || p.env || ctx.env.NODE_ENV || 'development'
+}
+
+/** The environments of a sequelize config (its top-level object keys whose values are objects). */
+export function sequelizeEnvironments(raw: unknown): string[] {
+  if (!raw || typeof raw !== 'object') return []
+  return Object.entries(raw as Record<string, unknown>)
+    .filter(([, v]) => v && typeof v === 'object' && !Array.isArray(v))
+    .map(([k]) => k)
+}
+
+export const sequelizeCliSource: ConfigSource = {
+  id: 'sequelize-cli',
+  role: 'primary',
+  async load(ctx: SourceContext): Promise<SourceLayer | null> {
+    let p: SequelizeProject | undefined
+    const fail = (origin: Provenance, file: string, error: string): SourceLayer => ({
+      origin,
+      fields: {},
+      problems: [
+        configProblem(
+          'CONFIG_APP_FILE_ERROR',
+          origin,
+          {case: 'tool-config-failed', file, tool: 'sequelize-cli', error},
+          {file, message: error, tool: 'sequelize-cli'},
+        ),
+      ],
+    })
+    try {
+      p = await findSequelizeProject(ctx)
+    } catch (error) {
+      const origin = prov('.sequelizerc', 'options')
+      if (error instanceof UnsafeFileError) throw error
+      if (error instanceof AppCodeLimitError) return appFileLimit(origin, '.sequelizerc', 'sequelize-cli', error)
+      return fail(origin, '.sequelizerc', redactor.redact(String((error as Error)?.message ?? error).split('\n')[0]!))
+    }
+    if (!p) return null
+    const shown = displayPath(ctx.cwd, p.configFile)
+    const environment = environmentOf(ctx, p)
+    const origin = prov(shown, environment, `${shown} (${environment} environment)`)
+    let raw: unknown
+    if (p.url) {
+      raw = {url: p.url}
+    } else {
+      if (!fs.existsSync(p.configFile)) return null
+      try {
+        // in the child (config/app-code.ts); a function export is called there, as the CLI does
+        const mod = await loadAppModule(p.configFile, {
+          label: shown,
+          cwd: ctx.cwd,
+          env: ctx.env,
+          callDefault: true,
+          ...(ctx.appTimeoutMs !== undefined ? {timeoutMs: ctx.appTimeoutMs} : {}),
+        })
+        raw = mod?.default
+      } catch (error) {
+        if (error instanceof UnsafeFileError) throw error // a FIFO, a device: a usage error (exit 2)
+        if (error instanceof AppCodeLimitError) return appFileLimit(origin, shown, 'sequelize-cli', error, environment)
+        return fail(origin, shown, redactor.redact(String((error as Error)?.message ?? error).split('\n')[0]!))
+      }
+    }
+    if (!raw || typeof raw !== 'object')
+      return fail(origin, shown, 'Config must be an object or a promise for an object')
+    const all = raw as Record<string, unknown>
+    const envSection = all[environment]
+    const section = (envSection && typeof envSection === 'object' ? envSection : all) as Record<string, unknown>
+    const sectionName = envSection && typeof envSection === 'object' ? environment : '(top level)'
+    const at = (key: string) => (sectionName === '(top level)' ? key : `${environment}.${key}`)
+    const tool = sequelizeTool(ctx, p, shown, section)
+    const environments = sequelizeEnvironments(all)
+
+    // url, else use_env_variable, merged over the section
+    let urlParts: ReturnType<typeof sequelizeUrlParts>
+    let urlSource: Provenance | undefined
+    const urlValue = typeof section.url === 'string' && section.url ? section.url : undefined
+    const envVar =
+      !urlValue && typeof section.use_env_variable === 'string' && section.use_env_variable
+        ? section.use_env_variable
+        : undefined
+    if (urlValue) {
+      redactor.addFromConnectionString(urlValue)
+      urlParts = sequelizeUrlParts(urlValue)
+      const vars = envVarsWithValue(ctx.env, urlValue)
+      urlSource = vars.length
+        ? {
+            ...envProvenance(ctx.envFileOf, vars[0]!),
+            label: `${envProvenance(ctx.envFileOf, vars[0]!).label} (via ${shown} ${at('url')})`,
+          }
+        : prov(shown, at('url'))
+    } else if (envVar) {
+      const value = ctx.env[envVar]
+      if (value === undefined) {
+        return {
+          origin,
+          fields: {},
+          tool,
+          problems: [
+            configProblem(
+              'CONFIG_APP_FILE_ERROR',
+              prov(shown, at('use_env_variable')),
+              {
+                case: 'tool-env-unset',
+                tool: 'sequelize-cli',
+                file: shown,
+                setting: at('use_env_variable'),
+                variable: envVar,
+                environment,
+              },
+              {file: shown, variable: envVar, tool: 'sequelize-cli', error: 'Error parsing url: undefined'},
+            ),
+          ],
+        }
+      }
+      redactor.addFromConnectionString(value)
+      urlParts = sequelizeUrlParts(value)
+      const env = envProvenance(ctx.envFileOf, envVar)
+      urlSource = {...env, label: `${env.label} (via ${shown} ${at('use_env_variable')})`}
+    }
+    const dialect = urlParts?.dialect ?? section.dialect
+    if (dialect !== 'postgres' && dialect !== 'postgresql') {
+      if (envSection === undefined && environments.length && section.dialect === undefined && !urlParts)
+        return {
+          origin,
+          fields: {},
+          tool,
+          problems: [
+            configProblem(
+              'CONFIG_APP_FILE_ERROR',
+              origin,
+              {case: 'tool-environment-missing', tool: 'sequelize-cli', file: shown, environment, environments},
+              {file: shown, environment, environments, tool: 'sequelize-cli'},
+            ),
+          ],
+        }
+      return null
+    }
+
+    const fields: Partial<Record<FieldName, Field<string>>> = {}
+    const map: Array<[string, FieldName]> = [
+      ['host', 'host'],
+      ['port', 'port'],
+      ['database', 'database'],
+      ['username', 'user'],
+      ['password', 'password'],
+    ]
+    for (const [key, name] of map) {
+      const fromUrl = urlParts?.[key as 'host']
+      if (fromUrl !== undefined && urlSource) {
+        fields[name] = {value: fromUrl, source: urlSource}
+        continue
+      }
+      const v = section[key]
+      if (v === undefined || v === null || v === '' || typeof v === 'object') continue
+      const value = String(v)
+      if (name === 'password') redactor.add(value)
+      const vars = envVarsWithValue(ctx.env, value)
+      const env = vars.length && name !== 'port' ? envProvenance(ctx.envFileOf, vars[0]!) : undefined
+      fields[name] = {
+        value,
+        source: env ? {...env, label: `${env.label} (via ${shown} ${at(key)})`} : prov(shown, at(key)),
+      }
+    }
+    // Sequelize's own default host: pg never reads PGHOST for a sequelize app
+    fields.host ??= {
+      value: 'localhost',
+      source: {kind: 'default', name: 'host', label: 'sequelize default (localhost)'},
+    }
+    const dialectOptions = (
+      section.dialectOptions && typeof section.dialectOptions === 'object' ? section.dialectOptions : {}
+    ) as Record<string, unknown>
+    if (typeof dialectOptions.application_name === 'string')
+      fields.application_name = {
+        value: dialectOptions.application_name,
+        source: prov(shown, at('dialectOptions.application_name')),
+      }
+    if (typeof dialectOptions.options === 'string')
+      fields.options = {value: dialectOptions.options, source: prov(shown, at('dialectOptions.options'))}
+    const layer: SourceLayer = {origin, fields, tool}
+    const pool = section.pool && typeof section.pool === 'object' ? (section.pool as Record<string, unknown>) : {}
+    const poolMax = poolSizeOf(pool.max)
+    if (poolMax !== undefined) layer.pool = {value: poolMax, source: prov(shown, at('pool.max'))}
+    if (dialectOptions.ssl !== undefined)
+      layer.appSsl = {value: dialectOptions.ssl, source: prov(shown, at('dialectOptions.ssl'))}
+    // What sequelize-cli throws away: the URL's TLS parameters, and a top-level ssl (never passed to pg)
+    const droppedParams = (urlParts?.dropped ?? []).filter((k) => /^ssl|^uselibpqcompat$/.test(k))
+    if (droppedParams.length && urlSource && urlParts) {
+      const q = new URL(urlValue ?? ctx.env[envVar!]!).searchParams
+      const value = droppedParams.map((k) => `${k}=${q.get(k)}`).join('&')
+      layer.droppedSsl = {value, source: urlSource}
+    } else if (section.ssl !== undefined && dialectOptions.ssl === undefined) {
+      layer.droppedSsl = {value: section.ssl, source: prov(shown, at('ssl'))}
+    } else if (urlParts?.ssl && dialectOptions.ssl === undefined && urlSource) {
+      layer.droppedSsl = {value: 'ssl=true', source: urlSource}
+    }
+    return layer
+  },
+}

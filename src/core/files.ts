@@ -1,0 +1,211 @@
+// The one guarded opener: every file db-doctor reads or writes because a user or an app points at
+// it (env files, knexfiles, package.json, Prisma schemas and configs, certificates and keys, the
+// password file, --targets, --output, $GITHUB_STEP_SUMMARY) goes through here (docs/app-code.md).
+// - Regular files only. The documented exception: /dev/null reads as an empty file and may be
+//   written to (the usual way to say "none").
+// - Opened with O_NONBLOCK: a FIFO nobody writes to would block open() in libuv's threadpool, and
+//   a blocked threadpool thread keeps Node from exiting; fstat on the open descriptor then refuses
+//   it. A FIFO, a device, a socket is an UnsafeFileError: a usage error (exit 2) naming the file.
+// - At most a size cap per kind of file: /dev/zero or a huge file cannot eat memory or time.
+import fs from 'node:fs'
+
+/** 1 MiB: far above any real .env file, far below what takes measurable time to read. */
+export const MAX_TEXT_FILE_BYTES = 1024 * 1024
+
+/** What db-doctor reads, and how much of it at most. */
+export const FILE_CAPS = {
+  'env file': MAX_TEXT_FILE_BYTES,
+  knexfile: MAX_TEXT_FILE_BYTES,
+  'Prisma config': MAX_TEXT_FILE_BYTES,
+  'Prisma schema': 4 * MAX_TEXT_FILE_BYTES,
+  'package.json': 4 * MAX_TEXT_FILE_BYTES,
+  'config file': MAX_TEXT_FILE_BYTES,
+  certificate: MAX_TEXT_FILE_BYTES,
+  'CA bundle': 8 * MAX_TEXT_FILE_BYTES,
+  'password file': MAX_TEXT_FILE_BYTES,
+  'targets file': MAX_TEXT_FILE_BYTES,
+} as const
+
+type FileKind = keyof typeof FILE_CAPS
+
+/** A file that cannot be read; `reason` reads well after "cannot read X: ". */
+export class FileReadError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly code: string,
+  ) {
+    super(reason)
+    this.name = 'FileReadError'
+  }
+}
+
+/**
+ * A FIFO, a device or a socket where db-doctor expects a regular file, or a file over its size
+ * cap: the run stops with a usage error (exit 2) whose message names the file. Sources that turn
+ * read errors into findings let this one through.
+ */
+export class UnsafeFileError extends FileReadError {
+  constructor(
+    readonly file: string,
+    readonly kind: string,
+    reason: string,
+    code: string,
+  ) {
+    super(reason, code)
+    this.name = 'UnsafeFileError'
+    this.message = `cannot use ${file} as the ${kind}: ${reason}`
+  }
+}
+
+function kindOf(st: fs.Stats): string {
+  if (st.isDirectory()) return 'a directory'
+  if (st.isFIFO()) return 'a FIFO (named pipe), not a regular file'
+  if (st.isCharacterDevice()) return 'a character device, not a regular file'
+  if (st.isBlockDevice()) return 'a block device, not a regular file'
+  if (st.isSocket()) return 'a socket, not a regular file'
+  return 'not a regular file'
+}
+
+function errnoReason(err: NodeJS.ErrnoException): string {
+  return err.code === 'ENOENT'
+    ? 'no such file'
+    : err.code === 'EACCES' || err.code === 'EPERM'
+      ? 'permission denied'
+      : err.code === 'EISDIR'
+        ? 'it is a directory'
+        : err.code === 'ENOTDIR'
+          ? 'a part of the path is not a directory'
+          : err.code === 'ELOOP'
+            ? 'too many levels of symbolic links'
+            : err.code === 'ENXIO'
+              ? 'it is a FIFO (named pipe) or a socket with no other end, not a regular file'
+              : (err.code ?? 'unreadable')
+}
+
+function isDevNull(st: fs.Stats): boolean {
+  try {
+    const dn = fs.statSync('/dev/null')
+    return st.isCharacterDevice() && st.rdev === dn.rdev
+  } catch {
+    return false
+  }
+}
+
+/** Refuse what is not a regular file (/dev/null aside) or is over `maxBytes`. */
+function refuse(file: string, kind: string, st: fs.Stats, maxBytes: number): void {
+  if (st.isDirectory()) throw new FileReadError('it is a directory', 'EISDIR')
+  if (!st.isFile()) throw new UnsafeFileError(file, kind, `it is ${kindOf(st)}`, 'ENOTREG')
+  if (st.size > maxBytes)
+    throw new UnsafeFileError(
+      file,
+      kind,
+      `it is larger than ${formatBytes(maxBytes)} (${formatBytes(st.size)}), the limit for this kind of file`,
+      'EFBIG',
+    )
+}
+
+/**
+ * open(2) with O_NONBLOCK, so that a FIFO never blocks the open (a FIFO without a reader refuses a
+ * non-blocking writer with ENXIO: a special file, said so). Errors become FileReadError / UnsafeFileError.
+ */
+function openNonBlocking(file: string, kind: string, flags: number): number {
+  try {
+    return fs.openSync(file, flags | fs.constants.O_NONBLOCK)
+  } catch (error) {
+    const err = error as NodeJS.ErrnoException
+    if (err.code === 'ENXIO') throw new UnsafeFileError(file, kind, errnoReason(err), 'ENOTREG')
+    throw new FileReadError(errnoReason(err), err.code ?? 'EUNKNOWN')
+  }
+}
+
+/**
+ * The bytes of a regular file of at most `maxBytes` (default: the cap of `kind`). Throws
+ * FileReadError (missing, unreadable, a directory) or UnsafeFileError (special file, too large).
+ */
+export function readGuarded(file: string, kind: FileKind | string, maxBytes?: number): Buffer {
+  const cap = maxBytes ?? (FILE_CAPS as Record<string, number>)[kind] ?? MAX_TEXT_FILE_BYTES
+  const fd = openNonBlocking(file, kind, fs.constants.O_RDONLY)
+  try {
+    const st = fs.fstatSync(fd)
+    if (isDevNull(st)) return Buffer.alloc(0)
+    refuse(file, kind, st, cap)
+    // Read at most cap + 1 even if the file grew since fstat.
+    const buf = Buffer.alloc(Math.min(st.size, cap) + 1)
+    let total = 0
+    for (;;) {
+      const n = fs.readSync(fd, buf, total, buf.length - total, null)
+      if (n === 0) break
+      total += n
+      if (total >= buf.length) throw new UnsafeFileError(file, kind, `it is larger than ${formatBytes(cap)}`, 'EFBIG')
+    }
+    return buf.subarray(0, total)
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
+/** readGuarded as UTF-8 text. */
+export function readGuardedText(file: string, kind: FileKind | string, maxBytes?: number): string {
+  return readGuarded(file, kind, maxBytes).toString('utf8')
+}
+
+/**
+ * The text of a regular file, or a FileReadError whose reason reads well after "cannot read X: ".
+ * /dev/null is accepted as an empty file (the documented way to say "no env file").
+ */
+export function readRegularTextFile(file: string, maxBytes = MAX_TEXT_FILE_BYTES): string {
+  return readGuardedText(file, 'env file', maxBytes)
+}
+
+/**
+ * Refuse, before anything else reads it (pg-connection-string reads sslrootcert / sslcert /
+ * sslkey with readFileSync when it parses the URL), a path that is a special file or over its
+ * cap. A missing or unreadable file is left to the checks that report it. stat() does not block
+ * on a FIFO.
+ */
+export function assertSafeFile(file: string, kind: FileKind | string, maxBytes?: number): void {
+  let st: fs.Stats
+  try {
+    st = fs.statSync(file)
+  } catch {
+    return
+  }
+  if (isDevNull(st) || st.isDirectory()) return
+  refuse(file, kind, st, maxBytes ?? (FILE_CAPS as Record<string, number>)[kind] ?? MAX_TEXT_FILE_BYTES)
+}
+
+/**
+ * A path db-doctor will write (--output, $GITHUB_STEP_SUMMARY): absent, a regular file, or
+ * /dev/null; else the UnsafeFileError to report (checked before the run, and again on open).
+ */
+export function writableTargetProblem(file: string, kind: string): UnsafeFileError | undefined {
+  let st: fs.Stats
+  try {
+    st = fs.statSync(file)
+  } catch {
+    return undefined
+  }
+  if (st.isFile() || isDevNull(st)) return undefined
+  return new UnsafeFileError(file, kind, `it is ${kindOf(st)}`, st.isDirectory() ? 'EISDIR' : 'ENOTREG')
+}
+
+/** Write (or append) `text` to a regular file (or /dev/null) without ever blocking on a FIFO. */
+export function writeGuarded(file: string, kind: string, text: string, append: boolean): void {
+  const {O_WRONLY, O_CREAT, O_APPEND} = fs.constants
+  const fd = openNonBlocking(file, kind, O_WRONLY | O_CREAT | (append ? O_APPEND : 0))
+  try {
+    const st = fs.fstatSync(fd)
+    if (isDevNull(st)) return
+    if (!st.isFile()) throw new UnsafeFileError(file, kind, `it is ${kindOf(st)}`, 'ENOTREG')
+    if (!append) fs.ftruncateSync(fd, 0)
+    fs.writeSync(fd, text)
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
+function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${Math.round((n / (1024 * 1024)) * 10) / 10} MiB`
+  if (n >= 1024) return `${Math.round(n / 1024)} KiB`
+  return `${n} bytes`
+}

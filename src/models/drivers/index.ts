@@ -1,0 +1,17 @@
+// The driver registry: one model per driver (./node-postgres.ts, ./postgres-js.ts), and which
+// driver an app really uses, read from its node_modules and package.json.
+import {nodePostgres} from './node-postgres.js'
+import {postgresJs} from './postgres-js.js'
+import type {DriverModel, DriverName} from './types.js'
+
+export const DRIVERS: Record<DriverName, DriverModel> = {
+  'node-postgres': nodePostgres,
+  'postgres.js': postgresJs,
+}
+
+/** The driver model behind an npm package name, when db-doctor models it. */
+export function driverOfPackage(pkg: string): DriverModel | undefined {
+  return Object.values(DRIVERS).find((d) => d.packages.includes(pkg))
+}
+
+export type {DriverModel, DriverName}

@@ -1,0 +1,90 @@
+// The app's connection pool, as its own configuration sizes it (the connection budget of the server
+// check): the tool's config when it sets the size (knexfile pool.max, TypeORM extra.max / poolSize,
+// sequelize pool.max, read by the config sources from the file they already load), Prisma ≤ 6's
+// connection_limit URL parameter, else the tool's or the driver's default. Pure: the caller passes the
+// resolved settings and the machine's CPU count.
+import {DRIVERS} from './drivers/index.js'
+import type {DriverName} from './drivers/types.js'
+import type {ToolName} from './tools/names.js'
+import {TOOLS} from './tools/registry.js'
+
+export interface AppPool {
+  /** Connections one app process opens at most. */
+  size: number
+  /**
+   * 'config': set in the app's config (`source` says where); 'default': the tool's or the driver's
+   * default; 'docs': Prisma ≤ 6's default, modelled from its documentation (CPUs × 2 + 1).
+   */
+  origin: 'config' | 'default' | 'docs'
+  /** The setting that sizes it: 'pool.max', 'connection_limit', 'extra.max', 'max'. */
+  setting: string
+  /** Where the setting lives: the tool's config file, a URL parameter, or the app's own code. */
+  where: 'config' | 'url' | 'app-code'
+  /** The provenance label of the value when the config sets it. */
+  source: string | null
+  /** Whose pool: the tool, else the driver package. */
+  owner: string
+  /** Prisma ≤ 6's default: the CPU count used (db-doctor's machine). */
+  cpus?: number
+  /** Prisma 7: the pool is the driver adapter's (pg.Pool), sized in app code. */
+  prisma7?: boolean
+}
+
+interface PoolInput {
+  tool: ToolName | null
+  driver: {name: DriverName | null; package: string}
+  /** The size the app's config file sets (knexfile pool.max…), with its provenance label. */
+  configured?: {value: number; label: string}
+  /** The query parameters of the connection string, as pg reads them (Prisma's connection_limit). */
+  urlParams?: Record<string, string> | null
+  /** Where the connection string comes from. */
+  urlSource?: string | null
+  /** The installed Prisma major, when known. */
+  prismaMajor?: number | null
+  cpus: number
+}
+
+/** A pool size as a config writes it: a positive integer (a numeric string too), else undefined. */
+export function poolSizeOf(value: unknown): number | undefined {
+  const n = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value
+  return typeof n === 'number' && Number.isInteger(n) && n > 0 && n < 1_000_000 ? n : undefined
+}
+
+export function modelPool(input: PoolInput): AppPool {
+  const driverModel = input.driver.name ? DRIVERS[input.driver.name] : undefined
+  const driverDefault = driverModel?.pool.defaultMax ?? DRIVERS['node-postgres'].pool.defaultMax
+  const tool = input.tool ? TOOLS[input.tool] : undefined
+  if (!tool) {
+    return {
+      size: driverDefault,
+      origin: 'default',
+      setting: driverModel?.pool.option ?? 'max',
+      where: 'app-code',
+      source: null,
+      owner: input.driver.package,
+    }
+  }
+  const base = {setting: tool.pool.setting, where: tool.pool.where, owner: tool.name}
+  if (tool.name === 'prisma') {
+    if ((input.prismaMajor ?? 0) >= 7)
+      return {
+        ...base,
+        setting: 'max',
+        where: 'app-code',
+        size: driverDefault,
+        origin: 'default',
+        source: null,
+        prisma7: true,
+      }
+    const limit = poolSizeOf(input.urlParams?.connection_limit)
+    if (limit !== undefined) return {...base, size: limit, origin: 'config', source: input.urlSource ?? null}
+    return {...base, size: input.cpus * 2 + 1, origin: 'docs', source: null, cpus: input.cpus}
+  }
+  if (input.configured) return {...base, size: input.configured.value, origin: 'config', source: input.configured.label}
+  return {
+    ...base,
+    size: tool.pool.default === 'driver' || tool.pool.default === 'cpus' ? driverDefault : tool.pool.default,
+    origin: 'default',
+    source: null,
+  }
+}

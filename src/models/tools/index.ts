@@ -1,0 +1,75 @@
+// The tool registry (one model per tool, ./<tool>.ts) and the modelled stack of an app: which
+// tool runs its migrations, which driver that tool (or the app's own code) really connects
+// with, at which installed versions — what the report's header names ("drizzle-kit 0.31 →
+// postgres.js 3.4") and what the TLS, authentication and parameter checks judge with.
+import {DRIVERS, driverOfPackage} from '../drivers/index.js'
+import {minor, type DriverName} from '../drivers/types.js'
+import {declaredDependencies, findPackageDir, packageVersion} from '../packages.js'
+import type {ToolName} from './names.js'
+import type {ModelledStack} from './types.js'
+import {TOOLS} from './registry.js'
+
+function driverLabel(pkg: string, name: DriverName | null, version: string): string {
+  return `${name ?? pkg} ${minor(version)}`
+}
+
+/**
+ * The stack of the app in `cwd`: the tool's driver is the first of its candidates installed in the
+ * app (the order it tries them); without a tool, the driver the app's package.json depends on
+ * (postgres.js when it has `postgres` and not `pg`), else node-postgres.
+ */
+export function resolveStack(input: {cwd: string; tool?: ToolName; toolVersion?: string}): ModelledStack {
+  const {cwd} = input
+  let tool: ModelledStack['tool'] = null
+  let chosen: {pkg: string; name: DriverName | null; installed?: string; why: string}
+  if (input.tool) {
+    const model = TOOLS[input.tool]
+    const installed = model.packages.map((p) => packageVersion(findPackageDir(p, cwd))).find(Boolean)
+    const version = installed ?? input.toolVersion ?? model.currentRelease
+    tool = {
+      name: input.tool,
+      version,
+      versionSource: installed || input.toolVersion ? 'installed' : 'assumed (not installed in the app)',
+    }
+    const list = model.drivers.map((d) => d.pkg)
+    const hit = model.drivers.find((d) => findPackageDir(d.pkg, cwd))
+    const first = hit ?? model.drivers[0]!
+    chosen = {
+      pkg: first.pkg,
+      name: first.driver ?? null,
+      ...(hit ? {installed: packageVersion(findPackageDir(hit.pkg, cwd))} : {}),
+      why:
+        list.length > 1
+          ? `${model.name} uses the first installed of ${list.join(', ')}${hit ? `: ${hit.pkg}` : ` (none installed: ${first.pkg} assumed)`}`
+          : `${model.name} connects with ${first.pkg}`,
+    }
+  } else {
+    const deps = declaredDependencies(cwd)
+    const has = (p: string) => p in deps || findPackageDir(p, cwd) !== undefined
+    if (has('postgres') && !has('pg'))
+      chosen = {pkg: 'postgres', name: 'postgres.js', why: 'the app depends on postgres (postgres.js), not pg'}
+    else if (!has('pg') && (has('@neondatabase/serverless') || has('@vercel/postgres'))) {
+      const pkg = has('@neondatabase/serverless') ? '@neondatabase/serverless' : '@vercel/postgres'
+      chosen = {pkg, name: null, why: `the app depends on ${pkg}, not pg`}
+    } else
+      chosen = {
+        pkg: 'pg',
+        name: 'node-postgres',
+        why: has('pg') ? 'the app depends on pg' : 'no driver in package.json: node-postgres assumed',
+      }
+    const dir = findPackageDir(chosen.pkg, cwd)
+    if (dir) chosen.installed = packageVersion(dir)
+  }
+  const model = chosen.name ? DRIVERS[chosen.name] : driverOfPackage(chosen.pkg)
+  const version = chosen.installed ?? model?.currentRelease ?? '?'
+  const driver: ModelledStack['driver'] = {
+    name: chosen.name,
+    package: chosen.pkg,
+    version,
+    versionSource: chosen.installed ? 'installed' : 'assumed (not installed in the app)',
+    why: chosen.why,
+  }
+  const d = `${driverLabel(chosen.pkg, chosen.name, version)}${chosen.installed ? '' : ' (not installed here: assumed)'}`
+  const text = tool ? `${tool.name} ${minor(tool.version)} → ${d}` : d
+  return {tool, driver, text}
+}

@@ -1,0 +1,27 @@
+// node-pg-migrate 9. Config and .env rules live in config/sources/node-pg-migrate.ts and
+// config/launch.ts (env.loads 'legacy'); this is its model's face for the framework.
+import type {ToolModel} from './types.js'
+
+export const nodePgMigrate: ToolModel = {
+  name: 'node-pg-migrate',
+  packages: ['node-pg-migrate'],
+  currentRelease: '9.0.0',
+  config: {
+    files: ['.node-pg-migraterc'],
+    flag: '--database-url-var',
+    describe: 'node-pg-migrate reads DATABASE_URL (or --database-url-var), or a config file named with --config-file',
+  },
+  flags: '--database-url-var / --config-file / --envPath',
+  env: {loads: 'legacy', describe: 'node-pg-migrate loads .env itself when dotenv is installed in the app'},
+  merge: 'the URL goes to pg as connectionString',
+  drivers: [{pkg: 'pg', driver: 'node-postgres'}],
+  migrations: {table: 'pgmigrations', schema: 'public', dir: 'migrations', command: 'npx node-pg-migrate up'},
+  failure: {exitCode: 1, firstLine: 'the driver error message'},
+  scripts: {
+    bin: /(?:^|[\s/'"])node-pg-migrate(?:\.js)?(?=[\s'"]|$)/,
+    migrate: /node-pg-migrate(?:\.js)?['"]?\s+(?:up|down|redo)\b|node-pg-migrate(?:\.js)?['"]?\s*$/,
+    defaultArgs: 'up',
+  },
+  // migrations use one client; the app's own pool is in its code
+  pool: {setting: 'max', where: 'app-code', default: 'driver'},
+}

@@ -1,0 +1,48 @@
+// TypeORM CLI (`typeorm migration:run -d <data-source>`), read in typeorm 0.3.31 and 1.1 (both pinned in
+// devDependencies, test/differential/typeorm.test.ts): the CLI needs -d/--dataSource, never reads .env, hands
+// url + ssl + extra to pg.Pool (extra spread last: extra.ssl wins; pg's URL ssl parameters replace both when the
+// URL has any), records migrations in `migrations` (migrationsTableName, schema) by class name, takes no lock.
+import path from 'node:path'
+import type {ToolModel} from './types.js'
+
+export const typeorm: ToolModel = {
+  name: 'typeorm',
+  packages: ['typeorm'],
+  currentRelease: '0.3.27',
+  config: {
+    // where TypeORM projects keep the data source when no script names it (the CLI itself needs -d)
+    files: [
+      'data-source.ts',
+      'data-source.js',
+      'src/data-source.ts',
+      'src/data-source.js',
+      'src/db/data-source.ts',
+      'src/db/data-source.js',
+      'src/database/data-source.ts',
+      'src/config/data-source.ts',
+      'ormconfig.ts',
+      'src/ormconfig.ts',
+    ],
+    flag: '-d',
+    describe:
+      "the TypeORM CLI reads the data source named with -d/--dataSource (a script's -d, else the usual places: data-source.ts, src/data-source.ts…)",
+  },
+  flags: '-d/--dataSource names the data source file; nothing else on the command line changes the connection',
+  env: {loads: 'never', describe: 'the TypeORM CLI never reads .env itself'},
+  merge:
+    "url, ssl and extra go together to pg.Pool, extra spread last (extra.ssl wins); pg's URL ssl parameters (sslmode, sslrootcert…) replace both, but only when the URL has any",
+  drivers: [{pkg: 'pg', driver: 'node-postgres'}],
+  migrations: {
+    table: 'migrations',
+    dir: path.join('src', 'migrations'),
+    command: 'npx typeorm migration:run -d <data-source>',
+  },
+  failure: {exitCode: 1, firstLine: 'Error during migration run:'},
+  scripts: {
+    bin: /(?:^|[\s/'"])typeorm(?:-ts-node-(?:commonjs|esm))?(?:\/cli(?:-ts-node-(?:commonjs|esm))?\.js)?(?=[\s'"]|$)/,
+    migrate: /\bmigration:(?:run|revert|show)\b/,
+    defaultArgs: 'migration:run',
+  },
+  // PostgresDriver.createPool: {max: options.poolSize, ...options.extra} → pg.Pool (default 10)
+  pool: {setting: 'extra.max', where: 'config', default: 'driver'},
+}

@@ -1,0 +1,99 @@
+// What a tool model says: how one migration CLI, at the version installed in the app, finds its
+// config, gets its environment, hands settings to its driver, what its first migration needs and
+// how it fails. One module per tool in this folder, registered in ./index.ts; the name list is
+// ./names.ts. Data and pure functions only: loading the tool's config file is a config source
+// (src/config/sources/), the checks read the model through the resolved configuration.
+import type {DriverName} from '../drivers/types.js'
+import type {ToolName} from './names.js'
+
+/** One driver the tool can use: the npm package it imports, and db-doctor's model of it (undefined: not modelled). */
+interface DriverCandidate {
+  pkg: string
+  driver?: DriverName
+}
+
+export interface ToolModel {
+  name: ToolName
+  /** npm packages whose installed version is the tool's version, first found wins: ['drizzle-kit']. */
+  packages: readonly string[]
+  /** The release modelled when the app has none installed (and package.json declares none). */
+  currentRelease: string
+
+  /** How its CLI finds its config. */
+  config: {
+    /** The files it looks for by itself, in its order, relative to the working folder. */
+    files: readonly string[]
+    /** The flag that names another file, when there is one: '--config'. */
+    flag?: string
+    /** In words, for evidence: "drizzle.config.ts, else .js, else .json in the working folder; --config <path>". */
+    describe: string
+  }
+  /** Precedence of the CLI's flags over the config file, in words. */
+  flags: string
+
+  /**
+   * Which process reads .env: 'itself' (the CLI loads `.env` of the working folder, as drizzle-kit
+   * does with dotenv), 'never' (only what the shell exports or a config file that loads dotenv).
+   * knex / node-pg-migrate / Prisma keep their own rules in config/launch.ts ('legacy').
+   */
+  env: {loads: 'itself' | 'never' | 'legacy'; describe: string}
+
+  /** How the config becomes the driver's options (merge rules), in words. */
+  merge: string
+
+  /**
+   * The drivers it can use, in the order it tries them: the first one installed in the app is the
+   * one it uses (drizzle-kit: pg, postgres, @vercel/postgres, @neondatabase/serverless).
+   */
+  drivers: readonly DriverCandidate[]
+
+  /** What its first migration needs, and its defaults. */
+  migrations: {
+    table: string
+    /** The schema of its table, when the tool fixes one (else the first schema of search_path). */
+    schema?: string
+    /** Default migrations folder, relative to the working folder. */
+    dir: string
+    /**
+     * 'every-run': the tool runs CREATE SCHEMA IF NOT EXISTS on every run, which needs CREATE on the
+     * database even when the schema exists (PostgreSQL checks the privilege before IF NOT EXISTS).
+     */
+    createsSchema?: 'every-run'
+    /** The command that runs migrations, for fixes: "npx drizzle-kit migrate". */
+    command: string
+  }
+
+  /** How it fails: exit code and what it prints first. */
+  failure: {exitCode: number; firstLine: string}
+
+  /** How package.json scripts run it: the bin in a command line, and its migration commands. */
+  scripts: {bin: RegExp; migrate: RegExp; defaultArgs: string}
+
+  /**
+   * The app's connection pool as this tool's config sizes it (the connection budget): the setting,
+   * where it lives ('config': the tool's config file, 'url': a URL parameter, 'app-code': the app's own
+   * driver pool, not in any file db-doctor reads), and its default: a number, 'driver' (the driver's
+   * pool default) or 'cpus' (Prisma ≤ 6: physical CPUs × 2 + 1, from Prisma's docs).
+   */
+  pool: {setting: string; where: 'config' | 'url' | 'app-code'; default: number | 'driver' | 'cpus'}
+}
+
+type VersionSource = 'installed' | 'assumed (not installed in the app)'
+
+/** The tool and driver db-doctor modelled for a target: a public JSON field of the report (`modelled`). */
+export interface ModelledStack {
+  /** The migration tool, when the configuration is a tool's (or --tool names one). */
+  tool: {name: ToolName; version: string; versionSource: VersionSource} | null
+  driver: {
+    /** db-doctor's driver model; null when the driver in use is one db-doctor does not model. */
+    name: DriverName | null
+    /** The npm package the app connects with: "pg", "postgres", "@neondatabase/serverless". */
+    package: string
+    version: string
+    versionSource: VersionSource
+    /** Why this driver: "drizzle-kit uses the first installed of pg, postgres, …", "package.json depends on postgres". */
+    why: string
+  }
+  /** "drizzle-kit 0.31 → postgres.js 3.4". */
+  text: string
+}

@@ -1,0 +1,128 @@
+// Differential suite, postgres.js ssl 'prefer' / 'allow' (issue 19): what postgres.js 4.2 and 3.4 do
+// when the server refuses TLS (ssl = off: it answers N to SSLRequest) and when TLS is accepted but the
+// login over it fails (a `hostnossl`-only pg_hba). Plain scripts on each version run `node migrate.mjs`;
+// db-doctor runs beside each with the same folder and environment: exit 0 exactly when the script
+// connects, and the failing code names the cause the script's own error shows.
+//   - N: 4.2 goes on in plaintext for prefer and allow, fails with SSL_NOT_SUPPORTED for require;
+//     3.4 goes on for prefer only, and for allow starts TLS anyway on the plaintext socket (ECONNRESET).
+//   - S, then "pg_hba.conf rejects connection … SSL encryption": neither retries without TLS.
+import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
+import {APP_DATABASE, APP_USER, CANARY_PASSWORD} from '../helpers/constants.js'
+import {checkOf, reportOf} from '../helpers/cli.js'
+import {makeApp, runDoctor, runTool, type App, type ToolResult} from '../helpers/migration-tools.js'
+import {startPostgres, type PgServer} from '../helpers/postgres.js'
+
+const pg = inject('pg')
+const apps: App[] = []
+let plain: PgServer | undefined
+let nossl: PgServer | undefined
+
+beforeAll(async () => {
+  ;[plain, nossl] = await Promise.all([
+    startPostgres({tls: false}),
+    // TLS on, but only plaintext logins admitted for the app (the fixtures are created as the superuser over TLS)
+    startPostgres({
+      hba: [
+        `hostssl all postgres all scram-sha-256`,
+        `hostssl all all all reject`,
+        `hostnossl all all all scram-sha-256`,
+      ],
+    }),
+  ])
+}, 120_000)
+afterAll(async () => {
+  for (const a of apps) a.cleanup()
+  await Promise.all([plain?.stop(), nossl?.stop()])
+})
+
+/** A plain script on postgres.js: the URL from DATABASE_URL, one table as its migration. */
+function scriptApp(driver: string): App {
+  const js = `import postgres from 'postgres'\nconst sql = postgres(process.env.DATABASE_URL, {max: 1, connect_timeout: 10, onnotice: () => {}})\nsql\`create table if not exists fallback_probe (id int)\`.then(() => sql.end()).then(() => process.exit(0), (e) => { console.error(e.code + ': ' + e.message); process.exit(1) })\n`
+  const a = makeApp({
+    files: {
+      'migrate.mjs': js,
+      'package.json': JSON.stringify({
+        name: 'app',
+        private: true,
+        scripts: {migrate: 'node migrate.mjs'},
+        dependencies: {postgres: '*'},
+      }),
+    },
+    packages: [driver],
+  })
+  apps.push(a)
+  return a
+}
+
+const url = (s: {host: string; port: number}, mode: string) =>
+  `postgres://${APP_USER}:${CANARY_PASSWORD}@${s.host}:${s.port}/${APP_DATABASE}?sslmode=${mode}`
+
+async function pair(a: App, env: Record<string, string>) {
+  const [tool, r] = await Promise.all([
+    runTool(a, {script: 'migrate'}, {env}),
+    runDoctor(a, ['check', '--json', '--skip', 'migrations,privileges'], {env}),
+  ])
+  for (const s of [CANARY_PASSWORD, encodeURIComponent(CANARY_PASSWORD)]) {
+    expect(r.stdout).not.toContain(s)
+    expect(r.stderr).not.toContain(s)
+  }
+  const report = reportOf(r)
+  const why = `${tool.command}: exit ${tool.code} ${tool.errorLine ?? ''}\n${tool.stderr.slice(0, 800)}\n--- db-doctor: ${JSON.stringify(
+    report.checks.map((c: any) => [c.id, c.status, c.code]),
+  )}`
+  expect(r.code === 0, why).toBe(tool.connected)
+  return {tool, report, why}
+}
+
+const out = (t: ToolResult) => `${t.stdout}\n${t.stderr}`
+
+describe('differential: postgres.js ssl prefer/allow fallback vs db-doctor', () => {
+  it('server without TLS (N): 4.2 prefer/allow and 3.4 prefer go on in plaintext; 4.2 require and 3.4 allow fail, each with its own error', async () => {
+    const a4 = scriptApp('postgres')
+    const a3 = scriptApp('postgres-3 as postgres')
+    const s = plain!
+    const [p4, l4, r4, p3, l3] = await Promise.all([
+      pair(a4, {DATABASE_URL: url(s, 'prefer')}),
+      pair(a4, {DATABASE_URL: url(s, 'allow')}),
+      pair(a4, {DATABASE_URL: url(s, 'require')}),
+      pair(a3, {DATABASE_URL: url(s, 'prefer')}),
+      pair(a3, {DATABASE_URL: url(s, 'allow')}),
+    ])
+    for (const ok of [p4, l4, p3]) {
+      expect(ok.tool.connected, ok.why).toBe(true)
+      const tls = checkOf(ok.report, 'tls')
+      expect(tls.status, ok.why).toBe('skip')
+      expect(tls.summary).toContain('goes on without it')
+      expect(tls.evidence.fellBack).toMatchObject({ssl: expect.stringMatching(/^(prefer|allow)$/)})
+      expect(checkOf(ok.report, 'auth').evidence.tls).toBe('not used')
+    }
+    expect(out(r4.tool)).toContain('SSL_NOT_SUPPORTED: The server does not support SSL connections')
+    expect(checkOf(r4.report, 'tls').code).toBe('TLS_NOT_SUPPORTED')
+    expect(checkOf(r4.report, 'tls').summary).toContain('postgres.js 4.2.0 fails with "SSL_NOT_SUPPORTED')
+    expect(out(l3.tool)).toContain('Client network socket disconnected before secure TLS connection was established')
+    expect(checkOf(l3.report, 'tls').code).toBe('TLS_NOT_SUPPORTED')
+    expect(checkOf(l3.report, 'tls').summary).toContain(
+      'postgres.js 3.4.10 fails with "Client network socket disconnected',
+    )
+  })
+
+  it('server with TLS: prefer uses it (no verification); when pg_hba then refuses the TLS login neither version retries without TLS, and db-doctor fails on the same pg_hba line', async () => {
+    const a4 = scriptApp('postgres')
+    const a3 = scriptApp('postgres-3 as postgres')
+    const [on4, nossl4, nossl3] = await Promise.all([
+      pair(a4, {DATABASE_URL: url(pg, 'prefer')}),
+      pair(a4, {DATABASE_URL: url(nossl!, 'prefer')}),
+      pair(a3, {DATABASE_URL: url(nossl!, 'prefer')}),
+    ])
+    expect(on4.tool.connected, on4.why).toBe(true)
+    expect(checkOf(on4.report, 'tls').evidence.ssl).toMatch(/^on, NOT verified/) // warn: TLS without verification
+    expect(checkOf(on4.report, 'auth').evidence.tls).toMatch(/^TLS/)
+    for (const f of [nossl4, nossl3]) {
+      expect(out(f.tool)).toContain('pg_hba.conf rejects connection')
+      expect(out(f.tool)).toContain('SSL encryption')
+      const auth = checkOf(f.report, 'auth')
+      expect(auth.status, f.why).toBe('fail')
+      expect(JSON.stringify(auth)).toContain('SSL encryption')
+    }
+  })
+})

@@ -1,0 +1,125 @@
+// Issue 17 item 7: every parser, matcher, masker and wrapper is linear in its input. A 120K-character
+// database name took 20 s (and minutes on a loaded machine) in the redactor's URL-authority regex,
+// which rescanned a run of letters from every position; a password= list, a run of "postgres://"
+// and a key=value fallback regex were quadratic too. Properties over hostile repeated units
+// (fast-check picks the unit and what precedes it): 10× the input must take < 30× the time, with a
+// generous absolute floor (a shared 2-core machine is noisy: this is a complexity check, not a
+// benchmark). A quadratic function takes ~100× here.
+import fc from 'fast-check'
+import {afterEach, describe, expect, it} from 'vitest'
+import {scanText} from '../../src/catalogue/match.js'
+import * as cs from '../../src/config/connection-string.js'
+import {actionsInert, inertBlock, inertLine, jsonInert, mdCode, mdFence, mdInline} from '../../src/core/escape.js'
+import {passwordsInText, redact, redactor} from '../../src/core/redact.js'
+import {explainText} from '../../src/explain/index.js'
+import {normalise} from '../../src/explain/normalise.js'
+import {pastedSecrets, redactPasted} from '../../src/explain/redact.js'
+import {wrapParagraph, wrapText} from '../../src/reporters/wrap.js'
+
+const SMALL = 4_000
+const FACTOR = 10
+const MAX_RATIO = 30
+/** Below this the large input is fast whatever the ratio (timer resolution, GC, a busy machine). */
+const FLOOR_MS = 150
+
+/** Units that drive regexes and scanners into their worst cases. */
+const UNITS = [
+  'a',
+  ' ',
+  ':',
+  '@',
+  '/',
+  '%',
+  '\\',
+  '"',
+  "'",
+  '=',
+  '#',
+  '`',
+  '::',
+  'a:',
+  'a@',
+  'a1',
+  '<',
+  ';',
+  '*_',
+  '\n',
+  'a=b ',
+  "a='",
+  '%2',
+  '?a=b&',
+  'x:y@z:',
+  'password=',
+  'password=x ',
+  'postgres://',
+  'postgres://a:b@',
+  '##[',
+  '\u202e',
+]
+const PREFIXES = ['', 'postgres://u:p@h/', 'host=h dbname=', 'password=']
+
+const FUNCTIONS: Record<string, (s: string) => unknown> = {
+  redact,
+  passwordsInText,
+  addFromConnectionString: (s) => redactor.addFromConnectionString(s),
+  inertLine,
+  inertBlock,
+  mdInline,
+  mdCode,
+  mdFence,
+  jsonInert,
+  actionsInert,
+  wrapParagraph: (s) => wrapParagraph(s, 80, '  '),
+  wrapText: (s) => wrapText(s, 80),
+  parseConnectionString: (s) => cs.parseConnectionString(s, {allowKeyValue: true}),
+  splitUrl: cs.splitUrl,
+  checkUrlEncoding: cs.checkUrlEncoding,
+  intendedUrlValues: cs.intendedUrlValues,
+  tokenizeKeyValue: cs.tokenizeKeyValue,
+  keyValueSecrets: cs.keyValueSecrets,
+  connectionParams: cs.connectionParams,
+  maskConnectionString: cs.maskConnectionString,
+  maskCutUrl: cs.maskCutUrl,
+  scanText,
+  explainText: (s) => explainText(s, 'auto'),
+  normalise,
+  pastedSecrets,
+  redactPasted: (s) => redactPasted(s, ['secretpw']),
+}
+
+function timeOf(f: (s: string) => unknown, s: string): number {
+  let best = Infinity
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now()
+    try {
+      f(s)
+    } catch {
+      // errors are results too (a parser refusing the input); only the time matters
+    }
+    best = Math.min(best, performance.now() - t)
+    redactor.clear()
+  }
+  return best
+}
+
+afterEach(() => redactor.clear())
+
+describe('linear time on hostile long strings', () => {
+  it.each(Object.keys(FUNCTIONS))('%s: 10x the input takes < 30x the time', (name) => {
+    const f = FUNCTIONS[name]
+    fc.assert(
+      fc.property(fc.constantFrom(...UNITS), fc.constantFrom(...PREFIXES), (unit, prefix) => {
+        const input = (n: number) => prefix + unit.repeat(Math.ceil(n / unit.length))
+        timeOf(f, input(SMALL)) // warm-up: the JIT, not the algorithm
+        const small = timeOf(f, input(SMALL))
+        const large = timeOf(f, input(SMALL * FACTOR))
+        if (large < FLOOR_MS) return
+        expect(
+          large / Math.max(small, FLOOR_MS / MAX_RATIO),
+          `${JSON.stringify(prefix)} + ${JSON.stringify(unit)}×`,
+        ).toBeLessThan(MAX_RATIO)
+      }),
+      {numRuns: 12},
+    )
+  })
+})
