@@ -8,7 +8,7 @@ import type {ToolName} from '../models/tools/names.js'
 import {EnvFileError, loadEnv, type LoadedEnv} from '../config/env.js'
 import type {FleetTarget} from '../fleet/index.js'
 import {redactor, redactReport, unredacted} from '../core/redact.js'
-import {inertLine, jsonInert} from '../core/escape.js'
+import {errorHeadline, inertLine, jsonInert} from '../core/escape.js'
 import {guardActionsOutput, isActionsContext, writeTrusted} from './actions.js'
 import {outputWidth} from '../reporters/wrap.js'
 import type {CheckResult, RunReport} from '../core/types.js'
@@ -334,12 +334,7 @@ export class Doctor {
   // One clear line, no stack trace, no password, whatever went wrong.
   reportError(error: Error & {oclif?: {exit?: number | false}}): void {
     const exit = error.oclif?.exit
-    const first = (error.message || String(error))
-      .split('\n')
-      .map((l) => l.trim())
-      .filter((l) => l && !l.startsWith('See more help'))
-      .slice(0, 2)
-      .join(': ')
+    const first = errorHeadline(error)
     // A FIFO or a device where a file was expected (a knexfile, package.json, a certificate…): a usage error.
     const known = (exit !== undefined && exit !== false) || error instanceof UnsafeFileError
     const line = known ? first : `internal error: ${first}`

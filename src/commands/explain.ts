@@ -4,7 +4,7 @@
 import * as Args from '@oclif/core/args'
 import {Command} from '@oclif/core/command'
 import * as Flags from '@oclif/core/flags'
-import {inertLine, jsonInert} from '../core/escape.js'
+import {errorHeadline, inertLine, jsonInert} from '../core/escape.js'
 import {redactor, unredacted} from '../core/redact.js'
 import type {ExplainResult} from '../explain/index.js'
 import {outputWidth} from '../reporters/wrap.js'
@@ -98,12 +98,7 @@ Exit codes: 0 at least one known error recognised (or the code exists); 1 none r
   protected override async catch(error: Error & {oclif?: {exit?: number | false}}): Promise<unknown> {
     const exit = error.oclif?.exit
     if (exit === 0) return super.catch(error)
-    const first = (error.message || String(error))
-      .split('\n')
-      .map((l) => l.trim())
-      .filter((l) => l && !l.startsWith('See more help'))
-      .slice(0, 2)
-      .join(': ')
+    const first = errorHeadline(error)
     const known = exit !== undefined && exit !== false
     process.stderr.write(
       inertLine(

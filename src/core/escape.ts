@@ -53,6 +53,21 @@ export function inertLine(text: string): string {
   return String(text).replace(UNSAFE_OR_NEWLINE, visible).replace(/\t/g, '\\t')
 }
 
+/**
+ * The headline of an error for one stderr line: its first two non-empty lines, trimmed and joined
+ * with ": " (oclif's own errors add a "See more help with --help" line, which is dropped). Not
+ * escaped or redacted here: the caller does both.
+ */
+export function errorHeadline(error: unknown): string {
+  const message = error instanceof Error ? error.message || String(error) : String(error)
+  return message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('See more help'))
+    .slice(0, 2)
+    .join(': ')
+}
+
 /** Multi-line text for a terminal (snippets): newlines and tabs kept, every other control escaped. */
 export function inertBlock(text: string): string {
   return String(text).replace(UNSAFE, visible)
