@@ -29,4 +29,6 @@ export const runnerWords: RunnerWords = {
   crashed: (p) => INTERNAL_ERROR.emit({check: p.check, message: p.message}, {error: p.error, message: p.message}),
   internalFix: (check) => INTERNAL_ERROR.fix({check, message: ''}),
   skipped: (p) => `Skipped: the ${p.blocker} check failed${p.code ? ` (${p.code})` : ''}.`,
+  cut: (p) =>
+    `Not finished: ${p.by === 'deadline' ? 'the deadline passed' : 'the wait was interrupted'} ${p.afterMs} ms into the ${p.check} check; the checks after it did not run.`,
 }

@@ -9,8 +9,9 @@ import {redactor} from '../core/redact.js'
 import {inertLine} from '../core/escape.js'
 import type {RunReport} from '../core/types.js'
 import type {WaitAttempt} from '../wait/index.js'
+import type {waitSays} from '../catalogue/wait.js'
 
-const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`
+type WaitSays = typeof waitSays
 const oneLine = (s: string, max = 200) => {
   const flat = inertLine(s.replace(/[ \t\r\n]+/g, ' ').trim())
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
@@ -67,15 +68,22 @@ Exit codes: 0 healthy; 1 a failure waiting cannot fix, the deadline passed, or i
     if (prepared.kind === 'list') return prepared.list
     const {outputs, plan, common} = prepared
     // Loaded here, not at start-up: `wait --help` needs none of it.
-    const [{diagnose}, {diagnoseMany}, {portReadiness, waitUntilHealthy}] = await Promise.all([
-      import('../app/diagnose.js'),
-      import('../fleet/index.js'),
-      import('../wait/index.js'),
-    ])
-    const attempt = (): Promise<RunReport> =>
-      plan.kind === 'single'
-        ? diagnose({...common, connection: plan.connection})
-        : diagnoseMany({...common, targets: plan.targets, concurrency: flags.concurrency})
+    const [{diagnose}, {diagnoseMany}, {attemptTracker, portReadiness, waitUntilHealthy}, {waitSays}] =
+      await Promise.all([
+        import('../app/diagnose.js'),
+        import('../fleet/index.js'),
+        import('../wait/index.js'),
+        import('../catalogue/wait.js'),
+      ])
+    this.says = waitSays
+    // a single target's attempt in flight is followed, so a deadline that cuts the only attempt still reports
+    let tracker: ReturnType<typeof attemptTracker> | undefined
+    const attempt = (): Promise<RunReport> => {
+      if (plan.kind !== 'single')
+        return diagnoseMany({...common, targets: plan.targets, concurrency: flags.concurrency})
+      tracker = attemptTracker(common.tool)
+      return diagnose({...common, connection: plan.connection, hooks: tracker.hooks})
+    }
 
     const controller = new AbortController()
     const onSignal = () => controller.abort()
@@ -88,6 +96,7 @@ Exit codes: 0 healthy; 1 a failure waiting cannot fix, the deadline passed, or i
       strict: flags.strict,
       signal: controller.signal,
       onAttempt: (a) => this.progress(a),
+      cutReport: (by) => tracker?.cut(by),
       readiness: portReadiness(Math.min(flags.timeout, Math.max(flags.interval, 250))),
     })
     process.off('SIGTERM', onSignal)
@@ -101,31 +110,41 @@ Exit codes: 0 healthy; 1 a failure waiting cannot fix, the deadline passed, or i
       : ''
     const end =
       result.outcome === 'healthy'
-        ? `healthy after ${result.attempts} attempt${result.attempts === 1 ? '' : 's'}, ${secs(result.elapsedMs)}`
+        ? waitSays.healthy({attempts: result.attempts, elapsedMs: result.elapsedMs})
         : result.outcome === 'permanent'
-          ? `stopped: ${last} cannot be fixed by waiting`
+          ? waitSays.permanent({last})
           : result.outcome === 'deadline'
-            ? `deadline of ${flags.deadline} s passed${last ? `; last state ${last}` : ''}`
-            : `interrupted${last ? `; last state ${last}` : ''}`
-    process.stderr.write(redactor.redact(`db-doctor wait: ${end}`) + '\n')
+            ? waitSays.deadline({deadlineS: flags.deadline, last})
+            : waitSays.interrupted({last})
+    process.stderr.write(redactor.redact(end) + '\n')
 
     if (result.outcome !== 'healthy') process.exitCode = 1
     if (!result.report) {
-      process.stderr.write('db-doctor wait: no attempt finished, so there is no report\n')
+      process.stderr.write(waitSays.noReport() + '\n')
       return undefined
     }
+    if (result.cut && 'checks' in result.report)
+      process.stderr.write(waitSays.cut({checks: result.report.checks.length}) + '\n')
     await this.emit(result.report, flags, outputs)
     if (result.outcome !== 'healthy') process.exitCode = 1
     return result.report
   }
 
+  private says?: WaitSays
+
   private progress(a: WaitAttempt): void {
     const state = a.blocking
       ? `${a.blocking.target ? `[${a.blocking.target}] ` : ''}${a.blocking.code}: ${oneLine(a.blocking.summary)}`
-      : 'healthy'
-    const next = a.nextInMs !== undefined ? ` (retry in ${secs(a.nextInMs)})` : ''
+      : null
     process.stderr.write(
-      redactor.redact(`db-doctor wait: attempt ${a.attempt}, ${secs(a.elapsedMs)}: ${state}${next}`) + '\n',
+      redactor.redact(
+        this.says!.attempt({
+          attempt: a.attempt,
+          elapsedMs: a.elapsedMs,
+          state,
+          ...(a.nextInMs !== undefined ? {nextInMs: a.nextInMs} : {}),
+        }),
+      ) + '\n',
     )
   }
 }

@@ -128,6 +128,21 @@ async function runOne<C extends RunContext>(
   }
 }
 
+/**
+ * The report of a run cut short before it ended (wait's deadline or a signal during its only attempt,
+ * serve's probe timeout): the checks that ended, as they ended. Its verdict is failing whatever they say:
+ * the run did not show the target healthy. The target is unknown here (null fields).
+ */
+export function cutReport(checks: readonly CheckResult[], tool: string): Report {
+  return {
+    version: 1,
+    tool,
+    target: {host: null, port: null, database: null, user: null, sslmode: null, sources: {}},
+    checks: [...checks],
+    summary: {...summarize(checks), verdict: 'failing'},
+  }
+}
+
 export function summarize(results: readonly CheckResult[], strict = false): Report['summary'] {
   const count = (s: string) => results.filter((r) => r.status === s).length
   const pass = count('pass')

@@ -5,6 +5,8 @@ import {isUnixSocketHost} from '../config/connection-keywords.js'
 import type {CheckResult, Report, RunReport} from '../core/types.js'
 import {isFleet} from '../core/types.js'
 import {isTransient} from '../catalogue/index.js'
+import {runnerWords} from '../catalogue/runner.js'
+import {cutReport, type RunHooks} from '../core/runner.js'
 import {tcpAccepts} from '../probes/tcp.js'
 
 export interface WaitAttempt {
@@ -30,8 +32,13 @@ type WaitOutcome = 'healthy' | 'permanent' | 'deadline' | 'interrupted'
 
 export interface WaitResult {
   outcome: WaitOutcome
-  /** The last complete report (undefined when interrupted before the first attempt ended). */
+  /**
+   * The last complete report; when the deadline or a signal cut the only attempt, what that attempt had
+   * found (`cut`), if the input can say (`cutReport`); else undefined.
+   */
   report?: RunReport
+  /** The report is of an attempt cut short: the checks that ended, then the one that was running. */
+  cut?: boolean
   attempts: number
   elapsedMs: number
   blocking?: Blocking
@@ -48,6 +55,8 @@ export interface WaitInput {
   /** Can waiting fix this code? Default: the catalogue's `transient` (unknown codes are not). */
   transient?(code: string): boolean
   onAttempt?(a: WaitAttempt): void
+  /** What the attempt in flight has found so far, when the deadline or a signal cuts it before any attempt ended. */
+  cutReport?(by: 'deadline' | 'interrupted'): RunReport | undefined
   /** Aborting (SIGTERM, SIGINT) ends the wait at once with the last state. */
   signal?: AbortSignal
   /**
@@ -126,16 +135,28 @@ export async function waitUntilHealthy(input: WaitInput): Promise<WaitResult> {
     input.signal?.addEventListener('abort', onAbort, {once: true})
     timer = setTimeout(() => resolve('deadline'), Math.max(0, input.deadlineMs))
   })
-  const finish = (outcome: WaitOutcome): WaitResult => {
+  const finish = (outcome: WaitOutcome, inFlight = false): WaitResult => {
     clearTimeout(timer)
     wake?.()
-    return {outcome, report, attempts, elapsedMs: elapsed(), ...(blocking ? {blocking} : {})}
+    const cut =
+      !report && inFlight && (outcome === 'deadline' || outcome === 'interrupted')
+        ? input.cutReport?.(outcome)
+        : undefined
+    if (cut) blocking = blockingOf(cut, strict, transient)
+    return {
+      outcome,
+      report: report ?? cut,
+      ...(cut ? {cut: true} : {}),
+      attempts,
+      elapsedMs: elapsed(),
+      ...(blocking ? {blocking} : {}),
+    }
   }
 
   for (;;) {
     attempts++
     const result = await Promise.race([input.attempt().then((r) => ({r})), stop])
-    if (typeof result === 'string') return finish(result)
+    if (typeof result === 'string') return finish(result, true)
     report = result.r
     blocking = blockingOf(report, strict, transient)
     const last = !blocking || !blocking.transient
@@ -179,6 +200,47 @@ export async function waitUntilHealthy(input: WaitInput): Promise<WaitResult> {
       stop,
     ])
     if (slept !== 'slept') return finish(slept)
+  }
+}
+
+/**
+ * Follows one attempt of a single target (pass `hooks` to diagnose): `cut()` is the report of what it has
+ * found when the wait cuts it — the checks that ended, then the one running, skipped with the runner's
+ * `cut` words. Undefined before the first check started.
+ */
+export function attemptTracker(tool: string): {
+  hooks: RunHooks
+  cut(by: 'deadline' | 'interrupted'): RunReport | undefined
+} {
+  const ended: CheckResult[] = []
+  let running: {id: string; title: string; started: number} | undefined
+  return {
+    hooks: {
+      onStart: (check) => (running = {id: check.id, title: check.title, started: performance.now()}),
+      onEnd: (result) => {
+        ended.push(result)
+        running = undefined
+      },
+    },
+    cut(by) {
+      if (!running && ended.length === 0) return undefined
+      const checks = [...ended]
+      if (running) {
+        const afterMs = Math.round(performance.now() - running.started)
+        checks.push({
+          id: running.id,
+          title: running.title,
+          status: 'skip',
+          code: null,
+          summary: runnerWords.cut({check: running.id, afterMs, by}),
+          evidence: {cutAfterMs: afterMs, cutBy: by},
+          fix: null,
+          durationMs: afterMs,
+          findings: [],
+        })
+      }
+      return cutReport(checks, tool)
+    },
   }
 }
 

@@ -6,6 +6,7 @@ import net from 'node:net'
 import {afterEach, describe, expect, inject, it} from 'vitest'
 import {APP_DATABASE, APP_USER, CANARY_PASSWORD} from '../helpers/constants.js'
 import {BIN, cleanEnv, runCli, type CliResult} from '../helpers/cli.js'
+import type {Report} from '../../src/core/types.js'
 
 const pg = inject('pg')
 const verify = `sslmode=verify-full&sslrootcert=${encodeURIComponent(pg.caFile)}`
@@ -86,6 +87,28 @@ describe('db-doctor wait against real components', () => {
     // The backoff had grown past one second; the poll started the healthy attempt earlier.
     expect(before.retry!).toBeGreaterThan(1)
     expect(healthy.elapsed).toBeLessThan(before.elapsed + before.retry!)
+  })
+
+  it('a server that accepts and never answers: the deadline cuts the only attempt, and --json still reports what it found', async () => {
+    // the step budget (--timeout 20 s) outlasts the deadline (2 s): no attempt can finish
+    const silent = net.createServer(() => {})
+    servers.push(silent)
+    await new Promise<void>((resolve) => silent.listen(0, pg.host, resolve))
+    const port = (silent.address() as net.AddressInfo).port
+    const r = await runCli(['wait', url(port), '--deadline', '2', '--timeout', '20000', '--json'])
+    noCanary(r)
+    expect(r.code, r.stderr).toBe(1)
+    expect(r.stderr).toContain('db-doctor wait: deadline of 2 s passed')
+    expect(r.stderr).toMatch(/no attempt finished; the report is of the one cut short \(\d+ checks\)/)
+    const report = JSON.parse(r.stdout) as Report
+    const byId = Object.fromEntries(report.checks.map((c) => [c.id, c]))
+    expect(byId.tcp?.status).toBe('pass')
+    // the server check that was running when the deadline passed: skipped, saying so; none after it ran
+    const last = report.checks.at(-1)!
+    expect(last).toMatchObject({id: 'postgres', status: 'skip', code: null, evidence: {cutBy: 'deadline'}})
+    expect(last.summary).toMatch(/^Not finished: the deadline passed \d+ ms into the postgres check/)
+    expect(report.summary.verdict).toBe('failing')
+    expect(r.ms).toBeLessThan(20_000) // the deadline, not the 20 s step budget
   })
 
   it('a port that never opens: the deadline passes, exit 1, the last state on stdout', async () => {

@@ -110,7 +110,7 @@ const PROSE_DEBT: Readonly<Record<string, number>> = {
   'commands/demo.ts': 1,
   'commands/explain.ts': 2,
   'commands/serve.ts': 4,
-  'commands/wait.ts': 5,
+  'commands/wait.ts': 2,
   'config/app-code.ts': 4,
   'config/env.ts': 1,
   'config/launch.ts': 10,

@@ -2,7 +2,7 @@
 // that opens late, a port that never opens, a wrong password — is in test/commands/wait.test.ts.
 import {describe, expect, it} from 'vitest'
 import type {CheckResult, Report, Status} from '../../src/core/types.js'
-import {backoff, blockingOf, waitUntilHealthy} from '../../src/wait/index.js'
+import {attemptTracker, backoff, blockingOf, waitUntilHealthy} from '../../src/wait/index.js'
 
 function report(status: Status, code: string | null = null): Report {
   const c: CheckResult = {
@@ -123,6 +123,34 @@ describe('waitUntilHealthy', () => {
     expect(r.outcome).toBe('deadline')
     expect(r.blocking?.code).toBe('TCP_TIMEOUT')
     expect(r.report).toBeDefined()
+  })
+
+  it('the deadline cuts the only attempt: the report of what it found so far (the checks that ended, the one running)', async () => {
+    const tracker = attemptTracker('db-doctor@test')
+    const r = await waitUntilHealthy({
+      attempt: () => {
+        const ended = report('pass').checks[0]!
+        tracker.hooks.onStart?.({id: 'tcp', title: 'TCP'} as never)
+        tracker.hooks.onEnd?.(ended)
+        tracker.hooks.onStart?.({id: 'auth', title: 'Login'} as never)
+        return new Promise<Report>(() => {})
+      },
+      deadlineMs: 200,
+      intervalMs: 50,
+      cutReport: (by) => tracker.cut(by),
+    })
+    expect(r).toMatchObject({outcome: 'deadline', cut: true, attempts: 1})
+    const cut = r.report as Report
+    expect(cut.checks.map((c) => [c.id, c.status])).toEqual([
+      ['tcp', 'pass'],
+      ['auth', 'skip'],
+    ])
+    expect(cut.checks[1]).toMatchObject({code: null, evidence: {cutBy: 'deadline'}})
+    expect(cut.checks[1]!.summary).toMatch(/^Not finished: the deadline passed \d+ ms into the auth check/)
+    expect(cut.summary).toMatchObject({pass: 1, skip: 1, verdict: 'failing'})
+    expect(cut.tool).toBe('db-doctor@test')
+    // nothing started yet: no report
+    expect(attemptTracker('t').cut('deadline')).toBeUndefined()
   })
 
   it('an abort (SIGTERM) ends it at once with the last state', async () => {

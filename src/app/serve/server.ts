@@ -19,6 +19,7 @@ import {CONTENT_TYPE, renderExposition, type ExpositionFormat, type Sample} from
 import {PROBE_METRICS, SERVE_METRICS} from '../../reporters/metrics.js'
 import {reportSamples} from '../../reporters/openmetrics.js'
 import {redactor} from '../../core/redact.js'
+import {cutReport} from '../../core/runner.js'
 import {serveSays} from '../../catalogue/serve.js'
 import {authenticator, type WebConfig} from './web-config.js'
 
@@ -188,7 +189,7 @@ export function createProbeServer(opts: ServeOptions): ProbeServer {
       }
       if (report === 'timeout') {
         run.catch(() => {}) // it ends on its own (every step has a budget); its result is dropped
-        const partial = partialReport(finished)
+        const partial = cutReport(finished, 'db-doctor')
         return {
           samples: [
             ...reportSamples(partial, {durationMs: Date.now() - started}).map((s) =>
@@ -367,15 +368,3 @@ export function createProbeServer(opts: ServeOptions): ProbeServer {
 
 class Rejected extends Error {}
 class Cancelled extends Error {}
-
-/** The report of the checks that finished before the deadline: failing (the probe did not finish). */
-function partialReport(checks: CheckResult[]): Report {
-  const n = (s: CheckResult['status']) => checks.filter((c) => c.status === s).length
-  return {
-    version: 1,
-    tool: 'db-doctor',
-    target: {host: null, port: null, database: null, user: null, sslmode: null, sources: {}},
-    checks,
-    summary: {pass: n('pass'), warn: n('warn'), fail: n('fail'), skip: n('skip'), verdict: 'failing'},
-  }
-}
