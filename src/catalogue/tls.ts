@@ -726,6 +726,40 @@ export const TLS_HANDSHAKE_FAILED = define<Handshake>({
   },
 })
 
+export const TLS_HANDSHAKE_TIMEOUT = define<Handshake>({
+  code: 'TLS_HANDSHAKE_TIMEOUT',
+  check: 'tls',
+  status: 'fail',
+  title: 'TLS handshake does not finish',
+  meaning:
+    'The server accepted TLS, then the handshake did not finish within the step budget: a server or pooler overloaded or still starting, a path that drops large packets, or a peer that is not PostgreSQL. Waiting can fix it.',
+  causes: [
+    'a server, pooler or proxy overloaded or still starting',
+    'a network path that drops large packets (MTU on a VPN or tunnel): the certificate chain is the first large one',
+    'a peer that accepts TLS and is not PostgreSQL',
+  ],
+  fix: 'Retry (`db-doctor wait` does); if it persists, look at the load of the server or of the proxy in front of it, and at the path MTU.',
+  transient: true,
+  // No wording of its own to recognise: node-postgres says "timeout expired" / "Connection terminated due to
+  // connection timeout" whichever step hung (the pg-connection-timeout explain hint).
+  matchers: [],
+  examples: [
+    {
+      source: 'db-doctor',
+      text: '✗ TLS  TLS_HANDSHAKE_TIMEOUT  The TLS handshake with 10.0.0.5:5432 did not finish: no answer within 5000 ms (handshake).',
+    },
+  ],
+  summary: (p) => `The TLS handshake with ${p.address}:${p.port} did not finish: ${handshakeReason(p)}.`,
+  buildFix: (p) => ({
+    summary: `Find out why ${p.address}:${p.port} accepts TLS and then stalls; waiting may be enough.`,
+    steps: [
+      'Run it again, or let `db-doctor wait` retry: a server, pooler or proxy that is starting or overloaded answers later.',
+      `If it persists: the load of the server (and of any pooler or proxy in front of it), and its log around this time; a longer --timeout (it was ${p.timeoutMs} ms) tells a slow server from a stalled one.`,
+      'Over a VPN, tunnel or overlay network: a path that drops large packets stalls at the certificate (the first large message); check the MTU (ping -M do -s 1400 HOST).',
+    ],
+  }),
+})
+
 export const tlsEntries = [
   TLS_NOT_SUPPORTED,
   TLS_SELF_SIGNED_CHAIN,
@@ -736,4 +770,5 @@ export const tlsEntries = [
   TLS_NOT_YET_VALID,
   TLS_EXPIRING_SOON,
   TLS_HANDSHAKE_FAILED,
+  TLS_HANDSHAKE_TIMEOUT,
 ]

@@ -8,6 +8,7 @@ import {
   TLS_EXPIRED,
   TLS_EXPIRING_SOON,
   TLS_HANDSHAKE_FAILED,
+  TLS_HANDSHAKE_TIMEOUT,
   TLS_HOSTNAME_MISMATCH,
   TLS_NOT_SUPPORTED,
   TLS_NOT_YET_VALID,
@@ -197,7 +198,9 @@ async function run(ctx: CheckContext): Promise<CheckOutcome> {
       used: view.used,
       offered: true,
       verifies: view.verifies,
-      ...(view.used ? {failureCode: 'TLS_HANDSHAKE_FAILED'} : {}),
+      ...(view.used
+        ? {failureCode: probe.outcome === 'timeout' ? 'TLS_HANDSHAKE_TIMEOUT' : 'TLS_HANDSHAKE_FAILED'}
+        : {}),
     })
     const evidence: Evidence = {
       ...baseEvidence,
@@ -210,7 +213,7 @@ async function run(ctx: CheckContext): Promise<CheckOutcome> {
       ...(view.obj.ciphers ? {ciphers: view.obj.ciphers} : {}),
     }
     if (!view.used) return skip(tlsSays.handshakeFailedUnused(end), evidence)
-    return TLS_HANDSHAKE_FAILED.emit(
+    return (probe.outcome === 'timeout' ? TLS_HANDSHAKE_TIMEOUT : TLS_HANDSHAKE_FAILED).emit(
       {
         ...end,
         address,

@@ -2,6 +2,7 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
+import {isTransient} from '../../src/catalogue/index.js'
 import {tlsCheck} from '../../src/checks/tls.js'
 import {resolveConfig} from '../../src/config/resolve.js'
 import type {Facts} from '../../src/core/facts.js'
@@ -40,6 +41,7 @@ interface CtxOpts {
   answer?: 'S' | 'N'
   appSsl?: unknown
   noPostgresFacts?: boolean
+  timeoutMs?: number
 }
 
 async function ctxFor(o: CtxOpts): Promise<CheckContext> {
@@ -62,7 +64,14 @@ async function ctxFor(o: CtxOpts): Promise<CheckContext> {
   const facts: Facts = o.noPostgresFacts
     ? {}
     : {postgres: {address: '127.0.0.1', port: o.port, answer: o.answer ?? 'S', offersTls: (o.answer ?? 'S') === 'S'}}
-  return {config, env, cwd: dir, options: {timeoutMs: 3000, verbose: false, dnsServers: []}, facts, results: new Map()}
+  return {
+    config,
+    env,
+    cwd: dir,
+    options: {timeoutMs: o.timeoutMs ?? 3000, verbose: false, dnsServers: []},
+    facts,
+    results: new Map(),
+  }
 }
 
 async function runTls(o: CtxOpts): Promise<{out: CheckOutcome; ctx: CheckContext}> {
@@ -347,6 +356,16 @@ describe('tls check against a Postgres-like TLS peer', () => {
       env: {NODE_OPTIONS: '--use-openssl-ca --use-bundled-ca', SSL_CERT_FILE: files['root.pem']!},
     })
     expect(bundled.out).toMatchObject({status: 'fail', code: 'TLS_UNTRUSTED_ISSUER'})
+  })
+
+  it('a peer that answers S and then stalls → TLS_HANDSHAKE_TIMEOUT (transient: wait retries it), not a version or cipher fix', async () => {
+    const p = await peer({certPem: c.leaf.certPem, keyPem: c.leaf.keyPem, stall: true})
+    const {out, ctx} = await runTls({port: p.port, query: 'sslmode=require', timeoutMs: 500})
+    expect(out).toMatchObject({status: 'fail', code: 'TLS_HANDSHAKE_TIMEOUT', evidence: {stage: 'handshake'}})
+    expect(out.summary).toMatch(/did not finish: no answer within 500 ms \(handshake\)/)
+    expect(JSON.stringify(out.fix)).not.toMatch(/minVersion|ssl_ciphers|rejectUnauthorized/)
+    expect(ctx.facts.tls?.failureCode).toBe('TLS_HANDSHAKE_TIMEOUT')
+    expect(isTransient('TLS_HANDSHAKE_TIMEOUT')).toBe(true)
   })
 
   it('a peer that stops speaking TLS after S → TLS_HANDSHAKE_FAILED', async () => {

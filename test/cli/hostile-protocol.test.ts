@@ -155,6 +155,15 @@ beforeAll(async () => {
       () => run(['wait', peers['login-drip'].url, '--deadline', '3', '--timeout', '2000', '--format', 'json']),
     ],
     ['check tls-handshake-drip', () => run(['check', `${peers['tls-handshake-drip'].url}?sslmode=require`, '--json'])],
+    [
+      'wait tls-handshake-drip',
+      () =>
+        run([
+          'wait',
+          `${peers['tls-handshake-drip'].url}?sslmode=require`,
+          ...['--deadline', '3', '--timeout', '700', '--interval', '100', '--format', 'json'],
+        ]),
+    ],
     ['check tls-huge-error', () => run(['check', `${peers['tls-huge-error'].url}?sslmode=no-verify`, '--json'])],
     [
       'wait huge-error-drip',
@@ -224,13 +233,20 @@ describe('a hostile PostgreSQL peer: check with default flags', () => {
     expect(checkOf(report, 'auth').status).toBe('skip')
   })
 
-  it('TLS accepted, then a handshake record dripped a byte every 100 ms: the TLS probe ends at --timeout', () => {
+  it('TLS accepted, then a handshake record dripped a byte every 100 ms: the TLS probe ends at --timeout (TLS_HANDSHAKE_TIMEOUT)', () => {
     const r = results['check tls-handshake-drip']
     expectBounded(r, DEFAULT_TIMEOUT_MS)
     const tls = checkOf(JSON.parse(r.stdout), 'tls')
-    expect(tls.code).toBe('TLS_HANDSHAKE_FAILED')
+    expect(tls.code).toBe('TLS_HANDSHAKE_TIMEOUT')
     expect(tls.evidence.stage).toBe('handshake')
     expect(tls.durationMs).toBeLessThan(DEFAULT_TIMEOUT_MS * 1.5)
+  })
+
+  it('wait retries a stalled TLS handshake (transient) until its deadline, instead of stopping at once', () => {
+    const r = results['wait tls-handshake-drip']
+    expectBounded(r, 3000)
+    expect(r.stderr).toMatch(/attempt 2, .*TLS_HANDSHAKE_TIMEOUT/)
+    expect(r.stderr).toMatch(/deadline of 3 s passed; last state TLS_HANDSHAKE_TIMEOUT/)
   })
 
   it('over TLS: a 2 GB ErrorResponse after the handshake is AUTH_PROTOCOL_VIOLATION (the guard sits after TLS)', () => {

@@ -73,6 +73,8 @@ export interface PeerOptions {
   answer?: 'S' | 'N'
   /** After 'S', send bytes that are not TLS instead of handshaking. */
   garbage?: boolean
+  /** After 'S', read the ClientHello and answer nothing (a stalled server or proxy). */
+  stall?: boolean
   /** Expect TLS at once (sslnegotiation=direct), ALPN "postgresql". */
   direct?: boolean
   minVersion?: tls.SecureVersion
@@ -117,6 +119,7 @@ export async function startTlsPeer(opts: PeerOptions): Promise<Peer> {
         return
       }
       socket.write('S')
+      if (opts.stall) return
       if (opts.garbage) {
         setTimeout(() => socket.write(Buffer.from('HTTP/1.1 400 Bad Request\r\n\r\n')), 20)
         return
