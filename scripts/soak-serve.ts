@@ -71,6 +71,8 @@ export async function soak(): Promise<number> {
   const samples: {probes: number; rssMb: number}[] = []
   let done = 0
   let bad = 0
+  // of the wrong answers, the probes that outlasted their deadline (a loaded machine): serve says so itself
+  let timedOut = 0
   let leaked = 0
   const started = performance.now()
   const worker = async (w: number) => {
@@ -79,7 +81,10 @@ export async function soak(): Promise<number> {
       const res = await fetch(`${base}/probe?target=${target}`)
       const body = await res.text()
       const want = target === 'ok' ? 'db_doctor_probe_success 1' : 'db_doctor_probe_success 0'
-      if (res.status !== 200 || !body.includes(want)) bad++
+      if (res.status !== 200 || !body.includes(want)) {
+        bad++
+        if (/^db_doctor_probe_timed_out 1$/m.test(body)) timedOut++
+      }
       if (body.includes(CANARY_PASSWORD) || body.includes('wrong-soak-pw')) leaked++
       done++
       if (done % SAMPLE === 0) samples.push({probes: done, rssMb: await rss()})
@@ -109,7 +114,9 @@ export async function soak(): Promise<number> {
     `soak: RSS (median) in the second quarter ${fmt(warm.rssMb)} MB, in the last ${fmt(last.rssMb)} MB, peak ${fmt(peak)} MB; growth ${fmt(growth)} MB (bound ${MAX_GROWTH_MB} MB)`,
   )
   console.log(`soak: RSS by probes: ${samples.map((s) => `${s.probes}:${fmt(s.rssMb)}`).join(' ')}`)
-  console.log(`soak: wrong answers ${bad}, bodies with a password ${leaked}, serve exit after SIGTERM ${code}`)
+  console.log(
+    `soak: wrong answers ${bad} (of which timed out ${timedOut}), bodies with a password ${leaked}, serve exit after SIGTERM ${code}`,
+  )
   if (code !== 0) console.log(`soak: serve's stderr (last lines):\n${stderr.trim().split('\n').slice(-20).join('\n')}`)
   return bad === 0 && leaked === 0 && code === 0 && growth <= MAX_GROWTH_MB ? 0 : 1
 }

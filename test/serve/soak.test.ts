@@ -30,7 +30,9 @@ describe.skipIf(!built)('serve under a loop of probes (the soak bench, small)', 
     } finally {
       console.log = log
     }
-    expect(lines.join('\n')).toMatch(/wrong answers 0, bodies with a password 0, serve exit after SIGTERM 0/)
+    expect(lines.join('\n')).toMatch(
+      /wrong answers 0 \(of which timed out 0\), bodies with a password 0, serve exit after SIGTERM 0/,
+    )
     expect(lines.join('\n')).not.toContain(CANARY_PASSWORD)
   }, 120_000)
 })
