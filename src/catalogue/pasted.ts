@@ -194,45 +194,6 @@ const AUTH_CHANNEL_BINDING = define({
   ],
 })
 
-const TCP_SOCKET_NOT_FOUND = define({
-  code: 'TCP_SOCKET_NOT_FOUND',
-  check: 'tcp',
-  status: 'fail',
-  explainOnly: true,
-  title: 'No PostgreSQL Unix socket at that path',
-  meaning:
-    'The host is a directory (a Unix socket), and no socket `.s.PGSQL.<port>` exists there: on Cloud Run / App Engine the Cloud SQL connection is not attached (or the instance connection name is wrong), elsewhere the server or the Cloud SQL Auth Proxy is not running with that socket directory, or the port differs.',
-  causes: [
-    'Cloud Run: the Cloud SQL instance is not added to the service (`--add-cloudsql-instances`), or `/cloudsql/<project>:<region>:<instance>` is misspelt',
-    'the Cloud SQL Auth Proxy is not running, or listens on TCP instead of `--unix-socket /cloudsql`',
-    'a local server with another socket directory or port',
-  ],
-  fix: 'Attach the instance to the service (Cloud Run `--add-cloudsql-instances PROJECT:REGION:INSTANCE`) and use exactly `/cloudsql/PROJECT:REGION:INSTANCE` as the host; elsewhere start the proxy with `--unix-socket /cloudsql`, or connect over TCP.',
-  transient: false,
-  matchers: [
-    {re: /connect ENOENT [^\s'"]{0,400}\.s\.PGSQL\.\d{1,5}/i, needle: 'connect enoent'},
-    {re: /connect ENOENT \/cloudsql\//i, needle: 'connect enoent'},
-    {re: /dial unix [^\s'"]{0,400}\.s\.PGSQL\.\d{1,5}: connect: no such file or directory/i, needle: 'dial unix'},
-    // libpq (fe-connect.c): 'connection to server on socket "…" failed: No such file or directory'
-    {
-      re: /connection to server on socket "[^"\n]{0,400}\.s\.PGSQL\.\d{1,5}" failed: No such file or directory/i,
-      needle: 'failed: no such file or directory',
-    },
-  ],
-  examples: [
-    // pg to a missing socket; produced live in test/explain/live.test.ts
-    {
-      source: 'node-postgres',
-      text: "Error: connect ENOENT /cloudsql/my-project:europe-west1:db/.s.PGSQL.5432\n    at PipeConnectWrap.afterConnect [as oncomplete] (node:net:1611:16) {\n  errno: -2,\n  code: 'ENOENT',\n  syscall: 'connect',\n  address: '/cloudsql/my-project:europe-west1:db/.s.PGSQL.5432'\n}",
-    },
-    // https://github.com/GoogleCloudPlatform/golang-samples/issues/375
-    {
-      source: 'google-cloud-sql',
-      text: 'dial unix /cloudsql/INSTANCE_CONNECTION_NAME/.s.PGSQL.5432: connect: no such file or directory',
-    },
-  ],
-})
-
 const CONFIG_KNEX_DESTROYED = define({
   code: 'CONFIG_KNEX_DESTROYED',
   check: 'config',
@@ -298,7 +259,6 @@ export const pastedEntries = [
   MIGRATION_ENUM_VALUE_UNCOMMITTED,
   AUTH_DRIVER_NO_SCRAM,
   AUTH_CHANNEL_BINDING,
-  TCP_SOCKET_NOT_FOUND,
   CONFIG_KNEX_DESTROYED,
   CONFIG_DRIZZLE_ORM_MISMATCH,
 ]

@@ -500,6 +500,71 @@ export const TCP_PORT_INVALID = define<{portText: string | undefined; portFrom: 
   }),
 })
 
+interface SocketMissing {
+  dir: string
+  port: number
+  socket: string
+  hostFrom: string
+  portFrom: string
+}
+
+export const TCP_SOCKET_NOT_FOUND = define<SocketMissing>({
+  code: 'TCP_SOCKET_NOT_FOUND',
+  check: 'tcp',
+  status: 'fail',
+  title: 'No PostgreSQL Unix socket at that path',
+  meaning:
+    'The host is a directory (a Unix socket), and no socket `.s.PGSQL.<port>` exists there: on Cloud Run / App Engine the Cloud SQL connection is not attached (or the instance connection name is wrong), elsewhere the server or the Cloud SQL Auth Proxy is not running with that socket directory, or the port differs.',
+  causes: [
+    'Cloud Run: the Cloud SQL instance is not added to the service (`--add-cloudsql-instances`), or `/cloudsql/<project>:<region>:<instance>` is misspelt',
+    'the Cloud SQL Auth Proxy is not running, or listens on TCP instead of `--unix-socket /cloudsql`',
+    'a local server with another socket directory or port, or not running (yet)',
+  ],
+  fix: 'Attach the instance to the service (Cloud Run `--add-cloudsql-instances PROJECT:REGION:INSTANCE`) and use exactly `/cloudsql/PROJECT:REGION:INSTANCE` as the host; elsewhere start the proxy with `--unix-socket /cloudsql`, or connect over TCP.',
+  // a proxy sidecar or a server that is still starting creates the socket later: `wait` retries
+  transient: true,
+  matchers: [
+    {re: /connect ENOENT [^\s'"]{0,400}\.s\.PGSQL\.\d{1,5}/i, needle: 'connect enoent'},
+    {re: /connect ENOENT \/cloudsql\//i, needle: 'connect enoent'},
+    {re: /dial unix [^\s'"]{0,400}\.s\.PGSQL\.\d{1,5}: connect: no such file or directory/i, needle: 'dial unix'},
+    // libpq (fe-connect.c): 'connection to server on socket "…" failed: No such file or directory'
+    {
+      re: /connection to server on socket "[^"\n]{0,400}\.s\.PGSQL\.\d{1,5}" failed: No such file or directory/i,
+      needle: 'failed: no such file or directory',
+    },
+  ],
+  examples: [
+    // pg to a missing socket; produced live in test/explain/live.test.ts (and by the tcp check, test/checks/tcp-socket.test.ts)
+    {
+      source: 'node-postgres',
+      text: "Error: connect ENOENT /cloudsql/my-project:europe-west1:db/.s.PGSQL.5432\n    at PipeConnectWrap.afterConnect [as oncomplete] (node:net:1611:16) {\n  errno: -2,\n  code: 'ENOENT',\n  syscall: 'connect',\n  address: '/cloudsql/my-project:europe-west1:db/.s.PGSQL.5432'\n}",
+    },
+    // https://github.com/GoogleCloudPlatform/golang-samples/issues/375
+    {
+      source: 'google-cloud-sql',
+      text: 'dial unix /cloudsql/INSTANCE_CONNECTION_NAME/.s.PGSQL.5432: connect: no such file or directory',
+    },
+  ],
+  summary: (p) =>
+    `No PostgreSQL socket ${p.socket}: nothing listens in ${p.dir} for port ${p.port} (the host is a Unix socket directory, ${p.hostFrom}).`,
+  buildFix: (p) =>
+    p.dir.startsWith('/cloudsql')
+      ? {
+          summary: `Attach the Cloud SQL instance so that ${p.socket} exists, or fix the instance connection name in the host.`,
+          steps: [
+            'Cloud Run: add the instance to the service (`gcloud run services update SERVICE --add-cloudsql-instances PROJECT:REGION:INSTANCE`); the host must be exactly /cloudsql/PROJECT:REGION:INSTANCE.',
+            'GKE or a VM: run the Cloud SQL Auth Proxy with `--unix-socket /cloudsql` (a sidecar that starts before the app; `db-doctor wait` waits for the socket), or connect to the proxy over TCP instead.',
+          ],
+        }
+      : {
+          summary: `Start PostgreSQL, or point the host at the directory that holds its socket (${p.hostFrom}) and the port at the one it listens on (${p.portFrom}).`,
+          steps: [
+            "Where does the server put its socket? `SHOW unix_socket_directories;` on the server (Debian and Ubuntu: /var/run/postgresql; PostgreSQL's default build and Homebrew: /tmp); the socket's name carries the port (.s.PGSQL.5432).",
+            'In a container, the socket directory is only shared with a volume mounted at the same path in both containers; otherwise connect over TCP.',
+          ],
+        },
+})
+
 export const tcpEntries = [
   TCP_REFUSED,
   TCP_TIMEOUT,
@@ -508,4 +573,5 @@ export const tcpEntries = [
   TCP_IPV4_FAILED,
   TCP_SOME_ADDRESSES_FAILED,
   TCP_PORT_INVALID,
+  TCP_SOCKET_NOT_FOUND,
 ]

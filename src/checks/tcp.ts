@@ -10,6 +10,7 @@ import {
   TCP_IPV6_FAILED,
   TCP_PORT_INVALID,
   TCP_REFUSED,
+  TCP_SOCKET_NOT_FOUND,
   TCP_SOME_ADDRESSES_FAILED,
   TCP_TIMEOUT,
   TCP_UNREACHABLE,
@@ -72,18 +73,38 @@ async function readSynRetries(): Promise<number> {
   }
 }
 
+/**
+ * A Unix socket directory: the transport is the socket file `.s.PGSQL.<port>` in it (libpq and
+ * node-postgres build that name). No such file is TCP_SOCKET_NOT_FOUND (the server, or the Cloud SQL Auth
+ * Proxy, is not running with that directory and port); anything else the login reports.
+ */
+async function runUnixSocket(ctx: CheckContext, dir: string, port: number): Promise<CheckOutcome> {
+  const {probeUnixSocket} = await import('../probes/tcp.js')
+  const socket = `${dir.replace(/\/+$/, '')}/.s.PGSQL.${port}`
+  const attempt = await probeUnixSocket(socket, ctx.options.timeoutMs)
+  const evidence: Evidence = {host: dir, socket, outcome: attempt.outcome, ms: attempt.ms}
+  if (attempt.errorCode) evidence.errorCode = attempt.errorCode
+  if (attempt.outcome === 'missing')
+    return TCP_SOCKET_NOT_FOUND.emit(
+      {dir, port, socket, hostFrom: fieldWithSource(ctx.config, 'host'), portFrom: fieldWithSource(ctx.config, 'port')},
+      evidence,
+    )
+  return skip(tcpSays.unixSocket({host: dir}), evidence)
+}
+
 async function runTcp(ctx: CheckContext, deps: TcpCheckDeps): Promise<CheckOutcome> {
   const hostField = ctx.config.fields.host
   const host = (hostField?.value ?? 'localhost').trim()
-  if (isUnixSocketHost(host)) return skip(tcpSays.unixSocket({host}), {host})
   const portText = ctx.config.fields.port?.value?.trim()
   const port = portText ? Number(portText) : DEFAULT_PORT
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    if (isUnixSocketHost(host)) return skip(tcpSays.unixSocket({host}), {host})
     return TCP_PORT_INVALID.emit(
       {portText, portFrom: fieldWithSource(ctx.config, 'port')},
       {port: portText, from: fieldWithSource(ctx.config, 'port')},
     )
   }
+  if (isUnixSocketHost(host)) return runUnixSocket(ctx, host, port)
 
   let addresses: ResolvedAddress[]
   let literal: boolean

@@ -49,6 +49,42 @@ export function probeTcp(address: ResolvedAddress, port: number, timeoutMs: numb
   })
 }
 
+/** What connecting to a Unix socket file gave: ENOENT (no socket there), a listener, or another error. */
+interface UnixSocketAttempt {
+  path: string
+  outcome: 'connected' | 'missing' | 'refused' | 'error' | 'timeout'
+  errorCode?: string
+  ms: number
+}
+
+/** Connect to a Unix socket file (PostgreSQL's `.s.PGSQL.<port>`); resolves (never rejects) within about timeoutMs. */
+export function probeUnixSocket(path: string, timeoutMs: number): Promise<UnixSocketAttempt> {
+  return new Promise((resolve) => {
+    const started = performance.now()
+    let settled = false
+    const socket = new net.Socket()
+    const finish = (outcome: UnixSocketAttempt['outcome'], errorCode?: string) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      socket.removeAllListeners('connect')
+      socket.on('error', () => {})
+      socket.destroy()
+      resolve({path, outcome, ...(errorCode ? {errorCode} : {}), ms: Math.round(performance.now() - started)})
+    }
+    const timer = setTimeout(() => finish('timeout'), timeoutMs)
+    socket.once('connect', () => finish('connected'))
+    socket.once('error', (err: NodeJS.ErrnoException) =>
+      finish(err.code === 'ENOENT' ? 'missing' : err.code === 'ECONNREFUSED' ? 'refused' : 'error', err.code),
+    )
+    try {
+      socket.connect({path})
+    } catch (error) {
+      finish('error', (error as NodeJS.ErrnoException).code ?? 'EINVAL')
+    }
+  })
+}
+
 /** Probe every address concurrently; results in the order given. Takes about one timeoutMs at most. */
 export function probeTcpAll(
   addresses: readonly ResolvedAddress[],
