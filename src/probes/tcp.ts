@@ -15,38 +15,47 @@ export function classifyConnectError(code: string | undefined): TcpOutcome {
   return 'error'
 }
 
-/** Connect to one numeric address; resolves (never rejects) within about timeoutMs. */
-export function probeTcp(address: ResolvedAddress, port: number, timeoutMs: number): Promise<TcpAttempt> {
+/** One connect, closed at once: connected, the error's code, or timed out. Resolves (never rejects) within about timeoutMs. */
+function connectOnce(
+  options: net.NetConnectOpts,
+  timeoutMs: number,
+): Promise<{result: 'connected' | 'timeout' | 'error'; errorCode?: string; ms: number}> {
   return new Promise((resolve) => {
     const started = performance.now()
     let settled = false
     const socket = new net.Socket()
-    const finish = (outcome: TcpOutcome, errorCode?: string) => {
+    const finish = (result: 'connected' | 'timeout' | 'error', errorCode?: string) => {
       if (settled) return
       settled = true
       clearTimeout(timer)
       socket.removeAllListeners('connect')
       socket.on('error', () => {})
       socket.destroy()
-      const attempt: TcpAttempt = {
-        address: address.address,
-        family: address.family,
-        port,
-        outcome,
-        ms: Math.round(performance.now() - started),
-      }
-      if (errorCode) attempt.errorCode = errorCode
-      resolve(attempt)
+      resolve({result, ...(errorCode ? {errorCode} : {}), ms: Math.round(performance.now() - started)})
     }
     const timer = setTimeout(() => finish('timeout'), timeoutMs)
     socket.once('connect', () => finish('connected'))
-    socket.once('error', (err: NodeJS.ErrnoException) => finish(classifyConnectError(err.code), err.code))
+    socket.once('error', (err: NodeJS.ErrnoException) => finish('error', err.code))
     try {
-      socket.connect({host: address.address, port, family: address.family, autoSelectFamily: false})
+      socket.connect(options)
     } catch (error) {
       finish('error', (error as NodeJS.ErrnoException).code ?? 'EINVAL')
     }
   })
+}
+
+/** Connect to one numeric address; resolves (never rejects) within about timeoutMs. */
+export async function probeTcp(address: ResolvedAddress, port: number, timeoutMs: number): Promise<TcpAttempt> {
+  const r = await connectOnce({host: address.address, port, family: address.family, autoSelectFamily: false}, timeoutMs)
+  const attempt: TcpAttempt = {
+    address: address.address,
+    family: address.family,
+    port,
+    outcome: r.result === 'error' ? classifyConnectError(r.errorCode) : r.result,
+    ms: r.ms,
+  }
+  if (r.errorCode) attempt.errorCode = r.errorCode
+  return attempt
 }
 
 /** What connecting to a Unix socket file gave: ENOENT (no socket there), a listener, or another error. */
@@ -57,32 +66,13 @@ interface UnixSocketAttempt {
   ms: number
 }
 
+const SOCKET_ERRORS: Record<string, 'missing' | 'refused'> = {ENOENT: 'missing', ECONNREFUSED: 'refused'}
+
 /** Connect to a Unix socket file (PostgreSQL's `.s.PGSQL.<port>`); resolves (never rejects) within about timeoutMs. */
-export function probeUnixSocket(path: string, timeoutMs: number): Promise<UnixSocketAttempt> {
-  return new Promise((resolve) => {
-    const started = performance.now()
-    let settled = false
-    const socket = new net.Socket()
-    const finish = (outcome: UnixSocketAttempt['outcome'], errorCode?: string) => {
-      if (settled) return
-      settled = true
-      clearTimeout(timer)
-      socket.removeAllListeners('connect')
-      socket.on('error', () => {})
-      socket.destroy()
-      resolve({path, outcome, ...(errorCode ? {errorCode} : {}), ms: Math.round(performance.now() - started)})
-    }
-    const timer = setTimeout(() => finish('timeout'), timeoutMs)
-    socket.once('connect', () => finish('connected'))
-    socket.once('error', (err: NodeJS.ErrnoException) =>
-      finish(err.code === 'ENOENT' ? 'missing' : err.code === 'ECONNREFUSED' ? 'refused' : 'error', err.code),
-    )
-    try {
-      socket.connect({path})
-    } catch (error) {
-      finish('error', (error as NodeJS.ErrnoException).code ?? 'EINVAL')
-    }
-  })
+export async function probeUnixSocket(path: string, timeoutMs: number): Promise<UnixSocketAttempt> {
+  const r = await connectOnce({path}, timeoutMs)
+  const outcome = r.result === 'error' ? (SOCKET_ERRORS[r.errorCode ?? ''] ?? 'error') : r.result
+  return {path, outcome, ...(r.errorCode ? {errorCode: r.errorCode} : {}), ms: r.ms}
 }
 
 /** Probe every address concurrently; results in the order given. Takes about one timeoutMs at most. */
