@@ -38,7 +38,10 @@ const SCHEMA = `generator client {\n  provider = "prisma-client"\n  output   = "
 const CONFIG = (dotenv: boolean) =>
   `${dotenv ? "import 'dotenv/config'\n" : ''}import {defineConfig, env} from 'prisma/config'\n\nexport default defineConfig({\n  schema: 'prisma/schema.prisma',\n  migrations: {path: 'prisma/migrations'},\n  datasource: {url: env('DATABASE_URL')},\n})\n`
 /** The app's runtime: PrismaClient's adapter, as `new PrismaPg({connectionString})` builds it, running one query. */
-const RUNTIME = `import {PrismaPg} from '@prisma/adapter-pg'
+const RUNTIME = `import {createRequire} from 'node:module'
+import {PrismaPg} from '@prisma/adapter-pg'
+// the pg the adapter really loads (Node's resolution from the adapter's folder)
+console.log('adapter loads pg', createRequire(import.meta.resolve('@prisma/adapter-pg'))('pg/package.json').version)
 const adapter = await new PrismaPg({connectionString: process.env.DATABASE_URL}).connect()
 try {
   await adapter.queryRaw({sql: 'select 1', args: [], argTypes: []})
@@ -112,6 +115,12 @@ describe.concurrent('Prisma 7: config discovery (modelled CLI) and the adapter-p
   for (const [label, query, connects] of [
     ['sslmode=require (private CA): adapter-pg verifies and fails (TlsConnectionError)', 'sslmode=require', false],
     ['sslmode=verify-full&sslrootcert=<CA>: both connect', `sslmode=verify-full&sslrootcert=${pg.caFile}`, true],
+    // pg ≥ 8.16's libpq compatibility, read by the pg the adapter loads: require only encrypts
+    [
+      'sslmode=require&uselibpqcompat=true: the installed pg reads it as libpq does, both connect',
+      'sslmode=require&uselibpqcompat=true',
+      true,
+    ],
   ] as const) {
     it(`runtime ${label}; db-doctor agrees`, async () => {
       const db = await createScenarioDatabase(pg, `p7_${connects}`)
@@ -122,6 +131,15 @@ describe.concurrent('Prisma 7: config discovery (modelled CLI) and the adapter-p
       const runtime = {code: rt.code, out: `${rt.stdout}\n${rt.stderr}`}
       expect(runtime.code === 0, runtime.out).toBe(connects)
       expect(d.code === 0, JSON.stringify(d.report.checks.map((c: any) => [c.id, c.status, c.code]))).toBe(connects)
+      // the header names the chain, with the pg version the adapter really loads
+      const loaded = /adapter loads pg (\S+)/.exec(runtime.out)?.[1]
+      expect(d.report.modelled.driver).toMatchObject({
+        name: 'node-postgres',
+        package: 'pg',
+        version: loaded,
+        adapter: {package: '@prisma/adapter-pg', versionSource: 'installed'},
+      })
+      expect(d.report.modelled.text).toMatch(/^prisma 7\.0 → @prisma\/adapter-pg 7\.\d+ → node-postgres 8\.\d+$/)
       if (!connects) {
         expect(runtime.out).toContain('adapter error: TlsConnectionError')
         expect(checkOf(d.report, 'tls').status).toBe('fail')

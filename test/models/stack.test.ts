@@ -37,6 +37,21 @@ describe('resolveStack', () => {
     )
   })
 
+  it('Prisma 7 connects through @prisma/adapter-pg: node-postgres at the pg version the adapter loads (Node resolution from its folder), named in the header', () => {
+    const a = app({files: {}, packages: ['@prisma/adapter-pg', 'pg-8-0-2 as pg']})
+    const s = resolveStack({cwd: a.dir, tool: 'prisma', toolVersion: '7.0.0'})
+    expect(s.driver).toMatchObject({
+      name: 'node-postgres',
+      package: 'pg',
+      version: '8.0.2',
+      adapter: {package: '@prisma/adapter-pg', versionSource: 'installed'},
+    })
+    expect(s.text).toMatch(/^prisma 7\.0 → @prisma\/adapter-pg 7\.\d+ → node-postgres 8\.0$/)
+    // Prisma 6 without the adapter: its engine connects, no adapter is named
+    const six = app({files: {}, packages: []})
+    expect(resolveStack({cwd: six.dir, tool: 'prisma', toolVersion: '6.19.0'}).driver.adapter).toBeUndefined()
+  })
+
   it('a plain script: the driver package.json depends on', () => {
     const plain = app({
       files: {'package.json': JSON.stringify({dependencies: {postgres: '^4.2.0'}})},

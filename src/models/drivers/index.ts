@@ -1,12 +1,19 @@
-// The driver registry: one model per driver (./node-postgres.ts, ./postgres-js.ts), and which
+// The driver registry: one model per driver (./node-postgres.ts, ./postgres-js.ts), the driver
+// adapters (./prisma-adapter-pg.ts), and which
 // driver an app really uses, read from its node_modules and package.json.
 import {nodePostgres} from './node-postgres.js'
 import {postgresJs} from './postgres-js.js'
-import type {DriverModel, DriverName} from './types.js'
+import {prismaAdapterPg} from './prisma-adapter-pg.js'
+import type {DriverAdapterModel, DriverModel, DriverName} from './types.js'
 
 export const DRIVERS: Record<DriverName, DriverModel> = {
   'node-postgres': nodePostgres,
   'postgres.js': postgresJs,
+}
+
+/** Driver adapters by npm package (./prisma-adapter-pg.ts): the driver they wrap applies. */
+export const ADAPTERS: Record<string, DriverAdapterModel> = {
+  [prismaAdapterPg.package]: prismaAdapterPg,
 }
 
 /** The driver model behind an npm package name, when db-doctor models it. */

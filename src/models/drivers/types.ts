@@ -88,6 +88,26 @@ export interface DriverModel {
   pool: {option: string; defaultMax: number; describe: string}
 }
 
+/**
+ * A driver adapter: a package the app (or its tool) connects through that wraps a driver without changing
+ * how it reads settings (Prisma 7's @prisma/adapter-pg wraps node-postgres). The wrapped driver's model
+ * applies, at the version the adapter loads.
+ */
+export interface DriverAdapterModel {
+  /** Its npm package: '@prisma/adapter-pg'. */
+  package: string
+  /** The release modelled when the app does not have it installed. */
+  currentRelease: string
+  /** The driver it wraps. */
+  wraps: DriverName
+  /** How it hands the app's settings to the driver, in words. */
+  merge: string
+  /** The folder of the wrapped driver's package as Node loads it for the adapter (its folder, else the app's). */
+  driverDir(adapterDir: string | undefined, cwd: string): string | undefined
+  /** How its errors surface (first words), for evidence. */
+  errors: {tls: string}
+}
+
 /** "3.4.10" → "3.4". */
 export function minor(version: string): string {
   const m = /^(\d+)(?:\.(\d+))?/.exec(version)

@@ -2,7 +2,7 @@
 // tool runs its migrations, which driver that tool (or the app's own code) really connects
 // with, at which installed versions — what the report's header names ("drizzle-kit 0.31 →
 // postgres.js 3.4") and what the TLS, authentication and parameter checks judge with.
-import {DRIVERS, driverOfPackage} from '../drivers/index.js'
+import {ADAPTERS, DRIVERS, driverOfPackage} from '../drivers/index.js'
 import {minor, type DriverName} from '../drivers/types.js'
 import {declaredDependencies, findPackageDir, packageVersion} from '../packages.js'
 import type {ToolName} from './names.js'
@@ -22,6 +22,7 @@ export function resolveStack(input: {cwd: string; tool?: ToolName; toolVersion?:
   const {cwd} = input
   let tool: ModelledStack['tool'] = null
   let chosen: {pkg: string; name: DriverName | null; installed?: string; why: string}
+  let adapter: ModelledStack['driver']['adapter']
   if (input.tool) {
     const model = TOOLS[input.tool]
     const installed = model.packages.map((p) => packageVersion(findPackageDir(p, cwd))).find(Boolean)
@@ -34,15 +35,35 @@ export function resolveStack(input: {cwd: string; tool?: ToolName; toolVersion?:
     const list = model.drivers.map((d) => d.pkg)
     const hit = model.drivers.find((d) => findPackageDir(d.pkg, cwd))
     const first = hit ?? model.drivers[0]!
-    chosen = {
-      pkg: first.pkg,
-      name: first.driver ?? null,
-      ...(hit ? {installed: packageVersion(findPackageDir(hit.pkg, cwd))} : {}),
-      why:
-        list.length > 1
-          ? `${model.name} uses the first installed of ${list.join(', ')}${hit ? `: ${hit.pkg}` : ` (none installed: ${first.pkg} assumed)`}`
-          : `${model.name} connects with ${first.pkg}`,
-    }
+    // an adapter is what connects when it is installed, or from the release that requires one (Prisma 7)
+    const adapterModel = first.adapter && (hit || Number.parseInt(version, 10) >= 7) ? ADAPTERS[first.pkg] : undefined
+    if (adapterModel && first.driver) {
+      // the adapter wraps the driver: its model applies, at the version the adapter loads
+      const adapterDir = findPackageDir(adapterModel.package, cwd)
+      const adapterVersion = packageVersion(adapterDir)
+      adapter = {
+        package: adapterModel.package,
+        version: adapterVersion ?? adapterModel.currentRelease,
+        versionSource: adapterVersion ? 'installed' : 'assumed (not installed in the app)',
+      }
+      const pkg = DRIVERS[first.driver].packages[0]!
+      const driverVersion = packageVersion(adapterModel.driverDir(adapterDir, cwd))
+      chosen = {
+        pkg,
+        name: first.driver,
+        ...(driverVersion ? {installed: driverVersion} : {}),
+        why: `${model.name} connects through ${adapterModel.package} (${adapterModel.merge})${driverVersion ? `, which loads ${pkg} ${driverVersion}` : ''}`,
+      }
+    } else
+      chosen = {
+        pkg: first.pkg,
+        name: first.driver ?? null,
+        ...(hit ? {installed: packageVersion(findPackageDir(hit.pkg, cwd))} : {}),
+        why:
+          list.length > 1
+            ? `${model.name} uses the first installed of ${list.join(', ')}${hit ? `: ${hit.pkg}` : ` (none installed: ${first.pkg} assumed)`}`
+            : `${model.name} connects with ${first.pkg}`,
+      }
   } else {
     const deps = declaredDependencies(cwd)
     const has = (p: string) => p in deps || findPackageDir(p, cwd) !== undefined
@@ -68,8 +89,12 @@ export function resolveStack(input: {cwd: string; tool?: ToolName; toolVersion?:
     version,
     versionSource: chosen.installed ? 'installed' : 'assumed (not installed in the app)',
     why: chosen.why,
+    ...(adapter ? {adapter} : {}),
   }
-  const d = `${driverLabel(chosen.pkg, chosen.name, version)}${chosen.installed ? '' : ' (not installed here: assumed)'}`
+  const via = adapter
+    ? `${adapter.package} ${minor(adapter.version)}${adapter.versionSource === 'installed' ? '' : ' (not installed here: assumed)'} → `
+    : ''
+  const d = `${via}${driverLabel(chosen.pkg, chosen.name, version)}${chosen.installed ? '' : ' (not installed here: assumed)'}`
   const text = tool ? `${tool.name} ${minor(tool.version)} → ${d}` : d
   return {tool, driver, text}
 }

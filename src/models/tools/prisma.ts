@@ -16,8 +16,9 @@ export const prisma: ToolModel = {
   flags: '--schema / --config choose the files',
   env: {loads: 'legacy', describe: 'Prisma 6 loads .env itself unless a prisma.config.* exists; Prisma 7 never does'},
   merge: 'the datasource URL (directUrl for migrate)',
-  // Prisma ≤ 6 connects with its own engine (libpq-like sslmode), not a Node driver.
-  drivers: [{pkg: '@prisma/adapter-pg', driver: 'node-postgres'}],
+  // Prisma 7: @prisma/adapter-pg wraps node-postgres (src/models/drivers/prisma-adapter-pg.ts): pg's rules, at
+  // the pg version the adapter loads. Prisma ≤ 6 connects with its own engine (libpq-like sslmode), not a Node driver.
+  drivers: [{pkg: '@prisma/adapter-pg', driver: 'node-postgres', adapter: true}],
   migrations: {
     table: '_prisma_migrations',
     schema: 'public',

@@ -10,6 +10,8 @@ import type {ToolName} from './names.js'
 interface DriverCandidate {
   pkg: string
   driver?: DriverName
+  /** `pkg` is a driver adapter (src/models/drivers, ADAPTERS) wrapping `driver`: '@prisma/adapter-pg'. */
+  adapter?: true
 }
 
 export interface ToolModel {
@@ -93,7 +95,9 @@ export interface ModelledStack {
     versionSource: VersionSource
     /** Why this driver: "drizzle-kit uses the first installed of pg, postgres, …", "package.json depends on postgres". */
     why: string
+    /** The driver adapter in between (Prisma 7's @prisma/adapter-pg), when there is one. */
+    adapter?: {package: string; version: string; versionSource: VersionSource}
   }
-  /** "drizzle-kit 0.31 → postgres.js 3.4". */
+  /** "drizzle-kit 0.31 → postgres.js 3.4", "prisma 7.1 → @prisma/adapter-pg 7.10 → node-postgres 8.16". */
   text: string
 }
