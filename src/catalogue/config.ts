@@ -17,6 +17,7 @@ import {
   type ToolUnmodelledParams,
   type EnvFileParams,
   type KnexfileNotFoundParams,
+  type ToolConfigNotReadParams,
   type NotFoundParams,
   type PasswordLenientParams,
   type PasswordNotEncodedParams,
@@ -943,6 +944,103 @@ const CONFIG_KNEXFILE_NOT_FOUND = define<KnexfileNotFoundParams>({
   },
 })
 
+/** What the CLI prints and exits 1 with (drizzle-kit 0.31 bin.cjs drizzleConfigFromFile; yargs 17's demandOption). */
+function toolConfigCliError(p: ToolConfigNotReadParams): string {
+  if (p.tool === 'drizzle-kit') return `${p.missingPath ?? 'drizzle.config.json'} file does not exist`
+  return 'Missing required argument: dataSource'
+}
+
+/** The script with `add` appended to the segment that runs the CLI. */
+function scriptWithArg(command: string, segment: string, add: string): string {
+  return command.replace(segment, `${segment.trimEnd()} ${add}`)
+}
+
+const CONFIG_TOOL_CONFIG_NOT_READ = define<ToolConfigNotReadParams>({
+  code: 'CONFIG_TOOL_CONFIG_NOT_READ',
+  check: 'config',
+  status: CONFIG_DEFAULT_STATUS.CONFIG_TOOL_CONFIG_NOT_READ,
+  statusText:
+    'fail when a package.json script runs the CLI that way, or the CLI can read no config at all (warn otherwise)',
+  title: "The tool's CLI does not read this config file",
+  meaning:
+    'The migration CLI looks for its config only where its own lookup looks, and db-doctor follows that lookup: drizzle-kit 0.31 reads `--config <path>`, else drizzle.config.ts, .js, .json in the working folder (never .mjs, .cjs, .mts, .cts: it stops with "<folder>/drizzle.config.json file does not exist"); the TypeORM 0.3+ CLI reads only the data source file named by `-d` (without it: "Missing required argument: dataSource") and never ormconfig.* (read by TypeORM 0.2). When db-doctor can still read the file, it checks the connection it configures and says the CLI will not see it.',
+  causes: [
+    'drizzle.config.mjs (or .cjs) in an ESM project: drizzle-kit only looks for .ts, .js and .json',
+    "a script's --config naming a file that moved",
+    'a TypeORM 0.2 project upgraded to 0.3+ with its ormconfig.json kept',
+    'a `typeorm migration:run` script without `-d <data source>`',
+  ],
+  fix: 'Give the CLI a file it reads: drizzle.config.ts (or `--config <file>`) for drizzle-kit; a data source file passed with `-d` for TypeORM.',
+  transient: false,
+  matchers: [
+    'Missing required argument: dataSource',
+    {re: /drizzle\.config\.json file does not exist/, needle: 'file does not exist'},
+  ],
+  examples: [
+    // yargs 17 demandOption of typeorm 0.3 / 1.x MigrationRunCommand; drizzle-kit 0.31 bin.cjs drizzleConfigFromFile,
+    // printed by the real CLIs in test/differential/config-discovery.test.ts (temp folder shown as /srv/app)
+    {source: 'typeorm', text: 'Missing required argument: dataSource'},
+    {source: 'drizzle-kit', text: '/srv/app/drizzle.config.json file does not exist'},
+  ],
+  summary: (p) => {
+    const run = p.script
+      ? `the script "${p.script.name}" (${p.script.segment})`
+      : `run as \`npx ${p.tool === 'typeorm' ? 'typeorm migration:run' : 'drizzle-kit migrate'}\`, it`
+    const stops = `${run} stops with "${toolConfigCliError(p)}" before connecting`
+    const read = p.read ? ` db-doctor read ${p.file} to check the connection it configures.` : ''
+    switch (p.case) {
+      case 'not-looked-for':
+        return `drizzle-kit looks for drizzle.config.ts, .js and .json only, not ${p.file}: ${stops}.${read}`
+      case 'named-missing':
+        return `--config in ${run} names ${p.file}, which does not exist: drizzle-kit stops with "${toolConfigCliError(p)}".`
+      case 'ormconfig':
+        return `The TypeORM${p.version ? ` ${p.version}` : ''} CLI never reads ${p.file} (ormconfig.* was TypeORM 0.2's; 0.3 and later read only the data source file named by -d), and there is no data source file: ${stops}. db-doctor does not read ${p.file} either.`
+      case 'no-data-source-flag':
+        return `The TypeORM CLI reads only the data source named by -d, and ${run} does not pass one: it stops with "${toolConfigCliError(p)}".${read}`
+    }
+  },
+  buildFix: (p) => {
+    if (p.tool === 'drizzle-kit') {
+      if (p.case === 'named-missing')
+        return {
+          summary: `Point --config in the script at the config file that exists.`,
+          steps: [
+            `In package.json, fix the path after --config in "${p.script?.name ?? 'the script'}" (resolved from the folder the script runs in).`,
+          ],
+        }
+      const fixed = p.script ? scriptWithArg(p.script.command, p.script.segment, `--config ${p.file}`) : null
+      return {
+        summary: `Rename ${p.file} to drizzle.config.ts (drizzle-kit compiles it, ESM syntax included), or name it with --config.`,
+        steps: [
+          `mv ${p.file} drizzle.config.ts`,
+          fixed
+            ? `Or, in package.json: "${p.script!.name}": "${fixed}".`
+            : `Or run: npx drizzle-kit migrate --config ${p.file}`,
+        ],
+        snippet: {language: 'bash', code: `mv ${p.file} drizzle.config.ts`},
+      }
+    }
+    const file = p.case === 'ormconfig' ? 'src/data-source.ts' : p.file
+    const fixed = p.script
+      ? scriptWithArg(p.script.command, p.script.segment, `-d ${file}`)
+      : `typeorm migration:run -d ${file}`
+    const steps =
+      p.case === 'ormconfig'
+        ? [
+            `Create ${file} exporting a DataSource with the options of ${p.file}: export const AppDataSource = new DataSource({type: 'postgres', url: process.env.DATABASE_URL, migrations: ['src/migrations/*.ts']}).`,
+            p.script ? `In package.json: "${p.script.name}": "${fixed}".` : `Run: npx ${fixed}`,
+          ]
+        : [p.script ? `In package.json: "${p.script.name}": "${fixed}".` : `Run: npx ${fixed}`]
+    return {
+      summary: `Pass the data source to the CLI: ${fixed}`,
+      steps,
+      snippet: p.script
+        ? {language: 'json', code: `"scripts": {\n  "${p.script.name}": ${JSON.stringify(fixed)}\n}`}
+        : {language: 'bash', code: `npx ${fixed}`},
+    }
+  },
+})
+
 function prisma7Fix(p: PrismaUrlInSchemaParams | PrismaConfigUrlMissingParams): Fix {
   const inSchema = 'properties' in p
   const snippet = [
@@ -1047,6 +1145,7 @@ export const configEntries = [
   CONFIG_ENV_FILE_LOADER_UNKNOWN,
   CONFIG_NOT_FOUND,
   CONFIG_KNEXFILE_NOT_FOUND,
+  CONFIG_TOOL_CONFIG_NOT_READ,
   CONFIG_DRIVER_UNMODELLED,
   CONFIG_TOOL_UNMODELLED,
   CONFIG_UNKNOWN_SERVER_PARAMETER,
@@ -1068,6 +1167,7 @@ const BY_CODE: {[C in ConfigCode]: CatalogueEntry<ConfigParams[C]>} = {
   CONFIG_ENV_FILE_LOADER_UNKNOWN,
   CONFIG_NOT_FOUND,
   CONFIG_KNEXFILE_NOT_FOUND,
+  CONFIG_TOOL_CONFIG_NOT_READ,
 }
 
 /** The entry of a config code (its default status, its words). */

@@ -114,6 +114,28 @@ export type KnexfileNotFoundParams = Sourced & {
   script?: {name: string; command: string; segment: string}
 }
 
+/**
+ * A config file of drizzle-kit or TypeORM that the tool's CLI does not read where db-doctor found it:
+ * - 'not-looked-for': drizzle.config.mjs/.cjs/.mts/.cts (drizzle-kit looks only for .ts, .js, .json);
+ * - 'named-missing': the script's --config names a file that does not exist;
+ * - 'ormconfig': an ormconfig.* and no data source (the TypeORM 0.3+ CLI reads only -d <data source>);
+ * - 'no-data-source-flag': a script runs `typeorm migration:…` without -d (the CLI requires it).
+ */
+export type ToolConfigNotReadParams = Sourced & {
+  tool: 'drizzle-kit' | 'typeorm'
+  case: 'not-looked-for' | 'named-missing' | 'ormconfig' | 'no-data-source-flag'
+  /** The file found (display path). */
+  file: string
+  /** drizzle-kit: the absolute path it looks for and reports missing. */
+  missingPath?: string
+  /** The installed tool's version, when installed. */
+  version?: string
+  /** The package.json script that runs the CLI, when one does. */
+  script?: {name: string; command: string; segment: string}
+  /** db-doctor still read the file to check the connection it configures. */
+  read: boolean
+}
+
 /** Prisma 7: URLs in the schema's datasource are a validation error (P1012) for every command. */
 export type PrismaUrlInSchemaParams = Sourced & {
   file: string
@@ -175,6 +197,7 @@ export interface ConfigParams {
   CONFIG_TOOL_UNMODELLED: ToolUnmodelledParams
   CONFIG_UNKNOWN_SERVER_PARAMETER: StartupParamParams
   CONFIG_KNEXFILE_NOT_FOUND: KnexfileNotFoundParams
+  CONFIG_TOOL_CONFIG_NOT_READ: ToolConfigNotReadParams
   CONFIG_URL_INVALID: UrlInvalidParams
   CONFIG_PASSWORD_NOT_ENCODED: PasswordNotEncodedParams
   CONFIG_PASSWORD_ENCODING_LENIENT: PasswordLenientParams
@@ -202,6 +225,7 @@ export const CONFIG_DEFAULT_STATUS: {readonly [C in ConfigCode]: 'fail' | 'warn'
   CONFIG_TOOL_UNMODELLED: 'warn',
   CONFIG_UNKNOWN_SERVER_PARAMETER: 'fail',
   CONFIG_KNEXFILE_NOT_FOUND: 'fail',
+  CONFIG_TOOL_CONFIG_NOT_READ: 'fail',
   CONFIG_URL_INVALID: 'fail',
   CONFIG_PASSWORD_NOT_ENCODED: 'fail',
   CONFIG_PASSWORD_ENCODING_LENIENT: 'warn',

@@ -33,7 +33,7 @@ import {
 import {manifestInstances} from './replicas.js'
 import {readScripts, resolveLaunch, type MigrationTool} from './launch.js'
 import {resolveStack} from '../models/tools/index.js'
-import {postgresJs} from '../models/drivers/postgres-js.js'
+import {postgresJs, postgresJsUrlCredentials} from '../models/drivers/postgres-js.js'
 import {serverAcceptsStartupParam} from '../models/drivers/pg-settings.js'
 import {isToolName} from '../models/tools/names.js'
 import {unmodelledTools} from '../models/tools/unmodelled.js'
@@ -77,6 +77,7 @@ const SEVERITY: Record<ConfigProblem['code'], number> = {
   CONFIG_PASSWORD_ENCODING_LENIENT: 3,
   CONFIG_NOT_FOUND: 3,
   CONFIG_KNEXFILE_NOT_FOUND: 0,
+  CONFIG_TOOL_CONFIG_NOT_READ: 0,
   CONFIG_PRISMA_URL_IN_SCHEMA: 0,
   CONFIG_PRISMA_CONFIG_URL_MISSING: 0,
   CONFIG_UNKNOWN_SERVER_PARAMETER: 1,
@@ -242,6 +243,7 @@ export async function resolveConfig(
       cwd: ctx.cwd,
       ...(launchedTool ? {tool: launchedTool.tool, toolVersion: launchedTool.version} : {}),
     })
+    if (postgresJsReadsUrl(resolved, problems)) parsedString = undefined
     problems.push(...driverProblems(resolved, ctx.env), ...toolProblems(resolved, ctx.cwd))
     const problem = await envFileProblem(ctx, resolved, sources)
     if (problem) problems.unshift(problem)
@@ -324,6 +326,80 @@ function driverProblems(resolved: ResolvedConfig, env: Record<string, string | u
     }
   }
   return out
+}
+
+/** node-postgres' readings of a URL's characters that postgres.js does not share. */
+const PG_URL_READINGS: ReadonlySet<ConfigProblem['code']> = new Set([
+  'CONFIG_PASSWORD_NOT_ENCODED',
+  'CONFIG_PASSWORD_ENCODING_LENIENT',
+  'CONFIG_URL_INVALID',
+])
+
+/**
+ * The app connects with postgres.js: its URL's user info, host and database are what postgres.js reads
+ * (4.x: user info up to the last '@', '#' kept in the password), not node-postgres. When postgres.js at
+ * the installed version reads the user info as written (4.x; 3.4's WHATWG URL cuts it at '#'), node-postgres'
+ * encoding problems with it are dropped, the fields
+ * become postgres.js' reading, and the connection string db-doctor connects with is the same URL with its
+ * user info percent-encoded (true to postgres.js, readable by pg). Returns whether it was rewritten.
+ */
+function postgresJsReadsUrl(resolved: ResolvedConfig, problems: ConfigProblem[]): boolean {
+  const stack = resolved.stack
+  const cs = resolved.connectionString
+  if (stack?.driver.name !== 'postgres.js' || !cs || !isUrlConnectionString(cs.value)) return false
+  const url = cs.value.trim()
+  let creds: ReturnType<typeof postgresJsUrlCredentials>
+  try {
+    creds = postgresJsUrlCredentials(url, stack.driver.version)
+  } catch {
+    return false // postgres.js rejects it too ("Invalid URL"): node-postgres' finding stands
+  }
+  // only when postgres.js reads the user info as written (4.x); 3.4's WHATWG URL cuts it at '#'
+  const scheme = url.slice(0, url.indexOf('://') + 3)
+  const rest = url.slice(scheme.length)
+  const end = rest.search(/[/?]/)
+  const authority = end === -1 ? rest : rest.slice(0, end)
+  const at = authority.lastIndexOf('@')
+  const userinfo = at === -1 ? '' : authority.slice(0, at)
+  const colon = userinfo.indexOf(':')
+  const decoded = (x: string) => {
+    try {
+      return decodeURIComponent(x)
+    } catch {
+      return x
+    }
+  }
+  const asWritten =
+    colon === -1
+      ? {user: userinfo, password: ''}
+      : {user: userinfo.slice(0, colon), password: userinfo.slice(colon + 1)}
+  if (!creds.host || decoded(asWritten.user) !== creds.user || decoded(asWritten.password) !== creds.password)
+    return false
+  const mine = (p: ConfigProblem) => PG_URL_READINGS.has(p.code) && sameSource(p.source, cs.source)
+  // a value dotenv cut at '#' is cut for every driver
+  if (!problems.some(mine) || problems.some((p) => mine(p) && p.details?.dotenvCut === true)) return false
+  for (let i = problems.length - 1; i >= 0; i--) if (mine(problems[i]!)) problems.splice(i, 1)
+  if (creds.password) redactor.add(creds.password)
+  const source = cs.source
+  const set = (name: FieldName, value: string) => {
+    if (value) resolved.fields[name] = {value, source}
+    else if (resolved.fields[name]?.source && sameSource(resolved.fields[name]!.source, source))
+      delete resolved.fields[name]
+  }
+  set('user', creds.user)
+  set('password', creds.password)
+  set('host', creds.host)
+  set('port', creds.port)
+  set('database', creds.database)
+  // the same URL with the user info encoded: pg parses it into what postgres.js read
+  const hostPart = authority.slice(at + 1)
+  const encoded = `${encodeURIComponent(creds.user)}${creds.password ? `:${encodeURIComponent(creds.password)}` : ''}`
+  resolved.connectionString = {
+    value: `${scheme}${encoded ? `${encoded}@` : ''}${hostPart}${end === -1 ? '' : rest.slice(end)}`,
+    source,
+  }
+  registerConnectionString(resolved.connectionString.value)
+  return true
 }
 
 /**

@@ -17,7 +17,7 @@ import {UnsafeFileError} from '../../core/files.js'
 import {redactor} from '../../core/redact.js'
 import {displayPath, envProvenance} from '../env.js'
 import {configProblem} from '../problems.js'
-import {readScripts, scriptsRunning} from '../launch.js'
+import {readScripts, scriptsRunning, type ToolScript} from '../launch.js'
 import {DRIZZLE_CONFIG_FILES, drizzleKit} from '../../models/tools/drizzle-kit.js'
 import {findPackageDir} from '../../models/packages.js'
 import type {
@@ -31,20 +31,63 @@ import type {
 } from '../types.js'
 import {envVarsWithValue} from '../util.js'
 
-/** The config file drizzle-kit reads: the script's --config, else its defaults in the working folder. */
-function findDrizzleConfig(cwd: string): {file: string; how: string} | undefined {
+/** Config names drizzle-kit never looks for by itself (drizzleConfigFromFile tries only .ts, .js, .json). */
+const UNSEEN_CONFIG_FILES = ['drizzle.config.mjs', 'drizzle.config.cjs', 'drizzle.config.mts', 'drizzle.config.cts']
+
+interface DrizzleConfigFile {
+  file: string
+  how: string
+  /** The package.json script that runs drizzle-kit, when one does. */
+  script?: ToolScript
+  /** The file drizzle-kit does not read: a name it never looks for, or a --config naming nothing. */
+  unseen?: 'not-looked-for' | 'named-missing'
+}
+
+/**
+ * The config file drizzle-kit reads: the script's --config (resolved from the working folder), else
+ * drizzle.config.ts, .js, .json in the working folder. When it would find nothing but the folder has a
+ * drizzle.config.mjs/.cjs/.mts/.cts, that file, marked unseen (db-doctor still reads it for the connection).
+ */
+function findDrizzleConfig(cwd: string): DrizzleConfigFile | undefined {
   const script = scriptsRunning('drizzle-kit', readScripts(cwd), false)[0]
   const m = script ? /--config(?:=|\s+)(?:'([^']+)'|"([^"]+)"|(\S+))/.exec(script.segment) : null
   const named = m ? (m[1] ?? m[2] ?? m[3]) : undefined
   if (named) {
     const file = path.resolve(cwd, named)
-    return fs.existsSync(file) ? {file, how: `--config in script "${script!.name}"`} : undefined
+    const how = `--config in script "${script!.name}"`
+    return fs.existsSync(file) ? {file, how, script: script!} : {file, how, script: script!, unseen: 'named-missing'}
   }
   for (const name of DRIZZLE_CONFIG_FILES) {
     const file = path.join(cwd, name)
     if (fs.existsSync(file)) return {file, how: 'drizzle-kit default'}
   }
+  for (const name of UNSEEN_CONFIG_FILES) {
+    const file = path.join(cwd, name)
+    if (fs.existsSync(file))
+      return {file, how: 'unseen by drizzle-kit', unseen: 'not-looked-for', ...(script ? {script} : {})}
+  }
   return undefined
+}
+
+/** CONFIG_TOOL_CONFIG_NOT_READ for a config drizzle-kit does not read: fail when a script runs it so. */
+function notRead(cwd: string, found: DrizzleConfigFile, shown: string, origin: Provenance, read: boolean) {
+  const script = found.script
+  const migrates = script !== undefined && drizzleKit.scripts.migrate.test(script.segment)
+  return configProblem(
+    'CONFIG_TOOL_CONFIG_NOT_READ',
+    origin,
+    {
+      tool: 'drizzle-kit',
+      case: found.unseen!,
+      file: shown,
+      // drizzle-kit resolves the missing name from its working folder and prints it absolute
+      missingPath: found.unseen === 'named-missing' ? found.file : path.join(cwd, 'drizzle.config.json'),
+      ...(script ? {script: {name: script.name, command: script.command, segment: script.segment}} : {}),
+      read,
+    },
+    {file: shown, looksFor: [...DRIZZLE_CONFIG_FILES], script: script?.name ?? null},
+    found.unseen === 'named-missing' || migrates ? 'fail' : 'warn',
+  )
 }
 
 /** The driver drizzle-kit will import for this app: the first of its candidates installed. */
@@ -117,70 +160,85 @@ export const drizzleKitSource: ConfigSource = {
     if (!found) return null
     const shown = displayPath(ctx.cwd, found.file)
     const origin = prov(shown, 'dbCredentials', shown)
-    let cfg: Record<string, unknown> | undefined
-    try {
-      cfg = await loadDrizzleConfig(found.file, ctx.cwd, ctx.env, ctx.appTimeoutMs)
-    } catch (error) {
-      if (error instanceof UnsafeFileError) throw error // a FIFO, a device: a usage error (exit 2)
-      if (error instanceof AppCodeLimitError) return appFileLimit(origin, shown, 'drizzle-kit', error)
-      const message = redactor.redact(String((error as Error)?.message ?? error).split('\n')[0] ?? '')
-      return {
-        origin,
-        fields: {},
-        problems: [
-          configProblem(
-            'CONFIG_APP_FILE_ERROR',
-            origin,
-            {case: 'tool-config-failed', file: shown, tool: 'drizzle-kit', error: message},
-            {file: shown, message, tool: 'drizzle-kit'},
-          ),
-        ],
-      }
-    }
-    if (!cfg) return null
-    const dialect = cfg.dialect
-    if (dialect !== undefined && dialect !== 'postgresql') return null
-    const tool = drizzleTool(ctx, shown, cfg)
-    const creds = (cfg.dbCredentials && typeof cfg.dbCredentials === 'object' ? cfg.dbCredentials : undefined) as
-      Record<string, unknown> | undefined
-    if (!creds) return {origin, fields: {}, tool}
-    if (typeof creds.url === 'string' && creds.url !== '' && typeof creds.host !== 'string') {
-      const value = creds.url
-      redactor.addFromConnectionString(value)
-      const layer: SourceLayer = {
-        origin: prov(shown, 'dbCredentials.url'),
-        connectionString: {value, source: sourceOf(ctx, shown, 'dbCredentials.url', value)},
-        fields: {},
-        tool,
-      }
-      // drizzle-kit's credentials schema keeps {url} alone: an ssl key next to it never reaches the driver
-      if ('ssl' in creds) layer.droppedSsl = {value: creds.ssl, source: prov(shown, 'dbCredentials.ssl')}
-      return layer
-    }
-    const fields: Partial<Record<FieldName, Field<string>>> = {}
-    const map: Array<[string, FieldName]> = [
-      ['host', 'host'],
-      ['port', 'port'],
-      ['user', 'user'],
-      ['password', 'password'],
-      ['database', 'database'],
-    ]
-    for (const [key, name] of map) {
-      const v = creds[key]
-      if (v === undefined || v === null || v === '') continue
-      const value = String(v)
-      if (name === 'password') redactor.add(value)
-      fields[name] = {value, source: sourceOf(ctx, shown, `dbCredentials.${key}`, value)}
-    }
-    const driverPkg = drizzleDriverPackage(ctx.cwd)
-    const layer: SourceLayer = {origin: prov(shown, 'dbCredentials'), fields, tool}
-    const sslProv = prov(shown, 'ssl' in creds ? 'dbCredentials.ssl' : 'dbCredentials (no ssl)')
-    if (driverPkg === 'postgres') {
-      // postgres.js gets the fields and ssl as written; a missing ssl leaves it to PGSSLMODE/PGSSL
-      if ('ssl' in creds && creds.ssl !== undefined) layer.appSsl = {value: creds.ssl, source: sslProv}
-    } else {
-      layer.appSsl = {value: drizzlePgSsl(creds.ssl), source: sslProv}
-    }
+    if (found.unseen === 'named-missing')
+      return {origin, fields: {}, problems: [notRead(ctx.cwd, found, shown, origin, false)]}
+    const layer = await loadDrizzleLayer(ctx, found, shown, origin)
+    if (layer && found.unseen)
+      layer.problems = [...(layer.problems ?? []), notRead(ctx.cwd, found, shown, origin, true)]
     return layer
   },
+}
+
+/** The layer of the config file drizzle-kit reads (or of one it does not, read for the connection). */
+async function loadDrizzleLayer(
+  ctx: SourceContext,
+  found: DrizzleConfigFile,
+  shown: string,
+  origin: Provenance,
+): Promise<SourceLayer | null> {
+  let cfg: Record<string, unknown> | undefined
+  try {
+    cfg = await loadDrizzleConfig(found.file, ctx.cwd, ctx.env, ctx.appTimeoutMs)
+  } catch (error) {
+    if (error instanceof UnsafeFileError) throw error // a FIFO, a device: a usage error (exit 2)
+    if (error instanceof AppCodeLimitError) return appFileLimit(origin, shown, 'drizzle-kit', error)
+    const message = redactor.redact(String((error as Error)?.message ?? error).split('\n')[0] ?? '')
+    return {
+      origin,
+      fields: {},
+      problems: [
+        configProblem(
+          'CONFIG_APP_FILE_ERROR',
+          origin,
+          {case: 'tool-config-failed', file: shown, tool: 'drizzle-kit', error: message},
+          {file: shown, message, tool: 'drizzle-kit'},
+        ),
+      ],
+    }
+  }
+  if (!cfg) return null
+  const dialect = cfg.dialect
+  if (dialect !== undefined && dialect !== 'postgresql') return null
+  const tool = drizzleTool(ctx, shown, cfg)
+  const creds = (cfg.dbCredentials && typeof cfg.dbCredentials === 'object' ? cfg.dbCredentials : undefined) as
+    Record<string, unknown> | undefined
+  if (!creds) return {origin, fields: {}, tool}
+  if (typeof creds.url === 'string' && creds.url !== '' && typeof creds.host !== 'string') {
+    const value = creds.url
+    redactor.addFromConnectionString(value)
+    const layer: SourceLayer = {
+      origin: prov(shown, 'dbCredentials.url'),
+      connectionString: {value, source: sourceOf(ctx, shown, 'dbCredentials.url', value)},
+      fields: {},
+      tool,
+    }
+    // drizzle-kit's credentials schema keeps {url} alone: an ssl key next to it never reaches the driver
+    if ('ssl' in creds) layer.droppedSsl = {value: creds.ssl, source: prov(shown, 'dbCredentials.ssl')}
+    return layer
+  }
+  const fields: Partial<Record<FieldName, Field<string>>> = {}
+  const map: Array<[string, FieldName]> = [
+    ['host', 'host'],
+    ['port', 'port'],
+    ['user', 'user'],
+    ['password', 'password'],
+    ['database', 'database'],
+  ]
+  for (const [key, name] of map) {
+    const v = creds[key]
+    if (v === undefined || v === null || v === '') continue
+    const value = String(v)
+    if (name === 'password') redactor.add(value)
+    fields[name] = {value, source: sourceOf(ctx, shown, `dbCredentials.${key}`, value)}
+  }
+  const driverPkg = drizzleDriverPackage(ctx.cwd)
+  const layer: SourceLayer = {origin: prov(shown, 'dbCredentials'), fields, tool}
+  const sslProv = prov(shown, 'ssl' in creds ? 'dbCredentials.ssl' : 'dbCredentials (no ssl)')
+  if (driverPkg === 'postgres') {
+    // postgres.js gets the fields and ssl as written; a missing ssl leaves it to PGSSLMODE/PGSSL
+    if ('ssl' in creds && creds.ssl !== undefined) layer.appSsl = {value: creds.ssl, source: sslProv}
+  } else {
+    layer.appSsl = {value: drizzlePgSsl(creds.ssl), source: sslProv}
+  }
+  return layer
 }

@@ -1,7 +1,9 @@
 // Source: a TypeORM data source, found and read the way the TypeORM CLI reads it
 // (src/models/tools/typeorm.ts): `typeorm migration:run -d <file>` takes the file named by -d /
 // --dataSource in the package.json script that runs it; without one, the usual places
-// (data-source.ts, src/data-source.ts, …) are tried, and the provenance says the CLI itself needs -d.
+// (data-source.ts, src/data-source.ts, …) are tried, and the provenance says the CLI itself needs -d; a
+// script that runs `typeorm migration:…` without -d, or a folder whose only config is an ormconfig.* (read
+// by TypeORM 0.2, never by the 0.3 / 1.x CLIs), is CONFIG_TOOL_CONFIG_NOT_READ.
 // LOADING IT RUNS ITS CODE (as the CLI would), in a child with limits (config/app-code.ts), with
 // `typeorm` replaced by a stand-in whose DataSource only records its options (nothing connects).
 //
@@ -16,7 +18,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {redactor} from '../../core/redact.js'
 import {displayPath, envProvenance} from '../env.js'
-import {readScripts, scriptsRunning} from '../launch.js'
+import {readScripts, scriptsRunning, type ToolScript} from '../launch.js'
 import {configProblem} from '../problems.js'
 import type {
   ConfigSource,
@@ -32,36 +34,96 @@ import {appFileLimit, loadAppModule} from './app-module.js'
 import {AppCodeLimitError} from '../app-code.js'
 import {UnsafeFileError} from '../../core/files.js'
 import {typeorm} from '../../models/tools/typeorm.js'
+import {declaredDependencies, findPackageDir, packageVersion} from '../../models/packages.js'
 
 interface DataSourceFile {
   file: string
   /** How it was found: '-d in script "migration:run"', 'usual place (no script names -d)'. */
   how: string
   /** The package.json script that runs the CLI, when one does. */
-  script?: string
+  script?: ToolScript
+  /**
+   * 'ormconfig': no data source, only an ormconfig.* the 0.3+ CLI never reads; 'no-data-source-flag': a
+   * script runs `typeorm migration:…` without -d (the CLI requires it).
+   */
+  notRead?: 'ormconfig' | 'no-data-source-flag'
 }
 
-/** The data source the TypeORM CLI would load: the script's -d / --dataSource, else the usual places. */
+const DATA_SOURCE_FLAG = /(?:^|\s)(?:-d|--dataSource|--data-source)(?:=|\s+)(?:'([^']+)'|"([^"]+)"|(\S+))/
+
+/**
+ * The names TypeORM 0.2's ConnectionOptionsReader read (ormconfig.env, .js, .mjs, .cjs, .ts, .mts, .cts,
+ * .json, .yml, .yaml, .xml): the 0.3 and 1.x CLIs never do (they read only `-d`).
+ */
+const ORMCONFIG_FILES = ['env', 'js', 'mjs', 'cjs', 'ts', 'mts', 'cts', 'json', 'yml', 'yaml', 'xml'].map(
+  (ext) => `ormconfig.${ext}`,
+)
+
+/**
+ * Whether the app runs a TypeORM whose CLI never reads ormconfig.*: 0.3 or later installed (else declared in
+ * package.json, or a script runs the CLI). TypeORM 0.2 (its CLI reads ormconfig.* itself) is not modelled.
+ */
+function typeormWithoutOrmconfig(cwd: string, scripts: readonly ToolScript[]): boolean {
+  const installed = packageVersion(findPackageDir('typeorm', cwd))
+  const declared = declaredDependencies(cwd).typeorm
+  const version = installed ?? (declared ? /^[\^~>=v\s]*(\d+\.\d+)/.exec(declared)?.[1] : undefined)
+  if (version !== undefined) return !/^0\.[0-2](?:\.|$)/.test(version)
+  return scripts.length > 0
+}
+
+/**
+ * The data source the TypeORM CLI would load: the script's -d / --dataSource, else the usual places.
+ * Without either, an ormconfig.* is returned marked notRead (the 0.3+ CLI never reads it).
+ */
 function findDataSource(cwd: string): DataSourceFile | undefined {
   const scripts = scriptsRunning('typeorm', readScripts(cwd), false)
   for (const s of scripts) {
-    const m = /(?:^|\s)(?:-d|--dataSource|--data-source)(?:=|\s+)(?:'([^']+)'|"([^"]+)"|(\S+))/.exec(s.segment)
+    const m = DATA_SOURCE_FLAG.exec(s.segment)
     const named = m ? (m[1] ?? m[2] ?? m[3]) : undefined
     if (named) {
       const file = path.resolve(cwd, named)
-      return {file, how: `-d in script "${s.name}"`, script: s.name}
+      return {file, how: `-d in script "${s.name}"`, script: s}
     }
   }
+  // a script that runs a migration command itself without -d: the CLI stops ("Missing required argument")
+  const bare = scripts.find((s) => typeorm.scripts.migrate.test(s.segment))
   for (const name of typeorm.config.files) {
     const file = path.join(cwd, name)
     if (fs.existsSync(file))
       return {
         file,
         how: 'usual place (no package.json script names -d)',
-        ...(scripts[0] ? {script: scripts[0].name} : {}),
+        ...(scripts[0] ? {script: bare ?? scripts[0]} : {}),
+        ...(bare ? {notRead: 'no-data-source-flag' as const} : {}),
       }
   }
+  if (!typeormWithoutOrmconfig(cwd, scripts)) return undefined
+  for (const name of ORMCONFIG_FILES) {
+    const file = path.join(cwd, name)
+    if (fs.existsSync(file))
+      return {file, how: 'ormconfig (TypeORM 0.2)', notRead: 'ormconfig', ...(bare ? {script: bare} : {})}
+  }
   return undefined
+}
+
+/** CONFIG_TOOL_CONFIG_NOT_READ for a data source the CLI will not load (see DataSourceFile.notRead). */
+function notReadProblem(cwd: string, found: DataSourceFile, shown: string, origin: Provenance) {
+  const script = found.script
+  const version = packageVersion(findPackageDir('typeorm', cwd))
+  return configProblem(
+    'CONFIG_TOOL_CONFIG_NOT_READ',
+    origin,
+    {
+      tool: 'typeorm',
+      case: found.notRead!,
+      file: shown,
+      ...(version ? {version} : {}),
+      ...(script ? {script: {name: script.name, command: script.command, segment: script.segment}} : {}),
+      read: found.notRead === 'no-data-source-flag',
+    },
+    {file: shown, script: script?.name ?? null},
+    'fail',
+  )
 }
 
 function prov(file: string, setting: string): Provenance {
@@ -144,6 +206,8 @@ export const typeormSource: ConfigSource = {
         ),
       ],
     })
+    if (found.notRead === 'ormconfig')
+      return {origin, fields: {}, problems: [notReadProblem(ctx.cwd, found, shown, origin)]}
     if (!fs.existsSync(found.file)) return failed(`the file named by ${found.how} does not exist`)
     let o: Record<string, unknown> | undefined
     try {
@@ -206,6 +270,7 @@ export const typeormSource: ConfigSource = {
       .map(([setting, v]) => ({setting, value: poolSizeOf(v)}))
       .find((x) => x.value !== undefined)
     if (size) layer.pool = {value: size.value!, source: prov(shown, size.setting)}
+    if (found.notRead) layer.problems = [notReadProblem(ctx.cwd, found, shown, origin)]
     return layer
   },
 }

@@ -28,7 +28,9 @@
 //   - the environment: PGSSL (3.4); PGSSLMODE, else PGSSL (4.x). Taken as written in 3.4
 //     (PGSSL=disable is a truthy string: TLS with verification), disable/false are off in 4.x.
 //   - URL user info: 4.x splits at the LAST '@' of the authority and keeps '#' in a password;
-//     3.4 hands the URL to WHATWG URL (also the last '@'), where '#' starts the fragment: "Invalid URL".
+//     3.4 hands the URL to WHATWG URL (also the last '@'), where '#' starts the fragment: the authority
+//     ends there, so the user info and host are what precedes it ("c@n#ry@…" → host "n": getaddrinfo
+//     ENOTFOUND n, or "Invalid URL" when that is no host).
 //   - connect_timeout 30 s; errors `write CONNECT_TIMEOUT host:port`, `CONNECTION_CLOSED`.
 import {versionAtLeast, type DriverInput, type DriverModel, type DriverReading, type DriverTls} from './types.js'
 
@@ -121,6 +123,19 @@ function postgresJsParseUrl(url: string, version: string): ParsedUrl {
     database: (u.pathname || '').slice(1),
     query: Object.fromEntries(u.searchParams),
   }
+}
+
+/**
+ * The user info, host and database of a URL as postgres.js at `version` reads them (4.x: user info up to
+ * the LAST '@', '#' kept in the password; 3.4: WHATWG URL, where '#' starts the fragment). Throws what the
+ * driver throws (3.4: "Invalid URL" when what precedes a '#' is no host). Holds the password: for db-doctor's own login only.
+ */
+export function postgresJsUrlCredentials(
+  url: string,
+  version: string,
+): {user: string; password: string; host: string; port: string; database: string} {
+  const u = postgresJsParseUrl(url, version)
+  return {user: u.username, password: u.password, host: u.hostname, port: u.port, database: u.database}
 }
 
 /** The effective connection settings postgres.js computes (parseOptions), without reading files. */

@@ -1,6 +1,6 @@
 // sequelize-cli (`sequelize-cli db:migrate`), read in sequelize-cli 6.6 (pinned in devDependencies,
 // test/differential/sequelize.test.ts): .sequelizerc (or --options-path) names config/migrations paths, else
-// config/config.json; --config / --env, else NODE_ENV, else development; never reads .env; use_env_variable / url
+// config/config.js, else config/config.json; --config / --env, else NODE_ENV, else development; never reads .env; use_env_variable / url
 // keep only host, port, database, user and password (the URL's sslmode is thrown away: TLS only from
 // dialectOptions.ssl); records file names in SequelizeMeta (migrationStorageTableName/Schema), takes no lock.
 // Loading the config is config/sources/sequelize-cli.ts.
@@ -11,9 +11,11 @@ export const sequelizeCli: ToolModel = {
   packages: ['sequelize-cli'],
   currentRelease: '6.6.3',
   config: {
-    files: ['.sequelizerc', 'config/config.json'],
+    // lib/helpers/config-helper.js getConfigFile: --config (from .sequelizerc or the command line), else
+    // config/config.js when it exists, else config/config.json; .sequelizerc only in the working folder
+    files: ['.sequelizerc', 'config/config.js', 'config/config.json'],
     flag: '--config',
-    describe: 'sequelize-cli reads .sequelizerc, else config/config.json (--config, --env)',
+    describe: 'sequelize-cli reads .sequelizerc, else config/config.js, else config/config.json (--config, --env)',
   },
   flags: '--config / --env (else NODE_ENV, else development)',
   env: {loads: 'never', describe: 'sequelize-cli never reads .env itself'},

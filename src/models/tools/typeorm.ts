@@ -1,5 +1,6 @@
 // TypeORM CLI (`typeorm migration:run -d <data-source>`), read in typeorm 0.3.31 and 1.1 (both pinned in
-// devDependencies, test/differential/typeorm.test.ts): the CLI needs -d/--dataSource, never reads .env, hands
+// devDependencies, test/differential/typeorm.test.ts): the CLI needs -d/--dataSource (yargs demandOption:
+// "Missing required argument: dataSource"), never reads ormconfig.* (TypeORM 0.2's) nor .env, hands
 // url + ssl + extra to pg.Pool (extra spread last: extra.ssl wins; pg's URL ssl parameters replace both when the
 // URL has any), records migrations in `migrations` (migrationsTableName, schema) by class name, takes no lock.
 import path from 'node:path'
@@ -20,12 +21,10 @@ export const typeorm: ToolModel = {
       'src/db/data-source.js',
       'src/database/data-source.ts',
       'src/config/data-source.ts',
-      'ormconfig.ts',
-      'src/ormconfig.ts',
     ],
     flag: '-d',
     describe:
-      "the TypeORM CLI reads the data source named with -d/--dataSource (a script's -d, else the usual places: data-source.ts, src/data-source.ts…)",
+      "the TypeORM CLI reads only the data source named with -d/--dataSource (a script's -d, else db-doctor tries the usual places: data-source.ts, src/data-source.ts…); never ormconfig.*",
   },
   flags: '-d/--dataSource names the data source file; nothing else on the command line changes the connection',
   env: {loads: 'never', describe: 'the TypeORM CLI never reads .env itself'},
