@@ -377,6 +377,92 @@ export const MIGRATION_DIRECTORY_MISSING = define<MigrationDirectoryMissingParam
   }),
 })
 
+type MigrationJournalMissingParams = {
+  /** the drizzle `out` folder, as the user reads it */
+  directory: string
+  /** where it is set: "drizzle.config.ts out", "drizzle-kit default ./drizzle" */
+  source: string
+  /** whether the folder itself exists (only meta/_journal.json is missing) */
+  folderExists: boolean
+}
+
+/** drizzle-orm 0.45 migrator.js readMigrationFiles: what it throws without the journal. */
+const NO_JOURNAL_ERROR = "Can't find meta/_journal.json file"
+
+export const MIGRATION_JOURNAL_MISSING = define<MigrationJournalMissingParams>({
+  code: 'MIGRATION_JOURNAL_MISSING',
+  check: 'migrations',
+  status: 'fail',
+  title: "drizzle's migration journal is missing",
+  meaning:
+    "drizzle-kit migrate runs the migrations listed in `<out>/meta/_journal.json` (`out` in drizzle.config.*, default `./drizzle`), not the .sql files of the folder. Without the journal drizzle-orm's migrator throws \"Can't find meta/_journal.json file\" before its first query; drizzle-kit shows only its spinner (`[⣷] applying migrations...`) and exits 1, so this code is the only cause the user sees. An app that calls drizzle-orm's `migrate()` itself gets the error text.",
+  causes: [
+    'a deploy or Docker image that copies the .sql files but not their meta/ folder',
+    '`out` in drizzle.config.* pointing at another folder than the one `drizzle-kit generate` wrote',
+    'migrations written by hand, without `drizzle-kit generate`',
+  ],
+  fix: 'Ship `<out>/meta/_journal.json` with the migrations (or point `out` at the folder that has it); without one, run `npx drizzle-kit generate`.',
+  transient: false,
+  matchers: [NO_JOURNAL_ERROR],
+  // drizzle-orm 0.45 migrator.js readMigrationFiles; thrown by migrate() in the app's own code (drizzle-kit
+  // migrate catches it and prints only its spinner: test/differential/drizzle.test.ts)
+  examples: [{source: 'drizzle-orm', text: `Error: ${NO_JOURNAL_ERROR}`}],
+  summary: (p) =>
+    `${p.folderExists ? `${p.directory} has no meta/_journal.json` : `The migrations folder ${p.directory} does not exist`} (${p.source}): drizzle-orm's migrator stops with "${NO_JOURNAL_ERROR}" before connecting, and drizzle-kit migrate shows only its spinner and exits 1.`,
+  buildFix: (p) => ({
+    summary: `Make ${p.directory}/meta/_journal.json reach the place where drizzle-kit migrate runs, or point out in drizzle.config.* at the folder that has it.`,
+    steps: [
+      `If the migrations exist elsewhere (a build or Docker image that left meta/ behind): copy the whole ${p.directory} folder, meta/ included.`,
+      `If they were never generated: npx drizzle-kit generate (writes ${p.directory}/meta/_journal.json and the .sql files).`,
+    ],
+    snippet: {language: 'bash', code: 'npx drizzle-kit generate'},
+  }),
+})
+
+type MigrationOlderThanAppliedParams = {
+  /** drizzle's table, schema-qualified */
+  table: string
+  /** the greatest created_at recorded (the journal `when` of the newest migration applied) */
+  lastApplied: {when: number; at: string}
+  /** journal entries at or before it that were never applied */
+  skipped: Array<{tag: string; when: number; at: string}>
+  /** the journal, as the user reads its path */
+  journal: string
+}
+
+export const MIGRATION_OLDER_THAN_APPLIED = define<MigrationOlderThanAppliedParams>({
+  code: 'MIGRATION_OLDER_THAN_APPLIED',
+  check: 'migrations',
+  status: 'warn',
+  title: 'A drizzle migration older than the last applied one is never run',
+  meaning:
+    'drizzle-orm\'s migrator (the one `drizzle-kit migrate` runs) reads the newest row of `drizzle.__drizzle_migrations` (greatest `created_at`) and runs only the journal entries whose `when` is later. An entry of `meta/_journal.json` whose `when` is at or before that time, and whose migration was never recorded, is skipped without a word: `drizzle-kit migrate` prints "migrations applied successfully" and exits 0. The evidence lists those entries with their `when` and the newest `created_at`.',
+  causes: [
+    'a migration generated on a branch, merged after a newer migration was applied',
+    'a journal entry whose `when` was edited or copied from another project',
+  ],
+  fix: 'Give the skipped entry a `when` later than the newest applied migration (in meta/_journal.json) so the next `drizzle-kit migrate` runs it, after checking it still fits the schema.',
+  transient: false,
+  matchers: [],
+  examples: [{source: 'db-doctor', text: '! Migration state MIGRATION_OLDER_THAN_APPLIED (4 ms)'}],
+  summary: (p) => {
+    const n = p.skipped.length
+    const names = `${p.skipped
+      .slice(0, 3)
+      .map((e) => `${e.tag} (when ${e.at})`)
+      .join(', ')}${n > 3 ? ', …' : ''}`
+    return `${n === 1 ? 'The journal entry' : `${n} journal entries`} ${names} ${n === 1 ? 'is' : 'are'} not newer than the last migration applied to ${p.table} (created_at ${p.lastApplied.when} = ${p.lastApplied.at}) and ${n === 1 ? 'was' : 'were'} never applied: drizzle-kit migrate runs only entries whose when is later, so it skips ${n === 1 ? 'it' : 'them'} silently and exits 0.`
+  },
+  buildFix: (p) => ({
+    summary: `In ${p.journal}, set the when of ${p.skipped.map((e) => e.tag).join(', ')} to a time after ${p.lastApplied.when} (e.g. now, in milliseconds) and keep ${p.skipped.length === 1 ? 'it' : 'them'} after the applied entries, then run drizzle-kit migrate.`,
+    steps: [
+      `Check that ${p.skipped.length === 1 ? 'the migration' : 'each migration'} still fits the schema the newer migrations made (it was written before them).`,
+      `Edit ${p.journal}: move ${p.skipped.map((e) => e.tag).join(', ')} to the end of "entries" and set "when" to a value greater than ${p.lastApplied.when} (node -e "console.log(Date.now())").`,
+      'Run npx drizzle-kit migrate: entries whose when is later than the newest applied one run, in journal order.',
+    ],
+  }),
+})
+
 export const migrationsEntries = [
   MIGRATION_LOCKED,
   MIGRATION_FILES_MISSING,
@@ -384,4 +470,6 @@ export const migrationsEntries = [
   MIGRATION_FAILED,
   MIGRATION_NOT_BASELINED,
   MIGRATION_DIRECTORY_MISSING,
+  MIGRATION_JOURNAL_MISSING,
+  MIGRATION_OLDER_THAN_APPLIED,
 ]

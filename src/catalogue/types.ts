@@ -25,6 +25,7 @@ export type ExampleSource =
   | 'postgres.js'
   | 'typeorm'
   | 'drizzle-kit'
+  | 'drizzle-orm'
   | 'sequelize'
   /** a pasted setting (a URL from .env or a CI variable), not a message */
   | 'config'

@@ -5,6 +5,7 @@
 // schemas and folders come from the knexfile / Prisma schema / node-pg-migrate options.
 // Read in the run's one catalog round trip (probes/session.ts): tables, their rows where they exist
 // (guarded, so a missing or unreadable table cannot fail the batch), lock holders.
+import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import type {MigrationToolInfo} from '../config/types.js'
@@ -12,7 +13,9 @@ import {
   MIGRATION_DIRECTORY_MISSING,
   MIGRATION_FAILED,
   MIGRATION_FILES_MISSING,
+  MIGRATION_JOURNAL_MISSING,
   MIGRATION_LOCKED,
+  MIGRATION_OLDER_THAN_APPLIED,
   MIGRATION_NOT_BASELINED,
   MIGRATION_OUT_OF_ORDER,
   advisoryLockName,
@@ -20,6 +23,7 @@ import {
   notRunPrecedingError,
   scandirError,
 } from '../catalogue/migrations.js'
+import {readGuardedText} from '../core/files.js'
 import {redact} from '../core/redact.js'
 import type {CheckOutcome, Evidence} from '../core/types.js'
 import type {Check, CheckContext} from './types.js'
@@ -177,22 +181,24 @@ function unescapeXml(text: string): string {
   })
 }
 
-/** A drizzle journal entry: the tag (the .sql file's name) and `when`, recorded as created_at. */
+/** A drizzle journal entry: the tag (the .sql file's name) and `when`, recorded as created_at; dir: its folder. */
 interface JournalEntry {
   tag: string
   when: number
+  dir: string
 }
 
 /**
  * drizzle-orm's readMigrationFiles (migrator.js): `<out>/meta/_journal.json`, its entries in order; without
- * the journal `drizzle-kit migrate` stops ("Can't find meta/_journal.json file"). undefined: no journal.
+ * the journal it throws "Can't find meta/_journal.json file" and `drizzle-kit migrate` stops. undefined: no
+ * journal (no folder, or no meta/_journal.json in it).
  */
 function drizzleJournal(dir: string): JournalEntry[] | undefined {
   let text: string
   try {
     const file = path.join(dir, 'meta', '_journal.json')
     const st = fs.statSync(file)
-    if (!st.isFile() || st.size > 4 * 1024 * 1024) return undefined
+    if (!st.isFile() || st.size > 4 * 1024 * 1024) return []
     text = fs.readFileSync(file, 'utf8')
   } catch {
     return undefined
@@ -202,24 +208,37 @@ function drizzleJournal(dir: string): JournalEntry[] | undefined {
     if (!Array.isArray(entries)) return []
     return entries
       .filter((e): e is {tag: string; when: number} => typeof e?.tag === 'string' && typeof e?.when === 'number')
-      .map((e) => ({tag: e.tag.slice(0, 300), when: e.when}))
+      .map((e) => ({tag: e.tag.slice(0, 300), when: e.when, dir}))
   } catch {
     return []
   }
 }
 
+/** sha256 of a journal entry's .sql file, as drizzle-orm's readMigrationFiles records it (null: unreadable). */
+function drizzleHash(e: JournalEntry): string | null {
+  try {
+    const text = readGuardedText(path.join(e.dir, `${e.tag}.sql`), 'migration file', 4 * 1024 * 1024)
+    return createHash('sha256').update(text).digest('hex')
+  } catch {
+    return null
+  }
+}
+
 /** The migration files the tool will see, sorted as the tool sorts them. */
-function migrationFiles(tool: MigrationToolInfo): {names: string[]; missingDirs: string[]; journal?: JournalEntry[]} {
+function migrationFiles(tool: MigrationToolInfo): MigrationFilesOnDisk & {names: string[]} {
   const names: string[] = []
   const missingDirs: string[] = []
   if (tool.name === 'drizzle-kit') {
     // the journal is the list (in its order), not the folder: a .sql file not in it is never run
     const journal: JournalEntry[] = []
+    const missingJournals: string[] = []
     for (const dir of tool.directories) {
       if (!fs.existsSync(dir)) missingDirs.push(dir)
-      else journal.push(...(drizzleJournal(dir) ?? []))
+      const entries = drizzleJournal(dir)
+      if (entries) journal.push(...entries)
+      else missingJournals.push(dir)
     }
-    return {names: journal.map((e) => e.tag), missingDirs, journal}
+    return {names: journal.map((e) => e.tag), missingDirs, journal, missingJournals}
   }
   for (const dir of tool.directories) {
     let entries: fs.Dirent[]
@@ -271,9 +290,17 @@ interface ToolState {
   }[]
   files: string[]
   missingDirs: string[]
-  /** drizzle-kit: the journal's entries, and the created_at of each recorded row. */
+  /** drizzle-kit: the journal's entries, the folders without meta/_journal.json, and the created_at of each recorded row. */
   journal?: JournalEntry[]
+  missingJournals?: string[]
   createdAt?: number[]
+}
+
+/** What the tool's folders hold (migrationFiles), as the state carries it. */
+interface MigrationFilesOnDisk {
+  missingDirs: string[]
+  journal?: JournalEntry[]
+  missingJournals?: string[]
 }
 
 function holderTable(holders: LockHolder[]): Evidence[] {
@@ -431,11 +458,56 @@ function evaluate(s: ToolState): {findings: Finding[]; pending: string[]; applie
       )
     }
   } else if (tool.name === 'drizzle-kit') {
-    // drizzle-orm's migrator: the row with the greatest created_at; every journal entry whose `when` is
-    // later runs (in journal order), an older one never does (no name is recorded, only hash and time)
+    // drizzle-orm's migrator (pg-core/dialect.js migrate): the row with the greatest created_at; every journal
+    // entry whose `when` is later runs (in journal order), an older one never does (no name is recorded, only
+    // hash and time) — and nothing says so: drizzle-kit migrate exits 0
     applied = s.createdAt?.length ?? 0
+    const missingJournal = s.missingJournals?.[0]
+    if (missingJournal !== undefined) {
+      // readMigrationFiles throws before the first query: "Can't find meta/_journal.json file"
+      const at = tool.directories.indexOf(missingJournal)
+      const directory = tool.displayDirectories[at] ?? missingJournal
+      const params = {
+        directory,
+        source: tool.directorySource ?? 'drizzle-kit default ./drizzle',
+        folderExists: !s.missingDirs.includes(missingJournal),
+      }
+      findings.push(
+        MIGRATION_JOURNAL_MISSING.finding(params, {
+          directory,
+          setBy: params.source,
+          folderExists: params.folderExists,
+          journal: path.join(directory, 'meta', '_journal.json'),
+          absolutePath: missingJournal,
+        }),
+      )
+    }
     const last = s.createdAt?.length ? Math.max(...s.createdAt) : undefined
-    pending = (s.journal ?? []).filter((e) => last === undefined || last < e.when).map((e) => e.tag)
+    const journal = s.journal ?? []
+    pending = journal.filter((e) => last === undefined || last < e.when).map((e) => e.tag)
+    if (last !== undefined) {
+      const times = new Set(s.createdAt)
+      const hashes = new Set(s.recorded)
+      const skipped = journal.filter((e) => e.when <= last && !times.has(e.when) && !hashes.has(drizzleHash(e) ?? ''))
+      if (skipped.length) {
+        const iso = (ms: number) => (Number.isFinite(new Date(ms).getTime()) ? new Date(ms).toISOString() : String(ms))
+        const params = {
+          table: where,
+          lastApplied: {when: last, at: iso(last)},
+          skipped: skipped.map((e) => ({tag: e.tag, when: e.when, at: iso(e.when)})),
+          journal: path.join(tool.displayDirectories[0] ?? tool.directories[0] ?? 'drizzle', 'meta', '_journal.json'),
+        }
+        findings.push(
+          MIGRATION_OLDER_THAN_APPLIED.finding(params, {
+            table: where,
+            lastAppliedCreatedAt: last,
+            lastAppliedAt: params.lastApplied.at,
+            neverRun: params.skipped.map((e) => ({tag: e.tag, when: e.when, at: e.at})),
+            journal: params.journal,
+          }),
+        )
+      }
+    }
   } else if (tool.name === 'typeorm' || tool.name === 'sequelize-cli') {
     // neither takes a lock nor stops on a recorded migration without its file: pending is what the CLI runs next
     // (typeorm migration:show "[ ]", sequelize-cli db:migrate:status "down")
@@ -490,7 +562,7 @@ function seconds(v: unknown): number | null {
 function parseToolState(
   tool: MigrationToolInfo,
   results: Array<Array<Record<string, unknown>>>,
-  files: {files: string[]; missingDirs: string[]},
+  files: MigrationFilesOnDisk & {files: string[]},
 ): ToolState {
   const [cat, holders] = results
   const c = (cat?.[0] ?? {}) as Row
@@ -543,9 +615,9 @@ function migrationsSql(tools: readonly MigrationToolInfo[]): string[] {
   return tools.flatMap((t) => catalogSql(t))
 }
 
-function migrationFilesOf(tool: MigrationToolInfo): {files: string[]; missingDirs: string[]; journal?: JournalEntry[]} {
-  const {names, missingDirs, journal} = migrationFiles(tool)
-  return {files: names, missingDirs, ...(journal ? {journal} : {})}
+function migrationFilesOf(tool: MigrationToolInfo): MigrationFilesOnDisk & {files: string[]} {
+  const {names, ...rest} = migrationFiles(tool)
+  return {files: names, ...rest}
 }
 
 async function runMigrations(ctx: CheckContext): Promise<CheckOutcome> {

@@ -5,8 +5,10 @@
 // environment. Exit 0 exactly when the real tool migrates, and the failing code names the cause
 // the tool's own error shows.
 import {writeFileSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
 import pgLib from 'pg'
 import {afterAll, describe, expect, inject, it} from 'vitest'
+import {explainText} from '../../src/explain/index.js'
 import {CANARY_PASSWORD} from '../helpers/constants.js'
 import {checkOf, reportOf} from '../helpers/cli.js'
 import {
@@ -78,9 +80,12 @@ function scriptApp(driver: string): App {
   return a
 }
 
+/** A canary password postgres.js 4.x reads raw in a URL (two '@', a '#') and node-postgres cannot. */
+const RAW_CANARY = 'c@n#ry@pw-5e1b'
+
 async function doctor(a: App, env: Record<string, string | undefined>) {
   const r = await runDoctor(a, ['check', '--json'], {env})
-  for (const s of [CANARY_PASSWORD, encodeURIComponent(CANARY_PASSWORD)]) {
+  for (const s of [CANARY_PASSWORD, encodeURIComponent(CANARY_PASSWORD), RAW_CANARY, encodeURIComponent(RAW_CANARY)]) {
     expect(r.stdout).not.toContain(s)
     expect(r.stderr).not.toContain(s)
   }
@@ -95,6 +100,36 @@ function agree(tool: ToolResult, d: {code: number | null; report: any}) {
 }
 
 const out = (t: ToolResult) => `${t.stdout}\n${t.stderr}`
+
+/** drizzle-kit's run with the app's pg tapped (test/helpers/pg-error-tap.cjs): the error it swallows goes to stderr. */
+const TAP = fileURLToPath(new URL('../helpers/pg-error-tap.cjs', import.meta.url))
+const tapped = (env: Record<string, string | undefined>) => ({...env, NODE_OPTIONS: `--require ${TAP}`})
+
+/**
+ * A failed `drizzle-kit migrate` shows no error text (only its spinner, exit 1): compare on the exit code,
+ * and check that db-doctor's cause is the real one — the error the tap saw is recognised as one of
+ * db-doctor's failing codes by explain, or quoted in its report.
+ */
+function sameCause(tool: ToolResult, d: {code: number | null; report: any}) {
+  agree(tool, d)
+  expect(tool.code).toBe(1)
+  const shown = out(tool)
+    .split('\n')
+    .filter((l) => !l.startsWith('[pg error]'))
+    .join('\n')
+  expect(shown).toContain('applying migrations...')
+  expect(shown).not.toMatch(/error|denied|certificate|pg_hba/i)
+  const real = /\[pg error\] (.*)/.exec(tool.stderr)?.[1]
+  expect(real, out(tool)).toBeTruthy()
+  const failing = d.report.checks
+    .filter((c: any) => c.status === 'fail')
+    .flatMap((c: any) => [c.code, ...(c.findings ?? []).map((f: any) => f.code)])
+  const explained = explainText(real!, 'drizzle-kit').matches.flatMap((m) => (m.code ? [m.code] : (m.candidates ?? [])))
+  expect(
+    failing.some((c: string) => explained.includes(c)) || JSON.stringify(d.report).includes(real!),
+    `the real error "${real}" (explain: ${explained.join(', ')}) vs db-doctor's failing codes ${failing.join(', ')}`,
+  ).toBe(true)
+}
 const CA = JSON.stringify(pg.caFile)
 
 describe.concurrent('differential: drizzle-kit and postgres.js vs db-doctor', () => {
@@ -106,13 +141,12 @@ describe.concurrent('differential: drizzle-kit and postgres.js vs db-doctor', ()
     const envPg = {DATABASE_URL: dbPg.url(CANARY_PASSWORD, 'sslmode=require')}
     const envJs = {DATABASE_URL: dbJs.url(CANARY_PASSWORD, 'sslmode=require')}
     const [tPg, dPg, tJs, dJs] = await Promise.all([
-      runTool(aPg, {script: 'db:migrate'}, {env: envPg, database: dbPg}),
+      runTool(aPg, {script: 'db:migrate'}, {env: tapped(envPg), database: dbPg}),
       doctor(aPg, envPg),
       runTool(aJs, {script: 'db:migrate'}, {env: envJs, database: dbJs}),
       doctor(aJs, envJs),
     ])
-    agree(tPg, dPg)
-    expect(out(tPg)).toContain('applying migrations...') // hanji renderWithTask: exit 1, no error printed
+    sameCause(tPg, dPg) // hanji renderWithTask: exit 1, no error printed
     expect(checkOf(dPg.report, 'tls').code).toBe('TLS_UNTRUSTED_ISSUER')
     expect(dPg.report.modelled.text).toMatch(/^drizzle-kit 0\.31 → node-postgres 8\.\d+$/)
     agree(tJs, dJs)
@@ -141,13 +175,12 @@ describe.concurrent('differential: drizzle-kit and postgres.js vs db-doctor', ()
     const aR = drizzleApp(fields(dbR, ", ssl: 'require'"), PG)
     const env = {DB_PASSWORD: CANARY_PASSWORD, PGSSLMODE: 'disable'}
     const [tV, dV, tR, dR] = await Promise.all([
-      runTool(aV, {script: 'db:migrate'}, {env, database: dbV}),
+      runTool(aV, {script: 'db:migrate'}, {env: tapped(env), database: dbV}),
       doctor(aV, env),
       runTool(aR, {script: 'db:migrate'}, {env, database: dbR}),
       doctor(aR, env),
     ])
-    agree(tV, dV)
-    expect(tV.code).toBe(1)
+    sameCause(tV, dV)
     expect(checkOf(dV.report, 'tls').code).toBe('TLS_UNTRUSTED_ISSUER')
     agree(tR, dR)
     expect(tR.connected, out(tR)).toBe(true)
@@ -165,13 +198,12 @@ describe.concurrent('differential: drizzle-kit and postgres.js vs db-doctor', ()
     const [tEnv, dEnv, tDrop, dDrop] = await Promise.all([
       runTool(aEnv, {script: 'db:migrate'}, {database: dbEnv}),
       doctor(aEnv, {}),
-      runTool(aDrop, {script: 'db:migrate'}, {env: envDrop, database: dbDrop}),
+      runTool(aDrop, {script: 'db:migrate'}, {env: tapped(envDrop), database: dbDrop}),
       doctor(aDrop, envDrop),
     ])
     agree(tEnv, dEnv)
     expect(tEnv.connected, out(tEnv)).toBe(true)
-    agree(tDrop, dDrop)
-    expect(tDrop.code).toBe(1)
+    sameCause(tDrop, dDrop)
     const failing = dDrop.report.checks.filter((c: any) => c.status === 'fail').map((c: any) => c.code)
     expect(failing.join(' ')).toMatch(/HBA|SSL_REQUIRED|NO_ENCRYPTION/)
   })
@@ -211,17 +243,16 @@ describe.concurrent('differential: drizzle-kit and postgres.js vs db-doctor', ()
     const envNone = {DATABASE_URL: asApp(dbNone)}
     const envExists = {DATABASE_URL: asApp(dbExists)}
     const [tN, dN, tE, dE] = await Promise.all([
-      runTool(aNone, {script: 'db:migrate'}, {env: envNone, database: dbNone}),
+      runTool(aNone, {script: 'db:migrate'}, {env: tapped(envNone), database: dbNone}),
       doctor(aNone, envNone),
-      runTool(aExists, {script: 'db:migrate'}, {env: envExists, database: dbExists}),
+      runTool(aExists, {script: 'db:migrate'}, {env: tapped(envExists), database: dbExists}),
       doctor(aExists, envExists),
     ])
     for (const [t, d, db] of [
       [tN, dN, dbNone],
       [tE, dE, dbExists],
     ] as const) {
-      agree(t, d)
-      expect(t.code).toBe(1)
+      sameCause(t, d)
       const priv = checkOf(d.report, 'privileges')
       expect(priv.code).toBe('PRIV_NO_CREATE_ON_SCHEMA')
       expect(priv.summary).toContain(`permission denied for database ${db.name}`)
@@ -229,17 +260,15 @@ describe.concurrent('differential: drizzle-kit and postgres.js vs db-doctor', ()
     }
   })
 
-  it("state: migrations.table/schema configured, one migration run, one added — db-doctor reads drizzle's own table against meta/_journal.json (1 applied, 1 pending), and the next `drizzle-kit migrate` runs exactly that one", async () => {
+  it("state: migrations.table/schema configured, one migration run, one added — db-doctor reads drizzle's own table against meta/_journal.json (1 applied, 1 pending), and the next `drizzle-kit migrate` runs exactly that one; then a branch's entry older than the newest applied one: MIGRATION_OLDER_THAN_APPLIED, and the real migrate skips it (exit 0, never run)", async () => {
     const db = await scenario('dz_state')
-    const journal = (n: number) =>
-      JSON.stringify({
-        version: '7',
-        dialect: 'postgresql',
-        entries: [
-          {idx: 0, version: '7', when: 1700000000000, tag: '0000_init', breakpoints: true},
-          {idx: 1, version: '7', when: 1700000001000, tag: '0001_more', breakpoints: true},
-        ].slice(0, n),
-      })
+    const entries = [
+      {idx: 0, version: '7', when: 1700000000000, tag: '0000_init', breakpoints: true},
+      {idx: 1, version: '7', when: 1700000001000, tag: '0001_more', breakpoints: true},
+      // generated on a branch before 0001_more, merged after it was applied
+      {idx: 2, version: '7', when: 1700000000500, tag: '0002_branch', breakpoints: true},
+    ]
+    const journal = (n: number) => JSON.stringify({version: '7', dialect: 'postgresql', entries: entries.slice(0, n)})
     const config = `import {defineConfig} from 'drizzle-kit'\nexport default defineConfig({dialect: 'postgresql', out: './drizzle', dbCredentials: {url: process.env.DATABASE_URL!}, migrations: {table: 'history', schema: 'ops'}})\n`
     const a = makeApp({
       files: {
@@ -248,6 +277,7 @@ describe.concurrent('differential: drizzle-kit and postgres.js vs db-doctor', ()
         'drizzle/meta/_journal.json': journal(1),
         'drizzle/0000_init.sql': 'CREATE TABLE "items" ("id" integer PRIMARY KEY);\n',
         'drizzle/0001_more.sql': 'CREATE TABLE "more" ("id" integer PRIMARY KEY);\n',
+        'drizzle/0002_branch.sql': 'CREATE TABLE "branch" ("id" integer PRIMARY KEY);\n',
       },
       packages: ['drizzle-kit', 'drizzle-orm', PG],
     })
@@ -269,8 +299,21 @@ describe.concurrent('differential: drizzle-kit and postgres.js vs db-doctor', ()
     })
     const second = await runTool(a, {script: 'db:migrate'}, {env})
     expect(second.code, out(second)).toBe(0)
+    writeFileSync(`${a.dir}/drizzle/meta/_journal.json`, journal(3))
     const after = await doctor(a, env)
     expect(state(after)).toMatchObject({applied: 2, pending: 0})
+    const skipped = checkOf(after.report, 'migrations')
+    expect(skipped.status).toBe('warn')
+    expect(skipped.code).toBe('MIGRATION_OLDER_THAN_APPLIED')
+    expect(skipped.summary).toContain('0002_branch')
+    expect(skipped.evidence.neverRun).toEqual([
+      {tag: '0002_branch', when: 1700000000500, at: '2023-11-14T22:13:20.500Z'},
+    ])
+    expect(after.code).toBe(0) // a warning: the run itself succeeds
+    // the real CLI: "migrations applied successfully", exit 0, and 0002_branch never ran
+    const third = await runTool(a, {script: 'db:migrate'}, {env})
+    expect(third.code, out(third)).toBe(0)
+    expect(out(third)).toContain('migrations applied successfully')
     const su = new PgClient({
       host: pg.host,
       port: pg.port,
@@ -281,10 +324,41 @@ describe.concurrent('differential: drizzle-kit and postgres.js vs db-doctor', ()
     })
     await su.connect()
     const rows = await su.query('select created_at::text as c from ops.history order by id')
-    const more = await su.query("select to_regclass('public.more')::text as t")
+    const tables = await su.query(
+      "select to_regclass('public.more')::text as more, to_regclass('public.branch')::text as branch",
+    )
     await su.end()
     expect(rows.rows.map((r) => r.c)).toEqual(['1700000000000', '1700000001000'])
-    expect(more.rows[0].t).toBe('more')
+    expect(tables.rows[0]).toEqual({more: 'more', branch: null})
+  })
+
+  it('no meta/_journal.json: drizzle-kit migrate shows only its spinner and exits 1 (drizzle-orm\'s readMigrationFiles throws "Can\'t find meta/_journal.json file", never printed); db-doctor fails with MIGRATION_JOURNAL_MISSING', async () => {
+    const db = await scenario('dz_nojournal')
+    const a = makeApp({
+      files: {
+        'drizzle.config.ts': `import {defineConfig} from 'drizzle-kit'\nexport default defineConfig({dialect: 'postgresql', out: './drizzle', dbCredentials: {url: process.env.DATABASE_URL!}})\n`,
+        'package.json': SCRIPT,
+        'drizzle/0000_init.sql': MIGRATIONS['drizzle/0000_init.sql'],
+      },
+      packages: ['drizzle-kit', 'drizzle-orm', PG],
+    })
+    apps.push(a)
+    const env = {DATABASE_URL: db.url(CANARY_PASSWORD, `sslmode=verify-full&sslrootcert=${pg.caFile}`)}
+    const [tool, d] = await Promise.all([runTool(a, {script: 'db:migrate'}, {env, database: db}), doctor(a, env)])
+    agree(tool, d)
+    expect(tool.code).toBe(1)
+    expect(out(tool)).toContain('applying migrations...')
+    expect(out(tool)).not.toMatch(/journal|Error/)
+    // what drizzle-kit swallows: the migrator it imports (the app's drizzle-orm) throws this
+    const {readMigrationFiles} = await import('drizzle-orm/migrator')
+    expect(() => readMigrationFiles({migrationsFolder: `${a.dir}/drizzle`})).toThrow(
+      "Can't find meta/_journal.json file",
+    )
+    const m = checkOf(d.report, 'migrations')
+    expect(m.status).toBe('fail')
+    expect(m.code).toBe('MIGRATION_JOURNAL_MISSING')
+    expect(m.summary).toContain("Can't find meta/_journal.json file")
+    expect(m.evidence).toMatchObject({directory: 'drizzle', folderExists: true})
   })
 
   it('plain postgres.js scripts: sslmode=require migrates unverified (4.2), PGSSL=require does for 3.4, ?uselibpqcompat=true is refused by the server', async () => {
@@ -314,5 +388,60 @@ describe.concurrent('differential: drizzle-kit and postgres.js vs db-doctor', ()
     agree(tC, dC)
     expect(out(tC)).toMatch(/unrecognized configuration parameter "uselibpqcompat"/)
     expect(checkOf(dC.report, 'config').code).toBe('CONFIG_UNKNOWN_SERVER_PARAMETER')
+  })
+  it("postgres.js: a real role whose password has two '@' and a '#', written raw in DATABASE_URL — 4.2 splits the user info at the last '@' and keeps '#': its script logs in, and db-doctor agrees (exit 0, no encoding finding); 3.4 cuts it at '#' (host \"n\": ENOTFOUND), and db-doctor fails with the encoding finding", async () => {
+    const role = `pjs_raw_${process.pid}`
+    const db = await scenario('pjs_raw')
+    const su = new PgClient({
+      host: pg.host,
+      port: pg.port,
+      user: pg.superuser.user,
+      password: pg.superuser.password,
+      database: 'postgres',
+      ssl: {ca: pg.caPem, servername: 'localhost'},
+    })
+    await su.connect()
+    await su.query(`create role ${role} login password '${RAW_CANARY}'`)
+    try {
+      const js = `import postgres from 'postgres'\nconst sql = postgres(process.env.DATABASE_URL, {max: 1, connect_timeout: 10})\nsql\`select current_user as u\`.then((r) => { console.log('logged in as', r[0].u); return sql.end() }).then(() => process.exit(0), (e) => { console.error(e.message); process.exit(1) })\n`
+      const mk = (driver: string) => {
+        const a = makeApp({
+          files: {
+            'login.mjs': js,
+            'package.json': JSON.stringify({
+              name: 'app',
+              private: true,
+              scripts: {login: 'node login.mjs'},
+              dependencies: {postgres: '*'},
+            }),
+          },
+          packages: [driver],
+        })
+        apps.push(a)
+        return a
+      }
+      const a4 = mk('postgres')
+      const a3 = mk(PJS3)
+      const env = {DATABASE_URL: `postgres://${role}:${RAW_CANARY}@${pg.host}:${pg.port}/${db.name}?sslmode=require`}
+      const [t4, d4, t3, d3] = await Promise.all([
+        runTool(a4, {script: 'login'}, {env}),
+        doctor(a4, env),
+        runTool(a3, {script: 'login'}, {env}),
+        doctor(a3, env),
+      ])
+      for (const t of [t4, t3]) expect(out(t)).not.toContain(RAW_CANARY)
+      agree(t4, d4)
+      expect(out(t4)).toContain(`logged in as ${role}`)
+      expect(checkOf(d4.report, 'config').status).toBe('pass')
+      expect(checkOf(d4.report, 'auth').status).toBe('pass')
+      expect(d4.report.target).toMatchObject({user: role, database: db.name})
+      agree(t3, d3)
+      // 3.4's WHATWG URL ends the authority at '#': user info "…:c", host "n"
+      expect(out(t3)).toContain('getaddrinfo ENOTFOUND n')
+      expect(checkOf(d3.report, 'config').code).toBe('CONFIG_PASSWORD_NOT_ENCODED')
+    } finally {
+      await su.query(`drop role if exists ${role}`)
+      await su.end()
+    }
   })
 })

@@ -17,7 +17,11 @@
 //   - migrate (drizzle-orm migrator): CREATE SCHEMA IF NOT EXISTS "drizzle" (CREATE on the
 //     database), CREATE TABLE IF NOT EXISTS drizzle.__drizzle_migrations, then the migrations in one
 //     transaction; `migrations.table` / `migrations.schema` override; folder `out` (default ./drizzle);
-//   - failure: a spinner, the error object printed by console.error, exit 1.
+//   - failure: hanji's renderWithTask catches the migrator's rejection, renders the same
+//     "[⣷] applying migrations..." line and calls process.exit(1): no error text at all (the
+//     handler's own `console.error(e)` is never reached). The migrator reads <out>/meta/_journal.json
+//     before its first query ("Can't find meta/_journal.json file", thrown, never printed) and runs
+//     only the entries whose `when` is later than the greatest created_at recorded.
 import type {ToolModel} from './types.js'
 
 export const DRIZZLE_CONFIG_FILES = ['drizzle.config.ts', 'drizzle.config.js', 'drizzle.config.json'] as const
@@ -49,7 +53,7 @@ export const drizzleKit: ToolModel = {
     createsSchema: 'every-run',
     command: 'npx drizzle-kit migrate',
   },
-  failure: {exitCode: 1, firstLine: 'a spinner ("[⣷] applying migrations..."), then the error object'},
+  failure: {exitCode: 1, firstLine: 'only its spinner line "[⣷] applying migrations..." (the error is never printed)'},
   scripts: {
     bin: /(?:^|[\s/'"])drizzle-kit(?:\/bin\.cjs)?(?=[\s'"]|$)/,
     migrate: /drizzle-kit['"]?\s+(?:migrate|push)\b/,
