@@ -53,6 +53,7 @@ describe.skipIf(!lab.ok)('fault lab (network namespace)', () => {
       timeoutMs: 1_000,
     })
     expect(r.timedOut).toBe(true)
-    expect(r.ms).toBeLessThan(3_000)
+    // killed at 1 s; the rest is tearing the namespace down on a loaded machine (not killed: 60 s)
+    expect(r.ms).toBeLessThan(10_000)
   })
 })

@@ -67,7 +67,8 @@ describe('probeSslRequest', () => {
     const t = performance.now()
     const r = await probeSslRequest('127.0.0.1', p.port, {connectTimeoutMs: 1000, answerTimeoutMs: 300})
     expect(r).toMatchObject({kind: 'timeout', phase: 'answer'})
-    expect(performance.now() - t).toBeLessThan(1000)
+    // the answer budget plus 1 s of a loaded machine's timer lag; not the 1 s connect budget on top
+    expect(performance.now() - t).toBeLessThan(300 + 1000)
   })
   it('reports a peer that closes without a byte', async () => {
     const p = await peer(closingPeer())
@@ -85,7 +86,8 @@ describe('probeSslRequest', () => {
     const before = process.memoryUsage().rss
     const t = performance.now()
     const r = await probeSslRequest('127.0.0.1', p.port, OPTS)
-    expect(performance.now() - t).toBeLessThan(500)
+    // it stops at the first bytes: well before the 1 s answer budget a reader of the whole stream would run into
+    expect(performance.now() - t).toBeLessThan(OPTS.answerTimeoutMs)
     expect(r.kind).toBe('foreign')
     if (r.kind === 'foreign') expect(r.bytes).toBe('A'.repeat(64) + '…')
     await new Promise((res) => setTimeout(res, 200))
