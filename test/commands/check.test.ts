@@ -16,7 +16,7 @@ import {
   LENIENT_USER,
   MISSING_DATABASE,
 } from '../helpers/constants.js'
-import {checkOf, reportOf, runCli, type CliResult} from '../helpers/cli.js'
+import {checkInAllFormats, checkOf, reportOf, runCli, type CliResult} from '../helpers/cli.js'
 
 const pg = inject('pg')
 const hostport = `${pg.host}:${pg.port}`
@@ -42,15 +42,24 @@ function noCanary(r: CliResult) {
   }
 }
 
-/** Runs the same check in all three formats and returns the JSON report. */
+/**
+ * The check in all three formats: one run (the JSON report on stdout, text and Markdown through --output:
+ * checkInAllFormats), or with `onStdout` three runs, each format on stdout. Returns the JSON report and each
+ * format's text as `stdout`.
+ */
 async function inAllFormats(
   args: string[],
   opts: {cwd?: string; env?: Record<string, string>} = {},
   expectedExit: number,
+  how: {onStdout?: boolean} = {},
 ) {
-  const json = await runCli(['check', ...args, '--json'], opts)
-  const text = await runCli(['check', ...args], opts)
-  const md = await runCli(['check', ...args, '--format', 'markdown'], opts)
+  const {json, text, md} = how.onStdout
+    ? {
+        json: await runCli(['check', ...args, '--json'], opts),
+        text: await runCli(['check', ...args], opts),
+        md: await runCli(['check', ...args, '--format', 'markdown'], opts),
+      }
+    : await checkInAllFormats(args, (a) => runCli(a, opts))
   for (const r of [json, text, md]) {
     noCanary(r)
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(expectedExit)
@@ -65,8 +74,8 @@ async function inAllFormats(
 }
 
 describe('db-doctor check against the real server', () => {
-  it('a healthy TLS + SCRAM URL passes every check and exits 0', async () => {
-    const {report, text} = await inAllFormats([url(CANARY_PASSWORD)], {}, 0)
+  it('a healthy TLS + SCRAM URL passes every check and exits 0 (each format on stdout)', async () => {
+    const {report, text, md} = await inAllFormats([url(CANARY_PASSWORD)], {}, 0, {onStdout: true})
     expect(report.summary.verdict).toBe('healthy')
     expect(report.tool).toMatch(/^db-doctor@\d+\.\d+\.\d+/)
     expect(report.target).toMatchObject({
@@ -84,6 +93,7 @@ describe('db-doctor check against the real server', () => {
       expect(typeof c.durationMs).toBe('number')
     }
     expect(text.stdout).toContain('✓ Authentication and session')
+    expect(md.stdout).toContain('## db-doctor: healthy')
   })
 
   it('a wrong password: AUTH_PASSWORD_FAILED, exit 1', async () => {

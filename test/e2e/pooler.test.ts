@@ -4,7 +4,7 @@
 // with BEGIN READ ONLY … ROLLBACK.
 import pg from 'pg'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
-import {checkOf, reportOf, runCli} from '../helpers/cli.js'
+import {checkInAllFormats, checkOf, reportOf, runCli} from '../helpers/cli.js'
 import {APP_DATABASE, APP_USER, CANARY_PASSWORD, PG_HOST} from '../helpers/constants.js'
 import {pgbouncerSupport, startPgBouncer, type PgBouncer} from '../helpers/pgbouncer.js'
 
@@ -30,10 +30,14 @@ describe.skipIf(!support.ok)('db-doctor check through a real PgBouncer', () => {
     expect(r.stderr).not.toContain(CANARY_PASSWORD)
   }
 
+  /** One check per mode in the three formats (checkInAllFormats), read by the JSON and the text/Markdown tests. */
+  const runs: Partial<Record<'transaction' | 'session', ReturnType<typeof checkInAllFormats>>> = {}
+  const inAllFormats = (mode: 'transaction' | 'session') => (runs[mode] ??= checkInAllFormats([url(poolers[mode]!)]))
+
   for (const mode of ['transaction', 'session'] as const) {
     it(`logs in through PgBouncer in ${mode} mode (JSON)`, async () => {
       const p = poolers[mode]!
-      const r = await runCli(['check', url(p), '--json'])
+      const r = (await inAllFormats(mode)).json
       noSecret(r)
       const report = reportOf(r)
       const auth = checkOf(report, 'auth')
@@ -58,15 +62,13 @@ describe.skipIf(!support.ok)('db-doctor check through a real PgBouncer', () => {
     })
 
     it(`logs in through PgBouncer in ${mode} mode (text and Markdown)`, async () => {
-      const p = poolers[mode]!
-      const text = await runCli(['check', url(p)])
+      const {text, md} = await inAllFormats(mode)
       noSecret(text)
       expect(text.stdout).toMatch(
         /✓ Authentication and session .*\n\s+Logged in as "app" to "appdb" on PostgreSQL [\d.]+ without TLS/,
       )
       expect(text.stdout).not.toContain('unsupported startup parameter')
       expect(text.code).toBe(0)
-      const md = await runCli(['check', url(p), '--format', 'markdown'])
       noSecret(md)
       expect(md.stdout).toMatch(/Logged in as "app" to "appdb" on PostgreSQL [\d.]+ without TLS/)
       expect(md.stdout).not.toContain('unsupported startup parameter')

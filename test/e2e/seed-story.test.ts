@@ -11,7 +11,7 @@ import {createRequire} from 'node:module'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {createCa, createLeaf} from '../helpers/certs.js'
 import {chainPem} from '../helpers/chains.js'
-import {checkOf, reportOf, ROOT, runCli} from '../helpers/cli.js'
+import {checkInAllFormats, checkOf, reportOf, ROOT, runCli} from '../helpers/cli.js'
 import {APP_DATABASE, APP_USER, CANARY_PASSWORD, PG_HOST} from '../helpers/constants.js'
 import {startPostgres, type PgServer} from '../helpers/postgres.js'
 
@@ -62,6 +62,10 @@ afterAll(async () => {
   if (dir) rmSync(dir, {recursive: true, force: true})
 })
 
+/** One `db-doctor check` (no arguments) in the app's folder, in the three formats; shared by the tests that read it. */
+let run: ReturnType<typeof checkInAllFormats> | undefined
+const allFormats = () => (run ??= checkInAllFormats([], (a) => runCli(a, {cwd: dir})))
+
 describe('seed story: knexfile ssl object replaced by sslmode=require, self-signed root', () => {
   it('what the app sees: node-postgres with the knexfile config fails on the chain', async () => {
     const pg = require('pg') as typeof import('pg')
@@ -75,7 +79,7 @@ describe('seed story: knexfile ssl object replaced by sslmode=require, self-sign
   })
 
   it('db-doctor check (no arguments) names the conflict, the untrusted root and a fix that keeps verification on', async () => {
-    const r = await runCli(['check', '--json'], {cwd: dir})
+    const r = (await allFormats()).json
     expect(r.stdout).not.toContain(CANARY_PASSWORD)
     expect(r.stderr).not.toContain(CANARY_PASSWORD)
     const report = reportOf(r)
@@ -100,8 +104,7 @@ describe('seed story: knexfile ssl object replaced by sslmode=require, self-sign
   })
 
   it('the same verdicts in text and Markdown, with no password anywhere', async () => {
-    const text = await runCli(['check'], {cwd: dir})
-    const md = await runCli(['check', '--format', 'markdown'], {cwd: dir})
+    const {json, text, md} = await allFormats()
     for (const r of [text, md]) {
       expect(r.code).toBe(1)
       expect(r.stdout + r.stderr).not.toContain(CANARY_PASSWORD)
@@ -112,7 +115,7 @@ describe('seed story: knexfile ssl object replaced by sslmode=require, self-sign
     }
     expect(text.stdout).toContain('✗ ssl-config · SSL_CONFIG_CONFLICT')
     expect(md.stdout).toContain('### ✗ SSL settings (node-postgres vs libpq) — `SSL_CONFIG_CONFLICT`')
-    expect(checkOf(reportOf(await runCli(['check', '--json'], {cwd: dir})), 'config').status).toBe('pass')
+    expect(checkOf(reportOf(json), 'config').status).toBe('pass')
   })
 
   it("README's copy of this run is the real text report's head (timings and the port aside)", async () => {

@@ -2,7 +2,7 @@
 // fix adds sslrootcert exactly when the tls check found the chain needs a CA (discrepancy D8: never
 // verify-full without the CA the chain needs).
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {checkOf, reportOf, runCli} from '../helpers/cli.js'
+import {checkInAllFormats, checkOf, reportOf, runCli} from '../helpers/cli.js'
 import {APP_DATABASE, APP_USER, CANARY_PASSWORD, PG_HOST} from '../helpers/constants.js'
 import {defaultTlsMaterial, startPostgres, type PgServer} from '../helpers/postgres.js'
 import {AZURE_SSL_REQUIRED, sslRequiredPeer} from '../lab/peers.mjs'
@@ -21,9 +21,8 @@ const url = (port: number, query: string) =>
   `postgres://${APP_USER}:${CANARY_PASSWORD}@${PG_HOST}:${port}/${APP_DATABASE}?${query}`
 
 async function inAllFormats(args: string[], env: Record<string, string> = {}) {
-  const json = await runCli(['check', ...args, '--json'], {env})
-  const text = await runCli(['check', ...args], {env})
-  const md = await runCli(['check', ...args, '--format', 'markdown'], {env})
+  // one run: JSON on stdout, text and Markdown through --output
+  const {json, text, md} = await checkInAllFormats(args, (a) => runCli(a, {env}))
   for (const r of [json, text, md]) {
     expect(r.stdout).not.toContain(CANARY_PASSWORD)
     expect(r.stderr).not.toContain(CANARY_PASSWORD)

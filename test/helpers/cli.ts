@@ -1,5 +1,7 @@
 // Runs the built CLI as a subprocess, the way users and CI run it.
 import {spawn} from 'node:child_process'
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import os from 'node:os'
 import {fileURLToPath} from 'node:url'
 import path from 'node:path'
 
@@ -55,6 +57,35 @@ export function runCli(
       resolve({code, stdout, stderr, ms: performance.now() - started})
     })
   })
+}
+
+/**
+ * One `check` run for all three formats: the JSON report on stdout, the text and Markdown reports written by
+ * `--output` (the same reporters of the same report as on stdout, which other tests read there), where three runs
+ * would prove the same thing three times. `text` and `md` are that run with the file's content as stdout. `run` is
+ * runCli with the test's options, or a harness's equivalent (runDoctor).
+ */
+export async function checkInAllFormats(
+  args: string[],
+  run: (args: string[]) => Promise<CliResult> = (a) => runCli(a),
+): Promise<{json: CliResult; text: CliResult; md: CliResult}> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'dbd-formats-'))
+  try {
+    const [textFile, mdFile] = [path.join(dir, 'report.txt'), path.join(dir, 'report.md')]
+    const json = await run([
+      'check',
+      ...args,
+      '--json',
+      '--output',
+      `text=${textFile}`,
+      '--output',
+      `markdown=${mdFile}`,
+    ])
+    const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : '')
+    return {json, text: {...json, stdout: read(textFile)}, md: {...json, stdout: read(mdFile)}}
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
 }
 
 /** Parse the JSON report a `--json` run printed. */
