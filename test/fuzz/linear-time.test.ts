@@ -2,9 +2,9 @@
 // database name took 20 s (and minutes on a loaded machine) in the redactor's URL-authority regex,
 // which rescanned a run of letters from every position; a password= list, a run of "postgres://"
 // and a key=value fallback regex were quadratic too. Properties over hostile repeated units
-// (fast-check picks the unit and what precedes it): 10× the input must take < 30× the time, with a
-// generous absolute floor (a shared 2-core machine is noisy: this is a complexity check, not a
-// benchmark). A quadratic function takes ~100× here.
+// (fast-check picks the unit and what precedes it): 10× the input must take < 30× the CPU time, with
+// a generous absolute floor (a complexity check, not a benchmark: CPU time, which the load of a
+// shared 2-core machine does not stretch as it does the wall clock). A quadratic function takes ~100× here.
 import fc from 'fast-check'
 import {afterEach, describe, expect, it} from 'vitest'
 import {scanText} from '../../src/catalogue/match.js'
@@ -19,7 +19,7 @@ import {wrapParagraph, wrapText} from '../../src/reporters/wrap.js'
 const SMALL = 4_000
 const FACTOR = 10
 const MAX_RATIO = 30
-/** Below this the large input is fast whatever the ratio (timer resolution, GC, a busy machine). */
+/** Below this (CPU ms) the large input is fast whatever the ratio (timer resolution, GC). */
 const FLOOR_MS = 150
 
 /** Units that drive regexes and scanners into their worst cases. */
@@ -87,22 +87,27 @@ const FUNCTIONS: Record<string, (s: string) => unknown> = {
   redactPasted: (s) => redactPasted(s, ['secretpw']),
 }
 
-/** One call's time (errors are results too: a parser refusing the input; only the time matters). */
+/**
+ * One call's CPU time, this process's user + system (process.cpuUsage), not the wall clock: on a shared 2-core
+ * machine a call of a few milliseconds fits in one time slice while one of 40 ms waits for the other processes
+ * several times over, so wall-clock ratios grow with the load (37x for a linear function under a busy suite).
+ * Errors are results too (a parser refusing the input); only the time matters.
+ */
 function once(f: (s: string) => unknown, s: string): number {
-  const t = performance.now()
+  const before = process.cpuUsage()
   try {
     f(s)
   } catch {
     // see above
   }
-  const ms = performance.now() - t
+  const used = process.cpuUsage(before)
   redactor.clear()
-  return ms
+  return (used.user + used.system) / 1000
 }
 
 /**
- * The best of ROUNDS calls of each size, the two sizes interleaved: a burst of load on a shared machine (another
- * suite, a GC) then lands on both sizes alike instead of on all the large calls, which made the ratio flake.
+ * The best of ROUNDS calls of each size, the two sizes interleaved: what is left of the machine in CPU time (caches,
+ * another suite's memory traffic, a GC) then lands on both sizes alike.
  */
 const ROUNDS = 5
 function timesOf(f: (s: string) => unknown, small: string, large: string): {small: number; large: number} {
