@@ -20,6 +20,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {redactor, secretsInText} from '../core/redact.js'
 import {TOOLS} from '../models/tools/registry.js'
+import {PRISMA_CONFIG_FILES} from '../models/tools/prisma.js'
 import type {ToolName} from '../models/tools/names.js'
 import {findPackageDir} from '../models/packages.js'
 import {readJson} from './util.js'
@@ -309,15 +310,6 @@ function fileLoadsDotenv(file: string, depth = 0, seen = new Set<string>()): str
 // ---------------------------------------------------------------------------------------------
 // the model
 
-const PRISMA_CONFIGS = [
-  'prisma.config.ts',
-  'prisma.config.mts',
-  'prisma.config.js',
-  'prisma.config.mjs',
-  'prisma.config.cjs',
-  '.config/prisma.ts',
-]
-
 interface LaunchInput {
   cwd: string
   /** The tool whose file supplied the connection (the primary source's kind), if any. */
@@ -351,7 +343,7 @@ function detectTools(cwd: string): MigrationTool[] {
     '@prisma/client' in deps ||
     has('prisma/schema.prisma') ||
     has('schema.prisma') ||
-    PRISMA_CONFIGS.some(has)
+    PRISMA_CONFIG_FILES.some(has)
   )
     out.push('prisma')
   // the tools modelled in src/models/tools with their own rules: a dependency, a config file or a script
@@ -451,7 +443,7 @@ export function resolveLaunch(input: LaunchInput): AppLaunch {
     if (cfg && model.env.loads !== 'itself')
       facts.push(`${path.relative(cwd, cfg)} ${hit ? 'loads' : 'does not load'} dotenv`)
   } else {
-    const cfg = PRISMA_CONFIGS.map((n) => path.join(cwd, n)).find((f) => fs.existsSync(f))
+    const cfg = PRISMA_CONFIG_FILES.map((n) => path.join(cwd, n)).find((f) => fs.existsSync(f))
     const cfgShown = cfg ? path.relative(cwd, cfg) : undefined
     const hit = cfg ? fileLoadsDotenv(cfg) : undefined
     if (hit) selfLoads = {kind: 'config file', file: '.env', where: path.relative(cwd, hit)}

@@ -27,6 +27,7 @@ import {configProblem} from '../problems.js'
 import type {ConfigSource, MigrationToolInfo, Provenance, SourceContext, SourceLayer} from '../types.js'
 import {envVarsWithValue, readJson} from '../util.js'
 import {findPackageDir} from '../launch.js'
+import {PRISMA_CONFIG_FILES} from '../../models/tools/prisma.js'
 
 /**
  * The Prisma major version the project runs, when known: installed (prisma, else @prisma/client),
@@ -107,23 +108,21 @@ export function readDatasource(schema: string): PrismaDatasource | null {
   return ds
 }
 
-const CONFIG_NAMES = [
-  'prisma.config.ts',
-  'prisma.config.mts',
-  'prisma.config.js',
-  'prisma.config.mjs',
-  'prisma.config.cjs',
-  '.config/prisma.ts',
-]
-
 interface PrismaConfigFile {
   file: string
   schema?: string
   datasource?: {url?: string; directUrl?: string; shadowDatabaseUrl?: string}
 }
 
-function prismaConfigFile(cwd: string): string | undefined {
-  return CONFIG_NAMES.map((n) => path.join(cwd, n)).find((f) => fs.existsSync(f))
+/** The prisma.config.* the Prisma CLI loads from `cwd`: the first of its candidates that is a file. */
+export function prismaConfigFile(cwd: string): string | undefined {
+  return PRISMA_CONFIG_FILES.map((n) => path.join(cwd, n)).find((f) => {
+    try {
+      return fs.statSync(f).isFile()
+    } catch {
+      return false
+    }
+  })
 }
 
 /** Load prisma.config.* (runs its code), with the app's env applied to process.env for the load. */
@@ -263,7 +262,7 @@ export const prismaSource: ConfigSource = {
         } as SourceLayer
       }
       config = undefined
-      const file = CONFIG_NAMES.map((n) => path.join(ctx.cwd, n)).find((f) => fs.existsSync(f))
+      const file = prismaConfigFile(ctx.cwd)
       if (file)
         loadError = {
           file: displayPath(ctx.cwd, file),

@@ -4,14 +4,31 @@
 import path from 'node:path'
 import type {ToolModel} from './types.js'
 
+/**
+ * The config files the Prisma 7 CLI looks for, in its order (@prisma/config 7.10 loadConfigFromFile: the
+ * prisma7.config.* and .config/prisma7.* candidates first, then c12's lookup of `prisma`: prisma.config.*,
+ * prisma.config/index.*, .config/prisma.*, .config/prisma/index.*, .config/prisma.config.*,
+ * .config/prisma.config/index.*), each with the extensions .js, .ts, .mjs, .cjs, .mts, .cts in that order.
+ * Checked against the real loadConfigFromFile on temp folders (test/config/prisma-config-discovery.test.ts).
+ */
+const PRISMA_CONFIG_EXTENSIONS = ['.js', '.ts', '.mjs', '.cjs', '.mts', '.cts'] as const
+export const PRISMA_CONFIG_FILES: readonly string[] = [
+  ...['prisma7.config', path.join('.config', 'prisma7')].flatMap((b) => PRISMA_CONFIG_EXTENSIONS.map((e) => b + e)),
+  ...['prisma.config', path.join('.config', 'prisma'), path.join('.config', 'prisma.config')].flatMap((b) => [
+    ...PRISMA_CONFIG_EXTENSIONS.map((e) => b + e),
+    ...PRISMA_CONFIG_EXTENSIONS.map((e) => path.join(b, `index${e}`)),
+  ]),
+]
+
 export const prisma: ToolModel = {
   name: 'prisma',
   packages: ['prisma', '@prisma/client'],
   currentRelease: '7.0.0',
   config: {
-    files: ['prisma.config.ts', 'prisma/schema.prisma', 'schema.prisma'],
+    files: [...PRISMA_CONFIG_FILES, 'prisma/schema.prisma', 'schema.prisma'],
     flag: '--schema',
-    describe: 'Prisma reads prisma.config.ts, else the schema named in package.json, else prisma/schema.prisma',
+    describe:
+      'Prisma reads prisma.config.* (js before ts), else the schema named in package.json, else prisma/schema.prisma',
   },
   flags: '--schema / --config choose the files',
   env: {loads: 'legacy', describe: 'Prisma 6 loads .env itself unless a prisma.config.* exists; Prisma 7 never does'},
