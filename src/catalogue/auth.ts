@@ -1019,6 +1019,75 @@ export const AUTH_PROTOCOL_VIOLATION = define<AuthProtocolViolationParams>({
   }),
 })
 
+/** What postgres.js 4.x says after `channel_binding is require, but ` (src/startup.js unbound()). */
+const UNBOUND: Record<ChannelBindingParams['reason'], string> = {
+  md5: 'the server asked for an MD5 password',
+  cleartext: 'the server asked for a cleartext password',
+  'not-offered': 'the server did not offer it',
+  'no-tls': 'the server certificate could not be hashed for it',
+  unbound: 'the server authenticated without it',
+}
+
+export interface ChannelBindingParams {
+  /** What the login met: the request that cannot be bound, no SCRAM-SHA-256-PLUS, or no SCRAM at all. */
+  reason: 'md5' | 'cleartext' | 'not-offered' | 'no-tls' | 'unbound'
+  /** Where `channel_binding=require` is set: the connection string's source label, or PGCHANNELBINDING. */
+  source: string
+  /** The installed postgres.js. */
+  driverVersion: string
+  /** The SASL mechanisms the peer offered (empty without SASL). */
+  mechanisms: string[]
+  tls: boolean
+}
+
+export const AUTH_CHANNEL_BINDING = define<ChannelBindingParams>({
+  code: 'AUTH_CHANNEL_BINDING',
+  check: 'auth',
+  status: 'fail',
+  title: 'channel_binding=require cannot be met',
+  meaning:
+    'The client requires SCRAM channel binding (`channel_binding=require`, Neon and Supabase URLs carry it) and this connection cannot do it: no TLS, a server that authenticated without SCRAM (trust, md5, or a pooler that terminates TLS and authenticates itself), or a driver that does not implement SCRAM-SHA-256-PLUS. The auth check reads what the real login was offered (the SASL mechanisms, or the password request) and, for postgres.js 4 (which reads `channel_binding` from its option, the URL or PGCHANNELBINDING), says whether its login will be refused. node-postgres never requires binding (only its `enableChannelBinding` option turns it on); postgres.js 3.4 sends the parameter to the server instead.',
+  causes: [
+    'a pooler or proxy between client and server (PgBouncer, Supavisor) that does not offer SCRAM-SHA-256-PLUS',
+    'the role has an md5 password, or pg_hba uses trust/md5',
+    'a URL without TLS, or a driver without channel binding support',
+  ],
+  fix: 'Keep channel binding where the path supports it (direct TLS to the server, a SCRAM password); through a pooler that cannot, use `channel_binding=prefer` with `sslmode=verify-full` rather than dropping TLS verification.',
+  transient: false,
+  matchers: [{re: /channel.binding (?:is )?required/i, needle: 'binding'}, 'channel_binding is require'],
+  examples: [
+    // libpq 15+ fe-auth.c, checked in libpq.so of the embedded PostgreSQL 18
+    {
+      source: 'libpq',
+      text: 'psql: error: connection to server at "127.0.0.1", port 6432 failed: channel binding required, but server authenticated client without channel binding',
+    },
+    // postgres.js 4.2 src/startup.js:384 (unbound); produced live through PgBouncer 1.18 in test/checks/channel-binding.test.ts
+    {
+      source: 'postgres.js',
+      text: 'Error: CHANNEL_BINDING_REQUIRED: channel_binding is require, but the server did not offer it',
+    },
+  ],
+  summary: (p) =>
+    `channel_binding=require (${p.source}) and this login cannot be bound: ${
+      p.reason === 'not-offered' || p.reason === 'no-tls'
+        ? `the server offered ${p.mechanisms.join(', ') || 'no SASL mechanism'}${p.tls ? '' : ' on a connection without TLS'}, not SCRAM-SHA-256-PLUS`
+        : p.reason === 'unbound'
+          ? 'the server let the login in without any password exchange (trust)'
+          : `the server asked for ${p.reason === 'md5' ? 'an MD5' : 'a cleartext'} password, not SCRAM`
+    }. postgres.js ${p.driverVersion} refuses it: "CHANNEL_BINDING_REQUIRED: channel_binding is require, but ${UNBOUND[p.reason]}".`,
+  buildFix: (p) => ({
+    summary:
+      p.reason === 'not-offered' || p.reason === 'no-tls'
+        ? 'Connect where SCRAM-SHA-256-PLUS is offered (TLS straight to PostgreSQL 13+ with a SCRAM password), or lower the requirement to channel_binding=prefer for this path, keeping sslmode=verify-full.'
+        : "Give the role a SCRAM password and a scram-sha-256 pg_hba line (ask the server's administrator), or lower the requirement to channel_binding=prefer, keeping sslmode=verify-full.",
+    steps: [
+      `Where: ${p.source}.`,
+      'A pooler (PgBouncer, Supavisor) authenticates clients itself and offers no SCRAM-SHA-256-PLUS: channel binding cannot be required through it.',
+      "With channel_binding=prefer postgres.js still binds whenever the server offers it; sslmode=verify-full keeps the server's identity checked.",
+    ],
+  }),
+})
+
 export const authEntries = [
   AUTH_PASSWORD_FAILED,
   AUTH_PASSWORD_MISSING,
@@ -1031,4 +1100,5 @@ export const authEntries = [
   AUTH_SERVER_STARTING,
   AUTH_CONNECTION_FAILED,
   AUTH_PROTOCOL_VIOLATION,
+  AUTH_CHANNEL_BINDING,
 ]

@@ -1,6 +1,6 @@
 // The app's installed PostgreSQL driver, as its migration tool will load it: missing, too old for the
 // Node that runs it (pg < 8.0.3 never returns from connect() on Node ≥ 14), too old for the server's
-// SCRAM authentication (pg < 7.8, named in the same finding). Emitted by the config check (files only).
+// SCRAM authentication (pg < 7.9, named in the same finding). Emitted by the config check (files only).
 import type {Fix} from '../core/types.js'
 import {define} from './types.js'
 
@@ -29,7 +29,7 @@ type DriverTooOldParams = {
   node: string
   /** the tool that loads it, when one is found */
   tool: string | null
-  /** pg < 7.8: no SCRAM either */
+  /** pg < 7.9: no SCRAM either (SASL/SCRAM arrived in 7.9.0, node-postgres CHANGELOG) */
   noScram: boolean
 }
 
@@ -96,7 +96,7 @@ const CONFIG_DRIVER_TOO_OLD = define<DriverTooOldParams>({
   status: 'fail',
   title: 'The installed pg never returns from connect() on this Node',
   meaning:
-    'node-postgres before 8.0.3 relies on a stream behaviour Node 14 changed: on Node 14 and later its connect() never resolves or rejects, so the tool waits for its own timeout (knex: "Knex: Timeout acquiring a connection. The pool is probably full.") or forever, whatever the server says. Read from the pg the app\'s node_modules resolve and the Node that runs db-doctor (the same `node` on the PATH runs the tool). pg before 7.8 cannot do SCRAM-SHA-256 either.',
+    'node-postgres before 8.0.3 relies on a stream behaviour Node 14 changed: on Node 14 and later its connect() never resolves or rejects, so the tool waits for its own timeout (knex: "Knex: Timeout acquiring a connection. The pool is probably full.") or forever, whatever the server says. Read from the pg the app\'s node_modules resolve and the Node that runs db-doctor (the same `node` on the PATH runs the tool). pg before 7.9 cannot do SCRAM-SHA-256 either (node-postgres CHANGELOG: 7.9.0 added SASL/SCRAM).',
   causes: [
     'an old lockfile (knex 0.21, sequelize 5, typeorm 0.2 era) pinning pg 7.x',
     'a Docker base image upgraded to Node 14+ without upgrading pg',
@@ -112,7 +112,7 @@ const CONFIG_DRIVER_TOO_OLD = define<DriverTooOldParams>({
     },
   ],
   summary: (p) =>
-    `pg ${p.version} is installed${p.tool ? ` (the driver ${p.tool} loads)` : ''} and this is Node ${p.node}: pg before 8.0.3 never returns from connect() on Node 14 and later, so ${p.tool ?? 'the app'} waits for its own timeout with no error from the server${p.noScram ? '; it cannot do SCRAM-SHA-256 either (before 7.8)' : ''}.`,
+    `pg ${p.version} is installed${p.tool ? ` (the driver ${p.tool} loads)` : ''} and this is Node ${p.node}: pg before 8.0.3 never returns from connect() on Node 14 and later, so ${p.tool ?? 'the app'} waits for its own timeout with no error from the server${p.noScram ? '; it cannot do SCRAM-SHA-256 either (before 7.9)' : ''}.`,
   buildFix: (p): Fix => ({
     summary: `Upgrade pg to 8.0.3 or later (pg ${p.version} is installed).`,
     steps: [

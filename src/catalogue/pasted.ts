@@ -142,9 +142,9 @@ const AUTH_DRIVER_NO_SCRAM = define({
   explainOnly: true,
   title: 'The driver is too old for SCRAM-SHA-256 authentication',
   meaning:
-    'The server asks for SCRAM-SHA-256 (the default `password_encryption` since PostgreSQL 14, and on every managed service) and the driver does not implement it: node-postgres before 7.8 throws "Unknown authenticationOk message type", old postgres.js and other drivers "Auth type 10 not implemented" / "authentication method 10 not supported".',
+    'The server asks for SCRAM-SHA-256 (the default `password_encryption` since PostgreSQL 14, and on every managed service) and the driver does not implement it: node-postgres before 7.9 (SASL/SCRAM arrived in 7.9.0, node-postgres CHANGELOG) throws "Unknown authenticationOk message type", drivers of other languages "Auth type 10 not implemented" / "authentication method 10 not supported" (postgres.js has had SCRAM since its first release). No check emits it: on Node 14 and later (db-doctor itself needs 20) a pg before 7.9 never reaches authentication, its connect() never returns, and the config check says so (CONFIG_DRIVER_TOO_OLD, naming the missing SCRAM too); this text comes from an app that runs an older Node than db-doctor, which db-doctor cannot see.',
   causes: [
-    'pg < 7.8 (often pulled in by an old knex, sequelize or typeorm lockfile) against PostgreSQL ≥ 14 or a managed service',
+    'pg < 7.9 (often pulled in by an old knex, sequelize or typeorm lockfile) against PostgreSQL ≥ 14 or a managed service',
     'an old driver in another language (libpq < 10, old JDBC) against a SCRAM server',
   ],
   fix: "Upgrade the driver: `npm install pg@8` (pg ≥ 8.0.3 also fixes connect() never returning on Node ≥ 14); only if that is impossible, store the role's password as md5 (not recommended).",
@@ -160,36 +160,6 @@ const AUTH_DRIVER_NO_SCRAM = define({
     {
       source: 'node-postgres',
       text: "Error: Unknown authenticationOk message typeMessage { name: 'authenticationOk', length: 23 }\n    at Connection.parseR (node_modules/pg/lib/connection.js:504:9)",
-    },
-  ],
-})
-
-const AUTH_CHANNEL_BINDING = define({
-  code: 'AUTH_CHANNEL_BINDING',
-  check: 'auth',
-  status: 'fail',
-  explainOnly: true,
-  title: 'channel_binding=require cannot be met',
-  meaning:
-    'The client requires SCRAM channel binding (`channel_binding=require`, Neon and Supabase URLs carry it) and this connection cannot do it: no TLS, a server that authenticated without SCRAM (trust, md5, or a pooler that terminates TLS and authenticates itself), or a driver that does not implement SCRAM-SHA-256-PLUS.',
-  causes: [
-    'a pooler or proxy between client and server (PgBouncer, Supavisor) that does not offer SCRAM-SHA-256-PLUS',
-    'the role has an md5 password, or pg_hba uses trust/md5',
-    'a URL without TLS, or a driver without channel binding support',
-  ],
-  fix: 'Keep channel binding where the path supports it (direct TLS to the server, a SCRAM password); through a pooler that cannot, use `channel_binding=prefer` with `sslmode=verify-full` rather than dropping TLS verification.',
-  transient: false,
-  matchers: [{re: /channel.binding (?:is )?required/i, needle: 'binding'}, 'channel_binding is require'],
-  examples: [
-    // libpq 15+ fe-auth.c, checked in libpq.so of the embedded PostgreSQL 18
-    {
-      source: 'libpq',
-      text: 'psql: error: connection to server at "127.0.0.1", port 6432 failed: channel binding required, but server authenticated client without channel binding',
-    },
-    // postgres.js 4.2 src/startup.js:384 (unbound)
-    {
-      source: 'postgres.js',
-      text: 'Error: CHANNEL_BINDING_REQUIRED: channel_binding is require, but the server did not offer it',
     },
   ],
 })
@@ -258,7 +228,6 @@ export const pastedEntries = [
   CONFIG_PRISMA_OPENSSL_MISSING,
   MIGRATION_ENUM_VALUE_UNCOMMITTED,
   AUTH_DRIVER_NO_SCRAM,
-  AUTH_CHANNEL_BINDING,
   CONFIG_KNEX_DESTROYED,
   CONFIG_DRIZZLE_ORM_MISMATCH,
 ]

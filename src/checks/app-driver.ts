@@ -63,7 +63,8 @@ export function driverFindings(config: ResolvedConfig, node: string): Finding[] 
           version: installed.pg,
           node,
           tool: tool?.tool ?? null,
-          noScram: versionBelow(installed.pg, '7.8.0'),
+          // SCRAM-SHA-256 arrived in pg 7.9.0 (node-postgres CHANGELOG, PR #1835)
+          noScram: versionBelow(installed.pg, '7.9.0'),
         },
         {
           pg: installed.pg,

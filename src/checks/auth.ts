@@ -4,6 +4,7 @@
 // Data only: the words of every outcome are in src/catalogue/auth.ts.
 import type {ClientConfig} from 'pg'
 import {
+  AUTH_CHANNEL_BINDING,
   AUTH_CONNECTION_FAILED,
   AUTH_DATABASE_NOT_FOUND,
   AUTH_HBA_REJECTED,
@@ -44,6 +45,7 @@ import type {Check, CheckContext} from './types.js'
 import type {PgProbeError, PgSessionResult, SessionOptions} from '../probes/pg-session.js'
 import {poolerSays} from '../catalogue/pooler.js'
 import {poolerRefusal} from './pooler-refusal.js'
+import {channelBindingRefusal} from './channel-binding.js'
 
 type AuthCode =
   | 'AUTH_PASSWORD_FAILED'
@@ -284,6 +286,29 @@ async function runAuth(ctx: CheckContext, deps: AuthCheckDeps): Promise<CheckOut
       readOnlySession: result.readOnly,
       roundTripMs: result.rttMs,
       connectMs: result.connectMs,
+      ...(result.authRequest ? {authRequest: result.authRequest} : {}),
+    }
+    // the login the app's driver makes would be refused where db-doctor's was not
+    const binding = channelBindingRefusal({
+      driver: ctx.config.stack?.driver ?? null,
+      urlParams: targetOf(ctx).urlParams,
+      urlSource: ctx.config.connectionString?.source.label ?? null,
+      env: ctx.env,
+      authRequest: result.authRequest,
+      tls: !!result.tls,
+    })
+    if (binding) {
+      return redactOutcome(
+        AUTH_CHANNEL_BINDING.emit(
+          binding,
+          redactor.redactValue({
+            ...evidence,
+            channelBinding: 'require',
+            channelBindingFrom: binding.source,
+            driver: `postgres.js ${binding.driverVersion}`,
+          }),
+        ),
+      )
     }
     const shortVersion = /^PostgreSQL [\d.]+(?:\w+)?/.exec(result.serverVersion)?.[0] ?? result.serverVersion
     const summary = authSays.loggedIn({

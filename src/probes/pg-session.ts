@@ -40,6 +40,17 @@ interface PgSessionInfo {
   backendPid: number | null
   /** inet_server_port(): the port the server itself listens on (differs from the app's behind a proxy); null over a Unix socket. */
   serverPort: number | null
+  /** What the server (or the pooler in front of it) asked this login for. */
+  authRequest?: AuthRequest
+}
+
+/**
+ * The authentication request the peer sent: SASL with the mechanisms it offered (SCRAM-SHA-256-PLUS only
+ * over TLS), an MD5 or cleartext password, or none at all (trust: AuthenticationOk at once).
+ */
+export interface AuthRequest {
+  method: 'sasl' | 'md5' | 'password' | 'none'
+  mechanisms: string[]
 }
 
 interface PgInnerError {
@@ -186,6 +197,7 @@ export async function openSession(config: ClientConfig, opts: SessionOptions): P
   })
   client.on('error', () => {}) // late errors after a failed connect must not crash the process
   const guard = guardClient(client)
+  const authRequest = watchAuthRequest(client)
   const started = performance.now()
   let stage: 'connect' | 'query' = 'connect'
   // node-postgres can throw from inside a socket event (URL `ssl=false` keeps the string
@@ -228,6 +240,7 @@ export async function openSession(config: ClientConfig, opts: SessionOptions): P
       connectMs,
       backendPid: row.pid === null || row.pid === undefined ? null : Number(row.pid),
       serverPort: row.port === null || row.port === undefined ? null : Number(row.port),
+      authRequest,
     }
   } catch (error) {
     await session.close()
@@ -240,6 +253,26 @@ export async function openSession(config: ClientConfig, opts: SessionOptions): P
   } finally {
     if (onCrash) process.removeListener('uncaughtException', onCrash)
   }
+}
+
+/** Records the first authentication request pg's Connection parses (its events, before pg answers them). */
+function watchAuthRequest(client: PgClient): AuthRequest {
+  const seen: AuthRequest = {method: 'none', mechanisms: []}
+  let first = true
+  const connection = (client as unknown as {connection?: {on?: (e: string, f: (m: unknown) => void) => void}})
+    .connection
+  const on = (event: string, method: AuthRequest['method']) =>
+    connection?.on?.(event, (msg) => {
+      if (!first) return
+      first = false
+      seen.method = method
+      const list = (msg as {mechanisms?: unknown})?.mechanisms
+      if (Array.isArray(list)) seen.mechanisms = list.filter((m): m is string => typeof m === 'string').slice(0, 8)
+    })
+  on('authenticationSASL', 'sasl')
+  on('authenticationMD5Password', 'md5')
+  on('authenticationCleartextPassword', 'password')
+  return seen
 }
 
 /**
