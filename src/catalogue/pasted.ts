@@ -14,7 +14,7 @@ const SERVER_ADMIN_TERMINATED = define({
   explainOnly: true,
   title: 'The server ended the session (57P01, administrator command)',
   meaning:
-    'PostgreSQL closed a live connection with 57P01 "terminating connection due to administrator command": the server is shutting down or restarting (fast shutdown, failover, a managed-service maintenance), a serverless compute was suspended (Neon suspends idle computes), or someone ran pg_terminate_backend() on it. A new connection works once the server is back.',
+    'PostgreSQL closed a live connection with 57P01 "terminating connection due to administrator command": the server is shutting down or restarting (fast shutdown, failover, a managed-service maintenance), a serverless compute was suspended (Neon suspends idle computes), or someone ran pg_terminate_backend() on it. A new connection works once the server is back. No check predicts it: it is an event, not a state a read-only session can see beforehand.',
   causes: [
     'a restart, failover or maintenance of the server (RDS/Aurora, Cloud SQL, Azure, a Kubernetes operator)',
     'a serverless compute suspended after being idle (Neon: 5 minutes by default), with the pool still holding its connections',
@@ -44,7 +44,7 @@ const SERVER_IDLE_IN_TRANSACTION_TIMEOUT = define({
   explainOnly: true,
   title: 'The server ended a session idle inside a transaction (25P03)',
   meaning:
-    'PostgreSQL closed a connection that sat inside an open transaction longer than `idle_in_transaction_session_timeout` (25P03 "terminating connection due to idle-in-transaction timeout"): the app began a transaction and did not commit or roll back in time.',
+    'PostgreSQL closed a connection that sat inside an open transaction longer than `idle_in_transaction_session_timeout` (25P03 "terminating connection due to idle-in-transaction timeout"): the app began a transaction and did not commit or roll back in time. No check predicts it: a pool\'s idle connections are outside any transaction, so the timeout never ends them; what leaves a transaction open is the app\'s code at run time.',
   causes: [
     'a transaction kept open while the app waits for something else (an HTTP call, a queue, user input)',
     'a transaction never committed or released (a missing `.transacting(trx)` / `release()`)',

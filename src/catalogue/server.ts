@@ -225,7 +225,33 @@ type ServerIdleSessionTimeoutParams = {
   tool: string | null
   /** the pool's idle time in ms (null: kept forever) and where that comes from */
   poolIdleMs: number | null
-  pool: string
+  pool: IdlePool
+}
+
+/** The pool modelled against idle_session_timeout: whose, and its idle settings as configured or defaulted. */
+export interface IdlePool {
+  kind: 'knex' | 'pg-pool'
+  /** knex/tarn pool.min (kept forever) */
+  min?: number
+  /** the idle time of a connection above min, in ms */
+  idleTimeoutMillis?: number
+  /** where the knexfile sets them; null: the defaults (knex min 2, tarn 30 s; node-postgres' Pool 10 s) */
+  from: string | null
+}
+
+/** "knex's pool (pool.min 2 by default)", "knex's pool (pool.min 0, idleTimeoutMillis 60 s in knexfile.js)". */
+export function idlePoolWords(p: IdlePool): string {
+  if (p.kind === 'pg-pool') return "node-postgres' Pool (idleTimeoutMillis 10 s by default)"
+  if (!p.from) return "knex's pool (tarn, pool.min 2 by default)"
+  const parts = [
+    `pool.min ${p.min ?? '2 (default)'}`,
+    ...((p.min ?? 2) > 0
+      ? []
+      : [
+          `idleTimeoutMillis ${p.idleTimeoutMillis === undefined ? "30 s (tarn's default)" : humanMs(p.idleTimeoutMillis)}`,
+        ]),
+  ]
+  return `knex's pool (${parts.join(', ')} in ${p.from})`
 }
 
 export const SERVER_IDLE_SESSION_TIMEOUT = define<ServerIdleSessionTimeoutParams>({
@@ -248,7 +274,7 @@ export const SERVER_IDLE_SESSION_TIMEOUT = define<ServerIdleSessionTimeoutParams
     {source: 'postgres', text: 'FATAL:  terminating connection due to idle-session timeout'},
   ],
   summary: (p) =>
-    `idle_session_timeout is ${humanMs(p.timeoutMs)} (set by ${SCOPE_WORDS[p.source]}), and ${p.pool} ${p.poolIdleMs === null ? 'keeps idle connections forever' : `keeps an idle connection ${humanMs(p.poolIdleMs)}`}: the server ends them first, and the next query on one fails with 57P05 "terminating connection due to idle-session timeout".`,
+    `idle_session_timeout is ${humanMs(p.timeoutMs)} (set by ${SCOPE_WORDS[p.source]}), and ${idlePoolWords(p.pool)} ${p.poolIdleMs === null ? 'keeps idle connections forever' : `keeps an idle connection ${humanMs(p.poolIdleMs)}`}: the server ends them first, and the next query on one fails with 57P05 "terminating connection due to idle-session timeout".`,
   buildFix: (p): Fix => {
     const below = Math.max(1000, Math.floor(p.timeoutMs / 2))
     const knex = `pool: {min: 0, idleTimeoutMillis: ${below}}`

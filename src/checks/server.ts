@@ -18,12 +18,15 @@ import {
   SERVER_READ_ONLY,
   SERVER_STATEMENT_TIMEOUT,
   humanMs,
+  idlePoolWords,
   serverSays,
+  type IdlePool,
   type SettingSource,
 } from '../catalogue/server.js'
 import {sessionSays} from '../catalogue/session.js'
 import {poolerRefusal} from './pooler-refusal.js'
 import type {ServerFacts} from '../core/facts.js'
+import type {ResolvedConfig} from '../config/types.js'
 import type {CheckOutcome, Evidence, Snippet} from '../core/types.js'
 import type {Check, CheckContext} from './types.js'
 import {foldFindings, type Finding} from './findings.js'
@@ -211,7 +214,7 @@ const LONG_TRANSACTION_S = 60
 /** Pure: what the snapshot means for a migration. `tool`: a migration tool was found or named. */
 function evaluateServer(
   s: ServerSnapshot,
-  opts: {tool: string | null; host: string | null; longTransactionS?: number},
+  opts: {tool: string | null; host: string | null; longTransactionS?: number; poolIdle?: ResolvedConfig['poolIdle']},
 ): Finding[] {
   const out: Finding[] = []
   const f = s.facts
@@ -276,10 +279,17 @@ function evaluateServer(
   const idle = s.settings.idle_session_timeout
   const idleMs = idle ? ms(idle.setting) : 0
   if (idle && idleMs > 0) {
-    const pool =
+    // knex/tarn: pool.min (2) kept forever, the others after idleTimeoutMillis (30 s), as the knexfile sets them
+    const knex = opts.poolIdle
+    const pool: {poolIdleMs: number | null; pool: IdlePool} =
       opts.tool === 'knex'
-        ? {poolIdleMs: null, pool: "knex's pool (tarn, pool.min 2 by default)"}
-        : {poolIdleMs: 10_000, pool: "node-postgres' Pool (idleTimeoutMillis 10 s by default)"}
+        ? (knex?.value.min ?? 2) > 0
+          ? {poolIdleMs: null, pool: {kind: 'knex', ...knex?.value, from: knex?.source.label ?? null}}
+          : {
+              poolIdleMs: knex?.value.idleTimeoutMillis ?? 30_000,
+              pool: {kind: 'knex', ...knex?.value, from: knex?.source.label ?? null},
+            }
+        : {poolIdleMs: 10_000, pool: {kind: 'pg-pool', from: null}}
     if (pool.poolIdleMs === null || idleMs < pool.poolIdleMs) {
       out.push(
         SERVER_IDLE_SESSION_TIMEOUT.finding(
@@ -295,7 +305,7 @@ function evaluateServer(
             idle_session_timeout: humanMs(idleMs),
             setBy: idle.source,
             pgSettingsSource: idle.rawSource,
-            poolModelled: pool.pool,
+            poolModelled: idlePoolWords(pool.pool),
             scoped: s.scoped.filter((x) => x.name === 'idle_session_timeout'),
           },
         ),
@@ -510,6 +520,7 @@ async function runServer(ctx: CheckContext): Promise<CheckOutcome> {
   const findings = evaluateServer(snap, {
     tool: tools[0]?.name ?? null,
     host: ctx.config.fields.host?.value ?? null,
+    ...(ctx.config.poolIdle ? {poolIdle: ctx.config.poolIdle} : {}),
     ...(ctx.options.longTransactionSeconds !== undefined ? {longTransactionS: ctx.options.longTransactionSeconds} : {}),
   })
   const budget = evaluateBudget(snap, budgetInput(ctx, snap))

@@ -104,6 +104,7 @@ export async function resolveConfig(
   let appSsl: Field<unknown> | undefined
   let droppedSsl: Field<unknown> | undefined
   let pool: Field<number> | undefined
+  let poolIdle: ResolvedConfig['poolIdle']
   let urlParser: ResolvedConfig['urlParser']
   const tools: MigrationToolInfo[] = []
   let pgpassSeen: {inspection: PgpassInspection; fields: Fields} | undefined
@@ -155,6 +156,7 @@ export async function resolveConfig(
       if (layer.appSsl) appSsl = layer.appSsl
       if (layer.droppedSsl) droppedSsl = layer.droppedSsl
       if (layer.pool) pool = layer.pool
+      if (layer.poolIdle) poolIdle = layer.poolIdle
       if (layer.connectionString && layer.stringParsedBy) urlParser = layer.stringParsedBy
     } else {
       for (const [name, field] of Object.entries(layer.fields) as Array<[FieldName, Field<string>]>) {
@@ -214,6 +216,7 @@ export async function resolveConfig(
   if (appSsl) resolved.appSsl = appSsl
   if (droppedSsl) resolved.droppedSsl = droppedSsl
   if (pool) resolved.pool = pool
+  if (poolIdle) resolved.poolIdle = poolIdle
   if (ctx.instances !== undefined)
     resolved.instances = {
       value: ctx.instances,

@@ -86,6 +86,8 @@ export interface ResolvedConfig {
   stack?: ModelledStack
   /** The pool size the app's config file sets (knexfile pool.max, TypeORM extra.max, sequelize pool.max). */
   pool?: Field<number>
+  /** How long the app's pool keeps an idle connection, as its config file sets it (knexfile pool.min / idleTimeoutMillis). */
+  poolIdle?: Field<PoolIdle>
   /**
    * How many app processes share the server (--instances, else the replicas of the Kubernetes
    * manifests in the folder: config/replicas.ts); absent: not stated (one is assumed).
@@ -114,6 +116,16 @@ export interface SourceLayer {
   droppedSsl?: Field<unknown>
   /** The app's pool size as this config file sets it (the connection budget). */
   pool?: Field<number>
+  /** The pool's idle settings as this config file sets them (the server's idle_session_timeout). */
+  poolIdle?: Field<PoolIdle>
+}
+
+/** A pool's idle settings as written (undefined: not set, the pool's default applies). */
+interface PoolIdle {
+  /** Connections kept however long they idle (knex/tarn pool.min). */
+  min?: number
+  /** How long a connection above min may idle, in ms. */
+  idleTimeoutMillis?: number
 }
 
 export interface SourceContext {

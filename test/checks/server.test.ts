@@ -156,6 +156,17 @@ describe('server check on the shared server', () => {
     expect(r.fix!.steps.join(' ')).toContain(`ALTER ROLE ${name} RESET idle_session_timeout;`)
     // without a tool: node-postgres' Pool lets idle connections go after 10 s, so 30 s is fine
     expect((await run(url(name))).status).toBe('pass')
+    // the knexfile's own pool: the fix above makes the warning go; idle connections kept 60 s do not
+    const knexfile = (pool: string) => ({
+      'knexfile.js': `module.exports = {client: 'pg', connection: process.env.DATABASE_URL, pool: ${pool}}\n`,
+    })
+    const fixed = await run(url(name), {tool: 'knex', files: knexfile('{min: 0, idleTimeoutMillis: 15000}')})
+    expect(fixed.status, JSON.stringify(fixed)).toBe('pass')
+    const long = await run(url(name), {tool: 'knex', files: knexfile('{min: 0, max: 4, idleTimeoutMillis: 60000}')})
+    expect(long).toMatchObject({status: 'warn', code: 'SERVER_IDLE_SESSION_TIMEOUT'})
+    expect(long.summary).toContain(
+      "knex's pool (pool.min 0, idleTimeoutMillis 1 min in knexfile.js pool) keeps an idle connection 1 min:",
+    )
   })
 
   it("a statement_timeout sent by the app itself (URL options) is reported as the client's", async () => {

@@ -355,6 +355,17 @@ function knexLayer(
   if (layer) layer.tool = knexTool(loaded, ctx.cwd ?? path.dirname(loaded.file))
   const poolMax = isPlainObject(loaded.pool) ? poolSizeOf(loaded.pool.max) : undefined
   if (layer && poolMax !== undefined) layer.pool = {value: poolMax, source: knexProvenance(loaded, 'pool.max', ctx)}
+  // tarn keeps pool.min connections however long they idle, the others idleTimeoutMillis (knex: min 2, tarn 30 s)
+  if (layer && isPlainObject(loaded.pool)) {
+    const count = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined)
+    const min = count(loaded.pool.min)
+    const idle = count(loaded.pool.idleTimeoutMillis)
+    if (min !== undefined || idle !== undefined)
+      layer.poolIdle = {
+        value: {...(min !== undefined ? {min} : {}), ...(idle !== undefined ? {idleTimeoutMillis: idle} : {})},
+        source: knexProvenance(loaded, 'pool', ctx),
+      }
+  }
   return layer
 }
 
