@@ -32,6 +32,59 @@ export const poolerPreparedEvidence = {
   },
 }
 
+/** What the host name and port say about a pooler in front (checks/pooler.ts poolerHost; names only). */
+export type PoolerHost =
+  | {kind: 'supabase'; port: number}
+  | {kind: 'neon'}
+  | {kind: 'rds-proxy'}
+  | {kind: 'pgbouncer-port'}
+  | {kind: 'supabase-port'}
+
+/** Where the app's settings send a startup parameter from (checks/pooler.ts parameterSource). */
+export type ParameterSource =
+  | {kind: 'label'; label: string}
+  | {kind: 'options'}
+  | {kind: 'application-name'}
+  | {kind: 'client-config'; parameter: string}
+  | {kind: 'search-path'}
+  | {kind: 'app-settings'}
+
+/** The pooler check's words that are not summaries: the host hint and where a setting comes from. */
+export const poolerWords = {
+  hostHint: (h: PoolerHost): string => {
+    switch (h.kind) {
+      case 'supabase':
+        return h.port === 6543
+          ? 'Supabase pooler (Supavisor), transaction port 6543'
+          : `Supabase pooler (Supavisor), port ${h.port}`
+      case 'neon':
+        return 'Neon pooled endpoint (-pooler: PgBouncer in transaction mode)'
+      case 'rds-proxy':
+        return 'Amazon RDS Proxy endpoint'
+      case 'pgbouncer-port':
+        return "port 6432 (PgBouncer's default port)"
+      case 'supabase-port':
+        return 'port 6543 (the transaction-pooler port of Supabase)'
+    }
+  },
+  parameterSource: (s: ParameterSource): string => {
+    switch (s.kind) {
+      case 'label':
+        return s.label
+      case 'options':
+        return 'the connection `options` (URL `options=` or PGOPTIONS)'
+      case 'application-name':
+        return 'the connection `application_name`'
+      case 'client-config':
+        return `the client config's \`${s.parameter}\` (node-postgres sends it as a startup parameter; e.g. a knexfile \`connection.${s.parameter}\`)`
+      case 'search-path':
+        return "a client that sends `search_path` at startup (e.g. a `-c search_path=…` option or the driver's schema setting)"
+      case 'app-settings':
+        return "the app's connection settings"
+    }
+  },
+}
+
 /** Pass and skip summaries of the pooler check. */
 export const poolerSays = messages({
   noSession: () => 'Skipped: no database session in this run.',

@@ -9,6 +9,18 @@ import type {Fix} from '../core/types.js'
 import {define, messages, type Finding} from './types.js'
 
 /** Pass summaries of the ssl-config check. */
+/** The ssl-config check's evidence lines that are words. */
+export const sslConfigEvidence = messages({
+  /** the app's driver is postgres.js (`client`: what was modelled, e.g. "postgres.js 3.4.7") */
+  postgresJs: (p: {client: string}) =>
+    `modelled: ${p.client} — postgres.js reads sslmode its own way: require/prefer/allow encrypt without verifying, any other mode verifies`,
+  urlParser: (p: {modelled: string; byKnex: boolean}) =>
+    `modelled: ${p.modelled}${p.byKnex ? ' — knex parses the string connection itself and hands pg an object' : ''}`,
+  prismaApp: () =>
+    "The app is a Prisma app: Prisma's engine reads sslmode/sslcert/sslaccept itself; node-postgres semantics apply only with the pg driver adapter.",
+  unixSocket: (p: {dir: string}) => `${p.dir}: neither client uses SSL on it (node-postgres fails if asked to)`,
+})
+
 export const sslConfigSays = messages({
   unixSocket: (p: {dir: string}) =>
     `No SSL over the Unix socket in ${p.dir}, as psql: the server never offers SSL there.`,

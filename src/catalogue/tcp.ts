@@ -154,6 +154,14 @@ function predictionLine(p: Predicted): string {
 }
 
 /** Pass and skip summaries of the tcp check. */
+/** The tcp check's evidence lines that are words. */
+export const tcpEvidence = messages({
+  /** an attempt's error when it timed out */
+  noAnswer: (p: {timeoutMs: number}) => `no answer within ${p.timeoutMs} ms`,
+  /** the nearby ports when none answers SSLRequest */
+  nothingNearby: () => 'no PostgreSQL answers on the usual ports or the ones next to this one',
+})
+
 export const tcpSays = messages({
   unixSocket: (p: {host: string}) => `The host ${p.host} is a Unix socket directory: the connection does not use TCP.`,
   noDns: (p: {host: string}) =>

@@ -2,7 +2,7 @@
 // chain problems are reported as warnings (the app connects, unverified).
 import type {NoTlsError} from '../models/drivers/types.js'
 import {connectionStringSnippet} from './snippets.js'
-import {VERIFY_FULL_ALIASES, pgUrlParams, urlWithParams} from '../config/connection-string.js'
+import {urlWithParams} from '../config/connection-string.js'
 import type {Provenance} from '../config/types.js'
 import type {ProviderInfo} from '../providers/index.js'
 import type {Fix, Snippet} from '../core/types.js'
@@ -27,7 +27,7 @@ function offBy(p: VerifyOff): string {
 }
 
 /** The first clause of what turns verification off (the evidence's `ssl` line uses it too). */
-export function offByShort(p: VerifyOff): string {
+function offByShort(p: VerifyOff): string {
   return offBy(p).split(';')[0]
 }
 
@@ -101,6 +101,75 @@ function handshakeReason(p: HandshakeEnd): string {
   return `${p.error ?? ''}${c ? ` (${c})` : ''}`
 }
 
+/** One piece of the CA store the app's Node process uses for the connection (the check finds them, in order). */
+export type TrustStorePart =
+  /** an explicit ssl.ca (it replaces every default CA), with where it comes from */
+  | {kind: 'config-ca'; caLabel: string}
+  /** NODE_OPTIONS has --use-openssl-ca / --use-system-ca: the system bundle file, when one is found */
+  | {kind: 'system'; flag: string; file: string | null}
+  | {kind: 'bundled'}
+  | {kind: 'extra-ca-certs'; file: string; count: number}
+
+function trustStorePart(p: TrustStorePart): string {
+  switch (p.kind) {
+    case 'config-ca':
+      return `the CA the config supplies (${p.caLabel}; replaces Node's default CAs)`
+    case 'system':
+      return p.file
+        ? `the system CA store (${p.file}, because NODE_OPTIONS has ${p.flag})`
+        : `the system CA store (NODE_OPTIONS has ${p.flag}; no CA bundle file found)`
+    case 'bundled':
+      return "Node's bundled CAs"
+    case 'extra-ca-certs':
+      return `NODE_EXTRA_CA_CERTS (${p.file}, ${p.count} certificate${p.count === 1 ? '' : 's'})`
+  }
+}
+
+/** Something the tls check noticed on the way (its evidence's notes, in the check's order). */
+export type TlsNote =
+  | {kind: 'extra-ca-ignored'}
+  | {kind: 'ca-unparsable'; caLabel: string}
+  | {kind: 'extra-ca-too-late'}
+  | {kind: 'extra-ca-unreadable'; file: string; errorCode: string | null}
+  /** NODE_TLS_REJECT_UNAUTHORIZED=0 only in the env file, which the tool's process does not load */
+  | {kind: 'env-file-not-loaded'; tool: {tool: string; modelled: string} | null}
+  | {kind: 'tls-unused'}
+  | {kind: 'custom-identity'; sslSetting: string | null}
+  | {kind: 'pgsslrootcert-ignored'; file: string}
+
+function tlsNote(n: TlsNote): string {
+  switch (n.kind) {
+    case 'extra-ca-ignored':
+      return 'NODE_EXTRA_CA_CERTS is not used for this connection: an explicit ssl.ca replaces every default CA.'
+    case 'ca-unparsable':
+      return `The configured CA (${n.caLabel}) holds no parsable PEM certificate.`
+    case 'extra-ca-too-late':
+      return 'NODE_EXTRA_CA_CERTS only works when set before Node starts (shell, container env, `node --env-file`); setting it from dotenv inside the app is too late.'
+    case 'extra-ca-unreadable':
+      return `NODE_EXTRA_CA_CERTS=${n.file} cannot be read (${n.errorCode ?? 'error'}): Node ignores it with a warning.`
+    case 'env-file-not-loaded':
+      return `NODE_TLS_REJECT_UNAUTHORIZED=0 is only in the env file, which ${n.tool ? `${n.tool.tool}, as it is launched (${n.tool.modelled}),` : 'the migration tool'} does not load: its process verifies the certificate.`
+    case 'tls-unused':
+      return 'Your config does not use TLS: this is what node-postgres would see with ssl enabled and verified.'
+    case 'custom-identity':
+      return `The identity check is replaced by the config's checkServerIdentity (${tlsEvidence.sslSetting(n.sslSetting)}), e.g. verify-ca semantics.`
+    case 'pgsslrootcert-ignored':
+      return `PGSSLROOTCERT=${n.file} is set: psql and libpq read it, node-postgres ignores it.`
+  }
+}
+
+/** The tls check's evidence lines that are words. */
+export const tlsEvidence = {
+  /** the app's effective ssl: off, on and verified, or on and not verified (and what turns it off) */
+  ssl: (p: VerifyOff & {used: boolean; verifies: boolean}): string =>
+    p.used ? (p.verifies ? 'on, verified (rejectUnauthorized)' : `on, NOT verified (${offByShort(p)})`) : 'off',
+  /** where the effective ssl setting comes from (its source's label) */
+  sslSetting: (label: string | null): string => label ?? 'the default (no ssl setting)',
+  negotiation: (direct: boolean): string => (direct ? 'direct (TLS first, ALPN postgresql)' : 'postgres (SSLRequest)'),
+  trustStore: (parts: readonly TrustStorePart[]): string => parts.map(trustStorePart).join(' + '),
+  notes: (notes: readonly TlsNote[]): string[] => notes.map(tlsNote),
+}
+
 /** Pass and skip summaries of the tls check. */
 export const tlsSays = messages({
   cannotBuild: (p: {errorCode: string | null}) =>
@@ -159,7 +228,12 @@ interface Handshake extends HandshakeEnd {
 /** Where node-postgres takes a CA from for this app. */
 interface CaPlace {
   /** the app's connection-string URL (password masked) when the ssl setting comes from it or from a default, with its source */
-  caUrl: {masked: string; source: Provenance} | null
+  caUrl: {
+    masked: string
+    source: Provenance
+    /** its own sslmode (as node-postgres reads the URL) verifies: require, verify-ca or verify-full (kept) */
+    sslmodeVerifies: boolean
+  } | null
   /** the ssl setting is an ssl object in the app's own code */
   sslInApp: boolean
 }
@@ -203,16 +277,12 @@ function chainSummary(p: ChainProblem): string {
 }
 
 /** The URL with sslmode (kept when it verifies) and sslrootcert set, other params untouched. */
-function withSslParams(u: string, file: string): string {
-  const mode = pgUrlParams(u)?.sslmode
-  const verifies =
-    mode !== undefined &&
-    mode !== 'prefer' &&
-    (mode === 'verify-full' || (VERIFY_FULL_ALIASES as readonly string[]).includes(mode))
+function withSslParams(u: NonNullable<CaPlace['caUrl']>, file: string): string {
+  const keep = u.sslmodeVerifies
   const remove = ['sslrootcert']
-  if (!verifies) remove.push('sslmode')
-  const edits = {remove, set: {...(verifies ? {} : {sslmode: 'verify-full'}), sslrootcert: `/path/to/${file}`}}
-  return urlWithParams(u, edits) ?? u
+  if (!keep) remove.push('sslmode')
+  const edits = {remove, set: {...(keep ? {} : {sslmode: 'verify-full'}), sslrootcert: `/path/to/${file}`}}
+  return urlWithParams(u.masked, edits) ?? u.masked
 }
 
 /** Where to put a CA so node-postgres uses it: the URL the setting came from, or the app's ssl object. */
@@ -220,7 +290,7 @@ function caSnippet(p: ChainProblem, file: string): {step: string; snippet: Snipp
   if (p.caUrl) {
     return {
       step: `Add sslrootcert=/path/to/${file} to ${p.caUrl.source.label} (node-postgres reads the file into ssl.ca; it replaces Node's default CAs for this connection).`,
-      snippet: connectionStringSnippet(p.caUrl.source, withSslParams(p.caUrl.masked, file)),
+      snippet: connectionStringSnippet(p.caUrl.source, withSslParams(p.caUrl, file)),
     }
   }
   if (!p.sslInApp) {

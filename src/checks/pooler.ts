@@ -16,8 +16,11 @@ import {
   POOLER_STARTUP_PARAMETER,
   POOLER_TENANT_NOT_FOUND,
   POOLER_TRANSACTION_MODE,
+  type ParameterSource,
+  type PoolerHost,
   poolerPreparedEvidence,
   poolerSays,
+  poolerWords,
 } from '../catalogue/pooler.js'
 import type {CheckOutcome, Evidence} from '../core/types.js'
 import type {Check, CheckContext} from './types.js'
@@ -40,26 +43,21 @@ export function supabaseTenantProblem(host: string | null, user: string | null):
 }
 
 function userFrom(ctx: CheckContext): string {
-  return (
-    ctx.config.fields.user?.source.label ?? ctx.config.connectionString?.source.label ?? "the app's connection settings"
-  )
+  const label = ctx.config.fields.user?.source.label ?? ctx.config.connectionString?.source.label
+  return poolerWords.parameterSource(label !== undefined ? {kind: 'label', label} : {kind: 'app-settings'})
 }
 
 /** Where the app's settings send that parameter from (node-postgres startup parameters). */
 function parameterSource(ctx: Pick<CheckContext, 'config'>, parameter: string): string {
-  if (parameter === 'options') {
-    const f = ctx.config.fields.options
-    if (f) return f.source.label
-    return 'the connection `options` (URL `options=` or PGOPTIONS)'
-  }
+  const fromLabel = (label: string | undefined, otherwise: ParameterSource): string =>
+    poolerWords.parameterSource(label !== undefined ? {kind: 'label', label} : otherwise)
+  if (parameter === 'options') return fromLabel(ctx.config.fields.options?.source.label, {kind: 'options'})
   if (parameter === 'application_name')
-    return ctx.config.fields.application_name?.source.label ?? 'the connection `application_name`'
-  if (/^(statement_timeout|lock_timeout|idle_in_transaction_session_timeout)$/.test(parameter)) {
-    return `the client config's \`${parameter}\` (node-postgres sends it as a startup parameter; e.g. a knexfile \`connection.${parameter}\`)`
-  }
-  if (parameter === 'search_path')
-    return "a client that sends `search_path` at startup (e.g. a `-c search_path=…` option or the driver's schema setting)"
-  return ctx.config.connectionString?.source.label ?? ctx.config.primary?.label ?? "the app's connection settings"
+    return fromLabel(ctx.config.fields.application_name?.source.label, {kind: 'application-name'})
+  if (/^(statement_timeout|lock_timeout|idle_in_transaction_session_timeout)$/.test(parameter))
+    return poolerWords.parameterSource({kind: 'client-config', parameter})
+  if (parameter === 'search_path') return poolerWords.parameterSource({kind: 'search-path'})
+  return fromLabel(ctx.config.connectionString?.source.label ?? ctx.config.primary?.label, {kind: 'app-settings'})
 }
 
 async function runPooler(ctx: CheckContext): Promise<CheckOutcome> {
@@ -111,18 +109,20 @@ async function runPooler(ctx: CheckContext): Promise<CheckOutcome> {
 }
 
 /** Pure: what the host and port say about a pooler in front (names only, nothing is resolved). */
-export function poolerHostHint(host: string | null | undefined, port: number): string | null {
+function poolerHost(host: string | null | undefined, port: number): PoolerHost | null {
   const h = (host ?? '').toLowerCase()
-  if (/\.pooler\.supabase\.com$/.test(h))
-    return port === 6543
-      ? 'Supabase pooler (Supavisor), transaction port 6543'
-      : `Supabase pooler (Supavisor), port ${port}`
-  if (/-pooler\./.test(h) && /neon\.tech$/.test(h))
-    return 'Neon pooled endpoint (-pooler: PgBouncer in transaction mode)'
-  if (/\.proxy-[a-z0-9]+\./.test(h) && /\.rds\.amazonaws\.com$/.test(h)) return 'Amazon RDS Proxy endpoint'
-  if (port === 6432) return "port 6432 (PgBouncer's default port)"
-  if (port === 6543) return 'port 6543 (the transaction-pooler port of Supabase)'
+  if (/\.pooler\.supabase\.com$/.test(h)) return {kind: 'supabase', port}
+  if (/-pooler\./.test(h) && /neon\.tech$/.test(h)) return {kind: 'neon'}
+  if (/\.proxy-[a-z0-9]+\./.test(h) && /\.rds\.amazonaws\.com$/.test(h)) return {kind: 'rds-proxy'}
+  if (port === 6432) return {kind: 'pgbouncer-port'}
+  if (port === 6543) return {kind: 'supabase-port'}
   return null
+}
+
+/** Pure: that hint in words (the evidence's hostHint and the summaries' params). */
+export function poolerHostHint(host: string | null | undefined, port: number): string | null {
+  const hint = poolerHost(host, port)
+  return hint ? poolerWords.hostHint(hint) : null
 }
 
 type Session = import('../probes/pg-session.js').PgSession

@@ -30,6 +30,7 @@ import {
   describeDifference,
   foldSslFindings,
   sslRefusalText,
+  sslConfigEvidence,
   sslConfigSays,
 } from '../catalogue/ssl-config.js'
 import type {Finding} from '../catalogue/types.js'
@@ -146,12 +147,10 @@ function runSslConfig(ctx: Pick<CheckContext, 'config' | 'env' | 'cwd' | 'facts'
   if (tls?.failureCode) evidence.tlsFailure = tls.failureCode
   if (postgresJs) {
     const c = safeClient(ctx)
-    evidence.driver = `modelled: ${c ?? `postgres.js ${config.stack!.driver.version}`} — postgres.js reads sslmode its own way: require/prefer/allow encrypt without verifying, any other mode verifies`
+    evidence.driver = sslConfigEvidence.postgresJs({client: c ?? `postgres.js ${config.stack!.driver.version}`})
   } else if (parser && !isPrisma)
-    evidence.urlParser = `modelled: ${parser.modelled}${parser.by === 'knex' ? ' — knex parses the string connection itself and hands pg an object' : ''}`
-  if (isPrisma)
-    evidence.note =
-      "The app is a Prisma app: Prisma's engine reads sslmode/sslcert/sslaccept itself; node-postgres semantics apply only with the pg driver adapter."
+    evidence.urlParser = sslConfigEvidence.urlParser({modelled: parser.modelled, byKnex: parser.by === 'knex'})
+  if (isPrisma) evidence.note = sslConfigEvidence.prismaApp()
   if (findings.length)
     evidence.findings = findings.map((f) => ({
       code: f.code,
@@ -160,7 +159,7 @@ function runSslConfig(ctx: Pick<CheckContext, 'config' | 'env' | 'cwd' | 'facts'
       source: f.source,
     }))
 
-  if (socketDir) evidence.unixSocket = `${socketDir}: neither client uses SSL on it (node-postgres fails if asked to)`
+  if (socketDir) evidence.unixSocket = sslConfigEvidence.unixSocket({dir: socketDir})
   if (findings.length === 0) {
     const summary = socketDir
       ? sslConfigSays.unixSocket({dir: socketDir})

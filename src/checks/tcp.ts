@@ -17,6 +17,7 @@ import {
   explainDifference,
   familyName,
   predictionStory,
+  tcpEvidence,
   tcpSays,
 } from '../catalogue/tcp.js'
 import type {ResolvedAddress, TcpFacts} from '../core/facts.js'
@@ -145,7 +146,7 @@ async function runTcp(ctx: CheckContext, deps: TcpCheckDeps): Promise<CheckOutco
     family: familyName(a.family),
     outcome: a.outcome,
     ms: a.ms,
-    error: a.errorCode ?? (a.outcome === 'timeout' ? `no answer within ${timeoutMs} ms` : null),
+    error: a.errorCode ?? (a.outcome === 'timeout' ? tcpEvidence.noAnswer({timeoutMs}) : null),
   }))
   const evidence: Evidence = {
     host,
@@ -219,7 +220,7 @@ async function runTcp(ctx: CheckContext, deps: TcpCheckDeps): Promise<CheckOutco
     facts.nearby = nearby
     evidence.nearbyPorts = nearby.length
       ? nearby.map((n) => ({address: n.address, port: n.port, answer: `SSLRequest answered '${n.answer}'`}))
-      : 'no PostgreSQL answers on the usual ports or the ones next to this one'
+      : tcpEvidence.nothingNearby()
     const best = nearby[0]
     return TCP_REFUSED.emit(
       {

@@ -15,15 +15,23 @@ import {
   TLS_SELF_SIGNED_CERT,
   TLS_SELF_SIGNED_CHAIN,
   TLS_UNTRUSTED_ISSUER,
-  offByShort,
+  tlsEvidence,
   tlsSays,
+  type TlsNote,
+  type TrustStorePart,
   trustProblemMessage,
   type VerifyOff,
 } from '../catalogue/tls.js'
 import type {TlsFacts} from '../core/facts.js'
 import type {CheckOutcome, Evidence} from '../core/types.js'
 import type {Check, CheckContext} from './types.js'
-import {DEFAULT_PORT, isPostgresUrl, isUnixSocketHost, maskUrlPassword} from '../config/connection-string.js'
+import {
+  DEFAULT_PORT,
+  VERIFY_FULL_ALIASES,
+  isPostgresUrl,
+  isUnixSocketHost,
+  maskUrlPassword,
+} from '../config/connection-string.js'
 import {targetOf} from '../config/target.js'
 import type {Provenance} from '../config/types.js'
 import type {NoTlsError} from '../models/drivers/types.js'
@@ -125,17 +133,12 @@ async function run(ctx: CheckContext): Promise<CheckOutcome> {
   }
   if (!address) return skip(tlsSays.noAnswer(), {})
 
-  const settingLabel = view.source?.label ?? 'the default (no ssl setting)'
   const baseEvidence: Evidence = {
     address,
     port,
-    ssl: view.used
-      ? view.verifies
-        ? 'on, verified (rejectUnauthorized)'
-        : `on, NOT verified (${offByShort(view.off)})`
-      : 'off',
-    sslSetting: settingLabel,
-    negotiation: view.direct ? 'direct (TLS first, ALPN postgresql)' : 'postgres (SSLRequest)',
+    ssl: tlsEvidence.ssl({...view.off, used: view.used, verifies: view.verifies}),
+    sslSetting: tlsEvidence.sslSetting(view.source?.label ?? null),
+    negotiation: tlsEvidence.negotiation(view.direct),
     ...(urlParser ? {modelled: urlParser} : {}),
   }
 
@@ -250,19 +253,13 @@ async function run(ctx: CheckContext): Promise<CheckOutcome> {
   const {recognizeProvider} = await import('../providers/index.js')
   const provider = recognizeProvider({host, chain: rows.map((r) => ({subject: r.subject, issuer: r.issuer}))})
 
-  const notes: string[] = [...store.notes]
+  const notes: TlsNote[] = [...store.notes]
   if (nodeTlsNotLoaded) {
     const tool = ctx.config.launch?.tool
-    notes.push(
-      `NODE_TLS_REJECT_UNAUTHORIZED=0 is only in the env file, which ${tool ? `${tool.tool}, as it is launched (${tool.modelled}),` : 'the migration tool'} does not load: its process verifies the certificate.`,
-    )
+    notes.push({kind: 'env-file-not-loaded', tool: tool ? {tool: tool.tool, modelled: tool.modelled} : null})
   }
-  if (!view.used)
-    notes.unshift('Your config does not use TLS: this is what node-postgres would see with ssl enabled and verified.')
-  if (customIdentity)
-    notes.push(
-      `The identity check is replaced by the config's checkServerIdentity (${settingLabel}), e.g. verify-ca semantics.`,
-    )
+  if (!view.used) notes.unshift({kind: 'tls-unused'})
+  if (customIdentity) notes.push({kind: 'custom-identity', sslSetting: view.source?.label ?? null})
   const leaf = chain[0]
   const hostnameAside =
     leaf && result.problems[0]?.code !== 'TLS_HOSTNAME_MISMATCH' && !customIdentity
@@ -270,9 +267,7 @@ async function run(ctx: CheckContext): Promise<CheckOutcome> {
       : null
   const pgsslrootcert = ctx.env.PGSSLROOTCERT
   const pgsslrootcertWouldTrust = pgsslrootcert ? wouldTrust(x, chain, pgsslrootcert, result, view) : false
-  if (pgsslrootcert) {
-    notes.push(`PGSSLROOTCERT=${pgsslrootcert} is set: psql and libpq read it, node-postgres ignores it.`)
-  }
+  if (pgsslrootcert) notes.push({kind: 'pgsslrootcert-ignored', file: pgsslrootcert})
 
   const evidence: Evidence = {
     ...baseEvidence,
@@ -298,7 +293,7 @@ async function run(ctx: CheckContext): Promise<CheckOutcome> {
     ...(result.warnings.length ? {warnings: result.warnings.map((p) => trustProblemMessage(p.detail))} : {}),
     ...(hostnameAside ? {alsoHostnameMismatch: hostnameAside} : {}),
     ...(provider ? {provider: provider.name, providerRecognizedBy: provider.recognizedBy} : {}),
-    ...(notes.length ? {notes} : {}),
+    ...(notes.length ? {notes: tlsEvidence.notes(notes)} : {}),
   }
 
   const primary = result.problems[0]
@@ -377,8 +372,9 @@ function setFacts(ctx: CheckContext, facts: TlsFacts): void {
 
 interface StoreView {
   anchors: import('node:crypto').X509Certificate[]
+  /** The store in words (the evidence's trustStore, the pass summary). */
   name: string
-  notes: string[]
+  notes: TlsNote[]
   /** Where the app's own CA comes from, when it has one. */
   caLabel?: string
 }
@@ -386,52 +382,41 @@ interface StoreView {
 /** The CA store the app's Node process uses for this connection. */
 async function trustStoreFor(ctx: CheckContext, view: SslView): Promise<StoreView> {
   const x = await import('../tls/x509.js')
-  const notes: string[] = []
+  const notes: TlsNote[] = []
   if (view.used && view.obj.ca !== undefined && view.obj.ca !== null && view.obj.ca !== '') {
     const anchors = x.parsePemBundle(view.obj.ca)
     const caLabel = caSourceLabel(ctx, view)
-    if (ctx.env.NODE_EXTRA_CA_CERTS)
-      notes.push('NODE_EXTRA_CA_CERTS is not used for this connection: an explicit ssl.ca replaces every default CA.')
-    if (anchors.length === 0) notes.push(`The configured CA (${caLabel}) holds no parsable PEM certificate.`)
-    return {anchors, name: `the CA the config supplies (${caLabel}; replaces Node's default CAs)`, notes, caLabel}
+    if (ctx.env.NODE_EXTRA_CA_CERTS) notes.push({kind: 'extra-ca-ignored'})
+    if (anchors.length === 0) notes.push({kind: 'ca-unparsable', caLabel})
+    return {anchors, name: tlsEvidence.trustStore([{kind: 'config-ca', caLabel}]), notes, caLabel}
   }
   const tls = await import('node:tls')
   const nodeOptions = ctx.env.NODE_OPTIONS ?? ''
   const flags = nodeOptions.match(/--use-(?:openssl|bundled|system)-ca\b/g) ?? []
   const last = flags[flags.length - 1]
   const anchors: import('node:crypto').X509Certificate[] = []
-  const parts: string[] = []
+  const parts: TrustStorePart[] = []
   if (last === '--use-openssl-ca' || last === '--use-system-ca') {
     const file = systemBundle(ctx.env)
-    if (file) {
-      anchors.push(...x.parsePemBundle(readGuardedText(file, 'CA bundle')))
-      parts.push(`the system CA store (${file}, because NODE_OPTIONS has ${last})`)
-    } else {
-      parts.push(`the system CA store (NODE_OPTIONS has ${last}; no CA bundle file found)`)
-    }
+    if (file) anchors.push(...x.parsePemBundle(readGuardedText(file, 'CA bundle')))
+    parts.push({kind: 'system', flag: last, file})
     if (last === '--use-system-ca') anchors.push(...x.parsePemBundle([...tls.rootCertificates]))
   } else {
     anchors.push(...x.parsePemBundle([...tls.rootCertificates]))
-    parts.push("Node's bundled CAs")
+    parts.push({kind: 'bundled'})
   }
   const extra = ctx.env.NODE_EXTRA_CA_CERTS
   if (extra) {
     try {
       const certs = x.parsePemBundle(readGuardedText(extra, 'certificate'))
       anchors.push(...certs)
-      parts.push(`NODE_EXTRA_CA_CERTS (${extra}, ${certs.length} certificate${certs.length === 1 ? '' : 's'})`)
-      if (process.env.NODE_EXTRA_CA_CERTS !== extra) {
-        notes.push(
-          'NODE_EXTRA_CA_CERTS only works when set before Node starts (shell, container env, `node --env-file`); setting it from dotenv inside the app is too late.',
-        )
-      }
+      parts.push({kind: 'extra-ca-certs', file: extra, count: certs.length})
+      if (process.env.NODE_EXTRA_CA_CERTS !== extra) notes.push({kind: 'extra-ca-too-late'})
     } catch (error) {
-      notes.push(
-        `NODE_EXTRA_CA_CERTS=${extra} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}): Node ignores it with a warning.`,
-      )
+      notes.push({kind: 'extra-ca-unreadable', file: extra, errorCode: (error as NodeJS.ErrnoException).code ?? null})
     }
   }
-  return {anchors, name: parts.join(' + '), notes}
+  return {anchors, name: tlsEvidence.trustStore(parts), notes}
 }
 
 function systemBundle(env: Record<string, string | undefined>): string | null {
@@ -512,15 +497,27 @@ function fellBack(ctx: CheckContext, view: SslView, evidence: Evidence): CheckOu
   return skip(tlsSays.notOfferedFallsBack({driver, ssl, setting}), {...evidence, ssl: 'off', fellBack: {driver, ssl}})
 }
 
-/** The app's URL (password masked) when a CA belongs in it: the ssl setting comes from it, or from a default. */
-function caUrl(ctx: CheckContext, view: SslView): {masked: string; source: Provenance} | null {
+/**
+ * The app's URL (password masked) when a CA belongs in it: the ssl setting comes from it, or from a default;
+ * with whether its own sslmode (as node-postgres reads the URL) already verifies and stays.
+ */
+function caUrl(
+  ctx: CheckContext,
+  view: SslView,
+): {masked: string; source: Provenance; sslmodeVerifies: boolean} | null {
   const cs = ctx.config.connectionString
   if (
     cs &&
     (view.origin === 'connection-string' || view.origin === 'default' || view.origin === 'PGSSLMODE') &&
     isPostgresUrl(cs.value)
   ) {
-    return {masked: maskUrlPassword(cs.value.trim()) ?? cs.value.trim(), source: cs.source}
+    const masked = maskUrlPassword(cs.value.trim()) ?? cs.value.trim()
+    const mode = targetOf(ctx).urlParams?.sslmode
+    const sslmodeVerifies =
+      mode !== undefined &&
+      mode !== 'prefer' &&
+      (mode === 'verify-full' || (VERIFY_FULL_ALIASES as readonly string[]).includes(mode))
+    return {masked, source: cs.source, sslmodeVerifies}
   }
   return null
 }

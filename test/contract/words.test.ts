@@ -98,11 +98,7 @@ const PROSE_DEBT: Readonly<Record<string, number>> = {
   'checks/dns.ts': 3,
   'checks/iam-token.ts': 1,
   'checks/migrations.ts': 1,
-  'checks/pooler.ts': 5,
   'checks/server.ts': 1,
-  'checks/ssl-config.ts': 4,
-  'checks/tcp.ts': 2,
-  'checks/tls.ts': 12,
   'cli/argv.ts': 2,
   // moved from cli/base.ts (3) with what check and wait do around the checks (the Doctor, run without oclif too)
   'cli/doctor.ts': 3,
