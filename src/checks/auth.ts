@@ -200,6 +200,8 @@ function createAuthCheck(deps: AuthCheckDeps = {}): Check {
     requires: ['config', 'dns', 'tcp', 'postgres', 'tls', 'ssl-config'],
     provides: ['auth'],
     uses: ['dns', 'postgres', 'tls'],
+    // a pooler's refusal before authentication is the pooler check's finding when that check runs
+    usesPlan: ['pooler'],
     run: (ctx) => runAuth(ctx, deps),
   }
 }

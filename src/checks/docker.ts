@@ -47,6 +47,8 @@ export function createDockerCheck(deps: DockerCheckDeps = {}): Check {
     requires: ['config'],
     provides: ['docker'],
     uses: ['dns', 'tcp'],
+    // whether the dns check failed, and with which code (its facts say what it found, not its verdict)
+    usesResults: ['dns'],
     run: (ctx) => runDocker(ctx, deps),
   }
 }

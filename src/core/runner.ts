@@ -18,7 +18,8 @@ interface RunOptions {
   hooks?: RunHooks
   /**
    * Fail a check (INTERNAL_ERROR) that reads or writes a fact it does not declare in
-   * `uses`/`provides`. Tests turn it on; a normal run does not pay for the proxy.
+   * `uses`/`provides`, or reads a result or the plan it does not declare in `usesResults`/`usesPlan`.
+   * Tests turn it on; a normal run does not pay for the proxies.
    */
   strictFacts?: boolean
 }
@@ -54,8 +55,15 @@ export async function runChecks<C extends RunContext>(
     for (const check of selected) {
       if (!check.queries) continue
       try {
-        const facts = opts.strictFacts ? declaredFacts(check, ctx.facts) : ctx.facts
-        const statements = check.queries({...ctx, facts, results, session} as unknown as C)
+        const inputs = opts.strictFacts
+          ? declaredInputs(check, ctx.facts, results, planned)
+          : {facts: ctx.facts, results}
+        const statements = check.queries({
+          ...ctx,
+          facts: inputs.facts,
+          results: inputs.results,
+          session,
+        } as unknown as C)
         if (statements?.length) session?.plan(check.id, statements)
       } catch {}
     }
@@ -73,8 +81,10 @@ export async function runChecks<C extends RunContext>(
           fix: null,
         }
       } else {
-        const facts = opts.strictFacts ? declaredFacts(check, ctx.facts) : ctx.facts
-        outcome = await runOne(check, {...ctx, facts, results, session, planned} as unknown as C, opts.words)
+        const inputs = opts.strictFacts
+          ? declaredInputs(check, ctx.facts, results, planned)
+          : {facts: ctx.facts, results, planned}
+        outcome = await runOne(check, {...ctx, ...inputs, session} as unknown as C, opts.words)
       }
       const redacted = redactOutcome(outcome)
       const result: CheckResult = {
@@ -93,10 +103,48 @@ export async function runChecks<C extends RunContext>(
   }
 }
 
+/** What one check may read of the run, as declared: facts, earlier results and the plan, each guarded. */
+function declaredInputs(
+  check: RunnableCheck<never>,
+  facts: RunContext['facts'],
+  results: ReadonlyMap<string, CheckResult>,
+  planned: ReadonlySet<string>,
+): Pick<RunContext, 'facts' | 'results' | 'planned'> {
+  return {
+    facts: declaredFacts(check, facts),
+    results: declaredIds(check, 'results', results, check.usesResults),
+    planned: declaredIds(check, 'planned', planned, check.usesPlan),
+  }
+}
+
+/**
+ * A map or set of check ids as one check may see it: get/has of a declared id; any other id, or
+ * reading the whole (size, iteration), throws.
+ */
+function declaredIds<T extends ReadonlyMap<string, unknown> | ReadonlySet<string>>(
+  check: RunnableCheck<never>,
+  name: 'results' | 'planned',
+  of: T,
+  declared: readonly string[] | undefined,
+): T {
+  const ids = new Set(declared ?? [])
+  return new Proxy(of, {
+    get(target, key) {
+      if (key !== 'get' && key !== 'has')
+        throw new Error(`the ${check.id} check reads ctx.${name}.${String(key)}: only get/has of the ids it declares`)
+      const method: 'get' | 'has' = key
+      return (id: string) => {
+        if (!ids.has(id)) throw new Error(`the ${check.id} check reads ctx.${name} of "${id}" it does not declare`)
+        return (target as ReadonlyMap<string, unknown>)[method](id)
+      }
+    },
+  })
+}
+
 /** ctx.facts as one check may see it: reading or writing an undeclared fact throws. */
 function declaredFacts(check: RunnableCheck<never>, facts: RunContext['facts']): RunContext['facts'] {
-  const reads = new Set([...(check.uses ?? []), ...(check.provides ?? [])])
-  const writes = new Set(check.provides ?? [])
+  const reads = new Set<string>([...(check.uses ?? []), ...(check.provides ?? [])])
+  const writes = new Set<string>(check.provides ?? [])
   return new Proxy(facts, {
     get(target, key, receiver) {
       if (typeof key === 'string' && !reads.has(key))

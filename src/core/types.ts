@@ -3,6 +3,9 @@
 
 import type {Facts} from './facts.js'
 
+/** The name of a fact: one slot of Facts (src/core/facts.ts). */
+export type FactName = keyof Facts
+
 export type Status = 'pass' | 'warn' | 'fail' | 'skip'
 
 export interface Snippet {
@@ -71,11 +74,12 @@ interface RunSession {
 export interface RunContext {
   /** Facts earlier checks established (resolved addresses, reachable ones, TLS offer…). */
   facts: Facts
-  /** Results of the checks that already ran, by id. */
+  /** Results of the checks that already ran, by id: a check reads those it declares in `usesResults`. */
   results: ReadonlyMap<string, CheckResult>
   /**
    * Ids of the checks this run includes (after --only / --skip), set by the runner: a check may leave
-   * a finding to a later check only when that check runs. Absent when a check is called directly.
+   * a finding to a later check only when that check runs. A check asks about those it declares in
+   * `usesPlan`. Absent when a check is called directly.
    */
   planned?: ReadonlySet<string>
   /**
@@ -95,10 +99,14 @@ export interface RunnableCheck<C extends RunContext = RunContext> {
    * (or was skipped for a failure), this check is skipped and says why.
    */
   requires: string[]
-  /** Facts this check writes to ctx.facts (keys of Facts). */
-  provides?: string[]
+  /** Facts this check writes to ctx.facts. */
+  provides?: FactName[]
   /** Facts this check reads; each must be provided by an earlier check of the registry. */
-  uses?: string[]
+  uses?: FactName[]
+  /** Earlier checks whose results this check reads (ctx.results.get(id)), by id. */
+  usesResults?: string[]
+  /** Checks this one asks whether the run includes them (ctx.planned.has(id)), by id. */
+  usesPlan?: string[]
   /**
    * The catalog statements this check will read through ctx.session.shared(id, …), when it can tell
    * before any check runs (from the resolved config and options only). The runner sends every check's

@@ -104,6 +104,7 @@ describe('a target resolved once', () => {
       envFileOf,
       options: {timeoutMs: 5000, verbose: false, dnsServers: []},
       tool: 'db-doctor@test',
+      strictFacts: true,
     })
     const config = report.checks.find((c) => c.id === 'config')!
     const auth = report.checks.find((c) => c.id === 'auth')!

@@ -1,9 +1,11 @@
-// Declared facts: every fact a check of the registry uses is provided by an earlier check, and a
-// check that reads or writes a fact it does not declare fails in a strict run.
+// Declared inputs: every fact a check of the registry uses is provided by an earlier check, every result
+// it reads is an earlier check's, and a check that reads or writes a fact, or reads a result or the
+// plan, it does not declare fails in a strict run.
 import {describe, expect, it} from 'vitest'
 import {checks} from '../../src/checks/index.js'
 import {runChecks} from '../helpers/run-checks.js'
 import type {Check, CheckContext} from '../../src/checks/types.js'
+import type {FactName} from '../../src/core/types.js'
 
 describe('declared facts of the registry', () => {
   it('every check declares what it provides and uses', () => {
@@ -21,6 +23,17 @@ describe('declared facts of the registry', () => {
       for (const f of c.provides ?? []) provided.add(f)
     }
     expect(missing).toEqual([])
+  })
+
+  it("every result a check reads is an earlier check's, and every check it asks the plan about exists", () => {
+    const ids = checks.map((c) => c.id)
+    const wrong: string[] = []
+    checks.forEach((c, i) => {
+      for (const id of c.usesResults ?? [])
+        if (!ids.slice(0, i).includes(id)) wrong.push(`${c.id} reads results of "${id}"`)
+      for (const id of c.usesPlan ?? []) if (!ids.includes(id)) wrong.push(`${c.id} asks the plan about "${id}"`)
+    })
+    expect(wrong).toEqual([])
   })
 
   it('no two checks provide the same fact', () => {
@@ -51,7 +64,7 @@ describe('strict facts in the runner', () => {
       id: 'w',
       title: 'W',
       requires: [],
-      provides: ['x'],
+      provides: ['x' as FactName],
       uses: [],
       run: async (c) => ((open(c.facts).x = 1), ok),
     }
@@ -68,7 +81,7 @@ describe('strict facts in the runner', () => {
       title: 'H',
       requires: [],
       provides: [],
-      uses: ['x'],
+      uses: ['x' as FactName],
       run: async (c) => (expect(open(c.facts).x).toBe(1), ok),
     }
     const results = await runChecks([writer, sneaky, honest], {...ctx, facts: {}}, {strictFacts: true})
@@ -89,5 +102,25 @@ describe('strict facts in the runner', () => {
     const [r] = await runChecks([w], {...ctx, facts: {}}, {strictFacts: true})
     expect(r).toMatchObject({status: 'fail', code: 'INTERNAL_ERROR'})
     expect(r!.summary).toContain('writes the fact "y"')
+  })
+
+  it('a check reads only the results and the plan it declares', async () => {
+    const first: Check = {id: 'a', title: 'A', requires: [], provides: [], uses: [], run: async () => ok}
+    const reader: Check = {
+      id: 'r',
+      title: 'R',
+      requires: [],
+      provides: [],
+      uses: [],
+      usesResults: ['a'],
+      usesPlan: ['z'],
+      run: async (c) => (expect(c.results.get('a')?.status).toBe('pass'), expect(c.planned?.has('z')).toBe(false), ok),
+    }
+    const sneakyResult: Check = {...reader, id: 's', usesResults: [], usesPlan: ['z']}
+    const sneakyPlan: Check = {...reader, id: 'p', usesResults: ['a'], usesPlan: []}
+    const results = await runChecks([first, reader, sneakyResult, sneakyPlan], {...ctx, facts: {}}, {strictFacts: true})
+    expect(results.map((r) => r.status)).toEqual(['pass', 'pass', 'fail', 'fail'])
+    expect(results[2]!.summary).toContain('reads ctx.results of "a"')
+    expect(results[3]!.summary).toContain('reads ctx.planned of "z"')
   })
 })

@@ -108,6 +108,7 @@ async function outputs(way: Way, pw: string): Promise<string[]> {
     options: {timeoutMs: 1000, verbose: true, dnsServers: []},
     only: ['config', 'ssl-config'],
     tool: 'db-doctor@test',
+    strictFacts: true,
   })
   return [
     renderJson(report),

@@ -69,7 +69,11 @@ describe('runChecks', () => {
   it('gives later checks the results of earlier ones', async () => {
     let seen: string | undefined
     await runChecks(
-      [check('a', fail), check('b', async (c) => ((seen = c.results.get('a')?.code ?? undefined), pass(c)))],
+      [
+        check('a', fail),
+        // a result read is declared, like a fact (strict facts: an undeclared read fails the check)
+        {...check('b', async (c) => ((seen = c.results.get('a')?.code ?? undefined), pass(c))), usesResults: ['a']},
+      ],
       ctx,
     )
     expect(seen).toBe('X_FAILED')

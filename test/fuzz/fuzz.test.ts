@@ -194,6 +194,7 @@ async function inProcess(opts: {
     options: {timeoutMs: 1000, verbose: true, dnsServers: []},
     only: ['config', 'ssl-config'],
     tool: 'db-doctor@fuzz',
+    strictFacts: true,
   })
   expect(['healthy', 'degraded', 'failing']).toContain(report.summary.verdict)
   return [

@@ -44,6 +44,7 @@ async function report(connection: string, only: string[]): Promise<Report> {
     options: {timeoutMs: 2000, verbose: true, dnsServers: []},
     only,
     tool: 'db-doctor@test',
+    strictFacts: true,
   })
 }
 
