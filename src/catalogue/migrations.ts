@@ -3,6 +3,7 @@
 // (src/checks/migrations.ts holds data only).
 import type {Fix} from '../core/types.js'
 import {define, messages} from './types.js'
+import type {AdvisoryLockTool, ScandirTool} from '../models/tools/names.js'
 
 const TOOL_CMD: Record<string, string> = {
   knex: 'npx knex',
@@ -49,20 +50,20 @@ type MigrationLockedParams =
   /** knex's <table>_lock row has is_locked = 1 */
   | {case: 'knex'; lockTable: string; detectedBy: string}
   /** another session holds Prisma's or node-pg-migrate's advisory lock */
-  | {case: 'advisory'; tool: 'prisma' | 'node-pg-migrate'; key: string; holder: LockHolder}
+  | {case: 'advisory'; tool: AdvisoryLockTool; key: string; holder: LockHolder}
 
 /** The advisory lock a tool takes, as the evidence's `lock` names it. */
-export function advisoryLockName(p: {tool: 'prisma' | 'node-pg-migrate'; key: string}): string {
+export function advisoryLockName(p: {tool: AdvisoryLockTool; key: string}): string {
   return p.tool === 'prisma' ? `Prisma's advisory lock ${p.key}` : `node-pg-migrate's advisory lock ${p.key}`
 }
 
-const ADVISORY_LOCK_ERROR: Record<'prisma' | 'node-pg-migrate', string> = {
+const ADVISORY_LOCK_ERROR: Record<AdvisoryLockTool, string> = {
   prisma: 'P1002 … Timed out trying to acquire a postgres advisory lock (SELECT pg_advisory_lock(72707369))',
   'node-pg-migrate': "Another migration is already running. Advisory lock mode is set to 'fail'.",
 }
 
 type MigrationFilesMissingParams = {
-  tool: 'knex' | 'node-pg-migrate'
+  tool: ScandirTool
   /** the tool's table, schema-qualified when a schema is set */
   table: string
   /** the folders the tool reads, as the user reads them */
@@ -319,7 +320,7 @@ export const MIGRATION_NOT_BASELINED = define<MigrationNotBaselinedParams>({
 })
 
 type MigrationDirectoryMissingParams = {
-  tool: 'knex' | 'node-pg-migrate'
+  tool: ScandirTool
   /** the missing folder, as the user reads it */
   directory: string
   /** where it is set: "knexfile.js migrations.directory", "knex default ./migrations beside config/knexfile.cjs" */
@@ -332,7 +333,7 @@ type MigrationDirectoryMissingParams = {
  * The error the tool stops with: knex 3.3 readdir(dir); node-pg-migrate 9 readdir(`${dir}/`) wrapped by
  * loadMigrations ("Error loading migration files: …"). Both as measured from the real CLIs.
  */
-export function scandirError(p: {tool: 'knex' | 'node-pg-migrate'; absolute: string}): string {
+export function scandirError(p: {tool: ScandirTool; absolute: string}): string {
   const enoent = `ENOENT: no such file or directory, scandir '${p.absolute}${p.tool === 'node-pg-migrate' ? '/' : ''}'`
   return p.tool === 'node-pg-migrate' ? `Error loading migration files: ${enoent}` : enoent
 }

@@ -3,9 +3,7 @@
 import type {ResolvedConfig} from '../config/types.js'
 import {CONFIG_DRIVER_NOT_INSTALLED, CONFIG_DRIVER_TOO_OLD} from '../catalogue/drivers.js'
 import type {Finding} from './findings.js'
-
-/** Tools that require('pg') at run time (Prisma ≤ 6 has its own engine; Prisma 7 needs an adapter package). */
-const NEEDS_PG = ['knex', 'node-pg-migrate', 'typeorm', 'sequelize-cli'] as const
+import {PG_LOADING_TOOLS as NEEDS_PG} from '../models/tools/names.js'
 
 /** "8.0.2" → [8, 0, 2]; null for what is not a plain version. Pure. */
 function versionParts(v: string | undefined): [number, number, number] | null {

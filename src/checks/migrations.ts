@@ -9,6 +9,7 @@ import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import type {MigrationToolInfo} from '../config/types.js'
+import type {AdvisoryLockTool, ScandirTool} from '../models/tools/names.js'
 import {
   MIGRATION_DIRECTORY_MISSING,
   MIGRATION_FAILED,
@@ -325,7 +326,7 @@ function holderTable(holders: LockHolder[]): Evidence[] {
  * now − xact_start when the session is in a transaction). Both seconds on the server's clock.
  */
 function advisoryLockAge(
-  tool: 'prisma' | 'node-pg-migrate',
+  tool: AdvisoryLockTool,
   h: LockHolder,
 ): {atMostSeconds: number | null; atLeastSeconds: number | null} {
   const s = (v: number | null) => (v !== null && Number.isFinite(v) && v >= 0 ? v : null)
@@ -351,7 +352,7 @@ function evaluate(s: ToolState): {findings: Finding[]; pending: string[]; applie
   const where = `${tool.schema ? `${tool.schema}.` : ''}${tool.table}`
   let applied = 0
   let pending: string[] = []
-  const heldLock = (lockTool: 'prisma' | 'node-pg-migrate', key: bigint) => {
+  const heldLock = (lockTool: AdvisoryLockTool, key: bigint) => {
     const params = {case: 'advisory' as const, tool: lockTool, key: String(key), holder: holderParams(s.holders[0]!)}
     findings.push(
       MIGRATION_LOCKED.finding(params, {
@@ -364,7 +365,7 @@ function evaluate(s: ToolState): {findings: Finding[]; pending: string[]; applie
   // knex and node-pg-migrate read every folder before comparing: a missing one stops them there (ENOENT scandir);
   // prisma migrate deploy without its folder finds no migration and exits 0
   const missingDir = tool.name !== 'prisma' ? s.missingDirs[0] : undefined
-  const directoryMissing = (name: 'knex' | 'node-pg-migrate') => {
+  const directoryMissing = (name: ScandirTool) => {
     if (missingDir === undefined) return
     const at = tool.directories.indexOf(missingDir)
     const params = {

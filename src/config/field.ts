@@ -1,6 +1,7 @@
 // A setting and where it came from: the leaf types every part of config/ shares (src/config/types.ts
 // re-exports them).
 export type {FieldName} from './connection-keywords.js'
+import type {ToolName} from '../models/tools/names.js'
 
 type SourceKind =
   | 'argument' // the CONNECTION argument of `db-doctor check`
@@ -8,12 +9,8 @@ type SourceKind =
   | 'env-file' // a dotenv file (.env or --env-file)
   | 'pgpass' // ~/.pgpass or PGPASSFILE
   | 'default' // libpq / node-postgres defaults
-  | 'knexfile'
-  | 'prisma'
-  | 'node-pg-migrate'
-  | 'typeorm'
-  | 'sequelize-cli'
-  | 'drizzle-kit'
+  | 'knexfile' // knex's source is its knexfile
+  | Exclude<ToolName, 'knex'> // a migration tool's config or flags
   | 'flag' // a command-line flag other than CONNECTION (--instances)
   | 'kubernetes' // a Kubernetes manifest in the app's folder (replicas)
 

@@ -181,7 +181,8 @@ export type StartupParamParams = Sourced & {
 export type AppFileLimitParams = Sourced & {
   /** The app file (display path). */
   file: string
-  tool: 'knex' | 'prisma' | 'typeorm' | 'sequelize-cli' | 'drizzle-kit'
+  /** every tool whose config is a file of the app's code (all but node-pg-migrate, configured by flags and env) */
+  tool: Exclude<MigrationTool, 'node-pg-migrate'>
   /** knex, sequelize-cli: the environment loaded. */
   environment: string | null
   limit: 'time' | 'memory'

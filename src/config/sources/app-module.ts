@@ -8,6 +8,7 @@ import path from 'node:path'
 import {type AppCodeLimitError, runAppFile} from '../app-code.js'
 import {configProblem} from '../problems.js'
 import type {Provenance, SourceLayer} from '../types.js'
+import type {AppModuleTool} from '../../models/tools/names.js'
 import {readGuardedText} from '../../core/files.js'
 import {redactor, registerSecretsInSource} from '../../core/redact.js'
 
@@ -52,7 +53,7 @@ export async function loadAppModule(
 export function appFileLimit(
   origin: Provenance,
   file: string,
-  tool: 'typeorm' | 'sequelize-cli' | 'drizzle-kit',
+  tool: AppModuleTool,
   error: AppCodeLimitError,
   environment: string | null = null,
 ): SourceLayer {
