@@ -31,6 +31,18 @@ interface WhereToSet {
 }
 
 /** Pass and skip summaries of the auth check. */
+/** The auth check's evidence lines that are words. */
+export const authEvidence = messages({
+  /** AUTH_SSL_REQUIRED: which pg_hba.conf answer asked for TLS */
+  sslHbaRule: (p: {hbaRule: HbaRule | null}) =>
+    p.hbaRule === 'reject-line'
+      ? 'reject line (plaintext)'
+      : p.hbaRule === 'service'
+        ? 'service requires TLS'
+        : 'no line for plaintext',
+  databaseNotSet: () => '(not set: defaults to the user name)',
+})
+
 export const authSays = messages({
   certUnreadable: (p: {reason: string}) =>
     `Skipped: node-postgres would refuse these settings before connecting (${p.reason}).`,

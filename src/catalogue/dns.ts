@@ -45,6 +45,16 @@ function isShortName(host: string): boolean {
   return !host.replace(/\.$/, '').includes('.')
 }
 
+/** The dns check's evidence lines that are words. */
+export const dnsEvidenceSays = messages({
+  noNameserver: () => 'no nameserver to ask directly (none in resolv.conf, no --dns-server)',
+  /** what the app's lookup error reads like, with psql's wording of the same failure */
+  appWouldSay: (p: {error: 'EAI_AGAIN' | 'ENOTFOUND'; host: string}) =>
+    p.error === 'EAI_AGAIN'
+      ? `getaddrinfo EAI_AGAIN ${p.host} (psql: could not translate host name "${p.host}" to address: Temporary failure in name resolution)`
+      : `getaddrinfo ENOTFOUND ${p.host} (psql: could not translate host name "${p.host}" to address: Name or service not known)`,
+})
+
 /** Pass and skip summaries of the dns check. */
 export const dnsSays = messages({
   noHost: () => 'No host is configured, so there is nothing to resolve.',

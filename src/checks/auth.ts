@@ -16,6 +16,7 @@ import {
   AUTH_SERVER_STARTING,
   AUTH_SSL_REQUIRED,
   AUTH_TOO_MANY_CONNECTIONS,
+  authEvidence,
   authSays,
   caEvidence,
   caPath,
@@ -480,6 +481,20 @@ function pgpassWhy(p: PgpassInspection, wanted: string): PgpassWhy | null {
   }
 }
 
+/** What the words of a failed login are built from: the classification, the error, the settings. */
+interface Failure {
+  ctx: CheckContext
+  target: Target
+  c: AuthClassification
+  error: PgProbeError
+  overTls?: TlsAdmission
+  /** the user and database the server names (else the app's settings) */
+  who: string
+  db: string
+  /** The evidence every failure shows, then the case's own. */
+  withBase: (evidence: Evidence) => Evidence
+}
+
 function explainFailure(
   ctx: CheckContext,
   target: Target,
@@ -502,8 +517,8 @@ function explainFailure(
     ms,
     settings: sourcesTable(ctx),
   }
-  /** The evidence every failure shows, then the case's own. */
   const withBase = (evidence: Evidence): Evidence => ({...base, ...evidence})
+  const f: Failure = {ctx, target, c, error, ...(overTls ? {overTls} : {}), who, db, withBase}
 
   switch (c.code) {
     case 'AUTH_PASSWORD_FAILED': {
@@ -513,117 +528,12 @@ function explainFailure(
         withBase({passwordFrom: pw ?? '(not set)', userFrom: fieldSourceLabel(ctx.config, 'user') ?? '(not set)'}),
       )
     }
-    case 'AUTH_PASSWORD_MISSING': {
-      const primary = ctx.config.primary
-      const family = (primary && /^(DB|DATABASE|SUPABASE_DB)_\*$/.exec(primary.name)?.[1]) || null
-      const where =
-        ctx.config.connectionString?.source.label ??
-        (family ? `${family}_PASSWORD${primary?.file ? ` in ${primary.file}` : ''}` : (primary?.label ?? null))
-      // node-postgres falls back to the password file: say why it gave nothing when there is one.
-      const f = ctx.config.fields
-      const pgpass = targetOf(ctx).pgpass
-      const why = pgpassWhy(
-        pgpass,
-        `${f.host?.value ?? 'localhost'}:${f.port?.value ?? DEFAULT_PORT}:${f.database?.value ?? who}:${who}`,
-      )
-      const params = {
-        who,
-        where,
-        viaUrl: !!ctx.config.connectionString,
-        urlWithPassword: urlWithPassword(ctx),
-        urlSource: ctx.config.connectionString?.source ?? null,
-        family,
-        pgpass: why,
-      }
-      return AUTH_PASSWORD_MISSING.emit(
-        params,
-        withBase(
-          why
-            ? {passwordFrom: '(not set)', pgpassFile: pgpass.display, pgpass: pgpassEvidence(why)}
-            : {passwordFrom: '(not set)'},
-        ),
-      )
-    }
-    case 'AUTH_SSL_REQUIRED': {
-      const sslmode = ctx.config.fields.sslmode
-      const src =
-        sslmode?.source.label ??
-        target.sslSource?.label ??
-        ctx.config.connectionString?.source.label ??
-        ctx.config.primary?.label ??
-        null
-      const ca = caNeed(ctx)
-      const how: SslFromParams = {
-        sslOrigin: target.sslOrigin,
-        sslmode: sslmode ? {value: sslmode.value, label: sslmode.source.label} : null,
-        sslSourceLabel: target.sslSource?.label ?? null,
-      }
-      return AUTH_SSL_REQUIRED.emit(
-        {
-          who,
-          db,
-          ...how,
-          src,
-          hbaRule: c.hbaRule ?? null,
-          overTls: overTls?.outcome ?? null,
-          message: error.message,
-          ca,
-          url: urlWithSslmode(ctx, 'verify-full', caPath(ca)),
-          urlSource: ctx.config.connectionString?.source ?? null,
-        },
-        withBase({
-          hbaClientAddress: c.host ?? null,
-          hbaRule:
-            c.hbaRule === 'reject-line'
-              ? 'reject line (plaintext)'
-              : c.hbaRule === 'service'
-                ? 'service requires TLS'
-                : 'no line for plaintext',
-          ...(overTls ? {overTls: overTls.outcome} : {}),
-          sslFrom: sslFrom(how),
-          caNeeded: caEvidence(ca),
-        }),
-      )
-    }
-    case 'AUTH_HBA_REJECTED': {
-      // a line for TLS unless the server has no TLS at all: never suggest a line weaker than needed
-      const serverTls = ctx.facts.postgres?.offersTls !== false && ctx.facts.tls?.offered !== false
-      const params = {
-        who,
-        db,
-        userFrom: settingFrom(ctx, 'user'),
-        databaseFrom: settingFrom(ctx, 'database'),
-        hbaRule: c.hbaRule ?? null,
-        overTls: overTls?.outcome ?? null,
-        encryption: c.encryption ?? null,
-        clientHost: c.host ?? null,
-        message: error.message,
-        serverTls,
-        sslUsed: target.sslUsed,
-        line: {
-          ssl: serverTls || target.sslUsed || c.encryption === 'ssl',
-          host: c.host ?? target.host,
-          database: c.database ?? target.database ?? 'all',
-          user: c.user ?? target.user ?? 'all',
-        },
-      }
-      if (c.hbaRule === 'reject-line')
-        return AUTH_HBA_REJECTED.emit(
-          params,
-          withBase({
-            hbaRule: 'reject line',
-            clientAddressSeenByServer: c.host ?? null,
-            ...(overTls ? {overTls: overTls.outcome} : {}),
-          }),
-        )
-      return AUTH_HBA_REJECTED.emit(
-        params,
-        withBase({
-          hbaRule: c.hbaRule === 'unknown' ? 'unrecognised message' : 'no matching line',
-          clientAddressSeenByServer: c.host ?? null,
-        }),
-      )
-    }
+    case 'AUTH_PASSWORD_MISSING':
+      return passwordMissing(f)
+    case 'AUTH_SSL_REQUIRED':
+      return sslRequired(f)
+    case 'AUTH_HBA_REJECTED':
+      return hbaRejected(f)
     case 'AUTH_ROLE_NOT_FOUND':
     case 'AUTH_ROLE_NOLOGIN':
       return (c.code === 'AUTH_ROLE_NOT_FOUND' ? AUTH_ROLE_NOT_FOUND : AUTH_ROLE_NOLOGIN).emit(
@@ -638,7 +548,7 @@ function explainFailure(
           databaseFrom: settingFrom(ctx, 'database'),
           owner: target.user,
         },
-        withBase({databaseFrom: fieldSourceLabel(ctx.config, 'database') ?? '(not set: defaults to the user name)'}),
+        withBase({databaseFrom: fieldSourceLabel(ctx.config, 'database') ?? authEvidence.databaseNotSet()}),
       )
     case 'AUTH_TOO_MANY_CONNECTIONS':
       return AUTH_TOO_MANY_CONNECTIONS.emit(
@@ -651,39 +561,155 @@ function explainFailure(
         withBase({serverState: c.state ?? 'unknown'}),
       )
     case 'AUTH_CONNECTION_FAILED':
-    default: {
-      const host = ctx.config.fields.host?.value
-      if (host !== undefined && isUnixSocketHost(host) && /does not support SSL/i.test(error.message)) {
-        return AUTH_CONNECTION_FAILED.emit(
-          {stage: 'unix-ssl', message: error.message, socket: host, hostFrom: settingFrom(ctx, 'host')},
-          withBase({stage: error.stage, unixSocket: host}),
-        )
-      }
-      return AUTH_CONNECTION_FAILED.emit(
-        {
-          stage: 'session',
-          timedOut: error.timedOut,
-          timeoutMs: ctx.options.timeoutMs,
-          errorCode: error.code,
-          errorName: error.name,
-          message: error.message,
-          hostFrom: settingFrom(ctx, 'host'),
-          portFrom: settingFrom(ctx, 'port'),
-        },
-        withBase({
-          stage: error.stage,
-          ...(error.errors
-            ? {
-                attempts: error.errors.map((e) => ({
-                  address: e.address ?? '',
-                  port: e.port ?? '',
-                  code: e.code ?? '',
-                  message: e.message,
-                })),
-              }
-            : {}),
-        }),
-      )
-    }
+    default:
+      return connectionFailed(f)
   }
+}
+
+/** No password reached the server: where it belongs, and why the password file gave none when there is one. */
+function passwordMissing({ctx, who, withBase}: Failure): CheckOutcome {
+  const primary = ctx.config.primary
+  const family = (primary && /^(DB|DATABASE|SUPABASE_DB)_\*$/.exec(primary.name)?.[1]) || null
+  const where =
+    ctx.config.connectionString?.source.label ??
+    (family ? `${family}_PASSWORD${primary?.file ? ` in ${primary.file}` : ''}` : (primary?.label ?? null))
+  // node-postgres falls back to the password file: say why it gave nothing when there is one.
+  const f = ctx.config.fields
+  const pgpass = targetOf(ctx).pgpass
+  const why = pgpassWhy(
+    pgpass,
+    `${f.host?.value ?? 'localhost'}:${f.port?.value ?? DEFAULT_PORT}:${f.database?.value ?? who}:${who}`,
+  )
+  const params = {
+    who,
+    where,
+    viaUrl: !!ctx.config.connectionString,
+    urlWithPassword: urlWithPassword(ctx),
+    urlSource: ctx.config.connectionString?.source ?? null,
+    family,
+    pgpass: why,
+  }
+  return AUTH_PASSWORD_MISSING.emit(
+    params,
+    withBase(
+      why
+        ? {passwordFrom: '(not set)', pgpassFile: pgpass.display, pgpass: pgpassEvidence(why)}
+        : {passwordFrom: '(not set)'},
+    ),
+  )
+}
+
+/** The server wants TLS for this login: where the ssl setting comes from, and the CA verify-full needs. */
+function sslRequired({ctx, target, c, error, overTls, who, db, withBase}: Failure): CheckOutcome {
+  const sslmode = ctx.config.fields.sslmode
+  const src =
+    sslmode?.source.label ??
+    target.sslSource?.label ??
+    ctx.config.connectionString?.source.label ??
+    ctx.config.primary?.label ??
+    null
+  const ca = caNeed(ctx)
+  const how: SslFromParams = {
+    sslOrigin: target.sslOrigin,
+    sslmode: sslmode ? {value: sslmode.value, label: sslmode.source.label} : null,
+    sslSourceLabel: target.sslSource?.label ?? null,
+  }
+  return AUTH_SSL_REQUIRED.emit(
+    {
+      who,
+      db,
+      ...how,
+      src,
+      hbaRule: c.hbaRule ?? null,
+      overTls: overTls?.outcome ?? null,
+      message: error.message,
+      ca,
+      url: urlWithSslmode(ctx, 'verify-full', caPath(ca)),
+      urlSource: ctx.config.connectionString?.source ?? null,
+    },
+    withBase({
+      hbaClientAddress: c.host ?? null,
+      hbaRule: authEvidence.sslHbaRule({hbaRule: c.hbaRule ?? null}),
+      ...(overTls ? {overTls: overTls.outcome} : {}),
+      sslFrom: sslFrom(how),
+      caNeeded: caEvidence(ca),
+    }),
+  )
+}
+
+/** pg_hba.conf has no line for this login, or a reject line: the line to add. */
+function hbaRejected({ctx, target, c, error, overTls, who, db, withBase}: Failure): CheckOutcome {
+  // a line for TLS unless the server has no TLS at all: never suggest a line weaker than needed
+  const serverTls = ctx.facts.postgres?.offersTls !== false && ctx.facts.tls?.offered !== false
+  const params = {
+    who,
+    db,
+    userFrom: settingFrom(ctx, 'user'),
+    databaseFrom: settingFrom(ctx, 'database'),
+    hbaRule: c.hbaRule ?? null,
+    overTls: overTls?.outcome ?? null,
+    encryption: c.encryption ?? null,
+    clientHost: c.host ?? null,
+    message: error.message,
+    serverTls,
+    sslUsed: target.sslUsed,
+    line: {
+      ssl: serverTls || target.sslUsed || c.encryption === 'ssl',
+      host: c.host ?? target.host,
+      database: c.database ?? target.database ?? 'all',
+      user: c.user ?? target.user ?? 'all',
+    },
+  }
+  if (c.hbaRule === 'reject-line')
+    return AUTH_HBA_REJECTED.emit(
+      params,
+      withBase({
+        hbaRule: 'reject line',
+        clientAddressSeenByServer: c.host ?? null,
+        ...(overTls ? {overTls: overTls.outcome} : {}),
+      }),
+    )
+  return AUTH_HBA_REJECTED.emit(
+    params,
+    withBase({
+      hbaRule: c.hbaRule === 'unknown' ? 'unrecognised message' : 'no matching line',
+      clientAddressSeenByServer: c.host ?? null,
+    }),
+  )
+}
+
+/** The session did not come up for another reason: TLS over a Unix socket, a timeout, a network error. */
+function connectionFailed({ctx, error, withBase}: Failure): CheckOutcome {
+  const host = ctx.config.fields.host?.value
+  if (host !== undefined && isUnixSocketHost(host) && /does not support SSL/i.test(error.message)) {
+    return AUTH_CONNECTION_FAILED.emit(
+      {stage: 'unix-ssl', message: error.message, socket: host, hostFrom: settingFrom(ctx, 'host')},
+      withBase({stage: error.stage, unixSocket: host}),
+    )
+  }
+  return AUTH_CONNECTION_FAILED.emit(
+    {
+      stage: 'session',
+      timedOut: error.timedOut,
+      timeoutMs: ctx.options.timeoutMs,
+      errorCode: error.code,
+      errorName: error.name,
+      message: error.message,
+      hostFrom: settingFrom(ctx, 'host'),
+      portFrom: settingFrom(ctx, 'port'),
+    },
+    withBase({
+      stage: error.stage,
+      ...(error.errors
+        ? {
+            attempts: error.errors.map((e) => ({
+              address: e.address ?? '',
+              port: e.port ?? '',
+              code: e.code ?? '',
+              message: e.message,
+            })),
+          }
+        : {}),
+    }),
+  )
 }

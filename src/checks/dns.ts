@@ -15,6 +15,7 @@ import {
   DNS_RESOLVERS_DISAGREE,
   DNS_TEMPORARY_FAILURE,
   DNS_TIMEOUT,
+  dnsEvidenceSays,
   dnsSays,
   type DnsNote,
 } from '../catalogue/dns.js'
@@ -115,26 +116,44 @@ async function runDns(ctx: CheckContext, deps: DnsCheckDeps): Promise<CheckOutco
       fix: null,
     }
   }
+  const seen = await lookUp(ctx, deps, host)
+  ctx.facts.dns = dnsFacts(seen)
+  const named = {host, source}
+  const evidence = dnsEvidence(seen, named)
+  if (seen.system.ok && seen.system.addresses.length > 0)
+    return resolved(ctx, seen, named, evidence, seen.system.addresses)
+  return notResolved(ctx, seen, named, evidence)
+}
 
+/** What the app's lookup and each nameserver asked directly said about the host. */
+interface DnsSeen {
+  host: string
+  /** localhost or *.localhost: no nameserver is asked */
+  local: boolean
+  timeoutMs: number
+  resolv: Awaited<ReturnType<typeof readResolvConf>>
+  hosts: Awaited<ReturnType<typeof readHostsFile>>
+  /** the servers asked directly, and the --dns-server values that are not addresses */
+  servers: {server: DnsServerAddress; source: ServerOutcome['source']}[]
+  badSpecs: string[]
+  /** the app's lookup (getaddrinfo) and where it ran */
+  system: Awaited<ReturnType<typeof systemLookup>>
+  route: LookupRoute | undefined
+  direct: ServerOutcome[]
+  /** the first server that answered (records, NXDOMAIN or no data), and its answer when it has records */
+  decisive: ServerOutcome | undefined
+  dnsAnswer: ServerOutcome | undefined
+  /** the fully qualified name the search list made of a short host, when it did */
+  searchedAs: string | undefined
+  failedServers: ServerOutcome[]
+}
+
+/** The app's lookup and, side by side, the nameservers asked directly. */
+async function lookUp(ctx: CheckContext, deps: DnsCheckDeps, host: string): Promise<DnsSeen> {
   const timeoutMs = ctx.options.timeoutMs
   const resolv = await readResolvConf(deps.resolvConfPath)
   const hosts = await readHostsFile(host, deps.hostsPath)
-
-  // Which servers to ask directly.
-  const servers: {server: DnsServerAddress; source: ServerOutcome['source']}[] = []
-  const badSpecs: string[] = []
-  if (ctx.options.dnsServers.length > 0) {
-    for (const spec of ctx.options.dnsServers) {
-      const s = parseServer(spec)
-      if (s) servers.push({server: s, source: '--dns-server'})
-      else badSpecs.push(spec)
-    }
-  } else {
-    for (const ns of resolv.nameservers) {
-      const s = parseServer(ns.replace(/%.*$/, ''))
-      if (s) servers.push({server: s, source: 'resolv.conf'})
-    }
-  }
+  const {servers, badSpecs} = serversToAsk(ctx.options.dnsServers, resolv.nameservers)
   const local = isLocalhostName(host)
   const candidates = searchCandidates(host, resolv)
 
@@ -160,38 +179,81 @@ async function runDns(ctx: CheckContext, deps: DnsCheckDeps): Promise<CheckOutco
     )
   const [system, direct] = await Promise.all([systemLookup(host, timeoutMs, lookup), asking])
 
-  const systemRow: EvidenceRow = {
-    resolver: 'system (getaddrinfo)',
-    name: host,
-    type: 'A+AAAA',
-    answer: system.ok ? system.addresses.map((a) => a.address).join(', ') || '(none)' : system.error,
-    ms: system.ms,
-  }
-  const table = [systemRow, ...direct.flatMap((d) => d.rows)]
   const decisive = direct.find((d) => !FAILED.has(d.outcome))
   const dnsAnswer = decisive?.outcome === 'answer' ? decisive : undefined
   const searchedAs =
     dnsAnswer && dnsAnswer.name !== `${host.replace(/\.$/, '')}.` && !host.endsWith('.') ? dnsAnswer.name : undefined
-
-  const facts: DnsFacts = {
+  const failedServers = direct.filter((d) => FAILED.has(d.outcome))
+  return {
     host,
+    local,
+    timeoutMs,
+    resolv,
+    hosts,
+    servers,
+    badSpecs,
+    system,
+    route,
+    direct,
+    decisive,
+    dnsAnswer,
+    searchedAs,
+    failedServers,
+  }
+}
+
+/** Which servers to ask directly: the --dns-server values, else resolv.conf's nameservers. */
+function serversToAsk(
+  dnsServers: readonly string[],
+  nameservers: readonly string[],
+): Pick<DnsSeen, 'servers' | 'badSpecs'> {
+  const servers: DnsSeen['servers'] = []
+  const badSpecs: string[] = []
+  if (dnsServers.length > 0) {
+    for (const spec of dnsServers) {
+      const s = parseServer(spec)
+      if (s) servers.push({server: s, source: '--dns-server'})
+      else badSpecs.push(spec)
+    }
+  } else {
+    for (const ns of nameservers) {
+      const s = parseServer(ns.replace(/%.*$/, ''))
+      if (s) servers.push({server: s, source: 'resolv.conf'})
+    }
+  }
+  return {servers, badSpecs}
+}
+
+function dnsFacts(s: DnsSeen): DnsFacts {
+  const {system} = s
+  return {
+    host: s.host,
     literal: false,
     addresses: system.ok ? system.addresses : [],
-    fromHostsFile: hosts.found && system.ok ? true : undefined,
-    servers: direct.map((d) => ({
+    fromHostsFile: s.hosts.found && system.ok ? true : undefined,
+    servers: s.direct.map((d) => ({
       server: d.server,
       ...(FAILED.has(d.outcome) ? {error: d.outcome} : {}),
       rcode: rcodeOf(d),
     })),
     systemError: system.ok ? undefined : system.error,
-    searchedAs,
+    searchedAs: s.searchedAs,
   }
-  ctx.facts.dns = facts
+}
 
+/** The evidence every outcome shares: each resolver's answer, resolv.conf, the hosts file, where the lookup ran. */
+function dnsEvidence(s: DnsSeen, named: {host: string; source: string}): Evidence {
+  const {system, resolv, hosts} = s
+  const systemRow: EvidenceRow = {
+    resolver: 'system (getaddrinfo)',
+    name: s.host,
+    type: 'A+AAAA',
+    answer: system.ok ? system.addresses.map((a) => a.address).join(', ') || '(none)' : system.error,
+    ms: system.ms,
+  }
   const evidence: Record<string, unknown> = {
-    host,
-    source,
-    resolvers: table,
+    ...named,
+    resolvers: [systemRow, ...s.direct.flatMap((d) => d.rows)],
     resolvConf: {
       path: resolv.path,
       nameservers: resolv.nameservers,
@@ -199,68 +261,81 @@ async function runDns(ctx: CheckContext, deps: DnsCheckDeps): Promise<CheckOutco
       ndots: resolv.ndots,
     },
   }
-  if (route) evidence.systemLookup = {ranIn: route.in === 'process' ? 'db-doctor' : 'child process', why: route.why}
+  if (s.route)
+    evidence.systemLookup = {ranIn: s.route.in === 'process' ? 'db-doctor' : 'child process', why: s.route.why}
   if (hosts.found) evidence.hostsFile = {path: hosts.path, addresses: hosts.addresses}
-  if (searchedAs) evidence.searchedAs = searchedAs
-  if (badSpecs.length) evidence.ignoredDnsServers = badSpecs
-  if (servers.length === 0 && !local)
-    evidence.note = 'no nameserver to ask directly (none in resolv.conf, no --dns-server)'
+  if (s.searchedAs) evidence.searchedAs = s.searchedAs
+  if (s.badSpecs.length) evidence.ignoredDnsServers = s.badSpecs
+  if (s.servers.length === 0 && !s.local) evidence.note = dnsEvidenceSays.noNameserver()
+  return evidence
+}
 
-  const notes: DnsNote[] = []
-  if (searchedAs) notes.push({kind: 'searched-as', host, searchedAs, resolvConf: resolv.path})
-  const named = {host, source}
-  const failedServers = direct.filter((d) => FAILED.has(d.outcome))
+/** The notes every summary starts with: the search list made the name. */
+function searchNotes(s: DnsSeen): DnsNote[] {
+  return s.searchedAs ? [{kind: 'searched-as', host: s.host, searchedAs: s.searchedAs, resolvConf: s.resolv.path}] : []
+}
 
-  // ---- The system lookup succeeded: the app gets addresses.
-  if (system.ok && system.addresses.length > 0) {
-    const addrs = system.addresses
-    const list = addrs.map((a) => a.address)
-    const dnsAddrs = dnsAnswer ? [...dnsAnswer.a, ...dnsAnswer.aaaa] : []
+/** The app gets addresses: they match DNS (pass), DNS says otherwise, or they are IPv6 only. */
+function resolved(
+  ctx: CheckContext,
+  s: DnsSeen,
+  named: {host: string; source: string},
+  evidence: Evidence,
+  addrs: ResolvedAddress[],
+): CheckOutcome {
+  const {hosts, dnsAnswer, local} = s
+  const list = addrs.map((a) => a.address)
+  const dnsAddrs = dnsAnswer ? [...dnsAnswer.a, ...dnsAnswer.aaaa] : []
 
-    // Differences between what the app gets and what DNS says.
-    if (dnsAnswer) {
-      const diff = compare(addrs, dnsAnswer)
-      if (diff) {
-        return DNS_RESOLVERS_DISAGREE.emit(
-          {
-            ...named,
-            case: 'app-differs',
-            appAddresses: list,
-            server: dnsAnswer.server,
-            dnsAddresses: dnsAddrs,
-            hostsFile: hosts.found ? {path: hosts.path, addresses: hosts.addresses} : null,
-          },
-          {
-            ...evidence,
-            systemAnswer: list.join(', '),
-            dnsAnswer: dnsAddrs.join(', '),
-            dnsServer: dnsAnswer.server,
-            ...diff,
-          },
-        )
-      }
-    }
-
-    if (!local && addrs.every((a) => a.family === 6)) {
-      return ipv6Only(ctx, named, evidence, list, true)
-    }
-
-    if (hosts.found && local) notes.push({kind: 'hosts-file-local', path: hosts.path})
-    else if (hosts.found) notes.push({kind: 'hosts-file', path: hosts.path, dnsAgrees: !!dnsAnswer})
-    else if (!local && !dnsAnswer && servers.length > 0) {
-      notes.push(
-        failedServers.length === direct.length
-          ? {
-              kind: 'direct-queries-failed',
-              failures: failedServers.map((f) => ({server: f.server, outcome: f.outcome})),
-            }
-          : {kind: 'system-only'},
-      )
-    }
-    return {status: 'pass', code: null, summary: dnsSays.resolves({host, addresses: list, notes}), evidence, fix: null}
+  // Differences between what the app gets and what DNS says.
+  const diff = dnsAnswer ? compare(addrs, dnsAnswer) : null
+  if (dnsAnswer && diff) {
+    return DNS_RESOLVERS_DISAGREE.emit(
+      {
+        ...named,
+        case: 'app-differs',
+        appAddresses: list,
+        server: dnsAnswer.server,
+        dnsAddresses: dnsAddrs,
+        hostsFile: hosts.found ? {path: hosts.path, addresses: hosts.addresses} : null,
+      },
+      {
+        ...evidence,
+        systemAnswer: list.join(', '),
+        dnsAnswer: dnsAddrs.join(', '),
+        dnsServer: dnsAnswer.server,
+        ...diff,
+      },
+    )
   }
 
-  // ---- The app gets no address.
+  if (!local && addrs.every((a) => a.family === 6)) return ipv6Only(ctx, named, evidence, list, true)
+
+  const notes = searchNotes(s)
+  if (hosts.found && local) notes.push({kind: 'hosts-file-local', path: hosts.path})
+  else if (hosts.found) notes.push({kind: 'hosts-file', path: hosts.path, dnsAgrees: !!dnsAnswer})
+  else if (!local && !dnsAnswer && s.servers.length > 0) {
+    notes.push(
+      s.failedServers.length === s.direct.length
+        ? {
+            kind: 'direct-queries-failed',
+            failures: s.failedServers.map((f) => ({server: f.server, outcome: f.outcome})),
+          }
+        : {kind: 'system-only'},
+    )
+  }
+  const summary = dnsSays.resolves({host: s.host, addresses: list, notes})
+  return {status: 'pass', code: null, summary, evidence, fix: null}
+}
+
+/** The app gets no address: a timeout, a temporary failure, DNS knows better, or the name does not exist. */
+function notResolved(
+  ctx: CheckContext,
+  s: DnsSeen,
+  named: {host: string; source: string},
+  evidence: Evidence,
+): CheckOutcome {
+  const {system, failedServers, decisive, dnsAnswer, timeoutMs, host} = s
   const err = system.ok ? 'ENOTFOUND' : system.error
   const timedOutServers = failedServers.filter((d) => d.outcome === 'timeout')
 
@@ -275,22 +350,14 @@ async function runDns(ctx: CheckContext, deps: DnsCheckDeps): Promise<CheckOutco
     if (failedServers.length > 0 && timedOutServers.length === failedServers.length && !decisive) {
       return timeout(named, evidence, timeoutMs, timedOutServers, err)
     }
+    const failed = failedServers.map((f) => ({server: f.server, outcome: f.outcome}))
     return DNS_TEMPORARY_FAILURE.emit(
-      {
-        ...named,
-        error: err,
-        failed: failedServers.map((f) => ({server: f.server, outcome: f.outcome})),
-        resolvConf: resolv.path,
-      },
+      {...named, error: err, failed, resolvConf: s.resolv.path},
       {
         ...evidence,
         systemError: err,
-        failedServers: failedServers.map((f) => ({server: f.server, outcome: f.outcome})),
-        ...(err === 'EAI_AGAIN'
-          ? {
-              appWouldSay: `getaddrinfo EAI_AGAIN ${host} (psql: could not translate host name "${host}" to address: Temporary failure in name resolution)`,
-            }
-          : {}),
+        failedServers: failed,
+        ...(err === 'EAI_AGAIN' ? {appWouldSay: dnsEvidenceSays.appWouldSay({error: 'EAI_AGAIN', host})} : {}),
       },
     )
   }
@@ -318,15 +385,11 @@ async function runDns(ctx: CheckContext, deps: DnsCheckDeps): Promise<CheckOutco
       didYouMean,
       error: err,
       decisive: decisive ? {server: decisive.server, outcome: decisive.outcome} : null,
-      notes,
-      resolvConf: resolv.path,
-      searchDomains: resolv.search.length,
+      notes: searchNotes(s),
+      resolvConf: s.resolv.path,
+      searchDomains: s.resolv.search.length,
     },
-    {
-      ...evidence,
-      systemError: err,
-      appWouldSay: `getaddrinfo ENOTFOUND ${host} (psql: could not translate host name "${host}" to address: Name or service not known)`,
-    },
+    {...evidence, systemError: err, appWouldSay: dnsEvidenceSays.appWouldSay({error: 'ENOTFOUND', host})},
   )
 }
 

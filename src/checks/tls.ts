@@ -35,6 +35,9 @@ import {
 import {targetOf} from '../config/target.js'
 import type {Provenance} from '../config/types.js'
 import type {NoTlsError} from '../models/drivers/types.js'
+import type {TlsProbeResult} from '../probes/tls.js'
+import type {ProviderInfo} from '../providers/index.js'
+import type {ChainRow, VerifyResult} from '../tls/x509.js'
 import {readGuardedText} from '../core/files.js'
 
 const SOON_DAYS = 30
@@ -87,6 +90,85 @@ export const tlsCheck: Check = {
 }
 
 async function run(ctx: CheckContext): Promise<CheckOutcome> {
+  const seen = await gather(ctx)
+  if (seen.end === 'skip') return skip(seen.summary, seen.evidence)
+  const {facts, outcome} = evaluate(seen)
+  setFacts(ctx, facts)
+  return outcome
+}
+
+// ------------------------------------------------------------------------------ gather
+
+/** The app's side: its ssl settings, where it connects, the identity it checks, what the fixes name. */
+interface AppSide {
+  view: SslView
+  host: string
+  address: string
+  port: number
+  /** which URL parser the app's pg config was modelled with, when it matters */
+  urlParser?: string
+  /** NODE_TLS_REJECT_UNAUTHORIZED=0 is in the env file the tool's process does not load */
+  nodeTlsNotLoaded: boolean
+  hostIsIp: boolean
+  /** the SNI name the app sends */
+  servername: string | undefined
+  /** the name the app checks the certificate against */
+  identity: string
+  customIdentity: ((h: string, c: unknown) => Error | undefined) | undefined
+  timeoutMs: number
+  /** what the params of a failure name: the sslmode, where host is set, the URL a CA belongs in… */
+  sslmode: string | null
+  hostFrom: string | null
+  caUrl: ReturnType<typeof caUrl>
+  launchTool: {tool: string; modelled: string} | null
+  pgsslrootcert: string | null
+}
+
+/** The chain the server presented, judged the way the app's node-postgres judges it. */
+interface ChainSeen {
+  probe: Extract<TlsProbeResult, {outcome: 'handshake'}>
+  store: StoreView
+  result: VerifyResult
+  rows: ChainRow[]
+  provider: ProviderInfo | null
+  /** the certificate does not name the identity either (behind another first problem) */
+  hostnameAside: string | null
+  pgsslrootcertWouldTrust: boolean
+}
+
+/** What the check found: a skip before any server look, no TLS, a failed handshake, or a chain. */
+type Seen =
+  | {end: 'skip'; summary: string; evidence: Evidence}
+  /** the server answered N: to the postgres check's SSLRequest, or to the probe's */
+  | {end: 'no-tls'; app: AppSide; answer: string; by: 'postgres' | 'probe'}
+  | {end: 'handshake-failed'; app: AppSide; probe: Exclude<TlsProbeResult, {outcome: 'handshake' | 'not-supported'}>}
+  | {end: 'chain'; app: AppSide; chain: ChainSeen}
+
+/** Everything the verdict needs: the app's settings, the server's answer, the chain and the CA store. */
+async function gather(ctx: CheckContext): Promise<Seen> {
+  const app = await appSide(ctx)
+  if ('end' in app) return app
+  if (!app.view.direct && ctx.facts.postgres?.answer === 'N') return {end: 'no-tls', app, answer: 'N', by: 'postgres'}
+  const {view} = app
+  const {inspectTls} = await import('../probes/tls.js')
+  const probe = await inspectTls({
+    address: app.address,
+    port: app.port,
+    servername: app.servername,
+    timeoutMs: app.timeoutMs,
+    direct: view.direct,
+    minVersion: view.used ? (view.obj.minVersion as never) : undefined,
+    maxVersion: view.used ? (view.obj.maxVersion as never) : undefined,
+    ciphers: view.used ? view.obj.ciphers : undefined,
+    ca: view.used && view.obj.ca ? (view.obj.ca as never) : undefined,
+  })
+  if (probe.outcome === 'not-supported') return {end: 'no-tls', app, answer: probe.answer, by: 'probe'}
+  if (probe.outcome !== 'handshake') return {end: 'handshake-failed', app, probe}
+  return {end: 'chain', app, chain: await judgeChain(ctx, app, probe)}
+}
+
+/** The app's ssl settings as node-postgres builds them, and the server address the earlier checks found. */
+async function appSide(ctx: CheckContext): Promise<AppSide | Extract<Seen, {end: 'skip'}>> {
   let pgConfig: ClientConfig
   let view: SslView
   let urlParser: string | undefined
@@ -96,32 +178,14 @@ async function run(ctx: CheckContext): Promise<CheckOutcome> {
     pgConfig = r.config
     urlParser = r.urlParser
     nodeTlsNotLoaded = r.nodeTlsNotLoaded === true
-    const ssl = pgConfig.ssl
-    const obj = (ssl && typeof ssl === 'object' ? ssl : {}) as SslObject
-    const negotiation =
-      (pgConfig as {sslnegotiation?: string}).sslnegotiation ?? ctx.config.fields.sslnegotiation?.value
-    view = {
-      used: Boolean(ssl),
-      obj,
-      verifies: obj.rejectUnauthorized !== false,
-      source: r.sslSource,
-      origin: r.sslOrigin,
-      direct: negotiation === 'direct',
-      ...(r.sslFallback ? {fallback: r.sslFallback} : {}),
-      ...(r.noTlsError ? {driver: r.noTlsError} : {}),
-      off: {
-        offByEnv: r.verifyOffByEnv === true,
-        offByEnvInProcess: process.env.NODE_TLS_REJECT_UNAUTHORIZED === '0',
-        sslFrom: r.sslSource?.label ?? null,
-      },
-    }
+    view = sslView(ctx, r)
   } catch (error) {
     const err = error as Error & {code?: string}
-    return skip(tlsSays.cannotBuild({errorCode: err.code ?? null}), {error: err.message})
+    return {end: 'skip', summary: tlsSays.cannotBuild({errorCode: err.code ?? null}), evidence: {error: err.message}}
   }
 
   const host = pgConfig.host ?? 'localhost'
-  if (isUnixSocketHost(host)) return skip(tlsSays.unixSocket(), {host})
+  if (isUnixSocketHost(host)) return {end: 'skip', summary: tlsSays.unixSocket(), evidence: {host}}
 
   const pgFacts = ctx.facts.postgres
   let address = pgFacts?.address
@@ -131,117 +195,75 @@ async function run(ctx: CheckContext): Promise<CheckOutcome> {
     address = reachable?.address
     port = ctx.facts.tcp?.port ?? port
   }
-  if (!address) return skip(tlsSays.noAnswer(), {})
-
-  const baseEvidence: Evidence = {
-    address,
-    port,
-    ssl: tlsEvidence.ssl({...view.off, used: view.used, verifies: view.verifies}),
-    sslSetting: tlsEvidence.sslSetting(view.source?.label ?? null),
-    negotiation: tlsEvidence.negotiation(view.direct),
-    ...(urlParser ? {modelled: urlParser} : {}),
-  }
-
-  if (!view.direct && pgFacts && pgFacts.answer === 'N') {
-    setFacts(ctx, {
-      used: view.used,
-      offered: false,
-      verifies: view.verifies,
-      ...(view.used ? {failureCode: 'TLS_NOT_SUPPORTED'} : {}),
-    })
-    if (!view.used) return skip(tlsSays.notOfferedNotAsked(), baseEvidence)
-    if (view.fallback) return fellBack(ctx, view, baseEvidence)
-    return TLS_NOT_SUPPORTED.emit(notSupported(ctx, view, 'N'), baseEvidence)
-  }
+  if (!address) return {end: 'skip', summary: tlsSays.noAnswer(), evidence: {}}
 
   // identity the app checks: pg sets servername = host for names; for IP literals it keeps ssl.servername
   const net = await import('node:net')
   const hostIsIp = net.isIP(host) !== 0
   const servername = hostIsIp ? view.obj.servername : host
-  const identity = servername || view.obj.host || host
-  const customIdentity =
-    typeof view.obj.checkServerIdentity === 'function'
-      ? (view.obj.checkServerIdentity as (h: string, c: unknown) => Error | undefined)
-      : undefined
-
-  const {inspectTls} = await import('../probes/tls.js')
-  const probe = await inspectTls({
+  const tool = ctx.config.launch?.tool
+  return {
+    view,
+    host,
     address,
     port,
+    ...(urlParser ? {urlParser} : {}),
+    nodeTlsNotLoaded,
+    hostIsIp,
     servername,
+    identity: servername || view.obj.host || host,
+    customIdentity:
+      typeof view.obj.checkServerIdentity === 'function'
+        ? (view.obj.checkServerIdentity as (h: string, c: unknown) => Error | undefined)
+        : undefined,
     timeoutMs: ctx.options.timeoutMs,
-    direct: view.direct,
-    minVersion: view.used ? (view.obj.minVersion as never) : undefined,
-    maxVersion: view.used ? (view.obj.maxVersion as never) : undefined,
-    ciphers: view.used ? view.obj.ciphers : undefined,
-    ca: view.used && view.obj.ca ? (view.obj.ca as never) : undefined,
-  })
-
-  if (probe.outcome === 'not-supported') {
-    setFacts(ctx, {
-      used: view.used,
-      offered: false,
-      verifies: view.verifies,
-      ...(view.used ? {failureCode: 'TLS_NOT_SUPPORTED'} : {}),
-    })
-    if (!view.used) return skip(tlsSays.notOfferedNotUsed(), baseEvidence)
-    if (view.fallback && probe.answer === 'N') return fellBack(ctx, view, baseEvidence)
-    return TLS_NOT_SUPPORTED.emit(notSupported(ctx, view, probe.answer), {...baseEvidence, answer: probe.answer})
+    sslmode: ctx.config.fields.sslmode?.value ?? null,
+    hostFrom: ctx.config.fields.host?.source.label ?? null,
+    caUrl: caUrl(ctx, view),
+    launchTool: tool ? {tool: tool.tool, modelled: tool.modelled} : null,
+    pgsslrootcert: ctx.env.PGSSLROOTCERT ?? null,
   }
-  if (probe.outcome !== 'handshake') {
-    const end = {
-      outcome: probe.outcome,
-      stage: probe.outcome === 'timeout' ? probe.stage : null,
-      timeoutMs: ctx.options.timeoutMs,
-      errorCode: probe.outcome === 'timeout' ? null : probe.errorCode,
-      error: probe.outcome === 'timeout' ? null : probe.reason,
-      direct: view.direct,
-    }
-    setFacts(ctx, {
-      used: view.used,
-      offered: true,
-      verifies: view.verifies,
-      ...(view.used
-        ? {failureCode: probe.outcome === 'timeout' ? 'TLS_HANDSHAKE_TIMEOUT' : 'TLS_HANDSHAKE_FAILED'}
-        : {}),
-    })
-    const evidence: Evidence = {
-      ...baseEvidence,
-      outcome: probe.outcome,
-      ...(probe.outcome !== 'timeout'
-        ? {errorCode: probe.errorCode, error: probe.reason.trim()}
-        : {stage: probe.stage}),
-      ...(view.obj.minVersion ? {minVersion: view.obj.minVersion} : {}),
-      ...(view.obj.maxVersion ? {maxVersion: view.obj.maxVersion} : {}),
-      ...(view.obj.ciphers ? {ciphers: view.obj.ciphers} : {}),
-    }
-    if (!view.used) return skip(tlsSays.handshakeFailedUnused(end), evidence)
-    return (probe.outcome === 'timeout' ? TLS_HANDSHAKE_TIMEOUT : TLS_HANDSHAKE_FAILED).emit(
-      {
-        ...end,
-        address,
-        port,
-        sslFrom: view.source?.label ?? null,
-        minVersion: view.obj.minVersion || null,
-        maxVersion: view.obj.maxVersion || null,
-        ciphers: view.obj.ciphers || null,
-      },
-      evidence,
-    )
-  }
+}
 
-  // ---- a chain to judge
+/** The effective ssl options of the app's pg config, and where they come from. */
+function sslView(ctx: CheckContext, r: ReturnType<ReturnType<typeof targetOf>['pgClient']>): SslView {
+  const ssl = r.config.ssl
+  const obj = (ssl && typeof ssl === 'object' ? ssl : {}) as SslObject
+  const negotiation = (r.config as {sslnegotiation?: string}).sslnegotiation ?? ctx.config.fields.sslnegotiation?.value
+  return {
+    used: Boolean(ssl),
+    obj,
+    verifies: obj.rejectUnauthorized !== false,
+    source: r.sslSource,
+    origin: r.sslOrigin,
+    direct: negotiation === 'direct',
+    ...(r.sslFallback ? {fallback: r.sslFallback} : {}),
+    ...(r.noTlsError ? {driver: r.noTlsError} : {}),
+    off: {
+      offByEnv: r.verifyOffByEnv === true,
+      offByEnvInProcess: process.env.NODE_TLS_REJECT_UNAUTHORIZED === '0',
+      sslFrom: r.sslSource?.label ?? null,
+    },
+  }
+}
+
+/** The presented chain against the app's CA store and identity check (the x509 model). */
+async function judgeChain(
+  ctx: CheckContext,
+  app: AppSide,
+  probe: Extract<TlsProbeResult, {outcome: 'handshake'}>,
+): Promise<ChainSeen> {
   const x = await import('../tls/x509.js')
   const chain = probe.chain.map((c) => new x.X509Certificate(Buffer.from(c.derBase64, 'base64')))
-  const store = await trustStoreFor(ctx, view)
+  const store = await trustStoreFor(ctx, app.view)
   const trust = new x.TrustStore(store.anchors)
   const result = x.verifyChain(
     {
       chain,
       anchors: store.anchors,
-      identity,
-      checkServerIdentity: customIdentity as never,
-      partialChain: view.obj.allowPartialTrustChain === true,
+      identity: app.identity,
+      checkServerIdentity: app.customIdentity as never,
+      partialChain: app.view.obj.allowPartialTrustChain === true,
       soonDays: SOON_DAYS,
     },
     trust,
@@ -251,31 +273,193 @@ async function run(ctx: CheckContext): Promise<CheckOutcome> {
     trust.has(c) ? 'trust anchor' : onPath.has(depth) ? 'verified' : 'no',
   )
   const {recognizeProvider} = await import('../providers/index.js')
-  const provider = recognizeProvider({host, chain: rows.map((r) => ({subject: r.subject, issuer: r.issuer}))})
-
-  const notes: TlsNote[] = [...store.notes]
-  if (nodeTlsNotLoaded) {
-    const tool = ctx.config.launch?.tool
-    notes.push({kind: 'env-file-not-loaded', tool: tool ? {tool: tool.tool, modelled: tool.modelled} : null})
-  }
-  if (!view.used) notes.unshift({kind: 'tls-unused'})
-  if (customIdentity) notes.push({kind: 'custom-identity', sslSetting: view.source?.label ?? null})
+  const provider = recognizeProvider({
+    host: app.host,
+    chain: rows.map((r) => ({subject: r.subject, issuer: r.issuer})),
+  })
   const leaf = chain[0]
   const hostnameAside =
-    leaf && result.problems[0]?.code !== 'TLS_HOSTNAME_MISMATCH' && !customIdentity
-      ? x.identityMismatch(leaf, identity)
+    leaf && result.problems[0]?.code !== 'TLS_HOSTNAME_MISMATCH' && !app.customIdentity
+      ? x.identityMismatch(leaf, app.identity)
       : null
-  const pgsslrootcert = ctx.env.PGSSLROOTCERT
-  const pgsslrootcertWouldTrust = pgsslrootcert ? wouldTrust(x, chain, pgsslrootcert, result, view) : false
-  if (pgsslrootcert) notes.push({kind: 'pgsslrootcert-ignored', file: pgsslrootcert})
+  const pgsslrootcertWouldTrust = app.pgsslrootcert ? wouldTrust(x, chain, app.pgsslrootcert, result, app.view) : false
+  return {probe, store, result, rows, provider, hostnameAside, pgsslrootcertWouldTrust}
+}
 
+// ------------------------------------------------------------------------------ evaluate
+
+/** Pure: the verdict on what the check found, and the facts it hands to later checks. */
+function evaluate(seen: Exclude<Seen, {end: 'skip'}>): {facts: TlsFacts; outcome: CheckOutcome} {
+  const {app} = seen
+  const {view} = app
+  const baseEvidence: Evidence = {
+    address: app.address,
+    port: app.port,
+    ssl: tlsEvidence.ssl({...view.off, used: view.used, verifies: view.verifies}),
+    sslSetting: tlsEvidence.sslSetting(view.source?.label ?? null),
+    negotiation: tlsEvidence.negotiation(view.direct),
+    ...(app.urlParser ? {modelled: app.urlParser} : {}),
+  }
+  if (seen.end === 'no-tls') return noTls(app, seen.answer, seen.by, baseEvidence)
+  if (seen.end === 'handshake-failed') return handshakeFailed(app, seen.probe, baseEvidence)
+  return chainVerdict(app, seen.chain, baseEvidence)
+}
+
+/** The server offers no TLS (it answered N, or another byte). */
+function noTls(
+  app: AppSide,
+  answer: string,
+  by: 'postgres' | 'probe',
+  baseEvidence: Evidence,
+): {facts: TlsFacts; outcome: CheckOutcome} {
+  const {view} = app
+  const facts: TlsFacts = {
+    used: view.used,
+    offered: false,
+    verifies: view.verifies,
+    ...(view.used ? {failureCode: 'TLS_NOT_SUPPORTED'} : {}),
+  }
+  if (!view.used)
+    return {
+      facts,
+      outcome: skip(by === 'postgres' ? tlsSays.notOfferedNotAsked() : tlsSays.notOfferedNotUsed(), baseEvidence),
+    }
+  if (view.fallback && answer === 'N') return fellBack(view, baseEvidence)
+  const params = {answer, sslFrom: view.source?.label ?? null, sslmode: app.sslmode, driver: view.driver ?? null}
+  const evidence = by === 'postgres' ? baseEvidence : {...baseEvidence, answer}
+  return {facts, outcome: TLS_NOT_SUPPORTED.emit(params, evidence)}
+}
+
+/** The handshake did not complete: no shared version or cipher, not TLS, a timeout. */
+function handshakeFailed(
+  app: AppSide,
+  probe: Extract<Seen, {end: 'handshake-failed'}>['probe'],
+  baseEvidence: Evidence,
+): {facts: TlsFacts; outcome: CheckOutcome} {
+  const {view} = app
+  const end = {
+    outcome: probe.outcome,
+    stage: probe.outcome === 'timeout' ? probe.stage : null,
+    timeoutMs: app.timeoutMs,
+    errorCode: probe.outcome === 'timeout' ? null : probe.errorCode,
+    error: probe.outcome === 'timeout' ? null : probe.reason,
+    direct: view.direct,
+  }
+  const facts: TlsFacts = {
+    used: view.used,
+    offered: true,
+    verifies: view.verifies,
+    ...(view.used ? {failureCode: probe.outcome === 'timeout' ? 'TLS_HANDSHAKE_TIMEOUT' : 'TLS_HANDSHAKE_FAILED'} : {}),
+  }
   const evidence: Evidence = {
+    ...baseEvidence,
+    outcome: probe.outcome,
+    ...(probe.outcome !== 'timeout' ? {errorCode: probe.errorCode, error: probe.reason.trim()} : {stage: probe.stage}),
+    ...(view.obj.minVersion ? {minVersion: view.obj.minVersion} : {}),
+    ...(view.obj.maxVersion ? {maxVersion: view.obj.maxVersion} : {}),
+    ...(view.obj.ciphers ? {ciphers: view.obj.ciphers} : {}),
+  }
+  if (!view.used) return {facts, outcome: skip(tlsSays.handshakeFailedUnused(end), evidence)}
+  const params = {
+    ...end,
+    address: app.address,
+    port: app.port,
+    sslFrom: view.source?.label ?? null,
+    minVersion: view.obj.minVersion || null,
+    maxVersion: view.obj.maxVersion || null,
+    ciphers: view.obj.ciphers || null,
+  }
+  const entry = probe.outcome === 'timeout' ? TLS_HANDSHAKE_TIMEOUT : TLS_HANDSHAKE_FAILED
+  return {facts, outcome: entry.emit(params, evidence)}
+}
+
+/** The chain's verdict: a problem (fail when the app verifies, else warn), expiring soon, or verified. */
+function chainVerdict(app: AppSide, seen: ChainSeen, baseEvidence: Evidence): {facts: TlsFacts; outcome: CheckOutcome} {
+  const {view} = app
+  const {probe, store, result, rows, provider} = seen
+  const evidence = chainEvidence(app, seen, baseEvidence)
+  const primary = result.problems[0]
+  const cipher = probe.cipher?.standardName ?? probe.cipher?.name
+  const facts: TlsFacts = {
+    used: view.used,
+    offered: true,
+    verifies: view.verifies,
+    verifiedAsApp: result.ok,
+    problems: result.problems.map((p) => p.code),
+    protocol: probe.protocol ?? undefined,
+    cipher,
+    trustStore: store.name,
+    chain: rows.map((r) => ({subject: r.subject, issuer: r.issuer, notAfter: r.notAfter, selfSigned: r.selfSigned})),
+    validNames: result.validNames,
+    ...(provider ? {provider: provider.id} : {}),
+  }
+  if (primary && view.used && view.verifies) facts.failureCode = primary.code
+
+  const protocol = probe.protocol ?? null
+  if (!view.used) {
+    const problem = primary ? {code: primary.code, detail: primary.detail} : null
+    return {facts, outcome: skip(tlsSays.unusedChain({protocol, problem}), evidence)}
+  }
+  if (primary) {
+    const entry = CHAIN_PROBLEM[primary.code as keyof typeof CHAIN_PROBLEM]
+    const params = {
+      ...view.off,
+      caUrl: app.caUrl,
+      sslInApp: view.origin === 'app',
+      problem: primary,
+      verifies: view.verifies,
+      provider,
+      validNames: result.validNames,
+      identity: app.identity,
+      hostIsIp: app.hostIsIp,
+      hostFrom: app.hostFrom,
+      pgsslrootcert: app.pgsslrootcert,
+      pgsslrootcertWouldTrust: seen.pgsslrootcertWouldTrust,
+      hostnameAside: Boolean(seen.hostnameAside),
+      rootSha256: rows.find((r) => r.selfSigned)?.sha256 ?? null,
+    }
+    return {facts, outcome: entry.emit(params, evidence, {status: view.verifies ? 'fail' : 'warn'})}
+  }
+  if (result.warnings.length) {
+    const warning = result.warnings[0]!
+    const params = {
+      warning,
+      verifies: view.verifies,
+      validNames: result.validNames,
+      caLabel: store.caLabel ?? null,
+      provider,
+    }
+    return {facts, outcome: TLS_EXPIRING_SOON.emit(params, evidence)}
+  }
+  const summary = tlsSays.verified({
+    ...view.off,
+    protocol,
+    cipher: cipher ?? null,
+    verifies: view.verifies,
+    store: store.name,
+    anchorSubject: result.anchor?.subject ?? null,
+    customIdentity: app.customIdentity !== undefined,
+    identity: app.identity,
+  })
+  return {facts, outcome: {status: 'pass', code: null, summary, evidence, fix: null}}
+}
+
+/** The evidence of a chain: the handshake, the CA store, the chain table, its problems and the notes. */
+function chainEvidence(app: AppSide, seen: ChainSeen, baseEvidence: Evidence): Evidence {
+  const {view} = app
+  const {probe, store, result, rows, provider, hostnameAside} = seen
+  const notes: TlsNote[] = [...store.notes]
+  if (app.nodeTlsNotLoaded) notes.push({kind: 'env-file-not-loaded', tool: app.launchTool})
+  if (!view.used) notes.unshift({kind: 'tls-unused'})
+  if (app.customIdentity) notes.push({kind: 'custom-identity', sslSetting: view.source?.label ?? null})
+  if (app.pgsslrootcert) notes.push({kind: 'pgsslrootcert-ignored', file: app.pgsslrootcert})
+  return {
     ...baseEvidence,
     protocol: probe.protocol,
     cipher: probe.cipher?.standardName ?? probe.cipher?.name ?? null,
     ...(probe.alpn ? {alpn: probe.alpn} : {}),
-    servername: servername ?? null,
-    identityChecked: customIdentity ? 'custom checkServerIdentity' : identity,
+    servername: app.servername ?? null,
+    identityChecked: app.customIdentity ? 'custom checkServerIdentity' : app.identity,
     trustStore: store.name,
     trustAnchors: store.anchors.length,
     chain: rows,
@@ -295,69 +479,6 @@ async function run(ctx: CheckContext): Promise<CheckOutcome> {
     ...(provider ? {provider: provider.name, providerRecognizedBy: provider.recognizedBy} : {}),
     ...(notes.length ? {notes: tlsEvidence.notes(notes)} : {}),
   }
-
-  const primary = result.problems[0]
-  const facts: TlsFacts = {
-    used: view.used,
-    offered: true,
-    verifies: view.verifies,
-    verifiedAsApp: result.ok,
-    problems: result.problems.map((p) => p.code),
-    protocol: probe.protocol ?? undefined,
-    cipher: probe.cipher?.standardName ?? probe.cipher?.name,
-    trustStore: store.name,
-    chain: rows.map((r) => ({subject: r.subject, issuer: r.issuer, notAfter: r.notAfter, selfSigned: r.selfSigned})),
-    validNames: result.validNames,
-    ...(provider ? {provider: provider.id} : {}),
-  }
-  if (primary && view.used && view.verifies) facts.failureCode = primary.code
-  setFacts(ctx, facts)
-
-  const protocol = probe.protocol ?? null
-  if (!view.used)
-    return skip(
-      tlsSays.unusedChain({protocol, problem: primary ? {code: primary.code, detail: primary.detail} : null}),
-      evidence,
-    )
-
-  if (primary) {
-    const entry = CHAIN_PROBLEM[primary.code as keyof typeof CHAIN_PROBLEM]
-    const params = {
-      ...view.off,
-      caUrl: caUrl(ctx, view),
-      sslInApp: view.origin === 'app',
-      problem: primary,
-      verifies: view.verifies,
-      provider,
-      validNames: result.validNames,
-      identity,
-      hostIsIp,
-      hostFrom: ctx.config.fields.host?.source.label ?? null,
-      pgsslrootcert: pgsslrootcert ?? null,
-      pgsslrootcertWouldTrust,
-      hostnameAside: Boolean(hostnameAside),
-      rootSha256: rows.find((r) => r.selfSigned)?.sha256 ?? null,
-    }
-    return entry.emit(params, evidence, {status: view.verifies ? 'fail' : 'warn'})
-  }
-  if (result.warnings.length) {
-    const warning = result.warnings[0]!
-    return TLS_EXPIRING_SOON.emit(
-      {warning, verifies: view.verifies, validNames: result.validNames, caLabel: store.caLabel ?? null, provider},
-      evidence,
-    )
-  }
-  const summary = tlsSays.verified({
-    ...view.off,
-    protocol,
-    cipher: probe.cipher?.standardName ?? probe.cipher?.name ?? null,
-    verifies: view.verifies,
-    store: store.name,
-    anchorSubject: result.anchor?.subject ?? null,
-    customIdentity: customIdentity !== undefined,
-    identity,
-  })
-  return {status: 'pass', code: null, summary, evidence, fix: null}
 }
 
 // ------------------------------------------------------------------------------ helpers
@@ -479,22 +600,18 @@ function readFileSyncSafe(file: string): string | null {
 
 // ------------------------------------------------------------------------------ params
 
-/** TLS_NOT_SUPPORTED's params: the server's answer and where the requirement comes from. */
-function notSupported(ctx: CheckContext, view: SslView, answer: string) {
-  return {
-    answer,
-    sslFrom: view.source?.label ?? null,
-    sslmode: ctx.config.fields.sslmode?.value ?? null,
-    driver: view.driver ?? null,
-  }
-}
-
 /** The server has no TLS and the app's driver goes on without it (postgres.js `prefer`): the login runs in plaintext. */
-function fellBack(ctx: CheckContext, view: SslView, evidence: Evidence): CheckOutcome {
-  setFacts(ctx, {used: false, offered: false, verifies: false})
+function fellBack(view: SslView, evidence: Evidence): {facts: TlsFacts; outcome: CheckOutcome} {
   const {driver, ssl} = view.fallback!
   const setting = view.source?.label ?? null
-  return skip(tlsSays.notOfferedFallsBack({driver, ssl, setting}), {...evidence, ssl: 'off', fellBack: {driver, ssl}})
+  return {
+    facts: {used: false, offered: false, verifies: false},
+    outcome: skip(tlsSays.notOfferedFallsBack({driver, ssl, setting}), {
+      ...evidence,
+      ssl: 'off',
+      fellBack: {driver, ssl},
+    }),
+  }
 }
 
 /**

@@ -228,88 +228,131 @@ function resolveFrom(base: string, p: string, home: string): string {
   return path.isAbsolute(expanded) ? expanded : path.resolve(base, expanded)
 }
 
+/** The connection string as each client reads its parameters. */
+interface CsParams {
+  cs?: Field<string>
+  /** its source's label ('' without a connection string) */
+  csLabel: string
+  /** a URL's query parameters as pg-connection-string reads them */
+  urlParams: Record<string, string> | null
+  /** a key=value string's parameters */
+  kwParams: Record<string, string> | null
+}
+
 export function analyzeSsl(input: SslInput): SslAnalysis {
-  const {env} = input
   const cs = input.connectionString
-  const files: CertFileRef[] = []
   const csIsUrl = cs !== undefined && isUrlConnectionString(cs.value)
-  const urlParams = csIsUrl ? pgUrlParams(cs.value) : null
-  const kwParams = cs !== undefined && !csIsUrl ? keyValueParams(cs.value) : null
+  const p: CsParams = {
+    ...(cs ? {cs} : {}),
+    csLabel: cs?.source.label ?? '',
+    urlParams: csIsUrl ? pgUrlParams(cs.value) : null,
+    kwParams: cs !== undefined && !csIsUrl ? keyValueParams(cs.value) : null,
+  }
+  const files: CertFileRef[] = []
+  const nodePg = nodePgSsl(input, p, files)
+  const libpq = libpqSsl(input, p, files)
+  return {nodePg, libpq, files}
+}
+
+// ---------- node-postgres ----------
+
+/** The ssl value node-postgres ends with, and the setting that decided it (the URL, the app's ssl, PGSSLMODE). */
+interface NodePgSetting {
+  value: unknown
+  /** the URL's ssl params decided it */
+  fromUrl: boolean
+  source: string
+  setting: string
+  sslmode?: NodePgSsl['sslmode']
+  replaced?: NodePgSsl['replaced']
+  error?: SslRefusal
+}
+
+/** Which ssl setting node-postgres takes: the URL's params replace the app's ssl object; PGSSLMODE only when neither sets it. */
+function nodePgSetting(input: SslInput, p: CsParams, knowsCompat: boolean, files: CertFileRef[]): NodePgSetting {
+  const {env} = input
+  const {cs, csLabel, urlParams} = p
+  const fromUrl = urlParams ? urlSsl(urlParams, knowsCompat) : {present: false, value: undefined}
+  const app = input.appSsl
+  const appHas = app !== undefined && app.value !== undefined
+  if (!fromUrl.present && appHas)
+    return {value: app.value, fromUrl: false, source: app.source.label, setting: describeSslObject(app.value)}
+  if (!fromUrl.present) {
+    const known = env.PGSSLMODE && (PG_ENV_SSLMODES as readonly string[]).includes(env.PGSSLMODE)
+    return {
+      value: sslFromPgsslmode(env.PGSSLMODE),
+      fromUrl: false,
+      source: env.PGSSLMODE ? envLabel(env, 'PGSSLMODE') : 'node-postgres default (ssl: false)',
+      setting: env.PGSSLMODE ? `PGSSLMODE=${env.PGSSLMODE}` : 'default (no ssl)',
+      ...(known
+        ? {sslmode: {value: env.PGSSLMODE!, setting: `PGSSLMODE=${env.PGSSLMODE}`, source: envLabel(env, 'PGSSLMODE')}}
+        : {}),
+    }
+  }
+  const params = urlParams!
+  const chosen: NodePgSetting = {
+    value: fromUrl.value,
+    fromUrl: true,
+    source: csLabel,
+    setting: paramList(params).join('&'),
+    ...(fromUrl.error ? {error: fromUrl.error} : {}),
+  }
+  if (params.sslmode)
+    chosen.sslmode = {
+      value: params.sslmode,
+      setting: `sslmode=${params.sslmode}`,
+      source: csLabel,
+      provenance: cs!.source,
+    }
+  if (appHas) chosen.replaced = replacedObject(app, params, cs!.source)
+  for (const param of SSL_FILE_PARAMS) {
+    const file = params[param]
+    if (file)
+      files.push({
+        param,
+        path: file,
+        resolved: resolveFrom(input.certBase ?? input.cwd, file, input.homeDir),
+        reader: 'node-postgres',
+        source: csLabel,
+        provenance: cs!.source,
+      })
+  }
+  return chosen
+}
+
+/** The app's ssl object that the URL's ssl params replace: what is lost, and whether that changes verification. */
+function replacedObject(
+  app: Field<unknown>,
+  urlParams: Record<string, string>,
+  urlSource: Provenance,
+): NonNullable<NodePgSsl['replaced']> {
+  const obj = app.value
+  const lostKeys = obj && typeof obj === 'object' ? Object.keys(obj as object) : [describeSslObject(obj)]
+  const o = (obj && typeof obj === 'object' ? obj : {}) as Record<string, unknown>
+  const changesVerification =
+    o.rejectUnauthorized === false ||
+    'ca' in o ||
+    'cert' in o ||
+    'key' in o ||
+    'pfx' in o ||
+    typeof o.checkServerIdentity === 'function' ||
+    obj === false
+  return {urlParams: paramList(urlParams), lostKeys, changesVerification, objectSource: app.source, urlSource}
+}
+
+/** node-postgres' side: whether it encrypts, verifies the chain and the host name, against which CAs. */
+function nodePgSsl(input: SslInput, p: CsParams, files: CertFileRef[]): NodePgSsl {
+  const {env} = input
   const nodeTlsOff = env.NODE_TLS_REJECT_UNAUTHORIZED === '0'
   const nodeTlsSetting: SslSetting = {
     setting: 'NODE_TLS_REJECT_UNAUTHORIZED=0',
     source: envLabel(env, 'NODE_TLS_REJECT_UNAUTHORIZED'),
   }
-
-  // ---------- node-postgres ----------
-  const csLabel = cs?.source.label ?? ''
-  let value: unknown
-  let valueSource: string
-  let valueSetting: string
-  let replaced: NodePgSsl['replaced']
-  let sslmode: NodePgSsl['sslmode']
-  let error: SslRefusal | undefined
   const knowsCompat = input.parserKnowsCompat !== false
-  const compat = urlParams?.uselibpqcompat === 'true' && knowsCompat
-  const fromUrl = urlParams ? urlSsl(urlParams, knowsCompat) : {present: false, value: undefined}
-  const app = input.appSsl
-  const appHas = app !== undefined && app.value !== undefined
-  if (fromUrl.present) {
-    value = fromUrl.value
-    valueSource = csLabel
-    valueSetting = paramList(urlParams!).join('&')
-    error = fromUrl.error
-    if (urlParams!.sslmode)
-      sslmode = {
-        value: urlParams!.sslmode,
-        setting: `sslmode=${urlParams!.sslmode}`,
-        source: csLabel,
-        provenance: cs!.source,
-      }
-    if (appHas) {
-      const obj = app.value
-      const lostKeys = obj && typeof obj === 'object' ? Object.keys(obj as object) : [describeSslObject(obj)]
-      const o = (obj && typeof obj === 'object' ? obj : {}) as Record<string, unknown>
-      const changesVerification =
-        o.rejectUnauthorized === false ||
-        'ca' in o ||
-        'cert' in o ||
-        'key' in o ||
-        'pfx' in o ||
-        typeof o.checkServerIdentity === 'function' ||
-        obj === false
-      replaced = {
-        urlParams: paramList(urlParams!),
-        lostKeys,
-        changesVerification,
-        objectSource: app.source,
-        urlSource: cs!.source,
-      }
-    }
-    for (const param of SSL_FILE_PARAMS) {
-      const p = urlParams![param]
-      if (p)
-        files.push({
-          param,
-          path: p,
-          resolved: resolveFrom(input.certBase ?? input.cwd, p, input.homeDir),
-          reader: 'node-postgres',
-          source: csLabel,
-          provenance: cs!.source,
-        })
-    }
-  } else if (appHas) {
-    value = app.value
-    valueSource = app.source.label
-    valueSetting = describeSslObject(app.value)
-  } else {
-    value = sslFromPgsslmode(env.PGSSLMODE)
-    valueSource = env.PGSSLMODE ? envLabel(env, 'PGSSLMODE') : 'node-postgres default (ssl: false)'
-    valueSetting = env.PGSSLMODE ? `PGSSLMODE=${env.PGSSLMODE}` : 'default (no ssl)'
-    if (env.PGSSLMODE && (PG_ENV_SSLMODES as readonly string[]).includes(env.PGSSLMODE))
-      sslmode = {value: env.PGSSLMODE, setting: `PGSSLMODE=${env.PGSSLMODE}`, source: envLabel(env, 'PGSSLMODE')}
-  }
+  const compat = p.urlParams?.uselibpqcompat === 'true' && knowsCompat
+  const chosen = nodePgSetting(input, p, knowsCompat, files)
   // ConnectionParameters
+  let value = chosen.value
   if (value === 'true') value = true
   if (value === 'no-verify') value = {rejectUnauthorized: false}
 
@@ -321,8 +364,8 @@ export function analyzeSsl(input: SslInput): SslAnalysis {
       verifyChain: false,
       verifyHostname: false,
       caFrom: '-',
-      setting: valueSetting,
-      sources: {encrypt: valueSource, verify: valueSource, ca: '-'},
+      setting: chosen.setting,
+      sources: {encrypt: chosen.source, verify: chosen.source, ca: '-'},
       libpqCompat: compat,
       verificationDisabledBy: [],
     }
@@ -330,57 +373,29 @@ export function analyzeSsl(input: SslInput): SslAnalysis {
     const obj = (typeof value === 'object' ? value : {}) as Record<string, unknown>
     const hasRU = Object.prototype.hasOwnProperty.call(obj, 'rejectUnauthorized')
     const reject = hasRU ? Boolean(obj.rejectUnauthorized) : !nodeTlsOff
-    let verifySource = valueSource
-    if (!reject) {
-      if (hasRU) {
-        const how = fromUrl.present
-          ? urlParams!.sslmode === 'no-verify'
-            ? 'sslmode=no-verify'
-            : urlParams!.sslmode && compat
-              ? `sslmode=${urlParams!.sslmode}&uselibpqcompat=true`
-              : urlParams!.ssl === 'no-verify'
-                ? 'ssl=no-verify'
-                : 'rejectUnauthorized: false'
-          : appHas
-            ? app.value === 'no-verify'
-              ? 'ssl: "no-verify"'
-              : 'rejectUnauthorized: false'
-            : 'PGSSLMODE=no-verify'
-        disabled.push({setting: how, source: valueSource, provenance: fromUrl.present ? cs!.source : app?.source})
-      } else {
-        verifySource = nodeTlsSetting.source
-        disabled.push(nodeTlsSetting)
-      }
+    let verifySource = chosen.source
+    if (!reject && hasRU) {
+      const provenance = chosen.fromUrl ? p.cs!.source : input.appSsl?.source
+      disabled.push({setting: verifyOffSetting(input, p, chosen, compat), source: chosen.source, provenance})
+    } else if (!reject) {
+      verifySource = nodeTlsSetting.source
+      disabled.push(nodeTlsSetting)
     }
-    const csi = obj.checkServerIdentity
-    const hostCheck = reject && csi === undefined
-    const ca = obj.ca
-    let caFrom = NODE_CA
-    let caSource = 'default'
-    if (ca && typeof ca === 'object' && 'file' in (ca as object)) {
-      caFrom = `sslrootcert=${(ca as {file: string}).file}`
-      caSource = csLabel
-    } else if (ca !== undefined) {
-      caFrom = 'ssl.ca'
-      caSource = valueSource
-    } else if (env.NODE_EXTRA_CA_CERTS) {
-      caFrom = `${NODE_CA} + NODE_EXTRA_CA_CERTS=${env.NODE_EXTRA_CA_CERTS}`
-      caSource = envLabel(env, 'NODE_EXTRA_CA_CERTS')
-    }
+    const ca = nodePgCa(obj.ca, env, p.csLabel, chosen.source)
     nodePg = {
       encrypt: 'yes',
       verifyChain: reject,
-      verifyHostname: hostCheck,
-      caFrom: reject ? caFrom : `${caFrom} (not checked)`,
-      setting: valueSetting,
-      sources: {encrypt: valueSource, verify: verifySource, ca: caSource},
+      verifyHostname: reject && obj.checkServerIdentity === undefined,
+      caFrom: reject ? ca.from : `${ca.from} (not checked)`,
+      setting: chosen.setting,
+      sources: {encrypt: chosen.source, verify: verifySource, ca: ca.source},
       libpqCompat: compat,
       verificationDisabledBy: disabled,
     }
   }
-  if (sslmode) nodePg.sslmode = sslmode
-  if (replaced) nodePg.replaced = replaced
-  if (error) nodePg.error = error
+  if (chosen.sslmode) nodePg.sslmode = chosen.sslmode
+  if (chosen.replaced) nodePg.replaced = chosen.replaced
+  if (chosen.error) nodePg.error = chosen.error
   if (nodeTlsOff && !disabled.some((d) => d.setting === nodeTlsSetting.setting)) {
     // Still worth reporting: it turns off verification for every other TLS client in the process.
     nodePg.verificationDisabledBy.push({
@@ -388,41 +403,101 @@ export function analyzeSsl(input: SslInput): SslAnalysis {
       setting: `${nodeTlsSetting.setting} (overridden for node-postgres by an explicit rejectUnauthorized, but every other TLS connection in the process is unverified)`,
     })
   }
+  return nodePg
+}
 
-  // ---------- libpq ----------
-  const libParams: Record<string, string> = urlParams ?? kwParams ?? {}
-  const pick = (
-    param: 'sslmode' | 'sslrootcert' | 'sslcert' | 'sslkey',
-    envVar: string,
-  ): {value: string; source: string; provenance?: Provenance} | undefined => {
-    if (libParams[param] !== undefined && libParams[param] !== '')
-      return {value: libParams[param], source: csLabel, provenance: cs?.source}
-    const f = input.fields[param]
-    if (f && f.value !== '' && !(cs && f.source.label === cs.source.label))
-      return {value: f.value, source: f.source.label, provenance: f.source}
-    const e = env[envVar]
-    if (e) return {value: e, source: envLabel(env, envVar)}
-    return undefined
-  }
+/** The setting that says rejectUnauthorized: false, as the user wrote it. */
+function verifyOffSetting(input: SslInput, p: CsParams, chosen: NodePgSetting, compat: boolean): string {
+  const urlParams = p.urlParams
+  const app = input.appSsl
+  if (chosen.fromUrl)
+    return urlParams!.sslmode === 'no-verify'
+      ? 'sslmode=no-verify'
+      : urlParams!.sslmode && compat
+        ? `sslmode=${urlParams!.sslmode}&uselibpqcompat=true`
+        : urlParams!.ssl === 'no-verify'
+          ? 'ssl=no-verify'
+          : 'rejectUnauthorized: false'
+  if (app !== undefined && app.value !== undefined)
+    return app.value === 'no-verify' ? 'ssl: "no-verify"' : 'rejectUnauthorized: false'
+  return 'PGSSLMODE=no-verify'
+}
+
+/** The CAs node-postgres trusts: sslrootcert's file, the app's ssl.ca, else Node's list (+ NODE_EXTRA_CA_CERTS). */
+function nodePgCa(
+  ca: unknown,
+  env: SslInput['env'],
+  csLabel: string,
+  valueSource: string,
+): {from: string; source: string} {
+  if (ca && typeof ca === 'object' && 'file' in (ca as object))
+    return {from: `sslrootcert=${(ca as {file: string}).file}`, source: csLabel}
+  if (ca !== undefined) return {from: 'ssl.ca', source: valueSource}
+  if (env.NODE_EXTRA_CA_CERTS)
+    return {
+      from: `${NODE_CA} + NODE_EXTRA_CA_CERTS=${env.NODE_EXTRA_CA_CERTS}`,
+      source: envLabel(env, 'NODE_EXTRA_CA_CERTS'),
+    }
+  return {from: NODE_CA, source: 'default'}
+}
+
+// ---------- libpq ----------
+
+type Picked = {value: string; source: string; provenance?: Provenance}
+
+/** A libpq setting: the connection string's, else a field from elsewhere, else its environment variable. */
+function libpqPick(
+  input: SslInput,
+  p: CsParams,
+  param: 'sslmode' | 'sslrootcert' | 'sslcert' | 'sslkey',
+  envVar: string,
+): Picked | undefined {
+  const libParams: Record<string, string> = p.urlParams ?? p.kwParams ?? {}
+  const {cs} = p
+  if (libParams[param] !== undefined && libParams[param] !== '')
+    return {value: libParams[param], source: p.csLabel, provenance: cs?.source}
+  const f = input.fields[param]
+  if (f && f.value !== '' && !(cs && f.source.label === cs.source.label))
+    return {value: f.value, source: f.source.label, provenance: f.source}
+  const e = input.env[envVar]
+  if (e) return {value: e, source: envLabel(input.env, envVar)}
+  return undefined
+}
+
+/** libpq's sslmode (ssl=true in a URL is require), and what it refuses of the mode and the URL's params. */
+function libpqMode(
+  input: SslInput,
+  p: CsParams,
+): {lm: Picked | undefined; mode: string; modeSetting: LibpqSsl['sslmode']; error?: SslRefusal} {
+  const {urlParams, csLabel, cs} = p
   const lm =
     urlParams?.ssl === 'true' && !urlParams.sslmode
       ? {value: 'require', source: csLabel, provenance: cs?.source}
-      : pick('sslmode', 'PGSSLMODE')
+      : libpqPick(input, p, 'sslmode', 'PGSSLMODE')
   const mode = lm?.value ?? 'prefer'
   const modeSetting: LibpqSsl['sslmode'] = lm
     ? {value: mode, setting: `sslmode=${mode}`, source: lm.source, provenance: lm.provenance}
     : {value: mode, setting: 'sslmode=prefer (default)', source: 'libpq default'}
-  let libError: SslRefusal | undefined
-  if (!(LIBPQ_SSLMODES as readonly string[]).includes(mode)) libError = {id: 'invalid-sslmode', mode}
+  let error: SslRefusal | undefined
+  if (!(LIBPQ_SSLMODES as readonly string[]).includes(mode)) error = {id: 'invalid-sslmode', mode}
   if (urlParams) {
     // libpq maps ssl=true to sslmode=require (JDBC compatibility) and rejects every other ssl value.
     const unknown = Object.keys(urlParams).filter(
       (k) => k === 'uselibpqcompat' || (k === 'ssl' && urlParams.ssl !== 'true'),
     )
-    if (unknown.length > 0) libError = {id: 'uri-params', params: unknown}
+    if (unknown.length > 0) error = {id: 'uri-params', params: unknown}
   }
-  const rc = pick('sslrootcert', 'PGSSLROOTCERT')
-  let rootCert: LibpqSsl['rootCert']
+  return {lm, mode, modeSetting, ...(error ? {error} : {})}
+}
+
+/** libpq's root certificate (sslrootcert, PGSSLROOTCERT, else ~/.postgresql/root.crt) and its client cert and key files. */
+function libpqFiles(
+  input: SslInput,
+  p: CsParams,
+  files: CertFileRef[],
+): {rc: Picked | undefined; rootCert: NonNullable<LibpqSsl['rootCert']>} {
+  const rc = libpqPick(input, p, 'sslrootcert', 'PGSSLROOTCERT')
+  let rootCert: NonNullable<LibpqSsl['rootCert']>
   if (rc) {
     const abs = rc.value === 'system' ? 'system' : resolveFrom(input.cwd, rc.value, input.homeDir)
     rootCert = {path: rc.value, source: rc.source, exists: rc.value === 'system' ? true : input.fileExists(abs)}
@@ -439,8 +514,8 @@ export function analyzeSsl(input: SslInput): SslAnalysis {
     const def = path.join(input.homeDir, '.postgresql', 'root.crt')
     rootCert = {path: def, source: 'libpq default (~/.postgresql/root.crt)', exists: input.fileExists(def)}
   }
-  for (const param of SSL_FILE_PARAMS.filter((p) => p !== 'sslrootcert')) {
-    const v = pick(param, param === 'sslcert' ? 'PGSSLCERT' : 'PGSSLKEY')
+  for (const param of SSL_FILE_PARAMS.filter((x) => x !== 'sslrootcert')) {
+    const v = libpqPick(input, p, param, param === 'sslcert' ? 'PGSSLCERT' : 'PGSSLKEY')
     if (v)
       files.push({
         param,
@@ -451,6 +526,14 @@ export function analyzeSsl(input: SslInput): SslAnalysis {
         provenance: v.provenance,
       })
   }
+  return {rc, rootCert}
+}
+
+/** libpq's side (psql): prefer/require only encrypt, verify-ca skips the host name, a root certificate file verifies. */
+function libpqSsl(input: SslInput, p: CsParams, files: CertFileRef[]): LibpqSsl {
+  const {lm, mode, modeSetting, error} = libpqMode(input, p)
+  let libError = error
+  const {rc, rootCert} = libpqFiles(input, p, files)
   const encrypt: Encrypt = mode === 'disable' ? 'no' : mode === 'allow' || mode === 'prefer' ? 'try' : 'yes'
   const verifyMode = mode === 'verify-ca' || mode === 'verify-full'
   const rootPresent = rootCert.exists
@@ -490,8 +573,7 @@ export function analyzeSsl(input: SslInput): SslAnalysis {
     rootCert,
   }
   if (libError) libpq.error = libError
-
-  return {nodePg, libpq, files}
+  return libpq
 }
 
 function envLabel(env: Record<string, string | undefined>, name: string): string {

@@ -7,7 +7,7 @@ import {checkServerIdentity as nodeCheckServerIdentity, type PeerCertificate} fr
 export {X509Certificate}
 
 /** One row of the chain table: flat, JSON-plain, secret-free. */
-interface ChainRow {
+export interface ChainRow {
   depth: number
   subject: string
   issuer: string
