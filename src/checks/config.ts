@@ -19,8 +19,8 @@ import {
 import {sameSource} from '../config/util.js'
 import {configEntry, configProblemEvidence, configProblemSummary, configSays} from '../catalogue/config.js'
 import type {CatalogueEntry} from '../catalogue/types.js'
-import {driverFindings} from './app-driver.js'
-import {iamTokenFindings} from './iam-token.js'
+import {driverFindings} from './drivers.js'
+import {iamTokenFindings} from './iam.js'
 import {failsFirst, foldFindings, type Finding} from './findings.js'
 
 const SHOWN: readonly FieldName[] = ['host', 'port', 'database', 'user', 'password', 'sslmode']

@@ -214,6 +214,21 @@ describe('layers: imports point one way', () => {
     ).toEqual([])
   })
 
+  it('a file of src/checks/ that takes words from the catalogue is named like its catalogue file', () => {
+    // the catalogue files every check may use besides its own: entry types, snippets, the session's skip words
+    const shared = new Set(['catalogue/types.ts', 'catalogue/snippets.ts', 'catalogue/session.ts'])
+    // a part of a check whose codes sit in that check's catalogue file (part → that file)
+    const partOf = new Map([['checks/channel-binding.ts', 'catalogue/auth.ts']])
+    const unpaired: string[] = []
+    for (const [from, targets] of graph) {
+      if (!from.startsWith('checks/')) continue
+      const words = targets.filter((t) => t.startsWith('catalogue/') && !shared.has(t))
+      const own = partOf.get(from) ?? from.replace(/^checks\//, 'catalogue/')
+      if (words.length && !words.includes(own)) unpaired.push(`${from} takes its words from ${words.join(', ')}`)
+    }
+    expect(unpaired, 'name the check file like its catalogue file (checks/x.ts ↔ catalogue/x.ts)').toEqual([])
+  })
+
   it('a cycle is found and named', () => {
     const g = new Map([
       ['a.ts', ['b.ts']],

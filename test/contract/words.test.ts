@@ -92,9 +92,9 @@ function tsFiles(dir: string): string[] {
 /** Prose still outside the catalogue, per file: move it to src/catalogue/ and lower the number. */
 const PROSE_DEBT: Readonly<Record<string, number>> = {
   'app/demo/server.ts': 2,
-  'checks/app-driver.ts': 2,
   'checks/config.ts': 3,
-  'checks/iam-token.ts': 1,
+  'checks/drivers.ts': 2,
+  'checks/iam.ts': 1,
   'checks/migrations.ts': 1,
   'checks/server.ts': 1,
   'cli/argv.ts': 2,
