@@ -22,6 +22,7 @@ import {
   trustProblemMessage,
   type VerifyOff,
 } from '../catalogue/tls.js'
+import {providerInfo, type ProviderInfo} from '../catalogue/providers.js'
 import type {TlsFacts} from '../core/facts.js'
 import type {CheckOutcome, Evidence} from '../core/types.js'
 import type {Check, CheckContext} from './types.js'
@@ -36,7 +37,6 @@ import {targetOf} from '../config/target.js'
 import type {Provenance} from '../config/types.js'
 import type {NoTlsError} from '../models/drivers/types.js'
 import type {TlsProbeResult} from '../probes/tls.js'
-import type {ProviderInfo} from '../providers/index.js'
 import type {ChainRow, VerifyResult} from '../tls/x509.js'
 import {readGuardedText} from '../core/files.js'
 
@@ -273,10 +273,8 @@ async function judgeChain(
     trust.has(c) ? 'trust anchor' : onPath.has(depth) ? 'verified' : 'no',
   )
   const {recognizeProvider} = await import('../providers/index.js')
-  const provider = recognizeProvider({
-    host: app.host,
-    chain: rows.map((r) => ({subject: r.subject, issuer: r.issuer})),
-  })
+  const match = recognizeProvider({host: app.host, chain: rows.map((r) => ({subject: r.subject, issuer: r.issuer}))})
+  const provider = match ? providerInfo(match) : null
   const leaf = chain[0]
   const hostnameAside =
     leaf && result.problems[0]?.code !== 'TLS_HOSTNAME_MISMATCH' && !app.customIdentity
