@@ -3,7 +3,12 @@
 // &X-Amz-Date=…&X-Amz-Expires=…&X-Amz-Signature=…` — and the server only answers "PAM authentication
 // failed" for every way it can be wrong. db-doctor never prints the signature or the credential.
 import type {Fix} from '../core/types.js'
-import {define} from './types.js'
+import {define, messages} from './types.js'
+
+/** The evidence lines of an IAM token finding that are words. */
+export const iamEvidence = messages({
+  token: () => 'RDS IAM authentication token (SigV4 presigned query)',
+})
 
 type TokenExpiredParams = {
   issuedAt: string

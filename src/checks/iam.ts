@@ -8,6 +8,7 @@ import {
   CONFIG_IAM_TOKEN_EXPIRED,
   CONFIG_IAM_TOKEN_MISMATCH,
   CONFIG_IAM_TOKEN_NOT_URL_ENCODED,
+  iamEvidence,
 } from '../catalogue/iam.js'
 import type {Finding} from './findings.js'
 import {RAW_IAM_TOKEN, parseIamToken, rdsRegion} from '../providers/rds-iam.js'
@@ -27,7 +28,7 @@ export function iamTokenFindings(config: ResolvedConfig, now: number): Finding[]
   const f = config.fields
   const expiresAt = new Date(token.issuedAt.getTime() + token.expiresSeconds * 1000)
   const evidence = {
-    token: 'RDS IAM authentication token (SigV4 presigned query)',
+    token: iamEvidence.token(),
     signedForEndpoint: `${token.host}:${token.port}`,
     signedForUser: token.user,
     signedRegion: token.region,

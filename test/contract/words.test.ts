@@ -94,7 +94,6 @@ const PROSE_DEBT: Readonly<Record<string, number>> = {
   'app/demo/server.ts': 2,
   'checks/config.ts': 3,
   'checks/drivers.ts': 2,
-  'checks/iam.ts': 1,
   'checks/migrations.ts': 1,
   'checks/server.ts': 1,
   'cli/argv.ts': 2,
