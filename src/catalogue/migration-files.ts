@@ -21,6 +21,32 @@ type NeedsNoTransactionParams = {
   file: string
   /** "CREATE INDEX CONCURRENTLY" */
   statement: string
+  /** TypeORM: the transaction mode of migration:run, where it is set, and whether the class says `transaction = false`. */
+  typeorm?: {
+    mode: 'all' | 'each' | 'none'
+    from: 'script' | 'data-source' | 'default'
+    script: string | null
+    marker: boolean
+  }
+}
+
+/** Where TypeORM's mode comes from, in words. */
+const typeormModeFrom = (t: NonNullable<NeedsNoTransactionParams['typeorm']>): string =>
+  t.from === 'script'
+    ? `-t ${t.mode} in the ${t.script} script`
+    : t.from === 'data-source'
+      ? `migrationsTransactionMode: "${t.mode}" in the data source`
+      : 'TypeORM\'s default "all"'
+
+/** Where the tool runs the statement (the summary's words). */
+function ntWhere(p: NeedsNoTransactionParams): string {
+  if (p.tool === 'typeorm' && p.typeorm) {
+    const from = typeormModeFrom(p.typeorm)
+    return p.typeorm.mode === 'all'
+      ? `the one transaction TypeORM runs every pending migration in (${from})`
+      : `TypeORM's transaction for this migration (${from}, and no \`transaction = false\` in the class)`
+  }
+  return NT_WHERE[p.tool] ?? 'the migration transaction'
 }
 
 /** Where the tool runs a migration's statements. */
@@ -28,6 +54,9 @@ const NT_WHERE: Record<string, string> = {
   knex: "knex's migration transaction (no `exports.config = {transaction: false}` in the file)",
   'node-pg-migrate': "node-pg-migrate's transaction (no `pgm.noTransaction()` in the file)",
   prisma: 'one implicit transaction (Prisma sends the whole migration.sql at once, with its other statements)',
+  'drizzle-kit':
+    "the one transaction drizzle-kit migrate runs every pending migration in (drizzle-orm's migrator; there is no opt-out)",
+  'sequelize-cli': 'the transaction the migration opens itself (sequelize.transaction(…)); sequelize-cli adds none',
 }
 
 const NT_FIX: Record<string, {summary: string; language: 'js' | 'sql'; code: string}> = {
@@ -45,6 +74,24 @@ const NT_FIX: Record<string, {summary: string; language: 'js' | 'sql'; code: str
     summary: 'move the statement into a migration.sql of its own (one statement: no implicit transaction)',
     language: 'sql',
     code: '-- prisma/migrations/<timestamp>_concurrent_index/migration.sql: this statement only\nCREATE INDEX CONCURRENTLY …;',
+  },
+  'drizzle-kit': {
+    summary:
+      'take the statement out of the drizzle migration (drizzle-kit migrate has no way to run a file outside its transaction) and run it on its own after migrating, e.g. with psql or a small script',
+    language: 'sql',
+    code: '-- after drizzle-kit migrate, outside any transaction:\nCREATE INDEX CONCURRENTLY IF NOT EXISTS …;',
+  },
+  'sequelize-cli': {
+    summary:
+      'run the statement outside the transaction the migration opens (before sequelize.transaction(…), without {transaction: t})',
+    language: 'js',
+    code: "// outside the transaction: sequelize-cli runs up() without one\nawait queryInterface.sequelize.query('CREATE INDEX CONCURRENTLY …')",
+  },
+  typeorm: {
+    summary:
+      'set `transaction = false` on this migration class and run migration:run with `-t each` (in the default "all" mode TypeORM refuses the override)',
+    language: 'js',
+    code: 'export class AddIndex1700000000000 implements MigrationInterface {\n  transaction = false\n  // …\n}\n// package.json: "typeorm migration:run -d data-source.ts -t each"',
   },
 }
 
@@ -171,9 +218,10 @@ export const MIGRATION_NEEDS_NO_TRANSACTION = define<NeedsNoTransactionParams>({
     'knex: a migration without `exports.config = {transaction: false}`',
     'node-pg-migrate: a migration without `pgm.noTransaction()`',
     'Prisma: the statement shares its migration.sql with others (it runs as one implicit transaction)',
-    'TypeORM: `transaction: "all"`/"each" without `transaction = false` on that migration; drizzle-kit: migrate runs every file in one transaction',
+    'TypeORM: migration:run in its default "all" mode (every pending migration in one transaction, `transaction = false` refused), or "each" without `transaction = false` on that migration; drizzle-kit: migrate runs every pending file in one transaction',
+    'sequelize-cli: the migration opens a transaction itself and runs the statement in it (sequelize-cli adds none)',
   ],
-  fix: 'Run that statement outside the transaction: knex `exports.config = {transaction: false}`, node-pg-migrate `pgm.noTransaction()`, TypeORM `transaction = false` on the migration class, Prisma a migration.sql with only that statement; drizzle-kit has no opt-out, so run it by hand or in a separate script.',
+  fix: 'Run that statement outside the transaction: knex `exports.config = {transaction: false}`, node-pg-migrate `pgm.noTransaction()`, TypeORM `transaction = false` on the migration class with `migration:run -t each`, Prisma a migration.sql with only that statement; drizzle-kit has no opt-out, so run it by hand or in a separate script.',
   transient: false,
   matchers: [
     {
@@ -181,10 +229,20 @@ export const MIGRATION_NEEDS_NO_TRANSACTION = define<NeedsNoTransactionParams>({
       needle: 'cannot run inside a transaction block',
     },
     {re: /(?:SQLSTATE|code)\W{0,4}25001\b/i, needle: '25001'},
+    {
+      re: /override the transaction mode, but the global transaction mode is "all"/,
+      needle: 'override the transaction mode',
+    },
   ],
   examples: [
     // PostgreSQL src/backend/access/transam/xact.c (PreventInTransactionBlock, 25001); produced live
     {source: 'postgres', text: 'ERROR:  CREATE INDEX CONCURRENTLY cannot run inside a transaction block'},
+    // TypeORM 0.3 / 1.x error/ForbiddenTransactionModeOverrideError.js; produced live by the real TypeORM CLI in
+    // test/checks/migration-files.test.ts
+    {
+      source: 'typeorm',
+      text: 'Error during migration run:\nForbiddenTransactionModeOverrideError: Migrations "IdxOk1700000000001" override the transaction mode, but the global transaction mode is "all"',
+    },
     // what node-postgres prints for it (the error's code appended), produced live in test/explain/live.test.ts
     {
       source: 'node-postgres',
@@ -192,12 +250,27 @@ export const MIGRATION_NEEDS_NO_TRANSACTION = define<NeedsNoTransactionParams>({
     },
   ],
   summary: (p) =>
-    `The pending migration ${p.file} runs ${p.statement} inside ${NT_WHERE[p.tool] ?? 'the migration transaction'}: PostgreSQL refuses it with 25001 "${p.statement} cannot run inside a transaction block".`,
-  buildFix: (p): Fix => ({
-    summary: NT_FIX[p.tool]?.summary ?? 'Run that statement outside the migration transaction.',
-    steps: [`In ${p.file}: ${NT_FIX[p.tool]?.summary ?? 'move the statement out of the transaction'}`],
-    ...(NT_FIX[p.tool]?.code ? {snippet: {language: NT_FIX[p.tool]!.language, code: NT_FIX[p.tool]!.code}} : {}),
-  }),
+    p.typeorm?.mode === 'all' && p.typeorm.marker
+      ? `The pending migration ${p.file} sets \`transaction = false\` for its ${p.statement}, and TypeORM runs every pending migration in one transaction (${typeormModeFrom(p.typeorm)}): it stops before running anything with "Migrations … override the transaction mode, but the global transaction mode is "all"" (ForbiddenTransactionModeOverrideError).`
+      : `The pending migration ${p.file} runs ${p.statement} inside ${ntWhere(p)}: PostgreSQL refuses it with 25001 "${p.statement} cannot run inside a transaction block".`,
+  buildFix: (p): Fix => {
+    const fix = NT_FIX[p.tool]
+    const summary = fix?.summary ?? 'Run that statement outside the migration transaction.'
+    const steps = [`In ${p.file}: ${fix?.summary ?? 'move the statement out of the transaction'}`]
+    if (p.typeorm?.mode === 'each')
+      steps.splice(
+        0,
+        1,
+        `In ${p.file}: set \`transaction = false\` on the class (migration:run already runs each migration in its own transaction: ${typeormModeFrom(p.typeorm)})`,
+      )
+    else if (p.typeorm)
+      steps.push(
+        p.typeorm.from === 'script'
+          ? `In the ${p.typeorm.script} script: replace -t ${p.typeorm.mode} with -t each.`
+          : 'Run migration:run with `-t each` (or set migrationsTransactionMode: "each" in the data source); the other migrations keep their own transaction.',
+      )
+    return {summary, steps, ...(fix?.code ? {snippet: {language: fix.language, code: fix.code}} : {})}
+  },
 })
 
 export const migrationFileEntries = [

@@ -2,11 +2,15 @@
 // the role may not run (trusted extensions need CREATE on the database since PostgreSQL 13, others a
 // superuser), CREATE/DROP INDEX CONCURRENTLY or REINDEX CONCURRENTLY inside the tool's transaction (unless
 // the file uses the tool's no-transaction marker), and sessions holding locks on the tables the pending
-// files alter. Files are read bounded (count and size); the statements join the migrations check's share of
+// files alter. Every tool's files: knex, node-pg-migrate, Prisma (migration.sql), drizzle-kit (the .sql files of
+// its journal: drizzle-orm's migrator runs every pending one in ONE transaction, with no opt-out), TypeORM
+// (migration classes: queryRunner.query strings; the transaction mode from the script's `-t` or the data
+// source's migrationsTransactionMode, default "all") and sequelize-cli (no transaction of its own: only a file
+// that opens one runs its statements inside it). Files are user code: read as text, never loaded. Files are read bounded (count and size); the statements join the migrations check's share of
 // the run's one catalog round trip. Data only: the words are in src/catalogue/migration-files.ts.
 import fs from 'node:fs'
 import path from 'node:path'
-import type {MigrationToolInfo} from '../config/types.js'
+import type {MigrationToolInfo, ResolvedConfig} from '../config/types.js'
 import {
   MIGRATION_BLOCKED_BY_SESSION,
   MIGRATION_NEEDS_NO_TRANSACTION,
@@ -35,6 +39,63 @@ interface FileFacts {
 interface ToolFiles {
   tool: MigrationToolInfo
   files: FileFacts[]
+  /** TypeORM: how migration:run will use transactions. */
+  mode?: TypeormMode
+}
+
+/** The name TypeORM records for a migration file: its `name` property, else its class's name (getMigrations). */
+export function typeormMigrationName(file: string): string | undefined {
+  let text: string
+  try {
+    const st = fs.statSync(file)
+    if (!st.isFile() || st.size > 512 * 1024) return undefined
+    text = fs.readFileSync(file, 'utf8')
+  } catch {
+    return undefined
+  }
+  return typeormNameOf(text)
+}
+
+/** The same from the file's text. Pure. */
+function typeormNameOf(text: string): string | undefined {
+  return (
+    /\bname\s*=\s*['"]([^'"\n]{1,200})['"]/.exec(text)?.[1] ??
+    /\bclass\s+([A-Za-z_$][\w$]{0,200})\s+implements\s+MigrationInterface\b/.exec(text)?.[1] ??
+    /\bclass\s+([A-Za-z_$][\w$]{0,200})/.exec(text)?.[1]
+  )
+}
+
+/** A drizzle journal entry: the tag (the .sql file's name) and `when`, recorded as created_at; dir: its folder. */
+export interface JournalEntry {
+  tag: string
+  when: number
+  dir: string
+}
+
+/**
+ * drizzle-orm's readMigrationFiles (migrator.js): `<out>/meta/_journal.json`, its entries in order; without
+ * the journal it throws "Can't find meta/_journal.json file" and `drizzle-kit migrate` stops. undefined: no
+ * journal (no folder, or no meta/_journal.json in it).
+ */
+export function drizzleJournal(dir: string): JournalEntry[] | undefined {
+  let text: string
+  try {
+    const file = path.join(dir, 'meta', '_journal.json')
+    const st = fs.statSync(file)
+    if (!st.isFile() || st.size > 4 * 1024 * 1024) return []
+    text = fs.readFileSync(file, 'utf8')
+  } catch {
+    return undefined
+  }
+  try {
+    const entries = (JSON.parse(text) as {entries?: unknown}).entries
+    if (!Array.isArray(entries)) return []
+    return entries
+      .filter((e): e is {tag: string; when: number} => typeof e?.tag === 'string' && typeof e?.when === 'number')
+      .map((e) => ({tag: e.tag.slice(0, 300), when: e.when, dir}))
+  } catch {
+    return []
+  }
 }
 
 const PLAIN_NAME = /^[A-Za-z_][\w$]{0,62}(?:\.[A-Za-z_][\w$]{0,62})?$/
@@ -58,12 +119,23 @@ function factsOf(tool: MigrationToolInfo['name'], text: string): Omit<FileFacts,
       sql,
     )
   let concurrent = conc ? `${conc[1]!.replace(/\s+/g, ' ').toUpperCase()} CONCURRENTLY` : null
-  if (!concurrent && tool === 'node-pg-migrate' && /\bconcurrently\s*:\s*true\b/.test(text))
+  // node-pg-migrate createIndex(…, {concurrently: true}); sequelize queryInterface.addIndex(…, {concurrently: true})
+  if (
+    !concurrent &&
+    (tool === 'node-pg-migrate' || tool === 'sequelize-cli') &&
+    /\bconcurrently\s*:\s*true\b/.test(text)
+  )
     concurrent = 'CREATE INDEX CONCURRENTLY'
   let noTransaction = false
   if (tool === 'knex') noTransaction = /\btransaction\s*:\s*false\b/.test(text)
   else if (tool === 'node-pg-migrate') noTransaction = /\bpgm\.noTransaction\(\s*\)/.test(text)
   else if (tool === 'prisma') noTransaction = sql.split(';').filter((s) => s.trim()).length <= 1
+  // TypeORM: the class's `transaction = false` (honoured in the "each" and "none" modes only, see typeormMode)
+  else if (tool === 'typeorm') noTransaction = /\btransaction\s*=\s*false\b/.test(text)
+  // sequelize-cli (lib/core/migrator.js, umzug) calls up() without a transaction: only the file's own
+  // sequelize.transaction(…) puts statements in one
+  else if (tool === 'sequelize-cli') noTransaction = !/\.transaction\s*\(/.test(text)
+  // drizzle-kit: drizzle-orm's migrator (pg-core dialect.js migrate) runs every pending file in one transaction
   const tables = new Set<string>()
   const add = (n: string | undefined) => {
     const t = n?.replace(/"/g, '')
@@ -79,6 +151,11 @@ function factsOf(tool: MigrationToolInfo['name'], text: string): Omit<FileFacts,
   if (tool === 'knex')
     for (const m of text.matchAll(
       /\.(?:alterTable|table|dropTable|dropTableIfExists|renameTable)\(\s*['"`]([\w.]{1,130})['"`]/g,
+    ))
+      add(m[1])
+  if (tool === 'sequelize-cli')
+    for (const m of text.matchAll(
+      /\.(?:addColumn|changeColumn|removeColumn|renameColumn|addIndex|removeIndex|addConstraint|removeConstraint|dropTable|renameTable)\(\s*['"`]([\w.]{1,130})['"`]/g,
     ))
       add(m[1])
   if (tool === 'node-pg-migrate')
@@ -97,10 +174,45 @@ function readBounded(file: string): string | null {
   }
 }
 
-/** The tool's migration files and what each does (bounded reads). Only knex, node-pg-migrate and Prisma. */
-export function toolFiles(tool: MigrationToolInfo): ToolFiles {
+/** TypeORM's transaction mode for `migration:run`: the script's `-t`/`--transaction`, else the data source's. */
+interface TypeormMode {
+  mode: 'all' | 'each' | 'none'
+  /** Where it is set ("the db:migrate script's -t", "data-source.ts migrationsTransactionMode", "TypeORM's default"). */
+  from: 'script' | 'data-source' | 'default'
+  script?: string
+}
+
+/** MigrationRunCommand: `-t all|none|false|each` over `migrationsTransactionMode ?? "all"`. Pure. */
+function typeormMode(tool: MigrationToolInfo, config: ResolvedConfig | undefined): TypeormMode {
+  const launch = config?.launch?.tool
+  const scripts = launch?.tool === 'typeorm' ? launch.scripts : []
+  for (const sc of scripts) {
+    if (!/\bmigration:run\b/.test(sc.segment)) continue
+    const m = /(?:^|\s)(?:-t|--transaction)(?:\s+|=)['"]?(all|none|false|each)\b/.exec(sc.segment)
+    if (m) return {mode: m[1] === 'false' ? 'none' : (m[1] as TypeormMode['mode']), from: 'script', script: sc.name}
+    break
+  }
+  return tool.transactionMode ? {mode: tool.transactionMode, from: 'data-source'} : {mode: 'all', from: 'default'}
+}
+
+/** The tool's migration files and what each does (bounded reads; never loaded: user code). */
+export function toolFiles(tool: MigrationToolInfo, config?: ResolvedConfig): ToolFiles {
   const files: FileFacts[] = []
-  if (tool.name !== 'knex' && tool.name !== 'node-pg-migrate' && tool.name !== 'prisma') return {tool, files}
+  if (tool.name === 'drizzle-kit') {
+    // the journal is the list: <out>/<tag>.sql, the tag recorded as pending
+    for (const [i, dir] of tool.directories.entries()) {
+      const shown = tool.displayDirectories[i] ?? dir
+      for (const e of (drizzleJournal(dir) ?? []).slice(0, MAX_FILES)) {
+        if (!/^[\w.-]{1,200}$/.test(e.tag)) continue
+        const file = path.join(dir, `${e.tag}.sql`)
+        const text = readBounded(file)
+        if (text === null) continue
+        files.push({name: e.tag, display: path.join(shown, `${e.tag}.sql`), ...factsOf(tool.name, text)})
+      }
+    }
+    return {tool, files}
+  }
+  const mode = tool.name === 'typeorm' ? typeormMode(tool, config) : undefined
   for (const [i, dir] of tool.directories.entries()) {
     let entries: fs.Dirent[]
     try {
@@ -121,7 +233,21 @@ export function toolFiles(tool: MigrationToolInfo): ToolFiles {
         if (!(e.isFile() || e.isSymbolicLink()) || !(tool.extensions ?? []).includes(path.extname(e.name))) continue
         name = e.name
         file = path.join(dir, e.name)
+      } else if (tool.name === 'sequelize-cli') {
+        // sequelize-cli 6 (lib/core/migrator.js), recorded with the extension
+        if (!(e.isFile() || e.isSymbolicLink()) || !/^(?!.*\.d\.ts$).*\.(cjs|js|cts|ts)$/.test(e.name)) continue
+        name = e.name
+        file = path.join(dir, e.name)
+      } else if (tool.name === 'typeorm') {
+        if (!(e.isFile() || e.isSymbolicLink()) || !/^(?!.*\.d\.ts$).*\.(c|m)?(js|ts)$/.test(e.name)) continue
+        file = path.join(dir, e.name)
+        const text = readBounded(file)
+        const recorded = text === null ? undefined : typeormNameOf(text)
+        if (text === null || !recorded) continue
+        files.push({name: recorded, display: path.join(shown, e.name), ...factsOf(tool.name, text)})
+        continue
       } else {
+        if (tool.name !== 'node-pg-migrate') continue
         if (!(e.isFile() || e.isSymbolicLink()) || e.name.startsWith('.')) continue
         name = e.name.slice(0, e.name.length - path.extname(e.name).length)
         file = path.join(dir, e.name)
@@ -131,7 +257,7 @@ export function toolFiles(tool: MigrationToolInfo): ToolFiles {
       files.push({name, display: path.join(shown, path.relative(dir, file)), ...factsOf(tool.name, text)})
     }
   }
-  return {tool, files}
+  return {tool, files, ...(mode ? {mode} : {})}
 }
 
 /** The statements the analysis needs (none when no file names an extension or a table). Pure. */
@@ -195,11 +321,31 @@ export function migrationFileFindings(tf: ToolFiles, pending: readonly string[],
         ),
       )
     }
-    if (f.concurrent && !f.noTransaction) {
+    // TypeORM: "none" runs nothing in a transaction; "each" honours the class's `transaction = false`; "all"
+    // runs every pending migration in one and refuses a class that sets `transaction` at all
+    // (ForbiddenTransactionModeOverrideError, MigrationExecutor.executePendingMigrations)
+    const mode = tf.mode
+    const inTransaction =
+      tf.tool.name === 'typeorm' && mode
+        ? mode.mode === 'all' || (mode.mode === 'each' && !f.noTransaction)
+        : !f.noTransaction
+    if (f.concurrent && inTransaction) {
       out.push(
         MIGRATION_NEEDS_NO_TRANSACTION.finding(
-          {tool: tf.tool.name, file: f.display, statement: f.concurrent},
-          {file: f.display, statement: f.concurrent, noTransactionMarker: false},
+          {
+            tool: tf.tool.name,
+            file: f.display,
+            statement: f.concurrent,
+            ...(mode
+              ? {typeorm: {mode: mode.mode, from: mode.from, script: mode.script ?? null, marker: f.noTransaction}}
+              : {}),
+          },
+          {
+            file: f.display,
+            statement: f.concurrent,
+            noTransactionMarker: f.noTransaction,
+            ...(mode ? {transactionMode: mode.mode, transactionModeFrom: mode.script ?? mode.from} : {}),
+          },
         ),
       )
     }

@@ -31,7 +31,14 @@ import type {Check, CheckContext} from './types.js'
 import {sqlIdentifier, sqlLiteral} from '../core/sql.js'
 import {failsFirst, foldFindings, type Finding} from './findings.js'
 import {migrationTools, toolSession} from './tools.js'
-import {migrationFileFindings, migrationFilesSql, toolFiles} from './migration-files.js'
+import {
+  drizzleJournal,
+  migrationFileFindings,
+  migrationFilesSql,
+  toolFiles,
+  typeormMigrationName,
+  type JournalEntry,
+} from './migration-files.js'
 
 type Row = Record<string, unknown>
 
@@ -135,23 +142,6 @@ function rowsSql(tool: MigrationToolInfo): {table: string; lock?: string} {
   return {table: `select name from ${t} order by run_on, id`}
 }
 
-/** The name TypeORM records for a migration file: its `name` property, else its class's name (getMigrations). */
-function typeormMigrationName(file: string): string | undefined {
-  let text: string
-  try {
-    const st = fs.statSync(file)
-    if (!st.isFile() || st.size > 512 * 1024) return undefined
-    text = fs.readFileSync(file, 'utf8')
-  } catch {
-    return undefined
-  }
-  return (
-    /\bname\s*=\s*['"]([^'"\n]{1,200})['"]/.exec(text)?.[1] ??
-    /\bclass\s+([A-Za-z_$][\w$]{0,200})\s+implements\s+MigrationInterface\b/.exec(text)?.[1] ??
-    /\bclass\s+([A-Za-z_$][\w$]{0,200})/.exec(text)?.[1]
-  )
-}
-
 const XML_ROW = /<row>([^]*?)<\/row>/g
 const XML_COLUMN = /<([A-Za-z_][\w.-]*)(?: xsi:nil="true"\/>|>([^<]*)<\/\1>)/g
 
@@ -180,39 +170,6 @@ function unescapeXml(text: string): string {
     const code = e.startsWith('#x') ? Number.parseInt(e.slice(2), 16) : Number.parseInt(e.slice(1), 10)
     return code <= 0x10ffff ? String.fromCodePoint(code) : ''
   })
-}
-
-/** A drizzle journal entry: the tag (the .sql file's name) and `when`, recorded as created_at; dir: its folder. */
-interface JournalEntry {
-  tag: string
-  when: number
-  dir: string
-}
-
-/**
- * drizzle-orm's readMigrationFiles (migrator.js): `<out>/meta/_journal.json`, its entries in order; without
- * the journal it throws "Can't find meta/_journal.json file" and `drizzle-kit migrate` stops. undefined: no
- * journal (no folder, or no meta/_journal.json in it).
- */
-function drizzleJournal(dir: string): JournalEntry[] | undefined {
-  let text: string
-  try {
-    const file = path.join(dir, 'meta', '_journal.json')
-    const st = fs.statSync(file)
-    if (!st.isFile() || st.size > 4 * 1024 * 1024) return []
-    text = fs.readFileSync(file, 'utf8')
-  } catch {
-    return undefined
-  }
-  try {
-    const entries = (JSON.parse(text) as {entries?: unknown}).entries
-    if (!Array.isArray(entries)) return []
-    return entries
-      .filter((e): e is {tag: string; when: number} => typeof e?.tag === 'string' && typeof e?.when === 'number')
-      .map((e) => ({tag: e.tag.slice(0, 300), when: e.when, dir}))
-  } catch {
-    return []
-  }
 }
 
 /** sha256 of a journal entry's .sql file, as drizzle-orm's readMigrationFiles records it (null: unreadable). */
@@ -630,7 +587,7 @@ async function runMigrations(ctx: CheckContext): Promise<CheckOutcome> {
   const passLines: Parameters<typeof migrationsSays.ok>[0]['tools'] = []
   let results: Array<Array<Record<string, unknown>>>
   // the pending files against the role and the server (migration-files.ts): extra statements, after the tools'
-  const fileFacts = tools.map(toolFiles)
+  const fileFacts = tools.map((t) => toolFiles(t, ctx.config))
   const own = migrationsSql(tools)
   try {
     results = await ctx.session!.shared('migrations', [...own, ...migrationFilesSql(fileFacts)])
@@ -694,7 +651,9 @@ export const migrationsCheck: Check = {
   uses: [],
   queries: (ctx) => {
     const tools = migrationTools(ctx)
-    return tools.length ? [...migrationsSql(tools), ...migrationFilesSql(tools.map(toolFiles))] : null
+    return tools.length
+      ? [...migrationsSql(tools), ...migrationFilesSql(tools.map((t) => toolFiles(t, ctx.config)))]
+      : null
   },
   run: runMigrations,
 }

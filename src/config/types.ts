@@ -46,6 +46,8 @@ export interface MigrationToolInfo {
   directorySource?: string
   /** knex: loadExtensions. */
   extensions?: string[]
+  /** TypeORM: the data source's migrationsTransactionMode, when set. */
+  transactionMode?: 'all' | 'each' | 'none'
   /** Prisma: datasource directUrl / shadowDatabaseUrl set. */
   directUrl?: boolean
   shadowDatabaseUrl?: boolean

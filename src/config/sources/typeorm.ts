@@ -157,6 +157,7 @@ function typeormTool(ctx: SourceContext, shown: string, o: Record<string, unknow
     typeof o.migrationsTableName === 'string' && o.migrationsTableName ? o.migrationsTableName : 'migrations'
   const schema = typeof o.schema === 'string' && o.schema ? o.schema : undefined
   const dirs = migrationDirs(ctx.cwd, o.migrations)
+  const mode = o.migrationsTransactionMode
   return {
     name: 'typeorm',
     detectedBy: shown,
@@ -165,6 +166,7 @@ function typeormTool(ctx: SourceContext, shown: string, o: Record<string, unknow
     directories: dirs,
     displayDirectories: dirs.map((d) => displayPath(ctx.cwd, d)),
     ...(dirs.length ? {directorySource: `${shown} migrations`} : {}),
+    ...(mode === 'all' || mode === 'each' || mode === 'none' ? {transactionMode: mode} : {}),
   }
 }
 
