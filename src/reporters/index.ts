@@ -2,6 +2,7 @@
 // run's report (one target or a fleet) to a string, and of the check list for --list.
 // Modules load on demand so that a run only pays for the format it prints.
 import type {RunReport} from '../core/types.js'
+import {formatSays} from '../catalogue/formats.js'
 
 export interface RenderOptions {
   /** ANSI colours (text on a terminal only). */
@@ -36,7 +37,7 @@ const LOADERS = {
     const {renderTextRun} = await import('./run.js')
     return {
       name: 'text',
-      description: 'the report for a terminal or a log',
+      description: formatSays.text(),
       render: (doc, o) => renderTextRun(doc, {color: o.color, verbose: o.verbose, width: o.width}),
       renderList: textList,
     }
@@ -45,7 +46,7 @@ const LOADERS = {
     const {renderJsonRun} = await import('./run.js')
     return {
       name: 'json',
-      description: 'one JSON document (version 1)',
+      description: formatSays.json(),
       render: (doc) => renderJsonRun(doc),
       renderList: jsonList,
     }
@@ -54,7 +55,7 @@ const LOADERS = {
     const {renderJsonLines} = await import('./run.js')
     return {
       name: 'jsonl',
-      description: 'JSON lines, one compact report per target (log pipelines)',
+      description: formatSays.jsonl(),
       render: (doc) => renderJsonLines(doc),
       renderList: (list) => list.map((c) => JSON.stringify(c)).join('\n'),
     }
@@ -63,7 +64,7 @@ const LOADERS = {
     const {renderMarkdownRun} = await import('./run.js')
     return {
       name: 'markdown',
-      description: 'Markdown for a ticket or $GITHUB_STEP_SUMMARY',
+      description: formatSays.markdown(),
       render: (doc, o) => renderMarkdownRun(doc, {verbose: o.verbose}),
       renderList: (list) => list.map((c) => `- \`${c.id}\`: ${c.title}`).join('\n'),
     }
@@ -72,7 +73,7 @@ const LOADERS = {
     const {renderJunit} = await import('./junit.js')
     return {
       name: 'junit',
-      description: 'JUnit XML (GitLab, Jenkins, Azure DevOps): a testsuite per target, a testcase per check',
+      description: formatSays.junit(),
       render: (doc, o) => renderJunit(doc, {strict: o.strict, timestamp: o.timestamp}),
       renderList: textList,
     }
@@ -81,7 +82,7 @@ const LOADERS = {
     const {renderGithub} = await import('./github.js')
     return {
       name: 'github',
-      description: 'GitHub Actions: the text report plus ::error / ::warning annotations',
+      description: formatSays.github(),
       render: (doc, o) => renderGithub(doc, {strict: o.strict, verbose: o.verbose, width: o.width}),
       renderList: textList,
     }
@@ -90,8 +91,7 @@ const LOADERS = {
     const {renderOpenMetrics} = await import('./openmetrics.js')
     return {
       name: 'openmetrics',
-      description:
-        'OpenMetrics / Prometheus text: node_exporter textfile collector, Pushgateway (docs/prometheus.md); several targets carry a target label',
+      description: formatSays.openmetrics(),
       render: (doc, o) => renderOpenMetrics(doc, {strict: o.strict}).trimEnd(),
       renderList: textList,
     }
