@@ -203,6 +203,7 @@ function createAuthCheck(deps: AuthCheckDeps = {}): Check {
     uses: ['dns', 'postgres', 'tls'],
     // a pooler's refusal before authentication is the pooler check's finding when that check runs
     usesPlan: ['pooler'],
+    usesSession: true,
     run: (ctx) => runAuth(ctx, deps),
   }
 }

@@ -649,6 +649,7 @@ export const migrationsCheck: Check = {
   requires: ['auth'],
   provides: [],
   uses: [],
+  usesSession: true,
   queries: (ctx) => {
     const tools = migrationTools(ctx)
     return tools.length

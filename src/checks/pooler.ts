@@ -305,6 +305,7 @@ export const poolerCheck: Check = {
   provides: [],
   // the server's answer to SSLRequest: its client connects as the app's driver would (withServerAnswer)
   uses: ['postgres'],
+  usesSession: true,
   queries: () => POOLER_SQL,
   run: runPooler,
 }

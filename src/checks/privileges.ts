@@ -202,6 +202,7 @@ export const privilegesCheck: Check = {
   requires: ['auth'],
   provides: [],
   uses: [],
+  usesSession: true,
   queries: (ctx) => {
     const tool = migrationTools(ctx)[0]
     return tool ? privilegesSql(tool) : null

@@ -595,6 +595,7 @@ export const serverCheck: Check = {
   requires: ['auth'],
   provides: ['server'],
   uses: [],
+  usesSession: true,
   queries: () => SERVER_SQL,
   run: runServer,
 }

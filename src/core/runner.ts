@@ -18,7 +18,8 @@ interface RunOptions {
   hooks?: RunHooks
   /**
    * Fail a check (INTERNAL_ERROR) that reads or writes a fact it does not declare in
-   * `uses`/`provides`, or reads a result or the plan it does not declare in `usesResults`/`usesPlan`.
+   * `uses`/`provides`, or reads a result, the plan or the session it does not declare in `usesResults`,
+   * `usesPlan` or `usesSession`.
    * Tests turn it on; a normal run does not pay for the proxies.
    */
   strictFacts?: boolean
@@ -84,7 +85,9 @@ export async function runChecks<C extends RunContext>(
         const inputs = opts.strictFacts
           ? declaredInputs(check, ctx.facts, results, planned)
           : {facts: ctx.facts, results, planned}
-        outcome = await runOne(check, {...ctx, ...inputs, session} as unknown as C, opts.words)
+        const context = {...ctx, ...inputs, session}
+        if (opts.strictFacts && !check.usesSession) undeclaredSession(check, context)
+        outcome = await runOne(check, context as unknown as C, opts.words)
       }
       const redacted = redactOutcome(outcome)
       const result: CheckResult = {
@@ -115,6 +118,16 @@ function declaredInputs(
     results: declaredIds(check, 'results', results, check.usesResults),
     planned: declaredIds(check, 'planned', planned, check.usesPlan),
   }
+}
+
+/** In a strict run, the session of a check that does not declare `usesSession`: reading it throws. */
+function undeclaredSession(check: RunnableCheck<never>, context: object): void {
+  Object.defineProperty(context, 'session', {
+    enumerable: true,
+    get() {
+      throw new Error(`the ${check.id} check reads ctx.session it does not declare (usesSession)`)
+    },
+  })
 }
 
 /**

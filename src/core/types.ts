@@ -107,6 +107,8 @@ export interface RunnableCheck<C extends RunContext = RunContext> {
   usesResults?: string[]
   /** Checks this one asks whether the run includes them (ctx.planned.has(id)), by id. */
   usesPlan?: string[]
+  /** It uses the run's database session (ctx.session): its login, or the shared catalog round trip. */
+  usesSession?: boolean
   /**
    * The catalog statements this check will read through ctx.session.shared(id, …), when it can tell
    * before any check runs (from the resolved config and options only). The runner sends every check's

@@ -36,6 +36,10 @@ describe('declared facts of the registry', () => {
     expect(wrong).toEqual([])
   })
 
+  it('a check that plans catalog reads (queries) declares the session', () => {
+    expect(checks.filter((c) => c.queries && !c.usesSession).map((c) => c.id)).toEqual([])
+  })
+
   it('no two checks provide the same fact', () => {
     const seen = new Map<string, string>()
     for (const c of checks) {
@@ -122,5 +126,22 @@ describe('strict facts in the runner', () => {
     expect(results.map((r) => r.status)).toEqual(['pass', 'pass', 'fail', 'fail'])
     expect(results[2]!.summary).toContain('reads ctx.results of "a"')
     expect(results[3]!.summary).toContain('reads ctx.planned of "z"')
+  })
+
+  it('a check reads the session only when it declares it', async () => {
+    const session = {plan: () => undefined, close: async () => undefined}
+    const user: Check = {
+      id: 'u',
+      title: 'U',
+      requires: [],
+      provides: [],
+      uses: [],
+      usesSession: true,
+      run: async (c) => (expect(c.session).toBeDefined(), ok),
+    }
+    const sneaky: Check = {...user, id: 's', usesSession: false}
+    const results = await runChecks([user, sneaky], {...ctx, facts: {}, session} as never, {strictFacts: true})
+    expect(results.map((r) => r.status)).toEqual(['pass', 'fail'])
+    expect(results[1]!.summary).toContain('reads ctx.session')
   })
 })

@@ -139,7 +139,10 @@ describe('the runner-owned session', () => {
         serverPort: null,
       }
     })
-    const user = (id: string): Check => check(id, async (c) => (await c.session!.open(), pass(c)))
+    const user = (id: string): Check => ({
+      ...check(id, async (c) => (await c.session!.open(), pass(c))),
+      usesSession: true,
+    })
     const results = await runChecks(
       [
         user('a'),
@@ -186,6 +189,7 @@ describe('the runner-owned session', () => {
     id,
     title: id,
     requires: [],
+    usesSession: true,
     queries: () => statements,
     run: async (c) => {
       await c.session!.open()
