@@ -537,6 +537,8 @@ async function runServer(ctx: CheckContext): Promise<CheckOutcome> {
     connectionSlots: connectionSlots(c),
     migrationTool: tools.map((t) => t.name).join(', ') || null,
     ...(budget ? {connectionBudget: budget.evidence} : {}),
+    // Helm templates are not rendered: their replicas are not counted in the instances, and shown as written
+    ...(ctx.config.templatedReplicas ? {replicasNotModelled: ctx.config.templatedReplicas} : {}),
   }
   if (!findings.length) {
     const free = c.max - c.used - c.superuserReserved - Math.max(c.reserved, 0)

@@ -5,7 +5,9 @@
 // 1 MiB each through the guarded opener; a special file is skipped, never read. Parsed with `yaml`
 // (alias expansion capped), never run. A workload counts when it is a Deployment or StatefulSet
 // whose containers do not run a database or a pooler (postgres, pgbouncer…); a HorizontalPodAutoscaler
-// naming it replaces its replicas with maxReplicas. Helm templates ({{ … }}) do not parse and are skipped.
+// naming it replaces its replicas with maxReplicas. Helm charts are not rendered: a workload in a template
+// ({{ … }}, also the templates/ of a chart folder: one with a Chart.yaml) is not counted, and its replicas
+// expression is returned as not modelled (the budget's evidence shows it) instead of a guess.
 import fs from 'node:fs'
 import path from 'node:path'
 import {readGuardedText} from '../core/files.js'
@@ -31,6 +33,43 @@ interface Workload {
   file: string
 }
 
+/** A Deployment or StatefulSet in a Helm template: its replicas expression, not rendered ("" when the template sets none). */
+interface TemplatedWorkload {
+  file: string
+  replicas: string
+}
+
+const isDir = (p: string): boolean => {
+  try {
+    return fs.lstatSync(p).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+/** The templates/ folders of the Helm charts here: the working folder, or a chart one level under it or a FOLDERS entry. */
+function chartTemplateDirs(cwd: string): string[] {
+  const out: string[] = []
+  const chart = (dir: string) => {
+    if (fs.existsSync(path.join(dir, 'Chart.yaml')) && isDir(path.join(dir, 'templates')))
+      out.push(path.join(dir, 'templates'))
+  }
+  chart(cwd)
+  for (const f of [...FOLDERS, 'charts']) {
+    const dir = path.join(cwd, f)
+    if (!isDir(dir)) continue
+    chart(dir)
+    let names: string[]
+    try {
+      names = fs.readdirSync(dir).sort().slice(0, 20)
+    } catch {
+      continue
+    }
+    for (const n of names) if (isDir(path.join(dir, n))) chart(path.join(dir, n))
+  }
+  return out
+}
+
 function manifestFiles(cwd: string): string[] {
   const out: string[] = []
   const list = (dir: string): void => {
@@ -48,15 +87,14 @@ function manifestFiles(cwd: string): string[] {
   list(cwd)
   for (const f of FOLDERS) {
     const dir = path.join(cwd, f)
-    try {
-      if (!fs.lstatSync(dir).isDirectory()) continue
-    } catch {
-      continue
-    }
-    list(dir)
+    if (isDir(dir)) list(dir)
   }
+  for (const dir of chartTemplateDirs(cwd)) if (!out.some((f) => path.dirname(f) === dir)) list(dir)
   return out
 }
+
+/** `replicas: {{ … }}` of a templated workload, bounded (the expression as written, at most 200 characters). */
+const TEMPLATED_REPLICAS = /^[ \t]*replicas[ \t]*:[ \t]*(\{\{[^\n]{0,200}?\}\})/m
 
 function obj(v: unknown): Record<string, unknown> {
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {}
@@ -122,9 +160,12 @@ function readManifest(
  * The instances the manifests in `cwd` declare: the sum over the app's Deployments and StatefulSets
  * (each at its HPA's maxReplicas when one names it), or undefined when there is none.
  */
-export async function manifestInstances(cwd: string): Promise<(Field<number> & {details: string[]}) | undefined> {
+export async function manifestInstances(
+  cwd: string,
+): Promise<{instances?: Field<number> & {details: string[]}; templated: TemplatedWorkload[]}> {
   const workloads: Workload[] = []
   const hpas: {target: string; max: number}[] = []
+  const templated: TemplatedWorkload[] = []
   for (const file of manifestFiles(cwd)) {
     let text: string
     try {
@@ -134,12 +175,18 @@ export async function manifestInstances(cwd: string): Promise<(Field<number> & {
       continue
     }
     if (!WORKLOAD.test(text)) continue
+    // a Helm template: never rendered, so its replicas are not counted, and said so
+    if (text.includes('{{')) {
+      if (/^\s*-?\s*kind\s*:\s*["']?(?:Deployment|StatefulSet)\b/m.test(text))
+        templated.push({file: displayPath(cwd, file), replicas: TEMPLATED_REPLICAS.exec(text)?.[1] ?? ''})
+      continue
+    }
     // loaded only when a manifest is there: a separate chunk, off every other run's start-up
     const found = readManifest(await import('yaml'), text, displayPath(cwd, file))
     workloads.push(...found.workloads)
     hpas.push(...found.hpas)
   }
-  if (!workloads.length) return undefined
+  if (!workloads.length) return {templated}
   for (const w of workloads) {
     const hpa = hpas.find((h) => h.target === w.name)
     if (hpa) Object.assign(w, {replicas: hpa.max, from: 'hpa'})
@@ -150,7 +197,7 @@ export async function manifestInstances(cwd: string): Promise<(Field<number> & {
       `${w.file} ${w.kind} ${w.name}: ${w.from === 'hpa' ? `HorizontalPodAutoscaler maxReplicas ${w.replicas}` : w.from === 'default' ? 'replicas unset (1)' : `replicas ${w.replicas}`}`,
   )
   const first = workloads[0]!
-  return {
+  const instances: Field<number> & {details: string[]} = {
     value: total,
     source: {
       kind: 'kubernetes',
@@ -160,4 +207,5 @@ export async function manifestInstances(cwd: string): Promise<(Field<number> & {
     },
     details,
   }
+  return {instances, templated}
 }

@@ -224,7 +224,8 @@ export async function resolveConfig(
     }
   else if (opts.launch !== false && sources === registry) {
     const declared = await manifestInstances(ctx.cwd)
-    if (declared) resolved.instances = declared
+    if (declared.instances) resolved.instances = declared.instances
+    if (declared.templated.length) resolved.templatedReplicas = declared.templated
   }
   if (connectionString) resolved.urlParser = urlParser ?? {by: 'pg', dir: ctx.cwd}
   if (opts.launch !== false && sources === registry) {

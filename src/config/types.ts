@@ -95,6 +95,8 @@ export interface ResolvedConfig {
    * manifests in the folder: config/replicas.ts); absent: not stated (one is assumed).
    */
   instances?: Field<number> & {details?: string[]}
+  /** Workloads in Helm templates (not rendered, not counted in instances): file and replicas expression as written. */
+  templatedReplicas?: {file: string; replicas: string}[]
 }
 
 /** What a configuration source contributes. Adding a source is one file in config/sources/. */

@@ -166,6 +166,39 @@ describe('connection budget', () => {
     }
   })
 
+  it('a Helm chart is not rendered: its templated replicas are not counted, and the evidence shows them as written', async () => {
+    const name = await role('budget_helm', 10)
+    const deployment = [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata:',
+      '  name: {{ include "web.fullname" . }}',
+      'spec:',
+      '  {{- if not .Values.autoscaling.enabled }}',
+      '  replicas: {{ .Values.replicaCount }}',
+      '  {{- end }}',
+      '  template:',
+      '    spec:',
+      '      containers:',
+      '        - name: web',
+      '          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"',
+      '',
+    ].join('\n')
+    const cwd = folder({
+      'knexfile.js': `module.exports = {client: 'pg', connection: process.env.DATABASE_URL, pool: {max: 4}}\n`,
+      'helm/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.1.0\n',
+      'helm/web/values.yaml': 'replicaCount: 5\n',
+      'helm/web/templates/deployment.yaml': deployment,
+    })
+    const r = await run(cwd, url(name))
+    expect(r.status, JSON.stringify(r)).toBe('pass')
+    expect(r.evidence.replicasNotModelled).toEqual([
+      {file: 'helm/web/templates/deployment.yaml', replicas: '{{ .Values.replicaCount }}'},
+    ])
+    // one instance assumed, nobody's word for it: not 5 from values.yaml
+    expect(r.evidence.connectionBudget).toMatchObject({budget: 4, instances: 1, instancesFrom: null})
+  })
+
   it('check --instances: the flag reaches the budget with its provenance (built CLI)', async () => {
     const name = await role('budget_cli', 3)
     const cwd = folder({
