@@ -63,6 +63,25 @@ export const configSays = messages({
   /** `target`: user@host:port/database as configured; `from`: the source that configured it, if any. */
   pass: (p: {target: string; from: string | null}) =>
     `Connecting to ${p.target} as configured by ${p.from ?? 'PG* variables and defaults'}.`,
+  /** the evidence's pgpass status: why the password file gave no password */
+  pgpassStatus: (
+    p:
+      | {status: 'insecure-permissions'; mode: string | undefined; file: string}
+      | {status: 'not-a-file'}
+      | {status: 'unreadable'}
+      | {status: 'no-match'; wanted: string},
+  ) => {
+    switch (p.status) {
+      case 'insecure-permissions':
+        return `ignored by node-postgres and libpq: mode ${p.mode} gives group/other access; run chmod 600 ${p.file}`
+      case 'not-a-file':
+        return 'ignored: not a regular file'
+      case 'unreadable':
+        return 'ignored: cannot be read'
+      case 'no-match':
+        return `no line matches ${p.wanted}`
+    }
+  },
 })
 
 /**

@@ -106,17 +106,15 @@ function pgpassEvidence(
     case 'insecure-permissions':
       return {
         file: found.display,
-        status: `ignored by node-postgres and libpq: mode ${found.mode} gives group/other access; run chmod 600 ${found.display}`,
+        status: configSays.pgpassStatus({status: found.status, mode: found.mode, file: found.display}),
       }
     case 'not-a-file':
-      return {file: found.display, status: 'ignored: not a regular file'}
     case 'unreadable':
-      return {file: found.display, status: 'ignored: cannot be read'}
-    case 'no-match':
-      return {
-        file: found.display,
-        status: `no line matches ${f.host?.value ?? '*'}:${f.port?.value ?? DEFAULT_PORT}:${f.database?.value ?? '*'}:${f.user?.value ?? '*'}`,
-      }
+      return {file: found.display, status: configSays.pgpassStatus({status: found.status})}
+    case 'no-match': {
+      const wanted = `${f.host?.value ?? '*'}:${f.port?.value ?? DEFAULT_PORT}:${f.database?.value ?? '*'}:${f.user?.value ?? '*'}`
+      return {file: found.display, status: configSays.pgpassStatus({status: 'no-match', wanted})}
+    }
     default:
       return undefined
   }
