@@ -2,7 +2,7 @@
 // words: the summaries and fixes of its findings, built from the params the check emits
 // (src/checks/server.ts holds data only).
 import type {Fix, Snippet} from '../core/types.js'
-import type {AppPool} from '../models/pool.js'
+import type {AppPool, IdleEnd} from '../models/pool.js'
 import {sqlIdentifier} from '../core/sql.js'
 import {define, messages} from './types.js'
 
@@ -223,49 +223,43 @@ type ServerIdleSessionTimeoutParams = {
   database: string
   /** the migration tool found, when one */
   tool: string | null
-  /** the pool's idle time in ms (null: kept forever) and where that comes from */
-  poolIdleMs: number | null
-  pool: IdlePool
+  /** how long the app's node-postgres Pool keeps an idle client, in ms (its idleTimeoutMillis default) */
+  poolIdleMs: number
 }
 
-/** The pool modelled against idle_session_timeout: whose, and its idle settings as configured or defaulted. */
-export interface IdlePool {
-  kind: 'knex' | 'pg-pool'
-  /** knex/tarn pool.min (kept forever) */
-  min?: number
-  /** the idle time of a connection above min, in ms */
-  idleTimeoutMillis?: number
-  /** where the knexfile sets them; null: the defaults (knex min 2, tarn 30 s; node-postgres' Pool 10 s) */
-  from: string | null
+/** Whose pool meets idle_session_timeout, in the evidence (models/pool.ts IdleEnd owner). */
+const IDLE_OWNER_WORDS: Record<IdleEnd['owner'], string> = {
+  knex: "knex's pool (tarn)",
+  sequelize: "sequelize's pool",
+  typeorm: "TypeORM's pg.Pool (its poolErrorHandler)",
+  '@prisma/adapter-pg': "@prisma/adapter-pg's pg.Pool",
+  postgres: 'postgres.js',
+  pg: "node-postgres' Pool in the app's code",
+  'prisma-engine': "Prisma's query engine (Prisma ≤ 6)",
+  'other-driver': "the app's driver",
 }
 
-/** "knex's pool (pool.min 2 by default)", "knex's pool (pool.min 0, idleTimeoutMillis 60 s in knexfile.js)". */
-export function idlePoolWords(p: IdlePool): string {
-  if (p.kind === 'pg-pool') return "node-postgres' Pool (idleTimeoutMillis 10 s by default)"
-  if (!p.from) return "knex's pool (tarn, pool.min 2 by default)"
-  const parts = [
-    `pool.min ${p.min ?? '2 (default)'}`,
-    ...((p.min ?? 2) > 0
-      ? []
-      : [
-          `idleTimeoutMillis ${p.idleTimeoutMillis === undefined ? "30 s (tarn's default)" : humanMs(p.idleTimeoutMillis)}`,
-        ]),
-  ]
-  return `knex's pool (${parts.join(', ')} in ${p.from})`
+/** The evidence line of idle_session_timeout: what the app's pool does when the server ends an idle connection. */
+export function idleEndWords(e: IdleEnd): string {
+  const who = IDLE_OWNER_WORDS[e.owner]
+  if (e.onEnd === 'reconnects')
+    return `${who} drops a connection the server ended and opens a new one for the next query (measured): nothing fails`
+  if (e.onEnd === 'not-modelled') return `${who}: what it does with a connection the server ended is not modelled`
+  return `${who} emits 'error' for an idle client the server ended (kept ${humanMs(e.idleMs ?? 10_000)}, idleTimeoutMillis): without pool.on('error') the process exits`
 }
 
 export const SERVER_IDLE_SESSION_TIMEOUT = define<ServerIdleSessionTimeoutParams>({
   code: 'SERVER_IDLE_SESSION_TIMEOUT',
   check: 'server',
   status: 'warn',
-  title: 'The server ends idle sessions sooner than the pool lets them go (57P05)',
+  title: "The server ends idle sessions before the app's node-postgres Pool lets them go (57P05)",
   meaning:
-    "PostgreSQL (14 and later) closes a connection that stays idle longer than `idle_session_timeout`: 57P05 \"terminating connection due to idle-session timeout\". A pool that keeps idle connections longer (knex/tarn keeps `pool.min` connections forever; node-postgres' Pool 10 s) hands out a connection the server already ended. The server check reads the setting in the app's own session (and where it is set) and compares it with the tool's pool.",
+    "PostgreSQL (14 and later) closes a connection that stays idle longer than `idle_session_timeout`: 57P05 \"terminating connection due to idle-session timeout\". What happens next depends on the pool, as measured against the real drivers: knex, sequelize, TypeORM, Prisma 7's @prisma/adapter-pg and postgres.js (3 and 4) drop the ended connection and reconnect for the next query, so nothing fails; node-postgres' Pool in the app's own code (drizzle with pg, plain pg) emits 'error' for the idle client, and a Pool without `pool.on('error')` ends the process on that unhandled event. The server check reads the setting in the app's own session (and where it is set) and warns only for that Pool, when it keeps idle clients (`idleTimeoutMillis`, 10 s by default) longer than the timeout. Prisma ≤ 6's engine is not modelled.",
   causes: [
-    "`idle_session_timeout` set for the role, database or server, shorter than the pool's idle time",
-    'a pool that keeps idle connections forever (knex/tarn `pool.min` > 0, node-postgres `idleTimeoutMillis: 0`)',
+    "`idle_session_timeout` set for the role, database or server, shorter than the Pool's `idleTimeoutMillis` (10 s by default)",
+    "a node-postgres Pool without a `pool.on('error', …)` listener",
   ],
-  fix: "Make the pool close idle connections before the server does: node-postgres `idleTimeoutMillis`, knex `pool: {min: 0, idleTimeoutMillis}`, postgres.js `idle_timeout` (seconds), Prisma `max_idle_connection_lifetime`, all below `idle_session_timeout`; or lift the setting for the app's role (`ALTER ROLE app SET idle_session_timeout = 0`).",
+  fix: "Give the app's node-postgres Pool an 'error' listener and an `idleTimeoutMillis` below `idle_session_timeout` (`new Pool({idleTimeoutMillis})`, the Pool you hand to drizzle); lift the setting for the app's role only when the timeout is not meant for it.",
   transient: false,
   matchers: ['terminating connection due to idle-session timeout', '57P05'],
   examples: [
@@ -274,23 +268,22 @@ export const SERVER_IDLE_SESSION_TIMEOUT = define<ServerIdleSessionTimeoutParams
     {source: 'postgres', text: 'FATAL:  terminating connection due to idle-session timeout'},
   ],
   summary: (p) =>
-    `idle_session_timeout is ${humanMs(p.timeoutMs)} (set by ${SCOPE_WORDS[p.source]}), and ${idlePoolWords(p.pool)} ${p.poolIdleMs === null ? 'keeps idle connections forever' : `keeps an idle connection ${humanMs(p.poolIdleMs)}`}: the server ends them first, and the next query on one fails with 57P05 "terminating connection due to idle-session timeout".`,
+    `idle_session_timeout is ${humanMs(p.timeoutMs)} (set by ${SCOPE_WORDS[p.source]}), and node-postgres' Pool in the app's code keeps an idle client ${humanMs(p.poolIdleMs)} (idleTimeoutMillis default): the server ends it first, the Pool emits 'error' for it, and a Pool without pool.on('error') ends the process ("terminating connection due to idle-session timeout", 57P05).`,
   buildFix: (p): Fix => {
     const below = Math.max(1000, Math.floor(p.timeoutMs / 2))
-    const knex = `pool: {min: 0, idleTimeoutMillis: ${below}}`
     const reset = resetStatement('idle_session_timeout', p.source, p.user, p.database)
+    const code = [
+      `const pool = new Pool({connectionString: process.env.DATABASE_URL, idleTimeoutMillis: ${below}})`,
+      "pool.on('error', (err) => console.error('idle client ended', err.message))",
+    ].join('\n')
     return {
-      summary: `Let the pool close idle connections before ${humanMs(p.timeoutMs)}${reset ? ', or lift the setting for this role' : ''}.`,
+      summary: `Let the Pool close idle clients before ${humanMs(p.timeoutMs)}, and give it an 'error' listener.`,
       steps: [
-        p.tool === 'knex'
-          ? `knexfile: ${knex} (knex keeps pool.min connections forever otherwise)`
-          : `node-postgres Pool: idleTimeoutMillis: ${below}; postgres.js: idle_timeout: ${Math.floor(below / 1000)}; Prisma: max_idle_connection_lifetime=${Math.floor(below / 1000)} in the URL`,
-        ...(reset ? [`Or, if the timeout is not meant for this app: ${reset}`] : []),
+        `node-postgres Pool${p.tool === 'drizzle-kit' ? ' (the one you pass to drizzle())' : ''}: idleTimeoutMillis: ${below}, below idle_session_timeout`,
+        "pool.on('error', …): an idle client the server ends (restarts, failovers, this timeout) then never ends the process",
+        ...(reset ? [`Only if the timeout is not meant for this app: ${reset}`] : []),
       ],
-      snippet:
-        p.tool === 'knex'
-          ? {language: 'js', code: knex}
-          : {language: 'js', code: `new Pool({idleTimeoutMillis: ${below}})`},
+      snippet: {language: 'js', code},
     }
   },
 })

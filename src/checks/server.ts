@@ -6,7 +6,7 @@
 import os from 'node:os'
 import {DEFAULT_PORT} from '../config/connection-string.js'
 import {targetOf} from '../config/target.js'
-import {modelPool, type AppPool} from '../models/pool.js'
+import {modelIdleEnd, modelPool, type AppPool, type IdleEnd} from '../models/pool.js'
 import {poolerHostHint} from './pooler.js'
 import {urlWithParamSnippet} from '../catalogue/snippets.js'
 import {
@@ -18,9 +18,8 @@ import {
   SERVER_READ_ONLY,
   SERVER_STATEMENT_TIMEOUT,
   humanMs,
-  idlePoolWords,
+  idleEndWords,
   serverSays,
-  type IdlePool,
   type SettingSource,
 } from '../catalogue/server.js'
 import {sessionSays} from '../catalogue/session.js'
@@ -31,6 +30,7 @@ import type {CheckOutcome, Evidence, Snippet} from '../core/types.js'
 import type {Check, CheckContext} from './types.js'
 import {foldFindings, type Finding} from './findings.js'
 import {migrationTools} from './tools.js'
+import type {ToolName} from '../models/tools/names.js'
 
 type Row = Record<string, unknown>
 
@@ -214,7 +214,7 @@ const LONG_TRANSACTION_S = 60
 /** Pure: what the snapshot means for a migration. `tool`: a migration tool was found or named. */
 function evaluateServer(
   s: ServerSnapshot,
-  opts: {tool: string | null; host: string | null; longTransactionS?: number; poolIdle?: ResolvedConfig['poolIdle']},
+  opts: {tool: string | null; host: string | null; longTransactionS?: number; idleEnd?: IdleEnd},
 ): Finding[] {
   const out: Finding[] = []
   const f = s.facts
@@ -274,43 +274,31 @@ function evaluateServer(
       ),
     )
   }
-  // the server ends idle sessions before the tool's pool lets them go (knex/tarn keeps pool.min forever;
-  // node-postgres' Pool, used by node-pg-migrate and the others, idleTimeoutMillis 10 s by default)
+  // the server ends idle sessions: only node-postgres' Pool in the app's own code fails on it (an 'error'
+  // event that ends a process without a listener); the tools' pools and postgres.js reconnect (measured)
   const idle = s.settings.idle_session_timeout
   const idleMs = idle ? ms(idle.setting) : 0
-  if (idle && idleMs > 0) {
-    // knex/tarn: pool.min (2) kept forever, the others after idleTimeoutMillis (30 s), as the knexfile sets them
-    const knex = opts.poolIdle
-    const pool: {poolIdleMs: number | null; pool: IdlePool} =
-      opts.tool === 'knex'
-        ? (knex?.value.min ?? 2) > 0
-          ? {poolIdleMs: null, pool: {kind: 'knex', ...knex?.value, from: knex?.source.label ?? null}}
-          : {
-              poolIdleMs: knex?.value.idleTimeoutMillis ?? 30_000,
-              pool: {kind: 'knex', ...knex?.value, from: knex?.source.label ?? null},
-            }
-        : {poolIdleMs: 10_000, pool: {kind: 'pg-pool', from: null}}
-    if (pool.poolIdleMs === null || idleMs < pool.poolIdleMs) {
-      out.push(
-        SERVER_IDLE_SESSION_TIMEOUT.finding(
-          {
-            timeoutMs: idleMs,
-            source: idle.source,
-            user: f.user,
-            database: f.database,
-            tool: opts.tool,
-            ...pool,
-          },
-          {
-            idle_session_timeout: humanMs(idleMs),
-            setBy: idle.source,
-            pgSettingsSource: idle.rawSource,
-            poolModelled: idlePoolWords(pool.pool),
-            scoped: s.scoped.filter((x) => x.name === 'idle_session_timeout'),
-          },
-        ),
-      )
-    }
+  const end = opts.idleEnd
+  if (idle && idleMs > 0 && end?.onEnd === 'error-event' && idleMs < (end.idleMs ?? 0)) {
+    out.push(
+      SERVER_IDLE_SESSION_TIMEOUT.finding(
+        {
+          timeoutMs: idleMs,
+          source: idle.source,
+          user: f.user,
+          database: f.database,
+          tool: opts.tool,
+          poolIdleMs: end.idleMs!,
+        },
+        {
+          idle_session_timeout: humanMs(idleMs),
+          setBy: idle.source,
+          pgSettingsSource: idle.rawSource,
+          poolModelled: idleEndWords(end),
+          scoped: s.scoped.filter((x) => x.name === 'idle_session_timeout'),
+        },
+      ),
+    )
   }
   const threshold = opts.longTransactionS ?? LONG_TRANSACTION_S
   const long = s.transactions.filter((t) => t.xactAgeSeconds >= threshold)
@@ -517,10 +505,11 @@ async function runServer(ctx: CheckContext): Promise<CheckOutcome> {
   const snap = parseServerSnapshot(results)
   ctx.facts.server = snap.facts
   const tools = migrationTools(ctx)
+  const idleEnd = idleEndOf(ctx, tools[0]?.name ?? null)
   const findings = evaluateServer(snap, {
     tool: tools[0]?.name ?? null,
     host: ctx.config.fields.host?.value ?? null,
-    ...(ctx.config.poolIdle ? {poolIdle: ctx.config.poolIdle} : {}),
+    idleEnd,
     ...(ctx.options.longTransactionSeconds !== undefined ? {longTransactionS: ctx.options.longTransactionSeconds} : {}),
   })
   const budget = evaluateBudget(snap, budgetInput(ctx, snap))
@@ -537,6 +526,7 @@ async function runServer(ctx: CheckContext): Promise<CheckOutcome> {
     connectionSlots: connectionSlots(c),
     migrationTool: tools.map((t) => t.name).join(', ') || null,
     ...(budget ? {connectionBudget: budget.evidence} : {}),
+    ...idleEvidence(snap, idleEnd, ctx.config.poolIdle),
     // Helm templates are not rendered: their replicas are not counted in the instances, and shown as written
     ...(ctx.config.templatedReplicas ? {replicasNotModelled: ctx.config.templatedReplicas} : {}),
   }
@@ -550,6 +540,34 @@ async function runServer(ctx: CheckContext): Promise<CheckOutcome> {
   const noTool =
     !tools.length && first.severity === 'warn' && first.code === 'SERVER_READ_ONLY' ? serverSays.noToolNote() : ''
   return foldFindings(findings, base, {note: noTool})
+}
+
+/** The app's pool against idle_session_timeout: the model of its tool and driver (models/pool.ts). */
+function idleEndOf(ctx: CheckContext, found: ToolName | null): IdleEnd {
+  const config = ctx.config
+  const installedPrisma = config.launch?.installed.prisma ?? config.launch?.installed['@prisma/client']
+  return modelIdleEnd({
+    tool: config.stack?.tool?.name ?? found,
+    driver: config.stack?.driver.name ?? null,
+    prismaMajor: installedPrisma ? Number.parseInt(installedPrisma, 10) : null,
+  })
+}
+
+/** When the server ends idle sessions: what the app's pool does then, and the knexfile's pool settings as read. */
+function idleEvidence(snap: ServerSnapshot, end: IdleEnd, poolIdle: ResolvedConfig['poolIdle']): Evidence {
+  const idle = snap.settings.idle_session_timeout
+  const idleMs = idle ? ms(idle.setting) : 0
+  if (!idle || idleMs <= 0) return {}
+  return {
+    idleSessionTimeout: {
+      value: humanMs(idleMs),
+      setBy: idle.source,
+      pool: end.owner,
+      whenEnded: end.onEnd,
+      modelled: idleEndWords(end),
+      ...(poolIdle && end.owner === 'knex' ? {poolSettings: {...poolIdle.value, from: poolIdle.source.label}} : {}),
+    },
+  }
 }
 
 /** Provenance kinds of a tool's own config file: the pool there is the app's. */

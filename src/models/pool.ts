@@ -88,3 +88,48 @@ export function modelPool(input: PoolInput): AppPool {
     source: null,
   }
 }
+
+/**
+ * What the app's pool does when the server ends one of its idle connections (idle_session_timeout,
+ * 57P05), as measured against the real drivers (test/checks/server-idle-drivers.test.ts):
+ * - 'reconnects': the next query gets a fresh connection, nothing fails. knex (its pg client marks the
+ *   connection disposed on 'error'; tarn's validate drops it), sequelize (connection._invalid; validate),
+ *   TypeORM (pg.Pool with its own poolErrorHandler, which logs a warning), Prisma 7's @prisma/adapter-pg
+ *   (pg.Pool with an 'error' listener) and postgres.js 3 / 4 (reconnects on the next query);
+ * - 'error-event': node-postgres' Pool in the app's own code: the Pool emits 'error' for the idle client
+ *   it loses, and a Pool without pool.on('error') ends the process (an unhandled 'error' event);
+ *   idleMs is its idleTimeoutMillis (10 s by default), below which the Pool closes the client first;
+ * - 'not-modelled': Prisma ≤ 6's query engine (its own Rust pool) and drivers db-doctor does not model
+ *   (@neondatabase/serverless…), not measured here.
+ */
+export interface IdleEnd {
+  onEnd: 'reconnects' | 'error-event' | 'not-modelled'
+  /** Whose pool: the tool's, the driver adapter's, the driver's. */
+  owner: 'knex' | 'sequelize' | 'typeorm' | '@prisma/adapter-pg' | 'postgres' | 'pg' | 'prisma-engine' | 'other-driver'
+  /** 'error-event': how long the Pool keeps an idle client (ms). */
+  idleMs?: number
+}
+
+export function modelIdleEnd(input: {
+  tool: ToolName | null
+  driver: DriverName | null
+  prismaMajor?: number | null
+}): IdleEnd {
+  switch (input.tool) {
+    case 'knex':
+      return {onEnd: 'reconnects', owner: 'knex'}
+    case 'sequelize-cli':
+      return {onEnd: 'reconnects', owner: 'sequelize'}
+    case 'typeorm':
+      return {onEnd: 'reconnects', owner: 'typeorm'}
+    case 'prisma':
+      return (input.prismaMajor ?? 0) >= 7
+        ? {onEnd: 'reconnects', owner: '@prisma/adapter-pg'}
+        : {onEnd: 'not-modelled', owner: 'prisma-engine'}
+    default:
+      // drizzle-kit, node-pg-migrate (its runs hold one busy Client) and no tool: the app's own driver
+      if (input.driver === 'postgres.js') return {onEnd: 'reconnects', owner: 'postgres'}
+      if (input.driver === null) return {onEnd: 'not-modelled', owner: 'other-driver'}
+      return {onEnd: 'error-event', owner: 'pg', idleMs: DRIVERS['node-postgres'].pool.idle.defaultMs!}
+  }
+}

@@ -54,5 +54,11 @@ export const nodePostgres: DriverModel = {
   },
   errors: {timeout: 'timeout expired', closed: 'Connection terminated unexpectedly'},
   // pg-pool index.js: `this.options.max = this.options.max || this.options.poolSize || 10`
-  pool: {option: 'max', defaultMax: 10, describe: "node-postgres' Pool (max, default 10)"},
+  // pg-pool index.js: idleTimeoutMillis 10000 when the options leave it undefined
+  pool: {
+    option: 'max',
+    defaultMax: 10,
+    describe: "node-postgres' Pool (max, default 10)",
+    idle: {option: 'idleTimeoutMillis', defaultMs: 10_000},
+  },
 }

@@ -354,5 +354,11 @@ export const postgresJs: DriverModel = {
   },
   errors: {timeout: 'write CONNECT_TIMEOUT', closed: 'CONNECTION_CLOSED'},
   // src/index.js parseOptions: `max: globalThis.Cloudflare ? 3 : 10`
-  pool: {option: 'max', defaultMax: 10, describe: 'postgres.js (max, default 10)'},
+  // src/index.js: idle_timeout null by default (seconds; a connection is kept however long it idles)
+  pool: {
+    option: 'max',
+    defaultMax: 10,
+    describe: 'postgres.js (max, default 10)',
+    idle: {option: 'idle_timeout', defaultMs: null},
+  },
 }

@@ -85,7 +85,13 @@ export interface DriverModel {
   /** First lines of its typical connection errors (for words and pasted-error matching). */
   errors: {timeout: string; closed: string}
   /** Its pool: the option that sizes it and its default (the connection budget). */
-  pool: {option: string; defaultMax: number; describe: string}
+  pool: {
+    option: string
+    defaultMax: number
+    describe: string
+    /** How long it keeps an idle connection: the option, and its default in ms (null: forever). */
+    idle: {option: string; defaultMs: number | null}
+  }
 }
 
 /**
