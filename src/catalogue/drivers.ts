@@ -2,7 +2,13 @@
 // Node that runs it (pg < 8.0.3 never returns from connect() on Node ≥ 14), too old for the server's
 // SCRAM authentication (pg < 7.9, named in the same finding). Emitted by the config check (files only).
 import type {Fix} from '../core/types.js'
-import {define} from './types.js'
+import {define, messages} from './types.js'
+
+/** The evidence lines of the driver findings that are words. */
+export const driverEvidence = messages({
+  notInstalled: () => 'not installed (not resolvable from the app folder)',
+  modelled: () => "the pg Node resolves from the app's folder; the Node that runs db-doctor",
+})
 
 /** What each tool prints when it cannot load pg (the tools' sources, quoted in the examples below). */
 const MISSING_ERROR: Record<string, string> = {

@@ -1,7 +1,7 @@
 // The app's installed PostgreSQL driver against the tool that loads it and the Node that runs it. Pure: reads what config/launch.ts found in the app's node_modules (no file
 // reads here); the words are in src/catalogue/drivers.ts.
 import type {ResolvedConfig} from '../config/types.js'
-import {CONFIG_DRIVER_NOT_INSTALLED, CONFIG_DRIVER_TOO_OLD} from '../catalogue/drivers.js'
+import {CONFIG_DRIVER_NOT_INSTALLED, CONFIG_DRIVER_TOO_OLD, driverEvidence} from '../catalogue/drivers.js'
 import type {Finding} from './findings.js'
 import {PG_LOADING_TOOLS as NEEDS_PG} from '../models/tools/names.js'
 
@@ -46,7 +46,7 @@ export function driverFindings(config: ResolvedConfig, node: string): Finding[] 
       out.push(
         CONFIG_DRIVER_NOT_INSTALLED.finding(
           {tool: tool.tool, toolVersion: tool.version, driver: 'pg'},
-          {tool: `${tool.tool} ${tool.version}`, pg: 'not installed (not resolvable from the app folder)'},
+          {tool: `${tool.tool} ${tool.version}`, pg: driverEvidence.notInstalled()},
         ),
       )
     }
@@ -68,7 +68,7 @@ export function driverFindings(config: ResolvedConfig, node: string): Finding[] 
           pg: installed.pg,
           node,
           ...(tool ? {tool: `${tool.tool} ${tool.version}`} : {}),
-          modelled: "the pg Node resolves from the app's folder; the Node that runs db-doctor",
+          modelled: driverEvidence.modelled(),
         },
       ),
     )
