@@ -553,7 +553,9 @@ function idleEndOf(ctx: CheckContext, found: ToolName | null): IdleEnd {
   })
 }
 
-/** When the server ends idle sessions: what the app's pool does then, and the knexfile's pool settings as read. */
+const TOOL_POOL_OWNERS = new Set<IdleEnd['owner']>(['knex', 'sequelize', 'typeorm'])
+
+/** When the server ends idle sessions: what the app's pool does then, and the tool's pool settings as read. */
 function idleEvidence(snap: ServerSnapshot, end: IdleEnd, poolIdle: ResolvedConfig['poolIdle']): Evidence {
   const idle = snap.settings.idle_session_timeout
   const idleMs = idle ? ms(idle.setting) : 0
@@ -565,7 +567,10 @@ function idleEvidence(snap: ServerSnapshot, end: IdleEnd, poolIdle: ResolvedConf
       pool: end.owner,
       whenEnded: end.onEnd,
       modelled: idleEndWords(end),
-      ...(poolIdle && end.owner === 'knex' ? {poolSettings: {...poolIdle.value, from: poolIdle.source.label}} : {}),
+      // the tool's own pool settings as its config sets them (knexfile, sequelize config, TypeORM extra)
+      ...(poolIdle && TOOL_POOL_OWNERS.has(end.owner)
+        ? {poolSettings: {...poolIdle.value, from: poolIdle.source.label}}
+        : {}),
     },
   }
 }

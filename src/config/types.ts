@@ -88,7 +88,10 @@ export interface ResolvedConfig {
   stack?: ModelledStack
   /** The pool size the app's config file sets (knexfile pool.max, TypeORM extra.max, sequelize pool.max). */
   pool?: Field<number>
-  /** How long the app's pool keeps an idle connection, as its config file sets it (knexfile pool.min / idleTimeoutMillis). */
+  /**
+   * How long the app's pool keeps an idle connection, as its config file sets it (knexfile pool.min /
+   * idleTimeoutMillis, sequelize pool.min / pool.idle, TypeORM extra.min / extra.idleTimeoutMillis).
+   */
   poolIdle?: Field<PoolIdle>
   /**
    * How many app processes share the server (--instances, else the replicas of the Kubernetes
@@ -126,9 +129,9 @@ export interface SourceLayer {
 
 /** A pool's idle settings as written (undefined: not set, the pool's default applies). */
 interface PoolIdle {
-  /** Connections kept however long they idle (knex/tarn pool.min). */
+  /** Connections kept however long they idle (knex/tarn, sequelize-pool, pg.Pool: min). */
   min?: number
-  /** How long a connection above min may idle, in ms. */
+  /** How long a connection above min may idle, in ms (sequelize's pool.idle). */
   idleTimeoutMillis?: number
 }
 

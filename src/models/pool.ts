@@ -50,6 +50,24 @@ export function poolSizeOf(value: unknown): number | undefined {
   return typeof n === 'number' && Number.isInteger(n) && n > 0 && n < 1_000_000 ? n : undefined
 }
 
+/**
+ * A pool's idle settings as a config writes them: `minKey` (connections kept however long they idle)
+ * and `idleKey` (how long one above min may idle, ms), non-negative integers; undefined when neither
+ * is set. knexfile pool.min / pool.idleTimeoutMillis, sequelize pool.min / pool.idle, TypeORM
+ * extra.min / extra.idleTimeoutMillis (pg.Pool's own options).
+ */
+export function poolIdleOf(
+  obj: Record<string, unknown>,
+  minKey: string,
+  idleKey: string,
+): {min?: number; idleTimeoutMillis?: number} | undefined {
+  const count = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined)
+  const min = count(obj[minKey])
+  const idle = count(obj[idleKey])
+  if (min === undefined && idle === undefined) return undefined
+  return {...(min !== undefined ? {min} : {}), ...(idle !== undefined ? {idleTimeoutMillis: idle} : {})}
+}
+
 export function modelPool(input: PoolInput): AppPool {
   const driverModel = input.driver.name ? DRIVERS[input.driver.name] : undefined
   const driverDefault = driverModel?.pool.defaultMax ?? DRIVERS['node-postgres'].pool.defaultMax

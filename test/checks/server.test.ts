@@ -175,6 +175,39 @@ describe('server check on the shared server', () => {
       whenEnded: 'reconnects',
       poolSettings: {min: 2, idleTimeoutMillis: 60000, from: 'knexfile.js pool'},
     })
+    // sequelize (pool.idle, pool.min) and TypeORM (extra: pg.Pool's options) reconnect too; their settings as read
+    const sequelize = await run(url(name), {
+      files: {
+        'package.json': JSON.stringify({scripts: {migrate: 'sequelize-cli db:migrate'}}),
+        'config.json': JSON.stringify({
+          development: {
+            use_env_variable: 'DATABASE_URL',
+            dialect: 'postgres',
+            dialectOptions: {ssl: {ca: info.caPem}},
+            pool: {min: 1, idle: 60000},
+          },
+        }),
+        '.sequelizerc': "module.exports = {config: require('path').resolve('config.json')}\n",
+      },
+    })
+    expect(sequelize.status, JSON.stringify(sequelize)).toBe('pass')
+    expect(sequelize.evidence.idleSessionTimeout).toMatchObject({
+      pool: 'sequelize',
+      whenEnded: 'reconnects',
+      poolSettings: {min: 1, idleTimeoutMillis: 60000, from: 'config.json development.pool'},
+    })
+    const typeorm = await run(url(name), {
+      files: {
+        'package.json': JSON.stringify({scripts: {migrate: 'typeorm migration:run -d data-source.js'}}),
+        'data-source.js': `const {DataSource} = require('typeorm')\nmodule.exports = {AppDataSource: new DataSource({type: 'postgres', url: process.env.DATABASE_URL, ssl: {ca: require('fs').readFileSync(${JSON.stringify(info.caFile)}, 'utf8')}, extra: {idleTimeoutMillis: 60000}})}\n`,
+      },
+    })
+    expect(typeorm.status, JSON.stringify(typeorm)).toBe('pass')
+    expect(typeorm.evidence.idleSessionTimeout).toMatchObject({
+      pool: 'typeorm',
+      whenEnded: 'reconnects',
+      poolSettings: {idleTimeoutMillis: 60000, from: 'data-source.js extra'},
+    })
     // postgres.js keeps idle connections forever (idle_timeout null) and reconnects on the next query
     // (postgres.js reads no sslrootcert from the URL: sslmode=require, the chain unverified, for this case only)
     const pjs = await run(url(name, APP_DATABASE, info.port, 'sslmode=require'), {

@@ -15,7 +15,7 @@
 // (discoverKnexfile), read through the guarded opener, in a child process with a time budget and a
 // memory cap (config/app-code.ts, docs/app-code.md). A knexfile that throws, exits or hits a
 // limit becomes a config problem with the (redacted) message.
-import {poolSizeOf} from '../../models/pool.js'
+import {poolIdleOf, poolSizeOf} from '../../models/pool.js'
 import fs from 'node:fs'
 import path from 'node:path'
 import {AppCodeLimitError, runAppFile} from '../app-code.js'
@@ -356,16 +356,8 @@ function knexLayer(
   const poolMax = isPlainObject(loaded.pool) ? poolSizeOf(loaded.pool.max) : undefined
   if (layer && poolMax !== undefined) layer.pool = {value: poolMax, source: knexProvenance(loaded, 'pool.max', ctx)}
   // tarn keeps pool.min connections however long they idle, the others idleTimeoutMillis (knex: min 2, tarn 30 s)
-  if (layer && isPlainObject(loaded.pool)) {
-    const count = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined)
-    const min = count(loaded.pool.min)
-    const idle = count(loaded.pool.idleTimeoutMillis)
-    if (min !== undefined || idle !== undefined)
-      layer.poolIdle = {
-        value: {...(min !== undefined ? {min} : {}), ...(idle !== undefined ? {idleTimeoutMillis: idle} : {})},
-        source: knexProvenance(loaded, 'pool', ctx),
-      }
-  }
+  const idle = layer && isPlainObject(loaded.pool) ? poolIdleOf(loaded.pool, 'min', 'idleTimeoutMillis') : undefined
+  if (layer && idle) layer.poolIdle = {value: idle, source: knexProvenance(loaded, 'pool', ctx)}
   return layer
 }
 

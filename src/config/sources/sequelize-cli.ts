@@ -19,7 +19,7 @@
 //     migrationStorageTableSchema).
 // LOADING config.js / .sequelizerc RUNS THEIR CODE (as the CLI would), in a child with limits
 // (config/app-code.ts).
-import {poolSizeOf} from '../../models/pool.js'
+import {poolIdleOf, poolSizeOf} from '../../models/pool.js'
 import fs from 'node:fs'
 import path from 'node:path'
 import {redactor} from '../../core/redact.js'
@@ -379,6 +379,9 @@ export const sequelizeCliSource: ConfigSource = {
     const pool = section.pool && typeof section.pool === 'object' ? (section.pool as Record<string, unknown>) : {}
     const poolMax = poolSizeOf(pool.max)
     if (poolMax !== undefined) layer.pool = {value: poolMax, source: prov(shown, at('pool.max'))}
+    // sequelize's pool.idle is sequelize-pool's idleTimeoutMillis (its defaults: min 0, idle 10 s)
+    const idle = poolIdleOf(pool, 'min', 'idle')
+    if (idle) layer.poolIdle = {value: idle, source: prov(shown, at('pool'))}
     if (dialectOptions.ssl !== undefined)
       layer.appSsl = {value: dialectOptions.ssl, source: prov(shown, at('dialectOptions.ssl'))}
     // What sequelize-cli throws away: the URL's TLS parameters, and a top-level ssl (never passed to pg)

@@ -13,7 +13,7 @@
 // so `extra` wins over everything (extra.ssl over ssl, extra.connectionString over url), and pg then
 // lets the URL decide host/port/user/password/database, and its ssl parameters (sslmode, ssl,
 // sslrootcert…) replace the ssl object — only when the URL has any. The CLI never reads .env.
-import {poolSizeOf} from '../../models/pool.js'
+import {poolIdleOf, poolSizeOf} from '../../models/pool.js'
 import fs from 'node:fs'
 import path from 'node:path'
 import {redactor} from '../../core/redact.js'
@@ -272,6 +272,9 @@ export const typeormSource: ConfigSource = {
       .map(([setting, v]) => ({setting, value: poolSizeOf(v)}))
       .find((x) => x.value !== undefined)
     if (size) layer.pool = {value: size.value!, source: prov(shown, size.setting)}
+    // pg.Pool's own idle options, passed through extra (idleTimeoutMillis 10 s and min 0 by default)
+    const idle = poolIdleOf(extra, 'min', 'idleTimeoutMillis')
+    if (idle) layer.poolIdle = {value: idle, source: prov(shown, 'extra')}
     if (found.notRead) layer.problems = [notReadProblem(ctx.cwd, found, shown, origin)]
     return layer
   },
