@@ -1,4 +1,5 @@
-// What each report format is for, in words (the reporter registry's descriptions: src/reporters/index.ts).
+// What each report format is for, in words (the reporter registry's descriptions: src/reporters/index.ts),
+// and the reports' own sentences (src/reporters/shared.ts).
 import {messages} from './types.js'
 
 export const formatSays = messages({
@@ -10,4 +11,10 @@ export const formatSays = messages({
   github: () => 'GitHub Actions: the text report plus ::error / ::warning annotations',
   openmetrics: () =>
     'OpenMetrics / Prometheus text: node_exporter textfile collector, Pushgateway (docs/prometheus.md); several targets carry a target label',
+})
+
+/** The reports' own sentences. */
+export const reportSays = messages({
+  /** the target line when the configuration gave no host, port, user or database */
+  noTarget: () => '(no target: the configuration is broken, see below)',
 })

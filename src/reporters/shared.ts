@@ -1,6 +1,7 @@
 // Helpers shared by the reporters: how evidence values are laid out.
 import type {CheckResult, Status} from '../core/types.js'
 import {findingsOf} from '../core/types.js'
+import {reportSays} from '../catalogue/formats.js'
 
 export const SYMBOL: Record<Status, string> = {pass: '✓', warn: '!', fail: '✗', skip: '–'}
 
@@ -79,7 +80,7 @@ export function targetLine(t: {
   user: string | null
   sslmode: string | null
 }): string {
-  if (!t.host && !t.port && !t.user && !t.database) return '(no target: the configuration is broken, see below)'
+  if (!t.host && !t.port && !t.user && !t.database) return reportSays.noTarget()
   const who = t.user ? `${t.user}@` : ''
   const where = `${t.host ?? '?'}${t.port ? `:${t.port}` : ''}`
   const db = t.database ? `/${t.database}` : ''
