@@ -1,6 +1,7 @@
 // The tcp check on a Unix socket directory: the transport is the socket file `.s.PGSQL.<port>`.
 // Real sockets: a directory without one (TCP_SOCKET_NOT_FOUND, the login not attempted), a real listener,
 // and `wait` retrying until a socket appears (a forwarder to the shared PostgreSQL, created late).
+import {spawn} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
 import net from 'node:net'
 import {tmpdir} from 'node:os'
@@ -8,7 +9,7 @@ import {join} from 'node:path'
 import {afterAll, describe, expect, inject, it} from 'vitest'
 import {entry} from '../../src/catalogue/index.js'
 import type {Report} from '../../src/core/types.js'
-import {runCli} from '../helpers/cli.js'
+import {BIN, cleanEnv, runCli} from '../helpers/cli.js'
 import {APP_DATABASE, APP_USER, CANARY_PASSWORD} from '../helpers/constants.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'dbd-sock-'))
@@ -71,20 +72,31 @@ describe('tcp check on a Unix socket directory', () => {
   it('wait retries a missing socket until it appears (a proxy sidecar or a server still starting)', async () => {
     const pg = inject('pg')
     const later = mkdtempSync(join(dir, 'later-'))
-    // the socket appears after 1.5 s: a forwarder to the shared server's TCP port (hostssl-only, so the
-    // plain login over the socket is then refused: a different, permanent state)
-    const timer = setTimeout(() => {
+    // the socket appears once wait has reported it missing: a forwarder to the shared server's TCP port
+    // (hostssl-only, so the plain login over the socket is then refused: a different, permanent state)
+    const child = spawn(process.execPath, ['--', BIN, 'wait', url(later), '--deadline', '30', '--interval', '200'], {
+      env: cleanEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    let opened = false
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => {
+      stderr += d
+      if (opened || !stderr.includes('TCP_SOCKET_NOT_FOUND')) return
+      opened = true
       void listen(join(later, '.s.PGSQL.5432'), (s) => {
         const up = net.connect(pg.port, pg.host)
         s.on('error', () => up.destroy())
         up.on('error', () => s.destroy())
         s.pipe(up).pipe(s)
       })
-    }, 1500)
-    const r = await runCli(['wait', url(later), '--deadline', '20', '--interval', '200', '--json'])
-    clearTimeout(timer)
-    expect(r.stdout + r.stderr).not.toContain(CANARY_PASSWORD)
-    expect(r.stderr).toMatch(/attempt 1, .*TCP_SOCKET_NOT_FOUND/)
-    expect(r.stderr).toMatch(/stopped: AUTH_SSL_REQUIRED cannot be fixed by waiting/)
+    })
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    expect(stdout + stderr).not.toContain(CANARY_PASSWORD)
+    expect(code).toBe(1)
+    expect(stderr).toMatch(/attempt 1, .*TCP_SOCKET_NOT_FOUND/)
+    expect(stderr).toMatch(/stopped: AUTH_SSL_REQUIRED cannot be fixed by waiting/)
   })
 })
