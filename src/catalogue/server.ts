@@ -243,7 +243,7 @@ const IDLE_OWNER_WORDS: Record<IdleEnd['owner'], string> = {
 export function idleEndWords(e: IdleEnd): string {
   const who = IDLE_OWNER_WORDS[e.owner]
   if (e.onEnd === 'reconnects')
-    return `${who} drops a connection the server ended and opens a new one for the next query (measured): nothing fails`
+    return `${who} drops a connection the server ended and opens a new one for the next query (measured): nothing fails${e.owner === 'knex' ? ' (knex logs "Connection Error: Connection ended unexpectedly")' : ''}`
   if (e.onEnd === 'not-modelled') return `${who}: what it does with a connection the server ended is not modelled`
   return `${who} emits 'error' for an idle client the server ended (kept ${humanMs(e.idleMs ?? 10_000)}, idleTimeoutMillis): without pool.on('error') the process exits`
 }

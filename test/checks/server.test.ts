@@ -175,6 +175,9 @@ describe('server check on the shared server', () => {
       whenEnded: 'reconnects',
       poolSettings: {min: 2, idleTimeoutMillis: 60000, from: 'knexfile.js pool'},
     })
+    expect((knex.evidence.idleSessionTimeout as {modelled: string}).modelled).toContain(
+      'knex logs "Connection Error: Connection ended unexpectedly"',
+    )
     // sequelize (pool.idle, pool.min) and TypeORM (extra: pg.Pool's options) reconnect too; their settings as read
     const sequelize = await run(url(name), {
       files: {
