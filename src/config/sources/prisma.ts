@@ -114,11 +114,15 @@ interface PrismaConfigFile {
   datasource?: {url?: string; directUrl?: string; shadowDatabaseUrl?: string}
 }
 
-/** The prisma.config.* the Prisma CLI loads from `cwd`: the first of its candidates that is a file. */
+/**
+ * The prisma.config.* the Prisma CLI loads from `cwd`: the first of its candidates that exists and is not a
+ * folder. A FIFO or a device there is found too, so that the guarded reader refuses it (exit 2, naming it)
+ * rather than db-doctor going on as if there were no config.
+ */
 export function prismaConfigFile(cwd: string): string | undefined {
   return PRISMA_CONFIG_FILES.map((n) => path.join(cwd, n)).find((f) => {
     try {
-      return fs.statSync(f).isFile()
+      return !fs.statSync(f).isDirectory()
     } catch {
       return false
     }
