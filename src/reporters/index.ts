@@ -2,7 +2,7 @@
 // run's report (one target or a fleet) to a string, and of the check list for --list.
 // Modules load on demand so that a run only pays for the format it prints.
 import type {RunReport} from '../core/types.js'
-import {formatSays} from '../catalogue/formats.js'
+import type {formatSays} from '../catalogue/formats.js'
 
 export interface RenderOptions {
   /** ANSI colours (text on a terminal only). */
@@ -32,12 +32,16 @@ export interface Reporter {
 const textList = (list: readonly CheckListEntry[]) => list.map((c) => `${c.id.padEnd(12)} ${c.title}`).join('\n')
 const jsonList = (list: readonly CheckListEntry[]) => JSON.stringify({checks: list}, null, 2)
 
+/** A format's description, from the catalogue, loaded with its reporter (start-up loads no catalogue). */
+const described = async (format: keyof typeof formatSays): Promise<string> =>
+  (await import('../catalogue/formats.js')).formatSays[format]()
+
 const LOADERS = {
   text: async (): Promise<Reporter> => {
     const {renderTextRun} = await import('./run.js')
     return {
       name: 'text',
-      description: formatSays.text(),
+      description: await described('text'),
       render: (doc, o) => renderTextRun(doc, {color: o.color, verbose: o.verbose, width: o.width}),
       renderList: textList,
     }
@@ -46,7 +50,7 @@ const LOADERS = {
     const {renderJsonRun} = await import('./run.js')
     return {
       name: 'json',
-      description: formatSays.json(),
+      description: await described('json'),
       render: (doc) => renderJsonRun(doc),
       renderList: jsonList,
     }
@@ -55,7 +59,7 @@ const LOADERS = {
     const {renderJsonLines} = await import('./run.js')
     return {
       name: 'jsonl',
-      description: formatSays.jsonl(),
+      description: await described('jsonl'),
       render: (doc) => renderJsonLines(doc),
       renderList: (list) => list.map((c) => JSON.stringify(c)).join('\n'),
     }
@@ -64,7 +68,7 @@ const LOADERS = {
     const {renderMarkdownRun} = await import('./run.js')
     return {
       name: 'markdown',
-      description: formatSays.markdown(),
+      description: await described('markdown'),
       render: (doc, o) => renderMarkdownRun(doc, {verbose: o.verbose}),
       renderList: (list) => list.map((c) => `- \`${c.id}\`: ${c.title}`).join('\n'),
     }
@@ -73,7 +77,7 @@ const LOADERS = {
     const {renderJunit} = await import('./junit.js')
     return {
       name: 'junit',
-      description: formatSays.junit(),
+      description: await described('junit'),
       render: (doc, o) => renderJunit(doc, {strict: o.strict, timestamp: o.timestamp}),
       renderList: textList,
     }
@@ -82,7 +86,7 @@ const LOADERS = {
     const {renderGithub} = await import('./github.js')
     return {
       name: 'github',
-      description: formatSays.github(),
+      description: await described('github'),
       render: (doc, o) => renderGithub(doc, {strict: o.strict, verbose: o.verbose, width: o.width}),
       renderList: textList,
     }
@@ -91,7 +95,7 @@ const LOADERS = {
     const {renderOpenMetrics} = await import('./openmetrics.js')
     return {
       name: 'openmetrics',
-      description: formatSays.openmetrics(),
+      description: await described('openmetrics'),
       render: (doc, o) => renderOpenMetrics(doc, {strict: o.strict}).trimEnd(),
       renderList: textList,
     }
