@@ -16,6 +16,9 @@ export const sslConfigEvidence = messages({
     `modelled: ${p.client} — postgres.js reads sslmode its own way: require/prefer/allow encrypt without verifying, any other mode verifies`,
   urlParser: (p: {modelled: string; byKnex: boolean}) =>
     `modelled: ${p.modelled}${p.byKnex ? ' — knex parses the string connection itself and hands pg an object' : ''}`,
+  /** Prisma 2–6's own engine is the app's driver (`client`: "prisma-engine 6.2.0 (sslmode=require: TLS, not verified)") */
+  prismaEngine: (p: {client: string}) =>
+    `modelled: ${p.client} — Prisma's engine reads sslmode disable/prefer/require (any other value as prefer) and verifies the certificate only with sslaccept=strict`,
   prismaApp: () =>
     "The app is a Prisma app: Prisma's engine reads sslmode/sslcert/sslaccept itself; node-postgres semantics apply only with the pg driver adapter.",
   unixSocket: (p: {dir: string}) => `${p.dir}: neither client uses SSL on it (node-postgres fails if asked to)`,
@@ -25,6 +28,8 @@ export const sslConfigSays = messages({
   unixSocket: (p: {dir: string}) =>
     `No SSL over the Unix socket in ${p.dir}, as psql: the server never offers SSL there.`,
   difference: (p: {difference: string}) => `No SSL misconfiguration; note: ${p.difference}`,
+  /** the app's driver is not node-postgres: its own reading (`client`) is what connects */
+  appDriver: (p: {client: string}) => `No SSL misconfiguration for the app's driver: ${p.client}.`,
   agree: (p: {encrypt: string; verifyChain: boolean; verifyHostname: boolean}) =>
     `node-postgres and libpq agree: ${p.encrypt === 'no' ? 'no SSL' : `SSL${p.verifyChain ? ', certificate verified' : ', certificate NOT verified'}${p.verifyHostname ? ' with host name' : ''}`}.`,
 })

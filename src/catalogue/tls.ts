@@ -2,7 +2,7 @@
 // chain problems are reported as warnings (the app connects, unverified).
 import type {NoTlsError} from '../models/drivers/types.js'
 import {connectionStringSnippet} from './snippets.js'
-import {urlWithParams} from '../config/connection-string.js'
+import {PRISMA_ENGINE_VERIFY_PARAMS, urlWithParams} from '../config/connection-string.js'
 import type {Provenance} from '../config/types.js'
 import type {ProviderInfo} from './providers.js'
 import type {Fix, Snippet} from '../core/types.js'
@@ -255,6 +255,8 @@ interface ChainProblem extends VerifyOff, CaPlace {
   pgsslrootcertWouldTrust: boolean
   /** the certificate does not name the identity either (a second problem behind the first) */
   hostnameAside: boolean
+  /** the app's driver when it is not node-postgres ("postgres.js 3.4.7"); null: node-postgres */
+  client?: string | null
   /** the SHA-256 fingerprint of the chain's self-signed root, when it presents one */
   rootSha256: string | null
 }
@@ -271,13 +273,26 @@ interface ExpiringSoon {
 
 function chainSummary(p: ChainProblem): string {
   const consequence = p.verifies
-    ? `node-postgres will refuse the connection with "${nodeMessage(p.problem.nodeError)}"`
-    : `the app does not verify the certificate (${offBy(p)}), so node-postgres connects anyway — unverified, open to interception`
+    ? `${p.client ?? 'node-postgres'} will refuse the connection with "${nodeMessage(p.problem.nodeError)}"`
+    : `the app does not verify the certificate (${offBy(p)}), so ${p.client ?? 'node-postgres'} connects anyway — unverified, open to interception`
   return `${trustProblemMessage(p.problem.detail)} Consequence: ${consequence}.`
 }
 
-/** The URL with sslmode (kept when it verifies) and sslrootcert set, other params untouched. */
-function withSslParams(u: NonNullable<CaPlace['caUrl']>, file: string): string {
+/** Prisma 2–6's own engine (src/models/drivers/prisma-engine.ts) is the app's driver. */
+const byPrismaEngine = (p: {client?: string | null}) => p.client?.startsWith('prisma-engine ') === true
+
+/**
+ * The URL with sslmode (kept when it verifies) and sslrootcert set, other params untouched. For Prisma's
+ * engine, its own words: sslmode=require (verify-full would be read as prefer), sslcert, sslaccept=strict.
+ */
+function withSslParams(u: NonNullable<CaPlace['caUrl']>, file: string, engine = false): string {
+  if (engine)
+    return (
+      urlWithParams(u.masked, {
+        remove: [...PRISMA_ENGINE_VERIFY_PARAMS],
+        set: {sslmode: 'require', sslcert: `/path/to/${file}`, sslaccept: 'strict'},
+      }) ?? u.masked
+    )
   const keep = u.sslmodeVerifies
   const remove = ['sslrootcert']
   if (!keep) remove.push('sslmode')
@@ -287,6 +302,12 @@ function withSslParams(u: NonNullable<CaPlace['caUrl']>, file: string): string {
 
 /** Where to put a CA so node-postgres uses it: the URL the setting came from, or the app's ssl object. */
 function caSnippet(p: ChainProblem, file: string): {step: string; snippet: Snippet} {
+  if (p.caUrl && byPrismaEngine(p)) {
+    return {
+      step: `Add sslcert=/path/to/${file}&sslaccept=strict to ${p.caUrl.source.label}, with sslmode=require (Prisma's engine trusts that CA, and verifies the chain and the host name only with sslaccept=strict; a relative path starts from the schema's folder).`,
+      snippet: connectionStringSnippet(p.caUrl.source, withSslParams(p.caUrl, file, true)),
+    }
+  }
   if (p.caUrl) {
     return {
       step: `Add sslrootcert=/path/to/${file} to ${p.caUrl.source.label} (node-postgres reads the file into ssl.ca; it replaces Node's default CAs for this connection).`,
@@ -314,7 +335,7 @@ function unverifiedNote(p: ChainProblem): string[] {
   return p.verifies
     ? []
     : [
-        `Your app does not verify (${offByShort(p)}); fix the chain and then turn verification on${p.offByEnv ? ' (remove NODE_TLS_REJECT_UNAUTHORIZED=0)' : ' (sslmode=verify-full)'}.`,
+        `Your app does not verify (${offByShort(p)}); fix the chain and then turn verification on${p.offByEnv ? ' (remove NODE_TLS_REJECT_UNAUTHORIZED=0)' : byPrismaEngine(p) ? ' (sslaccept=strict)' : ' (sslmode=verify-full)'}.`,
       ]
 }
 
@@ -322,6 +343,7 @@ function unverifiedNote(p: ChainProblem): string[] {
 function trustFix(p: ChainProblem): Fix {
   const pr = p.problem
   const file = p.provider?.caBundle.file.split(' ')[0] ?? 'ca.pem'
+  const who = p.client ?? 'node-postgres'
   const {step, snippet} = caSnippet(p, file)
   const pgNote = p.pgsslrootcert
     ? [
@@ -341,20 +363,20 @@ function trustFix(p: ChainProblem): Fix {
       : pr.code === 'TLS_SELF_SIGNED_CHAIN'
         ? `Trust the root "${pr.subject}"${p.rootSha256 ? ` (SHA-256 ${p.rootSha256})` : ''}: get it from the provider or operator and compare the fingerprint; never copy it from the connection itself.`
         : pr.nodeError === 'UNABLE_TO_GET_ISSUER_CERT'
-          ? `The CA you give node-postgres is an intermediate, not a root: Node only accepts a chain that ends at a self-signed root it trusts. Add the root "${pr.subject}" to the same PEM file (the intermediate, then the root), or give the root alone when the server sends its intermediate.`
+          ? `The CA you give ${who} is an intermediate, not a root: Node only accepts a chain that ends at a self-signed root it trusts. Add the root "${pr.subject}" to the same PEM file (the intermediate, then the root), or give the root alone when the server sends its intermediate.`
           : pr.nodeError === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'
-            ? `The server sends only its own certificate, not the intermediate "${pr.subject}" that issued it. Fix the server (ssl_cert_file = the server certificate followed by the intermediate), or trust a bundle with the intermediate AND its root (one PEM file, intermediate first) as sslrootcert / ssl.ca or NODE_EXTRA_CA_CERTS: the intermediate alone fails ("unable to get issuer certificate") and the root alone fails ("unable to verify the first certificate").`
+            ? `The server sends only its own certificate, not the intermediate "${pr.subject}" that issued it. Fix the server (ssl_cert_file = the server certificate followed by the intermediate), or trust a bundle with the intermediate AND its root (one PEM file, intermediate first) as ${byPrismaEngine(p) ? 'sslcert' : 'sslrootcert / ssl.ca or NODE_EXTRA_CA_CERTS'}: the intermediate alone fails ("unable to get issuer certificate") and the root alone fails ("unable to verify the first certificate").`
             : `Trust the CA that issued the server certificate ("${pr.subject}") together with its root (one PEM file), or have the server send its intermediate certificates too (ssl_cert_file should hold the server certificate followed by the intermediates).`
   return {
     summary: p.provider
-      ? `Give node-postgres the ${p.provider.name} CA (${p.provider.caBundle.file}).`
+      ? `Give ${who} the ${p.provider.name} CA (${p.provider.caBundle.file}).`
       : pr.code === 'TLS_UNTRUSTED_ISSUER'
         ? pr.nodeError === 'UNABLE_TO_GET_ISSUER_CERT'
-          ? 'Give node-postgres the root CA too: the CA it has is an intermediate.'
+          ? `Give ${who} the root CA too: the CA it has is an intermediate.`
           : pr.nodeError === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'
-            ? 'Make the server send its intermediate certificate, or give node-postgres the intermediate and the root as one bundle.'
-            : "Give node-postgres the CA that issued the server certificate with its root (or fix the server's incomplete chain)."
-        : 'Give node-postgres the CA that signed the server certificate.',
+            ? `Make the server send its intermediate certificate, or give ${who} the intermediate and the root as one bundle.`
+            : `Give ${who} the CA that issued the server certificate with its root (or fix the server's incomplete chain).`
+        : `Give ${who} the CA that signed the server certificate.`,
     steps: [
       ...(p.provider
         ? [
@@ -364,9 +386,14 @@ function trustFix(p: ChainProblem): Fix {
         : [what]),
       step,
       ...pgNote,
-      'Alternatively, when the app cannot take a CA file: start Node with NODE_EXTRA_CA_CERTS=/path/to/' +
-        file +
-        ' (ignored when ssl.ca is set).',
+      // Prisma's engine is not Node's TLS: NODE_EXTRA_CA_CERTS does not reach it
+      ...(byPrismaEngine(p)
+        ? []
+        : [
+            'Alternatively, when the app cannot take a CA file: start Node with NODE_EXTRA_CA_CERTS=/path/to/' +
+              file +
+              ' (ignored when ssl.ca is set).',
+          ]),
       ...unverifiedNote(p),
       ...hostAside,
     ],

@@ -95,18 +95,22 @@ function runSslConfig(ctx: Pick<CheckContext, 'config' | 'env' | 'cwd' | 'facts'
   const isPrisma = config.primary?.kind === 'prisma'
   const tls = ctx.facts.tls
   const chainVerifies = tls?.verifiedAsApp
-  const postgresJs = config.stack?.driver.name === 'postgres.js'
+  const driverName = config.stack?.driver.name
+  const postgresJs = driverName === 'postgres.js'
+  // a driver that reads the settings its own way (src/models/drivers): node-postgres's findings and its
+  // difference with libpq do not describe this app
+  const ownReading = postgresJs || driverName === 'prisma-engine'
   // Over a Unix socket the server never does SSL; libpq skips it whatever sslmode says.
   const socketDir = unixSocketDir(config)
-  const difference = socketDir ? null : describeDifference(analysis.nodePg, analysis.libpq, chainVerifies)
+  const difference = socketDir || ownReading ? null : describeDifference(analysis.nodePg, analysis.libpq, chainVerifies)
 
   const findings: SslFinding[] = []
   findings.push(...certFileFindings(analysis.files, cwd, isPrisma))
   if (socketDir) {
     const socket = socketFinding(analysis, socketDir)
     if (socket) findings.push(socket)
-  } else if (postgresJs) {
-    // postgres.js reads the settings its own way (src/models/drivers/postgres-js.ts): node-postgres's
+  } else if (ownReading) {
+    // postgres.js and Prisma's engine read the settings their own way (src/models/drivers/): node-postgres's
     // findings (URL params replacing the ssl object, sslmode=require meaning verify-full, uselibpqcompat)
     // do not apply; what the tool throws away still does.
     const dropped = droppedFinding(analysis, config)
@@ -145,10 +149,9 @@ function runSslConfig(ctx: Pick<CheckContext, 'config' | 'env' | 'cwd' | 'facts'
   if (n.replaced) evidence.replacedBy = {urlParams: n.replaced.urlParams.join('&'), source: n.replaced.urlSource.label}
   if (tls && tls.verifiedAsApp !== undefined) evidence.chainVerifiesAsApp = tls.verifiedAsApp
   if (tls?.failureCode) evidence.tlsFailure = tls.failureCode
-  if (postgresJs) {
-    const c = safeClient(ctx)
-    evidence.driver = sslConfigEvidence.postgresJs({client: c ?? `postgres.js ${config.stack!.driver.version}`})
-  } else if (parser && !isPrisma)
+  const client = ownReading ? (safeClient(ctx) ?? `${driverName} ${config.stack!.driver.version}`) : null
+  if (client) evidence.driver = (postgresJs ? sslConfigEvidence.postgresJs : sslConfigEvidence.prismaEngine)({client})
+  else if (parser && !isPrisma)
     evidence.urlParser = sslConfigEvidence.urlParser({modelled: parser.modelled, byKnex: parser.by === 'knex'})
   if (isPrisma) evidence.note = sslConfigEvidence.prismaApp()
   if (findings.length)
@@ -163,9 +166,11 @@ function runSslConfig(ctx: Pick<CheckContext, 'config' | 'env' | 'cwd' | 'facts'
   if (findings.length === 0) {
     const summary = socketDir
       ? sslConfigSays.unixSocket({dir: socketDir})
-      : difference
-        ? sslConfigSays.difference({difference})
-        : sslConfigSays.agree({encrypt: n.encrypt, verifyChain: n.verifyChain, verifyHostname: n.verifyHostname})
+      : client
+        ? sslConfigSays.appDriver({client})
+        : difference
+          ? sslConfigSays.difference({difference})
+          : sslConfigSays.agree({encrypt: n.encrypt, verifyChain: n.verifyChain, verifyHostname: n.verifyHostname})
     return {status: 'pass', code: null, summary, evidence, fix: null}
   }
   const top = findings[0]

@@ -122,6 +122,8 @@ interface AppSide {
   caUrl: ReturnType<typeof caUrl>
   launchTool: {tool: string; modelled: string} | null
   pgsslrootcert: string | null
+  /** the app's driver when it is not node-postgres ("postgres.js 3.4.7", "prisma-engine 6.2.0") */
+  client: string | null
 }
 
 /** The chain the server presented, judged the way the app's node-postgres judges it. */
@@ -222,7 +224,13 @@ async function appSide(ctx: CheckContext): Promise<AppSide | Extract<Seen, {end:
     caUrl: caUrl(ctx, view),
     launchTool: tool ? {tool: tool.tool, modelled: tool.modelled} : null,
     pgsslrootcert: ctx.env.PGSSLROOTCERT ?? null,
+    client: appClient(ctx),
   }
+}
+
+function appClient(ctx: CheckContext): string | null {
+  const d = ctx.config.stack?.driver
+  return d?.name && d.name !== 'node-postgres' ? `${d.name} ${d.version}` : null
 }
 
 /** The effective ssl options of the app's pg config, and where they come from. */
@@ -415,6 +423,7 @@ function chainVerdict(app: AppSide, seen: ChainSeen, baseEvidence: Evidence): {f
       pgsslrootcertWouldTrust: seen.pgsslrootcertWouldTrust,
       hostnameAside: Boolean(seen.hostnameAside),
       rootSha256: rows.find((r) => r.selfSigned)?.sha256 ?? null,
+      client: app.client,
     }
     return {facts, outcome: entry.emit(params, evidence, {status: view.verifies ? 'fail' : 'warn'})}
   }

@@ -14,6 +14,12 @@ export const LIBPQ_SSLMODES = ['disable', 'allow', 'prefer', 'require', 'verify-
 export const VALID_SSLMODES = [...LIBPQ_SSLMODES, 'no-verify'] as const
 
 /** The sslmodes node-postgres 8 treats as verify-full unless the URL says uselibpqcompat=true. */
+/** The sslmodes Prisma 2–6's own engine knows (quaint); any other is read as prefer (src/models/drivers/prisma-engine.ts). */
+export const PRISMA_ENGINE_SSLMODES = ['disable', 'prefer', 'require'] as const
+
+/** The URL parameters that decide whether Prisma's engine verifies the server: the mode, the CA, the accept mode. */
+export const PRISMA_ENGINE_VERIFY_PARAMS = ['sslmode', 'sslcert', 'sslaccept'] as const
+
 export const VERIFY_FULL_ALIASES = ['prefer', 'require', 'verify-ca'] as const
 
 /**

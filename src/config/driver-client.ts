@@ -1,11 +1,12 @@
 // The client config db-doctor's own connections use (TLS probe, login, pooler, migrations) when the
 // app's driver is not node-postgres: the driver model (src/models/drivers) reads the same settings
 // the way that driver does, and the TLS it would negotiate replaces node-postgres's. Today:
-// postgres.js (sslmode read the other way round, PGSSL, a CA from the URL in 4.x). An ssl object the
+// postgres.js (sslmode read the other way round, PGSSL, a CA from the URL in 4.x) and Prisma's own
+// engine (sslaccept: no verification unless strict). An ssl object the
 // app passes itself reaches tls.connect in both drivers alike, so node-postgres's reading of it stays.
 import path from 'node:path'
 import {readGuardedText} from '../core/files.js'
-import {postgresJs} from '../models/drivers/postgres-js.js'
+import {DRIVERS} from '../models/drivers/index.js'
 import {isUrlConnectionString} from './connection-string.js'
 import type {PgClientConfigResult} from './pg-config.js'
 import type {Provenance, ResolvedConfig} from './types.js'
@@ -18,7 +19,7 @@ function readFile(file: string, cwd: string): string | undefined {
   }
 }
 
-/** `pg` as the app's driver would connect: unchanged unless the modelled driver is postgres.js. */
+/** `pg` as the app's driver would connect: unchanged unless the modelled driver is postgres.js or Prisma's engine. */
 export function asAppDriver(
   config: ResolvedConfig,
   env: Record<string, string | undefined>,
@@ -26,14 +27,15 @@ export function asAppDriver(
   pg: PgClientConfigResult,
 ): PgClientConfigResult {
   const driver = config.stack?.driver
-  if (driver?.name !== 'postgres.js') return pg
+  if (driver?.name !== 'postgres.js' && driver?.name !== 'prisma-engine') return pg
+  const model = DRIVERS[driver.name]
   const app = config.appSsl?.value
   if (app !== undefined && app !== null && typeof app === 'object') return pg
   const cs = config.connectionString
   const url = cs && isUrlConnectionString(cs.value) ? cs.value.trim() : undefined
   let tls
   try {
-    tls = postgresJs.read(
+    tls = model.read(
       {
         ...(url ? {url, urlSource: cs!.source.label} : {}),
         ...(config.appSsl ? {options: {ssl: app}, optionsSource: config.appSsl.source.label} : {}),
@@ -42,7 +44,7 @@ export function asAppDriver(
       driver.version,
     ).tls
   } catch {
-    return pg // a URL postgres.js cannot parse: the config check says so
+    return pg // a URL the driver cannot parse: the config check says so
   }
   const t = tls.tlsOptions
   let ssl: PgClientConfigResult['config']['ssl'] = false
@@ -75,7 +77,7 @@ export function asAppDriver(
     ...pg,
     config: {...pg.config, ssl},
     sslOrigin: fromEnv ? 'PGSSLMODE' : source === cs?.source ? 'connection-string' : source ? 'app' : 'default',
-    urlParser: `postgres.js ${driver.version} (${tls.setting}: ${t ? (t.rejectUnauthorized ? 'TLS, verified' : 'TLS, not verified') : 'no TLS'})`,
+    urlParser: `${driver.name} ${driver.version} (${tls.setting}: ${t ? (t.rejectUnauthorized ? 'TLS, verified' : 'TLS, not verified') : 'no TLS'})`,
   }
   if (source) out.sslSource = source
   else delete out.sslSource

@@ -149,7 +149,8 @@ function createTarget(
   })
   const client = once((): {ok: true; result: PgClientConfigResult} | {ok: false; error: unknown} => {
     try {
-      return {ok: true, result: asAppDriver(config, env, cwd, resolvePgClientConfig(config, env))}
+      // certificate files in the URL resolve as the driver resolves them (Prisma: from the schema's folder)
+      return {ok: true, result: asAppDriver(config, env, certBase(config, cwd), resolvePgClientConfig(config, env))}
     } catch (error) {
       return {ok: false, error}
     }

@@ -47,9 +47,17 @@ describe('resolveStack', () => {
       adapter: {package: '@prisma/adapter-pg', versionSource: 'installed'},
     })
     expect(s.text).toMatch(/^prisma 7\.0 → @prisma\/adapter-pg 7\.\d+ → node-postgres 8\.0$/)
-    // Prisma 6 without the adapter: its engine connects, no adapter is named
+    // Prisma 6 without the adapter: its own engine connects (src/models/drivers/prisma-engine.ts), named so
     const six = app({files: {}, packages: []})
-    expect(resolveStack({cwd: six.dir, tool: 'prisma', toolVersion: '6.19.0'}).driver.adapter).toBeUndefined()
+    const s6 = resolveStack({cwd: six.dir, tool: 'prisma', toolVersion: '6.19.0'})
+    expect(s6.driver.adapter).toBeUndefined()
+    expect(s6.driver).toMatchObject({name: 'prisma-engine', package: '@prisma/client', version: '6.19.0'})
+    expect(s6.text).toBe('prisma 6.19 → prisma-engine 6.19')
+    // Prisma 6 with the adapter installed: the adapter connects
+    const sixWithAdapter = app({files: {}, packages: ['@prisma/adapter-pg']})
+    expect(resolveStack({cwd: sixWithAdapter.dir, tool: 'prisma', toolVersion: '6.19.0'}).driver.name).toBe(
+      'node-postgres',
+    )
   })
 
   it('a plain script: the driver package.json depends on', () => {

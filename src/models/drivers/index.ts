@@ -4,11 +4,13 @@
 import {nodePostgres} from './node-postgres.js'
 import {postgresJs} from './postgres-js.js'
 import {prismaAdapterPg} from './prisma-adapter-pg.js'
+import {prismaEngine} from './prisma-engine.js'
 import type {DriverAdapterModel, DriverModel, DriverName} from './types.js'
 
 export const DRIVERS: Record<DriverName, DriverModel> = {
   'node-postgres': nodePostgres,
   'postgres.js': postgresJs,
+  'prisma-engine': prismaEngine,
 }
 
 /** Driver adapters by npm package (./prisma-adapter-pg.ts): the driver they wrap applies. */

@@ -7,7 +7,7 @@
 import type {SslRefusal} from '../../config/ssl-refusal.js'
 
 /** The drivers db-doctor knows by name (npm package names are in each model's `packages`). */
-export type DriverName = 'node-postgres' | 'postgres.js'
+export type DriverName = 'node-postgres' | 'postgres.js' | 'prisma-engine'
 
 /** The TLS a driver will use, in the words of the SSL analysis (config/ssl.ts `SslSide`). */
 export interface DriverTls {

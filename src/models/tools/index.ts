@@ -54,7 +54,15 @@ export function resolveStack(input: {cwd: string; tool?: ToolName; toolVersion?:
         ...(driverVersion ? {installed: driverVersion} : {}),
         why: `${model.name} connects through ${adapterModel.package} (${adapterModel.merge})${driverVersion ? `, which loads ${pkg} ${driverVersion}` : ''}`,
       }
-    } else
+    } else if (model.builtin && !hit && Number.parseInt(version, 10) < model.builtin.untilMajor)
+      chosen = {
+        pkg: model.builtin.pkg,
+        name: model.builtin.driver,
+        // the engine ships with the tool: its version is the tool's
+        ...(installed || input.toolVersion ? {installed: version} : {}),
+        why: model.builtin.why,
+      }
+    else
       chosen = {
         pkg: first.pkg,
         name: first.driver ?? null,

@@ -36,6 +36,12 @@ export const prisma: ToolModel = {
   // Prisma 7: @prisma/adapter-pg wraps node-postgres (src/models/drivers/prisma-adapter-pg.ts): pg's rules, at
   // the pg version the adapter loads. Prisma ≤ 6 connects with its own engine (libpq-like sslmode), not a Node driver.
   drivers: [{pkg: '@prisma/adapter-pg', driver: 'node-postgres', adapter: true}],
+  builtin: {
+    pkg: '@prisma/client',
+    driver: 'prisma-engine',
+    untilMajor: 7,
+    why: 'prisma < 7 without @prisma/adapter-pg → query engine (src/models/drivers/prisma-engine.ts)',
+  },
   migrations: {
     table: '_prisma_migrations',
     schema: 'public',

@@ -48,6 +48,11 @@ export interface ToolModel {
    * one it uses (drizzle-kit: pg, postgres, @vercel/postgres, @neondatabase/serverless).
    */
   drivers: readonly DriverCandidate[]
+  /**
+   * What connects when none of `drivers` applies (no adapter installed, before the release that requires
+   * one): Prisma 2–6's own query engine.
+   */
+  builtin?: {pkg: string; driver: DriverName; untilMajor: number; why: string}
 
   /** What its first migration needs, and its defaults. */
   migrations: {
