@@ -303,7 +303,7 @@ export const hints: readonly Hint[] = [
     ],
     causes: [
       'the server restarted, failed over, or a serverless compute was suspended (Neon): SERVER_ADMIN_TERMINATED',
-      "an idle connection ended by the server's `idle_session_timeout` or by a NAT/load balancer idle timeout: SERVER_IDLE_SESSION_TIMEOUT",
+      "an idle connection ended by a NAT/load balancer idle timeout, or by the server's `idle_session_timeout` just as a query was sent on it (otherwise postgres.js reconnects on the next query: measured in test/checks/server-idle-drivers.test.ts): SERVER_IDLE_SESSION_TIMEOUT",
       'a proxy, pooler or tunnel that drops the connection: PG_NO_RESPONSE',
       'a server that closes plain-text connections without an error: AUTH_SSL_REQUIRED',
     ],
