@@ -49,6 +49,28 @@ export async function loadAppModule(
   return value && typeof value === 'object' ? (value as Record<string, unknown>) : undefined
 }
 
+/** The layer of a tool's config file that failed to load: CONFIG_APP_FILE_ERROR, nothing else from it. */
+export function toolConfigFailed(
+  origin: Provenance,
+  file: string,
+  tool: string,
+  message: string,
+  evidence: Record<string, unknown> = {},
+): SourceLayer {
+  return {
+    origin,
+    fields: {},
+    problems: [
+      configProblem(
+        'CONFIG_APP_FILE_ERROR',
+        origin,
+        {case: 'tool-config-failed', file, tool, error: message},
+        {file, message, tool, ...evidence},
+      ),
+    ],
+  }
+}
+
 /** The layer of an app file stopped at a limit: CONFIG_APP_FILE_LIMIT, nothing else from it. */
 export function appFileLimit(
   origin: Provenance,

@@ -12,7 +12,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import {AppCodeLimitError} from '../app-code.js'
-import {appFileLimit, loadAppModule} from './app-module.js'
+import {appFileLimit, loadAppModule, toolConfigFailed} from './app-module.js'
 import {UnsafeFileError} from '../../core/files.js'
 import {redactor} from '../../core/redact.js'
 import {displayPath, envProvenance} from '../env.js'
@@ -183,18 +183,7 @@ async function loadDrizzleLayer(
     if (error instanceof UnsafeFileError) throw error // a FIFO, a device: a usage error (exit 2)
     if (error instanceof AppCodeLimitError) return appFileLimit(origin, shown, 'drizzle-kit', error)
     const message = redactor.redact(String((error as Error)?.message ?? error).split('\n')[0] ?? '')
-    return {
-      origin,
-      fields: {},
-      problems: [
-        configProblem(
-          'CONFIG_APP_FILE_ERROR',
-          origin,
-          {case: 'tool-config-failed', file: shown, tool: 'drizzle-kit', error: message},
-          {file: shown, message, tool: 'drizzle-kit'},
-        ),
-      ],
-    }
+    return toolConfigFailed(origin, shown, 'drizzle-kit', message)
   }
   if (!cfg) return null
   const dialect = cfg.dialect

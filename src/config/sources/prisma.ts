@@ -27,6 +27,7 @@ import {configProblem} from '../problems.js'
 import type {ConfigSource, MigrationToolInfo, Provenance, SourceContext, SourceLayer} from '../types.js'
 import {envVarsWithValue, readJson} from '../util.js'
 import {findPackageDir} from '../launch.js'
+import {toolConfigFailed} from './app-module.js'
 import {PRISMA_CONFIG_FILES} from '../../models/tools/prisma.js'
 
 /**
@@ -278,18 +279,7 @@ export const prismaSource: ConfigSource = {
     if (loadError) {
       // Prisma stops before anything else: "Failed to load config file …" (every version that reads the file)
       const origin = prov(loadError.file, 'datasource', `${loadError.file} (loading failed)`)
-      const layer: SourceLayer = {
-        origin,
-        fields: {},
-        problems: [
-          configProblem(
-            'CONFIG_APP_FILE_ERROR',
-            origin,
-            {case: 'tool-config-failed', file: loadError.file, tool: 'prisma', error: loadError.message},
-            {file: loadError.file, message: loadError.message, tool: 'prisma'},
-          ),
-        ],
-      }
+      const layer = toolConfigFailed(origin, loadError.file, 'prisma', loadError.message)
       if (schemaFile)
         layer.tool = prismaTool(ctx, schemaFile, layer, readDatasource(readGuardedText(schemaFile, 'Prisma schema')))
       return layer

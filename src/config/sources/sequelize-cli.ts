@@ -36,7 +36,7 @@ import type {
   SourceLayer,
 } from '../types.js'
 import {envVarsWithValue} from '../util.js'
-import {appFileLimit, loadAppModule} from './app-module.js'
+import {appFileLimit, loadAppModule, toolConfigFailed} from './app-module.js'
 import {AppCodeLimitError} from '../app-code.js'
 import {readGuardedText, UnsafeFileError} from '../../core/files.js'
 
@@ -214,18 +214,8 @@ export const sequelizeCliSource: ConfigSource = {
   role: 'primary',
   async load(ctx: SourceContext): Promise<SourceLayer | null> {
     let p: SequelizeProject | undefined
-    const fail = (origin: Provenance, file: string, error: string): SourceLayer => ({
-      origin,
-      fields: {},
-      problems: [
-        configProblem(
-          'CONFIG_APP_FILE_ERROR',
-          origin,
-          {case: 'tool-config-failed', file, tool: 'sequelize-cli', error},
-          {file, message: error, tool: 'sequelize-cli'},
-        ),
-      ],
-    })
+    const fail = (origin: Provenance, file: string, error: string): SourceLayer =>
+      toolConfigFailed(origin, file, 'sequelize-cli', error)
     try {
       p = await findSequelizeProject(ctx)
     } catch (error) {

@@ -30,7 +30,7 @@ import type {
   SourceLayer,
 } from '../types.js'
 import {envVarsWithValue} from '../util.js'
-import {appFileLimit, loadAppModule} from './app-module.js'
+import {appFileLimit, loadAppModule, toolConfigFailed} from './app-module.js'
 import {AppCodeLimitError} from '../app-code.js'
 import {UnsafeFileError} from '../../core/files.js'
 import {typeorm} from '../../models/tools/typeorm.js'
@@ -196,18 +196,8 @@ export const typeormSource: ConfigSource = {
     if (!found) return null
     const shown = displayPath(ctx.cwd, found.file)
     const origin: Provenance = {kind: 'typeorm', name: 'DataSource', file: shown, label: `${shown} (${found.how})`}
-    const failed = (message: string): SourceLayer => ({
-      origin,
-      fields: {},
-      problems: [
-        configProblem(
-          'CONFIG_APP_FILE_ERROR',
-          origin,
-          {case: 'tool-config-failed', file: shown, tool: 'typeorm', error: message},
-          {file: shown, message, tool: 'typeorm', how: found.how},
-        ),
-      ],
-    })
+    const failed = (message: string): SourceLayer =>
+      toolConfigFailed(origin, shown, 'typeorm', message, {how: found.how})
     if (found.notRead === 'ormconfig')
       return {origin, fields: {}, problems: [notReadProblem(ctx.cwd, found, shown, origin)]}
     if (!fs.existsSync(found.file)) return failed(`the file named by ${found.how} does not exist`)
