@@ -1,7 +1,6 @@
 // The tcp check on a Unix socket directory: the transport is the socket file `.s.PGSQL.<port>`.
 // Real sockets: a directory without one (TCP_SOCKET_NOT_FOUND, the login not attempted), a real listener,
 // and `wait` retrying until a socket appears (a forwarder to the shared PostgreSQL, created late).
-import {spawn} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
 import net from 'node:net'
 import {tmpdir} from 'node:os'
@@ -9,7 +8,7 @@ import {join} from 'node:path'
 import {afterAll, describe, expect, inject, it} from 'vitest'
 import {entry} from '../../src/catalogue/index.js'
 import type {Report} from '../../src/core/types.js'
-import {BIN, cleanEnv, runCli} from '../helpers/cli.js'
+import {runCli, watchCli} from '../helpers/cli.js'
 import {APP_DATABASE, APP_USER, CANARY_PASSWORD} from '../helpers/constants.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'dbd-sock-'))
@@ -74,26 +73,20 @@ describe('tcp check on a Unix socket directory', () => {
     const later = mkdtempSync(join(dir, 'later-'))
     // the socket appears once wait has reported it missing: a forwarder to the shared server's TCP port
     // (hostssl-only, so the plain login over the socket is then refused: a different, permanent state)
-    const child = spawn(process.execPath, ['--', BIN, 'wait', url(later), '--deadline', '30', '--interval', '200'], {
-      env: cleanEnv(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
     let opened = false
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => {
-      stderr += d
-      if (opened || !stderr.includes('TCP_SOCKET_NOT_FOUND')) return
-      opened = true
-      void listen(join(later, '.s.PGSQL.5432'), (s) => {
-        const up = net.connect(pg.port, pg.host)
-        s.on('error', () => up.destroy())
-        up.on('error', () => s.destroy())
-        s.pipe(up).pipe(s)
-      })
-    })
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    const {code, stdout, stderr} = await watchCli(
+      ['wait', url(later), '--deadline', '30', '--interval', '200'],
+      (err) => {
+        if (opened || !err.includes('TCP_SOCKET_NOT_FOUND')) return
+        opened = true
+        void listen(join(later, '.s.PGSQL.5432'), (s) => {
+          const up = net.connect(pg.port, pg.host)
+          s.on('error', () => up.destroy())
+          up.on('error', () => s.destroy())
+          s.pipe(up).pipe(s)
+        })
+      },
+    )
     expect(stdout + stderr).not.toContain(CANARY_PASSWORD)
     expect(code).toBe(1)
     expect(stderr).toMatch(/attempt 1, .*TCP_SOCKET_NOT_FOUND/)

@@ -1,11 +1,10 @@
 // `db-doctor wait` end to end: the built CLI against the real test PostgreSQL (TLS, SCRAM),
 // behind a loopback TCP forwarder that starts listening only a few seconds later; a port
 // that never opens (deadline); a wrong password (stops at once); SIGTERM (last state).
-import {spawn} from 'node:child_process'
 import net from 'node:net'
 import {afterEach, describe, expect, inject, it} from 'vitest'
 import {APP_DATABASE, APP_USER, CANARY_PASSWORD} from '../helpers/constants.js'
-import {BIN, cleanEnv, runCli, type CliResult} from '../helpers/cli.js'
+import {runCli, watchCli, type CliResult} from '../helpers/cli.js'
 import type {Report} from '../../src/core/types.js'
 
 const pg = inject('pg')
@@ -52,25 +51,15 @@ describe('db-doctor wait against real components', () => {
     const port = await freePort()
     // the port opens once wait has failed twice on it (seen on stderr): a fixed time could land before the
     // second attempt on a loaded machine, where the CLI's start-up alone can take seconds
-    const child = spawn(
-      process.execPath,
-      ['--', BIN, 'wait', url(port), '--interval', '200', '--deadline', '45', '--json'],
-      {
-        env: cleanEnv(),
-        stdio: ['ignore', 'pipe', 'pipe'],
+    let opened = false
+    const {code, stdout, stderr} = await watchCli(
+      ['wait', url(port), '--interval', '200', '--deadline', '45', '--json'],
+      (err) => {
+        if (opened || attempts(err).filter((l) => l.includes('TCP_REFUSED')).length < 2) return
+        opened = true
+        void forward(port)
       },
     )
-    let stdout = ''
-    let stderr = ''
-    let opened = false
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => {
-      stderr += d
-      if (opened || attempts(stderr).filter((l) => l.includes('TCP_REFUSED')).length < 2) return
-      opened = true
-      void forward(port)
-    })
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
     const r = {stdout, stderr}
     noCanary(r)
     expect(code, stderr).toBe(0)
@@ -90,24 +79,17 @@ describe('db-doctor wait against real components', () => {
     // loaded machine a fixed time lands anywhere in the backoff. The healthy attempt then starts about one --interval
     // later, far before the backoff would have ended.
     const port = await freePort()
-    const child = spawn(
-      process.execPath,
-      ['--', BIN, 'wait', url(port), '--interval', '300', '--deadline', '45', '--format', 'json'],
-      {env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe']},
-    )
-    let stdout = ''
-    let stderr = ''
     let opened = false
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => {
-      stderr += d
-      const retry = /\(retry in (\d+\.\d) s\)$/.exec(attempts(stderr).at(-1) ?? '')
-      if (!opened && retry && Number(retry[1]) >= 2) {
-        opened = true
-        void forward(port)
-      }
-    })
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    const {code, stdout, stderr} = await watchCli(
+      ['wait', url(port), '--interval', '300', '--deadline', '45', '--format', 'json'],
+      (err) => {
+        const retry = /\(retry in (\d+\.\d) s\)$/.exec(attempts(err).at(-1) ?? '')
+        if (!opened && retry && Number(retry[1]) >= 2) {
+          opened = true
+          void forward(port)
+        }
+      },
+    )
     noCanary({stdout, stderr})
     expect(code, stderr).toBe(0)
     const lines = attempts(stderr)
@@ -180,26 +162,16 @@ describe('db-doctor wait against real components', () => {
 
   it('SIGTERM ends it promptly with the last state reported (exit 1)', async () => {
     const port = await freePort()
-    const child = spawn(
-      process.execPath,
-      ['--', BIN, 'wait', url(port), '--interval', '300', '--deadline', '120', '--json'],
-      {
-        env: cleanEnv(),
-        stdio: ['ignore', 'pipe', 'pipe'],
+    let signalled = 0
+    const {code, stdout, stderr} = await watchCli(
+      ['wait', url(port), '--interval', '300', '--deadline', '120', '--json'],
+      (err, child) => {
+        if (!signalled && attempts(err).length >= 2) {
+          signalled = performance.now()
+          child.kill('SIGTERM')
+        }
       },
     )
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    let signalled = 0
-    child.stderr.on('data', (d) => {
-      stderr += d
-      if (!signalled && attempts(stderr).length >= 2) {
-        signalled = performance.now()
-        child.kill('SIGTERM')
-      }
-    })
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
     const r: Pick<CliResult, 'stdout' | 'stderr'> = {stdout, stderr}
     noCanary(r)
     expect(signalled).toBeGreaterThan(0)

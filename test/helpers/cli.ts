@@ -1,5 +1,5 @@
 // Runs the built CLI as a subprocess, the way users and CI run it.
-import {spawn} from 'node:child_process'
+import {spawn, type ChildProcess} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import os from 'node:os'
 import {fileURLToPath} from 'node:url'
@@ -29,6 +29,26 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): Record
     else env[k] = v
   }
   return env
+}
+
+/**
+ * The built CLI as a child process whose stderr the test watches while it runs, to act on what it has
+ * printed so far (open a port, create a socket, send a signal): `onStderr` gets the whole stderr after
+ * each chunk, and the child. Resolves with the exit code and both outputs.
+ */
+export function watchCli(
+  args: string[],
+  onStderr: (stderr: string, child: ChildProcess) => void,
+): Promise<{code: number | null; stdout: string; stderr: string}> {
+  const child = spawn(process.execPath, ['--', BIN, ...args], {env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe']})
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.on('data', (d) => (stdout += d))
+  child.stderr!.on('data', (d) => {
+    stderr += d
+    onStderr(stderr, child)
+  })
+  return new Promise((resolve) => child.on('close', (code) => resolve({code, stdout, stderr})))
 }
 
 export function runCli(
