@@ -6,17 +6,17 @@
 import {afterAll, describe, expect, inject, it} from 'vitest'
 import {explainText} from '../../src/explain/index.js'
 import {CANARY_PASSWORD} from '../helpers/constants.js'
-import {checkOf, reportOf} from '../helpers/cli.js'
+import {checkOf} from '../helpers/cli.js'
 import {
   appPackageJson,
   createScenarioDatabase,
   makeApp,
-  runDoctor,
   runTool,
   type App,
   type ScenarioDatabase,
   type ToolResult,
 } from '../helpers/migration-tools.js'
+import {agree, doctorCheck as doctor, toolOutput as out} from '../helpers/differential.js'
 
 const pg = inject('pg')
 const apps: App[] = []
@@ -38,23 +38,6 @@ function app(files: Record<string, string>, packages: string[]): App {
   return a
 }
 
-async function doctor(a: App, env: Record<string, string | undefined>) {
-  const r = await runDoctor(a, ['check', '--json'], {env})
-  for (const s of [CANARY_PASSWORD, encodeURIComponent(CANARY_PASSWORD)]) {
-    expect(r.stdout).not.toContain(s)
-    expect(r.stderr).not.toContain(s)
-  }
-  return {code: r.code, report: reportOf(r)}
-}
-
-function agree(tool: ToolResult, d: {code: number | null; report: any}) {
-  const why = `${tool.command}: exit ${tool.code} ${tool.errorLine ?? ''}\n${tool.stderr.slice(0, 1500)}\n${tool.stdout.slice(0, 800)}\n--- db-doctor: ${JSON.stringify(
-    d.report.checks.map((c: any) => [c.id, c.status, c.code]),
-  )}`
-  expect(d.code === 0, why).toBe(tool.connected)
-}
-
-const out = (t: ToolResult) => `${t.stdout}\n${t.stderr}`
 const verified = (db: ScenarioDatabase) => db.url(CANARY_PASSWORD, `sslmode=verify-full&sslrootcert=${pg.caFile}`)
 /** A URL to a database that does not exist: the run fails if the file that names it is the one read. */
 const DECOY = `postgres://app:${CANARY_PASSWORD}@${pg.host}:${pg.port}/no_such_db?sslmode=verify-full&sslrootcert=${pg.caFile}`

@@ -10,17 +10,19 @@ import pgLib from 'pg'
 import {afterAll, describe, expect, inject, it} from 'vitest'
 import {explainText} from '../../src/explain/index.js'
 import {CANARY_PASSWORD} from '../helpers/constants.js'
-import {checkOf, reportOf} from '../helpers/cli.js'
+import {checkOf} from '../helpers/cli.js'
 import {
   appPackageJson,
   createScenarioDatabase,
   makeApp,
-  runDoctor,
   runTool,
   type App,
   type ScenarioDatabase,
   type ToolResult,
 } from '../helpers/migration-tools.js'
+import {agree, doctorCheck, toolOutput as out} from '../helpers/differential.js'
+
+const doctor = (a: App, env: Record<string, string | undefined>) => doctorCheck(a, env, [], [RAW_CANARY])
 
 const pg = inject('pg')
 const PgClient = pgLib.Client
@@ -82,24 +84,6 @@ function scriptApp(driver: string): App {
 
 /** A canary password postgres.js 4.x reads raw in a URL (two '@', a '#') and node-postgres cannot. */
 const RAW_CANARY = 'c@n#ry@pw-5e1b'
-
-async function doctor(a: App, env: Record<string, string | undefined>) {
-  const r = await runDoctor(a, ['check', '--json'], {env})
-  for (const s of [CANARY_PASSWORD, encodeURIComponent(CANARY_PASSWORD), RAW_CANARY, encodeURIComponent(RAW_CANARY)]) {
-    expect(r.stdout).not.toContain(s)
-    expect(r.stderr).not.toContain(s)
-  }
-  return {code: r.code, report: reportOf(r)}
-}
-
-function agree(tool: ToolResult, d: {code: number | null; report: any}) {
-  const why = `${tool.command}: exit ${tool.code} ${tool.errorLine ?? ''}\n${tool.stderr.slice(0, 1500)}\n${tool.stdout.slice(0, 800)}\n--- db-doctor: ${JSON.stringify(
-    d.report.checks.map((c: any) => [c.id, c.status, c.code]),
-  )}`
-  expect(d.code === 0, why).toBe(tool.connected)
-}
-
-const out = (t: ToolResult) => `${t.stdout}\n${t.stderr}`
 
 /** drizzle-kit's run with the app's pg tapped (test/helpers/pg-error-tap.cjs): the error it swallows goes to stderr. */
 const TAP = fileURLToPath(new URL('../helpers/pg-error-tap.cjs', import.meta.url))

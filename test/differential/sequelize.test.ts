@@ -14,8 +14,8 @@ import {
   runTool,
   type App,
   type ScenarioDatabase,
-  type ToolResult,
 } from '../helpers/migration-tools.js'
+import {agree, doctorCheck as doctor, toolOutput as out} from '../helpers/differential.js'
 
 const pg = inject('pg')
 const apps: App[] = []
@@ -41,24 +41,6 @@ function app(files: Record<string, string>): App {
 }
 
 const CA = `require('fs').readFileSync(${JSON.stringify(pg.caFile)}, 'utf8')`
-
-async function doctor(a: App, env: Record<string, string | undefined>, args: string[] = []) {
-  const r = await runDoctor(a, ['check', '--json', ...args], {env})
-  for (const s of [CANARY_PASSWORD, encodeURIComponent(CANARY_PASSWORD)]) {
-    expect(r.stdout).not.toContain(s)
-    expect(r.stderr).not.toContain(s)
-  }
-  return {code: r.code, report: reportOf(r)}
-}
-
-function agree(tool: ToolResult, d: {code: number | null; report: any}) {
-  const why = `${tool.command}: exit ${tool.code} ${tool.errorLine ?? ''}\n${tool.stderr.slice(0, 1500)}\n--- db-doctor: ${JSON.stringify(
-    d.report.checks.map((c: any) => [c.id, c.status, c.code]),
-  )}`
-  expect(d.code === 0, why).toBe(tool.connected)
-}
-
-const out = (t: ToolResult) => `${t.stdout}\n${t.stderr}`
 
 describe.concurrent('differential: sequelize-cli vs db-doctor', () => {
   it('use_env_variable with sslmode=require in the URL: sequelize-cli throws sslmode away and connects in plaintext (refused); db-doctor says the URL sslmode is dropped and fails', async () => {

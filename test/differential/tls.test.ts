@@ -15,6 +15,7 @@ import {
   type ScenarioDatabase,
   type ToolResult,
 } from '../helpers/migration-tools.js'
+import {agree} from '../helpers/differential.js'
 
 const pg = inject('pg')
 const apps: App[] = []
@@ -53,13 +54,6 @@ async function doctor(a: App, env: Record<string, string | undefined>, args: str
   expect(text.stdout).toMatch(/^db-doctor /)
   expect(md.stdout).toMatch(/^## db-doctor: /)
   return {code: json.code, report: reportOf(json), text: text.stdout}
-}
-
-function agree(tool: ToolResult, d: {code: number | null; report: any}) {
-  const why = `${tool.command}: exit ${tool.code} ${tool.errorLine ?? ''}\n${tool.stderr.slice(0, 2000)}\n--- db-doctor: ${JSON.stringify(
-    d.report.checks.map((c: any) => [c.id, c.status, c.code]),
-  )}`
-  expect(d.code === 0, why).toBe(tool.connected)
 }
 
 const knexString = `module.exports = {client: 'pg', connection: process.env.DATABASE_URL}\n`

@@ -6,17 +6,16 @@
 import {writeFileSync} from 'node:fs'
 import {afterAll, describe, expect, inject, it} from 'vitest'
 import {CANARY_PASSWORD} from '../helpers/constants.js'
-import {checkOf, reportOf} from '../helpers/cli.js'
+import {checkOf} from '../helpers/cli.js'
 import {
   appPackageJson,
   createScenarioDatabase,
   makeApp,
-  runDoctor,
   runTool,
   type App,
   type ScenarioDatabase,
-  type ToolResult,
 } from '../helpers/migration-tools.js'
+import {agree, doctorCheck as doctor, toolOutput as out} from '../helpers/differential.js'
 
 const pg = inject('pg')
 const apps: App[] = []
@@ -46,24 +45,6 @@ const CA = `require('fs').readFileSync(${JSON.stringify(pg.caFile)}, 'utf8')`
 const dataSource = (opts: string) =>
   `const {DataSource} = require('typeorm')\nmodule.exports = {AppDataSource: new DataSource({type: 'postgres', url: process.env.DATABASE_URL, migrations: ['migrations/*.js'], ${opts}})}\n`
 const SCRIPT = appPackageJson({migrate: 'typeorm migration:run -d data-source.js'})
-
-async function doctor(a: App, env: Record<string, string | undefined>) {
-  const r = await runDoctor(a, ['check', '--json'], {env})
-  for (const s of [CANARY_PASSWORD, encodeURIComponent(CANARY_PASSWORD)]) {
-    expect(r.stdout).not.toContain(s)
-    expect(r.stderr).not.toContain(s)
-  }
-  return {code: r.code, report: reportOf(r)}
-}
-
-function agree(tool: ToolResult, d: {code: number | null; report: any}) {
-  const why = `${tool.command}: exit ${tool.code} ${tool.errorLine ?? ''}\n${tool.stderr.slice(0, 1500)}\n--- db-doctor: ${JSON.stringify(
-    d.report.checks.map((c: any) => [c.id, c.status, c.code]),
-  )}`
-  expect(d.code === 0, why).toBe(tool.connected)
-}
-
-const out = (t: ToolResult) => `${t.stdout}\n${t.stderr}`
 
 describe.concurrent('differential: the TypeORM CLI vs db-doctor', () => {
   it('1.1: url with sslmode=require replaces the ssl object (private CA): the CLI fails verifying; db-doctor names the chain and the conflict', async () => {
