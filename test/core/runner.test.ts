@@ -119,25 +119,30 @@ describe('the runner-owned session', () => {
     return {calls, session}
   }
 
+  /** A broker's opener whose login succeeded, with this session. */
+  const openedWith =
+    <S>(session: S) =>
+    async () => ({
+      ok: true as const,
+      session,
+      serverVersion: 'x',
+      user: 'u',
+      serverAddr: null,
+      tls: null,
+      rttMs: 0,
+      readOnly: true,
+      connectMs: 0,
+      backendPid: null,
+      serverPort: null,
+    })
+
   it('opens it once for every check that asks, and closes it at the end even when a check throws', async () => {
     const {createSessionBroker} = await import('../../src/probes/session.js')
     const {calls, session} = fakeSession()
     let opened = 0
     const broker = createSessionBroker(async () => {
       opened++
-      return {
-        ok: true,
-        session,
-        serverVersion: 'x',
-        user: 'u',
-        serverAddr: null,
-        tls: null,
-        rttMs: 0,
-        readOnly: true,
-        connectMs: 0,
-        backendPid: null,
-        serverPort: null,
-      }
+      return openedWith(session)()
     })
     const user = (id: string): Check => ({
       ...check(id, async (c) => (await c.session!.open(), pass(c))),
@@ -205,19 +210,7 @@ describe('the runner-owned session', () => {
   it("sends every planned check's statements in one batch and hands each check its own rows", async () => {
     const {createSessionBroker} = await import('../../src/probes/session.js')
     const {batches, session} = batching(() => false)
-    const broker = createSessionBroker(async () => ({
-      ok: true,
-      session,
-      serverVersion: 'x',
-      user: 'u',
-      serverAddr: null,
-      tls: null,
-      rttMs: 0,
-      readOnly: true,
-      connectMs: 0,
-      backendPid: null,
-      serverPort: null,
-    }))
+    const broker = createSessionBroker(openedWith(session))
     const seen: Record<string, unknown> = {}
     await runChecks([querying('a', ['a1', 'a2'], seen), check('plain', pass), querying('b', ['b1'], seen)], {
       ...ctx,
@@ -230,19 +223,7 @@ describe('the runner-owned session', () => {
   it('when the batch fails, each check sends its own statements, so only the failing one sees the error', async () => {
     const {createSessionBroker} = await import('../../src/probes/session.js')
     const {batches, session} = batching((st) => st.includes('bad'))
-    const broker = createSessionBroker(async () => ({
-      ok: true,
-      session,
-      serverVersion: 'x',
-      user: 'u',
-      serverAddr: null,
-      tls: null,
-      rttMs: 0,
-      readOnly: true,
-      connectMs: 0,
-      backendPid: null,
-      serverPort: null,
-    }))
+    const broker = createSessionBroker(openedWith(session))
     const seen: Record<string, unknown> = {}
     await runChecks([querying('a', ['a1'], seen), querying('b', ['bad'], seen), querying('c', ['c1'], seen)], {
       ...ctx,
@@ -263,19 +244,7 @@ describe('the runner-owned session', () => {
       },
       close: async () => undefined,
     }
-    const broker = createSessionBroker(async () => ({
-      ok: true,
-      session,
-      serverVersion: 'x',
-      user: 'u',
-      serverAddr: null,
-      tls: null,
-      rttMs: 0,
-      readOnly: true,
-      connectMs: 0,
-      backendPid: null,
-      serverPort: null,
-    }))
+    const broker = createSessionBroker(openedWith(session))
     const seen: Record<string, unknown> = {}
     await runChecks([querying('a', ['a1'], seen), querying('b', ['b1'], seen)], {...ctx, session: broker})
     expect(batches).toEqual([['a1', 'b1']])
@@ -288,19 +257,7 @@ describe('the runner-owned session', () => {
   it('plans only the checks that will run (--only / --skip), and statements that differ from the plan go alone', async () => {
     const {createSessionBroker} = await import('../../src/probes/session.js')
     const {batches, session} = batching(() => false)
-    const broker = createSessionBroker(async () => ({
-      ok: true,
-      session,
-      serverVersion: 'x',
-      user: 'u',
-      serverAddr: null,
-      tls: null,
-      rttMs: 0,
-      readOnly: true,
-      connectMs: 0,
-      backendPid: null,
-      serverPort: null,
-    }))
+    const broker = createSessionBroker(openedWith(session))
     const seen: Record<string, unknown> = {}
     const drifting: Check = {
       ...querying('d', ['d1'], seen),
