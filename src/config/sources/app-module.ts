@@ -75,7 +75,7 @@ export function toolConfigFailed(
 export function appFileLimit(
   origin: Provenance,
   file: string,
-  tool: AppModuleTool,
+  tool: AppModuleTool | 'prisma',
   error: AppCodeLimitError,
   environment: string | null = null,
 ): SourceLayer {

@@ -27,7 +27,7 @@ import {configProblem} from '../problems.js'
 import type {ConfigSource, MigrationToolInfo, Provenance, SourceContext, SourceLayer} from '../types.js'
 import {envVarsWithValue, readJson} from '../util.js'
 import {findPackageDir} from '../launch.js'
-import {toolConfigFailed} from './app-module.js'
+import {appFileLimit, toolConfigFailed} from './app-module.js'
 import {PRISMA_CONFIG_FILES} from '../../models/tools/prisma.js'
 
 /**
@@ -253,18 +253,7 @@ export const prismaSource: ConfigSource = {
       if (error instanceof AppCodeLimitError) {
         const file = displayPath(ctx.cwd, prismaConfigFile(ctx.cwd) ?? 'prisma.config.ts')
         const origin: Provenance = {kind: 'prisma', name: 'datasource', file, label: file}
-        return {
-          origin,
-          fields: {},
-          problems: [
-            configProblem(
-              'CONFIG_APP_FILE_LIMIT',
-              origin,
-              {file, tool: 'prisma', environment: null, limit: error.limit, amount: error.amount},
-              {file, [error.limit === 'time' ? 'budgetMs' : 'memoryCapMiB']: error.amount, stopped: true},
-            ),
-          ],
-        } as SourceLayer
+        return appFileLimit(origin, file, 'prisma', error)
       }
       config = undefined
       const file = prismaConfigFile(ctx.cwd)
