@@ -35,9 +35,11 @@ afterAll(async () => {
   await Promise.all([plain?.stop(), nossl?.stop()])
 })
 
-/** A plain script on postgres.js: the URL from DATABASE_URL, one table as its migration. */
+/** A plain script on postgres.js: the URL from DATABASE_URL, one table as its migration. The tests run five of
+ * them at once against one database: like a real migration tool, it takes an advisory lock first (two concurrent
+ * `create table if not exists` race on pg_type: 23505). */
 function scriptApp(driver: string): App {
-  const js = `import postgres from 'postgres'\nconst sql = postgres(process.env.DATABASE_URL, {max: 1, connect_timeout: 10, onnotice: () => {}})\nsql\`create table if not exists fallback_probe (id int)\`.then(() => sql.end()).then(() => process.exit(0), (e) => { console.error(e.code + ': ' + e.message); process.exit(1) })\n`
+  const js = `import postgres from 'postgres'\nconst sql = postgres(process.env.DATABASE_URL, {max: 1, connect_timeout: 10, onnotice: () => {}})\nsql.begin(async (tx) => { await tx\`select pg_advisory_xact_lock(4242)\`; await tx\`create table if not exists fallback_probe (id int)\` }).then(() => sql.end()).then(() => process.exit(0), (e) => { console.error(e.code + ': ' + e.message); process.exit(1) })\n`
   const a = makeApp({
     files: {
       'migrate.mjs': js,
