@@ -223,8 +223,23 @@ type ServerIdleSessionTimeoutParams = {
   database: string
   /** the migration tool found, when one */
   tool: string | null
-  /** how long the app's node-postgres Pool keeps an idle client, in ms (its idleTimeoutMillis default) */
-  poolIdleMs: number
+  /** how long the app's node-postgres Pool keeps an idle client, in ms; null: forever (idleTimeoutMillis: 0) */
+  poolIdleMs: number | null
+  /** the Pool found in the app's source (file:line, its idleTimeoutMillis as written); null: none read, the model's */
+  pool: {at: string; idleTimeoutMillis: number | 'default' | 'unread'} | null
+}
+
+/** "10 s (idleTimeoutMillis default)", "forever (idleTimeoutMillis: 0 at src/db.js:4)". */
+function keptWords(p: ServerIdleSessionTimeoutParams): string {
+  const kept = p.poolIdleMs === null ? 'forever' : humanMs(p.poolIdleMs)
+  if (!p.pool) return `${kept} (idleTimeoutMillis default)`
+  const how =
+    typeof p.pool.idleTimeoutMillis === 'number'
+      ? `idleTimeoutMillis: ${p.pool.idleTimeoutMillis}`
+      : p.pool.idleTimeoutMillis === 'default'
+        ? 'no idleTimeoutMillis: the 10 s default'
+        : 'idleTimeoutMillis not written as a number: modelled as the 10 s default'
+  return `${kept} (${how}, new Pool at ${p.pool.at}, no 'error' listener in that file)`
 }
 
 /** Whose pool meets idle_session_timeout, in the evidence (models/pool.ts IdleEnd owner). */
@@ -254,7 +269,7 @@ export const SERVER_IDLE_SESSION_TIMEOUT = define<ServerIdleSessionTimeoutParams
   status: 'warn',
   title: "The server ends idle sessions before the app's node-postgres Pool lets them go (57P05)",
   meaning:
-    "PostgreSQL (14 and later) closes a connection that stays idle longer than `idle_session_timeout`: 57P05 \"terminating connection due to idle-session timeout\". What happens next depends on the pool, as measured against the real drivers: knex, sequelize, TypeORM, Prisma 7's @prisma/adapter-pg and postgres.js (3 and 4) drop the ended connection and reconnect for the next query, so nothing fails; node-postgres' Pool in the app's own code (drizzle with pg, plain pg) emits 'error' for the idle client, and a Pool without `pool.on('error')` ends the process on that unhandled event. The server check reads the setting in the app's own session (and where it is set) and warns only for that Pool, when it keeps idle clients (`idleTimeoutMillis`, 10 s by default) longer than the timeout. Prisma ≤ 6's engine is not modelled.",
+    "PostgreSQL (14 and later) closes a connection that stays idle longer than `idle_session_timeout`: 57P05 \"terminating connection due to idle-session timeout\". What happens next depends on the pool, as measured against the real drivers: knex, sequelize, TypeORM, Prisma 7's @prisma/adapter-pg and postgres.js (3 and 4) drop the ended connection and reconnect for the next query, so nothing fails; node-postgres' Pool in the app's own code (drizzle with pg, plain pg) emits 'error' for the idle client, and a Pool without `pool.on('error')` ends the process on that unhandled event. The server check reads the setting in the app's own session (and where it is set) and warns only for that Pool, when it keeps idle clients (`idleTimeoutMillis`, 10 s by default) longer than the timeout. It reads the app's own source files for it (as text, never run; bounded: depth 4, no node_modules or build output): each `new Pool({…})` in a file that loads pg, its `idleTimeoutMillis` when written as a number (0 keeps idle clients forever), and whether that file calls `.on('error', …)`. A Pool that lets idle clients go first, or whose file listens for 'error', passes; without any Pool found, the Pool is modelled with pg-pool's defaults. Prisma ≤ 6's engine is not modelled.",
   causes: [
     "`idle_session_timeout` set for the role, database or server, shorter than the Pool's `idleTimeoutMillis` (10 s by default)",
     "a node-postgres Pool without a `pool.on('error', …)` listener",
@@ -268,7 +283,7 @@ export const SERVER_IDLE_SESSION_TIMEOUT = define<ServerIdleSessionTimeoutParams
     {source: 'postgres', text: 'FATAL:  terminating connection due to idle-session timeout'},
   ],
   summary: (p) =>
-    `idle_session_timeout is ${humanMs(p.timeoutMs)} (set by ${SCOPE_WORDS[p.source]}), and node-postgres' Pool in the app's code keeps an idle client ${humanMs(p.poolIdleMs)} (idleTimeoutMillis default): the server ends it first, the Pool emits 'error' for it, and a Pool without pool.on('error') ends the process ("terminating connection due to idle-session timeout", 57P05).`,
+    `idle_session_timeout is ${humanMs(p.timeoutMs)} (set by ${SCOPE_WORDS[p.source]}), and node-postgres' Pool in the app's code keeps an idle client ${keptWords(p)}: the server ends it first, the Pool emits 'error' for it, and a Pool without pool.on('error') ends the process ("terminating connection due to idle-session timeout", 57P05).`,
   buildFix: (p): Fix => {
     const below = Math.max(1000, Math.floor(p.timeoutMs / 2))
     const reset = resetStatement('idle_session_timeout', p.source, p.user, p.database)
@@ -279,7 +294,7 @@ export const SERVER_IDLE_SESSION_TIMEOUT = define<ServerIdleSessionTimeoutParams
     return {
       summary: `Let the Pool close idle clients before ${humanMs(p.timeoutMs)}, and give it an 'error' listener.`,
       steps: [
-        `node-postgres Pool${p.tool === 'drizzle-kit' ? ' (the one you pass to drizzle())' : ''}: idleTimeoutMillis: ${below}, below idle_session_timeout`,
+        `node-postgres Pool${p.pool ? ` at ${p.pool.at}` : ''}${p.tool === 'drizzle-kit' ? ' (the one you pass to drizzle())' : ''}: idleTimeoutMillis: ${below}, below idle_session_timeout`,
         "pool.on('error', …): an idle client the server ends (restarts, failovers, this timeout) then never ends the process",
         ...(reset ? [`Only if the timeout is not meant for this app: ${reset}`] : []),
       ],

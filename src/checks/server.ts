@@ -6,7 +6,9 @@
 import os from 'node:os'
 import {DEFAULT_PORT} from '../config/connection-string.js'
 import {targetOf} from '../config/target.js'
-import {modelIdleEnd, modelPool, type AppPool, type IdleEnd} from '../models/pool.js'
+import {appSourceFiles} from '../config/app-source.js'
+import {importsPg, poolsInCode} from '../models/drivers/node-postgres.js'
+import {appPoolFailing, modelIdleEnd, modelPool, type AppPool, type IdleEnd} from '../models/pool.js'
 import {poolerHostHint} from './pooler.js'
 import {urlWithParamSnippet} from '../catalogue/snippets.js'
 import {
@@ -279,7 +281,17 @@ function evaluateServer(
   const idle = s.settings.idle_session_timeout
   const idleMs = idle ? ms(idle.setting) : 0
   const end = opts.idleEnd
-  if (idle && idleMs > 0 && end?.onEnd === 'error-event' && idleMs < (end.idleMs ?? 0)) {
+  // the Pools the app's source creates, when read: the first one the timeout brings down; else the
+  // model's Pool with pg-pool's defaults
+  const failing =
+    idle && idleMs > 0 && end?.onEnd === 'error-event'
+      ? end.pools?.length
+        ? appPoolFailing(end.pools, idleMs)
+        : idleMs < (end.idleMs ?? 0)
+          ? {pool: null, keptMs: end.idleMs!}
+          : null
+      : null
+  if (idle && end && failing) {
     out.push(
       SERVER_IDLE_SESSION_TIMEOUT.finding(
         {
@@ -288,13 +300,15 @@ function evaluateServer(
           user: f.user,
           database: f.database,
           tool: opts.tool,
-          poolIdleMs: end.idleMs!,
+          poolIdleMs: failing.keptMs,
+          pool: failing.pool ? {at: failing.pool.at, idleTimeoutMillis: failing.pool.idleTimeoutMillis} : null,
         },
         {
           idle_session_timeout: humanMs(idleMs),
           setBy: idle.source,
           pgSettingsSource: idle.rawSource,
           poolModelled: idleEndWords(end),
+          ...(end.pools ? {appPools: end.pools} : {}),
           scoped: s.scoped.filter((x) => x.name === 'idle_session_timeout'),
         },
       ),
@@ -505,7 +519,7 @@ async function runServer(ctx: CheckContext): Promise<CheckOutcome> {
   const snap = parseServerSnapshot(results)
   ctx.facts.server = snap.facts
   const tools = migrationTools(ctx)
-  const idleEnd = idleEndOf(ctx, tools[0]?.name ?? null)
+  const idleEnd = withAppPools(idleEndOf(ctx, tools[0]?.name ?? null), snap, ctx.cwd)
   const findings = evaluateServer(snap, {
     tool: tools[0]?.name ?? null,
     host: ctx.config.fields.host?.value ?? null,
@@ -553,6 +567,23 @@ function idleEndOf(ctx: CheckContext, found: ToolName | null): IdleEnd {
   })
 }
 
+/**
+ * The app's own node-postgres Pools, read from its source (never run) only when they matter: the
+ * server ends idle sessions and the model says the app's own Pool meets it.
+ */
+function withAppPools(end: IdleEnd, snap: ServerSnapshot, cwd: string): IdleEnd {
+  const idle = snap.settings.idle_session_timeout
+  if (end.onEnd !== 'error-event' || !idle || ms(idle.setting) <= 0) return end
+  const pools = appSourceFiles(cwd, importsPg).flatMap((f) =>
+    poolsInCode(f.text).map((p) => ({
+      at: `${f.display}:${p.line}`,
+      idleTimeoutMillis: p.idleTimeoutMillis,
+      errorListener: p.errorListener,
+    })),
+  )
+  return {...end, pools: pools.slice(0, 20)}
+}
+
 const TOOL_POOL_OWNERS = new Set<IdleEnd['owner']>(['knex', 'sequelize', 'typeorm'])
 
 /** When the server ends idle sessions: what the app's pool does then, and the tool's pool settings as read. */
@@ -567,6 +598,8 @@ function idleEvidence(snap: ServerSnapshot, end: IdleEnd, poolIdle: ResolvedConf
       pool: end.owner,
       whenEnded: end.onEnd,
       modelled: idleEndWords(end),
+      // the app's own node-postgres Pools as its source shows them (read only for that model)
+      ...(end.pools ? {appPools: end.pools} : {}),
       // the tool's own pool settings as its config sets them (knexfile, sequelize config, TypeORM extra)
       ...(poolIdle && TOOL_POOL_OWNERS.has(end.owner)
         ? {poolSettings: {...poolIdle.value, from: poolIdle.source.label}}

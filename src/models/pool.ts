@@ -126,6 +126,43 @@ export interface IdleEnd {
   owner: 'knex' | 'sequelize' | 'typeorm' | '@prisma/adapter-pg' | 'postgres' | 'pg' | 'prisma-engine' | 'other-driver'
   /** 'error-event': how long the Pool keeps an idle client (ms). */
   idleMs?: number
+  /**
+   * 'error-event': the Pools the app's own source creates, as read (config/app-source.ts, models/drivers/
+   * node-postgres.ts poolsInCode); absent when the source was not read, empty when none was found.
+   */
+  pools?: AppCodePool[]
+}
+
+/** A node-postgres Pool found in the app's source. */
+export interface AppCodePool {
+  /** "src/db.js:4" */
+  at: string
+  idleTimeoutMillis: number | 'default' | 'unread'
+  errorListener: boolean
+}
+
+/**
+ * The first Pool of the app's code that the server's idle end brings down: it keeps an idle client
+ * longer than the timeout (its idleTimeoutMillis; 0 is forever; written as an expression db-doctor
+ * does not evaluate, or not at all: pg-pool's 10 s) and its file has no 'error' listener. keptMs null:
+ * forever. Pure.
+ */
+export function appPoolFailing(
+  pools: readonly AppCodePool[],
+  timeoutMs: number,
+): {pool: AppCodePool; keptMs: number | null} | null {
+  const fallback = DRIVERS['node-postgres'].pool.idle.defaultMs!
+  for (const pool of pools) {
+    if (pool.errorListener) continue
+    const keptMs =
+      typeof pool.idleTimeoutMillis === 'number'
+        ? pool.idleTimeoutMillis === 0
+          ? null
+          : pool.idleTimeoutMillis
+        : fallback
+    if (keptMs === null || keptMs > timeoutMs) return {pool, keptMs}
+  }
+  return null
 }
 
 export function modelIdleEnd(input: {

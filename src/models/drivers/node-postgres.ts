@@ -62,3 +62,56 @@ export const nodePostgres: DriverModel = {
     idle: {option: 'idleTimeoutMillis', defaultMs: 10_000},
   },
 }
+
+/**
+ * A node-postgres Pool in the app's own code, as its source text shows it (read, never run):
+ * `new Pool({…})` / `new pg.Pool({…})` with its `idleTimeoutMillis` when the options are an object
+ * literal that writes it as a number, and whether the file gives anything an 'error' listener.
+ */
+export interface PoolInCode {
+  /** 1-based line of `new Pool(` in the file. */
+  line: number
+  /**
+   * The idleTimeoutMillis written: a number (0: pg-pool never closes an idle client), 'default' (the
+   * options are an object literal without it: 10 s), 'unread' (an expression, a variable, a spread).
+   */
+  idleTimeoutMillis: number | 'default' | 'unread'
+  /** The file calls `.on('error', …)` (on the Pool or anything else: a file-level approximation). */
+  errorListener: boolean
+}
+
+/** Does the text load node-postgres (`from 'pg'`, `require('pg')`, `import('pg')`)? Pure. */
+export function importsPg(text: string): boolean {
+  return /(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*)['"]pg['"]/.test(text)
+}
+
+/** The object literal that starts at text[start] === '{', bounded; null when it does not close in `max` chars. */
+function objectLiteral(text: string, start: number, max = 4000): string | null {
+  let depth = 0
+  for (let i = start; i < Math.min(text.length, start + max); i++) {
+    const ch = text[i]
+    if (ch === '{') depth++
+    else if (ch === '}' && --depth === 0) return text.slice(start, i + 1)
+  }
+  return null
+}
+
+/** The node-postgres Pools a source file creates (at most 20). Pure. */
+export function poolsInCode(text: string): PoolInCode[] {
+  const errorListener = /\.on\(\s*['"`]error['"`]/.test(text)
+  const out: PoolInCode[] = []
+  for (const m of text.matchAll(/\bnew\s+(?:[A-Za-z_$][\w$]{0,60}\.)?Pool\s*\(\s*/g)) {
+    if (out.length >= 20) break
+    const at = m.index + m[0].length
+    const line = text.slice(0, m.index).split('\n').length
+    const obj = text[at] === '{' ? objectLiteral(text, at) : null
+    let idle: PoolInCode['idleTimeoutMillis'] = 'unread'
+    if (obj !== null) {
+      const v = /\bidleTimeoutMillis\s*:\s*([^,}\n]{1,80})/.exec(obj)?.[1]?.trim()
+      if (v === undefined) idle = obj.includes('...') || /\bidleTimeoutMillis\b/.test(obj) ? 'unread' : 'default'
+      else if (/^\d[\d_]{0,12}$/.test(v)) idle = Number(v.replace(/_/g, ''))
+    } else if (text[at] === ')') idle = 'default'
+    out.push({line, idleTimeoutMillis: idle, errorListener})
+  }
+  return out
+}
