@@ -2,7 +2,8 @@
 // "node --": Node 20 itself acts on a stray `--env-file` anywhere in argv (it loads the
 // file, or exits 9 when it is missing); "--" keeps our own --env-file flag ours.
 // Entry point of the `db-doctor` binary: the runtime is one bundle (src/cli.ts, built by
-// scripts/bundle.mjs); main() installs output redaction before anything can print.
+// scripts/bundle.mjs), and `check` has its own (src/cli/check-main.ts); main() installs output redaction
+// before anything can print.
 // `db-doctor --version` alone (or -v, -V, version): oclif's own line (config.userAgent), printed
 // here before any other module loads. It holds nothing but package.json's name and version.
 const argv = process.argv.slice(2)
@@ -11,6 +12,11 @@ if (argv.length === 1 && ['--version', '-v', '-V', 'version'].includes(argv[0]))
   const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
   process.stdout.write(`${pjson.name}/${pjson.version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
-  const {main} = await import('../dist/bundle/cli.js')
-  await main(import.meta.url)
+  // `check`: one file (src/cli/check-main.ts), when its fast path takes the arguments; it returns false,
+  // having done nothing, for anything it leaves to oclif.
+  const done = argv[0] === 'check' && (await (await import('../dist/bundle/check.js')).main(import.meta.url))
+  if (!done) {
+    const {main} = await import('../dist/bundle/cli.js')
+    await main(import.meta.url)
+  }
 }

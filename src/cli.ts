@@ -3,12 +3,9 @@
 // bin/run.js answers before loading anything. It loads oclif and the commands (commands.js, which
 // oclif's "explicit" command discovery reads COMMANDS from) only to run a command, and not for
 // `check` with the arguments its fast path takes (cli/fast-check.ts).
-import {planArgv} from './cli/argv.js'
+import {COMMAND_IDS, planArgv} from './cli/argv.js'
 import {guardActionsOutput, isActionsContext} from './cli/actions.js'
 import {installOutputRedaction} from './core/redact.js'
-
-/** The command ids (src/commands/index.ts has the classes: loaded only when a command runs). */
-const COMMAND_IDS = ['check', 'demo', 'explain', 'serve', 'wait']
 
 /** Run the CLI. `dir`: bin/run.js's import.meta.url (oclif finds package.json from it). */
 export async function main(dir: string): Promise<void> {
@@ -39,13 +36,5 @@ export async function main(dir: string): Promise<void> {
     const execute = oclif.execute ?? (oclif as unknown as {default: typeof oclif}).default.execute
     await execute({dir, args: plan.args})
   }
-  const [{pendingSystemLookups}, {isExitRequested}] = await Promise.all([
-    import('./probes/dns.js'),
-    import('./cli/exit.js'),
-  ])
-  // A DNS lookup that outlived its budget (a silent nameserver) would keep Node alive for
-  // attempts × timeout per nameserver after the report is out: don't wait for it.
-  // `wait` asks for the same when an attempt was cut short by its deadline or a signal.
-  if (pendingSystemLookups() > 0 || isExitRequested())
-    process.stdout.write('', () => process.stderr.write('', () => process.exit()))
+  ;(await import('./cli/finish.js')).exitWhenAbandoned()
 }

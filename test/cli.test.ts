@@ -28,7 +28,26 @@ describe('cli runtime', () => {
       identifier: 'COMMANDS',
     })
     expect(readFileSync(root('bin/run.js'), 'utf8')).toContain("import('../dist/bundle/cli.js')")
+    expect(readFileSync(root('bin/run.js'), 'utf8')).toContain("import('../dist/bundle/check.js')")
   })
+
+  it.runIf(existsSync(root('dist/bundle-check-meta.json')))(
+    "check's one-file bundle (cli/check-main.ts) holds the fast path and the checks, no oclif, and no other file",
+    () => {
+      const meta = JSON.parse(readFileSync(root('dist/bundle-check-meta.json'), 'utf8')) as {
+        outputs: Record<string, {imports: {path: string; external?: boolean}[]; inputs: Record<string, unknown>}>
+      }
+      expect(Object.keys(meta.outputs)).toEqual(['dist/bundle/check.js'])
+      const check = meta.outputs['dist/bundle/check.js']!
+      const inputs = Object.keys(check.inputs)
+      for (const i of ['src/cli/fast-check.ts', 'src/app/diagnose.ts', 'src/checks/index.ts', 'src/probes/pg-load.ts'])
+        expect(inputs).toContain(i)
+      expect(inputs.filter((i) => i.includes('@oclif/core'))).toEqual([])
+      // nothing from the split build's chunks: its copies of the modules (the redaction registry among them)
+      // are never mixed with these
+      expect(check.imports.filter((i) => !i.external)).toEqual([])
+    },
+  )
 
   it.runIf(existsSync(root('dist/bundle-meta.json')))(
     'bundles node-postgres only into the chunk loadPg imports, after its Cloudflare-probe shim',

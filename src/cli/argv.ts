@@ -4,6 +4,9 @@
 
 import {closest} from '../core/spelling.js'
 
+/** The command ids (src/commands/index.ts has the classes: loaded only when a command runs). */
+export const COMMAND_IDS: readonly string[] = ['check', 'demo', 'explain', 'serve', 'wait']
+
 type ArgvPlan = {args: string[]} | {error: string}
 
 /** The closest command id to a typo, when it is close enough to be meant. */
