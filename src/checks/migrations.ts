@@ -302,213 +302,260 @@ function holderParams(h: LockHolder) {
   }
 }
 
-/** Pure: what the state means for the next migration run. */
-function evaluate(s: ToolState): {findings: Finding[]; pending: string[]; applied: number} {
+/** What the state means for the next migration run: the findings, the migrations it runs next, how many ran. */
+interface Evaluation {
+  findings: Finding[]
+  pending: string[]
+  applied: number
+}
+
+/** Pure: what the state means for the next migration run, by the tool's own rules. */
+function evaluate(s: ToolState): Evaluation {
+  switch (s.tool.name) {
+    case 'knex':
+      return evaluateKnex(s)
+    case 'node-pg-migrate':
+      return evaluateNodePgMigrate(s)
+    case 'drizzle-kit':
+      return evaluateDrizzleKit(s)
+    case 'typeorm':
+    case 'sequelize-cli': {
+      // neither takes a lock nor stops on a recorded migration without its file: pending is what the CLI runs next
+      // (typeorm migration:show "[ ]", sequelize-cli db:migrate:status "down")
+      const recorded = new Set(s.recorded)
+      return {findings: [], pending: s.files.filter((n) => !recorded.has(n)), applied: s.recorded.length}
+    }
+    case 'prisma':
+      return evaluatePrisma(s)
+    default:
+      return {findings: [], pending: [], applied: 0}
+  }
+}
+
+/** The migrations table as the findings name it: schema.table, or the table alone. */
+function tableName(s: ToolState): string {
+  return `${s.tool.schema ? `${s.tool.schema}.` : ''}${s.tool.table}`
+}
+
+/** Another session holds the tool's advisory lock (its first holder named). */
+function heldLock(s: ToolState, lockTool: AdvisoryLockTool, key: bigint): Finding {
+  const params = {case: 'advisory' as const, tool: lockTool, key: String(key), holder: holderParams(s.holders[0]!)}
+  return MIGRATION_LOCKED.finding(params, {
+    lock: advisoryLockName(params),
+    holders: holderTable(s.holders),
+    lockAge: advisoryLockAge(lockTool, s.holders[0]!),
+  })
+}
+
+/**
+ * The first missing migrations folder. knex and node-pg-migrate read every folder before comparing: a missing
+ * one stops them there (ENOENT scandir); prisma migrate deploy without its folder finds no migration and exits 0.
+ */
+function missingDirOf(s: ToolState): string | undefined {
+  return s.tool.name !== 'prisma' ? s.missingDirs[0] : undefined
+}
+
+/** The folder the tool stops at (scandir), or null when every folder is there. */
+function directoryMissing(s: ToolState, name: ScandirTool): Finding | null {
   const {tool} = s
+  const missingDir = missingDirOf(s)
+  if (missingDir === undefined) return null
+  const at = tool.directories.indexOf(missingDir)
+  const params = {
+    tool: name,
+    directory: tool.displayDirectories[at] ?? missingDir,
+    source: tool.directorySource ?? `${name} default ./migrations`,
+    absolute: missingDir,
+  }
+  return MIGRATION_DIRECTORY_MISSING.finding(params, {
+    directory: params.directory,
+    setBy: params.source,
+    absolutePath: missingDir,
+    predictedError: scandirError(params),
+  })
+}
+
+function evaluateKnex(s: ToolState): Evaluation {
+  const {tool} = s
+  const where = tableName(s)
   const findings: Finding[] = []
-  const where = `${tool.schema ? `${tool.schema}.` : ''}${tool.table}`
-  let applied = 0
-  let pending: string[] = []
-  const heldLock = (lockTool: AdvisoryLockTool, key: bigint) => {
-    const params = {case: 'advisory' as const, tool: lockTool, key: String(key), holder: holderParams(s.holders[0]!)}
+  // knex lists the folders before it looks at its lock (Migrator#latest: _migrationData, then _runBatch)
+  const dir = directoryMissing(s, 'knex')
+  if (dir) findings.push(dir)
+  if (s.knexLocked) {
     findings.push(
-      MIGRATION_LOCKED.finding(params, {
-        lock: advisoryLockName(params),
-        holders: holderTable(s.holders),
-        lockAge: advisoryLockAge(lockTool, s.holders[0]!),
-      }),
+      MIGRATION_LOCKED.finding(
+        {case: 'knex', lockTable: `${where}_lock`, detectedBy: tool.detectedBy},
+        {lockTable: `${where}_lock`, is_locked: 1, otherSessionsOfThisRole: holderTable(s.holders)},
+      ),
     )
   }
-  // knex and node-pg-migrate read every folder before comparing: a missing one stops them there (ENOENT scandir);
-  // prisma migrate deploy without its folder finds no migration and exits 0
-  const missingDir = tool.name !== 'prisma' ? s.missingDirs[0] : undefined
-  const directoryMissing = (name: ScandirTool) => {
-    if (missingDir === undefined) return
-    const at = tool.directories.indexOf(missingDir)
+  const files = new Set(s.files)
+  const missing = s.recorded.filter((n) => !files.has(n))
+  const recorded = new Set(s.recorded)
+  const pending = s.files.filter((n) => !recorded.has(n))
+  if (missing.length && missingDirOf(s) === undefined) {
+    findings.push(
+      MIGRATION_FILES_MISSING.finding(
+        {tool: 'knex', table: where, directories: tool.displayDirectories, missing},
+        {
+          table: where,
+          directories: tool.displayDirectories,
+          missing,
+          recorded: s.recorded.length,
+          files: s.files.length,
+          pending: pending.length,
+        },
+      ),
+    )
+  }
+  return {findings, pending, applied: s.recorded.length}
+}
+
+function evaluateNodePgMigrate(s: ToolState): Evaluation {
+  const {tool} = s
+  const where = tableName(s)
+  const findings: Finding[] = []
+  // node-pg-migrate takes its lock before it reads the folder (runner: lock, then loadMigrations)
+  if (s.holders.length) findings.push(heldLock(s, 'node-pg-migrate', NODE_PG_MIGRATE_LOCK_KEY))
+  const dir = directoryMissing(s, 'node-pg-migrate')
+  if (dir) findings.push(dir)
+  const files = new Set(s.files)
+  const missing = s.recorded.filter((n) => !files.has(n))
+  const recorded = new Set(s.recorded)
+  const pending = s.files.filter((n) => !recorded.has(n))
+  // node-pg-migrate's checkOrder (on by default): the i-th migration that ran must be the i-th file
+  let mismatch = -1
+  for (let i = 0; i < Math.min(s.recorded.length, s.files.length); i++) {
+    if (s.recorded[i] !== s.files[i]) {
+      mismatch = i
+      break
+    }
+  }
+  const order = mismatch >= 0 ? {notRun: s.files[mismatch]!, alreadyRun: s.recorded[mismatch]!} : null
+  if (dir) {
+    // stops at scandir before its order check
+  } else if (missing.length) {
+    findings.push(
+      MIGRATION_FILES_MISSING.finding(
+        {tool: 'node-pg-migrate', table: where, directories: tool.displayDirectories, missing, order},
+        {
+          table: where,
+          directories: tool.displayDirectories,
+          missing,
+          recorded: s.recorded.length,
+          files: s.files.length,
+          pending: pending.length,
+          ...(order ? {predictedError: notRunPrecedingError(order)} : {}),
+        },
+        {status: order ? 'fail' : 'warn'},
+      ),
+    )
+  } else if (order) {
+    findings.push(
+      MIGRATION_OUT_OF_ORDER.finding(
+        {...order, lastRun: s.recorded.at(-1)},
+        {table: where, notRun: order.notRun, alreadyRun: order.alreadyRun, position: mismatch + 1},
+      ),
+    )
+  }
+  return {findings, pending, applied: s.recorded.length}
+}
+
+/**
+ * drizzle-orm's migrator (pg-core/dialect.js migrate): the row with the greatest created_at; every journal
+ * entry whose `when` is later runs (in journal order), an older one never does (no name is recorded, only
+ * hash and time) — and nothing says so: drizzle-kit migrate exits 0
+ */
+function evaluateDrizzleKit(s: ToolState): Evaluation {
+  const {tool} = s
+  const where = tableName(s)
+  const findings: Finding[] = []
+  const applied = s.createdAt?.length ?? 0
+  const missingJournal = s.missingJournals?.[0]
+  if (missingJournal !== undefined) {
+    // readMigrationFiles throws before the first query: "Can't find meta/_journal.json file"
+    const at = tool.directories.indexOf(missingJournal)
+    const directory = tool.displayDirectories[at] ?? missingJournal
     const params = {
-      tool: name,
-      directory: tool.displayDirectories[at] ?? missingDir,
-      source: tool.directorySource ?? `${name} default ./migrations`,
-      absolute: missingDir,
+      directory,
+      source: tool.directorySource ?? 'drizzle-kit default ./drizzle',
+      folderExists: !s.missingDirs.includes(missingJournal),
     }
     findings.push(
-      MIGRATION_DIRECTORY_MISSING.finding(params, {
-        directory: params.directory,
+      MIGRATION_JOURNAL_MISSING.finding(params, {
+        directory,
         setBy: params.source,
-        absolutePath: missingDir,
-        predictedError: scandirError(params),
+        folderExists: params.folderExists,
+        journal: path.join(directory, 'meta', '_journal.json'),
+        absolutePath: missingJournal,
       }),
     )
   }
-  if (tool.name === 'knex') {
-    // knex lists the folders before it looks at its lock (Migrator#latest: _migrationData, then _runBatch)
-    directoryMissing('knex')
-    if (s.knexLocked) {
-      findings.push(
-        MIGRATION_LOCKED.finding(
-          {case: 'knex', lockTable: `${where}_lock`, detectedBy: tool.detectedBy},
-          {lockTable: `${where}_lock`, is_locked: 1, otherSessionsOfThisRole: holderTable(s.holders)},
-        ),
-      )
-    }
-    const files = new Set(s.files)
-    const missing = s.recorded.filter((n) => !files.has(n))
-    const recorded = new Set(s.recorded)
-    pending = s.files.filter((n) => !recorded.has(n))
-    applied = s.recorded.length
-    if (missing.length && missingDir === undefined) {
-      findings.push(
-        MIGRATION_FILES_MISSING.finding(
-          {tool: 'knex', table: where, directories: tool.displayDirectories, missing},
-          {
-            table: where,
-            directories: tool.displayDirectories,
-            missing,
-            recorded: s.recorded.length,
-            files: s.files.length,
-            pending: pending.length,
-          },
-        ),
-      )
-    }
-  } else if (tool.name === 'node-pg-migrate') {
-    // node-pg-migrate takes its lock before it reads the folder (runner: lock, then loadMigrations)
-    if (s.holders.length) heldLock('node-pg-migrate', NODE_PG_MIGRATE_LOCK_KEY)
-    directoryMissing('node-pg-migrate')
-    const files = new Set(s.files)
-    const missing = s.recorded.filter((n) => !files.has(n))
-    const recorded = new Set(s.recorded)
-    pending = s.files.filter((n) => !recorded.has(n))
-    applied = s.recorded.length
-    // node-pg-migrate's checkOrder (on by default): the i-th migration that ran must be the i-th file
-    let mismatch = -1
-    for (let i = 0; i < Math.min(s.recorded.length, s.files.length); i++) {
-      if (s.recorded[i] !== s.files[i]) {
-        mismatch = i
-        break
-      }
-    }
-    const order = mismatch >= 0 ? {notRun: s.files[mismatch]!, alreadyRun: s.recorded[mismatch]!} : null
-    if (missingDir !== undefined) {
-      // stops at scandir before its order check
-    } else if (missing.length) {
-      findings.push(
-        MIGRATION_FILES_MISSING.finding(
-          {tool: 'node-pg-migrate', table: where, directories: tool.displayDirectories, missing, order},
-          {
-            table: where,
-            directories: tool.displayDirectories,
-            missing,
-            recorded: s.recorded.length,
-            files: s.files.length,
-            pending: pending.length,
-            ...(order ? {predictedError: notRunPrecedingError(order)} : {}),
-          },
-          {status: order ? 'fail' : 'warn'},
-        ),
-      )
-    } else if (order) {
-      findings.push(
-        MIGRATION_OUT_OF_ORDER.finding(
-          {...order, lastRun: s.recorded.at(-1)},
-          {table: where, notRun: order.notRun, alreadyRun: order.alreadyRun, position: mismatch + 1},
-        ),
-      )
-    }
-  } else if (tool.name === 'drizzle-kit') {
-    // drizzle-orm's migrator (pg-core/dialect.js migrate): the row with the greatest created_at; every journal
-    // entry whose `when` is later runs (in journal order), an older one never does (no name is recorded, only
-    // hash and time) — and nothing says so: drizzle-kit migrate exits 0
-    applied = s.createdAt?.length ?? 0
-    const missingJournal = s.missingJournals?.[0]
-    if (missingJournal !== undefined) {
-      // readMigrationFiles throws before the first query: "Can't find meta/_journal.json file"
-      const at = tool.directories.indexOf(missingJournal)
-      const directory = tool.displayDirectories[at] ?? missingJournal
+  const last = s.createdAt?.length ? Math.max(...s.createdAt) : undefined
+  const journal = s.journal ?? []
+  const pending = journal.filter((e) => last === undefined || last < e.when).map((e) => e.tag)
+  if (last !== undefined) {
+    const times = new Set(s.createdAt)
+    const hashes = new Set(s.recorded)
+    const skipped = journal.filter((e) => e.when <= last && !times.has(e.when) && !hashes.has(drizzleHash(e) ?? ''))
+    if (skipped.length) {
+      const iso = (ms: number) => (Number.isFinite(new Date(ms).getTime()) ? new Date(ms).toISOString() : String(ms))
       const params = {
-        directory,
-        source: tool.directorySource ?? 'drizzle-kit default ./drizzle',
-        folderExists: !s.missingDirs.includes(missingJournal),
+        table: where,
+        lastApplied: {when: last, at: iso(last)},
+        skipped: skipped.map((e) => ({tag: e.tag, when: e.when, at: iso(e.when)})),
+        journal: path.join(tool.displayDirectories[0] ?? tool.directories[0] ?? 'drizzle', 'meta', '_journal.json'),
       }
       findings.push(
-        MIGRATION_JOURNAL_MISSING.finding(params, {
-          directory,
-          setBy: params.source,
-          folderExists: params.folderExists,
-          journal: path.join(directory, 'meta', '_journal.json'),
-          absolutePath: missingJournal,
+        MIGRATION_OLDER_THAN_APPLIED.finding(params, {
+          table: where,
+          lastAppliedCreatedAt: last,
+          lastAppliedAt: params.lastApplied.at,
+          neverRun: params.skipped.map((e) => ({tag: e.tag, when: e.when, at: e.at})),
+          journal: params.journal,
         }),
       )
     }
-    const last = s.createdAt?.length ? Math.max(...s.createdAt) : undefined
-    const journal = s.journal ?? []
-    pending = journal.filter((e) => last === undefined || last < e.when).map((e) => e.tag)
-    if (last !== undefined) {
-      const times = new Set(s.createdAt)
-      const hashes = new Set(s.recorded)
-      const skipped = journal.filter((e) => e.when <= last && !times.has(e.when) && !hashes.has(drizzleHash(e) ?? ''))
-      if (skipped.length) {
-        const iso = (ms: number) => (Number.isFinite(new Date(ms).getTime()) ? new Date(ms).toISOString() : String(ms))
-        const params = {
-          table: where,
-          lastApplied: {when: last, at: iso(last)},
-          skipped: skipped.map((e) => ({tag: e.tag, when: e.when, at: iso(e.when)})),
-          journal: path.join(tool.displayDirectories[0] ?? tool.directories[0] ?? 'drizzle', 'meta', '_journal.json'),
-        }
-        findings.push(
-          MIGRATION_OLDER_THAN_APPLIED.finding(params, {
-            table: where,
-            lastAppliedCreatedAt: last,
-            lastAppliedAt: params.lastApplied.at,
-            neverRun: params.skipped.map((e) => ({tag: e.tag, when: e.when, at: e.at})),
-            journal: params.journal,
-          }),
-        )
-      }
-    }
-  } else if (tool.name === 'typeorm' || tool.name === 'sequelize-cli') {
-    // neither takes a lock nor stops on a recorded migration without its file: pending is what the CLI runs next
-    // (typeorm migration:show "[ ]", sequelize-cli db:migrate:status "down")
-    const recorded = new Set(s.recorded)
-    applied = s.recorded.length
-    pending = s.files.filter((n) => !recorded.has(n))
-  } else if (tool.name === 'prisma') {
-    if (s.holders.length) heldLock('prisma', PRISMA_LOCK_KEY)
-    if (!s.tableExists) {
-      if (s.otherTables > 0) {
-        const schema = tool.schema ?? 'public'
-        findings.push(
-          MIGRATION_NOT_BASELINED.finding(
-            {schema, tables: s.otherTables},
-            {schema, tables: s.otherTables, migrations: s.files.length},
-          ),
-        )
-      }
-      pending = s.files
-    } else {
-      const failed = s.prismaRows.filter((r) => !r.finished && !r.rolled_back)
-      const done = new Set(s.prismaRows.filter((r) => r.finished && !r.rolled_back).map((r) => r.migration_name))
-      applied = done.size
-      pending = s.files.filter((n) => !done.has(n))
-      if (failed.length) {
-        const f = failed[0]!
-        findings.push(
-          MIGRATION_FAILED.finding(
-            {migration: f.migration_name, startedAt: f.started_at, lockHeld: s.holders.length > 0},
-            {
-              failed: failed.map((r) => ({
-                migration: r.migration_name,
-                started_at: r.started_at,
-                applied_steps_count: r.applied_steps_count,
-                logs: r.logs ? redact(r.logs).slice(0, 500) : null,
-              })),
-            },
-          ),
-        )
-      }
-    }
   }
   return {findings, pending, applied}
+}
+
+function evaluatePrisma(s: ToolState): Evaluation {
+  const {tool} = s
+  const findings: Finding[] = []
+  if (s.holders.length) findings.push(heldLock(s, 'prisma', PRISMA_LOCK_KEY))
+  if (!s.tableExists) {
+    if (s.otherTables > 0) {
+      const schema = tool.schema ?? 'public'
+      findings.push(
+        MIGRATION_NOT_BASELINED.finding(
+          {schema, tables: s.otherTables},
+          {schema, tables: s.otherTables, migrations: s.files.length},
+        ),
+      )
+    }
+    return {findings, pending: s.files, applied: 0}
+  }
+  const failed = s.prismaRows.filter((r) => !r.finished && !r.rolled_back)
+  const done = new Set(s.prismaRows.filter((r) => r.finished && !r.rolled_back).map((r) => r.migration_name))
+  if (failed.length) {
+    const f = failed[0]!
+    findings.push(
+      MIGRATION_FAILED.finding(
+        {migration: f.migration_name, startedAt: f.started_at, lockHeld: s.holders.length > 0},
+        {
+          failed: failed.map((r) => ({
+            migration: r.migration_name,
+            started_at: r.started_at,
+            applied_steps_count: r.applied_steps_count,
+            logs: r.logs ? redact(r.logs).slice(0, 500) : null,
+          })),
+        },
+      ),
+    )
+  }
+  return {findings, pending: s.files.filter((n) => !done.has(n)), applied: done.size}
 }
 
 function seconds(v: unknown): number | null {
