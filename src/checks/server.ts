@@ -213,39 +213,54 @@ function ms(v: string): number {
 /** A transaction open this long holds its locks this long: a migration's lock queues behind it. */
 const LONG_TRANSACTION_S = 60
 
+interface ServerEvaluationOptions {
+  tool: string | null
+  host: string | null
+  longTransactionS?: number
+  idleEnd?: IdleEnd
+}
+
 /** Pure: what the snapshot means for a migration. `tool`: a migration tool was found or named. */
-function evaluateServer(
-  s: ServerSnapshot,
-  opts: {tool: string | null; host: string | null; longTransactionS?: number; idleEnd?: IdleEnd},
-): Finding[] {
-  const out: Finding[] = []
+function evaluateServer(s: ServerSnapshot, opts: ServerEvaluationOptions): Finding[] {
+  return [
+    readOnly(s, opts),
+    statementTimeouts(s),
+    idleSessionTimeout(s, opts),
+    ...longTransactions(s, opts),
+    connectionsExhausted(s),
+  ].filter((f): f is Finding => f !== null)
+}
+
+/** The server (in recovery) or the session (default_transaction_read_only) accepts no writes. */
+function readOnly(s: ServerSnapshot, opts: ServerEvaluationOptions): Finding | null {
   const f = s.facts
   const hard = opts.tool ? 'fail' : 'warn'
   if (f.inRecovery) {
     const aurora = !!opts.host && /\.cluster-ro-/.test(opts.host)
-    out.push(
-      SERVER_READ_ONLY.finding(
-        {cause: 'recovery', tool: opts.tool, host: opts.host, aurora},
-        {pg_is_in_recovery: true, host: opts.host},
-        {status: hard},
-      ),
-    )
-  } else if (f.defaultReadOnly) {
-    const row = s.settings.default_transaction_read_only
-    const source = row?.source ?? 'other'
-    out.push(
-      SERVER_READ_ONLY.finding(
-        {cause: 'default', tool: opts.tool, source, user: f.user, database: f.database},
-        {
-          default_transaction_read_only: 'on',
-          setBy: source,
-          pgSettingsSource: row?.rawSource ?? null,
-          scoped: s.scoped.filter((x) => x.name === 'default_transaction_read_only'),
-        },
-        {status: hard},
-      ),
+    return SERVER_READ_ONLY.finding(
+      {cause: 'recovery', tool: opts.tool, host: opts.host, aurora},
+      {pg_is_in_recovery: true, host: opts.host},
+      {status: hard},
     )
   }
+  if (!f.defaultReadOnly) return null
+  const row = s.settings.default_transaction_read_only
+  const source = row?.source ?? 'other'
+  return SERVER_READ_ONLY.finding(
+    {cause: 'default', tool: opts.tool, source, user: f.user, database: f.database},
+    {
+      default_transaction_read_only: 'on',
+      setBy: source,
+      pgSettingsSource: row?.rawSource ?? null,
+      scoped: s.scoped.filter((x) => x.name === 'default_transaction_read_only'),
+    },
+    {status: hard},
+  )
+}
+
+/** statement_timeout / lock_timeout short enough to cancel ordinary DDL. */
+function statementTimeouts(s: ServerSnapshot): Finding | null {
+  const f = s.facts
   const risky: {name: string; value: number; source: SettingSource; rawSource: string}[] = []
   for (const [name, limit] of [
     ['statement_timeout', STATEMENT_TIMEOUT_RISK_MS],
@@ -256,28 +271,31 @@ function evaluateServer(
     const v = ms(row.setting)
     if (v > 0 && v <= limit) risky.push({name, value: v, source: row.source, rawSource: row.rawSource})
   }
-  if (risky.length) {
-    out.push(
-      SERVER_STATEMENT_TIMEOUT.finding(
-        {
-          risky: risky.map((r) => ({name: r.name, value: r.value, source: r.source})),
-          user: f.user,
-          database: f.database,
-        },
-        {
-          settings: risky.map((r) => ({
-            setting: r.name,
-            value: humanMs(r.value),
-            setBy: r.source,
-            pgSettingsSource: r.rawSource,
-          })),
-          scoped: s.scoped.filter((x) => risky.some((r) => r.name === x.name)),
-        },
-      ),
-    )
-  }
-  // the server ends idle sessions: only node-postgres' Pool in the app's own code fails on it (an 'error'
-  // event that ends a process without a listener); the tools' pools and postgres.js reconnect (measured)
+  if (!risky.length) return null
+  return SERVER_STATEMENT_TIMEOUT.finding(
+    {
+      risky: risky.map((r) => ({name: r.name, value: r.value, source: r.source})),
+      user: f.user,
+      database: f.database,
+    },
+    {
+      settings: risky.map((r) => ({
+        setting: r.name,
+        value: humanMs(r.value),
+        setBy: r.source,
+        pgSettingsSource: r.rawSource,
+      })),
+      scoped: s.scoped.filter((x) => risky.some((r) => r.name === x.name)),
+    },
+  )
+}
+
+/**
+ * The server ends idle sessions: only node-postgres' Pool in the app's own code fails on it (an 'error'
+ * event that ends a process without a listener); the tools' pools and postgres.js reconnect (measured).
+ */
+function idleSessionTimeout(s: ServerSnapshot, opts: ServerEvaluationOptions): Finding | null {
+  const f = s.facts
   const idle = s.settings.idle_session_timeout
   const idleMs = idle ? ms(idle.setting) : 0
   const end = opts.idleEnd
@@ -291,91 +309,93 @@ function evaluateServer(
           ? {pool: null, keptMs: end.idleMs!}
           : null
       : null
-  if (idle && end && failing) {
-    out.push(
-      SERVER_IDLE_SESSION_TIMEOUT.finding(
-        {
-          timeoutMs: idleMs,
-          source: idle.source,
-          user: f.user,
-          database: f.database,
-          tool: opts.tool,
-          poolIdleMs: failing.keptMs,
-          pool: failing.pool ? {at: failing.pool.at, idleTimeoutMillis: failing.pool.idleTimeoutMillis} : null,
-        },
-        {
-          idle_session_timeout: humanMs(idleMs),
-          setBy: idle.source,
-          pgSettingsSource: idle.rawSource,
-          poolModelled: idleEndWords(end),
-          ...(end.pools ? {appPools: end.pools} : {}),
-          scoped: s.scoped.filter((x) => x.name === 'idle_session_timeout'),
-        },
-      ),
-    )
-  }
+  if (!idle || !end || !failing) return null
+  return SERVER_IDLE_SESSION_TIMEOUT.finding(
+    {
+      timeoutMs: idleMs,
+      source: idle.source,
+      user: f.user,
+      database: f.database,
+      tool: opts.tool,
+      poolIdleMs: failing.keptMs,
+      pool: failing.pool ? {at: failing.pool.at, idleTimeoutMillis: failing.pool.idleTimeoutMillis} : null,
+    },
+    {
+      idle_session_timeout: humanMs(idleMs),
+      setBy: idle.source,
+      pgSettingsSource: idle.rawSource,
+      poolModelled: idleEndWords(end),
+      ...(end.pools ? {appPools: end.pools} : {}),
+      scoped: s.scoped.filter((x) => x.name === 'idle_session_timeout'),
+    },
+  )
+}
+
+/** Transactions open long enough that a migration's lock queues behind them, and no lock_timeout to stop the wait. */
+function longTransactions(s: ServerSnapshot, opts: ServerEvaluationOptions): Finding[] {
+  const f = s.facts
   const threshold = opts.longTransactionS ?? LONG_TRANSACTION_S
   const long = s.transactions.filter((t) => t.xactAgeSeconds >= threshold)
-  if (long.length) {
-    const lockRow = s.settings.lock_timeout
-    const lockTimeoutMs = lockRow ? ms(lockRow.setting) : 0
+  if (!long.length) return []
+  const lockRow = s.settings.lock_timeout
+  const lockTimeoutMs = lockRow ? ms(lockRow.setting) : 0
+  const out = [
+    SERVER_LONG_TRANSACTION.finding(
+      {sessions: long, thresholdS: threshold, database: f.database, tool: opts.tool, lockTimeoutMs},
+      {longTransactions: long, thresholdSeconds: threshold, lockTimeout: humanMs(lockTimeoutMs)},
+    ),
+  ]
+  // the migration role would wait behind them forever: only said when it bites (a tool, and a transaction now)
+  if (opts.tool && lockTimeoutMs === 0)
     out.push(
-      SERVER_LONG_TRANSACTION.finding(
-        {sessions: long, thresholdS: threshold, database: f.database, tool: opts.tool, lockTimeoutMs},
-        {longTransactions: long, thresholdSeconds: threshold, lockTimeout: humanMs(lockTimeoutMs)},
+      SERVER_NO_LOCK_TIMEOUT.finding(
+        {tool: opts.tool, user: f.user, database: f.database, oldest: long[0]!, source: lockRow?.source ?? 'default'},
+        {lock_timeout: '0', setBy: lockRow?.source ?? 'default', pgSettingsSource: lockRow?.rawSource ?? null},
       ),
     )
-    // the migration role would wait behind them forever: only said when it bites (a tool, and a transaction now)
-    if (opts.tool && lockTimeoutMs === 0)
-      out.push(
-        SERVER_NO_LOCK_TIMEOUT.finding(
-          {tool: opts.tool, user: f.user, database: f.database, oldest: long[0]!, source: lockRow?.source ?? 'default'},
-          {lock_timeout: '0', setBy: lockRow?.source ?? 'default', pgSettingsSource: lockRow?.rawSource ?? null},
-        ),
-      )
-  }
-  const c = s.connections
-  if (c.max > 0) {
-    // free slots once db-doctor's own session is gone
-    const serverFree = c.max - c.superuserReserved - Math.max(c.reserved, 0) - (c.used - 1)
-    const roleFree = c.roleLimit >= 0 ? c.roleLimit - (c.roleUsed - 1) : Number.POSITIVE_INFINITY
-    const dbFree = c.databaseLimit >= 0 ? c.databaseLimit - (c.databaseUsed - 1) : Number.POSITIVE_INFINITY
-    const free = Math.min(serverFree, roleFree, dbFree)
-    const which = free === roleFree ? 'role' : free === dbFree ? 'database' : 'server'
-    const serverLow = serverFree <= Math.max(2, Math.ceil(c.max * 0.05))
-    if (free <= 2 || serverLow) {
-      const free0 = Math.max(free, 0)
-      const counts = {
-        maxConnections: c.max,
-        reserved: c.superuserReserved + Math.max(c.reserved, 0),
-        otherSessions: c.used - 1,
-        roleConnectionLimit: c.roleLimit,
-        roleSessions: c.roleUsed - 1,
-        databaseConnectionLimit: c.databaseLimit,
-        databaseSessions: c.databaseUsed - 1,
-      }
-      out.push(
-        SERVER_CONNECTIONS_EXHAUSTED.finding(
-          {
-            free: free0,
-            limitedBy: which,
-            user: f.user,
-            database: f.database,
-            maxConnections: counts.maxConnections,
-            reserved: counts.reserved,
-            otherSessions: counts.otherSessions,
-            roleLimit: c.roleLimit,
-            roleSessions: counts.roleSessions,
-            databaseLimit: c.databaseLimit,
-            databaseSessions: counts.databaseSessions,
-          },
-          {freeSlots: free0, limitedBy: which, ...counts},
-          {status: free0 === 0 ? 'fail' : 'warn'},
-        ),
-      )
-    }
-  }
   return out
+}
+
+/** Few or no connection slots left for the role, the database or the server. */
+function connectionsExhausted(s: ServerSnapshot): Finding | null {
+  const f = s.facts
+  const c = s.connections
+  if (!(c.max > 0)) return null
+  // free slots once db-doctor's own session is gone
+  const serverFree = c.max - c.superuserReserved - Math.max(c.reserved, 0) - (c.used - 1)
+  const roleFree = c.roleLimit >= 0 ? c.roleLimit - (c.roleUsed - 1) : Number.POSITIVE_INFINITY
+  const dbFree = c.databaseLimit >= 0 ? c.databaseLimit - (c.databaseUsed - 1) : Number.POSITIVE_INFINITY
+  const free = Math.min(serverFree, roleFree, dbFree)
+  const which = free === roleFree ? 'role' : free === dbFree ? 'database' : 'server'
+  const serverLow = serverFree <= Math.max(2, Math.ceil(c.max * 0.05))
+  if (!(free <= 2 || serverLow)) return null
+  const free0 = Math.max(free, 0)
+  const counts = {
+    maxConnections: c.max,
+    reserved: c.superuserReserved + Math.max(c.reserved, 0),
+    otherSessions: c.used - 1,
+    roleConnectionLimit: c.roleLimit,
+    roleSessions: c.roleUsed - 1,
+    databaseConnectionLimit: c.databaseLimit,
+    databaseSessions: c.databaseUsed - 1,
+  }
+  return SERVER_CONNECTIONS_EXHAUSTED.finding(
+    {
+      free: free0,
+      limitedBy: which,
+      user: f.user,
+      database: f.database,
+      maxConnections: counts.maxConnections,
+      reserved: counts.reserved,
+      otherSessions: counts.otherSessions,
+      roleLimit: c.roleLimit,
+      roleSessions: counts.roleSessions,
+      databaseLimit: c.databaseLimit,
+      databaseSessions: counts.databaseSessions,
+    },
+    {freeSlots: free0, limitedBy: which, ...counts},
+    {status: free0 === 0 ? 'fail' : 'warn'},
+  )
 }
 
 /** What the connection budget is made of: the app's pool, how many processes, and what sits in between. */
