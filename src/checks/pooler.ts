@@ -141,11 +141,37 @@ async function transactionMode(ctx: CheckContext, session: Session): Promise<Che
   const config = withServerAnswer(targetOf(ctx).pgClient(), ctx.facts.postgres?.answer).config
   const port = config.port ?? DEFAULT_PORT
   const host = config.host ?? null
-  let first: {pid: number; serverPort: number | null}
+  const first = await readFirstSession(ctx)
+  if ('status' in first) return first
+  const hint = poolerHostHint(host, port)
+  const proxied = first.serverPort !== null && first.serverPort !== port
+  const evidence: Evidence = {host, port, serverPort: first.serverPort, backendPid: first.pid, hostHint: hint}
+  if (!proxied && !hint) return {status: 'pass', code: null, summary: poolerSays.direct({port}), evidence, fix: null}
+
+  const prisma = prismaClientModel(ctx)
+  const second = await secondLogin(ctx, config, session, first.pid, prisma.readsUrl && !prisma.flagged)
+  evidence.secondLoginBackendPid = second.pid
+  if (!second.opened.ok) {
+    return secondLoginFailed(second.opened, {port, serverPort: first.serverPort, proxied, hint, evidence}, ctx)
+  }
+  const shared = second.pid !== null && second.pid === first.pid
+  if (!shared)
+    return {
+      status: 'pass',
+      code: null,
+      summary: poolerSays.ownConnection({port, serverPort: first.serverPort, proxied, hint}),
+      evidence,
+      fix: null,
+    }
+  return transactionPooled(ctx, {pid: first.pid, hint, evidence, prisma, carry: second.carry})
+}
+
+/** The shared session's backend pid and the server's own port, or the skip when that read fails. */
+async function readFirstSession(ctx: CheckContext): Promise<{pid: number; serverPort: number | null} | CheckOutcome> {
   try {
     const [rows] = await ctx.session!.shared('pooler', POOLER_SQL)
     const r = rows?.[0] ?? {}
-    first = {
+    return {
       pid: Number(r.pid),
       serverPort: r.server_port === null || r.server_port === undefined ? null : Number(r.server_port),
     }
@@ -159,37 +185,62 @@ async function transactionMode(ctx: CheckContext, session: Session): Promise<Che
       fix: null,
     }
   }
-  const hint = poolerHostHint(host, port)
-  const proxied = first.serverPort !== null && first.serverPort !== port
-  const evidence: Evidence = {host, port, serverPort: first.serverPort, backendPid: first.pid, hostHint: hint}
-  if (!proxied && !hint) return {status: 'pass', code: null, summary: poolerSays.direct({port}), evidence, fix: null}
+}
 
-  const tools = migrationTools(ctx)
-  const tool = tools[0] ?? null
-  const prisma = tools.find((t) => t.name === 'prisma') ?? null
+/** How Prisma Client reads the URL checked: whether its named prepared statements reach the pooler. */
+interface PrismaClientModel {
+  /** Where the URL checked came from. */
+  urlFrom: string | null
+  /** The installed Prisma version, when one is. */
+  installed: string | undefined
+  /** Prisma ≤ 6's query engine reads this URL (named statements s0, s1, …). */
+  readsUrl: boolean
+  /** Prisma's `pgbouncer=true` (Prisma reads only "true"), as the URL's parameters read. */
+  flagged: boolean
+}
+
+function prismaClientModel(ctx: CheckContext): PrismaClientModel {
+  const prisma = migrationTools(ctx).find((t) => t.name === 'prisma') ?? null
   const urlFrom = ctx.config.connectionString?.source.label ?? ctx.config.primary?.label ?? null
   // Prisma Client reads the datasource `url`; when a directUrl is set, the URL checked is that one
   // (migrate only), whose prepared statements do not matter beside the migration's own failure. Prisma 7
   // (its URL in prisma.config.*, or 7+ installed) connects its Client through a driver adapter
   // (node-postgres, unnamed statements): the named statements s0, s1, … are Prisma 6's query engine's.
-  const installedPrisma = ctx.config.launch?.installed.prisma ?? ctx.config.launch?.installed['@prisma/client']
+  const installed = ctx.config.launch?.installed.prisma ?? ctx.config.launch?.installed['@prisma/client']
   const prisma7 =
     (ctx.config.primary?.kind === 'prisma' &&
       /prisma\.config|\.config[\\/]prisma/.test(ctx.config.primary.file ?? '')) ||
-    (!!installedPrisma && Number.parseInt(installedPrisma, 10) >= 7)
-  const prismaReadsUrl = !!prisma && !prisma.directUrl && !prisma7
-  // Prisma's `pgbouncer=true` (Prisma reads only "true"), as the URL's parameters read
+    (!!installed && Number.parseInt(installed, 10) >= 7)
+  const readsUrl = !!prisma && !prisma.directUrl && !prisma7
   const flagged = targetOf(ctx).urlParams?.pgbouncer === 'true'
+  return {urlFrom, installed, readsUrl, flagged}
+}
 
+/**
+ * A second login of the same settings while the shared session is idle between transactions: its backend pid,
+ * and, when it got the shared session's server connection and `probeCarry`, whether the pooler carries a
+ * named prepared statement from one to the other.
+ */
+async function secondLogin(
+  ctx: CheckContext,
+  config: ReturnType<typeof withServerAnswer>['config'],
+  session: Session,
+  firstPid: number,
+  probeCarry: boolean,
+): Promise<{
+  opened: Awaited<ReturnType<typeof import('../probes/pg-session.js').openSession>>
+  pid: number | null
+  carry: PreparedCarry | null
+}> {
   const {openSession} = await import('../probes/pg-session.js')
   // the login's own info query (one round trip) reads its backend pid
   const second = await openSession(config, {timeoutMs: ctx.options.timeoutMs})
-  let secondPid: number | null = null
+  let pid: number | null = null
   let carry: PreparedCarry | null = null
   if (second.ok) {
     try {
-      secondPid = second.backendPid
-      if (secondPid === first.pid && prismaReadsUrl && !flagged) {
+      pid = second.backendPid
+      if (pid === firstPid && probeCarry) {
         // the prober is the second login, the holder the shared session (its transaction ends normally
         // even when the prober's query times out)
         const {preparedStatementCarry} = await import('../probes/prepared-statements.js')
@@ -198,52 +249,57 @@ async function transactionMode(ctx: CheckContext, session: Session): Promise<Che
     } catch {}
     await second.session.close()
   }
-  evidence.secondLoginBackendPid = secondPid
-  if (!second.ok) {
-    // not measured: the second login itself failed, which an app pool's second connection would too
-    const e = second.error
-    const reason = secondLoginReason(e)
-    const message = e.message.slice(0, 300)
-    const {messageName} = await import('../probes/pg-framing.js')
-    const limit =
-      reason === 'protocol' && e.protocolLimit
-        ? {...e.protocolLimit, messageName: messageName(e.protocolLimit.messageType)}
-        : null
-    return POOLER_SECOND_LOGIN_FAILED.emit(
-      {
-        reason,
-        message,
-        protocolLimit: limit,
-        sqlstate: e.code,
-        port,
-        serverPort: first.serverPort,
-        proxied,
-        hint,
-        timeoutMs: ctx.options.timeoutMs,
-      },
-      {
-        ...evidence,
-        secondLogin: {
-          code: e.code,
-          message,
-          stage: e.stage,
-          timedOut: e.timedOut,
-          ms: second.ms,
-          protocolLimit: e.protocolLimit ?? null,
-        },
-      },
-    )
-  }
-  const shared = secondPid !== null && secondPid === first.pid
-  if (!shared)
-    return {
-      status: 'pass',
-      code: null,
-      summary: poolerSays.ownConnection({port, serverPort: first.serverPort, proxied, hint}),
-      evidence,
-      fix: null,
-    }
+  return {opened: second, pid, carry}
+}
 
+/** Not measured: the second login itself failed, which an app pool's second connection would too. */
+async function secondLoginFailed(
+  second: {ok: false; error: PgProbeError; ms: number},
+  at: {port: number; serverPort: number | null; proxied: boolean; hint: string | null; evidence: Evidence},
+  ctx: CheckContext,
+): Promise<CheckOutcome> {
+  const e = second.error
+  const reason = secondLoginReason(e)
+  const message = e.message.slice(0, 300)
+  const {messageName} = await import('../probes/pg-framing.js')
+  const limit =
+    reason === 'protocol' && e.protocolLimit
+      ? {...e.protocolLimit, messageName: messageName(e.protocolLimit.messageType)}
+      : null
+  return POOLER_SECOND_LOGIN_FAILED.emit(
+    {
+      reason,
+      message,
+      protocolLimit: limit,
+      sqlstate: e.code,
+      port: at.port,
+      serverPort: at.serverPort,
+      proxied: at.proxied,
+      hint: at.hint,
+      timeoutMs: ctx.options.timeoutMs,
+    },
+    {
+      ...at.evidence,
+      secondLogin: {
+        code: e.code,
+        message,
+        stage: e.stage,
+        timedOut: e.timedOut,
+        ms: second.ms,
+        protocolLimit: e.protocolLimit ?? null,
+      },
+    },
+  )
+}
+
+/** Two logins got one server connection: transaction pooling, and what it does to the tool and to Prisma. */
+function transactionPooled(
+  ctx: CheckContext,
+  m: {pid: number; hint: string | null; evidence: Evidence; prisma: PrismaClientModel; carry: PreparedCarry | null},
+): CheckOutcome {
+  const {pid, hint, evidence, prisma, carry} = m
+  const {urlFrom, flagged} = prisma
+  const tool = migrationTools(ctx)[0] ?? null
   // Prisma migrate really fails through it; the knex and node-pg-migrate CLIs connect and migrate
   // (test/differential/pooler.test.ts), so for them it is a warning about what the pool does to
   // locks and session settings, not a predicted failure. For Prisma the URL checked is always the
@@ -254,15 +310,15 @@ async function transactionMode(ctx: CheckContext, session: Session): Promise<Che
     tool?.name === 'prisma' && tool.directUrl ? (ctx.config.primary?.kind === 'prisma' ? 'checked' : 'elsewhere') : null
   const findings: Finding[] = [
     POOLER_TRANSACTION_MODE.finding(
-      {pid: first.pid, hint, tool: toolName, directUrl, urlFrom},
+      {pid, hint, tool: toolName, directUrl, urlFrom},
       {...evidence, migrationTool: toolName, directUrl: tool?.directUrl ?? null},
       {status: toolName === 'prisma' && directUrl !== 'elsewhere' ? 'fail' : 'warn'},
     ),
   ]
-  if (prismaReadsUrl) {
+  if (prisma.readsUrl) {
     const prepared: Evidence = {
       pgbouncerParameter: flagged,
-      modelled: poolerPreparedEvidence.modelled({version: installedPrisma ?? '≤ 6'}),
+      modelled: poolerPreparedEvidence.modelled({version: prisma.installed ?? '≤ 6'}),
       measured: poolerPreparedEvidence.measured({flagged, carry}),
     }
     findings[0]!.evidence.preparedStatements = prepared
