@@ -107,6 +107,46 @@ async function runTcp(ctx: CheckContext, deps: TcpCheckDeps): Promise<CheckOutco
   }
   if (isUnixSocketHost(host)) return runUnixSocket(ctx, host, port)
 
+  const target = targetAddresses(ctx, host)
+  if ('status' in target) return target
+  const {addresses, literal} = target
+
+  const timeoutMs = ctx.options.timeoutMs
+  const {probeTcpAll} = await import('../probes/tcp.js')
+  const attempts = await probeTcpAll(addresses, port, timeoutMs)
+  const reachable = attempts
+    .filter((a) => a.outcome === 'connected')
+    .map((a) => ({address: a.address, family: a.family}))
+  const facts: TcpFacts = {port, attempts, reachable}
+  ctx.facts.tcp = facts
+  const predicted = await predictClients(ctx, deps, attempts, literal)
+  facts.clients = {
+    nodePostgres: predicted.node.ok ? predicted.node.address : null,
+    libpq: predicted.libpq.ok ? predicted.libpq.address : null,
+  }
+
+  const evidence = attemptsEvidence(ctx, {host, port, timeoutMs, attempts, predicted})
+  const params = {
+    host,
+    port,
+    hostFrom: fieldWithSource(ctx.config, 'host'),
+    portFrom: fieldWithSource(ctx.config, 'port'),
+    literal,
+    attempts,
+    timeoutMs,
+  }
+  const failed = attempts.filter((a) => a.outcome !== 'connected')
+  if (failed.length === 0) return {status: 'pass', code: null, summary: tcpSays.connected(params), evidence, fix: null}
+  const ok = attempts.filter((a) => a.outcome === 'connected')
+  if (ok.length > 0) return someFailed(ctx, params, failed, ok, predicted, evidence)
+  return noneConnected(ctx, params, failed, predicted, evidence, facts)
+}
+
+/** The addresses to connect to: the dns check's, or the host itself when it is an IP address (else a skip). */
+function targetAddresses(
+  ctx: CheckContext,
+  host: string,
+): {addresses: ResolvedAddress[]; literal: boolean} | CheckOutcome {
   let addresses: ResolvedAddress[]
   let literal: boolean
   if (ctx.facts.dns) {
@@ -120,16 +160,23 @@ async function runTcp(ctx: CheckContext, deps: TcpCheckDeps): Promise<CheckOutco
     literal = true
   }
   if (addresses.length === 0) return skip(tcpSays.noAddress({host}), {host})
+  return {addresses, literal}
+}
 
-  const timeoutMs = ctx.options.timeoutMs
-  const {probeTcpAll} = await import('../probes/tcp.js')
-  const attempts = await probeTcpAll(addresses, port, timeoutMs)
-  const reachable = attempts
-    .filter((a) => a.outcome === 'connected')
-    .map((a) => ({address: a.address, family: a.family}))
-  const facts: TcpFacts = {port, attempts, reachable}
-  ctx.facts.tcp = facts
+type Attempts = TcpFacts['attempts']
+type Predictions = Awaited<ReturnType<typeof predictClients>>
+type TcpParams = {
+  host: string
+  port: number
+  hostFrom: string
+  portFrom: string
+  literal: boolean
+  attempts: Attempts
+  timeoutMs: number
+}
 
+/** What node-postgres and psql do with these attempts: the address each ends on, after how long, and why. */
+async function predictClients(ctx: CheckContext, deps: TcpCheckDeps, attempts: Attempts, literal: boolean) {
   const he = await import('../network/happy-eyeballs.js')
   const defaults = deps.nodeDefaults ?? (await runningNodeDefaults())
   const settings = he.nodeNetSettings(ctx.env.NODE_OPTIONS, defaults)
@@ -137,10 +184,22 @@ async function runTcp(ctx: CheckContext, deps: TcpCheckDeps): Promise<CheckOutco
   const ctRaw = ctx.config.fields.connect_timeout?.value
   const connectTimeoutS = ctRaw !== undefined && Number.isFinite(Number(ctRaw)) ? Number(ctRaw) : undefined
   const node = he.predictNode({attempts, settings, literal, kernelTimeoutMs})
-  const psql = he.predictLibpq({attempts, connectTimeoutS, kernelTimeoutMs})
-  const explanation = explainDifference(node, psql, settings)
-  facts.clients = {nodePostgres: node.ok ? node.address : null, libpq: psql.ok ? psql.address : null}
+  const libpq = he.predictLibpq({attempts, connectTimeoutS, kernelTimeoutMs})
+  return {node, libpq, settings, kernelTimeoutMs, connectTimeoutS, fmtMs: he.fmtMs}
+}
 
+/** The predictions are shown when they can differ: an address failed, or there is more than one. */
+function showsPrediction(attempts: Attempts): boolean {
+  return attempts.some((a) => a.outcome !== 'connected') || new Set(attempts.map((a) => a.address)).size > 1
+}
+
+/** The attempts as a table, and the clients' predictions when they can differ. */
+function attemptsEvidence(
+  ctx: CheckContext,
+  m: {host: string; port: number; timeoutMs: number; attempts: Attempts; predicted: Predictions},
+): Evidence {
+  const {host, port, timeoutMs, attempts} = m
+  const {node, libpq: psql, settings, kernelTimeoutMs, connectTimeoutS} = m.predicted
   const table = attempts.map((a) => ({
     address: a.address,
     family: familyName(a.family),
@@ -154,9 +213,8 @@ async function runTcp(ctx: CheckContext, deps: TcpCheckDeps): Promise<CheckOutco
     from: [fieldWithSource(ctx.config, 'host'), fieldWithSource(ctx.config, 'port')],
     attempts: table,
   }
-  const showPrediction =
-    attempts.some((a) => a.outcome !== 'connected') || new Set(attempts.map((a) => a.address)).size > 1
-  if (showPrediction) {
+  if (showsPrediction(attempts)) {
+    const explanation = explainDifference(node, psql, settings)
     evidence.node = {
       autoSelectFamily: `${settings.autoSelectFamily} (${settings.from.autoSelectFamily})`,
       attemptTimeoutMs: `${settings.attemptTimeoutMs} (${settings.from.attemptTimeoutMs})`,
@@ -176,42 +234,53 @@ async function runTcp(ctx: CheckContext, deps: TcpCheckDeps): Promise<CheckOutco
     evidence.kernelSynTimeoutMs = kernelTimeoutMs
     if (explanation) evidence.explanation = explanation
   }
+  return evidence
+}
 
-  const params = {
-    host,
-    port,
-    hostFrom: fieldWithSource(ctx.config, 'host'),
-    portFrom: fieldWithSource(ctx.config, 'port'),
-    literal,
-    attempts,
-    timeoutMs,
-  }
-  const failed = attempts.filter((a) => a.outcome !== 'connected')
-  if (failed.length === 0) return {status: 'pass', code: null, summary: tcpSays.connected(params), evidence, fix: null}
-
-  const ok = attempts.filter((a) => a.outcome === 'connected')
-  const predicted = {node, libpq: psql, settings}
-
-  if (ok.length > 0) {
-    const badFamilies = new Set(failed.map((a) => a.family))
-    const okFamilies = new Set(ok.map((a) => a.family))
-    if (badFamilies.size === 1 && !okFamilies.has([...badFamilies][0])) {
-      const family = {
-        ...params,
-        predicted,
-        autoSelectFamily: settings.autoSelectFamily,
-        autoSelectFamilyFrom: settings.from.autoSelectFamily,
-        attemptTimeoutMs: settings.attemptTimeoutMs,
-        connectionStringFrom: ctx.config.connectionString?.source.label ?? null,
-      }
-      return failed[0].family === 6 ? TCP_IPV6_FAILED.emit(family, evidence) : TCP_IPV4_FAILED.emit(family, evidence)
+/** Some addresses connected, some did not: one family failing, or some addresses. */
+function someFailed(
+  ctx: CheckContext,
+  params: TcpParams,
+  failed: Attempts,
+  ok: Attempts,
+  p: Predictions,
+  evidence: Evidence,
+): CheckOutcome {
+  const predicted = {node: p.node, libpq: p.libpq, settings: p.settings}
+  const badFamilies = new Set(failed.map((a) => a.family))
+  const okFamilies = new Set(ok.map((a) => a.family))
+  if (badFamilies.size === 1 && !okFamilies.has([...badFamilies][0]!)) {
+    const family = {
+      ...params,
+      predicted,
+      autoSelectFamily: p.settings.autoSelectFamily,
+      autoSelectFamilyFrom: p.settings.from.autoSelectFamily,
+      attemptTimeoutMs: p.settings.attemptTimeoutMs,
+      connectionStringFrom: ctx.config.connectionString?.source.label ?? null,
     }
-    return TCP_SOME_ADDRESSES_FAILED.emit({...params, predicted}, evidence)
+    return failed[0]!.family === 6 ? TCP_IPV6_FAILED.emit(family, evidence) : TCP_IPV4_FAILED.emit(family, evidence)
   }
+  return TCP_SOME_ADDRESSES_FAILED.emit({...params, predicted}, evidence)
+}
 
-  // Nothing connected: the most explanatory failure wins. A refusal proves the
-  // host is there; a timeout means packets are dropped; unreachable: no route.
-  const app = {nodeError: showPrediction && node.error ? node.error : null, nodeAfter: he.fmtMs(node.afterMs)}
+/**
+ * Nothing connected: the most explanatory failure wins. A refusal proves the host is there (and what answers
+ * on a nearby port is looked for); a timeout means packets are dropped; unreachable: no route.
+ */
+async function noneConnected(
+  ctx: CheckContext,
+  params: TcpParams,
+  failed: Attempts,
+  p: Predictions,
+  evidence: Evidence,
+  facts: TcpFacts,
+): Promise<CheckOutcome> {
+  const {port, timeoutMs} = params
+  const node = p.node
+  const app = {
+    nodeError: showsPrediction(params.attempts) && node.error ? node.error : null,
+    nodeAfter: p.fmtMs(node.afterMs),
+  }
   const refused = failed.filter((a) => a.outcome === 'refused' || a.outcome === 'reset')
   if (refused.length > 0) {
     // What does answer on this host? A PostgreSQL (or PgBouncer) on a nearby port is the first thing to look at.
