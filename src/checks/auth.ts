@@ -222,10 +222,30 @@ interface Target {
 }
 
 async function runAuth(ctx: CheckContext, deps: AuthCheckDeps): Promise<CheckOutcome> {
-  let resolved: PgClientConfigResult
+  const resolved = loginConfig(ctx)
+  if ('status' in resolved) return resolved
+  const config = resolved.config
+  const target: Target = {
+    host: config.host ?? 'localhost',
+    port: config.port ?? DEFAULT_PORT,
+    user: config.user ?? null,
+    database: config.database ?? config.user ?? null,
+    sslUsed: !!config.ssl,
+    sslSource: resolved.sslSource,
+    sslOrigin: resolved.sslOrigin,
+    passwordConfigured: typeof config.password === 'string' || typeof config.password === 'function',
+  }
+  if (typeof config.password === 'string') redactor.add(config.password)
+  const result = await logIn(ctx, deps, config)
+  if (result.ok) return loggedIn(ctx, target, result)
+  return refused(ctx, target, config, result)
+}
+
+/** The client config the app's driver logs in with, or the outcome when it cannot be built. */
+function loginConfig(ctx: CheckContext): PgClientConfigResult | CheckOutcome {
   try {
     // a driver that goes on in plaintext when the server has no TLS (postgres.js `prefer`) logs in so
-    resolved = withServerAnswer(targetOf(ctx).pgClient(), ctx.facts.postgres?.answer)
+    return withServerAnswer(targetOf(ctx).pgClient(), ctx.facts.postgres?.answer)
   } catch (error) {
     const message = redact((error as Error).message)
     // An unreadable certificate file is the ssl-config check's finding; anything else
@@ -249,19 +269,12 @@ async function runAuth(ctx: CheckContext, deps: AuthCheckDeps): Promise<CheckOut
       {stage: 'config', reason: message},
     )
   }
-  const config = resolved.config
-  const target: Target = {
-    host: config.host ?? 'localhost',
-    port: config.port ?? DEFAULT_PORT,
-    user: config.user ?? null,
-    database: config.database ?? config.user ?? null,
-    sslUsed: !!config.ssl,
-    sslSource: resolved.sslSource,
-    sslOrigin: resolved.sslOrigin,
-    passwordConfigured: typeof config.password === 'string' || typeof config.password === 'function',
-  }
-  if (typeof config.password === 'string') redactor.add(config.password)
+}
 
+type LoginConfig = PgClientConfigResult['config']
+
+/** The login itself. */
+async function logIn(ctx: CheckContext, deps: AuthCheckDeps, config: LoginConfig): Promise<PgSessionResult> {
   // The login resolves the host with the dns check's getaddrinfo answer for the same name (same
   // addresses, same order) instead of a second, uncancellable lookup in this process.
   const {abandonableNetLookup} = await import('../probes/dns.js')
@@ -272,59 +285,70 @@ async function runAuth(ctx: CheckContext, deps: AuthCheckDeps): Promise<CheckOut
   })
   // The login opens the run's shared read-only session (owned and closed by the runner); the
   // later checks that query reuse it. Called directly (unit tests), a one-off session.
-  const result: PgSessionResult = deps.session
+  return deps.session
     ? await deps.session(config, {timeoutMs: ctx.options.timeoutMs, lookup})
     : ctx.session
       ? await ctx.session.open(config, {lookup})
       : await (await import('../probes/pg-session.js')).pgSession(config, {timeoutMs: ctx.options.timeoutMs, lookup})
-  if (result.ok) {
-    ctx.facts.auth = {connected: true, serverVersion: result.serverVersion, user: result.user}
-    const evidence: Evidence = {
-      serverVersion: result.serverVersion,
-      user: result.user,
-      database: target.database,
-      serverAddress: result.serverAddr ?? `${target.host} (Unix socket)`,
-      port: target.port,
-      tls: result.tls ? `${result.tls.protocol ?? '?'} ${result.tls.cipher ?? ''}`.trim() : 'not used',
-      ...(result.tls ? {tlsProtocol: result.tls.protocol, tlsCipher: result.tls.cipher} : {}),
-      readOnlySession: result.readOnly,
-      roundTripMs: result.rttMs,
-      connectMs: result.connectMs,
-      ...(result.authRequest ? {authRequest: result.authRequest} : {}),
-    }
-    // the login the app's driver makes would be refused where db-doctor's was not
-    const binding = channelBindingRefusal({
-      driver: ctx.config.stack?.driver ?? null,
-      urlParams: targetOf(ctx).urlParams,
-      urlSource: ctx.config.connectionString?.source.label ?? null,
-      env: ctx.env,
-      authRequest: result.authRequest,
-      tls: !!result.tls,
-    })
-    if (binding) {
-      return redactOutcome(
-        AUTH_CHANNEL_BINDING.emit(
-          binding,
-          redactor.redactValue({
-            ...evidence,
-            channelBinding: 'require',
-            channelBindingFrom: binding.source,
-            driver: `postgres.js ${binding.driverVersion}`,
-          }),
-        ),
-      )
-    }
-    const shortVersion = /^PostgreSQL [\d.]+(?:\w+)?/.exec(result.serverVersion)?.[0] ?? result.serverVersion
-    const summary = authSays.loggedIn({
-      user: result.user,
-      database: target.database,
-      version: shortVersion,
-      tls: !!result.tls,
-      tlsProtocol: result.tls?.protocol,
-      rttMs: result.rttMs,
-    })
-    return {status: 'pass', code: null, summary, evidence: redactor.redactValue(evidence), fix: null}
+}
+
+/** The login succeeded: unless the app's own driver would be refused where db-doctor was not, a pass. */
+function loggedIn(ctx: CheckContext, target: Target, result: PgSessionResult & {ok: true}): CheckOutcome {
+  ctx.facts.auth = {connected: true, serverVersion: result.serverVersion, user: result.user}
+  const evidence: Evidence = {
+    serverVersion: result.serverVersion,
+    user: result.user,
+    database: target.database,
+    serverAddress: result.serverAddr ?? `${target.host} (Unix socket)`,
+    port: target.port,
+    tls: result.tls ? `${result.tls.protocol ?? '?'} ${result.tls.cipher ?? ''}`.trim() : 'not used',
+    ...(result.tls ? {tlsProtocol: result.tls.protocol, tlsCipher: result.tls.cipher} : {}),
+    readOnlySession: result.readOnly,
+    roundTripMs: result.rttMs,
+    connectMs: result.connectMs,
+    ...(result.authRequest ? {authRequest: result.authRequest} : {}),
   }
+  // the login the app's driver makes would be refused where db-doctor's was not
+  const binding = channelBindingRefusal({
+    driver: ctx.config.stack?.driver ?? null,
+    urlParams: targetOf(ctx).urlParams,
+    urlSource: ctx.config.connectionString?.source.label ?? null,
+    env: ctx.env,
+    authRequest: result.authRequest,
+    tls: !!result.tls,
+  })
+  if (binding) {
+    return redactOutcome(
+      AUTH_CHANNEL_BINDING.emit(
+        binding,
+        redactor.redactValue({
+          ...evidence,
+          channelBinding: 'require',
+          channelBindingFrom: binding.source,
+          driver: `postgres.js ${binding.driverVersion}`,
+        }),
+      ),
+    )
+  }
+  const shortVersion = /^PostgreSQL [\d.]+(?:\w+)?/.exec(result.serverVersion)?.[0] ?? result.serverVersion
+  const summary = authSays.loggedIn({
+    user: result.user,
+    database: target.database,
+    version: shortVersion,
+    tls: !!result.tls,
+    tlsProtocol: result.tls?.protocol,
+    rttMs: result.rttMs,
+  })
+  return {status: 'pass', code: null, summary, evidence: redactor.redactValue(evidence), fix: null}
+}
+
+/** The login failed: what the server's answer means (asking it once more over TLS when a reject line may be TLS-only). */
+async function refused(
+  ctx: CheckContext,
+  target: Target,
+  config: LoginConfig,
+  result: PgSessionResult & {ok: false},
+): Promise<CheckOutcome> {
   ctx.facts.auth = {connected: false, errorCode: result.error.code}
   // The peer broke a protocol limit (a 2 GB ErrorResponse, a notice flood): db-doctor ended the
   // connection, and nothing the peer said is a login result.
