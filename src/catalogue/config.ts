@@ -598,7 +598,7 @@ const CONFIG_PASSWORD_ENCODING_LENIENT = define<PasswordLenientParams>({
     'The user or password contains characters the URL standard wants encoded that node-postgres and knex read as written, so the app connects: a space, `"`, `^`, `[`, `]`, `\\`, `{`, `}`, `|`, non-ASCII… (psql reads them too; strict URL parsers such as Go\'s `net/url` reject the URL), and `@` or a `%` not followed by two hex digits, which break psql, pg_dump and other libpq tools (libpq splits at the first `@`; rejects the stray `%`). The login still runs. `:` in the password is allowed and not reported.',
   causes: [
     'a generated password with URL-reserved characters, accepted by lenient parsers only',
-    'an `@` in the password: fine for the Node app, broken for psql',
+    'an `@` in the password, which the Node app reads and psql does not',
   ],
   fix: 'Percent-encode the user and password as above; node-postgres decodes them to the same values.',
   transient: false,

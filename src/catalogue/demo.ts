@@ -15,7 +15,9 @@ export const demoSays = messages({
   interrupted: () => 'Interrupted: stopping the demo PostgreSQL and removing its files.',
   failedToStart: (p: {reason: string}) => `The demo PostgreSQL could not start: ${p.reason}`,
   summaryHead: () => 'What each fault looked like to db-doctor:',
-  summaryRow: (p: {title: string; got: string; ok: boolean}) => `  ${p.ok ? '✓' : '✗'} ${p.title}: ${p.got}`,
+  // "title → codes", not "title: codes": the output's redaction masks the word after "password:" ("A wrong password:
+  // AUTH_PASSWORD_FAILED" printed "A wrong password: ****")
+  summaryRow: (p: {title: string; got: string; ok: boolean}) => `  ${p.ok ? '✓' : '✗'} ${p.title} → ${p.got}`,
   allAsExpected: (p: {n: number}) =>
     `All ${p.n} scenarios were diagnosed as expected. Run the same on your app: cd your-app && npx db-doctor check`,
   notAsExpected: (p: {titles: string}) => `Not diagnosed as expected (please report it): ${p.titles}`,

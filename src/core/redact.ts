@@ -195,7 +195,9 @@ function readUrlPassword(text: string, at: number): {found: FoundSecret | null; 
   }
   if (lastAt <= from) return {found: null, end}
   const value = text.slice(from, lastAt)
-  return {found: value === MASK ? null : {value, start: from, end: lastAt}, end: lastAt}
+  // `postgres://user:${TOKEN}@host`, `postgres://user:<password>@host`: a template in docs and code, no secret
+  const template = /^(?:\$\{[A-Za-z_][A-Za-z0-9_.]{0,60}\}|<[^<>\s]{1,40}>)$/.test(value)
+  return {found: value === MASK || template ? null : {value, start: from, end: lastAt}, end: lastAt}
 }
 
 /** Cap on keyword hits per text: a hostile paste of millions of keywords stays bounded. */

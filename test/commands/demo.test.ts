@@ -43,7 +43,12 @@ describe('db-doctor demo', () => {
       'MIGRATION_LOCKED',
     ])
       expect(r.stdout).toContain(code)
-    expect(r.stdout).toMatch(/✓ A healthy connection, certificate verified: healthy/)
+    // the closing summary names each scenario's codes, none masked (the titles say "password")
+    expect(r.stdout).toMatch(/✓ A healthy connection, certificate verified → healthy/)
+    expect(r.stdout).toMatch(/✓ A wrong password → AUTH_PASSWORD_FAILED/)
+    expect(r.stdout).toMatch(/✓ An unencoded # in the password → CONFIG_PASSWORD_NOT_ENCODED/)
+    expect(r.stdout).toMatch(/✓ A knex migration lock left held → MIGRATION_LOCKED/)
+    expect(r.stdout.split('What each fault looked like')[1]).not.toContain('****')
     expect(r.stdout).toContain('All 6 scenarios were diagnosed as expected')
     expect(r.stdout).toMatch(/'postgres:\/\/demo_app:\*\*\*\*@localhost:\d+\/demo\?sslmode=require'/)
     expect(r.stdout).not.toMatch(/se#/)

@@ -1,4 +1,6 @@
 import {describe, expect, it} from 'vitest'
+import {catalogue} from '../../src/catalogue/index.js'
+import {demoSays} from '../../src/catalogue/demo.js'
 import {isSecretName, maskSecretForms, passwordsInText, redactor} from '../../src/core/redact.js'
 
 describe('redaction', () => {
@@ -26,6 +28,27 @@ describe('redaction', () => {
       'see postgresql://u:****@h/d?sslmode=require',
     )
     expect(redactor.redact('postgres://nopass@h/d')).toBe('postgres://nopass@h/d')
+  })
+
+  it('a template in a URL (`${TOKEN}`, `<password>`) is no secret; a password merely starting with $ or < still is', () => {
+    for (const t of ['postgres://user:${TOKEN}@host/db', 'postgres://user:<password>@host/db'])
+      expect(redactor.redact(t)).toBe(t)
+    expect(redactor.redact('postgres://user:$ecret@host/db')).toBe('postgres://user:****@host/db')
+    expect(redactor.redact('postgres://user:${TOKEN}x@host/db')).toBe('postgres://user:****@host/db')
+    expect(redactor.redact('postgres://user:<a>b<c>@host/db')).toBe('postgres://user:****@host/db')
+  })
+
+  it('every output line is redacted by rule: the catalogue\'s own words pass unchanged ("the password: fine…" printed "****")', () => {
+    const changed: string[] = []
+    for (const e of catalogue)
+      for (const t of [e.title, e.meaning, e.fix, ...e.causes])
+        if (typeof t === 'string' && redactor.redact(t) !== t) changed.push(`${e.code}: ${t}`)
+    for (const title of ['A wrong password', 'An unencoded # in the password'])
+      for (const got of ['AUTH_PASSWORD_FAILED', 'CONFIG_PASSWORD_NOT_ENCODED, TLS_UNTRUSTED_ISSUER']) {
+        const row = demoSays.summaryRow({title, got, ok: true})
+        if (redactor.redact(row) !== row) changed.push(row)
+      }
+    expect(changed).toEqual([])
   })
 
   it('masks password= in libpq key=value strings', () => {
