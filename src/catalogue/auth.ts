@@ -1100,6 +1100,85 @@ export const AUTH_CHANNEL_BINDING = define<ChannelBindingParams>({
   }),
 })
 
+export interface ChannelBindingIgnoredParams {
+  /** Where `channel_binding=require` is set: the connection string's source label, or PGCHANNELBINDING. */
+  source: string
+  /** The installed pg. */
+  driverVersion: string
+  /** The installed pg has the enableChannelBinding option (8.14.0 and later). */
+  hasOption: boolean
+  /** The app's code sets enableChannelBinding: true (found in its source). */
+  enableChannelBinding: boolean
+  /** Why this login cannot be bound; null: it can (SCRAM-SHA-256-PLUS offered over TLS). */
+  reason: ChannelBindingParams['reason'] | null
+  mechanisms: string[]
+  tls: boolean
+}
+
+/** What the login met, after "this login " (AUTH_CHANNEL_BINDING_IGNORED). */
+function loginMet(p: ChannelBindingIgnoredParams): string {
+  switch (p.reason) {
+    case null:
+      return 'was offered SCRAM-SHA-256-PLUS over TLS'
+    case 'md5':
+    case 'cleartext':
+      return `was asked for ${p.reason === 'md5' ? 'an MD5' : 'a cleartext'} password, which cannot be bound`
+    case 'unbound':
+      return 'was let in without any password exchange (trust), which cannot be bound'
+    default:
+      return `was offered ${p.mechanisms.join(', ') || 'no SASL mechanism'}${p.tls ? '' : ' without TLS'}, not SCRAM-SHA-256-PLUS`
+  }
+}
+
+export const AUTH_CHANNEL_BINDING_IGNORED = define<ChannelBindingIgnoredParams>({
+  code: 'AUTH_CHANNEL_BINDING_IGNORED',
+  check: 'auth',
+  status: 'warn',
+  title: 'channel_binding=require is ignored by node-postgres',
+  meaning:
+    "The connection string (or PGCHANNELBINDING) asks for `channel_binding=require`, and the app connects with node-postgres, which never requires channel binding: pg-connection-string copies the parameter into the config and pg never reads it, nor PGCHANNELBINDING. pg 8.14 and later bind only when the app's code passes `enableChannelBinding: true`, and then only where the server offers SCRAM-SHA-256-PLUS: a login that cannot be bound (a pooler, an md5 or trust pg_hba line) still goes through, where libpq and postgres.js 4 refuse it. The auth check reads the installed pg, where the URL sets the parameter, whether the app's source passes `enableChannelBinding: true` (read as text), and what the real login was offered. Nothing fails: the URL promises a protection the driver does not give.",
+  causes: [
+    'a Neon or Supabase connection string (they carry channel_binding=require) used with pg, knex, TypeORM, sequelize, drizzle or Prisma 7 (adapter-pg)',
+    "a pg before 8.14 (no channel binding at all), or no `enableChannelBinding: true` in the app's code",
+  ],
+  fix: "Keep `sslmode=verify-full` (pg checks the server's certificate and host name, the identity channel binding also proves) and pass `enableChannelBinding: true` (pg 8.14 or later) so pg binds where the server offers it; a driver that refuses unbound logins is postgres.js 4 or libpq.",
+  transient: false,
+  matchers: [],
+  examples: [{source: 'db-doctor', text: '! Authentication and session AUTH_CHANNEL_BINDING_IGNORED (12 ms)'}],
+  summary: (p) =>
+    `channel_binding=require (${p.source}) is not enforced: node-postgres ${p.driverVersion} ${
+      p.hasOption
+        ? 'reads no channel_binding parameter'
+        : 'has no channel binding at all (enableChannelBinding arrived in pg 8.14)'
+    } and logs in whether or not the login is bound. This login ${loginMet(p)}${
+      p.reason
+        ? ': pg connects anyway, where libpq and postgres.js 4 refuse it'
+        : p.enableChannelBinding
+          ? "; the app's code passes enableChannelBinding: true, so pg binds here, but it would go on unbound wherever binding is not offered"
+          : p.hasOption
+            ? "; pg binds only with enableChannelBinding: true, which the app's code does not pass (not found in its source): this login is not bound"
+            : ': pg does not bind it'
+    }.`,
+  buildFix: (p) => ({
+    summary: p.hasOption
+      ? "Pass enableChannelBinding: true to the Pool or Client (or the tool's connection options) and keep sslmode=verify-full; pg still never refuses an unbound login."
+      : 'Upgrade pg to 8.14 or later and pass enableChannelBinding: true; keep sslmode=verify-full meanwhile.',
+    steps: [
+      `Where channel_binding=require is set: ${p.source}. node-postgres does not read it; it only documents an intent.`,
+      "sslmode=verify-full (pg's reading of sslmode=require too, unless uselibpqcompat=true) verifies the server's certificate and host name: a man in the middle without the server's key is refused either way.",
+      ...(p.reason
+        ? [
+            'This path cannot be bound (a pooler such as PgBouncer or Supavisor authenticates clients itself; md5 and trust have no SCRAM): with a driver that enforces the requirement the login fails here.',
+          ]
+        : []),
+    ],
+    snippet: {
+      language: 'js',
+      code: 'const pool = new Pool({connectionString: process.env.DATABASE_URL, enableChannelBinding: true})',
+    },
+  }),
+})
+
 export const authEntries = [
   AUTH_PASSWORD_FAILED,
   AUTH_PASSWORD_MISSING,
@@ -1113,4 +1192,5 @@ export const authEntries = [
   AUTH_CONNECTION_FAILED,
   AUTH_PROTOCOL_VIOLATION,
   AUTH_CHANNEL_BINDING,
+  AUTH_CHANNEL_BINDING_IGNORED,
 ]

@@ -5,6 +5,7 @@
 import type {ClientConfig} from 'pg'
 import {
   AUTH_CHANNEL_BINDING,
+  AUTH_CHANNEL_BINDING_IGNORED,
   AUTH_CONNECTION_FAILED,
   AUTH_DATABASE_NOT_FOUND,
   AUTH_HBA_REJECTED,
@@ -46,7 +47,8 @@ import type {Check, CheckContext} from './types.js'
 import type {PgProbeError, PgSessionResult, SessionOptions} from '../probes/pg-session.js'
 import {poolerSays} from '../catalogue/pooler.js'
 import {poolerRefusal} from './pooler-refusal.js'
-import {channelBindingRefusal} from './channel-binding.js'
+import {channelBindingIgnored, channelBindingRefusal} from './channel-binding.js'
+import {appSourceFiles} from '../config/app-source.js'
 
 type AuthCode =
   | 'AUTH_PASSWORD_FAILED'
@@ -326,6 +328,35 @@ function loggedIn(ctx: CheckContext, target: Target, result: PgSessionResult & {
           channelBinding: 'require',
           channelBindingFrom: binding.source,
           driver: `postgres.js ${binding.driverVersion}`,
+        }),
+      ),
+    )
+  }
+  // the URL asks for channel binding and the app's node-postgres will not enforce it (nothing fails)
+  const driver = ctx.config.stack?.driver
+  const ignored =
+    driver?.versionSource === 'installed'
+      ? channelBindingIgnored({
+          driver,
+          urlParams: targetOf(ctx).urlParams,
+          urlSource: ctx.config.connectionString?.source.label ?? null,
+          env: ctx.env,
+          authRequest: result.authRequest,
+          tls: !!result.tls,
+          enableChannelBinding: () =>
+            appSourceFiles(ctx.cwd, (t) => /\benableChannelBinding\s*:\s*true\b/.test(t)).length > 0,
+        })
+      : null
+  if (ignored) {
+    return redactOutcome(
+      AUTH_CHANNEL_BINDING_IGNORED.emit(
+        ignored,
+        redactor.redactValue({
+          ...evidence,
+          channelBinding: 'require',
+          channelBindingFrom: ignored.source,
+          driver: `pg ${ignored.driverVersion}`,
+          enableChannelBinding: ignored.enableChannelBinding,
         }),
       ),
     )
