@@ -1,7 +1,7 @@
 // The Prometheus text format (0.0.4) and OpenMetrics 1.0 text, written from the metric definitions of
 // metrics.ts only: a sample of an unlisted metric or with an unlisted label is a programming error.
 // Pure: no I/O, no clock.
-import type {MetricDef} from './metrics.js'
+import type {MetricDef} from '../catalogue/metrics.js'
 
 export type ExpositionFormat = 'openmetrics' | 'prometheus'
 

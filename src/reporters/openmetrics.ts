@@ -5,7 +5,7 @@
 import {findingsOf, isFleet, type CheckResult, type Report, type RunReport} from '../core/types.js'
 import {verdictOf} from '../core/runner.js'
 import {renderExposition, type ExpositionFormat, type Sample} from './exposition.js'
-import {PROBE_METRICS} from './metrics.js'
+import {PROBE_METRICS} from '../catalogue/metrics.js'
 import {redactor} from '../core/redact.js'
 
 interface OpenMetricsOptions {

@@ -8,7 +8,8 @@ import path from 'node:path'
 import {parseAllDocuments} from 'yaml'
 import {describe, expect, it} from 'vitest'
 import Serve from '../../src/commands/serve.js'
-import {PROBE_METRICS, renderMetricsDocs, SERVE_METRICS} from '../../src/reporters/metrics.js'
+import {PROBE_METRICS, SERVE_METRICS} from '../../src/catalogue/metrics.js'
+import {renderMetricsDocs} from '../../src/reporters/metrics.js'
 import {ROOT} from '../helpers/cli.js'
 import {prometheusSupport, promtool, readableDir} from '../helpers/prometheus.js'
 
@@ -19,7 +20,7 @@ const manifests = yamlBlocks.flatMap((b) => parseAllDocuments(b).map((d) => d.to
 const ofKind = (kind: string) => manifests.filter((m) => m?.kind === kind)
 
 describe('docs/prometheus.md', () => {
-  it('the metric tables are generated from src/reporters/metrics.ts', () => {
+  it('the metric tables are generated from src/catalogue/metrics.ts', () => {
     const generated = renderMetricsDocs(text)
     if (process.env.DB_DOCTOR_UPDATE_DOCS === '1' && generated !== text) writeFileSync(DOC, generated)
     else expect(text).toBe(generated)

@@ -5,7 +5,7 @@
 import {describe, expect, inject, it} from 'vitest'
 import type {Report} from '../../src/core/types.js'
 import {labelValue, renderExposition} from '../../src/reporters/exposition.js'
-import {PROBE_METRICS, SERVE_METRICS} from '../../src/reporters/metrics.js'
+import {PROBE_METRICS, SERVE_METRICS} from '../../src/catalogue/metrics.js'
 import {renderOpenMetrics} from '../../src/reporters/openmetrics.js'
 import {runCli} from '../helpers/cli.js'
 import {APP_DATABASE, APP_USER, CANARY_PASSWORD} from '../helpers/constants.js'
