@@ -29,8 +29,11 @@
 // The returned config may hold the password and the private key (ssl.key): never print it.
 import type {NoTlsError} from '../models/drivers/types.js'
 import fs from 'node:fs'
-import {createRequire} from 'node:module'
 import type {ClientConfig} from 'pg'
+// pg's own ConnectionParameters, bundled: the very module the login's pg (src/probes/pg-load.ts) runs, not a
+// second copy required from node_modules at run time (about 25 CommonJS files resolved and read on every run)
+// @ts-expect-error -- no declaration reachable through pg's exports (@types/pg has one, not exported)
+import ConnectionParameters from 'pg/lib/connection-parameters.js'
 import {redactor} from '../core/redact.js'
 import {
   SSL_FILE_PARAMS,
@@ -283,13 +286,10 @@ function fileNamesFromString(
 }
 
 type ConnectionParametersCtor = new (config: Record<string, unknown>) => {ssl: unknown}
-const require = createRequire(import.meta.url)
-let cpCtor: ConnectionParametersCtor | undefined
 
 function validateWithPg(config: Record<string, unknown>): {ssl: unknown} {
-  cpCtor ??= require('pg/lib/connection-parameters.js') as ConnectionParametersCtor
   try {
-    return new cpCtor(config)
+    return new (ConnectionParameters as unknown as ConnectionParametersCtor)(config)
   } catch (error) {
     throw new PgConfigError('PG_CONFIG_REJECTED', `node-postgres rejects the settings: ${(error as Error).message}`)
   }

@@ -10,6 +10,7 @@
 import {createRequire} from 'node:module'
 import path from 'node:path'
 import fs from 'node:fs'
+import {parse as ownParse} from 'pg-connection-string'
 import {withoutWarnings} from './connection-string.js'
 import {findPackageDir} from '../models/packages.js'
 import {readGuardedText} from '../core/files.js'
@@ -69,14 +70,16 @@ function knowsCompat(parse: Parse): boolean {
 
 let bundledCache: {parse: Parse; version: string} | undefined
 
-/** db-doctor's own pg-connection-string (the one its pg-config uses), loaded on first use. */
+/**
+ * db-doctor's own pg-connection-string (the one its pg-config and connection-string.ts use): the module
+ * bundled with them, not a second copy required from node_modules at run time; its version is read there.
+ */
 function bundled(): {parse: Parse; version: string} {
   if (bundledCache) return bundledCache
   const main = ownRequire.resolve('pg-connection-string')
   let dir = path.dirname(main)
   while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir)
-  const mod = ownRequire('pg-connection-string') as {parse?: Parse} & Parse
-  bundledCache = {parse: typeof mod.parse === 'function' ? mod.parse : mod, version: versionAt(dir) ?? '?'}
+  bundledCache = {parse: ownParse as Parse, version: versionAt(dir) ?? '?'}
   return bundledCache
 }
 
