@@ -320,6 +320,36 @@ export const hints: readonly Hint[] = [
     ],
   },
   {
+    id: 'pg-client-not-queryable',
+    title: 'node-postgres: the connection had already failed (the cause is hidden)',
+    meaning:
+      "node-postgres answers `Client has encountered a connection error and is not queryable` to a query sent on a client whose connection already failed: the real error came earlier, as the client's 'error' event, and is often not logged. In a migration it is typically the server ending the session while the migration's transaction waited on something else (knex runs the whole batch in one transaction and prints only this line): the server log, or the lines before, hold the 25P03, 57P01 or 57P05.",
+    candidates: [
+      'SERVER_IDLE_IN_TRANSACTION_TIMEOUT',
+      'SERVER_ADMIN_TERMINATED',
+      'SERVER_IDLE_SESSION_TIMEOUT',
+      'PG_NO_RESPONSE',
+    ],
+    causes: [
+      "a transaction left idle longer than `idle_in_transaction_session_timeout` while the code awaited non-database work (an HTTP call, a file, a computation in a migration's up()): SERVER_IDLE_IN_TRANSACTION_TIMEOUT",
+      'the server restarted, failed over, a serverless compute was suspended, or pg_terminate_backend(): SERVER_ADMIN_TERMINATED',
+      "a client held idle past the server's `idle_session_timeout`: SERVER_IDLE_SESSION_TIMEOUT",
+      'a proxy, NAT or load balancer dropped the connection: PG_NO_RESPONSE',
+    ],
+    fix: "Log the client's or pool's 'error' event to see the first error; keep non-database work out of transactions (run it before or after the migration's statements); run the confirm line with the app's role to see its idle timeouts.",
+    checks: checksThrough('server'),
+    // node-postgres lib/client.js:767 (8.23; 537 in 8.0.2, 528 in 7.18), _queryable false after a connection error
+    matchers: ['Client has encountered a connection error and is not queryable'],
+    examples: [
+      // produced live by the knex 3.3 CLI with pg 8.23 (test/explain/live.test.ts): a migration that waited 1.5 s
+      // inside knex's batch transaction with idle_in_transaction_session_timeout = 500ms
+      {
+        source: 'knex',
+        text: 'migration file "20240101000000_backfill.cjs" failed\nmigration failed with error: insert into backfill values (1) - Client has encountered a connection error and is not queryable\nError: ROLLBACK - Client has encountered a connection error and is not queryable\n    at node_modules/pg/lib/client.js:767:27',
+      },
+    ],
+  },
+  {
     id: 'scram-server-proof',
     title: 'The server side did not prove the password at the end of SCRAM (node-postgres)',
     meaning:

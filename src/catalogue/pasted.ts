@@ -44,7 +44,7 @@ const SERVER_IDLE_IN_TRANSACTION_TIMEOUT = define({
   explainOnly: true,
   title: 'The server ended a session idle inside a transaction (25P03)',
   meaning:
-    'PostgreSQL closed a connection that sat inside an open transaction longer than `idle_in_transaction_session_timeout` (25P03 "terminating connection due to idle-in-transaction timeout"): the app began a transaction and did not commit or roll back in time. No check predicts it: a pool\'s idle connections are outside any transaction, so the timeout never ends them; what leaves a transaction open is the app\'s code at run time.',
+    "PostgreSQL closed a connection that sat inside an open transaction longer than `idle_in_transaction_session_timeout` (25P03 \"terminating connection due to idle-in-transaction timeout\"): the app began a transaction and did not commit or roll back in time. No check predicts it: a pool's idle connections are outside any transaction (pg-pool, tarn, sequelize-pool and postgres.js take a connection back only after its transaction ends), so the timeout never ends them; what leaves a transaction open is the app's code at run time, such as a migration's up() awaiting non-database work inside the tool's transaction (knex's batch, node-pg-migrate --single-transaction, TypeORM's \"all\" mode). knex then prints only node-postgres' \"Client has encountered a connection error and is not queryable\".",
   causes: [
     'a transaction kept open while the app waits for something else (an HTTP call, a queue, user input)',
     'a transaction never committed or released (a missing `.transacting(trx)` / `release()`)',

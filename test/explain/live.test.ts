@@ -183,6 +183,46 @@ describe('explain-only codes, produced by the real knex CLI (migrations in its t
   })
 })
 
+describe("25P03 from a real migration tool: the only window is the migration's own code (knex CLI)", () => {
+  let db: ScenarioDatabase
+  let app: App
+  beforeAll(async () => {
+    db = await createScenarioDatabase(info, 'explain_knex_idle_tx')
+  })
+  afterAll(async () => {
+    app?.cleanup()
+    await db?.drop()
+  })
+
+  it("knex runs the batch in one transaction: a migration that awaits non-database work past idle_in_transaction_session_timeout fails (SERVER_IDLE_IN_TRANSACTION_TIMEOUT); the pool's idle connections never do", async () => {
+    // the timeout is sent by the client (options), so the shared role stays untouched
+    const knexfile = `module.exports = {client: 'pg', connection: {connectionString: process.env.DATABASE_URL, options: '-c idle_in_transaction_session_timeout=500', ssl: {ca: process.env.CA, servername: 'localhost'}}, pool: {min: 1, max: 2}}`
+    app = makeApp({
+      files: {
+        'knexfile.cjs': knexfile,
+        'migrations/20240101000000_backfill.cjs':
+          "exports.up = async (knex) => {\n  await knex.raw('create table backfill (id int)')\n  // non-database work inside the migration: an HTTP call, a file, a computation\n  await new Promise((r) => setTimeout(r, 1500))\n  await knex.raw('insert into backfill values (1)')\n}\nexports.down = async () => {}\n",
+        'idle.cjs':
+          "const knex = require('knex')(require('./knexfile.cjs'))\nconst warn = []\nknex.client.logger.warn = (m) => warn.push(m)\nknex.raw('select 1').then(() => new Promise((r) => setTimeout(r, 1500))).then(() => knex.raw('select 2 as n')).then((r) => console.log('SECOND', r.rows[0].n, JSON.stringify(warn)), (e) => console.log('FAILED', e.message)).finally(() => knex.destroy())\n",
+        'package.json': appPackageJson({idle: 'node idle.cjs'}),
+      },
+      packages: ['knex', 'pg'],
+    })
+    const env = {DATABASE_URL: db.url(CANARY_PASSWORD), CA: info.caPem}
+    const [migrate, pooled] = await Promise.all([
+      runTool(app, ['knex', '--knexfile', 'knexfile.cjs', 'migrate:latest'], {env}),
+      runTool(app, {script: 'idle'}, {env}),
+    ])
+    const out = migrate.stdout + migrate.stderr
+    expect(migrate.code, out).not.toBe(0)
+    // knex prints only what pg answers the next query: the 25P03 came earlier, as the client's 'error' event
+    expect(out).toContain('Client has encountered a connection error and is not queryable')
+    expectExplained('knex: a migration waiting inside its transaction', out, 'hint:SERVER_IDLE_IN_TRANSACTION_TIMEOUT')
+    // the same timeout, a pooled connection idle three times as long outside any transaction: untouched
+    expect(pooled.stdout.trim(), pooled.stderr).toBe('SECOND 2 []')
+  })
+})
+
 /** A loopback peer that accepts and then never answers ('silent') or hangs up at once ('close'). */
 function peer(mode: 'silent' | 'close'): Promise<{port: number; close: () => Promise<void>}> {
   const sockets = new Set<net.Socket>()
