@@ -14,6 +14,8 @@ export const demoSays = messages({
   stopped: () => 'PostgreSQL stopped; its files are removed.',
   interrupted: () => 'Interrupted: stopping the demo PostgreSQL and removing its files.',
   failedToStart: (p: {reason: string}) => `The demo PostgreSQL could not start: ${p.reason}`,
+  notReadyInTime: (p: {log: string}) => `PostgreSQL did not start in 30 s: ${p.log}`,
+  noFreePort: () => 'no free port found',
   summaryHead: () => 'What each fault looked like to db-doctor:',
   // "title → codes", not "title: codes": the output's redaction masks the word after "password:" ("A wrong password:
   // AUTH_PASSWORD_FAILED" printed "A wrong password: ****")

@@ -7,6 +7,8 @@ function knownErrors(count: number): string {
 }
 
 export const explainSays = messages({
+  /** `db-doctor explain` on a terminal with no text: a usage error */
+  noText: () => 'Give the error text as an argument, or pipe it on stdin (db-doctor explain < ci.log).',
   /** the text report's first line */
   headline: (p: {count: number}) =>
     p.count === 0

@@ -65,8 +65,11 @@ Exit codes: 0 at least one known error recognised (or the code exists); 1 none r
     const tool = `db-doctor@${this.config.version}`
     let text = args.text
     if (text === undefined) {
-      if (process.stdin.isTTY)
-        this.error('Give the error text as an argument, or pipe it on stdin (db-doctor explain < ci.log).', {exit: 2})
+      if (process.stdin.isTTY) {
+        // the catalogue loads with the command's run, not with --help (test/cli.test.ts)
+        const {explainSays} = await import('../catalogue/explain.js')
+        this.error(explainSays.noText(), {exit: 2})
+      }
       text = await readStdin()
     }
     // The explain library (the catalogue and its matchers) loads here: `explain --help` needs none of it.

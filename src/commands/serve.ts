@@ -96,8 +96,7 @@ Binds 127.0.0.1 unless --listen says otherwise. --web-config FILE adds basic aut
     if (flags.targets) {
       try {
         for (const [i, t] of fleet.readTargetsFile(flags.targets, process.cwd()).entries()) {
-          if (!t.name)
-            this.usage(`${flags.targets}: target ${i + 1} has no name: serve takes JSON lines {"name","connection"}`)
+          if (!t.name) this.usage(serveSays.targetWithoutName({file: flags.targets, n: i + 1}))
           targets.push({...t, name: t.name})
         }
       } catch (error) {
@@ -115,7 +114,7 @@ Binds 127.0.0.1 unless --listen says otherwise. --web-config FILE adds basic aut
     }
     const seen = new Set<string>()
     for (const t of targets) {
-      if (seen.has(t.name)) this.usage(`two targets are named "${t.name}": names must be unique`)
+      if (seen.has(t.name)) this.usage(serveSays.duplicateTargetName({name: t.name}))
       seen.add(t.name)
     }
     let web: Awaited<ReturnType<typeof serve.readWebConfig>> | undefined

@@ -10,6 +10,7 @@ import {createRequire} from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 import type {DemoCerts} from './certs.js'
+import {demoSays} from '../../catalogue/demo.js'
 
 interface Binaries {
   initdb: string
@@ -203,7 +204,7 @@ export async function startDemoServer(bins: Binaries, certs: DemoCerts, setup: D
       })
       const ready = await new Promise<boolean | string>((resolve) => {
         let log = ''
-        const timer = setTimeout(() => resolve(`PostgreSQL did not start in 30 s: ${log.slice(-500)}`), 30_000)
+        const timer = setTimeout(() => resolve(demoSays.notReadyInTime({log: log.slice(-500)})), 30_000)
         child!.stderr!.on('data', (d: Buffer) => {
           log += d.toString()
           if (/ready to accept connections/.test(log)) {
@@ -237,7 +238,7 @@ export async function startDemoServer(bins: Binaries, certs: DemoCerts, setup: D
           },
         }
       }
-      if (ready !== false || attempt >= 5) throw new Error(typeof ready === 'string' ? ready : 'no free port found')
+      if (ready !== false || attempt >= 5) throw new Error(typeof ready === 'string' ? ready : demoSays.noFreePort())
     }
   } catch (error) {
     if (child && child.exitCode === null) child.kill('SIGKILL')
