@@ -11,6 +11,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type {DemoCerts} from './certs.js'
 import {demoSays} from '../../catalogue/demo.js'
+import {sqlIdentifier, sqlLiteral} from '../../core/sql.js'
 
 interface Binaries {
   initdb: string
@@ -170,20 +171,20 @@ export async function startDemoServer(bins: Binaries, certs: DemoCerts, setup: D
     )
     rmSync(path.join(dir, 'pwfile'), {force: true})
     if (init.code !== 0) throw new Error(`initdb failed: ${init.out.slice(-800)}`)
-    const q = (s: string) => `'${s.replace(/'/g, "''")}'`
-    const id = (s: string) => `"${s.replace(/"/g, '""')}"`
     await single(
       bins,
       data,
       'postgres',
       [
         "SET password_encryption = 'scram-sha-256'",
-        ...Object.entries(setup.roles).map(([r, p]) => `CREATE ROLE ${id(r)} LOGIN PASSWORD ${q(p)}`),
+        ...Object.entries(setup.roles).map(
+          ([r, p]) => `CREATE ROLE ${sqlIdentifier(r)} LOGIN PASSWORD ${sqlLiteral(p)}`,
+        ),
       ].flatMap((s) => [s]),
       who,
     )
     for (const [db, owner] of Object.entries(setup.databases))
-      await single(bins, data, 'postgres', [`CREATE DATABASE ${id(db)} OWNER ${id(owner)}`], who)
+      await single(bins, data, 'postgres', [`CREATE DATABASE ${sqlIdentifier(db)} OWNER ${sqlIdentifier(owner)}`], who)
     for (const [db, statements] of Object.entries(setup.sql)) await single(bins, data, db, statements, who)
 
     for (let attempt = 0; ; attempt++) {
