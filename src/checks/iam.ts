@@ -4,6 +4,7 @@
 // the evidence, never its signature, credential or session token.
 import type {ResolvedConfig} from '../config/types.js'
 import {DEFAULT_PORT} from '../config/connection-keywords.js'
+import {startsWithPostgresScheme} from '../config/connection-string.js'
 import {
   CONFIG_IAM_TOKEN_EXPIRED,
   CONFIG_IAM_TOKEN_MISMATCH,
@@ -17,7 +18,7 @@ const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z')
 
 export function iamTokenFindings(config: ResolvedConfig, now: number): Finding[] {
   const cs = config.connectionString
-  if (cs && /^postgres(?:ql)?:\/\//i.test(cs.value) && RAW_IAM_TOKEN.test(cs.value)) {
+  if (cs && startsWithPostgresScheme(cs.value) && RAW_IAM_TOKEN.test(cs.value)) {
     return [CONFIG_IAM_TOKEN_NOT_URL_ENCODED.finding({urlFrom: cs.source.label}, {connectionString: cs.source.label})]
   }
   const password = config.fields.password

@@ -87,7 +87,15 @@ const URL_SCHEME = new RegExp(`^${POSTGRES_SCHEME.source}`, 'i')
 
 /** Whether a connection string is a postgres:// or postgresql:// URL (surrounding spaces ignored). */
 export function isPostgresUrl(text: string): boolean {
-  return URL_SCHEME.test(text.trim())
+  return startsWithPostgresScheme(text.trim())
+}
+
+/**
+ * Whether the text itself starts with the scheme, a leading space not ignored: pg-connection-string reads
+ * " postgres://…" as no URL at all, so the URL's own rules (its raw characters) do not apply to it.
+ */
+export function startsWithPostgresScheme(text: string): boolean {
+  return URL_SCHEME.test(text)
 }
 
 export function classifyConnectionString(text: string): ConnectionStringKind {
