@@ -9,6 +9,7 @@
 // knexfile.ts / prisma.config.ts) and typescript (which oclif only looks for in development).
 import {build} from 'esbuild'
 import {rmSync, writeFileSync} from 'node:fs'
+import {createRequire} from 'node:module'
 
 rmSync('dist/bundle', {recursive: true, force: true})
 const common = {
@@ -43,5 +44,37 @@ writeFileSync('dist/bundle-meta.json', JSON.stringify(result.metafile))
 // `db-doctor check` in one file, without splitting (src/cli/check-main.ts; bin/run.js runs it): a healthy
 // check loaded ~45 chunks of the split build above, and Node's ES module loader pays per file. Dynamic
 // imports are inlined (evaluated when first imported, as before); oclif is not reachable from it.
-const check = await build({...common, entryPoints: {check: 'src/cli/check-main.ts'}, splitting: false})
+// Libraries a healthy check never loads stay out of it, each in its own file that check.js imports when it needs it
+// (as the split build's chunks do): yaml (Kubernetes manifests, src/config/replicas.ts) and ora (the spinner at a
+// terminal). About a quarter of the file's bytes, which Node would otherwise compile on every run.
+const require = createRequire(import.meta.url)
+const VENDOR = {
+  // CommonJS: its named exports, listed
+  yaml: `import m from 'yaml'; export const {${Object.keys(require('yaml')).join(', ')}} = m; export default m`,
+  ora: `export * from 'ora'; export {default} from 'ora'`,
+}
+const vendorOut = (name) => `vendor-${name}`
+for (const [name, contents] of Object.entries(VENDOR))
+  await build({
+    ...common,
+    entryPoints: undefined,
+    stdin: {contents, resolveDir: process.cwd(), loader: 'js', sourcefile: `vendor-${name}.js`},
+    outdir: undefined,
+    outfile: `dist/bundle/${vendorOut(name)}.js`,
+    metafile: false,
+  })
+const vendored = {
+  name: 'vendored',
+  setup(b) {
+    b.onResolve({filter: new RegExp(`^(${Object.keys(VENDOR).join('|')})$`)}, (args) =>
+      args.kind === 'dynamic-import' ? {path: `./${vendorOut(args.path)}.js`, external: true} : undefined,
+    )
+  },
+}
+const check = await build({
+  ...common,
+  entryPoints: {check: 'src/cli/check-main.ts'},
+  splitting: false,
+  plugins: [vendored],
+})
 writeFileSync('dist/bundle-check-meta.json', JSON.stringify(check.metafile))

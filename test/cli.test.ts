@@ -35,7 +35,10 @@ describe('cli runtime', () => {
     "check's one-file bundle (cli/check-main.ts) holds the fast path and the checks, no oclif, and no other file",
     () => {
       const meta = JSON.parse(readFileSync(root('dist/bundle-check-meta.json'), 'utf8')) as {
-        outputs: Record<string, {imports: {path: string; external?: boolean}[]; inputs: Record<string, unknown>}>
+        outputs: Record<
+          string,
+          {imports: {path: string; kind: string; external?: boolean}[]; inputs: Record<string, unknown>}
+        >
       }
       expect(Object.keys(meta.outputs)).toEqual(['dist/bundle/check.js'])
       const check = meta.outputs['dist/bundle/check.js']!
@@ -44,8 +47,13 @@ describe('cli runtime', () => {
         expect(inputs).toContain(i)
       expect(inputs.filter((i) => i.includes('@oclif/core'))).toEqual([])
       // nothing from the split build's chunks: its copies of the modules (the redaction registry among them)
-      // are never mixed with these
+      // are never mixed with these; only the stateless libraries a healthy check never loads, in their own files
       expect(check.imports.filter((i) => !i.external)).toEqual([])
+      expect(check.imports.filter((i) => i.path.startsWith('.')).map((i) => `${i.path} ${i.kind}`)).toEqual([
+        './vendor-yaml.js dynamic-import',
+        './vendor-ora.js dynamic-import',
+      ])
+      expect(inputs.filter((i) => /node_modules\/(yaml|ora|esbuild)\//.test(i))).toEqual([])
     },
   )
 

@@ -70,7 +70,10 @@ async function childScript(): Promise<string> {
   if (!here.endsWith('.ts') && fs.existsSync(built)) return built
   if (compiledChild && fs.existsSync(compiledChild)) return compiledChild
   const root = path.resolve(path.dirname(here), '..', '..')
-  const {transformSync} = await import('esbuild')
+  // a specifier the bundler leaves alone: this path runs from the sources only (the bundle has app-child.js), and
+  // esbuild (a development dependency) is no part of the bundle
+  const esbuild = 'esbuild'
+  const {transformSync} = (await import(esbuild)) as typeof import('esbuild')
   const source = fs.readFileSync(path.join(root, 'src', 'config', 'app-child.ts'), 'utf8')
   const {code} = transformSync(source, {loader: 'ts', format: 'esm', target: 'node20'})
   const dir = path.join(root, 'node_modules', '.cache', 'db-doctor')
