@@ -306,13 +306,20 @@ export const POOLER_TENANT_NOT_FOUND = define<TenantParams>({
   ],
   fix: "Use the user `postgres.<project-ref>` from the dashboard's pooler connection string, with the pooler host of the project's region.",
   transient: false,
-  matchers: ['Tenant or user not found', {re: /tenant\/user \S{0,200} not found/i, needle: 'tenant/user'}],
+  matchers: [
+    'Tenant or user not found',
+    {re: /tenant\/user \S{0,200} not found/i, needle: 'tenant/user'},
+    // Supavisor's 2023 wording, as a server error (FATAL), not any app's own "tenant not found"
+    {re: /\bFATAL:\s{1,4}Tenant not found\b/i, needle: 'tenant not found'},
+  ],
   examples: [
     // Supavisor < 2.9, lib/supavisor/client_handler/error.ex
     {source: 'supavisor', text: 'FATAL:  Tenant or user not found'},
     {source: 'node-postgres', text: 'error: Tenant or user not found'},
     // Supavisor 2.9+, lib/supavisor/errors/tenant_or_user_not_found_error.ex (code prefix from lib/supavisor/error.ex)
     {source: 'supavisor', text: 'FATAL:  (ENOTFOUND) tenant/user postgres.abcdefghijklmnopqrst not found'},
+    // Supavisor in 2023, through prisma db pull: https://github.com/prisma/orm/issues/21740
+    {source: 'supavisor', text: 'Error: FATAL: Tenant not found'},
   ],
   summary: (p) =>
     p.from === 'names'
