@@ -1,0 +1,50 @@
+// The bounded walk over the app's own source (config/app-source.ts), on real files: what it reads, and what
+// it never opens or follows (a FIFO, a file over its cap, symbolic links, node_modules, dot and build folders,
+// folders deeper than 4).
+import {execFileSync} from 'node:child_process'
+import {mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {afterAll, describe, expect, it} from 'vitest'
+import {appSourceFiles} from '../../src/config/app-source.js'
+import {importsPg} from '../../src/models/drivers/node-postgres.js'
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'dbd-app-source-'))
+afterAll(() => rmSync(dir, {recursive: true, force: true}))
+
+function put(rel: string, text: string): void {
+  mkdirSync(path.dirname(path.join(dir, rel)), {recursive: true})
+  writeFileSync(path.join(dir, rel), text)
+}
+
+describe('appSourceFiles', () => {
+  it('reads the source files that pass the filter, and never opens or follows anything else', () => {
+    const pg = "import pg from 'pg'\nexport const pool = new pg.Pool()\n"
+    put('src/db.ts', pg)
+    put('server.cjs', "const {Pool} = require('pg')\n")
+    put('src/other.js', "import postgres from 'postgres'\n")
+    put('src/types.d.ts', pg)
+    put('node_modules/pg/lib/index.js', pg)
+    put('.next/server/db.js', pg)
+    put('dist/db.js', pg)
+    put('a/b/c/d/db.js', pg) // depth 4: read
+    put('a/b/c/d/e/db.js', pg) // depth 5: not
+    // a FIFO named like source (nobody writes to it: opening it would block)
+    execFileSync('mkfifo', [path.join(dir, 'src/fifo.js')])
+    // a sparse 1 GiB file: over the 256 KiB cap, skipped unread
+    put('src/huge.js', '')
+    truncateSync(path.join(dir, 'src/huge.js'), 1024 ** 3)
+    // a link out of the folder, and a loop
+    symlinkSync('/etc', path.join(dir, 'src/etc'))
+    symlinkSync(dir, path.join(dir, 'src/loop'))
+    symlinkSync(path.join(dir, 'src/db.ts'), path.join(dir, 'src/linked.js'))
+    const started = Date.now()
+    const found = appSourceFiles(dir, importsPg).map((f) => f.display)
+    expect(Date.now() - started).toBeLessThan(2000)
+    expect(found).toEqual(['server.cjs', path.join('a', 'b', 'c', 'd', 'db.js'), path.join('src', 'db.ts')])
+  })
+
+  it('a missing folder is no files', () => {
+    expect(appSourceFiles(path.join(dir, 'nope'), () => true)).toEqual([])
+  })
+})
