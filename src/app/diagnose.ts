@@ -8,6 +8,7 @@ import type {ResolvedConfig} from '../config/types.js'
 import {flushCapturedOutput} from '../config/app-output.js'
 import type {Facts} from '../core/facts.js'
 import {redactor, redactReport} from '../core/redact.js'
+import {withPackageJsons} from '../core/files.js'
 import {runChecks, summarize, type RunHooks} from '../core/runner.js'
 import {runnerWords} from '../catalogue/runner.js'
 import {createSessionBroker, type SessionOpener} from '../probes/session.js'
@@ -44,7 +45,8 @@ function serialised<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 export async function diagnose(input: DiagnoseInput): Promise<Report> {
-  return diagnoseResolved(input, await resolveTarget(input))
+  // one diagnosis reads each package.json once (core/files.ts)
+  return withPackageJsons(async () => diagnoseResolved(input, await resolveTarget(input)))
 }
 
 /** Resolve the configuration the app would use (runs app files; one at a time). */

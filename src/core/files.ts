@@ -8,6 +8,7 @@
 //   it. A FIFO, a device, a socket is an UnsafeFileError: a usage error (exit 2) naming the file.
 // - At most a size cap per kind of file: /dev/zero or a huge file cannot eat memory or time.
 import fs from 'node:fs'
+import path from 'node:path'
 
 /** 1 MiB: far above any real .env file, far below what takes measurable time to read. */
 export const MAX_TEXT_FILE_BYTES = 1024 * 1024
@@ -146,7 +147,42 @@ export function readGuarded(file: string, kind: FileKind | string, maxBytes?: nu
 
 /** readGuarded as UTF-8 text. */
 export function readGuardedText(file: string, kind: FileKind | string, maxBytes?: number): string {
-  return readGuarded(file, kind, maxBytes).toString('utf8')
+  if (kind !== 'package.json' || maxBytes !== undefined || !packageJsons)
+    return readGuarded(file, kind, maxBytes).toString('utf8')
+  const key = path.resolve(file)
+  const seen = packageJsons.get(key)
+  if (seen) {
+    if ('error' in seen) throw seen.error
+    return seen.text
+  }
+  try {
+    const text = readGuarded(file, kind).toString('utf8')
+    packageJsons.set(key, {text})
+    return text
+  } catch (error) {
+    packageJsons.set(key, {error})
+    throw error
+  }
+}
+
+/** The package.json files read while withPackageJsons() runs: their text, or what reading them threw. */
+let packageJsons: Map<string, {text: string} | {error: unknown}> | undefined
+
+/**
+ * Run `fn` with each package.json read once: the configuration sources, the launch and driver models and
+ * the checks each read the app's package.json themselves (14 reads of it in one healthy check). Only for
+ * the length of `fn`, one diagnosis: `serve` and `wait` read it again on their next run. Overlapping calls
+ * (a fleet's targets) share the map, and the first to end stops the caching: each file is then read again,
+ * as without it.
+ */
+export async function withPackageJsons<T>(fn: () => Promise<T>): Promise<T> {
+  if (packageJsons) return fn()
+  packageJsons = new Map()
+  try {
+    return await fn()
+  } finally {
+    packageJsons = undefined
+  }
 }
 
 /**
