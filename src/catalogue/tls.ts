@@ -1,6 +1,7 @@
 // Codes of the `tls` check. When the config does not verify certificates, the
 // chain problems are reported as warnings (the app connects, unverified).
 import type {NoTlsError} from '../models/drivers/types.js'
+import type {TlsPeerEnd} from '../probes/tls.js'
 import {connectionStringSnippet} from './snippets.js'
 import {PRISMA_ENGINE_VERIFY_PARAMS, urlWithParams} from '../config/connection-string.js'
 import type {Provenance} from '../config/types.js'
@@ -172,6 +173,13 @@ export const tlsEvidence = {
 
 /** Pass and skip summaries of the tls check. */
 export const tlsSays = messages({
+  /** how the peer ended a TLS attempt without an error of its own (probes/tls.ts TlsPeerEnd) */
+  peerEnded: (ended: TlsPeerEnd) =>
+    ended === 'closed-during-handshake'
+      ? 'The server closed the connection during the TLS handshake.'
+      : ended === 'data-after-sslrequest'
+        ? 'The server sent unexpected data after accepting SSLRequest.'
+        : 'The server closed the connection after SSLRequest.',
   cannotBuild: (p: {errorCode: string | null}) =>
     `Cannot build the TLS settings node-postgres would use (${p.errorCode ?? 'error'}): the ssl-config check reports it.`,
   unixSocket: () => 'The connection uses a Unix socket: TLS does not apply.',

@@ -343,12 +343,13 @@ function handshakeFailed(
   baseEvidence: Evidence,
 ): {facts: TlsFacts; outcome: CheckOutcome} {
   const {view} = app
+  const reason = probe.outcome === 'timeout' ? null : 'ended' in probe ? tlsSays.peerEnded(probe.ended) : probe.reason
   const end = {
     outcome: probe.outcome,
     stage: probe.outcome === 'timeout' ? probe.stage : null,
     timeoutMs: app.timeoutMs,
     errorCode: probe.outcome === 'timeout' ? null : probe.errorCode,
-    error: probe.outcome === 'timeout' ? null : probe.reason,
+    error: reason,
     direct: view.direct,
   }
   const facts: TlsFacts = {
@@ -360,7 +361,7 @@ function handshakeFailed(
   const evidence: Evidence = {
     ...baseEvidence,
     outcome: probe.outcome,
-    ...(probe.outcome !== 'timeout' ? {errorCode: probe.errorCode, error: probe.reason.trim()} : {stage: probe.stage}),
+    ...(probe.outcome !== 'timeout' ? {errorCode: probe.errorCode, error: reason!.trim()} : {stage: probe.stage}),
     ...(view.obj.minVersion ? {minVersion: view.obj.minVersion} : {}),
     ...(view.obj.maxVersion ? {maxVersion: view.obj.maxVersion} : {}),
     ...(view.obj.ciphers ? {ciphers: view.obj.ciphers} : {}),

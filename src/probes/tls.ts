@@ -30,6 +30,12 @@ interface PresentedCert {
   derBase64: string
 }
 
+/** How the peer ended a failed attempt when it gave no error of its own (the catalogue words it: tlsSays.peerEnded). */
+export type TlsPeerEnd = 'closed-during-handshake' | 'data-after-sslrequest' | 'closed-after-sslrequest'
+
+/** Why an attempt failed: the socket's own error message, or how the peer ended it. */
+type TlsFailure = {reason: string} | {ended: TlsPeerEnd}
+
 export type TlsProbeResult =
   | {
       outcome: 'handshake'
@@ -43,8 +49,8 @@ export type TlsProbeResult =
       ms: number
     }
   | {outcome: 'not-supported'; answer: string; ms: number}
-  | {outcome: 'handshake-failed'; errorCode: string | null; reason: string; ms: number}
-  | {outcome: 'connect-failed'; errorCode: string | null; reason: string; ms: number}
+  | ({outcome: 'handshake-failed'; errorCode: string | null; ms: number} & TlsFailure)
+  | ({outcome: 'connect-failed'; errorCode: string | null; ms: number} & TlsFailure)
   | {outcome: 'timeout'; stage: 'connect' | 'sslrequest' | 'handshake'; ms: number}
 
 /** The 8-byte SSLRequest: length 8, code 80877103. */
@@ -116,7 +122,7 @@ export async function inspectTls(input: TlsProbeInput): Promise<TlsProbeResult> 
         finish({
           outcome: 'handshake-failed',
           errorCode: 'ECONNRESET',
-          reason: 'The server closed the connection during the TLS handshake.',
+          ended: 'closed-during-handshake',
           ms: ms(),
         }),
       )
@@ -138,7 +144,7 @@ export async function inspectTls(input: TlsProbeInput): Promise<TlsProbeResult> 
             finish({
               outcome: 'handshake-failed',
               errorCode: 'UNEXPECTED_DATA',
-              reason: 'The server sent unexpected data after accepting SSLRequest.',
+              ended: 'data-after-sslrequest',
               ms: ms(),
             })
             return
@@ -157,7 +163,7 @@ export async function inspectTls(input: TlsProbeInput): Promise<TlsProbeResult> 
           finish({
             outcome: 'connect-failed',
             errorCode: 'ECONNRESET',
-            reason: 'The server closed the connection after SSLRequest.',
+            ended: 'closed-after-sslrequest',
             ms: ms(),
           })
       })

@@ -128,7 +128,6 @@ const PROSE_DEBT: Readonly<Record<string, number>> = {
   'probes/pg-framing.ts': 3,
   'probes/pg-session.ts': 2,
   'probes/prepared-statements.ts': 4,
-  'probes/tls.ts': 3,
 }
 
 const found = new Map<string, string[]>()
