@@ -43,6 +43,34 @@ function appWith(options: string, extra = ''): App {
   return app
 }
 
+/** The same with drizzle-orm's node-postgres driver making the Pool itself: `drizzle(${args})`. */
+function drizzleAppWith(args: string): App {
+  const app = makeApp({
+    files: {
+      'package.json': JSON.stringify({
+        name: 'app',
+        private: true,
+        type: 'module',
+        scripts: {start: 'node src/db.mjs'},
+        dependencies: {'drizzle-orm': '*', pg: '*'},
+      }),
+      'src/db.mjs': [
+        "import {sql} from 'drizzle-orm'",
+        "import {drizzle} from 'drizzle-orm/node-postgres'",
+        `export const db = drizzle(${args})`,
+        'await db.execute(sql`select 1`)',
+        'await new Promise((r) => setTimeout(r, 2000))',
+        'const {rows} = await db.execute(sql`select 2 as n`)',
+        "console.log('SECOND', rows[0].n)",
+        'await db.$client.end()',
+      ].join('\n'),
+    },
+    packages: ['drizzle-orm', 'pg'],
+  })
+  apps.push(app)
+  return app
+}
+
 async function both(app: App) {
   const env = {
     DATABASE_URL: `postgres://${ROLE}:${CANARY_PASSWORD}@${PG_HOST}:${info.port}/${APP_DATABASE}?sslmode=verify-full&sslrootcert=${encodeURIComponent(info.caFile)}`,
@@ -96,7 +124,7 @@ describe("the app's own node-postgres Pool against idle_session_timeout = 1s", (
     expect(long.tool.stderr, long.why).toContain('terminating connection due to idle-session timeout')
     expect(long.server, long.why).toMatchObject({status: 'warn', code: 'SERVER_IDLE_SESSION_TIMEOUT'})
     expect(long.server.summary).toContain(
-      "keeps an idle client 5 s (idleTimeoutMillis: 5000, new Pool at src/db.mjs:3, no 'error' listener in that file)",
+      "keeps an idle client 5 s (idleTimeoutMillis: 5000, the Pool created at src/db.mjs:3, no 'error' listener in that file)",
     )
     expect(long.server.evidence.appPools).toEqual([{at: 'src/db.mjs:3', idleTimeoutMillis: 5000, errorListener: false}])
     expect(long.server.fix.steps[0]).toContain('node-postgres Pool at src/db.mjs:3: idleTimeoutMillis')
@@ -104,7 +132,7 @@ describe("the app's own node-postgres Pool against idle_session_timeout = 1s", (
     expect(forever.tool.code, forever.why).toBe(1)
     expect(forever.server, forever.why).toMatchObject({status: 'warn', code: 'SERVER_IDLE_SESSION_TIMEOUT'})
     expect(forever.server.summary).toContain(
-      'keeps an idle client forever (idleTimeoutMillis: 0, new Pool at src/db.mjs:3',
+      'keeps an idle client forever (idleTimeoutMillis: 0, the Pool created at src/db.mjs:3',
     )
     // 500 ms: the Pool closes the client before the server does; nothing fails, db-doctor passes
     expect(short.tool.code, short.why).toBe(0)
@@ -121,6 +149,27 @@ describe("the app's own node-postgres Pool against idle_session_timeout = 1s", (
     expect(listening.server.status, listening.why).toBe('pass')
     expect(listening.server.evidence.idleSessionTimeout.appPools).toEqual([
       {at: 'src/db.mjs:3', idleTimeoutMillis: 'default', errorListener: true},
+    ])
+  }, 60_000)
+})
+
+describe("drizzle-orm's own node-postgres Pool against idle_session_timeout = 1s", () => {
+  it('drizzle(url): the Pool drizzle makes has no listener, the app exits 1 and db-doctor warns; connection: {idleTimeoutMillis: 500} passes', async () => {
+    const [url, short] = await Promise.all([
+      both(drizzleAppWith('process.env.DATABASE_URL')),
+      both(drizzleAppWith('{connection: {connectionString: process.env.DATABASE_URL, idleTimeoutMillis: 500}}')),
+    ])
+    expect(url.tool.code, url.why).toBe(1)
+    expect(url.tool.stderr, url.why).toContain('terminating connection due to idle-session timeout')
+    expect(url.server, url.why).toMatchObject({status: 'warn', code: 'SERVER_IDLE_SESSION_TIMEOUT'})
+    expect(url.server.evidence.appPools).toEqual([
+      {at: 'src/db.mjs:3', idleTimeoutMillis: 'default', errorListener: false},
+    ])
+    expect(short.tool.stdout, short.why).toContain('SECOND 2')
+    expect(short.tool.code, short.why).toBe(0)
+    expect(short.server.status, short.why).toBe('pass')
+    expect(short.server.evidence.idleSessionTimeout.appPools).toEqual([
+      {at: 'src/db.mjs:3', idleTimeoutMillis: 500, errorListener: false},
     ])
   }, 60_000)
 })
@@ -147,5 +196,27 @@ describe('poolsInCode (pure)', () => {
       [8, 'default', false],
     ])
     expect(poolsInCode(`${src}\na.on("error", () => {})`)[0]!.errorListener).toBe(true)
+  })
+
+  it("reads the Pool drizzle-orm's node-postgres driver makes, not the app's own one handed to it", () => {
+    const src = [
+      "import {drizzle} from 'drizzle-orm/node-postgres'",
+      'const a = drizzle(process.env.DATABASE_URL!)',
+      "const b = drizzle('postgres://localhost/app')",
+      'const c = drizzle({connection: {connectionString: url, idleTimeoutMillis: 1_000}})',
+      'const d = drizzle({connection: process.env.DATABASE_URL!, schema})',
+      'const e = drizzle({connection: options})',
+      'const f = drizzle(pool)',
+      'const g = drizzle({client: pool})',
+    ].join('\n')
+    expect(poolsInCode(src).map((p) => [p.line, p.idleTimeoutMillis])).toEqual([
+      [2, 'default'],
+      [3, 'default'],
+      [4, 1000],
+      [5, 'default'],
+      [6, 'unread'],
+    ])
+    // without drizzle-orm's node-postgres driver, a drizzle() is someone else's
+    expect(poolsInCode(src.replace('drizzle-orm/node-postgres', 'drizzle-orm/postgres-js'))).toEqual([])
   })
 })

@@ -80,9 +80,31 @@ export interface PoolInCode {
   errorListener: boolean
 }
 
-/** Does the text load node-postgres (`from 'pg'`, `require('pg')`, `import('pg')`)? Pure. */
+/**
+ * Does the text load node-postgres: `from 'pg'`, `require('pg')`, `import('pg')`, or drizzle-orm's
+ * node-postgres driver (which creates its own Pool from a URL or `connection` options)? Pure.
+ */
 export function importsPg(text: string): boolean {
-  return /(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*)['"]pg['"]/.test(text)
+  return /(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*)['"](?:pg|drizzle-orm\/node-postgres)['"]/.test(text)
+}
+
+/**
+ * The value of `key:` inside obj: its object literal, 'url' for a string or process.env.X, 'other' for
+ * anything else (a variable, a shorthand key), null when the key is absent. Pure.
+ */
+function keyValue(obj: string, key: string): string | 'url' | 'other' | null {
+  const m = new RegExp(`\\b${key}\\s*:\\s*`).exec(obj)
+  if (!m) return new RegExp(`\\b${key}\\b`).test(obj) ? 'other' : null
+  const at = m.index + m[0].length
+  if (obj[at] === '{') return objectLiteral(obj, at) ?? 'other'
+  return /^(?:['"`]|process\.env\b)/.test(obj.slice(at, at + 12)) ? 'url' : 'other'
+}
+
+/** idleTimeoutMillis as an options object literal writes it. Pure. */
+function idleOf(obj: string): PoolInCode['idleTimeoutMillis'] {
+  const v = /\bidleTimeoutMillis\s*:\s*([^,}\n]{1,80})/.exec(obj)?.[1]?.trim()
+  if (v === undefined) return obj.includes('...') || /\bidleTimeoutMillis\b/.test(obj) ? 'unread' : 'default'
+  return /^\d[\d_]{0,12}$/.test(v) ? Number(v.replace(/_/g, '')) : 'unread'
 }
 
 /** The object literal that starts at text[start] === '{', bounded; null when it does not close in `max` chars. */
@@ -96,22 +118,34 @@ function objectLiteral(text: string, start: number, max = 4000): string | null {
   return null
 }
 
-/** The node-postgres Pools a source file creates (at most 20). Pure. */
+/**
+ * The node-postgres Pools a source file creates (at most 20): `new Pool(…)`, and the Pool drizzle-orm's
+ * node-postgres driver creates itself (drizzle-orm 0.45 node-postgres/driver.js: `drizzle(url)`,
+ * `drizzle({connection: url | {…options}})`; not `drizzle(pool)` or `drizzle({client})`, the app's own). Pure.
+ */
 export function poolsInCode(text: string): PoolInCode[] {
   const errorListener = /\.on\(\s*['"`]error['"`]/.test(text)
-  const out: PoolInCode[] = []
+  const out: {index: number; idle: PoolInCode['idleTimeoutMillis']}[] = []
   for (const m of text.matchAll(/\bnew\s+(?:[A-Za-z_$][\w$]{0,60}\.)?Pool\s*\(\s*/g)) {
     if (out.length >= 20) break
     const at = m.index + m[0].length
-    const line = text.slice(0, m.index).split('\n').length
     const obj = text[at] === '{' ? objectLiteral(text, at) : null
-    let idle: PoolInCode['idleTimeoutMillis'] = 'unread'
-    if (obj !== null) {
-      const v = /\bidleTimeoutMillis\s*:\s*([^,}\n]{1,80})/.exec(obj)?.[1]?.trim()
-      if (v === undefined) idle = obj.includes('...') || /\bidleTimeoutMillis\b/.test(obj) ? 'unread' : 'default'
-      else if (/^\d[\d_]{0,12}$/.test(v)) idle = Number(v.replace(/_/g, ''))
-    } else if (text[at] === ')') idle = 'default'
-    out.push({line, idleTimeoutMillis: idle, errorListener})
+    out.push({index: m.index, idle: obj !== null ? idleOf(obj) : text[at] === ')' ? 'default' : 'unread'})
   }
+  if (/['"]drizzle-orm\/node-postgres['"]/.test(text))
+    for (const m of text.matchAll(/\bdrizzle\s*\(\s*/g)) {
+      if (out.length >= 20) break
+      const at = m.index + m[0].length
+      if (text[at] === '{') {
+        const obj = objectLiteral(text, at)
+        if (obj === null || /\bclient\b/.test(obj)) continue
+        const connection = keyValue(obj, 'connection')
+        if (connection === null) continue
+        const idle = connection === 'url' ? 'default' : connection === 'other' ? 'unread' : idleOf(connection)
+        out.push({index: m.index, idle})
+      } else if (/^(?:['"`]|process\.env\b)/.test(text.slice(at, at + 12))) out.push({index: m.index, idle: 'default'})
+    }
   return out
+    .sort((a, b) => a.index - b.index)
+    .map((p) => ({line: text.slice(0, p.index).split('\n').length, idleTimeoutMillis: p.idle, errorListener}))
 }
