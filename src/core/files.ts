@@ -200,13 +200,13 @@ export function readRegularTextFile(file: string, maxBytes = MAX_TEXT_FILE_BYTES
  * on a FIFO.
  */
 export function assertSafeFile(file: string, kind: FileKind | string, maxBytes?: number): void {
-  let st: fs.Stats
+  let st: fs.Stats | undefined
   try {
-    st = fs.statSync(file)
+    st = fs.statSync(file, {throwIfNoEntry: false})
   } catch {
     return
   }
-  if (isDevNull(st) || st.isDirectory()) return
+  if (!st || isDevNull(st) || st.isDirectory()) return
   refuse(file, kind, st, maxBytes ?? (FILE_CAPS as Record<string, number>)[kind] ?? MAX_TEXT_FILE_BYTES)
 }
 

@@ -11,7 +11,8 @@ export function findPackageDir(name: string, fromDir: string): string | undefine
   for (;;) {
     const candidate = path.join(dir, 'node_modules', name)
     try {
-      if (fs.statSync(path.join(candidate, 'package.json')).isFile()) return candidate
+      // throwIfNoEntry: most candidates are missing, and a thrown error (its stack captured) costs ~10 × the stat
+      if (fs.statSync(path.join(candidate, 'package.json'), {throwIfNoEntry: false})?.isFile()) return candidate
     } catch {}
     const parent = path.dirname(dir)
     if (parent === dir) return undefined

@@ -123,7 +123,8 @@ interface PrismaConfigFile {
 export function prismaConfigFile(cwd: string): string | undefined {
   return PRISMA_CONFIG_FILES.map((n) => path.join(cwd, n)).find((f) => {
     try {
-      return !fs.statSync(f).isDirectory()
+      const st = fs.statSync(f, {throwIfNoEntry: false})
+      return st !== undefined && !st.isDirectory()
     } catch {
       return false
     }
