@@ -16,7 +16,7 @@ const MAX_TOTAL = 4 * 1024 * 1024
 const SOURCE = /\.(?:c|m)?(?:js|ts)x?$/
 const SKIP = new Set(['node_modules', 'dist', 'build', 'out', 'coverage', 'vendor', 'tmp'])
 
-export interface AppSourceFile {
+interface AppSourceFile {
   /** the path from the app's folder ("src/db.ts") */
   display: string
   text: string

@@ -134,7 +134,7 @@ export interface IdleEnd {
 }
 
 /** A node-postgres Pool found in the app's source. */
-export interface AppCodePool {
+interface AppCodePool {
   /** "src/db.js:4" */
   at: string
   idleTimeoutMillis: number | 'default' | 'unread'

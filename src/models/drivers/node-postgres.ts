@@ -68,7 +68,7 @@ export const nodePostgres: DriverModel = {
  * `new Pool({…})` / `new pg.Pool({…})` with its `idleTimeoutMillis` when the options are an object
  * literal that writes it as a number, and whether the file gives anything an 'error' listener.
  */
-export interface PoolInCode {
+interface PoolInCode {
   /** 1-based line of `new Pool(` in the file. */
   line: number
   /**
