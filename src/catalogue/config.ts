@@ -45,6 +45,11 @@ function where(source: Provenance): string {
   return source.label
 }
 
+/** The parts of a URL that hold unencoded characters, as the summaries name them. */
+function encodedParts(parts: readonly ('user' | 'password')[]): string {
+  return parts.length === 2 ? 'user name and password' : parts[0] === 'user' ? 'user name' : 'password'
+}
+
 function list(items: readonly string[]): string {
   if (items.length <= 1) return items.join('')
   return `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`
@@ -174,7 +179,7 @@ function encodingFix(
 /** CONFIG_PASSWORD_ENCODING_LENIENT: what the app does, and which other clients break. */
 function lenientSummary(p: PasswordLenientParams): string {
   const them = p.characters.length > 1 ? 'them' : 'it'
-  const head = `The ${p.what} in ${p.source.label} contains ${list(p.characters)}, which the URL standard requires to be percent-encoded.`
+  const head = `The ${encodedParts(p.parts)} in ${p.source.label} contains ${list(p.characters)}, which the URL standard requires to be percent-encoded.`
   if (p.libpqBreaks.length === 0) {
     return `${head} node-postgres and psql read ${them} as written, so this works; strict URL parsers (Go's net/url, used by golang-migrate and pgx) reject the URL.`
   }
@@ -585,7 +590,7 @@ const CONFIG_PASSWORD_NOT_ENCODED = define<PasswordNotEncodedParams>({
     },
   ],
   summary: (p) =>
-    `The ${p.what} in ${p.source.label} contains ${list(p.characters)}, which must be percent-encoded in a URL${p.dotenvCut ? `; and ${CUT(p.source.file)}` : ''}.`,
+    `The ${encodedParts(p.parts)} in ${p.source.label} contains ${list(p.characters)}, which must be percent-encoded in a URL${p.dotenvCut ? `; and ${CUT(p.source.file)}` : ''}.`,
   buildFix: (p) => encodingFix('CONFIG_PASSWORD_NOT_ENCODED', p),
 })
 

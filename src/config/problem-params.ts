@@ -1,6 +1,6 @@
 // The config check's codes and the params each problem records: data the resolver and the sources
 // build (src/config/problems.ts) and the catalogue words (src/catalogue/config.ts). No words here.
-import type {ConnectionStringProblem} from './connection-string.js'
+import type {ConnectionStringProblem, EncodingIssue} from './connection-string.js'
 import type {Provenance} from './field.js'
 import type {MigrationTool} from './launch.js'
 
@@ -25,8 +25,8 @@ export type UrlInvalidParams = Sourced & {
   )
 
 export type PasswordNotEncodedParams = Sourced & {
-  /** "password", "user name", "user name and password" */
-  what: string
+  /** The parts that hold the characters (the catalogue says "password", "user name", "user name and password"). */
+  parts: EncodingIssue['parts']
   /** The parts, as evidence names them: "password", "user, password". */
   part: string
   characters: string[]
@@ -36,7 +36,7 @@ export type PasswordNotEncodedParams = Sourced & {
 }
 
 export type PasswordLenientParams = Sourced & {
-  what: string
+  parts: EncodingIssue['parts']
   part: string
   characters: string[]
   maskedUrl: string

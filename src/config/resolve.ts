@@ -179,10 +179,7 @@ export async function resolveConfig(
         'CONFIG_URL_INVALID',
         port.source,
         {case: portCase, value: port.value, fromString: fromConnectionString(connectionString, port.source)},
-        {
-          reason: portCase === 'port-not-a-number' ? 'the port is not a number' : 'the port is out of range',
-          value: port.value,
-        },
+        {value: port.value},
       ),
     )
   }
@@ -717,13 +714,12 @@ function analyzeConnectionString(
 }
 
 function describeEncoding(e: EncodingIssue): {
-  words: {what: string; part: string; characters: string[]; maskedUrl: string}
+  words: {parts: EncodingIssue['parts']; part: string; characters: string[]; maskedUrl: string}
   details: Record<string, unknown>
 } {
-  const what = e.parts.length === 2 ? 'user name and password' : e.parts[0] === 'user' ? 'user name' : 'password'
   const part = e.parts.join(', ')
   return {
-    words: {what, part, characters: e.characters, maskedUrl: e.maskedUrl},
+    words: {parts: e.parts, part, characters: e.characters, maskedUrl: e.maskedUrl},
     details: {part, characters: e.characters.join(' '), effects: e.effects, maskedUrl: e.maskedUrl},
   }
 }

@@ -106,7 +106,7 @@ const PROSE_DEBT: Readonly<Record<string, number>> = {
   'config/app-code.ts': 4,
   'config/env.ts': 1,
   'config/launch.ts': 10,
-  'config/resolve.ts': 4,
+  'config/resolve.ts': 1,
   'config/sources/knexfile.ts': 1,
   'config/sources/node-pg-migrate.ts': 1,
   'config/sources/prisma.ts': 2,
