@@ -3,7 +3,12 @@
 // declares them and each code's default status; src/config/resolve.ts, the sources and
 // src/checks/config.ts hold data only).
 import {DEFAULT_PORT} from '../config/connection-keywords.js'
-import {VALID_SSLMODES, type ConnectionStringProblem, type EncodingEffect} from '../config/connection-string.js'
+import {
+  POSTGRES_SCHEME,
+  VALID_SSLMODES,
+  type ConnectionStringProblem,
+  type EncodingEffect,
+} from '../config/connection-string.js'
 import {connectionStringHint, connectionStringReason, encodingEffectText} from './connection-string.js'
 import {scriptWithLoader} from '../config/launch.js'
 import {
@@ -609,7 +614,10 @@ const CONFIG_PASSWORD_ENCODING_LENIENT = define<PasswordLenientParams>({
   transient: false,
   matchers: [
     'net/url: invalid userinfo',
-    {re: /parse "postgres(?:ql)?:\/\/[^"]{0,500}": net\/url: invalid/i, needle: 'net/url: invalid'},
+    {
+      re: new RegExp(`parse "${POSTGRES_SCHEME.source}[^"]{0,500}": net\\/url: invalid`, 'i'),
+      needle: 'net/url: invalid',
+    },
     'invalid percent-encoded token',
   ],
   examples: [

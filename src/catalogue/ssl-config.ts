@@ -2,7 +2,7 @@
 // summaries and fixes of its findings, built from the params the check emits (src/checks/ssl-config.ts
 // holds data only).
 import {connectionStringSnippet} from './snippets.js'
-import {VERIFY_FULL_ALIASES} from '../config/connection-string.js'
+import {POSTGRES_SCHEME, VERIFY_FULL_ALIASES} from '../config/connection-string.js'
 import type {SslAnalysis, SslRefusal} from '../config/ssl.js'
 import type {Provenance} from '../config/types.js'
 import type {Fix} from '../core/types.js'
@@ -365,7 +365,10 @@ export const SSLMODE_VERIFY_SEMANTICS = define<Semantics>({
     "are treated as aliases for 'verify-full'",
     'Using sslmode=verify-ca requires specifying a CA',
     // a pasted URL: the mode psql reads as "encrypt only" and node-postgres as verify-full
-    {re: /postgres(?:ql)?:\/\/[^\s'"]{0,500}[?&]sslmode=(?:prefer|require|verify-ca)(?![\w-])/i, needle: 'sslmode='},
+    {
+      re: new RegExp(`${POSTGRES_SCHEME.source}[^\\s'"]{0,500}[?&]sslmode=(?:prefer|require|verify-ca)(?![\\w-])`, 'i'),
+      needle: 'sslmode=',
+    },
   ],
   examples: [
     {source: 'config', text: 'DATABASE_URL=postgres://app:****@db.example.com:5432/app?sslmode=require'},

@@ -18,6 +18,7 @@
 // of it. Only `values.password` (and parsed params the caller must not print) hold it.
 import {parse as pgParse} from 'pg-connection-string'
 import {redactUrl} from '../core/redact.js'
+import {POSTGRES_SCHEME} from '../core/secrets.js'
 import {LIBPQ_KEYWORDS, SSL_FILE_PARAMS, isSecretKeyword} from './connection-keywords.js'
 import type {FieldName} from './connection-keywords.js'
 
@@ -80,8 +81,8 @@ interface ConnectionStringError {
 
 export type ConnectionStringResult = ParsedConnectionString | ConnectionStringError
 
-/** The postgres:// / postgresql:// scheme (any case), written once: anywhere in a text… */
-export const POSTGRES_SCHEME = /postgres(?:ql)?:\/\//i
+/** The postgres:// / postgresql:// scheme (any case), written once in core/secrets.ts: anywhere in a text… */
+export {POSTGRES_SCHEME}
 /** …and at the start of a connection string. */
 const URL_SCHEME = new RegExp(`^${POSTGRES_SCHEME.source}`, 'i')
 

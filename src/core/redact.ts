@@ -19,7 +19,17 @@
 // masked by structure is written past that wrapper (unredacted), so nothing re-masks its
 // serialized form.
 
-import {LIBPQ_KEYWORDS, SECRET_KEYWORDS} from './secrets.js'
+import {LIBPQ_KEYWORDS, POSTGRES_SCHEME, SECRET_KEYWORDS} from './secrets.js'
+
+/** The scheme's pattern, to build the patterns below that find URLs in a text. */
+const SCHEME = POSTGRES_SCHEME.source
+/** A quoted postgres:// URL in source code (the quote, then the URL). */
+const QUOTED_URL = new RegExp(`(['"\`])(${SCHEME}(?:\\\\.|(?!\\1)[^\\\\])*)\\1`, 'gi')
+/** A URL up to a quote (a URL quoted in code), and up to whitespace only (a quote inside the password). */
+const URL_TO_QUOTE = new RegExp(`${SCHEME}([^\\s'"]*)`, 'gi')
+const URL_TO_SPACE = new RegExp(`${SCHEME}(\\S*)`, 'gi')
+/** A URL's user name and the ":" after it. */
+const URL_USER = new RegExp(`${SCHEME}([^\\s:@'"]*):`, 'gi')
 
 export const MASK = '****'
 /** The libpq keywords whose value is a secret, as a regex alternation (password, sslpassword…). */
@@ -442,8 +452,7 @@ export const redactor = new Redactor()
 export function registerSecretsInSource(source: string): void {
   const literal = /pass(?:word)?['"]?\s*[:=]\s*(['"`])((?:\\.|(?!\1)[^\\])*)\1/gi
   for (const m of source.matchAll(literal)) if (m[2] && !m[2].includes('${')) redactor.add(m[2].replace(/\\(.)/g, '$1'))
-  for (const m of source.matchAll(/(['"`])(postgres(?:ql)?:\/\/(?:\\.|(?!\1)[^\\])*)\1/gi))
-    redactor.addFromConnectionString(m[2])
+  for (const m of source.matchAll(QUOTED_URL)) redactor.addFromConnectionString(m[2])
 }
 
 export function redact(text: string): string {
@@ -458,9 +467,7 @@ export function redact(text: string): string {
 export function passwordsInText(text: string): string[] {
   const found: string[] = []
   // up to a quote (a URL quoted in code), and up to whitespace only (a quote inside the password)
-  const url = /postgres(?:ql)?:\/\/([^\s'"]*)/gi
-  const unquoted = /postgres(?:ql)?:\/\/(\S*)/gi
-  for (const m of [...text.matchAll(url), ...text.matchAll(unquoted)]) {
+  for (const m of [...text.matchAll(URL_TO_QUOTE), ...text.matchAll(URL_TO_SPACE)]) {
     const rest = m[1]
     const at = rest.lastIndexOf('@')
     if (at < 0) continue
@@ -480,7 +487,7 @@ export function passwordsInText(text: string): string[] {
     }
   }
   let spaced = 0
-  for (const m of text.matchAll(/postgres(?:ql)?:\/\/([^\s:@'"]*):/gi)) {
+  for (const m of text.matchAll(URL_USER)) {
     const from = (m.index ?? 0) + m[0].length
     if (last > from && lastBlank >= from) found.push(text.slice(from, last))
     if (++spaced >= MAX_CANDIDATE_URLS) break

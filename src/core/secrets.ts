@@ -1,6 +1,10 @@
 // The libpq keywords (all of them, and those whose value is a secret), once: the redaction (core/redact.ts) masks them and the
 // connection-string module (config/connection-keywords.ts re-exports them) never prints them. In core,
-// so that the redaction imports nothing above it.
+// so that the redaction imports nothing above it. The postgres:// scheme likewise: the redaction finds URLs with it,
+// config/connection-string.ts detects connection strings with it.
+
+/** The postgres:// / postgresql:// scheme (any case), written once: anywhere in a text. */
+export const POSTGRES_SCHEME = /postgres(?:ql)?:\/\//i
 
 /** libpq keywords whose value is a secret: never printed, masked in every connection string shown. */
 export const SECRET_KEYWORDS = [
