@@ -17,6 +17,7 @@
 // Bounded: every query has the sessions' query timeout. Never throws: the outcome is data.
 import {randomBytes} from 'node:crypto'
 import type {PgSession} from './pg-session.js'
+import {sqlIdentifier} from '../core/sql.js'
 
 export type PreparedCarry =
   /** 26000 on another server connection: the pooler does not carry them. */
@@ -76,7 +77,7 @@ export async function preparedStatementCarry(prober: PgSession, holder: PgSessio
       if (holderPid === firstPid) {
         // the holder sits on the connection the statement was prepared on: remove it there
         const left = await q('select 1 from pg_prepared_statements where name = $1', [name])
-        if (left.length) await q(`DEALLOCATE "${name}"`)
+        if (left.length) await q(`DEALLOCATE ${sqlIdentifier(name)}`)
       }
       return result
     })
