@@ -435,7 +435,7 @@ export const AUTH_SSL_REQUIRED = define<AuthSslRequiredParams>({
       source: 'node-postgres',
       text: 'error: no pg_hba.conf entry for host "10.0.1.5", user "app", database "appdb", no encryption',
     },
-    // Render's PostgreSQL to a client without TLS, as pgx prints it (pasted in public project notes on Render)
+    // Render's PostgreSQL to a client without TLS, as pgx prints it: https://github.com/bytebase/bytebase/pull/3534
     {source: 'postgres', text: 'FATAL: SSL/TLS required (SQLSTATE 28000)'},
     // RDS with rds.force_ssl = 1 (the default from PostgreSQL 15): PostgreSQL's own pg_hba wording, "no encryption" from
     // PostgreSQL 17 ("SSL off" before); https://github.com/DataDog/datadog-agent/issues/13318, https://github.com/pgbouncer/pgbouncer/issues/812
