@@ -12,9 +12,10 @@ if (argv.length === 1 && ['--version', '-v', '-V', 'version'].includes(argv[0]))
   const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
   process.stdout.write(`${pjson.name}/${pjson.version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
-  // `check`: one file (src/cli/check-main.ts), when its fast path takes the arguments; it returns false,
-  // having done nothing, for anything it leaves to oclif.
-  const done = argv[0] === 'check' && (await (await import('../dist/bundle/check.js')).main(import.meta.url))
+  // `check`: one file (src/cli/check-main.ts in dist/bundle/check.cjs, loaded with V8's code cache by
+  // load-check.js), when its fast path takes the arguments; it returns false, having done nothing, for
+  // anything it leaves to oclif.
+  const done = argv[0] === 'check' && (await (await import('./load-check.js')).loadCheck().main(import.meta.url))
   if (!done) {
     const {main} = await import('../dist/bundle/cli.js')
     await main(import.meta.url)

@@ -8,8 +8,10 @@
 // External, loaded from node_modules at run time: pg's optional pg-native, jiti (only to read a
 // knexfile.ts / prisma.config.ts) and typescript (which oclif only looks for in development).
 import {build} from 'esbuild'
-import {rmSync, writeFileSync} from 'node:fs'
-import {createRequire} from 'node:module'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {execFileSync} from 'node:child_process'
 
 rmSync('dist/bundle', {recursive: true, force: true})
 const common = {
@@ -44,37 +46,53 @@ writeFileSync('dist/bundle-meta.json', JSON.stringify(result.metafile))
 // `db-doctor check` in one file, without splitting (src/cli/check-main.ts; bin/run.js runs it): a healthy
 // check loaded ~45 chunks of the split build above, and Node's ES module loader pays per file. Dynamic
 // imports are inlined (evaluated when first imported, as before); oclif is not reachable from it.
-// Libraries a healthy check never loads stay out of it, each in its own file that check.js imports when it needs it
-// (as the split build's chunks do): yaml (Kubernetes manifests, src/config/replicas.ts) and ora (the spinner at a
-// terminal). About a quarter of the file's bytes, which Node would otherwise compile on every run.
-const require = createRequire(import.meta.url)
-const VENDOR = {
-  // CommonJS: its named exports, listed
-  yaml: `import m from 'yaml'; export const {${Object.keys(require('yaml')).join(', ')}} = m; export default m`,
-  ora: `export * from 'ora'; export {default} from 'ora'`,
+// CommonJS, so that bin/run.js can compile it with V8's code cache (dist/bundle/check.cache, made below):
+// Node 20 has no code cache for ES modules, and compiling this file was about a fifth of a check's CPU time.
+// Libraries a healthy check never loads stay out of it, each in its own file that check.cjs requires when it
+// needs it (as the split build's chunks are loaded): yaml (Kubernetes manifests, src/config/replicas.ts) and
+// ora (the spinner at a terminal). About a quarter of the bytes Node would otherwise compile on every run.
+const cjs = {
+  ...common,
+  format: 'cjs',
+  // import.meta.url in CommonJS: this file's URL
+  define: {'import.meta.url': '__dbdImportMetaUrl'},
+  banner: {js: "const __dbdImportMetaUrl = require('node:url').pathToFileURL(__filename).href;"},
+  // import() as require(): a script compiled by vm.Script has no loader for import()
+  supported: {'dynamic-import': false},
 }
-const vendorOut = (name) => `vendor-${name}`
+const VENDOR = {yaml: `module.exports = require('yaml')`, ora: `export * from 'ora'; export {default} from 'ora'`}
 for (const [name, contents] of Object.entries(VENDOR))
   await build({
-    ...common,
-    entryPoints: undefined,
+    ...cjs,
     stdin: {contents, resolveDir: process.cwd(), loader: 'js', sourcefile: `vendor-${name}.js`},
     outdir: undefined,
-    outfile: `dist/bundle/${vendorOut(name)}.js`,
+    outfile: `dist/bundle/vendor-${name}.cjs`,
     metafile: false,
   })
 const vendored = {
   name: 'vendored',
   setup(b) {
     b.onResolve({filter: new RegExp(`^(${Object.keys(VENDOR).join('|')})$`)}, (args) =>
-      args.kind === 'dynamic-import' ? {path: `./${vendorOut(args.path)}.js`, external: true} : undefined,
+      args.kind === 'dynamic-import' ? {path: `./vendor-${args.path}.cjs`, external: true} : undefined,
     )
   },
 }
 const check = await build({
-  ...common,
+  ...cjs,
   entryPoints: {check: 'src/cli/check-main.ts'},
-  splitting: false,
+  outExtension: {'.js': '.cjs'},
   plugins: [vendored],
 })
 writeFileSync('dist/bundle-check-meta.json', JSON.stringify(check.metafile))
+// V8's code cache of check.cjs, for this Node (V8 rejects it on any other version or flags, and the file is
+// then compiled as without it): scripts/check-code-cache.mjs, in an empty folder and with no environment but PATH.
+const warmDir = mkdtempSync(path.join(os.tmpdir(), 'dbd-code-cache-'))
+try {
+  execFileSync(process.execPath, [path.resolve('scripts/check-code-cache.mjs')], {
+    cwd: warmDir,
+    env: {PATH: process.env.PATH},
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+} finally {
+  rmSync(warmDir, {recursive: true, force: true})
+}

@@ -28,7 +28,7 @@ describe('cli runtime', () => {
       identifier: 'COMMANDS',
     })
     expect(readFileSync(root('bin/run.js'), 'utf8')).toContain("import('../dist/bundle/cli.js')")
-    expect(readFileSync(root('bin/run.js'), 'utf8')).toContain("import('../dist/bundle/check.js')")
+    expect(readFileSync(root('bin/run.js'), 'utf8')).toContain("import('./load-check.js')")
   })
 
   it.runIf(existsSync(root('dist/bundle-check-meta.json')))(
@@ -40,8 +40,8 @@ describe('cli runtime', () => {
           {imports: {path: string; kind: string; external?: boolean}[]; inputs: Record<string, unknown>}
         >
       }
-      expect(Object.keys(meta.outputs)).toEqual(['dist/bundle/check.js'])
-      const check = meta.outputs['dist/bundle/check.js']!
+      expect(Object.keys(meta.outputs)).toEqual(['dist/bundle/check.cjs'])
+      const check = meta.outputs['dist/bundle/check.cjs']!
       const inputs = Object.keys(check.inputs)
       for (const i of ['src/cli/fast-check.ts', 'src/app/diagnose.ts', 'src/checks/index.ts', 'src/probes/pg-load.ts'])
         expect(inputs).toContain(i)
@@ -49,11 +49,22 @@ describe('cli runtime', () => {
       // nothing from the split build's chunks: its copies of the modules (the redaction registry among them)
       // are never mixed with these; only the stateless libraries a healthy check never loads, in their own files
       expect(check.imports.filter((i) => !i.external)).toEqual([])
-      expect(check.imports.filter((i) => i.path.startsWith('.')).map((i) => `${i.path} ${i.kind}`)).toEqual([
-        './vendor-yaml.js dynamic-import',
-        './vendor-ora.js dynamic-import',
+      expect(check.imports.filter((i) => i.path.startsWith('.')).map((i) => i.path)).toEqual([
+        './vendor-yaml.cjs',
+        './vendor-ora.cjs',
       ])
       expect(inputs.filter((i) => /node_modules\/(yaml|ora|esbuild)\//.test(i))).toEqual([])
+    },
+  )
+
+  it.runIf(existsSync(root('dist/bundle/check.cache')))(
+    'check.cjs loads with the code cache the build made for this Node (V8 accepts it)',
+    () => {
+      const script = `
+        const check = (await import(${JSON.stringify(root('bin/load-check.js'))})).loadCheck()
+        console.log(JSON.stringify({main: typeof check.main, rejected: check.codeCacheRejected}))`
+      const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {encoding: 'utf8'})
+      expect(JSON.parse(out)).toEqual({main: 'function', rejected: false})
     },
   )
 

@@ -1,4 +1,4 @@
-// The npm package ships what runs: the bundle (dist/bundle/*.js), the type declarations,
+// The npm package ships what runs: the bundle (dist/bundle/*.js, *.cjs and check's code cache), the type declarations,
 // bin/ and the oclif manifest; no source maps, no unbundled build. Dependencies are only
 // what the bundle loads from node_modules at run time.
 import {execFileSync} from 'node:child_process'
@@ -20,6 +20,8 @@ describe('the npm package', () => {
     const files: string[] = JSON.parse(out)[0].files.map((f: {path: string}) => f.path)
     expect(files).toContain('bin/run.js')
     expect(files).toContain('dist/bundle/cli.js')
+    expect(files).toContain('dist/bundle/check.cjs')
+    expect(files).toContain('dist/bundle/check.cache')
     expect(files).toContain('dist/bundle/index.js')
     expect(files).toContain('oclif.manifest.json')
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([])
@@ -31,7 +33,7 @@ describe('the npm package', () => {
   it('dependencies are what the bundle leaves to node_modules', () => {
     expect(Object.keys(pkg.dependencies).sort()).toEqual(['jiti', 'pg', 'pg-connection-string', 'pgpass'])
     const bundle = readdirSync(path.join(ROOT, 'dist/bundle'))
-      .filter((f) => f.endsWith('.js'))
+      .filter((f) => f.endsWith('.js') || f.endsWith('.cjs'))
       .map((f) => readFileSync(path.join(ROOT, 'dist/bundle', f), 'utf8'))
       .join('\n')
     const builtins = new Set(builtinModules)

@@ -1,0 +1,46 @@
+// Loads dist/bundle/check.cjs (`db-doctor check` in one CommonJS file, built by scripts/bundle.mjs) with V8's
+// code cache, dist/bundle/check.cache, which the build makes with this module. Node 20 keeps no code cache
+// for the files it loads itself, and compiling this one was about a fifth of a healthy check's CPU time.
+// Without the cache, or when V8 rejects it (another Node version, other V8 flags), the file is compiled as
+// usual: the cache changes how long loading takes, never what runs.
+import fs from 'node:fs'
+import Module, {createRequire} from 'node:module'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import vm from 'node:vm'
+
+const file = fileURLToPath(new URL('../dist/bundle/check.cjs', import.meta.url))
+const cacheFile = file.replace(/\.cjs$/, '.cache')
+
+/** check.cjs compiled as Node compiles a CommonJS file (its wrapper), with the cache when given. */
+function compile(cachedData) {
+  return new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), {filename: file, cachedData})
+}
+
+/** Run the compiled file as a CommonJS module; its exports. */
+function run(script) {
+  const module = {exports: {}}
+  script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file))
+  return module.exports
+}
+
+/** check.cjs's exports (main). */
+export function loadCheck() {
+  let cachedData
+  try {
+    cachedData = fs.readFileSync(cacheFile)
+  } catch {}
+  const script = compile(cachedData)
+  return Object.assign(run(script), {codeCacheRejected: cachedData === undefined || script.cachedDataRejected === true})
+}
+
+/**
+ * Write check.cache (scripts/check-code-cache.mjs, at build time): check.cjs compiled, its top level run, then
+ * `warm` given its exports; the cache holds the code of every function compiled until then.
+ */
+export async function makeCheckCodeCache(warm) {
+  const script = compile(undefined)
+  const exports = run(script)
+  await warm?.(exports)
+  fs.writeFileSync(cacheFile, script.createCachedData())
+}
