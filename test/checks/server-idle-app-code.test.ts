@@ -107,10 +107,10 @@ afterAll(async () => {
 })
 
 describe("the app's own node-postgres Pool against idle_session_timeout = 1s", () => {
-  it('idleTimeoutMillis 5000, no listener: the app exits 1 on the 57P05 and db-doctor warns, naming the Pool; 500 or a listener: both pass', async () => {
+  it('idleTimeoutMillis 5000, no listener: the app exits 1 on the 57P05 and db-doctor warns, naming the Pool; 200 or a listener: both pass', async () => {
     const [long, short, listening, forever] = await Promise.all([
       both(appWith('{connectionString: process.env.DATABASE_URL, idleTimeoutMillis: 5000}')),
-      both(appWith('{connectionString: process.env.DATABASE_URL, idleTimeoutMillis: 500}')),
+      both(appWith('{connectionString: process.env.DATABASE_URL, idleTimeoutMillis: 200}')),
       both(
         appWith(
           '{connectionString: process.env.DATABASE_URL}',
@@ -134,14 +134,14 @@ describe("the app's own node-postgres Pool against idle_session_timeout = 1s", (
     expect(forever.server.summary).toContain(
       'keeps an idle client forever (idleTimeoutMillis: 0, the Pool created at src/db.mjs:3',
     )
-    // 500 ms: the Pool closes the client before the server does; nothing fails, db-doctor passes
+    // 200 ms (well below the 1 s, for a loaded machine): the Pool closes the client before the server does; nothing fails, db-doctor passes
     expect(short.tool.code, short.why).toBe(0)
     expect(short.tool.stdout).toContain('SECOND 2')
     expect(short.server.status, short.why).toBe('pass')
     expect(short.server.evidence.idleSessionTimeout).toMatchObject({
       pool: 'pg',
       whenEnded: 'error-event',
-      appPools: [{at: 'src/db.mjs:3', idleTimeoutMillis: 500, errorListener: false}],
+      appPools: [{at: 'src/db.mjs:3', idleTimeoutMillis: 200, errorListener: false}],
     })
     // the default 10 s, but the file listens for 'error': the app logs the 57P05 and goes on
     expect(listening.tool.code, listening.why).toBe(0)
@@ -154,10 +154,10 @@ describe("the app's own node-postgres Pool against idle_session_timeout = 1s", (
 })
 
 describe("drizzle-orm's own node-postgres Pool against idle_session_timeout = 1s", () => {
-  it('drizzle(url): the Pool drizzle makes has no listener, the app exits 1 and db-doctor warns; connection: {idleTimeoutMillis: 500} passes', async () => {
+  it('drizzle(url): the Pool drizzle makes has no listener, the app exits 1 and db-doctor warns; connection: {idleTimeoutMillis: 200} passes', async () => {
     const [url, short] = await Promise.all([
       both(drizzleAppWith('process.env.DATABASE_URL')),
-      both(drizzleAppWith('{connection: {connectionString: process.env.DATABASE_URL, idleTimeoutMillis: 500}}')),
+      both(drizzleAppWith('{connection: {connectionString: process.env.DATABASE_URL, idleTimeoutMillis: 200}}')),
     ])
     expect(url.tool.code, url.why).toBe(1)
     expect(url.tool.stderr, url.why).toContain('terminating connection due to idle-session timeout')
@@ -169,7 +169,7 @@ describe("drizzle-orm's own node-postgres Pool against idle_session_timeout = 1s
     expect(short.tool.code, short.why).toBe(0)
     expect(short.server.status, short.why).toBe('pass')
     expect(short.server.evidence.idleSessionTimeout.appPools).toEqual([
-      {at: 'src/db.mjs:3', idleTimeoutMillis: 500, errorListener: false},
+      {at: 'src/db.mjs:3', idleTimeoutMillis: 200, errorListener: false},
     ])
   }, 60_000)
 })
