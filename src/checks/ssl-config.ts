@@ -86,46 +86,112 @@ function safeClient(ctx: Pick<CheckContext, 'config' | 'env' | 'cwd'>): string |
   }
 }
 
-function runSslConfig(ctx: Pick<CheckContext, 'config' | 'env' | 'cwd' | 'facts'>): CheckOutcome {
-  const {config, env, cwd} = ctx
-  const appSsl = config.appSsl
+type SslContext = Pick<CheckContext, 'config' | 'env' | 'cwd' | 'facts'>
+
+/** How this app reads its SSL settings, as far as the findings depend on it. */
+interface SslReading {
+  isPrisma: boolean
+  tls: SslContext['facts']['tls']
+  driverName: string | null | undefined
+  postgresJs: boolean
+  /** a driver that reads the settings its own way (src/models/drivers) */
+  ownReading: boolean
+  /** the Unix socket directory, when the connection uses one */
+  socketDir: string | null | undefined
+}
+
+function runSslConfig(ctx: SslContext): CheckOutcome {
+  const {config} = ctx
   const target = targetOf(ctx)
-  const parser = target.urlParser
   const analysis = target.ssl
-  const isPrisma = config.primary?.kind === 'prisma'
-  const tls = ctx.facts.tls
-  const chainVerifies = tls?.verifiedAsApp
   const driverName = config.stack?.driver.name
   const postgresJs = driverName === 'postgres.js'
-  // a driver that reads the settings its own way (src/models/drivers): node-postgres's findings and its
-  // difference with libpq do not describe this app
-  const ownReading = postgresJs || driverName === 'prisma-engine'
-  // Over a Unix socket the server never does SSL; libpq skips it whatever sslmode says.
-  const socketDir = unixSocketDir(config)
-  const difference = socketDir || ownReading ? null : describeDifference(analysis.nodePg, analysis.libpq, chainVerifies)
+  const reading: SslReading = {
+    isPrisma: config.primary?.kind === 'prisma',
+    tls: ctx.facts.tls,
+    driverName,
+    postgresJs,
+    // a driver that reads the settings its own way (src/models/drivers): node-postgres's findings and its
+    // difference with libpq do not describe this app
+    ownReading: postgresJs || driverName === 'prisma-engine',
+    // Over a Unix socket the server never does SSL; libpq skips it whatever sslmode says.
+    socketDir: unixSocketDir(config),
+  }
+  const difference =
+    reading.socketDir || reading.ownReading
+      ? null
+      : describeDifference(analysis.nodePg, analysis.libpq, reading.tls?.verifiedAsApp)
+  const findings = sslFindings(ctx, analysis, reading)
+  const client = reading.ownReading ? (safeClient(ctx) ?? `${driverName} ${config.stack!.driver.version}`) : null
+  const evidence = sslEvidence(ctx, analysis, reading, {difference, client, findings})
 
+  const n = analysis.nodePg
+  if (findings.length === 0) {
+    const summary = reading.socketDir
+      ? sslConfigSays.unixSocket({dir: reading.socketDir})
+      : client
+        ? sslConfigSays.appDriver({client})
+        : difference
+          ? sslConfigSays.difference({difference})
+          : sslConfigSays.agree({encrypt: n.encrypt, verifyChain: n.verifyChain, verifyHostname: n.verifyHostname})
+    return {status: 'pass', code: null, summary, evidence, fix: null}
+  }
+  const top = findings[0]
+  const {summary, fix} = foldSslFindings(top, findings.slice(1), difference ?? null)
+  const listed = findings.filter(
+    (f, i) => findings.findIndex((g) => g.code === f.code && g.summary === f.summary) === i,
+  )
+  return {
+    status: top.severity,
+    code: top.code,
+    summary,
+    evidence,
+    fix,
+    findings: listed.map((f) => ({code: f.code, status: f.severity, summary: f.summary})),
+  }
+}
+
+/** The findings about the settings, the most severe first. */
+function sslFindings(ctx: SslContext, analysis: SslAnalysis, reading: SslReading): SslFinding[] {
+  const {config, env, cwd} = ctx
+  const target = targetOf(ctx)
   const findings: SslFinding[] = []
-  findings.push(...certFileFindings(analysis.files, cwd, isPrisma))
-  if (socketDir) {
-    const socket = socketFinding(analysis, socketDir)
+  findings.push(...certFileFindings(analysis.files, cwd, reading.isPrisma))
+  if (reading.socketDir) {
+    const socket = socketFinding(analysis, reading.socketDir)
     if (socket) findings.push(socket)
-  } else if (ownReading) {
+  } else if (reading.ownReading) {
     // postgres.js and Prisma's engine read the settings their own way (src/models/drivers/): node-postgres's
     // findings (URL params replacing the ssl object, sslmode=require meaning verify-full, uselibpqcompat)
     // do not apply; what the tool throws away still does.
     const dropped = droppedFinding(analysis, config)
     if (dropped) findings.push(dropped)
   } else {
-    const conflict = conflictFinding(analysis, config, env, chainVerifies, tls)
+    const conflict = conflictFinding(analysis, config, env, reading.tls?.verifiedAsApp, reading.tls)
     if (conflict) findings.push(conflict)
     const dropped = droppedFinding(analysis, config)
     if (dropped) findings.push(dropped)
     findings.push(...disabledFindings(analysis, config))
-    const semantics = isPrisma ? null : semanticsFinding(analysis, config, env, parser, target.urlParams)
+    const semantics = reading.isPrisma
+      ? null
+      : semanticsFinding(analysis, config, env, target.urlParser, target.urlParams)
     if (semantics) findings.push(semantics)
   }
-  findings.sort((a, b) => sev(b) - sev(a) || PRIORITY.indexOf(a.code) - PRIORITY.indexOf(b.code))
+  return findings.sort((a, b) => sev(b) - sev(a) || PRIORITY.indexOf(a.code) - PRIORITY.indexOf(b.code))
+}
 
+/** node-postgres and libpq side by side, where the settings came from, and the findings in short. */
+function sslEvidence(
+  ctx: SslContext,
+  analysis: SslAnalysis,
+  reading: SslReading,
+  m: {difference: string | null; client: string | null; findings: SslFinding[]},
+): Evidence {
+  const {config} = ctx
+  const {tls, socketDir} = reading
+  const {difference, client, findings} = m
+  const parser = targetOf(ctx).urlParser
+  const appSsl = config.appSsl
   const n = analysis.nodePg
   const l = analysis.libpq
   const yesNo = (b: boolean) => (b ? 'yes' : 'no')
@@ -149,11 +215,11 @@ function runSslConfig(ctx: Pick<CheckContext, 'config' | 'env' | 'cwd' | 'facts'
   if (n.replaced) evidence.replacedBy = {urlParams: n.replaced.urlParams.join('&'), source: n.replaced.urlSource.label}
   if (tls && tls.verifiedAsApp !== undefined) evidence.chainVerifiesAsApp = tls.verifiedAsApp
   if (tls?.failureCode) evidence.tlsFailure = tls.failureCode
-  const client = ownReading ? (safeClient(ctx) ?? `${driverName} ${config.stack!.driver.version}`) : null
-  if (client) evidence.driver = (postgresJs ? sslConfigEvidence.postgresJs : sslConfigEvidence.prismaEngine)({client})
-  else if (parser && !isPrisma)
+  if (client)
+    evidence.driver = (reading.postgresJs ? sslConfigEvidence.postgresJs : sslConfigEvidence.prismaEngine)({client})
+  else if (parser && !reading.isPrisma)
     evidence.urlParser = sslConfigEvidence.urlParser({modelled: parser.modelled, byKnex: parser.by === 'knex'})
-  if (isPrisma) evidence.note = sslConfigEvidence.prismaApp()
+  if (reading.isPrisma) evidence.note = sslConfigEvidence.prismaApp()
   if (findings.length)
     evidence.findings = findings.map((f) => ({
       code: f.code,
@@ -161,31 +227,8 @@ function runSslConfig(ctx: Pick<CheckContext, 'config' | 'env' | 'cwd' | 'facts'
       setting: f.setting,
       source: f.source,
     }))
-
   if (socketDir) evidence.unixSocket = sslConfigEvidence.unixSocket({dir: socketDir})
-  if (findings.length === 0) {
-    const summary = socketDir
-      ? sslConfigSays.unixSocket({dir: socketDir})
-      : client
-        ? sslConfigSays.appDriver({client})
-        : difference
-          ? sslConfigSays.difference({difference})
-          : sslConfigSays.agree({encrypt: n.encrypt, verifyChain: n.verifyChain, verifyHostname: n.verifyHostname})
-    return {status: 'pass', code: null, summary, evidence, fix: null}
-  }
-  const top = findings[0]
-  const {summary, fix} = foldSslFindings(top, findings.slice(1), difference ?? null)
-  const listed = findings.filter(
-    (f, i) => findings.findIndex((g) => g.code === f.code && g.summary === f.summary) === i,
-  )
-  return {
-    status: top.severity,
-    code: top.code,
-    summary,
-    evidence,
-    fix,
-    findings: listed.map((f) => ({code: f.code, status: f.severity, summary: f.summary})),
-  }
+  return evidence
 }
 
 function sev(f: SslFinding): number {
