@@ -83,91 +83,93 @@ function parsePrivileges(results: Row[][]): PrivilegeState {
   }
 }
 
-/** Pure. */
+/** Pure: what the privileges mean for the tool's migration. */
 function evaluatePrivileges(p: PrivilegeState, tool: MigrationToolInfo): Finding[] {
-  const out: Finding[] = []
+  return [schemaFinding(p, tool), notOwnerFinding(p), noCreatedbFinding(p, tool)].filter(
+    (f): f is Finding => f !== null,
+  )
+}
+
+/** Whether the migration can create its objects in its schema (or create the schema it needs). */
+function schemaFinding(p: PrivilegeState, tool: MigrationToolInfo): Finding | null {
   const where = schemaFrom({schemaSource: tool.schemaSource, schema: p.schema, searchPath: p.searchPath})
   // drizzle-kit runs CREATE SCHEMA IF NOT EXISTS on every migrate; PostgreSQL checks CREATE on the
   // database before IF NOT EXISTS (CreateSchemaCommand), so the schema existing does not help.
   const everyRun = TOOLS[tool.name].migrations.createsSchema === 'every-run'
   if (everyRun && p.schema && !p.canCreateSchema && !p.superuser) {
-    out.push(
-      PRIV_NO_CREATE_ON_SCHEMA.finding(
-        {
-          case: 'create-schema-every-run',
-          schema: p.schema,
-          tool: tool.name,
-          user: p.user,
-          database: p.database,
-          databaseOwner: p.databaseOwner,
-          exists: p.schemaExists,
-        },
-        {schema: p.schema, schemaFrom: where, schemaExists: p.schemaExists, user: p.user, canCreateOnDatabase: false},
-      ),
-    )
-  } else if (!p.schema) {
-    out.push(
-      PRIV_NO_CREATE_ON_SCHEMA.finding(
-        {case: 'no-schema', searchPath: p.searchPath, user: p.user, tool: tool.name},
-        {searchPath: p.searchPath, user: p.user},
-      ),
-    )
-  } else if (!p.schemaExists) {
-    if (!p.canCreateSchema && !p.superuser) {
-      out.push(
-        PRIV_NO_CREATE_ON_SCHEMA.finding(
-          {
-            case: 'missing',
-            schema: p.schema,
-            where,
-            user: p.user,
-            database: p.database,
-            databaseOwner: p.databaseOwner,
-          },
-          {schema: p.schema, schemaFrom: where, schemaExists: false, user: p.user, databaseOwner: p.databaseOwner},
-        ),
-      )
-    }
-  } else if (p.canCreate === false) {
-    const pg15 = p.schema === 'public' && p.versionNum >= 150000
-    out.push(
-      PRIV_NO_CREATE_ON_SCHEMA.finding(
-        {
-          case: 'no-create',
-          schema: p.schema,
-          where,
-          user: p.user,
-          database: p.database,
-          schemaOwner: p.schemaOwner,
-          canUse: p.canUse,
-          pg15,
-        },
-        {
-          schema: p.schema,
-          schemaFrom: where,
-          user: p.user,
-          schemaOwner: p.schemaOwner,
-          databaseOwner: p.databaseOwner,
-          canCreate: false,
-          canUse: p.canUse,
-        },
-      ),
+    return PRIV_NO_CREATE_ON_SCHEMA.finding(
+      {
+        case: 'create-schema-every-run',
+        schema: p.schema,
+        tool: tool.name,
+        user: p.user,
+        database: p.database,
+        databaseOwner: p.databaseOwner,
+        exists: p.schemaExists,
+      },
+      {schema: p.schema, schemaFrom: where, schemaExists: p.schemaExists, user: p.user, canCreateOnDatabase: false},
     )
   }
-  if (p.foreign.length) {
-    const list = p.foreign.slice(0, 20)
-    const owners = [...new Set(list.map((f) => f.owner))]
-    out.push(
-      PRIV_NOT_OWNER.finding(
-        {count: p.foreign.length, schema: p.schema, owners, user: p.user},
-        {schema: p.schema, user: p.user, objects: list},
-      ),
+  if (!p.schema) {
+    return PRIV_NO_CREATE_ON_SCHEMA.finding(
+      {case: 'no-schema', searchPath: p.searchPath, user: p.user, tool: tool.name},
+      {searchPath: p.searchPath, user: p.user},
     )
   }
-  if (tool.name === 'prisma' && !p.createdb && !p.superuser && !tool.shadowDatabaseUrl) {
-    out.push(PRIV_NO_CREATEDB.finding({user: p.user}, {user: p.user, createdb: false, shadowDatabaseUrl: false}))
+  if (!p.schemaExists) {
+    if (p.canCreateSchema || p.superuser) return null
+    return PRIV_NO_CREATE_ON_SCHEMA.finding(
+      {
+        case: 'missing',
+        schema: p.schema,
+        where,
+        user: p.user,
+        database: p.database,
+        databaseOwner: p.databaseOwner,
+      },
+      {schema: p.schema, schemaFrom: where, schemaExists: false, user: p.user, databaseOwner: p.databaseOwner},
+    )
   }
-  return out
+  if (p.canCreate !== false) return null
+  const pg15 = p.schema === 'public' && p.versionNum >= 150000
+  return PRIV_NO_CREATE_ON_SCHEMA.finding(
+    {
+      case: 'no-create',
+      schema: p.schema,
+      where,
+      user: p.user,
+      database: p.database,
+      schemaOwner: p.schemaOwner,
+      canUse: p.canUse,
+      pg15,
+    },
+    {
+      schema: p.schema,
+      schemaFrom: where,
+      user: p.user,
+      schemaOwner: p.schemaOwner,
+      databaseOwner: p.databaseOwner,
+      canCreate: false,
+      canUse: p.canUse,
+    },
+  )
+}
+
+/** Objects in the schema that another role owns: the migration cannot alter them. */
+function notOwnerFinding(p: PrivilegeState): Finding | null {
+  if (!p.foreign.length) return null
+  const list = p.foreign.slice(0, 20)
+  const owners = [...new Set(list.map((f) => f.owner))]
+  return PRIV_NOT_OWNER.finding(
+    {count: p.foreign.length, schema: p.schema, owners, user: p.user},
+    {schema: p.schema, user: p.user, objects: list},
+  )
+}
+
+/** Prisma migrate dev needs CREATEDB for its shadow database unless a shadowDatabaseUrl is set. */
+function noCreatedbFinding(p: PrivilegeState, tool: MigrationToolInfo): Finding | null {
+  if (tool.name !== 'prisma' || p.createdb || p.superuser || tool.shadowDatabaseUrl) return null
+  return PRIV_NO_CREATEDB.finding({user: p.user}, {user: p.user, createdb: false, shadowDatabaseUrl: false})
 }
 
 async function runPrivileges(ctx: CheckContext): Promise<CheckOutcome> {
