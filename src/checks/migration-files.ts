@@ -296,60 +296,82 @@ export function migrationFileFindings(tf: ToolFiles, pending: readonly string[],
   const pendingSet = new Set(pending)
   const files = tf.files.filter((f) => pendingSet.has(f.name))
   const out: Finding[] = []
-  const user = String(role.user ?? '')
-  const database = String(role.database ?? '')
-  const superuser = role.superuser === true
-  const dbCreate = role.db_create === true
   const ext = new Map(
     extRows.map((r) => [String(r.name), {trusted: r.trusted === true, installed: r.installed === true}]),
   )
   for (const f of files) {
-    for (const e of f.extensions) {
-      const info = ext.get(e)
-      if (!info || info.installed || superuser || (info.trusted && dbCreate)) continue
-      out.push(
-        PRIV_NO_CREATE_EXTENSION.finding(
-          {extension: e, trusted: info.trusted, file: f.display, user, database},
-          {
-            extension: e,
-            trusted: info.trusted,
-            installed: false,
-            file: f.display,
-            createOnDatabase: dbCreate,
-            superuser,
-          },
-        ),
-      )
-    }
-    // TypeORM: "none" runs nothing in a transaction; "each" honours the class's `transaction = false`; "all"
-    // runs every pending migration in one and refuses a class that sets `transaction` at all
-    // (ForbiddenTransactionModeOverrideError, MigrationExecutor.executePendingMigrations)
-    const mode = tf.mode
-    const inTransaction =
-      tf.tool.name === 'typeorm' && mode
-        ? mode.mode === 'all' || (mode.mode === 'each' && !f.noTransaction)
-        : !f.noTransaction
-    if (f.concurrent && inTransaction) {
-      out.push(
-        MIGRATION_NEEDS_NO_TRANSACTION.finding(
-          {
-            tool: tf.tool.name,
-            file: f.display,
-            statement: f.concurrent,
-            ...(mode
-              ? {typeorm: {mode: mode.mode, from: mode.from, script: mode.script ?? null, marker: f.noTransaction}}
-              : {}),
-          },
-          {
-            file: f.display,
-            statement: f.concurrent,
-            noTransactionMarker: f.noTransaction,
-            ...(mode ? {transactionMode: mode.mode, transactionModeFrom: mode.script ?? mode.from} : {}),
-          },
-        ),
-      )
-    }
+    out.push(...extensionFindings(f, role, ext))
+    const tx = transactionFinding(tf, f)
+    if (tx) out.push(tx)
   }
+  const blocked = blockedFinding(tf, files, role, holders)
+  if (blocked) out.push(blocked)
+  return out
+}
+
+/** The extensions a pending file creates that the role may not create (not installed, not trusted or no CREATE). */
+function extensionFindings(
+  f: FileFacts,
+  role: Row,
+  ext: Map<string, {trusted: boolean; installed: boolean}>,
+): Finding[] {
+  const user = String(role.user ?? '')
+  const database = String(role.database ?? '')
+  const superuser = role.superuser === true
+  const dbCreate = role.db_create === true
+  const out: Finding[] = []
+  for (const e of f.extensions) {
+    const info = ext.get(e)
+    if (!info || info.installed || superuser || (info.trusted && dbCreate)) continue
+    out.push(
+      PRIV_NO_CREATE_EXTENSION.finding(
+        {extension: e, trusted: info.trusted, file: f.display, user, database},
+        {
+          extension: e,
+          trusted: info.trusted,
+          installed: false,
+          file: f.display,
+          createOnDatabase: dbCreate,
+          superuser,
+        },
+      ),
+    )
+  }
+  return out
+}
+
+/** A statement that cannot run in a transaction (CREATE INDEX CONCURRENTLY…) in a file the tool runs in one. */
+function transactionFinding(tf: ToolFiles, f: FileFacts): Finding | null {
+  // TypeORM: "none" runs nothing in a transaction; "each" honours the class's `transaction = false`; "all"
+  // runs every pending migration in one and refuses a class that sets `transaction` at all
+  // (ForbiddenTransactionModeOverrideError, MigrationExecutor.executePendingMigrations)
+  const mode = tf.mode
+  const inTransaction =
+    tf.tool.name === 'typeorm' && mode
+      ? mode.mode === 'all' || (mode.mode === 'each' && !f.noTransaction)
+      : !f.noTransaction
+  if (!f.concurrent || !inTransaction) return null
+  return MIGRATION_NEEDS_NO_TRANSACTION.finding(
+    {
+      tool: tf.tool.name,
+      file: f.display,
+      statement: f.concurrent,
+      ...(mode
+        ? {typeorm: {mode: mode.mode, from: mode.from, script: mode.script ?? null, marker: f.noTransaction}}
+        : {}),
+    },
+    {
+      file: f.display,
+      statement: f.concurrent,
+      noTransactionMarker: f.noTransaction,
+      ...(mode ? {transactionMode: mode.mode, transactionModeFrom: mode.script ?? mode.from} : {}),
+    },
+  )
+}
+
+/** Sessions holding locks on the tables of the first pending file that alters any: its migration waits behind them. */
+function blockedFinding(tf: ToolFiles, files: FileFacts[], role: Row, holders: Row[]): Finding | null {
+  const user = String(role.user ?? '')
   const lockTimeoutMs = Number(role.lock_timeout_ms ?? 0)
   for (const f of files) {
     const mine = new Set(f.tables.map(bare))
@@ -364,14 +386,11 @@ export function migrationFileFindings(tf: ToolFiles, pending: readonly string[],
       table: String(h.rel),
       mode: String(h.mode),
     }))
-    out.push(
-      MIGRATION_BLOCKED_BY_SESSION.finding(
-        {tool: tf.tool.name, file: f.display, holders: list, lockTimeoutMs, user},
-        {file: f.display, lock_timeout_ms: lockTimeoutMs, holders: list},
-        {status: lockTimeoutMs === 0 ? 'fail' : 'warn'},
-      ),
+    return MIGRATION_BLOCKED_BY_SESSION.finding(
+      {tool: tf.tool.name, file: f.display, holders: list, lockTimeoutMs, user},
+      {file: f.display, lock_timeout_ms: lockTimeoutMs, holders: list},
+      {status: lockTimeoutMs === 0 ? 'fail' : 'warn'},
     )
-    break
   }
-  return out
+  return null
 }
