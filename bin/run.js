@@ -15,7 +15,13 @@ if (argv.length === 1 && ['--version', '-v', '-V', 'version'].includes(argv[0]))
   // `check`: one file (src/cli/check-main.ts in dist/bundle/check.cjs, loaded with V8's code cache by
   // load-check.js), when its fast path takes the arguments; it returns false, having done nothing, for
   // anything it leaves to oclif.
-  const done = argv[0] === 'check' && (await (await import('./load-check.js')).loadCheck().main(import.meta.url))
+  // What the fast path never takes (cli/fast-check.ts parseCheckArgv: --help, -h, `--`, DEBUG or an oclif
+  // variable in the environment) goes to cli.js at once, without loading check.cjs first.
+  const oclifs =
+    argv.some((a) => a === '--help' || a === '-h' || a === '--') ||
+    Object.keys(process.env).some((k) => k === 'DEBUG' || k.startsWith('DB_DOCTOR_') || k.startsWith('OCLIF_'))
+  const done =
+    argv[0] === 'check' && !oclifs && (await (await import('./load-check.js')).loadCheck().main(import.meta.url))
   if (!done) {
     const {main} = await import('../dist/bundle/cli.js')
     await main(import.meta.url)

@@ -1,7 +1,8 @@
 // `db-doctor check` in one file: scripts/bundle.mjs bundles this entry without code splitting into
-// dist/bundle/check.js, and bin/run.js runs it when the first argument is `check`. The split runtime
-// (cli.js) loads a check as about 45 chunks, and Node's ES module loader pays for each one (resolution,
-// a read, linking): one file costs about a tenth less CPU per healthy check (docs/performance.md).
+// dist/bundle/check.cjs, and bin/run.js runs it (through bin/load-check.js, with V8's code cache) when the
+// first argument is `check`. The split runtime (cli.js) loads a check as about 45 chunks, and Node's ES
+// module loader pays for each one (resolution, a read, linking): one file costs about a tenth less CPU per
+// healthy check, its code cache more (docs/performance.md).
 // When the fast path does not take the arguments (--help, a flag it leaves to oclif…), main() returns
 // false having touched nothing, and bin/run.js runs cli.js as for any other command: this file's copies
 // of the modules (the redaction registry among them) are then never used.

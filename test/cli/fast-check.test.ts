@@ -71,8 +71,13 @@ describe('check fast path: parsing', () => {
       ['--list', '--json'],
     ])
       expect(parseCheckArgv(argv, {}), argv.join(' ')).toBeDefined()
+    // bin/run.js sends argv holding --help, -h or `--`, and these environments, to oclif without loading
+    // check.cjs: the fast path never takes them
     for (const argv of [
       ['--help'],
+      [url, '--json', '--help'],
+      [url, '-h'],
+      [url, '--output', '--help'],
       [url, '--', '--json'],
       [url, '--format', 'yaml'],
       [url, '--timeout', '50'],
