@@ -8,7 +8,7 @@
 // External, loaded from node_modules at run time: pg's optional pg-native, jiti (only to read a
 // knexfile.ts / prisma.config.ts) and typescript (which oclif only looks for in development).
 import {build} from 'esbuild'
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {execFileSync} from 'node:child_process'
@@ -84,6 +84,19 @@ const check = await build({
   plugins: [vendored],
 })
 writeFileSync('dist/bundle-check-meta.json', JSON.stringify(check.metafile))
+// In CommonJS output every `import x from 'node:fs'` (86 of them) is __toESM(require('node:fs')), which copies
+// every export of the module onto a new object with a getter each: the same module copied again at each import
+// site. The same (module, mode) now gives the same object, whose getters still read the module's live exports
+// (measured: 7–12 ms less CPU per healthy check at load 16). esbuild's helper is replaced by its text: when a
+// new esbuild writes it differently, the build stops here.
+const TO_ESM =
+  'var __toESM=(mod,isNodeMode,target2)=>(target2=mod!=null?__create(__getProtoOf(mod)):{},__copyProps(isNodeMode||!mod||!mod.__esModule?__defProp(target2,"default",{value:mod,enumerable:!0}):target2,mod)),'
+const TO_ESM_ONCE =
+  'var __toESMs=[new WeakMap,new WeakMap],__toESM=(mod,isNodeMode,target2)=>{let seen=mod!==null&&(typeof mod=="object"||typeof mod=="function")?__toESMs[isNodeMode?1:0]:void 0,hit=seen?.get(mod);return hit||(target2=mod!=null?__create(__getProtoOf(mod)):{},target2=__copyProps(isNodeMode||!mod||!mod.__esModule?__defProp(target2,"default",{value:mod,enumerable:!0}):target2,mod),seen?.set(mod,target2),target2)},'
+const checkCjs = readFileSync('dist/bundle/check.cjs', 'utf8')
+if (checkCjs.split(TO_ESM).length !== 2)
+  throw new Error("scripts/bundle.mjs: esbuild's __toESM helper not found once in check.cjs")
+writeFileSync('dist/bundle/check.cjs', checkCjs.replace(TO_ESM, TO_ESM_ONCE))
 // V8's code cache of check.cjs, for this Node (V8 rejects it on any other version or flags, and the file is
 // then compiled as without it): scripts/check-code-cache.mjs, in an empty folder and with no environment but PATH.
 const warmDir = mkdtempSync(path.join(os.tmpdir(), 'dbd-code-cache-'))
