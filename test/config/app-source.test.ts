@@ -7,7 +7,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {appSourceFiles} from '../../src/config/app-source.js'
-import {importsPg} from '../../src/models/drivers/node-postgres.js'
+import {importsPg, poolsInCode} from '../../src/models/drivers/node-postgres.js'
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'dbd-app-source-'))
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
@@ -42,6 +42,34 @@ describe('appSourceFiles', () => {
     const found = appSourceFiles(dir, importsPg).map((f) => f.display)
     expect(Date.now() - started).toBeLessThan(2000)
     expect(found).toEqual(['server.cjs', path.join('a', 'b', 'c', 'd', 'db.js'), path.join('src', 'db.ts')])
+  })
+
+  it('hostile text at the caps (4 MiB of unclosed drizzle({ and of Pools below 256 K lines) is read in bounded time', () => {
+    // each `drizzle({` scanned up to 4000 characters for its closing brace, and each Pool's line split the
+    // text before it: 17 such files (the walk's 4 MiB) took 6 s of CPU, synchronously, in the server check
+    const hostile = mkdtempSync(path.join(os.tmpdir(), 'dbd-app-source-hostile-'))
+    try {
+      const cap = 256 * 1024 - 100
+      for (let i = 0; i < 9; i++)
+        writeFileSync(
+          path.join(hostile, `d${i}.js`),
+          `import {drizzle} from 'drizzle-orm/node-postgres'\n${'drizzle({'.repeat(Math.floor(cap / 9))}`,
+        )
+      for (let i = 0; i < 9; i++)
+        writeFileSync(
+          path.join(hostile, `p${i}.js`),
+          `import pg from 'pg'\n${'\n'.repeat(cap - 300)}${'new Pool();'.repeat(25)}`,
+        )
+      const before = process.cpuUsage()
+      const pools = appSourceFiles(hostile, importsPg).flatMap((f) => poolsInCode(f.text))
+      const used = process.cpuUsage(before)
+      expect((used.user + used.system) / 1000).toBeLessThan(1500)
+      // the Pools below the newlines are still found, on their line, at most 20 a file
+      expect(pools.length).toBeGreaterThan(0)
+      expect(pools.every((p) => p.line === cap - 300 + 2)).toBe(true)
+    } finally {
+      rmSync(hostile, {recursive: true, force: true})
+    }
   })
 
   it('a missing folder is no files', () => {

@@ -118,6 +118,9 @@ function objectLiteral(text: string, start: number, max = 4000): string | null {
   return null
 }
 
+/** Pools read per file, and `drizzle({…})` calls looked at per file (each costs a bounded scan). */
+const MAX_POOLS = 20
+
 /**
  * The node-postgres Pools a source file creates (at most 20): `new Pool(…)`, and the Pool drizzle-orm's
  * node-postgres driver creates itself (drizzle-orm 0.45 node-postgres/driver.js: `drizzle(url)`,
@@ -127,16 +130,20 @@ export function poolsInCode(text: string): PoolInCode[] {
   const errorListener = /\.on\(\s*['"`]error['"`]/.test(text)
   const out: {index: number; idle: PoolInCode['idleTimeoutMillis']}[] = []
   for (const m of text.matchAll(/\bnew\s+(?:[A-Za-z_$][\w$]{0,60}\.)?Pool\s*\(\s*/g)) {
-    if (out.length >= 20) break
+    if (out.length >= MAX_POOLS) break
     const at = m.index + m[0].length
     const obj = text[at] === '{' ? objectLiteral(text, at) : null
     out.push({index: m.index, idle: obj !== null ? idleOf(obj) : text[at] === ')' ? 'default' : 'unread'})
   }
+  // each `drizzle({` costs a scan of up to 4000 characters, found or not: at most MAX_POOLS of them per file
+  // (a file of 256 KiB of `drizzle({` took over a second, and the walk reads 4 MiB)
+  let literals = 0
   if (/['"]drizzle-orm\/node-postgres['"]/.test(text))
     for (const m of text.matchAll(/\bdrizzle\s*\(\s*/g)) {
-      if (out.length >= 20) break
+      if (out.length >= MAX_POOLS) break
       const at = m.index + m[0].length
       if (text[at] === '{') {
+        if (++literals > MAX_POOLS) break
         const obj = objectLiteral(text, at)
         if (obj === null || /\bclient\b/.test(obj)) continue
         const connection = keyValue(obj, 'connection')
@@ -145,7 +152,14 @@ export function poolsInCode(text: string): PoolInCode[] {
         out.push({index: m.index, idle})
       } else if (/^(?:['"`]|process\.env\b)/.test(text.slice(at, at + 12))) out.push({index: m.index, idle: 'default'})
     }
+  // 1-based lines in one pass over the text (not a split of the text before each Pool: 20 times the file)
+  let line = 1
+  let from = 0
   return out
     .sort((a, b) => a.index - b.index)
-    .map((p) => ({line: text.slice(0, p.index).split('\n').length, idleTimeoutMillis: p.idle, errorListener}))
+    .map((p) => {
+      for (let i = text.indexOf('\n', from); i !== -1 && i < p.index; i = text.indexOf('\n', i + 1)) line++
+      from = p.index
+      return {line, idleTimeoutMillis: p.idle, errorListener}
+    })
 }
