@@ -4,6 +4,7 @@ import pg from 'pg'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 import {checkOf, reportOf} from '../helpers/cli.js'
 import {CANARY_PASSWORD} from '../helpers/constants.js'
+import {adminClient} from '../helpers/postgres.js'
 import {
   createScenarioDatabase,
   makeApp,
@@ -22,18 +23,7 @@ const TLS = `sslmode=verify-full&sslrootcert=${encodeURIComponent(info.caFile)}`
 let admin: pg.Client
 
 async function sql(text: string, database = 'postgres'): Promise<void> {
-  const c =
-    database === 'postgres'
-      ? admin
-      : new pg.Client({
-          host: info.host,
-          port: info.port,
-          user: info.superuser.user,
-          password: info.superuser.password,
-          database,
-          ssl: {ca: info.caPem, servername: 'localhost'},
-        })
-  if (c !== admin) await c.connect()
+  const c = database === 'postgres' ? admin : await adminClient(info, database)
   try {
     await c.query(text)
   } finally {
@@ -61,15 +51,7 @@ async function doctor(app: App, env: Record<string, string>, args: string[] = []
 }
 
 beforeAll(async () => {
-  admin = new pg.Client({
-    host: info.host,
-    port: info.port,
-    user: info.superuser.user,
-    password: info.superuser.password,
-    database: 'postgres',
-    ssl: {ca: info.caPem, servername: 'localhost'},
-  })
-  await admin.connect()
+  admin = await adminClient(info)
 })
 
 afterAll(async () => {

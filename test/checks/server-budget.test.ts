@@ -13,6 +13,7 @@ import {loadEnv} from '../../src/config/env.js'
 import {diagnose} from '../../src/app/diagnose.js'
 import type {CheckResult} from '../../src/core/types.js'
 import {APP_DATABASE, CANARY_PASSWORD, PG_HOST} from '../helpers/constants.js'
+import {adminClient} from '../helpers/postgres.js'
 import {checkOf, reportOf, runCli} from '../helpers/cli.js'
 
 const info = inject('pg')
@@ -78,15 +79,7 @@ async function hold(user: string, n: number): Promise<pg.Client[]> {
 }
 
 beforeAll(async () => {
-  admin = new pg.Client({
-    host: PG_HOST,
-    port: info.port,
-    user: info.superuser.user,
-    password: info.superuser.password,
-    database: 'postgres',
-    ssl: {ca: info.caPem, servername: 'localhost'},
-  })
-  await admin.connect()
+  admin = await adminClient(info)
 })
 
 afterAll(async () => {

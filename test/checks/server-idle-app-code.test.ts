@@ -7,6 +7,7 @@ import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 import {poolsInCode} from '../../src/models/drivers/node-postgres.js'
 import {checkOf, reportOf} from '../helpers/cli.js'
 import {APP_DATABASE, CANARY_PASSWORD, PG_HOST} from '../helpers/constants.js'
+import {adminClient} from '../helpers/postgres.js'
 import {makeApp, runDoctor, runTool, type App} from '../helpers/migration-tools.js'
 
 const info = inject('pg')
@@ -85,15 +86,7 @@ async function both(app: App) {
 }
 
 beforeAll(async () => {
-  admin = new pg.Client({
-    host: PG_HOST,
-    port: info.port,
-    user: info.superuser.user,
-    password: info.superuser.password,
-    database: 'postgres',
-    ssl: {ca: info.caPem, servername: 'localhost'},
-  })
-  await admin.connect()
+  admin = await adminClient(info)
   await admin.query(`drop role if exists ${ROLE}`)
   await admin.query(`create role ${ROLE} login password '${CANARY_PASSWORD}'`)
   await admin.query(`grant connect on database ${APP_DATABASE} to ${ROLE}`)

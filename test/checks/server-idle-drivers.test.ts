@@ -12,6 +12,7 @@ import {Sequelize} from 'sequelize'
 import {DataSource} from 'typeorm'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 import {APP_DATABASE, CANARY_PASSWORD, PG_HOST} from '../helpers/constants.js'
+import {adminClient} from '../helpers/postgres.js'
 
 const info = inject('pg')
 const ROLE = 'srv_idle_drivers'
@@ -195,15 +196,7 @@ function bareApp(): Promise<{code: number | null; stderr: string}> {
 }
 
 beforeAll(async () => {
-  admin = new pg.Client({
-    host: PG_HOST,
-    port: info.port,
-    user: info.superuser.user,
-    password: info.superuser.password,
-    database: 'postgres',
-    ssl: {ca: info.caPem, servername: 'localhost'},
-  })
-  await admin.connect()
+  admin = await adminClient(info)
   await admin.query(`drop role if exists ${ROLE}`)
   await admin.query(`create role ${ROLE} login password '${CANARY_PASSWORD}'`)
   await admin.query(`grant connect on database ${APP_DATABASE} to ${ROLE}`)

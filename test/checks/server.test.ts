@@ -11,7 +11,7 @@ import {loadEnv} from '../../src/config/env.js'
 import {diagnose} from '../../src/app/diagnose.js'
 import type {CheckResult, Report} from '../../src/core/types.js'
 import {APP_DATABASE, APP_USER, CANARY_PASSWORD, PG_HOST} from '../helpers/constants.js'
-import {startStandbyPostgres, type PgServer} from '../helpers/postgres.js'
+import {adminClient, startStandbyPostgres, type PgServer} from '../helpers/postgres.js'
 
 const info = inject('pg')
 const dirs: string[] = []
@@ -23,15 +23,7 @@ async function sql(text: string, database = 'postgres'): Promise<void> {
     await admin.query(text)
     return
   }
-  const c = new pg.Client({
-    host: PG_HOST,
-    port: info.port,
-    user: info.superuser.user,
-    password: info.superuser.password,
-    database,
-    ssl: {ca: info.caPem, servername: 'localhost'},
-  })
-  await c.connect()
+  const c = await adminClient(info, database)
   try {
     await c.query(text)
   } finally {
@@ -81,15 +73,7 @@ async function role(name: string, extra = ''): Promise<string> {
 
 beforeAll(async () => {
   delete process.env.PGPASSWORD
-  admin = new pg.Client({
-    host: PG_HOST,
-    port: info.port,
-    user: info.superuser.user,
-    password: info.superuser.password,
-    database: 'postgres',
-    ssl: {ca: info.caPem, servername: 'localhost'},
-  })
-  await admin.connect()
+  admin = await adminClient(info)
 })
 
 afterAll(async () => {

@@ -27,6 +27,7 @@ import net from 'node:net'
 import {networkInterfaces, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import tls from 'node:tls'
+import pg from 'pg'
 import {createCa, createLeaf, type Issued} from './certs.js'
 import {
   APP_DATABASE,
@@ -76,6 +77,20 @@ export interface PgInfo {
   caFile: string
   dataDir: string
   superuser: {user: string; password: string}
+}
+
+/** The tests' admin session: the server's superuser over verified TLS, connected (the caller ends it). */
+export async function adminClient(info: PgInfo, database = 'postgres'): Promise<pg.Client> {
+  const c = new pg.Client({
+    host: info.host,
+    port: info.port,
+    user: info.superuser.user,
+    password: info.superuser.password,
+    database,
+    ssl: {ca: info.caPem, servername: 'localhost'},
+  })
+  await c.connect()
+  return c
 }
 
 export interface PgServer extends PgInfo {
