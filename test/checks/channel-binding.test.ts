@@ -31,35 +31,27 @@ function pgAppWith(options: string): App {
     packages: ['pg'],
   })
 }
+/** A script on postgres.js (`pkg`, as test/helpers/migration-tools.ts installs it) that logs in once. */
+function postgresJsApp(pkg: string, range: string): App {
+  return makeApp({
+    files: {
+      'connect.mjs':
+        "import postgres from 'postgres'\nconst sql = postgres(process.env.DATABASE_URL, {max: 1, connect_timeout: 10})\nsql`select 1 as one`.then(() => { console.log('CONNECTED'); return sql.end() }).then(() => process.exit(0), (e) => { console.error(e.message); process.exit(1) })\n",
+      'package.json': JSON.stringify({
+        name: 'app',
+        private: true,
+        scripts: {connect: 'node connect.mjs'},
+        dependencies: {postgres: range},
+      }),
+    },
+    packages: [pkg],
+  })
+}
 beforeAll(async () => {
   pgApp = pgAppWith('')
   pgBindingApp = pgAppWith(', enableChannelBinding: true')
-  pjs3App = makeApp({
-    files: {
-      'connect.mjs':
-        "import postgres from 'postgres'\nconst sql = postgres(process.env.DATABASE_URL, {max: 1, connect_timeout: 10})\nsql`select 1 as one`.then(() => { console.log('CONNECTED'); return sql.end() }).then(() => process.exit(0), (e) => { console.error(e.message); process.exit(1) })\n",
-      'package.json': JSON.stringify({
-        name: 'app',
-        private: true,
-        scripts: {connect: 'node connect.mjs'},
-        dependencies: {postgres: '^3.4.0'},
-      }),
-    },
-    packages: ['postgres-3 as postgres'],
-  })
-  app = makeApp({
-    files: {
-      'connect.mjs':
-        "import postgres from 'postgres'\nconst sql = postgres(process.env.DATABASE_URL, {max: 1, connect_timeout: 10})\nsql`select 1 as one`.then(() => { console.log('CONNECTED'); return sql.end() }).then(() => process.exit(0), (e) => { console.error(e.message); process.exit(1) })\n",
-      'package.json': JSON.stringify({
-        name: 'app',
-        private: true,
-        scripts: {connect: 'node connect.mjs'},
-        dependencies: {postgres: '*'},
-      }),
-    },
-    packages: ['postgres'],
-  })
+  pjs3App = postgresJsApp('postgres-3 as postgres', '^3.4.0')
+  app = postgresJsApp('postgres', '*')
   if (support.ok) bouncer = await startPgBouncer({pg, poolMode: 'session', users: [APP_USER]})
 })
 afterAll(async () => {
