@@ -205,8 +205,13 @@ function readUrlPassword(text: string, at: number): {found: FoundSecret | null; 
   }
   if (lastAt <= from) return {found: null, end}
   const value = text.slice(from, lastAt)
-  // `postgres://user:${TOKEN}@host`, `postgres://user:<password>@host`: a template in docs and code, no secret
-  const template = /^(?:\$\{[A-Za-z_][A-Za-z0-9_.]{0,60}\}|<[^<>\s]{1,40}>)$/.test(value)
+  // `postgres://user:${TOKEN}@host`, `postgres://user:<password>@host`: a template in docs and code, no secret.
+  // A placeholder in angle brackets is words of one case (<password>, <your-password>, <DB_PASSWORD>): a real
+  // password may start with < and end with > (<Tr0ub4dor&3>), and that one is masked.
+  const template =
+    /^(?:\$\{[A-Za-z_][A-Za-z0-9_.]{0,60}\}|<(?=[^>]{1,40}>$)(?:[a-z]+(?:[_-][a-z]+)*|[A-Z]+(?:[_-][A-Z]+)*)>)$/.test(
+      value,
+    )
   return {found: value === MASK || template ? null : {value, start: from, end: lastAt}, end: lastAt}
 }
 

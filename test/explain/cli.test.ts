@@ -35,6 +35,18 @@ describe('db-doctor explain', () => {
     })
   }
 
+  it('a password in angle brackets is a password, not a <placeholder> (7c6e676 printed <Tr0ub4dor&3> unmasked)', async () => {
+    const pasted = ['<Tr0ub4dor&3>', '<s3cr3t>', '<Hunter>', '<x9!k>']
+      .map((pw) => `error: postgres://app:${pw}@db.example.com:5432/app: password authentication failed for user "app"`)
+      .join('\n')
+    for (const format of ['text', 'json', 'markdown']) {
+      const r = await runCli(['explain', '--format', format], {input: pasted})
+      expect(r.code, r.stderr).toBe(0)
+      expect(r.stdout).toContain('AUTH_PASSWORD_FAILED')
+      for (const piece of ['Tr0ub4dor', 's3cr3t', 'Hunter', 'x9!k']) expect(r.stdout + r.stderr).not.toContain(piece)
+    }
+  })
+
   it('--json has the documented shape', async () => {
     const r = await runCli(['explain', '--json'], {input: LOG})
     const j = JSON.parse(r.stdout)
