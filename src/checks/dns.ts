@@ -151,8 +151,8 @@ interface DnsSeen {
 /** The app's lookup and, side by side, the nameservers asked directly. */
 async function lookUp(ctx: CheckContext, deps: DnsCheckDeps, host: string): Promise<DnsSeen> {
   const timeoutMs = ctx.options.timeoutMs
-  const resolv = await readResolvConf(deps.resolvConfPath)
-  const hosts = await readHostsFile(host, deps.hostsPath)
+  // two small files, each read through the threadpool (neither read rejects): side by side, not one after the other
+  const [resolv, hosts] = await Promise.all([readResolvConf(deps.resolvConfPath), readHostsFile(host, deps.hostsPath)])
   const {servers, badSpecs} = serversToAsk(ctx.options.dnsServers, resolv.nameservers)
   const local = isLocalhostName(host)
   const candidates = searchCandidates(host, resolv)
