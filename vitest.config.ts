@@ -40,5 +40,8 @@ export default defineConfig({
     // there are cores (vitest's default on a 2-core machine is one at a time).
     maxWorkers: 5,
     sequence: {sequencer: LongFirst},
+    // every diagnosis of the suite, in-process or in a CLI it spawns, fails a check that reads or writes what it
+    // does not declare (src/app/diagnose.ts; test/helpers/cli.ts keeps the variable in a clean environment)
+    env: {DB_DOCTOR_STRICT_FACTS: '1'},
   },
 })

@@ -28,11 +28,17 @@ export interface DiagnoseInput {
   strict?: boolean
   tool: string
   hooks?: RunHooks
-  /** Fail a check that touches a fact it does not declare (tests). */
+  /**
+   * Fail a check that touches a fact, result, plan or session it does not declare (tests). Default: on when
+   * DB_DOCTOR_STRICT_FACTS=1, which the test suite sets (vitest.config.ts), so the CLI runs it spawns are strict too.
+   */
   strictFacts?: boolean
   /** Defaults to the full registry; tests may pass a subset. */
   checks?: readonly Check[]
 }
+
+/** DB_DOCTOR_STRICT_FACTS=1 (the test suite), read once at load: resolving swaps process.env for the app's (below). */
+const STRICT_FACTS_FROM_ENV = process.env.DB_DOCTOR_STRICT_FACTS === '1'
 
 // Resolving a configuration may run app code (knexfile, prisma.config.ts) with process.env
 // and the working folder swapped in: one resolution at a time, also when targets are
@@ -84,7 +90,13 @@ export async function diagnoseResolved(input: DiagnoseInput, config: ResolvedCon
   const results = await runChecks(
     input.checks ?? registry,
     {...base, facts, session: createSessionBroker(appSessionOpener({...base, facts}))},
-    {words: runnerWords, only: input.only, skip: input.skip, hooks: input.hooks, strictFacts: input.strictFacts},
+    {
+      words: runnerWords,
+      only: input.only,
+      skip: input.skip,
+      hooks: input.hooks,
+      strictFacts: input.strictFacts ?? STRICT_FACTS_FROM_ENV,
+    },
   )
   return redactReport({
     version: 1,

@@ -24,6 +24,8 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): Record
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !SCRUB.test(k)) env[k] = v
   env.NO_COLOR = '1'
   env.PGPASSFILE = '/nonexistent/db-doctor-test-pgpass'
+  // strict facts in the CLI runs too (vitest.config.ts; DB_* is scrubbed above)
+  if (process.env.DB_DOCTOR_STRICT_FACTS) env.DB_DOCTOR_STRICT_FACTS = process.env.DB_DOCTOR_STRICT_FACTS
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k]
     else env[k] = v
