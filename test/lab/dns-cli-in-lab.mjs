@@ -5,7 +5,7 @@
 //                peer?: {host, port}}  (peer: a Postgres-like front that answers SSLRequest 'N' and
 //                drops the StartupMessage, so a login gets as far as the server)
 import {spawn} from 'node:child_process'
-import {mkdirSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {startDnsServer} from './dns-server.mjs'
@@ -28,10 +28,28 @@ if (spec.peer) {
 }
 mkdirSync(spec.cwd, {recursive: true})
 for (const [name, text] of Object.entries(spec.files ?? {})) writeFileSync(join(spec.cwd, name), text)
+// a mark in the CLI's environment, which its lookup children inherit: the ones left running after it exits
+const mark = `DBD_LAB_RUN=${process.pid}-${Date.now()}-${Math.random().toString(16).slice(2)}`
+/** Processes still running with the mark (the CLI's lookup children and theirs), by /proc. */
+function leftovers() {
+  const found = []
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      if (readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(mark)) {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'latin1')
+        if (!/^\d+ \(.*\) Z /s.test(stat))
+          found.push(readFileSync(`/proc/${pid}/cmdline`, 'latin1').replace(/\0/g, ' '))
+      }
+    } catch {
+      // gone, or not ours
+    }
+  }
+  return found
+}
 const t = performance.now()
 const child = spawn(process.execPath, ['--', bin, ...spec.args], {
   cwd: spec.cwd,
-  env: process.env,
+  env: {...process.env, [mark.split('=')[0]]: mark.split('=')[1]},
   stdio: ['ignore', 'pipe', 'pipe'],
 })
 let stdout = ''
@@ -42,11 +60,17 @@ child.stdout.on('data', (d) => {
   reportMs ??= Math.round(performance.now() - t)
 })
 child.stderr.on('data', (d) => (stderr += d))
-child.on('close', (code) => {
+child.on('close', async (code) => {
   const exitMs = Math.round(performance.now() - t)
+  // a killed child may take a moment to be gone: look for up to a second
+  let left = leftovers()
+  for (let i = 0; i < 20 && left.length > 0; i++) {
+    await new Promise((r) => setTimeout(r, 50))
+    left = leftovers()
+  }
   server.close()
   server2?.close()
   peer?.close()
-  console.log(JSON.stringify({code, stdout, stderr, reportMs, exitMs, queries: server.queries}))
+  console.log(JSON.stringify({code, stdout, stderr, reportMs, exitMs, queries: server.queries, leftovers: left}))
   process.exit(0)
 })

@@ -43,6 +43,8 @@ interface Run {
   reportMs: number
   exitMs: number
   queries: {name: string; type: string; transport: string}[]
+  /** Processes started by the run (its lookup children) still alive after it exited. */
+  leftovers: string[]
 }
 
 async function cli(
@@ -69,6 +71,8 @@ async function cli(
   })
   const run = lastJsonLine<Run>(r.stdout)
   expect(run.stdout + run.stderr).not.toContain(PASSWORD)
+  // the process is gone, and so are its lookup children (a getaddrinfo left running outlives the run)
+  expect(run.leftovers, 'processes of the run still alive after it exited').toEqual([])
   return run
 }
 
