@@ -3,6 +3,7 @@
 import type {ConnectionStringProblem, EncodingIssue} from './connection-string.js'
 import type {Provenance} from './field.js'
 import type {MigrationTool} from './launch.js'
+import type {ConfigNotReadTool} from '../models/tools/names.js'
 
 /** Every problem's params name the setting's source (the file or variable to change). */
 export interface Sourced {
@@ -122,7 +123,7 @@ export type KnexfileNotFoundParams = Sourced & {
  * - 'no-data-source-flag': a script runs `typeorm migration:…` without -d (the CLI requires it).
  */
 export type ToolConfigNotReadParams = Sourced & {
-  tool: 'drizzle-kit' | 'typeorm'
+  tool: ConfigNotReadTool
   case: 'not-looked-for' | 'named-missing' | 'ormconfig' | 'no-data-source-flag'
   /** The file found (display path). */
   file: string

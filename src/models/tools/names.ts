@@ -19,6 +19,9 @@ export type AdvisoryLockTool = Tools<'prisma' | 'node-pg-migrate'>
 /** The tools that read every migrations folder before comparing, and stop at a missing one (ENOENT scandir). */
 export type ScandirTool = Tools<'knex' | 'node-pg-migrate'>
 
+/** The tools whose CLI reads its config only from certain files or flags (CONFIG_TOOL_CONFIG_NOT_READ names the file it skips). */
+export type ConfigNotReadTool = Tools<'drizzle-kit' | 'typeorm'>
+
 /** The tools whose config is a module of the app's own code that db-doctor runs in a child (config/sources/app-module.ts). */
 export type AppModuleTool = Tools<'typeorm' | 'sequelize-cli' | 'drizzle-kit'>
 
