@@ -194,8 +194,10 @@ function readUrlPassword(text: string, at: number): {found: FoundSecret | null; 
   const limit = Math.min(text.length, from + MAX_VALUE)
   while (end < limit && !isSpace(text[end]!)) {
     const c = text[end]!
-    // a quote ends the URL where it closes one ('postgres://…', "…", "url": "…"), not inside a password
+    // a quote ends the URL where it closes one ('postgres://…', "…", "url": "…"), not inside a password: only
+    // after the "@" of the user info (before it, `Tr<,0ub4dor` or ab`;cd is the password itself)
     if (
+      lastAt >= 0 &&
       (c === '"' || c === "'" || c === '`' || c === '<') &&
       (end + 1 >= text.length || /[\s,;)}\]>/]/.test(text[end + 1]!))
     )
