@@ -1,6 +1,7 @@
 // Name-resolution probes: the system lookup exactly as the app does it, direct
 // DNS queries over UDP/TCP with dns-packet, and readers for /etc/resolv.conf and
 // /etc/hosts. The only DNS code that touches sockets.
+import type {ChildProcess} from 'node:child_process'
 import {promises as fsp} from 'node:fs'
 import dns from 'node:dns'
 import {isIP} from 'node:net'
@@ -111,6 +112,24 @@ dns.lookup(host, {all: true, hints: Number(hints)}, (err, addresses) => {
 })`
 
 /**
+ * The lookup children still running, killed when this process exits: a run that ends before a lookup's
+ * budget (`wait` cut short by its deadline or a signal, cli/finish.ts exiting at once) would otherwise
+ * leave an unref'd child waiting on a silent nameserver for glibc's timeout × attempts.
+ */
+const lookupChildren = new Set<ChildProcess>()
+function trackLookupChild(child: ChildProcess): void {
+  if (lookupChildren.size === 0) process.once('exit', killLookupChildren)
+  lookupChildren.add(child)
+  child.once('exit', () => {
+    lookupChildren.delete(child)
+    if (lookupChildren.size === 0) process.removeListener('exit', killLookupChildren)
+  })
+}
+function killLookupChildren(): void {
+  for (const c of lookupChildren) c.kill('SIGKILL')
+}
+
+/**
  * dns.lookup in a child Node process: the same getaddrinfo call with the same
  * flags and --dns-result-order, but killable. An in-process getaddrinfo that
  * hangs on a silent nameserver keeps the process from exiting (Node joins
@@ -140,6 +159,7 @@ export const isolatedLookup: LookupFn = (host, options, callback) => {
       env,
     })
     killChild = () => child.kill('SIGKILL')
+    trackLookupChild(child)
     child.unref()
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
     child.on('error', (e: NodeJS.ErrnoException) => finish(e, []))

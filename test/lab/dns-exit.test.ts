@@ -49,7 +49,7 @@ interface Run {
 
 async function cli(
   host: string,
-  extra: {args?: string[]; dns2?: boolean; peer?: boolean; format?: string} = {},
+  extra: {args?: string[]; dns2?: boolean; peer?: boolean; format?: string; command?: string; timeout?: number} = {},
 ): Promise<Run> {
   const cwd = mkdtempSync(join(tmpdir(), 'dbd-dns-exit-'))
   const r = await runInLab({
@@ -63,7 +63,14 @@ async function cli(
         ...(extra.peer ? {peer: {host: '192.0.2.1', port: 5432}} : {}),
         cwd,
         files: {'.env': `DATABASE_URL=postgres://app:${PASSWORD}@${host}:5432/app?sslmode=disable\n`},
-        args: ['check', '--format', extra.format ?? 'json', '--timeout', String(TIMEOUT), ...(extra.args ?? [])],
+        args: [
+          extra.command ?? 'check',
+          '--format',
+          extra.format ?? 'json',
+          '--timeout',
+          String(extra.timeout ?? TIMEOUT),
+          ...(extra.args ?? []),
+        ],
       }),
     ],
     env: cleanEnv(),
@@ -113,6 +120,19 @@ describe.skipIf(!lab.ok || !built)('a bad nameserver cannot keep db-doctor alive
     const dns = report.checks.find((c) => c.id === 'dns')!
     expect(dns).toMatchObject({status: 'pass', evidence: {systemLookup: {ranIn: 'db-doctor'}}})
     expect(run.exitMs - run.reportMs).toBeLessThan(EXIT_AFTER_REPORT_MS)
+  })
+
+  it('wait cut short by its deadline while the login resolves the name: the lookup child goes with it', async () => {
+    // --only config,auth: the login resolves the name itself, in the killable child, for up to --timeout (10 s);
+    // the 2 s deadline ends the run first (cli/finish.ts exits at once), which left that child running for
+    // glibc's 30 s x 2 attempts
+    const run = await cli('db.silent.test', {
+      command: 'wait',
+      timeout: 10_000,
+      args: ['--deadline', '2', '--only', 'config,auth'],
+    })
+    expect(run.code).toBe(1)
+    expect(run.exitMs).toBeLessThan(2000 + 500 + STARTUP_ALLOWANCE)
   })
 
   it('the login reuses the dns check answer: a nameserver that answers once cannot stall node-postgres', async () => {
