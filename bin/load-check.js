@@ -7,6 +7,7 @@ import fs from 'node:fs'
 import Module, {createRequire} from 'node:module'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+import v8 from 'node:v8'
 import vm from 'node:vm'
 
 const file = fileURLToPath(new URL('../dist/bundle/check.cjs', import.meta.url))
@@ -35,12 +36,18 @@ export function loadCheck() {
 }
 
 /**
- * Write check.cache (scripts/check-code-cache.mjs, at build time): check.cjs compiled, its top level run, then
- * `warm` given its exports; the cache holds the code of every function compiled until then.
+ * Write check.cache (scripts/bundle.mjs, at build time, in a child process of its own): check.cjs compiled with
+ * every function compiled at once (V8's --no-lazy, for this compile only), so that a run compiles none of its
+ * own code. The flag is set back before the cache is made: its header carries the flags it was made under, and
+ * a run (without --no-lazy) would reject it otherwise.
  */
-export async function makeCheckCodeCache(warm) {
-  const script = compile(undefined)
-  const exports = run(script)
-  await warm?.(exports)
+export function makeCheckCodeCache() {
+  v8.setFlagsFromString('--no-lazy')
+  let script
+  try {
+    script = compile(undefined)
+  } finally {
+    v8.setFlagsFromString('--lazy')
+  }
   fs.writeFileSync(cacheFile, script.createCachedData())
 }

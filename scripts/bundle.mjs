@@ -8,9 +8,7 @@
 // External, loaded from node_modules at run time: pg's optional pg-native, jiti (only to read a
 // knexfile.ts / prisma.config.ts) and typescript (which oclif only looks for in development).
 import {build} from 'esbuild'
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
+import {readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {execFileSync} from 'node:child_process'
 
 rmSync('dist/bundle', {recursive: true, force: true})
@@ -97,15 +95,13 @@ const checkCjs = readFileSync('dist/bundle/check.cjs', 'utf8')
 if (checkCjs.split(TO_ESM).length !== 2)
   throw new Error("scripts/bundle.mjs: esbuild's __toESM helper not found once in check.cjs")
 writeFileSync('dist/bundle/check.cjs', checkCjs.replace(TO_ESM, TO_ESM_ONCE))
-// V8's code cache of check.cjs, for this Node (V8 rejects it on any other version or flags, and the file is
-// then compiled as without it): scripts/check-code-cache.mjs, in an empty folder and with no environment but PATH.
-const warmDir = mkdtempSync(path.join(os.tmpdir(), 'dbd-code-cache-'))
-try {
-  execFileSync(process.execPath, [path.resolve('scripts/check-code-cache.mjs')], {
-    cwd: warmDir,
-    env: {PATH: process.env.PATH},
-    stdio: ['ignore', 'ignore', 'inherit'],
-  })
-} finally {
-  rmSync(warmDir, {recursive: true, force: true})
-}
+// V8's code cache of check.cjs, every function compiled (bin/load-check.js), for this Node: V8 rejects it on
+// any other version or flags, and the file is then compiled as without it. In a child process, so that the V8
+// flag it sets for its compile touches nothing else.
+execFileSync(
+  process.execPath,
+  ['--input-type=module', '-e', "(await import('./bin/load-check.js')).makeCheckCodeCache()"],
+  {
+    stdio: 'inherit',
+  },
+)
