@@ -133,6 +133,15 @@ describe('cli runtime', () => {
         ),
       ).toEqual([])
       expect(commands.filter((i) => /src\/reporters\/(?!index|escape|wrap)/.test(i))).toEqual([])
+      // explain's library (imported in run()): the catalogue and the check ids (src/checks/order.ts), no check,
+      // probe or pg
+      const explain = loadedBy(
+        Object.keys(meta.outputs).find((o) => 'src/explain/index.ts' in meta.outputs[o]!.inputs)!,
+      )
+      expect(explain).toContain('src/checks/order.ts')
+      expect(
+        explain.filter((i) => /src\/(checks\/(?!order\.ts)|probes\/|app\/diagnose\.ts)|node_modules\/pg\//.test(i)),
+      ).toEqual([])
       // `check`'s fast path (src/cli/fast-check.ts) and everything it may import, dynamically too: no oclif
       const fast = Object.keys(meta.outputs).find((o) => 'src/cli/fast-check.ts' in meta.outputs[o]!.inputs)!
       const reach = new Set<string>()

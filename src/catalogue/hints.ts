@@ -13,8 +13,10 @@ export interface Hint {
   /** Likely causes in order, in words. */
   causes: string[]
   fix: string
-  /** The checks that find the real cause. */
-  checks: string[]
+  /** The checks that find the real cause: the run through this check (an id of the registry)… */
+  through: string
+  /** …and these checks after it. */
+  also?: string[]
   matchers: Matcher[]
   examples: Example[]
 }
@@ -44,7 +46,7 @@ export const hints: readonly Hint[] = [
       'an old node-postgres (pg < 8.0.3) on Node ≥ 14: its connect() never returns, so every acquire times out (upgrade pg)',
     ],
     fix: 'Run the confirm line where the app runs to see the real error; if every check passes, look for a transaction that is never committed or released.',
-    checks: checksThrough('auth'),
+    through: 'auth',
     matchers: ['Timeout acquiring a connection', 'KnexTimeoutError'],
     // knex 3.3 lib/client.js acquireConnection (the tarn TimeoutError converted to a KnexTimeoutError)
     examples: [
@@ -74,7 +76,7 @@ export const hints: readonly Hint[] = [
       'an IPv6-only host from an IPv4-only network (Supabase direct host): DNS_IPV6_ONLY',
     ],
     fix: 'Run the confirm line where `prisma migrate` runs; it names which step fails and what to change.',
-    checks: checksThrough('docker'),
+    through: 'docker',
     matchers: ["Can't reach database server", 'P1001'],
     examples: [
       // P1001 DatabaseNotReachable, prisma-engines libs/user-facing-errors/src/common.rs (older engines quote host and
@@ -108,7 +110,7 @@ export const hints: readonly Hint[] = [
       'a server without TLS',
     ],
     fix: "Trust the server's CA (`sslrootcert=` in the URL, `sslaccept=strict`) rather than accepting any certificate.",
-    checks: checksThrough('tls'),
+    through: 'tls',
     matchers: ['Error opening a TLS connection', 'P1011'],
     // P1011 TlsConnectionError ("Error opening a TLS connection: {message}"), prisma-engines libs/user-facing-errors/src/common.rs
     examples: [{source: 'prisma', text: 'Error: P1011: Error opening a TLS connection: bad certificate format'}],
@@ -125,7 +127,7 @@ export const hints: readonly Hint[] = [
       'a proxy or tunnel that accepts and never answers: PG_NO_RESPONSE',
     ],
     fix: 'Run the confirm line with the URL migrate uses; for the lock, wait for the other run or end a dead holder; through a pooler, set `directUrl` to a direct or session connection.',
-    checks: checksThrough('migrations'),
+    through: 'migrations',
     matchers: ['P1002', 'was reached but timed out'],
     // P1002 DatabaseTimeout, prisma-engines libs/user-facing-errors/src/common.rs
     examples: [
@@ -147,7 +149,7 @@ export const hints: readonly Hint[] = [
       'a NOLOGIN role: AUTH_ROLE_NOLOGIN',
     ],
     fix: 'Run the confirm line with the same URL: the auth check gives the exact server message and the line or grant to change.',
-    checks: checksThrough('auth'),
+    through: 'auth',
     matchers: [
       {re: /User `[^`]{0,300}` was denied access on the database/i, needle: 'was denied access on the database'},
       'P1010',
@@ -166,7 +168,7 @@ export const hints: readonly Hint[] = [
       'connection limits reached (AUTH_TOO_MANY_CONNECTIONS)',
     ],
     fix: 'Run the confirm line where the app runs.',
-    checks: checksThrough('auth'),
+    through: 'auth',
     matchers: ['Operations timed out after', 'P1008'],
     // P1008 DatabaseOperationTimeout ("Operations timed out after `{time}`"), prisma-engines libs/user-facing-errors/src/common.rs
     examples: [{source: 'prisma', text: 'Error: P1008: Operations timed out after `10s`'}],
@@ -179,7 +181,8 @@ export const hints: readonly Hint[] = [
     candidates: ['PRIV_NO_CREATEDB', 'AUTH_DATABASE_NOT_FOUND'],
     causes: ['the role lacks CREATEDB', 'a managed database that forbids CREATE DATABASE (set shadowDatabaseUrl)'],
     fix: 'Grant CREATEDB to the migration role, or set `shadowDatabaseUrl` to a database you create once; in CI and production use `prisma migrate deploy`, which needs no shadow database.',
-    checks: [...checksThrough('auth'), 'privileges'],
+    through: 'auth',
+    also: ['privileges'],
     matchers: ['could not create the shadow database', 'P3014'],
     examples: [
       // P3014 ShadowDbCreationError, prisma-engines libs/user-facing-errors/src/schema_engine.rs
@@ -197,7 +200,7 @@ export const hints: readonly Hint[] = [
     candidates: ['AUTH_DATABASE_NOT_FOUND', 'AUTH_PASSWORD_FAILED'],
     causes: ['the role may not create databases', 'the database name in the URL is not the one that exists'],
     fix: 'Create the database once as an administrator, or fix its name in the URL.',
-    checks: checksThrough('auth'),
+    through: 'auth',
     matchers: ['Failed to create database', 'P3000'],
     // P3000 DatabaseCreationFailed ("Failed to create database: {database_error}"), prisma-engines libs/user-facing-errors/src/schema_engine.rs
     examples: [
@@ -215,7 +218,7 @@ export const hints: readonly Hint[] = [
       'PgBouncer cannot reach or log in to PostgreSQL (its own `server_login_retry` errors in its log): the server is down, unreachable, or rejects the auth_file credentials',
     ],
     fix: 'Run the confirm line through PgBouncer and directly against PostgreSQL: if the direct login works, raise `default_pool_size` / end long transactions; otherwise fix what PgBouncer cannot reach.',
-    checks: checksThrough('auth'),
+    through: 'auth',
     // PgBouncer src/janitor.c (FATAL since 1.16)
     // the error, not a pasted pgbouncer.ini line setting it
     matchers: [
@@ -239,7 +242,7 @@ export const hints: readonly Hint[] = [
       'a proxy that never answers: PG_NO_RESPONSE',
     ],
     fix: 'Run the confirm line where the app runs.',
-    checks: checksThrough('postgres'),
+    through: 'postgres',
     // pg/lib/client.js ("timeout expired", a bare Client with connectionTimeoutMillis); pg-pool/index.js ("Connection
     // terminated due to connection timeout" when connecting timed out, "timeout exceeded when trying to connect" when no
     // pooled client came free in time); libpq prints "timeout expired" for connect_timeout (fe-connect.c).
@@ -279,7 +282,7 @@ export const hints: readonly Hint[] = [
       'a proxy or tunnel that accepts and never answers, or a serverless compute still waking up: PG_NO_RESPONSE',
     ],
     fix: 'Run the confirm line where the app runs: it names the step that hangs.',
-    checks: checksThrough('postgres'),
+    through: 'postgres',
     // postgres.js 4.2 src/startup.js:239 and src/errors.js connection() ("write " + code + " " + host:port); 3.4 cjs/src/connection.js
     matchers: [{re: /\bCONNECT_TIMEOUT\b/, needle: 'connect_timeout'}],
     examples: [
@@ -308,7 +311,7 @@ export const hints: readonly Hint[] = [
       'a server that closes plain-text connections without an error: AUTH_SSL_REQUIRED',
     ],
     fix: 'Set postgres.js `idle_timeout` (seconds) below any idle limit on the way and `max_lifetime`; run the confirm line where the app runs to see whether a fresh connection works.',
-    checks: checksThrough('server'),
+    through: 'server',
     // postgres.js 4.2 src/connection.js:820, src/pool.js:472, src/startup.js:118
     matchers: [{re: /\bCONNECTION_CLOSED\b/, needle: 'connection_closed'}],
     examples: [
@@ -337,7 +340,7 @@ export const hints: readonly Hint[] = [
       'a proxy, NAT or load balancer dropped the connection: PG_NO_RESPONSE',
     ],
     fix: "Log the client's or pool's 'error' event to see the first error; keep non-database work out of transactions (run it before or after the migration's statements); run the confirm line with the app's role to see its idle timeouts.",
-    checks: checksThrough('server'),
+    through: 'server',
     // node-postgres lib/client.js:767 (8.23; 537 in 8.0.2, 528 in 7.18), _queryable false after a connection error
     matchers: ['Client has encountered a connection error and is not queryable'],
     examples: [
@@ -360,7 +363,7 @@ export const hints: readonly Hint[] = [
       'a proxy that ends authentication without a server-final message, or channel binding mismatched by TLS termination: AUTH_CHANNEL_BINDING',
     ],
     fix: "Run the confirm line against the pooler and directly against the server; make the pooler's secret for the user the server's SCRAM secret (or use auth_query), and keep TLS verification on.",
-    checks: checksThrough('auth'),
+    through: 'auth',
     // node-postgres 8 lib/crypto/sasl.js:140 (does not match), :228 (server returned error), :232 (missing)
     matchers: [
       'SCRAM-SERVER-FINAL-MESSAGE: server signature is missing',
@@ -389,7 +392,7 @@ export const hints: readonly Hint[] = [
       "the proxy's service account lacks the Cloud SQL Client role, or the SQL Admin API is off: AUTH_CONNECTION_FAILED",
     ],
     fix: "Read the proxy's own log line for the cause after `failed to dial`; give the proxy's identity roles/cloudsql.client, use `--private-ip` only from inside the VPC, and allow egress to port 3307.",
-    checks: checksThrough('postgres'),
+    through: 'postgres',
     // cloud-sql-proxy v2 (cloudsqlconn dialer), https://github.com/GoogleCloudPlatform/cloud-sql-proxy/issues/1840
     matchers: ['failed to dial', 'failed to connect to instance: Dial error'],
     examples: [
@@ -417,7 +420,7 @@ export const hints: readonly Hint[] = [
       'the server is out of slots for this role: AUTH_TOO_MANY_CONNECTIONS, SERVER_CONNECTIONS_EXHAUSTED',
     ],
     fix: 'Run the confirm line with the same URL; if every check passes, raise `connection_limit`/`pool_timeout` in the URL, shorten transactions, or put a pooler in front (`pgbouncer=true`).',
-    checks: checksThrough('pooler'),
+    through: 'pooler',
     // P2024 PoolTimeout, prisma-engines libs/user-facing-errors/src/query_engine.rs (https://github.com/prisma/prisma-engines/pull/2403)
     matchers: [
       'P2024',
@@ -432,3 +435,17 @@ export const hints: readonly Hint[] = [
     ],
   },
 ]
+
+/** The checks that find a hint's real cause (`order`: the check ids in the registry's order, see checksThrough). */
+export function hintChecks(h: Hint, order: readonly string[]): string[] {
+  return [...checksThrough(h.through, order), ...(h.also ?? [])]
+}
+
+/**
+ * The command line that confirms a hint: the whole run when it needs the checks through auth (a login) or
+ * more, else the checks it needs.
+ */
+export function hintConfirmCommand(h: Hint, order: readonly string[]): string {
+  const ids = hintChecks(h, order)
+  return ids.length >= order.indexOf('auth') + 1 ? 'db-doctor check' : `db-doctor check --only ${ids.join(',')}`
+}

@@ -26,25 +26,6 @@ import type {CatalogueEntry} from './types.js'
 export type {CatalogueEntry, EntrySpec, Example, ExampleSource, Finding, Matcher} from './types.js'
 export {define, messages} from './types.js'
 
-/**
- * Check ids in registry order (kept equal to src/checks/index.ts by a contract
- * test; duplicated so that `explain` does not load the checks).
- */
-export const CHECK_ORDER: readonly string[] = [
-  'config',
-  'dns',
-  'tcp',
-  'docker',
-  'postgres',
-  'tls',
-  'ssl-config',
-  'auth',
-  'server',
-  'pooler',
-  'privileges',
-  'migrations',
-]
-
 export const catalogue: readonly CatalogueEntry[] = [
   ...configEntries,
   ...dnsEntries,
@@ -83,21 +64,23 @@ export function isTransient(code: string | null | undefined): boolean {
   return !!code && !!byCode.get(code)?.transient
 }
 
-/** The checks of the run up to and including `id`, in the registry's order ([] for an unknown id). */
-export function checksThrough(id: string): string[] {
-  const i = CHECK_ORDER.indexOf(id)
-  return i < 0 ? [] : CHECK_ORDER.slice(0, i + 1)
+/**
+ * The checks of the run up to and including `id` ([] for an unknown id). `order` is the check ids in the
+ * registry's order (CHECK_IDS of src/checks/order.ts), passed in by the caller: the catalogue sits below the
+ * checks and keeps no copy of it.
+ */
+export function checksThrough(id: string, order: readonly string[]): string[] {
+  const i = order.indexOf(id)
+  return i < 0 ? [] : order.slice(0, i + 1)
 }
 
 /** The checks a `db-doctor check --only …` needs to confirm a code. */
-function confirmChecks(e: CatalogueEntry): string[] {
-  return e.confirm ?? checksThrough(e.check)
+function confirmChecks(e: CatalogueEntry, order: readonly string[]): string[] {
+  return e.confirm ?? checksThrough(e.check, order)
 }
 
-/** The exact command line that confirms a code against the real database. */
-export function confirmCommand(e: CatalogueEntry): string {
-  const ids = confirmChecks(e)
-  return ids.length === 0 || ids.length === CHECK_ORDER.length
-    ? 'db-doctor check'
-    : `db-doctor check --only ${ids.join(',')}`
+/** The exact command line that confirms a code against the real database (`order`: as for checksThrough). */
+export function confirmCommand(e: CatalogueEntry, order: readonly string[]): string {
+  const ids = confirmChecks(e, order)
+  return ids.length === 0 || ids.length === order.length ? 'db-doctor check' : `db-doctor check --only ${ids.join(',')}`
 }

@@ -1,7 +1,8 @@
-// The explicit, ordered registry of checks. Order matters: later checks build on
-// the facts earlier ones establish (addresses → reachable addresses → TLS offer).
-// Ids are a public contract.
+// The registry of checks, in the order of CHECK_IDS (./order.ts: the one list of ids and their order).
+// A new check is its id in CHECK_IDS and one line here under that id: the compiler fails on an id without
+// its check, or a check under an id CHECK_IDS does not list (a contract test: each check's own id is its key).
 import type {Check} from './types.js'
+import {CHECK_IDS, type CheckId} from './order.js'
 import {authCheck} from './auth.js'
 import {configCheck} from './config.js'
 import {dnsCheck} from './dns.js'
@@ -15,19 +16,19 @@ import {sslConfigCheck} from './ssl-config.js'
 import {tcpCheck} from './tcp.js'
 import {tlsCheck} from './tls.js'
 
-export const checks: readonly Check[] = [
-  configCheck,
-  dnsCheck,
-  // after tcp: Docker advice explains a failure (TCP_REFUSED on localhost, a service name that does not
-  // resolve) and comes after it, never before
-  tcpCheck,
-  dockerCheck,
-  postgresCheck,
-  tlsCheck,
-  sslConfigCheck,
-  authCheck,
-  serverCheck,
-  poolerCheck,
-  privilegesCheck,
-  migrationsCheck,
-]
+const byId = {
+  config: configCheck,
+  dns: dnsCheck,
+  tcp: tcpCheck,
+  docker: dockerCheck,
+  postgres: postgresCheck,
+  tls: tlsCheck,
+  'ssl-config': sslConfigCheck,
+  auth: authCheck,
+  server: serverCheck,
+  pooler: poolerCheck,
+  privileges: privilegesCheck,
+  migrations: migrationsCheck,
+} satisfies Record<CheckId, Check>
+
+export const checks: readonly Check[] = CHECK_IDS.map((id) => byId[id])

@@ -3,7 +3,8 @@
 // Offline: no network, no configuration read. Pure: the command prints.
 import {catalogue, confirmCommand, findEntry, type CatalogueEntry} from '../catalogue/index.js'
 import {Scanner, type TextMatch} from '../catalogue/match.js'
-import {hints, type Hint} from '../catalogue/hints.js'
+import {hintConfirmCommand, hints, type Hint} from '../catalogue/hints.js'
+import {CHECK_IDS} from '../checks/order.js'
 import {normalise, unescapeLoose} from './normalise.js'
 import {maskWindow} from '../core/redact.js'
 import {inert, pastedSecrets, redactPasted} from './redact.js'
@@ -68,7 +69,7 @@ function fromEntry(e: CatalogueEntry, m: TextMatch<Item>, secrets: readonly stri
     meaning: e.meaning,
     causes: e.causes,
     fix: e.fixText,
-    confirm: confirmCommand(e),
+    confirm: confirmCommand(e, CHECK_IDS),
     transient: e.transient,
   }
 }
@@ -84,7 +85,7 @@ function fromHint(h: Hint, m: TextMatch<Item>, secrets: readonly string[]): Expl
     meaning: h.meaning,
     causes: h.causes,
     fix: h.fix,
-    confirm: h.checks.length >= 8 ? 'db-doctor check' : `db-doctor check --only ${h.checks.join(',')}`,
+    confirm: hintConfirmCommand(h, CHECK_IDS),
     transient: null,
     candidates: h.candidates,
   }
@@ -143,7 +144,7 @@ export function explainCode(code: string, tool: string): ExplainResult | undefin
         meaning: e.meaning,
         causes: e.causes,
         fix: e.fixText,
-        confirm: confirmCommand(e),
+        confirm: confirmCommand(e, CHECK_IDS),
         transient: e.transient,
       },
     ],

@@ -6,10 +6,12 @@
 import {readdirSync, readFileSync, statSync} from 'node:fs'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {CHECK_ORDER, catalogue, confirmCommand} from '../../src/catalogue/index.js'
+import {catalogue, confirmCommand} from '../../src/catalogue/index.js'
+import {hintChecks, hints} from '../../src/catalogue/hints.js'
 import {scanText} from '../../src/catalogue/match.js'
 import {renderCodeTables} from '../../src/catalogue/codes-doc.js'
 import {checks} from '../../src/checks/index.js'
+import {CHECK_IDS} from '../../src/checks/order.js'
 import {ROOT} from '../helpers/cli.js'
 
 /** Error codes of internal helpers that never reach a report. */
@@ -71,9 +73,17 @@ describe('the code contract', () => {
     expect([...catalogued].filter((c) => !tests.includes(c) && !explainOnly.has(c)).sort()).toEqual([])
   })
 
-  it('the catalogue knows the registry order, and every entry belongs to a check', () => {
-    expect(CHECK_ORDER).toEqual(checks.map((c) => c.id))
-    for (const e of catalogue) expect([...CHECK_ORDER, 'runner'], e.code).toContain(e.check)
+  it('the registry is CHECK_IDS in order, and every entry and hint names checks of it', () => {
+    // each registered check sits under its own id (src/checks/index.ts builds the list from CHECK_IDS)
+    expect(checks.map((c) => c.id)).toEqual([...CHECK_IDS])
+    for (const e of catalogue) expect([...CHECK_IDS, 'runner'], e.code).toContain(e.check)
+    for (const e of catalogue) for (const id of e.confirm ?? []) expect(CHECK_IDS, e.code).toContain(id)
+    for (const h of hints) {
+      expect(CHECK_IDS, h.id).toContain(h.through)
+      const ids = hintChecks(h, CHECK_IDS)
+      expect(ids, h.id).toEqual([...new Set(ids)])
+      for (const id of ids) expect(CHECK_IDS, h.id).toContain(id)
+    }
   })
 
   it('every entry has its words: title, meaning, likely causes, a generic fix', () => {
@@ -83,7 +93,7 @@ describe('the code contract', () => {
       expect(e.causes.length, e.code).toBeGreaterThan(0)
       expect(e.fix().summary, e.code).toBe(e.fixText)
       expect(typeof e.transient, e.code).toBe('boolean')
-      expect(confirmCommand(e), e.code).toMatch(/^db-doctor check/)
+      expect(confirmCommand(e, CHECK_IDS), e.code).toMatch(/^db-doctor check/)
     }
   })
 
