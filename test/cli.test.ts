@@ -1,9 +1,12 @@
 // src/cli.ts is the binary's runtime and oclif's explicit command registry.
 import {execFileSync} from 'node:child_process'
-import {existsSync, readFileSync, readdirSync} from 'node:fs'
+import {cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {describe, expect, it} from 'vitest'
 import {COMMANDS} from '../src/commands/index.js'
+import {cleanEnv} from './helpers/cli.js'
 
 const root = (p: string) => fileURLToPath(new URL(`../${p}`, import.meta.url))
 
@@ -65,6 +68,35 @@ describe('cli runtime', () => {
         console.log(JSON.stringify({main: typeof check.main, rejected: check.codeCacheRejected}))`
       const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {encoding: 'utf8'})
       expect(JSON.parse(out)).toEqual({main: 'function', rejected: false})
+    },
+  )
+
+  it.runIf(existsSync(root('dist/bundle/check.cache')))(
+    'a check.cjs changed after the build runs as changed: V8 checks only the length, so the cache says which source it was made from',
+    () => {
+      // V8 accepts cached data for any source of the same length and runs the cached code: a same-length edit
+      // of check.cjs (a patched line in node_modules) ran the old code through the old cache
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'dbd-code-cache-'))
+      try {
+        cpSync(root('bin'), path.join(dir, 'bin'), {recursive: true})
+        cpSync(root('package.json'), path.join(dir, 'package.json'))
+        cpSync(root('dist/bundle'), path.join(dir, 'dist/bundle'), {recursive: true})
+        symlinkSync(root('node_modules'), path.join(dir, 'node_modules'), 'dir')
+        const file = path.join(dir, 'dist/bundle/check.cjs')
+        const before = readFileSync(file, 'utf8')
+        expect(before).toContain('CONNECTION argument')
+        writeFileSync(file, before.replaceAll('CONNECTION argument', 'CONNECTION ARGUMENT'))
+        const args = ['check', '--only', 'config', '--format', 'json', 'postgres://u@127.0.0.1:1/db']
+        const report = execFileSync(process.execPath, ['--', path.join(dir, 'bin/run.js'), ...args], {
+          encoding: 'utf8',
+          cwd: dir,
+          // the fast path (check.cjs) only: the suite's DB_DOCTOR_STRICT_FACTS sends a run to oclif
+          env: cleanEnv({DB_DOCTOR_STRICT_FACTS: undefined}),
+        })
+        expect(JSON.parse(report).target.sources.host).toBe('CONNECTION ARGUMENT')
+      } finally {
+        rmSync(dir, {recursive: true, force: true})
+      }
     },
   )
 
