@@ -19,7 +19,9 @@ if (argv.length === 1 && ['--version', '-v', '-V', 'version'].includes(argv[0]))
   // variable in the environment) goes to cli.js at once, without loading check.cjs first.
   const oclifs =
     argv.some((a) => a === '--help' || a === '-h' || a === '--') ||
-    Object.keys(process.env).some((k) => k === 'DEBUG' || k.startsWith('DB_DOCTOR_') || k.startsWith('OCLIF_'))
+    Object.keys(process.env).some(
+      (k) => k === 'DEBUG' || (k.startsWith('DB_DOCTOR_') && k !== 'DB_DOCTOR_STRICT_FACTS') || k.startsWith('OCLIF_'),
+    )
   const done =
     argv[0] === 'check' && !oclifs && (await (await import('./load-check.js')).loadCheck().main(import.meta.url))
   if (!done) {

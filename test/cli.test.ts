@@ -90,8 +90,8 @@ describe('cli runtime', () => {
         const report = execFileSync(process.execPath, ['--', path.join(dir, 'bin/run.js'), ...args], {
           encoding: 'utf8',
           cwd: dir,
-          // the fast path (check.cjs) only: the suite's DB_DOCTOR_STRICT_FACTS sends a run to oclif
-          env: cleanEnv({DB_DOCTOR_STRICT_FACTS: undefined}),
+          // the suite's environment (DB_DOCTOR_STRICT_FACTS=1): its CLI runs take check.cjs, as users' do
+          env: cleanEnv(),
         })
         expect(JSON.parse(report).target.sources.host).toBe('CONNECTION ARGUMENT')
       } finally {

@@ -62,8 +62,14 @@ const INTEGER = /^(0|[1-9][0-9]{0,6})$/
  * parser does not take, which then goes to oclif.
  */
 export function parseCheckArgv(args: readonly string[], env: NodeJS.ProcessEnv): FastCheckArgs | undefined {
-  // oclif reads DEBUG and its DB_DOCTOR_* / OCLIF_* variables (debug output, CONTENT_TYPE=json…)
-  if (Object.keys(env).some((k) => k === 'DEBUG' || k.startsWith('DB_DOCTOR_') || k.startsWith('OCLIF_')))
+  // oclif reads DEBUG and its DB_DOCTOR_* / OCLIF_* variables (debug output, CONTENT_TYPE=json…); not
+  // DB_DOCTOR_STRICT_FACTS, db-doctor's own (app/diagnose.ts reads it on either path), which the test suite sets
+  // in every CLI run it spawns: those runs must take the path users' runs take
+  if (
+    Object.keys(env).some(
+      (k) => k === 'DEBUG' || (k.startsWith('DB_DOCTOR_') && k !== 'DB_DOCTOR_STRICT_FACTS') || k.startsWith('OCLIF_'),
+    )
+  )
     return undefined
   const flags: Record<string, unknown> = {}
   for (const [name, spec] of Object.entries(CHECK_FLAG_SPEC)) if (spec.default !== undefined) flags[name] = spec.default

@@ -92,6 +92,8 @@ describe('check fast path: parsing', () => {
       ['-'],
     ])
       expect(parseCheckArgv(argv, {}), argv.join(' ')).toBeUndefined()
+    // db-doctor's own DB_DOCTOR_STRICT_FACTS (set by the suite in every CLI run) is no oclif variable
+    expect(parseCheckArgv([url], {DB_DOCTOR_STRICT_FACTS: '1'})).toBeDefined()
     for (const env of [{DEBUG: '*'}, {DB_DOCTOR_CONTENT_TYPE: 'json'}, {OCLIF_TS_NODE: '0'}])
       expect(parseCheckArgv([url], env), JSON.stringify(env)).toBeUndefined()
   })
