@@ -5,6 +5,7 @@ import {execFileSync} from 'node:child_process'
 import {mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import fc from 'fast-check'
 import {afterAll, describe, expect, it} from 'vitest'
 import {appSourceFiles} from '../../src/config/app-source.js'
 import {importsPg, poolsInCode} from '../../src/models/drivers/node-postgres.js'
@@ -70,6 +71,31 @@ describe('appSourceFiles', () => {
     } finally {
       rmSync(hostile, {recursive: true, force: true})
     }
+  })
+
+  it('poolsInCode on any repeated unit at the file cap (256 KiB): tens of milliseconds, not seconds', () => {
+    // a complexity check with an absolute bound: the scans are bounded per match (linear in the ratio sense), so
+    // what matters is the constant (1.3 s of CPU per file for 'drizzle({' before the fix)
+    const units = ['drizzle({', 'drizzle(', 'drizzle({connection:{', 'drizzle({client', 'new Pool({', 'new pg.Pool(']
+    const more = ['{', '}', '\n', ' ', '.on(', 'idleTimeoutMillis:', 'new ', 'new Pool({idleTimeoutMillis: 1,']
+    const prefixes = ['', "import pg from 'pg'\n", "import {drizzle} from 'drizzle-orm/node-postgres'\n"]
+    const unit = fc.oneof(fc.constantFrom(...units, ...more), fc.string({minLength: 1, maxLength: 12}))
+    fc.assert(
+      fc.property(fc.constantFrom(...prefixes), fc.array(unit, {minLength: 1, maxLength: 3}), (prefix, parts) => {
+        const piece = parts.join('')
+        const text = prefix + piece.repeat(Math.ceil((256 * 1024 - prefix.length) / piece.length))
+        let best = Infinity
+        for (let i = 0; i < 3 && best > 150; i++) {
+          const before = process.cpuUsage()
+          poolsInCode(text)
+          importsPg(text)
+          const used = process.cpuUsage(before)
+          best = Math.min(best, (used.user + used.system) / 1000)
+        }
+        expect(best, JSON.stringify(prefix + piece)).toBeLessThan(150)
+      }),
+      {seed: Number(process.env.FUZZ_SEED ?? 20261207), numRuns: Number(process.env.FUZZ_RUNS ?? 60)},
+    )
   })
 
   it('a missing folder is no files', () => {
