@@ -50,6 +50,20 @@ import {poolerRefusal} from './pooler-refusal.js'
 import {channelBindingIgnored, channelBindingRefusal} from './channel-binding.js'
 import {appSourceFiles} from '../config/app-source.js'
 
+/** The auth check's login: whether it connected, and as whom to which server (or the error's code). */
+interface AuthFacts {
+  connected: boolean
+  serverVersion?: string
+  user?: string
+  errorCode?: string | null
+}
+
+declare module '../core/facts.js' {
+  interface Facts {
+    auth?: AuthFacts
+  }
+}
+
 type AuthCode =
   | 'AUTH_PASSWORD_FAILED'
   | 'AUTH_PASSWORD_MISSING'

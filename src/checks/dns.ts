@@ -40,6 +40,12 @@ import {
 import {stripBrackets} from '../config/util.js'
 import {closest} from '../core/spelling.js'
 
+declare module '../core/facts.js' {
+  interface Facts {
+    dns?: DnsFacts
+  }
+}
+
 interface DnsCheckDeps {
   /**
    * Replaces the system lookup (tests without a namespace). Default: guardedLookup, the real

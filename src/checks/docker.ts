@@ -29,6 +29,12 @@ import {
 import {type DirectQueryResult, queryDirect} from '../probes/dns.js'
 import {probeTcp} from '../probes/tcp.js'
 
+declare module '../core/facts.js' {
+  interface Facts {
+    docker?: DockerFacts
+  }
+}
+
 interface DockerCheckDeps {
   /** Where container detection looks (tests point these at fixtures). */
   paths?: Partial<ContainerPaths>

@@ -20,6 +20,12 @@ import type {Check, CheckContext} from './types.js'
 import type {SslRequestResult} from '../probes/ssl-request.js'
 import type {ServerIdentity} from '../probes/pg-identity.js'
 
+declare module '../core/facts.js' {
+  interface Facts {
+    postgres?: PostgresFacts
+  }
+}
+
 export const postgresCheck: Check = {
   id: 'postgres',
   title: 'PostgreSQL protocol',

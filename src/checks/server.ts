@@ -26,13 +26,34 @@ import {
 } from '../catalogue/server.js'
 import {sessionSays} from '../catalogue/session.js'
 import {poolerRefusal} from './pooler-refusal.js'
-import type {ServerFacts} from '../core/facts.js'
 import type {ResolvedConfig} from '../config/types.js'
 import type {CheckOutcome, Evidence, Snippet} from '../core/types.js'
 import type {Check, CheckContext} from './types.js'
 import {foldFindings, type Finding} from './findings.js'
 import {migrationTools} from './tools.js'
 import type {ToolName} from '../models/tools/names.js'
+
+/** What the server check read in the shared session. */
+interface ServerFacts {
+  inRecovery: boolean
+  defaultReadOnly: boolean
+  user: string
+  database: string
+  superuser: boolean
+  createdb: boolean
+  /** current_schemas(false): the search path as resolved for this role. */
+  searchPath: string[]
+  serverVersionNum: number
+  backendPid: number
+  /** inet_server_port(): the server's own port (another than the app's: something in between). */
+  serverPort: number | null
+}
+
+declare module '../core/facts.js' {
+  interface Facts {
+    server?: ServerFacts
+  }
+}
 
 type Row = Record<string, unknown>
 

@@ -28,6 +28,12 @@ import {stripBrackets} from '../config/util.js'
 import {fieldWithSource} from '../config/provenance.js'
 import {settingsSnippet} from '../catalogue/snippets.js'
 
+declare module '../core/facts.js' {
+  interface Facts {
+    tcp?: TcpFacts
+  }
+}
+
 interface TcpCheckDeps {
   /** Node's defaults the app starts from. Default: the running Node's. */
   nodeDefaults?: NodeDefaults

@@ -40,6 +40,12 @@ import type {TlsProbeResult} from '../probes/tls.js'
 import type {ChainRow, VerifyResult} from '../tls/x509.js'
 import {readGuardedText} from '../core/files.js'
 
+declare module '../core/facts.js' {
+  interface Facts {
+    tls?: TlsFacts
+  }
+}
+
 const SOON_DAYS = 30
 
 type SslObject = Exclude<ClientConfig['ssl'], boolean | undefined> & {

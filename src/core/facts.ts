@@ -1,6 +1,7 @@
 // Facts that one check establishes and later checks build on. Each check owns
-// its slot: the dns check writes `dns`, the tcp check `tcp`, and so on. Probe
-// result types live with the probes; this file only gathers them.
+// its slot: the dns check writes `dns`, the tcp check `tcp`, and so on, and
+// declares it in its own file (see Facts below). Here: the fact types the probes
+// and several checks share.
 
 export type IpFamily = 4 | 6
 
@@ -110,40 +111,17 @@ export interface DockerFacts {
   runtime?: 'docker' | 'podman' | 'unknown'
 }
 
-/** The auth check's login: whether it connected, and as whom to which server (or the error's code). */
-interface AuthFacts {
-  connected: boolean
-  serverVersion?: string
-  user?: string
-  errorCode?: string | null
-}
-
-/** What the server check read in the shared session. */
-export interface ServerFacts {
-  inRecovery: boolean
-  defaultReadOnly: boolean
-  user: string
-  database: string
-  superuser: boolean
-  createdb: boolean
-  /** current_schemas(false): the search path as resolved for this role. */
-  searchPath: string[]
-  serverVersionNum: number
-  backendPid: number
-  /** inet_server_port(): the server's own port (another than the app's: something in between). */
-  serverPort: number | null
-}
-
 /**
- * What checks hand to later checks, one typed slot per providing check (no open slot: a new fact is
- * declared here, and in its check's `provides` and its readers' `uses`).
+ * What checks hand to later checks: one typed slot per providing check, each declared in the file of the check
+ * that writes it, by declaration merging, e.g. in src/checks/dns.ts:
+ *
+ *     declare module '../core/facts.js' {
+ *       interface Facts {
+ *         dns?: DnsFacts
+ *       }
+ *     }
+ *
+ * No open slot: a new fact is declared by its check (and in its `provides`, and its readers' `uses`).
  */
-export interface Facts {
-  dns?: DnsFacts
-  tcp?: TcpFacts
-  postgres?: PostgresFacts
-  tls?: TlsFacts
-  docker?: DockerFacts
-  auth?: AuthFacts
-  server?: ServerFacts
-}
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the slots are merged in by the checks
+export interface Facts {}

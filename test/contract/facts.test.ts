@@ -1,6 +1,9 @@
 // Declared inputs: every fact a check of the registry uses is provided by an earlier check, every result
 // it reads is an earlier check's, and a check that reads or writes a fact, or reads a result or the
 // plan, it does not declare fails in a strict run.
+import {readdirSync, readFileSync} from 'node:fs'
+import path from 'node:path'
+import ts from 'typescript'
 import {describe, expect, it} from 'vitest'
 import {checks} from '../../src/checks/index.js'
 import {runChecks} from '../helpers/run-checks.js'
@@ -38,6 +41,41 @@ describe('declared facts of the registry', () => {
 
   it('a check that plans catalog reads (queries) declares the session', () => {
     expect(checks.filter((c) => c.queries && !c.usesSession).map((c) => c.id)).toEqual([])
+  })
+
+  it("each check declares the Facts slots it provides in its own file, and the registry's types load them", () => {
+    // a check declares its slot beside it (`declare module '../core/facts.js' { interface Facts {…} }`):
+    // src/core/facts.ts holds no slot, no other file declares one, and the slots of checks/<id>.ts are the
+    // facts the check provides
+    const src = path.resolve(import.meta.dirname, '../../src')
+    const slotsOf = (file: string): string[] => {
+      const sf = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true)
+      const out: string[] = []
+      const visit = (n: ts.Node): void => {
+        if (ts.isInterfaceDeclaration(n) && n.name.text === 'Facts')
+          for (const m of n.members) if (m.name && ts.isIdentifier(m.name)) out.push(m.name.text)
+        ts.forEachChild(n, visit)
+      }
+      visit(sf)
+      return out
+    }
+    const files = (dir: string): string[] =>
+      readdirSync(dir, {withFileTypes: true}).flatMap((e) =>
+        e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : [],
+      )
+    const declared = new Map<string, string[]>()
+    for (const f of files(src)) {
+      const slots = slotsOf(f)
+      if (slots.length) declared.set(path.relative(src, f).split(path.sep).join('/'), slots)
+    }
+    const expected = new Map(
+      checks.filter((c) => c.provides?.length).map((c) => [`checks/${c.id}.ts`, [...(c.provides ?? [])]]),
+    )
+    expect(Object.fromEntries(declared)).toEqual(Object.fromEntries(expected))
+    // the published types: dist/checks/index.d.ts keeps a re-export of each of these modules
+    const registry = readFileSync(path.join(src, 'checks/index.ts'), 'utf8')
+    const kept = [...registry.matchAll(/^export type \{\} from '\.\/([a-z-]+)\.js'$/gm)].map((m) => `checks/${m[1]}.ts`)
+    expect(kept.sort()).toEqual([...expected.keys()].sort())
   })
 
   it('no two checks provide the same fact', () => {
