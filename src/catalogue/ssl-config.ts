@@ -578,6 +578,81 @@ export const SSL_SETTING_DROPPED = define<Dropped>({
   },
 })
 
+/** One reader's TLS for the same URL, as the ssl-config check models it. */
+interface Reading {
+  /** "prisma-engine 7.0.0", "@prisma/adapter-pg 7.10.1 → node-postgres 8.16.3" */
+  client: string
+  setting: string
+  encrypt: 'no' | 'try' | 'yes'
+  verifyChain: boolean
+  verifyHostname: boolean
+  caFrom: string
+}
+
+interface PrismaRuntime {
+  /** where the URL comes from */
+  source: string
+  /** the migration: Prisma's schema engine (quaint's reading) */
+  engine: Reading
+  /** the app's runtime: PrismaClient through @prisma/adapter-pg (node-postgres' reading) */
+  runtime: Reading
+  /** the chain problem the runtime's verification meets on the chain the server presented (same CA store), else null */
+  runtimeFails: string | null
+  /** the URL (password masked) with the parameters both readers verify with, and where to write it */
+  both: {masked: string; source: Provenance} | null
+  /** the CA file the URL names already (sslcert or sslrootcert), else null (a placeholder is written) */
+  caFile: string | null
+}
+
+function readingWords(r: Reading): string {
+  if (r.encrypt === 'no') return 'no TLS'
+  const tls = r.encrypt === 'try' ? 'TLS when the server offers it, else plaintext' : 'TLS'
+  if (!r.verifyChain) return `${tls}, certificate not verified`
+  return `${tls}, ${r.verifyHostname ? 'chain and host name' : 'chain'} verified against ${r.caFrom}`
+}
+
+export const SSL_PRISMA_RUNTIME_DIFFERS = define<PrismaRuntime>({
+  code: 'SSL_PRISMA_RUNTIME_DIFFERS',
+  check: 'ssl-config',
+  status: 'warn',
+  title: "prisma migrate and the app's driver adapter read the URL's SSL differently",
+  meaning:
+    "`prisma migrate deploy`, `migrate dev` and `db push` connect with Prisma's schema engine in every version, Prisma 7 included (the CLI starts the Rust engine with the `datasource.url` of prisma.config.ts; quaint reads sslmode disable/prefer/require, anything else as prefer, and verifies the certificate only with `sslaccept=strict`, the CA in `sslcert`). The app's PrismaClient connects through `@prisma/adapter-pg`, which hands the URL to node-postgres: `sslmode=require` means verify-full there, against Node's CA list or `sslrootcert`. The same URL then gives two different connections: typically the migration connects without verifying the certificate while the app refuses a private CA (TlsConnectionError, printed as P1010).",
+  causes: [
+    'a hosted database URL with `sslmode=require` used for both prisma.config.ts and `new PrismaPg({connectionString})`',
+    '`sslmode=verify-full&sslrootcert=…` written for the adapter: the schema engine reads it as prefer without verification',
+  ],
+  fix: 'Write parameters both readers verify with: `sslmode=require&sslaccept=strict&sslcert=<CA>` for the schema engine plus `sslrootcert=<CA>` for node-postgres (an absolute CA path), or give prisma.config.ts and the adapter their own URLs.',
+  transient: false,
+  matchers: [],
+  examples: [
+    {
+      source: 'db-doctor',
+      text: '! SSL settings (node-postgres vs libpq) SSL_PRISMA_RUNTIME_DIFFERS (1 ms)',
+    },
+  ],
+  summary: (p) =>
+    `The URL (${p.source}) is read two ways: prisma migrate runs ${p.engine.client}, which reads ${p.engine.setting} as ${readingWords(p.engine)}; the app's runtime, PrismaClient through ${p.runtime.client}, reads it as ${readingWords(p.runtime)}${
+      p.runtimeFails
+        ? ` — and the server's certificate fails that verification (${p.runtimeFails}): migrations run, the app fails with TlsConnectionError (Prisma Client: P1010 … (not available))`
+        : ''
+    }.`,
+  buildFix: (p) => {
+    const ca = p.caFile ?? '/absolute/path/to/ca.pem'
+    const params = `sslmode=require&sslaccept=strict&sslcert=${ca}&sslrootcert=${ca}`
+    return {
+      summary: `Use parameters both readers verify with: ${params}.`,
+      steps: [
+        `${p.both ? `The URL (${p.source}): ${p.both.masked}` : `Add ${params} to the URL (${p.source})`} — the schema engine reads sslmode=require, sslaccept=strict and the CA in sslcert (it ignores sslrootcert); node-postgres reads sslmode=require as verify-full with the CA in sslrootcert (pg-connection-string also loads sslcert as a client certificate; with no sslkey beside it the adapter still connects to a server that asks for no client certificate — for one that requires client certificates, use the two URLs below).`,
+        `${p.caFile ? 'Keep' : 'Write'} the CA path absolute: node-postgres resolves a relative path from the app's working folder, while Prisma resolves a relative sslcert for its engine from its own files.`,
+        "Or give each its own URL: prisma.config.ts datasource.url with sslmode=require&sslaccept=strict&sslcert=<CA>, and the app's new PrismaPg({connectionString}) with sslmode=verify-full&sslrootcert=<CA>.",
+        `db-doctor check --json: modelled.runtime names the adapter and the pg version the app loads; the tls check follows the schema engine (what prisma migrate does).`,
+      ],
+      ...(p.both ? {snippet: connectionStringSnippet(p.both.source, p.both.masked)} : {}),
+    }
+  },
+})
+
 export const sslConfigEntries = [
   SSL_CONFIG_CONFLICT,
   SSL_SETTING_DROPPED,
@@ -585,6 +660,7 @@ export const sslConfigEntries = [
   SSLMODE_VERIFY_SEMANTICS,
   SSL_VERIFICATION_DISABLED,
   SSL_CERT_FILE_UNREADABLE,
+  SSL_PRISMA_RUNTIME_DIFFERS,
 ]
 
 /** Why a client refuses the ssl settings before connecting, in one sentence. */

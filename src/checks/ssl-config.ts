@@ -27,6 +27,7 @@ import {
   SSL_SETTING_DROPPED,
   SSL_UNIX_SOCKET,
   SSL_VERIFICATION_DISABLED,
+  SSL_PRISMA_RUNTIME_DIFFERS,
   describeDifference,
   foldSslFindings,
   sslRefusalText,
@@ -36,6 +37,7 @@ import {
 import type {Finding} from '../catalogue/types.js'
 import type {Provenance} from '../config/types.js'
 import {FileReadError, readGuarded} from '../core/files.js'
+import {DRIVERS} from '../models/drivers/index.js'
 
 type SslFindingCode =
   | 'SSL_UNIX_SOCKET'
@@ -44,6 +46,7 @@ type SslFindingCode =
   | 'SSL_CERT_FILE_UNREADABLE'
   | 'SSL_VERIFICATION_DISABLED'
   | 'SSLMODE_VERIFY_SEMANTICS'
+  | 'SSL_PRISMA_RUNTIME_DIFFERS'
 
 /** A finding (its words from the catalogue) with the setting it is about and where that comes from. */
 interface SslFinding extends Finding<SslFindingCode> {
@@ -64,6 +67,7 @@ const PRIORITY: SslFindingCode[] = [
   'SSL_CERT_FILE_UNREADABLE',
   'SSL_VERIFICATION_DISABLED',
   'SSLMODE_VERIFY_SEMANTICS',
+  'SSL_PRISMA_RUNTIME_DIFFERS',
 ]
 
 export const sslConfigCheck: Check = {
@@ -166,6 +170,8 @@ function sslFindings(ctx: SslContext, analysis: SslAnalysis, reading: SslReading
     // do not apply; what the tool throws away still does.
     const dropped = droppedFinding(analysis, config)
     if (dropped) findings.push(dropped)
+    const runtime = prismaRuntimeFinding(ctx, reading)
+    if (runtime) findings.push(runtime)
   } else {
     const conflict = conflictFinding(analysis, config, env, reading.tls?.verifiedAsApp, reading.tls)
     if (conflict) findings.push(conflict)
@@ -399,6 +405,89 @@ function disabledFindings(a: SslAnalysis, config: ResolvedConfig): SslFinding[] 
     )
     return withSetting(finding, d.setting, d.source)
   })
+}
+
+// ---------- SSL_PRISMA_RUNTIME_DIFFERS ----------
+
+/**
+ * Prisma: the migration runs the schema engine (quaint's reading, the modelled driver), the app's PrismaClient
+ * connects through @prisma/adapter-pg (node-postgres' reading, config.stack.runtime). The same URL read both
+ * ways, when the two connections differ in encryption or verification.
+ */
+function prismaRuntimeFinding(ctx: SslContext, reading: SslReading): SslFinding | null {
+  const {config, env} = ctx
+  const stack = config.stack
+  const cs = config.connectionString
+  if (reading.driverName !== 'prisma-engine' || !stack?.runtime || !cs || !isPostgresUrl(cs.value)) return null
+  const url = cs.value.trim()
+  const label = cs.source.label
+  let engine, runtime
+  try {
+    engine = DRIVERS['prisma-engine'].read({url, urlSource: label, env}, stack.driver.version).tls
+    runtime = DRIVERS[stack.runtime.driver.name].read({url, urlSource: label, env}, stack.runtime.driver.version).tls
+  } catch {
+    return null
+  }
+  if (runtime.error) return null
+  if (
+    engine.encrypt === runtime.encrypt &&
+    engine.verifyChain === runtime.verifyChain &&
+    engine.verifyHostname === runtime.verifyHostname
+  )
+    return null
+  const params = paramsFromQuery(url.split('?')[1] ?? '')
+  const caFile = params.sslcert ?? params.sslrootcert ?? null
+  const decoded = caFile === null ? null : safeDecode(caFile)
+  // the server's chain as the TLS probe saw it: the runtime's verification meets the same problems when it
+  // trusts the same store (no CA file of its own, and the probe had none either)
+  const tls = ctx.facts.tls
+  const sameStore = !params.sslrootcert && !params.sslcert
+  const runtimeFails = runtime.verifyChain && sameStore && tls?.problems?.length ? tls.problems[0]! : null
+  const ca = decoded ?? '/absolute/path/to/ca.pem'
+  const masked = urlWithParams(url, {
+    remove: [...SSL_VERIFY_PARAMS, 'sslaccept', 'sslcert'],
+    set: {sslmode: 'require', sslaccept: 'strict', sslcert: ca, sslrootcert: ca},
+  })
+  const client = (r: {version: string}, name: string) => `${name} ${r.version}`
+  const finding = SSL_PRISMA_RUNTIME_DIFFERS.finding(
+    {
+      source: label,
+      engine: {client: client(stack.driver, 'prisma-engine'), ...pick(engine)},
+      runtime: {
+        client: `${client(stack.runtime.adapter, stack.runtime.adapter.package)} → ${client(stack.runtime.driver, stack.runtime.driver.name)}`,
+        ...pick(runtime),
+      },
+      runtimeFails,
+      both: masked ? {masked, source: cs.source} : null,
+      caFile: decoded,
+    },
+    {},
+  )
+  return withSetting(finding, runtime.setting, label)
+}
+
+function pick(t: {
+  setting: string
+  encrypt: 'no' | 'try' | 'yes'
+  verifyChain: boolean
+  verifyHostname: boolean
+  caFrom: string
+}) {
+  return {
+    setting: t.setting,
+    encrypt: t.encrypt,
+    verifyChain: t.verifyChain,
+    verifyHostname: t.verifyHostname,
+    caFrom: t.caFrom,
+  }
+}
+
+function safeDecode(v: string): string {
+  try {
+    return decodeURIComponent(v)
+  } catch {
+    return v
+  }
 }
 
 // ---------- SSLMODE_VERIFY_SEMANTICS ----------

@@ -155,6 +155,12 @@ export interface Report {
   modelled?: {
     tool: {name: string; version: string; versionSource: string} | null
     driver: {name: string | null; package: string; version: string; versionSource: string; why: string}
+    /** Prisma: the app's runtime (PrismaClient's driver adapter), when it connects otherwise than migrate. */
+    runtime?: {
+      adapter: {package: string; version: string; versionSource: string}
+      driver: {name: string; package: string; version: string; versionSource: string}
+      text: string
+    }
     text: string
   }
   checks: CheckResult[]

@@ -89,7 +89,8 @@ export function modelPool(input: PoolInput): AppPool {
         ...base,
         setting: 'max',
         where: 'app-code',
-        size: driverDefault,
+        // the app's runtime pool: @prisma/adapter-pg's pg.Pool (the modelled driver is the migration's engine)
+        size: DRIVERS['node-postgres'].pool.defaultMax,
         origin: 'default',
         source: null,
         prisma7: true,

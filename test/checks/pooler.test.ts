@@ -6,6 +6,9 @@ import pg from 'pg'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 import {classifyAuthError} from '../../src/checks/auth.js'
 import {authCheck} from '../../src/checks/auth.js'
+import {dnsCheck} from '../../src/checks/dns.js'
+import {postgresCheck} from '../../src/checks/postgres.js'
+import {tcpCheck} from '../../src/checks/tcp.js'
 import {poolerCheck, poolerHostHint, refusedStartupParameter} from '../../src/checks/pooler.js'
 import {serverCheck} from '../../src/checks/server.js'
 import {loadEnv} from '../../src/config/env.js'
@@ -65,11 +68,13 @@ describe.skipIf(!support.ok)('pooler check through a real PgBouncer', () => {
       envFileOf,
       options: {timeoutMs: 5000, verbose: false, dnsServers: [], ...(tool ? {tool} : {})},
       tool: 'db-doctor@test',
-      checks: [authCheck, poolerCheck],
+      // the postgres check's SSLRequest answer (after dns and tcp), as in a full run: a driver that goes on in
+      // plaintext when the server offers no TLS (Prisma's schema engine with sslmode prefer) logs in so
+      checks: [dnsCheck, tcpCheck, postgresCheck, authCheck, poolerCheck],
       strictFacts,
     })
     reports.push(report)
-    return {auth: report.checks[0]!, pooler: report.checks[1]!}
+    return {auth: report.checks[3]!, pooler: report.checks[4]!}
   }
   const url = (query = '') =>
     `postgres://${APP_USER}:${CANARY_PASSWORD}@${PG_HOST}:${bouncer.port}/${APP_DATABASE}${query}`

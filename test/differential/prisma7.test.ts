@@ -1,11 +1,12 @@
 // Prisma 7 (issue 19), at the level that runs here: Prisma's CLI and engines cannot be installed,
 // so (1) config discovery is real state — prisma.config.ts and the schema on disk, Prisma 7 declared
 // in package.json, db-doctor run on the folder — with the CLI's behaviour modelled from Prisma's
-// documentation and its users' pasted errors (docs/tools.md says so); (2) the runtime is real: the
-// app's PrismaClient connects through @prisma/adapter-pg 7 (new pg.Pool(config)), run here against
-// the test server, and db-doctor's verdict must agree with it (sslmode=require verifies the
-// certificate: node-postgres rules; the adapter reports a TLS failure as TlsConnectionError, which
-// Prisma Client prints as P1010 "… (not available)").
+// documentation, its source and its users' pasted errors (docs/tools.md says so); the migration runs the
+// schema engine (quaint's URL reading, modelled: db-doctor's own probe and login follow it); (2) the
+// runtime is real: the app's PrismaClient connects through @prisma/adapter-pg 7 (new pg.Pool(config)),
+// run here against the test server (sslmode=require verifies the certificate: node-postgres rules; the
+// adapter reports a TLS failure as TlsConnectionError, which Prisma Client prints as P1010 "… (not
+// available)"), and db-doctor names both and warns SSL_PRISMA_RUNTIME_DIFFERS where they read the URL apart.
 import {afterAll, describe, expect, inject, it} from 'vitest'
 import {CANARY_PASSWORD} from '../helpers/constants.js'
 import {checkOf, reportOf} from '../helpers/cli.js'
@@ -112,38 +113,87 @@ describe.concurrent('Prisma 7: config discovery (modelled CLI) and the adapter-p
     expect(JSON.stringify(config.fix)).toContain('node --env-file=.env node_modules/.bin/prisma migrate deploy')
   })
 
-  for (const [label, query, connects] of [
-    ['sslmode=require (private CA): adapter-pg verifies and fails (TlsConnectionError)', 'sslmode=require', false],
-    ['sslmode=verify-full&sslrootcert=<CA>: both connect', `sslmode=verify-full&sslrootcert=${pg.caFile}`, true],
-    // pg ≥ 8.16's libpq compatibility, read by the pg the adapter loads: require only encrypts
+  // The migration (prisma migrate deploy / db push) runs the schema engine in every version (prisma's
+  // packages/migrate/src/Migrate.ts: SchemaEngineCLI with prisma.config.ts' datasource.url): quaint's reading,
+  // which db-doctor's own probe and login follow (the engine cannot be downloaded here: modelled). The app's
+  // runtime is the real adapter. `migrates`: db-doctor's verdict for the migration; `runtime`: the real adapter.
+  for (const [label, query, runtimeConnects, differs] of [
     [
-      'sslmode=require&uselibpqcompat=true: the installed pg reads it as libpq does, both connect',
+      'sslmode=require (private CA): the engine encrypts without verifying, adapter-pg verifies and fails (TlsConnectionError)',
+      'sslmode=require',
+      false,
+      true,
+    ],
+    [
+      'sslmode=verify-full&sslrootcert=<CA>: the adapter verifies and connects, the engine reads prefer without verification',
+      `sslmode=verify-full&sslrootcert=${pg.caFile}`,
+      true,
+      true,
+    ],
+    // pg ≥ 8.16's libpq compatibility, read by the pg the adapter loads: require only encrypts, as the engine does
+    [
+      'sslmode=require&uselibpqcompat=true: both encrypt without verifying, no difference',
       'sslmode=require&uselibpqcompat=true',
       true,
+      false,
+    ],
+    // SSL_PRISMA_RUNTIME_DIFFERS' fix: the engine verifies with sslaccept=strict and the CA in sslcert, the
+    // adapter (sslmode=require = verify-full in pg 8) with the CA in sslrootcert
+    [
+      'the fix for both (sslmode=require&sslaccept=strict&sslcert=<CA>&sslrootcert=<CA>): both verify, the adapter connects',
+      `sslmode=require&sslaccept=strict&sslcert=${pg.caFile}&sslrootcert=${pg.caFile}`,
+      true,
+      false,
     ],
   ] as const) {
     it(`runtime ${label}; db-doctor agrees`, async () => {
-      const db = await createScenarioDatabase(pg, `p7_${connects}`)
+      const db = await createScenarioDatabase(pg, `p7_${runtimeConnects}`)
       dbs.push(db)
       const a = app({'prisma.config.ts': CONFIG(true)})
       const env = {DATABASE_URL: db.url(CANARY_PASSWORD, query)}
       const [rt, d] = await Promise.all([runTool(a, {script: 'runtime'}, {env}), doctor(a, env)])
       const runtime = {code: rt.code, out: `${rt.stdout}\n${rt.stderr}`}
-      expect(runtime.code === 0, runtime.out).toBe(connects)
-      expect(d.code === 0, JSON.stringify(d.report.checks.map((c: any) => [c.id, c.status, c.code]))).toBe(connects)
-      // the header names the chain, with the pg version the adapter really loads
+      expect(runtime.code === 0, runtime.out).toBe(runtimeConnects)
+      const verdicts = JSON.stringify(d.report.checks.map((c: any) => [c.id, c.status, c.code]))
+      // the migration connects in every case (the engine's reading): db-doctor does not fail
+      expect(d.code, verdicts).toBe(0)
+      expect(checkOf(d.report, 'auth').status, verdicts).toBe('pass')
+      // the header names the migration's engine and the app's runtime, with the pg version the adapter really loads
       const loaded = /adapter loads pg (\S+)/.exec(runtime.out)?.[1]
-      expect(d.report.modelled.driver).toMatchObject({
-        name: 'node-postgres',
-        package: 'pg',
-        version: loaded,
+      expect(d.report.modelled.driver).toMatchObject({name: 'prisma-engine', package: '@prisma/client'})
+      expect(d.report.modelled.runtime).toMatchObject({
         adapter: {package: '@prisma/adapter-pg', versionSource: 'installed'},
+        driver: {name: 'node-postgres', package: 'pg', version: loaded},
       })
-      expect(d.report.modelled.text).toMatch(/^prisma 7\.0 → @prisma\/adapter-pg 7\.\d+ → node-postgres 8\.\d+$/)
-      if (!connects) {
+      expect(d.report.modelled.text).toMatch(
+        /^prisma 7\.0 → prisma-engine 7\.0 \(schema engine; app runtime: @prisma\/adapter-pg 7\.\d+ → node-postgres 8\.\d+\)$/,
+      )
+      const ssl = checkOf(d.report, 'ssl-config')
+      const codes = [ssl.code, ...(ssl.findings ?? []).map((f: any) => f.code)]
+      expect(codes.includes('SSL_PRISMA_RUNTIME_DIFFERS'), JSON.stringify(ssl)).toBe(differs)
+      const tls = checkOf(d.report, 'tls')
+      if (!runtimeConnects) {
+        // the runtime half, from the real adapter: it verifies and refuses the private CA
         expect(runtime.out).toContain('adapter error: TlsConnectionError')
-        expect(checkOf(d.report, 'tls').status).toBe('fail')
+        // the migrate half, from db-doctor's probe following the engine: TLS without verification connects
+        expect(tls.status).toBe('warn')
+        expect(tls.summary).toContain('connects anyway')
+        expect(ssl.code).toBe('SSL_PRISMA_RUNTIME_DIFFERS')
+        expect(ssl.status).toBe('warn')
+        expect(ssl.summary).toContain('migrations run, the app fails with TlsConnectionError')
+        // a fix both readers verify with, written where the URL comes from; never verification off
+        const fix = JSON.stringify(ssl.fix)
+        expect(ssl.fix.snippet.code).toContain(
+          'sslmode=require&sslaccept=strict&sslcert=/absolute/path/to/ca.pem&sslrootcert=/absolute/path/to/ca.pem',
+        )
+        expect(ssl.fix.snippet.code).not.toContain(CANARY_PASSWORD)
+        expect(fix).not.toMatch(/no-verify|accept_invalid_certs|rejectUnauthorized/)
       }
+      if (query.startsWith('sslmode=verify-full')) {
+        expect(ssl.summary).toContain('TLS when the server offers it, else plaintext, certificate not verified')
+        expect(ssl.summary).not.toContain('TlsConnectionError')
+      }
+      if (query.includes('sslaccept=strict')) expect(tls.status).toBe('pass')
     })
   }
 })

@@ -37,27 +37,29 @@ describe('resolveStack', () => {
     )
   })
 
-  it('Prisma 7 connects through @prisma/adapter-pg: node-postgres at the pg version the adapter loads (Node resolution from its folder), named in the header', () => {
+  it("Prisma's migration CLI runs the schema engine in every version; Prisma 7's app runtime connects through @prisma/adapter-pg (node-postgres at the pg version the adapter loads), named beside it", () => {
     const a = app({files: {}, packages: ['@prisma/adapter-pg', 'pg-8-0-2 as pg']})
     const s = resolveStack({cwd: a.dir, tool: 'prisma', toolVersion: '7.0.0'})
-    expect(s.driver).toMatchObject({
-      name: 'node-postgres',
-      package: 'pg',
-      version: '8.0.2',
+    // migrate / db push: Migrate.setup → SchemaEngineCLI (quaint's reading), not the adapter
+    expect(s.driver).toMatchObject({name: 'prisma-engine', package: '@prisma/client', version: '7.0.0'})
+    expect(s.runtime).toMatchObject({
       adapter: {package: '@prisma/adapter-pg', versionSource: 'installed'},
+      driver: {name: 'node-postgres', package: 'pg', version: '8.0.2', versionSource: 'installed'},
     })
-    expect(s.text).toMatch(/^prisma 7\.0 → @prisma\/adapter-pg 7\.\d+ → node-postgres 8\.0$/)
-    // Prisma 6 without the adapter: its own engine connects (src/models/drivers/prisma-engine.ts), named so
+    expect(s.text).toMatch(
+      /^prisma 7\.0 → prisma-engine 7\.0 \(schema engine; app runtime: @prisma\/adapter-pg 7\.\d+ → node-postgres 8\.0\)$/,
+    )
+    // Prisma 6 without the adapter: the engine, nothing else named
     const six = app({files: {}, packages: []})
     const s6 = resolveStack({cwd: six.dir, tool: 'prisma', toolVersion: '6.19.0'})
-    expect(s6.driver.adapter).toBeUndefined()
+    expect(s6.runtime).toBeUndefined()
     expect(s6.driver).toMatchObject({name: 'prisma-engine', package: '@prisma/client', version: '6.19.0'})
     expect(s6.text).toBe('prisma 6.19 → prisma-engine 6.19')
-    // Prisma 6 with the adapter installed: the adapter connects
+    // Prisma 6 with the adapter installed: migrate still runs the engine, the adapter is the app's runtime
     const sixWithAdapter = app({files: {}, packages: ['@prisma/adapter-pg']})
-    expect(resolveStack({cwd: sixWithAdapter.dir, tool: 'prisma', toolVersion: '6.19.0'}).driver.name).toBe(
-      'node-postgres',
-    )
+    const s6a = resolveStack({cwd: sixWithAdapter.dir, tool: 'prisma', toolVersion: '6.19.0'})
+    expect(s6a.driver.name).toBe('prisma-engine')
+    expect(s6a.runtime?.driver.name).toBe('node-postgres')
   })
 
   it('a plain script: the driver package.json depends on', () => {

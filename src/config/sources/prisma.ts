@@ -14,8 +14,10 @@
 //
 // Prisma's own URL parameters (sslmode disable|prefer|require, sslcert = the
 // server's CA file, resolved from the schema's folder, sslidentity, sslpassword,
-// sslaccept=strict|accept_invalid_certs) are Prisma's engine semantics; with
-// the pg driver adapter (Prisma 7's default) node-postgres semantics apply.
+// sslaccept=strict|accept_invalid_certs) are Prisma's engine semantics: prisma
+// migrate / db run the schema engine in every version, Prisma 7 included. The
+// app's PrismaClient through the pg driver adapter (Prisma 7's default) reads
+// the URL it is given with node-postgres semantics (models/tools/prisma.ts).
 import fs from 'node:fs'
 import path from 'node:path'
 import {AppCodeLimitError, runAppFile} from '../app-code.js'

@@ -6,9 +6,11 @@
 // dependency "pg": "^8.16.3"): sslmode=require verifies the certificate (verify-full), URL ssl
 // parameters replace an ssl object, PGSSLMODE only when nothing sets ssl.
 //
-// Where the URL comes from: the Prisma 7 CLI (migrate) reads `datasource.url` of prisma.config.ts
-// (config/sources/prisma.ts); the app's PrismaClient gets the adapter built in its own code, usually
-// `new PrismaPg({connectionString: process.env.DATABASE_URL})`. A TLS failure surfaces as a
+// Only the app's runtime connects through it: the Prisma 7 CLI (migrate, db push) runs the schema engine
+// with `datasource.url` of prisma.config.ts (config/sources/prisma.ts, models/drivers/prisma-engine.ts),
+// while the app's PrismaClient gets the adapter built in its own code, usually
+// `new PrismaPg({connectionString: process.env.DATABASE_URL})` — the stack's `runtime`, and the ssl-config
+// check's SSL_PRISMA_RUNTIME_DIFFERS when the two read the same URL differently. A TLS failure surfaces as a
 // DriverAdapterError of kind TlsConnectionError, printed by Prisma Client as P1010 "… (not available)".
 // Proven against the real adapter in test/differential/prisma7.test.ts and test/models/stack.test.ts.
 import {findPackageDir} from '../packages.js'

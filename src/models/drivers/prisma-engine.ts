@@ -1,6 +1,10 @@
-// Prisma's own query engine (Prisma ORM 2–6 without a driver adapter): Rust, quaint over tokio-postgres,
-// not a Node driver. Read in prisma-engines' quaint/src/connector/postgres/url.rs (parse_query_params) and
-// its native connector; modelled from that source, since the engine binaries cannot be downloaded here:
+// Prisma's own engines: the schema engine the migration CLI runs in every version (prisma migrate / db,
+// Prisma 7 included), and the query engine of Prisma ORM 2–6 without a driver adapter. Rust, quaint over
+// tokio-postgres, not a Node driver. Read in prisma-engines' quaint/src/connector/postgres/url.rs
+// (parse_query_params) and its native connector (the schema engine's sql-schema-connector
+// flavour/postgres/connector/native/mod.rs connects through quaint's PostgresUrl::Native and
+// MakeTlsConnectorManager, with statement_cache_size=0); modelled from that source, since the engine
+// binaries cannot be downloaded here:
 // - sslmode: disable | prefer | require; any other value (verify-full, verify-ca, no-verify…) is logged at
 //   debug level and read as prefer. Unset: prefer (TLS when the server offers it, else plaintext; a TLS
 //   handshake that fails is not retried in plaintext).

@@ -21,8 +21,8 @@ function driverLabel(pkg: string, name: DriverName | null, version: string): str
 export function resolveStack(input: {cwd: string; tool?: ToolName; toolVersion?: string}): ModelledStack {
   const {cwd} = input
   let tool: ModelledStack['tool'] = null
-  let chosen: {pkg: string; name: DriverName | null; installed?: string; why: string}
-  let adapter: ModelledStack['driver']['adapter']
+  let chosen: {pkg: string; name: DriverName | null; installed?: string; assumed?: string; why: string}
+  let runtime: ModelledStack['runtime']
   if (input.tool) {
     const model = TOOLS[input.tool]
     const installed = model.packages.map((p) => packageVersion(findPackageDir(p, cwd))).find(Boolean)
@@ -35,31 +35,39 @@ export function resolveStack(input: {cwd: string; tool?: ToolName; toolVersion?:
     const list = model.drivers.map((d) => d.pkg)
     const hit = model.drivers.find((d) => findPackageDir(d.pkg, cwd))
     const first = hit ?? model.drivers[0]!
-    // an adapter is what connects when it is installed, or from the release that requires one (Prisma 7)
+    // an adapter is what the app's runtime connects through when it is installed, or from the release that
+    // requires one (Prisma 7)
     const adapterModel = first.adapter && (hit || Number.parseInt(version, 10) >= 7) ? ADAPTERS[first.pkg] : undefined
     if (adapterModel && first.driver) {
       // the adapter wraps the driver: its model applies, at the version the adapter loads
       const adapterDir = findPackageDir(adapterModel.package, cwd)
       const adapterVersion = packageVersion(adapterDir)
-      adapter = {
-        package: adapterModel.package,
-        version: adapterVersion ?? adapterModel.currentRelease,
-        versionSource: adapterVersion ? 'installed' : 'assumed (not installed in the app)',
-      }
       const pkg = DRIVERS[first.driver].packages[0]!
       const driverVersion = packageVersion(adapterModel.driverDir(adapterDir, cwd))
-      chosen = {
-        pkg,
-        name: first.driver,
-        ...(driverVersion ? {installed: driverVersion} : {}),
-        why: `${model.name} connects through ${adapterModel.package} (${adapterModel.merge})${driverVersion ? `, which loads ${pkg} ${driverVersion}` : ''}`,
+      const a = {
+        package: adapterModel.package,
+        version: adapterVersion ?? adapterModel.currentRelease,
+        versionSource: adapterVersion ? ('installed' as const) : ('assumed (not installed in the app)' as const),
       }
-    } else if (model.builtin && !hit && Number.parseInt(version, 10) < model.builtin.untilMajor)
+      const d = {
+        name: first.driver,
+        package: pkg,
+        version: driverVersion ?? DRIVERS[first.driver].currentRelease,
+        versionSource: driverVersion ? ('installed' as const) : ('assumed (not installed in the app)' as const),
+      }
+      runtime = {
+        adapter: a,
+        driver: d,
+        text: `${a.package} ${minor(a.version)}${a.versionSource === 'installed' ? '' : ' (not installed here: assumed)'} → ${driverLabel(pkg, d.name, d.version)}${driverVersion ? '' : ' (not installed here: assumed)'}`,
+      }
+    }
+    if (model.builtin)
+      // the migration CLI runs its own engine in every version, whatever the app's runtime connects with
       chosen = {
         pkg: model.builtin.pkg,
         name: model.builtin.driver,
-        // the engine ships with the tool: its version is the tool's
-        ...(installed || input.toolVersion ? {installed: version} : {}),
+        // the engine ships with the tool: its version is the tool's (assumed with it)
+        ...(installed || input.toolVersion ? {installed: version} : {assumed: version}),
         why: model.builtin.why,
       }
     else
@@ -90,19 +98,16 @@ export function resolveStack(input: {cwd: string; tool?: ToolName; toolVersion?:
     if (dir) chosen.installed = packageVersion(dir)
   }
   const model = chosen.name ? DRIVERS[chosen.name] : driverOfPackage(chosen.pkg)
-  const version = chosen.installed ?? model?.currentRelease ?? '?'
+  const version = chosen.installed ?? chosen.assumed ?? model?.currentRelease ?? '?'
   const driver: ModelledStack['driver'] = {
     name: chosen.name,
     package: chosen.pkg,
     version,
     versionSource: chosen.installed ? 'installed' : 'assumed (not installed in the app)',
     why: chosen.why,
-    ...(adapter ? {adapter} : {}),
   }
-  const via = adapter
-    ? `${adapter.package} ${minor(adapter.version)}${adapter.versionSource === 'installed' ? '' : ' (not installed here: assumed)'} → `
-    : ''
-  const d = `${via}${driverLabel(chosen.pkg, chosen.name, version)}${chosen.installed ? '' : ' (not installed here: assumed)'}`
-  const text = tool ? `${tool.name} ${minor(tool.version)} → ${d}` : d
-  return {tool, driver, text}
+  const d = `${driverLabel(chosen.pkg, chosen.name, version)}${chosen.installed ? '' : ' (not installed here: assumed)'}`
+  const chain = tool ? `${tool.name} ${minor(tool.version)} → ${d}` : d
+  const text = runtime ? `${chain} (schema engine; app runtime: ${runtime.text})` : chain
+  return {tool, driver, text, ...(runtime ? {runtime} : {})}
 }

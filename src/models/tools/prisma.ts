@@ -1,4 +1,5 @@
-// Prisma (≤ 6: the schema engine; 7: prisma.config.ts and @prisma/adapter-pg). Config and .env
+// Prisma (the migration CLI runs the schema engine in every version; 7: prisma.config.ts, and the app's
+// runtime through @prisma/adapter-pg). Config and .env
 // rules live in config/sources/prisma.ts and config/launch.ts (env.loads 'legacy'); this is its
 // model's face for the framework.
 import path from 'node:path'
@@ -33,14 +34,19 @@ export const prisma: ToolModel = {
   flags: '--schema / --config choose the files',
   env: {loads: 'legacy', describe: 'Prisma 6 loads .env itself unless a prisma.config.* exists; Prisma 7 never does'},
   merge: 'the datasource URL (directUrl for migrate)',
-  // Prisma 7: @prisma/adapter-pg wraps node-postgres (src/models/drivers/prisma-adapter-pg.ts): pg's rules, at
-  // the pg version the adapter loads. Prisma ≤ 6 connects with its own engine (libpq-like sslmode), not a Node driver.
+  // The app's runtime (PrismaClient) in Prisma 7, or with the adapter installed: @prisma/adapter-pg wraps
+  // node-postgres (src/models/drivers/prisma-adapter-pg.ts): pg's rules, at the pg version the adapter loads.
   drivers: [{pkg: '@prisma/adapter-pg', driver: 'node-postgres', adapter: true}],
+  // The migration CLI (migrate deploy / dev / reset / status, db push / pull / execute) in every version: prisma's
+  // packages/migrate/src/Migrate.ts (7.0.x, 7.9.x) Migrate.setup always starts SchemaEngineCLI, the Rust schema
+  // engine, with `--datasource {url, shadowDatabaseUrl}` of prisma.config.ts; @prisma/config 7 has no `adapter`
+  // or `engine` key any more (6.10–6.19's experimental `adapter` / `engine: 'js'` ran the Wasm engine through
+  // the adapter instead: not modelled). The engine connects with quaint (prisma-engines' sql-schema-connector
+  // flavour/postgres/connector/native: PostgresUrl::Native + MakeTlsConnectorManager): quaint's URL reading.
   builtin: {
     pkg: '@prisma/client',
     driver: 'prisma-engine',
-    untilMajor: 7,
-    why: 'prisma < 7 without @prisma/adapter-pg → query engine (src/models/drivers/prisma-engine.ts)',
+    why: 'prisma migrate|db → schema engine (quaint), every version (src/models/drivers/prisma-engine.ts)',
   },
   migrations: {
     table: '_prisma_migrations',

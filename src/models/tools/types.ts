@@ -49,10 +49,10 @@ export interface ToolModel {
    */
   drivers: readonly DriverCandidate[]
   /**
-   * What connects when none of `drivers` applies (no adapter installed, before the release that requires
-   * one): Prisma 2–6's own query engine.
+   * What the migration CLI itself connects with, whatever the app's runtime uses: Prisma's schema engine
+   * (every version; `drivers` then name the app's runtime, PrismaClient through its driver adapter).
    */
-  builtin?: {pkg: string; driver: DriverName; untilMajor: number; why: string}
+  builtin?: {pkg: string; driver: DriverName; why: string}
 
   /** What its first migration needs, and its defaults. */
   migrations: {
@@ -100,9 +100,20 @@ export interface ModelledStack {
     versionSource: VersionSource
     /** Why this driver: "drizzle-kit uses the first installed of pg, postgres, …", "package.json depends on postgres". */
     why: string
-    /** The driver adapter in between (Prisma 7's @prisma/adapter-pg), when there is one. */
-    adapter?: {package: string; version: string; versionSource: VersionSource}
   }
-  /** "drizzle-kit 0.31 → postgres.js 3.4", "prisma 7.1 → @prisma/adapter-pg 7.10 → node-postgres 8.16". */
+  /**
+   * The app's runtime when it connects otherwise than the migration tool: Prisma's PrismaClient through its
+   * driver adapter (@prisma/adapter-pg → node-postgres, at the pg version the adapter loads), while the
+   * migration CLI runs the schema engine. Absent for every other tool.
+   */
+  runtime?: {
+    adapter: {package: string; version: string; versionSource: VersionSource}
+    driver: {name: DriverName; package: string; version: string; versionSource: VersionSource}
+    text: string
+  }
+  /**
+   * "drizzle-kit 0.31 → postgres.js 3.4", "prisma 7.1 → prisma-engine 7.1 (schema engine; app runtime:
+   * @prisma/adapter-pg 7.10 → node-postgres 8.16)".
+   */
   text: string
 }
