@@ -1,6 +1,7 @@
 // Codes of the `dns` check, and the check's words: the summaries and fixes of its outcomes, built
 // from the params the check emits (src/checks/dns.ts holds data only).
 import type {Fix, Snippet} from '../core/types.js'
+import type {RouteWhy} from '../probes/dns.js'
 import {define, messages} from './types.js'
 
 /** The host and where it is set (the source's label). */
@@ -48,6 +49,37 @@ function isShortName(host: string): boolean {
 /** The dns check's evidence lines that are words. */
 export const dnsEvidenceSays = messages({
   noNameserver: () => 'no nameserver to ask directly (none in resolv.conf, no --dns-server)',
+  /** why the app's getaddrinfo ran in db-doctor or in a child process (src/probes/dns.ts routeLookup) */
+  route: (w: RouteWhy) => {
+    switch (w.is) {
+      case 'ip-literal':
+        return 'an IP address (no resolver is asked)'
+      case 'hosts-file-first':
+        return 'the name is in the hosts file, which is read before DNS'
+      case 'slow':
+        return `the nameservers did not answer within ${w.ms} ms`
+      case 'unclean':
+        return `${w.server}: ${w.problem ?? 'no clean answer'}`
+      case 'not-all-asked':
+        return 'not every nameserver getaddrinfo asks was asked'
+      case 'prompt':
+        return `${w.servers.join(', ')} answered promptly`
+      case 'route-error':
+        return `route: ${w.message}`
+      case 'nss-services':
+        return `nsswitch.conf resolves hosts through ${w.services.join(', ')}`
+      case 'nss-no-dns':
+        return 'nsswitch.conf does not ask DNS'
+      case 'resolver-env':
+        return 'RES_OPTIONS, LOCALDOMAIN or HOSTALIASES change the resolver'
+      case 'resolv-unreadable':
+        return `${w.path} cannot be read`
+      case 'use-vc':
+        return 'resolv.conf says use-vc (queries over TCP)'
+      case 'no-nameserver':
+        return `no nameserver in ${w.path}`
+    }
+  },
   /** what the app's lookup error reads like, with psql's wording of the same failure */
   appWouldSay: (p: {error: 'EAI_AGAIN' | 'ENOTFOUND'; host: string}) =>
     p.error === 'EAI_AGAIN'

@@ -268,7 +268,10 @@ function dnsEvidence(s: DnsSeen, named: {host: string; source: string}): Evidenc
     },
   }
   if (s.route)
-    evidence.systemLookup = {ranIn: s.route.in === 'process' ? 'db-doctor' : 'child process', why: s.route.why}
+    evidence.systemLookup = {
+      ranIn: s.route.in === 'process' ? 'db-doctor' : 'child process',
+      why: dnsEvidenceSays.route(s.route.why),
+    }
   if (hosts.found) evidence.hostsFile = {path: hosts.path, addresses: hosts.addresses}
   if (s.searchedAs) evidence.searchedAs = s.searchedAs
   if (s.badSpecs.length) evidence.ignoredDnsServers = s.badSpecs

@@ -194,9 +194,30 @@ export const isolatedLookup: LookupFn = (host, options, callback) => {
  * Where the app's getaddrinfo is modelled: in this process (fast, and what the app itself
  * does), or in a killable child (isolatedLookup), when the nameservers getaddrinfo would ask
  * did not answer the same questions promptly and cleanly, or when the resolver setup goes
- * through something a direct query cannot see. `why` says which, for the evidence.
+ * through something a direct query cannot see. `why` says which, for the evidence (as data: the catalogue
+ * words it, dnsEvidenceSays.route in src/catalogue/dns.ts).
  */
-export type LookupRoute = {in: 'process'; why: string} | {in: 'child'; why: string}
+export type LookupRoute = {in: 'process' | 'child'; why: RouteWhy}
+
+/** Why getaddrinfo runs where it does. */
+export type RouteWhy =
+  | {is: 'ip-literal'}
+  | {is: 'hosts-file-first'}
+  | {is: 'slow'; ms: number}
+  | {is: 'unclean'; server: string; problem: string | null}
+  | {is: 'not-all-asked'}
+  | {is: 'prompt'; servers: string[]}
+  | {is: 'route-error'; message: string}
+  | Unseen
+
+/** Why a direct query cannot model getaddrinfo with this resolver setup. */
+type Unseen =
+  | {is: 'nss-services'; services: string[]}
+  | {is: 'nss-no-dns'}
+  | {is: 'resolver-env'}
+  | {is: 'resolv-unreadable'; path: string}
+  | {is: 'use-vc'}
+  | {is: 'no-nameserver'; path: string}
 
 /** What glibc's resolver does with resolv.conf, nsswitch.conf and the environment, as far as the route goes. */
 interface ResolverSetup {
@@ -212,7 +233,7 @@ interface ResolverSetup {
   /** nsswitch asks /etc/hosts before DNS, with only local services before it. */
   filesFirst: boolean
   /** Why the direct query cannot model getaddrinfo here (then the child runs it); null when it can. */
-  unseen: string | null
+  unseen: Unseen | null
 }
 
 const MAXNS = 3
@@ -269,15 +290,14 @@ export async function readResolverSetup(
   const services = (nssText === null ? null : parseNsswitchHosts(nssText)) ?? ['dns', 'files']
   const dnsAt = services.indexOf('dns')
   const filesAt = services.indexOf('files')
-  let unseen: string | null = null
+  let unseen: Unseen | null = null
   const other = services.filter((s) => s !== 'dns' && !LOCAL_NSS.has(s))
-  if (other.length) unseen = `nsswitch.conf resolves hosts through ${other.join(', ')}`
-  else if (dnsAt < 0) unseen = 'nsswitch.conf does not ask DNS'
-  else if (env.RES_OPTIONS || env.LOCALDOMAIN || env.HOSTALIASES)
-    unseen = 'RES_OPTIONS, LOCALDOMAIN or HOSTALIASES change the resolver'
-  else if (resolvText === null) unseen = `${resolvPath} cannot be read`
-  else if (opts.useVc) unseen = 'resolv.conf says use-vc (queries over TCP)'
-  else if (nameservers.length === 0) unseen = `no nameserver in ${resolvPath}`
+  if (other.length) unseen = {is: 'nss-services', services: other}
+  else if (dnsAt < 0) unseen = {is: 'nss-no-dns'}
+  else if (env.RES_OPTIONS || env.LOCALDOMAIN || env.HOSTALIASES) unseen = {is: 'resolver-env'}
+  else if (resolvText === null) unseen = {is: 'resolv-unreadable', path: resolvPath}
+  else if (opts.useVc) unseen = {is: 'use-vc'}
+  else if (nameservers.length === 0) unseen = {is: 'no-nameserver', path: resolvPath}
   return {
     resolvConf: resolvPath,
     nameservers,
@@ -353,12 +373,12 @@ interface GuardedOptions {
 
 /** Where getaddrinfo for `host` can run without being able to hold the process: see LookupRoute. */
 async function routeLookup(host: string, opts: GuardedOptions & {promptMs: number}): Promise<LookupRoute> {
-  if (isIP(host.replace(/^\[|\]$/g, ''))) return {in: 'process', why: 'an IP address (no resolver is asked)'}
+  if (isIP(host.replace(/^\[|\]$/g, ''))) return {in: 'process', why: {is: 'ip-literal'}}
   const setup = await readResolverSetup({resolvConf: opts.resolvConfPath, nsswitch: opts.nsswitchPath})
   // A hit in a hosts file read first ends getaddrinfo before any nameserver or module is asked,
   // so what the direct query cannot see (no nameserver, a module after files) does not matter then.
   if (setup.filesFirst && (await readHostsFile(host, opts.hostsPath)).found)
-    return {in: 'process', why: 'the name is in the hosts file, which is read before DNS'}
+    return {in: 'process', why: {is: 'hosts-file-first'}}
   if (setup.unseen) return {in: 'child', why: setup.unseen}
   const asked = setup.nameservers.slice(0, setup.mustAnswer)
   const own = opts.walks?.(setup)
@@ -369,13 +389,13 @@ async function routeLookup(host: string, opts: GuardedOptions & {promptMs: numbe
   const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), opts.promptMs)))
   const walks = await Promise.race([walking, late])
   clearTimeout(timer)
-  if (!walks) return {in: 'child', why: `the nameservers did not answer within ${opts.promptMs} ms`}
+  if (!walks) return {in: 'child', why: {is: 'slow', ms: opts.promptMs}}
   const labels = new Set(asked.map(formatServer))
   const relevant = walks.filter((w) => labels.has(w.server))
   const bad = relevant.find((w) => !w.clean)
-  if (bad) return {in: 'child', why: `${bad.server}: ${bad.problem ?? 'no clean answer'}`}
-  if (relevant.length < labels.size) return {in: 'child', why: 'not every nameserver getaddrinfo asks was asked'}
-  return {in: 'process', why: `${[...labels].join(', ')} answered promptly`}
+  if (bad) return {in: 'child', why: {is: 'unclean', server: bad.server, problem: bad.problem ?? null}}
+  if (relevant.length < labels.size) return {in: 'child', why: {is: 'not-all-asked'}}
+  return {in: 'process', why: {is: 'prompt', servers: [...labels]}}
 }
 
 /**
@@ -395,7 +415,7 @@ export function guardedLookup(opts: GuardedOptions = {}, budgetMs?: number): Loo
     let cancelChild: (() => void) | undefined
     const prompt = opts.promptMs ?? promptMs(budgetMs ?? 5000)
     routeLookup(host, {...opts, promptMs: prompt})
-      .catch((error: Error): LookupRoute => ({in: 'child', why: `route: ${error.message}`}))
+      .catch((error: Error): LookupRoute => ({in: 'child', why: {is: 'route-error', message: error.message}}))
       .then((route) => {
         opts.onRoute?.(route)
         if (cancelled) return

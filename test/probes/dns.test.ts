@@ -20,6 +20,7 @@ import {
   systemLookup,
 } from '../../src/probes/dns.js'
 import {type DnsServer, startDnsServer} from '../lab/dns-server.mjs'
+import {dnsEvidenceSays} from '../../src/catalogue/dns.js'
 
 let server: DnsServer
 const at = () => ({address: '127.0.0.1', port: server.port})
@@ -207,8 +208,11 @@ describe('resolv.conf and hosts', () => {
       unseen: null,
       filesFirst: false,
     })
-    const unseen = async (r: string, n: string, env: NodeJS.ProcessEnv = {}) =>
-      (await readResolverSetup({resolvConf: r, nsswitch: n}, env)).unseen
+    // as the dns check's evidence words it (src/catalogue/dns.ts)
+    const unseen = async (r: string, n: string, env: NodeJS.ProcessEnv = {}) => {
+      const why = (await readResolverSetup({resolvConf: r, nsswitch: n}, env)).unseen
+      return why && dnsEvidenceSays.route(why)
+    }
     expect(await unseen(resolvConf, file('nss-resolve', 'hosts: resolve [!UNAVAIL=return] files dns\n'))).toBe(
       'nsswitch.conf resolves hosts through resolve',
     )
