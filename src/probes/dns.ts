@@ -19,7 +19,10 @@ export type LookupFn = (
 
 type SystemLookupResult =
   | {ok: true; addresses: ResolvedAddress[]; ms: number}
-  | {ok: false; error: string; message: string; ms: number; timedOut: boolean}
+  /** the budget ran out (the caller words it: it knows the budget) */
+  | {ok: false; error: 'ETIMEOUT'; ms: number; timedOut: true}
+  /** getaddrinfo's own error, its code and message as Node gives them */
+  | {ok: false; error: string; message: string; ms: number; timedOut: false}
 
 /**
  * How many real getaddrinfo calls are still running in libuv's threadpool in THIS process
@@ -74,7 +77,7 @@ export function systemLookup(
       if (done) return
       done = true
       if (typeof cancel === 'function') cancel() // a cancelled lookup never calls back
-      resolve({ok: false, error: 'ETIMEOUT', message: `no answer within ${timeoutMs} ms`, ms: ms(), timedOut: true})
+      resolve({ok: false, error: 'ETIMEOUT', ms: ms(), timedOut: true})
     }, timeoutMs)
     try {
       cancel = lookup(host, {all: true, hints: dns.ADDRCONFIG}, (err, addresses) => {
