@@ -1,7 +1,7 @@
 // Codes of the `dns` check, and the check's words: the summaries and fixes of its outcomes, built
 // from the params the check emits (src/checks/dns.ts holds data only).
 import type {Fix, Snippet} from '../core/types.js'
-import type {RouteWhy} from '../probes/dns.js'
+import type {QueryFailure, RouteWhy} from '../probes/dns.js'
 import {define, messages} from './types.js'
 
 /** The host and where it is set (the source's label). */
@@ -49,6 +49,23 @@ function isShortName(host: string): boolean {
 /** The dns check's evidence lines that are words. */
 export const dnsEvidenceSays = messages({
   noNameserver: () => 'no nameserver to ask directly (none in resolv.conf, no --dns-server)',
+  /** what went wrong with a direct query (src/probes/dns.ts queryDirect) */
+  queryFailure: (f: QueryFailure) => {
+    switch (f.is) {
+      case 'silent':
+        return `no ${f.transport === 'tcp' ? 'TCP ' : ''}answer from ${f.server} within ${f.ms} ms`
+      case 'socket':
+        return `${f.code}: ${f.message}`
+      case 'closed':
+        return 'connection closed before an answer'
+      case 'too-large':
+        return 'answer too large'
+      case 'wrong-id':
+        return 'answer with a wrong id'
+      case 'undecodable':
+        return `undecodable answer: ${f.message}`
+    }
+  },
   /** why the app's getaddrinfo ran in db-doctor or in a child process (src/probes/dns.ts routeLookup) */
   route: (w: RouteWhy) => {
     switch (w.is) {

@@ -442,7 +442,7 @@ async function askServer(
           : bad.rcode === 'REFUSED'
             ? 'refused'
             : 'error'
-      failure ??= {outcome, name, detail: bad.ok ? bad.rcode : bad.message}
+      failure ??= {outcome, name, detail: bad.ok ? bad.rcode : dnsEvidenceSays.queryFailure(bad.failure)}
       if (!bad.ok && bad.error === 'timeout') break // the budget is spent
       continue
     }
@@ -475,7 +475,7 @@ async function askServer(
 
 function row(resolver: string, name: string, type: QueryType, r: DirectQueryResult): EvidenceRow {
   let answer: string
-  if (!r.ok) answer = r.error === 'timeout' ? 'timeout' : `error: ${r.message}`
+  if (!r.ok) answer = r.error === 'timeout' ? 'timeout' : `error: ${dnsEvidenceSays.queryFailure(r.failure)}`
   else if (r.rcode !== 'NOERROR') answer = r.rcode
   else answer = r.answers.length ? r.answers.join(', ') : 'NOERROR (no records)'
   if (r.truncated) answer += ' (truncated, retried over TCP)'

@@ -12,6 +12,7 @@ import {
   DOCKER_LOCALHOST,
   DOCKER_SERVICE_NAME_FROM_HOST,
   dockerSays,
+  embeddedDnsAnswer,
   type ComposeVariable,
   type ServiceNameParams,
 } from '../catalogue/docker.js'
@@ -26,7 +27,7 @@ import {
   readComposeFiles,
   readContainerInputs,
 } from '../probes/container.js'
-import {type DirectQueryResult, queryDirect} from '../probes/dns.js'
+import {queryDirect} from '../probes/dns.js'
 import {probeTcp} from '../probes/tcp.js'
 
 declare module '../core/facts.js' {
@@ -202,10 +203,10 @@ async function embeddedDnsFailure(run: DockerRun): Promise<CheckOutcome | null> 
       queryDirect(server, name, 'A', ctx.options.timeoutMs),
       queryDirect(server, name, 'AAAA', ctx.options.timeoutMs),
     ])
-    answer = describe(a)
+    answer = embeddedDnsAnswer(a)
     rows = [
-      {server: DOCKER_DNS, name, type: 'A', answer: describe(a), ms: a.ms},
-      {server: DOCKER_DNS, name, type: 'AAAA', answer: describe(aaaa), ms: aaaa.ms},
+      {server: DOCKER_DNS, name, type: 'A', answer: embeddedDnsAnswer(a), ms: a.ms},
+      {server: DOCKER_DNS, name, type: 'AAAA', answer: embeddedDnsAnswer(aaaa), ms: aaaa.ms},
     ]
   }
   return DOCKER_DNS_FAILURE.emit(
@@ -309,12 +310,6 @@ async function postgresProcesses(procDir: string): Promise<number[]> {
     .filter((_, i) => /^(?:postgres|postmaster)$/.test(comms[i]!.trim()))
     .map(Number)
     .slice(0, 5)
-}
-
-function describe(r: DirectQueryResult): string {
-  if (!r.ok) return r.error === 'timeout' ? 'timeout' : `error: ${r.message}`
-  if (r.rcode !== 'NOERROR') return r.rcode
-  return r.answers.length ? r.answers.join(', ') : 'NOERROR (no records)'
 }
 
 function loopbackAddresses(host: string): {address: string; family: 4 | 6}[] | null {

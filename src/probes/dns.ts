@@ -542,7 +542,23 @@ export type DirectQueryResult =
       transport: 'udp' | 'tcp'
       ms: number
     }
-  | {ok: false; error: 'timeout' | 'error'; message: string; truncated: boolean; transport: 'udp' | 'tcp'; ms: number}
+  | {
+      ok: false
+      error: 'timeout' | 'error'
+      failure: QueryFailure
+      truncated: boolean
+      transport: 'udp' | 'tcp'
+      ms: number
+    }
+
+/** What went wrong with a direct query, as data (dnsEvidenceSays.queryFailure in src/catalogue/dns.ts words it). */
+export type QueryFailure =
+  | {is: 'silent'; server: string; ms: number; transport: 'udp' | 'tcp'}
+  | {is: 'socket'; code: string; message: string}
+  | {is: 'closed'}
+  | {is: 'too-large'}
+  | {is: 'wrong-id'}
+  | {is: 'undecodable'; message: string}
 
 const MAX_TCP_ANSWER = 65_537
 
@@ -585,13 +601,13 @@ export async function queryDirect(
 
   const udp = await udpExchange(server, packet.encode(query), id, timeoutMs)
   if (!udp.ok)
-    return {ok: false, error: udp.error, message: udp.message, truncated: false, transport: 'udp', ms: elapsed()}
+    return {ok: false, error: udp.error, failure: udp.failure, truncated: false, transport: 'udp', ms: elapsed()}
   let decoded = udp.packet
   if (decoded.flag_tc) {
     const remaining = timeoutMs - (performance.now() - started)
     const tcp = await tcpExchange(server, packet.streamEncode(query), id, Math.max(remaining, 1))
     if (!tcp.ok)
-      return {ok: false, error: tcp.error, message: tcp.message, truncated: true, transport: 'tcp', ms: elapsed()}
+      return {ok: false, error: tcp.error, failure: tcp.failure, truncated: true, transport: 'tcp', ms: elapsed()}
     decoded = tcp.packet
   }
   const answers = (decoded.answers ?? []).filter((a) => a.type === type).map((a) => String((a as {data: unknown}).data))
@@ -606,7 +622,7 @@ export async function queryDirect(
 }
 
 type Decoded = import('dns-packet').DecodedPacket
-type Exchange = {ok: true; packet: Decoded} | {ok: false; error: 'timeout' | 'error'; message: string}
+type Exchange = {ok: true; packet: Decoded} | {ok: false; error: 'timeout' | 'error'; failure: QueryFailure}
 
 async function udpExchange(
   server: DnsServerAddress,
@@ -630,11 +646,15 @@ async function udpExchange(
     }
     const timer = setTimeout(
       () =>
-        finish({ok: false, error: 'timeout', message: `no answer from ${formatServer(server)} within ${timeoutMs} ms`}),
+        finish({
+          ok: false,
+          error: 'timeout',
+          failure: {is: 'silent', server: formatServer(server), ms: timeoutMs, transport: 'udp'},
+        }),
       timeoutMs,
     )
     socket.on('error', (err: NodeJS.ErrnoException) =>
-      finish({ok: false, error: 'error', message: `${err.code ?? 'error'}: ${err.message}`}),
+      finish({ok: false, error: 'error', failure: {is: 'socket', code: err.code ?? 'error', message: err.message}}),
     )
     socket.on('message', (msg, rinfo) => {
       if (rinfo.port !== server.port) return
@@ -652,7 +672,7 @@ async function udpExchange(
         finish({
           ok: false,
           error: 'error',
-          message: `${(err as NodeJS.ErrnoException).code ?? 'error'}: ${err.message}`,
+          failure: {is: 'socket', code: (err as NodeJS.ErrnoException).code ?? 'error', message: err.message},
         })
     })
   })
@@ -682,27 +702,27 @@ async function tcpExchange(
         finish({
           ok: false,
           error: 'timeout',
-          message: `no TCP answer from ${formatServer(server)} within ${timeoutMs} ms`,
+          failure: {is: 'silent', server: formatServer(server), ms: timeoutMs, transport: 'tcp'},
         }),
       timeoutMs,
     )
     socket.on('connect', () => socket.write(message))
     socket.on('error', (err: NodeJS.ErrnoException) =>
-      finish({ok: false, error: 'error', message: `${err.code ?? 'error'}: ${err.message}`}),
+      finish({ok: false, error: 'error', failure: {is: 'socket', code: err.code ?? 'error', message: err.message}}),
     )
-    socket.on('close', () => finish({ok: false, error: 'error', message: 'connection closed before an answer'}))
+    socket.on('close', () => finish({ok: false, error: 'error', failure: {is: 'closed'}}))
     socket.on('data', (chunk: Buffer) => {
       buf = Buffer.concat([buf, chunk])
-      if (buf.length > MAX_TCP_ANSWER) return finish({ok: false, error: 'error', message: 'answer too large'})
+      if (buf.length > MAX_TCP_ANSWER) return finish({ok: false, error: 'error', failure: {is: 'too-large'}})
       if (buf.length < 2) return
       const len = buf.readUInt16BE(0)
       if (buf.length < len + 2) return
       try {
         const decoded = packet.decode(buf.subarray(2, len + 2))
-        if (decoded.id !== id) return finish({ok: false, error: 'error', message: 'answer with a wrong id'})
+        if (decoded.id !== id) return finish({ok: false, error: 'error', failure: {is: 'wrong-id'}})
         finish({ok: true, packet: decoded})
       } catch (error) {
-        finish({ok: false, error: 'error', message: `undecodable answer: ${(error as Error).message}`})
+        finish({ok: false, error: 'error', failure: {is: 'undecodable', message: (error as Error).message}})
       }
     })
   })

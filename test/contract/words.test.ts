@@ -124,7 +124,6 @@ const PROSE_DEBT: Readonly<Record<string, number>> = {
   'models/tools/sequelize-cli.ts': 1,
   'models/tools/typeorm.ts': 5,
   'network/happy-eyeballs.ts': 1,
-  'probes/dns.ts': 4,
   'probes/pg-framing.ts': 3,
   'probes/pg-session.ts': 2,
   'probes/prepared-statements.ts': 4,

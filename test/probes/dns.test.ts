@@ -78,6 +78,10 @@ describe('queryDirect', () => {
     const r = await queryDirect(at(), 'silent.probe.test', 'A', 300)
     expect(r).toMatchObject({ok: false, error: 'timeout'})
     expect(performance.now() - t).toBeLessThan(1300)
+    // as the evidence words it (a server's failure detail)
+    expect(!r.ok && dnsEvidenceSays.queryFailure(r.failure)).toBe(
+      `no answer from 127.0.0.1:${server.port} within 300 ms`,
+    )
   })
 })
 
