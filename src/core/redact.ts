@@ -19,6 +19,7 @@
 // masked by structure is written past that wrapper (unredacted), so nothing re-masks its
 // serialized form.
 
+import {inspect} from 'node:util'
 import {LIBPQ_KEYWORDS, POSTGRES_SCHEME, SECRET_KEYWORDS} from './secrets.js'
 
 /** The scheme's pattern, to build the patterns below that find URLs in a text. */
@@ -672,4 +673,12 @@ export function installOutputRedaction(): void {
       return original(chunk, ...rest)
     }) as typeof stream.write
   }
+  // Node prints an uncaught exception (an unhandled rejection too) itself, past process.stderr.write and so
+  // past the masks: print it here, as Node would (util.inspect), through them, and exit 1 as Node does. A
+  // listener of its own (pg-session turns a crash inside node-postgres into the session's error) handles it.
+  process.on('uncaughtException', (error) => {
+    if (process.listenerCount('uncaughtException') > 1) return
+    process.stderr.write(`${inspect(error)}\n`)
+    process.exit(1)
+  })
 }
