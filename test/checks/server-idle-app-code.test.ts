@@ -7,7 +7,7 @@ import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 import {poolsInCode} from '../../src/models/drivers/node-postgres.js'
 import {checkOf, reportOf} from '../helpers/cli.js'
 import {APP_DATABASE, CANARY_PASSWORD, PG_HOST} from '../helpers/constants.js'
-import {adminClient} from '../helpers/postgres.js'
+import {adminClient, createLoginRole} from '../helpers/postgres.js'
 import {makeApp, runDoctor, runTool, type App} from '../helpers/migration-tools.js'
 
 const info = inject('pg')
@@ -87,10 +87,7 @@ async function both(app: App) {
 
 beforeAll(async () => {
   admin = await adminClient(info)
-  await admin.query(`drop role if exists ${ROLE}`)
-  await admin.query(`create role ${ROLE} login password '${CANARY_PASSWORD}'`)
-  await admin.query(`grant connect on database ${APP_DATABASE} to ${ROLE}`)
-  await admin.query(`alter role ${ROLE} set idle_session_timeout = '1s'`)
+  await createLoginRole(admin, ROLE, CANARY_PASSWORD, APP_DATABASE, {idle_session_timeout: '1s'})
 })
 
 afterAll(async () => {

@@ -12,7 +12,7 @@ import {Sequelize} from 'sequelize'
 import {DataSource} from 'typeorm'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 import {APP_DATABASE, CANARY_PASSWORD, PG_HOST} from '../helpers/constants.js'
-import {adminClient} from '../helpers/postgres.js'
+import {adminClient, createLoginRole} from '../helpers/postgres.js'
 
 const info = inject('pg')
 const ROLE = 'srv_idle_drivers'
@@ -197,10 +197,7 @@ function bareApp(): Promise<{code: number | null; stderr: string}> {
 
 beforeAll(async () => {
   admin = await adminClient(info)
-  await admin.query(`drop role if exists ${ROLE}`)
-  await admin.query(`create role ${ROLE} login password '${CANARY_PASSWORD}'`)
-  await admin.query(`grant connect on database ${APP_DATABASE} to ${ROLE}`)
-  await admin.query(`alter role ${ROLE} set idle_session_timeout = '1s'`)
+  await createLoginRole(admin, ROLE, CANARY_PASSWORD, APP_DATABASE, {idle_session_timeout: '1s'})
 })
 
 afterAll(async () => {

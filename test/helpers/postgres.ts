@@ -93,6 +93,20 @@ export async function adminClient(info: PgInfo, database = 'postgres'): Promise<
   return c
 }
 
+/** (Re)creates a login role with `password` and CONNECT on `database`; `settings`: an ALTER ROLE … SET for each. */
+export async function createLoginRole(
+  admin: pg.Client,
+  role: string,
+  password: string,
+  database: string,
+  settings: Record<string, string> = {},
+): Promise<void> {
+  await admin.query(`drop role if exists ${role}`)
+  await admin.query(`create role ${role} login password '${password}'`)
+  await admin.query(`grant connect on database ${database} to ${role}`)
+  for (const [name, value] of Object.entries(settings)) await admin.query(`alter role ${role} set ${name} = '${value}'`)
+}
+
 export interface PgServer extends PgInfo {
   /** Fast shutdown, then removes every file of this server. Idempotent. */
   stop(): Promise<void>
