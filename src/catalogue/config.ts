@@ -1094,7 +1094,7 @@ function prisma7Fix(p: PrismaUrlInSchemaParams | PrismaConfigUrlMissingParams): 
         ? [`In ${p.file} keep only provider in the datasource block (datasource db { provider = "postgresql" }).`]
         : []),
       `In prisma.config.ts: datasource: {url: env('DATABASE_URL')} (a directUrl, for a pooled runtime URL, becomes this url: migrate needs the direct connection).`,
-      'The app itself connects through its driver adapter: new PrismaClient({adapter: new PrismaPg({connectionString: process.env.DATABASE_URL})}) — node-postgres rules, so sslmode=require verifies the certificate.',
+      'The app itself connects through its driver adapter: new PrismaClient({adapter: new PrismaPg({connectionString: process.env.DATABASE_URL})}) — node-postgres rules, so sslmode=require verifies the certificate there, while prisma migrate (its schema engine) encrypts without verifying.',
     ],
     snippet: {language: 'ts', code: snippet},
   }
