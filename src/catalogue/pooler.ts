@@ -13,7 +13,7 @@
 //   #11643, #4752) and 26000 `prepared statement "s0" does not exist` (prisma/orm#22831 from `prisma migrate`
 //   on Supabase's 6543, #6053 `migrate deploy`, #16471 `"s15" does not exist`, fixed by pgbouncer=true).
 import type {Fix, Snippet} from '../core/types.js'
-import type {PreparedCarry} from '../probes/prepared-statements.js'
+import type {CarryUnknown, PreparedCarry} from '../probes/prepared-statements.js'
 import {define, messages} from './types.js'
 import {protocolLimitWhat} from './auth.js'
 
@@ -28,8 +28,19 @@ export const poolerPreparedEvidence = {
       return `named statement prepared on backend ${carry.firstPid}, run again while another session held backend ${carry.holderPid}: ${carry.sqlstate} "${carry.message}" (then removed)`
     if (carry?.outcome === 'carried')
       return `named statement prepared on backend ${carry.firstPid}, run again on backend ${carry.secondPid} while another session held the first: the pooler re-prepared it (PgBouncer 1.21+ with max_prepared_statements > 0, or alike)`
-    return `inconclusive: ${carry?.reason ?? 'no second session'}`
+    return `inconclusive: ${carry ? carryUnknownWords(carry.why) : 'no second session'}`
   },
+}
+
+/** Why the prepared-statement measurement concluded nothing, in a few words. */
+export function carryUnknownWords(why: CarryUnknown): string {
+  if (why.step === 'same-connection') return 'the second run got the same server connection'
+  const what = {
+    prepare: 'preparing the statement',
+    'second-run': 'the second run',
+    'second-session': 'the second session',
+  }
+  return `${what[why.step]} failed (${why.code ?? 'error'}: ${why.message})`
 }
 
 /** What the host name and port say about a pooler in front (checks/pooler.ts poolerHost; names only). */

@@ -18,6 +18,7 @@ import {
   POOLER_TRANSACTION_MODE,
   type ParameterSource,
   type PoolerHost,
+  carryUnknownWords,
   poolerPreparedEvidence,
   poolerSays,
   poolerWords,
@@ -332,7 +333,7 @@ function transactionPooled(
             measured,
             ...(carry?.outcome === 'not-carried'
               ? {sqlstate: carry.sqlstate, message: carry.message}
-              : {reason: carry?.outcome === 'inconclusive' ? carry.reason : 'no second session'}),
+              : {reason: carry?.outcome === 'inconclusive' ? carryUnknownWords(carry.why) : 'no second session'}),
             hint,
           },
           {preparedStatements: prepared},

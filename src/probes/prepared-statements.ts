@@ -25,7 +25,25 @@ export type PreparedCarry =
   /** The second run succeeded on another backend: the pooler re-prepared it there. */
   | {outcome: 'carried'; name: string; firstPid: number; holderPid: number; secondPid: number}
   /** Nothing could be concluded (the holder got another connection, a query failed or timed out). */
-  | {outcome: 'inconclusive'; name: string; reason: string; firstPid?: number; holderPid?: number; secondPid?: number}
+  | {
+      outcome: 'inconclusive'
+      name: string
+      why: CarryUnknown
+      firstPid?: number
+      holderPid?: number
+      secondPid?: number
+    }
+
+/** Why nothing could be concluded (worded by catalogue/pooler.ts carryUnknownWords). */
+export type CarryUnknown =
+  | {step: 'same-connection'}
+  /** A query failed: preparing the statement, running it the second time, or the holder's session. */
+  | {step: 'prepare' | 'second-run' | 'second-session'; code?: string; message: string}
+
+function failed(step: 'prepare' | 'second-run' | 'second-session', error: unknown): CarryUnknown {
+  const e = error as {code?: string; message?: string}
+  return {step, ...(e.code ? {code: e.code} : {}), message: e.message ?? ''}
+}
 
 const TEXT = 'select pg_backend_pid() as pid'
 
@@ -36,12 +54,7 @@ export async function preparedStatementCarry(prober: PgSession, holder: PgSessio
     const rows = await prober.readOnly((q) => q<{pid: number}>(TEXT, [], {name}))
     firstPid = Number(rows[0]?.pid)
   } catch (error) {
-    const e = error as {code?: string; message?: string}
-    return {
-      outcome: 'inconclusive',
-      name,
-      reason: `preparing the statement failed (${e.code ?? 'error'}: ${e.message ?? ''})`,
-    }
+    return {outcome: 'inconclusive', name, why: failed('prepare', error)}
   }
   try {
     return await holder.readOnly(async (q) => {
@@ -56,7 +69,7 @@ export async function preparedStatementCarry(prober: PgSession, holder: PgSessio
             : {
                 outcome: 'inconclusive',
                 name,
-                reason: 'the second run got the same server connection',
+                why: {step: 'same-connection'},
                 firstPid,
                 holderPid,
                 secondPid,
@@ -69,7 +82,7 @@ export async function preparedStatementCarry(prober: PgSession, holder: PgSessio
             : {
                 outcome: 'inconclusive',
                 name,
-                reason: `the second run failed (${e.code ?? 'error'}: ${e.message ?? ''})`,
+                why: failed('second-run', error),
                 firstPid,
                 holderPid,
               }
@@ -82,12 +95,6 @@ export async function preparedStatementCarry(prober: PgSession, holder: PgSessio
       return result
     })
   } catch (error) {
-    const e = error as {code?: string; message?: string}
-    return {
-      outcome: 'inconclusive',
-      name,
-      reason: `the second session failed (${e.code ?? 'error'}: ${e.message ?? ''})`,
-      firstPid,
-    }
+    return {outcome: 'inconclusive', name, why: failed('second-session', error), firstPid}
   }
 }

@@ -126,7 +126,6 @@ const PROSE_DEBT: Readonly<Record<string, number>> = {
   'network/happy-eyeballs.ts': 1,
   'probes/pg-framing.ts': 3,
   'probes/pg-session.ts': 2,
-  'probes/prepared-statements.ts': 4,
 }
 
 const found = new Map<string, string[]>()

@@ -7,6 +7,7 @@ import {openSession, type PgSession} from '../../src/probes/pg-session.js'
 import {preparedStatementCarry} from '../../src/probes/prepared-statements.js'
 import {APP_DATABASE, APP_USER, CANARY_PASSWORD, PG_HOST} from '../helpers/constants.js'
 import {pgbouncerSupport, startPgBouncer, type PgBouncer} from '../helpers/pgbouncer.js'
+import {carryUnknownWords} from '../../src/catalogue/pooler.js'
 
 const support = pgbouncerSupport()
 
@@ -75,10 +76,24 @@ describe.skipIf(!support.ok)('preparedStatementCarry', () => {
       const [prober, holder] = await two(port, ssl)
       try {
         const r = await preparedStatementCarry(prober, holder)
-        expect(r).toMatchObject({outcome: 'inconclusive', reason: 'the second run got the same server connection'})
+        expect(r).toMatchObject({outcome: 'inconclusive', why: {step: 'same-connection'}})
+        if (r.outcome === 'inconclusive')
+          expect(carryUnknownWords(r.why)).toBe('the second run got the same server connection')
       } finally {
         await Promise.all([prober.close(), holder.close()])
       }
     }
+  })
+
+  it('the words of an inconclusive measurement are the ones the probe used to write (catalogue/pooler.ts)', () => {
+    expect(carryUnknownWords({step: 'prepare', code: '42501', message: 'permission denied'})).toBe(
+      'preparing the statement failed (42501: permission denied)',
+    )
+    expect(carryUnknownWords({step: 'second-run', message: 'Query read timeout'})).toBe(
+      'the second run failed (error: Query read timeout)',
+    )
+    expect(carryUnknownWords({step: 'second-session', code: '57P01', message: 'terminating'})).toBe(
+      'the second session failed (57P01: terminating)',
+    )
   })
 })
