@@ -49,6 +49,7 @@ import {poolerSays} from '../catalogue/pooler.js'
 import {poolerRefusal} from './pooler-refusal.js'
 import {channelBindingIgnored, channelBindingRefusal} from './channel-binding.js'
 import {appSourceFiles} from '../config/app-source.js'
+import {setsChannelBinding} from '../models/drivers/node-postgres.js'
 
 /** The auth check's login: whether it connected, and as whom to which server (or the error's code). */
 interface AuthFacts {
@@ -357,8 +358,7 @@ function loggedIn(ctx: CheckContext, target: Target, result: PgSessionResult & {
           env: ctx.env,
           authRequest: result.authRequest,
           tls: !!result.tls,
-          enableChannelBinding: () =>
-            appSourceFiles(ctx.cwd, (t) => /\benableChannelBinding\s*:\s*true\b/.test(t)).length > 0,
+          enableChannelBinding: () => appSourceFiles(ctx.cwd, setsChannelBinding).length > 0,
         })
       : null
   if (ignored) {

@@ -88,6 +88,11 @@ export function importsPg(text: string): boolean {
   return /(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*)['"](?:pg|drizzle-orm\/node-postgres)['"]/.test(text)
 }
 
+/** Does the text pass node-postgres' `enableChannelBinding: true` (pg 8.14+: bind when the server offers it)? Pure. */
+export function setsChannelBinding(text: string): boolean {
+  return /\benableChannelBinding\s*:\s*true\b/.test(text)
+}
+
 /**
  * The value of `key:` inside obj: its object literal, 'url' for a string or process.env.X, 'other' for
  * anything else (a variable, a shorthand key), null when the key is absent. Pure.
