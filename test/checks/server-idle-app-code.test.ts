@@ -15,8 +15,8 @@ const ROLE = 'srv_idle_appcode'
 let admin: pg.Client
 const apps: App[] = []
 
-/** An app whose src/db.mjs creates the Pool with `options` (and `extra` lines), queries, idles 2 s, queries. */
-function appWith(options: string, extra = ''): App {
+/** An app (ESM, `npm start` runs src/db.mjs) with these `lines` in src/db.mjs and these packages installed. */
+function idleApp(lines: string[], packages: string[]): App {
   const app = makeApp({
     files: {
       'package.json': JSON.stringify({
@@ -24,52 +24,49 @@ function appWith(options: string, extra = ''): App {
         private: true,
         type: 'module',
         scripts: {start: 'node src/db.mjs'},
-        dependencies: {pg: '*'},
+        dependencies: Object.fromEntries(packages.map((p) => [p, '*'])),
       }),
-      'src/db.mjs': [
-        "import pg from 'pg'",
-        '',
-        `export const pool = new pg.Pool(${options})`,
-        extra,
-        "await pool.query('select 1')",
-        'await new Promise((r) => setTimeout(r, 2000))',
-        "const {rows} = await pool.query('select 2 as n')",
-        "console.log('SECOND', rows[0].n)",
-        'await pool.end()',
-      ].join('\n'),
+      'src/db.mjs': lines.join('\n'),
     },
-    packages: ['pg'],
+    packages,
   })
   apps.push(app)
   return app
 }
 
+/** An app whose src/db.mjs creates the Pool with `options` (and `extra` lines), queries, idles 2 s, queries. */
+function appWith(options: string, extra = ''): App {
+  return idleApp(
+    [
+      "import pg from 'pg'",
+      '',
+      `export const pool = new pg.Pool(${options})`,
+      extra,
+      "await pool.query('select 1')",
+      'await new Promise((r) => setTimeout(r, 2000))',
+      "const {rows} = await pool.query('select 2 as n')",
+      "console.log('SECOND', rows[0].n)",
+      'await pool.end()',
+    ],
+    ['pg'],
+  )
+}
+
 /** The same with drizzle-orm's node-postgres driver making the Pool itself: `drizzle(${args})`. */
 function drizzleAppWith(args: string): App {
-  const app = makeApp({
-    files: {
-      'package.json': JSON.stringify({
-        name: 'app',
-        private: true,
-        type: 'module',
-        scripts: {start: 'node src/db.mjs'},
-        dependencies: {'drizzle-orm': '*', pg: '*'},
-      }),
-      'src/db.mjs': [
-        "import {sql} from 'drizzle-orm'",
-        "import {drizzle} from 'drizzle-orm/node-postgres'",
-        `export const db = drizzle(${args})`,
-        'await db.execute(sql`select 1`)',
-        'await new Promise((r) => setTimeout(r, 2000))',
-        'const {rows} = await db.execute(sql`select 2 as n`)',
-        "console.log('SECOND', rows[0].n)",
-        'await db.$client.end()',
-      ].join('\n'),
-    },
-    packages: ['drizzle-orm', 'pg'],
-  })
-  apps.push(app)
-  return app
+  return idleApp(
+    [
+      "import {sql} from 'drizzle-orm'",
+      "import {drizzle} from 'drizzle-orm/node-postgres'",
+      `export const db = drizzle(${args})`,
+      'await db.execute(sql`select 1`)',
+      'await new Promise((r) => setTimeout(r, 2000))',
+      'const {rows} = await db.execute(sql`select 2 as n`)',
+      "console.log('SECOND', rows[0].n)",
+      'await db.$client.end()',
+    ],
+    ['drizzle-orm', 'pg'],
+  )
 }
 
 async function both(app: App) {

@@ -25,14 +25,19 @@ interface Outcome {
   poolErrors: string[]
 }
 
+/** The role's connection settings, as every driver below takes them. */
+const conn = () => ({
+  host: PG_HOST,
+  port: info.port,
+  user: ROLE,
+  password: CANARY_PASSWORD,
+  database: APP_DATABASE,
+  ssl: {ca: info.caPem, servername: 'localhost'},
+})
+
 async function pgPool(idleTimeoutMillis: number): Promise<Outcome> {
   const pool = new pg.Pool({
-    host: PG_HOST,
-    port: info.port,
-    user: ROLE,
-    password: CANARY_PASSWORD,
-    database: APP_DATABASE,
-    ssl: {ca: info.caPem, servername: 'localhost'},
+    ...conn(),
     idleTimeoutMillis,
   })
   const poolErrors: string[] = []
@@ -53,12 +58,7 @@ async function pgPool(idleTimeoutMillis: number): Promise<Outcome> {
 
 async function postgresJs(make: typeof postgres, options: Record<string, unknown>): Promise<Outcome> {
   const sql = make({
-    host: PG_HOST,
-    port: info.port,
-    user: ROLE,
-    password: CANARY_PASSWORD,
-    database: APP_DATABASE,
-    ssl: {ca: info.caPem, servername: 'localhost'},
+    ...conn(),
     onnotice: () => undefined,
     ...options,
   })
@@ -75,14 +75,6 @@ async function postgresJs(make: typeof postgres, options: Record<string, unknown
   }
 }
 
-const conn = () => ({
-  host: PG_HOST,
-  port: info.port,
-  user: ROLE,
-  password: CANARY_PASSWORD,
-  database: APP_DATABASE,
-  ssl: {ca: info.caPem, servername: 'localhost'},
-})
 const outcome = (p: Promise<unknown>) =>
   p.then(
     (n) => `ok ${String(n)}`,
