@@ -309,6 +309,38 @@ interface Evaluation {
   applied: number
 }
 
+/** By name: the recorded migrations without a file, and the files not recorded (what the tool runs next). */
+function compareNames(s: ToolState): {missing: string[]; pending: string[]} {
+  const files = new Set(s.files)
+  const recorded = new Set(s.recorded)
+  return {missing: s.recorded.filter((n) => !files.has(n)), pending: s.files.filter((n) => !recorded.has(n))}
+}
+
+/** MIGRATION_FILES_MISSING for knex or node-pg-migrate, with the counts as evidence. */
+function filesMissing(
+  s: ToolState,
+  tool: 'knex' | 'node-pg-migrate',
+  c: {missing: string[]; pending: string[]},
+  order: {notRun: string; alreadyRun: string} | null = null,
+): Finding {
+  const where = tableName(s)
+  const directories = s.tool.displayDirectories
+  return MIGRATION_FILES_MISSING.finding(
+    {tool, table: where, directories, missing: c.missing, ...(tool === 'node-pg-migrate' ? {order} : {})},
+    {
+      table: where,
+      directories,
+      missing: c.missing,
+      recorded: s.recorded.length,
+      files: s.files.length,
+      pending: c.pending.length,
+      ...(order ? {predictedError: notRunPrecedingError(order)} : {}),
+    },
+    // node-pg-migrate: fail when its order check breaks too, else warn; knex: the entry's own status
+    tool === 'node-pg-migrate' ? {status: order ? 'fail' : 'warn'} : undefined,
+  )
+}
+
 /** Pure: what the state means for the next migration run, by the tool's own rules. */
 function evaluate(s: ToolState): Evaluation {
   switch (s.tool.name) {
@@ -322,8 +354,7 @@ function evaluate(s: ToolState): Evaluation {
     case 'sequelize-cli': {
       // neither takes a lock nor stops on a recorded migration without its file: pending is what the CLI runs next
       // (typeorm migration:show "[ ]", sequelize-cli db:migrate:status "down")
-      const recorded = new Set(s.recorded)
-      return {findings: [], pending: s.files.filter((n) => !recorded.has(n)), applied: s.recorded.length}
+      return {findings: [], pending: compareNames(s).pending, applied: s.recorded.length}
     }
     case 'prisma':
       return evaluatePrisma(s)
@@ -390,40 +421,19 @@ function evaluateKnex(s: ToolState): Evaluation {
       ),
     )
   }
-  const files = new Set(s.files)
-  const missing = s.recorded.filter((n) => !files.has(n))
-  const recorded = new Set(s.recorded)
-  const pending = s.files.filter((n) => !recorded.has(n))
-  if (missing.length && missingDirOf(s) === undefined) {
-    findings.push(
-      MIGRATION_FILES_MISSING.finding(
-        {tool: 'knex', table: where, directories: tool.displayDirectories, missing},
-        {
-          table: where,
-          directories: tool.displayDirectories,
-          missing,
-          recorded: s.recorded.length,
-          files: s.files.length,
-          pending: pending.length,
-        },
-      ),
-    )
-  }
-  return {findings, pending, applied: s.recorded.length}
+  const names = compareNames(s)
+  if (names.missing.length && missingDirOf(s) === undefined) findings.push(filesMissing(s, 'knex', names))
+  return {findings, pending: names.pending, applied: s.recorded.length}
 }
 
 function evaluateNodePgMigrate(s: ToolState): Evaluation {
-  const {tool} = s
   const where = tableName(s)
   const findings: Finding[] = []
   // node-pg-migrate takes its lock before it reads the folder (runner: lock, then loadMigrations)
   if (s.holders.length) findings.push(heldLock(s, 'node-pg-migrate', NODE_PG_MIGRATE_LOCK_KEY))
   const dir = directoryMissing(s, 'node-pg-migrate')
   if (dir) findings.push(dir)
-  const files = new Set(s.files)
-  const missing = s.recorded.filter((n) => !files.has(n))
-  const recorded = new Set(s.recorded)
-  const pending = s.files.filter((n) => !recorded.has(n))
+  const names = compareNames(s)
   // node-pg-migrate's checkOrder (on by default): the i-th migration that ran must be the i-th file
   let mismatch = -1
   for (let i = 0; i < Math.min(s.recorded.length, s.files.length); i++) {
@@ -435,22 +445,8 @@ function evaluateNodePgMigrate(s: ToolState): Evaluation {
   const order = mismatch >= 0 ? {notRun: s.files[mismatch]!, alreadyRun: s.recorded[mismatch]!} : null
   if (dir) {
     // stops at scandir before its order check
-  } else if (missing.length) {
-    findings.push(
-      MIGRATION_FILES_MISSING.finding(
-        {tool: 'node-pg-migrate', table: where, directories: tool.displayDirectories, missing, order},
-        {
-          table: where,
-          directories: tool.displayDirectories,
-          missing,
-          recorded: s.recorded.length,
-          files: s.files.length,
-          pending: pending.length,
-          ...(order ? {predictedError: notRunPrecedingError(order)} : {}),
-        },
-        {status: order ? 'fail' : 'warn'},
-      ),
-    )
+  } else if (names.missing.length) {
+    findings.push(filesMissing(s, 'node-pg-migrate', names, order))
   } else if (order) {
     findings.push(
       MIGRATION_OUT_OF_ORDER.finding(
@@ -459,7 +455,7 @@ function evaluateNodePgMigrate(s: ToolState): Evaluation {
       ),
     )
   }
-  return {findings, pending, applied: s.recorded.length}
+  return {findings, pending: names.pending, applied: s.recorded.length}
 }
 
 /**
