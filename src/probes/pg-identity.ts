@@ -16,6 +16,7 @@
 import net from 'node:net'
 import tls from 'node:tls'
 import {randomBytes} from 'node:crypto'
+import {closeAfterPeer, probeConnectionsClosed} from './close.js'
 import {sslRequestPacket} from './ssl-request.js'
 
 export interface ServerIdentity {
@@ -88,12 +89,13 @@ function parseServerFirst(text: string): {salt: string; iterations: number} | nu
   return {salt, iterations}
 }
 
-export function probeServerIdentity(
+export async function probeServerIdentity(
   target: {address: string; family: 4 | 6},
   port: number,
   who: {user: string; database: string},
   timeoutMs: number,
 ): Promise<ServerIdentity> {
+  await probeConnectionsClosed()
   return new Promise((resolve) => {
     const started = performance.now()
     const r: ServerIdentity = {...target, port, ssl: null, auth: 'none', ms: 0}
@@ -109,11 +111,7 @@ export function probeServerIdentity(
       clearTimeout(timer)
       if (failure && !r.failure) r.failure = failure
       r.ms = Math.round(performance.now() - started)
-      for (const s of [stream, raw]) {
-        s?.removeAllListeners('data')
-        s?.on('error', () => {})
-        s?.destroy()
-      }
+      closeAfterPeer(raw, stream)
       resolve(r)
     }
     const timer = setTimeout(() => finish('timeout'), timeoutMs)

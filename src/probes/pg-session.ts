@@ -17,6 +17,7 @@ import net from 'node:net'
 import type {ClientConfig} from 'pg'
 import {redact, redactor} from '../core/redact.js'
 import {abandonableNetLookup, type NetLookup} from './dns.js'
+import {probeConnectionsClosed} from './close.js'
 import {guardClient, type ProtocolLimitKind, type SessionGuard} from './pg-framing.js'
 
 /** node-postgres, loaded once on first use (pg-load.ts: without its Cloudflare-Workers probe). */
@@ -198,6 +199,8 @@ export async function openSession(config: ClientConfig, opts: SessionOptions): P
   client.on('error', () => {}) // late errors after a failed connect must not crash the process
   const guard = guardClient(client)
   const authRequest = watchAuthRequest(client)
+  // db-doctor's own probes have left the server first: their slots must not count against this login
+  await probeConnectionsClosed()
   const started = performance.now()
   let stage: 'connect' | 'query' = 'connect'
   // node-postgres can throw from inside a socket event (URL `ssl=false` keeps the string
@@ -452,6 +455,7 @@ export async function hbaOverTls(config: ClientConfig, opts: {timeoutMs: number}
   client.on('error', () => {})
   const guard = guardClient(client)
   try {
+    await probeConnectionsClosed()
     await client.connect()
     return {outcome: 'admitted'}
   } catch (err) {

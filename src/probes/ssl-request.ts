@@ -2,8 +2,9 @@
 // starts with (Int32 length 8, Int32 code 80877103), no credentials. A
 // PostgreSQL server (or PgBouncer, or most Postgres proxies) answers with one
 // byte: 'S' (TLS on offer) or 'N'. Anything else identifies what is really
-// listening. Reads are bounded: the socket is destroyed after the first chunk.
+// listening. Reads are bounded: the socket is closed after the first chunk (close.ts).
 import net from 'node:net'
+import {closeAfterPeer, probeConnectionsClosed} from './close.js'
 
 const SSL_REQUEST_CODE = 80877103
 /** How many bytes of a foreign answer we keep and show. */
@@ -112,11 +113,12 @@ export function classifyAnswer(first: Uint8Array, ms: number): SslRequestResult 
  * connectTimeoutMs bounds the connect, answerTimeoutMs the wait for the answer.
  * Never rejects. Never sends anything but the 8 bytes.
  */
-export function probeSslRequest(
+export async function probeSslRequest(
   address: string,
   port: number,
   opts: {connectTimeoutMs: number; answerTimeoutMs: number},
 ): Promise<SslRequestResult> {
+  await probeConnectionsClosed()
   return new Promise((resolve) => {
     const started = performance.now()
     const ms = () => Math.round(performance.now() - started)
@@ -131,9 +133,7 @@ export function probeSslRequest(
       if (done) return
       done = true
       clearTimeout(timer)
-      socket.removeAllListeners('data')
-      socket.on('error', () => {})
-      socket.destroy()
+      closeAfterPeer(socket)
       resolve(r)
     }
     socket.once('connect', () => {

@@ -4,6 +4,7 @@
 // would do with them.
 import net from 'node:net'
 import type {ResolvedAddress, TcpAttempt, TcpOutcome} from '../core/facts.js'
+import {closeAfterPeer, probeConnectionsClosed} from './close.js'
 
 const UNREACHABLE = new Set(['ENETUNREACH', 'EHOSTUNREACH', 'EADDRNOTAVAIL', 'ENETDOWN', 'EHOSTDOWN'])
 
@@ -16,10 +17,11 @@ export function classifyConnectError(code: string | undefined): TcpOutcome {
 }
 
 /** One connect, closed at once: connected, the error's code, or timed out. Resolves (never rejects) within about timeoutMs. */
-function connectOnce(
+async function connectOnce(
   options: net.NetConnectOpts,
   timeoutMs: number,
 ): Promise<{result: 'connected' | 'timeout' | 'error'; errorCode?: string; ms: number}> {
+  await probeConnectionsClosed()
   return new Promise((resolve) => {
     const started = performance.now()
     let settled = false
@@ -29,8 +31,7 @@ function connectOnce(
       settled = true
       clearTimeout(timer)
       socket.removeAllListeners('connect')
-      socket.on('error', () => {})
-      socket.destroy()
+      closeAfterPeer(socket)
       resolve({result, ...(errorCode ? {errorCode} : {}), ms: Math.round(performance.now() - started)})
     }
     const timer = setTimeout(() => finish('timeout'), timeoutMs)

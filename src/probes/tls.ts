@@ -3,6 +3,7 @@
 // for sslnegotiation=direct), captures the presented chain WITHOUT verifying it, and
 // closes before anything else is sent: no startup message, no credential, ever.
 import type {ConnectionOptions, TLSSocket} from 'node:tls'
+import {closeAfterPeer, probeConnectionsClosed} from './close.js'
 
 interface TlsProbeInput {
   /** IP literal to connect to (the resolved address). */
@@ -59,6 +60,7 @@ const SSL_REQUEST = Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f])
 export async function inspectTls(input: TlsProbeInput): Promise<TlsProbeResult> {
   const net = await import('node:net')
   const tls = await import('node:tls')
+  await probeConnectionsClosed()
   const started = performance.now()
   const ms = () => Math.round(performance.now() - started)
 
@@ -71,8 +73,7 @@ export async function inspectTls(input: TlsProbeInput): Promise<TlsProbeResult> 
       if (done) return
       done = true
       if (timer) clearTimeout(timer)
-      tlsSocket?.destroy()
-      raw.destroy()
+      closeAfterPeer(raw, tlsSocket)
       resolve(r)
     }
     const arm = (stage: 'connect' | 'sslrequest' | 'handshake') => {

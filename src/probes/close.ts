@@ -1,0 +1,59 @@
+// Closing a probe's connection so that the server has let go of it before db-doctor opens the next one.
+// A socket closed with destroy() is gone on our side at once, but the server frees its slot only when it
+// reads the end of the stream: PgBouncer at max_client_conn = 1, or a server one slot below
+// max_connections, would count db-doctor's own finished probe against the login that follows it and
+// refuse that login ("no more connections allowed") — a failure the app never meets. Measured against a
+// real PgBouncer with max_client_conn = 1: the TLS probe followed at once by a login was refused 6 times
+// in 40, the SSLRequest probe once.
+//
+// So a probe hands its connection to closeAfterPeer() and returns at once; every probe that connects
+// first awaits probeConnectionsClosed(). The wait costs nothing when other work ran in between, and about
+// one round trip when the next connection follows at once.
+import type {Socket} from 'node:net'
+
+/** How long a peer that keeps its end open after ours is waited for (a hostile or wedged server). */
+export const PEER_CLOSE_WAIT_MS = 100
+
+const closing = new Set<Promise<void>>()
+
+/**
+ * Ends the connection; the close completes once the peer has closed its end too, or after waitMs, and
+ * the socket is destroyed either way. A socket that is not open (never connected, already ended) is
+ * destroyed at once. `outer` is the TLS socket over `socket`, when there is one: it is ended first
+ * (close_notify). Never throws.
+ */
+export function closeAfterPeer(socket: Socket, outer?: Socket, waitMs = PEER_CLOSE_WAIT_MS): void {
+  const streams = outer && outer !== socket ? [outer, socket] : [socket]
+  for (const s of streams) {
+    // the probe's own reader is done (it may have paused the stream); Node's listeners stay
+    s.removeAllListeners('data')
+    s.on('error', () => {})
+  }
+  const destroyAll = () => streams.forEach((s) => s.destroy())
+  // the outermost stream still open: the TLS socket while TLS is up, else the raw one
+  const live = streams.find((s) => !s.destroyed && s.readyState === 'open')
+  if (!live) {
+    destroyAll()
+    return
+  }
+  const closed = new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      destroyAll()
+      closing.delete(closed)
+      resolve()
+    }
+    const timer = setTimeout(done, waitMs)
+    live.once('close', done)
+    // read and drop whatever the peer still sends, so that its end of the stream arrives
+    live.on('data', () => {})
+    live.resume()
+    live.end()
+  })
+  closing.add(closed)
+}
+
+/** Resolves when every connection handed to closeAfterPeer() is closed (each within its wait). */
+export async function probeConnectionsClosed(): Promise<void> {
+  while (closing.size) await Promise.all([...closing])
+}
