@@ -12,7 +12,7 @@
 import type {Socket} from 'node:net'
 
 /** How long a peer that keeps its end open after ours is waited for (a hostile or wedged server). */
-export const PEER_CLOSE_WAIT_MS = 100
+const PEER_CLOSE_WAIT_MS = 100
 
 const closing = new Set<Promise<void>>()
 
