@@ -119,17 +119,24 @@ function appSessionOpener(ctx: {
   return async (given, opts) => {
     const {openSession} = await import('../probes/pg-session.js')
     let config = given
+    let plaintextIfNoTls = opts?.plaintextIfNoTls
     if (!config) {
       const {targetOf} = await import('../config/target.js')
       const {withServerAnswer} = await import('../config/driver-client.js')
       try {
-        config = withServerAnswer(targetOf(ctx).pgClient(), ctx.facts.postgres?.answer).config
+        const r = withServerAnswer(targetOf(ctx).pgClient(), ctx.facts.postgres?.answer)
+        config = r.config
+        plaintextIfNoTls = !!r.sslFallback
       } catch (error) {
         const {normalizePgError} = await import('../probes/pg-session.js')
         return {ok: false, error: normalizePgError(error, 'connect'), ms: 0}
       }
     }
-    return openSession(config, {timeoutMs: ctx.options.timeoutMs, ...(opts?.lookup ? {lookup: opts.lookup} : {})})
+    return openSession(config, {
+      timeoutMs: ctx.options.timeoutMs,
+      ...(opts?.lookup ? {lookup: opts.lookup} : {}),
+      ...(plaintextIfNoTls ? {plaintextIfNoTls} : {}),
+    })
   }
 }
 

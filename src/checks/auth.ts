@@ -236,6 +236,8 @@ interface Target {
   sslSource: Provenance | undefined
   sslOrigin: string
   passwordConfigured: boolean
+  /** The server answered N to SSLRequest (the postgres check's fact, or the login's own fallback). */
+  serverHasNoTls: boolean
 }
 
 async function runAuth(ctx: CheckContext, deps: AuthCheckDeps): Promise<CheckOutcome> {
@@ -251,9 +253,16 @@ async function runAuth(ctx: CheckContext, deps: AuthCheckDeps): Promise<CheckOut
     sslSource: resolved.sslSource,
     sslOrigin: resolved.sslOrigin,
     passwordConfigured: typeof config.password === 'string' || typeof config.password === 'function',
+    serverHasNoTls: ctx.facts.postgres?.offersTls === false || ctx.facts.tls?.offered === false,
   }
   if (typeof config.password === 'string') redactor.add(config.password)
-  const result = await logIn(ctx, deps, config)
+  // a driver that goes on in plaintext on the server's N whose answer is not known yet (no postgres check
+  // in this run: --only/--skip) logs in as it would: with TLS, then without it on N
+  const result = await logIn(ctx, deps, config, !!resolved.sslFallback)
+  if (result.fellBack) {
+    target.sslUsed = false
+    target.serverHasNoTls = true
+  }
   if (result.ok) return loggedIn(ctx, target, result)
   return refused(ctx, target, config, result)
 }
@@ -291,7 +300,12 @@ function loginConfig(ctx: CheckContext): PgClientConfigResult | CheckOutcome {
 type LoginConfig = PgClientConfigResult['config']
 
 /** The login itself. */
-async function logIn(ctx: CheckContext, deps: AuthCheckDeps, config: LoginConfig): Promise<PgSessionResult> {
+async function logIn(
+  ctx: CheckContext,
+  deps: AuthCheckDeps,
+  config: LoginConfig,
+  plaintextIfNoTls: boolean,
+): Promise<PgSessionResult> {
   // The login resolves the host with the dns check's getaddrinfo answer for the same name (same
   // addresses, same order) instead of a second, uncancellable lookup in this process.
   const {abandonableNetLookup} = await import('../probes/dns.js')
@@ -302,11 +316,12 @@ async function logIn(ctx: CheckContext, deps: AuthCheckDeps, config: LoginConfig
   })
   // The login opens the run's shared read-only session (owned and closed by the runner); the
   // later checks that query reuse it. Called directly (unit tests), a one-off session.
+  const opts = {lookup, ...(plaintextIfNoTls ? {plaintextIfNoTls} : {})}
   return deps.session
-    ? await deps.session(config, {timeoutMs: ctx.options.timeoutMs, lookup})
+    ? await deps.session(config, {timeoutMs: ctx.options.timeoutMs, ...opts})
     : ctx.session
-      ? await ctx.session.open(config, {lookup})
-      : await (await import('../probes/pg-session.js')).pgSession(config, {timeoutMs: ctx.options.timeoutMs, lookup})
+      ? await ctx.session.open(config, opts)
+      : await (await import('../probes/pg-session.js')).pgSession(config, {timeoutMs: ctx.options.timeoutMs, ...opts})
 }
 
 /** The login succeeded: unless the app's own driver would be refused where db-doctor was not, a pass. */
@@ -427,7 +442,7 @@ async function refused(
   }
   let c = classifyAuthError(result.error, {passwordConfigured: target.passwordConfigured})
   let overTls: TlsAdmission | undefined
-  const serverHasNoTls = ctx.facts.postgres?.offersTls === false || ctx.facts.tls?.offered === false
+  const serverHasNoTls = target.serverHasNoTls
   // "no encryption" from a server that offers no TLS at all: TLS cannot be the fix
   if (c.code === 'AUTH_SSL_REQUIRED' && c.hbaRule === 'no-entry' && serverHasNoTls)
     c = {...c, code: 'AUTH_HBA_REJECTED'}
@@ -710,7 +725,7 @@ function sslRequired({ctx, target, c, error, overTls, who, db, withBase}: Failur
 /** pg_hba.conf has no line for this login, or a reject line: the line to add. */
 function hbaRejected({ctx, target, c, error, overTls, who, db, withBase}: Failure): CheckOutcome {
   // a line for TLS unless the server has no TLS at all: never suggest a line weaker than needed
-  const serverTls = ctx.facts.postgres?.offersTls !== false && ctx.facts.tls?.offered !== false
+  const serverTls = !target.serverHasNoTls
   const params = {
     who,
     db,

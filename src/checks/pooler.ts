@@ -139,7 +139,8 @@ const POOLER_SQL = ['select pg_backend_pid() as pid, inet_server_port() as serve
  * connection the first one just released (the same pid); behind a session pooler or none it cannot.
  */
 async function transactionMode(ctx: CheckContext, session: Session): Promise<CheckOutcome> {
-  const config = withServerAnswer(targetOf(ctx).pgClient(), ctx.facts.postgres?.answer).config
+  const login = withServerAnswer(targetOf(ctx).pgClient(), ctx.facts.postgres?.answer)
+  const config = login.config
   const port = config.port ?? DEFAULT_PORT
   const host = config.host ?? null
   const first = await readFirstSession(ctx)
@@ -150,7 +151,7 @@ async function transactionMode(ctx: CheckContext, session: Session): Promise<Che
   if (!proxied && !hint) return {status: 'pass', code: null, summary: poolerSays.direct({port}), evidence, fix: null}
 
   const prisma = prismaClientModel(ctx)
-  const second = await secondLogin(ctx, config, session, first.pid, prisma.readsUrl && !prisma.flagged)
+  const second = await secondLogin(ctx, login, session, first.pid, prisma.readsUrl && !prisma.flagged)
   evidence.secondLoginBackendPid = second.pid
   if (!second.opened.ok) {
     return secondLoginFailed(second.opened, {port, serverPort: first.serverPort, proxied, hint, evidence}, ctx)
@@ -224,7 +225,7 @@ function prismaClientModel(ctx: CheckContext): PrismaClientModel {
  */
 async function secondLogin(
   ctx: CheckContext,
-  config: ReturnType<typeof withServerAnswer>['config'],
+  login: ReturnType<typeof withServerAnswer>,
   session: Session,
   firstPid: number,
   probeCarry: boolean,
@@ -235,7 +236,10 @@ async function secondLogin(
 }> {
   const {openSession} = await import('../probes/pg-session.js')
   // the login's own info query (one round trip) reads its backend pid
-  const second = await openSession(config, {timeoutMs: ctx.options.timeoutMs})
+  const second = await openSession(login.config, {
+    timeoutMs: ctx.options.timeoutMs,
+    ...(login.sslFallback ? {plaintextIfNoTls: true} : {}),
+  })
   let pid: number | null = null
   let carry: PreparedCarry | null = null
   if (second.ok) {

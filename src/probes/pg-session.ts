@@ -83,7 +83,10 @@ export interface PgProbeError {
   protocolLimit?: {kind: ProtocolLimitKind; messageType: string; amount: number; limit: number}
 }
 
-export type PgSessionResult = ({ok: true} & PgSessionInfo) | {ok: false; error: PgProbeError; ms: number}
+export type PgSessionResult = (({ok: true} & PgSessionInfo) | {ok: false; error: PgProbeError; ms: number}) & {
+  /** See OpenSessionResult.fellBack. */
+  fellBack?: true
+}
 
 /** What db-doctor's queries run in: the app's own session, one read-only transaction at a time. */
 const BEGIN_READ_ONLY = 'BEGIN READ ONLY'
@@ -169,8 +172,15 @@ export interface PgSession {
   close(): Promise<void>
 }
 
-export type OpenSessionResult =
+export type OpenSessionResult = (
   ({ok: true; session: PgSession} & PgSessionInfo) | {ok: false; error: PgProbeError; ms: number}
+) & {
+  /**
+   * Set when opts.plaintextIfNoTls applied: the server answered N to SSLRequest and the session (or its
+   * error) is the plaintext login's.
+   */
+  fellBack?: true
+}
 
 const INFO_QUERY =
   "select version() as version, current_user as user, host(inet_server_addr()) as addr, current_setting('transaction_read_only') as ro, pg_backend_pid() as pid, inet_server_port() as port"
@@ -185,6 +195,25 @@ type PgClient = InstanceType<typeof import('pg').Client>
  * every query. On success the caller owns the session and must close() it.
  */
 export async function openSession(config: ClientConfig, opts: SessionOptions): Promise<OpenSessionResult> {
+  const first = await openOnce(config, opts)
+  // the app's driver asks for TLS and goes on in plaintext on the server's N (postgres.js `prefer`, Prisma's
+  // engine): node-postgres has no such mode and fails with this message on N (pg/lib/connection.js)
+  if (
+    !first.ok &&
+    opts.plaintextIfNoTls &&
+    config.ssl &&
+    first.error.stage === 'connect' &&
+    NO_TLS_ANSWER.test(first.error.message)
+  ) {
+    return {...(await openOnce({...config, ssl: false}, opts)), fellBack: true}
+  }
+  return first
+}
+
+/** node-postgres' error when the server answers N to its SSLRequest (pg/lib/connection.js), and only it. */
+const NO_TLS_ANSWER = /^The server does not support SSL connections$/
+
+async function openOnce(config: ClientConfig, opts: SessionOptions): Promise<OpenSessionResult> {
   const pg = await loadPg()
   if (typeof config.password === 'string') redactor.add(config.password)
   const appTimeout = config.connectionTimeoutMillis
@@ -379,6 +408,13 @@ export interface SessionOptions {
    * the dns check's own getaddrinfo answer for the same name (abandonableNetLookup).
    */
   lookup?: NetLookup
+  /**
+   * The app's driver goes on in plaintext when the server answers N to SSLRequest (postgres.js `prefer`,
+   * Prisma's engine without sslmode) and the answer is not known beforehand (the postgres check did not run:
+   * `--only`, `--skip`): a TLS login the server refuses so is made again without TLS (the result says
+   * `fellBack`). Only that answer: a TLS handshake or login that fails after an S is the app's error too.
+   */
+  plaintextIfNoTls?: boolean
 }
 
 /**

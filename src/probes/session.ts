@@ -11,8 +11,7 @@
 // to_regclass, unreadable ones with has_table_privilege); when one still fails, the whole message is
 // aborted, and each check then sends its own statements alone, so one check's error stays its own.
 import type {ClientConfig} from 'pg'
-import type {NetLookup} from './dns.js'
-import type {OpenSessionResult as SessionOpenResult, PgSession as DbSession} from './pg-session.js'
+import type {OpenSessionResult as SessionOpenResult, PgSession as DbSession, SessionOptions} from './pg-session.js'
 
 export type {SessionOpenResult, DbSession}
 
@@ -21,7 +20,7 @@ export interface SessionBroker {
    * Opens the app's session once; every later call returns the same result (a failed login is not
    * retried). `config` is the pg ClientConfig to use; without it the broker resolves the app's.
    */
-  open(config?: ClientConfig, opts?: {lookup?: NetLookup}): Promise<SessionOpenResult>
+  open(config?: ClientConfig, opts?: SessionOpenOptions): Promise<SessionOpenResult>
   /** The open session, or null when none was opened or the login failed. Never connects. */
   current(): DbSession | null
   /** True once open() was called. */
@@ -39,7 +38,10 @@ export interface SessionBroker {
 
 type Rows = Array<Record<string, unknown>>
 
-export type SessionOpener = (config?: ClientConfig, opts?: {lookup?: NetLookup}) => Promise<SessionOpenResult>
+/** How the login resolves the host, and whether it goes on in plaintext on the server's N (pg-session.ts SessionOptions). */
+type SessionOpenOptions = Pick<SessionOptions, 'lookup' | 'plaintextIfNoTls'>
+
+export type SessionOpener = (config?: ClientConfig, opts?: SessionOpenOptions) => Promise<SessionOpenResult>
 
 export function createSessionBroker(opener: SessionOpener): SessionBroker {
   let pending: Promise<SessionOpenResult> | undefined

@@ -6,6 +6,9 @@
 //   - N: 4.2 goes on in plaintext for prefer and allow, fails with SSL_NOT_SUPPORTED for require;
 //     3.4 goes on for prefer only, and for allow starts TLS anyway on the plaintext socket (ECONNRESET).
 //   - S, then "pg_hba.conf rejects connection … SSL encryption": neither retries without TLS.
+//   - `--only auth|server|pooler` (no postgres check, so no answer to SSLRequest known beforehand): db-doctor's
+//     login goes on in plaintext on the server's N as the driver does (postgres.js prefer, Prisma's engine
+//     without sslmode), and agrees with the full run; a driver that does not fall back still fails.
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 import {APP_DATABASE, APP_USER, CANARY_PASSWORD} from '../helpers/constants.js'
 import {checkOf, reportOf} from '../helpers/cli.js'
@@ -126,5 +129,76 @@ describe('differential: postgres.js ssl prefer/allow fallback vs db-doctor', () 
       expect(auth.status, f.why).toBe('fail')
       expect(JSON.stringify(auth)).toContain('SSL encryption')
     }
+  })
+})
+
+describe('`--only` without the postgres check: the login falls back as the driver does (no answer known beforehand)', () => {
+  /** A Prisma 6 app (no adapter: Prisma's engine, sslmode unset = prefer), its URL in .env. */
+  function prismaApp(u: string): App {
+    const a = makeApp({
+      files: {
+        'package.json': JSON.stringify({
+          dependencies: {'@prisma/client': '6.19.0'},
+          devDependencies: {prisma: '6.19.0'},
+        }),
+        'prisma/schema.prisma': 'datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n',
+        '.env': `DATABASE_URL=${u}\n`,
+      },
+      migrationsDir: false,
+    })
+    apps.push(a)
+    return a
+  }
+
+  async function only(a: App, ids: string, env: Record<string, string> = {}) {
+    const r = await runDoctor(a, ['check', '--json', '--only', ids], {env})
+    expect(r.stdout + r.stderr).not.toContain(CANARY_PASSWORD)
+    return {r, report: reportOf(r)}
+  }
+
+  it('server without TLS: postgres.js 4.2 prefer and a Prisma 6 URL without sslmode log in without TLS under --only auth, server and pooler, as in the full run and as the script does', async () => {
+    const s = plain!
+    const a4 = scriptApp('postgres')
+    const env = {DATABASE_URL: url(s, 'prefer')}
+    const noMode = `postgresql://${APP_USER}:${CANARY_PASSWORD}@${s.host}:${s.port}/${APP_DATABASE}`
+    const p6 = prismaApp(noMode)
+    const [full4, fullPrisma, ...runs] = await Promise.all([
+      pair(a4, env),
+      runDoctor(p6, ['check', '--json', '--skip', 'migrations,privileges']),
+      ...(['auth', 'server', 'pooler'] as const).flatMap((id) => [only(a4, id, env), only(p6, id)]),
+    ])
+    expect(full4.tool.connected, full4.why).toBe(true)
+    expect(reportOf(fullPrisma).modelled?.text).toBe('prisma 6.19 → prisma-engine 6.19')
+    expect(fullPrisma.code, fullPrisma.stdout).toBe(0)
+    expect(checkOf(reportOf(fullPrisma), 'auth').evidence.tls).toBe('not used')
+    for (const {r, report} of runs) {
+      const [c] = report.checks
+      expect(report.checks).toHaveLength(1)
+      expect(c.status, JSON.stringify(c)).toBe('pass')
+      expect(r.code).toBe(0)
+      if (c.id === 'auth') {
+        expect(c.evidence.tls).toBe('not used')
+        expect(c.summary).toContain('without TLS')
+      }
+    }
+  })
+
+  it("server without TLS, --only auth: a wrong password is the plaintext login's answer; postgres.js 4.2 require (no fallback) still fails as the script does", async () => {
+    const s = plain!
+    const a4 = scriptApp('postgres')
+    const wrong = `postgres://${APP_USER}:not-the-password@${s.host}:${s.port}/${APP_DATABASE}?sslmode=prefer`
+    const [bad, req, tool] = await Promise.all([
+      only(a4, 'auth', {DATABASE_URL: wrong}),
+      only(a4, 'auth', {DATABASE_URL: url(s, 'require')}),
+      runTool(a4, {script: 'migrate'}, {env: {DATABASE_URL: url(s, 'require')}}),
+    ])
+    const auth = checkOf(bad.report, 'auth')
+    expect(auth.code).toBe('AUTH_PASSWORD_FAILED')
+    expect(auth.evidence.tls).toBe('not used')
+    expect(out(tool)).toContain('SSL_NOT_SUPPORTED')
+    expect(tool.connected).toBe(false)
+    expect(checkOf(req.report, 'auth').status).toBe('fail')
+    expect(JSON.stringify(checkOf(req.report, 'auth'))).toContain('does not support SSL')
+    expect(req.r.code).toBe(1)
   })
 })
