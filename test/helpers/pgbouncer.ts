@@ -19,6 +19,7 @@ import {spawn, type ChildProcess} from 'node:child_process'
 import {once} from 'node:events'
 import {accessSync, chmodSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
+import net from 'node:net'
 import {join} from 'node:path'
 import {PG_HOST} from './constants.js'
 import {
@@ -27,7 +28,6 @@ import {
   forgetCleanup,
   freePort,
   onExit,
-  portOpen,
   runAs,
   spawnWatchdog,
   type PgInfo,
@@ -90,6 +90,32 @@ export function pgbouncerSupport(): PgBouncerSupport {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/**
+ * Whether PgBouncer listens on `port`, asked so that the question leaves no client behind: the connection is
+ * ended, and the answer waits until PgBouncer has closed its side, that is, has let the client go. A socket that
+ * is only destroyed is still counted by PgBouncer until it reads the end of it: at max_client_conn = 1 the test's
+ * first client, right after startPgBouncer(), was refused ("no more connections allowed") 1 time in 40.
+ */
+function listensAndLetsGo(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({host: PG_HOST, port})
+    let connected = false
+    let kept = false
+    // a bound for a PgBouncer that keeps the connection open: not ready, the caller's deadline decides
+    s.setTimeout(10_000, () => {
+      kept = true
+      s.destroy()
+    })
+    s.on('error', () => {})
+    s.once('connect', () => {
+      connected = true
+      s.resume()
+      s.end()
+    })
+    s.once('close', () => resolve(connected && !kept))
+  })
+}
 
 /** `"name"` quoting of auth_file: a double quote inside is doubled. */
 const q = (s: string) => `"${s.replace(/"/g, '""')}"`
@@ -226,7 +252,7 @@ export async function startPgBouncer(opts: StartPgBouncerOptions): Promise<PgBou
       proc.once('exit', () => (exited = true))
       const deadline = Date.now() + 30_000
       while (Date.now() < deadline && !exited) {
-        if (await portOpen(port)) {
+        if (await listensAndLetsGo(port)) {
           spawnWatchdog(base, proc.pid)
           let stopped = false
           return {
