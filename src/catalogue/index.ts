@@ -4,47 +4,16 @@
 // Adding a code: add an entry to the file of its check (with real example
 // messages its matchers recognise), run `npm run docs`, and add a test that
 // produces the code from a real peer or real state.
-import {authEntries} from './auth.js'
-import {configEntries} from './config.js'
-import {dnsEntries} from './dns.js'
-import {dockerEntries} from './docker.js'
-import {driverEntries} from './drivers.js'
-import {iamEntries} from './iam.js'
-import {migrationsEntries} from './migrations.js'
-import {migrationFileEntries} from './migration-files.js'
-import {poolerEntries} from './pooler.js'
+import {CHECKS, explainOrder} from './order.js'
 import {pastedEntries} from './pasted.js'
-import {postgresEntries} from './postgres.js'
-import {privilegesEntries} from './privileges.js'
 import {runnerEntries} from './runner.js'
-import {serverEntries} from './server.js'
-import {sslConfigEntries} from './ssl-config.js'
-import {tcpEntries} from './tcp.js'
-import {tlsEntries} from './tls.js'
 import type {CatalogueEntry} from './types.js'
 
 export type {CatalogueEntry, EntrySpec, Example, ExampleSource, Finding, Matcher} from './types.js'
 export {define, messages} from './types.js'
 
-export const catalogue: readonly CatalogueEntry[] = [
-  ...configEntries,
-  ...dnsEntries,
-  ...dockerEntries,
-  ...tcpEntries,
-  ...postgresEntries,
-  ...tlsEntries,
-  ...sslConfigEntries,
-  ...authEntries,
-  ...serverEntries,
-  ...poolerEntries,
-  ...privilegesEntries,
-  ...migrationsEntries,
-  ...migrationFileEntries,
-  ...driverEntries,
-  ...iamEntries,
-  ...runnerEntries,
-  ...pastedEntries,
-]
+/** Every code, in explain's order (see explainOrder): the checks' (CHECKS), the runner's, those only explain knows. */
+export const catalogue: readonly CatalogueEntry[] = [...explainOrder(CHECKS), ...runnerEntries, ...pastedEntries]
 
 const byCode = new Map(catalogue.map((e) => [e.code, e]))
 
@@ -66,8 +35,7 @@ export function isTransient(code: string | null | undefined): boolean {
 
 /**
  * The checks of the run up to and including `id` ([] for an unknown id). `order` is the check ids in the
- * registry's order (CHECK_IDS of src/checks/order.ts), passed in by the caller: the catalogue sits below the
- * checks and keeps no copy of it.
+ * order they run (CHECK_IDS of src/checks/order.ts, derived from CHECKS), passed in by the caller.
  */
 export function checksThrough(id: string, order: readonly string[]): string[] {
   const i = order.indexOf(id)

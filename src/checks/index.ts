@@ -1,6 +1,7 @@
-// The registry of checks, in the order of CHECK_IDS (./order.ts: the one list of ids and their order).
-// A new check is its id in CHECK_IDS and one line here under that id: the compiler fails on an id without
-// its check, or a check under an id CHECK_IDS does not list (a contract test: each check's own id is its key).
+// The registry of checks, in the order of CHECK_IDS (./order.ts, derived from CHECKS in src/catalogue/order.ts:
+// the one list of checks, their order and their catalogue files). A new check is its row in CHECKS and one line
+// here under its id: the compiler fails on an id without its check, or a check under an id CHECKS does not list
+// (a contract test: each check's own id is its key).
 import type {Check} from './types.js'
 import {CHECK_IDS, type CheckId} from './order.js'
 import {authCheck} from './auth.js'
