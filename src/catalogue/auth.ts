@@ -163,7 +163,9 @@ export function caEvidence(ca: CaNeed): string {
   }
 }
 
-function caStep(ca: CaNeed): string {
+function caStep(ca: CaNeed, pjs?: PostgresJsTls | null): string {
+  if (pjs && !pjs.readsCertParams && ca.kind === 'untrusted')
+    return `The chain does not verify against Node's default CAs (${ca.problem}${ca.rootIssuer !== null ? `, root "${ca.rootIssuer}"` : ''}): get the CA certificate from the server's operator or provider (never copy it from the connection itself) and give it to Node as NODE_EXTRA_CA_CERTS=/path/to/${ca.file} in the environment the migration runs in (or as ssl.ca in code): postgres.js ${pjs.version} has no sslrootcert.`
   switch (ca.kind) {
     case 'rootcert-set':
       return `Keep sslrootcert=${ca.value} (${ca.label}): node-postgres reads it into ssl.ca.`
@@ -186,10 +188,26 @@ export interface SslFromParams {
   sslOrigin: string
   sslmode: {value: string; label: string} | null
   sslSourceLabel: string | null
+  /** The app connects with postgres.js (its own TLS reading); null for node-postgres. */
+  postgresJs?: PostgresJsTls | null
+}
+
+/** How postgres.js at the app's version takes TLS settings (src/models/drivers/postgres-js.ts). */
+export interface PostgresJsTls {
+  version: string
+  /** 4.x reads sslrootcert/sslcert/sslkey in the URL; 3.4 sends them to the server (refused). */
+  readsCertParams: boolean
+  /** The variables it reads the mode from, in its order: PGSSLMODE, PGSSL (4.x) or PGSSL (3.4). */
+  envVars: readonly string[]
+  /** A TLS setting of the environment it does not read ("PGSSLMODE=require" for 3.4), else null. */
+  ignoredEnv: string | null
 }
 
 /** "sslmode=disable ← DATABASE_URL in .env", "nothing turns TLS on (…)": evidence and summary. */
 export function sslFrom(p: SslFromParams): string {
+  const pjs = p.postgresJs
+  if (pjs && p.sslOrigin === 'default')
+    return `nothing turns TLS on (postgres.js default: no TLS${pjs.ignoredEnv ? `; postgres.js ${pjs.version} does not read ${pjs.ignoredEnv}, only ${pjs.envVars.join(' and ')}` : ''})`
   return p.sslOrigin === 'default'
     ? 'nothing turns TLS on (node-postgres default: no TLS)'
     : p.sslmode && p.sslOrigin !== 'app'
@@ -469,6 +487,9 @@ export const AUTH_SSL_REQUIRED = define<AuthSslRequiredParams>({
   },
   buildFix: (p): Fix => {
     const rootcert = caPath(p.ca)
+    const pjs = p.postgresJs ?? null
+    // postgres.js 3.4 sends sslrootcert to the server as a startup parameter: the CA goes to NODE_EXTRA_CA_CERTS
+    const urlCa = rootcert && (!pjs || pjs.readsCertParams) ? rootcert : null
     const steps: string[] = []
     let snippet: Fix['snippet']
     if (p.sslOrigin === 'app') {
@@ -481,9 +502,15 @@ export const AUTH_SSL_REQUIRED = define<AuthSslRequiredParams>({
       }
     } else if (p.url) {
       steps.push(
-        `Set sslmode=verify-full${rootcert ? ` and sslrootcert=${rootcert}` : ''} in the URL in ${p.src} (node-postgres treats require as verify-full as well).`,
+        `Set sslmode=verify-full${urlCa ? ` and sslrootcert=${urlCa}` : ''} in the URL in ${p.src} (${pjs ? `postgres.js ${pjs.version} reads require as TLS without verification` : 'node-postgres treats require as verify-full as well'}).`,
       )
       snippet = connectionStringSnippet(p.urlSource ?? undefined, p.url)
+    } else if (pjs) {
+      const envVar = pjs.envVars[0] ?? 'PGSSL'
+      steps.push(
+        `Set ${envVar}=verify-full where ${p.src ?? 'the environment of the migration'} is defined (postgres.js ${pjs.version} reads ${pjs.envVars.join(', then ')}).`,
+      )
+      snippet = {language: 'dotenv', code: `${envVar}=verify-full`}
     } else {
       steps.push(
         p.sslOrigin === 'PGSSLMODE'
@@ -497,7 +524,11 @@ export const AUTH_SSL_REQUIRED = define<AuthSslRequiredParams>({
       }
       snippet = {language: 'dotenv', code: 'PGSSLMODE=verify-full'}
     }
-    steps.push(caStep(p.ca))
+    if (pjs?.ignoredEnv)
+      steps.push(
+        `postgres.js ${pjs.version} does not read ${pjs.ignoredEnv}: it takes the mode from ${pjs.envVars.join(' and ')} only.`,
+      )
+    steps.push(caStep(p.ca, pjs))
     steps.push(
       "Keep the server's TLS requirement: do not add a plaintext `host` line to pg_hba.conf" +
         (p.ca.provider === 'aws-rds'
@@ -508,7 +539,7 @@ export const AUTH_SSL_REQUIRED = define<AuthSslRequiredParams>({
         '; connect with TLS instead.',
     )
     return {
-      summary: `Turn TLS on in ${p.src ?? 'your connection settings'}${rootcert ? `, with the CA (sslrootcert ${p.ca.file})` : ''}: the server only admits TLS connections.`,
+      summary: `Turn TLS on in ${p.src ?? 'your connection settings'}${rootcert ? `, with the CA (${urlCa ? `sslrootcert ${p.ca.file}` : `NODE_EXTRA_CA_CERTS ${p.ca.file}`})` : ''}: the server only admits TLS connections.`,
       steps,
       snippet,
     }

@@ -26,6 +26,7 @@ import {
   type CaNeed,
   type PgpassWhy,
   type SslFromParams,
+  type PostgresJsTls,
   twoServersFix,
 } from '../catalogue/auth.js'
 import {fieldSourceLabel} from '../config/provenance.js'
@@ -50,6 +51,7 @@ import {poolerRefusal} from './pooler-refusal.js'
 import {channelBindingIgnored, channelBindingRefusal} from './channel-binding.js'
 import {appSourceFiles} from '../config/app-source.js'
 import {setsChannelBinding} from '../models/drivers/node-postgres.js'
+import {postgresJs, postgresJsReadsCertParams} from '../models/drivers/postgres-js.js'
 
 /** The auth check's login: whether it connected, and as whom to which server (or the error's code). */
 interface AuthFacts {
@@ -686,7 +688,9 @@ function passwordMissing({ctx, who, withBase}: Failure): CheckOutcome {
 
 /** The server wants TLS for this login: where the ssl setting comes from, and the CA verify-full needs. */
 function sslRequired({ctx, target, c, error, overTls, who, db, withBase}: Failure): CheckOutcome {
-  const sslmode = ctx.config.fields.sslmode
+  const pjs = postgresJsTls(ctx)
+  // a PGSSLMODE postgres.js does not read is not where the setting lives: the URL (or the config) is
+  const sslmode = pjs?.ignoredEnv ? undefined : ctx.config.fields.sslmode
   const src =
     sslmode?.source.label ??
     target.sslSource?.label ??
@@ -698,6 +702,7 @@ function sslRequired({ctx, target, c, error, overTls, who, db, withBase}: Failur
     sslOrigin: target.sslOrigin,
     sslmode: sslmode ? {value: sslmode.value, label: sslmode.source.label} : null,
     sslSourceLabel: target.sslSource?.label ?? null,
+    postgresJs: pjs,
   }
   return AUTH_SSL_REQUIRED.emit(
     {
@@ -709,7 +714,7 @@ function sslRequired({ctx, target, c, error, overTls, who, db, withBase}: Failur
       overTls: overTls?.outcome ?? null,
       message: error.message,
       ca,
-      url: urlWithSslmode(ctx, 'verify-full', caPath(ca)),
+      url: urlWithSslmode(ctx, 'verify-full', pjs && !pjs.readsCertParams ? null : caPath(ca)),
       urlSource: ctx.config.connectionString?.source ?? null,
     },
     withBase({
@@ -720,6 +725,27 @@ function sslRequired({ctx, target, c, error, overTls, who, db, withBase}: Failur
       caNeeded: caEvidence(ca),
     }),
   )
+}
+
+/** The app's postgres.js and how it takes TLS settings; null when it connects with another driver. */
+function postgresJsTls(ctx: CheckContext): PostgresJsTls | null {
+  const driver = ctx.config.stack?.driver
+  if (driver?.name !== 'postgres.js') return null
+  const envVars = postgresJs.sslEnv(driver.version)
+  const field = ctx.config.fields.sslmode
+  const ignored =
+    field &&
+    (field.source.kind === 'env' || field.source.kind === 'env-file') &&
+    /^PGSSL(?:MODE)?$/.test(field.source.name) &&
+    !envVars.includes(field.source.name)
+      ? `${field.source.name}=${field.value}`
+      : null
+  return {
+    version: driver.version,
+    readsCertParams: postgresJsReadsCertParams(driver.version),
+    envVars,
+    ignoredEnv: ignored,
+  }
 }
 
 /** pg_hba.conf has no line for this login, or a reject line: the line to add. */

@@ -28,8 +28,8 @@ import {
   parseConnectionString,
   splitUrl,
   type ConnectionValues,
-  type EncodingIssue,
 } from './connection-string.js'
+import {describeEncoding} from './url-anatomy.js'
 import {manifestInstances} from './replicas.js'
 import {readScripts, resolveLaunch, type MigrationTool} from './launch.js'
 import {resolveStack} from '../models/tools/index.js'
@@ -376,6 +376,10 @@ function postgresJsReadsUrl(resolved: ResolvedConfig, problems: ConfigProblem[])
       : {user: userinfo.slice(0, colon), password: userinfo.slice(colon + 1)}
   if (!creds.host || decoded(asWritten.user) !== creds.user || decoded(asWritten.password) !== creds.password)
     return false
+  // An '@' after the authority's end: the password had a raw '/' or '?', where postgres.js (every version) ends
+  // the authority too, so it reads a host from inside the password ("getaddrinfo ENOTFOUND <piece>"): the
+  // encoding finding is the cause, and stands.
+  if (end !== -1 && rest.slice(end).includes('@')) return false
   const mine = (p: ConfigProblem) => PG_URL_READINGS.has(p.code) && sameSource(p.source, cs.source)
   // a value dotenv cut at '#' is cut for every driver
   if (!problems.some(mine) || problems.some((p) => mine(p) && p.details?.dotenvCut === true)) return false
@@ -711,17 +715,6 @@ function analyzeConnectionString(
     return null
   }
   return result.values
-}
-
-function describeEncoding(e: EncodingIssue): {
-  words: {parts: EncodingIssue['parts']; part: string; characters: string[]; maskedUrl: string}
-  details: Record<string, unknown>
-} {
-  const part = e.parts.join(', ')
-  return {
-    words: {parts: e.parts, part, characters: e.characters, maskedUrl: e.maskedUrl},
-    details: {part, characters: e.characters.join(' '), effects: e.effects, maskedUrl: e.maskedUrl},
-  }
 }
 
 function rawPassword(text: string): string | undefined {

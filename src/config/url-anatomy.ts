@@ -184,3 +184,15 @@ export function checkUrlEncoding(text: string): EncodingIssue | null {
     libpqBreaks: chars.filter((c) => LIBPQ_BREAKING.has(c)).map(describeChar),
   }
 }
+
+/** An encoding issue as the CONFIG_PASSWORD_* problems take it: their words and their evidence. */
+export function describeEncoding(e: EncodingIssue): {
+  words: {parts: EncodingIssue['parts']; part: string; characters: string[]; maskedUrl: string}
+  details: Record<string, unknown>
+} {
+  const part = e.parts.join(', ')
+  return {
+    words: {parts: e.parts, part, characters: e.characters, maskedUrl: e.maskedUrl},
+    details: {part, characters: e.characters.join(' '), effects: e.effects, maskedUrl: e.maskedUrl},
+  }
+}

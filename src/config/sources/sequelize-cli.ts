@@ -26,7 +26,10 @@ import {redactor} from '../../core/redact.js'
 import {displayPath, envProvenance} from '../env.js'
 import {readScripts, scriptsRunning} from '../launch.js'
 import {configProblem} from '../problems.js'
+import {intendedUrlValues} from '../connection-string.js'
+import {checkUrlEncoding, describeEncoding, splitUrl} from '../url-anatomy.js'
 import type {
+  ConfigProblem,
   ConfigSource,
   Field,
   FieldName,
@@ -143,7 +146,19 @@ function sequelizeUrlParts(urlString: string):
   try {
     u = new URL(urlString)
   } catch {
-    return undefined
+    // a raw '#', '/' or '?' in the password (passwordCutByUrlParse): the URL as it was meant, for the target
+    const meant = intendedUrlValues(urlString)
+    if (!meant) return undefined
+    return {
+      dialect: urlString.slice(0, urlString.indexOf(':')),
+      ...(meant.host ? {host: meant.host} : {}),
+      ...(meant.port ? {port: meant.port} : {}),
+      ...(meant.database ? {database: meant.database} : {}),
+      ...(meant.user ? {username: meant.user} : {}),
+      ...(meant.password ? {password: meant.password} : {}),
+      ssl: urlString.includes('ssl=true'),
+      dropped: [],
+    }
   }
   // url.parse (legacy) decodes auth; WHATWG keeps it encoded
   const dec = (s: string) => {
@@ -165,6 +180,22 @@ function sequelizeUrlParts(urlString: string):
     ssl: query.includes('ssl=true'),
     dropped,
   }
+}
+
+/**
+ * url.parse (legacy), which config-helper.js uses, ends the authority at the first '#', '/' or '?' and takes the
+ * user info up to the last '@' before it: a raw '#', '/' or '?' in the password gives it another host (the
+ * password's first piece: "getaddrinfo ENOTFOUND <user>"), no user and no password. A raw '@' alone is read
+ * as meant. The CONFIG_PASSWORD_NOT_ENCODED problem, or null.
+ */
+function passwordCutByUrlParse(urlString: string, source: Provenance): ConfigProblem | null {
+  const info = splitUrl(urlString.trim())?.userinfo
+  const colon = info?.indexOf(':') ?? -1
+  if (info === undefined || colon < 0 || !/[#/?]/.test(info.slice(colon + 1))) return null
+  const encoding = checkUrlEncoding(urlString)
+  if (!encoding) return null
+  const {details, words} = describeEncoding(encoding)
+  return configProblem('CONFIG_PASSWORD_NOT_ENCODED', source, {...words, dotenvCut: false}, details)
 }
 
 function prov(file: string, setting: string, label?: string): Provenance {
@@ -306,6 +337,8 @@ export const sequelizeCliSource: ConfigSource = {
       const env = envProvenance(ctx.envFileOf, envVar)
       urlSource = {...env, label: `${env.label} (via ${shown} ${at('use_env_variable')})`}
     }
+    const rawUrl = urlValue ?? (envVar ? ctx.env[envVar] : undefined)
+    const cut = rawUrl !== undefined && urlSource ? passwordCutByUrlParse(rawUrl, urlSource) : null
     const dialect = urlParts?.dialect ?? section.dialect
     if (dialect !== 'postgres' && dialect !== 'postgresql') {
       if (envSection === undefined && environments.length && section.dialect === undefined && !urlParts)
@@ -365,7 +398,7 @@ export const sequelizeCliSource: ConfigSource = {
       }
     if (typeof dialectOptions.options === 'string')
       fields.options = {value: dialectOptions.options, source: prov(shown, at('dialectOptions.options'))}
-    const layer: SourceLayer = {origin, fields, tool}
+    const layer: SourceLayer = {origin, fields, tool, ...(cut ? {problems: [cut]} : {})}
     const pool = section.pool && typeof section.pool === 'object' ? (section.pool as Record<string, unknown>) : {}
     const poolMax = poolSizeOf(pool.max)
     if (poolMax !== undefined) layer.pool = {value: poolMax, source: prov(shown, at('pool.max'))}

@@ -73,6 +73,11 @@ function is4(version: string): boolean {
   return versionAtLeast(version, '4.0.0')
 }
 
+/** 4.x reads sslrootcert / sslcert / sslkey in the URL; 3.4 sends them to the server as startup parameters. */
+export function postgresJsReadsCertParams(version: string): boolean {
+  return is4(version)
+}
+
 interface ParsedUrl {
   username: string
   password: string
