@@ -295,11 +295,19 @@ export const DNS_TIMEOUT = define<DnsTimeoutParams>({
   ],
   fix: 'Open UDP/TCP 53 to it (firewall, VPN split tunnel) or fix `/etc/resolv.conf`.',
   transient: true,
-  matchers: ['ETIMEOUT'],
+  matchers: [
+    'ETIMEOUT',
+    // Go's resolver (pgx, the Supabase CLI, Cloud SQL Auth Proxy): "lookup <name> on <server>:53: … i/o timeout"
+    {re: /lookup \S{1,255} on \S{1,100}:53: .{0,200}i\/o timeout/, needle: 'i/o timeout'},
+  ],
   examples: [
     {
       source: 'node',
       text: 'Error: queryA ETIMEOUT db.example.com\n    at QueryReqWrap.onresolve [as oncomplete] (node:internal/dns/promises:291:17)',
+    },
+    {
+      source: 'supabase',
+      text: 'hostname resolving error (lookup db.example.supabase.co on 8.8.8.8:53: read udp 10.0.0.107:48636->8.8.8.8:53: i/o timeout)',
     },
   ],
   summary: (p) => `No answer for ${p.host} (host ← ${p.source}) within ${p.timeoutMs} ms from ${silentNamed(p)}.`,

@@ -403,6 +403,27 @@ export const hints: readonly Hint[] = [
     ],
   },
   {
+    id: 'drizzle-kit-params-missing',
+    title: 'drizzle-kit got no connection settings (an environment variable was empty)',
+    meaning:
+      "drizzle-kit's config gave `dbCredentials` no URL (or no host/database): the variable the config reads (`process.env.DATABASE_URL`) was not set in the process that ran drizzle-kit, which prints `[x] url: undefined` and exits 1 before connecting.",
+    candidates: ['CONFIG_ENV_FILE_NOT_LOADED', 'CONFIG_NOT_FOUND'],
+    causes: [
+      'the variable is in a file drizzle-kit does not load: it loads only `.env` of the working folder (not `.env.local`, `.env.development`): CONFIG_ENV_FILE_NOT_LOADED',
+      'the variable is set nowhere in this environment (CI secret, container env, another shell): CONFIG_NOT_FOUND',
+    ],
+    fix: 'Run the confirm line from the folder and environment drizzle-kit runs in: it names the variable and the file it is in; load that file in drizzle.config.ts (`config({path: ".env.local"})`) or set the variable.',
+    through: 'config',
+    // drizzle-kit 0.31 bin.cjs (postgresCredentials check before preparePostgresDB); https://github.com/TanStack/cli/pull/247
+    matchers: ['Please provide required params for Postgres driver'],
+    examples: [
+      {
+        source: 'drizzle-kit',
+        text: ' Error  Please provide required params for Postgres driver:\n    [x] url: undefined',
+      },
+    ],
+  },
+  {
     id: 'prisma-pool-timeout',
     title: "Prisma's pool timed out (P2024; the connect error is hidden)",
     meaning:

@@ -72,6 +72,9 @@ export const PRIV_NO_CREATE_ON_SCHEMA = define<PrivNoCreateOnSchemaParams>({
   matchers: [
     {re: /permission denied for schema \S{1,100}/, needle: 'permission denied for schema'},
     'no schema has been selected to create in',
+    // CREATE SCHEMA without CREATE on the database (aclcheck_error: the name unquoted; the login's missing CONNECT
+    // privilege quotes it: `permission denied for database "x"`), as drizzle-kit and MikroORM run it every time
+    {re: /permission denied for database [^\s"]{1,100}/, needle: 'permission denied for database'},
   ],
   examples: [
     {source: 'postgres', text: 'ERROR:  permission denied for schema public'},
@@ -79,6 +82,7 @@ export const PRIV_NO_CREATE_ON_SCHEMA = define<PrivNoCreateOnSchemaParams>({
       source: 'knex',
       text: 'migration failed with error: create table "knex_migrations" ("id" serial primary key, "name" varchar(255)) - permission denied for schema public',
     },
+    {source: 'drizzle-kit', text: 'error: permission denied for database appdb'},
   ],
   summary: (p) => {
     switch (p.case) {
