@@ -598,10 +598,47 @@ interface PrismaRuntime {
   runtime: Reading
   /** the chain problem the runtime's verification meets on the chain the server presented (same CA store), else null */
   runtimeFails: string | null
-  /** the URL (password masked) with the parameters both readers verify with, and where to write it */
-  both: {masked: string; source: Provenance} | null
+  /**
+   * The two URLs (passwords masked) that replace the one both read: no single URL verifies in both and stays
+   * readable by libpq (the engine takes its CA only from sslcert, which libpq and node-postgres load as a
+   * client certificate; libpq refuses sslaccept). Null when the connection is not a URL that can be rewritten.
+   */
+  split: PrismaSplit | null
   /** the CA file the URL names already (sslcert or sslrootcert), else null (a placeholder is written) */
   caFile: string | null
+}
+
+interface PrismaSplit {
+  /** prisma migrate's URL, in the schema engine's parameters (sslmode=require&sslaccept=strict&sslcert=CA) */
+  migrate: string
+  /** the adapter's URL, in libpq's parameters (sslmode=verify-full&sslrootcert=CA) */
+  runtime: string
+  /** where the URL comes from today */
+  source: Provenance
+  /** the Prisma setting that gives prisma migrate its URL: "datasource.url" in prisma.config.ts, "datasource db.url" in the schema */
+  setting: {file: string | null; name: string} | null
+  /** the variable prisma migrate gets for itself (MIGRATE_<name>), when the URL comes from a variable both read */
+  migrateVariable: string | null
+  /** every parameter of the runtime URL is a libpq keyword: psql reads it as node-postgres does */
+  runtimeLibpq: boolean
+  /** Prisma's own parameters left out of the runtime URL (node-postgres ignores them, libpq refuses them) */
+  dropped: string[]
+}
+
+/** `env('X')` as the file that reads it writes it: prisma.config.ts (TypeScript) or the Prisma schema. */
+function envCall(file: string | null, name: string): string {
+  return file && /\.prisma$/.test(file) ? `env("${name}")` : `env('${name}')`
+}
+
+/** Two lines for the variables' file or shell, each URL in its own variable; null when the source is not a variable. */
+function splitSnippet(p: PrismaSplit): Fix['snippet'] | null {
+  const {source} = p
+  if (!p.migrateVariable || (source.kind !== 'env' && source.kind !== 'env-file')) return null
+  const line = (name: string, url: string) => (source.kind === 'env' ? `export ${name}='${url}'` : `${name}="${url}"`)
+  return {
+    language: source.kind === 'env' ? 'bash' : 'dotenv',
+    code: `${line(source.name, p.runtime)}\n${line(p.migrateVariable, p.migrate)}`,
+  }
 }
 
 function readingWords(r: Reading): string {
@@ -622,7 +659,7 @@ export const SSL_PRISMA_RUNTIME_DIFFERS = define<PrismaRuntime>({
     'a hosted database URL with `sslmode=require` used for both prisma.config.ts and `new PrismaPg({connectionString})`',
     '`sslmode=verify-full&sslrootcert=…` written for the adapter: the schema engine reads it as prefer without verification',
   ],
-  fix: 'Write parameters both readers verify with: `sslmode=require&sslaccept=strict&sslcert=<CA>` for the schema engine plus `sslrootcert=<CA>` for node-postgres (an absolute CA path), or give prisma.config.ts and the adapter their own URLs.',
+  fix: "Give prisma migrate and the app's adapter a URL each: prisma migrate's (prisma.config.ts `datasource.url`, or the schema's) with `sslmode=require&sslaccept=strict&sslcert=<CA>`, read by the schema engine only; the adapter's (`new PrismaPg({connectionString})`) with `sslmode=verify-full&sslrootcert=<CA>`, read alike by node-postgres and psql. One URL cannot serve both: the engine takes the CA only from `sslcert`, which node-postgres and libpq load as a client certificate, and psql refuses `sslaccept`. Never turn verification off.",
   transient: false,
   matchers: [],
   examples: [
@@ -639,16 +676,39 @@ export const SSL_PRISMA_RUNTIME_DIFFERS = define<PrismaRuntime>({
     }.`,
   buildFix: (p) => {
     const ca = p.caFile ?? '/absolute/path/to/ca.pem'
-    const params = `sslmode=require&sslaccept=strict&sslcert=${ca}&sslrootcert=${ca}`
+    const sp = p.split
+    const migrateParams = `sslmode=require&sslaccept=strict&sslcert=${ca}`
+    const runtimeParams = `sslmode=verify-full&sslrootcert=${ca}`
+    const engineReads =
+      'only the schema engine reads it: sslmode=require, sslaccept=strict and the CA in sslcert verify chain and host name (psql refuses sslaccept, node-postgres would load sslcert as a client certificate: give this URL to nothing else)'
+    const migrateStep = !sp
+      ? `prisma migrate's URL (${p.source}) with ${migrateParams}: ${engineReads}.`
+      : sp.migrateVariable
+        ? `prisma migrate's URL in a variable of its own, ${sp.migrateVariable}: ${sp.migrate} — and ${sp.setting ? `${sp.setting.file ? `${sp.setting.file} ` : ''}${sp.setting.name}` : 'the Prisma datasource setting that reads it'} reads ${envCall(sp.setting?.file ?? null, sp.migrateVariable)} instead of ${envCall(sp.setting?.file ?? null, sp.source.name)}; ${engineReads}.`
+        : `prisma migrate's URL (${p.source}): ${sp.migrate} — ${engineReads}.`
+    const runtimeReaders = sp?.runtimeLibpq ? 'node-postgres and libpq (psql) both verify' : 'node-postgres verifies'
+    const runtimeStep = !sp
+      ? `The URL the app passes to new PrismaPg({connectionString}) with ${runtimeParams}: node-postgres verifies chain and host name against the CA in sslrootcert.`
+      : `${
+          sp.migrateVariable
+            ? `${sp.source.name} keeps the URL the app's adapter reads (new PrismaPg({connectionString: process.env.${sp.source.name}}))`
+            : 'The URL the app passes to new PrismaPg({connectionString})'
+        }: ${sp.runtime} — ${runtimeReaders} chain and host name against the CA in sslrootcert (verify-full).${
+          sp.dropped.length
+            ? ` Prisma's own parameters are left out of it (${sp.dropped.join(', ')}): node-postgres ignores them${sp.runtimeLibpq ? ' and psql refuses them' : ''}; the adapter takes a schema as new PrismaPg(config, {schema}).`
+            : ''
+        }`
+    const snippet = sp ? splitSnippet(sp) : null
     return {
-      summary: `Use parameters both readers verify with: ${params}.`,
+      summary: `Give prisma migrate and the app's adapter a URL each: ${migrateParams} for the schema engine, ${runtimeParams} for node-postgres${sp?.runtimeLibpq ? ' and psql' : ''}.`,
       steps: [
-        `${p.both ? `The URL (${p.source}): ${p.both.masked}` : `Add ${params} to the URL (${p.source})`} — the schema engine reads sslmode=require, sslaccept=strict and the CA in sslcert (it ignores sslrootcert); node-postgres reads sslmode=require as verify-full with the CA in sslrootcert (pg-connection-string also loads sslcert as a client certificate; with no sslkey beside it the adapter still connects to a server that asks for no client certificate — for one that requires client certificates, use the two URLs below).`,
-        `${p.caFile ? 'Keep' : 'Write'} the CA path absolute: node-postgres resolves a relative path from the app's working folder, while Prisma resolves a relative sslcert for its engine from its own files.`,
-        "Or give each its own URL: prisma.config.ts datasource.url with sslmode=require&sslaccept=strict&sslcert=<CA>, and the app's new PrismaPg({connectionString}) with sslmode=verify-full&sslrootcert=<CA>.",
-        `db-doctor check --json: modelled.runtime names the adapter and the pg version the app loads; the tls check follows the schema engine (what prisma migrate does).`,
+        migrateStep,
+        runtimeStep,
+        `${p.caFile ? 'Keep' : 'Write'} the CA path absolute: node-postgres and psql resolve a relative path from the working folder, while Prisma resolves a relative sslcert for its engine from its own files.`,
+        'Not one URL with both sets of parameters: the schema engine takes its CA only from sslcert (it ignores sslrootcert), and psql refuses such a URL (invalid URI query parameter: "sslaccept"; without sslaccept, it loads sslcert as a client certificate: certificate present, but not private key file).',
+        `db-doctor check --json then reads prisma migrate's URL (the tls check follows the schema engine); modelled.runtime names the adapter and the pg version the app loads.`,
       ],
-      ...(p.both ? {snippet: connectionStringSnippet(p.both.source, p.both.masked)} : {}),
+      ...(snippet ? {snippet} : sp ? {snippet: connectionStringSnippet(sp.source, sp.migrate)} : {}),
     }
   },
 })

@@ -12,6 +12,8 @@ import type {TlsFacts} from '../core/facts.js'
 import type {CheckOutcome, Evidence} from '../core/types.js'
 import type {Check, CheckContext} from './types.js'
 import {
+  LIBPQ_KEYWORDS,
+  PRISMA_ENGINE_ONLY_PARAMS,
   SSL_PARAMS,
   SSL_VERIFY_PARAMS,
   VERIFY_FULL_ALIASES,
@@ -444,11 +446,6 @@ function prismaRuntimeFinding(ctx: SslContext, reading: SslReading): SslFinding 
   const sameStore = !params.sslrootcert && !params.sslcert
   const runtimeFails = runtime.verifyChain && sameStore && tls?.problems?.length ? tls.problems[0]! : null
   const ca = decoded ?? '/absolute/path/to/ca.pem'
-  const masked = urlWithParams(url, {
-    remove: [...SSL_VERIFY_PARAMS, 'sslaccept', 'sslcert'],
-    set: {sslmode: 'require', sslaccept: 'strict', sslcert: ca, sslrootcert: ca},
-  })
-  const client = (r: {version: string}, name: string) => `${name} ${r.version}`
   const finding = SSL_PRISMA_RUNTIME_DIFFERS.finding(
     {
       source: label,
@@ -458,7 +455,7 @@ function prismaRuntimeFinding(ctx: SslContext, reading: SslReading): SslFinding 
         ...pick(runtime),
       },
       runtimeFails,
-      both: masked ? {masked, source: cs.source} : null,
+      split: prismaSplit(ctx.config, url, params, ca),
       caFile: decoded,
     },
     {},
@@ -466,6 +463,45 @@ function prismaRuntimeFinding(ctx: SslContext, reading: SslReading): SslFinding 
   return withSetting(finding, runtime.setting, label)
 }
 
+const client = (r: {version: string}, name: string) => `${name} ${r.version}`
+
+/**
+ * The URL split in two (SSL_PRISMA_RUNTIME_DIFFERS' fix): prisma migrate's in the schema engine's parameters,
+ * the adapter's in libpq's (which node-postgres reads alike), each password masked; where prisma migrate's
+ * setting is, and the variable of its own it gets when both read one variable today.
+ */
+function prismaSplit(
+  config: ResolvedConfig,
+  url: string,
+  params: Record<string, string>,
+  ca: string,
+): Parameters<typeof SSL_PRISMA_RUNTIME_DIFFERS.finding>[0]['split'] {
+  const cs = config.connectionString!
+  const migrate = urlWithParams(url, {
+    remove: [...SSL_VERIFY_PARAMS, 'sslaccept', 'sslcert'],
+    set: {sslmode: 'require', sslaccept: 'strict', sslcert: ca},
+  })
+  const dropped = PRISMA_ENGINE_ONLY_PARAMS.filter((k) => k in params)
+  const runtime = urlWithParams(url, {
+    remove: [...SSL_VERIFY_PARAMS, 'sslcert', ...dropped],
+    set: {sslmode: 'verify-full', sslrootcert: ca},
+  })
+  if (migrate === null || runtime === null) return null
+  const primary = config.primary
+  const setting = primary?.kind === 'prisma' ? {file: primary.file ?? null, name: primary.name} : null
+  // a directUrl is prisma migrate's own already; a URL both read gets a variable for prisma migrate beside it
+  const shared = !setting?.name.endsWith('directUrl') && (cs.source.kind === 'env' || cs.source.kind === 'env-file')
+  const runtimeParams = Object.keys(paramsFromQuery(runtime.split('?')[1] ?? ''))
+  return {
+    migrate,
+    runtime,
+    source: cs.source,
+    setting,
+    migrateVariable: shared ? `MIGRATE_${cs.source.name}` : null,
+    runtimeLibpq: runtimeParams.every((k) => LIBPQ_KEYWORDS.has(k)),
+    dropped,
+  }
+}
 function pick(t: {
   setting: string
   encrypt: 'no' | 'try' | 'yes'

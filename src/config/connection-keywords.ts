@@ -13,13 +13,32 @@ export const LIBPQ_SSLMODES = ['disable', 'allow', 'prefer', 'require', 'verify-
 /** Every sslmode a client db-doctor models accepts: libpq's six plus node-postgres' `no-verify`. */
 export const VALID_SSLMODES = [...LIBPQ_SSLMODES, 'no-verify'] as const
 
-/** The sslmodes node-postgres 8 treats as verify-full unless the URL says uselibpqcompat=true. */
 /** The sslmodes Prisma 2–6's own engine knows (quaint); any other is read as prefer (src/models/drivers/prisma-engine.ts). */
 export const PRISMA_ENGINE_SSLMODES = ['disable', 'prefer', 'require'] as const
 
 /** The URL parameters that decide whether Prisma's engine verifies the server: the mode, the CA, the accept mode. */
 export const PRISMA_ENGINE_VERIFY_PARAMS = ['sslmode', 'sslcert', 'sslaccept'] as const
 
+/**
+ * The URL parameters only Prisma's engine reads (quaint's parse_query_params): node-postgres ignores them, and
+ * libpq (psql) refuses the URL for every one but `sslpassword` ("invalid URI query parameter"), which in a Prisma
+ * URL is the password of the `sslidentity` PKCS#12 file, not of libpq's sslkey.
+ */
+export const PRISMA_ENGINE_ONLY_PARAMS = [
+  'schema',
+  'connection_limit',
+  'pool_timeout',
+  'socket_timeout',
+  'pgbouncer',
+  'statement_cache_size',
+  'max_connection_lifetime',
+  'max_idle_connection_lifetime',
+  'sslaccept',
+  'sslidentity',
+  'sslpassword',
+] as const
+
+/** The sslmodes node-postgres 8 treats as verify-full unless the URL says uselibpqcompat=true. */
 export const VERIFY_FULL_ALIASES = ['prefer', 'require', 'verify-ca'] as const
 
 /**

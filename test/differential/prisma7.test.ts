@@ -7,9 +7,10 @@
 // run here against the test server (sslmode=require verifies the certificate: node-postgres rules; the
 // adapter reports a TLS failure as TlsConnectionError, which Prisma Client prints as P1010 "… (not
 // available)"), and db-doctor names both and warns SSL_PRISMA_RUNTIME_DIFFERS where they read the URL apart.
+import {spawnSync} from 'node:child_process'
 import {afterAll, describe, expect, inject, it} from 'vitest'
 import {CANARY_PASSWORD} from '../helpers/constants.js'
-import {checkOf, reportOf} from '../helpers/cli.js'
+import {checkOf, cleanEnv, reportOf} from '../helpers/cli.js'
 import {
   createScenarioDatabase,
   makeApp,
@@ -137,14 +138,6 @@ describe.concurrent('Prisma 7: config discovery (modelled CLI) and the adapter-p
       true,
       false,
     ],
-    // SSL_PRISMA_RUNTIME_DIFFERS' fix: the engine verifies with sslaccept=strict and the CA in sslcert, the
-    // adapter (sslmode=require = verify-full in pg 8) with the CA in sslrootcert
-    [
-      'the fix for both (sslmode=require&sslaccept=strict&sslcert=<CA>&sslrootcert=<CA>): both verify, the adapter connects',
-      `sslmode=require&sslaccept=strict&sslcert=${pg.caFile}&sslrootcert=${pg.caFile}`,
-      true,
-      false,
-    ],
   ] as const) {
     it(`runtime ${label}; db-doctor agrees`, async () => {
       const db = await createScenarioDatabase(pg, `p7_${runtimeConnects}`)
@@ -181,10 +174,12 @@ describe.concurrent('Prisma 7: config discovery (modelled CLI) and the adapter-p
         expect(ssl.code).toBe('SSL_PRISMA_RUNTIME_DIFFERS')
         expect(ssl.status).toBe('warn')
         expect(ssl.summary).toContain('migrations run, the app fails with TlsConnectionError')
-        // a fix both readers verify with, written where the URL comes from; never verification off
+        // two URLs, each verified by its readers, written where the URL comes from; never verification off
+        // (applied and run by every reader in the test below)
         const fix = JSON.stringify(ssl.fix)
-        expect(ssl.fix.snippet.code).toContain(
-          'sslmode=require&sslaccept=strict&sslcert=/absolute/path/to/ca.pem&sslrootcert=/absolute/path/to/ca.pem',
+        expect(ssl.fix.snippet.code).toMatch(/^export DATABASE_URL='.*sslmode=verify-full&sslrootcert=/m)
+        expect(ssl.fix.snippet.code).toMatch(
+          /^export MIGRATE_DATABASE_URL='.*sslmode=require&sslaccept=strict&sslcert=/m,
         )
         expect(ssl.fix.snippet.code).not.toContain(CANARY_PASSWORD)
         expect(fix).not.toMatch(/no-verify|accept_invalid_certs|rejectUnauthorized/)
@@ -193,7 +188,58 @@ describe.concurrent('Prisma 7: config discovery (modelled CLI) and the adapter-p
         expect(ssl.summary).toContain('TLS when the server offers it, else plaintext, certificate not verified')
         expect(ssl.summary).not.toContain('TlsConnectionError')
       }
-      if (query.includes('sslaccept=strict')) expect(tls.status).toBe('pass')
     })
   }
+
+  // SSL_PRISMA_RUNTIME_DIFFERS' fix, applied as it is written, then run by every reader of each URL: the fix used
+  // to be one URL (sslmode=require&sslaccept=strict&sslcert=<CA>&sslrootcert=<CA>), which psql refuses ("invalid
+  // URI query parameter") and, without sslaccept, loads sslcert as a client certificate ("certificate present,
+  // but not private key file"). Now: prisma migrate's URL in its own variable, read by prisma.config.ts (the
+  // schema engine: modelled, db-doctor's probe follows it), and the adapter's, read by the real adapter and psql.
+  it("the fix applied: prisma migrate's URL and the adapter's, each verified by its readers (db-doctor's engine reading, the real adapter, psql)", async () => {
+    const db = await createScenarioDatabase(pg, 'p7_split')
+    dbs.push(db)
+    const before = await doctor(app({'prisma.config.ts': CONFIG(true)}), {
+      DATABASE_URL: db.url(CANARY_PASSWORD, 'sslmode=require&schema=public&connection_limit=3'),
+    })
+    const ssl = checkOf(before.report, 'ssl-config')
+    expect(ssl.code).toBe('SSL_PRISMA_RUNTIME_DIFFERS')
+    expect(ssl.fix.steps.join('\n')).toContain(
+      "prisma.config.ts datasource.url reads env('MIGRATE_DATABASE_URL') instead of env('DATABASE_URL')",
+    )
+    // the snippet's URLs, with the password and the CA path filled in
+    const urls: Record<string, string> = {}
+    for (const m of (ssl.fix.snippet.code as string).matchAll(/^export (\w+)='(.*)'$/gm))
+      urls[m[1]!] = m[2]!.replace('****', CANARY_PASSWORD).replace('/absolute/path/to/ca.pem', pg.caFile)
+    expect(Object.keys(urls).sort()).toEqual(['DATABASE_URL', 'MIGRATE_DATABASE_URL'])
+    // Prisma's own parameters stay in prisma migrate's URL and leave the adapter's (psql would refuse them)
+    expect(urls.MIGRATE_DATABASE_URL).toContain('schema=public&connection_limit=3')
+    expect(urls.DATABASE_URL).not.toMatch(/schema|connection_limit/)
+    expect(ssl.fix.steps.join('\n')).toContain("Prisma's own parameters are left out of it (schema, connection_limit)")
+    const env = {DATABASE_URL: urls.DATABASE_URL!, MIGRATE_DATABASE_URL: urls.MIGRATE_DATABASE_URL!}
+    const a = app({'prisma.config.ts': CONFIG(true).replace("env('DATABASE_URL')", "env('MIGRATE_DATABASE_URL')")})
+    const [rt, d] = await Promise.all([runTool(a, {script: 'runtime'}, {env}), doctor(a, env)])
+    expect(rt.code, `${rt.stdout}\n${rt.stderr}`).toBe(0)
+    expect(rt.stdout).toContain('connected')
+    const verdicts = JSON.stringify(d.report.checks.map((c: any) => [c.id, c.status, c.code]))
+    expect(d.code, verdicts).toBe(0)
+    expect(d.report.target.sources.connectionString).toContain('MIGRATE_DATABASE_URL')
+    expect(checkOf(d.report, 'tls').status, verdicts).toBe('pass') // the engine's reading verifies with the CA
+    expect(checkOf(d.report, 'ssl-config').status, verdicts).toBe('pass')
+    expect(checkOf(d.report, 'auth').status).toBe('pass')
+    const psql = (url: string) =>
+      spawnSync('psql', [url, '-Atc', 'select ssl from pg_stat_ssl where pid = pg_backend_pid()'], {
+        env: {...cleanEnv(), HOME: a.dir},
+        encoding: 'utf8',
+        timeout: 30_000,
+      })
+    const runtimeByPsql = psql(urls.DATABASE_URL!)
+    expect(runtimeByPsql.status, runtimeByPsql.stderr).toBe(0)
+    expect(runtimeByPsql.stdout.trim()).toBe('t')
+    const single = `sslmode=require&sslaccept=strict&sslcert=${pg.caFile}&sslrootcert=${pg.caFile}`
+    expect(psql(db.url(CANARY_PASSWORD, single)).stderr).toContain('invalid URI query parameter: "sslaccept"')
+    expect(psql(db.url(CANARY_PASSWORD, single.replace('&sslaccept=strict', ''))).stderr).toContain(
+      'certificate present, but not private key file',
+    )
+  })
 })
