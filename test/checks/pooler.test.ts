@@ -338,7 +338,7 @@ describe.skipIf(!support.ok)('pooler check through a real PgBouncer', () => {
     })
     reports.push(report)
     const server = report.checks[1]!
-    // knex's default pool (10) × 40 = 400, over the server's 18 slots for non-superusers: through a pooler, a warning
+    // knex's default pool (10) × 40 = 400, over the shared server's 98 slots for non-superusers: through a pooler, a warning
     expect(server, JSON.stringify(server)).toMatchObject({status: 'warn', code: 'SERVER_CONNECTION_BUDGET'})
     expect(server.evidence.connectionBudget).toMatchObject({budget: 400, pooler: 'proxied', hardLimitBy: 'server'})
     expect(server.summary).toContain("the pooler's own max_client_conn and pool sizes are not visible")
