@@ -1,14 +1,16 @@
 // Effective SSL settings, computed twice from the same inputs: as node-postgres
-// will use them and as libpq (psql) will. Pure: no file is read here (the only
+// will use them and as libpq (psql) will. No file is read here (the only
 // question asked of the disk, "does ~/.postgresql/root.crt exist", goes through
 // the injected `fileExists`), so a missing certificate file is a verdict for the
 // ssl-config check, never an exception.
 //
-// The node-postgres half mirrors, line for line, pg-connection-string 2.14
-// parse() and pg 8 ConnectionParameters + Connection.upgradeToSSL; the unit
-// tests run the real pg code over the same matrix and compare. (Calling parse()
-// here is not possible: it reads sslrootcert/sslcert/sslkey with readFileSync,
-// throws on a missing file, and prints a deprecation warning.)
+// The node-postgres half takes the URL's ssl value from pg-connection-string's own
+// parse() (db-doctor's, the release its node-postgres uses; read as a release
+// without uselibpqcompat reads it when the app's parser lacks it), run on the
+// URL's query parameters with its certificate files left unread and its
+// deprecation warning silenced (config/url-parser.ts parseWithoutReading); then
+// pg 8's ConnectionParameters + Connection.upgradeToSSL, below. The unit tests
+// run the real pg code over a matrix and compare.
 //
 //   new pg.Client({connectionString, ssl})
 //     → Object.assign({}, config, parse(connectionString))   // URL ssl params REPLACE the ssl object
@@ -29,7 +31,9 @@ import {
   keyValueParams,
   pgUrlParams,
 } from './connection-string.js'
+import {parse as ownParse} from 'pg-connection-string'
 import {sslFromPgsslmode} from './pg-config.js'
+import {parseWithoutReading, unreadFile, withoutLibpqCompat, type Parse} from './url-parser.js'
 import type {SslRefusal} from './ssl-refusal.js'
 import type {Field, Provenance, ResolvedConfig} from './types.js'
 
@@ -125,7 +129,7 @@ export interface SslInput {
 
 const NODE_CA = "Node's built-in CA list"
 
-/** The ssl value pg-connection-string puts in the config, with file params kept as paths. */
+/** The ssl value pg-connection-string's parse() puts in the config, certificate files kept as paths. */
 interface UrlSsl {
   /** Whether parse() sets config.ssl at all (then it replaces the app's ssl object). */
   present: boolean
@@ -133,7 +137,8 @@ interface UrlSsl {
   error?: SslRefusal
 }
 
-interface MirrorSslObject {
+/** parse()'s ssl object with its unread certificate files as `{file}` and its no-op checkServerIdentity as 'noop'. */
+interface UrlSslObject {
   rejectUnauthorized?: boolean
   checkServerIdentity?: 'noop'
   ca?: {file: string}
@@ -141,53 +146,44 @@ interface MirrorSslObject {
   key?: {file: string}
 }
 
-function urlSsl(params: Record<string, string>, knowsCompat = true): UrlSsl {
-  const has = (k: string) => Object.prototype.hasOwnProperty.call(params, k)
-  let ssl: unknown = has('ssl') ? params.ssl : undefined
-  let present = has('ssl')
-  if (ssl === 'true' || ssl === '1') ssl = true
-  if (ssl === '0') ssl = false
-  if (params.sslcert || params.sslkey || params.sslrootcert || params.sslmode) {
-    ssl = {} as MirrorSslObject
-    present = true
+/**
+ * db-doctor's own pg-connection-string parse() (the release its node-postgres uses), reading the URL as a
+ * release without uselibpqcompat does when the app's parser does not know it (as config/url-parser.ts
+ * models knex 3.x).
+ */
+function urlParse(input: SslInput): Parse {
+  return input.parserKnowsCompat === false ? withoutLibpqCompat(ownParse as Parse) : (ownParse as Parse)
+}
+
+/** The ssl value of parse() in the analysis' terms: files as `{file}`, a function as 'noop' (it is parse()'s). */
+function sslValue(ssl: unknown): unknown {
+  if (!ssl || typeof ssl !== 'object') return ssl
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(ssl)) {
+    const file = unreadFile(v)
+    out[k] = file !== undefined ? {file} : typeof v === 'function' ? 'noop' : v
   }
-  if (params.sslnegotiation === 'direct' && ssl === undefined) {
-    ssl = true
-    present = true
+  return out as UrlSslObject
+}
+
+/**
+ * What pg-connection-string's parse() (urlParse) makes of the URL's query parameters, read as it reads them
+ * (pgUrlParams): run on them alone, behind a fixed scheme and host (the rest of the URL decides nothing about
+ * ssl, and a user name that does not decode would make parse() throw before it reaches ssl), its certificate
+ * files left unread (parseWithoutReading). parse() refuses one thing: uselibpqcompat's verify-ca without a CA,
+ * in its last step; the ssl object it had built by then is what the same parse() builds without uselibpqcompat.
+ */
+function urlSsl(params: Record<string, string>, parse: Parse): UrlSsl {
+  const url = `postgres://localhost/?${new URLSearchParams(params).toString()}`
+  const files = SSL_FILE_PARAMS.map((k) => params[k]).filter((f): f is string => !!f)
+  try {
+    const config = parseWithoutReading(parse, url, files)
+    return {present: Object.prototype.hasOwnProperty.call(config, 'ssl'), value: sslValue(config.ssl)}
+  } catch (error) {
+    if (!(error instanceof Error && /\bsslmode=verify-ca\b/.test(error.message))) throw error
+    const built = parseWithoutReading(withoutLibpqCompat(parse), url, files).ssl
+    return {present: true, value: sslValue(built), error: {id: 'verify-ca-without-ca'}}
   }
-  const obj = ssl as MirrorSslObject
-  if (params.sslcert) obj.cert = {file: params.sslcert}
-  if (params.sslkey) obj.key = {file: params.sslkey}
-  if (params.sslrootcert) obj.ca = {file: params.sslrootcert}
-  let error: SslRefusal | undefined
-  if (params.uselibpqcompat === 'true' && knowsCompat) {
-    switch (params.sslmode) {
-      case 'disable':
-        ssl = false
-        break
-      case 'prefer':
-        obj.rejectUnauthorized = false
-        break
-      case 'require':
-        if (params.sslrootcert) obj.checkServerIdentity = 'noop'
-        else obj.rejectUnauthorized = false
-        break
-      case 'verify-ca':
-        if (!obj.ca) error = {id: 'verify-ca-without-ca'}
-        else obj.checkServerIdentity = 'noop'
-        break
-    }
-  } else {
-    switch (params.sslmode) {
-      case 'disable':
-        ssl = false
-        break
-      case 'no-verify':
-        obj.rejectUnauthorized = false
-        break
-    }
-  }
-  return {present, value: ssl, ...(error ? {error} : {})}
 }
 
 function describeValue(v: unknown): string {
@@ -269,10 +265,10 @@ interface NodePgSetting {
 }
 
 /** Which ssl setting node-postgres takes: the URL's params replace the app's ssl object; PGSSLMODE only when neither sets it. */
-function nodePgSetting(input: SslInput, p: CsParams, knowsCompat: boolean, files: CertFileRef[]): NodePgSetting {
+function nodePgSetting(input: SslInput, p: CsParams, files: CertFileRef[]): NodePgSetting {
   const {env} = input
   const {cs, csLabel, urlParams} = p
-  const fromUrl = urlParams ? urlSsl(urlParams, knowsCompat) : {present: false, value: undefined}
+  const fromUrl = urlParams ? urlSsl(urlParams, urlParse(input)) : {present: false, value: undefined}
   const app = input.appSsl
   const appHas = app !== undefined && app.value !== undefined
   if (!fromUrl.present && appHas)
@@ -348,9 +344,8 @@ function nodePgSsl(input: SslInput, p: CsParams, files: CertFileRef[]): NodePgSs
     setting: 'NODE_TLS_REJECT_UNAUTHORIZED=0',
     source: envLabel(env, 'NODE_TLS_REJECT_UNAUTHORIZED'),
   }
-  const knowsCompat = input.parserKnowsCompat !== false
-  const compat = p.urlParams?.uselibpqcompat === 'true' && knowsCompat
-  const chosen = nodePgSetting(input, p, knowsCompat, files)
+  const compat = p.urlParams?.uselibpqcompat === 'true' && input.parserKnowsCompat !== false
+  const chosen = nodePgSetting(input, p, files)
   // ConnectionParameters
   let value = chosen.value
   if (value === 'true') value = true

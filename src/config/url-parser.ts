@@ -35,7 +35,7 @@ const KNEX_PINNED = '2.6.2'
 const ownRequire = createRequire(import.meta.url)
 const cache = new Map<string, UrlParserModel>()
 
-type Parse = (url: string) => Record<string, unknown>
+export type Parse = (url: string) => Record<string, unknown>
 
 function versionAt(dir: string | undefined): string | undefined {
   if (!dir) return undefined
@@ -110,8 +110,7 @@ function knexModel(dir: string): UrlParserModel {
     }
   }
   // knex 3.x's own parser, without uselibpqcompat (it predates it)
-  const parse: Parse = (url) =>
-    bundled().parse(url.replace(/([?&])uselibpqcompat=/gi, '$1dbdoctor_ignored_uselibpqcompat='))
+  const parse = withoutLibpqCompat(bundled().parse)
   return {
     by: 'knex',
     parse,
@@ -147,6 +146,41 @@ function pgModel(dir: string): UrlParserModel {
     fromApp: false,
     modelled: `pg 8 → pg-connection-string ${own2.version} (pg is not installed in ${dir}: db-doctor's own current release)`,
   }
+}
+
+/** A parse() that reads a URL as a release without uselibpqcompat does: the parameter is renamed away. */
+export function withoutLibpqCompat(parse: Parse): Parse {
+  return (url) => parse(url.replace(/([?&])uselibpqcompat=/gi, '$1dbdoctor_ignored_uselibpqcompat='))
+}
+
+/** What readFileSync returns for a certificate file parseWithoutReading() keeps unread: this, then the path. */
+const UNREAD = '\u0000db-doctor unread file:'
+
+/**
+ * A parse() of pg-connection-string (the app's, or db-doctor's own) run on a connection URL without
+ * reading a certificate file or printing its deprecation warning: while it runs, readFileSync of exactly
+ * `files` (the URL's sslcert, sslkey and sslrootcert, as written) returns a placeholder instead of the
+ * file, which unreadFile() turns back into the path. parse() is synchronous: nothing else runs while
+ * readFileSync is replaced, and every other path is read as usual. Everything else parse() decides (the
+ * ssl value, what replaces what, what it refuses) is its own. Throws what parse() throws.
+ */
+export function parseWithoutReading(parse: Parse, url: string, files: readonly string[]): Record<string, unknown> {
+  const read = fs.readFileSync
+  const unread = new Set(files)
+  fs.readFileSync = ((file: unknown, ...rest: unknown[]) =>
+    typeof file === 'string' && unread.has(file)
+      ? UNREAD + file
+      : (read as (...a: unknown[]) => unknown)(file, ...rest)) as typeof fs.readFileSync
+  try {
+    return withoutWarnings(() => parse(url))
+  } finally {
+    fs.readFileSync = read
+  }
+}
+
+/** The path of a certificate file parseWithoutReading() kept unread, or undefined for any other value. */
+export function unreadFile(value: unknown): string | undefined {
+  return typeof value === 'string' && value.startsWith(UNREAD) ? value.slice(UNREAD.length) : undefined
 }
 
 function displayDir(abs: string, from: string): string {

@@ -276,6 +276,17 @@ describe('node-postgres specifics', () => {
     expect(a.files.find((f) => f.reader === 'node-postgres')).toMatchObject({param: 'sslrootcert', resolved: ca})
   })
 
+  it("the URL's ssl value is pg-connection-string's own: its files are not read, its warning not printed", () => {
+    const read = fs.readFileSync
+    const warn = process.emitWarning
+    const missing = path.join(dir, 'nowhere', 'ca.pem')
+    const a = analyzeSsl(input({url: `${BASE}?sslmode=require&sslrootcert=${missing}&sslcert=${missing}`}))
+    expect(a.nodePg).toMatchObject({encrypt: 'yes', verifyChain: true, caFrom: `sslrootcert=${missing}`})
+    expect(a.files.filter((f) => f.reader === 'node-postgres').map((f) => f.param)).toEqual(['sslrootcert', 'sslcert'])
+    expect(fs.readFileSync).toBe(read)
+    expect(process.emitWarning).toBe(warn)
+  })
+
   it('describes an ssl object without key, cert or passphrase contents', () => {
     const d = describeSslObject({
       ca: Buffer.from('CA'),
