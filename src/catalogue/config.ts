@@ -381,6 +381,8 @@ function toolName(p: EnvFileParams): string {
       return `Prisma ${Number.parseInt(p.version, 10)}`
     case 'typeorm':
       return 'the TypeORM CLI'
+    case 'node':
+      return p.script ? `\`${p.script.segment}\`` : 'node'
     default:
       return p.tool
   }
@@ -399,9 +401,17 @@ function byHandCommand(p: EnvFileParams): string {
       return 'npx sequelize-cli db:migrate'
     case 'drizzle-kit':
       return 'npx drizzle-kit migrate'
+    case 'node':
+      return p.script?.segment ?? 'node <script>'
     default:
       return 'npx node-pg-migrate up'
   }
+}
+
+/** A node command line with Node's own --env-file in front of the file it runs. */
+function nodeWithEnvFile(segment: string, envFile: string): string {
+  const file = envFile.includes(' ') ? `'${envFile}'` : envFile
+  return segment.replace(/(^|[\s/])(node|tsx|ts-node)(\s)/, `$1$2 --env-file=${file}$3`)
 }
 
 function consequence(w: WithoutEnvFile): string {
@@ -432,14 +442,19 @@ function envFileSummary(
   const how = p.script ? `npm run ${p.script.name} (${p.script.segment})` : `${p.tool}`
   return p.otherFile
     ? `${how} loads ${p.otherFile}, not ${p.envFile}: ${settings} from ${p.envFile} never reach ${p.tool}, and ${consequence(p.without)}.`
-    : `${settings} ${comes} only from ${p.envFile}, which ${how} never loads (${toolName(p)} does not read ${p.envFile}${p.tool === 'node-pg-migrate' ? ' without dotenv installed' : ''}, and nothing in the script${p.tool === 'node-pg-migrate' ? '' : ' or the config file'} loads it): ${consequence(p.without)}.`
+    : p.tool === 'node'
+      ? `${settings} ${comes} only from ${p.envFile}, which ${how} never loads: node does not read ${p.envFile} by itself, and neither the script line nor the file it runs loads it (dotenv, process.loadEnvFile, --env-file): ${consequence(p.without)}.`
+      : `${settings} ${comes} only from ${p.envFile}, which ${how} never loads (${toolName(p)} does not read ${p.envFile}${p.tool === 'node-pg-migrate' ? ' without dotenv installed' : ''}, and nothing in the script${p.tool === 'node-pg-migrate' ? '' : ' or the config file'} loads it): ${consequence(p.without)}.`
 }
 
 /** The script line (with a loader) that makes the migration tool see the env file. */
 function envFileFix(code: 'CONFIG_ENV_FILE_NOT_LOADED' | 'CONFIG_ENV_FILE_LOADER_UNKNOWN', p: EnvFileParams): Fix {
   const {tool, envFile} = p
   const scriptName = p.script?.name ?? 'migrate'
-  const line = scriptWithLoader(tool, p.script?.segment, envFile)
+  const line =
+    tool === 'node'
+      ? nodeWithEnvFile(p.script?.segment ?? 'node <script>', envFile)
+      : scriptWithLoader(tool, p.script?.segment, envFile)
   const vars = p.variables.length ? p.variables.join(', ') : 'the settings'
   const other = p.otherFile
   const steps: string[] = []
@@ -455,6 +470,10 @@ function envFileFix(code: 'CONFIG_ENV_FILE_NOT_LOADED' | 'CONFIG_ENV_FILE_LOADER
   if (tool === 'knex') {
     steps.push(
       `Or load it in the knexfile itself, first line: require('dotenv').config({ quiet: true }) (dotenv installed; quiet keeps dotenv 17 from printing on stdout).`,
+    )
+  } else if (tool === 'node') {
+    steps.push(
+      `Or load it in the file the script runs, first line: process.loadEnvFile() (Node 20.12 or later), or import 'dotenv/config' (dotenv installed).`,
     )
   } else if (tool === 'node-pg-migrate') {
     steps.push(
@@ -756,12 +775,13 @@ const CONFIG_ENV_FILE_NOT_LOADED = define<EnvFileParams>({
   status: CONFIG_DEFAULT_STATUS.CONFIG_ENV_FILE_NOT_LOADED,
   title: 'The migration tool never loads the .env file',
   meaning:
-    'A setting the connection needs comes only from the env file db-doctor read (`.env`), and the migration tool, launched the way package.json runs it, never loads that file: the knex CLI never reads `.env`; node-pg-migrate reads it only when dotenv is installed; Prisma 6 skips it when a `prisma.config.ts` exists and Prisma 7 never reads it; and the script has no loader (`node --env-file`, `-r dotenv/config`, dotenv-cli, env-cmd) or loads another file. The evidence names the variables, the file, the script, and what was modelled (tool, version, loader); the fix is the script line with a loader. Later checks are skipped: the tool would not connect with these settings.',
+    'A setting the connection needs comes only from the env file db-doctor read (`.env`), and the migration tool, launched the way package.json runs it, never loads that file: the knex CLI never reads `.env`; node-pg-migrate reads it only when dotenv is installed; Prisma 6 skips it when a `prisma.config.ts` exists and Prisma 7 never reads it; an app without a migration tool whose package.json scripts run node files importing `pg` or `postgres` (`node migrate.mjs`) reads it only when the script line or the file loads it; and the script has no loader (`node --env-file`, `-r dotenv/config`, dotenv-cli, env-cmd) or loads another file. The evidence names the variables, the file, the script, and what was modelled (tool, version, loader); the fix is the script line with a loader. Later checks are skipped: the tool would not connect with these settings.',
   causes: [
     'a `knex migrate:latest` script with DATABASE_URL / DB_PASSWORD only in `.env`',
     'node-pg-migrate without dotenv installed in the app',
     'Prisma 7, or Prisma 6 with a prisma.config.ts that does not import dotenv/config',
     'a script that loads `.env.production` while the settings are in `.env`',
+    'a plain `node migrate.mjs` script (postgres.js or node-postgres, no migration tool) that never calls dotenv or `process.loadEnvFile()`',
   ],
   fix: 'Load the file for the tool: `"migrate": "node --env-file=.env node_modules/.bin/knex migrate:latest"` (or dotenv in the knexfile / prisma.config.ts, dotenv-cli, env-cmd, or dotenv installed for node-pg-migrate).',
   transient: false,

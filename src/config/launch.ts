@@ -101,9 +101,29 @@ interface ToolLaunch {
   modelled: string
 }
 
+/** A package.json script that runs a node file importing the driver (a migration without a tool). */
+export interface NodeScript extends ToolScript {
+  /** The file it runs, relative to the working folder. */
+  file: string
+  /** The file loads an env file itself (dotenv, process.loadEnvFile): where. */
+  selfLoads?: string
+}
+
+/**
+ * No migration tool: the package.json scripts that run a node file importing pg or postgres themselves, and
+ * whether any of them sees the env file db-doctor read (a loader in the script, NODE_OPTIONS, or the file).
+ */
+export interface ScriptLaunch {
+  scripts: NodeScript[]
+  readsEnvFile: boolean
+  envFile: string
+}
+
 export interface AppLaunch {
   /** The tool whose configuration db-doctor resolved (by the primary source), when one. */
   tool?: ToolLaunch
+  /** No tool in the folder: the node scripts that connect themselves (only when an env file was read). */
+  script?: ScriptLaunch
   /** Every tool the folder shows (knexfile, Prisma schema, package.json dependencies/scripts). */
   detected: MigrationTool[]
   installed: InstalledPackages
@@ -378,7 +398,11 @@ export function resolveLaunch(input: LaunchInput): AppLaunch {
   const dotenvInstalled = installed.dotenv !== undefined
   const launch: AppLaunch = {detected: detectTools(cwd), installed, dotenvInstalled}
   const tool = input.tool
-  if (!tool) return launch
+  if (!tool) {
+    const script = launch.detected.length ? undefined : nodeScripts(input, dotenvInstalled)
+    if (script) launch.script = script
+    return launch
+  }
 
   const model = TOOLS[tool]
   const versionInstalled = model.packages.map((p) => installed[p]).find(Boolean)
@@ -502,6 +526,52 @@ export function resolveLaunch(input: LaunchInput): AppLaunch {
   if (envFile) tl.envFile = envFile
   launch.tool = tl
   return launch
+}
+
+/** `node [flags] file.js` (also tsx / ts-node): the file a command runs. */
+const NODE_FILE =
+  /(?:^|[\s/])(?:node|tsx|ts-node)\s+(?:-{1,2}[\w-]+(?:=\S+)?\s+)*['"]?([\w./-]+\.[cm]?[jt]s)['"]?(?=\s|$)/
+/** A file that connects by itself: it imports node-postgres or postgres.js. */
+const IMPORTS_DRIVER = /(?:\bfrom\s+|\brequire\(\s*|\bimport\(\s*)['"](?:pg|postgres)['"]/
+
+/** The package.json scripts running a node file that imports the driver, and whether any sees the env file. */
+function nodeScripts(input: LaunchInput, dotenvInstalled: boolean): ScriptLaunch | undefined {
+  const {cwd, envFile} = input
+  if (!envFile) return undefined
+  const scripts = readScripts(cwd)
+  const preload = /(?:-r|--require|--import)(?:=|\s+)dotenv\/config/.test(input.processEnv.NODE_OPTIONS ?? '')
+  const found: NodeScript[] = []
+  for (const [name, command] of Object.entries(scripts).slice(0, 200)) {
+    const segments = splitCommands(command)
+    for (let i = 0; i < segments.length; i++) {
+      const seg = segments[i]!
+      const file = NODE_FILE.exec(seg)?.[1]
+      if (!file) continue
+      const abs = path.resolve(cwd, file)
+      if (!abs.startsWith(cwd + path.sep)) continue
+      let text: string
+      try {
+        text = readGuardedText(abs, 'script file', 512 * 1024)
+      } catch {
+        continue
+      }
+      if (!IMPORTS_DRIVER.test(text)) continue
+      const loader = loaderIn(seg, segments.slice(0, i), dotenvInstalled)
+      const hit = fileLoadsDotenv(abs)
+      found.push({
+        name,
+        command,
+        segment: seg,
+        file: path.relative(cwd, abs),
+        ...(loader ? {loader} : {}),
+        ...(hit ? {selfLoads: path.relative(cwd, hit)} : {}),
+      })
+    }
+  }
+  if (!found.length) return undefined
+  const reads = (s: NodeScript) =>
+    !!s.selfLoads || (s.loader !== undefined && !s.loader.broken && sameFile(s.loader.file, envFile))
+  return {scripts: found, readsEnvFile: preload || found.some(reads), envFile}
 }
 
 const LAUNCHER_FILES = [

@@ -87,7 +87,8 @@ export type WithoutEnvFile =
   | {kind: 'no-connection'; file: string}
 
 export type EnvFileParams = Sourced & {
-  tool: MigrationTool
+  /** The migration tool, or 'node': an app without one whose package.json scripts run node files that connect. */
+  tool: MigrationTool | 'node'
   version: string
   envFile: string
   /** The env file's variables the connection uses (else the fields that differ). */

@@ -11,7 +11,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import {capturedMark, dropCapturedSince} from './app-output.js'
-import type {ConfigProblemWords, WithoutEnvFile} from './problem-params.js'
+import type {ConfigProblemWords, EnvFileParams, WithoutEnvFile} from './problem-params.js'
 import {isSecretName, redactUrl, redactor} from '../core/redact.js'
 import {dotenvCut, rawEnvFileValue} from './env.js'
 import {
@@ -31,7 +31,7 @@ import {
 } from './connection-string.js'
 import {describeEncoding} from './url-anatomy.js'
 import {manifestInstances} from './replicas.js'
-import {readScripts, resolveLaunch, type MigrationTool} from './launch.js'
+import {readScripts, resolveLaunch, type MigrationTool, type ScriptLaunch} from './launch.js'
 import {resolveStack} from '../models/tools/index.js'
 import {postgresJs, postgresJsUrlCredentials} from '../models/drivers/postgres-js.js'
 import {serverAcceptsStartupParam} from '../models/drivers/pg-settings.js'
@@ -479,7 +479,7 @@ async function envFileProblem(
   resolved: ResolvedConfig,
   sources: readonly ConfigSource[],
 ): Promise<ConfigProblem | undefined> {
-  const tool = resolved.launch?.tool
+  const tool = resolved.launch?.tool ?? nodeScriptLaunch(resolved.launch?.script)
   const envFile = tool?.envFile
   if (!tool || !envFile || tool.readsEnvFile === true || ctx.envFileExplicit) return undefined
   const processEnv = processEnvOf(ctx)
@@ -549,7 +549,7 @@ async function envFileProblem(
     ...(tool.script ? {script: tool.script.name, command: tool.script.segment} : {}),
     ...(tool.loader ? {loader: `${tool.loader.kind} (${tool.loader.file})`} : {}),
     ...(tool.launchers?.length ? {launchers: tool.launchers} : {}),
-    modelled: tool.modelled,
+    ...(tool.modelled ? {modelled: tool.modelled} : {}),
   }
   const otherFile = tool.loader && tool.readsEnvFile === false ? tool.loader.file : undefined
   const params = {
@@ -569,6 +569,32 @@ async function envFileProblem(
     params,
     details,
   )
+}
+
+/** What envFileProblem needs of a launch: a migration tool's, or the node scripts of an app without one. */
+interface EnvFileLaunch {
+  tool: EnvFileParams['tool']
+  version: string
+  envFile?: string
+  readsEnvFile: boolean | 'unknown'
+  script?: {name: string; segment: string}
+  loader?: {kind: string; file: string}
+  launchers?: string[]
+  modelled?: string
+}
+
+/** The node scripts that connect by themselves, as a launch: the first one is named in the fix. */
+function nodeScriptLaunch(script: ScriptLaunch | undefined): EnvFileLaunch | undefined {
+  const first = script?.scripts.find((s) => !s.loader) ?? script?.scripts[0]
+  if (!script || !first) return undefined
+  return {
+    tool: 'node',
+    version: process.versions.node,
+    envFile: script.envFile,
+    readsEnvFile: script.readsEnvFile,
+    script: {name: first.name, segment: first.segment},
+    ...(first.loader ? {loader: first.loader} : {}),
+  }
 }
 
 /** An environment variable holding a secret: DB_PASSWORD, DB_PASSWORD_PROD, PGPASSWORD, DB_PASS, MYSQL_PWD, *_TOKEN… */

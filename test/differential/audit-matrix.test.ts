@@ -7,6 +7,7 @@
 // exits 0 exactly when the tool migrates. Where db-doctor's fix is the point, the fix itself is applied and the
 // real tool run again ("fix:" scenarios): it must then migrate, and db-doctor pass.
 
+import {readFileSync, writeFileSync} from 'node:fs'
 import pgLib from 'pg'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 import {APP_USER, CANARY_PASSWORD} from '../helpers/constants.js'
@@ -572,6 +573,77 @@ const MATRIX: Array<[string, () => Promise<unknown>]> = [
     },
   ],
 ]
+
+/** A plain node-postgres script: the URL from DATABASE_URL, one table as its migration. */
+function pgScript(head = '') {
+  const js = `${head}import pg from 'pg'\nconst c = new pg.Client({connectionString: process.env.DATABASE_URL, connectionTimeoutMillis: 10000})\nawait c.connect().then(() => c.query('create table if not exists migrations (id int)')).then(() => c.end()).then(() => process.exit(0), (e) => { console.error(e.code + ': ' + e.message); process.exit(1) })\n`
+  const a = makeApp({
+    files: {
+      'migrate.mjs': js,
+      'package.json': JSON.stringify({
+        name: 'app',
+        private: true,
+        scripts: {migrate: 'node migrate.mjs'},
+        dependencies: {pg: '*'},
+      }),
+    },
+    packages: ['pg'],
+  })
+  apps.push(a)
+  return a
+}
+
+/** The app's .env and package.json script: `node migrate.mjs`, or the line db-doctor's fix writes. */
+function withEnvFile(a: App, db: ScenarioDatabase, query: string, script?: string) {
+  writeFileSync(`${a.dir}/.env`, `DATABASE_URL=${db.url(CANARY_PASSWORD, query)}\n`)
+  if (script) {
+    const pkg = JSON.parse(readFileSync(`${a.dir}/package.json`, 'utf8'))
+    pkg.scripts.migrate = script
+    writeFileSync(`${a.dir}/package.json`, JSON.stringify(pkg))
+  }
+  return a
+}
+
+MATRIX.push(
+  [
+    'postgres.js 4.2: .env next to `node migrate.mjs`, which never loads it: the script connects to localhost:5432; db-doctor fails CONFIG_ENV_FILE_NOT_LOADED',
+    async () => {
+      const db = await scenario('a_js8')
+      const r = await run(withEnvFile(pjs('postgres'), db, 'sslmode=require'), {})
+      expect(out(r.tool)).toMatch(/ECONNREFUSED/)
+      const config = checkOf(r.doctor.report, 'config')
+      expect(config.code).toBe('CONFIG_ENV_FILE_NOT_LOADED')
+      expect(config.summary).toContain(
+        'DATABASE_URL comes only from .env, which npm run migrate (node migrate.mjs) never loads',
+      )
+      expect(config.fix.summary).toBe('Load .env for node: "migrate": "node --env-file=.env migrate.mjs".')
+    },
+  ],
+  [
+    'fix of the postgres.js .env script, as db-doctor writes it: node --env-file=.env migrate.mjs',
+    async () => {
+      const db = await scenario('f_js8')
+      const r = await run(withEnvFile(pjs('postgres'), db, 'sslmode=require', 'node --env-file=.env migrate.mjs'), {})
+      expect(r.tool.connected, out(r.tool)).toBe(true)
+    },
+  ],
+  [
+    'node-postgres script: .env next to `node migrate.mjs`, never loaded: both fail',
+    async () => {
+      const db = await scenario('a_pg9')
+      const r = await run(withEnvFile(pgScript(), db, `sslmode=verify-full&${CAQ}`), {})
+      expect(failing(r)).toContain('CONFIG_ENV_FILE_NOT_LOADED')
+    },
+  ],
+  [
+    'node-postgres script that calls process.loadEnvFile() itself: both connect',
+    async () => {
+      const db = await scenario('a_pg10')
+      const r = await run(withEnvFile(pgScript('process.loadEnvFile()\n'), db, `sslmode=verify-full&${CAQ}`), {})
+      expect(r.tool.connected, out(r.tool)).toBe(true)
+    },
+  ],
+)
 
 const enc = encodeURIComponent
 MATRIX.push(
