@@ -463,7 +463,7 @@ export function resolveLaunch(input: LaunchInput): AppLaunch {
     if (model.env.loads === 'itself')
       selfLoads = {kind: 'the tool', file: '.env', where: `${tool} ${version} (loads .env of the working folder)`}
     else if (hit) selfLoads = {kind: 'config file', file: '.env', where: path.relative(cwd, hit)}
-    facts.push(model.env.describe)
+    if (model.env.describe) facts.push(model.env.describe)
     if (cfg && model.env.loads !== 'itself')
       facts.push(`${path.relative(cwd, cfg)} ${hit ? 'loads' : 'does not load'} dotenv`)
   } else {

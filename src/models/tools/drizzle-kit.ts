@@ -32,14 +32,10 @@ export const drizzleKit: ToolModel = {
   currentRelease: '0.31.0',
   config: {
     files: DRIZZLE_CONFIG_FILES,
+    // --config names the file; with --config no other connection flag is allowed
     flag: '--config',
-    describe:
-      'drizzle-kit reads --config <path>, else drizzle.config.ts, drizzle.config.js, drizzle.config.json in the working folder',
   },
-  flags: '--config names the file; with --config no other connection flag is allowed',
   env: {loads: 'itself', describe: 'drizzle-kit loads .env of the working folder itself (dotenv/config)'},
-  merge:
-    'dbCredentials.url is passed alone (an ssl key next to it is dropped); with host/port fields a missing ssl means TLS with verification for pg and ssl: "require" means rejectUnauthorized: false',
   drivers: [
     {pkg: 'pg', driver: 'node-postgres'},
     {pkg: 'postgres', driver: 'postgres.js'},
@@ -53,7 +49,8 @@ export const drizzleKit: ToolModel = {
     createsSchema: 'every-run',
     command: 'npx drizzle-kit migrate',
   },
-  failure: {exitCode: 1, firstLine: 'only its spinner line "[⣷] applying migrations..." (the error is never printed)'},
+  // prints only its spinner line "[⣷] applying migrations..." (the error is never printed)
+  failure: {exitCode: 1},
   scripts: {
     bin: /(?:^|[\s/'"])drizzle-kit(?:\/bin\.cjs)?(?=[\s'"]|$)/,
     migrate: /drizzle-kit['"]?\s+(?:migrate|push)\b/,

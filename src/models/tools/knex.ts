@@ -8,15 +8,17 @@ export const knex: ToolModel = {
   currentRelease: '3.3.0',
   config: {
     files: ['knexfile.js', 'knexfile.mjs', 'knexfile.ts'],
+    // --knexfile <path>, else knexfile.js/.mjs/.ts in the working folder or a parent; --knexfile and --env (else
+    // NODE_ENV, else development) choose the file and its environment
     flag: '--knexfile',
-    describe: 'the knex CLI reads --knexfile <path>, else knexfile.js/.mjs/.ts in the working folder or a parent',
   },
-  flags: '--knexfile and --env (else NODE_ENV, else development) choose the file and its environment',
-  env: {loads: 'legacy', describe: 'the knex CLI never reads .env itself; a knexfile may load dotenv'},
-  merge: 'a string connection is parsed by knex with its pinned pg-connection-string, then handed to pg as an object',
+  // the knex CLI never reads .env itself; a knexfile may load dotenv
+  env: {loads: 'legacy'},
+  // a string connection is parsed by knex with its pinned pg-connection-string, then handed to pg as an object
   drivers: [{pkg: 'pg', driver: 'node-postgres'}],
   migrations: {table: 'knex_migrations', dir: 'migrations', command: 'npx knex migrate:latest'},
-  failure: {exitCode: 1, firstLine: 'the driver error message'},
+  // prints the driver's error message
+  failure: {exitCode: 1},
   scripts: {
     bin: /(?:^|[\s/'"])knex(?:\/bin\/cli\.js)?(?=[\s'"]|$)/,
     migrate: /\bmigrate:|\bseed:run\b/,

@@ -8,15 +8,16 @@ export const nodePgMigrate: ToolModel = {
   currentRelease: '9.0.0',
   config: {
     files: ['.node-pg-migraterc'],
+    // DATABASE_URL (or --database-url-var), or a config file named with --config-file; --envPath
     flag: '--database-url-var',
-    describe: 'node-pg-migrate reads DATABASE_URL (or --database-url-var), or a config file named with --config-file',
   },
-  flags: '--database-url-var / --config-file / --envPath',
-  env: {loads: 'legacy', describe: 'node-pg-migrate loads .env itself when dotenv is installed in the app'},
-  merge: 'the URL goes to pg as connectionString',
+  // loads .env itself when dotenv is installed in the app
+  env: {loads: 'legacy'},
+  // the URL goes to pg as connectionString
   drivers: [{pkg: 'pg', driver: 'node-postgres'}],
   migrations: {table: 'pgmigrations', schema: 'public', dir: 'migrations', command: 'npx node-pg-migrate up'},
-  failure: {exitCode: 1, firstLine: 'the driver error message'},
+  // prints the driver's error message
+  failure: {exitCode: 1},
   scripts: {
     bin: /(?:^|[\s/'"])node-pg-migrate(?:\.js)?(?=[\s'"]|$)/,
     migrate: /node-pg-migrate(?:\.js)?['"]?\s+(?:up|down|redo)\b|node-pg-migrate(?:\.js)?['"]?\s*$/,

@@ -27,13 +27,13 @@ export const prisma: ToolModel = {
   currentRelease: '7.0.0',
   config: {
     files: [...PRISMA_CONFIG_FILES, 'prisma/schema.prisma', 'schema.prisma'],
+    // prisma.config.* (js before ts), else the schema named in package.json, else prisma/schema.prisma;
+    // --schema / --config choose the files
     flag: '--schema',
-    describe:
-      'Prisma reads prisma.config.* (js before ts), else the schema named in package.json, else prisma/schema.prisma',
   },
-  flags: '--schema / --config choose the files',
-  env: {loads: 'legacy', describe: 'Prisma 6 loads .env itself unless a prisma.config.* exists; Prisma 7 never does'},
-  merge: 'the datasource URL (directUrl for migrate)',
+  // Prisma 6 loads .env itself unless a prisma.config.* exists; Prisma 7 never does
+  env: {loads: 'legacy'},
+  // the datasource URL (directUrl for migrate)
   // The app's runtime (PrismaClient) in Prisma 7, or with the adapter installed: @prisma/adapter-pg wraps
   // node-postgres (src/models/drivers/prisma-adapter-pg.ts): pg's rules, at the pg version the adapter loads.
   drivers: [{pkg: '@prisma/adapter-pg', driver: 'node-postgres', adapter: true}],
@@ -54,7 +54,8 @@ export const prisma: ToolModel = {
     dir: path.join('prisma', 'migrations'),
     command: 'npx prisma migrate deploy',
   },
-  failure: {exitCode: 1, firstLine: 'Error: P1001 / P1000 / P1010 …'},
+  // prints Error: P1001 / P1000 / P1010 …
+  failure: {exitCode: 1},
   scripts: {
     bin: /(?:^|[\s/'"])prisma(?:\/build\/index\.js)?\s+(?:migrate|db)\b/,
     migrate: /\bprisma\s+(?:migrate|db)\b/,

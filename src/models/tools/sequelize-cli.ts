@@ -14,15 +14,16 @@ export const sequelizeCli: ToolModel = {
     // lib/helpers/config-helper.js getConfigFile: --config (from .sequelizerc or the command line), else
     // config/config.js when it exists, else config/config.json; .sequelizerc only in the working folder
     files: ['.sequelizerc', 'config/config.js', 'config/config.json'],
+    // --config / --env (else NODE_ENV, else development)
     flag: '--config',
-    describe: 'sequelize-cli reads .sequelizerc, else config/config.js, else config/config.json (--config, --env)',
   },
-  flags: '--config / --env (else NODE_ENV, else development)',
-  env: {loads: 'never', describe: 'sequelize-cli never reads .env itself'},
-  merge: 'use_env_variable keeps host, port, database, user and password of the URL; TLS only from dialectOptions.ssl',
+  // never reads .env itself
+  env: {loads: 'never'},
+  // use_env_variable keeps host, port, database, user and password of the URL; TLS only from dialectOptions.ssl
   drivers: [{pkg: 'pg', driver: 'node-postgres'}],
   migrations: {table: 'SequelizeMeta', dir: 'migrations', command: 'npx sequelize-cli db:migrate'},
-  failure: {exitCode: 1, firstLine: 'ERROR: <driver message>'},
+  // prints ERROR: <driver message>
+  failure: {exitCode: 1},
   scripts: {
     bin: /(?:^|[\s/'"])sequelize(?:-cli)?(?:\/lib\/sequelize)?(?=[\s'"]|$)/,
     migrate: /\bdb:migrate\b/,

@@ -22,21 +22,22 @@ export const typeorm: ToolModel = {
       'src/database/data-source.ts',
       'src/config/data-source.ts',
     ],
+    // the CLI reads only the data source named with -d/--dataSource (a script's -d, else db-doctor tries the
+    // usual places above); never ormconfig.*; nothing else on the command line changes the connection
     flag: '-d',
-    describe:
-      "the TypeORM CLI reads only the data source named with -d/--dataSource (a script's -d, else db-doctor tries the usual places: data-source.ts, src/data-source.ts…); never ormconfig.*",
   },
-  flags: '-d/--dataSource names the data source file; nothing else on the command line changes the connection',
-  env: {loads: 'never', describe: 'the TypeORM CLI never reads .env itself'},
-  merge:
-    "url, ssl and extra go together to pg.Pool, extra spread last (extra.ssl wins); pg's URL ssl parameters (sslmode, sslrootcert…) replace both, but only when the URL has any",
+  // never reads .env itself
+  env: {loads: 'never'},
+  // url, ssl and extra go together to pg.Pool, extra spread last (extra.ssl wins); pg's URL ssl parameters
+  // (sslmode, sslrootcert…) replace both, but only when the URL has any
   drivers: [{pkg: 'pg', driver: 'node-postgres'}],
   migrations: {
     table: 'migrations',
     dir: path.join('src', 'migrations'),
     command: 'npx typeorm migration:run -d <data-source>',
   },
-  failure: {exitCode: 1, firstLine: 'Error during migration run:'},
+  // prints "Error during migration run:"
+  failure: {exitCode: 1},
   scripts: {
     bin: /(?:^|[\s/'"])typeorm(?:-ts-node-(?:commonjs|esm))?(?:\/cli(?:-ts-node-(?:commonjs|esm))?\.js)?(?=[\s'"]|$)/,
     migrate: /\bmigration:(?:run|revert|show)\b/,

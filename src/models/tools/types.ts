@@ -25,23 +25,22 @@ export interface ToolModel {
   config: {
     /** The files it looks for by itself, in its order, relative to the working folder. */
     files: readonly string[]
-    /** The flag that names another file, when there is one: '--config'. */
+    /** The flag that names another file, when there is one: '--config' (the precedence of its flags: a comment). */
     flag?: string
-    /** In words, for evidence: "drizzle.config.ts, else .js, else .json in the working folder; --config <path>". */
-    describe: string
   }
-  /** Precedence of the CLI's flags over the config file, in words. */
-  flags: string
 
   /**
    * Which process reads .env: 'itself' (the CLI loads `.env` of the working folder, as drizzle-kit
    * does with dotenv), 'never' (only what the shell exports or a config file that loads dotenv).
    * knex / node-pg-migrate / Prisma keep their own rules in config/launch.ts ('legacy').
    */
-  env: {loads: 'itself' | 'never' | 'legacy'; describe: string}
+  env: {
+    loads: 'itself' | 'never' | 'legacy'
+    /** In words, for config/launch.ts's evidence when it keeps no rule of its own for the tool (drizzle-kit). */
+    describe?: string
+  }
 
-  /** How the config becomes the driver's options (merge rules), in words. */
-  merge: string
+  // How the config becomes the driver's options (merge rules): a comment in the model, the code in its config source.
 
   /**
    * The drivers it can use, in the order it tries them: the first one installed in the app is the
@@ -70,8 +69,8 @@ export interface ToolModel {
     command: string
   }
 
-  /** How it fails: exit code and what it prints first. */
-  failure: {exitCode: number; firstLine: string}
+  /** How it fails: exit code (what it prints first: a comment beside it). */
+  failure: {exitCode: number}
 
   /** How package.json scripts run it: the bin in a command line, and its migration commands. */
   scripts: {bin: RegExp; migrate: RegExp; defaultArgs: string}
