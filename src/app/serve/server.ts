@@ -86,249 +86,332 @@ export function negotiate(accept: string | undefined): ExpositionFormat {
   return accept && /application\/openmetrics-text/i.test(accept) ? 'openmetrics' : 'prometheus'
 }
 
-export function createProbeServer(opts: ServeOptions): ProbeServer {
-  const names = new Set(opts.targets)
-  const allowed = authenticator(opts.web ?? {users: new Map(), tokens: []})
-  const counts = new Map<ProbeResult, number>()
-  const count = (r: ProbeResult) => counts.set(r, (counts.get(r) ?? 0) + 1)
-  const cache = new Map<string, Cached>()
-  const running = new Map<string, Promise<{samples: Sample[]; timedOut: boolean}>>()
-  let active = 0
-  let probing = 0
-  const waiters: (() => void)[] = []
-  let closing = false
-  // aborted when shutdown's grace is over: every probe still running or waiting is cut and answered 503.
-  // Each probe listens only while it runs (a listener per probe on one long-lived promise would keep
-  // every probe's result alive until shutdown).
-  const stopping = new AbortController()
-  const whenCancelled = (): {promise: Promise<'cancelled'>; done(): void} => {
-    let listener = () => {}
-    const promise = new Promise<'cancelled'>((resolve) => {
-      listener = () => resolve('cancelled')
-      if (stopping.signal.aborted) resolve('cancelled')
-      else stopping.signal.addEventListener('abort', listener, {once: true})
-    })
-    return {promise, done: () => stopping.signal.removeEventListener('abort', listener)}
-  }
-  let cancelledProbes = 0
-  let answering = 0
+/** A probe's answer: its samples, and whether it was cut at its deadline (then not cached). */
+interface ProbeOutcome {
+  samples: Sample[]
+  timedOut: boolean
+}
 
-  const acquire = (deadline: number): Promise<boolean> => {
-    if (active < opts.concurrency) {
-      active++
-      return Promise.resolve(true)
-    }
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer)
-        active++
-        resolve(true)
-      }
-      const timer = setTimeout(
-        () => {
-          const i = waiters.indexOf(wake)
-          if (i >= 0) waiters.splice(i, 1)
-          resolve(false)
-        },
-        Math.max(0, deadline - Date.now()),
-      )
-      waiters.push(wake)
-    })
-  }
-  const release = () => {
-    active--
-    const next = waiters.shift()
-    if (next) next()
-  }
-
+/** What the server's parts share: the options, the targets, the counters, the cache and the probes running. */
+interface ServeState {
+  opts: ServeOptions
+  names: Set<string>
+  counts: Map<ProbeResult, number>
+  cache: Map<string, Cached>
+  /** the probe of each target running now, shared by its concurrent scrapes */
+  running: Map<string, Promise<ProbeOutcome>>
+  places: Places
   /**
-   * One probe of `name`, finished or cut at `deadline` (or by shutdown: Cancelled); the run itself is not
-   * interrupted (every step has a budget), its late result is dropped.
+   * Aborted when shutdown's grace is over: every probe still running or waiting is cut and answered 503.
+   * Each probe listens only while it runs (a listener per probe on one long-lived promise would keep
+   * every probe's result alive until shutdown).
    */
-  const probe = async (name: string, deadline: number): Promise<{samples: Sample[]; timedOut: boolean} | null> => {
-    const cancel = whenCancelled()
-    try {
-      return await probeWith(name, deadline, cancel.promise)
-    } finally {
-      cancel.done()
-    }
-  }
-  const probeWith = async (
-    name: string,
-    deadline: number,
-    cancelled: Promise<'cancelled'>,
-  ): Promise<{samples: Sample[]; timedOut: boolean} | null> => {
-    const place = acquire(deadline)
-    if ((await Promise.race([place, cancelled])) !== true) {
-      // cancelled while waiting for a place: give it back if it came later
-      void place.then((got) => got && release())
-      return null
-    }
-    const started = Date.now()
-    const finished: CheckResult[] = []
-    probing++
-    const run = opts
-      .run(name, {
-        timeoutMs: Math.max(100, Math.min(opts.stepTimeoutMs, deadline - started)),
-        onCheck: (r) => finished.push(r),
-      })
-      .finally(() => {
-        probing--
-        release()
-      })
-    let timer: NodeJS.Timeout | undefined
-    const cut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), Math.max(0, deadline - started))
-    })
-    try {
-      const report = await Promise.race([run, cut, cancelled])
-      if (report === 'cancelled') {
-        run.catch(() => {})
-        cancelledProbes++
-        throw new Cancelled()
+  stopping: AbortController
+  /** probes running now (db_doctor_probes_in_flight) */
+  probing: number
+  cancelledProbes: number
+  /** /probe answers not yet written */
+  answering: number
+  closing: boolean
+}
+
+/** At most `concurrency` probes at once: a place, waited for until a deadline. */
+interface Places {
+  /** Resolves true with a place, false when the deadline passed first. */
+  acquire(deadline: number): Promise<boolean>
+  release(): void
+}
+
+function places(concurrency: number): Places {
+  let active = 0
+  const waiters: (() => void)[] = []
+  return {
+    acquire: (deadline) => {
+      if (active < concurrency) {
+        active++
+        return Promise.resolve(true)
       }
-      if (report === 'timeout') {
-        run.catch(() => {}) // it ends on its own (every step has a budget); its result is dropped
-        const partial = cutReport(finished, 'db-doctor')
-        return {
-          samples: [
-            ...reportSamples(partial, {durationMs: Date.now() - started}).map((s) =>
-              s.name === 'db_doctor_probe_success' ? {...s, value: 0} : s,
-            ),
-            {name: 'db_doctor_probe_timed_out', value: 1},
-          ],
-          timedOut: true,
+      return new Promise((resolve) => {
+        const wake = () => {
+          clearTimeout(timer)
+          active++
+          resolve(true)
         }
-      }
-      return {
-        samples: [
-          ...reportSamples(report, {durationMs: Date.now() - started, strict: opts.strict}),
-          {name: 'db_doctor_probe_timed_out', value: 0},
-        ],
-        timedOut: false,
-      }
-    } finally {
-      clearTimeout(timer)
-    }
-  }
-
-  const send = (res: http.ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8') => {
-    res.writeHead(status, {'content-type': type, 'cache-control': 'no-store'})
-    res.end(redactor.redact(body))
-  }
-
-  const exposition = (samples: Sample[], format: ExpositionFormat, defs = PROBE_METRICS) =>
-    renderExposition(defs, samples, format)
-
-  const handleProbe = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> => {
-    const targets = url.searchParams.getAll('target')
-    const name = targets.length === 1 ? targets[0]! : undefined
-    if (name === undefined || !names.has(name)) {
-      count('unknown_target')
-      return send(
-        res,
-        targets.length === 1 ? 404 : 400,
-        targets.length === 1 ? 'unknown target\n' : 'one ?target=NAME\n',
-      )
-    }
-    const format = negotiate(req.headers.accept)
-    const header = Number.parseFloat(String(req.headers['x-prometheus-scrape-timeout-seconds'] ?? ''))
-    const budget =
-      Number.isFinite(header) && header > 0
-        ? Math.min(opts.probeTimeoutMs, header * 1000 - (opts.timeoutOffsetMs ?? 500))
-        : opts.probeTimeoutMs
-    const deadline = Date.now() + Math.max(100, budget)
-    const fresh = cache.get(name)
-    if (fresh && Date.now() - fresh.at < opts.minIntervalMs) {
-      count('cached')
-      return send(res, 200, exposition(fresh.body, format), CONTENT_TYPE[format])
-    }
-    let shared = running.get(name)
-    if (!shared) {
-      const started = probe(name, deadline).then((r) => {
-        if (r === null) throw new Rejected()
-        if (!r.timedOut) cache.set(name, {at: Date.now(), body: r.samples})
-        return r
+        const timer = setTimeout(
+          () => {
+            const i = waiters.indexOf(wake)
+            if (i >= 0) waiters.splice(i, 1)
+            resolve(false)
+          },
+          Math.max(0, deadline - Date.now()),
+        )
+        waiters.push(wake)
       })
-      shared = started
-      running.set(name, started)
-      started.then(
-        () => running.delete(name),
-        () => running.delete(name),
-      )
-    }
-    try {
-      const r = await shared
-      count(
-        r.timedOut
-          ? 'timeout'
-          : r.samples.some((s) => s.name === 'db_doctor_probe_success' && s.value === 1)
-            ? 'success'
-            : 'failure',
-      )
-      send(res, 200, exposition(r.samples, format), CONTENT_TYPE[format])
-    } catch (error) {
-      if (error instanceof Cancelled) {
-        count('cancelled')
-        return send(res, 503, serveSays.cancelled())
-      }
-      if (error instanceof Rejected) {
-        count(closing ? 'cancelled' : 'rejected')
-        return send(res, 503, closing ? serveSays.cancelled() : serveSays.busy())
-      }
-      throw error
-    }
+    },
+    release: () => {
+      active--
+      const next = waiters.shift()
+      if (next) next()
+    },
   }
+}
 
-  const handleMetrics = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const format = negotiate(req.headers.accept)
-    const samples: Sample[] = [
-      {name: 'db_doctor_build_info', labels: {version: opts.version}, value: 1},
-      ...RESULTS.map((result) => ({name: 'db_doctor_probes', labels: {result}, value: counts.get(result) ?? 0})),
-      {name: 'db_doctor_probes_in_flight', value: probing},
-      {name: 'db_doctor_targets', value: names.size},
-      {name: 'db_doctor_resident_memory_bytes', value: process.memoryUsage.rss()},
-    ]
-    send(res, 200, renderExposition(SERVE_METRICS, samples, format), CONTENT_TYPE[format])
+function count(state: ServeState, r: ProbeResult): void {
+  state.counts.set(r, (state.counts.get(r) ?? 0) + 1)
+}
+
+/** Resolves 'cancelled' when shutdown cancels the probes; done() stops listening. */
+function whenCancelled(stopping: AbortController): {promise: Promise<'cancelled'>; done(): void} {
+  let listener = () => {}
+  const promise = new Promise<'cancelled'>((resolve) => {
+    listener = () => resolve('cancelled')
+    if (stopping.signal.aborted) resolve('cancelled')
+    else stopping.signal.addEventListener('abort', listener, {once: true})
+  })
+  return {promise, done: () => stopping.signal.removeEventListener('abort', listener)}
+}
+
+/**
+ * One probe of `name`, finished or cut at `deadline` (or by shutdown: Cancelled); the run itself is not
+ * interrupted (every step has a budget), its late result is dropped. Null: no place before the deadline.
+ */
+async function probe(state: ServeState, name: string, deadline: number): Promise<ProbeOutcome | null> {
+  const cancel = whenCancelled(state.stopping)
+  try {
+    return await probeWith(state, name, deadline, cancel.promise)
+  } finally {
+    cancel.done()
   }
+}
 
-  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
+async function probeWith(
+  state: ServeState,
+  name: string,
+  deadline: number,
+  cancelled: Promise<'cancelled'>,
+): Promise<ProbeOutcome | null> {
+  const {opts} = state
+  const place = state.places.acquire(deadline)
+  if ((await Promise.race([place, cancelled])) !== true) {
+    // cancelled while waiting for a place: give it back if it came later
+    void place.then((got) => got && state.places.release())
+    return null
+  }
+  const started = Date.now()
+  const finished: CheckResult[] = []
+  state.probing++
+  const run = opts
+    .run(name, {
+      timeoutMs: Math.max(100, Math.min(opts.stepTimeoutMs, deadline - started)),
+      onCheck: (r) => finished.push(r),
+    })
+    .finally(() => {
+      state.probing--
+      state.places.release()
+    })
+  let timer: NodeJS.Timeout | undefined
+  const cut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), Math.max(0, deadline - started))
+  })
+  try {
+    const report = await Promise.race([run, cut, cancelled])
+    if (report === 'cancelled') {
+      run.catch(() => {})
+      state.cancelledProbes++
+      throw new Cancelled()
+    }
+    if (report === 'timeout') {
+      run.catch(() => {}) // it ends on its own (every step has a budget); its result is dropped
+      return timedOutOutcome(finished, started)
+    }
+    return {
+      samples: [
+        ...reportSamples(report, {durationMs: Date.now() - started, strict: opts.strict}),
+        {name: 'db_doctor_probe_timed_out', value: 0},
+      ],
+      timedOut: false,
+    }
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** A probe cut at its deadline: the checks that finished, probe_success 0, probe_timed_out 1. */
+function timedOutOutcome(finished: CheckResult[], started: number): ProbeOutcome {
+  const partial = cutReport(finished, 'db-doctor')
+  return {
+    samples: [
+      ...reportSamples(partial, {durationMs: Date.now() - started}).map((s) =>
+        s.name === 'db_doctor_probe_success' ? {...s, value: 0} : s,
+      ),
+      {name: 'db_doctor_probe_timed_out', value: 1},
+    ],
+    timedOut: true,
+  }
+}
+
+function send(res: http.ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
+  res.writeHead(status, {'content-type': type, 'cache-control': 'no-store'})
+  res.end(redactor.redact(body))
+}
+
+/** The probe's deadline: the scrape's timeout header minus the offset, or --probe-timeout. */
+function probeDeadline(opts: ServeOptions, req: http.IncomingMessage): number {
+  const header = Number.parseFloat(String(req.headers['x-prometheus-scrape-timeout-seconds'] ?? ''))
+  const budget =
+    Number.isFinite(header) && header > 0
+      ? Math.min(opts.probeTimeoutMs, header * 1000 - (opts.timeoutOffsetMs ?? 500))
+      : opts.probeTimeoutMs
+  return Date.now() + Math.max(100, budget)
+}
+
+/** The probe of `name` running now, or a new one (cached unless cut at its deadline). */
+function sharedProbe(state: ServeState, name: string, deadline: number): Promise<ProbeOutcome> {
+  const shared = state.running.get(name)
+  if (shared) return shared
+  const started = probe(state, name, deadline).then((r) => {
+    if (r === null) throw new Rejected()
+    if (!r.timedOut) state.cache.set(name, {at: Date.now(), body: r.samples})
+    return r
+  })
+  state.running.set(name, started)
+  started.then(
+    () => state.running.delete(name),
+    () => state.running.delete(name),
+  )
+  return started
+}
+
+async function answerProbe(
+  state: ServeState,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  url: URL,
+): Promise<void> {
+  const targets = url.searchParams.getAll('target')
+  const name = targets.length === 1 ? targets[0]! : undefined
+  if (name === undefined || !state.names.has(name)) {
+    count(state, 'unknown_target')
+    return send(res, targets.length === 1 ? 404 : 400, targets.length === 1 ? 'unknown target\n' : 'one ?target=NAME\n')
+  }
+  const format = negotiate(req.headers.accept)
+  const deadline = probeDeadline(state.opts, req)
+  const fresh = state.cache.get(name)
+  if (fresh && Date.now() - fresh.at < state.opts.minIntervalMs) {
+    count(state, 'cached')
+    return send(res, 200, renderExposition(PROBE_METRICS, fresh.body, format), CONTENT_TYPE[format])
+  }
+  const shared = sharedProbe(state, name, deadline)
+  try {
+    const r = await shared
+    count(
+      state,
+      r.timedOut
+        ? 'timeout'
+        : r.samples.some((s) => s.name === 'db_doctor_probe_success' && s.value === 1)
+          ? 'success'
+          : 'failure',
+    )
+    send(res, 200, renderExposition(PROBE_METRICS, r.samples, format), CONTENT_TYPE[format])
+  } catch (error) {
+    if (error instanceof Cancelled) {
+      count(state, 'cancelled')
+      return send(res, 503, serveSays.cancelled())
+    }
+    if (error instanceof Rejected) {
+      count(state, state.closing ? 'cancelled' : 'rejected')
+      return send(res, 503, state.closing ? serveSays.cancelled() : serveSays.busy())
+    }
+    throw error
+  }
+}
+
+function answerMetrics(state: ServeState, req: http.IncomingMessage, res: http.ServerResponse): void {
+  const format = negotiate(req.headers.accept)
+  const samples: Sample[] = [
+    {name: 'db_doctor_build_info', labels: {version: state.opts.version}, value: 1},
+    ...RESULTS.map((result) => ({name: 'db_doctor_probes', labels: {result}, value: state.counts.get(result) ?? 0})),
+    {name: 'db_doctor_probes_in_flight', value: state.probing},
+    {name: 'db_doctor_targets', value: state.names.size},
+    {name: 'db_doctor_resident_memory_bytes', value: process.memoryUsage.rss()},
+  ]
+  send(res, 200, renderExposition(SERVE_METRICS, samples, format), CONTENT_TYPE[format])
+}
+
+/** The request handler: method, /-/healthy, then authentication, then /probe, /metrics, /. */
+function handlerOf(state: ServeState): http.RequestListener {
+  const allowed = authenticator(state.opts.web ?? {users: new Map(), tokens: []})
+  return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost')
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD')
       return send(res, 405, 'method not allowed\n')
     }
-    if (url.pathname === '/-/healthy') return send(res, closing ? 503 : 200, closing ? 'shutting down\n' : 'OK\n')
+    if (url.pathname === '/-/healthy')
+      return send(res, state.closing ? 503 : 200, state.closing ? 'shutting down\n' : 'OK\n')
     void allowed(req.headers.authorization)
       .then(async (ok) => {
         if (!ok) {
-          count('unauthorized')
+          count(state, 'unauthorized')
           res.setHeader('www-authenticate', 'Basic realm="db-doctor"')
           return send(res, 401, 'unauthorized\n')
         }
         if (url.pathname === '/probe') {
           // shutting down: a scrape arriving on a kept-alive connection starts no new probe
-          if (closing) {
-            count('cancelled')
+          if (state.closing) {
+            count(state, 'cancelled')
             res.setHeader('connection', 'close')
             return send(res, 503, serveSays.cancelled())
           }
-          answering++
-          res.once('close', () => answering--)
-          return handleProbe(req, res, url)
+          state.answering++
+          res.once('close', () => state.answering--)
+          return answerProbe(state, req, res, url)
         }
-        if (url.pathname === '/metrics') return handleMetrics(req, res)
+        if (url.pathname === '/metrics') return answerMetrics(state, req, res)
         if (url.pathname === '/')
           return send(res, 200, 'db-doctor serve: /probe?target=NAME, /metrics, /-/healthy (docs/prometheus.md)\n')
         send(res, 404, 'not found\n')
       })
       .catch((error: unknown) => {
-        opts.log?.(`serve: internal error: ${(error as Error).message}`)
+        state.opts.log?.(`serve: internal error: ${(error as Error).message}`)
         if (!res.headersSent) send(res, 500, 'internal error\n')
         else res.destroy()
       })
   }
+}
 
+/** ProbeServer.shutdown: see there. */
+async function shutdown(state: ServeState, server: http.Server, graceMs: number): Promise<{cancelled: number}> {
+  state.closing = true
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+  server.closeIdleConnections()
+  const until = Date.now() + graceMs
+  const idle = () => state.probing === 0 && state.running.size === 0 && state.answering === 0
+  while (!idle() && Date.now() < until) await new Promise((r) => setTimeout(r, 50))
+  state.stopping.abort()
+  // the cancelled scrapes' 503s are written (bounded: a client that does not read is cut below)
+  const written = Date.now() + 1000
+  while (state.answering > 0 && Date.now() < written) await new Promise((r) => setTimeout(r, 10))
+  server.closeAllConnections()
+  await closed
+  return {cancelled: state.cancelledProbes}
+}
+
+export function createProbeServer(opts: ServeOptions): ProbeServer {
+  const state: ServeState = {
+    opts,
+    names: new Set(opts.targets),
+    counts: new Map(),
+    cache: new Map(),
+    running: new Map(),
+    places: places(opts.concurrency),
+    stopping: new AbortController(),
+    probing: 0,
+    cancelledProbes: 0,
+    answering: 0,
+    closing: false,
+  }
+  const handler = handlerOf(state)
   const server = opts.web?.tls
     ? https.createServer({cert: opts.web.tls.cert, key: opts.web.tls.key, minVersion: 'TLSv1.2'}, handler)
     : http.createServer(handler)
@@ -339,7 +422,7 @@ export function createProbeServer(opts: ServeOptions): ProbeServer {
 
   return {
     server,
-    inFlight: () => probing,
+    inFlight: () => state.probing,
     listen: (host, port) =>
       new Promise((resolve, reject) => {
         server.once('error', reject)
@@ -348,21 +431,7 @@ export function createProbeServer(opts: ServeOptions): ProbeServer {
           resolve(server.address() as AddressInfo)
         })
       }),
-    shutdown: async (graceMs = 10_000) => {
-      closing = true
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
-      server.closeIdleConnections()
-      const until = Date.now() + graceMs
-      const idle = () => probing === 0 && running.size === 0 && answering === 0
-      while (!idle() && Date.now() < until) await new Promise((r) => setTimeout(r, 50))
-      stopping.abort()
-      // the cancelled scrapes' 503s are written (bounded: a client that does not read is cut below)
-      const written = Date.now() + 1000
-      while (answering > 0 && Date.now() < written) await new Promise((r) => setTimeout(r, 10))
-      server.closeAllConnections()
-      await closed
-      return {cancelled: cancelledProbes}
-    },
+    shutdown: (graceMs = 10_000) => shutdown(state, server, graceMs),
   }
 }
 
