@@ -1,7 +1,7 @@
 // Codes the runner emits for any check, and the runner's words (src/core/runner.ts holds none: the
 // app passes `runnerWords` in).
 import type {RunnerWords} from '../core/types.js'
-import {define} from './types.js'
+import {define, messages} from './types.js'
 
 const INTERNAL_ERROR = define<{check: string; message: string}>({
   code: 'INTERNAL_ERROR',
@@ -30,5 +30,13 @@ export const runnerWords: RunnerWords = {
   internalFix: (check) => INTERNAL_ERROR.fix({check, message: ''}),
   skipped: (p) => `Skipped: the ${p.blocker} check failed${p.code ? ` (${p.code})` : ''}.`,
   cut: (p) =>
-    `Not finished: ${p.by === 'deadline' ? 'the deadline passed' : 'the wait was interrupted'} ${p.afterMs} ms into the ${p.check} check; the checks after it did not run.`,
+    `Not finished: ${p.by === 'deadline' ? 'the deadline passed' : p.signal ? `db-doctor received ${p.signal}` : 'the wait was interrupted'} ${p.afterMs} ms into the ${p.check} check; the checks after it did not run.`,
 }
+
+/** `db-doctor check` stopped by SIGTERM / SIGINT (cli/doctor.ts): its one line on stderr. */
+export const interruptedSays = messages({
+  check: (p: {signal: string; checks: number | null}) =>
+    p.checks === null
+      ? `db-doctor check: stopped by ${p.signal}; no report (the targets were still being checked); exit 1`
+      : `db-doctor check: stopped by ${p.signal}; the report has the ${p.checks} ${p.checks === 1 ? 'check' : 'checks'} that ended or was running, and is failing; exit 1`,
+})

@@ -16,6 +16,7 @@ import type {Check, CheckOptions} from '../checks/types.js'
 import {isFleet} from '../core/types.js'
 import {FORMATS, isFormat, reporter, type FormatName, type RenderOptions} from '../reporters/index.js'
 import {FileReadError, UnsafeFileError, writableTargetProblem, writeGuarded} from '../core/files.js'
+import {requestExit} from './exit.js'
 
 /** The flags of every command that runs the checks (check, wait), parsed: cli/base.ts declares them for oclif. */
 export interface CheckFlags {
@@ -309,7 +310,9 @@ export class Doctor {
   }
 
   /** Spinners only for a person at a real terminal, for a single target in text. */
-  async spinnerFor(format: FormatName): Promise<{onStart(c: Check): void; onEnd(r: CheckResult): void} | undefined> {
+  async spinnerFor(
+    format: FormatName,
+  ): Promise<{onStart(c: Check): void; onEnd(r: CheckResult): void; stop(): void} | undefined> {
     const interactive =
       format === 'text' &&
       Boolean(process.stdout.isTTY && process.stderr.isTTY) &&
@@ -326,6 +329,9 @@ export class Doctor {
         spinner.start(`${c.title}…`)
       },
       onEnd() {
+        spinner.stop()
+      },
+      stop() {
         spinner.stop()
       },
     }
@@ -357,23 +363,92 @@ export class Doctor {
     unredacted(() => process.stdout.write(jsonInert(JSON.stringify(json, null, 2)) + '\n'))
   }
 
-  /** `db-doctor check` once its flags are parsed: the report (or the --list), printed; returned for --json. */
-  async check(argv: unknown[], flags: CheckFlags): Promise<RunReport | {checks: {id: string; title: string}[]}> {
-    const prepared = await this.prepare(argv, flags)
+  /**
+   * `db-doctor check` once its flags are parsed: the report (or the --list), printed; returned for --json.
+   * SIGTERM / SIGINT (a Kubernetes init container or an Argo CD PreSync job ended on its timeout, Ctrl-C) stop
+   * the run at once: a single target's report holds the checks that ended and the running one as a skip (the
+   * report is failing), a fleet prints none; one line on stderr, exit 1, and the process exits as soon as the
+   * output is written (cli/finish.ts), its lookup children killed (probes/dns.ts). A second signal exits at once.
+   */
+  async check(
+    argv: unknown[],
+    flags: CheckFlags,
+  ): Promise<RunReport | {checks: {id: string; title: string}[]} | undefined> {
+    let stop: (signal: NodeJS.Signals) => void = () => {}
+    const stopped = new Promise<{signal: NodeJS.Signals}>((resolve) => (stop = (signal) => resolve({signal})))
+    let signalled = false
+    let stopSignal: NodeJS.Signals | undefined
+    let outputs: OutputFile[] = []
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (signalled) process.exit(1)
+      signalled = true
+      stopSignal = signal
+      stop(signal)
+    }
+    process.on('SIGTERM', onSignal)
+    process.on('SIGINT', onSignal)
+    const off = () => {
+      process.off('SIGTERM', onSignal)
+      process.off('SIGINT', onSignal)
+    }
+    const interrupted = async (signal: NodeJS.Signals, cut: RunReport | undefined) => {
+      requestExit()
+      const {interruptedSays} = await import('../catalogue/runner.js')
+      process.stderr.write(
+        interruptedSays.check({signal, checks: cut && 'checks' in cut ? cut.checks.length : null}) + '\n',
+      )
+      process.exitCode = 1
+      if (!cut) return undefined
+      await this.emit(cut, flags, outputs)
+      process.exitCode = 1
+      return cut
+    }
+    // a usage error (exit 2) stays one: the handlers go with it
+    const preparing = this.prepare(argv, flags).finally(() => signalled || off())
+    preparing.catch(() => {}) // an error after a signal: the signal's outcome stands
+    const prepared = await Promise.race([preparing, stopped])
+    if ('signal' in prepared) return interrupted(prepared.signal, undefined)
     if (prepared.kind === 'list') return prepared.list
-    const {outputs, format, plan, common} = prepared
+    const {format, plan, common} = prepared
+    outputs = prepared.outputs
+    if (signalled) return interrupted(stopSignal!, undefined)
+    process.on('SIGTERM', onSignal)
+    process.on('SIGINT', onSignal)
     // Loaded here, not at start-up: `check --help` needs none of it.
-    const report: RunReport =
+    let tracker: ReturnType<(typeof import('../wait/index.js'))['attemptTracker']> | undefined
+    const spinner = plan.kind === 'single' ? await this.spinnerFor(format) : undefined
+    const run: Promise<RunReport> =
       plan.kind === 'single'
-        ? await (
-            await import('../app/diagnose.js')
-          ).diagnose({...common, connection: plan.connection, hooks: await this.spinnerFor(format)})
-        : await (
-            await import('../fleet/index.js')
-          ).diagnoseMany({...common, targets: plan.targets, concurrency: flags.concurrency})
-
-    await this.emit(report, flags, outputs)
-    return report
+        ? (async () => {
+            tracker = (await import('../wait/index.js')).attemptTracker(common.tool)
+            const hooks = tracker.hooks
+            return (await import('../app/diagnose.js')).diagnose({
+              ...common,
+              connection: plan.connection,
+              hooks: {
+                onStart: (c) => (hooks.onStart?.(c), spinner?.onStart(c as Check)),
+                onEnd: (r) => (hooks.onEnd?.(r), spinner?.onEnd(r)),
+              },
+            })
+          })()
+        : (async () =>
+            (await import('../fleet/index.js')).diagnoseMany({
+              ...common,
+              targets: plan.targets,
+              concurrency: flags.concurrency,
+            }))()
+    const ended = await Promise.race([run.then((report) => ({report})), stopped])
+    if ('report' in ended) {
+      // a signal while the report is written: exit 1 at once (the output may be cut)
+      signalled = true
+      await this.emit(ended.report, flags, outputs)
+      off()
+      return ended.report
+    }
+    // stopped: the run's sockets and lookups are abandoned; the process exits once the output is out
+    run.catch(() => {})
+    spinner?.stop()
+    return interrupted(ended.signal, tracker?.cut('interrupted', ended.signal))
   }
 }
 

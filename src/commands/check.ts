@@ -13,7 +13,7 @@ export default class Check_ extends DoctorCommand {
 
 Several targets in one run (several CONNECTIONs, --targets FILE, --all-envs) are checked concurrently and reported together: {"version":1,"tool","reports":[…each target's report with its "name"],"summary":{"targets","healthy","degraded","failing","verdict"}}.
 
-Exit codes: 0 no check failed (warnings allowed unless --strict); 1 at least one check failed, in any target (including a broken connection string); 2 db-doctor was used wrongly.`
+Exit codes: 0 no check failed (warnings allowed unless --strict); 1 at least one check failed, in any target (including a broken connection string), or SIGTERM / SIGINT stopped the run (the checks that ended are reported); 2 db-doctor was used wrongly.`
 
   // Several CONNECTION arguments: non-strict, the base reads them from argv.
   static override strict = false
@@ -72,7 +72,7 @@ Exit codes: 0 no check failed (warnings allowed unless --strict); 1 at least one
     },
   ]
 
-  public async run(): Promise<RunReport | {checks: {id: string; title: string}[]}> {
+  public async run(): Promise<RunReport | {checks: {id: string; title: string}[]} | undefined> {
     const {argv, flags} = await this.parse(Check_)
     return this.doctor.check(argv, flags as CheckFlags)
   }

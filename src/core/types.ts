@@ -58,7 +58,7 @@ export interface RunnerWords {
   /** The summary of a check skipped because `blocker` (the first check that failed on its path) failed. */
   skipped(p: {blocker: string; code: string | null}): string
   /** The summary of the check that was running when the run was cut short (wait's --deadline, a signal). */
-  cut(p: {check: string; afterMs: number; by: 'deadline' | 'interrupted'}): string
+  cut(p: {check: string; afterMs: number; by: 'deadline' | 'interrupted'; signal?: string}): string
 }
 
 /**

@@ -210,7 +210,8 @@ export async function waitUntilHealthy(input: WaitInput): Promise<WaitResult> {
  */
 export function attemptTracker(tool: string): {
   hooks: RunHooks
-  cut(by: 'deadline' | 'interrupted'): RunReport | undefined
+  /** The report cut short: the checks that ended, and the running one as a skip (`signal`: what stopped check). */
+  cut(by: 'deadline' | 'interrupted', signal?: string): RunReport | undefined
 } {
   const ended: CheckResult[] = []
   let running: {id: string; title: string; started: number} | undefined
@@ -222,7 +223,7 @@ export function attemptTracker(tool: string): {
         running = undefined
       },
     },
-    cut(by) {
+    cut(by, signal) {
       if (!running && ended.length === 0) return undefined
       const checks = [...ended]
       if (running) {
@@ -232,8 +233,8 @@ export function attemptTracker(tool: string): {
           title: running.title,
           status: 'skip',
           code: null,
-          summary: runnerWords.cut({check: running.id, afterMs, by}),
-          evidence: {cutAfterMs: afterMs, cutBy: by},
+          summary: runnerWords.cut({check: running.id, afterMs, by, ...(signal ? {signal} : {})}),
+          evidence: {cutAfterMs: afterMs, cutBy: by, ...(signal ? {signal} : {})},
           fix: null,
           durationMs: afterMs,
           findings: [],

@@ -2,8 +2,10 @@
 // built CLI (bin/run.js) in the given working folder, and relays its exit code,
 // output and wall time as one JSON line.
 // argv[2]: JSON {dns: {host, port, zone}, dns2?: {…another server}, args: [...], cwd, files?: {name: text},
-//                peer?: {host, port}}  (peer: a Postgres-like front that answers SSLRequest 'N' and
-//                drops the StartupMessage, so a login gets as far as the server)
+//                peer?: {host, port}, signal?: {name, onQuery}}  (peer: a Postgres-like front that answers
+//                SSLRequest 'N' and drops the StartupMessage, so a login gets as far as the server; signal:
+//                sent to the CLI when the DNS server gets a query for the name onQuery while a lookup child
+//                of the CLI runs, i.e. the child's own getaddrinfo query)
 import {spawn} from 'node:child_process'
 import {mkdirSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
@@ -60,7 +62,20 @@ child.stdout.on('data', (d) => {
   reportMs ??= Math.round(performance.now() - t)
 })
 child.stderr.on('data', (d) => (stderr += d))
-child.on('close', async (code) => {
+let signalledMs = null
+if (spec.signal) {
+  // the CLI is blocked on that lookup once its query reaches the server: signal it then
+  const push = server.queries.push.bind(server.queries)
+  server.queries.push = (...qs) => {
+    const fromChild = () => leftovers().some((cmd) => cmd.includes(' -e '))
+    if (signalledMs === null && qs.some((q) => q.name === spec.signal.onQuery) && fromChild()) {
+      signalledMs = Math.round(performance.now() - t)
+      child.kill(spec.signal.name)
+    }
+    return push(...qs)
+  }
+}
+child.on('close', async (code, signal) => {
   const exitMs = Math.round(performance.now() - t)
   // a killed child may take a moment to be gone: look for up to a second
   let left = leftovers()
@@ -71,6 +86,18 @@ child.on('close', async (code) => {
   server.close()
   server2?.close()
   peer?.close()
-  console.log(JSON.stringify({code, stdout, stderr, reportMs, exitMs, queries: server.queries, leftovers: left}))
+  console.log(
+    JSON.stringify({
+      code,
+      signal,
+      stdout,
+      stderr,
+      reportMs,
+      exitMs,
+      signalledMs,
+      queries: server.queries,
+      leftovers: left,
+    }),
+  )
   process.exit(0)
 })

@@ -38,6 +38,10 @@ const ZONE = {
 
 interface Run {
   code: number
+  /** The signal that ended the CLI (null when it exited). */
+  signal: string | null
+  /** When the lab sent it the signal (extra.signal), ms from its start. */
+  signalledMs: number | null
   stdout: string
   stderr: string
   reportMs: number
@@ -49,7 +53,15 @@ interface Run {
 
 async function cli(
   host: string,
-  extra: {args?: string[]; dns2?: boolean; peer?: boolean; format?: string; command?: string; timeout?: number} = {},
+  extra: {
+    args?: string[]
+    dns2?: boolean
+    peer?: boolean
+    format?: string
+    command?: string
+    timeout?: number
+    signal?: {name: string; onQuery: string}
+  } = {},
 ): Promise<Run> {
   const cwd = mkdtempSync(join(tmpdir(), 'dbd-dns-exit-'))
   const r = await runInLab({
@@ -61,6 +73,7 @@ async function cli(
         dns: {host: '127.0.0.53', port: 53, zone: ZONE},
         ...(extra.dns2 ? {dns2: {host: '127.0.0.54', port: 53, zone: {'db.once.test': {A: ['192.0.2.1']}}}} : {}),
         ...(extra.peer ? {peer: {host: '192.0.2.1', port: 5432}} : {}),
+        ...(extra.signal ? {signal: extra.signal} : {}),
         cwd,
         files: {'.env': `DATABASE_URL=postgres://app:${PASSWORD}@${host}:5432/app?sslmode=disable\n`},
         args: [
@@ -133,6 +146,30 @@ describe.skipIf(!lab.ok || !built)('a bad nameserver cannot keep db-doctor alive
     })
     expect(run.code).toBe(1)
     expect(run.exitMs).toBeLessThan(2000 + 500 + STARTUP_ALLOWANCE)
+  })
+
+  it('check stopped by SIGTERM while the login resolves the name: exit 1 at once with what it has, the lookup child goes with it', async () => {
+    // --only config,auth: the login resolves the name itself, in the killable child (the direct queries before it
+    // got no answer), for up to --timeout (20 s); the signal comes when the child's query reaches the silent
+    // nameserver. Before, Node died of the signal: no report, no exit code of db-doctor's, and the child, whose
+    // kill hangs on the process's 'exit' event, went on for glibc's 30 s × 2 attempts.
+    const run = await cli('db.silent.test', {
+      timeout: 20_000,
+      args: ['--only', 'config,auth'],
+      signal: {name: 'SIGTERM', onQuery: 'db.silent.test'},
+    })
+    expect(run.signalledMs).not.toBeNull()
+    expect(run.signal).toBeNull()
+    expect(run.code).toBe(1)
+    expect(run.exitMs - run.signalledMs!).toBeLessThan(EXIT_AFTER_REPORT_MS)
+    const report = JSON.parse(run.stdout) as Report
+    expect(report.summary.verdict).toBe('failing')
+    expect(report.checks.map((c) => [c.id, c.status])).toEqual([
+      ['config', 'pass'],
+      ['auth', 'skip'],
+    ])
+    expect(report.checks[1]!.evidence).toMatchObject({cutBy: 'interrupted', signal: 'SIGTERM'})
+    expect(run.stderr).toContain('db-doctor check: stopped by SIGTERM')
   })
 
   it('the login reuses the dns check answer: a nameserver that answers once cannot stall node-postgres', async () => {
