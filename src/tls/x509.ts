@@ -301,99 +301,132 @@ const DAY = 24 * 60 * 60 * 1000
 export function verifyChain(input: VerifyInput, store: TrustStore = new TrustStore(input.anchors)): VerifyResult {
   const now = input.now ?? new Date()
   const soon = (input.soonDays ?? 30) * DAY
-  const chain = input.chain
-  const problems: TrustProblem[] = []
-  const warnings: TrustProblem[] = []
-  const leaf = chain[0]
+  const leaf = input.chain[0]
   if (!leaf) {
     return {
       ok: false,
       problems: [
         {code: 'TLS_UNTRUSTED_ISSUER', nodeError: 'UNABLE_TO_GET_ISSUER_CERT', detail: {kind: 'no-certificate'}},
       ],
-      warnings,
+      warnings: [],
       pathDepths: [],
       validNames: [],
       pathTrusted: false,
     }
   }
+  const {path, pathDepths, anchor, trustProblem} = buildPath(leaf, input.chain, store, input.partialChain)
+  const {problems, warnings} = validityProblems(path, pathDepths, now, soon)
+  if (trustProblem) problems.push(trustProblem)
+  // 3. identity, only when the chain verified (Node skips it otherwise)
+  const names = validNames(leaf)
+  if (problems.length === 0 && input.identity !== null) {
+    const mismatch = identityProblem(leaf, input.identity, input.checkServerIdentity, names)
+    if (mismatch) problems.push(mismatch)
+  }
+  return {
+    ok: problems.length === 0,
+    problems,
+    warnings,
+    anchor: anchor ? {subject: oneLineDn(anchor.subject), sha256: anchor.fingerprint256} : undefined,
+    pathDepths,
+    validNames: names,
+    pathTrusted: !trustProblem && anchor !== undefined,
+  }
+}
 
-  // 1. path building. Issuers are looked up in the trust store first (OpenSSL's default
-  // X509_V_FLAG_TRUSTED_FIRST), then among the presented certificates. The path is trusted
-  // when it reaches a self-signed certificate from the store (or any store certificate
-  // when partial chains are allowed).
+/** The path from the leaf toward a trust anchor, with each certificate's depth in the presented chain. */
+interface ChainPath {
+  path: X509Certificate[]
+  pathDepths: number[]
+  anchor?: X509Certificate
+  /** why the path ends without an anchor */
+  trustProblem?: TrustProblem
+}
+
+/**
+ * 1. path building. Issuers are looked up in the trust store first (OpenSSL's default
+ * X509_V_FLAG_TRUSTED_FIRST), then among the presented certificates. The path is trusted
+ * when it reaches a self-signed certificate from the store (or any store certificate
+ * when partial chains are allowed).
+ */
+function buildPath(
+  leaf: X509Certificate,
+  chain: readonly X509Certificate[],
+  store: TrustStore,
+  partialChain: boolean | undefined,
+): ChainPath {
   const path: X509Certificate[] = [leaf]
   const pathDepths = [0]
-  let anchor: X509Certificate | undefined
   const used = new Set<string>([leaf.fingerprint256])
-  let trustProblem: TrustProblem | undefined
   const depthOf = (c: X509Certificate) => chain.findIndex((x) => x.fingerprint256 === c.fingerprint256)
   for (;;) {
     const current = path[path.length - 1]!
-    if (store.has(current) && (isSelfSigned(current) || input.partialChain)) {
-      anchor = current
-      break
-    }
+    if (store.has(current) && (isSelfSigned(current) || partialChain)) return {path, pathDepths, anchor: current}
     const fromStore = store.issuerOf(current)
-    if (fromStore && !used.has(fromStore.fingerprint256)) {
-      used.add(fromStore.fingerprint256)
-      path.push(fromStore)
-      pathDepths.push(depthOf(fromStore))
-      continue
-    }
-    // Once the path reaches a trusted certificate that is not a root (an intermediate given as
-    // the CA), OpenSSL looks for its issuer among the trusted ones only, even when the server
-    // sends the root: measured with Node 20, "unable to get issuer certificate".
-    if (store.has(current) && !isSelfSigned(current)) {
-      trustProblem = {
-        code: 'TLS_UNTRUSTED_ISSUER',
-        nodeError: 'UNABLE_TO_GET_ISSUER_CERT',
-        detail: {kind: 'trusted-ca-not-root', ca: oneLineDn(current.subject), issuer: oneLineDn(current.issuer)},
-        depth: pathDepths[pathDepths.length - 1]!,
-        subject: oneLineDn(current.issuer),
-      }
-      break
-    }
-    if (isSelfSigned(current)) {
-      const depth = pathDepths[pathDepths.length - 1]!
-      trustProblem =
-        path.length === 1
-          ? {
-              code: 'TLS_SELF_SIGNED_CERT',
-              nodeError: 'DEPTH_ZERO_SELF_SIGNED_CERT',
-              detail: {kind: 'self-signed-leaf', subject: oneLineDn(current.subject)},
-              depth,
-              subject: oneLineDn(current.subject),
-            }
-          : {
-              code: 'TLS_SELF_SIGNED_CHAIN',
-              nodeError: 'SELF_SIGNED_CERT_IN_CHAIN',
-              detail: {kind: 'self-signed-root', root: oneLineDn(current.subject)},
-              depth,
-              subject: oneLineDn(current.subject),
-            }
-      break
-    }
-    const next = chain.find((c) => !used.has(c.fingerprint256) && issuedBy(current, c))
-    if (!next) {
-      const depth = pathDepths[pathDepths.length - 1]!
-      trustProblem = {
-        code: 'TLS_UNTRUSTED_ISSUER',
-        nodeError: path.length === 1 ? 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' : 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-        detail: {kind: 'issuer-unknown', subject: oneLineDn(current.subject), issuer: oneLineDn(current.issuer)},
-        depth,
-        subject: oneLineDn(current.issuer),
-      }
-      break
-    }
+    const next =
+      fromStore && !used.has(fromStore.fingerprint256)
+        ? fromStore
+        : store.has(current) || isSelfSigned(current)
+          ? undefined
+          : chain.find((c) => !used.has(c.fingerprint256) && issuedBy(current, c))
+    if (!next) return {path, pathDepths, trustProblem: deadEnd(current, path.length, pathDepths.at(-1)!, store)}
     used.add(next.fingerprint256)
     path.push(next)
     pathDepths.push(depthOf(next))
   }
+}
 
-  // 2. validity periods of every certificate in the path (OpenSSL checks them after path
-  // building; with Node's callback the LAST error wins, so a time error is what the app sees).
+/** Why the path stops at `current` (at `depth`, the path `length` long) without a trust anchor. */
+function deadEnd(current: X509Certificate, length: number, depth: number, store: TrustStore): TrustProblem {
+  // Once the path reaches a trusted certificate that is not a root (an intermediate given as
+  // the CA), OpenSSL looks for its issuer among the trusted ones only, even when the server
+  // sends the root: measured with Node 20, "unable to get issuer certificate".
+  if (store.has(current) && !isSelfSigned(current))
+    return {
+      code: 'TLS_UNTRUSTED_ISSUER',
+      nodeError: 'UNABLE_TO_GET_ISSUER_CERT',
+      detail: {kind: 'trusted-ca-not-root', ca: oneLineDn(current.subject), issuer: oneLineDn(current.issuer)},
+      depth,
+      subject: oneLineDn(current.issuer),
+    }
+  if (isSelfSigned(current))
+    return length === 1
+      ? {
+          code: 'TLS_SELF_SIGNED_CERT',
+          nodeError: 'DEPTH_ZERO_SELF_SIGNED_CERT',
+          detail: {kind: 'self-signed-leaf', subject: oneLineDn(current.subject)},
+          depth,
+          subject: oneLineDn(current.subject),
+        }
+      : {
+          code: 'TLS_SELF_SIGNED_CHAIN',
+          nodeError: 'SELF_SIGNED_CERT_IN_CHAIN',
+          detail: {kind: 'self-signed-root', root: oneLineDn(current.subject)},
+          depth,
+          subject: oneLineDn(current.subject),
+        }
+  return {
+    code: 'TLS_UNTRUSTED_ISSUER',
+    nodeError: length === 1 ? 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' : 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+    detail: {kind: 'issuer-unknown', subject: oneLineDn(current.subject), issuer: oneLineDn(current.issuer)},
+    depth,
+    subject: oneLineDn(current.issuer),
+  }
+}
+
+/**
+ * 2. validity periods of every certificate in the path (OpenSSL checks them after path
+ * building; with Node's callback the LAST error wins, so a time error is what the app sees).
+ * OpenSSL walks the path from the anchor down to the leaf: the leaf's error is the last one.
+ */
+function validityProblems(
+  path: readonly X509Certificate[],
+  pathDepths: readonly number[],
+  now: Date,
+  soon: number,
+): {problems: TrustProblem[]; warnings: TrustProblem[]} {
   const timeProblems: TrustProblem[] = []
+  const warnings: TrustProblem[] = []
   path.forEach((cert, i) => {
     const {notBefore, notAfter} = dates(cert)
     const depth = pathDepths[i]!
@@ -425,39 +458,30 @@ export function verifyChain(input: VerifyInput, store: TrustStore = new TrustSto
       })
     }
   })
-  // OpenSSL walks the path from the anchor down to the leaf: the leaf's error is the last one.
-  problems.push(...timeProblems.reverse())
-  if (trustProblem) problems.push(trustProblem)
+  return {problems: timeProblems.reverse(), warnings}
+}
 
-  // 3. identity, only when the chain verified (Node skips it otherwise)
-  const names = validNames(leaf)
-  if (problems.length === 0 && input.identity !== null) {
-    const legacy = leaf.toLegacyObject() as PeerCertificate
-    let err: Error | undefined
-    try {
-      err = (input.checkServerIdentity ?? nodeCheckServerIdentity)(input.identity, legacy)
-    } catch (e) {
-      err = e as Error
-    }
-    if (err) {
-      problems.push({
-        code: 'TLS_HOSTNAME_MISMATCH',
-        nodeError: 'ERR_TLS_CERT_ALTNAME_INVALID',
-        detail: {kind: 'hostname', identity: input.identity, names},
-        depth: 0,
-        subject: oneLineDn(leaf.subject),
-      })
-    }
+/** TLS_HOSTNAME_MISMATCH when Node's checkServerIdentity (or the app's) refuses `identity` for the leaf. */
+function identityProblem(
+  leaf: X509Certificate,
+  identity: string,
+  check: VerifyInput['checkServerIdentity'],
+  names: ReturnType<typeof validNames>,
+): TrustProblem | undefined {
+  const legacy = leaf.toLegacyObject() as PeerCertificate
+  let err: Error | undefined
+  try {
+    err = (check ?? nodeCheckServerIdentity)(identity, legacy)
+  } catch (e) {
+    err = e as Error
   }
-
+  if (!err) return undefined
   return {
-    ok: problems.length === 0,
-    problems,
-    warnings,
-    anchor: anchor ? {subject: oneLineDn(anchor.subject), sha256: anchor.fingerprint256} : undefined,
-    pathDepths,
-    validNames: names,
-    pathTrusted: !trustProblem && anchor !== undefined,
+    code: 'TLS_HOSTNAME_MISMATCH',
+    nodeError: 'ERR_TLS_CERT_ALTNAME_INVALID',
+    detail: {kind: 'hostname', identity, names},
+    depth: 0,
+    subject: oneLineDn(leaf.subject),
   }
 }
 
