@@ -244,6 +244,8 @@ interface CaPlace {
   } | null
   /** the ssl setting is an ssl object in the app's own code */
   sslInApp: boolean
+  /** the app's driver has no sslrootcert and sends it to the server (postgres.js 3.x): the CA goes to Node */
+  noRootcertParam?: boolean
 }
 
 /** A chain problem, judged the way the app's node-postgres judges it. */
@@ -316,9 +318,17 @@ function caSnippet(p: ChainProblem, file: string): {step: string; snippet: Snipp
       snippet: connectionStringSnippet(p.caUrl.source, withSslParams(p.caUrl, file, true)),
     }
   }
+  if (p.caUrl && p.noRootcertParam) {
+    const url =
+      urlWithParams(p.caUrl.masked, {remove: ['sslrootcert'], set: {sslmode: 'verify-full'}}) ?? p.caUrl.masked
+    return {
+      step: `${p.client ?? 'postgres.js'} has no sslrootcert (it sends it to the server, which refuses the login: unrecognized configuration parameter "sslrootcert"): give Node the CA with NODE_EXTRA_CA_CERTS=/path/to/${file} in the environment the migration runs in (or ssl: { ca } in code), and set sslmode=verify-full in ${p.caUrl.source.label} (require does not verify in postgres.js).`,
+      snippet: connectionStringSnippet(p.caUrl.source, url),
+    }
+  }
   if (p.caUrl) {
     return {
-      step: `Add sslrootcert=/path/to/${file} to ${p.caUrl.source.label} (node-postgres reads the file into ssl.ca; it replaces Node's default CAs for this connection).`,
+      step: `Add sslrootcert=/path/to/${file} to ${p.caUrl.source.label} (${p.client ? `${p.client} reads the file as its CA` : 'node-postgres reads the file into ssl.ca'}; it replaces Node's default CAs for this connection).`,
       snippet: connectionStringSnippet(p.caUrl.source, withSslParams(p.caUrl, file)),
     }
   }

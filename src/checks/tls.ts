@@ -2,6 +2,7 @@
 // node-postgres will (its effective ssl options, Node's CA stores, its identity check).
 // The probe reads the chain without verifying and closes before any credential is sent.
 // Data only: the words of every outcome are in src/catalogue/tls.ts.
+import {postgresJsReadsCertParams} from '../models/drivers/postgres-js.js'
 import fs from 'node:fs'
 import type {ClientConfig} from 'pg'
 import {
@@ -130,6 +131,8 @@ interface AppSide {
   pgsslrootcert: string | null
   /** the app's driver when it is not node-postgres ("postgres.js 3.4.7", "prisma-engine 6.2.0") */
   client: string | null
+  /** that driver sends sslrootcert to the server instead of reading it (postgres.js 3.x) */
+  noRootcertParam: boolean
 }
 
 /** The chain the server presented, judged the way the app's node-postgres judges it. */
@@ -231,7 +234,14 @@ async function appSide(ctx: CheckContext): Promise<AppSide | Extract<Seen, {end:
     launchTool: tool ? {tool: tool.tool, modelled: tool.modelled} : null,
     pgsslrootcert: ctx.env.PGSSLROOTCERT ?? null,
     client: appClient(ctx),
+    noRootcertParam: noRootcertParam(ctx),
   }
+}
+
+/** The app's driver sends sslrootcert to the server instead of reading it (postgres.js 3.x). */
+function noRootcertParam(ctx: CheckContext): boolean {
+  const d = ctx.config.stack?.driver
+  return d?.name === 'postgres.js' && !postgresJsReadsCertParams(d.version)
 }
 
 function appClient(ctx: CheckContext): string | null {
@@ -431,6 +441,7 @@ function chainVerdict(app: AppSide, seen: ChainSeen, baseEvidence: Evidence): {f
       hostnameAside: Boolean(seen.hostnameAside),
       rootSha256: rows.find((r) => r.selfSigned)?.sha256 ?? null,
       client: app.client,
+      noRootcertParam: app.noRootcertParam,
     }
     return {facts, outcome: entry.emit(params, evidence, {status: view.verifies ? 'fail' : 'warn'})}
   }

@@ -686,6 +686,13 @@ MATRIX.push(
         db,
       )
       expect(r.tool.connected, out(r.tool)).toBe(true)
+      // unverified: the tls check's way to verification is NODE_EXTRA_CA_CERTS + verify-full (3.4 has no
+      // sslrootcert), the configuration the scenario "fix of dz-js3 PGSSLMODE=require" runs and migrates with
+      const tls = checkOf(r.doctor.report, 'tls')
+      expect(tls).toMatchObject({status: 'warn', code: 'TLS_UNTRUSTED_ISSUER'})
+      expect(tls.fix.steps.join('\n')).toContain('NODE_EXTRA_CA_CERTS=/path/to/ca.pem')
+      expect(tls.fix.snippet.code).toContain('sslmode=verify-full')
+      expect(tls.fix.snippet.code).not.toContain('sslrootcert')
     },
   ],
   [
