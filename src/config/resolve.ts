@@ -90,130 +90,44 @@ function severity(p: ConfigProblem): number {
   return p.status === 'warn' ? Math.max(3, SEVERITY[p.code]) : SEVERITY[p.code]
 }
 
+/** What the sources' layers add up to: the primary's settings, the others' fields under them. */
+interface Merged {
+  fields: Fields
+  shadowed: Provenance[]
+  problems: ConfigProblem[]
+  primary: Provenance | null
+  connectionString?: Field<string>
+  appSsl?: Field<unknown>
+  droppedSsl?: Field<unknown>
+  pool?: Field<number>
+  poolIdle?: ResolvedConfig['poolIdle']
+  urlParser?: ResolvedConfig['urlParser']
+  tools: MigrationToolInfo[]
+  pgpassSeen?: {inspection: PgpassInspection; fields: Fields}
+  parsedString?: ConnectionStringResult
+}
+
 export async function resolveConfig(
   ctx: SourceContext,
   sources: readonly ConfigSource[] = registry,
   opts: {launch?: boolean} = {},
 ): Promise<TargetedConfig> {
   registerSecrets(ctx)
-  const fields: Fields = {}
-  const shadowed: Provenance[] = []
-  const problems: ConfigProblem[] = []
-  let primary: Provenance | null = null
-  let connectionString: Field<string> | undefined
-  let appSsl: Field<unknown> | undefined
-  let droppedSsl: Field<unknown> | undefined
-  let pool: Field<number> | undefined
-  let poolIdle: ResolvedConfig['poolIdle']
-  let urlParser: ResolvedConfig['urlParser']
-  const tools: MigrationToolInfo[] = []
-  let pgpassSeen: {inspection: PgpassInspection; fields: Fields} | undefined
-  let parsedString: ConnectionStringResult | undefined
-
-  for (const source of sources) {
-    let layer: SourceLayer | null
-    try {
-      layer = await source.load({...ctx, fields: {...fields}} as SourceContext)
-    } catch (error) {
-      if (error instanceof UnsafeFileError) throw error // a FIFO or a device where a file was expected: exit 2
-      continue // a source that cannot load contributes nothing; it must classify its own errors
-    }
-    if (!layer) continue
-    if (layer.pgpass) pgpassSeen = {inspection: layer.pgpass, fields: {...fields}}
-    if (layer.tool) tools.push(layer.tool)
-    if (layer.fields.password) redactor.add(layer.fields.password.value)
-    if (layer.connectionString) registerConnectionString(layer.connectionString.value)
-
-    if (source.role === 'primary') {
-      if (primary) {
-        shadowed.push(layer.origin)
-        continue
-      }
-      primary = layer.origin
-      if (layer.problems) problems.push(...layer.problems)
-      let fromString: ConnectionValues | null = null
-      if (layer.connectionString) {
-        connectionString = layer.connectionString
-        fromString = analyzeConnectionString(layer.connectionString, problems, ctx, (r) => (parsedString = r))
-      }
-      for (const [name, field] of Object.entries(layer.fields) as Array<[FieldName, Field<string>]>) {
-        if (!field) continue
-        // node-postgres: Object.assign({}, config, parse(connectionString)) — the string decides these
-        if (layer.connectionString && CONNECTION_STRING_FIELDS.includes(name)) {
-          shadowed.push({
-            ...field.source,
-            label: `${field.source.label} (ignored: the connection string decides ${name})`,
-          })
-          continue
-        }
-        fields[name] = field
-      }
-      if (fromString && connectionString) {
-        for (const [name, value] of Object.entries(fromString) as Array<[FieldName, string]>) {
-          fields[name] = {value, source: connectionString.source}
-        }
-      }
-      if (layer.appSsl) appSsl = layer.appSsl
-      if (layer.droppedSsl) droppedSsl = layer.droppedSsl
-      if (layer.pool) pool = layer.pool
-      if (layer.poolIdle) poolIdle = layer.poolIdle
-      if (layer.connectionString && layer.stringParsedBy) urlParser = layer.stringParsedBy
-    } else {
-      for (const [name, field] of Object.entries(layer.fields) as Array<[FieldName, Field<string>]>) {
-        if (field && fields[name] === undefined) fields[name] = field
-      }
-    }
-  }
-
-  const port = fields.port
-  const portCase = !port
-    ? null
-    : !problems.some((p) => p.code === 'CONFIG_URL_INVALID') && !/^\d+$/.test(port.value.trim())
-      ? ('port-not-a-number' as const)
-      : Number(port.value) < 1 || Number(port.value) > 65535
-        ? ('port-out-of-range' as const)
-        : null
-  if (port && portCase) {
-    problems.push(
-      configProblem(
-        'CONFIG_URL_INVALID',
-        port.source,
-        {case: portCase, value: port.value, fromString: fromConnectionString(connectionString, port.source)},
-        {value: port.value},
-      ),
-    )
-  }
-
-  const sslmode = fields.sslmode
-  if (sslmode && !(VALID_SSLMODES as readonly string[]).includes(sslmode.value)) {
-    problems.push(sslmodeProblem(sslmode, connectionString))
-  }
-
-  const sslString = connectionString ? sslParamProblem(connectionString) : null
-  if (sslString) problems.push(sslString)
-
+  const m = await mergeSources(ctx, sources)
+  const {fields, primary, shadowed, problems, connectionString} = m
+  problems.push(...settingProblems(m))
   const notFound =
     primary === null &&
     !Object.values(fields).some((f) => f && f.source.kind !== 'default' && f.source.kind !== 'pgpass')
   if (notFound) problems.push(notFoundProblem(ctx, fields))
-
-  // pg-connection-string reads these with readFileSync while parsing the URL: refuse a FIFO or a
-  // device (/dev/zero) before anything parses it. Missing files are the ssl-config check's finding.
-  for (const name of SSL_FILE_PARAMS) {
-    const value = fields[name]?.value
-    if (value && value !== 'system') assertSafeFile(path.resolve(ctx.cwd, value), name, FILE_CAPS.certificate)
-  }
-  for (const name of ['PGSSLROOTCERT', 'PGSSLCERT', 'PGSSLKEY', 'NODE_EXTRA_CA_CERTS'] as const) {
-    const value = ctx.env[name]
-    if (value && value !== 'system') assertSafeFile(path.resolve(ctx.cwd, value), `${name} file`, FILE_CAPS.certificate)
-  }
+  assertSafeCertificateFiles(fields, ctx)
 
   const resolved: ResolvedConfig = {fields, primary, shadowed, problems, notFound}
   if (connectionString) resolved.connectionString = connectionString
-  if (appSsl) resolved.appSsl = appSsl
-  if (droppedSsl) resolved.droppedSsl = droppedSsl
-  if (pool) resolved.pool = pool
-  if (poolIdle) resolved.poolIdle = poolIdle
+  if (m.appSsl) resolved.appSsl = m.appSsl
+  if (m.droppedSsl) resolved.droppedSsl = m.droppedSsl
+  if (m.pool) resolved.pool = m.pool
+  if (m.poolIdle) resolved.poolIdle = m.poolIdle
   if (ctx.instances !== undefined)
     resolved.instances = {
       value: ctx.instances,
@@ -224,40 +138,164 @@ export async function resolveConfig(
     if (declared.instances) resolved.instances = declared.instances
     if (declared.templated.length) resolved.templatedReplicas = declared.templated
   }
-  if (connectionString) resolved.urlParser = urlParser ?? {by: 'pg', dir: ctx.cwd}
-  if (opts.launch !== false && sources === registry) {
-    resolved.launch = resolveLaunch({
-      cwd: ctx.cwd,
-      tool: toolOf(primary),
-      knexfile: findKnexfile(ctx.cwd, ctx.knexfile, {
-        toolNamed: ctx.tool === 'knex',
-        connectionGiven: connectionGivenIn(ctx.connection, ctx.env),
-      }),
-      ...(primary?.file && (primary.kind === 'typeorm' || primary.kind === 'sequelize-cli')
-        ? {configFile: path.resolve(ctx.cwd, primary.file)}
-        : {}),
-      envFile: envFileIn(ctx),
-      processEnv: processEnvOf(ctx),
-    })
-    const launchedTool = resolved.launch.tool
-    resolved.stack = resolveStack({
-      cwd: ctx.cwd,
-      ...(launchedTool ? {tool: launchedTool.tool, toolVersion: launchedTool.version} : {}),
-    })
-    if (postgresJsReadsUrl(resolved, problems)) parsedString = undefined
-    problems.push(...driverProblems(resolved, ctx.env), ...toolProblems(resolved, ctx.cwd))
-    const problem = await envFileProblem(ctx, resolved, sources)
-    if (problem) problems.unshift(problem)
-  }
+  if (connectionString) resolved.urlParser = m.urlParser ?? {by: 'pg', dir: ctx.cwd}
+  if (opts.launch !== false && sources === registry && (await modelLaunch(ctx, sources, resolved, primary)))
+    m.parsedString = undefined
   problems.sort((a, b) => severity(a) - severity(b))
-  if (tools.length) resolved.tools = tools
+  if (m.tools.length) resolved.tools = m.tools
   // The password file was read for these very settings, the string parsed: the checks reuse both.
-  const samePgpass = pgpassSeen && PGPASS_KEYS.every((k) => pgpassSeen!.fields[k]?.value === fields[k]?.value)
+  const pgpassSeen = m.pgpassSeen
+  const samePgpass = pgpassSeen && PGPASS_KEYS.every((k) => pgpassSeen.fields[k]?.value === fields[k]?.value)
   attachTarget(resolved, ctx.env, ctx.cwd, {
-    ...(samePgpass ? {pgpass: pgpassSeen!.inspection} : {}),
-    ...(parsedString ? {connection: parsedString} : {}),
+    ...(samePgpass ? {pgpass: pgpassSeen.inspection} : {}),
+    ...(m.parsedString ? {connection: m.parsedString} : {}),
   })
   return resolved
+}
+
+/** Every source's layer, in the registry's order: the first primary decides, the others fill what it leaves. */
+async function mergeSources(ctx: SourceContext, sources: readonly ConfigSource[]): Promise<Merged> {
+  const m: Merged = {fields: {}, shadowed: [], problems: [], primary: null, tools: []}
+  for (const source of sources) {
+    let layer: SourceLayer | null
+    try {
+      layer = await source.load({...ctx, fields: {...m.fields}} as SourceContext)
+    } catch (error) {
+      if (error instanceof UnsafeFileError) throw error // a FIFO or a device where a file was expected: exit 2
+      continue // a source that cannot load contributes nothing; it must classify its own errors
+    }
+    if (!layer) continue
+    if (layer.pgpass) m.pgpassSeen = {inspection: layer.pgpass, fields: {...m.fields}}
+    if (layer.tool) m.tools.push(layer.tool)
+    if (layer.fields.password) redactor.add(layer.fields.password.value)
+    if (layer.connectionString) registerConnectionString(layer.connectionString.value)
+
+    if (source.role === 'primary') {
+      if (m.primary) m.shadowed.push(layer.origin)
+      else takePrimary(m, layer, ctx)
+    } else {
+      for (const [name, field] of Object.entries(layer.fields) as Array<[FieldName, Field<string>]>) {
+        if (field && m.fields[name] === undefined) m.fields[name] = field
+      }
+    }
+  }
+  return m
+}
+
+/** The primary layer: its settings; a connection string decides the fields it holds (node-postgres' rule). */
+function takePrimary(m: Merged, layer: SourceLayer, ctx: SourceContext): void {
+  m.primary = layer.origin
+  if (layer.problems) m.problems.push(...layer.problems)
+  let fromString: ConnectionValues | null = null
+  if (layer.connectionString) {
+    m.connectionString = layer.connectionString
+    fromString = analyzeConnectionString(layer.connectionString, m.problems, ctx, (r) => (m.parsedString = r))
+  }
+  for (const [name, field] of Object.entries(layer.fields) as Array<[FieldName, Field<string>]>) {
+    if (!field) continue
+    // node-postgres: Object.assign({}, config, parse(connectionString)) — the string decides these
+    if (layer.connectionString && CONNECTION_STRING_FIELDS.includes(name)) {
+      m.shadowed.push({
+        ...field.source,
+        label: `${field.source.label} (ignored: the connection string decides ${name})`,
+      })
+      continue
+    }
+    m.fields[name] = field
+  }
+  if (fromString && m.connectionString) {
+    for (const [name, value] of Object.entries(fromString) as Array<[FieldName, string]>) {
+      m.fields[name] = {value, source: m.connectionString.source}
+    }
+  }
+  if (layer.appSsl) m.appSsl = layer.appSsl
+  if (layer.droppedSsl) m.droppedSsl = layer.droppedSsl
+  if (layer.pool) m.pool = layer.pool
+  if (layer.poolIdle) m.poolIdle = layer.poolIdle
+  if (layer.connectionString && layer.stringParsedBy) m.urlParser = layer.stringParsedBy
+}
+
+/** The settings' own problems: a port that is not one, an unknown sslmode, ssl params a string cannot hold. */
+function settingProblems(m: Merged): ConfigProblem[] {
+  const {fields, connectionString} = m
+  const out: ConfigProblem[] = []
+  const port = fields.port
+  const portCase = !port
+    ? null
+    : !m.problems.some((p) => p.code === 'CONFIG_URL_INVALID') && !/^\d+$/.test(port.value.trim())
+      ? ('port-not-a-number' as const)
+      : Number(port.value) < 1 || Number(port.value) > 65535
+        ? ('port-out-of-range' as const)
+        : null
+  if (port && portCase) {
+    out.push(
+      configProblem(
+        'CONFIG_URL_INVALID',
+        port.source,
+        {case: portCase, value: port.value, fromString: fromConnectionString(connectionString, port.source)},
+        {value: port.value},
+      ),
+    )
+  }
+  const sslmode = fields.sslmode
+  if (sslmode && !(VALID_SSLMODES as readonly string[]).includes(sslmode.value)) {
+    out.push(sslmodeProblem(sslmode, connectionString))
+  }
+  const sslString = connectionString ? sslParamProblem(connectionString) : null
+  if (sslString) out.push(sslString)
+  return out
+}
+
+/**
+ * pg-connection-string reads these with readFileSync while parsing the URL: refuse a FIFO or a
+ * device (/dev/zero) before anything parses it. Missing files are the ssl-config check's finding.
+ */
+function assertSafeCertificateFiles(fields: Fields, ctx: SourceContext): void {
+  for (const name of SSL_FILE_PARAMS) {
+    const value = fields[name]?.value
+    if (value && value !== 'system') assertSafeFile(path.resolve(ctx.cwd, value), name, FILE_CAPS.certificate)
+  }
+  for (const name of ['PGSSLROOTCERT', 'PGSSLCERT', 'PGSSLKEY', 'NODE_EXTRA_CA_CERTS'] as const) {
+    const value = ctx.env[name]
+    if (value && value !== 'system') assertSafeFile(path.resolve(ctx.cwd, value), `${name} file`, FILE_CAPS.certificate)
+  }
+}
+
+/**
+ * How the app launches its tool and which driver it uses (resolved.launch, resolved.stack), and the
+ * problems they show (driver, tool, env file). True when postgres.js reads the URL: the string parsed
+ * as node-postgres parses it is then not the app's.
+ */
+async function modelLaunch(
+  ctx: SourceContext,
+  sources: readonly ConfigSource[],
+  resolved: ResolvedConfig,
+  primary: Provenance | null,
+): Promise<boolean> {
+  const problems = resolved.problems
+  resolved.launch = resolveLaunch({
+    cwd: ctx.cwd,
+    tool: toolOf(primary),
+    knexfile: findKnexfile(ctx.cwd, ctx.knexfile, {
+      toolNamed: ctx.tool === 'knex',
+      connectionGiven: connectionGivenIn(ctx.connection, ctx.env),
+    }),
+    ...(primary?.file && (primary.kind === 'typeorm' || primary.kind === 'sequelize-cli')
+      ? {configFile: path.resolve(ctx.cwd, primary.file)}
+      : {}),
+    envFile: envFileIn(ctx),
+    processEnv: processEnvOf(ctx),
+  })
+  const launchedTool = resolved.launch.tool
+  resolved.stack = resolveStack({
+    cwd: ctx.cwd,
+    ...(launchedTool ? {tool: launchedTool.tool, toolVersion: launchedTool.version} : {}),
+  })
+  const postgresJs = postgresJsReadsUrl(resolved, problems)
+  problems.push(...driverProblems(resolved, ctx.env), ...toolProblems(resolved, ctx.cwd))
+  const problem = await envFileProblem(ctx, resolved, sources)
+  if (problem) problems.unshift(problem)
+  return postgresJs
 }
 
 // ---------------------------------------------------------------------------------------------
