@@ -102,7 +102,7 @@ interface ToolLaunch {
 }
 
 /** A package.json script that runs a node file importing the driver (a migration without a tool). */
-export interface NodeScript extends ToolScript {
+interface NodeScript extends ToolScript {
   /** The file it runs, relative to the working folder. */
   file: string
   /** The file loads an env file itself (dotenv, process.loadEnvFile): where. */
