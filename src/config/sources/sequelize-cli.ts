@@ -240,112 +240,73 @@ export function sequelizeEnvironments(raw: unknown): string[] {
     .map(([k]) => k)
 }
 
+/** The environment's section of a loaded config, and how to name its settings in provenance. */
+interface Section {
+  ctx: SourceContext
+  /** the config file, as shown */
+  shown: string
+  environment: string
+  origin: Provenance
+  tool: MigrationToolInfo
+  values: Record<string, unknown>
+  /** `key` as the file spells its place: `development.url`, or `url` at the top level */
+  at(key: string): string
+}
+
+/** The URL of a section (url, else the variable use_env_variable names), split as sequelize-cli splits it. */
+interface SectionUrl {
+  parts?: ReturnType<typeof sequelizeUrlParts>
+  source?: Provenance
+  value?: string
+  envVar?: string
+}
+
 export const sequelizeCliSource: ConfigSource = {
   id: 'sequelize-cli',
   role: 'primary',
   async load(ctx: SourceContext): Promise<SourceLayer | null> {
     let p: SequelizeProject | undefined
-    const fail = (origin: Provenance, file: string, error: string): SourceLayer =>
-      toolConfigFailed(origin, file, 'sequelize-cli', error)
     try {
       p = await findSequelizeProject(ctx)
     } catch (error) {
       const origin = prov('.sequelizerc', 'options')
       if (error instanceof UnsafeFileError) throw error
       if (error instanceof AppCodeLimitError) return appFileLimit(origin, '.sequelizerc', 'sequelize-cli', error)
-      return fail(origin, '.sequelizerc', redactor.redact(String((error as Error)?.message ?? error).split('\n')[0]!))
+      return toolConfigFailed(origin, '.sequelizerc', 'sequelize-cli', firstLineOf(error))
     }
     if (!p) return null
     const shown = displayPath(ctx.cwd, p.configFile)
     const environment = environmentOf(ctx, p)
     const origin = prov(shown, environment, `${shown} (${environment} environment)`)
-    let raw: unknown
-    if (p.url) {
-      raw = {url: p.url}
-    } else {
-      if (!fs.existsSync(p.configFile)) return null
-      try {
-        // in the child (config/app-code.ts); a function export is called there, as the CLI does
-        const mod = await loadAppModule(p.configFile, {
-          label: shown,
-          cwd: ctx.cwd,
-          env: ctx.env,
-          callDefault: true,
-          ...(ctx.appTimeoutMs !== undefined ? {timeoutMs: ctx.appTimeoutMs} : {}),
-        })
-        raw = mod?.default
-      } catch (error) {
-        if (error instanceof UnsafeFileError) throw error // a FIFO, a device: a usage error (exit 2)
-        if (error instanceof AppCodeLimitError) return appFileLimit(origin, shown, 'sequelize-cli', error, environment)
-        return fail(origin, shown, redactor.redact(String((error as Error)?.message ?? error).split('\n')[0]!))
-      }
-    }
+    const loaded = await loadConfig(ctx, p, shown, origin, environment)
+    if (!('raw' in loaded)) return loaded.layer
+    const raw = loaded.raw
     if (!raw || typeof raw !== 'object')
-      return fail(origin, shown, 'Config must be an object or a promise for an object')
+      return toolConfigFailed(origin, shown, 'sequelize-cli', 'Config must be an object or a promise for an object')
     const all = raw as Record<string, unknown>
     const envSection = all[environment]
-    const section = (envSection && typeof envSection === 'object' ? envSection : all) as Record<string, unknown>
+    const values = (envSection && typeof envSection === 'object' ? envSection : all) as Record<string, unknown>
     const sectionName = envSection && typeof envSection === 'object' ? environment : '(top level)'
-    const at = (key: string) => (sectionName === '(top level)' ? key : `${environment}.${key}`)
-    const tool = sequelizeTool(ctx, p, shown, section)
-    const environments = sequelizeEnvironments(all)
-
-    // url, else use_env_variable, merged over the section
-    let urlParts: ReturnType<typeof sequelizeUrlParts>
-    let urlSource: Provenance | undefined
-    const urlValue = typeof section.url === 'string' && section.url ? section.url : undefined
-    const envVar =
-      !urlValue && typeof section.use_env_variable === 'string' && section.use_env_variable
-        ? section.use_env_variable
-        : undefined
-    if (urlValue) {
-      redactor.addFromConnectionString(urlValue)
-      urlParts = sequelizeUrlParts(urlValue)
-      const vars = envVarsWithValue(ctx.env, urlValue)
-      urlSource = vars.length
-        ? {
-            ...envProvenance(ctx.envFileOf, vars[0]!),
-            label: `${envProvenance(ctx.envFileOf, vars[0]!).label} (via ${shown} ${at('url')})`,
-          }
-        : prov(shown, at('url'))
-    } else if (envVar) {
-      const value = ctx.env[envVar]
-      if (value === undefined) {
-        return {
-          origin,
-          fields: {},
-          tool,
-          problems: [
-            configProblem(
-              'CONFIG_APP_FILE_ERROR',
-              prov(shown, at('use_env_variable')),
-              {
-                case: 'tool-env-unset',
-                tool: 'sequelize-cli',
-                file: shown,
-                setting: at('use_env_variable'),
-                variable: envVar,
-                environment,
-              },
-              {file: shown, variable: envVar, tool: 'sequelize-cli', error: 'Error parsing url: undefined'},
-            ),
-          ],
-        }
-      }
-      redactor.addFromConnectionString(value)
-      urlParts = sequelizeUrlParts(value)
-      const env = envProvenance(ctx.envFileOf, envVar)
-      urlSource = {...env, label: `${env.label} (via ${shown} ${at('use_env_variable')})`}
+    const sec: Section = {
+      ctx,
+      shown,
+      environment,
+      origin,
+      tool: sequelizeTool(ctx, p, shown, values),
+      values,
+      at: (key) => (sectionName === '(top level)' ? key : `${environment}.${key}`),
     }
-    const rawUrl = urlValue ?? (envVar ? ctx.env[envVar] : undefined)
-    const cut = rawUrl !== undefined && urlSource ? passwordCutByUrlParse(rawUrl, urlSource) : null
-    const dialect = urlParts?.dialect ?? section.dialect
+    const url = sectionUrl(sec)
+    if ('layer' in url) return url.layer
+    const cut = url.value !== undefined && url.source ? passwordCutByUrlParse(url.value, url.source) : null
+    const dialect = url.parts?.dialect ?? values.dialect
     if (dialect !== 'postgres' && dialect !== 'postgresql') {
-      if (envSection === undefined && environments.length && section.dialect === undefined && !urlParts)
+      const environments = sequelizeEnvironments(all)
+      if (envSection === undefined && environments.length && values.dialect === undefined && !url.parts)
         return {
           origin,
           fields: {},
-          tool,
+          tool: sec.tool,
           problems: [
             configProblem(
               'CONFIG_APP_FILE_ERROR',
@@ -357,67 +318,165 @@ export const sequelizeCliSource: ConfigSource = {
         }
       return null
     }
-
-    const fields: Partial<Record<FieldName, Field<string>>> = {}
-    const map: Array<[string, FieldName]> = [
-      ['host', 'host'],
-      ['port', 'port'],
-      ['database', 'database'],
-      ['username', 'user'],
-      ['password', 'password'],
-    ]
-    for (const [key, name] of map) {
-      const fromUrl = urlParts?.[key as 'host']
-      if (fromUrl !== undefined && urlSource) {
-        fields[name] = {value: fromUrl, source: urlSource}
-        continue
-      }
-      const v = section[key]
-      if (v === undefined || v === null || v === '' || typeof v === 'object') continue
-      const value = String(v)
-      if (name === 'password') redactor.add(value)
-      const vars = envVarsWithValue(ctx.env, value)
-      const env = vars.length && name !== 'port' ? envProvenance(ctx.envFileOf, vars[0]!) : undefined
-      fields[name] = {
-        value,
-        source: env ? {...env, label: `${env.label} (via ${shown} ${at(key)})`} : prov(shown, at(key)),
-      }
-    }
-    // Sequelize's own default host: pg never reads PGHOST for a sequelize app
-    fields.host ??= {
-      value: 'localhost',
-      source: {kind: 'default', name: 'host', label: 'sequelize default (localhost)'},
-    }
-    const dialectOptions = (
-      section.dialectOptions && typeof section.dialectOptions === 'object' ? section.dialectOptions : {}
-    ) as Record<string, unknown>
-    if (typeof dialectOptions.application_name === 'string')
-      fields.application_name = {
-        value: dialectOptions.application_name,
-        source: prov(shown, at('dialectOptions.application_name')),
-      }
-    if (typeof dialectOptions.options === 'string')
-      fields.options = {value: dialectOptions.options, source: prov(shown, at('dialectOptions.options'))}
-    const layer: SourceLayer = {origin, fields, tool, ...(cut ? {problems: [cut]} : {})}
-    const pool = section.pool && typeof section.pool === 'object' ? (section.pool as Record<string, unknown>) : {}
-    const poolMax = poolSizeOf(pool.max)
-    if (poolMax !== undefined) layer.pool = {value: poolMax, source: prov(shown, at('pool.max'))}
-    // sequelize's pool.idle is sequelize-pool's idleTimeoutMillis (its defaults: min 0, idle 10 s)
-    const idle = poolIdleOf(pool, 'min', 'idle')
-    if (idle) layer.poolIdle = {value: idle, source: prov(shown, at('pool'))}
-    if (dialectOptions.ssl !== undefined)
-      layer.appSsl = {value: dialectOptions.ssl, source: prov(shown, at('dialectOptions.ssl'))}
-    // What sequelize-cli throws away: the URL's TLS parameters, and a top-level ssl (never passed to pg)
-    const droppedParams = (urlParts?.dropped ?? []).filter((k) => /^ssl|^uselibpqcompat$/.test(k))
-    if (droppedParams.length && urlSource && urlParts) {
-      const q = new URL(urlValue ?? ctx.env[envVar!]!).searchParams
-      const value = droppedParams.map((k) => `${k}=${q.get(k)}`).join('&')
-      layer.droppedSsl = {value, source: urlSource}
-    } else if (section.ssl !== undefined && dialectOptions.ssl === undefined) {
-      layer.droppedSsl = {value: section.ssl, source: prov(shown, at('ssl'))}
-    } else if (urlParts?.ssl && dialectOptions.ssl === undefined && urlSource) {
-      layer.droppedSsl = {value: 'ssl=true', source: urlSource}
-    }
-    return layer
+    return sectionLayer(sec, url, cut)
   },
+}
+
+function firstLineOf(error: unknown): string {
+  return redactor.redact(String((error as Error)?.message ?? error).split('\n')[0]!)
+}
+
+/** The config module's export (run in the child, as the CLI runs it), or the layer that says why not. */
+async function loadConfig(
+  ctx: SourceContext,
+  p: SequelizeProject,
+  shown: string,
+  origin: Provenance,
+  environment: string,
+): Promise<{raw: unknown} | {layer: SourceLayer | null}> {
+  if (p.url) return {raw: {url: p.url}}
+  if (!fs.existsSync(p.configFile)) return {layer: null}
+  try {
+    // in the child (config/app-code.ts); a function export is called there, as the CLI does
+    const mod = await loadAppModule(p.configFile, {
+      label: shown,
+      cwd: ctx.cwd,
+      env: ctx.env,
+      callDefault: true,
+      ...(ctx.appTimeoutMs !== undefined ? {timeoutMs: ctx.appTimeoutMs} : {}),
+    })
+    return {raw: mod?.default}
+  } catch (error) {
+    if (error instanceof UnsafeFileError) throw error // a FIFO, a device: a usage error (exit 2)
+    if (error instanceof AppCodeLimitError)
+      return {layer: appFileLimit(origin, shown, 'sequelize-cli', error, environment)}
+    return {layer: toolConfigFailed(origin, shown, 'sequelize-cli', firstLineOf(error))}
+  }
+}
+
+/** url, else use_env_variable (merged over the section); a layer with the problem when its variable is unset. */
+function sectionUrl(sec: Section): SectionUrl | {layer: SourceLayer} {
+  const {ctx, shown, values, at} = sec
+  const urlValue = typeof values.url === 'string' && values.url ? values.url : undefined
+  const envVar =
+    !urlValue && typeof values.use_env_variable === 'string' && values.use_env_variable
+      ? values.use_env_variable
+      : undefined
+  if (urlValue) {
+    redactor.addFromConnectionString(urlValue)
+    const vars = envVarsWithValue(ctx.env, urlValue)
+    const source = vars.length
+      ? {
+          ...envProvenance(ctx.envFileOf, vars[0]!),
+          label: `${envProvenance(ctx.envFileOf, vars[0]!).label} (via ${shown} ${at('url')})`,
+        }
+      : prov(shown, at('url'))
+    return {parts: sequelizeUrlParts(urlValue), source, value: urlValue}
+  }
+  if (!envVar) return {}
+  const value = ctx.env[envVar]
+  if (value === undefined)
+    return {
+      layer: {
+        origin: sec.origin,
+        fields: {},
+        tool: sec.tool,
+        problems: [
+          configProblem(
+            'CONFIG_APP_FILE_ERROR',
+            prov(shown, at('use_env_variable')),
+            {
+              case: 'tool-env-unset',
+              tool: 'sequelize-cli',
+              file: shown,
+              setting: at('use_env_variable'),
+              variable: envVar,
+              environment: sec.environment,
+            },
+            {file: shown, variable: envVar, tool: 'sequelize-cli', error: 'Error parsing url: undefined'},
+          ),
+        ],
+      },
+    }
+  redactor.addFromConnectionString(value)
+  const env = envProvenance(ctx.envFileOf, envVar)
+  return {
+    parts: sequelizeUrlParts(value),
+    source: {...env, label: `${env.label} (via ${shown} ${at('use_env_variable')})`},
+    value,
+    envVar,
+  }
+}
+
+/** host, port, database, username, password: the URL's when it has them, else the section's. */
+function sectionFields(sec: Section, url: SectionUrl): Partial<Record<FieldName, Field<string>>> {
+  const {ctx, shown, values, at} = sec
+  const fields: Partial<Record<FieldName, Field<string>>> = {}
+  const map: Array<[string, FieldName]> = [
+    ['host', 'host'],
+    ['port', 'port'],
+    ['database', 'database'],
+    ['username', 'user'],
+    ['password', 'password'],
+  ]
+  for (const [key, name] of map) {
+    const fromUrl = url.parts?.[key as 'host']
+    if (fromUrl !== undefined && url.source) {
+      fields[name] = {value: fromUrl, source: url.source}
+      continue
+    }
+    const v = values[key]
+    if (v === undefined || v === null || v === '' || typeof v === 'object') continue
+    const value = String(v)
+    if (name === 'password') redactor.add(value)
+    const vars = envVarsWithValue(ctx.env, value)
+    const env = vars.length && name !== 'port' ? envProvenance(ctx.envFileOf, vars[0]!) : undefined
+    fields[name] = {
+      value,
+      source: env ? {...env, label: `${env.label} (via ${shown} ${at(key)})`} : prov(shown, at(key)),
+    }
+  }
+  // Sequelize's own default host: pg never reads PGHOST for a sequelize app
+  fields.host ??= {
+    value: 'localhost',
+    source: {kind: 'default', name: 'host', label: 'sequelize default (localhost)'},
+  }
+  return fields
+}
+
+/** A postgres section's layer: its fields, dialectOptions, pool, and the TLS settings sequelize-cli keeps or drops. */
+function sectionLayer(sec: Section, url: SectionUrl, cut: ConfigProblem | null): SourceLayer {
+  const {shown, values, at} = sec
+  const fields = sectionFields(sec, url)
+  const dialectOptions = (
+    values.dialectOptions && typeof values.dialectOptions === 'object' ? values.dialectOptions : {}
+  ) as Record<string, unknown>
+  if (typeof dialectOptions.application_name === 'string')
+    fields.application_name = {
+      value: dialectOptions.application_name,
+      source: prov(shown, at('dialectOptions.application_name')),
+    }
+  if (typeof dialectOptions.options === 'string')
+    fields.options = {value: dialectOptions.options, source: prov(shown, at('dialectOptions.options'))}
+  const layer: SourceLayer = {origin: sec.origin, fields, tool: sec.tool, ...(cut ? {problems: [cut]} : {})}
+  const pool = values.pool && typeof values.pool === 'object' ? (values.pool as Record<string, unknown>) : {}
+  const poolMax = poolSizeOf(pool.max)
+  if (poolMax !== undefined) layer.pool = {value: poolMax, source: prov(shown, at('pool.max'))}
+  // sequelize's pool.idle is sequelize-pool's idleTimeoutMillis (its defaults: min 0, idle 10 s)
+  const idle = poolIdleOf(pool, 'min', 'idle')
+  if (idle) layer.poolIdle = {value: idle, source: prov(shown, at('pool'))}
+  if (dialectOptions.ssl !== undefined)
+    layer.appSsl = {value: dialectOptions.ssl, source: prov(shown, at('dialectOptions.ssl'))}
+  // What sequelize-cli throws away: the URL's TLS parameters, and a top-level ssl (never passed to pg)
+  const droppedParams = (url.parts?.dropped ?? []).filter((k) => /^ssl|^uselibpqcompat$/.test(k))
+  if (droppedParams.length && url.source && url.parts) {
+    const q = new URL(url.value!).searchParams
+    const value = droppedParams.map((k) => `${k}=${q.get(k)}`).join('&')
+    layer.droppedSsl = {value, source: url.source}
+  } else if (values.ssl !== undefined && dialectOptions.ssl === undefined) {
+    layer.droppedSsl = {value: values.ssl, source: prov(shown, at('ssl'))}
+  } else if (url.parts?.ssl && dialectOptions.ssl === undefined && url.source) {
+    layer.droppedSsl = {value: 'ssl=true', source: url.source}
+  }
+  return layer
 }
