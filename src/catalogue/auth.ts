@@ -44,6 +44,8 @@ export const authEvidence = messages({
 })
 
 export const authSays = messages({
+  /** the check's title in reports */
+  title: () => 'Authentication and session',
   certUnreadable: (p: {reason: string}) =>
     `Skipped: node-postgres would refuse these settings before connecting (${p.reason}).`,
   loggedIn: (p: {

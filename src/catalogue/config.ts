@@ -70,6 +70,8 @@ function snippetOf(s: Snippet | undefined): {snippet?: Snippet} {
 
 /** Pass summary of the config check. */
 export const configSays = messages({
+  /** the check's title in reports */
+  title: () => 'Configuration',
   /** `target`: user@host:port/database as configured; `from`: the source that configured it, if any. */
   pass: (p: {target: string; from: string | null}) =>
     `Connecting to ${p.target} as configured by ${p.from ?? 'PG* variables and defaults'}.`,

@@ -106,6 +106,8 @@ export const dnsEvidenceSays = messages({
 
 /** Pass and skip summaries of the dns check. */
 export const dnsSays = messages({
+  /** the check's title in reports */
+  title: () => 'Name resolution',
   noHost: () => 'No host is configured, so there is nothing to resolve.',
   socket: (p: {host: string}) => `The host ${p.host} is a Unix socket directory: no name resolution happens.`,
   literal: (p: {address: string}) => `${p.address} is an IP address: no name resolution needed.`,

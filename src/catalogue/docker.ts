@@ -14,6 +14,8 @@ interface Named {
 
 /** Pass and skip summaries of the docker check. */
 export const dockerSays = messages({
+  /** the check's title in reports */
+  title: () => 'Docker networking',
   noHost: (p: {inContainer: boolean}) => `No host is configured${p.inContainer ? '' : '; not in a container'}.`,
   socket: () => 'Unix socket: no container networking involved.',
   localhostListens: (p: {host: string; address: string; port: number}) =>

@@ -23,6 +23,8 @@ type ToolSummary = {
 
 /** Pass and skip summaries of the migrations check (no session / no tool: src/catalogue/session.ts). */
 export const migrationsSays = messages({
+  /** the check's title in reports */
+  title: () => 'Migration state',
   readFailed: (p: {code: string | null; message: string | undefined}) =>
     `Skipped: reading the migration state failed (${p.code ?? 'error'}: ${p.message}).`,
   /** The evidence's `error` of a tool whose table the role may not read. */

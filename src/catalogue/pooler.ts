@@ -98,6 +98,8 @@ export const poolerWords = {
 
 /** Pass and skip summaries of the pooler check. */
 export const poolerSays = messages({
+  /** the check's title in reports */
+  title: () => 'Connection pooler',
   noSession: () => 'Skipped: no database session in this run.',
   loginFailed: (p: {sqlstate: string | null}) =>
     `Skipped: no session (the login failed${p.sqlstate ? ` with ${p.sqlstate}` : ''}; see the auth check).`,

@@ -30,6 +30,8 @@ function directNote(direct: string | null): string {
 
 /** Pass and skip summaries of the postgres check. */
 export const postgresSays = messages({
+  /** the check's title in reports */
+  title: () => 'PostgreSQL protocol',
   noTcp: () => 'The tcp check did not run, so there is no reachable address to talk to.',
   noAddress: () => 'No address accepted a TCP connection (see the tcp check).',
   speaks: (p: {shown: string; answer: 'S' | 'N'; ms: number; direct: string | null}) =>

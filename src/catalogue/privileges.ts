@@ -14,6 +14,8 @@ export function schemaFrom(p: {schemaSource: string | undefined; schema: string 
 
 /** The pass summary of the privileges check (its skips: src/catalogue/session.ts). */
 export const privilegesSays = messages({
+  /** the check's title in reports */
+  title: () => 'Privileges for migrations',
   ok: (p: {user: string; schema: string | null; prisma: boolean; createdb: boolean}) =>
     `${p.user} may create in "${p.schema}" and owns what is there${p.prisma ? (p.createdb ? '; CREATEDB for the shadow database' : '; shadowDatabaseUrl set') : ''}.`,
 })

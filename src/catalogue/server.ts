@@ -44,6 +44,8 @@ function toolWords(tool: string | null): string {
 
 /** Pass and skip summaries of the server check (no session: src/catalogue/session.ts), and the note on a read-only warning without a tool. */
 export const serverSays = messages({
+  /** the check's title in reports */
+  title: () => 'Server state for migrations',
   queryFailed: (p: {code: string | null; message: string | undefined}) =>
     `Skipped: the catalog query failed (${p.code ?? 'error'}: ${p.message}).`,
   healthy: (p: {free: number}) =>

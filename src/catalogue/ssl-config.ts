@@ -25,6 +25,8 @@ export const sslConfigEvidence = messages({
 })
 
 export const sslConfigSays = messages({
+  /** the check's title in reports */
+  title: () => 'SSL settings (node-postgres vs libpq)',
   unixSocket: (p: {dir: string}) =>
     `No SSL over the Unix socket in ${p.dir}, as psql: the server never offers SSL there.`,
   difference: (p: {difference: string}) => `No SSL misconfiguration; note: ${p.difference}`,

@@ -163,6 +163,8 @@ export const tcpEvidence = messages({
 })
 
 export const tcpSays = messages({
+  /** the check's title in reports */
+  title: () => 'TCP connection',
   unixSocket: (p: {host: string}) => `The host ${p.host} is a Unix socket directory: the connection does not use TCP.`,
   noDns: (p: {host: string}) =>
     `The dns check did not run, so ${p.host} has no addresses to connect to. Run it too (drop --skip dns / add it to --only).`,

@@ -173,6 +173,8 @@ export const tlsEvidence = {
 
 /** Pass and skip summaries of the tls check. */
 export const tlsSays = messages({
+  /** the check's title in reports */
+  title: () => 'TLS certificate chain',
   /** how the peer ended a TLS attempt without an error of its own (probes/tls.ts TlsPeerEnd) */
   peerEnded: (ended: TlsPeerEnd) =>
     ended === 'closed-during-handshake'

@@ -216,7 +216,7 @@ interface AuthCheckDeps {
 function createAuthCheck(deps: AuthCheckDeps = {}): Check {
   return {
     id: 'auth',
-    title: 'Authentication and session',
+    title: authSays.title(),
     requires: ['config', 'dns', 'tcp', 'postgres', 'tls', 'ssl-config'],
     provides: ['auth'],
     uses: ['dns', 'postgres', 'tls'],

@@ -48,7 +48,7 @@ function emitProblem(problem: ConfigProblem, evidence: Evidence): CheckOutcome {
 
 export const configCheck: Check = {
   id: 'config',
-  title: 'Configuration',
+  title: configSays.title(),
   requires: [],
   provides: [],
   uses: [],

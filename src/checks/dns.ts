@@ -90,7 +90,7 @@ const FAILED = new Set(['servfail', 'refused', 'timeout', 'error'])
 export function createDnsCheck(deps: DnsCheckDeps = {}): Check {
   return {
     id: 'dns',
-    title: 'Name resolution',
+    title: dnsSays.title(),
     requires: ['config'],
     provides: ['dns'],
     uses: [],

@@ -50,7 +50,7 @@ const DNS_FAILURES = new Set(['DNS_NOT_FOUND', 'DNS_TEMPORARY_FAILURE', 'DNS_TIM
 export function createDockerCheck(deps: DockerCheckDeps = {}): Check {
   return {
     id: 'docker',
-    title: 'Docker networking',
+    title: dockerSays.title(),
     requires: ['config'],
     provides: ['docker'],
     uses: ['dns', 'tcp'],

@@ -688,7 +688,7 @@ async function runMigrations(ctx: CheckContext): Promise<CheckOutcome> {
 
 export const migrationsCheck: Check = {
   id: 'migrations',
-  title: 'Migration state',
+  title: migrationsSays.title(),
   requires: ['auth'],
   provides: [],
   uses: [],

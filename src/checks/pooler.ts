@@ -359,7 +359,7 @@ function secondLoginReason(e: PgProbeError): SecondLoginReason {
 
 export const poolerCheck: Check = {
   id: 'pooler',
-  title: 'Connection pooler',
+  title: poolerSays.title(),
   // not auth: a pooler's refusal of the login is this check's finding (auth skips for it). But a TLS
   // handshake the app's settings cannot complete means no login at all: nothing to ask the pooler.
   requires: ['tcp', 'postgres', 'tls', 'ssl-config'],

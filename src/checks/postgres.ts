@@ -28,7 +28,7 @@ declare module '../core/facts.js' {
 
 export const postgresCheck: Check = {
   id: 'postgres',
-  title: 'PostgreSQL protocol',
+  title: postgresSays.title(),
   requires: ['tcp'],
   provides: ['postgres'],
   uses: ['tcp', 'dns'],

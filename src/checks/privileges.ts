@@ -200,7 +200,7 @@ async function runPrivileges(ctx: CheckContext): Promise<CheckOutcome> {
 
 export const privilegesCheck: Check = {
   id: 'privileges',
-  title: 'Privileges for migrations',
+  title: privilegesSays.title(),
   requires: ['auth'],
   provides: [],
   uses: [],

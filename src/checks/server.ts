@@ -690,7 +690,7 @@ function budgetInput(ctx: CheckContext, snap: ServerSnapshot): BudgetInput {
 
 export const serverCheck: Check = {
   id: 'server',
-  title: 'Server state for migrations',
+  title: serverSays.title(),
   requires: ['auth'],
   provides: ['server'],
   uses: [],

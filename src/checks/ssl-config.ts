@@ -74,7 +74,7 @@ const PRIORITY: SslFindingCode[] = [
 
 export const sslConfigCheck: Check = {
   id: 'ssl-config',
-  title: 'SSL settings (node-postgres vs libpq)',
+  title: sslConfigSays.title(),
   requires: ['config'],
   provides: [],
   uses: ['tls'],

@@ -44,7 +44,7 @@ interface TcpCheckDeps {
 export function createTcpCheck(deps: TcpCheckDeps = {}): Check {
   return {
     id: 'tcp',
-    title: 'TCP connection',
+    title: tcpSays.title(),
     requires: ['config', 'dns'],
     provides: ['tcp'],
     uses: ['dns'],

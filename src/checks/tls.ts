@@ -89,7 +89,7 @@ const CHAIN_PROBLEM = {
 
 export const tlsCheck: Check = {
   id: 'tls',
-  title: 'TLS certificate chain',
+  title: tlsSays.title(),
   requires: ['postgres'],
   provides: ['tls'],
   uses: ['postgres', 'tcp', 'dns'],
