@@ -1,11 +1,12 @@
-// Differential audit matrix (issue 19): 38 configurations the other differential suites do not cover, for
+// Differential audit matrix (issue 19): 46 configurations the other differential suites do not cover, for
 // drizzle-kit (pg, postgres.js 4.2 and 3.4), TypeORM 1.1, sequelize-cli 6.6 and plain postgres.js scripts —
 // sslmode in the URL and PGSSLMODE/PGSSL/PG* in the environment, ssl objects and `ssl: false` in config files,
-// .env loaded by the tool or by `node --env-file`, [::1] and localhost, a wrong password, a raw '@' and '/' in
-// the password, the real PgBouncer in transaction mode, a server without TLS and the private-CA TLS server.
+// .env loaded by the tool, by `node --env-file`, by the script file or not at all, [::1] and localhost, a wrong
+// password, a raw '@' and '/' in the password, the real PgBouncer in transaction mode, a server without TLS and
+// the private-CA TLS server.
 // Each runs the real tool and `db-doctor check` side by side on the same app folder and environment: db-doctor
 // exits 0 exactly when the tool migrates. Where db-doctor's fix is the point, the fix itself is applied and the
-// real tool run again ("fix:" scenarios): it must then migrate, and db-doctor pass.
+// real tool run again ("fix of …" scenarios): it must then migrate, and db-doctor pass.
 
 import {readFileSync, writeFileSync} from 'node:fs'
 import pgLib from 'pg'
@@ -641,6 +642,64 @@ MATRIX.push(
       const db = await scenario('a_pg10')
       const r = await run(withEnvFile(pgScript('process.loadEnvFile()\n'), db, `sslmode=verify-full&${CAQ}`), {})
       expect(r.tool.connected, out(r.tool)).toBe(true)
+    },
+  ],
+)
+
+MATRIX.push(
+  [
+    'dz-js3: through PgBouncer (transaction mode): postgres.js 3.4 migrates, db-doctor passes with its warning',
+    async () => {
+      const db = await scenario('b_dz18')
+      const r = await run(drizzle('{url: process.env.DATABASE_URL!}', PJS3), env({DATABASE_URL: bouncerUrl(db)}), db)
+      expect(r.tool.connected, out(r.tool)).toBe(true)
+    },
+  ],
+  [
+    "typeorm: ssl: true against the private CA (verifies against Node's CAs): both fail",
+    async () => {
+      const db = await scenario('b_to8')
+      const r = await run(
+        typeorm('url: process.env.DATABASE_URL, ssl: true'),
+        env({DATABASE_URL: db.url(CANARY_PASSWORD)}),
+        db,
+      )
+      expect(checkOf(r.doctor.report, 'tls').code).toBe('TLS_UNTRUSTED_ISSUER')
+    },
+  ],
+  [
+    'sequelize: dialectOptions.ssl true against the private CA: both fail',
+    async () => {
+      const db = await scenario('b_sq8')
+      const a = sequelize({use_env_variable: 'DATABASE_URL', dialectOptions: {ssl: true}})
+      const r = await run(a, env({DATABASE_URL: db.url(CANARY_PASSWORD)}), db)
+      expect(checkOf(r.doctor.report, 'tls').code).toBe('TLS_UNTRUSTED_ISSUER')
+    },
+  ],
+  [
+    'dz-pg: sslmode=require in the URL beats PGSSLMODE=no-verify from .env (loaded by drizzle-kit): both fail',
+    async () => {
+      const db = await scenario('b_dz19')
+      const a = drizzle('{url: process.env.DATABASE_URL!}', 'pg', {
+        '.env': `DATABASE_URL=${db.url(CANARY_PASSWORD, 'sslmode=require')}\nPGSSLMODE=no-verify\n`,
+      })
+      const r = await run(a, {}, db)
+      expect(r.tool.connected).toBe(false)
+    },
+  ],
+  [
+    'postgres.js 4.2: PGSSLMODE=verify-full and no CA: both fail; the fix (sslrootcert in the URL, 4.x reads it) migrates',
+    async () => {
+      const [db, dbFix] = await Promise.all([scenario('b_js9'), scenario('f_js9')])
+      const r = await run(pjs('postgres'), env({DATABASE_URL: db.url(CANARY_PASSWORD), PGSSLMODE: 'verify-full'}))
+      const tls = checkOf(r.doctor.report, 'tls')
+      expect(tls.code).toBe('TLS_UNTRUSTED_ISSUER')
+      expect(tls.fix.snippet.code).toContain('sslrootcert=/path/to/ca.pem')
+      const fixed = await run(
+        pjs('postgres'),
+        env({DATABASE_URL: dbFix.url(CANARY_PASSWORD, CAQ), PGSSLMODE: 'verify-full'}),
+      )
+      expect(fixed.tool.connected, out(fixed.tool)).toBe(true)
     },
   ],
 )
