@@ -211,6 +211,9 @@ function viaEnv(ctx: SourceContext, name: string, via: string): Provenance {
   return {...env, label: `${env.label} (via ${via})`}
 }
 
+/** What a directUrl setting's provenance adds: prisma migrate connects with it (the app with url). */
+const MIGRATE_USES = ', used by prisma migrate'
+
 function prov(file: string, setting: string, label: string): Provenance {
   return {kind: 'prisma', name: setting, file, label}
 }
@@ -370,7 +373,7 @@ async function loadConnection(
       const cfgShown = displayPath(ctx.cwd, config.file)
       const vars = envVarsWithValue(ctx.env, value)
       const setting = `datasource.${which}`
-      const use = which === 'directUrl' ? ', used by prisma migrate' : ''
+      const use = which === 'directUrl' ? MIGRATE_USES : ''
       const origin = prov(cfgShown, setting, `${cfgShown} ${setting}${use}`)
       const source = vars.length ? viaEnv(ctx, vars[0], `${cfgShown} ${setting}${use}`) : origin
       return {origin, connectionString: {value, source}, fields: {}}
@@ -381,7 +384,7 @@ async function loadConnection(
     if (!which) return null
     const v = ds[which]!
     const setting = `datasource ${dsName}.${which}`
-    const use = which === 'directUrl' ? ', used by prisma migrate' : ''
+    const use = which === 'directUrl' ? MIGRATE_USES : ''
     const value = v.envVar ? ctx.env[v.envVar] : v.literal
     if (value === undefined || value.trim() === '') {
       // env("X") unset: Prisma stops with "Environment variable not found: X" (prisma migrate for
