@@ -475,7 +475,8 @@ const MATRIX: Array<[string, () => Promise<unknown>]> = [
       apps.push(a)
       const r = await run(a, env({DATABASE_URL: db.url(RAW_PW)}), db)
       // url.parse (config-helper.js) ends the authority at the '/': host localhost, port 5432, no password
-      expect(out(r.tool)).toMatch(/ECONNREFUSED (?:127\.0\.0\.1|::1):5432/)
+      // (ECONNREFUSED here; whatever a machine runs on 5432, not this scenario's database)
+      expect(r.tool.connected).toBe(false)
       expect(failing(r)).toContain('CONFIG_PASSWORD_NOT_ENCODED')
     },
   ],
@@ -554,7 +555,8 @@ const MATRIX: Array<[string, () => Promise<unknown>]> = [
       const db = await scenario('a_js5', RAW_ROLE)
       const r = await run(pjs('postgres'), env({DATABASE_URL: db.url(RAW_PW, 'sslmode=require')}))
       // postgres.js ends the authority at the '/': it reads the host localhost (5432), not the password
-      expect(out(r.tool)).toMatch(/ECONNREFUSED (?:127\.0\.0\.1|::1):5432/)
+      // (ECONNREFUSED here; whatever a machine runs on 5432, not this scenario's database)
+      expect(r.tool.connected).toBe(false)
       expect(failing(r)).toContain('CONFIG_PASSWORD_NOT_ENCODED')
     },
   ],
@@ -611,7 +613,7 @@ MATRIX.push(
     async () => {
       const db = await scenario('a_js8')
       const r = await run(withEnvFile(pjs('postgres'), db, 'sslmode=require'), {})
-      expect(out(r.tool)).toMatch(/ECONNREFUSED/)
+      expect(r.tool.connected).toBe(false) // postgres.js' defaults: localhost:5432
       const config = checkOf(r.doctor.report, 'config')
       expect(config.code).toBe('CONFIG_ENV_FILE_NOT_LOADED')
       expect(config.summary).toContain(
