@@ -113,7 +113,8 @@ function runSslConfig(ctx: SslContext): CheckOutcome {
   const driverName = config.stack?.driver.name
   const postgresJs = driverName === 'postgres.js'
   const reading: SslReading = {
-    isPrisma: config.primary?.kind === 'prisma',
+    // Prisma's engine reads the URL (sslcert is the CA), unless prisma migrate goes through a driver adapter (6.6–6.19)
+    isPrisma: config.primary?.kind === 'prisma' && !config.tools?.some((t) => t.migrateAdapter),
     tls: ctx.facts.tls,
     driverName,
     postgresJs,

@@ -20,6 +20,26 @@ interface AppJob {
   knexEnv?: string
   /** module: a default export that is a function is called and awaited (sequelize-cli's config.js). */
   callDefault?: boolean
+  /**
+   * prisma-config: the driver adapter the installed Prisma CLI gives `prisma migrate` (6.6–6.19), called
+   * and awaited as the CLI calls it; what it returns (the adapter factory, with the config it was given)
+   * comes back as `migrateAdapter`. See models/tools/prisma.ts prismaMigrateAdapterRule.
+   */
+  prismaMigrateAdapter?: {key: 'migrate.adapter' | 'adapter'; requires: 'none' | 'experimental' | 'engine-js'}
+}
+
+/** The adapter function prisma.config.* gives `prisma migrate`, when the rule's conditions hold. */
+function migrateAdapterFn(
+  cfg: unknown,
+  rule: NonNullable<AppJob['prismaMigrateAdapter']>,
+): ((...args: unknown[]) => unknown) | undefined {
+  if (!isPlainObject(cfg)) return undefined
+  const experimental = isPlainObject(cfg.experimental) && cfg.experimental.adapter === true
+  if (rule.requires === 'experimental' && !experimental) return undefined
+  if (rule.requires === 'engine-js' && (!experimental || cfg.engine !== 'js')) return undefined
+  const holder = rule.key === 'migrate.adapter' ? cfg.migrate : cfg
+  const fn = isPlainObject(holder) ? holder.adapter : undefined
+  return typeof fn === 'function' ? (fn as (...args: unknown[]) => unknown) : undefined
 }
 
 /** dotenv stubbed for TypeORM and sequelize-cli: db-doctor models who reads .env (config/launch.ts). */
@@ -257,8 +277,20 @@ async function run(job: AppJob): Promise<unknown> {
   }
   if (job.kind === 'prisma-config' || job.kind === 'drizzle-config') {
     // defineConfig may be given a promise
-    if (mod && typeof mod === 'object' && 'default' in mod) return {default: await mod.default}
-    return mod
+    const settled = mod && typeof mod === 'object' && 'default' in mod ? {default: await mod.default} : mod
+    const fn = job.prismaMigrateAdapter
+      ? migrateAdapterFn((settled as {default?: unknown} | undefined)?.default ?? settled, job.prismaMigrateAdapter)
+      : undefined
+    if (!fn) return settled
+    // as the CLI does: 6.6–6.11 `await config.migrate?.adapter(process.env)`, 6.12+ `await config.adapter()`
+    try {
+      const migrateAdapter: unknown = await (job.prismaMigrateAdapter!.key === 'migrate.adapter'
+        ? fn(process.env)
+        : fn())
+      return {...(settled as object), migrateAdapter}
+    } catch (error) {
+      return {...(settled as object), migrateAdapterError: String((error as Error)?.message ?? error).split('\n')[0]}
+    }
   }
   return settleKnex(job, mod)
 }

@@ -132,6 +132,8 @@ export async function runAppFile(opts: {
   env: Record<string, string | undefined>
   knexEnv?: string
   callDefault?: boolean
+  /** prisma-config: see app-child.ts AppJob.prismaMigrateAdapter. */
+  prismaMigrateAdapter?: {key: 'migrate.adapter' | 'adapter'; requires: 'none' | 'experimental' | 'engine-js'}
   timeoutMs?: number
   label: string
 }): Promise<unknown> {
@@ -157,7 +159,14 @@ export async function runAppFile(opts: {
   const closed = new Promise<void>((resolve) => child.once('close', () => resolve()))
   // The job goes over the IPC channel: nothing of it is in the child's argv or environment.
   child.send(
-    {kind: opts.kind, file: opts.file, source: opts.source, knexEnv: opts.knexEnv, callDefault: opts.callDefault},
+    {
+      kind: opts.kind,
+      file: opts.file,
+      source: opts.source,
+      knexEnv: opts.knexEnv,
+      callDefault: opts.callDefault,
+      prismaMigrateAdapter: opts.prismaMigrateAdapter,
+    },
     () => {},
   )
 

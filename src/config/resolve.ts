@@ -139,7 +139,7 @@ export async function resolveConfig(
     if (declared.templated.length) resolved.templatedReplicas = declared.templated
   }
   if (connectionString) resolved.urlParser = m.urlParser ?? {by: 'pg', dir: ctx.cwd}
-  if (opts.launch !== false && sources === registry && (await modelLaunch(ctx, sources, resolved, primary)))
+  if (opts.launch !== false && sources === registry && (await modelLaunch(ctx, sources, resolved, primary, m.tools)))
     m.parsedString = undefined
   problems.sort((a, b) => severity(a) - severity(b))
   if (m.tools.length) resolved.tools = m.tools
@@ -271,6 +271,7 @@ async function modelLaunch(
   sources: readonly ConfigSource[],
   resolved: ResolvedConfig,
   primary: Provenance | null,
+  tools: readonly MigrationToolInfo[],
 ): Promise<boolean> {
   const problems = resolved.problems
   resolved.launch = resolveLaunch({
@@ -287,9 +288,12 @@ async function modelLaunch(
     processEnv: processEnvOf(ctx),
   })
   const launchedTool = resolved.launch.tool
+  // Prisma 6.6–6.19: prisma.config gives migrate a driver adapter (config/sources/prisma.ts)
+  const migrateAdapter = tools.find((t) => t.name === 'prisma')?.migrateAdapter
   resolved.stack = resolveStack({
     cwd: ctx.cwd,
     ...(launchedTool ? {tool: launchedTool.tool, toolVersion: launchedTool.version} : {}),
+    ...(migrateAdapter && launchedTool?.tool === 'prisma' ? {migrateAdapter} : {}),
   })
   const postgresJs = postgresJsReadsUrl(resolved, problems)
   problems.push(...driverProblems(resolved, ctx.env), ...toolProblems(resolved, ctx.cwd))

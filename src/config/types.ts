@@ -48,6 +48,12 @@ export interface MigrationToolInfo {
   extensions?: string[]
   /** TypeORM: the data source's migrationsTransactionMode, when set. */
   transactionMode?: 'all' | 'each' | 'none'
+  /**
+   * Prisma 6.6–6.19: prisma.config.* gives `prisma migrate` a driver adapter (models/tools/prisma.ts
+   * prismaMigrateAdapterRule): the Wasm schema engine connects through it, not the Rust one. `package` is the
+   * adapter's (its factory's adapterName: "@prisma/adapter-pg"), null when the call did not say.
+   */
+  migrateAdapter?: {package: string | null; setting: string}
   /** Prisma: datasource directUrl / shadowDatabaseUrl set. */
   directUrl?: boolean
   shadowDatabaseUrl?: boolean

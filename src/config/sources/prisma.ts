@@ -30,7 +30,7 @@ import type {ConfigSource, MigrationToolInfo, Provenance, SourceContext, SourceL
 import {envVarsWithValue, readJson} from '../util.js'
 import {findPackageDir} from '../launch.js'
 import {appFileLimit, toolConfigFailed} from './app-module.js'
-import {PRISMA_CONFIG_FILES} from '../../models/tools/prisma.js'
+import {PRISMA_CONFIG_FILES, prismaMigrateAdapterRule} from '../../models/tools/prisma.js'
 
 /**
  * The Prisma major version the project runs, when known: installed (prisma, else @prisma/client),
@@ -38,16 +38,22 @@ import {PRISMA_CONFIG_FILES} from '../../models/tools/prisma.js'
  * applied: a bare schema is read the way every version before 7 reads it).
  */
 function prismaMajor(cwd: string): number | undefined {
+  const v = prismaVersion(cwd)
+  return v === undefined ? undefined : Number.parseInt(v, 10)
+}
+
+/** The Prisma version the project runs, as prismaMajor finds it: "6.16.0", or "6" from a range that says only that. */
+function prismaVersion(cwd: string): string | undefined {
   for (const name of ['prisma', '@prisma/client']) {
     const dir = findPackageDir(name, cwd)
     const v = dir ? readJson(path.join(dir, 'package.json'))?.version : undefined
-    if (typeof v === 'string' && /^\d+/.test(v)) return Number.parseInt(v, 10)
+    if (typeof v === 'string' && /^\d+/.test(v)) return v
   }
   const pkg = readJson(path.join(cwd, 'package.json'))
   const deps = {...(pkg?.dependencies as object), ...(pkg?.devDependencies as object)} as Record<string, unknown>
   for (const name of ['prisma', '@prisma/client']) {
-    const m = typeof deps[name] === 'string' ? /^[\^~>=v\s]*(\d+)/.exec(deps[name] as string) : null
-    if (m) return Number(m[1])
+    const m = typeof deps[name] === 'string' ? /^[\^~>=v\s]*(\d+(?:\.\d+)*)/.exec(deps[name] as string) : null
+    if (m) return m[1]
   }
   return undefined
 }
@@ -115,6 +121,12 @@ interface PrismaConfigFile {
   file: string
   schema?: string
   datasource?: {url?: string; directUrl?: string; shadowDatabaseUrl?: string}
+  /**
+   * The driver adapter the config gives `prisma migrate` in the installed version (prismaMigrateAdapterRule),
+   * called as the CLI calls it: its package (the factory's adapterName) and the connection string the factory
+   * was given (`new PrismaPg({connectionString})`, or a pg.Pool's options), or the error the call threw.
+   */
+  migrateAdapter?: {setting: string; package: string | null; connectionString?: string; error?: string}
 }
 
 /**
@@ -138,12 +150,14 @@ async function loadPrismaConfig(
   cwd: string,
   env: Record<string, string | undefined>,
   timeoutMs?: number,
+  version?: string,
 ): Promise<PrismaConfigFile | undefined> {
   const file = prismaConfigFile(cwd)
   if (!file) return undefined
   // Read through the guarded opener, then run in a child (config/app-code.ts) with the app's env.
   const source = readGuardedText(file, 'Prisma config')
   registerSecretsInSource(source)
+  const rule = prismaMigrateAdapterRule(version)
   const mod = (await runAppFile({
     kind: 'prisma-config',
     file,
@@ -152,7 +166,8 @@ async function loadPrismaConfig(
     env,
     timeoutMs,
     label: displayPath(cwd, file),
-  })) as {default?: unknown} | undefined
+    ...(rule ? {prismaMigrateAdapter: {key: rule.key, requires: rule.requires}} : {}),
+  })) as {default?: unknown; migrateAdapter?: unknown; migrateAdapterError?: unknown} | undefined
   {
     const cfg = (
       mod && typeof mod === 'object' && 'default' in mod && mod.default !== undefined ? mod.default : mod
@@ -167,8 +182,34 @@ async function loadPrismaConfig(
       if (typeof ds.shadowDatabaseUrl === 'string' && ds.shadowDatabaseUrl !== '')
         out.datasource.shadowDatabaseUrl = ds.shadowDatabaseUrl
     }
+    if (rule && mod && ('migrateAdapter' in mod || 'migrateAdapterError' in mod))
+      out.migrateAdapter = migrateAdapterOf(rule.setting, mod.migrateAdapter, mod.migrateAdapterError)
     return out
   }
+}
+
+/**
+ * What the adapter function returned, as the child encoded it: a driver adapter factory (@prisma/adapter-pg's
+ * PrismaPgAdapterFactory keeps the pg.Pool config it was given as `config`, a pool's options when given a
+ * pg.Pool, and names itself in `adapterName`).
+ */
+function migrateAdapterOf(
+  setting: string,
+  value: unknown,
+  error: unknown,
+): NonNullable<PrismaConfigFile['migrateAdapter']> {
+  if (typeof error === 'string') return {setting, package: null, error: redactor.redact(error)}
+  const v = (value && typeof value === 'object' ? value : {}) as Record<string, unknown>
+  const config = (v.config && typeof v.config === 'object' ? v.config : {}) as Record<string, unknown>
+  const out: NonNullable<PrismaConfigFile['migrateAdapter']> = {
+    setting,
+    package: typeof v.adapterName === 'string' ? v.adapterName : null,
+  }
+  if (typeof config.connectionString === 'string' && config.connectionString.trim() !== '') {
+    redactor.addFromConnectionString(config.connectionString)
+    out.connectionString = config.connectionString
+  }
+  return out
 }
 
 /** The schema file Prisma would use (or undefined). */
@@ -236,6 +277,9 @@ function prismaTool(
     table: '_prisma_migrations',
     directories: [dir],
     displayDirectories: [displayPath(ctx.cwd, dir)],
+    ...(config?.migrateAdapter && !config.migrateAdapter.error
+      ? {migrateAdapter: {package: config.migrateAdapter.package, setting: config.migrateAdapter.setting}}
+      : {}),
     directUrl: Boolean(config?.datasource?.directUrl ?? ds?.directUrl),
     shadowDatabaseUrl: Boolean(config?.datasource?.shadowDatabaseUrl ?? ds?.shadowDatabaseUrl),
   }
@@ -253,7 +297,7 @@ export const prismaSource: ConfigSource = {
     let config: PrismaConfigFile | undefined
     let loadError: {file: string; message: string} | undefined
     try {
-      config = await loadPrismaConfig(ctx.cwd, ctx.env, ctx.appTimeoutMs)
+      config = await loadPrismaConfig(ctx.cwd, ctx.env, ctx.appTimeoutMs, prismaVersion(ctx.cwd))
     } catch (error) {
       if (error instanceof UnsafeFileError) throw error // a FIFO, a device: a usage error (exit 2)
       if (error instanceof AppCodeLimitError) {
@@ -364,6 +408,18 @@ async function loadConnection(
     if (ds?.provider && !['postgresql', 'postgres'].includes(ds.provider)) return null
     const schemaShown = schemaFile ? displayPath(ctx.cwd, schemaFile) : undefined
     const dsName = ds?.name ?? 'db'
+
+    // Prisma 6.6–6.19 with a driver adapter for migrate: the adapter's connection string is what it connects with
+    const adapter = config?.migrateAdapter
+    if (config && adapter?.connectionString) {
+      const value = adapter.connectionString
+      const cfgShown = displayPath(ctx.cwd, config.file)
+      const vars = envVarsWithValue(ctx.env, value)
+      const what = `${cfgShown} ${adapter.setting}${adapter.package ? ` (${adapter.package})` : ''}${MIGRATE_USES}`
+      const origin = prov(cfgShown, adapter.setting, what)
+      const source = vars.length ? viaEnv(ctx, vars[0], what) : origin
+      return {origin, connectionString: {value, source}, fields: {}}
+    }
 
     // Prisma 7: prisma.config.ts datasource wins (the schema no longer holds URLs).
     if (config?.datasource && (config.datasource.url || config.datasource.directUrl)) {

@@ -18,7 +18,16 @@ function driverLabel(pkg: string, name: DriverName | null, version: string): str
  * app (the order it tries them); without a tool, the driver the app's package.json depends on
  * (postgres.js when it has `postgres` and not `pg`), else node-postgres.
  */
-export function resolveStack(input: {cwd: string; tool?: ToolName; toolVersion?: string}): ModelledStack {
+export function resolveStack(input: {
+  cwd: string
+  tool?: ToolName
+  toolVersion?: string
+  /**
+   * Prisma 6.6–6.19: the driver adapter prisma.config.* gives `prisma migrate` (config/sources/prisma.ts):
+   * the migration then connects through it (the Wasm schema engine), not through the Rust schema engine.
+   */
+  migrateAdapter?: {package: string | null; setting: string}
+}): ModelledStack {
   const {cwd} = input
   let tool: ModelledStack['tool'] = null
   let chosen: {pkg: string; name: DriverName | null; installed?: string; assumed?: string; why: string}
@@ -61,7 +70,25 @@ export function resolveStack(input: {cwd: string; tool?: ToolName; toolVersion?:
         text: `${a.package} ${minor(a.version)}${a.versionSource === 'installed' ? '' : ' (not installed here: assumed)'} → ${driverLabel(pkg, d.name, d.version)}${driverVersion ? '' : ' (not installed here: assumed)'}`,
       }
     }
-    if (model.builtin)
+    const through = input.migrateAdapter
+    if (model.builtin && through) {
+      // Prisma 6.6–6.19 with a driver adapter for migrate: the Wasm schema engine queries through the adapter,
+      // so the adapter's driver connects (at the version the adapter loads); an adapter db-doctor does not model
+      // is named, unmodelled (CONFIG_DRIVER_UNMODELLED)
+      const pkg = through.package ?? 'driver adapter'
+      const viaPg = runtime && through.package === runtime.adapter.package
+      const why = `${model.name} ${minor(version)} migrate → SchemaEngineWasm → prisma.config ${through.setting} → ${pkg}`
+      chosen = viaPg
+        ? {
+            pkg: runtime!.driver.package,
+            name: runtime!.driver.name,
+            ...(runtime!.driver.versionSource === 'installed'
+              ? {installed: runtime!.driver.version}
+              : {assumed: runtime!.driver.version}),
+            why: `${why} → ${runtime!.driver.package}`,
+          }
+        : {pkg, name: null, why}
+    } else if (model.builtin)
       // the migration CLI runs its own engine in every version, whatever the app's runtime connects with
       chosen = {
         pkg: model.builtin.pkg,
@@ -108,6 +135,10 @@ export function resolveStack(input: {cwd: string; tool?: ToolName; toolVersion?:
   }
   const d = `${driverLabel(chosen.pkg, chosen.name, version)}${chosen.installed ? '' : ' (not installed here: assumed)'}`
   const chain = tool ? `${tool.name} ${minor(tool.version)} → ${d}` : d
-  const text = runtime ? `${chain} (schema engine; app runtime: ${runtime.text})` : chain
+  const text = input.migrateAdapter
+    ? `${chain} (through ${input.migrateAdapter.package ?? 'driver adapter'}: prisma.config ${input.migrateAdapter.setting})`
+    : runtime
+      ? `${chain} (schema engine; app runtime: ${runtime.text})`
+      : chain
   return {tool, driver, text, ...(runtime ? {runtime} : {})}
 }

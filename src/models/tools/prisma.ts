@@ -21,6 +21,31 @@ export const PRISMA_CONFIG_FILES: readonly string[] = [
   ]),
 ]
 
+/**
+ * Which driver adapter the installed Prisma CLI gives `prisma migrate` / `db` (then the Wasm schema engine,
+ * SchemaEngineWasm, connects through it instead of the Rust schema engine): read in prisma/prisma's tags,
+ * packages/migrate/src/commands/*.ts and packages/config/src/PrismaConfig.ts (modelled: the engines cannot
+ * be run here).
+ * - 6.6–6.11: `earlyAccess: true, migrate: {adapter: async (env) => …}` (`await config.migrate?.adapter(process.env)`);
+ * - 6.12: `earlyAccess: true, adapter: async () => …` (`await config.adapter?.()`);
+ * - 6.13–6.17: the same `adapter`, allowed only with `experimental: {adapter: true}`;
+ * - 6.18–6.19: `engine: 'js', adapter: …` with `experimental.adapter` (`config.engine === 'js' ? await config.adapter()`);
+ * - before 6.6 and from 7.0: none (Prisma 7's config has no `adapter` or `engine`: migrate runs the schema engine).
+ * Null for a version without one.
+ */
+export function prismaMigrateAdapterRule(
+  version: string | undefined,
+): {key: 'migrate.adapter' | 'adapter'; requires: 'none' | 'experimental' | 'engine-js'; setting: string} | null {
+  const m = version ? /^(\d+)\.(\d+)/.exec(version) : null
+  if (!m || Number(m[1]) !== 6) return null
+  const minor = Number(m[2])
+  if (minor >= 6 && minor <= 11) return {key: 'migrate.adapter', requires: 'none', setting: 'migrate.adapter'}
+  if (minor === 12) return {key: 'adapter', requires: 'none', setting: 'adapter'}
+  if (minor >= 13 && minor <= 17) return {key: 'adapter', requires: 'experimental', setting: 'adapter'}
+  if (minor >= 18) return {key: 'adapter', requires: 'engine-js', setting: "engine: 'js' and adapter"}
+  return null
+}
+
 export const prisma: ToolModel = {
   name: 'prisma',
   packages: ['prisma', '@prisma/client'],
@@ -40,9 +65,10 @@ export const prisma: ToolModel = {
   // The migration CLI (migrate deploy / dev / reset / status, db push / pull / execute) in every version: prisma's
   // packages/migrate/src/Migrate.ts (7.0.x, 7.9.x) Migrate.setup always starts SchemaEngineCLI, the Rust schema
   // engine, with `--datasource {url, shadowDatabaseUrl}` of prisma.config.ts; @prisma/config 7 has no `adapter`
-  // or `engine` key any more (6.10–6.19's experimental `adapter` / `engine: 'js'` ran the Wasm engine through
-  // the adapter instead: not modelled). The engine connects with quaint (prisma-engines' sql-schema-connector
-  // flavour/postgres/connector/native: PostgresUrl::Native + MakeTlsConnectorManager): quaint's URL reading.
+  // or `engine` key any more (6.6–6.19's `migrate.adapter` / `adapter` / `engine: 'js'` run the Wasm engine
+  // through the adapter instead: prismaMigrateAdapterRule, resolveStack's migrateAdapter). The engine connects
+  // with quaint (prisma-engines' sql-schema-connector flavour/postgres/connector/native: PostgresUrl::Native +
+  // MakeTlsConnectorManager): quaint's URL reading.
   builtin: {
     pkg: '@prisma/client',
     driver: 'prisma-engine',
