@@ -272,6 +272,7 @@ type AuthHbaRejectedParams = Names &
 
 type AuthRoleNotFoundParams = Pick<Names, 'who'> & Pick<From, 'userFrom'> & Pick<WhereToSet, 'userWhere'>
 type AuthRoleNologinParams = AuthRoleNotFoundParams
+type AuthNoConnectPrivilegeParams = Pick<Names, 'who' | 'db'> & Pick<From, 'userFrom' | 'databaseFrom'>
 type AuthDatabaseNotFoundParams = Pick<Names, 'db'> &
   Pick<From, 'databaseFrom'> &
   Pick<WhereToSet, 'databaseWhere'> & {owner: string | null}
@@ -696,6 +697,44 @@ export const AUTH_ROLE_NOLOGIN = define<AuthRoleNologinParams>({
       'Or, as an administrator: ALTER ROLE … LOGIN.',
     ],
     snippet: {language: 'sql', code: `ALTER ROLE ${sqlIdentifier(p.who)} LOGIN;`},
+  }),
+})
+
+export const AUTH_NO_CONNECT_PRIVILEGE = define<AuthNoConnectPrivilegeParams>({
+  code: 'AUTH_NO_CONNECT_PRIVILEGE',
+  check: 'auth',
+  status: 'fail',
+  title: 'Role may not connect to this database',
+  meaning: 'The password was accepted, but the role lacks the CONNECT privilege on the database (42501).',
+  causes: [
+    'CONNECT revoked from PUBLIC on the database (`REVOKE CONNECT ON DATABASE … FROM PUBLIC`, a common hardening step) and never granted to this role',
+    'a new role for the app, created after that hardening',
+    'the right role, pointed at another database of the same server',
+  ],
+  fix: '`GRANT CONNECT ON DATABASE … TO …`, as the database owner; or connect to the database the role may use.',
+  transient: false,
+  matchers: [
+    // PostgreSQL src/backend/utils/init/postinit.c CheckMyDatabase(): FATAL 42501, with errdetail
+    // "User does not have CONNECT privilege." (the CREATE SCHEMA wording has no quotes: privileges.ts)
+    {re: /permission denied for database "[^"]{0,300}"/i, needle: 'permission denied for database'},
+    'does not have CONNECT privilege',
+  ],
+  examples: [
+    {
+      source: 'postgres',
+      text: 'FATAL:  permission denied for database "appdb"\nDETAIL:  User does not have CONNECT privilege.',
+    },
+    {source: 'node-postgres', text: "error: permission denied for database \"appdb\" { code: '42501' }"},
+  ],
+  summary: (p) =>
+    `The server accepted the password of "${p.who}", then refused the session: the role lacks the CONNECT privilege on the database "${p.db}" (42501).`,
+  buildFix: (p) => ({
+    summary: `Grant "${p.who}" CONNECT on "${p.db}" (as the database owner or an administrator), or connect to a database it may use.`,
+    steps: [
+      'Run the GRANT below as the database owner or an administrator: nothing else changes (the password, pg_hba.conf and the other privileges stay as they are).',
+      `Or, when "${p.db}" is not the database meant, fix ${p.databaseFrom}; the user comes from ${p.userFrom}.`,
+    ],
+    snippet: {language: 'sql', code: `GRANT CONNECT ON DATABASE ${sqlIdentifier(p.db)} TO ${sqlIdentifier(p.who)};`},
   }),
 })
 
@@ -1219,6 +1258,7 @@ export const authEntries = [
   AUTH_HBA_REJECTED,
   AUTH_ROLE_NOT_FOUND,
   AUTH_ROLE_NOLOGIN,
+  AUTH_NO_CONNECT_PRIVILEGE,
   AUTH_DATABASE_NOT_FOUND,
   AUTH_TOO_MANY_CONNECTIONS,
   AUTH_SERVER_STARTING,

@@ -13,6 +13,7 @@ import {
   AUTH_PASSWORD_MISSING,
   AUTH_PROTOCOL_VIOLATION,
   AUTH_ROLE_NOLOGIN,
+  AUTH_NO_CONNECT_PRIVILEGE,
   AUTH_ROLE_NOT_FOUND,
   AUTH_SERVER_STARTING,
   AUTH_SSL_REQUIRED,
@@ -74,6 +75,7 @@ type AuthCode =
   | 'AUTH_HBA_REJECTED'
   | 'AUTH_ROLE_NOT_FOUND'
   | 'AUTH_ROLE_NOLOGIN'
+  | 'AUTH_NO_CONNECT_PRIVILEGE'
   | 'AUTH_DATABASE_NOT_FOUND'
   | 'AUTH_TOO_MANY_CONNECTIONS'
   | 'AUTH_SERVER_STARTING'
@@ -107,6 +109,7 @@ const HBA_REJECT =
 const ROLE_MISSING = /role "([^"]*)" does not exist/
 const ROLE_NOLOGIN = /role "([^"]*)" is not permitted to log in/
 const DB_MISSING = /database "([^"]*)" does not exist/
+const NO_CONNECT = /permission denied for database "([^"]*)"/
 const PASSWORD_FAILED = /password authentication failed for user "([^"]*)"/
 /** Managed services that refuse plaintext before pg_hba: Azure (28000), Neon. */
 const SERVICE_SSL_REQUIRED =
@@ -164,6 +167,10 @@ export function classifyAuthError(
     if ((m = ROLE_NOLOGIN.exec(message))) return {code: 'AUTH_ROLE_NOLOGIN', user: m[1]}
     // a 28000 we cannot read (translated messages…): most often pg_hba
     return {code: 'AUTH_HBA_REJECTED', hbaRule: 'unknown'}
+  }
+  if (code === '42501') {
+    const m = NO_CONNECT.exec(message)
+    if (m) return {code: 'AUTH_NO_CONNECT_PRIVILEGE', database: m[1]}
   }
   if (code === '3D000') {
     const m = DB_MISSING.exec(message)
@@ -626,6 +633,16 @@ function explainFailure(
       return (c.code === 'AUTH_ROLE_NOT_FOUND' ? AUTH_ROLE_NOT_FOUND : AUTH_ROLE_NOLOGIN).emit(
         {who, userWhere: whereToSet(ctx, 'user'), userFrom: settingFrom(ctx, 'user')},
         withBase({userFrom: fieldSourceLabel(ctx.config, 'user') ?? '(not set)'}),
+      )
+    case 'AUTH_NO_CONNECT_PRIVILEGE':
+      return AUTH_NO_CONNECT_PRIVILEGE.emit(
+        {
+          who,
+          db,
+          userFrom: settingFrom(ctx, 'user'),
+          databaseFrom: settingFrom(ctx, 'database'),
+        },
+        withBase({}),
       )
     case 'AUTH_DATABASE_NOT_FOUND':
       return AUTH_DATABASE_NOT_FOUND.emit(

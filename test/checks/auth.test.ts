@@ -24,7 +24,7 @@ import {
   PG_HOST,
   SCRAM_MISSING_USER,
 } from '../helpers/constants.js'
-import {startPostgres, startStandbyPostgres, type PgServer} from '../helpers/postgres.js'
+import {adminClient, startPostgres, startStandbyPostgres, type PgServer} from '../helpers/postgres.js'
 import {AZURE_SSL_REQUIRED, sslRequiredPeer} from '../lab/peers.mjs'
 
 const info = inject('pg')
@@ -265,6 +265,29 @@ describe('auth check against the shared server', () => {
     const o = await run({DATABASE_URL: url({user: NOLOGIN_USER})})
     expect(o).toMatchObject({status: 'fail', code: 'AUTH_ROLE_NOLOGIN'})
     expect(o.fix?.snippet?.code).toBe(`ALTER ROLE "${NOLOGIN_USER}" LOGIN;`)
+  })
+
+  it('AUTH_NO_CONNECT_PRIVILEGE: CONNECT revoked from PUBLIC; the GRANT it gives lets the same URL in', async () => {
+    const db = 'no_connect_db'
+    const admin = await adminClient(info)
+    try {
+      await admin.query(`create database ${db}`)
+      await admin.query(`revoke connect on database ${db} from public`)
+      const o = await run({DATABASE_URL: url({database: db})})
+      expect(o).toMatchObject({
+        status: 'fail',
+        code: 'AUTH_NO_CONNECT_PRIVILEGE',
+        evidence: {code: '42501', user: APP_USER, database: db},
+      })
+      expect(o.summary).toContain('CONNECT privilege')
+      const grant = o.fix!.snippet!.code
+      expect(grant).toBe(`GRANT CONNECT ON DATABASE "${db}" TO "${APP_USER}";`)
+      await admin.query(grant)
+      expect(await run({DATABASE_URL: url({database: db})})).toMatchObject({status: 'pass'})
+    } finally {
+      await admin.query(`drop database if exists ${db} with (force)`).catch(() => {})
+      await admin.end()
+    }
   })
 
   it('AUTH_DATABASE_NOT_FOUND', async () => {
