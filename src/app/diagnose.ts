@@ -136,6 +136,7 @@ function appSessionOpener(ctx: {
       timeoutMs: ctx.options.timeoutMs,
       ...(opts?.lookup ? {lookup: opts.lookup} : {}),
       ...(plaintextIfNoTls ? {plaintextIfNoTls} : {}),
+      ...(opts?.limitRefusal ? {limitRefusal: opts.limitRefusal} : {}),
     })
   }
 }

@@ -724,7 +724,7 @@ export const AUTH_NO_CONNECT_PRIVILEGE = define<AuthNoConnectPrivilegeParams>({
       source: 'postgres',
       text: 'FATAL:  permission denied for database "appdb"\nDETAIL:  User does not have CONNECT privilege.',
     },
-    {source: 'node-postgres', text: "error: permission denied for database \"appdb\" { code: '42501' }"},
+    {source: 'node-postgres', text: 'error: permission denied for database "appdb" { code: \'42501\' }'},
   ],
   summary: (p) =>
     `The server accepted the password of "${p.who}", then refused the session: the role lacks the CONNECT privilege on the database "${p.db}" (42501).`,

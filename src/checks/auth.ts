@@ -325,7 +325,12 @@ async function logIn(
   })
   // The login opens the run's shared read-only session (owned and closed by the runner); the
   // later checks that query reuse it. Called directly (unit tests), a one-off session.
-  const opts = {lookup, ...(plaintextIfNoTls ? {plaintextIfNoTls} : {})}
+  const opts = {
+    lookup,
+    ...(plaintextIfNoTls ? {plaintextIfNoTls} : {}),
+    limitRefusal: (e: Pick<PgProbeError, 'code' | 'message'>) =>
+      classifyAuthError(e).code === 'AUTH_TOO_MANY_CONNECTIONS',
+  }
   return deps.session
     ? await deps.session(config, {timeoutMs: ctx.options.timeoutMs, ...opts})
     : ctx.session

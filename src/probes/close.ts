@@ -15,6 +15,8 @@ import type {Socket} from 'node:net'
 const PEER_CLOSE_WAIT_MS = 100
 
 const closing = new Set<Promise<void>>()
+/** When the last of db-doctor's own connections ended with the server's close (performance.now()). */
+let lastClosedAt = -Infinity
 
 /**
  * Ends the connection; the close completes once the peer has closed its end too, or after waitMs, and
@@ -41,6 +43,7 @@ export function closeAfterPeer(socket: Socket, outer?: Socket, waitMs = PEER_CLO
       clearTimeout(timer)
       destroyAll()
       closing.delete(closed)
+      ownConnectionClosed()
       resolve()
     }
     const timer = setTimeout(done, waitMs)
@@ -56,4 +59,28 @@ export function closeAfterPeer(socket: Socket, outer?: Socket, waitMs = PEER_CLO
 /** Resolves when every connection handed to closeAfterPeer() is closed (each within its wait). */
 export async function probeConnectionsClosed(): Promise<void> {
   while (closing.size) await Promise.all([...closing])
+}
+
+/**
+ * PgBouncer frees a closed client's slot a moment after it closes the socket (measured: a login 1–7 ms
+ * after its log line "closing because: client close request" was still refused at max_client_conn = 1, about
+ * once in ten). So a login refused for a connection limit within OWN_SLOT_WINDOW_MS of db-doctor's own
+ * close may be refused for db-doctor's own probe: ownSlotRefusal() says so, and the login is made once
+ * more after ownSlotsReleased(). A limit the app meets refuses the second login too.
+ */
+const OWN_SLOT_WINDOW_MS = 1000
+const OWN_SLOT_GRACE_MS = 100
+
+/** Notes that one of db-doctor's connections just ended (a probe's here; a session's in pg-session.ts). */
+export function ownConnectionClosed(): void {
+  lastClosedAt = performance.now()
+}
+
+export function ownSlotRefusal(): boolean {
+  return closing.size > 0 || performance.now() - lastClosedAt < OWN_SLOT_WINDOW_MS
+}
+
+export async function ownSlotsReleased(): Promise<void> {
+  await probeConnectionsClosed()
+  await new Promise((resolve) => setTimeout(resolve, OWN_SLOT_GRACE_MS))
 }

@@ -17,7 +17,7 @@ import net from 'node:net'
 import type {ClientConfig} from 'pg'
 import {redact, redactor} from '../core/redact.js'
 import {abandonableNetLookup, type NetLookup} from './dns.js'
-import {probeConnectionsClosed} from './close.js'
+import {ownConnectionClosed, ownSlotRefusal, ownSlotsReleased, probeConnectionsClosed} from './close.js'
 import {guardClient, type ProtocolLimitKind, type SessionGuard} from './pg-framing.js'
 
 /** node-postgres, loaded once on first use (pg-load.ts: without its Cloudflare-Workers probe). */
@@ -195,7 +195,12 @@ type PgClient = InstanceType<typeof import('pg').Client>
  * every query. On success the caller owns the session and must close() it.
  */
 export async function openSession(config: ClientConfig, opts: SessionOptions): Promise<OpenSessionResult> {
-  const first = await openOnce(config, opts)
+  let first = await openOnce(config, opts)
+  // refused for a connection limit just after db-doctor's own probe left: perhaps for that probe (close.ts)
+  if (!first.ok && first.error.stage === 'connect' && opts.limitRefusal?.(first.error) && ownSlotRefusal()) {
+    await ownSlotsReleased()
+    first = await openOnce(config, opts)
+  }
   // the app's driver asks for TLS and goes on in plaintext on the server's N (postgres.js `prefer`, Prisma's
   // engine): node-postgres has no such mode and fails with this message on N (pg/lib/connection.js)
   if (
@@ -415,6 +420,12 @@ export interface SessionOptions {
    * `fellBack`). Only that answer: a TLS handshake or login that fails after an S is the app's error too.
    */
   plaintextIfNoTls?: boolean
+  /**
+   * Whether a failed login was refused for a connection limit (the caller reads the wording: the auth
+   * check's classification). Such a refusal right after db-doctor's own probe closed is made once more
+   * (close.ts ownSlotRefusal): the slot may have been that probe's.
+   */
+  limitRefusal?: (error: PgProbeError) => boolean
 }
 
 /**
@@ -529,6 +540,7 @@ async function endQuietly(client: {end: () => Promise<void>}): Promise<void> {
     clearTimeout(timer)
     // a peer that never answers the Terminate must not keep the process alive
     destroyClient(client)
+    ownConnectionClosed()
   }
 }
 

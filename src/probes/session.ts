@@ -39,7 +39,7 @@ export interface SessionBroker {
 type Rows = Array<Record<string, unknown>>
 
 /** How the login resolves the host, and whether it goes on in plaintext on the server's N (pg-session.ts SessionOptions). */
-type SessionOpenOptions = Pick<SessionOptions, 'lookup' | 'plaintextIfNoTls'>
+type SessionOpenOptions = Pick<SessionOptions, 'lookup' | 'plaintextIfNoTls' | 'limitRefusal'>
 
 export type SessionOpener = (config?: ClientConfig, opts?: SessionOpenOptions) => Promise<SessionOpenResult>
 
