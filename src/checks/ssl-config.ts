@@ -181,9 +181,11 @@ function sslFindings(ctx: SslContext, analysis: SslAnalysis, reading: SslReading
     const dropped = droppedFinding(analysis, config)
     if (dropped) findings.push(dropped)
     findings.push(...disabledFindings(analysis, config))
-    const semantics = reading.isPrisma
-      ? null
-      : semanticsFinding(analysis, config, env, target.urlParser, target.urlParams)
+    // a server without TLS (the tls check's TLS_NOT_SUPPORTED): asking for verify-full would contradict its fix
+    const semantics =
+      reading.isPrisma || reading.tls?.offered === false
+        ? null
+        : semanticsFinding(analysis, config, env, target.urlParser, target.urlParams)
     if (semantics) findings.push(semantics)
   }
   return findings.sort((a, b) => sev(b) - sev(a) || PRIORITY.indexOf(a.code) - PRIORITY.indexOf(b.code))

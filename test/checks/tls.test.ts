@@ -3,6 +3,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 import {isTransient} from '../../src/catalogue/index.js'
+import {sslConfigCheck} from '../../src/checks/ssl-config.js'
 import {tlsCheck} from '../../src/checks/tls.js'
 import {resolveConfig} from '../../src/config/resolve.js'
 import type {Facts} from '../../src/core/facts.js'
@@ -261,6 +262,11 @@ describe('tls check against a Postgres-like TLS peer', () => {
     expect(out).toMatchObject({status: 'fail', code: 'TLS_NOT_SUPPORTED'})
     expect(out.summary).toContain('DATABASE_URL in .env')
     expect(ctx.facts.tls).toMatchObject({offered: false, failureCode: 'TLS_NOT_SUPPORTED'})
+    // the ssl-config check after it does not also ask for verify-full: on a server without TLS that advice
+    // contradicts TLS_NOT_SUPPORTED's fix (the audit found both side by side)
+    const settings = await sslConfigCheck.run(ctx)
+    expect(settings.code).not.toBe('SSLMODE_VERIFY_SEMANTICS')
+    expect(JSON.stringify(settings.findings ?? [])).not.toContain('SSLMODE_VERIFY_SEMANTICS')
     const off = await runTls({port: p.port, answer: 'N'})
     expect(off.out.status).toBe('skip')
   })
