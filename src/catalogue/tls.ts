@@ -385,7 +385,7 @@ function trustFix(p: ChainProblem): Fix {
         : pr.nodeError === 'UNABLE_TO_GET_ISSUER_CERT'
           ? `The CA you give ${who} is an intermediate, not a root: Node only accepts a chain that ends at a self-signed root it trusts. Add the root "${pr.subject}" to the same PEM file (the intermediate, then the root), or give the root alone when the server sends its intermediate.`
           : pr.nodeError === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'
-            ? `The server sends only its own certificate, not the intermediate "${pr.subject}" that issued it. Fix the server (ssl_cert_file = the server certificate followed by the intermediate), or trust a bundle with the intermediate AND its root (one PEM file, intermediate first) as ${byPrismaEngine(p) ? 'sslcert' : 'sslrootcert / ssl.ca or NODE_EXTRA_CA_CERTS'}: the intermediate alone fails ("unable to get issuer certificate") and the root alone fails ("unable to verify the first certificate").`
+            ? `The server sends only its own certificate, issued by "${pr.subject}", which ${who} does not trust. When "${pr.subject}" is a root CA (a private CA that signs server certificates directly), trust it: give it to ${who} as ${byPrismaEngine(p) ? 'sslcert' : 'sslrootcert / ssl.ca or NODE_EXTRA_CA_CERTS'}. When it is an intermediate, fix the server (ssl_cert_file = the server certificate followed by the intermediate), or trust a bundle with the intermediate AND its root (one PEM file, intermediate first): the intermediate alone fails ("unable to get issuer certificate") and the root alone fails ("unable to verify the first certificate").`
             : `Trust the CA that issued the server certificate ("${pr.subject}") together with its root (one PEM file), or have the server send its intermediate certificates too (ssl_cert_file should hold the server certificate followed by the intermediates).`
   return {
     summary: p.provider
@@ -394,7 +394,7 @@ function trustFix(p: ChainProblem): Fix {
         ? pr.nodeError === 'UNABLE_TO_GET_ISSUER_CERT'
           ? `Give ${who} the root CA too: the CA it has is an intermediate.`
           : pr.nodeError === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'
-            ? `Make the server send its intermediate certificate, or give ${who} the intermediate and the root as one bundle.`
+            ? `Give ${who} the CA "${pr.subject}" that issued the server certificate (with its root, when it is an intermediate), or make the server send its intermediate.`
             : `Give ${who} the CA that issued the server certificate with its root (or fix the server's incomplete chain).`
         : `Give ${who} the CA that signed the server certificate.`,
     steps: [

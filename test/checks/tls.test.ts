@@ -9,7 +9,7 @@ import {resolveConfig} from '../../src/config/resolve.js'
 import type {Facts} from '../../src/core/facts.js'
 import type {CheckOutcome} from '../../src/core/types.js'
 import type {CheckContext} from '../../src/checks/types.js'
-import {writeTlsFiles} from '../helpers/certs.js'
+import {createLeaf, writeTlsFiles} from '../helpers/certs.js'
 import {chainPem, makeChains, startTlsPeer, type Chains, type Peer} from '../helpers/chains.js'
 import {CANARY_PASSWORD} from '../helpers/constants.js'
 import {startPostgres, type PgServer} from '../helpers/postgres.js'
@@ -441,8 +441,13 @@ describe('tls check against a Postgres-like TLS peer', () => {
             )
           }
           if (sname === 'leaf' && cname === 'root') {
-            expect(out.fix!.summary).toBe(
-              'Make the server send its intermediate certificate, or give node-postgres the intermediate and the root as one bundle.',
+            // the issuer the server does not send may be a root as well as an intermediate: the fix names it and says both
+            expect(out.fix!.summary).toMatch(
+              /^Give node-postgres the CA "CN=[^"]+" that issued the server certificate \(with its root, when it is an intermediate\), or make the server send its intermediate\.$/,
+            )
+            expect(out.fix!.steps[0]).toContain('When "CN=')
+            expect(out.fix!.steps[0]).toContain(
+              'is a root CA (a private CA that signs server certificates directly), trust it',
             )
             expect(out.fix!.steps[0]).toContain(
               'the intermediate alone fails ("unable to get issuer certificate") and the root alone fails ("unable to verify the first certificate")',
@@ -454,6 +459,22 @@ describe('tls check against a Postgres-like TLS peer', () => {
       expect(seen['leaf+intermediate+root / intermediate']).toBe('unable to get issuer certificate')
       expect(seen['leaf / root']).toBe('unable to verify the first certificate')
       expect(seen['leaf / intermediate+root']).toBe('OK')
+    })
+
+    it('a private root that signs the server certificate directly: the fix says to trust that root, and doing so passes', async () => {
+      const leaf = await createLeaf({
+        commonName: 'localhost',
+        dnsNames: ['localhost'],
+        ipAddresses: ['127.0.0.1', '::1'],
+        issuer: c.root,
+      })
+      const p = await peer({certPem: chainPem(leaf), keyPem: leaf.keyPem})
+      const {out} = await runTls({port: p.port, query: 'sslmode=verify-full'})
+      expect(out).toMatchObject({status: 'fail', code: 'TLS_UNTRUSTED_ISSUER'})
+      expect(out.fix!.summary).toContain('the CA "CN=db-doctor Test Root CA" that issued the server certificate')
+      expect(out.fix!.steps[0]).toContain('When "CN=db-doctor Test Root CA" is a root CA')
+      const trusted = await runTls({port: p.port, query: `sslmode=verify-full&sslrootcert=${files['root.pem']}`})
+      expect(trusted.out.status).toBe('pass')
     })
 
     it('NODE_EXTRA_CA_CERTS with the intermediate + root bundle verifies a server that does not send its intermediate', async () => {
