@@ -21,6 +21,7 @@ import {
   type App,
   type ScenarioDatabase,
   type ToolResult,
+  postgresJsScriptApp,
 } from '../helpers/migration-tools.js'
 import {agree, doctorCheck, toolOutput as out} from '../helpers/differential.js'
 import {adminClient, createLoginRole, startPostgres, type PgServer} from '../helpers/postgres.js'
@@ -144,18 +145,7 @@ function sequelize(config: Record<string, unknown>) {
 }
 function pjs(driver: string, call = 'postgres(process.env.DATABASE_URL, {max: 1, connect_timeout: 10})') {
   const js = `import postgres from 'postgres'\nconst sql = ${call}\nsql.begin(async (tx) => { await tx\`select pg_advisory_xact_lock(4243)\`; await tx\`create table if not exists migrations (id int)\` }).then(() => sql.end()).then(() => process.exit(0), (e) => { console.error(e.code + ': ' + e.message); process.exit(1) })\n`
-  const a = makeApp({
-    files: {
-      'migrate.mjs': js,
-      'package.json': JSON.stringify({
-        name: 'app',
-        private: true,
-        scripts: {migrate: 'node migrate.mjs'},
-        dependencies: {postgres: '*'},
-      }),
-    },
-    packages: [driver],
-  })
+  const a = postgresJsScriptApp(driver, js)
   apps.push(a)
   return a
 }

@@ -19,6 +19,7 @@ import {
   type App,
   type ScenarioDatabase,
   type ToolResult,
+  postgresJsScriptApp,
 } from '../helpers/migration-tools.js'
 import {agree, doctorCheck, toolOutput as out} from '../helpers/differential.js'
 
@@ -66,18 +67,7 @@ function drizzleApp(dbCredentials: string, driver: string, extra: Record<string,
 /** A plain script on postgres.js: the URL from DATABASE_URL, one table as its migration. */
 function scriptApp(driver: string): App {
   const js = `import postgres from 'postgres'\nconst sql = postgres(process.env.DATABASE_URL, {max: 1, connect_timeout: 10})\nsql\`create table if not exists migrations (id int)\`.then(() => sql.end()).then(() => process.exit(0), (e) => { console.error(e.message); process.exit(1) })\n`
-  const a = makeApp({
-    files: {
-      'migrate.mjs': js,
-      'package.json': JSON.stringify({
-        name: 'app',
-        private: true,
-        scripts: {migrate: 'node migrate.mjs'},
-        dependencies: {postgres: '*'},
-      }),
-    },
-    packages: [driver],
-  })
+  const a = postgresJsScriptApp(driver, js)
   apps.push(a)
   return a
 }

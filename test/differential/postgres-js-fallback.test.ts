@@ -12,7 +12,14 @@
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 import {APP_DATABASE, APP_USER, CANARY_PASSWORD} from '../helpers/constants.js'
 import {checkOf, reportOf} from '../helpers/cli.js'
-import {makeApp, runDoctor, runTool, type App, type ToolResult} from '../helpers/migration-tools.js'
+import {
+  makeApp,
+  runDoctor,
+  runTool,
+  type App,
+  type ToolResult,
+  postgresJsScriptApp,
+} from '../helpers/migration-tools.js'
 import {startPostgres, type PgServer} from '../helpers/postgres.js'
 
 const pg = inject('pg')
@@ -43,18 +50,7 @@ afterAll(async () => {
  * `create table if not exists` race on pg_type: 23505). */
 function scriptApp(driver: string): App {
   const js = `import postgres from 'postgres'\nconst sql = postgres(process.env.DATABASE_URL, {max: 1, connect_timeout: 10, onnotice: () => {}})\nsql.begin(async (tx) => { await tx\`select pg_advisory_xact_lock(4242)\`; await tx\`create table if not exists fallback_probe (id int)\` }).then(() => sql.end()).then(() => process.exit(0), (e) => { console.error(e.code + ': ' + e.message); process.exit(1) })\n`
-  const a = makeApp({
-    files: {
-      'migrate.mjs': js,
-      'package.json': JSON.stringify({
-        name: 'app',
-        private: true,
-        scripts: {migrate: 'node migrate.mjs'},
-        dependencies: {postgres: '*'},
-      }),
-    },
-    packages: [driver],
-  })
+  const a = postgresJsScriptApp(driver, js)
   apps.push(a)
   return a
 }

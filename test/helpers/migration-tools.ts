@@ -120,6 +120,25 @@ export function dependencyClosure(names: string[]): string[] {
   return [...top].sort()
 }
 
+/**
+ * An app whose migration is a plain script on postgres.js (`npm run migrate` → `node migrate.mjs`): `js` is the
+ * file, `driver` the installed package (`postgres`, or `postgres-3 as postgres` for 3.4).
+ */
+export function postgresJsScriptApp(driver: string, js: string): App {
+  return makeApp({
+    files: {
+      'migrate.mjs': js,
+      'package.json': JSON.stringify({
+        name: 'app',
+        private: true,
+        scripts: {migrate: 'node migrate.mjs'},
+        dependencies: {postgres: '*'},
+      }),
+    },
+    packages: [driver],
+  })
+}
+
 export function makeApp(opts: MakeAppOptions): App {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'dbd-app-'))
   for (const [rel, content] of Object.entries(opts.files)) {
