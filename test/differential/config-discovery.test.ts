@@ -3,7 +3,7 @@
 // 1.1, sequelize-cli 6.6 — and db-doctor beside each (same folder, same environment). A file the CLI
 // would not read must not be modelled as if it were: where a decoy file would make the connection fail,
 // both succeed; where the CLI reads nothing, both fail and db-doctor says which file the CLI skips.
-import {afterAll, describe, expect, inject, it} from 'vitest'
+import {describe, expect, inject, it} from 'vitest'
 import {explainText} from '../../src/explain/index.js'
 import {CANARY_PASSWORD} from '../helpers/constants.js'
 import {checkOf} from '../helpers/cli.js'
@@ -17,14 +17,10 @@ import {
   type ToolResult,
 } from '../helpers/migration-tools.js'
 import {agree, doctorCheck as doctor, toolOutput as out} from '../helpers/differential.js'
+import {scenarioCleanup} from '../helpers/scenario-cleanup.js'
 
 const pg = inject('pg')
-const apps: App[] = []
-const dbs: ScenarioDatabase[] = []
-afterAll(async () => {
-  for (const a of apps) a.cleanup()
-  for (const d of dbs) await d.drop()
-})
+const {apps, dbs} = scenarioCleanup()
 
 async function scenario(label: string): Promise<ScenarioDatabase> {
   const db = await createScenarioDatabase(pg, label)

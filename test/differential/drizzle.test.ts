@@ -7,7 +7,7 @@
 import {writeFileSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 import pgLib from 'pg'
-import {afterAll, describe, expect, inject, it} from 'vitest'
+import {describe, expect, inject, it} from 'vitest'
 import {explainText} from '../../src/explain/index.js'
 import {CANARY_PASSWORD} from '../helpers/constants.js'
 import {checkOf} from '../helpers/cli.js'
@@ -22,17 +22,13 @@ import {
   postgresJsScriptApp,
 } from '../helpers/migration-tools.js'
 import {agree, doctorCheck, toolOutput as out} from '../helpers/differential.js'
+import {scenarioCleanup} from '../helpers/scenario-cleanup.js'
 
 const doctor = (a: App, env: Record<string, string | undefined>) => doctorCheck(a, env, [], [RAW_CANARY])
 
 const pg = inject('pg')
 const PgClient = pgLib.Client
-const apps: App[] = []
-const dbs: ScenarioDatabase[] = []
-afterAll(async () => {
-  for (const a of apps) a.cleanup()
-  for (const d of dbs) await d.drop()
-})
+const {apps, dbs} = scenarioCleanup()
 
 async function scenario(label: string, owner?: string): Promise<ScenarioDatabase> {
   const db = await createScenarioDatabase(pg, label, owner)

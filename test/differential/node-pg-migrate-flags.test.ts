@@ -1,26 +1,14 @@
 // Differential, node-pg-migrate 9's --reject-unauthorized (issue 19): the flag in the package.json
 // script becomes `ssl: {...ssl, rejectUnauthorized}` (bin/node-pg-migrate.js), an ssl object, so
 // TLS is on although the URL asks for nothing. The real CLI and db-doctor run side by side.
-import {afterAll, describe, expect, inject, it} from 'vitest'
+import {describe, expect, inject, it} from 'vitest'
 import {CANARY_PASSWORD} from '../helpers/constants.js'
 import {checkOf, reportOf} from '../helpers/cli.js'
-import {
-  appPackageJson,
-  createScenarioDatabase,
-  makeApp,
-  runDoctor,
-  runTool,
-  type App,
-  type ScenarioDatabase,
-} from '../helpers/migration-tools.js'
+import {appPackageJson, createScenarioDatabase, makeApp, runDoctor, runTool} from '../helpers/migration-tools.js'
+import {scenarioCleanup} from '../helpers/scenario-cleanup.js'
 
 const pg = inject('pg')
-const apps: App[] = []
-const dbs: ScenarioDatabase[] = []
-afterAll(async () => {
-  for (const a of apps) a.cleanup()
-  for (const d of dbs) await d.drop()
-})
+const {apps, dbs} = scenarioCleanup()
 
 describe.concurrent('differential: node-pg-migrate --reject-unauthorized', () => {
   for (const [flag, connects] of [

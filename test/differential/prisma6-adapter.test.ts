@@ -7,26 +7,15 @@
 // @prisma/adapter-pg factory (7.10.1, the one installed here; its 6.x factory keeps the pg config the same way);
 // and the "migration" beside it is that factory's connect() and a query (what SchemaEngineWasm gets from the
 // CLI), against the test server with its private CA: db-doctor exits 0 exactly when it connects.
-import {afterAll, describe, expect, inject, it} from 'vitest'
+import {describe, expect, inject, it} from 'vitest'
 import {CANARY_PASSWORD} from '../helpers/constants.js'
 import {checkOf, reportOf} from '../helpers/cli.js'
-import {
-  createScenarioDatabase,
-  makeApp,
-  runDoctor,
-  runTool,
-  type App,
-  type ScenarioDatabase,
-} from '../helpers/migration-tools.js'
+import {createScenarioDatabase, makeApp, runDoctor, runTool, type App} from '../helpers/migration-tools.js'
 import {prismaMigrateAdapterRule} from '../../src/models/tools/prisma.js'
+import {scenarioCleanup} from '../helpers/scenario-cleanup.js'
 
 const pg = inject('pg')
-const apps: App[] = []
-const dbs: ScenarioDatabase[] = []
-afterAll(async () => {
-  for (const a of apps) a.cleanup()
-  for (const d of dbs) await d.drop()
-})
+const {apps, dbs} = scenarioCleanup()
 
 const SCHEMA = 'datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n'
 /** What SchemaEngineWasm gets: the adapter factory prisma.config.ts builds; it connects and queries through it. */

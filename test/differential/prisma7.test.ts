@@ -8,25 +8,14 @@
 // adapter reports a TLS failure as TlsConnectionError, which Prisma Client prints as P1010 "… (not
 // available)"), and db-doctor names both and warns SSL_PRISMA_RUNTIME_DIFFERS where they read the URL apart.
 import {spawnSync} from 'node:child_process'
-import {afterAll, describe, expect, inject, it} from 'vitest'
+import {describe, expect, inject, it} from 'vitest'
 import {CANARY_PASSWORD} from '../helpers/constants.js'
 import {checkOf, cleanEnv, reportOf} from '../helpers/cli.js'
-import {
-  createScenarioDatabase,
-  makeApp,
-  runDoctor,
-  runTool,
-  type App,
-  type ScenarioDatabase,
-} from '../helpers/migration-tools.js'
+import {createScenarioDatabase, makeApp, runDoctor, runTool, type App} from '../helpers/migration-tools.js'
+import {scenarioCleanup} from '../helpers/scenario-cleanup.js'
 
 const pg = inject('pg')
-const apps: App[] = []
-const dbs: ScenarioDatabase[] = []
-afterAll(async () => {
-  for (const a of apps) a.cleanup()
-  for (const d of dbs) await d.drop()
-})
+const {apps, dbs} = scenarioCleanup()
 
 const PKG = JSON.stringify({
   name: 'app',

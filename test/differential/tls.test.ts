@@ -3,7 +3,7 @@
 // `migrate:latest` / `up` against the test server in a temp app folder, db-doctor runs beside
 // it with the same folder and environment, and the verdicts must agree: exit 0 exactly when
 // the real tool connects, and the failing code names the real cause.
-import {afterAll, describe, expect, inject, it} from 'vitest'
+import {describe, expect, inject, it} from 'vitest'
 import {CANARY_LENIENT, CANARY_PASSWORD, CANARY_SPECIAL} from '../helpers/constants.js'
 import {checkInAllFormats, checkOf, reportOf, type CliResult} from '../helpers/cli.js'
 import {
@@ -16,14 +16,10 @@ import {
   type ToolResult,
 } from '../helpers/migration-tools.js'
 import {agree} from '../helpers/differential.js'
+import {scenarioCleanup} from '../helpers/scenario-cleanup.js'
 
 const pg = inject('pg')
-const apps: App[] = []
-const dbs: ScenarioDatabase[] = []
-afterAll(async () => {
-  for (const a of apps) a.cleanup()
-  for (const d of dbs) await d.drop()
-})
+const {apps, dbs} = scenarioCleanup()
 
 async function scenario(label: string): Promise<ScenarioDatabase> {
   const db = await createScenarioDatabase(pg, label)

@@ -4,7 +4,7 @@
 // runs beside it with the same folder and environment. Exit 0 exactly when the real CLI migrates,
 // and the failing code names the cause the CLI's own error shows.
 import {writeFileSync} from 'node:fs'
-import {afterAll, describe, expect, inject, it} from 'vitest'
+import {describe, expect, inject, it} from 'vitest'
 import {CANARY_PASSWORD} from '../helpers/constants.js'
 import {checkOf} from '../helpers/cli.js'
 import {
@@ -16,14 +16,10 @@ import {
   type ScenarioDatabase,
 } from '../helpers/migration-tools.js'
 import {agree, doctorCheck as doctor, toolOutput as out} from '../helpers/differential.js'
+import {scenarioCleanup} from '../helpers/scenario-cleanup.js'
 
 const pg = inject('pg')
-const apps: App[] = []
-const dbs: ScenarioDatabase[] = []
-afterAll(async () => {
-  for (const a of apps) a.cleanup()
-  for (const d of dbs) await d.drop()
-})
+const {apps, dbs} = scenarioCleanup()
 
 async function scenario(label: string, owner?: string): Promise<ScenarioDatabase> {
   const db = await createScenarioDatabase(pg, label, owner)

@@ -2,25 +2,13 @@
 // temp app whose node_modules holds exactly the scenario's packages.
 import {existsSync} from 'node:fs'
 import path from 'node:path'
-import {afterAll, describe, expect, inject, it} from 'vitest'
+import {describe, expect, inject, it} from 'vitest'
 import {APP_USER, CANARY_PASSWORD} from './constants.js'
-import {
-  createScenarioDatabase,
-  dependencyClosure,
-  makeApp,
-  runDoctor,
-  runTool,
-  type App,
-  type ScenarioDatabase,
-} from './migration-tools.js'
+import {createScenarioDatabase, dependencyClosure, makeApp, runDoctor, runTool} from './migration-tools.js'
+import {scenarioCleanup} from './scenario-cleanup.js'
 
 const pg = inject('pg')
-const apps: App[] = []
-const dbs: ScenarioDatabase[] = []
-afterAll(async () => {
-  for (const a of apps) a.cleanup()
-  for (const d of dbs) await d.drop()
-})
+const {apps, dbs} = scenarioCleanup()
 
 const KNEXFILE = `module.exports = {client: 'pg', connection: {connectionString: process.env.DATABASE_URL, ssl: {ca: process.env.CA_PEM}}}\n`
 
