@@ -33,16 +33,10 @@ import {appFileLimit, toolConfigFailed} from './app-module.js'
 import {PRISMA_CONFIG_FILES, prismaMigrateAdapterRule} from '../../models/tools/prisma.js'
 
 /**
- * The Prisma major version the project runs, when known: installed (prisma, else @prisma/client),
- * else the range package.json declares. Undefined when neither says (then no Prisma 7 rule is
- * applied: a bare schema is read the way every version before 7 reads it).
+ * The Prisma version the project runs, when known: installed (prisma, else @prisma/client), else the range
+ * package.json declares ("6.16.0", or "6" from a range that says only that). Undefined when neither says
+ * (then no Prisma 7 rule is applied: a bare schema is read the way every version before 7 reads it).
  */
-function prismaMajor(cwd: string): number | undefined {
-  const v = prismaVersion(cwd)
-  return v === undefined ? undefined : Number.parseInt(v, 10)
-}
-
-/** The Prisma version the project runs, as prismaMajor finds it: "6.16.0", or "6" from a range that says only that. */
 function prismaVersion(cwd: string): string | undefined {
   for (const name of ['prisma', '@prisma/client']) {
     const dir = findPackageDir(name, cwd)
@@ -296,8 +290,10 @@ export const prismaSource: ConfigSource = {
   async load(ctx: SourceContext): Promise<SourceLayer | null> {
     let config: PrismaConfigFile | undefined
     let loadError: {file: string; message: string} | undefined
+    // looked up once: the config's migrate adapter rule and the Prisma 7 rules below both need it
+    const version = prismaVersion(ctx.cwd)
     try {
-      config = await loadPrismaConfig(ctx.cwd, ctx.env, ctx.appTimeoutMs, prismaVersion(ctx.cwd))
+      config = await loadPrismaConfig(ctx.cwd, ctx.env, ctx.appTimeoutMs, version)
     } catch (error) {
       if (error instanceof UnsafeFileError) throw error // a FIFO, a device: a usage error (exit 2)
       if (error instanceof AppCodeLimitError) {
@@ -314,7 +310,7 @@ export const prismaSource: ConfigSource = {
         }
     }
     const schemaFile = findPrismaSchema(ctx.cwd, config?.schema)
-    const major = prismaMajor(ctx.cwd)
+    const major = version === undefined ? undefined : Number.parseInt(version, 10)
     if (loadError) {
       // Prisma stops before anything else: "Failed to load config file …" (every version that reads the file)
       const origin = prov(loadError.file, 'datasource', `${loadError.file} (loading failed)`)
