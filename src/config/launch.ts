@@ -307,6 +307,12 @@ function fileLoadsDotenv(file: string, depth = 0, seen = new Set<string>()): str
   } catch {
     return undefined
   }
+  return textLoadsDotenv(file, text, depth, seen)
+}
+
+/** fileLoadsDotenv for a file already read (its text): the file itself is not read again. */
+function textLoadsDotenv(file: string, text: string, depth = 0, seen = new Set<string>()): string | undefined {
+  seen.add(file)
   if (LOADS_DOTENV.some((re) => re.test(text)) || (IMPORTS_DOTENV.test(text) && CALLS_CONFIG.test(text))) return file
   if (depth >= 2) return undefined
   const rel = /(?:require\(\s*|from\s+|import\s+|import\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g
@@ -557,7 +563,7 @@ function nodeScripts(input: LaunchInput, dotenvInstalled: boolean): ScriptLaunch
       }
       if (!IMPORTS_DRIVER.test(text)) continue
       const loader = loaderIn(seg, segments.slice(0, i), dotenvInstalled)
-      const hit = fileLoadsDotenv(abs)
+      const hit = textLoadsDotenv(abs, text)
       found.push({
         name,
         command,
