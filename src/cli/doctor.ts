@@ -377,12 +377,10 @@ export class Doctor {
     let stop: (signal: NodeJS.Signals) => void = () => {}
     const stopped = new Promise<{signal: NodeJS.Signals}>((resolve) => (stop = (signal) => resolve({signal})))
     let signalled = false
-    let stopSignal: NodeJS.Signals | undefined
     let outputs: OutputFile[] = []
     const onSignal = (signal: NodeJS.Signals) => {
       if (signalled) process.exit(1)
       signalled = true
-      stopSignal = signal
       stop(signal)
     }
     process.on('SIGTERM', onSignal)
@@ -403,17 +401,23 @@ export class Doctor {
       process.exitCode = 1
       return cut
     }
-    // a usage error (exit 2) stays one: the handlers go with it
-    const preparing = this.prepare(argv, flags).finally(() => signalled || off())
+    const preparing = this.prepare(argv, flags)
     preparing.catch(() => {}) // an error after a signal: the signal's outcome stands
-    const prepared = await Promise.race([preparing, stopped])
+    let prepared: Awaited<typeof preparing> | {signal: NodeJS.Signals}
+    try {
+      prepared = await Promise.race([preparing, stopped])
+    } catch (error) {
+      // a usage error (exit 2) stays one: the handlers go with it
+      off()
+      throw error
+    }
     if ('signal' in prepared) return interrupted(prepared.signal, undefined)
-    if (prepared.kind === 'list') return prepared.list
+    if (prepared.kind === 'list') {
+      off()
+      return prepared.list
+    }
     const {format, plan, common} = prepared
     outputs = prepared.outputs
-    if (signalled) return interrupted(stopSignal!, undefined)
-    process.on('SIGTERM', onSignal)
-    process.on('SIGINT', onSignal)
     // Loaded here, not at start-up: `check --help` needs none of it.
     let tracker: ReturnType<(typeof import('../wait/index.js'))['attemptTracker']> | undefined
     const spinner = plan.kind === 'single' ? await this.spinnerFor(format) : undefined
