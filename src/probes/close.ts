@@ -14,7 +14,8 @@ import type {Socket} from 'node:net'
 /** How long a peer that keeps its end open after ours is waited for (a hostile or wedged server). */
 const PEER_CLOSE_WAIT_MS = 100
 
-const closing = new Set<Promise<void>>()
+/** The closes under way, each with the server port it goes to (undefined over a Unix socket). */
+const closing = new Map<Promise<void>, number | undefined>()
 /** When the last of db-doctor's own connections ended with the server's close (performance.now()). */
 let lastClosedAt = -Infinity
 
@@ -38,6 +39,7 @@ export function closeAfterPeer(socket: Socket, outer?: Socket, waitMs = PEER_CLO
     destroyAll()
     return
   }
+  const port = live.remotePort
   const closed = new Promise<void>((resolve) => {
     const done = () => {
       clearTimeout(timer)
@@ -53,12 +55,18 @@ export function closeAfterPeer(socket: Socket, outer?: Socket, waitMs = PEER_CLO
     live.resume()
     live.end()
   })
-  closing.add(closed)
+  closing.set(closed, port)
 }
 
-/** Resolves when every connection handed to closeAfterPeer() is closed (each within its wait). */
-export async function probeConnectionsClosed(): Promise<void> {
-  while (closing.size) await Promise.all([...closing])
+/**
+ * Resolves when the connections handed to closeAfterPeer() before this call, to `port` (every port when not
+ * given), are closed, each within its wait. Closes that start meanwhile are not waited for: their connections
+ * ran beside this one (concurrent probes, `serve` probing other targets), so waiting for them would order
+ * nothing and could go on for as long as other work keeps closing connections.
+ */
+export async function probeConnectionsClosed(port?: number): Promise<void> {
+  const before = [...closing].filter(([, p]) => port === undefined || p === undefined || p === port)
+  await Promise.all(before.map(([c]) => c))
 }
 
 /**
@@ -80,7 +88,7 @@ export function ownSlotRefusal(): boolean {
   return closing.size > 0 || performance.now() - lastClosedAt < OWN_SLOT_WINDOW_MS
 }
 
+/** The moment PgBouncer takes to free the slot (the login made again awaits the closes itself). */
 export async function ownSlotsReleased(): Promise<void> {
-  await probeConnectionsClosed()
   await new Promise((resolve) => setTimeout(resolve, OWN_SLOT_GRACE_MS))
 }

@@ -95,7 +95,7 @@ export async function probeServerIdentity(
   who: {user: string; database: string},
   timeoutMs: number,
 ): Promise<ServerIdentity> {
-  await probeConnectionsClosed()
+  await probeConnectionsClosed(port)
   return new Promise((resolve) => {
     const started = performance.now()
     const r: ServerIdentity = {...target, port, ssl: null, auth: 'none', ms: 0}

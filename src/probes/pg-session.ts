@@ -234,7 +234,7 @@ async function openOnce(config: ClientConfig, opts: SessionOptions): Promise<Ope
   const guard = guardClient(client)
   const authRequest = watchAuthRequest(client)
   // db-doctor's own probes have left the server first: their slots must not count against this login
-  await probeConnectionsClosed()
+  await probeConnectionsClosed(typeof config.port === 'number' ? config.port : undefined)
   const started = performance.now()
   let stage: 'connect' | 'query' = 'connect'
   // node-postgres can throw from inside a socket event (URL `ssl=false` keeps the string
@@ -502,7 +502,7 @@ export async function hbaOverTls(config: ClientConfig, opts: {timeoutMs: number}
   client.on('error', () => {})
   const guard = guardClient(client)
   try {
-    await probeConnectionsClosed()
+    await probeConnectionsClosed(typeof rest.port === 'number' ? rest.port : undefined)
     await client.connect()
     return {outcome: 'admitted'}
   } catch (err) {

@@ -118,7 +118,7 @@ export async function probeSslRequest(
   port: number,
   opts: {connectTimeoutMs: number; answerTimeoutMs: number},
 ): Promise<SslRequestResult> {
-  await probeConnectionsClosed()
+  await probeConnectionsClosed(port)
   return new Promise((resolve) => {
     const started = performance.now()
     const ms = () => Math.round(performance.now() - started)

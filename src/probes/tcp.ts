@@ -21,7 +21,7 @@ async function connectOnce(
   options: net.NetConnectOpts,
   timeoutMs: number,
 ): Promise<{result: 'connected' | 'timeout' | 'error'; errorCode?: string; ms: number}> {
-  await probeConnectionsClosed()
+  await probeConnectionsClosed('port' in options ? options.port : undefined)
   return new Promise((resolve) => {
     const started = performance.now()
     let settled = false

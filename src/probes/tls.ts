@@ -60,7 +60,7 @@ const SSL_REQUEST = Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f])
 export async function inspectTls(input: TlsProbeInput): Promise<TlsProbeResult> {
   const net = await import('node:net')
   const tls = await import('node:tls')
-  await probeConnectionsClosed()
+  await probeConnectionsClosed(input.port)
   const started = performance.now()
   const ms = () => Math.round(performance.now() - started)
 
