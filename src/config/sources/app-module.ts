@@ -49,6 +49,11 @@ export async function loadAppModule(
   return value && typeof value === 'object' ? (value as Record<string, unknown>) : undefined
 }
 
+/** The first line of what loading an app file threw, redacted: the message CONFIG_APP_FILE_ERROR shows. */
+export function firstLineOf(error: unknown): string {
+  return redactor.redact(String((error as Error)?.message ?? error).split('\n')[0]!)
+}
+
 /** The layer of a tool's config file that failed to load: CONFIG_APP_FILE_ERROR, nothing else from it. */
 export function toolConfigFailed(
   origin: Provenance,

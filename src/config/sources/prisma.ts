@@ -29,7 +29,7 @@ import {configProblem} from '../problems.js'
 import type {ConfigSource, MigrationToolInfo, Provenance, SourceContext, SourceLayer} from '../types.js'
 import {envVarsWithValue, readJson} from '../util.js'
 import {findPackageDir} from '../launch.js'
-import {appFileLimit, toolConfigFailed} from './app-module.js'
+import {appFileLimit, firstLineOf, toolConfigFailed} from './app-module.js'
 import {PRISMA_CONFIG_FILES, prismaMigrateAdapterRule} from '../../models/tools/prisma.js'
 
 /**
@@ -306,7 +306,7 @@ export const prismaSource: ConfigSource = {
       if (file)
         loadError = {
           file: displayPath(ctx.cwd, file),
-          message: redactor.redact(String((error as Error)?.message ?? error).split('\n')[0] ?? ''),
+          message: firstLineOf(error),
         }
     }
     const schemaFile = findPrismaSchema(ctx.cwd, config?.schema)

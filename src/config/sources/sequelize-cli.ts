@@ -39,7 +39,7 @@ import type {
   SourceLayer,
 } from '../types.js'
 import {envVarsWithValue} from '../util.js'
-import {appFileLimit, loadAppModule, toolConfigFailed} from './app-module.js'
+import {appFileLimit, firstLineOf, loadAppModule, toolConfigFailed} from './app-module.js'
 import {AppCodeLimitError} from '../app-code.js'
 import {readGuardedText, UnsafeFileError} from '../../core/files.js'
 
@@ -320,10 +320,6 @@ export const sequelizeCliSource: ConfigSource = {
     }
     return sectionLayer(sec, url, cut)
   },
-}
-
-function firstLineOf(error: unknown): string {
-  return redactor.redact(String((error as Error)?.message ?? error).split('\n')[0]!)
 }
 
 /** The config module's export (run in the child, as the CLI runs it), or the layer that says why not. */

@@ -30,7 +30,7 @@ import type {
   SourceLayer,
 } from '../types.js'
 import {envVarsWithValue} from '../util.js'
-import {appFileLimit, loadAppModule, toolConfigFailed} from './app-module.js'
+import {appFileLimit, firstLineOf, loadAppModule, toolConfigFailed} from './app-module.js'
 import {AppCodeLimitError} from '../app-code.js'
 import {UnsafeFileError} from '../../core/files.js'
 import {typeorm} from '../../models/tools/typeorm.js'
@@ -216,7 +216,7 @@ export const typeormSource: ConfigSource = {
     } catch (error) {
       if (error instanceof UnsafeFileError) throw error // a FIFO, a device: a usage error (exit 2)
       if (error instanceof AppCodeLimitError) return appFileLimit(origin, shown, 'typeorm', error)
-      return failed(redactor.redact(String((error as Error)?.message ?? error).split('\n')[0] ?? ''))
+      return failed(firstLineOf(error))
     }
     if (!o) return failed('Given data source file must contain export of a DataSource instance')
     if (o.type !== 'postgres') return null
