@@ -1,7 +1,7 @@
 // Codes of the `dns` check, and the check's words: the summaries and fixes of its outcomes, built
 // from the params the check emits (src/checks/dns.ts holds data only).
 import type {Fix, Snippet} from '../core/types.js'
-import type {QueryFailure, RouteWhy} from '../probes/dns.js'
+import type {DirectQueryResult, QueryFailure, RouteWhy} from '../probes/dns.js'
 import {define, messages} from './types.js'
 
 /** The host and where it is set (the source's label). */
@@ -435,3 +435,10 @@ export const DNS_RESOLVERS_DISAGREE = define<DnsDisagreeParams>({
 })
 
 export const dnsEntries = [DNS_NOT_FOUND, DNS_TEMPORARY_FAILURE, DNS_TIMEOUT, DNS_IPV6_ONLY, DNS_RESOLVERS_DISAGREE]
+
+/** One answer of a nameserver asked directly, as evidence shows it (the dns check's rows, the docker check's). */
+export function directAnswer(r: DirectQueryResult): string {
+  if (!r.ok) return r.error === 'timeout' ? 'timeout' : `error: ${dnsEvidenceSays.queryFailure(r.failure)}`
+  if (r.rcode !== 'NOERROR') return r.rcode
+  return r.answers.length ? r.answers.join(', ') : 'NOERROR (no records)'
+}

@@ -1,8 +1,6 @@
 // Codes of the `docker` check, and the check's words: the summaries and fixes of its outcomes, built
 // from the params the check emits (src/checks/docker.ts holds data only).
 import type {Snippet} from '../core/types.js'
-import type {DirectQueryResult} from '../probes/dns.js'
-import {dnsEvidenceSays} from './dns.js'
 import {define, messages} from './types.js'
 
 /** The host and where it is set (the source's label). */
@@ -233,10 +231,3 @@ export const DOCKER_SERVICE_NAME_FROM_HOST = define<ServiceNameParams>({
 })
 
 export const dockerEntries = [DOCKER_DNS_FAILURE, DOCKER_LOCALHOST, DOCKER_SERVICE_NAME_FROM_HOST]
-
-/** One answer of Docker's embedded DNS, as the docker check's evidence shows it. */
-export function embeddedDnsAnswer(r: DirectQueryResult): string {
-  if (!r.ok) return r.error === 'timeout' ? 'timeout' : `error: ${dnsEvidenceSays.queryFailure(r.failure)}`
-  if (r.rcode !== 'NOERROR') return r.rcode
-  return r.answers.length ? r.answers.join(', ') : 'NOERROR (no records)'
-}

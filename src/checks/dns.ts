@@ -15,6 +15,7 @@ import {
   DNS_RESOLVERS_DISAGREE,
   DNS_TEMPORARY_FAILURE,
   DNS_TIMEOUT,
+  directAnswer,
   dnsEvidenceSays,
   dnsSays,
   type DnsNote,
@@ -474,10 +475,7 @@ async function askServer(
 }
 
 function row(resolver: string, name: string, type: QueryType, r: DirectQueryResult): EvidenceRow {
-  let answer: string
-  if (!r.ok) answer = r.error === 'timeout' ? 'timeout' : `error: ${dnsEvidenceSays.queryFailure(r.failure)}`
-  else if (r.rcode !== 'NOERROR') answer = r.rcode
-  else answer = r.answers.length ? r.answers.join(', ') : 'NOERROR (no records)'
+  let answer = directAnswer(r)
   if (r.truncated) answer += ' (truncated, retried over TCP)'
   return {resolver, name, type, answer, ms: r.ms}
 }

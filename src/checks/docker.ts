@@ -12,10 +12,10 @@ import {
   DOCKER_LOCALHOST,
   DOCKER_SERVICE_NAME_FROM_HOST,
   dockerSays,
-  embeddedDnsAnswer,
   type ComposeVariable,
   type ServiceNameParams,
 } from '../catalogue/docker.js'
+import {directAnswer} from '../catalogue/dns.js'
 import {settingsSnippet} from '../catalogue/snippets.js'
 import {
   type ComposeFile,
@@ -203,15 +203,15 @@ async function embeddedDnsFailure(run: DockerRun): Promise<CheckOutcome | null> 
       queryDirect(server, name, 'A', ctx.options.timeoutMs),
       queryDirect(server, name, 'AAAA', ctx.options.timeoutMs),
     ])
-    answer = embeddedDnsAnswer(a)
+    answer = directAnswer(a)
     rows = [
-      {server: DOCKER_DNS, name, type: 'A', answer: embeddedDnsAnswer(a), ms: a.ms},
-      {server: DOCKER_DNS, name, type: 'AAAA', answer: embeddedDnsAnswer(aaaa), ms: aaaa.ms},
+      {server: DOCKER_DNS, name, type: 'A', answer: directAnswer(a), ms: a.ms},
+      {server: DOCKER_DNS, name, type: 'AAAA', answer: directAnswer(aaaa), ms: aaaa.ms},
     ]
   }
   return DOCKER_DNS_FAILURE.emit(
     {host, source, dockerDns: DOCKER_DNS, case: 'embedded-dns', answer, timeoutMs: ctx.options.timeoutMs},
-    {...base, host, source, dnsCheck: dnsResult.code, embeddedDnsAnswers: rows},
+    {...base, host, source, dnsCheck: dnsResult.code, directAnswers: rows},
   )
 }
 
