@@ -6,6 +6,7 @@
 // a time, with no app code running beside them.
 import type {ResolvedConfig} from '../config/types.js'
 import {diagnoseResolved, resolveTarget, type DiagnoseInput} from '../app/diagnose.js'
+import {withPackageJsons} from '../core/files.js'
 import {verdictOf} from '../core/runner.js'
 import type {FleetReport, NamedReport, Report, Verdict} from '../core/types.js'
 
@@ -27,6 +28,12 @@ export interface FleetInput extends Omit<DiagnoseInput, 'connection' | 'hooks'> 
 }
 
 export async function diagnoseMany(input: FleetInput): Promise<FleetReport> {
+  // one run reads each package.json once, as one diagnosis does (app/diagnose.ts diagnose()): the targets share
+  // the app's folder, and resolveTarget / diagnoseResolved (not diagnose()) read it for every one of them
+  return withPackageJsons(() => diagnoseAll(input))
+}
+
+async function diagnoseAll(input: FleetInput): Promise<FleetReport> {
   const {targets, concurrency = 8, onReport, ...base} = input
   const reports: NamedReport[] = new Array(targets.length)
   const inputs: DiagnoseInput[] = targets.map((t) => ({
