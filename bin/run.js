@@ -16,7 +16,8 @@ if (argv.length === 1 && ['--version', '-v', '-V', 'version'].includes(argv[0]))
   // load-check.js), when its fast path takes the arguments; it returns false, having done nothing, for
   // anything it leaves to oclif.
   // What the fast path never takes (cli/fast-check.ts parseCheckArgv: --help, -h, `--`, DEBUG or an oclif
-  // variable in the environment) goes to cli.js at once, without loading check.cjs first.
+  // variable in the environment) goes to cli.js at once, without loading check.cjs first. The same rule as
+  // parseCheckArgv's (src/cli/fast-check.ts): change both together.
   const oclifs =
     argv.some((a) => a === '--help' || a === '-h' || a === '--') ||
     Object.keys(process.env).some(

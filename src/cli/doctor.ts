@@ -324,17 +324,8 @@ export class Doctor {
     // Progress only: the spinner names the running check and disappears; the report follows.
     const {default: ora} = await import('ora')
     const spinner = ora({stream: process.stderr, discardStdin: false})
-    return {
-      onStart(c) {
-        spinner.start(`${c.title}…`)
-      },
-      onEnd() {
-        spinner.stop()
-      },
-      stop() {
-        spinner.stop()
-      },
-    }
+    const stop = () => void spinner.stop()
+    return {onStart: (c) => void spinner.start(`${c.title}…`), onEnd: stop, stop}
   }
 
   // One clear line, no stack trace, no password, whatever went wrong.

@@ -64,7 +64,8 @@ const INTEGER = /^(0|[1-9][0-9]{0,6})$/
 export function parseCheckArgv(args: readonly string[], env: NodeJS.ProcessEnv): FastCheckArgs | undefined {
   // oclif reads DEBUG and its DB_DOCTOR_* / OCLIF_* variables (debug output, CONTENT_TYPE=json…); not
   // DB_DOCTOR_STRICT_FACTS, db-doctor's own (app/diagnose.ts reads it on either path), which the test suite sets
-  // in every CLI run it spawns: those runs must take the path users' runs take
+  // in every CLI run it spawns: those runs must take the path users' runs take. bin/run.js applies the same
+  // rule before it loads check.cjs (plain JS, it cannot import this): change both together
   if (
     Object.keys(env).some(
       (k) => k === 'DEBUG' || (k.startsWith('DB_DOCTOR_') && k !== 'DB_DOCTOR_STRICT_FACTS') || k.startsWith('OCLIF_'),
