@@ -17,6 +17,7 @@ import {isFleet} from '../core/types.js'
 import {FORMATS, isFormat, reporter, type FormatName, type RenderOptions} from '../reporters/index.js'
 import {FileReadError, UnsafeFileError, writableTargetProblem, writeGuarded} from '../core/files.js'
 import {requestExit} from './exit.js'
+import {listenForStop} from './stop.js'
 
 /** The flags of every command that runs the checks (check, wait), parsed: cli/base.ts declares them for oclif. */
 export interface CheckFlags {
@@ -359,7 +360,8 @@ export class Doctor {
    * SIGTERM / SIGINT (a Kubernetes init container or an Argo CD PreSync job ended on its timeout, Ctrl-C) stop
    * the run at once: a single target's report holds the checks that ended and the running one as a skip (the
    * report is failing), a fleet prints none; one line on stderr, exit 1, and the process exits as soon as the
-   * output is written (cli/finish.ts), its lookup children killed (probes/dns.ts). A second signal exits at once.
+   * output is written (cli/finish.ts), its lookup children killed (probes/dns.ts). A second signal exits 1 at once
+   * (cli/stop.ts).
    */
   async check(
     argv: unknown[],
@@ -367,19 +369,9 @@ export class Doctor {
   ): Promise<RunReport | {checks: {id: string; title: string}[]} | undefined> {
     let stop: (signal: NodeJS.Signals) => void = () => {}
     const stopped = new Promise<{signal: NodeJS.Signals}>((resolve) => (stop = (signal) => resolve({signal})))
-    let signalled = false
     let outputs: OutputFile[] = []
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (signalled) process.exit(1)
-      signalled = true
-      stop(signal)
-    }
-    process.on('SIGTERM', onSignal)
-    process.on('SIGINT', onSignal)
-    const off = () => {
-      process.off('SIGTERM', onSignal)
-      process.off('SIGINT', onSignal)
-    }
+    const signals = listenForStop(stop)
+    const off = signals.off
     const interrupted = async (signal: NodeJS.Signals, cut: RunReport | undefined) => {
       requestExit()
       const {interruptedSays} = await import('../catalogue/runner.js')
@@ -435,7 +427,7 @@ export class Doctor {
     const ended = await Promise.race([run.then((report) => ({report})), stopped])
     if ('report' in ended) {
       // a signal while the report is written: exit 1 at once (the output may be cut)
-      signalled = true
+      signals.exitOnSignal()
       await this.emit(ended.report, flags, outputs)
       off()
       return ended.report

@@ -5,6 +5,7 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {checkFlags, DoctorCommand, type CheckFlags} from '../cli/base.js'
 import {requestExit} from '../cli/exit.js'
+import {listenForStop} from '../cli/stop.js'
 import {redactor} from '../core/redact.js'
 import {inertLine} from '../core/escape.js'
 import type {RunReport} from '../core/types.js'
@@ -86,9 +87,7 @@ Exit codes: 0 healthy; 1 a failure waiting cannot fix, the deadline passed, or i
     }
 
     const controller = new AbortController()
-    const onSignal = () => controller.abort()
-    process.once('SIGTERM', onSignal)
-    process.once('SIGINT', onSignal)
+    const signals = listenForStop(() => controller.abort())
     const result = await waitUntilHealthy({
       attempt,
       deadlineMs: flags.deadline * 1000,
@@ -99,8 +98,8 @@ Exit codes: 0 healthy; 1 a failure waiting cannot fix, the deadline passed, or i
       cutReport: (by) => tracker?.cut(by),
       readiness: portReadiness(Math.min(flags.timeout, Math.max(flags.interval, 250))),
     })
-    process.off('SIGTERM', onSignal)
-    process.off('SIGINT', onSignal)
+    // a signal while the report is written exits 1 at once (cli/stop.ts), never by the signal (143/130)
+    signals.exitOnSignal()
     // An attempt cut short by the deadline or a signal may still hold a socket or a DNS
     // lookup: exit as soon as the report is out instead of waiting for them.
     requestExit()

@@ -41,6 +41,7 @@ async function signalled(
   signal: NodeJS.Signals,
   asked: Promise<void>,
   env: Record<string, string> = {},
+  again = false,
 ) {
   const child = spawn(process.execPath, ['--', BIN, ...args], {env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe']})
   let stdout = ''
@@ -53,6 +54,13 @@ async function signalled(
   await Promise.race([asked, closed])
   const sent = performance.now()
   child.kill(signal)
+  // `again`: a second signal as the stop is being reported (its line on stderr), before the exit
+  if (again)
+    child.stderr.on('data', function second() {
+      if (!stderr.includes('stopped by')) return
+      child.stderr.off('data', second)
+      child.kill(signal)
+    })
   const end = await closed
   const r = {...end, stdout, stderr, afterSignalMs: performance.now() - sent}
   expect(r.stdout + r.stderr).not.toContain(PASSWORD)
@@ -104,6 +112,16 @@ describe('check stopped by a signal while blocked on a silent peer', () => {
     const report = JSON.parse(readFileSync(file, 'utf8')) as Report
     expect(report.checks.at(-1)).toMatchObject({id: 'postgres', status: 'skip', evidence: {signal: 'SIGINT'}})
     expect(r.stderr).toContain('db-doctor check: stopped by SIGINT')
+  })
+
+  it('a second signal as the stop is reported (a kubelet insisting, Ctrl-C twice): still exit 1, never by the signal', async () => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      const peer = await silent()
+      const r = await signalled(['check', url(peer.port), '--json', '--timeout', '60000'], signal, peer.asked, {}, true)
+      expect(r.signal, r.stderr).toBeNull()
+      expect(r.code, r.stderr).toBe(1)
+      expect(r.afterSignalMs).toBeLessThan(10_000)
+    }
   })
 
   it('several targets (a fleet): no report, one line on stderr, exit 1', async () => {

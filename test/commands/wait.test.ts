@@ -181,6 +181,31 @@ describe('db-doctor wait against real components', () => {
     expect(JSON.parse(stdout).summary.verdict).toBe('failing')
   })
 
+  it('a second signal as the stop is reported: exit 1 at once, never death by the signal (143/130)', async () => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      const port = await freePort()
+      let sent = false
+      let again = false
+      const {
+        code,
+        signal: by,
+        stderr,
+      } = await watchCli(['wait', url(port), '--interval', '300', '--deadline', '120', '--json'], (err, child) => {
+        // the first signal ends the wait; the second comes as its end is written, before the exit
+        if (!sent && attempts(err).length >= 1) {
+          sent = true
+          child.kill(signal)
+        } else if (sent && !again && err.includes('db-doctor wait: interrupted')) {
+          again = true
+          child.kill(signal)
+        }
+      })
+      expect(sent).toBe(true)
+      expect(by, stderr).toBeNull()
+      expect(code, stderr).toBe(1)
+    }
+  })
+
   it('usage errors exit 2 with one line', async () => {
     for (const args of [
       ['wait', '--deadline', '0'],

@@ -41,7 +41,7 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): Record
 export function watchCli(
   args: string[],
   onStderr: (stderr: string, child: ChildProcess) => void,
-): Promise<{code: number | null; stdout: string; stderr: string}> {
+): Promise<{code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string}> {
   const child = spawn(process.execPath, ['--', BIN, ...args], {env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe']})
   let stdout = ''
   let stderr = ''
@@ -50,7 +50,7 @@ export function watchCli(
     stderr += d
     onStderr(stderr, child)
   })
-  return new Promise((resolve) => child.on('close', (code) => resolve({code, stdout, stderr})))
+  return new Promise((resolve) => child.on('close', (code, signal) => resolve({code, signal, stdout, stderr})))
 }
 
 export function runCli(
