@@ -18,6 +18,7 @@
 // connect_timeout (seconds, minimum 2) applies to each address separately;
 // without it a silent address costs the kernel's SYN retry time (~127 s).
 import type {IpFamily, ResolvedAddress, TcpOutcome} from '../core/facts.js'
+import {verbatim} from '../core/verbatim.js'
 
 type DnsOrder = 'verbatim' | 'ipv4first' | 'ipv6first'
 
@@ -317,13 +318,19 @@ export function predictLibpq(input: LibpqPredictionInput): Prediction {
     if (a.outcome === 'timeout' || a.outcome === 'connected') {
       t += perAddress
       steps.push({...base, result: 'timeout', endMs: t})
-      lastError = ct ? 'timeout expired' : 'Connection timed out'
+      // the client's own words: libpq's on its connect_timeout, else the OS's strerror(ETIMEDOUT)
+      lastError = ct ? verbatim('timeout expired') : verbatim('Connection timed out')
       continue
     }
     t += a.ms
     steps.push({...base, result: a.outcome, endMs: t})
+    // the OS's strerror for ECONNREFUSED and EHOSTUNREACH, as the client prints it
     lastError =
-      a.outcome === 'refused' ? 'Connection refused' : a.outcome === 'unreachable' ? 'No route to host' : failCode(a)
+      a.outcome === 'refused'
+        ? verbatim('Connection refused')
+        : a.outcome === 'unreachable'
+          ? verbatim('No route to host')
+          : failCode(a)
   }
   const ok = connected !== null
   const silent = input.attempts.some((a) => a.outcome === 'timeout')

@@ -42,6 +42,7 @@ import {envVarsWithValue} from '../util.js'
 import {appFileLimit, firstLineOf, loadAppModule, toolConfigFailed} from './app-module.js'
 import {AppCodeLimitError} from '../app-code.js'
 import {readGuardedText, UnsafeFileError} from '../../core/files.js'
+import {verbatim} from '../../core/verbatim.js'
 
 interface SequelizeProject {
   /** The config file the CLI reads (absolute) and how it was chosen. */
@@ -282,7 +283,12 @@ export const sequelizeCliSource: ConfigSource = {
     if (!('raw' in loaded)) return loaded.layer
     const raw = loaded.raw
     if (!raw || typeof raw !== 'object')
-      return toolConfigFailed(origin, shown, 'sequelize-cli', 'Config must be an object or a promise for an object')
+      return toolConfigFailed(
+        origin,
+        shown,
+        'sequelize-cli',
+        verbatim('Config must be an object or a promise for an object'),
+      )
     const all = raw as Record<string, unknown>
     const envSection = all[environment]
     const values = (envSection && typeof envSection === 'object' ? envSection : all) as Record<string, unknown>
@@ -389,7 +395,7 @@ function sectionUrl(sec: Section): SectionUrl | {layer: SourceLayer} {
               variable: envVar,
               environment: sec.environment,
             },
-            {file: shown, variable: envVar, tool: 'sequelize-cli', error: 'Error parsing url: undefined'},
+            {file: shown, variable: envVar, tool: 'sequelize-cli', error: verbatim('Error parsing url: undefined')},
           ),
         ],
       },

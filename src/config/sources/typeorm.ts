@@ -33,6 +33,7 @@ import {envVarsWithValue} from '../util.js'
 import {appFileLimit, firstLineOf, loadAppModule, toolConfigFailed} from './app-module.js'
 import {AppCodeLimitError} from '../app-code.js'
 import {UnsafeFileError} from '../../core/files.js'
+import {verbatim} from '../../core/verbatim.js'
 import {typeorm} from '../../models/tools/typeorm.js'
 import {declaredDependencies, findPackageDir, packageVersion} from '../../models/packages.js'
 
@@ -218,7 +219,7 @@ export const typeormSource: ConfigSource = {
       if (error instanceof AppCodeLimitError) return appFileLimit(origin, shown, 'typeorm', error)
       return failed(firstLineOf(error))
     }
-    if (!o) return failed('Given data source file must contain export of a DataSource instance')
+    if (!o) return failed(verbatim('Given data source file must contain export of a DataSource instance'))
     if (o.type !== 'postgres') return null
     const tool = typeormTool(ctx, shown, o)
     const extra = (o.extra && typeof o.extra === 'object' ? o.extra : {}) as Record<string, unknown>
