@@ -16,7 +16,8 @@ export async function main(dir: string): Promise<void> {
   // help / version / -h / a mistyped command, before oclif (which exits 2 on all of them)
   const plan = planArgv(process.argv.slice(2), [...COMMAND_IDS, 'help', 'version'])
   if ('error' in plan) {
-    process.stderr.write(`db-doctor: ${plan.error}\n`)
+    const {usageSays} = await import('./catalogue/usage.js')
+    process.stderr.write(`db-doctor: ${usageSays.unknownCommand(plan.error)}\n`)
     process.exitCode = 2
     return
   }

@@ -1,13 +1,30 @@
 // What oclif users expect before oclif sees the arguments: `help [COMMAND]`, `version`,
 // `-v`/`-V` as --version, `-h` as --help, and "did you mean …?" for a mistyped command. Pure: returns the argv
-// to run, or a usage error line (exit 2).
+// to run, or what was mistyped (the caller prints it as a usage error, exit 2: src/catalogue/usage.ts words it).
 
 import {closest} from '../core/spelling.js'
 
 /** The command ids (src/commands/index.ts has the classes: loaded only when a command runs). */
 export const COMMAND_IDS: readonly string[] = ['check', 'demo', 'explain', 'serve', 'wait']
 
-type ArgvPlan = {args: string[]} | {error: string}
+/** A command that does not exist: typed first (via 'argv') or after `help`, the closest one, every one. */
+export interface UnknownCommand {
+  command: string
+  suggestion?: string
+  commands: readonly string[]
+  via: 'argv' | 'help'
+}
+
+type ArgvPlan = {args: string[]} | {error: UnknownCommand}
+
+function unknownCommand(
+  command: string,
+  commands: readonly string[],
+  via: UnknownCommand['via'],
+): {error: UnknownCommand} {
+  const suggestion = suggest(command, commands)
+  return {error: {command, ...(suggestion ? {suggestion} : {}), commands, via}}
+}
 
 /** The closest command id to a typo, when it is close enough to be meant. */
 export function suggest(word: string, commands: readonly string[]): string | undefined {
@@ -26,18 +43,10 @@ export function planArgv(argv: readonly string[], commands: readonly string[]): 
   if (first === 'help') {
     const rest = args.slice(1)
     const target = rest.find((a) => !a.startsWith('-'))
-    if (target && !commands.includes(target)) {
-      const s = suggest(target, commands)
-      return {
-        error: `command ${JSON.stringify(target)} not found.${s ? ` Did you mean ${s}?` : ''} Commands: ${commands.join(', ')}.`,
-      }
-    }
+    if (target && !commands.includes(target)) return unknownCommand(target, commands, 'help')
     return {args: [...(target ? [target] : []), '--help']}
   }
   if (first === 'version') return {args: ['--version']}
   if (commands.includes(first)) return {args}
-  const s = suggest(first, commands)
-  return {
-    error: `command ${JSON.stringify(first)} not found.${s ? ` Did you mean ${s}?` : ''} Commands: ${commands.join(', ')} (db-doctor --help).`,
-  }
+  return unknownCommand(first, commands, 'argv')
 }

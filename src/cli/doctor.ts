@@ -18,6 +18,10 @@ import {FORMATS, isFormat, reporter, type FormatName, type RenderOptions} from '
 import {FileReadError, UnsafeFileError, writableTargetProblem, writeGuarded} from '../core/files.js'
 import {requestExit} from './exit.js'
 import {listenForStop} from './stop.js'
+import type {usageSays} from '../catalogue/usage.js'
+
+/** The usage errors' words (src/catalogue/usage.ts), loaded with the run: --help needs none of them. */
+type UsageWords = typeof usageSays
 
 /** The flags of every command that runs the checks (check, wait), parsed: cli/base.ts declares them for oclif. */
 export interface CheckFlags {
@@ -98,41 +102,39 @@ export class Doctor {
   }
 
   /** The CONNECTION arguments: every non-flag argv entry (oclif's non-strict mode). */
-  connectionsOf(argv: unknown[]): string[] {
+  connectionsOf(argv: unknown[], says: UsageWords): string[] {
     const out: string[] = []
     for (const a of argv) {
       const s = String(a)
       redactor.addFromConnectionString(s)
-      if (/^--?[A-Za-z]/.test(s)) this.usage(`Nonexistent flag: ${s}`)
+      if (/^--?[A-Za-z]/.test(s)) this.usage(says.nonexistentFlag({flag: s}))
       out.push(s)
     }
     return out
   }
 
-  validateCheckIds(flags: Pick<CheckFlags, 'only' | 'skip'>, checks: readonly Check[]): void {
+  validateCheckIds(flags: Pick<CheckFlags, 'only' | 'skip'>, checks: readonly Check[], says: UsageWords): void {
     const ids = checks.map((c) => c.id)
     for (const id of [...(flags.only ?? []), ...(flags.skip ?? [])]) {
-      if (!ids.includes(id)) this.usage(`Unknown check id "${id}". Known ids: ${ids.join(', ')}.`)
+      if (!ids.includes(id)) this.usage(says.unknownCheckId({id, known: ids}))
     }
   }
 
-  parseOutputs(values: readonly string[] | undefined): OutputFile[] {
+  parseOutputs(values: readonly string[] | undefined, says: UsageWords): OutputFile[] {
     const outputs: OutputFile[] = []
     for (const v of values ?? []) {
       const eq = v.indexOf('=')
       const format = eq > 0 ? v.slice(0, eq) : ''
       const file = eq > 0 ? v.slice(eq + 1) : ''
-      if (!isFormat(format) || !file)
-        this.usage(`--output expects FORMAT=PATH with FORMAT one of ${FORMATS.join(', ')} (got "${v}")`)
+      if (!isFormat(format) || !file) this.usage(says.outputSyntax({value: v, formats: FORMATS}))
       const abs = path.resolve(process.cwd(), file)
       const dir = path.dirname(abs)
-      if (!fs.existsSync(dir)) this.usage(`--output ${v}: the folder ${dir} does not exist`)
+      if (!fs.existsSync(dir)) this.usage(says.outputNoFolder({value: v, folder: dir}))
       // Regular files (or /dev/null) only: a FIFO would block the run, a device would take anything.
       const unsafe = writableTargetProblem(file, '--output file')
       if (unsafe) this.usage(unsafe.message)
       const same = outputs.find((o) => sameOutputPath(path.resolve(process.cwd(), o.file), abs))
-      if (same && !isDevNull(abs))
-        this.usage(`--output ${v}: ${same.file} is already an --output target (one file per --output)`)
+      if (same && !isDevNull(abs)) this.usage(says.outputTwice({value: v, file: same.file}))
       outputs.push({format, file})
     }
     return outputs
@@ -153,7 +155,7 @@ export class Doctor {
   }
 
   /** One target, or a fleet: several CONNECTIONs, --targets, --all-envs. */
-  async planTargets(connections: string[], flags: CheckFlags, env: LoadedEnv): Promise<TargetPlan> {
+  async planTargets(connections: string[], flags: CheckFlags, env: LoadedEnv, says: UsageWords): Promise<TargetPlan> {
     const fleet: FleetTarget[] = connections.map((connection) => ({connection}))
     if (!flags.targets && !flags['all-envs'] && fleet.length <= 1) return {kind: 'single', connection: connections[0]}
     const {knexEnvironmentTargets, sequelizeEnvironmentTargets, readTargetsFile, TargetsFileError} =
@@ -167,7 +169,7 @@ export class Doctor {
       }
     }
     if (flags['all-envs']) {
-      if (flags['knex-env']) this.usage('--all-envs checks every knexfile environment: drop --knex-env')
+      if (flags['knex-env']) this.usage(says.allEnvsWithKnexEnv())
       const envs =
         (await knexEnvironmentTargets({
           cwd: process.cwd(),
@@ -178,10 +180,7 @@ export class Doctor {
         (flags.knexfile
           ? undefined
           : await sequelizeEnvironmentTargets({cwd: process.cwd(), env: env.env, timeoutMs: flags.timeout}))
-      if (!envs)
-        this.usage(
-          `--all-envs: no knexfile${flags.knexfile ? '' : ' or sequelize-cli config'} here${flags.knexfile ? ` (${flags.knexfile})` : ''}`,
-        )
+      if (!envs) this.usage(says.allEnvsNoConfig({...(flags.knexfile ? {knexfile: flags.knexfile} : {})}))
       fleet.push(...envs)
     }
     if (!flags.targets && !flags['all-envs'] && fleet.length <= 1) return {kind: 'single', connection: connections[0]}
@@ -193,10 +192,11 @@ export class Doctor {
    * plan the targets; or, for --list, print the list. `common` is what every diagnose call takes.
    */
   async prepare(argv: unknown[], flags: CheckFlags): Promise<Prepared> {
-    const connections = this.connectionsOf(argv)
+    const {usageSays: says} = await import('../catalogue/usage.js')
+    const connections = this.connectionsOf(argv, says)
     const {checks} = await import('../checks/index.js')
-    this.validateCheckIds(flags, checks)
-    const outputs = this.parseOutputs(flags.output)
+    this.validateCheckIds(flags, checks, says)
+    const outputs = this.parseOutputs(flags.output, says)
     const format = this.formatOf(flags)
     if (isActionsContext(format)) guardActionsOutput()
     const summary = process.env.GITHUB_STEP_SUMMARY
@@ -205,7 +205,7 @@ export class Doctor {
     if (unsafeSummary) this.usage(unsafeSummary.message)
     if (flags.list) return {kind: 'list', list: await this.printList(format, checks)}
     const loaded = this.loadEnvironment(flags['env-file'])
-    const plan = await this.planTargets(connections, flags, loaded)
+    const plan = await this.planTargets(connections, flags, loaded, says)
     const common = {
       cwd: process.cwd(),
       env: loaded.env,

@@ -1,6 +1,7 @@
 // What oclif users expect: help and version exit 0, -h is --help, a typo gets "did you mean".
 import {describe, expect, it} from 'vitest'
 import {planArgv, suggest} from '../../src/cli/argv.js'
+import {usageSays} from '../../src/catalogue/usage.js'
 import {runCli} from '../helpers/cli.js'
 
 const COMMANDS = ['check', 'explain', 'wait', 'help', 'version']
@@ -13,6 +14,17 @@ describe('argv plan (pure)', () => {
     expect(planArgv(['check', '-h'], COMMANDS)).toEqual({args: ['check', '--help']})
     expect(planArgv(['explain', '--', '-h'], COMMANDS)).toEqual({args: ['explain', '--', '-h']})
     expect(planArgv(['check', '--json'], COMMANDS)).toEqual({args: ['check', '--json']})
+  })
+  it('a mistyped command is data; the catalogue words it (src/catalogue/usage.ts)', () => {
+    const typo = planArgv(['chek', 'postgres://u@h/db'], COMMANDS)
+    expect(typo).toEqual({error: {command: 'chek', suggestion: 'check', commands: COMMANDS, via: 'argv'}})
+    expect('error' in typo && usageSays.unknownCommand(typo.error)).toBe(
+      'command "chek" not found. Did you mean check? Commands: check, explain, wait, help, version (db-doctor --help).',
+    )
+    const help = planArgv(['help', 'zzzzzz'], COMMANDS)
+    expect('error' in help && usageSays.unknownCommand(help.error)).toBe(
+      'command "zzzzzz" not found. Commands: check, explain, wait, help, version.',
+    )
   })
   it('suggests the closest command', () => {
     expect(suggest('chek', COMMANDS)).toBe('check')

@@ -1,0 +1,20 @@
+// The usage errors of the CLI: a mistyped command (src/cli/argv.ts plans the argv, src/cli.ts prints the
+// line) and the flags of the commands that run the checks (src/cli/doctor.ts). One line on stderr, exit 2.
+import {messages} from './types.js'
+
+export const usageSays = messages({
+  /** `db-doctor chek …` (via 'argv'), or `db-doctor help chek` (via 'help'). */
+  unknownCommand: (p: {command: string; suggestion?: string; commands: readonly string[]; via: 'argv' | 'help'}) =>
+    `command ${JSON.stringify(p.command)} not found.${p.suggestion ? ` Did you mean ${p.suggestion}?` : ''} Commands: ${p.commands.join(', ')}${p.via === 'argv' ? ' (db-doctor --help)' : ''}.`,
+  nonexistentFlag: (p: {flag: string}) => `Nonexistent flag: ${p.flag}`,
+  unknownCheckId: (p: {id: string; known: readonly string[]}) =>
+    `Unknown check id "${p.id}". Known ids: ${p.known.join(', ')}.`,
+  outputSyntax: (p: {value: string; formats: readonly string[]}) =>
+    `--output expects FORMAT=PATH with FORMAT one of ${p.formats.join(', ')} (got "${p.value}")`,
+  outputNoFolder: (p: {value: string; folder: string}) => `--output ${p.value}: the folder ${p.folder} does not exist`,
+  outputTwice: (p: {value: string; file: string}) =>
+    `--output ${p.value}: ${p.file} is already an --output target (one file per --output)`,
+  allEnvsWithKnexEnv: () => '--all-envs checks every knexfile environment: drop --knex-env',
+  allEnvsNoConfig: (p: {knexfile?: string}) =>
+    `--all-envs: no knexfile${p.knexfile ? '' : ' or sequelize-cli config'} here${p.knexfile ? ` (${p.knexfile})` : ''}`,
+})
