@@ -402,12 +402,12 @@ export class Doctor {
     const {format, plan, common} = prepared
     outputs = prepared.outputs
     // Loaded here, not at start-up: `check --help` needs none of it.
-    let tracker: ReturnType<(typeof import('../wait/index.js'))['attemptTracker']> | undefined
+    let tracker: ReturnType<(typeof import('../app/attempt.js'))['attemptTracker']> | undefined
     const spinner = plan.kind === 'single' ? await this.spinnerFor(format) : undefined
     const run: Promise<RunReport> =
       plan.kind === 'single'
         ? (async () => {
-            tracker = (await import('../wait/index.js')).attemptTracker(common.tool)
+            tracker = (await import('../app/attempt.js')).attemptTracker(common.tool)
             const hooks = tracker.hooks
             return (await import('../app/diagnose.js')).diagnose({
               ...common,

@@ -2,7 +2,7 @@
 // exit code stays 0/1/2 — never a death by signal (143/130) that a `db-doctor check && migrate` or a
 // Kubernetes init container would read as something else.
 
-export interface StopListener {
+interface StopListener {
   /** From now on a signal exits 1 at once (the report is being written: the output may be cut). */
   exitOnSignal(): void
   /** Removes both listeners. */

@@ -69,11 +69,12 @@ Exit codes: 0 healthy; 1 a failure waiting cannot fix, the deadline passed, or i
     if (prepared.kind === 'list') return prepared.list
     const {outputs, plan, common} = prepared
     // Loaded here, not at start-up: `wait --help` needs none of it.
-    const [{diagnose}, {diagnoseMany}, {attemptTracker, portReadiness, waitUntilHealthy}, {waitSays}] =
+    const [{diagnose}, {diagnoseMany}, {portReadiness, waitUntilHealthy}, {attemptTracker}, {waitSays}] =
       await Promise.all([
         import('../app/diagnose.js'),
         import('../fleet/index.js'),
         import('../wait/index.js'),
+        import('../app/attempt.js'),
         import('../catalogue/wait.js'),
       ])
     this.says = waitSays

@@ -2,7 +2,8 @@
 // that opens late, a port that never opens, a wrong password — is in test/commands/wait.test.ts.
 import {describe, expect, it} from 'vitest'
 import type {CheckResult, Report, Status} from '../../src/core/types.js'
-import {attemptTracker, backoff, blockingOf, waitUntilHealthy} from '../../src/wait/index.js'
+import {attemptTracker} from '../../src/app/attempt.js'
+import {backoff, blockingOf, waitUntilHealthy} from '../../src/wait/index.js'
 
 function report(status: Status, code: string | null = null): Report {
   const c: CheckResult = {
