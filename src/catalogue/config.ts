@@ -34,7 +34,7 @@ import {
   type UrlInvalidParams,
   type WithoutEnvFile,
 } from '../config/problem-params.js'
-import type {Provenance} from '../config/types.js'
+import type {Provenance, Shadowed} from '../config/types.js'
 import type {Fix, Snippet} from '../core/types.js'
 import {assignment} from './snippets.js'
 import {define, messages, type CatalogueEntry} from './types.js'
@@ -118,6 +118,11 @@ function urlInvalidHint(p: UrlInvalidParams): string | undefined {
 /** The hint a problem's evidence shows (CONFIG_URL_INVALID only). */
 function configProblemHint(p: ConfigProblemWords): string | undefined {
   return p.code === 'CONFIG_URL_INVALID' ? urlInvalidHint(p.params) : undefined
+}
+
+/** A source that lost, as the config check's evidence names it (a field its own connection string decides says so). */
+export function shadowedLabel(s: Shadowed): string {
+  return s.stringDecides ? `${s.label} (ignored: the connection string decides ${s.stringDecides})` : s.label
 }
 
 /**

@@ -725,6 +725,21 @@ export const sslConfigEntries = [
   SSL_PRISMA_RUNTIME_DIFFERS,
 ]
 
+/** The setting libpq has in effect, as shown: sslmode=require with a root certificate file verifies the chain. */
+export function libpqSettingText(libpq: Pick<SslAnalysis['libpq'], 'setting' | 'actsAsVerifyCa'>): string {
+  return libpq.setting + (libpq.actsAsVerifyCa ? ' (acts as verify-ca: a root certificate file exists)' : '')
+}
+
+/**
+ * A setting that turns verification off, as shown: NODE_TLS_REJECT_UNAUTHORIZED=0 that an explicit
+ * rejectUnauthorized overrides for node-postgres still leaves every other TLS connection unverified.
+ */
+export function disabledSettingText(d: SslAnalysis['nodePg']['verificationDisabledBy'][number]): string {
+  return d.overridden
+    ? `${d.setting} (overridden for node-postgres by an explicit rejectUnauthorized, but every other TLS connection in the process is unverified)`
+    : d.setting
+}
+
 /** Why a client refuses the ssl settings before connecting, in one sentence. */
 export function sslRefusalText(r: SslRefusal): string {
   switch (r.id) {
@@ -779,7 +794,7 @@ export function describeDifference(
   if (nodePg.encrypt === 'yes' && libpq.encrypt === 'try')
     return `psql falls back to an unencrypted connection when the server has no SSL (${libpq.sslmode.setting}); your Node app does not, it fails with "The server does not support SSL connections".`
   if (nodePg.encrypt === 'yes' && !nodePg.verifyChain && libpq.verifyChain)
-    return `psql verifies the server certificate (${libpq.sslmode.setting}); your Node app does not (${nodePg.verificationDisabledBy[0]?.setting ?? nodePg.setting}), so it would also talk to an impostor.`
+    return `psql verifies the server certificate (${libpq.sslmode.setting}); your Node app does not (${nodePg.verificationDisabledBy[0] ? disabledSettingText(nodePg.verificationDisabledBy[0]) : nodePg.setting}), so it would also talk to an impostor.`
   if (nodePg.encrypt === 'yes' && libpq.encrypt === 'no')
     return `psql connects without SSL (${libpq.sslmode.setting}); your Node app insists on SSL (${nodePg.setting}).`
   return null

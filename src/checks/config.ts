@@ -17,7 +17,13 @@ import {
   maskCutUrl,
 } from '../config/connection-string.js'
 import {sameSource} from '../config/util.js'
-import {configEntry, configProblemEvidence, configProblemSummary, configSays} from '../catalogue/config.js'
+import {
+  configEntry,
+  configProblemEvidence,
+  configProblemSummary,
+  configSays,
+  shadowedLabel,
+} from '../catalogue/config.js'
 import type {CatalogueEntry} from '../catalogue/types.js'
 import {driverFindings} from './drivers.js'
 import {iamTokenFindings} from './iam.js'
@@ -161,7 +167,7 @@ function configEvidence(config: ResolvedConfig): Evidence {
   }
   if (config.appSsl) evidence.appSsl = config.appSsl.source.label
   if (config.shadowed.length) {
-    evidence.shadowed = config.shadowed.map((s) => ({source: s.label, kind: s.kind}))
+    evidence.shadowed = config.shadowed.map((s) => ({source: shadowedLabel(s), kind: s.kind}))
   }
   return evidence
 }

@@ -31,7 +31,9 @@ import {
   SSL_VERIFICATION_DISABLED,
   SSL_PRISMA_RUNTIME_DIFFERS,
   describeDifference,
+  disabledSettingText,
   foldSslFindings,
+  libpqSettingText,
   sslRefusalText,
   sslConfigEvidence,
   sslConfigSays,
@@ -207,7 +209,7 @@ function sslEvidence(
   const l = analysis.libpq
   const yesNo = (b: boolean) => (b ? 'yes' : 'no')
   const comparison = [
-    {setting: 'setting in effect', nodePostgres: n.setting, libpq: l.setting},
+    {setting: 'setting in effect', nodePostgres: n.setting, libpq: libpqSettingText(l)},
     {setting: 'encrypt', nodePostgres: n.encrypt, libpq: l.encrypt},
     {setting: 'verify chain', nodePostgres: yesNo(n.verifyChain), libpq: yesNo(l.verifyChain)},
     {setting: 'verify hostname', nodePostgres: yesNo(n.verifyHostname), libpq: yesNo(l.verifyHostname)},
@@ -404,11 +406,12 @@ function conflictFinding(
 function disabledFindings(a: SslAnalysis, config: ResolvedConfig): SslFinding[] {
   return a.nodePg.verificationDisabledBy.map((d) => {
     const isEnv = d.setting.startsWith('NODE_TLS_REJECT_UNAUTHORIZED')
+    const setting = disabledSettingText(d)
     const finding = SSL_VERIFICATION_DISABLED.finding(
-      {setting: d.setting, source: d.source, isEnv, verifyUrl: isEnv ? null : verifyUrl(config)},
+      {setting, source: d.source, isEnv, verifyUrl: isEnv ? null : verifyUrl(config)},
       {},
     )
-    return withSetting(finding, d.setting, d.source)
+    return withSetting(finding, setting, d.source)
   })
 }
 

@@ -53,6 +53,7 @@ import type {
   MigrationToolInfo,
   Provenance,
   ResolvedConfig,
+  Shadowed,
   SourceContext,
   SourceLayer,
 } from './types.js'
@@ -93,7 +94,7 @@ function severity(p: ConfigProblem): number {
 /** What the sources' layers add up to: the primary's settings, the others' fields under them. */
 interface Merged {
   fields: Fields
-  shadowed: Provenance[]
+  shadowed: Shadowed[]
   problems: ConfigProblem[]
   primary: Provenance | null
   connectionString?: Field<string>
@@ -195,10 +196,7 @@ function takePrimary(m: Merged, layer: SourceLayer, ctx: SourceContext): void {
     if (!field) continue
     // node-postgres: Object.assign({}, config, parse(connectionString)) — the string decides these
     if (layer.connectionString && CONNECTION_STRING_FIELDS.includes(name)) {
-      m.shadowed.push({
-        ...field.source,
-        label: `${field.source.label} (ignored: the connection string decides ${name})`,
-      })
+      m.shadowed.push({...field.source, stringDecides: name})
       continue
     }
     m.fields[name] = field

@@ -92,13 +92,19 @@ interface NodePgSsl extends SslSide {
     objectSource: Provenance
     urlSource: Provenance
   }
-  /** Every setting that turns certificate verification off, effective ones only. */
-  verificationDisabledBy: SslSetting[]
+  /**
+   * Every setting that turns certificate verification off, effective ones only; NODE_TLS_REJECT_UNAUTHORIZED=0 is
+   * listed also when an explicit rejectUnauthorized overrides it for node-postgres (`overridden`: it still turns
+   * verification off for every other TLS connection of the process).
+   */
+  verificationDisabledBy: Array<SslSetting & {overridden?: true}>
 }
 
 interface LibpqSsl extends SslSide {
   sslmode: SslSetting & {value: string}
   rootCert?: {path: string; source: string; exists: boolean}
+  /** sslmode=require with a root certificate file present: libpq then verifies the chain, as verify-ca does. */
+  actsAsVerifyCa: boolean
 }
 
 export interface SslAnalysis {
@@ -393,10 +399,7 @@ function nodePgSsl(input: SslInput, p: CsParams, files: CertFileRef[]): NodePgSs
   if (chosen.error) nodePg.error = chosen.error
   if (nodeTlsOff && !disabled.some((d) => d.setting === nodeTlsSetting.setting)) {
     // Still worth reporting: it turns off verification for every other TLS client in the process.
-    nodePg.verificationDisabledBy.push({
-      ...nodeTlsSetting,
-      setting: `${nodeTlsSetting.setting} (overridden for node-postgres by an explicit rejectUnauthorized, but every other TLS connection in the process is unverified)`,
-    })
+    nodePg.verificationDisabledBy.push({...nodeTlsSetting, overridden: true})
   }
   return nodePg
 }
@@ -553,9 +556,8 @@ function libpqSsl(input: SslInput, p: CsParams, files: CertFileRef[]): LibpqSsl 
           ? `sslrootcert=${rootCert.path}`
           : rootCert.path
       : '-',
-    setting:
-      modeSetting.setting +
-      (mode === 'require' && rootPresent ? ' (acts as verify-ca: a root certificate file exists)' : ''),
+    setting: modeSetting.setting,
+    actsAsVerifyCa: mode === 'require' && rootPresent,
     sources: {
       encrypt: modeSetting.source,
       verify:

@@ -60,6 +60,9 @@ export interface MigrationToolInfo {
   /** Prisma: the url is the pooled one (no directUrl) — what migrate runs through. */
 }
 
+/** A source that lost; `stringDecides`: a field its own layer's connection string decides instead. */
+export type Shadowed = Provenance & {stringDecides?: FieldName}
+
 export interface ResolvedConfig {
   /** Migration tools found in the project, in source order (knexfile, Prisma, node-pg-migrate). */
   tools?: MigrationToolInfo[]
@@ -72,8 +75,11 @@ export interface ResolvedConfig {
   connectionString?: Field<string>
   /** The source that supplied the connection (URL or family); null when only defaults. */
   primary: Provenance | null
-  /** Sources that were present but lost to a higher-precedence one. */
-  shadowed: Provenance[]
+  /**
+   * Sources that were present but lost to a higher-precedence one, and (`stringDecides`) the fields of the
+   * primary source that its own connection string decides (node-postgres: Object.assign({}, config, parse(url))).
+   */
+  shadowed: Shadowed[]
   /** The app's own ssl object (knexfile `connection.ssl`, …) when one is configured. */
   appSsl?: Field<unknown>
   /** An ssl setting the tool drops before its driver sees it (drizzle-kit: dbCredentials.ssl next to url). */

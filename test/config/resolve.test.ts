@@ -7,7 +7,7 @@ import {resolveConfig} from '../../src/config/resolve.js'
 import type {ResolvedConfig} from '../../src/config/types.js'
 import {redactor} from '../../src/core/redact.js'
 import {CANARY_PASSWORD, CANARY_SPECIAL} from '../helpers/constants.js'
-import {configProblemSummary} from '../../src/catalogue/config.js'
+import {configProblemSummary, shadowedLabel} from '../../src/catalogue/config.js'
 
 const dirs: string[] = []
 afterAll(() => {
@@ -448,7 +448,7 @@ describe('problems', () => {
     ])
     expect(config.fields.host?.value).toBe('urlhost')
     expect(config.fields.application_name?.value).toBe('kx')
-    expect(config.shadowed[0].label).toMatch(/connection.host in knexfile.js \(ignored/)
+    expect(shadowedLabel(config.shadowed[0])).toMatch(/connection.host in knexfile.js \(ignored/)
     expect(config.appSsl?.value).toEqual({rejectUnauthorized: false})
   })
 })

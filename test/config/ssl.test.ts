@@ -3,7 +3,12 @@ import {createRequire} from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {describeDifference, sslRefusalText} from '../../src/catalogue/ssl-config.js'
+import {
+  describeDifference,
+  disabledSettingText,
+  libpqSettingText,
+  sslRefusalText,
+} from '../../src/catalogue/ssl-config.js'
 import {analyzeSsl, describeSslObject, type SslInput} from '../../src/config/ssl.js'
 import {keyValueParams as keywordParams, pgUrlParams} from '../../src/config/connection-string.js'
 import type {Provenance} from '../../src/config/types.js'
@@ -183,7 +188,7 @@ describe('libpq side', () => {
     fs.writeFileSync(path.join(home, '.postgresql', 'root.crt'), 'x')
     const a = analyzeSsl(input({url: `${BASE}?sslmode=require`, homeDir: home}))
     expect(a.libpq).toMatchObject({encrypt: 'yes', verifyChain: true, verifyHostname: false})
-    expect(a.libpq.setting).toMatch(/acts as verify-ca/)
+    expect(libpqSettingText(a.libpq)).toMatch(/acts as verify-ca/)
   })
 
   it('PGSSLMODE and PGSSLROOTCERT from the environment; node-postgres ignores PGSSLROOTCERT', () => {
@@ -255,7 +260,9 @@ describe('node-postgres specifics', () => {
     // an explicit rejectUnauthorized: true wins for pg but the variable is still reported
     const b = analyzeSsl(input({ssl: {rejectUnauthorized: true}, env: {NODE_TLS_REJECT_UNAUTHORIZED: '0'}}))
     expect(b.nodePg.verifyChain).toBe(true)
-    expect(b.nodePg.verificationDisabledBy[0].setting).toMatch(/^NODE_TLS_REJECT_UNAUTHORIZED=0 \(overridden/)
+    expect(disabledSettingText(b.nodePg.verificationDisabledBy[0]!)).toMatch(
+      /^NODE_TLS_REJECT_UNAUTHORIZED=0 \(overridden/,
+    )
   })
 
   it('PGSSLMODE only applies when nobody set ssl', () => {
