@@ -745,6 +745,8 @@ export function sslRefusalText(r: SslRefusal): string {
   switch (r.id) {
     case 'verify-ca-without-ca':
       return 'node-postgres refuses sslmode=verify-ca with uselibpqcompat=true but no sslrootcert ("SECURITY WARNING: Using sslmode=verify-ca requires specifying a CA with sslrootcert").'
+    case 'direct-without-ssl':
+      return 'node-postgres refuses sslnegotiation=direct when nothing turns SSL on ("sslnegotiation=direct requires SSL to be enabled").'
     case 'invalid-sslmode':
       return `libpq rejects sslmode=${r.mode} ("invalid sslmode value").`
     case 'uri-params':

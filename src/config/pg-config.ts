@@ -42,7 +42,7 @@ import {
   pgConnectionStringParse,
   withoutWarnings,
 } from './connection-string.js'
-import {urlParserModel} from './url-parser.js'
+import {appUrlParser} from './url-parser.js'
 import type {FieldName, Provenance, ResolvedConfig} from './types.js'
 import {sameSource} from './util.js'
 
@@ -182,7 +182,7 @@ export function resolvePgClientConfig(
     if (kind === 'url' || kind === 'socket') {
       checkSslFiles(config, fileNamesFromString(config, cs.source))
       // the parser the app really uses: knex's own for a knex string, else the app's pg's
-      const model = urlParserModel(config.urlParser?.by ?? 'pg', config.urlParser?.dir ?? process.cwd())
+      const model = appUrlParser(config)
       urlParser = model.modelled
       const parsed = pgParseOrThrow(cs.value.trim(), model.parse)
       merged = Object.assign({}, merged, parsed)

@@ -4,6 +4,7 @@
 /** Why a client refuses the ssl settings before connecting: an id and its data (src/catalogue/ssl-config.ts words it). */
 export type SslRefusal =
   | {id: 'verify-ca-without-ca'}
+  | {id: 'direct-without-ssl'}
   | {id: 'invalid-sslmode'; mode: string}
   | {id: 'uri-params'; params: string[]}
   | {id: 'no-root-cert'; mode: string; path: string}

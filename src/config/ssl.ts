@@ -4,13 +4,16 @@
 // the injected `fileExists`), so a missing certificate file is a verdict for the
 // ssl-config check, never an exception.
 //
-// The node-postgres half takes the URL's ssl value from pg-connection-string's own
-// parse() (db-doctor's, the release its node-postgres uses; read as a release
-// without uselibpqcompat reads it when the app's parser lacks it), run on the
-// URL's query parameters with its certificate files left unread and its
-// deprecation warning silenced (config/url-parser.ts parseWithoutReading); then
-// pg 8's ConnectionParameters + Connection.upgradeToSSL, below. The unit tests
-// run the real pg code over a matrix and compare.
+// The node-postgres half takes the URL's ssl value from the parse() of the
+// pg-connection-string the app really uses (SslInput.parse: config/url-parser.ts
+// resolves it — knex's pinned copy for a knex string, the app's pg's otherwise,
+// db-doctor's own only where it stands in for one that is not installed), run on
+// the URL's query parameters with its certificate files left unread and its
+// deprecation warning silenced (parseWithoutReading). What follows is modelled by
+// hand as pg 8 does it: ConnectionParameters (ssl undefined → PGSSLMODE, 'true',
+// 'no-verify', sslnegotiation=direct without ssl refused) + Connection.upgradeToSSL,
+// below. The unit tests run the real pg code over a matrix, with each parser, and
+// compare.
 //
 //   new pg.Client({connectionString, ssl})
 //     → Object.assign({}, config, parse(connectionString))   // URL ssl params REPLACE the ssl object
@@ -31,9 +34,8 @@ import {
   keyValueParams,
   pgUrlParams,
 } from './connection-string.js'
-import {parse as ownParse} from 'pg-connection-string'
 import {sslFromPgsslmode} from './pg-config.js'
-import {parseWithoutReading, unreadFile, withoutLibpqCompat, type Parse} from './url-parser.js'
+import {knowsCompat, parseWithoutReading, unreadFile, withoutLibpqCompat, type Parse} from './url-parser.js'
 import type {SslRefusal} from './ssl-refusal.js'
 import type {Field, Provenance, ResolvedConfig} from './types.js'
 
@@ -127,10 +129,11 @@ export interface SslInput {
   /** Folder relative cert paths resolve from for node-postgres (the app's working folder); defaults to cwd. */
   certBase?: string
   /**
-   * Whether the app's URL parser knows uselibpqcompat (pg-connection-string >= 2.8: pg's own today;
-   * knex 3.x's pinned 2.6.2 does not). Default true.
+   * The parse() of the pg-connection-string the app really uses for its URL (UrlParserModel.parse,
+   * config/url-parser.ts): knex 3.x's pinned 2.6.2 for a knex string, the app's pg's otherwise. Whether it
+   * knows uselibpqcompat, sslnegotiation or sslmode at all is its own answer.
    */
-  parserKnowsCompat?: boolean
+  parse: Parse
 }
 
 const NODE_CA = "Node's built-in CA list"
@@ -141,6 +144,8 @@ interface UrlSsl {
   present: boolean
   value: unknown
   error?: SslRefusal
+  /** The sslnegotiation parse() puts in the config (a release that drops unknown parameters has none). */
+  negotiation?: unknown
 }
 
 /** parse()'s ssl object with its unread certificate files as `{file}` and its no-op checkServerIdentity as 'noop'. */
@@ -150,15 +155,6 @@ interface UrlSslObject {
   ca?: {file: string}
   cert?: {file: string}
   key?: {file: string}
-}
-
-/**
- * db-doctor's own pg-connection-string parse() (the release its node-postgres uses), reading the URL as a
- * release without uselibpqcompat does when the app's parser does not know it (as config/url-parser.ts
- * models knex 3.x).
- */
-function urlParse(input: SslInput): Parse {
-  return input.parserKnowsCompat === false ? withoutLibpqCompat(ownParse as Parse) : (ownParse as Parse)
 }
 
 /** The ssl value of parse() in the analysis' terms: files as `{file}`, a function as 'noop' (it is parse()'s). */
@@ -173,18 +169,22 @@ function sslValue(ssl: unknown): unknown {
 }
 
 /**
- * What pg-connection-string's parse() (urlParse) makes of the URL's query parameters, read as it reads them
- * (pgUrlParams): run on them alone, behind a fixed scheme and host (the rest of the URL decides nothing about
- * ssl, and a user name that does not decode would make parse() throw before it reaches ssl), its certificate
- * files left unread (parseWithoutReading). parse() refuses one thing: uselibpqcompat's verify-ca without a CA,
- * in its last step; the ssl object it had built by then is what the same parse() builds without uselibpqcompat.
+ * What the app's pg-connection-string parse() (SslInput.parse) makes of the URL's query parameters, read as
+ * pg-connection-string reads them (pgUrlParams): run on them alone, behind a fixed scheme and host (the rest of
+ * the URL decides nothing about ssl, and a user name that does not decode would make parse() throw before it
+ * reaches ssl), its certificate files left unread (parseWithoutReading). parse() refuses one thing: uselibpqcompat's
+ * verify-ca without a CA, in its last step; the ssl object it had built by then is what the same parse() builds without uselibpqcompat.
  */
 function urlSsl(params: Record<string, string>, parse: Parse): UrlSsl {
   const url = `postgres://localhost/?${new URLSearchParams(params).toString()}`
   const files = SSL_FILE_PARAMS.map((k) => params[k]).filter((f): f is string => !!f)
   try {
     const config = parseWithoutReading(parse, url, files)
-    return {present: Object.prototype.hasOwnProperty.call(config, 'ssl'), value: sslValue(config.ssl)}
+    return {
+      present: Object.prototype.hasOwnProperty.call(config, 'ssl'),
+      value: sslValue(config.ssl),
+      ...(config.sslnegotiation !== undefined ? {negotiation: config.sslnegotiation} : {}),
+    }
   } catch (error) {
     if (!(error instanceof Error && /\bsslmode=verify-ca\b/.test(error.message))) throw error
     const built = parseWithoutReading(withoutLibpqCompat(parse), url, files).ssl
@@ -268,20 +268,29 @@ interface NodePgSetting {
   sslmode?: NodePgSsl['sslmode']
   replaced?: NodePgSsl['replaced']
   error?: SslRefusal
+  /** The sslnegotiation node-postgres reads: the parsed URL's, else the app's setting, else PGSSLNEGOTIATION. */
+  negotiation?: unknown
 }
 
 /** Which ssl setting node-postgres takes: the URL's params replace the app's ssl object; PGSSLMODE only when neither sets it. */
 function nodePgSetting(input: SslInput, p: CsParams, files: CertFileRef[]): NodePgSetting {
   const {env} = input
   const {cs, csLabel, urlParams} = p
-  const fromUrl = urlParams ? urlSsl(urlParams, urlParse(input)) : {present: false, value: undefined}
+  const fromUrl: UrlSsl = urlParams ? urlSsl(urlParams, input.parse) : {present: false, value: undefined}
+  const negotiation = nodePgNegotiation(input, p, fromUrl)
+  const withNegotiation = <T extends NodePgSetting>(s: T): T => (negotiation !== undefined ? {...s, negotiation} : s)
   const app = input.appSsl
   const appHas = app !== undefined && app.value !== undefined
   if (!fromUrl.present && appHas)
-    return {value: app.value, fromUrl: false, source: app.source.label, setting: describeSslObject(app.value)}
+    return withNegotiation({
+      value: app.value,
+      fromUrl: false,
+      source: app.source.label,
+      setting: describeSslObject(app.value),
+    })
   if (!fromUrl.present) {
     const known = env.PGSSLMODE && (PG_ENV_SSLMODES as readonly string[]).includes(env.PGSSLMODE)
-    return {
+    return withNegotiation({
       value: sslFromPgsslmode(env.PGSSLMODE),
       fromUrl: false,
       source: env.PGSSLMODE ? envLabel(env, 'PGSSLMODE') : 'node-postgres default (ssl: false)',
@@ -289,7 +298,7 @@ function nodePgSetting(input: SslInput, p: CsParams, files: CertFileRef[]): Node
       ...(known
         ? {sslmode: {value: env.PGSSLMODE!, setting: `PGSSLMODE=${env.PGSSLMODE}`, source: envLabel(env, 'PGSSLMODE')}}
         : {}),
-    }
+    })
   }
   const params = urlParams!
   const chosen: NodePgSetting = {
@@ -306,6 +315,7 @@ function nodePgSetting(input: SslInput, p: CsParams, files: CertFileRef[]): Node
       source: csLabel,
       provenance: cs!.source,
     }
+  if (negotiation !== undefined) chosen.negotiation = negotiation
   if (appHas) chosen.replaced = replacedObject(app, params, cs!.source)
   for (const param of SSL_FILE_PARAMS) {
     const file = params[param]
@@ -320,6 +330,17 @@ function nodePgSetting(input: SslInput, p: CsParams, files: CertFileRef[]): Node
       })
   }
   return chosen
+}
+
+/**
+ * ConnectionParameters' `val('sslnegotiation', config, 'PGSSLNEGOTIATION')`: the config's (the URL as the app's
+ * parse() left it, else a setting of the app's own that is not the connection string's), else the variable.
+ */
+function nodePgNegotiation(input: SslInput, p: CsParams, fromUrl: UrlSsl): unknown {
+  if (fromUrl.negotiation) return fromUrl.negotiation
+  const field = input.fields.sslnegotiation
+  if (field?.value && !(p.cs && field.source.label === p.cs.source.label)) return field.value
+  return input.env.PGSSLNEGOTIATION || undefined
 }
 
 /** The app's ssl object that the URL's ssl params replace: what is lost, and whether that changes verification. */
@@ -350,7 +371,7 @@ function nodePgSsl(input: SslInput, p: CsParams, files: CertFileRef[]): NodePgSs
     setting: 'NODE_TLS_REJECT_UNAUTHORIZED=0',
     source: envLabel(env, 'NODE_TLS_REJECT_UNAUTHORIZED'),
   }
-  const compat = p.urlParams?.uselibpqcompat === 'true' && input.parserKnowsCompat !== false
+  const compat = p.urlParams?.uselibpqcompat === 'true' && knowsCompat(input.parse)
   const chosen = nodePgSetting(input, p, files)
   // ConnectionParameters
   let value = chosen.value
@@ -397,6 +418,8 @@ function nodePgSsl(input: SslInput, p: CsParams, files: CertFileRef[]): NodePgSs
   if (chosen.sslmode) nodePg.sslmode = chosen.sslmode
   if (chosen.replaced) nodePg.replaced = chosen.replaced
   if (chosen.error) nodePg.error = chosen.error
+  // ConnectionParameters throws "sslnegotiation=direct requires SSL to be enabled" (pg 8.23)
+  else if (chosen.negotiation === 'direct' && !value) nodePg.error = {id: 'direct-without-ssl'}
   if (nodeTlsOff && !disabled.some((d) => d.setting === nodeTlsSetting.setting)) {
     // Still worth reporting: it turns off verification for every other TLS client in the process.
     nodePg.verificationDisabledBy.push({...nodeTlsSetting, overridden: true})

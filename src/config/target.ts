@@ -20,7 +20,7 @@ import {inspectPgpass, type PgpassInspection} from './pgpass.js'
 import {analyzeSsl, type SslAnalysis} from './ssl.js'
 import {asAppDriver} from './driver-client.js'
 import type {ResolvedConfig} from './types.js'
-import {urlParserModel, type UrlParserModel} from './url-parser.js'
+import {appUrlParser, urlParserModel, type UrlParserModel} from './url-parser.js'
 
 /**
  * A configuration as resolveConfig() returns it: with what is derived from it, computed once per target
@@ -169,7 +169,8 @@ function createTarget(
       homeDir: env.HOME || os.homedir(),
       fileExists: (p) => fs.existsSync(p),
       certBase: certBase(config, cwd),
-      parserKnowsCompat: parser()?.libpqCompat ?? true,
+      // the parser pg-config.ts parses with: the app's (knex's for a knex string), else pg's from the working folder
+      parse: appUrlParser(config).parse,
     }),
   )
   const pgpass = once(() => {

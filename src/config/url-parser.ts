@@ -57,7 +57,18 @@ function load(dir: string): Parse | undefined {
   }
 }
 
-function knowsCompat(parse: Parse): boolean {
+const compatKnown = new WeakMap<Parse, boolean>()
+
+/** Whether this parse() knows `uselibpqcompat=true` (libpq sslmode meanings): asked of the parser itself, once. */
+export function knowsCompat(parse: Parse): boolean {
+  const known = compatKnown.get(parse)
+  if (known !== undefined) return known
+  const answer = asksCompat(parse)
+  compatKnown.set(parse, answer)
+  return answer
+}
+
+function asksCompat(parse: Parse): boolean {
   try {
     const r = withoutWarnings(() => parse('postgres://h/d?uselibpqcompat=true&sslmode=prefer')) as {
       ssl?: {rejectUnauthorized?: boolean}
@@ -81,6 +92,15 @@ function bundled(): {parse: Parse; version: string} {
   while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir)
   bundledCache = {parse: ownParse as Parse, version: versionAt(dir) ?? '?'}
   return bundledCache
+}
+
+/**
+ * The parser the app uses for the connection string of a resolved configuration: the one resolveConfig()
+ * named (knex's own for a knex string, else the app's pg's); a configuration built by hand, pg's from the
+ * working folder. pg-config.ts and target.ts's SSL analysis both ask here, so they parse with the same one.
+ */
+export function appUrlParser(config: {urlParser?: {by: 'knex' | 'pg'; dir: string}}): UrlParserModel {
+  return urlParserModel(config.urlParser?.by ?? 'pg', config.urlParser?.dir ?? process.cwd())
 }
 
 /** The parser the app uses for a connection string parsed `by` knex or pg, from the app folder `dir`. */

@@ -11,11 +11,19 @@ import {
 } from '../../src/catalogue/ssl-config.js'
 import {analyzeSsl, describeSslObject, type SslInput} from '../../src/config/ssl.js'
 import {keyValueParams as keywordParams, pgUrlParams} from '../../src/config/connection-string.js'
+import type {Parse} from '../../src/config/url-parser.js'
 import type {Provenance} from '../../src/config/types.js'
 
 const require = createRequire(import.meta.url)
-// The truth: node-postgres' own code.
-const ConnectionParameters = require('pg/lib/connection-parameters.js') as new (c: unknown) => {ssl: unknown}
+// The truth: node-postgres' own code, and the pg-connection-string each app really parses its URL with.
+type CP = new (c: unknown) => {ssl: unknown}
+const ConnectionParameters = require('pg/lib/connection-parameters.js') as CP
+/** pg 8.23's own parser (2.14): what {connectionString} goes through. */
+const pgParse = (require('pg-connection-string') as {parse: Parse}).parse
+/** knex 3.3's pinned 2.6.2: what a knex string connection goes through. */
+const knexParse = (require('knex/node_modules/pg-connection-string') as {parse: Parse}).parse
+/** 0.1.3, the parser of pg 7.18.2 and 8.0.2. */
+const oldParse = (require('pg-7/node_modules/pg-connection-string') as {parse: Parse}).parse
 
 const URL_SRC: Provenance = {kind: 'env-file', name: 'DATABASE_URL', file: '.env', label: 'DATABASE_URL in .env'}
 const OBJ_SRC: Provenance = {
@@ -46,59 +54,148 @@ function input(over: Partial<SslInput> & {url?: string; ssl?: unknown} = {}): Ss
     cwd: dir,
     homeDir: path.join(dir, 'home'),
     fileExists: (p) => fs.existsSync(p),
+    parse: pgParse,
     ...rest,
   }
 }
 
-/** What pg really does: ConnectionParameters, then upgradeToSSL's tls options. */
-function oracle(url: string | undefined, ssl: unknown, env: Record<string, string>) {
+type Verdict = {error: string} | {encrypt: 'no'} | {encrypt: 'yes'; verifyChain: boolean; verifyHostname: boolean}
+
+/** process.env as `env` says while `f` runs (PGSSLMODE, PGSSLNEGOTIATION, NODE_TLS_REJECT_UNAUTHORIZED unset else). */
+function withEnv<T>(env: Record<string, string>, f: () => T): T {
   const saved = {...process.env}
   try {
     delete process.env.PGSSLMODE
+    delete process.env.PGSSLNEGOTIATION
     delete process.env.NODE_TLS_REJECT_UNAUTHORIZED
     Object.assign(process.env, env)
-    let params: {ssl: unknown}
-    try {
-      params = new ConnectionParameters({connectionString: url, ...(ssl === undefined ? {} : {ssl})})
-    } catch (error) {
-      return {error: (error as Error).message}
-    }
-    const s = params.ssl
-    if (!s) return {encrypt: 'no' as const}
-    const opts: Record<string, unknown> = {
-      rejectUnauthorized: process.env.NODE_TLS_REJECT_UNAUTHORIZED !== '0',
-      ...(s === true ? {} : (s as object)),
-    }
-    const verifyChain = Boolean(opts.rejectUnauthorized)
-    return {encrypt: 'yes' as const, verifyChain, verifyHostname: verifyChain && opts.checkServerIdentity === undefined}
+    return f()
   } finally {
     process.env = saved
   }
 }
 
-describe('node-postgres side agrees with pg itself', () => {
+/** pg 8's upgradeToSSL: tls.connect({rejectUnauthorized: NODE_TLS_REJECT_UNAUTHORIZED !== '0', ...ssl}). */
+function pg8Tls(s: unknown): Verdict {
+  if (!s) return {encrypt: 'no'}
+  const opts: Record<string, unknown> = {
+    rejectUnauthorized: process.env.NODE_TLS_REJECT_UNAUTHORIZED !== '0',
+    ...(s === true ? {} : (s as object)),
+  }
+  const verifyChain = Boolean(opts.rejectUnauthorized)
+  return {encrypt: 'yes', verifyChain, verifyHostname: verifyChain && opts.checkServerIdentity === undefined}
+}
+
+/** What pg 8.23 really does with {connectionString, ssl}: ConnectionParameters (pg's own parser), then upgradeToSSL. */
+function pgOracle(url: string | undefined, ssl: unknown, env: Record<string, string>): Verdict {
+  return withEnv(env, () => {
+    try {
+      return pg8Tls(new ConnectionParameters({connectionString: url, ...(ssl === undefined ? {} : {ssl})}).ssl)
+    } catch (error) {
+      return {error: (error as Error).message}
+    }
+  })
+}
+
+/** What pg 8.23 does with the object knex 3.3 parsed a string connection into (its 2.6.2), an ssl object beside it. */
+function knexOracle(url: string | undefined, ssl: unknown, env: Record<string, string>): Verdict {
+  return withEnv(env, () => {
+    try {
+      const parsed = url === undefined ? {} : knexParse(url)
+      return pg8Tls(new ConnectionParameters({...(ssl === undefined ? {} : {ssl}), ...parsed}).ssl)
+    } catch (error) {
+      return {error: (error as Error).message}
+    }
+  })
+}
+
+/**
+ * pg 7.18.2 and 8.0.2, each with its own ConnectionParameters (0.1.3 reads only ssl=true/1 of the URL; PGSSLMODE
+ * knows no no-verify) and its own Connection: 7.18 hands tls.connect the ssl object's fields one by one
+ * (rejectUnauthorized: undefined when unset, which Node 20 reads as verify whatever NODE_TLS_REJECT_UNAUTHORIZED
+ * says), 8.0.2 spreads the object. Neither returns from connect() on Node 20 (CONFIG_DRIVER_TOO_OLD).
+ */
+function oldOracle(pkg: 'pg-7' | 'pg-8-0-2') {
+  const OldCP = require(`${pkg}/lib/connection-parameters.js`) as CP
+  return (url: string | undefined, ssl: unknown, env: Record<string, string>): Verdict =>
+    withEnv(env, () => {
+      let s: unknown
+      try {
+        s = new OldCP({connectionString: url, ...(ssl === undefined ? {} : {ssl})}).ssl
+      } catch (error) {
+        return {error: (error as Error).message}
+      }
+      if (!s) return {encrypt: 'no'}
+      const o = (s && typeof s === 'object' ? s : {}) as Record<string, unknown>
+      if (pkg === 'pg-8-0-2') return pg8Tls(typeof s === 'object' ? s : true)
+      const verifyChain = o.rejectUnauthorized !== false
+      return {encrypt: 'yes', verifyChain, verifyHostname: verifyChain && o.checkServerIdentity === undefined}
+    })
+}
+
+type Case = {url?: string; ssl?: unknown; env: Record<string, string>}
+
+/**
+ * Where db-doctor's model departs from pg 7.18 / 8.0.2 (it models ConnectionParameters and upgradeToSSL as pg 8
+ * does, after the old parser): PGSSLMODE=no-verify and ssl: 'no-verify' (unknown to the old releases), pg 7.18's
+ * verification under NODE_TLS_REJECT_UNAUTHORIZED=0 and sslnegotiation=direct without SSL (pg 8 refuses it, the old
+ * releases ignore the parameter). Neither old release connects on Node 20, and the config check says so.
+ */
+function modelledAsPg8(pkg: 'pg-7' | 'pg-8-0-2', c: Case): boolean {
+  return (
+    c.env.PGSSLMODE === 'no-verify' ||
+    c.ssl === 'no-verify' ||
+    (pkg === 'pg-7' && c.env.NODE_TLS_REJECT_UNAUTHORIZED === '0') ||
+    (c.url?.includes('sslnegotiation=direct') ?? false)
+  )
+}
+
+const PARSERS = [
+  {name: "pg 8.23 {connectionString} (pg's pg-connection-string 2.14)", parse: pgParse, oracle: pgOracle},
+  {
+    name: 'knex 3.3 string connection (its pinned pg-connection-string 2.6.2) + pg 8.23',
+    parse: knexParse,
+    oracle: knexOracle,
+  },
+  {name: 'pg 7.18.2 (pg-connection-string 0.1.3)', parse: oldParse, oracle: oldOracle('pg-7'), old: 'pg-7' as const},
+  {
+    name: 'pg 8.0.2 (pg-connection-string 0.1.3)',
+    parse: oldParse,
+    oracle: oldOracle('pg-8-0-2'),
+    old: 'pg-8-0-2' as const,
+  },
+]
+
+describe.each(PARSERS)('node-postgres side agrees with pg itself: $name', ({parse, oracle, old}) => {
   const modes = [undefined, 'disable', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify']
-  const cases: Array<{url?: string; ssl?: unknown; env: Record<string, string>}> = []
+  const cases: Case[] = []
   for (const mode of modes)
     for (const compat of [false, true])
       for (const root of [false, true])
-        for (const ssl of [undefined, {rejectUnauthorized: false}, true])
-          for (const env of [{}, {PGSSLMODE: 'require'}, {NODE_TLS_REJECT_UNAUTHORIZED: '0'}] as Array<
-            Record<string, string>
-          >) {
-            const q = [
-              mode ? `sslmode=${mode}` : '',
-              compat ? 'uselibpqcompat=true' : '',
-              root ? `sslrootcert=${'CA'}` : '',
-            ]
-              .filter(Boolean)
-              .join('&')
-            cases.push({url: q ? `${BASE}?${q}` : BASE, ssl, env})
-          }
+        for (const direct of [false, true])
+          for (const ssl of [undefined, {rejectUnauthorized: false}, true])
+            for (const env of [
+              {},
+              {PGSSLMODE: 'require'},
+              {PGSSLMODE: 'no-verify'},
+              {NODE_TLS_REJECT_UNAUTHORIZED: '0'},
+            ] as Array<Record<string, string>>) {
+              const q = [
+                mode ? `sslmode=${mode}` : '',
+                compat ? 'uselibpqcompat=true' : '',
+                root ? `sslrootcert=${'CA'}` : '',
+                direct ? 'sslnegotiation=direct' : '',
+              ]
+                .filter(Boolean)
+                .join('&')
+              cases.push({url: q ? `${BASE}?${q}` : BASE, ssl, env})
+            }
   cases.push(
     {url: `${BASE}?ssl=true`, env: {}},
     {url: `${BASE}?ssl=0`, ssl: true, env: {}},
     {url: `${BASE}?ssl=no-verify`, env: {}},
+    {url: `${BASE}?ssl=1&sslnegotiation=direct`, env: {}},
+    {url: `${BASE}?ssl=0&sslnegotiation=direct`, env: {PGSSLMODE: 'require'}},
   )
   cases.push(
     {url: `${BASE}?ssl=`, ssl: {rejectUnauthorized: false}, env: {}},
@@ -121,8 +218,19 @@ describe('node-postgres side agrees with pg itself', () => {
     ),
   )('%s', (_name, c) => {
     const url = c.url?.replace('sslrootcert=CA', `sslrootcert=${ca}`)
-    const want = oracle(url, c.ssl, c.env)
-    const got = analyzeSsl(input({url, ssl: c.ssl, env: c.env})).nodePg
+    // the departures of the pg 8 model from the old releases: the model answers as pg 8 would after the old parser
+    const want =
+      old && modelledAsPg8(old, c)
+        ? withEnv(c.env, () => {
+            try {
+              const parsed = url === undefined ? {} : parse(url)
+              return pg8Tls(new ConnectionParameters({...(c.ssl === undefined ? {} : {ssl: c.ssl}), ...parsed}).ssl)
+            } catch (error) {
+              return {error: (error as Error).message}
+            }
+          })
+        : oracle(url, c.ssl, c.env)
+    const got = analyzeSsl(input({url, ssl: c.ssl, env: c.env, parse})).nodePg
     if ('error' in want) {
       expect(got.error).toBeTruthy()
       return

@@ -7,6 +7,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import {analyzeSsl} from '../../config/ssl.js'
+import {urlParserModel} from '../../config/url-parser.js'
 import type {Provenance} from '../../config/field.js'
 import type {DriverInput, DriverModel, DriverReading} from './types.js'
 
@@ -32,6 +33,8 @@ export const nodePostgres: DriverModel = {
       cwd: process.cwd(),
       homeDir: input.env.HOME || os.homedir(),
       fileExists: (p) => fs.existsSync(p),
+      // the pg-connection-string of the pg installed where db-doctor runs (db-doctor's own where there is none)
+      parse: urlParserModel('pg', process.cwd()).parse,
     })
     const n = a.nodePg
     return {
