@@ -129,8 +129,8 @@ function knexModel(dir: string): UrlParserModel {
       modelled: `knex ${knexVersion} → pg-connection-string ${version} (the app's, from ${displayDir(pcsDir!, dir)})`,
     }
   }
-  // knex 3.x's own parser, without uselibpqcompat (it predates it)
-  const parse = withoutLibpqCompat(bundled().parse)
+  // knex 3.x's own parser, without uselibpqcompat nor "sslnegotiation=direct turns ssl on" (2.6.2 predates both)
+  const parse = asKnexPinned(bundled().parse)
   return {
     by: 'knex',
     parse,
@@ -171,6 +171,22 @@ function pgModel(dir: string): UrlParserModel {
 /** A parse() that reads a URL as a release without uselibpqcompat does: the parameter is renamed away. */
 export function withoutLibpqCompat(parse: Parse): Parse {
   return (url) => parse(url.replace(/([?&])uselibpqcompat=/gi, '$1dbdoctor_ignored_uselibpqcompat='))
+}
+
+/**
+ * A parse() that reads a URL as knex 3.x's pinned 2.6.2 does: uselibpqcompat unknown (withoutLibpqCompat), and
+ * sslnegotiation=direct left a plain parameter: later releases turn ssl on for it when nothing else set ssl, 2.6.2
+ * leaves ssl unset (pg then takes PGSSLMODE, and refuses direct without SSL).
+ */
+export function asKnexPinned(parse: Parse): Parse {
+  const base = withoutLibpqCompat(parse)
+  return (url) => {
+    const config = base(url)
+    if (config.ssl !== true || config.sslnegotiation === undefined || !/[?&]sslnegotiation=/i.test(url)) return config
+    const without = base(url.replace(/([?&])sslnegotiation=/gi, '$1dbdoctor_ignored_sslnegotiation='))
+    if (without.ssl === undefined) delete config.ssl
+    return config
+  }
 }
 
 /** What readFileSync returns for a certificate file parseWithoutReading() keeps unread: this, then the path. */

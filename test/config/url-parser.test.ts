@@ -4,8 +4,9 @@
 import {mkdtempSync, rmSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import {createRequire} from 'node:module'
 import {afterAll, describe, expect, it} from 'vitest'
-import {urlParserModel} from '../../src/config/url-parser.js'
+import {urlParserModel, type Parse} from '../../src/config/url-parser.js'
 import {ROOT} from '../helpers/cli.js'
 
 const empty = mkdtempSync(path.join(os.tmpdir(), 'dbd-noapp-'))
@@ -37,5 +38,28 @@ describe('urlParserModel', () => {
     const p = urlParserModel('pg', empty)
     expect(p).toMatchObject({by: 'pg', libpqCompat: true, fromApp: false})
     expect(p.modelled).toContain('pg is not installed in')
+  })
+})
+
+describe('the stand-in for knex 3.x (knex not installed)', () => {
+  const pinned = (createRequire(import.meta.url)('knex/node_modules/pg-connection-string') as {parse: Parse}).parse
+  const standIn = () => urlParserModel('knex', empty).parse
+  it.each([
+    'sslnegotiation=direct',
+    'sslnegotiation=direct&ssl=true',
+    'sslnegotiation=direct&ssl=0',
+    'sslnegotiation=direct&sslmode=require',
+    'sslnegotiation=direct&sslmode=disable',
+    'sslnegotiation=direct&uselibpqcompat=true&sslmode=require',
+    'sslnegotiation=postgres',
+    'SSLNEGOTIATION=direct',
+    'ssl=1',
+  ])('%s: the ssl value of the real 2.6.2', (q) => {
+    const url = `postgres://u@h/d?${q}`
+    const want = pinned(url)
+    const got = standIn()(url)
+    expect('ssl' in got).toBe('ssl' in want)
+    expect(got.ssl).toEqual(want.ssl)
+    expect(got.sslnegotiation).toEqual(want.sslnegotiation)
   })
 })
