@@ -8,7 +8,7 @@ import {closest} from '../core/spelling.js'
 export const COMMAND_IDS: readonly string[] = ['check', 'demo', 'explain', 'serve', 'wait']
 
 /** A command that does not exist: typed first (via 'argv') or after `help`, the closest one, every one. */
-export interface UnknownCommand {
+interface UnknownCommand {
   command: string
   suggestion?: string
   commands: readonly string[]
