@@ -4,6 +4,8 @@
 import {connectionStringSnippet} from './snippets.js'
 import {POSTGRES_SCHEME, VERIFY_FULL_ALIASES} from '../config/connection-string.js'
 import type {SslAnalysis, SslRefusal} from '../config/ssl.js'
+import type {UrlParserModelled} from '../config/url-parser.js'
+import {urlParserText} from './modelled.js'
 import type {Provenance} from '../config/types.js'
 import type {Fix} from '../core/types.js'
 import {define, messages, type Finding} from './types.js'
@@ -14,8 +16,8 @@ export const sslConfigEvidence = messages({
   /** the app's driver is postgres.js (`client`: what was modelled, e.g. "postgres.js 3.4.7") */
   postgresJs: (p: {client: string}) =>
     `modelled: ${p.client} — postgres.js reads sslmode its own way: require/prefer/allow encrypt without verifying, any other mode verifies`,
-  urlParser: (p: {modelled: string; byKnex: boolean}) =>
-    `modelled: ${p.modelled}${p.byKnex ? ' — knex parses the string connection itself and hands pg an object' : ''}`,
+  urlParser: (p: {modelled: UrlParserModelled; byKnex: boolean}) =>
+    `modelled: ${urlParserText(p.modelled)}${p.byKnex ? ' — knex parses the string connection itself and hands pg an object' : ''}`,
   /** Prisma 2–6's own engine is the app's driver (`client`: "prisma-engine 6.2.0 (sslmode=require: TLS, not verified)") */
   prismaEngine: (p: {client: string}) =>
     `modelled: ${p.client} — Prisma's engine reads sslmode disable/prefer/require (any other value as prefer) and verifies the certificate only with sslaccept=strict`,
@@ -154,7 +156,7 @@ type Semantics =
       /** the app's URL (redacted) with sslmode=verify-full, when the mode is in a URL */
       url: string | null
       /** knex's own pg-connection-string ignores uselibpqcompat=true in the URL */
-      compatIgnored: {version: string; modelled: string} | null
+      compatIgnored: {version: string; modelled: UrlParserModelled} | null
     }
   | {
       kind: 'compat-no-verify'
@@ -188,7 +190,7 @@ function semanticsSummary(p: Semantics): string {
       return `ssl=${p.ssl} (${p.source}) means "SSL with full verification" in node-postgres (chain and host name against ${p.caFrom}), but sslmode=require in psql (encrypt only${p.ssl === '1' ? '; psql rejects ssl=1 outright' : ''}): the same URL behaves differently in psql and in the app.`
     case 'mode':
       return p.compatIgnored
-        ? `uselibpqcompat=true has no effect here: knex parses a string connection itself, with pg-connection-string ${p.compatIgnored.version} (modelled: ${p.compatIgnored.modelled}), which predates uselibpqcompat, so ${p.setting} (${p.source}) means verify-full (SSL required, chain and host name checked against ${p.caFrom}); ${LIBPQ_MEANING[p.mode]}.`
+        ? `uselibpqcompat=true has no effect here: knex parses a string connection itself, with pg-connection-string ${p.compatIgnored.version} (modelled: ${urlParserText(p.compatIgnored.modelled)}), which predates uselibpqcompat, so ${p.setting} (${p.source}) means verify-full (SSL required, chain and host name checked against ${p.caFrom}); ${LIBPQ_MEANING[p.mode]}.`
         : `${p.setting} (${p.source}) means verify-full in node-postgres 8 (SSL required, chain and host name checked against ${p.caFrom}); ${LIBPQ_MEANING[p.mode]}. The same URL behaves differently in psql and in the app, and will change meaning in pg 9.`
   }
 }

@@ -5,6 +5,8 @@ import type {TlsPeerEnd} from '../probes/tls.js'
 import {connectionStringSnippet} from './snippets.js'
 import {PRISMA_ENGINE_VERIFY_PARAMS, urlWithParams} from '../config/connection-string.js'
 import type {Provenance} from '../config/types.js'
+import type {ReadingModelled} from '../config/pg-config.js'
+import {readingModelledText} from './modelled.js'
 import type {ProviderInfo} from './providers.js'
 import type {Fix, Snippet} from '../core/types.js'
 import type {TrustProblem, TrustProblemDetail} from '../tls/x509.js'
@@ -166,6 +168,8 @@ export const tlsEvidence = {
     p.used ? (p.verifies ? 'on, verified (rejectUnauthorized)' : `on, NOT verified (${offByShort(p)})`) : 'off',
   /** where the effective ssl setting comes from (its source's label) */
   sslSetting: (label: string | null): string => label ?? 'the default (no ssl setting)',
+  /** the URL parser the app's pg config was modelled with */
+  modelled: (parser: ReadingModelled): string => readingModelledText(parser),
   negotiation: (direct: boolean): string => (direct ? 'direct (TLS first, ALPN postgresql)' : 'postgres (SSLRequest)'),
   trustStore: (parts: readonly TrustStorePart[]): string => parts.map(trustStorePart).join(' + '),
   notes: (notes: readonly TlsNote[]): string[] => notes.map(tlsNote),

@@ -39,6 +39,7 @@ import {
   sslConfigSays,
 } from '../catalogue/ssl-config.js'
 import type {Finding} from '../catalogue/types.js'
+import {readingModelledText} from '../catalogue/modelled.js'
 import type {Provenance} from '../config/types.js'
 import {FileReadError, readGuarded} from '../core/files.js'
 import {DRIVERS} from '../models/drivers/index.js'
@@ -88,7 +89,8 @@ export const sslConfigCheck: Check = {
 /** The driver reading db-doctor connects with (config/driver-client.ts), in words; undefined when the settings are refused. */
 function safeClient(ctx: Pick<CheckContext, 'config' | 'env' | 'cwd'>): string | undefined {
   try {
-    return targetOf(ctx).pgClient().urlParser
+    const reading = targetOf(ctx).pgClient().urlParser
+    return reading && readingModelledText(reading)
   } catch {
     return undefined
   }

@@ -36,6 +36,7 @@ import {
 } from '../config/connection-string.js'
 import {targetOf} from '../config/target.js'
 import type {Provenance} from '../config/types.js'
+import type {ReadingModelled} from '../config/pg-config.js'
 import type {NoTlsError} from '../models/drivers/types.js'
 import type {TlsProbeResult} from '../probes/tls.js'
 import type {ChainRow, VerifyResult} from '../tls/x509.js'
@@ -113,7 +114,7 @@ interface AppSide {
   address: string
   port: number
   /** which URL parser the app's pg config was modelled with, when it matters */
-  urlParser?: string
+  urlParser?: ReadingModelled
   /** NODE_TLS_REJECT_UNAUTHORIZED=0 is in the env file the tool's process does not load */
   nodeTlsNotLoaded: boolean
   hostIsIp: boolean
@@ -182,7 +183,7 @@ async function gather(ctx: CheckContext): Promise<Seen> {
 async function appSide(ctx: CheckContext): Promise<AppSide | Extract<Seen, {end: 'skip'}>> {
   let pgConfig: ClientConfig
   let view: SslView
-  let urlParser: string | undefined
+  let urlParser: ReadingModelled | undefined
   let nodeTlsNotLoaded: boolean
   try {
     const r = targetOf(ctx).pgClient()
@@ -320,7 +321,7 @@ function evaluate(seen: Exclude<Seen, {end: 'skip'}>): {facts: TlsFacts; outcome
     ssl: tlsEvidence.ssl({...view.off, used: view.used, verifies: view.verifies}),
     sslSetting: tlsEvidence.sslSetting(view.source?.label ?? null),
     negotiation: tlsEvidence.negotiation(view.direct),
-    ...(app.urlParser ? {modelled: app.urlParser} : {}),
+    ...(app.urlParser ? {modelled: tlsEvidence.modelled(app.urlParser)} : {}),
   }
   if (seen.end === 'no-tls') return noTls(app, seen.answer, seen.by, baseEvidence)
   if (seen.end === 'handshake-failed') return handshakeFailed(app, seen.probe, baseEvidence)

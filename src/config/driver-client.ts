@@ -77,7 +77,13 @@ export function asAppDriver(
     ...pg,
     config: {...pg.config, ssl},
     sslOrigin: fromEnv ? 'PGSSLMODE' : source === cs?.source ? 'connection-string' : source ? 'app' : 'default',
-    urlParser: `${driver.name} ${driver.version} (${tls.setting}: ${t ? (t.rejectUnauthorized ? 'TLS, verified' : 'TLS, not verified') : 'no TLS'})`,
+    urlParser: {
+      by: 'driver',
+      driver: driver.name,
+      version: driver.version,
+      setting: tls.setting,
+      tls: t ? (t.rejectUnauthorized ? 'verified' : 'not-verified') : 'none',
+    },
   }
   if (source) out.sslSource = source
   else delete out.sslSource

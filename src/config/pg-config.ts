@@ -42,7 +42,15 @@ import {
   pgConnectionStringParse,
   withoutWarnings,
 } from './connection-string.js'
-import {appUrlParser} from './url-parser.js'
+import {appUrlParser, type UrlParserModelled} from './url-parser.js'
+
+/**
+ * What an ssl reading was modelled with: a pg-connection-string (node-postgres), or a driver that reads the
+ * URL itself (postgres.js, Prisma's engine: config/driver-client.ts) with the setting it read and its TLS.
+ */
+export type ReadingModelled =
+  | UrlParserModelled
+  | {by: 'driver'; driver: string; version: string; setting: string; tls: 'verified' | 'not-verified' | 'none'}
 import type {FieldName, Provenance, ResolvedConfig} from './types.js'
 import {sameSource} from './util.js'
 
@@ -87,8 +95,11 @@ export interface PgClientConfigResult {
   verifyOffByEnv?: boolean
   /** NODE_TLS_REJECT_UNAUTHORIZED=0 is only in the env file, which the migration tool's launch does not load: not applied. */
   nodeTlsNotLoaded?: boolean
-  /** Which URL parser was modelled ("knex 3.3.0 → pg-connection-string 2.6.2 (the app's)"), when a URL was parsed. */
-  urlParser?: string
+  /**
+   * What the ssl reading was modelled with, when a URL was parsed: the URL parser node-postgres gets (knex
+   * 3.3.0's pg-connection-string 2.6.2, the app's…), or the app's other driver (config/driver-client.ts).
+   */
+  urlParser?: ReadingModelled
   /**
    * The app's driver goes on without TLS when the server answers N to SSLRequest (postgres.js
    * ssl: 'prefer', 4.x 'allow'): the words of the driver model. node-postgres never does.
@@ -169,7 +180,7 @@ export function resolvePgClientConfig(
   let merged: Record<string, unknown> = {}
   let sslOrigin: SslOrigin | undefined
   let sslSource: Provenance | undefined
-  let urlParser: string | undefined
+  let urlParser: UrlParserModelled | undefined
   if (config.appSsl && config.appSsl.value !== undefined) {
     merged.ssl = config.appSsl.value
     sslOrigin = 'app'

@@ -6,7 +6,8 @@
 //     pg-connection-string next to the app's pg (2.14 with pg 8.23: `uselibpqcompat` exists).
 // The app's own copy is loaded when it is installed (it is a library of the app, as the knexfile
 // is the app's code); otherwise db-doctor's own current release stands in, and a knex string is
-// modelled as knex 3.x does it (no uselibpqcompat). `modelled` says which, for the evidence.
+// modelled as knex 3.x does it (no uselibpqcompat). `modelled` says which, as data for the evidence
+// (src/catalogue/modelled.ts words it).
 import {createRequire} from 'node:module'
 import path from 'node:path'
 import fs from 'node:fs'
@@ -25,9 +26,20 @@ export interface UrlParserModel {
   libpqCompat: boolean
   /** True when the app's own copy was loaded. */
   fromApp: boolean
-  /** "knex 3.3.0 → pg-connection-string 2.6.2 (the app's)". */
-  modelled: string
+  /** Which parser was modelled, for the evidence (src/catalogue/modelled.ts urlParserText). */
+  modelled: UrlParserModelled
 }
+
+/**
+ * Which pg-connection-string was modelled: the app's own copy, reached through its knex (`from`: where that
+ * copy sits) or its pg, at their versions; or db-doctor's stand-in when `dir` has no knex / pg installed
+ * (knex 3.x's pinned release read as knex 3.3 parses, or db-doctor's own current release).
+ */
+export type UrlParserModelled =
+  | {by: 'knex'; fromApp: true; knexVersion: string; version: string; from: string}
+  | {by: 'knex'; fromApp: false; version: string; dir: string}
+  | {by: 'pg'; fromApp: true; pgVersion: string; version: string}
+  | {by: 'pg'; fromApp: false; version: string; dir: string}
 
 /** The release knex 3.x pins, modelled when the app has no knex installed. */
 const KNEX_PINNED = '2.6.2'
@@ -126,7 +138,7 @@ function knexModel(dir: string): UrlParserModel {
       version,
       libpqCompat: knowsCompat(own),
       fromApp: true,
-      modelled: `knex ${knexVersion} → pg-connection-string ${version} (the app's, from ${displayDir(pcsDir!, dir)})`,
+      modelled: {by: 'knex', fromApp: true, knexVersion, version, from: displayDir(pcsDir!, dir)},
     }
   }
   // knex 3.x's own parser, without uselibpqcompat nor "sslnegotiation=direct turns ssl on" (2.6.2 predates both)
@@ -137,7 +149,7 @@ function knexModel(dir: string): UrlParserModel {
     version: KNEX_PINNED,
     libpqCompat: false,
     fromApp: false,
-    modelled: `knex 3.x → pg-connection-string ${KNEX_PINNED} (knex is not installed in ${dir}: modelled as knex 3.3 parses, no uselibpqcompat)`,
+    modelled: {by: 'knex', fromApp: false, version: KNEX_PINNED, dir},
   }
 }
 
@@ -154,7 +166,7 @@ function pgModel(dir: string): UrlParserModel {
       version,
       libpqCompat: knowsCompat(own),
       fromApp: true,
-      modelled: `pg ${pgVersion} → pg-connection-string ${version} (the app's)`,
+      modelled: {by: 'pg', fromApp: true, pgVersion, version},
     }
   }
   const own2 = bundled()
@@ -164,7 +176,7 @@ function pgModel(dir: string): UrlParserModel {
     version: own2.version,
     libpqCompat: knowsCompat(own2.parse),
     fromApp: false,
-    modelled: `pg 8 → pg-connection-string ${own2.version} (pg is not installed in ${dir}: db-doctor's own current release)`,
+    modelled: {by: 'pg', fromApp: false, version: own2.version, dir},
   }
 }
 
