@@ -16,6 +16,7 @@ import type {Fix, Snippet} from '../core/types.js'
 import type {CarryUnknown, PreparedCarry} from '../probes/prepared-statements.js'
 import {define, messages} from './types.js'
 import {protocolLimitWhat} from './auth.js'
+import {sessionErrorText} from './session.js'
 
 /** The preparedStatements evidence of a transaction pooler under Prisma: what was modelled, and what was measured. */
 export const poolerPreparedEvidence = {
@@ -40,7 +41,7 @@ export function carryUnknownWords(why: CarryUnknown): string {
     'second-run': 'the second run',
     'second-session': 'the second session',
   }
-  return `${what[why.step]} failed (${why.code ?? 'error'}: ${why.message})`
+  return `${what[why.step]} failed (${why.code ?? 'error'}: ${sessionErrorText(why)})`
 }
 
 /** What the host name and port say about a pooler in front (checks/pooler.ts poolerHost; names only). */

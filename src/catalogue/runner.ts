@@ -1,6 +1,7 @@
 // Codes the runner emits for any check, and the runner's words (src/core/runner.ts holds none: the
 // app passes `runnerWords` in).
 import type {RunnerWords} from '../core/types.js'
+import {sessionErrorText} from './session.js'
 import {define, messages} from './types.js'
 
 const INTERNAL_ERROR = define<{check: string; message: string}>({
@@ -26,7 +27,11 @@ export const runnerEntries = [INTERNAL_ERROR]
 
 /** What the runner says: a check that crashed, the fix of an outcome without one, a skipped check. */
 export const runnerWords: RunnerWords = {
-  crashed: (p) => INTERNAL_ERROR.emit({check: p.check, message: p.message}, {error: p.error, message: p.message}),
+  crashed: (p) => {
+    // the crash's message, or the limit a peer broke when it was db-doctor that ended a session
+    const message = sessionErrorText(p.thrown)
+    return INTERNAL_ERROR.emit({check: p.check, message}, {error: p.error, message})
+  },
   internalFix: (check) => INTERNAL_ERROR.fix({check, message: ''}),
   skipped: (p) => `Skipped: the ${p.blocker} check failed${p.code ? ` (${p.code})` : ''}.`,
   cut: (p) =>

@@ -48,6 +48,8 @@ import type {CheckOutcome, Evidence} from '../core/types.js'
 import type {Check, CheckContext} from './types.js'
 import type {PgProbeError, PgSessionResult, SessionOptions} from '../probes/pg-session.js'
 import {poolerSays} from '../catalogue/pooler.js'
+import {sessionErrorText} from '../catalogue/session.js'
+import {messageName} from '../core/protocol-limit.js'
 import {poolerRefusal} from './pooler-refusal.js'
 import {channelBindingIgnored, channelBindingRefusal} from './channel-binding.js'
 import {appSourceFiles} from '../config/app-source.js'
@@ -424,11 +426,12 @@ async function refused(
   result: PgSessionResult & {ok: false},
 ): Promise<CheckOutcome> {
   ctx.facts.auth = {connected: false, errorCode: result.error.code}
+  // its message as quoted: the catalogue's words where db-doctor ended the login (a protocol limit, a timeout)
+  const error: PgProbeError = {...result.error, message: sessionErrorText(result.error)}
   // The peer broke a protocol limit (a 2 GB ErrorResponse, a notice flood): db-doctor ended the
   // connection, and nothing the peer said is a login result.
-  const limit = result.error.protocolLimit
+  const limit = error.protocolLimit
   if (limit && limit.kind !== 'deadline') {
-    const {messageName} = await import('../probes/pg-framing.js')
     const server = `${target.host}:${target.port}`
     const params = {
       kind: limit.kind,
@@ -437,24 +440,22 @@ async function refused(
       amount: limit.amount,
       limit: limit.limit,
       server,
-      stage: result.error.stage,
+      stage: error.stage,
     }
-    return AUTH_PROTOCOL_VIOLATION.emit(params, {...params, code: result.error.code, ms: result.ms})
+    return AUTH_PROTOCOL_VIOLATION.emit(params, {...params, code: error.code, ms: result.ms})
   }
   // A pooler that refuses the client before any authentication (a startup parameter, an unknown tenant):
   // no password was checked, and the pooler check, which runs in this run, reports it with its own code.
-  if (poolerRefusal(result.error) && ctx.planned?.has('pooler')) {
+  if (poolerRefusal(error) && ctx.planned?.has('pooler')) {
     return {
       status: 'skip',
       code: null,
-      summary: redact(
-        poolerSays.refusedBeforeAuth({message: result.error.message, sqlstate: result.error.code ?? null}),
-      ),
-      evidence: {refusedBy: 'pooler', sqlstate: result.error.code ?? null, serverMessage: redact(result.error.message)},
+      summary: redact(poolerSays.refusedBeforeAuth({message: error.message, sqlstate: error.code ?? null})),
+      evidence: {refusedBy: 'pooler', sqlstate: error.code ?? null, serverMessage: redact(error.message)},
       fix: null,
     }
   }
-  let c = classifyAuthError(result.error, {passwordConfigured: target.passwordConfigured})
+  let c = classifyAuthError(error, {passwordConfigured: target.passwordConfigured})
   let overTls: TlsAdmission | undefined
   const serverHasNoTls = target.serverHasNoTls
   // "no encryption" from a server that offers no TLS at all: TLS cannot be the fix
@@ -471,7 +472,7 @@ async function refused(
     }
     if (overTls.outcome === 'rejected' || overTls.outcome === 'no-tls') c = {...c, code: 'AUTH_HBA_REJECTED'}
   }
-  return redactOutcome(withTwoServers(ctx, explainFailure(ctx, target, c, result.error, result.ms, overTls)))
+  return redactOutcome(withTwoServers(ctx, explainFailure(ctx, target, c, error, result.ms, overTls)))
 }
 
 /** A refused login on a name whose addresses are different servers: say which one refused it. */

@@ -24,6 +24,7 @@ import {
   notRunPrecedingError,
   scandirError,
 } from '../catalogue/migrations.js'
+import {sessionErrorText} from '../catalogue/session.js'
 import {readGuardedText} from '../core/files.js'
 import {redact} from '../core/redact.js'
 import type {CheckOutcome, Evidence} from '../core/types.js'
@@ -641,11 +642,11 @@ async function runMigrations(ctx: CheckContext): Promise<CheckOutcome> {
     return {
       status: 'skip',
       code: null,
-      summary: migrationsSays.readFailed({code: e.code ?? null, message: e.message}),
+      summary: migrationsSays.readFailed({code: e.code ?? null, message: e.message && sessionErrorText(error)}),
       evidence: {
         tools: tools.map((t) => `${t.name} (${t.schema ? `${t.schema}.` : ''}${t.table})`).join(', '),
         sqlstate: e.code ?? null,
-        error: e.message ?? String(error),
+        error: sessionErrorText(error),
       },
       fix: null,
     }

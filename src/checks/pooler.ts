@@ -30,6 +30,8 @@ import type {PgProbeError} from '../probes/pg-session.js'
 import {classifyAuthError} from './auth.js'
 import {failsFirst, foldFindings, type Finding} from './findings.js'
 import {urlWithParamSnippet} from '../catalogue/snippets.js'
+import {sessionErrorText} from '../catalogue/session.js'
+import {messageName} from '../core/protocol-limit.js'
 import {migrationTools} from './tools.js'
 import {poolerRefusal, refusedStartupParameter} from './pooler-refusal.js'
 
@@ -182,7 +184,7 @@ async function readFirstSession(ctx: CheckContext): Promise<{pid: number; server
     return {
       status: 'skip',
       code: null,
-      summary: poolerSays.queryFailed({sqlstate: e.code ?? null, message: e.message ?? ''}),
+      summary: poolerSays.queryFailed({sqlstate: e.code ?? null, message: e.message ? sessionErrorText(error) : ''}),
       evidence: {sqlstate: e.code ?? null},
       fix: null,
     }
@@ -265,8 +267,7 @@ async function secondLoginFailed(
 ): Promise<CheckOutcome> {
   const e = second.error
   const reason = secondLoginReason(e)
-  const message = e.message.slice(0, 300)
-  const {messageName} = await import('../probes/pg-framing.js')
+  const message = sessionErrorText(e).slice(0, 300)
   const limit =
     reason === 'protocol' && e.protocolLimit
       ? {...e.protocolLimit, messageName: messageName(e.protocolLimit.messageType)}

@@ -24,7 +24,7 @@ import {
   serverSays,
   type SettingSource,
 } from '../catalogue/server.js'
-import {sessionSays} from '../catalogue/session.js'
+import {sessionErrorText, sessionSays} from '../catalogue/session.js'
 import {poolerRefusal} from './pooler-refusal.js'
 import type {ResolvedConfig} from '../config/types.js'
 import type {CheckOutcome, Evidence, Snippet} from '../core/types.js'
@@ -552,8 +552,8 @@ async function runServer(ctx: CheckContext): Promise<CheckOutcome> {
     return {
       status: 'skip',
       code: null,
-      summary: serverSays.queryFailed({code: e.code ?? null, message: e.message}),
-      evidence: {error: e.message ?? String(error), sqlstate: e.code ?? null},
+      summary: serverSays.queryFailed({code: e.code ?? null, message: e.message && sessionErrorText(error)}),
+      evidence: {error: sessionErrorText(error), sqlstate: e.code ?? null},
       fix: null,
     }
   }

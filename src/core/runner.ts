@@ -184,8 +184,7 @@ async function runOne<C extends RunContext>(
     }
     return outcome
   } catch (error) {
-    const err = error as Error
-    return words.crashed({check: check.id, error: err?.name ?? 'Error', message: err?.message ?? String(error)})
+    return words.crashed({check: check.id, error: (error as Error)?.name ?? 'Error', thrown: error})
   }
 }
 

@@ -51,8 +51,8 @@ export interface CheckOutcome {
  * The runner's words, passed in by the app (src/catalogue/runner.ts: `runnerWords`); the runner holds none.
  */
 export interface RunnerWords {
-  /** The INTERNAL_ERROR outcome of a check that threw. */
-  crashed(p: {check: string; error: string; message: string}): CheckOutcome
+  /** The INTERNAL_ERROR outcome of a check that threw (`error`: its class name; the words quote `thrown`). */
+  crashed(p: {check: string; error: string; thrown: unknown}): CheckOutcome
   /** The fix of a warn/fail outcome that came without one (INTERNAL_ERROR's). */
   internalFix(check: string): Fix
   /** The summary of a check skipped because `blocker` (the first check that failed on its path) failed. */

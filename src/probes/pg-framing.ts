@@ -10,6 +10,7 @@
 // 1 GB message dripped slowly never completes, so no timer "between messages" would fire.
 // The connection is destroyed (no further byte is parsed) and pg sees a ProtocolLimitError.
 import {EventEmitter} from 'node:events'
+import {PROTOCOL_LIMIT_CODE, type ProtocolLimit, type ProtocolLimitKind} from '../core/protocol-limit.js'
 
 /**
  * The most a backend message of each type may declare (its length field: the 4 bytes of the length
@@ -63,53 +64,23 @@ export const STEP_BYTE_BUDGET = 16 * 1024 * 1024
  */
 export const STEP_NOTICE_LIMIT = 1000
 
-/** Names for the evidence. */
-const NAMES: Readonly<Record<string, string>> = {
-  E: 'ErrorResponse',
-  N: 'NoticeResponse',
-  S: 'ParameterStatus',
-  R: 'Authentication',
-  K: 'BackendKeyData',
-  v: 'NegotiateProtocolVersion',
-  Z: 'ReadyForQuery',
-  C: 'CommandComplete',
-  T: 'RowDescription',
-  D: 'DataRow',
-  t: 'ParameterDescription',
-  A: 'NotificationResponse',
-}
-
-export function messageName(type: string): string {
-  return NAMES[type] ?? 'message'
-}
-
 function messageLimit(type: string): number {
   return MESSAGE_LIMITS[type] ?? OTHER_LIMIT
 }
 
-export type ProtocolLimitKind = 'message-too-long' | 'bad-length' | 'byte-budget' | 'notice-count' | 'deadline'
-
-/** Why db-doctor ended a session: the peer broke a protocol limit. `code` is what callers test. */
-export class ProtocolLimitError extends Error {
-  readonly code = 'EPROTOLIMIT'
+/**
+ * Why db-doctor ended a session: the peer broke a protocol limit. `code` is what callers test. Its
+ * message is data (code, kind, type, amount, limit): where it is shown, the catalogue words the limit.
+ */
+export class ProtocolLimitError extends Error implements ProtocolLimit {
+  readonly code = PROTOCOL_LIMIT_CODE
   constructor(
     readonly kind: ProtocolLimitKind,
-    /** The message type byte as a character ('' for budget and deadline). */
     readonly messageType: string,
-    /** The declared length, the bytes received, or the deadline in ms. */
     readonly amount: number,
-    /** The limit it broke. */
     readonly limit: number,
   ) {
-    super(
-      kind === 'deadline'
-        ? `protocol limit: no complete answer within ${limit} ms`
-        : kind === 'byte-budget'
-          ? `protocol limit: more than ${limit} bytes received in one step`
-          : kind === 'notice-count'
-            ? `protocol limit: more than ${limit} notices received in one step`
-            : `protocol limit: ${messageName(messageType)} (${JSON.stringify(messageType)}) declares ${amount} bytes (limit ${kind === 'bad-length' ? 'at least 4' : limit})`,
-    )
+    super(`${PROTOCOL_LIMIT_CODE} ${kind} ${JSON.stringify(messageType)} ${amount} ${limit}`)
     this.name = 'ProtocolLimitError'
   }
 }

@@ -18,7 +18,8 @@ import type {ClientConfig} from 'pg'
 import {redact, redactor} from '../core/redact.js'
 import {abandonableNetLookup, type NetLookup} from './dns.js'
 import {ownConnectionClosed, ownSlotRefusal, ownSlotsReleased, probeConnectionsClosed} from './close.js'
-import {guardClient, type ProtocolLimitKind, type SessionGuard} from './pg-framing.js'
+import {guardClient, type SessionGuard} from './pg-framing.js'
+import {protocolLimitOf, type ProtocolLimit} from '../core/protocol-limit.js'
 
 /** node-postgres, loaded once on first use (pg-load.ts: without its Cloudflare-Workers probe). */
 export async function loadPg(): Promise<(typeof import('./pg-load.js'))['default']> {
@@ -77,10 +78,15 @@ export interface PgProbeError {
   routine?: string
   /** True when the budget ran out (pg's `timeout expired`, or the query timer). */
   timedOut: boolean
+  /**
+   * pg's `timeout expired` (message) with the connectionTimeoutMillis it had: no ready session within
+   * this many ms (src/catalogue/session.ts sessionErrorText quotes the two together).
+   */
+  connectTimeoutMs?: number
   /** Where it failed: while connecting/authenticating, or during the probe query. */
   stage: 'connect' | 'query'
   /** The peer broke a protocol limit (pg-framing.ts) and db-doctor ended the connection. */
-  protocolLimit?: {kind: ProtocolLimitKind; messageType: string; amount: number; limit: number}
+  protocolLimit?: ProtocolLimit
 }
 
 export type PgSessionResult = (({ok: true} & PgSessionInfo) | {ok: false; error: PgProbeError; ms: number}) & {
@@ -98,6 +104,7 @@ export function normalizePgError(error: unknown, stage: 'connect' | 'query', tim
   let code = typeof e.code === 'string' ? e.code : null
   let message = typeof e.message === 'string' ? e.message : String(error)
   let timedOut = false
+  let connectTimeoutMs: number | undefined
   let errors: PgInnerError[] | undefined
   if (Array.isArray(e.errors) && e.errors.length) {
     errors = e.errors.map((inner) => {
@@ -116,21 +123,18 @@ export function normalizePgError(error: unknown, stage: 'connect' | 'query', tim
   if (message === 'timeout expired' && !code) {
     code = 'ETIMEDOUT'
     timedOut = true
-    message = timeoutMs ? `timeout expired: no ready session within ${timeoutMs} ms` : 'timeout expired'
+    if (timeoutMs) connectTimeoutMs = timeoutMs
   }
   if (code === 'ETIMEDOUT') timedOut = true
   if (!message) message = code ?? name
   const out: PgProbeError = {code, message: redact(message), name, timedOut, stage}
+  if (connectTimeoutMs) out.connectTimeoutMs = connectTimeoutMs
   if (errors) out.errors = errors
-  if (code === 'EPROTOLIMIT' && typeof e.kind === 'string') {
-    out.protocolLimit = {
-      kind: e.kind as ProtocolLimitKind,
-      messageType: String(e.messageType ?? ''),
-      amount: Number(e.amount),
-      limit: Number(e.limit),
-    }
+  const limit = code === 'EPROTOLIMIT' ? protocolLimitOf(e) : undefined
+  if (limit) {
+    out.protocolLimit = limit
     // a deadline the socket ran past is a timeout, whatever the peer was sending
-    if (e.kind === 'deadline') {
+    if (limit.kind === 'deadline') {
       out.timedOut = true
       out.code = 'ETIMEDOUT'
     }
@@ -474,7 +478,16 @@ export type TlsAdmission =
   /** Anything else (timeout, handshake failure…): no conclusion. */
   | {outcome: 'unknown'; code: string | null; message: string}
 
-const NO_PASSWORD_SENT = 'db-doctor: pg_hba admitted the login; no password sent'
+/**
+ * What hbaOverTls' password function throws: the server asked for a password, so pg_hba admitted the
+ * login and no password was sent. Recognised by its class (pg rejects connect() with it), never shown.
+ */
+class PasswordRequested extends Error {
+  constructor() {
+    super('PASSWORD_REQUESTED')
+    this.name = 'PasswordRequested'
+  }
+}
 
 /**
  * Would pg_hba admit this login over TLS? Sends the app's startup packet (user, database, its other
@@ -494,7 +507,7 @@ export async function hbaOverTls(config: ClientConfig, opts: {timeoutMs: number}
     ...rest,
     ssl: {rejectUnauthorized: false},
     password: () => {
-      throw new Error(NO_PASSWORD_SENT)
+      throw new PasswordRequested()
     },
     connectionTimeoutMillis: opts.timeoutMs,
     query_timeout: opts.timeoutMs,
@@ -510,7 +523,7 @@ export async function hbaOverTls(config: ClientConfig, opts: {timeoutMs: number}
     const e = error as {code?: unknown; message?: unknown}
     const message = typeof e?.message === 'string' ? e.message : String(error)
     const code = typeof e?.code === 'string' ? e.code : null
-    if (message === NO_PASSWORD_SENT) return {outcome: 'admitted'}
+    if (error instanceof PasswordRequested) return {outcome: 'admitted'}
     if (/does not support SSL/i.test(message)) return {outcome: 'no-tls'}
     if (code === '28000' && /pg_hba\.conf/.test(message)) return {outcome: 'rejected', code, message: redact(message)}
     return {outcome: 'unknown', code, message: redact(message)}

@@ -17,6 +17,7 @@
 // Bounded: every query has the sessions' query timeout. Never throws: the outcome is data.
 import {randomBytes} from 'node:crypto'
 import type {PgSession} from './pg-session.js'
+import {protocolLimitOf, type ProtocolLimit} from '../core/protocol-limit.js'
 import {sqlIdentifier} from '../core/sql.js'
 
 export type PreparedCarry =
@@ -38,11 +39,18 @@ export type PreparedCarry =
 export type CarryUnknown =
   | {step: 'same-connection'}
   /** A query failed: preparing the statement, running it the second time, or the holder's session. */
-  | {step: 'prepare' | 'second-run' | 'second-session'; code?: string; message: string}
+  | {
+      step: 'prepare' | 'second-run' | 'second-session'
+      code?: string
+      message: string
+      /** The limit the peer broke, when db-doctor ended the session (the message is then data). */
+      protocolLimit?: ProtocolLimit
+    }
 
 function failed(step: 'prepare' | 'second-run' | 'second-session', error: unknown): CarryUnknown {
   const e = error as {code?: string; message?: string}
-  return {step, ...(e.code ? {code: e.code} : {}), message: e.message ?? ''}
+  const limit = protocolLimitOf(error)
+  return {step, ...(e.code ? {code: e.code} : {}), message: e.message ?? '', ...(limit ? {protocolLimit: limit} : {})}
 }
 
 const TEXT = 'select pg_backend_pid() as pid'

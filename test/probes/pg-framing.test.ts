@@ -11,6 +11,9 @@ import {
   STEP_BYTE_BUDGET,
   STEP_NOTICE_LIMIT,
 } from '../../src/probes/pg-framing.js'
+import {normalizePgError} from '../../src/probes/pg-session.js'
+import {sessionErrorText} from '../../src/catalogue/session.js'
+import {runnerWords} from '../../src/catalogue/runner.js'
 
 function message(type: string, bodyLength: number): Buffer {
   const b = Buffer.alloc(5 + bodyLength, 0x61)
@@ -38,6 +41,41 @@ function feed(bytes: Buffer, cuts: number[]) {
 const validMessage = fc
   .constantFrom('E', 'N', 'S', 'R', 'K', 'Z', 'C', 'T', 'D', '1', '2', 'n', 'I')
   .chain((t) => fc.integer({min: 0, max: Math.min(MESSAGE_LIMITS[t] - 4, 300)}).map((n) => message(t, n)))
+
+describe('a ProtocolLimitError is data, worded by the catalogue where it is shown', () => {
+  it('quotes each limit as db-doctor always did, thrown, normalized or as a crash', () => {
+    const cases: [ProtocolLimitError, string][] = [
+      [new ProtocolLimitError('deadline', '', 5000, 5000), 'protocol limit: no complete answer within 5000 ms'],
+      [
+        new ProtocolLimitError('byte-budget', '', STEP_BYTE_BUDGET + 1, STEP_BYTE_BUDGET),
+        `protocol limit: more than ${STEP_BYTE_BUDGET} bytes received in one step`,
+      ],
+      [
+        new ProtocolLimitError('notice-count', 'N', 1001, STEP_NOTICE_LIMIT),
+        `protocol limit: more than ${STEP_NOTICE_LIMIT} notices received in one step`,
+      ],
+      [
+        new ProtocolLimitError('message-too-long', 'E', 2147483632, 16384),
+        'protocol limit: ErrorResponse ("E") declares 2147483632 bytes (limit 16384)',
+      ],
+      [
+        new ProtocolLimitError('bad-length', 'D', 2, 4),
+        'protocol limit: DataRow ("D") declares 2 bytes (limit at least 4)',
+      ],
+      [
+        new ProtocolLimitError('message-too-long', 'x', 70000, 65536),
+        'protocol limit: message ("x") declares 70000 bytes (limit 65536)',
+      ],
+    ]
+    for (const [error, text] of cases) {
+      expect(sessionErrorText(error)).toBe(text)
+      expect(sessionErrorText(normalizePgError(error, 'query'))).toBe(text)
+      expect(runnerWords.crashed({check: 'server', error: error.name, thrown: error}).summary).toBe(
+        `The server check crashed: ${text}`,
+      )
+    }
+  })
+})
 
 describe('guardFrames', () => {
   it('passes any stream of messages within limits, however it is split', () => {
