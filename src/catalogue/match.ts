@@ -3,7 +3,6 @@
 // only those lines are tried against each item's matchers. Every matcher is a
 // literal or a regex guarded by a literal needle, so the work stays linear in the
 // size of the text however hostile it is.
-import {catalogue} from './index.js'
 import type {Matcher} from './types.js'
 
 /** Anything recognisable: a catalogue entry (its code also matches) or an explain hint. */
@@ -187,11 +186,3 @@ export class Scanner<T extends Recognisable> {
 const LONG_LINE = 4096
 const WINDOW_BEFORE = 512
 const WINDOW_AFTER = 2048
-
-let catalogueScanner: Scanner<(typeof catalogue)[number]> | undefined
-
-/** Catalogue entries found in a text. */
-export function scanText(text: string): TextMatch<(typeof catalogue)[number]>[] {
-  catalogueScanner ??= new Scanner(catalogue)
-  return catalogueScanner.scan(text)
-}

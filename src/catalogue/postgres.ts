@@ -32,6 +32,8 @@ function directNote(direct: string | null): string {
 export const postgresSays = messages({
   /** the check's title in reports */
   title: () => 'PostgreSQL protocol',
+  /** what the check establishes: its line in docs/codes.md's list of checks (`npm run docs`) */
+  establishes: () => 'whether what answers speaks PostgreSQL (SSLRequest, no credentials) and whether it offers TLS',
   noTcp: () => 'The tcp check did not run, so there is no reachable address to talk to.',
   noAddress: () => 'No address accepted a TCP connection (see the tcp check).',
   speaks: (p: {shown: string; answer: 'S' | 'N'; ms: number; direct: string | null}) =>

@@ -179,6 +179,8 @@ export const tlsEvidence = {
 export const tlsSays = messages({
   /** the check's title in reports */
   title: () => 'TLS certificate chain',
+  /** what the check establishes: its line in docs/codes.md's list of checks (`npm run docs`) */
+  establishes: () => 'the certificate chain the server presents, judged the way node-postgres will judge it',
   /** how the peer ended a TLS attempt without an error of its own (probes/tls.ts TlsPeerEnd) */
   peerEnded: (ended: TlsPeerEnd) =>
     ended === 'closed-during-handshake'

@@ -153,3 +153,14 @@ export function define<P extends object = object>(spec: EntrySpec<P>): Catalogue
 export function messages<M extends Record<string, (...args: never[]) => string>>(m: M): M {
   return m
 }
+
+/** What a check of the registry declares about its codes (src/checks/types.ts RegisteredCheck). */
+export interface CheckCodes {
+  id: string
+  /** the catalogue entries of its codes, each list as its catalogue file exports it */
+  codes: readonly (readonly CatalogueEntry[])[]
+  /** codes of this check that explain's order puts after every check's `codes` (see explainOrder) */
+  explainLast?: readonly (readonly CatalogueEntry[])[]
+  /** the check whose codes this check's `codes` precede in explain's order (see explainOrder, ./index.ts) */
+  explainBefore?: string
+}

@@ -29,6 +29,7 @@ import {
   type SslFromParams,
   type PostgresJsTls,
   twoServersFix,
+  authEntries,
 } from '../catalogue/auth.js'
 import {fieldSourceLabel} from '../config/provenance.js'
 import {
@@ -45,7 +46,7 @@ import {withServerAnswer} from '../config/driver-client.js'
 import type {FieldName, Provenance} from '../config/types.js'
 import {redact, redactOutcome, redactor} from '../core/redact.js'
 import type {CheckOutcome, Evidence} from '../core/types.js'
-import type {Check, CheckContext} from './types.js'
+import type {CheckContext, RegisteredCheck} from './types.js'
 import type {PgProbeError, PgSessionResult, SessionOptions} from '../probes/pg-session.js'
 import {poolerSays} from '../catalogue/pooler.js'
 import {sessionErrorText} from '../catalogue/session.js'
@@ -222,10 +223,11 @@ interface AuthCheckDeps {
   session?: (config: ClientConfig, opts: SessionOptions) => Promise<PgSessionResult>
 }
 
-function createAuthCheck(deps: AuthCheckDeps = {}): Check {
+function createAuthCheck(deps: AuthCheckDeps = {}): RegisteredCheck<'auth'> {
   return {
     id: 'auth',
     title: authSays.title(),
+    codes: [authEntries],
     requires: ['config', 'dns', 'tcp', 'postgres', 'tls', 'ssl-config'],
     provides: ['auth'],
     uses: ['dns', 'postgres', 'tls'],
@@ -236,7 +238,7 @@ function createAuthCheck(deps: AuthCheckDeps = {}): Check {
   }
 }
 
-export const authCheck: Check = createAuthCheck()
+export const authCheck: RegisteredCheck<'auth'> = createAuthCheck()
 
 interface Target {
   host: string

@@ -6,7 +6,7 @@
 import {connectionOf, targetOf} from '../config/target.js'
 import {MASK, redact} from '../core/redact.js'
 import type {CheckOutcome, Evidence} from '../core/types.js'
-import type {Check, CheckContext} from './types.js'
+import type {CheckContext, RegisteredCheck} from './types.js'
 import type {ConfigProblem, FieldName, ResolvedConfig} from '../config/types.js'
 import {
   DEFAULT_PORT,
@@ -23,11 +23,14 @@ import {
   configProblemSummary,
   configSays,
   shadowedLabel,
+  configEntries,
 } from '../catalogue/config.js'
 import type {CatalogueEntry} from '../catalogue/types.js'
 import {driverFindings} from './drivers.js'
 import {iamTokenFindings} from './iam.js'
 import {failsFirst, foldFindings, type Finding} from './findings.js'
+import {driverEntries} from '../catalogue/drivers.js'
+import {iamEntries} from '../catalogue/iam.js'
 
 const SHOWN: readonly FieldName[] = ['host', 'port', 'database', 'user', 'password', 'sslmode']
 const SHOWN_IF_SET: readonly FieldName[] = [
@@ -52,9 +55,12 @@ function emitProblem(problem: ConfigProblem, evidence: Evidence): CheckOutcome {
   return entry.emit(problem.params, evidence, problem.status ? {status: problem.status} : undefined)
 }
 
-export const configCheck: Check = {
+export const configCheck: RegisteredCheck<'config'> = {
   id: 'config',
   title: configSays.title(),
+  codes: [configEntries],
+  // the driver and IAM codes come after every check's in explain's order (see explainOrder)
+  explainLast: [driverEntries, iamEntries],
   requires: [],
   provides: [],
   uses: [],

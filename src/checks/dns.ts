@@ -8,7 +8,7 @@ import {networkInterfaces} from 'node:os'
 import {settingsSnippet} from '../catalogue/snippets.js'
 import type {DnsFacts, ResolvedAddress} from '../core/facts.js'
 import type {CheckOutcome, Evidence} from '../core/types.js'
-import type {Check, CheckContext} from './types.js'
+import type {CheckContext, RegisteredCheck} from './types.js'
 import {
   DNS_IPV6_ONLY,
   DNS_NOT_FOUND,
@@ -19,6 +19,7 @@ import {
   dnsEvidenceSays,
   dnsSays,
   type DnsNote,
+  dnsEntries,
 } from '../catalogue/dns.js'
 import {
   type DirectQueryResult,
@@ -88,10 +89,11 @@ interface EvidenceRow {
 
 const FAILED = new Set(['servfail', 'refused', 'timeout', 'error'])
 
-export function createDnsCheck(deps: DnsCheckDeps = {}): Check {
+export function createDnsCheck(deps: DnsCheckDeps = {}): RegisteredCheck<'dns'> {
   return {
     id: 'dns',
     title: dnsSays.title(),
+    codes: [dnsEntries],
     requires: ['config'],
     provides: ['dns'],
     uses: [],
@@ -99,7 +101,7 @@ export function createDnsCheck(deps: DnsCheckDeps = {}): Check {
   }
 }
 
-export const dnsCheck: Check = createDnsCheck()
+export const dnsCheck: RegisteredCheck<'dns'> = createDnsCheck()
 
 async function runDns(ctx: CheckContext, deps: DnsCheckDeps): Promise<CheckOutcome> {
   const field = ctx.config.fields.host

@@ -6,7 +6,7 @@ import {DEFAULT_PORT, isUnixSocketHost} from '../config/connection-string.js'
 import {isIP} from 'node:net'
 import type {DnsFacts, DockerFacts} from '../core/facts.js'
 import type {CheckOutcome} from '../core/types.js'
-import type {Check, CheckContext} from './types.js'
+import type {CheckContext, RegisteredCheck} from './types.js'
 import {
   DOCKER_DNS_FAILURE,
   DOCKER_LOCALHOST,
@@ -14,6 +14,7 @@ import {
   dockerSays,
   type ComposeVariable,
   type ServiceNameParams,
+  dockerEntries,
 } from '../catalogue/docker.js'
 import {directAnswer} from '../catalogue/dns.js'
 import {settingsSnippet} from '../catalogue/snippets.js'
@@ -47,10 +48,13 @@ interface DockerCheckDeps {
 
 const DNS_FAILURES = new Set(['DNS_NOT_FOUND', 'DNS_TEMPORARY_FAILURE', 'DNS_TIMEOUT'])
 
-export function createDockerCheck(deps: DockerCheckDeps = {}): Check {
+export function createDockerCheck(deps: DockerCheckDeps = {}): RegisteredCheck<'docker'> {
   return {
     id: 'docker',
     title: dockerSays.title(),
+    codes: [dockerEntries],
+    // explain lists its codes before tcp's, as it did when docker ran first (see explainOrder)
+    explainBefore: 'tcp',
     requires: ['config'],
     provides: ['docker'],
     uses: ['dns', 'tcp'],
@@ -60,7 +64,7 @@ export function createDockerCheck(deps: DockerCheckDeps = {}): Check {
   }
 }
 
-export const dockerCheck: Check = createDockerCheck()
+export const dockerCheck: RegisteredCheck<'docker'> = createDockerCheck()
 
 /** What every case of the docker check starts from: the container detection, the host and the dns check's answer. */
 interface DockerRun {

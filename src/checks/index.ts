@@ -1,9 +1,9 @@
-// The registry of checks, in the order of CHECK_IDS (./order.ts, derived from CHECKS in src/catalogue/order.ts:
-// the one list of checks, their order and their catalogue files). A new check is its row in CHECKS and one line
-// here under its id: the compiler fails on an id without its check, or a check under an id CHECKS does not list
-// (a contract test: each check's own id is its key).
-import type {Check} from './types.js'
-import {CHECK_IDS, type CheckId} from './order.js'
+// The registry: every check, in the order they run. Each check declares its id, the catalogue entries of its codes
+// and their place in explain's order; the check ids (CheckId, CHECK_IDS) and the whole catalogue
+// (./catalogue.ts: explain, wait, docs/codes.md) are derived from this list. Order matters: later checks build
+// on the facts earlier ones establish (addresses → reachable addresses → TLS offer). Ids are a public contract.
+// A new check is its file, its catalogue file, one line here and a test (docs/development.md).
+import type {RegisteredCheck} from './types.js'
 import {authCheck} from './auth.js'
 import {configCheck} from './config.js'
 import {dnsCheck} from './dns.js'
@@ -17,22 +17,29 @@ import {sslConfigCheck} from './ssl-config.js'
 import {tcpCheck} from './tcp.js'
 import {tlsCheck} from './tls.js'
 
-const byId = {
-  config: configCheck,
-  dns: dnsCheck,
-  tcp: tcpCheck,
-  docker: dockerCheck,
-  postgres: postgresCheck,
-  tls: tlsCheck,
-  'ssl-config': sslConfigCheck,
-  auth: authCheck,
-  server: serverCheck,
-  pooler: poolerCheck,
-  privileges: privilegesCheck,
-  migrations: migrationsCheck,
-} satisfies Record<CheckId, Check>
+const registry = [
+  configCheck,
+  dnsCheck,
+  tcpCheck,
+  dockerCheck,
+  postgresCheck,
+  tlsCheck,
+  sslConfigCheck,
+  authCheck,
+  serverCheck,
+  poolerCheck,
+  privilegesCheck,
+  migrationsCheck,
+] as const
 
-export const checks: readonly Check[] = CHECK_IDS.map((id) => byId[id])
+/** A check's id: the ids of the registry, as literals. */
+type CheckId = (typeof registry)[number]['id']
+
+/** The checks of the registry, in the order they run. */
+export const checks: readonly RegisteredCheck[] = registry
+
+/** Their ids, in the same order (explain's confirm lines). */
+export const CHECK_IDS: readonly CheckId[] = registry.map((c) => c.id)
 
 // The published types (dist/checks/index.d.ts) load the module of every check that declares a slot of Facts
 // (declaration merging, beside the check): an import is dropped from a .d.ts when only values use it, a

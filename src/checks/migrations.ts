@@ -23,12 +23,13 @@ import {
   migrationsSays,
   notRunPrecedingError,
   scandirError,
+  migrationsEntries,
 } from '../catalogue/migrations.js'
 import {sessionErrorText} from '../catalogue/session.js'
 import {readGuardedText} from '../core/files.js'
 import {redact} from '../core/redact.js'
 import type {CheckOutcome, Evidence} from '../core/types.js'
-import type {Check, CheckContext} from './types.js'
+import type {CheckContext, RegisteredCheck} from './types.js'
 import {sqlIdentifier, sqlLiteral} from '../core/sql.js'
 import {failsFirst, foldFindings, type Finding} from './findings.js'
 import {migrationTools, toolSession} from './tools.js'
@@ -40,6 +41,7 @@ import {
   typeormMigrationName,
   type JournalEntry,
 } from './migration-files.js'
+import {migrationFileEntries} from '../catalogue/migration-files.js'
 
 type Row = Record<string, unknown>
 
@@ -687,9 +689,10 @@ async function runMigrations(ctx: CheckContext): Promise<CheckOutcome> {
   return foldFindings(all.sort(failsFirst), base, {baseWins: true})
 }
 
-export const migrationsCheck: Check = {
+export const migrationsCheck: RegisteredCheck<'migrations'> = {
   id: 'migrations',
   title: migrationsSays.title(),
+  codes: [migrationsEntries, migrationFileEntries],
   requires: ['auth'],
   provides: [],
   uses: [],

@@ -22,9 +22,10 @@ import {
   poolerPreparedEvidence,
   poolerSays,
   poolerWords,
+  poolerEntries,
 } from '../catalogue/pooler.js'
 import type {CheckOutcome, Evidence} from '../core/types.js'
-import type {Check, CheckContext} from './types.js'
+import type {CheckContext, RegisteredCheck} from './types.js'
 import type {PreparedCarry} from '../probes/prepared-statements.js'
 import type {PgProbeError} from '../probes/pg-session.js'
 import {classifyAuthError} from './auth.js'
@@ -358,9 +359,10 @@ function secondLoginReason(e: PgProbeError): SecondLoginReason {
   return 'other'
 }
 
-export const poolerCheck: Check = {
+export const poolerCheck: RegisteredCheck<'pooler'> = {
   id: 'pooler',
   title: poolerSays.title(),
+  codes: [poolerEntries],
   // not auth: a pooler's refusal of the login is this check's finding (auth skips for it). But a TLS
   // handshake the app's settings cannot complete means no login at all: nothing to ask the pooler.
   requires: ['tcp', 'postgres', 'tls', 'ssl-config'],

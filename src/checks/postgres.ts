@@ -10,13 +10,14 @@ import {
   looksLike,
   postgresSays,
   type ServerDifference,
+  postgresEntries,
 } from '../catalogue/postgres.js'
 import {settingsSnippet} from '../catalogue/snippets.js'
 import {fieldWithSource} from '../config/provenance.js'
 import {targetOf} from '../config/target.js'
 import type {PostgresFacts, TcpFacts} from '../core/facts.js'
 import type {CheckOutcome, Evidence} from '../core/types.js'
-import type {Check, CheckContext} from './types.js'
+import type {CheckContext, RegisteredCheck} from './types.js'
 import type {SslRequestResult} from '../probes/ssl-request.js'
 import type {ServerIdentity} from '../probes/pg-identity.js'
 
@@ -26,9 +27,10 @@ declare module '../core/facts.js' {
   }
 }
 
-export const postgresCheck: Check = {
+export const postgresCheck: RegisteredCheck<'postgres'> = {
   id: 'postgres',
   title: postgresSays.title(),
+  codes: [postgresEntries],
   requires: ['tcp'],
   provides: ['postgres'],
   uses: ['tcp', 'dns'],

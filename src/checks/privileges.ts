@@ -10,10 +10,11 @@ import {
   PRIV_NO_CREATE_ON_SCHEMA,
   privilegesSays,
   schemaFrom,
+  privilegesEntries,
 } from '../catalogue/privileges.js'
 import type {MigrationToolInfo} from '../config/types.js'
 import type {CheckOutcome, Evidence} from '../core/types.js'
-import type {Check, CheckContext} from './types.js'
+import type {CheckContext, RegisteredCheck} from './types.js'
 import {sqlLiteral} from '../core/sql.js'
 import {failsFirst, foldFindings, type Finding} from './findings.js'
 import {migrationTools, toolSession} from './tools.js'
@@ -198,9 +199,10 @@ async function runPrivileges(ctx: CheckContext): Promise<CheckOutcome> {
   return foldFindings(findings.sort(failsFirst), base)
 }
 
-export const privilegesCheck: Check = {
+export const privilegesCheck: RegisteredCheck<'privileges'> = {
   id: 'privileges',
   title: privilegesSays.title(),
+  codes: [privilegesEntries],
   requires: ['auth'],
   provides: [],
   uses: [],

@@ -23,12 +23,13 @@ import {
   idleEndWords,
   serverSays,
   type SettingSource,
+  serverEntries,
 } from '../catalogue/server.js'
 import {sessionErrorText, sessionSays} from '../catalogue/session.js'
 import {poolerRefusal} from './pooler-refusal.js'
 import type {ResolvedConfig} from '../config/types.js'
 import type {CheckOutcome, Evidence, Snippet} from '../core/types.js'
-import type {Check, CheckContext} from './types.js'
+import type {CheckContext, RegisteredCheck} from './types.js'
 import {foldFindings, type Finding} from './findings.js'
 import {migrationTools} from './tools.js'
 import type {ToolName} from '../models/tools/names.js'
@@ -688,9 +689,10 @@ function budgetInput(ctx: CheckContext, snap: ServerSnapshot): BudgetInput {
   }
 }
 
-export const serverCheck: Check = {
+export const serverCheck: RegisteredCheck<'server'> = {
   id: 'server',
   title: serverSays.title(),
+  codes: [serverEntries],
   requires: ['auth'],
   provides: ['server'],
   uses: [],

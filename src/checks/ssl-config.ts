@@ -10,7 +10,7 @@ import {targetOf} from '../config/target.js'
 import {redactUrl} from '../core/redact.js'
 import type {TlsFacts} from '../core/facts.js'
 import type {CheckOutcome, Evidence} from '../core/types.js'
-import type {Check, CheckContext} from './types.js'
+import type {CheckContext, RegisteredCheck} from './types.js'
 import {
   LIBPQ_KEYWORDS,
   PRISMA_ENGINE_ONLY_PARAMS,
@@ -37,6 +37,7 @@ import {
   sslRefusalText,
   sslConfigEvidence,
   sslConfigSays,
+  sslConfigEntries,
 } from '../catalogue/ssl-config.js'
 import type {Finding} from '../catalogue/types.js'
 import {readingModelledText} from '../catalogue/modelled.js'
@@ -75,9 +76,10 @@ const PRIORITY: SslFindingCode[] = [
   'SSL_PRISMA_RUNTIME_DIFFERS',
 ]
 
-export const sslConfigCheck: Check = {
+export const sslConfigCheck: RegisteredCheck<'ssl-config'> = {
   id: 'ssl-config',
   title: sslConfigSays.title(),
+  codes: [sslConfigEntries],
   requires: ['config'],
   provides: [],
   uses: ['tls'],

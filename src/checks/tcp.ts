@@ -19,11 +19,12 @@ import {
   predictionStory,
   tcpEvidence,
   tcpSays,
+  tcpEntries,
 } from '../catalogue/tcp.js'
 import type {ResolvedAddress, TcpFacts} from '../core/facts.js'
 import type {NodeDefaults} from '../network/happy-eyeballs.js'
 import type {CheckOutcome, Evidence} from '../core/types.js'
-import type {Check, CheckContext} from './types.js'
+import type {CheckContext, RegisteredCheck} from './types.js'
 import {stripBrackets} from '../config/util.js'
 import {fieldWithSource} from '../config/provenance.js'
 import {settingsSnippet} from '../catalogue/snippets.js'
@@ -41,10 +42,11 @@ interface TcpCheckDeps {
   synRetries?: number
 }
 
-export function createTcpCheck(deps: TcpCheckDeps = {}): Check {
+export function createTcpCheck(deps: TcpCheckDeps = {}): RegisteredCheck<'tcp'> {
   return {
     id: 'tcp',
     title: tcpSays.title(),
+    codes: [tcpEntries],
     requires: ['config', 'dns'],
     provides: ['tcp'],
     uses: ['dns'],
@@ -52,7 +54,7 @@ export function createTcpCheck(deps: TcpCheckDeps = {}): Check {
   }
 }
 
-export const tcpCheck: Check = createTcpCheck()
+export const tcpCheck: RegisteredCheck<'tcp'> = createTcpCheck()
 
 function skip(summary: string, evidence: Record<string, unknown> = {}): CheckOutcome {
   return {status: 'skip', code: null, summary, evidence, fix: null}

@@ -22,11 +22,12 @@ import {
   type TrustStorePart,
   trustProblemMessage,
   type VerifyOff,
+  tlsEntries,
 } from '../catalogue/tls.js'
 import {providerInfo, type ProviderInfo} from '../catalogue/providers.js'
 import type {TlsFacts} from '../core/facts.js'
 import type {CheckOutcome, Evidence} from '../core/types.js'
-import type {Check, CheckContext} from './types.js'
+import type {CheckContext, RegisteredCheck} from './types.js'
 import {
   DEFAULT_PORT,
   VERIFY_FULL_ALIASES,
@@ -88,9 +89,10 @@ const CHAIN_PROBLEM = {
   TLS_NOT_YET_VALID,
 }
 
-export const tlsCheck: Check = {
+export const tlsCheck: RegisteredCheck<'tls'> = {
   id: 'tls',
   title: tlsSays.title(),
+  codes: [tlsEntries],
   requires: ['postgres'],
   provides: ['tls'],
   uses: ['postgres', 'tcp', 'dns'],

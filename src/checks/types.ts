@@ -1,6 +1,7 @@
 // The checks' side of the check shapes: the context a check of the registry runs with (the resolved
 // configuration, the environment, the options, the run's database session) on top of what the
 // runner sets (src/core/types.ts RunContext).
+import type {CheckCodes} from '../catalogue/types.js'
 import type {ToolName} from '../models/tools/names.js'
 import type {ResolvedConfig} from '../config/types.js'
 import type {RunContext, RunnableCheck} from '../core/types.js'
@@ -39,5 +40,13 @@ export interface CheckContext extends RunContext {
   session?: SessionBroker
 }
 
-/** A check of the registry. */
+/** A check the runner runs: the registry's, or one a test makes. */
 export type Check = RunnableCheck<CheckContext>
+
+/**
+ * A check of the registry (src/checks/index.ts): its id as a literal (the registry's ids, CheckId, are the union
+ * of them), and the catalogue entries of its codes with their place in explain's order (CheckCodes).
+ */
+export interface RegisteredCheck<I extends string = string> extends Check, CheckCodes {
+  id: I
+}

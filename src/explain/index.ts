@@ -1,10 +1,11 @@
 // `db-doctor explain`, the library side: recognise every known error in pasted
 // text (a message or a whole log) and say, for each, what db-doctor would say.
 // Offline: no network, no configuration read. Pure: the command prints.
-import {catalogue, confirmCommand, findEntry, type CatalogueEntry} from '../catalogue/index.js'
+import {confirmCommand, type CatalogueEntry} from '../catalogue/index.js'
 import {Scanner, type TextMatch} from '../catalogue/match.js'
 import {hintConfirmCommand, hints, type Hint} from '../catalogue/hints.js'
-import {CHECK_IDS} from '../checks/order.js'
+import {catalogue, findEntry} from '../checks/catalogue.js'
+import {CHECK_IDS} from '../checks/index.js'
 import {normalise, unescapeLoose} from './normalise.js'
 import {maskWindow} from '../core/redact.js'
 import {inert, pastedSecrets, redactPasted} from './redact.js'

@@ -4,7 +4,7 @@
 import {isUnixSocketHost} from '../config/connection-keywords.js'
 import type {CheckResult, Report, RunReport} from '../core/types.js'
 import {isFleet} from '../core/types.js'
-import {isTransient} from '../catalogue/index.js'
+import {isTransient} from '../checks/catalogue.js'
 import {tcpAccepts} from '../probes/tcp.js'
 
 export interface WaitAttempt {

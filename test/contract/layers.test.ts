@@ -217,8 +217,13 @@ describe('layers: imports point one way', () => {
   it('a file of src/checks/ that takes words from the catalogue is named like its catalogue file', () => {
     // the catalogue files every check may use besides its own: entry types, snippets, the session's skip words
     const shared = new Set(['catalogue/types.ts', 'catalogue/snippets.ts', 'catalogue/session.ts'])
-    // a part of a check whose codes sit in that check's catalogue file (part → that file)
-    const partOf = new Map([['checks/channel-binding.ts', 'catalogue/auth.ts']])
+    // a part of a check whose codes sit in that check's catalogue file (part → that file); the whole catalogue,
+    // assembled from the registry, is no check's part: it takes every check's entries through the registry and
+    // the rules of their order from catalogue/index.ts
+    const partOf = new Map([
+      ['checks/channel-binding.ts', 'catalogue/auth.ts'],
+      ['checks/catalogue.ts', 'catalogue/index.ts'],
+    ])
     const unpaired: string[] = []
     for (const [from, targets] of graph) {
       if (!from.startsWith('checks/')) continue

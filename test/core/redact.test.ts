@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
-import {catalogue} from '../../src/catalogue/index.js'
+import {catalogue} from '../../src/checks/catalogue.js'
 import {demoSays} from '../../src/catalogue/demo.js'
 import {isSecretName, maskSecretForms, passwordsInText, redactor} from '../../src/core/redact.js'
 

@@ -1,7 +1,7 @@
 // `db-doctor explain` as users run it: argument or stdin, three formats, exit codes,
 // a code's entry, secrets masked in every format, inert excerpts, hostile inputs.
 import {describe, expect, it} from 'vitest'
-import {catalogue} from '../../src/catalogue/index.js'
+import {catalogue} from '../../src/checks/catalogue.js'
 import {explainText} from '../../src/explain/index.js'
 import {hints} from '../../src/catalogue/hints.js'
 import {CANARY_PASSWORD, CANARY_SPECIAL} from '../helpers/constants.js'

@@ -9,7 +9,7 @@
 import {readFileSync, readdirSync} from 'node:fs'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {catalogue} from '../../src/catalogue/index.js'
+import {catalogue} from '../../src/checks/catalogue.js'
 import {explainText, type ExplainMatch} from '../../src/explain/index.js'
 import {normalise} from '../../src/explain/normalise.js'
 

@@ -7,7 +7,7 @@
 // shared 2-core machine does not stretch as it does the wall clock). A quadratic function takes ~100× here.
 import fc from 'fast-check'
 import {afterEach, describe, expect, it} from 'vitest'
-import {scanText} from '../../src/catalogue/match.js'
+import {scanText} from '../../src/checks/catalogue.js'
 import * as cs from '../../src/config/connection-string.js'
 import {actionsInert, inertBlock, inertLine, jsonInert, mdCode, mdFence, mdInline} from '../../src/core/escape.js'
 import {passwordsInText, redact, redactor} from '../../src/core/redact.js'

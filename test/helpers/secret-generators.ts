@@ -3,7 +3,7 @@
 // passwords drawn from the report's own vocabulary, JWTs, SigV4-signed tokens, quoted forms and
 // separators inside passwords, and every form a password is written in.
 import fc from 'fast-check'
-import {catalogue} from '../../src/catalogue/index.js'
+import {catalogue} from '../../src/checks/catalogue.js'
 import {checks} from '../../src/checks/index.js'
 
 /** Words and numbers a report is made of: a password equal to one must not change a single key or number. */
