@@ -11,6 +11,7 @@ import {redactor, redactReport} from '../core/redact.js'
 import {withPackageJsons} from '../core/files.js'
 import {runChecks, summarize, type RunHooks} from '../core/runner.js'
 import {runnerWords} from '../catalogue/runner.js'
+import {modelledStackJson} from '../catalogue/modelled.js'
 import {createSessionBroker, type SessionOpener} from '../probes/session.js'
 import type {Report} from '../core/types.js'
 import type {Check, CheckOptions} from '../checks/types.js'
@@ -102,7 +103,7 @@ export async function diagnoseResolved(input: DiagnoseInput, config: ResolvedCon
     version: 1,
     tool: input.tool,
     target: describeTarget(config),
-    ...(config.stack ? {modelled: config.stack} : {}),
+    ...(config.stack ? {modelled: modelledStackJson(config.stack)} : {}),
     checks: results,
     summary: summarize(results, input.strict),
   })

@@ -11,6 +11,7 @@ import {
 } from '../config/connection-string.js'
 import {connectionStringHint, connectionStringReason, encodingEffectText} from './connection-string.js'
 import {scriptWithLoader} from '../config/launch.js'
+import {driverChoiceText} from './modelled.js'
 import {
   CONFIG_DEFAULT_STATUS,
   type AppFileErrorParams,
@@ -888,11 +889,11 @@ const CONFIG_DRIVER_UNMODELLED = define<DriverUnmodelledParams>({
   matchers: [],
   examples: [{source: 'db-doctor', text: '! Configuration CONFIG_DRIVER_UNMODELLED (2 ms)'}],
   summary: (p) =>
-    `${p.tool ?? 'The app'} connects with ${p.package} (${p.why}), which db-doctor does not model: the TLS and login verdicts below follow node-postgres rules and may differ from what ${p.package} does.`,
+    `${p.tool ?? 'The app'} connects with ${p.package} (${driverChoiceText(p.why)}), which db-doctor does not model: the TLS and login verdicts below follow node-postgres rules and may differ from what ${p.package} does.`,
   buildFix: (p) => ({
     summary: `Check the connection with ${p.package} itself; db-doctor's verdicts are node-postgres's.`,
     steps: [
-      `${p.why}.`,
+      `${driverChoiceText(p.why)}.`,
       `Run the app's own connection once (for a migration tool: its migrate command) to confirm what ${p.package} does.`,
       p.tool
         ? `If ${p.tool} should use pg or postgres (postgres.js), install that driver: ${p.tool} picks the first one installed.`

@@ -3,6 +3,9 @@
 // return these as data; the checks, the config problems and the report's `modelled` field word them here.
 import type {ReadingModelled} from '../config/pg-config.js'
 import type {UrlParserModelled} from '../config/url-parser.js'
+import type {Report} from '../core/types.js'
+import type {DriverName} from '../models/drivers/types.js'
+import type {DriverChoice, ModelledStack} from '../models/tools/types.js'
 
 /** "knex 3.3.0 → pg-connection-string 2.6.2 (the app's, from node_modules/…)", "pg 8 → … (pg is not installed in …)". */
 export function urlParserText(m: UrlParserModelled): string {
@@ -23,4 +26,37 @@ export function readingModelledText(m: ReadingModelled): string {
   if (m.by !== 'driver') return urlParserText(m)
   const tls = m.tls === 'verified' ? 'TLS, verified' : m.tls === 'not-verified' ? 'TLS, not verified' : 'no TLS'
   return `${m.driver} ${m.version} (${m.setting}: ${tls})`
+}
+
+/** What a tool's own engine is, when the migration CLI runs one whatever the app's runtime uses. */
+const BUILTIN: Partial<Record<DriverName, string>> = {
+  'prisma-engine': 'prisma migrate|db → schema engine (quaint), every version (src/models/drivers/prisma-engine.ts)',
+}
+
+/** Why the app connects with its driver: "drizzle-kit uses the first installed of pg, postgres, …: pg". */
+export function driverChoiceText(c: DriverChoice): string {
+  switch (c.by) {
+    case 'first-installed':
+      return `${c.tool} uses the first installed of ${c.candidates.join(', ')}${c.installed ? `: ${c.installed}` : ` (none installed: ${c.candidates[0]} assumed)`}`
+    case 'only':
+      return `${c.tool} connects with ${c.pkg}`
+    case 'builtin':
+      return BUILTIN[c.driver] ?? `${c.tool} runs ${c.driver}`
+    case 'migrate-adapter':
+      return `${c.tool} ${c.version} migrate → SchemaEngineWasm → prisma.config ${c.setting} → ${c.pkg ?? 'driver adapter'}${c.through ? ` → ${c.through}` : ''}`
+    case 'dependency':
+      return c.pkg === 'pg'
+        ? 'the app depends on pg'
+        : c.pkg === 'postgres'
+          ? 'the app depends on postgres (postgres.js), not pg'
+          : `the app depends on ${c.pkg}, not pg`
+    case 'default':
+      return 'no driver in package.json: node-postgres assumed'
+  }
+}
+
+/** The report's `modelled` field: the stack as modelled, the driver's choice worded as `why` (its place unchanged). */
+export function modelledStackJson(stack: ModelledStack): NonNullable<Report['modelled']> {
+  const {choice, ...driver} = stack.driver
+  return {...stack, driver: {...driver, why: driverChoiceText(choice)}}
 }

@@ -4,6 +4,7 @@ import type {ConnectionStringProblem, EncodingIssue} from './connection-string.j
 import type {Provenance} from './field.js'
 import type {MigrationTool} from './launch.js'
 import type {ConfigNotReadTool} from '../models/tools/names.js'
+import type {DriverChoice} from '../models/tools/types.js'
 
 /** Every problem's params name the setting's source (the file or variable to change). */
 export interface Sourced {
@@ -153,8 +154,8 @@ export type DriverUnmodelledParams = Sourced & {
   tool: string | null
   /** The npm package the app connects with. */
   package: string
-  /** Why this driver ("drizzle-kit uses the first installed of pg, postgres, …"). */
-  why: string
+  /** Why this driver (the catalogue words it: driverChoiceText). */
+  why: DriverChoice
 }
 
 export type ToolUnmodelledParams = Sourced & {

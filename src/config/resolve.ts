@@ -335,7 +335,7 @@ function driverProblems(resolved: ResolvedConfig, env: Record<string, string | u
       configProblem(
         'CONFIG_DRIVER_UNMODELLED',
         source,
-        {tool: stack.tool?.name ?? null, package: stack.driver.package, why: stack.driver.why},
+        {tool: stack.tool?.name ?? null, package: stack.driver.package, why: stack.driver.choice},
         {driver: stack.driver.package, version: stack.driver.version, tool: stack.tool?.name ?? null},
       ),
     )

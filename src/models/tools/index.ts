@@ -6,7 +6,7 @@ import {ADAPTERS, DRIVERS, driverOfPackage} from '../drivers/index.js'
 import {minor, type DriverName} from '../drivers/types.js'
 import {declaredDependencies, findPackageDir, packageVersion} from '../packages.js'
 import type {ToolName} from './names.js'
-import type {ModelledStack} from './types.js'
+import type {DriverChoice, ModelledStack} from './types.js'
 import {TOOLS} from './registry.js'
 
 function driverLabel(pkg: string, name: DriverName | null, version: string): string {
@@ -30,7 +30,7 @@ export function resolveStack(input: {
 }): ModelledStack {
   const {cwd} = input
   let tool: ModelledStack['tool'] = null
-  let chosen: {pkg: string; name: DriverName | null; installed?: string; assumed?: string; why: string}
+  let chosen: {pkg: string; name: DriverName | null; installed?: string; assumed?: string; why: DriverChoice}
   let runtime: ModelledStack['runtime']
   if (input.tool) {
     const model = TOOLS[input.tool]
@@ -77,7 +77,13 @@ export function resolveStack(input: {
       // is named, unmodelled (CONFIG_DRIVER_UNMODELLED)
       const pkg = through.package ?? 'driver adapter'
       const viaPg = runtime && through.package === runtime.adapter.package
-      const why = `${model.name} ${minor(version)} migrate → SchemaEngineWasm → prisma.config ${through.setting} → ${pkg}`
+      const why = {
+        by: 'migrate-adapter' as const,
+        tool: model.name,
+        version: minor(version),
+        setting: through.setting,
+        pkg: through.package,
+      }
       chosen = viaPg
         ? {
             pkg: runtime!.driver.package,
@@ -85,9 +91,9 @@ export function resolveStack(input: {
             ...(runtime!.driver.versionSource === 'installed'
               ? {installed: runtime!.driver.version}
               : {assumed: runtime!.driver.version}),
-            why: `${why} → ${runtime!.driver.package}`,
+            why: {...why, through: runtime!.driver.package},
           }
-        : {pkg, name: null, why}
+        : {pkg, name: null, why: {...why, through: null}}
     } else if (model.builtin)
       // the migration CLI runs its own engine in every version, whatever the app's runtime connects with
       chosen = {
@@ -95,7 +101,7 @@ export function resolveStack(input: {
         name: model.builtin.driver,
         // the engine ships with the tool: its version is the tool's (assumed with it)
         ...(installed || input.toolVersion ? {installed: version} : {assumed: version}),
-        why: model.builtin.why,
+        why: {by: 'builtin', tool: model.name, driver: model.builtin.driver},
       }
     else
       chosen = {
@@ -104,22 +110,22 @@ export function resolveStack(input: {
         ...(hit ? {installed: packageVersion(findPackageDir(hit.pkg, cwd))} : {}),
         why:
           list.length > 1
-            ? `${model.name} uses the first installed of ${list.join(', ')}${hit ? `: ${hit.pkg}` : ` (none installed: ${first.pkg} assumed)`}`
-            : `${model.name} connects with ${first.pkg}`,
+            ? {by: 'first-installed', tool: model.name, candidates: list, installed: hit ? hit.pkg : null}
+            : {by: 'only', tool: model.name, pkg: first.pkg},
       }
   } else {
     const deps = declaredDependencies(cwd)
     const has = (p: string) => p in deps || findPackageDir(p, cwd) !== undefined
     if (has('postgres') && !has('pg'))
-      chosen = {pkg: 'postgres', name: 'postgres.js', why: 'the app depends on postgres (postgres.js), not pg'}
+      chosen = {pkg: 'postgres', name: 'postgres.js', why: {by: 'dependency', pkg: 'postgres'}}
     else if (!has('pg') && (has('@neondatabase/serverless') || has('@vercel/postgres'))) {
       const pkg = has('@neondatabase/serverless') ? '@neondatabase/serverless' : '@vercel/postgres'
-      chosen = {pkg, name: null, why: `the app depends on ${pkg}, not pg`}
+      chosen = {pkg, name: null, why: {by: 'dependency', pkg}}
     } else
       chosen = {
         pkg: 'pg',
         name: 'node-postgres',
-        why: has('pg') ? 'the app depends on pg' : 'no driver in package.json: node-postgres assumed',
+        why: has('pg') ? {by: 'dependency', pkg: 'pg'} : {by: 'default'},
       }
     const dir = findPackageDir(chosen.pkg, cwd)
     if (dir) chosen.installed = packageVersion(dir)
@@ -131,7 +137,7 @@ export function resolveStack(input: {
     package: chosen.pkg,
     version,
     versionSource: chosen.installed ? 'installed' : 'assumed (not installed in the app)',
-    why: chosen.why,
+    choice: chosen.why,
   }
   const d = `${driverLabel(chosen.pkg, chosen.name, version)}${chosen.installed ? '' : ' (not installed here: assumed)'}`
   const chain = tool ? `${tool.name} ${minor(tool.version)} → ${d}` : d

@@ -69,11 +69,7 @@ export const prisma: ToolModel = {
   // through the adapter instead: prismaMigrateAdapterRule, resolveStack's migrateAdapter). The engine connects
   // with quaint (prisma-engines' sql-schema-connector flavour/postgres/connector/native: PostgresUrl::Native +
   // MakeTlsConnectorManager): quaint's URL reading.
-  builtin: {
-    pkg: '@prisma/client',
-    driver: 'prisma-engine',
-    why: 'prisma migrate|db → schema engine (quaint), every version (src/models/drivers/prisma-engine.ts)',
-  },
+  builtin: {pkg: '@prisma/client', driver: 'prisma-engine'},
   migrations: {
     table: '_prisma_migrations',
     schema: 'public',

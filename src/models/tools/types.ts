@@ -51,7 +51,7 @@ export interface ToolModel {
    * What the migration CLI itself connects with, whatever the app's runtime uses: Prisma's schema engine
    * (every version; `drivers` then name the app's runtime, PrismaClient through its driver adapter).
    */
-  builtin?: {pkg: string; driver: DriverName; why: string}
+  builtin?: {pkg: string; driver: DriverName}
 
   /** What its first migration needs, and its defaults. */
   migrations: {
@@ -86,7 +86,31 @@ export interface ToolModel {
 
 type VersionSource = 'installed' | 'assumed (not installed in the app)'
 
-/** The tool and driver db-doctor modelled for a target: a public JSON field of the report (`modelled`). */
+/**
+ * Why the app connects with a driver: the tool tries its candidates in order (the first installed, else the
+ * first assumed), knows only one, or runs its own engine (`builtin`); Prisma 6.6–6.19's migrate goes through the
+ * driver adapter prisma.config gives it (`through`: the driver that adapter loads, when db-doctor models it);
+ * without a tool, the driver the app depends on, else node-postgres assumed.
+ */
+export type DriverChoice =
+  | {by: 'first-installed'; tool: ToolName; candidates: string[]; installed: string | null}
+  | {by: 'only'; tool: ToolName; pkg: string}
+  | {by: 'builtin'; tool: ToolName; driver: DriverName}
+  | {
+      by: 'migrate-adapter'
+      tool: ToolName
+      version: string
+      setting: string
+      pkg: string | null
+      through: string | null
+    }
+  | {by: 'dependency'; pkg: string}
+  | {by: 'default'}
+
+/**
+ * The tool and driver db-doctor modelled for a target: the report's `modelled` field once the catalogue has
+ * worded `driver.choice` (src/catalogue/modelled.ts modelledStackJson).
+ */
 export interface ModelledStack {
   /** The migration tool, when the configuration is a tool's (or --tool names one). */
   tool: {name: ToolName; version: string; versionSource: VersionSource} | null
@@ -97,8 +121,8 @@ export interface ModelledStack {
     package: string
     version: string
     versionSource: VersionSource
-    /** Why this driver: "drizzle-kit uses the first installed of pg, postgres, …", "package.json depends on postgres". */
-    why: string
+    /** Why this driver, as data (src/catalogue/modelled.ts words it as the report's `modelled.driver.why`). */
+    choice: DriverChoice
   }
   /**
    * The app's runtime when it connects otherwise than the migration tool: Prisma's PrismaClient through its
