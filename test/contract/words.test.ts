@@ -10,6 +10,9 @@
 // fewer than 4 words in a row. Left out on purpose, as they are not db-doctor's own words to a user:
 //   - module specifiers (import/export … from '…');
 //   - SQL sent to the server (a literal starting with select, with, show, set…, or a `case when` expression);
+//   - a command line the user types to run a package's bin (a literal starting with a package runner and the
+//     bin: `npx prisma migrate deploy`, `pnpm exec knex migrate:latest`, `npm run migrate`): code for the shell,
+//     as SQL is for the server, whatever words its arguments happen to spell;
 //   - the message of a thrown error object (`new Error('…')`, `new XyzError('…')`): data like a server's
 //     error text, worded by the catalogue when shown (INTERNAL_ERROR quotes it as the crash's message);
 //   - another program's own words, reproduced exactly, marked verbatim('…') (src/core/verbatim.ts): a tool's
@@ -35,9 +38,13 @@ const HELP_KEYS = new Set(['description', 'summary', 'examples'])
 /** Where a template's ${…} was: neither a word nor a break between words. */
 const HOLE = ' \u0000 '
 
+/** A package runner and the bin it runs: the start of a command line. */
+const COMMAND =
+  /^\s*(?:npx|bunx|pnpm\s+(?:exec|dlx)|yarn(?:\s+(?:dlx|exec))?|npm\s+(?:run|exec|x))\s+@?[\w.-]+(?:\/[\w.-]+)?(?=\s|$)/
+
 /** Whether a literal's text reads as prose: at least 4 words in a row. */
 export function isProse(text: string): boolean {
-  if (SQL.test(text)) return false
+  if (SQL.test(text) || COMMAND.test(text)) return false
   let run = 0
   for (const w of text.split(/\s+/)) {
     if (!w || w === HOLE.trim()) continue
@@ -115,7 +122,6 @@ const PROSE_DEBT: Readonly<Record<string, number>> = {
   // moved from config/files.ts (8) with the guarded opener; +2 for the errors of the files it now also opens
   'core/files.ts': 10,
   'models/tools/drizzle-kit.ts': 1,
-  'models/tools/prisma.ts': 1,
 }
 
 const found = new Map<string, string[]>()
@@ -135,6 +141,9 @@ describe('words: prose only in the catalogue', () => {
     expect(isProse('--sslmode verify-full')).toBe(false)
     expect(isProse('no such file')).toBe(false)
     expect(isProse('select name from knex_migrations order by id')).toBe(false)
+    expect(isProse('npx prisma migrate deploy')).toBe(false)
+    expect(isProse('pnpm exec drizzle kit migrate now')).toBe(false)
+    expect(isProse('run npx prisma migrate deploy first')).toBe(true)
     expect(isProse('case when t is not null then query_to_xml(q, true, false, x) end')).toBe(false)
   })
 
