@@ -190,7 +190,7 @@ export function withoutLibpqCompat(parse: Parse): Parse {
  * sslnegotiation=direct left a plain parameter: later releases turn ssl on for it when nothing else set ssl, 2.6.2
  * leaves ssl unset (pg then takes PGSSLMODE, and refuses direct without SSL).
  */
-export function asKnexPinned(parse: Parse): Parse {
+function asKnexPinned(parse: Parse): Parse {
   const base = withoutLibpqCompat(parse)
   return (url) => {
     const config = base(url)
