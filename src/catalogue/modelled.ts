@@ -9,12 +9,17 @@ import type {DriverChoice, ModelledStack} from '../models/tools/types.js'
 
 /** "knex 3.3.0 → pg-connection-string 2.6.2 (the app's, from node_modules/…)", "pg 8 → … (pg is not installed in …)". */
 export function urlParserText(m: UrlParserModelled): string {
+  const settings =
+    m.fromApp && m.settings
+      ? `; what pg ${m.settings.pgVersion} does with it (ConnectionParameters, the TLS options) modelled as ` +
+        `pg ${m.settings.modelledAs} does it`
+      : ''
   if (m.by === 'knex')
     return m.fromApp
-      ? `knex ${m.knexVersion} → pg-connection-string ${m.version} (the app's, from ${m.from})`
+      ? `knex ${m.knexVersion} → pg-connection-string ${m.version} (the app's, from ${m.from})${settings}`
       : `knex 3.x → pg-connection-string ${m.version} (knex is not installed in ${m.dir}: modelled as knex 3.3 parses, no uselibpqcompat)`
   return m.fromApp
-    ? `pg ${m.pgVersion} → pg-connection-string ${m.version} (the app's)`
+    ? `pg ${m.pgVersion} → pg-connection-string ${m.version} (the app's)${settings}`
     : `pg 8 → pg-connection-string ${m.version} (pg is not installed in ${m.dir}: db-doctor's own current release)`
 }
 

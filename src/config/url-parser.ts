@@ -36,10 +36,22 @@ export interface UrlParserModel {
  * (knex 3.x's pinned release read as knex 3.3 parses, or db-doctor's own current release).
  */
 export type UrlParserModelled =
-  | {by: 'knex'; fromApp: true; knexVersion: string; version: string; from: string}
+  | {by: 'knex'; fromApp: true; knexVersion: string; version: string; from: string; settings?: SettingsModelled}
   | {by: 'knex'; fromApp: false; version: string; dir: string}
-  | {by: 'pg'; fromApp: true; pgVersion: string; version: string}
+  | {by: 'pg'; fromApp: true; pgVersion: string; version: string; settings?: SettingsModelled}
   | {by: 'pg'; fromApp: false; version: string; dir: string}
+
+/**
+ * Set when the app's pg is another release than db-doctor's: the parse is the app's, but what pg does with its
+ * result (ConnectionParameters: PGSSLMODE, 'no-verify', sslnegotiation; the TLS options) is modelled as
+ * db-doctor's pg does it (config/ssl.ts, config/pg-config.ts), not run from the app's pg.
+ */
+interface SettingsModelled {
+  /** The app's pg. */
+  pgVersion: string
+  /** db-doctor's pg, whose steps are modelled. */
+  modelledAs: string
+}
 
 /** The release knex 3.x pins, modelled when the app has no knex installed. */
 const KNEX_PINNED = '2.6.2'
@@ -106,6 +118,23 @@ function bundled(): {parse: Parse; version: string} {
   return bundledCache
 }
 
+let ownPgVersion: string | undefined
+
+/** The pg release db-doctor bundles (its ConnectionParameters is the one pg-config.ts runs). */
+function bundledPgVersion(): string {
+  if (ownPgVersion !== undefined) return ownPgVersion
+  let dir = path.dirname(ownRequire.resolve('pg'))
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir)
+  ownPgVersion = versionAt(dir) ?? '?'
+  return ownPgVersion
+}
+
+/** The app's pg at `pgVersion` when its steps after the parse are modelled as another release's; else nothing. */
+function settingsOf(pgVersion: string | undefined): {settings: SettingsModelled} | Record<string, never> {
+  const own = bundledPgVersion()
+  return pgVersion && pgVersion !== own ? {settings: {pgVersion, modelledAs: own}} : {}
+}
+
 /**
  * The parser the app uses for the connection string of a resolved configuration: the one resolveConfig()
  * named (knex's own for a knex string, else the app's pg's); a configuration built by hand, pg's from the
@@ -138,7 +167,15 @@ function knexModel(dir: string): UrlParserModel {
       version,
       libpqCompat: knowsCompat(own),
       fromApp: true,
-      modelled: {by: 'knex', fromApp: true, knexVersion, version, from: displayDir(pcsDir!, dir)},
+      modelled: {
+        by: 'knex',
+        fromApp: true,
+        knexVersion,
+        version,
+        from: displayDir(pcsDir!, dir),
+        // the pg knex hands the parsed object to
+        ...settingsOf(versionAt(findPackageDir('pg', knexDir!))),
+      },
     }
   }
   // knex 3.x's own parser, without uselibpqcompat nor "sslnegotiation=direct turns ssl on" (2.6.2 predates both)
@@ -166,7 +203,7 @@ function pgModel(dir: string): UrlParserModel {
       version,
       libpqCompat: knowsCompat(own),
       fromApp: true,
-      modelled: {by: 'pg', fromApp: true, pgVersion, version},
+      modelled: {by: 'pg', fromApp: true, pgVersion, version, ...settingsOf(pgVersion)},
     }
   }
   const own2 = bundled()

@@ -9,6 +9,7 @@ import {afterAll, describe, expect, it} from 'vitest'
 import {urlParserModel, type Parse} from '../../src/config/url-parser.js'
 import {urlParserText} from '../../src/catalogue/modelled.js'
 import {ROOT} from '../helpers/cli.js'
+import {makeApp} from '../helpers/migration-tools.js'
 
 const empty = mkdtempSync(path.join(os.tmpdir(), 'dbd-noapp-'))
 afterAll(() => rmSync(empty, {recursive: true, force: true}))
@@ -62,5 +63,38 @@ describe('the stand-in for knex 3.x (knex not installed)', () => {
     expect('ssl' in got).toBe('ssl' in want)
     expect(got.ssl).toEqual(want.ssl)
     expect(got.sslnegotiation).toEqual(want.sslnegotiation)
+  })
+})
+
+describe("the app's pg is another release than db-doctor's", () => {
+  it("pg 7.18.2: its own 0.1.3 parses; the steps after the parse are modelled as db-doctor's pg, and the evidence says so", () => {
+    const old = makeApp({files: {}, packages: ['pg-7 as pg'], migrationsDir: false})
+    try {
+      const m = urlParserModel('pg', old.dir)
+      expect(m).toMatchObject({by: 'pg', version: '0.1.3', libpqCompat: false, fromApp: true})
+      expect(m.parse('postgres://u@h/d?sslmode=require').ssl).toBeUndefined() // 0.1.3 reads only ssl=true/1
+      expect(urlParserText(m.modelled)).toMatch(
+        new RegExp(
+          "^pg 7\\.18\\.2 → pg-connection-string 0\\.1\\.3 \\(the app's\\); what pg 7\\.18\\.2 does with it " +
+            '\\(ConnectionParameters, the TLS options\\) modelled as pg 8\\.\\d+\\.\\d+ does it$',
+        ),
+      )
+      // knex hands its parsed object to the same old pg
+      const k = makeApp({files: {}, packages: ['knex', 'pg-7 as pg'], migrationsDir: false})
+      try {
+        expect(urlParserText(urlParserModel('knex', k.dir).modelled)).toMatch(
+          /\(the app's, from node_modules\/knex\/node_modules\/pg-connection-string\); what pg 7\.18\.2 does with it/,
+        )
+      } finally {
+        k.cleanup()
+      }
+    } finally {
+      old.cleanup()
+    }
+  })
+
+  it("the same release as db-doctor's: nothing is added", () => {
+    expect(urlParserModel('pg', ROOT).modelled).not.toHaveProperty('settings')
+    expect(urlParserModel('knex', ROOT).modelled).not.toHaveProperty('settings')
   })
 })
