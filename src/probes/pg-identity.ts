@@ -89,6 +89,115 @@ function parseServerFirst(text: string): {salt: string; iterations: number} | nu
   return {salt, iterations}
 }
 
+/** The fields of an ErrorResponse the look keeps (S/V, C, M, F, L, R). */
+function errorOf(f: Record<string, string>): NonNullable<ServerIdentity['error']> {
+  return {
+    ...(f.V || f.S ? {severity: f.V ?? f.S} : {}),
+    ...(f.C ? {code: f.C} : {}),
+    message: f.M ?? '',
+    ...(f.F ? {file: f.F} : {}),
+    ...(f.L ? {line: f.L} : {}),
+    ...(f.R ? {routine: f.R} : {}),
+  }
+}
+
+/**
+ * One message the server sent after the StartupMessage, read into `r`; `send` answers it (the SASL
+ * initial response, Terminate). True when the look is over.
+ */
+function readStartupAnswer(r: ServerIdentity, type: string, body: Buffer, send: (b: Buffer) => void): boolean {
+  if (type === 'E') {
+    r.auth = r.auth === 'ok' ? 'ok' : 'error'
+    r.error = errorOf(fields(body))
+    return true
+  }
+  if (type === 'S' && r.auth === 'ok') {
+    const [name, value] = body.toString('utf8').split('\0')
+    if (name === 'server_version' && value !== undefined) r.serverVersion = value.slice(0, 200)
+    return false
+  }
+  if (type === 'Z') {
+    send(Buffer.from([0x58, 0, 0, 0, 4])) // Terminate: no query is ever sent
+    return true
+  }
+  if (type !== 'R' || body.length < 4) return type !== 'N' && type !== 'S' && type !== 'K'
+  return readAuthRequest(r, body, send)
+}
+
+/** An authentication request (R): its kind; for SCRAM, the salt and iterations of the server-first-message. */
+function readAuthRequest(r: ServerIdentity, body: Buffer, send: (b: Buffer) => void): boolean {
+  const kind = body.readUInt32BE(0)
+  if (kind === 0) {
+    r.auth = 'ok'
+    return false
+  }
+  if (kind === 3) r.auth = 'cleartext'
+  else if (kind === 5) r.auth = 'md5'
+  else if (kind === 10) {
+    const mechanisms = body.toString('utf8', 4).split('\0').filter(Boolean)
+    if (!mechanisms.includes('SCRAM-SHA-256')) {
+      r.auth = 'sasl-other'
+      return true
+    }
+    r.auth = 'scram'
+    // gs2 header "n,,": no channel binding; the user name in the message is ignored by PostgreSQL
+    send(saslInitial('SCRAM-SHA-256', `n,,n=,r=${randomBytes(18).toString('base64')}`))
+    return false
+  } else if (kind === 11 && r.auth === 'scram') {
+    const first = parseServerFirst(body.toString('utf8', 4))
+    if (first) r.scram = first
+    return true
+  } else r.auth = 'other'
+  return true
+}
+
+/**
+ * The 'data' listener that cuts the stream into backend messages (type, body) within the size limits:
+ * `onMessage` returns true when the look is over; `finish` ends it (with a failure token, or none).
+ */
+function messageReader(
+  onMessage: (type: string, body: Buffer) => boolean,
+  finish: (failure?: string) => void,
+): (chunk: Buffer) => void {
+  let buf: Buffer = Buffer.alloc(0)
+  let total = 0
+  return (chunk) => {
+    total += chunk.length
+    if (total > MAX_TOTAL) return finish('too-much-data')
+    buf = buf.length ? Buffer.concat([buf, chunk]) : chunk
+    while (buf.length >= 5) {
+      const len = buf.readUInt32BE(1)
+      if (len < 4 || len > MAX_MESSAGE) return finish('bad-length')
+      if (buf.length < 1 + len) return
+      const type = String.fromCharCode(buf[0]!)
+      const body = buf.subarray(5, 1 + len)
+      buf = buf.subarray(1 + len)
+      if (onMessage(type, body)) return finish()
+    }
+  }
+}
+
+/**
+ * The answer to SSLRequest, read into `r`: go on in plaintext ('N'), start TLS ('S'), or end the look
+ * ('done': an ErrorResponse, e.g. from a server too old for SSLRequest; else a failure token).
+ */
+function readSslAnswer(r: ServerIdentity, chunk: Buffer): 'N' | 'S' | 'done' | 'trailing-bytes' | 'not-postgres' {
+  const a = chunk[0]
+  if (a === 0x4e) {
+    r.ssl = 'N'
+    return chunk.length > 1 ? 'trailing-bytes' : 'N'
+  }
+  if (a === 0x53 && chunk.length === 1) {
+    r.ssl = 'S'
+    return 'S'
+  }
+  if (a !== 0x45) return 'not-postgres'
+  r.auth = 'error'
+  const f = fields(chunk.subarray(5))
+  r.error = {...(f.C ? {code: f.C} : {}), message: f.M ?? ''}
+  return 'done'
+}
+
 export async function probeServerIdentity(
   target: {address: string; family: 4 | 6},
   port: number,
@@ -103,8 +212,6 @@ export async function probeServerIdentity(
     const raw = new net.Socket()
     let stream: net.Socket | tls.TLSSocket | undefined
     let phase: 'ssl' | 'startup' = 'ssl'
-    let buf: Buffer = Buffer.alloc(0)
-    let total = 0
     const finish = (failure?: string) => {
       if (done) return
       done = true
@@ -119,74 +226,12 @@ export async function probeServerIdentity(
     const startup = (s: net.Socket | tls.TLSSocket) => {
       stream = s
       phase = 'startup'
-      buf = Buffer.alloc(0)
-      s.on('data', onData)
+      s.on(
+        'data',
+        messageReader((type, body) => readStartupAnswer(r, type, body, (b) => s.write(b)), finish),
+      )
       s.once('close', () => finish('closed'))
       s.write(startupPacket({user: who.user, database: who.database, application_name: 'db-doctor'}))
-    }
-
-    const onMessage = (type: string, body: Buffer): boolean => {
-      if (type === 'E') {
-        const f = fields(body)
-        r.auth = r.auth === 'ok' ? 'ok' : 'error'
-        r.error = {
-          ...(f.V || f.S ? {severity: f.V ?? f.S} : {}),
-          ...(f.C ? {code: f.C} : {}),
-          message: f.M ?? '',
-          ...(f.F ? {file: f.F} : {}),
-          ...(f.L ? {line: f.L} : {}),
-          ...(f.R ? {routine: f.R} : {}),
-        }
-        return true
-      }
-      if (type === 'S' && r.auth === 'ok') {
-        const [name, value] = body.toString('utf8').split('\0')
-        if (name === 'server_version' && value !== undefined) r.serverVersion = value.slice(0, 200)
-        return false
-      }
-      if (type === 'Z') {
-        stream?.write(Buffer.from([0x58, 0, 0, 0, 4])) // Terminate: no query is ever sent
-        return true
-      }
-      if (type !== 'R' || body.length < 4) return type !== 'N' && type !== 'S' && type !== 'K'
-      const kind = body.readUInt32BE(0)
-      if (kind === 0) {
-        r.auth = 'ok'
-        return false
-      }
-      if (kind === 3) r.auth = 'cleartext'
-      else if (kind === 5) r.auth = 'md5'
-      else if (kind === 10) {
-        const mechanisms = body.toString('utf8', 4).split('\0').filter(Boolean)
-        if (!mechanisms.includes('SCRAM-SHA-256')) {
-          r.auth = 'sasl-other'
-          return true
-        }
-        r.auth = 'scram'
-        // gs2 header "n,,": no channel binding; the user name in the message is ignored by PostgreSQL
-        stream?.write(saslInitial('SCRAM-SHA-256', `n,,n=,r=${randomBytes(18).toString('base64')}`))
-        return false
-      } else if (kind === 11 && r.auth === 'scram') {
-        const first = parseServerFirst(body.toString('utf8', 4))
-        if (first) r.scram = first
-        return true
-      } else r.auth = 'other'
-      return true
-    }
-
-    const onData = (chunk: Buffer) => {
-      total += chunk.length
-      if (total > MAX_TOTAL) return finish('too-much-data')
-      buf = buf.length ? Buffer.concat([buf, chunk]) : chunk
-      while (buf.length >= 5) {
-        const len = buf.readUInt32BE(1)
-        if (len < 4 || len > MAX_MESSAGE) return finish('bad-length')
-        if (buf.length < 1 + len) return
-        const type = String.fromCharCode(buf[0]!)
-        const body = buf.subarray(5, 1 + len)
-        buf = buf.subarray(1 + len)
-        if (onMessage(type, body)) return finish()
-      }
     }
 
     raw.on('error', (e: NodeJS.ErrnoException) => finish(e.code ?? 'socket-error'))
@@ -194,22 +239,9 @@ export async function probeServerIdentity(
     raw.once('connect', () => raw.write(sslRequestPacket()))
     const onSsl = (chunk: Buffer) => {
       raw.removeListener('data', onSsl)
-      const a = chunk[0]
-      if (a === 0x4e) {
-        r.ssl = 'N'
-        if (chunk.length > 1) return finish('trailing-bytes')
-        return startup(raw)
-      }
-      if (a !== 0x53 || chunk.length > 1) {
-        if (a === 0x45) {
-          r.auth = 'error'
-          const f = fields(chunk.subarray(5))
-          r.error = {...(f.C ? {code: f.C} : {}), message: f.M ?? ''}
-          return finish()
-        }
-        return finish('not-postgres')
-      }
-      r.ssl = 'S'
+      const answer = readSslAnswer(r, chunk)
+      if (answer === 'N') return startup(raw)
+      if (answer !== 'S') return finish(answer === 'done' ? undefined : answer)
       raw.pause()
       const t = tls.connect({socket: raw, rejectUnauthorized: false})
       t.on('error', (e: NodeJS.ErrnoException) => finish(`tls-${e.code ?? 'handshake'}`))
