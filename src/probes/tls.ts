@@ -2,6 +2,7 @@
 // for TLS the way node-postgres does (SSLRequest, or TLS at once with ALPN "postgresql"
 // for sslnegotiation=direct), captures the presented chain WITHOUT verifying it, and
 // closes before anything else is sent: no startup message, no credential, ever.
+import type {Socket} from 'node:net'
 import type {ConnectionOptions, TLSSocket} from 'node:tls'
 import {closeAfterPeer, probeConnectionsClosed} from './close.js'
 
@@ -83,49 +84,21 @@ export async function inspectTls(input: TlsProbeInput): Promise<TlsProbeResult> 
 
     const startTls = () => {
       arm('handshake')
-      const opts: ConnectionOptions = {
-        socket: raw,
-        rejectUnauthorized: false,
-        // no servername for IP literals, exactly as node-postgres
-        servername: input.servername && net.isIP(input.servername) === 0 ? input.servername : undefined,
-        ALPNProtocols: input.direct ? ['postgresql'] : undefined,
-      }
-      if (input.minVersion) opts.minVersion = input.minVersion
-      if (input.maxVersion) opts.maxVersion = input.maxVersion
-      if (input.ciphers) opts.ciphers = input.ciphers
-      if (input.ca) opts.ca = input.ca
       let s: TLSSocket
       try {
-        s = tls.connect(opts)
+        s = tls.connect(tlsOptions(input, raw, net.isIP))
       } catch (e) {
         const err = e as NodeJS.ErrnoException
         finish({outcome: 'handshake-failed', errorCode: err.code ?? null, reason: err.message, ms: ms()})
         return
       }
       tlsSocket = s
-      s.once('secureConnect', () => {
-        const cipher = s.getCipher()
-        const result: TlsProbeResult = {
-          outcome: 'handshake',
-          protocol: s.getProtocol() ?? null,
-          cipher: cipher ? {name: cipher.name, standardName: cipher.standardName, version: cipher.version} : null,
-          alpn: typeof s.alpnProtocol === 'string' ? s.alpnProtocol : null,
-          chain: peerChain(s).map((der) => ({derBase64: der.toString('base64')})),
-          authorizationError: s.authorizationError ? String(s.authorizationError) : null,
-          ms: ms(),
-        }
-        finish(result)
-      })
+      s.once('secureConnect', () => finish(presented(s, ms())))
       s.once('error', (e: NodeJS.ErrnoException) => {
         finish({outcome: 'handshake-failed', errorCode: e.code ?? null, reason: e.message, ms: ms()})
       })
       s.once('close', () =>
-        finish({
-          outcome: 'handshake-failed',
-          errorCode: 'ECONNRESET',
-          ended: 'closed-during-handshake',
-          ms: ms(),
-        }),
+        finish({outcome: 'handshake-failed', errorCode: 'ECONNRESET', ended: 'closed-during-handshake', ms: ms()}),
       )
     }
 
@@ -138,39 +111,62 @@ export async function inspectTls(input: TlsProbeInput): Promise<TlsProbeResult> 
       if (input.direct) return startTls()
       arm('sslrequest')
       raw.once('data', (buf: Buffer) => {
-        const answer = String.fromCharCode(buf[0] ?? 0)
-        if (answer === 'S') {
-          if (buf.length > 1) {
-            // bytes after 'S' before the handshake: CVE-2021-23222 style injection; refuse as pg would misparse
-            finish({
-              outcome: 'handshake-failed',
-              errorCode: 'UNEXPECTED_DATA',
-              ended: 'data-after-sslrequest',
-              ms: ms(),
-            })
-            return
-          }
-          startTls()
-        } else {
-          finish({
-            outcome: 'not-supported',
-            answer: /^[\x20-\x7e]$/.test(answer) ? answer : `0x${(buf[0] ?? 0).toString(16)}`,
-            ms: ms(),
-          })
-        }
+        const refused = sslRequestRefused(buf, ms())
+        if (refused) finish(refused)
+        else startTls()
       })
       raw.once('close', () => {
         if (!tlsSocket)
-          finish({
-            outcome: 'connect-failed',
-            errorCode: 'ECONNRESET',
-            ended: 'closed-after-sslrequest',
-            ms: ms(),
-          })
+          finish({outcome: 'connect-failed', errorCode: 'ECONNRESET', ended: 'closed-after-sslrequest', ms: ms()})
       })
       raw.write(SSL_REQUEST)
     })
   })
+}
+
+/** The handshake node-postgres would make over `raw`, with the app's limits; never verified. */
+function tlsOptions(input: TlsProbeInput, raw: Socket, isIP: (s: string) => number): ConnectionOptions {
+  const opts: ConnectionOptions = {
+    socket: raw,
+    rejectUnauthorized: false,
+    // no servername for IP literals, exactly as node-postgres
+    servername: input.servername && isIP(input.servername) === 0 ? input.servername : undefined,
+    ALPNProtocols: input.direct ? ['postgresql'] : undefined,
+  }
+  if (input.minVersion) opts.minVersion = input.minVersion
+  if (input.maxVersion) opts.maxVersion = input.maxVersion
+  if (input.ciphers) opts.ciphers = input.ciphers
+  if (input.ca) opts.ca = input.ca
+  return opts
+}
+
+/** What the server presented once the handshake is done: protocol, cipher, ALPN, the chain. */
+function presented(s: TLSSocket, ms: number): TlsProbeResult {
+  const cipher = s.getCipher()
+  return {
+    outcome: 'handshake',
+    protocol: s.getProtocol() ?? null,
+    cipher: cipher ? {name: cipher.name, standardName: cipher.standardName, version: cipher.version} : null,
+    alpn: typeof s.alpnProtocol === 'string' ? s.alpnProtocol : null,
+    chain: peerChain(s).map((der) => ({derBase64: der.toString('base64')})),
+    authorizationError: s.authorizationError ? String(s.authorizationError) : null,
+    ms,
+  }
+}
+
+/** The answer to SSLRequest: undefined for a lone 'S' (go on with TLS), else the attempt's end. */
+function sslRequestRefused(buf: Buffer, ms: number): TlsProbeResult | undefined {
+  const answer = String.fromCharCode(buf[0] ?? 0)
+  if (answer !== 'S')
+    return {
+      outcome: 'not-supported',
+      answer: /^[\x20-\x7e]$/.test(answer) ? answer : `0x${(buf[0] ?? 0).toString(16)}`,
+      ms,
+    }
+  // bytes after 'S' before the handshake: CVE-2021-23222 style injection; refuse as pg would misparse
+  if (buf.length > 1)
+    return {outcome: 'handshake-failed', errorCode: 'UNEXPECTED_DATA', ended: 'data-after-sslrequest', ms}
+  return undefined
 }
 
 /**
