@@ -12,6 +12,7 @@ import {withPackageJsons} from '../core/files.js'
 import {runChecks, summarize, type RunHooks} from '../core/runner.js'
 import {runnerWords} from '../catalogue/runner.js'
 import {modelledStackJson} from '../catalogue/modelled.js'
+import {sourceWords} from '../catalogue/app-files.js'
 import {createSessionBroker, type SessionOpener} from '../probes/session.js'
 import type {Report} from '../core/types.js'
 import type {Check, CheckOptions} from '../checks/types.js'
@@ -72,6 +73,7 @@ export function resolveTarget(
       appTimeoutMs: input.options.timeoutMs,
       envFileExplicit: input.options.envFile !== undefined,
       ...(input.options.instances !== undefined ? {instances: input.options.instances} : {}),
+      words: sourceWords,
     })
     // What the app's files printed while loading goes to stderr, never into the report's stream.
     flushCapturedOutput()

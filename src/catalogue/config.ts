@@ -10,10 +10,12 @@ import {
   type EncodingEffect,
 } from '../config/connection-string.js'
 import {connectionStringHint, connectionStringReason, encodingEffectText} from './connection-string.js'
+import {appFileFailureText} from './app-files.js'
 import {scriptWithLoader} from '../config/launch.js'
 import {driverChoiceText} from './modelled.js'
 import {
   CONFIG_DEFAULT_STATUS,
+  type AppFileFailure,
   type AppFileErrorParams,
   type AppFileLimitParams,
   type ConfigCode,
@@ -147,6 +149,9 @@ export function configProblemEvidence(
     } else if (key === 'position' && 'problem' in details) continue
     else if (key === 'effects') out.effects = (value as EncodingEffect[]).map(encodingEffectText)
     else if (key === 'parseError') out.parseError = connectionStringReason(value as ConnectionStringProblem)
+    // why an app file failed to load (CONFIG_APP_FILE_ERROR): data when the words are db-doctor's
+    else if (key === 'message' && p.code === 'CONFIG_APP_FILE_ERROR')
+      out.message = appFileFailureText(value as AppFileFailure)
     else out[key] = value
   }
   const hint = out.hint === undefined ? configProblemHint(p) : undefined
@@ -312,11 +317,11 @@ function appFileSummary(p: AppFileErrorParams): string {
     case 'knex-environment-missing':
       return `${p.file} has no "${p.environment}" environment (it has: ${p.environments.join(', ') || 'none'}); set --knex-env or NODE_ENV.`
     case 'knexfile-failed':
-      return `Loading ${p.file} (environment ${p.environment}) failed: ${p.errorName ? `${p.errorName}: ` : ''}${p.error}`
+      return `Loading ${p.file} (environment ${p.environment}) failed: ${p.errorName ? `${p.errorName}: ` : ''}${appFileFailureText(p.error)}`
     case 'prisma-env-unset':
       return `${p.file} reads ${p.setting} from env("${p.variable}"), and ${p.variable} is not set${p.empty ? ' (it is empty)' : ''}: Prisma stops with "Environment variable not found: ${p.variable}"${p.directUrl ? ' (prisma migrate uses directUrl)' : ''}.`
     case 'tool-config-failed':
-      return `Loading ${p.file} (as ${p.tool} loads it) failed: ${p.error}`
+      return `Loading ${p.file} (as ${p.tool} loads it) failed: ${appFileFailureText(p.error)}`
     case 'tool-env-unset':
       return `${p.file} (environment "${p.environment}") says use_env_variable: "${p.variable}", and ${p.variable} is not set: sequelize-cli stops with "ERROR: Error parsing url: undefined".`
     case 'tool-environment-missing':

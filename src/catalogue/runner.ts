@@ -2,6 +2,7 @@
 // app passes `runnerWords` in).
 import type {RunnerWords} from '../core/types.js'
 import {sessionErrorText} from './session.js'
+import {fileErrorText} from './files.js'
 import {define, messages} from './types.js'
 
 const INTERNAL_ERROR = define<{check: string; message: string}>({
@@ -28,8 +29,9 @@ export const runnerEntries = [INTERNAL_ERROR]
 /** What the runner says: a check that crashed, the fix of an outcome without one, a skipped check. */
 export const runnerWords: RunnerWords = {
   crashed: (p) => {
-    // the crash's message, or the limit a peer broke when it was db-doctor that ended a session
-    const message = sessionErrorText(p.thrown)
+    // the crash's message, or the limit a peer broke when it was db-doctor that ended a session; a file the
+    // guarded opener refused carries its reason as data (src/core/files.ts)
+    const message = fileErrorText(p.thrown) ?? sessionErrorText(p.thrown)
     return INTERNAL_ERROR.emit({check: p.check, message}, {error: p.error, message})
   },
   internalFix: (check) => INTERNAL_ERROR.fix({check, message: ''}),

@@ -16,6 +16,7 @@ import type {Check, CheckOptions} from '../checks/types.js'
 import {isFleet} from '../core/types.js'
 import {FORMATS, isFormat, reporter, type FormatName, type RenderOptions} from '../reporters/index.js'
 import {FileReadError, UnsafeFileError, writableTargetProblem, writeGuarded} from '../core/files.js'
+import {fileErrorText, fileReasonText, filesSays} from '../catalogue/files.js'
 import {requestExit} from './exit.js'
 import {listenForStop} from './stop.js'
 import type {usageSays} from '../catalogue/usage.js'
@@ -132,7 +133,7 @@ export class Doctor {
       if (!fs.existsSync(dir)) this.usage(says.outputNoFolder({value: v, folder: dir}))
       // Regular files (or /dev/null) only: a FIFO would block the run, a device would take anything.
       const unsafe = writableTargetProblem(file, '--output file')
-      if (unsafe) this.usage(unsafe.message)
+      if (unsafe) this.usage(filesSays.unsafe(unsafe))
       const same = outputs.find((o) => sameOutputPath(path.resolve(process.cwd(), o.file), abs))
       if (same && !isDevNull(abs)) this.usage(says.outputTwice({value: v, file: same.file}))
       outputs.push({format, file})
@@ -149,7 +150,7 @@ export class Doctor {
     try {
       return loadEnv({cwd: process.cwd(), envFile, processEnv: process.env})
     } catch (error) {
-      if (error instanceof EnvFileError) this.usage(error.message)
+      if (error instanceof EnvFileError) this.usage(filesSays.envFileUnreadable(error))
       throw error
     }
   }
@@ -202,7 +203,7 @@ export class Doctor {
     const summary = process.env.GITHUB_STEP_SUMMARY
     const unsafeSummary =
       format === 'github' && summary ? writableTargetProblem(summary, '$GITHUB_STEP_SUMMARY file') : undefined
-    if (unsafeSummary) this.usage(unsafeSummary.message)
+    if (unsafeSummary) this.usage(filesSays.unsafe(unsafeSummary))
     if (flags.list) return {kind: 'list', list: await this.printList(format, checks)}
     const loaded = this.loadEnvironment(flags['env-file'])
     const plan = await this.planTargets(connections, flags, loaded, says)
@@ -279,7 +280,7 @@ export class Doctor {
     if (format === 'github' && summary) {
       const unsafe = writableTargetProblem(summary, '$GITHUB_STEP_SUMMARY file')
       if (unsafe) {
-        process.stderr.write(inertLine(redactor.redact(`db-doctor: ${unsafe.message}`)) + '\n')
+        process.stderr.write(inertLine(redactor.redact(`db-doctor: ${filesSays.unsafe(unsafe)}`)) + '\n')
         process.exitCode = 2
         return
       }
@@ -303,8 +304,8 @@ export class Doctor {
     } catch (error) {
       const reason =
         error instanceof UnsafeFileError
-          ? error.message
-          : `cannot write ${file}: ${error instanceof FileReadError ? error.reason : ((error as NodeJS.ErrnoException).code ?? (error as Error).message)}`
+          ? filesSays.unsafe(error)
+          : `cannot write ${file}: ${error instanceof FileReadError ? fileReasonText(error.reason) : ((error as NodeJS.ErrnoException).code ?? (error as Error).message)}`
       process.stderr.write(inertLine(redactor.redact(`db-doctor: ${reason}`)) + '\n')
       process.exitCode = 2
     }
@@ -332,7 +333,7 @@ export class Doctor {
   // One clear line, no stack trace, no password, whatever went wrong.
   reportError(error: Error & {oclif?: {exit?: number | false}}): void {
     const exit = error.oclif?.exit
-    const first = errorHeadline(error)
+    const first = errorHeadline(fileErrorText(error) ?? error)
     // A FIFO or a device where a file was expected (a knexfile, package.json, a certificate…): a usage error.
     const known = (exit !== undefined && exit !== false) || error instanceof UnsafeFileError
     const line = known ? first : `internal error: ${first}`

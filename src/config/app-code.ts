@@ -32,14 +32,25 @@ const STARTUP_MS = 20_000
 const OUTPUT_LIMIT = 64 * 1024
 const TAG = '\u0000dbd'
 
-class AppCodeError extends Error {
-  constructor(message: string) {
-    super(message)
+/**
+ * How the child loading an app file ended before it answered, as data (the catalogue words it,
+ * catalogue/app-files.ts): killed by a signal, exited (process.exit), or never started (spawn's error).
+ */
+export type AppCodeEnd =
+  {how: 'signal'; signal: string} | {how: 'exit'; code: number | null} | {how: 'spawn'; message: string}
+
+/** The child ended (or never started) before the file finished loading: `end` says how. */
+export class AppCodeError extends Error {
+  constructor(readonly end: AppCodeEnd) {
+    super(end.how === 'signal' ? end.signal : end.how === 'exit' ? `exit ${end.code ?? ''}` : end.message)
     this.name = 'AppCodeError'
   }
 }
 
-/** The child was stopped at a limit: the file ran longer than the budget or used too much memory. */
+/**
+ * The child was stopped at a limit: the file ran longer than the budget or used too much memory.
+ * Data (limit, amount): the catalogue words it (CONFIG_APP_FILE_LIMIT); the message is the amount.
+ */
 export class AppCodeLimitError extends Error {
   constructor(
     readonly limit: 'time' | 'memory',
@@ -48,11 +59,7 @@ export class AppCodeLimitError extends Error {
     /** What the file printed last before it was stopped (redacted later, with all captured output). */
     readonly lastOutput: string,
   ) {
-    super(
-      limit === 'time'
-        ? `it did not finish loading within ${amount} ms and was stopped (a synchronous loop, a promise that never settles, or a connection function that never returns?)`
-        : `it used more than ${amount} MiB of memory while loading and was stopped`,
-    )
+    super(limit === 'time' ? `${amount} ms` : `${amount} MiB`)
     this.name = 'AppCodeLimitError'
   }
 }
@@ -122,7 +129,7 @@ function killLiveChildren(): void {
  * Evaluate an app file's `source` in a child, in `dir` with the environment `env`, for at most
  * `timeoutMs` (default 5000) after start-up. Resolves with the settled export (see app-child.ts);
  * rejects with the file's own error (name and first line), an AppCodeError (it exited, it
- * crashed) or an AppCodeLimitError. `label` names the file in the captured output.
+ * crashed) or an AppCodeLimitError: the catalogue words the last two (config/sources/app-module.ts failureOf). `label` names the file in the captured output.
  */
 export async function runAppFile(opts: {
   kind: 'knexfile' | 'prisma-config' | 'drizzle-config' | 'typeorm' | 'module'
@@ -199,17 +206,11 @@ export async function runAppFile(opts: {
           return reject(e)
         }
       })
-      child.on('error', (e) => reject(new AppCodeError(`it could not be loaded: ${e.message}`)))
+      child.on('error', (e) => reject(new AppCodeError({how: 'spawn', message: e.message})))
       child.on('close', (code, signal) => {
         if (stopped) return
         if (/heap out of memory|Reached heap limit/i.test(out.stderr)) return stop('memory', HEAP_MIB)
-        reject(
-          new AppCodeError(
-            signal
-              ? `the process loading it ended (${signal})`
-              : `it exited (process.exit(${code ?? ''})) before it finished loading`,
-          ),
-        )
+        reject(new AppCodeError(signal ? {how: 'signal', signal} : {how: 'exit', code}))
       })
     })
   } finally {

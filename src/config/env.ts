@@ -5,7 +5,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import {parse as parseDotenv} from 'dotenv'
-import {FileReadError, readRegularTextFile} from '../core/files.js'
+import {FileReadError, readRegularTextFile, type FileReason} from '../core/files.js'
 import type {Provenance} from './field.js'
 
 export interface LoadedEnv {
@@ -16,15 +16,19 @@ export interface LoadedEnv {
   file?: string
 }
 
-/** An explicit --env-file that cannot be read. The message names the file only. */
+/**
+ * An explicit --env-file (or a .env) that cannot be read: the file, and why as data (null: not a
+ * FileReadError). The usage error shown is worded by the catalogue (catalogue/files.ts
+ * envFileUnreadable); the message, the system's description of the error, is for logs and tests.
+ */
 export class EnvFileError extends Error {
   readonly file: string
-  readonly reason: string
-  constructor(file: string, reason: string) {
-    super(`Cannot read the env file ${file}: ${reason}`)
+  readonly reason: FileReason | null
+  constructor(file: string, error: unknown) {
+    super(`Cannot read the env file ${file}: ${error instanceof FileReadError ? error.message : 'unreadable'}`)
     this.name = 'EnvFileError'
     this.file = file
-    this.reason = reason
+    this.reason = error instanceof FileReadError ? error.reason : null
   }
 }
 
@@ -46,7 +50,7 @@ export function loadEnv(opts: {cwd: string; envFile?: string; processEnv: NodeJS
     try {
       content = readRegularTextFile(abs)
     } catch (error) {
-      throw new EnvFileError(file, error instanceof FileReadError ? error.reason : 'unreadable')
+      throw new EnvFileError(file, error)
     }
   } else {
     // The default .env: absent is normal (the app would not see one either); present but not
@@ -62,10 +66,9 @@ export function loadEnv(opts: {cwd: string; envFile?: string; processEnv: NodeJS
         content = readRegularTextFile(abs)
         file = '.env'
       } catch (error) {
-        const reason = error instanceof FileReadError ? error.reason : 'unreadable'
         // a dangling symlink or an unreadable file: dotenv skips it, so does the app
         if (!(error instanceof FileReadError) || !['ENOENT', 'EACCES', 'EPERM'].includes(error.code))
-          throw new EnvFileError('.env', reason)
+          throw new EnvFileError('.env', error)
       }
     }
   }

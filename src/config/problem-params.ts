@@ -5,6 +5,8 @@ import type {Provenance} from './field.js'
 import type {MigrationTool} from './launch.js'
 import type {ConfigNotReadTool} from '../models/tools/names.js'
 import type {DriverChoice} from '../models/tools/types.js'
+import type {AppCodeEnd} from './app-code.js'
+import type {FileReason} from '../core/files.js'
 
 /** Every problem's params name the setting's source (the file or variable to change). */
 export interface Sourced {
@@ -52,14 +54,27 @@ export type SslmodeInvalidParams = Sourced & {
   maskedString?: string
 } & ({param: 'sslmode'; suggestion?: string} | {param: 'ssl'; suggestion: 'sslmode=disable' | 'sslmode=verify-full'})
 
+/**
+ * Why an app file failed to load. Text when the words are not db-doctor's: the first line of what the
+ * file threw (redacted), or the tool's own message (verbatim). Else data the catalogue words
+ * (catalogue/app-files.ts): the guarded opener's reason, how the child loading it ended, the limit it
+ * was stopped at, or (TypeORM) that the file a script names does not exist.
+ */
+export type AppFileFailure =
+  | string
+  | {kind: 'unreadable'; reason: FileReason}
+  | {kind: 'ended'; end: AppCodeEnd}
+  | {kind: 'limit'; limit: 'time' | 'memory'; amount: number}
+  | {kind: 'missing'; how: string}
+
 export type AppFileErrorParams = Sourced &
   (
     | {case: 'knexfile-missing'; file: string}
     | {case: 'knex-environment-missing'; file: string; environment: string; environments: string[]}
-    | {case: 'knexfile-failed'; file: string; environment: string; error: string; errorName: string | null}
+    | {case: 'knexfile-failed'; file: string; environment: string; error: AppFileFailure; errorName: string | null}
     | {case: 'prisma-env-unset'; file: string; setting: string; variable: string; empty: boolean; directUrl: boolean}
     /** a tool's own config file (drizzle.config.ts, …; src/models/tools) throws while loading */
-    | {case: 'tool-config-failed'; file: string; tool: string; error: string}
+    | {case: 'tool-config-failed'; file: string; tool: string; error: AppFileFailure}
     /** sequelize-cli's use_env_variable names a variable that is not set: "Error parsing url: undefined". */
     | {
         case: 'tool-env-unset'

@@ -1,6 +1,6 @@
 // Resolved configuration: every setting with where it came from (provenance),
 // because a fix must point at the file or variable to change.
-import type {ConfigCode, ConfigParams} from './problem-params.js'
+import type {AppFileFailure, ConfigCode, ConfigParams} from './problem-params.js'
 import type {AppLaunch} from './launch.js'
 import type {PgpassInspection} from './pgpass.js'
 import type {ModelledStack} from '../models/tools/types.js'
@@ -167,6 +167,17 @@ export interface SourceContext {
   envFileExplicit?: boolean
   /** --instances: how many app processes run with this configuration. */
   instances?: number
+  /**
+   * The words a source puts in a label (the knexfile's "knexfile.js (failed to load: …)"): the catalogue's,
+   * passed in by the app (app/diagnose.ts), as the runner is given its words. Without them (a source run
+   * alone, in a test) such a label holds the error's own message.
+   */
+  words?: SourceWords
+}
+
+/** What the sources word through the app (catalogue/app-files.ts sourceWords). */
+export interface SourceWords {
+  appFileFailure(f: AppFileFailure): string
 }
 
 /**

@@ -9,6 +9,7 @@
 // - At most a size cap per kind of file: /dev/zero or a huge file cannot eat memory or time.
 import fs from 'node:fs'
 import path from 'node:path'
+import util from 'node:util'
 
 /** 1 MiB: far above any real .env file, far below what takes measurable time to read. */
 export const MAX_TEXT_FILE_BYTES = 1024 * 1024
@@ -29,58 +30,72 @@ export const FILE_CAPS = {
 
 type FileKind = keyof typeof FILE_CAPS
 
-/** A file that cannot be read; `reason` reads well after "cannot read X: ". */
+/** What a special file is: data, worded by the catalogue (src/catalogue/files.ts). */
+export type SpecialFile = 'directory' | 'fifo' | 'character device' | 'block device' | 'socket' | 'other'
+
+/**
+ * Why a file cannot be used, as data: the catalogue words it (src/catalogue/files.ts fileReasonText,
+ * "permission denied", "it is a FIFO (named pipe), not a regular file"), after "cannot read X: ".
+ * - errno: open(2) failed with `code` (null: no code); ENXIO is a FIFO or a socket with no other end;
+ * - special: fstat (or stat) saw something other than a regular file;
+ * - too-large: over `limit` bytes (`size`: the size fstat gave, null when the file grew while read).
+ */
+export type FileReason =
+  | {kind: 'errno'; code: string | null}
+  | {kind: 'special'; file: SpecialFile}
+  | {kind: 'too-large'; limit: number; size: number | null}
+
+/** libuv's own description of each errno code ("no such file or directory"): data, as the system says it. */
+let systemErrors: Map<string, string> | undefined
+function systemError(code: string): string | undefined {
+  systemErrors ??= new Map([...util.getSystemErrorMap().values()].map(([name, text]) => [name, text]))
+  return systemErrors.get(code)
+}
+
+/**
+ * A file that cannot be read. `reason` is data: whoever shows it words it with the catalogue
+ * (src/catalogue/files.ts). The message is the system's description of the errno ("no such file or
+ * directory"), else the code (ENOTREG, EFBIG): for logs and crashes, never the words shown.
+ */
 export class FileReadError extends Error {
   constructor(
-    readonly reason: string,
+    readonly reason: FileReason,
     readonly code: string,
   ) {
-    super(reason)
+    super((reason.kind === 'errno' && reason.code !== null && systemError(reason.code)) || code)
     this.name = 'FileReadError'
   }
 }
 
 /**
  * A FIFO, a device or a socket where db-doctor expects a regular file, or a file over its size
- * cap: the run stops with a usage error (exit 2) whose message names the file. Sources that turn
- * read errors into findings let this one through.
+ * cap: the run stops with a usage error (exit 2) that names the file, worded by the catalogue
+ * (unsafeFileText). Sources that turn read errors into findings let this one through.
  */
 export class UnsafeFileError extends FileReadError {
   constructor(
     readonly file: string,
     readonly kind: string,
-    reason: string,
+    reason: FileReason,
     code: string,
   ) {
     super(reason, code)
     this.name = 'UnsafeFileError'
-    this.message = `cannot use ${file} as the ${kind}: ${reason}`
+    this.message = `${file}: ${this.message}`
   }
 }
 
-function kindOf(st: fs.Stats): string {
-  if (st.isDirectory()) return 'a directory'
-  if (st.isFIFO()) return 'a FIFO (named pipe), not a regular file'
-  if (st.isCharacterDevice()) return 'a character device, not a regular file'
-  if (st.isBlockDevice()) return 'a block device, not a regular file'
-  if (st.isSocket()) return 'a socket, not a regular file'
-  return 'not a regular file'
+function specialOf(st: fs.Stats): SpecialFile {
+  if (st.isDirectory()) return 'directory'
+  if (st.isFIFO()) return 'fifo'
+  if (st.isCharacterDevice()) return 'character device'
+  if (st.isBlockDevice()) return 'block device'
+  if (st.isSocket()) return 'socket'
+  return 'other'
 }
 
-function errnoReason(err: NodeJS.ErrnoException): string {
-  return err.code === 'ENOENT'
-    ? 'no such file'
-    : err.code === 'EACCES' || err.code === 'EPERM'
-      ? 'permission denied'
-      : err.code === 'EISDIR'
-        ? 'it is a directory'
-        : err.code === 'ENOTDIR'
-          ? 'a part of the path is not a directory'
-          : err.code === 'ELOOP'
-            ? 'too many levels of symbolic links'
-            : err.code === 'ENXIO'
-              ? 'it is a FIFO (named pipe) or a socket with no other end, not a regular file'
-              : (err.code ?? 'unreadable')
+function errnoReason(err: NodeJS.ErrnoException): FileReason {
+  return {kind: 'errno', code: err.code ?? null}
 }
 
 function isDevNull(st: fs.Stats): boolean {
@@ -94,15 +109,10 @@ function isDevNull(st: fs.Stats): boolean {
 
 /** Refuse what is not a regular file (/dev/null aside) or is over `maxBytes`. */
 function refuse(file: string, kind: string, st: fs.Stats, maxBytes: number): void {
-  if (st.isDirectory()) throw new FileReadError('it is a directory', 'EISDIR')
-  if (!st.isFile()) throw new UnsafeFileError(file, kind, `it is ${kindOf(st)}`, 'ENOTREG')
+  if (st.isDirectory()) throw new FileReadError({kind: 'errno', code: 'EISDIR'}, 'EISDIR')
+  if (!st.isFile()) throw new UnsafeFileError(file, kind, {kind: 'special', file: specialOf(st)}, 'ENOTREG')
   if (st.size > maxBytes)
-    throw new UnsafeFileError(
-      file,
-      kind,
-      `it is larger than ${formatBytes(maxBytes)} (${formatBytes(st.size)}), the limit for this kind of file`,
-      'EFBIG',
-    )
+    throw new UnsafeFileError(file, kind, {kind: 'too-large', limit: maxBytes, size: st.size}, 'EFBIG')
 }
 
 /**
@@ -137,7 +147,8 @@ export function readGuarded(file: string, kind: FileKind | string, maxBytes?: nu
       const n = fs.readSync(fd, buf, total, buf.length - total, null)
       if (n === 0) break
       total += n
-      if (total >= buf.length) throw new UnsafeFileError(file, kind, `it is larger than ${formatBytes(cap)}`, 'EFBIG')
+      if (total >= buf.length)
+        throw new UnsafeFileError(file, kind, {kind: 'too-large', limit: cap, size: null}, 'EFBIG')
     }
     return buf.subarray(0, total)
   } finally {
@@ -186,7 +197,7 @@ export async function withPackageJsons<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /**
- * The text of a regular file, or a FileReadError whose reason reads well after "cannot read X: ".
+ * The text of a regular file, or a FileReadError (its reason worded by the catalogue after "cannot read X: ").
  * /dev/null is accepted as an empty file (the documented way to say "no env file").
  */
 export function readRegularTextFile(file: string, maxBytes = MAX_TEXT_FILE_BYTES): string {
@@ -222,7 +233,12 @@ export function writableTargetProblem(file: string, kind: string): UnsafeFileErr
     return undefined
   }
   if (st.isFile() || isDevNull(st)) return undefined
-  return new UnsafeFileError(file, kind, `it is ${kindOf(st)}`, st.isDirectory() ? 'EISDIR' : 'ENOTREG')
+  return new UnsafeFileError(
+    file,
+    kind,
+    {kind: 'special', file: specialOf(st)},
+    st.isDirectory() ? 'EISDIR' : 'ENOTREG',
+  )
 }
 
 /** Write (or append) `text` to a regular file (or /dev/null) without ever blocking on a FIFO. */
@@ -232,16 +248,10 @@ export function writeGuarded(file: string, kind: string, text: string, append: b
   try {
     const st = fs.fstatSync(fd)
     if (isDevNull(st)) return
-    if (!st.isFile()) throw new UnsafeFileError(file, kind, `it is ${kindOf(st)}`, 'ENOTREG')
+    if (!st.isFile()) throw new UnsafeFileError(file, kind, {kind: 'special', file: specialOf(st)}, 'ENOTREG')
     if (!append) fs.ftruncateSync(fd, 0)
     fs.writeSync(fd, text)
   } finally {
     fs.closeSync(fd)
   }
-}
-
-function formatBytes(n: number): string {
-  if (n >= 1024 * 1024) return `${Math.round((n / (1024 * 1024)) * 10) / 10} MiB`
-  if (n >= 1024) return `${Math.round(n / 1024)} KiB`
-  return `${n} bytes`
 }

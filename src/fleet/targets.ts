@@ -6,6 +6,7 @@ import {findSequelizeProject, sequelizeEnvironments} from '../config/sources/seq
 import fs from 'node:fs'
 import path from 'node:path'
 import {FileReadError, readRegularTextFile} from '../core/files.js'
+import {fileReasonText} from '../catalogue/files.js'
 import {findKnexfile, KnexEnvironmentMissing, loadKnexConfig} from '../config/sources/knexfile.js'
 import type {FleetTarget} from './index.js'
 import {redactor} from '../core/redact.js'
@@ -27,7 +28,7 @@ export function readTargetsFile(file: string, cwd: string): FleetTarget[] {
     text = readRegularTextFile(path.resolve(cwd, file), TARGETS_FILE_MAX_BYTES)
   } catch (error) {
     if (error instanceof FileReadError)
-      throw new TargetsFileError(`Cannot read the targets file ${file}: ${error.reason}`)
+      throw new TargetsFileError(`Cannot read the targets file ${file}: ${fileReasonText(error.reason)}`)
     throw error
   }
   return parseTargets(text, file)

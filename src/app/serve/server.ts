@@ -21,6 +21,7 @@ import {reportSamples} from '../../reporters/openmetrics.js'
 import {redactor} from '../../core/redact.js'
 import {cutReport} from '../../core/runner.js'
 import {serveSays} from '../../catalogue/serve.js'
+import {fileErrorText} from '../../catalogue/files.js'
 import {authenticator, type WebConfig} from './web-config.js'
 
 /** Runs one probe of a target: its report, with `timeoutMs` as every network step's budget. */
@@ -373,7 +374,7 @@ function handlerOf(state: ServeState): http.RequestListener {
         send(res, 404, 'not found\n')
       })
       .catch((error: unknown) => {
-        state.opts.log?.(`serve: internal error: ${(error as Error).message}`)
+        state.opts.log?.(`serve: internal error: ${fileErrorText(error) ?? (error as Error).message}`)
         if (!res.headersSent) send(res, 500, 'internal error\n')
         else res.destroy()
       })

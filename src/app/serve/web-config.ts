@@ -15,6 +15,7 @@
 import {createHash, timingSafeEqual} from 'node:crypto'
 import path from 'node:path'
 import {FileReadError, readGuarded, readGuardedText, UnsafeFileError} from '../../core/files.js'
+import {fileReasonText, filesSays} from '../../catalogue/files.js'
 
 export class WebConfigError extends Error {
   constructor(message: string) {
@@ -48,8 +49,9 @@ export async function readWebConfig(file: string): Promise<WebConfig> {
     // the guarded opener: a FIFO or a device is refused without blocking, at most 64 KB
     text = readGuardedText(file, 'web config', WEB_CONFIG_MAX_BYTES)
   } catch (error) {
-    if (error instanceof UnsafeFileError) throw new WebConfigError(error.message)
-    if (error instanceof FileReadError) throw new WebConfigError(`cannot read the web config ${file}: ${error.reason}`)
+    if (error instanceof UnsafeFileError) throw new WebConfigError(filesSays.unsafe(error))
+    if (error instanceof FileReadError)
+      throw new WebConfigError(`cannot read the web config ${file}: ${fileReasonText(error.reason)}`)
     throw new WebConfigError(`cannot read the web config ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`)
   }
   let doc: unknown
@@ -78,7 +80,7 @@ export function parseWebConfig(doc: unknown, file: string, read: (p: string) => 
         return read(p)
       } catch (error) {
         throw new WebConfigError(
-          `${file}: cannot read the ${what} ${p}: ${error instanceof FileReadError ? error.reason : ((error as NodeJS.ErrnoException).code ?? 'error')}`,
+          `${file}: cannot read the ${what} ${p}: ${error instanceof FileReadError ? fileReasonText(error.reason) : ((error as NodeJS.ErrnoException).code ?? 'error')}`,
         )
       }
     }

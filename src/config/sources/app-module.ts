@@ -5,11 +5,12 @@
 // are stand-ins there (nothing connects and the tool need not be installed), dotenv does nothing
 // (db-doctor models who reads .env, config/launch.ts).
 import path from 'node:path'
-import {type AppCodeLimitError, runAppFile} from '../app-code.js'
+import {AppCodeError, AppCodeLimitError, runAppFile} from '../app-code.js'
 import {configProblem} from '../problems.js'
+import type {AppFileFailure} from '../problem-params.js'
 import type {Provenance, SourceLayer} from '../types.js'
 import type {AppModuleTool} from '../../models/tools/names.js'
-import {readGuardedText} from '../../core/files.js'
+import {FileReadError, readGuardedText} from '../../core/files.js'
 import {redactor, registerSecretsInSource} from '../../core/redact.js'
 
 /**
@@ -49,9 +50,25 @@ export async function loadAppModule(
   return value && typeof value === 'object' ? (value as Record<string, unknown>) : undefined
 }
 
-/** The first line of what loading an app file threw, redacted: the message CONFIG_APP_FILE_ERROR shows. */
-export function firstLineOf(error: unknown): string {
+/** The first line of what loading an app file threw, redacted. */
+function firstLineOf(error: unknown): string {
   return redactor.redact(String((error as Error)?.message ?? error).split('\n')[0]!)
+}
+
+/**
+ * Why loading an app file failed, as CONFIG_APP_FILE_ERROR shows it: the first line of what the file
+ * threw (redacted), or data for the catalogue when db-doctor's guarded opener or the child loading the
+ * file failed (its reason, how the child ended, the limit it reached).
+ */
+export function failureOf(error: unknown): AppFileFailure {
+  if (error instanceof FileReadError) return {kind: 'unreadable', reason: error.reason}
+  if (error instanceof AppCodeLimitError) return {kind: 'limit', limit: error.limit, amount: error.amount}
+  if (error instanceof AppCodeError)
+    return {
+      kind: 'ended',
+      end: error.end.how === 'spawn' ? {how: 'spawn', message: firstLineOf(error.end.message)} : error.end,
+    }
+  return firstLineOf(error)
 }
 
 /** The layer of a tool's config file that failed to load: CONFIG_APP_FILE_ERROR, nothing else from it. */
@@ -59,7 +76,7 @@ export function toolConfigFailed(
   origin: Provenance,
   file: string,
   tool: string,
-  message: string,
+  message: AppFileFailure,
   evidence: Record<string, unknown> = {},
 ): SourceLayer {
   return {

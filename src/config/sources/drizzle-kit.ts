@@ -12,7 +12,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import {AppCodeLimitError} from '../app-code.js'
-import {appFileLimit, firstLineOf, loadAppModule, toolConfigFailed} from './app-module.js'
+import {appFileLimit, failureOf, loadAppModule, toolConfigFailed} from './app-module.js'
 import {UnsafeFileError} from '../../core/files.js'
 import {redactor} from '../../core/redact.js'
 import {displayPath, envProvenance} from '../env.js'
@@ -182,7 +182,7 @@ async function loadDrizzleLayer(
   } catch (error) {
     if (error instanceof UnsafeFileError) throw error // a FIFO, a device: a usage error (exit 2)
     if (error instanceof AppCodeLimitError) return appFileLimit(origin, shown, 'drizzle-kit', error)
-    return toolConfigFailed(origin, shown, 'drizzle-kit', firstLineOf(error))
+    return toolConfigFailed(origin, shown, 'drizzle-kit', failureOf(error))
   }
   if (!cfg) return null
   const dialect = cfg.dialect

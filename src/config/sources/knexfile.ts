@@ -19,6 +19,7 @@ import {poolIdleOf, poolSizeOf} from '../../models/pool.js'
 import fs from 'node:fs'
 import path from 'node:path'
 import {AppCodeLimitError, runAppFile} from '../app-code.js'
+import {failureOf} from './app-module.js'
 import {readGuardedText, UnsafeFileError} from '../../core/files.js'
 import {redactor, registerSecretsInSource} from '../../core/redact.js'
 import {displayPath, envProvenance} from '../env.js'
@@ -248,7 +249,8 @@ export class KnexEnvironmentMissing extends Error {
     readonly environment: string,
     readonly environments: string[],
   ) {
-    super(`the knexfile has no "${environment}" environment (it has: ${environments.join(', ') || 'none'})`)
+    // data, worded by the catalogue (CONFIG_APP_FILE_ERROR knex-environment-missing) where it is shown
+    super(environment)
     this.name = 'KnexEnvironmentMissing'
   }
 }
@@ -452,7 +454,7 @@ export const knexfileSource: ConfigSource = {
     } catch (error) {
       if (error instanceof UnsafeFileError) throw error // a FIFO, a device: a usage error (exit 2)
       const err = error as Error
-      const message = redactor.redact(String(err?.message ?? error).split('\n')[0])
+      const failure = failureOf(error)
       const source: Provenance = {...origin, environment}
       const problem =
         err instanceof AppCodeLimitError
@@ -482,17 +484,22 @@ export const knexfileSource: ConfigSource = {
                   case: 'knexfile-failed',
                   file: displayFile,
                   environment,
-                  error: message,
+                  error: failure,
                   errorName: err?.name && err.name !== 'Error' ? err.name : null,
                 },
                 {file: displayFile, environment},
               )
-      // The origin's label carries the failure too, so it shows wherever the primary source is named.
+      // The origin's label carries the failure too, so it shows wherever the primary source is named
+      // (worded by the app's words; a source run alone shows the error's own message).
+      const said =
+        typeof failure === 'string'
+          ? failure
+          : (ctx.words?.appFileFailure(failure) ?? redactor.redact(String(err?.message).split('\n')[0]))
       return {
         origin: {
           ...origin,
           environment,
-          label: `${displayFile} (failed to load: ${err instanceof KnexEnvironmentMissing ? `no "${environment}" environment` : message})`,
+          label: `${displayFile} (failed to load: ${err instanceof KnexEnvironmentMissing ? `no "${environment}" environment` : said})`,
         },
         fields: {},
         problems: [problem],

@@ -27,9 +27,10 @@ import {connectionParams} from '../connection-string.js'
 import {displayPath, envProvenance} from '../env.js'
 import {configProblem} from '../problems.js'
 import type {ConfigSource, MigrationToolInfo, Provenance, SourceContext, SourceLayer} from '../types.js'
+import type {AppFileFailure} from '../problem-params.js'
 import {envVarsWithValue, readJson} from '../util.js'
 import {findPackageDir} from '../launch.js'
-import {appFileLimit, firstLineOf, toolConfigFailed} from './app-module.js'
+import {appFileLimit, failureOf, toolConfigFailed} from './app-module.js'
 import {PRISMA_CONFIG_FILES, prismaMigrateAdapterRule} from '../../models/tools/prisma.js'
 
 /**
@@ -289,7 +290,7 @@ export const prismaSource: ConfigSource = {
   role: 'primary',
   async load(ctx: SourceContext): Promise<SourceLayer | null> {
     let config: PrismaConfigFile | undefined
-    let loadError: {file: string; message: string} | undefined
+    let loadError: {file: string; message: AppFileFailure} | undefined
     // looked up once: the config's migrate adapter rule and the Prisma 7 rules below both need it
     const version = prismaVersion(ctx.cwd)
     try {
@@ -306,7 +307,7 @@ export const prismaSource: ConfigSource = {
       if (file)
         loadError = {
           file: displayPath(ctx.cwd, file),
-          message: firstLineOf(error),
+          message: failureOf(error),
         }
     }
     const schemaFile = findPrismaSchema(ctx.cwd, config?.schema)

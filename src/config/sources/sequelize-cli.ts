@@ -39,7 +39,7 @@ import type {
   SourceLayer,
 } from '../types.js'
 import {envVarsWithValue} from '../util.js'
-import {appFileLimit, firstLineOf, loadAppModule, toolConfigFailed} from './app-module.js'
+import {appFileLimit, failureOf, loadAppModule, toolConfigFailed} from './app-module.js'
 import {AppCodeLimitError} from '../app-code.js'
 import {readGuardedText, UnsafeFileError} from '../../core/files.js'
 import {verbatim} from '../../core/verbatim.js'
@@ -273,7 +273,7 @@ export const sequelizeCliSource: ConfigSource = {
       const origin = prov('.sequelizerc', 'options')
       if (error instanceof UnsafeFileError) throw error
       if (error instanceof AppCodeLimitError) return appFileLimit(origin, '.sequelizerc', 'sequelize-cli', error)
-      return toolConfigFailed(origin, '.sequelizerc', 'sequelize-cli', firstLineOf(error))
+      return toolConfigFailed(origin, '.sequelizerc', 'sequelize-cli', failureOf(error))
     }
     if (!p) return null
     const shown = displayPath(ctx.cwd, p.configFile)
@@ -352,7 +352,7 @@ async function loadConfig(
     if (error instanceof UnsafeFileError) throw error // a FIFO, a device: a usage error (exit 2)
     if (error instanceof AppCodeLimitError)
       return {layer: appFileLimit(origin, shown, 'sequelize-cli', error, environment)}
-    return {layer: toolConfigFailed(origin, shown, 'sequelize-cli', firstLineOf(error))}
+    return {layer: toolConfigFailed(origin, shown, 'sequelize-cli', failureOf(error))}
   }
 }
 

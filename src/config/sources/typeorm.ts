@@ -29,8 +29,9 @@ import type {
   SourceContext,
   SourceLayer,
 } from '../types.js'
+import type {AppFileFailure} from '../problem-params.js'
 import {envVarsWithValue} from '../util.js'
-import {appFileLimit, firstLineOf, loadAppModule, toolConfigFailed} from './app-module.js'
+import {appFileLimit, failureOf, loadAppModule, toolConfigFailed} from './app-module.js'
 import {AppCodeLimitError} from '../app-code.js'
 import {UnsafeFileError} from '../../core/files.js'
 import {verbatim} from '../../core/verbatim.js'
@@ -197,11 +198,11 @@ export const typeormSource: ConfigSource = {
     if (!found) return null
     const shown = displayPath(ctx.cwd, found.file)
     const origin: Provenance = {kind: 'typeorm', name: 'DataSource', file: shown, label: `${shown} (${found.how})`}
-    const failed = (message: string): SourceLayer =>
+    const failed = (message: AppFileFailure): SourceLayer =>
       toolConfigFailed(origin, shown, 'typeorm', message, {how: found.how})
     if (found.notRead === 'ormconfig')
       return {origin, fields: {}, problems: [notReadProblem(ctx.cwd, found, shown, origin)]}
-    if (!fs.existsSync(found.file)) return failed(`the file named by ${found.how} does not exist`)
+    if (!fs.existsSync(found.file)) return failed({kind: 'missing', how: found.how})
     let o: Record<string, unknown> | undefined
     try {
       // in the child (config/app-code.ts): `typeorm` is a stand-in whose DataSource records its options
@@ -217,7 +218,7 @@ export const typeormSource: ConfigSource = {
     } catch (error) {
       if (error instanceof UnsafeFileError) throw error // a FIFO, a device: a usage error (exit 2)
       if (error instanceof AppCodeLimitError) return appFileLimit(origin, shown, 'typeorm', error)
-      return failed(firstLineOf(error))
+      return failed(failureOf(error))
     }
     if (!o) return failed(verbatim('Given data source file must contain export of a DataSource instance'))
     if (o.type !== 'postgres') return null
