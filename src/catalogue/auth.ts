@@ -46,6 +46,9 @@ export const authEvidence = messages({
 export const authSays = messages({
   /** the check's title in reports */
   title: () => 'Authentication and session',
+  /** what the check establishes: its line in docs/codes.md's list of checks (`npm run docs`) */
+  establishes: () =>
+    'a real login with your settings (the same startup parameters, so it works through poolers), then `select version(), current_user, inet_server_addr()` in a `BEGIN READ ONLY` transaction',
   certUnreadable: (p: {reason: string}) =>
     `Skipped: node-postgres would refuse these settings before connecting (${p.reason}).`,
   loggedIn: (p: {

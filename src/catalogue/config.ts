@@ -75,6 +75,9 @@ function snippetOf(s: Snippet | undefined): {snippet?: Snippet} {
 export const configSays = messages({
   /** the check's title in reports */
   title: () => 'Configuration',
+  /** what the check establishes: its line in docs/codes.md's list of checks (`npm run docs`) */
+  establishes: () =>
+    'the connection settings, each with its source; the connection string parses; passwords are encoded',
   /** `target`: user@host:port/database as configured; `from`: the source that configured it, if any. */
   pass: (p: {target: string; from: string | null}) =>
     `Connecting to ${p.target} as configured by ${p.from ?? 'PG* variables and defaults'}.`,

@@ -108,6 +108,9 @@ export const dnsEvidenceSays = messages({
 export const dnsSays = messages({
   /** the check's title in reports */
   title: () => 'Name resolution',
+  /** what the check establishes: its line in docs/codes.md's list of checks (`npm run docs`) */
+  establishes: () =>
+    'what the host resolves to, as the app resolves it (`dns.lookup`) and directly from the nameservers',
   noHost: () => 'No host is configured, so there is nothing to resolve.',
   socket: (p: {host: string}) => `The host ${p.host} is a Unix socket directory: no name resolution happens.`,
   literal: (p: {address: string}) => `${p.address} is an IP address: no name resolution needed.`,

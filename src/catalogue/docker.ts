@@ -14,6 +14,9 @@ interface Named {
 export const dockerSays = messages({
   /** the check's title in reports */
   title: () => 'Docker networking',
+  /** what the check establishes: its line in docs/codes.md's list of checks (`npm run docs`) */
+  establishes: () =>
+    "whether we run in a container and whether Docker's embedded DNS or `localhost` is the problem (after `tcp`: it explains the failure above it)",
   noHost: (p: {inContainer: boolean}) => `No host is configured${p.inContainer ? '' : '; not in a container'}.`,
   socket: () => 'Unix socket: no container networking involved.',
   localhostListens: (p: {host: string; address: string; port: number}) =>

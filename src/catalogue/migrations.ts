@@ -25,6 +25,9 @@ type ToolSummary = {
 export const migrationsSays = messages({
   /** the check's title in reports */
   title: () => 'Migration state',
+  /** what the check establishes: its line in docs/codes.md's list of checks (`npm run docs`) */
+  establishes: () =>
+    "the migration tool's own state: a held lock and who holds it, a migrations folder that does not exist (knex, node-pg-migrate), recorded migrations whose files are gone, node-pg-migrate's order check, a failed Prisma migration, a Prisma database never baselined; applied and pending counts. Only with a migration tool (found, or `--tool`)",
   readFailed: (p: {code: string | null; message: string | undefined}) =>
     `Skipped: reading the migration state failed (${p.code ?? 'error'}: ${p.message}).`,
   /** The evidence's `error` of a tool whose table the role may not read. */

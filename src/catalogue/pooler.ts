@@ -101,6 +101,9 @@ export const poolerWords = {
 export const poolerSays = messages({
   /** the check's title in reports */
   title: () => 'Connection pooler',
+  /** what the check establishes: its line in docs/codes.md's list of checks (`npm run docs`) */
+  establishes: () =>
+    'the connection pooler between the app and PostgreSQL (PgBouncer, Supavisor, RDS Proxy…): whether it accepts every startup parameter the app sends (read from the login of the shared session), and whether it pools per transaction: when the server listens on another port than the app connects to, or the host/port look like a pooler, a second login reads `pg_backend_pid()` (the same pid as the idle first session = transaction pooling; one round trip after that login). A direct connection never opens the second login. Runs unless the TCP, protocol or TLS steps failed (without a TLS handshake there is no login to ask the pooler about); fails when the pooler refuses the login (a startup parameter, an unknown Supavisor tenant: auth then skips) and when Prisma migrate runs through a transaction pooler (the knex and node-pg-migrate CLIs migrate through one — measured against PgBouncer 1.18 — so for them it warns); for Prisma without `pgbouncer=true` it measures whether the pooler carries named prepared statements',
   noSession: () => 'Skipped: no database session in this run.',
   loginFailed: (p: {sqlstate: string | null}) =>
     `Skipped: no session (the login failed${p.sqlstate ? ` with ${p.sqlstate}` : ''}; see the auth check).`,

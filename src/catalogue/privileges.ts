@@ -16,6 +16,9 @@ export function schemaFrom(p: {schemaSource: string | undefined; schema: string 
 export const privilegesSays = messages({
   /** the check's title in reports */
   title: () => 'Privileges for migrations',
+  /** what the check establishes: its line in docs/codes.md's list of checks (`npm run docs`) */
+  establishes: () =>
+    'whether the role that migrates may CREATE in the schema the migrations target (the exact `GRANT` when not), owns the objects already there, and (Prisma) may create the shadow database. Only with a migration tool (found, or `--tool`)',
   ok: (p: {user: string; schema: string | null; prisma: boolean; createdb: boolean}) =>
     `${p.user} may create in "${p.schema}" and owns what is there${p.prisma ? (p.createdb ? '; CREATEDB for the shadow database' : '; shadowDatabaseUrl set') : ''}.`,
 })

@@ -46,6 +46,9 @@ function toolWords(tool: string | null): string {
 export const serverSays = messages({
   /** the check's title in reports */
   title: () => 'Server state for migrations',
+  /** what the check establishes: its line in docs/codes.md's list of checks (`npm run docs`) */
+  establishes: () =>
+    "whether a migration can write here, as the app's session has it: not a standby (`pg_is_in_recovery()`), `default_transaction_read_only` off; `statement_timeout` / `lock_timeout` and where they are set; free connection slots. Read in the run's one batched catalog round trip in the shared session; without a migration tool its findings only warn",
   queryFailed: (p: {code: string | null; message: string | undefined}) =>
     `Skipped: the catalog query failed (${p.code ?? 'error'}: ${p.message}).`,
   healthy: (p: {free: number}) =>

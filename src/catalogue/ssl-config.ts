@@ -29,6 +29,9 @@ export const sslConfigEvidence = messages({
 export const sslConfigSays = messages({
   /** the check's title in reports */
   title: () => 'SSL settings (node-postgres vs libpq)',
+  /** what the check establishes: its line in docs/codes.md's list of checks (`npm run docs`) */
+  establishes: () =>
+    'the effective SSL settings as node-postgres and as libpq/psql compute them, and where they differ',
   unixSocket: (p: {dir: string}) =>
     `No SSL over the Unix socket in ${p.dir}, as psql: the server never offers SSL there.`,
   difference: (p: {difference: string}) => `No SSL misconfiguration; note: ${p.difference}`,

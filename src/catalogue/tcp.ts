@@ -165,6 +165,9 @@ export const tcpEvidence = messages({
 export const tcpSays = messages({
   /** the check's title in reports */
   title: () => 'TCP connection',
+  /** what the check establishes: its line in docs/codes.md's list of checks (`npm run docs`) */
+  establishes: () =>
+    "which addresses answer on which IP family, and what Node's Happy Eyeballs and libpq will do with them",
   unixSocket: (p: {host: string}) => `The host ${p.host} is a Unix socket directory: the connection does not use TCP.`,
   noDns: (p: {host: string}) =>
     `The dns check did not run, so ${p.host} has no addresses to connect to. Run it too (drop --skip dns / add it to --only).`,

@@ -227,6 +227,7 @@ function createAuthCheck(deps: AuthCheckDeps = {}): RegisteredCheck<'auth'> {
   return {
     id: 'auth',
     title: authSays.title(),
+    establishes: authSays.establishes(),
     codes: [authEntries],
     requires: ['config', 'dns', 'tcp', 'postgres', 'tls', 'ssl-config'],
     provides: ['auth'],

@@ -58,6 +58,7 @@ function emitProblem(problem: ConfigProblem, evidence: Evidence): CheckOutcome {
 export const configCheck: RegisteredCheck<'config'> = {
   id: 'config',
   title: configSays.title(),
+  establishes: configSays.establishes(),
   codes: [configEntries],
   // the driver and IAM codes come after every check's in explain's order (see explainOrder)
   explainLast: [driverEntries, iamEntries],

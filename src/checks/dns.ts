@@ -93,6 +93,7 @@ export function createDnsCheck(deps: DnsCheckDeps = {}): RegisteredCheck<'dns'> 
   return {
     id: 'dns',
     title: dnsSays.title(),
+    establishes: dnsSays.establishes(),
     codes: [dnsEntries],
     requires: ['config'],
     provides: ['dns'],

@@ -52,6 +52,7 @@ export function createDockerCheck(deps: DockerCheckDeps = {}): RegisteredCheck<'
   return {
     id: 'docker',
     title: dockerSays.title(),
+    establishes: dockerSays.establishes(),
     codes: [dockerEntries],
     // explain lists its codes before tcp's, as it did when docker ran first (see explainOrder)
     explainBefore: 'tcp',

@@ -692,6 +692,7 @@ async function runMigrations(ctx: CheckContext): Promise<CheckOutcome> {
 export const migrationsCheck: RegisteredCheck<'migrations'> = {
   id: 'migrations',
   title: migrationsSays.title(),
+  establishes: migrationsSays.establishes(),
   codes: [migrationsEntries, migrationFileEntries],
   requires: ['auth'],
   provides: [],

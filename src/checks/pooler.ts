@@ -362,6 +362,7 @@ function secondLoginReason(e: PgProbeError): SecondLoginReason {
 export const poolerCheck: RegisteredCheck<'pooler'> = {
   id: 'pooler',
   title: poolerSays.title(),
+  establishes: poolerSays.establishes(),
   codes: [poolerEntries],
   // not auth: a pooler's refusal of the login is this check's finding (auth skips for it). But a TLS
   // handshake the app's settings cannot complete means no login at all: nothing to ask the pooler.

@@ -30,6 +30,7 @@ declare module '../core/facts.js' {
 export const postgresCheck: RegisteredCheck<'postgres'> = {
   id: 'postgres',
   title: postgresSays.title(),
+  establishes: postgresSays.establishes(),
   codes: [postgresEntries],
   requires: ['tcp'],
   provides: ['postgres'],

@@ -202,6 +202,7 @@ async function runPrivileges(ctx: CheckContext): Promise<CheckOutcome> {
 export const privilegesCheck: RegisteredCheck<'privileges'> = {
   id: 'privileges',
   title: privilegesSays.title(),
+  establishes: privilegesSays.establishes(),
   codes: [privilegesEntries],
   requires: ['auth'],
   provides: [],

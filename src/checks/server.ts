@@ -692,6 +692,7 @@ function budgetInput(ctx: CheckContext, snap: ServerSnapshot): BudgetInput {
 export const serverCheck: RegisteredCheck<'server'> = {
   id: 'server',
   title: serverSays.title(),
+  establishes: serverSays.establishes(),
   codes: [serverEntries],
   requires: ['auth'],
   provides: ['server'],

@@ -79,6 +79,7 @@ const PRIORITY: SslFindingCode[] = [
 export const sslConfigCheck: RegisteredCheck<'ssl-config'> = {
   id: 'ssl-config',
   title: sslConfigSays.title(),
+  establishes: sslConfigSays.establishes(),
   codes: [sslConfigEntries],
   requires: ['config'],
   provides: [],

@@ -46,6 +46,7 @@ export function createTcpCheck(deps: TcpCheckDeps = {}): RegisteredCheck<'tcp'> 
   return {
     id: 'tcp',
     title: tcpSays.title(),
+    establishes: tcpSays.establishes(),
     codes: [tcpEntries],
     requires: ['config', 'dns'],
     provides: ['tcp'],

@@ -92,6 +92,7 @@ const CHAIN_PROBLEM = {
 export const tlsCheck: RegisteredCheck<'tls'> = {
   id: 'tls',
   title: tlsSays.title(),
+  establishes: tlsSays.establishes(),
   codes: [tlsEntries],
   requires: ['postgres'],
   provides: ['tls'],

@@ -45,8 +45,11 @@ export type Check = RunnableCheck<CheckContext>
 
 /**
  * A check of the registry (src/checks/index.ts): its id as a literal (the registry's ids, CheckId, are the union
- * of them), and the catalogue entries of its codes with their place in explain's order (CheckCodes).
+ * of them), the catalogue entries of its codes with their place in explain's order (CheckCodes), and its line in
+ * docs/codes.md's list of checks.
  */
 export interface RegisteredCheck<I extends string = string> extends Check, CheckCodes {
   id: I
+  /** what the check establishes, from its catalogue file: its line under "The checks" in docs/codes.md */
+  establishes: string
 }

@@ -1,14 +1,14 @@
 // Check ids and codes are a public contract (CI greps them). The catalogue
 // (src/catalogue/) is their single source: every code the source emits is in it
 // and every entry is emitted, every code is asserted by a test that produces it,
-// docs/codes.md's code tables are the generated ones, and every entry's real example
+// docs/codes.md is the generated one, and every entry's real example
 // messages are recognised by its own matchers.
 import {readdirSync, readFileSync, statSync} from 'node:fs'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {confirmCommand} from '../../src/catalogue/index.js'
 import {hintChecks, hints} from '../../src/catalogue/hints.js'
-import {renderCodeTables} from '../../src/catalogue/codes-doc.js'
+import {renderCodesDoc} from '../../src/catalogue/codes-doc.js'
 import {catalogue, scanText} from '../../src/checks/catalogue.js'
 import {CHECK_IDS, checks} from '../../src/checks/index.js'
 import {ROOT} from '../helpers/cli.js'
@@ -96,8 +96,34 @@ describe('the code contract', () => {
     }
   })
 
-  it('docs/codes.md code tables equal the ones generated from the catalogue (`npm run docs`)', () => {
-    expect(renderCodeTables(codesDoc, catalogue)).toBe(codesDoc)
+  it('docs/codes.md equals the one generated from the registry and the catalogue (`npm run docs`)', () => {
+    expect(renderCodesDoc(codesDoc, checks, catalogue)).toBe(codesDoc)
+  })
+
+  it('`npm run docs` gives a new check its line under "The checks" and its section, where it runs', () => {
+    // a check `extra` between privileges and migrations, with one code
+    const at = checks.findIndex((c) => c.id === 'migrations')
+    const withExtra = [...checks.slice(0, at), {id: 'extra', establishes: 'what the extra check establishes'}]
+    const code = {...catalogue.find((e) => e.check === 'privileges')!, code: 'EXTRA_FOUND', check: 'extra'}
+    const after = catalogue.findIndex((e) => e.check === 'migrations')
+    const render = (doc: string) =>
+      renderCodesDoc(
+        doc,
+        [...withExtra, ...checks.slice(at)],
+        [...catalogue.slice(0, after), code, ...catalogue.slice(after)],
+      )
+    const doc = render(codesDoc)
+    const line = '| `extra` | what the extra check establishes |\n'
+    expect(doc).toContain(`${line}| \`migrations\` |`)
+    const section =
+      /### `extra`\n\n<!-- codes:extra -->\n\| code \| status \| meaning \| fix \|\n[^]*?<!-- \/codes:extra -->\n\n/
+    const start = doc.search(section)
+    expect(start).toBeGreaterThan(doc.indexOf('<!-- /codes:privileges -->'))
+    expect(start).toBeLessThan(doc.indexOf('### `migrations`'))
+    expect(doc.match(section)![0]).toContain('| `EXTRA_FOUND` |')
+    // nothing else changes, and the next run changes nothing
+    expect(doc.replace(section, '').replace(line, '')).toBe(codesDoc)
+    expect(render(doc)).toBe(doc)
   })
 
   it('checks hold data, the catalogue the words: no summary or fix text in a check file', () => {
