@@ -158,6 +158,7 @@ function createTarget(
   const parser = once(() =>
     config.connectionString && config.urlParser ? urlParserModel(config.urlParser.by, config.urlParser.dir) : undefined,
   )
+  const urlParse = once(() => appUrlParser(config).parse)
   const ssl = once(() =>
     analyzeSsl({
       connectionString: config.connectionString,
@@ -169,8 +170,9 @@ function createTarget(
       homeDir: env.HOME || os.homedir(),
       fileExists: (p) => fs.existsSync(p),
       certBase: certBase(config, cwd),
-      // the parser pg-config.ts parses with: the app's (knex's for a knex string), else pg's from the working folder
-      parse: appUrlParser(config).parse,
+      // the parser pg-config.ts parses with: the app's (knex's for a knex string), else pg's from the working
+      // folder; resolved (the app's module loaded) only when there is a URL to parse
+      parse: (url) => urlParse()(url),
     }),
   )
   const pgpass = once(() => {

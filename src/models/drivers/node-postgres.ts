@@ -33,8 +33,9 @@ export const nodePostgres: DriverModel = {
       cwd: process.cwd(),
       homeDir: input.env.HOME || os.homedir(),
       fileExists: (p) => fs.existsSync(p),
-      // the pg-connection-string of the pg installed where db-doctor runs (db-doctor's own where there is none)
-      parse: urlParserModel('pg', process.cwd()).parse,
+      // the pg-connection-string of the pg installed where db-doctor runs (db-doctor's own where there is none),
+      // loaded only when there is a URL to parse
+      parse: (url) => urlParserModel('pg', process.cwd()).parse(url),
     })
     const n = a.nodePg
     return {
