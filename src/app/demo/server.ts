@@ -147,97 +147,20 @@ export async function startDemoServer(bins: Binaries, certs: DemoCerts, setup: D
   const remove = () => rmSync(dir, {recursive: true, force: true})
   try {
     const data = path.join(dir, 'data')
-    const superPassword = randomBytes(18).toString('base64url')
-    writeFileSync(path.join(dir, 'pwfile'), superPassword + '\n', {mode: 0o600})
-    writeFileSync(path.join(dir, 'server.crt'), certs.certPem)
-    writeFileSync(path.join(dir, 'server.key'), certs.keyPem, {mode: 0o600})
-    const caFile = path.join(dir, 'ca.pem')
-    writeFileSync(caFile, certs.caPem)
-    chownR(dir, who)
-    chmodSync(dir, 0o755)
-    const init = await run(
-      bins.initdb,
-      [
-        '-D',
-        data,
-        '-U',
-        'postgres',
-        '--auth=scram-sha-256',
-        `--pwfile=${path.join(dir, 'pwfile')}`,
-        '-E',
-        'UTF8',
-      ].concat(['--no-locale', '--no-sync', '--no-instructions']),
-      who,
-    )
-    rmSync(path.join(dir, 'pwfile'), {force: true})
-    if (init.code !== 0) throw new Error(`initdb failed: ${init.out.slice(-800)}`)
-    await single(
-      bins,
-      data,
-      'postgres',
-      [
-        "SET password_encryption = 'scram-sha-256'",
-        ...Object.entries(setup.roles).map(
-          ([r, p]) => `CREATE ROLE ${sqlIdentifier(r)} LOGIN PASSWORD ${sqlLiteral(p)}`,
-        ),
-      ].flatMap((s) => [s]),
-      who,
-    )
-    for (const [db, owner] of Object.entries(setup.databases))
-      await single(bins, data, 'postgres', [`CREATE DATABASE ${sqlIdentifier(db)} OWNER ${sqlIdentifier(owner)}`], who)
-    for (const [db, statements] of Object.entries(setup.sql)) await single(bins, data, db, statements, who)
-
+    const caFile = await initCluster(bins, certs, setup, {dir, data, who})
     for (let attempt = 0; ; attempt++) {
       const port = 20000 + Math.floor(Math.random() * 40000)
-      const args = ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=localhost', '-c', 'ssl=on']
-      args.push(
-        '-c',
-        `ssl_cert_file=${path.join(dir, 'server.crt')}`,
-        '-c',
-        `ssl_key_file=${path.join(dir, 'server.key')}`,
-      )
-      args.push('-c', 'fsync=off', '-c', 'max_connections=40')
-      child = spawn(bins.postgres, args, {
+      child = spawn(bins.postgres, postgresArgs(dir, data, port), {
         uid: who?.uid,
         gid: who?.gid,
         env: {PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', LANG: 'C'},
         stdio: ['ignore', 'ignore', 'pipe'],
       })
-      const ready = await new Promise<boolean | string>((resolve) => {
-        let log = ''
-        const timer = setTimeout(() => resolve(demoSays.notReadyInTime({log: log.slice(-500)})), 30_000)
-        child!.stderr!.on('data', (d: Buffer) => {
-          log += d.toString()
-          if (/ready to accept connections/.test(log)) {
-            clearTimeout(timer)
-            resolve(true)
-          }
-        })
-        child!.on('exit', () => {
-          clearTimeout(timer)
-          resolve(/already in use|could not create any TCP\/IP sockets/i.test(log) ? false : log.slice(-500))
-        })
-      })
+      const ready = await readyToAccept(child)
       if (ready === true) {
         child.stderr!.resume()
         watchdog(process.pid, child.pid!, dir)
-        const server = child
-        return {
-          port,
-          dir,
-          caFile,
-          binaries: bins,
-          async stop() {
-            if (server.exitCode === null && server.signalCode === null) {
-              const exited = new Promise((resolve) => server.once('exit', resolve))
-              server.kill('SIGINT')
-              const timer = setTimeout(() => server.kill('SIGKILL'), 10_000)
-              await exited
-              clearTimeout(timer)
-            }
-            remove()
-          },
-        }
+        return {port, dir, caFile, binaries: bins, stop: stopper(child, remove)}
       }
       if (ready !== false || attempt >= 5) throw new Error(typeof ready === 'string' ? ready : demoSays.noFreePort())
     }
@@ -245,6 +168,91 @@ export async function startDemoServer(bins: Binaries, certs: DemoCerts, setup: D
     if (child && child.exitCode === null) child.kill('SIGKILL')
     remove()
     throw error
+  }
+}
+
+/**
+ * The cluster in `at.data`, made by initdb (SCRAM, a random superuser password never kept), with the
+ * setup's roles, databases and statements, and the server's certificate and key beside it; the CA's file.
+ */
+async function initCluster(
+  bins: Binaries,
+  certs: DemoCerts,
+  setup: DemoSetup,
+  at: {dir: string; data: string; who: ReturnType<typeof runAs>},
+): Promise<string> {
+  const {dir, data, who} = at
+  const superPassword = randomBytes(18).toString('base64url')
+  writeFileSync(path.join(dir, 'pwfile'), superPassword + '\n', {mode: 0o600})
+  writeFileSync(path.join(dir, 'server.crt'), certs.certPem)
+  writeFileSync(path.join(dir, 'server.key'), certs.keyPem, {mode: 0o600})
+  const caFile = path.join(dir, 'ca.pem')
+  writeFileSync(caFile, certs.caPem)
+  chownR(dir, who)
+  chmodSync(dir, 0o755)
+  const init = await run(
+    bins.initdb,
+    ['-D', data, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${path.join(dir, 'pwfile')}`, '-E', 'UTF8'].concat(
+      ['--no-locale', '--no-sync', '--no-instructions'],
+    ),
+    who,
+  )
+  rmSync(path.join(dir, 'pwfile'), {force: true})
+  if (init.code !== 0) throw new Error(`initdb failed: ${init.out.slice(-800)}`)
+  await single(
+    bins,
+    data,
+    'postgres',
+    [
+      "SET password_encryption = 'scram-sha-256'",
+      ...Object.entries(setup.roles).map(([r, p]) => `CREATE ROLE ${sqlIdentifier(r)} LOGIN PASSWORD ${sqlLiteral(p)}`),
+    ].flatMap((s) => [s]),
+    who,
+  )
+  for (const [db, owner] of Object.entries(setup.databases))
+    await single(bins, data, 'postgres', [`CREATE DATABASE ${sqlIdentifier(db)} OWNER ${sqlIdentifier(owner)}`], who)
+  for (const [db, statements] of Object.entries(setup.sql)) await single(bins, data, db, statements, who)
+  return caFile
+}
+
+/** The postmaster's arguments: localhost only, TLS with the demo certificate, its socket in `dir`. */
+function postgresArgs(dir: string, data: string, port: number): string[] {
+  const args = ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=localhost', '-c', 'ssl=on']
+  args.push('-c', `ssl_cert_file=${path.join(dir, 'server.crt')}`, '-c', `ssl_key_file=${path.join(dir, 'server.key')}`)
+  args.push('-c', 'fsync=off', '-c', 'max_connections=40')
+  return args
+}
+
+/** true once the postmaster logs it is ready; false when its port was taken (try another); else why it failed. */
+function readyToAccept(child: ChildProcess): Promise<boolean | string> {
+  return new Promise<boolean | string>((resolve) => {
+    let log = ''
+    const timer = setTimeout(() => resolve(demoSays.notReadyInTime({log: log.slice(-500)})), 30_000)
+    child.stderr!.on('data', (d: Buffer) => {
+      log += d.toString()
+      if (/ready to accept connections/.test(log)) {
+        clearTimeout(timer)
+        resolve(true)
+      }
+    })
+    child.on('exit', () => {
+      clearTimeout(timer)
+      resolve(/already in use|could not create any TCP\/IP sockets/i.test(log) ? false : log.slice(-500))
+    })
+  })
+}
+
+/** DemoServer.stop: a fast shutdown (SIGKILL after 10 s), then the folder removed. */
+function stopper(server: ChildProcess, remove: () => void): () => Promise<void> {
+  return async () => {
+    if (server.exitCode === null && server.signalCode === null) {
+      const exited = new Promise((resolve) => server.once('exit', resolve))
+      server.kill('SIGINT')
+      const timer = setTimeout(() => server.kill('SIGKILL'), 10_000)
+      await exited
+      clearTimeout(timer)
+    }
+    remove()
   }
 }
 
