@@ -171,7 +171,47 @@ export function postgresJsOptions(input: DriverInput, version: string): Postgres
   const v4 = is4(version)
   const url = input.url ? postgresJsParseUrl(input.url, version) : undefined
   const query: Record<string, string> = {...(url?.query ?? {})}
-  const urlLabel = input.urlSource ?? 'the connection URL'
+  const {sslFrom, files} = urlSslParams(query, v4, env)
+  const oHas = (k: string) => k in o && (!v4 || o[k] !== undefined)
+  const decided = decideSsl({input, o, oHas, query, sslFrom, v4})
+  const ssl = v4 ? withCertFiles(decided.ssl, files) : decided.ssl
+
+  const known = v4 ? KNOWN_4 : KNOWN_3
+  const startupParams: Record<string, string> = {}
+  for (const [k, val] of Object.entries(query)) if (!known.includes(k)) startupParams[k] = val
+
+  const rawTimeout = oHas('connect_timeout')
+    ? o.connect_timeout
+    : 'connect_timeout' in query
+      ? query.connect_timeout
+      : (env.PGCONNECT_TIMEOUT ?? 30)
+  const negotiation = oHas('sslnegotiation')
+    ? o.sslnegotiation
+    : 'sslnegotiation' in query
+      ? query.sslnegotiation
+      : env.PGSSLNEGOTIATION
+  return {
+    ...endpoint(o, query, url, env, v4),
+    ssl,
+    sslSetting: decided.sslSetting,
+    sslSource: decided.sslSource,
+    files,
+    startupParams,
+    connectTimeoutS: Number(rawTimeout) || 0,
+    direct: negotiation === 'direct',
+  }
+}
+
+/**
+ * The URL's TLS parameters, as postgres.js reads them: sslmode becomes ssl; 4.x takes sslrootcert, sslcert
+ * and sslkey out as certificate files (TLS by default when there are some); sslrootcert=system is
+ * verify-full. Edits `query`; returns which parameter set ssl (in words) and the files.
+ */
+function urlSslParams(
+  query: Record<string, string>,
+  v4: boolean,
+  env: DriverInput['env'],
+): {sslFrom: string; files: PostgresJsOptions['files']} {
   let sslFrom = ''
   if (query.sslmode) {
     query.ssl = query.sslmode
@@ -203,65 +243,65 @@ export function postgresJsOptions(input: DriverInput, version: string): Postgres
     query.ssl = 'verify-full'
     sslFrom = 'sslrootcert=system'
   }
+  return {sslFrom, files}
+}
 
-  let ssl: unknown
-  let sslSetting: string
-  let sslSource: string
-  const oHas = (k: string) => k in o && (!v4 || o[k] !== undefined)
-  if (oHas('ssl')) {
-    ssl = o.ssl
-    sslSetting = `ssl: ${typeof o.ssl === 'string' ? `'${o.ssl}'` : typeof o.ssl === 'object' && o.ssl ? '{…}' : String(o.ssl)}`
-    sslSource = input.optionsSource ?? 'the options object'
-  } else if ('ssl' in query) {
-    ssl = query.ssl === 'disable' || query.ssl === 'false' ? false : query.ssl
-    sslSetting = sslFrom
-    sslSource = sslFrom.startsWith('PGSSL') ? `${sslFrom.split('=')[0]} (environment)` : urlLabel
-  } else {
-    const envName = v4
-      ? env.PGSSLMODE
-        ? 'PGSSLMODE'
-        : env.PGSSL
-          ? 'PGSSL'
-          : undefined
-      : env.PGSSL
-        ? 'PGSSL'
-        : undefined
-    const raw = envName ? env[envName] : undefined
-    if (raw !== undefined && raw !== '') {
-      ssl = v4 && (raw === 'disable' || raw === 'false') ? false : raw
-      sslSetting = `${envName}=${raw}`
-      sslSource = `${envName} (environment)`
-    } else {
-      ssl = false
-      sslSetting = 'default (no ssl)'
-      sslSource = 'postgres.js default (ssl: false)'
+/** The ssl value that wins (options object, then URL, then the environment, else none), and where it came from. */
+function decideSsl(p: {
+  input: DriverInput
+  o: Record<string, unknown>
+  oHas: (k: string) => boolean
+  query: Record<string, string>
+  sslFrom: string
+  v4: boolean
+}): {ssl: unknown; sslSetting: string; sslSource: string} {
+  const {input, o, query, sslFrom, v4} = p
+  const env = input.env
+  if (p.oHas('ssl'))
+    return {
+      ssl: o.ssl,
+      sslSetting: `ssl: ${typeof o.ssl === 'string' ? `'${o.ssl}'` : typeof o.ssl === 'object' && o.ssl ? '{…}' : String(o.ssl)}`,
+      sslSource: input.optionsSource ?? 'the options object',
     }
-  }
-  if (v4 && ssl && ssl !== 'disable' && Object.keys(files).length) {
-    ssl =
-      typeof ssl === 'object'
-        ? {...files, ...(ssl as object)}
-        : ssl === true || ssl === 'true' || ssl === 'verify-full'
-          ? {...files}
-          : files.ca
-            ? {...files, checkServerIdentity: 'noop'}
-            : {...files, rejectUnauthorized: false}
-  }
+  if ('ssl' in query)
+    return {
+      ssl: query.ssl === 'disable' || query.ssl === 'false' ? false : query.ssl,
+      sslSetting: sslFrom,
+      sslSource: sslFrom.startsWith('PGSSL')
+        ? `${sslFrom.split('=')[0]} (environment)`
+        : (input.urlSource ?? 'the connection URL'),
+    }
+  const envName = v4 ? (env.PGSSLMODE ? 'PGSSLMODE' : env.PGSSL ? 'PGSSL' : undefined) : env.PGSSL ? 'PGSSL' : undefined
+  const raw = envName ? env[envName] : undefined
+  if (raw !== undefined && raw !== '')
+    return {
+      ssl: v4 && (raw === 'disable' || raw === 'false') ? false : raw,
+      sslSetting: `${envName}=${raw}`,
+      sslSource: `${envName} (environment)`,
+    }
+  return {ssl: false, sslSetting: 'default (no ssl)', sslSource: 'postgres.js default (ssl: false)'}
+}
 
-  const known = v4 ? KNOWN_4 : KNOWN_3
-  const startupParams: Record<string, string> = {}
-  for (const [k, val] of Object.entries(query)) if (!known.includes(k)) startupParams[k] = val
+/** 4.x: the URL's certificate files join the ssl value (an object, or the mode's own checks). */
+function withCertFiles(ssl: unknown, files: PostgresJsOptions['files']): unknown {
+  if (!ssl || ssl === 'disable' || !Object.keys(files).length) return ssl
+  return typeof ssl === 'object'
+    ? {...files, ...(ssl as object)}
+    : ssl === true || ssl === 'true' || ssl === 'verify-full'
+      ? {...files}
+      : files.ca
+        ? {...files, checkServerIdentity: 'noop'}
+        : {...files, rejectUnauthorized: false}
+}
 
-  const rawTimeout = oHas('connect_timeout')
-    ? o.connect_timeout
-    : 'connect_timeout' in query
-      ? query.connect_timeout
-      : (env.PGCONNECT_TIMEOUT ?? 30)
-  const negotiation = oHas('sslnegotiation')
-    ? o.sslnegotiation
-    : 'sslnegotiation' in query
-      ? query.sslnegotiation
-      : env.PGSSLNEGOTIATION
+/** Host, port, user, database and whether there is a password: options object, URL, environment, defaults. */
+function endpoint(
+  o: Record<string, unknown>,
+  query: Record<string, string>,
+  url: ParsedUrl | undefined,
+  env: DriverInput['env'],
+  v4: boolean,
+): Pick<PostgresJsOptions, 'host' | 'port' | 'user' | 'database' | 'hasPassword'> {
   const host = String(
     o.hostname ?? o.host ?? (v4 ? query.host : undefined) ?? (url?.hostname || env.PGHOST || 'localhost'),
   )
@@ -274,13 +314,6 @@ export function postgresJsOptions(input: DriverInput, version: string): Postgres
     user,
     database: String(o.database ?? o.db ?? (url?.database || env.PGDATABASE || user)),
     hasPassword: typeof password === 'string' ? password !== '' : Boolean(password),
-    ssl,
-    sslSetting,
-    sslSource,
-    files,
-    startupParams,
-    connectTimeoutS: Number(rawTimeout) || 0,
-    direct: negotiation === 'direct',
   }
 }
 
