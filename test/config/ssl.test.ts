@@ -146,7 +146,8 @@ function modelledAsPg8(pkg: 'pg-7' | 'pg-8-0-2', c: Case): boolean {
     c.env.PGSSLMODE === 'no-verify' ||
     c.ssl === 'no-verify' ||
     (pkg === 'pg-7' && c.env.NODE_TLS_REJECT_UNAUTHORIZED === '0') ||
-    (c.url?.includes('sslnegotiation=direct') ?? false)
+    (c.url?.includes('sslnegotiation=direct') ?? false) ||
+    c.env.PGSSLNEGOTIATION !== undefined
   )
 }
 
@@ -196,6 +197,10 @@ describe.each(PARSERS)('node-postgres side agrees with pg itself: $name', ({pars
     {url: `${BASE}?ssl=no-verify`, env: {}},
     {url: `${BASE}?ssl=1&sslnegotiation=direct`, env: {}},
     {url: `${BASE}?ssl=0&sslnegotiation=direct`, env: {PGSSLMODE: 'require'}},
+    {url: BASE, env: {PGSSLNEGOTIATION: 'direct'}},
+    {url: BASE, env: {PGSSLNEGOTIATION: 'direct', PGSSLMODE: 'require'}},
+    {url: undefined, ssl: {rejectUnauthorized: false}, env: {PGSSLNEGOTIATION: 'direct'}},
+    {url: undefined, ssl: false, env: {PGSSLNEGOTIATION: 'direct', PGSSLMODE: 'require'}},
   )
   cases.push(
     {url: `${BASE}?ssl=`, ssl: {rejectUnauthorized: false}, env: {}},
