@@ -11,8 +11,8 @@ import {
 } from '../config/connection-string.js'
 import {connectionStringHint, connectionStringReason, encodingEffectText} from './connection-string.js'
 import {appFileFailureText} from './app-files.js'
-import {scriptWithLoader} from '../config/launch.js'
-import {driverChoiceText} from './modelled.js'
+import {scriptWithLoader, type LaunchModelled} from '../config/launch.js'
+import {driverChoiceText, launchModelledText} from './modelled.js'
 import {
   CONFIG_DEFAULT_STATUS,
   type AppFileFailure,
@@ -134,7 +134,8 @@ export function shadowedLabel(s: Shadowed): string {
 /**
  * A problem's details as its evidence shows them (undefined without details): the connection-string
  * parser's problem worded in place (reason, position, hint), the effects of unencoded characters and a
- * parse error worded, and for CONFIG_URL_INVALID the hint of the case when the parser gave none.
+ * parse error worded, what was modelled of the tool's launch (`launch`) worded as `modelled`, and for
+ * CONFIG_URL_INVALID the hint of the case when the parser gave none.
  */
 export function configProblemEvidence(
   p: ConfigProblemWords & {details?: Record<string, unknown>},
@@ -155,6 +156,7 @@ export function configProblemEvidence(
     // why an app file failed to load (CONFIG_APP_FILE_ERROR): data when the words are db-doctor's
     else if (key === 'message' && p.code === 'CONFIG_APP_FILE_ERROR')
       out.message = appFileFailureText(value as AppFileFailure)
+    else if (key === 'launch') out.modelled = launchModelledText(value as LaunchModelled)
     else out[key] = value
   }
   const hint = out.hint === undefined ? configProblemHint(p) : undefined

@@ -1,6 +1,7 @@
 // The words of what db-doctor modelled of the app: the URL parser it reads the connection string with, the
 // driver it connects with and why, how its migration tool is launched. The models (src/config, src/models)
 // return these as data; the checks, the config problems and the report's `modelled` field word them here.
+import type {EnvLoader, LaunchModelled, LaunchRun, ToolEnvRule} from '../config/launch.js'
 import type {ReadingModelled} from '../config/pg-config.js'
 import type {UrlParserModelled} from '../config/url-parser.js'
 import type {Report} from '../core/types.js'
@@ -64,4 +65,95 @@ export function driverChoiceText(c: DriverChoice): string {
 export function modelledStackJson(stack: ModelledStack): NonNullable<Report['modelled']> {
   const {choice, ...driver} = stack.driver
   return {...stack, driver: {...driver, why: driverChoiceText(choice)}}
+}
+
+/** Why an env loader loads nothing. */
+export function loaderBrokenText(broken: NonNullable<EnvLoader['broken']>): string {
+  switch (broken) {
+    case 'dotenv-not-installed':
+      return 'dotenv is not installed in the app, so node stops with "Cannot find module \'dotenv/config\'"'
+  }
+}
+
+/** How db-doctor names the process that runs the tool ("the knex CLI", "Prisma 6"). */
+function toolProcess(tool: LaunchModelled['tool'], version: string): string {
+  switch (tool) {
+    case 'knex':
+      return 'the knex CLI'
+    case 'prisma':
+      return `Prisma ${Number.parseInt(version, 10)}`
+    case 'typeorm':
+      return 'the TypeORM CLI'
+    default:
+      return tool
+  }
+}
+
+const VERSION_NOTE: Record<LaunchModelled['versionSource'], string> = {
+  installed: '',
+  'declared in package.json': ' (not installed here: the version package.json declares)',
+  'assumed (not installed in the app)': ' (not installed here: current release assumed)',
+}
+
+const configLoads = (c: {file: string; loadsDotenv: boolean}) =>
+  `${c.file} ${c.loadsDotenv ? 'loads' : 'does not load'} dotenv`
+
+/** The tool's own rule for the env file, as facts. */
+function envRuleFacts(rule: ToolEnvRule, m: LaunchModelled): string[] {
+  switch (rule.rule) {
+    case 'knex':
+      return [
+        'the knex CLI never reads .env itself',
+        rule.loadsDotenv !== null ? `${rule.loadsDotenv} loads dotenv` : 'the knexfile does not load dotenv',
+      ]
+    case 'node-pg-migrate':
+      return [
+        rule.dotenv !== null
+          ? `dotenv ${rule.dotenv} is installed, so node-pg-migrate loads ${rule.envPath ?? '.env'}`
+          : 'dotenv is not installed in the app, so node-pg-migrate does not read .env',
+      ]
+    case 'prisma': {
+      const major = Number.parseInt(m.version, 10)
+      const own =
+        major >= 7
+          ? 'Prisma 7 never reads .env itself'
+          : rule.config
+            ? `Prisma ${major} skips .env because ${rule.config.file} exists`
+            : `Prisma ${major} loads .env itself`
+      return rule.config ? [own, configLoads(rule.config)] : [own]
+    }
+    case 'model': {
+      const own =
+        rule.loads === 'never'
+          ? [`${toolProcess(rule.tool, m.version)} never reads .env itself`]
+          : rule.via
+            ? [`${rule.tool} loads .env of the working folder itself (${rule.via})`]
+            : []
+      return rule.config ? [...own, configLoads(rule.config)] : own
+    }
+  }
+}
+
+function runFact(run: LaunchRun): string {
+  switch (run.by) {
+    case 'script': {
+      const l = run.loader
+      return `script "${run.name}": ${run.segment}${l ? ` (env loader: ${l.kind}${l.broken ? `, broken: ${loaderBrokenText(l.broken)}` : ''})` : ' (no env loader)'}`
+    }
+    case 'launchers':
+      return `no package.json script runs it; ${run.files.join(', ')} ${run.files.length > 1 ? 'do' : 'does'}`
+    case 'hand':
+      return 'no package.json script, Makefile, CI workflow, Procfile or Dockerfile runs it: run by hand (npx …), it sees only the environment of the shell'
+    case 'unknown':
+      return 'no package.json script runs it'
+  }
+}
+
+/**
+ * What was modelled of the migration tool's launch, one sentence for the evidence: "Modelled the knex CLI:
+ * knex 3.1.0; the knex CLI never reads .env itself; …; script "migrate": knex migrate:latest (no env loader)."
+ */
+export function launchModelledText(m: LaunchModelled): string {
+  const facts = [`${m.tool} ${m.version}${VERSION_NOTE[m.versionSource]}`, ...envRuleFacts(m.env, m), runFact(m.run)]
+  return `Modelled ${toolProcess(m.tool, m.version)}: ${facts.join('; ')}.`
 }

@@ -6,7 +6,8 @@ import {connectionStringSnippet} from './snippets.js'
 import {PRISMA_ENGINE_VERIFY_PARAMS, urlWithParams} from '../config/connection-string.js'
 import type {Provenance} from '../config/types.js'
 import type {ReadingModelled} from '../config/pg-config.js'
-import {readingModelledText} from './modelled.js'
+import type {LaunchModelled} from '../config/launch.js'
+import {launchModelledText, readingModelledText} from './modelled.js'
 import type {ProviderInfo} from './providers.js'
 import type {Fix, Snippet} from '../core/types.js'
 import type {TrustProblem, TrustProblemDetail} from '../tls/x509.js'
@@ -135,7 +136,7 @@ export type TlsNote =
   | {kind: 'extra-ca-too-late'}
   | {kind: 'extra-ca-unreadable'; file: string; errorCode: string | null}
   /** NODE_TLS_REJECT_UNAUTHORIZED=0 only in the env file, which the tool's process does not load */
-  | {kind: 'env-file-not-loaded'; tool: {tool: string; modelled: string} | null}
+  | {kind: 'env-file-not-loaded'; tool: {tool: string; modelled: LaunchModelled} | null}
   | {kind: 'tls-unused'}
   | {kind: 'custom-identity'; sslSetting: string | null}
   | {kind: 'pgsslrootcert-ignored'; file: string}
@@ -151,7 +152,7 @@ function tlsNote(n: TlsNote): string {
     case 'extra-ca-unreadable':
       return `NODE_EXTRA_CA_CERTS=${n.file} cannot be read (${n.errorCode ?? 'error'}): Node ignores it with a warning.`
     case 'env-file-not-loaded':
-      return `NODE_TLS_REJECT_UNAUTHORIZED=0 is only in the env file, which ${n.tool ? `${n.tool.tool}, as it is launched (${n.tool.modelled}),` : 'the migration tool'} does not load: its process verifies the certificate.`
+      return `NODE_TLS_REJECT_UNAUTHORIZED=0 is only in the env file, which ${n.tool ? `${n.tool.tool}, as it is launched (${launchModelledText(n.tool.modelled)}),` : 'the migration tool'} does not load: its process verifies the certificate.`
     case 'tls-unused':
       return 'Your config does not use TLS: this is what node-postgres would see with ssl enabled and verified.'
     case 'custom-identity':

@@ -38,6 +38,7 @@ import {
 import {targetOf} from '../config/target.js'
 import type {Provenance} from '../config/types.js'
 import type {ReadingModelled} from '../config/pg-config.js'
+import type {LaunchModelled} from '../config/launch.js'
 import type {NoTlsError} from '../models/drivers/types.js'
 import type {TlsProbeResult} from '../probes/tls.js'
 import type {ChainRow, VerifyResult} from '../tls/x509.js'
@@ -131,7 +132,7 @@ interface AppSide {
   sslmode: string | null
   hostFrom: string | null
   caUrl: ReturnType<typeof caUrl>
-  launchTool: {tool: string; modelled: string} | null
+  launchTool: {tool: string; modelled: LaunchModelled} | null
   pgsslrootcert: string | null
   /** the app's driver when it is not node-postgres ("postgres.js 3.4.7", "prisma-engine 6.2.0") */
   client: string | null

@@ -15,7 +15,8 @@
 // resolveLaunch() finds, once, which tool the resolved configuration belongs to, its installed
 // version (node_modules found by walking up from the working folder, as Node resolves it for an
 // app started there; current releases are assumed when a package is absent), the scripts that
-// run it and whether the tool process would see the env file. Pure reads, no code is run.
+// run it and whether the tool process would see the env file. Pure reads, no code is run. What it modelled
+// is data (LaunchModelled): src/catalogue/modelled.ts words it where the evidence shows it.
 import fs from 'node:fs'
 import path from 'node:path'
 import {redactor, secretsInText} from '../core/redact.js'
@@ -41,14 +42,14 @@ type LoaderKind =
   | 'the tool'
   | 'config file'
 
-interface EnvLoader {
+export interface EnvLoader {
   kind: LoaderKind
   /** The env file it loads, as written ('.env' when implicit). */
   file: string
   /** Where it was found: the script text, the config file. */
   where: string
-  /** Why it does not actually load anything (dotenv/config preload without dotenv installed). */
-  broken?: string
+  /** Why it does not actually load anything: a dotenv/config preload without dotenv installed (node stops). */
+  broken?: 'dotenv-not-installed'
 }
 
 export interface ToolScript {
@@ -74,6 +75,45 @@ interface InstalledPackages {
   [pkg: string]: string | undefined
 }
 
+/**
+ * The tool's own rule for the env file, as modelled: the knex CLI never reads it (`loadsDotenv`: the knexfile,
+ * or a module it requires, that loads dotenv); node-pg-migrate loads it (`envPath`, else .env) when dotenv is
+ * installed (`dotenv`: its version); Prisma 6 loads .env unless a prisma.config.* exists, Prisma 7 never; the
+ * tools of src/models/tools load it 'itself' (`via`: how) or 'never'. `config`: the config file and whether it
+ * loads dotenv itself.
+ */
+export type ToolEnvRule =
+  | {rule: 'knex'; loadsDotenv: string | null}
+  | {rule: 'node-pg-migrate'; dotenv: string | null; envPath: string | null}
+  | {rule: 'prisma'; config: ConfigLoadsDotenv | null}
+  | {rule: 'model'; tool: MigrationTool; loads: 'itself' | 'never'; via?: string; config: ConfigLoadsDotenv | null}
+
+interface ConfigLoadsDotenv {
+  /** Relative to the working folder. */
+  file: string
+  loadsDotenv: boolean
+}
+
+/**
+ * How the tool is run, as modelled: a package.json script (with the env loader in front of it, if any); with
+ * none, the other files that run it (Makefile, CI workflow…), by hand when none does, or not known (a loader
+ * decided without a script).
+ */
+export type LaunchRun =
+  | {by: 'script'; name: string; segment: string; loader?: EnvLoader}
+  | {by: 'launchers'; files: string[]}
+  | {by: 'hand'}
+  | {by: 'unknown'}
+
+/** What db-doctor modelled of the tool's launch (evidence of the env-file problems and the tls check: the catalogue words it). */
+export interface LaunchModelled {
+  tool: MigrationTool
+  version: string
+  versionSource: ToolLaunch['versionSource']
+  env: ToolEnvRule
+  run: LaunchRun
+}
+
 interface ToolLaunch {
   tool: MigrationTool
   /** The version modelled: installed in the app, else the current release we model. */
@@ -97,8 +137,8 @@ interface ToolLaunch {
    * it runs by hand and sees only the shell's environment. Undefined when a script or a loader decided.
    */
   launchers?: string[]
-  /** One sentence: what was modelled (goes into evidence). */
-  modelled: string
+  /** What was modelled, as data (src/catalogue/modelled.ts words it for the evidence). */
+  modelled: LaunchModelled
 }
 
 /** A package.json script that runs a node file importing the driver (a migration without a tool). */
@@ -216,8 +256,7 @@ export function loaderIn(segment: string, before: string[], dotenvInstalled: boo
   if (m) {
     const p = /dotenv_config_path=(\S+)/.exec(segment)
     const loader: EnvLoader = {kind: 'dotenv preload', file: p ? unquote(p[1]!) : '.env', where}
-    if (!dotenvInstalled)
-      loader.broken = 'dotenv is not installed in the app, so node stops with "Cannot find module \'dotenv/config\'"'
+    if (!dotenvInstalled) loader.broken = 'dotenv-not-installed'
     return loader
   }
   m = /(?:^|[\s/])dotenv(?:-cli)?(?=\s)((?:\s+(?:-[a-z]\s+\S+|-[a-z]|--\S+))*)/.exec(segment)
@@ -403,135 +442,149 @@ export function resolveLaunch(input: LaunchInput): AppLaunch {
   const installed = installedPackages(cwd)
   const dotenvInstalled = installed.dotenv !== undefined
   const launch: AppLaunch = {detected: detectTools(cwd), installed, dotenvInstalled}
-  const tool = input.tool
-  if (!tool) {
+  if (input.tool) launch.tool = toolLaunch(input, input.tool, installed)
+  else {
     const script = launch.detected.length ? undefined : nodeScripts(input, dotenvInstalled)
     if (script) launch.script = script
-    return launch
   }
+  return launch
+}
 
-  const model = TOOLS[tool]
-  const versionInstalled = model.packages.map((p) => installed[p]).find(Boolean)
-  const declared = versionInstalled ? undefined : declaredVersion(cwd, [...model.packages])
-  const version = versionInstalled ?? declared ?? model.currentRelease
+/** How `tool` runs: its version, the scripts that run it, what loads the env file for it, and what was modelled. */
+function toolLaunch(input: LaunchInput, tool: MigrationTool, installed: InstalledPackages): ToolLaunch {
+  const {cwd, envFile} = input
+  const dotenvInstalled = installed.dotenv !== undefined
+  const {version, versionSource} = toolVersion(cwd, tool, installed)
   const scripts = scriptsRunning(tool, readScripts(cwd), dotenvInstalled)
   const script = scripts[0]
-  const envFile = input.envFile
-  const nodeOptions = input.processEnv.NODE_OPTIONS ?? ''
-  const names: Record<string, string> = {
-    knex: 'the knex CLI',
-    'node-pg-migrate': 'node-pg-migrate',
-    prisma: `Prisma ${major(version)}`,
-    typeorm: 'the TypeORM CLI',
-    'sequelize-cli': 'sequelize-cli',
-  }
-  const facts: string[] = [
-    `${tool} ${version}${versionInstalled ? '' : declared ? ' (not installed here: the version package.json declares)' : ' (not installed here: current release assumed)'}`,
-  ]
-
-  // What loads the env file for the tool, most specific first.
-  let loader: EnvLoader | undefined = script?.loader
-  if (!loader && /(?:-r|--require|--import)(?:=|\s+)dotenv\/config/.test(nodeOptions)) {
-    loader = {kind: 'dotenv preload', file: '.env', where: 'NODE_OPTIONS (environment)'}
-    if (!dotenvInstalled) loader.broken = 'dotenv is not installed in the app'
-  }
-  let selfLoads: EnvLoader | undefined
-  if (tool === 'knex') {
-    const hit = input.knexfile ? fileLoadsDotenv(input.knexfile) : undefined
-    if (hit) selfLoads = {kind: 'config file', file: '.env', where: path.relative(cwd, hit) || hit}
-    facts.push(
-      'the knex CLI never reads .env itself',
-      hit ? `${path.relative(cwd, hit)} loads dotenv` : 'the knexfile does not load dotenv',
-    )
-  } else if (tool === 'node-pg-migrate') {
-    const envPath = script ? /--envPath(?:=|\s+)(\S+)/.exec(script.segment)?.[1] : undefined
-    if (dotenvInstalled)
-      selfLoads = {
-        kind: 'the tool (dotenv installed)',
-        file: envPath ? unquote(envPath) : '.env',
-        where: `node-pg-migrate (dotenv ${installed.dotenv} installed)`,
-      }
-    facts.push(
-      dotenvInstalled
-        ? `dotenv ${installed.dotenv} is installed, so node-pg-migrate loads ${envPath ?? '.env'}`
-        : 'dotenv is not installed in the app, so node-pg-migrate does not read .env',
-    )
-  } else if (tool === 'typeorm' || tool === 'sequelize-cli') {
-    const cfg = input.configFile
-    const hit = cfg ? fileLoadsDotenv(cfg) : undefined
-    if (hit) selfLoads = {kind: 'config file', file: '.env', where: path.relative(cwd, hit) || hit}
-    facts.push(`${names[tool]} never reads .env itself`)
-    if (cfg) facts.push(`${path.relative(cwd, cfg)} ${hit ? 'loads' : 'does not load'} dotenv`)
-  } else if (tool !== 'prisma') {
-    // the tools of src/models/tools: the model says which process reads .env
-    const cfg = model.config.files.map((n) => path.join(cwd, n)).find((f) => fs.existsSync(f))
-    const hit = cfg ? fileLoadsDotenv(cfg) : undefined
-    if (model.env.loads === 'itself')
-      selfLoads = {kind: 'the tool', file: '.env', where: `${tool} ${version} (loads .env of the working folder)`}
-    else if (hit) selfLoads = {kind: 'config file', file: '.env', where: path.relative(cwd, hit)}
-    if (model.env.describe) facts.push(model.env.describe)
-    if (cfg && model.env.loads !== 'itself')
-      facts.push(`${path.relative(cwd, cfg)} ${hit ? 'loads' : 'does not load'} dotenv`)
-  } else {
-    const cfg = PRISMA_CONFIG_FILES.map((n) => path.join(cwd, n)).find((f) => fs.existsSync(f))
-    const cfgShown = cfg ? path.relative(cwd, cfg) : undefined
-    const hit = cfg ? fileLoadsDotenv(cfg) : undefined
-    if (hit) selfLoads = {kind: 'config file', file: '.env', where: path.relative(cwd, hit)}
-    else if (major(version) < 7 && !cfg)
-      selfLoads = {kind: 'the tool (Prisma 6)', file: '.env', where: `Prisma ${version}`}
-    facts.push(
-      major(version) >= 7
-        ? 'Prisma 7 never reads .env itself'
-        : cfg
-          ? `Prisma ${major(version)} skips .env because ${cfgShown} exists`
-          : `Prisma ${major(version)} loads .env itself`,
-    )
-    if (cfgShown) facts.push(hit ? `${cfgShown} loads dotenv` : `${cfgShown} does not load dotenv`)
-  }
-
-  const effective = loader && !loader.broken ? loader : selfLoads
-  let readsEnvFile: boolean | 'unknown'
-  let launchers: string[] | undefined
-  if (!envFile) readsEnvFile = false
-  else if (effective) readsEnvFile = sameFile(effective.file, envFile)
-  else if (loader?.broken) readsEnvFile = false
-  else if (script) readsEnvFile = false
-  else {
-    // No script: what else runs it (a Makefile, a CI job, a Dockerfile) may load the file db-doctor cannot model;
-    // when nothing does, it runs by hand from a shell like this one, which does not have the file's variables.
-    launchers = launcherFiles(cwd, tool)
-    readsEnvFile = launchers.length ? 'unknown' : false
-  }
-
-  if (script)
-    facts.push(
-      `script "${script.name}": ${script.segment}${script.loader ? ` (env loader: ${script.loader.kind}${script.loader.broken ? `, broken: ${script.loader.broken}` : ''})` : ' (no env loader)'}`,
-    )
-  else if (launchers?.length)
-    facts.push(`no package.json script runs it; ${launchers.join(', ')} ${launchers.length > 1 ? 'do' : 'does'}`)
-  else if (launchers)
-    facts.push(
-      'no package.json script, Makefile, CI workflow, Procfile or Dockerfile runs it: run by hand (npx …), it sees only the environment of the shell',
-    )
-  else facts.push('no package.json script runs it')
+  // What loads the env file for the tool, most specific first: the script's loader, NODE_OPTIONS, the tool itself.
+  const loader = script?.loader ?? preloadIn(input.processEnv, dotenvInstalled)
+  const own = toolEnvRule(input, tool, version, installed, script)
+  const effective = loader && !loader.broken ? loader : own.selfLoads
+  const seen = envFileSeen(cwd, tool, envFile, {effective, loader, script})
+  const run: LaunchRun = script
+    ? {by: 'script', name: script.name, segment: script.segment, ...(script.loader ? {loader: script.loader} : {})}
+    : seen.launchers?.length
+      ? {by: 'launchers', files: seen.launchers}
+      : seen.launchers
+        ? {by: 'hand'}
+        : {by: 'unknown'}
   const tl: ToolLaunch = {
     tool,
     version,
-    versionSource: versionInstalled
-      ? 'installed'
-      : declared
-        ? 'declared in package.json'
-        : 'assumed (not installed in the app)',
+    versionSource,
     scripts,
-    readsEnvFile,
-    modelled: `Modelled ${names[tool] ?? tool}: ${facts.join('; ')}.`,
+    readsEnvFile: seen.readsEnvFile,
+    modelled: {tool, version, versionSource, env: own.env, run},
   }
   if (script) tl.script = script
-  if (launchers) tl.launchers = launchers
+  if (seen.launchers) tl.launchers = seen.launchers
   if (effective) tl.loader = effective
   if (envFile) tl.envFile = envFile
-  launch.tool = tl
-  return launch
+  return tl
+}
+
+/** The tool's version: installed in the app, else declared in package.json, else the current release assumed. */
+function toolVersion(
+  cwd: string,
+  tool: MigrationTool,
+  installed: InstalledPackages,
+): Pick<ToolLaunch, 'version' | 'versionSource'> {
+  const model = TOOLS[tool]
+  const versionInstalled = model.packages.map((p) => installed[p]).find(Boolean)
+  if (versionInstalled) return {version: versionInstalled, versionSource: 'installed'}
+  const declared = declaredVersion(cwd, [...model.packages])
+  if (declared) return {version: declared, versionSource: 'declared in package.json'}
+  return {version: model.currentRelease, versionSource: 'assumed (not installed in the app)'}
+}
+
+/** NODE_OPTIONS preloading dotenv/config (broken when dotenv is not installed: node stops). */
+function preloadIn(processEnv: LaunchInput['processEnv'], dotenvInstalled: boolean): EnvLoader | undefined {
+  if (!/(?:-r|--require|--import)(?:=|\s+)dotenv\/config/.test(processEnv.NODE_OPTIONS ?? '')) return undefined
+  const loader: EnvLoader = {kind: 'dotenv preload', file: '.env', where: 'NODE_OPTIONS (environment)'}
+  if (!dotenvInstalled) loader.broken = 'dotenv-not-installed'
+  return loader
+}
+
+/** The tool's own rule for the env file (what it or its config file loads), as data, and the loader that makes. */
+function toolEnvRule(
+  input: LaunchInput,
+  tool: MigrationTool,
+  version: string,
+  installed: InstalledPackages,
+  script: ToolScript | undefined,
+): {env: ToolEnvRule; selfLoads?: EnvLoader} {
+  const {cwd} = input
+  const model = TOOLS[tool]
+  const configFile = (hit: string, where = path.relative(cwd, hit)): EnvLoader => ({
+    kind: 'config file',
+    file: '.env',
+    where,
+  })
+  const loads = (cfg: string, hit: string | undefined) => ({file: path.relative(cwd, cfg), loadsDotenv: !!hit})
+  if (tool === 'knex') {
+    const hit = input.knexfile ? fileLoadsDotenv(input.knexfile) : undefined
+    const env: ToolEnvRule = {rule: 'knex', loadsDotenv: hit ? path.relative(cwd, hit) : null}
+    return hit ? {env, selfLoads: configFile(hit, path.relative(cwd, hit) || hit)} : {env}
+  }
+  if (tool === 'node-pg-migrate') {
+    const envPath = script ? /--envPath(?:=|\s+)(\S+)/.exec(script.segment)?.[1] : undefined
+    const env: ToolEnvRule = {rule: 'node-pg-migrate', dotenv: installed.dotenv ?? null, envPath: envPath ?? null}
+    if (installed.dotenv === undefined) return {env}
+    const where = `node-pg-migrate (dotenv ${installed.dotenv} installed)`
+    return {env, selfLoads: {kind: 'the tool (dotenv installed)', file: envPath ? unquote(envPath) : '.env', where}}
+  }
+  if (tool === 'prisma') {
+    const cfg = PRISMA_CONFIG_FILES.map((n) => path.join(cwd, n)).find((f) => fs.existsSync(f))
+    const hit = cfg ? fileLoadsDotenv(cfg) : undefined
+    const env: ToolEnvRule = {rule: 'prisma', config: cfg ? loads(cfg, hit) : null}
+    if (hit) return {env, selfLoads: configFile(hit)}
+    if (major(version) < 7 && !cfg)
+      return {env, selfLoads: {kind: 'the tool (Prisma 6)', file: '.env', where: `Prisma ${version}`}}
+    return {env}
+  }
+  if (tool === 'typeorm' || tool === 'sequelize-cli') {
+    const cfg = input.configFile
+    const hit = cfg ? fileLoadsDotenv(cfg) : undefined
+    const env: ToolEnvRule = {rule: 'model', tool, loads: 'never', config: cfg ? loads(cfg, hit) : null}
+    return hit ? {env, selfLoads: configFile(hit, path.relative(cwd, hit) || hit)} : {env}
+  }
+  // the tools of src/models/tools: the model says which process reads .env
+  const cfg = model.config.files.map((n) => path.join(cwd, n)).find((f) => fs.existsSync(f))
+  const hit = cfg ? fileLoadsDotenv(cfg) : undefined
+  const itself = model.env.loads === 'itself'
+  const env: ToolEnvRule = {
+    rule: 'model',
+    tool,
+    loads: itself ? 'itself' : 'never',
+    ...(model.env.via ? {via: model.env.via} : {}),
+    config: cfg && !itself ? loads(cfg, hit) : null,
+  }
+  if (itself)
+    return {
+      env,
+      selfLoads: {kind: 'the tool', file: '.env', where: `${tool} ${version} (loads .env of the working folder)`},
+    }
+  return hit ? {env, selfLoads: configFile(hit)} : {env}
+}
+
+/**
+ * Whether the tool process sees the env file: as the loader in effect decides; with none, not when a broken
+ * loader or a script runs it; with no script, what else runs it (a Makefile, a CI job, a Dockerfile) may load
+ * the file db-doctor cannot model ('unknown'), and when nothing does it runs by hand from a shell like this one,
+ * which does not have the file's variables.
+ */
+function envFileSeen(
+  cwd: string,
+  tool: MigrationTool,
+  envFile: string | undefined,
+  by: {effective?: EnvLoader | undefined; loader?: EnvLoader | undefined; script?: ToolScript | undefined},
+): {readsEnvFile: boolean | 'unknown'; launchers?: string[]} {
+  if (!envFile) return {readsEnvFile: false}
+  if (by.effective) return {readsEnvFile: sameFile(by.effective.file, envFile)}
+  if (by.loader?.broken || by.script) return {readsEnvFile: false}
+  const launchers = launcherFiles(cwd, tool)
+  return {readsEnvFile: launchers.length ? 'unknown' : false, launchers}
 }
 
 /** `node [flags] file.js` (also tsx / ts-node): the file a command runs. */

@@ -31,7 +31,7 @@ import {
 } from './connection-string.js'
 import {describeEncoding} from './url-anatomy.js'
 import {manifestInstances} from './replicas.js'
-import {readScripts, resolveLaunch, type MigrationTool, type ScriptLaunch} from './launch.js'
+import {readScripts, resolveLaunch, type LaunchModelled, type MigrationTool, type ScriptLaunch} from './launch.js'
 import {resolveStack} from '../models/tools/index.js'
 import {postgresJs, postgresJsUrlCredentials} from '../models/drivers/postgres-js.js'
 import {serverAcceptsStartupParam} from '../models/drivers/pg-settings.js'
@@ -589,7 +589,8 @@ async function envFileProblem(
     ...(tool.script ? {script: tool.script.name, command: tool.script.segment} : {}),
     ...(tool.loader ? {loader: `${tool.loader.kind} (${tool.loader.file})`} : {}),
     ...(tool.launchers?.length ? {launchers: tool.launchers} : {}),
-    ...(tool.modelled ? {modelled: tool.modelled} : {}),
+    // what was modelled of the launch: the catalogue words it as the evidence's `modelled`
+    ...(tool.modelled ? {launch: tool.modelled} : {}),
   }
   const otherFile = tool.loader && tool.readsEnvFile === false ? tool.loader.file : undefined
   const params = {
@@ -620,7 +621,7 @@ interface EnvFileLaunch {
   script?: {name: string; segment: string}
   loader?: {kind: string; file: string}
   launchers?: string[]
-  modelled?: string
+  modelled?: LaunchModelled
 }
 
 /** The node scripts that connect by themselves, as a launch: the first one is named in the fix. */

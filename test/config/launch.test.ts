@@ -6,6 +6,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {loaderIn, resolveLaunch, scriptWithLoader, scriptsRunning, splitCommands} from '../../src/config/launch.js'
+import {launchModelledText, loaderBrokenText} from '../../src/catalogue/modelled.js'
 import {loadEnv} from '../../src/config/env.js'
 import {resolveConfig} from '../../src/config/resolve.js'
 import {configOutcome} from '../../src/checks/config.js'
@@ -59,7 +60,7 @@ describe('script parsing', () => {
       kind: 'dotenv preload',
       file: '.env.test',
     })
-    expect(l('node -r dotenv/config x', false)?.broken).toContain('dotenv is not installed')
+    expect(loaderBrokenText(l('node -r dotenv/config x', false)!.broken!)).toContain('dotenv is not installed')
     expect(l('dotenv -e .env.ci -- knex migrate:latest')).toMatchObject({kind: 'dotenv-cli', file: '.env.ci'})
     expect(l('dotenv -- prisma migrate deploy')).toMatchObject({kind: 'dotenv-cli', file: '.env'})
     expect(l('env-cmd -f .env.staging node-pg-migrate up')).toMatchObject({kind: 'env-cmd', file: '.env.staging'})
@@ -206,14 +207,14 @@ describe('resolveLaunch', () => {
     )
     const t6 = resolveLaunch({cwd: p6cfg, tool: 'prisma', envFile: '.env', processEnv: {}}).tool
     expect(t6?.readsEnvFile).toBe(false)
-    expect(t6?.modelled).toContain('Prisma 6 skips .env because prisma.config.ts exists')
+    expect(launchModelledText(t6!.modelled)).toContain('Prisma 6 skips .env because prisma.config.ts exists')
     const p7 = app({
       'prisma/schema.prisma': schema,
       'package.json': pkg({migrate: 'prisma migrate deploy'}, {prisma: '^7.1.0'}),
     })
     const t7 = resolveLaunch({cwd: p7, tool: 'prisma', envFile: '.env', processEnv: {}}).tool
     expect(t7).toMatchObject({version: '7.1.0', readsEnvFile: false})
-    expect(t7?.modelled).toContain('Prisma 7 never reads .env itself')
+    expect(launchModelledText(t7!.modelled)).toContain('Prisma 7 never reads .env itself')
     const p7dotenv = app(
       {
         'prisma.config.ts': "import 'dotenv/config'\nexport default {}\n",

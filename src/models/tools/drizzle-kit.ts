@@ -35,7 +35,7 @@ export const drizzleKit: ToolModel = {
     // --config names the file; with --config no other connection flag is allowed
     flag: '--config',
   },
-  env: {loads: 'itself', describe: 'drizzle-kit loads .env of the working folder itself (dotenv/config)'},
+  env: {loads: 'itself', via: 'dotenv/config'},
   drivers: [
     {pkg: 'pg', driver: 'node-postgres'},
     {pkg: 'postgres', driver: 'postgres.js'},

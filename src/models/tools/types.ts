@@ -36,8 +36,8 @@ export interface ToolModel {
    */
   env: {
     loads: 'itself' | 'never' | 'legacy'
-    /** In words, for config/launch.ts's evidence when it keeps no rule of its own for the tool (drizzle-kit). */
-    describe?: string
+    /** How a tool that loads .env itself does it ('dotenv/config'), for the evidence (config/launch.ts). */
+    via?: string
   }
 
   // How the config becomes the driver's options (merge rules): a comment in the model, the code in its config source.
