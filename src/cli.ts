@@ -1,8 +1,9 @@
 // The `db-doctor` binary's runtime. scripts/bundle.mjs bundles it into dist/bundle/cli.js;
 // bin/run.js imports it and calls main(), except for `--version` alone (-v, -V, version), which
 // bin/run.js answers before loading anything. It loads oclif and the commands (commands.js, which
-// oclif's "explicit" command discovery reads COMMANDS from) only to run a command, and not for
-// `check` with the arguments its fast path takes (cli/fast-check.ts).
+// oclif's "explicit" command discovery reads COMMANDS from) only to run a command. `check` with the arguments
+// its fast path takes never gets here: bin/run.js runs it from dist/bundle/check.cjs (cli/check-main.ts), and
+// calls main() only when that fast path left the arguments to oclif.
 import {COMMAND_IDS, planArgv} from './cli/argv.js'
 import {guardActionsOutput, isActionsContext} from './cli/actions.js'
 import {installOutputRedaction} from './core/redact.js'
@@ -21,21 +22,9 @@ export async function main(dir: string): Promise<void> {
     process.exitCode = 2
     return
   }
-  // `check` with the arguments a CI preflight passes runs without oclif's runtime (cli/fast-check.ts);
-  // anything else, --help included, goes to oclif.
-  const fast =
-    plan.args[0] === 'check'
-      ? await import('./cli/fast-check.js').then((m) => ({m, args: m.parseCheckArgv(plan.args.slice(1), process.env)}))
-      : undefined
-  if (fast?.args) {
-    const {readFileSync} = await import('node:fs')
-    const {version} = JSON.parse(readFileSync(new URL('../package.json', dir), 'utf8')) as {version: string}
-    await fast.m.runCheck(fast.args, version)
-  } else {
-    // oclif is CommonJS: bundled, a dynamic import of it gives its exports as `default`.
-    const oclif = await import('@oclif/core/execute')
-    const execute = oclif.execute ?? (oclif as unknown as {default: typeof oclif}).default.execute
-    await execute({dir, args: plan.args})
-  }
+  // oclif is CommonJS: bundled, a dynamic import of it gives its exports as `default`.
+  const oclif = await import('@oclif/core/execute')
+  const execute = oclif.execute ?? (oclif as unknown as {default: typeof oclif}).default.execute
+  await execute({dir, args: plan.args})
   ;(await import('./cli/finish.js')).exitWhenAbandoned()
 }
