@@ -88,44 +88,11 @@ Binds 127.0.0.1 unless --listen says otherwise. --web-config FILE adds basic aut
     if (!listen) this.usage(`--listen expects HOST:PORT, [V6]:PORT or :PORT (got "${flags.listen}")`)
     if (!flags.targets && !flags['all-envs']) this.usage('serve needs targets: --targets FILE and/or --all-envs')
     const loaded = this.loadEnvironment(flags['env-file'])
-    const fleet = await import('../fleet/targets.js')
     const serve = await import('../app/serve/index.js')
     // the catalogue loads with the command's run, not with --help (test/cli.test.ts)
     const {serveSays} = await import('../catalogue/serve.js')
-    const targets: {name: string; connection?: string; knexEnv?: string}[] = []
-    if (flags.targets) {
-      try {
-        for (const [i, t] of fleet.readTargetsFile(flags.targets, process.cwd()).entries()) {
-          if (!t.name) this.usage(serveSays.targetWithoutName({file: flags.targets, n: i + 1}))
-          targets.push({...t, name: t.name})
-        }
-      } catch (error) {
-        if (error instanceof fleet.TargetsFileError) this.usage(error.message)
-        throw error
-      }
-    }
-    if (flags['all-envs']) {
-      const opts = {cwd: process.cwd(), env: loaded.env, timeoutMs: flags.timeout}
-      const envs =
-        (await fleet.knexEnvironmentTargets({...opts, knexfile: flags.knexfile})) ??
-        (flags.knexfile ? undefined : await fleet.sequelizeEnvironmentTargets(opts))
-      if (!envs) this.usage('--all-envs: no knexfile or sequelize-cli config here')
-      for (const t of envs) targets.push({...t, name: t.name ?? ''})
-    }
-    const seen = new Set<string>()
-    for (const t of targets) {
-      if (seen.has(t.name)) this.usage(serveSays.duplicateTargetName({name: t.name}))
-      seen.add(t.name)
-    }
-    let web: Awaited<ReturnType<typeof serve.readWebConfig>> | undefined
-    if (flags['web-config']) {
-      try {
-        web = await serve.readWebConfig(flags['web-config'])
-      } catch (error) {
-        if (error instanceof serve.WebConfigError) this.usage(error.message)
-        throw error
-      }
-    }
+    const targets = await this.readTargets(flags, loaded, serveSays)
+    const web = await this.readWeb(flags['web-config'])
     const log = (line: string) => process.stderr.write(redactor.redact(line) + '\n')
     const prober = serve.createProbeServer({
       targets: targets.map((t) => t.name),
@@ -161,29 +128,89 @@ Binds 127.0.0.1 unless --listen says otherwise. --web-config FILE adds basic aut
     const scheme = web?.tls ? 'https' : 'http'
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
     log(`db-doctor serve: listening on ${scheme}://${host}:${address.port} (${targets.length} targets)`)
-    await new Promise<void>((resolve) => {
-      let stopping = false
-      const stop = (signal: string) => {
-        if (stopping) return // a second signal while the first one's grace runs: the same shutdown
-        stopping = true
-        const grace = flags['shutdown-grace']
-        log(serveSays.stopping({signal, running: prober.inFlight(), graceMs: grace}))
-        prober.shutdown(grace).then(
-          ({cancelled}) => {
-            if (cancelled) log(serveSays.cancelledAtGrace({n: cancelled}))
-            resolve()
-          },
-          (error: unknown) => {
-            log(`db-doctor serve: shutdown: ${(error as Error).message}`)
-            resolve()
-          },
-        )
-      }
-      process.on('SIGTERM', () => stop('SIGTERM'))
-      process.on('SIGINT', () => stop('SIGINT'))
-    })
+    await untilStopped(prober, flags['shutdown-grace'], log, serveSays)
     // Cancelled probes' sockets, timers and lookups are abandoned: exit once the output is written
     // instead of waiting for each step's budget (src/cli.ts). Nothing set an exit code: 0.
     requestExit()
   }
+
+  /** The named targets: the --targets file's (each needs a name), then --all-envs' environments; names unique. */
+  private async readTargets(
+    flags: {targets?: string; 'all-envs': boolean; knexfile?: string; timeout: number},
+    loaded: {env: Record<string, string | undefined>},
+    serveSays: ServeWords,
+  ): Promise<ServeTarget[]> {
+    const fleet = await import('../fleet/targets.js')
+    const targets: ServeTarget[] = []
+    if (flags.targets) {
+      try {
+        for (const [i, t] of fleet.readTargetsFile(flags.targets, process.cwd()).entries()) {
+          if (!t.name) this.usage(serveSays.targetWithoutName({file: flags.targets, n: i + 1}))
+          targets.push({...t, name: t.name})
+        }
+      } catch (error) {
+        if (error instanceof fleet.TargetsFileError) this.usage(error.message)
+        throw error
+      }
+    }
+    if (flags['all-envs']) {
+      const opts = {cwd: process.cwd(), env: loaded.env, timeoutMs: flags.timeout}
+      const envs =
+        (await fleet.knexEnvironmentTargets({...opts, knexfile: flags.knexfile})) ??
+        (flags.knexfile ? undefined : await fleet.sequelizeEnvironmentTargets(opts))
+      if (!envs) this.usage('--all-envs: no knexfile or sequelize-cli config here')
+      for (const t of envs) targets.push({...t, name: t.name ?? ''})
+    }
+    const seen = new Set<string>()
+    for (const t of targets) {
+      if (seen.has(t.name)) this.usage(serveSays.duplicateTargetName({name: t.name}))
+      seen.add(t.name)
+    }
+    return targets
+  }
+
+  /** --web-config read (basic auth, bearer tokens, TLS), or none. */
+  private async readWeb(file: string | undefined): Promise<WebConfig | undefined> {
+    if (!file) return undefined
+    const serve = await import('../app/serve/index.js')
+    try {
+      return await serve.readWebConfig(file)
+    } catch (error) {
+      if (error instanceof serve.WebConfigError) this.usage(error.message)
+      throw error
+    }
+  }
+}
+
+type ServeTarget = {name: string; connection?: string; knexEnv?: string}
+type ServeWords = typeof import('../catalogue/serve.js').serveSays
+type WebConfig = Awaited<ReturnType<typeof import('../app/serve/index.js').readWebConfig>>
+
+/** Until SIGTERM / SIGINT: then running probes get `graceMs` to finish (a second signal changes nothing). */
+function untilStopped(
+  prober: {inFlight(): number; shutdown(graceMs: number): Promise<{cancelled: number}>},
+  graceMs: number,
+  log: (line: string) => void,
+  serveSays: ServeWords,
+): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let stopping = false
+    const stop = (signal: string) => {
+      if (stopping) return // a second signal while the first one's grace runs: the same shutdown
+      stopping = true
+      log(serveSays.stopping({signal, running: prober.inFlight(), graceMs}))
+      prober.shutdown(graceMs).then(
+        ({cancelled}) => {
+          if (cancelled) log(serveSays.cancelledAtGrace({n: cancelled}))
+          resolve()
+        },
+        (error: unknown) => {
+          log(`db-doctor serve: shutdown: ${(error as Error).message}`)
+          resolve()
+        },
+      )
+    }
+    process.on('SIGTERM', () => stop('SIGTERM'))
+    process.on('SIGINT', () => stop('SIGINT'))
+  })
 }
