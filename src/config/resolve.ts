@@ -689,99 +689,116 @@ function analyzeConnectionString(
   // An unquoted value with "#" in a .env file: dotenv keeps only what precedes it.
   const full =
     source.kind === 'env-file' && source.file ? dotenvCut(ctx.cwd, source.file, source.name, text) : undefined
-  if (full !== undefined) {
-    registerConnectionString(full)
-    const cutEncoding = checkUrlEncoding(full)
-    if (cutEncoding) {
-      const {details, words} = describeEncoding(cutEncoding)
-      problems.push(
-        configProblem(
-          'CONFIG_PASSWORD_NOT_ENCODED',
-          source,
-          {...words, dotenvCut: true},
-          {...details, dotenvCut: true},
-        ),
-      )
-      return intendedUrlValues(full)
-    } else {
-      const maskedUrl = redactor.redact(full)
-      problems.push(
-        configProblem(
-          'CONFIG_URL_INVALID',
-          source,
-          {case: 'cut-by-dotenv', fromString: true, kind, dotenvCut: true, maskedUrl},
-          {kind, problem: {id: 'cut-by-dotenv'}, dotenvCut: true, maskedUrl},
-        ),
-      )
-    }
-    return null
-  }
+  if (full !== undefined) return cutByDotenv(full, source, kind, problems)
   const result = parseConnectionString(text, {allowKeyValue: source.kind === 'argument'})
   // the target keeps it (config/target.ts) when it is what a parse allowing key=value gives
   if (source.kind === 'argument' || kind !== 'keyvalue') parsed(result)
   if (result.ok && result.values.password) redactor.add(result.values.password)
 
   const encoding = kind === 'url' && !(!result.ok && result.unexpanded) ? checkUrlEncoding(text) : null
-  if (encoding && !encoding.breaking && result.ok) {
+  if (encoding) return badlyEncoded(text, encoding, result, source, problems)
+  if (!result.ok) {
+    problems.push(invalidString(text, kind, result, source))
+    return null
+  }
+  return result.values
+}
+
+/** The whole value of a .env line dotenv cut at "#": what it was meant to say, or nothing usable. */
+function cutByDotenv(
+  full: string,
+  source: Provenance,
+  kind: ReturnType<typeof classifyConnectionString>,
+  problems: ConfigProblem[],
+): ConnectionValues | null {
+  registerConnectionString(full)
+  const cutEncoding = checkUrlEncoding(full)
+  if (cutEncoding) {
+    const {details, words} = describeEncoding(cutEncoding)
+    problems.push(
+      configProblem('CONFIG_PASSWORD_NOT_ENCODED', source, {...words, dotenvCut: true}, {...details, dotenvCut: true}),
+    )
+    return intendedUrlValues(full)
+  }
+  const maskedUrl = redactor.redact(full)
+  problems.push(
+    configProblem(
+      'CONFIG_URL_INVALID',
+      source,
+      {case: 'cut-by-dotenv', fromString: true, kind, dotenvCut: true, maskedUrl},
+      {kind, problem: {id: 'cut-by-dotenv'}, dotenvCut: true, maskedUrl},
+    ),
+  )
+  return null
+}
+
+/** A URL whose password is not percent-encoded: lenient (it still works) or breaking; the fields it means. */
+function badlyEncoded(
+  text: string,
+  encoding: NonNullable<ReturnType<typeof checkUrlEncoding>>,
+  result: ConnectionStringResult,
+  source: Provenance,
+  problems: ConfigProblem[],
+): ConnectionValues | null {
+  const {details, words} = describeEncoding(encoding)
+  if (!encoding.breaking && result.ok) {
     // node-postgres and libpq read these characters as written: the connection works as
     // configured, but strict URL parsers (other tools reading the same variable) reject it.
-    const {details, words} = describeEncoding(encoding)
     problems.push(
       configProblem('CONFIG_PASSWORD_ENCODING_LENIENT', source, {...words, libpqBreaks: encoding.libpqBreaks}, details),
     )
     return result.values
   }
-  if (encoding) {
-    const {details, words} = describeEncoding(encoding)
-    problems.push(
-      configProblem(
-        'CONFIG_PASSWORD_NOT_ENCODED',
-        source,
-        {...words, dotenvCut: false},
-        {...details, ...(result.ok ? {} : {parseError: result.problem})},
-      ),
-    )
-    // What node-postgres reads may be pieces of the password (a URL cut short by "#", "/"
-    // or "?"): then show what the string was meant to say instead; the problem explains.
-    if (!result.ok) return intendedUrlValues(text)
-    const raw = rawPassword(text)
-    if (raw !== undefined) {
-      for (const [name, value] of Object.entries(result.values)) {
-        if (name !== 'password' && value && raw.includes(value)) return intendedUrlValues(text)
-      }
+  problems.push(
+    configProblem(
+      'CONFIG_PASSWORD_NOT_ENCODED',
+      source,
+      {...words, dotenvCut: false},
+      {...details, ...(result.ok ? {} : {parseError: result.problem})},
+    ),
+  )
+  // What node-postgres reads may be pieces of the password (a URL cut short by "#", "/"
+  // or "?"): then show what the string was meant to say instead; the problem explains.
+  if (!result.ok) return intendedUrlValues(text)
+  const raw = rawPassword(text)
+  if (raw !== undefined) {
+    for (const [name, value] of Object.entries(result.values)) {
+      if (name !== 'password' && value && raw.includes(value)) return intendedUrlValues(text)
     }
-    return result.values
-  }
-
-  if (!result.ok) {
-    const maskedUrl = kind === 'url' ? redactor.redact(text.trim()) : undefined
-    const shared = {fromString: true, kind: result.kind, ...(maskedUrl !== undefined ? {maskedUrl} : {})}
-    problems.push(
-      configProblem(
-        'CONFIG_URL_INVALID',
-        source,
-        result.hostless
-          ? {...shared, case: 'hostless', problem: result.problem}
-          : {
-              ...shared,
-              case: 'unparsable',
-              problem: result.problem,
-              ...(result.position !== undefined ? {position: result.position} : {}),
-            },
-        {
-          kind: result.kind,
-          // worded in place (reason, position, hint) by the catalogue's configProblemEvidence
-          problem: result.problem,
-          ...(result.position !== undefined ? {position: result.position} : {}),
-          ...(result.unexpanded ? {unexpanded: result.unexpanded} : {}),
-          ...(result.hostless ? {hostless: true} : {}),
-          ...(maskedUrl !== undefined ? {maskedUrl} : {}),
-        },
-      ),
-    )
-    return null
   }
   return result.values
+}
+
+/** CONFIG_URL_INVALID for a string that does not parse (or names no host). */
+function invalidString(
+  text: string,
+  kind: ReturnType<typeof classifyConnectionString>,
+  result: ConnectionStringResult & {ok: false},
+  source: Provenance,
+): ConfigProblem {
+  const maskedUrl = kind === 'url' ? redactor.redact(text.trim()) : undefined
+  const shared = {fromString: true, kind: result.kind, ...(maskedUrl !== undefined ? {maskedUrl} : {})}
+  return configProblem(
+    'CONFIG_URL_INVALID',
+    source,
+    result.hostless
+      ? {...shared, case: 'hostless', problem: result.problem}
+      : {
+          ...shared,
+          case: 'unparsable',
+          problem: result.problem,
+          ...(result.position !== undefined ? {position: result.position} : {}),
+        },
+    {
+      kind: result.kind,
+      // worded in place (reason, position, hint) by the catalogue's configProblemEvidence
+      problem: result.problem,
+      ...(result.position !== undefined ? {position: result.position} : {}),
+      ...(result.unexpanded ? {unexpanded: result.unexpanded} : {}),
+      ...(result.hostless ? {hostless: true} : {}),
+      ...(maskedUrl !== undefined ? {maskedUrl} : {}),
+    },
+  )
 }
 
 function rawPassword(text: string): string | undefined {
