@@ -19,13 +19,13 @@ export interface LoadedEnv {
 /**
  * An explicit --env-file (or a .env) that cannot be read: the file, and why as data (null: not a
  * FileReadError). The usage error shown is worded by the catalogue (catalogue/files.ts
- * envFileUnreadable); the message, the system's description of the error, is for logs and tests.
+ * envFileUnreadable); the message, the file and the system's description of the error, is for logs.
  */
 export class EnvFileError extends Error {
   readonly file: string
   readonly reason: FileReason | null
   constructor(file: string, error: unknown) {
-    super(`Cannot read the env file ${file}: ${error instanceof FileReadError ? error.message : 'unreadable'}`)
+    super(`${file}: ${error instanceof FileReadError ? error.message : 'unreadable'}`)
     this.name = 'EnvFileError'
     this.file = file
     this.reason = error instanceof FileReadError ? error.reason : null

@@ -170,7 +170,7 @@ export interface SourceContext {
   /**
    * The words a source puts in a label (the knexfile's "knexfile.js (failed to load: …)"): the catalogue's,
    * passed in by the app (app/diagnose.ts), as the runner is given its words. Without them (a source run
-   * alone, in a test) such a label holds the error's own message.
+   * alone, in a test) such a label holds the error's own message, or only the setting's name.
    */
   words?: SourceWords
 }
@@ -178,6 +178,10 @@ export interface SourceContext {
 /** What the sources word through the app (catalogue/app-files.ts sourceWords). */
 export interface SourceWords {
   appFileFailure(f: AppFileFailure): string
+  /** What a label adds for the setting `prisma migrate` connects with (directUrl, a migrate adapter). */
+  prismaMigrateUse(): string
+  /** The label of node-pg-migrate's --reject-unauthorized (or --no-reject-unauthorized) in a package.json script. */
+  rejectUnauthorizedFlag(p: {flag: string; script: string; value: boolean}): string
 }
 
 /**

@@ -10,6 +10,7 @@ import type {Facts} from '../../src/core/facts.js'
 import {redactor} from '../../src/core/redact.js'
 import type {CheckOutcome} from '../../src/core/types.js'
 import type {CheckContext} from '../../src/checks/types.js'
+import {sourceWords} from '../../src/catalogue/app-files.js'
 
 const FIX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures')
 const CANARY = 'canary-Pw-7f3a9c1e'
@@ -33,6 +34,7 @@ async function run(
     envFileOf: loaded.envFileOf,
     knexEnv: opts.knexEnv,
     connection: opts.connection,
+    words: sourceWords, // the app's words for labels, as app/diagnose.ts passes them
   })
   const ctx: CheckContext = {
     config,

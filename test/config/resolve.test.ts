@@ -2,7 +2,8 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
-import {loadEnv} from '../../src/config/env.js'
+import {EnvFileError, loadEnv} from '../../src/config/env.js'
+import {filesSays} from '../../src/catalogue/files.js'
 import {resolveConfig} from '../../src/config/resolve.js'
 import type {ResolvedConfig} from '../../src/config/types.js'
 import {redactor} from '../../src/core/redact.js'
@@ -454,11 +455,18 @@ describe('problems', () => {
 })
 
 describe('env file', () => {
-  it('an unreadable explicit --env-file throws EnvFileError naming the file', async () => {
+  it('an unreadable explicit --env-file throws EnvFileError naming the file, worded by the catalogue', async () => {
     const cwd = tmpdir()
-    expect(() => loadEnv({cwd, envFile: 'missing.env', processEnv: {}})).toThrowError(
-      /Cannot read the env file missing\.env: no such file/,
-    )
+    let thrown: unknown
+    try {
+      loadEnv({cwd, envFile: 'missing.env', processEnv: {}})
+    } catch (error) {
+      thrown = error
+    }
+    expect(thrown).toBeInstanceOf(EnvFileError)
+    const e = thrown as EnvFileError
+    expect(e).toMatchObject({file: 'missing.env', reason: {kind: 'errno', code: 'ENOENT'}})
+    expect(filesSays.envFileUnreadable(e)).toBe('Cannot read the env file missing.env: no such file')
   })
 
   it('envFileOf tells which variables the file supplied', () => {

@@ -163,7 +163,7 @@ export const nodePgMigrateSource: ConfigSource = {
         source: {
           kind: 'node-pg-migrate',
           name: ru.flag,
-          label: `${ru.flag} in package.json script "${ru.script}" (node-pg-migrate passes it as ssl: {rejectUnauthorized: ${ru.value}})`,
+          label: ctx.words?.rejectUnauthorizedFlag({flag: ru.flag, script: ru.script, value: ru.value}) ?? ru.flag,
         },
       }
     }

@@ -247,8 +247,10 @@ function viaEnv(ctx: SourceContext, name: string, via: string): Provenance {
   return {...env, label: `${env.label} (via ${via})`}
 }
 
-/** What a directUrl setting's provenance adds: prisma migrate connects with it (the app with url). */
-const MIGRATE_USES = ', used by prisma migrate'
+/** What a directUrl setting's label adds: prisma migrate connects with it (the app with url); the app's words. */
+function migrateUses(ctx: SourceContext): string {
+  return ctx.words?.prismaMigrateUse() ?? ''
+}
 
 function prov(file: string, setting: string, label: string): Provenance {
   return {kind: 'prisma', name: setting, file, label}
@@ -412,7 +414,7 @@ async function loadConnection(
       const value = adapter.connectionString
       const cfgShown = displayPath(ctx.cwd, config.file)
       const vars = envVarsWithValue(ctx.env, value)
-      const what = `${cfgShown} ${adapter.setting}${adapter.package ? ` (${adapter.package})` : ''}${MIGRATE_USES}`
+      const what = `${cfgShown} ${adapter.setting}${adapter.package ? ` (${adapter.package})` : ''}${migrateUses(ctx)}`
       const origin = prov(cfgShown, adapter.setting, what)
       const source = vars.length ? viaEnv(ctx, vars[0], what) : origin
       return {origin, connectionString: {value, source}, fields: {}}
@@ -426,7 +428,7 @@ async function loadConnection(
       const cfgShown = displayPath(ctx.cwd, config.file)
       const vars = envVarsWithValue(ctx.env, value)
       const setting = `datasource.${which}`
-      const use = which === 'directUrl' ? MIGRATE_USES : ''
+      const use = which === 'directUrl' ? migrateUses(ctx) : ''
       const origin = prov(cfgShown, setting, `${cfgShown} ${setting}${use}`)
       const source = vars.length ? viaEnv(ctx, vars[0], `${cfgShown} ${setting}${use}`) : origin
       return {origin, connectionString: {value, source}, fields: {}}
@@ -437,7 +439,7 @@ async function loadConnection(
     if (!which) return null
     const v = ds[which]!
     const setting = `datasource ${dsName}.${which}`
-    const use = which === 'directUrl' ? MIGRATE_USES : ''
+    const use = which === 'directUrl' ? migrateUses(ctx) : ''
     const value = v.envVar ? ctx.env[v.envVar] : v.literal
     if (value === undefined || value.trim() === '') {
       // env("X") unset: Prisma stops with "Environment variable not found: X" (prisma migrate for

@@ -6,13 +6,15 @@ import {loadEnv} from '../../../src/config/env.js'
 import {findPrismaSchema, prismaSource, readDatasource} from '../../../src/config/sources/prisma.js'
 import {redactor} from '../../../src/core/redact.js'
 import {configProblemSummary} from '../../../src/catalogue/config.js'
+import {sourceWords} from '../../../src/catalogue/app-files.js'
 
 const FIX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures')
 
 async function load(folder: string, processEnv: NodeJS.ProcessEnv = {}) {
   const cwd = path.join(FIX, folder)
   const loaded = loadEnv({cwd, processEnv})
-  return prismaSource.load({cwd, env: loaded.env, envFileOf: loaded.envFileOf})
+  // the app's words for labels, as app/diagnose.ts passes them
+  return prismaSource.load({cwd, env: loaded.env, envFileOf: loaded.envFileOf, words: sourceWords})
 }
 
 describe('prisma datasource reader', () => {
@@ -97,6 +99,7 @@ describe('prisma source', () => {
         cwd,
         env: {DATABASE_URL: 'postgres://app@127.0.0.1:5432/appdb'},
         envFileOf: () => undefined,
+        words: sourceWords,
       })
       expect(layer!.connectionString).toBeUndefined()
       expect(layer!.origin!.label).toBe('schema.prisma datasource db.directUrl (DIRECT_URL is not set)')
