@@ -12,7 +12,8 @@ import {
 import {connectionStringHint, connectionStringReason, encodingEffectText} from './connection-string.js'
 import {appFileFailureText} from './app-files.js'
 import {scriptWithLoader, type LaunchModelled} from '../config/launch.js'
-import {driverChoiceText, launchModelledText} from './modelled.js'
+import {driverChoiceText, launchModelledText, stackText} from './modelled.js'
+import type {ModelledStack} from '../models/tools/types.js'
 import {
   CONFIG_DEFAULT_STATUS,
   type AppFileFailure,
@@ -157,6 +158,7 @@ export function configProblemEvidence(
     else if (key === 'message' && p.code === 'CONFIG_APP_FILE_ERROR')
       out.message = appFileFailureText(value as AppFileFailure)
     else if (key === 'launch') out.modelled = launchModelledText(value as LaunchModelled)
+    else if (key === 'stack') out.modelled = stackText(value as ModelledStack)
     else out[key] = value
   }
   const hint = out.hint === undefined ? configProblemHint(p) : undefined
@@ -873,12 +875,12 @@ const CONFIG_TOOL_UNMODELLED = define<ToolUnmodelledParams>({
   matchers: [],
   examples: [{source: 'db-doctor', text: '! Configuration CONFIG_TOOL_UNMODELLED (2 ms)'}],
   summary: (p) =>
-    `package.json ${p.script ? `runs ${p.tool} (script "${p.script}")` : `depends on ${p.dependency ?? p.tool}`}, a migration tool db-doctor does not model: how it reads its config and .env is not predicted. The verdicts below follow ${p.modelled} instead.`,
+    `package.json ${p.script ? `runs ${p.tool} (script "${p.script}")` : `depends on ${p.dependency ?? p.tool}`}, a migration tool db-doctor does not model: how it reads its config and .env is not predicted. The verdicts below follow ${stackText(p.modelled)} instead.`,
   buildFix: (p) => ({
     summary: `Give db-doctor the settings ${p.tool} uses, and confirm with ${p.tool} itself.`,
     steps: [
       `Pass db-doctor the connection ${p.tool} really uses (db-doctor check "postgres://…", or --env-file with the file ${p.tool} loads).`,
-      `Run ${p.tool}'s own migrate command once to confirm; db-doctor modelled ${p.modelled}.`,
+      `Run ${p.tool}'s own migrate command once to confirm; db-doctor modelled ${stackText(p.modelled)}.`,
     ],
   }),
 })

@@ -5,7 +5,7 @@ import type {EnvLoader, LaunchModelled, LaunchRun, ToolEnvRule} from '../config/
 import type {ReadingModelled} from '../config/pg-config.js'
 import type {UrlParserModelled} from '../config/url-parser.js'
 import type {Report} from '../core/types.js'
-import type {DriverName} from '../models/drivers/types.js'
+import {minor, type DriverName} from '../models/drivers/types.js'
 import type {DriverChoice, ModelledStack} from '../models/tools/types.js'
 
 /** "knex 3.3.0 → pg-connection-string 2.6.2 (the app's, from node_modules/…)", "pg 8 → … (pg is not installed in …)". */
@@ -61,10 +61,37 @@ export function driverChoiceText(c: DriverChoice): string {
   }
 }
 
-/** The report's `modelled` field: the stack as modelled, the driver's choice worded as `why` (its place unchanged). */
+/** "postgres.js 3.4", "node-postgres 8.16 (not installed here: assumed)". */
+function driverLabel(d: {name: string | null; package: string; version: string; versionSource: string}): string {
+  return `${d.name ?? d.package} ${minor(d.version)}${d.versionSource === 'installed' ? '' : ' (not installed here: assumed)'}`
+}
+
+/** The app's runtime beside the migration CLI: "@prisma/adapter-pg 7.10 → node-postgres 8.16". */
+function runtimeText(r: NonNullable<ModelledStack['runtime']>): string {
+  return `${r.adapter.package} ${minor(r.adapter.version)}${r.adapter.versionSource === 'installed' ? '' : ' (not installed here: assumed)'} → ${driverLabel(r.driver)}`
+}
+
+/**
+ * The stack in one line, as the report's header and `modelled.text` show it: "drizzle-kit 0.31 → postgres.js
+ * 3.4", "prisma 7.1 → prisma-engine 7.1 (schema engine; app runtime: @prisma/adapter-pg 7.10 → node-postgres 8.16)".
+ */
+export function stackText(stack: ModelledStack): string {
+  const d = driverLabel(stack.driver)
+  const chain = stack.tool ? `${stack.tool.name} ${minor(stack.tool.version)} → ${d}` : d
+  if (stack.migrateAdapter)
+    return `${chain} (through ${stack.migrateAdapter.package ?? 'driver adapter'}: prisma.config ${stack.migrateAdapter.setting})`
+  return stack.runtime ? `${chain} (schema engine; app runtime: ${runtimeText(stack.runtime)})` : chain
+}
+
+/** The report's `modelled` field: the stack as modelled, worded (driver.why, text), in the order it always had. */
 export function modelledStackJson(stack: ModelledStack): NonNullable<Report['modelled']> {
   const {choice, ...driver} = stack.driver
-  return {...stack, driver: {...driver, why: driverChoiceText(choice)}}
+  return {
+    tool: stack.tool,
+    driver: {...driver, why: driverChoiceText(choice)},
+    text: stackText(stack),
+    ...(stack.runtime ? {runtime: {...stack.runtime, text: runtimeText(stack.runtime)}} : {}),
+  }
 }
 
 /** Why an env loader loads nothing. */

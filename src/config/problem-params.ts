@@ -4,7 +4,7 @@ import type {ConnectionStringProblem, EncodingIssue} from './connection-string.j
 import type {Provenance} from './field.js'
 import type {MigrationTool} from './launch.js'
 import type {ConfigNotReadTool} from '../models/tools/names.js'
-import type {DriverChoice} from '../models/tools/types.js'
+import type {DriverChoice, ModelledStack} from '../models/tools/types.js'
 import type {AppCodeEnd} from './app-code.js'
 import type {FileReason} from '../core/files.js'
 
@@ -180,8 +180,8 @@ export type ToolUnmodelledParams = Sourced & {
   script: string | null
   /** The dependency that shows it, when one does. */
   dependency: string | null
-  /** What db-doctor modelled instead ("node-postgres 8.16", "knex 3.3 → node-postgres 8.16"). */
-  modelled: string
+  /** What db-doctor modelled instead (worded "node-postgres 8.16", "knex 3.3 → node-postgres 8.16"). */
+  modelled: ModelledStack
 }
 
 export type StartupParamParams = Sourced & {

@@ -460,8 +460,9 @@ function toolProblems(resolved: ResolvedConfig, cwd: string): ConfigProblem[] {
     configProblem(
       'CONFIG_TOOL_UNMODELLED',
       {kind: 'default', name: 'package.json', label: 'package.json'},
-      {...found, modelled: stack.text},
-      {tool: found.tool, script: found.script, dependency: found.dependency, modelled: stack.text},
+      {...found, modelled: stack},
+      // the stack modelled instead: the catalogue words it as the evidence's `modelled`
+      {tool: found.tool, script: found.script, dependency: found.dependency, stack},
     ),
   )
 }

@@ -5,6 +5,7 @@
 // does not model (CONFIG_DRIVER_UNMODELLED). Real app folders (makeApp), the real built CLI.
 import {afterAll, describe, expect, it} from 'vitest'
 import {resolveStack} from '../../src/models/tools/index.js'
+import {stackText} from '../../src/catalogue/modelled.js'
 import {checkOf, reportOf} from '../helpers/cli.js'
 import {makeApp, runDoctor, type App} from '../helpers/migration-tools.js'
 
@@ -32,7 +33,7 @@ describe('resolveStack', () => {
     const onlyPostgres = app({files: {}, packages: ['postgres-3 as postgres']})
     const s = resolveStack({cwd: onlyPostgres.dir, tool: 'drizzle-kit'})
     expect(s.driver).toMatchObject({name: 'postgres.js', package: 'postgres', version: '3.4.10'})
-    expect(s.text).toMatch(
+    expect(stackText(s)).toMatch(
       /^drizzle-kit 0\.31 → postgres\.js 3\.4 \(not installed here: assumed\)$|^drizzle-kit \S+ → postgres\.js 3\.4$/,
     )
   })
@@ -46,7 +47,7 @@ describe('resolveStack', () => {
       adapter: {package: '@prisma/adapter-pg', versionSource: 'installed'},
       driver: {name: 'node-postgres', package: 'pg', version: '8.0.2', versionSource: 'installed'},
     })
-    expect(s.text).toMatch(
+    expect(stackText(s)).toMatch(
       /^prisma 7\.0 → prisma-engine 7\.0 \(schema engine; app runtime: @prisma\/adapter-pg 7\.\d+ → node-postgres 8\.0\)$/,
     )
     // Prisma 6 without the adapter: the engine, nothing else named
@@ -54,7 +55,7 @@ describe('resolveStack', () => {
     const s6 = resolveStack({cwd: six.dir, tool: 'prisma', toolVersion: '6.19.0'})
     expect(s6.runtime).toBeUndefined()
     expect(s6.driver).toMatchObject({name: 'prisma-engine', package: '@prisma/client', version: '6.19.0'})
-    expect(s6.text).toBe('prisma 6.19 → prisma-engine 6.19')
+    expect(stackText(s6)).toBe('prisma 6.19 → prisma-engine 6.19')
     // Prisma 6 with the adapter installed: migrate still runs the engine, the adapter is the app's runtime
     const sixWithAdapter = app({files: {}, packages: ['@prisma/adapter-pg']})
     const s6a = resolveStack({cwd: sixWithAdapter.dir, tool: 'prisma', toolVersion: '6.19.0'})
@@ -69,7 +70,7 @@ describe('resolveStack', () => {
     })
     const s = resolveStack({cwd: plain.dir})
     expect(s.tool).toBeNull()
-    expect(s.text).toBe('postgres.js 4.2')
+    expect(stackText(s)).toBe('postgres.js 4.2')
   })
 })
 

@@ -9,10 +9,6 @@ import type {ToolName} from './names.js'
 import type {DriverChoice, ModelledStack} from './types.js'
 import {TOOLS} from './registry.js'
 
-function driverLabel(pkg: string, name: DriverName | null, version: string): string {
-  return `${name ?? pkg} ${minor(version)}`
-}
-
 /**
  * The stack of the app in `cwd`: the tool's driver is the first of its candidates installed in the
  * app (the order it tries them); without a tool, the driver the app's package.json depends on
@@ -64,11 +60,7 @@ export function resolveStack(input: {
         version: driverVersion ?? DRIVERS[first.driver].currentRelease,
         versionSource: driverVersion ? ('installed' as const) : ('assumed (not installed in the app)' as const),
       }
-      runtime = {
-        adapter: a,
-        driver: d,
-        text: `${a.package} ${minor(a.version)}${a.versionSource === 'installed' ? '' : ' (not installed here: assumed)'} → ${driverLabel(pkg, d.name, d.version)}${driverVersion ? '' : ' (not installed here: assumed)'}`,
-      }
+      runtime = {adapter: a, driver: d}
     }
     const through = input.migrateAdapter
     if (model.builtin && through) {
@@ -139,12 +131,10 @@ export function resolveStack(input: {
     versionSource: chosen.installed ? 'installed' : 'assumed (not installed in the app)',
     choice: chosen.why,
   }
-  const d = `${driverLabel(chosen.pkg, chosen.name, version)}${chosen.installed ? '' : ' (not installed here: assumed)'}`
-  const chain = tool ? `${tool.name} ${minor(tool.version)} → ${d}` : d
-  const text = input.migrateAdapter
-    ? `${chain} (through ${input.migrateAdapter.package ?? 'driver adapter'}: prisma.config ${input.migrateAdapter.setting})`
-    : runtime
-      ? `${chain} (schema engine; app runtime: ${runtime.text})`
-      : chain
-  return {tool, driver, text, ...(runtime ? {runtime} : {})}
+  return {
+    tool,
+    driver,
+    ...(input.migrateAdapter ? {migrateAdapter: input.migrateAdapter} : {}),
+    ...(runtime ? {runtime} : {}),
+  }
 }

@@ -109,7 +109,8 @@ export type DriverChoice =
 
 /**
  * The tool and driver db-doctor modelled for a target: the report's `modelled` field once the catalogue has
- * worded `driver.choice` (src/catalogue/modelled.ts modelledStackJson).
+ * worded `driver.choice` and the stack's `text` ("drizzle-kit 0.31 → postgres.js 3.4": src/catalogue/modelled.ts
+ * modelledStackJson, stackText).
  */
 export interface ModelledStack {
   /** The migration tool, when the configuration is a tool's (or --tool names one). */
@@ -132,11 +133,10 @@ export interface ModelledStack {
   runtime?: {
     adapter: {package: string; version: string; versionSource: VersionSource}
     driver: {name: DriverName; package: string; version: string; versionSource: VersionSource}
-    text: string
   }
   /**
-   * "drizzle-kit 0.31 → postgres.js 3.4", "prisma 7.1 → prisma-engine 7.1 (schema engine; app runtime:
-   * @prisma/adapter-pg 7.10 → node-postgres 8.16)".
+   * Prisma 6.6–6.19: the driver adapter prisma.config gives `prisma migrate` (its package, null when none is
+   * named, and the setting), which the migration then connects through.
    */
-  text: string
+  migrateAdapter?: {package: string | null; setting: string}
 }
