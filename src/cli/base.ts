@@ -98,7 +98,7 @@ export abstract class DoctorCommand extends Command {
     this.error(message, {exit: 2})
   }
 
-  protected loadEnvironment(envFile: string | undefined): LoadedEnv {
+  protected loadEnvironment(envFile: string | undefined): Promise<LoadedEnv> {
     return this.doctor.loadEnvironment(envFile)
   }
 
@@ -115,7 +115,7 @@ export abstract class DoctorCommand extends Command {
   // One clear line, no stack trace, no password, whatever went wrong.
   protected override async catch(error: Error & {oclif?: {exit?: number | false}}): Promise<unknown> {
     if (error.oclif?.exit === 0) return super.catch(error) // --help, --version
-    this.doctor.reportError(error)
+    await this.doctor.reportError(error)
     return undefined
   }
 

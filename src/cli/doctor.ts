@@ -16,13 +16,16 @@ import type {Check, CheckOptions} from '../checks/types.js'
 import {isFleet} from '../core/types.js'
 import {FORMATS, isFormat, reporter, type FormatName, type RenderOptions} from '../reporters/index.js'
 import {FileReadError, UnsafeFileError, writableTargetProblem, writeGuarded} from '../core/files.js'
-import {fileErrorText, fileReasonText, filesSays} from '../catalogue/files.js'
 import {requestExit} from './exit.js'
 import {listenForStop} from './stop.js'
 import type {usageSays} from '../catalogue/usage.js'
 
 /** The usage errors' words (src/catalogue/usage.ts), loaded with the run: --help needs none of them. */
 type UsageWords = typeof usageSays
+
+/** The words of the files db-doctor opens and writes (src/catalogue/files.ts), loaded when needed, as usageSays. */
+type FileWords = typeof import('../catalogue/files.js')
+const fileWords = (): Promise<FileWords> => import('../catalogue/files.js')
 
 /** The flags of every command that runs the checks (check, wait), parsed: cli/base.ts declares them for oclif. */
 export interface CheckFlags {
@@ -121,7 +124,7 @@ export class Doctor {
     }
   }
 
-  parseOutputs(values: readonly string[] | undefined, says: UsageWords): OutputFile[] {
+  parseOutputs(values: readonly string[] | undefined, says: UsageWords, files: FileWords): OutputFile[] {
     const outputs: OutputFile[] = []
     for (const v of values ?? []) {
       const eq = v.indexOf('=')
@@ -133,7 +136,7 @@ export class Doctor {
       if (!fs.existsSync(dir)) this.usage(says.outputNoFolder({value: v, folder: dir}))
       // Regular files (or /dev/null) only: a FIFO would block the run, a device would take anything.
       const unsafe = writableTargetProblem(file, '--output file')
-      if (unsafe) this.usage(filesSays.unsafe(unsafe))
+      if (unsafe) this.usage(files.filesSays.unsafe(unsafe))
       const same = outputs.find((o) => sameOutputPath(path.resolve(process.cwd(), o.file), abs))
       if (same && !isDevNull(abs)) this.usage(says.outputTwice({value: v, file: same.file}))
       outputs.push({format, file})
@@ -146,11 +149,11 @@ export class Doctor {
     return this.host.jsonEnabled() ? 'json' : flags.format
   }
 
-  loadEnvironment(envFile: string | undefined): LoadedEnv {
+  async loadEnvironment(envFile: string | undefined): Promise<LoadedEnv> {
     try {
       return loadEnv({cwd: process.cwd(), envFile, processEnv: process.env})
     } catch (error) {
-      if (error instanceof EnvFileError) this.usage(filesSays.envFileUnreadable(error))
+      if (error instanceof EnvFileError) this.usage((await fileWords()).filesSays.envFileUnreadable(error))
       throw error
     }
   }
@@ -193,19 +196,19 @@ export class Doctor {
    * plan the targets; or, for --list, print the list. `common` is what every diagnose call takes.
    */
   async prepare(argv: unknown[], flags: CheckFlags): Promise<Prepared> {
-    const {usageSays: says} = await import('../catalogue/usage.js')
+    const [{usageSays: says}, files] = await Promise.all([import('../catalogue/usage.js'), fileWords()])
     const connections = this.connectionsOf(argv, says)
     const {checks} = await import('../checks/index.js')
     this.validateCheckIds(flags, checks, says)
-    const outputs = this.parseOutputs(flags.output, says)
+    const outputs = this.parseOutputs(flags.output, says, files)
     const format = this.formatOf(flags)
     if (isActionsContext(format)) guardActionsOutput()
     const summary = process.env.GITHUB_STEP_SUMMARY
     const unsafeSummary =
       format === 'github' && summary ? writableTargetProblem(summary, '$GITHUB_STEP_SUMMARY file') : undefined
-    if (unsafeSummary) this.usage(filesSays.unsafe(unsafeSummary))
+    if (unsafeSummary) this.usage(files.filesSays.unsafe(unsafeSummary))
     if (flags.list) return {kind: 'list', list: await this.printList(format, checks)}
-    const loaded = this.loadEnvironment(flags['env-file'])
+    const loaded = await this.loadEnvironment(flags['env-file'])
     const plan = await this.planTargets(connections, flags, loaded, says)
     const common = {
       cwd: process.cwd(),
@@ -265,6 +268,7 @@ export class Doctor {
     const verdict = isFleet(doc) ? doc.summary.verdict : doc.summary.verdict
     if (verdict === 'failing') process.exitCode = 1
     const format = this.formatOf(flags)
+    const files = await fileWords()
     if (!this.host.jsonEnabled()) {
       const text = (await reporter(format)).render(doc, this.renderOptions(flags, true))
       // the github format's annotations are workflow commands on purpose; its report text is neutralised
@@ -274,17 +278,18 @@ export class Doctor {
     }
     for (const o of outputs) {
       const text = (await reporter(o.format)).render(doc, this.renderOptions(flags, false))
-      this.writeFile(o.file, text + '\n', false)
+      this.writeFile(o.file, text + '\n', false, files)
     }
     const summary = process.env.GITHUB_STEP_SUMMARY
     if (format === 'github' && summary) {
       const unsafe = writableTargetProblem(summary, '$GITHUB_STEP_SUMMARY file')
       if (unsafe) {
-        process.stderr.write(inertLine(redactor.redact(`db-doctor: ${filesSays.unsafe(unsafe)}`)) + '\n')
+        process.stderr.write(inertLine(redactor.redact(`db-doctor: ${files.filesSays.unsafe(unsafe)}`)) + '\n')
         process.exitCode = 2
         return
       }
-      this.writeFile(summary, (await reporter('markdown')).render(doc, this.renderOptions(flags, false)) + '\n\n', true)
+      const markdown = (await reporter('markdown')).render(doc, this.renderOptions(flags, false))
+      this.writeFile(summary, markdown + '\n\n', true, files)
     }
   }
 
@@ -297,7 +302,7 @@ export class Doctor {
   }
 
   /** A rendered report into a file: masked by structure before rendering (see emit), written as it is. */
-  writeFile(file: string, text: string, append: boolean): void {
+  writeFile(file: string, text: string, append: boolean, {filesSays, fileReasonText}: FileWords): void {
     try {
       // O_NONBLOCK (a FIFO swapped in since the flags were checked fails at once), O_APPEND for the summary
       writeGuarded(file, 'output file', text, append)
@@ -331,8 +336,9 @@ export class Doctor {
   }
 
   // One clear line, no stack trace, no password, whatever went wrong.
-  reportError(error: Error & {oclif?: {exit?: number | false}}): void {
+  async reportError(error: Error & {oclif?: {exit?: number | false}}): Promise<void> {
     const exit = error.oclif?.exit
+    const {fileErrorText} = await fileWords()
     const first = errorHeadline(fileErrorText(error) ?? error)
     // A FIFO or a device where a file was expected (a knexfile, package.json, a certificate…): a usage error.
     const known = (exit !== undefined && exit !== false) || error instanceof UnsafeFileError

@@ -130,7 +130,7 @@ export async function runCheck(args: FastCheckArgs, version: string): Promise<vo
   try {
     result = await doctor.check(args.argv, args.flags)
   } catch (error) {
-    doctor.reportError(error as Error)
+    await doctor.reportError(error as Error)
   }
   if (result && json) doctor.writeJson(redactReport(result))
 }

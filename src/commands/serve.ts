@@ -87,7 +87,7 @@ Binds 127.0.0.1 unless --listen says otherwise. --web-config FILE adds basic aut
     const listen = parseListen(flags.listen)
     if (!listen) this.usage(`--listen expects HOST:PORT, [V6]:PORT or :PORT (got "${flags.listen}")`)
     if (!flags.targets && !flags['all-envs']) this.usage('serve needs targets: --targets FILE and/or --all-envs')
-    const loaded = this.loadEnvironment(flags['env-file'])
+    const loaded = await this.loadEnvironment(flags['env-file'])
     const serve = await import('../app/serve/index.js')
     // the catalogue loads with the command's run, not with --help (test/cli.test.ts)
     const {serveSays} = await import('../catalogue/serve.js')
