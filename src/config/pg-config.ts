@@ -171,67 +171,109 @@ function pgParseOrThrow(
   }
 }
 
+/** The client's ssl after the app's setting and the connection string, merged as ConnectionParameters does. */
+interface SslReading {
+  /** The app's ssl, then what node-postgres' parse of the string gives (its ssl and sslnegotiation count). */
+  merged: Record<string, unknown>
+  origin?: SslOrigin
+  source?: Provenance
+  urlParser?: UrlParserModelled
+}
+
 /** Same as toPgClientConfig, plus where the effective ssl setting came from. */
 export function resolvePgClientConfig(
   config: ResolvedConfig,
   env: Record<string, string | undefined>,
 ): PgClientConfigResult {
-  const f = config.fields
-  let merged: Record<string, unknown> = {}
-  let sslOrigin: SslOrigin | undefined
-  let sslSource: Provenance | undefined
-  let urlParser: UrlParserModelled | undefined
-  if (config.appSsl && config.appSsl.value !== undefined) {
-    merged.ssl = config.appSsl.value
-    sslOrigin = 'app'
-    sslSource = config.appSsl.source
-  }
-
+  const reading = appSsl(config)
   const cs = config.connectionString
   if (cs) {
     const kind = classifyConnectionString(cs.value)
-    if (kind === 'url' || kind === 'socket') {
-      checkSslFiles(config, fileNamesFromString(config, cs.source))
-      // the parser the app really uses: knex's own for a knex string, else the app's pg's
-      const model = appUrlParser(config)
-      urlParser = model.modelled
-      const parsed = pgParseOrThrow(cs.value.trim(), model.parse)
-      merged = Object.assign({}, merged, parsed)
-      if (parsed.ssl !== undefined) {
-        sslOrigin = 'connection-string'
-        sslSource = cs.source
-      }
-    } else if (kind === 'keyvalue') {
-      const q = new URLSearchParams()
-      for (const name of KEY_VALUE_SSL_PARAMS) {
-        const field = f[name as FieldName]
-        if (field && sameSource(field.source, cs.source)) q.set(name, field.value)
-      }
-      if ([...q.keys()].length > 0) {
-        checkSslFiles(config, fileNamesFromString(config, cs.source))
-        const parsed = pgParseOrThrow(`postgres://localhost/?${q.toString()}`)
-        if (parsed.ssl !== undefined) {
-          merged.ssl = parsed.ssl
-          sslOrigin = 'connection-string'
-          sslSource = cs.source
-        }
-      }
-    }
+    if (kind === 'url' || kind === 'socket') readUrl(config, cs, reading)
+    else if (kind === 'keyvalue') readKeyValueSsl(config, cs, reading)
   }
-
-  let ssl: unknown = merged.ssl
-  if (ssl === undefined) {
-    const mode = env.PGSSLMODE
-    ssl = sslFromPgsslmode(mode)
-    if (mode) {
-      sslOrigin = 'PGSSLMODE'
-      sslSource =
-        f.sslmode?.source.name === 'PGSSLMODE'
-          ? f.sslmode.source
-          : {kind: 'env', name: 'PGSSLMODE', label: 'PGSSLMODE (environment)'}
-    } else sslOrigin = 'default'
+  const ssl = effectiveSsl(reading, config.fields, env)
+  const out = clientFields(config.fields, reading.merged, ssl)
+  // pg's own normalization and validation (ssl 'true' / 'no-verify', sslnegotiation)
+  const cp = validateWithPg(out)
+  out.ssl = cp.ssl
+  const nodeTls = nodeTlsEnv(config, env, out)
+  const sslObj = out.ssl as {key?: unknown} | undefined
+  if (sslObj && typeof sslObj === 'object' && typeof sslObj.key === 'string') redactor.add(sslObj.key)
+  if (typeof out.password === 'string') redactor.add(out.password)
+  return {
+    config: out as ClientConfig,
+    sslOrigin: reading.origin ?? 'default',
+    ...(reading.source ? {sslSource: reading.source} : {}),
+    ...(nodeTls.verifyOffByEnv ? {verifyOffByEnv: true} : {}),
+    ...(reading.urlParser ? {urlParser: reading.urlParser} : {}),
+    ...(nodeTls.notLoaded ? {nodeTlsNotLoaded: true} : {}),
   }
+}
 
+/** The app's own ssl option (a knexfile's `ssl`, a config's `ssl`): where the merge starts. */
+function appSsl(config: ResolvedConfig): SslReading {
+  if (!config.appSsl || config.appSsl.value === undefined) return {merged: {}}
+  return {merged: {ssl: config.appSsl.value}, origin: 'app', source: config.appSsl.source}
+}
+
+/**
+ * A URL (or socket path) string: parsed by the parser the app really uses (knex's own for a knex string, else the
+ * app's pg's), its settings replacing the app's, its certificate files checked first.
+ */
+function readUrl(config: ResolvedConfig, cs: {value: string; source: Provenance}, reading: SslReading): void {
+  checkSslFiles(config, fileNamesFromString(config, cs.source))
+  const model = appUrlParser(config)
+  reading.urlParser = model.modelled
+  const parsed = pgParseOrThrow(cs.value.trim(), model.parse)
+  reading.merged = Object.assign({}, reading.merged, parsed)
+  if (parsed.ssl !== undefined) {
+    reading.origin = 'connection-string'
+    reading.source = cs.source
+  }
+}
+
+/** A key=value string: its ssl settings, read by pg-connection-string as the equivalent URL query. */
+function readKeyValueSsl(config: ResolvedConfig, cs: {value: string; source: Provenance}, reading: SslReading): void {
+  const q = new URLSearchParams()
+  for (const name of KEY_VALUE_SSL_PARAMS) {
+    const field = config.fields[name as FieldName]
+    if (field && sameSource(field.source, cs.source)) q.set(name, field.value)
+  }
+  if ([...q.keys()].length === 0) return
+  checkSslFiles(config, fileNamesFromString(config, cs.source))
+  const parsed = pgParseOrThrow(`postgres://localhost/?${q.toString()}`)
+  if (parsed.ssl !== undefined) {
+    reading.merged.ssl = parsed.ssl
+    reading.origin = 'connection-string'
+    reading.source = cs.source
+  }
+}
+
+/** The ssl the merge gives, else PGSSLMODE of the app's environment (readSSLConfigFromEnvironment), else pg's default. */
+function effectiveSsl(
+  reading: SslReading,
+  f: ResolvedConfig['fields'],
+  env: Record<string, string | undefined>,
+): unknown {
+  if (reading.merged.ssl !== undefined) return reading.merged.ssl
+  const mode = env.PGSSLMODE
+  if (mode) {
+    reading.origin = 'PGSSLMODE'
+    reading.source =
+      f.sslmode?.source.name === 'PGSSLMODE'
+        ? f.sslmode.source
+        : {kind: 'env', name: 'PGSSLMODE', label: 'PGSSLMODE (environment)'}
+  } else reading.origin = 'default'
+  return sslFromPgsslmode(mode)
+}
+
+/** The resolved fields set explicitly (they already follow pg's precedence), so pg never reads process.env. */
+function clientFields(
+  f: ResolvedConfig['fields'],
+  merged: Record<string, unknown>,
+  ssl: unknown,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   if (f.host) out.host = f.host.value
   if (f.port) out.port = Number.parseInt(f.port.value, 10)
@@ -243,40 +285,32 @@ export function resolvePgClientConfig(
   const negotiation = (merged.sslnegotiation as string | undefined) || f.sslnegotiation?.value
   if (negotiation) (out as {sslnegotiation?: string}).sslnegotiation = negotiation
   out.ssl = ssl
+  return out
+}
 
-  // pg's own normalization and validation (ssl 'true' / 'no-verify', sslnegotiation)
-  const cp = validateWithPg(out)
-  out.ssl = cp.ssl
-  // Node's tls.connect: {rejectUnauthorized: NODE_TLS_REJECT_UNAUTHORIZED !== '0', ...options}, read
-  // at every connect (so a variable dotenv puts in process.env before connecting counts too).
-  let verifyOffByEnv = false
-  // Only in the env file (db-doctor's own process does not have it) while the migration tool is
-  // launched without loading that file: the tool's process never sees the variable.
+/**
+ * NODE_TLS_REJECT_UNAUTHORIZED=0 in the app's environment. Node's tls.connect: {rejectUnauthorized:
+ * NODE_TLS_REJECT_UNAUTHORIZED !== '0', ...options}, read at every connect (so a variable dotenv puts in
+ * process.env before connecting counts too): with ssl options silent on rejectUnauthorized, `out.ssl` says
+ * rejectUnauthorized: false (verifyOffByEnv). Only in the env file (db-doctor's own process does not have it)
+ * while the migration tool is launched without loading that file: the tool's process never sees the variable
+ * (notLoaded).
+ */
+function nodeTlsEnv(
+  config: ResolvedConfig,
+  env: Record<string, string | undefined>,
+  out: Record<string, unknown>,
+): {verifyOffByEnv: boolean; notLoaded: boolean} {
   const onlyInEnvFile = process.env.NODE_TLS_REJECT_UNAUTHORIZED !== '0'
   const toolSkipsEnvFile = config.launch?.tool?.readsEnvFile === false
-  if (
-    env.NODE_TLS_REJECT_UNAUTHORIZED === '0' &&
-    !(onlyInEnvFile && toolSkipsEnvFile) &&
-    out.ssl &&
-    (out.ssl === true || typeof out.ssl === 'object')
-  ) {
-    const o = out.ssl === true ? {} : (out.ssl as Record<string, unknown>)
-    if (!Object.prototype.hasOwnProperty.call(o, 'rejectUnauthorized')) {
-      out.ssl = {...o, rejectUnauthorized: false}
-      verifyOffByEnv = true
-    }
-  }
-  const sslObj = out.ssl as {key?: unknown} | undefined
-  if (sslObj && typeof sslObj === 'object' && typeof sslObj.key === 'string') redactor.add(sslObj.key)
-  if (typeof out.password === 'string') redactor.add(out.password)
-  return {
-    config: out as ClientConfig,
-    sslOrigin: sslOrigin ?? 'default',
-    ...(sslSource ? {sslSource} : {}),
-    ...(verifyOffByEnv ? {verifyOffByEnv} : {}),
-    ...(urlParser ? {urlParser} : {}),
-    ...(env.NODE_TLS_REJECT_UNAUTHORIZED === '0' && onlyInEnvFile && toolSkipsEnvFile ? {nodeTlsNotLoaded: true} : {}),
-  }
+  const set = env.NODE_TLS_REJECT_UNAUTHORIZED === '0'
+  const notLoaded = set && onlyInEnvFile && toolSkipsEnvFile
+  if (!set || notLoaded || !out.ssl || (out.ssl !== true && typeof out.ssl !== 'object'))
+    return {verifyOffByEnv: false, notLoaded}
+  const o = out.ssl === true ? {} : (out.ssl as Record<string, unknown>)
+  if (Object.prototype.hasOwnProperty.call(o, 'rejectUnauthorized')) return {verifyOffByEnv: false, notLoaded}
+  out.ssl = {...o, rejectUnauthorized: false}
+  return {verifyOffByEnv: true, notLoaded}
 }
 
 /** The pg.ClientConfig an app using node-postgres ends up with. Throws PgConfigError (see above). */
