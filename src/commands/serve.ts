@@ -84,13 +84,13 @@ Binds 127.0.0.1 unless --listen says otherwise. --web-config FILE adds basic aut
 
   public async run(): Promise<void> {
     const {flags} = await this.parse(Serve)
-    const listen = parseListen(flags.listen)
-    if (!listen) this.usage(`--listen expects HOST:PORT, [V6]:PORT or :PORT (got "${flags.listen}")`)
-    if (!flags.targets && !flags['all-envs']) this.usage('serve needs targets: --targets FILE and/or --all-envs')
-    const loaded = await this.loadEnvironment(flags['env-file'])
-    const serve = await import('../app/serve/index.js')
     // the catalogue loads with the command's run, not with --help (test/cli.test.ts)
     const {serveSays} = await import('../catalogue/serve.js')
+    const listen = parseListen(flags.listen)
+    if (!listen) this.usage(serveSays.listenSyntax({value: flags.listen}))
+    if (!flags.targets && !flags['all-envs']) this.usage(serveSays.needsTargets())
+    const loaded = await this.loadEnvironment(flags['env-file'])
+    const serve = await import('../app/serve/index.js')
     const targets = await this.readTargets(flags, loaded, serveSays)
     const web = await this.readWeb(flags['web-config'])
     const log = (line: string) => process.stderr.write(redactor.redact(line) + '\n')
@@ -123,11 +123,11 @@ Binds 127.0.0.1 unless --listen says otherwise. --web-config FILE adds basic aut
     try {
       address = await prober.listen(listen.host, listen.port)
     } catch (error) {
-      this.usage(`cannot listen on ${flags.listen}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`)
+      this.usage(serveSays.cannotListen({listen: flags.listen, code: (error as NodeJS.ErrnoException).code ?? 'error'}))
     }
     const scheme = web?.tls ? 'https' : 'http'
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-    log(`db-doctor serve: listening on ${scheme}://${host}:${address.port} (${targets.length} targets)`)
+    log(serveSays.listening({url: `${scheme}://${host}:${address.port}`, targets: targets.length}))
     await untilStopped(prober, flags['shutdown-grace'], log, serveSays)
     // Cancelled probes' sockets, timers and lookups are abandoned: exit once the output is written
     // instead of waiting for each step's budget (src/cli.ts). Nothing set an exit code: 0.
@@ -158,7 +158,8 @@ Binds 127.0.0.1 unless --listen says otherwise. --web-config FILE adds basic aut
       const envs =
         (await fleet.knexEnvironmentTargets({...opts, knexfile: flags.knexfile})) ??
         (flags.knexfile ? undefined : await fleet.sequelizeEnvironmentTargets(opts))
-      if (!envs) this.usage('--all-envs: no knexfile or sequelize-cli config here')
+      // check's --all-envs words (catalogue/usage.ts); serve's line has never named a --knexfile
+      if (!envs) this.usage((await import('../catalogue/usage.js')).usageSays.allEnvsNoConfig({}))
       for (const t of envs) targets.push({...t, name: t.name ?? ''})
     }
     const seen = new Set<string>()
@@ -205,7 +206,7 @@ function untilStopped(
           resolve()
         },
         (error: unknown) => {
-          log(`db-doctor serve: shutdown: ${(error as Error).message}`)
+          log(serveSays.shutdownFailed({message: (error as Error).message}))
           resolve()
         },
       )

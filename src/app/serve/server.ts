@@ -293,7 +293,11 @@ async function answerProbe(
   const name = targets.length === 1 ? targets[0]! : undefined
   if (name === undefined || !state.names.has(name)) {
     count(state, 'unknown_target')
-    return send(res, targets.length === 1 ? 404 : 400, targets.length === 1 ? 'unknown target\n' : 'one ?target=NAME\n')
+    return send(
+      res,
+      targets.length === 1 ? 404 : 400,
+      targets.length === 1 ? serveSays.unknownTarget() : serveSays.oneTarget(),
+    )
   }
   const format = negotiate(req.headers.accept)
   const deadline = probeDeadline(state.opts, req)
@@ -346,16 +350,16 @@ function handlerOf(state: ServeState): http.RequestListener {
     const url = new URL(req.url ?? '/', 'http://localhost')
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD')
-      return send(res, 405, 'method not allowed\n')
+      return send(res, 405, serveSays.methodNotAllowed())
     }
     if (url.pathname === '/-/healthy')
-      return send(res, state.closing ? 503 : 200, state.closing ? 'shutting down\n' : 'OK\n')
+      return send(res, state.closing ? 503 : 200, state.closing ? serveSays.shuttingDown() : serveSays.healthy())
     void allowed(req.headers.authorization)
       .then(async (ok) => {
         if (!ok) {
           count(state, 'unauthorized')
           res.setHeader('www-authenticate', 'Basic realm="db-doctor"')
-          return send(res, 401, 'unauthorized\n')
+          return send(res, 401, serveSays.unauthorized())
         }
         if (url.pathname === '/probe') {
           // shutting down: a scrape arriving on a kept-alive connection starts no new probe
@@ -369,13 +373,12 @@ function handlerOf(state: ServeState): http.RequestListener {
           return answerProbe(state, req, res, url)
         }
         if (url.pathname === '/metrics') return answerMetrics(state, req, res)
-        if (url.pathname === '/')
-          return send(res, 200, 'db-doctor serve: /probe?target=NAME, /metrics, /-/healthy (docs/prometheus.md)\n')
-        send(res, 404, 'not found\n')
+        if (url.pathname === '/') return send(res, 200, serveSays.index())
+        send(res, 404, serveSays.notFound())
       })
       .catch((error: unknown) => {
-        state.opts.log?.(`serve: internal error: ${fileErrorText(error) ?? (error as Error).message}`)
-        if (!res.headersSent) send(res, 500, 'internal error\n')
+        state.opts.log?.(serveSays.internalErrorLog({message: fileErrorText(error) ?? (error as Error).message}))
+        if (!res.headersSent) send(res, 500, serveSays.internalError())
         else res.destroy()
       })
   }
