@@ -51,6 +51,9 @@ export const filesSays = messages({
   /** --env-file (or a .env that is there) that cannot be read: a usage error (config/env.ts EnvFileError). */
   envFileUnreadable: (p: {file: string; reason: FileReason | null}) =>
     `Cannot read the env file ${p.file}: ${p.reason ? fileReasonText(p.reason) : 'unreadable'}`,
+  /** A report file (--output, the step summary) that cannot be written: the reason, or the error's code or message. */
+  cannotWrite: (p: {file: string; reason: FileReason | string}) =>
+    `cannot write ${p.file}: ${typeof p.reason === 'string' ? p.reason : fileReasonText(p.reason)}`,
 })
 
 /**

@@ -1,5 +1,6 @@
 // The usage errors of the CLI: a mistyped command (src/cli/argv.ts plans the argv, src/cli.ts prints the
 // line) and the flags of the commands that run the checks (src/cli/doctor.ts). One line on stderr, exit 2.
+// Also the line of any error a command ends with (src/cli/doctor.ts reportError, src/commands/explain.ts).
 import {messages} from './types.js'
 
 export const usageSays = messages({
@@ -17,4 +18,10 @@ export const usageSays = messages({
   allEnvsWithKnexEnv: () => '--all-envs checks every knexfile environment: drop --knex-env',
   allEnvsNoConfig: (p: {knexfile?: string}) =>
     `--all-envs: no knexfile${p.knexfile ? '' : ' or sequelize-cli config'} here${p.knexfile ? ` (${p.knexfile})` : ''}`,
+  /**
+   * The line (after "db-doctor: ") of the error a command ends with: a usage error (`known`: oclif's exit code, a
+   * FIFO where a file was expected) points at the command's --help; anything else is db-doctor's own failure.
+   */
+  errorLine: (p: {message: string; known: boolean; command?: string}) =>
+    p.known ? `${p.message} (see db-doctor ${p.command ? `${p.command} ` : ''}--help)` : `internal error: ${p.message}`,
 })

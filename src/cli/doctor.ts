@@ -302,7 +302,7 @@ export class Doctor {
   }
 
   /** A rendered report into a file: masked by structure before rendering (see emit), written as it is. */
-  writeFile(file: string, text: string, append: boolean, {filesSays, fileReasonText}: FileWords): void {
+  writeFile(file: string, text: string, append: boolean, {filesSays}: FileWords): void {
     try {
       // O_NONBLOCK (a FIFO swapped in since the flags were checked fails at once), O_APPEND for the summary
       writeGuarded(file, 'output file', text, append)
@@ -310,7 +310,13 @@ export class Doctor {
       const reason =
         error instanceof UnsafeFileError
           ? filesSays.unsafe(error)
-          : `cannot write ${file}: ${error instanceof FileReadError ? fileReasonText(error.reason) : ((error as NodeJS.ErrnoException).code ?? (error as Error).message)}`
+          : filesSays.cannotWrite({
+              file,
+              reason:
+                error instanceof FileReadError
+                  ? error.reason
+                  : ((error as NodeJS.ErrnoException).code ?? (error as Error).message),
+            })
       process.stderr.write(inertLine(redactor.redact(`db-doctor: ${reason}`)) + '\n')
       process.exitCode = 2
     }
@@ -338,19 +344,13 @@ export class Doctor {
   // One clear line, no stack trace, no password, whatever went wrong.
   async reportError(error: Error & {oclif?: {exit?: number | false}}): Promise<void> {
     const exit = error.oclif?.exit
-    const {fileErrorText} = await fileWords()
+    const [{fileErrorText}, {usageSays}] = await Promise.all([fileWords(), import('../catalogue/usage.js')])
     const first = errorHeadline(fileErrorText(error) ?? error)
     // A FIFO or a device where a file was expected (a knexfile, package.json, a certificate…): a usage error.
     const known = (exit !== undefined && exit !== false) || error instanceof UnsafeFileError
-    const line = known ? first : `internal error: ${first}`
+    const line = usageSays.errorLine({message: first, known, ...(this.host.id ? {command: this.host.id} : {})})
     // process.stderr directly: oclif silences logToStderr under --json.
-    process.stderr.write(
-      inertLine(
-        redactor.redact(
-          `db-doctor: ${line}${known ? ` (see db-doctor ${this.host.id ?? ''} --help)`.replace('  ', ' ') : ''}`,
-        ),
-      ) + '\n',
-    )
+    process.stderr.write(inertLine(redactor.redact(`db-doctor: ${line}`)) + '\n')
     process.exitCode = known && typeof exit === 'number' ? exit : 2 // UnsafeFileError: 2 too
   }
 

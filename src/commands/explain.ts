@@ -103,13 +103,9 @@ Exit codes: 0 at least one known error recognised (or the code exists); 1 none r
     if (exit === 0) return super.catch(error)
     const first = errorHeadline(error)
     const known = exit !== undefined && exit !== false
-    process.stderr.write(
-      inertLine(
-        redactor.redact(
-          `db-doctor: ${known ? first : `internal error: ${first}`}${known ? ' (see db-doctor explain --help)' : ''}`,
-        ),
-      ) + '\n',
-    )
+    const {usageSays} = await import('../catalogue/usage.js')
+    const line = usageSays.errorLine({message: first, known, command: 'explain'})
+    process.stderr.write(inertLine(redactor.redact(`db-doctor: ${line}`)) + '\n')
     process.exitCode = known && typeof exit === 'number' ? exit : 2
     return undefined
   }
