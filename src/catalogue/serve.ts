@@ -1,6 +1,11 @@
-// The words of `db-doctor serve` (src/app/serve/, src/commands/serve.ts): its usage errors, its plain-text answers
-// and its log lines.
+// The words of `db-doctor serve` (src/app/serve/, src/commands/serve.ts): its usage errors (the --web-config
+// file's included: app/serve/web-config.ts WebConfigError), its plain-text answers and its log lines.
+import type {FileReason} from '../core/files.js'
+import {fileReasonText} from './files.js'
 import {messages} from './types.js'
+
+/** Why a file cannot be read: the guarded opener's reason, else the error's code. */
+const reasonText = (r: FileReason | string): string => (typeof r === 'string' ? r : fileReasonText(r))
 
 export const serveSays = messages({
   listenSyntax: (p: {value: string}) => `--listen expects HOST:PORT, [V6]:PORT or :PORT (got "${p.value}")`,
@@ -28,4 +33,20 @@ export const serveSays = messages({
   notFound: () => 'not found\n',
   internalError: () => 'internal error\n',
   internalErrorLog: (p: {message: string}) => `serve: internal error: ${p.message}`,
+  /** --web-config (app/serve/web-config.ts): the file, then what is wrong in it. */
+  webConfigUnreadable: (p: {file: string; reason: FileReason | string}) =>
+    `cannot read the web config ${p.file}: ${reasonText(p.reason)}`,
+  webConfigNotYaml: (p: {file: string}) => `${p.file} is not valid YAML`,
+  webConfigNotMapping: (p: {file: string}) => `${p.file}: expected a mapping at the top`,
+  webConfigUnknownKey: (p: {file: string; key: string}) => `${p.file}: unknown key "${p.key}"`,
+  webConfigTlsNotMapping: (p: {file: string}) => `${p.file}: tls_server_config must be a mapping`,
+  webConfigTlsNeedsFiles: (p: {file: string}) => `${p.file}: tls_server_config needs cert_file and key_file`,
+  webConfigTlsFileUnreadable: (p: {file: string; setting: string; path: string; reason: FileReason | string}) =>
+    `${p.file}: cannot read the ${p.setting} ${p.path}: ${reasonText(p.reason)}`,
+  webConfigUsersNotMapping: (p: {file: string}) => `${p.file}: basic_auth_users must be a mapping user: hash`,
+  webConfigUserHash: (p: {file: string; user: string}) =>
+    `${p.file}: basic_auth_users.${p.user} must be a bcrypt hash ($2y$…) or sha256:<64 hex digits>, never a password`,
+  webConfigTokensNotList: (p: {file: string}) => `${p.file}: bearer_tokens must be a list of sha256:<hex>`,
+  webConfigTokenHash: (p: {file: string}) =>
+    `${p.file}: bearer_tokens takes sha256:<64 hex digits> hashes, never a token`,
 })

@@ -15,7 +15,8 @@
 import {createHash, timingSafeEqual} from 'node:crypto'
 import path from 'node:path'
 import {FileReadError, readGuarded, readGuardedText, UnsafeFileError} from '../../core/files.js'
-import {fileReasonText, filesSays} from '../../catalogue/files.js'
+import {filesSays} from '../../catalogue/files.js'
+import {serveSays} from '../../catalogue/serve.js'
 
 export class WebConfigError extends Error {
   constructor(message: string) {
@@ -50,59 +51,58 @@ export async function readWebConfig(file: string): Promise<WebConfig> {
     text = readGuardedText(file, 'web config', WEB_CONFIG_MAX_BYTES)
   } catch (error) {
     if (error instanceof UnsafeFileError) throw new WebConfigError(filesSays.unsafe(error))
-    if (error instanceof FileReadError)
-      throw new WebConfigError(`cannot read the web config ${file}: ${fileReasonText(error.reason)}`)
-    throw new WebConfigError(`cannot read the web config ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`)
+    const reason = error instanceof FileReadError ? error.reason : ((error as NodeJS.ErrnoException).code ?? 'error')
+    throw new WebConfigError(serveSays.webConfigUnreadable({file, reason}))
   }
   let doc: unknown
   try {
     doc = parse(text) ?? {}
   } catch {
-    throw new WebConfigError(`${file} is not valid YAML`)
+    throw new WebConfigError(serveSays.webConfigNotYaml({file}))
   }
   return parseWebConfig(doc, file, (p) => readGuarded(path.resolve(path.dirname(file), p), 'certificate'))
 }
 
 export function parseWebConfig(doc: unknown, file: string, read: (p: string) => Buffer): WebConfig {
-  if (!isRecord(doc)) throw new WebConfigError(`${file}: expected a mapping at the top`)
-  for (const k of Object.keys(doc)) if (!KEYS.has(k)) throw new WebConfigError(`${file}: unknown key "${k}"`)
+  if (!isRecord(doc)) throw new WebConfigError(serveSays.webConfigNotMapping({file}))
+  for (const k of Object.keys(doc))
+    if (!KEYS.has(k)) throw new WebConfigError(serveSays.webConfigUnknownKey({file, key: k}))
   const config: WebConfig = {users: new Map(), tokens: []}
   const tlsConf = doc.tls_server_config
   if (tlsConf !== undefined && tlsConf !== null) {
-    if (!isRecord(tlsConf)) throw new WebConfigError(`${file}: tls_server_config must be a mapping`)
+    if (!isRecord(tlsConf)) throw new WebConfigError(serveSays.webConfigTlsNotMapping({file}))
     for (const k of Object.keys(tlsConf))
-      if (!TLS_KEYS.has(k)) throw new WebConfigError(`${file}: unknown key "tls_server_config.${k}"`)
+      if (!TLS_KEYS.has(k))
+        throw new WebConfigError(serveSays.webConfigUnknownKey({file, key: `tls_server_config.${k}`}))
     const {cert_file: cert, key_file: key} = tlsConf
     if (typeof cert !== 'string' || typeof key !== 'string')
-      throw new WebConfigError(`${file}: tls_server_config needs cert_file and key_file`)
+      throw new WebConfigError(serveSays.webConfigTlsNeedsFiles({file}))
     const load = (p: string, what: string) => {
       try {
         return read(p)
       } catch (error) {
-        throw new WebConfigError(
-          `${file}: cannot read the ${what} ${p}: ${error instanceof FileReadError ? fileReasonText(error.reason) : ((error as NodeJS.ErrnoException).code ?? 'error')}`,
-        )
+        const reason =
+          error instanceof FileReadError ? error.reason : ((error as NodeJS.ErrnoException).code ?? 'error')
+        throw new WebConfigError(serveSays.webConfigTlsFileUnreadable({file, setting: what, path: p, reason}))
       }
     }
     config.tls = {cert: load(cert, 'cert_file'), key: load(key, 'key_file')}
   }
   const users = doc.basic_auth_users
   if (users !== undefined && users !== null) {
-    if (!isRecord(users)) throw new WebConfigError(`${file}: basic_auth_users must be a mapping user: hash`)
+    if (!isRecord(users)) throw new WebConfigError(serveSays.webConfigUsersNotMapping({file}))
     for (const [user, hash] of Object.entries(users)) {
       if (typeof hash !== 'string' || !(SHA256.test(hash) || BCRYPT.test(hash)))
-        throw new WebConfigError(
-          `${file}: basic_auth_users.${user} must be a bcrypt hash ($2y$…) or sha256:<64 hex digits>, never a password`,
-        )
+        throw new WebConfigError(serveSays.webConfigUserHash({file, user}))
       config.users.set(user, hash)
     }
   }
   const tokens = doc.bearer_tokens
   if (tokens !== undefined && tokens !== null) {
-    if (!Array.isArray(tokens)) throw new WebConfigError(`${file}: bearer_tokens must be a list of sha256:<hex>`)
+    if (!Array.isArray(tokens)) throw new WebConfigError(serveSays.webConfigTokensNotList({file}))
     for (const t of tokens) {
       const m = typeof t === 'string' ? SHA256.exec(t) : null
-      if (!m) throw new WebConfigError(`${file}: bearer_tokens takes sha256:<64 hex digits> hashes, never a token`)
+      if (!m) throw new WebConfigError(serveSays.webConfigTokenHash({file}))
       config.tokens.push(Buffer.from(m[1]!, 'hex'))
     }
   }
