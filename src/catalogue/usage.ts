@@ -1,7 +1,12 @@
 // The usage errors of the CLI: a mistyped command (src/cli/argv.ts plans the argv, src/cli.ts prints the
 // line) and the flags of the commands that run the checks (src/cli/doctor.ts). One line on stderr, exit 2.
 // Also the line of any error a command ends with (src/cli/doctor.ts reportError, src/commands/explain.ts).
+import type {FileReason} from '../core/files.js'
+import {fileReasonText} from './files.js'
 import {messages} from './types.js'
+
+/** The --targets file as its errors name it (fleet/targets.ts parseTargets may be given no file name). */
+const targetsFile = (file: string | undefined): string => file ?? 'the targets file'
 
 export const usageSays = messages({
   /** `db-doctor chek …` (via 'argv'), or `db-doctor help chek` (via 'help'). */
@@ -18,6 +23,15 @@ export const usageSays = messages({
   allEnvsWithKnexEnv: () => '--all-envs checks every knexfile environment: drop --knex-env',
   allEnvsNoConfig: (p: {knexfile?: string}) =>
     `--all-envs: no knexfile${p.knexfile ? '' : ' or sequelize-cli config'} here${p.knexfile ? ` (${p.knexfile})` : ''}`,
+  /** --targets FILE (fleet/targets.ts TargetsFileError): the file, and the line when one is wrong. */
+  targetsUnreadable: (p: {file: string; reason: FileReason}) =>
+    `Cannot read the targets file ${p.file}: ${fileReasonText(p.reason)}`,
+  targetsLineNotJson: (p: {file?: string; line: number}) => `${targetsFile(p.file)} line ${p.line}: not valid JSON`,
+  targetsLineNoConnection: (p: {file?: string; line: number}) =>
+    `${targetsFile(p.file)} line ${p.line}: a JSON line needs "connection" (a URL or key=value string)`,
+  targetsLineNameNotString: (p: {file?: string; line: number}) =>
+    `${targetsFile(p.file)} line ${p.line}: "name" must be a string`,
+  targetsEmpty: (p: {file?: string}) => `${targetsFile(p.file)} lists no target`,
   /**
    * The line (after "db-doctor: ") of the error a command ends with: a usage error (`known`: oclif's exit code, a
    * FIFO where a file was expected) points at the command's --help; anything else is db-doctor's own failure.

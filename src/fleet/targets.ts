@@ -6,7 +6,7 @@ import {findSequelizeProject, sequelizeEnvironments} from '../config/sources/seq
 import fs from 'node:fs'
 import path from 'node:path'
 import {FileReadError, readRegularTextFile} from '../core/files.js'
-import {fileReasonText} from '../catalogue/files.js'
+import {usageSays} from '../catalogue/usage.js'
 import {findKnexfile, KnexEnvironmentMissing, loadKnexConfig} from '../config/sources/knexfile.js'
 import type {FleetTarget} from './index.js'
 import {redactor} from '../core/redact.js'
@@ -28,7 +28,7 @@ export function readTargetsFile(file: string, cwd: string): FleetTarget[] {
     text = readRegularTextFile(path.resolve(cwd, file), TARGETS_FILE_MAX_BYTES)
   } catch (error) {
     if (error instanceof FileReadError)
-      throw new TargetsFileError(`Cannot read the targets file ${file}: ${fileReasonText(error.reason)}`)
+      throw new TargetsFileError(usageSays.targetsUnreadable({file, reason: error.reason}))
     throw error
   }
   return parseTargets(text, file)
@@ -39,8 +39,9 @@ export function readTargetsFile(file: string, cwd: string): FleetTarget[] {
  * {"name": "eu-primary", "connection": "postgres://…"} (also "url"). Blank lines and lines
  * starting with # are ignored.
  */
-export function parseTargets(text: string, file = 'the targets file'): FleetTarget[] {
+export function parseTargets(text: string, file?: string): FleetTarget[] {
   const targets: FleetTarget[] = []
+  const at = file === undefined ? {} : {file}
   const lines = text.split(/\r?\n/)
   // Register every password first, so that no error below can print one. A JSON line registers
   // its connection only (its name is no secret: registering pieces of `"name": "a:b"` would mask
@@ -66,18 +67,17 @@ export function parseTargets(text: string, file = 'the targets file'): FleetTarg
     try {
       value = JSON.parse(line)
     } catch {
-      throw new TargetsFileError(`${file} line ${i + 1}: not valid JSON`)
+      throw new TargetsFileError(usageSays.targetsLineNotJson({...at, line: i + 1}))
     }
     const o = value as Record<string, unknown>
     const connection = typeof o.connection === 'string' ? o.connection : typeof o.url === 'string' ? o.url : undefined
-    if (connection === undefined)
-      throw new TargetsFileError(`${file} line ${i + 1}: a JSON line needs "connection" (a URL or key=value string)`)
+    if (connection === undefined) throw new TargetsFileError(usageSays.targetsLineNoConnection({...at, line: i + 1}))
     redactor.addFromConnectionString(connection)
     if (o.name !== undefined && typeof o.name !== 'string')
-      throw new TargetsFileError(`${file} line ${i + 1}: "name" must be a string`)
+      throw new TargetsFileError(usageSays.targetsLineNameNotString({...at, line: i + 1}))
     targets.push(typeof o.name === 'string' && o.name.trim() ? {name: o.name.trim(), connection} : {connection})
   })
-  if (targets.length === 0) throw new TargetsFileError(`${file} lists no target`)
+  if (targets.length === 0) throw new TargetsFileError(usageSays.targetsEmpty(at))
   return targets
 }
 
