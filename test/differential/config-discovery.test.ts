@@ -9,7 +9,6 @@ import {CANARY_PASSWORD} from '../helpers/constants.js'
 import {checkOf} from '../helpers/cli.js'
 import {
   appPackageJson,
-  createScenarioDatabase,
   makeApp,
   runTool,
   type App,
@@ -20,13 +19,7 @@ import {agree, doctorCheck as doctor, toolOutput as out} from '../helpers/differ
 import {scenarioCleanup} from '../helpers/scenario-cleanup.js'
 
 const pg = inject('pg')
-const {apps, dbs} = scenarioCleanup()
-
-async function scenario(label: string): Promise<ScenarioDatabase> {
-  const db = await createScenarioDatabase(pg, label)
-  dbs.push(db)
-  return db
-}
+const {apps, scenario} = scenarioCleanup(pg)
 
 function app(files: Record<string, string>, packages: string[]): App {
   const a = makeApp({files, packages})

@@ -13,19 +13,12 @@ import {
   runDoctor,
   runTool,
   type App,
-  type ScenarioDatabase,
 } from '../helpers/migration-tools.js'
 import {agree, doctorCheck as doctor, toolOutput as out} from '../helpers/differential.js'
 import {scenarioCleanup} from '../helpers/scenario-cleanup.js'
 
 const pg = inject('pg')
-const {apps, dbs} = scenarioCleanup()
-
-async function scenario(label: string): Promise<ScenarioDatabase> {
-  const db = await createScenarioDatabase(pg, label)
-  dbs.push(db)
-  return db
-}
+const {apps, dbs, scenario} = scenarioCleanup(pg)
 
 function app(files: Record<string, string>): App {
   const a = makeApp({

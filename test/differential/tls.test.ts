@@ -12,20 +12,13 @@ import {
   runDoctor,
   runTool,
   type App,
-  type ScenarioDatabase,
   type ToolResult,
 } from '../helpers/migration-tools.js'
 import {agree} from '../helpers/differential.js'
 import {scenarioCleanup} from '../helpers/scenario-cleanup.js'
 
 const pg = inject('pg')
-const {apps, dbs} = scenarioCleanup()
-
-async function scenario(label: string): Promise<ScenarioDatabase> {
-  const db = await createScenarioDatabase(pg, label)
-  dbs.push(db)
-  return db
-}
+const {apps, dbs, scenario} = scenarioCleanup(pg)
 
 function app(files: Record<string, string>, packages = ['knex', 'pg']): App {
   const a = makeApp({files, packages})

@@ -7,18 +7,12 @@
 import {describe, expect, inject, it} from 'vitest'
 import {CANARY_PASSWORD} from '../helpers/constants.js'
 import {checkOf} from '../helpers/cli.js'
-import {createScenarioDatabase, makeApp, runTool, type App, type ScenarioDatabase} from '../helpers/migration-tools.js'
+import {makeApp, runTool, type App} from '../helpers/migration-tools.js'
 import {agree, doctorCheck, toolOutput} from '../helpers/differential.js'
 import {scenarioCleanup} from '../helpers/scenario-cleanup.js'
 
 const pg = inject('pg')
-const {apps, dbs} = scenarioCleanup()
-
-async function scenario(label: string): Promise<ScenarioDatabase> {
-  const db = await createScenarioDatabase(pg, label)
-  dbs.push(db)
-  return db
-}
+const {apps, scenario} = scenarioCleanup(pg)
 
 function app(knexfile: string, packages = ['knex', 'pg']): App {
   const a = makeApp({files: {'knexfile.js': knexfile}, packages})
