@@ -12,6 +12,8 @@ import type {ProviderInfo} from './providers.js'
 import type {Fix, Snippet} from '../core/types.js'
 import type {TrustProblem, TrustProblemDetail} from '../tls/x509.js'
 import {define, messages} from './types.js'
+import {fileReasonText} from './files.js'
+import type {FileReason} from '../core/files.js'
 
 /** What turns certificate verification off in the app, when it is off. */
 export interface VerifyOff {
@@ -135,6 +137,8 @@ export type TlsNote =
   | {kind: 'ca-unparsable'; caLabel: string}
   | {kind: 'extra-ca-too-late'}
   | {kind: 'extra-ca-unreadable'; file: string; errorCode: string | null}
+  /** NODE_OPTIONS=--use-openssl-ca / --use-system-ca: the system bundle (SSL_CERT_FILE…) cannot be read */
+  | {kind: 'system-ca-unreadable'; file: string; reason: FileReason}
   /** NODE_TLS_REJECT_UNAUTHORIZED=0 only in the env file, which the tool's process does not load */
   | {kind: 'env-file-not-loaded'; tool: {tool: string; modelled: LaunchModelled} | null}
   | {kind: 'tls-unused'}
@@ -151,6 +155,8 @@ function tlsNote(n: TlsNote): string {
       return 'NODE_EXTRA_CA_CERTS only works when set before Node starts (shell, container env, `node --env-file`); setting it from dotenv inside the app is too late.'
     case 'extra-ca-unreadable':
       return `NODE_EXTRA_CA_CERTS=${n.file} cannot be read (${n.errorCode ?? 'error'}): Node ignores it with a warning.`
+    case 'system-ca-unreadable':
+      return `The system CA bundle ${n.file} cannot be used (${fileReasonText(n.reason)}): Node starts without its certificates and verifies against none of them.`
     case 'env-file-not-loaded':
       return `NODE_TLS_REJECT_UNAUTHORIZED=0 is only in the env file, which ${n.tool ? `${n.tool.tool}, as it is launched (${launchModelledText(n.tool.modelled)}),` : 'the migration tool'} does not load: its process verifies the certificate.`
     case 'tls-unused':

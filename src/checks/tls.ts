@@ -42,7 +42,7 @@ import type {LaunchModelled} from '../config/launch.js'
 import type {NoTlsError} from '../models/drivers/types.js'
 import type {TlsProbeResult} from '../probes/tls.js'
 import type {ChainRow, VerifyResult} from '../tls/x509.js'
-import {readGuardedText} from '../core/files.js'
+import {FileReadError, readGuardedText} from '../core/files.js'
 
 declare module '../core/facts.js' {
   interface Facts {
@@ -549,7 +549,14 @@ async function trustStoreFor(ctx: CheckContext, view: SslView): Promise<StoreVie
   const parts: TrustStorePart[] = []
   if (last === '--use-openssl-ca' || last === '--use-system-ca') {
     const file = systemBundle(ctx.env)
-    if (file) anchors.push(...x.parsePemBundle(readGuardedText(file, 'CA bundle')))
+    try {
+      if (file) anchors.push(...x.parsePemBundle(readGuardedText(file, 'CA bundle')))
+    } catch (error) {
+      // a FIFO, a device, a folder, a file over the limit: OpenSSL gets no CA from it and Node goes on without
+      // one (no error at start-up); the chain is verified as it would be, without these anchors
+      if (!(error instanceof FileReadError)) throw error
+      notes.push({kind: 'system-ca-unreadable', file: file!, reason: error.reason})
+    }
     parts.push({kind: 'system', flag: last, file})
     if (last === '--use-system-ca') anchors.push(...x.parsePemBundle([...tls.rootCertificates]))
   } else {

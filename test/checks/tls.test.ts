@@ -364,6 +364,19 @@ describe('tls check against a Postgres-like TLS peer', () => {
     expect(bundled.out).toMatchObject({status: 'fail', code: 'TLS_UNTRUSTED_ISSUER'})
   })
 
+  it('NODE_OPTIONS=--use-openssl-ca with SSL_CERT_FILE a device or a folder: no crash; Node verifies against no CA, and so does db-doctor', async () => {
+    const p = await peer({certPem: chainPem(c.leaf, c.intermediate), keyPem: c.leaf.keyPem})
+    for (const file of ['/dev/zero', tmpdir()]) {
+      const env = {NODE_OPTIONS: '--use-openssl-ca', SSL_CERT_FILE: file}
+      const {out} = await runTls({port: p.port, query: 'sslmode=verify-full', env})
+      expect(out.code, out.summary).toBe('TLS_UNTRUSTED_ISSUER')
+      expect(JSON.stringify(out.evidence.notes)).toContain(`The system CA bundle ${file} cannot be used (`)
+      // the real Node, started with the same environment, cannot verify the chain either
+      const real = await nodeVerifies(p.port, env)
+      expect(real).toMatch(/^UNABLE_TO_GET_ISSUER_CERT|^SELF_SIGNED|^UNABLE_TO_VERIFY/)
+    }
+  })
+
   it('a peer that answers S and then stalls → TLS_HANDSHAKE_TIMEOUT (transient: wait retries it), not a version or cipher fix', async () => {
     const p = await peer({certPem: c.leaf.certPem, keyPem: c.leaf.keyPem, stall: true})
     const {out, ctx} = await runTls({port: p.port, query: 'sslmode=require', timeoutMs: 500})
@@ -489,3 +502,24 @@ describe('tls check against a Postgres-like TLS peer', () => {
     })
   })
 })
+
+/**
+ * What a real Node, started with `env`, says when it verifies the peer's chain (its error code, or 'ok'): an
+ * SSLRequest, the peer's 'S', then tls.connect on the socket, as node-postgres does.
+ */
+async function nodeVerifies(port: number, env: Record<string, string>): Promise<string> {
+  const {execFile} = await import('node:child_process')
+  const script =
+    "const net=require('net'),tls=require('tls');const r=Buffer.alloc(8);r.writeUInt32BE(8,0);r.writeUInt32BE(80877103,4);" +
+    "const raw=net.connect(+process.argv[1],'127.0.0.1',()=>raw.write(r));raw.once('data',()=>{" +
+    "const s=tls.connect({socket:raw,servername:'localhost'});" +
+    "s.on('secureConnect',()=>{console.log('ok');process.exit(0)});s.on('error',e=>{console.log(e.code);process.exit(0)})})"
+  return new Promise((resolve, reject) =>
+    execFile(
+      process.execPath,
+      ['-e', script, String(port)],
+      {env: {PATH: process.env.PATH ?? '', ...env}, timeout: 20_000},
+      (error, stdout) => (error ? reject(error) : resolve(stdout.trim())),
+    ),
+  )
+}
