@@ -158,8 +158,13 @@ Binds 127.0.0.1 unless --listen says otherwise. --web-config FILE adds basic aut
       const envs =
         (await fleet.knexEnvironmentTargets({...opts, knexfile: flags.knexfile})) ??
         (flags.knexfile ? undefined : await fleet.sequelizeEnvironmentTargets(opts))
-      // check's --all-envs words (catalogue/usage.ts); serve's line has never named a --knexfile
-      if (!envs) this.usage((await import('../catalogue/usage.js')).usageSays.allEnvsNoConfig({}))
+      // check's --all-envs words (catalogue/usage.ts), naming a --knexfile as check's line does
+      if (!envs)
+        this.usage(
+          (await import('../catalogue/usage.js')).usageSays.allEnvsNoConfig(
+            flags.knexfile ? {knexfile: flags.knexfile} : {},
+          ),
+        )
       for (const t of envs) targets.push({...t, name: t.name ?? ''})
     }
     const seen = new Set<string>()

@@ -19,6 +19,21 @@ describe('db-doctor check: usage errors exit 2 with one line', () => {
     ],
     ['--targets a directory', ['check', '--targets', '/tmp'], /targets file \/tmp: it is a directory/],
     ['--all-envs without a knexfile', ['check', '--all-envs'], /--all-envs: no knexfile or sequelize-cli config here/],
+    [
+      '--all-envs with a --knexfile that is not there',
+      ['check', '--all-envs', '--knexfile', '/nonexistent/knexfile.js'],
+      /--all-envs: no knexfile here \(\/nonexistent\/knexfile\.js\) \(see db-doctor check --help\)/,
+    ],
+    [
+      'serve: the same line as check, naming the --knexfile',
+      ['serve', '--all-envs', '--knexfile', '/nonexistent/knexfile.js'],
+      /--all-envs: no knexfile here \(\/nonexistent\/knexfile\.js\) \(see db-doctor serve --help\)/,
+    ],
+    [
+      'serve --all-envs without a config',
+      ['serve', '--all-envs'],
+      /--all-envs: no knexfile or sequelize-cli config here/,
+    ],
     ['bad --output', ['check', '--output', 'junit'], /--output expects FORMAT=PATH/],
     ['bad --concurrency', ['check', '--concurrency', '0'], /--concurrency/],
   ]
