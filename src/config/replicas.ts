@@ -13,6 +13,7 @@ import path from 'node:path'
 import {readGuardedText} from '../core/files.js'
 import type {Field} from './field.js'
 import {displayPath} from './env.js'
+import {loadYaml} from '../core/yaml.js'
 
 const FOLDERS = ['k8s', 'kube', 'kubernetes', 'deploy', 'deployment', 'manifests', 'helm']
 const MAX_FILES = 40
@@ -182,7 +183,7 @@ export async function manifestInstances(
       continue
     }
     // loaded only when a manifest is there: a separate chunk, off every other run's start-up
-    const found = readManifest(await import('yaml'), text, displayPath(cwd, file))
+    const found = readManifest(await loadYaml(), text, displayPath(cwd, file))
     workloads.push(...found.workloads)
     hpas.push(...found.hpas)
   }

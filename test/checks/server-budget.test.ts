@@ -207,6 +207,36 @@ describe('connection budget', () => {
     expect(server.evidence.connectionBudget).toMatchObject({budget: 4, instancesFrom: '--instances 2', hardLimit: 3})
     expect(res.code).toBe(1)
   })
+
+  it('a manifest is read the same by both ways the built CLI runs check (check.cjs, and oclif with DEBUG set)', async () => {
+    const name = await role('budget_manifest_cli', 10)
+    const cwd = folder({
+      'knexfile.js': `module.exports = {client: 'pg', connection: process.env.DATABASE_URL, pool: {max: 2}}\n`,
+      'k8s/app.yaml': [
+        'apiVersion: apps/v1',
+        'kind: Deployment',
+        'metadata: {name: web}',
+        'spec:',
+        '  replicas: 3',
+        '  template:',
+        '    spec:',
+        '      containers: [{name: web, image: "example/web:1"}]',
+        '',
+      ].join('\n'),
+    })
+    for (const extra of [{}, {DEBUG: ''}]) {
+      const res = await runCli(['check', '--only', 'auth,server', '--json'], {
+        cwd,
+        env: {DATABASE_URL: url(name), HOME: cwd, ...extra},
+      })
+      const server = checkOf(reportOf(res), 'server')
+      expect(server.evidence.connectionBudget, JSON.stringify(extra) + res.stderr).toMatchObject({
+        budget: 6,
+        instances: 3,
+        instancesFrom: 'k8s/app.yaml Deployment web: replicas 3',
+      })
+    }
+  })
 })
 
 describe('long-running transactions', () => {

@@ -1,6 +1,7 @@
 // serve's --web-config (exporter-toolkit's format: TLS, basic auth with bcrypt or sha256 hashes, bearer
 // tokens by hash) and --listen, as pure logic; then the prober over real HTTPS with auth, its runner a
 // stub (the HTTP behaviour is the subject here: the real probes run in prometheus.test.ts).
+import {spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {writeFileSync} from 'node:fs'
 import {Agent, request} from 'node:https'
@@ -12,6 +13,7 @@ import {authenticator, parseWebConfig} from '../../src/app/serve/web-config.js'
 import {parseListen} from '../../src/commands/serve.js'
 import type {Report} from '../../src/core/types.js'
 import {createSelfSignedLeaf} from '../helpers/certs.js'
+import {BIN, cleanEnv} from '../helpers/cli.js'
 import {readableDir} from '../helpers/prometheus.js'
 
 const sha = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`
@@ -129,6 +131,36 @@ describe('the prober over HTTPS with auth', () => {
       expect((await get('/metrics', auth)).body).toMatch(/db_doctor_probes_total\{result="unauthorized"\} 2/)
     } finally {
       await server.shutdown(3000)
+    }
+  })
+
+  it('the built CLI reads a valid --web-config (yaml as the split bundle gives it): 401 without, 200 with basic auth', async () => {
+    const dir = readableDir('dbd-webcfg-cli-')
+    writeFileSync(path.join(dir, 'web.yml'), `basic_auth_users:\n  prom: "${sha('s3cret')}"\n`)
+    writeFileSync(path.join(dir, 'targets.jsonl'), '{"name":"a","connection":"postgres://app@127.0.0.1:1/appdb"}\n')
+    const child = spawn(
+      process.execPath,
+      ['--', BIN, 'serve', '--targets', 'targets.jsonl', '--listen', '127.0.0.1:0', '--web-config', 'web.yml'],
+      {cwd: dir, env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe']},
+    )
+    const closed = new Promise<number | null>((r) => child.on('close', (code) => r(code)))
+    try {
+      let stderr = ''
+      const port = await new Promise<number>((resolve, reject) => {
+        child.stderr.on('data', (d) => {
+          stderr += d
+          const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr)
+          if (m) resolve(Number(m[1]))
+        })
+        void closed.then(() => reject(new Error(`serve exited: ${stderr}`)))
+      })
+      const metrics = (headers: Record<string, string> = {}) =>
+        fetch(`http://127.0.0.1:${port}/metrics`, {headers}).then((r) => r.status)
+      expect(await metrics()).toBe(401)
+      expect(await metrics({authorization: basic('prom', 's3cret')})).toBe(200)
+    } finally {
+      child.kill('SIGTERM')
+      expect(await closed).toBe(0)
     }
   })
 })

@@ -17,6 +17,7 @@ import path from 'node:path'
 import {FileReadError, readGuarded, readGuardedText, UnsafeFileError} from '../../core/files.js'
 import {filesSays} from '../../catalogue/files.js'
 import {serveSays} from '../../catalogue/serve.js'
+import {loadYaml} from '../../core/yaml.js'
 
 export class WebConfigError extends Error {
   constructor(message: string) {
@@ -44,7 +45,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 export async function readWebConfig(file: string): Promise<WebConfig> {
-  const {parse} = await import('yaml')
+  const {parse} = await loadYaml()
   let text: string
   try {
     // the guarded opener: a FIFO or a device is refused without blocking, at most 64 KB
