@@ -12,7 +12,8 @@
 //   - SQL sent to the server (a literal starting with select, with, show, set…, or a `case when` expression);
 //   - a command line the user types to run a package's bin (a literal starting with a package runner and the
 //     bin: `npx prisma migrate deploy`, `pnpm exec knex migrate:latest`, `npm run migrate`): code for the shell,
-//     as SQL is for the server, whatever words its arguments happen to spell;
+//     as SQL is for the server — as long as what follows the runner and the bin is not prose itself ("npx prisma
+//     is not installed in the app" is a sentence);
 //   - the message of a thrown error object (`new Error('…')`, `new XyzError('…')`): data like a server's
 //     error text, worded by the catalogue when shown (INTERNAL_ERROR quotes it as the crash's message);
 //   - another program's own words, reproduced exactly, marked verbatim('…') (src/core/verbatim.ts): a tool's
@@ -42,9 +43,12 @@ const HOLE = ' \u0000 '
 const COMMAND =
   /^\s*(?:npx|bunx|pnpm\s+(?:exec|dlx)|yarn(?:\s+(?:dlx|exec))?|npm\s+(?:run|exec|x))\s+@?[\w.-]+(?:\/[\w.-]+)?(?=\s|$)/
 
-/** Whether a literal's text reads as prose: at least 4 words in a row. */
+/** Whether a literal's text reads as prose: at least 4 words in a row (after a command's runner and bin). */
 export function isProse(text: string): boolean {
-  if (SQL.test(text) || COMMAND.test(text)) return false
+  if (SQL.test(text)) return false
+  // a command line is code, but only as far as its arguments are not themselves a sentence
+  const command = COMMAND.exec(text)
+  if (command) return isProse(text.slice(command[0].length))
   let run = 0
   for (const w of text.split(/\s+/)) {
     if (!w || w === HOLE.trim()) continue
@@ -130,6 +134,10 @@ describe('words: prose only in the catalogue', () => {
     expect(isProse('npx prisma migrate deploy')).toBe(false)
     expect(isProse('pnpm exec drizzle kit migrate now')).toBe(false)
     expect(isProse('run npx prisma migrate deploy first')).toBe(true)
+    // a runner and a bin do not make what follows them code
+    expect(isProse('yarn is not installed here, so the lockfile decides nothing')).toBe(true)
+    expect(isProse('npx prisma is not installed in the app: install it and run the migration again')).toBe(true)
+    expect(isProse('npm run it again once the database accepts connections')).toBe(true)
     expect(isProse('case when t is not null then query_to_xml(q, true, false, x) end')).toBe(false)
   })
 
