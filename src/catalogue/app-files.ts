@@ -37,6 +37,8 @@ export function appFileFailureText(f: AppFileFailure): string {
 /** The words the configuration sources put in a label: the app passes them in (SourceContext.words). */
 export const sourceWords: SourceWords = {
   appFileFailure: appFileFailureText,
+  knexfileFailed: (p) =>
+    `${p.file} (failed to load: ${'missingEnvironment' in p ? `no "${p.missingEnvironment}" environment` : appFileFailureText(p.failure)})`,
   prismaMigrateUse: () => ', used by prisma migrate',
   rejectUnauthorizedFlag: (p) =>
     `${p.flag} in package.json script "${p.script}" (node-pg-migrate passes it as ssl: {rejectUnauthorized: ${p.value}})`,

@@ -170,14 +170,16 @@ export interface SourceContext {
   /**
    * The words a source puts in a label (the knexfile's "knexfile.js (failed to load: …)"): the catalogue's,
    * passed in by the app (app/diagnose.ts), as the runner is given its words. Without them (a source run
-   * alone, in a test) such a label holds the error's own message, or only the setting's name.
+   * alone, in a test) takes them from the catalogue too: src/catalogue/app-files.ts sourceWords.
    */
-  words?: SourceWords
+  words: SourceWords
 }
 
 /** What the sources word through the app (catalogue/app-files.ts sourceWords). */
 export interface SourceWords {
   appFileFailure(f: AppFileFailure): string
+  /** The label of a knexfile that failed to load: "knexfile.js (failed to load: …)". */
+  knexfileFailed(p: {file: string; failure: AppFileFailure} | {file: string; missingEnvironment: string}): string
   /** What a label adds for the setting `prisma migrate` connects with (directUrl, a migrate adapter). */
   prismaMigrateUse(): string
   /** The label of node-pg-migrate's --reject-unauthorized (or --no-reject-unauthorized) in a package.json script. */

@@ -10,6 +10,7 @@ import {usageSays} from '../catalogue/usage.js'
 import {findKnexfile, KnexEnvironmentMissing, loadKnexConfig} from '../config/sources/knexfile.js'
 import type {FleetTarget} from './index.js'
 import {redactor} from '../core/redact.js'
+import {sourceWords} from '../catalogue/app-files.js'
 
 /** A --targets file larger than this is refused (a fleet list is a few KB). */
 const TARGETS_FILE_MAX_BYTES = 1024 * 1024
@@ -115,7 +116,13 @@ export async function sequelizeEnvironmentTargets(opts: {
   env: Record<string, string | undefined>
   timeoutMs?: number
 }): Promise<FleetTarget[] | undefined> {
-  const ctx = {cwd: opts.cwd, env: opts.env, envFileOf: () => undefined, appTimeoutMs: opts.timeoutMs}
+  const ctx = {
+    cwd: opts.cwd,
+    env: opts.env,
+    envFileOf: () => undefined,
+    appTimeoutMs: opts.timeoutMs,
+    words: sourceWords,
+  }
   let project: Awaited<ReturnType<typeof findSequelizeProject>>
   try {
     project = await findSequelizeProject(ctx)

@@ -26,6 +26,7 @@ import {
 } from '../helpers/constants.js'
 import {adminClient, startPostgres, startStandbyPostgres, type PgServer} from '../helpers/postgres.js'
 import {AZURE_SSL_REQUIRED, sslRequiredPeer} from '../lab/peers.mjs'
+import {sourceWords} from '../../src/catalogue/app-files.js'
 
 const info = inject('pg')
 const dirs: string[] = []
@@ -49,7 +50,7 @@ async function contextFor(
   if (pgpass) chmodSync(join(cwd, 'pgpass'), pgpass.mode) // whatever the umask
   const pgpassFile = join(cwd, pgpass ? 'pgpass' : 'no-pgpass')
   const {env, envFileOf} = loadEnv({cwd, processEnv: {PGPASSFILE: pgpassFile, HOME: cwd, USER: 'nobody_at_all'}})
-  const config = await resolveConfig({cwd, env, envFileOf})
+  const config = await resolveConfig({words: sourceWords, cwd, env, envFileOf})
   return {config, env, cwd, options: {timeoutMs, verbose: false, dnsServers: []}, facts: {}, results: new Map()}
 }
 

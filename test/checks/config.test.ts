@@ -8,6 +8,7 @@ import {resolveConfig} from '../../src/config/resolve.js'
 import {runChecks} from '../helpers/run-checks.js'
 import type {CheckOutcome} from '../../src/core/types.js'
 import {CANARY_PASSWORD, CANARY_SPECIAL} from '../helpers/constants.js'
+import {sourceWords} from '../../src/catalogue/app-files.js'
 
 const dirs: string[] = []
 afterAll(() => {
@@ -25,7 +26,13 @@ async function check(
     cwd,
     processEnv: {USER: 'osuser', HOME: cwd, PGPASSFILE: path.join(cwd, 'none'), ...opts.env},
   })
-  const config = await resolveConfig({cwd, env: loaded.env, envFileOf: loaded.envFileOf, connection: opts.connection})
+  const config = await resolveConfig({
+    words: sourceWords,
+    cwd,
+    env: loaded.env,
+    envFileOf: loaded.envFileOf,
+    connection: opts.connection,
+  })
   const ctx = {
     config,
     env: loaded.env,

@@ -13,6 +13,7 @@ import {createLeaf, writeTlsFiles} from '../helpers/certs.js'
 import {chainPem, makeChains, startTlsPeer, type Chains, type Peer} from '../helpers/chains.js'
 import {CANARY_PASSWORD} from '../helpers/constants.js'
 import {startPostgres, type PgServer} from '../helpers/postgres.js'
+import {sourceWords} from '../../src/catalogue/app-files.js'
 
 let c: Chains
 let dir: string
@@ -49,7 +50,12 @@ async function ctxFor(o: CtxOpts): Promise<CheckContext> {
   const host = o.host ?? '127.0.0.1'
   const url = `postgres://app:${CANARY_PASSWORD}@${host}:${o.port}/appdb${o.query ? `?${o.query}` : ''}`
   const env: Record<string, string> = {DATABASE_URL: url, ...o.env}
-  const config = await resolveConfig({cwd: dir, env, envFileOf: (n) => (n === 'DATABASE_URL' ? '.env' : undefined)})
+  const config = await resolveConfig({
+    words: sourceWords,
+    cwd: dir,
+    env,
+    envFileOf: (n) => (n === 'DATABASE_URL' ? '.env' : undefined),
+  })
   if (o.appSsl !== undefined) {
     config.appSsl = {
       value: o.appSsl,

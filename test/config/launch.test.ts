@@ -12,6 +12,7 @@ import {resolveConfig} from '../../src/config/resolve.js'
 import {configOutcome} from '../../src/checks/config.js'
 import {redactor} from '../../src/core/redact.js'
 import {CANARY_PASSWORD} from '../helpers/constants.js'
+import {sourceWords} from '../../src/catalogue/app-files.js'
 
 const dirs: string[] = []
 afterAll(() => {
@@ -251,7 +252,7 @@ describe('CONFIG_ENV_FILE_NOT_LOADED from the files of a Prisma 7 app (modelled:
       {prisma: '7.0.0'},
     )
     const loaded = loadEnv({cwd: dir, processEnv: {}})
-    const config = await resolveConfig({cwd: dir, env: loaded.env, envFileOf: loaded.envFileOf})
+    const config = await resolveConfig({words: sourceWords, cwd: dir, env: loaded.env, envFileOf: loaded.envFileOf})
     expect(config.launch?.tool).toMatchObject({tool: 'prisma', version: '7.0.0', readsEnvFile: false})
     const outcome = configOutcome(config)
     expect(outcome.status).toBe('fail')

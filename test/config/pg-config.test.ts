@@ -7,6 +7,7 @@ import {PgConfigError, resolvePgClientConfig, toPgClientConfig} from '../../src/
 import {resolveConfig} from '../../src/config/resolve.js'
 import type {ResolvedConfig} from '../../src/config/types.js'
 import {CANARY_PASSWORD} from '../helpers/constants.js'
+import {sourceWords} from '../../src/catalogue/app-files.js'
 
 const require = createRequire(import.meta.url)
 const ConnectionParameters = require('pg/lib/connection-parameters.js') as new (c: unknown) => Record<string, unknown>
@@ -29,7 +30,7 @@ afterAll(() => {
 
 async function resolved(opts: {connection?: string; env?: Record<string, string>}): Promise<ResolvedConfig> {
   const env = {USER: 'osuser', PGPASSFILE: path.join(dir, 'none'), ...opts.env}
-  return resolveConfig({cwd: dir, env, envFileOf: () => undefined, connection: opts.connection})
+  return resolveConfig({words: sourceWords, cwd: dir, env, envFileOf: () => undefined, connection: opts.connection})
 }
 
 async function client(opts: {connection?: string; env?: Record<string, string>; appSsl?: unknown}) {

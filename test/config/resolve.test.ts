@@ -9,6 +9,7 @@ import type {ResolvedConfig} from '../../src/config/types.js'
 import {redactor} from '../../src/core/redact.js'
 import {CANARY_PASSWORD, CANARY_SPECIAL} from '../helpers/constants.js'
 import {configProblemSummary, shadowedLabel} from '../../src/catalogue/config.js'
+import {sourceWords} from '../../src/catalogue/app-files.js'
 
 const dirs: string[] = []
 afterAll(() => {
@@ -37,7 +38,13 @@ async function resolve(
   const cwd = tmpdir(files)
   const processEnv = {USER: 'osuser', HOME: cwd, PGPASSFILE: path.join(cwd, 'no-pgpass'), ...opts.env}
   const loaded = loadEnv({cwd, envFile: opts.envFile, processEnv})
-  const config = await resolveConfig({cwd, env: loaded.env, envFileOf: loaded.envFileOf, connection: opts.connection})
+  const config = await resolveConfig({
+    words: sourceWords,
+    cwd,
+    env: loaded.env,
+    envFileOf: loaded.envFileOf,
+    connection: opts.connection,
+  })
   return {config, cwd}
 }
 
@@ -398,7 +405,7 @@ describe('problems', () => {
 
   it('a source that throws contributes nothing instead of crashing resolution', async () => {
     const cwd = tmpdir()
-    const config = await resolveConfig({cwd, env: {PGHOST: 'h'}, envFileOf: () => undefined}, [
+    const config = await resolveConfig({words: sourceWords, cwd, env: {PGHOST: 'h'}, envFileOf: () => undefined}, [
       {
         id: 'boom',
         role: 'primary',
@@ -423,7 +430,7 @@ describe('problems', () => {
   it('a primary layer with both a connection string and explicit fields: the string decides (node-postgres)', async () => {
     const cwd = tmpdir()
     const src = {kind: 'knexfile' as const, name: 'connection', file: 'knexfile.js', label: 'connection in knexfile.js'}
-    const config = await resolveConfig({cwd, env: {}, envFileOf: () => undefined}, [
+    const config = await resolveConfig({words: sourceWords, cwd, env: {}, envFileOf: () => undefined}, [
       {
         id: 'fake-knex',
         role: 'primary',

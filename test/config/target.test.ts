@@ -11,6 +11,7 @@ import {resolveConfig} from '../../src/config/resolve.js'
 import {connectionOf, targetOf} from '../../src/config/target.js'
 import {diagnose} from '../../src/app/diagnose.js'
 import {APP_DATABASE, APP_USER, CANARY_PASSWORD, PG_HOST} from '../helpers/constants.js'
+import {sourceWords} from '../../src/catalogue/app-files.js'
 
 const calls = vi.hoisted(() => ({analyzeSsl: 0, inspectPgpass: 0, resolvePgClientConfig: 0}))
 
@@ -119,6 +120,7 @@ describe('a target resolved once', () => {
   it('the resolved config carries its target; a configuration read with another environment gets its own', async () => {
     const {cwd, env, envFileOf} = project()
     const config = await resolveConfig({
+      words: sourceWords,
       cwd,
       env,
       envFileOf,

@@ -490,16 +490,15 @@ export const knexfileSource: ConfigSource = {
                 {file: displayFile, environment},
               )
       // The origin's label carries the failure too, so it shows wherever the primary source is named
-      // (worded by the app's words; a source run alone shows the error's own message).
-      const said =
-        typeof failure === 'string'
-          ? failure
-          : (ctx.words?.appFileFailure(failure) ?? redactor.redact(String(err?.message).split('\n')[0]))
       return {
         origin: {
           ...origin,
           environment,
-          label: `${displayFile} (failed to load: ${err instanceof KnexEnvironmentMissing ? `no "${environment}" environment` : said})`,
+          label: ctx.words.knexfileFailed(
+            err instanceof KnexEnvironmentMissing
+              ? {file: displayFile, missingEnvironment: environment}
+              : {file: displayFile, failure},
+          ),
         },
         fields: {},
         problems: [problem],

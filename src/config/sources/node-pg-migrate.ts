@@ -163,7 +163,7 @@ export const nodePgMigrateSource: ConfigSource = {
         source: {
           kind: 'node-pg-migrate',
           name: ru.flag,
-          label: ctx.words?.rejectUnauthorizedFlag({flag: ru.flag, script: ru.script, value: ru.value}) ?? ru.flag,
+          label: ctx.words.rejectUnauthorizedFlag({flag: ru.flag, script: ru.script, value: ru.value}),
         },
       }
     }

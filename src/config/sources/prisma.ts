@@ -249,7 +249,7 @@ function viaEnv(ctx: SourceContext, name: string, via: string): Provenance {
 
 /** What a directUrl setting's label adds: prisma migrate connects with it (the app with url); the app's words. */
 function migrateUses(ctx: SourceContext): string {
-  return ctx.words?.prismaMigrateUse() ?? ''
+  return ctx.words.prismaMigrateUse()
 }
 
 function prov(file: string, setting: string, label: string): Provenance {

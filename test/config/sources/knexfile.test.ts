@@ -6,6 +6,7 @@ import {findKnexfile, knexfileSource, type AppSourceLayer} from '../../../src/co
 import type {SourceContext} from '../../../src/config/types.js'
 import {redactor} from '../../../src/core/redact.js'
 import {configProblemSummary} from '../../../src/catalogue/config.js'
+import {sourceWords} from '../../../src/catalogue/app-files.js'
 
 const FIX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures')
 const CANARY = 'canary-Pw-7f3a9c1e'
@@ -13,7 +14,7 @@ const CANARY = 'canary-Pw-7f3a9c1e'
 function ctxFor(folder: string, extra: Partial<SourceContext> = {}, processEnv: NodeJS.ProcessEnv = {}): SourceContext {
   const cwd = path.join(FIX, folder)
   const loaded = loadEnv({cwd, processEnv})
-  return {cwd, env: loaded.env, envFileOf: loaded.envFileOf, ...extra}
+  return {cwd, env: loaded.env, envFileOf: loaded.envFileOf, words: sourceWords, ...extra}
 }
 
 async function load(folder: string, extra: Partial<SourceContext> = {}, processEnv: NodeJS.ProcessEnv = {}) {

@@ -5,13 +5,14 @@ import {loadEnv} from '../../../src/config/env.js'
 import {resolveConfig} from '../../../src/config/resolve.js'
 import {detectNodePgMigrate, nodePgMigrateSource} from '../../../src/config/sources/node-pg-migrate.js'
 import {redactor} from '../../../src/core/redact.js'
+import {sourceWords} from '../../../src/catalogue/app-files.js'
 
 const FIX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures')
 
 function ctx(folder: string) {
   const cwd = path.join(FIX, folder)
   const loaded = loadEnv({cwd, processEnv: {}})
-  return {cwd, env: loaded.env, envFileOf: loaded.envFileOf}
+  return {cwd, env: loaded.env, envFileOf: loaded.envFileOf, words: sourceWords}
 }
 
 describe('node-pg-migrate source', () => {

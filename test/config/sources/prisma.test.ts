@@ -82,9 +82,14 @@ describe('prisma source', () => {
 
   it('an unset env() variable is no connection (other sources may apply)', async () => {
     const cwd = path.join(FIX, 'prisma-literal')
-    const layer = await prismaSource.load({cwd: path.join(FIX, 'prisma-mysql'), env: {}, envFileOf: () => undefined})
+    const layer = await prismaSource.load({
+      words: sourceWords,
+      cwd: path.join(FIX, 'prisma-mysql'),
+      env: {},
+      envFileOf: () => undefined,
+    })
     expect(layer).toBeNull() // mysql provider: not a source
-    expect(await prismaSource.load({cwd, env: {}, envFileOf: () => undefined})).not.toBeNull()
+    expect(await prismaSource.load({words: sourceWords, cwd, env: {}, envFileOf: () => undefined})).not.toBeNull()
   })
 
   it('env("DIRECT_URL") unset: CONFIG_APP_FILE_ERROR, as prisma migrate stops there (no fallback to DATABASE_URL)', async () => {
@@ -136,7 +141,7 @@ describe('prisma source', () => {
       const {resolveConfig} = await import('../../../src/config/resolve.js')
       const {configCheck} = await import('../../../src/checks/config.js')
       const env = {DATABASE_URL: 'postgres://app@127.0.0.1:5432/appdb', HOME: cwd, PGPASSFILE: path.join(cwd, 'none')}
-      const config = await resolveConfig({cwd, env, envFileOf: () => undefined})
+      const config = await resolveConfig({words: sourceWords, cwd, env, envFileOf: () => undefined})
       const o = await configCheck.run({
         config,
         env,
