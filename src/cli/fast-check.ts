@@ -1,9 +1,9 @@
 // `db-doctor check` without oclif: on every healthy run of a CI preflight, oclif's runtime (its
 // 330 KB chunk compiled, Config.load, command discovery) cost more than a third of what a check
 // costs over a bare node-postgres login (docs/performance.md). cli/check-main.ts (dist/bundle/check.cjs, which
-// bin/run.js runs for `check`) runs it here when parseCheckArgv takes its arguments; anything else (--help, a flag it does not take, a value it
-// does not accept, a repeated flag, `--`, DEBUG or an oclif variable in the environment) goes
-// to oclif, whose messages and exit codes stay the only ones. What it takes, it parses as oclif
+// bin/run.js runs for `check`) runs it here when parseCheckArgv takes its arguments; anything else (--help, a
+// flag it does not take, a value it does not accept, a repeated flag, `--`, DEBUG or an oclif variable in the
+// environment) goes to oclif, whose messages and exit codes stay the only ones. What it takes, it parses as oclif
 // does: test/cli/fast-check.test.ts compares both parsers on generated argv, and the outputs of
 // both paths on real runs.
 import {redactReport} from '../core/redact.js'

@@ -129,7 +129,8 @@ function killLiveChildren(): void {
  * Evaluate an app file's `source` in a child, in `dir` with the environment `env`, for at most
  * `timeoutMs` (default 5000) after start-up. Resolves with the settled export (see app-child.ts);
  * rejects with the file's own error (name and first line), an AppCodeError (it exited, it
- * crashed) or an AppCodeLimitError: the catalogue words the last two (config/sources/app-module.ts failureOf). `label` names the file in the captured output.
+ * crashed) or an AppCodeLimitError: the catalogue words the last two (config/sources/app-module.ts failureOf).
+ * `label` names the file in the captured output.
  */
 export async function runAppFile(opts: {
   kind: 'knexfile' | 'prisma-config' | 'drizzle-config' | 'typeorm' | 'module'

@@ -173,7 +173,8 @@ function sslValue(ssl: unknown): unknown {
  * pg-connection-string reads them (pgUrlParams): run on them alone, behind a fixed scheme and host (the rest of
  * the URL decides nothing about ssl, and a user name that does not decode would make parse() throw before it
  * reaches ssl), its certificate files left unread (parseWithoutReading). parse() refuses one thing: uselibpqcompat's
- * verify-ca without a CA, in its last step; the ssl object it had built by then is what the same parse() builds without uselibpqcompat.
+ * verify-ca without a CA, in its last step; the ssl object it had built by then is what the same parse() builds
+ * without uselibpqcompat.
  */
 function urlSsl(params: Record<string, string>, parse: Parse): UrlSsl {
   const url = `postgres://localhost/?${new URLSearchParams(params).toString()}`

@@ -20,7 +20,7 @@ import {inspectPgpass, type PgpassInspection} from './pgpass.js'
 import {analyzeSsl, type SslAnalysis} from './ssl.js'
 import {asAppDriver} from './driver-client.js'
 import type {ResolvedConfig} from './types.js'
-import {appUrlParser, urlParserModel, type UrlParserModel} from './url-parser.js'
+import {appUrlParser, type UrlParserModel} from './url-parser.js'
 
 /**
  * A configuration as resolveConfig() returns it: with what is derived from it, computed once per target
@@ -155,10 +155,9 @@ function createTarget(
       return {ok: false, error}
     }
   })
-  const parser = once(() =>
-    config.connectionString && config.urlParser ? urlParserModel(config.urlParser.by, config.urlParser.dir) : undefined,
-  )
-  const urlParse = once(() => appUrlParser(config).parse)
+  // the parser the app uses (loaded only when there is a URL to parse); the evidence names it when resolveConfig did
+  const model = once(() => appUrlParser(config))
+  const parser = () => (config.connectionString && config.urlParser ? model() : undefined)
   const ssl = once(() =>
     analyzeSsl({
       connectionString: config.connectionString,
@@ -172,7 +171,7 @@ function createTarget(
       certBase: certBase(config, cwd),
       // the parser pg-config.ts parses with: the app's (knex's for a knex string), else pg's from the working
       // folder; resolved (the app's module loaded) only when there is a URL to parse
-      parse: (url) => urlParse()(url),
+      parse: (url) => model().parse(url),
     }),
   )
   const pgpass = once(() => {

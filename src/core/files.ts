@@ -70,7 +70,8 @@ export class FileReadError extends Error {
 /**
  * A FIFO, a device or a socket where db-doctor expects a regular file, or a file over its size
  * cap: the run stops with a usage error (exit 2) that names the file, worded by the catalogue
- * (unsafeFileText). Sources that turn read errors into findings let this one through.
+ * (catalogue/files.ts filesSays.unsafe, fileErrorText). Sources that turn read errors into findings let this
+ * one through.
  */
 export class UnsafeFileError extends FileReadError {
   constructor(

@@ -206,7 +206,7 @@ async function initCluster(
     [
       "SET password_encryption = 'scram-sha-256'",
       ...Object.entries(setup.roles).map(([r, p]) => `CREATE ROLE ${sqlIdentifier(r)} LOGIN PASSWORD ${sqlLiteral(p)}`),
-    ].flatMap((s) => [s]),
+    ],
     who,
   )
   for (const [db, owner] of Object.entries(setup.databases))
