@@ -3,6 +3,7 @@
 // (src/checks/migrations.ts holds data only).
 import type {Fix} from '../core/types.js'
 import {define, messages} from './types.js'
+import {sqlIdentifier} from '../core/sql.js'
 import type {AdvisoryLockTool, ScandirTool} from '../models/tools/names.js'
 
 const TOOL_CMD: Record<string, string> = {
@@ -11,10 +12,9 @@ const TOOL_CMD: Record<string, string> = {
   'node-pg-migrate': 'npx node-pg-migrate',
 }
 
-/** One migrations summary of the pass (evidence `tools`): a tool's table state, or why it was not read. */
+/** One migrations summary of the pass (evidence `tools`): a tool's table state. */
 type ToolSummary = {
   tool: string
-  error?: string
   table?: string
   tableExists?: boolean
   applied?: number
@@ -27,17 +27,14 @@ export const migrationsSays = messages({
   title: () => 'Migration state',
   /** what the check establishes: its line in docs/codes.md's list of checks (`npm run docs`) */
   establishes: () =>
-    "the migration tool's own state: a held lock and who holds it, a migrations folder that does not exist (knex, node-pg-migrate), recorded migrations whose files are gone, node-pg-migrate's order check, a failed Prisma migration, a Prisma database never baselined; applied and pending counts. Only with a migration tool (found, or `--tool`)",
+    "the migration tool's own state: a held lock and who holds it, a migrations folder that does not exist (knex, node-pg-migrate), recorded migrations whose files are gone, node-pg-migrate's order check, a failed Prisma migration, a Prisma database never baselined, privileges the role lacks on the tool's own tables; applied and pending counts. Only with a migration tool (found, or `--tool`)",
   readFailed: (p: {code: string | null; message: string | undefined}) =>
     `Skipped: reading the migration state failed (${p.code ?? 'error'}: ${p.message}).`,
-  /** The evidence's `error` of a tool whose table the role may not read. */
-  unreadable: (p: {table: string}) => `permission denied reading ${p.table} (42501)`,
   ok: (p: {tools: ToolSummary[]}) =>
     p.tools
-      .map((x) =>
-        x.error
-          ? `${x.tool}: ${x.error}`
-          : `${x.tool}: ${x.tableExists ? `${x.applied} applied` : `no ${x.table} table yet`}, ${x.pending} pending, no lock held`,
+      .map(
+        (x) =>
+          `${x.tool}: ${x.tableExists ? `${x.applied} applied` : `no ${x.table} table yet`}, ${x.pending} pending, no lock held`,
       )
       .join('; ') + '.',
 })
@@ -469,7 +466,117 @@ export const MIGRATION_OLDER_THAN_APPLIED = define<MigrationOlderThanAppliedPara
   }),
 })
 
+/** One relation of the tool the role lacks privileges on (names as format('%I.%I') gives them). */
+type MissingGrant = {kind: 'table' | 'sequence'; name: string; owner: string; missing: string[]}
+
+type MigrationTableNoAccessParams = {
+  tool: string
+  /** the role db-doctor logged in as (the one the tool migrates as) */
+  role: string
+  /** the tool's table, schema-qualified */
+  table: string
+  grants: MissingGrant[]
+}
+
+const TOOL_RUN: Record<string, string> = {
+  knex: 'knex migrate:latest',
+  prisma: 'prisma migrate deploy',
+  'node-pg-migrate': 'node-pg-migrate up',
+  typeorm: 'typeorm migration:run',
+  'sequelize-cli': 'sequelize-cli db:migrate',
+  'drizzle-kit': 'drizzle-kit migrate',
+}
+
+/** The GRANT statements that give the role what it lacks, one per relation. */
+function missingGrantSql(p: {role: string; grants: MissingGrant[]}): string[] {
+  return p.grants.map(
+    (g) =>
+      `GRANT ${g.missing.join(', ')} ON ${g.kind === 'sequence' ? 'SEQUENCE ' : ''}${g.name} TO ${sqlIdentifier(p.role, {bare: 'when-plain'})};`,
+  )
+}
+
+export const MIGRATION_TABLE_NO_ACCESS = define<MigrationTableNoAccessParams>({
+  code: 'MIGRATION_TABLE_NO_ACCESS',
+  check: 'migrations',
+  status: 'fail',
+  title: "The role may not use the migration tool's own table",
+  meaning:
+    'The migration tool\'s table exists but the role lacks a privilege the tool uses on it to apply migrations: SELECT and INSERT on the table (knex `knex_migrations`, node-pg-migrate `pgmigrations`, TypeORM `migrations`, sequelize-cli `SequelizeMeta`, drizzle `__drizzle_migrations`), UPDATE too for Prisma\'s `_prisma_migrations`, SELECT and UPDATE on knex\'s `knex_migrations_lock` (knex takes and frees that lock on every `migrate:latest`, even with nothing pending), and USAGE on the table\'s id sequence. The tool then stops with "permission denied for table …" (42501) — or, when the role has no privilege at all and information_schema hides the table, knex and node-pg-migrate try to create it again ("relation … already exists"). Read with has_table_privilege; the evidence names the table, its owner, the missing privileges and the role.',
+  causes: [
+    'the table was created by another role (a superuser, an earlier deploy user) and the migrating role was never granted on it',
+    'privileges revoked, or a new least-privilege role for deploys',
+    'a dump restored as another role (pg_restore --no-owner, --no-privileges)',
+  ],
+  fix: "As the table's owner, `GRANT SELECT, INSERT, … ON <schema.table> TO <role>;` (the exact statement is in the fix), or make the role the owner: `ALTER TABLE … OWNER TO <role>;`. Do not migrate as a superuser instead.",
+  transient: false,
+  matchers: [
+    {
+      re: /permission denied for (?:table|relation|sequence) "?(?:knex_migrations(?:_lock|_id_seq)?|_prisma_migrations|pgmigrations(?:_id_seq)?|SequelizeMeta|migrations(?:_id_seq)?|__drizzle_migrations(?:_id_seq)?)\b/,
+      needle: 'permission denied for',
+    },
+    // knex and node-pg-migrate find their table through information_schema, which hides a table the role has
+    // no privilege on (node-pg-migrate's primary-key lookup, table_constraints, one it has only SELECT on)
+    {re: /relation "(?:knex_migrations|pgmigrations)" already exists/, needle: 'already exists'},
+    {re: /must be owner of table pgmigrations\b/, needle: 'must be owner of table pgmigrations'},
+  ],
+  examples: [
+    // printed by the real knex 3.3 CLI (migrate:latest) and node-pg-migrate 9 (up) in
+    // test/differential/migration-table-access.test.ts, tables made by the superuser: knex with SELECT only,
+    // knex with nothing, node-pg-migrate with SELECT only, with nothing. PostgreSQL's wording (src/backend/catalog/aclchk.c
+    // aclcheck_error: "permission denied for table %s", "… for sequence %s") for the other tools' tables.
+    {
+      source: 'knex',
+      text: 'Can\'t take lock to run migrations: update "knex_migrations_lock" set "is_locked" = $1 where "is_locked" = $2 - permission denied for table knex_migrations_lock',
+    },
+    {
+      source: 'knex',
+      text: 'error: create table "knex_migrations" ("id" serial primary key, "name" varchar(255), "batch" integer, "migration_time" timestamptz) - relation "knex_migrations" already exists',
+    },
+    {
+      source: 'node-pg-migrate',
+      text: 'Error: Unable to ensure migrations table: error: must be owner of table pgmigrations',
+    },
+    {
+      source: 'node-pg-migrate',
+      text: 'Error: Unable to ensure migrations table: error: relation "pgmigrations" already exists',
+    },
+    {source: 'postgres', text: 'ERROR:  permission denied for table _prisma_migrations'},
+    {source: 'postgres', text: 'ERROR:  permission denied for sequence pgmigrations_id_seq'},
+  ],
+  summary: (p) => {
+    const what = p.grants
+      .map(
+        (g) => `${g.missing.join(', ')} on ${g.kind === 'sequence' ? 'the sequence ' : ''}${g.name} (owner ${g.owner})`,
+      )
+      .join('; ')
+    const how =
+      p.tool === 'knex' || p.tool === 'node-pg-migrate'
+        ? ` (or, where information_schema hides the table from ${p.role}, with "relation … already exists"${p.tool === 'node-pg-migrate' ? ' or "must be owner of table …"' : ''})`
+        : ''
+    return `${p.role} lacks ${what}: ${TOOL_RUN[p.tool] ?? p.tool} fails with "permission denied for ${p.grants[0]?.kind ?? 'table'} …" (42501)${how}.`
+  },
+  buildFix: (p): Fix => {
+    const grants = missingGrantSql(p)
+    const owners = [...new Set(p.grants.map((g) => g.owner))]
+    const role = sqlIdentifier(p.role, {bare: 'when-plain'})
+    return {
+      summary: `As ${owners.join(' / ')} (the owner), grant ${p.role} what ${p.tool} uses on its table${p.grants.length > 1 ? 's' : ''}; do not migrate as a superuser instead.`,
+      steps: [
+        `Connected as ${owners.join(' or ')} (or a role that may grant on ${p.table}): ${grants.join(' ')}`,
+        `Or give the tables to ${p.role}, as their owner: ${p.grants
+          .filter((g) => g.kind === 'table')
+          .map((g) => `ALTER TABLE ${g.name} OWNER TO ${role};`)
+          .join(' ')} (the owner must be a member of ${p.role}, or a superuser runs it once).`,
+      ],
+      snippet: {language: 'sql', code: grants.join('\n')},
+    }
+  },
+})
+
+// explain's order within the check: MIGRATION_TABLE_NO_ACCESS before MIGRATION_LOCKED, whose matcher
+// "Can't take lock to run migrations" knex also prints when the lock's UPDATE is refused (42501)
 export const migrationsEntries = [
+  MIGRATION_TABLE_NO_ACCESS,
   MIGRATION_LOCKED,
   MIGRATION_FILES_MISSING,
   MIGRATION_OUT_OF_ORDER,

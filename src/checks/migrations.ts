@@ -19,6 +19,7 @@ import {
   MIGRATION_OLDER_THAN_APPLIED,
   MIGRATION_NOT_BASELINED,
   MIGRATION_OUT_OF_ORDER,
+  MIGRATION_TABLE_NO_ACCESS,
   advisoryLockName,
   migrationsSays,
   notRunPrecedingError,
@@ -78,6 +79,26 @@ const HOLDER_COLUMNS = `a.pid, a.usename as user, a.application_name, host(a.cli
   floor(extract(epoch from now() - a.query_start))::int as query_s`
 
 /**
+ * The privileges each tool uses on its table to apply migrations (besides USAGE on its id sequence, for
+ * the tables with a serial id: knex, node-pg-migrate, TypeORM, drizzle), read from their sources:
+ * knex 3.3 Migrator.js (select name; insert the migration's row; knex_migrations_lock below),
+ * node-pg-migrate 9 (select name; INSERT INTO pgmigrations; with only SELECT, information_schema.table_constraints
+ * hides the primary key and it tries ALTER TABLE … ADD PRIMARY KEY), Prisma's schema engine (insert a row,
+ * update finished_at / applied_steps_count), TypeORM MigrationExecutor and umzug's SequelizeStorage (select,
+ * insert), drizzle-orm pg-core dialect migrate (select, insert). knex also takes its lock on every run:
+ * `update <table>_lock set is_locked = 1 where is_locked = 0`, then back to 0 (SELECT and UPDATE).
+ */
+const TABLE_NEEDS: Record<string, string[]> = {prisma: ['SELECT', 'INSERT', 'UPDATE']}
+
+/** A relation's name, owner and missing privileges, as JSON text (null when it does not exist). Pure. */
+function relationSql(rel: string, needs: string[]): string {
+  const missing = needs.map((p) => `case when not has_table_privilege(${rel}, '${p}') then '${p}' end`).join(', ')
+  return `(select json_build_object('name', format('%I.%I', n.nspname, c.relname), 'owner', pg_get_userbyid(c.relowner),
+      'missing', array_remove(array[${missing}]::text[], null))::text
+     from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.oid = ${rel})`
+}
+
+/**
  * The tool's statements, all in the run's one catalog round trip (probes/session.ts), none able to fail on
  * a missing or unreadable table: the first reads which tables exist and, guarded by to_regclass and
  * has_table_privilege, their rows (query_to_xml runs the row query only when the table is there and
@@ -96,6 +117,13 @@ function catalogSql(tool: MigrationToolInfo): string[] {
     `with t as (select to_regclass(${sqlLiteral(table)}) as m, ${lockTable} as l)
      select m::text as migrations_table, l::text as lock_table,
        m is not null and not has_table_privilege(m, 'SELECT') as unreadable,
+       current_user::text as role,
+       ${relationSql('m', TABLE_NEEDS[tool.name] ?? ['SELECT', 'INSERT'])} as table_access,
+       ${tool.name === 'knex' ? relationSql('l', ['SELECT', 'UPDATE']) : 'null::text'} as lock_access,
+       (select json_agg(json_build_object('name', format('%I.%I', n.nspname, c.relname), 'owner', pg_get_userbyid(c.relowner)))
+          from pg_depend d join pg_class c on c.oid = d.objid join pg_namespace n on n.oid = c.relnamespace
+         where d.classid = 'pg_class'::regclass and d.refclassid = 'pg_class'::regclass and d.refobjid = m
+           and case when c.relkind = 'S' then not has_sequence_privilege(c.oid, 'USAGE') and not has_sequence_privilege(c.oid, 'UPDATE') else false end)::text as sequence_access,
        (select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where c.relkind in ('r', 'p') and n.nspname = ${tool.schema ? sqlLiteral(tool.schema) : 'current_schema()'}
           and c.relname not in (${sqlLiteral(tool.table)}, ${sqlLiteral(`${tool.table}_lock`)}))::int as other_tables,
@@ -614,6 +642,43 @@ function parseToolState(
   return state
 }
 
+type Grant = {kind: 'table' | 'sequence'; name: string; owner: string; missing: string[]}
+
+function jsonOf<T>(v: unknown): T | null {
+  if (typeof v !== 'string' || v === '') return null
+  try {
+    return JSON.parse(v) as T
+  } catch {
+    return null
+  }
+}
+
+/** Pure: MIGRATION_TABLE_NO_ACCESS when the role lacks a privilege the tool uses on its existing tables. */
+function accessFinding(tool: MigrationToolInfo, c: Row): Finding | null {
+  const grants: Grant[] = []
+  for (const col of ['table_access', 'lock_access']) {
+    const r = jsonOf<{name: string; owner: string; missing: string[] | null}>(c[col])
+    if (r?.missing?.length) grants.push({kind: 'table', name: r.name, owner: r.owner, missing: r.missing})
+  }
+  for (const s of jsonOf<Array<{name: string; owner: string}>>(c.sequence_access) ?? [])
+    grants.push({kind: 'sequence', name: s.name, owner: s.owner, missing: ['USAGE']})
+  if (!grants.length) return null
+  const table = `${tool.schema ? `${tool.schema}.` : ''}${tool.table}`
+  const role = String(c.role ?? '')
+  return MIGRATION_TABLE_NO_ACCESS.finding(
+    {tool: tool.name, role, table, grants},
+    {
+      tool: tool.name,
+      role,
+      table: grants[0]!.name,
+      owner: grants[0]!.owner,
+      missing: grants.map(
+        (g) => `${g.kind === 'sequence' ? 'sequence ' : ''}${g.name}: ${g.missing.join(', ')} (owner ${g.owner})`,
+      ),
+    },
+  )
+}
+
 /** The statements of every tool found, in order (the check's share of the run's catalog round trip). */
 function migrationsSql(tools: readonly MigrationToolInfo[]): string[] {
   return tools.flatMap((t) => catalogSql(t))
@@ -658,10 +723,10 @@ async function runMigrations(ctx: CheckContext): Promise<CheckOutcome> {
   for (const [i, tool] of tools.entries()) {
     const mine = results.slice(at, at + catalogSql(tool).length)
     at += catalogSql(tool).length
+    const access = accessFinding(tool, (mine[0]?.[0] ?? {}) as Row)
+    if (access) all.push(access)
     if (mine[0]?.[0]?.unreadable === true) {
-      const error = migrationsSays.unreadable({table: tool.table})
-      summaries.push({tool: tool.name, table: tool.table, error})
-      passLines.push({tool: tool.name, error})
+      summaries.push({tool: tool.name, table: `${tool.schema ? `${tool.schema}.` : ''}${tool.table}`, unreadable: true})
       continue
     }
     const state = parseToolState(tool, mine, migrationFilesOf(tool))

@@ -581,6 +581,10 @@ describe('explain: no wording is claimed by an unrelated entry', () => {
       'ENETUNREACH to an IPv6 address: no route, because the name has IPv6 addresses only',
     'DNS_TEMPORARY_FAILURE|DOCKER_DNS_FAILURE': "getaddrinfo EAI_AGAIN of a bare service name: Docker's embedded DNS",
     'MIGRATION_LOCKED|prisma-timeout-reached': "Prisma's P1002 with the advisory-lock context line",
+    'MIGRATION_LOCKED|MIGRATION_TABLE_NO_ACCESS':
+      'knex\'s "Can\'t take lock to run migrations" when the role may not UPDATE knex_migrations_lock (42501)',
+    'MIGRATION_TABLE_NO_ACCESS|PRIV_NOT_OWNER':
+      "node-pg-migrate's 'must be owner of table pgmigrations': with only SELECT it cannot see the primary key and ALTERs the table",
     'SSLMODE_VERIFY_SEMANTICS|SSL_UNIX_SOCKET': 'a pasted URL with sslmode=require and a socket host',
     'TCP_IPV6_FAILED|TCP_TIMEOUT': 'AggregateError [ETIMEDOUT]: every address timed out (often a dead IPv6 path)',
     'TLS_NOT_SUPPORTED|prisma-tls': 'P1011 names the TLS reason',
