@@ -339,6 +339,42 @@ describe("prisma (the table made with Prisma's own DDL)", () => {
     }
   })
 
+  it('MIGRATION_TABLE_NO_ACCESS when _prisma_migrations was made by another role: the exact GRANT, as its owner', async () => {
+    // Prisma's schema engine inserts a row per migration, then updates finished_at and applied_steps_count
+    for (const [grant, missing] of [
+      ['select', 'INSERT, UPDATE'],
+      ['', 'SELECT, INSERT, UPDATE'],
+    ] as const) {
+      const {app, env, db} = await scenario('prisma_access', files, [])
+      const admin = new pg.Client({
+        host: info.host,
+        port: info.port,
+        user: info.superuser.user,
+        password: info.superuser.password,
+        database: db.name,
+        ssl: {ca: info.caPem, servername: 'localhost'},
+      })
+      await admin.connect()
+      try {
+        await admin.query(`${PRISMA_DDL}; ${grant ? `grant ${grant} on _prisma_migrations to app` : ''}`)
+        const {migrations} = await doctor(app, env)
+        expect(migrations, grant).toMatchObject({status: 'fail', code: 'MIGRATION_TABLE_NO_ACCESS'})
+        expect(migrations.evidence).toMatchObject({
+          role: 'app',
+          table: 'public._prisma_migrations',
+          owner: info.superuser.user,
+          missing: [`public._prisma_migrations: ${missing} (owner ${info.superuser.user})`],
+        })
+        expect(migrations.fix.snippet.code).toBe(`GRANT ${missing} ON public._prisma_migrations TO app;`)
+        // the GRANT, run as the owner, is the fix
+        await admin.query(migrations.fix.snippet.code)
+        expect((await doctor(app, env)).migrations.status).toBe('pass')
+      } finally {
+        await admin.end()
+      }
+    }
+  })
+
   it('MIGRATION_NOT_BASELINED (warn) when the schema has tables and no _prisma_migrations', async () => {
     const {app, env, db} = await scenario('prisma_baseline', files, [])
     await asApp(db, 'create table users (id int)')
