@@ -467,7 +467,7 @@ export const MIGRATION_OLDER_THAN_APPLIED = define<MigrationOlderThanAppliedPara
 })
 
 /** One relation of the tool the role lacks privileges on (names as format('%I.%I') gives them). */
-type MissingGrant = {kind: 'table' | 'sequence'; name: string; owner: string; missing: string[]}
+type MissingGrant = {kind: 'table' | 'sequence' | 'schema'; name: string; owner: string; missing: string[]}
 
 type MigrationTableNoAccessParams = {
   tool: string
@@ -491,7 +491,7 @@ const TOOL_RUN: Record<string, string> = {
 function missingGrantSql(p: {role: string; grants: MissingGrant[]}): string[] {
   return p.grants.map(
     (g) =>
-      `GRANT ${g.missing.join(', ')} ON ${g.kind === 'sequence' ? 'SEQUENCE ' : ''}${g.name} TO ${sqlIdentifier(p.role, {bare: 'when-plain'})};`,
+      `GRANT ${g.missing.join(', ')} ON ${g.kind === 'table' ? '' : `${g.kind.toUpperCase()} `}${g.name} TO ${sqlIdentifier(p.role, {bare: 'when-plain'})};`,
   )
 }
 
@@ -501,7 +501,7 @@ export const MIGRATION_TABLE_NO_ACCESS = define<MigrationTableNoAccessParams>({
   status: 'fail',
   title: "The role may not use the migration tool's own table",
   meaning:
-    'The migration tool\'s table exists but the role lacks a privilege the tool uses on it to apply migrations: SELECT and INSERT on the table (knex `knex_migrations`, node-pg-migrate `pgmigrations`, TypeORM `migrations`, sequelize-cli `SequelizeMeta`, drizzle `__drizzle_migrations`), UPDATE too for Prisma\'s `_prisma_migrations`, SELECT and UPDATE on knex\'s `knex_migrations_lock` (knex takes and frees that lock on every `migrate:latest`, even with nothing pending), and USAGE on the table\'s id sequence. The tool then stops with "permission denied for table …" (42501) — or, when the role has no privilege at all and information_schema hides the table, knex and node-pg-migrate try to create it again ("relation … already exists"). Read with has_table_privilege; the evidence names the table, its owner, the missing privileges and the role.',
+    'The migration tool\'s table exists but the role lacks a privilege the tool uses on it to apply migrations: SELECT and INSERT on the table (knex `knex_migrations`, node-pg-migrate `pgmigrations`, TypeORM `migrations`, sequelize-cli `SequelizeMeta`, drizzle `__drizzle_migrations`), UPDATE too for Prisma\'s `_prisma_migrations`, SELECT and UPDATE on knex\'s `knex_migrations_lock` (knex takes and frees that lock on every `migrate:latest`, even with nothing pending), and USAGE on the table\'s id sequence; drizzle also needs USAGE and CREATE on its schema (`drizzle`), since it runs CREATE TABLE IF NOT EXISTS there on every run. The tool then stops with "permission denied for table …" (42501) — or, when the role has no privilege at all and information_schema hides the table, knex, node-pg-migrate and TypeORM try to create it again ("relation … already exists"). Read with has_table_privilege; the evidence names the table, its owner, the missing privileges and the role.',
   causes: [
     'the table was created by another role (a superuser, an earlier deploy user) and the migrating role was never granted on it',
     'privileges revoked, or a new least-privilege role for deploys',
@@ -546,11 +546,11 @@ export const MIGRATION_TABLE_NO_ACCESS = define<MigrationTableNoAccessParams>({
   summary: (p) => {
     const what = p.grants
       .map(
-        (g) => `${g.missing.join(', ')} on ${g.kind === 'sequence' ? 'the sequence ' : ''}${g.name} (owner ${g.owner})`,
+        (g) => `${g.missing.join(', ')} on ${g.kind === 'table' ? '' : `the ${g.kind} `}${g.name} (owner ${g.owner})`,
       )
       .join('; ')
     const how =
-      p.tool === 'knex' || p.tool === 'node-pg-migrate'
+      p.tool === 'knex' || p.tool === 'node-pg-migrate' || p.tool === 'typeorm'
         ? ` (or, where information_schema hides the table from ${p.role}, with "relation … already exists"${p.tool === 'node-pg-migrate' ? ' or "must be owner of table …"' : ''})`
         : ''
     return `${p.role} lacks ${what}: ${TOOL_RUN[p.tool] ?? p.tool} fails with "permission denied for ${p.grants[0]?.kind ?? 'table'} …" (42501)${how}.`

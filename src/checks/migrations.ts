@@ -87,6 +87,9 @@ const HOLDER_COLUMNS = `a.pid, a.usename as user, a.application_name, host(a.cli
  * update finished_at / applied_steps_count), TypeORM MigrationExecutor and umzug's SequelizeStorage (select,
  * insert), drizzle-orm pg-core dialect migrate (select, insert). knex also takes its lock on every run:
  * `update <table>_lock set is_locked = 1 where is_locked = 0`, then back to 0 (SELECT and UPDATE).
+ * drizzle-orm's migrator also runs CREATE SCHEMA IF NOT EXISTS and CREATE TABLE IF NOT EXISTS on every run,
+ * and PostgreSQL checks CREATE on the schema before it looks for the table: drizzle-kit 0.31 with SELECT and
+ * INSERT granted on a table in a schema it may only use still fails (test/differential/migration-table-access).
  */
 const TABLE_NEEDS: Record<string, string[]> = {prisma: ['SELECT', 'INSERT', 'UPDATE']}
 
@@ -96,6 +99,14 @@ function relationSql(rel: string, needs: string[]): string {
   return `(select json_build_object('name', format('%I.%I', n.nspname, c.relname), 'owner', pg_get_userbyid(c.relowner),
       'missing', array_remove(array[${missing}]::text[], null))::text
      from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.oid = ${rel})`
+}
+
+/** A schema's name, owner and the privileges the role lacks on it, as JSON text (null when it does not exist). Pure. */
+function schemaSql(schema: string, needs: string[]): string {
+  const missing = needs.map((p) => `case when not has_schema_privilege(n.oid, '${p}') then '${p}' end`).join(', ')
+  return `(select json_build_object('name', format('%I', n.nspname), 'owner', pg_get_userbyid(n.nspowner),
+      'missing', array_remove(array[${missing}]::text[], null))::text
+     from pg_namespace n where n.nspname = ${sqlLiteral(schema)})`
 }
 
 /**
@@ -120,6 +131,7 @@ function catalogSql(tool: MigrationToolInfo): string[] {
        current_user::text as role,
        ${relationSql('m', TABLE_NEEDS[tool.name] ?? ['SELECT', 'INSERT'])} as table_access,
        ${tool.name === 'knex' ? relationSql('l', ['SELECT', 'UPDATE']) : 'null::text'} as lock_access,
+       ${tool.name === 'drizzle-kit' && tool.schema ? schemaSql(tool.schema, ['USAGE', 'CREATE']) : 'null::text'} as schema_access,
        (select json_agg(json_build_object('name', format('%I.%I', n.nspname, c.relname), 'owner', pg_get_userbyid(c.relowner)))
           from pg_depend d join pg_class c on c.oid = d.objid join pg_namespace n on n.oid = c.relnamespace
          where d.classid = 'pg_class'::regclass and d.refclassid = 'pg_class'::regclass and d.refobjid = m
@@ -642,7 +654,7 @@ function parseToolState(
   return state
 }
 
-type Grant = {kind: 'table' | 'sequence'; name: string; owner: string; missing: string[]}
+type Grant = {kind: 'table' | 'sequence' | 'schema'; name: string; owner: string; missing: string[]}
 
 function jsonOf<T>(v: unknown): T | null {
   if (typeof v !== 'string' || v === '') return null
@@ -662,6 +674,9 @@ function accessFinding(tool: MigrationToolInfo, c: Row): Finding | null {
   }
   for (const s of jsonOf<Array<{name: string; owner: string}>>(c.sequence_access) ?? [])
     grants.push({kind: 'sequence', name: s.name, owner: s.owner, missing: ['USAGE']})
+  const schema = jsonOf<{name: string; owner: string; missing: string[] | null}>(c.schema_access)
+  if (grants.length && schema?.missing?.length)
+    grants.push({kind: 'schema', name: schema.name, owner: schema.owner, missing: schema.missing})
   if (!grants.length) return null
   const table = `${tool.schema ? `${tool.schema}.` : ''}${tool.table}`
   const role = String(c.role ?? '')
@@ -673,7 +688,7 @@ function accessFinding(tool: MigrationToolInfo, c: Row): Finding | null {
       table: grants[0]!.name,
       owner: grants[0]!.owner,
       missing: grants.map(
-        (g) => `${g.kind === 'sequence' ? 'sequence ' : ''}${g.name}: ${g.missing.join(', ')} (owner ${g.owner})`,
+        (g) => `${g.kind === 'table' ? '' : `${g.kind} `}${g.name}: ${g.missing.join(', ')} (owner ${g.owner})`,
       ),
     },
   )
