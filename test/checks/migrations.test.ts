@@ -10,6 +10,7 @@ import {afterAll, describe, expect, inject, it} from 'vitest'
 import {checkOf, reportOf} from '../helpers/cli.js'
 import {CANARY_PASSWORD} from '../helpers/constants.js'
 import {PRISMA_MIGRATIONS_DDL} from '../helpers/round-trips.js'
+import {adminClient} from '../helpers/postgres.js'
 import {
   appEnv,
   createScenarioDatabase,
@@ -198,15 +199,7 @@ describe('node-pg-migrate', () => {
         detached: true,
       })
       // wait until the real run holds its lock (seen from a superuser session)
-      const admin = new pg.Client({
-        host: info.host,
-        port: info.port,
-        user: info.superuser.user,
-        password: info.superuser.password,
-        database: db.name,
-        ssl: {ca: info.caPem, servername: 'localhost'},
-      })
-      await admin.connect()
+      const admin = await adminClient(info, db.name)
       let holder = 0
       try {
         for (let i = 0; i < 200 && !holder; i++) {
@@ -346,15 +339,7 @@ describe("prisma (the table made with Prisma's own DDL)", () => {
       ['', 'SELECT, INSERT, UPDATE'],
     ] as const) {
       const {app, env, db} = await scenario('prisma_access', files, [])
-      const admin = new pg.Client({
-        host: info.host,
-        port: info.port,
-        user: info.superuser.user,
-        password: info.superuser.password,
-        database: db.name,
-        ssl: {ca: info.caPem, servername: 'localhost'},
-      })
-      await admin.connect()
+      const admin = await adminClient(info, db.name)
       try {
         await admin.query(`${PRISMA_DDL}; ${grant ? `grant ${grant} on _prisma_migrations to app` : ''}`)
         const {migrations} = await doctor(app, env)

@@ -23,6 +23,7 @@ import {
 } from '../helpers/migration-tools.js'
 import {agree, doctorCheck, toolOutput as out} from '../helpers/differential.js'
 import {scenarioCleanup} from '../helpers/scenario-cleanup.js'
+import {adminClient} from '../helpers/postgres.js'
 
 const doctor = (a: App, env: Record<string, string | undefined>) => doctorCheck(a, env, [], [RAW_CANARY])
 
@@ -188,15 +189,7 @@ describe.concurrent('differential: drizzle-kit and postgres.js vs db-doctor', ()
         .url(CANARY_PASSWORD, `sslmode=verify-full&sslrootcert=${pg.caFile}`)
         .replace(`//${pg.superuser.user}:`, '//app:')
     // the DBA made the schema for the app: drizzle-kit still runs CREATE SCHEMA IF NOT EXISTS first
-    const su = new PgClient({
-      host: pg.host,
-      port: pg.port,
-      user: pg.superuser.user,
-      password: pg.superuser.password,
-      database: dbExists.name,
-      ssl: {ca: pg.caPem, servername: 'localhost'},
-    })
-    await su.connect()
+    const su = await adminClient(pg, dbExists.name)
     await su.query('create schema drizzle authorization app')
     await su.end()
     // what the server answers the statement drizzle-orm's migrator sends first (drizzle-kit prints nothing)
@@ -284,15 +277,7 @@ describe.concurrent('differential: drizzle-kit and postgres.js vs db-doctor', ()
     const third = await runTool(a, {script: 'db:migrate'}, {env})
     expect(third.code, out(third)).toBe(0)
     expect(out(third)).toContain('migrations applied successfully')
-    const su = new PgClient({
-      host: pg.host,
-      port: pg.port,
-      user: pg.superuser.user,
-      password: pg.superuser.password,
-      database: db.name,
-      ssl: {ca: pg.caPem, servername: 'localhost'},
-    })
-    await su.connect()
+    const su = await adminClient(pg, db.name)
     const rows = await su.query('select created_at::text as c from ops.history order by id')
     const tables = await su.query(
       "select to_regclass('public.more')::text as more, to_regclass('public.branch')::text as branch",
@@ -362,15 +347,7 @@ describe.concurrent('differential: drizzle-kit and postgres.js vs db-doctor', ()
   it("postgres.js: a real role whose password has two '@' and a '#', written raw in DATABASE_URL — 4.2 splits the user info at the last '@' and keeps '#': its script logs in, and db-doctor agrees (exit 0, no encoding finding); 3.4 cuts it at '#' (host \"n\": ENOTFOUND), and db-doctor fails with the encoding finding", async () => {
     const role = `pjs_raw_${process.pid}`
     const db = await scenario('pjs_raw')
-    const su = new PgClient({
-      host: pg.host,
-      port: pg.port,
-      user: pg.superuser.user,
-      password: pg.superuser.password,
-      database: 'postgres',
-      ssl: {ca: pg.caPem, servername: 'localhost'},
-    })
-    await su.connect()
+    const su = await adminClient(pg, 'postgres')
     await su.query(`create role ${role} login password '${RAW_CANARY}'`)
     try {
       const js = `import postgres from 'postgres'\nconst sql = postgres(process.env.DATABASE_URL, {max: 1, connect_timeout: 10})\nsql\`select current_user as u\`.then((r) => { console.log('logged in as', r[0].u); return sql.end() }).then(() => process.exit(0), (e) => { console.error(e.message); process.exit(1) })\n`

@@ -5,34 +5,18 @@
 // migration, and db-doctor in the same folder with the same environment: both tools fail, db-doctor
 // fails with the code, the table, its owner, the missing privileges and the exact GRANT. The GRANT
 // db-doctor prints, run as the owner, is the fix: the tool then migrates and db-doctor passes.
-import pgLib from 'pg'
 import {describe, expect, inject, it} from 'vitest'
 import {checkOf, reportOf, runCli} from '../helpers/cli.js'
 import {APP_USER, CANARY_PASSWORD} from '../helpers/constants.js'
-import {
-  appPackageJson,
-  createScenarioDatabase,
-  makeApp,
-  runDoctor,
-  runTool,
-  type ScenarioDatabase,
-} from '../helpers/migration-tools.js'
+import {appPackageJson, makeApp, runDoctor, runTool, type ScenarioDatabase} from '../helpers/migration-tools.js'
+import {adminClient} from '../helpers/postgres.js'
 import {scenarioCleanup} from '../helpers/scenario-cleanup.js'
 
 const pg = inject('pg')
-const {apps, dbs} = scenarioCleanup()
+const {apps, scenario} = scenarioCleanup(pg)
 
 async function asSuperuser(db: ScenarioDatabase, sql: string): Promise<void> {
-  const client = new pgLib.Client({
-    host: pg.host,
-    port: pg.port,
-    user: pg.superuser.user,
-    password: pg.superuser.password,
-    database: db.name,
-    ssl: {ca: pg.caPem, servername: 'localhost'},
-    connectionTimeoutMillis: 10_000,
-  })
-  await client.connect()
+  const client = await adminClient(pg, db.name)
   try {
     await client.query(sql)
   } finally {
@@ -242,8 +226,7 @@ const scenarios: Scenario[] = [
 describe("differential: the migration tool's own table, made by another role", () => {
   for (const s of scenarios) {
     it(s.name, async () => {
-      const db = await createScenarioDatabase(pg, `acc_${s.tool}`.slice(0, 20))
-      dbs.push(db)
+      const db = await scenario(`acc_${s.tool}`.slice(0, 20))
       const t = TOOLS[s.tool]
       await asSuperuser(db, `${t.ddl} ${s.grant}`)
       const app = makeApp({
