@@ -467,7 +467,7 @@ export const MIGRATION_OLDER_THAN_APPLIED = define<MigrationOlderThanAppliedPara
 })
 
 /** One relation of the tool the role lacks privileges on (names as format('%I.%I') gives them). */
-type MissingGrant = {kind: 'table' | 'sequence' | 'schema'; name: string; owner: string; missing: string[]}
+export type MissingGrant = {kind: 'table' | 'sequence' | 'schema'; name: string; owner: string; missing: string[]}
 
 type MigrationTableNoAccessParams = {
   tool: string

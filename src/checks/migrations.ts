@@ -25,6 +25,7 @@ import {
   notRunPrecedingError,
   scandirError,
   migrationsEntries,
+  type MissingGrant,
 } from '../catalogue/migrations.js'
 import {sessionErrorText} from '../catalogue/session.js'
 import {readGuardedText} from '../core/files.js'
@@ -43,6 +44,7 @@ import {
   type JournalEntry,
 } from './migration-files.js'
 import {migrationFileEntries} from '../catalogue/migration-files.js'
+import {TOOLS} from '../models/tools/registry.js'
 
 type Row = Record<string, unknown>
 
@@ -78,23 +80,8 @@ const HOLDER_COLUMNS = `a.pid, a.usename as user, a.application_name, host(a.cli
   floor(extract(epoch from now() - a.backend_start))::int as connected_s, floor(extract(epoch from now() - a.xact_start))::int as xact_s,
   floor(extract(epoch from now() - a.query_start))::int as query_s`
 
-/**
- * The privileges each tool uses on its table to apply migrations (besides USAGE on its id sequence, for
- * the tables with a serial id: knex, node-pg-migrate, TypeORM, drizzle), read from their sources:
- * knex 3.3 Migrator.js (select name; insert the migration's row; knex_migrations_lock below),
- * node-pg-migrate 9 (select name; INSERT INTO pgmigrations; with only SELECT, information_schema.table_constraints
- * hides the primary key and it tries ALTER TABLE … ADD PRIMARY KEY), Prisma's schema engine (insert a row,
- * update finished_at / applied_steps_count), TypeORM MigrationExecutor and umzug's SequelizeStorage (select,
- * insert), drizzle-orm pg-core dialect migrate (select, insert). knex also takes its lock on every run:
- * `update <table>_lock set is_locked = 1 where is_locked = 0`, then back to 0 (SELECT and UPDATE).
- * drizzle-orm's migrator also runs CREATE SCHEMA IF NOT EXISTS and CREATE TABLE IF NOT EXISTS on every run,
- * and PostgreSQL checks CREATE on the schema before it looks for the table: drizzle-kit 0.31 with SELECT and
- * INSERT granted on a table in a schema it may only use still fails (test/differential/migration-table-access).
- */
-const TABLE_NEEDS: Record<string, string[]> = {prisma: ['SELECT', 'INSERT', 'UPDATE']}
-
 /** A relation's name, owner and missing privileges, as JSON text (null when it does not exist). Pure. */
-function relationSql(rel: string, needs: string[]): string {
+function relationSql(rel: string, needs: readonly string[]): string {
   const missing = needs.map((p) => `case when not has_table_privilege(${rel}, '${p}') then '${p}' end`).join(', ')
   return `(select json_build_object('name', format('%I.%I', n.nspname, c.relname), 'owner', pg_get_userbyid(c.relowner),
       'missing', array_remove(array[${missing}]::text[], null))::text
@@ -102,7 +89,7 @@ function relationSql(rel: string, needs: string[]): string {
 }
 
 /** A schema's name, owner and the privileges the role lacks on it, as JSON text (null when it does not exist). Pure. */
-function schemaSql(schema: string, needs: string[]): string {
+function schemaSql(schema: string, needs: readonly string[]): string {
   const missing = needs.map((p) => `case when not has_schema_privilege(n.oid, '${p}') then '${p}' end`).join(', ')
   return `(select json_build_object('name', format('%I', n.nspname), 'owner', pg_get_userbyid(n.nspowner),
       'missing', array_remove(array[${missing}]::text[], null))::text
@@ -117,6 +104,8 @@ function schemaSql(schema: string, needs: string[]): string {
  */
 function catalogSql(tool: MigrationToolInfo): string[] {
   const table = qualified(tool, tool.table)
+  // the privileges the tool uses to apply migrations (its model: src/models/tools/*.ts)
+  const uses = TOOLS[tool.name].migrations.uses
   const rows = rowsSql(tool)
   const lockTable =
     tool.name === 'knex' ? `to_regclass(${sqlLiteral(qualified(tool, `${tool.table}_lock`))})` : 'null::regclass'
@@ -129,9 +118,9 @@ function catalogSql(tool: MigrationToolInfo): string[] {
      select m::text as migrations_table, l::text as lock_table,
        m is not null and not has_table_privilege(m, 'SELECT') as unreadable,
        current_user::text as role,
-       ${relationSql('m', TABLE_NEEDS[tool.name] ?? ['SELECT', 'INSERT'])} as table_access,
-       ${tool.name === 'knex' ? relationSql('l', ['SELECT', 'UPDATE']) : 'null::text'} as lock_access,
-       ${tool.name === 'drizzle-kit' && tool.schema ? schemaSql(tool.schema, ['USAGE', 'CREATE']) : 'null::text'} as schema_access,
+       ${relationSql('m', uses.table)} as table_access,
+       ${uses.lock ? relationSql('l', uses.lock) : 'null::text'} as lock_access,
+       ${uses.schema && tool.schema ? schemaSql(tool.schema, uses.schema) : 'null::text'} as schema_access,
        (select json_agg(json_build_object('name', format('%I.%I', n.nspname, c.relname), 'owner', pg_get_userbyid(c.relowner)))
           from pg_depend d join pg_class c on c.oid = d.objid join pg_namespace n on n.oid = c.relnamespace
          where d.classid = 'pg_class'::regclass and d.refclassid = 'pg_class'::regclass and d.refobjid = m
@@ -654,8 +643,6 @@ function parseToolState(
   return state
 }
 
-type Grant = {kind: 'table' | 'sequence' | 'schema'; name: string; owner: string; missing: string[]}
-
 function jsonOf<T>(v: unknown): T | null {
   if (typeof v !== 'string' || v === '') return null
   try {
@@ -667,7 +654,7 @@ function jsonOf<T>(v: unknown): T | null {
 
 /** Pure: MIGRATION_TABLE_NO_ACCESS when the role lacks a privilege the tool uses on its existing tables. */
 function accessFinding(tool: MigrationToolInfo, c: Row): Finding | null {
-  const grants: Grant[] = []
+  const grants: MissingGrant[] = []
   for (const col of ['table_access', 'lock_access']) {
     const r = jsonOf<{name: string; owner: string; missing: string[] | null}>(c[col])
     if (r?.missing?.length) grants.push({kind: 'table', name: r.name, owner: r.owner, missing: r.missing})

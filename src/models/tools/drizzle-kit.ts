@@ -48,6 +48,9 @@ export const drizzleKit: ToolModel = {
     dir: 'drizzle',
     createsSchema: 'every-run',
     command: 'npx drizzle-kit migrate',
+    // pg-core dialect migrate: select, insert; and CREATE TABLE IF NOT EXISTS in its schema on every run, for
+    // which PostgreSQL checks CREATE on the schema before it looks for the table
+    uses: {table: ['SELECT', 'INSERT'], schema: ['USAGE', 'CREATE']},
   },
   // prints only its spinner line "[⣷] applying migrations..." (the error is never printed)
   failure: {exitCode: 1},

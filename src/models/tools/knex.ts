@@ -16,7 +16,14 @@ export const knex: ToolModel = {
   env: {loads: 'legacy'},
   // a string connection is parsed by knex with its pinned pg-connection-string, then handed to pg as an object
   drivers: [{pkg: 'pg', driver: 'node-postgres'}],
-  migrations: {table: 'knex_migrations', dir: 'migrations', command: 'npx knex migrate:latest'},
+  migrations: {
+    table: 'knex_migrations',
+    dir: 'migrations',
+    command: 'npx knex migrate:latest',
+    // Migrator.js: select the names, insert a row per migration; and on every run, even with nothing pending,
+    // its lock: update knex_migrations_lock set is_locked = 1 where is_locked = 0, then back to 0
+    uses: {table: ['SELECT', 'INSERT'], lock: ['SELECT', 'UPDATE']},
+  },
   // prints the driver's error message
   failure: {exitCode: 1},
   scripts: {

@@ -15,7 +15,15 @@ export const nodePgMigrate: ToolModel = {
   env: {loads: 'legacy'},
   // the URL goes to pg as connectionString
   drivers: [{pkg: 'pg', driver: 'node-postgres'}],
-  migrations: {table: 'pgmigrations', schema: 'public', dir: 'migrations', command: 'npx node-pg-migrate up'},
+  migrations: {
+    table: 'pgmigrations',
+    schema: 'public',
+    dir: 'migrations',
+    command: 'npx node-pg-migrate up',
+    // select the names, INSERT INTO pgmigrations (with only SELECT, information_schema hides the primary key
+    // and it tries ALTER TABLE … ADD PRIMARY KEY)
+    uses: {table: ['SELECT', 'INSERT']},
+  },
   // prints the driver's error message
   failure: {exitCode: 1},
   scripts: {

@@ -75,6 +75,8 @@ export const prisma: ToolModel = {
     schema: 'public',
     dir: path.join('prisma', 'migrations'),
     command: 'npx prisma migrate deploy',
+    // the schema engine inserts a row per migration, then updates finished_at / applied_steps_count
+    uses: {table: ['SELECT', 'INSERT', 'UPDATE']},
   },
   // prints Error: P1001 / P1000 / P1010 …
   failure: {exitCode: 1},

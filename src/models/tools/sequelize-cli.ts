@@ -21,7 +21,13 @@ export const sequelizeCli: ToolModel = {
   env: {loads: 'never'},
   // use_env_variable keeps host, port, database, user and password of the URL; TLS only from dialectOptions.ssl
   drivers: [{pkg: 'pg', driver: 'node-postgres'}],
-  migrations: {table: 'SequelizeMeta', dir: 'migrations', command: 'npx sequelize-cli db:migrate'},
+  migrations: {
+    table: 'SequelizeMeta',
+    dir: 'migrations',
+    command: 'npx sequelize-cli db:migrate',
+    // umzug's SequelizeStorage: select, insert
+    uses: {table: ['SELECT', 'INSERT']},
+  },
   // prints ERROR: <driver message>
   failure: {exitCode: 1},
   scripts: {

@@ -35,6 +35,8 @@ export const typeorm: ToolModel = {
     table: 'migrations',
     dir: path.join('src', 'migrations'),
     command: 'npx typeorm migration:run -d <data-source>',
+    // MigrationExecutor: select, insert
+    uses: {table: ['SELECT', 'INSERT']},
   },
   // prints "Error during migration run:"
   failure: {exitCode: 1},

@@ -65,6 +65,12 @@ export interface ToolModel {
      * database even when the schema exists (PostgreSQL checks the privilege before IF NOT EXISTS).
      */
     createsSchema?: 'every-run'
+    /**
+     * The privileges it uses to apply migrations (MIGRATION_TABLE_NO_ACCESS), read from its source and proven
+     * with the real CLI where it runs here (test/differential/migration-table-access.test.ts): on its table, on
+     * knex's lock table, on its schema. USAGE on the table's own id sequence is read for every tool.
+     */
+    uses: {table: readonly string[]; lock?: readonly string[]; schema?: readonly string[]}
     /** The command that runs migrations, for fixes: "npx drizzle-kit migrate". */
     command: string
   }
